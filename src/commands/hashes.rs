@@ -1,0 +1,5 @@
+//! Hash commands: HSET, HGET, ...
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! Generic key commands: DEL, EXISTS, EXPIRE, SCAN, ...
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

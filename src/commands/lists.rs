@@ -1,0 +1,5 @@
+//! List commands, including the blocking BLPOP/BRPOP/BLMOVE.
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

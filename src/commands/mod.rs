@@ -1,0 +1,483 @@
+//! The command table and what a command handler gets to work with.
+//!
+//! One file per command family; each exports `COMMANDS`, a slice of
+//! [`CommandDef`]. The server looks names up in [`CommandTable`].
+
+pub mod connection;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod pubsub;
+pub mod server_cmds;
+pub mod sets;
+pub mod strings;
+pub mod transactions;
+pub mod zsets;
+
+use crate::keyspace::{Db, Object, Value, WRONGTYPE};
+use crate::node::Millis;
+use crate::resp::ReplyBuf;
+use crate::server::{Client, ServerState};
+use bytes::Bytes;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+pub use crate::node::ConnId;
+
+/// Command flags, as COMMAND INFO names them.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const SENTINEL: u32 = 1 << 16;
+    pub const ONLY_SENTINEL: u32 = 1 << 17;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+
+    /// Names in the order Redis prints them in COMMAND INFO.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (SENTINEL, "sentinel"),
+        (ONLY_SENTINEL, "only_sentinel"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+    ];
+}
+
+/// A command's error reply, the full text after `-` (e.g. `ERR syntax error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub Cow<'static, str>);
+
+impl Error {
+    pub fn new(s: impl Into<Cow<'static, str>>) -> Error {
+        Error(s.into())
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Error {
+        Error(Cow::Owned(s))
+    }
+}
+
+impl From<&'static str> for Error {
+    fn from(s: &'static str) -> Error {
+        Error(Cow::Borrowed(s))
+    }
+}
+
+pub type CmdResult = Result<(), Error>;
+
+/// Error texts shared by several families, word for word as Redis 7.0.
+pub mod err {
+    pub const SYNTAX: &str = "ERR syntax error";
+    pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+    pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+    pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+    pub const NO_SUCH_KEY: &str = "ERR no such key";
+    pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
+    pub const WRONGTYPE: &str = super::WRONGTYPE;
+    pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+    pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+    pub const INVALID_EXPIRE: &str = "ERR invalid expire time in '{}' command";
+    pub const DB_INDEX: &str = "ERR DB index is out of range";
+    pub const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+}
+
+/// How a write is fed to replicas (and any future AOF).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Propagate {
+    /// The command as received, if it changed the dataset (`dirty` grew).
+    #[default]
+    AsIs,
+    /// These commands instead (e.g. SET EX rewritten with an absolute PXAT).
+    Replace(Vec<Vec<Bytes>>),
+    /// Nothing.
+    Nothing,
+}
+
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
+
+/// One entry of the command table.
+pub struct CommandDef {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis's arity: positive means exactly, negative means at least |arity|.
+    pub arity: i32,
+    pub flags: u32,
+    /// Key positions (1-based; last_key -1 means "to the end"), 0 if keyless.
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// COMMAND DOCS fields.
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    /// Subcommand names (lower-case) for container commands like CONFIG.
+    pub subcommands: &'static [&'static str],
+    pub handler: Handler,
+}
+
+impl CommandDef {
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    /// Indices (0-based into argv) of the key arguments.
+    pub fn key_indices(&self, argc: usize) -> Vec<usize> {
+        if self.first_key <= 0 {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            argc as i32 + self.last_key
+        } else {
+            self.last_key
+        };
+        let mut v = Vec::new();
+        let mut i = self.first_key;
+        while i <= last && (i as usize) < argc {
+            v.push(i as usize);
+            i += self.step.max(1);
+        }
+        v
+    }
+}
+
+/// All commands of a node, looked up case-insensitively.
+pub struct CommandTable {
+    by_name: HashMap<&'static str, &'static CommandDef>,
+    pub all: Vec<&'static CommandDef>,
+}
+
+impl CommandTable {
+    pub fn server() -> CommandTable {
+        Self::from_families(&[
+            connection::COMMANDS,
+            server_cmds::COMMANDS,
+            keys::COMMANDS,
+            strings::COMMANDS,
+            lists::COMMANDS,
+            hashes::COMMANDS,
+            sets::COMMANDS,
+            zsets::COMMANDS,
+            pubsub::COMMANDS,
+            transactions::COMMANDS,
+        ])
+    }
+
+    pub fn from_families(families: &[&'static [CommandDef]]) -> CommandTable {
+        let mut by_name = HashMap::new();
+        let mut all = Vec::new();
+        for fam in families {
+            for c in fam.iter() {
+                by_name.insert(c.name, c);
+                all.push(c);
+            }
+        }
+        all.sort_by_key(|c| c.name);
+        CommandTable { by_name, all }
+    }
+
+    pub fn get(&self, name: &[u8]) -> Option<&'static CommandDef> {
+        if name.len() > 64 {
+            return None;
+        }
+        let mut lower = [0u8; 64];
+        let lower = &mut lower[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|s| self.by_name.get(s).copied())
+    }
+}
+
+/// What a handler works with: the server, the calling client, the time.
+pub struct Ctx<'a> {
+    pub srv: &'a mut ServerState,
+    /// Every other client (the caller is not in this map while it runs).
+    pub clients: &'a mut BTreeMap<ConnId, Client>,
+    pub client: &'a mut Client,
+    pub now: Millis,
+    pub propagate: Propagate,
+    pub cmd: &'static CommandDef,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn out(&mut self) -> &mut ReplyBuf {
+        &mut self.client.reply
+    }
+
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.dbs[self.client.db]
+    }
+
+    /// The selected database and the reply buffer at once.
+    pub fn db_out(&mut self) -> (&mut Db, &mut ReplyBuf) {
+        (&mut self.srv.dbs[self.client.db], &mut self.client.reply)
+    }
+
+    /// Count a change to the dataset (drives propagation, save points, WATCH).
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.dirty += n;
+    }
+
+    /// Note a modified key so WATCHers and blocked clients see it.
+    pub fn touch(&mut self, key: &Bytes) {
+        let db = self.client.db;
+        self.srv.dbs[db].touched.push(key.clone());
+    }
+
+    /// Look up `key` for reading; `Ok(None)` if absent, WRONGTYPE check left to caller.
+    pub fn lookup(&mut self, key: &[u8]) -> Option<&Object> {
+        let now = self.now;
+        self.srv.dbs[self.client.db].get(key, now)
+    }
+
+    pub fn lookup_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let now = self.now;
+        self.srv.dbs[self.client.db].get_mut(key, now)
+    }
+}
+
+/// Argument helpers.
+pub fn arg_i64(b: &[u8]) -> Result<i64, Error> {
+    crate::resp::parse_i64(b).ok_or(Error::from(err::NOT_INTEGER))
+}
+
+pub fn arg_f64(b: &[u8]) -> Result<f64, Error> {
+    crate::resp::parse_f64(b).ok_or(Error::from(err::NOT_FLOAT))
+}
+
+pub fn eq_ignore_case(a: &[u8], b: &str) -> bool {
+    a.eq_ignore_ascii_case(b.as_bytes())
+}
+
+pub fn lower(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_ascii_lowercase()
+}
+
+/// The standard arity error.
+pub fn wrong_arity(name: &str) -> Error {
+    Error::from(format!(
+        "ERR wrong number of arguments for '{}' command",
+        name
+    ))
+}
+
+/// The error for an unknown subcommand of a container command.
+pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
+    Error::from(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        cmd.to_ascii_uppercase()
+    ))
+}
+
+/// Build a `Value`-typed check: WRONGTYPE if the object is not of this variant.
+pub fn wrongtype() -> Error {
+    Error::from(err::WRONGTYPE)
+}
+
+/// Redis's glob matcher (`stringmatchlen`), used by KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET.
+pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
+    fn eq(a: u8, b: u8, nocase: bool) -> bool {
+        if nocase {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    }
+    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize) -> bool {
+        if depth > 1000 {
+            return false;
+        }
+        let (mut pi, mut si) = (0, 0);
+        while pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    while pi + 1 < p.len() && p[pi + 1] == b'*' {
+                        pi += 1;
+                    }
+                    if pi + 1 == p.len() {
+                        return true;
+                    }
+                    for k in si..=s.len() {
+                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+                b'?' => {
+                    if si >= s.len() {
+                        return false;
+                    }
+                    si += 1;
+                }
+                b'[' => {
+                    if si >= s.len() {
+                        return false;
+                    }
+                    pi += 1;
+                    let not = pi < p.len() && p[pi] == b'^';
+                    if not {
+                        pi += 1;
+                    }
+                    let mut matched = false;
+                    loop {
+                        if pi >= p.len() {
+                            pi -= 1;
+                            break;
+                        }
+                        if p[pi] == b'\\' && pi + 2 < p.len() {
+                            pi += 1;
+                            if p[pi] == s[si] {
+                                matched = true;
+                            }
+                        } else if p[pi] == b']' {
+                            break;
+                        } else if pi + 2 < p.len() && p[pi + 1] == b'-' {
+                            let (mut a, mut b) = (p[pi], p[pi + 2]);
+                            if a > b {
+                                std::mem::swap(&mut a, &mut b);
+                            }
+                            let mut c = s[si];
+                            if nocase {
+                                a = a.to_ascii_lowercase();
+                                b = b.to_ascii_lowercase();
+                                c = c.to_ascii_lowercase();
+                            }
+                            pi += 2;
+                            if c >= a && c <= b {
+                                matched = true;
+                            }
+                        } else if eq(p[pi], s[si], nocase) {
+                            matched = true;
+                        }
+                        pi += 1;
+                    }
+                    if not {
+                        matched = !matched;
+                    }
+                    if !matched {
+                        return false;
+                    }
+                    si += 1;
+                }
+                b'\\' if pi + 1 < p.len() => {
+                    pi += 1;
+                    if si >= s.len() || !eq(p[pi], s[si], nocase) {
+                        return false;
+                    }
+                    si += 1;
+                }
+                c => {
+                    if si >= s.len() || !eq(c, s[si], nocase) {
+                        return false;
+                    }
+                    si += 1;
+                }
+            }
+            pi += 1;
+        }
+        si == s.len()
+    }
+    m(pattern, s, nocase, 0)
+}
+
+/// Get a typed value or WRONGTYPE. Usage: `get_typed!(obj, Value::List)`.
+#[macro_export]
+macro_rules! typed {
+    ($obj:expr, $variant:path) => {
+        match &$obj.value {
+            $variant(v) => Ok(v),
+            _ => Err($crate::commands::wrongtype()),
+        }
+    };
+}
+
+/// Mutable variant of [`typed!`].
+#[macro_export]
+macro_rules! typed_mut {
+    ($obj:expr, $variant:path) => {
+        match &mut $obj.value {
+            $variant(v) => Ok(v),
+            _ => Err($crate::commands::wrongtype()),
+        }
+    };
+}
+
+/// Shorthand used by family tables.
+#[allow(clippy::too_many_arguments)]
+pub const fn def(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    handler: Handler,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: keys.0,
+        last_key: keys.1,
+        step: keys.2,
+        group,
+        since,
+        summary,
+        subcommands: &[],
+        handler,
+    }
+}
+
+/// Unused-import guard for families that only need some of these.
+#[allow(dead_code)]
+fn _uses(_: Value) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match(b"h?llo", b"hello", false));
+        assert!(glob_match(b"h*llo", b"heeeello", false));
+        assert!(glob_match(b"h[ae]llo", b"hallo", false));
+        assert!(!glob_match(b"h[^e]llo", b"hello", false));
+        assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
+        assert!(glob_match(b"*", b"", false));
+        assert!(glob_match(b"a\\*", b"a*", false));
+    }
+}

@@ -1,0 +1,5 @@
+//! Pub/sub: SUBSCRIBE, PUBLISH, PUBSUB, ...
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! Set commands.
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

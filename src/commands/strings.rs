@@ -1,0 +1,5 @@
+//! String commands: GET, SET, INCR, ...
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! Sorted set commands.
+
+use super::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,406 @@
+//! A chained hash table with Redis's SCAN guarantee.
+//!
+//! Redis's SCAN walks buckets in reverse-binary cursor order, which returns
+//! every element present for the whole scan at least once even if the table
+//! grows or shrinks between calls. std's `HashMap` exposes no bucket positions,
+//! so the keyspace, hashes and sets use this table. Entries live in a slab
+//! (`Vec`) linked by `u32` indices: one allocation for all, nothing unsafe.
+//! The hash is std's SipHash-1-3 with its fixed default keys, so iteration order is the same on
+//! every run and every platform (the simulator's traces depend on it).
+
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Clone, Debug)]
+struct Slot<K, V> {
+    hash: u64,
+    next: u32,
+    kv: Option<(K, V)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dict<K, V> {
+    buckets: Vec<u32>,
+    slots: Vec<Slot<K, V>>,
+    free: u32,
+    len: usize,
+}
+
+impl<K, V> Default for Dict<K, V> {
+    fn default() -> Self {
+        Dict {
+            buckets: Vec::new(),
+            slots: Vec::new(),
+            free: NIL,
+            len: 0,
+        }
+    }
+}
+
+pub fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
+    // DefaultHasher::new() is SipHash-1-3 with fixed keys: same order every run.
+    let mut h = std::hash::DefaultHasher::new();
+    q.hash(&mut h);
+    h.finish()
+}
+
+impl<K: Hash + Eq, V> Dict<K, V> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+
+    fn find<Q>(&self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.len == 0 {
+            return None;
+        }
+        let h = hash_of(q);
+        let mut i = self.buckets[h as usize & self.mask()];
+        while i != NIL {
+            let s = &self.slots[i as usize];
+            if s.hash == h {
+                if let Some((k, _)) = &s.kv {
+                    if k.borrow() == q {
+                        return Some(i);
+                    }
+                }
+            }
+            i = s.next;
+        }
+        None
+    }
+
+    pub fn get<Q>(&self, q: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(q)
+            .and_then(|i| self.slots[i as usize].kv.as_ref().map(|(_, v)| v))
+    }
+
+    pub fn get_key_value<Q>(&self, q: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(q)
+            .and_then(|i| self.slots[i as usize].kv.as_ref().map(|(k, v)| (k, v)))
+    }
+
+    pub fn get_mut<Q>(&mut self, q: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(q)?;
+        self.slots[i as usize].kv.as_mut().map(|(_, v)| v)
+    }
+
+    pub fn contains_key<Q>(&self, q: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(q).is_some()
+    }
+
+    fn resize(&mut self, n: usize) {
+        let n = n.next_power_of_two().max(4);
+        if n == self.buckets.len() {
+            return;
+        }
+        self.buckets = vec![NIL; n];
+        let mask = n - 1;
+        for i in 0..self.slots.len() {
+            if self.slots[i].kv.is_some() {
+                let b = self.slots[i].hash as usize & mask;
+                self.slots[i].next = self.buckets[b];
+                self.buckets[b] = i as u32;
+            }
+        }
+    }
+
+    /// Insert, returning the previous value if the key was present.
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        if let Some(i) = self.find(&k) {
+            let slot = self.slots[i as usize].kv.as_mut().expect("live slot");
+            return Some(std::mem::replace(&mut slot.1, v));
+        }
+        self.insert_new(k, v);
+        None
+    }
+
+    /// Insert a key known to be absent; returns its slot.
+    fn insert_new(&mut self, k: K, v: V) -> u32 {
+        if self.len + 1 > self.buckets.len() {
+            self.resize((self.len + 1) * 2);
+        }
+        let h = hash_of(&k);
+        let b = h as usize & self.mask();
+        let idx = if self.free != NIL {
+            let i = self.free;
+            self.free = self.slots[i as usize].next;
+            self.slots[i as usize] = Slot {
+                hash: h,
+                next: self.buckets[b],
+                kv: Some((k, v)),
+            };
+            i
+        } else {
+            assert!(self.slots.len() < NIL as usize, "dict full");
+            self.slots.push(Slot {
+                hash: h,
+                next: self.buckets[b],
+                kv: Some((k, v)),
+            });
+            (self.slots.len() - 1) as u32
+        };
+        self.buckets[b] = idx;
+        self.len += 1;
+        idx
+    }
+
+    /// The value for `k`, inserted with `f` if absent; and whether it was inserted.
+    pub fn get_or_insert_with(&mut self, k: K, f: impl FnOnce() -> V) -> (&mut V, bool) {
+        let (i, inserted) = match self.find(&k) {
+            Some(i) => (i, false),
+            None => (self.insert_new(k, f()), true),
+        };
+        (
+            &mut self.slots[i as usize].kv.as_mut().expect("live slot").1,
+            inserted,
+        )
+    }
+
+    pub fn remove<Q>(&mut self, q: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(q).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry<Q>(&mut self, q: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.len == 0 {
+            return None;
+        }
+        let h = hash_of(q);
+        let b = h as usize & self.mask();
+        let mut prev = NIL;
+        let mut i = self.buckets[b];
+        while i != NIL {
+            let s = &self.slots[i as usize];
+            let next = s.next;
+            let hit = s.hash == h && s.kv.as_ref().is_some_and(|(k, _)| k.borrow() == q);
+            if hit {
+                if prev == NIL {
+                    self.buckets[b] = next;
+                } else {
+                    self.slots[prev as usize].next = next;
+                }
+                let kv = self.slots[i as usize].kv.take();
+                self.slots[i as usize].next = self.free;
+                self.free = i;
+                self.len -= 1;
+                self.maybe_shrink();
+                return kv;
+            }
+            prev = i;
+            i = next;
+        }
+        None
+    }
+
+    /// Shrink when under 1/8 full, like Redis's 10% fill rule, and compact the slab.
+    fn maybe_shrink(&mut self) {
+        if self.len == 0 {
+            self.clear();
+            return;
+        }
+        if self.buckets.len() > 16 && self.len * 8 < self.buckets.len() {
+            let live: Vec<(K, V)> = self.slots.drain(..).filter_map(|s| s.kv).collect();
+            self.free = NIL;
+            self.buckets.clear();
+            self.len = 0;
+            self.resize(live.len() * 2);
+            for (k, v) in live {
+                self.insert_new(k, v);
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.buckets = Vec::new();
+        self.slots = Vec::new();
+        self.free = NIL;
+        self.len = 0;
+    }
+
+    /// All entries, in bucket order (deterministic).
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.buckets.iter().flat_map(move |&head| {
+            let mut i = head;
+            std::iter::from_fn(move || {
+                if i == NIL {
+                    return None;
+                }
+                let s = &self.slots[i as usize];
+                i = s.next;
+                s.kv.as_ref().map(|(k, v)| (k, v))
+            })
+        })
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.slots
+            .iter_mut()
+            .filter_map(|s| s.kv.as_mut().map(|(_, v)| v))
+    }
+
+    /// Keep only the entries for which `f` is true.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        let before = self.len;
+        let slots = std::mem::take(&mut self.slots);
+        let mut keep = Vec::with_capacity(self.len);
+        for s in slots {
+            if let Some((k, mut v)) = s.kv {
+                if f(&k, &mut v) {
+                    keep.push((k, v));
+                }
+            }
+        }
+        self.clear();
+        if keep.len() == before {
+            self.resize(before);
+        }
+        for (k, v) in keep {
+            self.insert_new(k, v);
+        }
+    }
+
+    /// Visit one step of a SCAN from `cursor`; returns the next cursor (0 when done).
+    /// Each call visits at least one bucket; call repeatedly until `count` entries.
+    pub fn scan_step(&self, cursor: u64, mut f: impl FnMut(&K, &V)) -> u64 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = self.mask() as u64;
+        let mut i = self.buckets[(cursor & mask) as usize];
+        while i != NIL {
+            let s = &self.slots[i as usize];
+            if let Some((k, v)) = &s.kv {
+                f(k, v);
+            }
+            i = s.next;
+        }
+        // Increment the reversed cursor over the unmasked bits.
+        let mut v = cursor | !mask;
+        v = v.reverse_bits();
+        v = v.wrapping_add(1);
+        v.reverse_bits()
+    }
+
+    /// A pseudo-random entry chosen with the caller's random number.
+    pub fn random_entry(&self, mut r: u64) -> Option<(&K, &V)> {
+        if self.len == 0 {
+            return None;
+        }
+        // Pick a random live slot: the slab is dense enough (we compact on shrink).
+        let n = self.slots.len() as u64;
+        loop {
+            let s = &self.slots[(r % n) as usize];
+            if let Some((k, v)) = &s.kv {
+                return Some((k, v));
+            }
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407)
+                >> 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_ops() {
+        let mut d: Dict<Vec<u8>, i32> = Dict::new();
+        for i in 0..1000 {
+            assert!(d.insert(format!("k{i}").into_bytes(), i).is_none());
+        }
+        assert_eq!(d.len(), 1000);
+        assert_eq!(d.get(b"k7".as_slice()), Some(&7));
+        for i in 0..990 {
+            assert_eq!(d.remove(format!("k{i}").as_bytes()), Some(i));
+        }
+        assert_eq!(d.len(), 10);
+        assert_eq!(d.iter().count(), 10);
+        d.retain(|_, v| *v % 2 == 0);
+        assert_eq!(d.len(), 5);
+    }
+
+    #[test]
+    fn scan_sees_everything_across_resizes() {
+        let mut d: Dict<u32, ()> = Dict::new();
+        for i in 0..500 {
+            d.insert(i, ());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = d.scan_step(cursor, |k, _| {
+                seen.insert(*k);
+            });
+            step += 1;
+            if step == 50 {
+                for i in 500..3000 {
+                    d.insert(i, ());
+                }
+            }
+            if step == 200 {
+                for i in 1000..3000 {
+                    d.remove(&i);
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500 {
+            assert!(seen.contains(&i), "missing {i}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! sentinel-lab: a Redis-compatible server, replication and Sentinel written as
+//! a sans-IO core (no sockets, clocks, threads or ambient randomness), hosted
+//! natively on tokio, in WebAssembly, and in a deterministic simulator.
+
+pub mod commands;
+pub mod keyspace;
+pub mod node;
+pub mod resp;
+pub mod rng;
+pub mod server;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;

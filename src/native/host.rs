@@ -1,0 +1,359 @@
+//! The tokio host: real TCP sockets and the system clock around a sans-IO node.
+//!
+//! Single-threaded like Redis: one current-thread runtime, every task local.
+//! A reader task per connection feeds bytes to the node and immediately drains
+//! its outputs; replies are written with `try_write` on the spot when the
+//! socket accepts them, and only leftovers go through the connection's writer task.
+
+use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::AsyncReadExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+/// Where log lines go and how they are prefixed (`pid:R dd Mon yyyy hh:mm:ss.mmm * msg`).
+pub struct Logger {
+    pub role_char: char,
+    pub file: Option<std::fs::File>,
+}
+
+impl Logger {
+    pub fn write(&mut self, level: LogLevel, msg: &str) {
+        use std::io::Write;
+        let line = format!(
+            "{}:{} {} {} {}\n",
+            std::process::id(),
+            self.role_char,
+            log_time(now_ms()),
+            level.mark(),
+            msg
+        );
+        match &mut self.file {
+            Some(f) => {
+                let _ = f.write_all(line.as_bytes());
+            }
+            None => {
+                let _ = std::io::stdout().write_all(line.as_bytes());
+                let _ = std::io::stdout().flush();
+            }
+        }
+    }
+}
+
+/// `27 Nov 2026 03:38:25.123`, in UTC.
+pub fn log_time(ms: Millis) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = (ms / 1000) as i64;
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
+        d,
+        MONTHS[(m - 1) as usize],
+        y,
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+struct Conn {
+    write: Option<OwnedWriteHalf>,
+    queue: VecDeque<Vec<u8>>,
+    closing: bool,
+    notify: Rc<Notify>,
+}
+
+struct Shared {
+    node: Box<dyn Node>,
+    conns: HashMap<ConnId, Conn>,
+    logger: Logger,
+    next_conn: u64,
+    exit: Option<i32>,
+    timer: Rc<Notify>,
+}
+
+type SharedRef = Rc<RefCell<Shared>>;
+
+/// Feed one input and carry out everything the node asks for.
+fn drive(sh: &SharedRef, input: Input<'_>) {
+    let mut s = sh.borrow_mut();
+    s.node.handle(now_ms(), input);
+    drain(sh, &mut s);
+}
+
+fn drain(sh: &SharedRef, s: &mut Shared) {
+    while let Some(out) = s.node.poll_output() {
+        match out {
+            Output::Send { conn, bytes } => {
+                if let Some(c) = s.conns.get_mut(&conn) {
+                    send(c, bytes);
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(c) = s.conns.get_mut(&conn) {
+                    c.closing = true;
+                    c.notify.notify_one();
+                }
+            }
+            Output::Connect { conn, addr } => {
+                tokio::task::spawn_local(connect(sh.clone(), conn, addr));
+            }
+            Output::Event(Event::Log { level, message }) => s.logger.write(level, &message),
+            Output::Event(Event::Shutdown { exit_code }) => {
+                s.exit = Some(exit_code);
+                s.timer.notify_one();
+            }
+            Output::Event(_) => {}
+        }
+    }
+    s.timer.notify_one();
+}
+
+/// Write now if the socket takes it; queue the rest for the writer task.
+fn send(c: &mut Conn, bytes: Vec<u8>) {
+    if c.queue.is_empty() {
+        if let Some(w) = &c.write {
+            match w.try_write(&bytes) {
+                Ok(n) if n == bytes.len() => return,
+                Ok(n) => c.queue.push_back(bytes[n..].to_vec()),
+                Err(_) => c.queue.push_back(bytes),
+            }
+            c.notify.notify_one();
+            return;
+        }
+    }
+    c.queue.push_back(bytes);
+    c.notify.notify_one();
+}
+
+async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
+    loop {
+        notify.notified().await;
+        loop {
+            let (w, chunk, closing) = {
+                let mut s = sh.borrow_mut();
+                let Some(c) = s.conns.get_mut(&conn) else {
+                    return;
+                };
+                let chunk = c.queue.pop_front();
+                (c.write.take(), chunk, c.closing)
+            };
+            let Some(w) = w else { return };
+            let Some(chunk) = chunk else {
+                let mut s = sh.borrow_mut();
+                if closing {
+                    s.conns.remove(&conn);
+                    drop(w);
+                    return;
+                }
+                if let Some(c) = s.conns.get_mut(&conn) {
+                    c.write = Some(w);
+                }
+                break;
+            };
+            use tokio::io::AsyncWriteExt;
+            let mut w = w;
+            if w.write_all(&chunk).await.is_err() {
+                return;
+            }
+            let mut s = sh.borrow_mut();
+            match s.conns.get_mut(&conn) {
+                Some(c) => c.write = Some(w),
+                None => return,
+            }
+        }
+    }
+}
+
+async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf).await {
+            Ok(0) | Err(_) => 0,
+            Ok(n) => n,
+        };
+        let gone = !sh.borrow().conns.contains_key(&conn);
+        if gone {
+            return;
+        }
+        if n == 0 {
+            sh.borrow_mut().conns.remove(&conn);
+            drive(&sh, Input::Closed { conn });
+            return;
+        }
+        drive(
+            &sh,
+            Input::Data {
+                conn,
+                bytes: &buf[..n],
+            },
+        );
+    }
+}
+
+fn register(sh: &SharedRef, conn: ConnId, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let (r, w) = stream.into_split();
+    let notify = Rc::new(Notify::new());
+    sh.borrow_mut().conns.insert(
+        conn,
+        Conn {
+            write: Some(w),
+            queue: VecDeque::new(),
+            closing: false,
+            notify: notify.clone(),
+        },
+    );
+    tokio::task::spawn_local(writer(sh.clone(), conn, notify));
+    tokio::task::spawn_local(reader(sh.clone(), conn, r));
+}
+
+fn addr_of(a: std::net::SocketAddr) -> Addr {
+    Addr::new(a.ip().to_string(), a.port())
+}
+
+async fn connect(sh: SharedRef, conn: ConnId, addr: Addr) {
+    let target = format!("{}:{}", addr.host, addr.port);
+    let res = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(target)).await;
+    match res {
+        Ok(Ok(stream)) => {
+            let local = stream
+                .local_addr()
+                .map(addr_of)
+                .unwrap_or(Addr::new("0.0.0.0", 0));
+            register(&sh, conn, stream);
+            drive(&sh, Input::Connected { conn, local });
+        }
+        Ok(Err(e)) => drive(
+            &sh,
+            Input::ConnectFailed {
+                conn,
+                reason: e.to_string(),
+            },
+        ),
+        Err(_) => drive(
+            &sh,
+            Input::ConnectFailed {
+                conn,
+                reason: "Connection timed out".into(),
+            },
+        ),
+    }
+}
+
+async fn accept_loop(sh: SharedRef, listener: TcpListener) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let local = stream
+            .local_addr()
+            .map(addr_of)
+            .unwrap_or(Addr::new("0.0.0.0", 0));
+        let conn = {
+            let mut s = sh.borrow_mut();
+            s.next_conn += 1;
+            ConnId(s.next_conn)
+        };
+        register(&sh, conn, stream);
+        drive(
+            &sh,
+            Input::Accepted {
+                conn,
+                peer: addr_of(peer),
+                local,
+            },
+        );
+    }
+}
+
+/// Run `node` on the given listeners until it asks to shut down; returns the exit code.
+pub fn run(node: Box<dyn Node>, listeners: Vec<std::net::TcpListener>, logger: Logger) -> i32 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let timer = Rc::new(Notify::new());
+        let sh = Rc::new(RefCell::new(Shared {
+            node,
+            conns: HashMap::new(),
+            logger,
+            next_conn: 0,
+            exit: None,
+            timer: timer.clone(),
+        }));
+        for l in listeners {
+            let _ = l.set_nonblocking(true);
+            match TcpListener::from_std(l) {
+                Ok(l) => {
+                    tokio::task::spawn_local(accept_loop(sh.clone(), l));
+                }
+                Err(e) => eprintln!("listener: {e}"),
+            }
+        }
+        {
+            let mut s = sh.borrow_mut();
+            drain(&sh, &mut s);
+        }
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            if let Some(code) = sh.borrow().exit {
+                // Give writers a moment to flush the last replies.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                return code;
+            }
+            let wake = sh.borrow().node.poll_timeout();
+            let now = now_ms();
+            let delay = wake.map(|w| w.saturating_sub(now)).unwrap_or(1000).min(1000);
+            let term = async {
+                match sigterm.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(delay)) => drive(&sh, Input::Tick),
+                _ = timer.notified() => {}
+                _ = tokio::signal::ctrl_c() => {
+                    sh.borrow_mut().logger.write(LogLevel::Warning, "Received SIGINT scheduling shutdown...");
+                    return 0;
+                }
+                _ = term => {
+                    sh.borrow_mut().logger.write(LogLevel::Warning, "Received SIGTERM scheduling shutdown...");
+                    return 0;
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,156 @@
+//! The node contract: how a host drives a sans-IO node.
+//!
+//! A node (a Redis server or a sentinel) never touches a socket, a clock or a
+//! thread. The host feeds it [`Input`]s, each stamped with the current time in
+//! milliseconds, and drains [`Output`]s with [`Node::poll_output`] until it
+//! returns `None`. [`Node::poll_timeout`] says when the node next wants to be
+//! woken with [`Input::Tick`] even if nothing else happens.
+//!
+//! Connection ids: the host numbers the connections it accepts with ids below
+//! [`OUTBOUND_BIT`]; the node numbers the connections it asks the host to open
+//! with that bit set. So both sides allocate without asking each other.
+
+use std::fmt;
+
+/// Milliseconds on the host's clock (wall clock natively, virtual in the simulator).
+pub type Millis = u64;
+
+/// Bit set in every connection id the node allocates for outbound connections.
+pub const OUTBOUND_BIT: u64 = 1 << 63;
+
+/// One connection of a node, inbound or outbound.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ConnId(pub u64);
+
+impl ConnId {
+    pub fn is_outbound(self) -> bool {
+        self.0 & OUTBOUND_BIT != 0
+    }
+}
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0 & !OUTBOUND_BIT)
+    }
+}
+
+/// A network address as the node sees it: host name or IP text, and a port.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Addr {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Addr {
+    pub fn new(host: impl Into<String>, port: u16) -> Addr {
+        Addr {
+            host: host.into(),
+            port,
+        }
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// What the host tells a node.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// A peer connected to the node's listening port.
+    Accepted {
+        conn: ConnId,
+        peer: Addr,
+        local: Addr,
+    },
+    /// An outbound connection the node asked for is established.
+    Connected { conn: ConnId, local: Addr },
+    /// An outbound connection the node asked for could not be established.
+    ConnectFailed { conn: ConnId, reason: String },
+    /// The peer closed the connection, or the link broke.
+    Closed { conn: ConnId },
+    /// Bytes arrived on a connection.
+    Data { conn: ConnId, bytes: &'a [u8] },
+    /// Time passed; nothing else happened.
+    Tick,
+}
+
+/// Log levels, as Redis names them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum LogLevel {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
+}
+
+impl LogLevel {
+    /// The character Redis prints in its log lines (`.`, `-`, `*`, `#`).
+    pub fn mark(self) -> char {
+        match self {
+            LogLevel::Debug => '.',
+            LogLevel::Verbose => '-',
+            LogLevel::Notice => '*',
+            LogLevel::Warning => '#',
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        match s.to_ascii_lowercase().as_str() {
+            "debug" => Some(LogLevel::Debug),
+            "verbose" => Some(LogLevel::Verbose),
+            "notice" => Some(LogLevel::Notice),
+            "warning" => Some(LogLevel::Warning),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Verbose => "verbose",
+            LogLevel::Notice => "notice",
+            LogLevel::Warning => "warning",
+        }
+    }
+}
+
+/// Structured things a node reports for logs and the UI.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Event {
+    /// A log line's message, without the pid/role/time prefix the host adds.
+    Log { level: LogLevel, message: String },
+    /// The node's role changed (`master` / `slave`).
+    RoleChanged { role: String },
+    /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
+    Shutdown { exit_code: i32 },
+}
+
+/// What a node asks of its host.
+#[derive(Debug)]
+pub enum Output {
+    /// Send these bytes on the connection, in order.
+    Send { conn: ConnId, bytes: Vec<u8> },
+    /// Open an outbound connection; the answer is `Connected` or `ConnectFailed`.
+    Connect { conn: ConnId, addr: Addr },
+    /// Close the connection after the bytes already sent on it are flushed.
+    Close { conn: ConnId },
+    /// Something happened that the host may log or show.
+    Event(Event),
+}
+
+/// A sans-IO node, driven by a host.
+pub trait Node {
+    /// Feed one input to the node at time `now`.
+    fn handle(&mut self, now: Millis, input: Input<'_>);
+    /// The next thing the node wants done; call until `None` after each `handle`.
+    fn poll_output(&mut self) -> Option<Output>;
+    /// When the node next wants an [`Input::Tick`], if ever.
+    fn poll_timeout(&self) -> Option<Millis>;
+}

@@ -1,0 +1,618 @@
+//! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
+
+pub mod client;
+pub mod config;
+
+pub use client::{Blocked, Client, ClientKind, Multi};
+pub use config::Config;
+
+use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
+use crate::keyspace::Db;
+use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, OUTBOUND_BIT};
+use crate::rng::Rng;
+use bytes::Bytes;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::OnceLock;
+
+/// The server's command table, built once.
+pub fn command_table() -> &'static CommandTable {
+    static TABLE: OnceLock<CommandTable> = OnceLock::new();
+    TABLE.get_or_init(CommandTable::server)
+}
+
+/// Per-replica (or master-link) state owned by the replication module.
+#[derive(Debug, Default)]
+pub struct ReplicaLink {}
+
+/// Counters INFO stats reports.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub total_connections_received: u64,
+    pub total_commands_processed: u64,
+    pub rejected_connections: u64,
+    pub expired_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub pubsub_messages: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+}
+
+/// Everything of a server but its clients, so a handler can borrow both.
+pub struct ServerState {
+    pub config: Config,
+    pub dbs: Vec<Db>,
+    /// Changes since the last save.
+    pub dirty: u64,
+    pub stats: Stats,
+    pub run_id: String,
+    /// When the node started (host clock, ms).
+    pub start_time: Millis,
+    pub rng: Rng,
+    pub channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
+    pub patterns: BTreeMap<Bytes, BTreeSet<ConnId>>,
+    pub watched: BTreeMap<(usize, Bytes), BTreeSet<ConnId>>,
+    /// Clients blocked on a key, in arrival order.
+    pub blocked_on: BTreeMap<(usize, Bytes), VecDeque<ConnId>>,
+    pub next_client_id: u64,
+    /// Clients with output waiting to be handed to the host.
+    pub pending: BTreeSet<ConnId>,
+    /// Outputs other than client replies (logs, connects, closes).
+    pub out: VecDeque<Output>,
+    /// Writes to feed to replicas: (db, argv).
+    pub repl_feed: Vec<(usize, Vec<Bytes>)>,
+    /// Unix time of the last successful save, seconds.
+    pub lastsave: u64,
+    /// The host's clock at the last handle() call.
+    pub now: Millis,
+    /// Active expire cursor per db.
+    pub expire_cursor: Vec<u64>,
+    next_cron: Millis,
+    /// Set by SHUTDOWN; the node stops answering.
+    pub shutting_down: bool,
+    next_outbound: u64,
+}
+
+impl ServerState {
+    pub fn log(&mut self, level: LogLevel, message: impl Into<String>) {
+        let min = LogLevel::parse(self.config.get("loglevel")).unwrap_or(LogLevel::Notice);
+        if level >= min {
+            self.out.push_back(Output::Event(Event::Log {
+                level,
+                message: message.into(),
+            }));
+        }
+    }
+
+    pub fn emit(&mut self, ev: Event) {
+        self.out.push_back(Output::Event(ev));
+    }
+
+    /// Ask the host to open a connection; returns its id.
+    pub fn connect(&mut self, addr: Addr) -> ConnId {
+        self.next_outbound += 1;
+        let conn = ConnId(OUTBOUND_BIT | self.next_outbound);
+        self.out.push_back(Output::Connect { conn, addr });
+        conn
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.now.saturating_sub(self.start_time) / 1000
+    }
+
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(|d| d.len()).sum()
+    }
+}
+
+pub struct Server {
+    pub st: ServerState,
+    pub clients: BTreeMap<ConnId, Client>,
+}
+
+/// How often the cron runs at most (Redis's `hz` 10 → every 100 ms).
+const CRON_MS: Millis = 100;
+
+impl Server {
+    /// A server with this configuration; `seed` feeds its run id and randomness.
+    pub fn new(config: Config, now: Millis, seed: u64) -> Server {
+        let ndb = config.get_i64("databases").max(1) as usize;
+        let mut rng = Rng::new(seed);
+        let run_id = rng.hex_id();
+        Server {
+            st: ServerState {
+                config,
+                dbs: (0..ndb).map(|_| Db::default()).collect(),
+                dirty: 0,
+                stats: Stats::default(),
+                run_id,
+                start_time: now,
+                rng,
+                channels: BTreeMap::new(),
+                patterns: BTreeMap::new(),
+                watched: BTreeMap::new(),
+                blocked_on: BTreeMap::new(),
+                next_client_id: 1,
+                pending: BTreeSet::new(),
+                out: VecDeque::new(),
+                repl_feed: Vec::new(),
+                lastsave: now / 1000,
+                now,
+                expire_cursor: vec![0; ndb],
+                next_cron: now,
+                shutting_down: false,
+                next_outbound: 0,
+            },
+            clients: BTreeMap::new(),
+        }
+    }
+
+    fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {
+        let st = &mut self.st;
+        st.stats.total_connections_received += 1;
+        let maxclients = st.config.get_i64("maxclients") as usize;
+        if self.clients.len() >= maxclients {
+            st.stats.rejected_connections += 1;
+            st.out.push_back(Output::Send {
+                conn,
+                bytes: b"-ERR max number of clients reached\r\n".to_vec(),
+            });
+            st.out.push_back(Output::Close { conn });
+            return;
+        }
+        if st.config.get_bool("protected-mode")
+            && st.config.get("requirepass").is_empty()
+            && !is_loopback(&peer.host)
+            && st.config.get("bind") == "* -::*"
+        {
+            st.out.push_back(Output::Send {
+                conn,
+                bytes: PROTECTED_MODE_MSG.as_bytes().to_vec(),
+            });
+            st.out.push_back(Output::Close { conn });
+            return;
+        }
+        let id = st.next_client_id;
+        st.next_client_id += 1;
+        let max_bulk = st.config.get_i64("proto-max-bulk-len");
+        let mut c = Client::new(id, conn, peer, local, st.now, max_bulk);
+        c.authenticated = st.config.get("requirepass").is_empty();
+        self.clients.insert(conn, c);
+    }
+
+    fn data(&mut self, conn: ConnId, bytes: &[u8]) {
+        let Some(mut c) = self.clients.remove(&conn) else {
+            return;
+        };
+        self.st.stats.net_input_bytes += bytes.len() as u64;
+        c.query.extend_from_slice(bytes);
+        c.last_interaction = self.st.now;
+        self.process_input(&mut c);
+        let flush = !c.reply.is_empty() || c.close_after_reply;
+        self.clients.insert(conn, c);
+        if flush {
+            self.st.pending.insert(conn);
+        }
+        self.after_command();
+    }
+
+    /// Parse and run every complete request in the client's buffer.
+    fn process_input(&mut self, c: &mut Client) {
+        loop {
+            if c.close_after_reply || c.blocked.is_some() || self.st.shutting_down {
+                return;
+            }
+            let authed = c.authenticated;
+            match c.parser.next(&mut c.query, authed) {
+                Ok(Some(argv)) => {
+                    self.execute(c, argv);
+                    // Serve clients woken by this command before the next one runs.
+                    self.after_command();
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    self.st.log(
+                        LogLevel::Verbose,
+                        format!(
+                            "Protocol error ({}) from client: id={} addr={}",
+                            e.0, c.id, c.addr
+                        ),
+                    );
+                    c.reply.error(&format!("ERR {}", e.0));
+                    self.st.stats.total_error_replies += 1;
+                    c.close_after_reply = true;
+                    c.query.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// processCommand: the checks Redis makes before running a command.
+    pub fn execute(&mut self, c: &mut Client, argv: Vec<Bytes>) {
+        let table = command_table();
+        let Some(cmd) = table.get(&argv[0]) else {
+            let mut msg = format!(
+                "ERR unknown command '{}', with args beginning with: ",
+                trunc(&argv[0], 128)
+            );
+            for a in argv.iter().skip(1) {
+                if msg.len() >= 128 + 60 {
+                    break;
+                }
+                msg.push_str(&format!("'{}' ", trunc(a, 128)));
+            }
+            self.reject(c, &msg);
+            return;
+        };
+        if (cmd.arity > 0 && argv.len() != cmd.arity as usize)
+            || (argv.len() < cmd.arity.unsigned_abs() as usize)
+        {
+            self.reject(c, &commands::wrong_arity(cmd.name).0);
+            return;
+        }
+        if !c.authenticated && !cmd.has(flags::NO_AUTH) {
+            self.reject(c, "NOAUTH Authentication required.");
+            return;
+        }
+        if c.multi.is_some()
+            && !matches!(
+                cmd.name,
+                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+            )
+        {
+            if cmd.has(flags::NO_MULTI) {
+                self.reject(c, &format!("ERR Command not allowed inside a transaction"));
+                return;
+            }
+            c.multi.as_mut().expect("in multi").queue.push(argv);
+            c.reply.simple("QUEUED");
+            return;
+        }
+        if c.reply.resp == 2
+            && c.in_pubsub()
+            && !matches!(
+                cmd.name,
+                "ping"
+                    | "subscribe"
+                    | "ssubscribe"
+                    | "unsubscribe"
+                    | "sunsubscribe"
+                    | "psubscribe"
+                    | "punsubscribe"
+                    | "quit"
+                    | "reset"
+            )
+        {
+            self.reject(
+                c,
+                &format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    cmd.name
+                ),
+            );
+            return;
+        }
+        self.call(c, cmd, &argv);
+    }
+
+    /// Reply with an error for a command that was refused before running.
+    fn reject(&mut self, c: &mut Client, msg: &str) {
+        if let Some(m) = c.multi.as_mut() {
+            m.aborted = true;
+        }
+        self.st.stats.total_error_replies += 1;
+        c.reply.error(msg);
+    }
+
+    /// Run a command: the handler, then propagation and bookkeeping.
+    pub fn call(&mut self, c: &mut Client, cmd: &'static CommandDef, argv: &[Bytes]) {
+        let dirty_before = self.st.dirty;
+        let db_before = c.db;
+        let now = self.st.now;
+        let propagate = {
+            let mut ctx = Ctx {
+                srv: &mut self.st,
+                clients: &mut self.clients,
+                client: c,
+                now,
+                propagate: Propagate::AsIs,
+                cmd,
+            };
+            let res = (cmd.handler)(&mut ctx, argv);
+            if let Err(e) = res {
+                ctx.client.reply.error(&e.0);
+                ctx.srv.stats.total_error_replies += 1;
+            }
+            std::mem::take(&mut ctx.propagate)
+        };
+        self.st.stats.total_commands_processed += 1;
+        c.last_cmd = cmd.name.to_string();
+        let changed = self.st.dirty > dirty_before;
+        if changed && cmd.has(flags::WRITE) {
+            for &i in &cmd.key_indices(argv.len()) {
+                self.st.dbs[db_before].touched.push(argv[i].clone());
+            }
+        }
+        match propagate {
+            Propagate::AsIs if changed => self.st.repl_feed.push((db_before, argv.to_vec())),
+            Propagate::Replace(cmds) => {
+                for a in cmds {
+                    self.st.repl_feed.push((db_before, a));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// After each command: expired keys become DELs for replicas, touched keys
+    /// invalidate WATCHes and wake blocked clients.
+    fn after_command(&mut self) {
+        for dbi in 0..self.st.dbs.len() {
+            if !self.st.dbs[dbi].expired.is_empty() {
+                let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
+                self.st.stats.expired_keys += expired.len() as u64;
+                for k in expired {
+                    self.st
+                        .repl_feed
+                        .push((dbi, vec![Bytes::from_static(b"DEL"), k]));
+                }
+            }
+        }
+        let mut woken: Vec<ConnId> = Vec::new();
+        for dbi in 0..self.st.dbs.len() {
+            if self.st.dbs[dbi].touched.is_empty() {
+                continue;
+            }
+            let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
+            for k in touched {
+                let key = (dbi, k);
+                if let Some(ws) = self.st.watched.get(&key) {
+                    for w in ws {
+                        if let Some(wc) = self.clients.get_mut(w) {
+                            wc.dirty_cas = true;
+                        }
+                    }
+                }
+                if let Some(q) = self.st.blocked_on.get(&key) {
+                    for b in q {
+                        if !woken.contains(b) {
+                            woken.push(*b);
+                        }
+                    }
+                }
+            }
+        }
+        for conn in woken {
+            self.retry_blocked(conn);
+        }
+    }
+
+    /// Run a blocked client's command again; if it blocks again it keeps waiting.
+    fn retry_blocked(&mut self, conn: ConnId) {
+        let Some(mut c) = self.clients.remove(&conn) else {
+            return;
+        };
+        if let Some(b) = c.blocked.take() {
+            self.unregister_blocked(conn, &b);
+            let table = command_table();
+            if let Some(cmd) = table.get(&b.argv[0]) {
+                let saved_db = c.db;
+                c.db = b.db;
+                self.call(&mut c, cmd, &b.argv);
+                c.db = saved_db;
+                if let Some(nb) = c.blocked.as_mut() {
+                    // Still waiting: keep the original deadline.
+                    nb.deadline = b.deadline;
+                }
+            }
+        }
+        let served = c.blocked.is_none();
+        self.clients.insert(conn, c);
+        if served {
+            self.st.pending.insert(conn);
+            // It may have more requests pipelined behind the blocking one.
+            if let Some(mut c) = self.clients.remove(&conn) {
+                self.process_input(&mut c);
+                self.clients.insert(conn, c);
+            }
+        }
+    }
+
+    /// Register a client as blocked on its keys (called after a handler set `blocked`).
+    fn register_blocked(&mut self, conn: ConnId, b: &Blocked) {
+        for k in &b.keys {
+            self.st
+                .blocked_on
+                .entry((b.db, k.clone()))
+                .or_default()
+                .push_back(conn);
+        }
+    }
+
+    fn unregister_blocked(&mut self, conn: ConnId, b: &Blocked) {
+        for k in &b.keys {
+            let key = (b.db, k.clone());
+            if let Some(q) = self.st.blocked_on.get_mut(&key) {
+                q.retain(|&x| x != conn);
+                if q.is_empty() {
+                    self.st.blocked_on.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Forget a client: its subscriptions, watches, blocks.
+    fn free_client(&mut self, conn: ConnId) {
+        let Some(c) = self.clients.remove(&conn) else {
+            return;
+        };
+        for ch in &c.channels {
+            if let Some(s) = self.st.channels.get_mut(ch) {
+                s.remove(&conn);
+                if s.is_empty() {
+                    self.st.channels.remove(ch);
+                }
+            }
+        }
+        for p in &c.patterns {
+            if let Some(s) = self.st.patterns.get_mut(p) {
+                s.remove(&conn);
+                if s.is_empty() {
+                    self.st.patterns.remove(p);
+                }
+            }
+        }
+        unwatch_all(&mut self.st, conn, &c.watched);
+        if let Some(b) = &c.blocked {
+            self.unregister_blocked(conn, b);
+        }
+        self.st.pending.remove(&conn);
+    }
+
+    /// Periodic work: blocked timeouts, active expiry, idle clients.
+    fn cron(&mut self) {
+        let now = self.st.now;
+        // Blocked clients whose timeout passed get a null reply.
+        let timed_out: Vec<ConnId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| {
+                c.blocked
+                    .as_ref()
+                    .is_some_and(|b| b.deadline.is_some_and(|d| d <= now))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for conn in timed_out {
+            if let Some(mut c) = self.clients.remove(&conn) {
+                if let Some(b) = c.blocked.take() {
+                    self.unregister_blocked(conn, &b);
+                    c.reply.null_array();
+                }
+                self.process_input(&mut c);
+                self.clients.insert(conn, c);
+                self.st.pending.insert(conn);
+            }
+        }
+        // Active expiry: a bounded sample of keys with a TTL per database.
+        for dbi in 0..self.st.dbs.len() {
+            let cur = self.st.expire_cursor[dbi];
+            self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
+        }
+        // Idle timeout for normal clients.
+        let timeout = self.st.config.get_i64("timeout") as u64 * 1000;
+        if timeout > 0 {
+            let idle: Vec<ConnId> = self
+                .clients
+                .iter()
+                .filter(|(_, c)| {
+                    c.kind == ClientKind::Normal
+                        && c.blocked.is_none()
+                        && !c.in_pubsub()
+                        && now.saturating_sub(c.last_interaction) > timeout
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for conn in idle {
+                self.st.out.push_back(Output::Close { conn });
+                self.free_client(conn);
+            }
+        }
+        self.after_command();
+    }
+
+    /// Hand pending client replies to the host.
+    fn flush_pending(&mut self) {
+        let pending = std::mem::take(&mut self.st.pending);
+        for conn in pending {
+            if let Some(c) = self.clients.get_mut(&conn) {
+                if !c.reply.is_empty() {
+                    let bytes = c.reply.take();
+                    self.st.stats.net_output_bytes += bytes.len() as u64;
+                    self.st.out.push_back(Output::Send { conn, bytes });
+                }
+                if c.close_after_reply {
+                    self.st.out.push_back(Output::Close { conn });
+                    self.free_client(conn);
+                }
+            }
+        }
+    }
+
+    /// Handle the blocked-state requests handlers leave behind.
+    fn settle_blocked(&mut self) {
+        let newly: Vec<(ConnId, Blocked)> = self
+            .clients
+            .iter()
+            .filter_map(|(k, c)| {
+                c.blocked
+                    .as_ref()
+                    .filter(|b| !b.keys.is_empty())
+                    .map(|b| (*k, b.clone()))
+            })
+            .filter(|(k, b)| {
+                !self
+                    .st
+                    .blocked_on
+                    .get(&(b.db, b.keys[0].clone()))
+                    .is_some_and(|q| q.contains(k))
+            })
+            .collect();
+        for (conn, b) in newly {
+            self.register_blocked(conn, &b);
+        }
+    }
+}
+
+/// Remove a client's WATCH registrations.
+pub fn unwatch_all(st: &mut ServerState, conn: ConnId, watched: &[(usize, Bytes)]) {
+    for key in watched {
+        if let Some(s) = st.watched.get_mut(key) {
+            s.remove(&conn);
+            if s.is_empty() {
+                st.watched.remove(key);
+            }
+        }
+    }
+}
+
+fn trunc(b: &[u8], n: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(n)]).into_owned()
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    host.starts_with("127.") || host == "::1" || host == "localhost" || host.starts_with("unix")
+}
+
+const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+impl Node for Server {
+    fn handle(&mut self, now: Millis, input: Input<'_>) {
+        self.st.now = self.st.now.max(now);
+        match input {
+            Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
+            Input::Data { conn, bytes } => self.data(conn, bytes),
+            Input::Closed { conn } => self.free_client(conn),
+            Input::Connected { .. } | Input::ConnectFailed { .. } => {}
+            Input::Tick => {}
+        }
+        if self.st.now >= self.st.next_cron {
+            self.cron();
+            let hz = self.st.config.get_i64("hz").clamp(1, 500) as u64;
+            self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
+        }
+        self.settle_blocked();
+        self.flush_pending();
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.st.out.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        Some(self.st.next_cron)
+    }
+}
