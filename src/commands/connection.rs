@@ -1,7 +1,12 @@
 //! Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET.
 
-use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
 use bytes::Bytes;
+
+/// The version HELLO reports.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 2 {
@@ -43,6 +48,131 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Check a username/password pair against the only user we have, `default`
+/// (no password when `requirepass` is empty, else `requirepass`).
+pub fn check_credentials(srv: &crate::server::ServerState, user: &[u8], pass: &[u8]) -> bool {
+    let required = srv.config.get("requirepass");
+    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+}
+
+fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(err::SYNTAX.into());
+    }
+    let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
+        if ctx.srv.config.get("requirepass").is_empty() {
+            return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
+        }
+        (b"default", &args[1])
+    } else {
+        (&args[1], &args[2])
+    };
+    if !check_credentials(ctx.srv, user, pass) {
+        return Err(WRONGPASS.into());
+    }
+    ctx.client.authenticated = true;
+    ctx.client.user = "default".into();
+    ctx.out().ok();
+    Ok(())
+}
+
+/// A client name as CLIENT SETNAME accepts it: no spaces or special characters.
+pub fn valid_client_name(name: &[u8]) -> bool {
+    name.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+pub const BAD_CLIENT_NAME: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+
+fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut ver = 0;
+    if args.len() >= 2 {
+        ver = crate::resp::parse_i64(&args[1]).ok_or(Error::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
+        if !(2..=3).contains(&ver) {
+            return Err("NOPROTO unsupported protocol version".into());
+        }
+    }
+    let mut creds = None;
+    let mut name = None;
+    let mut j = 2;
+    while j < args.len() {
+        let more = args.len() - 1 - j;
+        if eq_ignore_case(&args[j], "auth") && more >= 2 {
+            creds = Some((&args[j + 1], &args[j + 2]));
+            j += 3;
+        } else if eq_ignore_case(&args[j], "setname") && more >= 1 {
+            name = Some(&args[j + 1]);
+            j += 2;
+        } else {
+            return Err(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&args[j])
+            )
+            .into());
+        }
+    }
+    if let Some((user, pass)) = creds {
+        if !check_credentials(ctx.srv, user, pass) {
+            return Err(WRONGPASS.into());
+        }
+        ctx.client.authenticated = true;
+        ctx.client.user = "default".into();
+    }
+    if !ctx.client.authenticated {
+        return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
+    }
+    if let Some(n) = name {
+        if !valid_client_name(n) {
+            return Err(BAD_CLIENT_NAME.into());
+        }
+        ctx.client.name = if n.is_empty() { None } else { Some(n.clone()) };
+    }
+    if ver != 0 {
+        ctx.client.reply.resp = ver as u8;
+    }
+    let replica = !ctx.srv.config.get("replicaof").is_empty();
+    let (id, resp) = (ctx.client.id, ctx.client.reply.resp);
+    let out = ctx.out();
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(resp as i64);
+    out.bulk(b"id");
+    out.int(id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(if replica { b"replica" } else { b"master" });
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+/// RESET: back to a fresh connection's state (clearClientConnectionState).
+fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let conn = ctx.client.conn;
+    ctx.client.db = 0;
+    ctx.client.reply.resp = 2;
+    ctx.client.user = "default".into();
+    ctx.client.authenticated = ctx.srv.config.get("requirepass").is_empty();
+    ctx.client.multi = None;
+    ctx.client.dirty_cas = false;
+    let watched = std::mem::take(&mut ctx.client.watched);
+    crate::server::unwatch_all(ctx.srv, conn, &watched);
+    super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
+    ctx.client.name = None;
+    if ctx.client.kind == crate::server::ClientKind::Normal {
+        ctx.client.no_reply = false;
+    }
+    ctx.out().simple("RESET");
+    Ok(())
+}
+
 pub static COMMANDS: &[CommandDef] = &[
     def(
         "ping",
@@ -57,7 +187,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "echo",
         2,
-        FAST,
+        LOADING | STALE | FAST,
         (0, 0, 0),
         "connection",
         "1.0.0",
@@ -84,4 +214,314 @@ pub static COMMANDS: &[CommandDef] = &[
         "Close the connection",
         quit,
     ),
+    def(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
+        (0, 0, 0),
+        "connection",
+        "6.0.0",
+        "Handshake with Redis",
+        hello,
+    ),
+    def(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
+        (0, 0, 0),
+        "connection",
+        "1.0.0",
+        "Authenticate to the server",
+        auth,
+    ),
+    def(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        "connection",
+        "6.2.0",
+        "Reset the connection",
+        reset,
+    ),
 ];
+
+/// A tiny driver for tests: a `Server` fed RESP bytes on numbered connections.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::node::{Addr, ConnId, Input, Millis, Node, Output};
+    use crate::server::{Config, Server};
+    use std::collections::BTreeMap;
+
+    pub struct Kit {
+        pub srv: Server,
+        pub now: Millis,
+        /// Bytes each connection received and nobody read yet.
+        pub inbox: BTreeMap<u64, String>,
+        pub closed: Vec<u64>,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            Kit::with_config(Config::default())
+        }
+
+        pub fn with_config(config: Config) -> Kit {
+            Kit {
+                srv: Server::new(config, 1_000_000, 1),
+                now: 1_000_000,
+                inbox: BTreeMap::new(),
+                closed: Vec::new(),
+            }
+        }
+
+        fn drain(&mut self) {
+            while let Some(o) = self.srv.poll_output() {
+                match o {
+                    Output::Send { conn, bytes } => self
+                        .inbox
+                        .entry(conn.0)
+                        .or_default()
+                        .push_str(&String::from_utf8_lossy(&bytes)),
+                    Output::Close { conn } => self.closed.push(conn.0),
+                    _ => {}
+                }
+            }
+        }
+
+        pub fn connect(&mut self, id: u64) {
+            self.srv.handle(
+                self.now,
+                Input::Accepted {
+                    conn: ConnId(id),
+                    peer: Addr::new("127.0.0.1", 40000 + id as u16),
+                    local: Addr::new("127.0.0.1", 6379),
+                },
+            );
+            self.drain();
+        }
+
+        pub fn close(&mut self, id: u64) {
+            self.srv
+                .handle(self.now, Input::Closed { conn: ConnId(id) });
+            self.drain();
+        }
+
+        /// Send one command (arguments split on spaces) and return what this
+        /// connection received; other connections' bytes stay in `inbox`.
+        pub fn cmd(&mut self, id: u64, line: &str) -> String {
+            let args: Vec<&str> = line.split(' ').collect();
+            self.raw(id, &crate::resp::Frame::command(args))
+        }
+
+        pub fn raw(&mut self, id: u64, bytes: &[u8]) -> String {
+            if !self.srv.clients.contains_key(&ConnId(id)) {
+                self.connect(id);
+            }
+            self.srv.handle(
+                self.now,
+                Input::Data {
+                    conn: ConnId(id),
+                    bytes,
+                },
+            );
+            self.drain();
+            self.take(id)
+        }
+
+        pub fn tick(&mut self, advance: Millis) {
+            self.now += advance;
+            self.srv.handle(self.now, Input::Tick);
+            self.drain();
+        }
+
+        pub fn take(&mut self, id: u64) -> String {
+            self.inbox.remove(&id).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::Kit;
+    use crate::server::Config;
+
+    const HELLO_TAIL: &str =
+        "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n";
+
+    fn hello_reply(resp: u8, id: u64) -> String {
+        format!(
+            "{}$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:{}\r\n$2\r\nid\r\n:{}\r\n{}",
+            if resp == 3 { "%7\r\n" } else { "*14\r\n" },
+            resp,
+            id,
+            HELLO_TAIL
+        )
+    }
+
+    fn protected() -> Kit {
+        let mut cfg = Config::default();
+        cfg.set("requirepass", &["secret".to_string()]).unwrap();
+        Kit::with_config(cfg)
+    }
+
+    #[test]
+    fn hello_switches_protocol() {
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "HELLO"), hello_reply(2, 1));
+        assert_eq!(k.cmd(1, "HELLO 3"), hello_reply(3, 1));
+        assert_eq!(k.srv.clients[&crate::node::ConnId(1)].reply.resp, 3);
+        assert_eq!(k.cmd(1, "HELLO"), hello_reply(3, 1));
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+        assert_eq!(k.cmd(1, "HELLO 2 SETNAME foo"), hello_reply(2, 1));
+        assert_eq!(
+            k.srv.clients[&crate::node::ConnId(1)].name.as_deref(),
+            Some(&b"foo"[..])
+        );
+        // Without a password any password is accepted for `default`.
+        assert_eq!(k.cmd(1, "HELLO 3 AUTH default x"), hello_reply(3, 1));
+    }
+
+    #[test]
+    fn hello_errors() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "HELLO 4"),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 1"),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO abc"),
+            "-ERR Protocol version is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 3 AUTH a b"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 3 foo"),
+            "-ERR Syntax error in HELLO option 'foo'\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 3 SETNAME"),
+            "-ERR Syntax error in HELLO option 'SETNAME'\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 2 AUTH default"),
+            "-ERR Syntax error in HELLO option 'AUTH'\r\n"
+        );
+        assert_eq!(
+            k.raw(
+                1,
+                b"*4\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$7\r\nSETNAME\r\n$3\r\na b\r\n"
+            ),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+        );
+        // Nothing changed.
+        assert_eq!(k.srv.clients[&crate::node::ConnId(1)].reply.resp, 2);
+    }
+
+    #[test]
+    fn auth_without_password() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "AUTH x"),
+            "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"
+        );
+        assert_eq!(k.cmd(1, "AUTH default x"), "+OK\r\n");
+        assert_eq!(
+            k.cmd(1, "AUTH a b"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(k.cmd(1, "AUTH a b c"), "-ERR syntax error\r\n");
+        assert_eq!(
+            k.cmd(1, "AUTH"),
+            "-ERR wrong number of arguments for 'auth' command\r\n"
+        );
+    }
+
+    #[test]
+    fn auth_with_requirepass() {
+        let mut k = protected();
+        assert_eq!(k.cmd(1, "PING"), "-NOAUTH Authentication required.\r\n");
+        assert_eq!(
+            k.cmd(1, "HELLO 3"),
+            "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "HELLO 3 AUTH default wrong"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "AUTH wrong"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "AUTH bob secret"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(k.cmd(1, "AUTH secret"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+        assert_eq!(k.cmd(1, "RESET"), "+RESET\r\n");
+        assert_eq!(k.cmd(1, "PING"), "-NOAUTH Authentication required.\r\n");
+        assert_eq!(k.cmd(1, "AUTH default secret"), "+OK\r\n");
+        assert_eq!(
+            k.cmd(2, "HELLO 3 AUTH default secret SETNAME x"),
+            hello_reply(3, 2)
+        );
+        assert_eq!(k.cmd(2, "PING"), "+PONG\r\n");
+    }
+
+    #[test]
+    fn reset_clears_state() {
+        let mut k = Kit::new();
+        k.cmd(1, "HELLO 3 SETNAME n");
+        k.cmd(1, "SELECT 3");
+        k.cmd(1, "SUBSCRIBE a");
+        k.cmd(1, "PSUBSCRIBE p*");
+        k.cmd(1, "WATCH k");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "RESET"), "+RESET\r\n");
+        let c = &k.srv.clients[&crate::node::ConnId(1)];
+        assert_eq!(
+            (c.db, c.reply.resp, c.name.is_none(), c.multi.is_none()),
+            (0, 2, true, true)
+        );
+        assert!(c.watched.is_empty() && !c.in_pubsub());
+        assert!(k.srv.st.channels.is_empty() && k.srv.st.patterns.is_empty());
+        assert!(k.srv.st.watched.is_empty());
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+    }
+
+    #[test]
+    fn ping_echo_select_quit() {
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+        assert_eq!(k.cmd(1, "PING hi"), "$2\r\nhi\r\n");
+        assert_eq!(
+            k.cmd(1, "PING a b"),
+            "-ERR wrong number of arguments for 'ping' command\r\n"
+        );
+        assert_eq!(k.cmd(1, "ECHO hey"), "$3\r\nhey\r\n");
+        assert_eq!(k.cmd(1, "SELECT 15"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "SELECT 16"), "-ERR DB index is out of range\r\n");
+        assert_eq!(
+            k.cmd(1, "SELECT x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        // RESP2 subscribed context: PING answers a pong message.
+        k.cmd(1, "SUBSCRIBE a");
+        assert_eq!(k.cmd(1, "PING"), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+        assert_eq!(k.cmd(1, "PING x"), "*2\r\n$4\r\npong\r\n$1\r\nx\r\n");
+        // RESP3 subscribed context: a normal reply.
+        k.cmd(2, "HELLO 3");
+        k.cmd(2, "SUBSCRIBE a");
+        assert_eq!(k.cmd(2, "PING"), "+PONG\r\n");
+        assert_eq!(k.cmd(2, "QUIT"), "+OK\r\n");
+        assert_eq!(k.closed, vec![2]);
+        assert!(k.srv.st.channels[&b"a"[..]].len() == 1);
+    }
+}

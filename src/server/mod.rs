@@ -208,6 +208,8 @@ impl Server {
             match c.parser.next(&mut c.query, authed) {
                 Ok(Some(argv)) => {
                     self.execute(c, argv);
+                    // `c` is not in `self.clients`: check its own WATCHes here.
+                    commands::transactions::touch_own_watches(&self.st, c);
                     // Serve clients woken by this command before the next one runs.
                     self.after_command();
                 }
@@ -295,6 +297,11 @@ impl Server {
             );
             return;
         }
+        if cmd.name == "exec" {
+            // EXEC runs the queued commands through `call`, so it needs the server.
+            commands::transactions::exec(self, c);
+            return;
+        }
         self.call(c, cmd, &argv);
     }
 
@@ -330,6 +337,8 @@ impl Server {
         };
         self.st.stats.total_commands_processed += 1;
         c.last_cmd = cmd.name.to_string();
+        // Keys the command found expired were deleted before it ran: their DELs go first.
+        self.feed_expired_dels();
         let changed = self.st.dirty > dirty_before;
         if changed && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
@@ -350,17 +359,7 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
-        for dbi in 0..self.st.dbs.len() {
-            if !self.st.dbs[dbi].expired.is_empty() {
-                let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
-                self.st.stats.expired_keys += expired.len() as u64;
-                for k in expired {
-                    self.st
-                        .repl_feed
-                        .push((dbi, vec![Bytes::from_static(b"DEL"), k]));
-                }
-            }
-        }
+        self.feed_expired_dels();
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
             if self.st.dbs[dbi].touched.is_empty() {
@@ -387,6 +386,21 @@ impl Server {
         }
         for conn in woken {
             self.retry_blocked(conn);
+        }
+    }
+
+    /// Keys deleted because they expired become DELs for replicas.
+    fn feed_expired_dels(&mut self) {
+        for dbi in 0..self.st.dbs.len() {
+            if !self.st.dbs[dbi].expired.is_empty() {
+                let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
+                self.st.stats.expired_keys += expired.len() as u64;
+                for k in expired {
+                    self.st
+                        .repl_feed
+                        .push((dbi, vec![Bytes::from_static(b"DEL"), k]));
+                }
+            }
         }
     }
 
