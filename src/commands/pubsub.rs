@@ -354,3 +354,177 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::super::connection::testkit::Kit;
+    use crate::node::ConnId;
+
+    fn sub(kind: &str, name: &str, n: usize, resp3: bool) -> String {
+        format!(
+            "{}3\r\n${}\r\n{}\r\n${}\r\n{}\r\n:{}\r\n",
+            if resp3 { ">" } else { "*" },
+            kind.len(),
+            kind,
+            name.len(),
+            name,
+            n
+        )
+    }
+
+    #[test]
+    fn subscribe_and_unsubscribe_resp2() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "SUBSCRIBE a b a"),
+            sub("subscribe", "a", 1, false)
+                + &sub("subscribe", "b", 2, false)
+                + &sub("subscribe", "a", 2, false)
+        );
+        assert_eq!(k.cmd(1, "PSUBSCRIBE p*"), sub("psubscribe", "p*", 3, false));
+        assert_eq!(
+            k.cmd(1, "GET x"),
+            "-ERR unknown command 'GET', with args beginning with: 'x' \r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "ECHO x"),
+            "-ERR Can't execute 'echo': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "UNSUBSCRIBE a z"),
+            sub("unsubscribe", "a", 2, false) + &sub("unsubscribe", "z", 2, false)
+        );
+        assert_eq!(k.cmd(1, "UNSUBSCRIBE"), sub("unsubscribe", "b", 1, false));
+        assert_eq!(
+            k.cmd(1, "PUNSUBSCRIBE"),
+            sub("punsubscribe", "p*", 0, false)
+        );
+        // Nothing left: a null name and a zero count.
+        assert_eq!(
+            k.cmd(1, "UNSUBSCRIBE"),
+            "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "PUNSUBSCRIBE"),
+            "*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "SUBSCRIBE"),
+            "-ERR wrong number of arguments for 'subscribe' command\r\n"
+        );
+        assert!(k.srv.st.channels.is_empty() && k.srv.st.patterns.is_empty());
+        assert_eq!(k.cmd(1, "ECHO x"), "$1\r\nx\r\n");
+    }
+
+    #[test]
+    fn resp3_push_shapes() {
+        let mut k = Kit::new();
+        k.cmd(1, "HELLO 3");
+        assert_eq!(
+            k.cmd(1, "UNSUBSCRIBE"),
+            ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n"
+        );
+        assert_eq!(k.cmd(1, "SUBSCRIBE a"), sub("subscribe", "a", 1, true));
+        assert_eq!(k.cmd(1, "PSUBSCRIBE a*"), sub("psubscribe", "a*", 2, true));
+        // RESP3 clients may run anything while subscribed, including PUBLISH
+        // to themselves: the pushes come before the reply.
+        assert_eq!(
+            k.cmd(1, "PUBLISH a hello"),
+            ">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n>4\r\n$8\r\npmessage\r\n$2\r\na*\r\n$1\r\na\r\n$5\r\nhello\r\n:2\r\n"
+        );
+        assert_eq!(k.cmd(1, "ECHO x"), "$1\r\nx\r\n");
+    }
+
+    #[test]
+    fn publish_delivers_to_others() {
+        let mut k = Kit::new();
+        k.cmd(1, "SUBSCRIBE news");
+        k.cmd(2, "HELLO 3");
+        k.cmd(2, "PSUBSCRIBE n* x*");
+        k.cmd(3, "SUBSCRIBE other");
+        assert_eq!(k.cmd(4, "PUBLISH news hi"), ":2\r\n");
+        assert_eq!(
+            k.take(1),
+            "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+        );
+        assert_eq!(
+            k.take(2),
+            ">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+        );
+        assert_eq!(k.take(3), "");
+        assert_eq!(k.cmd(4, "PUBLISH zzz x"), ":0\r\n");
+        // PUBLISH is always fed to replicas.
+        assert_eq!(
+            k.srv.st.repl_feed.last().map(|(_, a)| a[1].clone()),
+            Some(bytes::Bytes::from_static(b"zzz"))
+        );
+        // A closed subscriber is forgotten.
+        k.close(1);
+        assert!(!k.srv.st.channels.contains_key(&b"news"[..]));
+        assert_eq!(k.cmd(4, "PUBLISH news hi"), ":1\r\n");
+        assert!(k.take(2).starts_with(">4\r\n$8\r\npmessage"));
+    }
+
+    #[test]
+    fn publish_api_for_other_modules() {
+        let mut k = Kit::new();
+        k.cmd(1, "SUBSCRIBE __sentinel__:hello");
+        k.cmd(2, "PSUBSCRIBE *");
+        let srv = &mut k.srv;
+        let n = super::publish(&mut srv.st, &mut srv.clients, b"__sentinel__:hello", b"m");
+        assert_eq!(n, 2);
+        assert!(srv.st.pending.contains(&ConnId(1)) && srv.st.pending.contains(&ConnId(2)));
+        // The host gets the bytes at the next handle().
+        k.tick(1);
+        assert_eq!(
+            k.take(1),
+            "*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$1\r\nm\r\n"
+        );
+        assert_eq!(
+            k.take(2),
+            "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$18\r\n__sentinel__:hello\r\n$1\r\nm\r\n"
+        );
+    }
+
+    #[test]
+    fn pubsub_introspection() {
+        let mut k = Kit::new();
+        k.cmd(1, "SUBSCRIBE a b");
+        k.cmd(2, "SUBSCRIBE a");
+        k.cmd(2, "PSUBSCRIBE x* y*");
+        k.cmd(3, "PSUBSCRIBE x*");
+        assert_eq!(k.cmd(4, "PUBSUB CHANNELS"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+        assert_eq!(k.cmd(4, "PUBSUB CHANNELS b*"), "*1\r\n$1\r\nb\r\n");
+        assert_eq!(
+            k.cmd(4, "PUBSUB NUMSUB a c"),
+            "*4\r\n$1\r\na\r\n:2\r\n$1\r\nc\r\n:0\r\n"
+        );
+        assert_eq!(k.cmd(4, "PUBSUB NUMSUB"), "*0\r\n");
+        assert_eq!(k.cmd(4, "PUBSUB NUMPAT"), ":2\r\n");
+        assert_eq!(k.cmd(4, "PUBSUB SHARDCHANNELS"), "*0\r\n");
+        assert_eq!(k.cmd(4, "PUBSUB SHARDNUMSUB a"), "*2\r\n$1\r\na\r\n:0\r\n");
+        assert!(k.cmd(4, "PUBSUB HELP").starts_with(
+            "*14\r\n+PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
+        ));
+        assert_eq!(
+            k.cmd(4, "PUBSUB HELP x"),
+            "-ERR wrong number of arguments for 'pubsub|help' command\r\n"
+        );
+        assert_eq!(
+            k.cmd(4, "PUBSUB NUMPAT x"),
+            "-ERR wrong number of arguments for 'pubsub|numpat' command\r\n"
+        );
+        assert_eq!(
+            k.cmd(4, "PUBSUB CHANNELS x y"),
+            "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n"
+        );
+        assert_eq!(
+            k.cmd(4, "PUBSUB foo"),
+            "-ERR unknown subcommand 'foo'. Try PUBSUB HELP.\r\n"
+        );
+        assert_eq!(
+            k.cmd(4, "PUBSUB"),
+            "-ERR wrong number of arguments for 'pubsub' command\r\n"
+        );
+    }
+}

@@ -237,3 +237,273 @@ pub static COMMANDS: &[CommandDef] = &[
         unwatch,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::super::connection::testkit::Kit;
+    use crate::keyspace::{Object, Value};
+    use crate::node::ConnId;
+    use bytes::Bytes;
+
+    /// Another party writes `key` (the write commands live in other families;
+    /// here we change the db the way they do and let the server see the touch).
+    fn write(k: &mut Kit, db: usize, key: &str) {
+        let d = &mut k.srv.st.dbs[db];
+        d.set(
+            Bytes::copy_from_slice(key.as_bytes()),
+            Object::new(Value::Str(Bytes::from_static(b"v"))),
+        );
+        d.touched.push(Bytes::copy_from_slice(key.as_bytes()));
+        k.tick(100);
+    }
+
+    fn set_with_ttl(k: &mut Kit, key: &str, ttl: u64) {
+        let at = k.now + ttl;
+        let d = &mut k.srv.st.dbs[0];
+        d.set(
+            Bytes::copy_from_slice(key.as_bytes()),
+            Object::new(Value::Str(Bytes::from_static(b"v"))),
+        );
+        d.set_expire(key.as_bytes(), at);
+    }
+
+    fn feed(k: &Kit) -> Vec<String> {
+        k.srv
+            .st
+            .repl_feed
+            .iter()
+            .map(|(db, a)| {
+                let words: Vec<String> = a
+                    .iter()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .collect();
+                format!("{} {}", db, words.join(" "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn multi_exec_basics() {
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "EXEC"), "-ERR EXEC without MULTI\r\n");
+        assert_eq!(k.cmd(1, "DISCARD"), "-ERR DISCARD without MULTI\r\n");
+        assert_eq!(k.cmd(1, "MULTI"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "MULTI"), "-ERR MULTI calls can not be nested\r\n");
+        assert_eq!(k.cmd(1, "PING"), "+QUEUED\r\n");
+        assert_eq!(k.cmd(1, "ECHO hi"), "+QUEUED\r\n");
+        assert_eq!(k.cmd(1, "SELECT 99"), "+QUEUED\r\n");
+        assert_eq!(k.cmd(1, "SELECT 2"), "+QUEUED\r\n");
+        assert_eq!(
+            k.cmd(1, "EXEC"),
+            "*4\r\n+PONG\r\n$2\r\nhi\r\n-ERR DB index is out of range\r\n+OK\r\n"
+        );
+        let c = &k.srv.clients[&ConnId(1)];
+        assert!(c.multi.is_none() && !c.in_exec);
+        assert_eq!(c.db, 2);
+        assert_eq!(k.cmd(1, "EXEC"), "-ERR EXEC without MULTI\r\n");
+        assert_eq!(k.cmd(1, "MULTI"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "PING"), "+QUEUED\r\n");
+        assert_eq!(k.cmd(1, "DISCARD"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+        // An empty transaction.
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+    }
+
+    #[test]
+    fn execabort_after_queueing_error() {
+        let mut k = Kit::new();
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PING");
+        assert_eq!(
+            k.cmd(1, "ECHO"),
+            "-ERR wrong number of arguments for 'echo' command\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "NOSUCH"),
+            "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "EXEC"),
+            "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
+        assert!(k.srv.clients[&ConnId(1)].multi.is_none());
+        // WATCH inside MULTI is refused but does not abort the transaction.
+        k.cmd(1, "MULTI");
+        assert_eq!(
+            k.cmd(1, "WATCH x"),
+            "-ERR WATCH inside MULTI is not allowed\r\n"
+        );
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+        // Nested MULTI neither.
+        k.cmd(1, "MULTI");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PING");
+        assert_eq!(k.cmd(1, "EXEC"), "*1\r\n+PONG\r\n");
+    }
+
+    #[test]
+    fn exec_in_resp3_and_hello_inside() {
+        let mut k = Kit::new();
+        k.cmd(1, "HELLO 3");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "HELLO 2");
+        k.cmd(1, "PING");
+        let r = k.cmd(1, "EXEC");
+        assert!(r.starts_with("*2\r\n*14\r\n$6\r\nserver"), "{r}");
+        assert!(r.ends_with("+PONG\r\n"));
+        // A WATCH failure is a null (RESP3 `_`).
+        k.cmd(1, "HELLO 3");
+        k.cmd(1, "WATCH k");
+        write(&mut k, 0, "k");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "_\r\n");
+    }
+
+    #[test]
+    fn watch_by_other_client() {
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "WATCH k j"), "+OK\r\n");
+        assert_eq!(k.srv.st.watched.len(), 2);
+        write(&mut k, 0, "k");
+        assert!(k.srv.clients[&ConnId(1)].dirty_cas);
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PING");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+        // EXEC unwatched everything.
+        assert!(k.srv.st.watched.is_empty());
+        assert!(k.srv.clients[&ConnId(1)].watched.is_empty());
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+        // Another db's key of the same name does not count.
+        k.cmd(1, "WATCH k");
+        write(&mut k, 1, "k");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+        // UNWATCH forgets, DISCARD too.
+        k.cmd(1, "WATCH k");
+        assert_eq!(k.cmd(1, "UNWATCH"), "+OK\r\n");
+        write(&mut k, 0, "k");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+        k.cmd(1, "WATCH k");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "DISCARD");
+        assert!(k.srv.st.watched.is_empty());
+        // A closed client's watches go away.
+        k.cmd(2, "WATCH z");
+        k.close(2);
+        assert!(k.srv.st.watched.is_empty());
+    }
+
+    #[test]
+    fn watch_sees_own_writes_and_flush() {
+        let mut k = Kit::new();
+        k.cmd(1, "WATCH k");
+        // A write by the watching client itself, between its commands.
+        let d = &mut k.srv.st.dbs[0];
+        d.set(
+            Bytes::from_static(b"k"),
+            Object::new(Value::Str(Bytes::from_static(b"v"))),
+        );
+        d.touched.push(Bytes::from_static(b"k"));
+        // (not via tick: the next command of client 1 is what notices it)
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+        // A flush touches the keys that existed.
+        k.cmd(1, "WATCH k nokey");
+        k.srv.st.dbs[0].clear();
+        k.tick(100);
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+        k.cmd(1, "WATCH nokey");
+        k.srv.st.dbs[0].clear();
+        k.tick(100);
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*0\r\n");
+    }
+
+    #[test]
+    fn watch_and_expiry() {
+        let mut k = Kit::new();
+        // Watched while alive, then expires: EXEC fails even if nobody looked.
+        set_with_ttl(&mut k, "k", 50);
+        k.cmd(1, "WATCH k");
+        k.now += 100;
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+        // Watched while alive, deleted by active expiry: fails too.
+        set_with_ttl(&mut k, "k2", 50);
+        k.cmd(1, "WATCH k2");
+        k.tick(200);
+        assert!(k.srv.st.dbs[0].keys.get(&b"k2"[..]).is_none());
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+        // Already expired when watched: its deletion is no change...
+        set_with_ttl(&mut k, "k3", 50);
+        k.now += 100;
+        k.cmd(2, "WATCH k3");
+        k.tick(200);
+        k.cmd(2, "MULTI");
+        assert_eq!(k.cmd(2, "EXEC"), "*0\r\n");
+        // ... but being written again is.
+        set_with_ttl(&mut k, "k4", 50);
+        k.now += 100;
+        k.cmd(2, "WATCH k4");
+        write(&mut k, 0, "k4");
+        k.cmd(2, "MULTI");
+        assert_eq!(k.cmd(2, "EXEC"), "*-1\r\n");
+        // Clients that watched it alive see the expiry noticed by a later WATCH.
+        set_with_ttl(&mut k, "k5", 50);
+        k.cmd(1, "WATCH k5");
+        k.now += 100;
+        k.cmd(2, "WATCH k5");
+        assert!(k.srv.clients[&ConnId(1)].dirty_cas);
+        assert!(!k.srv.clients[&ConnId(2)].dirty_cas);
+        // The expired key's DEL reached the replication feed.
+        assert!(feed(&k).contains(&"0 DEL k5".to_string()));
+    }
+
+    #[test]
+    fn propagation_wraps_multiple_writes() {
+        let mut k = Kit::new();
+        // One propagated command: no MULTI/EXEC (as Redis 7.0).
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PUBLISH c 1");
+        k.cmd(1, "PING");
+        k.cmd(1, "EXEC");
+        assert_eq!(feed(&k), vec!["0 PUBLISH c 1"]);
+        k.srv.st.repl_feed.clear();
+        // Nothing propagated: nothing at all.
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PING");
+        k.cmd(1, "EXEC");
+        assert!(feed(&k).is_empty());
+        // Several: wrapped, with the db of each command.
+        k.cmd(1, "MULTI");
+        k.cmd(1, "PUBLISH c 1");
+        k.cmd(1, "SELECT 3");
+        k.cmd(1, "PUBLISH c 2");
+        assert_eq!(k.cmd(1, "EXEC"), "*3\r\n:0\r\n+OK\r\n:0\r\n");
+        assert_eq!(
+            feed(&k),
+            vec!["0 MULTI", "0 PUBLISH c 1", "3 PUBLISH c 2", "3 EXEC"]
+        );
+        // Commands inside EXEC count in the stats, and MULTI and EXEC too
+        // (queueing does not).
+        assert_eq!(k.srv.st.stats.total_commands_processed, 12);
+    }
+
+    #[test]
+    fn pubsub_inside_multi() {
+        let mut k = Kit::new();
+        k.cmd(1, "MULTI");
+        k.cmd(1, "SUBSCRIBE a");
+        assert_eq!(
+            k.cmd(1, "EXEC"),
+            "*1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
+        );
+        assert!(k.srv.clients[&ConnId(1)].in_pubsub());
+        assert_eq!(k.cmd(2, "PUBLISH a x"), ":1\r\n");
+    }
+}
