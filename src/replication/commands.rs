@@ -144,7 +144,7 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
 }
 
 fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(crate::commands::err::SYNTAX.into());
     }
     let mut i = 1;

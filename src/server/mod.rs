@@ -294,7 +294,7 @@ impl Server {
             )
         {
             if cmd.has(flags::NO_MULTI) {
-                self.reject(c, &format!("ERR Command not allowed inside a transaction"));
+                self.reject(c, "ERR Command not allowed inside a transaction");
                 return;
             }
             c.multi.as_mut().expect("in multi").queue.push(argv);
