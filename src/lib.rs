@@ -9,6 +9,7 @@ pub mod replication;
 pub mod resp;
 pub mod rng;
 pub mod server;
+pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
