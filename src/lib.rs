@@ -5,9 +5,11 @@
 pub mod commands;
 pub mod keyspace;
 pub mod node;
+pub mod replication;
 pub mod resp;
 pub mod rng;
 pub mod server;
+pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -188,6 +188,7 @@ impl CommandTable {
             zsets::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
+            crate::replication::commands::COMMANDS,
         ])
     }
 

@@ -455,7 +455,7 @@ mod tests {
         assert_eq!(k.cmd(4, "PUBLISH zzz x"), ":0\r\n");
         // PUBLISH is always fed to replicas.
         assert_eq!(
-            k.srv.st.repl_feed.last().map(|(_, a)| a[1].clone()),
+            k.srv.st.propagated.last().map(|(_, a)| a[1].clone()),
             Some(bytes::Bytes::from_static(b"zzz"))
         );
         // A closed subscriber is forgotten.

@@ -270,7 +270,7 @@ mod tests {
     fn feed(k: &Kit) -> Vec<String> {
         k.srv
             .st
-            .repl_feed
+            .propagated
             .iter()
             .map(|(db, a)| {
                 let words: Vec<String> = a
@@ -473,7 +473,7 @@ mod tests {
         k.cmd(1, "PING");
         k.cmd(1, "EXEC");
         assert_eq!(feed(&k), vec!["0 PUBLISH c 1"]);
-        k.srv.st.repl_feed.clear();
+        k.srv.st.propagated.clear();
         // Nothing propagated: nothing at all.
         k.cmd(1, "MULTI");
         k.cmd(1, "PING");

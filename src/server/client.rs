@@ -64,6 +64,8 @@ pub struct Client {
     pub last_cmd: String,
     /// Replies suppressed (CLIENT REPLY OFF/SKIP; the master link never gets replies).
     pub no_reply: bool,
+    /// Replication offset after this client's last write (for WAIT).
+    pub woff: u64,
     /// Running inside EXEC: blocking commands must not block.
     pub in_exec: bool,
     /// Extra per-client data owned by the replication module (offsets, state).
@@ -104,6 +106,7 @@ impl Client {
             last_cmd: "NULL".into(),
             no_reply: false,
             in_exec: false,
+            woff: 0,
             repl: None,
         }
     }

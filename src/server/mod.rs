@@ -9,6 +9,8 @@ pub use config::Config;
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::Db;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, OUTBOUND_BIT};
+use crate::replication::commands::ReplAction;
+use crate::replication::ReplState;
 use crate::rng::Rng;
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -73,6 +75,15 @@ pub struct ServerState {
     /// Set by SHUTDOWN; the node stops answering.
     pub shutting_down: bool,
     next_outbound: u64,
+    /// Replication state, both roles.
+    pub repl: ReplState,
+    /// Replication changes requested by commands, applied right after them.
+    pub repl_actions: Vec<ReplAction>,
+    /// Master link bytes received but not yet applied (for offsets and proxying).
+    pub master_raw: Vec<u8>,
+    /// Every propagated command, kept for unit tests to inspect.
+    #[cfg(test)]
+    pub propagated: Vec<(usize, Vec<Bytes>)>,
 }
 
 impl ServerState {
@@ -121,7 +132,9 @@ impl Server {
         let ndb = config.get_i64("databases").max(1) as usize;
         let mut rng = Rng::new(seed);
         let run_id = rng.hex_id();
-        Server {
+        let replid = rng.hex_id();
+        let replicaof = config.get("replicaof").to_string();
+        let mut server = Server {
             st: ServerState {
                 config,
                 dbs: (0..ndb).map(|_| Db::default()).collect(),
@@ -144,9 +157,22 @@ impl Server {
                 next_cron: now,
                 shutting_down: false,
                 next_outbound: 0,
+                repl: ReplState::new(replid, now),
+                repl_actions: Vec::new(),
+                master_raw: Vec::new(),
+                #[cfg(test)]
+                propagated: Vec::new(),
             },
             clients: BTreeMap::new(),
+        };
+        let mut parts = replicaof.split_whitespace();
+        if let (Some(h), Some(p)) = (
+            parts.next(),
+            parts.next().and_then(|p| p.parse::<u16>().ok()),
+        ) {
+            server.repl_set_master(Addr::new(h, p), None);
         }
+        server
     }
 
     fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {
@@ -182,11 +208,17 @@ impl Server {
         self.clients.insert(conn, c);
     }
 
-    fn data(&mut self, conn: ConnId, bytes: &[u8]) {
+    pub(crate) fn data(&mut self, conn: ConnId, bytes: &[u8]) {
         let Some(mut c) = self.clients.remove(&conn) else {
             return;
         };
         self.st.stats.net_input_bytes += bytes.len() as u64;
+        if c.kind == ClientKind::Master {
+            self.st.master_raw.extend_from_slice(bytes);
+            if let Some(l) = self.st.repl.link.as_mut() {
+                l.last_io = self.st.now;
+            }
+        }
         c.query.extend_from_slice(bytes);
         c.last_interaction = self.st.now;
         self.process_input(&mut c);
@@ -199,7 +231,7 @@ impl Server {
     }
 
     /// Parse and run every complete request in the client's buffer.
-    fn process_input(&mut self, c: &mut Client) {
+    pub(crate) fn process_input(&mut self, c: &mut Client) {
         loop {
             if c.close_after_reply || c.blocked.is_some() || self.st.shutting_down {
                 return;
@@ -210,6 +242,9 @@ impl Server {
                     self.execute(c, argv);
                     // `c` is not in `self.clients`: check its own WATCHes here.
                     commands::transactions::touch_own_watches(&self.st, c);
+                    if c.kind == ClientKind::Master {
+                        self.applied_from_master(c);
+                    }
                     // Serve clients woken by this command before the next one runs.
                     self.after_command();
                 }
@@ -259,6 +294,37 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
+        if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
+            if self.st.repl.is_replica() && self.st.config.get_bool("replica-read-only") {
+                self.reject(c, "READONLY You can't write against a read only replica.");
+                return;
+            }
+            let min = self.st.config.get_i64("min-replicas-to-write");
+            if min > 0 && !self.st.repl.is_replica() {
+                let lag = self.st.config.get_i64("min-replicas-max-lag").max(0) as u64;
+                if (self.st.repl.good_replicas(self.st.now, lag) as i64) < min {
+                    self.reject(c, "NOREPLICAS Not enough good replicas to write.");
+                    return;
+                }
+            }
+        }
+        if self.st.repl.is_replica()
+            && !cmd.has(flags::STALE)
+            && c.kind != ClientKind::Master
+            && !self.st.config.get_bool("replica-serve-stale-data")
+            && self
+                .st
+                .repl
+                .link
+                .as_ref()
+                .is_some_and(|l| l.state != crate::replication::LinkState::Connected)
+        {
+            self.reject(
+                c,
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return;
+        }
         if c.multi.is_some()
             && !matches!(
                 cmd.name,
@@ -266,7 +332,7 @@ impl Server {
             )
         {
             if cmd.has(flags::NO_MULTI) {
-                self.reject(c, &format!("ERR Command not allowed inside a transaction"));
+                self.reject(c, "ERR Command not allowed inside a transaction");
                 return;
             }
             c.multi.as_mut().expect("in multi").queue.push(argv);
@@ -300,6 +366,10 @@ impl Server {
         if cmd.name == "exec" {
             // EXEC runs the queued commands through `call`, so it needs the server.
             commands::transactions::exec(self, c);
+            if !self.st.repl_feed.is_empty() {
+                self.repl_feed_replicas();
+                c.woff = self.st.repl.offset;
+            }
             return;
         }
         self.call(c, cmd, &argv);
@@ -317,6 +387,7 @@ impl Server {
     /// Run a command: the handler, then propagation and bookkeeping.
     pub fn call(&mut self, c: &mut Client, cmd: &'static CommandDef, argv: &[Bytes]) {
         let dirty_before = self.st.dirty;
+        let reply_before = c.reply.len();
         let db_before = c.db;
         let now = self.st.now;
         let propagate = {
@@ -354,6 +425,44 @@ impl Server {
             }
             _ => {}
         }
+        if c.no_reply {
+            c.reply.buf.truncate(reply_before);
+        }
+        self.apply_repl_actions();
+        if !c.in_exec && !self.st.repl_feed.is_empty() {
+            self.repl_feed_replicas();
+            c.woff = self.st.repl.offset;
+        }
+    }
+
+    /// REPLICAOF and friends, requested by the command that just ran.
+    fn apply_repl_actions(&mut self) {
+        if self.st.repl_actions.is_empty() {
+            return;
+        }
+        for a in std::mem::take(&mut self.st.repl_actions) {
+            match a {
+                ReplAction::SetMaster(addr, who) => self.repl_set_master(addr, Some(who)),
+                ReplAction::UnsetMaster(who) => self.repl_unset_master(who),
+                ReplAction::RequestAcks => self.repl_request_acks(),
+            }
+        }
+    }
+
+    /// A command from our master was applied: advance the offset and pass the
+    /// exact bytes on to our own replicas and backlog (chained replication).
+    fn applied_from_master(&mut self, c: &Client) {
+        let n = self.st.master_raw.len().saturating_sub(c.query.len());
+        if n == 0 {
+            return;
+        }
+        let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
+        self.repl_stream(&raw);
+    }
+
+    /// Continue with a client's pipelined input after it was unblocked.
+    pub(crate) fn resume_client(&mut self, c: &mut Client) {
+        self.process_input(c);
     }
 
     /// After each command: expired keys become DELs for replicas, touched keys
@@ -459,10 +568,14 @@ impl Server {
     }
 
     /// Forget a client: its subscriptions, watches, blocks.
-    fn free_client(&mut self, conn: ConnId) {
+    pub(crate) fn free_client(&mut self, conn: ConnId) {
         let Some(c) = self.clients.remove(&conn) else {
             return;
         };
+        if c.kind == ClientKind::Master {
+            self.st.master_raw.clear();
+        }
+        self.repl_forget_client(conn, c.kind);
         for ch in &c.channels {
             if let Some(s) = self.st.channels.get_mut(ch) {
                 s.remove(&conn);
@@ -535,6 +648,11 @@ impl Server {
                 self.free_client(conn);
             }
         }
+        if now >= self.st.repl.next_cron {
+            self.st.repl.next_cron = now + 1000;
+            self.repl_master_cron();
+            self.repl_replica_cron();
+        }
         self.after_command();
     }
 
@@ -543,6 +661,10 @@ impl Server {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
+                if c.no_reply {
+                    // Our master never gets replies (REPLCONF ACKs go out directly).
+                    c.reply.buf.clear();
+                }
                 if !c.reply.is_empty() {
                     let bytes = c.reply.take();
                     self.st.stats.net_output_bytes += bytes.len() as u64;
@@ -608,9 +730,22 @@ impl Node for Server {
         self.st.now = self.st.now.max(now);
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
-            Input::Data { conn, bytes } => self.data(conn, bytes),
-            Input::Closed { conn } => self.free_client(conn),
-            Input::Connected { .. } | Input::ConnectFailed { .. } => {}
+            Input::Data { conn, bytes } => {
+                if self.repl_owns(conn) {
+                    self.repl_link_data(conn, bytes);
+                } else {
+                    self.data(conn, bytes);
+                }
+            }
+            Input::Closed { conn } => {
+                if self.repl_owns(conn) {
+                    self.repl_link_closed(conn);
+                } else {
+                    self.free_client(conn);
+                }
+            }
+            Input::Connected { conn, .. } => self.repl_link_connected(conn),
+            Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             Input::Tick => {}
         }
         if self.st.now >= self.st.next_cron {
@@ -618,6 +753,12 @@ impl Node for Server {
             let hz = self.st.config.get_i64("hz").clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
         }
+        self.apply_repl_actions();
+        if self.st.repl.bgsave_at.is_some_and(|t| t <= self.st.now) {
+            self.repl_start_full_sync();
+        }
+        self.repl_feed_replicas();
+        self.repl_check_waiters();
         self.settle_blocked();
         self.flush_pending();
     }

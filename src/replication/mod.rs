@@ -1,0 +1,209 @@
+//! Master–replica replication (PSYNC2), both sides, as Redis 7.0 does it.
+//!
+//! - `master`: replicas registry, the backlog, feeding the stream, PSYNC/SYNC,
+//!   REPLCONF, WAIT, full syncs.
+//! - `replica`: the link to our master: handshake, RDB transfer, the command
+//!   stream, ACKs, reconnects.
+//! - `commands`: REPLICAOF/SLAVEOF, ROLE, PSYNC, SYNC, REPLCONF, WAIT.
+//!
+//! All state lives in [`ReplState`] inside `ServerState`, so INFO and the
+//! command handlers can read it.
+
+pub mod backlog;
+pub mod commands;
+pub mod info;
+pub mod master;
+pub mod replica;
+
+use crate::node::{Addr, ConnId, Millis};
+use backlog::Backlog;
+use std::collections::BTreeMap;
+
+pub const NULL_REPLID: &str = "0000000000000000000000000000000000000000";
+
+/// Where a replica we serve stands (Redis's `SLAVE_STATE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaState {
+    WaitBgsaveStart,
+    WaitBgsaveEnd,
+    SendBulk,
+    Online,
+}
+
+impl ReplicaState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
+            ReplicaState::SendBulk => "send_bulk",
+            ReplicaState::Online => "online",
+        }
+    }
+}
+
+/// A replica connected to us, or a client in the middle of its handshake.
+#[derive(Clone, Debug)]
+pub struct ReplicaInfo {
+    pub ip: String,
+    pub listening_port: u16,
+    pub state: ReplicaState,
+    pub ack_offset: u64,
+    /// Host time of the last REPLCONF ACK (or of attach).
+    pub ack_time: Millis,
+    pub capa_eof: bool,
+    pub capa_psync2: bool,
+}
+
+impl ReplicaInfo {
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.ip, self.listening_port)
+    }
+}
+
+/// Replica-side link states (Redis's `REPL_STATE_*`), for INFO and ROLE.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkState {
+    /// Must connect (first time, or after a failure).
+    Connect,
+    /// Connection requested, not established yet.
+    Connecting,
+    /// PING sent, waiting for PONG.
+    ReceivePong,
+    /// AUTH / REPLCONF replies expected; the names of the commands in flight.
+    ReceiveReplies(Vec<&'static str>),
+    /// PSYNC sent.
+    ReceivePsync,
+    /// Receiving the RDB payload.
+    Transfer(Transfer),
+    /// Streaming commands from the master.
+    Connected,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transfer {
+    /// `$<len>`: this many bytes remain.
+    Len { total: usize },
+    /// `$EOF:<mark>`: read until the 40-byte mark.
+    Eof { mark: Vec<u8> },
+}
+
+/// Our link to our master, while we are a replica.
+#[derive(Clone, Debug)]
+pub struct MasterLink {
+    pub addr: Addr,
+    pub state: LinkState,
+    pub conn: Option<ConnId>,
+    /// Bytes received during handshake / transfer not consumed yet.
+    pub buf: Vec<u8>,
+    /// Replication id and offset announced by +FULLRESYNC.
+    pub full_replid: String,
+    pub full_offset: u64,
+    pub last_io: Millis,
+    /// When the link went down (for master_link_down_since_seconds).
+    pub down_since: Millis,
+    pub sync_started: Millis,
+    /// Next time to try connecting.
+    pub retry_at: Millis,
+    pub last_ack: Millis,
+    /// Whether the link ever completed a sync (decides "Connecting"/"Reconnecting").
+    pub was_connected: bool,
+}
+
+/// A client waiting in WAIT.
+#[derive(Clone, Debug)]
+pub struct Waiter {
+    pub conn: ConnId,
+    pub offset: u64,
+    pub numreplicas: usize,
+    pub deadline: Option<Millis>,
+}
+
+#[derive(Debug)]
+pub struct ReplState {
+    pub replid: String,
+    pub replid2: String,
+    /// `master_repl_offset`: bytes of replication stream produced (or processed, on a replica).
+    pub offset: u64,
+    /// `second_repl_offset`, -1 when there is no second id.
+    pub second_offset: i64,
+    pub backlog: Option<Backlog>,
+    /// Database the stream last SELECTed, so the next write knows whether to emit SELECT.
+    pub seldb: Option<usize>,
+    /// Replicas attached to us, by connection.
+    pub replicas: BTreeMap<ConnId, ReplicaInfo>,
+    /// REPLCONF data from clients that have not sent PSYNC yet.
+    pub handshakes: BTreeMap<ConnId, ReplicaInfo>,
+    /// When the pending full-sync snapshot should be taken.
+    pub bgsave_at: Option<Millis>,
+    pub link: Option<MasterLink>,
+    pub waiters: Vec<Waiter>,
+    pub next_ping: Millis,
+    pub next_cron: Millis,
+    /// When we last had no replicas (for the backlog TTL).
+    pub no_replicas_since: Millis,
+    /// Fake process id printed in "started by pid" lines (the host's pid natively).
+    pub pid: u32,
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
+}
+
+impl ReplState {
+    pub fn new(replid: String, now: Millis) -> ReplState {
+        ReplState {
+            replid,
+            replid2: NULL_REPLID.to_string(),
+            offset: 0,
+            second_offset: -1,
+            backlog: None,
+            seldb: None,
+            replicas: BTreeMap::new(),
+            handshakes: BTreeMap::new(),
+            bgsave_at: None,
+            link: None,
+            waiters: Vec::new(),
+            next_ping: now,
+            next_cron: now,
+            no_replicas_since: now,
+            pid: 1,
+            sync_full: 0,
+            sync_partial_ok: 0,
+            sync_partial_err: 0,
+        }
+    }
+
+    pub fn is_replica(&self) -> bool {
+        self.link.is_some()
+    }
+
+    /// `shiftReplicationId`: keep the old id valid up to our offset, take a new one.
+    pub fn shift_replid(&mut self, new_id: String) {
+        self.replid2 = std::mem::replace(&mut self.replid, new_id);
+        self.second_offset = self.offset as i64 + 1;
+    }
+
+    /// Replicas whose last ACK is recent enough for min-replicas-to-write.
+    pub fn good_replicas(&self, now: Millis, max_lag_secs: u64) -> usize {
+        self.replicas
+            .values()
+            .filter(|r| {
+                r.state == ReplicaState::Online
+                    && now.saturating_sub(r.ack_time) / 1000 <= max_lag_secs
+            })
+            .count()
+    }
+}
+
+/// Encode one command as the RESP multibulk the stream carries.
+pub fn encode_command(argv: &[bytes::Bytes], out: &mut Vec<u8>) {
+    let mut b = itoa::Buffer::new();
+    out.push(b'*');
+    out.extend_from_slice(b.format(argv.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        out.push(b'$');
+        out.extend_from_slice(b.format(a.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}

@@ -1,0 +1,654 @@
+//! The replica side: the link to our master, from connect to streaming.
+
+use super::{LinkState, MasterLink, Transfer};
+use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output};
+use crate::resp::Frame;
+use crate::server::{Client, ClientKind, Server};
+
+/// Retry a failed connection after this long (Redis's replicationCron runs every second).
+const RETRY_MS: Millis = 1000;
+
+impl Server {
+    /// Become a replica of `addr` (REPLICAOF host port, or `replicaof` in the config).
+    pub fn repl_set_master(&mut self, addr: Addr, requested_by: Option<String>) {
+        let was_master = !self.st.repl.is_replica();
+        self.repl_drop_link();
+        if was_master {
+            self.st.log(
+                LogLevel::Notice,
+                "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+            );
+            self.st.emit(Event::RoleChanged {
+                role: "slave".into(),
+            });
+        }
+        for db in &mut self.st.dbs {
+            db.replica_mode = true;
+        }
+        let now = self.st.now;
+        self.st.repl.link = Some(MasterLink {
+            addr: addr.clone(),
+            state: LinkState::Connect,
+            conn: None,
+            buf: Vec::new(),
+            full_replid: String::new(),
+            full_offset: 0,
+            last_io: now,
+            down_since: now,
+            sync_started: now,
+            retry_at: now,
+            last_ack: now,
+            was_connected: false,
+        });
+        // At startup the first cron connects, after "Ready to accept connections".
+        if requested_by.is_some() {
+            self.repl_connect();
+        }
+        if let Some(who) = requested_by {
+            self.st.log(
+                LogLevel::Notice,
+                format!(
+                    "REPLICAOF {}:{} enabled (user request from '{}')",
+                    addr.host, addr.port, who
+                ),
+            );
+        }
+    }
+
+    /// Stop being a replica (REPLICAOF NO ONE).
+    pub fn repl_unset_master(&mut self, requested_by: String) {
+        if !self.st.repl.is_replica() {
+            return;
+        }
+        self.repl_drop_link();
+        self.st.repl.link = None;
+        let old = self.st.repl.replid.clone();
+        let new_id = self.st.rng.hex_id();
+        self.st.repl.shift_replid(new_id);
+        self.st.log(
+            LogLevel::Warning,
+            format!(
+                "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
+                old, self.st.repl.second_offset, self.st.repl.replid
+            ),
+        );
+        // Replicas of ours must see the new id: Redis makes them reconnect.
+        for db in &mut self.st.dbs {
+            db.replica_mode = false;
+        }
+        if self.st.repl.backlog.is_none() {
+            let size = self.st.config.get_i64("repl-backlog-size").max(16384) as usize;
+            self.st.repl.backlog =
+                Some(super::backlog::Backlog::new(size, self.st.repl.offset + 1));
+        }
+        self.st.repl.seldb = None;
+        self.st.log(
+            LogLevel::Notice,
+            format!("MASTER MODE enabled (user request from '{requested_by}')"),
+        );
+        self.st.emit(Event::RoleChanged {
+            role: "master".into(),
+        });
+    }
+
+    /// Close the master link (if any), keeping the replica configuration.
+    fn repl_drop_link(&mut self) {
+        let Some(link) = self.st.repl.link.as_mut() else {
+            return;
+        };
+        let conn = link.conn.take();
+        let was_streaming = link.state == LinkState::Connected;
+        link.state = LinkState::Connect;
+        link.buf.clear();
+        if let Some(conn) = conn {
+            self.st.out.push_back(Output::Close { conn });
+            if was_streaming {
+                if let Some(c) = self.clients.remove(&conn) {
+                    self.st.pending.remove(&c.conn);
+                }
+            }
+        }
+    }
+
+    fn repl_connect(&mut self) {
+        let now = self.st.now;
+        let Some(link) = self.st.repl.link.as_ref() else {
+            return;
+        };
+        let addr = link.addr.clone();
+        let verb = if link.was_connected {
+            "Reconnecting"
+        } else {
+            "Connecting"
+        };
+        self.st.log(
+            LogLevel::Notice,
+            format!("{verb} to MASTER {}:{}", addr.host, addr.port),
+        );
+        let conn = self.st.connect(addr);
+        if let Some(link) = self.st.repl.link.as_mut() {
+            link.conn = Some(conn);
+            link.state = LinkState::Connecting;
+            link.sync_started = now;
+            link.buf.clear();
+        }
+        self.st
+            .log(LogLevel::Notice, "MASTER <-> REPLICA sync started");
+    }
+
+    /// Is this connection our master link during handshake/transfer?
+    pub(crate) fn repl_owns(&self, conn: ConnId) -> bool {
+        self.st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| l.conn == Some(conn) && l.state != LinkState::Connected)
+    }
+
+    fn send_link(&mut self, argv: &[&str]) {
+        if let Some(conn) = self.st.repl.link.as_ref().and_then(|l| l.conn) {
+            self.st.out.push_back(Output::Send {
+                conn,
+                bytes: Frame::command(argv.iter().map(|s| s.as_bytes())),
+            });
+        }
+    }
+
+    pub(crate) fn repl_link_connected(&mut self, conn: ConnId) {
+        if !self.repl_owns(conn) {
+            return;
+        }
+        self.st.log(
+            LogLevel::Notice,
+            "Non blocking connect for SYNC fired the event.",
+        );
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.state = LinkState::ReceivePong;
+            l.last_io = self.st.now;
+        }
+        self.send_link(&["PING"]);
+    }
+
+    pub(crate) fn repl_link_failed(&mut self, conn: ConnId, reason: &str) {
+        if !self.repl_owns(conn) {
+            return;
+        }
+        self.st.log(
+            LogLevel::Warning,
+            format!("Error condition on socket for SYNC: {reason}"),
+        );
+        self.repl_link_reset_for_retry();
+    }
+
+    fn repl_link_reset_for_retry(&mut self) {
+        let now = self.st.now;
+        if let Some(l) = self.st.repl.link.as_mut() {
+            if let Some(c) = l.conn.take() {
+                self.st.out.push_back(Output::Close { conn: c });
+            }
+            l.state = LinkState::Connect;
+            l.buf.clear();
+            l.retry_at = now + RETRY_MS;
+        }
+    }
+
+    /// Bytes on the master link before streaming starts.
+    pub(crate) fn repl_link_data(&mut self, conn: ConnId, bytes: &[u8]) {
+        let now = self.st.now;
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.buf.extend_from_slice(bytes);
+            l.last_io = now;
+        }
+        loop {
+            let Some(link) = self.st.repl.link.as_ref() else {
+                return;
+            };
+            if link.conn != Some(conn) {
+                return;
+            }
+            let progressed = match link.state.clone() {
+                LinkState::Transfer(t) => self.repl_transfer(t),
+                LinkState::Connected => return,
+                _ => self.repl_handshake_step(),
+            };
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Read one reply line of the handshake; the master may send bare newlines
+    /// as keepalives while it prepares a snapshot.
+    fn take_line(&mut self) -> Option<String> {
+        let link = self.st.repl.link.as_mut()?;
+        loop {
+            let pos = link.buf.iter().position(|&b| b == b'\n')?;
+            let line: Vec<u8> = link.buf.drain(..=pos).collect();
+            let s = String::from_utf8_lossy(&line)
+                .trim_end_matches(['\r', '\n'])
+                .to_string();
+            if s.is_empty() {
+                link.last_io = self.st.now;
+                continue;
+            }
+            return Some(s);
+        }
+    }
+
+    fn repl_handshake_step(&mut self) -> bool {
+        let state = match self.st.repl.link.as_ref() {
+            Some(l) => l.state.clone(),
+            None => return false,
+        };
+        match state {
+            LinkState::ReceivePong => {
+                let Some(line) = self.take_line() else {
+                    return false;
+                };
+                if line.starts_with('-')
+                    && !line.starts_with("-NOAUTH")
+                    && !line.starts_with("-NOPERM")
+                    && !line.starts_with("-ERR operation not permitted")
+                {
+                    self.st.log(
+                        LogLevel::Warning,
+                        format!("Error reply to PING from master: '{}'", &line[1..]),
+                    );
+                    self.repl_link_reset_for_retry();
+                    return false;
+                }
+                self.st.log(
+                    LogLevel::Notice,
+                    "Master replied to PING, replication can continue...",
+                );
+                let mut inflight = Vec::new();
+                let auth = self.st.config.get("masterauth").to_string();
+                let user = self.st.config.get("masteruser").to_string();
+                if !auth.is_empty() {
+                    if user.is_empty() {
+                        self.send_link(&["AUTH", &auth]);
+                    } else {
+                        self.send_link(&["AUTH", &user, &auth]);
+                    }
+                    inflight.push("auth");
+                }
+                let port = match self.st.config.get_i64("replica-announce-port") {
+                    0 => self.st.config.get_i64("port"),
+                    p => p,
+                }
+                .to_string();
+                self.send_link(&["REPLCONF", "listening-port", &port]);
+                inflight.push("port");
+                let ip = self.st.config.get("replica-announce-ip").to_string();
+                if !ip.is_empty() {
+                    self.send_link(&["REPLCONF", "ip-address", &ip]);
+                    inflight.push("ip");
+                }
+                self.send_link(&["REPLCONF", "capa", "eof", "capa", "psync2"]);
+                inflight.push("capa");
+                inflight.reverse();
+                if let Some(l) = self.st.repl.link.as_mut() {
+                    l.state = LinkState::ReceiveReplies(inflight);
+                }
+                true
+            }
+            LinkState::ReceiveReplies(mut inflight) => {
+                let Some(line) = self.take_line() else {
+                    return false;
+                };
+                let what = inflight.pop().unwrap_or("capa");
+                if let Some(err) = line.strip_prefix('-') {
+                    match what {
+                        "auth" => {
+                            self.st.log(LogLevel::Warning, format!("Unable to AUTH to MASTER: {err}"));
+                            self.repl_link_reset_for_retry();
+                            return false;
+                        }
+                        "port" => self.st.log(
+                            LogLevel::Notice,
+                            format!("(Non critical) Master does not understand REPLCONF listening-port: {err}"),
+                        ),
+                        "ip" => self.st.log(
+                            LogLevel::Notice,
+                            format!("(Non critical) Master does not understand REPLCONF ip-address: {err}"),
+                        ),
+                        _ => self.st.log(
+                            LogLevel::Notice,
+                            format!("(Non critical) Master does not understand REPLCONF capa: {err}"),
+                        ),
+                    }
+                }
+                if inflight.is_empty() {
+                    self.send_psync();
+                } else if let Some(l) = self.st.repl.link.as_mut() {
+                    l.state = LinkState::ReceiveReplies(inflight);
+                }
+                true
+            }
+            LinkState::ReceivePsync => {
+                let Some(line) = self.take_line() else {
+                    return false;
+                };
+                self.on_psync_reply(&line)
+            }
+            _ => false,
+        }
+    }
+
+    fn send_psync(&mut self) {
+        // PSYNC2: our own replid/offset stand for a cached master, whatever we were before.
+        let has_history = self.st.repl.offset > 0 || self.st.repl.backlog.is_some();
+        let (id, off) = if has_history {
+            let id = self.st.repl.replid.clone();
+            let off = (self.st.repl.offset + 1).to_string();
+            self.st.log(
+                LogLevel::Notice,
+                format!("Trying a partial resynchronization (request {id}:{off})."),
+            );
+            (id, off)
+        } else {
+            self.st.log(
+                LogLevel::Notice,
+                "Partial resynchronization not possible (no cached master)",
+            );
+            ("?".to_string(), "-1".to_string())
+        };
+        self.send_link(&["PSYNC", &id, &off]);
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.state = LinkState::ReceivePsync;
+        }
+    }
+
+    fn on_psync_reply(&mut self, line: &str) -> bool {
+        if let Some(rest) = line.strip_prefix("+FULLRESYNC") {
+            let mut it = rest.split_whitespace();
+            let id = it.next().unwrap_or("").to_string();
+            let off: u64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            self.st.log(
+                LogLevel::Notice,
+                format!("Full resync from master: {id}:{off}"),
+            );
+            if self.st.repl.offset > 0 {
+                self.st.log(
+                    LogLevel::Notice,
+                    "Discarding previously cached master state.",
+                );
+            }
+            if let Some(l) = self.st.repl.link.as_mut() {
+                l.full_replid = id;
+                l.full_offset = off;
+                // The payload header comes next.
+                l.state = LinkState::Transfer(Transfer::Len { total: usize::MAX });
+            }
+            return true;
+        }
+        if let Some(rest) = line.strip_prefix("+CONTINUE") {
+            let new_id = rest.trim().to_string();
+            self.st.log(
+                LogLevel::Notice,
+                "Successful partial resynchronization with master.",
+            );
+            if !new_id.is_empty() && new_id != self.st.repl.replid {
+                let old = std::mem::replace(&mut self.st.repl.replid, new_id.clone());
+                self.st.repl.replid2 = old;
+                self.st.repl.second_offset = self.st.repl.offset as i64 + 1;
+                self.st.log(
+                    LogLevel::Notice,
+                    format!("Master replication ID changed to {new_id}"),
+                );
+            }
+            self.st.log(
+                LogLevel::Notice,
+                "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
+            );
+            self.repl_start_streaming();
+            return true;
+        }
+        if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
+            self.st.log(
+                LogLevel::Notice,
+                format!("Master is currently unable to PSYNC but should be in the future: {line}"),
+            );
+        } else {
+            self.st.log(
+                LogLevel::Warning,
+                format!("Unexpected reply to PSYNC from master: {line}"),
+            );
+        }
+        self.repl_link_reset_for_retry();
+        false
+    }
+
+    /// Receive the RDB payload (`$<len>` or `$EOF:<mark>` framing).
+    fn repl_transfer(&mut self, t: Transfer) -> bool {
+        match t {
+            Transfer::Len { total } if total == usize::MAX => {
+                let Some(line) = self.take_line() else {
+                    return false;
+                };
+                let Some(hdr) = line.strip_prefix('$') else {
+                    self.st.log(
+                        LogLevel::Warning,
+                        format!("Bad protocol from MASTER, the first byte is not '$' (we received '{line}'), are you sure the host and port are right?"),
+                    );
+                    self.repl_link_reset_for_retry();
+                    return false;
+                };
+                let next = if let Some(mark) = hdr.strip_prefix("EOF:") {
+                    self.st.log(
+                        LogLevel::Notice,
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk",
+                    );
+                    Transfer::Eof {
+                        mark: mark.as_bytes().to_vec(),
+                    }
+                } else {
+                    let n: usize = hdr.parse().unwrap_or(0);
+                    self.st.log(
+                        LogLevel::Notice,
+                        format!("MASTER <-> REPLICA sync: receiving {n} bytes from master to disk"),
+                    );
+                    Transfer::Len { total: n }
+                };
+                if let Some(l) = self.st.repl.link.as_mut() {
+                    l.state = LinkState::Transfer(next);
+                }
+                true
+            }
+            Transfer::Len { total } => {
+                let have = self.st.repl.link.as_ref().map(|l| l.buf.len()).unwrap_or(0);
+                if have < total {
+                    return false;
+                }
+                let payload: Vec<u8> = match self.st.repl.link.as_mut() {
+                    Some(l) => l.buf.drain(..total).collect(),
+                    None => return false,
+                };
+                self.repl_load_payload(&payload)
+            }
+            Transfer::Eof { mark } => {
+                let buf = match self.st.repl.link.as_ref() {
+                    Some(l) => &l.buf,
+                    None => return false,
+                };
+                let Some(pos) = buf
+                    .windows(mark.len().max(1))
+                    .position(|w| w == mark.as_slice())
+                else {
+                    return false;
+                };
+                let payload: Vec<u8> = match self.st.repl.link.as_mut() {
+                    Some(l) => {
+                        let p = l.buf.drain(..pos).collect();
+                        l.buf.drain(..mark.len());
+                        p
+                    }
+                    None => return false,
+                };
+                self.repl_load_payload(&payload)
+            }
+        }
+    }
+
+    fn repl_load_payload(&mut self, payload: &[u8]) -> bool {
+        self.st.log(
+            LogLevel::Notice,
+            "MASTER <-> REPLICA sync: Flushing old data",
+        );
+        for db in &mut self.st.dbs {
+            db.clear();
+        }
+        self.st.log(
+            LogLevel::Notice,
+            "MASTER <-> REPLICA sync: Loading DB in memory",
+        );
+        if let Err(e) = crate::replication::commands::rdb_load(&mut self.st, payload) {
+            self.st.log(
+                LogLevel::Warning,
+                format!("Failed trying to load the MASTER synchronization DB from socket: {e}"),
+            );
+            self.repl_link_reset_for_retry();
+            return false;
+        }
+        let (id, off) = match self.st.repl.link.as_ref() {
+            Some(l) => (l.full_replid.clone(), l.full_offset),
+            None => return false,
+        };
+        self.st.repl.replid = id;
+        self.st.repl.offset = off;
+        self.st.repl.replid2 = super::NULL_REPLID.into();
+        self.st.repl.second_offset = -1;
+        let size = self.st.config.get_i64("repl-backlog-size").max(16384) as usize;
+        self.st.repl.backlog = Some(super::backlog::Backlog::new(size, off + 1));
+        self.st.repl.sync_full += 0;
+        self.st.log(
+            LogLevel::Notice,
+            "MASTER <-> REPLICA sync: Finished with success",
+        );
+        self.repl_start_streaming();
+        true
+    }
+
+    /// The link becomes a client of kind Master; leftover bytes are commands.
+    fn repl_start_streaming(&mut self) {
+        let now = self.st.now;
+        let Some(link) = self.st.repl.link.as_mut() else {
+            return;
+        };
+        let Some(conn) = link.conn else {
+            return;
+        };
+        link.state = LinkState::Connected;
+        link.was_connected = true;
+        link.last_io = now;
+        let rest = std::mem::take(&mut link.buf);
+        let addr = link.addr.clone();
+        let id = self.st.next_client_id;
+        self.st.next_client_id += 1;
+        let max_bulk = self.st.config.get_i64("proto-max-bulk-len");
+        let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now, max_bulk);
+        c.kind = ClientKind::Master;
+        c.authenticated = true;
+        c.no_reply = true;
+        self.clients.insert(conn, c);
+        // Send an ACK right away, as Redis does after a sync.
+        self.repl_send_ack();
+        if !rest.is_empty() {
+            self.data_from_master(conn, &rest);
+        }
+    }
+
+    pub(crate) fn data_from_master(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.data(conn, bytes);
+    }
+
+    /// REPLCONF ACK <offset> to our master.
+    pub(crate) fn repl_send_ack(&mut self) {
+        let off = self.st.repl.offset.to_string();
+        let Some(conn) = self
+            .st
+            .repl
+            .link
+            .as_ref()
+            .filter(|l| l.state == LinkState::Connected)
+            .and_then(|l| l.conn)
+        else {
+            return;
+        };
+        self.st.out.push_back(Output::Send {
+            conn,
+            bytes: Frame::command(["REPLCONF", "ACK", off.as_str()]),
+        });
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.last_ack = self.st.now;
+        }
+    }
+
+    /// The streaming link broke: cache the state and reconnect later.
+    pub(crate) fn repl_master_link_lost(&mut self) {
+        let now = self.st.now;
+        let Some(l) = self.st.repl.link.as_mut() else {
+            return;
+        };
+        if l.state != LinkState::Connected {
+            return;
+        }
+        l.state = LinkState::Connect;
+        l.conn = None;
+        l.down_since = now;
+        l.retry_at = now;
+        self.st
+            .log(LogLevel::Warning, "Connection with master lost.");
+        self.st
+            .log(LogLevel::Notice, "Caching the disconnected master state.");
+    }
+
+    /// The handshake link closed before streaming.
+    pub(crate) fn repl_link_closed(&mut self, conn: ConnId) {
+        if !self.repl_owns(conn) {
+            return;
+        }
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.conn = None;
+        }
+        self.st.log(
+            LogLevel::Warning,
+            "Master closed the connection during the handshake.",
+        );
+        self.repl_link_reset_for_retry();
+    }
+
+    /// Replica-side cron, once a second: reconnect, ACK, master timeout.
+    pub(crate) fn repl_replica_cron(&mut self) {
+        let now = self.st.now;
+        let timeout = self.st.config.get_i64("repl-timeout").max(1) as u64 * 1000;
+        let Some(l) = self.st.repl.link.as_ref() else {
+            return;
+        };
+        let (state, retry_at, last_io, conn) = (l.state.clone(), l.retry_at, l.last_io, l.conn);
+        match state {
+            LinkState::Connect if now >= retry_at => self.repl_connect(),
+            LinkState::Connect => {}
+            LinkState::Connected => {
+                if now.saturating_sub(last_io) > timeout {
+                    self.st.log(
+                        LogLevel::Warning,
+                        "MASTER timeout: no data nor PING received...",
+                    );
+                    if let Some(conn) = conn {
+                        self.kill_client(conn);
+                    }
+                } else {
+                    self.repl_send_ack();
+                }
+            }
+            _ => {
+                if now.saturating_sub(last_io) > timeout {
+                    self.st
+                        .log(LogLevel::Warning, "Timeout connecting to the MASTER...");
+                    self.repl_link_reset_for_retry();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,776 @@
+//! A deterministic simulator: virtual clock, seeded randomness, an in-memory
+//! network carrying the real RESP bytes between real node state machines.
+//!
+//! Everything that happens is an event in one queue ordered by (time, seq), so
+//! the same seed and the same actions give the same trace, byte for byte.
+//! Idle time is skipped: the clock jumps to the next event.
+
+pub mod factory;
+pub mod net;
+pub mod trace;
+
+use crate::node::{Addr, ConnId, Input, Millis, Node, Output, OUTBOUND_BIT};
+use crate::resp::Frame;
+use crate::rng::Rng;
+use net::{LinkFault, NetConfig};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+pub use trace::{TraceEntry, TraceKind};
+
+/// Index of a host in the simulation.
+pub type HostId = usize;
+
+/// The simulated disk of a host: survives crashes and restarts.
+pub type Disk = BTreeMap<String, Vec<u8>>;
+
+/// Builds a host's node from its spec and disk (on start and on restart).
+pub type NodeFactory = fn(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node>;
+
+/// What a host runs.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    pub name: String,
+    pub kind: String,
+    /// Config file text (redis.conf or sentinel.conf style).
+    pub config: String,
+}
+
+pub struct Host {
+    pub name: String,
+    pub addr: Addr,
+    pub spec: NodeSpec,
+    pub node: Option<Box<dyn Node>>,
+    pub disk: Disk,
+    factory: NodeFactory,
+    next_inbound: u64,
+    /// Earliest tick scheduled for this host.
+    next_tick: Option<Millis>,
+    /// Like SIGSTOP: inputs wait until this time.
+    pub paused_until: Millis,
+    /// Incremented on every restart so stale events are ignored.
+    pub incarnation: u64,
+}
+
+/// One end of a simulated TCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct End {
+    pub host: HostId,
+    pub conn: ConnId,
+}
+
+#[derive(Debug)]
+enum SimEvent {
+    Deliver {
+        to: End,
+        bytes: Vec<u8>,
+        inc: u64,
+    },
+    Closed {
+        to: End,
+        inc: u64,
+    },
+    Connected {
+        to: End,
+        local: Addr,
+        inc: u64,
+    },
+    ConnectFailed {
+        to: End,
+        reason: String,
+        inc: u64,
+    },
+    Accept {
+        to: HostId,
+        conn: ConnId,
+        peer: Addr,
+        local: Addr,
+        inc: u64,
+    },
+    Tick {
+        host: HostId,
+        inc: u64,
+    },
+    Resume {
+        host: HostId,
+        inc: u64,
+    },
+}
+
+/// A client connection the simulation itself holds (for `command`).
+struct SimClient {
+    buf: Vec<u8>,
+    replies: Vec<Frame>,
+    closed: bool,
+}
+
+/// Pseudo host id of the simulation's own clients.
+pub const CLIENT_HOST: HostId = usize::MAX;
+
+pub struct Sim {
+    pub now: Millis,
+    pub rng: Rng,
+    pub hosts: Vec<Host>,
+    pub net: NetConfig,
+    queue: BinaryHeap<Reverse<(Millis, u64, usize)>>,
+    events: BTreeMap<usize, SimEvent>,
+    seq: u64,
+    /// Established connections: each end knows its peer.
+    links: BTreeMap<End, End>,
+    /// Last delivery time per direction, so bytes stay in order.
+    last_delivery: BTreeMap<(End, End), Millis>,
+    clients: BTreeMap<ConnId, SimClient>,
+    next_client_conn: u64,
+    pub trace: trace::Trace,
+}
+
+impl Sim {
+    /// A simulation whose clock starts at `start` (unix ms) with this seed.
+    pub fn new(seed: u64, start: Millis) -> Sim {
+        Sim {
+            now: start,
+            rng: Rng::new(seed),
+            hosts: Vec::new(),
+            net: NetConfig::default(),
+            queue: BinaryHeap::new(),
+            events: BTreeMap::new(),
+            seq: 0,
+            links: BTreeMap::new(),
+            last_delivery: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            next_client_conn: 0,
+            trace: trace::Trace::default(),
+        }
+    }
+
+    fn schedule(&mut self, at: Millis, ev: SimEvent) {
+        self.seq += 1;
+        let id = self.seq as usize;
+        self.events.insert(id, ev);
+        self.queue.push(Reverse((at, self.seq, id)));
+    }
+
+    /// Add a host running the node `factory` builds; it starts immediately.
+    pub fn add_host(&mut self, spec: NodeSpec, addr: Addr, factory: NodeFactory) -> HostId {
+        let id = self.hosts.len();
+        self.hosts.push(Host {
+            name: spec.name.clone(),
+            addr,
+            spec,
+            node: None,
+            disk: Disk::new(),
+            factory,
+            next_inbound: 0,
+            next_tick: None,
+            paused_until: 0,
+            incarnation: 0,
+        });
+        self.start(id);
+        id
+    }
+
+    pub fn host_by_name(&self, name: &str) -> Option<HostId> {
+        self.hosts.iter().position(|h| h.name == name)
+    }
+
+    fn start(&mut self, id: HostId) {
+        let seed = self.rng.next_u64();
+        let h = &mut self.hosts[id];
+        h.incarnation += 1;
+        h.next_tick = None;
+        let node = (h.factory)(&h.spec, &h.disk, self.now, seed);
+        h.node = Some(node);
+        let name = h.name.clone();
+        self.trace
+            .push(self.now, &name, TraceKind::Start, "started".into());
+        self.drain(id);
+    }
+
+    /// Kill the process: its memory is gone, its disk stays; peers see the
+    /// connections reset.
+    pub fn crash(&mut self, id: HostId) {
+        if self.hosts[id].node.is_none() {
+            return;
+        }
+        self.hosts[id].node = None;
+        self.hosts[id].incarnation += 1;
+        let name = self.hosts[id].name.clone();
+        self.trace
+            .push(self.now, &name, TraceKind::Crash, "crashed".into());
+        let ends: Vec<(End, End)> = self
+            .links
+            .iter()
+            .filter(|(a, _)| a.host == id)
+            .map(|(a, b)| (*a, *b))
+            .collect();
+        for (a, b) in ends {
+            self.links.remove(&a);
+            self.links.remove(&b);
+            let at = self.delivery_time(a, b);
+            let inc = self.inc_of(b.host);
+            self.schedule(at, SimEvent::Closed { to: b, inc });
+        }
+    }
+
+    /// Start a crashed host again from its spec and disk.
+    pub fn restart(&mut self, id: HostId) {
+        if self.hosts[id].node.is_some() {
+            self.crash(id);
+        }
+        self.start(id);
+    }
+
+    /// Freeze a host (like SIGSTOP or DEBUG SLEEP) for `ms`.
+    pub fn pause(&mut self, id: HostId, ms: Millis) {
+        self.hosts[id].paused_until = self.now + ms;
+        let inc = self.hosts[id].incarnation;
+        let name = self.hosts[id].name.clone();
+        self.trace.push(
+            self.now,
+            &name,
+            TraceKind::Pause,
+            format!("paused for {ms} ms"),
+        );
+        self.schedule(self.now + ms, SimEvent::Resume { host: id, inc });
+    }
+
+    fn inc_of(&self, host: HostId) -> u64 {
+        if host == CLIENT_HOST {
+            0
+        } else {
+            self.hosts[host].incarnation
+        }
+    }
+
+    fn addr_of(&self, host: HostId) -> Addr {
+        if host == CLIENT_HOST {
+            Addr::new("10.0.0.100", 40000)
+        } else {
+            self.hosts[host].addr.clone()
+        }
+    }
+
+    /// When bytes sent now from `a` to `b` arrive (in order, after latency and faults).
+    fn delivery_time(&mut self, a: End, b: End) -> Millis {
+        let fault = self.net.fault(a.host, b.host);
+        let mut t = self.now + self.net.latency(&mut self.rng);
+        match fault {
+            LinkFault::None => {}
+            LinkFault::Slow(extra) => t += extra,
+            // Held until the partition heals (TCP keeps retransmitting).
+            LinkFault::Cut => t = Millis::MAX / 2,
+        }
+        let last = self.last_delivery.get(&(a, b)).copied().unwrap_or(0);
+        let t = t.max(last);
+        self.last_delivery.insert((a, b), t);
+        t
+    }
+
+    /// Carry out every output of a host's node.
+    fn drain(&mut self, id: HostId) {
+        loop {
+            let Some(node) = self.hosts[id].node.as_mut() else {
+                return;
+            };
+            let Some(out) = node.poll_output() else {
+                break;
+            };
+            self.output(id, out);
+        }
+        let Some(node) = self.hosts[id].node.as_ref() else {
+            return;
+        };
+        if let Some(t) = node.poll_timeout() {
+            let t = t.max(self.now + 1);
+            let h = &mut self.hosts[id];
+            if h.next_tick.is_none_or(|n| t < n || n <= self.now) {
+                h.next_tick = Some(t);
+                let inc = h.incarnation;
+                self.schedule(t, SimEvent::Tick { host: id, inc });
+            }
+        }
+    }
+
+    fn output(&mut self, id: HostId, out: Output) {
+        let name = self.hosts[id].name.clone();
+        match out {
+            Output::Send { conn, bytes } => {
+                let from = End { host: id, conn };
+                let Some(to) = self.links.get(&from).copied() else {
+                    return;
+                };
+                self.trace.message(self.now, &name, &bytes);
+                let at = self.delivery_time(from, to);
+                let inc = self.inc_of(to.host);
+                self.schedule(at, SimEvent::Deliver { to, bytes, inc });
+            }
+            Output::Close { conn } => {
+                let from = End { host: id, conn };
+                if let Some(to) = self.links.remove(&from) {
+                    self.links.remove(&to);
+                    let at = self.delivery_time(from, to);
+                    let inc = self.inc_of(to.host);
+                    self.schedule(at, SimEvent::Closed { to, inc });
+                }
+            }
+            Output::Connect { conn, addr } => {
+                let me = End { host: id, conn };
+                let inc = self.hosts[id].incarnation;
+                let target = self
+                    .hosts
+                    .iter()
+                    .position(|h| h.addr.host == addr.host && h.addr.port == addr.port);
+                let lat = self.net.latency(&mut self.rng);
+                match target {
+                    Some(t) if self.hosts[t].node.is_some() => {
+                        if self.net.fault(id, t) == LinkFault::Cut
+                            || self.net.fault(t, id) == LinkFault::Cut
+                        {
+                            self.schedule(
+                                self.now + self.net.connect_timeout,
+                                SimEvent::ConnectFailed {
+                                    to: me,
+                                    reason: "Connection timed out".into(),
+                                    inc,
+                                },
+                            );
+                            return;
+                        }
+                        let h = &mut self.hosts[t];
+                        h.next_inbound += 1;
+                        let their = End {
+                            host: t,
+                            conn: ConnId(h.next_inbound),
+                        };
+                        self.links.insert(me, their);
+                        self.links.insert(their, me);
+                        let local = Addr::new(
+                            self.hosts[id].addr.host.clone(),
+                            30000 + (conn.0 & !OUTBOUND_BIT) as u16 % 30000,
+                        );
+                        let tinc = self.hosts[t].incarnation;
+                        self.schedule(
+                            self.now + lat,
+                            SimEvent::Accept {
+                                to: t,
+                                conn: their.conn,
+                                peer: local.clone(),
+                                local: addr.clone(),
+                                inc: tinc,
+                            },
+                        );
+                        self.schedule(
+                            self.now + 2 * lat,
+                            SimEvent::Connected { to: me, local, inc },
+                        );
+                    }
+                    _ => self.schedule(
+                        self.now + 2 * lat,
+                        SimEvent::ConnectFailed {
+                            to: me,
+                            reason: "Connection refused".into(),
+                            inc,
+                        },
+                    ),
+                }
+            }
+            Output::Event(ev) => self
+                .trace
+                .event(self.now, &name, ev, &mut self.hosts[id].disk),
+        }
+    }
+
+    fn feed(&mut self, id: HostId, input: Input<'_>) {
+        let now = self.now;
+        if let Some(node) = self.hosts[id].node.as_mut() {
+            node.handle(now, input);
+        }
+        self.drain(id);
+    }
+
+    /// Process one event; false if none is left before `until`.
+    pub fn step(&mut self, until: Millis) -> bool {
+        let Some(Reverse((at, _, idx))) = self.queue.peek().copied() else {
+            return false;
+        };
+        if at > until {
+            return false;
+        }
+        self.queue.pop();
+        let Some(ev) = self.events.remove(&idx) else {
+            return true;
+        };
+        self.now = self.now.max(at);
+        let host_of = |ev: &SimEvent| match ev {
+            SimEvent::Deliver { to, inc, .. }
+            | SimEvent::Closed { to, inc }
+            | SimEvent::Connected { to, inc, .. }
+            | SimEvent::ConnectFailed { to, inc, .. } => (to.host, *inc),
+            SimEvent::Accept { to, inc, .. } => (*to, *inc),
+            SimEvent::Tick { host, inc } | SimEvent::Resume { host, inc } => (*host, *inc),
+        };
+        let (host, inc) = host_of(&ev);
+        if host == CLIENT_HOST {
+            self.client_event(ev);
+            return true;
+        }
+        let h = &self.hosts[host];
+        if h.incarnation != inc || h.node.is_none() {
+            return true;
+        }
+        // A paused host takes nothing until it resumes; re-queue for then.
+        if h.paused_until > self.now && !matches!(ev, SimEvent::Resume { .. }) {
+            let t = h.paused_until;
+            self.seq += 1;
+            self.events.insert(idx, ev);
+            self.queue.push(Reverse((t, self.seq, idx)));
+            return true;
+        }
+        match ev {
+            SimEvent::Deliver { to, bytes, .. } => self.feed(
+                host,
+                Input::Data {
+                    conn: to.conn,
+                    bytes: &bytes,
+                },
+            ),
+            SimEvent::Closed { to, .. } => self.feed(host, Input::Closed { conn: to.conn }),
+            SimEvent::Connected { to, local, .. } => self.feed(
+                host,
+                Input::Connected {
+                    conn: to.conn,
+                    local,
+                },
+            ),
+            SimEvent::ConnectFailed { to, reason, .. } => self.feed(
+                host,
+                Input::ConnectFailed {
+                    conn: to.conn,
+                    reason,
+                },
+            ),
+            SimEvent::Accept {
+                conn, peer, local, ..
+            } => self.feed(host, Input::Accepted { conn, peer, local }),
+            SimEvent::Tick { .. } => {
+                if self.hosts[host].next_tick.is_some_and(|t| t <= self.now) {
+                    self.hosts[host].next_tick = None;
+                }
+                self.feed(host, Input::Tick)
+            }
+            SimEvent::Resume { .. } => self.feed(host, Input::Tick),
+        }
+        true
+    }
+
+    /// Run every event up to virtual time `t`, then set the clock to `t`.
+    pub fn run_until(&mut self, t: Millis) {
+        while self.step(t) {}
+        self.now = self.now.max(t);
+    }
+
+    pub fn run_for(&mut self, ms: Millis) {
+        let t = self.now + ms;
+        self.run_until(t);
+    }
+
+    /// Run until `pred` holds (checked after each event) or `max_ms` passes.
+    pub fn run_until_pred(&mut self, max_ms: Millis, mut pred: impl FnMut(&Sim) -> bool) -> bool {
+        let end = self.now + max_ms;
+        loop {
+            if pred(self) {
+                return true;
+            }
+            if !self.step(end) {
+                self.now = self.now.max(end);
+                return pred(self);
+            }
+        }
+    }
+
+    fn client_event(&mut self, ev: SimEvent) {
+        match ev {
+            SimEvent::Deliver { to, bytes, .. } => {
+                if let Some(c) = self.clients.get_mut(&to.conn) {
+                    c.buf.extend_from_slice(&bytes);
+                    while let Ok(Some((f, n))) = Frame::parse(&c.buf) {
+                        c.buf.drain(..n);
+                        c.replies.push(f);
+                    }
+                }
+            }
+            SimEvent::Closed { to, .. } => {
+                if let Some(c) = self.clients.get_mut(&to.conn) {
+                    c.closed = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Open a client connection to a host; returns its id for `send`.
+    pub fn connect_client(&mut self, to: HostId) -> Option<ConnId> {
+        self.hosts[to].node.as_ref()?;
+        if self.net.fault(CLIENT_HOST, to) == LinkFault::Cut {
+            return None;
+        }
+        self.next_client_conn += 1;
+        let me = End {
+            host: CLIENT_HOST,
+            conn: ConnId(self.next_client_conn),
+        };
+        let h = &mut self.hosts[to];
+        h.next_inbound += 1;
+        let their = End {
+            host: to,
+            conn: ConnId(h.next_inbound),
+        };
+        self.links.insert(me, their);
+        self.links.insert(their, me);
+        self.clients.insert(
+            me.conn,
+            SimClient {
+                buf: Vec::new(),
+                replies: Vec::new(),
+                closed: false,
+            },
+        );
+        let inc = self.hosts[to].incarnation;
+        let peer = Addr::new("10.0.0.100", 40000 + (me.conn.0 % 20000) as u16);
+        let local = self.addr_of(to);
+        let lat = self.net.latency(&mut self.rng);
+        self.schedule(
+            self.now + lat,
+            SimEvent::Accept {
+                to,
+                conn: their.conn,
+                peer,
+                local,
+                inc,
+            },
+        );
+        // Bytes sent right away must not overtake the accept.
+        self.last_delivery.insert((me, their), self.now + lat);
+        Some(me.conn)
+    }
+
+    /// Send a command on a client connection.
+    pub fn send(&mut self, conn: ConnId, argv: &[&str]) {
+        let from = End {
+            host: CLIENT_HOST,
+            conn,
+        };
+        let Some(to) = self.links.get(&from).copied() else {
+            return;
+        };
+        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
+        let at = self.delivery_time(from, to);
+        let inc = self.inc_of(to.host);
+        self.schedule(at, SimEvent::Deliver { to, bytes, inc });
+    }
+
+    /// Replies received so far on a client connection (taken).
+    pub fn take_replies(&mut self, conn: ConnId) -> Vec<Frame> {
+        self.clients
+            .get_mut(&conn)
+            .map(|c| std::mem::take(&mut c.replies))
+            .unwrap_or_default()
+    }
+
+    /// One command, one reply: connect, send, run until the reply (or `max_ms`).
+    pub fn command(&mut self, host: HostId, argv: &[&str], max_ms: Millis) -> Option<Frame> {
+        let conn = self.connect_client(host)?;
+        self.send(conn, argv);
+        let ok = self.run_until_pred(max_ms, |s| {
+            s.clients
+                .get(&conn)
+                .is_some_and(|c| !c.replies.is_empty() || c.closed)
+        });
+        let reply = if ok {
+            self.take_replies(conn).into_iter().next()
+        } else {
+            None
+        };
+        self.close_client(conn);
+        reply
+    }
+
+    pub fn close_client(&mut self, conn: ConnId) {
+        let from = End {
+            host: CLIENT_HOST,
+            conn,
+        };
+        if let Some(to) = self.links.remove(&from) {
+            self.links.remove(&to);
+            let at = self.delivery_time(from, to);
+            let inc = self.inc_of(to.host);
+            self.schedule(at, SimEvent::Closed { to, inc });
+        }
+        self.clients.remove(&conn);
+    }
+
+    /// Cut the network between two hosts, both directions.
+    pub fn partition(&mut self, a: HostId, b: HostId) {
+        self.net.set_fault(a, b, LinkFault::Cut);
+        self.net.set_fault(b, a, LinkFault::Cut);
+        let (na, nb) = (self.hosts[a].name.clone(), self.hosts[b].name.clone());
+        self.trace.push(
+            self.now,
+            &na,
+            TraceKind::Net,
+            format!("partitioned from {nb}"),
+        );
+    }
+
+    /// Cut a host off from every other host (and from clients).
+    pub fn isolate(&mut self, a: HostId) {
+        for b in 0..self.hosts.len() {
+            if b != a {
+                self.net.set_fault(a, b, LinkFault::Cut);
+                self.net.set_fault(b, a, LinkFault::Cut);
+            }
+        }
+        self.net.set_fault(a, CLIENT_HOST, LinkFault::Cut);
+        self.net.set_fault(CLIENT_HOST, a, LinkFault::Cut);
+        let na = self.hosts[a].name.clone();
+        self.trace
+            .push(self.now, &na, TraceKind::Net, "isolated".into());
+    }
+
+    /// Remove every fault; bytes held by cut links are delivered now, in order.
+    pub fn heal(&mut self) {
+        self.net.clear_faults();
+        self.trace
+            .push(self.now, "net", TraceKind::Net, "healed".into());
+        let held: Vec<usize> = self
+            .queue
+            .iter()
+            .filter(|Reverse((t, _, _))| *t >= Millis::MAX / 2)
+            .map(|Reverse((_, _, i))| *i)
+            .collect();
+        let held: BTreeSet<usize> = held.into_iter().collect();
+        let mut keep = BinaryHeap::new();
+        let mut moved = Vec::new();
+        for Reverse((t, s, i)) in std::mem::take(&mut self.queue) {
+            if held.contains(&i) {
+                moved.push((s, i));
+            } else {
+                keep.push(Reverse((t, s, i)));
+            }
+        }
+        self.queue = keep;
+        moved.sort();
+        let lat = self.net.base_latency;
+        for (k, (s, i)) in moved.into_iter().enumerate() {
+            self.queue
+                .push(Reverse((self.now + lat + k as Millis / 1000, s, i)));
+        }
+        for v in self.last_delivery.values_mut() {
+            if *v >= Millis::MAX / 2 {
+                *v = self.now + lat;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const START: Millis = 1_767_225_600_000; // 2026-01-01
+
+    fn server(sim: &mut Sim, name: &str, ip: &str, extra: &str) -> HostId {
+        let spec = NodeSpec {
+            name: name.into(),
+            kind: "server".into(),
+            config: format!(
+                "port 6379\nprotected-mode no\nrepl-diskless-sync-delay 0\nrepl-timeout 5\n{extra}"
+            ),
+        };
+        sim.add_host(spec, Addr::new(ip, 6379), factory::server_node)
+    }
+
+    #[test]
+    fn replica_syncs_then_resyncs_partially_after_a_partition() {
+        let mut sim = Sim::new(7, START);
+        let m = server(&mut sim, "master", "10.0.0.1", "");
+        let r = server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        assert!(
+            sim.trace
+                .contains("replica", "MASTER <-> REPLICA sync: Finished with success"),
+            "{}",
+            sim.trace.render()
+        );
+        assert!(sim.trace.contains(
+            "master",
+            "Synchronization with replica 10.0.0.2:6379 succeeded"
+        ));
+        let role = sim.command(r, &["ROLE"], 1000).unwrap();
+        assert_eq!(role.as_array().unwrap()[3].as_str(), Some("connected"));
+        sim.partition(m, r);
+        sim.run_for(8_000);
+        assert!(
+            sim.trace.contains("replica", "MASTER timeout"),
+            "{}",
+            sim.trace.render()
+        );
+        sim.heal();
+        sim.run_for(5_000);
+        assert!(
+            sim.trace.contains(
+                "replica",
+                "Successful partial resynchronization with master."
+            ),
+            "{}",
+            sim.trace.render()
+        );
+        assert!(sim.trace.contains(
+            "master",
+            "Partial resynchronization request from 10.0.0.2:6379 accepted"
+        ));
+    }
+
+    #[test]
+    fn same_seed_same_trace() {
+        let run = |seed| {
+            let mut sim = Sim::new(seed, START);
+            server(&mut sim, "master", "10.0.0.1", "");
+            server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+            sim.run_for(20_000);
+            sim.trace.hash
+        };
+        assert_eq!(run(3), run(3));
+    }
+
+    #[test]
+    fn promoted_replica_accepts_psync_from_its_sibling() {
+        let mut sim = Sim::new(11, START);
+        let _m = server(&mut sim, "m", "10.0.0.1", "");
+        let a = server(&mut sim, "a", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        let b = server(&mut sim, "b", "10.0.0.3", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        sim.crash(0);
+        sim.run_for(1_000);
+        assert_eq!(
+            sim.command(a, &["REPLICAOF", "NO", "ONE"], 1000),
+            Some(Frame::Simple("OK".into()))
+        );
+        assert_eq!(
+            sim.command(b, &["REPLICAOF", "10.0.0.2", "6379"], 1000),
+            Some(Frame::Simple("OK".into()))
+        );
+        sim.run_for(3_000);
+        assert!(
+            sim.trace.contains(
+                "a",
+                "Partial resynchronization request from 10.0.0.3:6379 accepted"
+            ),
+            "{}",
+            sim.trace.render()
+        );
+        assert!(sim.trace.contains(
+            "b",
+            "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
+        ));
+    }
+}

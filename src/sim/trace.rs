@@ -1,0 +1,110 @@
+//! What happened in a simulation, with virtual timestamps: the data tests
+//! assert on and the UI shows.
+
+use crate::node::{Event, Millis};
+use std::fmt::Write;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceKind {
+    Start,
+    Crash,
+    Pause,
+    Net,
+    Log,
+    Role,
+    Message,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    pub time: Millis,
+    pub host: String,
+    pub kind: TraceKind,
+    pub text: String,
+}
+
+#[derive(Default, Debug)]
+pub struct Trace {
+    pub entries: Vec<TraceEntry>,
+    /// Record a summary of every message sent (off by default: it is large).
+    pub messages: bool,
+    /// Running hash of everything recorded, to compare runs cheaply.
+    pub hash: u64,
+}
+
+impl Trace {
+    pub fn push(&mut self, time: Millis, host: &str, kind: TraceKind, text: String) {
+        // FNV-1a over the entry: identical runs give identical hashes.
+        let mut h = if self.hash == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.hash
+        };
+        for b in time
+            .to_le_bytes()
+            .iter()
+            .chain(host.as_bytes())
+            .chain(text.as_bytes())
+        {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        self.hash = h;
+        self.entries.push(TraceEntry {
+            time,
+            host: host.to_string(),
+            kind,
+            text,
+        });
+    }
+
+    pub fn message(&mut self, time: Millis, host: &str, bytes: &[u8]) {
+        if self.messages {
+            let head: String =
+                String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).replace("\r\n", " ");
+            self.push(
+                time,
+                host,
+                TraceKind::Message,
+                format!("{} bytes: {head}", bytes.len()),
+            );
+        }
+    }
+
+    pub fn event(&mut self, time: Millis, host: &str, ev: Event, disk: &mut super::Disk) {
+        match ev {
+            Event::Log { level, message } => self.push(
+                time,
+                host,
+                TraceKind::Log,
+                format!("{} {}", level.mark(), message),
+            ),
+            Event::RoleChanged { role } => self.push(time, host, TraceKind::Role, role),
+            other => {
+                let _ = disk;
+                self.push(time, host, TraceKind::Other, format!("{other:?}"))
+            }
+        }
+    }
+
+    /// Log lines of one host containing `needle`.
+    pub fn logs_of<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a TraceEntry> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| e.host == host && e.kind == TraceKind::Log)
+    }
+
+    pub fn contains(&self, host: &str, needle: &str) -> bool {
+        self.logs_of(host).any(|e| e.text.contains(needle))
+    }
+
+    /// The whole trace as text, one entry a line.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for e in &self.entries {
+            let _ = writeln!(s, "{:>10} {:<18} {:?} {}", e.time, e.host, e.kind, e.text);
+        }
+        s
+    }
+}
