@@ -892,9 +892,15 @@ mod tests {
             t.cmd(c, "hscan h 18446744073709551616"),
             "-ERR invalid cursor\r\n"
         );
-        for i in 0..300 {
+        for i in 0..512 {
             t.cmd(c, &format!("hset big f{i} {i}"));
         }
+        assert_eq!(
+            t.encoding("big"),
+            "listpack",
+            "hash-max-listpack-entries is 512"
+        );
+        t.cmd(c, "hset big f512 512");
         assert_eq!(t.encoding("big"), "hashtable");
         let mut seen = std::collections::BTreeSet::new();
         let mut cursor = "0".to_string();
@@ -914,7 +920,7 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(seen.len(), 300);
+        assert_eq!(seen.len(), 513);
         assert!(calls > 5, "a big hash is scanned in steps");
 
         assert_eq!(t.cmd(c, "hrandfield nokey"), "$-1\r\n");

@@ -121,7 +121,7 @@ fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 fn parse_timeout(b: &[u8], now: Millis) -> Result<Option<Millis>, Error> {
     let secs = crate::resp::parse_f64(b).ok_or(Error::from(err::TIMEOUT_NOT_FLOAT))?;
     let ms = secs * 1000.0;
-    if !(ms > -9.223_372_036_854_775_808e18 && ms < 9.223_372_036_854_775_808e18) {
+    if !(ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18) {
         return Err(err::TIMEOUT_NEGATIVE.into());
     }
     let ms = ms as i64;
@@ -908,7 +908,8 @@ mod tests {
         let mut t = T::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a");
-        assert_eq!(t.encoding("l"), "listpack");
+        // Redis 7.0: always a quicklist.
+        assert_eq!(t.encoding("l"), "quicklist");
         let big = "x".repeat(65);
         t.cmd(c, &format!("rpush l {big}"));
         assert_eq!(t.encoding("l"), "quicklist");
