@@ -1,5 +1,964 @@
 //! Hash commands: HSET, HGET, ...
+//!
+//! Small hashes (Redis's listpack encoding) list their fields in insertion
+//! order, as Redis does: their entries live in the dict's slab in that order
+//! (removals go through `retain`, which compacts), and reads iterate the slab.
+//! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
-use super::CommandDef;
+use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use crate::keyspace::{Dict, Object, Value};
+use bytes::Bytes;
 
-pub static COMMANDS: &[CommandDef] = &[];
+type Hash = Dict<Bytes, Bytes>;
+
+fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Object>, Error> {
+    match ctx.lookup(key) {
+        None => Ok(None),
+        Some(o) => match &o.value {
+            Value::Hash(_) => Ok(Some(o)),
+            _ => Err(super::wrongtype()),
+        },
+    }
+}
+
+/// The hash at `key` for writing, WRONGTYPE if it is something else; `create`
+/// makes an empty one when absent.
+fn write_hash<'a>(
+    ctx: &'a mut Ctx,
+    key: &Bytes,
+    create: bool,
+) -> Result<Option<&'a mut Hash>, Error> {
+    let now = ctx.now;
+    let db = ctx.db();
+    let exists = match db.get(key, now) {
+        None => false,
+        Some(o) => {
+            if !matches!(o.value, Value::Hash(_)) {
+                return Err(super::wrongtype());
+            }
+            true
+        }
+    };
+    if !exists {
+        if !create {
+            return Ok(None);
+        }
+        db.set(key.clone(), Object::new(Value::Hash(Dict::new())));
+    }
+    match db.get_mut(key, now) {
+        Some(Object {
+            value: Value::Hash(h),
+            ..
+        }) => Ok(Some(h)),
+        _ => Ok(None),
+    }
+}
+
+fn hash_of(o: &Object) -> &Hash {
+    match &o.value {
+        Value::Hash(h) => h,
+        _ => unreachable!("checked by read_hash"),
+    }
+}
+
+/// Entries in the order Redis would list them.
+fn entries(o: &Object) -> Vec<(Bytes, Bytes)> {
+    let h = hash_of(o);
+    if o.big {
+        h.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    } else {
+        h.iter_slab().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// After a change: refresh the encoding, delete the key if empty, note it.
+fn settle(ctx: &mut Ctx, key: &Bytes) {
+    let db = ctx.db();
+    let empty = match db.keys.get_mut(&key[..]) {
+        Some(o) => {
+            o.update_encoding();
+            matches!(&o.value, Value::Hash(h) if h.is_empty())
+        }
+        None => false,
+    };
+    if empty {
+        db.remove(&key[..]);
+    }
+    ctx.touch(key);
+}
+
+/// Remove `fields` from the hash at `key`, keeping slab (insertion) order for small hashes.
+fn remove_fields(ctx: &mut Ctx, key: &Bytes, fields: &[Bytes]) -> Result<usize, Error> {
+    let now = ctx.now;
+    let db = ctx.db();
+    let Some(o) = db.get_mut(key, now) else {
+        return Ok(0);
+    };
+    let big = o.big;
+    let Value::Hash(h) = &mut o.value else {
+        return Err(super::wrongtype());
+    };
+    let before = h.len();
+    if big {
+        for f in fields {
+            h.remove(&f[..]);
+        }
+    } else if fields.iter().any(|f| h.contains_key(&f[..])) {
+        h.retain(|k, _| !fields.contains(k));
+    }
+    Ok(before - h.len())
+}
+
+// ---------------------------------------------------------------- writes
+
+fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
+    if args.len() % 2 == 1 {
+        return Err(super::wrong_arity(ctx.cmd.name));
+    }
+    let key = &args[1];
+    let h = write_hash(ctx, key, true)?.expect("created");
+    let mut created = 0;
+    for pair in args[2..].chunks(2) {
+        if h.insert(pair[0].clone(), pair[1].clone()).is_none() {
+            created += 1;
+        }
+    }
+    settle(ctx, key);
+    ctx.dirty(((args.len() - 2) / 2) as u64);
+    if reply_ok {
+        ctx.out().ok();
+    } else {
+        ctx.out().int(created);
+    }
+    Ok(())
+}
+
+fn hset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    hset_generic(ctx, args, false)
+}
+
+fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    hset_generic(ctx, args, true)
+}
+
+fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let h = write_hash(ctx, key, true)?.expect("created");
+    if h.contains_key(&args[2][..]) {
+        ctx.out().int(0);
+        return Ok(());
+    }
+    h.insert(args[2].clone(), args[3].clone());
+    settle(ctx, key);
+    ctx.dirty(1);
+    ctx.out().int(1);
+    Ok(())
+}
+
+fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let n = remove_fields(ctx, key, &args[2..])?;
+    if n > 0 {
+        settle(ctx, key);
+        ctx.dirty(n as u64);
+    }
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let incr = arg_i64(&args[3])?;
+    let key = &args[1];
+    let field = &args[2];
+    let cur = match read_hash(ctx, key)? {
+        Some(o) => hash_of(o).get(&field[..]).cloned(),
+        None => None,
+    };
+    let cur = match cur {
+        Some(v) => {
+            crate::resp::parse_i64(&v).ok_or(Error::from("ERR hash value is not an integer"))?
+        }
+        None => 0,
+    };
+    let new = cur.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
+    let h = write_hash(ctx, key, true)?.expect("created");
+    h.insert(field.clone(), Bytes::from(new.to_string()));
+    settle(ctx, key);
+    ctx.dirty(1);
+    ctx.out().int(new);
+    Ok(())
+}
+
+fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let incr = crate::resp::parse_f64(&args[3]).ok_or(Error::from(err::NOT_FLOAT))?;
+    if incr.is_infinite() {
+        return Err("ERR value is NaN or Infinity".into());
+    }
+    let key = &args[1];
+    let field = &args[2];
+    let cur = match read_hash(ctx, key)? {
+        Some(o) => hash_of(o).get(&field[..]).cloned(),
+        None => None,
+    };
+    let cur_bytes = cur.clone().unwrap_or_else(|| Bytes::from_static(b"0"));
+    let cur_f = match &cur {
+        Some(v) => crate::resp::parse_f64(v).ok_or(Error::from("ERR hash value is not a float"))?,
+        None => 0.0,
+    };
+    let sum = cur_f + incr;
+    if !sum.is_finite() {
+        return Err("ERR increment would produce NaN or Infinity".into());
+    }
+    let text = float_sum_text(&cur_bytes, &args[3]).unwrap_or_else(|| {
+        if sum.fract() == 0.0 && sum.abs() < 1e30 {
+            // %.17Lf prints every digit of an integral value.
+            format!("{:.0}", sum)
+        } else {
+            crate::resp::format_float_human(sum)
+        }
+    });
+    let val = Bytes::from(text);
+    let h = write_hash(ctx, key, true)?.expect("created");
+    h.insert(field.clone(), val.clone());
+    settle(ctx, key);
+    ctx.dirty(1);
+    ctx.out().bulk(&val);
+    // Replicas get the result, not the increment (float formatting may differ).
+    ctx.propagate = super::Propagate::Replace(vec![vec![
+        Bytes::from_static(b"HSET"),
+        key.clone(),
+        field.clone(),
+        val,
+    ]]);
+    Ok(())
+}
+
+/// A decimal literal as `mantissa * 10^-scale`, if it fits comfortably in an i128.
+fn parse_decimal(b: &[u8]) -> Option<(i128, u32)> {
+    let (neg, mut rest) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: i128 = 0;
+    let mut scale: i64 = 0;
+    let mut digits = 0;
+    let mut seen_dot = false;
+    let mut any = false;
+    while let Some(&c) = rest.first() {
+        match c {
+            b'0'..=b'9' => {
+                any = true;
+                if m != 0 || c != b'0' {
+                    digits += 1;
+                }
+                if digits > 36 {
+                    return None;
+                }
+                m = m * 10 + (c - b'0') as i128;
+                if seen_dot {
+                    scale += 1;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            b'e' | b'E' => break,
+            _ => return None,
+        }
+        rest = &rest[1..];
+    }
+    if !any {
+        return None;
+    }
+    if !rest.is_empty() {
+        let exp = std::str::from_utf8(&rest[1..]).ok()?;
+        if exp.is_empty() || exp.starts_with('+') && exp.len() == 1 {
+            return None;
+        }
+        let e: i64 = exp.parse().ok()?;
+        if !(-60..=60).contains(&e) {
+            return None;
+        }
+        scale -= e;
+    }
+    while scale < 0 {
+        m = m.checked_mul(10)?;
+        scale += 1;
+    }
+    if scale > 36 || m.unsigned_abs() >= 10u128.pow(36) {
+        return None;
+    }
+    Some((if neg { -m } else { m }, scale as u32))
+}
+
+/// HINCRBYFLOAT's text for `a + b` when both are plain decimals and the sum is
+/// small enough that Redis's long double arithmetic printed with `%.17Lf`
+/// shows the exact decimal result (0.1 + 0.2 is "0.3" there, not f64's
+/// 0.30000000000000004). None when that cannot be promised.
+fn float_sum_text(a: &[u8], b: &[u8]) -> Option<String> {
+    let (ma, sa) = parse_decimal(a)?;
+    let (mb, sb) = parse_decimal(b)?;
+    let s = sa.max(sb);
+    let ma = ma.checked_mul(10i128.checked_pow(s - sa)?)?;
+    let mb = mb.checked_mul(10i128.checked_pow(s - sb)?)?;
+    let mut m = ma.checked_add(mb)?;
+    let mut s = s;
+    // Round to 17 decimals (half away from zero).
+    if s > 17 {
+        let d = 10i128.pow(s - 17);
+        let r = m % d;
+        m /= d;
+        if r.unsigned_abs() * 2 >= d.unsigned_abs() {
+            m += m.signum().max(if r < 0 { -1 } else { 1 });
+        }
+        s = 17;
+    }
+    while s > 0 && m % 10 == 0 {
+        m /= 10;
+        s -= 1;
+    }
+    let p = 10u128.pow(s);
+    let int = m.unsigned_abs() / p;
+    let frac = m.unsigned_abs() % p;
+    // Exact for integers a long double holds; fractions only while the long
+    // double's rounding error stays below the 17th decimal.
+    if (s == 0 && int > 1 << 64) || (s > 0 && int >= 64) {
+        return None;
+    }
+    let mut out = String::new();
+    if m < 0 {
+        out.push('-');
+    }
+    out.push_str(&int.to_string());
+    if s > 0 {
+        out.push('.');
+        out.push_str(&format!("{:0width$}", frac, width = s as usize));
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------- reads
+
+fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let v = read_hash(ctx, &args[1])?.and_then(|o| hash_of(o).get(&args[2][..]).cloned());
+    match v {
+        Some(v) => ctx.out().bulk(&v),
+        None => ctx.out().null(),
+    }
+    Ok(())
+}
+
+fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let vals: Vec<Option<Bytes>> = match read_hash(ctx, &args[1])? {
+        Some(o) => {
+            let h = hash_of(o);
+            args[2..].iter().map(|f| h.get(&f[..]).cloned()).collect()
+        }
+        None => vec![None; args.len() - 2],
+    };
+    let out = ctx.out();
+    out.array(vals.len());
+    for v in &vals {
+        match v {
+            Some(v) => out.bulk(v),
+            None => out.null(),
+        }
+    }
+    Ok(())
+}
+
+/// HGETALL / HKEYS / HVALS.
+fn getall_generic(ctx: &mut Ctx, args: &[Bytes], keys: bool, vals: bool) -> CmdResult {
+    let items = match read_hash(ctx, &args[1])? {
+        Some(o) => entries(o),
+        None => Vec::new(),
+    };
+    let out = ctx.out();
+    if keys && vals {
+        out.map(items.len());
+    } else {
+        out.array(items.len());
+    }
+    for (k, v) in &items {
+        if keys {
+            out.bulk(k);
+        }
+        if vals {
+            out.bulk(v);
+        }
+    }
+    Ok(())
+}
+
+fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    getall_generic(ctx, args, true, true)
+}
+
+fn hkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    getall_generic(ctx, args, true, false)
+}
+
+fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    getall_generic(ctx, args, false, true)
+}
+
+fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let e = read_hash(ctx, &args[1])?.is_some_and(|o| hash_of(o).contains_key(&args[2][..]));
+    ctx.out().int(e as i64);
+    Ok(())
+}
+
+fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = read_hash(ctx, &args[1])?.map_or(0, |o| hash_of(o).len());
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = read_hash(ctx, &args[1])?
+        .and_then(|o| hash_of(o).get(&args[2][..]).map(|v| v.len()))
+        .unwrap_or(0);
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+/// A SCAN cursor as C's `strtoul` reads it (a leading `-` wraps around).
+pub fn parse_cursor(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return Some(0);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2]).ok_or(Error::from("ERR invalid cursor"))?;
+    let key = &args[1];
+    if read_hash(ctx, key)?.is_none() {
+        let out = ctx.out();
+        out.array(2);
+        out.bulk(b"0");
+        out.array(0);
+        return Ok(());
+    }
+    let mut count: i64 = 10;
+    let mut pattern: Option<&Bytes> = None;
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if eq_ignore_case(&args[j], "count") && more {
+            count = arg_i64(&args[j + 1])?;
+            if count < 1 {
+                return Err(err::SYNTAX.into());
+            }
+        } else if eq_ignore_case(&args[j], "match") && more {
+            pattern = Some(&args[j + 1]);
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+        j += 2;
+    }
+    let Some(o) = read_hash(ctx, key)? else {
+        return Ok(());
+    };
+    let mut items: Vec<(Bytes, Bytes)> = Vec::new();
+    let mut next = 0u64;
+    if o.big {
+        let h = hash_of(o);
+        let mut c = cursor;
+        let mut budget = count.saturating_mul(10);
+        loop {
+            c = h.scan_step(c, |k, v| items.push((k.clone(), v.clone())));
+            budget -= 1;
+            // Redis counts fields and values separately against COUNT.
+            if c == 0 || budget <= 0 || (items.len() as i64).saturating_mul(2) >= count {
+                break;
+            }
+        }
+        next = c;
+    } else {
+        items = entries(o);
+    }
+    if let Some(p) = pattern {
+        let all = p.len() == 1 && p[0] == b'*';
+        if !all {
+            items.retain(|(k, _)| super::glob_match(p, k, false));
+        }
+    }
+    let out = ctx.out();
+    out.array(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(items.len() * 2);
+    for (k, v) in &items {
+        out.bulk(k);
+        out.bulk(v);
+    }
+    Ok(())
+}
+
+fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() == 2 {
+        let pick = match read_hash(ctx, &args[1])? {
+            None => None,
+            Some(o) => {
+                let items = entries(o);
+                Some(items)
+            }
+        };
+        match pick {
+            Some(items) if !items.is_empty() => {
+                let i = ctx.srv.rng.below(items.len() as u64) as usize;
+                ctx.out().bulk(&items[i].0);
+            }
+            _ => ctx.out().null(),
+        }
+        return Ok(());
+    }
+    let l = arg_i64(&args[2])?;
+    if l == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    let withvalues = match args.len() {
+        3 => false,
+        4 if eq_ignore_case(&args[3], "withvalues") => {
+            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+                return Err("ERR value is out of range".into());
+            }
+            true
+        }
+        _ => return Err(err::SYNTAX.into()),
+    };
+    let items = match read_hash(ctx, &args[1])? {
+        None => Vec::new(),
+        Some(o) => entries(o),
+    };
+    let size = items.len();
+    let picked: Vec<usize> = if l == 0 || size == 0 {
+        Vec::new()
+    } else if l < 0 {
+        // Repetitions allowed.
+        let n = l.unsigned_abs();
+        let mut v = Vec::new();
+        let mut i = 0u64;
+        while i < n {
+            v.push(ctx.srv.rng.below(size as u64) as usize);
+            i += 1;
+        }
+        v
+    } else if l as u64 >= size as u64 {
+        (0..size).collect()
+    } else {
+        // Distinct fields: a partial Fisher-Yates, listed in hash order.
+        let mut idx: Vec<usize> = (0..size).collect();
+        let n = l as usize;
+        for i in 0..n {
+            let j = i + ctx.srv.rng.below((size - i) as u64) as usize;
+            idx.swap(i, j);
+        }
+        let mut sel = idx[..n].to_vec();
+        sel.sort_unstable();
+        sel
+    };
+    let out = ctx.out();
+    let resp3 = out.is_resp3();
+    if withvalues && !resp3 {
+        out.array(picked.len() * 2);
+    } else {
+        out.array(picked.len());
+    }
+    for &i in &picked {
+        let (k, v) = &items[i];
+        if withvalues {
+            if resp3 {
+                out.array(2);
+            }
+            out.bulk(k);
+            out.bulk(v);
+        } else {
+            out.bulk(k);
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- table
+
+pub static COMMANDS: &[CommandDef] = &[
+    def(
+        "hset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Set the string value of a hash field",
+        hset,
+    ),
+    def(
+        "hsetnx",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Set the value of a hash field, only if the field does not exist",
+        hsetnx,
+    ),
+    def(
+        "hget",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get the value of a hash field",
+        hget,
+    ),
+    def(
+        "hmset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Set multiple hash fields to multiple values",
+        hmset,
+    ),
+    def(
+        "hmget",
+        -3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get the values of all the given hash fields",
+        hmget,
+    ),
+    def(
+        "hgetall",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get all the fields and values in a hash",
+        hgetall,
+    ),
+    def(
+        "hdel",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Delete one or more hash fields",
+        hdel,
+    ),
+    def(
+        "hexists",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Determine if a hash field exists",
+        hexists,
+    ),
+    def(
+        "hlen",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get the number of fields in a hash",
+        hlen,
+    ),
+    def(
+        "hkeys",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get all the fields in a hash",
+        hkeys,
+    ),
+    def(
+        "hvals",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Get all the values in a hash",
+        hvals,
+    ),
+    def(
+        "hincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.0.0",
+        "Increment the integer value of a hash field by the given number",
+        hincrby,
+    ),
+    def(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "2.6.0",
+        "Increment the float value of a hash field by the given amount",
+        hincrbyfloat,
+    ),
+    def(
+        "hstrlen",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "3.2.0",
+        "Get the length of the value of a hash field",
+        hstrlen,
+    ),
+    def(
+        "hscan",
+        -3,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "2.8.0",
+        "Incrementally iterate hash fields and associated values",
+        hscan,
+    ),
+    def(
+        "hrandfield",
+        -2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "6.2.0",
+        "Get one or multiple random fields from a hash",
+        hrandfield,
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::float_sum_text;
+    use crate::commands::lists::harness::T;
+    use crate::resp::ReplyBuf;
+
+    const WRONGTYPE: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+    #[test]
+    fn set_get_and_listpack_order() {
+        let mut t = T::new();
+        let c = t.connect(1);
+        assert_eq!(t.cmd(c, "hset h a 1 b 2 c 3"), ":3\r\n");
+        assert_eq!(
+            t.cmd(c, "hset h a"),
+            "-ERR wrong number of arguments for 'hset' command\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hmset h a 1 b"),
+            "-ERR wrong number of arguments for 'hmset' command\r\n"
+        );
+        assert_eq!(t.cmd(c, "hmset h d 4"), "+OK\r\n");
+        assert_eq!(t.cmd(c, "hdel h b"), ":1\r\n");
+        assert_eq!(t.cmd(c, "hset h b 22 e 5"), ":2\r\n");
+        // Insertion order, as a listpack keeps it.
+        assert_eq!(
+            t.cmd(c, "hkeys h"),
+            "*5\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\nb\r\n$1\r\ne\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hvals h"),
+            "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n4\r\n$2\r\n22\r\n$1\r\n5\r\n"
+        );
+        assert_eq!(t.cmd(c, "hsetnx h a 9"), ":0\r\n");
+        assert_eq!(t.cmd(c, "hsetnx h z 9"), ":1\r\n");
+        assert_eq!(t.cmd(c, "hget h z"), "$1\r\n9\r\n");
+        assert_eq!(t.cmd(c, "hget h nope"), "$-1\r\n");
+        assert_eq!(t.cmd(c, "hmget h a nope"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+        assert_eq!(t.cmd(c, "hmget nokey a"), "*1\r\n$-1\r\n");
+        assert_eq!(t.cmd(c, "hexists h a"), ":1\r\n");
+        assert_eq!(t.cmd(c, "hlen h"), ":6\r\n");
+        assert_eq!(t.cmd(c, "hstrlen h b"), ":2\r\n");
+        assert_eq!(t.cmd(c, "hstrlen h q"), ":0\r\n");
+        assert_eq!(t.encoding("h"), "listpack");
+        assert_eq!(t.cmd(c, "hdel h a b c d e z q"), ":6\r\n");
+        assert_eq!(t.encoding("h"), "none");
+        assert_eq!(t.cmd(c, "hgetall h"), "*0\r\n");
+        t.cmd(c, "rpush l x");
+        assert_eq!(t.cmd(c, "hget l a"), WRONGTYPE);
+        assert_eq!(t.cmd(c, "hset l a 1"), WRONGTYPE);
+        assert_eq!(t.cmd(c, "hgetall l"), WRONGTYPE);
+        assert_eq!(t.cmd(c, "hscan l 0"), WRONGTYPE);
+        assert_eq!(t.cmd(c, "hrandfield l"), WRONGTYPE);
+        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        t.cmd(c, "hset m f v");
+        assert_eq!(t.cmd(c, "hgetall m"), "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
+        t.cmd(c, &format!("hset m big {}", "x".repeat(65)));
+        assert_eq!(t.encoding("m"), "hashtable");
+    }
+
+    #[test]
+    fn incr() {
+        let mut t = T::new();
+        let c = t.connect(1);
+        assert_eq!(
+            t.cmd(c, "hincrby h a x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(t.cmd(c, "hincrby h a 10"), ":10\r\n");
+        assert_eq!(
+            t.cmd(c, "hincrby h a 9223372036854775807"),
+            "-ERR increment or decrement would overflow\r\n"
+        );
+        t.cmd(c, "hset h s hello f 1.5");
+        assert_eq!(
+            t.cmd(c, "hincrby h s 1"),
+            "-ERR hash value is not an integer\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hincrby h f 1"),
+            "-ERR hash value is not an integer\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hincrbyfloat h s 1"),
+            "-ERR hash value is not a float\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hincrbyfloat h f abc"),
+            "-ERR value is not a valid float\r\n"
+        );
+        assert_eq!(
+            t.cmd(c, "hincrbyfloat h f inf"),
+            "-ERR value is NaN or Infinity\r\n"
+        );
+        t.feed();
+        assert_eq!(t.cmd(c, "hincrbyfloat h f 1.1"), "$3\r\n2.6\r\n");
+        assert_eq!(t.feed(), vec!["HSET h f 2.6"]);
+        assert_eq!(t.cmd(c, "hincrbyfloat h n 0.1"), "$3\r\n0.1\r\n");
+        assert_eq!(t.cmd(c, "hincrbyfloat h n 0.2"), "$3\r\n0.3\r\n");
+        assert_eq!(t.cmd(c, "hincrbyfloat h e 3.0e3"), "$4\r\n3000\r\n");
+        assert_eq!(t.cmd(c, "hset h big 9223372036854775807"), ":1\r\n");
+        assert_eq!(
+            t.cmd(c, "hincrbyfloat h big 1"),
+            "$19\r\n9223372036854775808\r\n"
+        );
+        assert_eq!(
+            float_sum_text(b"0", b"3.14159265358979323846").as_deref(),
+            Some("3.14159265358979324")
+        );
+        assert_eq!(float_sum_text(b"0", b"1e-20").as_deref(), Some("0"));
+        assert_eq!(float_sum_text(b"-5", b"5").as_deref(), Some("0"));
+        assert_eq!(float_sum_text(b"10.5", b"0.1").as_deref(), Some("10.6"));
+    }
+
+    #[test]
+    fn scan_and_randfield() {
+        let mut t = T::new();
+        let c = t.connect(1);
+        t.cmd(c, "hset h a 1 b 2 ab 3");
+        assert_eq!(
+            t.cmd(c, "hscan h 0 match a*"),
+            "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\nab\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(t.cmd(c, "hscan h x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd(c, "hscan h 0 count 0"), "-ERR syntax error\r\n");
+        assert_eq!(
+            t.cmd(c, "hscan h 0 count x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(t.cmd(c, "hscan h 0 foo bar"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(c, "hscan nokey 0 count 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(
+            t.cmd(c, "hscan h 18446744073709551616"),
+            "-ERR invalid cursor\r\n"
+        );
+        for i in 0..512 {
+            t.cmd(c, &format!("hset big f{i} {i}"));
+        }
+        assert_eq!(
+            t.encoding("big"),
+            "listpack",
+            "hash-max-listpack-entries is 512"
+        );
+        t.cmd(c, "hset big f512 512");
+        assert_eq!(t.encoding("big"), "hashtable");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor = "0".to_string();
+        let mut calls = 0;
+        loop {
+            let r = t.cmd(c, &format!("hscan big {cursor} count 20"));
+            let (frame, _) = crate::resp::Frame::parse(r.as_bytes())
+                .expect("ok")
+                .expect("frame");
+            let parts = frame.as_array().expect("array").to_vec();
+            cursor = parts[0].as_str().expect("cursor").to_string();
+            for kv in parts[1].as_array().expect("items").chunks(2) {
+                seen.insert(kv[0].as_str().expect("field").to_string());
+            }
+            calls += 1;
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 513);
+        assert!(calls > 5, "a big hash is scanned in steps");
+
+        assert_eq!(t.cmd(c, "hrandfield nokey"), "$-1\r\n");
+        assert_eq!(t.cmd(c, "hrandfield nokey 5 withvalues"), "*0\r\n");
+        assert_eq!(t.cmd(c, "hrandfield h 0"), "*0\r\n");
+        assert_eq!(
+            t.cmd(c, "hrandfield h 10"),
+            "*3\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nab\r\n"
+        );
+        assert_eq!(t.cmd(c, "hrandfield h 1 foo"), "-ERR syntax error\r\n");
+        assert_eq!(
+            t.cmd(c, "hrandfield h x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert!(t
+            .cmd(c, "hrandfield h -9223372036854775808")
+            .starts_with("-ERR value is out of range, value must between"));
+        assert_eq!(
+            t.cmd(c, "hrandfield h 9223372036854775807 withvalues"),
+            "-ERR value is out of range\r\n"
+        );
+        let r = t.cmd(c, "hrandfield h -5 withvalues");
+        assert!(r.starts_with("*10\r\n"), "{r}");
+        let r = t.cmd(c, "hrandfield big 7");
+        let (f, _) = crate::resp::Frame::parse(r.as_bytes())
+            .expect("ok")
+            .expect("frame");
+        let names: std::collections::BTreeSet<_> = f
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_str().expect("s").to_string())
+            .collect();
+        assert_eq!(names.len(), 7, "distinct fields");
+        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        assert_eq!(
+            t.cmd(c, "hrandfield h 1 withvalues").lines().next(),
+            Some("*1")
+        );
+    }
+}

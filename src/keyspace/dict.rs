@@ -273,6 +273,15 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         })
     }
 
+    /// All entries in slab order: insertion order for a table whose removals
+    /// went through [`Dict::retain`] (which compacts). Small hashes use it to
+    /// list fields in listpack order, as Redis does.
+    pub fn iter_slab(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.kv.as_ref().map(|(k, v)| (k, v)))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &K> {
         self.iter().map(|(k, _)| k)
     }

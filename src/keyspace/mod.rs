@@ -15,6 +15,8 @@ pub use zset::{Score, ZSet};
 pub const LISTPACK_MAX_ENTRIES: usize = 128;
 pub const LISTPACK_MAX_VALUE: usize = 64;
 pub const INTSET_MAX_ENTRIES: usize = 512;
+/// `hash-max-listpack-entries` defaults to 512 in Redis 7.0 (zsets use 128).
+pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -51,7 +53,7 @@ impl Object {
                 l.len() > LISTPACK_MAX_ENTRIES || l.iter().any(|e| e.len() > LISTPACK_MAX_VALUE)
             }
             Value::Hash(h) => {
-                h.len() > LISTPACK_MAX_ENTRIES
+                h.len() > HASH_LISTPACK_MAX_ENTRIES
                     || h.iter()
                         .any(|(k, v)| k.len() > LISTPACK_MAX_VALUE || v.len() > LISTPACK_MAX_VALUE)
             }
@@ -81,13 +83,8 @@ impl Object {
                     "raw"
                 }
             }
-            Value::List(_) => {
-                if self.big {
-                    "quicklist"
-                } else {
-                    "listpack"
-                }
-            }
+            // Redis 7.0 always encodes lists as quicklists (listpack lists came in 7.2).
+            Value::List(_) => "quicklist",
             Value::Hash(_) => {
                 if self.big {
                     "hashtable"

@@ -469,6 +469,21 @@ impl Server {
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
         self.feed_expired_dels();
+        // Serving a blocked client can touch keys others wait on (BLMOVE's
+        // destination, the popped list): repeat until nothing is left to serve.
+        loop {
+            let woken = self.collect_touched();
+            if woken.is_empty() {
+                break;
+            }
+            for conn in woken {
+                self.retry_blocked(conn);
+            }
+        }
+    }
+
+    /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
+    fn collect_touched(&mut self) -> Vec<ConnId> {
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
             if self.st.dbs[dbi].touched.is_empty() {
@@ -493,9 +508,7 @@ impl Server {
                 }
             }
         }
-        for conn in woken {
-            self.retry_blocked(conn);
-        }
+        woken
     }
 
     /// Keys deleted because they expired become DELs for replicas.
@@ -519,17 +532,21 @@ impl Server {
             return;
         };
         if let Some(b) = c.blocked.take() {
-            self.unregister_blocked(conn, &b);
+            // The client stays registered in `blocked_on` while its command
+            // runs again (a handler can tell a retry from a first call that
+            // way); it leaves the queues only once served.
             let table = command_table();
             if let Some(cmd) = table.get(&b.argv[0]) {
                 let saved_db = c.db;
                 c.db = b.db;
                 self.call(&mut c, cmd, &b.argv);
                 c.db = saved_db;
-                if let Some(nb) = c.blocked.as_mut() {
-                    // Still waiting: keep the original deadline.
-                    nb.deadline = b.deadline;
-                }
+            }
+            if c.blocked.is_some() {
+                // Still waiting: keep its place in the queues and its deadline.
+                c.blocked = Some(b);
+            } else {
+                self.unregister_blocked(conn, &b);
             }
         }
         let served = c.blocked.is_none();
