@@ -43,8 +43,9 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
         let t = r.byte()?;
         match t {
             op::EXPIRETIME => {
-                let secs = u32::from_le_bytes(r.array::<4>()?);
-                expire = Some(secs as u64 * 1000);
+                // A signed 32-bit time_t, as rdbLoadTime reads it.
+                let secs = i32::from_le_bytes(r.array::<4>()?);
+                expire = Some((secs.max(0) as u64) * 1000);
                 continue;
             }
             op::EXPIRETIME_MS => {
