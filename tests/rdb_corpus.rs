@@ -119,7 +119,9 @@ fn check_dataset(l: &Loaded) {
     );
     assert_eq!(
         list(db, "list:big"),
-        (0..2000).map(|i| b(&format!("item:{}", i))).collect::<Vec<_>>()
+        (0..2000)
+            .map(|i| b(&format!("item:{}", i)))
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         list(db, "list:bigelem"),
@@ -128,7 +130,14 @@ fn check_dataset(l: &Loaded) {
 
     assert_eq!(
         set(db, "set:intset"),
-        sorted(strs(&["1", "2", "3", "-5", "100000", &(1i64 << 40).to_string()]))
+        sorted(strs(&[
+            "1",
+            "2",
+            "3",
+            "-5",
+            "100000",
+            &(1i64 << 40).to_string()
+        ]))
     );
     assert_eq!(set(db, "set:small"), strs(&["apple", "banana", "cherry"]));
     assert_eq!(

@@ -4,7 +4,9 @@
 
 use bytes::Bytes;
 use sentinel_lab::keyspace::{Db, Dict, Object, Value};
-use sentinel_lab::rdb::compact::{build_intset, build_listpack, build_ziplist, build_zipmap, Entry};
+use sentinel_lab::rdb::compact::{
+    build_intset, build_listpack, build_ziplist, build_zipmap, Entry,
+};
 use sentinel_lab::rdb::{self, Aux};
 
 struct Rng(u64);
@@ -43,12 +45,22 @@ fn compact_sample() -> Vec<u8> {
         v.push(b.len() as u8);
         v.extend_from_slice(&b);
     };
-    let e = [Entry::Str(b"abc"), Entry::Int(-7), Entry::Int(70000), Entry::Str(b"zz")];
+    let e = [
+        Entry::Str(b"abc"),
+        Entry::Int(-7),
+        Entry::Int(70000),
+        Entry::Str(b"zz"),
+    ];
     blob(&mut v, 13, b"hz", build_ziplist(&e));
     blob(&mut v, 16, b"hl", build_listpack(&e));
     blob(&mut v, 12, b"zz", build_ziplist(&e[1..3]));
     blob(&mut v, 11, b"is", build_intset(&[1, 5, -9, 1 << 40]));
-    blob(&mut v, 9, b"zm", build_zipmap(&[(b"a", b"b"), (b"cc", b"dd")]));
+    blob(
+        &mut v,
+        9,
+        b"zm",
+        build_zipmap(&[(b"a", b"b"), (b"cc", b"dd")]),
+    );
     v.extend_from_slice(b"\x0e\x02ql\x01");
     let zl = build_ziplist(&e);
     v.push(zl.len() as u8);
@@ -127,8 +139,8 @@ fn mutations_never_panic() {
                 2 => {
                     // interesting bytes: length markers, opcodes, 0xff
                     let p = 9 + rng.below(v.len() - 9);
-                    v[p] = [0x80, 0x81, 0xc3, 0xff, 0xfe, 0x3f, 0x7f, 0x00, 0xf0, 0xfd]
-                        [rng.below(10)];
+                    v[p] =
+                        [0x80, 0x81, 0xc3, 0xff, 0xfe, 0x3f, 0x7f, 0x00, 0xf0, 0xfd][rng.below(10)];
                 }
                 3 => {
                     let p = 9 + rng.below(v.len() - 9);

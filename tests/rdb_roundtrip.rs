@@ -74,11 +74,7 @@ fn our_dataset() -> Vec<Db> {
 }
 
 fn aux() -> Aux {
-    Aux::for_save(
-        1_700_000_000,
-        1_000_000,
-        Some((0, "a".repeat(40), 4242)),
-    )
+    Aux::for_save(1_700_000_000, 1_000_000, Some((0, "a".repeat(40), 4242)))
 }
 
 fn check_in_real(r: &RealRedis) {
@@ -109,7 +105,10 @@ fn check_in_real(r: &RealRedis) {
     assert_eq!(r.cli(&["pexpiretime", "ttl"]), "4102444800123");
     assert_eq!(r.cli(&["-n", "2", "get", "two"]), "2");
     assert_eq!(r.cli(&["-n", "15", "get", "fifteen"]), "15");
-    assert_eq!(r.cli(&["-n", "15", "pexpiretime", "fifteen"]), "4102444899000");
+    assert_eq!(
+        r.cli(&["-n", "15", "pexpiretime", "fifteen"]),
+        "4102444899000"
+    );
 }
 
 #[test]
@@ -120,7 +119,11 @@ fn real_redis_loads_our_rdb() {
         eprintln!("redis-server not installed; skipped");
         return;
     };
-    assert!(r.log().contains("Loading RDB produced by version 7.0.15"), "{}", r.log());
+    assert!(
+        r.log().contains("Loading RDB produced by version 7.0.15"),
+        "{}",
+        r.log()
+    );
     assert!(
         r.log()
             .contains("Done loading RDB, keys loaded: 16, keys expired: 0."),
@@ -187,7 +190,10 @@ fn real_save_of_live_commands_decodes() {
     let Value::ZSet(z) = &db.keys.get(&b"z"[..]).unwrap().value else {
         panic!()
     };
-    assert_eq!(z.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>(), vec![b("a"), b("c")]);
+    assert_eq!(
+        z.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>(),
+        vec![b("a"), b("c")]
+    );
 }
 
 /// A value in a canonical, comparable form (sets and hashes sorted).
@@ -206,7 +212,10 @@ fn canon(v: &Value) -> Vec<(Bytes, String)> {
             .iter()
             .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
             .collect(),
-        Value::ZSet(z) => z.iter().map(|(m, s)| (m.clone(), format!("{:e}", s))).collect(),
+        Value::ZSet(z) => z
+            .iter()
+            .map(|(m, s)| (m.clone(), format!("{:e}", s)))
+            .collect(),
     };
     out.sort();
     out

@@ -6,7 +6,9 @@
 
 use bytes::Bytes;
 use sentinel_lab::keyspace::Value;
-use sentinel_lab::rdb::compact::{build_intset, build_listpack, build_ziplist, build_zipmap, Entry};
+use sentinel_lab::rdb::compact::{
+    build_intset, build_listpack, build_ziplist, build_zipmap, Entry,
+};
 use sentinel_lab::rdb::{self, crc64, lzf};
 
 struct W(Vec<u8>);
@@ -70,7 +72,11 @@ pub fn v9_sample() -> Vec<u8> {
     // quicklist (type 14) of two ziplists, with int and string entries
     w.key(14, "ql");
     w.len(2);
-    w.raw(&build_ziplist(&[Entry::Str(b"a"), Entry::Int(1), Entry::Int(-70000)]));
+    w.raw(&build_ziplist(&[
+        Entry::Str(b"a"),
+        Entry::Int(1),
+        Entry::Int(-70000),
+    ]));
     let long = vec![b'q'; 300];
     w.raw(&build_ziplist(&[Entry::Str(&long), Entry::Int(i64::MAX)]));
     // ziplist hash (13)
@@ -201,7 +207,11 @@ fn decodes_v11_listpack_set_and_plain_quicklist_node() {
     w.0.push(0xfe);
     w.len(0);
     w.key(20, "lps");
-    w.raw(&build_listpack(&[Entry::Str(b"x"), Entry::Int(5), Entry::Int(-5000)]));
+    w.raw(&build_listpack(&[
+        Entry::Str(b"x"),
+        Entry::Int(5),
+        Entry::Int(-5000),
+    ]));
     w.key(18, "ql2");
     w.len(2);
     w.len(2); // PACKED

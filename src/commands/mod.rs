@@ -7,6 +7,7 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
@@ -188,6 +189,7 @@ impl CommandTable {
             zsets::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
+            persistence::COMMANDS,
         ])
     }
 

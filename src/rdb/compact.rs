@@ -483,10 +483,16 @@ mod tests {
     #[test]
     fn intset_roundtrip() {
         let is = build_intset(&[5, -3, 70000, 1]);
-        assert_eq!(strs(&intset_entries(&is).unwrap()), ["-3", "1", "5", "70000"]);
+        assert_eq!(
+            strs(&intset_entries(&is).unwrap()),
+            ["-3", "1", "5", "70000"]
+        );
         assert!(intset_entries(&is[..is.len() - 1]).is_err());
         let big = build_intset(&[1, i64::MAX]);
-        assert_eq!(strs(&intset_entries(&big).unwrap())[1], i64::MAX.to_string());
+        assert_eq!(
+            strs(&intset_entries(&big).unwrap())[1],
+            i64::MAX.to_string()
+        );
     }
 
     #[test]

@@ -17,9 +17,14 @@ pub fn decode(bytes: &[u8]) -> R<Loaded> {
 /// is an error, as in Redis.
 pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
     let mut r = Reader { buf: bytes, pos: 0 };
-    let magic = r.take(9).map_err(|_| RdbError::new("file too short for an RDB header", 0))?;
+    let magic = r
+        .take(9)
+        .map_err(|_| RdbError::new("file too short for an RDB header", 0))?;
     if &magic[..5] != b"REDIS" {
-        return Err(RdbError::new("wrong signature trying to load DB from file", 0));
+        return Err(RdbError::new(
+            "wrong signature trying to load DB from file",
+            0,
+        ));
     }
     let version = std::str::from_utf8(&magic[5..9])
         .ok()
@@ -225,7 +230,10 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         match self.len_or_enc()? {
             (n, false) => Ok(n),
-            (_, true) => Err(RdbError::new("expected a length, found an encoded value", at)),
+            (_, true) => Err(RdbError::new(
+                "expected a length, found an encoded value",
+                at,
+            )),
         }
     }
 
@@ -262,8 +270,9 @@ impl<'a> Reader<'a> {
                 if ulen > clen.saturating_mul(100) || ulen > isize::MAX as u64 {
                     return Err(RdbError::new("LZF declared length implausible", at));
                 }
-                let out = lzf::decompress(data, ulen as usize)
-                    .map_err(|e| RdbError::new(format!("Invalid LZF compressed string: {}", e), at))?;
+                let out = lzf::decompress(data, ulen as usize).map_err(|e| {
+                    RdbError::new(format!("Invalid LZF compressed string: {}", e), at)
+                })?;
                 return Ok(Bytes::from(out));
             }
             _ => {

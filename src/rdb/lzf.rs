@@ -160,7 +160,9 @@ mod tests {
         let mut s = 0x1234_5678u64;
         let rnd: Vec<u8> = (0..5000)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (s >> 59) as u8 + b'a'
             })
             .collect();

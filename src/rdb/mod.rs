@@ -9,10 +9,10 @@
 //! Both are pure functions over bytes: the core has no disk. Saving hands the
 //! bytes to the host (`Event::Persist`); loading gets them from the host.
 
+pub mod compact;
 pub mod crc64;
 mod decode;
 mod encode;
-pub mod compact;
 pub mod lzf;
 
 pub use decode::{decode, decode_with};

@@ -2,9 +2,11 @@
 
 pub mod client;
 pub mod config;
+mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
+pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::Db;

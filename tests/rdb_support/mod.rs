@@ -48,7 +48,14 @@ impl RealRedis {
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(&dir)
-            .args(["--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"])
+            .args([
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--logfile")
             .arg(dir.join("log"))
             .stdout(Stdio::null())
