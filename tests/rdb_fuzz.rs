@@ -36,7 +36,7 @@ fn corpus(name: &str) -> Vec<u8> {
 /// A small v9 file with the compact encodings, written by hand.
 fn compact_sample() -> Vec<u8> {
     let mut v = b"REDIS0009\xfe\x00".to_vec();
-    let mut blob = |v: &mut Vec<u8>, t: u8, k: &[u8], b: Vec<u8>| {
+    let blob = |v: &mut Vec<u8>, t: u8, k: &[u8], b: Vec<u8>| {
         v.push(t);
         v.push(k.len() as u8);
         v.extend_from_slice(k);

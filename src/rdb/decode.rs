@@ -172,9 +172,9 @@ const MODULE_OPCODE_FLOAT: u64 = 3;
 const MODULE_OPCODE_DOUBLE: u64 = 4;
 const MODULE_OPCODE_STRING: u64 = 5;
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+pub(super) struct Reader<'a> {
+    pub(super) buf: &'a [u8],
+    pub(super) pos: usize,
 }
 
 fn truncated(pos: usize) -> RdbError {
@@ -226,7 +226,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn len(&mut self) -> R<u64> {
+    pub(super) fn len(&mut self) -> R<u64> {
         let at = self.pos;
         match self.len_or_enc()? {
             (n, false) => Ok(n),
@@ -252,7 +252,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string object: raw, integer-encoded or LZF-compressed.
-    fn string(&mut self) -> R<Bytes> {
+    pub(super) fn string(&mut self) -> R<Bytes> {
         let at = self.pos;
         let (n, enc) = self.len_or_enc()?;
         if !enc {

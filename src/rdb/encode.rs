@@ -92,13 +92,13 @@ pub fn encode_with(dbs: &[Db], aux: &Aux, opts: EncodeOptions) -> Vec<u8> {
     w.out
 }
 
-struct Writer {
-    out: Vec<u8>,
-    compress: bool,
+pub(super) struct Writer {
+    pub(super) out: Vec<u8>,
+    pub(super) compress: bool,
 }
 
 impl Writer {
-    fn len(&mut self, n: u64) {
+    pub(super) fn len(&mut self, n: u64) {
         if n < 1 << 6 {
             self.out.push(n as u8);
         } else if n < 1 << 14 {
@@ -115,7 +115,7 @@ impl Writer {
 
     /// `rdbSaveRawString`: integer encoding for short numbers, LZF for long
     /// compressible strings, raw otherwise.
-    fn string(&mut self, s: &[u8]) {
+    pub(super) fn string(&mut self, s: &[u8]) {
         if s.len() <= 11 {
             if let Some(v) = crate::resp::parse_i64(s) {
                 if itoa::Buffer::new().format(v).as_bytes() == s {

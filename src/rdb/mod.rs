@@ -176,3 +176,114 @@ impl Loaded {
         self.dbs.iter().map(|d| d.len()).sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decode::Reader;
+    use super::encode::Writer;
+
+    fn w(compress: bool) -> Writer {
+        Writer {
+            out: Vec::new(),
+            compress,
+        }
+    }
+
+    #[test]
+    fn length_encodings() {
+        let cases: &[(u64, &[u8])] = &[
+            (0, &[0x00]),
+            (63, &[0x3f]),
+            (64, &[0x40, 0x40]),
+            (16383, &[0x7f, 0xff]),
+            (16384, &[0x80, 0x00, 0x00, 0x40, 0x00]),
+            (u32::MAX as u64, &[0x80, 0xff, 0xff, 0xff, 0xff]),
+            (u32::MAX as u64 + 1, &[0x81, 0, 0, 0, 1, 0, 0, 0, 0]),
+        ];
+        for &(n, want) in cases {
+            let mut wr = w(false);
+            wr.len(n);
+            assert_eq!(wr.out, want, "{}", n);
+            let mut r = Reader {
+                buf: &wr.out,
+                pos: 0,
+            };
+            assert_eq!(r.len().unwrap(), n);
+            assert_eq!(r.pos, want.len());
+            // truncated: an error, never a panic
+            for k in 0..want.len() {
+                let mut r = Reader {
+                    buf: &want[..k],
+                    pos: 0,
+                };
+                assert!(r.len().is_err());
+            }
+        }
+        // 0x82.. is not a valid length byte
+        let mut r = Reader {
+            buf: &[0x82],
+            pos: 0,
+        };
+        assert!(r.len().is_err());
+    }
+
+    #[test]
+    fn string_encodings() {
+        let cases: &[(&str, &[u8])] = &[
+            ("0", &[0xc0, 0]),
+            ("-128", &[0xc0, 0x80]),
+            ("127", &[0xc0, 0x7f]),
+            ("128", &[0xc1, 0x80, 0x00]),
+            ("-32768", &[0xc1, 0x00, 0x80]),
+            ("32768", &[0xc2, 0x00, 0x80, 0x00, 0x00]),
+            ("-2147483648", &[0xc2, 0x00, 0x00, 0x00, 0x80]),
+            (
+                "2147483648",
+                &[
+                    0x0a, b'2', b'1', b'4', b'7', b'4', b'8', b'3', b'6', b'4', b'8',
+                ],
+            ),
+            ("007", &[0x03, b'0', b'0', b'7']),
+            ("-0", &[0x02, b'-', b'0']),
+            ("", &[0x00]),
+        ];
+        for &(s, want) in cases {
+            let mut wr = w(true);
+            wr.string(s.as_bytes());
+            assert_eq!(wr.out, want, "{:?}", s);
+            let mut r = Reader {
+                buf: &wr.out,
+                pos: 0,
+            };
+            assert_eq!(&r.string().unwrap()[..], s.as_bytes());
+        }
+        // LZF: only above 20 bytes and only when it saves space
+        let long = "abcabcabcabcabcabcabcabcabcabc";
+        let mut wr = w(true);
+        wr.string(long.as_bytes());
+        assert_eq!(wr.out[0], 0xc3);
+        let mut r = Reader {
+            buf: &wr.out,
+            pos: 0,
+        };
+        assert_eq!(&r.string().unwrap()[..], long.as_bytes());
+        let mut wr = w(false);
+        wr.string(long.as_bytes());
+        assert_eq!(wr.out[0] as usize, long.len());
+        let mut wr = w(true);
+        wr.string(b"abcabcabcabcabcabcab"); // 20 bytes: never compressed
+        assert_eq!(wr.out[0], 20);
+        // unknown encoded-string type
+        let mut r = Reader {
+            buf: &[0xc4],
+            pos: 0,
+        };
+        assert!(r.string().is_err());
+        // LZF with an absurd declared length
+        let mut r = Reader {
+            buf: &[0xc3, 0x01, 0x80, 0x7f, 0xff, 0xff, 0xff, 0x00],
+            pos: 0,
+        };
+        assert!(r.string().is_err());
+    }
+}
