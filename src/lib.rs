@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod keyspace;
 pub mod node;
+pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod rng;

@@ -130,6 +130,9 @@ pub enum Event {
     RoleChanged { role: String },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
+    /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
+    /// directive), atomically: a temp file then a rename, as Redis does.
+    Persist { file: String, bytes: Vec<u8> },
 }
 
 /// What a node asks of its host.

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
@@ -189,6 +190,7 @@ impl CommandTable {
             pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
+            persistence::COMMANDS,
         ])
     }
 

@@ -15,21 +15,9 @@ pub enum ReplAction {
     RequestAcks,
 }
 
-/// The RDB payload of a full sync. (Placeholder until the RDB module lands.)
-pub fn rdb_snapshot(_st: &ServerState) -> Vec<u8> {
-    let mut v = b"REDIS0009".to_vec();
-    v.push(0xff);
-    v.extend_from_slice(&[0; 8]);
-    v
-}
-
-/// Load a full sync payload into the (already flushed) databases.
-pub fn rdb_load(_st: &mut ServerState, payload: &[u8]) -> Result<(), String> {
-    if payload.starts_with(b"REDIS") {
-        Ok(())
-    } else {
-        Err("bad RDB header".into())
-    }
+/// The RDB payload of a full sync, with the replication id and offset in its aux fields.
+pub fn rdb_snapshot(st: &ServerState) -> Vec<u8> {
+    st.rdb_snapshot(Some((0, st.repl.replid.clone(), st.repl.offset as i64)))
 }
 
 /// `id=.. addr=..` as Redis prints the requesting client in REPLICAOF logs.

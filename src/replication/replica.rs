@@ -502,7 +502,7 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Loading DB in memory",
         );
-        if let Err(e) = crate::replication::commands::rdb_load(&mut self.st, payload) {
+        if let Err(e) = self.load_rdb_quiet(payload) {
             self.st.log(
                 LogLevel::Warning,
                 format!("Failed trying to load the MASTER synchronization DB from socket: {e}"),

@@ -2,9 +2,11 @@
 
 pub mod client;
 pub mod config;
+mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
+pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::Db;
@@ -665,6 +667,7 @@ impl Server {
                 self.free_client(conn);
             }
         }
+        self.save_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
             self.repl_master_cron();

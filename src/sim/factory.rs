@@ -30,7 +30,13 @@ pub fn server_config(text: &str) -> Result<Config, String> {
 }
 
 /// A Redis server node; its disk may hold `dump.rdb`.
-pub fn server_node(spec: &NodeSpec, _disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
+pub fn server_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
     let config = server_config(&spec.config).unwrap_or_default();
-    Box::new(Server::new(config, now, seed))
+    let file = config.get("dbfilename").to_string();
+    let mut server = Server::new(config, now, seed);
+    if let Some(bytes) = disk.get(&file) {
+        // A bad file is logged by the server; the node starts empty, as a lab should.
+        let _ = server.load_rdb(bytes);
+    }
+    Box::new(server)
 }

@@ -774,3 +774,36 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod persistence_tests {
+    use super::*;
+
+    #[test]
+    fn a_restarted_master_reloads_its_disk() {
+        let mut sim = Sim::new(5, 1_767_225_600_000);
+        let spec = NodeSpec {
+            name: "m".into(),
+            kind: "server".into(),
+            config: "protected-mode no\nsave \"1 1\"\n".into(),
+        };
+        let m = sim.add_host(spec, Addr::new("10.0.0.1", 6379), factory::server_node);
+        assert_eq!(
+            sim.command(m, &["HSET", "h", "f", "v"], 1000),
+            Some(Frame::Integer(1))
+        );
+        sim.run_for(2_500);
+        assert!(
+            sim.hosts[m].disk.contains_key("dump.rdb"),
+            "{}",
+            sim.trace.render()
+        );
+        sim.crash(m);
+        sim.restart(m);
+        assert_eq!(
+            sim.command(m, &["HGET", "h", "f"], 1000),
+            Some(Frame::bulk(&b"v"[..]))
+        );
+        assert!(sim.trace.contains("m", "DB loaded from disk"));
+    }
+}

@@ -81,10 +81,17 @@ impl Trace {
                 format!("{} {}", level.mark(), message),
             ),
             Event::RoleChanged { role } => self.push(time, host, TraceKind::Role, role),
-            other => {
-                let _ = disk;
-                self.push(time, host, TraceKind::Other, format!("{other:?}"))
+            Event::Persist { file, bytes } => {
+                let n = bytes.len();
+                disk.insert(file.clone(), bytes);
+                self.push(
+                    time,
+                    host,
+                    TraceKind::Other,
+                    format!("saved {file} ({n} bytes)"),
+                )
             }
+            other => self.push(time, host, TraceKind::Other, format!("{other:?}")),
         }
     }
 

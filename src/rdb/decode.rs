@@ -1,0 +1,494 @@
+//! The RDB decoder (`rdbLoadRio` / `rdbLoadObject`).
+
+use super::{compact, crc64, lzf, opcodes as op, types as ty, Aux, Loaded, RdbError, MAX_VERSION};
+use crate::keyspace::{Db, Dict, Object, Value, ZSet};
+use crate::node::Millis;
+use bytes::Bytes;
+use std::collections::VecDeque;
+
+type R<T> = Result<T, RdbError>;
+
+/// Decode a whole RDB file into 16 databases.
+pub fn decode(bytes: &[u8]) -> R<Loaded> {
+    decode_with(bytes, 16)
+}
+
+/// Decode into `ndb` databases (Redis's `databases`); a SELECTDB beyond them
+/// is an error, as in Redis.
+pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let magic = r
+        .take(9)
+        .map_err(|_| RdbError::new("file too short for an RDB header", 0))?;
+    if &magic[..5] != b"REDIS" {
+        return Err(RdbError::new(
+            "wrong signature trying to load DB from file",
+            0,
+        ));
+    }
+    let version = std::str::from_utf8(&magic[5..9])
+        .ok()
+        .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+        .and_then(|s| s.parse::<u32>().ok())
+        .ok_or_else(|| RdbError::new("wrong signature trying to load DB from file", 5))?;
+    if !(1..=MAX_VERSION).contains(&version) {
+        return Err(RdbError::new(
+            format!("Can't handle RDB format version {}", version),
+            5,
+        ));
+    }
+    let mut dbs: Vec<Db> = (0..ndb.max(1)).map(|_| Db::default()).collect();
+    let mut aux = Aux::default();
+    let mut functions = Vec::new();
+    let mut empty_keys_skipped = 0;
+    let mut cur = 0usize;
+    let mut expire: Option<Millis> = None;
+    loop {
+        let at = r.pos;
+        let t = r.byte()?;
+        match t {
+            op::EXPIRETIME => {
+                // A signed 32-bit time_t, as rdbLoadTime reads it.
+                let secs = i32::from_le_bytes(r.array::<4>()?);
+                expire = Some((secs.max(0) as u64) * 1000);
+                continue;
+            }
+            op::EXPIRETIME_MS => {
+                let ms = i64::from_le_bytes(r.array::<8>()?);
+                expire = Some(ms.max(0) as u64);
+                continue;
+            }
+            op::FREQ => {
+                r.byte()?;
+                continue;
+            }
+            op::IDLE => {
+                r.len()?;
+                continue;
+            }
+            op::EOF => break,
+            op::SELECTDB => {
+                let id = r.len()?;
+                if id >= dbs.len() as u64 {
+                    return Err(RdbError::new(
+                        format!(
+                            "FATAL: Data file was created with a Redis server configured to handle more than {} databases",
+                            dbs.len()
+                        ),
+                        at,
+                    ));
+                }
+                cur = id as usize;
+                continue;
+            }
+            op::RESIZEDB => {
+                r.len()?;
+                r.len()?;
+                continue;
+            }
+            op::AUX => {
+                let k = r.string()?;
+                let v = r.string()?;
+                aux.set(k, v);
+                continue;
+            }
+            op::MODULE_AUX => {
+                r.len()?; // module id
+                let when_op = r.len()?;
+                let _when = r.len()?;
+                if when_op != MODULE_OPCODE_UINT {
+                    return Err(RdbError::new("bad when_opcode in module aux data", at));
+                }
+                r.skip_module_value()?;
+                continue;
+            }
+            op::FUNCTION2 => {
+                functions.push(r.string()?);
+                continue;
+            }
+            op::FUNCTION_PRE_GA => {
+                return Err(RdbError::new(
+                    "unsupported RDB opcode 246 (pre-GA function library)",
+                    at,
+                ))
+            }
+            _ => {}
+        }
+        // A key/value pair of type `t`.
+        let key = r.string()?;
+        let value = r.object(t, at)?;
+        let exp = expire.take();
+        let Some(value) = value else {
+            empty_keys_skipped += 1;
+            continue;
+        };
+        let db = &mut dbs[cur];
+        if db.keys.contains_key(&key[..]) {
+            return Err(RdbError::new(
+                format!(
+                    "Duplicate key '{}' in the RDB file",
+                    String::from_utf8_lossy(&key)
+                ),
+                at,
+            ));
+        }
+        db.keys.insert(key.clone(), Object::new(value));
+        if let Some(e) = exp {
+            db.expires.insert(key, e);
+        }
+    }
+    let mut checksum = 0;
+    if version >= 5 {
+        let body_end = r.pos;
+        let stored = u64::from_le_bytes(r.array::<8>()?);
+        checksum = stored;
+        if stored != 0 {
+            let expected = crc64::crc64(&bytes[..body_end]);
+            if expected != stored {
+                return Err(RdbError::new(
+                    format!(
+                        "Wrong RDB checksum expected: ({:x}) got: ({:x})",
+                        stored, expected
+                    ),
+                    body_end,
+                ));
+            }
+        }
+    }
+    Ok(Loaded {
+        version,
+        dbs,
+        aux,
+        functions,
+        empty_keys_skipped,
+        checksum,
+    })
+}
+
+const MODULE_OPCODE_EOF: u64 = 0;
+const MODULE_OPCODE_SINT: u64 = 1;
+const MODULE_OPCODE_UINT: u64 = 2;
+const MODULE_OPCODE_FLOAT: u64 = 3;
+const MODULE_OPCODE_DOUBLE: u64 = 4;
+const MODULE_OPCODE_STRING: u64 = 5;
+
+pub(super) struct Reader<'a> {
+    pub(super) buf: &'a [u8],
+    pub(super) pos: usize,
+}
+
+fn truncated(pos: usize) -> RdbError {
+    RdbError::new("unexpected end of file (truncated RDB)", pos)
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn take(&mut self, n: u64) -> R<&'a [u8]> {
+        if n > self.remaining() as u64 {
+            return Err(truncated(self.pos));
+        }
+        let s = &self.buf[self.pos..self.pos + n as usize];
+        self.pos += n as usize;
+        Ok(s)
+    }
+
+    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+        let s = self.take(N as u64)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    fn byte(&mut self) -> R<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    /// A length, or an encoded-string marker: `(value, is_encoded)`.
+    fn len_or_enc(&mut self) -> R<(u64, bool)> {
+        let b = self.byte()?;
+        Ok(match b >> 6 {
+            0 => ((b & 0x3f) as u64, false),
+            1 => (((b & 0x3f) as u64) << 8 | self.byte()? as u64, false),
+            3 => ((b & 0x3f) as u64, true),
+            _ => match b {
+                0x80 => (u32::from_be_bytes(self.array::<4>()?) as u64, false),
+                0x81 => (u64::from_be_bytes(self.array::<8>()?), false),
+                _ => {
+                    return Err(RdbError::new(
+                        format!("Unknown length encoding {} in rdbLoadLen()", b),
+                        self.pos - 1,
+                    ))
+                }
+            },
+        })
+    }
+
+    pub(super) fn len(&mut self) -> R<u64> {
+        let at = self.pos;
+        match self.len_or_enc()? {
+            (n, false) => Ok(n),
+            (_, true) => Err(RdbError::new(
+                "expected a length, found an encoded value",
+                at,
+            )),
+        }
+    }
+
+    /// A count of items that each take at least `min_bytes`: checked against
+    /// what is left, so a corrupt count cannot make us allocate or loop much.
+    fn count(&mut self, min_bytes: u64) -> R<usize> {
+        let at = self.pos;
+        let n = self.len()?;
+        if n.saturating_mul(min_bytes) > self.remaining() as u64 {
+            return Err(RdbError::new(
+                format!("element count {} larger than the rest of the file", n),
+                at,
+            ));
+        }
+        Ok(n as usize)
+    }
+
+    /// A string object: raw, integer-encoded or LZF-compressed.
+    pub(super) fn string(&mut self) -> R<Bytes> {
+        let at = self.pos;
+        let (n, enc) = self.len_or_enc()?;
+        if !enc {
+            return Ok(Bytes::copy_from_slice(self.take(n)?));
+        }
+        let v: i64 = match n {
+            0 => self.byte()? as i8 as i64,
+            1 => i16::from_le_bytes(self.array::<2>()?) as i64,
+            2 => i32::from_le_bytes(self.array::<4>()?) as i64,
+            3 => {
+                let clen = self.len()?;
+                let ulen = self.len()?;
+                let data = self.take(clen)?;
+                // LZF expands at most ~88x; refuse absurd declared sizes.
+                if ulen > clen.saturating_mul(100) || ulen > isize::MAX as u64 {
+                    return Err(RdbError::new("LZF declared length implausible", at));
+                }
+                let out = lzf::decompress(data, ulen as usize).map_err(|e| {
+                    RdbError::new(format!("Invalid LZF compressed string: {}", e), at)
+                })?;
+                return Ok(Bytes::from(out));
+            }
+            _ => {
+                return Err(RdbError::new(
+                    format!("Unknown RDB string encoding type {}", n),
+                    at,
+                ))
+            }
+        };
+        Ok(Bytes::from(itoa::Buffer::new().format(v).to_owned()))
+    }
+
+    /// A score of a type-3 zset: length-prefixed text, or 253/254/255 for nan/+inf/-inf.
+    fn text_double(&mut self) -> R<f64> {
+        let at = self.pos;
+        let n = self.byte()?;
+        let v = match n {
+            253 => f64::NAN,
+            254 => f64::INFINITY,
+            255 => f64::NEG_INFINITY,
+            _ => {
+                let s = self.take(n as u64)?;
+                std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+                    .ok_or_else(|| RdbError::new("invalid double value", at))?
+            }
+        };
+        Ok(v)
+    }
+
+    fn binary_double(&mut self) -> R<f64> {
+        Ok(f64::from_le_bytes(self.array::<8>()?))
+    }
+
+    fn skip_module_value(&mut self) -> R<()> {
+        loop {
+            let at = self.pos;
+            match self.len()? {
+                MODULE_OPCODE_EOF => return Ok(()),
+                MODULE_OPCODE_SINT | MODULE_OPCODE_UINT => {
+                    self.len()?;
+                }
+                MODULE_OPCODE_FLOAT => {
+                    self.take(4)?;
+                }
+                MODULE_OPCODE_DOUBLE => {
+                    self.take(8)?;
+                }
+                MODULE_OPCODE_STRING => {
+                    self.string()?;
+                }
+                o => {
+                    return Err(RdbError::new(
+                        format!("Unknown module opcode {} in module aux data", o),
+                        at,
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A blob holding a compact encoding, parsed by `f`.
+    fn blob(
+        &mut self,
+        what: &str,
+        f: fn(&[u8]) -> Result<Vec<Bytes>, &'static str>,
+    ) -> R<Vec<Bytes>> {
+        let at = self.pos;
+        let b = self.string()?;
+        f(&b).map_err(|e| RdbError::new(format!("{} integrity check failed: {}", what, e), at))
+    }
+
+    /// A value of type `t`; `None` for an empty collection (skipped).
+    fn object(&mut self, t: u8, at: usize) -> R<Option<Value>> {
+        let corrupt = |m: &str| RdbError::new(m.to_string(), at);
+        let v = match t {
+            ty::STRING => Value::Str(self.string()?),
+            ty::LIST => {
+                let n = self.count(1)?;
+                let mut l = VecDeque::with_capacity(n);
+                for _ in 0..n {
+                    l.push_back(self.string()?);
+                }
+                Value::List(l)
+            }
+            ty::SET => {
+                let n = self.count(1)?;
+                let mut s = Dict::new();
+                for _ in 0..n {
+                    if s.insert(self.string()?, ()).is_some() {
+                        return Err(corrupt("Duplicate set members detected"));
+                    }
+                }
+                Value::Set(s)
+            }
+            ty::ZSET | ty::ZSET_2 => {
+                let n = self.count(2)?;
+                let mut z = ZSet::new();
+                for _ in 0..n {
+                    let m = self.string()?;
+                    let score = if t == ty::ZSET {
+                        self.text_double()?
+                    } else {
+                        self.binary_double()?
+                    };
+                    if score.is_nan() {
+                        return Err(corrupt("Zset with NAN score detected"));
+                    }
+                    if z.insert(m, score).is_some() {
+                        return Err(corrupt("Duplicate zset fields detected"));
+                    }
+                }
+                Value::ZSet(z)
+            }
+            ty::HASH => {
+                let n = self.count(2)?;
+                let mut h = Dict::new();
+                for _ in 0..n {
+                    let f = self.string()?;
+                    let v = self.string()?;
+                    if h.insert(f, v).is_some() {
+                        return Err(corrupt("Duplicate hash fields detected"));
+                    }
+                }
+                Value::Hash(h)
+            }
+            ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
+                let n = self.count(1)?;
+                let mut l = VecDeque::new();
+                for _ in 0..n {
+                    let container = if t == ty::LIST_QUICKLIST_2 {
+                        self.len()?
+                    } else {
+                        QUICKLIST_NODE_PACKED
+                    };
+                    match container {
+                        QUICKLIST_NODE_PLAIN => l.push_back(self.string()?),
+                        QUICKLIST_NODE_PACKED => {
+                            let items = if t == ty::LIST_QUICKLIST_2 {
+                                self.blob("Listpack", compact::listpack_entries)?
+                            } else {
+                                self.blob("Ziplist", compact::ziplist_entries)?
+                            };
+                            l.extend(items);
+                        }
+                        _ => return Err(corrupt("Quicklist integrity check failed")),
+                    }
+                }
+                Value::List(l)
+            }
+            ty::LIST_ZIPLIST => Value::List(self.blob("Ziplist", compact::ziplist_entries)?.into()),
+            ty::SET_INTSET | ty::SET_LISTPACK => {
+                let items = if t == ty::SET_INTSET {
+                    self.blob("Intset", compact::intset_entries)?
+                } else {
+                    self.blob("Listpack", compact::listpack_entries)?
+                };
+                let mut s = Dict::new();
+                for m in items {
+                    if s.insert(m, ()).is_some() {
+                        return Err(corrupt("Duplicate set members detected"));
+                    }
+                }
+                Value::Set(s)
+            }
+            ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
+                let items = if t == ty::ZSET_ZIPLIST {
+                    self.blob("Zset ziplist", compact::ziplist_entries)?
+                } else {
+                    self.blob("Zset listpack", compact::listpack_entries)?
+                };
+                if items.len() % 2 != 0 {
+                    return Err(corrupt("Zset listpack has an odd number of entries"));
+                }
+                let mut z = ZSet::new();
+                for pair in items.chunks_exact(2) {
+                    let score = crate::resp::parse_f64(&pair[1])
+                        .ok_or_else(|| corrupt("Zset listpack has an invalid score"))?;
+                    if z.insert(pair[0].clone(), score).is_some() {
+                        return Err(corrupt("Duplicate zset fields detected"));
+                    }
+                }
+                Value::ZSet(z)
+            }
+            ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
+                let items = match t {
+                    ty::HASH_ZIPMAP => self.blob("Zipmap", compact::zipmap_entries)?,
+                    ty::HASH_ZIPLIST => self.blob("Hash ziplist", compact::ziplist_entries)?,
+                    _ => self.blob("Hash listpack", compact::listpack_entries)?,
+                };
+                if items.len() % 2 != 0 {
+                    return Err(corrupt("Hash listpack has an odd number of entries"));
+                }
+                let mut h = Dict::new();
+                for pair in items.chunks_exact(2) {
+                    if h.insert(pair[0].clone(), pair[1].clone()).is_some() {
+                        return Err(corrupt("Duplicate hash fields detected"));
+                    }
+                }
+                Value::Hash(h)
+            }
+            _ => {
+                return Err(RdbError::new(format!("unsupported RDB type {}", t), at));
+            }
+        };
+        let empty = match &v {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+        };
+        Ok(if empty { None } else { Some(v) })
+    }
+}
+
+const QUICKLIST_NODE_PLAIN: u64 = 1;
+const QUICKLIST_NODE_PACKED: u64 = 2;

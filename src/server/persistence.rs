@@ -1,0 +1,466 @@
+//! Persistence of a server node: RDB snapshots out (SAVE, BGSAVE, save points)
+//! and in (the file's bytes handed over by the host at start).
+//!
+//! The core has no disk: a save emits [`Event::Persist`] with the file name
+//! (`dbfilename`, relative to `dir`) and the bytes; the host writes them
+//! atomically. The host reads the file at start and calls [`Server::load_rdb`].
+
+use super::{Server, ServerState};
+use crate::keyspace::{Db, Value};
+use crate::node::{Event, LogLevel};
+use crate::rdb::{self, Aux, EncodeOptions};
+
+/// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
+/// (seconds, changes) pairs. Malformed pairs are ignored.
+pub fn parse_save_points(save: &str) -> Vec<(u64, u64)> {
+    let nums: Vec<&str> = save.split_whitespace().collect();
+    nums.chunks_exact(2)
+        .filter_map(|p| Some((p[0].parse().ok()?, p[1].parse().ok()?)))
+        .collect()
+}
+
+/// serverCron's check: the first save point `(changes, seconds)` reached, if
+/// any — at least `changes` writes and more than `seconds` since the last save.
+pub fn save_points_due(save: &str, dirty: u64, now_secs: u64, lastsave: u64) -> Option<(u64, u64)> {
+    parse_save_points(save)
+        .into_iter()
+        .find(|&(secs, changes)| dirty >= changes && now_secs.saturating_sub(lastsave) > secs)
+        .map(|(secs, changes)| (changes, secs))
+}
+
+/// A rough `used_memory` for the `used-mem` aux field: Redis's empty-server
+/// baseline plus the payload and a per-key overhead.
+fn estimate_used_memory(dbs: &[Db]) -> u64 {
+    let mut total: u64 = 870_000;
+    for db in dbs {
+        for (k, o) in db.keys.iter() {
+            total += 64 + k.len() as u64;
+            total += match &o.value {
+                Value::Str(s) => s.len() as u64,
+                Value::List(l) => l.iter().map(|e| e.len() as u64 + 11).sum(),
+                Value::Set(s) => s.keys().map(|e| e.len() as u64 + 24).sum(),
+                Value::Hash(h) => h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 32).sum(),
+                Value::ZSet(z) => z.iter().map(|(m, _)| m.len() as u64 + 48).sum(),
+            };
+        }
+        total += db.expires.len() as u64 * 32;
+    }
+    total
+}
+
+impl ServerState {
+    /// The RDB bytes of the whole dataset (rdbSaveRio). `repl` is (stream db,
+    /// replication id, offset) when replication info belongs in the file
+    /// (a master with a backlog, or a replica), as rdbPopulateSaveInfo decides.
+    pub fn rdb_snapshot(&self, repl: Option<(usize, String, i64)>) -> Vec<u8> {
+        let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), repl);
+        let opts = EncodeOptions {
+            compression: self.config.get_bool("rdbcompression"),
+            checksum: self.config.get_bool("rdbchecksum"),
+        };
+        rdb::encode_with(&self.dbs, &aux, opts)
+    }
+
+    /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
+    /// reset the change counter, stamp LASTSAVE.
+    fn write_snapshot(&mut self) {
+        let bytes = self.rdb_snapshot(None);
+        let file = self.config.get("dbfilename").to_string();
+        self.emit(Event::Persist { file, bytes });
+        self.dirty = 0;
+        self.lastsave = self.now / 1000;
+    }
+
+    /// SAVE: a foreground save.
+    pub fn save(&mut self) {
+        self.write_snapshot();
+        self.log(LogLevel::Notice, "DB saved on disk");
+    }
+
+    /// BGSAVE: Redis forks a child; the core has no processes, so the snapshot
+    /// is taken at once, with the log lines of parent and child in order.
+    pub fn bgsave(&mut self) {
+        // There is no child process: a stable stand-in pid from the clock.
+        let pid = 1000 + self.now % 30000;
+        self.log(
+            LogLevel::Notice,
+            format!("Background saving started by pid {}", pid),
+        );
+        self.write_snapshot();
+        self.log(LogLevel::Notice, "DB saved on disk");
+        self.log(
+            LogLevel::Notice,
+            "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
+        );
+        self.log(
+            LogLevel::Notice,
+            "Background saving terminated with success",
+        );
+    }
+}
+
+impl Server {
+    /// Load an RDB file's bytes into the databases (replacing their content),
+    /// logging as Redis does at startup. On a master, keys already expired are
+    /// dropped (and counted); a replica keeps them for its master's DEL.
+    pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.load_rdb_aux(bytes).map(|_| ())
+    }
+
+    /// [`Server::load_rdb`], returning the file's aux fields (the replication
+    /// id and offset a restarted node may resume from).
+    pub fn load_rdb_aux(&mut self, bytes: &[u8]) -> Result<Aux, String> {
+        let aux = self.load_rdb_quiet(bytes)?;
+        self.st
+            .log(LogLevel::Notice, "DB loaded from disk: 0.000 seconds");
+        Ok(aux)
+    }
+
+    /// Load without the startup-only "DB loaded from disk" line (a replica's sync).
+    pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
+        let st = &mut self.st;
+        let ndb = st.dbs.len();
+        let loaded = match rdb::decode_with(bytes, ndb) {
+            Ok(l) => l,
+            Err(e) => {
+                st.log(
+                    LogLevel::Warning,
+                    format!("Fatal error loading the DB: {}. Exiting.", e),
+                );
+                return Err(e.to_string());
+            }
+        };
+        if let Some(v) = &loaded.aux.redis_ver {
+            st.log(
+                LogLevel::Notice,
+                format!("Loading RDB produced by version {}", v),
+            );
+        }
+        if let Some(ctime) = loaded.aux.ctime {
+            let age = (st.now / 1000) as i64 - ctime;
+            st.log(LogLevel::Notice, format!("RDB age {} seconds", age.max(0)));
+        }
+        if let Some(m) = loaded.aux.used_mem {
+            st.log(
+                LogLevel::Notice,
+                format!(
+                    "RDB memory usage when created {:.2} Mb",
+                    m as f64 / 1024.0 / 1024.0
+                ),
+            );
+        }
+        let master = !st.repl.is_replica();
+        let now = st.now;
+        let (mut keys_loaded, mut keys_expired) = (0u64, 0u64);
+        for (i, mut db) in loaded.dbs.into_iter().enumerate() {
+            if master && !db.expires.is_empty() {
+                let expired: Vec<_> = db
+                    .expires
+                    .iter()
+                    .filter(|(_, &at)| at < now)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in expired {
+                    db.remove(&k);
+                    keys_expired += 1;
+                }
+            }
+            keys_loaded += db.len() as u64;
+            let target = &mut st.dbs[i];
+            target.clear();
+            target.touched.clear();
+            target.keys = db.keys;
+            target.expires = db.expires;
+        }
+        let mut done = format!(
+            "Done loading RDB, keys loaded: {}, keys expired: {}",
+            keys_loaded, keys_expired
+        );
+        if loaded.empty_keys_skipped > 0 {
+            done.push_str(&format!(
+                ", empty keys skipped: {}",
+                loaded.empty_keys_skipped
+            ));
+        }
+        done.push('.');
+        // Redis logs this as a warning when it had to skip empty keys.
+        let level = if loaded.empty_keys_skipped > 0 {
+            LogLevel::Warning
+        } else {
+            LogLevel::Notice
+        };
+        st.log(level, done);
+        Ok(loaded.aux)
+    }
+
+    /// The save points of serverCron: if one is reached, take a background
+    /// save (logging "N changes in S seconds. Saving..."). True if it saved.
+    /// Meant to be called from the cron.
+    pub fn save_cron(&mut self) -> bool {
+        let st = &mut self.st;
+        let now_secs = st.now / 1000;
+        let Some((changes, secs)) =
+            save_points_due(st.config.get("save"), st.dirty, now_secs, st.lastsave)
+        else {
+            return false;
+        };
+        st.log(
+            LogLevel::Notice,
+            format!("{} changes in {} seconds. Saving...", changes, secs),
+        );
+        st.bgsave();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Addr, ConnId, Input, Node, Output};
+    use crate::server::Config;
+    use bytes::Bytes;
+
+    #[test]
+    fn save_points() {
+        assert_eq!(
+            parse_save_points("3600 1 300 100 60 10000"),
+            vec![(3600, 1), (300, 100), (60, 10000)]
+        );
+        assert!(parse_save_points("").is_empty());
+        let s = "3600 1 300 100 60 10000";
+        assert_eq!(save_points_due(s, 0, 10_000, 0), None);
+        assert_eq!(save_points_due(s, 1, 3600, 0), None);
+        assert_eq!(save_points_due(s, 1, 3601, 0), Some((1, 3600)));
+        assert_eq!(save_points_due(s, 100, 301, 0), Some((100, 300)));
+        assert_eq!(save_points_due(s, 20000, 61, 0), Some((10000, 60)));
+        assert_eq!(save_points_due("", 20000, 100_000, 0), None);
+    }
+
+    fn drain(s: &mut Server) -> (Vec<u8>, Vec<Event>) {
+        let mut bytes = Vec::new();
+        let mut evs = Vec::new();
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send { bytes: b, .. } => bytes.extend(b),
+                Output::Event(e) => evs.push(e),
+                _ => {}
+            }
+        }
+        (bytes, evs)
+    }
+
+    fn cmd(s: &mut Server, now: u64, args: &[&str]) -> (String, Vec<Event>) {
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        s.handle(
+            now,
+            Input::Data {
+                conn: ConnId(1),
+                bytes: req.as_bytes(),
+            },
+        );
+        let (b, e) = drain(s);
+        (String::from_utf8_lossy(&b).into_owned(), e)
+    }
+
+    fn server(now: u64) -> Server {
+        let mut s = Server::new(Config::default(), now, 1);
+        s.handle(
+            now,
+            Input::Accepted {
+                conn: ConnId(1),
+                peer: Addr::new("127.0.0.1", 5000),
+                local: Addr::new("127.0.0.1", 6379),
+            },
+        );
+        drain(&mut s);
+        s
+    }
+
+    fn persisted(evs: &[Event]) -> Vec<u8> {
+        evs.iter()
+            .find_map(|e| match e {
+                Event::Persist { file, bytes } => {
+                    assert_eq!(file, "dump.rdb");
+                    Some(bytes.clone())
+                }
+                _ => None,
+            })
+            .expect("a Persist event")
+    }
+
+    fn logs(evs: &[Event]) -> Vec<String> {
+        evs.iter()
+            .filter_map(|e| match e {
+                Event::Log { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn put(s: &mut Server, db: usize, k: &str, v: Value) {
+        s.st.dbs[db].set(
+            Bytes::copy_from_slice(k.as_bytes()),
+            crate::keyspace::Object::new(v),
+        );
+        s.st.dirty += 1;
+    }
+
+    fn str_val(v: &str) -> Value {
+        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+    }
+
+    #[test]
+    fn save_then_load_in_a_new_server() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        put(&mut s, 0, "a", str_val("1"));
+        put(
+            &mut s,
+            0,
+            "l",
+            Value::List(vec![Bytes::from_static(b"x"), Bytes::from_static(b"y")].into()),
+        );
+        put(&mut s, 0, "gone", str_val("v"));
+        s.st.dbs[0].set_expire(b"gone", t0 + 500);
+        put(&mut s, 3, "s3", str_val("three"));
+        assert!(s.st.dirty > 0);
+        let (r, evs) = cmd(&mut s, t0 + 2000, &["save"]);
+        assert_eq!(r, "+OK\r\n");
+        assert_eq!(s.st.dirty, 0);
+        assert_eq!(logs(&evs), vec!["DB saved on disk"]);
+        let (r, _) = cmd(&mut s, t0 + 2000, &["lastsave"]);
+        assert_eq!(r, format!(":{}\r\n", (t0 + 2000) / 1000));
+        let bytes = persisted(&evs);
+
+        let mut s2 = server(t0 + 5000);
+        s2.load_rdb(&bytes).unwrap();
+        let (_, evs) = drain(&mut s2);
+        assert_eq!(
+            logs(&evs),
+            vec![
+                "Loading RDB produced by version 7.0.15".to_string(),
+                "RDB age 3 seconds".to_string(),
+                format!(
+                    "RDB memory usage when created {:.2} Mb",
+                    estimate_used_memory(&s.st.dbs) as f64 / 1048576.0
+                ),
+                "Done loading RDB, keys loaded: 3, keys expired: 1.".to_string(),
+                "DB loaded from disk: 0.000 seconds".to_string(),
+            ]
+        );
+        assert_eq!(s2.st.dirty, 0);
+        let now = s2.st.now;
+        let db0 = &mut s2.st.dbs[0];
+        assert!(matches!(&db0.get(b"a", now).unwrap().value, Value::Str(v) if &v[..] == b"1"));
+        assert!(matches!(&db0.get(b"l", now).unwrap().value, Value::List(l) if l.len() == 2));
+        assert!(db0.get(b"gone", now).is_none());
+        assert!(s2.st.dbs[3].get(b"s3", now).is_some());
+    }
+
+    #[test]
+    fn bgsave_replies_and_logs() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        put(&mut s, 0, "a", str_val("1"));
+        let (r, evs) = cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(r, "+Background saving started\r\n");
+        let l = logs(&evs);
+        assert!(l[0].starts_with("Background saving started by pid "));
+        assert_eq!(l[1], "DB saved on disk");
+        assert_eq!(
+            l.last().unwrap(),
+            "Background saving terminated with success"
+        );
+        let bytes = persisted(&evs);
+        assert_eq!(rdb::decode(&bytes).unwrap().total_keys(), 1);
+        assert_eq!(
+            cmd(&mut s, t0, &["bgsave", "schedule"]).0,
+            "+Background saving started\r\n"
+        );
+        assert_eq!(
+            cmd(&mut s, t0, &["bgsave", "foo"]).0,
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            cmd(&mut s, t0, &["bgsave", "schedule", "x"]).0,
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            cmd(&mut s, t0, &["save", "x"]).0,
+            "-ERR wrong number of arguments for 'save' command\r\n"
+        );
+        assert_eq!(
+            cmd(&mut s, t0, &["lastsave", "x"]).0,
+            "-ERR wrong number of arguments for 'lastsave' command\r\n"
+        );
+    }
+
+    #[test]
+    fn rdbcompression_and_rdbchecksum_are_honoured() {
+        let mut s = server(0);
+        put(&mut s, 0, "long", str_val(&"abc".repeat(100)));
+        let with = s.st.rdb_snapshot(None);
+        s.st.config.set("rdbcompression", &["no".into()]).unwrap();
+        s.st.config.set("rdbchecksum", &["no".into()]).unwrap();
+        let without = s.st.rdb_snapshot(None);
+        assert!(with.len() + 200 < without.len());
+        assert_eq!(&without[without.len() - 8..], &[0u8; 8]);
+        assert_eq!(rdb::decode(&without).unwrap().checksum, 0);
+        let r = s.st.rdb_snapshot(Some((2, "f".repeat(40), 77)));
+        let aux = rdb::decode(&r).unwrap().aux;
+        assert_eq!(aux.repl_stream_db, Some(2));
+        assert_eq!(aux.repl_offset, Some(77));
+        assert_eq!(aux.repl_id.as_deref(), Some(&*"f".repeat(40)));
+    }
+
+    #[test]
+    fn save_cron_follows_save_points() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        put(&mut s, 0, "a", str_val("1"));
+        assert!(!s.save_cron());
+        s.st.now = t0 + 3_601_000;
+        assert!(s.save_cron());
+        let (_, evs) = drain(&mut s);
+        assert_eq!(logs(&evs)[0], "1 changes in 3600 seconds. Saving...");
+        persisted(&evs);
+        assert_eq!(s.st.dirty, 0);
+        assert!(!s.save_cron());
+        s.st.config.set("save", &["".into()]).unwrap();
+        put(&mut s, 0, "b", str_val("1"));
+        s.st.now += 10_000_000;
+        assert!(!s.save_cron());
+    }
+
+    #[test]
+    fn load_errors_are_reported() {
+        let mut s = server(0);
+        let e = s.load_rdb(b"REDIS0009\xfe").unwrap_err();
+        assert!(e.contains("unexpected end of file"), "{}", e);
+        let (_, evs) = drain(&mut s);
+        assert!(logs(&evs)[0].starts_with("Fatal error loading the DB: "));
+    }
+
+    #[test]
+    fn replica_keeps_expired_keys_on_load() {
+        let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
+        dbs[0].set(
+            bytes::Bytes::from_static(b"k"),
+            crate::keyspace::Object::new(Value::Str(bytes::Bytes::from_static(b"v"))),
+        );
+        dbs[0].set_expire(b"k", 10);
+        let file = rdb::encode(&dbs, &Aux::default());
+        let mut cfg = Config::default();
+        cfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+            .unwrap();
+        let mut s = Server::new(cfg, 1000, 1);
+        s.load_rdb(&file).unwrap();
+        assert_eq!(s.st.dbs[0].len(), 1);
+        let mut m = server(1000);
+        m.load_rdb(&file).unwrap();
+        assert_eq!(m.st.dbs[0].len(), 0);
+    }
+}
