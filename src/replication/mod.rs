@@ -207,3 +207,68 @@ pub fn encode_command(argv: &[bytes::Bytes], out: &mut Vec<u8>) {
         out.extend_from_slice(b"\r\n");
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests {
+    use crate::node::{Addr, ConnId, Input, Node, Output};
+    use crate::rng::Rng;
+    use crate::server::{Config, Server};
+
+    /// A replica fed arbitrary bytes by its "master" at every stage of the
+    /// handshake and stream never panics (and keeps answering clients).
+    #[test]
+    fn replica_survives_garbage_from_its_master() {
+        let mut rng = Rng::new(42);
+        let prefixes: [&[u8]; 6] = [
+            b"",
+            b"+PONG\r\n",
+            b"+PONG\r\n+OK\r\n+OK\r\n",
+            b"+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
+            b"+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n$EOF:0123456789012345678901234567890123456789\r\n",
+            b"+PONG\r\n+OK\r\n+OK\r\n+CONTINUE 0123456789012345678901234567890123456789\r\n",
+        ];
+        for round in 0..600 {
+            let mut config = Config::default();
+            config.set("replicaof", &["10.0.0.1".into(), "6379".into()]).unwrap();
+            let mut s = Server::new(config, 1_000, round);
+            s.handle(2_000, Input::Tick);
+            let mut link = None;
+            while let Some(o) = s.poll_output() {
+                if let Output::Connect { conn, .. } = o {
+                    link = Some(conn);
+                }
+            }
+            let conn = link.expect("replica connects to its master");
+            s.handle(2_001, Input::Connected { conn, local: Addr::new("10.0.0.2", 1234) });
+            let mut bytes = prefixes[round as usize % prefixes.len()].to_vec();
+            let n = rng.below(300) as usize;
+            for _ in 0..n {
+                bytes.push(match rng.below(4) {
+                    0 => b"\r\n*$+-:0123456789"[rng.below(17) as usize],
+                    _ => rng.below(256) as u8,
+                });
+            }
+            // Deliver in random pieces.
+            let mut at = 0;
+            while at < bytes.len() {
+                let k = 1 + rng.below(64) as usize;
+                let end = (at + k).min(bytes.len());
+                s.handle(2_002, Input::Data { conn, bytes: &bytes[at..end] });
+                while s.poll_output().is_some() {}
+                at = end;
+            }
+            s.handle(70_000, Input::Tick);
+            while s.poll_output().is_some() {}
+            // Still serving clients.
+            s.handle(70_001, Input::Accepted { conn: ConnId(1), peer: Addr::new("127.0.0.1", 5), local: Addr::new("127.0.0.1", 6379) });
+            s.handle(70_002, Input::Data { conn: ConnId(1), bytes: b"PING\r\n" });
+            let mut pong = false;
+            while let Some(o) = s.poll_output() {
+                if let Output::Send { conn: ConnId(1), bytes } = o {
+                    pong |= bytes == b"+PONG\r\n";
+                }
+            }
+            assert!(pong, "round {round}");
+        }
+    }
+}

@@ -215,7 +215,8 @@ fn hex_val(c: u8) -> Option<u8> {
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut i = 0;
-    let n = line.len();
+    // Like the C original, a NUL byte ends the line.
+    let n = line.iter().position(|&b| b == 0).unwrap_or(line.len());
     loop {
         while i < n && line[i].is_ascii_whitespace() {
             i += 1;
@@ -362,5 +363,24 @@ mod tests {
         let mut buf = BytesMut::from(&b"*20\r\n"[..]);
         assert!(p.next(&mut buf, false).is_err());
         assert!(parse_all(b"*0\r\n*-1\r\n").unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    #[test]
+    fn split_args_terminates_on_any_input() {
+        let mut x: u64 = 1;
+        for _ in 0..20_000 {
+            let mut line = Vec::new();
+            for _ in 0..(x % 40) {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                line.push(b" \t\0\"'\\xab"[(x >> 60) as usize % 9]);
+            }
+            let _ = split_args(&line);
+        }
+        assert_eq!(split_args(b"a\0b c").unwrap(), vec![b"a".to_vec()]);
     }
 }
