@@ -131,9 +131,8 @@ fn parse_set_opts(args: &[Bytes], start: usize, is_set: bool) -> Result<SetOpts,
         .iter()
         .find(|(n, _)| eq_ignore_case(opt, n))
         .map(|(_, k)| *k)
-        .filter(|k| {
-            !o.keepttl && !o.persist && (e == ExpKind::None || e == *k) && has_next
-        }) {
+        .filter(|k| !o.keepttl && !o.persist && (e == ExpKind::None || e == *k) && has_next)
+        {
             o.exp = kind;
             o.expire = Some(args[j + 1].clone());
             j += 1;
@@ -358,7 +357,7 @@ fn mget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(wrong_arity(ctx.cmd.name));
     }
     if nx {
@@ -714,28 +713,226 @@ pub mod long_double {
 }
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("get", 2, READONLY | FAST, (1, 1, 1), "string", "1.0.0", "Get the value of a key", get),
-    def("set", -3, WRITE | DENYOOM, (1, 1, 1), "string", "1.0.0", "Set the string value of a key", set),
-    def("setnx", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Set the value of a key, only if the key does not exist", setnx),
-    def("setex", 4, WRITE | DENYOOM, (1, 1, 1), "string", "2.0.0", "Set the value and expiration of a key", setex),
-    def("psetex", 4, WRITE | DENYOOM, (1, 1, 1), "string", "2.6.0", "Set the value and expiration in milliseconds of a key", psetex),
-    def("getset", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Set the string value of a key and return its old value", getset),
-    def("getdel", 2, WRITE | FAST, (1, 1, 1), "string", "6.2.0", "Get the value of a key and delete the key", getdel),
-    def("getex", -2, WRITE | FAST, (1, 1, 1), "string", "6.2.0", "Get the value of a key and optionally set its expiration", getex),
-    def("mget", -2, READONLY | FAST, (1, -1, 1), "string", "1.0.0", "Get the values of all the given keys", mget),
-    def("mset", -3, WRITE | DENYOOM, (1, -1, 2), "string", "1.0.1", "Set multiple keys to multiple values", mset),
-    def("msetnx", -3, WRITE | DENYOOM, (1, -1, 2), "string", "1.0.1", "Set multiple keys to multiple values, only if none of the keys exist", msetnx),
-    def("incr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Increment the integer value of a key by one", incr),
-    def("decr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Decrement the integer value of a key by one", decr),
-    def("incrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Increment the integer value of a key by the given amount", incrby),
-    def("decrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "1.0.0", "Decrement the integer value of a key by the given number", decrby),
-    def("incrbyfloat", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "2.6.0", "Increment the float value of a key by the given amount", incrbyfloat),
-    def("append", 3, WRITE | DENYOOM | FAST, (1, 1, 1), "string", "2.0.0", "Append a value to a key", append),
-    def("strlen", 2, READONLY | FAST, (1, 1, 1), "string", "2.2.0", "Get the length of the value stored in a key", strlen),
-    def("getrange", 4, READONLY, (1, 1, 1), "string", "2.4.0", "Get a substring of the string stored at a key", getrange),
-    def("substr", 4, READONLY, (1, 1, 1), "string", "1.0.0", "Get a substring of the string stored at a key", getrange),
-    def("setrange", 4, WRITE | DENYOOM, (1, 1, 1), "string", "2.2.0", "Overwrite part of a string at key starting at the specified offset", setrange),
-    def("lcs", -3, READONLY, (1, 2, 1), "string", "7.0.0", "Find longest common substring", lcs),
+    def(
+        "get",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Get the value of a key",
+        get,
+    ),
+    def(
+        "set",
+        -3,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Set the string value of a key",
+        set,
+    ),
+    def(
+        "setnx",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Set the value of a key, only if the key does not exist",
+        setnx,
+    ),
+    def(
+        "setex",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "2.0.0",
+        "Set the value and expiration of a key",
+        setex,
+    ),
+    def(
+        "psetex",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "2.6.0",
+        "Set the value and expiration in milliseconds of a key",
+        psetex,
+    ),
+    def(
+        "getset",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Set the string value of a key and return its old value",
+        getset,
+    ),
+    def(
+        "getdel",
+        2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "string",
+        "6.2.0",
+        "Get the value of a key and delete the key",
+        getdel,
+    ),
+    def(
+        "getex",
+        -2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "string",
+        "6.2.0",
+        "Get the value of a key and optionally set its expiration",
+        getex,
+    ),
+    def(
+        "mget",
+        -2,
+        READONLY | FAST,
+        (1, -1, 1),
+        "string",
+        "1.0.0",
+        "Get the values of all the given keys",
+        mget,
+    ),
+    def(
+        "mset",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 2),
+        "string",
+        "1.0.1",
+        "Set multiple keys to multiple values",
+        mset,
+    ),
+    def(
+        "msetnx",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 2),
+        "string",
+        "1.0.1",
+        "Set multiple keys to multiple values, only if none of the keys exist",
+        msetnx,
+    ),
+    def(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Increment the integer value of a key by one",
+        incr,
+    ),
+    def(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Decrement the integer value of a key by one",
+        decr,
+    ),
+    def(
+        "incrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Increment the integer value of a key by the given amount",
+        incrby,
+    ),
+    def(
+        "decrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Decrement the integer value of a key by the given number",
+        decrby,
+    ),
+    def(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "2.6.0",
+        "Increment the float value of a key by the given amount",
+        incrbyfloat,
+    ),
+    def(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "2.0.0",
+        "Append a value to a key",
+        append,
+    ),
+    def(
+        "strlen",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "string",
+        "2.2.0",
+        "Get the length of the value stored in a key",
+        strlen,
+    ),
+    def(
+        "getrange",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "2.4.0",
+        "Get a substring of the string stored at a key",
+        getrange,
+    ),
+    def(
+        "substr",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "1.0.0",
+        "Get a substring of the string stored at a key",
+        getrange,
+    ),
+    def(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "2.2.0",
+        "Overwrite part of a string at key starting at the specified offset",
+        setrange,
+    ),
+    def(
+        "lcs",
+        -3,
+        READONLY,
+        (1, 2, 1),
+        "string",
+        "7.0.0",
+        "Find longest common substring",
+        lcs,
+    ),
 ];
 
 #[cfg(test)]
@@ -828,11 +1025,23 @@ pub(crate) mod tests {
         assert_eq!(t.cmd(&["SET", "k", "v2", "NX", "GET"]), bulk("v"));
         assert_eq!(t.cmd(&["SET", "k", "v3", "XX", "GET"]), bulk("v"));
         assert_eq!(t.cmd(&["SET", "new", "v", "XX"]), NULL);
-        assert_eq!(t.cmd(&["SET", "k", "v", "XX", "NX"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["SET", "k", "v", "KEEPTTL", "EX", "1"]), err("ERR syntax error"));
+        assert_eq!(
+            t.cmd(&["SET", "k", "v", "XX", "NX"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            t.cmd(&["SET", "k", "v", "KEEPTTL", "EX", "1"]),
+            err("ERR syntax error")
+        );
         assert_eq!(t.cmd(&["SET", "k", "v", "EX"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["SET", "k", "v", "PERSIST"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["SET", "k", "v", "EX", "1", "PX", "1"]), err("ERR syntax error"));
+        assert_eq!(
+            t.cmd(&["SET", "k", "v", "PERSIST"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            t.cmd(&["SET", "k", "v", "EX", "1", "PX", "1"]),
+            err("ERR syntax error")
+        );
         let inv = err("ERR invalid expire time in 'set' command");
         assert_eq!(t.cmd(&["SET", "k", "v", "EX", "0"]), inv);
         assert_eq!(t.cmd(&["SET", "k", "v", "PX", "-1"]), inv);
@@ -862,7 +1071,10 @@ pub(crate) mod tests {
         assert_eq!(t.cmd(&["PTTL", "k"]), ":1500\r\n");
         t.advance(1500);
         assert_eq!(t.cmd(&["GET", "k"]), NULL);
-        assert_eq!(t.cmd(&["SET", "k"]), err("ERR wrong number of arguments for 'set' command"));
+        assert_eq!(
+            t.cmd(&["SET", "k"]),
+            err("ERR wrong number of arguments for 'set' command")
+        );
     }
 
     #[test]
@@ -904,7 +1116,10 @@ pub(crate) mod tests {
             t.cmd(&["GETEX", "k", "EX", "0"]),
             err("ERR invalid expire time in 'getex' command")
         );
-        assert_eq!(t.cmd(&["GETEX", "k", "PERSIST", "EX", "1"]), err("ERR syntax error"));
+        assert_eq!(
+            t.cmd(&["GETEX", "k", "PERSIST", "EX", "1"]),
+            err("ERR syntax error")
+        );
         assert_eq!(t.cmd(&["GETEX", "k", "NX"]), err("ERR syntax error"));
         assert_eq!(t.cmd(&["GETEX", "k", "EX"]), err("ERR syntax error"));
         assert_eq!(t.cmd(&["GETEX", "k"]), bulk("hello"));
@@ -912,7 +1127,10 @@ pub(crate) mod tests {
         assert_eq!(t.cmd(&["GETEX", "k", "EX", "100"]), bulk("hello"));
         assert_eq!(t.feed(), vec![format!("PEXPIREAT k {}", T0 + 100_000)]);
         assert_eq!(t.cmd(&["TTL", "k"]), ":100\r\n");
-        assert_eq!(t.cmd(&["GETEX", "k", "PXAT", "4102444800000"]), bulk("hello"));
+        assert_eq!(
+            t.cmd(&["GETEX", "k", "PXAT", "4102444800000"]),
+            bulk("hello")
+        );
         assert_eq!(t.feed(), vec!["PEXPIREAT k 4102444800000"]);
         assert_eq!(t.cmd(&["GETEX", "k", "PERSIST"]), bulk("hello"));
         assert_eq!(t.feed(), vec!["PERSIST k"]);
@@ -970,7 +1188,10 @@ pub(crate) mod tests {
             err("ERR wrong number of arguments for 'msetnx' command")
         );
         assert_eq!(t.cmd(&["MSET", "a", "1", "b", "2"]), OK);
-        assert_eq!(t.cmd(&["MGET", "a", "b", "c"]), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n");
+        assert_eq!(
+            t.cmd(&["MGET", "a", "b", "c"]),
+            "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+        );
         assert_eq!(t.cmd(&["MSETNX", "a", "1", "c", "3"]), ":0\r\n");
         assert_eq!(t.cmd(&["MSETNX", "c", "3", "d", "4"]), ":1\r\n");
         assert_eq!(t.cmd(&["GET", "d"]), bulk("4"));
@@ -990,7 +1211,10 @@ pub(crate) mod tests {
             err("ERR decrement would overflow")
         );
         t.cmd(&["SET", "n", "9223372036854775807"]);
-        assert_eq!(t.cmd(&["INCR", "n"]), err("ERR increment or decrement would overflow"));
+        assert_eq!(
+            t.cmd(&["INCR", "n"]),
+            err("ERR increment or decrement would overflow")
+        );
         t.cmd(&["SET", "n", " 1"]);
         assert_eq!(t.cmd(&["INCR", "n"]), ni);
         t.cmd(&["SET", "n", "5", "EX", "100"]);
@@ -998,14 +1222,20 @@ pub(crate) mod tests {
         assert_eq!(t.cmd(&["TTL", "n"]), ":100\r\n");
         assert_eq!(t.cmd(&["INCRBYFLOAT", "n", "0.5"]), bulk("6.5"));
         assert_eq!(t.cmd(&["TTL", "n"]), ":100\r\n");
-        assert_eq!(t.cmd(&["INCRBYFLOAT", "n", "x"]), err("ERR value is not a valid float"));
+        assert_eq!(
+            t.cmd(&["INCRBYFLOAT", "n", "x"]),
+            err("ERR value is not a valid float")
+        );
         assert_eq!(
             t.cmd(&["INCRBYFLOAT", "n", "inf"]),
             err("ERR increment would produce NaN or Infinity")
         );
         assert_eq!(t.cmd(&["INCRBYFLOAT", "nf", "3.0e3"]), bulk("3000"));
         t.cmd(&["SET", "s", "abc"]);
-        assert_eq!(t.cmd(&["INCRBYFLOAT", "s", "1"]), err("ERR value is not a valid float"));
+        assert_eq!(
+            t.cmd(&["INCRBYFLOAT", "s", "1"]),
+            err("ERR value is not a valid float")
+        );
     }
 
     #[test]
@@ -1019,13 +1249,19 @@ pub(crate) mod tests {
         assert_eq!(t.cmd(&["GETRANGE", "a", "-5", "-1"]), bulk("world"));
         assert_eq!(t.cmd(&["GETRANGE", "a", "-1", "-5"]), bulk(""));
         assert_eq!(t.cmd(&["GETRANGE", "a", "5", "3"]), bulk(""));
-        assert_eq!(t.cmd(&["GETRANGE", "a", "-100", "100"]), bulk("hello world"));
+        assert_eq!(
+            t.cmd(&["GETRANGE", "a", "-100", "100"]),
+            bulk("hello world")
+        );
         assert_eq!(t.cmd(&["SUBSTR", "a", "0", "1"]), bulk("he"));
         assert_eq!(t.cmd(&["GETRANGE", "nokey", "0", "1"]), bulk(""));
         assert_eq!(t.cmd(&["SETRANGE", "s", "3", "hi"]), ":5\r\n");
         assert_eq!(t.cmd(&["GET", "s"]), bulk("\0\0\0hi"));
         assert_eq!(t.cmd(&["SETRANGE", "s", "0", "AB"]), ":5\r\n");
-        assert_eq!(t.cmd(&["SETRANGE", "s", "-1", "x"]), err("ERR offset is out of range"));
+        assert_eq!(
+            t.cmd(&["SETRANGE", "s", "-1", "x"]),
+            err("ERR offset is out of range")
+        );
         assert_eq!(
             t.cmd(&["SETRANGE", "s", "536870911", "xx"]),
             err("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
@@ -1062,7 +1298,10 @@ pub(crate) mod tests {
             t.cmd(&["LCS", "a", "b", "IDX", "LEN"]),
             err("ERR If you want both the length and indexes, please just use IDX.")
         );
-        assert_eq!(t.cmd(&["LCS", "a", "b", "MINMATCHLEN"]), err("ERR syntax error"));
+        assert_eq!(
+            t.cmd(&["LCS", "a", "b", "MINMATCHLEN"]),
+            err("ERR syntax error")
+        );
         assert_eq!(t.cmd(&["LCS", "a", "nokey"]), bulk(""));
     }
 }
