@@ -870,7 +870,7 @@ pub mod long_double {
 
     enum Parsed {
         Finite(Ld),
-        Inf(bool),
+        Inf,
     }
 
     /// Round num/den * 2^exp2 to a long double. None on overflow.
@@ -924,7 +924,7 @@ pub mod long_double {
             _ => (false, b),
         };
         if rest.eq_ignore_ascii_case(b"inf") || rest.eq_ignore_ascii_case(b"infinity") {
-            return Some(Parsed::Inf(neg));
+            return Some(Parsed::Inf);
         }
         let hex = rest.len() > 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x';
         let (radix, body) = if hex { (16u32, &rest[2..]) } else { (10, rest) };
