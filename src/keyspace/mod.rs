@@ -75,7 +75,11 @@ impl Object {
     pub fn encoding(&self) -> &'static str {
         match &self.value {
             Value::Str(s) => {
-                if s.len() <= 20 && crate::resp::parse_i64(s).is_some() {
+                // `big` on a string means it was modified in place (APPEND,
+                // SETRANGE), which Redis leaves raw whatever it holds.
+                if self.big {
+                    "raw"
+                } else if s.len() <= 20 && crate::resp::parse_i64(s).is_some() {
                     "int"
                 } else if s.len() <= 44 && !self.big {
                     "embstr"
