@@ -130,6 +130,8 @@ pub enum Event {
     RoleChanged { role: String },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
+    /// CONFIG REWRITE: the host should write `text` to the file at `path`.
+    ConfigRewrite { path: String, text: String },
 }
 
 /// What a node asks of its host.

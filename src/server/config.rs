@@ -89,140 +89,583 @@ const SHUTDOWN_ENUM: &[&str] = &["default", "save", "nosave", "now", "force"];
 
 /// Every directive we accept, in the order Redis 7.0.15 prints `CONFIG GET *`.
 pub static DIRECTIVES: &[Directive] = &[
-    dir_("active-defrag-max-scan-fields", None, Kind::Int { min: 1, max: i64::MAX }, "1000", 0),
-    dir_("proto-max-bulk-len", None, Kind::Memory { min: 1048576, max: i64::MAX }, "536870912", 0),
-    dir_("maxmemory", None, Kind::Memory { min: 0, max: i64::MAX }, "0", 0),
+    dir_(
+        "active-defrag-max-scan-fields",
+        None,
+        Kind::Int {
+            min: 1,
+            max: i64::MAX,
+        },
+        "1000",
+        0,
+    ),
+    dir_(
+        "proto-max-bulk-len",
+        None,
+        Kind::Memory {
+            min: 1048576,
+            max: i64::MAX,
+        },
+        "536870912",
+        0,
+    ),
+    dir_(
+        "maxmemory",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "0",
+        0,
+    ),
     dir_("tls-cluster", None, B, "no", 0),
-    dir_("sanitize-dump-payload", None, Kind::Enum(&["no", "yes", "clients"]), "no", 0),
+    dir_(
+        "sanitize-dump-payload",
+        None,
+        Kind::Enum(&["no", "yes", "clients"]),
+        "no",
+        0,
+    ),
     dir_("tls-auth-clients", None, B, "yes", 0),
-    dir_("hash-max-listpack-value", Some("hash-max-ziplist-value"), Kind::Memory { min: 0, max: i64::MAX }, "64", 0),
-    dir_("acllog-max-len", None, Kind::Int { min: 0, max: i64::MAX }, "128", 0),
+    dir_(
+        "hash-max-listpack-value",
+        Some("hash-max-ziplist-value"),
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "64",
+        0,
+    ),
+    dir_(
+        "acllog-max-len",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "128",
+        0,
+    ),
     dir_("appendonly", None, B, "no", 0),
-    dir_("enable-protected-configs", None, Kind::Enum(PROTECTED_ENUM), "no", IMMUTABLE),
-    dir_("busy-reply-threshold", None, Kind::Int { min: 0, max: i64::MAX }, "5000", 0),
-    dir_("tls-session-cache-size", None, Kind::Int { min: 0, max: INT_MAX }, "20480", 0),
+    dir_(
+        "enable-protected-configs",
+        None,
+        Kind::Enum(PROTECTED_ENUM),
+        "no",
+        IMMUTABLE,
+    ),
+    dir_(
+        "busy-reply-threshold",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "5000",
+        0,
+    ),
+    dir_(
+        "tls-session-cache-size",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "20480",
+        0,
+    ),
     dir_("stop-writes-on-bgsave-error", None, B, "yes", 0),
     dir_("set-proc-title", None, B, "yes", IMMUTABLE),
     dir_("appenddirname", None, S, "appendonlydir", IMMUTABLE),
     dir_("crash-memcheck-enabled", None, B, "yes", 0),
-    dir_("replica-announce-port", Some("slave-announce-port"), Kind::Int { min: 0, max: 65535 }, "0", 0),
+    dir_(
+        "replica-announce-port",
+        Some("slave-announce-port"),
+        Kind::Int { min: 0, max: 65535 },
+        "0",
+        0,
+    ),
     dir_("cluster-allow-pubsubshard-when-down", None, B, "yes", 0),
-    dir_("stream-node-max-bytes", None, Kind::Memory { min: 0, max: i64::MAX }, "4096", 0),
+    dir_(
+        "stream-node-max-bytes",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "4096",
+        0,
+    ),
     dir_("replica-announce-ip", Some("slave-announce-ip"), S, "", 0),
-    dir_("active-defrag-threshold-upper", None, Kind::Int { min: 0, max: 1000 }, "100", 0),
+    dir_(
+        "active-defrag-threshold-upper",
+        None,
+        Kind::Int { min: 0, max: 1000 },
+        "100",
+        0,
+    ),
     dir_("dbfilename", None, S, "dump.rdb", PROTECTED),
     dir_("tls-dh-params-file", None, S, "", 0),
-    dir_("active-defrag-ignore-bytes", None, Kind::Memory { min: 1, max: i64::MAX }, "104857600", 0),
-    dir_("repl-diskless-load", None, Kind::Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", 0),
-    dir_("list-max-listpack-size", Some("list-max-ziplist-size"), Kind::Int { min: INT_MIN, max: INT_MAX }, "-2", 0),
+    dir_(
+        "active-defrag-ignore-bytes",
+        None,
+        Kind::Memory {
+            min: 1,
+            max: i64::MAX,
+        },
+        "104857600",
+        0,
+    ),
+    dir_(
+        "repl-diskless-load",
+        None,
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]),
+        "disabled",
+        0,
+    ),
+    dir_(
+        "list-max-listpack-size",
+        Some("list-max-ziplist-size"),
+        Kind::Int {
+            min: INT_MIN,
+            max: INT_MAX,
+        },
+        "-2",
+        0,
+    ),
     dir_("unixsocket", None, S, "", IMMUTABLE),
     dir_("activedefrag", None, B, "no", 0),
     dir_("tls-protocols", None, S, "", 0),
     dir_("replica-ignore-disk-write-errors", None, B, "no", 0),
     dir_("loglevel", None, Kind::Enum(LOGLEVEL), "notice", 0),
-    dir_("slowlog-log-slower-than", None, Kind::Int { min: -1, max: i64::MAX }, "10000", 0),
+    dir_(
+        "slowlog-log-slower-than",
+        None,
+        Kind::Int {
+            min: -1,
+            max: i64::MAX,
+        },
+        "10000",
+        0,
+    ),
     dir_("io-threads-do-reads", None, B, "no", IMMUTABLE),
-    dir_("zset-max-listpack-value", Some("zset-max-ziplist-value"), Kind::Memory { min: 0, max: i64::MAX }, "64", 0),
+    dir_(
+        "zset-max-listpack-value",
+        Some("zset-max-ziplist-value"),
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "64",
+        0,
+    ),
     dir_("masteruser", None, S, "", 0),
-    dir_("cluster-port", None, Kind::Int { min: 0, max: 65535 }, "0", IMMUTABLE),
+    dir_(
+        "cluster-port",
+        None,
+        Kind::Int { min: 0, max: 65535 },
+        "0",
+        IMMUTABLE,
+    ),
     dir_("tls-ca-cert-dir", None, S, "", 0),
     dir_("cluster-announce-hostname", None, S, "", 0),
-    dir_("slowlog-max-len", None, Kind::Int { min: 0, max: i64::MAX }, "128", 0),
-    dir_("maxmemory-clients", None, Kind::Memory { min: 0, max: i64::MAX }, "0", 0),
-    dir_("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), B, "yes", 0),
-    dir_("repl-backlog-ttl", None, Kind::Int { min: 0, max: i64::MAX }, "3600", 0),
+    dir_(
+        "slowlog-max-len",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "128",
+        0,
+    ),
+    dir_(
+        "maxmemory-clients",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "0",
+        0,
+    ),
+    dir_(
+        "replica-ignore-maxmemory",
+        Some("slave-ignore-maxmemory"),
+        B,
+        "yes",
+        0,
+    ),
+    dir_(
+        "repl-backlog-ttl",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "3600",
+        0,
+    ),
     dir_("repl-disable-tcp-nodelay", None, B, "no", 0),
     dir_("protected-mode", None, B, "yes", 0),
     dir_("bio_cpulist", None, S, "", IMMUTABLE),
-    dir_("oom-score-adj", None, Kind::Enum(&["no", "yes", "relative", "absolute"]), "no", 0),
-    dir_("hll-sparse-max-bytes", None, Kind::Memory { min: 0, max: i64::MAX }, "3000", 0),
+    dir_(
+        "oom-score-adj",
+        None,
+        Kind::Enum(&["no", "yes", "relative", "absolute"]),
+        "no",
+        0,
+    ),
+    dir_(
+        "hll-sparse-max-bytes",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "3000",
+        0,
+    ),
     dir_("aof-load-truncated", None, B, "yes", 0),
     dir_("crash-log-enabled", None, B, "yes", 0),
-    dir_("appendfsync", None, Kind::Enum(&["always", "everysec", "no"]), "everysec", 0),
-    dir_("active-defrag-cycle-max", None, Kind::Int { min: 1, max: 99 }, "25", 0),
+    dir_(
+        "appendfsync",
+        None,
+        Kind::Enum(&["always", "everysec", "no"]),
+        "everysec",
+        0,
+    ),
+    dir_(
+        "active-defrag-cycle-max",
+        None,
+        Kind::Int { min: 1, max: 99 },
+        "25",
+        0,
+    ),
     dir_("tls-replication", None, B, "no", 0),
-    dir_("propagation-error-behavior", None, Kind::Enum(&["ignore", "panic", "panic-on-replicas"]), "ignore", 0),
+    dir_(
+        "propagation-error-behavior",
+        None,
+        Kind::Enum(&["ignore", "panic", "panic-on-replicas"]),
+        "ignore",
+        0,
+    ),
     dir_("rdbchecksum", None, B, "yes", IMMUTABLE),
-    dir_("active-expire-effort", None, Kind::Int { min: 1, max: 10 }, "1", 0),
-    dir_("maxmemory-eviction-tenacity", None, Kind::Int { min: 0, max: 100 }, "10", 0),
-    dir_("repl-diskless-sync-max-replicas", None,U, "0", 0),
+    dir_(
+        "active-expire-effort",
+        None,
+        Kind::Int { min: 1, max: 10 },
+        "1",
+        0,
+    ),
+    dir_(
+        "maxmemory-eviction-tenacity",
+        None,
+        Kind::Int { min: 0, max: 100 },
+        "10",
+        0,
+    ),
+    dir_("repl-diskless-sync-max-replicas", None, U, "0", 0),
     dir_("tls-key-file", None, S, "", 0),
-    dir_("active-defrag-cycle-min", None, Kind::Int { min: 1, max: 99 }, "1", 0),
+    dir_(
+        "active-defrag-cycle-min",
+        None,
+        Kind::Int { min: 1, max: 99 },
+        "1",
+        0,
+    ),
     dir_("no-appendfsync-on-rewrite", None, B, "no", 0),
     dir_("tls-session-caching", None, B, "yes", 0),
-    dir_("databases", None, Kind::Int { min: 1, max: INT_MAX }, "16", IMMUTABLE),
+    dir_(
+        "databases",
+        None,
+        Kind::Int {
+            min: 1,
+            max: INT_MAX,
+        },
+        "16",
+        IMMUTABLE,
+    ),
     dir_("replica-read-only", Some("slave-read-only"), B, "yes", 0),
     dir_("replica-lazy-flush", Some("slave-lazy-flush"), B, "no", 0),
     dir_("lazyfree-lazy-user-del", None, B, "no", 0),
-    dir_("replica-serve-stale-data", Some("slave-serve-stale-data"), B, "yes", 0),
+    dir_(
+        "replica-serve-stale-data",
+        Some("slave-serve-stale-data"),
+        B,
+        "yes",
+        0,
+    ),
     dir_("port", None, Kind::Int { min: 0, max: 65535 }, "6379", 0),
     dir_("tls-client-key-file-pass", None, S, "", 0),
     dir_("aclfile", None, S, "", IMMUTABLE),
     dir_("lazyfree-lazy-user-flush", None, B, "no", 0),
     dir_("rdb-save-incremental-fsync", None, B, "yes", 0),
-    dir_("cluster-replica-validity-factor", Some("cluster-slave-validity-factor"),U, "10", 0),
+    dir_(
+        "cluster-replica-validity-factor",
+        Some("cluster-slave-validity-factor"),
+        U,
+        "10",
+        0,
+    ),
     dir_("aof-disable-auto-gc", None, B, "no", 0),
     dir_("syslog-ident", None, S, "redis", IMMUTABLE),
     dir_("activerehashing", None, B, "yes", 0),
     dir_("tls-ciphersuites", None, S, "", 0),
-    dir_("socket-mark-id", None, Kind::Int { min: 0, max: u32::MAX as i64 }, "0", IMMUTABLE),
-    dir_("supervised", None, Kind::Enum(&["upstart", "systemd", "auto", "no"]), "no", IMMUTABLE),
+    dir_(
+        "socket-mark-id",
+        None,
+        Kind::Int {
+            min: 0,
+            max: u32::MAX as i64,
+        },
+        "0",
+        IMMUTABLE,
+    ),
+    dir_(
+        "supervised",
+        None,
+        Kind::Enum(&["upstart", "systemd", "auto", "no"]),
+        "no",
+        IMMUTABLE,
+    ),
     dir_("masterauth", None, S, "", 0),
-    dir_("shutdown-timeout", None, Kind::Int { min: 0, max: INT_MAX }, "10", 0),
-    dir_("min-replicas-max-lag", Some("min-slaves-max-lag"),U, "10", 0),
+    dir_(
+        "shutdown-timeout",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "10",
+        0,
+    ),
+    dir_(
+        "min-replicas-max-lag",
+        Some("min-slaves-max-lag"),
+        U,
+        "10",
+        0,
+    ),
     dir_("save", None, Kind::Save, "3600 1 300 100 60 10000", 0),
     dir_("bind-source-addr", None, S, "", 0),
-    dir_("cluster-migration-barrier", None,U, "1", 0),
-    dir_("enable-module-command", None, Kind::Enum(PROTECTED_ENUM), "no", IMMUTABLE),
-    dir_("io-threads", None, Kind::Int { min: 1, max: 128 }, "1", IMMUTABLE),
-    dir_("repl-timeout", None, Kind::Int { min: 1, max: INT_MAX }, "60", 0),
+    dir_("cluster-migration-barrier", None, U, "1", 0),
+    dir_(
+        "enable-module-command",
+        None,
+        Kind::Enum(PROTECTED_ENUM),
+        "no",
+        IMMUTABLE,
+    ),
+    dir_(
+        "io-threads",
+        None,
+        Kind::Int { min: 1, max: 128 },
+        "1",
+        IMMUTABLE,
+    ),
+    dir_(
+        "repl-timeout",
+        None,
+        Kind::Int {
+            min: 1,
+            max: INT_MAX,
+        },
+        "60",
+        0,
+    ),
     dir_("lazyfree-lazy-expire", None, B, "no", 0),
-    dir_("syslog-facility", None, Kind::Enum(&["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]), "local0", IMMUTABLE),
+    dir_(
+        "syslog-facility",
+        None,
+        Kind::Enum(&[
+            "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+        ]),
+        "local0",
+        IMMUTABLE,
+    ),
     dir_("repl-diskless-sync", None, B, "yes", 0),
-    dir_("repl-backlog-size", None, Kind::Memory { min: 1, max: i64::MAX }, "1048576", 0),
+    dir_(
+        "repl-backlog-size",
+        None,
+        Kind::Memory {
+            min: 1,
+            max: i64::MAX,
+        },
+        "1048576",
+        0,
+    ),
     dir_("cluster-config-file", None, S, "nodes.conf", IMMUTABLE),
-    dir_("client-query-buffer-limit", None, Kind::Memory { min: 1048576, max: i64::MAX }, "1073741824", 0),
-    dir_("hash-max-listpack-entries", Some("hash-max-ziplist-entries"), Kind::Int { min: 0, max: i64::MAX }, "512", 0),
+    dir_(
+        "client-query-buffer-limit",
+        None,
+        Kind::Memory {
+            min: 1048576,
+            max: i64::MAX,
+        },
+        "1073741824",
+        0,
+    ),
+    dir_(
+        "hash-max-listpack-entries",
+        Some("hash-max-ziplist-entries"),
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "512",
+        0,
+    ),
     dir_("tls-client-key-file", None, S, "", 0),
     dir_("cluster-allow-replica-migration", None, B, "yes", 0),
     dir_("tls-client-cert-file", None, S, "", 0),
     dir_("ignore-warnings", None, S, "", 0),
-    dir_("repl-diskless-sync-delay", None,U, "5", 0),
+    dir_("repl-diskless-sync-delay", None, U, "5", 0),
     dir_("jemalloc-bg-thread", None, B, "yes", 0),
-    dir_("maxclients", None, Kind::Int { min: 1, max: u32::MAX as i64 }, "10000", 0),
-    dir_("shutdown-on-sigterm", None, Kind::Enum(SHUTDOWN_ENUM), "default", 0),
-    dir_("cluster-replica-no-failover", Some("cluster-slave-no-failover"), B, "no", 0),
-    dir_("hz", None, Kind::Int { min: 0, max: INT_MAX }, "10", 0),
-    dir_("tcp-keepalive", None, Kind::Int { min: 0, max: INT_MAX }, "300", 0),
+    dir_(
+        "maxclients",
+        None,
+        Kind::Int {
+            min: 1,
+            max: u32::MAX as i64,
+        },
+        "10000",
+        0,
+    ),
+    dir_(
+        "shutdown-on-sigterm",
+        None,
+        Kind::Enum(SHUTDOWN_ENUM),
+        "default",
+        0,
+    ),
+    dir_(
+        "cluster-replica-no-failover",
+        Some("cluster-slave-no-failover"),
+        B,
+        "no",
+        0,
+    ),
+    dir_(
+        "hz",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "10",
+        0,
+    ),
+    dir_(
+        "tcp-keepalive",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "300",
+        0,
+    ),
     dir_("cluster-announce-ip", None, S, "", 0),
     dir_("lazyfree-lazy-eviction", None, B, "no", 0),
     dir_("daemonize", None, B, "no", IMMUTABLE),
-    dir_("list-compress-depth", None,U, "0", 0),
+    dir_("list-compress-depth", None, U, "0", 0),
     dir_("server_cpulist", None, S, "", IMMUTABLE),
     dir_("rdb-del-sync-files", None, B, "no", 0),
-    dir_("cluster-link-sendbuf-limit", None, Kind::Memory { min: 0, max: i64::MAX }, "0", 0),
-    dir_("replica-priority", Some("slave-priority"),U, "100", 0),
-    dir_("tcp-backlog", None,U, "511", IMMUTABLE),
-    dir_("lfu-decay-time", None,U, "1", 0),
+    dir_(
+        "cluster-link-sendbuf-limit",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "0",
+        0,
+    ),
+    dir_("replica-priority", Some("slave-priority"), U, "100", 0),
+    dir_("tcp-backlog", None, U, "511", IMMUTABLE),
+    dir_("lfu-decay-time", None, U, "1", 0),
     dir_("dir", None, S, ".", PROTECTED),
-    dir_("cluster-preferred-endpoint-type", None, Kind::Enum(&["ip", "hostname", "unknown-endpoint"]), "ip", 0),
+    dir_(
+        "cluster-preferred-endpoint-type",
+        None,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]),
+        "ip",
+        0,
+    ),
     dir_("bgsave_cpulist", None, S, "", IMMUTABLE),
-    dir_("lua-time-limit", None, Kind::Int { min: 0, max: i64::MAX }, "5000", 0),
-    dir_("tracking-table-max-keys", None, Kind::Int { min: 0, max: i64::MAX }, "1000000", 0),
+    dir_(
+        "lua-time-limit",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "5000",
+        0,
+    ),
+    dir_(
+        "tracking-table-max-keys",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "1000000",
+        0,
+    ),
     dir_("syslog-enabled", None, B, "no", IMMUTABLE),
-    dir_("tls-session-cache-timeout", None, Kind::Int { min: 0, max: INT_MAX }, "300", 0),
+    dir_(
+        "tls-session-cache-timeout",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "300",
+        0,
+    ),
     dir_("dynamic-hz", None, B, "yes", 0),
     dir_("aof-rewrite-incremental-fsync", None, B, "yes", 0),
-    dir_("latency-tracking-info-percentiles", None, Kind::List, "50 99 99.9", 0),
+    dir_(
+        "latency-tracking-info-percentiles",
+        None,
+        Kind::List,
+        "50 99 99.9",
+        0,
+    ),
     dir_("pidfile", None, S, "", IMMUTABLE),
     dir_("aof-timestamp-enabled", None, B, "no", 0),
-    dir_("client-output-buffer-limit", None, Kind::ClientOutputBufferLimit, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", 0),
+    dir_(
+        "client-output-buffer-limit",
+        None,
+        Kind::ClientOutputBufferLimit,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        0,
+    ),
     dir_("cluster-enabled", None, B, "no", IMMUTABLE),
     dir_("logfile", None, S, "", IMMUTABLE),
-    dir_("repl-ping-replica-period", Some("repl-ping-slave-period"), Kind::Int { min: 1, max: INT_MAX }, "10", 0),
+    dir_(
+        "repl-ping-replica-period",
+        Some("repl-ping-slave-period"),
+        Kind::Int {
+            min: 1,
+            max: INT_MAX,
+        },
+        "10",
+        0,
+    ),
     dir_("replicaof", Some("slaveof"), S, "", IMMUTABLE),
     dir_("notify-keyspace-events", None, Kind::KeyspaceEvents, "", 0),
-    dir_("acl-pubsub-default", None, Kind::Enum(&["allchannels", "resetchannels"]), "resetchannels", 0),
+    dir_(
+        "acl-pubsub-default",
+        None,
+        Kind::Enum(&["allchannels", "resetchannels"]),
+        "resetchannels",
+        0,
+    ),
     dir_("cluster-require-full-coverage", None, B, "yes", 0),
     dir_("aof_rewrite_cpulist", None, S, "", IMMUTABLE),
     dir_("appendfilename", None, S, "appendonly.aof", IMMUTABLE),
@@ -230,38 +673,170 @@ pub static DIRECTIVES: &[Directive] = &[
     dir_("tls-cert-file", None, S, "", 0),
     dir_("bind", None, Kind::List, "* -::*", 0),
     dir_("tls-ciphers", None, S, "", 0),
-    dir_("cluster-announce-bus-port", None, Kind::Int { min: 0, max: 65535 }, "0", 0),
-    dir_("timeout", None, Kind::Int { min: 0, max: INT_MAX }, "0", 0),
-    dir_("enable-debug-command", None, Kind::Enum(PROTECTED_ENUM), "no", IMMUTABLE),
-    dir_("set-max-intset-entries", None, Kind::Int { min: 0, max: i64::MAX }, "512", 0),
-    dir_("stream-node-max-entries", None, Kind::Int { min: 0, max: i64::MAX }, "100", 0),
-    dir_("min-replicas-to-write", Some("min-slaves-to-write"),U, "0", 0),
-    dir_("proc-title-template", None, S, "{title} {listen-addr} {server-mode}", 0),
+    dir_(
+        "cluster-announce-bus-port",
+        None,
+        Kind::Int { min: 0, max: 65535 },
+        "0",
+        0,
+    ),
+    dir_(
+        "timeout",
+        None,
+        Kind::Int {
+            min: 0,
+            max: INT_MAX,
+        },
+        "0",
+        0,
+    ),
+    dir_(
+        "enable-debug-command",
+        None,
+        Kind::Enum(PROTECTED_ENUM),
+        "no",
+        IMMUTABLE,
+    ),
+    dir_(
+        "set-max-intset-entries",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "512",
+        0,
+    ),
+    dir_(
+        "stream-node-max-entries",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "100",
+        0,
+    ),
+    dir_(
+        "min-replicas-to-write",
+        Some("min-slaves-to-write"),
+        U,
+        "0",
+        0,
+    ),
+    dir_(
+        "proc-title-template",
+        None,
+        S,
+        "{title} {listen-addr} {server-mode}",
+        0,
+    ),
     dir_("disable-thp", None, B, "yes", IMMUTABLE),
     dir_("tls-ca-cert-file", None, S, "", 0),
     dir_("tls-port", None, Kind::Int { min: 0, max: 65535 }, "0", 0),
     dir_("oom-score-adj-values", None, Kind::List, "0 200 800", 0),
     dir_("tls-key-file-pass", None, S, "", 0),
-    dir_("auto-aof-rewrite-percentage", None,U, "100", 0),
-    dir_("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), Kind::Int { min: 0, max: i64::MAX }, "128", 0),
+    dir_("auto-aof-rewrite-percentage", None, U, "100", 0),
+    dir_(
+        "zset-max-listpack-entries",
+        Some("zset-max-ziplist-entries"),
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "128",
+        0,
+    ),
     dir_("cluster-allow-reads-when-down", None, B, "no", 0),
     dir_("latency-tracking", None, B, "yes", 0),
-    dir_("lfu-log-factor", None,U, "10", 0),
+    dir_("lfu-log-factor", None, U, "10", 0),
     dir_("aof-use-rdb-preamble", None, B, "yes", 0),
     dir_("rdbcompression", None, B, "yes", 0),
-    dir_("maxmemory-policy", None, Kind::Enum(MAXMEMORY_POLICY), "noeviction", 0),
-    dir_("cluster-announce-port", None, Kind::Int { min: 0, max: 65535 }, "0", 0),
-    dir_("maxmemory-samples", None, Kind::Int { min: 1, max: INT_MAX }, "5", 0),
-    dir_("active-defrag-threshold-lower", None, Kind::Int { min: 0, max: 1000 }, "10", 0),
-    dir_("cluster-node-timeout", None, Kind::Int { min: 0, max: i64::MAX }, "15000", 0),
-    dir_("latency-monitor-threshold", None, Kind::Int { min: 0, max: i64::MAX }, "0", 0),
+    dir_(
+        "maxmemory-policy",
+        None,
+        Kind::Enum(MAXMEMORY_POLICY),
+        "noeviction",
+        0,
+    ),
+    dir_(
+        "cluster-announce-port",
+        None,
+        Kind::Int { min: 0, max: 65535 },
+        "0",
+        0,
+    ),
+    dir_(
+        "maxmemory-samples",
+        None,
+        Kind::Int {
+            min: 1,
+            max: INT_MAX,
+        },
+        "5",
+        0,
+    ),
+    dir_(
+        "active-defrag-threshold-lower",
+        None,
+        Kind::Int { min: 0, max: 1000 },
+        "10",
+        0,
+    ),
+    dir_(
+        "cluster-node-timeout",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "15000",
+        0,
+    ),
+    dir_(
+        "latency-monitor-threshold",
+        None,
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        "0",
+        0,
+    ),
     dir_("tls-prefer-server-ciphers", None, B, "no", 0),
-    dir_("cluster-announce-tls-port", None, Kind::Int { min: 0, max: 65535 }, "0", 0),
-    dir_("auto-aof-rewrite-min-size", None, Kind::Memory { min: 0, max: i64::MAX }, "67108864", 0),
+    dir_(
+        "cluster-announce-tls-port",
+        None,
+        Kind::Int { min: 0, max: 65535 },
+        "0",
+        0,
+    ),
+    dir_(
+        "auto-aof-rewrite-min-size",
+        None,
+        Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "67108864",
+        0,
+    ),
     dir_("always-show-logo", None, B, "no", IMMUTABLE),
     dir_("requirepass", None, S, "", 0),
-    dir_("shutdown-on-sigint", None, Kind::Enum(SHUTDOWN_ENUM), "default", 0),
-    dir_("unixsocketperm", None, Kind::Int { min: 0, max: 511 }, "0", IMMUTABLE),
+    dir_(
+        "shutdown-on-sigint",
+        None,
+        Kind::Enum(SHUTDOWN_ENUM),
+        "default",
+        0,
+    ),
+    dir_(
+        "unixsocketperm",
+        None,
+        Kind::Int { min: 0, max: 511 },
+        "0",
+        IMMUTABLE,
+    ),
     dir_("replica-announced", None, B, "yes", 0),
 ];
 
@@ -326,7 +901,8 @@ impl Config {
     /// Immutability is not checked here (the config file may set anything); the
     /// error text is the part after "... - " in Redis's messages.
     pub fn set(&mut self, name: &str, args: &[String]) -> Result<(), String> {
-        let d = find(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+        let d =
+            find(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
         let value = normalise(d, args, self.values.get(d.name).map(|s| s.as_str()))?;
         self.values.insert(d.name, value);
         Ok(())
@@ -385,7 +961,7 @@ impl Config {
         for (d, name, value) in resolved {
             let v = normalise(
                 d,
-                &[value.clone()],
+                std::slice::from_ref(value),
                 self.values.get(d.name).map(|s| s.as_str()),
             )
             .map_err(|e| failed(name, &e))?;
@@ -408,8 +984,7 @@ impl Config {
 /// Quote a value for a config file line the way Redis's rewrite does.
 fn conf_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\'' && b != b'\\')
     {
         return s.to_string();
@@ -555,7 +1130,7 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
         Kind::Save => {
             let joined = args.join(" ");
             let parts: Vec<&str> = joined.split_whitespace().collect();
-            if parts.len() % 2 != 0 {
+            if !parts.len().is_multiple_of(2) {
                 return Err("Invalid save parameters".into());
             }
             let mut norm = Vec::new();
@@ -570,7 +1145,7 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
         Kind::ClientOutputBufferLimit => {
             let joined = args.join(" ");
             let parts: Vec<&str> = joined.split_whitespace().collect();
-            if parts.is_empty() || parts.len() % 4 != 0 {
+            if parts.is_empty() || !parts.len().is_multiple_of(4) {
                 return Err("Wrong number of arguments in buffer limit configuration.".into());
             }
             let cur = current.unwrap_or(d.default);
@@ -621,15 +1196,11 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
                             flags.insert(f);
                         }
                     }
-                    'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n'
-                    | 'K' | 'E' => {
+                    'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n' | 'K'
+                    | 'E' => {
                         flags.insert(c);
                     }
-                    _ => {
-                        return Err(
-                            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into(),
-                        )
-                    }
+                    _ => return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
                 }
             }
             let mut out = String::new();
@@ -656,6 +1227,7 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
 mod tests {
     use super::*;
 
@@ -665,7 +1237,9 @@ mod tests {
         for d in DIRECTIVES {
             // Every default must pass its own validation.
             let args: Vec<String> = match d.kind {
-                Kind::Str | Kind::List | Kind::Save | Kind::KeyspaceEvents => vec![d.default.to_string()],
+                Kind::Str | Kind::List | Kind::Save | Kind::KeyspaceEvents => {
+                    vec![d.default.to_string()]
+                }
                 _ => vec![d.default.to_string()],
             };
             assert!(
@@ -675,7 +1249,8 @@ mod tests {
             );
             assert_eq!(c.get(d.name), d.default);
         }
-        let names: usize = DIRECTIVES.len() + DIRECTIVES.iter().filter(|d| d.alias.is_some()).count();
+        let names: usize =
+            DIRECTIVES.len() + DIRECTIVES.iter().filter(|d| d.alias.is_some()).count();
         assert_eq!(names, 192);
     }
 
@@ -705,8 +1280,12 @@ mod tests {
         );
         assert!(c.set_many(&[p("hz", "5"), p("loglevel", "bad")]).is_err());
         assert_eq!(c.get("hz"), "10");
-        c.set_many(&[p("hz", "5"), p("maxmemory", "1mb"), p("slave-read-only", "no")])
-            .unwrap();
+        c.set_many(&[
+            p("hz", "5"),
+            p("maxmemory", "1mb"),
+            p("slave-read-only", "no"),
+        ])
+        .unwrap();
         assert_eq!(c.get("hz"), "5");
         assert_eq!(c.get("maxmemory"), "1048576");
         assert_eq!(c.get("replica-read-only"), "no");
@@ -718,7 +1297,8 @@ mod tests {
             c.set_many(&[p("save", "1")]).unwrap_err(),
             "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
         );
-        c.set_many(&[p("client-output-buffer-limit", "replica 1mb 2mb 3")]).unwrap();
+        c.set_many(&[p("client-output-buffer-limit", "replica 1mb 2mb 3")])
+            .unwrap();
         assert_eq!(
             c.get("client-output-buffer-limit"),
             "normal 0 0 0 slave 1048576 2097152 3 pubsub 33554432 8388608 60"
@@ -731,11 +1311,15 @@ mod tests {
     fn rewrite() {
         let mut c = Config::default();
         c.config_file = Some("/tmp/x.conf".into());
-        c.config_text = Some("# hello\nport 7000\nhz 10\nsave 900 1\nsave 300 10\nfoo-unknown 1\n\n".into());
+        c.config_text =
+            Some("# hello\nport 7000\nhz 10\nsave 900 1\nsave 300 10\nfoo-unknown 1\n\n".into());
         c.set("port", &["7000".into()]).unwrap();
         c.set("save", &["900 1 300 10".into()]).unwrap();
-        c.set_many(&[("hz".into(), "20".into()), ("maxmemory".into(), "1mb".into())])
-            .unwrap();
+        c.set_many(&[
+            ("hz".into(), "20".into()),
+            ("maxmemory".into(), "1mb".into()),
+        ])
+        .unwrap();
         let (path, text) = c.rewrite().unwrap();
         assert_eq!(path, "/tmp/x.conf");
         assert_eq!(

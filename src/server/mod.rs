@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod config;
+pub mod info;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
@@ -73,6 +74,13 @@ pub struct ServerState {
     /// Set by SHUTDOWN; the node stops answering.
     pub shutting_down: bool,
     next_outbound: u64,
+    /// Replication id (INFO `master_replid`), 40 hex characters.
+    pub replid: String,
+    /// DEBUG SLEEP: until this time the node runs no commands and sends no
+    /// replies; input is buffered (0 = not paused).
+    pub paused_until: Millis,
+    /// INFO sections; other modules may replace one (see `info::Sections`).
+    pub info_sections: info::Sections,
 }
 
 impl ServerState {
@@ -121,6 +129,7 @@ impl Server {
         let ndb = config.get_i64("databases").max(1) as usize;
         let mut rng = Rng::new(seed);
         let run_id = rng.hex_id();
+        let replid = rng.hex_id();
         Server {
             st: ServerState {
                 config,
@@ -144,6 +153,9 @@ impl Server {
                 next_cron: now,
                 shutting_down: false,
                 next_outbound: 0,
+                replid,
+                paused_until: 0,
+                info_sections: info::Sections::default(),
             },
             clients: BTreeMap::new(),
         }
@@ -201,7 +213,11 @@ impl Server {
     /// Parse and run every complete request in the client's buffer.
     fn process_input(&mut self, c: &mut Client) {
         loop {
-            if c.close_after_reply || c.blocked.is_some() || self.st.shutting_down {
+            if c.close_after_reply
+                || c.blocked.is_some()
+                || self.st.shutting_down
+                || self.st.now < self.st.paused_until
+            {
                 return;
             }
             let authed = c.authenticated;
@@ -329,7 +345,7 @@ impl Server {
             std::mem::take(&mut ctx.propagate)
         };
         self.st.stats.total_commands_processed += 1;
-        c.last_cmd = cmd.name.to_string();
+        c.last_cmd = crate::commands::server_cmds::full_name(cmd, argv);
         let changed = self.st.dirty > dirty_before;
         if changed && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
@@ -542,6 +558,31 @@ impl Server {
         }
     }
 
+    /// DEBUG SLEEP ended: run what clients sent meanwhile, in client order.
+    fn resume_after_pause(&mut self) {
+        self.st.paused_until = 0;
+        let waiting: Vec<ConnId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| !c.query.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
+        for conn in waiting {
+            if self.st.now < self.st.paused_until {
+                break;
+            }
+            if let Some(mut c) = self.clients.remove(&conn) {
+                self.process_input(&mut c);
+                let flush = !c.reply.is_empty() || c.close_after_reply;
+                self.clients.insert(conn, c);
+                if flush {
+                    self.st.pending.insert(conn);
+                }
+                self.after_command();
+            }
+        }
+    }
+
     /// Handle the blocked-state requests handlers leave behind.
     fn settle_blocked(&mut self) {
         let newly: Vec<(ConnId, Blocked)> = self
@@ -592,12 +633,19 @@ const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode bec
 impl Node for Server {
     fn handle(&mut self, now: Millis, input: Input<'_>) {
         self.st.now = self.st.now.max(now);
+        if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
+            self.resume_after_pause();
+        }
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => self.data(conn, bytes),
             Input::Closed { conn } => self.free_client(conn),
             Input::Connected { .. } | Input::ConnectFailed { .. } => {}
             Input::Tick => {}
+        }
+        if self.st.now < self.st.paused_until {
+            // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
+            return;
         }
         if self.st.now >= self.st.next_cron {
             self.cron();
@@ -613,6 +661,9 @@ impl Node for Server {
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
+        if self.st.paused_until != 0 {
+            return Some(self.st.paused_until);
+        }
         Some(self.st.next_cron)
     }
 }
