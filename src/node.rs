@@ -133,6 +133,8 @@ pub enum Event {
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },
+    /// CONFIG REWRITE: the host should write `text` to the file at `path`.
+    ConfigRewrite { path: String, text: String },
 }
 
 /// What a node asks of its host.

@@ -835,6 +835,6 @@ mod tests {
         ));
         assert_eq!(t.cmd(&["OBJECT", "IDLETIME", "only"]), ":0\r\n");
         put_list(&mut t, 0, "l");
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "l"]), bulk("listpack"));
+        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
     }
 }

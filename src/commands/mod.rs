@@ -474,6 +474,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_command_is_defined_once() {
+        let t = CommandTable::server();
+        let mut names: Vec<&str> = t.all.iter().map(|c| c.name).collect();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len(), "duplicate command names in the table");
+    }
+
+    #[test]
     fn glob() {
         assert!(glob_match(b"h?llo", b"hello", false));
         assert!(glob_match(b"h*llo", b"heeeello", false));

@@ -384,7 +384,7 @@ mod tests {
         assert_eq!(k.cmd(1, "PSUBSCRIBE p*"), sub("psubscribe", "p*", 3, false));
         assert_eq!(
             k.cmd(1, "GET x"),
-            "-ERR unknown command 'GET', with args beginning with: 'x' \r\n"
+            "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
         );
         assert_eq!(
             k.cmd(1, "ECHO x"),

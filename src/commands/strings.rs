@@ -1424,7 +1424,7 @@ pub(crate) mod tests {
 
         /// What was fed to replicas since the last call, one string per command.
         pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.repl_feed)
+            std::mem::take(&mut self.srv.st.propagated)
                 .into_iter()
                 .map(|(_, argv)| {
                     argv.iter()

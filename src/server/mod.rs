@@ -3,6 +3,7 @@
 pub mod client;
 pub mod config;
 mod persistence;
+pub mod info;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
@@ -86,6 +87,11 @@ pub struct ServerState {
     /// Every propagated command, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
+    /// DEBUG SLEEP: until this time the node runs no commands and sends no
+    /// replies; input is buffered (0 = not paused).
+    pub paused_until: Millis,
+    /// INFO sections; other modules may replace one (see `info::Sections`).
+    pub info_sections: info::Sections,
 }
 
 impl ServerState {
@@ -164,6 +170,8 @@ impl Server {
                 master_raw: Vec::new(),
                 #[cfg(test)]
                 propagated: Vec::new(),
+                paused_until: 0,
+                info_sections: info::Sections::default(),
             },
             clients: BTreeMap::new(),
         };
@@ -235,7 +243,11 @@ impl Server {
     /// Parse and run every complete request in the client's buffer.
     pub(crate) fn process_input(&mut self, c: &mut Client) {
         loop {
-            if c.close_after_reply || c.blocked.is_some() || self.st.shutting_down {
+            if c.close_after_reply
+                || c.blocked.is_some()
+                || self.st.shutting_down
+                || self.st.now < self.st.paused_until
+            {
                 return;
             }
             let authed = c.authenticated;
@@ -409,7 +421,7 @@ impl Server {
             std::mem::take(&mut ctx.propagate)
         };
         self.st.stats.total_commands_processed += 1;
-        c.last_cmd = cmd.name.to_string();
+        c.last_cmd = crate::commands::server_cmds::full_name(cmd, argv);
         // Keys the command found expired were deleted before it ran: their DELs go first.
         self.feed_expired_dels();
         let changed = self.st.dirty > dirty_before;
@@ -698,6 +710,31 @@ impl Server {
         }
     }
 
+    /// DEBUG SLEEP ended: run what clients sent meanwhile, in client order.
+    fn resume_after_pause(&mut self) {
+        self.st.paused_until = 0;
+        let waiting: Vec<ConnId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| !c.query.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
+        for conn in waiting {
+            if self.st.now < self.st.paused_until {
+                break;
+            }
+            if let Some(mut c) = self.clients.remove(&conn) {
+                self.process_input(&mut c);
+                let flush = !c.reply.is_empty() || c.close_after_reply;
+                self.clients.insert(conn, c);
+                if flush {
+                    self.st.pending.insert(conn);
+                }
+                self.after_command();
+            }
+        }
+    }
+
     /// Handle the blocked-state requests handlers leave behind.
     fn settle_blocked(&mut self) {
         let newly: Vec<(ConnId, Blocked)> = self
@@ -748,6 +785,9 @@ const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode bec
 impl Node for Server {
     fn handle(&mut self, now: Millis, input: Input<'_>) {
         self.st.now = self.st.now.max(now);
+        if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
+            self.resume_after_pause();
+        }
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -767,6 +807,10 @@ impl Node for Server {
             Input::Connected { conn, .. } => self.repl_link_connected(conn),
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             Input::Tick => {}
+        }
+        if self.st.now < self.st.paused_until {
+            // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
+            return;
         }
         if self.st.now >= self.st.next_cron {
             self.cron();
@@ -788,6 +832,9 @@ impl Node for Server {
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
+        if self.st.paused_until != 0 {
+            return Some(self.st.paused_until);
+        }
         Some(self.st.next_cron)
     }
 }

@@ -1,0 +1,571 @@
+//! INFO: the sections, fields and order of Redis 7.0.15.
+//!
+//! Each section is rendered by a [`SectionFn`] that appends `field:value\r\n`
+//! lines (without the `# Title` header) from an [`InfoCtx`]. The table of
+//! sections lives in [`ServerState::info_sections`], so another module can
+//! supply its own rendering without touching this file:
+//!
+//! ```ignore
+//! // e.g. in the replication module, when a node is built:
+//! server.st.info_sections.replace("replication", my_replication_section);
+//! ```
+//!
+//! `render_section(name, ctx)` renders a single section (header included) and
+//! [`Sections::render`] does what `INFO [section ...]` does.
+
+use super::{Client, ClientKind, ServerState};
+use crate::keyspace::{Db, Value};
+use crate::node::{ConnId, Millis};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// What a section renderer can see.
+pub struct InfoCtx<'a> {
+    pub srv: &'a ServerState,
+    /// Every client but the caller.
+    pub clients: &'a BTreeMap<ConnId, Client>,
+    /// The client running INFO, if any (it is not in `clients` while it runs).
+    pub caller: Option<&'a Client>,
+    pub now: Millis,
+}
+
+impl<'a> InfoCtx<'a> {
+    /// All clients, caller included.
+    pub fn all_clients(&self) -> impl Iterator<Item = &'a Client> + '_ {
+        self.clients.values().chain(self.caller)
+    }
+}
+
+/// Appends a section's lines (no header) to the string.
+pub type SectionFn = fn(&InfoCtx, &mut String);
+
+#[derive(Clone, Copy)]
+pub struct Section {
+    /// Lower-case name as given to INFO.
+    pub name: &'static str,
+    /// Header text after `# `.
+    pub title: &'static str,
+    /// Part of plain `INFO` / `INFO default`.
+    pub default: bool,
+    /// Part of `INFO all` (everything is part of `INFO everything`).
+    pub in_all: bool,
+    pub render: SectionFn,
+}
+
+/// The ordered list of INFO sections of a node.
+#[derive(Clone)]
+pub struct Sections {
+    pub list: Vec<Section>,
+}
+
+impl Default for Sections {
+    fn default() -> Self {
+        let s = |name, title, default, render| Section {
+            name,
+            title,
+            default,
+            in_all: true,
+            render,
+        };
+        Sections {
+            list: vec![
+                s("server", "Server", true, server as SectionFn),
+                s("clients", "Clients", true, clients),
+                s("memory", "Memory", true, memory),
+                s("persistence", "Persistence", true, persistence),
+                s("stats", "Stats", true, stats),
+                s("replication", "Replication", true, replication),
+                s("cpu", "CPU", true, cpu),
+                s("modules", "Modules", true, empty),
+                s("commandstats", "Commandstats", false, empty),
+                s("errorstats", "Errorstats", true, empty),
+                s("latencystats", "Latencystats", false, empty),
+                s("cluster", "Cluster", true, cluster),
+                s("keyspace", "Keyspace", true, keyspace),
+            ],
+        }
+    }
+}
+
+impl Sections {
+    /// Replace (or add, before `keyspace`) the renderer of a section.
+    pub fn replace(&mut self, name: &'static str, render: SectionFn) {
+        if let Some(s) = self.list.iter_mut().find(|s| s.name == name) {
+            s.render = render;
+        } else {
+            let mut title = name.to_string();
+            if let Some(f) = title.get_mut(0..1) {
+                f.make_ascii_uppercase();
+            }
+            let pos = self.list.len().saturating_sub(1);
+            self.list.insert(
+                pos,
+                Section {
+                    name,
+                    title: Box::leak(title.into_boxed_str()),
+                    default: true,
+                    in_all: true,
+                    render,
+                },
+            );
+        }
+    }
+
+    /// `INFO [section ...]`: `args` are the section arguments (may be empty).
+    pub fn render(&self, ctx: &InfoCtx, args: &[String]) -> String {
+        let args: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+        let everything = args.iter().any(|a| a == "everything");
+        let all = everything || args.iter().any(|a| a == "all");
+        let default = args.is_empty() || args.iter().any(|a| a == "default");
+        let mut out = String::new();
+        for s in &self.list {
+            let wanted = everything
+                || (all && s.in_all)
+                || (default && s.default)
+                || args.iter().any(|a| a == s.name);
+            if !wanted {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str("\r\n");
+            }
+            let _ = write!(out, "# {}\r\n", s.title);
+            (s.render)(ctx, &mut out);
+        }
+        out
+    }
+
+    /// One section with its header, e.g. for tests or other modules.
+    pub fn render_section(&self, name: &str, ctx: &InfoCtx) -> Option<String> {
+        let s = self.list.iter().find(|s| s.name == name)?;
+        let mut out = format!("# {}\r\n", s.title);
+        (s.render)(ctx, &mut out);
+        Some(out)
+    }
+}
+
+/// Render one built-in or registered section (header included).
+pub fn render_section(name: &str, ctx: &InfoCtx) -> Option<String> {
+    ctx.srv.info_sections.render_section(name, ctx)
+}
+
+macro_rules! field {
+    ($out:expr, $name:expr, $($arg:tt)*) => {{
+        let _ = write!($out, "{}:", $name);
+        let _ = write!($out, $($arg)*);
+        $out.push_str("\r\n");
+    }};
+}
+
+/// Redis's `bytesToHuman`.
+pub fn bytes_to_human(n: u64) -> String {
+    let d = n as f64;
+    if n < 1024 {
+        format!("{n}B")
+    } else if n < 1024 * 1024 {
+        format!("{:.2}K", d / 1024.0)
+    } else if n < 1024 * 1024 * 1024 {
+        format!("{:.2}M", d / (1024.0 * 1024.0))
+    } else if n < 1024u64.pow(4) {
+        format!("{:.2}G", d / 1024f64.powi(3))
+    } else if n < 1024u64.pow(5) {
+        format!("{:.2}T", d / 1024f64.powi(4))
+    } else {
+        format!("{:.2}P", d / 1024f64.powi(5))
+    }
+}
+
+/// A stable, plausible process id derived from the run id.
+pub fn process_id(srv: &ServerState) -> u64 {
+    let h = srv.run_id.get(0..4).unwrap_or("0");
+    1000 + u64::from_str_radix(h, 16).unwrap_or(0) % 30000
+}
+
+fn server(ctx: &InfoCtx, out: &mut String) {
+    let srv = ctx.srv;
+    let c = &srv.config;
+    let up = srv.uptime_secs();
+    field!(out, "redis_version", "7.0.15");
+    field!(out, "redis_git_sha1", "00000000");
+    field!(out, "redis_git_dirty", "0");
+    field!(out, "redis_build_id", "5e1a6c6e4a3d2b10");
+    field!(out, "redis_mode", "standalone");
+    field!(out, "os", "Linux 6.1.0 x86_64");
+    field!(out, "arch_bits", "64");
+    field!(out, "monotonic_clock", "POSIX clock_gettime");
+    field!(out, "multiplexing_api", "epoll");
+    field!(out, "atomicvar_api", "c11-builtin");
+    field!(out, "gcc_version", "12.2.0");
+    field!(out, "process_id", "{}", process_id(srv));
+    field!(out, "process_supervised", "no");
+    field!(out, "run_id", "{}", srv.run_id);
+    field!(out, "tcp_port", "{}", c.get("port"));
+    field!(out, "server_time_usec", "{}", ctx.now.saturating_mul(1000));
+    field!(out, "uptime_in_seconds", "{}", up);
+    field!(out, "uptime_in_days", "{}", up / 86400);
+    field!(out, "hz", "{}", c.get("hz"));
+    field!(out, "configured_hz", "{}", c.get("hz"));
+    field!(out, "lru_clock", "{}", (ctx.now / 1000) & ((1 << 24) - 1));
+    field!(out, "executable", "/usr/local/bin/sentinel-lab");
+    field!(
+        out,
+        "config_file",
+        "{}",
+        c.config_file.as_deref().unwrap_or("")
+    );
+    field!(out, "io_threads_active", "0");
+}
+
+/// Clients that INFO counts as connected (replicas are counted apart).
+fn normal_clients(ctx: &InfoCtx) -> usize {
+    ctx.all_clients()
+        .filter(|c| c.kind != ClientKind::Replica)
+        .count()
+}
+
+fn clients(ctx: &InfoCtx, out: &mut String) {
+    let blocked = ctx.all_clients().filter(|c| c.blocked.is_some()).count();
+    let in_timeout = ctx
+        .all_clients()
+        .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
+        .count();
+    field!(out, "connected_clients", "{}", normal_clients(ctx));
+    field!(out, "cluster_connections", "0");
+    field!(out, "maxclients", "{}", ctx.srv.config.get("maxclients"));
+    field!(out, "client_recent_max_input_buffer", "0");
+    field!(out, "client_recent_max_output_buffer", "0");
+    field!(out, "blocked_clients", "{}", blocked);
+    field!(out, "tracking_clients", "0");
+    field!(out, "clients_in_timeout_table", "{}", in_timeout);
+}
+
+/// Rough allocation size of a database's contents, in bytes.
+pub fn db_memory(db: &Db) -> u64 {
+    let mut total: u64 = 0;
+    for (k, o) in db.keys.iter() {
+        // dictEntry + robj + sds header for the key.
+        total += 24 + 16 + 9 + k.len() as u64;
+        total += match &o.value {
+            Value::Str(s) => {
+                if s.len() <= 44 {
+                    s.len() as u64 + 4
+                } else {
+                    s.len() as u64 + 9
+                }
+            }
+            Value::List(l) => 32 + l.iter().map(|e| e.len() as u64 + 11).sum::<u64>(),
+            Value::Hash(h) => {
+                32 + h
+                    .iter()
+                    .map(|(f, v)| (f.len() + v.len()) as u64 + 22)
+                    .sum::<u64>()
+            }
+            Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
+            Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
+        };
+    }
+    total + db.expires.len() as u64 * 24
+}
+
+const STARTUP_MEMORY: u64 = 862_960;
+const TOTAL_SYSTEM_MEMORY: u64 = 17_179_869_184;
+
+/// Estimated `used_memory`: the startup footprint, clients, and the data.
+pub fn used_memory(ctx: &InfoCtx) -> (u64, u64, u64) {
+    let dataset: u64 = ctx.srv.dbs.iter().map(db_memory).sum();
+    let nclients = ctx.all_clients().count() as u64;
+    let overhead = STARTUP_MEMORY
+        + nclients * 1800
+        + ctx
+            .srv
+            .dbs
+            .iter()
+            .filter(|d| !d.is_empty())
+            .map(|d| 96 + 8 * d.len() as u64)
+            .sum::<u64>();
+    (overhead + dataset, overhead, dataset)
+}
+
+fn memory(ctx: &InfoCtx, out: &mut String) {
+    let c = &ctx.srv.config;
+    let (used, overhead, dataset) = used_memory(ctx);
+    let rss = used + 5_767_168;
+    let allocated = used + 750_000;
+    let active = allocated + allocated / 12;
+    let resident = active + 2_600_000;
+    let net = used.saturating_sub(STARTUP_MEMORY).max(1);
+    let maxmemory: u64 = c.get("maxmemory").parse().unwrap_or(0);
+    let nclients = ctx.all_clients().count() as u64;
+    field!(out, "used_memory", "{}", used);
+    field!(out, "used_memory_human", "{}", bytes_to_human(used));
+    field!(out, "used_memory_rss", "{}", rss);
+    field!(out, "used_memory_rss_human", "{}", bytes_to_human(rss));
+    field!(out, "used_memory_peak", "{}", used);
+    field!(out, "used_memory_peak_human", "{}", bytes_to_human(used));
+    field!(out, "used_memory_peak_perc", "100.00%");
+    field!(out, "used_memory_overhead", "{}", overhead);
+    field!(out, "used_memory_startup", "{}", STARTUP_MEMORY);
+    field!(out, "used_memory_dataset", "{}", dataset);
+    field!(
+        out,
+        "used_memory_dataset_perc",
+        "{:.2}%",
+        dataset as f64 * 100.0 / net as f64
+    );
+    field!(out, "allocator_allocated", "{}", allocated);
+    field!(out, "allocator_active", "{}", active);
+    field!(out, "allocator_resident", "{}", resident);
+    field!(out, "total_system_memory", "{}", TOTAL_SYSTEM_MEMORY);
+    field!(
+        out,
+        "total_system_memory_human",
+        "{}",
+        bytes_to_human(TOTAL_SYSTEM_MEMORY)
+    );
+    field!(out, "used_memory_lua", "32768");
+    field!(out, "used_memory_vm_eval", "32768");
+    field!(out, "used_memory_lua_human", "32.00K");
+    field!(out, "used_memory_scripts_eval", "0");
+    field!(out, "number_of_cached_scripts", "0");
+    field!(out, "number_of_functions", "0");
+    field!(out, "number_of_libraries", "0");
+    field!(out, "used_memory_vm_functions", "33792");
+    field!(out, "used_memory_vm_total", "66560");
+    field!(out, "used_memory_vm_total_human", "65.00K");
+    field!(out, "used_memory_functions", "200");
+    field!(out, "used_memory_scripts", "200");
+    field!(out, "used_memory_scripts_human", "200B");
+    field!(out, "maxmemory", "{}", maxmemory);
+    field!(out, "maxmemory_human", "{}", bytes_to_human(maxmemory));
+    field!(out, "maxmemory_policy", "{}", c.get("maxmemory-policy"));
+    field!(
+        out,
+        "allocator_frag_ratio",
+        "{:.2}",
+        active as f64 / allocated as f64
+    );
+    field!(out, "allocator_frag_bytes", "{}", active - allocated);
+    field!(
+        out,
+        "allocator_rss_ratio",
+        "{:.2}",
+        resident as f64 / active as f64
+    );
+    field!(out, "allocator_rss_bytes", "{}", resident - active);
+    field!(
+        out,
+        "rss_overhead_ratio",
+        "{:.2}",
+        rss as f64 / resident as f64
+    );
+    field!(
+        out,
+        "rss_overhead_bytes",
+        "{}",
+        rss as i64 - resident as i64
+    );
+    field!(
+        out,
+        "mem_fragmentation_ratio",
+        "{:.2}",
+        rss as f64 / used as f64
+    );
+    field!(out, "mem_fragmentation_bytes", "{}", rss - used);
+    field!(out, "mem_not_counted_for_evict", "0");
+    field!(out, "mem_replication_backlog", "0");
+    field!(out, "mem_total_replication_buffers", "0");
+    field!(out, "mem_clients_slaves", "0");
+    field!(out, "mem_clients_normal", "{}", nclients * 1800);
+    field!(out, "mem_cluster_links", "0");
+    field!(out, "mem_aof_buffer", "0");
+    field!(out, "mem_allocator", "jemalloc-5.3.0");
+    field!(out, "active_defrag_running", "0");
+    field!(out, "lazyfree_pending_objects", "0");
+    field!(out, "lazyfreed_objects", "0");
+}
+
+fn persistence(ctx: &InfoCtx, out: &mut String) {
+    let srv = ctx.srv;
+    field!(out, "loading", "0");
+    field!(out, "async_loading", "0");
+    field!(out, "current_cow_peak", "0");
+    field!(out, "current_cow_size", "0");
+    field!(out, "current_cow_size_age", "0");
+    field!(out, "current_fork_perc", "0.00");
+    field!(out, "current_save_keys_processed", "0");
+    field!(out, "current_save_keys_total", "0");
+    field!(out, "rdb_changes_since_last_save", "{}", srv.dirty);
+    field!(out, "rdb_bgsave_in_progress", "0");
+    field!(out, "rdb_last_save_time", "{}", srv.lastsave);
+    field!(out, "rdb_last_bgsave_status", "ok");
+    field!(out, "rdb_last_bgsave_time_sec", "-1");
+    field!(out, "rdb_current_bgsave_time_sec", "-1");
+    field!(out, "rdb_saves", "0");
+    field!(out, "rdb_last_cow_size", "0");
+    field!(out, "rdb_last_load_keys_expired", "0");
+    field!(out, "rdb_last_load_keys_loaded", "0");
+    field!(
+        out,
+        "aof_enabled",
+        "{}",
+        srv.config.get_bool("appendonly") as u8
+    );
+    field!(out, "aof_rewrite_in_progress", "0");
+    field!(out, "aof_rewrite_scheduled", "0");
+    field!(out, "aof_last_rewrite_time_sec", "-1");
+    field!(out, "aof_current_rewrite_time_sec", "-1");
+    field!(out, "aof_last_bgrewrite_status", "ok");
+    field!(out, "aof_rewrites", "0");
+    field!(out, "aof_rewrites_consecutive_failures", "0");
+    field!(out, "aof_last_write_status", "ok");
+    field!(out, "aof_last_cow_size", "0");
+    field!(out, "module_fork_in_progress", "0");
+    field!(out, "module_fork_last_cow_size", "0");
+}
+
+fn stats(ctx: &InfoCtx, out: &mut String) {
+    let srv = ctx.srv;
+    let s = &srv.stats;
+    field!(
+        out,
+        "total_connections_received",
+        "{}",
+        s.total_connections_received
+    );
+    field!(
+        out,
+        "total_commands_processed",
+        "{}",
+        s.total_commands_processed
+    );
+    field!(out, "instantaneous_ops_per_sec", "0");
+    field!(out, "total_net_input_bytes", "{}", s.net_input_bytes);
+    field!(out, "total_net_output_bytes", "{}", s.net_output_bytes);
+    field!(out, "total_net_repl_input_bytes", "0");
+    field!(out, "total_net_repl_output_bytes", "0");
+    field!(out, "instantaneous_input_kbps", "0.00");
+    field!(out, "instantaneous_output_kbps", "0.00");
+    field!(out, "instantaneous_input_repl_kbps", "0.00");
+    field!(out, "instantaneous_output_repl_kbps", "0.00");
+    field!(out, "rejected_connections", "{}", s.rejected_connections);
+    field!(out, "sync_full", "0");
+    field!(out, "sync_partial_ok", "0");
+    field!(out, "sync_partial_err", "0");
+    field!(out, "expired_keys", "{}", s.expired_keys);
+    field!(out, "expired_stale_perc", "0.00");
+    field!(out, "expired_time_cap_reached_count", "0");
+    field!(out, "expire_cycle_cpu_milliseconds", "0");
+    field!(out, "evicted_keys", "0");
+    field!(out, "evicted_clients", "0");
+    field!(out, "total_eviction_exceeded_time", "0");
+    field!(out, "current_eviction_exceeded_time", "0");
+    field!(out, "keyspace_hits", "{}", s.keyspace_hits);
+    field!(out, "keyspace_misses", "{}", s.keyspace_misses);
+    field!(out, "pubsub_channels", "{}", srv.channels.len());
+    field!(out, "pubsub_patterns", "{}", srv.patterns.len());
+    field!(out, "pubsubshard_channels", "0");
+    field!(out, "latest_fork_usec", "0");
+    field!(out, "total_forks", "0");
+    field!(out, "migrate_cached_sockets", "0");
+    field!(out, "slave_expires_tracked_keys", "0");
+    field!(out, "active_defrag_hits", "0");
+    field!(out, "active_defrag_misses", "0");
+    field!(out, "active_defrag_key_hits", "0");
+    field!(out, "active_defrag_key_misses", "0");
+    field!(out, "total_active_defrag_time", "0");
+    field!(out, "current_active_defrag_time", "0");
+    field!(out, "tracking_total_keys", "0");
+    field!(out, "tracking_total_items", "0");
+    field!(out, "tracking_total_prefixes", "0");
+    field!(
+        out,
+        "unexpected_error_replies",
+        "{}",
+        s.unexpected_error_replies
+    );
+    field!(out, "total_error_replies", "{}", s.total_error_replies);
+    field!(out, "dump_payload_sanitizations", "0");
+    // We do not count socket reads/writes apart; a command is one read, a reply one write.
+    field!(
+        out,
+        "total_reads_processed",
+        "{}",
+        s.total_commands_processed
+    );
+    field!(
+        out,
+        "total_writes_processed",
+        "{}",
+        s.total_commands_processed
+    );
+    field!(out, "io_threaded_reads_processed", "0");
+    field!(out, "io_threaded_writes_processed", "0");
+    field!(out, "reply_buffer_shrinks", "0");
+    field!(out, "reply_buffer_expands", "0");
+}
+
+/// The replication section, rendered by the replication module.
+pub fn replication(ctx: &InfoCtx, out: &mut String) {
+    out.push_str(&crate::replication::info::section(ctx.srv));
+}
+
+fn cpu(_ctx: &InfoCtx, out: &mut String) {
+    for f in [
+        "used_cpu_sys",
+        "used_cpu_user",
+        "used_cpu_sys_children",
+        "used_cpu_user_children",
+        "used_cpu_sys_main_thread",
+        "used_cpu_user_main_thread",
+    ] {
+        field!(out, f, "0.000000");
+    }
+}
+
+fn empty(_ctx: &InfoCtx, _out: &mut String) {}
+
+fn cluster(_ctx: &InfoCtx, out: &mut String) {
+    field!(out, "cluster_enabled", "0");
+}
+
+/// Average remaining TTL (ms) of the keys with an expire, as Redis estimates it.
+fn avg_ttl(db: &Db, now: Millis) -> u64 {
+    let mut sum: u128 = 0;
+    let mut n: u128 = 0;
+    for (_, &at) in db.expires.iter() {
+        if at > now {
+            sum += (at - now) as u128;
+            n += 1;
+        }
+    }
+    sum.checked_div(n).unwrap_or(0) as u64
+}
+
+fn keyspace(ctx: &InfoCtx, out: &mut String) {
+    for (i, db) in ctx.srv.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "db{}:keys={},expires={},avg_ttl={}\r\n",
+            i,
+            db.len(),
+            db.expires.len(),
+            avg_ttl(db, ctx.now)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human() {
+        assert_eq!(bytes_to_human(200), "200B");
+        assert_eq!(bytes_to_human(941088), "919.03K");
+        assert_eq!(bytes_to_human(6615040), "6.31M");
+        assert_eq!(bytes_to_human(25276063744), "23.54G");
+    }
+}
