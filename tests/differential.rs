@@ -172,8 +172,7 @@ fn same(norm: Norm, a: &Frame, b: &Frame) -> bool {
         Norm::Shape => match (a, b) {
             (Frame::Error(_), _) | (_, Frame::Error(_)) => a == b,
             _ => {
-                kind(a) == kind(b)
-                    && a.as_array().map(|x| x.len()) == b.as_array().map(|y| y.len())
+                kind(a) == kind(b) && a.as_array().map(|x| x.len()) == b.as_array().map(|y| y.len())
             }
         },
         Norm::Kind => match (a, b) {
@@ -202,12 +201,19 @@ fn show(argv: &[Vec<u8>]) -> String {
 }
 
 /// Iterate a SCAN-family command to cursor 0 and collect what it returned.
-fn scan_all(c: &mut Conn, argv: &[Vec<u8>], pos: usize, pairs: bool) -> Result<Vec<Vec<u8>>, Frame> {
+fn scan_all(
+    c: &mut Conn,
+    argv: &[Vec<u8>],
+    pos: usize,
+    pairs: bool,
+) -> Result<Vec<Vec<u8>>, Frame> {
     let mut argv = argv.to_vec();
     let mut found = Vec::new();
     for _ in 0..100_000 {
         c.send(&argv);
-        let reply = c.read().unwrap_or(Frame::Error("<connection closed>".into()));
+        let reply = c
+            .read()
+            .unwrap_or(Frame::Error("<connection closed>".into()));
         let Some(parts) = reply.as_array() else {
             return Err(reply);
         };
@@ -309,10 +315,7 @@ fn run_plan(family: &str, seed: u64, plan: &Plan) -> Vec<String> {
 
 fn seeds() -> Vec<u64> {
     match std::env::var("DIFF_SEED") {
-        Ok(s) => s
-            .split(',')
-            .filter_map(|x| x.trim().parse().ok())
-            .collect(),
+        Ok(s) => s.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
         Err(_) => vec![1, 2],
     }
 }
@@ -362,17 +365,60 @@ fn fnv(s: &str) -> u64 {
 // Value pools that provoke the interesting paths and errors.
 
 const VALUES: &[&str] = &[
-    "a", "b", "c", "hello", "", "0", "1", "-1", "10", "42", "100", "3.5", "-2.25", "1e3", " 1",
-    "abc", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "inf", "-inf",
-    "nan", "0x10", "007", "x y",
+    "a",
+    "b",
+    "c",
+    "hello",
+    "",
+    "0",
+    "1",
+    "-1",
+    "10",
+    "42",
+    "100",
+    "3.5",
+    "-2.25",
+    "1e3",
+    " 1",
+    "abc",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "inf",
+    "-inf",
+    "nan",
+    "0x10",
+    "007",
+    "x y",
 ];
 const INTS: &[&str] = &[
-    "0", "1", "-1", "2", "5", "-5", "10", "100", "-100", "9223372036854775807",
-    "-9223372036854775808", "abc", "1.5", "", "99999999999999999999",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "5",
+    "-5",
+    "10",
+    "100",
+    "-100",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "abc",
+    "1.5",
+    "",
+    "99999999999999999999",
 ];
 /// Expire times that cannot run out during a test (or are already over).
 const TTLS: &[&str] = &[
-    "100000", "200000", "0", "-1", "abc", "", "1.5", "9223372036854775807", "-9223372036854775808",
+    "100000",
+    "200000",
+    "0",
+    "-1",
+    "abc",
+    "",
+    "1.5",
+    "9223372036854775807",
+    "-9223372036854775808",
 ];
 const FLOATS: &[&str] = &[
     "0", "1", "-1", "1.5", "-2.5", "0.1", "3e2", "inf", "-inf", "+inf", "nan", "abc", "", "1e400",
@@ -395,9 +441,16 @@ fn gen_connection(g: &mut Gen, p: &mut Plan, n: usize) {
             3 => p.c(&["ECHO", g.pick(VALUES)]),
             4 => p.c(&["ECHO"]),
             5 => p.c(&["ECHO", "a", "b"]),
-            6 => p.c(&["SELECT", g.pick(&["0", "1", "15", "16", "-1", "abc", "", "1.0"])]),
+            6 => p.c(&[
+                "SELECT",
+                g.pick(&["0", "1", "15", "16", "-1", "abc", "", "1.0"]),
+            ]),
             7 => p.c(&["SELECT"]),
-            8 => p.c(&[g.pick(&["nosuch", "FOOBAR", "get-it", ""]), g.pick(VALUES), "x"]),
+            8 => p.c(&[
+                g.pick(&["nosuch", "FOOBAR", "get-it", ""]),
+                g.pick(VALUES),
+                "x",
+            ]),
             9 => p.c(&["pInG"]),
             10 => p.c(&[g.pick(&["nosuchcommand", "x"])]),
             _ => {
@@ -423,7 +476,11 @@ fn gen_strings(g: &mut Gen, p: &mut Plan, n: usize) {
                 let unit = g.pick(&["EX", "PX", "EXAT", "PXAT"]);
                 // No short expirations: the two servers see each command a few µs apart.
                 let t = g.pick(&["100", "0", "-1", "abc", "9999999999999999", "100000"]);
-                let t = if unit == "PX" && t == "100" { "100000" } else { t };
+                let t = if unit == "PX" && t == "100" {
+                    "100000"
+                } else {
+                    t
+                };
                 match unit {
                     "EXAT" | "PXAT" if t == "100" => p.c(&["SET", &k, v, unit, "99999999999999"]),
                     _ => p.c(&["SET", &k, v, unit, t]),
@@ -499,11 +556,7 @@ fn gen_keys(g: &mut Gen, p: &mut Plan, n: usize) {
                 let k2 = key(g, "k", 8);
                 p.c(&[g.pick(&["RENAME", "RENAMENX"]), &k, &k2]);
             }
-            9 => p.c(&[
-                g.pick(&["EXPIRE", "PEXPIRE"]),
-                &k,
-                g.pick(TTLS),
-            ]),
+            9 => p.c(&[g.pick(&["EXPIRE", "PEXPIRE"]), &k, g.pick(TTLS)]),
             10 => p.c(&[
                 "EXPIRE",
                 &k,
@@ -518,7 +571,10 @@ fn gen_keys(g: &mut Gen, p: &mut Plan, n: usize) {
             12 => p.c(&["TTL", &k]),
             13 => p.n(Norm::Near(1500), &["PTTL", &k]),
             14 => p.c(&["PERSIST", &k]),
-            15 => p.n(Norm::Unordered, &["KEYS", g.pick(&["*", "k*", "k[1-3]", "?1", "*x*"])]),
+            15 => p.n(
+                Norm::Unordered,
+                &["KEYS", g.pick(&["*", "k*", "k[1-3]", "?1", "*x*"])],
+            ),
             16 => p.n(Norm::ScanFull(1, false), &["SCAN", "0"]),
             17 => p.n(
                 Norm::ScanFull(1, false),
@@ -764,7 +820,9 @@ fn gen_sets(g: &mut Gen, p: &mut Plan, n: usize) {
 fn gen_zsets(g: &mut Gen, p: &mut Plan, n: usize) {
     let members = &["a", "b", "c", "d", "e", "m1", "m2", "x"];
     let scores = &["0", "1", "-1", "2.5", "10", "-inf", "+inf", "1e2", "3", "7"];
-    let ranges = &["-inf", "+inf", "0", "1", "(1", "2.5", "(3", "10", "abc", "(abc"];
+    let ranges = &[
+        "-inf", "+inf", "0", "1", "(1", "2.5", "(3", "10", "abc", "(abc",
+    ];
     let lex = &["-", "+", "[a", "(b", "[c", "(m1", "a", "[x"];
     for _ in 0..n {
         let k = key(g, "z", 4);
@@ -1059,11 +1117,20 @@ fn gen_server(g: &mut Gen, p: &mut Plan, n: usize) {
             5 => p.c(&[
                 "CONFIG",
                 "SET",
-                g.pick(&["maxmemory", "timeout", "nosuchparam", "hz", "maxmemory-policy"]),
+                g.pick(&[
+                    "maxmemory",
+                    "timeout",
+                    "nosuchparam",
+                    "hz",
+                    "maxmemory-policy",
+                ]),
                 g.pick(&["0", "100", "1mb", "abc", "-1"]),
             ]),
             6 => p.n(Norm::Shape, &["TIME"]),
-            7 => p.n(Norm::Kind, &["INFO", g.pick(&["server", "keyspace", "stats"])]),
+            7 => p.n(
+                Norm::Kind,
+                &["INFO", g.pick(&["server", "keyspace", "stats"])],
+            ),
             8 => p.n(Norm::Kind, &["LASTSAVE"]),
             9 => p.c(&["SWAPDB", g.pick(&["0", "1", "16", "abc"]), "1"]),
             10 => p.c(&["CONFIG", g.pick(&["FOO", "GET"])]),
@@ -1168,6 +1235,14 @@ fn normalisation_rules() {
     assert!(!same(Norm::UnorderedPairs, &hp, &hr));
     assert!(same(Norm::Shape, &b("k1"), &b("k2")));
     assert!(!same(Norm::Shape, &b("k1"), &Frame::Null));
-    assert!(same(Norm::Near(10), &Frame::Integer(100), &Frame::Integer(95)));
-    assert!(!same(Norm::Kind, &Frame::Error("a".into()), &Frame::Error("b".into())));
+    assert!(same(
+        Norm::Near(10),
+        &Frame::Integer(100),
+        &Frame::Integer(95)
+    ));
+    assert!(!same(
+        Norm::Kind,
+        &Frame::Error("a".into()),
+        &Frame::Error("b".into())
+    ));
 }

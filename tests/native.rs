@@ -52,7 +52,10 @@ fn redis_crate_ping_echo_pipeline() {
         .arg(99)
         .query::<String>(&mut con)
         .unwrap_err();
-    assert!(err.to_string().contains("DB index is out of range"), "{err}");
+    assert!(
+        err.to_string().contains("DB index is out of range"),
+        "{err}"
+    );
 }
 
 /// SET/GET through the `redis` crate, including a 10 MB value. Needs the
@@ -78,7 +81,10 @@ fn redis_crate_set_get() {
         .arg(&big[..])
         .query(&mut con)
         .expect("SET big");
-    let back: Vec<u8> = redis::cmd("GET").arg("big").query(&mut con).expect("GET big");
+    let back: Vec<u8> = redis::cmd("GET")
+        .arg("big")
+        .query(&mut con)
+        .expect("GET big");
     assert!(back == big, "10 MB value came back different");
 }
 
@@ -111,7 +117,9 @@ fn raw_pipelining_in_one_write() {
 fn big_value_in_pieces() {
     let srv = start_ours(&[]);
     let mut c = srv.connect();
-    let value: Vec<u8> = (0..10 * 1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let value: Vec<u8> = (0..10 * 1024 * 1024)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
     let req = Frame::command([&b"ECHO"[..], &value[..]]);
     let start = Instant::now();
     for (i, piece) in req.chunks(7919).enumerate() {
@@ -295,7 +303,12 @@ fn redis_server_symlink() {
     assert_eq!(rc, 1);
     assert!(err.contains("Bad directive or wrong number of arguments"));
     let srv = start_with("link", &link, None, |port| {
-        vec!["--port".into(), port.to_string(), "--save".into(), "".into()]
+        vec![
+            "--port".into(),
+            port.to_string(),
+            "--save".into(),
+            "".into(),
+        ]
     });
     let mut c = srv.connect();
     assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
@@ -331,7 +344,10 @@ fn listening_addrs(port: u16) -> Vec<String> {
 fn safe_defaults_loopback_and_protected_mode() {
     let srv = start_ours(&[]);
     let addrs = listening_addrs(srv.port);
-    assert!(!addrs.is_empty(), "no listening socket found in /proc/net/tcp");
+    assert!(
+        !addrs.is_empty(),
+        "no listening socket found in /proc/net/tcp"
+    );
     for a in &addrs {
         // 127.0.0.1 is 0100007F; ::1 is 00000000000000000000000001000000.
         assert!(
@@ -342,10 +358,7 @@ fn safe_defaults_loopback_and_protected_mode() {
     let mut c = srv.connect();
     let r = c.cmd(&["CONFIG", "GET", "protected-mode"]);
     if !matches!(&r, Frame::Error(e) if e.starts_with("ERR unknown command")) {
-        assert_eq!(
-            r,
-            Frame::Array(vec![bulk(b"protected-mode"), bulk(b"yes")])
-        );
+        assert_eq!(r, Frame::Array(vec![bulk(b"protected-mode"), bulk(b"yes")]));
     }
 }
 

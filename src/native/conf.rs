@@ -251,8 +251,15 @@ mod tests {
 
     #[test]
     fn good_options_apply() {
-        let c = load_server_config(&s(&["--port", "7005", "--save", "", "--loglevel", "warning"]))
-            .unwrap();
+        let c = load_server_config(&s(&[
+            "--port",
+            "7005",
+            "--save",
+            "",
+            "--loglevel",
+            "warning",
+        ]))
+        .unwrap();
         assert_eq!(c.get("port"), "7005");
         assert_eq!(c.get("save"), "");
         assert_eq!(c.get("loglevel"), "warning");

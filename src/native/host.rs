@@ -385,7 +385,8 @@ pub fn run(
         let mut sigterm = signal(SignalKind::terminate()).ok();
         let mut sigint = signal(SignalKind::interrupt()).ok();
         loop {
-            if let Some(code) = sh.borrow().exit {
+            let exit = sh.borrow().exit;
+            if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 return code;
@@ -411,7 +412,8 @@ pub fn run(
                 let mut s = sh.borrow_mut();
                 s.logger
                     .signal_line(&format!("Received {name} scheduling shutdown..."));
-                s.logger.write(LogLevel::Warning, "User requested shutdown...");
+                s.logger
+                    .write(LogLevel::Warning, "User requested shutdown...");
                 return 0;
             }
         }

@@ -125,7 +125,11 @@ fn wait_ready(p: &mut ServerProc, timeout: Duration) -> Result<(), String> {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if let Ok(Some(status)) = p.child.try_wait() {
-            return Err(format!("{} exited with {status}:\n{}", p.what, p.log_text()));
+            return Err(format!(
+                "{} exited with {status}:\n{}",
+                p.what,
+                p.log_text()
+            ));
         }
         if let Ok(mut s) = TcpStream::connect(("127.0.0.1", p.port)) {
             let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
@@ -232,17 +236,13 @@ impl Conn {
     pub fn closed(&mut self) -> bool {
         let _ = self.stream.set_read_timeout(Some(Duration::from_secs(5)));
         let mut b = [0u8; 1024];
-        loop {
-            match self.stream.read(&mut b) {
-                Ok(0) => return true,
-                Ok(_) => return false,
-                Err(e) => {
-                    return matches!(
-                        e.kind(),
-                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
-                    )
-                }
-            }
+        match self.stream.read(&mut b) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ),
         }
     }
 
