@@ -63,7 +63,7 @@ clippy:
 
 test-only:
 	$(CARGO) build
-	$(CARGO) test
+	$(CARGO) test --no-fail-fast
 	$(CARGO) build --lib --target wasm32-unknown-unknown
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
