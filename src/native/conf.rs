@@ -1,68 +1,182 @@
-//! Reading redis.conf and command-line directives the way redis-server does.
+//! Reading redis.conf and command-line directives the way redis-server 7.0 does.
+//!
+//! `redis-server [/path/to/redis.conf] [--directive value ...]`: the options are
+//! turned into config lines (`--port 7000 --save ""` becomes `port "7000"` and
+//! `save ""`), appended after the file's text behind one newline, and the whole
+//! text is parsed line by line. So an error on the command line reports a line
+//! number counted in that combined text, exactly as Redis does.
 
 use crate::resp::split_args;
 use crate::server::Config;
 
-/// Build a config from `[file] [--directive value ...]`.
-pub fn load_server_config(args: &[String]) -> Result<Config, String> {
-    let mut config = Config::default();
-    // Like Redis, protected mode with the default bind is the safe default.
-    config.set("bind", &["127.0.0.1".to_string(), "-::1".to_string()])?;
-    let mut rest = args;
-    if let Some(first) = args.first() {
-        if !first.starts_with("--") {
-            let text = std::fs::read_to_string(first)
-                .map_err(|e| format!("Fatal error, can't open config file '{first}': {e}"))?;
-            apply_text(&mut config, &text, Some(first))?;
-            rest = &args[1..];
-        }
-    }
-    // Command-line options become config lines: `--port 7000 --save ""`.
-    let mut text = String::new();
-    for a in rest {
-        if let Some(name) = a.strip_prefix("--") {
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str(name);
-        } else {
-            text.push(' ');
-            text.push_str(&quote(a));
-        }
-    }
-    apply_text(&mut config, &text, None)?;
-    Ok(config)
+/// The command line of the server, split the way redis-server's `main` does.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ServerArgs {
+    /// The config file (first argument when it does not start with `-`).
+    pub config_file: Option<String>,
+    /// `-` as first or last argument: read config text from stdin too.
+    pub from_stdin: bool,
+    /// The options as config text (`port "7000"\nsave ""`).
+    pub options: String,
 }
 
-fn quote(s: &str) -> String {
+/// Why the server cannot start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfError {
+    /// Printed as a log line (`pid:C date # msg`), like Redis's serverLog.
+    Log(String),
+    /// Printed verbatim to stderr (the `*** FATAL CONFIG FILE ERROR ***` block).
+    Fatal(String),
+}
+
+impl std::fmt::Display for ConfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfError::Log(s) | ConfError::Fatal(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Split `args` (without the program name) like redis-server 7.0.15's `main`.
+pub fn parse_args(args: &[String]) -> ServerArgs {
+    let mut out = ServerArgs::default();
+    let mut j = 0;
+    if let Some(first) = args.first() {
+        if !first.starts_with('-') {
+            out.config_file = Some(first.clone());
+            j = 1;
+        }
+    }
+    let mut options = String::new();
+    // After an option name alone (`--port`), the next argument is its value
+    // even if it starts with `--`.
+    let mut handled_last_config_arg = true;
+    let argc = args.len();
+    while j < argc {
+        let a = &args[j];
+        let next_is_option = j + 1 < argc && args[j + 1].starts_with("--");
+        if a == "-" && (j == 0 || j == argc - 1) {
+            out.from_stdin = true;
+        } else if handled_last_config_arg && a.starts_with("--") {
+            if !options.is_empty() {
+                options.push('\n');
+            }
+            options.push_str(&a[2..]);
+            options.push(' ');
+            let words = split_args(a.as_bytes()).map(|v| v.len()).unwrap_or(1);
+            if words == 1 {
+                handled_last_config_arg = false;
+                let is_save = a.eq_ignore_ascii_case("--save");
+                let is_sentinel = a.eq_ignore_ascii_case("--sentinel");
+                if is_save && next_is_option {
+                    // `--save --port 7000` means `--save "" --port 7000`.
+                    options.push_str("\"\"");
+                    handled_last_config_arg = true;
+                } else if is_save && j == argc - 1 {
+                    options.push_str("\"\"");
+                } else if is_sentinel && next_is_option {
+                    handled_last_config_arg = true;
+                }
+            } else {
+                // `"--port 6380"` as one argument carries its value.
+                handled_last_config_arg = true;
+            }
+        } else {
+            options.push_str(&repr(a));
+            options.push(' ');
+            handled_last_config_arg = true;
+        }
+        j += 1;
+    }
+    out.options = options;
+    out
+}
+
+/// Redis's `sdscatrepr`: a quoted string with C escapes.
+pub fn repr(s: &str) -> String {
     let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c => o.push(c),
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => o.push_str("\\\\"),
+            b'"' => o.push_str("\\\""),
+            b'\n' => o.push_str("\\n"),
+            b'\r' => o.push_str("\\r"),
+            b'\t' => o.push_str("\\t"),
+            0x07 => o.push_str("\\a"),
+            0x08 => o.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => o.push(b as char),
+            b => o.push_str(&format!("\\x{b:02x}")),
         }
     }
     o.push('"');
     o
 }
 
-/// Apply config-file text; errors name the file and line like Redis.
-pub fn apply_text(config: &mut Config, text: &str, file: Option<&str>) -> Result<(), String> {
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
+/// The defaults the native host starts from: Redis's, but listening on
+/// loopback only (what Debian's shipped redis.conf does).
+pub fn default_config() -> Config {
+    let mut config = Config::default();
+    let _ = config.set("bind", &["127.0.0.1".to_string(), "-::1".to_string()]);
+    config
+}
+
+/// Build a config from `[file] [--directive value ...]`.
+pub fn load_server_config(args: &[String]) -> Result<Config, ConfError> {
+    let parsed = parse_args(args);
+    let mut config = default_config();
+    let mut text = String::new();
+    if let Some(file) = &parsed.config_file {
+        text = std::fs::read_to_string(file).map_err(|e| {
+            ConfError::Log(format!(
+                "Fatal error, can't open config file '{}': {}",
+                absolute(file),
+                io_reason(&e)
+            ))
+        })?;
+    }
+    if parsed.from_stdin {
+        use std::io::Read;
+        let mut s = String::new();
+        let _ = std::io::stdin().read_to_string(&mut s);
+        text.push_str(&s);
+    }
+    text.push('\n');
+    text.push_str(&parsed.options);
+    apply_text(&mut config, &text)?;
+    Ok(config)
+}
+
+fn absolute(path: &str) -> String {
+    std::path::absolute(path)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string())
+}
+
+/// `strerror` wording for an io error ("No such file or directory").
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
+    ConfError::Fatal(format!(
+        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
+         Reading the configuration file, at line {line_no}\n\
+         >>> '{line}'\n{msg}\n"
+    ))
+}
+
+/// Apply config text (`loadServerConfigFromString`); errors name the line like Redis.
+pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fail = |msg: &str| {
-            let place = match file {
-                Some(f) => format!("Reading the configuration file {f}, at line {}", i + 1),
-                None => format!("Reading the configuration file, at line {}", i + 1),
-            };
-            format!(
-                "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n{place}\n>>> '{line}'\n{msg}"
-            )
-        };
+        let fail = |msg: &str| fatal(i + 1, line, msg);
         let Some(parts) = split_args(line.as_bytes()) else {
             return Err(fail("Unbalanced quotes in configuration line"));
         };
@@ -74,13 +188,16 @@ pub fn apply_text(config: &mut Config, text: &str, file: Option<&str>) -> Result
             continue;
         }
         let name = parts[0].to_ascii_lowercase();
-        if name == "include" {
-            let inc = parts
-                .get(1)
-                .ok_or_else(|| fail("Bad directive or wrong number of arguments"))?;
-            let t = std::fs::read_to_string(inc)
-                .map_err(|e| fail(&format!("Can't open include file: {e}")))?;
-            apply_text(config, &t, Some(inc))?;
+        if name == "include" && parts.len() == 2 {
+            let inc = &parts[1];
+            let t = std::fs::read_to_string(inc).map_err(|e| {
+                ConfError::Log(format!(
+                    "Fatal error, can't open config file '{}': {}",
+                    absolute(inc),
+                    io_reason(&e)
+                ))
+            })?;
+            apply_text(config, &t)?;
             continue;
         }
         if crate::server::config::find(&name).is_none() {
@@ -89,4 +206,68 @@ pub fn apply_text(config: &mut Config, text: &str, file: Option<&str>) -> Result
         config.set(&name, &parts[1..]).map_err(|e| fail(&e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn options_become_lines() {
+        let a = parse_args(&s(&["--port", "7000", "--save", ""]));
+        assert_eq!(a.config_file, None);
+        assert_eq!(a.options, "port \"7000\" \nsave \"\" ");
+        let a = parse_args(&s(&["/etc/redis.conf", "--save", "--port", "1"]));
+        assert_eq!(a.config_file.as_deref(), Some("/etc/redis.conf"));
+        assert_eq!(a.options, "save \"\"\nport \"1\" ");
+        let a = parse_args(&s(&["--save"]));
+        assert_eq!(a.options, "save \"\"");
+        // A lone option name takes the next argument as value even if it looks like an option.
+        let a = parse_args(&s(&["--port", "--foo"]));
+        assert_eq!(a.options, "port \"--foo\" ");
+    }
+
+    #[test]
+    fn line_numbers_like_redis() {
+        // redis-server --foo bar: line 2 (the options follow one newline).
+        let err = load_server_config(&s(&["--foo", "bar"])).unwrap_err();
+        assert_eq!(
+            err,
+            ConfError::Fatal(
+                "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
+                 Reading the configuration file, at line 2\n\
+                 >>> 'foo \"bar\"'\n\
+                 Bad directive or wrong number of arguments\n"
+                    .into()
+            )
+        );
+        let err = load_server_config(&s(&["--port", "7002", "--save", "--foo"])).unwrap_err();
+        assert!(err.to_string().contains("at line 4\n>>> 'foo'\n"), "{err}");
+    }
+
+    #[test]
+    fn good_options_apply() {
+        let c = load_server_config(&s(&[
+            "--port",
+            "7005",
+            "--save",
+            "",
+            "--loglevel",
+            "warning",
+        ]))
+        .unwrap();
+        assert_eq!(c.get("port"), "7005");
+        assert_eq!(c.get("save"), "");
+        assert_eq!(c.get("loglevel"), "warning");
+        assert_eq!(c.get("bind"), "127.0.0.1 -::1");
+    }
+
+    #[test]
+    fn repr_escapes() {
+        assert_eq!(repr("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
+    }
 }

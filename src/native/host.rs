@@ -24,13 +24,32 @@ pub fn now_ms() -> Millis {
 
 /// Where log lines go and how they are prefixed (`pid:R dd Mon yyyy hh:mm:ss.mmm * msg`).
 pub struct Logger {
+    /// `C` while loading the config, `M` for a master, `S` replica, `X` sentinel.
     pub role_char: char,
+    /// `logfile`, or stdout when `None`.
     pub file: Option<std::fs::File>,
+    /// Lines below this level (`loglevel`) are dropped.
+    pub min: LogLevel,
 }
 
 impl Logger {
+    pub fn stdout(role_char: char, min: LogLevel) -> Logger {
+        Logger {
+            role_char,
+            file: None,
+            min,
+        }
+    }
+
+    /// Log a host line if `loglevel` lets it through.
     pub fn write(&mut self, level: LogLevel, msg: &str) {
-        use std::io::Write;
+        if level >= self.min {
+            self.line(level, msg);
+        }
+    }
+
+    /// Log a line the node already filtered (its `loglevel` can change at run time).
+    pub fn line(&mut self, level: LogLevel, msg: &str) {
         let line = format!(
             "{}:{} {} {} {}\n",
             std::process::id(),
@@ -39,13 +58,30 @@ impl Logger {
             level.mark(),
             msg
         );
+        self.raw(&line);
+    }
+
+    /// What Redis's signal handler logs: `pid:signal-handler (unixtime) msg`.
+    pub fn signal_line(&mut self, msg: &str) {
+        let line = format!(
+            "{}:signal-handler ({}) {}\n",
+            std::process::id(),
+            now_ms() / 1000,
+            msg
+        );
+        self.raw(&line);
+    }
+
+    fn raw(&mut self, line: &str) {
+        use std::io::Write;
         match &mut self.file {
             Some(f) => {
                 let _ = f.write_all(line.as_bytes());
             }
             None => {
-                let _ = std::io::stdout().write_all(line.as_bytes());
-                let _ = std::io::stdout().flush();
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes());
+                let _ = out.flush();
             }
         }
     }
@@ -95,7 +131,10 @@ struct Shared {
     logger: Logger,
     next_conn: u64,
     exit: Option<i32>,
+    /// Wakes the main loop: the node wants a tick earlier than armed, or to exit.
     timer: Rc<Notify>,
+    /// The tick deadline the main loop is sleeping towards.
+    armed: Millis,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -124,7 +163,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             Output::Connect { conn, addr } => {
                 tokio::task::spawn_local(connect(sh.clone(), conn, addr));
             }
-            Output::Event(Event::Log { level, message }) => s.logger.write(level, &message),
+            Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
             Output::Event(Event::Shutdown { exit_code }) => {
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
@@ -132,7 +171,14 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             Output::Event(_) => {}
         }
     }
-    s.timer.notify_one();
+    // Only wake the main loop when the node wants a tick sooner than planned:
+    // re-arming timers on every read is measurable on the hot path.
+    if let Some(t) = s.node.poll_timeout() {
+        if t < s.armed {
+            s.armed = t;
+            s.timer.notify_one();
+        }
+    }
 }
 
 /// Write now if the socket takes it; queue the rest for the writer task.
@@ -294,66 +340,104 @@ async fn accept_loop(sh: SharedRef, listener: TcpListener) {
     }
 }
 
-/// Run `node` on the given listeners until it asks to shut down; returns the exit code.
-pub fn run(node: Box<dyn Node>, listeners: Vec<std::net::TcpListener>, logger: Logger) -> i32 {
+/// Run `node` on the given listeners until it asks to shut down or a SIGTERM /
+/// SIGINT arrives; returns the exit code and the logger for the last lines.
+pub fn run(
+    node: Box<dyn Node>,
+    listeners: Vec<std::net::TcpListener>,
+    logger: Logger,
+) -> (i32, Logger) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
-        let timer = Rc::new(Notify::new());
-        let sh = Rc::new(RefCell::new(Shared {
-            node,
-            conns: HashMap::new(),
-            logger,
-            next_conn: 0,
-            exit: None,
-            timer: timer.clone(),
-        }));
+    let timer = Rc::new(Notify::new());
+    let sh = Rc::new(RefCell::new(Shared {
+        node,
+        conns: HashMap::new(),
+        logger,
+        next_conn: 0,
+        exit: None,
+        timer: timer.clone(),
+        armed: 0,
+    }));
+    let sh2 = sh.clone();
+    let code = local.block_on(&rt, async move {
+        let sh = sh2;
         for l in listeners {
             let _ = l.set_nonblocking(true);
             match TcpListener::from_std(l) {
                 Ok(l) => {
                     tokio::task::spawn_local(accept_loop(sh.clone(), l));
                 }
-                Err(e) => eprintln!("listener: {e}"),
+                Err(e) => sh
+                    .borrow_mut()
+                    .logger
+                    .write(LogLevel::Warning, &format!("listener: {e}")),
             }
         }
         {
             let mut s = sh.borrow_mut();
             drain(&sh, &mut s);
         }
-        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sigterm = signal(SignalKind::terminate()).ok();
+        let mut sigint = signal(SignalKind::interrupt()).ok();
         loop {
-            if let Some(code) = sh.borrow().exit {
+            let exit = sh.borrow().exit;
+            if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 return code;
             }
-            let wake = sh.borrow().node.poll_timeout();
             let now = now_ms();
-            let delay = wake.map(|w| w.saturating_sub(now)).unwrap_or(1000).min(1000);
-            let term = async {
-                match sigterm.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
+            let wake = {
+                let mut s = sh.borrow_mut();
+                let wake = s.node.poll_timeout().unwrap_or(now + 1000).min(now + 1000);
+                s.armed = wake;
+                wake
             };
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(delay)) => drive(&sh, Input::Tick),
-                _ = timer.notified() => {}
-                _ = tokio::signal::ctrl_c() => {
-                    sh.borrow_mut().logger.write(LogLevel::Warning, "Received SIGINT scheduling shutdown...");
-                    return 0;
+            let delay = wake.saturating_sub(now);
+            let signalled = tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+                    drive(&sh, Input::Tick);
+                    None
                 }
-                _ = term => {
-                    sh.borrow_mut().logger.write(LogLevel::Warning, "Received SIGTERM scheduling shutdown...");
-                    return 0;
-                }
+                _ = timer.notified() => None,
+                _ = recv(&mut sigterm) => Some("SIGTERM"),
+                _ = recv(&mut sigint) => Some("SIGINT"),
+            };
+            if let Some(name) = signalled {
+                let mut s = sh.borrow_mut();
+                s.logger
+                    .signal_line(&format!("Received {name} scheduling shutdown..."));
+                s.logger
+                    .write(LogLevel::Warning, "User requested shutdown...");
+                return 0;
             }
         }
-    })
+    });
+    drop(local);
+    drop(rt);
+    let logger = match Rc::try_unwrap(sh) {
+        Ok(cell) => cell.into_inner().logger,
+        Err(sh) => {
+            // Tasks still hold the state: take the logger out and leave a stdout one.
+            let mut s = sh.borrow_mut();
+            let min = s.logger.min;
+            let role = s.logger.role_char;
+            std::mem::replace(&mut s.logger, Logger::stdout(role, min))
+        }
+    };
+    (code, logger)
+}
+
+async fn recv(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig.as_mut() {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }

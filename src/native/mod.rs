@@ -1,29 +1,161 @@
 //! The native host: command line, config files, TCP listeners (not in wasm builds).
+//!
+//! `run_server` is what `sentinel-lab server ...` and a `redis-server` link run:
+//! it reads the config like redis-server 7.0 (file, then `--directive value`
+//! options), logs in Redis's format to stdout or `logfile`, writes `pidfile`,
+//! binds the listeners (loopback only by default), and hands everything to the
+//! tokio host in [`host`].
 
 pub mod conf;
 pub mod host;
 
+use crate::node::LogLevel;
 use crate::server::Server;
 use std::net::TcpListener;
 
-/// `sentinel-lab server [redis.conf] [--directive value ...]`; returns the exit code.
-pub fn run_server(args: &[String]) -> i32 {
+/// The Redis version we are compatible with (what `-v` and the logs print).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// `redis-server -v` in Redis's shape, so tools that parse `v=` keep working.
+pub fn redis_version_line() -> String {
+    format!(
+        "Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=sentinel-lab-{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+pub fn server_usage(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [/path/to/redis.conf] [options] [-]\n       \
+         {prog} - (read config from stdin)\n       \
+         {prog} -v or --version\n       \
+         {prog} -h or --help\n\n\
+         Examples:\n       \
+         {prog} (run the server with default conf)\n       \
+         {prog} /etc/redis/6379.conf\n       \
+         {prog} --port 7777\n       \
+         {prog} --port 7777 --replicaof 127.0.0.1 8888\n       \
+         {prog} /etc/myredis.conf --loglevel verbose -\n       \
+         {prog} /etc/myredis.conf --loglevel verbose\n"
+    )
+}
+
+/// `redis-server [redis.conf] [--directive value ...]`; returns the exit code.
+/// `prog` is how the usage text names the program.
+pub fn run_server(prog: &str, args: &[String]) -> i32 {
+    match args.first().map(|s| s.as_str()) {
+        Some("-v") | Some("--version") if args.len() == 1 => {
+            println!("{}", redis_version_line());
+            return 0;
+        }
+        Some("-h") | Some("--help") if args.len() == 1 => {
+            print!("{}", server_usage(prog));
+            return 0;
+        }
+        _ => {}
+    }
+    let mut logger = host::Logger::stdout('C', LogLevel::Notice);
     let config = match conf::load_server_config(args) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
+        Err(conf::ConfError::Log(msg)) => {
+            logger.write(LogLevel::Warning, &msg);
+            return 1;
+        }
+        Err(conf::ConfError::Fatal(text)) => {
+            eprint!("{text}");
             return 1;
         }
     };
-    let port = config.get_i64("port") as u16;
-    let binds: Vec<String> = config
-        .get("bind")
-        .split_whitespace()
-        .map(|s| s.trim_start_matches('-').to_string())
-        .collect();
+    logger.min = LogLevel::parse(config.get("loglevel")).unwrap_or(LogLevel::Notice);
+    let logfile = config.get("logfile").to_string();
+    if !logfile.is_empty() {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&logfile)
+        {
+            Ok(f) => logger.file = Some(f),
+            Err(e) => {
+                eprintln!("Can't open the log file: {}", e.kind());
+                return 1;
+            }
+        }
+    }
+    let pid = std::process::id();
+    logger.write(
+        LogLevel::Warning,
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+    );
+    logger.write(
+        LogLevel::Warning,
+        &format!(
+            "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started (sentinel-lab {})",
+            env!("CARGO_PKG_VERSION")
+        ),
+    );
+    if args.is_empty() {
+        logger.write(LogLevel::Warning, &format!("Warning: no config file specified, using the default config. In order to specify a config file use {prog} /path/to/redis.conf"));
+    } else {
+        logger.write(LogLevel::Warning, "Configuration loaded");
+    }
+    if config.get_bool("daemonize") {
+        logger.write(
+            LogLevel::Warning,
+            "daemonize yes is not supported by sentinel-lab: running in the foreground",
+        );
+    }
+    logger.role_char = 'M';
+    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    let listeners = match bind_all(&config, port, &mut logger) {
+        Some(l) => l,
+        None => return 1,
+    };
+    logger.write(
+        LogLevel::Notice,
+        &format!("Running mode=standalone, port={port}."),
+    );
+    logger.write(LogLevel::Warning, "Server initialized");
+    let pidfile = config.get("pidfile").to_string();
+    if !pidfile.is_empty() {
+        if let Err(e) = std::fs::write(&pidfile, format!("{pid}\n")) {
+            logger.write(
+                LogLevel::Warning,
+                &format!("Failed to write PID file: {}", e.kind()),
+            );
+        }
+    }
+    let now = host::now_ms();
+    let seed = now ^ ((pid as u64) << 32);
+    let server = Server::new(config, now, seed);
+    logger.write(LogLevel::Notice, "Ready to accept connections");
+    let (code, mut logger) = host::run(Box::new(server), listeners, logger);
+    if !pidfile.is_empty() {
+        logger.write(LogLevel::Notice, "Removing the pid file.");
+        let _ = std::fs::remove_file(&pidfile);
+    }
+    logger.write(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
+    code
+}
+
+/// Bind every address of `bind`; a `-` prefix makes an address optional.
+/// With `port 0` nothing listens on TCP, as in Redis.
+fn bind_all(
+    config: &crate::server::Config,
+    port: u16,
+    logger: &mut host::Logger,
+) -> Option<Vec<TcpListener>> {
     let mut listeners = Vec::new();
-    for b in &binds {
-        let host = if b == "*" { "0.0.0.0" } else { b.as_str() };
+    if port == 0 {
+        return Some(listeners);
+    }
+    for b in config.get("bind").split_whitespace() {
+        let optional = b.starts_with('-');
+        let name = b.trim_start_matches('-');
+        let host = match name {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
+        };
         let addr = if host.contains(':') {
             format!("[{host}]:{port}")
         } else {
@@ -31,44 +163,37 @@ pub fn run_server(args: &[String]) -> i32 {
         };
         match TcpListener::bind(&addr) {
             Ok(l) => listeners.push(l),
-            Err(e) if b.starts_with("::") || b.contains(':') => {
-                // Optional IPv6 listeners (`-::*`) may be unavailable.
-                let _ = e;
-            }
+            Err(_) if optional => {}
             Err(e) => {
-                eprintln!("# Warning: Could not create server TCP listening socket {addr}: {e}");
-                return 1;
+                logger.write(
+                    LogLevel::Warning,
+                    &format!(
+                        "Warning: Could not create server TCP listening socket {name}:{port}: bind: {}",
+                        io_reason(&e)
+                    ),
+                );
+                logger.write(
+                    LogLevel::Warning,
+                    &format!("Failed listening on port {port} (TCP), aborting."),
+                );
+                return None;
             }
         }
     }
-    let logfile = config.get("logfile").to_string();
-    let logger = host::Logger {
-        role_char: 'M',
-        file: if logfile.is_empty() {
-            None
-        } else {
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&logfile)
-            {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    eprintln!("Can't open the log file: {e}");
-                    return 1;
-                }
-            }
-        },
-    };
-    let now = host::now_ms();
-    let seed = now ^ (std::process::id() as u64) << 32;
-    let mut server = Server::new(config, now, seed);
-    server.st.log(
-        crate::node::LogLevel::Notice,
-        format!("Server initialized (sentinel-lab, Redis 7.0.15 compatible), port {port}"),
-    );
-    server
-        .st
-        .log(crate::node::LogLevel::Notice, "Ready to accept connections");
-    host::run(Box::new(server), listeners, logger)
+    if listeners.is_empty() {
+        logger.write(
+            LogLevel::Warning,
+            &format!("Failed listening on port {port} (TCP), aborting."),
+        );
+        return None;
+    }
+    Some(listeners)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }

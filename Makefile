@@ -1,0 +1,92 @@
+# sentinel-lab: build, test, demo, bench.
+#
+#   make test    install what is missing, then build, test, wasm build, fmt, clippy
+#   make demo    install what is missing, build release, run our server on 127.0.0.1:6379
+#   make bench   redis-benchmark against redis-server 7.0.15 and ours, one table
+#   make deps    only the install step (idempotent; fast when everything is there)
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_PORT ?= 6379
+
+# Debian packages: the oracle (redis-server 7.0.15), redis-sentinel, and
+# redis-cli / redis-benchmark (redis-tools).
+APT_PACKAGES := redis-server redis-sentinel redis-tools
+# Commands whose presence means the packages are installed.
+APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark
+
+# --- wasm test tools (planned) ---------------------------------------------
+# The wasm tests under Node.js and headless Chromium will need:
+#   - wasm-bindgen-cli, at the exact version of wasm-bindgen in Cargo.lock:
+#       $(CARGO) install --locked wasm-bindgen-cli --version <that version>
+#   - chromium and chromium-driver (Debian packages), nodejs
+# Add them to `deps-wasm` below and make `deps` depend on it.
+.PHONY: deps-wasm
+deps-wasm:
+	@true
+
+.PHONY: all deps deps-apt deps-rust build test test-only wasm fmt clippy demo bench clean
+
+all: build
+
+deps: deps-apt deps-rust
+
+deps-apt:
+	@missing=""; for c in $(APT_PROBES); do command -v $$c >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing $(APT_PACKAGES)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+deps-rust:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+	@if command -v rustup >/dev/null; then \
+	    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown; \
+	    $(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt; \
+	    $(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy; \
+	fi
+
+build:
+	$(CARGO) build
+
+wasm:
+	$(CARGO) build --lib --target wasm32-unknown-unknown
+
+fmt:
+	$(CARGO) fmt --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test-only:
+	$(CARGO) build
+	$(CARGO) test --no-fail-fast
+	$(CARGO) build --lib --target wasm32-unknown-unknown
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test: deps
+	@$(MAKE) --no-print-directory test-only
+
+demo: deps
+	$(CARGO) build --release
+	@echo
+	@echo "Starting sentinel-lab on 127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it)."
+	@echo "In another terminal:"
+	@echo "    redis-cli -p $(DEMO_PORT) ping"
+	@echo "    redis-cli -p $(DEMO_PORT) set greeting hello"
+	@echo "    redis-cli -p $(DEMO_PORT) get greeting"
+	@echo
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null; then \
+	    echo "port $(DEMO_PORT) is taken (a system redis-server?): stop it or run 'make demo DEMO_PORT=6380'" >&2; exit 1; \
+	fi
+	./target/release/sentinel-lab server --port $(DEMO_PORT) --save ""
+
+bench: deps
+	bench/redis-benchmark.sh
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# redis-benchmark against Debian's redis-server and ours, side by side.
+#
+#   bench/redis-benchmark.sh            (or: make bench)
+#
+# Builds our server in release mode, starts it and redis-server 7.0.15 on free
+# loopback ports, runs the same redis-benchmark invocations against both, and
+# prints one table: test | real rps | ours rps | ratio (ours/real).
+# Tunables (environment): N (requests, 100000), C (clients, 50),
+# TESTS (set,get,incr,lpush,lpop,hset,zadd), PIPELINES ("1 16").
+# Timings are printed, never asserted: the machine may be shared and noisy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-100000}
+C=${C:-50}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
+PIPELINES=${PIPELINES:-"1 16"}
+
+for tool in redis-server redis-benchmark redis-cli; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
+done
+
+cargo build --release --quiet
+OURS=./target/release/sentinel-lab
+
+# A port nobody listens on (bash's /dev/tcp connect fails when it is free).
+free_port() {
+    local p
+    while :; do
+        p=$(( (RANDOM % 30000) + 20000 ))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+}
+
+wait_ready() {
+    for _ in $(seq 1 200); do
+        if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then return 0; fi
+        sleep 0.05
+    done
+    echo "server on port $1 did not start" >&2
+    return 1
+}
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+REAL_PORT=$(free_port)
+redis-server --port "$REAL_PORT" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+PIDS+=($!)
+OURS_PORT=$(free_port)
+while [ "$OURS_PORT" = "$REAL_PORT" ]; do OURS_PORT=$(free_port); done
+"$OURS" server --port "$OURS_PORT" --save "" >/dev/null 2>&1 &
+PIDS+=($!)
+wait_ready "$REAL_PORT"
+wait_ready "$OURS_PORT"
+
+# Prints "TEST rps" lines for one server and pipeline depth.
+run() {
+    local port=$1 pipe=$2
+    redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$TESTS" 2>/dev/null \
+        | tr '\r' '\n' \
+        | awk -F': ' '/requests per second/ { split($2, a, " "); print $1, a[1] }'
+}
+
+declare -A REAL OURSR
+ORDER=()
+for pipe in $PIPELINES; do
+    suffix=""
+    [ "$pipe" != 1 ] && suffix=" (-P $pipe)"
+    # Flush between runs so both start from the same (empty) data set.
+    redis-cli -p "$REAL_PORT" flushall >/dev/null 2>&1 || true
+    while read -r name rps; do
+        key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
+    done < <(run "$REAL_PORT" "$pipe")
+    redis-cli -p "$OURS_PORT" flushall >/dev/null 2>&1 || true
+    while read -r name rps; do
+        OURSR["$name$suffix"]=$rps
+    done < <(run "$OURS_PORT" "$pipe")
+done
+
+echo
+echo "redis-benchmark -q -n $N -c $C -t $TESTS   (real: redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), ours: sentinel-lab release)"
+printf '%-22s | %12s | %12s | %6s\n' "test" "real rps" "ours rps" "ratio"
+printf '%-22s-+-%12s-+-%12s-+-%6s\n' "----------------------" "------------" "------------" "------"
+for key in "${ORDER[@]}"; do
+    r=${REAL[$key]:-0}; o=${OURSR[$key]:-0}
+    ratio=$(awk -v o="$o" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", o / r; else print "-" }')
+    printf '%-22s | %12s | %12s | %6s\n' "$key" "$r" "$o" "$ratio"
+done

@@ -1,0 +1,457 @@
+//! The native host end to end: our binary on a free loopback port, driven by
+//! `redis-cli`, the `redis` crate and raw TcpStreams; startup errors and the
+//! `redis-server` link compared with Debian's redis-server 7.0.15.
+
+mod common;
+
+use common::*;
+use sentinel_lab::resp::Frame;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+fn bulk(s: &[u8]) -> Frame {
+    Frame::Bulk(bytes::Bytes::copy_from_slice(s))
+}
+
+#[test]
+fn redis_cli_ping_and_echo() {
+    let srv = start_ours(&[]);
+    let cli = find_in_path("redis-cli").expect("redis-cli not installed");
+    let port = srv.port.to_string();
+    let (code, out, err) = run_capture(&cli, None, &["-p", &port, "ping"]);
+    assert_eq!((code, out.as_str()), (0, "PONG\n"), "stderr: {err}");
+    let (code, out, _) = run_capture(&cli, None, &["-p", &port, "echo", "hello world"]);
+    assert_eq!((code, out.as_str()), (0, "hello world\n"));
+    // Errors come back as text; redis-cli still exits 0 like with real Redis.
+    let (_, out, _) = run_capture(&cli, None, &["-p", &port, "nosuchcommand", "x"]);
+    assert_eq!(
+        out,
+        "ERR unknown command 'nosuchcommand', with args beginning with: 'x' \n\n"
+    );
+}
+
+#[test]
+fn redis_crate_ping_echo_pipeline() {
+    let srv = start_ours(&[]);
+    let client = redis::Client::open(srv.url()).expect("client");
+    let mut con = client.get_connection().expect("connection");
+    let pong: String = redis::cmd("PING").query(&mut con).expect("ping");
+    assert_eq!(pong, "PONG");
+    let echo: Vec<u8> = redis::cmd("ECHO")
+        .arg(&b"bin\x00ary\r\n"[..])
+        .query(&mut con)
+        .expect("echo");
+    assert_eq!(echo, b"bin\x00ary\r\n");
+    let mut pipe = redis::pipe();
+    for i in 0..500 {
+        pipe.cmd("ECHO").arg(i);
+    }
+    let replies: Vec<i64> = pipe.query(&mut con).expect("pipeline");
+    assert_eq!(replies, (0..500).collect::<Vec<i64>>());
+    let err = redis::cmd("SELECT")
+        .arg(99)
+        .query::<String>(&mut con)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("DB index is out of range"),
+        "{err}"
+    );
+}
+
+/// SET/GET through the `redis` crate, including a 10 MB value. Needs the
+/// strings family (merged from its branch).
+#[test]
+fn redis_crate_set_get() {
+    let srv = start_ours(&[]);
+    let client = redis::Client::open(srv.url()).expect("client");
+    let mut con = client.get_connection().expect("connection");
+    let ok: String = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut con)
+        .expect("SET");
+    assert_eq!(ok, "OK");
+    let v: Option<String> = redis::cmd("GET").arg("k").query(&mut con).expect("GET");
+    assert_eq!(v.as_deref(), Some("v"));
+    let none: Option<String> = redis::cmd("GET").arg("nokey").query(&mut con).expect("GET");
+    assert_eq!(none, None);
+    let big: Vec<u8> = (0..10 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(&big[..])
+        .query(&mut con)
+        .expect("SET big");
+    let back: Vec<u8> = redis::cmd("GET")
+        .arg("big")
+        .query(&mut con)
+        .expect("GET big");
+    assert!(back == big, "10 MB value came back different");
+}
+
+#[test]
+fn raw_pipelining_in_one_write() {
+    let srv = start_ours(&[]);
+    let mut c = srv.connect();
+    let mut bytes = Vec::new();
+    for i in 0..2000 {
+        if i % 2 == 0 {
+            bytes.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        } else {
+            bytes.extend_from_slice(&Frame::command(["ECHO", &i.to_string()]));
+        }
+    }
+    c.send_raw(&bytes);
+    for i in 0..2000 {
+        let f = c.read().expect("reply");
+        if i % 2 == 0 {
+            assert_eq!(f, Frame::Simple("PONG".into()));
+        } else {
+            assert_eq!(f, bulk(i.to_string().as_bytes()));
+        }
+    }
+}
+
+/// A 10 MB argument written in small pieces with pauses: the parser must
+/// wait for the rest and answer once.
+#[test]
+fn big_value_in_pieces() {
+    let srv = start_ours(&[]);
+    let mut c = srv.connect();
+    let value: Vec<u8> = (0..10 * 1024 * 1024)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
+    let req = Frame::command([&b"ECHO"[..], &value[..]]);
+    let start = Instant::now();
+    for (i, piece) in req.chunks(7919).enumerate() {
+        c.stream.write_all(piece).expect("write");
+        if i % 200 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let reply = c.read().expect("reply to the big ECHO");
+    assert_eq!(reply, Frame::Bulk(value.into()));
+    assert!(start.elapsed() < Duration::from_secs(20));
+    // The connection is still usable.
+    assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
+}
+
+#[test]
+fn inline_commands() {
+    let srv = start_ours(&[]);
+    let mut c = srv.connect();
+    c.send_raw(b"PING\r\n");
+    assert_eq!(c.read(), Some(Frame::Simple("PONG".into())));
+    c.send_raw(b"ECHO hello\r\n");
+    assert_eq!(c.read(), Some(bulk(b"hello")));
+    // Quotes and escapes like sdssplitargs; empty lines are skipped; \n alone ends a line.
+    c.send_raw(b"\r\n\r\nECHO \"a b\\x41\"\nping\r\n");
+    assert_eq!(c.read(), Some(bulk(b"a bA")));
+    assert_eq!(c.read(), Some(Frame::Simple("PONG".into())));
+    // Inline and multibulk mixed in one write.
+    c.send_raw(b"ECHO x\r\n*2\r\n$4\r\nECHO\r\n$1\r\ny\r\n");
+    assert_eq!(c.read(), Some(bulk(b"x")));
+    assert_eq!(c.read(), Some(bulk(b"y")));
+}
+
+/// Malformed requests: the same error reply as real Redis, then the close.
+#[test]
+fn protocol_errors_reply_then_close() {
+    let ours = start_ours(&[]);
+    let real = start_real(&[]);
+    let cases: &[&[u8]] = &[
+        b"*abc\r\n",
+        b"*1\r\n$abc\r\n",
+        b"*1\r\nfoo\r\n",
+        b"*1\r\n$-5\r\n",
+        b"*1\r\n$1000000000000\r\n",
+        // Redis 7.0.15 accepts multibulk counts up to INT_MAX from
+        // authenticated clients (it then waits for the arguments).
+        b"*2147483648\r\n",
+        b"ECHO \"unbalanced\r\n",
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n:1\r\n",
+    ];
+    for case in cases {
+        let mut a = real.connect();
+        let mut b = ours.connect();
+        a.send_raw(case);
+        b.send_raw(case);
+        let ra = a.read();
+        let rb = b.read();
+        assert_eq!(
+            rb,
+            ra,
+            "reply to {:?}: ours {rb:?}, real {ra:?}",
+            String::from_utf8_lossy(case)
+        );
+        assert!(ra.as_ref().is_some_and(|f| f.is_error()));
+        assert!(a.closed(), "real redis should close after {case:?}");
+        assert!(b.closed(), "we should close after {case:?}");
+    }
+}
+
+#[test]
+fn unknown_directive_is_a_startup_error_like_redis() {
+    let real = real_redis_server().expect("redis-server not installed");
+    let ours = our_binary();
+    let dir = std::env::temp_dir().join(format!("sl-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.conf");
+    std::fs::write(&bad, "# comment\nport 7000\nfoo bar\n").unwrap();
+    let bad = bad.to_string_lossy().into_owned();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--foo", "bar"],
+        vec![&bad],
+        vec![&bad, "--port", "1"],
+        vec!["--port", "7002", "--save", "--foo"],
+        vec!["--port", "abc"],
+        vec!["--port", "1", "2"],
+        vec!["--loglevel", "bogus"],
+        vec!["--protected-mode", "maybe"],
+    ];
+    for args in &cases {
+        let (rc_real, _, err_real) = run_capture(&real, None, args);
+        let mut ours_args = vec!["server"];
+        ours_args.extend(args.iter().copied());
+        let (rc_ours, _, err_ours) = run_capture(&ours, None, &ours_args);
+        assert_eq!(rc_real, 1, "real redis-server {args:?}");
+        assert_eq!(rc_ours, 1, "ours {args:?}");
+        assert_eq!(err_ours, err_real, "stderr for {args:?}");
+    }
+    // A missing config file: a log line naming the file.
+    let (rc, out, _) = run_capture(&ours, None, &["server", "/nonexistent/x.conf"]);
+    assert_eq!(rc, 1);
+    assert!(
+        out.contains(
+            "# Fatal error, can't open config file '/nonexistent/x.conf': No such file or directory"
+        ),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_file_then_command_line() {
+    let dir = std::env::temp_dir().join(format!("sl-conf2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("ok.conf");
+    let pidfile = dir.join("sl.pid");
+    std::fs::write(
+        &conf,
+        format!(
+            "# a config file\nloglevel verbose\nsave 900 1\npidfile {}\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    let conf_s = conf.to_string_lossy().into_owned();
+    let srv = start_with("ours-conf", &our_binary(), None, |port| {
+        vec![
+            "server".into(),
+            conf_s.clone(),
+            "--port".into(),
+            port.to_string(),
+            "--save".into(),
+            "".into(),
+        ]
+    });
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .expect("pidfile written")
+        .trim()
+        .parse()
+        .expect("pid");
+    assert_eq!(pid, srv.child.id());
+    let mut c = srv.connect();
+    let r = c.cmd(&["CONFIG", "GET", "save"]);
+    if !matches!(&r, Frame::Error(e) if e.starts_with("ERR unknown command")) {
+        // The command line wins over the file.
+        assert_eq!(r, Frame::Array(vec![bulk(b"save"), bulk(b"")]));
+        let r = c.cmd(&["CONFIG", "GET", "loglevel"]);
+        assert_eq!(r, Frame::Array(vec![bulk(b"loglevel"), bulk(b"verbose")]));
+    }
+    drop(c);
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn version_flags() {
+    let ours = our_binary();
+    for flag in ["--version", "-v"] {
+        let (rc, out, _) = run_capture(&ours, None, &[flag]);
+        assert_eq!(rc, 0);
+        assert!(out.starts_with("sentinel-lab "), "{out}");
+        assert!(out.contains("Redis 7.0.15"), "{out}");
+    }
+    let (rc, out, _) = run_capture(&ours, None, &["server", "--version"]);
+    assert_eq!(rc, 0);
+    assert!(out.starts_with("Redis server v=7.0.15 "), "{out}");
+}
+
+/// A link named `redis-server` behaves as `sentinel-lab server`.
+#[test]
+fn redis_server_symlink() {
+    let dir = std::env::temp_dir().join(format!("sl-link-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("redis-server");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(our_binary(), &link).expect("symlink");
+    let (rc, out, _) = run_capture(&link, None, &["--version"]);
+    assert_eq!(rc, 0);
+    assert!(out.starts_with("Redis server v=7.0.15 "), "{out}");
+    assert!(out.contains("sentinel-lab"), "{out}");
+    let (rc, _, err) = run_capture(&link, None, &["--foo", "bar"]);
+    assert_eq!(rc, 1);
+    assert!(err.contains("Bad directive or wrong number of arguments"));
+    let srv = start_with("link", &link, None, |port| {
+        vec![
+            "--port".into(),
+            port.to_string(),
+            "--save".into(),
+            "".into(),
+        ]
+    });
+    let mut c = srv.connect();
+    assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
+    drop(c);
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Listening sockets of this process's port, from /proc/net/tcp{,6}: (local ip hex, state).
+fn listening_addrs(port: u16) -> Vec<String> {
+    let mut v = Vec::new();
+    for f in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() < 4 || cols[3] != "0A" {
+                continue;
+            }
+            if let Some((ip, p)) = cols[1].split_once(':') {
+                if u16::from_str_radix(p, 16).ok() == Some(port) {
+                    v.push(ip.to_string());
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Safe defaults: loopback only (127.0.0.1 and, if available, ::1), protected mode on.
+#[test]
+fn safe_defaults_loopback_and_protected_mode() {
+    let srv = start_ours(&[]);
+    let addrs = listening_addrs(srv.port);
+    assert!(
+        !addrs.is_empty(),
+        "no listening socket found in /proc/net/tcp"
+    );
+    for a in &addrs {
+        // 127.0.0.1 is 0100007F; ::1 is 00000000000000000000000001000000.
+        assert!(
+            a == "0100007F" || a == "00000000000000000000000001000000",
+            "listening on a non-loopback address: {a}"
+        );
+    }
+    let mut c = srv.connect();
+    let r = c.cmd(&["CONFIG", "GET", "protected-mode"]);
+    if !matches!(&r, Frame::Error(e) if e.starts_with("ERR unknown command")) {
+        assert_eq!(r, Frame::Array(vec![bulk(b"protected-mode"), bulk(b"yes")]));
+    }
+}
+
+/// Protected mode in the node itself: with Redis's default bind a peer that
+/// is not on loopback is refused with -DENIED (tested in-process, since tests
+/// only talk to loopback addresses).
+#[test]
+fn protected_mode_denies_remote_peers() {
+    use sentinel_lab::node::{Addr, ConnId, Input, Node, Output};
+    use sentinel_lab::server::Server;
+    let mut config = sentinel_lab::native::conf::default_config();
+    config
+        .set("bind", &["*".to_string(), "-::*".to_string()])
+        .unwrap();
+    let mut s = Server::new(config, 0, 1);
+    s.handle(
+        0,
+        Input::Accepted {
+            conn: ConnId(1),
+            peer: Addr::new("10.1.2.3", 5000),
+            local: Addr::new("10.1.2.1", 6379),
+        },
+    );
+    let mut sent = Vec::new();
+    let mut closed = false;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Send { bytes, .. } => sent.extend(bytes),
+            Output::Close { .. } => closed = true,
+            _ => {}
+        }
+    }
+    assert!(sent.starts_with(b"-DENIED Redis is running in protected mode"));
+    assert!(closed);
+}
+
+#[test]
+fn sigterm_logs_and_exits_zero() {
+    let dir = std::env::temp_dir().join(format!("sl-sig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("p.pid").to_string_lossy().into_owned();
+    let logfile = dir.join("s.log").to_string_lossy().into_owned();
+    let (pf, lf) = (pidfile.clone(), logfile.clone());
+    let mut srv = start_with("sig", &our_binary(), None, move |port| {
+        vec![
+            "server".into(),
+            "--port".into(),
+            port.to_string(),
+            "--pidfile".into(),
+            pf.clone(),
+            "--logfile".into(),
+            lf.clone(),
+        ]
+    });
+    assert!(std::path::Path::new(&pidfile).exists());
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &srv.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = srv.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let log = std::fs::read_to_string(&logfile).expect("logfile");
+    for needle in [
+        ":C ",
+        "# oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+        ":M ",
+        "* Ready to accept connections",
+        ":signal-handler (",
+        "Received SIGTERM scheduling shutdown...",
+        "# User requested shutdown...",
+        "* Removing the pid file.",
+        "# Redis is now ready to exit, bye bye...",
+    ] {
+        assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");
+    }
+    assert!(!std::path::Path::new(&pidfile).exists(), "pidfile removed");
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn loglevel_warning_hides_notices() {
+    let srv = start_ours(&["--loglevel", "warning"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let log = srv.log_text();
+    assert!(log.contains("# Server initialized"), "{log}");
+    assert!(!log.contains("* Ready to accept connections"), "{log}");
+}
