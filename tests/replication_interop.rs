@@ -15,7 +15,10 @@ fn s(f: &Frame) -> String {
             format!("[{}]", v.join(","))
         }
         Frame::Map(m) => {
-            let v: Vec<String> = m.iter().map(|(k, v)| format!("{}={}", s(k), s(v))).collect();
+            let v: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}={}", s(k), s(v)))
+                .collect();
             format!("{{{}}}", v.join(","))
         }
         other => other
@@ -53,7 +56,10 @@ fn role_state(c: &mut Conn) -> String {
 fn info_field(c: &mut Conn, field: &str) -> String {
     let info = s(&cmd(c, &["INFO", "replication"]));
     info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -69,7 +75,15 @@ fn load_dataset(c: &mut Conn) {
     }
     cmd(c, &["HSET", "hash:small", "f1", "v1", "f2", "v2"]);
     for i in 0..600 {
-        cmd(c, &["HSET", "hash:big", &format!("field-{i}"), &format!("value-{i}")]);
+        cmd(
+            c,
+            &[
+                "HSET",
+                "hash:big",
+                &format!("field-{i}"),
+                &format!("value-{i}"),
+            ],
+        );
     }
     cmd(c, &["SADD", "set:int", "1", "2", "3"]);
     cmd(c, &["SADD", "set:str", "a", "b", "c"]);
@@ -78,7 +92,15 @@ fn load_dataset(c: &mut Conn) {
     }
     cmd(c, &["ZADD", "zset:small", "1", "a", "2.5", "b"]);
     for i in 0..300 {
-        cmd(c, &["ZADD", "zset:big", &format!("{i}.5"), &format!("member-{i}")]);
+        cmd(
+            c,
+            &[
+                "ZADD",
+                "zset:big",
+                &format!("{i}.5"),
+                &format!("member-{i}"),
+            ],
+        );
     }
     cmd(c, &["SELECT", "3"]);
     cmd(c, &["SET", "in-db-3", "yes"]);
@@ -103,8 +125,14 @@ fn snapshot(c: &mut Conn) -> Vec<String> {
                 "list" => s(&cmd(c, &["LRANGE", &k, "0", "-1"])),
                 "hash" => {
                     let mut v: Vec<String> = match cmd(c, &["HGETALL", &k]) {
-                        Frame::Array(a) => a.chunks(2).map(|p| format!("{}={}", s(&p[0]), s(&p[1]))).collect(),
-                        Frame::Map(m) => m.iter().map(|(a, b)| format!("{}={}", s(a), s(b))).collect(),
+                        Frame::Array(a) => a
+                            .chunks(2)
+                            .map(|p| format!("{}={}", s(&p[0]), s(&p[1])))
+                            .collect(),
+                        Frame::Map(m) => m
+                            .iter()
+                            .map(|(a, b)| format!("{}={}", s(a), s(b)))
+                            .collect(),
                         _ => vec![],
                     };
                     v.sort();
@@ -162,19 +190,31 @@ fn our_replica_of_a_real_master_full_then_partial() {
     wait_offsets_equal(&master, &replica);
     let mut r = replica.connect();
     assert_eq!(snapshot(&mut m), snapshot(&mut r));
-    assert!(replica.log_text().contains("MASTER <-> REPLICA sync: Finished with success"));
+    assert!(replica
+        .log_text()
+        .contains("MASTER <-> REPLICA sync: Finished with success"));
 
     // Cut the link from the replica side: it must come back with a partial resync.
     cmd(&mut r, &["CLIENT", "KILL", "TYPE", "master"]);
     cmd(&mut m, &["SET", "after-cut", "1"]);
     cmd(&mut m, &["RPUSH", "list:small", "d"]);
     wait_for(20, "partial resync", || {
-        replica.log_text().contains("Successful partial resynchronization with master.")
+        replica
+            .log_text()
+            .contains("Successful partial resynchronization with master.")
     });
     wait_offsets_equal(&master, &replica);
     assert_eq!(snapshot(&mut m), snapshot(&mut r));
-    assert_eq!(replica.log_text().matches("Full resync from master").count(), 1);
-    assert!(master.log_text().contains("Partial resynchronization request from"));
+    assert_eq!(
+        replica
+            .log_text()
+            .matches("Full resync from master")
+            .count(),
+        1
+    );
+    assert!(master
+        .log_text()
+        .contains("Partial resynchronization request from"));
 }
 
 #[test]
@@ -191,11 +231,15 @@ fn real_replica_of_our_master_full_then_partial() {
     cmd(&mut r, &["CLIENT", "KILL", "TYPE", "master"]);
     cmd(&mut m, &["HSET", "hash:small", "f3", "v3"]);
     wait_for(20, "partial resync", || {
-        replica.log_text().contains("Successful partial resynchronization with master.")
+        replica
+            .log_text()
+            .contains("Successful partial resynchronization with master.")
     });
     wait_offsets_equal(&master, &replica);
     assert_eq!(snapshot(&mut m), snapshot(&mut r));
-    assert!(master.log_text().contains("Partial resynchronization request from"));
+    assert!(master
+        .log_text()
+        .contains("Partial resynchronization request from"));
 }
 
 /// M with replicas A and B; A is promoted and B follows it with a partial resync.
@@ -214,7 +258,8 @@ fn psync2_after_promotion(m: ServerProc, a: ServerProc, b: ServerProc) {
     cmd(&mut ac, &["SET", "k3", "after"]);
     wait_offsets_equal(&a, &b);
     assert!(
-        b.log_text().contains("Successful partial resynchronization with master."),
+        b.log_text()
+            .contains("Successful partial resynchronization with master."),
         "B did not continue partially:\n{}",
         b.log_text()
     );
@@ -225,17 +270,29 @@ fn psync2_after_promotion(m: ServerProc, a: ServerProc, b: ServerProc) {
 
 #[test]
 fn psync2_promotion_all_ours() {
-    psync2_after_promotion(start_ours(FAST_SYNC), start_ours(FAST_SYNC), start_ours(FAST_SYNC));
+    psync2_after_promotion(
+        start_ours(FAST_SYNC),
+        start_ours(FAST_SYNC),
+        start_ours(FAST_SYNC),
+    );
 }
 
 #[test]
 fn psync2_promotion_ours_promoted_real_sibling() {
-    psync2_after_promotion(start_real(FAST_SYNC), start_ours(FAST_SYNC), start_real(FAST_SYNC));
+    psync2_after_promotion(
+        start_real(FAST_SYNC),
+        start_ours(FAST_SYNC),
+        start_real(FAST_SYNC),
+    );
 }
 
 #[test]
 fn psync2_promotion_real_promoted_our_sibling() {
-    psync2_after_promotion(start_ours(FAST_SYNC), start_real(FAST_SYNC), start_ours(FAST_SYNC));
+    psync2_after_promotion(
+        start_ours(FAST_SYNC),
+        start_real(FAST_SYNC),
+        start_ours(FAST_SYNC),
+    );
 }
 
 #[test]
@@ -276,19 +333,31 @@ fn replica_reconnects_after_master_restart() {
     replica_of(&replica, &master);
     drop(master);
     let mut r = replica.connect();
-    wait_for(10, "link down", || info_field(&mut r, "master_link_status") == "down");
+    wait_for(10, "link down", || {
+        info_field(&mut r, "master_link_status") == "down"
+    });
     // Same port again: the replica reconnects on its own.
     let bin = common::our_binary();
     let mut child = std::process::Command::new(bin)
-        .args(["server", "--port", &port.to_string(), "--repl-diskless-sync-delay", "0"])
+        .args([
+            "server",
+            "--port",
+            &port.to_string(),
+            "--repl-diskless-sync-delay",
+            "0",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("restart master");
-    wait_for(20, "link up again", || info_field(&mut r, "master_link_status") == "up");
+    wait_for(20, "link up again", || {
+        info_field(&mut r, "master_link_status") == "up"
+    });
     let mut m = Conn::connect(port);
     cmd(&mut m, &["SET", "again", "yes"]);
-    wait_for(10, "write replicated", || s(&cmd(&mut r, &["GET", "again"])) == "yes");
+    wait_for(10, "write replicated", || {
+        s(&cmd(&mut r, &["GET", "again"])) == "yes"
+    });
     let _ = child.kill();
     let _ = child.wait();
 }

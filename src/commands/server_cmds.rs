@@ -1668,8 +1668,6 @@ fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-
-
 fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let sub = subcommand(args, "slowlog")?;
     match sub.as_str() {

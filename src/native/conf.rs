@@ -143,6 +143,11 @@ pub fn load_server_config(args: &[String]) -> Result<Config, ConfError> {
     text.push('\n');
     text.push_str(&parsed.options);
     apply_text(&mut config, &text)?;
+    if let Some(file) = &parsed.config_file {
+        // CONFIG REWRITE edits the file Redis was started with.
+        config.config_file = Some(absolute(file));
+        config.config_text = std::fs::read_to_string(file).ok();
+    }
     Ok(config)
 }
 

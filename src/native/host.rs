@@ -168,7 +168,23 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
-            Output::Event(_) => {}
+            Output::Event(Event::RoleChanged { role }) => {
+                s.logger.role_char = if role == "master" { 'M' } else { 'S' };
+            }
+            Output::Event(Event::Persist { file, bytes }) => {
+                if let Err(e) = write_atomically(&file, &bytes) {
+                    s.logger.line(
+                        LogLevel::Warning,
+                        &format!("Failed opening the temp RDB file {file} (in server root dir {}) for saving: {e}", cwd()),
+                    );
+                }
+            }
+            Output::Event(Event::ConfigRewrite { path, text }) => {
+                if let Err(e) = write_atomically(&path, text.as_bytes()) {
+                    s.logger
+                        .line(LogLevel::Warning, &format!("CONFIG REWRITE failed: {e}"));
+                }
+            }
         }
     }
     // Only wake the main loop when the node wants a tick sooner than planned:
@@ -179,6 +195,22 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             s.timer.notify_one();
         }
     }
+}
+
+fn cwd() -> String {
+    std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Write a file as Redis does: a temp file, fsync, rename over the target.
+pub fn write_atomically(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = format!("{path}.tmp-{}", std::process::id());
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Write now if the socket takes it; queue the rest for the writer task.

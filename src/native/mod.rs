@@ -126,7 +126,33 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     }
     let now = host::now_ms();
     let seed = now ^ ((pid as u64) << 32);
-    let server = Server::new(config, now, seed);
+    // Like Redis, `dir` is the working directory: dump.rdb is read and written there.
+    let dir = config.get("dir").to_string();
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        logger.write(LogLevel::Warning, &format!("Can't chdir to '{dir}': {e}"));
+        return 1;
+    }
+    let dbfile = config.get("dbfilename").to_string();
+    let mut server = Server::new(config, now, seed);
+    server.st.repl.pid = pid;
+    let loaded = match std::fs::read(&dbfile) {
+        Ok(bytes) => server.load_rdb(&bytes),
+        Err(_) => Ok(()),
+    };
+    while let Some(out) = crate::node::Node::poll_output(&mut server) {
+        match out {
+            crate::node::Output::Event(crate::node::Event::Log { level, message }) => {
+                logger.write(level, &message)
+            }
+            crate::node::Output::Event(crate::node::Event::RoleChanged { role }) => {
+                logger.role_char = if role == "master" { 'M' } else { 'S' };
+            }
+            _ => {}
+        }
+    }
+    if loaded.is_err() {
+        return 1;
+    }
     logger.write(LogLevel::Notice, "Ready to accept connections");
     let (code, mut logger) = host::run(Box::new(server), listeners, logger);
     if !pidfile.is_empty() {

@@ -229,7 +229,9 @@ mod fuzz_tests {
         ];
         for round in 0..600 {
             let mut config = Config::default();
-            config.set("replicaof", &["10.0.0.1".into(), "6379".into()]).unwrap();
+            config
+                .set("replicaof", &["10.0.0.1".into(), "6379".into()])
+                .unwrap();
             let mut s = Server::new(config, 1_000, round);
             s.handle(2_000, Input::Tick);
             let mut link = None;
@@ -239,7 +241,13 @@ mod fuzz_tests {
                 }
             }
             let conn = link.expect("replica connects to its master");
-            s.handle(2_001, Input::Connected { conn, local: Addr::new("10.0.0.2", 1234) });
+            s.handle(
+                2_001,
+                Input::Connected {
+                    conn,
+                    local: Addr::new("10.0.0.2", 1234),
+                },
+            );
             let mut bytes = prefixes[round as usize % prefixes.len()].to_vec();
             let n = rng.below(300) as usize;
             for _ in 0..n {
@@ -253,18 +261,41 @@ mod fuzz_tests {
             while at < bytes.len() {
                 let k = 1 + rng.below(64) as usize;
                 let end = (at + k).min(bytes.len());
-                s.handle(2_002, Input::Data { conn, bytes: &bytes[at..end] });
+                s.handle(
+                    2_002,
+                    Input::Data {
+                        conn,
+                        bytes: &bytes[at..end],
+                    },
+                );
                 while s.poll_output().is_some() {}
                 at = end;
             }
             s.handle(70_000, Input::Tick);
             while s.poll_output().is_some() {}
             // Still serving clients.
-            s.handle(70_001, Input::Accepted { conn: ConnId(1), peer: Addr::new("127.0.0.1", 5), local: Addr::new("127.0.0.1", 6379) });
-            s.handle(70_002, Input::Data { conn: ConnId(1), bytes: b"PING\r\n" });
+            s.handle(
+                70_001,
+                Input::Accepted {
+                    conn: ConnId(1),
+                    peer: Addr::new("127.0.0.1", 5),
+                    local: Addr::new("127.0.0.1", 6379),
+                },
+            );
+            s.handle(
+                70_002,
+                Input::Data {
+                    conn: ConnId(1),
+                    bytes: b"PING\r\n",
+                },
+            );
             let mut pong = false;
             while let Some(o) = s.poll_output() {
-                if let Output::Send { conn: ConnId(1), bytes } = o {
+                if let Output::Send {
+                    conn: ConnId(1),
+                    bytes,
+                } = o
+                {
                     pong |= bytes == b"+PONG\r\n";
                 }
             }

@@ -376,7 +376,9 @@ mod fuzz {
         for _ in 0..20_000 {
             let mut line = Vec::new();
             for _ in 0..(x % 40) {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 line.push(b" \t\0\"'\\xab"[(x >> 60) as usize % 9]);
             }
             let _ = split_args(&line);

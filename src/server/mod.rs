@@ -2,8 +2,8 @@
 
 pub mod client;
 pub mod config;
-mod persistence;
 pub mod info;
+mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
