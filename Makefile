@@ -87,6 +87,7 @@ demo: deps
 
 bench: deps
 	bench/redis-benchmark.sh
+	bench/full-sync.sh
 
 clean:
 	$(CARGO) clean

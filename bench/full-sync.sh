@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Full resync of N small keys (default 1,000,000): time from REPLICAOF to a
+# replica holding every key, and the RDB bytes sent, for each master/replica
+# pairing of Debian's redis-server 7.0.15 and ours, in the same run.
+#
+#   bench/full-sync.sh [keys]
+set -euo pipefail
+KEYS=${1:-1000000}
+cd "$(dirname "$0")/.."
+cargo build --release -q
+OURS=$PWD/target/release/sentinel-lab
+REAL=$(command -v redis-server)
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start() { # kind port logfile
+  local kind=$1 port=$2 log=$3
+  local args=(--port "$port" --bind 127.0.0.1 --save "" --dir "$WORK" --dbfilename "dump-$port.rdb"
+              --repl-diskless-sync no --repl-diskless-sync-delay 0 --logfile "$log")
+  if [ "$kind" = real ]; then "$REAL" "${args[@]}" & else "$OURS" server "${args[@]}" & fi
+  PIDS+=($!)
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.05; done
+  echo "could not start $kind on $port" >&2; exit 1
+}
+
+# The dataset as one RESP stream, generated once.
+DATA=$WORK/data.resp
+awk -v n="$KEYS" 'BEGIN { for (i = 0; i < n; i++) { k = "key:" i; v = "value:" i;
+  printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v } }' > "$DATA"
+
+ms() { date +%s%3N; }
+
+run() { # master-kind replica-kind
+  local mk=$1 rk=$2 mp rp
+  mp=$(free_port); start "$mk" "$mp" "$WORK/m-$mp.log"
+  redis-cli -p "$mp" --pipe < "$DATA" >/dev/null
+  rp=$(free_port); start "$rk" "$rp" "$WORK/r-$rp.log"
+  local t0 t1
+  t0=$(ms)
+  redis-cli -p "$rp" replicaof 127.0.0.1 "$mp" >/dev/null
+  while true; do
+    up=$(redis-cli -p "$rp" info replication | tr -d '\r' | awk -F: '/^master_link_status/ {print $2}')
+    n=$(redis-cli -p "$rp" dbsize)
+    [ "$up" = up ] && [ "$n" = "$KEYS" ] && break
+    sleep 0.02
+  done
+  t1=$(ms)
+  bytes=$(grep -o 'receiving [0-9]* bytes from master' "$WORK/r-$rp.log" | awk '{print $2}' | tail -1)
+  printf "| %-6s | %-7s | %9s | %12s |\n" "$mk" "$rk" "$((t1 - t0))" "${bytes:-?}"
+  redis-cli -p "$rp" shutdown nosave >/dev/null 2>&1 || true
+  redis-cli -p "$mp" shutdown nosave >/dev/null 2>&1 || true
+}
+
+echo "Full sync of $KEYS keys (disk-style \$<len> transfer, so the byte count is logged)"
+echo
+echo "| master | replica | time (ms) | RDB bytes    |"
+echo "|--------|---------|-----------|--------------|"
+run real real
+run ours real
+run real ours
+run ours ours
