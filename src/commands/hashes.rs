@@ -190,9 +190,12 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let incr = crate::resp::parse_f64(&args[3]).ok_or(Error::from(err::NOT_FLOAT))?;
-    if incr.is_infinite() {
-        return Err("ERR value is NaN or Infinity".into());
+    // Redis does this in C `long double`; the strings module emulates it exactly.
+    use super::strings::long_double;
+    match long_double::classify(&args[3]) {
+        None => return Err(err::NOT_FLOAT.into()),
+        Some(false) => return Err("ERR value is NaN or Infinity".into()),
+        Some(true) => {}
     }
     let key = &args[1];
     let field = &args[2];
@@ -200,23 +203,11 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(o) => hash_of(o).get(&field[..]).cloned(),
         None => None,
     };
-    let cur_bytes = cur.clone().unwrap_or_else(|| Bytes::from_static(b"0"));
-    let cur_f = match &cur {
-        Some(v) => crate::resp::parse_f64(v).ok_or(Error::from("ERR hash value is not a float"))?,
-        None => 0.0,
-    };
-    let sum = cur_f + incr;
-    if !sum.is_finite() {
-        return Err("ERR increment would produce NaN or Infinity".into());
+    let cur_bytes = cur.unwrap_or_else(|| Bytes::from_static(b"0"));
+    if long_double::classify(&cur_bytes) != Some(true) {
+        return Err("ERR hash value is not a float".into());
     }
-    let text = float_sum_text(&cur_bytes, &args[3]).unwrap_or_else(|| {
-        if sum.fract() == 0.0 && sum.abs() < 1e30 {
-            // %.17Lf prints every digit of an integral value.
-            format!("{:.0}", sum)
-        } else {
-            crate::resp::format_float_human(sum)
-        }
-    });
+    let text = long_double::incr_str(&cur_bytes, &args[3])?;
     let val = Bytes::from(text);
     let h = write_hash(ctx, key, true)?.expect("created");
     h.insert(field.clone(), val.clone());
@@ -233,108 +224,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// A decimal literal as `mantissa * 10^-scale`, if it fits comfortably in an i128.
-fn parse_decimal(b: &[u8]) -> Option<(i128, u32)> {
-    let (neg, mut rest) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let mut m: i128 = 0;
-    let mut scale: i64 = 0;
-    let mut digits = 0;
-    let mut seen_dot = false;
-    let mut any = false;
-    while let Some(&c) = rest.first() {
-        match c {
-            b'0'..=b'9' => {
-                any = true;
-                if m != 0 || c != b'0' {
-                    digits += 1;
-                }
-                if digits > 36 {
-                    return None;
-                }
-                m = m * 10 + (c - b'0') as i128;
-                if seen_dot {
-                    scale += 1;
-                }
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            b'e' | b'E' => break,
-            _ => return None,
-        }
-        rest = &rest[1..];
-    }
-    if !any {
-        return None;
-    }
-    if !rest.is_empty() {
-        let exp = std::str::from_utf8(&rest[1..]).ok()?;
-        if exp.is_empty() || exp.starts_with('+') && exp.len() == 1 {
-            return None;
-        }
-        let e: i64 = exp.parse().ok()?;
-        if !(-60..=60).contains(&e) {
-            return None;
-        }
-        scale -= e;
-    }
-    while scale < 0 {
-        m = m.checked_mul(10)?;
-        scale += 1;
-    }
-    if scale > 36 || m.unsigned_abs() >= 10u128.pow(36) {
-        return None;
-    }
-    Some((if neg { -m } else { m }, scale as u32))
-}
 
-/// HINCRBYFLOAT's text for `a + b` when both are plain decimals and the sum is
-/// small enough that Redis's long double arithmetic printed with `%.17Lf`
-/// shows the exact decimal result (0.1 + 0.2 is "0.3" there, not f64's
-/// 0.30000000000000004). None when that cannot be promised.
-fn float_sum_text(a: &[u8], b: &[u8]) -> Option<String> {
-    let (ma, sa) = parse_decimal(a)?;
-    let (mb, sb) = parse_decimal(b)?;
-    let s = sa.max(sb);
-    let ma = ma.checked_mul(10i128.checked_pow(s - sa)?)?;
-    let mb = mb.checked_mul(10i128.checked_pow(s - sb)?)?;
-    let mut m = ma.checked_add(mb)?;
-    let mut s = s;
-    // Round to 17 decimals (half away from zero).
-    if s > 17 {
-        let d = 10i128.pow(s - 17);
-        let r = m % d;
-        m /= d;
-        if r.unsigned_abs() * 2 >= d.unsigned_abs() {
-            m += m.signum().max(if r < 0 { -1 } else { 1 });
-        }
-        s = 17;
-    }
-    while s > 0 && m % 10 == 0 {
-        m /= 10;
-        s -= 1;
-    }
-    let p = 10u128.pow(s);
-    let int = m.unsigned_abs() / p;
-    let frac = m.unsigned_abs() % p;
-    // Exact for integers a long double holds; fractions only while the long
-    // double's rounding error stays below the 17th decimal.
-    if (s == 0 && int > 1 << 64) || (s > 0 && int >= 64) {
-        return None;
-    }
-    let mut out = String::new();
-    if m < 0 {
-        out.push('-');
-    }
-    out.push_str(&int.to_string());
-    if s > 0 {
-        out.push('.');
-        out.push_str(&format!("{:0width$}", frac, width = s as usize));
-    }
-    Some(out)
-}
 
 // ---------------------------------------------------------------- reads
 

@@ -1100,6 +1100,12 @@ pub mod long_double {
         s
     }
 
+    /// How a number text reads as a C `long double`: `None` if it is not a
+    /// number, `Some(false)` if it is infinite, `Some(true)` if finite.
+    pub fn classify(b: &[u8]) -> Option<bool> {
+        parse(b).map(|p| matches!(p, Parsed::Finite(_)))
+    }
+
     /// `cur + incr` formatted as Redis's INCRBYFLOAT result.
     pub fn incr_str(cur: &[u8], incr: &[u8]) -> Result<Vec<u8>, Error> {
         let nf = || Error::from(super::err::NOT_FLOAT);

@@ -267,7 +267,7 @@ pub fn db_memory(db: &Db) -> u64 {
     total + db.expires.len() as u64 * 24
 }
 
-const STARTUP_MEMORY: u64 = 862_960;
+pub const STARTUP_MEMORY: u64 = 862_960;
 const TOTAL_SYSTEM_MEMORY: u64 = 17_179_869_184;
 
 /// Estimated `used_memory`: the startup footprint, clients, and the data.
@@ -455,7 +455,7 @@ fn stats(ctx: &InfoCtx, out: &mut String) {
     field!(out, "expired_stale_perc", "0.00");
     field!(out, "expired_time_cap_reached_count", "0");
     field!(out, "expire_cycle_cpu_milliseconds", "0");
-    field!(out, "evicted_keys", "0");
+    field!(out, "evicted_keys", "{}", ctx.srv.stats.evicted_keys);
     field!(out, "evicted_clients", "0");
     field!(out, "total_eviction_exceeded_time", "0");
     field!(out, "current_eviction_exceeded_time", "0");

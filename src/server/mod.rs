@@ -36,6 +36,7 @@ pub struct Stats {
     pub total_commands_processed: u64,
     pub rejected_connections: u64,
     pub expired_keys: u64,
+    pub evicted_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub pubsub_messages: u64,
@@ -308,6 +309,10 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
+        if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
+            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+            return;
+        }
         if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool("replica-read-only") {
                 self.reject(c, "READONLY You can't write against a read only replica.");
@@ -387,6 +392,49 @@ impl Server {
             return;
         }
         self.call(c, cmd, &argv);
+    }
+
+    /// `maxmemory`: evict as the policy allows; false if still over the limit.
+    /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
+    fn make_room(&mut self) -> bool {
+        let max = self.st.config.get_i64("maxmemory");
+        if max <= 0 {
+            return true;
+        }
+        let policy = self.st.config.get("maxmemory-policy").to_string();
+        let used = |st: &ServerState, clients: usize| -> u64 {
+            info::STARTUP_MEMORY
+                + clients as u64 * 1800
+                + st.dbs.iter().map(info::db_memory).sum::<u64>()
+        };
+        let nclients = self.clients.len() + 1;
+        let volatile = policy.starts_with("volatile");
+        loop {
+            if used(&self.st, nclients) <= max as u64 {
+                return true;
+            }
+            if policy == "noeviction" {
+                return false;
+            }
+            let r = self.st.rng.next_u64();
+            let victim = self.st.dbs.iter().enumerate().find_map(|(i, db)| {
+                let k = if volatile {
+                    db.expires.random_entry(r).map(|(k, _)| k.clone())
+                } else {
+                    db.keys.random_entry(r).map(|(k, _)| k.clone())
+                };
+                k.map(|k| (i, k))
+            });
+            let Some((dbi, key)) = victim else {
+                return false;
+            };
+            self.st.dbs[dbi].remove(&key);
+            self.st.dbs[dbi].touched.push(key.clone());
+            self.st.stats.evicted_keys += 1;
+            self.st
+                .repl_feed
+                .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
+        }
     }
 
     /// Reply with an error for a command that was refused before running.
