@@ -7,6 +7,7 @@ pub mod keyspace;
 pub mod node;
 pub mod resp;
 pub mod rng;
+pub mod sentinel;
 pub mod server;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -17,11 +17,14 @@ fn main() {
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let code = if prog.starts_with("redis-server") {
+    let code = if prog.starts_with("redis-sentinel") {
+        sentinel_lab::native::run_sentinel(&args[1..])
+    } else if prog.starts_with("redis-server") {
         sentinel_lab::native::run_server(&args[1..])
     } else {
         match args.get(1).map(|s| s.as_str()) {
             Some("server") => sentinel_lab::native::run_server(&args[2..]),
+            Some("sentinel") => sentinel_lab::native::run_sentinel(&args[2..]),
             _ => usage(),
         }
     };

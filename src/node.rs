@@ -130,6 +130,11 @@ pub enum Event {
     RoleChanged { role: String },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
+    /// A sentinel event (`+sdown`, `+switch-master`, ...): the channel name
+    /// and the message Redis publishes on it, for the UI.
+    Sentinel { kind: String, detail: String },
+    /// The node rewrote its configuration file; the host writes `text` to `path`.
+    ConfigRewrite { path: String, text: String },
 }
 
 /// What a node asks of its host.

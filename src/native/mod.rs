@@ -2,6 +2,9 @@
 
 pub mod conf;
 pub mod host;
+pub mod sentinel_main;
+
+pub use sentinel_main::run_sentinel;
 
 use crate::server::Server;
 use std::net::TcpListener;

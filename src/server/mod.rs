@@ -73,6 +73,8 @@ pub struct ServerState {
     /// Set by SHUTDOWN; the node stops answering.
     pub shutting_down: bool,
     next_outbound: u64,
+    /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
+    pub sentinel: Option<Box<crate::sentinel::SentinelState>>,
 }
 
 impl ServerState {
@@ -110,6 +112,8 @@ impl ServerState {
 pub struct Server {
     pub st: ServerState,
     pub clients: BTreeMap<ConnId, Client>,
+    /// The command table this server dispatches with (a sentinel has its own).
+    pub table: &'static CommandTable,
 }
 
 /// How often the cron runs at most (Redis's `hz` 10 → every 100 ms).
@@ -118,6 +122,16 @@ const CRON_MS: Millis = 100;
 impl Server {
     /// A server with this configuration; `seed` feeds its run id and randomness.
     pub fn new(config: Config, now: Millis, seed: u64) -> Server {
+        Server::with_table(config, now, seed, command_table())
+    }
+
+    /// A server that dispatches with `table` (e.g. the sentinel's command table).
+    pub fn with_table(
+        config: Config,
+        now: Millis,
+        seed: u64,
+        table: &'static CommandTable,
+    ) -> Server {
         let ndb = config.get_i64("databases").max(1) as usize;
         let mut rng = Rng::new(seed);
         let run_id = rng.hex_id();
@@ -144,8 +158,10 @@ impl Server {
                 next_cron: now,
                 shutting_down: false,
                 next_outbound: 0,
+                sentinel: None,
             },
             clients: BTreeMap::new(),
+            table,
         }
     }
 
@@ -232,7 +248,7 @@ impl Server {
 
     /// processCommand: the checks Redis makes before running a command.
     pub fn execute(&mut self, c: &mut Client, argv: Vec<Bytes>) {
-        let table = command_table();
+        let table = self.table;
         let Some(cmd) = table.get(&argv[0]) else {
             let mut msg = format!(
                 "ERR unknown command '{}', with args beginning with: ",
@@ -397,7 +413,7 @@ impl Server {
         };
         if let Some(b) = c.blocked.take() {
             self.unregister_blocked(conn, &b);
-            let table = command_table();
+            let table = self.table;
             if let Some(cmd) = table.get(&b.argv[0]) {
                 let saved_db = c.db;
                 c.db = b.db;
