@@ -1048,7 +1048,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.client.reply.resp = proto;
     let id = ctx.client.id as i64;
     let out = ctx.out();
-    out.map(7);
+    out.map(6);
     out.bulk(b"server");
     out.bulk(b"redis");
     out.bulk(b"version");
@@ -1059,8 +1059,6 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     out.int(id);
     out.bulk(b"mode");
     out.bulk(b"sentinel");
-    out.bulk(b"role");
-    out.bulk(b"master");
     out.bulk(b"modules");
     out.array(0);
     Ok(())

@@ -679,3 +679,6 @@ impl Node for Sentinel {
         Some(s.min(self.next_timer))
     }
 }
+
+#[cfg(test)]
+mod tests;
