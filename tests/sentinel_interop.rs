@@ -6,7 +6,7 @@
 use sentinel_lab::resp::Frame;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,11 @@ fn have(bin: &str) -> bool {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Proc(Child);
@@ -82,7 +86,10 @@ fn pairs(f: &Frame) -> Vec<(String, String)> {
 }
 
 fn field(f: &Frame, name: &str) -> Option<String> {
-    pairs(f).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    pairs(f)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
@@ -103,21 +110,36 @@ fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
-fn redis_server(dir: &PathBuf, port: u16, master: Option<u16>) -> Proc {
+fn redis_server(dir: &Path, port: u16, master: Option<u16>) -> Proc {
     let mut c = Command::new("redis-server");
-    c.args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(dir)
-        .args(["--logfile", &format!("redis-{port}.log")]);
+    c.args([
+        "--port",
+        &port.to_string(),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ])
+    .arg("--dir")
+    .arg(dir)
+    .args(["--logfile", &format!("redis-{port}.log")]);
     if let Some(m) = master {
         c.args(["--replicaof", "127.0.0.1", &m.to_string()]);
     }
-    let p = Proc(c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("redis-server"));
-    assert!(wait_until(10, || cmd(port, &["PING"]).is_some()), "redis {port} up");
+    let p = Proc(
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server"),
+    );
+    assert!(
+        wait_until(10, || cmd(port, &["PING"]).is_some()),
+        "redis {port} up"
+    );
     p
 }
 
-fn write_conf(dir: &PathBuf, port: u16, master_port: u16) -> PathBuf {
+fn write_conf(dir: &Path, port: u16, master_port: u16) -> PathBuf {
     let path = dir.join(format!("sentinel-{port}.conf"));
     std::fs::write(
         &path,
@@ -129,7 +151,7 @@ fn write_conf(dir: &PathBuf, port: u16, master_port: u16) -> PathBuf {
     path
 }
 
-fn our_sentinel(dir: &PathBuf, port: u16, master_port: u16) -> Proc {
+fn our_sentinel(dir: &Path, port: u16, master_port: u16) -> Proc {
     let conf = write_conf(dir, port, master_port);
     let log = std::fs::File::create(dir.join(format!("sentinel-{port}.log"))).unwrap();
     let p = Proc(
@@ -141,22 +163,32 @@ fn our_sentinel(dir: &PathBuf, port: u16, master_port: u16) -> Proc {
             .spawn()
             .expect("our sentinel"),
     );
-    assert!(wait_until(10, || cmd(port, &["PING"]).is_some()), "sentinel {port} up");
+    assert!(
+        wait_until(10, || cmd(port, &["PING"]).is_some()),
+        "sentinel {port} up"
+    );
     p
 }
 
-fn real_sentinel(dir: &PathBuf, port: u16, master_port: u16) -> Proc {
+fn real_sentinel(dir: &Path, port: u16, master_port: u16) -> Proc {
     let conf = write_conf(dir, port, master_port);
     let p = Proc(
         Command::new("redis-sentinel")
             .arg(&conf)
-            .args(["--logfile", &dir.join(format!("real-sentinel-{port}.log")).to_string_lossy()])
+            .args([
+                "--logfile",
+                &dir.join(format!("real-sentinel-{port}.log"))
+                    .to_string_lossy(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-sentinel"),
     );
-    assert!(wait_until(10, || cmd(port, &["PING"]).is_some()), "real sentinel {port} up");
+    assert!(
+        wait_until(10, || cmd(port, &["PING"]).is_some()),
+        "real sentinel {port} up"
+    );
     p
 }
 
@@ -176,20 +208,27 @@ fn role(port: u16) -> Option<(String, Option<u16>)> {
     let f = cmd(port, &["ROLE"])?;
     let a = f.as_array()?;
     let r = text(a.first()?);
-    let m = if r == "slave" { a.get(2).and_then(|p| p.as_int()).map(|p| p as u16) } else { None };
+    let m = if r == "slave" {
+        a.get(2).and_then(|p| p.as_int()).map(|p| p as u16)
+    } else {
+        None
+    };
     Some((r, m))
 }
 
 /// Kill the master, wait for +switch-master, check the new topology, restart the old master.
-fn run_failover(sentinels: &[u16], dir: &PathBuf, ports: [u16; 3], master: Proc) {
+fn run_failover(sentinels: &[u16], dir: &Path, ports: [u16; 3], master: Proc) {
     for &s in sentinels {
         assert!(
-            wait_until(30, || num(s, "num-slaves") == 2 && num(s, "num-other-sentinels") == sentinels.len() - 1),
+            wait_until(30, || num(s, "num-slaves") == 2
+                && num(s, "num-other-sentinels") == sentinels.len() - 1),
             "sentinel {s} discovers the replicas and the other sentinels"
         );
     }
     let mut sub = Conn::open(sentinels[0]).unwrap();
-    sub.s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    sub.s
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let r = sub.cmd(&["SUBSCRIBE", "+switch-master"]).unwrap();
     assert_eq!(text(&r.as_array().unwrap()[0]), "subscribe");
 
@@ -207,20 +246,29 @@ fn run_failover(sentinels: &[u16], dir: &PathBuf, ports: [u16; 3], master: Proc)
     assert_eq!(parts[2], ports[0].to_string());
     let new_master: u16 = parts[4].parse().unwrap();
     assert!(new_master == ports[1] || new_master == ports[2], "{body}");
-    let other = if new_master == ports[1] { ports[2] } else { ports[1] };
+    let other = if new_master == ports[1] {
+        ports[2]
+    } else {
+        ports[1]
+    };
 
     assert!(wait_until(20, || role(new_master).is_some_and(|r| r.0 == "master")));
     assert!(
-        wait_until(30, || role(other) == Some(("slave".into(), Some(new_master)))),
+        wait_until(30, || role(other)
+            == Some(("slave".into(), Some(new_master)))),
         "the other replica follows the new master"
     );
     for &s in sentinels {
-        assert!(wait_until(30, || master_addr(s) == Some(new_master)), "sentinel {s} agrees");
+        assert!(
+            wait_until(30, || master_addr(s) == Some(new_master)),
+            "sentinel {s} agrees"
+        );
     }
     // The old master comes back and is reconfigured as a replica.
     let _old = redis_server(dir, ports[0], None);
     assert!(
-        wait_until(60, || role(ports[0]) == Some(("slave".into(), Some(new_master)))),
+        wait_until(60, || role(ports[0])
+            == Some(("slave".into(), Some(new_master)))),
         "old master rejoins as replica"
     );
 }
@@ -237,7 +285,10 @@ fn sentinel_failover_with_real_servers() {
     let _r1 = redis_server(&dir, ports[1], Some(ports[0]));
     let _r2 = redis_server(&dir, ports[2], Some(ports[0]));
     let sp = [free_port(), free_port(), free_port()];
-    let _s: Vec<Proc> = sp.iter().map(|&p| our_sentinel(&dir, p, ports[0])).collect();
+    let _s: Vec<Proc> = sp
+        .iter()
+        .map(|&p| our_sentinel(&dir, p, ports[0]))
+        .collect();
     run_failover(&sp, &dir, ports, master);
     // The config file was rewritten with the new state.
     let conf = std::fs::read_to_string(dir.join(format!("sentinel-{}.conf", sp[0]))).unwrap();
@@ -262,7 +313,8 @@ fn sentinel_mixed_group_and_reply_shapes() {
     let _b = our_sentinel(&dir, sp[1], ports[0]);
     let _c = real_sentinel(&dir, sp[2], ports[0]);
     for &s in &sp {
-        assert!(wait_until(30, || num(s, "num-slaves") == 2 && num(s, "num-other-sentinels") == 2));
+        assert!(wait_until(30, || num(s, "num-slaves") == 2
+            && num(s, "num-other-sentinels") == 2));
     }
     // Same fields, same order, for the same topology.
     let names = |f: Frame| pairs(&f).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
@@ -275,7 +327,10 @@ fn sentinel_mixed_group_and_reply_shapes() {
         let real = names(cmd(sp[2], &q).unwrap());
         assert_eq!(ours, real, "{q:?}");
     }
-    for q in [["SENTINEL", "REPLICAS", "mymaster"], ["SENTINEL", "SENTINELS", "mymaster"]] {
+    for q in [
+        ["SENTINEL", "REPLICAS", "mymaster"],
+        ["SENTINEL", "SENTINELS", "mymaster"],
+    ] {
         let ours = cmd(sp[0], &q).unwrap();
         let real = cmd(sp[2], &q).unwrap();
         let (o, r) = (ours.as_array().unwrap(), real.as_array().unwrap());
@@ -291,7 +346,14 @@ fn sentinel_mixed_group_and_reply_shapes() {
         vec!["SENTINEL", "FOO"],
         vec!["SENTINEL", "MASTERS", "x"],
         vec!["SENTINEL", "CKQUORUM", "mymaster"],
-        vec!["SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "1", "0", "*"],
+        vec![
+            "SENTINEL",
+            "IS-MASTER-DOWN-BY-ADDR",
+            "127.0.0.1",
+            "1",
+            "0",
+            "*",
+        ],
         vec!["SENTINEL", "SET", "mymaster", "foo", "1"],
         vec!["SENTINEL", "SET", "mymaster", "quorum", "x"],
         vec!["SENTINEL", "DEBUG", "foo", "1"],

@@ -179,7 +179,11 @@ pub fn run_sentinel(args: &[String]) -> i32 {
         file: if logfile.is_empty() {
             None
         } else {
-            match std::fs::OpenOptions::new().create(true).append(true).open(&logfile) {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&logfile)
+            {
                 Ok(f) => Some(f),
                 Err(e) => {
                     eprintln!("Can't open the log file: {e}");
@@ -189,13 +193,21 @@ pub fn run_sentinel(args: &[String]) -> i32 {
         },
     };
     let pid = std::process::id();
-    logger.write(LogLevel::Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     logger.write(
         LogLevel::Warning,
-        &format!("Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"),
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+    );
+    logger.write(
+        LogLevel::Warning,
+        &format!(
+            "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
+        ),
     );
     logger.write(LogLevel::Warning, "Configuration loaded");
-    logger.write(LogLevel::Notice, &format!("Running mode=sentinel, port={port}."));
+    logger.write(
+        LogLevel::Notice,
+        &format!("Running mode=sentinel, port={port}."),
+    );
     let seed = now ^ ((pid as u64) << 32);
     let node = Sentinel::new(config, state, now, seed);
     host::run(Box::new(Host { node }), listeners, logger)

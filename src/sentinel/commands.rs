@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::commands::{
-    def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, wrong_arity, CmdResult, CommandDef,
-    CommandTable, Ctx, Error,
+    def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, wrong_arity, CmdResult,
+    CommandDef, CommandTable, Ctx, Error,
 };
 use crate::resp::ReplyBuf;
 use bytes::Bytes;
@@ -40,6 +40,7 @@ fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// addReplySentinelRedisInstance.
+#[allow(clippy::vec_init_then_push)]
 pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now: Millis) {
     let mut f: Vec<(&str, String)> = Vec::new();
     f.push(("name", ri.name.clone()));
@@ -91,7 +92,10 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
         flags.push("script_kill_sent");
     }
     f.push(("flags", flags.join(",")));
-    f.push(("link-pending-commands", ri.link.pending_commands.to_string()));
+    f.push((
+        "link-pending-commands",
+        ri.link.pending_commands.to_string(),
+    ));
     f.push(("link-refcount", "1".into()));
     if fl & SRI_FAILOVER_IN_PROGRESS != 0 {
         f.push(("failover-state", ri.failover_state.name().into()));
@@ -125,7 +129,12 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
         ));
         f.push((
             "role-reported",
-            if ri.role_reported == SRI_MASTER { "master" } else { "slave" }.into(),
+            if ri.role_reported == SRI_MASTER {
+                "master"
+            } else {
+                "slave"
+            }
+            .into(),
         ));
         f.push(("role-reported-time", since(ri.role_reported_time)));
     }
@@ -144,7 +153,10 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
         }
     }
     if fl & SRI_SLAVE != 0 {
-        f.push(("master-link-down-time", ri.master_link_down_time.to_string()));
+        f.push((
+            "master-link-down-time",
+            ri.master_link_down_time.to_string(),
+        ));
         f.push((
             "master-link-status",
             if ri.slave_master_link_up { "ok" } else { "err" }.into(),
@@ -160,7 +172,10 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
     }
     if fl & SRI_SENTINEL != 0 {
         f.push(("last-hello-message", since(ri.last_hello_time)));
-        f.push(("voted-leader", ri.leader.clone().unwrap_or_else(|| "?".into())));
+        f.push((
+            "voted-leader",
+            ri.leader.clone().unwrap_or_else(|| "?".into()),
+        ));
         f.push(("voted-leader-epoch", ri.leader_epoch.to_string()));
     }
     out.map(f.len());
@@ -170,7 +185,12 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
     }
 }
 
-fn reply_instances<'a>(out: &mut ReplyBuf, st: &SentinelState, it: impl Iterator<Item = &'a Instance>, now: Millis) {
+fn reply_instances<'a>(
+    out: &mut ReplyBuf,
+    st: &SentinelState,
+    it: impl Iterator<Item = &'a Instance>,
+    now: Millis,
+) {
     let list: Vec<&Instance> = it
         .filter(|ri| !(ri.flags & SRI_SLAVE != 0 && ri.replica_announced == 0))
         .collect();
@@ -276,14 +296,25 @@ fn sentinel_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         )));
     }
     let Ctx {
-        srv, clients, client, ..
+        srv,
+        clients,
+        client,
+        ..
     } = ctx;
     let out = &mut client.reply;
-    let r = with_state(srv, clients, |st, env| sentinel_sub(st, env, out, name, args));
+    let r = with_state(srv, clients, |st, env| {
+        sentinel_sub(st, env, out, name, args)
+    });
     r.unwrap_or(Ok(()))
 }
 
-fn sentinel_sub(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, sub: &str, args: &[Bytes]) -> CmdResult {
+fn sentinel_sub(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    sub: &str,
+    args: &[Bytes],
+) -> CmdResult {
     let now = env.now();
     match sub {
         "help" => {
@@ -307,8 +338,10 @@ fn sentinel_sub(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, sub: 
         }
         "myid" => out.bulk(st.myid.as_bytes()),
         "is-master-down-by-addr" => {
-            let port = parse_long(&args[3]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
-            let req_epoch = parse_long(&args[4]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
+            let port =
+                parse_long(&args[3]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
+            let req_epoch =
+                parse_long(&args[4]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
             let ip = s(&args[2]);
             let want = st.create_addr(&ip, port, true).ok();
             let key = want.as_ref().and_then(|w| {
@@ -372,7 +405,10 @@ fn sentinel_sub(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, sub: 
             } else if st.select_slave(&m, now).is_none() {
                 Err(Error::from("NOGOODSLAVE No suitable replica to promote"))
             } else {
-                env.log(LogLevel::Warning, format!("Executing user requested FAILOVER of '{name}'"));
+                env.log(
+                    LogLevel::Warning,
+                    format!("Executing user requested FAILOVER of '{name}'"),
+                );
                 st.start_failover(env, &mut m);
                 m.flags |= SRI_FORCE_FAILOVER;
                 out.ok();
@@ -393,11 +429,21 @@ fn sentinel_sub(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, sub: 
                 return Err("ERR Invalid IP address or hostname specified".into());
             }
             let name = s(&args[2]);
-            let addr = st.create_addr(&host, port, true).map_err(|e| Error::from(format!("ERR {e}")))?;
+            let addr = st
+                .create_addr(&host, port, true)
+                .map_err(|e| Error::from(format!("ERR {e}")))?;
             if st.masters.contains_key(&name) {
                 return Err("ERR Duplicate master name.".into());
             }
-            let m = Instance::new(name.clone(), SRI_MASTER, addr, quorum.min(u32::MAX as i64) as u32, None, &st.t, now);
+            let m = Instance::new(
+                name.clone(),
+                SRI_MASTER,
+                addr,
+                quorum.min(u32::MAX as i64) as u32,
+                None,
+                &st.t,
+                now,
+            );
             st.masters.insert(name.clone(), m);
             st.flush_config(env);
             out.ok();
@@ -454,7 +500,10 @@ fn sentinel_sub(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, sub: 
             } else if what == "get" && args.len() == 4 {
                 config_get(st, out, &args[3]);
             } else {
-                return Err("ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.".into());
+                return Err(
+                    "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
+                        .into(),
+                );
             }
         }
         "info-cache" => {
@@ -593,8 +642,18 @@ fn sentinel_debug(st: &mut SentinelState, out: &mut ReplyBuf, args: &[Bytes]) ->
     Ok(())
 }
 
-fn config_set(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, opt: &str, val: &str) -> CmdResult {
-    let badfmt = || Error::from(format!("ERR Invalid value '{val}' to SENTINEL CONFIG SET '{opt}'"));
+fn config_set(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    opt: &str,
+    val: &str,
+) -> CmdResult {
+    let badfmt = || {
+        Error::from(format!(
+            "ERR Invalid value '{val}' to SENTINEL CONFIG SET '{opt}'"
+        ))
+    };
     let yesno = |v: &str| match v.to_ascii_lowercase().as_str() {
         "yes" => Some(true),
         "no" => Some(false),
@@ -606,7 +665,9 @@ fn config_set(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, opt: &s
         "announce-hostnames" => st.announce_hostnames = yesno(val).ok_or_else(badfmt)?,
         "announce-ip" => st.announce_ip = Some(val.to_string()),
         "announce-port" => {
-            let v = parse_long(val.as_bytes()).filter(|v| (0..=65535).contains(v)).ok_or_else(badfmt)?;
+            let v = parse_long(val.as_bytes())
+                .filter(|v| (0..=65535).contains(v))
+                .ok_or_else(badfmt)?;
             st.announce_port = v as u16;
         }
         "sentinel-user" => {
@@ -648,10 +709,19 @@ fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
         ("announce-hostnames", yn(st.announce_hostnames)),
         ("announce-ip", st.announce_ip.clone().unwrap_or_default()),
         ("announce-port", st.announce_port.to_string()),
-        ("sentinel-user", st.sentinel_auth_user.clone().unwrap_or_default()),
-        ("sentinel-pass", st.sentinel_auth_pass.clone().unwrap_or_default()),
+        (
+            "sentinel-user",
+            st.sentinel_auth_user.clone().unwrap_or_default(),
+        ),
+        (
+            "sentinel-pass",
+            st.sentinel_auth_pass.clone().unwrap_or_default(),
+        ),
     ];
-    let m: Vec<&(&str, String)> = all.iter().filter(|(k, _)| glob_match(pat, k.as_bytes(), true)).collect();
+    let m: Vec<&(&str, String)> = all
+        .iter()
+        .filter(|(k, _)| glob_match(pat, k.as_bytes(), true))
+        .collect();
     out.map(m.len());
     for (k, v) in m {
         out.bulk(k.as_bytes());
@@ -660,7 +730,12 @@ fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
 }
 
 /// SENTINEL SET <master> <option> <value> ...
-fn sentinel_set(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, args: &[Bytes]) -> CmdResult {
+fn sentinel_set(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    args: &[Bytes],
+) -> CmdResult {
     let name = s(&args[2]);
     let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
     let r = sentinel_set_inner(st, env, &mut m, args);
@@ -681,7 +756,12 @@ fn sentinel_set(st: &mut SentinelState, env: &mut Env, out: &mut ReplyBuf, args:
     Ok(())
 }
 
-fn sentinel_set_inner(st: &mut SentinelState, env: &mut Env, m: &mut Instance, args: &[Bytes]) -> Result<usize, (usize, Error)> {
+fn sentinel_set_inner(
+    st: &mut SentinelState,
+    env: &mut Env,
+    m: &mut Instance,
+    args: &[Bytes],
+) -> Result<usize, (usize, Error)> {
     let mut changes = 0;
     let mut j = 3;
     while j < args.len() {
@@ -720,13 +800,18 @@ fn sentinel_set_inner(st: &mut SentinelState, env: &mut Env, m: &mut Instance, a
             }
             "quorum" if moreargs > 0 => {
                 j += 1;
-                m.quorum = positive(j).ok_or_else(|| badfmt(j, changes))?.min(u32::MAX as i64) as u32;
+                m.quorum = positive(j)
+                    .ok_or_else(|| badfmt(j, changes))?
+                    .min(u32::MAX as i64) as u32;
             }
             "notification-script" | "client-reconfig-script" if moreargs > 0 => {
                 if st.deny_scripts_reconfig {
                     return Err((changes, Error::from("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")));
                 }
-                return Err((changes, Error::from("ERR Notification script seems non existing or non executable")));
+                return Err((
+                    changes,
+                    Error::from("ERR Notification script seems non existing or non executable"),
+                ));
             }
             "auth-pass" if moreargs > 0 => {
                 j += 1;
@@ -749,14 +834,17 @@ fn sentinel_set_inner(st: &mut SentinelState, env: &mut Env, m: &mut Instance, a
                     let bad = if new.is_empty() { j } else { j - 1 };
                     return Err(badfmt(bad, changes));
                 }
-                m.renamed_commands.retain(|k, _| !k.eq_ignore_ascii_case(&old));
+                m.renamed_commands
+                    .retain(|k, _| !k.eq_ignore_ascii_case(&old));
                 if !old.eq_ignore_ascii_case(&new) {
                     m.renamed_commands.insert(old, new);
                 }
             }
             "master-reboot-down-after-period" if moreargs > 0 => {
                 j += 1;
-                let v = parse_long(&args[j]).filter(|v| *v >= 0).ok_or_else(|| badfmt(j, changes))?;
+                let v = parse_long(&args[j])
+                    .filter(|v| *v >= 0)
+                    .ok_or_else(|| badfmt(j, changes))?;
                 m.master_reboot_down_after_period = v as u64;
             }
             _ => {
@@ -775,9 +863,18 @@ fn sentinel_set_inner(st: &mut SentinelState, env: &mut Env, m: &mut Instance, a
             2 => format!(
                 "{at} {} {}",
                 option,
-                if redacted { "******".to_string() } else { s(&args[old_j + 1]) }
+                if redacted {
+                    "******".to_string()
+                } else {
+                    s(&args[old_j + 1])
+                }
             ),
-            3 => format!("{at} {} {} {}", option, s(&args[old_j + 1]), s(&args[old_j + 2])),
+            3 => format!(
+                "{at} {} {} {}",
+                option,
+                s(&args[old_j + 1]),
+                s(&args[old_j + 2])
+            ),
             _ => format!("{at} {option}"),
         };
         env.event(LogLevel::Warning, "+set", msg);
@@ -816,10 +913,19 @@ fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 /// INFO [section ...]: server, clients, cpu, stats, sentinel.
 fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut want: Vec<String> = args[1..].iter().map(|a| s(a).to_ascii_lowercase()).collect();
-    let all = want.is_empty() || want.iter().any(|w| w == "all" || w == "everything" || w == "default");
+    let mut want: Vec<String> = args[1..]
+        .iter()
+        .map(|a| s(a).to_ascii_lowercase())
+        .collect();
+    let all = want.is_empty()
+        || want
+            .iter()
+            .any(|w| w == "all" || w == "everything" || w == "default");
     if all {
-        want = ["server", "clients", "cpu", "stats", "sentinel"].iter().map(|x| x.to_string()).collect();
+        want = ["server", "clients", "cpu", "stats", "sentinel"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
     }
     let has = |n: &str| want.iter().any(|w| w == n);
     let srv = &*ctx.srv;
@@ -911,9 +1017,16 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ("setname", 3) => {
             let name = &args[2];
             if name.iter().any(|&b| b <= b' ' || b > b'~') {
-                return Err("ERR Client names cannot contain spaces, newlines or special characters.".into());
+                return Err(
+                    "ERR Client names cannot contain spaces, newlines or special characters."
+                        .into(),
+                );
             }
-            ctx.client.name = if name.is_empty() { None } else { Some(name.clone()) };
+            ctx.client.name = if name.is_empty() {
+                None
+            } else {
+                Some(name.clone())
+            };
             ctx.out().ok();
         }
         ("getname", 2) => match ctx.client.name.clone() {
@@ -991,7 +1104,12 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let k = s(&args[i]).to_ascii_lowercase();
                 let v = s(&args[i + 1]);
                 match k.as_str() {
-                    "id" => id = Some(v.parse().map_err(|_| Error::from("ERR client-id should be greater than 0"))?),
+                    "id" => {
+                        id =
+                            Some(v.parse().map_err(|_| {
+                                Error::from("ERR client-id should be greater than 0")
+                            })?)
+                    }
                     "addr" => addr = Some(v),
                     "skipme" | "type" | "user" | "laddr" | "maxage" => {}
                     _ => return Err(crate::commands::err::SYNTAX.into()),
@@ -1001,7 +1119,10 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let target: Vec<ConnId> = ctx
                 .clients
                 .iter()
-                .filter(|(_, c)| id.is_none_or(|x| c.id == x) && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a))
+                .filter(|(_, c)| {
+                    id.is_none_or(|x| c.id == x)
+                        && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
+                })
                 .map(|(k, _)| *k)
                 .collect();
             for k in target {
@@ -1022,8 +1143,9 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut i = 1;
     let mut proto = ctx.client.reply.resp;
     if args.len() > 1 {
-        let v = crate::resp::parse_i64(&args[1])
-            .ok_or(Error::from("ERR Protocol version is not an integer or out of range"))?;
+        let v = crate::resp::parse_i64(&args[1]).ok_or(Error::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
         if !(2..=3).contains(&v) {
             return Err("NOPROTO unsupported protocol version".into());
         }
@@ -1087,7 +1209,10 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn shutdown(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.srv.log(LogLevel::Warning, "User requested shutdown...");
-    ctx.srv.log(LogLevel::Warning, "Sentinel is now ready to exit, bye bye...");
+    ctx.srv.log(
+        LogLevel::Warning,
+        "Sentinel is now ready to exit, bye bye...",
+    );
     ctx.srv.shutting_down = true;
     ctx.srv.emit(Event::Shutdown { exit_code: 0 });
     Ok(())
@@ -1146,7 +1271,16 @@ fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("ping", -1, FAST | SENTINEL, (0, 0, 0), "connection", "1.0.0", "Ping the server", ping),
+    def(
+        "ping",
+        -1,
+        FAST | SENTINEL,
+        (0, 0, 0),
+        "connection",
+        "1.0.0",
+        "Ping the server",
+        ping,
+    ),
     def(
         "sentinel",
         -2,
@@ -1241,5 +1375,14 @@ pub static COMMANDS: &[CommandDef] = &[
         "Get array of Redis command details",
         command,
     ),
-    def("acl", -2, SENTINEL, (0, 0, 0), "server", "6.0.0", "A container for Access List Control commands", acl),
+    def(
+        "acl",
+        -2,
+        SENTINEL,
+        (0, 0, 0),
+        "server",
+        "6.0.0",
+        "A container for Access List Control commands",
+        acl,
+    ),
 ];

@@ -32,7 +32,11 @@ pub fn load(st: &mut SentinelState, entries: &[Entry], now: Millis) -> Result<()
             .first()
             .is_some_and(|a| PRE_MONITOR.iter().any(|p| p.eq_ignore_ascii_case(a)))
     };
-    let is_mon = |e: &Entry| e.argv.first().is_some_and(|a| a.eq_ignore_ascii_case("monitor"));
+    let is_mon = |e: &Entry| {
+        e.argv
+            .first()
+            .is_some_and(|a| a.eq_ignore_ascii_case("monitor"))
+    };
     let order: Vec<&Entry> = entries
         .iter()
         .filter(|e| is_pre(e))
@@ -59,7 +63,11 @@ fn yesno(s: &str) -> Option<bool> {
 }
 
 /// sentinelHandleConfiguration.
-pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis) -> Result<(), &'static str> {
+pub fn handle_configuration(
+    st: &mut SentinelState,
+    argv: &[String],
+    now: Millis,
+) -> Result<(), &'static str> {
     use super::monitor::{atoi, strtoull};
     let argc = argv.len();
     let Some(cmd) = argv.first().map(|a| a.to_ascii_lowercase()) else {
@@ -82,7 +90,15 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
             if st.masters.contains_key(&argv[1]) {
                 return Err("Duplicate master name.");
             }
-            let m = Instance::new(argv[1].clone(), SRI_MASTER, addr, quorum.min(u32::MAX as i64) as u32, None, &st.t, now);
+            let m = Instance::new(
+                argv[1].clone(),
+                SRI_MASTER,
+                addr,
+                quorum.min(u32::MAX as i64) as u32,
+                None,
+                &st.t,
+                now,
+            );
             st.masters.insert(argv[1].clone(), m);
         }
         ("down-after-milliseconds", 3) => {
@@ -103,11 +119,17 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
             if v <= 0 {
                 return Err("negative or zero time parameter.");
             }
-            st.masters.get_mut(&argv[1]).expect("checked").failover_timeout = v as u64;
+            st.masters
+                .get_mut(&argv[1])
+                .expect("checked")
+                .failover_timeout = v as u64;
         }
         ("parallel-syncs", 3) => {
             master(st, &argv[1])?;
-            st.masters.get_mut(&argv[1]).expect("checked").parallel_syncs = atoi(&argv[2]);
+            st.masters
+                .get_mut(&argv[1])
+                .expect("checked")
+                .parallel_syncs = atoi(&argv[2]);
         }
         ("notification-script", 3) => {
             master(st, &argv[1])?;
@@ -172,14 +194,25 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
             if m.sentinels.contains_key(&argv[4]) {
                 return Err("Duplicate runid for sentinel.");
             }
-            let mut s = Instance::new(argv[4].clone(), SRI_SENTINEL, addr, m.quorum, Some(m), &t, now);
+            let mut s = Instance::new(
+                argv[4].clone(),
+                SRI_SENTINEL,
+                addr,
+                m.quorum,
+                Some(m),
+                &t,
+                now,
+            );
             s.runid = Some(argv[4].clone());
             m.sentinels.insert(argv[4].clone(), s);
         }
         ("rename-command", 4) => {
             master(st, &argv[1])?;
             let m = st.masters.get_mut(&argv[1]).expect("checked");
-            if m.renamed_commands.keys().any(|k| k.eq_ignore_ascii_case(&argv[2])) {
+            if m.renamed_commands
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(&argv[2]))
+            {
                 return Err("Same command renamed multiple times with rename-command.");
             }
             m.renamed_commands.insert(argv[2].clone(), argv[3].clone());
@@ -191,8 +224,8 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
         }
         ("announce-port", 2) => st.announce_port = atoi(&argv[1]).clamp(0, 65535) as u16,
         ("deny-scripts-reconfig", 2) => {
-            st.deny_scripts_reconfig =
-                yesno(&argv[1]).ok_or("Please specify yes or no for the deny-scripts-reconfig options.")?
+            st.deny_scripts_reconfig = yesno(&argv[1])
+                .ok_or("Please specify yes or no for the deny-scripts-reconfig options.")?
         }
         ("sentinel-user", 2) => {
             if !argv[1].is_empty() {
@@ -205,11 +238,12 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
             }
         }
         ("resolve-hostnames", 2) => {
-            st.resolve_hostnames = yesno(&argv[1]).ok_or("Please specify yes or no for the resolve-hostnames option.")?
+            st.resolve_hostnames = yesno(&argv[1])
+                .ok_or("Please specify yes or no for the resolve-hostnames option.")?
         }
         ("announce-hostnames", 2) => {
-            st.announce_hostnames =
-                yesno(&argv[1]).ok_or("Please specify yes or no for the announce-hostnames option.")?
+            st.announce_hostnames = yesno(&argv[1])
+                .ok_or("Please specify yes or no for the announce-hostnames option.")?
         }
         ("master-reboot-down-after-period", 3) => {
             master(st, &argv[1])?;
@@ -217,7 +251,10 @@ pub fn handle_configuration(st: &mut SentinelState, argv: &[String], now: Millis
             if v < 0 {
                 return Err("negative time parameter.");
             }
-            st.masters.get_mut(&argv[1]).expect("checked").master_reboot_down_after_period = v as u64;
+            st.masters
+                .get_mut(&argv[1])
+                .expect("checked")
+                .master_reboot_down_after_period = v as u64;
         }
         _ => return Err("Unrecognized sentinel configuration statement."),
     }
@@ -229,30 +266,51 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
     let mut v: Vec<(&'static str, String)> = Vec::new();
     v.push(("sentinel myid", format!("sentinel myid {}", st.myid)));
     if !st.deny_scripts_reconfig {
-        v.push(("sentinel deny-scripts-reconfig", "sentinel deny-scripts-reconfig no".into()));
+        v.push((
+            "sentinel deny-scripts-reconfig",
+            "sentinel deny-scripts-reconfig no".into(),
+        ));
     }
     if st.resolve_hostnames {
-        v.push(("sentinel resolve-hostnames", "sentinel resolve-hostnames yes".into()));
+        v.push((
+            "sentinel resolve-hostnames",
+            "sentinel resolve-hostnames yes".into(),
+        ));
     }
     if st.announce_hostnames {
-        v.push(("sentinel announce-hostnames", "sentinel announce-hostnames yes".into()));
+        v.push((
+            "sentinel announce-hostnames",
+            "sentinel announce-hostnames yes".into(),
+        ));
     }
     for m in st.masters.values() {
         let ma = m.current_master_addr();
         v.push((
             "sentinel monitor",
-            format!("sentinel monitor {} {} {} {}", m.name, st.announce(ma), ma.port, m.quorum),
+            format!(
+                "sentinel monitor {} {} {} {}",
+                m.name,
+                st.announce(ma),
+                ma.port,
+                m.quorum
+            ),
         ));
         if m.down_after_period != st.t.default_down_after {
             v.push((
                 "sentinel down-after-milliseconds",
-                format!("sentinel down-after-milliseconds {} {}", m.name, m.down_after_period),
+                format!(
+                    "sentinel down-after-milliseconds {} {}",
+                    m.name, m.down_after_period
+                ),
             ));
         }
         if m.failover_timeout != st.t.default_failover_timeout {
             v.push((
                 "sentinel failover-timeout",
-                format!("sentinel failover-timeout {} {}", m.name, m.failover_timeout),
+                format!(
+                    "sentinel failover-timeout {} {}",
+                    m.name, m.failover_timeout
+                ),
             ));
         }
         if m.parallel_syncs != DEFAULT_PARALLEL_SYNCS {
@@ -262,10 +320,16 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
             ));
         }
         if let Some(p) = &m.auth_pass {
-            v.push(("sentinel auth-pass", format!("sentinel auth-pass {} {}", m.name, p)));
+            v.push((
+                "sentinel auth-pass",
+                format!("sentinel auth-pass {} {}", m.name, p),
+            ));
         }
         if let Some(u) = &m.auth_user {
-            v.push(("sentinel auth-user", format!("sentinel auth-user {} {}", m.name, u)));
+            v.push((
+                "sentinel auth-user",
+                format!("sentinel auth-user {} {}", m.name, u),
+            ));
         }
         if m.master_reboot_down_after_period != 0 {
             v.push((
@@ -288,7 +352,12 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
             let a = if s.addr.equal(ma) { &m.addr } else { &s.addr };
             v.push((
                 "sentinel known-replica",
-                format!("sentinel known-replica {} {} {}", m.name, st.announce(a), a.port),
+                format!(
+                    "sentinel known-replica {} {} {}",
+                    m.name,
+                    st.announce(a),
+                    a.port
+                ),
             ));
         }
         for s in m.sentinels.values() {
@@ -317,7 +386,10 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
         format!("sentinel current-epoch {}", st.current_epoch),
     ));
     if let Some(ip) = &st.announce_ip {
-        v.push(("sentinel announce-ip", format!("sentinel announce-ip \"{ip}\"")));
+        v.push((
+            "sentinel announce-ip",
+            format!("sentinel announce-ip \"{ip}\""),
+        ));
     }
     if st.announce_port != 0 {
         v.push((
@@ -326,10 +398,16 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
         ));
     }
     if let Some(u) = &st.sentinel_auth_user {
-        v.push(("sentinel sentinel-user", format!("sentinel sentinel-user {u}")));
+        v.push((
+            "sentinel sentinel-user",
+            format!("sentinel sentinel-user {u}"),
+        ));
     }
     if let Some(p) = &st.sentinel_auth_pass {
-        v.push(("sentinel sentinel-pass", format!("sentinel sentinel-pass {p}")));
+        v.push((
+            "sentinel sentinel-pass",
+            format!("sentinel sentinel-pass {p}"),
+        ));
     }
     v
 }

@@ -84,7 +84,14 @@ impl SentinelState {
     }
 
     /// sentinelHandleRedisInstance for a replica or a sentinel.
-    fn handle_instance(&mut self, env: &mut Env, ri: &mut Instance, m: &Instance, mv: &MasterView, who: Who) {
+    fn handle_instance(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        m: &Instance,
+        mv: &MasterView,
+        who: Who,
+    ) {
         let name = m.name.clone();
         self.reconnect_instance(env, &name, &who, ri, Some(m));
         self.send_periodic(env, ri, mv);
@@ -95,7 +102,12 @@ impl SentinelState {
     }
 
     /// sentinelCheckSubjectivelyDown.
-    pub fn check_subjectively_down(&mut self, env: &mut Env, ri: &mut Instance, master: Option<&Instance>) {
+    pub fn check_subjectively_down(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        master: Option<&Instance>,
+    ) {
         let now = env.now();
         let mut elapsed = 0;
         if ri.link.act_ping_time != 0 {
@@ -122,9 +134,11 @@ impl SentinelState {
         let down = elapsed > ri.down_after_period
             || (ri.flags & SRI_MASTER != 0
                 && ri.role_reported == SRI_SLAVE
-                && now.saturating_sub(ri.role_reported_time) > ri.down_after_period + self.t.info_period * 2)
+                && now.saturating_sub(ri.role_reported_time)
+                    > ri.down_after_period + self.t.info_period * 2)
             || (ri.flags & SRI_MASTER_REBOOT != 0
-                && now.saturating_sub(ri.master_reboot_since_time) > ri.master_reboot_down_after_period);
+                && now.saturating_sub(ri.master_reboot_since_time)
+                    > ri.master_reboot_down_after_period);
         if down {
             if ri.flags & SRI_S_DOWN == 0 {
                 let msg = self.at(ri, master);
@@ -200,18 +214,35 @@ impl SentinelState {
             self.send_cmd(
                 env,
                 cc,
-                &[&sentinel_cmd, "is-master-down-by-addr", &ip, &port, &epoch, &runid],
+                &[
+                    &sentinel_cmd,
+                    "is-master-down-by-addr",
+                    &ip,
+                    &port,
+                    &epoch,
+                    &runid,
+                ],
                 Cb::IsMasterDown,
             );
         }
     }
 
     /// sentinelVoteLeader: returns (leader, leader_epoch).
-    pub fn vote_leader(&mut self, env: &mut Env, m: &mut Instance, req_epoch: u64, req_runid: &str) -> (Option<String>, u64) {
+    pub fn vote_leader(
+        &mut self,
+        env: &mut Env,
+        m: &mut Instance,
+        req_epoch: u64,
+        req_runid: &str,
+    ) -> (Option<String>, u64) {
         if req_epoch > self.current_epoch {
             self.current_epoch = req_epoch;
             self.flush_config(env);
-            env.event(LogLevel::Warning, "+new-epoch", self.current_epoch.to_string());
+            env.event(
+                LogLevel::Warning,
+                "+new-epoch",
+                self.current_epoch.to_string(),
+            );
         }
         if m.leader_epoch < req_epoch && self.current_epoch <= req_epoch {
             m.leader = Some(req_runid.to_string());
@@ -282,7 +313,11 @@ impl SentinelState {
         m.flags |= SRI_FAILOVER_IN_PROGRESS;
         self.current_epoch += 1;
         m.failover_epoch = self.current_epoch;
-        env.event(LogLevel::Warning, "+new-epoch", self.current_epoch.to_string());
+        env.event(
+            LogLevel::Warning,
+            "+new-epoch",
+            self.current_epoch.to_string(),
+        );
         let msg = self.at(m, None);
         env.event(LogLevel::Warning, "+try-failover", msg);
         let now = env.now();
@@ -296,13 +331,18 @@ impl SentinelState {
             return false;
         }
         let now = env.now();
-        if (now as i64 - m.failover_start_time as i64) < (m.failover_timeout as i64).saturating_mul(2) {
+        if (now as i64 - m.failover_start_time as i64)
+            < (m.failover_timeout as i64).saturating_mul(2)
+        {
             if m.failover_delay_logged != m.failover_start_time {
                 m.failover_delay_logged = m.failover_start_time;
                 let at = (m.failover_start_time + m.failover_timeout * 2) / 1000;
                 env.log(
                     LogLevel::Warning,
-                    format!("Next failover delay: I will not start a failover before {}", ctime(at)),
+                    format!(
+                        "Next failover delay: I will not start a failover before {}",
+                        ctime(at)
+                    ),
                 );
             }
             return false;
@@ -463,7 +503,14 @@ impl SentinelState {
             let Some(mut s) = m.slaves.remove(&k) else {
                 continue;
             };
-            self.reconf_one(env, m, &mut s, now, promoted_addr.as_ref(), &mut in_progress);
+            self.reconf_one(
+                env,
+                m,
+                &mut s,
+                now,
+                promoted_addr.as_ref(),
+                &mut in_progress,
+            );
             m.slaves.insert(k, s);
         }
         self.failover_detect_end(env, m);
@@ -481,7 +528,9 @@ impl SentinelState {
         if s.flags & (SRI_PROMOTED | SRI_RECONF_DONE) != 0 {
             return;
         }
-        if s.flags & SRI_RECONF_SENT != 0 && now.saturating_sub(s.slave_reconf_sent_time) > self.t.slave_reconf_timeout {
+        if s.flags & SRI_RECONF_SENT != 0
+            && now.saturating_sub(s.slave_reconf_sent_time) > self.t.slave_reconf_timeout
+        {
             let msg = self.at(s, Some(m));
             env.event(LogLevel::Notice, "-slave-reconf-sent-timeout", msg);
             s.flags &= !SRI_RECONF_SENT;
@@ -506,13 +555,20 @@ impl SentinelState {
         let Some(pk) = m.promoted_slave.clone() else {
             return;
         };
-        let Some(paddr) = m.slaves.get(&pk).filter(|p| p.flags & SRI_S_DOWN == 0).map(|p| p.addr.clone()) else {
+        let Some(paddr) = m
+            .slaves
+            .get(&pk)
+            .filter(|p| p.flags & SRI_S_DOWN == 0)
+            .map(|p| p.addr.clone())
+        else {
             return;
         };
         let mut not_reconfigured = m
             .slaves
             .values()
-            .filter(|s| s.flags & (SRI_PROMOTED | SRI_RECONF_DONE) == 0 && s.flags & SRI_S_DOWN == 0)
+            .filter(|s| {
+                s.flags & (SRI_PROMOTED | SRI_RECONF_DONE) == 0 && s.flags & SRI_S_DOWN == 0
+            })
             .count();
         let mut timeout = false;
         if elapsed > m.failover_timeout {
@@ -566,12 +622,23 @@ impl SentinelState {
             target.port
         );
         env.event(LogLevel::Warning, "+switch-master", msg);
-        self.reset_master_and_change_address(env, &mut m, &target.hostname.clone(), target.port as i64);
+        self.reset_master_and_change_address(
+            env,
+            &mut m,
+            &target.hostname.clone(),
+            target.port as i64,
+        );
         self.masters.insert(name.to_string(), m);
     }
 
     /// sentinelResetMaster.
-    pub fn reset_master(&mut self, env: &mut Env, m: &mut Instance, keep_sentinels: bool, event: bool) {
+    pub fn reset_master(
+        &mut self,
+        env: &mut Env,
+        m: &mut Instance,
+        keep_sentinels: bool,
+        event: bool,
+    ) {
         let now = env.now();
         let mut slaves = std::mem::take(&mut m.slaves);
         for s in slaves.values_mut() {
@@ -607,7 +674,13 @@ impl SentinelState {
     }
 
     /// sentinelResetMasterAndChangeAddress.
-    pub fn reset_master_and_change_address(&mut self, env: &mut Env, m: &mut Instance, host: &str, port: i64) -> bool {
+    pub fn reset_master_and_change_address(
+        &mut self,
+        env: &mut Env,
+        m: &mut Instance,
+        host: &str,
+        port: i64,
+    ) -> bool {
         let Ok(newaddr) = self.create_addr(host, port, false) else {
             return false;
         };

@@ -136,7 +136,8 @@ pub fn is_ip(s: &str) -> bool {
     if s.contains(':') {
         return !s.is_empty()
             && s.len() <= 45
-            && s.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            && s.chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
             && s.matches("::").count() <= 1;
     }
     let parts: Vec<&str> = s.split('.').collect();
@@ -323,7 +324,11 @@ impl Instance {
         if self.flags & SRI_FAILOVER_IN_PROGRESS != 0
             && self.failover_state >= FailoverState::ReconfSlaves
         {
-            if let Some(p) = self.promoted_slave.as_ref().and_then(|k| self.slaves.get(k)) {
+            if let Some(p) = self
+                .promoted_slave
+                .as_ref()
+                .and_then(|k| self.slaves.get(k))
+            {
                 return &p.addr;
             }
         }
@@ -447,7 +452,12 @@ impl<'a> Env<'a> {
     pub fn event(&mut self, level: LogLevel, kind: &str, msg: String) {
         self.srv.log(level, format!("{kind} {msg}"));
         if level != LogLevel::Debug {
-            crate::commands::pubsub::publish(self.srv, self.clients, kind.as_bytes(), msg.as_bytes());
+            crate::commands::pubsub::publish(
+                self.srv,
+                self.clients,
+                kind.as_bytes(),
+                msg.as_bytes(),
+            );
         }
         self.srv.emit(Event::Sentinel {
             kind: kind.to_string(),
@@ -501,7 +511,12 @@ impl SentinelState {
     }
 
     /// createSentinelAddr: fails (with the reason) if the host can't be used.
-    pub fn create_addr(&self, host: &str, port: i64, accept_unresolved: bool) -> Result<SAddr, &'static str> {
+    pub fn create_addr(
+        &self,
+        host: &str,
+        port: i64,
+        accept_unresolved: bool,
+    ) -> Result<SAddr, &'static str> {
         if !(0..=65535).contains(&port) {
             return Err("Invalid port number.");
         }
@@ -630,7 +645,9 @@ impl Sentinel {
         let Server { st, clients, .. } = &mut self.server;
         with_state(st, clients, |ss, env| match input {
             Input::Connected { conn, local } => ss.on_connected(env, conn, local),
-            Input::ConnectFailed { conn, .. } | Input::Closed { conn } => ss.on_link_error(env, conn),
+            Input::ConnectFailed { conn, .. } | Input::Closed { conn } => {
+                ss.on_link_error(env, conn)
+            }
             Input::Data { conn, bytes } => ss.on_data(env, conn, bytes),
             _ => {}
         });

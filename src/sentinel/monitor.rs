@@ -98,7 +98,14 @@ impl SentinelState {
     }
 
     /// sentinelReconnectInstance.
-    pub fn reconnect_instance(&mut self, env: &mut Env, mname: &str, who: &Who, ri: &mut Instance, master: Option<&Instance>) {
+    pub fn reconnect_instance(
+        &mut self,
+        env: &mut Env,
+        mname: &str,
+        who: &Who,
+        ri: &mut Instance,
+        master: Option<&Instance>,
+    ) {
         if !ri.link.disconnected || ri.addr.port == 0 {
             return;
         }
@@ -151,7 +158,12 @@ impl SentinelState {
     }
 
     /// sentinelSendPing.
-    pub fn send_ping(&mut self, env: &mut Env, ri: &mut Instance, master: Option<&Instance>) -> bool {
+    pub fn send_ping(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        master: Option<&Instance>,
+    ) -> bool {
         let Some(cc) = ri.link.cc else { return false };
         let ping = ri.map_command(master, "PING").to_string();
         if self.send_cmd(env, cc, &[&ping], Cb::Ping) {
@@ -375,7 +387,10 @@ impl SentinelState {
                         _ => None,
                     };
                     if let Some(s) = s {
-                        if s.starts_with("PONG") || s.starts_with("LOADING") || s.starts_with("MASTERDOWN") {
+                        if s.starts_with("PONG")
+                            || s.starts_with("LOADING")
+                            || s.starts_with("MASTERDOWN")
+                        {
                             ri.link.last_avail_time = now;
                             ri.link.act_ping_time = 0;
                             if ri.flags & SRI_MASTER_REBOOT != 0 && s.starts_with("PONG") {
@@ -401,7 +416,9 @@ impl SentinelState {
                 }
                 Cb::IsMasterDown => {
                     if let Frame::Array(a) = &f {
-                        if let [Frame::Integer(down), Frame::Bulk(leader), Frame::Integer(epoch)] = a.as_slice() {
+                        if let [Frame::Integer(down), Frame::Bulk(leader), Frame::Integer(epoch)] =
+                            a.as_slice()
+                        {
                             ri.last_master_down_reply_time = now;
                             if *down == 1 {
                                 ri.flags |= SRI_MASTER_DOWN;
@@ -413,7 +430,10 @@ impl SentinelState {
                                 if ri.leader_epoch as i64 != *epoch {
                                     env.log(
                                         LogLevel::Warning,
-                                        format!("{} voted for {} {}", ri.name, leader, *epoch as u64),
+                                        format!(
+                                            "{} voted for {} {}",
+                                            ri.name, leader, *epoch as u64
+                                        ),
                                     );
                                 }
                                 ri.leader = Some(leader);
@@ -444,7 +464,8 @@ impl SentinelState {
         if a.len() != 3 {
             return;
         }
-        let (Some(kind), Some(_), Some(msg)) = (a[0].as_bytes(), a[1].as_bytes(), a[2].as_bytes()) else {
+        let (Some(kind), Some(_), Some(msg)) = (a[0].as_bytes(), a[1].as_bytes(), a[2].as_bytes())
+        else {
             return;
         };
         if kind != b"message" {
@@ -476,7 +497,13 @@ impl SentinelState {
         if known.is_none() {
             let removed = self.remove_matching_sentinel(env, &mut master, &runid);
             if removed > 0 {
-                let msg = format!("{} ip {} port {} for {}", self.at(&master, None), token[0], port, runid);
+                let msg = format!(
+                    "{} ip {} port {} for {}",
+                    self.at(&master, None),
+                    token[0],
+                    port,
+                    runid
+                );
                 env.event(LogLevel::Notice, "+sentinel-address-switch", msg);
             } else if let Some(other) = self.find_sentinel(&master, Some((token[0], port)), None) {
                 let msg = self.at(&master.sentinels[&other], Some(&master));
@@ -493,7 +520,15 @@ impl SentinelState {
             }
             match self.create_addr(token[0], port, true) {
                 Ok(addr) if !master.sentinels.contains_key(&runid) => {
-                    let mut si = Instance::new(runid.clone(), SRI_SENTINEL, addr, master.quorum, Some(&master), &self.t, now);
+                    let mut si = Instance::new(
+                        runid.clone(),
+                        SRI_SENTINEL,
+                        addr,
+                        master.quorum,
+                        Some(&master),
+                        &self.t,
+                        now,
+                    );
                     si.runid = Some(runid.clone());
                     if removed == 0 {
                         let msg = self.at(&si, Some(&master));
@@ -509,12 +544,18 @@ impl SentinelState {
         if current_epoch > self.current_epoch {
             self.current_epoch = current_epoch;
             self.flush_config(env);
-            env.event(LogLevel::Warning, "+new-epoch", self.current_epoch.to_string());
+            env.event(
+                LogLevel::Warning,
+                "+new-epoch",
+                self.current_epoch.to_string(),
+            );
         }
         if let Some(k) = &known {
             if master.config_epoch < master_config_epoch {
                 master.config_epoch = master_config_epoch;
-                if master_port != master.addr.port as i64 || !self.addr_equals_hostname(&master.addr, token[5]) {
+                if master_port != master.addr.port as i64
+                    || !self.addr_equals_hostname(&master.addr, token[5])
+                {
                     let msg = self.at(&master.sentinels[k], Some(&master));
                     env.event(LogLevel::Warning, "+config-update-from", msg);
                     let msg = format!(
@@ -537,11 +578,17 @@ impl SentinelState {
     }
 
     pub fn addr_equals_hostname(&self, a: &SAddr, host: &str) -> bool {
-        a.ip.eq_ignore_ascii_case(host) || (self.resolve_hostnames && a.hostname.eq_ignore_ascii_case(host))
+        a.ip.eq_ignore_ascii_case(host)
+            || (self.resolve_hostnames && a.hostname.eq_ignore_ascii_case(host))
     }
 
     /// getSentinelRedisInstanceByAddrAndRunID over a master's sentinels; returns the key.
-    pub fn find_sentinel(&self, master: &Instance, addr: Option<(&str, i64)>, runid: Option<&str>) -> Option<String> {
+    pub fn find_sentinel(
+        &self,
+        master: &Instance,
+        addr: Option<(&str, i64)>,
+        runid: Option<&str>,
+    ) -> Option<String> {
         let want = match addr {
             Some((h, p)) => Some(self.create_addr(h, p, true).ok()?),
             None => None,
@@ -559,7 +606,12 @@ impl SentinelState {
         None
     }
 
-    fn remove_matching_sentinel(&mut self, env: &mut Env, master: &mut Instance, runid: &str) -> usize {
+    fn remove_matching_sentinel(
+        &mut self,
+        env: &mut Env,
+        master: &mut Instance,
+        runid: &str,
+    ) -> usize {
         let keys: Vec<String> = master
             .sentinels
             .iter()
@@ -592,7 +644,13 @@ impl SentinelState {
         self.masters.insert(owner.master.clone(), master);
     }
 
-    fn refresh_info_inner(&mut self, env: &mut Env, ri: &mut Instance, mut master: Option<&mut Instance>, info: &str) {
+    fn refresh_info_inner(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        master: Option<&mut Instance>,
+        info: &str,
+    ) {
         let now = env.now();
         ri.info = Some(info.to_string());
         ri.master_link_down_time = 0;
@@ -618,11 +676,22 @@ impl SentinelState {
             if ri.is_master() && lb.len() >= 7 && l.starts_with("slave") && lb[5].is_ascii_digit() {
                 if let Some((ip, port)) = parse_slave_line(l) {
                     let port = atoi(&port);
-                    let key = self.create_addr(&ip, port, false).ok().map(|a| self.announce_addr_port(&a));
+                    let key = self
+                        .create_addr(&ip, port, false)
+                        .ok()
+                        .map(|a| self.announce_addr_port(&a));
                     if let Some(key) = key {
                         if !ri.slaves.contains_key(&key) {
                             if let Ok(addr) = self.create_addr(&ip, port, true) {
-                                let s = Instance::new(key.clone(), SRI_SLAVE, addr, ri.quorum, Some(ri), &self.t, now);
+                                let s = Instance::new(
+                                    key.clone(),
+                                    SRI_SLAVE,
+                                    addr,
+                                    ri.quorum,
+                                    Some(ri),
+                                    &self.t,
+                                    now,
+                                );
                                 let msg = self.at(&s, Some(ri));
                                 ri.slaves.insert(key, s);
                                 env.event(LogLevel::Notice, "+slave", msg);
@@ -642,7 +711,11 @@ impl SentinelState {
             }
             if role == SRI_SLAVE {
                 if let Some(h) = l.strip_prefix("master_host:") {
-                    if ri.slave_master_host.as_deref().is_none_or(|old| !old.eq_ignore_ascii_case(h)) {
+                    if ri
+                        .slave_master_host
+                        .as_deref()
+                        .is_none_or(|old| !old.eq_ignore_ascii_case(h))
+                    {
                         ri.slave_master_host = Some(h.to_string());
                         ri.slave_conf_change_time = now;
                     }
@@ -685,14 +758,18 @@ impl SentinelState {
             let msg = format!(
                 "{} new reported role is {}",
                 self.at(ri, master.as_deref()),
-                if role == SRI_MASTER { "master" } else { "slave" }
+                if role == SRI_MASTER {
+                    "master"
+                } else {
+                    "slave"
+                }
             );
             env.event(LogLevel::Verbose, kind, msg);
         }
         if self.tilt {
             return;
         }
-        let Some(master) = master.as_deref_mut() else {
+        let Some(master) = master else {
             return;
         };
         // Slave -> master role switch.
@@ -713,7 +790,7 @@ impl SentinelState {
                 let msg = self.at(master, None);
                 env.event(LogLevel::Warning, "+failover-state-reconf-slaves", msg);
                 force_hello_update(master, self.t.publish_period);
-                if ri.last_pub_time >= self.t.publish_period + 1 {
+                if ri.last_pub_time > self.t.publish_period {
                     ri.last_pub_time -= self.t.publish_period + 1;
                 }
             } else {
@@ -735,7 +812,10 @@ impl SentinelState {
         if ri.flags & SRI_SLAVE != 0
             && role == SRI_SLAVE
             && (ri.slave_master_port != master.addr.port as i64
-                || !self.addr_equals_hostname(&master.addr, ri.slave_master_host.as_deref().unwrap_or("")))
+                || !self.addr_equals_hostname(
+                    &master.addr,
+                    ri.slave_master_host.as_deref().unwrap_or(""),
+                ))
         {
             let wait_time = master.failover_timeout;
             if self.master_looks_sane(master, now)
@@ -750,7 +830,10 @@ impl SentinelState {
             }
         }
         // Replica being reconfigured changed state.
-        if ri.flags & SRI_SLAVE != 0 && role == SRI_SLAVE && ri.flags & (SRI_RECONF_SENT | SRI_RECONF_INPROG) != 0 {
+        if ri.flags & SRI_SLAVE != 0
+            && role == SRI_SLAVE
+            && ri.flags & (SRI_RECONF_SENT | SRI_RECONF_INPROG) != 0
+        {
             let promoted = master
                 .promoted_slave
                 .as_ref()
@@ -788,7 +871,13 @@ impl SentinelState {
     }
 
     /// sentinelSendSlaveOf: MULTI / SLAVEOF / CONFIG REWRITE / CLIENT KILL TYPE normal / pubsub / EXEC.
-    pub fn send_slaveof(&mut self, env: &mut Env, ri: &mut Instance, master: Option<&Instance>, addr: Option<&SAddr>) -> bool {
+    pub fn send_slaveof(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        master: Option<&Instance>,
+        addr: Option<&SAddr>,
+    ) -> bool {
         let Some(cc) = ri.link.cc else { return false };
         let (host, port) = match addr {
             None => ("NO".to_string(), "ONE".to_string()),
@@ -817,7 +906,10 @@ impl SentinelState {
     }
 
     pub fn sim_failure_crash(&mut self, env: &mut Env) {
-        env.log(LogLevel::Warning, "Sentinel CRASH because of SENTINEL simulate-failure");
+        env.log(
+            LogLevel::Warning,
+            "Sentinel CRASH because of SENTINEL simulate-failure",
+        );
         env.srv.emit(Event::Shutdown { exit_code: 99 });
         env.srv.shutting_down = true;
     }
@@ -859,11 +951,15 @@ pub fn force_hello_update(master: &mut Instance, period: u64) {
     if master.flags & SRI_MASTER == 0 {
         return;
     }
-    if master.last_pub_time >= period + 1 {
+    if master.last_pub_time > period {
         master.last_pub_time -= period + 1;
     }
-    for ri in master.sentinels.values_mut().chain(master.slaves.values_mut()) {
-        if ri.last_pub_time >= period + 1 {
+    for ri in master
+        .sentinels
+        .values_mut()
+        .chain(master.slaves.values_mut())
+    {
+        if ri.last_pub_time > period {
             ri.last_pub_time -= period + 1;
         }
     }
