@@ -9,6 +9,7 @@ pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod rng;
+pub mod sentinel;
 pub mod server;
 pub mod sim;
 

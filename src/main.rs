@@ -34,7 +34,7 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
-    /// (planned) Run a Sentinel: `sentinel /path/to/sentinel.conf [--directive value ...]`
+    /// Run a Sentinel: `sentinel /path/to/sentinel.conf [--directive value ...]`
     #[command(disable_help_flag = true)]
     Sentinel {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
@@ -58,6 +58,9 @@ fn main() {
         .and_then(|a| Path::new(a).file_name())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if prog.starts_with("redis-sentinel") {
+        std::process::exit(sentinel_lab::native::run_sentinel(&args[1..]));
+    }
     if prog.starts_with("redis-server") {
         let code = sentinel_lab::native::run_server(&args[0], &args[1..]);
         std::process::exit(code);
@@ -65,7 +68,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Server { args } => sentinel_lab::native::run_server("sentinel-lab server", &args),
-        Command::Sentinel { .. } => not_yet("sentinel"),
+        Command::Sentinel { args } => sentinel_lab::native::run_sentinel(&args),
         Command::Demo => not_yet("demo"),
         Command::Web => not_yet("web"),
     };

@@ -133,7 +133,10 @@ pub enum Event {
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },
-    /// CONFIG REWRITE: the host should write `text` to the file at `path`.
+    /// A sentinel event (`+sdown`, `+switch-master`, ...): the channel name
+    /// and the message Redis publishes on it, for the UI.
+    Sentinel { kind: String, detail: String },
+    /// The node rewrote its configuration file; the host writes `text` to `path`.
     ConfigRewrite { path: String, text: String },
 }
 

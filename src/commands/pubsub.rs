@@ -282,47 +282,59 @@ fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Shared with the sentinel's command table.
+pub const SUBSCRIBE: CommandDef = def(
+    "subscribe",
+    -2,
+    PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
+    (0, 0, 0),
+    "pubsub",
+    "2.0.0",
+    "Listen for messages published to the given channels",
+    subscribe,
+);
+
+/// Shared with the sentinel's command table.
+pub const UNSUBSCRIBE: CommandDef = def(
+    "unsubscribe",
+    -1,
+    PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
+    (0, 0, 0),
+    "pubsub",
+    "2.0.0",
+    "Stop listening for messages posted to the given channels",
+    unsubscribe,
+);
+
+/// Shared with the sentinel's command table.
+pub const PSUBSCRIBE: CommandDef = def(
+    "psubscribe",
+    -2,
+    PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
+    (0, 0, 0),
+    "pubsub",
+    "2.0.0",
+    "Listen for messages published to channels matching the given patterns",
+    psubscribe,
+);
+
+/// Shared with the sentinel's command table.
+pub const PUNSUBSCRIBE: CommandDef = def(
+    "punsubscribe",
+    -1,
+    PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
+    (0, 0, 0),
+    "pubsub",
+    "2.0.0",
+    "Stop listening for messages posted to channels matching the given patterns",
+    punsubscribe,
+);
+
 pub static COMMANDS: &[CommandDef] = &[
-    def(
-        "subscribe",
-        -2,
-        PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
-        (0, 0, 0),
-        "pubsub",
-        "2.0.0",
-        "Listen for messages published to the given channels",
-        subscribe,
-    ),
-    def(
-        "unsubscribe",
-        -1,
-        PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
-        (0, 0, 0),
-        "pubsub",
-        "2.0.0",
-        "Stop listening for messages posted to the given channels",
-        unsubscribe,
-    ),
-    def(
-        "psubscribe",
-        -2,
-        PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
-        (0, 0, 0),
-        "pubsub",
-        "2.0.0",
-        "Listen for messages published to channels matching the given patterns",
-        psubscribe,
-    ),
-    def(
-        "punsubscribe",
-        -1,
-        PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL,
-        (0, 0, 0),
-        "pubsub",
-        "2.0.0",
-        "Stop listening for messages posted to channels matching the given patterns",
-        punsubscribe,
-    ),
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    PSUBSCRIBE,
+    PUNSUBSCRIBE,
     def(
         "publish",
         3,

@@ -168,6 +168,8 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
+            // Structured sentinel events are for the UI; their log lines arrive as Log.
+            Output::Event(Event::Sentinel { .. }) => {}
             Output::Event(Event::RoleChanged { role }) => {
                 s.logger.role_char = if role == "master" { 'M' } else { 'S' };
             }

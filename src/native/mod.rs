@@ -8,6 +8,9 @@
 
 pub mod conf;
 pub mod host;
+pub mod sentinel_main;
+
+pub use sentinel_main::run_sentinel;
 
 use crate::node::LogLevel;
 use crate::server::Server;

@@ -93,6 +93,8 @@ pub struct ServerState {
     pub paused_until: Millis,
     /// INFO sections; other modules may replace one (see `info::Sections`).
     pub info_sections: info::Sections,
+    /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
+    pub sentinel: Option<Box<crate::sentinel::SentinelState>>,
 }
 
 impl ServerState {
@@ -130,6 +132,8 @@ impl ServerState {
 pub struct Server {
     pub st: ServerState,
     pub clients: BTreeMap<ConnId, Client>,
+    /// The command table this server dispatches with (a sentinel has its own).
+    pub table: &'static CommandTable,
 }
 
 /// How often the cron runs at most (Redis's `hz` 10 → every 100 ms).
@@ -138,6 +142,16 @@ const CRON_MS: Millis = 100;
 impl Server {
     /// A server with this configuration; `seed` feeds its run id and randomness.
     pub fn new(config: Config, now: Millis, seed: u64) -> Server {
+        Server::with_table(config, now, seed, command_table())
+    }
+
+    /// A server that dispatches with `table` (e.g. the sentinel's command table).
+    pub fn with_table(
+        config: Config,
+        now: Millis,
+        seed: u64,
+        table: &'static CommandTable,
+    ) -> Server {
         let ndb = config.get_i64("databases").max(1) as usize;
         let mut rng = Rng::new(seed);
         let run_id = rng.hex_id();
@@ -173,8 +187,10 @@ impl Server {
                 propagated: Vec::new(),
                 paused_until: 0,
                 info_sections: info::Sections::default(),
+                sentinel: None,
             },
             clients: BTreeMap::new(),
+            table,
         };
         let mut parts = replicaof.split_whitespace();
         if let (Some(h), Some(p)) = (
@@ -284,7 +300,7 @@ impl Server {
 
     /// processCommand: the checks Redis makes before running a command.
     pub fn execute(&mut self, c: &mut Client, argv: Vec<Bytes>) {
-        let table = command_table();
+        let table = self.table;
         let Some(cmd) = table.get(&argv[0]) else {
             let mut msg = format!(
                 "ERR unknown command '{}', with args beginning with: ",
@@ -597,7 +613,7 @@ impl Server {
             // The client stays registered in `blocked_on` while its command
             // runs again (a handler can tell a retry from a first call that
             // way); it leaves the queues only once served.
-            let table = command_table();
+            let table = self.table;
             if let Some(cmd) = table.get(&b.argv[0]) {
                 let saved_db = c.db;
                 c.db = b.db;

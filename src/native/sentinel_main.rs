@@ -1,0 +1,184 @@
+//! `sentinel-lab sentinel /path/sentinel.conf [--directive value ...]`
+//! (or the binary invoked as `redis-sentinel`): a sentinel on real TCP ports.
+
+use super::{conf, host};
+use crate::node::LogLevel;
+use crate::resp::split_args;
+use crate::sentinel::config::{load, Entry};
+use crate::sentinel::{Sentinel, SentinelState, DEFAULT_PORT};
+use crate::server::Config;
+use std::net::TcpListener;
+
+/// Wraps the sentinel node so config rewrites reach the disk.
+/// Split a sentinel.conf into server directives (applied to `config`) and
+/// queued `sentinel ...` entries.
+fn parse_file(config: &mut Config, text: &str, entries: &mut Vec<Entry>) -> Result<(), String> {
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(parts) = split_args(line.as_bytes()) else {
+            return Err(format!(
+                "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nUnbalanced quotes in configuration line",
+                i + 1,
+                line
+            ));
+        };
+        let parts: Vec<String> = parts
+            .into_iter()
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let name = parts[0].to_ascii_lowercase();
+        if name == "sentinel" {
+            if parts.len() < 2 {
+                return Err(format!(
+                    "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nwrong number of arguments",
+                    i + 1,
+                    line
+                ));
+            }
+            entries.push(Entry {
+                argv: parts[1..].to_vec(),
+                linenum: i + 1,
+                line: line.to_string(),
+            });
+            continue;
+        }
+        // Server directives we know; others (written by a real sentinel's
+        // rewrite, e.g. `user` or `latency-tracking-info-percentiles`) are skipped.
+        if crate::server::config::find(&name).is_some() && name != "daemonize" {
+            conf::apply_text(config, line).map_err(|e| match e {
+                conf::ConfError::Log(m) | conf::ConfError::Fatal(m) => m,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Run a sentinel until it shuts down; returns the exit code.
+pub fn run_sentinel(args: &[String]) -> i32 {
+    let Some(path) = args.first().filter(|a| !a.starts_with("--")).cloned() else {
+        eprintln!("Sentinel needs config file on disk to save state. Exiting...");
+        return 1;
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("Fatal error, can't open config file '{path}': {e}");
+            return 1;
+        }
+    };
+    if let Err(e) = std::fs::OpenOptions::new().append(true).open(&path) {
+        eprintln!("Sentinel config file {path} is not writable: {e}. Exiting...");
+        return 1;
+    }
+    let mut config = Config::default();
+    let _ = config.set("port", &[DEFAULT_PORT.to_string()]);
+    let _ = config.set("protected-mode", &["no".to_string()]);
+    let mut entries = Vec::new();
+    // The file, then the command line options as more lines.
+    let mut cl = String::new();
+    for a in &args[1..] {
+        if let Some(n) = a.strip_prefix("--") {
+            if !cl.is_empty() {
+                cl.push('\n');
+            }
+            cl.push_str(n);
+        } else {
+            cl.push_str(" \"");
+            cl.push_str(&a.replace('\\', "\\\\").replace('"', "\\\""));
+            cl.push('"');
+        }
+    }
+    for t in [&text, &cl] {
+        if let Err(e) = parse_file(&mut config, t, &mut entries) {
+            eprintln!("{e}");
+            return 1;
+        }
+    }
+    let now = host::now_ms();
+    let mut state = SentinelState::new(now);
+    if let Err(e) = load(&mut state, &entries, now) {
+        eprintln!("{e}");
+        return 1;
+    }
+    state.config_path = Some(
+        std::fs::canonicalize(&path)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or(path.clone()),
+    );
+    state.config_text = text;
+
+    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    let mut listeners = Vec::new();
+    for b in config.get("bind").split_whitespace() {
+        let optional = b.starts_with('-');
+        let host = b.trim_start_matches('-');
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
+        };
+        let addr = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        match TcpListener::bind(&addr) {
+            Ok(l) => listeners.push(l),
+            Err(_) if optional => {}
+            Err(e) => {
+                eprintln!("# Warning: Could not create server TCP listening socket {addr}: {e}");
+                return 1;
+            }
+        }
+    }
+    let logfile = config.get("logfile").to_string();
+    let mut logger = host::Logger {
+        role_char: 'X',
+        min: LogLevel::parse(config.get("loglevel")).unwrap_or(LogLevel::Notice),
+        file: if logfile.is_empty() {
+            None
+        } else {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&logfile)
+            {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    eprintln!("Can't open the log file: {e}");
+                    return 1;
+                }
+            }
+        },
+    };
+    let pid = std::process::id();
+    logger.write(
+        LogLevel::Warning,
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+    );
+    logger.write(
+        LogLevel::Warning,
+        &format!(
+            "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
+        ),
+    );
+    logger.write(LogLevel::Warning, "Configuration loaded");
+    logger.write(
+        LogLevel::Notice,
+        &format!("Running mode=sentinel, port={port}."),
+    );
+    let seed = now ^ ((pid as u64) << 32);
+    let node = Sentinel::new(config, state, now, seed);
+    let (code, mut logger) = host::run(Box::new(node), listeners, logger);
+    logger.write(
+        LogLevel::Warning,
+        "Sentinel is now ready to exit, bye bye...",
+    );
+    code
+}

@@ -1,0 +1,1388 @@
+//! The sentinel's command table: SENTINEL, and the few other commands a
+//! sentinel serves (PING, INFO, ROLE, CLIENT, HELLO, AUTH, (P)SUBSCRIBE,
+//! PUBLISH for hello messages, SHUTDOWN, COMMAND, ACL).
+
+use super::*;
+use crate::commands::{
+    def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, wrong_arity, CmdResult,
+    CommandDef, CommandTable, Ctx, Error,
+};
+use crate::resp::ReplyBuf;
+use bytes::Bytes;
+use std::sync::OnceLock;
+
+/// The sentinel command table, built once.
+pub fn command_table() -> &'static CommandTable {
+    static TABLE: OnceLock<CommandTable> = OnceLock::new();
+    TABLE.get_or_init(|| CommandTable::from_families(&[COMMANDS]))
+}
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 2 {
+        return Err(wrong_arity("ping"));
+    }
+    let resp2_pubsub = ctx.client.reply.resp == 2 && ctx.client.in_pubsub();
+    let out = ctx.out();
+    if resp2_pubsub {
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(args.get(1).map(|b| &b[..]).unwrap_or(b""));
+    } else if let Some(msg) = args.get(1) {
+        out.bulk(msg);
+    } else {
+        out.simple("PONG");
+    }
+    Ok(())
+}
+
+/// addReplySentinelRedisInstance.
+#[allow(clippy::vec_init_then_push)]
+pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now: Millis) {
+    let mut f: Vec<(&str, String)> = Vec::new();
+    f.push(("name", ri.name.clone()));
+    f.push(("ip", st.announce(&ri.addr).to_string()));
+    f.push(("port", ri.addr.port.to_string()));
+    f.push(("runid", ri.runid.clone().unwrap_or_default()));
+    let mut flags: Vec<&str> = Vec::new();
+    let fl = ri.flags;
+    if fl & SRI_S_DOWN != 0 {
+        flags.push("s_down");
+    }
+    if fl & SRI_O_DOWN != 0 {
+        flags.push("o_down");
+    }
+    if fl & SRI_MASTER != 0 {
+        flags.push("master");
+    }
+    if fl & SRI_SLAVE != 0 {
+        flags.push("slave");
+    }
+    if fl & SRI_SENTINEL != 0 {
+        flags.push("sentinel");
+    }
+    if ri.link.disconnected {
+        flags.push("disconnected");
+    }
+    if fl & SRI_MASTER_DOWN != 0 {
+        flags.push("master_down");
+    }
+    if fl & SRI_FAILOVER_IN_PROGRESS != 0 {
+        flags.push("failover_in_progress");
+    }
+    if fl & SRI_PROMOTED != 0 {
+        flags.push("promoted");
+    }
+    if fl & SRI_RECONF_SENT != 0 {
+        flags.push("reconf_sent");
+    }
+    if fl & SRI_RECONF_INPROG != 0 {
+        flags.push("reconf_inprog");
+    }
+    if fl & SRI_RECONF_DONE != 0 {
+        flags.push("reconf_done");
+    }
+    if fl & SRI_FORCE_FAILOVER != 0 {
+        flags.push("force_failover");
+    }
+    if fl & SRI_SCRIPT_KILL_SENT != 0 {
+        flags.push("script_kill_sent");
+    }
+    f.push(("flags", flags.join(",")));
+    f.push((
+        "link-pending-commands",
+        ri.link.pending_commands.to_string(),
+    ));
+    f.push(("link-refcount", "1".into()));
+    if fl & SRI_FAILOVER_IN_PROGRESS != 0 {
+        f.push(("failover-state", ri.failover_state.name().into()));
+    }
+    let since = |t: Millis| (now as i64 - t as i64).to_string();
+    f.push((
+        "last-ping-sent",
+        if ri.link.act_ping_time != 0 {
+            since(ri.link.act_ping_time)
+        } else {
+            "0".into()
+        },
+    ));
+    f.push(("last-ok-ping-reply", since(ri.link.last_avail_time)));
+    f.push(("last-ping-reply", since(ri.link.last_pong_time)));
+    if fl & SRI_S_DOWN != 0 {
+        f.push(("s-down-time", since(ri.s_down_since_time)));
+    }
+    if fl & SRI_O_DOWN != 0 {
+        f.push(("o-down-time", since(ri.o_down_since_time)));
+    }
+    f.push(("down-after-milliseconds", ri.down_after_period.to_string()));
+    if fl & (SRI_MASTER | SRI_SLAVE) != 0 {
+        f.push((
+            "info-refresh",
+            if ri.info_refresh != 0 {
+                since(ri.info_refresh)
+            } else {
+                "0".into()
+            },
+        ));
+        f.push((
+            "role-reported",
+            if ri.role_reported == SRI_MASTER {
+                "master"
+            } else {
+                "slave"
+            }
+            .into(),
+        ));
+        f.push(("role-reported-time", since(ri.role_reported_time)));
+    }
+    if fl & SRI_MASTER != 0 {
+        f.push(("config-epoch", ri.config_epoch.to_string()));
+        f.push(("num-slaves", ri.slaves.len().to_string()));
+        f.push(("num-other-sentinels", ri.sentinels.len().to_string()));
+        f.push(("quorum", ri.quorum.to_string()));
+        f.push(("failover-timeout", ri.failover_timeout.to_string()));
+        f.push(("parallel-syncs", ri.parallel_syncs.to_string()));
+        if let Some(x) = &ri.notification_script {
+            f.push(("notification-script", x.clone()));
+        }
+        if let Some(x) = &ri.client_reconfig_script {
+            f.push(("client-reconfig-script", x.clone()));
+        }
+    }
+    if fl & SRI_SLAVE != 0 {
+        f.push((
+            "master-link-down-time",
+            ri.master_link_down_time.to_string(),
+        ));
+        f.push((
+            "master-link-status",
+            if ri.slave_master_link_up { "ok" } else { "err" }.into(),
+        ));
+        f.push((
+            "master-host",
+            ri.slave_master_host.clone().unwrap_or_else(|| "?".into()),
+        ));
+        f.push(("master-port", ri.slave_master_port.to_string()));
+        f.push(("slave-priority", ri.slave_priority.to_string()));
+        f.push(("slave-repl-offset", ri.slave_repl_offset.to_string()));
+        f.push(("replica-announced", ri.replica_announced.to_string()));
+    }
+    if fl & SRI_SENTINEL != 0 {
+        f.push(("last-hello-message", since(ri.last_hello_time)));
+        f.push((
+            "voted-leader",
+            ri.leader.clone().unwrap_or_else(|| "?".into()),
+        ));
+        f.push(("voted-leader-epoch", ri.leader_epoch.to_string()));
+    }
+    out.map(f.len());
+    for (k, v) in f {
+        out.bulk(k.as_bytes());
+        out.bulk(v.as_bytes());
+    }
+}
+
+fn reply_instances<'a>(
+    out: &mut ReplyBuf,
+    st: &SentinelState,
+    it: impl Iterator<Item = &'a Instance>,
+    now: Millis,
+) {
+    let list: Vec<&Instance> = it
+        .filter(|ri| !(ri.flags & SRI_SLAVE != 0 && ri.replica_announced == 0))
+        .collect();
+    out.array(list.len());
+    for ri in list {
+        reply_instance(out, st, ri, now);
+    }
+}
+
+const HELP: &[&str] = &[
+    "SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CKQUORUM <master-name>",
+    "    Check if the current Sentinel configuration is able to reach the quorum",
+    "    needed to failover a master and the majority needed to authorize the",
+    "    failover.",
+    "CONFIG SET <param> <value>",
+    "    Set a global Sentinel configuration parameter.",
+    "CONFIG GET <param>",
+    "    Get global Sentinel configuration parameter.",
+    "DEBUG [<param> <value> ...]",
+    "    Show a list of configurable time parameters and their values (milliseconds).",
+    "    Or update current configurable parameters values (one or more).",
+    "GET-MASTER-ADDR-BY-NAME <master-name>",
+    "    Return the ip and port number of the master with that name.",
+    "FAILOVER <master-name>",
+    "    Manually failover a master node without asking for agreement from other",
+    "    Sentinels",
+    "FLUSHCONFIG",
+    "    Force Sentinel to rewrite its configuration on disk, including the current",
+    "    Sentinel state.",
+    "INFO-CACHE <master-name>",
+    "    Return last cached INFO output from masters and all its replicas.",
+    "IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>",
+    "    Check if the master specified by ip:port is down from current Sentinel's",
+    "    point of view.",
+    "MASTER <master-name>",
+    "    Show the state and info of the specified master.",
+    "MASTERS",
+    "    Show a list of monitored masters and their state.",
+    "MONITOR <name> <ip> <port> <quorum>",
+    "    Start monitoring a new master with the specified name, ip, port and quorum.",
+    "MYID",
+    "    Return the ID of the Sentinel instance.",
+    "PENDING-SCRIPTS",
+    "    Get pending scripts information.",
+    "REMOVE <master-name>",
+    "    Remove master from Sentinel's monitor list.",
+    "REPLICAS <master-name>",
+    "    Show a list of replicas for this master and their state.",
+    "RESET <pattern>",
+    "    Reset masters for specific master name matching this pattern.",
+    "SENTINELS <master-name>",
+    "    Show a list of Sentinel instances for this master and their state.",
+    "SET <master-name> <option> <value> [<option> <value> ...]",
+    "    Set configuration parameters for certain masters.",
+    "SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]",
+    "    Simulate a Sentinel crash.",
+    "HELP",
+    "    Print this help.",
+];
+
+/// (name, arity) of each SENTINEL subcommand, as the 7.0 command table.
+const SUBCOMMANDS: &[(&str, i32)] = &[
+    ("ckquorum", 3),
+    ("config", -3),
+    ("debug", -2),
+    ("failover", 3),
+    ("flushconfig", 2),
+    ("get-master-addr-by-name", 3),
+    ("help", 2),
+    ("info-cache", -3),
+    ("is-master-down-by-addr", 6),
+    ("master", 3),
+    ("masters", 2),
+    ("monitor", 6),
+    ("myid", 2),
+    ("pending-scripts", 2),
+    ("remove", 3),
+    ("replicas", 3),
+    ("reset", 3),
+    ("sentinels", 3),
+    ("set", -5),
+    ("simulate-failure", -3),
+    ("slaves", 3),
+];
+
+fn no_such_master() -> Error {
+    Error::from("ERR No such master with that name")
+}
+
+fn parse_long(b: &[u8]) -> Option<i64> {
+    crate::resp::parse_i64(b)
+}
+
+fn sentinel_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let sub = s(&args[1]).to_ascii_lowercase();
+    let Some(&(name, arity)) = SUBCOMMANDS.iter().find(|(n, _)| *n == sub) else {
+        return Err(unknown_subcommand(&args[1], "sentinel"));
+    };
+    if (arity > 0 && args.len() != arity as usize) || args.len() < arity.unsigned_abs() as usize {
+        return Err(Error::from(format!(
+            "ERR wrong number of arguments for 'sentinel|{name}' command"
+        )));
+    }
+    let Ctx {
+        srv,
+        clients,
+        client,
+        ..
+    } = ctx;
+    let out = &mut client.reply;
+    let r = with_state(srv, clients, |st, env| {
+        sentinel_sub(st, env, out, name, args)
+    });
+    r.unwrap_or(Ok(()))
+}
+
+fn sentinel_sub(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    sub: &str,
+    args: &[Bytes],
+) -> CmdResult {
+    let now = env.now();
+    match sub {
+        "help" => {
+            out.array(HELP.len());
+            for l in HELP {
+                out.simple(l);
+            }
+        }
+        "masters" => reply_instances(out, st, st.masters.values(), now),
+        "master" => {
+            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            reply_instance(out, st, m, now);
+        }
+        "replicas" | "slaves" => {
+            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            reply_instances(out, st, m.slaves.values(), now);
+        }
+        "sentinels" => {
+            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            reply_instances(out, st, m.sentinels.values(), now);
+        }
+        "myid" => out.bulk(st.myid.as_bytes()),
+        "is-master-down-by-addr" => {
+            let port =
+                parse_long(&args[3]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
+            let req_epoch =
+                parse_long(&args[4]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
+            let ip = s(&args[2]);
+            let want = st.create_addr(&ip, port, true).ok();
+            let key = want.as_ref().and_then(|w| {
+                st.masters
+                    .iter()
+                    .find(|(_, m)| m.addr.or_hostname_equal(w))
+                    .map(|(k, _)| k.clone())
+            });
+            let mut isdown = false;
+            let mut leader: Option<String> = None;
+            let mut leader_epoch = 0;
+            if let Some(k) = key {
+                if let Some(mut m) = st.masters.remove(&k) {
+                    if !st.tilt && m.flags & SRI_S_DOWN != 0 {
+                        isdown = true;
+                    }
+                    let runid = s(&args[5]);
+                    if runid != "*" {
+                        let (l, e) = st.vote_leader(env, &mut m, req_epoch as u64, &runid);
+                        leader = l;
+                        leader_epoch = e;
+                    }
+                    st.masters.insert(k, m);
+                }
+            }
+            out.array(3);
+            out.int(isdown as i64);
+            out.bulk(leader.as_deref().unwrap_or("*").as_bytes());
+            out.int(leader_epoch as i64);
+        }
+        "reset" => {
+            let pat = args[2].clone();
+            let names: Vec<String> = st
+                .masters
+                .keys()
+                .filter(|n| glob_match(&pat, n.as_bytes(), false))
+                .cloned()
+                .collect();
+            for n in &names {
+                if let Some(mut m) = st.masters.remove(n) {
+                    st.reset_master(env, &mut m, false, true);
+                    st.masters.insert(n.clone(), m);
+                }
+            }
+            out.int(names.len() as i64);
+        }
+        "get-master-addr-by-name" => match st.masters.get(&s(&args[2])) {
+            None => out.null_array(),
+            Some(m) => {
+                let a = m.current_master_addr();
+                out.array(2);
+                out.bulk(st.announce(a).as_bytes());
+                out.bulk(a.port.to_string().as_bytes());
+            }
+        },
+        "failover" => {
+            let name = s(&args[2]);
+            let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
+            let res = if m.flags & SRI_FAILOVER_IN_PROGRESS != 0 {
+                Err(Error::from("INPROG Failover already in progress"))
+            } else if st.select_slave(&m, now).is_none() {
+                Err(Error::from("NOGOODSLAVE No suitable replica to promote"))
+            } else {
+                env.log(
+                    LogLevel::Warning,
+                    format!("Executing user requested FAILOVER of '{name}'"),
+                );
+                st.start_failover(env, &mut m);
+                m.flags |= SRI_FORCE_FAILOVER;
+                out.ok();
+                Ok(())
+            };
+            st.masters.insert(name, m);
+            res?;
+        }
+        "pending-scripts" => out.array(0),
+        "monitor" => {
+            let quorum = parse_long(&args[5]).ok_or(Error::from("ERR Invalid quorum"))?;
+            let port = parse_long(&args[4]).ok_or(Error::from("ERR Invalid port"))?;
+            if quorum <= 0 {
+                return Err("ERR Quorum must be 1 or greater.".into());
+            }
+            let host = s(&args[3]);
+            if !is_ip(&host) && !st.resolve_hostnames {
+                return Err("ERR Invalid IP address or hostname specified".into());
+            }
+            let name = s(&args[2]);
+            let addr = st
+                .create_addr(&host, port, true)
+                .map_err(|e| Error::from(format!("ERR {e}")))?;
+            if st.masters.contains_key(&name) {
+                return Err("ERR Duplicate master name.".into());
+            }
+            let m = Instance::new(
+                name.clone(),
+                SRI_MASTER,
+                addr,
+                quorum.min(u32::MAX as i64) as u32,
+                None,
+                &st.t,
+                now,
+            );
+            st.masters.insert(name.clone(), m);
+            st.flush_config(env);
+            out.ok();
+            let m = &st.masters[&name];
+            let msg = format!("{} quorum {}", st.at(m, None), m.quorum);
+            env.event(LogLevel::Warning, "+monitor", msg);
+        }
+        "flushconfig" => {
+            st.flush_config(env);
+            out.ok();
+        }
+        "remove" => {
+            let name = s(&args[2]);
+            let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
+            let msg = st.at(&m, None);
+            env.event(LogLevel::Warning, "-monitor", msg);
+            st.release_instance_links(env, &mut m);
+            st.flush_config(env);
+            out.ok();
+        }
+        "ckquorum" => {
+            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            let voters = m.sentinels.len() + 1;
+            let usable = 1 + m
+                .sentinels
+                .values()
+                .filter(|r| r.flags & (SRI_S_DOWN | SRI_O_DOWN) == 0)
+                .count();
+            let noquorum = usable < m.quorum as usize;
+            let noauth = usable < voters / 2 + 1;
+            if !noquorum && !noauth {
+                out.simple(&format!(
+                    "OK {usable} usable Sentinels. Quorum and failover authorization can be reached"
+                ));
+            } else {
+                let mut e = format!("NOQUORUM {usable} usable Sentinels. ");
+                if noquorum {
+                    e.push_str("Not enough available Sentinels to reach the specified quorum for this master");
+                }
+                if noauth {
+                    if noquorum {
+                        e.push_str(". ");
+                    }
+                    e.push_str("Not enough available Sentinels to reach the majority and authorize a failover");
+                }
+                return Err(e.into());
+            }
+        }
+        "set" => return sentinel_set(st, env, out, args),
+        "config" => {
+            let what = s(&args[2]).to_ascii_lowercase();
+            if what == "set" && args.len() == 5 {
+                return config_set(st, env, out, &s(&args[3]), &s(&args[4]));
+            } else if what == "get" && args.len() == 4 {
+                config_get(st, out, &args[3]);
+            } else {
+                return Err(
+                    "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
+                        .into(),
+                );
+            }
+        }
+        "info-cache" => {
+            let names: Vec<String> = {
+                let mut v = Vec::new();
+                for a in &args[2..] {
+                    let n = s(a);
+                    if st.masters.contains_key(&n) && !v.contains(&n) {
+                        v.push(n);
+                    }
+                }
+                v
+            };
+            out.array(names.len() * 2);
+            for n in names {
+                let m = &st.masters[&n];
+                out.bulk(n.as_bytes());
+                out.array(m.slaves.len() + 1);
+                for ri in std::iter::once(m).chain(m.slaves.values()) {
+                    out.array(2);
+                    out.int(if m.info_refresh != 0 {
+                        now as i64 - ri.info_refresh as i64
+                    } else {
+                        0
+                    });
+                    match &ri.info {
+                        Some(i) => out.bulk(i.as_bytes()),
+                        None => out.null(),
+                    }
+                }
+            }
+        }
+        "simulate-failure" => {
+            st.simfailure_flags = 0;
+            for a in &args[2..] {
+                if eq_ignore_case(a, "crash-after-election") {
+                    st.simfailure_flags |= SIMFAILURE_CRASH_AFTER_ELECTION;
+                    env.log(
+                        LogLevel::Warning,
+                        "Failure simulation: this Sentinel will crash after being successfully elected as failover leader",
+                    );
+                } else if eq_ignore_case(a, "crash-after-promotion") {
+                    st.simfailure_flags |= SIMFAILURE_CRASH_AFTER_PROMOTION;
+                    env.log(
+                        LogLevel::Warning,
+                        "Failure simulation: this Sentinel will crash after promoting the selected replica to master",
+                    );
+                } else if eq_ignore_case(a, "help") {
+                    out.array(2);
+                    out.bulk(b"crash-after-election");
+                    out.bulk(b"crash-after-promotion");
+                    return Ok(());
+                } else {
+                    return Err("ERR Unknown failure simulation specified".into());
+                }
+            }
+            out.ok();
+        }
+        "debug" => {
+            if args.len() == 2 {
+                let t = &st.t;
+                let f: [(&str, u64); 13] = [
+                    ("INFO-PERIOD", t.info_period),
+                    ("PING-PERIOD", t.ping_period),
+                    ("ASK-PERIOD", t.ask_period),
+                    ("PUBLISH-PERIOD", t.publish_period),
+                    ("DEFAULT-DOWN-AFTER", t.default_down_after),
+                    ("DEFAULT-FAILOVER-TIMEOUT", t.default_failover_timeout),
+                    ("TILT-TRIGGER", t.tilt_trigger),
+                    ("TILT-PERIOD", t.tilt_period),
+                    ("SLAVE-RECONF-TIMEOUT", t.slave_reconf_timeout),
+                    ("MIN-LINK-RECONNECT-PERIOD", t.min_link_reconnect_period),
+                    ("ELECTION-TIMEOUT", t.election_timeout),
+                    ("SCRIPT-MAX-RUNTIME", t.script_max_runtime),
+                    ("SCRIPT-RETRY-DELAY", t.script_retry_delay),
+                ];
+                out.map(f.len());
+                for (k, v) in f {
+                    out.bulk(k.as_bytes());
+                    out.bulk(v.to_string().as_bytes());
+                }
+            } else {
+                return sentinel_debug(st, out, args);
+            }
+        }
+        _ => return Err(unknown_subcommand(sub.as_bytes(), "sentinel")),
+    }
+    Ok(())
+}
+
+fn sentinel_debug(st: &mut SentinelState, out: &mut ReplyBuf, args: &[Bytes]) -> CmdResult {
+    let mut j = 2;
+    while j < args.len() {
+        let option = s(&args[j]);
+        let moreargs = args.len() - 1 - j;
+        let t = &mut st.t;
+        let slot: Option<&mut u64> = match option.to_ascii_lowercase().as_str() {
+            "info-period" => Some(&mut t.info_period),
+            "ping-period" => Some(&mut t.ping_period),
+            "ask-period" => Some(&mut t.ask_period),
+            "publish-period" => Some(&mut t.publish_period),
+            "default-down-after" => Some(&mut t.default_down_after),
+            "default-failover-timeout" => Some(&mut t.default_failover_timeout),
+            "tilt-trigger" => Some(&mut t.tilt_trigger),
+            "tilt-period" => Some(&mut t.tilt_period),
+            "slave-reconf-timeout" => Some(&mut t.slave_reconf_timeout),
+            "min-link-reconnect-period" => Some(&mut t.min_link_reconnect_period),
+            "election-timeout" => Some(&mut t.election_timeout),
+            "script-max-runtime" => Some(&mut t.script_max_runtime),
+            "script-retry-delay" => Some(&mut t.script_retry_delay),
+            _ => None,
+        };
+        match slot {
+            Some(slot) if moreargs > 0 => {
+                j += 1;
+                match parse_long(&args[j]) {
+                    Some(v) if v > 0 => *slot = v as u64,
+                    _ => {
+                        return Err(Error::from(format!(
+                            "ERR Invalid argument '{}' for SENTINEL DEBUG '{}'",
+                            s(&args[j]),
+                            option
+                        )))
+                    }
+                }
+            }
+            _ => {
+                return Err(Error::from(format!(
+                    "ERR Unknown option or number of arguments for SENTINEL DEBUG '{option}'"
+                )))
+            }
+        }
+        j += 1;
+    }
+    out.ok();
+    Ok(())
+}
+
+fn config_set(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    opt: &str,
+    val: &str,
+) -> CmdResult {
+    let badfmt = || {
+        Error::from(format!(
+            "ERR Invalid value '{val}' to SENTINEL CONFIG SET '{opt}'"
+        ))
+    };
+    let yesno = |v: &str| match v.to_ascii_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let mut drop_conns = false;
+    match opt.to_ascii_lowercase().as_str() {
+        "resolve-hostnames" => st.resolve_hostnames = yesno(val).ok_or_else(badfmt)?,
+        "announce-hostnames" => st.announce_hostnames = yesno(val).ok_or_else(badfmt)?,
+        "announce-ip" => st.announce_ip = Some(val.to_string()),
+        "announce-port" => {
+            let v = parse_long(val.as_bytes())
+                .filter(|v| (0..=65535).contains(v))
+                .ok_or_else(badfmt)?;
+            st.announce_port = v as u16;
+        }
+        "sentinel-user" => {
+            st.sentinel_auth_user = (!val.is_empty()).then(|| val.to_string());
+            drop_conns = true;
+        }
+        "sentinel-pass" => {
+            st.sentinel_auth_pass = (!val.is_empty()).then(|| val.to_string());
+            drop_conns = true;
+        }
+        _ => {
+            return Err(Error::from(format!(
+                "ERR Invalid argument '{opt}' to SENTINEL CONFIG SET"
+            )))
+        }
+    }
+    st.flush_config(env);
+    out.ok();
+    if drop_conns {
+        let names: Vec<String> = st.masters.keys().cloned().collect();
+        for n in names {
+            if let Some(mut m) = st.masters.remove(&n) {
+                for si in m.sentinels.values_mut() {
+                    let (cc, pc) = (si.link.cc, si.link.pc);
+                    st.close_conn(env, &mut si.link, pc);
+                    st.close_conn(env, &mut si.link, cc);
+                }
+                st.masters.insert(n, m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
+    let yn = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let all: [(&str, String); 6] = [
+        ("resolve-hostnames", yn(st.resolve_hostnames)),
+        ("announce-hostnames", yn(st.announce_hostnames)),
+        ("announce-ip", st.announce_ip.clone().unwrap_or_default()),
+        ("announce-port", st.announce_port.to_string()),
+        (
+            "sentinel-user",
+            st.sentinel_auth_user.clone().unwrap_or_default(),
+        ),
+        (
+            "sentinel-pass",
+            st.sentinel_auth_pass.clone().unwrap_or_default(),
+        ),
+    ];
+    let m: Vec<&(&str, String)> = all
+        .iter()
+        .filter(|(k, _)| glob_match(pat, k.as_bytes(), true))
+        .collect();
+    out.map(m.len());
+    for (k, v) in m {
+        out.bulk(k.as_bytes());
+        out.bulk(v.as_bytes());
+    }
+}
+
+/// SENTINEL SET <master> <option> <value> ...
+fn sentinel_set(
+    st: &mut SentinelState,
+    env: &mut Env,
+    out: &mut ReplyBuf,
+    args: &[Bytes],
+) -> CmdResult {
+    let name = s(&args[2]);
+    let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
+    let r = sentinel_set_inner(st, env, &mut m, args);
+    st.masters.insert(name, m);
+    let changes = match r {
+        Ok(c) => c,
+        Err((c, e)) => {
+            if c > 0 {
+                st.flush_config(env);
+            }
+            return Err(e);
+        }
+    };
+    if changes > 0 {
+        st.flush_config(env);
+        out.ok();
+    }
+    Ok(())
+}
+
+fn sentinel_set_inner(
+    st: &mut SentinelState,
+    env: &mut Env,
+    m: &mut Instance,
+    args: &[Bytes],
+) -> Result<usize, (usize, Error)> {
+    let mut changes = 0;
+    let mut j = 3;
+    while j < args.len() {
+        let option = s(&args[j]);
+        let moreargs = args.len() - 1 - j;
+        let old_j = j;
+        let mut redacted = false;
+        let badfmt = |j: usize, changes: usize| {
+            (
+                changes,
+                Error::from(format!(
+                    "ERR Invalid argument '{}' for SENTINEL SET '{}'",
+                    s(&args[j]),
+                    option
+                )),
+            )
+        };
+        let lopt = option.to_ascii_lowercase();
+        let positive = |j: usize| parse_long(&args[j]).filter(|v| *v > 0);
+        match lopt.as_str() {
+            "down-after-milliseconds" if moreargs > 0 => {
+                j += 1;
+                let v = positive(j).ok_or_else(|| badfmt(j, changes))?;
+                m.down_after_period = v as u64;
+                for ri in m.slaves.values_mut().chain(m.sentinels.values_mut()) {
+                    ri.down_after_period = v as u64;
+                }
+            }
+            "failover-timeout" if moreargs > 0 => {
+                j += 1;
+                m.failover_timeout = positive(j).ok_or_else(|| badfmt(j, changes))? as u64;
+            }
+            "parallel-syncs" if moreargs > 0 => {
+                j += 1;
+                m.parallel_syncs = positive(j).ok_or_else(|| badfmt(j, changes))?;
+            }
+            "quorum" if moreargs > 0 => {
+                j += 1;
+                m.quorum = positive(j)
+                    .ok_or_else(|| badfmt(j, changes))?
+                    .min(u32::MAX as i64) as u32;
+            }
+            "notification-script" | "client-reconfig-script" if moreargs > 0 => {
+                if st.deny_scripts_reconfig {
+                    return Err((changes, Error::from("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")));
+                }
+                return Err((
+                    changes,
+                    Error::from("ERR Notification script seems non existing or non executable"),
+                ));
+            }
+            "auth-pass" if moreargs > 0 => {
+                j += 1;
+                let v = s(&args[j]);
+                m.auth_pass = (!v.is_empty()).then_some(v);
+                st.release_instance_links(env, m);
+                redacted = true;
+            }
+            "auth-user" if moreargs > 0 => {
+                j += 1;
+                let v = s(&args[j]);
+                m.auth_user = (!v.is_empty()).then_some(v);
+                st.release_instance_links(env, m);
+            }
+            "rename-command" if moreargs > 1 => {
+                let old = s(&args[j + 1]);
+                let new = s(&args[j + 2]);
+                j += 2;
+                if old.is_empty() || new.is_empty() {
+                    let bad = if new.is_empty() { j } else { j - 1 };
+                    return Err(badfmt(bad, changes));
+                }
+                m.renamed_commands
+                    .retain(|k, _| !k.eq_ignore_ascii_case(&old));
+                if !old.eq_ignore_ascii_case(&new) {
+                    m.renamed_commands.insert(old, new);
+                }
+            }
+            "master-reboot-down-after-period" if moreargs > 0 => {
+                j += 1;
+                let v = parse_long(&args[j])
+                    .filter(|v| *v >= 0)
+                    .ok_or_else(|| badfmt(j, changes))?;
+                m.master_reboot_down_after_period = v as u64;
+            }
+            _ => {
+                return Err((
+                    changes,
+                    Error::from(format!(
+                        "ERR Unknown option or number of arguments for SENTINEL SET '{option}'"
+                    )),
+                ))
+            }
+        }
+        changes += 1;
+        let numargs = j - old_j + 1;
+        let at = st.at(m, None);
+        let msg = match numargs {
+            2 => format!(
+                "{at} {} {}",
+                option,
+                if redacted {
+                    "******".to_string()
+                } else {
+                    s(&args[old_j + 1])
+                }
+            ),
+            3 => format!(
+                "{at} {} {} {}",
+                option,
+                s(&args[old_j + 1]),
+                s(&args[old_j + 2])
+            ),
+            _ => format!("{at} {option}"),
+        };
+        env.event(LogLevel::Warning, "+set", msg);
+        j += 1;
+    }
+    Ok(changes)
+}
+
+/// The sentinel's PUBLISH: only hello messages, processed directly.
+fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if &args[1][..] != HELLO_CHANNEL.as_bytes() {
+        return Err("ERR Only HELLO messages are accepted by Sentinel instances.".into());
+    }
+    let msg = s(&args[2]);
+    with_state(ctx.srv, ctx.clients, |st, env| st.process_hello(env, &msg));
+    ctx.out().int(1);
+    Ok(())
+}
+
+fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let names: Vec<String> = ctx
+        .srv
+        .sentinel
+        .as_ref()
+        .map(|s| s.masters.keys().cloned().collect())
+        .unwrap_or_default();
+    let out = ctx.out();
+    out.array(2);
+    out.bulk(b"sentinel");
+    out.array(names.len());
+    for n in names {
+        out.bulk(n.as_bytes());
+    }
+    Ok(())
+}
+
+/// INFO [section ...]: server, clients, cpu, stats, sentinel.
+fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut want: Vec<String> = args[1..]
+        .iter()
+        .map(|a| s(a).to_ascii_lowercase())
+        .collect();
+    let all = want.is_empty()
+        || want
+            .iter()
+            .any(|w| w == "all" || w == "everything" || w == "default");
+    if all {
+        want = ["server", "clients", "cpu", "stats", "sentinel"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+    }
+    let has = |n: &str| want.iter().any(|w| w == n);
+    let srv = &*ctx.srv;
+    let now = ctx.now;
+    let mut sections: Vec<String> = Vec::new();
+    if has("server") {
+        let up = srv.uptime_secs();
+        sections.push(format!(
+            "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:sentinel\r\nos:sentinel-lab\r\narch_bits:64\r\nmonotonic_clock:host\r\nmultiplexing_api:host\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:0\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
+            srv.run_id,
+            srv.config.get("port"),
+            now.saturating_mul(1000),
+            up,
+            up / 86400,
+            srv.config.get("hz"),
+            srv.config.get("hz"),
+            (now / 1000) & ((1 << 24) - 1),
+            srv.sentinel.as_ref().and_then(|s| s.config_path.clone()).unwrap_or_default(),
+        ));
+    }
+    if has("clients") {
+        sections.push(format!(
+            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+            ctx.clients.len() + 1,
+            srv.config.get("maxclients")
+        ));
+    }
+    if has("cpu") {
+        sections.push("# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:0.000000\r\nused_cpu_user_main_thread:0.000000\r\n".into());
+    }
+    if has("stats") {
+        let st = &srv.stats;
+        sections.push(format!(
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\n",
+            st.total_connections_received,
+            st.total_commands_processed,
+            st.net_input_bytes,
+            st.net_output_bytes,
+            st.rejected_connections,
+            srv.channels.len(),
+            srv.patterns.len(),
+            st.unexpected_error_replies,
+            st.total_error_replies
+        ));
+    }
+    if has("sentinel") {
+        if let Some(ss) = &srv.sentinel {
+            let mut t = format!(
+                "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:{}\r\n",
+                ss.masters.len(),
+                ss.tilt as i32,
+                if ss.tilt {
+                    (now.saturating_sub(ss.tilt_start_time) / 1000) as i64
+                } else {
+                    -1
+                },
+                ss.simfailure_flags
+            );
+            for (i, m) in ss.masters.values().enumerate() {
+                let status = if m.flags & SRI_O_DOWN != 0 {
+                    "odown"
+                } else if m.flags & SRI_S_DOWN != 0 {
+                    "sdown"
+                } else {
+                    "ok"
+                };
+                t.push_str(&format!(
+                    "master{}:name={},status={},address={}:{},slaves={},sentinels={}\r\n",
+                    i,
+                    m.name,
+                    status,
+                    ss.announce(&m.addr),
+                    m.addr.port,
+                    m.slaves.len(),
+                    m.sentinels.len() + 1
+                ));
+            }
+            sections.push(t);
+        }
+    }
+    let text = sections.join("\r\n");
+    ctx.out().verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let sub = s(&args[1]).to_ascii_lowercase();
+    match (sub.as_str(), args.len()) {
+        ("setname", 3) => {
+            let name = &args[2];
+            if name.iter().any(|&b| b <= b' ' || b > b'~') {
+                return Err(
+                    "ERR Client names cannot contain spaces, newlines or special characters."
+                        .into(),
+                );
+            }
+            ctx.client.name = if name.is_empty() {
+                None
+            } else {
+                Some(name.clone())
+            };
+            ctx.out().ok();
+        }
+        ("getname", 2) => match ctx.client.name.clone() {
+            Some(n) => ctx.out().bulk(&n),
+            None => ctx.out().null(),
+        },
+        ("id", 2) => {
+            let id = ctx.client.id as i64;
+            ctx.out().int(id);
+        }
+        ("list", _) | ("info", 2) => {
+            let line = |c: &Client| {
+                format!(
+                    "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}\n",
+                    c.id,
+                    c.addr,
+                    c.laddr,
+                    c.name.as_ref().map(|n| s(n)).unwrap_or_default(),
+                    ctx.now.saturating_sub(c.created) / 1000,
+                    ctx.now.saturating_sub(c.last_interaction) / 1000,
+                    if c.in_pubsub() { "P" } else { "N" },
+                    c.channels.len(),
+                    c.patterns.len(),
+                    c.last_cmd,
+                    c.user,
+                    c.reply.resp
+                )
+            };
+            let text = if sub == "info" {
+                let mut me = line(ctx.client);
+                me = me.replace("cmd=NULL", "cmd=client|info");
+                me
+            } else {
+                let mut t = String::new();
+                let mut all: Vec<&Client> = ctx.clients.values().collect();
+                all.push(ctx.client);
+                all.sort_by_key(|c| c.id);
+                for c in all {
+                    let mut l = line(c);
+                    if c.id == ctx.client.id {
+                        l = l.replacen(&format!("cmd={}", c.last_cmd), "cmd=client|list", 1);
+                    }
+                    t.push_str(&l);
+                }
+                t
+            };
+            ctx.out().verbatim(text.as_bytes());
+        }
+        ("kill", n) if n >= 3 => {
+            let mut killed = 0;
+            if n == 3 {
+                let addr = s(&args[2]);
+                let target: Vec<ConnId> = ctx
+                    .clients
+                    .iter()
+                    .filter(|(_, c)| c.addr.to_string() == addr)
+                    .map(|(k, _)| *k)
+                    .collect();
+                if target.is_empty() {
+                    return Err("ERR No such client".into());
+                }
+                for k in target {
+                    if let Some(c) = ctx.clients.get_mut(&k) {
+                        c.close_after_reply = true;
+                        ctx.srv.pending.insert(k);
+                    }
+                }
+                ctx.out().ok();
+                return Ok(());
+            }
+            let mut i = 2;
+            let mut id: Option<u64> = None;
+            let mut addr: Option<String> = None;
+            while i + 1 < n {
+                let k = s(&args[i]).to_ascii_lowercase();
+                let v = s(&args[i + 1]);
+                match k.as_str() {
+                    "id" => {
+                        id =
+                            Some(v.parse().map_err(|_| {
+                                Error::from("ERR client-id should be greater than 0")
+                            })?)
+                    }
+                    "addr" => addr = Some(v),
+                    "skipme" | "type" | "user" | "laddr" | "maxage" => {}
+                    _ => return Err(crate::commands::err::SYNTAX.into()),
+                }
+                i += 2;
+            }
+            let target: Vec<ConnId> = ctx
+                .clients
+                .iter()
+                .filter(|(_, c)| {
+                    id.is_none_or(|x| c.id == x)
+                        && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for k in target {
+                if let Some(c) = ctx.clients.get_mut(&k) {
+                    c.close_after_reply = true;
+                    ctx.srv.pending.insert(k);
+                    killed += 1;
+                }
+            }
+            ctx.out().int(killed);
+        }
+        _ => return Err(unknown_subcommand(&args[1], "client")),
+    }
+    Ok(())
+}
+
+fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut i = 1;
+    let mut proto = ctx.client.reply.resp;
+    if args.len() > 1 {
+        let v = crate::resp::parse_i64(&args[1]).ok_or(Error::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
+        if !(2..=3).contains(&v) {
+            return Err("NOPROTO unsupported protocol version".into());
+        }
+        proto = v as u8;
+        i = 2;
+    }
+    while i < args.len() {
+        let more = args.len() - 1 - i;
+        if eq_ignore_case(&args[i], "auth") && more >= 2 {
+            check_auth(ctx, &args[i + 2])?;
+            i += 3;
+        } else if eq_ignore_case(&args[i], "setname") && more >= 1 {
+            ctx.client.name = Some(args[i + 1].clone());
+            i += 2;
+        } else {
+            return Err(Error::from(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                s(&args[i])
+            )));
+        }
+    }
+    ctx.client.reply.resp = proto;
+    let id = ctx.client.id as i64;
+    let out = ctx.out();
+    out.map(6);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(b"7.0.15");
+    out.bulk(b"proto");
+    out.int(proto as i64);
+    out.bulk(b"id");
+    out.int(id);
+    out.bulk(b"mode");
+    out.bulk(b"sentinel");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+fn check_auth(ctx: &mut Ctx, pass: &[u8]) -> CmdResult {
+    let req = ctx.srv.config.get("requirepass").to_string();
+    if req.is_empty() {
+        return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
+    }
+    if req.as_bytes() != pass {
+        return Err("WRONGPASS invalid username-password pair or user is disabled.".into());
+    }
+    ctx.client.authenticated = true;
+    Ok(())
+}
+
+fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(crate::commands::err::SYNTAX.into());
+    }
+    check_auth(ctx, &args[args.len() - 1])?;
+    ctx.out().ok();
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.srv.log(LogLevel::Warning, "User requested shutdown...");
+    ctx.srv.log(
+        LogLevel::Warning,
+        "Sentinel is now ready to exit, bye bye...",
+    );
+    ctx.srv.shutting_down = true;
+    ctx.srv.emit(Event::Shutdown { exit_code: 0 });
+    Ok(())
+}
+
+fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let table = command_table();
+    let sub = args.get(1).map(|a| s(a).to_ascii_lowercase());
+    match sub.as_deref() {
+        Some("count") => ctx.out().int(table.all.len() as i64),
+        Some("list") => {
+            let out = ctx.out();
+            out.array(table.all.len());
+            for c in &table.all {
+                out.bulk(c.name.as_bytes());
+            }
+        }
+        None | Some("info") => {
+            let cmds: Vec<&CommandDef> = if sub.is_none() {
+                table.all.clone()
+            } else {
+                args[2..].iter().filter_map(|a| table.get(a)).collect()
+            };
+            let out = ctx.out();
+            out.array(cmds.len());
+            for c in cmds {
+                out.array(6);
+                out.bulk(c.name.as_bytes());
+                out.int(c.arity as i64);
+                let fl: Vec<&str> = crate::commands::flags::NAMES
+                    .iter()
+                    .filter(|(f, _)| c.flags & f != 0)
+                    .map(|(_, n)| *n)
+                    .collect();
+                out.set(fl.len());
+                for f in fl {
+                    out.simple(f);
+                }
+                out.int(c.first_key as i64);
+                out.int(c.last_key as i64);
+                out.int(c.step as i64);
+            }
+        }
+        _ => return Err(unknown_subcommand(&args[1], "command")),
+    }
+    Ok(())
+}
+
+fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if eq_ignore_case(&args[1], "whoami") && args.len() == 2 {
+        let u = ctx.client.user.clone();
+        ctx.out().bulk(u.as_bytes());
+        return Ok(());
+    }
+    Err(unknown_subcommand(&args[1], "acl"))
+}
+
+pub static COMMANDS: &[CommandDef] = &[
+    def(
+        "ping",
+        -1,
+        FAST | SENTINEL,
+        (0, 0, 0),
+        "connection",
+        "1.0.0",
+        "Ping the server",
+        ping,
+    ),
+    def(
+        "sentinel",
+        -2,
+        ADMIN | SENTINEL | ONLY_SENTINEL,
+        (0, 0, 0),
+        "sentinel",
+        "2.8.4",
+        "A container for Sentinel commands",
+        sentinel_cmd,
+    ),
+    def(
+        "publish",
+        3,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL,
+        (0, 0, 0),
+        "pubsub",
+        "2.0.0",
+        "Post a message to a channel",
+        publish,
+    ),
+    def(
+        "info",
+        -1,
+        LOADING | STALE | SENTINEL,
+        (0, 0, 0),
+        "server",
+        "1.0.0",
+        "Get information and statistics about the server",
+        info,
+    ),
+    def(
+        "role",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
+        (0, 0, 0),
+        "server",
+        "2.8.12",
+        "Return the role of the instance in the context of replication",
+        role,
+    ),
+    def(
+        "client",
+        -2,
+        SENTINEL,
+        (0, 0, 0),
+        "connection",
+        "2.4.0",
+        "A container for client connection commands",
+        client,
+    ),
+    def(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
+        (0, 0, 0),
+        "server",
+        "1.0.0",
+        "Synchronously save the dataset to disk and then shut down the server",
+        shutdown,
+    ),
+    def(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        (0, 0, 0),
+        "connection",
+        "1.0.0",
+        "Authenticate to the server",
+        auth,
+    ),
+    def(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        (0, 0, 0),
+        "connection",
+        "6.0.0",
+        "Handshake with Redis",
+        hello,
+    ),
+    pubsub::SUBSCRIBE,
+    pubsub::UNSUBSCRIBE,
+    pubsub::PSUBSCRIBE,
+    pubsub::PUNSUBSCRIBE,
+    def(
+        "command",
+        -1,
+        LOADING | STALE | SENTINEL,
+        (0, 0, 0),
+        "server",
+        "2.8.13",
+        "Get array of Redis command details",
+        command,
+    ),
+    def(
+        "acl",
+        -2,
+        SENTINEL,
+        (0, 0, 0),
+        "server",
+        "6.0.0",
+        "A container for Access List Control commands",
+        acl,
+    ),
+];

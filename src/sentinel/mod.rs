@@ -1,0 +1,701 @@
+//! Redis Sentinel 7.0 as a sans-IO node.
+//!
+//! As in Redis, a sentinel is a server with a different command table: the
+//! [`Sentinel`] node owns an inner [`Server`] built with [`command_table`]
+//! that serves inbound clients (PING, SENTINEL ..., INFO, ROLE, SUBSCRIBE,
+//! ...). The sentinel state ([`SentinelState`]) lives in
+//! `ServerState::sentinel`, where the SENTINEL command handlers reach it.
+//! Connections the sentinel opens (ids with `OUTBOUND_BIT`) are its links to
+//! the monitored instances: a command link and a pub/sub link per master and
+//! replica, a command link per other sentinel, exactly as `sentinel.c` does.
+//!
+//! Module map: `mod.rs` (state, node, events), `monitor.rs` (links, PING /
+//! INFO / hello), `failover.rs` (SDOWN/ODOWN, election, failover state
+//! machine), `commands.rs` (the command table), `config.rs` (sentinel.conf
+//! parsing and rewriting).
+
+pub mod commands;
+pub mod config;
+pub mod failover;
+pub mod monitor;
+
+use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
+use crate::server::{Client, Config, Server, ServerState};
+use std::collections::{BTreeMap, VecDeque};
+
+pub use commands::command_table;
+
+// Instance flags (SRI_*), as sentinel.c.
+pub const SRI_MASTER: u32 = 1 << 0;
+pub const SRI_SLAVE: u32 = 1 << 1;
+pub const SRI_SENTINEL: u32 = 1 << 2;
+pub const SRI_S_DOWN: u32 = 1 << 3;
+pub const SRI_O_DOWN: u32 = 1 << 4;
+pub const SRI_MASTER_DOWN: u32 = 1 << 5;
+pub const SRI_FAILOVER_IN_PROGRESS: u32 = 1 << 6;
+pub const SRI_PROMOTED: u32 = 1 << 7;
+pub const SRI_RECONF_SENT: u32 = 1 << 8;
+pub const SRI_RECONF_INPROG: u32 = 1 << 9;
+pub const SRI_RECONF_DONE: u32 = 1 << 10;
+pub const SRI_FORCE_FAILOVER: u32 = 1 << 11;
+pub const SRI_SCRIPT_KILL_SENT: u32 = 1 << 12;
+pub const SRI_MASTER_REBOOT: u32 = 1 << 13;
+
+/// Failover states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailoverState {
+    None,
+    WaitStart,
+    SelectSlave,
+    SendSlaveofNoone,
+    WaitPromotion,
+    ReconfSlaves,
+    UpdateConfig,
+}
+
+impl FailoverState {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailoverState::None => "none",
+            FailoverState::WaitStart => "wait_start",
+            FailoverState::SelectSlave => "select_slave",
+            FailoverState::SendSlaveofNoone => "send_slaveof_noone",
+            FailoverState::WaitPromotion => "wait_promotion",
+            FailoverState::ReconfSlaves => "reconf_slaves",
+            FailoverState::UpdateConfig => "update_config",
+        }
+    }
+}
+
+pub const HELLO_CHANNEL: &str = "__sentinel__:hello";
+pub const DEFAULT_SLAVE_PRIORITY: i64 = 100;
+pub const DEFAULT_PARALLEL_SYNCS: i64 = 1;
+pub const MAX_PENDING_COMMANDS: i64 = 100;
+pub const MAX_DESYNC: u64 = 1000;
+pub const DEFAULT_PORT: u16 = 26379;
+
+/// The timing parameters SENTINEL DEBUG shows and sets (milliseconds).
+#[derive(Clone, Debug)]
+pub struct Timings {
+    pub info_period: u64,
+    pub ping_period: u64,
+    pub ask_period: u64,
+    pub publish_period: u64,
+    pub default_down_after: u64,
+    pub default_failover_timeout: u64,
+    pub tilt_trigger: u64,
+    pub tilt_period: u64,
+    pub slave_reconf_timeout: u64,
+    pub min_link_reconnect_period: u64,
+    pub election_timeout: u64,
+    pub script_max_runtime: u64,
+    pub script_retry_delay: u64,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            info_period: 10000,
+            ping_period: 1000,
+            ask_period: 1000,
+            publish_period: 2000,
+            default_down_after: 30000,
+            default_failover_timeout: 180000,
+            tilt_trigger: 2000,
+            tilt_period: 30000,
+            slave_reconf_timeout: 10000,
+            min_link_reconnect_period: 15000,
+            election_timeout: 10000,
+            script_max_runtime: 60000,
+            script_retry_delay: 30000,
+        }
+    }
+}
+
+/// An instance address: the name it was given and the IP we connect to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SAddr {
+    pub hostname: String,
+    pub ip: String,
+    pub port: u16,
+}
+
+impl SAddr {
+    pub fn equal(&self, other: &SAddr) -> bool {
+        self.port == other.port && self.ip.eq_ignore_ascii_case(&other.ip)
+    }
+
+    pub fn or_hostname_equal(&self, other: &SAddr) -> bool {
+        self.port == other.port
+            && (self.ip == other.ip || self.hostname.eq_ignore_ascii_case(&other.hostname))
+    }
+}
+
+/// Is `s` an IPv4 or IPv6 literal? (The core has no resolver.)
+pub fn is_ip(s: &str) -> bool {
+    if s.contains(':') {
+        return !s.is_empty()
+            && s.len() <= 45
+            && s.chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            && s.matches("::").count() <= 1;
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && {
+                p.parse::<u16>().map(|v| v <= 255).unwrap_or(false)
+            }
+        })
+}
+
+/// The link of an instance: a command connection and (for masters and
+/// replicas) a pub/sub connection, with the ping bookkeeping.
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub disconnected: bool,
+    pub cc: Option<ConnId>,
+    pub pc: Option<ConnId>,
+    pub pending_commands: i64,
+    pub cc_conn_time: Millis,
+    pub pc_conn_time: Millis,
+    pub last_reconn_time: Millis,
+    pub pc_last_activity: Millis,
+    /// When the oldest unanswered PING was sent (0: none pending).
+    pub act_ping_time: Millis,
+    pub last_ping_time: Millis,
+    pub last_avail_time: Millis,
+    pub last_pong_time: Millis,
+}
+
+impl Link {
+    pub fn new(now: Millis) -> Link {
+        Link {
+            disconnected: true,
+            cc: None,
+            pc: None,
+            pending_commands: 0,
+            cc_conn_time: 0,
+            pc_conn_time: 0,
+            last_reconn_time: 0,
+            pc_last_activity: 0,
+            act_ping_time: now,
+            last_ping_time: 0,
+            last_avail_time: now,
+            last_pong_time: now,
+        }
+    }
+}
+
+/// A monitored master, one of its replicas, or another sentinel.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub flags: u32,
+    pub name: String,
+    pub runid: Option<String>,
+    pub config_epoch: u64,
+    pub addr: SAddr,
+    pub link: Link,
+    pub last_pub_time: Millis,
+    pub last_hello_time: Millis,
+    pub last_master_down_reply_time: Millis,
+    pub s_down_since_time: Millis,
+    pub o_down_since_time: Millis,
+    pub down_after_period: u64,
+    pub master_reboot_down_after_period: u64,
+    pub master_reboot_since_time: Millis,
+    pub info_refresh: Millis,
+    pub role_reported: u32,
+    pub role_reported_time: Millis,
+    pub slave_conf_change_time: Millis,
+    // Master specific.
+    pub sentinels: BTreeMap<String, Instance>,
+    pub slaves: BTreeMap<String, Instance>,
+    pub quorum: u32,
+    pub parallel_syncs: i64,
+    pub auth_pass: Option<String>,
+    pub auth_user: Option<String>,
+    pub renamed_commands: BTreeMap<String, String>,
+    pub notification_script: Option<String>,
+    pub client_reconfig_script: Option<String>,
+    // Replica specific.
+    pub master_link_down_time: u64,
+    pub slave_priority: i64,
+    pub replica_announced: i64,
+    pub slave_reconf_sent_time: Millis,
+    pub slave_master_host: Option<String>,
+    pub slave_master_port: i64,
+    pub slave_master_link_up: bool,
+    pub slave_repl_offset: u64,
+    // Failover.
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+    pub failover_epoch: u64,
+    pub failover_state: FailoverState,
+    pub failover_state_change_time: Millis,
+    pub failover_start_time: Millis,
+    pub failover_timeout: u64,
+    pub failover_delay_logged: Millis,
+    /// Key (in `slaves`) of the replica selected for promotion.
+    pub promoted_slave: Option<String>,
+    /// Last INFO output.
+    pub info: Option<String>,
+}
+
+impl Instance {
+    pub fn new(
+        name: String,
+        flags: u32,
+        addr: SAddr,
+        quorum: u32,
+        master: Option<&Instance>,
+        t: &Timings,
+        now: Millis,
+    ) -> Instance {
+        Instance {
+            flags,
+            name,
+            runid: None,
+            config_epoch: 0,
+            addr,
+            link: Link::new(now),
+            last_pub_time: now,
+            last_hello_time: now,
+            last_master_down_reply_time: now,
+            s_down_since_time: 0,
+            o_down_since_time: 0,
+            down_after_period: master
+                .map(|m| m.down_after_period)
+                .unwrap_or(t.default_down_after),
+            master_reboot_down_after_period: 0,
+            master_reboot_since_time: 0,
+            info_refresh: 0,
+            role_reported: flags & (SRI_MASTER | SRI_SLAVE),
+            role_reported_time: now,
+            slave_conf_change_time: now,
+            sentinels: BTreeMap::new(),
+            slaves: BTreeMap::new(),
+            quorum,
+            parallel_syncs: DEFAULT_PARALLEL_SYNCS,
+            auth_pass: None,
+            auth_user: None,
+            renamed_commands: BTreeMap::new(),
+            notification_script: None,
+            client_reconfig_script: None,
+            master_link_down_time: 0,
+            slave_priority: DEFAULT_SLAVE_PRIORITY,
+            replica_announced: 1,
+            slave_reconf_sent_time: 0,
+            slave_master_host: None,
+            slave_master_port: 0,
+            slave_master_link_up: false,
+            slave_repl_offset: 0,
+            leader: None,
+            leader_epoch: 0,
+            failover_epoch: 0,
+            failover_state: FailoverState::None,
+            failover_state_change_time: 0,
+            failover_start_time: 0,
+            failover_timeout: t.default_failover_timeout,
+            failover_delay_logged: 0,
+            promoted_slave: None,
+            info: None,
+        }
+    }
+
+    pub fn type_str(&self) -> &'static str {
+        if self.flags & SRI_MASTER != 0 {
+            "master"
+        } else if self.flags & SRI_SLAVE != 0 {
+            "slave"
+        } else if self.flags & SRI_SENTINEL != 0 {
+            "sentinel"
+        } else {
+            "unknown"
+        }
+    }
+
+    pub fn is_master(&self) -> bool {
+        self.flags & SRI_MASTER != 0
+    }
+
+    /// The current master address: the promoted replica's once it acknowledged.
+    pub fn current_master_addr(&self) -> &SAddr {
+        if self.flags & SRI_FAILOVER_IN_PROGRESS != 0
+            && self.failover_state >= FailoverState::ReconfSlaves
+        {
+            if let Some(p) = self
+                .promoted_slave
+                .as_ref()
+                .and_then(|k| self.slaves.get(k))
+            {
+                return &p.addr;
+            }
+        }
+        &self.addr
+    }
+
+    /// No SDOWN/ODOWN in the latest `ms` milliseconds.
+    pub fn no_down_for(&self, ms: u64, now: Millis) -> bool {
+        let most_recent = self.s_down_since_time.max(self.o_down_since_time);
+        most_recent == 0 || now.saturating_sub(most_recent) > ms
+    }
+
+    /// The name of `command` on this instance (`rename-command`).
+    pub fn map_command<'a>(&'a self, master: Option<&'a Instance>, command: &'a str) -> &'a str {
+        let m = master.unwrap_or(self);
+        m.renamed_commands
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(command))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or(command)
+    }
+}
+
+/// Which instance a link connection belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Who {
+    Master,
+    Slave(String),
+    Sentinel(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub master: String,
+    pub who: Who,
+}
+
+/// What to do with the reply to a command sent on a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cb {
+    Discard,
+    Ping,
+    Info,
+    Publish,
+    IsMasterDown,
+}
+
+/// One outbound connection of the sentinel.
+#[derive(Debug)]
+pub struct LinkConn {
+    pub owner: Owner,
+    pub pubsub: bool,
+    pub connected: bool,
+    pub local: Option<Addr>,
+    /// Bytes queued before the connection is established.
+    pub outq: Vec<u8>,
+    /// Received bytes not yet parsed.
+    pub buf: Vec<u8>,
+    pub cbs: VecDeque<Cb>,
+}
+
+/// The whole sentinel state (`struct sentinelState` plus the masters).
+#[derive(Debug)]
+pub struct SentinelState {
+    pub myid: String,
+    pub current_epoch: u64,
+    pub masters: BTreeMap<String, Instance>,
+    pub tilt: bool,
+    pub tilt_start_time: Millis,
+    pub previous_time: Millis,
+    pub announce_ip: Option<String>,
+    pub announce_port: u16,
+    pub simfailure_flags: u64,
+    pub deny_scripts_reconfig: bool,
+    pub sentinel_auth_pass: Option<String>,
+    pub sentinel_auth_user: Option<String>,
+    pub resolve_hostnames: bool,
+    pub announce_hostnames: bool,
+    pub t: Timings,
+    pub conns: BTreeMap<ConnId, LinkConn>,
+    /// The config file path and its current text (for rewriting).
+    pub config_path: Option<String>,
+    pub config_text: String,
+    pub config_dirty: bool,
+    /// Our listening port (announced in hello messages).
+    pub port: u16,
+}
+
+pub const SIMFAILURE_CRASH_AFTER_ELECTION: u64 = 1 << 0;
+pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u64 = 1 << 1;
+
+/// What sentinel code works with besides its own state: the inner server's
+/// state (outputs, rng, pub/sub) and its clients (subscribers).
+pub struct Env<'a> {
+    pub srv: &'a mut ServerState,
+    pub clients: &'a mut BTreeMap<ConnId, Client>,
+}
+
+impl<'a> Env<'a> {
+    pub fn now(&self) -> Millis {
+        self.srv.now
+    }
+
+    pub fn log(&mut self, level: LogLevel, msg: impl Into<String>) {
+        self.srv.log(level, msg);
+    }
+
+    pub fn send(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        self.srv.out.push_back(Output::Send { conn, bytes });
+    }
+
+    pub fn close(&mut self, conn: ConnId) {
+        self.srv.out.push_back(Output::Close { conn });
+    }
+
+    pub fn rand(&mut self, n: u64) -> u64 {
+        self.srv.rng.below(n)
+    }
+
+    /// sentinelEvent: log, publish on the channel named `kind`, tell the UI.
+    pub fn event(&mut self, level: LogLevel, kind: &str, msg: String) {
+        self.srv.log(level, format!("{kind} {msg}"));
+        if level != LogLevel::Debug {
+            crate::commands::pubsub::publish(
+                self.srv,
+                self.clients,
+                kind.as_bytes(),
+                msg.as_bytes(),
+            );
+        }
+        self.srv.emit(Event::Sentinel {
+            kind: kind.to_string(),
+            detail: msg,
+        });
+    }
+}
+
+impl SentinelState {
+    pub fn new(now: Millis) -> SentinelState {
+        SentinelState {
+            myid: String::new(),
+            current_epoch: 0,
+            masters: BTreeMap::new(),
+            tilt: false,
+            tilt_start_time: 0,
+            previous_time: now,
+            announce_ip: None,
+            announce_port: 0,
+            simfailure_flags: 0,
+            deny_scripts_reconfig: true,
+            sentinel_auth_pass: None,
+            sentinel_auth_user: None,
+            resolve_hostnames: false,
+            announce_hostnames: false,
+            t: Timings::default(),
+            conns: BTreeMap::new(),
+            config_path: None,
+            config_text: String::new(),
+            config_dirty: false,
+            port: DEFAULT_PORT,
+        }
+    }
+
+    /// The address text we announce for an instance (IP, or hostname with announce-hostnames).
+    pub fn announce<'b>(&self, a: &'b SAddr) -> &'b str {
+        if self.announce_hostnames {
+            &a.hostname
+        } else {
+            &a.ip
+        }
+    }
+
+    pub fn announce_addr_port(&self, a: &SAddr) -> String {
+        let h = self.announce(a);
+        if h.contains(':') {
+            format!("[{h}]:{}", a.port)
+        } else {
+            format!("{h}:{}", a.port)
+        }
+    }
+
+    /// createSentinelAddr: fails (with the reason) if the host can't be used.
+    pub fn create_addr(
+        &self,
+        host: &str,
+        port: i64,
+        accept_unresolved: bool,
+    ) -> Result<SAddr, &'static str> {
+        if !(0..=65535).contains(&port) {
+            return Err("Invalid port number.");
+        }
+        let ip = if is_ip(host) {
+            host.to_string()
+        } else if self.resolve_hostnames {
+            // The host resolves names when it connects.
+            host.to_string()
+        } else if accept_unresolved && self.resolve_hostnames {
+            String::new()
+        } else {
+            return Err("Can't resolve instance hostname.");
+        };
+        Ok(SAddr {
+            hostname: host.to_string(),
+            ip,
+            port: port as u16,
+        })
+    }
+
+    /// The `%@` part of an event: `<type> <name> <ip> <port> [@ <master> <ip> <port>]`.
+    pub fn at(&self, ri: &Instance, master: Option<&Instance>) -> String {
+        match master {
+            Some(m) if !ri.is_master() => format!(
+                "{} {} {} {} @ {} {} {}",
+                ri.type_str(),
+                ri.name,
+                self.announce(&ri.addr),
+                ri.addr.port,
+                m.name,
+                self.announce(&m.addr),
+                m.addr.port
+            ),
+            _ => format!(
+                "{} {} {} {}",
+                ri.type_str(),
+                ri.name,
+                self.announce(&ri.addr),
+                ri.addr.port
+            ),
+        }
+    }
+
+    /// sentinelFlushConfig: the file is written by the host at the end of this step.
+    pub fn flush_config(&mut self, env: &mut Env) {
+        self.config_dirty = true;
+        env.log(LogLevel::Notice, "Sentinel new configuration saved on disk");
+    }
+
+    /// Emit the rewritten config file if something changed.
+    pub fn emit_config(&mut self, env: &mut Env) {
+        if !self.config_dirty {
+            return;
+        }
+        self.config_dirty = false;
+        let text = config::rewrite(self, &self.config_text);
+        self.config_text = text.clone();
+        if let Some(path) = self.config_path.clone() {
+            env.srv.emit(Event::ConfigRewrite { path, text });
+        }
+    }
+
+    /// sentinelIsRunning: pick an id if needed, log it, generate +monitor events.
+    pub fn start(&mut self, env: &mut Env) {
+        if self.myid.is_empty() {
+            self.myid = env.srv.rng.hex_id();
+            self.flush_config(env);
+        }
+        env.log(LogLevel::Warning, format!("Sentinel ID is {}", self.myid));
+        let names: Vec<String> = self.masters.keys().cloned().collect();
+        for n in names {
+            let m = &self.masters[&n];
+            let msg = format!("{} quorum {}", self.at(m, None), m.quorum);
+            env.event(LogLevel::Warning, "+monitor", msg);
+        }
+    }
+}
+
+/// Run `f` with the sentinel state taken out of the server state, then put it back
+/// and emit the config file if it changed.
+pub fn with_state<R>(
+    srv: &mut ServerState,
+    clients: &mut BTreeMap<ConnId, Client>,
+    f: impl FnOnce(&mut SentinelState, &mut Env) -> R,
+) -> Option<R> {
+    let mut st = srv.sentinel.take()?;
+    let mut env = Env { srv, clients };
+    let r = f(&mut st, &mut env);
+    st.emit_config(&mut env);
+    env.srv.sentinel = Some(st);
+    Some(r)
+}
+
+/// A sentinel node: an inner server with the sentinel command table, plus the
+/// monitoring state machine driven by the sentinel timer.
+pub struct Sentinel {
+    pub server: Server,
+    next_timer: Millis,
+}
+
+impl Sentinel {
+    /// Build a sentinel from its server config and its (already loaded) state.
+    pub fn new(config: Config, mut state: SentinelState, now: Millis, seed: u64) -> Sentinel {
+        let mut server = Server::with_table(config, now, seed, command_table());
+        state.port = server.st.config.get_i64("port").clamp(0, 65535) as u16;
+        state.previous_time = now;
+        server.st.sentinel = Some(Box::new(state));
+        let mut s = Sentinel {
+            server,
+            next_timer: now,
+        };
+        let Server { st, clients, .. } = &mut s.server;
+        with_state(st, clients, |ss, env| ss.start(env));
+        s
+    }
+
+    pub fn state(&self) -> &SentinelState {
+        self.server.st.sentinel.as_ref().expect("sentinel state")
+    }
+
+    pub fn state_mut(&mut self) -> &mut SentinelState {
+        self.server.st.sentinel.as_mut().expect("sentinel state")
+    }
+
+    fn link_input(&mut self, input: Input<'_>) {
+        let Server { st, clients, .. } = &mut self.server;
+        with_state(st, clients, |ss, env| match input {
+            Input::Connected { conn, local } => ss.on_connected(env, conn, local),
+            Input::ConnectFailed { conn, .. } | Input::Closed { conn } => {
+                ss.on_link_error(env, conn)
+            }
+            Input::Data { conn, bytes } => ss.on_data(env, conn, bytes),
+            _ => {}
+        });
+    }
+
+    fn timer(&mut self) {
+        let Server { st, clients, .. } = &mut self.server;
+        with_state(st, clients, |ss, env| ss.timer(env));
+        // server.hz = CONFIG_DEFAULT_HZ + rand() % CONFIG_DEFAULT_HZ
+        let hz = 10 + self.server.st.rng.below(10);
+        self.next_timer = self.server.st.now + 1000 / hz;
+    }
+}
+
+impl Node for Sentinel {
+    fn handle(&mut self, now: Millis, input: Input<'_>) {
+        self.server.st.now = self.server.st.now.max(now);
+        let outbound = match &input {
+            Input::Accepted { conn, .. } => conn.is_outbound(),
+            Input::Connected { conn, .. }
+            | Input::ConnectFailed { conn, .. }
+            | Input::Closed { conn }
+            | Input::Data { conn, .. } => conn.is_outbound(),
+            Input::Tick => false,
+        };
+        if outbound {
+            self.link_input(input);
+            if self.server.st.now >= self.next_timer {
+                self.timer();
+            }
+            self.server.handle(now, Input::Tick);
+        } else {
+            if self.server.st.now >= self.next_timer {
+                self.timer();
+            }
+            self.server.handle(now, input);
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.server.poll_output()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        let s = self.server.poll_timeout().unwrap_or(self.next_timer);
+        Some(s.min(self.next_timer))
+    }
+}
+
+#[cfg(test)]
+mod tests;
