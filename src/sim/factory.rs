@@ -3,6 +3,8 @@
 use super::{Disk, NodeSpec};
 use crate::node::{Millis, Node};
 use crate::resp::split_args;
+use crate::sentinel::config::{load, Entry};
+use crate::sentinel::{Sentinel, SentinelState, DEFAULT_PORT};
 use crate::server::{Config, Server};
 
 /// Parse config-file text into a server config (unknown directives are reported).
@@ -39,4 +41,66 @@ pub fn server_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<
         let _ = server.load_rdb(bytes);
     }
     Box::new(server)
+}
+
+/// Where a simulated sentinel keeps its rewritten configuration.
+pub const SENTINEL_CONF: &str = "sentinel.conf";
+
+/// Split sentinel.conf text into server directives and `sentinel ...` entries.
+pub fn sentinel_config(text: &str) -> Result<(Config, Vec<Entry>), String> {
+    let mut config = Config::default();
+    let _ = config.set("port", &[DEFAULT_PORT.to_string()]);
+    let _ = config.set("protected-mode", &["no".to_string()]);
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts = split_args(line.as_bytes())
+            .ok_or_else(|| format!("line {}: unbalanced quotes", i + 1))?;
+        let parts: Vec<String> = parts
+            .into_iter()
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .collect();
+        let Some(name) = parts.first().map(|n| n.to_ascii_lowercase()) else {
+            continue;
+        };
+        if name == "sentinel" {
+            entries.push(Entry {
+                argv: parts[1..].to_vec(),
+                linenum: i + 1,
+                line: line.to_string(),
+            });
+        } else if crate::server::config::find(&name).is_some() {
+            config
+                .set(&name, &parts[1..])
+                .map_err(|e| format!("line {}: '{}': {}", i + 1, line, e))?;
+        }
+    }
+    Ok((config, entries))
+}
+
+/// A sentinel node; its disk may hold the sentinel.conf it rewrote (identity, epochs).
+pub fn sentinel_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
+    let text = disk
+        .get(SENTINEL_CONF)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_else(|| spec.config.clone());
+    let (config, entries) =
+        sentinel_config(&text).unwrap_or_else(|_| (Config::default(), Vec::new()));
+    let mut state = SentinelState::new(now);
+    let _ = load(&mut state, &entries, now);
+    state.config_path = Some(SENTINEL_CONF.to_string());
+    state.config_text = text;
+    Box::new(Sentinel::new(config, state, now, seed))
+}
+
+/// The factory for a spec's kind.
+pub fn for_kind(kind: &str) -> super::NodeFactory {
+    if kind == "sentinel" {
+        sentinel_node
+    } else {
+        server_node
+    }
 }

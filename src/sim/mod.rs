@@ -7,6 +7,7 @@
 
 pub mod factory;
 pub mod net;
+pub mod scenario;
 pub mod trace;
 
 use crate::node::{Addr, ConnId, Input, Millis, Node, Output, OUTBOUND_BIT};

@@ -13,6 +13,7 @@ pub enum TraceKind {
     Log,
     Role,
     Message,
+    Sentinel,
     Other,
 }
 
@@ -90,6 +91,13 @@ impl Trace {
                     TraceKind::Other,
                     format!("saved {file} ({n} bytes)"),
                 )
+            }
+            Event::ConfigRewrite { path, text } => {
+                disk.insert(path.clone(), text.into_bytes());
+                self.push(time, host, TraceKind::Other, format!("rewrote {path}"))
+            }
+            Event::Sentinel { kind, detail } => {
+                self.push(time, host, TraceKind::Sentinel, format!("{kind} {detail}"))
             }
             other => self.push(time, host, TraceKind::Other, format!("{other:?}")),
         }
