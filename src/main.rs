@@ -40,15 +40,18 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
-    /// (planned) Start the tutorial's topology on localhost: one master, two replicas, three sentinels
-    Demo,
-    /// (planned) Serve the web UI (the wasm build) on a local port
-    Web,
-}
-
-fn not_yet(what: &str) -> i32 {
-    eprintln!("sentinel-lab {what}: not implemented yet (planned; see README.md)");
-    2
+    /// Start the tutorial's topology on localhost (master 6379, replicas 6380-6381, sentinels 26379-26381) and the web UI
+    #[command(disable_help_flag = true)]
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// Serve the web UI (www/ and the wasm build in pkg/) on 127.0.0.1:8080
+    #[command(disable_help_flag = true)]
+    Web {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
 }
 
 fn main() {
@@ -69,8 +72,8 @@ fn main() {
     let code = match cli.command {
         Command::Server { args } => sentinel_lab::native::run_server("sentinel-lab server", &args),
         Command::Sentinel { args } => sentinel_lab::native::run_sentinel(&args),
-        Command::Demo => not_yet("demo"),
-        Command::Web => not_yet("web"),
+        Command::Demo { args } => sentinel_lab::native::demo::run_demo(&args),
+        Command::Web { args } => sentinel_lab::native::web::run_web(&args),
     };
     std::process::exit(code);
 }

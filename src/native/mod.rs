@@ -7,8 +7,10 @@
 //! tokio host in [`host`].
 
 pub mod conf;
+pub mod demo;
 pub mod host;
 pub mod sentinel_main;
+pub mod web;
 
 pub use sentinel_main::run_sentinel;
 
