@@ -328,7 +328,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
         idx += 1;
     }
     let pairs = &args[idx..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(err::SYNTAX.into());
     }
     let has = |f: u8| flags & f != 0;
@@ -1181,8 +1181,8 @@ mod tests {
         while let Some(l) = lines.next() {
             if l.starts_with('$') && l != "$-1" {
                 v.push(lines.next().unwrap_or("").to_string());
-            } else if l.starts_with(',') {
-                v.push(l[1..].to_string());
+            } else if let Some(d) = l.strip_prefix(',') {
+                v.push(d.to_string());
             }
         }
         v
