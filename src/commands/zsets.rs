@@ -59,7 +59,12 @@ fn strtod_all(b: &[u8]) -> Option<f64> {
 /// A score argument (ZADD, ZINCRBY, WEIGHTS): Redis's `getDoubleFromObject`,
 /// which also refuses values that overflow or underflow.
 fn score_arg(b: &[u8], msg: &'static str) -> Result<f64, Error> {
-    let v = crate::resp::parse_f64(b).ok_or(Error::from(msg))?;
+    if b.first()
+        .is_none_or(|c| c.is_ascii_whitespace() || *c == b'\x0b')
+    {
+        return Err(msg.into());
+    }
+    let v = strtod_all(b).ok_or(Error::from(msg))?;
     let lower = b.to_ascii_lowercase();
     let mantissa = lower.split(|&c| c == b'e').next().unwrap_or(&[]);
     let has_inf = lower.windows(3).any(|w| w == b"inf");
@@ -1104,6 +1109,17 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Redis 7.0's `d2string` (ZSCAN's scores): integral values within
+/// ±LLONG_MAX/2 print as integers, everything else as `%.17g`.
+fn d2string(v: f64) -> String {
+    const LIM: f64 = (i64::MAX / 2) as f64;
+    if v.is_finite() && v != 0.0 && (-LIM..=LIM).contains(&v) && (v as i64) as f64 == v {
+        (v as i64).to_string()
+    } else {
+        format_double(v)
+    }
+}
+
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
     let now = ctx.now;
@@ -1131,7 +1147,7 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         items.push(m);
-        items.push(Bytes::from(format_double(s)));
+        items.push(Bytes::from(d2string(s)));
     }
     reply_scan(out, next, &items);
     Ok(())
@@ -1243,6 +1259,7 @@ mod tests {
             ("ZADD z x a", "ERR value is not a valid float"),
             ("ZADD z nan a", "ERR value is not a valid float"),
             ("ZADD z 1e400 a", "ERR value is not a valid float"),
+            ("ZADD z 1e-400 a", "ERR value is not a valid float"),
             ("ZINCRBY z x a", "ERR value is not a valid float"),
             (
                 "ZADD z 1",
@@ -1251,6 +1268,12 @@ mod tests {
         ] {
             assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
         }
+        assert_eq!(
+            t.cmdv(&["ZADD", "z", " 1", "a"]),
+            "-ERR value is not a valid float\r\n"
+        );
+        assert_eq!(t.cmd("ZADD z 0x10 hex"), ":1\r\n");
+        assert_eq!(t.cmd("ZSCORE z hex"), "$2\r\n16\r\n");
         assert_eq!(t.cmd("ZADD z -0 zero"), ":1\r\n");
         assert_eq!(t.cmd("ZSCORE z zero"), "$1\r\n0\r\n");
         t.feed();
@@ -1528,6 +1551,11 @@ mod tests {
             .cmd("ZRANDMEMBER z 1 WITHSCORES")
             .starts_with("*1\r\n*2\r\n"));
         assert!(t.cmd("ZSCAN z 0").contains("$1\r\n1\r\n"));
+        t.cmd("ZADD w 123456789012345678 c 0.1 d");
+        assert_eq!(
+            bulks(&t.cmd("ZSCAN w 0")).join(" "),
+            "0 d 0.10000000000000001 c 123456789012345680"
+        );
         // Big sorted set: cursor walk over the dict.
         let mut argv: Vec<String> = vec!["ZADD".into(), "big".into()];
         for i in 0..200 {
