@@ -1,5 +1,1120 @@
 //! Set commands.
+//!
+//! Sets are `Dict<Bytes, ()>`. Small all-integer sets are what Redis keeps as
+//! an intset, which it iterates in ascending numeric order; we reply in that
+//! order too for them so small integer sets match Redis byte for byte.
 
-use super::CommandDef;
+use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
+use crate::keyspace::{Db, Dict, Object, Value, INTSET_MAX_ENTRIES};
+use crate::node::Millis;
+use crate::resp::{parse_i64, ReplyBuf};
+use bytes::Bytes;
 
-pub static COMMANDS: &[CommandDef] = &[];
+type Set = Dict<Bytes, ()>;
+
+/// Look up several keys for reading at once (lazy expiry first).
+pub(crate) fn lookup_many<'a>(
+    db: &'a mut Db,
+    keys: &[Bytes],
+    now: Millis,
+) -> Vec<Option<&'a Object>> {
+    let gone: Vec<bool> = keys.iter().map(|k| db.expire_if_needed(k, now)).collect();
+    let db: &'a Db = db;
+    keys.iter()
+        .zip(gone)
+        .map(|(k, g)| if g { None } else { db.keys.get(&k[..]) })
+        .collect()
+}
+
+/// Members in the order Redis would iterate them: numeric order for intsets.
+fn ordered(set: &Set, intset: bool) -> Vec<&Bytes> {
+    let mut v: Vec<&Bytes> = set.keys().collect();
+    if intset {
+        v.sort_by_key(|k| parse_i64(k).unwrap_or(0));
+    }
+    v
+}
+
+/// Would Redis keep a set with these members as an intset?
+fn intset_eligible<'a>(mut members: impl Iterator<Item = &'a Bytes>, len: usize) -> bool {
+    len <= INTSET_MAX_ENTRIES && members.all(|m| parse_i64(m).is_some())
+}
+
+fn as_set(obj: &Object) -> Result<&Set, Error> {
+    crate::typed!(obj, Value::Set)
+}
+
+/// Read-only lookup with type check.
+fn read_set<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<(&'a Set, bool)>, Error> {
+    match ctx.lookup(key) {
+        None => Ok(None),
+        Some(o) => Ok(Some((as_set(o)?, !o.big))),
+    }
+}
+
+fn reply_members<'a>(out: &mut ReplyBuf, members: impl ExactSizeIterator<Item = &'a Bytes>) {
+    out.set(members.len());
+    for m in members {
+        out.bulk(m);
+    }
+}
+
+fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let db = ctx.db();
+    let exists = match db.get(&args[1], now) {
+        Some(o) => {
+            as_set(o)?;
+            true
+        }
+        None => false,
+    };
+    if !exists {
+        db.set(args[1].clone(), Object::new(Value::Set(Dict::new())));
+    }
+    let obj = db
+        .keys
+        .get_mut(&args[1][..])
+        .ok_or(Error::from(err::SYNTAX))?;
+    let mut added = 0;
+    if let Value::Set(s) = &mut obj.value {
+        for m in &args[2..] {
+            if s.insert(m.clone(), ()).is_none() {
+                added += 1;
+            }
+        }
+    }
+    obj.update_encoding();
+    ctx.dirty(added);
+    ctx.out().int(added as i64);
+    Ok(())
+}
+
+fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let db = ctx.db();
+    let mut removed = 0;
+    let mut empty = false;
+    if let Some(obj) = db.get_mut(&args[1], now) {
+        let s = crate::typed_mut!(obj, Value::Set)?;
+        for m in &args[2..] {
+            if s.remove(&m[..]).is_some() {
+                removed += 1;
+                if s.is_empty() {
+                    break;
+                }
+            }
+        }
+        empty = s.is_empty();
+        obj.update_encoding();
+    }
+    if empty {
+        db.remove(&args[1]);
+    }
+    ctx.dirty(removed);
+    ctx.out().int(removed as i64);
+    Ok(())
+}
+
+fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    match db.get(&args[1], now) {
+        None => out.set(0),
+        Some(o) => {
+            let s = as_set(o)?;
+            reply_members(out, ordered(s, !o.big).into_iter());
+        }
+    }
+    Ok(())
+}
+
+fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let found = match read_set(ctx, &args[1])? {
+        Some((s, _)) => s.contains_key(&args[2][..]),
+        None => false,
+    };
+    ctx.out().int(found as i64);
+    Ok(())
+}
+
+fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let found: Vec<bool> = match read_set(ctx, &args[1])? {
+        Some((s, _)) => args[2..].iter().map(|m| s.contains_key(&m[..])).collect(),
+        None => vec![false; args.len() - 2],
+    };
+    let out = ctx.out();
+    out.array(found.len());
+    for f in found {
+        out.int(f as i64);
+    }
+    Ok(())
+}
+
+fn scard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = read_set(ctx, &args[1])?.map_or(0, |(s, _)| s.len());
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+/// Remove and return one random member.
+fn pop_random(ctx: &mut Ctx, key: &[u8]) -> Option<Bytes> {
+    let now = ctx.now;
+    let dbi = ctx.client.db;
+    let srv = &mut *ctx.srv;
+    let r = srv.rng.next_u64();
+    let obj = srv.dbs[dbi].get_mut(key, now)?;
+    let Value::Set(s) = &mut obj.value else {
+        return None;
+    };
+    let m = s.random_entry(r)?.0.clone();
+    s.remove(&m[..]);
+    Some(m)
+}
+
+fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(err::SYNTAX.into());
+    }
+    if args.len() == 3 {
+        return spop_count(ctx, args);
+    }
+    if read_set(ctx, &args[1])?.is_none() {
+        ctx.out().null();
+        return Ok(());
+    }
+    let Some(m) = pop_random(ctx, &args[1]) else {
+        ctx.out().null();
+        return Ok(());
+    };
+    finish_pop(ctx, &args[1]);
+    ctx.dirty(1);
+    ctx.propagate = Propagate::Replace(vec![vec![
+        Bytes::from_static(b"SREM"),
+        args[1].clone(),
+        m.clone(),
+    ]]);
+    ctx.out().bulk(&m);
+    Ok(())
+}
+
+/// After removing members: fix the encoding flag, delete the key if empty.
+fn finish_pop(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.db();
+    let mut empty = false;
+    if let Some(obj) = db.keys.get_mut(key) {
+        if let Value::Set(s) = &obj.value {
+            empty = s.is_empty();
+        }
+        obj.update_encoding();
+    }
+    if empty {
+        db.remove(key);
+    }
+}
+
+fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let count = match parse_i64(&args[2]) {
+        Some(n) if n >= 0 => n as u64,
+        _ => return Err(err::NOT_POSITIVE.into()),
+    };
+    let Some((s, intset)) = read_set(ctx, &args[1])? else {
+        ctx.out().set(0);
+        return Ok(());
+    };
+    if count == 0 {
+        ctx.out().set(0);
+        return Ok(());
+    }
+    let size = s.len() as u64;
+    if count >= size {
+        let all: Vec<Bytes> = ordered(s, intset).into_iter().cloned().collect();
+        ctx.db().remove(&args[1]);
+        ctx.dirty(1);
+        ctx.propagate = Propagate::Replace(vec![vec![Bytes::from_static(b"DEL"), args[1].clone()]]);
+        reply_members(ctx.out(), all.iter());
+        return Ok(());
+    }
+    let mut popped = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        match pop_random(ctx, &args[1]) {
+            Some(m) => popped.push(m),
+            None => break,
+        }
+    }
+    finish_pop(ctx, &args[1]);
+    ctx.dirty(popped.len() as u64);
+    ctx.propagate = Propagate::Replace(
+        popped
+            .iter()
+            .map(|m| vec![Bytes::from_static(b"SREM"), args[1].clone(), m.clone()])
+            .collect(),
+    );
+    reply_members(ctx.out(), popped.iter());
+    Ok(())
+}
+
+/// Largest |count| we serve for a negative-count SRANDMEMBER / ZRANDMEMBER
+/// (Redis tries to build the reply and runs out of memory instead).
+pub(crate) const MAX_RANDOM_REPEAT: u64 = 1 << 24;
+
+fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(err::SYNTAX.into());
+    }
+    if args.len() == 2 {
+        let now = ctx.now;
+        let dbi = ctx.client.db;
+        let srv = &mut *ctx.srv;
+        let r = srv.rng.next_u64();
+        let m = match srv.dbs[dbi].get(&args[1], now) {
+            None => None,
+            Some(o) => as_set(o)?.random_entry(r).map(|(k, _)| k.clone()),
+        };
+        match m {
+            Some(m) => ctx.out().bulk(&m),
+            None => ctx.out().null(),
+        }
+        return Ok(());
+    }
+    let l = crate::commands::arg_i64(&args[2])?;
+    if l == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    let (count, uniq) = (l.unsigned_abs(), l >= 0);
+    let now = ctx.now;
+    let dbi = ctx.client.db;
+    let srv = &mut *ctx.srv;
+    let out = &mut ctx.client.reply;
+    let Some(o) = srv.dbs[dbi].get(&args[1], now) else {
+        out.array(0);
+        return Ok(());
+    };
+    let s = as_set(o)?;
+    if count == 0 {
+        out.array(0);
+        return Ok(());
+    }
+    let size = s.len() as u64;
+    if !uniq || count == 1 {
+        if count > MAX_RANDOM_REPEAT {
+            return Err("ERR value is out of range".into());
+        }
+        out.array(count as usize);
+        for _ in 0..count {
+            if let Some((k, _)) = s.random_entry(srv.rng.next_u64()) {
+                out.bulk(k);
+            }
+        }
+        return Ok(());
+    }
+    if count >= size {
+        let all = ordered(s, !o.big);
+        out.array(all.len());
+        for m in all {
+            out.bulk(m);
+        }
+        return Ok(());
+    }
+    // Distinct members: pick and remove from a copy of the candidates.
+    let mut cands: Vec<&Bytes> = s.keys().collect();
+    out.array(count as usize);
+    for _ in 0..count {
+        let i = srv.rng.below(cands.len() as u64) as usize;
+        let m = cands.swap_remove(i);
+        out.bulk(m);
+    }
+    Ok(())
+}
+
+fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (src, dst, m) = (&args[1], &args[2], &args[3]);
+    let now = ctx.now;
+    let db = ctx.db();
+    let src_member = match db.get(src, now) {
+        None => {
+            ctx.out().int(0);
+            return Ok(());
+        }
+        Some(o) => as_set(o)?.contains_key(&m[..]),
+    };
+    let dst_exists = match db.get(dst, now) {
+        None => false,
+        Some(o) => {
+            as_set(o)?;
+            true
+        }
+    };
+    if src == dst {
+        ctx.out().int(src_member as i64);
+        return Ok(());
+    }
+    if !src_member {
+        ctx.out().int(0);
+        return Ok(());
+    }
+    let mut dirty = 1;
+    if let Some(obj) = db.keys.get_mut(&src[..]) {
+        let mut empty = false;
+        if let Value::Set(s) = &mut obj.value {
+            s.remove(&m[..]);
+            empty = s.is_empty();
+        }
+        obj.update_encoding();
+        if empty {
+            db.remove(src);
+        }
+    }
+    if !dst_exists {
+        db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
+    }
+    if let Some(obj) = db.keys.get_mut(&dst[..]) {
+        if let Value::Set(s) = &mut obj.value {
+            if s.insert(m.clone(), ()).is_none() {
+                dirty += 1;
+            }
+        }
+        obj.update_encoding();
+    }
+    ctx.dirty(dirty);
+    ctx.out().int(1);
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The result of SINTER/SUNION/SDIFF over `keys`, in Redis's reply order.
+/// `limit` (SINTERCARD) stops an intersection early; 0 means no limit.
+fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Vec<Bytes>, Error> {
+    let now = ctx.now;
+    let objs = lookup_many(ctx.db(), keys, now);
+    let mut sets: Vec<Option<(&Set, bool)>> = Vec::with_capacity(objs.len());
+    for o in &objs {
+        sets.push(match o {
+            None => None,
+            Some(o) => Some((as_set(o)?, !o.big)),
+        });
+    }
+    let mut res: Vec<Bytes> = Vec::new();
+    match op {
+        Op::Inter => {
+            if sets.iter().any(|s| s.is_none()) {
+                return Ok(res);
+            }
+            let mut sets: Vec<(&Set, bool)> = sets.into_iter().flatten().collect();
+            sets.sort_by_key(|(s, _)| s.len());
+            let (first, rest) = sets.split_first().ok_or(Error::from(err::SYNTAX))?;
+            for m in ordered(first.0, first.1) {
+                if rest.iter().all(|(s, _)| s.contains_key(&m[..])) {
+                    res.push(m.clone());
+                    if limit > 0 && res.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Op::Union => {
+            let mut acc: Set = Dict::new();
+            for (s, _) in sets.iter().flatten() {
+                for m in s.keys() {
+                    acc.insert(m.clone(), ());
+                }
+            }
+            let intset = intset_eligible(acc.keys(), acc.len());
+            res = ordered(&acc, intset).into_iter().cloned().collect();
+        }
+        Op::Diff => {
+            let Some(Some((first, _))) = sets.first() else {
+                return Ok(res);
+            };
+            let mut acc: Set = Dict::new();
+            for m in first.keys() {
+                if !sets[1..]
+                    .iter()
+                    .flatten()
+                    .any(|(s, _)| s.contains_key(&m[..]))
+                {
+                    acc.insert(m.clone(), ());
+                }
+            }
+            let intset = intset_eligible(acc.keys(), acc.len());
+            res = ordered(&acc, intset).into_iter().cloned().collect();
+        }
+    }
+    Ok(res)
+}
+
+fn set_op_reply(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
+    let res = set_op(ctx, &args[1..], op, 0)?;
+    reply_members(ctx.out(), res.iter());
+    Ok(())
+}
+
+fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
+    let res = set_op(ctx, &args[2..], op, 0)?;
+    let dst = &args[1];
+    let n = res.len();
+    if n > 0 {
+        let mut s: Set = Dict::new();
+        for m in res {
+            s.insert(m, ());
+        }
+        ctx.db().set(dst.clone(), Object::new(Value::Set(s)));
+        ctx.dirty(1);
+    } else if ctx.db().remove(dst).is_some() {
+        ctx.dirty(1);
+    }
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_reply(ctx, args, Op::Inter)
+}
+fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_reply(ctx, args, Op::Union)
+}
+fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_reply(ctx, args, Op::Diff)
+}
+fn sinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Inter)
+}
+fn sunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Union)
+}
+fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Diff)
+}
+
+fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    const NUMKEYS: &str = "ERR numkeys should be greater than 0";
+    let numkeys = match parse_i64(&args[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return Err(NUMKEYS.into()),
+    };
+    if numkeys > (args.len() - 2) as u64 {
+        return Err("ERR Number of keys can't be greater than number of args".into());
+    }
+    let numkeys = numkeys as usize;
+    let mut limit = 0usize;
+    let mut i = 2 + numkeys;
+    while i < args.len() {
+        if super::eq_ignore_case(&args[i], "limit") && i + 1 < args.len() {
+            i += 1;
+            limit = match parse_i64(&args[i]) {
+                Some(n) if n >= 0 => n as usize,
+                _ => return Err("ERR LIMIT can't be negative".into()),
+            };
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+        i += 1;
+    }
+    let res = set_op(ctx, &args[2..2 + numkeys], Op::Inter, limit)?;
+    ctx.out().int(res.len() as i64);
+    Ok(())
+}
+
+/// SCAN-family options shared by SSCAN and ZSCAN.
+pub(crate) struct ScanOpts {
+    pub count: usize,
+    pub pattern: Option<Bytes>,
+}
+
+/// Redis's `parseScanCursorOrReply` (strtoul semantics).
+pub(crate) fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
+    let bad = || Error::from("ERR invalid cursor");
+    if b.is_empty() {
+        return Ok(0);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(bad)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// Parse `[MATCH pattern] [COUNT count]` from `args`.
+pub(crate) fn parse_scan_opts(args: &[Bytes]) -> Result<ScanOpts, Error> {
+    let mut opts = ScanOpts {
+        count: 10,
+        pattern: None,
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let more = i + 1 < args.len();
+        if super::eq_ignore_case(&args[i], "count") && more {
+            let n = super::arg_i64(&args[i + 1])?;
+            if n < 1 {
+                return Err(err::SYNTAX.into());
+            }
+            opts.count = n.min(i64::MAX / 16) as usize;
+            i += 2;
+        } else if super::eq_ignore_case(&args[i], "match") && more {
+            let p = &args[i + 1];
+            opts.pattern = if &p[..] == b"*" {
+                None
+            } else {
+                Some(p.clone())
+            };
+            i += 2;
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+    }
+    Ok(opts)
+}
+
+/// Walk a big dict the way `scanGenericCommand` does; returns the next cursor.
+pub(crate) fn scan_dict<V>(
+    d: &Dict<Bytes, V>,
+    mut cursor: u64,
+    count: usize,
+    mut f: impl FnMut(&Bytes, &V),
+) -> u64 {
+    let mut seen = 0usize;
+    let mut maxiter = count.saturating_mul(10);
+    loop {
+        cursor = d.scan_step(cursor, |k, v| {
+            seen += 1;
+            f(k, v)
+        });
+        if cursor == 0 || maxiter == 0 || seen >= count {
+            break;
+        }
+        maxiter -= 1;
+    }
+    cursor
+}
+
+/// Write a SCAN reply: the cursor and the elements.
+pub(crate) fn reply_scan(out: &mut ReplyBuf, cursor: u64, items: &[Bytes]) {
+    out.array(2);
+    out.bulk(cursor.to_string().as_bytes());
+    out.array(items.len());
+    for i in items {
+        out.bulk(i);
+    }
+}
+
+fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let Some(o) = db.get(&args[1], now) else {
+        reply_scan(out, 0, &[]);
+        return Ok(());
+    };
+    let s = as_set(o)?;
+    let opts = parse_scan_opts(&args[3..])?;
+    let mut items: Vec<Bytes> = Vec::new();
+    let next = if !o.big {
+        items.extend(ordered(s, true).into_iter().cloned());
+        0
+    } else {
+        scan_dict(s, cursor, opts.count, |k, _| items.push(k.clone()))
+    };
+    if let Some(p) = &opts.pattern {
+        items.retain(|m| super::glob_match(p, m, false));
+    }
+    reply_scan(out, next, &items);
+    Ok(())
+}
+
+pub static COMMANDS: &[CommandDef] = &[
+    def(
+        "sadd",
+        -3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Add one or more members to a set",
+        sadd,
+    ),
+    def(
+        "srem",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Remove one or more members from a set",
+        srem,
+    ),
+    def(
+        "smembers",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Get all the members in a set",
+        smembers,
+    ),
+    def(
+        "sismember",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Determine if a given value is a member of a set",
+        sismember,
+    ),
+    def(
+        "smismember",
+        -3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "set",
+        "6.2.0",
+        "Returns the membership associated with the given elements for a set",
+        smismember,
+    ),
+    def(
+        "scard",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Get the number of members in a set",
+        scard,
+    ),
+    def(
+        "spop",
+        -2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Remove and return one or multiple random members from a set",
+        spop,
+    ),
+    def(
+        "srandmember",
+        -2,
+        READONLY,
+        (1, 1, 1),
+        "set",
+        "1.0.0",
+        "Get one or multiple random members from a set",
+        srandmember,
+    ),
+    def(
+        "smove",
+        4,
+        WRITE | FAST,
+        (1, 2, 1),
+        "set",
+        "1.0.0",
+        "Move a member from one set to another",
+        smove,
+    ),
+    def(
+        "sinter",
+        -2,
+        READONLY,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Intersect multiple sets",
+        sinter,
+    ),
+    def(
+        "sunion",
+        -2,
+        READONLY,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Add multiple sets",
+        sunion,
+    ),
+    def(
+        "sdiff",
+        -2,
+        READONLY,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Subtract multiple sets",
+        sdiff,
+    ),
+    def(
+        "sinterstore",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Intersect multiple sets and store the resulting set in a key",
+        sinterstore,
+    ),
+    def(
+        "sunionstore",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Add multiple sets and store the resulting set in a key",
+        sunionstore,
+    ),
+    def(
+        "sdiffstore",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 1),
+        "set",
+        "1.0.0",
+        "Subtract multiple sets and store the resulting set in a key",
+        sdiffstore,
+    ),
+    def(
+        "sintercard",
+        -3,
+        READONLY,
+        (0, 0, 0),
+        "set",
+        "7.0.0",
+        "Intersect multiple sets and return the cardinality of the result",
+        sintercard,
+    ),
+    def(
+        "sscan",
+        -3,
+        READONLY,
+        (1, 1, 1),
+        "set",
+        "2.8.0",
+        "Incrementally iterate Set elements",
+        sscan,
+    ),
+];
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::node::{Addr, ConnId, Input, Node, Output};
+    use crate::server::{Config, Server};
+
+    /// A server with one connected client, for feeding commands.
+    pub(crate) struct T {
+        pub srv: Server,
+        conn: ConnId,
+    }
+
+    impl T {
+        pub fn new() -> T {
+            let mut srv = Server::new(Config::default(), 0, 1);
+            let conn = ConnId(1);
+            let addr = Addr {
+                host: "127.0.0.1".into(),
+                port: 50000,
+            };
+            srv.handle(
+                0,
+                Input::Accepted {
+                    conn,
+                    peer: addr.clone(),
+                    local: addr,
+                },
+            );
+            while srv.poll_output().is_some() {}
+            T { srv, conn }
+        }
+
+        pub fn resp3(&mut self) {
+            for c in self.srv.clients.values_mut() {
+                c.reply.resp = 3;
+            }
+        }
+
+        /// Run one command (space separated words) and return the raw reply.
+        pub fn cmd(&mut self, line: &str) -> String {
+            let words: Vec<&str> = line.split(' ').collect();
+            self.cmdv(&words)
+        }
+
+        pub fn cmdv(&mut self, words: &[&str]) -> String {
+            let mut req = format!("*{}\r\n", words.len());
+            for w in words {
+                req.push_str(&format!("${}\r\n{}\r\n", w.len(), w));
+            }
+            self.srv.handle(
+                0,
+                Input::Data {
+                    conn: self.conn,
+                    bytes: req.as_bytes(),
+                },
+            );
+            let mut s = String::new();
+            while let Some(o) = self.srv.poll_output() {
+                if let Output::Send { bytes, .. } = o {
+                    s.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+            s
+        }
+
+        /// Store a string key directly (no string commands in this family).
+        pub fn set_str(&mut self, key: &str) {
+            self.srv.st.dbs[0].set(
+                bytes::Bytes::copy_from_slice(key.as_bytes()),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str("x".into())),
+            );
+        }
+
+        /// The propagated commands so far, as space-joined strings.
+        pub fn feed(&mut self) -> Vec<String> {
+            std::mem::take(&mut self.srv.st.repl_feed)
+                .into_iter()
+                .map(|(_, argv)| {
+                    argv.iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        }
+    }
+
+    pub(crate) const WT: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+    #[test]
+    fn sets_basic() {
+        let mut t = T::new();
+        assert_eq!(t.cmd("SADD s 3 1 2 2"), ":3\r\n");
+        assert_eq!(
+            t.cmd("SMEMBERS s"),
+            "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(t.cmd("SCARD s"), ":3\r\n");
+        assert_eq!(t.cmd("SISMEMBER s 2"), ":1\r\n");
+        assert_eq!(t.cmd("SISMEMBER s 9"), ":0\r\n");
+        assert_eq!(t.cmd("SMISMEMBER s 1 9"), "*2\r\n:1\r\n:0\r\n");
+        assert_eq!(t.cmd("SMISMEMBER nokey 1"), "*1\r\n:0\r\n");
+        assert_eq!(t.cmd("SREM s 1 9"), ":1\r\n");
+        assert_eq!(t.cmd("SREM s 2 3"), ":2\r\n");
+        assert_eq!(t.cmd("SCARD s"), ":0\r\n");
+        assert_eq!(t.srv.st.dbs[0].len(), 0);
+        assert_eq!(t.cmd("SMEMBERS s"), "*0\r\n");
+        assert_eq!(t.cmd("SREM s 2"), ":0\r\n");
+        assert_eq!(
+            t.cmd("SADD s"),
+            "-ERR wrong number of arguments for 'sadd' command\r\n"
+        );
+        t.set_str("str");
+        for c in [
+            "SADD str a",
+            "SREM str a",
+            "SMEMBERS str",
+            "SCARD str",
+            "SISMEMBER str a",
+            "SMISMEMBER str a",
+            "SPOP str",
+            "SPOP str 2",
+            "SRANDMEMBER str",
+            "SRANDMEMBER str 2",
+            "SINTER str",
+            "SUNION nokey str",
+            "SINTER nokey str",
+            "SINTERSTORE d nokey str",
+            "SSCAN str 0",
+            "SMOVE str x a",
+            "SINTERCARD 1 str",
+        ] {
+            assert_eq!(t.cmd(c), WT, "{c}");
+        }
+        t.cmd("SADD s a");
+        assert_eq!(t.cmd("SMOVE s str a"), WT);
+        t.resp3();
+        assert_eq!(t.cmd("SMEMBERS nokey"), "~0\r\n");
+        assert_eq!(t.cmd("SMEMBERS s"), "~1\r\n$1\r\na\r\n");
+    }
+
+    #[test]
+    fn sets_spop_srandmember() {
+        let mut t = T::new();
+        t.cmd("SADD s 1 2 3 4 5");
+        t.feed();
+        let r = t.cmd("SPOP s");
+        assert!(r.starts_with("$1\r\n"), "{r}");
+        let m = r[4..5].to_string();
+        assert_eq!(t.feed(), vec![format!("SREM s {m}")]);
+        assert_eq!(t.cmd(&format!("SISMEMBER s {m}")), ":0\r\n");
+        assert!(t.cmd("SPOP s 2").starts_with("*2\r\n"));
+        assert_eq!(t.feed().len(), 2);
+        assert_eq!(t.cmd("SCARD s"), ":2\r\n");
+        assert_eq!(t.cmd("SPOP s 0"), "*0\r\n");
+        let pos = "-ERR value is out of range, must be positive\r\n";
+        assert_eq!(t.cmd("SPOP s -1"), pos);
+        assert_eq!(t.cmd("SPOP s x"), pos);
+        assert_eq!(t.cmd("SPOP s 1 2"), "-ERR syntax error\r\n");
+        assert!(t.cmd("SPOP s 5").starts_with("*2\r\n"));
+        assert_eq!(t.feed(), vec!["DEL s".to_string()]);
+        assert_eq!(t.cmd("SPOP s"), "$-1\r\n");
+        assert_eq!(t.cmd("SPOP s 3"), "*0\r\n");
+        assert_eq!(t.feed().len(), 0);
+
+        t.cmd("SADD r 1 2 3");
+        assert_eq!(
+            t.cmd("SRANDMEMBER r 5"),
+            "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+        );
+        assert!(t.cmd("SRANDMEMBER r -7").starts_with("*7\r\n"));
+        assert!(t.cmd("SRANDMEMBER r 2").starts_with("*2\r\n"));
+        assert!(t.cmd("SRANDMEMBER r").starts_with("$1\r\n"));
+        assert_eq!(t.cmd("SRANDMEMBER r 0"), "*0\r\n");
+        assert_eq!(t.cmd("SRANDMEMBER nokey 3"), "*0\r\n");
+        assert_eq!(t.cmd("SRANDMEMBER nokey"), "$-1\r\n");
+        assert_eq!(
+            t.cmd("SRANDMEMBER r x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            t.cmd("SRANDMEMBER r -9223372036854775808"),
+            "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
+        );
+        assert_eq!(t.cmd("SRANDMEMBER r 1 2"), "-ERR syntax error\r\n");
+        assert_eq!(t.feed(), vec!["SADD r 1 2 3".to_string()]);
+        // Distinct members for a positive count.
+        t.cmd("SADD big a b c d e f g h");
+        for _ in 0..20 {
+            let r = t.cmd("SRANDMEMBER big 7");
+            let mut v: Vec<&str> = r.split("\r\n").filter(|l| l.len() == 1).collect();
+            v.sort();
+            v.dedup();
+            assert_eq!(v.len(), 7, "{r}");
+        }
+        t.resp3();
+        assert!(t.cmd("SPOP big 2").starts_with("~2\r\n"));
+        assert_eq!(t.cmd("SPOP nokey 2"), "~0\r\n");
+        assert!(t.cmd("SRANDMEMBER big 2").starts_with("*2\r\n"));
+    }
+
+    #[test]
+    fn sets_smove() {
+        let mut t = T::new();
+        t.cmd("SADD a 1 2");
+        assert_eq!(t.cmd("SMOVE a b 1"), ":1\r\n");
+        assert_eq!(t.cmd("SMOVE a b 9"), ":0\r\n");
+        assert_eq!(t.cmd("SMOVE nokey b 9"), ":0\r\n");
+        assert_eq!(t.cmd("SMOVE a a 2"), ":1\r\n");
+        assert_eq!(t.cmd("SMOVE a a 9"), ":0\r\n");
+        assert_eq!(t.cmd("SMOVE a b 2"), ":1\r\n");
+        assert_eq!(t.cmd("SCARD a"), ":0\r\n");
+        assert_eq!(t.cmd("SMEMBERS b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        assert_eq!(t.srv.st.dbs[0].len(), 1);
+    }
+
+    #[test]
+    fn sets_algebra() {
+        let mut t = T::new();
+        t.cmd("SADD a 1 2 3 4");
+        t.cmd("SADD b 3 4 5");
+        t.cmd("SADD c x 4");
+        assert_eq!(t.cmd("SINTER a b"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd("SINTER a b c"), "*1\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd("SINTER a nokey"), "*0\r\n");
+        assert_eq!(
+            t.cmd("SUNION a b"),
+            "*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
+        );
+        assert_eq!(t.cmd("SDIFF a b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        assert_eq!(t.cmd("SDIFF nokey a"), "*0\r\n");
+        assert_eq!(t.cmd("SINTERSTORE d a b"), ":2\r\n");
+        assert_eq!(t.cmd("SMEMBERS d"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd("SUNIONSTORE d a b c"), ":6\r\n");
+        assert_eq!(t.cmd("SDIFFSTORE d a b c"), ":2\r\n");
+        assert_eq!(t.cmd("SINTERSTORE d a nokey"), ":0\r\n");
+        assert_eq!(t.cmd("SCARD d"), ":0\r\n");
+        assert_eq!(t.cmd("SINTERCARD 2 a b"), ":2\r\n");
+        assert_eq!(t.cmd("SINTERCARD 2 a b LIMIT 1"), ":1\r\n");
+        assert_eq!(t.cmd("SINTERCARD 2 a b limit 0"), ":2\r\n");
+        assert_eq!(t.cmd("SINTERCARD 1 nokey"), ":0\r\n");
+        for (c, e) in [
+            ("SINTERCARD 0 a", "ERR numkeys should be greater than 0"),
+            ("SINTERCARD x a", "ERR numkeys should be greater than 0"),
+            (
+                "SINTERCARD 3 a b",
+                "ERR Number of keys can't be greater than number of args",
+            ),
+            ("SINTERCARD 1 a LIMIT -1", "ERR LIMIT can't be negative"),
+            ("SINTERCARD 1 a LIMIT x", "ERR LIMIT can't be negative"),
+            ("SINTERCARD 1 a LIMIT", "ERR syntax error"),
+            ("SINTERCARD 1 a foo", "ERR syntax error"),
+        ] {
+            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+        }
+        t.resp3();
+        assert_eq!(t.cmd("SINTER a nokey"), "~0\r\n");
+        assert_eq!(t.cmd("SDIFF a b"), "~2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    }
+
+    #[test]
+    fn sets_sscan() {
+        let mut t = T::new();
+        t.cmd("SADD s 3 1 2");
+        assert_eq!(
+            t.cmd("SSCAN s 0"),
+            "*2\r\n$1\r\n0\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(
+            t.cmd("SSCAN s 0 MATCH 2"),
+            "*2\r\n$1\r\n0\r\n*1\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(t.cmd("SSCAN nokey x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd("SSCAN nokey 0 foo"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(t.cmd("SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
+        assert_eq!(
+            t.cmd("SSCAN s 0 COUNT x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(t.cmd("SSCAN s 0 TYPE string"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd("SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
+        // A big set is walked with a cursor and returns every member.
+        let words: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+        let mut argv = vec!["SADD", "big"];
+        argv.extend(words.iter().map(|s| s.as_str()));
+        assert_eq!(t.cmdv(&argv), ":300\r\n");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor = "0".to_string();
+        let mut rounds = 0;
+        loop {
+            let r = t.cmd(&format!("SSCAN big {cursor}"));
+            let lines: Vec<&str> = r.split("\r\n").collect();
+            cursor = lines[2].to_string();
+            for l in &lines[4..] {
+                if l.starts_with('m') {
+                    seen.insert(l.to_string());
+                }
+            }
+            rounds += 1;
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert!(rounds > 1);
+        assert_eq!(seen.len(), 300);
+    }
+}

@@ -1,5 +1,1583 @@
 //! Sorted set commands.
 
-use super::CommandDef;
+use super::sets::{lookup_many, parse_cursor, parse_scan_opts, reply_scan, scan_dict};
+use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use crate::keyspace::{Db, Dict, Object, Value, ZSet};
+use crate::node::Millis;
+use crate::resp::{format_double, parse_i64, ReplyBuf};
+use bytes::Bytes;
 
-pub static COMMANDS: &[CommandDef] = &[];
+const NAN_ERR: &str = "ERR resulting score is not a number (NaN)";
+const SCORE_RANGE_ERR: &str = "ERR min or max is not a float";
+const LEX_RANGE_ERR: &str = "ERR min or max not valid string range item";
+
+fn as_zset(o: &Object) -> Result<&ZSet, Error> {
+    crate::typed!(o, Value::ZSet)
+}
+
+/// Read-only lookup with type check.
+fn zget<'a>(db: &'a mut Db, key: &[u8], now: Millis) -> Result<Option<&'a ZSet>, Error> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(o) => Ok(Some(as_zset(o)?)),
+    }
+}
+
+/// C's `strtod` over the whole argument, as `zslParseRange` uses it: leading
+/// spaces allowed, the empty string is 0, NaN refused, overflow is ±inf.
+fn strtod_all(b: &[u8]) -> Option<f64> {
+    if b.is_empty() {
+        return Some(0.0);
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let v = if body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X")) {
+        let mut v = 0f64;
+        for c in body[2..].chars() {
+            v = v * 16.0 + c.to_digit(16)? as f64;
+        }
+        v
+    } else {
+        if body.starts_with(['+', '-']) {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    let v = if neg { -v } else { v };
+    if v.is_nan() {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// A score argument (ZADD, ZINCRBY, WEIGHTS): Redis's `getDoubleFromObject`,
+/// which also refuses values that overflow or underflow.
+fn score_arg(b: &[u8], msg: &'static str) -> Result<f64, Error> {
+    if b.first()
+        .is_none_or(|c| c.is_ascii_whitespace() || *c == b'\x0b')
+    {
+        return Err(msg.into());
+    }
+    let v = strtod_all(b).ok_or(Error::from(msg))?;
+    let lower = b.to_ascii_lowercase();
+    let mantissa = lower.split(|&c| c == b'e').next().unwrap_or(&[]);
+    let has_inf = lower.windows(3).any(|w| w == b"inf");
+    if (v.is_infinite() && !has_inf)
+        || (v == 0.0 && mantissa.iter().any(|c| (b'1'..=b'9').contains(c)))
+    {
+        return Err(msg.into());
+    }
+    Ok(v)
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ScoreRange {
+    min: f64,
+    minex: bool,
+    max: f64,
+    maxex: bool,
+}
+
+fn parse_score_bound(b: &[u8]) -> Option<(f64, bool)> {
+    match b.first() {
+        Some(b'(') => Some((strtod_all(&b[1..])?, true)),
+        _ => Some((strtod_all(b)?, false)),
+    }
+}
+
+fn parse_score_range(min: &[u8], max: &[u8]) -> Result<ScoreRange, Error> {
+    let (Some((min, minex)), Some((max, maxex))) = (parse_score_bound(min), parse_score_bound(max))
+    else {
+        return Err(SCORE_RANGE_ERR.into());
+    };
+    Ok(ScoreRange {
+        min,
+        minex,
+        max,
+        maxex,
+    })
+}
+
+fn score_iter(z: &ZSet, r: ScoreRange) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
+    z.range_by_score(r.min, r.minex, r.max, r.maxex)
+}
+
+#[derive(Clone, Debug)]
+enum Lex {
+    Min,
+    Max,
+    Incl(Bytes),
+    Excl(Bytes),
+}
+
+#[derive(Clone, Debug)]
+struct LexRange {
+    min: Lex,
+    max: Lex,
+}
+
+fn parse_lex_bound(b: &Bytes) -> Option<Lex> {
+    match b.first()? {
+        b'+' if b.len() == 1 => Some(Lex::Max),
+        b'-' if b.len() == 1 => Some(Lex::Min),
+        b'(' => Some(Lex::Excl(b.slice(1..))),
+        b'[' => Some(Lex::Incl(b.slice(1..))),
+        _ => None,
+    }
+}
+
+fn parse_lex_range(min: &Bytes, max: &Bytes) -> Result<LexRange, Error> {
+    match (parse_lex_bound(min), parse_lex_bound(max)) {
+        (Some(min), Some(max)) => Ok(LexRange { min, max }),
+        _ => Err(LEX_RANGE_ERR.into()),
+    }
+}
+
+/// `sdscmplex`: the special bounds sort before / after every string.
+fn lex_cmp(a: &Lex, b: &Lex) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    let key = |l: &Lex| -> (u8, Bytes) {
+        match l {
+            Lex::Min => (0, Bytes::new()),
+            Lex::Incl(s) | Lex::Excl(s) => (1, s.clone()),
+            Lex::Max => (2, Bytes::new()),
+        }
+    };
+    let (ka, kb) = (key(a), key(b));
+    if ka.0 != 1 || kb.0 != 1 {
+        if ka.0 == kb.0 {
+            return Equal;
+        }
+        return ka.0.cmp(&kb.0);
+    }
+    ka.1.cmp(&kb.1)
+}
+
+impl LexRange {
+    fn is_empty(&self) -> bool {
+        let ex = |l: &Lex| !matches!(l, Lex::Incl(_));
+        match lex_cmp(&self.min, &self.max) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => ex(&self.min) || ex(&self.max),
+            std::cmp::Ordering::Less => false,
+        }
+    }
+    fn gte_min(&self, m: &[u8]) -> bool {
+        match &self.min {
+            Lex::Min => true,
+            Lex::Max => false,
+            Lex::Incl(s) => m >= &s[..],
+            Lex::Excl(s) => m > &s[..],
+        }
+    }
+    fn lte_max(&self, m: &[u8]) -> bool {
+        match &self.max {
+            Lex::Min => false,
+            Lex::Max => true,
+            Lex::Incl(s) => m <= &s[..],
+            Lex::Excl(s) => m < &s[..],
+        }
+    }
+}
+
+/// Members in a lex range, walking as Redis does (first member >= min, then
+/// while <= max; reversed: last member <= max, then while >= min).
+fn lex_items<'a>(
+    z: &'a ZSet,
+    r: &'a LexRange,
+    rev: bool,
+) -> Box<dyn Iterator<Item = (&'a Bytes, f64)> + 'a> {
+    if r.is_empty() {
+        return Box::new(std::iter::empty());
+    }
+    if rev {
+        Box::new(
+            z.iter()
+                .rev()
+                .skip_while(move |(m, _)| !r.lte_max(m))
+                .take_while(move |(m, _)| r.gte_min(m)),
+        )
+    } else {
+        Box::new(
+            z.iter()
+                .skip_while(move |(m, _)| !r.gte_min(m))
+                .take_while(move |(m, _)| r.lte_max(m)),
+        )
+    }
+}
+
+/// Reply with members and maybe scores: flat in RESP2, [member, score] pairs in RESP3.
+fn reply_items(out: &mut ReplyBuf, items: &[(Bytes, f64)], withscores: bool) {
+    let nested = withscores && out.is_resp3();
+    out.array(if withscores && !nested {
+        items.len() * 2
+    } else {
+        items.len()
+    });
+    for (m, s) in items {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(m);
+        if withscores {
+            out.double(*s);
+        }
+    }
+}
+
+/// After removing members: fix the encoding flag, delete the key if empty.
+fn finish_change(db: &mut Db, key: &[u8]) {
+    let mut empty = false;
+    if let Some(obj) = db.keys.get_mut(key) {
+        if let Value::ZSet(z) = &obj.value {
+            empty = z.is_empty();
+        }
+        obj.update_encoding();
+    }
+    if empty {
+        db.remove(key);
+    }
+}
+
+/// Store `items` at `dst` as a sorted set (or delete `dst` if empty); reply the count.
+fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
+    let n = items.len();
+    if n > 0 {
+        let mut z = ZSet::new();
+        for (m, s) in items {
+            z.insert(m, s);
+        }
+        ctx.db().set(dst.clone(), Object::new(Value::ZSet(z)));
+        ctx.dirty(1);
+    } else if ctx.db().remove(dst).is_some() {
+        ctx.dirty(1);
+    }
+    ctx.out().int(n as i64);
+}
+
+const NX: u8 = 1;
+const XX: u8 = 2;
+const GT: u8 = 4;
+const LT: u8 = 8;
+const INCR: u8 = 16;
+
+enum AddOutcome {
+    Added(f64),
+    Updated(f64),
+    Same(f64),
+    Nop,
+}
+
+/// Redis's `zsetAdd`.
+fn zset_add(z: &mut ZSet, mut score: f64, member: &Bytes, flags: u8) -> Result<AddOutcome, Error> {
+    if score.is_nan() {
+        return Err(NAN_ERR.into());
+    }
+    match z.score(member) {
+        Some(cur) => {
+            if flags & NX != 0 {
+                return Ok(AddOutcome::Nop);
+            }
+            if flags & INCR != 0 {
+                score += cur;
+                if score.is_nan() {
+                    return Err(NAN_ERR.into());
+                }
+            }
+            if (flags & LT != 0 && score >= cur) || (flags & GT != 0 && score <= cur) {
+                return Ok(AddOutcome::Nop);
+            }
+            let score = score + 0.0;
+            if score != cur {
+                z.insert(member.clone(), score);
+                Ok(AddOutcome::Updated(score))
+            } else {
+                Ok(AddOutcome::Same(score))
+            }
+        }
+        None if flags & XX == 0 => {
+            let score = score + 0.0;
+            z.insert(member.clone(), score);
+            Ok(AddOutcome::Added(score))
+        }
+        None => Ok(AddOutcome::Nop),
+    }
+}
+
+fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
+    let mut ch = false;
+    let mut idx = 2;
+    while idx < args.len() {
+        let a = &args[idx];
+        if eq_ignore_case(a, "nx") {
+            flags |= NX;
+        } else if eq_ignore_case(a, "xx") {
+            flags |= XX;
+        } else if eq_ignore_case(a, "ch") {
+            ch = true;
+        } else if eq_ignore_case(a, "incr") {
+            flags |= INCR;
+        } else if eq_ignore_case(a, "gt") {
+            flags |= GT;
+        } else if eq_ignore_case(a, "lt") {
+            flags |= LT;
+        } else {
+            break;
+        }
+        idx += 1;
+    }
+    let pairs = &args[idx..];
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+        return Err(err::SYNTAX.into());
+    }
+    let has = |f: u8| flags & f != 0;
+    if has(NX) && has(XX) {
+        return Err("ERR XX and NX options at the same time are not compatible".into());
+    }
+    if (has(GT) && has(NX)) || (has(LT) && has(NX)) || (has(GT) && has(LT)) {
+        return Err("ERR GT, LT, and/or NX options at the same time are not compatible".into());
+    }
+    let incr = has(INCR);
+    if incr && pairs.len() > 2 {
+        return Err("ERR INCR option supports a single increment-element pair".into());
+    }
+    let mut scores = Vec::with_capacity(pairs.len() / 2);
+    for p in pairs.chunks(2) {
+        scores.push(score_arg(&p[0], err::NOT_FLOAT)?);
+    }
+    let key = &args[1];
+    let now = ctx.now;
+    let db = ctx.db();
+    let exists = zget(db, key, now)?.is_some();
+    let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
+    let mut last = 0.0;
+    let mut res = Ok(());
+    if exists || !has(XX) {
+        if !exists {
+            db.set(key.clone(), Object::new(Value::ZSet(ZSet::new())));
+        }
+        if let Some(obj) = db.keys.get_mut(&key[..]) {
+            if let Value::ZSet(z) = &mut obj.value {
+                for (p, &score) in pairs.chunks(2).zip(&scores) {
+                    match zset_add(z, score, &p[1], flags) {
+                        Err(e) => {
+                            res = Err(e);
+                            break;
+                        }
+                        Ok(AddOutcome::Added(s)) => {
+                            added += 1;
+                            processed += 1;
+                            last = s;
+                        }
+                        Ok(AddOutcome::Updated(s)) => {
+                            updated += 1;
+                            processed += 1;
+                            last = s;
+                        }
+                        Ok(AddOutcome::Same(s)) => {
+                            processed += 1;
+                            last = s;
+                        }
+                        Ok(AddOutcome::Nop) => {}
+                    }
+                }
+            }
+            obj.update_encoding();
+        }
+        finish_change(db, key);
+    }
+    ctx.dirty(added + updated);
+    res?;
+    let out = ctx.out();
+    if incr {
+        if processed > 0 {
+            out.double(last);
+        } else {
+            out.null();
+        }
+    } else {
+        out.int((if ch { added + updated } else { added }) as i64);
+    }
+    Ok(())
+}
+
+fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zadd_generic(ctx, args, 0)
+}
+
+fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zadd_generic(ctx, args, INCR)
+}
+
+fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let db = ctx.db();
+    let mut removed = 0;
+    if let Some(obj) = db.get_mut(&args[1], now) {
+        let z = crate::typed_mut!(obj, Value::ZSet)?;
+        for m in &args[2..] {
+            if z.remove(m).is_some() {
+                removed += 1;
+            }
+        }
+        finish_change(db, &args[1]);
+    }
+    ctx.dirty(removed);
+    ctx.out().int(removed as i64);
+    Ok(())
+}
+
+fn zscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    match zget(db, &args[1], now)?.and_then(|z| z.score(&args[2])) {
+        Some(s) => out.double(s),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn zmscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let z = zget(db, &args[1], now)?;
+    out.array(args.len() - 2);
+    for m in &args[2..] {
+        match z.and_then(|z| z.score(m)) {
+            Some(s) => out.double(s),
+            None => out.null(),
+        }
+    }
+    Ok(())
+}
+
+fn zcard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let n = zget(db, &args[1], now)?.map_or(0, |z| z.len());
+    out.int(n as i64);
+    Ok(())
+}
+
+fn zcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let r = parse_score_range(&args[2], &args[3])?;
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let n = zget(db, &args[1], now)?.map_or(0, |z| score_iter(z, r).count());
+    out.int(n as i64);
+    Ok(())
+}
+
+fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let r = parse_lex_range(&args[2], &args[3])?;
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let n = zget(db, &args[1], now)?.map_or(0, |z| lex_items(z, &r, false).count());
+    out.int(n as i64);
+    Ok(())
+}
+
+fn rank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let z = zget(db, &args[1], now)?;
+    match z.and_then(|z| z.rank(&args[2]).map(|r| (r, z.len()))) {
+        Some((r, n)) => out.int(if rev { n - 1 - r } else { r } as i64),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn zrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    rank_generic(ctx, args, false)
+}
+
+fn zrevrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    rank_generic(ctx, args, true)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum RangeType {
+    Auto,
+    Rank,
+    Score,
+    Lex,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dir {
+    Auto,
+    Fwd,
+    Rev,
+}
+
+/// Sanitize Redis rank indexes against `len`; None when the range is empty.
+fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let llen = len as i64;
+    let mut start = if start < 0 { llen + start } else { start };
+    let mut end = if end < 0 { llen + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= llen {
+        return None;
+    }
+    if end >= llen {
+        end = llen - 1;
+    }
+    Some((start as usize, (end - start + 1) as usize))
+}
+
+/// Apply LIMIT offset count as `genericZrangebyscoreCommand` does.
+fn limited<'a>(
+    it: impl Iterator<Item = (&'a Bytes, f64)>,
+    len: usize,
+    offset: i64,
+    limit: i64,
+) -> Vec<(Bytes, f64)> {
+    if offset < 0 || (offset > 0 && offset as u64 >= len as u64) {
+        return Vec::new();
+    }
+    let take = if limit < 0 {
+        usize::MAX
+    } else {
+        limit as usize
+    };
+    it.skip(offset as usize)
+        .take(take)
+        .map(|(m, s)| (m.clone(), s))
+        .collect()
+}
+
+/// `zrangeGenericCommand`: ZRANGE and its older forms, and ZRANGESTORE (`store`).
+fn zrange_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    start_idx: usize,
+    store: bool,
+    mut rt: RangeType,
+    mut dir: Dir,
+) -> CmdResult {
+    let key = &args[start_idx];
+    let mut minidx = start_idx + 1;
+    let mut maxidx = start_idx + 2;
+    let mut withscores = false;
+    let (mut offset, mut limit) = (0i64, -1i64);
+    let mut j = start_idx + 3;
+    while j < args.len() {
+        let a = &args[j];
+        let left = args.len() - j - 1;
+        if !store && eq_ignore_case(a, "withscores") {
+            withscores = true;
+        } else if eq_ignore_case(a, "limit") && left >= 2 {
+            offset = super::arg_i64(&args[j + 1])?;
+            limit = super::arg_i64(&args[j + 2])?;
+            j += 2;
+        } else if dir == Dir::Auto && eq_ignore_case(a, "rev") {
+            dir = Dir::Rev;
+        } else if rt == RangeType::Auto && eq_ignore_case(a, "bylex") {
+            rt = RangeType::Lex;
+        } else if rt == RangeType::Auto && eq_ignore_case(a, "byscore") {
+            rt = RangeType::Score;
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+        j += 1;
+    }
+    if dir == Dir::Auto {
+        dir = Dir::Fwd;
+    }
+    if rt == RangeType::Auto {
+        rt = RangeType::Rank;
+    }
+    if limit != -1 && rt == RangeType::Rank {
+        return Err(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+                .into(),
+        );
+    }
+    if withscores && rt == RangeType::Lex {
+        return Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX".into());
+    }
+    let rev = dir == Dir::Rev;
+    if rev && rt != RangeType::Rank {
+        std::mem::swap(&mut minidx, &mut maxidx);
+    }
+    enum Spec {
+        Rank(i64, i64),
+        Score(ScoreRange),
+        Lex(LexRange),
+    }
+    let spec = match rt {
+        RangeType::Score => Spec::Score(parse_score_range(&args[minidx], &args[maxidx])?),
+        RangeType::Lex => Spec::Lex(parse_lex_range(&args[minidx], &args[maxidx])?),
+        _ => Spec::Rank(
+            super::arg_i64(&args[minidx])?,
+            super::arg_i64(&args[maxidx])?,
+        ),
+    };
+    let now = ctx.now;
+    let items: Vec<(Bytes, f64)> = match zget(ctx.db(), key, now)? {
+        None => {
+            if !store {
+                ctx.out().array(0);
+                return Ok(());
+            }
+            Vec::new()
+        }
+        Some(z) => match &spec {
+            Spec::Rank(s, e) => match rank_span(*s, *e, z.len()) {
+                None => Vec::new(),
+                Some((start, n)) => {
+                    let pick = |(m, s): (&Bytes, f64)| (m.clone(), s);
+                    if rev {
+                        z.iter().rev().skip(start).take(n).map(pick).collect()
+                    } else {
+                        z.iter().skip(start).take(n).map(pick).collect()
+                    }
+                }
+            },
+            Spec::Score(r) => {
+                if rev {
+                    limited(score_iter(z, *r).rev(), z.len(), offset, limit)
+                } else {
+                    limited(score_iter(z, *r), z.len(), offset, limit)
+                }
+            }
+            Spec::Lex(r) => limited(lex_items(z, r, rev), z.len(), offset, limit),
+        },
+    };
+    if store {
+        store_result(ctx, &args[1], items);
+    } else {
+        reply_items(ctx.out(), &items, withscores);
+    }
+    Ok(())
+}
+
+fn zrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Auto, Dir::Auto)
+}
+fn zrangestore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 2, true, RangeType::Auto, Dir::Auto)
+}
+fn zrevrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Rank, Dir::Rev)
+}
+fn zrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Fwd)
+}
+fn zrevrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Rev)
+}
+fn zrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Fwd)
+}
+fn zrevrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Rev)
+}
+
+fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult {
+    enum Spec {
+        Rank(i64, i64),
+        Score(ScoreRange),
+        Lex(LexRange),
+    }
+    let spec = match rt {
+        RangeType::Score => Spec::Score(parse_score_range(&args[2], &args[3])?),
+        RangeType::Lex => Spec::Lex(parse_lex_range(&args[2], &args[3])?),
+        _ => Spec::Rank(super::arg_i64(&args[2])?, super::arg_i64(&args[3])?),
+    };
+    let key = &args[1];
+    let now = ctx.now;
+    let db = ctx.db();
+    let victims: Vec<Bytes> = match zget(db, key, now)? {
+        None => Vec::new(),
+        Some(z) => match &spec {
+            Spec::Rank(s, e) => match rank_span(*s, *e, z.len()) {
+                None => Vec::new(),
+                Some((start, n)) => z
+                    .iter()
+                    .skip(start)
+                    .take(n)
+                    .map(|(m, _)| m.clone())
+                    .collect(),
+            },
+            Spec::Score(r) => score_iter(z, *r).map(|(m, _)| m.clone()).collect(),
+            Spec::Lex(r) => lex_items(z, r, false).map(|(m, _)| m.clone()).collect(),
+        },
+    };
+    if !victims.is_empty() {
+        if let Some(obj) = db.keys.get_mut(&key[..]) {
+            if let Value::ZSet(z) = &mut obj.value {
+                for m in &victims {
+                    z.remove(m);
+                }
+            }
+        }
+        finish_change(db, key);
+    }
+    ctx.dirty(victims.len() as u64);
+    ctx.out().int(victims.len() as i64);
+    Ok(())
+}
+
+fn zremrangebyrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zremrange_generic(ctx, args, RangeType::Rank)
+}
+fn zremrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zremrange_generic(ctx, args, RangeType::Score)
+}
+fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zremrange_generic(ctx, args, RangeType::Lex)
+}
+
+fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
+    if args.len() > 3 {
+        return Err(err::SYNTAX.into());
+    }
+    let count: Option<u64> = match args.get(2) {
+        None => None,
+        Some(a) => match parse_i64(a) {
+            Some(n) if n >= 0 => Some(n as u64),
+            _ => return Err(err::NOT_POSITIVE.into()),
+        },
+    };
+    let key = &args[1];
+    let now = ctx.now;
+    let nested = ctx.client.reply.is_resp3() && count.is_some();
+    let (db, out) = ctx.db_out();
+    let Some(obj) = db.get_mut(key, now) else {
+        out.array(0);
+        return Ok(());
+    };
+    let z = crate::typed_mut!(obj, Value::ZSet)?;
+    let n = count.unwrap_or(1);
+    if n == 0 {
+        out.array(0);
+        return Ok(());
+    }
+    let n = (n.min(z.len() as u64)) as usize;
+    let picked: Vec<(Bytes, f64)> = if max {
+        z.iter()
+            .rev()
+            .take(n)
+            .map(|(m, s)| (m.clone(), s))
+            .collect()
+    } else {
+        z.iter().take(n).map(|(m, s)| (m.clone(), s)).collect()
+    };
+    for (m, _) in &picked {
+        z.remove(m);
+    }
+    finish_change(db, key);
+    out.array(if nested { n } else { n * 2 });
+    for (m, s) in &picked {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(m);
+        out.double(*s);
+    }
+    ctx.dirty(picked.len() as u64);
+    Ok(())
+}
+
+fn zpopmin(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zpop_generic(ctx, args, false)
+}
+fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zpop_generic(ctx, args, true)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Aggr {
+    Sum,
+    Min,
+    Max,
+}
+
+fn aggregate(target: &mut f64, val: f64, a: Aggr) {
+    match a {
+        Aggr::Sum => {
+            *target += val;
+            if target.is_nan() {
+                *target = 0.0;
+            }
+        }
+        Aggr::Min => {
+            if val < *target {
+                *target = val
+            }
+        }
+        Aggr::Max => {
+            if val > *target {
+                *target = val
+            }
+        }
+    }
+}
+
+/// An input of ZUNION & co: a sorted set, or a plain set whose scores are 1.
+enum Src<'a> {
+    Z(&'a ZSet),
+    S(&'a Dict<Bytes, ()>),
+    Missing,
+}
+
+impl Src<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Src::Z(z) => z.len(),
+            Src::S(s) => s.len(),
+            Src::Missing => 0,
+        }
+    }
+    fn find(&self, m: &[u8]) -> Option<f64> {
+        match self {
+            Src::Z(z) => z.score(m),
+            Src::S(s) => s.contains_key(m).then_some(1.0),
+            Src::Missing => None,
+        }
+    }
+    fn items(&self) -> Vec<(&Bytes, f64)> {
+        match self {
+            Src::Z(z) => z.iter().collect(),
+            Src::S(s) => s.keys().map(|k| (k, 1.0)).collect(),
+            Src::Missing => Vec::new(),
+        }
+    }
+}
+
+/// `zunionInterDiffGenericCommand`.
+fn zsetop_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    dst: Option<&Bytes>,
+    numkeys_idx: usize,
+    op: SetOp,
+    card_only: bool,
+) -> CmdResult {
+    let setnum = super::arg_i64(&args[numkeys_idx])?;
+    if setnum < 1 {
+        return Err(format!(
+            "ERR at least 1 input key is needed for '{}' command",
+            ctx.cmd.name
+        )
+        .into());
+    }
+    if setnum as u64 > (args.len() - numkeys_idx - 1) as u64 {
+        return Err(err::SYNTAX.into());
+    }
+    let setnum = setnum as usize;
+    let keys = &args[numkeys_idx + 1..numkeys_idx + 1 + setnum];
+    let now = ctx.now;
+    let objs = lookup_many(ctx.db(), keys, now);
+    let mut srcs: Vec<(Src, f64)> = Vec::with_capacity(setnum);
+    for o in &objs {
+        srcs.push((
+            match o {
+                None => Src::Missing,
+                Some(o) => match &o.value {
+                    Value::ZSet(z) => Src::Z(z),
+                    Value::Set(s) => Src::S(s),
+                    _ => return Err(err::WRONGTYPE.into()),
+                },
+            },
+            1.0,
+        ));
+    }
+    let mut aggr = Aggr::Sum;
+    let mut withscores = false;
+    let mut limit = 0usize;
+    let mut j = numkeys_idx + 1 + setnum;
+    while j < args.len() {
+        let remaining = args.len() - j;
+        let a = &args[j];
+        if op != SetOp::Diff && !card_only && remaining > setnum && eq_ignore_case(a, "weights") {
+            j += 1;
+            for src in srcs.iter_mut() {
+                src.1 = score_arg(&args[j], "ERR weight value is not a float")?;
+                j += 1;
+            }
+        } else if op != SetOp::Diff
+            && !card_only
+            && remaining >= 2
+            && eq_ignore_case(a, "aggregate")
+        {
+            let v = &args[j + 1];
+            aggr = if eq_ignore_case(v, "sum") {
+                Aggr::Sum
+            } else if eq_ignore_case(v, "min") {
+                Aggr::Min
+            } else if eq_ignore_case(v, "max") {
+                Aggr::Max
+            } else {
+                return Err(err::SYNTAX.into());
+            };
+            j += 2;
+        } else if dst.is_none() && !card_only && eq_ignore_case(a, "withscores") {
+            withscores = true;
+            j += 1;
+        } else if card_only && remaining >= 2 && eq_ignore_case(a, "limit") {
+            limit = match parse_i64(&args[j + 1]) {
+                Some(n) if n >= 0 => n as usize,
+                _ => return Err("ERR LIMIT can't be negative".into()),
+            };
+            j += 2;
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+    }
+    let mut result = ZSet::new();
+    let mut card = 0usize;
+    match op {
+        SetOp::Inter => {
+            srcs.sort_by_key(|(s, _)| s.len());
+            if srcs[0].0.len() > 0 {
+                for (m, s0) in srcs[0].0.items() {
+                    let mut score = srcs[0].1 * s0;
+                    if score.is_nan() {
+                        score = 0.0;
+                    }
+                    let mut all = true;
+                    for (src, w) in &srcs[1..] {
+                        match src.find(m) {
+                            Some(v) => aggregate(&mut score, v * w, aggr),
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    if all {
+                        card += 1;
+                        if card_only {
+                            if limit > 0 && card >= limit {
+                                break;
+                            }
+                        } else {
+                            result.insert(m.clone(), if score.is_nan() { 0.0 } else { score });
+                        }
+                    }
+                }
+            }
+        }
+        SetOp::Union => {
+            srcs.sort_by_key(|(s, _)| s.len());
+            let mut acc: Dict<Bytes, f64> = Dict::new();
+            for (src, w) in &srcs {
+                for (m, s) in src.items() {
+                    let mut score = w * s;
+                    if score.is_nan() {
+                        score = 0.0;
+                    }
+                    match acc.get_mut(&m[..]) {
+                        Some(t) => aggregate(t, score, aggr),
+                        None => {
+                            acc.insert(m.clone(), score);
+                        }
+                    }
+                }
+            }
+            for (m, s) in acc.iter() {
+                result.insert(m.clone(), if s.is_nan() { 0.0 } else { *s });
+            }
+        }
+        SetOp::Diff => {
+            for (m, s) in srcs[0].0.items() {
+                if !srcs[1..].iter().any(|(src, _)| src.find(m).is_some()) {
+                    result.insert(m.clone(), s);
+                }
+            }
+        }
+    }
+    drop(srcs);
+    drop(objs);
+    if card_only {
+        ctx.out().int(card as i64);
+        return Ok(());
+    }
+    let items: Vec<(Bytes, f64)> = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+    match dst {
+        Some(d) => store_result(ctx, d, items),
+        None => reply_items(ctx.out(), &items, withscores),
+    }
+    Ok(())
+}
+
+fn zunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Union, false)
+}
+fn zinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Inter, false)
+}
+fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Diff, false)
+}
+fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, None, 1, SetOp::Union, false)
+}
+fn zinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, None, 1, SetOp::Inter, false)
+}
+fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, None, 1, SetOp::Diff, false)
+}
+fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    zsetop_generic(ctx, args, None, 1, SetOp::Inter, true)
+}
+
+fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let dbi = ctx.client.db;
+    if args.len() == 2 {
+        let srv = &mut *ctx.srv;
+        let out = &mut ctx.client.reply;
+        match zget(&mut srv.dbs[dbi], &args[1], now)? {
+            Some(z) if !z.is_empty() => {
+                let i = srv.rng.below(z.len() as u64) as usize;
+                match z.iter().nth(i) {
+                    Some((m, _)) => out.bulk(m),
+                    None => out.null(),
+                }
+            }
+            _ => out.null(),
+        }
+        return Ok(());
+    }
+    let l = super::arg_i64(&args[2])?;
+    if l == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    let withscores = match args.len() {
+        3 => false,
+        4 if eq_ignore_case(&args[3], "withscores") => true,
+        _ => return Err(err::SYNTAX.into()),
+    };
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+        return Err("ERR value is out of range".into());
+    }
+    let (count, uniq) = (l.unsigned_abs(), l >= 0);
+    let srv = &mut *ctx.srv;
+    let out = &mut ctx.client.reply;
+    let Some(z) = zget(&mut srv.dbs[dbi], &args[1], now)? else {
+        out.array(0);
+        return Ok(());
+    };
+    if count == 0 || z.is_empty() {
+        out.array(0);
+        return Ok(());
+    }
+    let size = z.len() as u64;
+    let all: Vec<(&Bytes, f64)> = z.iter().collect();
+    let picked: Vec<(Bytes, f64)> = if !uniq || count == 1 {
+        if count > super::sets::MAX_RANDOM_REPEAT {
+            return Err("ERR value is out of range".into());
+        }
+        (0..count)
+            .map(|_| {
+                let (m, s) = all[srv.rng.below(size) as usize];
+                (m.clone(), s)
+            })
+            .collect()
+    } else if count >= size {
+        all.iter().map(|(m, s)| ((*m).clone(), *s)).collect()
+    } else {
+        let mut cands = all;
+        (0..count)
+            .map(|_| {
+                let (m, s) = cands.swap_remove(srv.rng.below(cands.len() as u64) as usize);
+                (m.clone(), s)
+            })
+            .collect()
+    };
+    reply_items(out, &picked, withscores);
+    Ok(())
+}
+
+/// Redis 7.0's `d2string` (ZSCAN's scores): integral values within
+/// ±LLONG_MAX/2 print as integers, everything else as `%.17g`.
+fn d2string(v: f64) -> String {
+    const LIM: f64 = (i64::MAX / 2) as f64;
+    if v.is_finite() && v != 0.0 && (-LIM..=LIM).contains(&v) && (v as i64) as f64 == v {
+        (v as i64).to_string()
+    } else {
+        format_double(v)
+    }
+}
+
+fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let Some(o) = db.get(&args[1], now) else {
+        reply_scan(out, 0, &[]);
+        return Ok(());
+    };
+    let z = as_zset(o)?;
+    let opts = parse_scan_opts(&args[3..])?;
+    let mut pairs: Vec<(Bytes, f64)> = Vec::new();
+    let next = if !o.big {
+        pairs.extend(z.iter().map(|(m, s)| (m.clone(), s)));
+        0
+    } else {
+        scan_dict(z.dict(), cursor, opts.count, |m, s| {
+            pairs.push((m.clone(), *s))
+        })
+    };
+    let mut items = Vec::with_capacity(pairs.len() * 2);
+    for (m, s) in pairs {
+        if let Some(p) = &opts.pattern {
+            if !super::glob_match(p, &m, false) {
+                continue;
+            }
+        }
+        items.push(m);
+        items.push(Bytes::from(d2string(s)));
+    }
+    reply_scan(out, next, &items);
+    Ok(())
+}
+
+pub static COMMANDS: &[CommandDef] = &[
+    def("zadd", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", zadd),
+    def("zincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", zincrby),
+    def("zrem", -3, WRITE | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Remove one or more members from a sorted set", zrem),
+    def("zscore", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the score associated with the given member in a sorted set", zscore),
+    def("zmscore", -3, READONLY | FAST, (1, 1, 1), "sorted-set", "6.2.0", "Get the score associated with the given members in a sorted set", zmscore),
+    def("zcard", 2, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the number of members in a sorted set", zcard),
+    def("zcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Count the members in a sorted set with scores within the given values", zcount),
+    def("zlexcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.8.9", "Count the number of members in a sorted set between a given lexicographical range", zlexcount),
+    def("zrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", zrank),
+    def("zrevrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", zrevrank),
+    def("zrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set", zrange),
+    def("zrangestore", -5, WRITE | DENYOOM, (1, 2, 1), "sorted-set", "6.2.0", "Store a range of members from sorted set into another key", zrangestore),
+    def("zrevrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", zrevrange),
+    def("zrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "1.0.5", "Return a range of members in a sorted set, by score", zrangebyscore),
+    def("zrevrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", zrevrangebyscore),
+    def("zrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range", zrangebylex),
+    def("zrevrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", zrevrangebylex),
+    def("zremrangebyrank", 4, WRITE, (1, 1, 1), "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", zremrangebyrank),
+    def("zremrangebyscore", 4, WRITE, (1, 1, 1), "sorted-set", "1.2.0", "Remove all members in a sorted set within the given scores", zremrangebyscore),
+    def("zremrangebylex", 4, WRITE, (1, 1, 1), "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", zremrangebylex),
+    def("zpopmin", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", zpopmin),
+    def("zpopmax", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the highest scores in a sorted set", zpopmax),
+    def("zunionstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", zunionstore),
+    def("zinterstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key", zinterstore),
+    def("zdiffstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", zdiffstore),
+    def("zunion", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Add multiple sorted sets", zunion),
+    def("zinter", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Intersect multiple sorted sets", zinter),
+    def("zdiff", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Subtract multiple sorted sets", zdiff),
+    def("zintercard", -3, READONLY, (0, 0, 0), "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", zintercard),
+    def("zrandmember", -2, READONLY, (1, 1, 1), "sorted-set", "6.2.0", "Get one or multiple random elements from a sorted set", zrandmember),
+    def("zscan", -3, READONLY, (1, 1, 1), "sorted-set", "2.8.0", "Incrementally iterate sorted sets elements and associated scores", zscan),
+];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::sets::tests::{T, WT};
+
+    fn bulks(r: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        let mut lines = r.split("\r\n");
+        while let Some(l) = lines.next() {
+            if l.starts_with('$') && l != "$-1" {
+                v.push(lines.next().unwrap_or("").to_string());
+            } else if let Some(d) = l.strip_prefix(',') {
+                v.push(d.to_string());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn zsets_zadd() {
+        let mut t = T::new();
+        assert_eq!(t.cmd("ZADD z 1 a 2 b 3 c"), ":3\r\n");
+        assert_eq!(t.cmd("ZADD z 1.1 a"), ":0\r\n");
+        assert_eq!(t.cmd("ZSCORE z a"), "$18\r\n1.1000000000000001\r\n");
+        assert_eq!(t.cmd("ZADD z CH 5 a 9 d"), ":2\r\n");
+        assert_eq!(t.cmd("ZADD z NX 0 a 10 e"), ":1\r\n");
+        assert_eq!(t.cmd("ZSCORE z a"), "$1\r\n5\r\n");
+        assert_eq!(t.cmd("ZADD z XX 0 a 10 f"), ":0\r\n");
+        assert_eq!(t.cmd("ZSCORE z f"), "$-1\r\n");
+        assert_eq!(t.cmd("ZADD z GT CH 1 a"), ":1\r\n");
+        assert_eq!(t.cmd("ZADD z GT CH 1 a"), ":0\r\n");
+        assert_eq!(t.cmd("ZADD z GT CH 7 a"), ":1\r\n");
+        assert_eq!(t.cmd("ZADD z LT CH 8 a"), ":0\r\n");
+        assert_eq!(t.cmd("ZADD z XX LT CH 6 a"), ":1\r\n");
+        assert_eq!(t.cmd("ZADD z INCR 2 a"), "$1\r\n8\r\n");
+        assert_eq!(t.cmd("ZADD z LT INCR 2 a"), "$-1\r\n");
+        assert_eq!(t.cmd("ZADD z XX INCR 2 nokey"), "$-1\r\n");
+        assert_eq!(t.cmd("ZADD nokey XX 1 a"), ":0\r\n");
+        assert_eq!(t.cmd("ZADD nokey XX INCR 1 a"), "$-1\r\n");
+        assert_eq!(t.srv.st.dbs[0].len(), 1);
+        assert_eq!(t.cmd("ZINCRBY z 1.5 a"), "$3\r\n9.5\r\n");
+        assert_eq!(t.cmd("ZINCRBY z 1 new"), "$1\r\n1\r\n");
+        assert_eq!(t.cmd("ZADD z INCR +inf a"), "$3\r\ninf\r\n");
+        assert_eq!(
+            t.cmd("ZADD z INCR -inf a"),
+            "-ERR resulting score is not a number (NaN)\r\n"
+        );
+        assert_eq!(
+            t.cmd("ZINCRBY z -inf a"),
+            "-ERR resulting score is not a number (NaN)\r\n"
+        );
+        for (c, e) in [
+            (
+                "ZADD z XX NX 1 a",
+                "ERR XX and NX options at the same time are not compatible",
+            ),
+            (
+                "ZADD z NX GT 1 a",
+                "ERR GT, LT, and/or NX options at the same time are not compatible",
+            ),
+            (
+                "ZADD z GT LT 1 a",
+                "ERR GT, LT, and/or NX options at the same time are not compatible",
+            ),
+            (
+                "ZADD z INCR 1 a 2 b",
+                "ERR INCR option supports a single increment-element pair",
+            ),
+            ("ZADD z 1 a 2", "ERR syntax error"),
+            ("ZADD z NX CH", "ERR syntax error"),
+            ("ZADD z x a", "ERR value is not a valid float"),
+            ("ZADD z nan a", "ERR value is not a valid float"),
+            ("ZADD z 1e400 a", "ERR value is not a valid float"),
+            ("ZADD z 1e-400 a", "ERR value is not a valid float"),
+            ("ZINCRBY z x a", "ERR value is not a valid float"),
+            (
+                "ZADD z 1",
+                "ERR wrong number of arguments for 'zadd' command",
+            ),
+        ] {
+            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+        }
+        assert_eq!(
+            t.cmdv(&["ZADD", "z", " 1", "a"]),
+            "-ERR value is not a valid float\r\n"
+        );
+        assert_eq!(t.cmd("ZADD z 0x10 hex"), ":1\r\n");
+        assert_eq!(t.cmd("ZSCORE z hex"), "$2\r\n16\r\n");
+        assert_eq!(t.cmd("ZADD z -0 zero"), ":1\r\n");
+        assert_eq!(t.cmd("ZSCORE z zero"), "$1\r\n0\r\n");
+        t.feed();
+        assert_eq!(t.cmd("ZADD z NX 5 zero"), ":0\r\n");
+        assert_eq!(t.feed().len(), 0);
+        t.set_str("str");
+        for c in [
+            "ZADD str 1 a",
+            "ZINCRBY str 1 a",
+            "ZREM str a",
+            "ZSCORE str a",
+            "ZMSCORE str a",
+            "ZCARD str",
+            "ZCOUNT str 0 1",
+            "ZLEXCOUNT str - +",
+            "ZRANK str a",
+            "ZRANGE str 0 1",
+            "ZRANGESTORE d str 0 1",
+            "ZRANGEBYSCORE str 0 1",
+            "ZREMRANGEBYRANK str 0 1",
+            "ZPOPMIN str",
+            "ZUNIONSTORE d 1 str",
+            "ZUNION 2 nokey str",
+            "ZRANDMEMBER str",
+            "ZRANDMEMBER str 2",
+            "ZSCAN str 0",
+        ] {
+            assert_eq!(t.cmd(c), WT, "{c}");
+        }
+    }
+
+    #[test]
+    fn zsets_read() {
+        let mut t = T::new();
+        t.cmd("ZADD z 1 a 2 b 3 c 4 d");
+        assert_eq!(t.cmd("ZCARD z"), ":4\r\n");
+        assert_eq!(t.cmd("ZCARD nokey"), ":0\r\n");
+        assert_eq!(t.cmd("ZMSCORE z a x"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+        assert_eq!(t.cmd("ZMSCORE nokey a"), "*1\r\n$-1\r\n");
+        assert_eq!(t.cmd("ZRANK z c"), ":2\r\n");
+        assert_eq!(t.cmd("ZREVRANK z c"), ":1\r\n");
+        assert_eq!(t.cmd("ZRANK z x"), "$-1\r\n");
+        assert_eq!(t.cmd("ZCOUNT z (1 3"), ":2\r\n");
+        assert_eq!(t.cmd("ZCOUNT z -inf +inf"), ":4\r\n");
+        assert_eq!(t.cmdv(&["ZCOUNT", "z", "", "1"]), ":1\r\n");
+        assert_eq!(t.cmdv(&["ZCOUNT", "z", " 2", "3"]), ":2\r\n");
+        assert_eq!(t.cmd("ZCOUNT z ( 1"), ":1\r\n");
+        assert_eq!(t.cmd("ZCOUNT z 0x2 3"), ":2\r\n");
+        assert_eq!(t.cmd("ZCOUNT z 2 1"), ":0\r\n");
+        assert_eq!(t.cmd("ZCOUNT nokey 0 1"), ":0\r\n");
+        for c in [
+            "ZCOUNT z x 1",
+            "ZCOUNT z 1 (x",
+            "ZCOUNT z nan 1",
+            "ZRANGEBYSCORE z 1 x",
+        ] {
+            assert_eq!(t.cmd(c), "-ERR min or max is not a float\r\n", "{c}");
+        }
+        assert_eq!(
+            t.cmdv(&["ZCOUNT", "z", "1 ", "3"]),
+            "-ERR min or max is not a float\r\n"
+        );
+        let all = |t: &mut T, c: &str| bulks(&t.cmd(c)).join(" ");
+        assert_eq!(all(&mut t, "ZRANGE z 0 -1"), "a b c d");
+        assert_eq!(all(&mut t, "ZRANGE z 1 2 WITHSCORES"), "b 2 c 3");
+        assert_eq!(all(&mut t, "ZRANGE z -2 100 REV"), "b a");
+        assert_eq!(all(&mut t, "ZREVRANGE z 0 0 WITHSCORES"), "d 4");
+        assert_eq!(t.cmd("ZRANGE z 3 1"), "*0\r\n");
+        assert_eq!(t.cmd("ZRANGE nokey 0 -1"), "*0\r\n");
+        assert_eq!(all(&mut t, "ZRANGE z (1 3 BYSCORE"), "b c");
+        assert_eq!(all(&mut t, "ZRANGE z 3 (1 BYSCORE REV"), "c b");
+        assert_eq!(all(&mut t, "ZRANGE z -inf +inf BYSCORE LIMIT 1 2"), "b c");
+        assert_eq!(
+            all(&mut t, "ZRANGE z -inf +inf BYSCORE LIMIT 1 -5"),
+            "b c d"
+        );
+        assert_eq!(t.cmd("ZRANGE z -inf +inf BYSCORE LIMIT -1 5"), "*0\r\n");
+        assert_eq!(t.cmd("ZRANGE z -inf +inf BYSCORE LIMIT 4 5"), "*0\r\n");
+        assert_eq!(
+            all(&mut t, "ZRANGEBYSCORE z 2 +inf WITHSCORES LIMIT 0 1"),
+            "b 2"
+        );
+        assert_eq!(all(&mut t, "ZREVRANGEBYSCORE z +inf 2"), "d c b");
+        assert_eq!(all(&mut t, "ZRANGE z 0 -1 LIMIT 0 -1"), "a b c d");
+        let mut t2 = T::new();
+        t2.cmd("ZADD l 0 a 0 b 0 c 0 d");
+        assert_eq!(all(&mut t2, "ZRANGEBYLEX l - +"), "a b c d");
+        assert_eq!(all(&mut t2, "ZRANGEBYLEX l [b (d"), "b c");
+        assert_eq!(all(&mut t2, "ZRANGE l (a [c BYLEX"), "b c");
+        assert_eq!(all(&mut t2, "ZREVRANGEBYLEX l + (b"), "d c");
+        assert_eq!(all(&mut t2, "ZRANGE l [c - BYLEX REV LIMIT 1 5"), "b a");
+        assert_eq!(t2.cmd("ZRANGEBYLEX l + -"), "*0\r\n");
+        assert_eq!(t2.cmd("ZLEXCOUNT l [b +"), ":3\r\n");
+        assert_eq!(t2.cmd("ZLEXCOUNT l - -"), ":0\r\n");
+        for c in [
+            "ZRANGEBYLEX l a +",
+            "ZLEXCOUNT l - +x",
+            "ZRANGE l [a 1 BYLEX",
+        ] {
+            assert_eq!(
+                t2.cmd(c),
+                "-ERR min or max not valid string range item\r\n",
+                "{c}"
+            );
+        }
+        for (c, e) in [
+            ("ZRANGE z 0 1 LIMIT 0 1", "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"),
+            ("ZRANGE z - + BYLEX WITHSCORES", "ERR syntax error, WITHSCORES not supported in combination with BYLEX"),
+            ("ZRANGE z 0 1 REV REV", "ERR syntax error"),
+            ("ZRANGEBYSCORE z 0 1 BYSCORE", "ERR syntax error"),
+            ("ZRANGE z 0 1 LIMIT 0", "ERR syntax error"),
+            ("ZRANGE z 0 1 foo", "ERR syntax error"),
+            ("ZRANGE z a 1", "ERR value is not an integer or out of range"),
+            ("ZRANGESTORE d z 0 1 WITHSCORES", "ERR syntax error"),
+        ] {
+            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+        }
+        assert_eq!(t.cmd("ZRANGESTORE d z 1 2"), ":2\r\n");
+        assert_eq!(all(&mut t, "ZRANGE d 0 -1 WITHSCORES"), "b 2 c 3");
+        assert_eq!(t.cmd("ZRANGESTORE d nokey 0 -1"), ":0\r\n");
+        assert_eq!(t.cmd("ZCARD d"), ":0\r\n");
+        t.resp3();
+        assert_eq!(
+            t.cmd("ZRANGE z 0 0 WITHSCORES"),
+            "*1\r\n*2\r\n$1\r\na\r\n,1\r\n"
+        );
+        assert_eq!(t.cmd("ZSCORE z a"), ",1\r\n");
+        assert_eq!(t.cmd("ZSCORE z x"), "_\r\n");
+        assert_eq!(t.cmd("ZRANGE nokey 0 -1"), "*0\r\n");
+    }
+
+    #[test]
+    fn zsets_remove_and_pop() {
+        let mut t = T::new();
+        t.cmd("ZADD z 1 a 2 b 3 c 4 d 5 e");
+        assert_eq!(t.cmd("ZREM z a x"), ":1\r\n");
+        assert_eq!(t.cmd("ZREMRANGEBYRANK z 0 0"), ":1\r\n");
+        assert_eq!(t.cmd("ZREMRANGEBYRANK z 5 9"), ":0\r\n");
+        assert_eq!(t.cmd("ZREMRANGEBYSCORE z (3 4"), ":1\r\n");
+        assert_eq!(
+            t.cmd("ZREMRANGEBYSCORE z x 4"),
+            "-ERR min or max is not a float\r\n"
+        );
+        assert_eq!(
+            t.cmd("ZREMRANGEBYLEX z a [b"),
+            "-ERR min or max not valid string range item\r\n"
+        );
+        assert_eq!(t.cmd("ZREMRANGEBYRANK nokey 0 1"), ":0\r\n");
+        assert_eq!(t.cmd("ZREMRANGEBYLEX z - +"), ":2\r\n");
+        assert_eq!(t.srv.st.dbs[0].len(), 0);
+        t.cmd("ZADD z 1 a 2 b 3 c");
+        assert_eq!(t.cmd("ZPOPMIN z"), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(
+            t.cmd("ZPOPMAX z 5"),
+            "*4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(t.srv.st.dbs[0].len(), 0);
+        assert_eq!(t.cmd("ZPOPMIN z"), "*0\r\n");
+        assert_eq!(
+            t.cmd("ZPOPMIN z -1"),
+            "-ERR value is out of range, must be positive\r\n"
+        );
+        assert_eq!(t.cmd("ZPOPMIN z 1 2"), "-ERR syntax error\r\n");
+        t.cmd("ZADD z 1 a 2 b 3 c");
+        assert_eq!(t.cmd("ZPOPMIN z 0"), "*0\r\n");
+        t.resp3();
+        assert_eq!(t.cmd("ZPOPMIN z"), "*2\r\n$1\r\na\r\n,1\r\n");
+        assert_eq!(t.cmd("ZPOPMIN z 1"), "*1\r\n*2\r\n$1\r\nb\r\n,2\r\n");
+    }
+
+    #[test]
+    fn zsets_algebra() {
+        let mut t = T::new();
+        t.cmd("ZADD a 1 x 2 y 3 z");
+        t.cmd("ZADD b 10 y 20 z 30 w");
+        t.cmd("SADD s z q");
+        let all = |t: &mut T, c: &str| bulks(&t.cmd(c)).join(" ");
+        assert_eq!(t.cmd("ZUNIONSTORE d 2 a b"), ":4\r\n");
+        assert_eq!(
+            all(&mut t, "ZRANGE d 0 -1 WITHSCORES"),
+            "x 1 y 12 z 23 w 30"
+        );
+        assert_eq!(
+            t.cmd("ZINTERSTORE d 2 a b WEIGHTS 2 1 AGGREGATE MAX"),
+            ":2\r\n"
+        );
+        assert_eq!(all(&mut t, "ZRANGE d 0 -1 WITHSCORES"), "y 10 z 20");
+        assert_eq!(all(&mut t, "ZINTER 3 a b s WITHSCORES"), "z 24");
+        assert_eq!(
+            all(&mut t, "ZINTER 2 a b AGGREGATE min WITHSCORES"),
+            "y 2 z 3"
+        );
+        assert_eq!(all(&mut t, "ZUNION 2 a s WITHSCORES"), "q 1 x 1 y 2 z 4");
+        assert_eq!(all(&mut t, "ZDIFF 2 a b WITHSCORES"), "x 1");
+        assert_eq!(t.cmd("ZDIFFSTORE d 2 a b"), ":1\r\n");
+        assert_eq!(t.cmd("ZINTERSTORE d 2 a nokey"), ":0\r\n");
+        assert_eq!(t.cmd("ZCARD d"), ":0\r\n");
+        assert_eq!(t.cmd("ZINTERCARD 2 a b"), ":2\r\n");
+        assert_eq!(t.cmd("ZINTERCARD 2 a b LIMIT 1"), ":1\r\n");
+        assert_eq!(all(&mut t, "ZUNION 1 a WEIGHTS inf"), "x y z");
+        for (c, e) in [
+            (
+                "ZUNIONSTORE d 0 a",
+                "ERR at least 1 input key is needed for 'zunionstore' command",
+            ),
+            (
+                "ZINTERCARD 0 a",
+                "ERR at least 1 input key is needed for 'zintercard' command",
+            ),
+            (
+                "ZUNIONSTORE d x a",
+                "ERR value is not an integer or out of range",
+            ),
+            ("ZUNIONSTORE d 2 a", "ERR syntax error"),
+            (
+                "ZUNIONSTORE d 1 a WEIGHTS x",
+                "ERR weight value is not a float",
+            ),
+            ("ZUNIONSTORE d 1 a WEIGHTS 1 2", "ERR syntax error"),
+            ("ZUNIONSTORE d 1 a AGGREGATE foo", "ERR syntax error"),
+            ("ZUNIONSTORE d 1 a AGGREGATE", "ERR syntax error"),
+            ("ZUNIONSTORE d 1 a WITHSCORES", "ERR syntax error"),
+            ("ZDIFF 1 a WEIGHTS 1", "ERR syntax error"),
+            ("ZINTERCARD 1 a LIMIT -1", "ERR LIMIT can't be negative"),
+            ("ZINTERCARD 1 a WITHSCORES", "ERR syntax error"),
+        ] {
+            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+        }
+        t.resp3();
+        assert_eq!(
+            t.cmd("ZDIFF 2 a b WITHSCORES"),
+            "*1\r\n*2\r\n$1\r\nx\r\n,1\r\n"
+        );
+    }
+
+    #[test]
+    fn zsets_random_and_scan() {
+        let mut t = T::new();
+        t.cmd("ZADD z 1 a 2 b 3 c");
+        assert!(t.cmd("ZRANDMEMBER z").starts_with("$1\r\n"));
+        assert_eq!(t.cmd("ZRANDMEMBER nokey"), "$-1\r\n");
+        assert_eq!(t.cmd("ZRANDMEMBER nokey 2"), "*0\r\n");
+        assert_eq!(t.cmd("ZRANDMEMBER z 0"), "*0\r\n");
+        assert_eq!(
+            bulks(&t.cmd("ZRANDMEMBER z 5 WITHSCORES")).join(" "),
+            "a 1 b 2 c 3"
+        );
+        assert!(t.cmd("ZRANDMEMBER z -5").starts_with("*5\r\n"));
+        assert!(t.cmd("ZRANDMEMBER z -5 WITHSCORES").starts_with("*10\r\n"));
+        let r = t.cmd("ZRANDMEMBER z 2");
+        let mut v = bulks(&r);
+        v.dedup();
+        assert_eq!(v.len(), 2);
+        assert_eq!(t.cmd("ZRANDMEMBER z 1 foo"), "-ERR syntax error\r\n");
+        assert_eq!(
+            t.cmd("ZRANDMEMBER z 1 WITHSCORES x"),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            t.cmd("ZRANDMEMBER z 9223372036854775807 WITHSCORES"),
+            "-ERR value is out of range\r\n"
+        );
+        assert_eq!(
+            t.cmd("ZSCAN z 0"),
+            "*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(
+            t.cmd("ZSCAN z 0 MATCH b"),
+            "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(t.cmd("ZSCAN z x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd("ZSCAN nokey 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        t.resp3();
+        assert!(t
+            .cmd("ZRANDMEMBER z 1 WITHSCORES")
+            .starts_with("*1\r\n*2\r\n"));
+        assert!(t.cmd("ZSCAN z 0").contains("$1\r\n1\r\n"));
+        t.cmd("ZADD w 123456789012345678 c 0.1 d");
+        assert_eq!(
+            bulks(&t.cmd("ZSCAN w 0")).join(" "),
+            "0 d 0.10000000000000001 c 123456789012345680"
+        );
+        // Big sorted set: cursor walk over the dict.
+        let mut argv: Vec<String> = vec!["ZADD".into(), "big".into()];
+        for i in 0..200 {
+            argv.push(i.to_string());
+            argv.push(format!("m{i}"));
+        }
+        let refs: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
+        assert_eq!(t.cmdv(&refs), ":200\r\n");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor = "0".to_string();
+        loop {
+            let r = t.cmd(&format!("ZSCAN big {cursor} COUNT 20"));
+            let b = bulks(&r);
+            cursor = b[0].clone();
+            for pair in b[1..].chunks(2) {
+                assert_eq!(pair[0], format!("m{}", pair[1]));
+                seen.insert(pair[0].clone());
+            }
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 200);
+    }
+}

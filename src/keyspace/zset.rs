@@ -84,6 +84,38 @@ impl ZSet {
         &self.order
     }
 
+    /// Members whose score lies in the range, ascending (reverse with `.rev()`).
+    /// `minex`/`maxex` make a bound exclusive; an empty range yields nothing.
+    pub fn range_by_score(
+        &self,
+        min: f64,
+        minex: bool,
+        max: f64,
+        maxex: bool,
+    ) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
+        use std::ops::Bound;
+        // Same score for -0.0 and 0.0, as everywhere in a sorted set.
+        let (min, max) = (min + 0.0, max + 0.0);
+        let empty = min.is_nan() || max.is_nan() || min > max || (min == max && (minex || maxex));
+        let range = if empty {
+            None
+        } else {
+            let lo = if minex { next_up(min) } else { min };
+            let hi = if maxex {
+                Bound::Excluded((Score(max), Bytes::new()))
+            } else if max == f64::INFINITY {
+                Bound::Unbounded
+            } else {
+                Bound::Excluded((Score(next_up(max)), Bytes::new()))
+            };
+            Some(
+                self.order
+                    .range((Bound::Included((Score(lo), Bytes::new())), hi)),
+            )
+        };
+        range.into_iter().flatten().map(|(s, m)| (m, s.0))
+    }
+
     pub fn dict(&self) -> &Dict<Bytes, f64> {
         &self.scores
     }
@@ -91,5 +123,72 @@ impl ZSet {
     /// Largest member length, for choosing the reported encoding.
     pub fn max_member_len(&self) -> usize {
         self.scores.keys().map(|k| k.len()).max().unwrap_or(0)
+    }
+}
+
+/// The next representable double above `x` (0.0 for the negative number closest to 0).
+fn next_up(x: f64) -> f64 {
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    let x = x + 0.0;
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    let b = x.to_bits();
+    let n = if x > 0.0 {
+        f64::from_bits(b + 1)
+    } else {
+        f64::from_bits(b - 1)
+    };
+    n + 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zset_score_ranges() {
+        let mut z = ZSet::new();
+        for (i, m) in ["a", "b", "c", "d"].iter().enumerate() {
+            z.insert(Bytes::from_static(m.as_bytes()), i as f64);
+        }
+        z.insert(Bytes::from_static(b"z"), -0.0);
+        let names = |it: Vec<(&Bytes, f64)>| -> Vec<String> {
+            it.into_iter()
+                .map(|(m, _)| String::from_utf8_lossy(m).into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(z.range_by_score(1.0, false, 2.0, false).collect()),
+            ["b", "c"]
+        );
+        assert_eq!(
+            names(z.range_by_score(1.0, true, 3.0, true).collect()),
+            ["c"]
+        );
+        assert_eq!(
+            names(z.range_by_score(-0.0, false, 0.0, false).collect()),
+            ["a", "z"]
+        );
+        assert_eq!(
+            names(
+                z.range_by_score(f64::NEG_INFINITY, false, f64::INFINITY, false)
+                    .rev()
+                    .collect()
+            ),
+            ["d", "c", "b", "z", "a"]
+        );
+        assert_eq!(z.range_by_score(2.0, true, 2.0, false).count(), 0);
+        assert_eq!(z.range_by_score(3.0, false, 2.0, false).count(), 0);
+        assert_eq!(
+            z.range_by_score(f64::INFINITY, false, f64::INFINITY, false)
+                .count(),
+            0
+        );
+        assert_eq!(z.rank(b"c"), Some(3));
+        assert_eq!(z.remove(b"c"), Some(2.0));
+        assert_eq!(z.len(), 4);
     }
 }
