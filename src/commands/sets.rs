@@ -885,7 +885,7 @@ pub(crate) mod tests {
 
         /// The propagated commands so far, as space-joined strings.
         pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.repl_feed)
+            std::mem::take(&mut self.srv.st.propagated)
                 .into_iter()
                 .map(|(_, argv)| {
                     argv.iter()
