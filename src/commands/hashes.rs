@@ -204,7 +204,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => None,
     };
     let cur_bytes = cur.unwrap_or_else(|| Bytes::from_static(b"0"));
-    if long_double::classify(&cur_bytes) != Some(true) {
+    // An infinite current value parses; the sum then fails as NaN/Infinity.
+    if long_double::classify(&cur_bytes).is_none() {
         return Err("ERR hash value is not a float".into());
     }
     let text = long_double::incr_str(&cur_bytes, &args[3])?;

@@ -196,6 +196,15 @@ fn lex_items<'a>(
     if r.is_empty() {
         return Box::new(std::iter::empty());
     }
+    // zzlIsInLexRange / zslIsInLexRange: Redis first checks the last member
+    // against min and the first against max (in score order), which decides
+    // the result when members have different scores.
+    let first = z.iter().next().map(|(m, _)| m);
+    let last = z.iter().next_back().map(|(m, _)| m);
+    match (first, last) {
+        (Some(f), Some(l)) if r.gte_min(l) && r.lte_max(f) => {}
+        _ => return Box::new(std::iter::empty()),
+    }
     if rev {
         Box::new(
             z.iter()
@@ -302,8 +311,9 @@ fn zset_add(z: &mut ZSet, mut score: f64, member: &Bytes, flags: u8) -> Result<A
             }
         }
         None if flags & XX == 0 => {
-            let score = score + 0.0;
-            z.insert(member.clone(), score);
+            // Stored as 0 (the listpack keeps no -0), but ZINCRBY / ZADD INCR
+            // answer with the score as given, "-0" included, as Redis does.
+            z.insert(member.clone(), score + 0.0);
             Ok(AddOutcome::Added(score))
         }
         None => Ok(AddOutcome::Nop),

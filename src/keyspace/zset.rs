@@ -19,7 +19,8 @@ impl PartialOrd for Score {
 
 impl Ord for Score {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0)
+        // Like Redis's `<` on doubles: -0 and 0 are the same score (no NaN here).
+        self.0.partial_cmp(&other.0).unwrap_or(Ordering::Equal)
     }
 }
 
@@ -48,8 +49,6 @@ impl ZSet {
 
     /// Insert or update; returns the previous score.
     pub fn insert(&mut self, member: Bytes, score: f64) -> Option<f64> {
-        // -0.0 and 0.0 are the same score to Redis.
-        let score = if score == 0.0 { 0.0 } else { score };
         let old = self.scores.insert(member.clone(), score);
         if let Some(o) = old {
             if o == score {
