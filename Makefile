@@ -1,7 +1,7 @@
 # sentinel-lab: build, test, demo, bench.
 #
 #   make test    install what is missing, then build, test, wasm build, fmt, clippy
-#   make demo    install what is missing, build release, run our server on 127.0.0.1:6379
+#   make demo    install what is missing, build, run the tutorial topology on localhost + the web UI
 #   make bench   redis-benchmark against redis-server 7.0.15 and ours, one table
 #   make deps    only the install step (idempotent; fast when everything is there)
 
@@ -73,17 +73,12 @@ test: deps
 
 demo: deps
 	$(CARGO) build --release
-	@echo
-	@echo "Starting sentinel-lab on 127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it)."
-	@echo "In another terminal:"
-	@echo "    redis-cli -p $(DEMO_PORT) ping"
-	@echo "    redis-cli -p $(DEMO_PORT) set greeting hello"
-	@echo "    redis-cli -p $(DEMO_PORT) get greeting"
-	@echo
-	@if (exec 3<>/dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null; then \
-	    echo "port $(DEMO_PORT) is taken (a system redis-server?): stop it or run 'make demo DEMO_PORT=6380'" >&2; exit 1; \
-	fi
-	./target/release/sentinel-lab server --port $(DEMO_PORT) --save ""
+	@for p in 6379 6380 6381 26379 26380 26381; do \
+	    if (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null; then \
+	        echo "port $$p is taken (a system redis-server?): stop it first" >&2; exit 1; \
+	    fi; \
+	done
+	./target/release/sentinel-lab demo
 
 bench: deps
 	bench/redis-benchmark.sh
