@@ -909,6 +909,10 @@ impl Config {
     }
 
     pub fn get(&self, name: &str) -> &str {
+        // Fast path for canonical names (the hot paths ask with those).
+        if let Some(v) = self.values.get(name) {
+            return v.as_str();
+        }
         match find(name) {
             Some(d) => self.values.get(d.name).map(|s| s.as_str()).unwrap_or(""),
             None => "",

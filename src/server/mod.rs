@@ -85,6 +85,8 @@ pub struct ServerState {
     pub repl_actions: Vec<ReplAction>,
     /// Master link bytes received but not yet applied (for offsets and proxying).
     pub master_raw: Vec<u8>,
+    /// A command blocked a client since the last settle (see `settle_blocked`).
+    pub block_pending: bool,
     /// Every propagated command, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
@@ -183,6 +185,7 @@ impl Server {
                 repl: ReplState::new(replid, now),
                 repl_actions: Vec::new(),
                 master_raw: Vec::new(),
+                block_pending: false,
                 #[cfg(test)]
                 propagated: Vec::new(),
                 paused_until: 0,
@@ -506,6 +509,9 @@ impl Server {
         if c.no_reply {
             c.reply.buf.truncate(reply_before);
         }
+        if c.blocked.is_some() {
+            self.st.block_pending = true;
+        }
         self.apply_repl_actions();
         if !c.in_exec && !self.st.repl_feed.is_empty() {
             self.repl_feed_replicas();
@@ -801,6 +807,9 @@ impl Server {
 
     /// Handle the blocked-state requests handlers leave behind.
     fn settle_blocked(&mut self) {
+        if !std::mem::take(&mut self.st.block_pending) {
+            return;
+        }
         let newly: Vec<(ConnId, Blocked)> = self
             .clients
             .iter()
