@@ -488,11 +488,18 @@ impl Server {
             std::mem::take(&mut ctx.propagate)
         };
         self.st.stats.total_commands_processed += 1;
-        c.last_cmd = crate::commands::server_cmds::full_name(cmd, argv);
+        if !cmd.subcommands.is_empty() {
+            c.last_cmd = crate::commands::server_cmds::full_name(cmd, argv);
+        } else if c.last_cmd != cmd.name {
+            c.last_cmd.clear();
+            c.last_cmd.push_str(cmd.name);
+        }
         // Keys the command found expired were deleted before it ran: their DELs go first.
         self.feed_expired_dels();
         let changed = self.st.dirty > dirty_before;
-        if changed && cmd.has(flags::WRITE) {
+        // Only WATCHers and blocked clients care which keys changed.
+        let someone_waits = !self.st.watched.is_empty() || !self.st.blocked_on.is_empty();
+        if changed && someone_waits && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
             }
