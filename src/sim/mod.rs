@@ -7,6 +7,7 @@
 
 pub mod factory;
 pub mod net;
+pub mod scenario;
 pub mod trace;
 
 use crate::node::{Addr, ConnId, Input, Millis, Node, Output, OUTBOUND_BIT};
@@ -592,6 +593,60 @@ impl Sim {
         };
         self.close_client(conn);
         reply
+    }
+
+    /// Ask a node something out of band, at the current instant, without the
+    /// simulated network: no latency, no randomness drawn, no trace entry, no
+    /// time passing (for a UI polling ROLE/INFO without changing the run).
+    /// `None` if the host is down or paused, or the reply is not immediate.
+    /// Other outputs the node makes meanwhile are carried out as usual.
+    pub fn query(&mut self, id: HostId, argv: &[&str]) -> Option<Frame> {
+        const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
+        let now = self.now;
+        let h = self.hosts.get(id)?;
+        if h.node.is_none() || h.paused_until > now {
+            return None;
+        }
+        let local = h.addr.clone();
+        let mut buf = Vec::new();
+        let inputs = [0, 1, 2];
+        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
+        for i in inputs {
+            let node = self.hosts[id].node.as_mut()?;
+            let input = match i {
+                0 => Input::Accepted {
+                    conn: QUERY_CONN,
+                    peer: Addr::new("127.0.0.1", 1),
+                    local: local.clone(),
+                },
+                1 => Input::Data {
+                    conn: QUERY_CONN,
+                    bytes: &bytes,
+                },
+                _ => Input::Closed { conn: QUERY_CONN },
+            };
+            node.handle(now, input);
+            loop {
+                let Some(node) = self.hosts[id].node.as_mut() else {
+                    break;
+                };
+                let Some(out) = node.poll_output() else {
+                    break;
+                };
+                match out {
+                    Output::Send { conn, bytes } if conn == QUERY_CONN => {
+                        buf.extend_from_slice(&bytes)
+                    }
+                    Output::Close { conn } if conn == QUERY_CONN => {}
+                    other => self.output(id, other),
+                }
+            }
+        }
+        self.drain(id);
+        match Frame::parse(&buf) {
+            Ok(Some((f, _))) => Some(f),
+            _ => None,
+        }
     }
 
     pub fn close_client(&mut self, conn: ConnId) {
