@@ -50,6 +50,8 @@ pub struct Host {
     pub paused_until: Millis,
     /// Incremented on every restart so stale events are ignored.
     pub incarnation: u64,
+    /// When the node last got an input since it started (see `query`).
+    last_input: Option<Millis>,
 }
 
 /// One end of a simulated TCP connection.
@@ -164,6 +166,7 @@ impl Sim {
             next_tick: None,
             paused_until: 0,
             incarnation: 0,
+            last_input: None,
         });
         self.start(id);
         id
@@ -179,6 +182,7 @@ impl Sim {
         h.incarnation += 1;
         h.next_tick = None;
         let node = (h.factory)(&h.spec, &h.disk, self.now, seed);
+        h.last_input = None;
         h.node = Some(node);
         let name = h.name.clone();
         self.trace
@@ -382,6 +386,7 @@ impl Sim {
 
     fn feed(&mut self, id: HostId, input: Input<'_>) {
         let now = self.now;
+        self.hosts[id].last_input = Some(now);
         if let Some(node) = self.hosts[id].node.as_mut() {
             node.handle(now, input);
         }
@@ -598,13 +603,15 @@ impl Sim {
     /// Ask a node something out of band, at the current instant, without the
     /// simulated network: no latency, no randomness drawn, no trace entry, no
     /// time passing (for a UI polling ROLE/INFO without changing the run).
-    /// `None` if the host is down or paused, or the reply is not immediate.
-    /// Other outputs the node makes meanwhile are carried out as usual.
+    /// The node is asked at the time of its last input, so none of its timers
+    /// fire early, and only once it has had an input since it started (a new
+    /// node still has start-up work that the first input does). `None` if the
+    /// host is down, paused or just started, or the reply is not immediate.
     pub fn query(&mut self, id: HostId, argv: &[&str]) -> Option<Frame> {
         const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
-        let now = self.now;
         let h = self.hosts.get(id)?;
-        if h.node.is_none() || h.paused_until > now {
+        let now = h.last_input?;
+        if h.node.is_none() || h.paused_until > self.now {
             return None;
         }
         let local = h.addr.clone();

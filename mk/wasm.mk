@@ -1,0 +1,74 @@
+# wasm build, wasm tests and the page test. Included by the main Makefile
+# (`include mk/wasm.mk`); also usable alone: `make -f mk/wasm.mk pkg`.
+
+WASM_TARGET      := wasm32-unknown-unknown
+WASM_BINDGEN_VER := 0.2.130
+WASM_OUT         := target/$(WASM_TARGET)/wasm/sentinel_lab.wasm
+CHROMIUM         ?= /usr/bin/chromium
+# The wasm-bindgen test runner: slow machines need longer than its defaults.
+WASM_TEST_ENV := WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=120
+
+.PHONY: pkg test-wasm-node test-wasm-chrome test-wasm test-page install-wasm-tools wasm-ref-hashes
+
+# pkg/: sentinel_lab.js + sentinel_lab_bg.wasm for the page (`--target web`,
+# plain ES module). Built with the small `wasm` profile; wasm-opt -Oz if present.
+pkg:
+	cargo build --lib --target $(WASM_TARGET) --profile wasm
+	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
+	@if command -v wasm-opt >/dev/null 2>&1; then \
+	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	    -o pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm && \
+	  mv pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm; \
+	else echo "wasm-opt not found: skipping (apt-get install binaryen)"; fi
+	@echo "pkg/sentinel_lab_bg.wasm: $$(wc -c < pkg/sentinel_lab_bg.wasm) bytes, $$(gzip -9c pkg/sentinel_lab_bg.wasm | wc -c) gzipped"
+
+# The native trace hashes of the reference scenario (sim::scenario), which the
+# wasm tests must reproduce: computed now, passed to the wasm build at compile time.
+target/wasm-ref-hashes.txt: $(wildcard src/*.rs src/*/*.rs)
+	@mkdir -p target
+	cargo test --lib sim::scenario::tests::print_reference_hashes -- --nocapture --exact \
+	  | sed -n 's/^SENTINEL_LAB_REF_HASHES=//p' > $@.tmp
+	@test -s $@.tmp || { echo "no reference hashes printed"; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+	@echo "native reference hashes: $$(cat $@)"
+
+wasm-ref-hashes: target/wasm-ref-hashes.txt
+
+# wasm-bindgen-test under Node.js (the runner's default for tests without
+# `run_in_browser`); the runner is set in .cargo/config.toml.
+test-wasm-node: target/wasm-ref-hashes.txt
+	SENTINEL_LAB_REF_HASHES=$$(cat target/wasm-ref-hashes.txt) $(WASM_TEST_ENV) \
+	  cargo test --target $(WASM_TARGET) --test wasm
+
+# The same tests in headless Chromium through chromedriver; webdriver.json adds
+# Chromium's flags (the runner itself adds headless, no-sandbox, disable-dev-shm-usage).
+test-wasm-chrome: target/wasm-ref-hashes.txt
+	SENTINEL_LAB_REF_HASHES=$$(cat target/wasm-ref-hashes.txt) $(WASM_TEST_ENV) \
+	  CHROMEDRIVER=$$(command -v chromedriver) \
+	  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json \
+	  cargo test --target $(WASM_TARGET) --test wasm_browser
+
+test-wasm: test-wasm-node test-wasm-chrome
+
+# The web UI end to end: a static server on the crate root, headless Chromium
+# driven by playwright-core (screenshots in target/page/).
+node_modules/playwright-core/package.json: package.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+test-page: pkg node_modules/playwright-core/package.json
+	CHROMIUM=$(CHROMIUM) node tests/page/page.test.mjs
+
+# Idempotent: only installs what is missing.
+install-wasm-tools:
+	rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VER)" ]; then \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VER) --locked; fi
+	@missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	  command -v node >/dev/null || missing="$$missing nodejs"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  command -v wasm-opt >/dev/null || missing="$$missing binaryen"; \
+	  if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
