@@ -39,7 +39,7 @@ wasm-ref-hashes: target/wasm-ref-hashes.txt
 # `run_in_browser`); the runner is set in .cargo/config.toml.
 test-wasm-node: target/wasm-ref-hashes.txt
 	SENTINEL_LAB_REF_HASHES=$$(cat target/wasm-ref-hashes.txt) $(WASM_TEST_ENV) \
-	  cargo test --target $(WASM_TARGET) --test wasm
+	  cargo test --target $(WASM_TARGET) --no-default-features --test wasm
 
 # The same tests in headless Chromium through chromedriver; webdriver.json adds
 # Chromium's flags (the runner itself adds headless, no-sandbox, disable-dev-shm-usage).
@@ -47,7 +47,7 @@ test-wasm-chrome: target/wasm-ref-hashes.txt
 	SENTINEL_LAB_REF_HASHES=$$(cat target/wasm-ref-hashes.txt) $(WASM_TEST_ENV) \
 	  CHROMEDRIVER=$$(command -v chromedriver) \
 	  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json \
-	  cargo test --target $(WASM_TARGET) --test wasm_browser
+	  cargo test --target $(WASM_TARGET) --no-default-features --test wasm_browser
 
 test-wasm: test-wasm-node test-wasm-chrome
 

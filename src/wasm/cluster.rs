@@ -473,6 +473,29 @@ impl Cluster {
         }
     }
 
+    /// A console line as `redis-cli` takes it (quotes allowed), run on node
+    /// `name`; the reply as `redis-cli` prints it. Throws if no reply came.
+    #[wasm_bindgen(js_name = commandLine)]
+    pub fn command_line(&mut self, name: &str, line: &str) -> Result<String, JsError> {
+        let Some(parts) = crate::resp::split_args(line.as_bytes()) else {
+            return Err(JsError::new("Invalid argument(s)"));
+        };
+        let args: Vec<String> = parts
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        if args.is_empty() {
+            return Ok(String::new());
+        }
+        match self.act(Action::Command(name.into(), args))? {
+            Outcome::Reply(Some(f)) => Ok(super::reply::frame_to_cli(&f)),
+            _ => Err(JsError::new(&format!(
+                "no reply from {name} within {} ms (down, paused or cut off)",
+                scenario::COMMAND_MAX_MS
+            ))),
+        }
+    }
+
     /// Trace entries from `index` on: `[{index, time, host, kind, text}]`.
     #[wasm_bindgen(js_name = traceSince)]
     pub fn trace_since(&self, index: usize) -> Result<JsValue, JsError> {
