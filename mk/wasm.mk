@@ -11,16 +11,22 @@ WASM_TEST_ENV := WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=
 .PHONY: pkg test-wasm-node test-wasm-chrome test-wasm test-page install-wasm-tools wasm-ref-hashes
 
 # pkg/: sentinel_lab.js + sentinel_lab_bg.wasm for the page (`--target web`,
-# plain ES module). Built with the small `wasm` profile; wasm-opt -Oz if present.
+# plain ES module). Built with the small `wasm` profile, then wasm-opt -Oz with
+# binaryen from npm (package.json) or a system one >= 116: Debian 12's binaryen
+# 108 breaks wasm-bindgen 0.2.130's externref table, so it is not used.
+# Then a smoke run of pkg/ under Node.js.
 pkg:
 	cargo build --lib --target $(WASM_TARGET) --profile wasm
 	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
-	@if command -v wasm-opt >/dev/null 2>&1; then \
-	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-	    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-	    -o pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm && \
-	  mv pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm; \
-	else echo "wasm-opt not found: skipping (apt-get install binaryen)"; fi
+	@opt=""; \
+	  if [ -x node_modules/.bin/wasm-opt ]; then opt=node_modules/.bin/wasm-opt; \
+	  elif command -v wasm-opt >/dev/null 2>&1 && \
+	       [ "$$(wasm-opt --version | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p')" -ge 116 ]; then opt=wasm-opt; fi; \
+	  if [ -n "$$opt" ]; then \
+	    echo "$$opt -Oz"; $$opt -Oz -o pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm && \
+	    mv pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm; \
+	  else echo "no recent wasm-opt (binaryen >= 116; npm install brings 132): skipping -Oz"; fi
+	node tests/page/smoke.mjs pkg
 	@echo "pkg/sentinel_lab_bg.wasm: $$(wc -c < pkg/sentinel_lab_bg.wasm) bytes, $$(gzip -9c pkg/sentinel_lab_bg.wasm | wc -c) gzipped"
 
 # The native trace hashes of the reference scenario (sim::scenario), which the
@@ -57,7 +63,7 @@ node_modules/playwright-core/package.json: package.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-test-page: pkg node_modules/playwright-core/package.json
+test-page: node_modules/playwright-core/package.json pkg
 	CHROMIUM=$(CHROMIUM) node tests/page/page.test.mjs
 
 # Idempotent: only installs what is missing.
@@ -70,5 +76,4 @@ install-wasm-tools:
 	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	  command -v node >/dev/null || missing="$$missing nodejs"; \
 	  command -v npm >/dev/null || missing="$$missing npm"; \
-	  command -v wasm-opt >/dev/null || missing="$$missing binaryen"; \
 	  if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi

@@ -126,7 +126,12 @@ function loop(ts) {
     const whole = Math.floor(ui.carry);
     if (whole >= 1) {
       ui.carry -= whole;
-      attempt(() => ui.cluster.runFor(whole));
+      try {
+        ui.cluster.runFor(whole);
+      } catch (e) {
+        setRunning(false);
+        notice(String(e && e.message ? e.message : e), 'error');
+      }
     }
   }
   ui.lastFrame = ts;

@@ -47,7 +47,7 @@ try {
 
   await check('page loads the tutorial topology', async () => {
     await page.goto(`http://127.0.0.1:${port}/www/#scenario=tutorial&seed=1&lang=en`);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: T });
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: T });
     for (const n of ['redis_master', 'redis_slave1', 'redis_slave2']) {
       await page.waitForSelector(`#topology g.node[data-node="${n}"]`, { timeout: T });
     }
@@ -115,7 +115,7 @@ try {
     if (errors.length) throw new Error(errors.join('\n'));
   });
 } catch {
-  // reported above
+  if (errors.length) console.log(`# page errors:\n${errors.join('\n')}`);
 } finally {
   await browser.close();
   server.close();
