@@ -76,4 +76,6 @@ install-wasm-tools:
 	  command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	  command -v node >/dev/null || missing="$$missing nodejs"; \
 	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  fc-list 2>/dev/null | grep -qi nanum || missing="$$missing fonts-nanum"; \
 	  if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+	@[ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/playwright-core/package.json ] || npm install --no-audit --no-fund

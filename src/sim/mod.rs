@@ -633,13 +633,7 @@ impl Sim {
                 _ => Input::Closed { conn: QUERY_CONN },
             };
             node.handle(now, input);
-            loop {
-                let Some(node) = self.hosts[id].node.as_mut() else {
-                    break;
-                };
-                let Some(out) = node.poll_output() else {
-                    break;
-                };
+            while let Some(out) = self.hosts[id].node.as_mut().and_then(|n| n.poll_output()) {
                 match out {
                     Output::Send { conn, bytes } if conn == QUERY_CONN => {
                         buf.extend_from_slice(&bytes)

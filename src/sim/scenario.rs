@@ -301,8 +301,18 @@ mod tests {
         let (a, b) = (sim.trace.render(), plain.trace.render());
         if a != b {
             let first = a.lines().zip(b.lines()).position(|(x, y)| x != y);
-            let ctx = |t: &str| t.lines().skip(first.unwrap_or(0).saturating_sub(3)).take(8).collect::<Vec<_>>().join("\n");
-            panic!("traces differ at line {first:?}:\nwith queries:\n{}\nwithout:\n{}", ctx(&a), ctx(&b));
+            let ctx = |t: &str| {
+                t.lines()
+                    .skip(first.unwrap_or(0).saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            panic!(
+                "traces differ at line {first:?}:\nwith queries:\n{}\nwithout:\n{}",
+                ctx(&a),
+                ctx(&b)
+            );
         }
         assert_eq!(sim.trace.hash, reference_scenario(5));
     }

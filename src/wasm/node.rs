@@ -36,7 +36,7 @@ pub struct WasmNode {
 
 /// JS conn number → node conn id.
 fn conn_from_js(v: f64) -> Result<ConnId, JsError> {
-    if v.is_finite() && v.fract() == 0.0 && v < 0.0 && v >= -9_007_199_254_740_991.0 {
+    if v.fract() == 0.0 && (-9_007_199_254_740_991.0..0.0).contains(&v) {
         Ok(ConnId(OUTBOUND_BIT | ((-v) as u64 - 1)))
     } else {
         let n = to_u64("conn", v)?;
@@ -184,9 +184,9 @@ impl WasmNode {
             },
             "data" => {
                 let b = get(&input, "bytes");
-                let arr = b.dyn_ref::<Uint8Array>().ok_or_else(|| {
-                    JsError::new("'data' input needs 'bytes' as a Uint8Array")
-                })?;
+                let arr = b
+                    .dyn_ref::<Uint8Array>()
+                    .ok_or_else(|| JsError::new("'data' input needs 'bytes' as a Uint8Array"))?;
                 bytes = arr.to_vec();
                 Input::Data {
                     conn: get_conn(&input, &ty)?,

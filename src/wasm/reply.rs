@@ -30,7 +30,9 @@ fn convert(f: &Frame) -> Js {
         Frame::Integer(i) => Js::Str(i.to_string()),
         Frame::Bulk(b) => Js::Str(String::from_utf8_lossy(b).into_owned()),
         Frame::Null => Js::Null(()),
-        Frame::Array(v) | Frame::Set(v) | Frame::Push(v) => Js::List(v.iter().map(convert).collect()),
+        Frame::Array(v) | Frame::Set(v) | Frame::Push(v) => {
+            Js::List(v.iter().map(convert).collect())
+        }
         Frame::Map(kv) => Js::List(
             kv.iter()
                 .map(|(k, v)| Js::List(vec![convert(k), convert(v)]))

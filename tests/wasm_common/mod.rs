@@ -37,9 +37,7 @@ pub fn cluster_replica_syncs_and_replicates_a_write() {
         get(&nodes.get(i), "offset").as_f64().unwrap()
     };
     let before = offset(&mut c, 0);
-    let ok = c
-        .command("redis_master", strs(&["SET", "k", "v"]))
-        .unwrap();
+    let ok = c.command("redis_master", strs(&["SET", "k", "v"])).unwrap();
     let set_known = get(&ok, "error").is_undefined();
     if set_known {
         assert_eq!(ok.as_string().as_deref(), Some("OK"));
@@ -61,9 +59,7 @@ pub fn cluster_replica_syncs_and_replicates_a_write() {
         let got = c.command("redis_slave1", strs(&["GET", "k"])).unwrap();
         assert_eq!(got.as_string().as_deref(), Some("v"));
         // A replica refuses writes with Redis's error, as a value, not a throw.
-        let ro = c
-            .command("redis_slave2", strs(&["SET", "x", "1"]))
-            .unwrap();
+        let ro = c.command("redis_slave2", strs(&["SET", "x", "1"])).unwrap();
         assert_eq!(
             get(&ro, "error").as_string().as_deref(),
             Some("READONLY You can't write against a read only replica.")
@@ -88,15 +84,27 @@ pub fn cluster_replica_syncs_and_replicates_a_write() {
     assert_eq!(c.trace_hash(), hash);
     assert_eq!(nodes.length(), 3);
     let n0 = nodes.get(0);
-    assert_eq!(get(&n0, "name").as_string().as_deref(), Some("redis_master"));
-    assert_eq!(get(&n0, "addr").as_string().as_deref(), Some("172.24.0.2:6379"));
+    assert_eq!(
+        get(&n0, "name").as_string().as_deref(),
+        Some("redis_master")
+    );
+    assert_eq!(
+        get(&n0, "addr").as_string().as_deref(),
+        Some("172.24.0.2:6379")
+    );
     assert_eq!(get(&n0, "role").as_string().as_deref(), Some("master"));
     let reps: Array = get(&n0, "replicas").unchecked_into();
     assert_eq!(reps.length(), 2);
     let n1 = nodes.get(1);
     assert_eq!(get(&n1, "role").as_string().as_deref(), Some("slave"));
-    assert_eq!(get(&n1, "linkState").as_string().as_deref(), Some("connected"));
-    assert_eq!(get(&n1, "masterHost").as_string().as_deref(), Some("172.24.0.2"));
+    assert_eq!(
+        get(&n1, "linkState").as_string().as_deref(),
+        Some("connected")
+    );
+    assert_eq!(
+        get(&n1, "masterHost").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
     assert!(get(&n1, "offset").as_f64().unwrap() > 0.0);
     // Killing the master: the replica logs the lost connection.
     c.kill("redis_master").unwrap();
@@ -105,11 +113,12 @@ pub fn cluster_replica_syncs_and_replicates_a_write() {
     assert_eq!(get(&n0, "up").as_bool(), Some(false));
     assert!(get(&n0, "role").is_null());
     let trace: Array = c.trace_since(0).unwrap().unchecked_into();
-    assert!(trace.iter().any(|e| get(&e, "host").as_string().as_deref()
-        == Some("redis_slave1")
-        && get(&e, "text")
-            .as_string()
-            .is_some_and(|t| t.contains("Connection with master lost"))));
+    assert!(trace.iter().any(
+        |e| get(&e, "host").as_string().as_deref() == Some("redis_slave1")
+            && get(&e, "text")
+                .as_string()
+                .is_some_and(|t| t.contains("Connection with master lost"))
+    ));
 }
 
 /// The hashes `cargo test --lib print_reference_hashes` printed natively,
@@ -240,7 +249,9 @@ impl MiniHost {
             let conn = get(&o, "conn").as_f64().map(|c| c as i64);
             match get(&o, "type").as_string().unwrap().as_str() {
                 "send" => {
-                    let Some(&(to, tc)) = self.links.get(&(id, conn.unwrap())) else { continue };
+                    let Some(&(to, tc)) = self.links.get(&(id, conn.unwrap())) else {
+                        continue;
+                    };
                     let bytes: Uint8Array = get(&o, "bytes").unchecked_into();
                     if to == CLIENT {
                         self.client_buf.extend(bytes.to_vec());
@@ -318,7 +329,10 @@ impl MiniHost {
                 .nodes
                 .iter()
                 .enumerate()
-                .filter_map(|(i, n)| n.2.poll_timeout().map(|t| (t.max(self.now as f64 + 1.0) as Millis, i)))
+                .filter_map(|(i, n)| {
+                    n.2.poll_timeout()
+                        .map(|t| (t.max(self.now as f64 + 1.0) as Millis, i))
+                })
                 .min();
             let next = match (next_msg, next_tick) {
                 (Some(m), Some((t, _))) => m.min(t),
@@ -335,7 +349,10 @@ impl MiniHost {
                 self.nodes[to].2.handle(self.now as f64, input).unwrap();
                 self.drain(to);
             } else if let Some((_, i)) = next_tick {
-                self.nodes[i].2.handle(self.now as f64, obj(&[("type", "tick".into())])).unwrap();
+                self.nodes[i]
+                    .2
+                    .handle(self.now as f64, obj(&[("type", "tick".into())]))
+                    .unwrap();
                 self.drain(i);
             }
         }
@@ -358,7 +375,11 @@ impl MiniHost {
         ]);
         self.push(node, acc);
         let bytes = Uint8Array::from(Frame::command(argv.iter().map(|s| s.as_bytes())).as_slice());
-        let data = obj(&[("type", "data".into()), ("conn", (c as f64).into()), ("bytes", bytes.into())]);
+        let data = obj(&[
+            ("type", "data".into()),
+            ("conn", (c as f64).into()),
+            ("bytes", bytes.into()),
+        ]);
         self.push(node, data);
         let end = self.now + 1_000;
         self.run_until(end);
@@ -380,10 +401,19 @@ pub fn two_node_objects_replicate_by_moving_bytes() {
     };
     let conf = "port 6379\nprotected-mode no\nrepl-diskless-sync-delay 0\n";
     let m = h.add("10.0.0.1", 6379, conf, 1);
-    let r = h.add("10.0.0.2", 6379, &format!("{conf}replicaof 10.0.0.1 6379\n"), 2);
+    let r = h.add(
+        "10.0.0.2",
+        6379,
+        &format!("{conf}replicaof 10.0.0.1 6379\n"),
+        2,
+    );
     h.run_until(start + 3_000);
     let role = h.command(r, &["ROLE"]);
-    assert_eq!(role.as_array().unwrap()[3].as_str(), Some("connected"), "{role:?}");
+    assert_eq!(
+        role.as_array().unwrap()[3].as_str(),
+        Some("connected"),
+        "{role:?}"
+    );
     let offset = |h: &mut MiniHost, n: usize| {
         let role = h.command(n, &["ROLE"]);
         let a = role.as_array().unwrap();
