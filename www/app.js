@@ -46,7 +46,9 @@ function writeHash() {
 
 // ---- notices ---------------------------------------------------------------
 
-function notice(text, kind = 'info') {
+// A notice given by key is translated again when the language changes.
+function notice(text, kind = 'info', key = null) {
+  ui.noticeKey = key;
   const n = $('#notice');
   if (!text) { n.hidden = true; return; }
   n.textContent = text;
@@ -86,7 +88,7 @@ function build() {
   newCluster(c);
   if (ui.scenario === 'tutorial') {
     attempt(() => c.tutorial());
-    if (!Cluster.sentinelAvailable()) notice(t('noSentinel'));
+    if (!Cluster.sentinelAvailable()) notice(t('noSentinel'), 'info', 'noSentinel');
   }
   $('#seed').value = String(ui.seed);
   $('#scenario').value = ui.scenario;
@@ -401,6 +403,7 @@ function applyLang() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const b of document.querySelectorAll('.lang button')) b.classList.toggle('active', b.dataset.lang === ui.lang);
   setRunning(ui.running);
+  if (ui.noticeKey) notice(t(ui.noticeKey), 'info', ui.noticeKey);
   writeHash();
   ui.dirty = true;
   refresh(true);
