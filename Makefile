@@ -16,21 +16,12 @@ APT_PACKAGES := redis-server redis-sentinel redis-tools
 # Commands whose presence means the packages are installed.
 APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark
 
-# --- wasm test tools (planned) ---------------------------------------------
-# The wasm tests under Node.js and headless Chromium will need:
-#   - wasm-bindgen-cli, at the exact version of wasm-bindgen in Cargo.lock:
-#       $(CARGO) install --locked wasm-bindgen-cli --version <that version>
-#   - chromium and chromium-driver (Debian packages), nodejs
-# Add them to `deps-wasm` below and make `deps` depend on it.
-.PHONY: deps-wasm
-deps-wasm:
-	@true
 
 .PHONY: all deps deps-apt deps-rust build test test-only wasm fmt clippy demo bench clean
 
 all: build
 
-deps: deps-apt deps-rust
+deps: deps-apt deps-rust install-wasm-tools
 
 deps-apt:
 	@missing=""; for c in $(APT_PROBES); do command -v $$c >/dev/null || missing=1; done; \
@@ -65,6 +56,7 @@ test-only:
 	$(CARGO) build
 	$(CARGO) test --no-fail-fast
 	$(CARGO) build --lib --target wasm32-unknown-unknown
+	@$(MAKE) --no-print-directory test-wasm-node test-wasm-chrome test-page
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
@@ -78,6 +70,7 @@ demo: deps
 	        echo "port $$p is taken (a system redis-server?): stop it first" >&2; exit 1; \
 	    fi; \
 	done
+	@$(MAKE) --no-print-directory pkg
 	./target/release/sentinel-lab demo
 
 bench: deps
@@ -86,3 +79,7 @@ bench: deps
 
 clean:
 	$(CARGO) clean
+
+# wasm build, wasm tests (Node.js, headless Chromium), the page test, and
+# their tools (wasm-bindgen-cli, chromium, chromium-driver, node, npm packages).
+include mk/wasm.mk

@@ -15,3 +15,6 @@ pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

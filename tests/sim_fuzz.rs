@@ -11,7 +11,11 @@ use sentinel_lab::sim::scenario::{tutorial, SentinelSettings, Tutorial, EPOCH};
 use sentinel_lab::sim::Sim;
 
 fn master_addr_of(sim: &mut Sim, sentinel: usize) -> Option<String> {
-    match sim.command(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"], 2000)? {
+    match sim.command(
+        sentinel,
+        &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
+        2000,
+    )? {
         Frame::Array(a) if a.len() == 2 => Some(format!("{}:{}", a[0].as_str()?, a[1].as_str()?)),
         _ => None,
     }
@@ -36,9 +40,15 @@ struct Outcome {
 
 fn run_seed(seed: u64) -> Result<Outcome, String> {
     let mut sim = Sim::new(seed, EPOCH);
-    let settings = SentinelSettings { down_after_ms: 2000, failover_timeout_ms: 6000, ..Default::default() };
+    let settings = SentinelSettings {
+        down_after_ms: 2000,
+        failover_timeout_ms: 6000,
+        ..Default::default()
+    };
     let t: Tutorial = tutorial(&mut sim, &settings);
-    let servers: Vec<usize> = std::iter::once(t.master).chain(t.replicas.iter().copied()).collect();
+    let servers: Vec<usize> = std::iter::once(t.master)
+        .chain(t.replicas.iter().copied())
+        .collect();
     let all: Vec<usize> = servers.iter().chain(t.sentinels.iter()).copied().collect();
     sim.run_for(15_000);
     let mut acked: Vec<String> = Vec::new();
@@ -47,7 +57,11 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
         // A write to whoever is master now, as a client would after asking a sentinel.
         let s = t.sentinels[step % 3];
         if let Some(addr) = master_addr_of(&mut sim, s) {
-            if let Some(h) = servers.iter().copied().find(|h| sim.hosts[*h].addr.to_string() == addr) {
+            if let Some(h) = servers
+                .iter()
+                .copied()
+                .find(|h| sim.hosts[*h].addr.to_string() == addr)
+            {
                 let key = format!("k{step}");
                 if sim.command(h, &["SET", &key, "v"], 500) == Some(Frame::Simple("OK".into())) {
                     acked.push(key);
@@ -95,7 +109,11 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
         sim.restart(h);
     }
     sim.run_for(90_000);
-    let addrs: Vec<Option<String>> = t.sentinels.iter().map(|s| master_addr_of(&mut sim, *s)).collect();
+    let addrs: Vec<Option<String>> = t
+        .sentinels
+        .iter()
+        .map(|s| master_addr_of(&mut sim, *s))
+        .collect();
     let first = addrs[0].clone().ok_or("sentinel 1 names no master")?;
     if addrs.iter().any(|a| a.as_deref() != Some(&first)) {
         return Err(format!("sentinels disagree on the master: {addrs:?}"));
@@ -110,13 +128,22 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
         roles.push((sim.hosts[*h].name.clone(), role(&mut sim, *h)));
     }
     for (i, h) in servers.iter().enumerate() {
-        let r = roles[i].1.clone().ok_or(format!("{} does not answer", roles[i].0))?;
+        let r = roles[i]
+            .1
+            .clone()
+            .ok_or(format!("{} does not answer", roles[i].0))?;
         if *h == master {
             if r.0 != "master" {
-                return Err(format!("the sentinels' master {first} is a {}: {roles:?}", r.0));
+                return Err(format!(
+                    "the sentinels' master {first} is a {}: {roles:?}",
+                    r.0
+                ));
             }
         } else if r.1.as_deref() != Some(&first) || r.2.as_deref() != Some("connected") {
-            return Err(format!("{} does not replicate {first}: {roles:?}", roles[i].0));
+            return Err(format!(
+                "{} does not replicate {first}: {roles:?}",
+                roles[i].0
+            ));
         }
     }
     let mut lost = 0;
@@ -125,7 +152,10 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
             lost += 1;
         }
     }
-    Ok(Outcome { acked: acked.len(), lost })
+    Ok(Outcome {
+        acked: acked.len(),
+        lost,
+    })
 }
 
 #[test]
@@ -133,7 +163,10 @@ fn fuzz_faults_then_converge() {
     let seeds: Vec<u64> = match std::env::var("SIM_SEED") {
         Ok(s) => vec![s.parse().expect("SIM_SEED is a number")],
         Err(_) => {
-            let n = std::env::var("SIM_FUZZ_SEEDS").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
+            let n = std::env::var("SIM_FUZZ_SEEDS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(40);
             (0..n).collect()
         }
     };
@@ -144,9 +177,14 @@ fn fuzz_faults_then_converge() {
                 acked += o.acked;
                 lost += o.lost;
             }
-            Err(e) => failures.push(format!("seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test --test sim_fuzz")),
+            Err(e) => failures.push(format!(
+                "seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test --test sim_fuzz"
+            )),
         }
     }
-    println!("{} seeds, {acked} acknowledged writes, {lost} lost on failover (asynchronous replication)", seeds.len());
+    println!(
+        "{} seeds, {acked} acknowledged writes, {lost} lost on failover (asynchronous replication)",
+        seeds.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -96,11 +96,30 @@ pub fn sentinel_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Bo
     Box::new(Sentinel::new(config, state, now, seed))
 }
 
-/// The factory for a spec's kind.
-pub fn for_kind(kind: &str) -> super::NodeFactory {
-    if kind == "sentinel" {
-        sentinel_node
-    } else {
-        server_node
+/// The factory for a node kind (`NodeSpec.kind`).
+pub fn for_kind(kind: &str) -> Result<super::NodeFactory, String> {
+    match kind {
+        "server" => Ok(server_node),
+        "sentinel" => Ok(sentinel_node),
+        other => Err(format!(
+            "unknown node kind '{other}' (expected 'server' or 'sentinel')"
+        )),
     }
 }
+
+/// Check a node's config text before building it, so bad text is an error
+/// rather than a silently default node.
+pub fn check_config(kind: &str, text: &str) -> Result<(), String> {
+    match kind {
+        "server" => server_config(text).map(|_| ()),
+        "sentinel" => {
+            let (_, entries) = sentinel_config(text)?;
+            let mut st = SentinelState::new(0);
+            load(&mut st, &entries, 0)
+        }
+        other => Err(format!("unknown node kind '{other}'")),
+    }
+}
+
+/// Sentinel nodes exist in this build (the web UI asks, to explain what it can show).
+pub const SENTINEL_AVAILABLE: bool = true;

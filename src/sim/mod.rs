@@ -50,6 +50,8 @@ pub struct Host {
     pub paused_until: Millis,
     /// Incremented on every restart so stale events are ignored.
     pub incarnation: u64,
+    /// When the node last got an input since it started (see `query`).
+    last_input: Option<Millis>,
 }
 
 /// One end of a simulated TCP connection.
@@ -164,6 +166,7 @@ impl Sim {
             next_tick: None,
             paused_until: 0,
             incarnation: 0,
+            last_input: None,
         });
         self.start(id);
         id
@@ -179,6 +182,7 @@ impl Sim {
         h.incarnation += 1;
         h.next_tick = None;
         let node = (h.factory)(&h.spec, &h.disk, self.now, seed);
+        h.last_input = None;
         h.node = Some(node);
         let name = h.name.clone();
         self.trace
@@ -382,6 +386,7 @@ impl Sim {
 
     fn feed(&mut self, id: HostId, input: Input<'_>) {
         let now = self.now;
+        self.hosts[id].last_input = Some(now);
         if let Some(node) = self.hosts[id].node.as_mut() {
             node.handle(now, input);
         }
@@ -593,6 +598,56 @@ impl Sim {
         };
         self.close_client(conn);
         reply
+    }
+
+    /// Ask a node something out of band, at the current instant, without the
+    /// simulated network: no latency, no randomness drawn, no trace entry, no
+    /// time passing (for a UI polling ROLE/INFO without changing the run).
+    /// The node is asked at the time of its last input, so none of its timers
+    /// fire early, and only once it has had an input since it started (a new
+    /// node still has start-up work that the first input does). `None` if the
+    /// host is down, paused or just started, or the reply is not immediate.
+    pub fn query(&mut self, id: HostId, argv: &[&str]) -> Option<Frame> {
+        const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
+        let h = self.hosts.get(id)?;
+        let now = h.last_input?;
+        if h.node.is_none() || h.paused_until > self.now {
+            return None;
+        }
+        let local = h.addr.clone();
+        let mut buf = Vec::new();
+        let inputs = [0, 1, 2];
+        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
+        for i in inputs {
+            let node = self.hosts[id].node.as_mut()?;
+            let input = match i {
+                0 => Input::Accepted {
+                    conn: QUERY_CONN,
+                    peer: Addr::new("127.0.0.1", 1),
+                    local: local.clone(),
+                },
+                1 => Input::Data {
+                    conn: QUERY_CONN,
+                    bytes: &bytes,
+                },
+                _ => Input::Closed { conn: QUERY_CONN },
+            };
+            node.handle(now, input);
+            while let Some(out) = self.hosts[id].node.as_mut().and_then(|n| n.poll_output()) {
+                match out {
+                    Output::Send { conn, bytes } if conn == QUERY_CONN => {
+                        buf.extend_from_slice(&bytes)
+                    }
+                    Output::Close { conn } if conn == QUERY_CONN => {}
+                    other => self.output(id, other),
+                }
+            }
+        }
+        self.drain(id);
+        match Frame::parse(&buf) {
+            Ok(Some((f, _))) => Some(f),
+            _ => None,
+        }
     }
 
     pub fn close_client(&mut self, conn: ConnId) {

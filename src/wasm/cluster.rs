@@ -1,0 +1,580 @@
+//! `Cluster`: one deterministic simulation per wasm instance.
+
+use super::{frame_to_js, to_port, to_u64};
+use crate::resp::Frame;
+use crate::sim::scenario::{self, Action, Outcome, SCENARIO_START};
+use crate::sim::{factory, Sim, TraceKind};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+/// A simulated cluster. Every action that succeeds is recorded; replaying the
+/// recorded actions with the same seed gives the same trace, byte for byte
+/// (natively too: see `sim::scenario`).
+#[wasm_bindgen]
+pub struct Cluster {
+    sim: Sim,
+    seed: u64,
+    actions: Vec<Action>,
+}
+
+/// A scenario as JSON: `{ "version": 1, "seed": 1, "actions": [ ... ] }` with
+/// actions such as `{"op":"add","kind":"server","name":"a","ip":"10.0.0.1",
+/// "port":6379,"config":"..."}`, `{"op":"runFor","ms":1000}`,
+/// `{"op":"kill","name":"a"}`, `{"op":"command","name":"a","args":["SET","k","v"]}`.
+#[derive(Serialize, Deserialize)]
+struct ScenarioJson {
+    version: u32,
+    seed: u64,
+    actions: Vec<ActionJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+enum ActionJson {
+    Add {
+        kind: String,
+        name: String,
+        ip: String,
+        port: u16,
+        config: String,
+    },
+    RunUntil {
+        t: u64,
+    },
+    RunFor {
+        ms: u64,
+    },
+    Step,
+    Kill {
+        name: String,
+    },
+    Restart {
+        name: String,
+    },
+    Pause {
+        name: String,
+        ms: u64,
+    },
+    Partition {
+        a: String,
+        b: String,
+    },
+    Isolate {
+        name: String,
+    },
+    Heal,
+    Command {
+        name: String,
+        args: Vec<String>,
+    },
+}
+
+impl From<&Action> for ActionJson {
+    fn from(a: &Action) -> Self {
+        match a.clone() {
+            Action::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            } => ActionJson::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            },
+            Action::RunUntil(t) => ActionJson::RunUntil { t },
+            Action::RunFor(ms) => ActionJson::RunFor { ms },
+            Action::Step => ActionJson::Step,
+            Action::Kill(name) => ActionJson::Kill { name },
+            Action::Restart(name) => ActionJson::Restart { name },
+            Action::Pause(name, ms) => ActionJson::Pause { name, ms },
+            Action::Partition(a, b) => ActionJson::Partition { a, b },
+            Action::Isolate(name) => ActionJson::Isolate { name },
+            Action::Heal => ActionJson::Heal,
+            Action::Command(name, args) => ActionJson::Command { name, args },
+        }
+    }
+}
+
+impl From<ActionJson> for Action {
+    fn from(a: ActionJson) -> Self {
+        match a {
+            ActionJson::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            } => Action::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            },
+            ActionJson::RunUntil { t } => Action::RunUntil(t),
+            ActionJson::RunFor { ms } => Action::RunFor(ms),
+            ActionJson::Step => Action::Step,
+            ActionJson::Kill { name } => Action::Kill(name),
+            ActionJson::Restart { name } => Action::Restart(name),
+            ActionJson::Pause { name, ms } => Action::Pause(name, ms),
+            ActionJson::Partition { a, b } => Action::Partition(a, b),
+            ActionJson::Isolate { name } => Action::Isolate(name),
+            ActionJson::Heal => Action::Heal,
+            ActionJson::Command { name, args } => Action::Command(name, args),
+        }
+    }
+}
+
+/// One trace entry as JS sees it.
+#[derive(Serialize)]
+struct TraceJs<'a> {
+    index: usize,
+    time: u64,
+    host: &'a str,
+    kind: &'static str,
+    text: &'a str,
+}
+
+fn kind_name(k: &TraceKind) -> &'static str {
+    match k {
+        TraceKind::Start => "start",
+        TraceKind::Crash => "crash",
+        TraceKind::Pause => "pause",
+        TraceKind::Net => "net",
+        TraceKind::Log => "log",
+        TraceKind::Role => "role",
+        TraceKind::Message => "message",
+        TraceKind::Sentinel => "sentinel",
+        TraceKind::Other => "other",
+    }
+}
+
+/// A replica as its master sees it (ROLE).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplicaJs {
+    ip: String,
+    port: u16,
+    offset: i64,
+}
+
+/// One node's state as the UI shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeJs {
+    name: String,
+    addr: String,
+    ip: String,
+    port: u16,
+    kind: String,
+    /// The process runs (not crashed).
+    up: bool,
+    /// The process is frozen (pause).
+    paused: bool,
+    /// "master", "slave", "sentinel", or null when it cannot be asked.
+    role: Option<String>,
+    run_id: Option<String>,
+    offset: Option<i64>,
+    /// Replica: its master's address and the link state from ROLE
+    /// ("connect", "connecting", "sync", "connected", "handshake").
+    master_host: Option<String>,
+    master_port: Option<u16>,
+    link_state: Option<String>,
+    /// Master: its replicas from ROLE.
+    replicas: Vec<ReplicaJs>,
+    /// Sentinel: the masters it monitors (from ROLE), once sentinels exist.
+    masters: Vec<String>,
+}
+
+fn ser() -> serde_wasm_bindgen::Serializer {
+    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true)
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&ser())
+        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
+}
+
+fn int_of(f: Option<&Frame>) -> Option<i64> {
+    match f? {
+        Frame::Integer(i) => Some(*i),
+        other => other.as_str()?.parse().ok(),
+    }
+}
+
+fn info_field(info: &str, key: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+impl Cluster {
+    /// The simulation, for Rust callers (tests).
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    pub fn sim_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
+
+    /// The recorded actions.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Apply and record an action.
+    pub fn act(&mut self, action: Action) -> Result<Outcome, JsError> {
+        let out = scenario::apply(&mut self.sim, &action).map_err(|e| JsError::new(&e))?;
+        match action {
+            // Running is recorded as "run until now", and consecutive runs
+            // merge into one (same events, same order): a page that runs a few
+            // ms every frame keeps a short scenario.
+            Action::RunFor(_) | Action::RunUntil(_) => {
+                let run = Action::RunUntil(self.sim.now);
+                match self.actions.last_mut() {
+                    Some(last @ Action::RunUntil(_)) => *last = run,
+                    _ => self.actions.push(run),
+                }
+            }
+            other => self.actions.push(other),
+        }
+        Ok(out)
+    }
+
+    fn add(
+        &mut self,
+        kind: &str,
+        name: &str,
+        ip: &str,
+        port: f64,
+        config: &str,
+    ) -> Result<(), JsError> {
+        if name.trim().is_empty() {
+            return Err(JsError::new("a node needs a name"));
+        }
+        if ip.trim().is_empty() {
+            return Err(JsError::new("a node needs an IP address"));
+        }
+        self.act(Action::Add {
+            kind: kind.into(),
+            name: name.into(),
+            ip: ip.into(),
+            port: to_port(port)?,
+            config: config.into(),
+        })
+        .map(|_| ())
+    }
+
+    fn node_state(&mut self, id: usize) -> NodeJs {
+        let h = &self.sim.hosts[id];
+        let mut n = NodeJs {
+            name: h.name.clone(),
+            addr: h.addr.to_string(),
+            ip: h.addr.host.clone(),
+            port: h.addr.port,
+            kind: h.spec.kind.clone(),
+            up: h.node.is_some(),
+            paused: h.node.is_some() && h.paused_until > self.sim.now,
+            role: None,
+            run_id: None,
+            offset: None,
+            master_host: None,
+            master_port: None,
+            link_state: None,
+            replicas: Vec::new(),
+            masters: Vec::new(),
+        };
+        if let Some(Frame::Array(role)) = self.sim.query(id, &["ROLE"]) {
+            let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
+            n.role = Some(role_name.to_string());
+            match role_name {
+                "master" => {
+                    n.offset = int_of(role.get(1));
+                    if let Some(Frame::Array(reps)) = role.get(2) {
+                        for r in reps {
+                            let Some(r) = r.as_array() else { continue };
+                            let ip = r.first().and_then(|f| f.as_str()).unwrap_or("");
+                            let port = int_of(r.get(1)).unwrap_or(0);
+                            n.replicas.push(ReplicaJs {
+                                ip: ip.to_string(),
+                                port: u16::try_from(port).unwrap_or(0),
+                                offset: int_of(r.get(2)).unwrap_or(0),
+                            });
+                        }
+                    }
+                }
+                "slave" => {
+                    n.master_host = role.get(1).and_then(|f| f.as_str()).map(String::from);
+                    n.master_port = int_of(role.get(2)).and_then(|p| u16::try_from(p).ok());
+                    n.link_state = role.get(3).and_then(|f| f.as_str()).map(String::from);
+                    n.offset = int_of(role.get(4));
+                }
+                "sentinel" => {
+                    if let Some(Frame::Array(ms)) = role.get(1) {
+                        n.masters = ms
+                            .iter()
+                            .filter_map(|f| f.as_str().map(String::from))
+                            .collect();
+                    }
+                }
+                _ => {}
+            }
+        }
+        if n.role.is_some() {
+            if let Some(info) = self.sim.query(id, &["INFO", "server"]) {
+                if let Some(text) = info.as_str() {
+                    n.run_id = info_field(text, "run_id");
+                }
+            }
+        }
+        n
+    }
+}
+
+#[wasm_bindgen]
+impl Cluster {
+    /// An empty cluster whose virtual clock starts at 2026-01-01T00:00:00Z.
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: f64) -> Result<Cluster, JsError> {
+        let seed = to_u64("seed", seed)?;
+        Ok(Cluster {
+            sim: Sim::new(seed, SCENARIO_START),
+            seed,
+            actions: Vec::new(),
+        })
+    }
+
+    /// The seed this cluster was made with.
+    #[wasm_bindgen(getter)]
+    pub fn seed(&self) -> f64 {
+        self.seed as f64
+    }
+
+    /// Whether this build can run sentinel nodes.
+    #[wasm_bindgen(js_name = sentinelAvailable)]
+    pub fn sentinel_available() -> bool {
+        factory::SENTINEL_AVAILABLE
+    }
+
+    /// Add a Redis server; `configText` is redis.conf text.
+    #[wasm_bindgen(js_name = addServer)]
+    pub fn add_server(
+        &mut self,
+        name: &str,
+        ip: &str,
+        port: f64,
+        config_text: &str,
+    ) -> Result<(), JsError> {
+        self.add("server", name, ip, port, config_text)
+    }
+
+    /// Add a sentinel; `configText` is sentinel.conf text. Throws until the
+    /// sentinel node is part of this build.
+    #[wasm_bindgen(js_name = addSentinel)]
+    pub fn add_sentinel(
+        &mut self,
+        name: &str,
+        ip: &str,
+        port: f64,
+        config_text: &str,
+    ) -> Result<(), JsError> {
+        self.add("sentinel", name, ip, port, config_text)
+    }
+
+    /// Build the tutorial topology (redis_master, redis_slave1/2, and the
+    /// three sentinels once they exist) on this cluster.
+    pub fn tutorial(&mut self) -> Result<(), JsError> {
+        for a in scenario::tutorial_actions() {
+            self.act(a)?;
+        }
+        Ok(())
+    }
+
+    /// Run every event up to the absolute virtual time `ms`.
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, ms: f64) -> Result<(), JsError> {
+        let t = to_u64("time", ms)?;
+        if t > self.sim.now {
+            self.act(Action::RunUntil(t))?;
+        }
+        Ok(())
+    }
+
+    /// Run `ms` virtual milliseconds.
+    #[wasm_bindgen(js_name = runFor)]
+    pub fn run_for(&mut self, ms: f64) -> Result<(), JsError> {
+        let ms = to_u64("ms", ms)?;
+        if ms > 0 {
+            self.act(Action::RunFor(ms))?;
+        }
+        Ok(())
+    }
+
+    /// Process the next event; false if nothing is scheduled.
+    pub fn step(&mut self) -> Result<bool, JsError> {
+        match self.act(Action::Step)? {
+            Outcome::Stepped(b) => Ok(b),
+            _ => Ok(false),
+        }
+    }
+
+    /// Virtual time now (unix ms).
+    pub fn now(&self) -> f64 {
+        self.sim.now as f64
+    }
+
+    /// Crash a node (its memory is gone; peers see connections reset).
+    pub fn kill(&mut self, name: &str) -> Result<(), JsError> {
+        self.act(Action::Kill(name.into())).map(|_| ())
+    }
+
+    /// Start a node again from its config.
+    pub fn restart(&mut self, name: &str) -> Result<(), JsError> {
+        self.act(Action::Restart(name.into())).map(|_| ())
+    }
+
+    /// Freeze a node for `ms` virtual milliseconds.
+    pub fn pause(&mut self, name: &str, ms: f64) -> Result<(), JsError> {
+        let ms = to_u64("ms", ms)?;
+        self.act(Action::Pause(name.into(), ms)).map(|_| ())
+    }
+
+    /// Cut the network between two nodes.
+    pub fn partition(&mut self, a: &str, b: &str) -> Result<(), JsError> {
+        self.act(Action::Partition(a.into(), b.into())).map(|_| ())
+    }
+
+    /// Cut a node off from everyone.
+    pub fn isolate(&mut self, name: &str) -> Result<(), JsError> {
+        self.act(Action::Isolate(name.into())).map(|_| ())
+    }
+
+    /// Remove every network fault.
+    pub fn heal(&mut self) -> Result<(), JsError> {
+        self.act(Action::Heal).map(|_| ())
+    }
+
+    /// Send a command as a client and run the simulation until the reply
+    /// (at most 5 s of virtual time). Returns the reply as a plain value (see
+    /// `frame_to_js`); throws if no reply came.
+    pub fn command(&mut self, name: &str, args: Vec<String>) -> Result<JsValue, JsError> {
+        match self.act(Action::Command(name.into(), args))? {
+            Outcome::Reply(Some(f)) => frame_to_js(&f),
+            _ => Err(JsError::new(&format!(
+                "no reply from {name} within {} ms (down, paused or cut off)",
+                scenario::COMMAND_MAX_MS
+            ))),
+        }
+    }
+
+    /// A console line as `redis-cli` takes it (quotes allowed), run on node
+    /// `name`; the reply as `redis-cli` prints it. Throws if no reply came.
+    #[wasm_bindgen(js_name = commandLine)]
+    pub fn command_line(&mut self, name: &str, line: &str) -> Result<String, JsError> {
+        let Some(parts) = crate::resp::split_args(line.as_bytes()) else {
+            return Err(JsError::new("Invalid argument(s)"));
+        };
+        let args: Vec<String> = parts
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        if args.is_empty() {
+            return Ok(String::new());
+        }
+        match self.act(Action::Command(name.into(), args))? {
+            Outcome::Reply(Some(f)) => Ok(super::reply::frame_to_cli(&f)),
+            _ => Err(JsError::new(&format!(
+                "no reply from {name} within {} ms (down, paused or cut off)",
+                scenario::COMMAND_MAX_MS
+            ))),
+        }
+    }
+
+    /// Trace entries from `index` on: `[{index, time, host, kind, text}]`.
+    #[wasm_bindgen(js_name = traceSince)]
+    pub fn trace_since(&self, index: usize) -> Result<JsValue, JsError> {
+        let entries = &self.sim.trace.entries;
+        let from = index.min(entries.len());
+        let v: Vec<TraceJs> = entries[from..]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| TraceJs {
+                index: from + i,
+                time: e.time,
+                host: &e.host,
+                kind: kind_name(&e.kind),
+                text: &e.text,
+            })
+            .collect();
+        to_js(&v)
+    }
+
+    /// Number of trace entries so far.
+    #[wasm_bindgen(js_name = traceLength)]
+    pub fn trace_length(&self) -> usize {
+        self.sim.trace.entries.len()
+    }
+
+    /// The running hash of the trace, 16 hex digits.
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.sim.trace.hash)
+    }
+
+    /// Every node's state, asked out of band with ROLE and INFO (this does not
+    /// change the run: no time passes, nothing is traced).
+    pub fn nodes(&mut self) -> Result<JsValue, JsError> {
+        let v: Vec<NodeJs> = (0..self.sim.hosts.len())
+            .map(|i| self.node_state(i))
+            .collect();
+        to_js(&v)
+    }
+
+    /// The actions taken so far, as JSON text.
+    #[wasm_bindgen(js_name = exportScenario)]
+    pub fn export_scenario(&self) -> Result<String, JsError> {
+        let s = ScenarioJson {
+            version: 1,
+            seed: self.seed,
+            actions: self.actions.iter().map(ActionJson::from).collect(),
+        };
+        let v = to_js(&s)?;
+        js_sys::JSON::stringify(&v)
+            .map(String::from)
+            .map_err(|_| JsError::new("cannot stringify the scenario"))
+    }
+
+    /// A new cluster that replays a scenario exported by `exportScenario`.
+    #[wasm_bindgen(js_name = importScenario)]
+    pub fn import_scenario(json: &str) -> Result<Cluster, JsError> {
+        let v = js_sys::JSON::parse(json)
+            .map_err(|_| JsError::new("the scenario is not valid JSON"))?;
+        let s: ScenarioJson = serde_wasm_bindgen::from_value(v)
+            .map_err(|e| JsError::new(&format!("not a scenario: {e}")))?;
+        if s.version != 1 {
+            return Err(JsError::new(&format!(
+                "scenario version {} is not supported (expected 1)",
+                s.version
+            )));
+        }
+        let mut c = Cluster {
+            sim: Sim::new(s.seed, SCENARIO_START),
+            seed: s.seed,
+            actions: Vec::new(),
+        };
+        for (i, a) in s.actions.into_iter().enumerate() {
+            let a: Action = a.into();
+            scenario::apply(&mut c.sim, &a)
+                .map_err(|e| JsError::new(&format!("scenario action {}: {e}", i + 1)))?;
+            c.actions.push(a);
+        }
+        Ok(c)
+    }
+}

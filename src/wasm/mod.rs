@@ -1,0 +1,59 @@
+//! The wasm-bindgen API: what JavaScript (a browser page, a Web Worker, Node.js)
+//! sees of the core.
+//!
+//! - [`Cluster`]: a whole deterministic simulation in one wasm instance; every
+//!   action taken on it is recorded, so a session is a replayable scenario.
+//! - [`WasmNode`] (JS `Node`): one sans-IO node, for hosts that run each node in
+//!   its own worker and move the bytes themselves.
+//!
+//! Errors are thrown as JS `Error`s with a readable message; a Rust panic is
+//! printed to the console with its message (console_error_panic_hook).
+
+mod cluster;
+mod node;
+mod reply;
+
+pub use cluster::Cluster;
+pub use node::WasmNode;
+pub use reply::frame_to_js;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, for the page's footer.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Largest integer a JS number holds exactly.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// A JS number that must be a non-negative integer (seeds, milliseconds, ports).
+pub(crate) fn to_u64(what: &str, v: f64) -> Result<u64, JsError> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_SAFE {
+        Ok(v as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "{what} must be a non-negative integer below 2^53, got {v}"
+        )))
+    }
+}
+
+pub(crate) fn to_port(v: f64) -> Result<u16, JsError> {
+    let p = to_u64("port", v)?;
+    u16::try_from(p)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| JsError::new(&format!("port must be 1..65535, got {v}")))
+}
+
+/// `obj[key] = value` on a fresh object (cannot fail on a plain object).
+pub(crate) fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}

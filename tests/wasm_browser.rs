@@ -1,0 +1,33 @@
+//! The same wasm tests in headless Chromium: `make test-wasm-chrome`.
+#![cfg(target_arch = "wasm32")]
+
+mod wasm_common;
+
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn cluster_replica_syncs_and_replicates_a_write() {
+    wasm_common::cluster_replica_syncs_and_replicates_a_write();
+}
+
+#[wasm_bindgen_test]
+fn trace_hash_matches_native() {
+    wasm_common::trace_hash_matches_native();
+}
+
+#[wasm_bindgen_test]
+fn scenario_export_import_replays_the_same_trace() {
+    wasm_common::scenario_export_import_replays_the_same_trace();
+}
+
+#[wasm_bindgen_test]
+fn errors_are_clear_exceptions() {
+    wasm_common::errors_are_clear_exceptions();
+}
+
+#[wasm_bindgen_test]
+fn two_node_objects_replicate_by_moving_bytes() {
+    wasm_common::two_node_objects_replicate_by_moving_bytes();
+}

@@ -1,0 +1,443 @@
+//! Tests shared by the Node.js (`tests/wasm.rs`) and headless Chromium
+//! (`tests/wasm_browser.rs`) wasm test binaries. They drive the same API that
+//! JavaScript sees (`Cluster`, `Node`), with JS values built in Rust.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use sentinel_lab::node::{Millis, Output};
+use sentinel_lab::resp::Frame;
+use sentinel_lab::sim::scenario::{self, reference_actions, REFERENCE_SEEDS};
+use sentinel_lab::wasm::{Cluster, WasmNode};
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap()
+}
+
+fn error_message(e: JsError) -> String {
+    let v: JsValue = e.into();
+    get(&v, "message").as_string().unwrap_or_default()
+}
+
+fn web_sys_log(msg: &str) {
+    wasm_bindgen_test::console_log!("{}", msg);
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn cluster_replica_syncs_and_replicates_a_write() {
+    let mut c = Cluster::new(1.0).unwrap();
+    c.tutorial().unwrap();
+    c.run_for(3_000.0).unwrap();
+    let offset = |c: &mut Cluster, i: u32| {
+        let nodes: Array = c.nodes().unwrap().unchecked_into();
+        get(&nodes.get(i), "offset").as_f64().unwrap()
+    };
+    let before = offset(&mut c, 0);
+    let ok = c.command("redis_master", strs(&["SET", "k", "v"])).unwrap();
+    let set_known = get(&ok, "error").is_undefined();
+    if set_known {
+        assert_eq!(ok.as_string().as_deref(), Some("OK"));
+    } else {
+        // Until the string commands land, write through PUBLISH, which Redis
+        // 7.0 always feeds to replicas, and compare replication offsets.
+        web_sys_log("SET is not in this build yet: checking replication with PUBLISH");
+        let n = c
+            .command("redis_master", strs(&["PUBLISH", "ch", "hello"]))
+            .unwrap();
+        assert_eq!(n.as_f64(), Some(0.0));
+    }
+    c.run_for(500.0).unwrap();
+    let after = offset(&mut c, 0);
+    assert!(after > before, "master offset {before} -> {after}");
+    assert_eq!(offset(&mut c, 1), after, "redis_slave1 caught up");
+    assert_eq!(offset(&mut c, 2), after, "redis_slave2 caught up");
+    if set_known {
+        let got = c.command("redis_slave1", strs(&["GET", "k"])).unwrap();
+        assert_eq!(got.as_string().as_deref(), Some("v"));
+        // A replica refuses writes with Redis's error, as a value, not a throw.
+        let ro = c.command("redis_slave2", strs(&["SET", "x", "1"])).unwrap();
+        assert_eq!(
+            get(&ro, "error").as_string().as_deref(),
+            Some("READONLY You can't write against a read only replica.")
+        );
+    }
+    // The trace has the real log lines.
+    let trace: Array = c.trace_since(0).unwrap().unchecked_into();
+    let texts: Vec<String> = trace
+        .iter()
+        .filter(|e| get(e, "host").as_string().as_deref() == Some("redis_slave1"))
+        .filter_map(|e| get(&e, "text").as_string())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("MASTER <-> REPLICA sync: Finished with success")),
+        "{texts:?}"
+    );
+    // nodes(): roles and links, without changing the run.
+    let hash = c.trace_hash();
+    let nodes: Array = c.nodes().unwrap().unchecked_into();
+    assert_eq!(c.trace_hash(), hash);
+    assert_eq!(nodes.length(), 3);
+    let n0 = nodes.get(0);
+    assert_eq!(
+        get(&n0, "name").as_string().as_deref(),
+        Some("redis_master")
+    );
+    assert_eq!(
+        get(&n0, "addr").as_string().as_deref(),
+        Some("172.24.0.2:6379")
+    );
+    assert_eq!(get(&n0, "role").as_string().as_deref(), Some("master"));
+    let reps: Array = get(&n0, "replicas").unchecked_into();
+    assert_eq!(reps.length(), 2);
+    let n1 = nodes.get(1);
+    assert_eq!(get(&n1, "role").as_string().as_deref(), Some("slave"));
+    assert_eq!(
+        get(&n1, "linkState").as_string().as_deref(),
+        Some("connected")
+    );
+    assert_eq!(
+        get(&n1, "masterHost").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
+    assert!(get(&n1, "offset").as_f64().unwrap() > 0.0);
+    // Killing the master: the replica logs the lost connection.
+    c.kill("redis_master").unwrap();
+    c.run_for(2_000.0).unwrap();
+    let n0 = Array::from(&c.nodes().unwrap()).get(0);
+    assert_eq!(get(&n0, "up").as_bool(), Some(false));
+    assert!(get(&n0, "role").is_null());
+    let trace: Array = c.trace_since(0).unwrap().unchecked_into();
+    assert!(trace.iter().any(
+        |e| get(&e, "host").as_string().as_deref() == Some("redis_slave1")
+            && get(&e, "text")
+                .as_string()
+                .is_some_and(|t| t.contains("Connection with master lost"))
+    ));
+}
+
+/// The hashes `cargo test --lib print_reference_hashes` printed natively,
+/// handed to this build by `make test-wasm-node` / `make test-wasm-chrome`.
+fn native_reference_hashes() -> BTreeMap<u64, String> {
+    let Some(text) = option_env!("SENTINEL_LAB_REF_HASHES") else {
+        panic!(
+            "SENTINEL_LAB_REF_HASHES is not set: run `make test-wasm-node` (it computes the \
+             native hashes first and passes them in at compile time)"
+        );
+    };
+    text.split(',')
+        .filter_map(|p| {
+            let (s, h) = p.trim().split_once(':')?;
+            Some((s.parse().ok()?, h.to_string()))
+        })
+        .collect()
+}
+
+pub fn trace_hash_matches_native() {
+    let native = native_reference_hashes();
+    for seed in REFERENCE_SEEDS {
+        let expected = native
+            .get(&seed)
+            .unwrap_or_else(|| panic!("no native hash for seed {seed}: {native:?}"));
+        // The shared scenario function, compiled for wasm...
+        let direct = format!("{:016x}", scenario::reference_scenario(seed));
+        assert_eq!(&direct, expected, "seed {seed}: sim::scenario in wasm");
+        // ...and the same actions through the JS-facing Cluster.
+        let mut c = Cluster::new(seed as f64).unwrap();
+        for a in reference_actions() {
+            c.act(a).unwrap();
+        }
+        assert_eq!(&c.trace_hash(), expected, "seed {seed}: Cluster");
+    }
+}
+
+pub fn scenario_export_import_replays_the_same_trace() {
+    let mut c = Cluster::new(9.0).unwrap();
+    c.tutorial().unwrap();
+    for _ in 0..50 {
+        c.run_for(37.0).unwrap(); // merged into one recorded run
+    }
+    c.command("redis_master", strs(&["SET", "a", "1"])).unwrap();
+    c.partition("redis_master", "redis_slave1").unwrap();
+    c.run_for(3_000.0).unwrap();
+    c.heal().unwrap();
+    c.pause("redis_slave2", 500.0).unwrap();
+    c.step().unwrap();
+    c.run_for(2_000.0).unwrap();
+    let json = c.export_scenario().unwrap();
+    assert!(json.contains("\"op\":\"runUntil\""), "{json}");
+    assert!(c.actions().len() < 20, "{json}");
+    let d = Cluster::import_scenario(&json).unwrap();
+    assert_eq!(d.trace_hash(), c.trace_hash());
+    assert_eq!(d.now(), c.now());
+    assert_eq!(d.export_scenario().unwrap(), json);
+}
+
+pub fn errors_are_clear_exceptions() {
+    let mut c = Cluster::new(1.0).unwrap();
+    let e = c
+        .add_sentinel("s1", "172.24.0.5", 26379.0, "port 26379\n")
+        .unwrap_err();
+    assert!(error_message(e).contains("sentinel"));
+    let e = c.kill("nobody").unwrap_err();
+    assert_eq!(error_message(e), "no node named 'nobody'");
+    let e = c.add_server("a", "10.0.0.1", 70000.0, "").unwrap_err();
+    assert!(error_message(e).contains("port"));
+    let e = c
+        .add_server("a", "10.0.0.1", 6379.0, "no-such-directive 1\n")
+        .unwrap_err();
+    assert!(error_message(e).contains("line 1"));
+    assert!(Cluster::new(-1.0).is_err());
+    assert!(Cluster::import_scenario("{").is_err());
+    let e = WasmNode::new("toaster", "", 1.0, 0.0).err().unwrap();
+    assert!(error_message(e).contains("unknown node kind 'toaster'"));
+    let mut n = WasmNode::new("server", "", 1.0, 0.0).unwrap();
+    let bad = Object::new();
+    Reflect::set(&bad, &"type".into(), &"data".into()).unwrap();
+    Reflect::set(&bad, &"conn".into(), &1.into()).unwrap();
+    let e = n.handle(1.0, bad.into()).unwrap_err();
+    assert!(error_message(e).contains("Uint8Array"));
+}
+
+// ---- a mini host: Node objects joined by moving bytes ------------------------
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+struct MiniHost {
+    nodes: Vec<(String, u16, WasmNode)>,
+    /// (node, conn) → (node, conn); the client is node usize::MAX.
+    links: BTreeMap<(usize, i64), (usize, i64)>,
+    next_inbound: Vec<i64>,
+    /// In-flight: (deliver at, seq, to node, input).
+    queue: Vec<(Millis, u64, usize, JsValue)>,
+    seq: u64,
+    now: Millis,
+    client_buf: Vec<u8>,
+}
+
+const CLIENT: usize = usize::MAX;
+
+impl MiniHost {
+    fn add(&mut self, ip: &str, port: u16, conf: &str, seed: u64) -> usize {
+        let n = WasmNode::new("server", conf, seed as f64, self.now as f64).unwrap();
+        self.nodes.push((ip.to_string(), port, n));
+        self.next_inbound.push(0);
+        let id = self.nodes.len() - 1;
+        self.drain(id);
+        id
+    }
+
+    fn push(&mut self, to: usize, input: JsValue) {
+        self.seq += 1;
+        self.queue.push((self.now + 1, self.seq, to, input));
+    }
+
+    fn drain(&mut self, id: usize) {
+        let outs = self.nodes[id].2.poll_outputs();
+        for o in outs.iter() {
+            let conn = get(&o, "conn").as_f64().map(|c| c as i64);
+            match get(&o, "type").as_string().unwrap().as_str() {
+                "send" => {
+                    let Some(&(to, tc)) = self.links.get(&(id, conn.unwrap())) else {
+                        continue;
+                    };
+                    let bytes: Uint8Array = get(&o, "bytes").unchecked_into();
+                    if to == CLIENT {
+                        self.client_buf.extend(bytes.to_vec());
+                        continue;
+                    }
+                    let input = obj(&[
+                        ("type", "data".into()),
+                        ("conn", (tc as f64).into()),
+                        ("bytes", bytes.into()),
+                    ]);
+                    self.push(to, input);
+                }
+                "connect" => {
+                    let conn = conn.unwrap();
+                    assert!(conn < 0, "outbound conns are negative");
+                    let host = get(&o, "host").as_string().unwrap();
+                    let port = get(&o, "port").as_f64().unwrap() as u16;
+                    let target = self.nodes.iter().position(|n| n.0 == host && n.1 == port);
+                    let (ip, _, _) = &self.nodes[id];
+                    let local_host: JsValue = ip.as_str().into();
+                    match target {
+                        Some(t) => {
+                            self.next_inbound[t] += 1;
+                            let tc = self.next_inbound[t];
+                            self.links.insert((id, conn), (t, tc));
+                            self.links.insert((t, tc), (id, conn));
+                            let acc = obj(&[
+                                ("type", "accepted".into()),
+                                ("conn", (tc as f64).into()),
+                                ("peerHost", local_host.clone()),
+                                ("peerPort", 40000.into()),
+                                ("localHost", host.as_str().into()),
+                                ("localPort", port.into()),
+                            ]);
+                            self.push(t, acc);
+                            let done = obj(&[
+                                ("type", "connected".into()),
+                                ("conn", (conn as f64).into()),
+                                ("localHost", local_host),
+                                ("localPort", 40000.into()),
+                            ]);
+                            self.push(id, done);
+                        }
+                        None => {
+                            let f = obj(&[
+                                ("type", "connectFailed".into()),
+                                ("conn", (conn as f64).into()),
+                                ("reason", "Connection refused".into()),
+                            ]);
+                            self.push(id, f);
+                        }
+                    }
+                }
+                "close" => {
+                    if let Some((to, tc)) = self.links.remove(&(id, conn.unwrap())) {
+                        self.links.remove(&(to, tc));
+                        if to != CLIENT {
+                            let c = obj(&[("type", "closed".into()), ("conn", (tc as f64).into())]);
+                            self.push(to, c);
+                        }
+                    }
+                }
+                "event" => {}
+                other => panic!("unknown output {other}"),
+            }
+        }
+    }
+
+    /// Deliver everything due, waking nodes on their timeouts, up to `until`.
+    fn run_until(&mut self, until: Millis) {
+        loop {
+            self.queue.sort_by_key(|q| (q.0, q.1));
+            let next_msg = self.queue.first().map(|q| q.0);
+            let next_tick = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    n.2.poll_timeout()
+                        .map(|t| (t.max(self.now as f64 + 1.0) as Millis, i))
+                })
+                .min();
+            let next = match (next_msg, next_tick) {
+                (Some(m), Some((t, _))) => m.min(t),
+                (Some(m), None) => m,
+                (None, Some((t, _))) => t,
+                (None, None) => break,
+            };
+            if next > until {
+                break;
+            }
+            self.now = next;
+            if next_msg == Some(next) {
+                let (_, _, to, input) = self.queue.remove(0);
+                self.nodes[to].2.handle(self.now as f64, input).unwrap();
+                self.drain(to);
+            } else if let Some((_, i)) = next_tick {
+                self.nodes[i]
+                    .2
+                    .handle(self.now as f64, obj(&[("type", "tick".into())]))
+                    .unwrap();
+                self.drain(i);
+            }
+        }
+        self.now = until;
+    }
+
+    /// A client command on a fresh connection; the reply frame.
+    fn command(&mut self, node: usize, argv: &[&str]) -> Frame {
+        self.next_inbound[node] += 1;
+        let c = self.next_inbound[node];
+        self.links.insert((node, c), (CLIENT, c));
+        self.client_buf.clear();
+        let acc = obj(&[
+            ("type", "accepted".into()),
+            ("conn", (c as f64).into()),
+            ("peerHost", "127.0.0.1".into()),
+            ("peerPort", 50000.into()),
+            ("localHost", self.nodes[node].0.as_str().into()),
+            ("localPort", self.nodes[node].1.into()),
+        ]);
+        self.push(node, acc);
+        let bytes = Uint8Array::from(Frame::command(argv.iter().map(|s| s.as_bytes())).as_slice());
+        let data = obj(&[
+            ("type", "data".into()),
+            ("conn", (c as f64).into()),
+            ("bytes", bytes.into()),
+        ]);
+        self.push(node, data);
+        let end = self.now + 1_000;
+        self.run_until(end);
+        let (f, _) = Frame::parse(&self.client_buf).unwrap().expect("a reply");
+        f
+    }
+}
+
+pub fn two_node_objects_replicate_by_moving_bytes() {
+    let start: Millis = 1_767_225_600_000;
+    let mut h = MiniHost {
+        nodes: Vec::new(),
+        links: BTreeMap::new(),
+        next_inbound: Vec::new(),
+        queue: Vec::new(),
+        seq: 0,
+        now: start,
+        client_buf: Vec::new(),
+    };
+    let conf = "port 6379\nprotected-mode no\nrepl-diskless-sync-delay 0\n";
+    let m = h.add("10.0.0.1", 6379, conf, 1);
+    let r = h.add(
+        "10.0.0.2",
+        6379,
+        &format!("{conf}replicaof 10.0.0.1 6379\n"),
+        2,
+    );
+    h.run_until(start + 3_000);
+    let role = h.command(r, &["ROLE"]);
+    assert_eq!(
+        role.as_array().unwrap()[3].as_str(),
+        Some("connected"),
+        "{role:?}"
+    );
+    let offset = |h: &mut MiniHost, n: usize| {
+        let role = h.command(n, &["ROLE"]);
+        let a = role.as_array().unwrap();
+        a[if n == m { 1 } else { 4 }].as_int().unwrap()
+    };
+    let before = offset(&mut h, m);
+    let set = h.command(m, &["SET", "k", "v"]);
+    let set_known = !matches!(&set, Frame::Error(e) if e.starts_with("ERR unknown command"));
+    if set_known {
+        assert_eq!(set, Frame::Simple("OK".into()));
+    } else {
+        assert_eq!(h.command(m, &["PUBLISH", "ch", "x"]), Frame::Integer(0));
+    }
+    let t = h.now + 500;
+    h.run_until(t);
+    let after = offset(&mut h, m);
+    assert!(after > before);
+    assert_eq!(offset(&mut h, r), after);
+    if set_known {
+        assert_eq!(h.command(r, &["GET", "k"]), Frame::bulk("v"));
+    }
+    // The Rust-side drain gives the same outputs as the JS one.
+    let mut n = WasmNode::new("server", conf, 3.0, start as f64).unwrap();
+    while let Some(o) = n.poll_output_raw() {
+        assert!(!matches!(o, Output::Connect { .. }));
+    }
+}
