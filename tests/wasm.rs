@@ -29,3 +29,8 @@ fn errors_are_clear_exceptions() {
 fn two_node_objects_replicate_by_moving_bytes() {
     wasm_common::two_node_objects_replicate_by_moving_bytes();
 }
+
+#[wasm_bindgen_test]
+fn cluster_tutorial_failover() {
+    wasm_common::cluster_tutorial_failover();
+}
