@@ -95,7 +95,8 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
             5 => {
                 let h = t.sentinels[sim.rng.below(3) as usize];
                 sim.crash(h);
-                sim.run_for(1_000 + sim.rng.below(5_000));
+                let ms = 1_000 + sim.rng.below(5_000);
+                sim.run_for(ms);
                 sim.restart(h);
             }
             _ => {}
@@ -109,6 +110,9 @@ fn run_seed(seed: u64) -> Result<Outcome, String> {
         sim.restart(h);
     }
     sim.run_for(90_000);
+    if std::env::var("SIM_DUMP").is_ok() {
+        println!("{}", sim.trace.render());
+    }
     let addrs: Vec<Option<String>> = t
         .sentinels
         .iter()
@@ -166,7 +170,7 @@ fn fuzz_faults_then_converge() {
             let n = std::env::var("SIM_FUZZ_SEEDS")
                 .ok()
                 .and_then(|n| n.parse().ok())
-                .unwrap_or(40);
+                .unwrap_or(100);
             (0..n).collect()
         }
     };
@@ -187,4 +191,16 @@ fn fuzz_faults_then_converge() {
         seeds.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore]
+fn dump_seed_trace() {
+    let seed: u64 = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(46);
+    let _ = run_seed_dump(seed);
+}
+
+fn run_seed_dump(seed: u64) -> Result<(), String> {
+    let _ = run_seed(seed);
+    Ok(())
 }

@@ -25,6 +25,11 @@ impl Server {
         for db in &mut self.st.dbs {
             db.replica_mode = true;
         }
+        // CONFIG GET / CONFIG REWRITE follow the live role, as in Redis.
+        let _ = self
+            .st
+            .config
+            .set("replicaof", &[addr.host.clone(), addr.port.to_string()]);
         let now = self.st.now;
         self.st.repl.link = Some(MasterLink {
             addr: addr.clone(),
@@ -62,6 +67,7 @@ impl Server {
         }
         self.repl_drop_link();
         self.st.repl.link = None;
+        let _ = self.st.config.set("replicaof", &[]);
         let old = self.st.repl.replid.clone();
         let new_id = self.st.rng.hex_id();
         self.st.repl.shift_replid(new_id);

@@ -1011,6 +1011,15 @@ fn conf_quote(s: &str) -> String {
 
 /// The lines a directive's current value is written as in a config file.
 fn conf_lines(d: &Directive, value: &str) -> Vec<String> {
+    // A master has no `replicaof` line at all (Redis drops it on rewrite).
+    if d.name == "replicaof" {
+        let parts: Vec<&str> = value.split_whitespace().collect();
+        if parts.is_empty() {
+            return Vec::new();
+        }
+        let quoted: Vec<String> = parts.iter().map(|p| conf_quote(p)).collect();
+        return vec![format!("replicaof {}", quoted.join(" "))];
+    }
     match d.kind {
         Kind::Save => {
             let parts: Vec<&str> = value.split_whitespace().collect();

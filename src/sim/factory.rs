@@ -32,8 +32,18 @@ pub fn server_config(text: &str) -> Result<Config, String> {
 }
 
 /// A Redis server node; its disk may hold `dump.rdb`.
+/// Where a simulated server keeps its config file (CONFIG REWRITE writes it,
+/// so a promoted replica restarts as a master, as with a real redis.conf).
+pub const SERVER_CONF: &str = "redis.conf";
+
 pub fn server_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
-    let config = server_config(&spec.config).unwrap_or_default();
+    let text = disk
+        .get(SERVER_CONF)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_else(|| spec.config.clone());
+    let mut config = server_config(&text).unwrap_or_default();
+    config.config_file = Some(SERVER_CONF.to_string());
+    config.config_text = Some(text);
     let file = config.get("dbfilename").to_string();
     let mut server = Server::new(config, now, seed);
     if let Some(bytes) = disk.get(&file) {
