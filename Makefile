@@ -26,11 +26,11 @@ APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark
 deps-wasm:
 	@true
 
-.PHONY: all deps deps-apt deps-rust build test test-only wasm fmt clippy demo bench clean
+.PHONY: all deps deps-apt deps-py deps-rust build test test-only wasm fmt clippy demo bench clean
 
 all: build
 
-deps: deps-apt deps-rust
+deps: deps-apt deps-rust deps-py
 
 deps-apt:
 	@missing=""; for c in $(APT_PROBES); do command -v $$c >/dev/null || missing=1; done; \
@@ -40,6 +40,10 @@ deps-apt:
 	    $(SUDO) apt-get update -qq && \
 	    $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
+
+# redis-py, for tests/sentinel_clients.rs and bench/failover.sh (Sentinel client).
+deps-py:
+	@python3 -c 'import redis' 2>/dev/null || pip install --quiet redis
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
@@ -88,6 +92,7 @@ demo: deps
 bench: deps
 	bench/redis-benchmark.sh
 	bench/full-sync.sh
+	bench/failover.sh
 
 clean:
 	$(CARGO) clean
