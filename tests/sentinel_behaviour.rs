@@ -28,9 +28,11 @@ fn sentinel_names() -> Vec<String> {
 }
 
 fn logged_since(sim: &Sim, needle: &str, since: u64) -> bool {
-    sentinel_names()
-        .iter()
-        .any(|h| lines_since(sim, h, since).iter().any(|l| l.starts_with(needle)))
+    sentinel_names().iter().any(|h| {
+        lines_since(sim, h, since)
+            .iter()
+            .any(|l| l.starts_with(needle))
+    })
 }
 
 fn all_sentinel_logs(sim: &Sim) -> String {
@@ -247,7 +249,11 @@ fn no_odown_without_quorum_when_sentinels_are_partitioned() {
     for h in sentinel_names() {
         let l = lines_since(&sim, &h, 0);
         assert!(l.iter().any(|l| l.starts_with("+sdown master mymaster")));
-        assert!(!l.iter().any(|l| l.starts_with("+odown")), "{}", l.join("\n"));
+        assert!(
+            !l.iter().any(|l| l.starts_with("+odown")),
+            "{}",
+            l.join("\n")
+        );
     }
     assert!(!logged_since(&sim, "+switch-master", 0));
     for r in t.replicas.clone() {
@@ -315,7 +321,11 @@ fn restarted_sentinel_keeps_its_id_and_epoch() {
     let id = myid(&mut sim, s1);
     assert_eq!(id.len(), 40, "{id}");
     let master_before = sim
-        .command(s1, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"], 2000)
+        .command(
+            s1,
+            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
+            2000,
+        )
         .expect("addr");
 
     let restarted_at = sim.now;
@@ -326,7 +336,11 @@ fn restarted_sentinel_keeps_its_id_and_epoch() {
     assert!(conf.contains(&format!("sentinel myid {id}")), "{conf}");
     assert!(conf.contains("sentinel current-epoch 1"), "{conf}");
     assert_eq!(
-        sim.command(s1, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"], 2000),
+        sim.command(
+            s1,
+            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
+            2000
+        ),
         Some(master_before),
         "the promoted master is remembered"
     );
@@ -412,7 +426,10 @@ fn partitioned_old_master_loses_its_writes() {
         );
     }
     eprintln!("the partitioned old master accepted {accepted} writes; {lost} were lost");
-    assert_eq!(lost, accepted, "every write taken during the partition is lost");
+    assert_eq!(
+        lost, accepted,
+        "every write taken during the partition is lost"
+    );
     for k in ["before", "after"] {
         assert_eq!(
             sim.command(t.master, &["GET", k], 2000).map(|f| text(&f)),
@@ -439,7 +456,9 @@ fn native_restarted_sentinel_keeps_its_id_and_epoch() {
     };
     let s = start_sentinel(Kind::Ours, &dir, sp, m, &timing);
     assert!(wait_until(30, || sentinel_num(sp, "num-slaves") == 1));
-    let id = cmd(sp, &["SENTINEL", "MYID"]).map(|f| text(&f)).unwrap_or_default();
+    let id = cmd(sp, &["SENTINEL", "MYID"])
+        .map(|f| text(&f))
+        .unwrap_or_default();
     assert_eq!(id.len(), 40, "{id}");
     let failover = |want: u16| {
         // NOGOODSLAVE until the sentinel has a fresh INFO from the replica, as real Sentinel.
@@ -450,7 +469,8 @@ fn native_restarted_sentinel_keeps_its_id_and_epoch() {
         });
         assert!(accepted, "{last:?}");
         assert!(
-            wait_until(30, || common::topology::sentinel_master_port(sp) == Some(want)),
+            wait_until(30, || common::topology::sentinel_master_port(sp)
+                == Some(want)),
             "failover to {want}:\n{}",
             std::fs::read_to_string(dir.join(format!("sentinel-{sp}.log"))).unwrap_or_default()
         );
@@ -471,7 +491,8 @@ fn native_restarted_sentinel_keeps_its_id_and_epoch() {
     assert_eq!(common::topology::sentinel_master_port(sp), Some(r));
     // The old master is known again as a replica of the new one.
     assert!(
-        wait_until(60, || replica_connected(m, r) && sentinel_num(sp, "num-slaves") == 1),
+        wait_until(60, || replica_connected(m, r)
+            && sentinel_num(sp, "num-slaves") == 1),
         "{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );

@@ -75,7 +75,10 @@ fn redis_crate_follows_the_failover() {
         .query(&mut conn)
         .expect("GET");
     assert_eq!(v, Some(i));
-    let v: Option<i64> = redis::cmd("GET").arg("before").query(&mut conn).expect("GET");
+    let v: Option<i64> = redis::cmd("GET")
+        .arg("before")
+        .query(&mut conn)
+        .expect("GET");
     assert_eq!(v, Some(1));
     eprintln!(
         "redis crate: first write on {new} after {failures} failed attempts, {:?} after the kill",

@@ -18,7 +18,12 @@ fn real_sentinels_fail_over_our_servers() {
         common::topology::have("redis-sentinel"),
         "redis-sentinel is not installed: run `make deps`"
     );
-    let mut c = Cluster::start("real-manages-ours", Kind::Ours, Kind::Real, Timing::default());
+    let mut c = Cluster::start(
+        "real-manages-ours",
+        Kind::Ours,
+        Kind::Real,
+        Timing::default(),
+    );
     let [m, r1, r2] = c.server_ports;
 
     // Some data, replicated everywhere before the crash.
@@ -104,7 +109,9 @@ fn real_sentinels_fail_over_our_servers() {
         + &c.sentinel_log(c.sentinel_ports[1])
         + &c.sentinel_log(c.sentinel_ports[2]);
     assert!(
-        slog.contains(&format!("+convert-to-slave slave 127.0.0.1:{m} 127.0.0.1 {m}")),
+        slog.contains(&format!(
+            "+convert-to-slave slave 127.0.0.1:{m} 127.0.0.1 {m}"
+        )),
         "{slog}"
     );
     // Every sentinel lists both replicas of the new master, neither down.
@@ -117,8 +124,7 @@ fn real_sentinels_fail_over_our_servers() {
             reps.len() == 2
                 && reps.iter().all(|r| {
                     common::topology::field(r, "flags").as_deref() == Some("slave")
-                        && common::topology::field(r, "master-link-status").as_deref()
-                            == Some("ok")
+                        && common::topology::field(r, "master-link-status").as_deref() == Some("ok")
                 })
         });
         assert!(ok, "sentinel {s} sees two healthy replicas:\n{}", c.logs());

@@ -382,7 +382,11 @@ impl Cluster {
             let ok = wait_until(60, || {
                 sentinel_num(sp, "num-slaves") == 2 && sentinel_num(sp, "num-other-sentinels") == 2
             });
-            assert!(ok, "sentinel {sp} did not discover the topology:\n{}", c.logs());
+            assert!(
+                ok,
+                "sentinel {sp} did not discover the topology:\n{}",
+                c.logs()
+            );
         }
         c
     }
