@@ -17,11 +17,11 @@ APT_PACKAGES := redis-server redis-sentinel redis-tools
 APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark
 
 
-.PHONY: all deps deps-apt deps-rust build test test-only wasm fmt clippy demo bench clean
+.PHONY: all deps deps-apt deps-py deps-rust build test test-only wasm fmt clippy demo bench clean
 
 all: build
 
-deps: deps-apt deps-rust install-wasm-tools
+deps: deps-apt deps-rust deps-py install-wasm-tools
 
 deps-apt:
 	@missing=""; for c in $(APT_PROBES); do command -v $$c >/dev/null || missing=1; done; \
@@ -31,6 +31,10 @@ deps-apt:
 	    $(SUDO) apt-get update -qq && \
 	    $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
+
+# redis-py, for tests/sentinel_clients.rs and bench/failover.sh (Sentinel client).
+deps-py:
+	@python3 -c 'import redis' 2>/dev/null || pip install --quiet redis
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
@@ -76,6 +80,7 @@ demo: deps
 bench: deps
 	bench/redis-benchmark.sh
 	bench/full-sync.sh
+	bench/failover.sh
 
 clean:
 	$(CARGO) clean

@@ -69,7 +69,6 @@ test-page: node_modules/playwright-core/package.json pkg
 # Idempotent: only installs what is missing.
 install-wasm-tools:
 	rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
-	@python3 -c 'import redis' 2>/dev/null || pip install --quiet redis
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VER)" ]; then \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VER); fi
 	@missing=""; \

@@ -196,7 +196,10 @@ fn fuzz_faults_then_converge() {
 #[test]
 #[ignore]
 fn dump_seed_trace() {
-    let seed: u64 = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(46);
+    let seed: u64 = std::env::var("SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(46);
     let _ = run_seed_dump(seed);
 }
 

@@ -270,3 +270,6 @@ pub fn run_capture(program: &Path, argv0: Option<&str>, args: &[&str]) -> (i32, 
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Master, replicas and sentinels (ours or real) on loopback.
+pub mod topology;
