@@ -1599,7 +1599,10 @@ fn flush_mode(args: &[Bytes]) -> CmdResult {
 
 /// Persistence hook: FLUSHALL saves an (empty) RDB when save points are set.
 /// Filled in by the persistence work.
-pub fn save_after_flushall(_ctx: &mut Ctx) {}
+pub fn save_after_flushall(ctx: &mut Ctx) {
+    // Redis 7.0 saves right away after FLUSHALL when save points are set.
+    ctx.srv.save();
+}
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
@@ -1778,7 +1781,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Persistence hook: SHUTDOWN's final save. Return an error to refuse the
 /// shutdown (unless FORCE). Filled in by the persistence work.
-pub fn save_before_shutdown(_ctx: &mut Ctx) -> Result<(), String> {
+pub fn save_before_shutdown(ctx: &mut Ctx) -> Result<(), String> {
+    ctx.srv.save();
     Ok(())
 }
 

@@ -48,6 +48,15 @@ pub fn server_usage(prog: &str) -> String {
 /// `redis-server [redis.conf] [--directive value ...]`; returns the exit code.
 /// `prog` is how the usage text names the program.
 pub fn run_server(prog: &str, args: &[String]) -> i32 {
+    // `redis-server sentinel.conf --sentinel` runs a sentinel, as Redis does.
+    if args.iter().any(|a| a == "--sentinel") {
+        let rest: Vec<String> = args
+            .iter()
+            .filter(|a| *a != "--sentinel")
+            .cloned()
+            .collect();
+        return run_sentinel(&rest);
+    }
     match args.first().map(|s| s.as_str()) {
         Some("-v") | Some("--version") if args.len() == 1 => {
             println!("{}", redis_version_line());
@@ -164,7 +173,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         logger.write(LogLevel::Notice, "Removing the pid file.");
         let _ = std::fs::remove_file(&pidfile);
     }
-    logger.write(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
+    // The node's SHUTDOWN logged "Redis is now ready to exit, bye bye...".
     code
 }
 

@@ -175,10 +175,6 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     );
     let seed = now ^ ((pid as u64) << 32);
     let node = Sentinel::new(config, state, now, seed);
-    let (code, mut logger) = host::run(Box::new(node), listeners, logger);
-    logger.write(
-        LogLevel::Warning,
-        "Sentinel is now ready to exit, bye bye...",
-    );
+    let (code, _logger) = host::run(Box::new(node), listeners, logger);
     code
 }
