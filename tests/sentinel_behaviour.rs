@@ -109,7 +109,11 @@ fn topology(sim: &mut Sim, replica_extra: [&str; 2], s: &SentinelSettings) -> Tu
             kind: kind.into(),
             config,
         };
-        sim.add_host(spec, Addr::new(ip, port), factory::for_kind(kind))
+        sim.add_host(
+            spec,
+            Addr::new(ip, port),
+            factory::for_kind(kind).expect("known node kind"),
+        )
     };
     let master = add(
         "redis_master",

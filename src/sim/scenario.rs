@@ -154,6 +154,11 @@ pub fn tutorial_server_config(replicaof: Option<(&str, u16)>) -> String {
     c
 }
 
+/// redis.conf text of a tutorial server replicating `replicaof`:6379, if any.
+pub fn server_conf(replicaof: Option<&str>) -> String {
+    tutorial_server_config(replicaof.map(|ip| (ip, 6379)))
+}
+
 /// sentinel.conf text of a tutorial sentinel.
 pub fn tutorial_sentinel_config() -> String {
     sentinel_conf("172.24.0.2", &SentinelSettings::default())
