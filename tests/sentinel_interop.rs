@@ -372,3 +372,27 @@ fn sentinel_mixed_group_and_reply_shapes() {
     }
     run_failover(&sp, &dir, ports, master);
 }
+
+/// The other majority: one of ours with two real redis-sentinels; the group
+/// agrees on odown, elects a leader and fails over.
+#[test]
+fn sentinel_mixed_group_real_majority() {
+    if !have("redis-server") || !have("redis-sentinel") {
+        eprintln!("redis-server / redis-sentinel not installed; skipping");
+        return;
+    }
+    let dir = tmpdir("mixed-real-majority");
+    let ports = [free_port(), free_port(), free_port()];
+    let master = redis_server(&dir, ports[0], None);
+    let _r1 = redis_server(&dir, ports[1], Some(ports[0]));
+    let _r2 = redis_server(&dir, ports[2], Some(ports[0]));
+    let sp = [free_port(), free_port(), free_port()];
+    let _a = our_sentinel(&dir, sp[0], ports[0]);
+    let _b = real_sentinel(&dir, sp[1], ports[0]);
+    let _c = real_sentinel(&dir, sp[2], ports[0]);
+    for &s in &sp {
+        assert!(wait_until(30, || num(s, "num-slaves") == 2
+            && num(s, "num-other-sentinels") == 2));
+    }
+    run_failover(&sp, &dir, ports, master);
+}
