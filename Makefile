@@ -81,6 +81,9 @@ bench: deps
 	bench/redis-benchmark.sh
 	bench/full-sync.sh
 	bench/failover.sh
+	$(CARGO) bench --bench sim_speed
+	@$(MAKE) --no-print-directory pkg
+	node bench/sim_speed.mjs
 
 clean:
 	$(CARGO) clean
