@@ -384,15 +384,19 @@ fn sentinel_mixed_group_real_majority() {
     let dir = tmpdir("mixed-real-majority");
     let ports = [free_port(), free_port(), free_port()];
     let master = redis_server(&dir, ports[0], None);
-    let _r1 = redis_server(&dir, ports[1], Some(ports[0]));
-    let _r2 = redis_server(&dir, ports[2], Some(ports[0]));
+    let _replicas = [
+        redis_server(&dir, ports[1], Some(ports[0])),
+        redis_server(&dir, ports[2], Some(ports[0])),
+    ];
     let sp = [free_port(), free_port(), free_port()];
-    let _a = our_sentinel(&dir, sp[0], ports[0]);
-    let _b = real_sentinel(&dir, sp[1], ports[0]);
-    let _c = real_sentinel(&dir, sp[2], ports[0]);
-    for &s in &sp {
-        assert!(wait_until(30, || num(s, "num-slaves") == 2
-            && num(s, "num-other-sentinels") == 2));
-    }
+    let _sentinels = [
+        our_sentinel(&dir, sp[0], ports[0]),
+        real_sentinel(&dir, sp[1], ports[0]),
+        real_sentinel(&dir, sp[2], ports[0]),
+    ];
+    assert!(sp
+        .iter()
+        .all(|&s| wait_until(30, || num(s, "num-slaves") == 2
+            && num(s, "num-other-sentinels") == 2)));
     run_failover(&sp, &dir, ports, master);
 }

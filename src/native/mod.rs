@@ -179,7 +179,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
 
 /// Bind every address of `bind`; a `-` prefix makes an address optional.
 /// With `port 0` nothing listens on TCP, as in Redis.
-fn bind_all(
+pub(crate) fn bind_all(
     config: &crate::server::Config,
     port: u16,
     logger: &mut host::Logger,

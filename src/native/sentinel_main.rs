@@ -7,7 +7,6 @@ use crate::resp::split_args;
 use crate::sentinel::config::{load, Entry};
 use crate::sentinel::{Sentinel, SentinelState, DEFAULT_PORT};
 use crate::server::Config;
-use std::net::TcpListener;
 
 /// Wraps the sentinel node so config rewrites reach the disk.
 /// Split a sentinel.conf into server directives (applied to `config`) and
@@ -114,29 +113,6 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     state.config_text = text;
 
     let port = config.get_i64("port").clamp(0, 65535) as u16;
-    let mut listeners = Vec::new();
-    for b in config.get("bind").split_whitespace() {
-        let optional = b.starts_with('-');
-        let host = b.trim_start_matches('-');
-        let host = match host {
-            "*" => "0.0.0.0",
-            "::*" => "::",
-            h => h,
-        };
-        let addr = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
-        match TcpListener::bind(&addr) {
-            Ok(l) => listeners.push(l),
-            Err(_) if optional => {}
-            Err(e) => {
-                eprintln!("# Warning: Could not create server TCP listening socket {addr}: {e}");
-                return 1;
-            }
-        }
-    }
     let logfile = config.get("logfile").to_string();
     let mut logger = host::Logger {
         role_char: 'X',
@@ -156,6 +132,9 @@ pub fn run_sentinel(args: &[String]) -> i32 {
                 }
             }
         },
+    };
+    let Some(listeners) = super::bind_all(&config, port, &mut logger) else {
+        return 1;
     };
     let pid = std::process::id();
     logger.write(
