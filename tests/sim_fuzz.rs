@@ -4,7 +4,8 @@
 //! replicating it. Acknowledged writes lost on failover are counted (Redis's
 //! replication is asynchronous, so some loss is allowed and reported).
 //!
-//! `SIM_FUZZ_SEEDS=N` runs more seeds; `SIM_SEED=n` replays one.
+//! `SIM_FUZZ_SEEDS=N` runs more seeds; `SIM_SEED=n` replays one, and with
+//! `SIM_DUMP=1` prints its whole trace.
 
 use sentinel_lab::resp::Frame;
 use sentinel_lab::sim::scenario::{tutorial, SentinelSettings, Tutorial, EPOCH};
@@ -191,19 +192,4 @@ fn fuzz_faults_then_converge() {
         seeds.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-#[ignore]
-fn dump_seed_trace() {
-    let seed: u64 = std::env::var("SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(46);
-    let _ = run_seed_dump(seed);
-}
-
-fn run_seed_dump(seed: u64) -> Result<(), String> {
-    let _ = run_seed(seed);
-    Ok(())
 }
