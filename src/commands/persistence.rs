@@ -38,6 +38,9 @@ pub static COMMANDS: &[CommandDef] = &[
 
 fn save(ctx: &mut Ctx, _argv: &[Bytes]) -> CmdResult {
     ctx.propagate = Propagate::Nothing;
+    if ctx.srv.bgsave_job.is_some() {
+        return Err("ERR Background save already in progress".into());
+    }
     ctx.srv.save();
     ctx.out().ok();
     Ok(())
@@ -49,7 +52,9 @@ fn bgsave(ctx: &mut Ctx, argv: &[Bytes]) -> CmdResult {
         return Err(err::SYNTAX.into());
     }
     ctx.propagate = Propagate::Nothing;
-    ctx.srv.bgsave();
+    ctx.srv
+        .bgsave()
+        .map_err(|e| super::Error::from(format!("ERR {e}")))?;
     ctx.out().simple("Background saving started");
     Ok(())
 }

@@ -16,7 +16,7 @@ mod encode;
 pub mod lzf;
 
 pub use decode::{decode, decode_with};
-pub use encode::{encode, encode_with, EncodeOptions};
+pub use encode::{encode, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
 use bytes::Bytes;

@@ -395,7 +395,12 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     field!(out, "current_save_keys_processed", "0");
     field!(out, "current_save_keys_total", "0");
     field!(out, "rdb_changes_since_last_save", "{}", srv.dirty);
-    field!(out, "rdb_bgsave_in_progress", "0");
+    field!(
+        out,
+        "rdb_bgsave_in_progress",
+        "{}",
+        srv.bgsave_job.is_some() as u8
+    );
     field!(out, "rdb_last_save_time", "{}", srv.lastsave);
     field!(out, "rdb_last_bgsave_status", "ok");
     field!(out, "rdb_last_bgsave_time_sec", "-1");

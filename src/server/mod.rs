@@ -87,6 +87,8 @@ pub struct ServerState {
     pub master_raw: Vec<u8>,
     /// A command blocked a client since the last settle (see `settle_blocked`).
     pub block_pending: bool,
+    /// A BGSAVE being written, a slice at a time.
+    pub bgsave_job: Option<Box<crate::rdb::SnapshotJob>>,
     /// Every propagated command, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
@@ -186,6 +188,7 @@ impl Server {
                 repl_actions: Vec::new(),
                 master_raw: Vec::new(),
                 block_pending: false,
+                bgsave_job: None,
                 #[cfg(test)]
                 propagated: Vec::new(),
                 paused_until: 0,
@@ -903,6 +906,9 @@ impl Node for Server {
         }
         self.repl_feed_replicas();
         self.repl_check_waiters();
+        if self.st.bgsave_job.is_some() {
+            self.st.bgsave_step();
+        }
         self.settle_blocked();
         self.flush_pending();
     }
@@ -914,6 +920,10 @@ impl Node for Server {
     fn poll_timeout(&self) -> Option<Millis> {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
+        }
+        if self.st.bgsave_job.is_some() {
+            // The next slice of the background save, as soon as possible.
+            return Some(self.st.now + 1);
         }
         Some(self.st.next_cron)
     }

@@ -73,20 +73,58 @@ impl ServerState {
 
     /// SAVE: a foreground save.
     pub fn save(&mut self) {
+        self.bgsave_job = None;
         self.write_snapshot();
         self.log(LogLevel::Notice, "DB saved on disk");
     }
 
-    /// BGSAVE: Redis forks a child; the core has no processes, so the snapshot
-    /// is taken at once, with the log lines of parent and child in order.
-    pub fn bgsave(&mut self) {
+    /// BGSAVE: Redis forks a child and the child writes the snapshot. The core
+    /// has no processes: it copies the dataset (strings share their bytes with
+    /// the live data) and encodes it a slice of keys at a time between other
+    /// work, so clients keep being served while the file is written.
+    pub fn bgsave(&mut self) -> Result<(), String> {
+        if self.bgsave_job.is_some() {
+            return Err("Background save already in progress".into());
+        }
         // There is no child process: a stable stand-in pid from the clock.
         let pid = 1000 + self.now % 30000;
         self.log(
             LogLevel::Notice,
             format!("Background saving started by pid {}", pid),
         );
-        self.write_snapshot();
+        let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), None);
+        let opts = EncodeOptions {
+            compression: self.config.get_bool("rdbcompression"),
+            checksum: self.config.get_bool("rdbchecksum"),
+        };
+        self.bgsave_job = Some(Box::new(rdb::SnapshotJob::new(
+            self.dbs.clone(),
+            &aux,
+            opts,
+            self.dirty,
+        )));
+        self.bgsave_step();
+        Ok(())
+    }
+
+    /// Write the next slice of a background save; finish it when it is done.
+    pub fn bgsave_step(&mut self) {
+        let Some(job) = self.bgsave_job.as_mut() else {
+            return;
+        };
+        if !job.step(BGSAVE_SLICE) {
+            return;
+        }
+        let Some(job) = self.bgsave_job.take() else {
+            return;
+        };
+        let dirty_at_start = job.dirty_at_start;
+        let bytes = job.finish();
+        let file = self.config.get("dbfilename").to_string();
+        self.emit(Event::Persist { file, bytes });
+        // Changes made while the save ran are not in the file.
+        self.dirty = self.dirty.saturating_sub(dirty_at_start);
+        self.lastsave = self.now / 1000;
         self.log(LogLevel::Notice, "DB saved on disk");
         self.log(
             LogLevel::Notice,
@@ -98,6 +136,9 @@ impl ServerState {
         );
     }
 }
+
+/// Keys encoded per slice of a background save.
+const BGSAVE_SLICE: usize = 10_000;
 
 impl Server {
     /// Load an RDB file's bytes into the databases (replacing their content),
@@ -208,8 +249,7 @@ impl Server {
             LogLevel::Notice,
             format!("{} changes in {} seconds. Saving...", changes, secs),
         );
-        st.bgsave();
-        true
+        st.bgsave().is_ok()
     }
 }
 
@@ -396,6 +436,41 @@ mod tests {
             cmd(&mut s, t0, &["lastsave", "x"]).0,
             "-ERR wrong number of arguments for 'lastsave' command\r\n"
         );
+    }
+
+    #[test]
+    fn bgsave_is_written_in_slices_while_clients_are_served() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        for i in 0..60_000 {
+            put(&mut s, 0, &format!("k{i}"), str_val("v"));
+        }
+        s.st.dirty = 60_000;
+        let (r, evs) = cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(r, "+Background saving started\r\n");
+        assert!(evs.iter().all(|e| !matches!(e, Event::Persist { .. })));
+        assert!(s.st.bgsave_job.is_some());
+        // Served in the middle of the save; the write is not in the file.
+        assert_eq!(cmd(&mut s, t0 + 1, &["set", "late", "x"]).0, "+OK\r\n");
+        assert_eq!(
+            cmd(&mut s, t0 + 1, &["bgsave"]).0,
+            "-ERR Background save already in progress\r\n"
+        );
+        let mut file = None;
+        for t in 2..100 {
+            s.handle(t0 + t, Input::Tick);
+            let (_, evs) = drain(&mut s);
+            if evs.iter().any(|e| matches!(e, Event::Persist { .. })) {
+                file = Some(persisted(&evs));
+                break;
+            }
+        }
+        let file = file.expect("the save finishes");
+        let loaded = rdb::decode(&file).unwrap();
+        assert_eq!(loaded.total_keys(), 60_000);
+        assert!(loaded.dbs[0].keys.get(&b"late"[..]).is_none());
+        // The change made during the save still counts.
+        assert_eq!(s.st.dirty, 1);
     }
 
     #[test]
