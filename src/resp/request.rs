@@ -53,11 +53,9 @@ fn find_crlf(buf: &[u8]) -> Option<usize> {
     None
 }
 
+/// Lengths are read with Redis's `string2ll`: no `+`, no leading zeros.
 fn parse_len(line: &[u8]) -> Option<i64> {
-    if line.is_empty() || line.len() > 20 {
-        return None;
-    }
-    std::str::from_utf8(line).ok()?.parse::<i64>().ok()
+    super::parse_i64(line)
 }
 
 impl RequestParser {
@@ -363,6 +361,19 @@ mod tests {
         let mut buf = BytesMut::from(&b"*20\r\n"[..]);
         assert!(p.next(&mut buf, false).is_err());
         assert!(parse_all(b"*0\r\n*-1\r\n").unwrap().is_empty());
+        // Like Redis's string2ll: no leading zeros, no plus sign.
+        for bad in [&b"*1\r\n$04\r\nPING\r\n"[..], b"*1\r\n$+4\r\nPING\r\n"] {
+            assert_eq!(
+                parse_all(bad).unwrap_err().0,
+                "Protocol error: invalid bulk length"
+            );
+        }
+        for bad in [&b"*01\r\n$4\r\nPING\r\n"[..], b"*+1\r\n$4\r\nPING\r\n"] {
+            assert_eq!(
+                parse_all(bad).unwrap_err().0,
+                "Protocol error: invalid multibulk length"
+            );
+        }
     }
 }
 

@@ -881,6 +881,14 @@ pub struct Config {
     pub config_file: Option<String>,
     /// The text of that file as read at startup (CONFIG REWRITE edits it).
     pub config_text: Option<String>,
+    /// Values the command path reads on every write, parsed once per change.
+    hot: Hot,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Hot {
+    maxmemory: i64,
+    min_replicas_to_write: i64,
 }
 
 impl Default for Config {
@@ -892,7 +900,9 @@ impl Default for Config {
                 .collect(),
             config_file: None,
             config_text: None,
+            hot: Hot::default(),
         }
+        .refreshed()
     }
 }
 
@@ -905,7 +915,30 @@ impl Config {
             find(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
         let value = normalise(d, args, self.values.get(d.name).map(|s| s.as_str()))?;
         self.values.insert(d.name, value);
+        self.refresh();
         Ok(())
+    }
+
+    fn refresh(&mut self) {
+        self.hot = Hot {
+            maxmemory: self.get_i64("maxmemory"),
+            min_replicas_to_write: self.get_i64("min-replicas-to-write"),
+        };
+    }
+
+    fn refreshed(mut self) -> Self {
+        self.refresh();
+        self
+    }
+
+    /// `maxmemory` in bytes (0: no limit), without a lookup.
+    pub fn maxmemory(&self) -> i64 {
+        self.hot.maxmemory
+    }
+
+    /// `min-replicas-to-write`, without a lookup.
+    pub fn min_replicas_to_write(&self) -> i64 {
+        self.hot.min_replicas_to_write
     }
 
     pub fn get(&self, name: &str) -> &str {
@@ -974,6 +1007,7 @@ impl Config {
         for (n, v) in new {
             self.values.insert(n, v);
         }
+        self.refresh();
         Ok(())
     }
 

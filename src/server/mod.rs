@@ -340,7 +340,7 @@ impl Server {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
             }
-            let min = self.st.config.get_i64("min-replicas-to-write");
+            let min = self.st.config.min_replicas_to_write();
             if min > 0 && !self.st.repl.is_replica() {
                 let lag = self.st.config.get_i64("min-replicas-max-lag").max(0) as u64;
                 if (self.st.repl.good_replicas(self.st.now, lag) as i64) < min {
@@ -419,7 +419,7 @@ impl Server {
     /// `maxmemory`: evict as the policy allows; false if still over the limit.
     /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
     fn make_room(&mut self) -> bool {
-        let max = self.st.config.get_i64("maxmemory");
+        let max = self.st.config.maxmemory();
         if max <= 0 {
             return true;
         }
