@@ -578,6 +578,9 @@ impl Server {
 
     /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
     fn collect_touched(&mut self) -> Vec<ConnId> {
+        if self.st.dbs.iter().all(|d| d.touched.is_empty()) {
+            return Vec::new();
+        }
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
             if self.st.dbs[dbi].touched.is_empty() {
@@ -607,6 +610,10 @@ impl Server {
 
     /// Keys deleted because they expired become DELs for replicas.
     fn feed_expired_dels(&mut self) {
+        // The common case, checked cheaply: nothing expired.
+        if self.st.dbs.iter().all(|d| d.expired.is_empty()) {
+            return;
+        }
         for dbi in 0..self.st.dbs.len() {
             if !self.st.dbs[dbi].expired.is_empty() {
                 let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
