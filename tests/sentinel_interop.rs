@@ -361,6 +361,9 @@ fn sentinel_mixed_group_and_reply_shapes() {
         vec!["ROLE"],
         vec!["GET", "x"],
         vec!["PUBLISH", "x", "y"],
+        vec!["HELLO", "2", "SETNAME", "a b"],
+        vec!["CLIENT", "SETNAME", "a b"],
+        vec!["AUTH", "x"],
     ] {
         let ours = cmd(sp[0], &q).unwrap();
         let real = cmd(sp[2], &q).unwrap();

@@ -132,10 +132,12 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ver != 0 {
         ctx.client.reply.resp = ver as u8;
     }
-    let replica = !ctx.srv.config.get("replicaof").is_empty();
+    let replica = ctx.srv.repl.is_replica();
+    // A sentinel answers mode "sentinel" and has no role field, as redis-sentinel does.
+    let sentinel = ctx.srv.sentinel.is_some();
     let (id, resp) = (ctx.client.id, ctx.client.reply.resp);
     let out = ctx.out();
-    out.map(7);
+    out.map(if sentinel { 6 } else { 7 });
     out.bulk(b"server");
     out.bulk(b"redis");
     out.bulk(b"version");
@@ -145,9 +147,13 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     out.bulk(b"id");
     out.int(id as i64);
     out.bulk(b"mode");
-    out.bulk(b"standalone");
-    out.bulk(b"role");
-    out.bulk(if replica { b"replica" } else { b"master" });
+    if sentinel {
+        out.bulk(b"sentinel");
+    } else {
+        out.bulk(b"standalone");
+        out.bulk(b"role");
+        out.bulk(if replica { b"replica" } else { b"master" });
+    }
     out.bulk(b"modules");
     out.array(0);
     Ok(())
@@ -172,6 +178,30 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.out().simple("RESET");
     Ok(())
 }
+
+/// Shared with the sentinel's command table.
+pub const HELLO: CommandDef = def(
+    "hello",
+    -1,
+    NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
+    (0, 0, 0),
+    "connection",
+    "6.0.0",
+    "Handshake with Redis",
+    hello,
+);
+
+/// Shared with the sentinel's command table.
+pub const AUTH: CommandDef = def(
+    "auth",
+    -2,
+    NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
+    (0, 0, 0),
+    "connection",
+    "1.0.0",
+    "Authenticate to the server",
+    auth,
+);
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -214,26 +244,8 @@ pub static COMMANDS: &[CommandDef] = &[
         "Close the connection",
         quit,
     ),
-    def(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
-        (0, 0, 0),
-        "connection",
-        "6.0.0",
-        "Handshake with Redis",
-        hello,
-    ),
-    def(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | SENTINEL,
-        (0, 0, 0),
-        "connection",
-        "1.0.0",
-        "Authenticate to the server",
-        auth,
-    ),
+    HELLO,
+    AUTH,
     def(
         "reset",
         1,

@@ -386,11 +386,8 @@ fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         },
         "setname" => {
             let name = &args[2];
-            if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-                return Err(
-                    "ERR Client names cannot contain spaces, newlines or special characters."
-                        .into(),
-                );
+            if !super::connection::valid_client_name(name) {
+                return Err(super::connection::BAD_CLIENT_NAME.into());
             }
             ctx.client.name = if name.is_empty() {
                 None

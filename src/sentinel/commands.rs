@@ -1016,11 +1016,8 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match (sub.as_str(), args.len()) {
         ("setname", 3) => {
             let name = &args[2];
-            if name.iter().any(|&b| b <= b' ' || b > b'~') {
-                return Err(
-                    "ERR Client names cannot contain spaces, newlines or special characters."
-                        .into(),
-                );
+            if !crate::commands::connection::valid_client_name(name) {
+                return Err(crate::commands::connection::BAD_CLIENT_NAME.into());
             }
             ctx.client.name = if name.is_empty() {
                 None
@@ -1136,74 +1133,6 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         _ => return Err(unknown_subcommand(&args[1], "client")),
     }
-    Ok(())
-}
-
-fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut i = 1;
-    let mut proto = ctx.client.reply.resp;
-    if args.len() > 1 {
-        let v = crate::resp::parse_i64(&args[1]).ok_or(Error::from(
-            "ERR Protocol version is not an integer or out of range",
-        ))?;
-        if !(2..=3).contains(&v) {
-            return Err("NOPROTO unsupported protocol version".into());
-        }
-        proto = v as u8;
-        i = 2;
-    }
-    while i < args.len() {
-        let more = args.len() - 1 - i;
-        if eq_ignore_case(&args[i], "auth") && more >= 2 {
-            check_auth(ctx, &args[i + 2])?;
-            i += 3;
-        } else if eq_ignore_case(&args[i], "setname") && more >= 1 {
-            ctx.client.name = Some(args[i + 1].clone());
-            i += 2;
-        } else {
-            return Err(Error::from(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                s(&args[i])
-            )));
-        }
-    }
-    ctx.client.reply.resp = proto;
-    let id = ctx.client.id as i64;
-    let out = ctx.out();
-    out.map(6);
-    out.bulk(b"server");
-    out.bulk(b"redis");
-    out.bulk(b"version");
-    out.bulk(b"7.0.15");
-    out.bulk(b"proto");
-    out.int(proto as i64);
-    out.bulk(b"id");
-    out.int(id);
-    out.bulk(b"mode");
-    out.bulk(b"sentinel");
-    out.bulk(b"modules");
-    out.array(0);
-    Ok(())
-}
-
-fn check_auth(ctx: &mut Ctx, pass: &[u8]) -> CmdResult {
-    let req = ctx.srv.config.get("requirepass").to_string();
-    if req.is_empty() {
-        return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
-    }
-    if req.as_bytes() != pass {
-        return Err("WRONGPASS invalid username-password pair or user is disabled.".into());
-    }
-    ctx.client.authenticated = true;
-    Ok(())
-}
-
-fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() > 3 {
-        return Err(crate::commands::err::SYNTAX.into());
-    }
-    check_auth(ctx, &args[args.len() - 1])?;
-    ctx.out().ok();
     Ok(())
 }
 
@@ -1341,26 +1270,8 @@ pub static COMMANDS: &[CommandDef] = &[
         "Synchronously save the dataset to disk and then shut down the server",
         shutdown,
     ),
-    def(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
-        "1.0.0",
-        "Authenticate to the server",
-        auth,
-    ),
-    def(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
-        "6.0.0",
-        "Handshake with Redis",
-        hello,
-    ),
+    crate::commands::connection::AUTH,
+    crate::commands::connection::HELLO,
     pubsub::SUBSCRIBE,
     pubsub::UNSUBSCRIBE,
     pubsub::PSUBSCRIBE,
