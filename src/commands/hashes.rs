@@ -5,7 +5,9 @@
 //! (removals go through `retain`, which compacts), and reads iterate the slab.
 //! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
-use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use super::{
+    arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
+};
 use crate::keyspace::{Dict, Object, Value};
 use bytes::Bytes;
 
@@ -69,22 +71,6 @@ fn entries(o: &Object) -> Vec<(Bytes, Bytes)> {
     } else {
         h.iter_slab().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
-}
-
-/// After a change: refresh the encoding, delete the key if empty, note it.
-fn settle(ctx: &mut Ctx, key: &Bytes) {
-    let db = ctx.db();
-    let empty = match db.keys.get_mut(&key[..]) {
-        Some(o) => {
-            o.update_encoding();
-            matches!(&o.value, Value::Hash(h) if h.is_empty())
-        }
-        None => false,
-    };
-    if empty {
-        db.remove(&key[..]);
-    }
-    ctx.touch(key);
 }
 
 /// Remove `fields` from the hash at `key`, keeping slab (insertion) order for small hashes.

@@ -6,7 +6,8 @@
 //! and replies a null array when the deadline passes.
 
 use super::{
-    arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate,
+    arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
+    Propagate,
 };
 use crate::keyspace::{Object, Value};
 use crate::node::Millis;
@@ -71,22 +72,6 @@ fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut VecDequ
 /// Does `key` hold a non-empty list? WRONGTYPE if it holds something else.
 fn has_elements(ctx: &mut Ctx, key: &[u8]) -> Result<bool, Error> {
     Ok(read_list(ctx, key)?.is_some_and(|l| !l.is_empty()))
-}
-
-/// After modifying the list at `key`: delete it if empty, else refresh its encoding.
-fn settle(ctx: &mut Ctx, key: &Bytes) {
-    let db = ctx.db();
-    let empty = match db.keys.get_mut(&key[..]) {
-        Some(o) => {
-            o.update_encoding();
-            matches!(&o.value, Value::List(l) if l.is_empty())
-        }
-        None => false,
-    };
-    if empty {
-        db.remove(&key[..]);
-    }
-    ctx.touch(key);
 }
 
 /// Redis's list index normalisation for LRANGE: Some((start, end)) inclusive, or None if empty.

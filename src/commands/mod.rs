@@ -270,6 +270,23 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// After changing the collection at `key`: refresh its encoding, delete the
+/// key if the collection is empty, and note the change for WATCH / blocking.
+pub fn settle(ctx: &mut Ctx, key: &Bytes) {
+    let db = ctx.db();
+    let empty = match db.keys.get_mut(&key[..]) {
+        Some(o) => {
+            o.update_encoding();
+            o.value.is_empty_collection()
+        }
+        None => false,
+    };
+    if empty {
+        db.remove(&key[..]);
+    }
+    ctx.touch(key);
+}
+
 /// Argument helpers.
 pub fn arg_i64(b: &[u8]) -> Result<i64, Error> {
     crate::resp::parse_i64(b).ok_or(Error::from(err::NOT_INTEGER))

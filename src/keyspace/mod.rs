@@ -115,6 +115,17 @@ impl Object {
 }
 
 impl Value {
+    /// A collection with no elements left (Redis deletes such keys).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
