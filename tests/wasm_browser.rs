@@ -41,3 +41,8 @@ fn cluster_tutorial_failover() {
 async fn message_channel_nodes_elect_a_new_master() {
     wasm_common::message_channel_nodes_elect_a_new_master().await;
 }
+
+#[wasm_bindgen_test]
+fn node_host_helpers() {
+    wasm_common::node_host_helpers();
+}

@@ -918,3 +918,132 @@ pub async fn message_channel_nodes_elect_a_new_master() {
         n.node = None;
     }
 }
+
+/// What a live host needs of `Node` besides bytes and time: the tutorial's
+/// topology as data, a status and queries without traffic, the console's
+/// encoding and reply formatting, and a restart from the node's disk.
+pub fn node_host_helpers() {
+    let start = scenario::SCENARIO_START as f64;
+    // The topology, with sentinel settings applied to sentinel.conf.
+    let settings = obj(&[("quorum", 3.into()), ("downAfterMs", 3000.into())]);
+    let topo = WasmNode::tutorial_topology(settings).unwrap();
+    let names: Vec<String> = topo
+        .iter()
+        .map(|n| field_str(&n, "name").unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "redis_master",
+            "redis_slave1",
+            "redis_slave2",
+            "redis-sentinel1",
+            "redis-sentinel2",
+            "redis-sentinel3"
+        ]
+    );
+    let s1 = topo.get(3);
+    assert_eq!(field_str(&s1, "ip").as_deref(), Some("172.24.0.5"));
+    assert_eq!(get(&s1, "port").as_f64(), Some(26379.0));
+    let conf = field_str(&s1, "config").unwrap();
+    assert!(
+        conf.contains("sentinel monitor mymaster 172.24.0.2 6379 3"),
+        "{conf}"
+    );
+    assert!(
+        conf.contains("down-after-milliseconds mymaster 3000"),
+        "{conf}"
+    );
+    let bad = obj(&[("quorum", 0.into())]);
+    assert!(WasmNode::tutorial_topology(bad).is_err());
+    // Console helpers.
+    let bytes = WasmNode::encode_command_line("SET k \"a b\"")
+        .unwrap()
+        .to_vec();
+    assert_eq!(bytes, Frame::command(["SET", "k", "a b"]));
+    assert_eq!(WasmNode::encode_command_line("  ").unwrap().length(), 0);
+    let e = WasmNode::encode_command_line("GET \"k").unwrap_err();
+    assert_eq!(error_message(e), "Invalid argument(s)");
+    assert!(WasmNode::parse_reply(b"*2\r\n:1\r\n")
+        .unwrap()
+        .is_undefined());
+    let r = WasmNode::parse_reply(b"*2\r\n:1\r\n$1\r\nx\r\n+OK\r\n").unwrap();
+    assert_eq!(
+        field_str(&r, "text").as_deref(),
+        Some("1) (integer) 1\n2) \"x\"")
+    );
+    assert_eq!(get(&r, "length").as_f64(), Some(15.0));
+    assert!(WasmNode::parse_reply(b"?bad\r\n").is_err());
+    // Status and queries without traffic.
+    let conf = scenario::server_conf(None);
+    let mut n = WasmNode::new("server", &conf, 5.0, start).unwrap();
+    let st = n.status().unwrap();
+    assert!(
+        get(&st, "role").is_null(),
+        "no status before the first input"
+    );
+    n.handle(start + 10.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let _ = n.poll_outputs();
+    let st = n.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("master"));
+    assert_eq!(field_str(&st, "runId").map(|s| s.len()), Some(40));
+    assert_eq!(get(&st, "offset").as_f64(), Some(0.0));
+    assert_eq!(
+        n.query(strs(&["SET", "k", "v"]))
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("OK")
+    );
+    // SAVE writes dump.rdb: a `persist` event waiting in pollOutputs.
+    assert_eq!(
+        n.query(strs(&["SAVE"])).unwrap().as_string().as_deref(),
+        Some("OK")
+    );
+    let mut rdb = None;
+    for o in n.poll_outputs().iter() {
+        if field_str(&o, "event").as_deref() == Some("persist") {
+            assert_eq!(field_str(&o, "file").as_deref(), Some("dump.rdb"));
+            rdb = Some(get(&o, "bytes"));
+        }
+    }
+    let rdb = rdb.expect("a persist event after SAVE");
+    // Restarted from that disk with a rewritten redis.conf: the data is back
+    // and the config file's replicaof applies.
+    let disk = obj(&[
+        ("dump.rdb", rdb),
+        (
+            "redis.conf",
+            format!("{conf}replicaof 172.24.0.9 6379\n").into(),
+        ),
+    ]);
+    let mut m = WasmNode::from_disk("server", &conf, 6.0, start + 20.0, disk).unwrap();
+    m.handle(start + 30.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let st = m.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("slave"));
+    assert_eq!(field_str(&st, "masterHost").as_deref(), Some("172.24.0.9"));
+    assert_eq!(
+        m.query(strs(&["GET", "k"])).unwrap().as_string().as_deref(),
+        Some("v")
+    );
+    let e = WasmNode::from_disk("server", &conf, 6.0, start, obj(&[("x", 1.into())]))
+        .err()
+        .unwrap();
+    assert!(error_message(e).contains("disk file 'x'"));
+    // A sentinel's status lists what it monitors.
+    let sconf = scenario::sentinel_conf("172.24.0.2", &scenario::SentinelSettings::default());
+    let mut s = WasmNode::new("sentinel", &sconf, 7.0, start).unwrap();
+    s.handle(start + 10.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let st = s.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("sentinel"));
+    let masters: Array = get(&st, "masters").unchecked_into();
+    assert_eq!(masters.get(0).as_string().as_deref(), Some("mymaster"));
+    let sm: Array = get(&st, "sentinelMasters").unchecked_into();
+    let m0 = sm.get(0);
+    assert_eq!(field_str(&m0, "ip").as_deref(), Some("172.24.0.2"));
+    assert_eq!(get(&m0, "quorum").as_f64(), Some(2.0));
+    assert_eq!(get(&m0, "configEpoch").as_f64(), Some(0.0));
+}

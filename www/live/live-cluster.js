@@ -126,15 +126,17 @@ export class LiveCluster {
   commandLine(name, line) {
     const n = this.#node(name);
     const noReply = () => new Error(`no reply from ${name} within ${COMMAND_MAX_MS} ms (down, paused or cut off)`);
-    if (n.state !== 'running' || this.#isolated.has(name)) return Promise.reject(noReply());
+    if (n.state === 'down' || this.#isolated.has(name)) return Promise.reject(noReply());
     const id = this.#nextCommand++;
     return new Promise((resolve, reject) => {
       const timer = this.#after(COMMAND_MAX_MS, () => {
         n.commands.delete(id);
         reject(noReply());
       });
-      n.commands.set(id, { resolve, reject, timer, noReply });
-      this.#post(n, { type: 'command', id, line: String(line) });
+      const msg = { type: 'command', id, line: String(line) };
+      n.commands.set(id, { resolve, reject, timer, noReply, msg });
+      // A node that is still starting gets it once it runs.
+      if (n.state === 'running') this.#post(n, msg);
     });
   }
 
@@ -351,6 +353,7 @@ export class LiveCluster {
       case 'ready':
         n.state = 'running';
         this.#push(n.name, 'start', 'started', m.time);
+        for (const c of n.commands.values()) this.#post(n, c.msg);
         return n.onReady();
       case 'trace':
         for (const e of m.entries) this.#push(n.name, e.kind, e.text, e.time);
