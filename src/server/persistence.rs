@@ -7,7 +7,8 @@
 
 use super::{Server, ServerState};
 use crate::keyspace::{Db, Value};
-use crate::node::{Event, LogLevel};
+use crate::node::{ConnId, Event, LogLevel, Millis};
+use crate::replication::ReplicaState;
 use crate::rdb::{self, Aux, EncodeOptions};
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
@@ -33,7 +34,7 @@ pub fn save_points_due(save: &str, dirty: u64, now_secs: u64, lastsave: u64) -> 
 fn estimate_used_memory(dbs: &[Db]) -> u64 {
     let mut total: u64 = 870_000;
     for db in dbs {
-        for (k, o) in db.keys.iter() {
+        for (k, o) in db.keys().iter() {
             total += 64 + k.len() as u64;
             total += match &o.value {
                 Value::Str(s) => s.len() as u64,
@@ -43,9 +44,56 @@ fn estimate_used_memory(dbs: &[Db]) -> u64 {
                 Value::ZSet(z) => z.iter().map(|(m, _)| m.len() as u64 + 48).sum(),
             };
         }
-        total += db.expires.len() as u64 * 32;
+        total += db.expires().len() as u64 * 32;
     }
     total
+}
+
+/// Where a background save goes (Redis's `RDB_CHILD_TYPE_DISK` / `_SOCKET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveTarget {
+    /// `dbfilename` (and replicas waiting for that file, if any).
+    Disk,
+    /// Straight to the replicas' sockets (diskless sync).
+    Sockets,
+}
+
+/// A background save in progress: the snapshot job and who gets the result.
+pub struct Bgsave {
+    pub job: rdb::SnapshotJob,
+    pub target: SaveTarget,
+    /// Host time the save began.
+    pub started: Millis,
+    pub pid: u64,
+    /// Replicas served by this save (a full sync), with the `$EOF:` mark of a
+    /// socket transfer.
+    pub replicas: Vec<(ConnId, Option<String>)>,
+    /// The replication stream produced since the save began: what the
+    /// replicas get after the snapshot.
+    pub stream: Vec<u8>,
+    /// The replication offset when the save began (their +FULLRESYNC offset).
+    pub start_offset: u64,
+}
+
+/// Counters of INFO persistence.
+#[derive(Clone, Debug)]
+pub struct PersistStats {
+    /// `rdb_saves`: successful saves since start.
+    pub saves: u64,
+    /// `rdb_last_bgsave_time_sec`.
+    pub last_bgsave_secs: i64,
+    /// The last snapshot epoch handed out (see `Db::begin_snapshot`).
+    pub epoch: u32,
+}
+
+impl Default for PersistStats {
+    fn default() -> Self {
+        PersistStats {
+            saves: 0,
+            last_bgsave_secs: -1,
+            epoch: 0,
+        }
+    }
 }
 
 impl ServerState {
@@ -54,11 +102,14 @@ impl ServerState {
     /// (a master with a backlog, or a replica), as rdbPopulateSaveInfo decides.
     pub fn rdb_snapshot(&self, repl: Option<(usize, String, i64)>) -> Vec<u8> {
         let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), repl);
-        let opts = EncodeOptions {
+        rdb::encode_with(&self.dbs, &aux, self.encode_options())
+    }
+
+    fn encode_options(&self) -> EncodeOptions {
+        EncodeOptions {
             compression: self.config.get_bool("rdbcompression"),
             checksum: self.config.get_bool("rdbchecksum"),
-        };
-        rdb::encode_with(&self.dbs, &aux, opts)
+        }
     }
 
     /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
@@ -69,19 +120,28 @@ impl ServerState {
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
         self.lastsave = self.now / 1000;
+        self.persist.saves += 1;
     }
 
     /// SAVE: a foreground save.
     pub fn save(&mut self) {
-        self.bgsave_job = None;
         self.write_snapshot();
         self.log(LogLevel::Notice, "DB saved on disk");
     }
 
+    /// Start a snapshot job of the dataset as it is now: O(databases).
+    pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
+        self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
+        let used = estimate_used_memory(&self.dbs);
+        let aux = Aux::for_save(self.now / 1000, used, repl);
+        let opts = self.encode_options();
+        rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty)
+    }
+
     /// BGSAVE: Redis forks a child and the child writes the snapshot. The core
-    /// has no processes: it copies the dataset (strings share their bytes with
-    /// the live data) and encodes it a slice of keys at a time between other
-    /// work, so clients keep being served while the file is written.
+    /// has no processes: the snapshot is copy-on-write per key (see
+    /// [`rdb::SnapshotJob`]) and written a slice of keys at a time between
+    /// other work, so clients keep being served while the file is written.
     pub fn bgsave(&mut self) -> Result<(), String> {
         if self.bgsave_job.is_some() {
             return Err("Background save already in progress".into());
@@ -92,55 +152,196 @@ impl ServerState {
             LogLevel::Notice,
             format!("Background saving started by pid {}", pid),
         );
-        let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), None);
-        let opts = EncodeOptions {
-            compression: self.config.get_bool("rdbcompression"),
-            checksum: self.config.get_bool("rdbchecksum"),
-        };
-        self.bgsave_job = Some(Box::new(rdb::SnapshotJob::new(
-            self.dbs.clone(),
-            &aux,
-            opts,
-            self.dirty,
-        )));
-        self.bgsave_step();
+        let job = self.start_snapshot(None);
+        self.bgsave_job = Some(Box::new(Bgsave {
+            job,
+            target: SaveTarget::Disk,
+            started: self.now,
+            pid,
+            replicas: Vec::new(),
+            stream: Vec::new(),
+            start_offset: self.repl.offset,
+        }));
         Ok(())
     }
 
-    /// Write the next slice of a background save; finish it when it is done.
-    pub fn bgsave_step(&mut self) {
-        let Some(job) = self.bgsave_job.as_mut() else {
-            return;
-        };
-        if !job.step(BGSAVE_SLICE) {
-            return;
+    /// Stop a background save as `killRDBChild` does (SIGUSR1: not an
+    /// error). Returns what [`ServerState::bgsave_killed`] needs to log it and
+    /// drop its replicas (Redis does that when it reaps the child, later).
+    pub fn kill_bgsave(&mut self) -> Option<(SaveTarget, Vec<ConnId>)> {
+        let bg = self.bgsave_job.take()?;
+        bg.job.abort(&mut self.dbs);
+        self.persist.last_bgsave_secs = (self.now.saturating_sub(bg.started) / 1000) as i64;
+        Some((bg.target, bg.replicas.into_iter().map(|(c, _)| c).collect()))
+    }
+
+    /// The end of a killed save: the log line, and its replicas dropped
+    /// ("SYNC failed"), as backgroundSaveDoneHandler does.
+    pub fn bgsave_killed(&mut self, (target, replicas): (SaveTarget, Vec<ConnId>)) {
+        match target {
+            SaveTarget::Disk => self.log(
+                LogLevel::Warning,
+                "Background saving terminated by signal 10",
+            ),
+            SaveTarget::Sockets => self.log(
+                LogLevel::Warning,
+                "Background transfer terminated by signal 10",
+            ),
         }
-        let Some(job) = self.bgsave_job.take() else {
-            return;
-        };
-        let dirty_at_start = job.dirty_at_start;
-        let bytes = job.finish();
-        let file = self.config.get("dbfilename").to_string();
-        self.emit(Event::Persist { file, bytes });
-        // Changes made while the save ran are not in the file.
-        self.dirty = self.dirty.saturating_sub(dirty_at_start);
-        self.lastsave = self.now / 1000;
-        self.log(LogLevel::Notice, "DB saved on disk");
-        self.log(
-            LogLevel::Notice,
-            "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
-        );
-        self.log(
-            LogLevel::Notice,
-            "Background saving terminated with success",
-        );
+        for conn in replicas {
+            if self.repl.replicas.contains_key(&conn) {
+                self.log(
+                    LogLevel::Warning,
+                    "SYNC failed. BGSAVE child returned an error",
+                );
+                self.repl_actions
+                    .push(crate::replication::commands::ReplAction::DropReplica(conn));
+            }
+        }
     }
 }
 
 /// Keys encoded per slice of a background save.
-const BGSAVE_SLICE: usize = 10_000;
+pub const BGSAVE_SLICE: usize = 10_000;
 
 impl Server {
+    /// Write the next slice of a background save (a socket transfer sends it
+    /// on at once); finish the save when it is done: the file to the host,
+    /// the snapshot and the stream since its start to the replicas.
+    pub(crate) fn bgsave_step(&mut self) {
+        let st = &mut self.st;
+        let Some(bg) = st.bgsave_job.as_mut() else {
+            return;
+        };
+        let done = bg.job.step(&mut st.dbs, BGSAVE_SLICE);
+        if bg.target == SaveTarget::Sockets {
+            let chunk = bg.job.take_output();
+            let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
+            self.send_to_waiting(&conns, &chunk);
+        }
+        if !done {
+            return;
+        }
+        let Some(bg) = self.st.bgsave_job.take() else {
+            return;
+        };
+        let Bgsave {
+            job,
+            target,
+            started,
+            replicas,
+            stream,
+            ..
+        } = *bg;
+        let dirty_at_start = job.dirty_at_start;
+        let bytes = job.finish();
+        let st = &mut self.st;
+        st.persist.last_bgsave_secs = (st.now.saturating_sub(started) / 1000) as i64;
+        match target {
+            SaveTarget::Disk => {
+                let file = st.config.get("dbfilename").to_string();
+                // Changes made while the save ran are not in the file.
+                st.dirty = st.dirty.saturating_sub(dirty_at_start);
+                st.lastsave = st.now / 1000;
+                st.persist.saves += 1;
+                st.log(LogLevel::Notice, "DB saved on disk");
+                st.log(
+                    LogLevel::Notice,
+                    "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
+                );
+                st.log(
+                    LogLevel::Notice,
+                    "Background saving terminated with success",
+                );
+                for (conn, _) in &replicas {
+                    if self.waiting_replica(*conn) {
+                        let mut out = format!("${}\r\n", bytes.len()).into_bytes();
+                        out.extend_from_slice(&bytes);
+                        out.extend_from_slice(&stream);
+                        self.replica_synced(*conn, &out, false);
+                    }
+                }
+                self.st.emit(Event::Persist { file, bytes });
+            }
+            SaveTarget::Sockets => {
+                for (conn, mark) in &replicas {
+                    if self.waiting_replica(*conn) {
+                        let mut out = bytes.clone();
+                        out.extend_from_slice(mark.as_deref().unwrap_or("").as_bytes());
+                        out.extend_from_slice(&stream);
+                        self.replica_synced(*conn, &out, true);
+                    }
+                }
+                self.st.log(
+                    LogLevel::Notice,
+                    "Background RDB transfer terminated with success",
+                );
+            }
+        }
+        // Replicas that came while this save ran get the next one
+        // (Redis's updateSlavesWaitingBgsave).
+        let waiting = self
+            .st
+            .repl
+            .replicas
+            .values()
+            .any(|i| i.state == ReplicaState::WaitBgsaveStart);
+        if waiting && self.st.repl.bgsave_at.is_none() {
+            self.st.repl.bgsave_at = Some(self.st.now);
+        }
+    }
+
+    /// A replica still attached and waiting for the end of the save.
+    fn waiting_replica(&self, conn: ConnId) -> bool {
+        self.st
+            .repl
+            .replicas
+            .get(&conn)
+            .is_some_and(|i| i.state == ReplicaState::WaitBgsaveEnd)
+            && self.clients.contains_key(&conn)
+    }
+
+    /// Append bytes of a running transfer to the replicas that wait for it.
+    fn send_to_waiting(&mut self, conns: &[ConnId], bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        for conn in conns {
+            if !self.waiting_replica(*conn) {
+                continue;
+            }
+            if let Some(c) = self.clients.get_mut(conn) {
+                c.reply.raw(bytes);
+                self.st.pending.insert(*conn);
+            }
+        }
+    }
+
+    /// The last bytes of a full sync went out: the replica is online.
+    fn replica_synced(&mut self, conn: ConnId, bytes: &[u8], socket: bool) {
+        let now = self.st.now;
+        let Some(info) = self.st.repl.replicas.get_mut(&conn) else {
+            return;
+        };
+        info.state = ReplicaState::Online;
+        info.ack_time = now;
+        let name = info.name();
+        if let Some(c) = self.clients.get_mut(&conn) {
+            c.reply.raw(bytes);
+            self.st.pending.insert(conn);
+        }
+        if socket {
+            self.st.log(
+                LogLevel::Notice,
+                format!("Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming"),
+            );
+        }
+        self.st.log(
+            LogLevel::Notice,
+            format!("Synchronization with replica {name} succeeded"),
+        );
+    }
+
     /// Load an RDB file's bytes into the databases (replacing their content),
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
@@ -190,13 +391,25 @@ impl Server {
                 ),
             );
         }
+        if st.bgsave_job.is_some() {
+            if st.repl.is_replica() {
+                let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
+                st.log(
+                    LogLevel::Notice,
+                    format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
+                );
+            }
+            if let Some(k) = st.kill_bgsave() {
+                st.bgsave_killed(k);
+            }
+        }
         let master = !st.repl.is_replica();
         let now = st.now;
         let (mut keys_loaded, mut keys_expired) = (0u64, 0u64);
         for (i, mut db) in loaded.dbs.into_iter().enumerate() {
-            if master && !db.expires.is_empty() {
+            if master && !db.expires().is_empty() {
                 let expired: Vec<_> = db
-                    .expires
+                    .expires()
                     .iter()
                     .filter(|(_, &at)| at < now)
                     .map(|(k, _)| k.clone())
@@ -207,11 +420,8 @@ impl Server {
                 }
             }
             keys_loaded += db.len() as u64;
-            let target = &mut st.dbs[i];
-            target.clear();
-            target.touched.clear();
-            target.keys = db.keys;
-            target.expires = db.expires;
+            let (keys, expires) = db.into_parts();
+            st.dbs[i].replace_all(keys, expires);
         }
         let mut done = format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}",
@@ -468,7 +678,7 @@ mod tests {
         let file = file.expect("the save finishes");
         let loaded = rdb::decode(&file).unwrap();
         assert_eq!(loaded.total_keys(), 60_000);
-        assert!(loaded.dbs[0].keys.get(&b"late"[..]).is_none());
+        assert!(loaded.dbs[0].keys().get(&b"late"[..]).is_none());
         // The change made during the save still counts.
         assert_eq!(s.st.dirty, 1);
     }
@@ -499,6 +709,9 @@ mod tests {
         assert!(!s.save_cron());
         s.st.now = t0 + 3_601_000;
         assert!(s.save_cron());
+        while s.st.bgsave_job.is_some() {
+            s.bgsave_step();
+        }
         let (_, evs) = drain(&mut s);
         assert_eq!(logs(&evs)[0], "1 changes in 3600 seconds. Saving...");
         persisted(&evs);
