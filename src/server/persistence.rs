@@ -84,6 +84,8 @@ pub struct PersistStats {
     pub last_bgsave_secs: i64,
     /// The last snapshot epoch handed out (see `Db::begin_snapshot`).
     pub epoch: u32,
+    /// Keys written per slice of a background save ([`BGSAVE_SLICE`]).
+    pub slice: usize,
 }
 
 impl Default for PersistStats {
@@ -92,6 +94,7 @@ impl Default for PersistStats {
             saves: 0,
             last_bgsave_secs: -1,
             epoch: 0,
+            slice: BGSAVE_SLICE,
         }
     }
 }
@@ -213,7 +216,7 @@ impl Server {
         let Some(bg) = st.bgsave_job.as_mut() else {
             return;
         };
-        let done = bg.job.step(&mut st.dbs, BGSAVE_SLICE);
+        let done = bg.job.step(&mut st.dbs, st.persist.slice.max(1));
         if bg.target == SaveTarget::Sockets {
             let chunk = bg.job.take_output();
             let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
@@ -750,5 +753,289 @@ mod tests {
         let mut m = server(1000);
         m.load_rdb(&file).unwrap();
         assert_eq!(m.st.dbs[0].len(), 0);
+    }
+
+    /// A value in a canonical form (collections sorted) for comparisons.
+    fn canon(v: &Value) -> String {
+        match v {
+            Value::Str(s) => format!("str {:?}", s),
+            Value::List(l) => format!("list {:?}", l),
+            Value::Hash(h) => {
+                let mut e: Vec<_> = h.iter().collect();
+                e.sort();
+                format!("hash {:?}", e)
+            }
+            Value::Set(st) => {
+                let mut e: Vec<_> = st.keys().collect();
+                e.sort();
+                format!("set {:?}", e)
+            }
+            Value::ZSet(z) => format!("zset {:?}", z.iter().collect::<Vec<_>>()),
+        }
+    }
+
+    type Model = Vec<(usize, Bytes, String, Option<u64>)>;
+
+    /// An independent deep copy of the dataset: every stored key (expired or
+    /// not), value and TTL.
+    fn model_of(dbs: &[Db]) -> Model {
+        let mut m = Vec::new();
+        for (i, db) in dbs.iter().enumerate() {
+            for (k, o) in db.keys().iter() {
+                m.push((i, k.clone(), canon(&o.value), db.ttl_at(k)));
+            }
+        }
+        m.sort();
+        m
+    }
+
+    fn model_of_file(file: &[u8]) -> Model {
+        let l = rdb::decode(file).expect("a valid file");
+        model_of(&l.dbs)
+    }
+
+    /// One random command of every kind the barrier must see.
+    fn random_command(r: &mut crate::rng::Rng, now: u64, nkeys: u64) -> Vec<String> {
+        let key = |r: &mut crate::rng::Rng| format!("k{}", r.below(nkeys));
+        let k = key(r);
+        let v = format!("v{}", r.below(1000));
+        let s = |x: &str| x.to_string();
+        match r.below(26) {
+            0 | 1 => vec![s("set"), k, v],
+            2 => vec![s("set"), k, v, s("px"), (1 + r.below(40)).to_string()],
+            3 => vec![s("del"), k, key(r)],
+            4 => vec![s("lpush"), k, v.clone(), v],
+            5 => vec![s("rpop"), k],
+            6 => vec![s("hset"), k, format!("f{}", r.below(5)), v],
+            7 => vec![s("hdel"), k, format!("f{}", r.below(5))],
+            8 => vec![s("sadd"), k, v, format!("m{}", r.below(5))],
+            9 => vec![s("srem"), k, format!("m{}", r.below(5))],
+            10 => vec![s("zadd"), k, r.below(10).to_string(), v],
+            11 => vec![s("zrem"), k, v],
+            12 => vec![s("pexpire"), k, (1 + r.below(30)).to_string()],
+            13 => vec![s("pexpireat"), k, (now + r.below(30)).to_string()],
+            14 => vec![s("persist"), k],
+            15 => vec![s("rename"), k, key(r)],
+            16 => vec![s("move"), k, r.below(4).to_string()],
+            17 => vec![s("select"), r.below(4).to_string()],
+            18 => vec![s("swapdb"), r.below(4).to_string(), r.below(4).to_string()],
+            19 if r.below(4) == 0 => vec![s("flushdb")],
+            20 => vec![s("get"), k], // lazy expiry on read
+            21 => vec![s("append"), k, v],
+            22 => vec![s("incr"), format!("n{}", r.below(5))],
+            23 => vec![s("copy"), k, key(r), s("replace")],
+            24 => vec![s("getdel"), k],
+            _ => vec![s("exists"), k, key(r)],
+        }
+    }
+
+    fn run(s: &mut Server, now: u64, argv: &[String]) -> Vec<Event> {
+        let a: Vec<&str> = argv.iter().map(|x| x.as_str()).collect();
+        cmd(s, now, &a).1
+    }
+
+    #[test]
+    fn bgsave_is_the_dataset_at_its_start_whatever_happens_meanwhile() {
+        let mut saves = 0;
+        for seed in 1..=40u64 {
+            let mut r = crate::rng::Rng::new(seed);
+            let mut now = 1_700_000_000_000u64;
+            let mut s = server(now);
+            s.st.persist.slice = 1 + r.below(6) as usize;
+            // Some data in four databases.
+            for _ in 0..400 {
+                let c = random_command(&mut r, now, 60);
+                run(&mut s, now, &c);
+                now += r.below(2);
+            }
+            for round in 0..4 {
+                let want = model_of(&s.st.dbs);
+                let (reply, evs) = cmd(&mut s, now, &["bgsave"]);
+                assert_eq!(reply, "+Background saving started\r\n");
+                let mut file = evs.iter().any(|e| matches!(e, Event::Persist { .. }))
+                    .then(|| persisted(&evs));
+                let mut ops = 0;
+                while file.is_none() {
+                    let c = random_command(&mut r, now, 60);
+                    let mut evs = run(&mut s, now, &c);
+                    ops += 1;
+                    if r.below(3) == 0 {
+                        // Time passes: keys expire, the cron's active expiry runs.
+                        now += r.below(150);
+                        s.handle(now, Input::Tick);
+                        evs.extend(drain(&mut s).1);
+                    }
+                    if evs.iter().any(|e| matches!(e, Event::Persist { .. })) {
+                        file = Some(persisted(&evs));
+                    }
+                    assert!(ops < 100_000, "seed {seed}: the save never ends");
+                }
+                let got = model_of_file(&file.unwrap());
+                if got != want {
+                    let missing: Vec<_> = want.iter().filter(|e| !got.contains(e)).collect();
+                    let extra: Vec<_> = got.iter().filter(|e| !want.contains(e)).collect();
+                    panic!(
+                        "seed {seed} round {round}: file differs from the dataset at BGSAVE\n missing {:?}\n extra {:?}",
+                        missing, extra
+                    );
+                }
+                // No copy-on-write state is left behind.
+                assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+                saves += 1;
+            }
+        }
+        assert_eq!(saves, 160);
+    }
+
+    /// Move bytes between a master and its replica until both are quiet;
+    /// returns the master's events.
+    struct Link {
+        rconn: Option<ConnId>,
+    }
+    const MCONN: ConnId = ConnId(100);
+
+    fn pump(m: &mut Server, r: &mut Server, link: &mut Link, now: u64) -> Vec<Event> {
+        let mut evs = Vec::new();
+        for _ in 0..50 {
+            let mut quiet = true;
+            while let Some(o) = r.poll_output() {
+                match o {
+                    Output::Connect { conn, .. } => {
+                        quiet = false;
+                        link.rconn = Some(conn);
+                        m.handle(
+                            now,
+                            Input::Accepted {
+                                conn: MCONN,
+                                peer: Addr::new("127.0.0.1", 40000),
+                                local: Addr::new("127.0.0.1", 6379),
+                            },
+                        );
+                        r.handle(
+                            now,
+                            Input::Connected {
+                                conn,
+                                local: Addr::new("127.0.0.1", 40000),
+                            },
+                        );
+                    }
+                    Output::Send { conn, bytes } if Some(conn) == link.rconn => {
+                        quiet = false;
+                        m.handle(now, Input::Data { conn: MCONN, bytes: &bytes });
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(o) = m.poll_output() {
+                match o {
+                    Output::Send { conn, bytes } if conn == MCONN => {
+                        quiet = false;
+                        if let Some(rc) = link.rconn {
+                            r.handle(now, Input::Data { conn: rc, bytes: &bytes });
+                        }
+                    }
+                    Output::Event(e) => evs.push(e),
+                    _ => {}
+                }
+            }
+            if quiet {
+                break;
+            }
+        }
+        evs
+    }
+
+    fn send_master(m: &mut Server, now: u64, argv: &[String]) {
+        let mut req = format!("*{}\r\n", argv.len());
+        for a in argv {
+            req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        m.handle(
+            now,
+            Input::Data {
+                conn: ConnId(1),
+                bytes: req.as_bytes(),
+            },
+        );
+    }
+
+    fn full_sync_during_writes(diskless: bool, seed: u64) {
+        let mut now = 1_700_000_000_000u64;
+        let mut cfg = Config::default();
+        let yes = if diskless { "yes" } else { "no" };
+        cfg.set("repl-diskless-sync", &[yes.into()]).unwrap();
+        cfg.set("repl-diskless-sync-delay", &["0".into()]).unwrap();
+        cfg.set("save", &["".into()]).unwrap();
+        let mut m = Server::new(cfg, now, 1);
+        m.handle(
+            now,
+            Input::Accepted {
+                conn: ConnId(1),
+                peer: Addr::new("127.0.0.1", 5000),
+                local: Addr::new("127.0.0.1", 6379),
+            },
+        );
+        m.st.persist.slice = 2;
+        let mut r = crate::rng::Rng::new(seed);
+        // Writes only (no short TTLs: both sides must hold the same keys at the end).
+        let mut write = |r: &mut crate::rng::Rng, now: u64| loop {
+            let c = random_command(r, now, 2000);
+            if !matches!(c[0].as_str(), "pexpire" | "pexpireat" | "get" | "exists")
+                && !c.iter().any(|a| a == "px")
+            {
+                return c;
+            }
+        };
+        for _ in 0..3000 {
+            let c = write(&mut r, now);
+            send_master(&mut m, now, &c);
+        }
+        while m.poll_output().is_some() {}
+        let mut rcfg = Config::default();
+        rcfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+            .unwrap();
+        let mut rep = Server::new(rcfg, now, 2);
+        let mut link = Link { rconn: None };
+        let mut during = 0;
+        let mut saw_job = false;
+        for i in 0..3000 {
+            now += 1;
+            rep.handle(now, Input::Tick);
+            m.handle(now, Input::Tick);
+            if i < 2500 {
+                for _ in 0..3 {
+                    let c = write(&mut r, now);
+                    send_master(&mut m, now, &c);
+                    if m.st.bgsave_job.is_some() {
+                        saw_job = true;
+                        during += 1;
+                    }
+                }
+            }
+            pump(&mut m, &mut rep, &mut link, now);
+        }
+        for _ in 0..20 {
+            now += 200;
+            rep.handle(now, Input::Tick);
+            m.handle(now, Input::Tick);
+            pump(&mut m, &mut rep, &mut link, now);
+        }
+        assert!(saw_job && during > 50, "writes during the sync: {during}");
+        let role = rep.st.repl.link.as_ref().map(|l| l.state.clone());
+        assert_eq!(role, Some(crate::replication::LinkState::Connected));
+        assert_eq!(
+            model_of(&m.st.dbs),
+            model_of(&rep.st.dbs),
+            "diskless {diskless}: replica differs from master"
+        );
+        assert_eq!(rep.st.repl.offset, m.st.repl.offset);
+    }
+
+    #[test]
+    fn full_sync_during_writes_is_snapshot_plus_stream() {
+        for seed in 1..=3 {
+            full_sync_during_writes(true, seed);
+            full_sync_during_writes(false, seed);
+        }
     }
 }
