@@ -15,7 +15,7 @@ fn b(s: &str) -> Bytes {
 }
 
 fn get<'a>(db: &'a Db, key: &str) -> &'a Value {
-    &db.keys
+    &db.keys()
         .get(key.as_bytes())
         .unwrap_or_else(|| panic!("missing key {}", key))
         .value

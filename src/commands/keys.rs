@@ -139,7 +139,11 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         if let Some(t) = &typename {
-            let tn = ctx.db().keys().get(&k[..]).map_or("none", |o| o.type_name());
+            let tn = ctx
+                .db()
+                .keys()
+                .get(&k[..])
+                .map_or("none", |o| o.type_name());
             if !t.eq_ignore_ascii_case(tn.as_bytes()) {
                 continue;
             }

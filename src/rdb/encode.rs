@@ -205,10 +205,7 @@ impl SnapshotJob {
                 self.db = i;
                 self.in_db = true;
             }
-            let Some(db) = dbs
-                .iter_mut()
-                .find(|d| d.snapshot_index() == Some(self.db))
-            else {
+            let Some(db) = dbs.iter_mut().find(|d| d.snapshot_index() == Some(self.db)) else {
                 // Killed under us: nothing left for this database.
                 self.in_db = false;
                 self.db += 1;

@@ -202,13 +202,9 @@ impl Server {
         }
         // A socket target only if every replica reads `$EOF:` (startBgsaveForReplication).
         let diskless = self.st.config.get_bool("repl-diskless-sync")
-            && waiting.iter().all(|c| {
-                self.st
-                    .repl
-                    .replicas
-                    .get(c)
-                    .is_some_and(|i| i.capa_eof)
-            });
+            && waiting
+                .iter()
+                .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
         let pid = self.st.repl.pid;
         if diskless {
             self.st.log(

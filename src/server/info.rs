@@ -413,9 +413,10 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
         "{}",
         srv.persist.last_bgsave_secs
     );
-    let current = srv.bgsave_job.as_ref().map_or(-1, |b| {
-        (srv.now.saturating_sub(b.started) / 1000) as i64
-    });
+    let current = srv
+        .bgsave_job
+        .as_ref()
+        .map_or(-1, |b| (srv.now.saturating_sub(b.started) / 1000) as i64);
     field!(out, "rdb_current_bgsave_time_sec", "{}", current);
     field!(out, "rdb_saves", "{}", srv.persist.saves);
     field!(out, "rdb_last_cow_size", "0");

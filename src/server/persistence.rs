@@ -8,8 +8,8 @@
 use super::{Server, ServerState};
 use crate::keyspace::{Db, Value};
 use crate::node::{ConnId, Event, LogLevel, Millis};
-use crate::replication::ReplicaState;
 use crate::rdb::{self, Aux, EncodeOptions};
+use crate::replication::ReplicaState;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -469,6 +469,7 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace::Object;
     use crate::node::{Addr, ConnId, Input, Node, Output};
     use crate::server::Config;
     use bytes::Bytes;
@@ -852,7 +853,9 @@ mod tests {
                 let want = model_of(&s.st.dbs);
                 let (reply, evs) = cmd(&mut s, now, &["bgsave"]);
                 assert_eq!(reply, "+Background saving started\r\n");
-                let mut file = evs.iter().any(|e| matches!(e, Event::Persist { .. }))
+                let mut file = evs
+                    .iter()
+                    .any(|e| matches!(e, Event::Persist { .. }))
                     .then(|| persisted(&evs));
                 let mut ops = 0;
                 while file.is_none() {
@@ -921,7 +924,13 @@ mod tests {
                     }
                     Output::Send { conn, bytes } if Some(conn) == link.rconn => {
                         quiet = false;
-                        m.handle(now, Input::Data { conn: MCONN, bytes: &bytes });
+                        m.handle(
+                            now,
+                            Input::Data {
+                                conn: MCONN,
+                                bytes: &bytes,
+                            },
+                        );
                     }
                     _ => {}
                 }
@@ -931,7 +940,13 @@ mod tests {
                     Output::Send { conn, bytes } if conn == MCONN => {
                         quiet = false;
                         if let Some(rc) = link.rconn {
-                            r.handle(now, Input::Data { conn: rc, bytes: &bytes });
+                            r.handle(
+                                now,
+                                Input::Data {
+                                    conn: rc,
+                                    bytes: &bytes,
+                                },
+                            );
                         }
                     }
                     Output::Event(e) => evs.push(e),
@@ -978,7 +993,7 @@ mod tests {
         m.st.persist.slice = 2;
         let mut r = crate::rng::Rng::new(seed);
         // Writes only (no short TTLs: both sides must hold the same keys at the end).
-        let mut write = |r: &mut crate::rng::Rng, now: u64| loop {
+        let write = |r: &mut crate::rng::Rng, now: u64| loop {
             let c = random_command(r, now, 2000);
             if !matches!(c[0].as_str(), "pexpire" | "pexpireat" | "get" | "exists")
                 && !c.iter().any(|a| a == "px")
@@ -1037,5 +1052,165 @@ mod tests {
             full_sync_during_writes(true, seed);
             full_sync_during_writes(false, seed);
         }
+    }
+
+    fn big_server(t0: u64, n: usize) -> Server {
+        let mut s = server(t0);
+        for i in 0..n {
+            put(&mut s, 0, &format!("k{i}"), str_val("v"));
+        }
+        s.st.persist.slice = 100;
+        s
+    }
+
+    fn info_field(s: &mut Server, now: u64, name: &str) -> String {
+        let (r, _) = cmd(s, now, &["info", "persistence"]);
+        r.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn flushall_kills_a_running_bgsave_as_redis_does() {
+        let t0 = 1_700_000_000_000;
+        // With save points: the synchronous save, then the child's end.
+        let mut s = big_server(t0, 1000);
+        cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(info_field(&mut s, t0, "rdb_bgsave_in_progress"), "1");
+        let (r, evs) = cmd(&mut s, t0, &["flushall"]);
+        assert_eq!(r, "+OK\r\n");
+        assert_eq!(
+            logs(&evs),
+            vec![
+                "DB saved on disk".to_string(),
+                "Background saving terminated by signal 10".to_string()
+            ]
+        );
+        assert_eq!(rdb::decode(&persisted(&evs)).unwrap().total_keys(), 0);
+        assert!(s.st.bgsave_job.is_none());
+        assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+        assert_eq!(info_field(&mut s, t0, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_status"), "ok");
+        // Without save points: only the child's end.
+        let mut s = big_server(t0, 1000);
+        s.st.config.set("save", &["".into()]).unwrap();
+        cmd(&mut s, t0, &["bgsave"]);
+        let (_, evs) = cmd(&mut s, t0, &["flushall"]);
+        assert_eq!(
+            logs(&evs),
+            vec!["Background saving terminated by signal 10"]
+        );
+        assert!(evs.iter().all(|e| !matches!(e, Event::Persist { .. })));
+        // A new BGSAVE can start.
+        assert_eq!(
+            cmd(&mut s, t0, &["bgsave"]).0,
+            "+Background saving started\r\n"
+        );
+    }
+
+    #[test]
+    fn shutdown_kills_a_running_bgsave_first() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        cmd(&mut s, t0, &["bgsave"]);
+        let (_, evs) = cmd(&mut s, t0, &["shutdown"]);
+        let l = logs(&evs);
+        assert_eq!(
+            &l[..4],
+            &[
+                "User requested shutdown...",
+                "There is a child saving an .rdb. Killing it!",
+                "Saving the final RDB snapshot before exiting.",
+                "DB saved on disk"
+            ]
+        );
+        assert_eq!(rdb::decode(&persisted(&evs)).unwrap().total_keys(), 1000);
+    }
+
+    #[test]
+    fn info_persistence_during_and_after_a_bgsave() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        s.st.dirty = 1000;
+        cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(info_field(&mut s, t0, "current_save_keys_total"), "1000");
+        assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_time_sec"), "-1");
+        cmd(&mut s, t0 + 1, &["set", "k1", "changed"]);
+        cmd(&mut s, t0 + 1, &["set", "new", "x"]);
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_current_bgsave_time_sec"),
+            "2"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"),
+            "1002"
+        );
+        while s.st.bgsave_job.is_some() {
+            s.handle(t0 + 3000, Input::Tick);
+        }
+        // Only the writes made since the start are left to save.
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"),
+            "2"
+        );
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_bgsave_time_sec"),
+            "3"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_current_bgsave_time_sec"),
+            "-1"
+        );
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_save_time"),
+            format!("{}", (t0 + 3000) / 1000)
+        );
+    }
+
+    #[test]
+    fn only_changed_keys_are_copied() {
+        let mut db = Db::default();
+        for i in 0..1000 {
+            db.set(
+                Bytes::from(format!("k{i}")),
+                crate::keyspace::Object::new(Value::List(
+                    vec![Bytes::from_static(b"a"); 10].into(),
+                )),
+            );
+        }
+        db.set_expire(b"k5", 10);
+        db.begin_snapshot(1, 0);
+        // Reads, existence checks for writes, lazy expiry checks of live keys: no copies.
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            db.get(k.as_bytes(), 0);
+            db.exists_for_write(k.as_bytes(), 0);
+        }
+        // Changes: one in place twice, one replaced, one deleted, one TTL, one new key.
+        db.get_mut(b"k1", 0);
+        db.get_mut(b"k1", 0);
+        db.set(Bytes::from_static(b"k2"), Object::new(str_val("x")));
+        db.delete(b"k3");
+        db.persist(b"k5");
+        db.set(Bytes::from_static(b"new"), Object::new(str_val("x")));
+        db.delete(b"new");
+        // Half walked: keys already written are not copied when they change.
+        let mut written = Vec::new();
+        while written.len() < 500 {
+            db.snapshot_walk(10, |k, _, _| written.push(k.clone()));
+        }
+        for k in &written {
+            db.delete(k);
+        }
+        let preserved = {
+            let mut d = db.clone();
+            d.end_snapshot()
+        };
+        let mut names: Vec<_> = preserved.iter().map(|(k, _, _)| k.clone()).collect();
+        names.sort();
+        assert_eq!(names, vec!["k1", "k2", "k3", "k5"]);
+        assert_eq!(preserved.iter().find(|e| e.0 == "k5").unwrap().2, Some(10));
     }
 }
