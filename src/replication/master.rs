@@ -256,6 +256,7 @@ impl Server {
             replicas,
             stream: Vec::new(),
             start_offset: offset,
+            next_step_at: self.st.now + 1,
         }));
     }
 

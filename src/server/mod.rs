@@ -917,11 +917,13 @@ impl Node for Server {
         }
         self.repl_feed_replicas();
         self.repl_check_waiters();
-        if self.st.bgsave_job.is_some() {
-            self.bgsave_step();
-        }
         self.settle_blocked();
         self.flush_pending();
+        // The next slice of a background save, after the replies went out.
+        if self.st.bgsave_job.is_some() {
+            self.bgsave_step();
+            self.flush_pending();
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -932,9 +934,9 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if self.st.bgsave_job.is_some() {
+        if let Some(bg) = self.st.bgsave_job.as_ref() {
             // The next slice of the background save, as soon as possible.
-            return Some(self.st.now + 1);
+            return Some(bg.next_step_at.max(self.st.now + 1));
         }
         Some(self.st.next_cron)
     }

@@ -73,6 +73,9 @@ pub struct Bgsave {
     pub stream: Vec<u8>,
     /// The replication offset when the save began (their +FULLRESYNC offset).
     pub start_offset: u64,
+    /// No slice before this time: the command that started the save (and its
+    /// reply) is not held up by the first slice.
+    pub next_step_at: Millis,
 }
 
 /// Counters of INFO persistence.
@@ -172,6 +175,7 @@ impl ServerState {
             replicas: Vec::new(),
             stream: Vec::new(),
             start_offset: self.repl.offset,
+            next_step_at: self.now + 1,
         }));
         Ok(())
     }
@@ -224,6 +228,10 @@ impl Server {
         let Some(bg) = st.bgsave_job.as_mut() else {
             return;
         };
+        if st.now < bg.next_step_at {
+            return;
+        }
+        bg.next_step_at = st.now;
         let done = bg.job.step(&mut st.dbs, st.persist.slice.max(1));
         if bg.target == SaveTarget::Sockets {
             let chunk = bg.job.take_output();
@@ -627,8 +635,12 @@ mod tests {
         let t0 = 1_700_000_000_000;
         let mut s = server(t0);
         put(&mut s, 0, "a", str_val("1"));
-        let (r, evs) = cmd(&mut s, t0, &["bgsave"]);
+        let (r, mut evs) = cmd(&mut s, t0, &["bgsave"]);
         assert_eq!(r, "+Background saving started\r\n");
+        // The first slice runs after the reply went out.
+        assert_eq!(logs(&evs).len(), 1);
+        s.handle(t0 + 1, Input::Tick);
+        evs.extend(drain(&mut s).1);
         let l = logs(&evs);
         assert!(l[0].starts_with("Background saving started by pid "));
         assert_eq!(l[1], "DB saved on disk");
@@ -639,9 +651,10 @@ mod tests {
         let bytes = persisted(&evs);
         assert_eq!(rdb::decode(&bytes).unwrap().total_keys(), 1);
         assert_eq!(
-            cmd(&mut s, t0, &["bgsave", "schedule"]).0,
+            cmd(&mut s, t0 + 1, &["bgsave", "schedule"]).0,
             "+Background saving started\r\n"
         );
+        s.handle(t0 + 2, Input::Tick);
         assert_eq!(
             cmd(&mut s, t0, &["bgsave", "foo"]).0,
             "-ERR syntax error\r\n"
@@ -722,6 +735,7 @@ mod tests {
         s.st.now = t0 + 3_601_000;
         assert!(s.save_cron());
         while s.st.bgsave_job.is_some() {
+            s.st.now += 1;
             s.bgsave_step();
         }
         let (_, evs) = drain(&mut s);
@@ -870,6 +884,8 @@ mod tests {
                     let c = random_command(&mut r, now, 60);
                     let mut evs = run(&mut s, now, &c);
                     ops += 1;
+                    // Slices run as the clock moves (one per millisecond at most).
+                    now += r.below(2);
                     if r.below(3) == 0 {
                         // Time passes: keys expire, the cron's active expiry runs.
                         now += r.below(150);
