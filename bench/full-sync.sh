@@ -2,6 +2,9 @@
 # Full resync of N small keys (default 1,000,000): time from REPLICAOF to a
 # replica holding every key, and the RDB bytes sent, for each master/replica
 # pairing of Debian's redis-server 7.0.15 and ours, in the same run.
+# Then BGSAVE of the same dataset on each: how long the BGSAVE command itself
+# blocks (its reply time; Redis forks, we start a copy-on-write snapshot),
+# the worst PING latency while the save runs, and the time to the end.
 #
 #   bench/full-sync.sh [keys]
 set -euo pipefail
@@ -63,3 +66,53 @@ run real real
 run ours real
 run real ours
 run ours ours
+
+# BGSAVE: reply time of the command, worst PING round trip while it runs, total.
+bgsave_probe() { # port
+  python3 - "$1" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+def call(*args):
+    req = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    s.sendall(req)
+    line = f.readline()
+    if line.startswith(b"$"):
+        n = int(line[1:])
+        body = f.read(n + 2)
+        return body[:-2]
+    return line.strip()
+t0 = time.perf_counter()
+r = call(b"BGSAVE")
+t1 = time.perf_counter()
+assert r.startswith(b"+Background saving started"), r
+worst = 0.0
+pings = 0
+while True:
+    a = time.perf_counter()
+    call(b"PING")
+    worst = max(worst, time.perf_counter() - a)
+    pings += 1
+    if pings % 20 == 0 and b"rdb_bgsave_in_progress:0" in call(b"INFO", b"persistence"):
+        break
+t2 = time.perf_counter()
+print("%.1f %.1f %d %d" % ((t1 - t0) * 1000, worst * 1000, (t2 - t0) * 1000, pings))
+PY
+}
+
+bgsave_run() { # kind
+  local kind=$1 p
+  p=$(free_port); start "$kind" "$p" "$WORK/b-$p.log"
+  redis-cli -p "$p" --pipe < "$DATA" >/dev/null
+  read -r reply worst total pings < <(bgsave_probe "$p")
+  printf "| %-6s | %17s | %15s | %10s | %5s |\n" "$kind" "$reply" "$worst" "$total" "$pings"
+  redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true
+}
+
+echo
+echo "BGSAVE of $KEYS keys"
+echo
+echo "| server | BGSAVE reply (ms) | worst PING (ms) | total (ms) | PINGs |"
+echo "|--------|-------------------|-----------------|------------|-------|"
+bgsave_run real
+bgsave_run ours

@@ -15,7 +15,7 @@ fn b(s: &str) -> Bytes {
 }
 
 fn get<'a>(db: &'a Db, key: &str) -> &'a Value {
-    &db.keys
+    &db.keys()
         .get(key.as_bytes())
         .unwrap_or_else(|| panic!("missing key {}", key))
         .value
@@ -184,7 +184,7 @@ fn check_dataset(l: &Loaded) {
     assert_eq!(db.ttl_at(b"ttl:hash"), Some(4102444801000));
     assert_eq!(db.ttl_at(b"str:short"), None);
     assert_eq!(db.len(), 26);
-    assert_eq!(db.expires.len(), 3);
+    assert_eq!(db.expires().len(), 3);
 
     assert_eq!(string(&l.dbs[1], "k1"), b("db1"));
     assert_eq!(list(&l.dbs[1], "l1"), strs(&["x", "y"]));

@@ -160,8 +160,8 @@ fn our_rdb_survives_a_real_save_and_our_decode() {
     let want = our_dataset();
     for (i, (got, want)) in l.dbs.iter().zip(want.iter()).enumerate() {
         assert_eq!(got.len(), want.len(), "db {}", i);
-        for (k, o) in want.keys.iter() {
-            let g = got.keys.get(&k[..]).expect("key present");
+        for (k, o) in want.keys().iter() {
+            let g = got.keys().get(&k[..]).expect("key present");
             assert_eq!(
                 format!("{:?}", canon(&g.value)),
                 format!("{:?}", canon(&o.value)),
@@ -187,7 +187,7 @@ fn real_save_of_live_commands_decodes() {
     let db = &l.dbs[0];
     assert_eq!(db.len(), 5);
     assert!(db.ttl_at(b"k").is_some());
-    let Value::ZSet(z) = &db.keys.get(&b"z"[..]).unwrap().value else {
+    let Value::ZSet(z) = &db.keys().get(&b"z"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(

@@ -148,7 +148,7 @@ fn decodes_v9_encodings() {
     assert_eq!(l.aux.repl_offset, Some(123456));
     assert_eq!(l.empty_keys_skipped, 1);
     let db = &l.dbs[0];
-    let Value::List(ql) = &db.keys.get(&b"ql"[..]).unwrap().value else {
+    let Value::List(ql) = &db.keys().get(&b"ql"[..]).unwrap().value else {
         panic!()
     };
     let want: Vec<Bytes> = vec![
@@ -159,45 +159,45 @@ fn decodes_v9_encodings() {
         b(&i64::MAX.to_string()),
     ];
     assert_eq!(ql.iter().cloned().collect::<Vec<_>>(), want);
-    let Value::Hash(hz) = &db.keys.get(&b"hz"[..]).unwrap().value else {
+    let Value::Hash(hz) = &db.keys().get(&b"hz"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(hz.get(&b"n"[..]), Some(&b("42")));
     assert_eq!(hz.get(&b"f1"[..]), Some(&b("v1")));
-    let Value::Hash(hm) = &db.keys.get(&b"hm"[..]).unwrap().value else {
+    let Value::Hash(hm) = &db.keys().get(&b"hm"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(hm.get(&b"zk"[..]), Some(&b("zv")));
     assert_eq!(hm.get(&b"x"[..]), Some(&b("")));
-    let Value::ZSet(zz) = &db.keys.get(&b"zz"[..]).unwrap().value else {
+    let Value::ZSet(zz) = &db.keys().get(&b"zz"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(zz.score(b"half"), Some(0.5));
     assert_eq!(zz.score(b"one"), Some(1.0));
-    let Value::ZSet(z3) = &db.keys.get(&b"z3"[..]).unwrap().value else {
+    let Value::ZSet(z3) = &db.keys().get(&b"z3"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(z3.score(b"a"), Some(1.5));
     assert_eq!(z3.score(b"b"), Some(f64::INFINITY));
     assert_eq!(z3.score(b"c"), Some(f64::NEG_INFINITY));
-    let Value::Set(is) = &db.keys.get(&b"is"[..]).unwrap().value else {
+    let Value::Set(is) = &db.keys().get(&b"is"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(is.len(), 4);
     assert!(is.contains_key(&b"-100000"[..]));
     assert_eq!(db.ttl_at(b"is"), Some(2000000000000));
-    let Value::Str(s) = &db.keys.get(&b"lzf"[..]).unwrap().value else {
+    let Value::Str(s) = &db.keys().get(&b"lzf"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(s, &b(&"hello ".repeat(50)));
     assert_eq!(db.ttl_at(b"lzf"), Some(4102444800555));
-    let Value::List(zl) = &db.keys.get(&b"zl"[..]).unwrap().value else {
+    let Value::List(zl) = &db.keys().get(&b"zl"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(zl.len(), 2);
-    assert!(!db.keys.contains_key(&b"empty"[..]));
+    assert!(!db.keys().contains_key(&b"empty"[..]));
     assert_eq!(db.len(), 8);
-    assert!(l.dbs[3].keys.contains_key(&b"in3"[..]));
+    assert!(l.dbs[3].keys().contains_key(&b"in3"[..]));
 }
 
 #[test]
@@ -232,11 +232,11 @@ fn decodes_v11_listpack_set_and_plain_quicklist_node() {
     w.len(0); // EOF
     let l = rdb::decode(&w.finish()).unwrap();
     let db = &l.dbs[0];
-    let Value::Set(s) = &db.keys.get(&b"lps"[..]).unwrap().value else {
+    let Value::Set(s) = &db.keys().get(&b"lps"[..]).unwrap().value else {
         panic!()
     };
     assert!(s.contains_key(&b"-5000"[..]) && s.contains_key(&b"x"[..]) && s.len() == 3);
-    let Value::List(q) = &db.keys.get(&b"ql2"[..]).unwrap().value else {
+    let Value::List(q) = &db.keys().get(&b"ql2"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(

@@ -21,7 +21,7 @@ fn del_generic(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for k in &args[1..] {
         let db = ctx.db();
         db.expire_if_needed(k, now);
-        if db.remove(k).is_some() {
+        if db.delete(k) {
             n += 1;
         }
     }
@@ -53,10 +53,10 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let all = pat == b"*";
     let db = ctx.db();
     let found: Vec<Bytes> = db
-        .keys
+        .keys()
         .keys()
         .filter(|k| all || glob_match(pat, k, false))
-        .filter(|k| db.expires.get(&k[..]).is_none_or(|&at| at > now))
+        .filter(|k| db.expires().get(&k[..]).is_none_or(|&at| at > now))
         .cloned()
         .collect();
     let out = ctx.out();
@@ -123,7 +123,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     {
         let db = ctx.db();
         loop {
-            cursor = db.keys.scan_step(cursor, |k, _| found.push(k.clone()));
+            cursor = db.keys().scan_step(cursor, |k, _| found.push(k.clone()));
             if cursor == 0 || maxiter == 0 || found.len() as i64 >= count {
                 break;
             }
@@ -139,7 +139,11 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         if let Some(t) = &typename {
-            let tn = ctx.db().keys.get(&k[..]).map_or("none", |o| o.type_name());
+            let tn = ctx
+                .db()
+                .keys()
+                .get(&k[..])
+                .map_or("none", |o| o.type_name());
             if !t.eq_ignore_ascii_case(tn.as_bytes()) {
                 continue;
             }
@@ -161,7 +165,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
-    if ctx.lookup_mut(src).is_none() {
+    if !ctx.exists_for_write(src) {
         return Err(err::NO_SUCH_KEY.into());
     }
     if src == dst {
@@ -172,7 +176,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    let dst_exists = ctx.lookup_mut(dst).is_some();
+    let dst_exists = ctx.exists_for_write(dst);
     if dst_exists && nx {
         ctx.out().int(0);
         return Ok(());
@@ -180,7 +184,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let db = ctx.db();
     let expire = db.ttl_at(src);
     if let Some(obj) = db.remove(src) {
-        db.remove(dst);
+        db.delete(dst);
         db.set(dst.clone(), obj);
         if let Some(at) = expire {
             db.set_expire(dst, at);
@@ -210,12 +214,12 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     loop {
         let r = ctx.srv.rng.next_u64();
         let db = &mut ctx.srv.dbs[dbi];
-        let all_volatile = db.keys.len() == db.expires.len();
-        let Some(key) = db.keys.random_entry(r).map(|(k, _)| k.clone()) else {
+        let all_volatile = db.keys().len() == db.expires().len();
+        let Some(key) = db.keys().random_entry(r).map(|(k, _)| k.clone()) else {
             ctx.out().null();
             return Ok(());
         };
-        if db.expires.contains_key(&key[..]) {
+        if db.expires().contains_key(&key[..]) {
             tries -= 1;
             if all_volatile && db.replica_mode && tries == 0 {
                 ctx.out().bulk(&key);
@@ -250,12 +254,12 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if src == dst {
         return Err(SAME_OBJECT.into());
     }
-    if ctx.lookup_mut(key).is_none() {
+    if !ctx.exists_for_write(key) {
         ctx.out().int(0);
         return Ok(());
     }
     let now = ctx.now;
-    if ctx.srv.dbs[dst].get_mut(key, now).is_some() {
+    if ctx.srv.dbs[dst].exists_for_write(key, now) {
         ctx.out().int(0);
         return Ok(());
     }
@@ -300,7 +304,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let expire = ctx.srv.dbs[src].ttl_at(key);
     let now = ctx.now;
-    if ctx.srv.dbs[dst].get_mut(newkey, now).is_some() && !replace {
+    if ctx.srv.dbs[dst].exists_for_write(newkey, now) && !replace {
         ctx.out().int(0);
         return Ok(());
     }
@@ -349,7 +353,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: i64, seconds: bool) -
     when = when
         .checked_add(basetime)
         .ok_or_else(|| invalid_expire(name))?;
-    if ctx.lookup_mut(key).is_none() {
+    if !ctx.exists_for_write(key) {
         ctx.out().int(0);
         return Ok(());
     }
@@ -364,7 +368,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: i64, seconds: bool) -
     }
     let replica = ctx.db().replica_mode;
     if when <= ctx.now as i64 && !replica {
-        ctx.db().remove(key);
+        ctx.db().delete(key);
         ctx.dirty(1);
         let del = del_or_unlink(ctx, "lazyfree-lazy-expire");
         ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);
@@ -440,7 +444,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if ctx.lookup_mut(&args[1]).is_none() {
+    if !ctx.exists_for_write(&args[1]) {
         ctx.out().int(0);
         return Ok(());
     }

@@ -825,7 +825,7 @@ pub(crate) mod harness {
 
         pub fn encoding(&mut self, key: &str) -> &'static str {
             self.srv.st.dbs[0]
-                .keys
+                .keys()
                 .get(key.as_bytes())
                 .map_or("none", |o| o.encoding())
         }

@@ -264,6 +264,13 @@ impl<'a> Ctx<'a> {
         self.srv.dbs[self.client.db].get(key, now)
     }
 
+    /// Whether `lookup_mut` would find `key`, without counting it as changed
+    /// (a running snapshot copies keys looked up with `lookup_mut`).
+    pub fn exists_for_write(&mut self, key: &[u8]) -> bool {
+        let now = self.now;
+        self.srv.dbs[self.client.db].exists_for_write(key, now)
+    }
+
     pub fn lookup_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
         let now = self.now;
         self.srv.dbs[self.client.db].get_mut(key, now)
@@ -274,7 +281,7 @@ impl<'a> Ctx<'a> {
 /// key if the collection is empty, and note the change for WATCH / blocking.
 pub fn settle(ctx: &mut Ctx, key: &Bytes) {
     let db = ctx.db();
-    let empty = match db.keys.get_mut(&key[..]) {
+    let empty = match db.get_mut_now(&key[..]) {
         Some(o) => {
             o.update_encoding();
             o.value.is_empty_collection()
@@ -282,7 +289,7 @@ pub fn settle(ctx: &mut Ctx, key: &Bytes) {
         None => false,
     };
     if empty {
-        db.remove(&key[..]);
+        db.delete(&key[..]);
     }
     ctx.touch(key);
 }

@@ -1603,6 +1603,9 @@ pub fn save_after_flushall(ctx: &mut Ctx) {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
+    // Redis kills a saving child (flushAllDataAndResetRDB): its snapshot is of
+    // data that no longer exists. The end is logged when the child is reaped.
+    let killed = ctx.srv.kill_bgsave();
     let mut n = 0;
     for db in ctx.srv.dbs.iter_mut() {
         n += db.len() as u64;
@@ -1611,6 +1614,9 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.dirty(n);
     if !ctx.srv.config.get("save").is_empty() {
         save_after_flushall(ctx);
+    }
+    if let Some(k) = killed {
+        ctx.srv.bgsave_killed(k);
     }
     ctx.dirty(1);
     ctx.propagate = Propagate::Replace(vec![args.to_vec()]);
@@ -1645,8 +1651,8 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         dbs[a].replica_mode = rb;
         dbs[b].replica_mode = ra;
         // WATCHers of either db see every key of both as touched.
-        let mut all: Vec<Bytes> = dbs[a].keys.keys().cloned().collect();
-        all.extend(dbs[b].keys.keys().cloned());
+        let mut all: Vec<Bytes> = dbs[a].keys().keys().cloned().collect();
+        all.extend(dbs[b].keys().keys().cloned());
         dbs[a].touched.extend(all.iter().cloned());
         dbs[b].touched.extend(all);
         ctx.srv.expire_cursor.swap(a, b);
@@ -1803,6 +1809,13 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR No shutdown in progress.".into());
     }
     ctx.srv.log(LogLevel::Warning, "User requested shutdown...");
+    if ctx.srv.bgsave_job.is_some() {
+        ctx.srv.log(
+            LogLevel::Warning,
+            "There is a child saving an .rdb. Killing it!",
+        );
+        ctx.srv.kill_bgsave();
+    }
     let want_save = save || (!nosave && !ctx.srv.config.get("save").is_empty());
     if want_save {
         ctx.srv.log(
@@ -1848,7 +1861,7 @@ fn memory(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 return Ok(());
             };
             let mut one = crate::keyspace::Db::default();
-            one.keys.insert(key, o);
+            one.set(key, o);
             let n = crate::server::info::db_memory(&one) as i64;
             ctx.out().int(n);
         }

@@ -22,7 +22,7 @@ pub(crate) fn lookup_many<'a>(
     let db: &'a Db = db;
     keys.iter()
         .zip(gone)
-        .map(|(k, g)| if g { None } else { db.keys.get(&k[..]) })
+        .map(|(k, g)| if g { None } else { db.keys().get(&k[..]) })
         .collect()
 }
 
@@ -73,8 +73,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.set(args[1].clone(), Object::new(Value::Set(Dict::new())));
     }
     let obj = db
-        .keys
-        .get_mut(&args[1][..])
+        .get_mut_now(&args[1][..])
         .ok_or(Error::from(err::SYNTAX))?;
     let mut added = 0;
     if let Value::Set(s) = &mut obj.value {
@@ -109,7 +108,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         obj.update_encoding();
     }
     if empty {
-        db.remove(&args[1]);
+        db.delete(&args[1]);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -202,14 +201,14 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn finish_pop(ctx: &mut Ctx, key: &[u8]) {
     let db = ctx.db();
     let mut empty = false;
-    if let Some(obj) = db.keys.get_mut(key) {
+    if let Some(obj) = db.get_mut_now(key) {
         if let Value::Set(s) = &obj.value {
             empty = s.is_empty();
         }
         obj.update_encoding();
     }
     if empty {
-        db.remove(key);
+        db.delete(key);
     }
 }
 
@@ -229,7 +228,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let size = s.len() as u64;
     if count >= size {
         let all: Vec<Bytes> = ordered(s, intset).into_iter().cloned().collect();
-        ctx.db().remove(&args[1]);
+        ctx.db().delete(&args[1]);
         ctx.dirty(1);
         ctx.propagate = Propagate::Replace(vec![vec![Bytes::from_static(b"DEL"), args[1].clone()]]);
         reply_members(ctx.out(), all.iter());
@@ -354,7 +353,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut dirty = 1;
-    if let Some(obj) = db.keys.get_mut(&src[..]) {
+    if let Some(obj) = db.get_mut_now(&src[..]) {
         let mut empty = false;
         if let Value::Set(s) = &mut obj.value {
             s.remove(&m[..]);
@@ -362,13 +361,13 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         obj.update_encoding();
         if empty {
-            db.remove(src);
+            db.delete(src);
         }
     }
     if !dst_exists {
         db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
     }
-    if let Some(obj) = db.keys.get_mut(&dst[..]) {
+    if let Some(obj) = db.get_mut_now(&dst[..]) {
         if let Value::Set(s) = &mut obj.value {
             if s.insert(m.clone(), ()).is_none() {
                 dirty += 1;
@@ -466,7 +465,7 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
         }
         ctx.db().set(dst.clone(), Object::new(Value::Set(s)));
         ctx.dirty(1);
-    } else if ctx.db().remove(dst).is_some() {
+    } else if ctx.db().delete(dst) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);

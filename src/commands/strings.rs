@@ -47,7 +47,7 @@ fn write_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
 }
 
 fn exists_for_write(ctx: &mut Ctx, key: &[u8]) -> bool {
-    ctx.lookup_mut(key).is_some()
+    ctx.exists_for_write(key)
 }
 
 pub(crate) fn invalid_expire(cmd: &str) -> Error {
@@ -289,7 +289,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match read_str(ctx, &args[1])? {
         Some(v) => {
             ctx.out().bulk(&v);
-            ctx.db().remove(&args[1]);
+            ctx.db().delete(&args[1]);
             ctx.dirty(1);
             let del = del_or_unlink(ctx, "lazyfree-lazy-user-del");
             ctx.propagate = Propagate::Replace(vec![vec![del, args[1].clone()]]);
@@ -315,7 +315,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let absolute = matches!(o.exp, ExpKind::ExAt | ExpKind::PxAt);
     if let Some(ms) = when {
         if absolute && ms as u64 <= ctx.now && !replica {
-            ctx.db().remove(key);
+            ctx.db().delete(key);
             ctx.dirty(1);
             let del = del_or_unlink(ctx, "lazyfree-lazy-expire");
             ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);

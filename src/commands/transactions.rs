@@ -436,7 +436,7 @@ mod tests {
         set_with_ttl(&mut k, "k2", 50);
         k.cmd(1, "WATCH k2");
         k.tick(200);
-        assert!(k.srv.st.dbs[0].keys.get(&b"k2"[..]).is_none());
+        assert!(k.srv.st.dbs[0].keys().get(&b"k2"[..]).is_none());
         k.cmd(1, "MULTI");
         assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
         // Already expired when watched: its deletion is no change...

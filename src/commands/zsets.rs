@@ -243,14 +243,14 @@ fn reply_items(out: &mut ReplyBuf, items: &[(Bytes, f64)], withscores: bool) {
 /// After removing members: fix the encoding flag, delete the key if empty.
 fn finish_change(db: &mut Db, key: &[u8]) {
     let mut empty = false;
-    if let Some(obj) = db.keys.get_mut(key) {
+    if let Some(obj) = db.get_mut_now(key) {
         if let Value::ZSet(z) = &obj.value {
             empty = z.is_empty();
         }
         obj.update_encoding();
     }
     if empty {
-        db.remove(key);
+        db.delete(key);
     }
 }
 
@@ -264,7 +264,7 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
         }
         ctx.db().set(dst.clone(), Object::new(Value::ZSet(z)));
         ctx.dirty(1);
-    } else if ctx.db().remove(dst).is_some() {
+    } else if ctx.db().delete(dst) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);
@@ -372,7 +372,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
         if !exists {
             db.set(key.clone(), Object::new(Value::ZSet(ZSet::new())));
         }
-        if let Some(obj) = db.keys.get_mut(&key[..]) {
+        if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {
                 for (p, &score) in pairs.chunks(2).zip(&scores) {
                     match zset_add(z, score, &p[1], flags) {
@@ -724,7 +724,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
         },
     };
     if !victims.is_empty() {
-        if let Some(obj) = db.keys.get_mut(&key[..]) {
+        if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {
                 for m in &victims {
                     z.remove(m);

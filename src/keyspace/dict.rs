@@ -114,6 +114,17 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.slots[i as usize].kv.as_mut().map(|(_, v)| v)
     }
 
+    /// The stored key and a mutable value (the key is shared, so callers can
+    /// keep a cheap handle to it).
+    pub fn get_entry_mut<Q>(&mut self, q: &Q) -> Option<(&K, &mut V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(q)?;
+        self.slots[i as usize].kv.as_mut().map(|(k, v)| (&*k, v))
+    }
+
     pub fn contains_key<Q>(&self, q: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -333,6 +344,26 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             i = s.next;
         }
         // Increment the reversed cursor over the unmasked bits.
+        let mut v = cursor | !mask;
+        v = v.reverse_bits();
+        v = v.wrapping_add(1);
+        v.reverse_bits()
+    }
+
+    /// [`Dict::scan_step`] with mutable access to the values.
+    pub fn scan_step_mut(&mut self, cursor: u64, mut f: impl FnMut(&K, &mut V)) -> u64 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = self.mask() as u64;
+        let mut i = self.buckets[(cursor & mask) as usize];
+        while i != NIL {
+            let s = &mut self.slots[i as usize];
+            if let Some((k, v)) = &mut s.kv {
+                f(k, v);
+            }
+            i = s.next;
+        }
         let mut v = cursor | !mask;
         v = v.reverse_bits();
         v = v.wrapping_add(1);

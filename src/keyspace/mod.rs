@@ -33,11 +33,17 @@ pub enum Value {
 pub struct Object {
     pub value: Value,
     pub big: bool,
+    /// Snapshot mark (see [`Db::begin_snapshot`]).
+    snap: u32,
 }
 
 impl Object {
     pub fn new(value: Value) -> Object {
-        let mut o = Object { value, big: false };
+        let mut o = Object {
+            value,
+            big: false,
+            snap: 0,
+        };
         o.update_encoding();
         o
     }
@@ -138,10 +144,13 @@ impl Value {
 }
 
 /// One of the numbered databases.
+///
+/// Every change to the keys goes through these methods: while a background
+/// save runs they are the copy-on-write barrier (see [`Db::begin_snapshot`]).
 #[derive(Clone, Debug, Default)]
 pub struct Db {
-    pub keys: Dict<Bytes, Object>,
-    pub expires: Dict<Bytes, Millis>,
+    keys: Dict<Bytes, Object>,
+    expires: Dict<Bytes, Millis>,
     /// Keys deleted because they expired, waiting to be propagated as DEL.
     pub expired: Vec<Bytes>,
     /// On a replica keys are not deleted on expiry (the master sends DEL) but
@@ -149,6 +158,43 @@ pub struct Db {
     pub replica_mode: bool,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
+    /// The part of a running snapshot that concerns this data.
+    cow: Option<Box<Cow>>,
+}
+
+/// One key as a snapshot writes it: name, value, absolute expiry.
+pub type SnapEntry = (Bytes, Object, Option<Millis>);
+
+/// Copy-on-write state of a database while a snapshot of it is being written.
+///
+/// The snapshot walks the live table with the SCAN cursor. An object whose
+/// `snap` mark equals `epoch` is not to be written by the walk: either it was
+/// written already (SCAN may return a key twice across a resize), or it was
+/// created after the snapshot began, or its value at the start was saved in
+/// `preserved` before it changed. Objects are marked the first time the walk
+/// or a change reaches them, so `preserved` holds only the keys that changed.
+#[derive(Clone, Debug)]
+struct Cow {
+    epoch: u32,
+    /// The database number this data had when the snapshot began (SWAPDB
+    /// moves a `Db` with its snapshot state).
+    index: usize,
+    keys_at_start: usize,
+    expires_at_start: usize,
+    /// Keys changed or removed before the walk reached them: value and TTL at the start.
+    preserved: Vec<SnapEntry>,
+    /// After FLUSHDB: the table the walk goes on with (the live one was replaced).
+    detached: Option<(Dict<Bytes, Object>, Dict<Bytes, Millis>)>,
+    cursor: u64,
+    walked: bool,
+}
+
+/// Progress of one [`Db::snapshot_walk`] call.
+pub struct WalkStep {
+    /// Entries (and empty buckets) looked at.
+    pub visited: usize,
+    /// The walk is over: [`Db::end_snapshot`] gives the preserved keys.
+    pub done: bool,
 }
 
 impl Db {
@@ -158,6 +204,16 @@ impl Db {
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// The key table, read only (changes go through the methods).
+    pub fn keys(&self) -> &Dict<Bytes, Object> {
+        &self.keys
+    }
+
+    /// The expiry table, read only.
+    pub fn expires(&self) -> &Dict<Bytes, Millis> {
+        &self.expires
     }
 
     fn is_expired(&self, key: &[u8], now: Millis) -> bool {
@@ -172,8 +228,9 @@ impl Db {
         if self.replica_mode {
             return true;
         }
-        self.expires.remove(key);
-        if let Some((k, _)) = self.keys.remove_entry(key) {
+        let ttl = self.expires.remove(key);
+        if let Some((k, o)) = self.keys.remove_entry(key) {
+            self.keep_old(&k, o, ttl);
             self.touched.push(k.clone());
             self.expired.push(k);
         }
@@ -187,31 +244,107 @@ impl Db {
         self.keys.get(key)
     }
 
+    /// The object at `key` for changing in place (a snapshot keeps its old value).
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Object> {
         if self.expire_if_needed(key, now) && !self.replica_mode {
             return None;
         }
-        self.keys.get_mut(key)
+        self.get_mut_now(key)
+    }
+
+    /// Whether [`Db::get_mut`] would find the key (a write's existence
+    /// check), without marking it changed.
+    pub fn exists_for_write(&mut self, key: &[u8], now: Millis) -> bool {
+        if self.expire_if_needed(key, now) && !self.replica_mode {
+            return false;
+        }
+        self.keys.contains_key(key)
+    }
+
+    /// [`Db::get_mut`] without the expiry check (the caller just looked the key up).
+    pub fn get_mut_now(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let (k, o) = self.keys.get_entry_mut(key)?;
+        if let Some(c) = self.cow.as_mut() {
+            if o.snap != c.epoch {
+                let ttl = self.expires.get(key).copied();
+                c.preserved.push((k.clone(), o.clone(), ttl));
+                o.snap = c.epoch;
+            }
+        }
+        Some(o)
     }
 
     pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
         self.get(key, now).is_some()
     }
 
+    /// Save a removed or replaced object for the snapshot if it still needs it.
+    fn keep_old(&mut self, key: &Bytes, old: Object, ttl: Option<Millis>) {
+        if let Some(c) = self.cow.as_mut() {
+            if old.snap != c.epoch {
+                c.preserved.push((key.clone(), old, ttl));
+            }
+        }
+    }
+
+    /// Mark the object at `key` as handled, saving its current value first if
+    /// the snapshot still needs it (before a TTL change).
+    fn keep_current(&mut self, key: &[u8]) {
+        if self.cow.is_some() {
+            self.get_mut_now(key);
+        }
+    }
+
+    fn insert(&mut self, key: Bytes, mut obj: Object, drop_ttl: bool) {
+        let Some(epoch) = self.cow.as_ref().map(|c| c.epoch) else {
+            if drop_ttl {
+                self.expires.remove(&key[..]);
+            }
+            self.keys.insert(key, obj);
+            return;
+        };
+        let ttl = if drop_ttl {
+            self.expires.remove(&key[..])
+        } else {
+            self.expires.get(&key[..]).copied()
+        };
+        obj.snap = epoch;
+        if let Some(old) = self.keys.insert(key.clone(), obj) {
+            self.keep_old(&key, old, ttl);
+        }
+    }
+
     /// Store a value, dropping any TTL (Redis's `setKey`).
     pub fn set(&mut self, key: Bytes, obj: Object) {
-        self.expires.remove(&key[..]);
-        self.keys.insert(key, obj);
+        self.insert(key, obj, true);
     }
 
     /// Store a value, keeping an existing TTL (SET KEEPTTL).
     pub fn set_keep_ttl(&mut self, key: Bytes, obj: Object) {
-        self.keys.insert(key, obj);
+        self.insert(key, obj, false);
     }
 
+    /// Remove a key (and its TTL), returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Object> {
-        self.expires.remove(key);
-        self.keys.remove(key)
+        let ttl = self.expires.remove(key);
+        let (k, o) = self.keys.remove_entry(key)?;
+        if self.cow.as_ref().is_some_and(|c| o.snap != c.epoch) {
+            self.keep_old(&k, o.clone(), ttl);
+        }
+        Some(o)
+    }
+
+    /// Remove a key (and its TTL); true if it existed. Cheaper than
+    /// [`Db::remove`] during a snapshot (the value moves, no copy).
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        let ttl = self.expires.remove(key);
+        match self.keys.remove_entry(key) {
+            Some((k, o)) => {
+                self.keep_old(&k, o, ttl);
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn ttl_at(&self, key: &[u8]) -> Option<Millis> {
@@ -221,21 +354,63 @@ impl Db {
     pub fn set_expire(&mut self, key: &[u8], at: Millis) {
         if let Some((k, _)) = self.keys.get_key_value(key) {
             let k = k.clone();
+            self.keep_current(key);
             self.expires.insert(k, at);
         }
     }
 
     /// Remove a TTL; true if there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        if !self.expires.contains_key(key) {
+            return false;
+        }
+        self.keep_current(key);
         self.expires.remove(key).is_some()
     }
 
+    /// Empty the database (FLUSHDB). A running snapshot keeps walking the old
+    /// table, which is set aside whole (no copy).
     pub fn clear(&mut self) {
         for k in self.keys.keys() {
             self.touched.push(k.clone());
         }
-        self.keys.clear();
-        self.expires.clear();
+        let keys = std::mem::take(&mut self.keys);
+        let expires = std::mem::take(&mut self.expires);
+        if let Some(c) = self.cow.as_mut() {
+            if c.detached.is_none() {
+                c.detached = Some((keys, expires));
+            }
+            // Otherwise the live table holds only keys born after the start.
+        }
+    }
+
+    /// Replace the whole content (loading a file).
+    pub fn replace_all(&mut self, keys: Dict<Bytes, Object>, expires: Dict<Bytes, Millis>) {
+        self.clear();
+        self.touched.clear();
+        self.keys = keys;
+        self.expires = expires;
+        if let Some(c) = self.cow.as_ref() {
+            let epoch = c.epoch;
+            for o in self.keys.values_mut() {
+                o.snap = epoch;
+            }
+        }
+    }
+
+    /// The tables, taken apart (a database decoded from a file).
+    pub fn into_parts(self) -> (Dict<Bytes, Object>, Dict<Bytes, Millis>) {
+        (self.keys, self.expires)
+    }
+
+    /// Store a key read from a file, with its absolute expiry.
+    pub fn insert_loaded(&mut self, key: Bytes, obj: Object, expire: Option<Millis>) {
+        if let Some(at) = expire {
+            self.expires.insert(key.clone(), at);
+        } else {
+            self.expires.remove(&key[..]);
+        }
+        self.keys.insert(key, obj);
     }
 
     /// One round of the active expire cycle: look at up to `budget` keys with a
@@ -262,6 +437,88 @@ impl Db {
             self.expire_if_needed(&k, now);
         }
         c
+    }
+
+    // --- snapshots -------------------------------------------------------
+
+    /// Start a snapshot of this database as number `index`: from now on the
+    /// content as it is at this instant can be written with
+    /// [`Db::snapshot_walk`] however the keys change. O(1). `epoch` must be
+    /// new (greater than any used before on these objects). Does nothing for
+    /// an empty database (nothing to write).
+    pub fn begin_snapshot(&mut self, epoch: u32, index: usize) {
+        self.cow = None;
+        if self.keys.is_empty() {
+            return;
+        }
+        self.cow = Some(Box::new(Cow {
+            epoch,
+            index,
+            keys_at_start: self.keys.len(),
+            expires_at_start: self.expires.len(),
+            preserved: Vec::new(),
+            detached: None,
+            cursor: 0,
+            walked: false,
+        }));
+    }
+
+    /// The database number a running snapshot of this data has, if any.
+    pub fn snapshot_index(&self) -> Option<usize> {
+        self.cow.as_ref().map(|c| c.index)
+    }
+
+    /// (keys, keys with a TTL) when the snapshot began.
+    pub fn snapshot_sizes(&self) -> (usize, usize) {
+        self.cow
+            .as_ref()
+            .map_or((0, 0), |c| (c.keys_at_start, c.expires_at_start))
+    }
+
+    /// Walk on: call `f` for entries of the snapshot not written yet (each
+    /// once), about `budget` of them.
+    pub fn snapshot_walk(
+        &mut self,
+        budget: usize,
+        mut f: impl FnMut(&Bytes, &Object, Option<Millis>),
+    ) -> WalkStep {
+        let Some(c) = self.cow.as_mut() else {
+            return WalkStep {
+                visited: 0,
+                done: true,
+            };
+        };
+        let epoch = c.epoch;
+        let (keys, expires) = match c.detached.as_mut() {
+            Some((k, e)) => (k, &*e),
+            None => (&mut self.keys, &self.expires),
+        };
+        let mut cursor = c.cursor;
+        let mut visited = 0;
+        let mut done = c.walked && cursor == 0;
+        while !done && visited < budget {
+            let mut n = 0;
+            cursor = keys.scan_step_mut(cursor, |k, o| {
+                n += 1;
+                if o.snap != epoch {
+                    o.snap = epoch;
+                    f(k, o, expires.get(&k[..]).copied());
+                }
+            });
+            // An empty bucket costs a little too.
+            visited += n.max(1);
+            c.walked = true;
+            done = cursor == 0;
+        }
+        c.cursor = cursor;
+        WalkStep { visited, done }
+    }
+
+    /// Stop the snapshot of this data; returns the preserved entries (the
+    /// old values of keys changed before the walk reached them). Once the walk
+    /// is done no other entry is left to write.
+    pub fn end_snapshot(&mut self) -> Vec<SnapEntry> {
+        self.cow.take().map(|c| c.preserved).unwrap_or_default()
     }
 }
 

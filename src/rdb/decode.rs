@@ -123,7 +123,7 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
             continue;
         };
         let db = &mut dbs[cur];
-        if db.keys.contains_key(&key[..]) {
+        if db.keys().contains_key(&key[..]) {
             return Err(RdbError::new(
                 format!(
                     "Duplicate key '{}' in the RDB file",
@@ -132,10 +132,7 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
                 at,
             ));
         }
-        db.keys.insert(key.clone(), Object::new(value));
-        if let Some(e) = exp {
-            db.expires.insert(key, e);
-        }
+        db.insert_loaded(key, Object::new(value), exp);
     }
     let mut checksum = 0;
     if version >= 5 {

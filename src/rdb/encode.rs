@@ -3,7 +3,7 @@
 //! Redis 6.0 through 7.2 all load.
 
 use super::{crc64, lzf, opcodes as op, types as ty, Aux, WRITE_VERSION};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, SnapEntry, Value};
 
 /// Knobs of `rdbcompression` and `rdbchecksum`.
 #[derive(Clone, Copy, Debug)]
@@ -38,9 +38,9 @@ pub fn encode_with(dbs: &[Db], aux: &Aux, opts: EncodeOptions) -> Vec<u8> {
         if db.is_empty() {
             continue;
         }
-        write_db_start(&mut w, i, db);
-        for (key, obj) in db.keys.iter() {
-            write_entry(&mut w, key, &obj.value, db.expires.get(&key[..]).copied());
+        write_db_start(&mut w, i, db.len(), db.expires().len());
+        for (key, obj) in db.keys().iter() {
+            write_entry(&mut w, key, &obj.value, db.expires().get(&key[..]).copied());
         }
     }
     w.out.push(op::EOF);
@@ -88,12 +88,12 @@ fn write_header(w: &mut Writer, aux: &Aux) {
     }
 }
 
-fn write_db_start(w: &mut Writer, i: usize, db: &Db) {
+fn write_db_start(w: &mut Writer, i: usize, keys: usize, expires: usize) {
     w.out.push(op::SELECTDB);
     w.len(i as u64);
     w.out.push(op::RESIZEDB);
-    w.len(db.keys.len() as u64);
-    w.len(db.expires.len() as u64);
+    w.len(keys as u64);
+    w.len(expires as u64);
 }
 
 fn write_entry(w: &mut Writer, key: &[u8], value: &crate::keyspace::Value, expire: Option<u64>) {
@@ -104,92 +104,154 @@ fn write_entry(w: &mut Writer, key: &[u8], value: &crate::keyspace::Value, expir
     w.object(key, value);
 }
 
-/// A background save: the dataset as it was at BGSAVE (a copy whose strings
-/// share their bytes with the live data), encoded a slice of keys at a time so
-/// the node keeps serving clients between slices.
+/// A background save without a fork: the dataset as it was when the job
+/// started, written a slice of keys at a time while the node keeps serving
+/// clients and changing the data.
+///
+/// Starting costs O(databases): each database only records that a snapshot
+/// began ([`Db::begin_snapshot`]). The job then walks each database's live
+/// table with the SCAN cursor; a change to a key the walk has not written yet
+/// first saves the key's old value and TTL in the database (copy-on-write, per
+/// key), and keys created later are skipped. When a database's walk ends the
+/// saved old values are written too. The result is the file a fork taken at
+/// the start would have written.
 pub struct SnapshotJob {
     w: Writer,
-    dbs: Vec<Db>,
+    /// The database number being written, or the next one to look at.
     db: usize,
-    /// The next database to start.
-    next: usize,
-    /// Keys of `dbs[db]` still to write, last first.
-    pending: Vec<bytes::Bytes>,
+    in_db: bool,
+    ndbs: usize,
+    /// Preserved entries of the database just walked, still to write.
+    tail: Vec<SnapEntry>,
     crc: u64,
     crc_done: usize,
     checksum: bool,
     /// The change counter when the save began (Redis's `dirty_before_bgsave`).
     pub dirty_at_start: u64,
+    /// Keys written so far (INFO's `current_save_keys_processed`).
+    pub keys_written: u64,
+    /// Keys when the save began (INFO's `current_save_keys_total`).
+    pub keys_total: u64,
 }
 
 impl SnapshotJob {
-    pub fn new(dbs: Vec<Db>, aux: &Aux, opts: EncodeOptions, dirty_at_start: u64) -> SnapshotJob {
+    /// Begin a snapshot of `dbs` now. `epoch` must be greater than any
+    /// epoch used before on these databases.
+    pub fn start(
+        dbs: &mut [Db],
+        epoch: u32,
+        aux: &Aux,
+        opts: EncodeOptions,
+        dirty_at_start: u64,
+    ) -> SnapshotJob {
         let mut w = Writer {
             out: Vec::new(),
             compress: opts.compression,
         };
         write_header(&mut w, aux);
+        let mut keys_total = 0;
+        for (i, db) in dbs.iter_mut().enumerate() {
+            keys_total += db.len() as u64;
+            db.begin_snapshot(epoch, i);
+        }
         SnapshotJob {
             w,
-            dbs,
             db: 0,
-            next: 0,
-            pending: Vec::new(),
+            in_db: false,
+            ndbs: dbs.len(),
+            tail: Vec::new(),
             crc: 0,
             crc_done: 0,
             checksum: opts.checksum,
             dirty_at_start,
+            keys_written: 0,
+            keys_total,
         }
     }
 
-    /// Write up to `budget` more keys; true once every key is written.
-    pub fn step(&mut self, budget: usize) -> bool {
+    /// Write about `budget` more keys; true once every key is written.
+    pub fn step(&mut self, dbs: &mut [Db], budget: usize) -> bool {
         let mut left = budget;
         let done = loop {
-            while left > 0 {
-                let Some(key) = self.pending.pop() else {
-                    break;
-                };
-                let db = &self.dbs[self.db];
-                if let Some(obj) = db.keys.get(&key[..]) {
-                    write_entry(
-                        &mut self.w,
-                        &key,
-                        &obj.value,
-                        db.expires.get(&key[..]).copied(),
-                    );
+            if !self.tail.is_empty() {
+                while left > 0 {
+                    let Some((k, o, ttl)) = self.tail.pop() else {
+                        break;
+                    };
+                    write_entry(&mut self.w, &k, &o.value, ttl);
+                    self.keys_written += 1;
+                    left -= 1;
                 }
-                left -= 1;
+                if !self.tail.is_empty() {
+                    break false;
+                }
             }
-            if !self.pending.is_empty() {
+            if left == 0 {
                 break false;
             }
-            match (self.next..self.dbs.len()).find(|&i| !self.dbs[i].is_empty()) {
-                Some(i) => {
-                    // The copy of the database just written can go.
-                    if self.next > 0 {
-                        self.dbs[self.db] = Db::default();
-                    }
-                    self.next = i + 1;
-                    self.db = i;
-                    write_db_start(&mut self.w, i, &self.dbs[i]);
-                    self.pending = self.dbs[i].keys.keys().cloned().collect();
-                    self.pending.reverse();
-                    if left == 0 {
-                        break false;
-                    }
-                }
-                None => break true,
+            if !self.in_db {
+                // The next database that had keys at the start (SWAPDB may
+                // have moved its data to another number since).
+                let next = (self.db..self.ndbs)
+                    .find(|&i| dbs.iter().any(|d| d.snapshot_index() == Some(i)));
+                let Some(i) = next else {
+                    break true;
+                };
+                let Some(db) = dbs.iter().find(|d| d.snapshot_index() == Some(i)) else {
+                    break true;
+                };
+                let (nkeys, nexp) = db.snapshot_sizes();
+                write_db_start(&mut self.w, i, nkeys, nexp);
+                self.db = i;
+                self.in_db = true;
+            }
+            let Some(db) = dbs.iter_mut().find(|d| d.snapshot_index() == Some(self.db)) else {
+                // Killed under us: nothing left for this database.
+                self.in_db = false;
+                self.db += 1;
+                continue;
+            };
+            let w = &mut self.w;
+            let mut written = 0;
+            let st = db.snapshot_walk(left, |k, o, ttl| {
+                write_entry(w, k, &o.value, ttl);
+                written += 1;
+            });
+            self.keys_written += written;
+            left = left.saturating_sub(st.visited);
+            if st.done {
+                self.tail = db.end_snapshot();
+                self.in_db = false;
+                self.db += 1;
             }
         };
+        self.update_crc();
+        done
+    }
+
+    fn update_crc(&mut self) {
         if self.checksum {
             self.crc = crc64::update(self.crc, &self.w.out[self.crc_done..]);
             self.crc_done = self.w.out.len();
         }
-        done
     }
 
-    /// The finished file (call after `step` returned true).
+    /// The bytes written since the last call (a transfer streamed to sockets).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.update_crc();
+        self.crc_done = 0;
+        std::mem::take(&mut self.w.out)
+    }
+
+    /// Stop early: the databases forget the snapshot (a killed child).
+    pub fn abort(self, dbs: &mut [Db]) {
+        for db in dbs {
+            db.end_snapshot();
+        }
+    }
+
+    /// The rest of the file (all of it unless [`SnapshotJob::take_output`]
+    /// was used). Call after `step` returned true.
     pub fn finish(mut self) -> Vec<u8> {
         self.w.out.push(op::EOF);
         let crc = if self.checksum {
@@ -325,20 +387,32 @@ mod snapshot_job_tests {
         }
         let aux = Aux::default();
         let whole = encode_with(&dbs, &aux, EncodeOptions::default());
+        let want = dump(&whole);
         for budget in [1, 7, 333, usize::MAX] {
-            let mut job = SnapshotJob::new(dbs.clone(), &aux, EncodeOptions::default(), 0);
+            let mut copy = dbs.clone();
+            let mut job = SnapshotJob::start(&mut copy, 1, &aux, EncodeOptions::default(), 0);
             let mut steps = 0;
-            while !job.step(budget) {
+            while !job.step(&mut copy, budget) {
                 steps += 1;
-                assert!(steps < 10_000);
+                assert!(steps < 100_000);
             }
             let got = job.finish();
-            assert!(
-                got == whole,
-                "budget {budget}: {} vs {} bytes",
-                got.len(),
-                whole.len()
-            );
+            // Same content (the walk goes in SCAN order, the one-shot in bucket order).
+            assert_eq!(got.len(), whole.len(), "budget {budget}");
+            assert_eq!(dump(&got), want, "budget {budget}");
         }
+    }
+
+    /// Every key of a file: (db, key, value debug form, expiry), sorted.
+    fn dump(file: &[u8]) -> Vec<(usize, Bytes, String, Option<u64>)> {
+        let l = crate::rdb::decode(file).unwrap();
+        let mut out = Vec::new();
+        for (i, db) in l.dbs.iter().enumerate() {
+            for (k, o) in db.keys().iter() {
+                out.push((i, k.clone(), format!("{:?}", o.value), db.ttl_at(k)));
+            }
+        }
+        out.sort();
+        out
     }
 }

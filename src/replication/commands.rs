@@ -2,7 +2,7 @@
 
 use super::{ReplicaInfo, ReplicaState, Waiter};
 use crate::commands::{arg_i64, def, eq_ignore_case, flags::*, CmdResult, CommandDef, Ctx, Error};
-use crate::node::{Addr, LogLevel, Output};
+use crate::node::{Addr, ConnId, LogLevel, Output};
 use crate::resp::Frame;
 use crate::server::{Blocked, ClientKind, ServerState};
 use bytes::Bytes;
@@ -13,9 +13,12 @@ pub enum ReplAction {
     SetMaster(Addr, String),
     UnsetMaster(String),
     RequestAcks,
+    /// Close a replica whose full sync failed.
+    DropReplica(ConnId),
 }
 
-/// The RDB payload of a full sync, with the replication id and offset in its aux fields.
+/// The RDB payload of a full sync taken at once (the sync itself uses a
+/// background save), with the replication id and offset in its aux fields.
 pub fn rdb_snapshot(st: &ServerState) -> Vec<u8> {
     st.rdb_snapshot(Some((0, st.repl.replid.clone(), st.repl.offset as i64)))
 }

@@ -3,13 +3,9 @@
 
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Output};
-use crate::server::{ClientKind, Server, ServerState};
+use crate::server::persistence::{Bgsave, SaveTarget};
+use crate::server::{ClientKind, Server};
 use bytes::Bytes;
-
-/// What a full sync sends: the RDB snapshot of the dataset now.
-pub fn snapshot(st: &ServerState) -> Vec<u8> {
-    crate::replication::commands::rdb_snapshot(st)
-}
 
 impl Server {
     /// Turn the writes of the last commands into stream bytes for the backlog
@@ -45,6 +41,12 @@ impl Server {
         if bytes.is_empty() {
             return;
         }
+        // Replicas waiting for a snapshot get this after it.
+        if let Some(bg) = self.st.bgsave_job.as_mut() {
+            if !bg.replicas.is_empty() {
+                bg.stream.extend_from_slice(bytes);
+            }
+        }
         let r = &mut self.st.repl;
         r.offset += bytes.len() as u64;
         if let Some(b) = r.backlog.as_mut() {
@@ -73,13 +75,22 @@ impl Server {
                 self.repl_start_full_sync();
             }
         }
-        // Replicas waiting for their snapshot get a newline each second.
+        // Replicas waiting for their snapshot get a newline each second
+        // (not in the middle of a socket transfer).
+        let disk_save = self
+            .st
+            .bgsave_job
+            .as_ref()
+            .is_some_and(|b| b.target == SaveTarget::Disk);
         let waiting: Vec<ConnId> = self
             .st
             .repl
             .replicas
             .iter()
-            .filter(|(_, i)| i.state == ReplicaState::WaitBgsaveStart)
+            .filter(|(_, i)| {
+                i.state == ReplicaState::WaitBgsaveStart
+                    || (disk_save && i.state == ReplicaState::WaitBgsaveEnd)
+            })
             .map(|(c, _)| *c)
             .collect();
         for conn in waiting {
@@ -144,7 +155,9 @@ impl Server {
         }
     }
 
-    /// Take the snapshot for every replica waiting for a full sync and send it.
+    /// Start the snapshot for every replica waiting for a full sync: each gets
+    /// +FULLRESYNC now, the RDB as the background save writes it, then the
+    /// stream produced since it began (see `Server::bgsave_step`).
     pub(crate) fn repl_start_full_sync(&mut self) {
         self.st.repl.bgsave_at = None;
         let waiting: Vec<ConnId> = self
@@ -158,7 +171,40 @@ impl Server {
         if waiting.is_empty() {
             return;
         }
-        let diskless = self.st.config.get_bool("repl-diskless-sync");
+        // Writes applied so far belong before the snapshot's offset.
+        self.repl_feed_replicas();
+        let replid = self.st.repl.replid.clone();
+        if let Some(bg) = self.st.bgsave_job.as_mut() {
+            // One save at a time (one child in Redis): attach to a disk save
+            // made for replicas, or wait for the next one.
+            if bg.target == SaveTarget::Disk && !bg.replicas.is_empty() {
+                let offset = bg.start_offset;
+                for conn in &waiting {
+                    bg.replicas.push((*conn, None));
+                }
+                for conn in waiting {
+                    self.full_resync_reply(conn, &replid, offset);
+                    self.st
+                        .log(LogLevel::Notice, "Waiting for end of BGSAVE for SYNC");
+                }
+            } else if bg.target == SaveTarget::Disk {
+                self.st.log(
+                    LogLevel::Notice,
+                    "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
+                );
+            } else {
+                self.st.log(
+                    LogLevel::Notice,
+                    "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC",
+                );
+            }
+            return;
+        }
+        // A socket target only if every replica reads `$EOF:` (startBgsaveForReplication).
+        let diskless = self.st.config.get_bool("repl-diskless-sync")
+            && waiting
+                .iter()
+                .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
         let pid = self.st.repl.pid;
         if diskless {
             self.st.log(
@@ -179,56 +225,51 @@ impl Server {
                 format!("Background saving started by pid {pid}"),
             );
         }
-        let rdb = snapshot(&self.st);
-        let replid = self.st.repl.replid.clone();
         let offset = self.st.repl.offset;
+        let job = self
+            .st
+            .start_snapshot(Some((0, replid.clone(), offset as i64)));
         // Every write after this point is streamed: the snapshot holds what came before.
         self.st.repl.seldb = None;
-        for conn in &waiting {
-            let Some(info) = self.st.repl.replicas.get_mut(conn) else {
-                continue;
-            };
-            let use_eof = diskless && info.capa_eof;
-            info.state = ReplicaState::Online;
-            info.ack_time = self.st.now;
-            let name = info.name();
-            let Some(c) = self.clients.get_mut(conn) else {
-                continue;
-            };
+        let mut replicas = Vec::new();
+        for conn in waiting {
+            self.full_resync_reply(conn, &replid, offset);
+            if diskless {
+                let mark = self.st.rng.hex_id();
+                if let Some(c) = self.clients.get_mut(&conn) {
+                    c.reply.raw(format!("$EOF:{mark}\r\n").as_bytes());
+                }
+                replicas.push((conn, Some(mark)));
+            } else {
+                replicas.push((conn, None));
+            }
+        }
+        self.st.bgsave_job = Some(Box::new(Bgsave {
+            job,
+            target: if diskless {
+                SaveTarget::Sockets
+            } else {
+                SaveTarget::Disk
+            },
+            started: self.st.now,
+            pid: pid.into(),
+            replicas,
+            stream: Vec::new(),
+            start_offset: offset,
+            next_step_at: self.st.now + 1,
+        }));
+    }
+
+    /// +FULLRESYNC to a replica; it now waits for the end of the save.
+    fn full_resync_reply(&mut self, conn: ConnId, replid: &str, offset: u64) {
+        let Some(info) = self.st.repl.replicas.get_mut(&conn) else {
+            return;
+        };
+        info.state = ReplicaState::WaitBgsaveEnd;
+        if let Some(c) = self.clients.get_mut(&conn) {
             c.reply
                 .raw(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
-            if use_eof {
-                let mark = self.st.rng.hex_id();
-                c.reply.raw(format!("$EOF:{mark}\r\n").as_bytes());
-                c.reply.raw(&rdb);
-                c.reply.raw(mark.as_bytes());
-            } else {
-                c.reply.raw(format!("${}\r\n", rdb.len()).as_bytes());
-                c.reply.raw(&rdb);
-            }
-            self.st.pending.insert(*conn);
-            if use_eof {
-                self.st.log(
-                    LogLevel::Notice,
-                    format!("Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming"),
-                );
-            }
-            self.st.log(
-                LogLevel::Notice,
-                format!("Synchronization with replica {name} succeeded"),
-            );
-        }
-        if diskless {
-            self.st.log(
-                LogLevel::Notice,
-                "Background RDB transfer terminated with success",
-            );
-        } else {
-            self.st.log(LogLevel::Notice, "DB saved on disk");
-            self.st.log(
-                LogLevel::Notice,
-                "Background saving terminated with success",
-            );
+            self.st.pending.insert(conn);
         }
     }
 

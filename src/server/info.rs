@@ -242,7 +242,7 @@ fn clients(ctx: &InfoCtx, out: &mut String) {
 /// Rough allocation size of a database's contents, in bytes.
 pub fn db_memory(db: &Db) -> u64 {
     let mut total: u64 = 0;
-    for (k, o) in db.keys.iter() {
+    for (k, o) in db.keys().iter() {
         // dictEntry + robj + sds header for the key.
         total += 24 + 16 + 9 + k.len() as u64;
         total += match &o.value {
@@ -264,7 +264,7 @@ pub fn db_memory(db: &Db) -> u64 {
             Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
         };
     }
-    total + db.expires.len() as u64 * 24
+    total + db.expires().len() as u64 * 24
 }
 
 pub const STARTUP_MEMORY: u64 = 862_960;
@@ -392,8 +392,12 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     field!(out, "current_cow_size", "0");
     field!(out, "current_cow_size_age", "0");
     field!(out, "current_fork_perc", "0.00");
-    field!(out, "current_save_keys_processed", "0");
-    field!(out, "current_save_keys_total", "0");
+    let (processed, total) = srv
+        .bgsave_job
+        .as_ref()
+        .map_or((0, 0), |b| (b.job.keys_written, b.job.keys_total));
+    field!(out, "current_save_keys_processed", "{}", processed);
+    field!(out, "current_save_keys_total", "{}", total);
     field!(out, "rdb_changes_since_last_save", "{}", srv.dirty);
     field!(
         out,
@@ -403,9 +407,18 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     );
     field!(out, "rdb_last_save_time", "{}", srv.lastsave);
     field!(out, "rdb_last_bgsave_status", "ok");
-    field!(out, "rdb_last_bgsave_time_sec", "-1");
-    field!(out, "rdb_current_bgsave_time_sec", "-1");
-    field!(out, "rdb_saves", "0");
+    field!(
+        out,
+        "rdb_last_bgsave_time_sec",
+        "{}",
+        srv.persist.last_bgsave_secs
+    );
+    let current = srv
+        .bgsave_job
+        .as_ref()
+        .map_or(-1, |b| (srv.now.saturating_sub(b.started) / 1000) as i64);
+    field!(out, "rdb_current_bgsave_time_sec", "{}", current);
+    field!(out, "rdb_saves", "{}", srv.persist.saves);
     field!(out, "rdb_last_cow_size", "0");
     field!(out, "rdb_last_load_keys_expired", "0");
     field!(out, "rdb_last_load_keys_loaded", "0");
@@ -537,7 +550,7 @@ fn cluster(_ctx: &InfoCtx, out: &mut String) {
 fn avg_ttl(db: &Db, now: Millis) -> u64 {
     let mut sum: u128 = 0;
     let mut n: u128 = 0;
-    for (_, &at) in db.expires.iter() {
+    for (_, &at) in db.expires().iter() {
         if at > now {
             sum += (at - now) as u128;
             n += 1;
@@ -556,7 +569,7 @@ fn keyspace(ctx: &InfoCtx, out: &mut String) {
             "db{}:keys={},expires={},avg_ttl={}\r\n",
             i,
             db.len(),
-            db.expires.len(),
+            db.expires().len(),
             avg_ttl(db, ctx.now)
         );
     }

@@ -3,7 +3,7 @@
 pub mod client;
 pub mod config;
 pub mod info;
-mod persistence;
+pub mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::Config;
@@ -88,7 +88,9 @@ pub struct ServerState {
     /// A command blocked a client since the last settle (see `settle_blocked`).
     pub block_pending: bool,
     /// A BGSAVE being written, a slice at a time.
-    pub bgsave_job: Option<Box<crate::rdb::SnapshotJob>>,
+    pub bgsave_job: Option<Box<persistence::Bgsave>>,
+    /// INFO persistence counters and the snapshot epoch.
+    pub persist: persistence::PersistStats,
     /// Every propagated command, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
@@ -189,6 +191,7 @@ impl Server {
                 master_raw: Vec::new(),
                 block_pending: false,
                 bgsave_job: None,
+                persist: Default::default(),
                 #[cfg(test)]
                 propagated: Vec::new(),
                 paused_until: 0,
@@ -441,16 +444,16 @@ impl Server {
             let r = self.st.rng.next_u64();
             let victim = self.st.dbs.iter().enumerate().find_map(|(i, db)| {
                 let k = if volatile {
-                    db.expires.random_entry(r).map(|(k, _)| k.clone())
+                    db.expires().random_entry(r).map(|(k, _)| k.clone())
                 } else {
-                    db.keys.random_entry(r).map(|(k, _)| k.clone())
+                    db.keys().random_entry(r).map(|(k, _)| k.clone())
                 };
                 k.map(|k| (i, k))
             });
             let Some((dbi, key)) = victim else {
                 return false;
             };
-            self.st.dbs[dbi].remove(&key);
+            self.st.dbs[dbi].delete(&key);
             self.st.dbs[dbi].touched.push(key.clone());
             self.st.stats.evicted_keys += 1;
             self.st
@@ -539,6 +542,7 @@ impl Server {
                 ReplAction::SetMaster(addr, who) => self.repl_set_master(addr, Some(who)),
                 ReplAction::UnsetMaster(who) => self.repl_unset_master(who),
                 ReplAction::RequestAcks => self.repl_request_acks(),
+                ReplAction::DropReplica(conn) => self.kill_client(conn),
             }
         }
     }
@@ -913,11 +917,13 @@ impl Node for Server {
         }
         self.repl_feed_replicas();
         self.repl_check_waiters();
-        if self.st.bgsave_job.is_some() {
-            self.st.bgsave_step();
-        }
         self.settle_blocked();
         self.flush_pending();
+        // The next slice of a background save, after the replies went out.
+        if self.st.bgsave_job.is_some() {
+            self.bgsave_step();
+            self.flush_pending();
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -928,9 +934,9 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if self.st.bgsave_job.is_some() {
+        if let Some(bg) = self.st.bgsave_job.as_ref() {
             // The next slice of the background save, as soon as possible.
-            return Some(self.st.now + 1);
+            return Some(bg.next_step_at.max(self.st.now + 1));
         }
         Some(self.st.next_cron)
     }

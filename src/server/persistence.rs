@@ -7,8 +7,9 @@
 
 use super::{Server, ServerState};
 use crate::keyspace::{Db, Value};
-use crate::node::{Event, LogLevel};
+use crate::node::{ConnId, Event, LogLevel, Millis};
 use crate::rdb::{self, Aux, EncodeOptions};
+use crate::replication::ReplicaState;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -33,7 +34,7 @@ pub fn save_points_due(save: &str, dirty: u64, now_secs: u64, lastsave: u64) -> 
 fn estimate_used_memory(dbs: &[Db]) -> u64 {
     let mut total: u64 = 870_000;
     for db in dbs {
-        for (k, o) in db.keys.iter() {
+        for (k, o) in db.keys().iter() {
             total += 64 + k.len() as u64;
             total += match &o.value {
                 Value::Str(s) => s.len() as u64,
@@ -43,9 +44,70 @@ fn estimate_used_memory(dbs: &[Db]) -> u64 {
                 Value::ZSet(z) => z.iter().map(|(m, _)| m.len() as u64 + 48).sum(),
             };
         }
-        total += db.expires.len() as u64 * 32;
+        total += db.expires().len() as u64 * 32;
     }
     total
+}
+
+/// Where a background save goes (Redis's `RDB_CHILD_TYPE_DISK` / `_SOCKET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveTarget {
+    /// `dbfilename` (and replicas waiting for that file, if any).
+    Disk,
+    /// Straight to the replicas' sockets (diskless sync).
+    Sockets,
+}
+
+/// A background save in progress: the snapshot job and who gets the result.
+pub struct Bgsave {
+    pub job: rdb::SnapshotJob,
+    pub target: SaveTarget,
+    /// Host time the save began.
+    pub started: Millis,
+    pub pid: u64,
+    /// Replicas served by this save (a full sync), with the `$EOF:` mark of a
+    /// socket transfer.
+    pub replicas: Vec<(ConnId, Option<String>)>,
+    /// The replication stream produced since the save began: what the
+    /// replicas get after the snapshot.
+    pub stream: Vec<u8>,
+    /// The replication offset when the save began (their +FULLRESYNC offset).
+    pub start_offset: u64,
+    /// No slice before this time: the command that started the save (and its
+    /// reply) is not held up by the first slice.
+    pub next_step_at: Millis,
+}
+
+/// Counters of INFO persistence.
+#[derive(Clone, Debug)]
+pub struct PersistStats {
+    /// `rdb_saves`: successful saves since start.
+    pub saves: u64,
+    /// `rdb_last_bgsave_time_sec`.
+    pub last_bgsave_secs: i64,
+    /// The last snapshot epoch handed out (see `Db::begin_snapshot`).
+    pub epoch: u32,
+    /// Keys written per slice of a background save ([`BGSAVE_SLICE`]).
+    pub slice: usize,
+}
+
+impl Default for PersistStats {
+    fn default() -> Self {
+        PersistStats {
+            saves: 0,
+            last_bgsave_secs: -1,
+            epoch: 0,
+            slice: BGSAVE_SLICE,
+        }
+    }
+}
+
+/// `used-mem` for a background save, from counts only: the save must start
+/// in O(databases), as Redis reads its allocator's counter.
+fn estimate_used_memory_quick(dbs: &[Db]) -> u64 {
+    dbs.iter().fold(870_000u64, |t, db| {
+        t + db.len() as u64 * 96 + db.expires().len() as u64 * 32
+    })
 }
 
 impl ServerState {
@@ -54,11 +116,14 @@ impl ServerState {
     /// (a master with a backlog, or a replica), as rdbPopulateSaveInfo decides.
     pub fn rdb_snapshot(&self, repl: Option<(usize, String, i64)>) -> Vec<u8> {
         let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), repl);
-        let opts = EncodeOptions {
+        rdb::encode_with(&self.dbs, &aux, self.encode_options())
+    }
+
+    fn encode_options(&self) -> EncodeOptions {
+        EncodeOptions {
             compression: self.config.get_bool("rdbcompression"),
             checksum: self.config.get_bool("rdbchecksum"),
-        };
-        rdb::encode_with(&self.dbs, &aux, opts)
+        }
     }
 
     /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
@@ -69,19 +134,28 @@ impl ServerState {
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
         self.lastsave = self.now / 1000;
+        self.persist.saves += 1;
     }
 
     /// SAVE: a foreground save.
     pub fn save(&mut self) {
-        self.bgsave_job = None;
         self.write_snapshot();
         self.log(LogLevel::Notice, "DB saved on disk");
     }
 
+    /// Start a snapshot job of the dataset as it is now: O(databases).
+    pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
+        self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
+        let used = estimate_used_memory_quick(&self.dbs);
+        let aux = Aux::for_save(self.now / 1000, used, repl);
+        let opts = self.encode_options();
+        rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty)
+    }
+
     /// BGSAVE: Redis forks a child and the child writes the snapshot. The core
-    /// has no processes: it copies the dataset (strings share their bytes with
-    /// the live data) and encodes it a slice of keys at a time between other
-    /// work, so clients keep being served while the file is written.
+    /// has no processes: the snapshot is copy-on-write per key (see
+    /// [`rdb::SnapshotJob`]) and written a slice of keys at a time between
+    /// other work, so clients keep being served while the file is written.
     pub fn bgsave(&mut self) -> Result<(), String> {
         if self.bgsave_job.is_some() {
             return Err("Background save already in progress".into());
@@ -92,55 +166,201 @@ impl ServerState {
             LogLevel::Notice,
             format!("Background saving started by pid {}", pid),
         );
-        let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), None);
-        let opts = EncodeOptions {
-            compression: self.config.get_bool("rdbcompression"),
-            checksum: self.config.get_bool("rdbchecksum"),
-        };
-        self.bgsave_job = Some(Box::new(rdb::SnapshotJob::new(
-            self.dbs.clone(),
-            &aux,
-            opts,
-            self.dirty,
-        )));
-        self.bgsave_step();
+        let job = self.start_snapshot(None);
+        self.bgsave_job = Some(Box::new(Bgsave {
+            job,
+            target: SaveTarget::Disk,
+            started: self.now,
+            pid,
+            replicas: Vec::new(),
+            stream: Vec::new(),
+            start_offset: self.repl.offset,
+            next_step_at: self.now + 1,
+        }));
         Ok(())
     }
 
-    /// Write the next slice of a background save; finish it when it is done.
-    pub fn bgsave_step(&mut self) {
-        let Some(job) = self.bgsave_job.as_mut() else {
-            return;
-        };
-        if !job.step(BGSAVE_SLICE) {
-            return;
+    /// Stop a background save as `killRDBChild` does (SIGUSR1: not an
+    /// error). Returns what [`ServerState::bgsave_killed`] needs to log it and
+    /// drop its replicas (Redis does that when it reaps the child, later).
+    pub fn kill_bgsave(&mut self) -> Option<(SaveTarget, Vec<ConnId>)> {
+        let bg = self.bgsave_job.take()?;
+        bg.job.abort(&mut self.dbs);
+        self.persist.last_bgsave_secs = (self.now.saturating_sub(bg.started) / 1000) as i64;
+        Some((bg.target, bg.replicas.into_iter().map(|(c, _)| c).collect()))
+    }
+
+    /// The end of a killed save: the log line, and its replicas dropped
+    /// ("SYNC failed"), as backgroundSaveDoneHandler does.
+    pub fn bgsave_killed(&mut self, (target, replicas): (SaveTarget, Vec<ConnId>)) {
+        match target {
+            SaveTarget::Disk => self.log(
+                LogLevel::Warning,
+                "Background saving terminated by signal 10",
+            ),
+            SaveTarget::Sockets => self.log(
+                LogLevel::Warning,
+                "Background transfer terminated by signal 10",
+            ),
         }
-        let Some(job) = self.bgsave_job.take() else {
-            return;
-        };
-        let dirty_at_start = job.dirty_at_start;
-        let bytes = job.finish();
-        let file = self.config.get("dbfilename").to_string();
-        self.emit(Event::Persist { file, bytes });
-        // Changes made while the save ran are not in the file.
-        self.dirty = self.dirty.saturating_sub(dirty_at_start);
-        self.lastsave = self.now / 1000;
-        self.log(LogLevel::Notice, "DB saved on disk");
-        self.log(
-            LogLevel::Notice,
-            "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
-        );
-        self.log(
-            LogLevel::Notice,
-            "Background saving terminated with success",
-        );
+        for conn in replicas {
+            if self.repl.replicas.contains_key(&conn) {
+                self.log(
+                    LogLevel::Warning,
+                    "SYNC failed. BGSAVE child returned an error",
+                );
+                self.repl_actions
+                    .push(crate::replication::commands::ReplAction::DropReplica(conn));
+            }
+        }
     }
 }
 
 /// Keys encoded per slice of a background save.
-const BGSAVE_SLICE: usize = 10_000;
+pub const BGSAVE_SLICE: usize = 10_000;
 
 impl Server {
+    /// Write the next slice of a background save (a socket transfer sends it
+    /// on at once); finish the save when it is done: the file to the host,
+    /// the snapshot and the stream since its start to the replicas.
+    pub(crate) fn bgsave_step(&mut self) {
+        let st = &mut self.st;
+        let Some(bg) = st.bgsave_job.as_mut() else {
+            return;
+        };
+        if st.now < bg.next_step_at {
+            return;
+        }
+        bg.next_step_at = st.now;
+        let done = bg.job.step(&mut st.dbs, st.persist.slice.max(1));
+        if bg.target == SaveTarget::Sockets {
+            let chunk = bg.job.take_output();
+            let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
+            self.send_to_waiting(&conns, &chunk);
+        }
+        if !done {
+            return;
+        }
+        let Some(bg) = self.st.bgsave_job.take() else {
+            return;
+        };
+        let Bgsave {
+            job,
+            target,
+            started,
+            replicas,
+            stream,
+            ..
+        } = *bg;
+        let dirty_at_start = job.dirty_at_start;
+        let bytes = job.finish();
+        let st = &mut self.st;
+        st.persist.last_bgsave_secs = (st.now.saturating_sub(started) / 1000) as i64;
+        match target {
+            SaveTarget::Disk => {
+                let file = st.config.get("dbfilename").to_string();
+                // Changes made while the save ran are not in the file.
+                st.dirty = st.dirty.saturating_sub(dirty_at_start);
+                st.lastsave = st.now / 1000;
+                st.persist.saves += 1;
+                st.log(LogLevel::Notice, "DB saved on disk");
+                st.log(
+                    LogLevel::Notice,
+                    "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
+                );
+                st.log(
+                    LogLevel::Notice,
+                    "Background saving terminated with success",
+                );
+                for (conn, _) in &replicas {
+                    if self.waiting_replica(*conn) {
+                        let mut out = format!("${}\r\n", bytes.len()).into_bytes();
+                        out.extend_from_slice(&bytes);
+                        out.extend_from_slice(&stream);
+                        self.replica_synced(*conn, &out, false);
+                    }
+                }
+                self.st.emit(Event::Persist { file, bytes });
+            }
+            SaveTarget::Sockets => {
+                for (conn, mark) in &replicas {
+                    if self.waiting_replica(*conn) {
+                        let mut out = bytes.clone();
+                        out.extend_from_slice(mark.as_deref().unwrap_or("").as_bytes());
+                        out.extend_from_slice(&stream);
+                        self.replica_synced(*conn, &out, true);
+                    }
+                }
+                self.st.log(
+                    LogLevel::Notice,
+                    "Background RDB transfer terminated with success",
+                );
+            }
+        }
+        // Replicas that came while this save ran get the next one
+        // (Redis's updateSlavesWaitingBgsave).
+        let waiting = self
+            .st
+            .repl
+            .replicas
+            .values()
+            .any(|i| i.state == ReplicaState::WaitBgsaveStart);
+        if waiting && self.st.repl.bgsave_at.is_none() {
+            self.st.repl.bgsave_at = Some(self.st.now);
+        }
+    }
+
+    /// A replica still attached and waiting for the end of the save.
+    fn waiting_replica(&self, conn: ConnId) -> bool {
+        self.st
+            .repl
+            .replicas
+            .get(&conn)
+            .is_some_and(|i| i.state == ReplicaState::WaitBgsaveEnd)
+            && self.clients.contains_key(&conn)
+    }
+
+    /// Append bytes of a running transfer to the replicas that wait for it.
+    fn send_to_waiting(&mut self, conns: &[ConnId], bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        for conn in conns {
+            if !self.waiting_replica(*conn) {
+                continue;
+            }
+            if let Some(c) = self.clients.get_mut(conn) {
+                c.reply.raw(bytes);
+                self.st.pending.insert(*conn);
+            }
+        }
+    }
+
+    /// The last bytes of a full sync went out: the replica is online.
+    fn replica_synced(&mut self, conn: ConnId, bytes: &[u8], socket: bool) {
+        let now = self.st.now;
+        let Some(info) = self.st.repl.replicas.get_mut(&conn) else {
+            return;
+        };
+        info.state = ReplicaState::Online;
+        info.ack_time = now;
+        let name = info.name();
+        if let Some(c) = self.clients.get_mut(&conn) {
+            c.reply.raw(bytes);
+            self.st.pending.insert(conn);
+        }
+        if socket {
+            self.st.log(
+                LogLevel::Notice,
+                format!("Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming"),
+            );
+        }
+        self.st.log(
+            LogLevel::Notice,
+            format!("Synchronization with replica {name} succeeded"),
+        );
+    }
+
     /// Load an RDB file's bytes into the databases (replacing their content),
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
@@ -190,13 +410,25 @@ impl Server {
                 ),
             );
         }
+        if st.bgsave_job.is_some() {
+            if st.repl.is_replica() {
+                let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
+                st.log(
+                    LogLevel::Notice,
+                    format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
+                );
+            }
+            if let Some(k) = st.kill_bgsave() {
+                st.bgsave_killed(k);
+            }
+        }
         let master = !st.repl.is_replica();
         let now = st.now;
         let (mut keys_loaded, mut keys_expired) = (0u64, 0u64);
         for (i, mut db) in loaded.dbs.into_iter().enumerate() {
-            if master && !db.expires.is_empty() {
+            if master && !db.expires().is_empty() {
                 let expired: Vec<_> = db
-                    .expires
+                    .expires()
                     .iter()
                     .filter(|(_, &at)| at < now)
                     .map(|(k, _)| k.clone())
@@ -207,11 +439,8 @@ impl Server {
                 }
             }
             keys_loaded += db.len() as u64;
-            let target = &mut st.dbs[i];
-            target.clear();
-            target.touched.clear();
-            target.keys = db.keys;
-            target.expires = db.expires;
+            let (keys, expires) = db.into_parts();
+            st.dbs[i].replace_all(keys, expires);
         }
         let mut done = format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}",
@@ -256,6 +485,7 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace::Object;
     use crate::node::{Addr, ConnId, Input, Node, Output};
     use crate::server::Config;
     use bytes::Bytes;
@@ -405,8 +635,12 @@ mod tests {
         let t0 = 1_700_000_000_000;
         let mut s = server(t0);
         put(&mut s, 0, "a", str_val("1"));
-        let (r, evs) = cmd(&mut s, t0, &["bgsave"]);
+        let (r, mut evs) = cmd(&mut s, t0, &["bgsave"]);
         assert_eq!(r, "+Background saving started\r\n");
+        // The first slice runs after the reply went out.
+        assert_eq!(logs(&evs).len(), 1);
+        s.handle(t0 + 1, Input::Tick);
+        evs.extend(drain(&mut s).1);
         let l = logs(&evs);
         assert!(l[0].starts_with("Background saving started by pid "));
         assert_eq!(l[1], "DB saved on disk");
@@ -417,9 +651,10 @@ mod tests {
         let bytes = persisted(&evs);
         assert_eq!(rdb::decode(&bytes).unwrap().total_keys(), 1);
         assert_eq!(
-            cmd(&mut s, t0, &["bgsave", "schedule"]).0,
+            cmd(&mut s, t0 + 1, &["bgsave", "schedule"]).0,
             "+Background saving started\r\n"
         );
+        s.handle(t0 + 2, Input::Tick);
         assert_eq!(
             cmd(&mut s, t0, &["bgsave", "foo"]).0,
             "-ERR syntax error\r\n"
@@ -468,7 +703,7 @@ mod tests {
         let file = file.expect("the save finishes");
         let loaded = rdb::decode(&file).unwrap();
         assert_eq!(loaded.total_keys(), 60_000);
-        assert!(loaded.dbs[0].keys.get(&b"late"[..]).is_none());
+        assert!(loaded.dbs[0].keys().get(&b"late"[..]).is_none());
         // The change made during the save still counts.
         assert_eq!(s.st.dirty, 1);
     }
@@ -499,6 +734,10 @@ mod tests {
         assert!(!s.save_cron());
         s.st.now = t0 + 3_601_000;
         assert!(s.save_cron());
+        while s.st.bgsave_job.is_some() {
+            s.st.now += 1;
+            s.bgsave_step();
+        }
         let (_, evs) = drain(&mut s);
         assert_eq!(logs(&evs)[0], "1 changes in 3600 seconds. Saving...");
         persisted(&evs);
@@ -537,5 +776,465 @@ mod tests {
         let mut m = server(1000);
         m.load_rdb(&file).unwrap();
         assert_eq!(m.st.dbs[0].len(), 0);
+    }
+
+    /// A value in a canonical form (collections sorted) for comparisons.
+    fn canon(v: &Value) -> String {
+        match v {
+            Value::Str(s) => format!("str {:?}", s),
+            Value::List(l) => format!("list {:?}", l),
+            Value::Hash(h) => {
+                let mut e: Vec<_> = h.iter().collect();
+                e.sort();
+                format!("hash {:?}", e)
+            }
+            Value::Set(st) => {
+                let mut e: Vec<_> = st.keys().collect();
+                e.sort();
+                format!("set {:?}", e)
+            }
+            Value::ZSet(z) => format!("zset {:?}", z.iter().collect::<Vec<_>>()),
+        }
+    }
+
+    type Model = Vec<(usize, Bytes, String, Option<u64>)>;
+
+    /// An independent deep copy of the dataset: every stored key (expired or
+    /// not), value and TTL.
+    fn model_of(dbs: &[Db]) -> Model {
+        let mut m = Vec::new();
+        for (i, db) in dbs.iter().enumerate() {
+            for (k, o) in db.keys().iter() {
+                m.push((i, k.clone(), canon(&o.value), db.ttl_at(k)));
+            }
+        }
+        m.sort();
+        m
+    }
+
+    fn model_of_file(file: &[u8]) -> Model {
+        let l = rdb::decode(file).expect("a valid file");
+        model_of(&l.dbs)
+    }
+
+    /// One random command of every kind the barrier must see.
+    fn random_command(r: &mut crate::rng::Rng, now: u64, nkeys: u64) -> Vec<String> {
+        let key = |r: &mut crate::rng::Rng| format!("k{}", r.below(nkeys));
+        let k = key(r);
+        let v = format!("v{}", r.below(1000));
+        let s = |x: &str| x.to_string();
+        match r.below(26) {
+            0 | 1 => vec![s("set"), k, v],
+            2 => vec![s("set"), k, v, s("px"), (1 + r.below(40)).to_string()],
+            3 => vec![s("del"), k, key(r)],
+            4 => vec![s("lpush"), k, v.clone(), v],
+            5 => vec![s("rpop"), k],
+            6 => vec![s("hset"), k, format!("f{}", r.below(5)), v],
+            7 => vec![s("hdel"), k, format!("f{}", r.below(5))],
+            8 => vec![s("sadd"), k, v, format!("m{}", r.below(5))],
+            9 => vec![s("srem"), k, format!("m{}", r.below(5))],
+            10 => vec![s("zadd"), k, r.below(10).to_string(), v],
+            11 => vec![s("zrem"), k, v],
+            12 => vec![s("pexpire"), k, (1 + r.below(30)).to_string()],
+            13 => vec![s("pexpireat"), k, (now + r.below(30)).to_string()],
+            14 => vec![s("persist"), k],
+            15 => vec![s("rename"), k, key(r)],
+            16 => vec![s("move"), k, r.below(4).to_string()],
+            17 => vec![s("select"), r.below(4).to_string()],
+            18 => vec![s("swapdb"), r.below(4).to_string(), r.below(4).to_string()],
+            19 if r.below(4) == 0 => vec![s("flushdb")],
+            20 => vec![s("get"), k], // lazy expiry on read
+            21 => vec![s("append"), k, v],
+            22 => vec![s("incr"), format!("n{}", r.below(5))],
+            23 => vec![s("copy"), k, key(r), s("replace")],
+            24 => vec![s("getdel"), k],
+            _ => vec![s("exists"), k, key(r)],
+        }
+    }
+
+    fn run(s: &mut Server, now: u64, argv: &[String]) -> Vec<Event> {
+        let a: Vec<&str> = argv.iter().map(|x| x.as_str()).collect();
+        cmd(s, now, &a).1
+    }
+
+    #[test]
+    fn bgsave_is_the_dataset_at_its_start_whatever_happens_meanwhile() {
+        let mut saves = 0;
+        for seed in 1..=40u64 {
+            let mut r = crate::rng::Rng::new(seed);
+            let mut now = 1_700_000_000_000u64;
+            let mut s = server(now);
+            s.st.persist.slice = 1 + r.below(6) as usize;
+            // Some data in four databases.
+            for _ in 0..400 {
+                let c = random_command(&mut r, now, 60);
+                run(&mut s, now, &c);
+                now += r.below(2);
+            }
+            for round in 0..4 {
+                let want = model_of(&s.st.dbs);
+                let (reply, evs) = cmd(&mut s, now, &["bgsave"]);
+                assert_eq!(reply, "+Background saving started\r\n");
+                let mut file = evs
+                    .iter()
+                    .any(|e| matches!(e, Event::Persist { .. }))
+                    .then(|| persisted(&evs));
+                let mut ops = 0;
+                while file.is_none() {
+                    let c = random_command(&mut r, now, 60);
+                    let mut evs = run(&mut s, now, &c);
+                    ops += 1;
+                    // Slices run as the clock moves (one per millisecond at most).
+                    now += r.below(2);
+                    if r.below(3) == 0 {
+                        // Time passes: keys expire, the cron's active expiry runs.
+                        now += r.below(150);
+                        s.handle(now, Input::Tick);
+                        evs.extend(drain(&mut s).1);
+                    }
+                    if evs.iter().any(|e| matches!(e, Event::Persist { .. })) {
+                        file = Some(persisted(&evs));
+                    }
+                    assert!(ops < 100_000, "seed {seed}: the save never ends");
+                }
+                let got = model_of_file(&file.unwrap());
+                if got != want {
+                    let missing: Vec<_> = want.iter().filter(|e| !got.contains(e)).collect();
+                    let extra: Vec<_> = got.iter().filter(|e| !want.contains(e)).collect();
+                    panic!(
+                        "seed {seed} round {round}: file differs from the dataset at BGSAVE\n missing {:?}\n extra {:?}",
+                        missing, extra
+                    );
+                }
+                // No copy-on-write state is left behind.
+                assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+                saves += 1;
+            }
+        }
+        assert_eq!(saves, 160);
+    }
+
+    /// Move bytes between a master and its replica until both are quiet;
+    /// returns the master's events.
+    struct Link {
+        rconn: Option<ConnId>,
+    }
+    const MCONN: ConnId = ConnId(100);
+
+    fn pump(m: &mut Server, r: &mut Server, link: &mut Link, now: u64) -> Vec<Event> {
+        let mut evs = Vec::new();
+        for _ in 0..50 {
+            let mut quiet = true;
+            while let Some(o) = r.poll_output() {
+                match o {
+                    Output::Connect { conn, .. } => {
+                        quiet = false;
+                        link.rconn = Some(conn);
+                        m.handle(
+                            now,
+                            Input::Accepted {
+                                conn: MCONN,
+                                peer: Addr::new("127.0.0.1", 40000),
+                                local: Addr::new("127.0.0.1", 6379),
+                            },
+                        );
+                        r.handle(
+                            now,
+                            Input::Connected {
+                                conn,
+                                local: Addr::new("127.0.0.1", 40000),
+                            },
+                        );
+                    }
+                    Output::Send { conn, bytes } if Some(conn) == link.rconn => {
+                        quiet = false;
+                        m.handle(
+                            now,
+                            Input::Data {
+                                conn: MCONN,
+                                bytes: &bytes,
+                            },
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(o) = m.poll_output() {
+                match o {
+                    Output::Send { conn, bytes } if conn == MCONN => {
+                        quiet = false;
+                        if let Some(rc) = link.rconn {
+                            r.handle(
+                                now,
+                                Input::Data {
+                                    conn: rc,
+                                    bytes: &bytes,
+                                },
+                            );
+                        }
+                    }
+                    Output::Event(e) => evs.push(e),
+                    _ => {}
+                }
+            }
+            if quiet {
+                break;
+            }
+        }
+        evs
+    }
+
+    fn send_master(m: &mut Server, now: u64, argv: &[String]) {
+        let mut req = format!("*{}\r\n", argv.len());
+        for a in argv {
+            req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        m.handle(
+            now,
+            Input::Data {
+                conn: ConnId(1),
+                bytes: req.as_bytes(),
+            },
+        );
+    }
+
+    fn full_sync_during_writes(diskless: bool, seed: u64) {
+        let mut now = 1_700_000_000_000u64;
+        let mut cfg = Config::default();
+        let yes = if diskless { "yes" } else { "no" };
+        cfg.set("repl-diskless-sync", &[yes.into()]).unwrap();
+        cfg.set("repl-diskless-sync-delay", &["0".into()]).unwrap();
+        cfg.set("save", &["".into()]).unwrap();
+        let mut m = Server::new(cfg, now, 1);
+        m.handle(
+            now,
+            Input::Accepted {
+                conn: ConnId(1),
+                peer: Addr::new("127.0.0.1", 5000),
+                local: Addr::new("127.0.0.1", 6379),
+            },
+        );
+        m.st.persist.slice = 2;
+        let mut r = crate::rng::Rng::new(seed);
+        // Writes only (no short TTLs: both sides must hold the same keys at the end).
+        let write = |r: &mut crate::rng::Rng, now: u64| loop {
+            let c = random_command(r, now, 2000);
+            if !matches!(c[0].as_str(), "pexpire" | "pexpireat" | "get" | "exists")
+                && !c.iter().any(|a| a == "px")
+            {
+                return c;
+            }
+        };
+        for _ in 0..3000 {
+            let c = write(&mut r, now);
+            send_master(&mut m, now, &c);
+        }
+        while m.poll_output().is_some() {}
+        let mut rcfg = Config::default();
+        rcfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+            .unwrap();
+        let mut rep = Server::new(rcfg, now, 2);
+        let mut link = Link { rconn: None };
+        let mut during = 0;
+        let mut saw_job = false;
+        for i in 0..3000 {
+            now += 1;
+            rep.handle(now, Input::Tick);
+            m.handle(now, Input::Tick);
+            if i < 2500 {
+                for _ in 0..3 {
+                    let c = write(&mut r, now);
+                    send_master(&mut m, now, &c);
+                    if m.st.bgsave_job.is_some() {
+                        saw_job = true;
+                        during += 1;
+                    }
+                }
+            }
+            pump(&mut m, &mut rep, &mut link, now);
+        }
+        for _ in 0..20 {
+            now += 200;
+            rep.handle(now, Input::Tick);
+            m.handle(now, Input::Tick);
+            pump(&mut m, &mut rep, &mut link, now);
+        }
+        assert!(saw_job && during > 50, "writes during the sync: {during}");
+        let role = rep.st.repl.link.as_ref().map(|l| l.state.clone());
+        assert_eq!(role, Some(crate::replication::LinkState::Connected));
+        assert_eq!(
+            model_of(&m.st.dbs),
+            model_of(&rep.st.dbs),
+            "diskless {diskless}: replica differs from master"
+        );
+        assert_eq!(rep.st.repl.offset, m.st.repl.offset);
+    }
+
+    #[test]
+    fn full_sync_during_writes_is_snapshot_plus_stream() {
+        for seed in 1..=3 {
+            full_sync_during_writes(true, seed);
+            full_sync_during_writes(false, seed);
+        }
+    }
+
+    fn big_server(t0: u64, n: usize) -> Server {
+        let mut s = server(t0);
+        for i in 0..n {
+            put(&mut s, 0, &format!("k{i}"), str_val("v"));
+        }
+        s.st.persist.slice = 100;
+        s
+    }
+
+    fn info_field(s: &mut Server, now: u64, name: &str) -> String {
+        let (r, _) = cmd(s, now, &["info", "persistence"]);
+        r.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn flushall_kills_a_running_bgsave_as_redis_does() {
+        let t0 = 1_700_000_000_000;
+        // With save points: the synchronous save, then the child's end.
+        let mut s = big_server(t0, 1000);
+        cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(info_field(&mut s, t0, "rdb_bgsave_in_progress"), "1");
+        let (r, evs) = cmd(&mut s, t0, &["flushall"]);
+        assert_eq!(r, "+OK\r\n");
+        assert_eq!(
+            logs(&evs),
+            vec![
+                "DB saved on disk".to_string(),
+                "Background saving terminated by signal 10".to_string()
+            ]
+        );
+        assert_eq!(rdb::decode(&persisted(&evs)).unwrap().total_keys(), 0);
+        assert!(s.st.bgsave_job.is_none());
+        assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+        assert_eq!(info_field(&mut s, t0, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_status"), "ok");
+        // Without save points: only the child's end.
+        let mut s = big_server(t0, 1000);
+        s.st.config.set("save", &["".into()]).unwrap();
+        cmd(&mut s, t0, &["bgsave"]);
+        let (_, evs) = cmd(&mut s, t0, &["flushall"]);
+        assert_eq!(
+            logs(&evs),
+            vec!["Background saving terminated by signal 10"]
+        );
+        assert!(evs.iter().all(|e| !matches!(e, Event::Persist { .. })));
+        // A new BGSAVE can start.
+        assert_eq!(
+            cmd(&mut s, t0, &["bgsave"]).0,
+            "+Background saving started\r\n"
+        );
+    }
+
+    #[test]
+    fn shutdown_kills_a_running_bgsave_first() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        cmd(&mut s, t0, &["bgsave"]);
+        let (_, evs) = cmd(&mut s, t0, &["shutdown"]);
+        let l = logs(&evs);
+        assert_eq!(
+            &l[..4],
+            &[
+                "User requested shutdown...",
+                "There is a child saving an .rdb. Killing it!",
+                "Saving the final RDB snapshot before exiting.",
+                "DB saved on disk"
+            ]
+        );
+        assert_eq!(rdb::decode(&persisted(&evs)).unwrap().total_keys(), 1000);
+    }
+
+    #[test]
+    fn info_persistence_during_and_after_a_bgsave() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        s.st.dirty = 1000;
+        cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(info_field(&mut s, t0, "current_save_keys_total"), "1000");
+        assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_time_sec"), "-1");
+        cmd(&mut s, t0 + 1, &["set", "k1", "changed"]);
+        cmd(&mut s, t0 + 1, &["set", "new", "x"]);
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_current_bgsave_time_sec"),
+            "2"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"),
+            "1002"
+        );
+        while s.st.bgsave_job.is_some() {
+            s.handle(t0 + 3000, Input::Tick);
+        }
+        // Only the writes made since the start are left to save.
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"),
+            "2"
+        );
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_bgsave_time_sec"),
+            "3"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_current_bgsave_time_sec"),
+            "-1"
+        );
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_save_time"),
+            format!("{}", (t0 + 3000) / 1000)
+        );
+    }
+
+    #[test]
+    fn only_changed_keys_are_copied() {
+        let mut db = Db::default();
+        for i in 0..1000 {
+            db.set(
+                Bytes::from(format!("k{i}")),
+                crate::keyspace::Object::new(Value::List(
+                    vec![Bytes::from_static(b"a"); 10].into(),
+                )),
+            );
+        }
+        db.set_expire(b"k5", 10);
+        db.begin_snapshot(1, 0);
+        // Reads, existence checks for writes, lazy expiry checks of live keys: no copies.
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            db.get(k.as_bytes(), 0);
+            db.exists_for_write(k.as_bytes(), 0);
+        }
+        // Changes: one in place twice, one replaced, one deleted, one TTL, one new key.
+        db.get_mut(b"k1", 0);
+        db.get_mut(b"k1", 0);
+        db.set(Bytes::from_static(b"k2"), Object::new(str_val("x")));
+        db.delete(b"k3");
+        db.persist(b"k5");
+        db.set(Bytes::from_static(b"new"), Object::new(str_val("x")));
+        db.delete(b"new");
+        // Half walked: keys already written are not copied when they change.
+        let mut written = Vec::new();
+        while written.len() < 500 {
+            db.snapshot_walk(10, |k, _, _| written.push(k.clone()));
+        }
+        for k in &written {
+            db.delete(k);
+        }
+        let preserved = {
+            let mut d = db.clone();
+            d.end_snapshot()
+        };
+        let mut names: Vec<_> = preserved.iter().map(|(k, _, _)| k.clone()).collect();
+        names.sort();
+        assert_eq!(names, vec!["k1", "k2", "k3", "k5"]);
+        assert_eq!(preserved.iter().find(|e| e.0 == "k5").unwrap().2, Some(10));
     }
 }
