@@ -21,6 +21,7 @@ const MAX_RAW = 3000;
 const MAX_EVENTS = 1500;
 const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns'];
 const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client'];
+const PRE_RUN_MS = 12000;
 const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
 const ui = {
@@ -174,9 +175,15 @@ async function build() {
     } else {
       if (ui.scenario !== 'free') notice(t('lessonUnavailable'), 'error');
       attempt(() => c.tutorialWith({ ...ui.settings }));
+      // Let the sentinels discover the replicas and each other (INFO every
+      // 10 s, hello every 2 s), as the tutorial's cluster has when you stop
+      // its master.
+      if (ui.scenario === 'free') attempt(() => c.runFor(PRE_RUN_MS));
     }
   }
   ui.builtAt = ui.c.now();
+  // Messages of the set-up run are not animated.
+  if (typeof ui.c.messagesLength === 'function') ui.msgIndex = ui.c.messagesLength();
   document.body.classList.toggle('live', ui.live);
   $('#seed').value = String(ui.seed);
   renderLessons();
@@ -515,7 +522,8 @@ function renderWrites(view) {
     const m = r && r.match(/^\(integer\) (\d+)/);
     if (m) present = Number(m[1]);
   }
-  $('#w-present').textContent = present == null ? '–' : `${present} (${view.master.name})`;
+  $('#w-present').textContent = present == null ? '–' : String(present);
+  $('#w-present').title = view.master ? view.master.name : '';
   const lost = present == null ? 0 : Math.max(0, w.acked - present);
   $('#w-lost').textContent = String(lost);
   $('#write-stats').classList.toggle('has-lost', lost > 0);
@@ -928,16 +936,27 @@ function toggleLarge() {
   try { localStorage.setItem('sentinel-lab-large', on ? '1' : ''); } catch { /* private mode */ }
 }
 
+// For tests and the curious (devtools): the virtual time and the cluster.
+window.sentinelLab = {
+  virtualMs: () => (ui.c ? ui.c.now() - EPOCH : 0),
+  cluster: () => ui.c,
+  state: () => ({ scenario: ui.scenario, seed: ui.seed, mode: ui.mode, live: ui.live, running: ui.running, speed: ui.speed, lost: ui.write.acked }),
+};
+
 async function main() {
   readHash();
   try { if (localStorage.getItem('sentinel-lab-large')) toggleLarge(); } catch { /* private mode */ }
   $('#mode').value = ui.mode;
+  performance.mark('init-start');
   await init();
+  performance.mark('init-done');
   $('#version').textContent = 'v' + version();
   wire();
   topo = new Topology($('#topology'), t);
   applyLang();
+  performance.mark('build-start');
   await build();
+  performance.mark('build-done');
   setRunning(true);
   document.body.dataset.ready = 'true';
   requestAnimationFrame(() => {

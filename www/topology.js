@@ -5,10 +5,10 @@
 const SVG = 'http://www.w3.org/2000/svg';
 const W = 1000;
 const H = 560;
-const BOX_W = 182;
+const BOX_W = 232;
 const BOX_H = 84;
 const FLIGHT_MS = 650;
-const MAX_FLYING = 90;
+const MAX_FLYING = 60;
 const IMPORTANT = new Set(['vote', 'replicaof', 'psync', 'rdb']);
 
 function el(tag, attrs = {}, parent = null) {
@@ -39,13 +39,23 @@ function arc(n, y, bulge) {
   return out;
 }
 
-/** A short label for a message in flight. */
+/** A short label for a message in flight ('' for none: keeps the picture calm). */
 function shortLabel(m) {
-  if (m.kind === 'rdb') return 'RDB';
-  let s = m.name.replace(/^SENTINEL IS-MASTER-DOWN-BY-ADDR/, 'is-master-down-by-addr?')
-    .replace(/^REPLCONF \S+/, 'REPLCONF').replace(/ \(\+\d+\)$/, '');
-  if (m.kind === 'vote' && s.endsWith(' reply')) s = 'vote';
-  return s.replace(/ reply$/, ' ↩');
+  const n = m.name;
+  const reply = n.endsWith(' reply');
+  switch (m.kind) {
+    case 'rdb': return 'RDB';
+    case 'vote':
+      if (n.includes('(vote?)')) return reply ? 'vote ↩' : 'vote?';
+      return '';
+    case 'replicaof':
+      return /^(SLAVEOF|REPLICAOF)/.test(n) ? n.replace(/ \(\+\d+\)$/, '') : '';
+    case 'psync':
+      if (/^(PSYNC|SYNC|\+FULLRESYNC|\+CONTINUE)/.test(n)) return n.replace(/ \(\+\d+\)$/, '');
+      return '';
+    case 'client': return n.split(' ')[0];
+    default: return '';
+  }
 }
 
 export class Topology {
@@ -247,7 +257,7 @@ export class Topology {
     wanted.forEach((m, i) => {
       const g = this.pool.pop() || this.makeDot();
       g.setAttribute('class', `msg k-${m.kind}`);
-      g.lastChild.textContent = IMPORTANT.has(m.kind) || m.kind === 'client' ? shortLabel(m) : '';
+      g.lastChild.textContent = shortLabel(m);
       this.gMsgs.append(g);
       this.flying.push({ g, a: this.pos.get(m.from), b: this.pos.get(m.to), t0: now + (i % 8) * 25 });
     });

@@ -80,6 +80,12 @@ fn command_name(f: &Frame) -> Option<String> {
         .and_then(|s| s.as_bytes())
         .map(|s| String::from_utf8_lossy(s).to_ascii_uppercase());
     Some(match (first.as_str(), sub) {
+        // SENTINEL is-master-down-by-addr <ip> <port> <epoch> <runid>: with
+        // runid "*" a question (is it down?), with a run id a vote request.
+        ("SENTINEL", Some(s)) if s == "IS-MASTER-DOWN-BY-ADDR" => {
+            let ask = a.get(5).and_then(|r| r.as_bytes()) == Some(b"*");
+            format!("{first} {s} {}", if ask { "(down?)" } else { "(vote?)" })
+        }
         ("SENTINEL" | "REPLCONF" | "CONFIG" | "CLIENT" | "SCRIPT", Some(s)) => {
             format!("{first} {s}")
         }
@@ -96,7 +102,7 @@ fn kind_of(name: &str) -> &'static str {
         "PING" => "ping",
         "INFO" => "info",
         "PUBLISH __sentinel__:hello" | "SUBSCRIBE __sentinel__:hello" => "hello",
-        "SENTINEL IS-MASTER-DOWN-BY-ADDR" => "vote",
+        n if n.starts_with("SENTINEL IS-MASTER-DOWN-BY-ADDR") => "vote",
         "SLAVEOF" | "REPLICAOF" => "replicaof",
         "PSYNC" | "SYNC" => "psync",
         "REPLCONF ACK" => "ack",
