@@ -319,7 +319,7 @@ function refresh(force) {
   }
   const now = performance.now();
   if (force || ui.dirty || now - ui.lastNodes > 120) {
-    ui.nodes = c.nodes();
+    ui.nodes = normalize(c.nodes());
     ui.lastNodes = now;
     ui.dirty = false;
     const view = topologyView();
@@ -330,6 +330,23 @@ function refresh(force) {
     renderWrites(view);
     if (typeof c.traceHash === 'function') $('#trace-hash').textContent = c.traceHash();
   }
+}
+
+/** LiveCluster reports a sentinel's view as sentinelMasters: same shape as Cluster's. */
+function normalize(nodes) {
+  for (const n of nodes) {
+    const m = n.sentinel === undefined && n.sentinelMasters && n.sentinelMasters[0];
+    if (!m) continue;
+    const flags = String(m.flags || '');
+    const has = (x) => flags.split(',').includes(x);
+    n.sentinel = {
+      myid: null, master: m.name, masterIp: m.ip, masterPort: m.port, flags,
+      state: has('failover_in_progress') ? 'failover' : has('o_down') ? 'odown' : has('s_down') ? 'sdown' : 'up',
+      failoverState: m.failoverState ?? null, configEpoch: m.configEpoch ?? null, quorum: m.quorum ?? null,
+      numSlaves: m.numSlaves ?? null, numOtherSentinels: m.numOtherSentinels ?? null,
+    };
+  }
+  return nodes;
 }
 
 function byAddrMap() {
@@ -405,8 +422,14 @@ function addEvent(e) {
   // The log line just before is the same event with its level mark.
   const p = ui.prev;
   const mark = p && p.kind === 'log' && p.host === e.host && p.text.endsWith(e.text) ? p.text[0] : (e.text.startsWith('-') ? '#' : '*');
-  const groupPhase = phase || (ui.group ? ui.group.phase : 'monitor');
-  if (!ui.group || (phase && phase !== ui.group.phase)) {
+  // Groups follow the failover forward: an event of an earlier phase (a
+  // sentinel catching up) joins the current group; a new failover (cycle)
+  // starts over.
+  const f = ui.failover;
+  const g = ui.group;
+  const forward = phase && g && (g.cycle !== f.cycle || PHASES.indexOf(phase) > PHASES.indexOf(g.phase));
+  const groupPhase = forward || !g ? (phase || 'monitor') : g.phase;
+  if (!g || forward) {
     const sec = document.createElement('section');
     sec.className = `group ph-${groupPhase}`;
     sec.dataset.phase = groupPhase;
@@ -416,7 +439,7 @@ function addEvent(e) {
     const ol = document.createElement('ol');
     sec.append(h, ol);
     $('#timeline').append(sec);
-    ui.group = { phase: groupPhase, ol };
+    ui.group = { phase: groupPhase, ol, cycle: f.cycle };
   }
   const li = document.createElement('li');
   li.dataset.host = e.host;
@@ -940,6 +963,7 @@ function toggleLarge() {
 window.sentinelLab = {
   virtualMs: () => (ui.c ? ui.c.now() - EPOCH : 0),
   cluster: () => ui.c,
+  hasLessons,
   state: () => ({ scenario: ui.scenario, seed: ui.seed, mode: ui.mode, live: ui.live, running: ui.running, speed: ui.speed, lost: ui.write.acked }),
 };
 

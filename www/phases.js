@@ -38,9 +38,13 @@ export function classify(text) {
 
 /** The current (latest) failover attempt, fed with every sentinel event. */
 export class Failover {
-  constructor() { this.reset(); }
+  constructor() {
+    this.cycle = 0;
+    this.reset();
+  }
 
   reset() {
+    this.cycle = (this.cycle || 0) + 1;
     this.reached = new Set();
     this.current = null;
     this.aborted = null;
@@ -89,7 +93,10 @@ export class Failover {
       this.newMaster = `${p[4]}:${p[5]}`;
     }
     this.reached.add(phase);
-    this.current = phase;
+    // Sentinels learn the new configuration at different moments: a late
+    // +slave-reconf-done after another sentinel's +switch-master does not
+    // move the failover back.
+    if (!this.current || PHASES.indexOf(phase) > PHASES.indexOf(this.current)) this.current = phase;
     return phase;
   }
 }

@@ -96,9 +96,9 @@ try {
       await page.waitForSelector(`#topology g.node[data-node="${n}"]`, { timeout: T });
     }
     await page.waitForSelector('#topology g.node.role-master[data-node="redis_master"]', { timeout: T });
-    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave1"]', { timeout: T });
-    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave2"]', { timeout: T });
-    await page.waitForSelector('#topology path.link.monitor[data-from="redis-sentinel1"][data-to="redis_master"]', { timeout: T });
+    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave1"]', { state: 'attached', timeout: T });
+    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave2"]', { state: 'attached', timeout: T });
+    await page.waitForSelector('#topology path.link.monitor[data-from="redis-sentinel1"][data-to="redis_master"]', { state: 'attached', timeout: T });
     await page.waitForSelector('#topology path.link.hello', { state: 'attached', timeout: T });
     const addr = await page.textContent('.card[data-node="redis_master"] .addr');
     assert(addr.startsWith('172.24.0.2:6379'), `master address ${addr}`);
@@ -145,7 +145,7 @@ try {
     await page.selectOption('#part-a', master);
     await page.selectOption('#part-b', 'redis-sentinel1');
     await page.click('#partition');
-    await page.waitForSelector(`#topology path.link.cut`, { timeout: T });
+    await page.waitForSelector('#topology path.link.cut', { state: 'attached', timeout: T });
     await page.waitForFunction(
       () => [...document.querySelectorAll('#rawlog li.k-net .x')].some((x) => x.textContent.startsWith('partitioned from')),
       null, { timeout: T });
@@ -223,6 +223,7 @@ try {
   ];
   for (const [id, end] of scenarios) {
     await check(`scenario ${id}: one click, runs to its end`, async () => {
+      assert(await page.evaluate(() => window.sentinelLab.hasLessons()), 'this build has no lessons (Cluster.lessons)');
       await page.click(`#lesson-buttons button[data-lesson="${id}"]`);
       await page.waitForFunction((x) => location.hash.includes(`scenario=${x}`), id, { timeout: T });
       await setSpeed(2); // 100×
