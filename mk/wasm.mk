@@ -58,13 +58,15 @@ test-wasm-chrome: target/wasm-ref-hashes.txt
 test-wasm: test-wasm-node test-wasm-chrome
 
 # The web UI end to end: a static server on the crate root, headless Chromium
-# driven by playwright-core (screenshots in target/page/).
+# driven by playwright-core (screenshots in target/page/); then live mode
+# (www/live/: one Web Worker and wasm instance per node, MessageChannel links).
 node_modules/playwright-core/package.json: package.json
 	npm install --no-audit --no-fund
 	@touch $@
 
 test-page: node_modules/playwright-core/package.json pkg
 	CHROMIUM=$(CHROMIUM) node tests/page/page.test.mjs
+	CHROMIUM=$(CHROMIUM) node tests/page/live.test.mjs
 
 # Idempotent: only installs what is missing.
 install-wasm-tools:

@@ -36,3 +36,13 @@ fn two_node_objects_replicate_by_moving_bytes() {
 fn cluster_tutorial_failover() {
     wasm_common::cluster_tutorial_failover();
 }
+
+#[wasm_bindgen_test]
+async fn message_channel_nodes_elect_a_new_master() {
+    wasm_common::message_channel_nodes_elect_a_new_master().await;
+}
+
+#[wasm_bindgen_test]
+fn node_host_helpers() {
+    wasm_common::node_host_helpers();
+}

@@ -14,25 +14,46 @@
 //! - `{type: 'connect', conn, host, port}`
 //! - `{type: 'close', conn}`
 //! - `{type: 'event', event: 'log', level, mark, message}` /
-//!   `{type: 'event', event: 'role', role}` / `{type: 'event', event: 'shutdown', exitCode}`
+//!   `{type: 'event', event: 'role', role}` / `{type: 'event', event: 'shutdown', exitCode}` /
+//!   `{type: 'event', event: 'sentinel', kind, detail}` /
+//!   `{type: 'event', event: 'persist', file, bytes}` /
+//!   `{type: 'event', event: 'configRewrite', path, text}`
 //!
 //! Connection ids are JS numbers. The host numbers the connections it accepts
 //! (0 ≤ conn < 2^53); the connections the node opens have negative ids
 //! (`-1, -2, ...`), so both sides allocate without asking each other.
+//!
+//! A host that keeps the node's "disk" (the `persist` and `configRewrite`
+//! events: `dump.rdb`, `redis.conf`, `sentinel.conf`) restarts it from there
+//! with `Node.fromDisk(kind, configText, seed, nowMs, {file: bytes | text})`,
+//! as the simulator does. `status()` and `query(args)` look inside the node
+//! without any traffic (as `Cluster.nodes()` does), and the static helpers
+//! `encodeCommandLine` / `parseReply` let a host run a `redis-cli` style
+//! console on a connection of its own.
 
-use super::{set, to_port, to_u64};
+use super::{frame_to_js, set, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, OUTBOUND_BIT};
+use crate::resp::Frame;
+use crate::sim::scenario::{self, SentinelSettings};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 
-/// One node (a server, later a sentinel) driven by a JS host.
+/// One node (a server or a sentinel) driven by a JS host.
 #[wasm_bindgen(js_name = Node)]
 pub struct WasmNode {
     node: Box<dyn Node>,
     kind: String,
     now: Millis,
+    /// The node has had an input (its start-up work is done).
+    started: bool,
+    /// Outputs of the node that came out while it was queried, for the host.
+    pending: VecDeque<Output>,
 }
+
+/// The inbound connection id a query uses (never handed out by a host: above 2^53).
+const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
 
 /// JS conn number → node conn id.
 fn conn_from_js(v: f64) -> Result<ConnId, JsError> {
@@ -135,19 +156,63 @@ fn output_to_js(out: Output) -> JsValue {
     o.into()
 }
 
-impl WasmNode {
-    /// Drain outputs as Rust values (for Rust hosts and tests).
-    pub fn poll_output_raw(&mut self) -> Option<Output> {
-        self.node.poll_output()
+fn int_of(f: Option<&Frame>) -> Option<i64> {
+    match f? {
+        Frame::Integer(i) => Some(*i),
+        other => other.as_str()?.parse().ok(),
     }
 }
 
-#[wasm_bindgen(js_class = Node)]
+fn info_field(info: &str, key: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+/// A disk given by JS: `{name: Uint8Array | string}` (null/undefined: empty).
+fn disk_from_js(v: &JsValue) -> Result<Disk, JsError> {
+    let mut disk = Disk::new();
+    if v.is_undefined() || v.is_null() {
+        return Ok(disk);
+    }
+    if !v.is_object() {
+        return Err(JsError::new(
+            "a disk is an object {fileName: Uint8Array or string}",
+        ));
+    }
+    let obj: &Object = v.unchecked_ref();
+    for key in Object::keys(obj).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let val = get(v, &name);
+        let bytes = if let Some(s) = val.as_string() {
+            s.into_bytes()
+        } else if let Some(a) = val.dyn_ref::<Uint8Array>() {
+            a.to_vec()
+        } else {
+            return Err(JsError::new(&format!(
+                "disk file '{name}' must be a Uint8Array or a string"
+            )));
+        };
+        disk.insert(name, bytes);
+    }
+    Ok(disk)
+}
+
 impl WasmNode {
-    /// A node of `kind` ("server"; "sentinel" once it exists) built from its
-    /// config file text, seeded, its clock at `nowMs`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(kind: &str, config_text: &str, seed: f64, now_ms: f64) -> Result<WasmNode, JsError> {
+    /// Drain outputs as Rust values (for Rust hosts and tests).
+    pub fn poll_output_raw(&mut self) -> Option<Output> {
+        self.pending.pop_front().or_else(|| self.node.poll_output())
+    }
+
+    fn build(
+        kind: &str,
+        config_text: &str,
+        seed: f64,
+        now_ms: f64,
+        disk: &Disk,
+    ) -> Result<WasmNode, JsError> {
         let seed = to_u64("seed", seed)?;
         let now = to_u64("nowMs", now_ms)?;
         let f = factory::for_kind(kind).map_err(|e| JsError::new(&e))?;
@@ -158,10 +223,339 @@ impl WasmNode {
             config: config_text.to_string(),
         };
         Ok(WasmNode {
-            node: f(&spec, &Disk::new(), now, seed),
+            node: f(&spec, disk, now, seed),
             kind: kind.to_string(),
             now,
+            started: false,
+            pending: VecDeque::new(),
         })
+    }
+
+    /// Ask the node a command out of band, at the time of its last input,
+    /// without traffic: its other outputs are kept for `pollOutputs`. `None`
+    /// before its first input or when the reply is not immediate.
+    pub fn query_frame(&mut self, argv: &[&str]) -> Option<Frame> {
+        if !self.started {
+            return None;
+        }
+        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
+        let mut buf = Vec::new();
+        for i in 0..3 {
+            let input = match i {
+                0 => Input::Accepted {
+                    conn: QUERY_CONN,
+                    peer: Addr::new("127.0.0.1", 1),
+                    local: Addr::new("127.0.0.1", 6379),
+                },
+                1 => Input::Data {
+                    conn: QUERY_CONN,
+                    bytes: &bytes,
+                },
+                _ => Input::Closed { conn: QUERY_CONN },
+            };
+            self.node.handle(self.now, input);
+            while let Some(out) = self.node.poll_output() {
+                match out {
+                    Output::Send { conn, bytes } if conn == QUERY_CONN => {
+                        buf.extend_from_slice(&bytes)
+                    }
+                    Output::Close { conn } if conn == QUERY_CONN => {}
+                    other => self.pending.push_back(other),
+                }
+            }
+        }
+        match Frame::parse(&buf) {
+            Ok(Some((f, _))) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The node's state as `Cluster.nodes()` shows it (the fields that come
+    /// from the node itself), asked with ROLE and INFO without traffic.
+    pub fn status_js(&mut self) -> Result<JsValue, JsError> {
+        let o = Object::new();
+        let null = JsValue::NULL;
+        for k in [
+            "role",
+            "runId",
+            "offset",
+            "masterHost",
+            "masterPort",
+            "linkState",
+        ] {
+            set(&o, k, null.clone());
+        }
+        let replicas = Array::new();
+        let masters = Array::new();
+        let sentinel_masters = Array::new();
+        if let Some(Frame::Array(role)) = self.query_frame(&["ROLE"]) {
+            let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
+            set(&o, "role", role_name);
+            let num = |v: Option<i64>| v.map(|n| JsValue::from(n as f64)).unwrap_or(JsValue::NULL);
+            match role_name {
+                "master" => {
+                    set(&o, "offset", num(int_of(role.get(1))));
+                    if let Some(Frame::Array(reps)) = role.get(2) {
+                        for r in reps {
+                            let Some(r) = r.as_array() else { continue };
+                            let ro = Object::new();
+                            let ip = r.first().and_then(|f| f.as_str()).unwrap_or("");
+                            let port = int_of(r.get(1)).unwrap_or(0);
+                            set(&ro, "ip", ip);
+                            set(&ro, "port", u16::try_from(port).unwrap_or(0));
+                            set(&ro, "offset", int_of(r.get(2)).unwrap_or(0) as f64);
+                            replicas.push(&ro);
+                        }
+                    }
+                }
+                "slave" => {
+                    if let Some(h) = role.get(1).and_then(|f| f.as_str()) {
+                        set(&o, "masterHost", h);
+                    }
+                    if let Some(p) = int_of(role.get(2)).and_then(|p| u16::try_from(p).ok()) {
+                        set(&o, "masterPort", p);
+                    }
+                    if let Some(l) = role.get(3).and_then(|f| f.as_str()) {
+                        set(&o, "linkState", l);
+                    }
+                    set(&o, "offset", num(int_of(role.get(4))));
+                }
+                "sentinel" => {
+                    if let Some(Frame::Array(ms)) = role.get(1) {
+                        for m in ms.iter().filter_map(|f| f.as_str()) {
+                            masters.push(&JsValue::from_str(m));
+                        }
+                    }
+                    if let Some(Frame::Array(all)) = self.query_frame(&["SENTINEL", "MASTERS"]) {
+                        for m in all {
+                            sentinel_masters.push(&sentinel_master_js(&m));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(info) = self.query_frame(&["INFO", "server"]) {
+                if let Some(text) = info.as_str() {
+                    if let Some(id) = info_field(text, "run_id") {
+                        set(&o, "runId", id);
+                    }
+                }
+            }
+        }
+        set(&o, "replicas", replicas);
+        set(&o, "masters", masters);
+        set(&o, "sentinelMasters", sentinel_masters);
+        Ok(o.into())
+    }
+}
+
+/// One `SENTINEL MASTERS` entry (a flat field/value list, or a RESP3 map) as
+/// `{name, ip, port, flags, failoverState, configEpoch, numSlaves,
+/// numOtherSentinels, quorum}`.
+fn sentinel_master_js(f: &Frame) -> JsValue {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    match f {
+        Frame::Array(v) => {
+            for kv in v.chunks(2) {
+                if let [k, v] = kv {
+                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                        fields.push((k.to_string(), v.to_string()));
+                    }
+                }
+            }
+        }
+        Frame::Map(kv) => {
+            for (k, v) in kv {
+                if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                    fields.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        _ => {}
+    }
+    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let o = Object::new();
+    for (js, key) in [("name", "name"), ("ip", "ip"), ("flags", "flags")] {
+        set(
+            &o,
+            js,
+            field(key).map(JsValue::from).unwrap_or(JsValue::NULL),
+        );
+    }
+    set(
+        &o,
+        "failoverState",
+        field("failover-state")
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL),
+    );
+    for (js, key) in [
+        ("port", "port"),
+        ("configEpoch", "config-epoch"),
+        ("numSlaves", "num-slaves"),
+        ("numOtherSentinels", "num-other-sentinels"),
+        ("quorum", "quorum"),
+    ] {
+        let v = field(key)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL);
+        set(&o, js, v);
+    }
+    o.into()
+}
+
+#[wasm_bindgen(js_class = Node)]
+impl WasmNode {
+    /// A node of `kind` ("server"; "sentinel" once it exists) built from its
+    /// config file text, seeded, its clock at `nowMs`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(kind: &str, config_text: &str, seed: f64, now_ms: f64) -> Result<WasmNode, JsError> {
+        WasmNode::build(kind, config_text, seed, now_ms, &Disk::new())
+    }
+
+    /// A node restarted from its disk: `disk` is `{fileName: Uint8Array or
+    /// string}` as the node wrote it (`persist` / `configRewrite` events). A
+    /// rewritten `redis.conf` / `sentinel.conf` there replaces `configText`,
+    /// and the server loads its `dump.rdb`, as the simulator's restart does.
+    #[wasm_bindgen(js_name = fromDisk)]
+    pub fn from_disk(
+        kind: &str,
+        config_text: &str,
+        seed: f64,
+        now_ms: f64,
+        disk: JsValue,
+    ) -> Result<WasmNode, JsError> {
+        let disk = disk_from_js(&disk)?;
+        WasmNode::build(kind, config_text, seed, now_ms, &disk)
+    }
+
+    /// The tutorial topology as data, for hosts that build it themselves:
+    /// `[{name, kind, ip, port, config}]` (redis_master, redis_slave1/2,
+    /// redis-sentinel1..3). `settings` is optional: `{quorum, downAfterMs,
+    /// failoverTimeoutMs, parallelSyncs}` (missing fields: the tutorial's).
+    #[wasm_bindgen(js_name = tutorialTopology)]
+    pub fn tutorial_topology(settings: JsValue) -> Result<Array, JsError> {
+        let mut s = SentinelSettings::default();
+        if settings.is_object() {
+            let num = |k: &str| -> Result<Option<u64>, JsError> {
+                let v = get(&settings, k);
+                if v.is_undefined() || v.is_null() {
+                    return Ok(None);
+                }
+                let n = v
+                    .as_f64()
+                    .ok_or_else(|| JsError::new(&format!("setting '{k}' must be a number")))?;
+                to_u64(k, n).map(Some)
+            };
+            if let Some(q) = num("quorum")? {
+                s.quorum = u32::try_from(q)
+                    .ok()
+                    .filter(|q| *q > 0)
+                    .ok_or_else(|| JsError::new("quorum must be at least 1"))?;
+            }
+            if let Some(d) = num("downAfterMs")? {
+                s.down_after_ms = d.max(1);
+            }
+            if let Some(f) = num("failoverTimeoutMs")? {
+                s.failover_timeout_ms = f.max(1);
+            }
+            if let Some(p) = num("parallelSyncs")? {
+                s.parallel_syncs = u32::try_from(p.max(1)).unwrap_or(1);
+            }
+        }
+        let arr = Array::new();
+        let master_ip = "172.24.0.2";
+        let add = |name: String, kind: &str, ip: String, port: u16, config: String| {
+            let o = Object::new();
+            set(&o, "name", name);
+            set(&o, "kind", kind);
+            set(&o, "ip", ip);
+            set(&o, "port", port);
+            set(&o, "config", config);
+            arr.push(&o);
+        };
+        add(
+            "redis_master".into(),
+            "server",
+            master_ip.into(),
+            6379,
+            scenario::server_conf(None),
+        );
+        for i in 1..=2 {
+            add(
+                format!("redis_slave{i}"),
+                "server",
+                format!("172.24.0.{}", 2 + i),
+                6379,
+                scenario::server_conf(Some(master_ip)),
+            );
+        }
+        for i in 1..=3 {
+            add(
+                format!("redis-sentinel{i}"),
+                "sentinel",
+                format!("172.24.0.{}", 4 + i),
+                26379,
+                scenario::sentinel_conf(master_ip, &s),
+            );
+        }
+        Ok(arr)
+    }
+
+    /// A console line as `redis-cli` takes it (quotes allowed) as the RESP
+    /// bytes of the command; an empty line gives no bytes. Throws
+    /// "Invalid argument(s)" on unbalanced quotes, as redis-cli says.
+    #[wasm_bindgen(js_name = encodeCommandLine)]
+    pub fn encode_command_line(line: &str) -> Result<Uint8Array, JsError> {
+        let Some(parts) = crate::resp::split_args(line.as_bytes()) else {
+            return Err(JsError::new("Invalid argument(s)"));
+        };
+        if parts.is_empty() {
+            return Ok(Uint8Array::new_with_length(0));
+        }
+        Ok(Uint8Array::from(Frame::command(parts.iter()).as_slice()))
+    }
+
+    /// The first complete reply in `bytes`: `{text, value, length}` with
+    /// `text` as `redis-cli` prints it, `value` as `Cluster.command` gives it
+    /// and `length` the bytes it took; `undefined` while incomplete. Throws
+    /// on bytes that are not RESP.
+    #[wasm_bindgen(js_name = parseReply)]
+    pub fn parse_reply(bytes: &[u8]) -> Result<JsValue, JsError> {
+        match Frame::parse(bytes) {
+            Ok(Some((f, n))) => {
+                let o = Object::new();
+                set(&o, "text", super::reply::frame_to_cli(&f));
+                set(&o, "value", frame_to_js(&f)?);
+                set(&o, "length", n as f64);
+                Ok(o.into())
+            }
+            Ok(None) => Ok(JsValue::UNDEFINED),
+            Err(e) => Err(JsError::new(&format!("not a RESP reply: {e:?}"))),
+        }
+    }
+
+    /// Ask the node a command without traffic (as `Cluster.nodes()` does):
+    /// the reply as a plain value (see `Cluster.command`), or `undefined`
+    /// before the node's first input or when the reply is not immediate
+    /// (blocking commands). The node's other outputs wait in `pollOutputs`.
+    pub fn query(&mut self, args: Vec<String>) -> Result<JsValue, JsError> {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        match self.query_frame(&argv) {
+            Some(f) => frame_to_js(&f),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The node's own part of `Cluster.nodes()`: `{role, runId, offset,
+    /// masterHost, masterPort, linkState, replicas: [{ip, port, offset}],
+    /// masters: [name], sentinelMasters: [{name, ip, port, flags,
+    /// failoverState, configEpoch, numSlaves, numOtherSentinels, quorum}]}`,
+    /// asked with ROLE / INFO / SENTINEL MASTERS without traffic. `role` is
+    /// null before the node's first input.
+    pub fn status(&mut self) -> Result<JsValue, JsError> {
+        self.status_js()
     }
 
     #[wasm_bindgen(getter)]
@@ -217,6 +611,7 @@ impl WasmNode {
             }
         };
         self.now = now;
+        self.started = true;
         self.node.handle(now, input);
         Ok(())
     }
@@ -225,7 +620,7 @@ impl WasmNode {
     #[wasm_bindgen(js_name = pollOutputs)]
     pub fn poll_outputs(&mut self) -> Array {
         let arr = Array::new();
-        while let Some(out) = self.node.poll_output() {
+        while let Some(out) = self.poll_output_raw() {
             arr.push(&output_to_js(out));
         }
         arr
@@ -234,6 +629,9 @@ impl WasmNode {
     /// When the node next wants a `tick` (ms), or undefined.
     #[wasm_bindgen(js_name = pollTimeout)]
     pub fn poll_timeout(&self) -> Option<f64> {
+        if !self.pending.is_empty() {
+            return Some(self.now as f64);
+        }
         self.node.poll_timeout().map(|t| t as f64)
     }
 }

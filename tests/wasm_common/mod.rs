@@ -477,3 +477,573 @@ pub fn cluster_tutorial_failover() {
         .count();
     assert_eq!(masters, 1, "exactly one live master after the failover");
 }
+
+// ---- live: Node objects joined by real MessageChannel ports -----------------
+//
+// What the page's live mode does with one Web Worker per node, in one thread:
+// every TCP connection is a real `MessageChannel`, bytes travel as Uint8Array
+// messages (a closing end posts the string "close", as a FIN/RST would), and
+// the test drives a virtual clock itself, yielding to the event loop between
+// steps so the ports deliver.
+
+#[wasm_bindgen]
+extern "C" {
+    type MessageChannel;
+    #[wasm_bindgen(constructor)]
+    fn new() -> MessageChannel;
+    #[wasm_bindgen(method, getter)]
+    fn port1(this: &MessageChannel) -> MessagePort;
+    #[wasm_bindgen(method, getter)]
+    fn port2(this: &MessageChannel) -> MessagePort;
+
+    type MessagePort;
+    #[wasm_bindgen(method, js_name = postMessage)]
+    fn post_message(this: &MessagePort, msg: &JsValue);
+    #[wasm_bindgen(method)]
+    fn close(this: &MessagePort);
+    #[wasm_bindgen(method, setter)]
+    fn set_onmessage(this: &MessagePort, f: Option<&js_sys::Function>);
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+}
+
+type PortHandler = Closure<dyn FnMut(JsValue)>;
+
+struct LiveNode {
+    name: String,
+    ip: String,
+    port: u16,
+    node: Option<WasmNode>,
+    next_inbound: f64,
+    /// conn → this end of its channel.
+    ports: BTreeMap<i64, MessagePort>,
+}
+
+struct World {
+    me: std::rc::Weak<std::cell::RefCell<World>>,
+    now: f64,
+    nodes: Vec<LiveNode>,
+    /// (host, text) of every log, role and sentinel event.
+    trace: Vec<(String, String)>,
+    /// Handlers of closed ports, kept until the end (a port may still be
+    /// running its handler when it is closed).
+    handlers: Vec<PortHandler>,
+    channels: usize,
+}
+
+fn port_message(
+    world: std::rc::Weak<std::cell::RefCell<World>>,
+    node: usize,
+    conn: i64,
+) -> PortHandler {
+    Closure::new(move |e: JsValue| {
+        let Some(w) = world.upgrade() else { return };
+        let mut w = w.borrow_mut();
+        let data = get(&e, "data");
+        let now = w.now;
+        let Some(n) = w.nodes[node].node.as_mut() else {
+            return;
+        };
+        if data.as_string().as_deref() == Some("close") {
+            n.handle(
+                now,
+                obj(&[("type", "closed".into()), ("conn", (conn as f64).into())]),
+            )
+            .unwrap();
+            if let Some(p) = w.nodes[node].ports.remove(&conn) {
+                p.close();
+            }
+        } else {
+            let input = obj(&[
+                ("type", "data".into()),
+                ("conn", (conn as f64).into()),
+                ("bytes", data),
+            ]);
+            n.handle(now, input).unwrap();
+        }
+        w.pump();
+    })
+}
+
+impl World {
+    fn add(&mut self, name: &str, kind: &str, ip: &str, port: u16, conf: &str, seed: u64) {
+        let n = WasmNode::new(kind, conf, seed as f64, self.now).unwrap();
+        self.nodes.push(LiveNode {
+            name: name.into(),
+            ip: ip.into(),
+            port,
+            node: Some(n),
+            next_inbound: 0.0,
+            ports: BTreeMap::new(),
+        });
+    }
+
+    fn input(&mut self, i: usize, input: JsValue) {
+        let now = self.now;
+        if let Some(n) = self.nodes[i].node.as_mut() {
+            n.handle(now, input).unwrap();
+        }
+    }
+
+    fn attach(&mut self, i: usize, conn: i64, port: MessagePort) {
+        let h = port_message(self.me.clone(), i, conn);
+        port.set_onmessage(Some(h.as_ref().unchecked_ref()));
+        self.handlers.push(h);
+        self.nodes[i].ports.insert(conn, port);
+    }
+
+    /// Carry out every node's outputs until none is left.
+    fn pump(&mut self) {
+        loop {
+            let mut any = false;
+            for i in 0..self.nodes.len() {
+                let Some(n) = self.nodes[i].node.as_mut() else {
+                    continue;
+                };
+                let outs = n.poll_outputs();
+                for o in outs.iter() {
+                    any = true;
+                    self.output(i, &o);
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
+    fn output(&mut self, i: usize, o: &JsValue) {
+        let conn = get(o, "conn").as_f64().map(|c| c as i64);
+        let name = self.nodes[i].name.clone();
+        match get(o, "type").as_string().unwrap().as_str() {
+            "send" => {
+                if let Some(p) = self.nodes[i].ports.get(&conn.unwrap()) {
+                    p.post_message(&get(o, "bytes"));
+                }
+            }
+            "close" => {
+                if let Some(p) = self.nodes[i].ports.remove(&conn.unwrap()) {
+                    p.post_message(&"close".into());
+                    p.close();
+                }
+            }
+            "connect" => {
+                let conn = conn.unwrap();
+                let host = get(o, "host").as_string().unwrap();
+                let port = get(o, "port").as_f64().unwrap() as u16;
+                let target = self
+                    .nodes
+                    .iter()
+                    .position(|n| n.ip == host && n.port == port && n.node.is_some());
+                let Some(t) = target else {
+                    let f = obj(&[
+                        ("type", "connectFailed".into()),
+                        ("conn", (conn as f64).into()),
+                        ("reason", "Connection refused".into()),
+                    ]);
+                    self.input(i, f);
+                    return;
+                };
+                let ch = MessageChannel::new();
+                self.channels += 1;
+                self.nodes[t].next_inbound += 1.0;
+                let tc = self.nodes[t].next_inbound;
+                let local_port = 30000 + (-conn) as u16 % 30000;
+                self.attach(i, conn, ch.port1());
+                self.attach(t, tc as i64, ch.port2());
+                let my_ip: JsValue = self.nodes[i].ip.as_str().into();
+                let acc = obj(&[
+                    ("type", "accepted".into()),
+                    ("conn", tc.into()),
+                    ("peerHost", my_ip.clone()),
+                    ("peerPort", local_port.into()),
+                    ("localHost", host.as_str().into()),
+                    ("localPort", port.into()),
+                ]);
+                self.input(t, acc);
+                let done = obj(&[
+                    ("type", "connected".into()),
+                    ("conn", (conn as f64).into()),
+                    ("localHost", my_ip),
+                    ("localPort", local_port.into()),
+                ]);
+                self.input(i, done);
+            }
+            "event" => {
+                let text = match get(o, "event").as_string().unwrap().as_str() {
+                    "log" => format!(
+                        "{} {}",
+                        get(o, "mark").as_string().unwrap_or_default(),
+                        get(o, "message").as_string().unwrap_or_default()
+                    ),
+                    "role" => get(o, "role").as_string().unwrap_or_default(),
+                    "sentinel" => format!(
+                        "{} {}",
+                        get(o, "kind").as_string().unwrap_or_default(),
+                        get(o, "detail").as_string().unwrap_or_default()
+                    ),
+                    _ => return,
+                };
+                let text = format!("{} {text}", self.now as u64 % 1_000_000);
+                self.trace.push((name, text));
+            }
+            other => panic!("unknown output {other}"),
+        }
+    }
+
+    /// Time passes: the nodes whose timers are due get a tick at `now`
+    /// (each node's own timer: sentinels desynchronise theirs, as Redis does,
+    /// which is what keeps their votes from splitting).
+    fn tick(&mut self, now: f64) {
+        self.now = now;
+        for i in 0..self.nodes.len() {
+            let due = self.nodes[i]
+                .node
+                .as_ref()
+                .and_then(|n| n.poll_timeout())
+                .is_some_and(|t| t <= now);
+            if due {
+                self.input(i, obj(&[("type", "tick".into())]));
+            }
+        }
+        self.pump();
+    }
+
+    /// The process dies: the OS closes its sockets (each peer sees its end
+    /// closed), its memory is gone.
+    fn kill(&mut self, name: &str) {
+        let i = self.index(name);
+        for (_, p) in std::mem::take(&mut self.nodes[i].ports) {
+            p.post_message(&"close".into());
+            p.close();
+        }
+        self.nodes[i].node = None;
+    }
+
+    fn index(&self, name: &str) -> usize {
+        self.nodes.iter().position(|n| n.name == name).unwrap()
+    }
+
+    fn status(&mut self, name: &str) -> JsValue {
+        let i = self.index(name);
+        let s = self.nodes[i].node.as_mut().unwrap().status().unwrap();
+        self.pump();
+        s
+    }
+
+    fn seen(&self, needle: &str) -> bool {
+        self.trace.iter().any(|(_, t)| t.contains(needle))
+    }
+}
+
+/// One turn of the JS event loop (posted messages are delivered meanwhile).
+async fn next_turn() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, 0);
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Run in 10 ms steps, one turn of the event loop each, until `done` holds
+/// or `max_ms` of virtual time passed.
+async fn run_live(
+    w: &std::rc::Rc<std::cell::RefCell<World>>,
+    max_ms: f64,
+    mut done: impl FnMut(&mut World) -> bool,
+) -> bool {
+    let end = w.borrow().now + max_ms;
+    loop {
+        if done(&mut w.borrow_mut()) {
+            return true;
+        }
+        let now = w.borrow().now;
+        if now >= end {
+            return false;
+        }
+        w.borrow_mut().tick(now + 10.0);
+        next_turn().await;
+    }
+}
+
+fn field_str(v: &JsValue, k: &str) -> Option<String> {
+    get(v, k).as_string()
+}
+
+/// Issue 5's live test: 3 servers and 3 sentinels, each a `Node`, joined by
+/// real `MessageChannel` ports; the master is killed and the sentinels elect
+/// a new one: `+switch-master`, one former replica is master, the other
+/// replicates it.
+pub async fn message_channel_nodes_elect_a_new_master() {
+    let settings = scenario::SentinelSettings::default();
+    let w = std::rc::Rc::new(std::cell::RefCell::new(World {
+        me: std::rc::Weak::new(),
+        now: scenario::SCENARIO_START as f64,
+        nodes: Vec::new(),
+        trace: Vec::new(),
+        handlers: Vec::new(),
+        channels: 0,
+    }));
+    {
+        let mut world = w.borrow_mut();
+        world.me = std::rc::Rc::downgrade(&w);
+        let m = "172.24.0.2";
+        world.add(
+            "redis_master",
+            "server",
+            m,
+            6379,
+            &scenario::server_conf(None),
+            11,
+        );
+        for i in 1..=2u64 {
+            let ip = format!("172.24.0.{}", 2 + i);
+            let name = format!("redis_slave{i}");
+            world.add(
+                &name,
+                "server",
+                &ip,
+                6379,
+                &scenario::server_conf(Some(m)),
+                11 + i,
+            );
+        }
+        for i in 1..=3u64 {
+            let ip = format!("172.24.0.{}", 4 + i);
+            let name = format!("redis-sentinel{i}");
+            let conf = scenario::sentinel_conf(m, &settings);
+            world.add(&name, "sentinel", &ip, 26379, &conf, 20 + i);
+        }
+        let now = world.now;
+        world.tick(now);
+    }
+    // The sentinels know both replicas and each other (INFO every 10 s, hello every 2 s).
+    let sentinels = ["redis-sentinel1", "redis-sentinel2", "redis-sentinel3"];
+    let ready = run_live(&w, 60_000.0, |w| {
+        sentinels.iter().all(|s| {
+            let st = w.status(s);
+            let ms: Array = get(&st, "sentinelMasters").unchecked_into();
+            let m = ms.get(0);
+            get(&m, "numSlaves").as_f64() == Some(2.0)
+                && get(&m, "numOtherSentinels").as_f64() == Some(2.0)
+        }) && ["redis_slave1", "redis_slave2"]
+            .iter()
+            .all(|r| field_str(&w.status(r), "linkState").as_deref() == Some("connected"))
+    })
+    .await;
+    let dump = |w: &World| {
+        w.trace
+            .iter()
+            .map(|(h, t)| format!("{h}: {t}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        ready,
+        "sentinels never discovered the topology:\n{}",
+        dump(&w.borrow())
+    );
+    assert!(
+        w.borrow().channels >= 10,
+        "{} channels",
+        w.borrow().channels
+    );
+    let t_kill = w.borrow().now;
+    w.borrow_mut().kill("redis_master");
+    let mut new_master = String::new();
+    let done = run_live(&w, 60_000.0, |w| {
+        if !w.seen("+switch-master mymaster 172.24.0.2 6379") {
+            return false;
+        }
+        let (s1, s2) = (w.status("redis_slave1"), w.status("redis_slave2"));
+        let role = |s: &JsValue| field_str(s, "role").unwrap_or_default();
+        let (m, r, rs) = match (role(&s1).as_str(), role(&s2).as_str()) {
+            ("master", "slave") => ("redis_slave1", "172.24.0.3", &s2),
+            ("slave", "master") => ("redis_slave2", "172.24.0.4", &s1),
+            _ => return false,
+        };
+        new_master = m.to_string();
+        field_str(rs, "masterHost").as_deref() == Some(r)
+            && field_str(rs, "linkState").as_deref() == Some("connected")
+    })
+    .await;
+    let elapsed = w.borrow().now - t_kill;
+    assert!(
+        done,
+        "no failover within 60 s after the kill:\n{}",
+        dump(&w.borrow())
+    );
+    {
+        let world = w.borrow();
+        for step in [
+            "+sdown master mymaster 172.24.0.2 6379",
+            "+odown master mymaster 172.24.0.2 6379 #quorum",
+            "+elected-leader master mymaster",
+            "+promoted-slave slave",
+            // The killed master's channels closed: the replicas saw it at once.
+            "Connection with master lost",
+        ] {
+            assert!(world.seen(step), "missing {step}:\n{}", dump(&world));
+        }
+        web_sys_log(&format!(
+            "live: {new_master} promoted {elapsed} ms after the kill, over {} MessageChannels",
+            world.channels
+        ));
+    }
+    // Every sentinel follows the new master.
+    let ip = if new_master == "redis_slave1" {
+        "172.24.0.3"
+    } else {
+        "172.24.0.4"
+    };
+    let agreed = run_live(&w, 10_000.0, |w| {
+        sentinels.iter().all(|s| {
+            let st = w.status(s);
+            let ms: Array = get(&st, "sentinelMasters").unchecked_into();
+            field_str(&ms.get(0), "ip").as_deref() == Some(ip)
+        })
+    })
+    .await;
+    assert!(
+        agreed,
+        "sentinels disagree on the new master:\n{}",
+        dump(&w.borrow())
+    );
+    // Close everything so the event loop can end.
+    let mut world = w.borrow_mut();
+    for n in &mut world.nodes {
+        for (_, p) in std::mem::take(&mut n.ports) {
+            p.close();
+        }
+        n.node = None;
+    }
+}
+
+/// What a live host needs of `Node` besides bytes and time: the tutorial's
+/// topology as data, a status and queries without traffic, the console's
+/// encoding and reply formatting, and a restart from the node's disk.
+pub fn node_host_helpers() {
+    let start = scenario::SCENARIO_START as f64;
+    // The topology, with sentinel settings applied to sentinel.conf.
+    let settings = obj(&[("quorum", 3.into()), ("downAfterMs", 3000.into())]);
+    let topo = WasmNode::tutorial_topology(settings).unwrap();
+    let names: Vec<String> = topo
+        .iter()
+        .map(|n| field_str(&n, "name").unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "redis_master",
+            "redis_slave1",
+            "redis_slave2",
+            "redis-sentinel1",
+            "redis-sentinel2",
+            "redis-sentinel3"
+        ]
+    );
+    let s1 = topo.get(3);
+    assert_eq!(field_str(&s1, "ip").as_deref(), Some("172.24.0.5"));
+    assert_eq!(get(&s1, "port").as_f64(), Some(26379.0));
+    let conf = field_str(&s1, "config").unwrap();
+    assert!(
+        conf.contains("sentinel monitor mymaster 172.24.0.2 6379 3"),
+        "{conf}"
+    );
+    assert!(
+        conf.contains("down-after-milliseconds mymaster 3000"),
+        "{conf}"
+    );
+    let bad = obj(&[("quorum", 0.into())]);
+    assert!(WasmNode::tutorial_topology(bad).is_err());
+    // Console helpers.
+    let bytes = WasmNode::encode_command_line("SET k \"a b\"")
+        .unwrap()
+        .to_vec();
+    assert_eq!(bytes, Frame::command(["SET", "k", "a b"]));
+    assert_eq!(WasmNode::encode_command_line("  ").unwrap().length(), 0);
+    let e = WasmNode::encode_command_line("GET \"k").unwrap_err();
+    assert_eq!(error_message(e), "Invalid argument(s)");
+    assert!(WasmNode::parse_reply(b"*2\r\n:1\r\n")
+        .unwrap()
+        .is_undefined());
+    let r = WasmNode::parse_reply(b"*2\r\n:1\r\n$1\r\nx\r\n+OK\r\n").unwrap();
+    assert_eq!(
+        field_str(&r, "text").as_deref(),
+        Some("1) (integer) 1\n2) \"x\"")
+    );
+    assert_eq!(get(&r, "length").as_f64(), Some(15.0));
+    assert!(WasmNode::parse_reply(b"?bad\r\n").is_err());
+    // Status and queries without traffic.
+    let conf = scenario::server_conf(None);
+    let mut n = WasmNode::new("server", &conf, 5.0, start).unwrap();
+    let st = n.status().unwrap();
+    assert!(
+        get(&st, "role").is_null(),
+        "no status before the first input"
+    );
+    n.handle(start + 10.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let _ = n.poll_outputs();
+    let st = n.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("master"));
+    assert_eq!(field_str(&st, "runId").map(|s| s.len()), Some(40));
+    assert_eq!(get(&st, "offset").as_f64(), Some(0.0));
+    assert_eq!(
+        n.query(strs(&["SET", "k", "v"]))
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("OK")
+    );
+    // SAVE writes dump.rdb: a `persist` event waiting in pollOutputs.
+    assert_eq!(
+        n.query(strs(&["SAVE"])).unwrap().as_string().as_deref(),
+        Some("OK")
+    );
+    let mut rdb = None;
+    for o in n.poll_outputs().iter() {
+        if field_str(&o, "event").as_deref() == Some("persist") {
+            assert_eq!(field_str(&o, "file").as_deref(), Some("dump.rdb"));
+            rdb = Some(get(&o, "bytes"));
+        }
+    }
+    let rdb = rdb.expect("a persist event after SAVE");
+    // Restarted from that disk with a rewritten redis.conf: the data is back
+    // and the config file's replicaof applies.
+    let disk = obj(&[
+        ("dump.rdb", rdb),
+        (
+            "redis.conf",
+            format!("{conf}replicaof 172.24.0.9 6379\n").into(),
+        ),
+    ]);
+    let mut m = WasmNode::from_disk("server", &conf, 6.0, start + 20.0, disk).unwrap();
+    m.handle(start + 30.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let st = m.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("slave"));
+    assert_eq!(field_str(&st, "masterHost").as_deref(), Some("172.24.0.9"));
+    assert_eq!(
+        m.query(strs(&["GET", "k"])).unwrap().as_string().as_deref(),
+        Some("v")
+    );
+    let e = WasmNode::from_disk("server", &conf, 6.0, start, obj(&[("x", 1.into())]))
+        .err()
+        .unwrap();
+    assert!(error_message(e).contains("disk file 'x'"));
+    // A sentinel's status lists what it monitors.
+    let sconf = scenario::sentinel_conf("172.24.0.2", &scenario::SentinelSettings::default());
+    let mut s = WasmNode::new("sentinel", &sconf, 7.0, start).unwrap();
+    s.handle(start + 10.0, obj(&[("type", "tick".into())]))
+        .unwrap();
+    let st = s.status().unwrap();
+    assert_eq!(field_str(&st, "role").as_deref(), Some("sentinel"));
+    let masters: Array = get(&st, "masters").unchecked_into();
+    assert_eq!(masters.get(0).as_string().as_deref(), Some("mymaster"));
+    let sm: Array = get(&st, "sentinelMasters").unchecked_into();
+    let m0 = sm.get(0);
+    assert_eq!(field_str(&m0, "ip").as_deref(), Some("172.24.0.2"));
+    assert_eq!(get(&m0, "quorum").as_f64(), Some(2.0));
+    assert_eq!(get(&m0, "configEpoch").as_f64(), Some(0.0));
+}
