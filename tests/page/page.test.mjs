@@ -191,6 +191,23 @@ try {
     for (const id of ['run', 'step', 'speed', 'tutorial', 'no-quorum']) assert(seen.has(id), `Tab never reached ${id}: ${[...seen]}`);
   });
 
+  await check('live mode: one wasm instance per node in Web Workers, the same view', async () => {
+    await page.selectOption('#mode', 'live');
+    await page.waitForFunction(() => window.sentinelLab.state().live, null, { timeout: T });
+    for (const n of ['redis_master', 'redis_slave1', 'redis_slave2', 'redis-sentinel1', 'redis-sentinel2', 'redis-sentinel3']) {
+      await page.waitForSelector(`#topology g.node.state-up[data-node="${n}"]`, { timeout: T });
+    }
+    await page.waitForSelector('#topology g.node.role-master[data-node="redis_master"]', { timeout: T });
+    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave1"]', { state: 'attached', timeout: T });
+    await page.waitForSelector('#topology path.link.monitor[data-from="redis-sentinel2"]', { state: 'attached', timeout: T });
+    assert(await consoleRun('redis_master', 'SET live yes') === 'OK', 'SET in live mode');
+    assert(await page.isDisabled('#lesson-buttons button[data-lesson="tutorial"]'), 'lessons are simulated-only');
+    await shot('live.png', false);
+    await page.selectOption('#mode', 'sim');
+    await page.waitForFunction(() => !window.sentinelLab.state().live, null, { timeout: T });
+    await page.waitForSelector('#topology g.node.role-master[data-node="redis_master"]', { timeout: T });
+  });
+
   // Each scenario, one click, at 100×, until its expected end.
   const scenarios = [
     ['tutorial', async () => { await timelineHas('+switch-master'); }],
