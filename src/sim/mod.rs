@@ -6,6 +6,7 @@
 //! Idle time is skipped: the clock jumps to the next event.
 
 pub mod factory;
+pub mod lessons;
 pub mod net;
 pub mod scenario;
 pub mod trace;
