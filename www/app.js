@@ -22,6 +22,7 @@ const MAX_EVENTS = 1500;
 const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns'];
 const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client'];
 const PRE_RUN_MS = 12000;
+const LESSON_PRE_RUN_MS = 16000;
 const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
 const ui = {
@@ -136,6 +137,7 @@ function clearView() {
   ui.nodes = [];
   ui.dirty = true;
   ui.write = new WriteLoad();
+  ui.lessonEnd = null;
   $('#nodes').textContent = '';
   $('#timeline').textContent = '';
   $('#rawlog').textContent = '';
@@ -171,6 +173,10 @@ async function build() {
     ui.c = c;
     if (ui.scenario !== 'free' && hasLessons()) {
       attempt(() => c.loadLesson(ui.scenario, { ...ui.settings }));
+      // The lessons' first fault is at 00:00:20 (sim::lessons::FAULT_AT);
+      // start a few seconds before it, the cluster settled.
+      attempt(() => c.runUntil(EPOCH + LESSON_PRE_RUN_MS));
+      ui.lessonEnd = c.lessonEnd ?? null;
       if (ui.scenario === 'partition') ui.write.start(c.now(), 200);
     } else {
       if (ui.scenario !== 'free') notice(t('lessonUnavailable'), 'error');
@@ -280,7 +286,14 @@ function loop(ts) {
       if (whole >= 1) {
         ui.carry -= whole;
         try {
-          advance(c.now() + whole);
+          let target = c.now() + whole;
+          // Stop where the lesson's story ends (Run goes on from there).
+          if (ui.lessonEnd && target >= ui.lessonEnd) {
+            target = ui.lessonEnd;
+            ui.lessonEnd = null;
+            setRunning(false);
+          }
+          advance(target);
         } catch (e) {
           setRunning(false);
           notice(errText(e), 'error');

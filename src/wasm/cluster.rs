@@ -4,7 +4,9 @@ use super::tap::Tap;
 use super::{frame_to_js, to_port, to_u64};
 use crate::resp::Frame;
 use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
+use crate::sim::lessons::{self, Lesson};
 use crate::sim::{factory, Sim, TraceKind};
+use crate::node::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -19,6 +21,8 @@ pub struct Cluster {
     actions: Vec<Action>,
     /// Decodes the messages nodes receive, for the page's animation.
     tap: Tap,
+    /// A loaded lesson and the index of its next scheduled action.
+    lesson: Option<(Lesson, usize)>,
 }
 
 /// A scenario as JSON: `{ "version": 1, "seed": 1, "actions": [ ... ] }` with
@@ -349,6 +353,41 @@ impl Cluster {
         Ok(out)
     }
 
+    /// Run to the absolute time `t`, applying the loaded lesson's actions
+    /// that fall due on the way, each recorded (run until its time, then the
+    /// action) so that the exported scenario replays exactly.
+    fn run_to(&mut self, t: Millis) -> Result<(), JsError> {
+        self.apply_due(t)?;
+        if t > self.sim.now {
+            self.act(Action::RunUntil(t))?;
+        }
+        Ok(())
+    }
+
+    /// Apply the lesson's actions due at or before `t`.
+    fn apply_due(&mut self, t: Millis) -> Result<(), JsError> {
+        loop {
+            let Some((lesson, next)) = &self.lesson else {
+                return Ok(());
+            };
+            let Some((at, action)) = lesson.schedule.get(*next).cloned() else {
+                return Ok(());
+            };
+            if at > t {
+                return Ok(());
+            }
+            if let Some((_, next)) = &mut self.lesson {
+                *next += 1;
+            }
+            // As `lessons::advance`: run until the action's time (events at
+            // that very time first), then apply it.
+            self.act(Action::RunUntil(at.max(self.sim.now)))?;
+            // A scheduled action that cannot apply (e.g. a node already
+            // down) is skipped, as `lessons::advance` reports and goes on.
+            let _ = self.act(action);
+        }
+    }
+
     fn add(
         &mut self,
         kind: &str,
@@ -501,6 +540,7 @@ impl Cluster {
             seed,
             actions: Vec::new(),
             tap: Tap::default(),
+            lesson: None,
         })
     }
 
@@ -548,6 +588,37 @@ impl Cluster {
             self.act(a)?;
         }
         Ok(())
+    }
+
+    /// The ids of the one-click lessons (scenarios), in the page's order.
+    pub fn lessons() -> Vec<String> {
+        lessons::LESSON_IDS.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Set up lesson `id` with these sentinel settings (see `tutorialWith`);
+    /// its timed actions are applied, and recorded, as the clock reaches them
+    /// (runUntil, runFor, step).
+    #[wasm_bindgen(js_name = loadLesson)]
+    pub fn load_lesson(&mut self, id: &str, settings: JsValue) -> Result<(), JsError> {
+        let s = settings_from_js(settings)?;
+        let lesson = lessons::lesson(id, &s).map_err(|e| JsError::new(&e))?;
+        for a in lesson.setup.iter().cloned() {
+            self.act(a)?;
+        }
+        self.lesson = Some((lesson, 0));
+        Ok(())
+    }
+
+    /// The loaded lesson's id, or null.
+    #[wasm_bindgen(getter, js_name = lessonId)]
+    pub fn lesson_id(&self) -> Option<String> {
+        self.lesson.as_ref().map(|(l, _)| l.id.to_string())
+    }
+
+    /// Absolute virtual time by which the loaded lesson has played out, or null.
+    #[wasm_bindgen(getter, js_name = lessonEnd)]
+    pub fn lesson_end(&self) -> Option<f64> {
+        self.lesson.as_ref().map(|(l, _)| l.end as f64)
     }
 
     /// The tutorial topology with these sentinel settings
@@ -654,10 +725,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = runUntil)]
     pub fn run_until(&mut self, ms: f64) -> Result<(), JsError> {
         let t = to_u64("time", ms)?;
-        if t > self.sim.now {
-            self.act(Action::RunUntil(t))?;
-        }
-        Ok(())
+        self.run_to(t)
     }
 
     /// Run `ms` virtual milliseconds.
@@ -665,13 +733,15 @@ impl Cluster {
     pub fn run_for(&mut self, ms: f64) -> Result<(), JsError> {
         let ms = to_u64("ms", ms)?;
         if ms > 0 {
-            self.act(Action::RunFor(ms))?;
+            self.run_to(self.sim.now.saturating_add(ms))?;
         }
         Ok(())
     }
 
     /// Process the next event; false if nothing is scheduled.
     pub fn step(&mut self) -> Result<bool, JsError> {
+        let now = self.sim.now;
+        self.apply_due(now)?;
         match self.act(Action::Step)? {
             Outcome::Stepped(b) => Ok(b),
             _ => Ok(false),
@@ -822,6 +892,7 @@ impl Cluster {
             seed: s.seed,
             actions: Vec::new(),
             tap: Tap::default(),
+            lesson: None,
         };
         for (i, a) in s.actions.into_iter().enumerate() {
             let a: Action = a.into();
