@@ -49,3 +49,8 @@ fn node_host_helpers() {
 fn cluster_messages_and_sentinel_view() {
     wasm_common::cluster_messages_and_sentinel_view();
 }
+
+#[wasm_bindgen_test]
+fn cluster_lesson_runs_and_replays() {
+    wasm_common::cluster_lesson_runs_and_replays();
+}

@@ -1104,3 +1104,37 @@ pub fn cluster_messages_and_sentinel_view() {
     assert_eq!(replay.trace_hash(), c.trace_hash());
     assert!(c.peek("redis_slave1", "ROLE").is_some());
 }
+
+/// Every lesson loads in a Cluster; the tutorial lesson, run in frame-sized
+/// steps, reaches +switch-master, and its export replays to the same trace.
+pub fn cluster_lesson_runs_and_replays() {
+    let ids: Vec<String> = Cluster::lessons();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    for id in &ids {
+        let mut c = Cluster::new(1.0).unwrap();
+        c.load_lesson(id, JsValue::UNDEFINED).unwrap();
+        assert_eq!(c.lesson_id().as_deref(), Some(id.as_str()));
+        assert!(c.lesson_end().unwrap() > c.now());
+    }
+    let mut c = Cluster::new(5.0).unwrap();
+    c.load_lesson("tutorial", obj(&[("quorum", JsValue::from(2))]))
+        .unwrap();
+    let end = c.lesson_end().unwrap();
+    while c.now() < end {
+        c.run_for(1_000.0).unwrap();
+    }
+    let trace: Array = c.trace_since(0).unwrap().unchecked_into();
+    let texts: Vec<String> = trace
+        .iter()
+        .filter_map(|e| get(&e, "text").as_string())
+        .collect();
+    assert!(texts.iter().any(|t| t == "crashed"), "the lesson kills the master");
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("+switch-master mymaster 172.24.0.2 6379")));
+    let json = c.export_scenario().unwrap();
+    assert!(json.contains(r#""op":"kill","name":"redis_master""#), "{json}");
+    let replay = Cluster::import_scenario(&json).unwrap();
+    assert_eq!(replay.trace_hash(), c.trace_hash());
+    assert!(c.load_lesson("nope", JsValue::UNDEFINED).is_err());
+}
