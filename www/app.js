@@ -339,8 +339,8 @@ function refresh(force) {
     topo.update(view);
     renderCards(view);
     renderPartitionSelects();
-    renderExplain(view);
     renderWrites(view);
+    renderExplain(view);
     if (typeof c.traceHash === 'function') $('#trace-hash').textContent = c.traceHash();
   }
 }
@@ -544,6 +544,8 @@ function renderExplain(view) {
   else if (f.sdownBy.size && !f.reached.has('odown') && f.sdownBy.size < x.quorum) {
     extra = t('noQuorumHint', { agree: f.sdownBy.size, quorum: x.quorum });
   }
+  const lost = Number($('#write-stats').dataset.lost || 0);
+  if (!extra && lost > 0) extra = t('lostWrites', { lost });
   $('#phase-extra').textContent = extra;
   $('#explain').className = `panel explain ph-${phase}`;
 }

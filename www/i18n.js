@@ -146,6 +146,7 @@ export const STRINGS = {
     none: 'none',
     noQuorumHint: 'Only {agree} of the needed {quorum} sentinels agree: no +odown, no failover.',
     loadTime: 'ready in {ms} ms',
+    lostWrites: '{lost} acknowledged writes are gone: the old master accepted them while it was cut off, and dropped them when it came back as a replica of the new master. Replication is asynchronous; min-replicas-to-write makes a cut-off master refuse writes instead.',
   },
   ko: {
     title: 'sentinel-lab',
@@ -288,6 +289,7 @@ export const STRINGS = {
     none: '없음',
     noQuorumHint: '필요한 {quorum}개 중 {agree}개의 센티널만 동의합니다. +odown도, 장애 조치도 없습니다.',
     loadTime: '{ms} ms 만에 준비됨',
+    lostWrites: '확인 응답을 받은 쓰기 {lost}개가 사라졌습니다. 옛 마스터는 네트워크에서 끊긴 동안 이 쓰기를 받아들였지만, 새 마스터의 레플리카로 돌아오면서 모두 버렸습니다. 복제는 비동기이기 때문입니다. min-replicas-to-write를 설정하면 끊긴 마스터가 쓰기를 거부합니다.',
   },
 };
 

@@ -172,6 +172,25 @@ try {
     await page.click('#lang-en');
   });
 
+  await check('frame rate with the tutorial topology running at 10×', async () => {
+    const fps = await page.evaluate(() => new Promise((ok) => {
+      let n = 0;
+      let worst = 0;
+      let last = performance.now();
+      const t0 = last;
+      const f = (ts) => {
+        n++;
+        worst = Math.max(worst, ts - last);
+        last = ts;
+        if (ts - t0 < 2000) requestAnimationFrame(f);
+        else ok({ fps: Math.round(n / ((ts - t0) / 1000)), worst: Math.round(worst) });
+      };
+      requestAnimationFrame(f);
+    }));
+    console.log(`# frames: ${fps.fps} fps over 2 s, longest frame ${fps.worst} ms (headless, shared CPU)`);
+    assert(fps.fps >= 20, `too slow: ${fps.fps} fps`);
+  });
+
   await check('keyboard: Space pauses, N steps, every control has a visible focus', async () => {
     await page.focus('#timeline');
     await page.keyboard.press(' ');
@@ -189,6 +208,28 @@ try {
       seen.add(await page.evaluate(() => document.activeElement.id || document.activeElement.dataset.lesson || document.activeElement.tagName));
     }
     for (const id of ['run', 'step', 'speed', 'tutorial', 'no-quorum']) assert(seen.has(id), `Tab never reached ${id}: ${[...seen]}`);
+  });
+
+  await check('add a replica and a sentinel; settings during a run go out as SENTINEL SET', async () => {
+    const master = await page.$eval('#topology g.node.role-master', (g) => g.dataset.node);
+    await page.click('#add-replica');
+    await page.click('#add-sentinel');
+    await page.waitForSelector('#topology g.node.role-slave[data-node="redis_slave3"]', { timeout: T });
+    await page.waitForSelector('#topology path.link.repl.up[data-to="redis_slave3"]', { state: 'attached', timeout: T });
+    await page.waitForSelector(`#topology path.link.monitor[data-from="redis-sentinel4"][data-to="${master}"]`, { state: 'attached', timeout: T });
+    const addr = await page.textContent('.card[data-node="redis_slave3"] .addr');
+    assert(addr.startsWith('172.24.0.8:6379'), `new replica at ${addr}`);
+    const setQuorum = async (q) => {
+      await page.fill('#settings input[name="quorum"]', String(q));
+      await page.click('#settings button[type="submit"]');
+      await page.waitForFunction((x) => /SENTINEL SET mymaster sent to \d+ sentinels/.test(document.querySelector('#notice').textContent)
+        && window.sentinelLab.cluster().peek('redis-sentinel2', 'SENTINEL MASTER mymaster').includes(`"quorum"\n${' '.repeat(0)}`) !== null
+        && new RegExp(`"quorum"\\n\\s*\\d+\\) "${x}"`).test(window.sentinelLab.cluster().peek('redis-sentinel2', 'SENTINEL MASTER mymaster')), q, { timeout: T });
+    };
+    await setQuorum(3);
+    const json = await page.evaluate(() => window.sentinelLab.cluster().exportScenario());
+    assert(json.includes('"SET","mymaster","quorum","3"'), 'SENTINEL SET recorded in the scenario');
+    await setQuorum(2);
   });
 
   await check('live mode: one wasm instance per node in Web Workers, the same view', async () => {
@@ -245,8 +286,9 @@ try {
       await page.waitForFunction((x) => location.hash.includes(`scenario=${x}`), id, { timeout: T });
       await setSpeed(2); // 100×
       await end();
-      await setSpeed(0);
-      await page.waitForTimeout(300);
+      // The page stops by itself where the lesson's story ends.
+      await page.waitForFunction(() => !window.sentinelLab.state().running, null, { timeout: T });
+      await page.waitForTimeout(700);
       await shot(`${id}.png`);
       console.log(`# screenshot target/page/${id}.png at virtual ${(await virtualMs()) / 1000} s`);
     });
