@@ -20,7 +20,7 @@ const EPOCH = 1767225600000; // sim::scenario::SCENARIO_START
 const MAX_RAW = 3000;
 const MAX_EVENTS = 1500;
 const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns'];
-const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client'];
+const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client', 'replies'];
 const PRE_RUN_MS = 12000;
 const LESSON_PRE_RUN_MS = 16000;
 const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
@@ -937,7 +937,7 @@ function wire() {
   for (const k of MSG_KINDS) {
     const l = document.createElement('label');
     l.className = `mk k-${k}`;
-    l.innerHTML = `<input type="checkbox" value="${k}" checked> <i class="dot"></i><span data-kind="${k}"></span>`;
+    l.innerHTML = `<input type="checkbox" value="${k}"${k === 'replies' ? '' : ' checked'}> <i class="dot"></i><span data-kind="${k}"></span>`;
     filter.append(l);
   }
   filter.addEventListener('change', applyFilter);

@@ -39,6 +39,12 @@ function arc(n, y, bulge) {
   return out;
 }
 
+/** A reply nobody needs to see by default (+PONG, INFO's text, +OK, ...). */
+function isReply(m) {
+  if (m.kind === 'vote' || m.kind === 'psync' || m.kind === 'rdb' || m.kind === 'client') return false;
+  return m.name.endsWith(' reply') || /^[+-]/.test(m.name);
+}
+
 /** A short label for a message in flight ('' for none: keeps the picture calm). */
 function shortLabel(m) {
   const n = m.name;
@@ -219,6 +225,16 @@ export class Topology {
       draw(`mon|${s.name}`, `link monitor view-${v.state}`, s.name, m.name, 0, '',
         { 'data-from': s.name, 'data-to': m.name });
     }
+    // Sentinels watch the replicas too (PING, INFO, hello): faint links.
+    for (const s of sentinels) {
+      const v = s.sentinel;
+      if (!s.up || !v || !v.masterIp) continue;
+      for (const r of nodes) {
+        if (r.role !== 'slave' || `${r.masterHost}:${r.masterPort}` !== `${v.masterIp}:${v.masterPort}`) continue;
+        draw(`monr|${s.name}|${r.name}`, 'link monitor-replica', s.name, r.name, 0, '',
+          { 'data-from': s.name, 'data-to': r.name });
+      }
+    }
     // Hello: every pair of sentinels.
     for (let i = 0; i < sentinels.length; i++) {
       for (let j = i + 1; j < sentinels.length; j++) {
@@ -242,7 +258,9 @@ export class Topology {
   /** Start animating messages (`{from, to, kind, name}`); sampled when many. */
   send(msgs) {
     const now = performance.now();
+    const replies = this.filter.has('replies');
     let wanted = msgs.filter((m) => this.filter.has(m.kind === 'rdb' ? 'psync' : m.kind === 'ack' ? 'stream' : m.kind)
+      && (replies || !isReply(m))
       && this.pos.has(m.from) && this.pos.has(m.to) && m.from !== m.to);
     const room = Math.max(0, MAX_FLYING - this.flying.length);
     if (wanted.length > room) {

@@ -2,11 +2,11 @@
 
 use super::tap::Tap;
 use super::{frame_to_js, to_port, to_u64};
-use crate::resp::Frame;
-use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
-use crate::sim::lessons::{self, Lesson};
-use crate::sim::{factory, Sim, TraceKind};
 use crate::node::Millis;
+use crate::resp::Frame;
+use crate::sim::lessons::{self, Lesson};
+use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
+use crate::sim::{factory, Sim, TraceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;

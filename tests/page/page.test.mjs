@@ -255,8 +255,14 @@ try {
     ['sentinel-down', async () => { await timelineHas('+switch-master'); }],
     ['no-quorum', async () => {
       await timelineHas('+sdown');
-      const t0 = await virtualMs();
-      await page.waitForFunction((t) => window.sentinelLab.virtualMs() > t + 30_000, t0, { timeout: T });
+      await page.waitForFunction(() => !window.sentinelLab.state().running, null, { timeout: T });
+      // The log line's time of the master's +sdown, as ms since 00:00.
+      const line = await page.$$eval('#timeline li[data-event="+sdown"] .x',
+        (xs) => xs.map((x) => x.textContent).find((t) => t.includes('+sdown master')));
+      const [, h, m, sec] = line.match(/ (\d\d):(\d\d):(\d\d\.\d{3}) /);
+      const sdownAt = ((Number(h) * 60 + Number(m)) * 60 + Number(sec)) * 1000;
+      const now = await virtualMs();
+      assert(now >= sdownAt + 30_000, `only ${(now - sdownAt) / 1000} s after +sdown`);
       const odown = await page.$('#timeline li[data-event="+odown"]');
       assert(!odown, 'no-quorum reached +odown');
     }],

@@ -1053,7 +1053,10 @@ pub fn node_host_helpers() {
 /// message tap leaving the trace hash unchanged.
 pub fn cluster_messages_and_sentinel_view() {
     let mut c = Cluster::new(3.0).unwrap();
-    let settings = obj(&[("quorum", JsValue::from(2)), ("downAfterMs", JsValue::from(3000))]);
+    let settings = obj(&[
+        ("quorum", JsValue::from(2)),
+        ("downAfterMs", JsValue::from(3000)),
+    ]);
     c.tutorial_with(settings).unwrap();
     c.run_for(15_000.0).unwrap();
     let sentinel = |c: &mut Cluster, name: &str| {
@@ -1066,7 +1069,10 @@ pub fn cluster_messages_and_sentinel_view() {
     };
     let v = sentinel(&mut c, "redis-sentinel1");
     assert_eq!(get(&v, "state").as_string().as_deref(), Some("up"));
-    assert_eq!(get(&v, "masterIp").as_string().as_deref(), Some("172.24.0.2"));
+    assert_eq!(
+        get(&v, "masterIp").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
     assert_eq!(get(&v, "downAfterMs").as_f64(), Some(3000.0));
     assert_eq!(get(&v, "numOtherSentinels").as_f64(), Some(2.0));
     let before = c.messages_length();
@@ -1074,7 +1080,10 @@ pub fn cluster_messages_and_sentinel_view() {
     c.run_for(3_500.0).unwrap();
     let v = sentinel(&mut c, "redis-sentinel2");
     assert!(
-        matches!(get(&v, "state").as_string().as_deref(), Some("sdown" | "odown" | "failover")),
+        matches!(
+            get(&v, "state").as_string().as_deref(),
+            Some("sdown" | "odown" | "failover")
+        ),
         "{:?}",
         get(&v, "flags").as_string()
     );
@@ -1096,7 +1105,10 @@ pub fn cluster_messages_and_sentinel_view() {
     assert!(has("ping", "PING"));
     let v = sentinel(&mut c, "redis-sentinel3");
     assert_eq!(get(&v, "configEpoch").as_f64(), Some(1.0));
-    assert_ne!(get(&v, "masterIp").as_string().as_deref(), Some("172.24.0.2"));
+    assert_ne!(
+        get(&v, "masterIp").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
     // The tap does not change the run: the same actions without looking at
     // messages or nodes give the same trace hash.
     let json = c.export_scenario().unwrap();
@@ -1128,12 +1140,18 @@ pub fn cluster_lesson_runs_and_replays() {
         .iter()
         .filter_map(|e| get(&e, "text").as_string())
         .collect();
-    assert!(texts.iter().any(|t| t == "crashed"), "the lesson kills the master");
+    assert!(
+        texts.iter().any(|t| t == "crashed"),
+        "the lesson kills the master"
+    );
     assert!(texts
         .iter()
         .any(|t| t.starts_with("+switch-master mymaster 172.24.0.2 6379")));
     let json = c.export_scenario().unwrap();
-    assert!(json.contains(r#""op":"kill","name":"redis_master""#), "{json}");
+    assert!(
+        json.contains(r#""op":"kill","name":"redis_master""#),
+        "{json}"
+    );
     let replay = Cluster::import_scenario(&json).unwrap();
     assert_eq!(replay.trace_hash(), c.trace_hash());
     assert!(c.load_lesson("nope", JsValue::UNDEFINED).is_err());
