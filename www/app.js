@@ -23,6 +23,7 @@ const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priorit
 const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client', 'replies'];
 const PRE_RUN_MS = 12000;
 const LESSON_PRE_RUN_MS = 16000;
+const FAST_FORWARD = 25;
 const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
 const ui = {
@@ -138,6 +139,7 @@ function clearView() {
   ui.dirty = true;
   ui.write = new WriteLoad();
   ui.lessonEnd = null;
+  ui.ffUntil = 0;
   $('#nodes').textContent = '';
   $('#timeline').textContent = '';
   $('#rawlog').textContent = '';
@@ -175,7 +177,7 @@ async function build() {
       attempt(() => c.loadLesson(ui.scenario, { ...ui.settings }));
       // The lessons' first fault is at 00:00:20 (sim::lessons::FAULT_AT);
       // start a few seconds before it, the cluster settled.
-      attempt(() => c.runUntil(EPOCH + LESSON_PRE_RUN_MS));
+      ui.ffUntil = EPOCH + LESSON_PRE_RUN_MS;
       ui.lessonEnd = c.lessonEnd ?? null;
       if (ui.scenario === 'partition') ui.write.start(c.now(), 200);
     } else {
@@ -184,7 +186,9 @@ async function build() {
       // Let the sentinels discover the replicas and each other (INFO every
       // 10 s, hello every 2 s), as the tutorial's cluster has when you stop
       // its master.
-      if (ui.scenario === 'free') attempt(() => c.runFor(PRE_RUN_MS));
+      // The first seconds run fast (FAST_FORWARD× for the first frames)
+      // so the page paints at once and shows the cluster starting.
+      if (ui.scenario === 'free') ui.ffUntil = EPOCH + PRE_RUN_MS;
     }
   }
   ui.builtAt = ui.c.now();
@@ -280,7 +284,19 @@ function loop(ts) {
   const c = ui.c;
   if (c) {
     const dt = Math.min(ts - (ui.lastFrame || ts), 100);
-    if (ui.running && !ui.live) {
+    if (!ui.live && ui.ffUntil && c.now() < ui.ffUntil) {
+      // Fast-forward the start-up, whether running or not.
+      try {
+        advance(Math.min(ui.ffUntil, c.now() + Math.max(dt, 16) * FAST_FORWARD));
+      } catch (e) {
+        notice(errText(e), 'error');
+      }
+      if (c.now() >= ui.ffUntil) {
+        ui.ffUntil = 0;
+        ui.builtAt = c.now();
+        if (typeof c.messagesLength === 'function') ui.msgIndex = c.messagesLength();
+      }
+    } else if (ui.running && !ui.live) {
       ui.carry += dt * ui.speed;
       const whole = Math.floor(ui.carry);
       if (whole >= 1) {
@@ -327,7 +343,7 @@ function refresh(force) {
     const msgs = c.messagesSince(ui.msgIndex);
     if (msgs.length) {
       ui.msgIndex = msgs[msgs.length - 1].index + 1;
-      if (!document.hidden) topo.send(msgs);
+      if (!document.hidden && !ui.ffUntil) topo.send(msgs);
     }
   }
   const now = performance.now();

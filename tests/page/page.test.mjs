@@ -85,10 +85,12 @@ try {
         ready: Number(document.body.dataset.loadMs),
         domInteractive: Math.round(nav.domInteractive),
         firstContentfulPaint: paint ? Math.round(paint.startTime) : null,
+        marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])),
       };
     });
     console.log(`# load: first contentful paint ${timing.firstContentfulPaint} ms, DOM interactive ${timing.domInteractive} ms, `
-      + `interactive with the cluster drawn ${timing.ready} ms`);
+      + `interactive with the cluster drawn ${timing.ready} ms (wasm instantiated ${timing.marks['init-done']} ms, `
+      + `cluster built ${timing.marks['build-done']} ms)`);
     if (timing.ready >= 1000) console.log('# note: over 1 s (the machine is shared and loaded; typically 400-700 ms)');
     const wasm = await stat(PKG);
     console.log(`# wasm: ${wasm.size} bytes (pkg/sentinel_lab_bg.wasm)`);
