@@ -245,6 +245,7 @@ function writeApi() {
 /** Run the simulation to the absolute virtual time `target`, writes included. */
 function advance(target) {
   const c = ui.c;
+  target = Math.floor(target);
   const w = ui.write;
   let guard = 0;
   while (w.on && w.next <= target && guard++ < 1000) {

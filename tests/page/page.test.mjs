@@ -297,6 +297,8 @@ try {
       // The page stops by itself where the lesson's story ends.
       await page.waitForFunction(() => !window.sentinelLab.state().running, null, { timeout: T });
       await page.waitForTimeout(700);
+      const err = await page.$eval('#notice', (n) => (!n.hidden && n.classList.contains('error') ? n.textContent : ''));
+      assert(!err, `the page shows an error: ${err}`);
       await shot(`${id}.png`);
       console.log(`# screenshot target/page/${id}.png at virtual ${(await virtualMs()) / 1000} s`);
     });
@@ -313,7 +315,9 @@ try {
     assert(/"quorum"\n\s*\d+\) "3"/.test(q), `quorum not 3: ${q}`);
   });
 
-  await check('no console errors', async () => {
+  await check('no console errors, no error notice', async () => {
+    const err = await page.$eval('#notice', (n) => (!n.hidden && n.classList.contains('error') ? n.textContent : ''));
+    if (err) errors.push(`notice: ${err}`);
     if (errors.length) throw new Error(errors.join('\n'));
   });
 } finally {
