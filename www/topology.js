@@ -111,7 +111,7 @@ export class Topology {
     const ring = el('rect', { class: 'ring', x: -BOX_W / 2 - 7, y: -BOX_H / 2 - 7, width: BOX_W + 14, height: BOX_H + 14, rx: 14 }, g);
     const rect = el('rect', { class: 'box', x: -BOX_W / 2, y: -BOX_H / 2, width: BOX_W, height: BOX_H, rx: 9 }, g);
     const name = el('text', { class: 'name', x: -BOX_W / 2 + 10, y: -BOX_H / 2 + 19 }, g);
-    const addr = el('text', { class: 'meta', x: BOX_W / 2 - 9, y: -BOX_H / 2 + 19, 'text-anchor': 'end' }, g);
+    const addr = el('text', { class: 'meta addr', x: BOX_W / 2 - 9, y: -BOX_H / 2 + 19, 'text-anchor': 'end' }, g);
     const line1 = el('text', { class: 'line1', x: -BOX_W / 2 + 10, y: -BOX_H / 2 + 40 }, g);
     const line2 = el('text', { class: 'meta line2', x: -BOX_W / 2 + 10, y: -BOX_H / 2 + 58 }, g);
     const line3 = el('text', { class: 'meta line3', x: -BOX_W / 2 + 10, y: -BOX_H / 2 + 75 }, g);
