@@ -276,7 +276,7 @@ fn fuzz(mode: Mode) {
         }
     }
     let mut line = format!(
-        "sim_fuzz {mode:?}: {} seeds in {:.1} s, {} failovers ({} attempts; {} promoted a replica that followed another master), {} acknowledged writes, {} lost on failover",
+        "sim_fuzz {mode:?}: {} seeds in {:.1} s, {} failovers ({} attempts; {} promoted a server that did not follow the failed master), {} acknowledged writes, {} lost on failover",
         seeds.len(),
         started.elapsed().as_secs_f64(),
         total.failovers,
