@@ -34,6 +34,7 @@
 //!   +failover-end), that replica still follows the older master until
 //!   +fix-slave-config; if the new master dies first, it can be promoted
 //!   with the older lineage's data.
+//!
 //! The writes lost that way are in the fuzzer's lost-write count.
 //!
 //! Liveness is checked separately, once faults are healed and time has
@@ -489,6 +490,102 @@ pub fn check_converged(sim: &mut Sim, name: &str) -> Result<Converged, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::scenario::{tutorial, SentinelSettings, EPOCH};
+
+    fn cluster() -> Sim {
+        let mut sim = Sim::new(3, EPOCH);
+        sim.checker = Some(Checker::new());
+        tutorial(&mut sim, &SentinelSettings::default());
+        sim.run_for(15_000);
+        sim
+    }
+
+    fn fake(sim: &mut Sim, host: &str, kind: TraceKind, text: &str) {
+        let now = sim.now;
+        sim.trace.push(now, host, kind, text.to_string());
+    }
+
+    fn violations(sim: &mut Sim) -> Vec<String> {
+        let mut c = sim.checker.take().unwrap();
+        c.after_step(sim);
+        c.violations.iter().map(|v| v.what.clone()).collect()
+    }
+
+    #[test]
+    fn a_healthy_failover_breaks_nothing() {
+        let mut sim = cluster();
+        sim.crash(0);
+        sim.run_for(40_000);
+        let c = sim.checker.as_ref().unwrap();
+        assert!(c.violations.is_empty(), "{:?}", c.violations);
+        assert_eq!(c.failovers, 1);
+        assert_eq!(c.elections(), 1);
+        assert_eq!(
+            check_converged(&mut sim, "mymaster").unwrap().config_epoch,
+            1
+        );
+    }
+
+    #[test]
+    fn two_leaders_in_one_epoch_are_caught() {
+        let mut sim = cluster();
+        for s in ["redis-sentinel1", "redis-sentinel2"] {
+            fake(&mut sim, s, TraceKind::Sentinel, "+new-epoch 7");
+            fake(
+                &mut sim,
+                s,
+                TraceKind::Sentinel,
+                "+try-failover master mymaster 172.24.0.2 6379",
+            );
+            fake(
+                &mut sim,
+                s,
+                TraceKind::Sentinel,
+                "+elected-leader master mymaster 172.24.0.2 6379",
+            );
+        }
+        let v = violations(&mut sim);
+        assert_eq!(
+            v,
+            vec!["two leaders elected in epoch 7: redis-sentinel1 and redis-sentinel2"]
+        );
+    }
+
+    #[test]
+    fn two_masters_in_one_config_epoch_are_caught() {
+        let mut sim = cluster();
+        for (s, ip) in [
+            ("redis-sentinel1", "172.24.0.3"),
+            ("redis-sentinel2", "172.24.0.4"),
+        ] {
+            let h = sim.host_by_name(s).unwrap();
+            let conf = format!("sentinel monitor mymaster {ip} 6379 2\nsentinel config-epoch mymaster 3\nsentinel current-epoch 3\n");
+            sim.hosts[h]
+                .disk
+                .insert(SENTINEL_CONF.into(), conf.into_bytes());
+            fake(&mut sim, s, TraceKind::Other, "rewrote sentinel.conf");
+        }
+        let v = violations(&mut sim);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(
+            v[0].starts_with("two masters for mymaster in config epoch 3"),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn promoting_a_dead_server_is_caught() {
+        let mut sim = cluster();
+        sim.crash(1);
+        fake(
+            &mut sim,
+            "redis-sentinel1",
+            TraceKind::Sentinel,
+            "+selected-slave slave 172.24.0.3:6379 172.24.0.3 6379 @ mymaster 172.24.0.2 6379",
+        );
+        let v = violations(&mut sim);
+        assert!(v[0].ends_with("but it is down"), "{v:?}");
+    }
 
     #[test]
     fn parses_configs() {
