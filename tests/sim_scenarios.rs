@@ -638,3 +638,132 @@ fn config_epoch(sim: &mut Sim, sentinel: usize) -> i64 {
         other => panic!("{other:?}"),
     }
 }
+
+// ---------------------------------------------------------------------------
+// What WAIT and min-replicas-to-write buy.
+
+use sentinel_lab::sim::scenario::{apply, tutorial_actions_with, Action};
+
+/// A write that `WAIT 2` reports on both replicas survives the master's death:
+/// whichever replica the sentinels promote holds it.
+#[test]
+fn a_write_every_replica_acknowledged_survives_failover() {
+    let mut sim = Sim::new(10, EPOCH);
+    let t = tutorial(&mut sim, &SentinelSettings::default());
+    sim.run_for(20_000);
+    let r = sim.commands(
+        t.master,
+        &[&["SET", "safe", "1"], &["WAIT", "2", "1000"]],
+        2000,
+    );
+    assert_eq!(
+        r,
+        vec![Some(Frame::Simple("OK".into())), Some(Frame::Integer(2))]
+    );
+    // A write WAIT could not see on any replica (both cut off first).
+    for r in &t.replicas {
+        sim.partition(t.master, *r);
+    }
+    let r = sim.commands(
+        t.master,
+        &[&["SET", "unsafe", "1"], &["WAIT", "1", "500"]],
+        2000,
+    );
+    assert_eq!(
+        r,
+        vec![Some(Frame::Simple("OK".into())), Some(Frame::Integer(0))]
+    );
+    sim.crash(t.master);
+    sim.heal();
+    sim.run_for(60_000);
+    let new = sentinels_master(&mut sim, &SENTINELS);
+    let m = sim.host_by_name(name_of(&new)).unwrap();
+    assert_eq!(
+        sim.command(m, &["GET", "safe"], 2000),
+        Some(Frame::bulk("1"))
+    );
+    // WAIT reporting 0 promises nothing either way: the master had already
+    // sent the write into the cut links, and TCP delivered it once healed.
+    let unsafe_write = sim.command(m, &["EXISTS", "unsafe"], 2000);
+    assert!(matches!(unsafe_write, Some(Frame::Integer(0 | 1))));
+}
+
+/// With `min-replicas-to-write 1` and `min-replicas-max-lag 10`, a master cut
+/// off from its replicas (its clients still reach it) accepts writes only
+/// until its last replica acknowledgement is more than 10 s old (Redis
+/// counts the lag in whole seconds, and replicas ack every second), then
+/// refuses them with NOREPLICAS. The writes lost when it rejoins as a replica
+/// are bounded by that window (about 11 s of writes, against the 40 s of the
+/// "partition" lesson without the setting).
+#[test]
+fn min_replicas_to_write_bounds_what_an_isolated_master_loses() {
+    let mut setup = tutorial_actions_with(&SentinelSettings::default());
+    for a in &mut setup {
+        if let Action::Add { kind, config, .. } = a {
+            if kind == "server" {
+                config.push_str("min-replicas-to-write 1\nmin-replicas-max-lag 10\n");
+            }
+        }
+    }
+    let mut sim = Sim::new(11, EPOCH);
+    for a in &setup {
+        apply(&mut sim, a).unwrap();
+    }
+    sim.run_for(20_000);
+    let m = sim.host_by_name("redis_master").unwrap();
+    assert_eq!(
+        sim.command(m, &["SET", "before", "1"], 2000),
+        Some(Frame::Simple("OK".into()))
+    );
+    let cut = sim.now;
+    for other in 1..sim.hosts.len() {
+        sim.partition(m, other);
+    }
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    let mut i = 0;
+    while sim.now < cut + 40_000 {
+        i += 1;
+        let key = format!("w{i}");
+        match sim.command(m, &["SET", &key, "1"], 2000) {
+            Some(Frame::Simple(s)) if s == "OK" => {
+                assert!(refused.is_empty(), "{key} accepted after a refusal");
+                accepted.push((key, sim.now - cut));
+            }
+            Some(Frame::Error(e)) => {
+                assert_eq!(e, "NOREPLICAS Not enough good replicas to write.");
+                refused.push(sim.now - cut);
+            }
+            other => panic!("{other:?}"),
+        }
+        sim.run_for(500);
+    }
+    let last_ok = accepted.last().map(|a| a.1).unwrap_or(0);
+    let first_refusal = refused[0];
+    println!(
+        "min-replicas: {} writes accepted in the first {last_ok} ms of the partition, refused from {first_refusal} ms",
+        accepted.len()
+    );
+    assert!(
+        (9_000..=12_000).contains(&first_refusal),
+        "first refusal {first_refusal} ms after the cut"
+    );
+    assert!(accepted.len() <= 24, "{}", accepted.len());
+    sim.heal();
+    sim.run_for(40_000);
+    let new = sentinels_master(&mut sim, &SENTINELS);
+    assert_ne!(new, OLD_MASTER);
+    assert_replicates(&mut sim, "redis_master", &new);
+    let nm = sim.host_by_name(name_of(&new)).unwrap();
+    let mut lost = 0;
+    for (k, _) in &accepted {
+        if sim.command(nm, &["EXISTS", k], 2000) == Some(Frame::Integer(0)) {
+            lost += 1;
+        }
+    }
+    assert_eq!(lost, accepted.len());
+    assert_eq!(
+        sim.command(nm, &["GET", "before"], 2000),
+        Some(Frame::bulk("1"))
+    );
+}

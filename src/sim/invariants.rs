@@ -16,20 +16,26 @@
 //!   majority in the same epoch (nor by any two sentinels);
 //! - **epochs only grow**: a sentinel's persisted current epoch never goes
 //!   back, and its config epoch is never ahead of it;
-//! - **a promoted node is a live replica**: when a leader selects a replica
-//!   (`+selected-slave`), that server is up and configured as a replica.
+//! - **a promoted node is a live server**: when a leader selects a replica
+//!   (`+selected-slave`), that server is up.
 //!
 //! "A promoted node was a replica of the failed master" is what one would
-//! like, but it is not what Redis guarantees, so it is counted, not asserted:
-//! sentinelSelectSlave picks among the replicas the sentinel lists under
-//! the failed master, by priority, offset and run id, without looking at
-//! which master each one follows. After a failover whose reconfiguration of
-//! a replica did not get through (the replica was cut off from the leader,
-//! and a replica in +sdown counts as reconfigured for +failover-end), that
-//! replica still follows the older master; if the new master fails before
-//! +fix-slave-config corrects it, it can be promoted with the older
-//! lineage's data. The fuzzer finds such runs; `foreign_promotions` counts
-//! them (the writes lost that way are in the fuzzer's lost-write count).
+//! like, but it is not what Redis guarantees, so it is counted
+//! (`foreign_promotions`), not asserted. sentinelSelectSlave picks among the
+//! instances the sentinel lists as the failed master's replicas, by priority,
+//! offset and run id, without looking at the role each one reports or the
+//! master it follows. The fuzzer finds both ways this matters:
+//! - an old master restarted from its redis.conf comes back as a master;
+//!   it is listed as a replica of the new master (since +switch-master) and
+//!   is converted only after 4 hello periods of a sane master; if the new
+//!   master dies first, the old one is "promoted" with its stale dataset;
+//! - after a failover whose reconfiguration of a replica did not get through
+//!   (cut off from the leader; a replica in +sdown counts as reconfigured for
+//!   +failover-end), that replica still follows the older master until
+//!   +fix-slave-config; if the new master dies first, it can be promoted
+//!   with the older lineage's data.
+//!
+//! The writes lost that way are in the fuzzer's lost-write count.
 //!
 //! Liveness is checked separately, once faults are healed and time has
 //! passed, by [`check_converged`]: the sentinels agree on one master and one
@@ -81,8 +87,9 @@ pub struct Checker {
     pub failovers: u64,
     /// Failovers started (`+try-failover`).
     pub attempts: u64,
-    /// Replicas selected for promotion while they followed another master than
-    /// the failed one (Redis does not check: see the module comment).
+    /// Servers selected for promotion while they were masters themselves or
+    /// followed another master than the failed one (Redis does not check:
+    /// see the module comment).
     pub foreign_promotions: u64,
     /// ... of which had never replicated the failed master at all.
     pub never_followed_promotions: u64,
@@ -231,14 +238,13 @@ impl Checker {
                     let (state, foreign, never) = match server {
                         None => (Some("not a known server".to_string()), false, false),
                         Some(s) if !s.up => (Some("down".to_string()), false, false),
-                        Some(ServerView { master: None, .. }) => {
-                            (Some("a master".to_string()), false, false)
-                        }
                         Some(ServerView {
-                            master: Some(m),
-                            followed,
-                            ..
-                        }) => (None, *m != failed, !followed.contains(&failed)),
+                            master, followed, ..
+                        }) => (
+                            None,
+                            master.as_deref() != Some(failed.as_str()),
+                            !followed.contains(&failed),
+                        ),
                     };
                     if foreign {
                         self.foreign_promotions += 1;
@@ -484,6 +490,102 @@ pub fn check_converged(sim: &mut Sim, name: &str) -> Result<Converged, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::scenario::{tutorial, SentinelSettings, EPOCH};
+
+    fn cluster() -> Sim {
+        let mut sim = Sim::new(3, EPOCH);
+        sim.checker = Some(Checker::new());
+        tutorial(&mut sim, &SentinelSettings::default());
+        sim.run_for(15_000);
+        sim
+    }
+
+    fn fake(sim: &mut Sim, host: &str, kind: TraceKind, text: &str) {
+        let now = sim.now;
+        sim.trace.push(now, host, kind, text.to_string());
+    }
+
+    fn violations(sim: &mut Sim) -> Vec<String> {
+        let mut c = sim.checker.take().unwrap();
+        c.after_step(sim);
+        c.violations.iter().map(|v| v.what.clone()).collect()
+    }
+
+    #[test]
+    fn a_healthy_failover_breaks_nothing() {
+        let mut sim = cluster();
+        sim.crash(0);
+        sim.run_for(40_000);
+        let c = sim.checker.as_ref().unwrap();
+        assert!(c.violations.is_empty(), "{:?}", c.violations);
+        assert_eq!(c.failovers, 1);
+        assert_eq!(c.elections(), 1);
+        assert_eq!(
+            check_converged(&mut sim, "mymaster").unwrap().config_epoch,
+            1
+        );
+    }
+
+    #[test]
+    fn two_leaders_in_one_epoch_are_caught() {
+        let mut sim = cluster();
+        for s in ["redis-sentinel1", "redis-sentinel2"] {
+            fake(&mut sim, s, TraceKind::Sentinel, "+new-epoch 7");
+            fake(
+                &mut sim,
+                s,
+                TraceKind::Sentinel,
+                "+try-failover master mymaster 172.24.0.2 6379",
+            );
+            fake(
+                &mut sim,
+                s,
+                TraceKind::Sentinel,
+                "+elected-leader master mymaster 172.24.0.2 6379",
+            );
+        }
+        let v = violations(&mut sim);
+        assert_eq!(
+            v,
+            vec!["two leaders elected in epoch 7: redis-sentinel1 and redis-sentinel2"]
+        );
+    }
+
+    #[test]
+    fn two_masters_in_one_config_epoch_are_caught() {
+        let mut sim = cluster();
+        for (s, ip) in [
+            ("redis-sentinel1", "172.24.0.3"),
+            ("redis-sentinel2", "172.24.0.4"),
+        ] {
+            let h = sim.host_by_name(s).unwrap();
+            let conf = format!("sentinel monitor mymaster {ip} 6379 2\nsentinel config-epoch mymaster 3\nsentinel current-epoch 3\n");
+            sim.hosts[h]
+                .disk
+                .insert(SENTINEL_CONF.into(), conf.into_bytes());
+            fake(&mut sim, s, TraceKind::Other, "rewrote sentinel.conf");
+        }
+        let v = violations(&mut sim);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(
+            v[0].starts_with("two masters for mymaster in config epoch 3"),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn promoting_a_dead_server_is_caught() {
+        let mut sim = cluster();
+        sim.crash(1);
+        fake(
+            &mut sim,
+            "redis-sentinel1",
+            TraceKind::Sentinel,
+            "+selected-slave slave 172.24.0.3:6379 172.24.0.3 6379 @ mymaster 172.24.0.2 6379",
+        );
+        let v = violations(&mut sim);
+        assert!(v[0].ends_with("but it is down"), "{v:?}");
+    }
 
     #[test]
     fn parses_configs() {

@@ -901,6 +901,47 @@ mod tests {
     }
 
     #[test]
+    fn lossy_links_delay_but_never_reorder_and_total_loss_resets() {
+        let run = |seed| {
+            let mut sim = Sim::new(seed, START);
+            let m = server(&mut sim, "master", "10.0.0.1", "");
+            let r = server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+            sim.run_for(3_000);
+            sim.degrade(m, r, LinkFault::Lossy(300));
+            // A client on a clean link: every INCR is acknowledged in order.
+            for i in 1..=200 {
+                assert_eq!(
+                    sim.command(m, &["INCR", "n"], 1000),
+                    Some(Frame::Integer(i))
+                );
+            }
+            sim.run_for(20_000);
+            let got = sim.command(r, &["GET", "n"], 1000);
+            (got, sim.trace.hash)
+        };
+        let (got, hash) = run(21);
+        // The stream was delayed by retransmissions but arrived whole, in order.
+        assert_eq!(got, Some(Frame::bulk("200")));
+        assert_eq!(run(21).1, hash);
+        // Every segment lost: TCP gives up and both ends see the connection reset.
+        let mut sim = Sim::new(22, START);
+        let m = server(&mut sim, "master", "10.0.0.1", "");
+        let r = server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        sim.degrade(m, r, LinkFault::Lossy(1000));
+        sim.run_for(30_000);
+        assert!(
+            sim.trace
+                .entries
+                .iter()
+                .any(|e| e.kind == TraceKind::Net && e.text.contains("reset")),
+            "{}",
+            sim.trace.render()
+        );
+        assert!(sim.trace.contains("replica", "Connection with master lost"));
+    }
+
+    #[test]
     fn same_seed_same_trace() {
         let run = |seed| {
             let mut sim = Sim::new(seed, START);

@@ -128,7 +128,7 @@ mod tests {
         let net = NetConfig::default();
         let mut rng = Rng::new(1);
         assert_eq!(net.transmit(0, &mut rng), Transmit::After(0));
-        assert_eq!(net.transmit(1000, &mut rng), Transmit::Reset(12_600));
+        assert_eq!(net.transmit(1000, &mut rng), Transmit::Reset(25_400));
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..2000 {
             if let Transmit::After(d) = net.transmit(500, &mut rng) {
