@@ -195,6 +195,8 @@ async function build() {
   // Messages of the set-up run are not animated.
   if (typeof ui.c.messagesLength === 'function') ui.msgIndex = ui.c.messagesLength();
   document.body.classList.toggle('live', ui.live);
+  // LiveCluster runs on the wall clock and has a fixed topology.
+  for (const id of ['#step', '#export', '#add-replica', '#add-sentinel']) $(id).disabled = ui.live;
   $('#seed').value = String(ui.seed);
   renderLessons();
   renderSettings();
