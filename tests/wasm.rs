@@ -44,3 +44,13 @@ async fn message_channel_nodes_elect_a_new_master() {
 fn node_host_helpers() {
     wasm_common::node_host_helpers();
 }
+
+#[wasm_bindgen_test]
+fn cluster_messages_and_sentinel_view() {
+    wasm_common::cluster_messages_and_sentinel_view();
+}
+
+#[wasm_bindgen_test]
+fn cluster_lesson_runs_and_replays() {
+    wasm_common::cluster_lesson_runs_and_replays();
+}

@@ -1,54 +1,107 @@
-// sentinel-lab web UI: one deterministic simulated cluster (the wasm `Cluster`)
-// driven by the page's clock × speed. Plain ES module, no bundler, no network:
-// the page is served from the crate root so that ../pkg/ is reachable.
+// sentinel-lab web UI. The page drives one cluster: the wasm `Cluster` (a
+// deterministic simulation, run on the page's clock × speed) or, in live mode,
+// a `LiveCluster` (one wasm instance per node in Web Workers). Plain ES
+// modules, no bundler, no network: the page is served from the crate root so
+// that ../pkg/ is reachable.
+//
+// Modules: i18n.js (strings), phases.js (failover phases), topology.js (SVG),
+// console.js (redis-cli per node), writes.js (write load).
 
 import init, { Cluster, version } from '../pkg/sentinel_lab.js';
 import { translate } from './i18n.js';
+import { PHASES, Failover, classify, logLine } from './phases.js';
+import { Topology } from './topology.js';
+import { makeConsole } from './console.js';
+import { WriteLoad } from './writes.js';
 
+const T_START = performance.now();
 const $ = (sel) => document.querySelector(sel);
-const SVG = 'http://www.w3.org/2000/svg';
-const MAX_TIMELINE = 4000;
+const EPOCH = 1767225600000; // sim::scenario::SCENARIO_START
+const MAX_RAW = 3000;
+const MAX_EVENTS = 1500;
+const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns'];
+const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client', 'replies'];
+const PRE_RUN_MS = 12000;
+const LESSON_PRE_RUN_MS = 16000;
+const FAST_FORWARD = 25;
+const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
 const ui = {
   lang: 'en',
-  scenario: 'tutorial',
+  scenario: 'free',
   seed: 1,
+  mode: 'sim',
+  settings: { ...DEFAULT_SETTINGS },
   running: false,
   speed: 1,
-  cluster: null,
-  t0: 0,
+  c: null,
+  live: false,
+  builtAt: 0,
   traceIndex: 0,
+  msgIndex: 0,
   nodes: [],
-  order: [],          // node names in the order they were added (layout is stable)
-  cards: new Map(),   // name -> card element
+  cards: new Map(),
+  consoles: new Map(),
+  failover: new Failover(),
+  cuts: new Set(),
+  isolated: new Set(),
+  write: new WriteLoad(),
   carry: 0,
   lastFrame: 0,
-  lastNodesRefresh: 0,
+  lastNodes: 0,
   dirty: true,
+  phaseSel: null,
+  group: null,
+  prev: null,
+  events: 0,
+  buildId: 0,
 };
 
 const t = (key, vars) => translate(ui.lang, key, vars);
+const lessonKey = (id) => id.replace(/-/g, '_');
+const hasLessons = () => typeof Cluster.lessons === 'function' && typeof Cluster.prototype.loadLesson === 'function';
+const errText = (e) => String(e && e.message ? e.message : e);
+let topo;
 
-// ---- URL hash: #scenario=tutorial&seed=1&lang=ko ---------------------------
+// ---- URL hash: #scenario=tutorial&seed=1&lang=ko&q=2&dam=5000&fto=10000&ps=1
 
 function readHash() {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
-  if (p.get('scenario')) ui.scenario = p.get('scenario');
+  const sc = p.get('scenario');
+  if (sc && (sc === 'free' || LESSONS.includes(sc))) ui.scenario = sc;
   const seed = Number(p.get('seed'));
   if (p.has('seed') && Number.isSafeInteger(seed) && seed >= 0) ui.seed = seed;
   if (p.get('lang') === 'ko' || p.get('lang') === 'en') ui.lang = p.get('lang');
+  const num = (k, min) => {
+    const v = Number(p.get(k));
+    return p.has(k) && Number.isSafeInteger(v) && v >= min ? v : undefined;
+  };
+  const s = { ...DEFAULT_SETTINGS };
+  s.quorum = num('q', 1) ?? s.quorum;
+  s.downAfterMs = num('dam', 1) ?? s.downAfterMs;
+  s.failoverTimeoutMs = num('fto', 1) ?? s.failoverTimeoutMs;
+  s.parallelSyncs = num('ps', 1) ?? s.parallelSyncs;
+  ui.settings = s;
+  ui.mode = p.get('mode') === 'live' ? 'live' : 'sim';
+}
+
+function hashString() {
+  const s = ui.settings;
+  const p = new URLSearchParams({
+    scenario: ui.scenario, seed: String(ui.seed), lang: ui.lang,
+    q: s.quorum, dam: s.downAfterMs, fto: s.failoverTimeoutMs, ps: s.parallelSyncs,
+  });
+  if (ui.mode === 'live') p.set('mode', 'live');
+  return p.toString();
 }
 
 function writeHash() {
-  const p = new URLSearchParams({ scenario: ui.scenario, seed: String(ui.seed), lang: ui.lang });
-  history.replaceState(null, '', '#' + p.toString());
+  history.replaceState(null, '', '#' + hashString());
 }
 
-// ---- notices ---------------------------------------------------------------
+// ---- notices -----------------------------------------------------------------
 
-// A notice given by key is translated again when the language changes.
-function notice(text, kind = 'info', key = null) {
-  ui.noticeKey = key;
+function notice(text, kind = 'info') {
   const n = $('#notice');
   if (!text) { n.hidden = true; return; }
   n.textContent = text;
@@ -62,55 +115,114 @@ function attempt(fn) {
     ui.dirty = true;
     return r;
   } catch (e) {
-    notice(String(e && e.message ? e.message : e), 'error');
+    notice(errText(e), 'error');
     return undefined;
   }
 }
 
-// ---- building a cluster ----------------------------------------------------
+// ---- building a cluster ------------------------------------------------------
 
-function newCluster(cluster) {
-  if (ui.cluster) ui.cluster.free();
-  ui.cluster = cluster;
-  ui.t0 = 1767225600000; // the simulator's epoch (sim::scenario::SCENARIO_START)
+function clearView() {
   ui.traceIndex = 0;
-  ui.order = [];
+  ui.msgIndex = 0;
   ui.cards.clear();
+  ui.consoles.clear();
+  ui.failover = new Failover();
+  ui.cuts = new Set();
+  ui.isolated = new Set();
+  ui.group = null;
+  ui.prev = null;
+  ui.events = 0;
+  ui.phaseSel = null;
+  ui.carry = 0;
+  ui.nodes = [];
+  ui.dirty = true;
+  ui.write = new WriteLoad();
+  ui.lessonEnd = null;
+  ui.ffUntil = 0;
   $('#nodes').textContent = '';
   $('#timeline').textContent = '';
-  ui.carry = 0;
-  ui.dirty = true;
-  notice('');
+  $('#rawlog').textContent = '';
+  topo = new Topology($('#topology'), t);
+  applyFilter();
+  renderWriteToggle();
 }
 
-function build() {
-  const c = new Cluster(ui.seed);
-  newCluster(c);
-  if (ui.scenario === 'tutorial') {
-    attempt(() => c.tutorial());
-    if (!Cluster.sentinelAvailable()) notice(t('noSentinel'), 'info', 'noSentinel');
+async function build() {
+  const id = ++ui.buildId;
+  if (ui.c) { try { ui.c.free(); } catch { /* already freed */ } }
+  ui.c = null;
+  clearView();
+  notice('');
+  if (ui.mode === 'live') {
+    try {
+      const { LiveCluster } = await import('./live/live-cluster.js');
+      const c = await LiveCluster.create({ topology: 'tutorial', settings: { ...ui.settings }, seed: ui.seed });
+      if (id !== ui.buildId) { c.free(); return; }
+      ui.c = c;
+      ui.live = true;
+      c.setSpeed?.(ui.speed);
+      notice(t('liveNoStep'));
+    } catch (e) {
+      ui.mode = 'sim';
+      $('#mode').value = 'sim';
+      notice(t('liveUnavailable', { why: errText(e) }), 'error');
+    }
   }
+  if (!ui.c) {
+    ui.live = false;
+    const c = new Cluster(ui.seed);
+    ui.c = c;
+    if (ui.scenario !== 'free' && hasLessons()) {
+      attempt(() => c.loadLesson(ui.scenario, { ...ui.settings }));
+      // The lessons' first fault is at 00:00:20 (sim::lessons::FAULT_AT);
+      // start a few seconds before it, the cluster settled.
+      ui.ffUntil = EPOCH + LESSON_PRE_RUN_MS;
+      ui.lessonEnd = c.lessonEnd ?? null;
+      if (ui.scenario === 'partition') ui.write.start(c.now(), 200);
+    } else {
+      if (ui.scenario !== 'free') notice(t('lessonUnavailable'), 'error');
+      attempt(() => c.tutorialWith({ ...ui.settings }));
+      // Let the sentinels discover the replicas and each other (INFO every
+      // 10 s, hello every 2 s), as the tutorial's cluster has when you stop
+      // its master.
+      // The first seconds run fast (FAST_FORWARD× for the first frames)
+      // so the page paints at once and shows the cluster starting.
+      if (ui.scenario === 'free') ui.ffUntil = EPOCH + PRE_RUN_MS;
+    }
+  }
+  ui.builtAt = ui.c.now();
+  // Messages of the set-up run are not animated.
+  if (typeof ui.c.messagesLength === 'function') ui.msgIndex = ui.c.messagesLength();
+  document.body.classList.toggle('live', ui.live);
+  // LiveCluster runs on the wall clock and has a fixed topology.
+  for (const id of ['#step', '#export', '#add-replica', '#add-sentinel']) $(id).disabled = ui.live;
   $('#seed').value = String(ui.seed);
-  $('#scenario').value = ui.scenario;
+  renderLessons();
+  renderSettings();
+  renderWriteToggle();
   writeHash();
   refresh(true);
 }
 
-// ---- time ------------------------------------------------------------------
+// ---- time --------------------------------------------------------------------
 
 function fmtTime(ms) {
-  const d = Math.max(0, ms - ui.t0);
+  const d = Math.max(0, ms - EPOCH);
   const s = Math.floor(d / 1000);
-  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return `${hh}:${mm}:${ss}.${String(d % 1000).padStart(3, '0')}`;
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}.${String(Math.floor(d % 1000)).padStart(3, '0')}`;
 }
 
 function speedFromSlider(v) {
-  // slider: log10 of the speed, -1 .. 2  ->  0.1× .. 100×
   const s = Math.pow(10, Number(v));
   return s < 1 ? Math.round(s * 10) / 10 : s < 10 ? Math.round(s * 2) / 2 : Math.round(s);
+}
+
+function setSpeed(x) {
+  ui.speed = x;
+  $('#speed-value').textContent = `${x}×`;
+  if (ui.live) ui.c?.setSpeed?.(x);
 }
 
 function setRunning(on) {
@@ -119,98 +231,376 @@ function setRunning(on) {
   b.textContent = on ? t('pause') : t('run');
   b.dataset.i18n = on ? 'pause' : 'run';
   b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  if (ui.live) ui.c?.setSpeed?.(on ? ui.speed : 0);
+}
+
+/** The api the write load uses in the simulated mode. */
+function writeApi() {
+  const c = ui.c;
+  return {
+    command: (name, argv) => c.command(name, argv),
+    sentinels: () => ui.nodes.filter((n) => n.kind === 'sentinel' && n.up).map((n) => n.name),
+    byAddr: (ip, port) => ui.nodes.find((n) => n.ip === ip && n.port === port)?.name,
+  };
+}
+
+/** Run the simulation to the absolute virtual time `target`, writes included. */
+function advance(target) {
+  const c = ui.c;
+  target = Math.floor(target);
+  const w = ui.write;
+  let guard = 0;
+  while (w.on && w.next <= target && guard++ < 1000) {
+    if (w.next > c.now()) c.runUntil(w.next);
+    w.write(writeApi());
+    w.next += w.every;
+  }
+  if (target > c.now()) c.runUntil(target);
+}
+
+async function liveWrite() {
+  const w = ui.write;
+  if (w.busy) return;
+  w.busy = true;
+  try {
+    if (!w.target) {
+      for (const s of ui.nodes.filter((n) => n.kind === 'sentinel' && n.up)) {
+        const r = String(await ui.c.commandLine(s.name, 'SENTINEL get-master-addr-by-name mymaster'));
+        const m = r.match(/"([^"]+)"\s+2\) "(\d+)"/);
+        const n = m && ui.nodes.find((x) => x.ip === m[1] && x.port === Number(m[2]));
+        if (n) { w.target = n.name; break; }
+      }
+    }
+    const n = ++w.seq;
+    if (!w.target) { w.failed++; return; }
+    const r = String(await ui.c.commandLine(w.target, `RPUSH writes ${n}`));
+    if (r.startsWith('(integer)')) w.acked++; else { w.failed++; w.target = null; }
+  } catch {
+    w.failed++;
+    w.target = null;
+  } finally {
+    w.busy = false;
+  }
 }
 
 function loop(ts) {
-  if (ui.running && ui.cluster) {
-    const dt = Math.min(ts - (ui.lastFrame || ts), 250);
-    ui.carry += dt * ui.speed;
-    const whole = Math.floor(ui.carry);
-    if (whole >= 1) {
-      ui.carry -= whole;
+  const c = ui.c;
+  if (c) {
+    const dt = Math.min(ts - (ui.lastFrame || ts), 100);
+    if (!ui.live && ui.ffUntil && c.now() < ui.ffUntil) {
+      // Fast-forward the start-up, whether running or not.
       try {
-        ui.cluster.runFor(whole);
+        advance(Math.min(ui.ffUntil, c.now() + Math.max(dt, 16) * FAST_FORWARD));
       } catch (e) {
-        setRunning(false);
-        notice(String(e && e.message ? e.message : e), 'error');
+        notice(errText(e), 'error');
+      }
+      if (c.now() >= ui.ffUntil) {
+        ui.ffUntil = 0;
+        ui.builtAt = c.now();
+        if (typeof c.messagesLength === 'function') ui.msgIndex = c.messagesLength();
+      }
+    } else if (ui.running && !ui.live) {
+      ui.carry += dt * ui.speed;
+      const whole = Math.floor(ui.carry);
+      if (whole >= 1) {
+        ui.carry -= whole;
+        try {
+          let target = c.now() + whole;
+          // Stop where the lesson's story ends (Run goes on from there).
+          if (ui.lessonEnd && target >= ui.lessonEnd) {
+            target = ui.lessonEnd;
+            ui.lessonEnd = null;
+            setRunning(false);
+          }
+          advance(target);
+        } catch (e) {
+          setRunning(false);
+          notice(errText(e), 'error');
+        }
       }
     }
+    if (ui.live && ui.running && ui.write.on && performance.now() >= (ui.write.wallNext || 0)) {
+      ui.write.wallNext = performance.now() + ui.write.every / Math.max(0.1, ui.speed);
+      liveWrite();
+    }
+    try {
+      refresh(false);
+    } catch (e) {
+      notice(errText(e), 'error');
+    }
   }
+  topo?.tick(ts);
   ui.lastFrame = ts;
-  refresh(false);
   requestAnimationFrame(loop);
 }
 
-// ---- refreshing the view ---------------------------------------------------
+// ---- the view ----------------------------------------------------------------
 
 function refresh(force) {
-  const c = ui.cluster;
+  const c = ui.c;
   if (!c) return;
   $('#clock').textContent = fmtTime(c.now());
-  appendTrace(c.traceSince(ui.traceIndex));
-  const now = performance.now();
-  if (force || ui.dirty || now - ui.lastNodesRefresh > 100) {
-    ui.nodes = c.nodes();
-    ui.lastNodesRefresh = now;
-    ui.dirty = false;
-    for (const n of ui.nodes) if (!ui.order.includes(n.name)) ui.order.push(n.name);
-    renderCards();
-    renderTopology();
-    renderPartitionSelects();
-    $('#trace-hash').textContent = c.traceHash();
+  const entries = c.traceSince(ui.traceIndex);
+  if (entries.length) appendTrace(entries);
+  if (typeof c.messagesSince === 'function') {
+    const msgs = c.messagesSince(ui.msgIndex);
+    if (msgs.length) {
+      ui.msgIndex = msgs[msgs.length - 1].index + 1;
+      if (!document.hidden && !ui.ffUntil) topo.send(msgs);
+    }
   }
+  const now = performance.now();
+  if (force || ui.dirty || now - ui.lastNodes > 120) {
+    ui.nodes = normalize(c.nodes());
+    ui.lastNodes = now;
+    ui.dirty = false;
+    const view = topologyView();
+    topo.update(view);
+    renderCards(view);
+    renderPartitionSelects();
+    renderWrites(view);
+    renderExplain(view);
+    if (typeof c.traceHash === 'function') $('#trace-hash').textContent = c.traceHash();
+  }
+}
+
+/** LiveCluster reports a sentinel's view as sentinelMasters: same shape as Cluster's. */
+function normalize(nodes) {
+  for (const n of nodes) {
+    const m = n.sentinel === undefined && n.sentinelMasters && n.sentinelMasters[0];
+    if (!m) continue;
+    const flags = String(m.flags || '');
+    const has = (x) => flags.split(',').includes(x);
+    n.sentinel = {
+      myid: null, master: m.name, masterIp: m.ip, masterPort: m.port, flags,
+      state: has('failover_in_progress') ? 'failover' : has('o_down') ? 'odown' : has('s_down') ? 'sdown' : 'up',
+      failoverState: m.failoverState ?? null, configEpoch: m.configEpoch ?? null, quorum: m.quorum ?? null,
+      numSlaves: m.numSlaves ?? null, numOtherSentinels: m.numOtherSentinels ?? null,
+    };
+  }
+  return nodes;
+}
+
+function byAddrMap() {
+  const m = new Map();
+  for (const n of ui.nodes) m.set(`${n.ip}:${n.port}`, n);
+  return m;
+}
+
+/** The master most sentinels believe in (or the only master). */
+function currentMaster(byAddr) {
+  const votes = new Map();
+  for (const n of ui.nodes) {
+    const v = n.kind === 'sentinel' && n.up && n.sentinel;
+    if (!v || !v.masterIp) continue;
+    const k = `${v.masterIp}:${v.masterPort}`;
+    votes.set(k, (votes.get(k) || 0) + 1);
+  }
+  let best = null;
+  for (const [k, v] of votes) if (!best || v > best[1]) best = [k, v];
+  if (best && byAddr.get(best[0])) return byAddr.get(best[0]);
+  return ui.nodes.find((n) => n.role === 'master' && n.up) || null;
+}
+
+function topologyView() {
+  const byAddr = byAddrMap();
+  const f = ui.failover;
+  const inFailover = f.current && f.current !== 'sdown' && f.current !== 'odown';
+  const leader = inFailover && f.leaderHost ? f.leaderHost : null;
+  return { nodes: ui.nodes, leader, cuts: ui.cuts, isolated: ui.isolated, byAddr, master: currentMaster(byAddr) };
 }
 
 function appendTrace(entries) {
-  if (!entries.length) return;
-  const ol = $('#timeline');
-  const frag = document.createDocumentFragment();
+  const raw = $('#rawlog');
+  const rawFrag = document.createDocumentFragment();
+  let newEvents = false;
   for (const e of entries) {
     ui.traceIndex = e.index + 1;
     if (e.kind === 'message') continue;
-    const li = document.createElement('li');
-    li.className = 'k-' + e.kind;
-    if (e.kind === 'log' && e.text.startsWith('#')) li.classList.add('warning');
-    if (e.kind === 'log' && /^[*#] [+-]/.test(e.text)) li.classList.add('sentinel-event');
-    li.dataset.host = e.host;
-    const tm = document.createElement('span');
-    tm.className = 't';
-    tm.textContent = fmtTime(e.time);
-    const h = document.createElement('span');
-    h.className = 'h';
-    h.textContent = e.host;
-    const x = document.createElement('span');
-    x.className = 'x';
-    x.textContent = e.kind === 'role' ? `role → ${e.text}` : e.text;
-    li.append(tm, h, x);
-    frag.append(li);
+    if (e.kind === 'net') {
+      if (e.text === 'healed') { ui.cuts.clear(); ui.isolated.clear(); }
+      else if (e.text === 'isolated') ui.isolated.add(e.host);
+      else if (e.text.startsWith('partitioned from ')) ui.cuts.add([e.host, e.text.slice(17)].sort().join('|'));
+      ui.dirty = true;
+    }
+    if (e.kind === 'crash' || e.kind === 'start' || e.kind === 'role') ui.dirty = true;
+    if (e.kind === 'sentinel') {
+      addEvent(e);
+      newEvents = true;
+    } else {
+      const li = document.createElement('li');
+      li.className = 'k-' + e.kind;
+      li.dataset.host = e.host;
+      li.innerHTML = '<span class="t"></span><span class="h"></span><span class="x"></span>';
+      li.children[0].textContent = fmtTime(e.time);
+      li.children[1].textContent = e.host;
+      li.children[2].textContent = e.kind === 'role' ? `role → ${e.text}` : e.text;
+      rawFrag.append(li);
+    }
+    ui.prev = e;
   }
-  ol.append(frag);
-  while (ol.childElementCount > MAX_TIMELINE) ol.firstElementChild.remove();
-  if ($('#follow').checked) ol.scrollTop = ol.scrollHeight;
+  raw.append(rawFrag);
+  while (raw.childElementCount > MAX_RAW) raw.firstElementChild.remove();
+  if ($('#follow').checked) {
+    raw.scrollTop = raw.scrollHeight;
+    if (newEvents) { const tl = $('#timeline'); tl.scrollTop = tl.scrollHeight; }
+  }
+  if (newEvents) { renderStepper(); ui.dirty = true; }
 }
 
-function roleName(role) {
-  if (role === 'master') return t('roleMaster');
-  if (role === 'slave') return t('roleSlave');
-  if (role === 'sentinel') return t('roleSentinel');
-  return role || '–';
+function addEvent(e) {
+  const { phase } = classify(e.text);
+  ui.failover.feed(e.host, e.text);
+  // The log line just before is the same event with its level mark.
+  const p = ui.prev;
+  const mark = p && p.kind === 'log' && p.host === e.host && p.text.endsWith(e.text) ? p.text[0] : (e.text.startsWith('-') ? '#' : '*');
+  // Groups follow the failover forward: an event of an earlier phase (a
+  // sentinel catching up) joins the current group; a new failover (cycle)
+  // starts over.
+  const f = ui.failover;
+  const g = ui.group;
+  const forward = phase && g && (g.cycle !== f.cycle || PHASES.indexOf(phase) > PHASES.indexOf(g.phase));
+  const groupPhase = forward || !g ? (phase || 'monitor') : g.phase;
+  if (!g || forward) {
+    const sec = document.createElement('section');
+    sec.className = `group ph-${groupPhase}`;
+    sec.dataset.phase = groupPhase;
+    const h = document.createElement('h3');
+    h.dataset.phase = groupPhase;
+    h.textContent = t(`phase_${groupPhase}`);
+    const ol = document.createElement('ol');
+    sec.append(h, ol);
+    $('#timeline').append(sec);
+    ui.group = { phase: groupPhase, ol, cycle: f.cycle };
+  }
+  const li = document.createElement('li');
+  li.dataset.host = e.host;
+  li.dataset.event = e.text.split(' ', 1)[0];
+  li.className = phase ? 'ev' : 'ev other';
+  if (e.text.startsWith('-failover-abort')) li.classList.add('abort');
+  li.innerHTML = '<span class="h"></span><code class="x"></code>';
+  li.children[0].textContent = e.host;
+  li.children[1].textContent = logLine(e.time, mark, e.text);
+  ui.group.ol.append(li);
+  ui.events++;
+  const tl = $('#timeline');
+  while (ui.events > MAX_EVENTS && tl.firstElementChild) {
+    ui.events -= tl.firstElementChild.querySelectorAll('li').length;
+    tl.firstElementChild.remove();
+  }
 }
 
-function nodeState(n) {
-  if (!n.up) return 'down';
-  if (n.paused) return 'paused';
-  if (!n.role) return 'starting';
-  return 'up';
+function renderStepper() {
+  const ol = $('#stepper');
+  if (!ol.childElementCount) {
+    PHASES.forEach((p, i) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.dataset.phase = p;
+      b.innerHTML = `<span class="num">${i + 1}</span><span class="label"></span>`;
+      b.addEventListener('click', () => {
+        ui.phaseSel = ui.phaseSel === p ? null : p;
+        renderStepper();
+        renderExplain(topologyView());
+      });
+      li.append(b);
+      ol.append(li);
+    });
+  }
+  const f = ui.failover;
+  for (const b of ol.querySelectorAll('button')) {
+    const p = b.dataset.phase;
+    b.querySelector('.label').textContent = t(`phase_${p}`);
+    const cls = ['phase'];
+    if (f.reached.has(p)) cls.push('done');
+    if (f.current === p) cls.push(f.aborted ? 'aborted' : 'active');
+    if (ui.phaseSel === p) cls.push('selected');
+    b.className = cls.join(' ');
+    b.setAttribute('aria-pressed', ui.phaseSel === p ? 'true' : 'false');
+    b.setAttribute('aria-current', f.current === p ? 'step' : 'false');
+  }
 }
 
-function button(label, action, name, cls) {
-  const b = document.createElement('button');
-  b.textContent = label;
-  b.dataset.action = action;
-  b.dataset.node = name;
-  if (cls) b.className = cls;
-  return b;
+function facts(view) {
+  const sentinels = ui.nodes.filter((n) => n.kind === 'sentinel');
+  const f = ui.failover;
+  const views = sentinels.map((s) => s.sentinel).filter(Boolean);
+  const quorum = views.find((v) => v.quorum != null)?.quorum ?? ui.settings.quorum;
+  const n = sentinels.length;
+  const byRunId = new Map(sentinels.filter((s) => s.sentinel?.myid).map((s) => [s.sentinel.myid, s.name]));
+  const votes = [];
+  for (const [voter, [runid, epoch]] of f.votes) {
+    if (epoch === f.epoch) votes.push(`${voter} → ${byRunId.get(runid) || runid.slice(0, 8)}`);
+  }
+  const selNode = f.selected && view.byAddr.get(f.selected);
+  const nm = f.newMaster && view.byAddr.get(f.newMaster);
+  const s = ui.settings;
+  return {
+    n,
+    quorum,
+    majority: Math.floor(n / 2) + 1,
+    downAfter: views[0]?.downAfterMs ?? s.downAfterMs,
+    failoverTimeout: views[0]?.failoverTimeoutMs ?? s.failoverTimeoutMs,
+    parallelSyncs: views[0]?.parallelSyncs ?? s.parallelSyncs,
+    epoch: f.epoch,
+    configEpoch: Math.max(0, ...views.map((v) => v.configEpoch ?? 0)),
+    odown: f.odownText || `?/${quorum}`,
+    leader: f.leaderHost || '?',
+    votes: votes.length ? t('votesLine', { epoch: f.epoch, list: votes.join(', ') }) : '',
+    selected: selNode ? t('selectedLine', { name: selNode.name, offset: selNode.offset ?? '?' }) : '',
+    newMaster: nm ? `${nm.name} (${f.newMaster})` : (view.master ? `${view.master.name} (${view.master.addr})` : '?'),
+  };
+}
+
+function renderExplain(view) {
+  const f = ui.failover;
+  const phase = ui.phaseSel || f.current || 'monitor';
+  const x = facts(view);
+  $('#phase-title').textContent = t(`phaseTitle_${phase}`);
+  $('#phase-text').textContent = t(`phaseText_${phase}`, x);
+  let extra = '';
+  if (f.aborted) extra = t('phaseAbort', { why: f.aborted, failoverTimeout: x.failoverTimeout });
+  else if (f.sdownBy.size && !f.reached.has('odown') && f.sdownBy.size < x.quorum) {
+    extra = t('noQuorumHint', { agree: f.sdownBy.size, quorum: x.quorum });
+  }
+  const lost = Number($('#write-stats').dataset.lost || 0);
+  if (!extra && lost > 0) extra = t('lostWrites', { lost });
+  $('#phase-extra').textContent = extra;
+  $('#explain').className = `panel explain ph-${phase}`;
+}
+
+function renderWrites(view) {
+  const w = ui.write;
+  $('#w-target').textContent = w.target || '–';
+  $('#w-acked').textContent = String(w.acked);
+  let present = null;
+  if (!ui.live && view.master && typeof ui.c.peek === 'function') {
+    const r = ui.c.peek(view.master.name, 'LLEN writes');
+    const m = r && r.match(/^\(integer\) (\d+)/);
+    if (m) present = Number(m[1]);
+  }
+  $('#w-present').textContent = present == null ? '–' : String(present);
+  $('#w-present').title = view.master ? view.master.name : '';
+  const lost = present == null ? 0 : Math.max(0, w.acked - present);
+  $('#w-lost').textContent = String(lost);
+  $('#write-stats').classList.toggle('has-lost', lost > 0);
+  $('#write-stats').dataset.lost = String(lost);
+}
+
+function renderWriteToggle() {
+  const b = $('#write-toggle');
+  const on = ui.write.on;
+  b.textContent = on ? t('writeStop') : t('writeStart');
+  b.dataset.i18n = on ? 'writeStop' : 'writeStart';
+  b.setAttribute('aria-pressed', on ? 'true' : 'false');
+}
+
+function roleName(n) {
+  if (!n.up) return t('down');
+  if (n.role === 'master') return t('roleMaster');
+  if (n.role === 'slave') return t('roleSlave');
+  if (n.role === 'sentinel') return t('roleSentinel');
+  return t('starting');
 }
 
 function makeCard(name) {
@@ -218,229 +608,318 @@ function makeCard(name) {
   card.className = 'card';
   card.dataset.node = name;
   card.innerHTML = `
-    <h3><span class="name"></span><span class="badge"></span></h3>
+    <h3><span class="name"></span> <span class="badge"></span></h3>
     <div class="addr"></div>
-    <dl>
-      <dt data-k="role"></dt><dd data-v="role"></dd>
-      <dt data-k="runId"></dt><dd data-v="runId"></dd>
-      <dt data-k="offset"></dt><dd data-v="offset"></dd>
-      <dt data-k="link"></dt><dd data-v="link"></dd>
-    </dl>
-    <div class="actions"></div>
-    <div class="console">
-      <input type="text" spellcheck="false" autocomplete="off">
-      <pre></pre>
-    </div>`;
+    <dl></dl>
+    <div class="actions"></div>`;
   card.querySelector('.name').textContent = name;
-  const input = card.querySelector('.console input');
-  input.dataset.node = name;
-  input.addEventListener('keydown', (ev) => {
-    if (ev.key !== 'Enter') return;
-    const line = input.value.trim();
-    if (!line) return;
-    input.value = '';
-    runConsole(name, line, card.querySelector('.console pre'));
+  const cons = makeConsole(name, (n, line) => ui.c.commandLine(n, line), {
+    prompt: (n) => `${n}>`,
+    noReply: () => t('noReply'),
   });
+  const orig = cons.input;
+  orig.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') setTimeout(() => { ui.dirty = true; }, 0); });
+  card.append(cons.el);
   card.querySelector('.actions').addEventListener('click', (ev) => {
     const b = ev.target.closest('button');
     if (!b) return;
-    const c = ui.cluster;
-    const n = b.dataset.node;
-    switch (b.dataset.action) {
-      case 'kill': attempt(() => c.kill(n)); break;
-      case 'restart': attempt(() => c.restart(n)); break;
-      case 'pause': attempt(() => c.pause(n, 5000)); break;
-      case 'isolate': attempt(() => c.isolate(n)); break;
-    }
-    refresh(true);
+    nodeAction(b.dataset.action, name);
   });
   $('#nodes').append(card);
   ui.cards.set(name, card);
+  ui.consoles.set(name, cons);
   return card;
 }
 
-function runConsole(name, line, pre) {
-  const prompt = document.createElement('span');
-  prompt.className = 'prompt';
-  prompt.textContent = `${name}> ${line}\n`;
-  const out = document.createElement('span');
-  try {
-    const reply = ui.cluster.commandLine(name, line);
-    out.textContent = reply + '\n';
-    if (reply.startsWith('(error)')) out.className = 'err';
-  } catch (e) {
-    out.textContent = `(${t('noReply')}) ${e.message || e}\n`;
-    out.className = 'err';
+function nodeAction(action, name) {
+  const c = ui.c;
+  switch (action) {
+    case 'kill': attempt(() => c.kill(name)); break;
+    case 'restart': attempt(() => c.restart(name)); break;
+    case 'pause': attempt(() => c.pause(name, 5000)); break;
+    case 'isolate': attempt(() => c.isolate(name)); break;
   }
-  pre.append(prompt, out);
-  pre.scrollTop = pre.scrollHeight;
-  ui.dirty = true;
   refresh(true);
 }
 
-function renderCards() {
+function button(label, action, name, cls) {
+  const b = document.createElement('button');
+  b.textContent = label;
+  b.dataset.action = action;
+  b.dataset.node = name;
+  b.setAttribute('aria-label', `${label}: ${name}`);
+  if (cls) b.className = cls;
+  return b;
+}
+
+function renderCards(view) {
   for (const n of ui.nodes) {
     const card = ui.cards.get(n.name) || makeCard(n.name);
-    const state = nodeState(n);
-    card.className = `card role-${n.role || n.kind} state-${state}`;
+    const state = !n.up ? 'down' : n.paused ? 'paused' : !n.role ? 'starting' : 'up';
+    const cls = `card role-${n.role || n.kind} state-${state}${view.leader === n.name ? ' leader' : ''}`;
+    if (card.className !== cls) card.className = cls;
     card.querySelector('.addr').textContent = `${n.addr} · ${n.kind}`;
     const badge = card.querySelector('.badge');
     badge.textContent = t(state);
     badge.className = 'badge ' + state;
-    for (const dt of card.querySelectorAll('dt')) dt.textContent = t(dt.dataset.k);
-    const v = (k) => card.querySelector(`dd[data-v="${k}"]`);
-    v('role').textContent = roleName(n.role);
-    v('runId').textContent = n.runId ? n.runId.slice(0, 8) : '–';
-    v('offset').textContent = n.offset ?? '–';
-    if (n.role === 'slave') {
-      v('link').textContent = `${n.masterHost}:${n.masterPort} ${n.linkState}`;
-      card.querySelector('dt[data-k="link"]').textContent = t('link');
-    } else if (n.role === 'master') {
-      card.querySelector('dt[data-k="link"]').textContent = t('replicas');
-      v('link').textContent = n.replicas.map((r) => `${r.ip}:${r.port}@${r.offset}`).join(' ') || '–';
+    const rows = [[t('role'), roleName(n) + (view.leader === n.name ? ` ★ ${t('leader')}` : '')], [t('runId'), n.runId ? n.runId.slice(0, 8) : '–']];
+    if (n.kind === 'sentinel') {
+      const v = n.sentinel;
+      if (v) {
+        const m = view.byAddr.get(`${v.masterIp}:${v.masterPort}`);
+        rows.push([t('view'), `${m ? m.name : v.masterIp || '?'} · ${v.flags || '–'}`]);
+        rows.push([t('epoch'), `${v.configEpoch ?? '–'}${v.failoverState ? ' · ' + v.failoverState : ''}`]);
+      }
     } else {
-      v('link').textContent = '–';
+      rows.push([t('offset'), n.offset ?? '–']);
+      if (n.role === 'slave') rows.push([t('link'), `${n.masterHost}:${n.masterPort} ${n.linkState}${n.priority != null ? ` · ${t('priority')} ${n.priority}` : ''}`]);
+      if (n.role === 'master') rows.push([t('replicas'), n.replicas.map((r) => `${r.ip}@${r.offset}`).join(' ') || '–']);
     }
-    // Actions (rebuilt only when the labels change, so clicks are never lost).
+    const dl = card.querySelector('dl');
+    const key = JSON.stringify(rows);
+    if (dl.dataset.key !== key) {
+      dl.dataset.key = key;
+      dl.textContent = '';
+      for (const [k, v] of rows) {
+        const dt = document.createElement('dt');
+        dt.textContent = k;
+        const dd = document.createElement('dd');
+        dd.textContent = String(v);
+        dl.append(dt, dd);
+      }
+    }
     const actions = card.querySelector('.actions');
     const killLabel = n.role === 'master' ? t('killMaster') : t('kill');
-    const key = [ui.lang, n.up, killLabel].join('|');
-    if (actions.dataset.key !== key) {
-      actions.dataset.key = key;
+    const akey = [ui.lang, n.up, killLabel].join('|');
+    if (actions.dataset.key !== akey) {
+      const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+      actions.dataset.key = akey;
       actions.textContent = '';
       if (n.up) actions.append(button(killLabel, 'kill', n.name, 'danger'));
       actions.append(button(t('restart'), 'restart', n.name));
       if (n.up) actions.append(button(t('pauseNode'), 'pause', n.name));
       if (n.up) actions.append(button(t('isolate'), 'isolate', n.name));
+      if (focused) actions.querySelector(`[data-action="${focused}"]`)?.focus();
     }
-    card.querySelector('.console input').placeholder = t('consolePlaceholder');
-  }
-}
-
-// Fixed places by the order nodes were added: the first server on top, the
-// other servers in a row below, sentinels in a column on the right.
-function layout() {
-  const pos = new Map();
-  const byName = new Map(ui.nodes.map((n) => [n.name, n]));
-  const servers = ui.order.filter((n) => byName.get(n)?.kind !== 'sentinel');
-  const sentinels = ui.order.filter((n) => byName.get(n)?.kind === 'sentinel');
-  const width = sentinels.length ? 640 : 900;
-  if (servers.length) pos.set(servers[0], { x: width / 2, y: 70 });
-  const rest = servers.slice(1);
-  rest.forEach((n, i) => pos.set(n, { x: (width * (i + 1)) / (rest.length + 1), y: 300 }));
-  sentinels.forEach((n, i) => pos.set(n, { x: 790, y: (420 * (i + 1)) / (sentinels.length + 1) }));
-  return pos;
-}
-
-function svg(tag, attrs, text) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
-function renderTopology() {
-  const root = $('#topology');
-  root.textContent = '';
-  const pos = layout();
-  const byAddr = new Map(ui.nodes.map((n) => [`${n.ip}:${n.port}`, n]));
-  const W = 190, H = 78;
-  // Links first, under the nodes.
-  for (const n of ui.nodes) {
-    if (n.role === 'slave' && n.masterHost) {
-      const m = byAddr.get(`${n.masterHost}:${n.masterPort}`);
-      if (m && pos.get(m.name) && pos.get(n.name)) {
-        const a = pos.get(m.name), b = pos.get(n.name);
-        const up = n.linkState === 'connected' && m.up;
-        const line = svg('line', { x1: a.x, y1: a.y + H / 2, x2: b.x, y2: b.y - H / 2, class: 'link ' + (up ? 'up' : 'down') });
-        line.dataset.from = m.name;
-        line.dataset.to = n.name;
-        root.append(line);
-      }
-    }
-    if (n.kind === 'sentinel' && n.up) {
-      for (const m of ui.nodes.filter((x) => x.role === 'master')) {
-        const a = pos.get(n.name), b = pos.get(m.name);
-        if (a && b) root.append(svg('line', { x1: a.x - W / 2, y1: a.y, x2: b.x + W / 2, y2: b.y, class: 'link sentinel' }));
-      }
-    }
-  }
-  for (const n of ui.nodes) {
-    const p = pos.get(n.name);
-    if (!p) continue;
-    const state = nodeState(n);
-    const g = svg('g', { class: `node role-${n.role || n.kind} state-${state}`, transform: `translate(${p.x - W / 2},${p.y - H / 2})` });
-    g.dataset.node = n.name;
-    g.append(svg('rect', { width: W, height: H, rx: 8 }));
-    g.append(svg('text', { x: 10, y: 20, class: 'name' }, n.name));
-    g.append(svg('text', { x: W - 10, y: 20, 'text-anchor': 'end', class: 'meta' }, t(state)));
-    g.append(svg('text', { x: 10, y: 40, class: 'meta' }, `${n.addr} · ${roleName(n.role)}`));
-    const runId = n.runId ? n.runId.slice(0, 8) : '–';
-    g.append(svg('text', { x: 10, y: 58, class: 'meta' }, `id ${runId} · off ${n.offset ?? '–'}`));
-    if (n.role === 'slave') g.append(svg('text', { x: 10, y: 72, class: 'meta' }, `link ${n.linkState}`));
-    root.append(g);
+    ui.consoles.get(n.name).setLabels(t('consolePlaceholder'), t('consoleLabel', { name: n.name }));
   }
 }
 
 function renderPartitionSelects() {
   const names = ui.nodes.map((n) => n.name);
-  for (const [sel, dflt] of [['#part-a', 0], ['#part-b', 1]]) {
+  const key = names.join('|');
+  for (const [sel, idx] of [['#part-a', 0], ['#part-b', 1]]) {
     const s = $(sel);
-    const key = names.join('|');
     if (s.dataset.key === key) continue;
-    const keep = s.value;
+    const prev = s.value;
     s.dataset.key = key;
     s.textContent = '';
-    for (const n of names) s.append(new Option(n, n));
-    s.value = names.includes(keep) ? keep : names[dflt] ?? '';
+    for (const n of names) {
+      const o = document.createElement('option');
+      o.value = o.textContent = n;
+      s.append(o);
+    }
+    s.value = names.includes(prev) ? prev : names[Math.min(idx, names.length - 1)] || '';
   }
 }
 
-// ---- language ----------------------------------------------------------------
+function renderLessons() {
+  const box = $('#lesson-buttons');
+  if (!box.childElementCount) {
+    ['free', ...LESSONS].forEach((id, i) => {
+      const b = document.createElement('button');
+      b.dataset.lesson = id;
+      b.className = 'lesson';
+      if (i > 0) b.dataset.key = String(i);
+      b.addEventListener('click', () => loadScenario(id));
+      box.append(b);
+    });
+  }
+  for (const b of box.querySelectorAll('button')) {
+    const id = b.dataset.lesson;
+    b.textContent = (b.dataset.key ? b.dataset.key + ' · ' : '') + t(`lesson_${lessonKey(id)}`);
+    b.setAttribute('aria-pressed', ui.scenario === id ? 'true' : 'false');
+    b.disabled = ui.live && id !== 'free';
+  }
+  $('#lesson-desc').textContent = t(`lessonDesc_${lessonKey(ui.scenario)}`);
+}
+
+function loadScenario(id) {
+  ui.scenario = id;
+  build().then(() => setRunning(true));
+}
+
+function renderSettings() {
+  const f = $('#settings');
+  for (const [k, v] of Object.entries(ui.settings)) f.elements[k].value = String(v);
+}
+
+function applyFilter() {
+  if (!topo) return;
+  topo.filter = new Set([...document.querySelectorAll('#msg-filter input:checked')].map((i) => i.value));
+}
 
 function applyLang() {
   document.documentElement.lang = ui.lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const b of document.querySelectorAll('.lang button')) b.classList.toggle('active', b.dataset.lang === ui.lang);
+  for (const b of document.querySelectorAll('.lang button')) {
+    b.classList.toggle('active', b.dataset.lang === ui.lang);
+    b.setAttribute('aria-pressed', b.dataset.lang === ui.lang ? 'true' : 'false');
+  }
+  for (const h of document.querySelectorAll('#timeline h3[data-phase]')) h.textContent = t(`phase_${h.dataset.phase}`);
+  for (const s of document.querySelectorAll('#msg-filter label span')) s.textContent = t(`msg_${s.dataset.kind}`);
   setRunning(ui.running);
-  if (ui.noticeKey) notice(t(ui.noticeKey), 'info', ui.noticeKey);
+  renderWriteToggle();
+  renderLessons();
+  renderStepper();
   writeHash();
   ui.dirty = true;
   refresh(true);
 }
 
-// ---- wiring ------------------------------------------------------------------
+// ---- actions -------------------------------------------------------------------
+
+function liveSentinels() {
+  return ui.nodes.filter((n) => n.kind === 'sentinel' && n.up && !n.paused);
+}
+
+function killMaster() {
+  const m = topologyView().master;
+  if (m && m.up) nodeAction('kill', m.name);
+}
+
+function nextFreeIp() {
+  const used = new Set(ui.nodes.map((n) => n.ip));
+  for (let i = 2; i < 255; i++) if (!used.has(`172.24.0.${i}`)) return `172.24.0.${i}`;
+  return null;
+}
+
+function nextName(prefix) {
+  for (let i = 1; ; i++) if (!ui.nodes.some((n) => n.name === `${prefix}${i}`)) return `${prefix}${i}`;
+}
+
+function addNode(kind) {
+  const ip = nextFreeIp();
+  const m = topologyView().master;
+  if (!ip || !m) return;
+  if (kind === 'server') {
+    attempt(() => ui.c.addServer(nextName('redis_slave'), ip, 6379, Cluster.serverConfig(m.ip, m.port)));
+  } else {
+    const s = { ...ui.settings };
+    const v = liveSentinels()[0]?.sentinel;
+    if (v) {
+      s.quorum = v.quorum ?? s.quorum;
+      s.downAfterMs = v.downAfterMs ?? s.downAfterMs;
+      s.failoverTimeoutMs = v.failoverTimeoutMs ?? s.failoverTimeoutMs;
+      s.parallelSyncs = v.parallelSyncs ?? s.parallelSyncs;
+    }
+    attempt(() => ui.c.addSentinel(nextName('redis-sentinel'), ip, 26379, Cluster.sentinelConfig(m.ip, m.port, s)));
+  }
+  refresh(true);
+}
+
+async function command(name, line) {
+  return String(await ui.c.commandLine(name, line));
+}
+
+async function manualFailover() {
+  const s = liveSentinels()[0];
+  if (!s) return;
+  try {
+    const r = await command(s.name, 'SENTINEL FAILOVER mymaster');
+    notice(`${s.name}> SENTINEL FAILOVER mymaster → ${r}`, r.startsWith('(error)') ? 'error' : 'info');
+  } catch (e) {
+    notice(errText(e), 'error');
+  }
+  ui.dirty = true;
+}
+
+async function applySettings(s) {
+  const before = ui.c && ui.c.now() === ui.builtAt && !ui.live;
+  ui.settings = s;
+  if (before || !ui.c) {
+    await build();
+    notice(t('settingsRebuilt'));
+    return;
+  }
+  const line = `SENTINEL SET mymaster quorum ${s.quorum} down-after-milliseconds ${s.downAfterMs} failover-timeout ${s.failoverTimeoutMs} parallel-syncs ${s.parallelSyncs}`;
+  let n = 0;
+  for (const x of liveSentinels()) {
+    try {
+      const r = await command(x.name, line);
+      if (!r.startsWith('(error)')) n++;
+      else notice(`${x.name}: ${r}`, 'error');
+    } catch (e) {
+      notice(errText(e), 'error');
+    }
+  }
+  notice(t('settingsSent', { n }));
+  writeHash();
+  ui.dirty = true;
+}
+
+function step() {
+  if (ui.live || !ui.c) return;
+  setRunning(false);
+  const len = ui.c.traceLength();
+  for (let i = 0; i < 20000; i++) {
+    if (!attempt(() => ui.c.step())) break;
+    if (ui.c.traceLength() > len) break;
+  }
+  refresh(true);
+}
+
+// ---- wiring ----------------------------------------------------------------------
 
 function wire() {
   $('#run').addEventListener('click', () => setRunning(!ui.running));
-  $('#step').addEventListener('click', () => { attempt(() => ui.cluster.step()); refresh(true); });
-  $('#speed').addEventListener('input', (e) => {
-    ui.speed = speedFromSlider(e.target.value);
-    $('#speed-value').textContent = `${ui.speed}×`;
-  });
+  $('#step').addEventListener('click', step);
+  $('#speed').addEventListener('input', (e) => setSpeed(speedFromSlider(e.target.value)));
   $('#reset').addEventListener('click', () => {
     const seed = Number($('#seed').value);
     if (!Number.isSafeInteger(seed) || seed < 0) { notice('seed: 0 … 2^53', 'error'); return; }
     ui.seed = seed;
-    ui.scenario = $('#scenario').value;
     build();
   });
-  $('#scenario').addEventListener('change', () => $('#reset').click());
   $('#partition').addEventListener('click', () => {
-    const a = $('#part-a').value, b = $('#part-b').value;
+    const a = $('#part-a').value;
+    const b = $('#part-b').value;
     if (a === b) { notice(t('partitionSame'), 'error'); return; }
-    attempt(() => ui.cluster.partition(a, b));
+    attempt(() => ui.c.partition(a, b));
     refresh(true);
   });
-  $('#heal').addEventListener('click', () => { attempt(() => ui.cluster.heal()); refresh(true); });
+  $('#heal').addEventListener('click', () => { attempt(() => ui.c.heal()); refresh(true); });
+  $('#add-replica').addEventListener('click', () => addNode('server'));
+  $('#add-sentinel').addEventListener('click', () => addNode('sentinel'));
+  $('#failover').addEventListener('click', manualFailover);
+  $('#write-toggle').addEventListener('click', () => {
+    if (ui.write.on) ui.write.stop();
+    else ui.write.start(ui.c.now(), Number($('#write-every').value) || 250);
+    renderWriteToggle();
+  });
+  $('#settings').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const v = (k, min) => Math.max(min, Math.floor(Number(f[k].value) || 0));
+    applySettings({ quorum: v('quorum', 1), downAfterMs: v('downAfterMs', 1), failoverTimeoutMs: v('failoverTimeoutMs', 1), parallelSyncs: v('parallelSyncs', 1) });
+  });
+  $('#share').addEventListener('click', async () => {
+    writeHash();
+    try { await navigator.clipboard.writeText(location.href); } catch { /* no clipboard: the URL bar has it */ }
+    notice(t('linkCopied'));
+  });
   $('#export').addEventListener('click', () => {
-    const json = attempt(() => ui.cluster.exportScenario());
+    if (ui.live) return;
+    const json = attempt(() => ui.c.exportScenario());
     if (!json) return;
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-    a.download = `sentinel-lab-seed${ui.seed}.json`;
+    a.download = `sentinel-lab-${ui.scenario}-seed${ui.seed}.json`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
+  $('.file-button').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#import').click(); }
   });
   $('#import').addEventListener('change', async (e) => {
     const f = e.target.files[0];
@@ -450,39 +929,105 @@ function wire() {
     const c = attempt(() => Cluster.importScenario(text));
     if (!c) return;
     setRunning(false);
+    if (ui.c) ui.c.free();
+    ui.c = c;
+    ui.live = false;
     ui.seed = c.seed;
-    newCluster(c);
+    clearView();
+    ui.builtAt = -1;
     $('#seed').value = String(ui.seed);
     notice(t('imported', { n: JSON.parse(text).actions.length }));
-    writeHash();
     refresh(true);
   });
   for (const b of document.querySelectorAll('.lang button')) {
     b.addEventListener('click', () => { ui.lang = b.dataset.lang; applyLang(); });
   }
-  $('#show-net').addEventListener('change', (e) => $('#timeline').classList.toggle('hide-net', !e.target.checked));
+  $('#large').addEventListener('click', toggleLarge);
+  $('#mode').addEventListener('change', (e) => {
+    ui.mode = e.target.value;
+    if (ui.mode === 'live') ui.scenario = 'free';
+    build().then(() => setRunning(true));
+  });
+  $('#raw').addEventListener('change', (e) => {
+    $('#rawlog').hidden = !e.target.checked;
+    $('#timeline').hidden = e.target.checked;
+  });
+  const filter = $('#msg-filter');
+  for (const k of MSG_KINDS) {
+    const l = document.createElement('label');
+    l.className = `mk k-${k}`;
+    l.innerHTML = `<input type="checkbox" value="${k}"${k === 'replies' ? '' : ' checked'}> <i class="dot"></i><span data-kind="${k}"></span>`;
+    filter.append(l);
+  }
+  filter.addEventListener('change', applyFilter);
   window.addEventListener('hashchange', () => {
-    const before = [ui.scenario, ui.seed, ui.lang].join('|');
+    const before = [ui.scenario, ui.seed, ui.mode, JSON.stringify(ui.settings)].join('|');
+    const lang = ui.lang;
     readHash();
-    if ([ui.scenario, ui.seed, ui.lang].join('|') === before) return;
-    applyLang();
-    build();
+    if ([ui.scenario, ui.seed, ui.mode, JSON.stringify(ui.settings)].join('|') !== before) {
+      $('#mode').value = ui.mode;
+      applyLang();
+      build();
+    } else if (ui.lang !== lang) {
+      applyLang();
+    }
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const tag = e.target.tagName;
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+    const k = e.key.toLowerCase();
+    if (k === ' ' && tag !== 'BUTTON') { e.preventDefault(); setRunning(!ui.running); }
+    else if (k === 'n') step();
+    else if (k === 'k') killMaster();
+    else if (k === 'h') { attempt(() => ui.c.heal()); refresh(true); }
+    else if (k === 'l') toggleLarge();
+    else if (/^[1-7]$/.test(k) && !ui.live) loadScenario(LESSONS[Number(k) - 1]);
   });
 }
 
+function toggleLarge() {
+  const on = !document.documentElement.classList.contains('large');
+  document.documentElement.classList.toggle('large', on);
+  $('#large').setAttribute('aria-pressed', on ? 'true' : 'false');
+  try { localStorage.setItem('sentinel-lab-large', on ? '1' : ''); } catch { /* private mode */ }
+}
+
+// For tests and the curious (devtools): the virtual time and the cluster.
+window.sentinelLab = {
+  virtualMs: () => (ui.c ? ui.c.now() - EPOCH : 0),
+  cluster: () => ui.c,
+  hasLessons,
+  state: () => ({ scenario: ui.scenario, seed: ui.seed, mode: ui.mode, live: ui.live, running: ui.running, speed: ui.speed, lost: ui.write.acked }),
+};
+
 async function main() {
   readHash();
+  try { if (localStorage.getItem('sentinel-lab-large')) toggleLarge(); } catch { /* private mode */ }
+  $('#mode').value = ui.mode;
+  performance.mark('init-start');
   await init();
+  performance.mark('init-done');
   $('#version').textContent = 'v' + version();
   wire();
+  topo = new Topology($('#topology'), t);
   applyLang();
-  build();
+  performance.mark('build-start');
+  await build();
+  performance.mark('build-done');
   setRunning(true);
   document.body.dataset.ready = 'true';
+  requestAnimationFrame(() => {
+    const ms = Math.round(performance.now());
+    document.body.dataset.loadMs = String(ms);
+    $('#load-time').textContent = t('loadTime', { ms });
+  });
   requestAnimationFrame(loop);
 }
 
 main().catch((e) => {
-  notice(`failed to start: ${e && e.message ? e.message : e}`, 'error');
+  notice(`failed to start: ${errText(e)}`, 'error');
   throw e;
 });
+
+export { T_START };

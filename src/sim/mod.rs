@@ -6,6 +6,8 @@
 //! Idle time is skipped: the clock jumps to the next event.
 
 pub mod factory;
+pub mod invariants;
+pub mod lessons;
 pub mod net;
 pub mod scenario;
 pub mod trace;
@@ -13,7 +15,7 @@ pub mod trace;
 use crate::node::{Addr, ConnId, Input, Millis, Node, Output, OUTBOUND_BIT};
 use crate::resp::Frame;
 use crate::rng::Rng;
-use net::{LinkFault, NetConfig};
+use net::{LinkFault, NetConfig, Transmit};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 pub use trace::{TraceEntry, TraceKind};
@@ -124,6 +126,8 @@ pub struct Sim {
     clients: BTreeMap<ConnId, SimClient>,
     next_client_conn: u64,
     pub trace: trace::Trace,
+    /// Invariants checked after every step, if set (see `invariants`).
+    pub checker: Option<invariants::Checker>,
 }
 
 impl Sim {
@@ -142,6 +146,15 @@ impl Sim {
             clients: BTreeMap::new(),
             next_client_conn: 0,
             trace: trace::Trace::default(),
+            checker: None,
+        }
+    }
+
+    /// Let the invariant checker (if any) look at what just happened.
+    fn observe(&mut self) {
+        if let Some(mut c) = self.checker.take() {
+            c.after_step(self);
+            self.checker = Some(c);
         }
     }
 
@@ -188,6 +201,7 @@ impl Sim {
         self.trace
             .push(self.now, &name, TraceKind::Start, "started".into());
         self.drain(id);
+        self.observe();
     }
 
     /// Kill the process: its memory is gone, its disk stays; peers see the
@@ -214,6 +228,7 @@ impl Sim {
             let inc = self.inc_of(b.host);
             self.schedule(at, SimEvent::Closed { to: b, inc });
         }
+        self.observe();
     }
 
     /// Start a crashed host again from its spec and disk.
@@ -256,18 +271,66 @@ impl Sim {
 
     /// When bytes sent now from `a` to `b` arrive (in order, after latency and faults).
     fn delivery_time(&mut self, a: End, b: End) -> Millis {
+        self.transmit_time(a, b).0
+    }
+
+    /// When bytes sent now from `a` to `b` arrive, and whether TCP gives up
+    /// on the way (a lossy link losing the segment too many times: reset).
+    fn transmit_time(&mut self, a: End, b: End) -> (Millis, bool) {
         let fault = self.net.fault(a.host, b.host);
         let mut t = self.now + self.net.latency(&mut self.rng);
+        let mut reset = false;
         match fault {
             LinkFault::None => {}
             LinkFault::Slow(extra) => t += extra,
             // Held until the partition heals (TCP keeps retransmitting).
             LinkFault::Cut => t = Millis::MAX / 2,
+            LinkFault::Lossy(p) => match self.net.transmit(p, &mut self.rng) {
+                Transmit::After(d) => t += d,
+                Transmit::Reset(d) => {
+                    t += d;
+                    reset = true;
+                }
+            },
         }
+        // In order: a delayed segment holds back everything after it.
         let last = self.last_delivery.get(&(a, b)).copied().unwrap_or(0);
         let t = t.max(last);
         self.last_delivery.insert((a, b), t);
-        t
+        (t, reset)
+    }
+
+    /// Bytes from `from` to its peer `to`: delivered in order, or the
+    /// connection reset (both ends see it closed) if TCP gives up.
+    fn transmit(&mut self, from: End, to: End, bytes: Vec<u8>) {
+        let (at, reset) = self.transmit_time(from, to);
+        if reset {
+            self.links.remove(&from);
+            self.links.remove(&to);
+            let name = if from.host == CLIENT_HOST {
+                "client".to_string()
+            } else {
+                self.hosts[from.host].name.clone()
+            };
+            let peer = if to.host == CLIENT_HOST {
+                "client".to_string()
+            } else {
+                self.hosts[to.host].name.clone()
+            };
+            self.trace.push(
+                self.now,
+                &name,
+                TraceKind::Net,
+                format!("connection to {peer} reset (segment lost too often)"),
+            );
+            for end in [to, from] {
+                let inc = self.inc_of(end.host);
+                self.schedule(at, SimEvent::Closed { to: end, inc });
+            }
+            return;
+        }
+        let inc = self.inc_of(to.host);
+        self.schedule(at, SimEvent::Deliver { to, bytes, inc });
     }
 
     /// Carry out every output of a host's node.
@@ -304,9 +367,7 @@ impl Sim {
                     return;
                 };
                 self.trace.message(self.now, &name, &bytes);
-                let at = self.delivery_time(from, to);
-                let inc = self.inc_of(to.host);
-                self.schedule(at, SimEvent::Deliver { to, bytes, inc });
+                self.transmit(from, to, bytes);
             }
             Output::Close { conn } => {
                 let from = End { host: id, conn };
@@ -395,6 +456,14 @@ impl Sim {
 
     /// Process one event; false if none is left before `until`.
     pub fn step(&mut self, until: Millis) -> bool {
+        let stepped = self.step_inner(until);
+        if stepped && self.checker.is_some() {
+            self.observe();
+        }
+        stepped
+    }
+
+    fn step_inner(&mut self, until: Millis) -> bool {
         let Some(Reverse((at, _, idx))) = self.queue.peek().copied() else {
             return false;
         };
@@ -569,9 +638,7 @@ impl Sim {
             return;
         };
         let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
-        let at = self.delivery_time(from, to);
-        let inc = self.inc_of(to.host);
-        self.schedule(at, SimEvent::Deliver { to, bytes, inc });
+        self.transmit(from, to, bytes);
     }
 
     /// Replies received so far on a client connection (taken).
@@ -598,6 +665,34 @@ impl Sim {
         };
         self.close_client(conn);
         reply
+    }
+
+    /// Several commands pipelined on one client connection; runs until every
+    /// reply is in (or `max_ms` passes). One entry per command, `None` if
+    /// its reply did not come.
+    pub fn commands(
+        &mut self,
+        host: HostId,
+        cmds: &[&[&str]],
+        max_ms: Millis,
+    ) -> Vec<Option<Frame>> {
+        let Some(conn) = self.connect_client(host) else {
+            return vec![None; cmds.len()];
+        };
+        for argv in cmds {
+            self.send(conn, argv);
+        }
+        let n = cmds.len();
+        self.run_until_pred(max_ms, |s| {
+            s.clients
+                .get(&conn)
+                .is_some_and(|c| c.replies.len() >= n || c.closed)
+        });
+        let mut replies: Vec<Option<Frame>> =
+            self.take_replies(conn).into_iter().map(Some).collect();
+        replies.resize(n, None);
+        self.close_client(conn);
+        replies
     }
 
     /// Ask a node something out of band, at the current instant, without the
@@ -692,6 +787,25 @@ impl Sim {
             .push(self.now, &na, TraceKind::Net, "isolated".into());
     }
 
+    /// Set the fault of one direction of the link `from` → `to` (slow, lossy,
+    /// or cut: a one-way partition). A cut is undone by `heal`.
+    pub fn set_link(&mut self, from: HostId, to: HostId, fault: LinkFault) {
+        self.net.set_fault(from, to, fault);
+        let (na, nb) = (self.hosts[from].name.clone(), self.hosts[to].name.clone());
+        self.trace.push(
+            self.now,
+            &na,
+            TraceKind::Net,
+            format!("link to {nb}: {fault}"),
+        );
+    }
+
+    /// Set the fault of both directions between `a` and `b`.
+    pub fn degrade(&mut self, a: HostId, b: HostId, fault: LinkFault) {
+        self.set_link(a, b, fault);
+        self.set_link(b, a, fault);
+    }
+
     /// Remove every fault; bytes held by cut links are delivered now, in order.
     pub fn heal(&mut self) {
         self.net.clear_faults();
@@ -784,6 +898,47 @@ mod tests {
             "master",
             "Partial resynchronization request from 10.0.0.2:6379 accepted"
         ));
+    }
+
+    #[test]
+    fn lossy_links_delay_but_never_reorder_and_total_loss_resets() {
+        let run = |seed| {
+            let mut sim = Sim::new(seed, START);
+            let m = server(&mut sim, "master", "10.0.0.1", "");
+            let r = server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+            sim.run_for(3_000);
+            sim.degrade(m, r, LinkFault::Lossy(300));
+            // A client on a clean link: every INCR is acknowledged in order.
+            for i in 1..=200 {
+                assert_eq!(
+                    sim.command(m, &["INCR", "n"], 1000),
+                    Some(Frame::Integer(i))
+                );
+            }
+            sim.run_for(20_000);
+            let got = sim.command(r, &["GET", "n"], 1000);
+            (got, sim.trace.hash)
+        };
+        let (got, hash) = run(21);
+        // The stream was delayed by retransmissions but arrived whole, in order.
+        assert_eq!(got, Some(Frame::bulk("200")));
+        assert_eq!(run(21).1, hash);
+        // Every segment lost: TCP gives up and both ends see the connection reset.
+        let mut sim = Sim::new(22, START);
+        let m = server(&mut sim, "master", "10.0.0.1", "");
+        let r = server(&mut sim, "replica", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        sim.degrade(m, r, LinkFault::Lossy(1000));
+        sim.run_for(30_000);
+        assert!(
+            sim.trace
+                .entries
+                .iter()
+                .any(|e| e.kind == TraceKind::Net && e.text.contains("reset")),
+            "{}",
+            sim.trace.render()
+        );
+        assert!(sim.trace.contains("replica", "Connection with master lost"));
     }
 
     #[test]

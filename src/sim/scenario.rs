@@ -257,6 +257,11 @@ pub fn tutorial(sim: &mut Sim, settings: &SentinelSettings) -> Tutorial {
 /// `redis_slave2` .4, and (once the sentinel node exists) `redis-sentinel1..3`
 /// at .5–.7 port 26379 monitoring `mymaster` with quorum 2.
 pub fn tutorial_actions() -> Vec<Action> {
+    tutorial_actions_with(&SentinelSettings::default())
+}
+
+/// The tutorial topology as actions, with these sentinel settings.
+pub fn tutorial_actions_with(settings: &SentinelSettings) -> Vec<Action> {
     let add = |kind: &str, name: &str, ip: &str, port: u16, config: String| Action::Add {
         kind: kind.into(),
         name: name.into(),
@@ -294,7 +299,7 @@ pub fn tutorial_actions() -> Vec<Action> {
             &format!("redis-sentinel{i}"),
             &format!("172.24.0.{}", 4 + i),
             26379,
-            tutorial_sentinel_config(),
+            sentinel_conf(master.0, settings),
         ));
     }
     v

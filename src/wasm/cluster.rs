@@ -1,10 +1,14 @@
 //! `Cluster`: one deterministic simulation per wasm instance.
 
+use super::tap::Tap;
 use super::{frame_to_js, to_port, to_u64};
+use crate::node::Millis;
 use crate::resp::Frame;
-use crate::sim::scenario::{self, Action, Outcome, SCENARIO_START};
+use crate::sim::lessons::{self, Lesson};
+use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
 use crate::sim::{factory, Sim, TraceKind};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// A simulated cluster. Every action that succeeds is recorded; replaying the
@@ -15,6 +19,10 @@ pub struct Cluster {
     sim: Sim,
     seed: u64,
     actions: Vec<Action>,
+    /// Decodes the messages nodes receive, for the page's animation.
+    tap: Tap,
+    /// A loaded lesson and the index of its next scheduled action.
+    lesson: Option<(Lesson, usize)>,
 }
 
 /// A scenario as JSON: `{ "version": 1, "seed": 1, "actions": [ ... ] }` with
@@ -188,6 +196,102 @@ struct NodeJs {
     replicas: Vec<ReplicaJs>,
     /// Sentinel: the masters it monitors (from ROLE), once sentinels exist.
     masters: Vec<String>,
+    /// Replica: its replica-priority (0 = never promoted).
+    priority: Option<i64>,
+    /// Sentinel: its view of the first master it monitors.
+    sentinel: Option<SentinelViewJs>,
+}
+
+/// What a sentinel believes about a master (`SENTINEL MASTER <name>`).
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SentinelViewJs {
+    myid: Option<String>,
+    master: String,
+    master_ip: Option<String>,
+    master_port: Option<u16>,
+    /// e.g. "master", "s_down,master", "o_down,s_down,master,failover_in_progress".
+    flags: String,
+    /// "up", "sdown", "odown" or "failover".
+    state: String,
+    failover_state: Option<String>,
+    config_epoch: Option<i64>,
+    quorum: Option<i64>,
+    num_slaves: Option<i64>,
+    num_other_sentinels: Option<i64>,
+    down_after_ms: Option<i64>,
+    failover_timeout_ms: Option<i64>,
+    parallel_syncs: Option<i64>,
+}
+
+/// One decoded message for the animation.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MsgJs<'a> {
+    index: usize,
+    time: u64,
+    from: &'a str,
+    to: &'a str,
+    kind: &'static str,
+    name: &'a str,
+    bytes: usize,
+}
+
+/// Sentinel settings as the page passes them (missing fields: the tutorial's).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct SettingsJs {
+    quorum: Option<u32>,
+    down_after_ms: Option<u64>,
+    failover_timeout_ms: Option<u64>,
+    parallel_syncs: Option<u32>,
+}
+
+fn settings_from_js(v: JsValue) -> Result<SentinelSettings, JsError> {
+    let mut s = SentinelSettings::default();
+    if v.is_undefined() || v.is_null() {
+        return Ok(s);
+    }
+    let j: SettingsJs = serde_wasm_bindgen::from_value(v)
+        .map_err(|e| JsError::new(&format!("bad sentinel settings: {e}")))?;
+    if let Some(q) = j.quorum {
+        s.quorum = q.max(1);
+    }
+    if let Some(d) = j.down_after_ms {
+        s.down_after_ms = d.max(1);
+    }
+    if let Some(f) = j.failover_timeout_ms {
+        s.failover_timeout_ms = f.max(1);
+    }
+    if let Some(p) = j.parallel_syncs {
+        s.parallel_syncs = p.max(1);
+    }
+    Ok(s)
+}
+
+/// A flat RESP2 map reply (`[k1, v1, k2, v2, ...]`) or a RESP3 map, as pairs.
+fn pairs(f: &Frame) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    match f {
+        Frame::Map(kv) => {
+            for (k, v) in kv {
+                if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                    m.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        Frame::Array(a) => {
+            for kv in a.chunks(2) {
+                if let [k, v] = kv {
+                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                        m.insert(k.to_string(), v.to_string());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    m
 }
 
 fn ser() -> serde_wasm_bindgen::Serializer {
@@ -232,6 +336,7 @@ impl Cluster {
     /// Apply and record an action.
     pub fn act(&mut self, action: Action) -> Result<Outcome, JsError> {
         let out = scenario::apply(&mut self.sim, &action).map_err(|e| JsError::new(&e))?;
+        self.tap.wrap(&mut self.sim);
         match action {
             // Running is recorded as "run until now", and consecutive runs
             // merge into one (same events, same order): a page that runs a few
@@ -246,6 +351,41 @@ impl Cluster {
             other => self.actions.push(other),
         }
         Ok(out)
+    }
+
+    /// Run to the absolute time `t`, applying the loaded lesson's actions
+    /// that fall due on the way, each recorded (run until its time, then the
+    /// action) so that the exported scenario replays exactly.
+    fn run_to(&mut self, t: Millis) -> Result<(), JsError> {
+        self.apply_due(t)?;
+        if t > self.sim.now {
+            self.act(Action::RunUntil(t))?;
+        }
+        Ok(())
+    }
+
+    /// Apply the lesson's actions due at or before `t`.
+    fn apply_due(&mut self, t: Millis) -> Result<(), JsError> {
+        loop {
+            let Some((lesson, next)) = &self.lesson else {
+                return Ok(());
+            };
+            let Some((at, action)) = lesson.schedule.get(*next).cloned() else {
+                return Ok(());
+            };
+            if at > t {
+                return Ok(());
+            }
+            if let Some((_, next)) = &mut self.lesson {
+                *next += 1;
+            }
+            // As `lessons::advance`: run until the action's time (events at
+            // that very time first), then apply it.
+            self.act(Action::RunUntil(at.max(self.sim.now)))?;
+            // A scheduled action that cannot apply (e.g. a node already
+            // down) is skipped, as `lessons::advance` reports and goes on.
+            let _ = self.act(action);
+        }
     }
 
     fn add(
@@ -290,6 +430,8 @@ impl Cluster {
             link_state: None,
             replicas: Vec::new(),
             masters: Vec::new(),
+            priority: None,
+            sentinel: None,
         };
         if let Some(Frame::Array(role)) = self.sim.query(id, &["ROLE"]) {
             let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
@@ -334,7 +476,56 @@ impl Cluster {
                 }
             }
         }
+        if n.role.as_deref() == Some("slave") {
+            if let Some(info) = self.sim.query(id, &["INFO", "replication"]) {
+                if let Some(text) = info.as_str() {
+                    n.priority = info_field(text, "slave_priority").and_then(|p| p.parse().ok());
+                }
+            }
+        }
+        if let Some(master) = n.masters.first().cloned() {
+            n.sentinel = Some(self.sentinel_view(id, &master));
+        }
         n
+    }
+
+    fn sentinel_view(&mut self, id: usize, master: &str) -> SentinelViewJs {
+        let mut v = SentinelViewJs {
+            master: master.to_string(),
+            ..SentinelViewJs::default()
+        };
+        v.myid = self
+            .sim
+            .query(id, &["SENTINEL", "MYID"])
+            .and_then(|f| f.as_str().map(String::from));
+        let Some(f) = self.sim.query(id, &["SENTINEL", "MASTER", master]) else {
+            return v;
+        };
+        let m = pairs(&f);
+        let num = |k: &str| m.get(k).and_then(|x| x.parse::<i64>().ok());
+        v.master_ip = m.get("ip").cloned();
+        v.master_port = num("port").and_then(|p| u16::try_from(p).ok());
+        v.flags = m.get("flags").cloned().unwrap_or_default();
+        let has = |f: &str| v.flags.split(',').any(|x| x == f);
+        v.state = if has("failover_in_progress") {
+            "failover"
+        } else if has("o_down") {
+            "odown"
+        } else if has("s_down") {
+            "sdown"
+        } else {
+            "up"
+        }
+        .into();
+        v.failover_state = m.get("failover-state").cloned();
+        v.config_epoch = num("config-epoch");
+        v.quorum = num("quorum");
+        v.num_slaves = num("num-slaves");
+        v.num_other_sentinels = num("num-other-sentinels");
+        v.down_after_ms = num("down-after-milliseconds");
+        v.failover_timeout_ms = num("failover-timeout");
+        v.parallel_syncs = num("parallel-syncs");
+        v
     }
 }
 
@@ -348,6 +539,8 @@ impl Cluster {
             sim: Sim::new(seed, SCENARIO_START),
             seed,
             actions: Vec::new(),
+            tap: Tap::default(),
+            lesson: None,
         })
     }
 
@@ -397,14 +590,142 @@ impl Cluster {
         Ok(())
     }
 
+    /// The ids of the one-click lessons (scenarios), in the page's order.
+    pub fn lessons() -> Vec<String> {
+        lessons::LESSON_IDS.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Set up lesson `id` with these sentinel settings (see `tutorialWith`);
+    /// its timed actions are applied, and recorded, as the clock reaches them
+    /// (runUntil, runFor, step).
+    #[wasm_bindgen(js_name = loadLesson)]
+    pub fn load_lesson(&mut self, id: &str, settings: JsValue) -> Result<(), JsError> {
+        let s = settings_from_js(settings)?;
+        let lesson = lessons::lesson(id, &s).map_err(|e| JsError::new(&e))?;
+        for a in lesson.setup.iter().cloned() {
+            self.act(a)?;
+        }
+        self.lesson = Some((lesson, 0));
+        Ok(())
+    }
+
+    /// The loaded lesson's id, or null.
+    #[wasm_bindgen(getter, js_name = lessonId)]
+    pub fn lesson_id(&self) -> Option<String> {
+        self.lesson.as_ref().map(|(l, _)| l.id.to_string())
+    }
+
+    /// Absolute virtual time by which the loaded lesson has played out, or null.
+    #[wasm_bindgen(getter, js_name = lessonEnd)]
+    pub fn lesson_end(&self) -> Option<f64> {
+        self.lesson.as_ref().map(|(l, _)| l.end as f64)
+    }
+
+    /// The tutorial topology with these sentinel settings
+    /// (`{quorum, downAfterMs, failoverTimeoutMs, parallelSyncs}`, each optional).
+    #[wasm_bindgen(js_name = tutorialWith)]
+    pub fn tutorial_with(&mut self, settings: JsValue) -> Result<(), JsError> {
+        let s = settings_from_js(settings)?;
+        let conf = scenario::sentinel_conf("172.24.0.2", &s);
+        for mut a in scenario::tutorial_actions() {
+            if let Action::Add { kind, config, .. } = &mut a {
+                if kind == "sentinel" {
+                    *config = conf.clone();
+                }
+            }
+            self.act(a)?;
+        }
+        Ok(())
+    }
+
+    /// sentinel.conf text monitoring `mymaster` at `ip:port` with these settings.
+    #[wasm_bindgen(js_name = sentinelConfig)]
+    pub fn sentinel_config(ip: &str, port: f64, settings: JsValue) -> Result<String, JsError> {
+        let s = settings_from_js(settings)?;
+        let port = to_port(port)?;
+        Ok(scenario::sentinel_conf(ip, &s)
+            .replace(&format!(" {ip} 6379 "), &format!(" {ip} {port} ")))
+    }
+
+    /// redis.conf text of a server like the tutorial's, replicating `ip:port`
+    /// (or a master when `ip` is empty).
+    #[wasm_bindgen(js_name = serverConfig)]
+    pub fn server_config(ip: &str, port: f64) -> Result<String, JsError> {
+        if ip.is_empty() {
+            return Ok(scenario::tutorial_server_config(None));
+        }
+        Ok(scenario::tutorial_server_config(Some((ip, to_port(port)?))))
+    }
+
+    /// Ask a node out of band (no time passes, nothing is traced or
+    /// recorded): the reply as `redis-cli` prints it, or null if the node is
+    /// down, paused or cannot answer at once. For the page's polling
+    /// (e.g. `LLEN writes` on the current master).
+    pub fn peek(&mut self, name: &str, line: &str) -> Option<String> {
+        let id = self.sim.host_by_name(name)?;
+        let parts = crate::resp::split_args(line.as_bytes())?;
+        let args: Vec<String> = parts
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        if args.is_empty() {
+            return None;
+        }
+        let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        self.sim
+            .query(id, &argv)
+            .map(|f| super::reply::frame_to_cli(&f))
+    }
+
+    /// Decoded messages from index `i` on (the last 4096 are kept):
+    /// `[{index, time, from, to, kind, name, bytes}]`, `from`/`to` node names
+    /// ("client" for the page's own client). Kinds: ping, info, hello, vote,
+    /// replicaof, psync, rdb, stream, ack, client, other.
+    #[wasm_bindgen(js_name = messagesSince)]
+    pub fn messages_since(&self, i: usize) -> Result<JsValue, JsError> {
+        let names: BTreeMap<&str, &str> = self
+            .sim
+            .hosts
+            .iter()
+            .map(|h| (h.addr.host.as_str(), h.name.as_str()))
+            .collect();
+        let name_of = |ip: &str| -> String {
+            names
+                .get(ip)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "client".into())
+        };
+        let shared = self.tap.shared.borrow();
+        let owned: Vec<(usize, String, String, &super::tap::Msg)> = shared
+            .since(i)
+            .map(|(k, m)| (k, name_of(&m.from), name_of(&m.to), m))
+            .collect();
+        let v: Vec<MsgJs> = owned
+            .iter()
+            .map(|(k, from, to, m)| MsgJs {
+                index: *k,
+                time: m.time,
+                from,
+                to,
+                kind: m.kind,
+                name: &m.name,
+                bytes: m.bytes,
+            })
+            .collect();
+        to_js(&v)
+    }
+
+    /// Index the next decoded message will have.
+    #[wasm_bindgen(js_name = messagesLength)]
+    pub fn messages_length(&self) -> usize {
+        self.tap.shared.borrow().len()
+    }
+
     /// Run every event up to the absolute virtual time `ms`.
     #[wasm_bindgen(js_name = runUntil)]
     pub fn run_until(&mut self, ms: f64) -> Result<(), JsError> {
         let t = to_u64("time", ms)?;
-        if t > self.sim.now {
-            self.act(Action::RunUntil(t))?;
-        }
-        Ok(())
+        self.run_to(t)
     }
 
     /// Run `ms` virtual milliseconds.
@@ -412,13 +733,15 @@ impl Cluster {
     pub fn run_for(&mut self, ms: f64) -> Result<(), JsError> {
         let ms = to_u64("ms", ms)?;
         if ms > 0 {
-            self.act(Action::RunFor(ms))?;
+            self.run_to(self.sim.now.saturating_add(ms))?;
         }
         Ok(())
     }
 
     /// Process the next event; false if nothing is scheduled.
     pub fn step(&mut self) -> Result<bool, JsError> {
+        let now = self.sim.now;
+        self.apply_due(now)?;
         match self.act(Action::Step)? {
             Outcome::Stepped(b) => Ok(b),
             _ => Ok(false),
@@ -568,11 +891,14 @@ impl Cluster {
             sim: Sim::new(s.seed, SCENARIO_START),
             seed: s.seed,
             actions: Vec::new(),
+            tap: Tap::default(),
+            lesson: None,
         };
         for (i, a) in s.actions.into_iter().enumerate() {
             let a: Action = a.into();
             scenario::apply(&mut c.sim, &a)
                 .map_err(|e| JsError::new(&format!("scenario action {}: {e}", i + 1)))?;
+            c.tap.wrap(&mut c.sim);
             c.actions.push(a);
         }
         Ok(c)

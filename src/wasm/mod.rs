@@ -12,6 +12,7 @@
 mod cluster;
 mod node;
 mod reply;
+mod tap;
 
 pub use cluster::Cluster;
 pub use node::WasmNode;

@@ -1047,3 +1047,112 @@ pub fn node_host_helpers() {
     assert_eq!(get(&m0, "quorum").as_f64(), Some(2.0));
     assert_eq!(get(&m0, "configEpoch").as_f64(), Some(0.0));
 }
+
+/// The page's view of a failover: decoded messages (votes, REPLICAOF, PSYNC)
+/// with their ends, each sentinel's view of the master in `nodes()`, and the
+/// message tap leaving the trace hash unchanged.
+pub fn cluster_messages_and_sentinel_view() {
+    let mut c = Cluster::new(3.0).unwrap();
+    let settings = obj(&[
+        ("quorum", JsValue::from(2)),
+        ("downAfterMs", JsValue::from(3000)),
+    ]);
+    c.tutorial_with(settings).unwrap();
+    c.run_for(15_000.0).unwrap();
+    let sentinel = |c: &mut Cluster, name: &str| {
+        let nodes: Array = c.nodes().unwrap().unchecked_into();
+        let n = nodes
+            .iter()
+            .find(|n| get(n, "name").as_string().as_deref() == Some(name))
+            .unwrap();
+        get(&n, "sentinel")
+    };
+    let v = sentinel(&mut c, "redis-sentinel1");
+    assert_eq!(get(&v, "state").as_string().as_deref(), Some("up"));
+    assert_eq!(
+        get(&v, "masterIp").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
+    assert_eq!(get(&v, "downAfterMs").as_f64(), Some(3000.0));
+    assert_eq!(get(&v, "numOtherSentinels").as_f64(), Some(2.0));
+    let before = c.messages_length();
+    c.kill("redis_master").unwrap();
+    c.run_for(3_500.0).unwrap();
+    let v = sentinel(&mut c, "redis-sentinel2");
+    assert!(
+        matches!(
+            get(&v, "state").as_string().as_deref(),
+            Some("sdown" | "odown" | "failover")
+        ),
+        "{:?}",
+        get(&v, "flags").as_string()
+    );
+    c.run_for(40_000.0).unwrap();
+    let msgs: Array = c.messages_since(before).unwrap().unchecked_into();
+    let has = |kind: &str, name_prefix: &str| {
+        msgs.iter().any(|m| {
+            get(&m, "kind").as_string().as_deref() == Some(kind)
+                && get(&m, "name")
+                    .as_string()
+                    .is_some_and(|n| n.starts_with(name_prefix))
+                && get(&m, "from").as_string().is_some_and(|f| !f.is_empty())
+                && get(&m, "to").as_string().is_some_and(|f| !f.is_empty())
+        })
+    };
+    assert!(has("vote", "SENTINEL IS-MASTER-DOWN-BY-ADDR (vote?)"));
+    assert!(has("replicaof", "SLAVEOF"));
+    assert!(has("psync", "PSYNC"));
+    assert!(has("ping", "PING"));
+    let v = sentinel(&mut c, "redis-sentinel3");
+    assert_eq!(get(&v, "configEpoch").as_f64(), Some(1.0));
+    assert_ne!(
+        get(&v, "masterIp").as_string().as_deref(),
+        Some("172.24.0.2")
+    );
+    // The tap does not change the run: the same actions without looking at
+    // messages or nodes give the same trace hash.
+    let json = c.export_scenario().unwrap();
+    let replay = Cluster::import_scenario(&json).unwrap();
+    assert_eq!(replay.trace_hash(), c.trace_hash());
+    assert!(c.peek("redis_slave1", "ROLE").is_some());
+}
+
+/// Every lesson loads in a Cluster; the tutorial lesson, run in frame-sized
+/// steps, reaches +switch-master, and its export replays to the same trace.
+pub fn cluster_lesson_runs_and_replays() {
+    let ids: Vec<String> = Cluster::lessons();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    for id in &ids {
+        let mut c = Cluster::new(1.0).unwrap();
+        c.load_lesson(id, JsValue::UNDEFINED).unwrap();
+        assert_eq!(c.lesson_id().as_deref(), Some(id.as_str()));
+        assert!(c.lesson_end().unwrap() > c.now());
+    }
+    let mut c = Cluster::new(5.0).unwrap();
+    c.load_lesson("tutorial", obj(&[("quorum", JsValue::from(2))]))
+        .unwrap();
+    let end = c.lesson_end().unwrap();
+    while c.now() < end {
+        c.run_for(1_000.0).unwrap();
+    }
+    let trace: Array = c.trace_since(0).unwrap().unchecked_into();
+    let texts: Vec<String> = trace
+        .iter()
+        .filter_map(|e| get(&e, "text").as_string())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "crashed"),
+        "the lesson kills the master"
+    );
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("+switch-master mymaster 172.24.0.2 6379")));
+    let json = c.export_scenario().unwrap();
+    assert!(
+        json.contains(r#""op":"kill","name":"redis_master""#),
+        "{json}"
+    );
+    let replay = Cluster::import_scenario(&json).unwrap();
+    assert_eq!(replay.trace_hash(), c.trace_hash());
+    assert!(c.load_lesson("nope", JsValue::UNDEFINED).is_err());
+}

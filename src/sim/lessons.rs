@@ -1,0 +1,230 @@
+//! The web UI's one-click scenarios ("lessons") as data, shared by the page
+//! and by the native tests (tests/sim_scenarios.rs runs every one of them).
+//!
+//! A lesson is the tutorial topology (`setup`, applied at once on a fresh
+//! [`Sim`]) and a schedule of timed actions at absolute virtual times. A host
+//! (the wasm `Cluster`, a test) calls [`advance`] as its clock moves; each
+//! scheduled action is applied when the clock reaches its time, so a lesson
+//! run in steps gives the same trace as one run in one go.
+
+use super::scenario::{
+    apply, tutorial_actions_with, Action, Outcome, SentinelSettings, SCENARIO_START,
+};
+use super::Sim;
+use crate::node::Millis;
+
+/// One named scenario: topology first, then timed actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    pub id: &'static str,
+    /// Applied at once on a fresh Sim: the Add actions (and anything before time starts).
+    pub setup: Vec<Action>,
+    /// (absolute virtual time in ms, action), sorted by time; a host applies each one when its clock reaches it.
+    pub schedule: Vec<(Millis, Action)>,
+    /// Virtual time (absolute) by which the lesson's story has played out:
+    /// a host may run until then to show the whole of it.
+    pub end: Millis,
+}
+
+pub const LESSON_IDS: &[&str] = &[
+    "tutorial",
+    "sentinel-down",
+    "no-quorum",
+    "partition",
+    "priority-zero",
+    "manual-failover",
+    "old-master-returns",
+];
+
+/// When the first fault happens: the replicas have synced and the sentinels
+/// have discovered the replicas and each other (hellos every 2 s, INFO every 10 s).
+pub const FAULT_AT: Millis = SCENARIO_START + 20_000;
+
+/// "partition": the old master is cut off at `FAULT_AT`, the network heals at
+/// this time, and the client writes to the old master every
+/// `PARTITION_WRITE_EVERY` ms in between.
+pub const PARTITION_HEAL_AT: Millis = FAULT_AT + 40_000;
+pub const PARTITION_WRITE_EVERY: Millis = 500;
+/// Key prefix of the writes the "partition" lesson makes on the cut-off master.
+pub const PARTITION_KEY_PREFIX: &str = "lost:";
+
+/// "old-master-returns": the killed master is restarted (from its disk) at this time.
+pub const OLD_MASTER_RESTART_AT: Millis = FAULT_AT + 40_000;
+
+const MASTER: &str = "redis_master";
+const HOSTS: [&str; 6] = [
+    "redis_master",
+    "redis_slave1",
+    "redis_slave2",
+    "redis-sentinel1",
+    "redis-sentinel2",
+    "redis-sentinel3",
+];
+
+fn cmd(host: &str, argv: &[&str]) -> Action {
+    Action::Command(host.into(), argv.iter().map(|s| s.to_string()).collect())
+}
+
+fn kill(host: &str) -> Action {
+    Action::Kill(host.into())
+}
+
+/// The scenario `id` with the tutorial topology and these sentinel settings.
+pub fn lesson(id: &str, settings: &SentinelSettings) -> Result<Lesson, String> {
+    let mut setup = tutorial_actions_with(settings);
+    let mut schedule: Vec<(Millis, Action)> = Vec::new();
+    // Long enough for the failover (down-after, election, reconfiguration)
+    // and the sentinels' view to settle afterwards.
+    let settle = settings.down_after_ms + settings.failover_timeout_ms + 30_000;
+    let (id, end) = match id {
+        "tutorial" => {
+            // The tutorial's `docker stop redis_master`.
+            schedule.push((FAULT_AT, kill(MASTER)));
+            ("tutorial", FAULT_AT + settle)
+        }
+        "sentinel-down" => {
+            // One sentinel dies first; the two left are a majority of the
+            // three known sentinels and reach quorum 2: the failover happens.
+            schedule.push((FAULT_AT, kill("redis-sentinel1")));
+            schedule.push((FAULT_AT + 5_000, kill(MASTER)));
+            ("sentinel-down", FAULT_AT + 5_000 + settle)
+        }
+        "no-quorum" => {
+            // Two sentinels die, then the master. The one left sees the master
+            // down (+sdown) but nobody agrees with it: quorum 2 is never
+            // reached, so no +odown, and it could not be elected anyway (a
+            // leader needs the votes of a majority of the 3 sentinels it
+            // knows). The master stays down and nothing is promoted.
+            schedule.push((FAULT_AT, kill("redis-sentinel2")));
+            schedule.push((FAULT_AT, kill("redis-sentinel3")));
+            schedule.push((FAULT_AT + 5_000, kill(MASTER)));
+            ("no-quorum", FAULT_AT + 5_000 + settle)
+        }
+        "partition" => {
+            // The master is cut off from every other node (not from the
+            // client, which keeps writing to it: the classic split brain).
+            // The majority side fails over; when the network heals, the old
+            // master is turned into a replica of the new one and resyncs from
+            // it, dropping every write it acknowledged while cut off.
+            for h in &HOSTS[1..] {
+                schedule.push((FAULT_AT, Action::Partition(MASTER.into(), (*h).into())));
+            }
+            let mut t = FAULT_AT + PARTITION_WRITE_EVERY;
+            let mut n = 1;
+            while t < PARTITION_HEAL_AT {
+                let key = format!("{PARTITION_KEY_PREFIX}{n}");
+                let val = n.to_string();
+                schedule.push((t, cmd(MASTER, &["SET", &key, &val])));
+                t += PARTITION_WRITE_EVERY;
+                n += 1;
+            }
+            schedule.push((PARTITION_HEAL_AT, Action::Heal));
+            ("partition", PARTITION_HEAL_AT + 40_000)
+        }
+        "priority-zero" => {
+            // redis_slave1 may never be promoted: redis_slave2 is.
+            for a in &mut setup {
+                if let Action::Add { name, config, .. } = a {
+                    if name == "redis_slave1" {
+                        config.push_str("replica-priority 0\n");
+                    }
+                }
+            }
+            schedule.push((FAULT_AT, kill(MASTER)));
+            ("priority-zero", FAULT_AT + settle)
+        }
+        "manual-failover" => {
+            // No fault: a sentinel is asked to fail over at once, without
+            // agreement from the others (SENTINEL FAILOVER forces it).
+            schedule.push((
+                FAULT_AT,
+                cmd("redis-sentinel1", &["SENTINEL", "FAILOVER", "mymaster"]),
+            ));
+            ("manual-failover", FAULT_AT + settle)
+        }
+        "old-master-returns" => {
+            schedule.push((FAULT_AT, kill(MASTER)));
+            schedule.push((OLD_MASTER_RESTART_AT, Action::Restart(MASTER.into())));
+            ("old-master-returns", OLD_MASTER_RESTART_AT + 30_000)
+        }
+        other => {
+            return Err(format!(
+                "unknown lesson '{other}' (known: {})",
+                LESSON_IDS.join(", ")
+            ))
+        }
+    };
+    Ok(Lesson {
+        id,
+        setup,
+        schedule,
+        end,
+    })
+}
+
+/// Runs `sim` to `until`, applying the schedule entries from `*next` whose time is <= until (running the sim up to each entry's time first); returns the outcomes of the applied entries.
+pub fn advance(
+    sim: &mut Sim,
+    lesson: &Lesson,
+    next: &mut usize,
+    until: Millis,
+) -> Vec<Result<Outcome, String>> {
+    let mut out = Vec::new();
+    while let Some((t, action)) = lesson.schedule.get(*next) {
+        if *t > until {
+            break;
+        }
+        sim.run_until(*t);
+        *next += 1;
+        out.push(apply(sim, action));
+    }
+    sim.run_until(until);
+    out
+}
+
+/// A fresh simulation with the lesson's setup applied (errors in the setup are returned).
+pub fn start(seed: u64, lesson: &Lesson) -> Result<Sim, String> {
+    let mut sim = Sim::new(seed, SCENARIO_START);
+    for a in &lesson.setup {
+        apply(&mut sim, a)?;
+    }
+    Ok(sim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lesson_builds_with_a_sorted_schedule() {
+        for id in LESSON_IDS {
+            let l = lesson(id, &SentinelSettings::default()).unwrap();
+            assert_eq!(l.id, *id);
+            assert_eq!(l.setup.len(), 6);
+            assert!(l.schedule.windows(2).all(|w| w[0].0 <= w[1].0), "{id}");
+            assert!(l.schedule.iter().all(|(t, _)| *t <= l.end), "{id}");
+        }
+        assert!(lesson("nope", &SentinelSettings::default())
+            .unwrap_err()
+            .contains("unknown lesson 'nope'"));
+    }
+
+    #[test]
+    fn advancing_in_steps_gives_the_same_trace_as_in_one_go() {
+        let l = lesson("tutorial", &SentinelSettings::default()).unwrap();
+        let mut a = start(4, &l).unwrap();
+        let mut next = 0;
+        let outs = advance(&mut a, &l, &mut next, l.end);
+        assert_eq!(outs.len(), 1);
+        assert_eq!(next, 1);
+        let mut b = start(4, &l).unwrap();
+        let mut next = 0;
+        let mut t = SCENARIO_START;
+        while t < l.end {
+            t = (t + 777).min(l.end);
+            advance(&mut b, &l, &mut next, t);
+        }
+        assert_eq!(a.trace.hash, b.trace.hash);
+        assert_eq!(a.now, b.now);
+    }
+}
