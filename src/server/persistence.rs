@@ -908,6 +908,177 @@ mod tests {
         assert_eq!(s.st.dirty, 1);
     }
 
+    /// The parts of a streamed file in these events: (step, bytes).
+    fn parts(evs: &[Event]) -> Vec<(PersistStep, usize)> {
+        evs.iter()
+            .filter_map(|e| match e {
+                Event::PersistPart { bytes, step, .. } => Some((*step, bytes.len())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ping_during_a_big_bgsave_waits_for_no_slice() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        let n = 200_000;
+        for i in 0..n {
+            put(&mut s, 0, &format!("key:{i}"), str_val(&format!("value:{i}")));
+        }
+        let (r, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(r, "+Background saving started\r\n");
+        // The reply's round runs no slice: only the header went to the host.
+        assert_eq!(parts(&all), vec![(PersistStep::Start, parts(&all)[0].1)]);
+        assert_eq!(s.st.bgsave_job.as_ref().unwrap().job.keys_written, 0);
+        // While a save runs the node wants a tick at once.
+        assert_eq!(s.poll_timeout(), Some(t0));
+        let written = |s: &Server| s.st.bgsave_job.as_ref().map(|b| b.job.keys_written);
+        let (mut slices, mut pongs, mut forced) = (0, 0, 0);
+        let mut now = t0;
+        while s.st.bgsave_job.is_some() {
+            // The host ticks: one slice, bounded by keys and bytes.
+            let before = written(&s).unwrap();
+            s.handle(now, Input::Tick);
+            let evs = drain(&mut s).1;
+            let p = parts(&evs);
+            assert_eq!(p.len(), 1);
+            assert!(p[0].1 <= BGSAVE_SLICE_BYTES + 100, "slice of {} bytes", p[0].1);
+            if let Some(after) = written(&s) {
+                assert!(after - before <= BGSAVE_SLICE as u64 + 8);
+            }
+            all.extend(evs);
+            slices += 1;
+            if s.st.bgsave_job.is_none() {
+                break;
+            }
+            // A client's PING: answered in its own round, with no slice before
+            // it; after SLICE_EVERY such rounds in a row one carries a slice.
+            let before = written(&s).unwrap();
+            for _ in 0..3 {
+                let (r, evs) = cmd(&mut s, now, &["ping"]);
+                assert_eq!(r, "+PONG\r\n");
+                pongs += 1;
+                if written(&s) != Some(before) {
+                    forced += 1;
+                }
+                all.extend(evs);
+            }
+            now += 1;
+        }
+        // The file was written in many small slices while the PINGs were
+        // answered, none of them behind a slice of its own round.
+        assert!(slices >= n / BGSAVE_SLICE, "{slices} slices");
+        assert!(pongs >= 3 * (slices - 1), "{pongs} PINGs");
+        assert_eq!(forced, 0);
+        let file = saved(&all).expect("the file");
+        assert_eq!(rdb::decode(&file).unwrap().total_keys(), n);
+        let l = logs(&all);
+        assert_eq!(l.last().unwrap(), "Background saving terminated with success");
+    }
+
+    #[test]
+    fn client_rounds_alone_still_finish_a_save() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 3000);
+        s.st.persist.slice = 1000;
+        let (_, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        let mut rounds = 0;
+        while s.st.bgsave_job.is_some() {
+            all.extend(cmd(&mut s, t0, &["ping"]).1);
+            rounds += 1;
+            assert!(rounds < 1000);
+        }
+        // Three slices of 1000 keys plus the end, one every SLICE_EVERY rounds.
+        let slices = parts(&all).len() as u32 - 1;
+        assert_eq!(rounds, slices * SLICE_EVERY - 1);
+        assert_eq!(rdb::decode(&persisted(&all)).unwrap().total_keys(), 3000);
+    }
+
+    fn finish_unconfirmed(s: &mut Server, now: u64) -> Vec<Event> {
+        let mut all = Vec::new();
+        while s.bgsave_wants_slice() {
+            s.handle(now, Input::Tick);
+            all.extend(drain(s).1);
+        }
+        all
+    }
+
+    #[test]
+    fn a_host_that_writes_in_the_background_confirms_the_file() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        s.confirm_persist();
+        s.st.dirty = 1000;
+        let (_, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        all.extend(finish_unconfirmed(&mut s, t0 + 1));
+        let file = persisted(&all);
+        assert_eq!(rdb::decode(&file).unwrap().total_keys(), 1000);
+        // The file is handed over, not yet in place: the save still runs.
+        assert_eq!(logs(&all).len(), 1);
+        assert_eq!(info_field(&mut s, t0 + 1, "rdb_bgsave_in_progress"), "1");
+        assert_eq!(
+            cmd(&mut s, t0 + 1, &["bgsave"]).0,
+            "-ERR Background save already in progress\r\n"
+        );
+        assert_eq!(s.poll_timeout(), Some(s.st.next_cron));
+        s.handle(
+            t0 + 2000,
+            Input::Persisted {
+                file: "dump.rdb".into(),
+                error: None,
+            },
+        );
+        let l = logs(&drain(&mut s).1);
+        assert_eq!(
+            l,
+            vec![
+                "DB saved on disk",
+                "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
+                "Background saving terminated with success"
+            ]
+        );
+        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_last_bgsave_time_sec"), "2");
+        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"), "0");
+
+        // A failed write: Redis's "Background saving error", status err,
+        // the changes still unsaved.
+        s.st.dirty = 5;
+        cmd(&mut s, t0 + 3000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 3000);
+        s.handle(
+            t0 + 3000,
+            Input::Persisted {
+                file: "dump.rdb".into(),
+                error: Some("disk full".into()),
+            },
+        );
+        assert_eq!(logs(&drain(&mut s).1), vec!["Background saving error"]);
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_last_bgsave_status"), "err");
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"), "5");
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
+
+        // A save killed after its last part: the late confirmation belongs to
+        // it, not to the next save.
+        cmd(&mut s, t0 + 4000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 4000);
+        let (_, evs) = cmd(&mut s, t0 + 4000, &["flushall"]);
+        assert!(parts(&evs).contains(&(PersistStep::Abort, 0)));
+        put(&mut s, 0, "x", str_val("1"));
+        cmd(&mut s, t0 + 4000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 4000);
+        let done = |err: Option<String>| Input::Persisted {
+            file: "dump.rdb".into(),
+            error: err,
+        };
+        s.handle(t0 + 4000, done(None)); // the killed save's file
+        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "1");
+        s.handle(t0 + 4000, done(None));
+        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_last_bgsave_status"), "ok");
+    }
+
     #[test]
     fn rdbcompression_and_rdbchecksum_are_honoured() {
         let mut s = server(0);
