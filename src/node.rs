@@ -85,10 +85,7 @@ pub enum Input<'a> {
     /// that write those parts in the background and told the node so (see
     /// `Server::confirm_persist`); the others apply each part as they drain
     /// the outputs, before any later output.
-    Persisted {
-        file: String,
-        error: Option<String>,
-    },
+    Persisted { file: String, error: Option<String> },
 }
 
 /// Log levels, as Redis names them.

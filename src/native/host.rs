@@ -342,8 +342,11 @@ fn stream_part(
     }
     let Some(st) = cur.as_mut() else {
         // Parts without a start: nothing to write them to.
-        return (step == PersistStep::Finish)
-            .then(|| Err(format!("Write error saving DB on disk: no temp file for {file}")));
+        return (step == PersistStep::Finish).then(|| {
+            Err(format!(
+                "Write error saving DB on disk: no temp file for {file}"
+            ))
+        });
     };
     if let Ok(w) = st.out.as_mut() {
         if let Err(e) = w.write_all(bytes) {

@@ -924,7 +924,12 @@ mod tests {
         let mut s = server(t0);
         let n = 200_000;
         for i in 0..n {
-            put(&mut s, 0, &format!("key:{i}"), str_val(&format!("value:{i}")));
+            put(
+                &mut s,
+                0,
+                &format!("key:{i}"),
+                str_val(&format!("value:{i}")),
+            );
         }
         let (r, mut all) = cmd(&mut s, t0, &["bgsave"]);
         assert_eq!(r, "+Background saving started\r\n");
@@ -943,7 +948,11 @@ mod tests {
             let evs = drain(&mut s).1;
             let p = parts(&evs);
             assert_eq!(p.len(), 1);
-            assert!(p[0].1 <= BGSAVE_SLICE_BYTES + 100, "slice of {} bytes", p[0].1);
+            assert!(
+                p[0].1 <= BGSAVE_SLICE_BYTES + 100,
+                "slice of {} bytes",
+                p[0].1
+            );
             if let Some(after) = written(&s) {
                 assert!(after - before <= BGSAVE_SLICE as u64 + 8);
             }
@@ -974,7 +983,10 @@ mod tests {
         let file = saved(&all).expect("the file");
         assert_eq!(rdb::decode(&file).unwrap().total_keys(), n);
         let l = logs(&all);
-        assert_eq!(l.last().unwrap(), "Background saving terminated with success");
+        assert_eq!(
+            l.last().unwrap(),
+            "Background saving terminated with success"
+        );
     }
 
     #[test]
@@ -1039,8 +1051,14 @@ mod tests {
             ]
         );
         assert_eq!(info_field(&mut s, t0 + 2000, "rdb_bgsave_in_progress"), "0");
-        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_last_bgsave_time_sec"), "2");
-        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"), "0");
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_last_bgsave_time_sec"),
+            "2"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"),
+            "0"
+        );
 
         // A failed write: Redis's "Background saving error", status err,
         // the changes still unsaved.
@@ -1055,8 +1073,14 @@ mod tests {
             },
         );
         assert_eq!(logs(&drain(&mut s).1), vec!["Background saving error"]);
-        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_last_bgsave_status"), "err");
-        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"), "5");
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_bgsave_status"),
+            "err"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"),
+            "5"
+        );
         assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
 
         // A save killed after its last part: the late confirmation belongs to
@@ -1076,7 +1100,10 @@ mod tests {
         assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "1");
         s.handle(t0 + 4000, done(None));
         assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "0");
-        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_last_bgsave_status"), "ok");
+        assert_eq!(
+            info_field(&mut s, t0 + 4000, "rdb_last_bgsave_status"),
+            "ok"
+        );
     }
 
     #[test]
