@@ -248,7 +248,13 @@ struct Streaming {
 /// the node log "Background saving terminated with success".
 struct FileWriter {
     jobs: std::sync::mpsc::Sender<FileJob>,
+    /// Appended bytes not handed to the thread yet: it is woken for 256 KB
+    /// at a time, not for every slice.
+    pending: Option<(String, Vec<u8>)>,
 }
+
+/// How many appended bytes the loop gathers before waking the file thread.
+const WRITE_BATCH: usize = 256 * 1024;
 
 /// A streamed file is in place (or the error to log).
 type Finished = (String, Option<String>);
@@ -277,15 +283,55 @@ impl FileWriter {
                 }
             })
             .expect("spawn the RDB writer thread");
-        FileWriter { jobs }
+        FileWriter {
+            jobs,
+            pending: None,
+        }
     }
 
-    fn part(&self, file: String, bytes: Vec<u8>, step: PersistStep) {
+    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep) {
+        if step == PersistStep::Append {
+            match &mut self.pending {
+                Some((f, buf)) if *f == file => buf.extend_from_slice(&bytes),
+                _ => {
+                    self.flush();
+                    self.pending = Some((file, bytes));
+                }
+            }
+            if self
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.1.len() >= WRITE_BATCH)
+            {
+                self.flush();
+            }
+            return;
+        }
+        if step == PersistStep::Finish {
+            if let Some((f, mut buf)) = self.pending.take() {
+                if f == file {
+                    buf.append(&mut bytes);
+                    bytes = buf;
+                } else {
+                    self.pending = Some((f, buf));
+                }
+            }
+        }
+        self.flush();
         let _ = self.jobs.send(FileJob::Part { file, bytes, step });
     }
 
+    /// Hand the gathered bytes to the thread.
+    fn flush(&mut self) {
+        if let Some((file, bytes)) = self.pending.take() {
+            let step = PersistStep::Append;
+            let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+        }
+    }
+
     /// Write a whole file now (after every part queued before it).
-    fn write_whole(&self, file: &str, bytes: Vec<u8>) -> Result<(), String> {
+    fn write_whole(&mut self, file: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.flush();
         let (tx, rx) = std::sync::mpsc::channel();
         let job = FileJob::Whole {
             file: file.to_string(),
@@ -300,7 +346,8 @@ impl FileWriter {
     }
 
     /// Wait until everything queued so far is done (before the process exits).
-    fn sync(&self) {
+    fn sync(&mut self) {
+        self.flush();
         let (tx, rx) = std::sync::mpsc::channel();
         if self.jobs.send(FileJob::Barrier(tx)).is_ok() {
             let _ = rx.recv();
@@ -629,7 +676,7 @@ pub fn run(
             if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow().files.sync();
+                sh.borrow_mut().files.sync();
                 return code;
             }
             let now = now_ms();
@@ -696,7 +743,7 @@ pub fn run(
                         .write(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow().files.sync();
+                sh.borrow_mut().files.sync();
                 return exit.unwrap_or(0);
             }
         }

@@ -268,7 +268,9 @@ impl SnapshotJob {
     pub fn take_output(&mut self) -> Vec<u8> {
         self.update_crc();
         self.crc_done = 0;
-        std::mem::take(&mut self.w.out)
+        // The next slice is about as big as this one.
+        let cap = self.w.out.len();
+        std::mem::replace(&mut self.w.out, Vec::with_capacity(cap))
     }
 
     /// Stop early: the databases forget the snapshot (a killed child).

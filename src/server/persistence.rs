@@ -286,10 +286,10 @@ impl ServerState {
 }
 
 /// Keys encoded per slice of a background save, at most.
-pub const BGSAVE_SLICE: usize = 1000;
+pub const BGSAVE_SLICE: usize = 250;
 /// Bytes encoded per slice of a background save, about (a value is never
 /// split, so one big value makes a slice of its own size).
-pub const BGSAVE_SLICE_BYTES: usize = 32 * 1024;
+pub const BGSAVE_SLICE_BYTES: usize = 8 * 1024;
 /// A background save runs a slice in each `handle()` round without client
 /// input (the host ticks as soon as [`Node::poll_timeout`] says, i.e. at once
 /// while a save runs). Under a steady flow of client input it still gets a
@@ -892,7 +892,7 @@ mod tests {
             "-ERR Background save already in progress\r\n"
         );
         let mut file = None;
-        for t in 2..100 {
+        for t in 2..1000 {
             s.handle(t0 + t, Input::Tick);
             all.extend(drain(&mut s).1);
             if let Some(f) = saved(&all) {
