@@ -79,6 +79,13 @@ pub enum Input<'a> {
     Data { conn: ConnId, bytes: &'a [u8] },
     /// Time passed; nothing else happened.
     Tick,
+    /// The host finished a file streamed with [`Event::PersistPart`] (the
+    /// part with [`PersistStep::Finish`]): it is in place under `file`, or
+    /// `error` says why not (the host logged the details). Sent only by hosts
+    /// that write those parts in the background and told the node so (see
+    /// `Server::confirm_persist`); the others apply each part as they drain
+    /// the outputs, before any later output.
+    Persisted { file: String, error: Option<String> },
 }
 
 /// Log levels, as Redis names them.
@@ -133,11 +140,34 @@ pub enum Event {
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },
+    /// Part of `file` streamed as a background save produces it. The parts
+    /// of one file come in order, one file at a time: [`PersistStep::Start`]
+    /// creates a temp file (Redis's `temp-<pid>.rdb`) with `bytes`, `Append`
+    /// adds to it, `Finish` adds the last bytes, syncs and renames it over
+    /// `file`; `Abort` (no bytes) removes it: the save was stopped.
+    PersistPart {
+        file: String,
+        bytes: Vec<u8>,
+        step: PersistStep,
+    },
     /// A sentinel event (`+sdown`, `+switch-master`, ...): the channel name
     /// and the message Redis publishes on it, for the UI.
     Sentinel { kind: String, detail: String },
     /// The node rewrote its configuration file; the host writes `text` to `path`.
     ConfigRewrite { path: String, text: String },
+}
+
+/// Where an [`Event::PersistPart`] stands in its file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PersistStep {
+    /// The first bytes: a new temp file.
+    Start,
+    /// More bytes for the temp file.
+    Append,
+    /// The last bytes; then the temp file replaces `file`.
+    Finish,
+    /// The save stopped: drop the temp file.
+    Abort,
 }
 
 /// What a node asks of its host.

@@ -455,3 +455,109 @@ fn loglevel_warning_hides_notices() {
     assert!(log.contains("# Server initialized"), "{log}");
     assert!(!log.contains("* Ready to accept connections"), "{log}");
 }
+
+/// The files in `dir` whose names start with `temp-` (a save's temp file).
+fn temp_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("temp-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn info_field(c: &mut Conn, field: &str) -> String {
+    let info = match c.cmd(&["INFO", "persistence"]) {
+        Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("INFO: {other:?}"),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// BGSAVE streams the file to a temp file off the event loop and renames it:
+/// the save counts as running (and "terminated with success" is logged) only
+/// once dump.rdb is in place. SAVE replies after the file is written; a
+/// SHUTDOWN during a BGSAVE leaves no temp file behind.
+#[test]
+fn bgsave_streams_the_file_then_renames_it() {
+    let dir = std::env::temp_dir().join(format!("sl-bgsave-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_string_lossy().into_owned();
+    let srv = start_ours(&["--dir", &d, "--save", ""]);
+    let mut c = srv.connect();
+    let n = 50_000;
+    let mut req = Vec::new();
+    for i in 0..n {
+        let (k, v) = (format!("key:{i}"), format!("value:{i}"));
+        req.extend_from_slice(
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{v}\r\n",
+                k.len(),
+                v.len()
+            )
+            .as_bytes(),
+        );
+    }
+    c.send_raw(&req);
+    for _ in 0..n {
+        assert_eq!(c.read(), Some(Frame::Simple("OK".into())));
+    }
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Frame::Simple("Background saving started".into())
+    );
+    let start = Instant::now();
+    let mut pings = 0;
+    while info_field(&mut c, "rdb_bgsave_in_progress") != "0" {
+        assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
+        pings += 1;
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the save never ends"
+        );
+    }
+    let file = dir.join("dump.rdb");
+    let bytes = std::fs::read(&file).expect("dump.rdb in place when the save ends");
+    let loaded = sentinel_lab::rdb::decode(&bytes).expect("a valid file");
+    assert_eq!(loaded.total_keys(), n);
+    assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    let log = srv.log_text();
+    let started = log
+        .find("Background saving started by pid")
+        .expect("start line");
+    let ended = log
+        .find("Background saving terminated with success")
+        .unwrap_or_else(|| panic!("no success line:\n{log}"));
+    assert!(started < ended);
+    eprintln!("{pings} PINGs during the save");
+
+    // SAVE: the reply comes once the file holds the new key.
+    assert_eq!(c.cmd(&["SET", "late", "1"]), Frame::Simple("OK".into()));
+    assert_eq!(c.cmd(&["SAVE"]), Frame::Simple("OK".into()));
+    let loaded = sentinel_lab::rdb::decode(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(loaded.total_keys(), n + 1);
+
+    // SHUTDOWN in the middle of a BGSAVE (no save points: no final save).
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Frame::Simple("Background saving started".into())
+    );
+    c.send(&["SHUTDOWN"]);
+    let mut srv = srv;
+    let start = Instant::now();
+    while srv.child.try_wait().expect("wait").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
+    let loaded = sentinel_lab::rdb::decode(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(loaded.total_keys(), n + 1);
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,7 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
-use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
+use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -135,6 +135,8 @@ struct Shared {
     timer: Rc<Notify>,
     /// The tick deadline the main loop is sleeping towards.
     armed: Millis,
+    /// Writes the node's files off the event loop.
+    files: FileWriter,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -173,13 +175,16 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             Output::Event(Event::RoleChanged { role }) => {
                 s.logger.role_char = if role == "master" { 'M' } else { 'S' };
             }
+            // SAVE, SHUTDOWN, FLUSHALL: the node waits for the file (its
+            // reply or exit comes after), and so does the loop.
             Output::Event(Event::Persist { file, bytes }) => {
-                if let Err(e) = write_atomically(&file, &bytes) {
-                    s.logger.line(
-                        LogLevel::Warning,
-                        &format!("Failed opening the temp RDB file {file} (in server root dir {}) for saving: {e}", cwd()),
-                    );
+                if let Err(e) = s.files.write_whole(&file, bytes) {
+                    s.logger.line(LogLevel::Warning, &e);
                 }
+            }
+            // A background save: written by the file thread as it comes.
+            Output::Event(Event::PersistPart { file, bytes, step }) => {
+                s.files.part(file, bytes, step)
             }
             Output::Event(Event::ConfigRewrite { path, text }) => {
                 if let Err(e) = write_atomically(&path, text.as_bytes()) {
@@ -203,6 +208,251 @@ fn cwd() -> String {
     std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default()
+}
+
+/// The temp file of a save, beside the file it replaces (`temp-<pid>.rdb`,
+/// as Redis names it).
+fn temp_path(file: &str) -> std::path::PathBuf {
+    let name = format!("temp-{}.rdb", std::process::id());
+    match std::path::Path::new(file).parent() {
+        Some(dir) => dir.join(name),
+        None => name.into(),
+    }
+}
+
+enum FileJob {
+    Part {
+        file: String,
+        bytes: Vec<u8>,
+        step: PersistStep,
+    },
+    Whole {
+        file: String,
+        bytes: Vec<u8>,
+        done: std::sync::mpsc::Sender<Result<(), String>>,
+    },
+    Barrier(std::sync::mpsc::Sender<()>),
+}
+
+/// A streamed file being written: its temp file, or the first error.
+struct Streaming {
+    tmp: std::path::PathBuf,
+    out: Result<std::io::BufWriter<std::fs::File>, String>,
+}
+
+/// The thread that writes the node's RDB files, in the order the node asked
+/// (so a SAVE never races a background save's rename). Parts of a streamed
+/// file go to its temp file as they come; after the `Finish` part the file is
+/// synced and renamed into place, then the loop hears of it (`done`), logs
+/// any error and tells the node with [`Input::Persisted`]: only then does
+/// the node log "Background saving terminated with success".
+struct FileWriter {
+    jobs: std::sync::mpsc::Sender<FileJob>,
+    /// Appended bytes not handed to the thread yet: it is woken for 256 KB
+    /// at a time, not for every slice.
+    pending: Option<(String, Vec<u8>)>,
+}
+
+/// How many appended bytes the loop gathers before waking the file thread.
+const WRITE_BATCH: usize = 256 * 1024;
+
+/// A streamed file is in place (or the error to log).
+type Finished = (String, Option<String>);
+
+impl FileWriter {
+    fn spawn(done: tokio::sync::mpsc::UnboundedSender<Finished>) -> FileWriter {
+        let (jobs, rx) = std::sync::mpsc::channel::<FileJob>();
+        std::thread::Builder::new()
+            .name("rdb-writer".into())
+            .spawn(move || {
+                let mut cur: Option<Streaming> = None;
+                for job in rx {
+                    match job {
+                        FileJob::Part { file, bytes, step } => {
+                            if let Some(r) = stream_part(&mut cur, &file, &bytes, step) {
+                                let _ = done.send((file, r.err()));
+                            }
+                        }
+                        FileJob::Whole { file, bytes, done } => {
+                            let _ = done.send(write_rdb(&file, &bytes));
+                        }
+                        FileJob::Barrier(ack) => {
+                            let _ = ack.send(());
+                        }
+                    }
+                }
+            })
+            .expect("spawn the RDB writer thread");
+        FileWriter {
+            jobs,
+            pending: None,
+        }
+    }
+
+    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep) {
+        if step == PersistStep::Append {
+            match &mut self.pending {
+                Some((f, buf)) if *f == file => buf.extend_from_slice(&bytes),
+                _ => {
+                    self.flush();
+                    self.pending = Some((file, bytes));
+                }
+            }
+            if self
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.1.len() >= WRITE_BATCH)
+            {
+                self.flush();
+            }
+            return;
+        }
+        if step == PersistStep::Finish {
+            if let Some((f, mut buf)) = self.pending.take() {
+                if f == file {
+                    buf.append(&mut bytes);
+                    bytes = buf;
+                } else {
+                    self.pending = Some((f, buf));
+                }
+            }
+        }
+        self.flush();
+        let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+    }
+
+    /// Hand the gathered bytes to the thread.
+    fn flush(&mut self) {
+        if let Some((file, bytes)) = self.pending.take() {
+            let step = PersistStep::Append;
+            let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+        }
+    }
+
+    /// Write a whole file now (after every part queued before it).
+    fn write_whole(&mut self, file: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.flush();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job = FileJob::Whole {
+            file: file.to_string(),
+            bytes,
+            done: tx,
+        };
+        if self.jobs.send(job).is_err() {
+            return Err("the RDB writer thread is gone".into());
+        }
+        rx.recv()
+            .unwrap_or_else(|_| Err("the RDB writer thread is gone".into()))
+    }
+
+    /// Wait until everything queued so far is done (before the process exits).
+    fn sync(&mut self) {
+        self.flush();
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.jobs.send(FileJob::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+}
+
+/// Apply one part of a streamed file; the outcome once the file is finished.
+fn stream_part(
+    cur: &mut Option<Streaming>,
+    file: &str,
+    bytes: &[u8],
+    step: PersistStep,
+) -> Option<Result<(), String>> {
+    use std::io::Write;
+    if step == PersistStep::Start {
+        if let Some(old) = cur.take() {
+            drop(old.out);
+            let _ = std::fs::remove_file(&old.tmp);
+        }
+        let tmp = temp_path(file);
+        let out = std::fs::File::create(&tmp)
+            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            .map_err(|e| {
+                format!(
+                    "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
+                    tmp.display(),
+                    cwd()
+                )
+            });
+        *cur = Some(Streaming { tmp, out });
+    }
+    if step == PersistStep::Abort {
+        if let Some(old) = cur.take() {
+            drop(old.out);
+            let _ = std::fs::remove_file(&old.tmp);
+        }
+        return None;
+    }
+    let Some(st) = cur.as_mut() else {
+        // Parts without a start: nothing to write them to.
+        return (step == PersistStep::Finish).then(|| {
+            Err(format!(
+                "Write error saving DB on disk: no temp file for {file}"
+            ))
+        });
+    };
+    if let Ok(w) = st.out.as_mut() {
+        if let Err(e) = w.write_all(bytes) {
+            st.out = Err(format!("Write error saving DB on disk: {e}"));
+        }
+    }
+    if step != PersistStep::Finish {
+        return None;
+    }
+    let st = cur.take()?;
+    let res = st.out.and_then(|w| {
+        let f = w
+            .into_inner()
+            .map_err(|e| format!("Write error saving DB on disk: {}", e.error()))?;
+        f.sync_all()
+            .map_err(|e| format!("Write error saving DB on disk: {e}"))?;
+        drop(f);
+        std::fs::rename(&st.tmp, file).map_err(|e| {
+            format!(
+                "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {e}",
+                st.tmp.display(),
+                cwd()
+            )
+        })
+    });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&st.tmp);
+    }
+    Some(res)
+}
+
+/// rdbSave's file handling: a temp file, fsync, rename over the target.
+fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let tmp = temp_path(file);
+    let mut f = std::fs::File::create(&tmp).map_err(|e| {
+        format!(
+            "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
+            tmp.display(),
+            cwd()
+        )
+    })?;
+    let res = f
+        .write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("Write error saving DB on disk: {e}"))
+        .and_then(|_| {
+            std::fs::rename(&tmp, file).map_err(|e| {
+                format!(
+                    "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {e}",
+                    tmp.display(),
+                    cwd()
+                )
+            })
+        });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
 }
 
 /// Write a file as Redis does: a temp file, fsync, rename over the target.
@@ -387,6 +637,8 @@ pub fn run(
         .expect("tokio runtime");
     let local = tokio::task::LocalSet::new();
     let timer = Rc::new(Notify::new());
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
+    let files = FileWriter::spawn(done_tx);
     let sh = Rc::new(RefCell::new(Shared {
         node,
         conns: HashMap::new(),
@@ -395,6 +647,7 @@ pub fn run(
         exit: None,
         timer: timer.clone(),
         armed: 0,
+        files,
     }));
     let sh2 = sh.clone();
     let code = local.block_on(&rt, async move {
@@ -423,6 +676,7 @@ pub fn run(
             if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
+                sh.borrow_mut().files.sync();
                 return code;
             }
             let now = now_ms();
@@ -434,8 +688,15 @@ pub fn run(
             };
             let delay = wake.saturating_sub(now);
             let signalled = tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+                _ = wait_for(delay) => {
                     drive(&sh, Input::Tick);
+                    None
+                }
+                Some((file, error)) = done_rx.recv() => {
+                    if let Some(e) = &error {
+                        sh.borrow_mut().logger.line(LogLevel::Warning, e);
+                    }
+                    drive(&sh, Input::Persisted { file, error });
                     None
                 }
                 _ = timer.notified() => None,
@@ -482,6 +743,7 @@ pub fn run(
                         .write(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
+                sh.borrow_mut().files.sync();
                 return exit.unwrap_or(0);
             }
         }
@@ -499,6 +761,19 @@ pub fn run(
         }
     };
     (code, logger)
+}
+
+/// Sleep until the node's next tick. A tick due now (a background save's
+/// next slice) waits two turns of the scheduler instead: the first polls the
+/// sockets, the second lets the connections that have input run first, so a
+/// request waits behind one slice at most.
+async fn wait_for(delay: Millis) {
+    if delay == 0 {
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+    } else {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
 }
 
 async fn recv(sig: &mut Option<tokio::signal::unix::Signal>) {

@@ -149,6 +149,9 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     let dbfile = config.get("dbfilename").to_string();
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
+    // The host writes background saves on a thread of their own and says
+    // when each file is in place.
+    server.confirm_persist();
     let loaded = match std::fs::read(&dbfile) {
         Ok(bytes) => server.load_rdb(&bytes),
         Err(_) => Ok(()),

@@ -171,10 +171,22 @@ impl SnapshotJob {
 
     /// Write about `budget` more keys; true once every key is written.
     pub fn step(&mut self, dbs: &mut [Db], budget: usize) -> bool {
-        let mut left = budget;
+        self.step_bounded(dbs, budget, usize::MAX)
+    }
+
+    /// Write up to `keys` more keys, stopping early once `bytes` bytes were
+    /// written in this call (a value is never split: a big one may go over);
+    /// true once every key is written.
+    pub fn step_bounded(&mut self, dbs: &mut [Db], keys: usize, bytes: usize) -> bool {
+        // The walk is asked for a few keys at a time so that the byte budget
+        // is checked often; a call costs next to nothing.
+        const WALK: usize = 32;
+        let start = self.w.out.len();
+        let full = |w: &Writer| w.out.len() - start >= bytes;
+        let mut left = keys;
         let done = loop {
             if !self.tail.is_empty() {
-                while left > 0 {
+                while left > 0 && !full(&self.w) {
                     let Some((k, o, ttl)) = self.tail.pop() else {
                         break;
                     };
@@ -186,7 +198,7 @@ impl SnapshotJob {
                     break false;
                 }
             }
-            if left == 0 {
+            if left == 0 || full(&self.w) {
                 break false;
             }
             if !self.in_db {
@@ -213,13 +225,29 @@ impl SnapshotJob {
             };
             let w = &mut self.w;
             let mut written = 0;
-            let st = db.snapshot_walk(left, |k, o, ttl| {
-                write_entry(w, k, &o.value, ttl);
-                written += 1;
-            });
+            let mut db_done = false;
+            while left > 0 && !full(w) {
+                // As many keys as should fit in the bytes left, judging by
+                // the ones written so far (one to begin with).
+                let used = w.out.len() - start;
+                let slice_keys = keys - left;
+                let fit = match (used, bytes) {
+                    (_, usize::MAX) => WALK,
+                    (0, _) => 1,
+                    _ => (bytes - used).saturating_mul(slice_keys.max(1)) / used,
+                };
+                let st = db.snapshot_walk(left.min(fit.clamp(1, WALK)), |k, o, ttl| {
+                    write_entry(w, k, &o.value, ttl);
+                    written += 1;
+                });
+                left = left.saturating_sub(st.visited);
+                if st.done {
+                    db_done = true;
+                    break;
+                }
+            }
             self.keys_written += written;
-            left = left.saturating_sub(st.visited);
-            if st.done {
+            if db_done {
                 self.tail = db.end_snapshot();
                 self.in_db = false;
                 self.db += 1;
@@ -240,7 +268,9 @@ impl SnapshotJob {
     pub fn take_output(&mut self) -> Vec<u8> {
         self.update_crc();
         self.crc_done = 0;
-        std::mem::take(&mut self.w.out)
+        // The next slice is about as big as this one.
+        let cap = self.w.out.len();
+        std::mem::replace(&mut self.w.out, Vec::with_capacity(cap))
     }
 
     /// Stop early: the databases forget the snapshot (a killed child).
@@ -253,6 +283,12 @@ impl SnapshotJob {
     /// The rest of the file (all of it unless [`SnapshotJob::take_output`]
     /// was used). Call after `step` returned true.
     pub fn finish(mut self) -> Vec<u8> {
+        self.finish_output()
+    }
+
+    /// [`SnapshotJob::finish`] keeping the job (its counters stay readable):
+    /// the bytes not taken yet, then the EOF mark and the checksum.
+    pub fn finish_output(&mut self) -> Vec<u8> {
         self.w.out.push(op::EOF);
         let crc = if self.checksum {
             crc64::update(self.crc, &self.w.out[self.crc_done..])
@@ -260,7 +296,8 @@ impl SnapshotJob {
             0
         };
         self.w.out.extend_from_slice(&crc.to_le_bytes());
-        self.w.out
+        self.crc_done = 0;
+        std::mem::take(&mut self.w.out)
     }
 }
 
@@ -400,6 +437,32 @@ mod snapshot_job_tests {
             // Same content (the walk goes in SCAN order, the one-shot in bucket order).
             assert_eq!(got.len(), whole.len(), "budget {budget}");
             assert_eq!(dump(&got), want, "budget {budget}");
+        }
+        // A byte budget too, the output taken slice by slice as a stream.
+        for (keys, bytes) in [(1000, 1), (1000, 100), (3, 64), (1000, 1 << 20)] {
+            let mut copy = dbs.clone();
+            let mut job = SnapshotJob::start(&mut copy, 1, &aux, EncodeOptions::default(), 0);
+            let mut got = job.take_output();
+            let mut slices = 0;
+            loop {
+                let before = job.keys_written;
+                let done = job.step_bounded(&mut copy, keys, bytes);
+                let part = job.take_output();
+                // A hash bucket is walked whole: a few keys over at most.
+                assert!(job.keys_written - before <= keys as u64 + 8);
+                // Over the byte budget by one hash bucket's entries at most.
+                assert!(part.len() < bytes + 120, "{} > {bytes}", part.len());
+                got.extend(part);
+                slices += 1;
+                if done {
+                    break;
+                }
+            }
+            got.extend(job.finish_output());
+            assert_eq!(job.keys_written, 1000);
+            assert_eq!(dump(&got), want, "keys {keys} bytes {bytes}");
+            assert_eq!(got.len(), whole.len());
+            assert!(slices >= 1000 / keys.min(1000));
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Output};
-use crate::server::persistence::{Bgsave, SaveTarget};
+use crate::server::persistence::SaveTarget;
 use crate::server::{ClientKind, Server};
 use bytes::Bytes;
 
@@ -244,20 +244,12 @@ impl Server {
                 replicas.push((conn, None));
             }
         }
-        self.st.bgsave_job = Some(Box::new(Bgsave {
-            job,
-            target: if diskless {
-                SaveTarget::Sockets
-            } else {
-                SaveTarget::Disk
-            },
-            started: self.st.now,
-            pid: pid.into(),
-            replicas,
-            stream: Vec::new(),
-            start_offset: offset,
-            next_step_at: self.st.now + 1,
-        }));
+        let target = if diskless {
+            SaveTarget::Sockets
+        } else {
+            SaveTarget::Disk
+        };
+        self.st.begin_bgsave(job, target, pid.into(), replicas);
     }
 
     /// +FULLRESYNC to a replica; it now waits for the end of the save.

@@ -671,7 +671,7 @@ impl Node for Sentinel {
             | Input::ConnectFailed { conn, .. }
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
-            Input::Tick => false,
+            Input::Tick | Input::Persisted { .. } => false,
         };
         if outbound {
             self.link_input(input);

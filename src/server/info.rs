@@ -406,7 +406,12 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
         srv.bgsave_job.is_some() as u8
     );
     field!(out, "rdb_last_save_time", "{}", srv.lastsave);
-    field!(out, "rdb_last_bgsave_status", "ok");
+    let status = if srv.persist.last_bgsave_ok {
+        "ok"
+    } else {
+        "err"
+    };
+    field!(out, "rdb_last_bgsave_status", "{}", status);
     field!(
         out,
         "rdb_last_bgsave_time_sec",

@@ -882,6 +882,7 @@ impl Node for Server {
         if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
             self.resume_after_pause();
         }
+        let client_input = !matches!(input, Input::Tick | Input::Persisted { .. });
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -901,6 +902,7 @@ impl Node for Server {
             Input::Connected { conn, .. } => self.repl_link_connected(conn),
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             Input::Tick => {}
+            Input::Persisted { error, .. } => self.persisted(error),
         }
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
@@ -919,11 +921,8 @@ impl Node for Server {
         self.repl_check_waiters();
         self.settle_blocked();
         self.flush_pending();
-        // The next slice of a background save, after the replies went out.
-        if self.st.bgsave_job.is_some() {
-            self.bgsave_step();
-            self.flush_pending();
-        }
+        // The next slice of a background save, clients first.
+        self.bgsave_round(client_input);
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -934,9 +933,10 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if let Some(bg) = self.st.bgsave_job.as_ref() {
-            // The next slice of the background save, as soon as possible.
-            return Some(bg.next_step_at.max(self.st.now + 1));
+        if self.bgsave_wants_slice() {
+            // The next slice of the background save, as soon as the host has
+            // looked at its other work.
+            return Some(self.st.now);
         }
         Some(self.st.next_cron)
     }

@@ -7,7 +7,9 @@
 
 use super::{Server, ServerState};
 use crate::keyspace::{Db, Value};
-use crate::node::{ConnId, Event, LogLevel, Millis};
+use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep};
+#[allow(unused_imports)] // doc links
+use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::replication::ReplicaState;
 
@@ -73,9 +75,16 @@ pub struct Bgsave {
     pub stream: Vec<u8>,
     /// The replication offset when the save began (their +FULLRESYNC offset).
     pub start_offset: u64,
-    /// No slice before this time: the command that started the save (and its
-    /// reply) is not held up by the first slice.
-    pub next_step_at: Millis,
+    /// The file a disk save streams to (`dbfilename` when it began).
+    pub file: String,
+    /// The whole file of a disk save made for replicas: they get it at the end.
+    pub bytes: Vec<u8>,
+    /// Rounds with client input since the last slice (see [`SLICE_EVERY`]).
+    pub waited: u32,
+    /// Every key written and the file handed over; the host confirms it is
+    /// in place with its `n`th [`Input::Persisted`] (see
+    /// [`PersistStats::host_confirms`]).
+    pub finishing: Option<u64>,
 }
 
 /// Counters of INFO persistence.
@@ -85,10 +94,22 @@ pub struct PersistStats {
     pub saves: u64,
     /// `rdb_last_bgsave_time_sec`.
     pub last_bgsave_secs: i64,
+    /// `rdb_last_bgsave_status`: false after a save the host failed to write.
+    pub last_bgsave_ok: bool,
     /// The last snapshot epoch handed out (see `Db::begin_snapshot`).
     pub epoch: u32,
-    /// Keys written per slice of a background save ([`BGSAVE_SLICE`]).
+    /// Keys written per slice of a background save at most ([`BGSAVE_SLICE`]).
     pub slice: usize,
+    /// Bytes encoded per slice, about ([`BGSAVE_SLICE_BYTES`]).
+    pub slice_bytes: usize,
+    /// The host writes streamed files in the background and confirms each
+    /// with [`Input::Persisted`] (the native host; see
+    /// [`Server::confirm_persist`]). Otherwise a part is taken to be applied
+    /// before the host handles the node's next output (the simulator, wasm).
+    pub host_confirms: bool,
+    /// Files finished ([`PersistStep::Finish`]) and confirmed so far.
+    pub finished: u64,
+    pub confirmed: u64,
 }
 
 impl Default for PersistStats {
@@ -96,8 +117,13 @@ impl Default for PersistStats {
         PersistStats {
             saves: 0,
             last_bgsave_secs: -1,
+            last_bgsave_ok: true,
             epoch: 0,
             slice: BGSAVE_SLICE,
+            slice_bytes: BGSAVE_SLICE_BYTES,
+            host_confirms: false,
+            finished: 0,
+            confirmed: 0,
         }
     }
 }
@@ -167,17 +193,46 @@ impl ServerState {
             format!("Background saving started by pid {}", pid),
         );
         let job = self.start_snapshot(None);
+        self.begin_bgsave(job, SaveTarget::Disk, pid, Vec::new());
+        Ok(())
+    }
+
+    /// Make `job` the running background save. A disk save hands the host
+    /// its first bytes (the header) now: the temp file exists from the
+    /// start, as the child's does.
+    pub fn begin_bgsave(
+        &mut self,
+        mut job: rdb::SnapshotJob,
+        target: SaveTarget,
+        pid: u64,
+        replicas: Vec<(ConnId, Option<String>)>,
+    ) {
+        let file = self.config.get("dbfilename").to_string();
+        let mut bytes = Vec::new();
+        if target == SaveTarget::Disk {
+            let head = job.take_output();
+            if !replicas.is_empty() {
+                bytes.extend_from_slice(&head);
+            }
+            self.emit(Event::PersistPart {
+                file: file.clone(),
+                bytes: head,
+                step: PersistStep::Start,
+            });
+        }
         self.bgsave_job = Some(Box::new(Bgsave {
             job,
-            target: SaveTarget::Disk,
+            target,
             started: self.now,
             pid,
-            replicas: Vec::new(),
+            replicas,
             stream: Vec::new(),
             start_offset: self.repl.offset,
-            next_step_at: self.now + 1,
+            file,
+            bytes,
+            waited: 0,
+            finishing: None,
         }));
-        Ok(())
     }
 
     /// Stop a background save as `killRDBChild` does (SIGUSR1: not an
@@ -186,6 +241,15 @@ impl ServerState {
     pub fn kill_bgsave(&mut self) -> Option<(SaveTarget, Vec<ConnId>)> {
         let bg = self.bgsave_job.take()?;
         bg.job.abort(&mut self.dbs);
+        if bg.target == SaveTarget::Disk {
+            // The child dies with its temp file (rdbRemoveTempFile). After a
+            // Finish there is nothing left to drop: the host ignores this.
+            self.emit(Event::PersistPart {
+                file: bg.file.clone(),
+                bytes: Vec::new(),
+                step: PersistStep::Abort,
+            });
+        }
         self.persist.last_bgsave_secs = (self.now.saturating_sub(bg.started) / 1000) as i64;
         Some((bg.target, bg.replicas.into_iter().map(|(c, _)| c).collect()))
     }
@@ -203,6 +267,11 @@ impl ServerState {
                 "Background transfer terminated by signal 10",
             ),
         }
+        self.bgsave_killed_replicas(replicas);
+    }
+
+    /// Replicas of a save that failed: dropped ("SYNC failed").
+    fn bgsave_killed_replicas(&mut self, replicas: Vec<ConnId>) {
         for conn in replicas {
             if self.repl.replicas.contains_key(&conn) {
                 self.log(
@@ -216,31 +285,138 @@ impl ServerState {
     }
 }
 
-/// Keys encoded per slice of a background save.
-pub const BGSAVE_SLICE: usize = 10_000;
+/// Keys encoded per slice of a background save, at most.
+pub const BGSAVE_SLICE: usize = 250;
+/// Bytes encoded per slice of a background save, about (a value is never
+/// split, so one big value makes a slice of its own size).
+pub const BGSAVE_SLICE_BYTES: usize = 8 * 1024;
+/// A background save runs a slice in each `handle()` round without client
+/// input (the host ticks as soon as [`Node::poll_timeout`] says, i.e. at once
+/// while a save runs). Under a steady flow of client input it still gets a
+/// slice every this many rounds, so that it finishes even on a host that
+/// never ticks.
+pub const SLICE_EVERY: u32 = 16;
 
 impl Server {
-    /// Write the next slice of a background save (a socket transfer sends it
-    /// on at once); finish the save when it is done: the file to the host,
-    /// the snapshot and the stream since its start to the replicas.
+    /// Tell the node its host writes streamed files ([`Event::PersistPart`])
+    /// in the background and confirms each one with [`Input::Persisted`]
+    /// once it is in place. Until then a finished background save still
+    /// counts as running (INFO `rdb_bgsave_in_progress:1`, no "terminated
+    /// with success"), as Redis's runs until it reaps the child that renamed
+    /// the file.
+    pub fn confirm_persist(&mut self) {
+        self.st.persist.host_confirms = true;
+    }
+
+    /// One round of a background save: `client_input` says whether this
+    /// `handle()` round served client input. Clients go first: a slice runs
+    /// in rounds without client input, or when [`SLICE_EVERY`] rounds with
+    /// client input went by without one.
+    pub(crate) fn bgsave_round(&mut self, client_input: bool) {
+        let Some(bg) = self.st.bgsave_job.as_mut() else {
+            return;
+        };
+        if bg.finishing.is_some() {
+            return;
+        }
+        if client_input {
+            bg.waited += 1;
+            if bg.waited < SLICE_EVERY {
+                return;
+            }
+        }
+        bg.waited = 0;
+        self.bgsave_step();
+        self.flush_pending();
+    }
+
+    /// Whether the running background save wants a slice (the host should
+    /// tick at once).
+    pub(crate) fn bgsave_wants_slice(&self) -> bool {
+        self.st
+            .bgsave_job
+            .as_ref()
+            .is_some_and(|bg| bg.finishing.is_none())
+    }
+
+    /// Write the next slice of a background save: a socket transfer sends it
+    /// on at once, a disk save hands it to the host as the next part of the
+    /// file. After the last one, the save ends (see [`Server::bgsave_done`]);
+    /// a host that confirms writes ends it later, with [`Input::Persisted`].
     pub(crate) fn bgsave_step(&mut self) {
         let st = &mut self.st;
         let Some(bg) = st.bgsave_job.as_mut() else {
             return;
         };
-        if st.now < bg.next_step_at {
+        if bg.finishing.is_some() {
             return;
         }
-        bg.next_step_at = st.now;
-        let done = bg.job.step(&mut st.dbs, st.persist.slice.max(1));
-        if bg.target == SaveTarget::Sockets {
-            let chunk = bg.job.take_output();
-            let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
-            self.send_to_waiting(&conns, &chunk);
+        let (keys, bytes) = (st.persist.slice.max(1), st.persist.slice_bytes.max(1));
+        let done = bg.job.step_bounded(&mut st.dbs, keys, bytes);
+        let mut chunk = bg.job.take_output();
+        if done {
+            chunk.extend(bg.job.finish_output());
         }
-        if !done {
-            return;
+        match bg.target {
+            SaveTarget::Sockets => {
+                let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
+                self.send_to_waiting(&conns, &chunk);
+                if done {
+                    self.bgsave_done(None);
+                }
+            }
+            SaveTarget::Disk => {
+                if !bg.replicas.is_empty() {
+                    bg.bytes.extend_from_slice(&chunk);
+                }
+                let file = bg.file.clone();
+                let step = if done {
+                    PersistStep::Finish
+                } else {
+                    PersistStep::Append
+                };
+                if done {
+                    st.persist.finished += 1;
+                    bg.finishing = Some(st.persist.finished);
+                }
+                if !chunk.is_empty() || done {
+                    st.emit(Event::PersistPart {
+                        file,
+                        bytes: chunk,
+                        step,
+                    });
+                }
+                if done && !st.persist.host_confirms {
+                    // Applied before the host sees anything that follows.
+                    st.persist.confirmed = st.persist.finished;
+                    self.bgsave_done(None);
+                }
+            }
         }
+    }
+
+    /// The host says a streamed file is in place (or failed): end the disk
+    /// save waiting for it, if any.
+    pub(crate) fn persisted(&mut self, error: Option<String>) {
+        let p = &mut self.st.persist;
+        p.confirmed = (p.confirmed + 1).min(p.finished);
+        let confirmed = p.confirmed;
+        let waiting = self
+            .st
+            .bgsave_job
+            .as_ref()
+            .and_then(|bg| bg.finishing)
+            .is_some_and(|n| n <= confirmed);
+        if waiting {
+            self.bgsave_done(error);
+        }
+    }
+
+    /// The end of a background save whose file is complete (and, for a disk
+    /// save, in place unless `error`): what Redis's backgroundSaveDoneHandler
+    /// does when it reaps the child. The snapshot and the stream since its
+    /// start go to its replicas.
+    fn bgsave_done(&mut self, error: Option<String>) {
         let Some(bg) = self.st.bgsave_job.take() else {
             return;
         };
@@ -250,19 +426,24 @@ impl Server {
             started,
             replicas,
             stream,
+            bytes,
             ..
         } = *bg;
-        let dirty_at_start = job.dirty_at_start;
-        let bytes = job.finish();
         let st = &mut self.st;
         st.persist.last_bgsave_secs = (st.now.saturating_sub(started) / 1000) as i64;
+        if error.is_some() {
+            st.persist.last_bgsave_ok = false;
+            st.log(LogLevel::Warning, "Background saving error");
+            st.bgsave_killed_replicas(replicas.into_iter().map(|(c, _)| c).collect());
+            return;
+        }
         match target {
             SaveTarget::Disk => {
-                let file = st.config.get("dbfilename").to_string();
                 // Changes made while the save ran are not in the file.
-                st.dirty = st.dirty.saturating_sub(dirty_at_start);
+                st.dirty = st.dirty.saturating_sub(job.dirty_at_start);
                 st.lastsave = st.now / 1000;
                 st.persist.saves += 1;
+                st.persist.last_bgsave_ok = true;
                 st.log(LogLevel::Notice, "DB saved on disk");
                 st.log(
                     LogLevel::Notice,
@@ -280,13 +461,11 @@ impl Server {
                         self.replica_synced(*conn, &out, false);
                     }
                 }
-                self.st.emit(Event::Persist { file, bytes });
             }
             SaveTarget::Sockets => {
                 for (conn, mark) in &replicas {
                     if self.waiting_replica(*conn) {
-                        let mut out = bytes.clone();
-                        out.extend_from_slice(mark.as_deref().unwrap_or("").as_bytes());
+                        let mut out = mark.as_deref().unwrap_or("").as_bytes().to_vec();
                         out.extend_from_slice(&stream);
                         self.replica_synced(*conn, &out, true);
                     }
@@ -550,15 +729,36 @@ mod tests {
     }
 
     fn persisted(evs: &[Event]) -> Vec<u8> {
-        evs.iter()
-            .find_map(|e| match e {
+        saved(evs).expect("a saved file")
+    }
+
+    /// The file these events save: a whole `Persist`, or the parts of a
+    /// streamed one put together (None while it is not finished).
+    fn saved(evs: &[Event]) -> Option<Vec<u8>> {
+        let mut tmp: Option<Vec<u8>> = None;
+        for e in evs {
+            match e {
                 Event::Persist { file, bytes } => {
                     assert_eq!(file, "dump.rdb");
-                    Some(bytes.clone())
+                    return Some(bytes.clone());
                 }
-                _ => None,
-            })
-            .expect("a Persist event")
+                Event::PersistPart { file, bytes, step } => {
+                    assert_eq!(file, "dump.rdb");
+                    match step {
+                        PersistStep::Start => tmp = Some(bytes.clone()),
+                        PersistStep::Append => tmp.as_mut().expect("started").extend(bytes),
+                        PersistStep::Abort => tmp = None,
+                        PersistStep::Finish => {
+                            let mut f = tmp.take().expect("started");
+                            f.extend(bytes);
+                            return Some(f);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     fn logs(evs: &[Event]) -> Vec<String> {
@@ -681,9 +881,9 @@ mod tests {
             put(&mut s, 0, &format!("k{i}"), str_val("v"));
         }
         s.st.dirty = 60_000;
-        let (r, evs) = cmd(&mut s, t0, &["bgsave"]);
+        let (r, mut all) = cmd(&mut s, t0, &["bgsave"]);
         assert_eq!(r, "+Background saving started\r\n");
-        assert!(evs.iter().all(|e| !matches!(e, Event::Persist { .. })));
+        assert!(saved(&all).is_none());
         assert!(s.st.bgsave_job.is_some());
         // Served in the middle of the save; the write is not in the file.
         assert_eq!(cmd(&mut s, t0 + 1, &["set", "late", "x"]).0, "+OK\r\n");
@@ -692,11 +892,11 @@ mod tests {
             "-ERR Background save already in progress\r\n"
         );
         let mut file = None;
-        for t in 2..100 {
+        for t in 2..1000 {
             s.handle(t0 + t, Input::Tick);
-            let (_, evs) = drain(&mut s);
-            if evs.iter().any(|e| matches!(e, Event::Persist { .. })) {
-                file = Some(persisted(&evs));
+            all.extend(drain(&mut s).1);
+            if let Some(f) = saved(&all) {
+                file = Some(f);
                 break;
             }
         }
@@ -706,6 +906,204 @@ mod tests {
         assert!(loaded.dbs[0].keys().get(&b"late"[..]).is_none());
         // The change made during the save still counts.
         assert_eq!(s.st.dirty, 1);
+    }
+
+    /// The parts of a streamed file in these events: (step, bytes).
+    fn parts(evs: &[Event]) -> Vec<(PersistStep, usize)> {
+        evs.iter()
+            .filter_map(|e| match e {
+                Event::PersistPart { bytes, step, .. } => Some((*step, bytes.len())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ping_during_a_big_bgsave_waits_for_no_slice() {
+        let t0 = 1_700_000_000_000;
+        let mut s = server(t0);
+        let n = 200_000;
+        for i in 0..n {
+            put(
+                &mut s,
+                0,
+                &format!("key:{i}"),
+                str_val(&format!("value:{i}")),
+            );
+        }
+        let (r, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        assert_eq!(r, "+Background saving started\r\n");
+        // The reply's round runs no slice: only the header went to the host.
+        assert_eq!(parts(&all), vec![(PersistStep::Start, parts(&all)[0].1)]);
+        assert_eq!(s.st.bgsave_job.as_ref().unwrap().job.keys_written, 0);
+        // While a save runs the node wants a tick at once.
+        assert_eq!(s.poll_timeout(), Some(t0));
+        let written = |s: &Server| s.st.bgsave_job.as_ref().map(|b| b.job.keys_written);
+        let (mut slices, mut pongs, mut forced) = (0, 0, 0);
+        let mut now = t0;
+        while s.st.bgsave_job.is_some() {
+            // The host ticks: one slice, bounded by keys and bytes.
+            let before = written(&s).unwrap();
+            s.handle(now, Input::Tick);
+            let evs = drain(&mut s).1;
+            let p = parts(&evs);
+            assert_eq!(p.len(), 1);
+            assert!(
+                p[0].1 <= BGSAVE_SLICE_BYTES + 100,
+                "slice of {} bytes",
+                p[0].1
+            );
+            if let Some(after) = written(&s) {
+                assert!(after - before <= BGSAVE_SLICE as u64 + 8);
+            }
+            all.extend(evs);
+            slices += 1;
+            if s.st.bgsave_job.is_none() {
+                break;
+            }
+            // A client's PING: answered in its own round, with no slice before
+            // it; after SLICE_EVERY such rounds in a row one carries a slice.
+            let before = written(&s).unwrap();
+            for _ in 0..3 {
+                let (r, evs) = cmd(&mut s, now, &["ping"]);
+                assert_eq!(r, "+PONG\r\n");
+                pongs += 1;
+                if written(&s) != Some(before) {
+                    forced += 1;
+                }
+                all.extend(evs);
+            }
+            now += 1;
+        }
+        // The file was written in many small slices while the PINGs were
+        // answered, none of them behind a slice of its own round.
+        assert!(slices >= n / BGSAVE_SLICE, "{slices} slices");
+        assert!(pongs >= 3 * (slices - 1), "{pongs} PINGs");
+        assert_eq!(forced, 0);
+        let file = saved(&all).expect("the file");
+        assert_eq!(rdb::decode(&file).unwrap().total_keys(), n);
+        let l = logs(&all);
+        assert_eq!(
+            l.last().unwrap(),
+            "Background saving terminated with success"
+        );
+    }
+
+    #[test]
+    fn client_rounds_alone_still_finish_a_save() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 3000);
+        s.st.persist.slice = 1000;
+        let (_, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        let mut rounds = 0;
+        while s.st.bgsave_job.is_some() {
+            all.extend(cmd(&mut s, t0, &["ping"]).1);
+            rounds += 1;
+            assert!(rounds < 1000);
+        }
+        // Three slices of 1000 keys plus the end, one every SLICE_EVERY rounds.
+        let slices = parts(&all).len() as u32 - 1;
+        assert_eq!(rounds, slices * SLICE_EVERY - 1);
+        assert_eq!(rdb::decode(&persisted(&all)).unwrap().total_keys(), 3000);
+    }
+
+    fn finish_unconfirmed(s: &mut Server, now: u64) -> Vec<Event> {
+        let mut all = Vec::new();
+        while s.bgsave_wants_slice() {
+            s.handle(now, Input::Tick);
+            all.extend(drain(s).1);
+        }
+        all
+    }
+
+    #[test]
+    fn a_host_that_writes_in_the_background_confirms_the_file() {
+        let t0 = 1_700_000_000_000;
+        let mut s = big_server(t0, 1000);
+        s.confirm_persist();
+        s.st.dirty = 1000;
+        let (_, mut all) = cmd(&mut s, t0, &["bgsave"]);
+        all.extend(finish_unconfirmed(&mut s, t0 + 1));
+        let file = persisted(&all);
+        assert_eq!(rdb::decode(&file).unwrap().total_keys(), 1000);
+        // The file is handed over, not yet in place: the save still runs.
+        assert_eq!(logs(&all).len(), 1);
+        assert_eq!(info_field(&mut s, t0 + 1, "rdb_bgsave_in_progress"), "1");
+        assert_eq!(
+            cmd(&mut s, t0 + 1, &["bgsave"]).0,
+            "-ERR Background save already in progress\r\n"
+        );
+        assert_eq!(s.poll_timeout(), Some(s.st.next_cron));
+        s.handle(
+            t0 + 2000,
+            Input::Persisted {
+                file: "dump.rdb".into(),
+                error: None,
+            },
+        );
+        let l = logs(&drain(&mut s).1);
+        assert_eq!(
+            l,
+            vec![
+                "DB saved on disk",
+                "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
+                "Background saving terminated with success"
+            ]
+        );
+        assert_eq!(info_field(&mut s, t0 + 2000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_last_bgsave_time_sec"),
+            "2"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 2000, "rdb_changes_since_last_save"),
+            "0"
+        );
+
+        // A failed write: Redis's "Background saving error", status err,
+        // the changes still unsaved.
+        s.st.dirty = 5;
+        cmd(&mut s, t0 + 3000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 3000);
+        s.handle(
+            t0 + 3000,
+            Input::Persisted {
+                file: "dump.rdb".into(),
+                error: Some("disk full".into()),
+            },
+        );
+        assert_eq!(logs(&drain(&mut s).1), vec!["Background saving error"]);
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_last_bgsave_status"),
+            "err"
+        );
+        assert_eq!(
+            info_field(&mut s, t0 + 3000, "rdb_changes_since_last_save"),
+            "5"
+        );
+        assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
+
+        // A save killed after its last part: the late confirmation belongs to
+        // it, not to the next save.
+        cmd(&mut s, t0 + 4000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 4000);
+        let (_, evs) = cmd(&mut s, t0 + 4000, &["flushall"]);
+        assert!(parts(&evs).contains(&(PersistStep::Abort, 0)));
+        put(&mut s, 0, "x", str_val("1"));
+        cmd(&mut s, t0 + 4000, &["bgsave"]);
+        finish_unconfirmed(&mut s, t0 + 4000);
+        let done = |err: Option<String>| Input::Persisted {
+            file: "dump.rdb".into(),
+            error: err,
+        };
+        s.handle(t0 + 4000, done(None)); // the killed save's file
+        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "1");
+        s.handle(t0 + 4000, done(None));
+        assert_eq!(info_field(&mut s, t0 + 4000, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(
+            info_field(&mut s, t0 + 4000, "rdb_last_bgsave_status"),
+            "ok"
+        );
     }
 
     #[test]
@@ -873,12 +1271,9 @@ mod tests {
             }
             for round in 0..4 {
                 let want = model_of(&s.st.dbs);
-                let (reply, evs) = cmd(&mut s, now, &["bgsave"]);
+                let (reply, mut all) = cmd(&mut s, now, &["bgsave"]);
                 assert_eq!(reply, "+Background saving started\r\n");
-                let mut file = evs
-                    .iter()
-                    .any(|e| matches!(e, Event::Persist { .. }))
-                    .then(|| persisted(&evs));
+                let mut file = saved(&all);
                 let mut ops = 0;
                 while file.is_none() {
                     let c = random_command(&mut r, now, 60);
@@ -892,9 +1287,8 @@ mod tests {
                         s.handle(now, Input::Tick);
                         evs.extend(drain(&mut s).1);
                     }
-                    if evs.iter().any(|e| matches!(e, Event::Persist { .. })) {
-                        file = Some(persisted(&evs));
-                    }
+                    all.extend(evs);
+                    file = saved(&all);
                     assert!(ops < 100_000, "seed {seed}: the save never ends");
                 }
                 let got = model_of_file(&file.unwrap());

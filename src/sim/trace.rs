@@ -1,7 +1,7 @@
 //! What happened in a simulation, with virtual timestamps: the data tests
 //! assert on and the UI shows.
 
-use crate::node::{Event, Millis};
+use crate::node::{Event, Millis, PersistStep};
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,32 @@ impl Trace {
                     TraceKind::Other,
                     format!("saved {file} ({n} bytes)"),
                 )
+            }
+            Event::PersistPart { file, bytes, step } => {
+                // The temp file lives on the disk while the save runs (a
+                // crash leaves it there, as it leaves Redis's temp-<pid>.rdb).
+                let tmp = format!("temp-{file}");
+                match step {
+                    PersistStep::Start => {
+                        disk.insert(tmp, bytes);
+                    }
+                    PersistStep::Append => disk.entry(tmp).or_default().extend(bytes),
+                    PersistStep::Abort => {
+                        disk.remove(&tmp);
+                    }
+                    PersistStep::Finish => {
+                        let mut all = disk.remove(&tmp).unwrap_or_default();
+                        all.extend(bytes);
+                        let n = all.len();
+                        disk.insert(file.clone(), all);
+                        self.push(
+                            time,
+                            host,
+                            TraceKind::Other,
+                            format!("saved {file} ({n} bytes)"),
+                        )
+                    }
+                }
             }
             Event::ConfigRewrite { path, text } => {
                 disk.insert(path.clone(), text.into_bytes());

@@ -32,7 +32,7 @@
 //! console on a connection of its own.
 
 use super::{frame_to_js, set, to_port, to_u64};
-use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, OUTBOUND_BIT};
+use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, PersistStep, OUTBOUND_BIT};
 use crate::resp::Frame;
 use crate::sim::scenario::{self, SentinelSettings};
 use crate::sim::{factory, Disk, NodeSpec};
@@ -50,6 +50,8 @@ pub struct WasmNode {
     started: bool,
     /// Outputs of the node that came out while it was queried, for the host.
     pending: VecDeque<Output>,
+    /// The file a background save is streaming, so far.
+    streaming: Vec<u8>,
 }
 
 /// The inbound connection id a query uses (never handed out by a host: above 2^53).
@@ -145,6 +147,13 @@ fn output_to_js(out: Output) -> JsValue {
                     set(&o, "file", file);
                     set(&o, "bytes", js_sys::Uint8Array::from(&bytes[..]));
                 }
+                // Assembled into one `persist` by `poll_output_raw`.
+                Event::PersistPart { file, bytes, step } => {
+                    set(&o, "event", "persistPart");
+                    set(&o, "file", file);
+                    set(&o, "step", format!("{step:?}"));
+                    set(&o, "bytes", js_sys::Uint8Array::from(&bytes[..]));
+                }
                 Event::ConfigRewrite { path, text } => {
                     set(&o, "event", "configRewrite");
                     set(&o, "path", path);
@@ -202,8 +211,28 @@ fn disk_from_js(v: &JsValue) -> Result<Disk, JsError> {
 
 impl WasmNode {
     /// Drain outputs as Rust values (for Rust hosts and tests).
+    /// A background save's file arrives whole, as one `Persist` (the parts
+    /// the node streams are put together here), so JS hosts keep one event.
     pub fn poll_output_raw(&mut self) -> Option<Output> {
-        self.pending.pop_front().or_else(|| self.node.poll_output())
+        loop {
+            let out = self
+                .pending
+                .pop_front()
+                .or_else(|| self.node.poll_output())?;
+            let Output::Event(Event::PersistPart { file, bytes, step }) = out else {
+                return Some(out);
+            };
+            match step {
+                PersistStep::Start => self.streaming = bytes,
+                PersistStep::Append => self.streaming.extend(bytes),
+                PersistStep::Abort => self.streaming = Vec::new(),
+                PersistStep::Finish => {
+                    let mut all = std::mem::take(&mut self.streaming);
+                    all.extend(bytes);
+                    return Some(Output::Event(Event::Persist { file, bytes: all }));
+                }
+            }
+        }
     }
 
     fn build(
@@ -228,6 +257,7 @@ impl WasmNode {
             now,
             started: false,
             pending: VecDeque::new(),
+            streaming: Vec::new(),
         })
     }
 
