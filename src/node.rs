@@ -86,6 +86,11 @@ pub enum Input<'a> {
     /// `Server::confirm_persist`); the others apply each part as they drain
     /// the outputs, before any later output.
     Persisted { file: String, error: Option<String> },
+    /// The process was asked to stop (SIGTERM / SIGINT): shut down as the
+    /// SHUTDOWN command would (a final save when save points are set), then
+    /// emit [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no
+    /// password or ACL stands in the way.
+    Terminate,
 }
 
 /// Log levels, as Redis names them.

@@ -395,12 +395,16 @@ fn protected_mode_denies_remote_peers() {
     assert!(closed);
 }
 
+/// SIGTERM shuts down like SHUTDOWN, final save included, even when a
+/// password is set (no client is involved, as in Redis).
 #[test]
-fn sigterm_logs_and_exits_zero() {
+fn sigterm_saves_logs_and_exits_zero() {
     let dir = std::env::temp_dir().join(format!("sl-sig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let pidfile = dir.join("p.pid").to_string_lossy().into_owned();
     let logfile = dir.join("s.log").to_string_lossy().into_owned();
+    let d = dir.to_string_lossy().into_owned();
     let (pf, lf) = (pidfile.clone(), logfile.clone());
     let mut srv = start_with("sig", &our_binary(), None, move |port| {
         vec![
@@ -411,9 +415,17 @@ fn sigterm_logs_and_exits_zero() {
             pf.clone(),
             "--logfile".into(),
             lf.clone(),
+            "--dir".into(),
+            d.clone(),
+            "--save".into(),
+            "3600 1".into(),
         ]
     });
     assert!(std::path::Path::new(&pidfile).exists());
+    let mut c = srv.connect();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), Frame::Simple("OK".into()));
+    let ok = c.cmd(&["CONFIG", "SET", "requirepass", "secret"]);
+    assert_eq!(ok, Frame::Simple("OK".into()));
     let st = std::process::Command::new("kill")
         .args(["-TERM", &srv.child.id().to_string()])
         .status()
@@ -437,12 +449,18 @@ fn sigterm_logs_and_exits_zero() {
         ":signal-handler (",
         "Received SIGTERM scheduling shutdown...",
         "# User requested shutdown...",
+        "* Saving the final RDB snapshot before exiting.",
+        "* DB saved on disk",
         "* Removing the pid file.",
         "# Redis is now ready to exit, bye bye...",
     ] {
         assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");
     }
     assert!(!std::path::Path::new(&pidfile).exists(), "pidfile removed");
+    let rdb = std::fs::read(dir.join("dump.rdb")).expect("dump.rdb written at exit");
+    assert!(rdb.starts_with(b"REDIS"));
+    // The key written before the signal: string type, "k", "v".
+    assert!(rdb.windows(5).any(|w| w == b"\x00\x01k\x01v"), "k=v saved");
     drop(srv);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,12 +1,8 @@
 //! Server commands: INFO, CONFIG, CLIENT, COMMAND, DEBUG, FLUSHALL, ...
 //!
-//! Hooks for later work:
-//! - INFO sections: `ServerState::info_sections` (see `server::info`); the
-//!   replication module replaces `replication`, persistence `persistence`.
-//! - ROLE: [`role`] answers the master form; the replication module should
-//!   replace its body (or route it) once replicas exist.
-//! - SHUTDOWN / FLUSHALL saving: [`save_before_shutdown`] and
-//!   [`save_after_flushall`] are the places the persistence work fills in.
+//! INFO's sections are `ServerState::info_sections` (see `server::info`): the
+//! replication and persistence modules provide theirs. SHUTDOWN's work is
+//! `ServerState::prepare_for_shutdown`, shared with SIGTERM (`Input::Terminate`).
 
 use super::{
     arg_i64, def, eq_ignore_case, err, flags, flags::*, glob_match, lower, wrong_arity, CmdResult,
@@ -15,7 +11,7 @@ use super::{
 use crate::node::{Event, LogLevel};
 use crate::resp::ReplyBuf;
 use crate::server::info::{InfoCtx, SectionFn};
-use crate::server::{command_table, config, Client, ClientKind};
+use crate::server::{command_table, config, Client, ClientKind, FinalSave};
 use bytes::Bytes;
 
 // ---------------------------------------------------------------------------
@@ -1782,13 +1778,6 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Persistence hook: SHUTDOWN's final save. Return an error to refuse the
-/// shutdown (unless FORCE). Filled in by the persistence work.
-pub fn save_before_shutdown(ctx: &mut Ctx) -> Result<(), String> {
-    ctx.srv.save();
-    Ok(())
-}
-
 fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (mut nosave, mut save, mut force, mut abort) = (false, false, false, false);
     for a in &args[1..] {
@@ -1808,38 +1797,16 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if abort {
         return Err("ERR No shutdown in progress.".into());
     }
-    ctx.srv.log(LogLevel::Warning, "User requested shutdown...");
-    if ctx.srv.bgsave_job.is_some() {
-        ctx.srv.log(
-            LogLevel::Warning,
-            "There is a child saving an .rdb. Killing it!",
-        );
-        ctx.srv.kill_bgsave();
-    }
-    let want_save = save || (!nosave && !ctx.srv.config.get("save").is_empty());
-    if want_save {
-        ctx.srv.log(
-            LogLevel::Notice,
-            "Saving the final RDB snapshot before exiting.",
-        );
-        if let Err(e) = save_before_shutdown(ctx) {
-            ctx.srv.log(
-                LogLevel::Warning,
-                format!("Error trying to save the DB, can't exit. {e}"),
-            );
-            if !force {
-                ctx.srv.log(
-                    LogLevel::Warning,
-                    "Errors trying to shut down the server. Check the logs for more information.",
-                );
-                return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
-            }
-        }
-    }
-    ctx.srv
-        .log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
-    ctx.srv.shutting_down = true;
-    ctx.srv.emit(Event::Shutdown { exit_code: 0 });
+    let final_save = if save {
+        FinalSave::Save
+    } else if nosave {
+        FinalSave::NoSave
+    } else {
+        FinalSave::Default
+    };
+    // FORCE only overrides a failed final save, which cannot happen here.
+    let _ = force;
+    ctx.srv.prepare_for_shutdown(final_save);
     ctx.client.close_after_reply = true;
     ctx.propagate = Propagate::Nothing;
     Ok(())

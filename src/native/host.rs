@@ -708,43 +708,10 @@ pub fn run(
                     .logger
                     .signal_line(&format!("Received {name} scheduling shutdown..."));
                 // Like Redis, a signal runs the node's own shutdown (a final
-                // save when save points are set): it is asked through a
-                // SHUTDOWN command on a connection of the host's own.
-                let conn = ConnId(1 << 62);
-                let me = Addr::new("127.0.0.1", 0);
-                drive(
-                    &sh,
-                    Input::Accepted {
-                        conn,
-                        peer: me.clone(),
-                        local: me,
-                    },
-                );
-                drive(
-                    &sh,
-                    Input::Data {
-                        conn,
-                        bytes: b"*1\r\n$8\r\nSHUTDOWN\r\n",
-                    },
-                );
-                for _ in 0..100 {
-                    if sh.borrow().exit.is_some() {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    drive(&sh, Input::Tick);
-                }
-                let exit = sh.borrow().exit;
-                if exit.is_none() {
-                    let mut s = sh.borrow_mut();
-                    s.logger
-                        .write(LogLevel::Warning, "User requested shutdown...");
-                    s.logger
-                        .write(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow_mut().files.sync();
-                return exit.unwrap_or(0);
+                // save when save points are set); no client is involved, so
+                // requirepass or ACLs cannot refuse it. The node then emits
+                // Shutdown and the top of the loop exits.
+                drive(&sh, Input::Terminate);
             }
         }
     });

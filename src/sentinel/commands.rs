@@ -1137,14 +1137,20 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.srv.log(LogLevel::Warning, "User requested shutdown...");
-    ctx.srv.log(
+    prepare_for_shutdown(ctx.srv);
+    Ok(())
+}
+
+/// A sentinel's prepareForShutdown: it has no dataset to save (its config is
+/// rewritten on every change), so it only says goodbye.
+pub fn prepare_for_shutdown(srv: &mut ServerState) {
+    srv.log(LogLevel::Warning, "User requested shutdown...");
+    srv.log(
         LogLevel::Warning,
         "Sentinel is now ready to exit, bye bye...",
     );
-    ctx.srv.shutting_down = true;
-    ctx.srv.emit(Event::Shutdown { exit_code: 0 });
-    Ok(())
+    srv.shutting_down = true;
+    srv.emit(Event::Shutdown { exit_code: 0 });
 }
 
 fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

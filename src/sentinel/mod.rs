@@ -653,6 +653,13 @@ impl Sentinel {
         });
     }
 
+    /// SIGTERM / SIGINT: the same goodbye as SHUTDOWN.
+    fn terminate(&mut self) {
+        if !self.server.st.shutting_down {
+            commands::prepare_for_shutdown(&mut self.server.st);
+        }
+    }
+
     fn timer(&mut self) {
         let Server { st, clients, .. } = &mut self.server;
         with_state(st, clients, |ss, env| ss.timer(env));
@@ -672,6 +679,10 @@ impl Node for Sentinel {
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
             Input::Tick | Input::Persisted { .. } => false,
+            Input::Terminate => {
+                self.terminate();
+                return;
+            }
         };
         if outbound {
             self.link_input(input);

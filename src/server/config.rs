@@ -889,6 +889,8 @@ pub struct Config {
 struct Hot {
     maxmemory: i64,
     min_replicas_to_write: i64,
+    /// `save` as (seconds, changes) pairs: serverCron asks every tick.
+    save_points: Vec<(u64, u64)>,
 }
 
 impl Default for Config {
@@ -923,6 +925,7 @@ impl Config {
         self.hot = Hot {
             maxmemory: self.get_i64("maxmemory"),
             min_replicas_to_write: self.get_i64("min-replicas-to-write"),
+            save_points: super::persistence::parse_save_points(self.get("save")),
         };
     }
 
@@ -939,6 +942,11 @@ impl Config {
     /// `min-replicas-to-write`, without a lookup.
     pub fn min_replicas_to_write(&self) -> i64 {
         self.hot.min_replicas_to_write
+    }
+
+    /// `save` parsed into (seconds, changes) pairs, without a lookup.
+    pub fn save_points(&self) -> &[(u64, u64)] {
+        &self.hot.save_points
     }
 
     pub fn get(&self, name: &str) -> &str {

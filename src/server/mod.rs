@@ -133,6 +133,46 @@ impl ServerState {
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(|d| d.len()).sum()
     }
+
+    /// Redis's prepareForShutdown, for SHUTDOWN and for a signal: kill a
+    /// running background save, make the final save (by default only when
+    /// save points are set), then ask the host to exit. The final save cannot
+    /// fail in the core (the host writes the file before it takes any later
+    /// output and logs its own errors), so FORCE has nothing to override.
+    pub fn prepare_for_shutdown(&mut self, save: FinalSave) {
+        self.log(LogLevel::Warning, "User requested shutdown...");
+        if self.bgsave_job.is_some() {
+            self.log(
+                LogLevel::Warning,
+                "There is a child saving an .rdb. Killing it!",
+            );
+            self.kill_bgsave();
+        }
+        let want_save = match save {
+            FinalSave::Save => true,
+            FinalSave::NoSave => false,
+            FinalSave::Default => !self.config.save_points().is_empty(),
+        };
+        if want_save {
+            self.log(
+                LogLevel::Notice,
+                "Saving the final RDB snapshot before exiting.",
+            );
+            self.save();
+        }
+        self.log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
+        self.shutting_down = true;
+        self.emit(Event::Shutdown { exit_code: 0 });
+    }
+}
+
+/// What SHUTDOWN's SAVE / NOSAVE ask of the final save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinalSave {
+    /// Save when save points are configured (SHUTDOWN without arguments, SIGTERM).
+    Default,
+    Save,
+    NoSave,
 }
 
 pub struct Server {
@@ -882,7 +922,10 @@ impl Node for Server {
         if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
             self.resume_after_pause();
         }
-        let client_input = !matches!(input, Input::Tick | Input::Persisted { .. });
+        let client_input = !matches!(
+            input,
+            Input::Tick | Input::Persisted { .. } | Input::Terminate
+        );
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -903,6 +946,11 @@ impl Node for Server {
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             Input::Tick => {}
             Input::Persisted { error, .. } => self.persisted(error),
+            Input::Terminate => {
+                if !self.st.shutting_down {
+                    self.st.prepare_for_shutdown(FinalSave::Default);
+                }
+            }
         }
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.

@@ -24,9 +24,15 @@ pub fn parse_save_points(save: &str) -> Vec<(u64, u64)> {
 
 /// serverCron's check: the first save point `(changes, seconds)` reached, if
 /// any — at least `changes` writes and more than `seconds` since the last save.
-pub fn save_points_due(save: &str, dirty: u64, now_secs: u64, lastsave: u64) -> Option<(u64, u64)> {
-    parse_save_points(save)
-        .into_iter()
+pub fn save_points_due(
+    points: &[(u64, u64)],
+    dirty: u64,
+    now_secs: u64,
+    lastsave: u64,
+) -> Option<(u64, u64)> {
+    points
+        .iter()
+        .copied()
         .find(|&(secs, changes)| dirty >= changes && now_secs.saturating_sub(lastsave) > secs)
         .map(|(secs, changes)| (changes, secs))
 }
@@ -649,7 +655,7 @@ impl Server {
         let st = &mut self.st;
         let now_secs = st.now / 1000;
         let Some((changes, secs)) =
-            save_points_due(st.config.get("save"), st.dirty, now_secs, st.lastsave)
+            save_points_due(st.config.save_points(), st.dirty, now_secs, st.lastsave)
         else {
             return false;
         };
@@ -677,12 +683,24 @@ mod tests {
         );
         assert!(parse_save_points("").is_empty());
         let s = "3600 1 300 100 60 10000";
-        assert_eq!(save_points_due(s, 0, 10_000, 0), None);
-        assert_eq!(save_points_due(s, 1, 3600, 0), None);
-        assert_eq!(save_points_due(s, 1, 3601, 0), Some((1, 3600)));
-        assert_eq!(save_points_due(s, 100, 301, 0), Some((100, 300)));
-        assert_eq!(save_points_due(s, 20000, 61, 0), Some((10000, 60)));
-        assert_eq!(save_points_due("", 20000, 100_000, 0), None);
+        assert_eq!(save_points_due(&parse_save_points(s), 0, 10_000, 0), None);
+        assert_eq!(save_points_due(&parse_save_points(s), 1, 3600, 0), None);
+        assert_eq!(
+            save_points_due(&parse_save_points(s), 1, 3601, 0),
+            Some((1, 3600))
+        );
+        assert_eq!(
+            save_points_due(&parse_save_points(s), 100, 301, 0),
+            Some((100, 300))
+        );
+        assert_eq!(
+            save_points_due(&parse_save_points(s), 20000, 61, 0),
+            Some((10000, 60))
+        );
+        assert_eq!(
+            save_points_due(&parse_save_points(""), 20000, 100_000, 0),
+            None
+        );
     }
 
     fn drain(s: &mut Server) -> (Vec<u8>, Vec<Event>) {
