@@ -12,6 +12,7 @@
 mod cluster;
 mod node;
 mod reply;
+mod status;
 mod tap;
 
 pub use cluster::Cluster;
@@ -57,4 +58,14 @@ pub(crate) fn to_port(v: f64) -> Result<u16, JsError> {
 /// `obj[key] = value` on a fresh object (cannot fail on a plain object).
 pub(crate) fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// A Rust value as a plain JS value: `None` as null, maps (and flattened
+/// structs) as plain objects.
+pub(crate) fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    v.serialize(&ser)
+        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
 }

@@ -31,7 +31,9 @@
 //! `encodeCommandLine` / `parseReply` let a host run a `redis-cli` style
 //! console on a connection of its own.
 
-use super::{frame_to_js, set, to_port, to_u64};
+use super::status;
+use super::tap::NodeTap;
+use super::{frame_to_js, set, to_js, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, OUTBOUND_BIT};
 use crate::resp::Frame;
 use crate::sim::scenario::{self, SentinelSettings};
@@ -50,6 +52,8 @@ pub struct WasmNode {
     started: bool,
     /// Outputs of the node that came out while it was queried, for the host.
     pending: VecDeque<Output>,
+    /// Decodes the messages the node receives (`tapMessages`).
+    tap: Option<NodeTap>,
 }
 
 /// The inbound connection id a query uses (never handed out by a host: above 2^53).
@@ -156,21 +160,6 @@ fn output_to_js(out: Output) -> JsValue {
     o.into()
 }
 
-fn int_of(f: Option<&Frame>) -> Option<i64> {
-    match f? {
-        Frame::Integer(i) => Some(*i),
-        other => other.as_str()?.parse().ok(),
-    }
-}
-
-fn info_field(info: &str, key: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(key)
-            .and_then(|r| r.strip_prefix(':'))
-            .map(|v| v.trim().to_string())
-    })
-}
-
 /// A disk given by JS: `{name: Uint8Array | string}` (null/undefined: empty).
 fn disk_from_js(v: &JsValue) -> Result<Disk, JsError> {
     let mut disk = Disk::new();
@@ -203,7 +192,14 @@ fn disk_from_js(v: &JsValue) -> Result<Disk, JsError> {
 impl WasmNode {
     /// Drain outputs as Rust values (for Rust hosts and tests).
     pub fn poll_output_raw(&mut self) -> Option<Output> {
-        self.pending.pop_front().or_else(|| self.node.poll_output())
+        let out = self
+            .pending
+            .pop_front()
+            .or_else(|| self.node.poll_output())?;
+        if let Some(t) = &mut self.tap {
+            t.output(&out);
+        }
+        Some(out)
     }
 
     fn build(
@@ -228,6 +224,7 @@ impl WasmNode {
             now,
             started: false,
             pending: VecDeque::new(),
+            tap: None,
         })
     }
 
@@ -269,140 +266,6 @@ impl WasmNode {
             _ => None,
         }
     }
-
-    /// The node's state as `Cluster.nodes()` shows it (the fields that come
-    /// from the node itself), asked with ROLE and INFO without traffic.
-    pub fn status_js(&mut self) -> Result<JsValue, JsError> {
-        let o = Object::new();
-        let null = JsValue::NULL;
-        for k in [
-            "role",
-            "runId",
-            "offset",
-            "masterHost",
-            "masterPort",
-            "linkState",
-        ] {
-            set(&o, k, null.clone());
-        }
-        let replicas = Array::new();
-        let masters = Array::new();
-        let sentinel_masters = Array::new();
-        if let Some(Frame::Array(role)) = self.query_frame(&["ROLE"]) {
-            let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
-            set(&o, "role", role_name);
-            let num = |v: Option<i64>| v.map(|n| JsValue::from(n as f64)).unwrap_or(JsValue::NULL);
-            match role_name {
-                "master" => {
-                    set(&o, "offset", num(int_of(role.get(1))));
-                    if let Some(Frame::Array(reps)) = role.get(2) {
-                        for r in reps {
-                            let Some(r) = r.as_array() else { continue };
-                            let ro = Object::new();
-                            let ip = r.first().and_then(|f| f.as_str()).unwrap_or("");
-                            let port = int_of(r.get(1)).unwrap_or(0);
-                            set(&ro, "ip", ip);
-                            set(&ro, "port", u16::try_from(port).unwrap_or(0));
-                            set(&ro, "offset", int_of(r.get(2)).unwrap_or(0) as f64);
-                            replicas.push(&ro);
-                        }
-                    }
-                }
-                "slave" => {
-                    if let Some(h) = role.get(1).and_then(|f| f.as_str()) {
-                        set(&o, "masterHost", h);
-                    }
-                    if let Some(p) = int_of(role.get(2)).and_then(|p| u16::try_from(p).ok()) {
-                        set(&o, "masterPort", p);
-                    }
-                    if let Some(l) = role.get(3).and_then(|f| f.as_str()) {
-                        set(&o, "linkState", l);
-                    }
-                    set(&o, "offset", num(int_of(role.get(4))));
-                }
-                "sentinel" => {
-                    if let Some(Frame::Array(ms)) = role.get(1) {
-                        for m in ms.iter().filter_map(|f| f.as_str()) {
-                            masters.push(&JsValue::from_str(m));
-                        }
-                    }
-                    if let Some(Frame::Array(all)) = self.query_frame(&["SENTINEL", "MASTERS"]) {
-                        for m in all {
-                            sentinel_masters.push(&sentinel_master_js(&m));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            if let Some(info) = self.query_frame(&["INFO", "server"]) {
-                if let Some(text) = info.as_str() {
-                    if let Some(id) = info_field(text, "run_id") {
-                        set(&o, "runId", id);
-                    }
-                }
-            }
-        }
-        set(&o, "replicas", replicas);
-        set(&o, "masters", masters);
-        set(&o, "sentinelMasters", sentinel_masters);
-        Ok(o.into())
-    }
-}
-
-/// One `SENTINEL MASTERS` entry (a flat field/value list, or a RESP3 map) as
-/// `{name, ip, port, flags, failoverState, configEpoch, numSlaves,
-/// numOtherSentinels, quorum}`.
-fn sentinel_master_js(f: &Frame) -> JsValue {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    match f {
-        Frame::Array(v) => {
-            for kv in v.chunks(2) {
-                if let [k, v] = kv {
-                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                        fields.push((k.to_string(), v.to_string()));
-                    }
-                }
-            }
-        }
-        Frame::Map(kv) => {
-            for (k, v) in kv {
-                if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                    fields.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
-        _ => {}
-    }
-    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let o = Object::new();
-    for (js, key) in [("name", "name"), ("ip", "ip"), ("flags", "flags")] {
-        set(
-            &o,
-            js,
-            field(key).map(JsValue::from).unwrap_or(JsValue::NULL),
-        );
-    }
-    set(
-        &o,
-        "failoverState",
-        field("failover-state")
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL),
-    );
-    for (js, key) in [
-        ("port", "port"),
-        ("configEpoch", "config-epoch"),
-        ("numSlaves", "num-slaves"),
-        ("numOtherSentinels", "num-other-sentinels"),
-        ("quorum", "quorum"),
-    ] {
-        let v = field(key)
-            .and_then(|v| v.parse::<f64>().ok())
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL);
-        set(&o, js, v);
-    }
-    o.into()
 }
 
 #[wasm_bindgen(js_class = Node)]
@@ -555,7 +418,31 @@ impl WasmNode {
     /// asked with ROLE / INFO / SENTINEL MASTERS without traffic. `role` is
     /// null before the node's first input.
     pub fn status(&mut self) -> Result<JsValue, JsError> {
-        self.status_js()
+        to_js(&status::status(|argv| self.query_frame(argv)))
+    }
+
+    /// A `redis-cli` line asked without traffic (as `Cluster.peek`): the
+    /// reply as `redis-cli` prints it, or undefined when the node cannot
+    /// answer at once (or the line is empty).
+    pub fn peek(&mut self, line: &str) -> Option<String> {
+        status::peek(line, |argv| self.query_frame(argv))
+    }
+
+    /// Start (or stop) decoding the messages this node receives, for the
+    /// page's animation (`takeMessages`). Connections opened before are not
+    /// followed.
+    #[wasm_bindgen(js_name = tapMessages)]
+    pub fn tap_messages(&mut self, on: bool) {
+        self.tap = on.then(NodeTap::default);
+    }
+
+    /// The messages received since the last call (the last 4096 are kept):
+    /// `[{time, from, to, kind, name, bytes}]`, `from`/`to` IP addresses
+    /// (the host names them), `kind`/`name` as in `Cluster.messagesSince`.
+    #[wasm_bindgen(js_name = takeMessages)]
+    pub fn take_messages(&mut self) -> Result<JsValue, JsError> {
+        let msgs = self.tap.as_mut().map(NodeTap::take).unwrap_or_default();
+        to_js(&msgs.iter().map(|m| m.js(None)).collect::<Vec<_>>())
     }
 
     #[wasm_bindgen(getter)]
@@ -612,6 +499,9 @@ impl WasmNode {
         };
         self.now = now;
         self.started = true;
+        if let Some(t) = &mut self.tap {
+            t.input(now, &input);
+        }
         self.node.handle(now, input);
         Ok(())
     }
