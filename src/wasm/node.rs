@@ -411,12 +411,14 @@ impl WasmNode {
         }
     }
 
-    /// The node's own part of `Cluster.nodes()`: `{role, runId, offset,
-    /// masterHost, masterPort, linkState, replicas: [{ip, port, offset}],
-    /// masters: [name], sentinelMasters: [{name, ip, port, flags,
-    /// failoverState, configEpoch, numSlaves, numOtherSentinels, quorum}]}`,
-    /// asked with ROLE / INFO / SENTINEL MASTERS without traffic. `role` is
-    /// null before the node's first input.
+    /// The node's own part of `Cluster.nodes()`, by the same code
+    /// (`status.rs`): `{role, runId, offset, masterHost, masterPort,
+    /// linkState, replicas: [{ip, port, offset}], masters: [name], priority,
+    /// sentinel: {myid, master, masterIp, masterPort, flags, state,
+    /// failoverState, configEpoch, quorum, numSlaves, numOtherSentinels,
+    /// downAfterMs, failoverTimeoutMs, parallelSyncs} | null}`, asked with
+    /// ROLE / INFO / SENTINEL MASTER without traffic. `role` is null before
+    /// the node's first input.
     pub fn status(&mut self) -> Result<JsValue, JsError> {
         to_js(&status::status(|argv| self.query_frame(argv)))
     }
