@@ -2,10 +2,10 @@
 
 use super::status::{self, Status};
 use super::tap::{MsgJs, Tap};
-use super::{frame_to_js, to_js, to_port, to_u64};
+use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
 use crate::node::Millis;
 use crate::sim::lessons::{self, Lesson};
-use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
+use crate::sim::scenario::{self, Action, Outcome, SCENARIO_START};
 use crate::sim::{factory, Sim, TraceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -177,38 +177,6 @@ struct NodeJs {
     paused: bool,
     #[serde(flatten)]
     status: Status,
-}
-
-/// Sentinel settings as the page passes them (missing fields: the tutorial's).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct SettingsJs {
-    quorum: Option<u32>,
-    down_after_ms: Option<u64>,
-    failover_timeout_ms: Option<u64>,
-    parallel_syncs: Option<u32>,
-}
-
-fn settings_from_js(v: JsValue) -> Result<SentinelSettings, JsError> {
-    let mut s = SentinelSettings::default();
-    if v.is_undefined() || v.is_null() {
-        return Ok(s);
-    }
-    let j: SettingsJs = serde_wasm_bindgen::from_value(v)
-        .map_err(|e| JsError::new(&format!("bad sentinel settings: {e}")))?;
-    if let Some(q) = j.quorum {
-        s.quorum = q.max(1);
-    }
-    if let Some(d) = j.down_after_ms {
-        s.down_after_ms = d.max(1);
-    }
-    if let Some(f) = j.failover_timeout_ms {
-        s.failover_timeout_ms = f.max(1);
-    }
-    if let Some(p) = j.parallel_syncs {
-        s.parallel_syncs = p.max(1);
-    }
-    Ok(s)
 }
 
 impl Cluster {
@@ -420,13 +388,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = tutorialWith)]
     pub fn tutorial_with(&mut self, settings: JsValue) -> Result<(), JsError> {
         let s = settings_from_js(settings)?;
-        let conf = scenario::sentinel_conf("172.24.0.2", &s);
-        for mut a in scenario::tutorial_actions() {
-            if let Action::Add { kind, config, .. } = &mut a {
-                if kind == "sentinel" {
-                    *config = conf.clone();
-                }
-            }
+        for a in scenario::tutorial_actions_with(&s) {
             self.act(a)?;
         }
         Ok(())

@@ -33,10 +33,10 @@
 
 use super::status;
 use super::tap::NodeTap;
-use super::{frame_to_js, set, to_js, to_port, to_u64};
+use super::{frame_to_js, set, settings_from_js, to_js, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, OUTBOUND_BIT};
 use crate::resp::Frame;
-use crate::sim::scenario::{self, SentinelSettings};
+use crate::sim::scenario::{self, Action};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::collections::VecDeque;
@@ -299,69 +299,25 @@ impl WasmNode {
     /// failoverTimeoutMs, parallelSyncs}` (missing fields: the tutorial's).
     #[wasm_bindgen(js_name = tutorialTopology)]
     pub fn tutorial_topology(settings: JsValue) -> Result<Array, JsError> {
-        let mut s = SentinelSettings::default();
-        if settings.is_object() {
-            let num = |k: &str| -> Result<Option<u64>, JsError> {
-                let v = get(&settings, k);
-                if v.is_undefined() || v.is_null() {
-                    return Ok(None);
-                }
-                let n = v
-                    .as_f64()
-                    .ok_or_else(|| JsError::new(&format!("setting '{k}' must be a number")))?;
-                to_u64(k, n).map(Some)
-            };
-            if let Some(q) = num("quorum")? {
-                s.quorum = u32::try_from(q)
-                    .ok()
-                    .filter(|q| *q > 0)
-                    .ok_or_else(|| JsError::new("quorum must be at least 1"))?;
-            }
-            if let Some(d) = num("downAfterMs")? {
-                s.down_after_ms = d.max(1);
-            }
-            if let Some(f) = num("failoverTimeoutMs")? {
-                s.failover_timeout_ms = f.max(1);
-            }
-            if let Some(p) = num("parallelSyncs")? {
-                s.parallel_syncs = u32::try_from(p.max(1)).unwrap_or(1);
-            }
-        }
+        let s = settings_from_js(settings)?;
         let arr = Array::new();
-        let master_ip = "172.24.0.2";
-        let add = |name: String, kind: &str, ip: String, port: u16, config: String| {
-            let o = Object::new();
-            set(&o, "name", name);
-            set(&o, "kind", kind);
-            set(&o, "ip", ip);
-            set(&o, "port", port);
-            set(&o, "config", config);
-            arr.push(&o);
-        };
-        add(
-            "redis_master".into(),
-            "server",
-            master_ip.into(),
-            6379,
-            scenario::server_conf(None),
-        );
-        for i in 1..=2 {
-            add(
-                format!("redis_slave{i}"),
-                "server",
-                format!("172.24.0.{}", 2 + i),
-                6379,
-                scenario::server_conf(Some(master_ip)),
-            );
-        }
-        for i in 1..=3 {
-            add(
-                format!("redis-sentinel{i}"),
-                "sentinel",
-                format!("172.24.0.{}", 4 + i),
-                26379,
-                scenario::sentinel_conf(master_ip, &s),
-            );
+        for a in scenario::tutorial_actions_with(&s) {
+            if let Action::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            } = a
+            {
+                let o = Object::new();
+                set(&o, "name", name);
+                set(&o, "kind", kind);
+                set(&o, "ip", ip);
+                set(&o, "port", port);
+                set(&o, "config", config);
+                arr.push(&o);
+            }
         }
         Ok(arr)
     }
