@@ -113,6 +113,8 @@ function attempt(fn) {
   try {
     const r = fn();
     ui.dirty = true;
+    // LiveCluster's addServer / addSentinel resolve when the node runs.
+    if (r instanceof Promise) r.then(() => { ui.dirty = true; }, (e) => notice(errText(e), 'error'));
     return r;
   } catch (e) {
     notice(errText(e), 'error');
@@ -195,8 +197,8 @@ async function build() {
   // Messages of the set-up run are not animated.
   if (typeof ui.c.messagesLength === 'function') ui.msgIndex = ui.c.messagesLength();
   document.body.classList.toggle('live', ui.live);
-  // LiveCluster runs on the wall clock and has a fixed topology.
-  for (const id of ['#step', '#export', '#add-replica', '#add-sentinel']) $(id).disabled = ui.live;
+  // LiveCluster runs on the wall clock: its runs are not replayable.
+  for (const id of ['#step', '#export']) $(id).disabled = ui.live;
   $('#seed').value = String(ui.seed);
   renderLessons();
   renderSettings();
@@ -234,13 +236,14 @@ function setRunning(on) {
   if (ui.live) ui.c?.setSpeed?.(on ? ui.speed : 0);
 }
 
-/** The api the write load uses in the simulated mode. */
+/** The api the write load uses (LiveCluster.command returns a promise). */
 function writeApi() {
   const c = ui.c;
   return {
     command: (name, argv) => c.command(name, argv),
     sentinels: () => ui.nodes.filter((n) => n.kind === 'sentinel' && n.up).map((n) => n.name),
     byAddr: (ip, port) => ui.nodes.find((n) => n.ip === ip && n.port === port)?.name,
+    now: () => c.now(),
   };
 }
 
@@ -256,31 +259,6 @@ function advance(target) {
     w.next += w.every;
   }
   if (target > c.now()) c.runUntil(target);
-}
-
-async function liveWrite() {
-  const w = ui.write;
-  if (w.busy) return;
-  w.busy = true;
-  try {
-    if (!w.target) {
-      for (const s of ui.nodes.filter((n) => n.kind === 'sentinel' && n.up)) {
-        const r = String(await ui.c.commandLine(s.name, 'SENTINEL get-master-addr-by-name mymaster'));
-        const m = r.match(/"([^"]+)"\s+2\) "(\d+)"/);
-        const n = m && ui.nodes.find((x) => x.ip === m[1] && x.port === Number(m[2]));
-        if (n) { w.target = n.name; break; }
-      }
-    }
-    const n = ++w.seq;
-    if (!w.target) { w.failed++; return; }
-    const r = String(await ui.c.commandLine(w.target, `RPUSH writes ${n}`));
-    if (r.startsWith('(integer)')) w.acked++; else { w.failed++; w.target = null; }
-  } catch {
-    w.failed++;
-    w.target = null;
-  } finally {
-    w.busy = false;
-  }
 }
 
 function loop(ts) {
@@ -321,7 +299,7 @@ function loop(ts) {
     }
     if (ui.live && ui.running && ui.write.on && performance.now() >= (ui.write.wallNext || 0)) {
       ui.write.wallNext = performance.now() + ui.write.every / Math.max(0.1, ui.speed);
-      liveWrite();
+      ui.write.writeAsync(writeApi());
     }
     try {
       refresh(false);
@@ -351,7 +329,7 @@ function refresh(force) {
   }
   const now = performance.now();
   if (force || ui.dirty || now - ui.lastNodes > 120) {
-    ui.nodes = normalize(c.nodes());
+    ui.nodes = c.nodes();
     ui.lastNodes = now;
     ui.dirty = false;
     const view = topologyView();
@@ -362,23 +340,6 @@ function refresh(force) {
     renderExplain(view);
     if (typeof c.traceHash === 'function') $('#trace-hash').textContent = c.traceHash();
   }
-}
-
-/** LiveCluster reports a sentinel's view as sentinelMasters: same shape as Cluster's. */
-function normalize(nodes) {
-  for (const n of nodes) {
-    const m = n.sentinel === undefined && n.sentinelMasters && n.sentinelMasters[0];
-    if (!m) continue;
-    const flags = String(m.flags || '');
-    const has = (x) => flags.split(',').includes(x);
-    n.sentinel = {
-      myid: null, master: m.name, masterIp: m.ip, masterPort: m.port, flags,
-      state: has('failover_in_progress') ? 'failover' : has('o_down') ? 'odown' : has('s_down') ? 'sdown' : 'up',
-      failoverState: m.failoverState ?? null, configEpoch: m.configEpoch ?? null, quorum: m.quorum ?? null,
-      numSlaves: m.numSlaves ?? null, numOtherSentinels: m.numOtherSentinels ?? null,
-    };
-  }
-  return nodes;
 }
 
 function byAddrMap() {
@@ -574,14 +535,17 @@ function renderWrites(view) {
   $('#w-target').textContent = w.target || '–';
   $('#w-acked').textContent = String(w.acked);
   let present = null;
-  if (!ui.live && view.master && typeof ui.c.peek === 'function') {
+  let acked = w.acked;
+  if (view.master) {
     const r = ui.c.peek(view.master.name, 'LLEN writes');
     const m = r && r.match(/^\(integer\) (\d+)/);
     if (m) present = Number(m[1]);
+    // LiveCluster answers as of the node's last status snapshot.
+    if (typeof ui.c.peekTime === 'function') acked = w.ackedBy(ui.c.peekTime(view.master.name));
   }
   $('#w-present').textContent = present == null ? '–' : String(present);
   $('#w-present').title = view.master ? view.master.name : '';
-  const lost = present == null ? 0 : Math.max(0, w.acked - present);
+  const lost = present == null ? 0 : Math.max(0, acked - present);
   $('#w-lost').textContent = String(lost);
   $('#write-stats').classList.toggle('has-lost', lost > 0);
   $('#write-stats').dataset.lost = String(lost);

@@ -2,11 +2,14 @@
 // master the client knows. Like a real client it stays on its master until
 // that refuses (READONLY) or cannot be reached, then asks a sentinel for the
 // current master (SENTINEL get-master-addr-by-name). Acknowledged writes are
-// counted; LLEN writes on the current master shows which survived, so a
-// partition shows the writes it loses.
+// counted; LLEN writes on the current master (`peek`) shows which survived,
+// so a partition shows the writes it loses.
 //
-// In the simulated mode every write happens at an exact virtual time (the
-// runner stops there), so a run with writes replays exactly.
+// The client's logic is written once, as a generator that yields the
+// commands it sends and gets their replies: `write` runs it synchronously
+// (the simulated Cluster: every write happens at an exact virtual time, the
+// runner stops there, so a run with writes replays exactly), `writeAsync`
+// with promises (LiveCluster, whose nodes answer from their workers).
 
 export class WriteLoad {
   constructor() {
@@ -21,6 +24,19 @@ export class WriteLoad {
     this.acked = 0;
     this.failed = 0;
     this.target = null;
+    this.busy = false;
+    this.ackTimes = []; // virtual times of the latest acknowledgements
+  }
+
+  /**
+   * Writes acknowledged by virtual time `t`: a live peek answers as of its
+   * node's last status snapshot, and the writes acknowledged since are not
+   * lost, only not counted yet.
+   */
+  ackedBy(t) {
+    let later = 0;
+    for (let i = this.ackTimes.length - 1; i >= 0 && this.ackTimes[i] > t; i--) later++;
+    return this.acked - later;
   }
 
   start(now, every) {
@@ -32,27 +48,69 @@ export class WriteLoad {
   stop() { this.on = false; }
 
   /**
-   * One write. `api`: { command(name, argv) -> reply (may throw),
-   * sentinels() -> names of live sentinels, byAddr(ip, port) -> name }.
+   * One write, synchronously. `api`: { command(name, argv) -> reply as a
+   * plain value (may throw), sentinels() -> names of live sentinels,
+   * byAddr(ip, port) -> name, now() -> virtual ms }.
    */
   write(api) {
-    if (!this.target) this.target = this.resolve(api);
+    const g = this.#steps(api);
+    let r = g.next();
+    while (!r.done) {
+      let reply;
+      try {
+        reply = api.command(...r.value);
+      } catch (e) {
+        r = g.throw(e);
+        continue;
+      }
+      r = g.next(reply);
+    }
+  }
+
+  /** One write with an api whose `command` returns a promise; skipped while one runs. */
+  async writeAsync(api) {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const g = this.#steps(api);
+      let r = g.next();
+      while (!r.done) {
+        let reply;
+        try {
+          reply = await api.command(...r.value);
+        } catch (e) {
+          r = g.throw(e);
+          continue;
+        }
+        r = g.next(reply);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The client: yields [node, argv], gets the reply (or the error thrown). */
+  *#steps(api) {
+    if (!this.target) this.target = yield* this.#resolve(api);
     const n = ++this.seq;
     if (!this.target) { this.failed++; return; }
     try {
-      const r = api.command(this.target, ['RPUSH', 'writes', String(n)]);
-      if (typeof r === 'number') this.acked++;
-      else { this.failed++; this.target = null; }
+      const r = yield [this.target, ['RPUSH', 'writes', String(n)]];
+      if (typeof r === 'number') {
+        this.acked++;
+        this.ackTimes.push(api.now());
+        if (this.ackTimes.length > 512) this.ackTimes.splice(0, 256);
+      } else { this.failed++; this.target = null; }
     } catch {
       this.failed++;
       this.target = null;
     }
   }
 
-  resolve(api) {
+  *#resolve(api) {
     for (const s of api.sentinels()) {
       try {
-        const r = api.command(s, ['SENTINEL', 'get-master-addr-by-name', 'mymaster']);
+        const r = yield [s, ['SENTINEL', 'get-master-addr-by-name', 'mymaster']];
         if (Array.isArray(r) && r.length === 2) {
           const name = api.byAddr(r[0], Number(r[1]));
           if (name) return name;

@@ -1,11 +1,11 @@
 //! `Cluster`: one deterministic simulation per wasm instance.
 
-use super::tap::Tap;
-use super::{frame_to_js, to_port, to_u64};
+use super::status::{self, Status};
+use super::tap::{MsgJs, Tap};
+use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
 use crate::node::Millis;
-use crate::resp::Frame;
 use crate::sim::lessons::{self, Lesson};
-use crate::sim::scenario::{self, Action, Outcome, SentinelSettings, SCENARIO_START};
+use crate::sim::scenario::{self, Action, Outcome, SCENARIO_START};
 use crate::sim::{factory, Sim, TraceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -161,16 +161,8 @@ fn kind_name(k: &TraceKind) -> &'static str {
     }
 }
 
-/// A replica as its master sees it (ROLE).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReplicaJs {
-    ip: String,
-    port: u16,
-    offset: i64,
-}
-
-/// One node's state as the UI shows it.
+/// One node's state as the UI shows it: where it is and whether it runs,
+/// then what it says of itself (`status::Status`, the same as `Node.status()`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct NodeJs {
@@ -183,139 +175,8 @@ struct NodeJs {
     up: bool,
     /// The process is frozen (pause).
     paused: bool,
-    /// "master", "slave", "sentinel", or null when it cannot be asked.
-    role: Option<String>,
-    run_id: Option<String>,
-    offset: Option<i64>,
-    /// Replica: its master's address and the link state from ROLE
-    /// ("connect", "connecting", "sync", "connected", "handshake").
-    master_host: Option<String>,
-    master_port: Option<u16>,
-    link_state: Option<String>,
-    /// Master: its replicas from ROLE.
-    replicas: Vec<ReplicaJs>,
-    /// Sentinel: the masters it monitors (from ROLE), once sentinels exist.
-    masters: Vec<String>,
-    /// Replica: its replica-priority (0 = never promoted).
-    priority: Option<i64>,
-    /// Sentinel: its view of the first master it monitors.
-    sentinel: Option<SentinelViewJs>,
-}
-
-/// What a sentinel believes about a master (`SENTINEL MASTER <name>`).
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct SentinelViewJs {
-    myid: Option<String>,
-    master: String,
-    master_ip: Option<String>,
-    master_port: Option<u16>,
-    /// e.g. "master", "s_down,master", "o_down,s_down,master,failover_in_progress".
-    flags: String,
-    /// "up", "sdown", "odown" or "failover".
-    state: String,
-    failover_state: Option<String>,
-    config_epoch: Option<i64>,
-    quorum: Option<i64>,
-    num_slaves: Option<i64>,
-    num_other_sentinels: Option<i64>,
-    down_after_ms: Option<i64>,
-    failover_timeout_ms: Option<i64>,
-    parallel_syncs: Option<i64>,
-}
-
-/// One decoded message for the animation.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MsgJs<'a> {
-    index: usize,
-    time: u64,
-    from: &'a str,
-    to: &'a str,
-    kind: &'static str,
-    name: &'a str,
-    bytes: usize,
-}
-
-/// Sentinel settings as the page passes them (missing fields: the tutorial's).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct SettingsJs {
-    quorum: Option<u32>,
-    down_after_ms: Option<u64>,
-    failover_timeout_ms: Option<u64>,
-    parallel_syncs: Option<u32>,
-}
-
-fn settings_from_js(v: JsValue) -> Result<SentinelSettings, JsError> {
-    let mut s = SentinelSettings::default();
-    if v.is_undefined() || v.is_null() {
-        return Ok(s);
-    }
-    let j: SettingsJs = serde_wasm_bindgen::from_value(v)
-        .map_err(|e| JsError::new(&format!("bad sentinel settings: {e}")))?;
-    if let Some(q) = j.quorum {
-        s.quorum = q.max(1);
-    }
-    if let Some(d) = j.down_after_ms {
-        s.down_after_ms = d.max(1);
-    }
-    if let Some(f) = j.failover_timeout_ms {
-        s.failover_timeout_ms = f.max(1);
-    }
-    if let Some(p) = j.parallel_syncs {
-        s.parallel_syncs = p.max(1);
-    }
-    Ok(s)
-}
-
-/// A flat RESP2 map reply (`[k1, v1, k2, v2, ...]`) or a RESP3 map, as pairs.
-fn pairs(f: &Frame) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    match f {
-        Frame::Map(kv) => {
-            for (k, v) in kv {
-                if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                    m.insert(k.to_string(), v.to_string());
-                }
-            }
-        }
-        Frame::Array(a) => {
-            for kv in a.chunks(2) {
-                if let [k, v] = kv {
-                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                        m.insert(k.to_string(), v.to_string());
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-    m
-}
-
-fn ser() -> serde_wasm_bindgen::Serializer {
-    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true)
-}
-
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    v.serialize(&ser())
-        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
-}
-
-fn int_of(f: Option<&Frame>) -> Option<i64> {
-    match f? {
-        Frame::Integer(i) => Some(*i),
-        other => other.as_str()?.parse().ok(),
-    }
-}
-
-fn info_field(info: &str, key: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(key)
-            .and_then(|r| r.strip_prefix(':'))
-            .map(|v| v.trim().to_string())
-    })
+    #[serde(flatten)]
+    status: Status,
 }
 
 impl Cluster {
@@ -422,110 +283,11 @@ impl Cluster {
             kind: h.spec.kind.clone(),
             up: h.node.is_some(),
             paused: h.node.is_some() && h.paused_until > self.sim.now,
-            role: None,
-            run_id: None,
-            offset: None,
-            master_host: None,
-            master_port: None,
-            link_state: None,
-            replicas: Vec::new(),
-            masters: Vec::new(),
-            priority: None,
-            sentinel: None,
+            status: Status::default(),
         };
-        if let Some(Frame::Array(role)) = self.sim.query(id, &["ROLE"]) {
-            let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
-            n.role = Some(role_name.to_string());
-            match role_name {
-                "master" => {
-                    n.offset = int_of(role.get(1));
-                    if let Some(Frame::Array(reps)) = role.get(2) {
-                        for r in reps {
-                            let Some(r) = r.as_array() else { continue };
-                            let ip = r.first().and_then(|f| f.as_str()).unwrap_or("");
-                            let port = int_of(r.get(1)).unwrap_or(0);
-                            n.replicas.push(ReplicaJs {
-                                ip: ip.to_string(),
-                                port: u16::try_from(port).unwrap_or(0),
-                                offset: int_of(r.get(2)).unwrap_or(0),
-                            });
-                        }
-                    }
-                }
-                "slave" => {
-                    n.master_host = role.get(1).and_then(|f| f.as_str()).map(String::from);
-                    n.master_port = int_of(role.get(2)).and_then(|p| u16::try_from(p).ok());
-                    n.link_state = role.get(3).and_then(|f| f.as_str()).map(String::from);
-                    n.offset = int_of(role.get(4));
-                }
-                "sentinel" => {
-                    if let Some(Frame::Array(ms)) = role.get(1) {
-                        n.masters = ms
-                            .iter()
-                            .filter_map(|f| f.as_str().map(String::from))
-                            .collect();
-                    }
-                }
-                _ => {}
-            }
-        }
-        if n.role.is_some() {
-            if let Some(info) = self.sim.query(id, &["INFO", "server"]) {
-                if let Some(text) = info.as_str() {
-                    n.run_id = info_field(text, "run_id");
-                }
-            }
-        }
-        if n.role.as_deref() == Some("slave") {
-            if let Some(info) = self.sim.query(id, &["INFO", "replication"]) {
-                if let Some(text) = info.as_str() {
-                    n.priority = info_field(text, "slave_priority").and_then(|p| p.parse().ok());
-                }
-            }
-        }
-        if let Some(master) = n.masters.first().cloned() {
-            n.sentinel = Some(self.sentinel_view(id, &master));
-        }
+        let sim = &mut self.sim;
+        n.status = status::status(|argv| sim.query(id, argv));
         n
-    }
-
-    fn sentinel_view(&mut self, id: usize, master: &str) -> SentinelViewJs {
-        let mut v = SentinelViewJs {
-            master: master.to_string(),
-            ..SentinelViewJs::default()
-        };
-        v.myid = self
-            .sim
-            .query(id, &["SENTINEL", "MYID"])
-            .and_then(|f| f.as_str().map(String::from));
-        let Some(f) = self.sim.query(id, &["SENTINEL", "MASTER", master]) else {
-            return v;
-        };
-        let m = pairs(&f);
-        let num = |k: &str| m.get(k).and_then(|x| x.parse::<i64>().ok());
-        v.master_ip = m.get("ip").cloned();
-        v.master_port = num("port").and_then(|p| u16::try_from(p).ok());
-        v.flags = m.get("flags").cloned().unwrap_or_default();
-        let has = |f: &str| v.flags.split(',').any(|x| x == f);
-        v.state = if has("failover_in_progress") {
-            "failover"
-        } else if has("o_down") {
-            "odown"
-        } else if has("s_down") {
-            "sdown"
-        } else {
-            "up"
-        }
-        .into();
-        v.failover_state = m.get("failover-state").cloned();
-        v.config_epoch = num("config-epoch");
-        v.quorum = num("quorum");
-        v.num_slaves = num("num-slaves");
-        v.num_other_sentinels = num("num-other-sentinels");
-        v.down_after_ms = num("down-after-milliseconds");
-        v.failover_timeout_ms = num("failover-timeout");
-        v.parallel_syncs = num("parallel-syncs");
-        v
     }
 }
 
@@ -626,13 +388,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = tutorialWith)]
     pub fn tutorial_with(&mut self, settings: JsValue) -> Result<(), JsError> {
         let s = settings_from_js(settings)?;
-        let conf = scenario::sentinel_conf("172.24.0.2", &s);
-        for mut a in scenario::tutorial_actions() {
-            if let Action::Add { kind, config, .. } = &mut a {
-                if kind == "sentinel" {
-                    *config = conf.clone();
-                }
-            }
+        for a in scenario::tutorial_actions_with(&s) {
             self.act(a)?;
         }
         Ok(())
@@ -663,18 +419,7 @@ impl Cluster {
     /// (e.g. `LLEN writes` on the current master).
     pub fn peek(&mut self, name: &str, line: &str) -> Option<String> {
         let id = self.sim.host_by_name(name)?;
-        let parts = crate::resp::split_args(line.as_bytes())?;
-        let args: Vec<String> = parts
-            .iter()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect();
-        if args.is_empty() {
-            return None;
-        }
-        let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-        self.sim
-            .query(id, &argv)
-            .map(|f| super::reply::frame_to_cli(&f))
+        status::peek(line, |argv| self.sim.query(id, argv))
     }
 
     /// Decoded messages from index `i` on (the last 4096 are kept):
@@ -700,16 +445,12 @@ impl Cluster {
             .since(i)
             .map(|(k, m)| (k, name_of(&m.from), name_of(&m.to), m))
             .collect();
-        let v: Vec<MsgJs> = owned
+        let v: Vec<_> = owned
             .iter()
             .map(|(k, from, to, m)| MsgJs {
-                index: *k,
-                time: m.time,
                 from,
                 to,
-                kind: m.kind,
-                name: &m.name,
-                bytes: m.bytes,
+                ..m.js(Some(*k))
             })
             .collect();
         to_js(&v)

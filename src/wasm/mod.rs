@@ -12,12 +12,15 @@
 mod cluster;
 mod node;
 mod reply;
+mod status;
 mod tap;
 
 pub use cluster::Cluster;
 pub use node::WasmNode;
 pub use reply::frame_to_js;
 
+use crate::sim::scenario::SentinelSettings;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 /// Runs when the module is instantiated.
@@ -57,4 +60,51 @@ pub(crate) fn to_port(v: f64) -> Result<u16, JsError> {
 /// `obj[key] = value` on a fresh object (cannot fail on a plain object).
 pub(crate) fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// A Rust value as a plain JS value: `None` as null, maps (and flattened
+/// structs) as plain objects.
+pub(crate) fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    v.serialize(&ser)
+        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
+}
+
+/// Sentinel settings as the page passes them (missing fields: the tutorial's).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct SettingsJs {
+    quorum: Option<u32>,
+    down_after_ms: Option<u64>,
+    failover_timeout_ms: Option<u64>,
+    parallel_syncs: Option<u32>,
+}
+
+/// `{quorum, downAfterMs, failoverTimeoutMs, parallelSyncs}`, each optional
+/// (null or undefined: all the tutorial's), for `Cluster` and `Node` alike.
+pub(crate) fn settings_from_js(v: JsValue) -> Result<SentinelSettings, JsError> {
+    let mut s = SentinelSettings::default();
+    if v.is_undefined() || v.is_null() {
+        return Ok(s);
+    }
+    let j: SettingsJs = serde_wasm_bindgen::from_value(v)
+        .map_err(|e| JsError::new(&format!("bad sentinel settings: {e}")))?;
+    if let Some(q) = j.quorum {
+        if q == 0 {
+            return Err(JsError::new("quorum must be at least 1"));
+        }
+        s.quorum = q;
+    }
+    if let Some(d) = j.down_after_ms {
+        s.down_after_ms = d.max(1);
+    }
+    if let Some(f) = j.failover_timeout_ms {
+        s.failover_timeout_ms = f.max(1);
+    }
+    if let Some(p) = j.parallel_syncs {
+        s.parallel_syncs = p.max(1);
+    }
+    Ok(s)
 }

@@ -31,10 +31,12 @@
 //! `encodeCommandLine` / `parseReply` let a host run a `redis-cli` style
 //! console on a connection of its own.
 
-use super::{frame_to_js, set, to_port, to_u64};
+use super::status;
+use super::tap::NodeTap;
+use super::{frame_to_js, set, settings_from_js, to_js, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, PersistStep, OUTBOUND_BIT};
 use crate::resp::Frame;
-use crate::sim::scenario::{self, SentinelSettings};
+use crate::sim::scenario::{self, Action};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::collections::VecDeque;
@@ -52,6 +54,8 @@ pub struct WasmNode {
     pending: VecDeque<Output>,
     /// The file a background save is streaming, so far.
     streaming: Vec<u8>,
+    /// Decodes the messages the node receives (`tapMessages`).
+    tap: Option<NodeTap>,
 }
 
 /// The inbound connection id a query uses (never handed out by a host: above 2^53).
@@ -165,21 +169,6 @@ fn output_to_js(out: Output) -> JsValue {
     o.into()
 }
 
-fn int_of(f: Option<&Frame>) -> Option<i64> {
-    match f? {
-        Frame::Integer(i) => Some(*i),
-        other => other.as_str()?.parse().ok(),
-    }
-}
-
-fn info_field(info: &str, key: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(key)
-            .and_then(|r| r.strip_prefix(':'))
-            .map(|v| v.trim().to_string())
-    })
-}
-
 /// A disk given by JS: `{name: Uint8Array | string}` (null/undefined: empty).
 fn disk_from_js(v: &JsValue) -> Result<Disk, JsError> {
     let mut disk = Disk::new();
@@ -219,6 +208,9 @@ impl WasmNode {
                 .pending
                 .pop_front()
                 .or_else(|| self.node.poll_output())?;
+            if let Some(t) = &mut self.tap {
+                t.output(&out);
+            }
             let Output::Event(Event::PersistPart { file, bytes, step }) = out else {
                 return Some(out);
             };
@@ -258,6 +250,7 @@ impl WasmNode {
             started: false,
             pending: VecDeque::new(),
             streaming: Vec::new(),
+            tap: None,
         })
     }
 
@@ -299,140 +292,6 @@ impl WasmNode {
             _ => None,
         }
     }
-
-    /// The node's state as `Cluster.nodes()` shows it (the fields that come
-    /// from the node itself), asked with ROLE and INFO without traffic.
-    pub fn status_js(&mut self) -> Result<JsValue, JsError> {
-        let o = Object::new();
-        let null = JsValue::NULL;
-        for k in [
-            "role",
-            "runId",
-            "offset",
-            "masterHost",
-            "masterPort",
-            "linkState",
-        ] {
-            set(&o, k, null.clone());
-        }
-        let replicas = Array::new();
-        let masters = Array::new();
-        let sentinel_masters = Array::new();
-        if let Some(Frame::Array(role)) = self.query_frame(&["ROLE"]) {
-            let role_name = role.first().and_then(|f| f.as_str()).unwrap_or("");
-            set(&o, "role", role_name);
-            let num = |v: Option<i64>| v.map(|n| JsValue::from(n as f64)).unwrap_or(JsValue::NULL);
-            match role_name {
-                "master" => {
-                    set(&o, "offset", num(int_of(role.get(1))));
-                    if let Some(Frame::Array(reps)) = role.get(2) {
-                        for r in reps {
-                            let Some(r) = r.as_array() else { continue };
-                            let ro = Object::new();
-                            let ip = r.first().and_then(|f| f.as_str()).unwrap_or("");
-                            let port = int_of(r.get(1)).unwrap_or(0);
-                            set(&ro, "ip", ip);
-                            set(&ro, "port", u16::try_from(port).unwrap_or(0));
-                            set(&ro, "offset", int_of(r.get(2)).unwrap_or(0) as f64);
-                            replicas.push(&ro);
-                        }
-                    }
-                }
-                "slave" => {
-                    if let Some(h) = role.get(1).and_then(|f| f.as_str()) {
-                        set(&o, "masterHost", h);
-                    }
-                    if let Some(p) = int_of(role.get(2)).and_then(|p| u16::try_from(p).ok()) {
-                        set(&o, "masterPort", p);
-                    }
-                    if let Some(l) = role.get(3).and_then(|f| f.as_str()) {
-                        set(&o, "linkState", l);
-                    }
-                    set(&o, "offset", num(int_of(role.get(4))));
-                }
-                "sentinel" => {
-                    if let Some(Frame::Array(ms)) = role.get(1) {
-                        for m in ms.iter().filter_map(|f| f.as_str()) {
-                            masters.push(&JsValue::from_str(m));
-                        }
-                    }
-                    if let Some(Frame::Array(all)) = self.query_frame(&["SENTINEL", "MASTERS"]) {
-                        for m in all {
-                            sentinel_masters.push(&sentinel_master_js(&m));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            if let Some(info) = self.query_frame(&["INFO", "server"]) {
-                if let Some(text) = info.as_str() {
-                    if let Some(id) = info_field(text, "run_id") {
-                        set(&o, "runId", id);
-                    }
-                }
-            }
-        }
-        set(&o, "replicas", replicas);
-        set(&o, "masters", masters);
-        set(&o, "sentinelMasters", sentinel_masters);
-        Ok(o.into())
-    }
-}
-
-/// One `SENTINEL MASTERS` entry (a flat field/value list, or a RESP3 map) as
-/// `{name, ip, port, flags, failoverState, configEpoch, numSlaves,
-/// numOtherSentinels, quorum}`.
-fn sentinel_master_js(f: &Frame) -> JsValue {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    match f {
-        Frame::Array(v) => {
-            for kv in v.chunks(2) {
-                if let [k, v] = kv {
-                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                        fields.push((k.to_string(), v.to_string()));
-                    }
-                }
-            }
-        }
-        Frame::Map(kv) => {
-            for (k, v) in kv {
-                if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
-                    fields.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
-        _ => {}
-    }
-    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let o = Object::new();
-    for (js, key) in [("name", "name"), ("ip", "ip"), ("flags", "flags")] {
-        set(
-            &o,
-            js,
-            field(key).map(JsValue::from).unwrap_or(JsValue::NULL),
-        );
-    }
-    set(
-        &o,
-        "failoverState",
-        field("failover-state")
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL),
-    );
-    for (js, key) in [
-        ("port", "port"),
-        ("configEpoch", "config-epoch"),
-        ("numSlaves", "num-slaves"),
-        ("numOtherSentinels", "num-other-sentinels"),
-        ("quorum", "quorum"),
-    ] {
-        let v = field(key)
-            .and_then(|v| v.parse::<f64>().ok())
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL);
-        set(&o, js, v);
-    }
-    o.into()
 }
 
 #[wasm_bindgen(js_class = Node)]
@@ -466,69 +325,25 @@ impl WasmNode {
     /// failoverTimeoutMs, parallelSyncs}` (missing fields: the tutorial's).
     #[wasm_bindgen(js_name = tutorialTopology)]
     pub fn tutorial_topology(settings: JsValue) -> Result<Array, JsError> {
-        let mut s = SentinelSettings::default();
-        if settings.is_object() {
-            let num = |k: &str| -> Result<Option<u64>, JsError> {
-                let v = get(&settings, k);
-                if v.is_undefined() || v.is_null() {
-                    return Ok(None);
-                }
-                let n = v
-                    .as_f64()
-                    .ok_or_else(|| JsError::new(&format!("setting '{k}' must be a number")))?;
-                to_u64(k, n).map(Some)
-            };
-            if let Some(q) = num("quorum")? {
-                s.quorum = u32::try_from(q)
-                    .ok()
-                    .filter(|q| *q > 0)
-                    .ok_or_else(|| JsError::new("quorum must be at least 1"))?;
-            }
-            if let Some(d) = num("downAfterMs")? {
-                s.down_after_ms = d.max(1);
-            }
-            if let Some(f) = num("failoverTimeoutMs")? {
-                s.failover_timeout_ms = f.max(1);
-            }
-            if let Some(p) = num("parallelSyncs")? {
-                s.parallel_syncs = u32::try_from(p.max(1)).unwrap_or(1);
-            }
-        }
+        let s = settings_from_js(settings)?;
         let arr = Array::new();
-        let master_ip = "172.24.0.2";
-        let add = |name: String, kind: &str, ip: String, port: u16, config: String| {
-            let o = Object::new();
-            set(&o, "name", name);
-            set(&o, "kind", kind);
-            set(&o, "ip", ip);
-            set(&o, "port", port);
-            set(&o, "config", config);
-            arr.push(&o);
-        };
-        add(
-            "redis_master".into(),
-            "server",
-            master_ip.into(),
-            6379,
-            scenario::server_conf(None),
-        );
-        for i in 1..=2 {
-            add(
-                format!("redis_slave{i}"),
-                "server",
-                format!("172.24.0.{}", 2 + i),
-                6379,
-                scenario::server_conf(Some(master_ip)),
-            );
-        }
-        for i in 1..=3 {
-            add(
-                format!("redis-sentinel{i}"),
-                "sentinel",
-                format!("172.24.0.{}", 4 + i),
-                26379,
-                scenario::sentinel_conf(master_ip, &s),
-            );
+        for a in scenario::tutorial_actions_with(&s) {
+            if let Action::Add {
+                kind,
+                name,
+                ip,
+                port,
+                config,
+            } = a
+            {
+                let o = Object::new();
+                set(&o, "name", name);
+                set(&o, "kind", kind);
+                set(&o, "ip", ip);
+                set(&o, "port", port);
+                set(&o, "config", config);
+                arr.push(&o);
+            }
         }
         Ok(arr)
     }
@@ -578,14 +393,40 @@ impl WasmNode {
         }
     }
 
-    /// The node's own part of `Cluster.nodes()`: `{role, runId, offset,
-    /// masterHost, masterPort, linkState, replicas: [{ip, port, offset}],
-    /// masters: [name], sentinelMasters: [{name, ip, port, flags,
-    /// failoverState, configEpoch, numSlaves, numOtherSentinels, quorum}]}`,
-    /// asked with ROLE / INFO / SENTINEL MASTERS without traffic. `role` is
-    /// null before the node's first input.
+    /// The node's own part of `Cluster.nodes()`, by the same code
+    /// (`status.rs`): `{role, runId, offset, masterHost, masterPort,
+    /// linkState, replicas: [{ip, port, offset}], masters: [name], priority,
+    /// sentinel: {myid, master, masterIp, masterPort, flags, state,
+    /// failoverState, configEpoch, quorum, numSlaves, numOtherSentinels,
+    /// downAfterMs, failoverTimeoutMs, parallelSyncs} | null}`, asked with
+    /// ROLE / INFO / SENTINEL MASTER without traffic. `role` is null before
+    /// the node's first input.
     pub fn status(&mut self) -> Result<JsValue, JsError> {
-        self.status_js()
+        to_js(&status::status(|argv| self.query_frame(argv)))
+    }
+
+    /// A `redis-cli` line asked without traffic (as `Cluster.peek`): the
+    /// reply as `redis-cli` prints it, or undefined when the node cannot
+    /// answer at once (or the line is empty).
+    pub fn peek(&mut self, line: &str) -> Option<String> {
+        status::peek(line, |argv| self.query_frame(argv))
+    }
+
+    /// Start (or stop) decoding the messages this node receives, for the
+    /// page's animation (`takeMessages`). Connections opened before are not
+    /// followed.
+    #[wasm_bindgen(js_name = tapMessages)]
+    pub fn tap_messages(&mut self, on: bool) {
+        self.tap = on.then(NodeTap::default);
+    }
+
+    /// The messages received since the last call (the last 4096 are kept):
+    /// `[{time, from, to, kind, name, bytes}]`, `from`/`to` IP addresses
+    /// (the host names them), `kind`/`name` as in `Cluster.messagesSince`.
+    #[wasm_bindgen(js_name = takeMessages)]
+    pub fn take_messages(&mut self) -> Result<JsValue, JsError> {
+        let msgs = self.tap.as_mut().map(NodeTap::take).unwrap_or_default();
+        to_js(&msgs.iter().map(|m| m.js(None)).collect::<Vec<_>>())
     }
 
     #[wasm_bindgen(getter)]
@@ -642,6 +483,9 @@ impl WasmNode {
         };
         self.now = now;
         self.started = true;
+        if let Some(t) = &mut self.tap {
+            t.input(now, &input);
+        }
         self.node.handle(now, input);
         Ok(())
     }

@@ -1,16 +1,24 @@
-//! A message tap for the page's animation: every chunk of bytes a simulated
-//! node receives, decoded into "who sent what to whom" (PING, INFO, hello,
-//! votes, REPLICAOF, PSYNC, the RDB, the command stream).
+//! A message tap for the page's animation: every chunk of bytes a node
+//! receives, decoded into "who sent what to whom" (PING, INFO, hello, votes,
+//! REPLICAOF, PSYNC, the RDB, the command stream).
 //!
-//! The tap wraps each node of a simulation without changing it: inputs and
-//! outputs pass through untouched, so the run and its trace hash are the same
-//! with or without it. Both ends of a simulated TCP connection are matched by
-//! the client side's local address, which the server sees as the peer address
-//! of the accepted connection and the client as the `local` of `Connected`.
+//! One decoder (`Conn`: both directions of one connection) serves two taps:
+//!
+//! - [`Tap`] wraps each node of a simulation without changing it: inputs and
+//!   outputs pass through untouched, so the run and its trace hash are the
+//!   same with or without it. Both ends of a simulated TCP connection share
+//!   one `Conn`, matched by the client side's address, which the server sees
+//!   as the peer address of the accepted connection and the client as the
+//!   `local` of `Connected`.
+//! - [`NodeTap`] watches one node run by its own host (a live worker): it
+//!   sees both directions of each of the node's connections, decodes what the
+//!   node sends only to follow the conversation, and reports what it receives.
+//!   With every node tapped, each message is reported once, by its receiver.
 
 use crate::node::{Addr, ConnId, Input, Millis, Node, Output};
 use crate::resp::Frame;
 use crate::sim::Sim;
+use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -32,6 +40,34 @@ pub struct Msg {
     /// The decoded command, or the reply's request ("PING", "+PONG", ...).
     pub name: String,
     pub bytes: usize,
+}
+
+/// A message as JS sees it: `{index, time, from, to, kind, name, bytes}`
+/// (`index` only where the host numbers them).
+#[derive(Serialize)]
+pub struct MsgJs<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub time: u64,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub bytes: usize,
+}
+
+impl Msg {
+    pub fn js(&self, index: Option<usize>) -> MsgJs<'_> {
+        MsgJs {
+            index,
+            time: self.time,
+            from: &self.from,
+            to: &self.to,
+            kind: self.kind,
+            name: &self.name,
+            bytes: self.bytes,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -151,11 +187,50 @@ impl Shared {
         self.base + self.msgs.len()
     }
 
-    /// Client → server bytes.
-    fn upstream(&mut self, now: Millis, k: &(String, u16), bytes: &[u8]) {
-        let Some(c) = self.conns.get_mut(k) else {
-            return;
+    /// Bytes received on the connection keyed `k`: client → server
+    /// (`up`) or server → client.
+    fn received(&mut self, now: Millis, k: &(String, u16), up: bool, bytes: &[u8]) {
+        if let Some(c) = self.conns.get_mut(k) {
+            let m = c.decode(now, up, bytes);
+            self.push(m);
+        }
+    }
+}
+
+impl Conn {
+    fn new(server: &str, client: &str) -> Conn {
+        Conn {
+            server: server.to_string(),
+            client: client.to_string(),
+            ..Conn::default()
+        }
+    }
+
+    /// One chunk of bytes, client → server (`up`) or back, as a message.
+    fn decode(&mut self, now: Millis, up: bool, bytes: &[u8]) -> Msg {
+        let (kind, name) = if up {
+            self.upstream(bytes)
+        } else {
+            self.downstream(bytes)
         };
+        let (from, to) = if up {
+            (&self.client, &self.server)
+        } else {
+            (&self.server, &self.client)
+        };
+        Msg {
+            time: now,
+            from: from.clone(),
+            to: to.clone(),
+            kind,
+            name,
+            bytes: bytes.len(),
+        }
+    }
+
+    /// Client → server bytes: requests.
+    fn upstream(&mut self, bytes: &[u8]) -> (&'static str, String) {
+        let c = self;
         c.up.extend_from_slice(bytes);
         let mut best: Option<(&'static str, String)> = None;
         let mut n = 0;
@@ -183,22 +258,12 @@ impl Shared {
         if n > 1 && kind != "client" {
             name = format!("{name} (+{})", n - 1);
         }
-        let m = Msg {
-            time: now,
-            from: c.client.clone(),
-            to: c.server.clone(),
-            kind,
-            name,
-            bytes: bytes.len(),
-        };
-        self.push(m);
+        (kind, name)
     }
 
     /// Server → client bytes: replies, pub/sub messages, the RDB, the stream.
-    fn downstream(&mut self, now: Millis, k: &(String, u16), bytes: &[u8]) {
-        let Some(c) = self.conns.get_mut(k) else {
-            return;
-        };
+    fn downstream(&mut self, bytes: &[u8]) -> (&'static str, String) {
+        let c = self;
         c.down.extend_from_slice(bytes);
         let mut best: Option<(&'static str, String)> = None;
         let note = |best: &mut Option<(&'static str, String)>, kind: &'static str, name| {
@@ -313,16 +378,7 @@ impl Shared {
         if c.down.len() > MAX_BUF {
             c.down.clear();
         }
-        let (kind, name) = best.unwrap_or(("other", String::new()));
-        let m = Msg {
-            time: now,
-            from: c.server.clone(),
-            to: c.client.clone(),
-            kind,
-            name,
-            bytes: bytes.len(),
-        };
-        self.push(m);
+        best.unwrap_or(("other", String::new()))
     }
 }
 
@@ -346,14 +402,10 @@ impl Node for Tapped {
             Input::Accepted { conn, peer, .. } if peer.host != QUERY_IP => {
                 let k = key(peer);
                 self.inbound.insert(*conn, k.clone());
-                self.shared.borrow_mut().conns.insert(
-                    k,
-                    Conn {
-                        server: self.ip.clone(),
-                        client: peer.host.clone(),
-                        ..Conn::default()
-                    },
-                );
+                self.shared
+                    .borrow_mut()
+                    .conns
+                    .insert(k, Conn::new(&self.ip, &peer.host));
             }
             Input::Connected { conn, local } => {
                 self.outbound.insert(*conn, key(local));
@@ -369,9 +421,9 @@ impl Node for Tapped {
             }
             Input::Data { conn, bytes } => {
                 if let Some(k) = self.inbound.get(conn) {
-                    self.shared.borrow_mut().upstream(now, k, bytes);
+                    self.shared.borrow_mut().received(now, k, true, bytes);
                 } else if let Some(k) = self.outbound.get(conn) {
-                    self.shared.borrow_mut().downstream(now, k, bytes);
+                    self.shared.borrow_mut().received(now, k, false, bytes);
                 }
             }
             _ => {}
@@ -415,5 +467,80 @@ impl Tap {
             }));
             self.wrapped[i] = h.incarnation;
         }
+    }
+}
+
+/// The tap of one node that its host runs on its own (a live worker):
+/// `input` and `output` see what the node gets and sends, `take` hands over
+/// the decoded messages the node received (addresses as IPs; the last
+/// `KEEP` are kept until taken).
+#[derive(Default)]
+pub struct NodeTap {
+    /// Each connection: whether the node accepted it (is the server side),
+    /// and its decoder.
+    conns: BTreeMap<ConnId, (bool, Conn)>,
+    /// Connections the node is opening, to the IP it asked for.
+    connecting: BTreeMap<ConnId, String>,
+    msgs: VecDeque<Msg>,
+}
+
+impl NodeTap {
+    /// An input the node is about to handle at `now`.
+    pub fn input(&mut self, now: Millis, input: &Input<'_>) {
+        match input {
+            Input::Accepted { conn, peer, local } if peer.host != QUERY_IP => {
+                self.conns
+                    .insert(*conn, (true, Conn::new(&local.host, &peer.host)));
+            }
+            Input::Connected { conn, local } => {
+                if let Some(server) = self.connecting.remove(conn) {
+                    self.conns
+                        .insert(*conn, (false, Conn::new(&server, &local.host)));
+                }
+            }
+            Input::ConnectFailed { conn, .. } => {
+                self.connecting.remove(conn);
+            }
+            Input::Closed { conn } => {
+                self.conns.remove(conn);
+            }
+            Input::Data { conn, bytes } => {
+                if let Some((inbound, c)) = self.conns.get_mut(conn) {
+                    self.msgs.push_back(c.decode(now, *inbound, bytes));
+                    if self.msgs.len() > KEEP {
+                        self.msgs.pop_front();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An output of the node: what it sends is decoded only to follow the
+    /// conversation (the peer's tap reports it).
+    pub fn output(&mut self, out: &Output) {
+        match out {
+            Output::Connect { conn, addr } => {
+                self.connecting.insert(*conn, addr.host.clone());
+            }
+            Output::Send { conn, bytes } => {
+                if let Some((inbound, c)) = self.conns.get_mut(conn) {
+                    if *inbound {
+                        c.downstream(bytes);
+                    } else {
+                        c.upstream(bytes);
+                    }
+                }
+            }
+            Output::Close { conn } => {
+                self.conns.remove(conn);
+            }
+            Output::Event(_) => {}
+        }
+    }
+
+    /// The messages received since the last call.
+    pub fn take(&mut self) -> Vec<Msg> {
+        self.msgs.drain(..).collect()
     }
 }

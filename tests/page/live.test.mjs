@@ -66,7 +66,7 @@ try {
       return byName.redis_master.role === 'master' && byName.redis_master.replicas.length === 2 &&
         ['redis_slave1', 'redis_slave2'].every((r) => byName[r].linkState === 'connected') &&
         ns.filter((n) => n.kind === 'sentinel').every((s) =>
-          s.role === 'sentinel' && s.sentinelMasters[0]?.numSlaves === 2 && s.sentinelMasters[0]?.numOtherSentinels === 2);
+          s.role === 'sentinel' && s.sentinel?.numSlaves === 2 && s.sentinel?.numOtherSentinels === 2);
     }, null, { timeout: T, polling: 100 });
     await page.waitForSelector('#nodes tr.role-master[data-node="redis_master"]', { timeout: T });
     await shot('live-1-ready.png');
@@ -79,8 +79,31 @@ try {
       null, { timeout: T, polling: 200 });
   });
 
+  await check('messagesSince: the workers decode what their nodes receive; peek asks without traffic', async () => {
+    const ms = await page.evaluate(() => window.live.messagesSince(0));
+    const has = (from, to, kind, name) => ms.some((m) => m.from === from && m.to === to && m.kind === kind && m.name.startsWith(name));
+    if (!has('redis-sentinel1', 'redis_master', 'ping', 'PING')) throw new Error('no PING from a sentinel to the master');
+    if (!has('redis_master', 'redis-sentinel1', 'ping', '+PONG')) throw new Error('no +PONG back');
+    if (!has('redis-sentinel2', 'redis_slave1', 'info', 'INFO')) throw new Error('no INFO to a replica');
+    if (!ms.some((m) => m.kind === 'hello')) throw new Error('no hello');
+    if (!ms.some((m) => m.from === 'redis_slave1' && m.to === 'redis_master' && m.kind === 'psync')) throw new Error('no handshake');
+    if (!ms.some((m) => m.from === 'redis_master' && m.to === 'redis_slave2' && m.kind === 'rdb')) throw new Error('no RDB');
+    if (!ms.every((m, i) => i === 0 || m.index === ms[i - 1].index + 1)) throw new Error('indices not consecutive');
+    const len = await page.evaluate(() => window.live.messagesLength());
+    if (len !== ms[ms.length - 1].index + 1 && len < ms.length) throw new Error(`messagesLength ${len}`);
+    // The console's SET shows as a client message, as in the simulator.
+    if (!ms.some((m) => m.from === 'client' && m.to === 'redis_master' && m.kind === 'client' && m.name === 'SET')) throw new Error('no client SET');
+    // peek: null at first, then the node's answer with its next status snapshot.
+    await page.waitForFunction(() => window.live.peek('redis_slave2', 'GET greeting') === '"hello live"', null, { timeout: T, polling: 50 });
+    const v = await page.evaluate(() => window.live.command('redis_master', ['LPUSH', 'l', 'a b']));
+    if (v !== 1) throw new Error(`command: ${JSON.stringify(v)}`);
+    const e = await page.evaluate(() => window.live.command('redis_master', ['GET', 'l']));
+    if (!e || !String(e.error).startsWith('WRONGTYPE')) throw new Error(`error reply: ${JSON.stringify(e)}`);
+  });
+
   await check('kill redis_master: a replica becomes master, +switch-master', async () => {
     const t0 = await page.evaluate(() => window.live.now());
+    const m0 = await page.evaluate(() => window.live.messagesLength());
     await page.click('#kill-master');
     await page.waitForSelector('#nodes tr.down[data-node="redis_master"]', { timeout: T });
     await seen('+sdown master mymaster 172.24.0.2 6379');
@@ -95,6 +118,9 @@ try {
     newMaster = await h.jsonValue();
     const t1 = await page.evaluate(() => window.live.now());
     for (const step of ['+odown master mymaster', '+elected-leader', '+promoted-slave', '+failover-end']) await seen(step);
+    const ms = await page.evaluate((i) => window.live.messagesSince(i), m0);
+    if (!ms.some((m) => m.kind === 'vote' && m.name.includes('(vote?)') && m.from.startsWith('redis-sentinel'))) throw new Error('no vote request');
+    if (!ms.some((m) => m.kind === 'replicaof' && m.to === newMaster && m.name.startsWith('SLAVEOF'))) throw new Error('no SLAVEOF to the new master');
     await page.waitForSelector(`#nodes tr.role-master[data-node="${newMaster}"]`, { timeout: T });
     console.log(`# ${newMaster} is master ${t1 - t0} virtual ms after the kill`);
     await shot('live-2-failover.png');

@@ -530,6 +530,8 @@ struct World {
     /// running its handler when it is closed).
     handlers: Vec<PortHandler>,
     channels: usize,
+    /// "from to kind name" of every message the nodes' taps decoded.
+    msgs: Vec<String>,
 }
 
 fn port_message(
@@ -568,7 +570,8 @@ fn port_message(
 
 impl World {
     fn add(&mut self, name: &str, kind: &str, ip: &str, port: u16, conf: &str, seed: u64) {
-        let n = WasmNode::new(kind, conf, seed as f64, self.now).unwrap();
+        let mut n = WasmNode::new(kind, conf, seed as f64, self.now).unwrap();
+        n.tap_messages(true);
         self.nodes.push(LiveNode {
             name: name.into(),
             ip: ip.into(),
@@ -602,6 +605,12 @@ impl World {
                     continue;
                 };
                 let outs = n.poll_outputs();
+                let msgs: Array = n.take_messages().unwrap().unchecked_into();
+                for m in msgs.iter() {
+                    let f = |k| field_str(&m, k).unwrap_or_default();
+                    self.msgs
+                        .push([f("from"), f("to"), f("kind"), f("name")].join(" "));
+                }
                 for o in outs.iter() {
                     any = true;
                     self.output(i, &o);
@@ -783,6 +792,7 @@ pub async fn message_channel_nodes_elect_a_new_master() {
         trace: Vec::new(),
         handlers: Vec::new(),
         channels: 0,
+        msgs: Vec::new(),
     }));
     {
         let mut world = w.borrow_mut();
@@ -821,9 +831,7 @@ pub async fn message_channel_nodes_elect_a_new_master() {
     let sentinels = ["redis-sentinel1", "redis-sentinel2", "redis-sentinel3"];
     let ready = run_live(&w, 60_000.0, |w| {
         sentinels.iter().all(|s| {
-            let st = w.status(s);
-            let ms: Array = get(&st, "sentinelMasters").unchecked_into();
-            let m = ms.get(0);
+            let m = get(&w.status(s), "sentinel");
             get(&m, "numSlaves").as_f64() == Some(2.0)
                 && get(&m, "numOtherSentinels").as_f64() == Some(2.0)
         }) && ["redis_slave1", "redis_slave2"]
@@ -889,6 +897,34 @@ pub async fn message_channel_nodes_elect_a_new_master() {
             "live: {new_master} promoted {elapsed} ms after the kill, over {} MessageChannels",
             world.channels
         ));
+        // Each node's tap decoded what it received, as the simulated
+        // Cluster's tap does: the same kinds and names, ends as IPs.
+        let has = |prefix: &str| world.msgs.iter().any(|m| m.starts_with(prefix));
+        let (s1, s2) = ("172.24.0.5", "172.24.0.6");
+        assert!(
+            has(&format!("{s1} 172.24.0.2 ping PING")),
+            "sentinel → master PING"
+        );
+        assert!(has(&format!("172.24.0.2 {s1} ping +PONG")), "PONG back");
+        assert!(
+            has(&format!("{s1} 172.24.0.3 info INFO")),
+            "INFO to a replica"
+        );
+        assert!(has("172.24.0.3 172.24.0.2 psync "), "a replica's handshake");
+        assert!(world.msgs.iter().any(|m| m.contains(" hello ")), "hello");
+        let vote = world.msgs.iter().any(|m| {
+            m.contains(" vote SENTINEL IS-MASTER-DOWN-BY-ADDR (vote?)")
+                && [s1, s2, "172.24.0.7"].iter().any(|s| m.starts_with(s))
+        });
+        assert!(vote, "a vote request between sentinels");
+        assert!(
+            world.msgs.iter().any(|m| m.contains(" replicaof SLAVEOF")),
+            "SLAVEOF to the new master"
+        );
+        assert!(
+            world.msgs.iter().all(|m| m.starts_with("172.24.0.")),
+            "only the nodes talk (the status queries are not taped)"
+        );
     }
     // Every sentinel follows the new master.
     let ip = if new_master == "redis_slave1" {
@@ -897,11 +933,9 @@ pub async fn message_channel_nodes_elect_a_new_master() {
         "172.24.0.4"
     };
     let agreed = run_live(&w, 10_000.0, |w| {
-        sentinels.iter().all(|s| {
-            let st = w.status(s);
-            let ms: Array = get(&st, "sentinelMasters").unchecked_into();
-            field_str(&ms.get(0), "ip").as_deref() == Some(ip)
-        })
+        sentinels
+            .iter()
+            .all(|s| field_str(&get(&w.status(s), "sentinel"), "masterIp").as_deref() == Some(ip))
     })
     .await;
     assert!(
@@ -1041,11 +1075,18 @@ pub fn node_host_helpers() {
     assert_eq!(field_str(&st, "role").as_deref(), Some("sentinel"));
     let masters: Array = get(&st, "masters").unchecked_into();
     assert_eq!(masters.get(0).as_string().as_deref(), Some("mymaster"));
-    let sm: Array = get(&st, "sentinelMasters").unchecked_into();
-    let m0 = sm.get(0);
-    assert_eq!(field_str(&m0, "ip").as_deref(), Some("172.24.0.2"));
+    // The same view as `Cluster.nodes()` gives (one status module for both).
+    let m0 = get(&st, "sentinel");
+    assert_eq!(field_str(&m0, "masterIp").as_deref(), Some("172.24.0.2"));
+    assert_eq!(get(&m0, "masterPort").as_f64(), Some(6379.0));
+    assert_eq!(field_str(&m0, "state").as_deref(), Some("up"));
     assert_eq!(get(&m0, "quorum").as_f64(), Some(2.0));
     assert_eq!(get(&m0, "configEpoch").as_f64(), Some(0.0));
+    assert_eq!(get(&m0, "downAfterMs").as_f64(), Some(5000.0));
+    assert_eq!(field_str(&m0, "myid").map(|s| s.len()), Some(40));
+    // peek: a redis-cli line without traffic, as Cluster.peek.
+    assert_eq!(m.peek("GET k").as_deref(), Some("\"v\""));
+    assert_eq!(m.peek("  "), None);
 }
 
 /// The page's view of a failover: decoded messages (votes, REPLICAOF, PSYNC)

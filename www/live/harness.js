@@ -45,7 +45,7 @@ function render() {
     const state = !n.up ? 'down' : n.paused ? 'paused' : 'up';
     const link = n.role === 'slave' ? `${n.masterHost}:${n.masterPort} ${n.linkState}` : '';
     const more = n.kind === 'sentinel'
-      ? n.sentinelMasters.map((m) => `${m.name} ${m.ip}:${m.port} ${m.flags} epoch ${m.configEpoch} (${m.numSlaves} replicas, ${m.numOtherSentinels} sentinels)`).join('; ')
+      ? [n.sentinel].filter(Boolean).map((m) => `${m.master} ${m.masterIp}:${m.masterPort} ${m.flags} epoch ${m.configEpoch} (${m.numSlaves} replicas, ${m.numOtherSentinels} sentinels)`).join('; ')
       : n.replicas.map((r) => `${r.ip}:${r.port}@${r.offset}`).join(' ');
     return `<tr data-node="${esc(n.name)}" class="role-${esc(n.role)} ${state}"><td>${esc(n.name)}</td><td>${esc(n.addr)}</td><td>${state}</td>` +
       `<td class="role">${esc(n.role)}</td><td>${esc((n.runId || '').slice(0, 8))}</td><td>${esc(n.offset)}</td><td>${esc(link)}</td><td>${esc(more)}</td></tr>`;

@@ -5,9 +5,10 @@
 // and keeps each node's "disk" so a killed node restarts from it.
 //
 // `LiveCluster` has the shape of the simulated wasm `Cluster` that the page
-// uses (now, nodes, traceSince, commandLine, kill, restart, pause, partition,
-// isolate, heal), so the page can drive either; time here is wall time ×
-// speed instead of a simulation the page steps.
+// uses (now, nodes, traceSince, messagesSince, peek, command, commandLine,
+// addServer, addSentinel, kill, restart, pause, partition, isolate, heal), so
+// the page can drive either; time here is wall time × speed instead of a
+// simulation the page steps.
 
 import init, { Node } from '../../pkg/sentinel_lab.js';
 
@@ -17,6 +18,10 @@ export const SCENARIO_START = 1767225600000;
 const COMMAND_MAX_MS = 5000;
 /** How long a connection attempt across a cut link takes to fail (virtual ms, as the simulator). */
 const CONNECT_TIMEOUT_MS = 1000;
+/** Decoded messages kept for messagesSince (as Cluster). */
+const KEEP_MSGS = 4096;
+/** A peeked line not asked for this long (real ms) is no longer watched. */
+const WATCH_MS = 5000;
 const DEFAULT_SETTINGS = { quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -29,6 +34,12 @@ function nodeSeed(seed, index, incarnation) {
   x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
   return Number((x ^ (x >> 31n)) & 0x1fffffffffffffn);
 }
+
+/** A node's status fields while it cannot be asked (as Cluster.nodes()). */
+const EMPTY_STATUS = Object.freeze({
+  role: null, runId: null, offset: null, masterHost: null, masterPort: null, linkState: null,
+  replicas: [], masters: [], priority: null, sentinel: null,
+});
 
 export class LiveCluster {
   /**
@@ -49,6 +60,8 @@ export class LiveCluster {
   #channels = new Map(); // id → {ends: [{name, conn}, {name, conn}]}
   #nextChannel = 1;
   #trace = [];
+  #msgs = []; // the last KEEP_MSGS decoded messages
+  #msgBase = 0; // index of #msgs[0]
   #clock = { virtualAt: SCENARIO_START, wallAt: 0, speed: 1 };
   #cuts = new Set(); // pairKey
   #isolated = new Set();
@@ -63,11 +76,18 @@ export class LiveCluster {
   constructor(specs, seed, workerUrl) {
     this.#seed = seed;
     this.#workerUrl = workerUrl;
-    this.#nodes = [...specs].map((s, index) => ({
+    this.#nodes = [...specs].map((s, index) => LiveCluster.#entry(s, index));
+  }
+
+  static #entry(s, index) {
+    return {
       name: s.name, kind: s.kind, ip: s.ip, port: s.port, config: s.config, index,
       worker: null, state: 'down', incarnation: 0, pausedUntil: 0, status: null,
       disk: {}, nextInbound: 0, commands: new Map(),
-    }));
+      statusTime: 0, // virtual ms of the latest status snapshot
+      watches: new Map(), // peeked line → wall ms it was last asked
+      peeks: {}, // line → its latest answer
+    };
   }
 
   get seed() { return this.#seed; }
@@ -87,32 +107,56 @@ export class LiveCluster {
     for (const n of this.#nodes) this.#post(n, { type: 'clock', clock: this.#clock });
   }
 
-  /** Every node's latest snapshot, in the shape of Cluster.nodes(). */
+  /**
+   * Every node's latest snapshot, in the shape of Cluster.nodes(): where it
+   * is and whether it runs, then Node.status() (the same Rust code as
+   * Cluster's), null / empty while it is down, paused or starting.
+   */
   nodes() {
     const now = this.now();
     return this.#nodes.map((n) => {
       const up = n.state !== 'down';
       const paused = up && n.pausedUntil > now;
-      const s = (up && !paused && n.status) || {};
+      const s = (up && !paused && n.status) || EMPTY_STATUS;
       return {
-        name: n.name,
-        addr: `${n.ip}:${n.port}`,
-        ip: n.ip,
-        port: n.port,
-        kind: n.kind,
-        up,
-        paused,
-        role: s.role ?? null,
-        runId: s.runId ?? null,
-        offset: s.offset ?? null,
-        masterHost: s.masterHost ?? null,
-        masterPort: s.masterPort ?? null,
-        linkState: s.linkState ?? null,
-        replicas: s.replicas ? s.replicas.map((r) => ({ ...r })) : [],
-        masters: s.masters ? [...s.masters] : [],
-        sentinelMasters: s.sentinelMasters ? s.sentinelMasters.map((m) => ({ ...m })) : [],
+        name: n.name, addr: `${n.ip}:${n.port}`, ip: n.ip, port: n.port, kind: n.kind, up, paused,
+        ...structuredClone(s),
       };
     });
+  }
+
+  /**
+   * Decoded messages from index `i` on (the last 4096 are kept), as
+   * Cluster.messagesSince: [{index, time, from, to, kind, name, bytes}],
+   * from/to node names ("client" for the consoles). Each node's worker
+   * decodes what its node receives (Node.takeMessages).
+   */
+  messagesSince(i) {
+    return this.#msgs.slice(Math.max(0, (i | 0) - this.#msgBase));
+  }
+
+  /** Index the next decoded message will have. */
+  messagesLength() { return this.#msgBase + this.#msgs.length; }
+
+  /**
+   * Out of band, as Cluster.peek: the node's latest answer to a redis-cli
+   * line, asked without traffic (Node.peek) with each status snapshot (at
+   * most ~200 ms of real time old); null while down, paused, starting, and
+   * the first time a line is asked. A line not asked for 5 s is dropped.
+   */
+  peek(name, line) {
+    const n = this.#node(name);
+    line = String(line);
+    const fresh = !n.watches.has(line);
+    n.watches.set(line, performance.now());
+    if (fresh) this.#post(n, { type: 'watch', lines: [...n.watches.keys()] });
+    if (n.state !== 'running' || n.pausedUntil > this.now()) return null;
+    return n.peeks[line] ?? null;
+  }
+
+  /** The virtual time `peek`'s answers on node `name` are from (its last status snapshot). */
+  peekTime(name) {
+    return this.#node(name).statusTime;
   }
 
   /** Trace entries from `index` on: [{index, time, host, kind, text}]. */
@@ -124,6 +168,40 @@ export class LiveCluster {
 
   /** A redis-cli line run on node `name`; resolves to the reply as redis-cli prints it. */
   commandLine(name, line) {
+    return this.#command(name, { line: String(line) }).then((r) => r.text);
+  }
+
+  /**
+   * A command as a client (argv), as Cluster.command: resolves to the reply
+   * as a plain value (error replies as {error}); rejects when no reply came.
+   */
+  command(name, args) {
+    return this.#command(name, { args: [...args].map(String) }).then((r) => r.value);
+  }
+
+  /** Add a Redis server (redis.conf text) and start it; resolves when it runs. */
+  addServer(name, ip, port, config) { return this.#add('server', name, ip, port, config); }
+
+  /** Add a sentinel (sentinel.conf text) and start it; resolves when it runs. */
+  addSentinel(name, ip, port, config) { return this.#add('sentinel', name, ip, port, config); }
+
+  #add(kind, name, ip, port, config) {
+    name = String(name).trim();
+    ip = String(ip).trim();
+    if (!name) throw new Error('a node needs a name');
+    if (!ip) throw new Error('a node needs an IP address');
+    if (this.#nodes.some((x) => x.name === name)) throw new Error(`a node named '${name}' exists`);
+    if (this.#nodes.some((x) => x.ip === ip && x.port === port)) throw new Error(`${ip}:${port} is taken`);
+    const n = LiveCluster.#entry({ name, kind, ip, port, config }, this.#nodes.length);
+    this.#nodes.push(n);
+    this.#sendNet();
+    return this.#spawn(n).catch((e) => {
+      this.#push(name, 'other', `start failed: ${e.message}`);
+      throw e;
+    });
+  }
+
+  #command(name, what) {
     const n = this.#node(name);
     const noReply = () => new Error(`no reply from ${name} within ${COMMAND_MAX_MS} ms (down, paused or cut off)`);
     if (n.state === 'down' || this.#isolated.has(name)) return Promise.reject(noReply());
@@ -133,7 +211,7 @@ export class LiveCluster {
         n.commands.delete(id);
         reject(noReply());
       });
-      const msg = { type: 'command', id, line: String(line) };
+      const msg = { type: 'command', id, ...what };
       n.commands.set(id, { resolve, reject, timer, noReply, msg });
       // A node that is still starting gets it once it runs.
       if (n.state === 'running') this.#post(n, msg);
@@ -286,6 +364,7 @@ export class LiveCluster {
     n.incarnation++;
     n.state = 'booting';
     n.status = null;
+    n.peeks = {};
     n.pausedUntil = 0;
     n.nextInbound = 0;
     const inc = n.incarnation;
@@ -315,7 +394,7 @@ export class LiveCluster {
       this.#post(n, {
         type: 'start', kind: n.kind, name: n.name, ip: n.ip, port: n.port, config: n.config,
         seed: nodeSeed(this.#seed, n.index, n.incarnation), disk: { ...n.disk },
-        clock: this.#clock, net: this.#netFor(n),
+        clock: this.#clock, net: this.#netFor(n), watch: [...n.watches.keys()],
       });
     });
   }
@@ -358,9 +437,32 @@ export class LiveCluster {
       case 'trace':
         for (const e of m.entries) this.#push(n.name, e.kind, e.text, e.time);
         return;
-      case 'status':
+      case 'status': {
         n.status = m.status;
+        n.statusTime = m.time;
+        n.peeks = m.peeks || {};
+        const old = performance.now() - WATCH_MS;
+        const before = n.watches.size;
+        for (const [line, at] of n.watches) if (at < old) n.watches.delete(line);
+        if (n.watches.size !== before) this.#post(n, { type: 'watch', lines: [...n.watches.keys()] });
         return;
+      }
+      case 'msgs': {
+        const ip = new Map(this.#nodes.map((x) => [x.ip, x.name]));
+        for (const x of m.msgs) {
+          this.#msgs.push({
+            index: this.#msgBase + this.#msgs.length, time: x.time,
+            from: ip.get(x.from) ?? 'client', to: ip.get(x.to) ?? 'client',
+            kind: x.kind, name: x.name, bytes: x.bytes,
+          });
+        }
+        const over = this.#msgs.length - KEEP_MSGS;
+        if (over > 0) {
+          this.#msgs.splice(0, over);
+          this.#msgBase += over;
+        }
+        return;
+      }
       case 'disk':
         n.disk[m.file] = m.data;
         return;
@@ -377,7 +479,7 @@ export class LiveCluster {
         clearTimeout(c.timer);
         this.#timers.delete(c.timer);
         if (m.error !== undefined) c.reject(new Error(m.error));
-        else c.resolve(m.text);
+        else c.resolve({ text: m.text, value: m.value });
         return;
       }
       case 'exit':

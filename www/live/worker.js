@@ -7,7 +7,7 @@
 // and the node's clock is the main thread's virtual clock: wall time × speed.
 //
 // Main thread → worker messages:
-//   {type:'start', kind, name, ip, port, config, seed, disk, clock, net}
+//   {type:'start', kind, name, ip, port, config, seed, disk, clock, net, watch}
 //   {type:'clock', clock:{virtualAt, wallAt, speed}}
 //   {type:'accept', conn, port, peer, peerHost, peerPort, localHost, localPort}
 //   {type:'connected', conn, port, peer, localHost, localPort}
@@ -15,17 +15,20 @@
 //   {type:'peerClosed', conn}              the peer's process died
 //   {type:'net', cut:[peer], delay:{peer: ms}}   link conditions, applied to what this node sends
 //   {type:'pause', until}                  SIGSTOP until virtual time `until`
-//   {type:'command', id, line}             a redis-cli line on a console connection
+//   {type:'command', id, line | args}      a redis-cli line (or an argv) on a console connection
+//   {type:'watch', lines:[line]}           lines to peek (Node.peek) with each status
 // Worker → main thread:
 //   {type:'loaded'} {type:'ready', time} {type:'connect', conn, host, port}
 //   {type:'connClosed', conn} {type:'trace', entries:[{time, kind, text}]}
-//   {type:'disk', file, data} {type:'status', time, status} {type:'reply', id, text | error}
-//   {type:'exit', code, time} {type:'error', message}
+//   {type:'msgs', msgs:[{time, from, to, kind, name, bytes}]}   decoded by the node's tap (IPs)
+//   {type:'disk', file, data} {type:'status', time, status, peeks:{line: text|null}}
+//   {type:'reply', id, text, value | error} {type:'exit', code, time} {type:'error', message}
 
 import init, { Node } from '../../pkg/sentinel_lab.js';
 
 const STATUS_EVERY_MS = 200; // real ms between status snapshots
 const CONSOLE_BASE = 2 ** 40; // console connections: far above the host's inbound ids
+const CLIENT_IP = '10.0.0.100'; // the consoles' address, as the simulator's client (shown as "client")
 
 let node = null;
 let me = { name: '?', ip: '', port: 0 };
@@ -40,6 +43,8 @@ let nextConsole = 0;
 let cut = new Set();
 let delay = {};
 let traceBuf = [];
+let msgBuf = [];
+let watch = []; // lines peeked with each status
 let lastStatus = 0;
 let statusWanted = true;
 let exited = false;
@@ -64,6 +69,11 @@ function trace(kind, text) {
 function flushTrace() {
   if (traceBuf.length) post({ type: 'trace', entries: traceBuf });
   traceBuf = [];
+}
+
+function flushMsgs() {
+  if (msgBuf.length) post({ type: 'msgs', msgs: msgBuf });
+  msgBuf = [];
 }
 
 function fail(e) {
@@ -91,6 +101,11 @@ function drain() {
       case 'close': close(o.conn); break;
       case 'event': event(o); break;
     }
+  }
+  const msgs = node.takeMessages();
+  if (msgs.length) {
+    if (msgBuf.length === 0) queueMicrotask(flushMsgs);
+    for (const m of msgs) msgBuf.push(m);
   }
 }
 
@@ -216,17 +231,30 @@ function apply(m) {
 
 // ---- the console: a client connection of the worker's own ---------------
 
+/** An argv as RESP bytes (what redis-cli sends). */
+function encodeArgs(args) {
+  const enc = new TextEncoder();
+  const parts = args.map((a) => enc.encode(String(a)));
+  const head = (p) => enc.encode(`$${p.length}\r\n`);
+  const chunks = [enc.encode(`*${parts.length}\r\n`)];
+  for (const p of parts) chunks.push(head(p), p, enc.encode('\r\n'));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+
 function consoleCommand(m) {
   let bytes;
   try {
-    bytes = Node.encodeCommandLine(m.line);
+    bytes = m.args ? encodeArgs(m.args) : Node.encodeCommandLine(m.line);
   } catch (e) {
     return post({ type: 'reply', id: m.id, error: String(e.message || e) });
   }
   if (!bytes.length) return post({ type: 'reply', id: m.id, text: '' });
   const conn = CONSOLE_BASE + nextConsole++;
   consoles.set(conn, { id: m.id, buf: new Uint8Array(0) });
-  feed({ type: 'accepted', conn, peerHost: '127.0.0.1', peerPort: 50000 + (nextConsole % 10000), localHost: me.ip, localPort: me.port });
+  feed({ type: 'accepted', conn, peerHost: CLIENT_IP, peerPort: 50000 + (nextConsole % 10000), localHost: me.ip, localPort: me.port });
   feed({ type: 'data', conn, bytes });
 }
 
@@ -243,7 +271,7 @@ function consoleData(conn, con, bytes) {
   }
   if (!r) return;
   consoles.delete(conn);
-  post(r.error ? { type: 'reply', id: con.id, error: r.error } : { type: 'reply', id: con.id, text: r.text });
+  post(r.error ? { type: 'reply', id: con.id, error: r.error } : { type: 'reply', id: con.id, text: r.text, value: r.value });
   // redis-cli would keep the connection; one per line keeps the node's client list short.
   queueMicrotask(() => feed({ type: 'closed', conn }));
 }
@@ -257,13 +285,15 @@ function consoleClosed(conn, con) {
 
 function statusNow(now) {
   let status = null;
+  const peeks = {};
   try {
     status = node.status();
+    for (const line of watch) peeks[line] = node.peek(line) ?? null;
   } catch (e) {
     fail(e);
   }
   drain();
-  post({ type: 'status', time: now, status });
+  post({ type: 'status', time: now, status, peeks });
   lastStatus = performance.now();
   statusWanted = false;
 }
@@ -295,6 +325,7 @@ self.onmessage = (e) => {
   switch (m.type) {
     case 'start': return start(m);
     case 'clock': clock = m.clock; return;
+    case 'watch': watch = m.lines; statusWanted = true; return;
     case 'net':
       cut = new Set(m.cut);
       delay = m.delay || {};
@@ -314,12 +345,14 @@ function start(m) {
   clock = m.clock;
   cut = new Set(m.net.cut);
   delay = m.net.delay || {};
+  watch = m.watch || [];
   try {
     const now = vnow();
     const hasDisk = m.disk && Object.keys(m.disk).length > 0;
     node = hasDisk
       ? Node.fromDisk(m.kind, m.config, m.seed, now, m.disk)
       : new Node(m.kind, m.config, m.seed, now);
+    node.tapMessages(true);
     post({ type: 'ready', time: now });
   } catch (e) {
     fail(e);
