@@ -17,7 +17,10 @@
 //! - **epochs only grow**: a sentinel's persisted current epoch never goes
 //!   back, and its config epoch is never ahead of it;
 //! - **a promoted node is a live server**: when a leader selects a replica
-//!   (`+selected-slave`), that server is up.
+//!   (`+selected-slave`), that server is up, or went down so recently that
+//!   the sentinel cannot know yet: sentinelSelectSlave skips replicas whose
+//!   last PING reply is older than 5 ping periods (5 s), so a crash up to
+//!   that long before the selection (plus a reply in flight) is allowed.
 //!
 //! "A promoted node was a replica of the failed master" is what one would
 //! like, but it is not what Redis guarantees, so it is counted
@@ -47,6 +50,10 @@ use crate::node::Millis;
 use crate::resp::Frame;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How long after a crash a sentinel may still select the server: Redis's
+/// `SENTINEL_PING_PERIOD * 5` for the last PING reply, plus a reply in flight.
+const SELECT_BLIND_MS: Millis = 5 * 1000 + 1000;
+
 /// A broken invariant, with when it broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -57,6 +64,8 @@ pub struct Violation {
 #[derive(Clone, Debug, Default)]
 struct ServerView {
     up: bool,
+    /// When it crashed, while it is down.
+    down_since: Millis,
     /// The master it is configured to replicate (`ip:port`), or `None` if it is a master.
     master: Option<String>,
     /// Every master it has replicated during the run.
@@ -161,6 +170,7 @@ impl Checker {
                 TraceKind::Crash => {
                     if let Some(s) = self.servers.get_mut(&h) {
                         s.up = false;
+                        s.down_since = e.time;
                         self.last_server_crash = Some(e.time);
                     }
                 }
@@ -237,7 +247,9 @@ impl Checker {
                         .and_then(|id| self.servers.get(&id));
                     let (state, foreign, never) = match server {
                         None => (Some("not a known server".to_string()), false, false),
-                        Some(s) if !s.up => (Some("down".to_string()), false, false),
+                        Some(s) if !s.up && time.saturating_sub(s.down_since) > SELECT_BLIND_MS => {
+                            (Some("down".to_string()), false, false)
+                        }
                         Some(ServerView {
                             master, followed, ..
                         }) => (
@@ -577,6 +589,16 @@ mod tests {
     fn promoting_a_dead_server_is_caught() {
         let mut sim = cluster();
         sim.crash(1);
+        // Just after the crash the sentinels cannot know it yet: allowed.
+        let select =
+            "+selected-slave slave 172.24.0.3:6379 172.24.0.3 6379 @ mymaster 172.24.0.2 6379";
+        fake(&mut sim, "redis-sentinel1", TraceKind::Sentinel, select);
+        let mut c = sim.checker.take().unwrap();
+        c.after_step(&sim);
+        assert!(c.violations.is_empty(), "{:?}", c.violations);
+        sim.checker = Some(c);
+        // Long after, its last PING reply is too old for sentinelSelectSlave.
+        sim.now += SELECT_BLIND_MS + 1;
         fake(
             &mut sim,
             "redis-sentinel1",
