@@ -314,8 +314,14 @@ function loop() {
     flushQueues(now);
     if (statusWanted || performance.now() - lastStatus >= STATUS_EVERY_MS) statusNow(now);
   }
-  // About every 100 ms of virtual time, within 4..50 ms of real time.
-  setTimeout(loop, Math.min(50, Math.max(4, 100 / clock.speed)));
+  // Wake when the node's next timer is due, so timers keep their own
+  // instants (sentinels' randomised election delays must not fall into the
+  // same bucket, or their votes split); otherwise about every 100 ms of
+  // virtual time, within 4..50 ms of real time.
+  let wait = Math.min(50, Math.max(4, 100 / clock.speed));
+  const next = pausedUntil || node.pollTimeout();
+  if (next !== undefined) wait = Math.min(wait, Math.max(1, (next - vnow()) / clock.speed));
+  setTimeout(loop, wait);
 }
 
 // ---- messages from the main thread -------------------------------------------
