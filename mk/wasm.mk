@@ -11,7 +11,7 @@ WASM_TEST_ENV := WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=
 .PHONY: pkg test-wasm-node test-wasm-chrome test-wasm test-page install-wasm-tools wasm-ref-hashes
 
 # pkg/: sentinel_lab.js + sentinel_lab_bg.wasm for the page (`--target web`,
-# plain ES module). Built with the small `wasm` profile, then wasm-opt -Oz with
+# plain ES module). Built with the small `wasm` profile, then wasm-opt -Os with
 # binaryen from npm (package.json) or a system one >= 116: Debian 12's binaryen
 # 108 breaks wasm-bindgen 0.2.130's externref table, so it is not used.
 # Then a smoke run of pkg/ under Node.js.
@@ -23,9 +23,9 @@ pkg:
 	  elif command -v wasm-opt >/dev/null 2>&1 && \
 	       [ "$$(wasm-opt --version | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p')" -ge 116 ]; then opt=wasm-opt; fi; \
 	  if [ -n "$$opt" ]; then \
-	    echo "$$opt -Oz"; $$opt -Oz -o pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm && \
+	    echo "$$opt -Os"; $$opt -Os -o pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm && \
 	    mv pkg/sentinel_lab_bg.wasm.opt pkg/sentinel_lab_bg.wasm; \
-	  else echo "no recent wasm-opt (binaryen >= 116; npm install brings 132): skipping -Oz"; fi
+	  else echo "no recent wasm-opt (binaryen >= 116; npm install brings 132): skipping -Os"; fi
 	node tests/page/smoke.mjs pkg
 	@echo "pkg/sentinel_lab_bg.wasm: $$(wc -c < pkg/sentinel_lab_bg.wasm) bytes, $$(gzip -9c pkg/sentinel_lab_bg.wasm | wc -c) gzipped"
 
