@@ -8,48 +8,14 @@
 //
 //   make test-page        (builds pkg/ first)
 
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import { serve } from './serve.mjs';
+import { check as checkOne, finish, results, start, T } from './harness.mjs';
 
-const OUT = new URL('../../target/page/', import.meta.url);
-const EXE = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const T = 90_000;
+// Each check here builds on the one before: stop at the first failure.
+const check = (name, fn) => checkOne(name, fn, { stopOnFailure: true });
+const errors = results.errors;
 
-let passed = 0;
-let failed = 0;
-const errors = [];
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}\n  ${String((e && e.stack) || e).split('\n').join('\n  ')}`);
-    throw e;
-  }
-}
-
-await mkdir(OUT, { recursive: true });
-const server = await serve(0);
-const port = server.address().port;
-const browser = await chromium.launch({ executablePath: EXE, args: ARGS, headless: true });
-let page;
+const { page, port, shot, stop } = await start();
 try {
-  page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker console: ${m.text()}`); }));
-  const shot = (name) => page.screenshot({ path: new URL(name, OUT).pathname, fullPage: true });
   const nodes = () => page.evaluate(() => window.live.nodes());
   const seen = (needle, from = 0) => page.waitForFunction(
     ([n, i]) => window.live.traceSince(i).some((e) => e.text.includes(n)), [needle, from], { timeout: T });
@@ -205,16 +171,14 @@ try {
   });
 } catch {
   if (errors.length) console.log(`# page errors:\n${errors.join('\n')}`);
-  if (page) {
+  {
     const tail = await page.evaluate(() => window.live && window.live.traceSince(0)
       .filter((e) => e.kind !== 'log').slice(-60).map((e) => `${e.time} ${e.host} ${e.kind} ${e.text}`).join('\n')).catch(() => '');
     if (tail) console.log(`# trace tail:\n${tail}`);
-    await page.screenshot({ path: new URL('live-failed.png', OUT).pathname, fullPage: true }).catch(() => {});
+    await shot('live-failed.png').catch(() => {});
   }
 } finally {
-  if (page) await page.evaluate(() => window.live && window.live.free()).catch(() => {});
-  await browser.close();
-  server.close();
+  await page.evaluate(() => window.live && window.live.free()).catch(() => {});
+  await stop();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed || errors.length ? 1 : 0);
+finish();

@@ -8,54 +8,15 @@
 //
 //   make test-page        (builds pkg/ first)
 
-import { chromium } from 'playwright-core';
-import { mkdir, stat } from 'node:fs/promises';
-import { serve } from './serve.mjs';
+import { stat } from 'node:fs/promises';
+import { assert, check, finish, results, start, T } from './harness.mjs';
 
-const OUT = new URL('../../target/page/', import.meta.url);
 const PKG = new URL('../../pkg/sentinel_lab_bg.wasm', import.meta.url);
-const EXE = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const T = 90_000;
+const errors = results.errors;
 
-let passed = 0;
-let failed = 0;
-const errors = [];
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split('\n').join('\n  ')}`);
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-await mkdir(OUT, { recursive: true });
-const server = await serve(0);
-const port = server.address().port;
+const { page, port, shot, stop } = await start();
 const base = `http://127.0.0.1:${port}/www/`;
-const browser = await chromium.launch({ executablePath: EXE, args: ARGS, headless: true });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:') errors.push(`offline page fetched ${r.url()}`);
-  });
-  const shot = (name, fullPage = true) => page.screenshot({ path: new URL(name, OUT).pathname, fullPage });
   const timelineHas = (ev) => page.waitForFunction(
     (e) => document.querySelector(`#timeline li[data-event="${e}"]`) !== null, ev, { timeout: T });
   const setSpeed = (log10) => page.evaluate((v) => {
@@ -343,8 +304,6 @@ try {
     if (errors.length) throw new Error(errors.join('\n'));
   });
 } finally {
-  await browser.close();
-  server.close();
+  await stop();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed || errors.length ? 1 : 0);
+finish();
