@@ -214,7 +214,7 @@ try {
     // The write load, and how many of its writes are on the current master (peek).
     await page.click('#write-toggle');
     await page.waitForFunction(() => Number(document.querySelector('#w-acked').textContent) >= 3
-      && /^\d+$/.test(document.querySelector('#w-present').textContent), null, { timeout: T });
+      && Number(document.querySelector('#w-present').textContent) >= 1, null, { timeout: T });
     console.log(`# live writes: ${await page.textContent('#w-acked')} acknowledged, ${await page.textContent('#w-present')} on ${await page.getAttribute('#w-present', 'title')}`);
     await page.click('#write-toggle');
     // Nothing is lost without a fault, though the live peek lags the acknowledgements a little.
