@@ -131,6 +131,8 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
             ack_time: now,
             capa_eof: false,
             capa_psync2: false,
+            obuf_soft_since: None,
+            close_asap: false,
         })
 }
 
@@ -305,6 +307,21 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .log(LogLevel::Notice, "Delay next BGSAVE for diskless SYNC");
             ctx.srv.repl.bgsave_at = Some(now + delay);
         } else {
+            ctx.srv.repl.bgsave_at = Some(now);
+        }
+    }
+    // repl-diskless-sync-max-replicas: enough replicas wait, don't wait for
+    // the delay (shouldStartChildForReplication).
+    let max = ctx.srv.config.get_i64("repl-diskless-sync-max-replicas");
+    if diskless && max > 0 {
+        let waiting = ctx
+            .srv
+            .repl
+            .replicas
+            .values()
+            .filter(|i| i.state == ReplicaState::WaitBgsaveStart)
+            .count() as i64;
+        if waiting >= max {
             ctx.srv.repl.bgsave_at = Some(now);
         }
     }
