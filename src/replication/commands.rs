@@ -311,7 +311,8 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     // repl-diskless-sync-max-replicas: enough replicas wait, don't wait for
-    // the delay (shouldStartChildForReplication).
+    // the delay. Redis checks that in replicationCron (once a second,
+    // shouldStartChildForReplication): the transfer starts at its next run.
     let max = ctx.srv.config.get_i64("repl-diskless-sync-max-replicas");
     if diskless && max > 0 {
         let waiting = ctx
@@ -322,7 +323,9 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             .filter(|i| i.state == ReplicaState::WaitBgsaveStart)
             .count() as i64;
         if waiting >= max {
-            ctx.srv.repl.bgsave_at = Some(now);
+            let at = now.max(ctx.srv.repl.next_cron);
+            let r = &mut ctx.srv.repl;
+            r.bgsave_at = Some(r.bgsave_at.map_or(at, |t| t.min(at)));
         }
     }
     Ok(())

@@ -101,7 +101,12 @@ impl Server {
             let Some(c) = self.clients.get(&conn) else {
                 continue;
             };
-            let line = crate::commands::server_cmds::client_line(c, now, None);
+            // omem: the buffered stream (CLIENT LIST's line knows only replies).
+            let line = crate::commands::server_cmds::client_line(c, now, None).replacen(
+                " omem=0 ",
+                &format!(" omem={used} "),
+                1,
+            );
             self.st.log(
                 LogLevel::Warning,
                 format!(
@@ -576,6 +581,7 @@ mod tests {
             "{logs:?}"
         );
         assert!(logs[0].contains(" flags=S "), "{logs:?}");
+        assert!(logs[0].contains(" omem=1079 "), "{logs:?}");
         assert!(logs[0]
             .ends_with(" scheduled to be closed ASAP for overcoming of output buffer limits."));
         assert_eq!(logs[1], "Connection with replica 127.0.0.1:6380 lost.");
@@ -591,6 +597,18 @@ mod tests {
         );
         assert!(s.st.bgsave_job.is_none());
         assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+        // The replica comes back and, without writes, gets its sync.
+        let r2 = ConnId(12);
+        replica_syncs(&mut s, T0 + 40, r2, 6380);
+        let mut now = T0 + 50;
+        while s.st.bgsave_job.is_some() && now < T0 + 100_000 {
+            tick(&mut s, now);
+            now += 1;
+        }
+        assert_eq!(
+            s.st.repl.replicas.get(&r2).map(|i| i.state),
+            Some(ReplicaState::Online)
+        );
     }
 
     #[test]
@@ -652,7 +670,12 @@ mod tests {
         assert!(logs.contains(&"Delay next BGSAVE for diskless SYNC".into()));
         assert!(tick(&mut s, T0 + 1000).is_empty() || s.st.bgsave_job.is_none());
         assert!(s.st.bgsave_job.is_none());
-        let logs = replica_syncs(&mut s, T0 + 1500, ConnId(11), 6381);
+        replica_syncs(&mut s, T0 + 1500, ConnId(11), 6381);
+        // At the next replication cron, within a second, not after the delay.
+        let mut logs = Vec::new();
+        for t in (1600..=2500).step_by(100) {
+            logs.extend(tick(&mut s, T0 + t));
+        }
         assert!(
             logs.contains(&"Starting BGSAVE for SYNC with target: replicas sockets".into()),
             "{logs:?}"
