@@ -131,6 +131,8 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
             ack_time: now,
             capa_eof: false,
             capa_psync2: false,
+            obuf_soft_since: None,
+            close_asap: false,
         })
 }
 
@@ -306,6 +308,24 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.repl.bgsave_at = Some(now + delay);
         } else {
             ctx.srv.repl.bgsave_at = Some(now);
+        }
+    }
+    // repl-diskless-sync-max-replicas: enough replicas wait, don't wait for
+    // the delay. Redis checks that in replicationCron (once a second,
+    // shouldStartChildForReplication): the transfer starts at its next run.
+    let max = ctx.srv.config.get_i64("repl-diskless-sync-max-replicas");
+    if diskless && max > 0 {
+        let waiting = ctx
+            .srv
+            .repl
+            .replicas
+            .values()
+            .filter(|i| i.state == ReplicaState::WaitBgsaveStart)
+            .count() as i64;
+        if waiting >= max {
+            let at = now.max(ctx.srv.repl.next_cron);
+            let r = &mut ctx.srv.repl;
+            r.bgsave_at = Some(r.bgsave_at.map_or(at, |t| t.min(at)));
         }
     }
     Ok(())

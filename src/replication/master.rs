@@ -2,7 +2,7 @@
 //! pings, ACK bookkeeping, WAIT.
 
 use super::{encode_command, ReplicaState, NULL_REPLID};
-use crate::node::{ConnId, LogLevel, Output};
+use crate::node::{ConnId, LogLevel, Millis, Output};
 use crate::server::persistence::SaveTarget;
 use crate::server::{ClientKind, Server};
 use bytes::Bytes;
@@ -42,10 +42,15 @@ impl Server {
             return;
         }
         // Replicas waiting for a snapshot get this after it.
+        let mut buffered = false;
         if let Some(bg) = self.st.bgsave_job.as_mut() {
             if !bg.replicas.is_empty() {
                 bg.stream.extend_from_slice(bytes);
+                buffered = true;
             }
+        }
+        if buffered {
+            self.repl_check_output_limits();
         }
         let r = &mut self.st.repl;
         r.offset += bytes.len() as u64;
@@ -63,6 +68,55 @@ impl Server {
                 c.reply.raw(bytes);
                 self.st.pending.insert(conn);
             }
+        }
+    }
+
+    /// `client-output-buffer-limit` for the replicas waiting on a save: their
+    /// output buffer holds the stream produced since it began (Redis's
+    /// `closeClientOnOutputBufferLimitReached(c, 1)` as the stream is fed).
+    /// A replica over the limit is logged and closed at the end of the round.
+    ///
+    /// Only this buffer is the core's to measure: what it hands the host in
+    /// [`Output::Send`] leaves its accounting (the host owns the socket and
+    /// does not report what is still unwritten).
+    fn repl_check_output_limits(&mut self) {
+        let Some(bg) = self.st.bgsave_job.as_ref() else {
+            return;
+        };
+        let used = bg.stream.len() as u64;
+        let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
+        let limit = output_buffer_limit(self.st.config.get("client-output-buffer-limit"), "slave");
+        let now = self.st.now;
+        for conn in conns {
+            let Some(info) = self.st.repl.replicas.get_mut(&conn) else {
+                continue;
+            };
+            if info.state != ReplicaState::WaitBgsaveEnd || info.close_asap {
+                continue;
+            }
+            if !over_output_limit(&mut info.obuf_soft_since, used, limit, now) {
+                continue;
+            }
+            info.close_asap = true;
+            let Some(c) = self.clients.get(&conn) else {
+                continue;
+            };
+            // omem: the buffered stream (CLIENT LIST's line knows only replies).
+            let line = crate::commands::server_cmds::client_line(c, now, None).replacen(
+                " omem=0 ",
+                &format!(" omem={used} "),
+                1,
+            );
+            self.st.log(
+                LogLevel::Warning,
+                format!(
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    line.trim_end()
+                ),
+            );
+            self.st
+                .repl_actions
+                .push(super::commands::ReplAction::DropReplica(conn));
         }
     }
 
@@ -331,5 +385,309 @@ impl Server {
     pub(crate) fn kill_client(&mut self, conn: ConnId) {
         self.st.out.push_back(Output::Close { conn });
         self.free_client(conn);
+    }
+}
+
+/// One class (`normal`, `slave`, `pubsub`) of the normalised
+/// `client-output-buffer-limit` value: (hard bytes, soft bytes, soft seconds),
+/// zeros for no limit.
+pub fn output_buffer_limit(value: &str, class: &str) -> (u64, u64, u64) {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    parts
+        .chunks_exact(4)
+        .find(|c| c[0] == class)
+        .map(|c| {
+            let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+            (n(c[1]), n(c[2]), n(c[3]))
+        })
+        .unwrap_or((0, 0, 0))
+}
+
+/// Redis's `checkClientOutputBufferLimits`: `used` bytes are over the hard
+/// limit, or over the soft limit for more than its seconds. `since` is the
+/// client's `obuf_soft_limit_reached_time` (set the first time the soft limit
+/// is seen reached, cleared once under it); seconds are counted on whole
+/// seconds of the clock, as Redis's `server.unixtime`.
+pub fn over_output_limit(
+    since: &mut Option<Millis>,
+    used: u64,
+    (hard, soft, secs): (u64, u64, u64),
+    now: Millis,
+) -> bool {
+    let hard_hit = hard > 0 && used >= hard;
+    let mut soft_hit = soft > 0 && used >= soft;
+    if soft_hit {
+        match *since {
+            None => {
+                *since = Some(now);
+                soft_hit = false;
+            }
+            Some(t) => {
+                if (now / 1000).saturating_sub(t / 1000) <= secs {
+                    soft_hit = false;
+                }
+            }
+        }
+    } else {
+        *since = None;
+    }
+    hard_hit || soft_hit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Addr, Event, Input, Node};
+    use crate::server::config::Config;
+
+    const T0: u64 = 1_700_000_000_000;
+    const WRITER: ConnId = ConnId(1);
+
+    /// The outputs so far: (bytes sent, connections closed, log lines).
+    fn drain(s: &mut Server) -> (usize, Vec<ConnId>, Vec<String>) {
+        let (mut sent, mut closed, mut logs) = (0, Vec::new(), Vec::new());
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send { bytes, .. } => sent += bytes.len(),
+                Output::Close { conn } => closed.push(conn),
+                Output::Event(Event::Log { message, .. }) => logs.push(message),
+                _ => {}
+            }
+        }
+        (sent, closed, logs)
+    }
+
+    fn req(args: &[&str]) -> Vec<u8> {
+        let mut r = format!("*{}\r\n", args.len());
+        for a in args {
+            r.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        r.into_bytes()
+    }
+
+    fn accept(s: &mut Server, now: u64, conn: ConnId, port: u16) {
+        s.handle(
+            now,
+            Input::Accepted {
+                conn,
+                peer: Addr::new("127.0.0.1", port),
+                local: Addr::new("127.0.0.1", 6379),
+            },
+        );
+    }
+
+    /// A master with enough keys that its snapshot takes many slices, and
+    /// these directives set.
+    fn master(directives: &[(&str, &str)]) -> Server {
+        let mut cfg = Config::default();
+        for (k, v) in directives {
+            cfg.set(k, &[v.to_string()]).unwrap();
+        }
+        let mut s = Server::new(cfg, T0, 1);
+        for i in 0..2000 {
+            s.st.dbs[0].set(
+                Bytes::from(format!("k{i}")),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str(Bytes::from_static(b"v"))),
+            );
+        }
+        s.st.persist.slice = 1;
+        accept(&mut s, T0, WRITER, 5000);
+        drain(&mut s);
+        s
+    }
+
+    /// A replica on `conn` (announcing `port`) asks for a full sync.
+    fn replica_syncs(s: &mut Server, now: u64, conn: ConnId, port: u16) -> Vec<String> {
+        accept(s, now, conn, 40000 + port);
+        let p = port.to_string();
+        let mut bytes = req(&["REPLCONF", "listening-port", &p]);
+        bytes.extend(req(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+        bytes.extend(req(&["PSYNC", "?", "-1"]));
+        s.handle(
+            now,
+            Input::Data {
+                conn,
+                bytes: &bytes,
+            },
+        );
+        drain(s).2
+    }
+
+    fn write(s: &mut Server, now: u64, key: &str, len: usize) -> (Vec<ConnId>, Vec<String>) {
+        let v = "x".repeat(len);
+        let bytes = req(&["SET", key, &v]);
+        s.handle(
+            now,
+            Input::Data {
+                conn: WRITER,
+                bytes: &bytes,
+            },
+        );
+        let (_, closed, logs) = drain(s);
+        (closed, logs)
+    }
+
+    fn tick(s: &mut Server, now: u64) -> Vec<String> {
+        s.handle(now, Input::Tick);
+        drain(s).2
+    }
+
+    #[test]
+    fn limits_parse_from_the_normalised_directive() {
+        let v = Config::default()
+            .get("client-output-buffer-limit")
+            .to_string();
+        assert_eq!(output_buffer_limit(&v, "normal"), (0, 0, 0));
+        assert_eq!(output_buffer_limit(&v, "slave"), (256 << 20, 64 << 20, 60));
+        assert_eq!(output_buffer_limit(&v, "pubsub"), (32 << 20, 8 << 20, 60));
+    }
+
+    #[test]
+    fn soft_limit_needs_its_seconds_and_resets_below_it() {
+        let limit = (0, 100, 2);
+        let mut since = None;
+        assert!(!over_output_limit(&mut since, 99, limit, T0));
+        assert_eq!(since, None);
+        assert!(!over_output_limit(&mut since, 100, limit, T0 + 500));
+        assert_eq!(since, Some(T0 + 500));
+        assert!(!over_output_limit(&mut since, 150, limit, T0 + 2900));
+        assert!(over_output_limit(&mut since, 150, limit, T0 + 3000));
+        // Back under the soft limit: the clock starts again.
+        assert!(!over_output_limit(&mut since, 10, limit, T0 + 3100));
+        assert_eq!(since, None);
+        assert!(!over_output_limit(&mut since, 150, limit, T0 + 3200));
+        // The hard limit at once; zeros mean no limit.
+        assert!(over_output_limit(&mut None, 1000, (1000, 0, 0), T0));
+        assert!(!over_output_limit(&mut None, u64::MAX, (0, 0, 0), T0));
+    }
+
+    #[test]
+    fn replica_over_the_hard_limit_during_a_diskless_sync_is_closed_and_the_transfer_stops() {
+        let mut s = master(&[
+            ("repl-diskless-sync-delay", "0"),
+            ("client-output-buffer-limit", "replica 1000 0 0"),
+        ]);
+        let r = ConnId(10);
+        let logs = replica_syncs(&mut s, T0, r, 6380);
+        assert!(logs.contains(&"Starting BGSAVE for SYNC with target: replicas sockets".into()));
+        // Under the limit: nothing happens.
+        let (closed, logs) = write(&mut s, T0 + 10, "a", 500);
+        assert!(closed.is_empty(), "{logs:?}");
+        // Over it: the replica is dropped, as Redis logs it.
+        let (closed, logs) = write(&mut s, T0 + 20, "b", 500);
+        assert_eq!(closed, vec![r]);
+        assert!(
+            logs[0].starts_with("Client id=2 addr=127.0.0.1:46380 laddr=127.0.0.1:6379 "),
+            "{logs:?}"
+        );
+        assert!(logs[0].contains(" flags=S "), "{logs:?}");
+        assert!(logs[0].contains(" omem=1079 "), "{logs:?}");
+        assert!(logs[0]
+            .ends_with(" scheduled to be closed ASAP for overcoming of output buffer limits."));
+        assert_eq!(logs[1], "Connection with replica 127.0.0.1:6380 lost.");
+        assert!(s.st.repl.replicas.is_empty());
+        // The transfer has nobody left to write to.
+        let logs = tick(&mut s, T0 + 30);
+        assert_eq!(
+            logs,
+            vec![
+                "Diskless rdb transfer, last replica dropped, killing fork child.",
+                "Background transfer terminated by signal 10",
+            ]
+        );
+        assert!(s.st.bgsave_job.is_none());
+        assert!(s.st.dbs.iter().all(|d| d.snapshot_index().is_none()));
+        // The replica comes back and, without writes, gets its sync.
+        let r2 = ConnId(12);
+        replica_syncs(&mut s, T0 + 40, r2, 6380);
+        let mut now = T0 + 50;
+        while s.st.bgsave_job.is_some() && now < T0 + 100_000 {
+            tick(&mut s, now);
+            now += 1;
+        }
+        assert_eq!(
+            s.st.repl.replicas.get(&r2).map(|i| i.state),
+            Some(ReplicaState::Online)
+        );
+    }
+
+    #[test]
+    fn a_disk_save_outlives_its_dropped_replica_and_the_soft_limit_waits() {
+        let mut s = master(&[
+            ("repl-diskless-sync", "no"),
+            ("client-output-buffer-limit", "replica 0 100 2"),
+        ]);
+        let r = ConnId(10);
+        let logs = replica_syncs(&mut s, T0, r, 6380);
+        assert!(logs.contains(&"Starting BGSAVE for SYNC with target: disk".into()));
+        let (closed, _) = write(&mut s, T0 + 100, "a", 200);
+        assert!(closed.is_empty());
+        let (closed, _) = write(&mut s, T0 + 2100, "b", 1);
+        assert!(closed.is_empty());
+        let (closed, logs) = write(&mut s, T0 + 3000, "c", 1);
+        assert_eq!(closed, vec![r]);
+        assert!(logs[0].ends_with("for overcoming of output buffer limits."));
+        // Not a transfer to sockets: the BGSAVE goes on.
+        let logs = tick(&mut s, T0 + 3010);
+        assert!(logs.iter().all(|l| !l.contains("killing")), "{logs:?}");
+        assert!(s.st.bgsave_job.is_some());
+    }
+
+    #[test]
+    fn diskless_transfer_stops_when_its_replicas_disconnect() {
+        let mut s = master(&[("repl-diskless-sync-delay", "1")]);
+        replica_syncs(&mut s, T0, ConnId(10), 6380);
+        replica_syncs(&mut s, T0, ConnId(11), 6381);
+        tick(&mut s, T0 + 1000);
+        assert_eq!(s.st.bgsave_job.as_ref().map(|b| b.replicas.len()), Some(2));
+        s.handle(T0 + 1010, Input::Closed { conn: ConnId(10) });
+        let (_, _, logs) = drain(&mut s);
+        assert_eq!(logs, vec!["Connection with replica 127.0.0.1:6380 lost."]);
+        // One still reads: the transfer goes on.
+        let logs = tick(&mut s, T0 + 1020);
+        assert!(logs.is_empty(), "{logs:?}");
+        s.handle(T0 + 1030, Input::Closed { conn: ConnId(11) });
+        let (_, _, logs) = drain(&mut s);
+        assert_eq!(logs, vec!["Connection with replica 127.0.0.1:6381 lost."]);
+        // Noticed at the transfer's next slice (Redis: its next pipe read).
+        assert_eq!(
+            tick(&mut s, T0 + 1040),
+            vec![
+                "Diskless rdb transfer, last replica dropped, killing fork child.",
+                "Background transfer terminated by signal 10",
+            ]
+        );
+        assert!(s.st.bgsave_job.is_none());
+    }
+
+    #[test]
+    fn diskless_sync_starts_early_when_max_replicas_wait() {
+        let mut s = master(&[
+            ("repl-diskless-sync-delay", "5"),
+            ("repl-diskless-sync-max-replicas", "2"),
+        ]);
+        let logs = replica_syncs(&mut s, T0, ConnId(10), 6380);
+        assert!(logs.contains(&"Delay next BGSAVE for diskless SYNC".into()));
+        assert!(tick(&mut s, T0 + 1000).is_empty() || s.st.bgsave_job.is_none());
+        assert!(s.st.bgsave_job.is_none());
+        replica_syncs(&mut s, T0 + 1500, ConnId(11), 6381);
+        // At the next replication cron, within a second, not after the delay.
+        let mut logs = Vec::new();
+        for t in (1600..=2500).step_by(100) {
+            logs.extend(tick(&mut s, T0 + t));
+        }
+        assert!(
+            logs.contains(&"Starting BGSAVE for SYNC with target: replicas sockets".into()),
+            "{logs:?}"
+        );
+        let bg = s.st.bgsave_job.as_ref().expect("a transfer");
+        assert_eq!(bg.replicas.len(), 2);
+        // Without max-replicas the delay holds.
+        let mut s = master(&[("repl-diskless-sync-delay", "5")]);
+        replica_syncs(&mut s, T0, ConnId(10), 6380);
+        replica_syncs(&mut s, T0 + 1500, ConnId(11), 6381);
+        assert!(s.st.bgsave_job.is_none());
+        tick(&mut s, T0 + 5000);
+        assert_eq!(s.st.bgsave_job.as_ref().map(|b| b.replicas.len()), Some(2));
     }
 }

@@ -51,6 +51,12 @@ pub struct ReplicaInfo {
     pub ack_time: Millis,
     pub capa_eof: bool,
     pub capa_psync2: bool,
+    /// Host time its output buffer first reached the soft limit
+    /// (`obuf_soft_limit_reached_time`), while it stays over it.
+    pub obuf_soft_since: Option<Millis>,
+    /// Over an output buffer limit: closed at the end of this round
+    /// (Redis's `CLIENT_CLOSE_ASAP`).
+    pub close_asap: bool,
 }
 
 impl ReplicaInfo {

@@ -966,6 +966,8 @@ impl Node for Server {
             self.repl_start_full_sync();
         }
         self.repl_feed_replicas();
+        // Replicas the stream pushed over their output buffer limit.
+        self.apply_repl_actions();
         self.repl_check_waiters();
         self.settle_blocked();
         self.flush_pending();

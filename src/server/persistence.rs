@@ -350,6 +350,26 @@ impl Server {
     /// file. After the last one, the save ends (see [`Server::bgsave_done`]);
     /// a host that confirms writes ends it later, with [`Input::Persisted`].
     pub(crate) fn bgsave_step(&mut self) {
+        if self.socket_transfer_orphaned() {
+            // rdbPipeReadHandler finds no replica left to write to.
+            self.st.log(
+                LogLevel::Warning,
+                "Diskless rdb transfer, last replica dropped, killing fork child.",
+            );
+            if let Some(k) = self.st.kill_bgsave() {
+                self.st.bgsave_killed(k);
+            }
+            let waiting = self
+                .st
+                .repl
+                .replicas
+                .values()
+                .any(|i| i.state == ReplicaState::WaitBgsaveStart);
+            if waiting && self.st.repl.bgsave_at.is_none() {
+                self.st.repl.bgsave_at = Some(self.st.now);
+            }
+            return;
+        }
         let st = &mut self.st;
         let Some(bg) = st.bgsave_job.as_mut() else {
             return;
@@ -493,6 +513,15 @@ impl Server {
         if waiting && self.st.repl.bgsave_at.is_none() {
             self.st.repl.bgsave_at = Some(self.st.now);
         }
+    }
+
+    /// A socket transfer none of whose replicas is still there to read it.
+    fn socket_transfer_orphaned(&self) -> bool {
+        self.st.bgsave_job.as_ref().is_some_and(|bg| {
+            bg.target == SaveTarget::Sockets
+                && bg.finishing.is_none()
+                && !bg.replicas.iter().any(|(c, _)| self.waiting_replica(*c))
+        })
     }
 
     /// A replica still attached and waiting for the end of the save.
