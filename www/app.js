@@ -55,6 +55,14 @@ const ui = {
   prev: null,
   events: 0,
   buildId: 0,
+  // What a shared link carries to replay a run exactly: the settings the
+  // cluster was built with and every action taken since, with its virtual time.
+  builtSettings: { ...DEFAULT_SETTINGS },
+  log: [], // [ms since the epoch, op, ...args]
+  replay: [], // entries of a shared link not applied yet
+  shared: [], // the decoded `run` of the link the page was opened with
+  runParam: '', // that `run`, kept in the URL while it describes this run
+  lastHash: '',
 };
 
 const t = (key, vars) => translate(ui.lang, key, vars);
@@ -63,7 +71,10 @@ const hasLessons = () => typeof Cluster.lessons === 'function' && typeof Cluster
 const errText = (e) => String(e && e.message ? e.message : e);
 let topo;
 
-// ---- URL hash: #scenario=tutorial&seed=1&lang=ko&q=2&dam=5000&fto=10000&ps=1
+// ---- URL hash: #scenario=tutorial&seed=1&lang=ko&q=2&dam=5000&fto=10000&ps=1[&run=...]
+// q, dam, fto, ps: the settings the cluster is built with; run: the actions
+// taken since (kills, cuts, SENTINEL SET, consoles, write load, ...) with
+// their virtual times, as JSON, deflated (CompressionStream) and base64url.
 
 function readHash() {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -86,17 +97,75 @@ function readHash() {
 }
 
 function hashString() {
-  const s = ui.settings;
+  const s = ui.builtSettings;
   const p = new URLSearchParams({
     scenario: ui.scenario, seed: String(ui.seed), lang: ui.lang,
     q: s.quorum, dam: s.downAfterMs, fto: s.failoverTimeoutMs, ps: s.parallelSyncs,
   });
   if (ui.mode === 'live') p.set('mode', 'live');
+  else if (ui.runParam) p.set('run', ui.runParam);
   return p.toString();
 }
 
 function writeHash() {
-  history.replaceState(null, '', '#' + hashString());
+  ui.lastHash = '#' + hashString();
+  history.replaceState(null, '', ui.lastHash);
+}
+
+/** The hash without the language, in a canonical order (what a run depends on). */
+function runKey(hash) {
+  const p = new URLSearchParams(String(hash).replace(/^#/, ''));
+  p.delete('lang');
+  p.sort();
+  return p.toString();
+}
+
+const b64url = (bytes) => {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
+const unb64url = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0));
+
+async function pipe(bytes, stream) {
+  const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+/** The action log as a URL parameter: JSON, deflate-raw, base64url. */
+async function encodeRun(log) {
+  if (!log.length) return '';
+  const json = new TextEncoder().encode(JSON.stringify(log));
+  return b64url(await pipe(json, new CompressionStream('deflate-raw')));
+}
+
+const REPLAY_OPS = new Set(['kill', 'restart', 'pause', 'isolate', 'partition', 'heal', 'healLink',
+  'addServer', 'addSentinel', 'cmd', 'writeOn', 'writeOff', 'step']);
+
+/** A `run` parameter back to the action log ([] if it cannot be read). */
+async function decodeRun(param) {
+  if (!param) return [];
+  try {
+    const json = new TextDecoder().decode(await pipe(unb64url(param), new DecompressionStream('deflate-raw')));
+    const log = JSON.parse(json);
+    if (!Array.isArray(log)) throw new Error('not a list');
+    let prev = 0;
+    for (const e of log) {
+      if (!Array.isArray(e) || !Number.isSafeInteger(e[0]) || e[0] < prev || !REPLAY_OPS.has(e[1])) throw new Error('bad entry');
+      prev = e[0];
+    }
+    return log;
+  } catch (e) {
+    notice(t('runUnreadable', { why: errText(e) }), 'error');
+    return [];
+  }
+}
+
+async function readRun() {
+  const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+  ui.runParam = ui.mode === 'live' ? '' : p.get('run') || '';
+  ui.shared = await decodeRun(ui.runParam);
+  if (!ui.shared.length) ui.runParam = '';
 }
 
 // ---- notices -----------------------------------------------------------------
@@ -146,12 +215,22 @@ function clearView() {
   $('#timeline').textContent = '';
   $('#rawlog').textContent = '';
   topo = new Topology($('#topology'), t);
+  topo.onLink(toggleLink);
   applyFilter();
   renderWriteToggle();
 }
 
-async function build() {
+/**
+ * Build the cluster from the scenario, seed and settings. `replay`: apply the
+ * actions of the link the page was opened with (`ui.shared`) as the virtual
+ * clock reaches their times; otherwise that link no longer describes the run.
+ */
+async function build({ replay = false } = {}) {
   const id = ++ui.buildId;
+  ui.builtSettings = { ...ui.settings };
+  ui.log = [];
+  ui.replay = replay && ui.mode !== 'live' ? ui.shared.slice() : [];
+  if (!replay) { ui.shared = []; ui.runParam = ''; }
   if (ui.c) { try { ui.c.free(); } catch { /* already freed */ } }
   ui.c = null;
   clearView();
@@ -239,18 +318,76 @@ function setRunning(on) {
 /** The api the write load uses (LiveCluster.command returns a promise). */
 function writeApi() {
   const c = ui.c;
+  // Simulated: the nodes as they are at this virtual time (out of band, the
+  // run does not change), not as last drawn, so a replay makes the same calls.
+  const nodes = () => (ui.live ? ui.nodes : c.nodes());
   return {
     command: (name, argv) => c.command(name, argv),
-    sentinels: () => ui.nodes.filter((n) => n.kind === 'sentinel' && n.up).map((n) => n.name),
-    byAddr: (ip, port) => ui.nodes.find((n) => n.ip === ip && n.port === port)?.name,
+    sentinels: () => nodes().filter((n) => n.kind === 'sentinel' && n.up).map((n) => n.name),
+    byAddr: (ip, port) => nodes().find((n) => n.ip === ip && n.port === port)?.name,
     now: () => c.now(),
   };
 }
 
-/** Run the simulation to the absolute virtual time `target`, writes included. */
-function advance(target) {
+/**
+ * Call a cluster method for the user and record it with its virtual time
+ * (the shared link replays the record). `cmd` is a console line.
+ */
+function act(op, ...args) {
   const c = ui.c;
+  const at = c.now() - EPOCH;
+  const record = () => { if (!ui.live && ui.c === c) ui.log.push([at, op, ...args]); };
+  try {
+    const r = callOp(c, op, args);
+    record();
+    return r;
+  } catch (e) {
+    // A command that got no reply still ran the clock: it is part of the run.
+    if (op === 'cmd') record();
+    throw e;
+  }
+}
+
+function callOp(c, op, args) {
+  switch (op) {
+    case 'cmd': return c.commandLine(args[0], args[1]);
+    case 'writeOn': ui.write.start(c.now(), args[0]); renderWriteToggle(); return undefined;
+    case 'writeOff': ui.write.stop(); renderWriteToggle(); return undefined;
+    case 'step': {
+      // To the next traced event.
+      const len = c.traceLength();
+      for (let i = 0; i < 20000; i++) if (!c.step() || c.traceLength() > len) break;
+      return undefined;
+    }
+    case 'healLink':
+      if (typeof c.healLink !== 'function') throw new Error(t('linkHealUnavailable'));
+      return c.healLink(args[0], args[1]);
+    default:
+      if (!REPLAY_OPS.has(op)) throw new Error(`unknown action ${op}`);
+      return c[op](...args);
+  }
+}
+
+/** Run the simulation to the absolute virtual time `target`: the shared
+ * link's actions as they fall due, and the write load. */
+function advance(target) {
   target = Math.floor(target);
+  while (ui.replay.length && EPOCH + ui.replay[0][0] <= target) {
+    const [at, op, ...args] = ui.replay.shift();
+    run(EPOCH + at);
+    try {
+      act(op, ...args);
+    } catch (e) {
+      if (op !== 'cmd') notice(errText(e), 'error');
+    }
+    ui.dirty = true;
+  }
+  run(target);
+}
+
+/** Run to `target` with the write load. */
+function run(target) {
+  const c = ui.c;
   const w = ui.write;
   let guard = 0;
   while (w.on && w.next <= target && guard++ < 1000) {
@@ -382,6 +519,7 @@ function appendTrace(entries) {
       if (e.text === 'healed') { ui.cuts.clear(); ui.isolated.clear(); }
       else if (e.text === 'isolated') ui.isolated.add(e.host);
       else if (e.text.startsWith('partitioned from ')) ui.cuts.add([e.host, e.text.slice(17)].sort().join('|'));
+      else if (e.text.startsWith('healed link to ')) ui.cuts.delete([e.host, e.text.slice(15)].sort().join('|'));
       ui.dirty = true;
     }
     if (e.kind === 'crash' || e.kind === 'start' || e.kind === 'role') ui.dirty = true;
@@ -577,7 +715,7 @@ function makeCard(name) {
     <dl></dl>
     <div class="actions"></div>`;
   card.querySelector('.name').textContent = name;
-  const cons = makeConsole(name, (n, line) => ui.c.commandLine(n, line), {
+  const cons = makeConsole(name, (n, line) => act('cmd', n, line), {
     prompt: (n) => `${n}>`,
     noReply: () => t('noReply'),
   });
@@ -596,12 +734,12 @@ function makeCard(name) {
 }
 
 function nodeAction(action, name) {
-  const c = ui.c;
+  if (!ui.c) return;
   switch (action) {
-    case 'kill': attempt(() => c.kill(name)); break;
-    case 'restart': attempt(() => c.restart(name)); break;
-    case 'pause': attempt(() => c.pause(name, 5000)); break;
-    case 'isolate': attempt(() => c.isolate(name)); break;
+    case 'kill': attempt(() => act('kill', name)); break;
+    case 'restart': attempt(() => act('restart', name)); break;
+    case 'pause': attempt(() => act('pause', name, 5000)); break;
+    case 'isolate': attempt(() => act('isolate', name)); break;
   }
   refresh(true);
 }
@@ -767,7 +905,7 @@ function addNode(kind) {
   const m = topologyView().master;
   if (!ip || !m) return;
   if (kind === 'server') {
-    attempt(() => ui.c.addServer(nextName('redis_slave'), ip, 6379, Cluster.serverConfig(m.ip, m.port)));
+    attempt(() => act('addServer', nextName('redis_slave'), ip, 6379, Cluster.serverConfig(m.ip, m.port)));
   } else {
     const s = { ...ui.settings };
     const v = liveSentinels()[0]?.sentinel;
@@ -777,13 +915,13 @@ function addNode(kind) {
       s.failoverTimeoutMs = v.failoverTimeoutMs ?? s.failoverTimeoutMs;
       s.parallelSyncs = v.parallelSyncs ?? s.parallelSyncs;
     }
-    attempt(() => ui.c.addSentinel(nextName('redis-sentinel'), ip, 26379, Cluster.sentinelConfig(m.ip, m.port, s)));
+    attempt(() => act('addSentinel', nextName('redis-sentinel'), ip, 26379, Cluster.sentinelConfig(m.ip, m.port, s)));
   }
   refresh(true);
 }
 
 async function command(name, line) {
-  return String(await ui.c.commandLine(name, line));
+  return String(await act('cmd', name, line));
 }
 
 async function manualFailover() {
@@ -822,14 +960,17 @@ async function applySettings(s) {
   ui.dirty = true;
 }
 
+/** A link of the picture clicked: cut the network between its nodes, or heal that cut. */
+function toggleLink(a, b, cut) {
+  if (!ui.c || a === b) return;
+  attempt(() => act(cut ? 'healLink' : 'partition', a, b));
+  refresh(true);
+}
+
 function step() {
   if (ui.live || !ui.c) return;
   setRunning(false);
-  const len = ui.c.traceLength();
-  for (let i = 0; i < 20000; i++) {
-    if (!attempt(() => ui.c.step())) break;
-    if (ui.c.traceLength() > len) break;
-  }
+  attempt(() => act('step'));
   refresh(true);
 }
 
@@ -849,16 +990,16 @@ function wire() {
     const a = $('#part-a').value;
     const b = $('#part-b').value;
     if (a === b) { notice(t('partitionSame'), 'error'); return; }
-    attempt(() => ui.c.partition(a, b));
+    attempt(() => act('partition', a, b));
     refresh(true);
   });
-  $('#heal').addEventListener('click', () => { attempt(() => ui.c.heal()); refresh(true); });
+  $('#heal').addEventListener('click', () => { attempt(() => act('heal')); refresh(true); });
   $('#add-replica').addEventListener('click', () => addNode('server'));
   $('#add-sentinel').addEventListener('click', () => addNode('sentinel'));
   $('#failover').addEventListener('click', manualFailover);
   $('#write-toggle').addEventListener('click', () => {
-    if (ui.write.on) ui.write.stop();
-    else ui.write.start(ui.c.now(), Number($('#write-every').value) || 250);
+    if (ui.write.on) act('writeOff');
+    else act('writeOn', Number($('#write-every').value) || 250);
     renderWriteToggle();
   });
   $('#settings').addEventListener('submit', (e) => {
@@ -868,6 +1009,10 @@ function wire() {
     applySettings({ quorum: v('quorum', 1), downAfterMs: v('downAfterMs', 1), failoverTimeoutMs: v('failoverTimeoutMs', 1), parallelSyncs: v('parallelSyncs', 1) });
   });
   $('#share').addEventListener('click', async () => {
+    if (!ui.live) {
+      // The actions so far and those of the opened link still to come.
+      try { ui.runParam = await encodeRun(ui.log.concat(ui.replay)); } catch (e) { notice(errText(e), 'error'); return; }
+    }
     writeHash();
     try { await navigator.clipboard.writeText(location.href); } catch { /* no clipboard: the URL bar has it */ }
     notice(t('linkCopied'));
@@ -897,6 +1042,10 @@ function wire() {
     ui.c = c;
     ui.live = false;
     ui.seed = c.seed;
+    ui.log = [];
+    ui.replay = [];
+    ui.shared = [];
+    ui.runParam = '';
     clearView();
     ui.builtAt = -1;
     $('#seed').value = String(ui.seed);
@@ -924,14 +1073,15 @@ function wire() {
     filter.append(l);
   }
   filter.addEventListener('change', applyFilter);
-  window.addEventListener('hashchange', () => {
-    const before = [ui.scenario, ui.seed, ui.mode, JSON.stringify(ui.settings)].join('|');
+  window.addEventListener('hashchange', async () => {
+    const same = runKey(location.hash) === runKey(ui.lastHash);
     const lang = ui.lang;
     readHash();
-    if ([ui.scenario, ui.seed, ui.mode, JSON.stringify(ui.settings)].join('|') !== before) {
+    if (!same) {
       $('#mode').value = ui.mode;
+      await readRun();
       applyLang();
-      build();
+      await build({ replay: true });
     } else if (ui.lang !== lang) {
       applyLang();
     }
@@ -944,7 +1094,7 @@ function wire() {
     if (k === ' ' && tag !== 'BUTTON') { e.preventDefault(); setRunning(!ui.running); }
     else if (k === 'n') step();
     else if (k === 'k') killMaster();
-    else if (k === 'h') { attempt(() => ui.c.heal()); refresh(true); }
+    else if (k === 'h') { attempt(() => act('heal')); refresh(true); }
     else if (k === 'l') toggleLarge();
     else if (/^[1-7]$/.test(k) && !ui.live) loadScenario(LESSONS[Number(k) - 1]);
   });
@@ -961,12 +1111,17 @@ function toggleLarge() {
 window.sentinelLab = {
   virtualMs: () => (ui.c ? ui.c.now() - EPOCH : 0),
   cluster: () => ui.c,
+  // Run (simulated, paused) to `ms` of virtual time as the page would: a
+  // shared link's actions and the write load included.
+  runTo: (ms) => { if (ui.c && !ui.live) { advance(EPOCH + ms); refresh(true); } return ui.c ? ui.c.now() - EPOCH : 0; },
   hasLessons,
-  state: () => ({ scenario: ui.scenario, seed: ui.seed, mode: ui.mode, live: ui.live, running: ui.running, speed: ui.speed, lost: ui.write.acked }),
+  state: () => ({ scenario: ui.scenario, seed: ui.seed, mode: ui.mode, live: ui.live, running: ui.running, speed: ui.speed, lost: ui.write.acked,
+    logged: ui.log.length, pending: ui.replay.length }),
 };
 
 async function main() {
   readHash();
+  await readRun();
   try { if (localStorage.getItem('sentinel-lab-large')) toggleLarge(); } catch { /* private mode */ }
   $('#mode').value = ui.mode;
   performance.mark('init-start');
@@ -975,9 +1130,10 @@ async function main() {
   $('#version').textContent = 'v' + version();
   wire();
   topo = new Topology($('#topology'), t);
+  topo.onLink(toggleLink);
   applyLang();
   performance.mark('build-start');
-  await build();
+  await build({ replay: true });
   performance.mark('build-done');
   setRunning(true);
   document.body.dataset.ready = 'true';

@@ -127,13 +127,36 @@ export class Topology {
   linkEl(key, cls) {
     let e = this.linkEls.get(key);
     if (!e) {
-      const g = el('g', { class: 'linkg' }, this.gLinks);
+      // Every link is a button: click (or Enter / Space) cuts the network
+      // between its two nodes, or heals that cut. A wide invisible stroke
+      // makes thin links easy to hit.
+      const g = el('g', { class: 'linkg', tabindex: '0', role: 'button' }, this.gLinks);
+      const hit = el('path', { class: 'link-hit' }, g);
       const path = el('path', { class: cls }, g);
       const label = el('text', { class: 'link-label', 'text-anchor': 'middle' }, g);
-      e = { g, path, label, seen: 0 };
+      const title = el('title', {}, g);
+      e = { g, hit, path, label, title, seen: 0 };
       this.linkEls.set(key, e);
     }
     return e;
+  }
+
+  /** Call `fn(a, b, cut)` when a link is clicked or toggled from the keyboard. */
+  onLink(fn) {
+    const pick = (ev) => {
+      const g = ev.target.closest?.('.linkg[data-a]');
+      if (!g) return false;
+      fn(g.dataset.a, g.dataset.b, g.classList.contains('is-cut'));
+      return true;
+    };
+    // Handler properties, not listeners: a new Topology on the same <svg>
+    // replaces them instead of adding a second toggle.
+    this.svg.onclick = (ev) => { pick(ev); };
+    this.svg.onkeydown = (ev) => {
+      if (ev.key !== 'Enter' && ev.key !== ' ') return;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (pick(ev)) { ev.preventDefault(); ev.stopPropagation(); }
+    };
   }
 
   /**
@@ -189,17 +212,33 @@ export class Topology {
       if (!nodes.some((n) => n.name === name)) { e.g.remove(); this.nodeEls.delete(name); }
     }
 
+    const drawnPairs = new Set();
     const draw = (key, cls, a, b, curve, label, attrs = {}) => {
       const pa = this.pos.get(a);
       const pb = this.pos.get(b);
       if (!pa || !pb) return;
+      const pair = [a, b].sort().join('|');
+      const cut = cuts.has(pair);
+      drawnPairs.add(pair);
+      if (cut && !/\bcut\b/.test(cls)) {
+        cls += ' cut';
+        label = label ? `✂ ${label}` : '✂';
+      }
       const e = this.linkEl(key, cls);
       e.seen = stamp;
       setAttr(e.path, 'class', cls);
       for (const [k, v] of Object.entries(attrs)) setAttr(e.path, k, v);
+      setAttr(e.g, 'class', `linkg${cut ? ' is-cut' : ''}`);
+      setAttr(e.g, 'data-a', a);
+      setAttr(e.g, 'data-b', b);
+      const aria = t(cut ? 'linkHeal' : 'linkCut', { a, b });
+      setAttr(e.g, 'aria-label', aria);
+      setText(e.title, aria);
       const mx = (pa[0] + pb[0]) / 2;
       const my = (pa[1] + pb[1]) / 2 + curve;
-      setAttr(e.path, 'd', curve ? `M${pa[0]},${pa[1]} Q${mx},${my} ${pb[0]},${pb[1]}` : `M${pa[0]},${pa[1]} L${pb[0]},${pb[1]}`);
+      const d = curve ? `M${pa[0]},${pa[1]} Q${mx},${my} ${pb[0]},${pb[1]}` : `M${pa[0]},${pa[1]} L${pb[0]},${pb[1]}`;
+      setAttr(e.path, 'd', d);
+      setAttr(e.hit, 'd', d);
       const lx = curve ? (pa[0] + pb[0]) / 4 + mx / 2 : mx;
       const ly = curve ? (pa[1] + pb[1]) / 4 + my / 2 : my;
       setAttr(e.label, 'x', lx);
@@ -245,8 +284,9 @@ export class Topology {
           { 'data-from': a.name, 'data-to': b.name });
       }
     }
-    // Cut links.
+    // Cuts between nodes no link above joins: a link of their own.
     for (const pair of cuts) {
+      if (drawnPairs.has(pair)) continue;
       const [a, b] = pair.split('|');
       draw(`cut|${pair}`, 'link cut', a, b, 22, '✂', { 'data-from': a, 'data-to': b });
     }

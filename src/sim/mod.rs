@@ -811,11 +811,57 @@ impl Sim {
         self.net.clear_faults();
         self.trace
             .push(self.now, "net", TraceKind::Net, "healed".into());
+        self.release_held(|_| true);
+        let lat = self.net.base_latency;
+        for v in self.last_delivery.values_mut() {
+            if *v >= Millis::MAX / 2 {
+                *v = self.now + lat;
+            }
+        }
+    }
+
+    /// Remove the faults between `a` and `b` only (both directions); the
+    /// bytes held between them are delivered now, in order. Other faults
+    /// (other cuts, an isolated host's other links) stay.
+    pub fn heal_link(&mut self, a: HostId, b: HostId) {
+        self.net.set_fault(a, b, LinkFault::None);
+        self.net.set_fault(b, a, LinkFault::None);
+        let (na, nb) = (self.hosts[a].name.clone(), self.hosts[b].name.clone());
+        self.trace.push(
+            self.now,
+            &na,
+            TraceKind::Net,
+            format!("healed link to {nb}"),
+        );
+        let pair = |x: HostId, y: HostId| (x == a && y == b) || (x == b && y == a);
+        let dirs: Vec<(End, End)> = self
+            .last_delivery
+            .iter()
+            .filter(|((f, t), v)| **v >= Millis::MAX / 2 && pair(f.host, t.host))
+            .map(|(k, _)| *k)
+            .collect();
+        // An end receives from its one peer: the held bytes of a direction
+        // are the held events addressed to its receiving end.
+        let targets: BTreeSet<End> = dirs.iter().map(|(_, t)| *t).collect();
+        self.release_held(|ev| match ev {
+            SimEvent::Deliver { to, .. } | SimEvent::Closed { to, .. } => targets.contains(to),
+            _ => false,
+        });
+        let lat = self.net.base_latency;
+        for d in dirs {
+            self.last_delivery.insert(d, self.now + lat);
+        }
+    }
+
+    /// Deliver now, in their order, the held events (`Millis::MAX / 2`) that
+    /// `select` picks.
+    fn release_held(&mut self, select: impl Fn(&SimEvent) -> bool) {
         let held: Vec<usize> = self
             .queue
             .iter()
             .filter(|Reverse((t, _, _))| *t >= Millis::MAX / 2)
             .map(|Reverse((_, _, i))| *i)
+            .filter(|i| self.events.get(i).is_some_and(&select))
             .collect();
         let held: BTreeSet<usize> = held.into_iter().collect();
         let mut keep = BinaryHeap::new();
@@ -833,11 +879,6 @@ impl Sim {
         for (k, (s, i)) in moved.into_iter().enumerate() {
             self.queue
                 .push(Reverse((self.now + lat + k as Millis / 1000, s, i)));
-        }
-        for v in self.last_delivery.values_mut() {
-            if *v >= Millis::MAX / 2 {
-                *v = self.now + lat;
-            }
         }
     }
 }
@@ -857,6 +898,36 @@ mod tests {
             ),
         };
         sim.add_host(spec, Addr::new(ip, 6379), factory::server_node)
+    }
+
+    #[test]
+    fn heal_link_heals_one_pair_and_keeps_the_other_cuts() {
+        let mut sim = Sim::new(7, START);
+        let m = server(&mut sim, "master", "10.0.0.1", "");
+        let r1 = server(&mut sim, "r1", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        let r2 = server(&mut sim, "r2", "10.0.0.3", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        sim.partition(m, r1);
+        sim.partition(m, r2);
+        sim.run_for(8_000);
+        assert!(sim.trace.contains("r1", "MASTER timeout"));
+        assert!(sim.trace.contains("r2", "MASTER timeout"));
+        sim.heal_link(r1, m);
+        assert!(sim
+            .trace
+            .entries
+            .iter()
+            .any(|e| e.host == "r1" && e.text == "healed link to master"));
+        sim.run_for(5_000);
+        let link = |sim: &mut Sim, h| {
+            let role = sim.command(h, &["ROLE"], 1000).unwrap();
+            role.as_array().unwrap()[3].as_str().map(String::from)
+        };
+        assert_eq!(link(&mut sim, r1).as_deref(), Some("connected"));
+        assert_ne!(link(&mut sim, r2).as_deref(), Some("connected"));
+        sim.heal();
+        sim.run_for(5_000);
+        assert_eq!(link(&mut sim, r2).as_deref(), Some("connected"));
     }
 
     #[test]

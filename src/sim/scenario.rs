@@ -38,6 +38,8 @@ pub enum Action {
     Partition(String, String),
     Isolate(String),
     Heal,
+    /// Remove the faults between two nodes only (both directions).
+    HealLink(String, String),
     /// A client command (the sim runs until the reply, at most `COMMAND_MAX_MS`).
     Command(String, Vec<String>),
 }
@@ -126,6 +128,14 @@ pub fn apply(sim: &mut Sim, action: &Action) -> Result<Outcome, String> {
         }
         Action::Heal => {
             sim.heal();
+            Outcome::Done
+        }
+        Action::HealLink(a, b) => {
+            let (a, b) = (host(sim, a)?, host(sim, b)?);
+            if a == b {
+                return Err("cannot heal a node's link to itself".into());
+            }
+            sim.heal_link(a, b);
             Outcome::Done
         }
         Action::Command(n, argv) => {

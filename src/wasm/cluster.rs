@@ -71,6 +71,10 @@ enum ActionJson {
         name: String,
     },
     Heal,
+    HealLink {
+        a: String,
+        b: String,
+    },
     Command {
         name: String,
         args: Vec<String>,
@@ -102,6 +106,7 @@ impl From<&Action> for ActionJson {
             Action::Partition(a, b) => ActionJson::Partition { a, b },
             Action::Isolate(name) => ActionJson::Isolate { name },
             Action::Heal => ActionJson::Heal,
+            Action::HealLink(a, b) => ActionJson::HealLink { a, b },
             Action::Command(name, args) => ActionJson::Command { name, args },
         }
     }
@@ -132,6 +137,7 @@ impl From<ActionJson> for Action {
             ActionJson::Partition { a, b } => Action::Partition(a, b),
             ActionJson::Isolate { name } => Action::Isolate(name),
             ActionJson::Heal => Action::Heal,
+            ActionJson::HealLink { a, b } => Action::HealLink(a, b),
             ActionJson::Command { name, args } => Action::Command(name, args),
         }
     }
@@ -523,6 +529,13 @@ impl Cluster {
     /// Remove every network fault.
     pub fn heal(&mut self) -> Result<(), JsError> {
         self.act(Action::Heal).map(|_| ())
+    }
+
+    /// Remove the network faults between two nodes only (a partition of
+    /// that pair, or that pair's part of an isolation).
+    #[wasm_bindgen(js_name = healLink)]
+    pub fn heal_link(&mut self, a: &str, b: &str) -> Result<(), JsError> {
+        self.act(Action::HealLink(a.into(), b.into())).map(|_| ())
     }
 
     /// Send a command as a client and run the simulation until the reply

@@ -6,7 +6,7 @@
 //
 // `LiveCluster` has the shape of the simulated wasm `Cluster` that the page
 // uses (now, nodes, traceSince, messagesSince, peek, command, commandLine,
-// addServer, addSentinel, kill, restart, pause, partition, isolate, heal), so
+// addServer, addSentinel, kill, restart, pause, partition, isolate, heal, healLink), so
 // the page can drive either; time here is wall time × speed instead of a
 // simulation the page steps.
 
@@ -260,6 +260,23 @@ export class LiveCluster {
     this.#sendNet();
   }
 
+  /** Remove the cut between two nodes only (other cuts and isolations stay). */
+  healLink(a, b) {
+    this.#node(a);
+    this.#node(b);
+    this.#cuts.delete(pairKey(a, b));
+    this.#push(a, 'net', `healed link to ${b}`);
+    this.#sendNet();
+    const keep = [];
+    for (const d of this.#deferred.splice(0)) {
+      const pair = d.from !== undefined && pairKey(d.name, d.from) === pairKey(a, b);
+      if (!pair || this.#isCut(a, b)) { keep.push(d); continue; }
+      const n = this.#node(d.name);
+      if (n.incarnation === d.incarnation) this.#post(n, { type: 'peerClosed', conn: d.conn });
+    }
+    this.#deferred.push(...keep);
+  }
+
   /** Remove every network fault (cuts and delays); held bytes flow, in order. */
   heal() {
     this.#cuts.clear();
@@ -419,7 +436,7 @@ export class LiveCluster {
       const p = this.#node(peer.name);
       if (p.state === 'down') continue;
       if (this.#isCut(n.name, p.name)) {
-        this.#deferred.push({ name: p.name, incarnation: p.incarnation, conn: peer.conn });
+        this.#deferred.push({ name: p.name, incarnation: p.incarnation, conn: peer.conn, from: n.name });
       } else {
         this.#post(p, { type: 'peerClosed', conn: peer.conn });
       }
