@@ -18,6 +18,11 @@ pub type Millis = u64;
 /// Bit set in every connection id the node allocates for outbound connections.
 pub const OUTBOUND_BIT: u64 = 1 << 63;
 
+/// The connection a host asks a node a question on, out of band (the
+/// simulator's `query`, the wasm `Node.query`): see [`inspect`]. Never handed
+/// out for real traffic.
+pub const INSPECT_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
+
 /// One connection of a node, inbound or outbound.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ConnId(pub u64);
@@ -196,4 +201,50 @@ pub trait Node {
     fn poll_output(&mut self) -> Option<Output>;
     /// When the node next wants an [`Input::Tick`], if ever.
     fn poll_timeout(&self) -> Option<Millis>;
+}
+
+/// Ask `node` one command out of band at time `now`, on [`INSPECT_CONN`]:
+/// the reply (if it came at once) and the node's other outputs, for the host
+/// to handle as usual. Nodes answer such a question without running their
+/// timers or background work, so asking changes nothing a run would show:
+/// the simulator's trace is the same whether the page looks or not.
+pub fn inspect(
+    node: &mut dyn Node,
+    now: Millis,
+    argv: &[&str],
+) -> (Option<crate::resp::Frame>, Vec<Output>) {
+    use crate::resp::Frame;
+    let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
+    let me = Addr::new("127.0.0.1", 1);
+    let mut reply = Vec::new();
+    let mut others = Vec::new();
+    let inputs = [
+        Input::Accepted {
+            conn: INSPECT_CONN,
+            peer: me.clone(),
+            local: me,
+        },
+        Input::Data {
+            conn: INSPECT_CONN,
+            bytes: &bytes,
+        },
+        Input::Closed { conn: INSPECT_CONN },
+    ];
+    for input in inputs {
+        node.handle(now, input);
+        while let Some(out) = node.poll_output() {
+            match out {
+                Output::Send { conn, bytes } if conn == INSPECT_CONN => {
+                    reply.extend_from_slice(&bytes)
+                }
+                Output::Close { conn } if conn == INSPECT_CONN => {}
+                other => others.push(other),
+            }
+        }
+    }
+    let frame = match Frame::parse(&reply) {
+        Ok(Some((f, _))) => Some(f),
+        _ => None,
+    };
+    (frame, others)
 }

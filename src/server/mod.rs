@@ -11,7 +11,9 @@ pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::Db;
-use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, OUTBOUND_BIT};
+use crate::node::{
+    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, INSPECT_CONN, OUTBOUND_BIT,
+};
 use crate::replication::commands::ReplAction;
 use crate::replication::ReplState;
 use crate::rng::Rng;
@@ -276,8 +278,13 @@ impl Server {
             st.out.push_back(Output::Close { conn });
             return;
         }
-        let id = st.next_client_id;
-        st.next_client_id += 1;
+        // An out-of-band question takes no client id (ids show in log lines).
+        let id = if conn == INSPECT_CONN {
+            0
+        } else {
+            st.next_client_id += 1;
+            st.next_client_id - 1
+        };
         let max_bulk = st.config.get_i64("proto-max-bulk-len");
         let mut c = Client::new(id, conn, peer, local, st.now, max_bulk);
         c.authenticated = st.config.get("requirepass").is_empty();
@@ -926,6 +933,16 @@ impl Node for Server {
             input,
             Input::Tick | Input::Persisted { .. } | Input::Terminate
         );
+        let inspect = matches!(
+            input,
+            Input::Accepted {
+                conn: INSPECT_CONN,
+                ..
+            } | Input::Data {
+                conn: INSPECT_CONN,
+                ..
+            } | Input::Closed { conn: INSPECT_CONN }
+        );
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -954,6 +971,12 @@ impl Node for Server {
         }
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
+            return;
+        }
+        if inspect {
+            // An out-of-band question (node::inspect): answer it and nothing
+            // else, so that asking does not move timers or background work.
+            self.flush_pending();
             return;
         }
         if self.st.now >= self.st.next_cron {

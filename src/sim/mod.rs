@@ -703,46 +703,18 @@ impl Sim {
     /// node still has start-up work that the first input does). `None` if the
     /// host is down, paused or just started, or the reply is not immediate.
     pub fn query(&mut self, id: HostId, argv: &[&str]) -> Option<Frame> {
-        const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
         let h = self.hosts.get(id)?;
         let now = h.last_input?;
-        if h.node.is_none() || h.paused_until > self.now {
+        if h.paused_until > self.now {
             return None;
         }
-        let local = h.addr.clone();
-        let mut buf = Vec::new();
-        let inputs = [0, 1, 2];
-        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
-        for i in inputs {
-            let node = self.hosts[id].node.as_mut()?;
-            let input = match i {
-                0 => Input::Accepted {
-                    conn: QUERY_CONN,
-                    peer: Addr::new("127.0.0.1", 1),
-                    local: local.clone(),
-                },
-                1 => Input::Data {
-                    conn: QUERY_CONN,
-                    bytes: &bytes,
-                },
-                _ => Input::Closed { conn: QUERY_CONN },
-            };
-            node.handle(now, input);
-            while let Some(out) = self.hosts[id].node.as_mut().and_then(|n| n.poll_output()) {
-                match out {
-                    Output::Send { conn, bytes } if conn == QUERY_CONN => {
-                        buf.extend_from_slice(&bytes)
-                    }
-                    Output::Close { conn } if conn == QUERY_CONN => {}
-                    other => self.output(id, other),
-                }
-            }
+        let node = self.hosts[id].node.as_mut()?;
+        let (reply, others) = crate::node::inspect(node.as_mut(), now, argv);
+        for out in others {
+            self.output(id, out);
         }
         self.drain(id);
-        match Frame::parse(&buf) {
-            Ok(Some((f, _))) => Some(f),
-            _ => None,
-        }
+        reply
     }
 
     pub fn close_client(&mut self, conn: ConnId) {

@@ -421,6 +421,80 @@ mod tests {
         assert_eq!(sim.trace.hash, reference_scenario(5));
     }
 
+    /// The page polls every node out of band at arbitrary moments (nodes(),
+    /// peek): that must not change the run, even mid-way through a failover
+    /// and the full syncs after it.
+    #[test]
+    fn polling_mid_run_does_not_change_the_trace() {
+        let actions = reference_actions();
+        let mut sim = Sim::new(7, SCENARIO_START);
+        for a in &actions {
+            match a {
+                Action::RunFor(ms) => {
+                    let end = sim.now + ms;
+                    while sim.now < end {
+                        sim.run_until((sim.now + 137).min(end));
+                        for h in 0..sim.hosts.len() {
+                            for q in [
+                                &["PING"][..],
+                                &["ROLE"],
+                                &["INFO", "replication"],
+                                &["DBSIZE"],
+                            ] {
+                                let _ = sim.query(h, q);
+                            }
+                        }
+                    }
+                }
+                other => {
+                    apply(&mut sim, other).unwrap();
+                }
+            }
+        }
+        assert_eq!(sim.trace.hash, reference_scenario(7));
+        // And every lesson, polled as the page does.
+        use crate::sim::lessons;
+        let settings = SentinelSettings::default();
+        for id in lessons::LESSON_IDS {
+            let lesson = lessons::lesson(id, &settings).unwrap();
+            let run = |poll: bool| {
+                let mut sim = lessons::start(3, &lesson).unwrap();
+                let mut next = 0;
+                while sim.now < lesson.end {
+                    let until = (sim.now + 120).min(lesson.end);
+                    lessons::advance(&mut sim, &lesson, &mut next, until);
+                    if poll {
+                        for h in 0..sim.hosts.len() {
+                            let _ = sim.query(h, &["PING"]);
+                            let _ = sim.query(h, &["INFO", "replication"]);
+                        }
+                    }
+                }
+                sim.trace.render()
+            };
+            let (a, b) = (run(true), run(false));
+            if a != b {
+                let first = a
+                    .lines()
+                    .zip(b.lines())
+                    .position(|(x, y)| x != y)
+                    .unwrap_or(0);
+                let ctx = |t: &str| {
+                    t.lines()
+                        .skip(first.saturating_sub(4))
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                panic!(
+                    "lesson {id} differs at line {first}:\npolled:\n{}\nnot:\n{}",
+                    ctx(&a),
+                    ctx(&b)
+                );
+            }
+        }
+    }
+
     #[test]
     fn bad_actions_are_errors() {
         let mut sim = Sim::new(1, SCENARIO_START);

@@ -58,9 +58,6 @@ pub struct WasmNode {
     tap: Option<NodeTap>,
 }
 
-/// The inbound connection id a query uses (never handed out by a host: above 2^53).
-const QUERY_CONN: ConnId = ConnId(OUTBOUND_BIT - 1);
-
 /// JS conn number → node conn id.
 fn conn_from_js(v: f64) -> Result<ConnId, JsError> {
     if v.fract() == 0.0 && (-9_007_199_254_740_991.0..0.0).contains(&v) {
@@ -261,36 +258,9 @@ impl WasmNode {
         if !self.started {
             return None;
         }
-        let bytes = Frame::command(argv.iter().map(|s| s.as_bytes()));
-        let mut buf = Vec::new();
-        for i in 0..3 {
-            let input = match i {
-                0 => Input::Accepted {
-                    conn: QUERY_CONN,
-                    peer: Addr::new("127.0.0.1", 1),
-                    local: Addr::new("127.0.0.1", 6379),
-                },
-                1 => Input::Data {
-                    conn: QUERY_CONN,
-                    bytes: &bytes,
-                },
-                _ => Input::Closed { conn: QUERY_CONN },
-            };
-            self.node.handle(self.now, input);
-            while let Some(out) = self.node.poll_output() {
-                match out {
-                    Output::Send { conn, bytes } if conn == QUERY_CONN => {
-                        buf.extend_from_slice(&bytes)
-                    }
-                    Output::Close { conn } if conn == QUERY_CONN => {}
-                    other => self.pending.push_back(other),
-                }
-            }
-        }
-        match Frame::parse(&buf) {
-            Ok(Some((f, _))) => Some(f),
-            _ => None,
-        }
+        let (reply, others) = crate::node::inspect(self.node.as_mut(), self.now, argv);
+        self.pending.extend(others);
+        reply
     }
 }
 

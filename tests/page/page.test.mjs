@@ -270,14 +270,12 @@ try {
     assert(reached === at, `replay at ${reached}, not ${at}`);
     const st = await page.evaluate(() => window.sentinelLab.state());
     assert(st.pending === 0 && st.logged === logged, `replayed ${st.logged} of ${logged} actions, ${st.pending} pending`);
-    // KNOWN ISSUE (core, not the page): Sim::query, which the page's polling
-    // (Cluster.nodes / peek, every ~120 ms of wall time) uses, changes a
-    // server's run (even a PING), so the hash matches only when both pages
-    // happened to poll alike. Make this strict once queries are side-effect
-    // free: assert(replayed === hash).
+    // The page polls every node out of band (nodes(), peek) whenever it
+    // draws; node::inspect keeps that from touching the run, so the replay
+    // reaches the same trace hash at the same virtual time.
     const replayed = await page.textContent('#trace-hash');
-    if (replayed !== hash) console.log(`# KNOWN ISSUE: replayed trace hash ${replayed} != ${hash} (Sim::query perturbs servers)`);
-    else console.log(`# replayed trace hash ${hash} at ${at} ms: identical`);
+    assert(replayed === hash, `replayed trace hash ${replayed} != ${hash} at ${at} ms`);
+    console.log(`# replayed trace hash ${hash} at ${at} ms: identical`);
     await page.waitForSelector(`#timeline li[data-event="+switch-master"]`, { timeout: T });
     await page.click('#run');
   });
