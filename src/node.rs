@@ -98,6 +98,22 @@ pub enum Input<'a> {
     Terminate,
 }
 
+impl Input<'_> {
+    /// Whether this input belongs to an out-of-band question ([`inspect`]).
+    pub fn is_inspect(&self) -> bool {
+        matches!(
+            self,
+            Input::Accepted {
+                conn: INSPECT_CONN,
+                ..
+            } | Input::Data {
+                conn: INSPECT_CONN,
+                ..
+            } | Input::Closed { conn: INSPECT_CONN }
+        )
+    }
+}
+
 /// Log levels, as Redis names them.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum LogLevel {

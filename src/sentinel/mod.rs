@@ -19,7 +19,7 @@ pub mod config;
 pub mod failover;
 pub mod monitor;
 
-use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, INSPECT_CONN};
+use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
 use crate::server::{Client, Config, Server, ServerState};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -684,16 +684,7 @@ impl Node for Sentinel {
                 return;
             }
         };
-        let inspect = matches!(
-            input,
-            Input::Accepted {
-                conn: INSPECT_CONN,
-                ..
-            } | Input::Data {
-                conn: INSPECT_CONN,
-                ..
-            } | Input::Closed { conn: INSPECT_CONN }
-        );
+        let inspect = input.is_inspect();
         if inspect {
             // An out-of-band question (node::inspect): no timer runs for it.
             self.server.handle(now, input);

@@ -933,16 +933,7 @@ impl Node for Server {
             input,
             Input::Tick | Input::Persisted { .. } | Input::Terminate
         );
-        let inspect = matches!(
-            input,
-            Input::Accepted {
-                conn: INSPECT_CONN,
-                ..
-            } | Input::Data {
-                conn: INSPECT_CONN,
-                ..
-            } | Input::Closed { conn: INSPECT_CONN }
-        );
+        let inspect = input.is_inspect();
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
