@@ -1779,14 +1779,16 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nosave, mut save, mut force, mut abort) = (false, false, false, false);
+    let (mut nosave, mut save, mut abort) = (false, false, false);
     for a in &args[1..] {
         match lower(a).as_str() {
             "nosave" => nosave = true,
             "save" => save = true,
             // No replicas to wait for yet, so NOW changes nothing.
             "now" => {}
-            "force" => force = true,
+            // FORCE only overrides a failed final save, which cannot happen
+            // in the core (the host writes the file and logs its own errors).
+            "force" => {}
             "abort" => abort = true,
             _ => return Err(err::SYNTAX.into()),
         }
@@ -1804,8 +1806,6 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         FinalSave::Default
     };
-    // FORCE only overrides a failed final save, which cannot happen here.
-    let _ = force;
     ctx.srv.prepare_for_shutdown(final_save);
     ctx.client.close_after_reply = true;
     ctx.propagate = Propagate::Nothing;

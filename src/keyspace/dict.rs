@@ -343,11 +343,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             }
             i = s.next;
         }
-        // Increment the reversed cursor over the unmasked bits.
-        let mut v = cursor | !mask;
-        v = v.reverse_bits();
-        v = v.wrapping_add(1);
-        v.reverse_bits()
+        next_cursor(cursor, mask)
     }
 
     /// [`Dict::scan_step`] with mutable access to the values.
@@ -364,10 +360,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             }
             i = s.next;
         }
-        let mut v = cursor | !mask;
-        v = v.reverse_bits();
-        v = v.wrapping_add(1);
-        v.reverse_bits()
+        next_cursor(cursor, mask)
     }
 
     /// A pseudo-random entry chosen with the caller's random number.
@@ -388,6 +381,15 @@ impl<K: Hash + Eq, V> Dict<K, V> {
                 >> 1;
         }
     }
+}
+
+/// Redis's SCAN cursor step: increment the reversed cursor over the bits
+/// the table's mask leaves, so a resize never skips a bucket.
+fn next_cursor(cursor: u64, mask: u64) -> u64 {
+    (cursor | !mask)
+        .reverse_bits()
+        .wrapping_add(1)
+        .reverse_bits()
 }
 
 #[cfg(test)]
