@@ -2,6 +2,7 @@
 //! a sans-IO core (no sockets, clocks, threads or ambient randomness), hosted
 //! natively on tokio, in WebAssembly, and in a deterministic simulator.
 
+pub mod calendar;
 pub mod commands;
 pub mod keyspace;
 pub mod node;

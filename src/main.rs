@@ -1,4 +1,4 @@
-//! `sentinel-lab`: run a server (and later a sentinel, the demo cluster, the web UI).
+//! `sentinel-lab`: run a server, a sentinel, the demo cluster or the web UI.
 //!
 //! The top level is a clap CLI; `server` keeps redis-server's raw argument
 //! syntax (`[redis.conf] [--directive value ...]`), which clap passes through

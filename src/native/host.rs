@@ -5,6 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
+use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -85,37 +86,6 @@ impl Logger {
             }
         }
     }
-}
-
-/// `27 Nov 2026 03:38:25.123`, in UTC.
-pub fn log_time(ms: Millis) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = (ms / 1000) as i64;
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
-        d,
-        MONTHS[(m - 1) as usize],
-        y,
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        ms % 1000
-    )
 }
 
 struct Conn {

@@ -3,6 +3,7 @@
 
 use super::monitor::MasterView;
 use super::*;
+use crate::calendar::ctime;
 use std::cmp::Ordering;
 
 impl SentinelState {
@@ -727,34 +728,4 @@ pub fn compare_slaves_for_promotion(a: &Instance, b: &Instance) -> Ordering {
         (Some(_), None) => Ordering::Less,
         (Some(x), Some(y)) => x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()),
     }
-}
-
-/// ctime(3) without the newline, in UTC: `Thu Nov 27 03:54:22 2026`.
-pub fn ctime(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if mo <= 2 { y + 1 } else { y };
-    format!(
-        "{} {} {:2} {:02}:{:02}:{:02} {}",
-        DAYS[(days.rem_euclid(7)) as usize],
-        MONTHS[(mo - 1) as usize],
-        d,
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        y
-    )
 }

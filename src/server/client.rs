@@ -68,8 +68,6 @@ pub struct Client {
     pub woff: u64,
     /// Running inside EXEC: blocking commands must not block.
     pub in_exec: bool,
-    /// Extra per-client data owned by the replication module (offsets, state).
-    pub repl: Option<Box<crate::server::ReplicaLink>>,
 }
 
 impl Client {
@@ -107,7 +105,6 @@ impl Client {
             no_reply: false,
             in_exec: false,
             woff: 0,
-            repl: None,
         }
     }
 

@@ -27,10 +27,6 @@ pub fn command_table() -> &'static CommandTable {
     TABLE.get_or_init(CommandTable::server)
 }
 
-/// Per-replica (or master-link) state owned by the replication module.
-#[derive(Debug, Default)]
-pub struct ReplicaLink {}
-
 /// Counters INFO stats reports.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
