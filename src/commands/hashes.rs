@@ -177,7 +177,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Redis does this in C `long double`; the strings module emulates it exactly.
-    use super::strings::long_double;
+    use super::long_double;
     match long_double::classify(&args[3]) {
         None => return Err(err::NOT_FLOAT.into()),
         Some(false) => return Err("ERR value is NaN or Infinity".into()),
