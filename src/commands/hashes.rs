@@ -633,15 +633,12 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lists::harness::T;
+    use crate::commands::testkit::{Kit, WRONGTYPE};
     use crate::resp::ReplyBuf;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     #[test]
     fn set_get_and_listpack_order() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(t.cmd(c, "hset h a 1 b 2 c 3"), ":3\r\n");
         assert_eq!(
@@ -684,7 +681,7 @@ mod tests {
         assert_eq!(t.cmd(c, "hgetall l"), WRONGTYPE);
         assert_eq!(t.cmd(c, "hscan l 0"), WRONGTYPE);
         assert_eq!(t.cmd(c, "hrandfield l"), WRONGTYPE);
-        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        t.client(c).reply = ReplyBuf::new(3);
         t.cmd(c, "hset m f v");
         assert_eq!(t.cmd(c, "hgetall m"), "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
         t.cmd(c, &format!("hset m big {}", "x".repeat(65)));
@@ -693,7 +690,7 @@ mod tests {
 
     #[test]
     fn incr() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(
             t.cmd(c, "hincrby h a x"),
@@ -744,7 +741,7 @@ mod tests {
 
     #[test]
     fn scan_and_randfield() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "hset h a 1 b 2 ab 3");
         assert_eq!(
@@ -826,7 +823,7 @@ mod tests {
             .map(|x| x.as_str().expect("s").to_string())
             .collect();
         assert_eq!(names.len(), 7, "distinct fields");
-        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        t.client(c).reply = ReplyBuf::new(3);
         assert_eq!(
             t.cmd(c, "hrandfield h 1 withvalues").lines().next(),
             Some("*1")

@@ -582,11 +582,11 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::strings::tests::{bulk, err, NULL, OK, T, T0};
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
     use crate::keyspace::{Object, Value};
     use bytes::Bytes;
 
-    fn put_list(t: &mut T, db: usize, key: &'static str) {
+    fn put_list(t: &mut Kit, db: usize, key: &'static str) {
         let mut l = std::collections::VecDeque::new();
         l.push_back(Bytes::from_static(b"x"));
         t.srv.st.dbs[db].set(
@@ -610,39 +610,39 @@ mod tests {
 
     #[test]
     fn del_exists_type_touch() {
-        let mut t = T::new();
-        t.cmd(&["MSET", "a", "1", "b", "2", "c", "3"]);
-        assert_eq!(t.cmd(&["DEL", "a", "b", "nokey"]), ":2\r\n");
+        let mut t = Kit::new();
+        t.argv(1, &["MSET", "a", "1", "b", "2", "c", "3"]);
+        assert_eq!(t.argv(1, &["DEL", "a", "b", "nokey"]), ":2\r\n");
         t.feed();
-        assert_eq!(t.cmd(&["DEL", "a"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["DEL", "a"]), ":0\r\n");
         assert!(t.feed().is_empty());
-        assert_eq!(t.cmd(&["EXISTS", "c", "c", "a"]), ":2\r\n");
-        assert_eq!(t.cmd(&["UNLINK", "c"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "c", "c", "a"]), ":2\r\n");
+        assert_eq!(t.argv(1, &["UNLINK", "c"]), ":1\r\n");
         put_list(&mut t, 0, "l");
-        t.cmd(&["SET", "s", "v"]);
-        assert_eq!(t.cmd(&["TYPE", "l"]), "+list\r\n");
-        assert_eq!(t.cmd(&["TYPE", "s"]), "+string\r\n");
-        assert_eq!(t.cmd(&["TYPE", "nokey"]), "+none\r\n");
-        assert_eq!(t.cmd(&["TOUCH", "s", "l", "nokey", "s"]), ":3\r\n");
+        t.argv(1, &["SET", "s", "v"]);
+        assert_eq!(t.argv(1, &["TYPE", "l"]), "+list\r\n");
+        assert_eq!(t.argv(1, &["TYPE", "s"]), "+string\r\n");
+        assert_eq!(t.argv(1, &["TYPE", "nokey"]), "+none\r\n");
+        assert_eq!(t.argv(1, &["TOUCH", "s", "l", "nokey", "s"]), ":3\r\n");
     }
 
     #[test]
     fn keys_and_scan() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         for i in 0..50 {
-            t.cmd(&["SET", &format!("key:{i}"), "v"]);
+            t.argv(1, &["SET", &format!("key:{i}"), "v"]);
         }
         put_list(&mut t, 0, "list");
-        t.cmd(&["SET", "gone", "v", "PX", "10"]);
+        t.argv(1, &["SET", "gone", "v", "PX", "10"]);
         t.advance(20);
-        let r = t.cmd(&["KEYS", "key:1?"]);
+        let r = t.argv(1, &["KEYS", "key:1?"]);
         assert!(r.starts_with("*10\r\n"), "{r}");
-        assert!(t.cmd(&["KEYS", "*"]).starts_with("*51\r\n"));
+        assert!(t.argv(1, &["KEYS", "*"]).starts_with("*51\r\n"));
         // A full SCAN sees every live key once, and never the expired one.
         let mut cursor = "0".to_string();
         let mut seen = Vec::new();
         loop {
-            let (c, ks) = scan_reply(&t.cmd(&["SCAN", &cursor, "COUNT", "7"]));
+            let (c, ks) = scan_reply(&t.argv(1, &["SCAN", &cursor, "COUNT", "7"]));
             seen.extend(ks);
             cursor = c;
             if cursor == "0" {
@@ -653,192 +653,192 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), 51);
         assert!(!seen.contains(&"gone".to_string()));
-        let (c, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "TYPE", "list"]));
+        let (c, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "TYPE", "list"]));
         assert_eq!((c.as_str(), ks), ("0", vec!["list".to_string()]));
-        let (_, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "MATCH", "key:4*"]));
+        let (_, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "MATCH", "key:4*"]));
         assert_eq!(ks.len(), 11);
-        let (_, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "TYPE", "foo"]));
+        let (_, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "TYPE", "foo"]));
         assert!(ks.is_empty());
-        assert_eq!(t.cmd(&["SCAN", "0x"]), err("ERR invalid cursor"));
+        assert_eq!(t.argv(1, &["SCAN", "0x"]), err("ERR invalid cursor"));
         assert_eq!(
-            t.cmd(&["SCAN", "18446744073709551616"]),
+            t.argv(1, &["SCAN", "18446744073709551616"]),
             err("ERR invalid cursor")
         );
-        assert_eq!(t.cmd(&["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["SCAN", "0", "MATCH"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["SCAN", "0", "MATCH"]), err("ERR syntax error"));
         assert_eq!(
-            t.cmd(&["SCAN", "0", "COUNT", "x"]),
+            t.argv(1, &["SCAN", "0", "COUNT", "x"]),
             err("ERR value is not an integer or out of range")
         );
-        assert!(t.cmd(&["SCAN", "-1"]).starts_with("*2\r\n"));
-        assert!(t.cmd(&["SCAN", ""]).starts_with("*2\r\n"));
+        assert!(t.argv(1, &["SCAN", "-1"]).starts_with("*2\r\n"));
+        assert!(t.argv(1, &["SCAN", ""]).starts_with("*2\r\n"));
     }
 
     #[test]
     fn rename_move_copy() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["RENAME", "nokey", "x"]), err("ERR no such key"));
-        assert_eq!(t.cmd(&["RENAMENX", "nokey", "x"]), err("ERR no such key"));
-        t.cmd(&["SET", "src", "v", "EX", "100"]);
-        assert_eq!(t.cmd(&["RENAME", "src", "src"]), OK);
-        assert_eq!(t.cmd(&["RENAMENX", "src", "src"]), ":0\r\n");
-        assert_eq!(t.cmd(&["RENAME", "src", "dst"]), OK);
-        assert_eq!(t.cmd(&["TTL", "dst"]), ":100\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "src"]), ":0\r\n");
-        t.cmd(&["SET", "other", "x"]);
-        assert_eq!(t.cmd(&["RENAMENX", "dst", "other"]), ":0\r\n");
-        assert_eq!(t.cmd(&["RENAME", "dst", "other"]), OK);
-        assert_eq!(t.cmd(&["GET", "other"]), bulk("v"));
-        assert_eq!(t.cmd(&["TTL", "other"]), ":100\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["RENAME", "nokey", "x"]), err("ERR no such key"));
+        assert_eq!(t.argv(1, &["RENAMENX", "nokey", "x"]), err("ERR no such key"));
+        t.argv(1, &["SET", "src", "v", "EX", "100"]);
+        assert_eq!(t.argv(1, &["RENAME", "src", "src"]), OK);
+        assert_eq!(t.argv(1, &["RENAMENX", "src", "src"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["RENAME", "src", "dst"]), OK);
+        assert_eq!(t.argv(1, &["TTL", "dst"]), ":100\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "src"]), ":0\r\n");
+        t.argv(1, &["SET", "other", "x"]);
+        assert_eq!(t.argv(1, &["RENAMENX", "dst", "other"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["RENAME", "dst", "other"]), OK);
+        assert_eq!(t.argv(1, &["GET", "other"]), bulk("v"));
+        assert_eq!(t.argv(1, &["TTL", "other"]), ":100\r\n");
 
         let same = err("ERR source and destination objects are the same");
-        assert_eq!(t.cmd(&["MOVE", "other", "0"]), same);
+        assert_eq!(t.argv(1, &["MOVE", "other", "0"]), same);
         assert_eq!(
-            t.cmd(&["MOVE", "other", "99"]),
+            t.argv(1, &["MOVE", "other", "99"]),
             err("ERR DB index is out of range")
         );
         assert_eq!(
-            t.cmd(&["MOVE", "other", "x"]),
+            t.argv(1, &["MOVE", "other", "x"]),
             err("ERR value is not an integer or out of range")
         );
-        assert_eq!(t.cmd(&["MOVE", "nokey", "1"]), ":0\r\n");
-        assert_eq!(t.cmd(&["MOVE", "other", "1"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "other"]), ":0\r\n");
-        t.cmd(&["SET", "other", "again"]);
-        assert_eq!(t.cmd(&["MOVE", "other", "1"]), ":0\r\n");
-        assert_eq!(t.cmd(&["SELECT", "1"]), OK);
-        assert_eq!(t.cmd(&["GET", "other"]), bulk("v"));
-        assert_eq!(t.cmd(&["TTL", "other"]), ":100\r\n");
-        t.cmd(&["SELECT", "0"]);
+        assert_eq!(t.argv(1, &["MOVE", "nokey", "1"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["MOVE", "other", "1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "other"]), ":0\r\n");
+        t.argv(1, &["SET", "other", "again"]);
+        assert_eq!(t.argv(1, &["MOVE", "other", "1"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["SELECT", "1"]), OK);
+        assert_eq!(t.argv(1, &["GET", "other"]), bulk("v"));
+        assert_eq!(t.argv(1, &["TTL", "other"]), ":100\r\n");
+        t.argv(1, &["SELECT", "0"]);
 
-        t.cmd(&["SET", "c1", "v"]);
-        assert_eq!(t.cmd(&["COPY", "c1", "c1"]), same);
-        assert_eq!(t.cmd(&["COPY", "c1", "c1", "DB", "0"]), same);
+        t.argv(1, &["SET", "c1", "v"]);
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1"]), same);
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1", "DB", "0"]), same);
         assert_eq!(
-            t.cmd(&["COPY", "c1", "c2", "DB", "99", "REPLACE"]),
+            t.argv(1, &["COPY", "c1", "c2", "DB", "99", "REPLACE"]),
             err("ERR DB index is out of range")
         );
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "foo"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "DB"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["COPY", "c1", "c2"]), ":1\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c2"]), ":0\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "REPLACE"]), ":1\r\n");
-        assert_eq!(t.cmd(&["COPY", "nokey", "c3"]), ":0\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c1", "DB", "1"]), ":1\r\n");
-        t.cmd(&["SELECT", "1"]);
-        assert_eq!(t.cmd(&["GET", "c1"]), bulk("v"));
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "foo"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "DB"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "REPLACE"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["COPY", "nokey", "c3"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1", "DB", "1"]), ":1\r\n");
+        t.argv(1, &["SELECT", "1"]);
+        assert_eq!(t.argv(1, &["GET", "c1"]), bulk("v"));
     }
 
     #[test]
     fn expire_family() {
-        let mut t = T::new();
-        t.cmd(&["SET", "e", "v"]);
+        let mut t = Kit::new();
+        t.argv(1, &["SET", "e", "v"]);
         t.feed();
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "100", "NX", "XX"]),
+            t.argv(1, &["EXPIRE", "e", "100", "NX", "XX"]),
             err("ERR NX and XX, GT or LT options at the same time are not compatible")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "x", "GT", "LT"]),
+            t.argv(1, &["EXPIRE", "e", "x", "GT", "LT"]),
             err("ERR GT and LT options at the same time are not compatible")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "100", "foo"]),
+            t.argv(1, &["EXPIRE", "e", "100", "foo"]),
             err("ERR Unsupported option foo")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "9223372036854775807"]),
+            t.argv(1, &["EXPIRE", "e", "9223372036854775807"]),
             err("ERR invalid expire time in 'expire' command")
         );
         assert_eq!(
-            t.cmd(&["PEXPIRE", "e", "9223372036854775807"]),
+            t.argv(1, &["PEXPIRE", "e", "9223372036854775807"]),
             err("ERR invalid expire time in 'pexpire' command")
         );
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "XX"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "GT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "NX"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "XX"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "GT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "NX"]), ":1\r\n");
         assert_eq!(t.feed(), vec![format!("PEXPIREAT e {} NX", T0 + 100_000)]);
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "NX"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "50", "GT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "200", "GT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "300", "LT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "150", "LT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["TTL", "e"]), ":150\r\n");
-        assert_eq!(t.cmd(&["PTTL", "e"]), ":150000\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "NX"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "50", "GT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "200", "GT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "300", "LT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "150", "LT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":150\r\n");
+        assert_eq!(t.argv(1, &["PTTL", "e"]), ":150000\r\n");
         t.advance(400);
-        assert_eq!(t.cmd(&["TTL", "e"]), ":150\r\n");
-        assert_eq!(t.cmd(&["PTTL", "e"]), ":149600\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":150\r\n");
+        assert_eq!(t.argv(1, &["PTTL", "e"]), ":149600\r\n");
         let abs = (T0 + 150_000) / 1000;
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), format!(":{abs}\r\n"));
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), format!(":{abs}\r\n"));
         assert_eq!(
-            t.cmd(&["PEXPIRETIME", "e"]),
+            t.argv(1, &["PEXPIRETIME", "e"]),
             format!(":{}\r\n", T0 + 150_000)
         );
         t.feed();
-        assert_eq!(t.cmd(&["PERSIST", "e"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "e"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PERSIST e"]);
-        assert_eq!(t.cmd(&["PERSIST", "e"]), ":0\r\n");
-        assert_eq!(t.cmd(&["PERSIST", "nokey"]), ":0\r\n");
-        assert_eq!(t.cmd(&["TTL", "e"]), ":-1\r\n");
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), ":-1\r\n");
-        assert_eq!(t.cmd(&["TTL", "nokey"]), ":-2\r\n");
-        assert_eq!(t.cmd(&["PEXPIRETIME", "nokey"]), ":-2\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "LT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "nokey", "100"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "e"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "nokey"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":-1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), ":-1\r\n");
+        assert_eq!(t.argv(1, &["TTL", "nokey"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["PEXPIRETIME", "nokey"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "LT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "nokey", "100"]), ":0\r\n");
         t.feed();
-        assert_eq!(t.cmd(&["EXPIREAT", "e", "4102444800"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIREAT", "e", "4102444800"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800000"]);
-        assert_eq!(t.cmd(&["PEXPIREAT", "e", "4102444800123", "gt"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["PEXPIREAT", "e", "4102444800123", "gt"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800123 gt"]);
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), ":4102444800\r\n");
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), ":4102444800\r\n");
         // In the past: the key is deleted and the deletion propagated as DEL.
-        assert_eq!(t.cmd(&["EXPIRE", "e", "-1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "-1"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["DEL e"]);
-        assert_eq!(t.cmd(&["EXISTS", "e"]), ":0\r\n");
-        t.cmd(&["SET", "e", "v"]);
-        assert_eq!(t.cmd(&["PEXPIREAT", "e", "1"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "e"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "e"]), ":0\r\n");
+        t.argv(1, &["SET", "e", "v"]);
+        assert_eq!(t.argv(1, &["PEXPIREAT", "e", "1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "e"]), ":0\r\n");
         // Lazy expiry after time passes.
-        t.cmd(&["SET", "e", "v", "EX", "1"]);
+        t.argv(1, &["SET", "e", "v", "EX", "1"]);
         t.advance(1000);
-        assert_eq!(t.cmd(&["TTL", "e"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":-2\r\n");
     }
 
     #[test]
     fn randomkey_and_object() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["RANDOMKEY"]), NULL);
-        t.cmd(&["SET", "only", "v"]);
-        t.cmd(&["SET", "dead", "v", "PX", "5"]);
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["RANDOMKEY"]), NULL);
+        t.argv(1, &["SET", "only", "v"]);
+        t.argv(1, &["SET", "dead", "v", "PX", "5"]);
         t.advance(10);
         for _ in 0..10 {
-            assert_eq!(t.cmd(&["RANDOMKEY"]), bulk("only"));
+            assert_eq!(t.argv(1, &["RANDOMKEY"]), bulk("only"));
         }
-        t.cmd(&["SET", "small", "100"]);
-        assert_eq!(t.cmd(&["OBJECT", "REFCOUNT", "small"]), ":2147483647\r\n");
-        assert_eq!(t.cmd(&["OBJECT", "REFCOUNT", "only"]), ":1\r\n");
-        assert_eq!(t.cmd(&["OBJECT", "encoding", "small"]), bulk("int"));
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "nokey"]), NULL);
+        t.argv(1, &["SET", "small", "100"]);
+        assert_eq!(t.argv(1, &["OBJECT", "REFCOUNT", "small"]), ":2147483647\r\n");
+        assert_eq!(t.argv(1, &["OBJECT", "REFCOUNT", "only"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["OBJECT", "encoding", "small"]), bulk("int"));
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "nokey"]), NULL);
         assert_eq!(
-            t.cmd(&["OBJECT", "ENCODING"]),
+            t.argv(1, &["OBJECT", "ENCODING"]),
             err("ERR wrong number of arguments for 'object|encoding' command")
         );
         assert_eq!(
-            t.cmd(&["OBJECT", "HELP", "x"]),
+            t.argv(1, &["OBJECT", "HELP", "x"]),
             err("ERR wrong number of arguments for 'object|help' command")
         );
         assert_eq!(
-            t.cmd(&["OBJECT", "foo"]),
+            t.argv(1, &["OBJECT", "foo"]),
             err("ERR unknown subcommand 'foo'. Try OBJECT HELP.")
         );
-        assert!(t.cmd(&["OBJECT", "HELP"]).starts_with(
+        assert!(t.argv(1, &["OBJECT", "HELP"]).starts_with(
             "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
         ));
-        assert!(t.cmd(&["OBJECT", "FREQ", "only"]).starts_with(
+        assert!(t.argv(1, &["OBJECT", "FREQ", "only"]).starts_with(
             "-ERR An LFU maxmemory policy is not selected, access frequency not tracked."
         ));
-        assert_eq!(t.cmd(&["OBJECT", "IDLETIME", "only"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["OBJECT", "IDLETIME", "only"]), ":0\r\n");
         put_list(&mut t, 0, "l");
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
     }
 }

@@ -740,109 +740,14 @@ pub static COMMANDS: &[CommandDef] = &[
     def("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), "list", "7.0.0", "Pop elements from a list, or block until one is available", blmpop),
 ];
 
-/// A tiny driver for command tests: a `Server` fed RESP bytes, replies read raw.
-#[cfg(test)]
-pub(crate) mod harness {
-    use crate::node::{Addr, ConnId, Input, Node, Output};
-    use crate::resp::{split_args, Frame};
-    use crate::server::{Config, Server};
-    use std::collections::BTreeMap;
-
-    pub struct T {
-        pub srv: Server,
-        pub now: u64,
-        pub got: BTreeMap<ConnId, Vec<u8>>,
-    }
-
-    impl T {
-        pub fn new() -> T {
-            T {
-                srv: Server::new(Config::default(), 1_000, 1),
-                now: 1_000,
-                got: BTreeMap::new(),
-            }
-        }
-
-        fn drain(&mut self) {
-            while let Some(o) = self.srv.poll_output() {
-                if let Output::Send { conn, bytes } = o {
-                    self.got.entry(conn).or_default().extend_from_slice(&bytes);
-                }
-            }
-        }
-
-        pub fn connect(&mut self, id: u64) -> ConnId {
-            let conn = ConnId(id);
-            self.srv.handle(
-                self.now,
-                Input::Accepted {
-                    conn,
-                    peer: Addr::new("127.0.0.1", 50_000 + id as u16),
-                    local: Addr::new("127.0.0.1", 6379),
-                },
-            );
-            self.drain();
-            conn
-        }
-
-        /// Send raw bytes; return what the client received (maybe nothing).
-        pub fn raw(&mut self, conn: ConnId, bytes: &[u8]) -> String {
-            self.srv.handle(self.now, Input::Data { conn, bytes });
-            self.drain();
-            self.take(conn)
-        }
-
-        /// Send one command written as redis-cli would take it.
-        pub fn cmd(&mut self, conn: ConnId, line: &str) -> String {
-            let args = split_args(line.as_bytes()).expect("valid test command");
-            self.raw(conn, &Frame::command(args))
-        }
-
-        /// Whatever `conn` has received since last asked.
-        pub fn take(&mut self, conn: ConnId) -> String {
-            String::from_utf8_lossy(&self.got.remove(&conn).unwrap_or_default()).into_owned()
-        }
-
-        /// Let time pass by `ms` and run the cron.
-        pub fn advance(&mut self, ms: u64) {
-            self.now += ms;
-            self.srv.handle(self.now, Input::Tick);
-            self.drain();
-        }
-
-        /// The propagated commands so far, as space-joined strings.
-        pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.propagated)
-                .into_iter()
-                .map(|(_, argv)| {
-                    argv.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        }
-
-        pub fn encoding(&mut self, key: &str) -> &'static str {
-            self.srv.st.dbs[0]
-                .keys()
-                .get(key.as_bytes())
-                .map_or("none", |o| o.encoding())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::harness::T;
+    use crate::commands::testkit::{Kit, WRONGTYPE};
     use crate::resp::ReplyBuf;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     #[test]
     fn push_pop_range() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(t.cmd(c, "rpush l a b c"), ":3\r\n");
         assert_eq!(t.cmd(c, "lpush l z"), ":4\r\n");
@@ -890,7 +795,7 @@ mod tests {
 
     #[test]
     fn encodings() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a");
         // Redis 7.0: always a quicklist.
@@ -906,7 +811,7 @@ mod tests {
 
     #[test]
     fn index_set_insert_rem_trim() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c a b c a");
         assert_eq!(t.cmd(c, "lindex l -1"), "$1\r\na\r\n");
@@ -941,7 +846,7 @@ mod tests {
 
     #[test]
     fn lpos() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c a b c a");
         assert!(t
@@ -972,7 +877,7 @@ mod tests {
 
     #[test]
     fn lmove_and_lmpop() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c");
         assert_eq!(t.cmd(c, "lmove l l left right"), "$1\r\na\r\n");
@@ -1010,7 +915,7 @@ mod tests {
 
     #[test]
     fn timeout_errors() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         let nf = "-ERR timeout is not a float or out of range\r\n";
         let neg = "-ERR timeout is negative\r\n";
@@ -1029,7 +934,7 @@ mod tests {
 
     #[test]
     fn blocked_client_is_served_by_a_push() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         assert_eq!(t.cmd(a, "blpop k1 k2 0"), "");
@@ -1044,7 +949,7 @@ mod tests {
 
     #[test]
     fn blocked_clients_are_served_in_order_and_time_out() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         let c = t.connect(3);
@@ -1059,7 +964,7 @@ mod tests {
         assert_eq!(t.cmd(c, "rpush k x"), ":1\r\n");
         assert_eq!(t.take(b), "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
         assert_eq!(t.take(a), "");
-        t.advance(600);
+        t.tick(600);
         assert_eq!(t.take(a), "*-1\r\n");
         assert_eq!(t.cmd(c, "rpush k y"), ":1\r\n");
         assert_eq!(t.take(a), "");
@@ -1077,7 +982,7 @@ mod tests {
 
     #[test]
     fn blmove_chain_and_propagation() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         let c = t.connect(3);
@@ -1100,19 +1005,19 @@ mod tests {
         );
         assert_eq!(t.feed(), vec!["RPOP dst 1"]);
         assert_eq!(t.cmd(a, "brpoplpush src dst 0.1"), "");
-        t.advance(200);
+        t.tick(200);
         assert_eq!(t.take(a), "*-1\r\n");
     }
 
     #[test]
     fn blocking_inside_exec_answers_at_once() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
-        t.srv.clients.get_mut(&a).expect("client").in_exec = true;
+        t.client(a).in_exec = true;
         assert_eq!(t.cmd(a, "blpop k 0"), "*-1\r\n");
         assert_eq!(t.cmd(a, "blmpop 0 1 k left"), "*-1\r\n");
         assert_eq!(t.cmd(a, "blmove k d left left 0"), "$-1\r\n");
-        t.srv.clients.get_mut(&a).expect("client").reply = ReplyBuf::new(3);
+        t.client(a).reply = ReplyBuf::new(3);
         assert_eq!(t.cmd(a, "brpop k 0"), "_\r\n");
     }
 }

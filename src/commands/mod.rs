@@ -13,6 +13,8 @@ pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
 pub mod strings;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod transactions;
 pub mod zsets;
 

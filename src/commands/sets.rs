@@ -811,118 +811,33 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use crate::node::{Addr, ConnId, Input, Node, Output};
-    use crate::server::{Config, Server};
-
-    /// A server with one connected client, for feeding commands.
-    pub(crate) struct T {
-        pub srv: Server,
-        conn: ConnId,
-    }
-
-    impl T {
-        pub fn new() -> T {
-            let mut srv = Server::new(Config::default(), 0, 1);
-            let conn = ConnId(1);
-            let addr = Addr {
-                host: "127.0.0.1".into(),
-                port: 50000,
-            };
-            srv.handle(
-                0,
-                Input::Accepted {
-                    conn,
-                    peer: addr.clone(),
-                    local: addr,
-                },
-            );
-            while srv.poll_output().is_some() {}
-            T { srv, conn }
-        }
-
-        pub fn resp3(&mut self) {
-            for c in self.srv.clients.values_mut() {
-                c.reply.resp = 3;
-            }
-        }
-
-        /// Run one command (space separated words) and return the raw reply.
-        pub fn cmd(&mut self, line: &str) -> String {
-            let words: Vec<&str> = line.split(' ').collect();
-            self.cmdv(&words)
-        }
-
-        pub fn cmdv(&mut self, words: &[&str]) -> String {
-            let mut req = format!("*{}\r\n", words.len());
-            for w in words {
-                req.push_str(&format!("${}\r\n{}\r\n", w.len(), w));
-            }
-            self.srv.handle(
-                0,
-                Input::Data {
-                    conn: self.conn,
-                    bytes: req.as_bytes(),
-                },
-            );
-            let mut s = String::new();
-            while let Some(o) = self.srv.poll_output() {
-                if let Output::Send { bytes, .. } = o {
-                    s.push_str(&String::from_utf8_lossy(&bytes));
-                }
-            }
-            s
-        }
-
-        /// Store a string key directly (no string commands in this family).
-        pub fn set_str(&mut self, key: &str) {
-            self.srv.st.dbs[0].set(
-                bytes::Bytes::copy_from_slice(key.as_bytes()),
-                crate::keyspace::Object::new(crate::keyspace::Value::Str("x".into())),
-            );
-        }
-
-        /// The propagated commands so far, as space-joined strings.
-        pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.propagated)
-                .into_iter()
-                .map(|(_, argv)| {
-                    argv.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        }
-    }
-
-    pub(crate) const WT: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+mod tests {
+    use crate::commands::testkit::{Kit, WRONGTYPE};
 
     #[test]
     fn sets_basic() {
-        let mut t = T::new();
-        assert_eq!(t.cmd("SADD s 3 1 2 2"), ":3\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.cmd(1, "SADD s 3 1 2 2"), ":3\r\n");
         assert_eq!(
-            t.cmd("SMEMBERS s"),
+            t.cmd(1, "SMEMBERS s"),
             "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
-        assert_eq!(t.cmd("SCARD s"), ":3\r\n");
-        assert_eq!(t.cmd("SISMEMBER s 2"), ":1\r\n");
-        assert_eq!(t.cmd("SISMEMBER s 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMISMEMBER s 1 9"), "*2\r\n:1\r\n:0\r\n");
-        assert_eq!(t.cmd("SMISMEMBER nokey 1"), "*1\r\n:0\r\n");
-        assert_eq!(t.cmd("SREM s 1 9"), ":1\r\n");
-        assert_eq!(t.cmd("SREM s 2 3"), ":2\r\n");
-        assert_eq!(t.cmd("SCARD s"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":3\r\n");
+        assert_eq!(t.cmd(1, "SISMEMBER s 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SISMEMBER s 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMISMEMBER s 1 9"), "*2\r\n:1\r\n:0\r\n");
+        assert_eq!(t.cmd(1, "SMISMEMBER nokey 1"), "*1\r\n:0\r\n");
+        assert_eq!(t.cmd(1, "SREM s 1 9"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SREM s 2 3"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":0\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 0);
-        assert_eq!(t.cmd("SMEMBERS s"), "*0\r\n");
-        assert_eq!(t.cmd("SREM s 2"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS s"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SREM s 2"), ":0\r\n");
         assert_eq!(
-            t.cmd("SADD s"),
+            t.cmd(1, "SADD s"),
             "-ERR wrong number of arguments for 'sadd' command\r\n"
         );
-        t.set_str("str");
+        t.put_str(0, "str", "x");
         for c in [
             "SADD str a",
             "SREM str a",
@@ -942,115 +857,115 @@ pub(crate) mod tests {
             "SMOVE str x a",
             "SINTERCARD 1 str",
         ] {
-            assert_eq!(t.cmd(c), WT, "{c}");
+            assert_eq!(t.cmd(1, c), WRONGTYPE, "{c}");
         }
-        t.cmd("SADD s a");
-        assert_eq!(t.cmd("SMOVE s str a"), WT);
-        t.resp3();
-        assert_eq!(t.cmd("SMEMBERS nokey"), "~0\r\n");
-        assert_eq!(t.cmd("SMEMBERS s"), "~1\r\n$1\r\na\r\n");
+        t.cmd(1, "SADD s a");
+        assert_eq!(t.cmd(1, "SMOVE s str a"), WRONGTYPE);
+        t.resp3(1);
+        assert_eq!(t.cmd(1, "SMEMBERS nokey"), "~0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS s"), "~1\r\n$1\r\na\r\n");
     }
 
     #[test]
     fn sets_spop_srandmember() {
-        let mut t = T::new();
-        t.cmd("SADD s 1 2 3 4 5");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD s 1 2 3 4 5");
         t.feed();
-        let r = t.cmd("SPOP s");
+        let r = t.cmd(1, "SPOP s");
         assert!(r.starts_with("$1\r\n"), "{r}");
         let m = r[4..5].to_string();
         assert_eq!(t.feed(), vec![format!("SREM s {m}")]);
-        assert_eq!(t.cmd(&format!("SISMEMBER s {m}")), ":0\r\n");
-        assert!(t.cmd("SPOP s 2").starts_with("*2\r\n"));
+        assert_eq!(t.cmd(1, &format!("SISMEMBER s {m}")), ":0\r\n");
+        assert!(t.cmd(1, "SPOP s 2").starts_with("*2\r\n"));
         assert_eq!(t.feed().len(), 2);
-        assert_eq!(t.cmd("SCARD s"), ":2\r\n");
-        assert_eq!(t.cmd("SPOP s 0"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SPOP s 0"), "*0\r\n");
         let pos = "-ERR value is out of range, must be positive\r\n";
-        assert_eq!(t.cmd("SPOP s -1"), pos);
-        assert_eq!(t.cmd("SPOP s x"), pos);
-        assert_eq!(t.cmd("SPOP s 1 2"), "-ERR syntax error\r\n");
-        assert!(t.cmd("SPOP s 5").starts_with("*2\r\n"));
+        assert_eq!(t.cmd(1, "SPOP s -1"), pos);
+        assert_eq!(t.cmd(1, "SPOP s x"), pos);
+        assert_eq!(t.cmd(1, "SPOP s 1 2"), "-ERR syntax error\r\n");
+        assert!(t.cmd(1, "SPOP s 5").starts_with("*2\r\n"));
         assert_eq!(t.feed(), vec!["DEL s".to_string()]);
-        assert_eq!(t.cmd("SPOP s"), "$-1\r\n");
-        assert_eq!(t.cmd("SPOP s 3"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SPOP s"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "SPOP s 3"), "*0\r\n");
         assert_eq!(t.feed().len(), 0);
 
-        t.cmd("SADD r 1 2 3");
+        t.cmd(1, "SADD r 1 2 3");
         assert_eq!(
-            t.cmd("SRANDMEMBER r 5"),
+            t.cmd(1, "SRANDMEMBER r 5"),
             "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
-        assert!(t.cmd("SRANDMEMBER r -7").starts_with("*7\r\n"));
-        assert!(t.cmd("SRANDMEMBER r 2").starts_with("*2\r\n"));
-        assert!(t.cmd("SRANDMEMBER r").starts_with("$1\r\n"));
-        assert_eq!(t.cmd("SRANDMEMBER r 0"), "*0\r\n");
-        assert_eq!(t.cmd("SRANDMEMBER nokey 3"), "*0\r\n");
-        assert_eq!(t.cmd("SRANDMEMBER nokey"), "$-1\r\n");
+        assert!(t.cmd(1, "SRANDMEMBER r -7").starts_with("*7\r\n"));
+        assert!(t.cmd(1, "SRANDMEMBER r 2").starts_with("*2\r\n"));
+        assert!(t.cmd(1, "SRANDMEMBER r").starts_with("$1\r\n"));
+        assert_eq!(t.cmd(1, "SRANDMEMBER r 0"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER nokey 3"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER nokey"), "$-1\r\n");
         assert_eq!(
-            t.cmd("SRANDMEMBER r x"),
+            t.cmd(1, "SRANDMEMBER r x"),
             "-ERR value is not an integer or out of range\r\n"
         );
         assert_eq!(
-            t.cmd("SRANDMEMBER r -9223372036854775808"),
+            t.cmd(1, "SRANDMEMBER r -9223372036854775808"),
             "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
         );
-        assert_eq!(t.cmd("SRANDMEMBER r 1 2"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER r 1 2"), "-ERR syntax error\r\n");
         assert_eq!(t.feed(), vec!["SADD r 1 2 3".to_string()]);
         // Distinct members for a positive count.
-        t.cmd("SADD big a b c d e f g h");
+        t.cmd(1, "SADD big a b c d e f g h");
         for _ in 0..20 {
-            let r = t.cmd("SRANDMEMBER big 7");
+            let r = t.cmd(1, "SRANDMEMBER big 7");
             let mut v: Vec<&str> = r.split("\r\n").filter(|l| l.len() == 1).collect();
             v.sort();
             v.dedup();
             assert_eq!(v.len(), 7, "{r}");
         }
-        t.resp3();
-        assert!(t.cmd("SPOP big 2").starts_with("~2\r\n"));
-        assert_eq!(t.cmd("SPOP nokey 2"), "~0\r\n");
-        assert!(t.cmd("SRANDMEMBER big 2").starts_with("*2\r\n"));
+        t.resp3(1);
+        assert!(t.cmd(1, "SPOP big 2").starts_with("~2\r\n"));
+        assert_eq!(t.cmd(1, "SPOP nokey 2"), "~0\r\n");
+        assert!(t.cmd(1, "SRANDMEMBER big 2").starts_with("*2\r\n"));
     }
 
     #[test]
     fn sets_smove() {
-        let mut t = T::new();
-        t.cmd("SADD a 1 2");
-        assert_eq!(t.cmd("SMOVE a b 1"), ":1\r\n");
-        assert_eq!(t.cmd("SMOVE a b 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE nokey b 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE a a 2"), ":1\r\n");
-        assert_eq!(t.cmd("SMOVE a a 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE a b 2"), ":1\r\n");
-        assert_eq!(t.cmd("SCARD a"), ":0\r\n");
-        assert_eq!(t.cmd("SMEMBERS b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD a 1 2");
+        assert_eq!(t.cmd(1, "SMOVE a b 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a b 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE nokey b 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a a 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a a 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a b 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SCARD a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 1);
     }
 
     #[test]
     fn sets_algebra() {
-        let mut t = T::new();
-        t.cmd("SADD a 1 2 3 4");
-        t.cmd("SADD b 3 4 5");
-        t.cmd("SADD c x 4");
-        assert_eq!(t.cmd("SINTER a b"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SINTER a b c"), "*1\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SINTER a nokey"), "*0\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD a 1 2 3 4");
+        t.cmd(1, "SADD b 3 4 5");
+        t.cmd(1, "SADD c x 4");
+        assert_eq!(t.cmd(1, "SINTER a b"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SINTER a b c"), "*1\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SINTER a nokey"), "*0\r\n");
         assert_eq!(
-            t.cmd("SUNION a b"),
+            t.cmd(1, "SUNION a b"),
             "*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
         );
-        assert_eq!(t.cmd("SDIFF a b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
-        assert_eq!(t.cmd("SDIFF nokey a"), "*0\r\n");
-        assert_eq!(t.cmd("SINTERSTORE d a b"), ":2\r\n");
-        assert_eq!(t.cmd("SMEMBERS d"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SUNIONSTORE d a b c"), ":6\r\n");
-        assert_eq!(t.cmd("SDIFFSTORE d a b c"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERSTORE d a nokey"), ":0\r\n");
-        assert_eq!(t.cmd("SCARD d"), ":0\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b LIMIT 1"), ":1\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b limit 0"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERCARD 1 nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SDIFF a b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        assert_eq!(t.cmd(1, "SDIFF nokey a"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SINTERSTORE d a b"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS d"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SUNIONSTORE d a b c"), ":6\r\n");
+        assert_eq!(t.cmd(1, "SDIFFSTORE d a b c"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERSTORE d a nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SCARD d"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b LIMIT 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b limit 0"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 1 nokey"), ":0\r\n");
         for (c, e) in [
             ("SINTERCARD 0 a", "ERR numkeys should be greater than 0"),
             ("SINTERCARD x a", "ERR numkeys should be greater than 0"),
@@ -1063,44 +978,44 @@ pub(crate) mod tests {
             ("SINTERCARD 1 a LIMIT", "ERR syntax error"),
             ("SINTERCARD 1 a foo", "ERR syntax error"),
         ] {
-            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+            assert_eq!(t.cmd(1, c), format!("-{e}\r\n"), "{c}");
         }
-        t.resp3();
-        assert_eq!(t.cmd("SINTER a nokey"), "~0\r\n");
-        assert_eq!(t.cmd("SDIFF a b"), "~2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        t.resp3(1);
+        assert_eq!(t.cmd(1, "SINTER a nokey"), "~0\r\n");
+        assert_eq!(t.cmd(1, "SDIFF a b"), "~2\r\n$1\r\n1\r\n$1\r\n2\r\n");
     }
 
     #[test]
     fn sets_sscan() {
-        let mut t = T::new();
-        t.cmd("SADD s 3 1 2");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD s 3 1 2");
         assert_eq!(
-            t.cmd("SSCAN s 0"),
+            t.cmd(1, "SSCAN s 0"),
             "*2\r\n$1\r\n0\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
         assert_eq!(
-            t.cmd("SSCAN s 0 MATCH 2"),
+            t.cmd(1, "SSCAN s 0 MATCH 2"),
             "*2\r\n$1\r\n0\r\n*1\r\n$1\r\n2\r\n"
         );
-        assert_eq!(t.cmd("SSCAN nokey x"), "-ERR invalid cursor\r\n");
-        assert_eq!(t.cmd("SSCAN nokey 0 foo"), "*2\r\n$1\r\n0\r\n*0\r\n");
-        assert_eq!(t.cmd("SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN nokey x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd(1, "SSCAN nokey 0 foo"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
         assert_eq!(
-            t.cmd("SSCAN s 0 COUNT x"),
+            t.cmd(1, "SSCAN s 0 COUNT x"),
             "-ERR value is not an integer or out of range\r\n"
         );
-        assert_eq!(t.cmd("SSCAN s 0 TYPE string"), "-ERR syntax error\r\n");
-        assert_eq!(t.cmd("SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 TYPE string"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
         // A big set is walked with a cursor and returns every member.
         let words: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
         let mut argv = vec!["SADD", "big"];
         argv.extend(words.iter().map(|s| s.as_str()));
-        assert_eq!(t.cmdv(&argv), ":300\r\n");
+        assert_eq!(t.argv(1, &argv), ":300\r\n");
         let mut seen = std::collections::BTreeSet::new();
         let mut cursor = "0".to_string();
         let mut rounds = 0;
         loop {
-            let r = t.cmd(&format!("SSCAN big {cursor}"));
+            let r = t.cmd(1, &format!("SSCAN big {cursor}"));
             let lines: Vec<&str> = r.split("\r\n").collect();
             cursor = lines[2].to_string();
             for l in &lines[4..] {

@@ -916,218 +916,142 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use crate::node::{Addr, ConnId, Input, Node, Output};
-    use crate::server::{Config, Server};
-
-    pub const T0: u64 = 1_700_000_000_000;
-
-    /// A server with one client; `cmd` returns the raw reply as text.
-    pub struct T {
-        pub srv: Server,
-        pub now: u64,
-    }
-
-    impl T {
-        pub fn new() -> T {
-            let mut srv = Server::new(Config::default(), T0, 1);
-            srv.handle(
-                T0,
-                Input::Accepted {
-                    conn: ConnId(1),
-                    peer: Addr::new("127.0.0.1", 5000),
-                    local: Addr::new("127.0.0.1", 6379),
-                },
-            );
-            while srv.poll_output().is_some() {}
-            T { srv, now: T0 }
-        }
-
-        pub fn cmd(&mut self, args: &[&str]) -> String {
-            let mut req = format!("*{}\r\n", args.len()).into_bytes();
-            for a in args {
-                req.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
-            }
-            self.srv.handle(
-                self.now,
-                Input::Data {
-                    conn: ConnId(1),
-                    bytes: &req,
-                },
-            );
-            let mut out = Vec::new();
-            while let Some(o) = self.srv.poll_output() {
-                if let Output::Send { conn, bytes } = o {
-                    if conn == ConnId(1) {
-                        out.extend_from_slice(&bytes);
-                    }
-                }
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        }
-
-        /// What was fed to replicas since the last call, one string per command.
-        pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.propagated)
-                .into_iter()
-                .map(|(_, argv)| {
-                    argv.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        }
-
-        pub fn advance(&mut self, ms: u64) {
-            self.now += ms;
-        }
-    }
-
-    pub fn bulk(s: &str) -> String {
-        format!("${}\r\n{}\r\n", s.len(), s)
-    }
-
-    pub const NULL: &str = "$-1\r\n";
-    pub const OK: &str = "+OK\r\n";
-
-    pub fn err(s: &str) -> String {
-        format!("-{}\r\n", s)
-    }
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
 
     #[test]
     fn set_get_and_options() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["SET", "k", "v"]), OK);
-        assert_eq!(t.cmd(&["GET", "k"]), bulk("v"));
-        assert_eq!(t.cmd(&["GET", "nokey"]), NULL);
-        assert_eq!(t.cmd(&["SET", "k", "v2", "NX"]), NULL);
-        assert_eq!(t.cmd(&["SET", "k", "v2", "NX", "GET"]), bulk("v"));
-        assert_eq!(t.cmd(&["SET", "k", "v3", "XX", "GET"]), bulk("v"));
-        assert_eq!(t.cmd(&["SET", "new", "v", "XX"]), NULL);
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["SET", "k", "v"]), OK);
+        assert_eq!(t.argv(1, &["GET", "k"]), bulk("v"));
+        assert_eq!(t.argv(1, &["GET", "nokey"]), NULL);
+        assert_eq!(t.argv(1, &["SET", "k", "v2", "NX"]), NULL);
+        assert_eq!(t.argv(1, &["SET", "k", "v2", "NX", "GET"]), bulk("v"));
+        assert_eq!(t.argv(1, &["SET", "k", "v3", "XX", "GET"]), bulk("v"));
+        assert_eq!(t.argv(1, &["SET", "new", "v", "XX"]), NULL);
         assert_eq!(
-            t.cmd(&["SET", "k", "v", "XX", "NX"]),
+            t.argv(1, &["SET", "k", "v", "XX", "NX"]),
             err("ERR syntax error")
         );
         assert_eq!(
-            t.cmd(&["SET", "k", "v", "KEEPTTL", "EX", "1"]),
+            t.argv(1, &["SET", "k", "v", "KEEPTTL", "EX", "1"]),
             err("ERR syntax error")
         );
-        assert_eq!(t.cmd(&["SET", "k", "v", "EX"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["SET", "k", "v", "EX"]), err("ERR syntax error"));
         assert_eq!(
-            t.cmd(&["SET", "k", "v", "PERSIST"]),
+            t.argv(1, &["SET", "k", "v", "PERSIST"]),
             err("ERR syntax error")
         );
         assert_eq!(
-            t.cmd(&["SET", "k", "v", "EX", "1", "PX", "1"]),
+            t.argv(1, &["SET", "k", "v", "EX", "1", "PX", "1"]),
             err("ERR syntax error")
         );
         let inv = err("ERR invalid expire time in 'set' command");
-        assert_eq!(t.cmd(&["SET", "k", "v", "EX", "0"]), inv);
-        assert_eq!(t.cmd(&["SET", "k", "v", "PX", "-1"]), inv);
-        assert_eq!(t.cmd(&["SET", "k", "v", "EX", "9223372036854775807"]), inv);
-        assert_eq!(t.cmd(&["SET", "k", "v", "PX", "9223372036854775807"]), inv);
+        assert_eq!(t.argv(1, &["SET", "k", "v", "EX", "0"]), inv);
+        assert_eq!(t.argv(1, &["SET", "k", "v", "PX", "-1"]), inv);
+        assert_eq!(t.argv(1, &["SET", "k", "v", "EX", "9223372036854775807"]), inv);
+        assert_eq!(t.argv(1, &["SET", "k", "v", "PX", "9223372036854775807"]), inv);
         assert_eq!(
-            t.cmd(&["SET", "k", "v", "EX", "x"]),
+            t.argv(1, &["SET", "k", "v", "EX", "x"]),
             err("ERR value is not an integer or out of range")
         );
-        assert_eq!(t.cmd(&["SET", "k", "v", "EX", "10", "EX", "20"]), OK);
-        assert_eq!(t.cmd(&["TTL", "k"]), ":20\r\n");
-        assert_eq!(t.cmd(&["SET", "k", "w", "KEEPTTL"]), OK);
-        assert_eq!(t.cmd(&["TTL", "k"]), ":20\r\n");
-        assert_eq!(t.cmd(&["SET", "k", "w"]), OK);
-        assert_eq!(t.cmd(&["TTL", "k"]), ":-1\r\n");
-        assert_eq!(t.cmd(&["SETNX", "k", "x"]), ":0\r\n");
-        assert_eq!(t.cmd(&["SETNX", "k9", "x"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["SET", "k", "v", "EX", "10", "EX", "20"]), OK);
+        assert_eq!(t.argv(1, &["TTL", "k"]), ":20\r\n");
+        assert_eq!(t.argv(1, &["SET", "k", "w", "KEEPTTL"]), OK);
+        assert_eq!(t.argv(1, &["TTL", "k"]), ":20\r\n");
+        assert_eq!(t.argv(1, &["SET", "k", "w"]), OK);
+        assert_eq!(t.argv(1, &["TTL", "k"]), ":-1\r\n");
+        assert_eq!(t.argv(1, &["SETNX", "k", "x"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["SETNX", "k9", "x"]), ":1\r\n");
         assert_eq!(
-            t.cmd(&["SETEX", "k", "0", "v"]),
+            t.argv(1, &["SETEX", "k", "0", "v"]),
             err("ERR invalid expire time in 'setex' command")
         );
         assert_eq!(
-            t.cmd(&["PSETEX", "k", "-5", "v"]),
+            t.argv(1, &["PSETEX", "k", "-5", "v"]),
             err("ERR invalid expire time in 'psetex' command")
         );
-        assert_eq!(t.cmd(&["PSETEX", "k", "1500", "v"]), OK);
-        assert_eq!(t.cmd(&["PTTL", "k"]), ":1500\r\n");
+        assert_eq!(t.argv(1, &["PSETEX", "k", "1500", "v"]), OK);
+        assert_eq!(t.argv(1, &["PTTL", "k"]), ":1500\r\n");
         t.advance(1500);
-        assert_eq!(t.cmd(&["GET", "k"]), NULL);
+        assert_eq!(t.argv(1, &["GET", "k"]), NULL);
         assert_eq!(
-            t.cmd(&["SET", "k"]),
+            t.argv(1, &["SET", "k"]),
             err("ERR wrong number of arguments for 'set' command")
         );
     }
 
     #[test]
     fn set_propagation() {
-        let mut t = T::new();
-        t.cmd(&["SET", "k", "v", "EX", "100"]);
+        let mut t = Kit::new();
+        t.argv(1, &["SET", "k", "v", "EX", "100"]);
         assert_eq!(t.feed(), vec![format!("SET k v PXAT {}", T0 + 100_000)]);
-        t.cmd(&["set", "k", "v", "xx", "exat", "4102444800", "get"]);
+        t.argv(1, &["set", "k", "v", "xx", "exat", "4102444800", "get"]);
         assert_eq!(t.feed(), vec!["SET k v PXAT 4102444800000"]);
-        t.cmd(&["set", "k", "v2", "get", "xx", "GET"]);
+        t.argv(1, &["set", "k", "v2", "get", "xx", "GET"]);
         assert_eq!(t.feed(), vec!["set k v2 xx"]);
-        t.cmd(&["set", "k", "v2", "nx"]);
+        t.argv(1, &["set", "k", "v2", "nx"]);
         assert!(t.feed().is_empty());
-        t.cmd(&["SETEX", "k", "10", "v"]);
+        t.argv(1, &["SETEX", "k", "10", "v"]);
         assert_eq!(t.feed(), vec![format!("SET k v PXAT {}", T0 + 10_000)]);
-        t.cmd(&["GETSET", "k", "v9"]);
+        t.argv(1, &["GETSET", "k", "v9"]);
         assert_eq!(t.feed(), vec!["SET k v9"]);
-        t.cmd(&["GETDEL", "k"]);
+        t.argv(1, &["GETDEL", "k"]);
         assert_eq!(t.feed(), vec!["DEL k"]);
-        t.cmd(&["GETDEL", "k"]);
+        t.argv(1, &["GETDEL", "k"]);
         assert!(t.feed().is_empty());
-        t.cmd(&["SET", "f", "1.5"]);
+        t.argv(1, &["SET", "f", "1.5"]);
         t.feed();
-        assert_eq!(t.cmd(&["INCRBYFLOAT", "f", "1"]), bulk("2.5"));
+        assert_eq!(t.argv(1, &["INCRBYFLOAT", "f", "1"]), bulk("2.5"));
         assert_eq!(t.feed(), vec!["SET f 2.5 KEEPTTL"]);
-        t.cmd(&["SET", "e", "v", "PX", "1"]);
+        t.argv(1, &["SET", "e", "v", "PX", "1"]);
         t.feed();
         t.advance(5);
-        assert_eq!(t.cmd(&["GET", "e"]), NULL);
+        assert_eq!(t.argv(1, &["GET", "e"]), NULL);
         assert_eq!(t.feed(), vec!["DEL e"]);
     }
 
     #[test]
     fn getex_getdel_getset() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["GETEX", "nokey", "EX", "0"]), NULL);
-        t.cmd(&["SET", "k", "hello"]);
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["GETEX", "nokey", "EX", "0"]), NULL);
+        t.argv(1, &["SET", "k", "hello"]);
         assert_eq!(
-            t.cmd(&["GETEX", "k", "EX", "0"]),
+            t.argv(1, &["GETEX", "k", "EX", "0"]),
             err("ERR invalid expire time in 'getex' command")
         );
         assert_eq!(
-            t.cmd(&["GETEX", "k", "PERSIST", "EX", "1"]),
+            t.argv(1, &["GETEX", "k", "PERSIST", "EX", "1"]),
             err("ERR syntax error")
         );
-        assert_eq!(t.cmd(&["GETEX", "k", "NX"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["GETEX", "k", "EX"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["GETEX", "k"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "NX"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "EX"]), err("ERR syntax error"));
+        assert_eq!(t.argv(1, &["GETEX", "k"]), bulk("hello"));
         assert!(t.feed().iter().all(|c| !c.starts_with("GETEX")));
-        assert_eq!(t.cmd(&["GETEX", "k", "EX", "100"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "EX", "100"]), bulk("hello"));
         assert_eq!(t.feed(), vec![format!("PEXPIREAT k {}", T0 + 100_000)]);
-        assert_eq!(t.cmd(&["TTL", "k"]), ":100\r\n");
+        assert_eq!(t.argv(1, &["TTL", "k"]), ":100\r\n");
         assert_eq!(
-            t.cmd(&["GETEX", "k", "PXAT", "4102444800000"]),
+            t.argv(1, &["GETEX", "k", "PXAT", "4102444800000"]),
             bulk("hello")
         );
         assert_eq!(t.feed(), vec!["PEXPIREAT k 4102444800000"]);
-        assert_eq!(t.cmd(&["GETEX", "k", "PERSIST"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "PERSIST"]), bulk("hello"));
         assert_eq!(t.feed(), vec!["PERSIST k"]);
-        assert_eq!(t.cmd(&["GETEX", "k", "PERSIST"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "PERSIST"]), bulk("hello"));
         assert!(t.feed().is_empty());
-        assert_eq!(t.cmd(&["GETEX", "k", "EXAT", "1"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETEX", "k", "EXAT", "1"]), bulk("hello"));
         assert_eq!(t.feed(), vec!["DEL k"]);
-        assert_eq!(t.cmd(&["EXISTS", "k"]), ":0\r\n");
-        assert_eq!(t.cmd(&["GETSET", "k", "a"]), NULL);
-        assert_eq!(t.cmd(&["GETSET", "k", "b"]), bulk("a"));
-        assert_eq!(t.cmd(&["GETDEL", "k"]), bulk("b"));
-        assert_eq!(t.cmd(&["GETDEL", "k"]), NULL);
+        assert_eq!(t.argv(1, &["EXISTS", "k"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["GETSET", "k", "a"]), NULL);
+        assert_eq!(t.argv(1, &["GETSET", "k", "b"]), bulk("a"));
+        assert_eq!(t.argv(1, &["GETDEL", "k"]), bulk("b"));
+        assert_eq!(t.argv(1, &["GETDEL", "k"]), NULL);
     }
 
     #[test]
     fn wrongtype() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let wt = err(crate::keyspace::WRONGTYPE);
         t.srv.st.dbs[0].set(
             bytes::Bytes::from_static(b"l"),
@@ -1146,142 +1070,142 @@ pub(crate) mod tests {
             &["GETRANGE", "l", "0", "1"],
             &["SETRANGE", "l", "0", "x"],
         ] {
-            assert_eq!(t.cmd(c), wt, "{c:?}");
+            assert_eq!(t.argv(1, c), wt, "{c:?}");
         }
         assert_eq!(
-            t.cmd(&["LCS", "l", "x"]),
+            t.argv(1, &["LCS", "l", "x"]),
             err("ERR The specified keys must contain string values")
         );
-        assert_eq!(t.cmd(&["MGET", "l", "nokey"]), "*2\r\n$-1\r\n$-1\r\n");
-        assert_eq!(t.cmd(&["SET", "l", "x"]), OK);
+        assert_eq!(t.argv(1, &["MGET", "l", "nokey"]), "*2\r\n$-1\r\n$-1\r\n");
+        assert_eq!(t.argv(1, &["SET", "l", "x"]), OK);
     }
 
     #[test]
     fn mset_msetnx_mget() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         assert_eq!(
-            t.cmd(&["MSET", "a", "1", "b"]),
+            t.argv(1, &["MSET", "a", "1", "b"]),
             err("ERR wrong number of arguments for 'mset' command")
         );
         assert_eq!(
-            t.cmd(&["MSETNX", "a", "1", "b"]),
+            t.argv(1, &["MSETNX", "a", "1", "b"]),
             err("ERR wrong number of arguments for 'msetnx' command")
         );
-        assert_eq!(t.cmd(&["MSET", "a", "1", "b", "2"]), OK);
+        assert_eq!(t.argv(1, &["MSET", "a", "1", "b", "2"]), OK);
         assert_eq!(
-            t.cmd(&["MGET", "a", "b", "c"]),
+            t.argv(1, &["MGET", "a", "b", "c"]),
             "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
         );
-        assert_eq!(t.cmd(&["MSETNX", "a", "1", "c", "3"]), ":0\r\n");
-        assert_eq!(t.cmd(&["MSETNX", "c", "3", "d", "4"]), ":1\r\n");
-        assert_eq!(t.cmd(&["GET", "d"]), bulk("4"));
+        assert_eq!(t.argv(1, &["MSETNX", "a", "1", "c", "3"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["MSETNX", "c", "3", "d", "4"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["GET", "d"]), bulk("4"));
     }
 
     #[test]
     fn counters() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["INCR", "n"]), ":1\r\n");
-        assert_eq!(t.cmd(&["INCRBY", "n", "10"]), ":11\r\n");
-        assert_eq!(t.cmd(&["DECRBY", "n", "2"]), ":9\r\n");
-        assert_eq!(t.cmd(&["DECR", "n"]), ":8\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["INCR", "n"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["INCRBY", "n", "10"]), ":11\r\n");
+        assert_eq!(t.argv(1, &["DECRBY", "n", "2"]), ":9\r\n");
+        assert_eq!(t.argv(1, &["DECR", "n"]), ":8\r\n");
         let ni = err("ERR value is not an integer or out of range");
-        assert_eq!(t.cmd(&["INCRBY", "n", "x"]), ni);
+        assert_eq!(t.argv(1, &["INCRBY", "n", "x"]), ni);
         assert_eq!(
-            t.cmd(&["DECRBY", "n", "-9223372036854775808"]),
+            t.argv(1, &["DECRBY", "n", "-9223372036854775808"]),
             err("ERR decrement would overflow")
         );
-        t.cmd(&["SET", "n", "9223372036854775807"]);
+        t.argv(1, &["SET", "n", "9223372036854775807"]);
         assert_eq!(
-            t.cmd(&["INCR", "n"]),
+            t.argv(1, &["INCR", "n"]),
             err("ERR increment or decrement would overflow")
         );
-        t.cmd(&["SET", "n", " 1"]);
-        assert_eq!(t.cmd(&["INCR", "n"]), ni);
-        t.cmd(&["SET", "n", "5", "EX", "100"]);
-        assert_eq!(t.cmd(&["INCR", "n"]), ":6\r\n");
-        assert_eq!(t.cmd(&["TTL", "n"]), ":100\r\n");
-        assert_eq!(t.cmd(&["INCRBYFLOAT", "n", "0.5"]), bulk("6.5"));
-        assert_eq!(t.cmd(&["TTL", "n"]), ":100\r\n");
+        t.argv(1, &["SET", "n", " 1"]);
+        assert_eq!(t.argv(1, &["INCR", "n"]), ni);
+        t.argv(1, &["SET", "n", "5", "EX", "100"]);
+        assert_eq!(t.argv(1, &["INCR", "n"]), ":6\r\n");
+        assert_eq!(t.argv(1, &["TTL", "n"]), ":100\r\n");
+        assert_eq!(t.argv(1, &["INCRBYFLOAT", "n", "0.5"]), bulk("6.5"));
+        assert_eq!(t.argv(1, &["TTL", "n"]), ":100\r\n");
         assert_eq!(
-            t.cmd(&["INCRBYFLOAT", "n", "x"]),
+            t.argv(1, &["INCRBYFLOAT", "n", "x"]),
             err("ERR value is not a valid float")
         );
         assert_eq!(
-            t.cmd(&["INCRBYFLOAT", "n", "inf"]),
+            t.argv(1, &["INCRBYFLOAT", "n", "inf"]),
             err("ERR increment would produce NaN or Infinity")
         );
-        assert_eq!(t.cmd(&["INCRBYFLOAT", "nf", "3.0e3"]), bulk("3000"));
-        t.cmd(&["SET", "s", "abc"]);
+        assert_eq!(t.argv(1, &["INCRBYFLOAT", "nf", "3.0e3"]), bulk("3000"));
+        t.argv(1, &["SET", "s", "abc"]);
         assert_eq!(
-            t.cmd(&["INCRBYFLOAT", "s", "1"]),
+            t.argv(1, &["INCRBYFLOAT", "s", "1"]),
             err("ERR value is not a valid float")
         );
     }
 
     #[test]
     fn append_ranges_and_encodings() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["APPEND", "a", "hello"]), ":5\r\n");
-        assert_eq!(t.cmd(&["APPEND", "a", " world"]), ":11\r\n");
-        assert_eq!(t.cmd(&["STRLEN", "a"]), ":11\r\n");
-        assert_eq!(t.cmd(&["STRLEN", "nokey"]), ":0\r\n");
-        assert_eq!(t.cmd(&["GETRANGE", "a", "0", "4"]), bulk("hello"));
-        assert_eq!(t.cmd(&["GETRANGE", "a", "-5", "-1"]), bulk("world"));
-        assert_eq!(t.cmd(&["GETRANGE", "a", "-1", "-5"]), bulk(""));
-        assert_eq!(t.cmd(&["GETRANGE", "a", "5", "3"]), bulk(""));
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["APPEND", "a", "hello"]), ":5\r\n");
+        assert_eq!(t.argv(1, &["APPEND", "a", " world"]), ":11\r\n");
+        assert_eq!(t.argv(1, &["STRLEN", "a"]), ":11\r\n");
+        assert_eq!(t.argv(1, &["STRLEN", "nokey"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["GETRANGE", "a", "0", "4"]), bulk("hello"));
+        assert_eq!(t.argv(1, &["GETRANGE", "a", "-5", "-1"]), bulk("world"));
+        assert_eq!(t.argv(1, &["GETRANGE", "a", "-1", "-5"]), bulk(""));
+        assert_eq!(t.argv(1, &["GETRANGE", "a", "5", "3"]), bulk(""));
         assert_eq!(
-            t.cmd(&["GETRANGE", "a", "-100", "100"]),
+            t.argv(1, &["GETRANGE", "a", "-100", "100"]),
             bulk("hello world")
         );
-        assert_eq!(t.cmd(&["SUBSTR", "a", "0", "1"]), bulk("he"));
-        assert_eq!(t.cmd(&["GETRANGE", "nokey", "0", "1"]), bulk(""));
-        assert_eq!(t.cmd(&["SETRANGE", "s", "3", "hi"]), ":5\r\n");
-        assert_eq!(t.cmd(&["GET", "s"]), bulk("\0\0\0hi"));
-        assert_eq!(t.cmd(&["SETRANGE", "s", "0", "AB"]), ":5\r\n");
+        assert_eq!(t.argv(1, &["SUBSTR", "a", "0", "1"]), bulk("he"));
+        assert_eq!(t.argv(1, &["GETRANGE", "nokey", "0", "1"]), bulk(""));
+        assert_eq!(t.argv(1, &["SETRANGE", "s", "3", "hi"]), ":5\r\n");
+        assert_eq!(t.argv(1, &["GET", "s"]), bulk("\0\0\0hi"));
+        assert_eq!(t.argv(1, &["SETRANGE", "s", "0", "AB"]), ":5\r\n");
         assert_eq!(
-            t.cmd(&["SETRANGE", "s", "-1", "x"]),
+            t.argv(1, &["SETRANGE", "s", "-1", "x"]),
             err("ERR offset is out of range")
         );
         assert_eq!(
-            t.cmd(&["SETRANGE", "s", "536870911", "xx"]),
+            t.argv(1, &["SETRANGE", "s", "536870911", "xx"]),
             err("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
         );
-        assert_eq!(t.cmd(&["SETRANGE", "s", "536870911", ""]), ":5\r\n");
-        assert_eq!(t.cmd(&["SETRANGE", "none", "10", ""]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "none"]), ":0\r\n");
-        t.cmd(&["SET", "i", "12345"]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "i"]), bulk("int"));
-        t.cmd(&["SET", "e", "hello"]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "e"]), bulk("embstr"));
-        t.cmd(&["APPEND", "e", ""]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "e"]), bulk("raw"));
-        t.cmd(&["SET", "j", "12"]);
-        t.cmd(&["APPEND", "j", "3"]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "j"]), bulk("raw"));
-        t.cmd(&["INCR", "j"]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "j"]), bulk("int"));
-        t.cmd(&["SET", "r", &"x".repeat(45)]);
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "r"]), bulk("raw"));
+        assert_eq!(t.argv(1, &["SETRANGE", "s", "536870911", ""]), ":5\r\n");
+        assert_eq!(t.argv(1, &["SETRANGE", "none", "10", ""]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "none"]), ":0\r\n");
+        t.argv(1, &["SET", "i", "12345"]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "i"]), bulk("int"));
+        t.argv(1, &["SET", "e", "hello"]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "e"]), bulk("embstr"));
+        t.argv(1, &["APPEND", "e", ""]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "e"]), bulk("raw"));
+        t.argv(1, &["SET", "j", "12"]);
+        t.argv(1, &["APPEND", "j", "3"]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "j"]), bulk("raw"));
+        t.argv(1, &["INCR", "j"]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "j"]), bulk("int"));
+        t.argv(1, &["SET", "r", &"x".repeat(45)]);
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "r"]), bulk("raw"));
     }
 
     #[test]
     fn lcs() {
-        let mut t = T::new();
-        t.cmd(&["MSET", "a", "ohmytext", "b", "mynewtext"]);
-        assert_eq!(t.cmd(&["LCS", "a", "b"]), bulk("mytext"));
-        assert_eq!(t.cmd(&["LCS", "a", "b", "LEN"]), ":6\r\n");
+        let mut t = Kit::new();
+        t.argv(1, &["MSET", "a", "ohmytext", "b", "mynewtext"]);
+        assert_eq!(t.argv(1, &["LCS", "a", "b"]), bulk("mytext"));
+        assert_eq!(t.argv(1, &["LCS", "a", "b", "LEN"]), ":6\r\n");
         assert_eq!(
-            t.cmd(&["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"]),
+            t.argv(1, &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"]),
             "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n"
         );
         assert_eq!(
-            t.cmd(&["LCS", "a", "b", "IDX", "LEN"]),
+            t.argv(1, &["LCS", "a", "b", "IDX", "LEN"]),
             err("ERR If you want both the length and indexes, please just use IDX.")
         );
         assert_eq!(
-            t.cmd(&["LCS", "a", "b", "MINMATCHLEN"]),
+            t.argv(1, &["LCS", "a", "b", "MINMATCHLEN"]),
             err("ERR syntax error")
         );
-        assert_eq!(t.cmd(&["LCS", "a", "nokey"]), bulk(""));
+        assert_eq!(t.argv(1, &["LCS", "a", "nokey"]), bulk(""));
     }
 }
