@@ -5,6 +5,7 @@
 //! (removals go through `retain`, which compacts), and reads iterate the slab.
 //! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
+use super::scan::{self, ScanOpts};
 use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
 };
@@ -296,88 +297,29 @@ fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// A SCAN cursor as C's `strtoul` reads it (a leading `-` wraps around).
-pub fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.is_empty() {
-        return Some(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2]).ok_or(Error::from("ERR invalid cursor"))?;
-    let key = &args[1];
-    if read_hash(ctx, key)?.is_none() {
-        let out = ctx.out();
-        out.array(2);
-        out.bulk(b"0");
-        out.array(0);
-        return Ok(());
-    }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&Bytes> = None;
-    let mut j = 3;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if eq_ignore_case(&args[j], "count") && more {
-            count = arg_i64(&args[j + 1])?;
-            if count < 1 {
-                return Err(err::SYNTAX.into());
-            }
-        } else if eq_ignore_case(&args[j], "match") && more {
-            pattern = Some(&args[j + 1]);
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-        j += 2;
-    }
-    let Some(o) = read_hash(ctx, key)? else {
+    let cursor = scan::parse_cursor(&args[2])?;
+    let Some(o) = read_hash(ctx, &args[1])? else {
+        scan::reply(ctx.out(), 0, &[]);
         return Ok(());
     };
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut items: Vec<(Bytes, Bytes)> = Vec::new();
-    let mut next = 0u64;
-    if o.big {
-        let h = hash_of(o);
-        let mut c = cursor;
-        let mut budget = count.saturating_mul(10);
-        loop {
-            c = h.scan_step(c, |k, v| items.push((k.clone(), v.clone())));
-            budget -= 1;
-            // Redis counts fields and values separately against COUNT.
-            if c == 0 || budget <= 0 || (items.len() as i64).saturating_mul(2) >= count {
-                break;
-            }
-        }
-        next = c;
+    let next = if o.big {
+        // A field and its value count as two against COUNT, as in Redis.
+        scan::walk(hash_of(o), cursor, opts.count, 2, |k, v| {
+            items.push((k.clone(), v.clone()))
+        })
     } else {
         items = entries(o);
-    }
-    if let Some(p) = pattern {
-        let all = p.len() == 1 && p[0] == b'*';
-        if !all {
-            items.retain(|(k, _)| super::glob_match(p, k, false));
-        }
-    }
-    let out = ctx.out();
-    out.array(2);
-    out.bulk(next.to_string().as_bytes());
-    out.array(items.len() * 2);
-    for (k, v) in &items {
-        out.bulk(k);
-        out.bulk(v);
-    }
+        0
+    };
+    let flat: Vec<Bytes> = items
+        .into_iter()
+        .filter(|(k, _)| opts.matches(k))
+        .flat_map(|(k, v)| [k, v])
+        .collect();
+    scan::reply(ctx.out(), next, &flat);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! Semantics, replies, errors and propagation follow Redis 7.0's `db.c`,
 //! `expire.c` and `object.c`.
 
+use super::scan::{self, ScanOpts};
 use super::strings::{del_or_unlink, invalid_expire, read_lookup};
 use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, glob_match, unknown_subcommand, wrong_arity,
@@ -67,78 +68,20 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// `parseScanCursorOrReply`: C's `strtoul` in base 10 with Redis's checks.
-pub fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
-    let bad = || Error::from("ERR invalid cursor");
-    if b.is_empty() {
-        return Ok(0);
-    }
-    if matches!(b[0], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        return Err(bad());
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(bad)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[1])?;
-    let mut count: i64 = 10;
-    let mut pat: Option<Bytes> = None;
-    let mut typename: Option<Bytes> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let more = args.len() - i >= 2;
-        if eq_ignore_case(&args[i], "count") && more {
-            count = arg_i64(&args[i + 1])?;
-            if count < 1 {
-                return Err(err::SYNTAX.into());
-            }
-        } else if eq_ignore_case(&args[i], "match") && more {
-            let p = args[i + 1].clone();
-            pat = if &p[..] == b"*" { None } else { Some(p) };
-        } else if eq_ignore_case(&args[i], "type") && more {
-            typename = Some(args[i + 1].clone());
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-        i += 2;
-    }
+    let cursor = scan::parse_cursor(&args[1])?;
+    let opts = ScanOpts::parse(&args[2..], true)?;
     let mut found: Vec<Bytes> = Vec::new();
-    let mut cursor = cursor;
-    let mut maxiter = count.saturating_mul(10);
-    {
-        let db = ctx.db();
-        loop {
-            cursor = db.keys().scan_step(cursor, |k, _| found.push(k.clone()));
-            if cursor == 0 || maxiter == 0 || found.len() as i64 >= count {
-                break;
-            }
-            maxiter -= 1;
-        }
-    }
+    let cursor = scan::walk(ctx.db().keys(), cursor, opts.count, 1, |k, _| {
+        found.push(k.clone())
+    });
     let now = ctx.now;
     let mut keep = Vec::with_capacity(found.len());
     for k in found {
-        if let Some(p) = &pat {
-            if !glob_match(p, &k, false) {
-                continue;
-            }
+        if !opts.matches(&k) {
+            continue;
         }
-        if let Some(t) = &typename {
+        if let Some(t) = &opts.type_name {
             let tn = ctx
                 .db()
                 .keys()
@@ -153,13 +96,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         keep.push(k);
     }
-    let out = ctx.out();
-    out.array(2);
-    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    out.array(keep.len());
-    for k in &keep {
-        out.bulk(k);
-    }
+    scan::reply(ctx.out(), cursor, &keep);
     Ok(())
 }
 
@@ -664,7 +601,10 @@ mod tests {
             t.argv(1, &["SCAN", "18446744073709551616"]),
             err("ERR invalid cursor")
         );
-        assert_eq!(t.argv(1, &["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
+        assert_eq!(
+            t.argv(1, &["SCAN", "0", "COUNT", "0"]),
+            err("ERR syntax error")
+        );
         assert_eq!(t.argv(1, &["SCAN", "0", "MATCH"]), err("ERR syntax error"));
         assert_eq!(
             t.argv(1, &["SCAN", "0", "COUNT", "x"]),
@@ -678,7 +618,10 @@ mod tests {
     fn rename_move_copy() {
         let mut t = Kit::new();
         assert_eq!(t.argv(1, &["RENAME", "nokey", "x"]), err("ERR no such key"));
-        assert_eq!(t.argv(1, &["RENAMENX", "nokey", "x"]), err("ERR no such key"));
+        assert_eq!(
+            t.argv(1, &["RENAMENX", "nokey", "x"]),
+            err("ERR no such key")
+        );
         t.argv(1, &["SET", "src", "v", "EX", "100"]);
         assert_eq!(t.argv(1, &["RENAME", "src", "src"]), OK);
         assert_eq!(t.argv(1, &["RENAMENX", "src", "src"]), ":0\r\n");
@@ -718,8 +661,14 @@ mod tests {
             t.argv(1, &["COPY", "c1", "c2", "DB", "99", "REPLACE"]),
             err("ERR DB index is out of range")
         );
-        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "foo"]), err("ERR syntax error"));
-        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "DB"]), err("ERR syntax error"));
+        assert_eq!(
+            t.argv(1, &["COPY", "c1", "c2", "foo"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            t.argv(1, &["COPY", "c1", "c2", "DB"]),
+            err("ERR syntax error")
+        );
         assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":1\r\n");
         assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":0\r\n");
         assert_eq!(t.argv(1, &["COPY", "c1", "c2", "REPLACE"]), ":1\r\n");
@@ -788,7 +737,10 @@ mod tests {
         t.feed();
         assert_eq!(t.argv(1, &["EXPIREAT", "e", "4102444800"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800000"]);
-        assert_eq!(t.argv(1, &["PEXPIREAT", "e", "4102444800123", "gt"]), ":1\r\n");
+        assert_eq!(
+            t.argv(1, &["PEXPIREAT", "e", "4102444800123", "gt"]),
+            ":1\r\n"
+        );
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800123 gt"]);
         assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), ":4102444800\r\n");
         // In the past: the key is deleted and the deletion propagated as DEL.
@@ -815,7 +767,10 @@ mod tests {
             assert_eq!(t.argv(1, &["RANDOMKEY"]), bulk("only"));
         }
         t.argv(1, &["SET", "small", "100"]);
-        assert_eq!(t.argv(1, &["OBJECT", "REFCOUNT", "small"]), ":2147483647\r\n");
+        assert_eq!(
+            t.argv(1, &["OBJECT", "REFCOUNT", "small"]),
+            ":2147483647\r\n"
+        );
         assert_eq!(t.argv(1, &["OBJECT", "REFCOUNT", "only"]), ":1\r\n");
         assert_eq!(t.argv(1, &["OBJECT", "encoding", "small"]), bulk("int"));
         assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "nokey"]), NULL);

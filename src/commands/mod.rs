@@ -10,6 +10,7 @@ pub mod lists;
 pub mod long_double;
 pub mod persistence;
 pub mod pubsub;
+pub mod scan;
 pub mod server_cmds;
 pub mod sets;
 pub mod strings;

@@ -4,6 +4,7 @@
 //! an intset, which it iterates in ascending numeric order; we reply in that
 //! order too for them so small integer sets match Redis byte for byte.
 
+use super::scan::{self, ScanOpts};
 use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
 use crate::keyspace::{Db, Dict, Object, Value, INTSET_MAX_ENTRIES};
 use crate::node::Millis;
@@ -520,120 +521,25 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// SCAN-family options shared by SSCAN and ZSCAN.
-pub(crate) struct ScanOpts {
-    pub count: usize,
-    pub pattern: Option<Bytes>,
-}
-
-/// Redis's `parseScanCursorOrReply` (strtoul semantics).
-pub(crate) fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
-    let bad = || Error::from("ERR invalid cursor");
-    if b.is_empty() {
-        return Ok(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(bad)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Parse `[MATCH pattern] [COUNT count]` from `args`.
-pub(crate) fn parse_scan_opts(args: &[Bytes]) -> Result<ScanOpts, Error> {
-    let mut opts = ScanOpts {
-        count: 10,
-        pattern: None,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let more = i + 1 < args.len();
-        if super::eq_ignore_case(&args[i], "count") && more {
-            let n = super::arg_i64(&args[i + 1])?;
-            if n < 1 {
-                return Err(err::SYNTAX.into());
-            }
-            opts.count = n.min(i64::MAX / 16) as usize;
-            i += 2;
-        } else if super::eq_ignore_case(&args[i], "match") && more {
-            let p = &args[i + 1];
-            opts.pattern = if &p[..] == b"*" {
-                None
-            } else {
-                Some(p.clone())
-            };
-            i += 2;
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-    }
-    Ok(opts)
-}
-
-/// Walk a big dict the way `scanGenericCommand` does; returns the next cursor.
-pub(crate) fn scan_dict<V>(
-    d: &Dict<Bytes, V>,
-    mut cursor: u64,
-    count: usize,
-    mut f: impl FnMut(&Bytes, &V),
-) -> u64 {
-    let mut seen = 0usize;
-    let mut maxiter = count.saturating_mul(10);
-    loop {
-        cursor = d.scan_step(cursor, |k, v| {
-            seen += 1;
-            f(k, v)
-        });
-        if cursor == 0 || maxiter == 0 || seen >= count {
-            break;
-        }
-        maxiter -= 1;
-    }
-    cursor
-}
-
-/// Write a SCAN reply: the cursor and the elements.
-pub(crate) fn reply_scan(out: &mut ReplyBuf, cursor: u64, items: &[Bytes]) {
-    out.array(2);
-    out.bulk(cursor.to_string().as_bytes());
-    out.array(items.len());
-    for i in items {
-        out.bulk(i);
-    }
-}
-
 fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = scan::parse_cursor(&args[2])?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(o) = db.get(&args[1], now) else {
-        reply_scan(out, 0, &[]);
+        scan::reply(out, 0, &[]);
         return Ok(());
     };
     let s = as_set(o)?;
-    let opts = parse_scan_opts(&args[3..])?;
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut items: Vec<Bytes> = Vec::new();
     let next = if !o.big {
         items.extend(ordered(s, true).into_iter().cloned());
         0
     } else {
-        scan_dict(s, cursor, opts.count, |k, _| items.push(k.clone()))
+        scan::walk(s, cursor, opts.count, 1, |k, _| items.push(k.clone()))
     };
-    if let Some(p) = &opts.pattern {
-        items.retain(|m| super::glob_match(p, m, false));
-    }
-    reply_scan(out, next, &items);
+    items.retain(|m| opts.matches(m));
+    scan::reply(out, next, &items);
     Ok(())
 }
 

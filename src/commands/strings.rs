@@ -949,8 +949,14 @@ mod tests {
         let inv = err("ERR invalid expire time in 'set' command");
         assert_eq!(t.argv(1, &["SET", "k", "v", "EX", "0"]), inv);
         assert_eq!(t.argv(1, &["SET", "k", "v", "PX", "-1"]), inv);
-        assert_eq!(t.argv(1, &["SET", "k", "v", "EX", "9223372036854775807"]), inv);
-        assert_eq!(t.argv(1, &["SET", "k", "v", "PX", "9223372036854775807"]), inv);
+        assert_eq!(
+            t.argv(1, &["SET", "k", "v", "EX", "9223372036854775807"]),
+            inv
+        );
+        assert_eq!(
+            t.argv(1, &["SET", "k", "v", "PX", "9223372036854775807"]),
+            inv
+        );
         assert_eq!(
             t.argv(1, &["SET", "k", "v", "EX", "x"]),
             err("ERR value is not an integer or out of range")

@@ -1,6 +1,7 @@
 //! Sorted set commands.
 
-use super::sets::{lookup_many, parse_cursor, parse_scan_opts, reply_scan, scan_dict};
+use super::scan::{self, ScanOpts};
+use super::sets::lookup_many;
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Db, Dict, Object, Value, ZSet};
 use crate::node::Millis;
@@ -1131,35 +1132,33 @@ fn d2string(v: f64) -> String {
 }
 
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = scan::parse_cursor(&args[2])?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(o) = db.get(&args[1], now) else {
-        reply_scan(out, 0, &[]);
+        scan::reply(out, 0, &[]);
         return Ok(());
     };
     let z = as_zset(o)?;
-    let opts = parse_scan_opts(&args[3..])?;
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut pairs: Vec<(Bytes, f64)> = Vec::new();
     let next = if !o.big {
         pairs.extend(z.iter().map(|(m, s)| (m.clone(), s)));
         0
     } else {
-        scan_dict(z.dict(), cursor, opts.count, |m, s| {
+        // Each member counts once against COUNT (Redis counts the score too).
+        scan::walk(z.dict(), cursor, opts.count, 1, |m, s| {
             pairs.push((m.clone(), *s))
         })
     };
     let mut items = Vec::with_capacity(pairs.len() * 2);
     for (m, s) in pairs {
-        if let Some(p) = &opts.pattern {
-            if !super::glob_match(p, &m, false) {
-                continue;
-            }
+        if opts.matches(&m) {
+            items.push(m);
+            items.push(Bytes::from(d2string(s)));
         }
-        items.push(m);
-        items.push(Bytes::from(d2string(s)));
     }
-    reply_scan(out, next, &items);
+    scan::reply(out, next, &items);
     Ok(())
 }
 
@@ -1532,7 +1531,9 @@ mod tests {
             "a 1 b 2 c 3"
         );
         assert!(t.cmd(1, "ZRANDMEMBER z -5").starts_with("*5\r\n"));
-        assert!(t.cmd(1, "ZRANDMEMBER z -5 WITHSCORES").starts_with("*10\r\n"));
+        assert!(t
+            .cmd(1, "ZRANDMEMBER z -5 WITHSCORES")
+            .starts_with("*10\r\n"));
         let r = t.cmd(1, "ZRANDMEMBER z 2");
         let mut v = bulks(&r);
         v.dedup();
