@@ -944,9 +944,7 @@ fn only_changed_keys_are_copied() {
     for i in 0..1000 {
         db.set(
             Bytes::from(format!("k{i}")),
-            crate::keyspace::Object::new(Value::List(
-                vec![Bytes::from_static(b"a"); 10].into(),
-            )),
+            crate::keyspace::Object::new(Value::List(vec![Bytes::from_static(b"a"); 10].into())),
         );
     }
     db.set_expire(b"k5", 10);
