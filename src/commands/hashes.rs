@@ -24,36 +24,22 @@ fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Object>, Err
     }
 }
 
-/// The hash at `key` for writing, WRONGTYPE if it is something else; `create`
-/// makes an empty one when absent.
-fn write_hash<'a>(
-    ctx: &'a mut Ctx,
-    key: &Bytes,
-    create: bool,
-) -> Result<Option<&'a mut Hash>, Error> {
+/// The hash at `key` for writing, made empty when absent (Redis's
+/// `hashTypeLookupWriteOrCreate`); WRONGTYPE if `key` holds something else.
+fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> {
     let now = ctx.now;
     let db = ctx.db();
-    let exists = match db.get(key, now) {
-        None => false,
-        Some(o) => {
-            if !matches!(o.value, Value::Hash(_)) {
-                return Err(super::wrongtype());
-            }
-            true
-        }
-    };
-    if !exists {
-        if !create {
-            return Ok(None);
-        }
-        db.set(key.clone(), Object::new(Value::Hash(Dict::new())));
+    match db.get(key, now) {
+        None => db.set(key.clone(), Object::new(Value::Hash(Dict::new()))),
+        Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
+        Some(_) => {}
     }
     match db.get_mut(key, now) {
         Some(Object {
             value: Value::Hash(h),
             ..
-        }) => Ok(Some(h)),
-        _ => Ok(None),
+        }) => Ok(h),
+        _ => unreachable!("a hash was just found or made at the key"),
     }
 }
 
@@ -103,7 +89,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
         return Err(super::wrong_arity(ctx.cmd.name));
     }
     let key = &args[1];
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     let mut created = 0;
     for pair in args[2..].chunks(2) {
         if h.insert(pair[0].clone(), pair[1].clone()).is_none() {
@@ -130,7 +116,7 @@ fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     if h.contains_key(&args[2][..]) {
         ctx.out().int(0);
         return Ok(());
@@ -168,7 +154,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => 0,
     };
     let new = cur.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     h.insert(field.clone(), Bytes::from(new.to_string()));
     settle(ctx, key);
     ctx.dirty(1);
@@ -177,7 +163,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Redis does this in C `long double`; the strings module emulates it exactly.
+    // Redis does this in C `long double`, which `long_double` emulates exactly.
     use super::long_double;
     match long_double::classify(&args[3]) {
         None => return Err(err::NOT_FLOAT.into()),
@@ -197,7 +183,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let text = long_double::incr_str(&cur_bytes, &args[3])?;
     let val = Bytes::from(text);
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     h.insert(field.clone(), val.clone());
     settle(ctx, key);
     ctx.dirty(1);

@@ -94,7 +94,6 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let db = ctx.db();
     let mut removed = 0;
-    let mut empty = false;
     if let Some(obj) = db.get_mut(&args[1], now) {
         let s = crate::typed_mut!(obj, Value::Set)?;
         for m in &args[2..] {
@@ -105,11 +104,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         }
-        empty = s.is_empty();
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(&args[1]);
+        db.settle_collection(&args[1]);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -187,7 +182,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().null();
         return Ok(());
     };
-    finish_pop(ctx, &args[1]);
+    ctx.db().settle_collection(&args[1]);
     ctx.dirty(1);
     ctx.propagate = Propagate::Replace(vec![vec![
         Bytes::from_static(b"SREM"),
@@ -196,21 +191,6 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ]]);
     ctx.out().bulk(&m);
     Ok(())
-}
-
-/// After removing members: fix the encoding flag, delete the key if empty.
-fn finish_pop(ctx: &mut Ctx, key: &[u8]) {
-    let db = ctx.db();
-    let mut empty = false;
-    if let Some(obj) = db.get_mut_now(key) {
-        if let Value::Set(s) = &obj.value {
-            empty = s.is_empty();
-        }
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(key);
-    }
 }
 
 fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -242,7 +222,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => break,
         }
     }
-    finish_pop(ctx, &args[1]);
+    ctx.db().settle_collection(&args[1]);
     ctx.dirty(popped.len() as u64);
     ctx.propagate = Propagate::Replace(
         popped
@@ -355,15 +335,10 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut dirty = 1;
     if let Some(obj) = db.get_mut_now(&src[..]) {
-        let mut empty = false;
         if let Value::Set(s) = &mut obj.value {
             s.remove(&m[..]);
-            empty = s.is_empty();
         }
-        obj.update_encoding();
-        if empty {
-            db.delete(src);
-        }
+        db.settle_collection(src);
     }
     if !dst_exists {
         db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
@@ -459,14 +434,11 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     let res = set_op(ctx, &args[2..], op, 0)?;
     let dst = &args[1];
     let n = res.len();
-    if n > 0 {
-        let mut s: Set = Dict::new();
-        for m in res {
-            s.insert(m, ());
-        }
-        ctx.db().set(dst.clone(), Object::new(Value::Set(s)));
-        ctx.dirty(1);
-    } else if ctx.db().delete(dst) {
+    let mut s: Set = Dict::new();
+    for m in res {
+        s.insert(m, ());
+    }
+    if ctx.db().store_collection(dst, Value::Set(s)) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);

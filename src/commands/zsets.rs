@@ -241,31 +241,14 @@ fn reply_items(out: &mut ReplyBuf, items: &[(Bytes, f64)], withscores: bool) {
     }
 }
 
-/// After removing members: fix the encoding flag, delete the key if empty.
-fn finish_change(db: &mut Db, key: &[u8]) {
-    let mut empty = false;
-    if let Some(obj) = db.get_mut_now(key) {
-        if let Value::ZSet(z) = &obj.value {
-            empty = z.is_empty();
-        }
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(key);
-    }
-}
-
 /// Store `items` at `dst` as a sorted set (or delete `dst` if empty); reply the count.
 fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     let n = items.len();
-    if n > 0 {
-        let mut z = ZSet::new();
-        for (m, s) in items {
-            z.insert(m, s);
-        }
-        ctx.db().set(dst.clone(), Object::new(Value::ZSet(z)));
-        ctx.dirty(1);
-    } else if ctx.db().delete(dst) {
+    let mut z = ZSet::new();
+    for (m, s) in items {
+        z.insert(m, s);
+    }
+    if ctx.db().store_collection(dst, Value::ZSet(z)) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);
@@ -401,7 +384,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
             }
             obj.update_encoding();
         }
-        finish_change(db, key);
+        db.settle_collection(key);
     }
     ctx.dirty(added + updated);
     res?;
@@ -437,7 +420,7 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 removed += 1;
             }
         }
-        finish_change(db, &args[1]);
+        db.settle_collection(&args[1]);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -732,7 +715,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
                 }
             }
         }
-        finish_change(db, key);
+        db.settle_collection(key);
     }
     ctx.dirty(victims.len() as u64);
     ctx.out().int(victims.len() as i64);
@@ -787,7 +770,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     for (m, _) in &picked {
         z.remove(m);
     }
-    finish_change(db, key);
+    db.settle_collection(key);
     out.array(if nested { n } else { n * 2 });
     for (m, s) in &picked {
         if nested {
