@@ -106,14 +106,6 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     Ok(())
 }
 
-fn hset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    hset_generic(ctx, args, false)
-}
-
-fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    hset_generic(ctx, args, true)
-}
-
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let h = write_hash(ctx, key)?;
@@ -249,18 +241,6 @@ fn getall_generic(ctx: &mut Ctx, args: &[Bytes], keys: bool, vals: bool) -> CmdR
         }
     }
     Ok(())
-}
-
-fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, true, true)
-}
-
-fn hkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, true, false)
-}
-
-fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, false, true)
 }
 
 fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -405,7 +385,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Set the string value of a hash field",
-        hset,
+        |ctx, args| hset_generic(ctx, args, false),
     ),
     def(
         "hsetnx",
@@ -435,7 +415,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Set multiple hash fields to multiple values",
-        hmset,
+        |ctx, args| hset_generic(ctx, args, true),
     ),
     def(
         "hmget",
@@ -455,7 +435,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the fields and values in a hash",
-        hgetall,
+        |ctx, args| getall_generic(ctx, args, true, true),
     ),
     def(
         "hdel",
@@ -495,7 +475,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the fields in a hash",
-        hkeys,
+        |ctx, args| getall_generic(ctx, args, true, false),
     ),
     def(
         "hvals",
@@ -505,7 +485,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the values in a hash",
-        hvals,
+        |ctx, args| getall_generic(ctx, args, false, true),
     ),
     def(
         "hincrby",

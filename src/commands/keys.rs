@@ -31,6 +31,8 @@ fn del_generic(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// EXISTS, and TOUCH: with no access times kept, touching a key is looking
+/// it up.
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
@@ -134,14 +136,6 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         ctx.out().ok();
     }
     Ok(())
-}
-
-fn rename(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rename_generic(ctx, args, false)
-}
-
-fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rename_generic(ctx, args, true)
 }
 
 fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -334,14 +328,6 @@ fn pexpire(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     expire_generic(ctx, args, now, false)
 }
 
-fn expireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    expire_generic(ctx, args, 0, true)
-}
-
-fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    expire_generic(ctx, args, 0, false)
-}
-
 /// `ttlGenericCommand`.
 fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, abs: bool) -> CmdResult {
     if read_lookup(ctx, &args[1]).is_none() {
@@ -364,22 +350,6 @@ fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, abs: bool) -> CmdResult 
     Ok(())
 }
 
-fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, false, false)
-}
-
-fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, true, false)
-}
-
-fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, false, true)
-}
-
-fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, true, true)
-}
-
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if !ctx.exists_for_write(&args[1]) {
         ctx.out().int(0);
@@ -391,17 +361,6 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         ctx.out().int(0);
     }
-    Ok(())
-}
-
-fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut n = 0;
-    for k in &args[1..] {
-        if read_lookup(ctx, k).is_some() {
-            n += 1;
-        }
-    }
-    ctx.out().int(n);
     Ok(())
 }
 
@@ -496,21 +455,21 @@ pub static COMMANDS: &[CommandDef] = &[
     def("type", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Determine the type stored at key", type_cmd),
     def("keys", 2, READONLY, (0, 0, 0), "generic", "1.0.0", "Find all keys matching the given pattern", keys),
     def("scan", -2, READONLY, (0, 0, 0), "generic", "2.8.0", "Incrementally iterate the keys space", scan),
-    def("rename", 3, WRITE, (1, 2, 1), "generic", "1.0.0", "Rename a key", rename),
-    def("renamenx", 3, WRITE | FAST, (1, 2, 1), "generic", "1.0.0", "Rename a key, only if the new key does not exist", renamenx),
+    def("rename", 3, WRITE, (1, 2, 1), "generic", "1.0.0", "Rename a key", |ctx, args| rename_generic(ctx, args, false)),
+    def("renamenx", 3, WRITE | FAST, (1, 2, 1), "generic", "1.0.0", "Rename a key, only if the new key does not exist", |ctx, args| rename_generic(ctx, args, true)),
     def("randomkey", 1, READONLY, (0, 0, 0), "generic", "1.0.0", "Return a random key from the keyspace", randomkey),
     def("move", 3, WRITE | FAST, (1, 1, 1), "generic", "1.0.0", "Move a key to another database", move_cmd),
     def("copy", -3, WRITE | DENYOOM, (1, 2, 1), "generic", "6.2.0", "Copy a key", copy),
     def("expire", -3, WRITE | FAST, (1, 1, 1), "generic", "1.0.0", "Set a key's time to live in seconds", expire),
     def("pexpire", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set a key's time to live in milliseconds", pexpire),
-    def("expireat", -3, WRITE | FAST, (1, 1, 1), "generic", "1.2.0", "Set the expiration for a key as a UNIX timestamp", expireat),
-    def("pexpireat", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", pexpireat),
-    def("ttl", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Get the time to live for a key in seconds", ttl),
-    def("pttl", 2, READONLY | FAST, (1, 1, 1), "generic", "2.6.0", "Get the time to live for a key in milliseconds", pttl),
-    def("expiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key", expiretime),
-    def("pexpiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", pexpiretime),
+    def("expireat", -3, WRITE | FAST, (1, 1, 1), "generic", "1.2.0", "Set the expiration for a key as a UNIX timestamp", |ctx, args| expire_generic(ctx, args, 0, true)),
+    def("pexpireat", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", |ctx, args| expire_generic(ctx, args, 0, false)),
+    def("ttl", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Get the time to live for a key in seconds", |ctx, args| ttl_generic(ctx, args, false, false)),
+    def("pttl", 2, READONLY | FAST, (1, 1, 1), "generic", "2.6.0", "Get the time to live for a key in milliseconds", |ctx, args| ttl_generic(ctx, args, true, false)),
+    def("expiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key", |ctx, args| ttl_generic(ctx, args, false, true)),
+    def("pexpiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", |ctx, args| ttl_generic(ctx, args, true, true)),
     def("persist", 2, WRITE | FAST, (1, 1, 1), "generic", "2.2.0", "Remove the expiration from a key", persist),
-    def("touch", -2, READONLY | FAST, (1, -1, 1), "generic", "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", touch),
+    def("touch", -2, READONLY | FAST, (1, -1, 1), "generic", "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", exists),
     CommandDef {
         subcommands: &["encoding", "freq", "help", "idletime", "refcount"],
         ..def("object", -2, 0, (0, 0, 0), "generic", "2.2.3", "A container for object introspection commands", object)

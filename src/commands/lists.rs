@@ -198,22 +198,6 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
     Ok(())
 }
 
-fn lpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Left, false)
-}
-
-fn rpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Right, false)
-}
-
-fn lpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Left, true)
-}
-
-fn rpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Right, true)
-}
-
 // ---------------------------------------------------------------- pop
 
 /// Pop up to `count` elements from `key` (which must hold a non-empty list).
@@ -275,14 +259,6 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
         }
     }
     Ok(())
-}
-
-fn lpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    pop_generic(ctx, args, End::Left)
-}
-
-fn rpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    pop_generic(ctx, args, End::Right)
 }
 
 // ---------------------------------------------------------------- reads
@@ -637,14 +613,6 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     Ok(())
 }
 
-fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    bpop_generic(ctx, args, End::Left)
-}
-
-fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    bpop_generic(ctx, args, End::Right)
-}
-
 /// LMPOP / BLMPOP from `numkeys_idx` on: numkeys key... LEFT|RIGHT [COUNT n].
 fn mpop_generic(
     ctx: &mut Ctx,
@@ -704,10 +672,6 @@ fn mpop_generic(
     Ok(())
 }
 
-fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    mpop_generic(ctx, args, 1, None)
-}
-
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let deadline = parse_timeout(&args[1], ctx.now)?;
     mpop_generic(ctx, args, 2, Some(deadline))
@@ -716,12 +680,12 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 // ---------------------------------------------------------------- table
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Prepend one or multiple elements to a list", lpush),
-    def("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Append one or multiple elements to a list", rpush),
-    def("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Prepend an element to a list, only if the list exists", lpushx),
-    def("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Append an element to a list, only if the list exists", rpushx),
-    def("lpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the first elements in a list", lpop),
-    def("rpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the last elements in a list", rpop),
+    def("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Prepend one or multiple elements to a list", |ctx, args| push_generic(ctx, args, End::Left, false)),
+    def("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Append one or multiple elements to a list", |ctx, args| push_generic(ctx, args, End::Right, false)),
+    def("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Prepend an element to a list, only if the list exists", |ctx, args| push_generic(ctx, args, End::Left, true)),
+    def("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Append an element to a list, only if the list exists", |ctx, args| push_generic(ctx, args, End::Right, true)),
+    def("lpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the first elements in a list", |ctx, args| pop_generic(ctx, args, End::Left)),
+    def("rpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the last elements in a list", |ctx, args| pop_generic(ctx, args, End::Right)),
     def("lrange", 4, READONLY, (1, 1, 1), "list", "1.0.0", "Get a range of elements from a list", lrange),
     def("llen", 2, READONLY | FAST, (1, 1, 1), "list", "1.0.0", "Get the length of a list", llen),
     def("lindex", 3, READONLY, (1, 1, 1), "list", "1.0.0", "Get an element from a list by its index", lindex),
@@ -732,9 +696,9 @@ pub static COMMANDS: &[CommandDef] = &[
     def("lpos", -3, READONLY, (1, 1, 1), "list", "6.0.6", "Return the index of matching elements on a list", lpos),
     def("lmove", 5, WRITE | DENYOOM, (1, 2, 1), "list", "6.2.0", "Pop an element from a list, push it to another list and return it", lmove),
     def("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", rpoplpush),
-    def("lmpop", -4, WRITE, (0, 0, 0), "list", "7.0.0", "Pop elements from a list", lmpop),
-    def("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the first element in a list, or block until one is available", blpop),
-    def("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the last element in a list, or block until one is available", brpop),
+    def("lmpop", -4, WRITE, (0, 0, 0), "list", "7.0.0", "Pop elements from a list", |ctx, args| mpop_generic(ctx, args, 1, None)),
+    def("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the first element in a list, or block until one is available", |ctx, args| bpop_generic(ctx, args, End::Left)),
+    def("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the last element in a list, or block until one is available", |ctx, args| bpop_generic(ctx, args, End::Right)),
     def("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), "list", "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", blmove),
     def("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), "list", "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", brpoplpush),
     def("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), "list", "7.0.0", "Pop elements from a list, or block until one is available", blmpop),

@@ -445,20 +445,11 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     Ok(())
 }
 
-fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_reply(ctx, args, Op::Inter)
-}
 fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_reply(ctx, args, Op::Union)
 }
-fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_reply(ctx, args, Op::Diff)
-}
 fn sinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_store(ctx, args, Op::Inter)
-}
-fn sunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_store(ctx, args, Op::Union)
 }
 fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_store(ctx, args, Op::Diff)
@@ -614,7 +605,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Intersect multiple sets",
-        sinter,
+        |ctx, args| set_op_reply(ctx, args, Op::Inter),
     ),
     def(
         "sunion",
@@ -634,7 +625,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Subtract multiple sets",
-        sdiff,
+        |ctx, args| set_op_reply(ctx, args, Op::Diff),
     ),
     def(
         "sinterstore",
@@ -654,7 +645,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Add multiple sets and store the resulting set in a key",
-        sunionstore,
+        |ctx, args| set_op_store(ctx, args, Op::Union),
     ),
     def(
         "sdiffstore",

@@ -381,14 +381,6 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     Ok(())
 }
 
-fn mset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    mset_generic(ctx, args, false)
-}
-
-fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    mset_generic(ctx, args, true)
-}
-
 // ---------------------------------------------------------------------------
 // Counters
 
@@ -791,7 +783,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "string",
         "1.0.1",
         "Set multiple keys to multiple values",
-        mset,
+        |ctx, args| mset_generic(ctx, args, false),
     ),
     def(
         "msetnx",
@@ -801,7 +793,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "string",
         "1.0.1",
         "Set multiple keys to multiple values, only if none of the keys exist",
-        msetnx,
+        |ctx, args| mset_generic(ctx, args, true),
     ),
     def(
         "incr",

@@ -401,14 +401,6 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
     Ok(())
 }
 
-fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zadd_generic(ctx, args, 0)
-}
-
-fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zadd_generic(ctx, args, INCR)
-}
-
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let db = ctx.db();
@@ -486,14 +478,6 @@ fn rank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
         None => out.null(),
     }
     Ok(())
-}
-
-fn zrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rank_generic(ctx, args, false)
-}
-
-fn zrevrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rank_generic(ctx, args, true)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -655,26 +639,14 @@ fn zrange_generic(
     Ok(())
 }
 
-fn zrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Auto, Dir::Auto)
-}
 fn zrangestore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 2, true, RangeType::Auto, Dir::Auto)
-}
-fn zrevrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Rank, Dir::Rev)
 }
 fn zrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Fwd)
 }
-fn zrevrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Rev)
-}
 fn zrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Fwd)
-}
-fn zrevrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Rev)
 }
 
 fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult {
@@ -722,14 +694,8 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
     Ok(())
 }
 
-fn zremrangebyrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zremrange_generic(ctx, args, RangeType::Rank)
-}
 fn zremrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zremrange_generic(ctx, args, RangeType::Score)
-}
-fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zremrange_generic(ctx, args, RangeType::Lex)
 }
 
 fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
@@ -783,9 +749,6 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     Ok(())
 }
 
-fn zpopmin(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zpop_generic(ctx, args, false)
-}
 fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zpop_generic(ctx, args, true)
 }
@@ -1013,26 +976,14 @@ fn zsetop_generic(
     Ok(())
 }
 
-fn zunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Union, false)
-}
 fn zinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Inter, false)
-}
-fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Diff, false)
 }
 fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, None, 1, SetOp::Union, false)
 }
-fn zinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, None, 1, SetOp::Inter, false)
-}
 fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, None, 1, SetOp::Diff, false)
-}
-fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, None, 1, SetOp::Inter, true)
 }
 
 fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -1146,35 +1097,35 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("zadd", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", zadd),
-    def("zincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", zincrby),
+    def("zadd", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", |ctx, args| zadd_generic(ctx, args, 0)),
+    def("zincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", |ctx, args| zadd_generic(ctx, args, INCR)),
     def("zrem", -3, WRITE | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Remove one or more members from a sorted set", zrem),
     def("zscore", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the score associated with the given member in a sorted set", zscore),
     def("zmscore", -3, READONLY | FAST, (1, 1, 1), "sorted-set", "6.2.0", "Get the score associated with the given members in a sorted set", zmscore),
     def("zcard", 2, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the number of members in a sorted set", zcard),
     def("zcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Count the members in a sorted set with scores within the given values", zcount),
     def("zlexcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.8.9", "Count the number of members in a sorted set between a given lexicographical range", zlexcount),
-    def("zrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", zrank),
-    def("zrevrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", zrevrank),
-    def("zrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set", zrange),
+    def("zrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", |ctx, args| rank_generic(ctx, args, false)),
+    def("zrevrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", |ctx, args| rank_generic(ctx, args, true)),
+    def("zrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Auto, Dir::Auto)),
     def("zrangestore", -5, WRITE | DENYOOM, (1, 2, 1), "sorted-set", "6.2.0", "Store a range of members from sorted set into another key", zrangestore),
-    def("zrevrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", zrevrange),
+    def("zrevrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Rank, Dir::Rev)),
     def("zrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "1.0.5", "Return a range of members in a sorted set, by score", zrangebyscore),
-    def("zrevrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", zrevrangebyscore),
+    def("zrevrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Rev)),
     def("zrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range", zrangebylex),
-    def("zrevrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", zrevrangebylex),
-    def("zremrangebyrank", 4, WRITE, (1, 1, 1), "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", zremrangebyrank),
+    def("zrevrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Rev)),
+    def("zremrangebyrank", 4, WRITE, (1, 1, 1), "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", |ctx, args| zremrange_generic(ctx, args, RangeType::Rank)),
     def("zremrangebyscore", 4, WRITE, (1, 1, 1), "sorted-set", "1.2.0", "Remove all members in a sorted set within the given scores", zremrangebyscore),
-    def("zremrangebylex", 4, WRITE, (1, 1, 1), "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", zremrangebylex),
-    def("zpopmin", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", zpopmin),
+    def("zremrangebylex", 4, WRITE, (1, 1, 1), "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", |ctx, args| zremrange_generic(ctx, args, RangeType::Lex)),
+    def("zpopmin", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", |ctx, args| zpop_generic(ctx, args, false)),
     def("zpopmax", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the highest scores in a sorted set", zpopmax),
-    def("zunionstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", zunionstore),
+    def("zunionstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", |ctx, args| zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Union, false)),
     def("zinterstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key", zinterstore),
-    def("zdiffstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", zdiffstore),
+    def("zdiffstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", |ctx, args| zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Diff, false)),
     def("zunion", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Add multiple sorted sets", zunion),
-    def("zinter", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Intersect multiple sorted sets", zinter),
+    def("zinter", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Intersect multiple sorted sets", |ctx, args| zsetop_generic(ctx, args, None, 1, SetOp::Inter, false)),
     def("zdiff", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Subtract multiple sorted sets", zdiff),
-    def("zintercard", -3, READONLY, (0, 0, 0), "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", zintercard),
+    def("zintercard", -3, READONLY, (0, 0, 0), "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", |ctx, args| zsetop_generic(ctx, args, None, 1, SetOp::Inter, true)),
     def("zrandmember", -2, READONLY, (1, 1, 1), "sorted-set", "6.2.0", "Get one or multiple random elements from a sorted set", zrandmember),
     def("zscan", -3, READONLY, (1, 1, 1), "sorted-set", "2.8.0", "Incrementally iterate sorted sets elements and associated scores", zscan),
 ];
