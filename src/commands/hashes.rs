@@ -5,6 +5,7 @@
 //! (removals go through `retain`, which compacts), and reads iterate the slab.
 //! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
+use super::scan::{self, ScanOpts};
 use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
 };
@@ -23,36 +24,22 @@ fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Object>, Err
     }
 }
 
-/// The hash at `key` for writing, WRONGTYPE if it is something else; `create`
-/// makes an empty one when absent.
-fn write_hash<'a>(
-    ctx: &'a mut Ctx,
-    key: &Bytes,
-    create: bool,
-) -> Result<Option<&'a mut Hash>, Error> {
+/// The hash at `key` for writing, made empty when absent (Redis's
+/// `hashTypeLookupWriteOrCreate`); WRONGTYPE if `key` holds something else.
+fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> {
     let now = ctx.now;
     let db = ctx.db();
-    let exists = match db.get(key, now) {
-        None => false,
-        Some(o) => {
-            if !matches!(o.value, Value::Hash(_)) {
-                return Err(super::wrongtype());
-            }
-            true
-        }
-    };
-    if !exists {
-        if !create {
-            return Ok(None);
-        }
-        db.set(key.clone(), Object::new(Value::Hash(Dict::new())));
+    match db.get(key, now) {
+        None => db.set(key.clone(), Object::new(Value::Hash(Dict::new()))),
+        Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
+        Some(_) => {}
     }
     match db.get_mut(key, now) {
         Some(Object {
             value: Value::Hash(h),
             ..
-        }) => Ok(Some(h)),
-        _ => Ok(None),
+        }) => Ok(h),
+        _ => unreachable!("a hash was just found or made at the key"),
     }
 }
 
@@ -102,7 +89,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
         return Err(super::wrong_arity(ctx.cmd.name));
     }
     let key = &args[1];
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     let mut created = 0;
     for pair in args[2..].chunks(2) {
         if h.insert(pair[0].clone(), pair[1].clone()).is_none() {
@@ -119,17 +106,9 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     Ok(())
 }
 
-fn hset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    hset_generic(ctx, args, false)
-}
-
-fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    hset_generic(ctx, args, true)
-}
-
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     if h.contains_key(&args[2][..]) {
         ctx.out().int(0);
         return Ok(());
@@ -167,7 +146,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => 0,
     };
     let new = cur.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     h.insert(field.clone(), Bytes::from(new.to_string()));
     settle(ctx, key);
     ctx.dirty(1);
@@ -176,8 +155,8 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Redis does this in C `long double`; the strings module emulates it exactly.
-    use super::strings::long_double;
+    // Redis does this in C `long double`, which `long_double` emulates exactly.
+    use super::long_double;
     match long_double::classify(&args[3]) {
         None => return Err(err::NOT_FLOAT.into()),
         Some(false) => return Err("ERR value is NaN or Infinity".into()),
@@ -196,7 +175,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let text = long_double::incr_str(&cur_bytes, &args[3])?;
     let val = Bytes::from(text);
-    let h = write_hash(ctx, key, true)?.expect("created");
+    let h = write_hash(ctx, key)?;
     h.insert(field.clone(), val.clone());
     settle(ctx, key);
     ctx.dirty(1);
@@ -264,18 +243,6 @@ fn getall_generic(ctx: &mut Ctx, args: &[Bytes], keys: bool, vals: bool) -> CmdR
     Ok(())
 }
 
-fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, true, true)
-}
-
-fn hkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, true, false)
-}
-
-fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    getall_generic(ctx, args, false, true)
-}
-
 fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let e = read_hash(ctx, &args[1])?.is_some_and(|o| hash_of(o).contains_key(&args[2][..]));
     ctx.out().int(e as i64);
@@ -296,88 +263,29 @@ fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// A SCAN cursor as C's `strtoul` reads it (a leading `-` wraps around).
-pub fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.is_empty() {
-        return Some(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2]).ok_or(Error::from("ERR invalid cursor"))?;
-    let key = &args[1];
-    if read_hash(ctx, key)?.is_none() {
-        let out = ctx.out();
-        out.array(2);
-        out.bulk(b"0");
-        out.array(0);
-        return Ok(());
-    }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&Bytes> = None;
-    let mut j = 3;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if eq_ignore_case(&args[j], "count") && more {
-            count = arg_i64(&args[j + 1])?;
-            if count < 1 {
-                return Err(err::SYNTAX.into());
-            }
-        } else if eq_ignore_case(&args[j], "match") && more {
-            pattern = Some(&args[j + 1]);
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-        j += 2;
-    }
-    let Some(o) = read_hash(ctx, key)? else {
+    let cursor = scan::parse_cursor(&args[2])?;
+    let Some(o) = read_hash(ctx, &args[1])? else {
+        scan::reply(ctx.out(), 0, &[]);
         return Ok(());
     };
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut items: Vec<(Bytes, Bytes)> = Vec::new();
-    let mut next = 0u64;
-    if o.big {
-        let h = hash_of(o);
-        let mut c = cursor;
-        let mut budget = count.saturating_mul(10);
-        loop {
-            c = h.scan_step(c, |k, v| items.push((k.clone(), v.clone())));
-            budget -= 1;
-            // Redis counts fields and values separately against COUNT.
-            if c == 0 || budget <= 0 || (items.len() as i64).saturating_mul(2) >= count {
-                break;
-            }
-        }
-        next = c;
+    let next = if o.big {
+        // A field and its value count as two against COUNT, as in Redis.
+        scan::walk(hash_of(o), cursor, opts.count, 2, |k, v| {
+            items.push((k.clone(), v.clone()))
+        })
     } else {
         items = entries(o);
-    }
-    if let Some(p) = pattern {
-        let all = p.len() == 1 && p[0] == b'*';
-        if !all {
-            items.retain(|(k, _)| super::glob_match(p, k, false));
-        }
-    }
-    let out = ctx.out();
-    out.array(2);
-    out.bulk(next.to_string().as_bytes());
-    out.array(items.len() * 2);
-    for (k, v) in &items {
-        out.bulk(k);
-        out.bulk(v);
-    }
+        0
+    };
+    let flat: Vec<Bytes> = items
+        .into_iter()
+        .filter(|(k, _)| opts.matches(k))
+        .flat_map(|(k, v)| [k, v])
+        .collect();
+    scan::reply(ctx.out(), next, &flat);
     Ok(())
 }
 
@@ -477,7 +385,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Set the string value of a hash field",
-        hset,
+        |ctx, args| hset_generic(ctx, args, false),
     ),
     def(
         "hsetnx",
@@ -507,7 +415,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Set multiple hash fields to multiple values",
-        hmset,
+        |ctx, args| hset_generic(ctx, args, true),
     ),
     def(
         "hmget",
@@ -527,7 +435,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the fields and values in a hash",
-        hgetall,
+        |ctx, args| getall_generic(ctx, args, true, true),
     ),
     def(
         "hdel",
@@ -567,7 +475,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the fields in a hash",
-        hkeys,
+        |ctx, args| getall_generic(ctx, args, true, false),
     ),
     def(
         "hvals",
@@ -577,7 +485,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "hash",
         "2.0.0",
         "Get all the values in a hash",
-        hvals,
+        |ctx, args| getall_generic(ctx, args, false, true),
     ),
     def(
         "hincrby",
@@ -633,15 +541,12 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lists::harness::T;
+    use crate::commands::testkit::{Kit, WRONGTYPE};
     use crate::resp::ReplyBuf;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     #[test]
     fn set_get_and_listpack_order() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(t.cmd(c, "hset h a 1 b 2 c 3"), ":3\r\n");
         assert_eq!(
@@ -684,7 +589,7 @@ mod tests {
         assert_eq!(t.cmd(c, "hgetall l"), WRONGTYPE);
         assert_eq!(t.cmd(c, "hscan l 0"), WRONGTYPE);
         assert_eq!(t.cmd(c, "hrandfield l"), WRONGTYPE);
-        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        t.client(c).reply = ReplyBuf::new(3);
         t.cmd(c, "hset m f v");
         assert_eq!(t.cmd(c, "hgetall m"), "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
         t.cmd(c, &format!("hset m big {}", "x".repeat(65)));
@@ -693,7 +598,7 @@ mod tests {
 
     #[test]
     fn incr() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(
             t.cmd(c, "hincrby h a x"),
@@ -744,7 +649,7 @@ mod tests {
 
     #[test]
     fn scan_and_randfield() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "hset h a 1 b 2 ab 3");
         assert_eq!(
@@ -826,7 +731,7 @@ mod tests {
             .map(|x| x.as_str().expect("s").to_string())
             .collect();
         assert_eq!(names.len(), 7, "distinct fields");
-        t.srv.clients.get_mut(&c).expect("client").reply = ReplyBuf::new(3);
+        t.client(c).reply = ReplyBuf::new(3);
         assert_eq!(
             t.cmd(c, "hrandfield h 1 withvalues").lines().next(),
             Some("*1")

@@ -3,6 +3,7 @@
 //! Semantics, replies, errors and propagation follow Redis 7.0's `db.c`,
 //! `expire.c` and `object.c`.
 
+use super::scan::{self, ScanOpts};
 use super::strings::{del_or_unlink, invalid_expire, read_lookup};
 use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, glob_match, unknown_subcommand, wrong_arity,
@@ -30,6 +31,8 @@ fn del_generic(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// EXISTS, and TOUCH: with no access times kept, touching a key is looking
+/// it up.
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
@@ -67,78 +70,20 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// `parseScanCursorOrReply`: C's `strtoul` in base 10 with Redis's checks.
-pub fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
-    let bad = || Error::from("ERR invalid cursor");
-    if b.is_empty() {
-        return Ok(0);
-    }
-    if matches!(b[0], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        return Err(bad());
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(bad)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[1])?;
-    let mut count: i64 = 10;
-    let mut pat: Option<Bytes> = None;
-    let mut typename: Option<Bytes> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let more = args.len() - i >= 2;
-        if eq_ignore_case(&args[i], "count") && more {
-            count = arg_i64(&args[i + 1])?;
-            if count < 1 {
-                return Err(err::SYNTAX.into());
-            }
-        } else if eq_ignore_case(&args[i], "match") && more {
-            let p = args[i + 1].clone();
-            pat = if &p[..] == b"*" { None } else { Some(p) };
-        } else if eq_ignore_case(&args[i], "type") && more {
-            typename = Some(args[i + 1].clone());
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-        i += 2;
-    }
+    let cursor = scan::parse_cursor(&args[1])?;
+    let opts = ScanOpts::parse(&args[2..], true)?;
     let mut found: Vec<Bytes> = Vec::new();
-    let mut cursor = cursor;
-    let mut maxiter = count.saturating_mul(10);
-    {
-        let db = ctx.db();
-        loop {
-            cursor = db.keys().scan_step(cursor, |k, _| found.push(k.clone()));
-            if cursor == 0 || maxiter == 0 || found.len() as i64 >= count {
-                break;
-            }
-            maxiter -= 1;
-        }
-    }
+    let cursor = scan::walk(ctx.db().keys(), cursor, opts.count, 1, |k, _| {
+        found.push(k.clone())
+    });
     let now = ctx.now;
     let mut keep = Vec::with_capacity(found.len());
     for k in found {
-        if let Some(p) = &pat {
-            if !glob_match(p, &k, false) {
-                continue;
-            }
+        if !opts.matches(&k) {
+            continue;
         }
-        if let Some(t) = &typename {
+        if let Some(t) = &opts.type_name {
             let tn = ctx
                 .db()
                 .keys()
@@ -153,13 +98,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         keep.push(k);
     }
-    let out = ctx.out();
-    out.array(2);
-    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    out.array(keep.len());
-    for k in &keep {
-        out.bulk(k);
-    }
+    scan::reply(ctx.out(), cursor, &keep);
     Ok(())
 }
 
@@ -197,14 +136,6 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         ctx.out().ok();
     }
     Ok(())
-}
-
-fn rename(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rename_generic(ctx, args, false)
-}
-
-fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rename_generic(ctx, args, true)
 }
 
 fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -397,14 +328,6 @@ fn pexpire(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     expire_generic(ctx, args, now, false)
 }
 
-fn expireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    expire_generic(ctx, args, 0, true)
-}
-
-fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    expire_generic(ctx, args, 0, false)
-}
-
 /// `ttlGenericCommand`.
 fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, abs: bool) -> CmdResult {
     if read_lookup(ctx, &args[1]).is_none() {
@@ -427,22 +350,6 @@ fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, abs: bool) -> CmdResult 
     Ok(())
 }
 
-fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, false, false)
-}
-
-fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, true, false)
-}
-
-fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, false, true)
-}
-
-fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, args, true, true)
-}
-
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if !ctx.exists_for_write(&args[1]) {
         ctx.out().int(0);
@@ -454,17 +361,6 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         ctx.out().int(0);
     }
-    Ok(())
-}
-
-fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut n = 0;
-    for k in &args[1..] {
-        if read_lookup(ctx, k).is_some() {
-            n += 1;
-        }
-    }
-    ctx.out().int(n);
     Ok(())
 }
 
@@ -559,21 +455,21 @@ pub static COMMANDS: &[CommandDef] = &[
     def("type", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Determine the type stored at key", type_cmd),
     def("keys", 2, READONLY, (0, 0, 0), "generic", "1.0.0", "Find all keys matching the given pattern", keys),
     def("scan", -2, READONLY, (0, 0, 0), "generic", "2.8.0", "Incrementally iterate the keys space", scan),
-    def("rename", 3, WRITE, (1, 2, 1), "generic", "1.0.0", "Rename a key", rename),
-    def("renamenx", 3, WRITE | FAST, (1, 2, 1), "generic", "1.0.0", "Rename a key, only if the new key does not exist", renamenx),
+    def("rename", 3, WRITE, (1, 2, 1), "generic", "1.0.0", "Rename a key", |ctx, args| rename_generic(ctx, args, false)),
+    def("renamenx", 3, WRITE | FAST, (1, 2, 1), "generic", "1.0.0", "Rename a key, only if the new key does not exist", |ctx, args| rename_generic(ctx, args, true)),
     def("randomkey", 1, READONLY, (0, 0, 0), "generic", "1.0.0", "Return a random key from the keyspace", randomkey),
     def("move", 3, WRITE | FAST, (1, 1, 1), "generic", "1.0.0", "Move a key to another database", move_cmd),
     def("copy", -3, WRITE | DENYOOM, (1, 2, 1), "generic", "6.2.0", "Copy a key", copy),
     def("expire", -3, WRITE | FAST, (1, 1, 1), "generic", "1.0.0", "Set a key's time to live in seconds", expire),
     def("pexpire", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set a key's time to live in milliseconds", pexpire),
-    def("expireat", -3, WRITE | FAST, (1, 1, 1), "generic", "1.2.0", "Set the expiration for a key as a UNIX timestamp", expireat),
-    def("pexpireat", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", pexpireat),
-    def("ttl", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Get the time to live for a key in seconds", ttl),
-    def("pttl", 2, READONLY | FAST, (1, 1, 1), "generic", "2.6.0", "Get the time to live for a key in milliseconds", pttl),
-    def("expiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key", expiretime),
-    def("pexpiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", pexpiretime),
+    def("expireat", -3, WRITE | FAST, (1, 1, 1), "generic", "1.2.0", "Set the expiration for a key as a UNIX timestamp", |ctx, args| expire_generic(ctx, args, 0, true)),
+    def("pexpireat", -3, WRITE | FAST, (1, 1, 1), "generic", "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", |ctx, args| expire_generic(ctx, args, 0, false)),
+    def("ttl", 2, READONLY | FAST, (1, 1, 1), "generic", "1.0.0", "Get the time to live for a key in seconds", |ctx, args| ttl_generic(ctx, args, false, false)),
+    def("pttl", 2, READONLY | FAST, (1, 1, 1), "generic", "2.6.0", "Get the time to live for a key in milliseconds", |ctx, args| ttl_generic(ctx, args, true, false)),
+    def("expiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key", |ctx, args| ttl_generic(ctx, args, false, true)),
+    def("pexpiretime", 2, READONLY | FAST, (1, 1, 1), "generic", "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", |ctx, args| ttl_generic(ctx, args, true, true)),
     def("persist", 2, WRITE | FAST, (1, 1, 1), "generic", "2.2.0", "Remove the expiration from a key", persist),
-    def("touch", -2, READONLY | FAST, (1, -1, 1), "generic", "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", touch),
+    def("touch", -2, READONLY | FAST, (1, -1, 1), "generic", "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified.", exists),
     CommandDef {
         subcommands: &["encoding", "freq", "help", "idletime", "refcount"],
         ..def("object", -2, 0, (0, 0, 0), "generic", "2.2.3", "A container for object introspection commands", object)
@@ -582,11 +478,11 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::strings::tests::{bulk, err, NULL, OK, T, T0};
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
     use crate::keyspace::{Object, Value};
     use bytes::Bytes;
 
-    fn put_list(t: &mut T, db: usize, key: &'static str) {
+    fn put_list(t: &mut Kit, db: usize, key: &'static str) {
         let mut l = std::collections::VecDeque::new();
         l.push_back(Bytes::from_static(b"x"));
         t.srv.st.dbs[db].set(
@@ -610,39 +506,39 @@ mod tests {
 
     #[test]
     fn del_exists_type_touch() {
-        let mut t = T::new();
-        t.cmd(&["MSET", "a", "1", "b", "2", "c", "3"]);
-        assert_eq!(t.cmd(&["DEL", "a", "b", "nokey"]), ":2\r\n");
+        let mut t = Kit::new();
+        t.argv(1, &["MSET", "a", "1", "b", "2", "c", "3"]);
+        assert_eq!(t.argv(1, &["DEL", "a", "b", "nokey"]), ":2\r\n");
         t.feed();
-        assert_eq!(t.cmd(&["DEL", "a"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["DEL", "a"]), ":0\r\n");
         assert!(t.feed().is_empty());
-        assert_eq!(t.cmd(&["EXISTS", "c", "c", "a"]), ":2\r\n");
-        assert_eq!(t.cmd(&["UNLINK", "c"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "c", "c", "a"]), ":2\r\n");
+        assert_eq!(t.argv(1, &["UNLINK", "c"]), ":1\r\n");
         put_list(&mut t, 0, "l");
-        t.cmd(&["SET", "s", "v"]);
-        assert_eq!(t.cmd(&["TYPE", "l"]), "+list\r\n");
-        assert_eq!(t.cmd(&["TYPE", "s"]), "+string\r\n");
-        assert_eq!(t.cmd(&["TYPE", "nokey"]), "+none\r\n");
-        assert_eq!(t.cmd(&["TOUCH", "s", "l", "nokey", "s"]), ":3\r\n");
+        t.argv(1, &["SET", "s", "v"]);
+        assert_eq!(t.argv(1, &["TYPE", "l"]), "+list\r\n");
+        assert_eq!(t.argv(1, &["TYPE", "s"]), "+string\r\n");
+        assert_eq!(t.argv(1, &["TYPE", "nokey"]), "+none\r\n");
+        assert_eq!(t.argv(1, &["TOUCH", "s", "l", "nokey", "s"]), ":3\r\n");
     }
 
     #[test]
     fn keys_and_scan() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         for i in 0..50 {
-            t.cmd(&["SET", &format!("key:{i}"), "v"]);
+            t.argv(1, &["SET", &format!("key:{i}"), "v"]);
         }
         put_list(&mut t, 0, "list");
-        t.cmd(&["SET", "gone", "v", "PX", "10"]);
+        t.argv(1, &["SET", "gone", "v", "PX", "10"]);
         t.advance(20);
-        let r = t.cmd(&["KEYS", "key:1?"]);
+        let r = t.argv(1, &["KEYS", "key:1?"]);
         assert!(r.starts_with("*10\r\n"), "{r}");
-        assert!(t.cmd(&["KEYS", "*"]).starts_with("*51\r\n"));
+        assert!(t.argv(1, &["KEYS", "*"]).starts_with("*51\r\n"));
         // A full SCAN sees every live key once, and never the expired one.
         let mut cursor = "0".to_string();
         let mut seen = Vec::new();
         loop {
-            let (c, ks) = scan_reply(&t.cmd(&["SCAN", &cursor, "COUNT", "7"]));
+            let (c, ks) = scan_reply(&t.argv(1, &["SCAN", &cursor, "COUNT", "7"]));
             seen.extend(ks);
             cursor = c;
             if cursor == "0" {
@@ -653,192 +549,210 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), 51);
         assert!(!seen.contains(&"gone".to_string()));
-        let (c, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "TYPE", "list"]));
+        let (c, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "TYPE", "list"]));
         assert_eq!((c.as_str(), ks), ("0", vec!["list".to_string()]));
-        let (_, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "MATCH", "key:4*"]));
+        let (_, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "MATCH", "key:4*"]));
         assert_eq!(ks.len(), 11);
-        let (_, ks) = scan_reply(&t.cmd(&["SCAN", "0", "COUNT", "1000", "TYPE", "foo"]));
+        let (_, ks) = scan_reply(&t.argv(1, &["SCAN", "0", "COUNT", "1000", "TYPE", "foo"]));
         assert!(ks.is_empty());
-        assert_eq!(t.cmd(&["SCAN", "0x"]), err("ERR invalid cursor"));
+        assert_eq!(t.argv(1, &["SCAN", "0x"]), err("ERR invalid cursor"));
         assert_eq!(
-            t.cmd(&["SCAN", "18446744073709551616"]),
+            t.argv(1, &["SCAN", "18446744073709551616"]),
             err("ERR invalid cursor")
         );
-        assert_eq!(t.cmd(&["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["SCAN", "0", "MATCH"]), err("ERR syntax error"));
         assert_eq!(
-            t.cmd(&["SCAN", "0", "COUNT", "x"]),
+            t.argv(1, &["SCAN", "0", "COUNT", "0"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(t.argv(1, &["SCAN", "0", "MATCH"]), err("ERR syntax error"));
+        assert_eq!(
+            t.argv(1, &["SCAN", "0", "COUNT", "x"]),
             err("ERR value is not an integer or out of range")
         );
-        assert!(t.cmd(&["SCAN", "-1"]).starts_with("*2\r\n"));
-        assert!(t.cmd(&["SCAN", ""]).starts_with("*2\r\n"));
+        assert!(t.argv(1, &["SCAN", "-1"]).starts_with("*2\r\n"));
+        assert!(t.argv(1, &["SCAN", ""]).starts_with("*2\r\n"));
     }
 
     #[test]
     fn rename_move_copy() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["RENAME", "nokey", "x"]), err("ERR no such key"));
-        assert_eq!(t.cmd(&["RENAMENX", "nokey", "x"]), err("ERR no such key"));
-        t.cmd(&["SET", "src", "v", "EX", "100"]);
-        assert_eq!(t.cmd(&["RENAME", "src", "src"]), OK);
-        assert_eq!(t.cmd(&["RENAMENX", "src", "src"]), ":0\r\n");
-        assert_eq!(t.cmd(&["RENAME", "src", "dst"]), OK);
-        assert_eq!(t.cmd(&["TTL", "dst"]), ":100\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "src"]), ":0\r\n");
-        t.cmd(&["SET", "other", "x"]);
-        assert_eq!(t.cmd(&["RENAMENX", "dst", "other"]), ":0\r\n");
-        assert_eq!(t.cmd(&["RENAME", "dst", "other"]), OK);
-        assert_eq!(t.cmd(&["GET", "other"]), bulk("v"));
-        assert_eq!(t.cmd(&["TTL", "other"]), ":100\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["RENAME", "nokey", "x"]), err("ERR no such key"));
+        assert_eq!(
+            t.argv(1, &["RENAMENX", "nokey", "x"]),
+            err("ERR no such key")
+        );
+        t.argv(1, &["SET", "src", "v", "EX", "100"]);
+        assert_eq!(t.argv(1, &["RENAME", "src", "src"]), OK);
+        assert_eq!(t.argv(1, &["RENAMENX", "src", "src"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["RENAME", "src", "dst"]), OK);
+        assert_eq!(t.argv(1, &["TTL", "dst"]), ":100\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "src"]), ":0\r\n");
+        t.argv(1, &["SET", "other", "x"]);
+        assert_eq!(t.argv(1, &["RENAMENX", "dst", "other"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["RENAME", "dst", "other"]), OK);
+        assert_eq!(t.argv(1, &["GET", "other"]), bulk("v"));
+        assert_eq!(t.argv(1, &["TTL", "other"]), ":100\r\n");
 
         let same = err("ERR source and destination objects are the same");
-        assert_eq!(t.cmd(&["MOVE", "other", "0"]), same);
+        assert_eq!(t.argv(1, &["MOVE", "other", "0"]), same);
         assert_eq!(
-            t.cmd(&["MOVE", "other", "99"]),
+            t.argv(1, &["MOVE", "other", "99"]),
             err("ERR DB index is out of range")
         );
         assert_eq!(
-            t.cmd(&["MOVE", "other", "x"]),
+            t.argv(1, &["MOVE", "other", "x"]),
             err("ERR value is not an integer or out of range")
         );
-        assert_eq!(t.cmd(&["MOVE", "nokey", "1"]), ":0\r\n");
-        assert_eq!(t.cmd(&["MOVE", "other", "1"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "other"]), ":0\r\n");
-        t.cmd(&["SET", "other", "again"]);
-        assert_eq!(t.cmd(&["MOVE", "other", "1"]), ":0\r\n");
-        assert_eq!(t.cmd(&["SELECT", "1"]), OK);
-        assert_eq!(t.cmd(&["GET", "other"]), bulk("v"));
-        assert_eq!(t.cmd(&["TTL", "other"]), ":100\r\n");
-        t.cmd(&["SELECT", "0"]);
+        assert_eq!(t.argv(1, &["MOVE", "nokey", "1"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["MOVE", "other", "1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "other"]), ":0\r\n");
+        t.argv(1, &["SET", "other", "again"]);
+        assert_eq!(t.argv(1, &["MOVE", "other", "1"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["SELECT", "1"]), OK);
+        assert_eq!(t.argv(1, &["GET", "other"]), bulk("v"));
+        assert_eq!(t.argv(1, &["TTL", "other"]), ":100\r\n");
+        t.argv(1, &["SELECT", "0"]);
 
-        t.cmd(&["SET", "c1", "v"]);
-        assert_eq!(t.cmd(&["COPY", "c1", "c1"]), same);
-        assert_eq!(t.cmd(&["COPY", "c1", "c1", "DB", "0"]), same);
+        t.argv(1, &["SET", "c1", "v"]);
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1"]), same);
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1", "DB", "0"]), same);
         assert_eq!(
-            t.cmd(&["COPY", "c1", "c2", "DB", "99", "REPLACE"]),
+            t.argv(1, &["COPY", "c1", "c2", "DB", "99", "REPLACE"]),
             err("ERR DB index is out of range")
         );
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "foo"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "DB"]), err("ERR syntax error"));
-        assert_eq!(t.cmd(&["COPY", "c1", "c2"]), ":1\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c2"]), ":0\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c2", "REPLACE"]), ":1\r\n");
-        assert_eq!(t.cmd(&["COPY", "nokey", "c3"]), ":0\r\n");
-        assert_eq!(t.cmd(&["COPY", "c1", "c1", "DB", "1"]), ":1\r\n");
-        t.cmd(&["SELECT", "1"]);
-        assert_eq!(t.cmd(&["GET", "c1"]), bulk("v"));
+        assert_eq!(
+            t.argv(1, &["COPY", "c1", "c2", "foo"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            t.argv(1, &["COPY", "c1", "c2", "DB"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c2", "REPLACE"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["COPY", "nokey", "c3"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["COPY", "c1", "c1", "DB", "1"]), ":1\r\n");
+        t.argv(1, &["SELECT", "1"]);
+        assert_eq!(t.argv(1, &["GET", "c1"]), bulk("v"));
     }
 
     #[test]
     fn expire_family() {
-        let mut t = T::new();
-        t.cmd(&["SET", "e", "v"]);
+        let mut t = Kit::new();
+        t.argv(1, &["SET", "e", "v"]);
         t.feed();
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "100", "NX", "XX"]),
+            t.argv(1, &["EXPIRE", "e", "100", "NX", "XX"]),
             err("ERR NX and XX, GT or LT options at the same time are not compatible")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "x", "GT", "LT"]),
+            t.argv(1, &["EXPIRE", "e", "x", "GT", "LT"]),
             err("ERR GT and LT options at the same time are not compatible")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "100", "foo"]),
+            t.argv(1, &["EXPIRE", "e", "100", "foo"]),
             err("ERR Unsupported option foo")
         );
         assert_eq!(
-            t.cmd(&["EXPIRE", "e", "9223372036854775807"]),
+            t.argv(1, &["EXPIRE", "e", "9223372036854775807"]),
             err("ERR invalid expire time in 'expire' command")
         );
         assert_eq!(
-            t.cmd(&["PEXPIRE", "e", "9223372036854775807"]),
+            t.argv(1, &["PEXPIRE", "e", "9223372036854775807"]),
             err("ERR invalid expire time in 'pexpire' command")
         );
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "XX"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "GT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "NX"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "XX"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "GT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "NX"]), ":1\r\n");
         assert_eq!(t.feed(), vec![format!("PEXPIREAT e {} NX", T0 + 100_000)]);
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "NX"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "50", "GT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "200", "GT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "300", "LT"]), ":0\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "150", "LT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["TTL", "e"]), ":150\r\n");
-        assert_eq!(t.cmd(&["PTTL", "e"]), ":150000\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "NX"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "50", "GT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "200", "GT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "300", "LT"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "150", "LT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":150\r\n");
+        assert_eq!(t.argv(1, &["PTTL", "e"]), ":150000\r\n");
         t.advance(400);
-        assert_eq!(t.cmd(&["TTL", "e"]), ":150\r\n");
-        assert_eq!(t.cmd(&["PTTL", "e"]), ":149600\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":150\r\n");
+        assert_eq!(t.argv(1, &["PTTL", "e"]), ":149600\r\n");
         let abs = (T0 + 150_000) / 1000;
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), format!(":{abs}\r\n"));
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), format!(":{abs}\r\n"));
         assert_eq!(
-            t.cmd(&["PEXPIRETIME", "e"]),
+            t.argv(1, &["PEXPIRETIME", "e"]),
             format!(":{}\r\n", T0 + 150_000)
         );
         t.feed();
-        assert_eq!(t.cmd(&["PERSIST", "e"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "e"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PERSIST e"]);
-        assert_eq!(t.cmd(&["PERSIST", "e"]), ":0\r\n");
-        assert_eq!(t.cmd(&["PERSIST", "nokey"]), ":0\r\n");
-        assert_eq!(t.cmd(&["TTL", "e"]), ":-1\r\n");
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), ":-1\r\n");
-        assert_eq!(t.cmd(&["TTL", "nokey"]), ":-2\r\n");
-        assert_eq!(t.cmd(&["PEXPIRETIME", "nokey"]), ":-2\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "e", "100", "LT"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXPIRE", "nokey", "100"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "e"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["PERSIST", "nokey"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":-1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), ":-1\r\n");
+        assert_eq!(t.argv(1, &["TTL", "nokey"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["PEXPIRETIME", "nokey"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "100", "LT"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "nokey", "100"]), ":0\r\n");
         t.feed();
-        assert_eq!(t.cmd(&["EXPIREAT", "e", "4102444800"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIREAT", "e", "4102444800"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800000"]);
-        assert_eq!(t.cmd(&["PEXPIREAT", "e", "4102444800123", "gt"]), ":1\r\n");
+        assert_eq!(
+            t.argv(1, &["PEXPIREAT", "e", "4102444800123", "gt"]),
+            ":1\r\n"
+        );
         assert_eq!(t.feed(), vec!["PEXPIREAT e 4102444800123 gt"]);
-        assert_eq!(t.cmd(&["EXPIRETIME", "e"]), ":4102444800\r\n");
+        assert_eq!(t.argv(1, &["EXPIRETIME", "e"]), ":4102444800\r\n");
         // In the past: the key is deleted and the deletion propagated as DEL.
-        assert_eq!(t.cmd(&["EXPIRE", "e", "-1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXPIRE", "e", "-1"]), ":1\r\n");
         assert_eq!(t.feed(), vec!["DEL e"]);
-        assert_eq!(t.cmd(&["EXISTS", "e"]), ":0\r\n");
-        t.cmd(&["SET", "e", "v"]);
-        assert_eq!(t.cmd(&["PEXPIREAT", "e", "1"]), ":1\r\n");
-        assert_eq!(t.cmd(&["EXISTS", "e"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "e"]), ":0\r\n");
+        t.argv(1, &["SET", "e", "v"]);
+        assert_eq!(t.argv(1, &["PEXPIREAT", "e", "1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["EXISTS", "e"]), ":0\r\n");
         // Lazy expiry after time passes.
-        t.cmd(&["SET", "e", "v", "EX", "1"]);
+        t.argv(1, &["SET", "e", "v", "EX", "1"]);
         t.advance(1000);
-        assert_eq!(t.cmd(&["TTL", "e"]), ":-2\r\n");
+        assert_eq!(t.argv(1, &["TTL", "e"]), ":-2\r\n");
     }
 
     #[test]
     fn randomkey_and_object() {
-        let mut t = T::new();
-        assert_eq!(t.cmd(&["RANDOMKEY"]), NULL);
-        t.cmd(&["SET", "only", "v"]);
-        t.cmd(&["SET", "dead", "v", "PX", "5"]);
+        let mut t = Kit::new();
+        assert_eq!(t.argv(1, &["RANDOMKEY"]), NULL);
+        t.argv(1, &["SET", "only", "v"]);
+        t.argv(1, &["SET", "dead", "v", "PX", "5"]);
         t.advance(10);
         for _ in 0..10 {
-            assert_eq!(t.cmd(&["RANDOMKEY"]), bulk("only"));
+            assert_eq!(t.argv(1, &["RANDOMKEY"]), bulk("only"));
         }
-        t.cmd(&["SET", "small", "100"]);
-        assert_eq!(t.cmd(&["OBJECT", "REFCOUNT", "small"]), ":2147483647\r\n");
-        assert_eq!(t.cmd(&["OBJECT", "REFCOUNT", "only"]), ":1\r\n");
-        assert_eq!(t.cmd(&["OBJECT", "encoding", "small"]), bulk("int"));
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "nokey"]), NULL);
+        t.argv(1, &["SET", "small", "100"]);
         assert_eq!(
-            t.cmd(&["OBJECT", "ENCODING"]),
+            t.argv(1, &["OBJECT", "REFCOUNT", "small"]),
+            ":2147483647\r\n"
+        );
+        assert_eq!(t.argv(1, &["OBJECT", "REFCOUNT", "only"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["OBJECT", "encoding", "small"]), bulk("int"));
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "nokey"]), NULL);
+        assert_eq!(
+            t.argv(1, &["OBJECT", "ENCODING"]),
             err("ERR wrong number of arguments for 'object|encoding' command")
         );
         assert_eq!(
-            t.cmd(&["OBJECT", "HELP", "x"]),
+            t.argv(1, &["OBJECT", "HELP", "x"]),
             err("ERR wrong number of arguments for 'object|help' command")
         );
         assert_eq!(
-            t.cmd(&["OBJECT", "foo"]),
+            t.argv(1, &["OBJECT", "foo"]),
             err("ERR unknown subcommand 'foo'. Try OBJECT HELP.")
         );
-        assert!(t.cmd(&["OBJECT", "HELP"]).starts_with(
+        assert!(t.argv(1, &["OBJECT", "HELP"]).starts_with(
             "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
         ));
-        assert!(t.cmd(&["OBJECT", "FREQ", "only"]).starts_with(
+        assert!(t.argv(1, &["OBJECT", "FREQ", "only"]).starts_with(
             "-ERR An LFU maxmemory policy is not selected, access frequency not tracked."
         ));
-        assert_eq!(t.cmd(&["OBJECT", "IDLETIME", "only"]), ":0\r\n");
+        assert_eq!(t.argv(1, &["OBJECT", "IDLETIME", "only"]), ":0\r\n");
         put_list(&mut t, 0, "l");
-        assert_eq!(t.cmd(&["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
+        assert_eq!(t.argv(1, &["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
     }
 }

@@ -198,22 +198,6 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
     Ok(())
 }
 
-fn lpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Left, false)
-}
-
-fn rpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Right, false)
-}
-
-fn lpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Left, true)
-}
-
-fn rpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    push_generic(ctx, args, End::Right, true)
-}
-
 // ---------------------------------------------------------------- pop
 
 /// Pop up to `count` elements from `key` (which must hold a non-empty list).
@@ -275,14 +259,6 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
         }
     }
     Ok(())
-}
-
-fn lpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    pop_generic(ctx, args, End::Left)
-}
-
-fn rpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    pop_generic(ctx, args, End::Right)
 }
 
 // ---------------------------------------------------------------- reads
@@ -637,14 +613,6 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     Ok(())
 }
 
-fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    bpop_generic(ctx, args, End::Left)
-}
-
-fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    bpop_generic(ctx, args, End::Right)
-}
-
 /// LMPOP / BLMPOP from `numkeys_idx` on: numkeys key... LEFT|RIGHT [COUNT n].
 fn mpop_generic(
     ctx: &mut Ctx,
@@ -704,10 +672,6 @@ fn mpop_generic(
     Ok(())
 }
 
-fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    mpop_generic(ctx, args, 1, None)
-}
-
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let deadline = parse_timeout(&args[1], ctx.now)?;
     mpop_generic(ctx, args, 2, Some(deadline))
@@ -716,12 +680,12 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 // ---------------------------------------------------------------- table
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Prepend one or multiple elements to a list", lpush),
-    def("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Append one or multiple elements to a list", rpush),
-    def("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Prepend an element to a list, only if the list exists", lpushx),
-    def("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Append an element to a list, only if the list exists", rpushx),
-    def("lpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the first elements in a list", lpop),
-    def("rpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the last elements in a list", rpop),
+    def("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Prepend one or multiple elements to a list", |ctx, args| push_generic(ctx, args, End::Left, false)),
+    def("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "1.0.0", "Append one or multiple elements to a list", |ctx, args| push_generic(ctx, args, End::Right, false)),
+    def("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Prepend an element to a list, only if the list exists", |ctx, args| push_generic(ctx, args, End::Left, true)),
+    def("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), "list", "2.2.0", "Append an element to a list, only if the list exists", |ctx, args| push_generic(ctx, args, End::Right, true)),
+    def("lpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the first elements in a list", |ctx, args| pop_generic(ctx, args, End::Left)),
+    def("rpop", -2, WRITE | FAST, (1, 1, 1), "list", "1.0.0", "Remove and get the last elements in a list", |ctx, args| pop_generic(ctx, args, End::Right)),
     def("lrange", 4, READONLY, (1, 1, 1), "list", "1.0.0", "Get a range of elements from a list", lrange),
     def("llen", 2, READONLY | FAST, (1, 1, 1), "list", "1.0.0", "Get the length of a list", llen),
     def("lindex", 3, READONLY, (1, 1, 1), "list", "1.0.0", "Get an element from a list by its index", lindex),
@@ -732,117 +696,22 @@ pub static COMMANDS: &[CommandDef] = &[
     def("lpos", -3, READONLY, (1, 1, 1), "list", "6.0.6", "Return the index of matching elements on a list", lpos),
     def("lmove", 5, WRITE | DENYOOM, (1, 2, 1), "list", "6.2.0", "Pop an element from a list, push it to another list and return it", lmove),
     def("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", rpoplpush),
-    def("lmpop", -4, WRITE, (0, 0, 0), "list", "7.0.0", "Pop elements from a list", lmpop),
-    def("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the first element in a list, or block until one is available", blpop),
-    def("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the last element in a list, or block until one is available", brpop),
+    def("lmpop", -4, WRITE, (0, 0, 0), "list", "7.0.0", "Pop elements from a list", |ctx, args| mpop_generic(ctx, args, 1, None)),
+    def("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the first element in a list, or block until one is available", |ctx, args| bpop_generic(ctx, args, End::Left)),
+    def("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), "list", "2.0.0", "Remove and get the last element in a list, or block until one is available", |ctx, args| bpop_generic(ctx, args, End::Right)),
     def("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), "list", "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", blmove),
     def("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), "list", "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", brpoplpush),
     def("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), "list", "7.0.0", "Pop elements from a list, or block until one is available", blmpop),
 ];
 
-/// A tiny driver for command tests: a `Server` fed RESP bytes, replies read raw.
-#[cfg(test)]
-pub(crate) mod harness {
-    use crate::node::{Addr, ConnId, Input, Node, Output};
-    use crate::resp::{split_args, Frame};
-    use crate::server::{Config, Server};
-    use std::collections::BTreeMap;
-
-    pub struct T {
-        pub srv: Server,
-        pub now: u64,
-        pub got: BTreeMap<ConnId, Vec<u8>>,
-    }
-
-    impl T {
-        pub fn new() -> T {
-            T {
-                srv: Server::new(Config::default(), 1_000, 1),
-                now: 1_000,
-                got: BTreeMap::new(),
-            }
-        }
-
-        fn drain(&mut self) {
-            while let Some(o) = self.srv.poll_output() {
-                if let Output::Send { conn, bytes } = o {
-                    self.got.entry(conn).or_default().extend_from_slice(&bytes);
-                }
-            }
-        }
-
-        pub fn connect(&mut self, id: u64) -> ConnId {
-            let conn = ConnId(id);
-            self.srv.handle(
-                self.now,
-                Input::Accepted {
-                    conn,
-                    peer: Addr::new("127.0.0.1", 50_000 + id as u16),
-                    local: Addr::new("127.0.0.1", 6379),
-                },
-            );
-            self.drain();
-            conn
-        }
-
-        /// Send raw bytes; return what the client received (maybe nothing).
-        pub fn raw(&mut self, conn: ConnId, bytes: &[u8]) -> String {
-            self.srv.handle(self.now, Input::Data { conn, bytes });
-            self.drain();
-            self.take(conn)
-        }
-
-        /// Send one command written as redis-cli would take it.
-        pub fn cmd(&mut self, conn: ConnId, line: &str) -> String {
-            let args = split_args(line.as_bytes()).expect("valid test command");
-            self.raw(conn, &Frame::command(args))
-        }
-
-        /// Whatever `conn` has received since last asked.
-        pub fn take(&mut self, conn: ConnId) -> String {
-            String::from_utf8_lossy(&self.got.remove(&conn).unwrap_or_default()).into_owned()
-        }
-
-        /// Let time pass by `ms` and run the cron.
-        pub fn advance(&mut self, ms: u64) {
-            self.now += ms;
-            self.srv.handle(self.now, Input::Tick);
-            self.drain();
-        }
-
-        /// The propagated commands so far, as space-joined strings.
-        pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.propagated)
-                .into_iter()
-                .map(|(_, argv)| {
-                    argv.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        }
-
-        pub fn encoding(&mut self, key: &str) -> &'static str {
-            self.srv.st.dbs[0]
-                .keys()
-                .get(key.as_bytes())
-                .map_or("none", |o| o.encoding())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::harness::T;
+    use crate::commands::testkit::{Kit, WRONGTYPE};
     use crate::resp::ReplyBuf;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     #[test]
     fn push_pop_range() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         assert_eq!(t.cmd(c, "rpush l a b c"), ":3\r\n");
         assert_eq!(t.cmd(c, "lpush l z"), ":4\r\n");
@@ -890,7 +759,7 @@ mod tests {
 
     #[test]
     fn encodings() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a");
         // Redis 7.0: always a quicklist.
@@ -906,7 +775,7 @@ mod tests {
 
     #[test]
     fn index_set_insert_rem_trim() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c a b c a");
         assert_eq!(t.cmd(c, "lindex l -1"), "$1\r\na\r\n");
@@ -941,7 +810,7 @@ mod tests {
 
     #[test]
     fn lpos() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c a b c a");
         assert!(t
@@ -972,7 +841,7 @@ mod tests {
 
     #[test]
     fn lmove_and_lmpop() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         t.cmd(c, "rpush l a b c");
         assert_eq!(t.cmd(c, "lmove l l left right"), "$1\r\na\r\n");
@@ -1010,7 +879,7 @@ mod tests {
 
     #[test]
     fn timeout_errors() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let c = t.connect(1);
         let nf = "-ERR timeout is not a float or out of range\r\n";
         let neg = "-ERR timeout is negative\r\n";
@@ -1029,7 +898,7 @@ mod tests {
 
     #[test]
     fn blocked_client_is_served_by_a_push() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         assert_eq!(t.cmd(a, "blpop k1 k2 0"), "");
@@ -1044,7 +913,7 @@ mod tests {
 
     #[test]
     fn blocked_clients_are_served_in_order_and_time_out() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         let c = t.connect(3);
@@ -1059,7 +928,7 @@ mod tests {
         assert_eq!(t.cmd(c, "rpush k x"), ":1\r\n");
         assert_eq!(t.take(b), "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
         assert_eq!(t.take(a), "");
-        t.advance(600);
+        t.tick(600);
         assert_eq!(t.take(a), "*-1\r\n");
         assert_eq!(t.cmd(c, "rpush k y"), ":1\r\n");
         assert_eq!(t.take(a), "");
@@ -1077,7 +946,7 @@ mod tests {
 
     #[test]
     fn blmove_chain_and_propagation() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
         let b = t.connect(2);
         let c = t.connect(3);
@@ -1100,19 +969,19 @@ mod tests {
         );
         assert_eq!(t.feed(), vec!["RPOP dst 1"]);
         assert_eq!(t.cmd(a, "brpoplpush src dst 0.1"), "");
-        t.advance(200);
+        t.tick(200);
         assert_eq!(t.take(a), "*-1\r\n");
     }
 
     #[test]
     fn blocking_inside_exec_answers_at_once() {
-        let mut t = T::new();
+        let mut t = Kit::new();
         let a = t.connect(1);
-        t.srv.clients.get_mut(&a).expect("client").in_exec = true;
+        t.client(a).in_exec = true;
         assert_eq!(t.cmd(a, "blpop k 0"), "*-1\r\n");
         assert_eq!(t.cmd(a, "blmpop 0 1 k left"), "*-1\r\n");
         assert_eq!(t.cmd(a, "blmove k d left left 0"), "$-1\r\n");
-        t.srv.clients.get_mut(&a).expect("client").reply = ReplyBuf::new(3);
+        t.client(a).reply = ReplyBuf::new(3);
         assert_eq!(t.cmd(a, "brpop k 0"), "_\r\n");
     }
 }

@@ -7,11 +7,15 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod long_double;
 pub mod persistence;
 pub mod pubsub;
+pub mod scan;
 pub mod server_cmds;
 pub mod sets;
 pub mod strings;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod transactions;
 pub mod zsets;
 

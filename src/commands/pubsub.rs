@@ -369,7 +369,7 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::super::connection::testkit::Kit;
+    use crate::commands::testkit::Kit;
     use crate::node::ConnId;
 
     fn sub(kind: &str, name: &str, n: usize, resp3: bool) -> String {

@@ -4,6 +4,7 @@
 //! an intset, which it iterates in ascending numeric order; we reply in that
 //! order too for them so small integer sets match Redis byte for byte.
 
+use super::scan::{self, ScanOpts};
 use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
 use crate::keyspace::{Db, Dict, Object, Value, INTSET_MAX_ENTRIES};
 use crate::node::Millis;
@@ -93,7 +94,6 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let db = ctx.db();
     let mut removed = 0;
-    let mut empty = false;
     if let Some(obj) = db.get_mut(&args[1], now) {
         let s = crate::typed_mut!(obj, Value::Set)?;
         for m in &args[2..] {
@@ -104,11 +104,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         }
-        empty = s.is_empty();
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(&args[1]);
+        db.settle_collection(&args[1]);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -186,7 +182,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().null();
         return Ok(());
     };
-    finish_pop(ctx, &args[1]);
+    ctx.db().settle_collection(&args[1]);
     ctx.dirty(1);
     ctx.propagate = Propagate::Replace(vec![vec![
         Bytes::from_static(b"SREM"),
@@ -195,21 +191,6 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ]]);
     ctx.out().bulk(&m);
     Ok(())
-}
-
-/// After removing members: fix the encoding flag, delete the key if empty.
-fn finish_pop(ctx: &mut Ctx, key: &[u8]) {
-    let db = ctx.db();
-    let mut empty = false;
-    if let Some(obj) = db.get_mut_now(key) {
-        if let Value::Set(s) = &obj.value {
-            empty = s.is_empty();
-        }
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(key);
-    }
 }
 
 fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -241,7 +222,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => break,
         }
     }
-    finish_pop(ctx, &args[1]);
+    ctx.db().settle_collection(&args[1]);
     ctx.dirty(popped.len() as u64);
     ctx.propagate = Propagate::Replace(
         popped
@@ -354,15 +335,10 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut dirty = 1;
     if let Some(obj) = db.get_mut_now(&src[..]) {
-        let mut empty = false;
         if let Value::Set(s) = &mut obj.value {
             s.remove(&m[..]);
-            empty = s.is_empty();
         }
-        obj.update_encoding();
-        if empty {
-            db.delete(src);
-        }
+        db.settle_collection(src);
     }
     if !dst_exists {
         db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
@@ -458,34 +434,22 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     let res = set_op(ctx, &args[2..], op, 0)?;
     let dst = &args[1];
     let n = res.len();
-    if n > 0 {
-        let mut s: Set = Dict::new();
-        for m in res {
-            s.insert(m, ());
-        }
-        ctx.db().set(dst.clone(), Object::new(Value::Set(s)));
-        ctx.dirty(1);
-    } else if ctx.db().delete(dst) {
+    let mut s: Set = Dict::new();
+    for m in res {
+        s.insert(m, ());
+    }
+    if ctx.db().store_collection(dst, Value::Set(s)) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);
     Ok(())
 }
 
-fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_reply(ctx, args, Op::Inter)
-}
 fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_reply(ctx, args, Op::Union)
 }
-fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_reply(ctx, args, Op::Diff)
-}
 fn sinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_store(ctx, args, Op::Inter)
-}
-fn sunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    set_op_store(ctx, args, Op::Union)
 }
 fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_op_store(ctx, args, Op::Diff)
@@ -520,120 +484,25 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// SCAN-family options shared by SSCAN and ZSCAN.
-pub(crate) struct ScanOpts {
-    pub count: usize,
-    pub pattern: Option<Bytes>,
-}
-
-/// Redis's `parseScanCursorOrReply` (strtoul semantics).
-pub(crate) fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
-    let bad = || Error::from("ERR invalid cursor");
-    if b.is_empty() {
-        return Ok(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(bad)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Parse `[MATCH pattern] [COUNT count]` from `args`.
-pub(crate) fn parse_scan_opts(args: &[Bytes]) -> Result<ScanOpts, Error> {
-    let mut opts = ScanOpts {
-        count: 10,
-        pattern: None,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let more = i + 1 < args.len();
-        if super::eq_ignore_case(&args[i], "count") && more {
-            let n = super::arg_i64(&args[i + 1])?;
-            if n < 1 {
-                return Err(err::SYNTAX.into());
-            }
-            opts.count = n.min(i64::MAX / 16) as usize;
-            i += 2;
-        } else if super::eq_ignore_case(&args[i], "match") && more {
-            let p = &args[i + 1];
-            opts.pattern = if &p[..] == b"*" {
-                None
-            } else {
-                Some(p.clone())
-            };
-            i += 2;
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-    }
-    Ok(opts)
-}
-
-/// Walk a big dict the way `scanGenericCommand` does; returns the next cursor.
-pub(crate) fn scan_dict<V>(
-    d: &Dict<Bytes, V>,
-    mut cursor: u64,
-    count: usize,
-    mut f: impl FnMut(&Bytes, &V),
-) -> u64 {
-    let mut seen = 0usize;
-    let mut maxiter = count.saturating_mul(10);
-    loop {
-        cursor = d.scan_step(cursor, |k, v| {
-            seen += 1;
-            f(k, v)
-        });
-        if cursor == 0 || maxiter == 0 || seen >= count {
-            break;
-        }
-        maxiter -= 1;
-    }
-    cursor
-}
-
-/// Write a SCAN reply: the cursor and the elements.
-pub(crate) fn reply_scan(out: &mut ReplyBuf, cursor: u64, items: &[Bytes]) {
-    out.array(2);
-    out.bulk(cursor.to_string().as_bytes());
-    out.array(items.len());
-    for i in items {
-        out.bulk(i);
-    }
-}
-
 fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = scan::parse_cursor(&args[2])?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(o) = db.get(&args[1], now) else {
-        reply_scan(out, 0, &[]);
+        scan::reply(out, 0, &[]);
         return Ok(());
     };
     let s = as_set(o)?;
-    let opts = parse_scan_opts(&args[3..])?;
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut items: Vec<Bytes> = Vec::new();
     let next = if !o.big {
         items.extend(ordered(s, true).into_iter().cloned());
         0
     } else {
-        scan_dict(s, cursor, opts.count, |k, _| items.push(k.clone()))
+        scan::walk(s, cursor, opts.count, 1, |k, _| items.push(k.clone()))
     };
-    if let Some(p) = &opts.pattern {
-        items.retain(|m| super::glob_match(p, m, false));
-    }
-    reply_scan(out, next, &items);
+    items.retain(|m| opts.matches(m));
+    scan::reply(out, next, &items);
     Ok(())
 }
 
@@ -736,7 +605,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Intersect multiple sets",
-        sinter,
+        |ctx, args| set_op_reply(ctx, args, Op::Inter),
     ),
     def(
         "sunion",
@@ -756,7 +625,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Subtract multiple sets",
-        sdiff,
+        |ctx, args| set_op_reply(ctx, args, Op::Diff),
     ),
     def(
         "sinterstore",
@@ -776,7 +645,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "set",
         "1.0.0",
         "Add multiple sets and store the resulting set in a key",
-        sunionstore,
+        |ctx, args| set_op_store(ctx, args, Op::Union),
     ),
     def(
         "sdiffstore",
@@ -811,118 +680,33 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use crate::node::{Addr, ConnId, Input, Node, Output};
-    use crate::server::{Config, Server};
-
-    /// A server with one connected client, for feeding commands.
-    pub(crate) struct T {
-        pub srv: Server,
-        conn: ConnId,
-    }
-
-    impl T {
-        pub fn new() -> T {
-            let mut srv = Server::new(Config::default(), 0, 1);
-            let conn = ConnId(1);
-            let addr = Addr {
-                host: "127.0.0.1".into(),
-                port: 50000,
-            };
-            srv.handle(
-                0,
-                Input::Accepted {
-                    conn,
-                    peer: addr.clone(),
-                    local: addr,
-                },
-            );
-            while srv.poll_output().is_some() {}
-            T { srv, conn }
-        }
-
-        pub fn resp3(&mut self) {
-            for c in self.srv.clients.values_mut() {
-                c.reply.resp = 3;
-            }
-        }
-
-        /// Run one command (space separated words) and return the raw reply.
-        pub fn cmd(&mut self, line: &str) -> String {
-            let words: Vec<&str> = line.split(' ').collect();
-            self.cmdv(&words)
-        }
-
-        pub fn cmdv(&mut self, words: &[&str]) -> String {
-            let mut req = format!("*{}\r\n", words.len());
-            for w in words {
-                req.push_str(&format!("${}\r\n{}\r\n", w.len(), w));
-            }
-            self.srv.handle(
-                0,
-                Input::Data {
-                    conn: self.conn,
-                    bytes: req.as_bytes(),
-                },
-            );
-            let mut s = String::new();
-            while let Some(o) = self.srv.poll_output() {
-                if let Output::Send { bytes, .. } = o {
-                    s.push_str(&String::from_utf8_lossy(&bytes));
-                }
-            }
-            s
-        }
-
-        /// Store a string key directly (no string commands in this family).
-        pub fn set_str(&mut self, key: &str) {
-            self.srv.st.dbs[0].set(
-                bytes::Bytes::copy_from_slice(key.as_bytes()),
-                crate::keyspace::Object::new(crate::keyspace::Value::Str("x".into())),
-            );
-        }
-
-        /// The propagated commands so far, as space-joined strings.
-        pub fn feed(&mut self) -> Vec<String> {
-            std::mem::take(&mut self.srv.st.propagated)
-                .into_iter()
-                .map(|(_, argv)| {
-                    argv.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        }
-    }
-
-    pub(crate) const WT: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+mod tests {
+    use crate::commands::testkit::{Kit, WRONGTYPE};
 
     #[test]
     fn sets_basic() {
-        let mut t = T::new();
-        assert_eq!(t.cmd("SADD s 3 1 2 2"), ":3\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.cmd(1, "SADD s 3 1 2 2"), ":3\r\n");
         assert_eq!(
-            t.cmd("SMEMBERS s"),
+            t.cmd(1, "SMEMBERS s"),
             "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
-        assert_eq!(t.cmd("SCARD s"), ":3\r\n");
-        assert_eq!(t.cmd("SISMEMBER s 2"), ":1\r\n");
-        assert_eq!(t.cmd("SISMEMBER s 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMISMEMBER s 1 9"), "*2\r\n:1\r\n:0\r\n");
-        assert_eq!(t.cmd("SMISMEMBER nokey 1"), "*1\r\n:0\r\n");
-        assert_eq!(t.cmd("SREM s 1 9"), ":1\r\n");
-        assert_eq!(t.cmd("SREM s 2 3"), ":2\r\n");
-        assert_eq!(t.cmd("SCARD s"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":3\r\n");
+        assert_eq!(t.cmd(1, "SISMEMBER s 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SISMEMBER s 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMISMEMBER s 1 9"), "*2\r\n:1\r\n:0\r\n");
+        assert_eq!(t.cmd(1, "SMISMEMBER nokey 1"), "*1\r\n:0\r\n");
+        assert_eq!(t.cmd(1, "SREM s 1 9"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SREM s 2 3"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":0\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 0);
-        assert_eq!(t.cmd("SMEMBERS s"), "*0\r\n");
-        assert_eq!(t.cmd("SREM s 2"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS s"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SREM s 2"), ":0\r\n");
         assert_eq!(
-            t.cmd("SADD s"),
+            t.cmd(1, "SADD s"),
             "-ERR wrong number of arguments for 'sadd' command\r\n"
         );
-        t.set_str("str");
+        t.put_str(0, "str", "x");
         for c in [
             "SADD str a",
             "SREM str a",
@@ -942,115 +726,115 @@ pub(crate) mod tests {
             "SMOVE str x a",
             "SINTERCARD 1 str",
         ] {
-            assert_eq!(t.cmd(c), WT, "{c}");
+            assert_eq!(t.cmd(1, c), WRONGTYPE, "{c}");
         }
-        t.cmd("SADD s a");
-        assert_eq!(t.cmd("SMOVE s str a"), WT);
-        t.resp3();
-        assert_eq!(t.cmd("SMEMBERS nokey"), "~0\r\n");
-        assert_eq!(t.cmd("SMEMBERS s"), "~1\r\n$1\r\na\r\n");
+        t.cmd(1, "SADD s a");
+        assert_eq!(t.cmd(1, "SMOVE s str a"), WRONGTYPE);
+        t.resp3(1);
+        assert_eq!(t.cmd(1, "SMEMBERS nokey"), "~0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS s"), "~1\r\n$1\r\na\r\n");
     }
 
     #[test]
     fn sets_spop_srandmember() {
-        let mut t = T::new();
-        t.cmd("SADD s 1 2 3 4 5");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD s 1 2 3 4 5");
         t.feed();
-        let r = t.cmd("SPOP s");
+        let r = t.cmd(1, "SPOP s");
         assert!(r.starts_with("$1\r\n"), "{r}");
         let m = r[4..5].to_string();
         assert_eq!(t.feed(), vec![format!("SREM s {m}")]);
-        assert_eq!(t.cmd(&format!("SISMEMBER s {m}")), ":0\r\n");
-        assert!(t.cmd("SPOP s 2").starts_with("*2\r\n"));
+        assert_eq!(t.cmd(1, &format!("SISMEMBER s {m}")), ":0\r\n");
+        assert!(t.cmd(1, "SPOP s 2").starts_with("*2\r\n"));
         assert_eq!(t.feed().len(), 2);
-        assert_eq!(t.cmd("SCARD s"), ":2\r\n");
-        assert_eq!(t.cmd("SPOP s 0"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SCARD s"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SPOP s 0"), "*0\r\n");
         let pos = "-ERR value is out of range, must be positive\r\n";
-        assert_eq!(t.cmd("SPOP s -1"), pos);
-        assert_eq!(t.cmd("SPOP s x"), pos);
-        assert_eq!(t.cmd("SPOP s 1 2"), "-ERR syntax error\r\n");
-        assert!(t.cmd("SPOP s 5").starts_with("*2\r\n"));
+        assert_eq!(t.cmd(1, "SPOP s -1"), pos);
+        assert_eq!(t.cmd(1, "SPOP s x"), pos);
+        assert_eq!(t.cmd(1, "SPOP s 1 2"), "-ERR syntax error\r\n");
+        assert!(t.cmd(1, "SPOP s 5").starts_with("*2\r\n"));
         assert_eq!(t.feed(), vec!["DEL s".to_string()]);
-        assert_eq!(t.cmd("SPOP s"), "$-1\r\n");
-        assert_eq!(t.cmd("SPOP s 3"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SPOP s"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "SPOP s 3"), "*0\r\n");
         assert_eq!(t.feed().len(), 0);
 
-        t.cmd("SADD r 1 2 3");
+        t.cmd(1, "SADD r 1 2 3");
         assert_eq!(
-            t.cmd("SRANDMEMBER r 5"),
+            t.cmd(1, "SRANDMEMBER r 5"),
             "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
-        assert!(t.cmd("SRANDMEMBER r -7").starts_with("*7\r\n"));
-        assert!(t.cmd("SRANDMEMBER r 2").starts_with("*2\r\n"));
-        assert!(t.cmd("SRANDMEMBER r").starts_with("$1\r\n"));
-        assert_eq!(t.cmd("SRANDMEMBER r 0"), "*0\r\n");
-        assert_eq!(t.cmd("SRANDMEMBER nokey 3"), "*0\r\n");
-        assert_eq!(t.cmd("SRANDMEMBER nokey"), "$-1\r\n");
+        assert!(t.cmd(1, "SRANDMEMBER r -7").starts_with("*7\r\n"));
+        assert!(t.cmd(1, "SRANDMEMBER r 2").starts_with("*2\r\n"));
+        assert!(t.cmd(1, "SRANDMEMBER r").starts_with("$1\r\n"));
+        assert_eq!(t.cmd(1, "SRANDMEMBER r 0"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER nokey 3"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER nokey"), "$-1\r\n");
         assert_eq!(
-            t.cmd("SRANDMEMBER r x"),
+            t.cmd(1, "SRANDMEMBER r x"),
             "-ERR value is not an integer or out of range\r\n"
         );
         assert_eq!(
-            t.cmd("SRANDMEMBER r -9223372036854775808"),
+            t.cmd(1, "SRANDMEMBER r -9223372036854775808"),
             "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
         );
-        assert_eq!(t.cmd("SRANDMEMBER r 1 2"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SRANDMEMBER r 1 2"), "-ERR syntax error\r\n");
         assert_eq!(t.feed(), vec!["SADD r 1 2 3".to_string()]);
         // Distinct members for a positive count.
-        t.cmd("SADD big a b c d e f g h");
+        t.cmd(1, "SADD big a b c d e f g h");
         for _ in 0..20 {
-            let r = t.cmd("SRANDMEMBER big 7");
+            let r = t.cmd(1, "SRANDMEMBER big 7");
             let mut v: Vec<&str> = r.split("\r\n").filter(|l| l.len() == 1).collect();
             v.sort();
             v.dedup();
             assert_eq!(v.len(), 7, "{r}");
         }
-        t.resp3();
-        assert!(t.cmd("SPOP big 2").starts_with("~2\r\n"));
-        assert_eq!(t.cmd("SPOP nokey 2"), "~0\r\n");
-        assert!(t.cmd("SRANDMEMBER big 2").starts_with("*2\r\n"));
+        t.resp3(1);
+        assert!(t.cmd(1, "SPOP big 2").starts_with("~2\r\n"));
+        assert_eq!(t.cmd(1, "SPOP nokey 2"), "~0\r\n");
+        assert!(t.cmd(1, "SRANDMEMBER big 2").starts_with("*2\r\n"));
     }
 
     #[test]
     fn sets_smove() {
-        let mut t = T::new();
-        t.cmd("SADD a 1 2");
-        assert_eq!(t.cmd("SMOVE a b 1"), ":1\r\n");
-        assert_eq!(t.cmd("SMOVE a b 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE nokey b 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE a a 2"), ":1\r\n");
-        assert_eq!(t.cmd("SMOVE a a 9"), ":0\r\n");
-        assert_eq!(t.cmd("SMOVE a b 2"), ":1\r\n");
-        assert_eq!(t.cmd("SCARD a"), ":0\r\n");
-        assert_eq!(t.cmd("SMEMBERS b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD a 1 2");
+        assert_eq!(t.cmd(1, "SMOVE a b 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a b 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE nokey b 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a a 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a a 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMOVE a b 2"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SCARD a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 1);
     }
 
     #[test]
     fn sets_algebra() {
-        let mut t = T::new();
-        t.cmd("SADD a 1 2 3 4");
-        t.cmd("SADD b 3 4 5");
-        t.cmd("SADD c x 4");
-        assert_eq!(t.cmd("SINTER a b"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SINTER a b c"), "*1\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SINTER a nokey"), "*0\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD a 1 2 3 4");
+        t.cmd(1, "SADD b 3 4 5");
+        t.cmd(1, "SADD c x 4");
+        assert_eq!(t.cmd(1, "SINTER a b"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SINTER a b c"), "*1\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SINTER a nokey"), "*0\r\n");
         assert_eq!(
-            t.cmd("SUNION a b"),
+            t.cmd(1, "SUNION a b"),
             "*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
         );
-        assert_eq!(t.cmd("SDIFF a b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
-        assert_eq!(t.cmd("SDIFF nokey a"), "*0\r\n");
-        assert_eq!(t.cmd("SINTERSTORE d a b"), ":2\r\n");
-        assert_eq!(t.cmd("SMEMBERS d"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
-        assert_eq!(t.cmd("SUNIONSTORE d a b c"), ":6\r\n");
-        assert_eq!(t.cmd("SDIFFSTORE d a b c"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERSTORE d a nokey"), ":0\r\n");
-        assert_eq!(t.cmd("SCARD d"), ":0\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b LIMIT 1"), ":1\r\n");
-        assert_eq!(t.cmd("SINTERCARD 2 a b limit 0"), ":2\r\n");
-        assert_eq!(t.cmd("SINTERCARD 1 nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SDIFF a b"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        assert_eq!(t.cmd(1, "SDIFF nokey a"), "*0\r\n");
+        assert_eq!(t.cmd(1, "SINTERSTORE d a b"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SMEMBERS d"), "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+        assert_eq!(t.cmd(1, "SUNIONSTORE d a b c"), ":6\r\n");
+        assert_eq!(t.cmd(1, "SDIFFSTORE d a b c"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERSTORE d a nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SCARD d"), ":0\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b LIMIT 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 2 a b limit 0"), ":2\r\n");
+        assert_eq!(t.cmd(1, "SINTERCARD 1 nokey"), ":0\r\n");
         for (c, e) in [
             ("SINTERCARD 0 a", "ERR numkeys should be greater than 0"),
             ("SINTERCARD x a", "ERR numkeys should be greater than 0"),
@@ -1063,44 +847,44 @@ pub(crate) mod tests {
             ("SINTERCARD 1 a LIMIT", "ERR syntax error"),
             ("SINTERCARD 1 a foo", "ERR syntax error"),
         ] {
-            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+            assert_eq!(t.cmd(1, c), format!("-{e}\r\n"), "{c}");
         }
-        t.resp3();
-        assert_eq!(t.cmd("SINTER a nokey"), "~0\r\n");
-        assert_eq!(t.cmd("SDIFF a b"), "~2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+        t.resp3(1);
+        assert_eq!(t.cmd(1, "SINTER a nokey"), "~0\r\n");
+        assert_eq!(t.cmd(1, "SDIFF a b"), "~2\r\n$1\r\n1\r\n$1\r\n2\r\n");
     }
 
     #[test]
     fn sets_sscan() {
-        let mut t = T::new();
-        t.cmd("SADD s 3 1 2");
+        let mut t = Kit::new();
+        t.cmd(1, "SADD s 3 1 2");
         assert_eq!(
-            t.cmd("SSCAN s 0"),
+            t.cmd(1, "SSCAN s 0"),
             "*2\r\n$1\r\n0\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
         );
         assert_eq!(
-            t.cmd("SSCAN s 0 MATCH 2"),
+            t.cmd(1, "SSCAN s 0 MATCH 2"),
             "*2\r\n$1\r\n0\r\n*1\r\n$1\r\n2\r\n"
         );
-        assert_eq!(t.cmd("SSCAN nokey x"), "-ERR invalid cursor\r\n");
-        assert_eq!(t.cmd("SSCAN nokey 0 foo"), "*2\r\n$1\r\n0\r\n*0\r\n");
-        assert_eq!(t.cmd("SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN nokey x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd(1, "SSCAN nokey 0 foo"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
         assert_eq!(
-            t.cmd("SSCAN s 0 COUNT x"),
+            t.cmd(1, "SSCAN s 0 COUNT x"),
             "-ERR value is not an integer or out of range\r\n"
         );
-        assert_eq!(t.cmd("SSCAN s 0 TYPE string"), "-ERR syntax error\r\n");
-        assert_eq!(t.cmd("SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 TYPE string"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
         // A big set is walked with a cursor and returns every member.
         let words: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
         let mut argv = vec!["SADD", "big"];
         argv.extend(words.iter().map(|s| s.as_str()));
-        assert_eq!(t.cmdv(&argv), ":300\r\n");
+        assert_eq!(t.argv(1, &argv), ":300\r\n");
         let mut seen = std::collections::BTreeSet::new();
         let mut cursor = "0".to_string();
         let mut rounds = 0;
         loop {
-            let r = t.cmd(&format!("SSCAN big {cursor}"));
+            let r = t.cmd(1, &format!("SSCAN big {cursor}"));
             let lines: Vec<&str> = r.split("\r\n").collect();
             cursor = lines[2].to_string();
             for l in &lines[4..] {

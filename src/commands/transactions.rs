@@ -240,7 +240,7 @@ pub static COMMANDS: &[CommandDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::super::connection::testkit::Kit;
+    use crate::commands::testkit::Kit;
     use crate::keyspace::{Object, Value};
     use crate::node::ConnId;
     use bytes::Bytes;
@@ -265,21 +265,6 @@ mod tests {
             Object::new(Value::Str(Bytes::from_static(b"v"))),
         );
         d.set_expire(key.as_bytes(), at);
-    }
-
-    fn feed(k: &Kit) -> Vec<String> {
-        k.srv
-            .st
-            .propagated
-            .iter()
-            .map(|(db, a)| {
-                let words: Vec<String> = a
-                    .iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect();
-                format!("{} {}", db, words.join(" "))
-            })
-            .collect()
     }
 
     #[test]
@@ -461,7 +446,7 @@ mod tests {
         assert!(k.srv.clients[&ConnId(1)].dirty_cas);
         assert!(!k.srv.clients[&ConnId(2)].dirty_cas);
         // The expired key's DEL reached the replication feed.
-        assert!(feed(&k).contains(&"0 DEL k5".to_string()));
+        assert!(k.feed_with_db().contains(&"0 DEL k5".to_string()));
     }
 
     #[test]
@@ -472,13 +457,13 @@ mod tests {
         k.cmd(1, "PUBLISH c 1");
         k.cmd(1, "PING");
         k.cmd(1, "EXEC");
-        assert_eq!(feed(&k), vec!["0 PUBLISH c 1"]);
+        assert_eq!(k.feed_with_db(), vec!["0 PUBLISH c 1"]);
         k.srv.st.propagated.clear();
         // Nothing propagated: nothing at all.
         k.cmd(1, "MULTI");
         k.cmd(1, "PING");
         k.cmd(1, "EXEC");
-        assert!(feed(&k).is_empty());
+        assert!(k.feed_with_db().is_empty());
         // Several: wrapped, with the db of each command.
         k.cmd(1, "MULTI");
         k.cmd(1, "PUBLISH c 1");
@@ -486,7 +471,7 @@ mod tests {
         k.cmd(1, "PUBLISH c 2");
         assert_eq!(k.cmd(1, "EXEC"), "*3\r\n:0\r\n+OK\r\n:0\r\n");
         assert_eq!(
-            feed(&k),
+            k.feed_with_db(),
             vec!["0 MULTI", "0 PUBLISH c 1", "3 PUBLISH c 2", "3 EXEC"]
         );
         // Commands inside EXEC count in the stats, and MULTI and EXEC too

@@ -1,6 +1,7 @@
 //! Sorted set commands.
 
-use super::sets::{lookup_many, parse_cursor, parse_scan_opts, reply_scan, scan_dict};
+use super::scan::{self, ScanOpts};
+use super::sets::lookup_many;
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Db, Dict, Object, Value, ZSet};
 use crate::node::Millis;
@@ -240,31 +241,14 @@ fn reply_items(out: &mut ReplyBuf, items: &[(Bytes, f64)], withscores: bool) {
     }
 }
 
-/// After removing members: fix the encoding flag, delete the key if empty.
-fn finish_change(db: &mut Db, key: &[u8]) {
-    let mut empty = false;
-    if let Some(obj) = db.get_mut_now(key) {
-        if let Value::ZSet(z) = &obj.value {
-            empty = z.is_empty();
-        }
-        obj.update_encoding();
-    }
-    if empty {
-        db.delete(key);
-    }
-}
-
 /// Store `items` at `dst` as a sorted set (or delete `dst` if empty); reply the count.
 fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     let n = items.len();
-    if n > 0 {
-        let mut z = ZSet::new();
-        for (m, s) in items {
-            z.insert(m, s);
-        }
-        ctx.db().set(dst.clone(), Object::new(Value::ZSet(z)));
-        ctx.dirty(1);
-    } else if ctx.db().delete(dst) {
+    let mut z = ZSet::new();
+    for (m, s) in items {
+        z.insert(m, s);
+    }
+    if ctx.db().store_collection(dst, Value::ZSet(z)) {
         ctx.dirty(1);
     }
     ctx.out().int(n as i64);
@@ -400,7 +384,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
             }
             obj.update_encoding();
         }
-        finish_change(db, key);
+        db.settle_collection(key);
     }
     ctx.dirty(added + updated);
     res?;
@@ -417,14 +401,6 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
     Ok(())
 }
 
-fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zadd_generic(ctx, args, 0)
-}
-
-fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zadd_generic(ctx, args, INCR)
-}
-
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let db = ctx.db();
@@ -436,7 +412,7 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 removed += 1;
             }
         }
-        finish_change(db, &args[1]);
+        db.settle_collection(&args[1]);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -502,14 +478,6 @@ fn rank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
         None => out.null(),
     }
     Ok(())
-}
-
-fn zrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rank_generic(ctx, args, false)
-}
-
-fn zrevrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    rank_generic(ctx, args, true)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -671,26 +639,14 @@ fn zrange_generic(
     Ok(())
 }
 
-fn zrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Auto, Dir::Auto)
-}
 fn zrangestore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 2, true, RangeType::Auto, Dir::Auto)
-}
-fn zrevrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Rank, Dir::Rev)
 }
 fn zrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Fwd)
 }
-fn zrevrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Rev)
-}
 fn zrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Fwd)
-}
-fn zrevrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Rev)
 }
 
 fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult {
@@ -731,21 +687,15 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
                 }
             }
         }
-        finish_change(db, key);
+        db.settle_collection(key);
     }
     ctx.dirty(victims.len() as u64);
     ctx.out().int(victims.len() as i64);
     Ok(())
 }
 
-fn zremrangebyrank(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zremrange_generic(ctx, args, RangeType::Rank)
-}
 fn zremrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zremrange_generic(ctx, args, RangeType::Score)
-}
-fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zremrange_generic(ctx, args, RangeType::Lex)
 }
 
 fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
@@ -786,7 +736,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     for (m, _) in &picked {
         z.remove(m);
     }
-    finish_change(db, key);
+    db.settle_collection(key);
     out.array(if nested { n } else { n * 2 });
     for (m, s) in &picked {
         if nested {
@@ -799,9 +749,6 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     Ok(())
 }
 
-fn zpopmin(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zpop_generic(ctx, args, false)
-}
 fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zpop_generic(ctx, args, true)
 }
@@ -1029,26 +976,14 @@ fn zsetop_generic(
     Ok(())
 }
 
-fn zunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Union, false)
-}
 fn zinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Inter, false)
-}
-fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Diff, false)
 }
 fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, None, 1, SetOp::Union, false)
 }
-fn zinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, None, 1, SetOp::Inter, false)
-}
 fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zsetop_generic(ctx, args, None, 1, SetOp::Diff, false)
-}
-fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    zsetop_generic(ctx, args, None, 1, SetOp::Inter, true)
 }
 
 fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -1131,75 +1066,73 @@ fn d2string(v: f64) -> String {
 }
 
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = scan::parse_cursor(&args[2])?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(o) = db.get(&args[1], now) else {
-        reply_scan(out, 0, &[]);
+        scan::reply(out, 0, &[]);
         return Ok(());
     };
     let z = as_zset(o)?;
-    let opts = parse_scan_opts(&args[3..])?;
+    let opts = ScanOpts::parse(&args[3..], false)?;
     let mut pairs: Vec<(Bytes, f64)> = Vec::new();
     let next = if !o.big {
         pairs.extend(z.iter().map(|(m, s)| (m.clone(), s)));
         0
     } else {
-        scan_dict(z.dict(), cursor, opts.count, |m, s| {
+        // Each member counts once against COUNT (Redis counts the score too).
+        scan::walk(z.dict(), cursor, opts.count, 1, |m, s| {
             pairs.push((m.clone(), *s))
         })
     };
     let mut items = Vec::with_capacity(pairs.len() * 2);
     for (m, s) in pairs {
-        if let Some(p) = &opts.pattern {
-            if !super::glob_match(p, &m, false) {
-                continue;
-            }
+        if opts.matches(&m) {
+            items.push(m);
+            items.push(Bytes::from(d2string(s)));
         }
-        items.push(m);
-        items.push(Bytes::from(d2string(s)));
     }
-    reply_scan(out, next, &items);
+    scan::reply(out, next, &items);
     Ok(())
 }
 
 pub static COMMANDS: &[CommandDef] = &[
-    def("zadd", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", zadd),
-    def("zincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", zincrby),
+    def("zadd", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", |ctx, args| zadd_generic(ctx, args, 0)),
+    def("zincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", |ctx, args| zadd_generic(ctx, args, INCR)),
     def("zrem", -3, WRITE | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Remove one or more members from a sorted set", zrem),
     def("zscore", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the score associated with the given member in a sorted set", zscore),
     def("zmscore", -3, READONLY | FAST, (1, 1, 1), "sorted-set", "6.2.0", "Get the score associated with the given members in a sorted set", zmscore),
     def("zcard", 2, READONLY | FAST, (1, 1, 1), "sorted-set", "1.2.0", "Get the number of members in a sorted set", zcard),
     def("zcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Count the members in a sorted set with scores within the given values", zcount),
     def("zlexcount", 4, READONLY | FAST, (1, 1, 1), "sorted-set", "2.8.9", "Count the number of members in a sorted set between a given lexicographical range", zlexcount),
-    def("zrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", zrank),
-    def("zrevrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", zrevrank),
-    def("zrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set", zrange),
+    def("zrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", |ctx, args| rank_generic(ctx, args, false)),
+    def("zrevrank", 3, READONLY | FAST, (1, 1, 1), "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", |ctx, args| rank_generic(ctx, args, true)),
+    def("zrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Auto, Dir::Auto)),
     def("zrangestore", -5, WRITE | DENYOOM, (1, 2, 1), "sorted-set", "6.2.0", "Store a range of members from sorted set into another key", zrangestore),
-    def("zrevrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", zrevrange),
+    def("zrevrange", -4, READONLY, (1, 1, 1), "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Rank, Dir::Rev)),
     def("zrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "1.0.5", "Return a range of members in a sorted set, by score", zrangebyscore),
-    def("zrevrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", zrevrangebyscore),
+    def("zrevrangebyscore", -4, READONLY, (1, 1, 1), "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Score, Dir::Rev)),
     def("zrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range", zrangebylex),
-    def("zrevrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", zrevrangebylex),
-    def("zremrangebyrank", 4, WRITE, (1, 1, 1), "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", zremrangebyrank),
+    def("zrevrangebylex", -4, READONLY, (1, 1, 1), "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", |ctx, args| zrange_generic(ctx, args, 1, false, RangeType::Lex, Dir::Rev)),
+    def("zremrangebyrank", 4, WRITE, (1, 1, 1), "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", |ctx, args| zremrange_generic(ctx, args, RangeType::Rank)),
     def("zremrangebyscore", 4, WRITE, (1, 1, 1), "sorted-set", "1.2.0", "Remove all members in a sorted set within the given scores", zremrangebyscore),
-    def("zremrangebylex", 4, WRITE, (1, 1, 1), "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", zremrangebylex),
-    def("zpopmin", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", zpopmin),
+    def("zremrangebylex", 4, WRITE, (1, 1, 1), "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", |ctx, args| zremrange_generic(ctx, args, RangeType::Lex)),
+    def("zpopmin", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", |ctx, args| zpop_generic(ctx, args, false)),
     def("zpopmax", -2, WRITE | FAST, (1, 1, 1), "sorted-set", "5.0.0", "Remove and return members with the highest scores in a sorted set", zpopmax),
-    def("zunionstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", zunionstore),
+    def("zunionstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", |ctx, args| zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Union, false)),
     def("zinterstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key", zinterstore),
-    def("zdiffstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", zdiffstore),
+    def("zdiffstore", -4, WRITE | DENYOOM, (1, 1, 1), "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", |ctx, args| zsetop_generic(ctx, args, Some(&args[1]), 2, SetOp::Diff, false)),
     def("zunion", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Add multiple sorted sets", zunion),
-    def("zinter", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Intersect multiple sorted sets", zinter),
+    def("zinter", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Intersect multiple sorted sets", |ctx, args| zsetop_generic(ctx, args, None, 1, SetOp::Inter, false)),
     def("zdiff", -3, READONLY, (0, 0, 0), "sorted-set", "6.2.0", "Subtract multiple sorted sets", zdiff),
-    def("zintercard", -3, READONLY, (0, 0, 0), "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", zintercard),
+    def("zintercard", -3, READONLY, (0, 0, 0), "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", |ctx, args| zsetop_generic(ctx, args, None, 1, SetOp::Inter, true)),
     def("zrandmember", -2, READONLY, (1, 1, 1), "sorted-set", "6.2.0", "Get one or multiple random elements from a sorted set", zrandmember),
     def("zscan", -3, READONLY, (1, 1, 1), "sorted-set", "2.8.0", "Incrementally iterate sorted sets elements and associated scores", zscan),
 ];
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::sets::tests::{T, WT};
+    use crate::commands::testkit::{Kit, WRONGTYPE};
 
     fn bulks(r: &str) -> Vec<String> {
         let mut v = Vec::new();
@@ -1216,35 +1149,35 @@ mod tests {
 
     #[test]
     fn zsets_zadd() {
-        let mut t = T::new();
-        assert_eq!(t.cmd("ZADD z 1 a 2 b 3 c"), ":3\r\n");
-        assert_eq!(t.cmd("ZADD z 1.1 a"), ":0\r\n");
-        assert_eq!(t.cmd("ZSCORE z a"), "$18\r\n1.1000000000000001\r\n");
-        assert_eq!(t.cmd("ZADD z CH 5 a 9 d"), ":2\r\n");
-        assert_eq!(t.cmd("ZADD z NX 0 a 10 e"), ":1\r\n");
-        assert_eq!(t.cmd("ZSCORE z a"), "$1\r\n5\r\n");
-        assert_eq!(t.cmd("ZADD z XX 0 a 10 f"), ":0\r\n");
-        assert_eq!(t.cmd("ZSCORE z f"), "$-1\r\n");
-        assert_eq!(t.cmd("ZADD z GT CH 1 a"), ":1\r\n");
-        assert_eq!(t.cmd("ZADD z GT CH 1 a"), ":0\r\n");
-        assert_eq!(t.cmd("ZADD z GT CH 7 a"), ":1\r\n");
-        assert_eq!(t.cmd("ZADD z LT CH 8 a"), ":0\r\n");
-        assert_eq!(t.cmd("ZADD z XX LT CH 6 a"), ":1\r\n");
-        assert_eq!(t.cmd("ZADD z INCR 2 a"), "$1\r\n8\r\n");
-        assert_eq!(t.cmd("ZADD z LT INCR 2 a"), "$-1\r\n");
-        assert_eq!(t.cmd("ZADD z XX INCR 2 nokey"), "$-1\r\n");
-        assert_eq!(t.cmd("ZADD nokey XX 1 a"), ":0\r\n");
-        assert_eq!(t.cmd("ZADD nokey XX INCR 1 a"), "$-1\r\n");
+        let mut t = Kit::new();
+        assert_eq!(t.cmd(1, "ZADD z 1 a 2 b 3 c"), ":3\r\n");
+        assert_eq!(t.cmd(1, "ZADD z 1.1 a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z a"), "$18\r\n1.1000000000000001\r\n");
+        assert_eq!(t.cmd(1, "ZADD z CH 5 a 9 d"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZADD z NX 0 a 10 e"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z a"), "$1\r\n5\r\n");
+        assert_eq!(t.cmd(1, "ZADD z XX 0 a 10 f"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z f"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z GT CH 1 a"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z GT CH 1 a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZADD z GT CH 7 a"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z LT CH 8 a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZADD z XX LT CH 6 a"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z INCR 2 a"), "$1\r\n8\r\n");
+        assert_eq!(t.cmd(1, "ZADD z LT INCR 2 a"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z XX INCR 2 nokey"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "ZADD nokey XX 1 a"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZADD nokey XX INCR 1 a"), "$-1\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 1);
-        assert_eq!(t.cmd("ZINCRBY z 1.5 a"), "$3\r\n9.5\r\n");
-        assert_eq!(t.cmd("ZINCRBY z 1 new"), "$1\r\n1\r\n");
-        assert_eq!(t.cmd("ZADD z INCR +inf a"), "$3\r\ninf\r\n");
+        assert_eq!(t.cmd(1, "ZINCRBY z 1.5 a"), "$3\r\n9.5\r\n");
+        assert_eq!(t.cmd(1, "ZINCRBY z 1 new"), "$1\r\n1\r\n");
+        assert_eq!(t.cmd(1, "ZADD z INCR +inf a"), "$3\r\ninf\r\n");
         assert_eq!(
-            t.cmd("ZADD z INCR -inf a"),
+            t.cmd(1, "ZADD z INCR -inf a"),
             "-ERR resulting score is not a number (NaN)\r\n"
         );
         assert_eq!(
-            t.cmd("ZINCRBY z -inf a"),
+            t.cmd(1, "ZINCRBY z -inf a"),
             "-ERR resulting score is not a number (NaN)\r\n"
         );
         for (c, e) in [
@@ -1276,20 +1209,20 @@ mod tests {
                 "ERR wrong number of arguments for 'zadd' command",
             ),
         ] {
-            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+            assert_eq!(t.cmd(1, c), format!("-{e}\r\n"), "{c}");
         }
         assert_eq!(
-            t.cmdv(&["ZADD", "z", " 1", "a"]),
+            t.argv(1, &["ZADD", "z", " 1", "a"]),
             "-ERR value is not a valid float\r\n"
         );
-        assert_eq!(t.cmd("ZADD z 0x10 hex"), ":1\r\n");
-        assert_eq!(t.cmd("ZSCORE z hex"), "$2\r\n16\r\n");
-        assert_eq!(t.cmd("ZADD z -0 zero"), ":1\r\n");
-        assert_eq!(t.cmd("ZSCORE z zero"), "$1\r\n0\r\n");
+        assert_eq!(t.cmd(1, "ZADD z 0x10 hex"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z hex"), "$2\r\n16\r\n");
+        assert_eq!(t.cmd(1, "ZADD z -0 zero"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z zero"), "$1\r\n0\r\n");
         t.feed();
-        assert_eq!(t.cmd("ZADD z NX 5 zero"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZADD z NX 5 zero"), ":0\r\n");
         assert_eq!(t.feed().len(), 0);
-        t.set_str("str");
+        t.put_str(0, "str", "x");
         for c in [
             "ZADD str 1 a",
             "ZINCRBY str 1 a",
@@ -1311,48 +1244,48 @@ mod tests {
             "ZRANDMEMBER str 2",
             "ZSCAN str 0",
         ] {
-            assert_eq!(t.cmd(c), WT, "{c}");
+            assert_eq!(t.cmd(1, c), WRONGTYPE, "{c}");
         }
     }
 
     #[test]
     fn zsets_read() {
-        let mut t = T::new();
-        t.cmd("ZADD z 1 a 2 b 3 c 4 d");
-        assert_eq!(t.cmd("ZCARD z"), ":4\r\n");
-        assert_eq!(t.cmd("ZCARD nokey"), ":0\r\n");
-        assert_eq!(t.cmd("ZMSCORE z a x"), "*2\r\n$1\r\n1\r\n$-1\r\n");
-        assert_eq!(t.cmd("ZMSCORE nokey a"), "*1\r\n$-1\r\n");
-        assert_eq!(t.cmd("ZRANK z c"), ":2\r\n");
-        assert_eq!(t.cmd("ZREVRANK z c"), ":1\r\n");
-        assert_eq!(t.cmd("ZRANK z x"), "$-1\r\n");
-        assert_eq!(t.cmd("ZCOUNT z (1 3"), ":2\r\n");
-        assert_eq!(t.cmd("ZCOUNT z -inf +inf"), ":4\r\n");
-        assert_eq!(t.cmdv(&["ZCOUNT", "z", "", "1"]), ":1\r\n");
-        assert_eq!(t.cmdv(&["ZCOUNT", "z", " 2", "3"]), ":2\r\n");
-        assert_eq!(t.cmd("ZCOUNT z ( 1"), ":1\r\n");
-        assert_eq!(t.cmd("ZCOUNT z 0x2 3"), ":2\r\n");
-        assert_eq!(t.cmd("ZCOUNT z 2 1"), ":0\r\n");
-        assert_eq!(t.cmd("ZCOUNT nokey 0 1"), ":0\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD z 1 a 2 b 3 c 4 d");
+        assert_eq!(t.cmd(1, "ZCARD z"), ":4\r\n");
+        assert_eq!(t.cmd(1, "ZCARD nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZMSCORE z a x"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+        assert_eq!(t.cmd(1, "ZMSCORE nokey a"), "*1\r\n$-1\r\n");
+        assert_eq!(t.cmd(1, "ZRANK z c"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZREVRANK z c"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZRANK z x"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT z (1 3"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT z -inf +inf"), ":4\r\n");
+        assert_eq!(t.argv(1, &["ZCOUNT", "z", "", "1"]), ":1\r\n");
+        assert_eq!(t.argv(1, &["ZCOUNT", "z", " 2", "3"]), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT z ( 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT z 0x2 3"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT z 2 1"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZCOUNT nokey 0 1"), ":0\r\n");
         for c in [
             "ZCOUNT z x 1",
             "ZCOUNT z 1 (x",
             "ZCOUNT z nan 1",
             "ZRANGEBYSCORE z 1 x",
         ] {
-            assert_eq!(t.cmd(c), "-ERR min or max is not a float\r\n", "{c}");
+            assert_eq!(t.cmd(1, c), "-ERR min or max is not a float\r\n", "{c}");
         }
         assert_eq!(
-            t.cmdv(&["ZCOUNT", "z", "1 ", "3"]),
+            t.argv(1, &["ZCOUNT", "z", "1 ", "3"]),
             "-ERR min or max is not a float\r\n"
         );
-        let all = |t: &mut T, c: &str| bulks(&t.cmd(c)).join(" ");
+        let all = |t: &mut Kit, c: &str| bulks(&t.cmd(1, c)).join(" ");
         assert_eq!(all(&mut t, "ZRANGE z 0 -1"), "a b c d");
         assert_eq!(all(&mut t, "ZRANGE z 1 2 WITHSCORES"), "b 2 c 3");
         assert_eq!(all(&mut t, "ZRANGE z -2 100 REV"), "b a");
         assert_eq!(all(&mut t, "ZREVRANGE z 0 0 WITHSCORES"), "d 4");
-        assert_eq!(t.cmd("ZRANGE z 3 1"), "*0\r\n");
-        assert_eq!(t.cmd("ZRANGE nokey 0 -1"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZRANGE z 3 1"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZRANGE nokey 0 -1"), "*0\r\n");
         assert_eq!(all(&mut t, "ZRANGE z (1 3 BYSCORE"), "b c");
         assert_eq!(all(&mut t, "ZRANGE z 3 (1 BYSCORE REV"), "c b");
         assert_eq!(all(&mut t, "ZRANGE z -inf +inf BYSCORE LIMIT 1 2"), "b c");
@@ -1360,31 +1293,31 @@ mod tests {
             all(&mut t, "ZRANGE z -inf +inf BYSCORE LIMIT 1 -5"),
             "b c d"
         );
-        assert_eq!(t.cmd("ZRANGE z -inf +inf BYSCORE LIMIT -1 5"), "*0\r\n");
-        assert_eq!(t.cmd("ZRANGE z -inf +inf BYSCORE LIMIT 4 5"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZRANGE z -inf +inf BYSCORE LIMIT -1 5"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZRANGE z -inf +inf BYSCORE LIMIT 4 5"), "*0\r\n");
         assert_eq!(
             all(&mut t, "ZRANGEBYSCORE z 2 +inf WITHSCORES LIMIT 0 1"),
             "b 2"
         );
         assert_eq!(all(&mut t, "ZREVRANGEBYSCORE z +inf 2"), "d c b");
         assert_eq!(all(&mut t, "ZRANGE z 0 -1 LIMIT 0 -1"), "a b c d");
-        let mut t2 = T::new();
-        t2.cmd("ZADD l 0 a 0 b 0 c 0 d");
+        let mut t2 = Kit::new();
+        t2.cmd(1, "ZADD l 0 a 0 b 0 c 0 d");
         assert_eq!(all(&mut t2, "ZRANGEBYLEX l - +"), "a b c d");
         assert_eq!(all(&mut t2, "ZRANGEBYLEX l [b (d"), "b c");
         assert_eq!(all(&mut t2, "ZRANGE l (a [c BYLEX"), "b c");
         assert_eq!(all(&mut t2, "ZREVRANGEBYLEX l + (b"), "d c");
         assert_eq!(all(&mut t2, "ZRANGE l [c - BYLEX REV LIMIT 1 5"), "b a");
-        assert_eq!(t2.cmd("ZRANGEBYLEX l + -"), "*0\r\n");
-        assert_eq!(t2.cmd("ZLEXCOUNT l [b +"), ":3\r\n");
-        assert_eq!(t2.cmd("ZLEXCOUNT l - -"), ":0\r\n");
+        assert_eq!(t2.cmd(1, "ZRANGEBYLEX l + -"), "*0\r\n");
+        assert_eq!(t2.cmd(1, "ZLEXCOUNT l [b +"), ":3\r\n");
+        assert_eq!(t2.cmd(1, "ZLEXCOUNT l - -"), ":0\r\n");
         for c in [
             "ZRANGEBYLEX l a +",
             "ZLEXCOUNT l - +x",
             "ZRANGE l [a 1 BYLEX",
         ] {
             assert_eq!(
-                t2.cmd(c),
+                t2.cmd(1, c),
                 "-ERR min or max not valid string range item\r\n",
                 "{c}"
             );
@@ -1399,75 +1332,75 @@ mod tests {
             ("ZRANGE z a 1", "ERR value is not an integer or out of range"),
             ("ZRANGESTORE d z 0 1 WITHSCORES", "ERR syntax error"),
         ] {
-            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+            assert_eq!(t.cmd(1, c), format!("-{e}\r\n"), "{c}");
         }
-        assert_eq!(t.cmd("ZRANGESTORE d z 1 2"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZRANGESTORE d z 1 2"), ":2\r\n");
         assert_eq!(all(&mut t, "ZRANGE d 0 -1 WITHSCORES"), "b 2 c 3");
-        assert_eq!(t.cmd("ZRANGESTORE d nokey 0 -1"), ":0\r\n");
-        assert_eq!(t.cmd("ZCARD d"), ":0\r\n");
-        t.resp3();
+        assert_eq!(t.cmd(1, "ZRANGESTORE d nokey 0 -1"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZCARD d"), ":0\r\n");
+        t.resp3(1);
         assert_eq!(
-            t.cmd("ZRANGE z 0 0 WITHSCORES"),
+            t.cmd(1, "ZRANGE z 0 0 WITHSCORES"),
             "*1\r\n*2\r\n$1\r\na\r\n,1\r\n"
         );
-        assert_eq!(t.cmd("ZSCORE z a"), ",1\r\n");
-        assert_eq!(t.cmd("ZSCORE z x"), "_\r\n");
-        assert_eq!(t.cmd("ZRANGE nokey 0 -1"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z a"), ",1\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z x"), "_\r\n");
+        assert_eq!(t.cmd(1, "ZRANGE nokey 0 -1"), "*0\r\n");
     }
 
     #[test]
     fn zsets_remove_and_pop() {
-        let mut t = T::new();
-        t.cmd("ZADD z 1 a 2 b 3 c 4 d 5 e");
-        assert_eq!(t.cmd("ZREM z a x"), ":1\r\n");
-        assert_eq!(t.cmd("ZREMRANGEBYRANK z 0 0"), ":1\r\n");
-        assert_eq!(t.cmd("ZREMRANGEBYRANK z 5 9"), ":0\r\n");
-        assert_eq!(t.cmd("ZREMRANGEBYSCORE z (3 4"), ":1\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD z 1 a 2 b 3 c 4 d 5 e");
+        assert_eq!(t.cmd(1, "ZREM z a x"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZREMRANGEBYRANK z 0 0"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZREMRANGEBYRANK z 5 9"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZREMRANGEBYSCORE z (3 4"), ":1\r\n");
         assert_eq!(
-            t.cmd("ZREMRANGEBYSCORE z x 4"),
+            t.cmd(1, "ZREMRANGEBYSCORE z x 4"),
             "-ERR min or max is not a float\r\n"
         );
         assert_eq!(
-            t.cmd("ZREMRANGEBYLEX z a [b"),
+            t.cmd(1, "ZREMRANGEBYLEX z a [b"),
             "-ERR min or max not valid string range item\r\n"
         );
-        assert_eq!(t.cmd("ZREMRANGEBYRANK nokey 0 1"), ":0\r\n");
-        assert_eq!(t.cmd("ZREMRANGEBYLEX z - +"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZREMRANGEBYRANK nokey 0 1"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZREMRANGEBYLEX z - +"), ":2\r\n");
         assert_eq!(t.srv.st.dbs[0].len(), 0);
-        t.cmd("ZADD z 1 a 2 b 3 c");
-        assert_eq!(t.cmd("ZPOPMIN z"), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        t.cmd(1, "ZADD z 1 a 2 b 3 c");
+        assert_eq!(t.cmd(1, "ZPOPMIN z"), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
         assert_eq!(
-            t.cmd("ZPOPMAX z 5"),
+            t.cmd(1, "ZPOPMAX z 5"),
             "*4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n"
         );
         assert_eq!(t.srv.st.dbs[0].len(), 0);
-        assert_eq!(t.cmd("ZPOPMIN z"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZPOPMIN z"), "*0\r\n");
         assert_eq!(
-            t.cmd("ZPOPMIN z -1"),
+            t.cmd(1, "ZPOPMIN z -1"),
             "-ERR value is out of range, must be positive\r\n"
         );
-        assert_eq!(t.cmd("ZPOPMIN z 1 2"), "-ERR syntax error\r\n");
-        t.cmd("ZADD z 1 a 2 b 3 c");
-        assert_eq!(t.cmd("ZPOPMIN z 0"), "*0\r\n");
-        t.resp3();
-        assert_eq!(t.cmd("ZPOPMIN z"), "*2\r\n$1\r\na\r\n,1\r\n");
-        assert_eq!(t.cmd("ZPOPMIN z 1"), "*1\r\n*2\r\n$1\r\nb\r\n,2\r\n");
+        assert_eq!(t.cmd(1, "ZPOPMIN z 1 2"), "-ERR syntax error\r\n");
+        t.cmd(1, "ZADD z 1 a 2 b 3 c");
+        assert_eq!(t.cmd(1, "ZPOPMIN z 0"), "*0\r\n");
+        t.resp3(1);
+        assert_eq!(t.cmd(1, "ZPOPMIN z"), "*2\r\n$1\r\na\r\n,1\r\n");
+        assert_eq!(t.cmd(1, "ZPOPMIN z 1"), "*1\r\n*2\r\n$1\r\nb\r\n,2\r\n");
     }
 
     #[test]
     fn zsets_algebra() {
-        let mut t = T::new();
-        t.cmd("ZADD a 1 x 2 y 3 z");
-        t.cmd("ZADD b 10 y 20 z 30 w");
-        t.cmd("SADD s z q");
-        let all = |t: &mut T, c: &str| bulks(&t.cmd(c)).join(" ");
-        assert_eq!(t.cmd("ZUNIONSTORE d 2 a b"), ":4\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD a 1 x 2 y 3 z");
+        t.cmd(1, "ZADD b 10 y 20 z 30 w");
+        t.cmd(1, "SADD s z q");
+        let all = |t: &mut Kit, c: &str| bulks(&t.cmd(1, c)).join(" ");
+        assert_eq!(t.cmd(1, "ZUNIONSTORE d 2 a b"), ":4\r\n");
         assert_eq!(
             all(&mut t, "ZRANGE d 0 -1 WITHSCORES"),
             "x 1 y 12 z 23 w 30"
         );
         assert_eq!(
-            t.cmd("ZINTERSTORE d 2 a b WEIGHTS 2 1 AGGREGATE MAX"),
+            t.cmd(1, "ZINTERSTORE d 2 a b WEIGHTS 2 1 AGGREGATE MAX"),
             ":2\r\n"
         );
         assert_eq!(all(&mut t, "ZRANGE d 0 -1 WITHSCORES"), "y 10 z 20");
@@ -1478,11 +1411,11 @@ mod tests {
         );
         assert_eq!(all(&mut t, "ZUNION 2 a s WITHSCORES"), "q 1 x 1 y 2 z 4");
         assert_eq!(all(&mut t, "ZDIFF 2 a b WITHSCORES"), "x 1");
-        assert_eq!(t.cmd("ZDIFFSTORE d 2 a b"), ":1\r\n");
-        assert_eq!(t.cmd("ZINTERSTORE d 2 a nokey"), ":0\r\n");
-        assert_eq!(t.cmd("ZCARD d"), ":0\r\n");
-        assert_eq!(t.cmd("ZINTERCARD 2 a b"), ":2\r\n");
-        assert_eq!(t.cmd("ZINTERCARD 2 a b LIMIT 1"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZDIFFSTORE d 2 a b"), ":1\r\n");
+        assert_eq!(t.cmd(1, "ZINTERSTORE d 2 a nokey"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZCARD d"), ":0\r\n");
+        assert_eq!(t.cmd(1, "ZINTERCARD 2 a b"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZINTERCARD 2 a b LIMIT 1"), ":1\r\n");
         assert_eq!(all(&mut t, "ZUNION 1 a WEIGHTS inf"), "x y z");
         for (c, e) in [
             (
@@ -1510,60 +1443,62 @@ mod tests {
             ("ZINTERCARD 1 a LIMIT -1", "ERR LIMIT can't be negative"),
             ("ZINTERCARD 1 a WITHSCORES", "ERR syntax error"),
         ] {
-            assert_eq!(t.cmd(c), format!("-{e}\r\n"), "{c}");
+            assert_eq!(t.cmd(1, c), format!("-{e}\r\n"), "{c}");
         }
-        t.resp3();
+        t.resp3(1);
         assert_eq!(
-            t.cmd("ZDIFF 2 a b WITHSCORES"),
+            t.cmd(1, "ZDIFF 2 a b WITHSCORES"),
             "*1\r\n*2\r\n$1\r\nx\r\n,1\r\n"
         );
     }
 
     #[test]
     fn zsets_random_and_scan() {
-        let mut t = T::new();
-        t.cmd("ZADD z 1 a 2 b 3 c");
-        assert!(t.cmd("ZRANDMEMBER z").starts_with("$1\r\n"));
-        assert_eq!(t.cmd("ZRANDMEMBER nokey"), "$-1\r\n");
-        assert_eq!(t.cmd("ZRANDMEMBER nokey 2"), "*0\r\n");
-        assert_eq!(t.cmd("ZRANDMEMBER z 0"), "*0\r\n");
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD z 1 a 2 b 3 c");
+        assert!(t.cmd(1, "ZRANDMEMBER z").starts_with("$1\r\n"));
+        assert_eq!(t.cmd(1, "ZRANDMEMBER nokey"), "$-1\r\n");
+        assert_eq!(t.cmd(1, "ZRANDMEMBER nokey 2"), "*0\r\n");
+        assert_eq!(t.cmd(1, "ZRANDMEMBER z 0"), "*0\r\n");
         assert_eq!(
-            bulks(&t.cmd("ZRANDMEMBER z 5 WITHSCORES")).join(" "),
+            bulks(&t.cmd(1, "ZRANDMEMBER z 5 WITHSCORES")).join(" "),
             "a 1 b 2 c 3"
         );
-        assert!(t.cmd("ZRANDMEMBER z -5").starts_with("*5\r\n"));
-        assert!(t.cmd("ZRANDMEMBER z -5 WITHSCORES").starts_with("*10\r\n"));
-        let r = t.cmd("ZRANDMEMBER z 2");
+        assert!(t.cmd(1, "ZRANDMEMBER z -5").starts_with("*5\r\n"));
+        assert!(t
+            .cmd(1, "ZRANDMEMBER z -5 WITHSCORES")
+            .starts_with("*10\r\n"));
+        let r = t.cmd(1, "ZRANDMEMBER z 2");
         let mut v = bulks(&r);
         v.dedup();
         assert_eq!(v.len(), 2);
-        assert_eq!(t.cmd("ZRANDMEMBER z 1 foo"), "-ERR syntax error\r\n");
+        assert_eq!(t.cmd(1, "ZRANDMEMBER z 1 foo"), "-ERR syntax error\r\n");
         assert_eq!(
-            t.cmd("ZRANDMEMBER z 1 WITHSCORES x"),
+            t.cmd(1, "ZRANDMEMBER z 1 WITHSCORES x"),
             "-ERR syntax error\r\n"
         );
         assert_eq!(
-            t.cmd("ZRANDMEMBER z 9223372036854775807 WITHSCORES"),
+            t.cmd(1, "ZRANDMEMBER z 9223372036854775807 WITHSCORES"),
             "-ERR value is out of range\r\n"
         );
         assert_eq!(
-            t.cmd("ZSCAN z 0"),
+            t.cmd(1, "ZSCAN z 0"),
             "*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
         );
         assert_eq!(
-            t.cmd("ZSCAN z 0 MATCH b"),
+            t.cmd(1, "ZSCAN z 0 MATCH b"),
             "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
         );
-        assert_eq!(t.cmd("ZSCAN z x"), "-ERR invalid cursor\r\n");
-        assert_eq!(t.cmd("ZSCAN nokey 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
-        t.resp3();
+        assert_eq!(t.cmd(1, "ZSCAN z x"), "-ERR invalid cursor\r\n");
+        assert_eq!(t.cmd(1, "ZSCAN nokey 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        t.resp3(1);
         assert!(t
-            .cmd("ZRANDMEMBER z 1 WITHSCORES")
+            .cmd(1, "ZRANDMEMBER z 1 WITHSCORES")
             .starts_with("*1\r\n*2\r\n"));
-        assert!(t.cmd("ZSCAN z 0").contains("$1\r\n1\r\n"));
-        t.cmd("ZADD w 123456789012345678 c 0.1 d");
+        assert!(t.cmd(1, "ZSCAN z 0").contains("$1\r\n1\r\n"));
+        t.cmd(1, "ZADD w 123456789012345678 c 0.1 d");
         assert_eq!(
-            bulks(&t.cmd("ZSCAN w 0")).join(" "),
+            bulks(&t.cmd(1, "ZSCAN w 0")).join(" "),
             "0 d 0.10000000000000001 c 123456789012345680"
         );
         // Big sorted set: cursor walk over the dict.
@@ -1573,11 +1508,11 @@ mod tests {
             argv.push(format!("m{i}"));
         }
         let refs: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
-        assert_eq!(t.cmdv(&refs), ":200\r\n");
+        assert_eq!(t.argv(1, &refs), ":200\r\n");
         let mut seen = std::collections::BTreeSet::new();
         let mut cursor = "0".to_string();
         loop {
-            let r = t.cmd(&format!("ZSCAN big {cursor} COUNT 20"));
+            let r = t.cmd(1, &format!("ZSCAN big {cursor} COUNT 20"));
             let b = bulks(&r);
             cursor = b[0].clone();
             for pair in b[1..].chunks(2) {

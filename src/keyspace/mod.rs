@@ -334,6 +334,31 @@ impl Db {
         Some(o)
     }
 
+    /// Store a *STORE command's result at `dst`: the collection, or no key
+    /// at all when it is empty (Redis keeps no empty collections). True if
+    /// the keyspace changed.
+    pub fn store_collection(&mut self, dst: &Bytes, value: Value) -> bool {
+        if value.is_empty_collection() {
+            self.delete(dst)
+        } else {
+            self.set(dst.clone(), Object::new(value));
+            true
+        }
+    }
+
+    /// After members left the collection at `key`: refresh its encoding and
+    /// delete the key if it is now empty. True if it was deleted.
+    pub fn settle_collection(&mut self, key: &[u8]) -> bool {
+        let empty = match self.get_mut_now(key) {
+            Some(o) => {
+                o.update_encoding();
+                o.value.is_empty_collection()
+            }
+            None => false,
+        };
+        empty && self.delete(key)
+    }
+
     /// Remove a key (and its TTL); true if it existed. Cheaper than
     /// [`Db::remove`] during a snapshot (the value moves, no copy).
     pub fn delete(&mut self, key: &[u8]) -> bool {
