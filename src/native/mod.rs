@@ -17,6 +17,7 @@ pub use sentinel_main::run_sentinel;
 use crate::node::LogLevel;
 use crate::server::Server;
 use std::net::TcpListener;
+use crate::server::config::Key;
 
 /// The Redis version we are compatible with (what `-v` and the logs print).
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -80,8 +81,8 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
             return 1;
         }
     };
-    logger.min = LogLevel::parse(config.get("loglevel")).unwrap_or(LogLevel::Notice);
-    let logfile = config.get("logfile").to_string();
+    logger.min = LogLevel::parse(config.get(Key::LOGLEVEL)).unwrap_or(LogLevel::Notice);
+    let logfile = config.get(Key::LOGFILE).to_string();
     if !logfile.is_empty() {
         match std::fs::OpenOptions::new()
             .create(true)
@@ -112,14 +113,14 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     } else {
         logger.write(LogLevel::Warning, "Configuration loaded");
     }
-    if config.get_bool("daemonize") {
+    if config.get_bool(Key::DAEMONIZE) {
         logger.write(
             LogLevel::Warning,
             "daemonize yes is not supported by sentinel-lab: running in the foreground",
         );
     }
     logger.role_char = 'M';
-    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    let port = config.get_i64(Key::PORT).clamp(0, 65535) as u16;
     let listeners = match bind_all(&config, port, &mut logger) {
         Some(l) => l,
         None => return 1,
@@ -129,7 +130,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         &format!("Running mode=standalone, port={port}."),
     );
     logger.write(LogLevel::Warning, "Server initialized");
-    let pidfile = config.get("pidfile").to_string();
+    let pidfile = config.get(Key::PIDFILE).to_string();
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{pid}\n")) {
             logger.write(
@@ -141,12 +142,12 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     let now = host::now_ms();
     let seed = now ^ ((pid as u64) << 32);
     // Like Redis, `dir` is the working directory: dump.rdb is read and written there.
-    let dir = config.get("dir").to_string();
+    let dir = config.get(Key::DIR).to_string();
     if let Err(e) = std::env::set_current_dir(&dir) {
         logger.write(LogLevel::Warning, &format!("Can't chdir to '{dir}': {e}"));
         return 1;
     }
-    let dbfile = config.get("dbfilename").to_string();
+    let dbfile = config.get(Key::DBFILENAME).to_string();
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
     // The host writes background saves on a thread of their own and says
@@ -191,7 +192,7 @@ pub(crate) fn bind_all(
     if port == 0 {
         return Some(listeners);
     }
-    for b in config.get("bind").split_whitespace() {
+    for b in config.get(Key::BIND).split_whitespace() {
         let optional = b.starts_with('-');
         let name = b.trim_start_matches('-');
         let host = match name {

@@ -12,6 +12,7 @@ use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep};
 use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::replication::ReplicaState;
+use crate::server::config::Key;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -153,8 +154,8 @@ impl ServerState {
 
     fn encode_options(&self) -> EncodeOptions {
         EncodeOptions {
-            compression: self.config.get_bool("rdbcompression"),
-            checksum: self.config.get_bool("rdbchecksum"),
+            compression: self.config.get_bool(Key::RDBCOMPRESSION),
+            checksum: self.config.get_bool(Key::RDBCHECKSUM),
         }
     }
 
@@ -162,7 +163,7 @@ impl ServerState {
     /// reset the change counter, stamp LASTSAVE.
     fn write_snapshot(&mut self) {
         let bytes = self.rdb_snapshot(None);
-        let file = self.config.get("dbfilename").to_string();
+        let file = self.config.get(Key::DBFILENAME).to_string();
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
         self.lastsave = self.now / 1000;
@@ -213,7 +214,7 @@ impl ServerState {
         pid: u64,
         replicas: Vec<(ConnId, Option<String>)>,
     ) {
-        let file = self.config.get("dbfilename").to_string();
+        let file = self.config.get(Key::DBFILENAME).to_string();
         let mut bytes = Vec::new();
         if target == SaveTarget::Disk {
             let head = job.take_output();
@@ -1158,8 +1159,8 @@ mod tests {
         let mut s = server(0);
         put(&mut s, 0, "long", str_val(&"abc".repeat(100)));
         let with = s.st.rdb_snapshot(None);
-        s.st.config.set("rdbcompression", &["no".into()]).unwrap();
-        s.st.config.set("rdbchecksum", &["no".into()]).unwrap();
+        s.st.config.set(Key::RDBCOMPRESSION, &["no".into()]).unwrap();
+        s.st.config.set(Key::RDBCHECKSUM, &["no".into()]).unwrap();
         let without = s.st.rdb_snapshot(None);
         assert!(with.len() + 200 < without.len());
         assert_eq!(&without[without.len() - 8..], &[0u8; 8]);
@@ -1188,7 +1189,7 @@ mod tests {
         persisted(&evs);
         assert_eq!(s.st.dirty, 0);
         assert!(!s.save_cron());
-        s.st.config.set("save", &["".into()]).unwrap();
+        s.st.config.set(Key::SAVE, &["".into()]).unwrap();
         put(&mut s, 0, "b", str_val("1"));
         s.st.now += 10_000_000;
         assert!(!s.save_cron());
@@ -1213,7 +1214,7 @@ mod tests {
         dbs[0].set_expire(b"k", 10);
         let file = rdb::encode(&dbs, &Aux::default());
         let mut cfg = Config::default();
-        cfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+        cfg.set(Key::REPLICAOF, &["127.0.0.1".into(), "6379".into()])
             .unwrap();
         let mut s = Server::new(cfg, 1000, 1);
         s.load_rdb(&file).unwrap();
@@ -1443,9 +1444,9 @@ mod tests {
         let mut now = 1_700_000_000_000u64;
         let mut cfg = Config::default();
         let yes = if diskless { "yes" } else { "no" };
-        cfg.set("repl-diskless-sync", &[yes.into()]).unwrap();
-        cfg.set("repl-diskless-sync-delay", &["0".into()]).unwrap();
-        cfg.set("save", &["".into()]).unwrap();
+        cfg.set(Key::REPL_DISKLESS_SYNC, &[yes.into()]).unwrap();
+        cfg.set(Key::REPL_DISKLESS_SYNC_DELAY, &["0".into()]).unwrap();
+        cfg.set(Key::SAVE, &["".into()]).unwrap();
         let mut m = Server::new(cfg, now, 1);
         m.handle(
             now,
@@ -1472,7 +1473,7 @@ mod tests {
         }
         while m.poll_output().is_some() {}
         let mut rcfg = Config::default();
-        rcfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+        rcfg.set(Key::REPLICAOF, &["127.0.0.1".into(), "6379".into()])
             .unwrap();
         let mut rep = Server::new(rcfg, now, 2);
         let mut link = Link { rconn: None };
@@ -1558,7 +1559,7 @@ mod tests {
         assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_status"), "ok");
         // Without save points: only the child's end.
         let mut s = big_server(t0, 1000);
-        s.st.config.set("save", &["".into()]).unwrap();
+        s.st.config.set(Key::SAVE, &["".into()]).unwrap();
         cmd(&mut s, t0, &["bgsave"]);
         let (_, evs) = cmd(&mut s, t0, &["flushall"]);
         assert_eq!(
