@@ -1,8 +1,8 @@
 //! Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET.
 
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
-use bytes::Bytes;
 use crate::server::config::Key;
+use bytes::Bytes;
 
 /// The version HELLO reports.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -9,8 +9,8 @@ use super::{
     CmdResult, CommandDef, Ctx, Error, Propagate,
 };
 use crate::keyspace::Value;
-use bytes::Bytes;
 use crate::server::config::Key;
+use bytes::Bytes;
 
 fn bs(s: &'static str) -> Bytes {
     Bytes::from_static(s.as_bytes())

@@ -10,10 +10,10 @@ use super::{
 };
 use crate::node::{Event, LogLevel};
 use crate::resp::ReplyBuf;
+use crate::server::config::Key;
 use crate::server::info::{InfoCtx, SectionFn};
 use crate::server::{command_table, Client, ClientKind, FinalSave};
 use bytes::Bytes;
-use crate::server::config::Key;
 
 // ---------------------------------------------------------------------------
 // Shared helpers

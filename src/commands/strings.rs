@@ -7,9 +7,9 @@ use super::{
     Propagate,
 };
 use crate::keyspace::{Object, Value};
+use crate::server::config::Key;
 use crate::server::ClientKind;
 use bytes::Bytes;
-use crate::server::config::Key;
 
 /// Look a key up for reading, counting keyspace hits and misses as Redis's
 /// `lookupKeyRead` does.

@@ -159,8 +159,8 @@ fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
 /// Apply config text (`loadServerConfigFromString`); errors name the line like Redis.
 pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
     for line in conf_lines(text) {
-        let line = line
-            .map_err(|u| fatal(u.number, u.text, "Unbalanced quotes in configuration line"))?;
+        let line =
+            line.map_err(|u| fatal(u.number, u.text, "Unbalanced quotes in configuration line"))?;
         let fail = |msg: &str| fatal(line.number, line.text, msg);
         let parts = &line.args;
         let name = parts[0].to_ascii_lowercase();

@@ -15,9 +15,9 @@ pub mod web;
 pub use sentinel_main::run_sentinel;
 
 use crate::node::LogLevel;
+use crate::server::config::Key;
 use crate::server::Server;
 use std::net::TcpListener;
-use crate::server::config::Key;
 
 /// The Redis version we are compatible with (what `-v` and the logs print).
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -28,6 +28,20 @@ pub fn redis_version_line() -> String {
         "Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=sentinel-lab-{}",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// Redis's first two log lines; `build` follows "just started".
+fn log_starting(logger: &mut host::Logger, pid: u32, build: &str) {
+    logger.write(
+        LogLevel::Warning,
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+    );
+    logger.write(
+        LogLevel::Warning,
+        &format!(
+            "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started{build}"
+        ),
+    );
 }
 
 pub fn server_usage(prog: &str) -> String {
@@ -97,17 +111,8 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         }
     }
     let pid = std::process::id();
-    logger.write(
-        LogLevel::Warning,
-        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-    );
-    logger.write(
-        LogLevel::Warning,
-        &format!(
-            "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started (sentinel-lab {})",
-            env!("CARGO_PKG_VERSION")
-        ),
-    );
+    let build = format!(" (sentinel-lab {})", env!("CARGO_PKG_VERSION"));
+    log_starting(&mut logger, pid, &build);
     if args.is_empty() {
         logger.write(LogLevel::Warning, &format!("Warning: no config file specified, using the default config. In order to specify a config file use {prog} /path/to/redis.conf"));
     } else {

@@ -4,8 +4,8 @@
 use super::{conf, host};
 use crate::node::LogLevel;
 use crate::sentinel::config::{default_server_config, load, Entry};
-use crate::server::config::{self, lines::conf_lines, Key};
 use crate::sentinel::{Sentinel, SentinelState};
+use crate::server::config::{self, lines::conf_lines, Key};
 use crate::server::Config;
 
 /// Wraps the sentinel node so config rewrites reach the disk.
@@ -123,16 +123,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
         return 1;
     };
     let pid = std::process::id();
-    logger.write(
-        LogLevel::Warning,
-        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-    );
-    logger.write(
-        LogLevel::Warning,
-        &format!(
-            "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
-        ),
-    );
+    super::log_starting(&mut logger, pid, "");
     logger.write(LogLevel::Warning, "Configuration loaded");
     logger.write(
         LogLevel::Notice,

@@ -4,9 +4,9 @@ use super::{ReplicaInfo, ReplicaState, Waiter};
 use crate::commands::{arg_i64, def, eq_ignore_case, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::node::{Addr, ConnId, LogLevel, Output};
 use crate::resp::Frame;
+use crate::server::config::Key;
 use crate::server::{Blocked, ClientKind, ServerState};
 use bytes::Bytes;
-use crate::server::config::Key;
 
 /// Something a command asks of the server that needs more than the handler's context.
 #[derive(Debug, Clone)]

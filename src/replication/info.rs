@@ -1,9 +1,9 @@
 //! The `# Replication` section of INFO, field for field as Redis 7.0.
 
 use super::{LinkState, ReplicaState};
+use crate::server::config::Key;
 use crate::server::ServerState;
 use std::fmt::Write;
-use crate::server::config::Key;
 
 /// The section's lines (without the `# Replication` header), `\r\n` separated.
 pub fn section(st: &ServerState) -> String {

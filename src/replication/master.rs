@@ -3,10 +3,10 @@
 
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Millis, Output};
+use crate::server::config::Key;
 use crate::server::persistence::SaveTarget;
 use crate::server::{ClientKind, Server};
 use bytes::Bytes;
-use crate::server::config::Key;
 
 impl Server {
     /// Turn the writes of the last commands into stream bytes for the backlog
@@ -86,7 +86,8 @@ impl Server {
         };
         let used = bg.stream.len() as u64;
         let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
-        let limit = output_buffer_limit(self.st.config.get(Key::CLIENT_OUTPUT_BUFFER_LIMIT), "slave");
+        let limit =
+            output_buffer_limit(self.st.config.get(Key::CLIENT_OUTPUT_BUFFER_LIMIT), "slave");
         let now = self.st.now;
         for conn in conns {
             let Some(info) = self.st.repl.replicas.get_mut(&conn) else {

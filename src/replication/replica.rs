@@ -3,8 +3,8 @@
 use super::{LinkState, MasterLink, Transfer};
 use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output};
 use crate::resp::Frame;
-use crate::server::{Client, ClientKind, Server};
 use crate::server::config::Key;
+use crate::server::{Client, ClientKind, Server};
 
 /// Retry a failed connection after this long (Redis's replicationCron runs every second).
 const RETRY_MS: Millis = 1000;

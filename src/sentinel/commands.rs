@@ -8,9 +8,9 @@ use crate::commands::{
     CommandDef, CommandTable, Ctx, Error,
 };
 use crate::resp::ReplyBuf;
+use crate::server::config::Key;
 use bytes::Bytes;
 use std::sync::OnceLock;
-use crate::server::config::Key;
 
 /// The sentinel command table, built once.
 pub fn command_table() -> &'static CommandTable {

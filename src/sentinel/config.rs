@@ -93,7 +93,15 @@ impl SentinelState {
             return Err("Duplicate master name.");
         }
         let quorum = quorum.min(u32::MAX as i64) as u32;
-        let m = Instance::new(name.to_string(), SRI_MASTER, addr, quorum, None, &self.t, now);
+        let m = Instance::new(
+            name.to_string(),
+            SRI_MASTER,
+            addr,
+            quorum,
+            None,
+            &self.t,
+            now,
+        );
         self.masters.insert(name.to_string(), m);
         Ok(())
     }

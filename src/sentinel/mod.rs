@@ -20,9 +20,9 @@ pub mod failover;
 pub mod monitor;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
+use crate::server::config::Key;
 use crate::server::{Client, Config, Server, ServerState};
 use std::collections::{BTreeMap, VecDeque};
-use crate::server::config::Key;
 
 pub use commands::command_table;
 

@@ -16,9 +16,9 @@
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::{Db, Value};
 use crate::node::{ConnId, Millis};
+use crate::server::config::Key;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use crate::server::config::Key;
 
 /// What a section renderer can see.
 pub struct InfoCtx<'a> {

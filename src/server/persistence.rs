@@ -1159,7 +1159,9 @@ mod tests {
         let mut s = server(0);
         put(&mut s, 0, "long", str_val(&"abc".repeat(100)));
         let with = s.st.rdb_snapshot(None);
-        s.st.config.set(Key::RDBCOMPRESSION, &["no".into()]).unwrap();
+        s.st.config
+            .set(Key::RDBCOMPRESSION, &["no".into()])
+            .unwrap();
         s.st.config.set(Key::RDBCHECKSUM, &["no".into()]).unwrap();
         let without = s.st.rdb_snapshot(None);
         assert!(with.len() + 200 < without.len());
@@ -1445,7 +1447,8 @@ mod tests {
         let mut cfg = Config::default();
         let yes = if diskless { "yes" } else { "no" };
         cfg.set(Key::REPL_DISKLESS_SYNC, &[yes.into()]).unwrap();
-        cfg.set(Key::REPL_DISKLESS_SYNC_DELAY, &["0".into()]).unwrap();
+        cfg.set(Key::REPL_DISKLESS_SYNC_DELAY, &["0".into()])
+            .unwrap();
         cfg.set(Key::SAVE, &["".into()]).unwrap();
         let mut m = Server::new(cfg, now, 1);
         m.handle(

@@ -128,7 +128,9 @@ impl Config {
 
     /// All directives and their values, in table order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static Directive, &str)> {
-        DIRECTIVES.iter().zip(self.values.iter().map(|v| v.as_str()))
+        DIRECTIVES
+            .iter()
+            .zip(self.values.iter().map(|v| v.as_str()))
     }
 
     /// CONFIG SET with several `name value` pairs, all or nothing, with Redis's

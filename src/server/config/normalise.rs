@@ -178,7 +178,6 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,8 +220,14 @@ mod tests {
             norm("maxmemory-policy", &["AllKeys-LRU"], None).unwrap(),
             "allkeys-lru"
         );
-        assert_eq!(norm("save", &["900 1 300 10"], None).unwrap(), "900 1 300 10");
-        assert_eq!(norm("notify-keyspace-events", &["KEA"], None).unwrap(), "AKE");
+        assert_eq!(
+            norm("save", &["900 1 300 10"], None).unwrap(),
+            "900 1 300 10"
+        );
+        assert_eq!(
+            norm("notify-keyspace-events", &["KEA"], None).unwrap(),
+            "AKE"
+        );
         assert_eq!(
             norm("client-output-buffer-limit", &["pubsub 1 2 3"], None).unwrap(),
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 1 2 3"

@@ -102,7 +102,6 @@ pub fn rewrite_text(config: &Config, old: &str) -> String {
     text
 }
 
-
 #[cfg(test)]
 #[allow(clippy::field_reassign_with_default)]
 mod tests {
@@ -135,7 +134,8 @@ mod tests {
         assert_eq!(conf_quote(""), "\"\"");
         assert_eq!(conf_quote("a b"), "\"a b\"");
         let mut c = Config::default();
-        c.set(Key::REPLICAOF, &["10.0.0.1".into(), "6380".into()]).unwrap();
+        c.set(Key::REPLICAOF, &["10.0.0.1".into(), "6380".into()])
+            .unwrap();
         c.set(Key::REQUIREPASS, &["p w".into()]).unwrap();
         assert_eq!(
             rewrite_text(&c, "replicaof 1.2.3.4 1\nslaveof 1.2.3.4 2\n"),
