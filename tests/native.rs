@@ -371,7 +371,7 @@ fn protected_mode_denies_remote_peers() {
     use sentinel_lab::server::Server;
     let mut config = sentinel_lab::native::conf::default_config();
     config
-        .set("bind", &["*".to_string(), "-::*".to_string()])
+        .set_by_name("bind", &["*".to_string(), "-::*".to_string()])
         .unwrap();
     let mut s = Server::new(config, 0, 1);
     s.handle(

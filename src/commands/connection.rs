@@ -1,6 +1,7 @@
 //! Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET.
 
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use crate::server::config::Key;
 use bytes::Bytes;
 
 /// The version HELLO reports.
@@ -51,7 +52,7 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 /// Check a username/password pair against the only user we have, `default`
 /// (no password when `requirepass` is empty, else `requirepass`).
 pub fn check_credentials(srv: &crate::server::ServerState, user: &[u8], pass: &[u8]) -> bool {
-    let required = srv.config.get("requirepass");
+    let required = srv.config.get(Key::REQUIREPASS);
     user == b"default" && (required.is_empty() || required.as_bytes() == pass)
 }
 
@@ -60,7 +61,7 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(err::SYNTAX.into());
     }
     let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
-        if ctx.srv.config.get("requirepass").is_empty() {
+        if ctx.srv.config.get(Key::REQUIREPASS).is_empty() {
             return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
         }
         (b"default", &args[1])
@@ -165,7 +166,7 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.client.db = 0;
     ctx.client.reply.resp = 2;
     ctx.client.user = "default".into();
-    ctx.client.authenticated = ctx.srv.config.get("requirepass").is_empty();
+    ctx.client.authenticated = ctx.srv.config.get(Key::REQUIREPASS).is_empty();
     ctx.client.multi = None;
     ctx.client.dirty_cas = false;
     let watched = std::mem::take(&mut ctx.client.watched);
@@ -261,7 +262,7 @@ pub static COMMANDS: &[CommandDef] = &[
 #[cfg(test)]
 mod tests {
     use crate::commands::testkit::Kit;
-    use crate::server::Config;
+    use crate::server::{Config, Key};
 
     const HELLO_TAIL: &str =
         "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n";
@@ -278,7 +279,7 @@ mod tests {
 
     fn protected() -> Kit {
         let mut cfg = Config::default();
-        cfg.set("requirepass", &["secret".to_string()]).unwrap();
+        cfg.set(Key::REQUIREPASS, &["secret".to_string()]).unwrap();
         Kit::with_config(cfg)
     }
 

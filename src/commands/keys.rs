@@ -10,6 +10,7 @@ use super::{
     CmdResult, CommandDef, Ctx, Error, Propagate,
 };
 use crate::keyspace::Value;
+use crate::server::config::Key;
 use bytes::Bytes;
 
 fn bs(s: &'static str) -> Bytes {
@@ -301,7 +302,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: i64, seconds: bool) -
     if when <= ctx.now as i64 && !replica {
         ctx.db().delete(key);
         ctx.dirty(1);
-        let del = del_or_unlink(ctx, "lazyfree-lazy-expire");
+        let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_EXPIRE);
         ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);
     } else {
         ctx.db().set_expire(key, when.max(0) as u64);
@@ -405,9 +406,9 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let policy = ctx.srv.config.get("maxmemory-policy").to_ascii_lowercase();
-    let lfu = policy.contains("lfu");
-    let no_shared = ctx.srv.config.get_i64("maxmemory") != 0 && (lfu || policy.contains("lru"));
+    let policy = ctx.srv.config.maxmemory_policy();
+    let lfu = policy.is_lfu();
+    let no_shared = ctx.srv.config.maxmemory() != 0 && (lfu || policy.is_lru());
     let Some(obj) = read_lookup(ctx, &args[2]) else {
         ctx.out().null();
         return Ok(());

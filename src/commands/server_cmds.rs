@@ -10,8 +10,9 @@ use super::{
 };
 use crate::node::{Event, LogLevel};
 use crate::resp::ReplyBuf;
+use crate::server::config::Key;
 use crate::server::info::{InfoCtx, SectionFn};
-use crate::server::{command_table, config, Client, ClientKind, FinalSave};
+use crate::server::{command_table, Client, ClientKind, FinalSave};
 use bytes::Bytes;
 
 // ---------------------------------------------------------------------------
@@ -122,8 +123,8 @@ fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             for pat in &args[2..] {
                 if !has_glob(pat) {
                     let name = text(pat);
-                    if config::find(&name).is_some() {
-                        let v = ctx.srv.config.get(&name).to_string();
+                    if let Some(v) = ctx.srv.config.get_by_name(&name) {
+                        let v = v.to_string();
                         push(&mut pairs, name, &v);
                     }
                     continue;
@@ -1608,7 +1609,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.clear();
     }
     ctx.dirty(n);
-    if !ctx.srv.config.get("save").is_empty() {
+    if !ctx.srv.config.get(Key::SAVE).is_empty() {
         save_after_flushall(ctx);
     }
     if let Some(k) = killed {
@@ -1710,7 +1711,7 @@ fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
 fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let allowed = match ctx.srv.config.get("enable-debug-command") {
+    let allowed = match ctx.srv.config.get(Key::ENABLE_DEBUG_COMMAND) {
         "yes" => true,
         "local" => crate::server::is_loopback(&ctx.client.addr.host),
         _ => false,
@@ -2401,7 +2402,7 @@ mod tests {
         );
         h.s.st
             .config
-            .set("enable-debug-command", &["yes".into()])
+            .set(Key::ENABLE_DEBUG_COMMAND, &["yes".into()])
             .unwrap();
         h.connect(2);
         // The reply to DEBUG SLEEP is held, and so is everything else.

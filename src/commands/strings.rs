@@ -7,6 +7,7 @@ use super::{
     Propagate,
 };
 use crate::keyspace::{Object, Value};
+use crate::server::config::Key;
 use crate::server::ClientKind;
 use bytes::Bytes;
 
@@ -56,7 +57,7 @@ pub(crate) fn invalid_expire(cmd: &str) -> Error {
 
 /// `checkStringLength`: the master link is exempt.
 fn check_string_length(ctx: &mut Ctx, size: u64) -> CmdResult {
-    let max = ctx.srv.config.get_i64("proto-max-bulk-len").max(0) as u64;
+    let max = ctx.srv.config.get_i64(Key::PROTO_MAX_BULK_LEN).max(0) as u64;
     if ctx.client.kind != ClientKind::Master && size > max {
         return Err("ERR string exceeds maximum allowed size (proto-max-bulk-len)".into());
     }
@@ -72,7 +73,7 @@ fn int_bytes(v: i64) -> Bytes {
 }
 
 /// Propagated name of a deletion, depending on a lazyfree directive.
-pub(crate) fn del_or_unlink(ctx: &Ctx, directive: &str) -> Bytes {
+pub(crate) fn del_or_unlink(ctx: &Ctx, directive: Key) -> Bytes {
     if ctx.srv.config.get_bool(directive) {
         bs("UNLINK")
     } else {
@@ -291,7 +292,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().bulk(&v);
             ctx.db().delete(&args[1]);
             ctx.dirty(1);
-            let del = del_or_unlink(ctx, "lazyfree-lazy-user-del");
+            let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_USER_DEL);
             ctx.propagate = Propagate::Replace(vec![vec![del, args[1].clone()]]);
         }
         None => ctx.out().null(),
@@ -317,7 +318,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if absolute && ms as u64 <= ctx.now && !replica {
             ctx.db().delete(key);
             ctx.dirty(1);
-            let del = del_or_unlink(ctx, "lazyfree-lazy-expire");
+            let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_EXPIRE);
             ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);
         } else {
             ctx.db().set_expire(key, ms as u64);

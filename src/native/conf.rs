@@ -7,6 +7,8 @@
 //! number counted in that combined text, exactly as Redis does.
 
 use crate::resp::split_args;
+use crate::server::config::lines::{conf_lines, repr};
+use crate::server::config::Key;
 use crate::server::Config;
 
 /// The command line of the server, split the way redis-server's `main` does.
@@ -92,31 +94,11 @@ pub fn parse_args(args: &[String]) -> ServerArgs {
     out
 }
 
-/// Redis's `sdscatrepr`: a quoted string with C escapes.
-pub fn repr(s: &str) -> String {
-    let mut o = String::from("\"");
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => o.push_str("\\\\"),
-            b'"' => o.push_str("\\\""),
-            b'\n' => o.push_str("\\n"),
-            b'\r' => o.push_str("\\r"),
-            b'\t' => o.push_str("\\t"),
-            0x07 => o.push_str("\\a"),
-            0x08 => o.push_str("\\b"),
-            b if b.is_ascii_graphic() || b == b' ' => o.push(b as char),
-            b => o.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    o.push('"');
-    o
-}
-
 /// The defaults the native host starts from: Redis's, but listening on
 /// loopback only (what Debian's shipped redis.conf does).
 pub fn default_config() -> Config {
     let mut config = Config::default();
-    let _ = config.set("bind", &["127.0.0.1".to_string(), "-::1".to_string()]);
+    let _ = config.set(Key::BIND, &["127.0.0.1".to_string(), "-::1".to_string()]);
     config
 }
 
@@ -176,22 +158,11 @@ fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
 
 /// Apply config text (`loadServerConfigFromString`); errors name the line like Redis.
 pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
-    for (i, raw) in text.split('\n').enumerate() {
-        let line = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fail = |msg: &str| fatal(i + 1, line, msg);
-        let Some(parts) = split_args(line.as_bytes()) else {
-            return Err(fail("Unbalanced quotes in configuration line"));
-        };
-        let parts: Vec<String> = parts
-            .into_iter()
-            .map(|p| String::from_utf8_lossy(&p).into_owned())
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
+    for line in conf_lines(text) {
+        let line =
+            line.map_err(|u| fatal(u.number, u.text, "Unbalanced quotes in configuration line"))?;
+        let fail = |msg: &str| fatal(line.number, line.text, msg);
+        let parts = &line.args;
         let name = parts[0].to_ascii_lowercase();
         if name == "include" && parts.len() == 2 {
             let inc = &parts[1];
@@ -205,10 +176,9 @@ pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
             apply_text(config, &t)?;
             continue;
         }
-        if crate::server::config::find(&name).is_none() {
-            return Err(fail("Bad directive or wrong number of arguments"));
-        }
-        config.set(&name, &parts[1..]).map_err(|e| fail(&e))?;
+        config
+            .set_by_name(&name, &parts[1..])
+            .map_err(|e| fail(&e))?;
     }
     Ok(())
 }
@@ -265,14 +235,9 @@ mod tests {
             "warning",
         ]))
         .unwrap();
-        assert_eq!(c.get("port"), "7005");
-        assert_eq!(c.get("save"), "");
-        assert_eq!(c.get("loglevel"), "warning");
-        assert_eq!(c.get("bind"), "127.0.0.1 -::1");
-    }
-
-    #[test]
-    fn repr_escapes() {
-        assert_eq!(repr("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
+        assert_eq!(c.get(Key::PORT), "7005");
+        assert_eq!(c.get(Key::SAVE), "");
+        assert_eq!(c.get(Key::LOGLEVEL), "warning");
+        assert_eq!(c.get(Key::BIND), "127.0.0.1 -::1");
     }
 }

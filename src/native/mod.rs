@@ -15,6 +15,7 @@ pub mod web;
 pub use sentinel_main::run_sentinel;
 
 use crate::node::LogLevel;
+use crate::server::config::Key;
 use crate::server::Server;
 use std::net::TcpListener;
 
@@ -27,6 +28,20 @@ pub fn redis_version_line() -> String {
         "Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=sentinel-lab-{}",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// Redis's first two log lines; `build` follows "just started".
+fn log_starting(logger: &mut host::Logger, pid: u32, build: &str) {
+    logger.write(
+        LogLevel::Warning,
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+    );
+    logger.write(
+        LogLevel::Warning,
+        &format!(
+            "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started{build}"
+        ),
+    );
 }
 
 pub fn server_usage(prog: &str) -> String {
@@ -80,8 +95,8 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
             return 1;
         }
     };
-    logger.min = LogLevel::parse(config.get("loglevel")).unwrap_or(LogLevel::Notice);
-    let logfile = config.get("logfile").to_string();
+    logger.min = LogLevel::parse(config.get(Key::LOGLEVEL)).unwrap_or(LogLevel::Notice);
+    let logfile = config.get(Key::LOGFILE).to_string();
     if !logfile.is_empty() {
         match std::fs::OpenOptions::new()
             .create(true)
@@ -96,30 +111,21 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         }
     }
     let pid = std::process::id();
-    logger.write(
-        LogLevel::Warning,
-        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-    );
-    logger.write(
-        LogLevel::Warning,
-        &format!(
-            "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started (sentinel-lab {})",
-            env!("CARGO_PKG_VERSION")
-        ),
-    );
+    let build = format!(" (sentinel-lab {})", env!("CARGO_PKG_VERSION"));
+    log_starting(&mut logger, pid, &build);
     if args.is_empty() {
         logger.write(LogLevel::Warning, &format!("Warning: no config file specified, using the default config. In order to specify a config file use {prog} /path/to/redis.conf"));
     } else {
         logger.write(LogLevel::Warning, "Configuration loaded");
     }
-    if config.get_bool("daemonize") {
+    if config.get_bool(Key::DAEMONIZE) {
         logger.write(
             LogLevel::Warning,
             "daemonize yes is not supported by sentinel-lab: running in the foreground",
         );
     }
     logger.role_char = 'M';
-    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    let port = config.get_i64(Key::PORT).clamp(0, 65535) as u16;
     let listeners = match bind_all(&config, port, &mut logger) {
         Some(l) => l,
         None => return 1,
@@ -129,7 +135,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         &format!("Running mode=standalone, port={port}."),
     );
     logger.write(LogLevel::Warning, "Server initialized");
-    let pidfile = config.get("pidfile").to_string();
+    let pidfile = config.get(Key::PIDFILE).to_string();
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{pid}\n")) {
             logger.write(
@@ -141,12 +147,12 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     let now = host::now_ms();
     let seed = now ^ ((pid as u64) << 32);
     // Like Redis, `dir` is the working directory: dump.rdb is read and written there.
-    let dir = config.get("dir").to_string();
+    let dir = config.get(Key::DIR).to_string();
     if let Err(e) = std::env::set_current_dir(&dir) {
         logger.write(LogLevel::Warning, &format!("Can't chdir to '{dir}': {e}"));
         return 1;
     }
-    let dbfile = config.get("dbfilename").to_string();
+    let dbfile = config.get(Key::DBFILENAME).to_string();
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
     // The host writes background saves on a thread of their own and says
@@ -191,7 +197,7 @@ pub(crate) fn bind_all(
     if port == 0 {
         return Some(listeners);
     }
-    for b in config.get("bind").split_whitespace() {
+    for b in config.get(Key::BIND).split_whitespace() {
         let optional = b.starts_with('-');
         let name = b.trim_start_matches('-');
         let host = match name {

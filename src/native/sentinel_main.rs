@@ -3,54 +3,42 @@
 
 use super::{conf, host};
 use crate::node::LogLevel;
-use crate::resp::split_args;
-use crate::sentinel::config::{load, Entry};
-use crate::sentinel::{Sentinel, SentinelState, DEFAULT_PORT};
+use crate::sentinel::config::{default_server_config, load, Entry};
+use crate::sentinel::{Sentinel, SentinelState};
+use crate::server::config::{self, lines::conf_lines, Key};
 use crate::server::Config;
 
 /// Wraps the sentinel node so config rewrites reach the disk.
 /// Split a sentinel.conf into server directives (applied to `config`) and
 /// queued `sentinel ...` entries.
 fn parse_file(config: &mut Config, text: &str, entries: &mut Vec<Entry>) -> Result<(), String> {
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some(parts) = split_args(line.as_bytes()) else {
-            return Err(format!(
+    for line in conf_lines(text) {
+        let line = line.map_err(|u| {
+            format!(
                 "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nUnbalanced quotes in configuration line",
-                i + 1,
-                line
-            ));
-        };
-        let parts: Vec<String> = parts
-            .into_iter()
-            .map(|p| String::from_utf8_lossy(&p).into_owned())
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
+                u.number, u.text
+            )
+        })?;
+        let parts = &line.args;
         let name = parts[0].to_ascii_lowercase();
         if name == "sentinel" {
             if parts.len() < 2 {
                 return Err(format!(
                     "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nwrong number of arguments",
-                    i + 1,
-                    line
+                    line.number, line.text
                 ));
             }
             entries.push(Entry {
                 argv: parts[1..].to_vec(),
-                linenum: i + 1,
-                line: line.to_string(),
+                linenum: line.number,
+                line: line.text.to_string(),
             });
             continue;
         }
         // Server directives we know; others (written by a real sentinel's
         // rewrite, e.g. `user` or `latency-tracking-info-percentiles`) are skipped.
-        if crate::server::config::find(&name).is_some() && name != "daemonize" {
-            conf::apply_text(config, line).map_err(|e| match e {
+        if config::find(&name).is_some() && name != "daemonize" {
+            conf::apply_text(config, line.text).map_err(|e| match e {
                 conf::ConfError::Log(m) | conf::ConfError::Fatal(m) => m,
             })?;
         }
@@ -75,9 +63,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
         eprintln!("Sentinel config file {path} is not writable: {e}. Exiting...");
         return 1;
     }
-    let mut config = Config::default();
-    let _ = config.set("port", &[DEFAULT_PORT.to_string()]);
-    let _ = config.set("protected-mode", &["no".to_string()]);
+    let mut config = default_server_config();
     let mut entries = Vec::new();
     // The file, then the command line options as more lines.
     let mut cl = String::new();
@@ -112,11 +98,11 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     );
     state.config_text = text;
 
-    let port = config.get_i64("port").clamp(0, 65535) as u16;
-    let logfile = config.get("logfile").to_string();
+    let port = config.get_i64(Key::PORT).clamp(0, 65535) as u16;
+    let logfile = config.get(Key::LOGFILE).to_string();
     let mut logger = host::Logger {
         role_char: 'X',
-        min: LogLevel::parse(config.get("loglevel")).unwrap_or(LogLevel::Notice),
+        min: LogLevel::parse(config.get(Key::LOGLEVEL)).unwrap_or(LogLevel::Notice),
         file: if logfile.is_empty() {
             None
         } else {
@@ -137,16 +123,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
         return 1;
     };
     let pid = std::process::id();
-    logger.write(
-        LogLevel::Warning,
-        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-    );
-    logger.write(
-        LogLevel::Warning,
-        &format!(
-            "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
-        ),
-    );
+    super::log_starting(&mut logger, pid, "");
     logger.write(LogLevel::Warning, "Configuration loaded");
     logger.write(
         LogLevel::Notice,

@@ -4,6 +4,7 @@ use super::{ReplicaInfo, ReplicaState, Waiter};
 use crate::commands::{arg_i64, def, eq_ignore_case, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::node::{Addr, ConnId, LogLevel, Output};
 use crate::resp::Frame;
+use crate::server::config::Key;
 use crate::server::{Blocked, ClientKind, ServerState};
 use bytes::Bytes;
 
@@ -287,7 +288,7 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         r.replid = new_id;
         r.replid2 = super::NULL_REPLID.into();
         r.second_offset = -1;
-        let size = ctx.srv.config.get_i64("repl-backlog-size").max(16384) as usize;
+        let size = ctx.srv.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
         ctx.srv.repl.backlog = Some(super::backlog::Backlog::new(size, ctx.srv.repl.offset + 1));
         let msg = format!(
             "Replication backlog created, my new replication IDs are '{}' and '{}'",
@@ -299,8 +300,8 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     info.state = ReplicaState::WaitBgsaveStart;
     info.ack_time = now;
     ctx.srv.repl.replicas.insert(ctx.client.conn, info);
-    let diskless = ctx.srv.config.get_bool("repl-diskless-sync");
-    let delay = ctx.srv.config.get_i64("repl-diskless-sync-delay").max(0) as u64 * 1000;
+    let diskless = ctx.srv.config.get_bool(Key::REPL_DISKLESS_SYNC);
+    let delay = ctx.srv.config.get_i64(Key::REPL_DISKLESS_SYNC_DELAY).max(0) as u64 * 1000;
     if ctx.srv.repl.bgsave_at.is_none() {
         if diskless && delay > 0 {
             ctx.srv
@@ -313,7 +314,7 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // repl-diskless-sync-max-replicas: enough replicas wait, don't wait for
     // the delay. Redis checks that in replicationCron (once a second,
     // shouldStartChildForReplication): the transfer starts at its next run.
-    let max = ctx.srv.config.get_i64("repl-diskless-sync-max-replicas");
+    let max = ctx.srv.config.get_i64(Key::REPL_DISKLESS_SYNC_MAX_REPLICAS);
     if diskless && max > 0 {
         let waiting = ctx
             .srv

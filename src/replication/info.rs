@@ -1,6 +1,7 @@
 //! The `# Replication` section of INFO, field for field as Redis 7.0.
 
 use super::{LinkState, ReplicaState};
+use crate::server::config::Key;
 use crate::server::ServerState;
 use std::fmt::Write;
 
@@ -52,23 +53,23 @@ pub fn section(st: &ServerState) -> String {
             }
             line(
                 "slave_priority",
-                st.config.get("replica-priority").to_string(),
+                st.config.get(Key::REPLICA_PRIORITY).to_string(),
             );
             line(
                 "slave_read_only",
-                (st.config.get_bool("replica-read-only") as u8).to_string(),
+                (st.config.get_bool(Key::REPLICA_READ_ONLY) as u8).to_string(),
             );
             line(
                 "replica_announced",
-                (st.config.get_bool("replica-announced") as u8).to_string(),
+                (st.config.get_bool(Key::REPLICA_ANNOUNCED) as u8).to_string(),
             );
         }
     }
     line("connected_slaves", r.replicas.len().to_string());
     if r.link.is_none() {
-        let min = st.config.get_i64("min-replicas-to-write");
+        let min = st.config.get_i64(Key::MIN_REPLICAS_TO_WRITE);
         if min > 0 {
-            let lag = st.config.get_i64("min-replicas-max-lag").max(0) as u64;
+            let lag = st.config.get_i64(Key::MIN_REPLICAS_MAX_LAG).max(0) as u64;
             line(
                 "min_slaves_good_slaves",
                 r.good_replicas(now, lag).to_string(),
@@ -99,7 +100,7 @@ pub fn section(st: &ServerState) -> String {
         Some(b) => (1, b.size(), b.first_offset, b.histlen()),
         None => (
             0,
-            st.config.get_i64("repl-backlog-size").max(0) as usize,
+            st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(0) as usize,
             0,
             0,
         ),

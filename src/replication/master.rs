@@ -3,6 +3,7 @@
 
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Millis, Output};
+use crate::server::config::Key;
 use crate::server::persistence::SaveTarget;
 use crate::server::{ClientKind, Server};
 use bytes::Bytes;
@@ -85,7 +86,8 @@ impl Server {
         };
         let used = bg.stream.len() as u64;
         let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
-        let limit = output_buffer_limit(self.st.config.get("client-output-buffer-limit"), "slave");
+        let limit =
+            output_buffer_limit(self.st.config.get(Key::CLIENT_OUTPUT_BUFFER_LIMIT), "slave");
         let now = self.st.now;
         for conn in conns {
             let Some(info) = self.st.repl.replicas.get_mut(&conn) else {
@@ -154,7 +156,7 @@ impl Server {
             }
         }
         // PING the replicas every repl-ping-replica-period, through the stream.
-        let period = self.st.config.get_i64("repl-ping-replica-period").max(1) as u64 * 1000;
+        let period = self.st.config.get_i64(Key::REPL_PING_REPLICA_PERIOD).max(1) as u64 * 1000;
         if now >= self.st.repl.next_ping {
             self.st.repl.next_ping = now + period;
             if !self.st.repl.is_replica() && !self.st.repl.replicas.is_empty() {
@@ -164,7 +166,7 @@ impl Server {
             }
         }
         // Replicas that stopped ACKing.
-        let timeout = self.st.config.get_i64("repl-timeout").max(1) as u64 * 1000;
+        let timeout = self.st.config.get_i64(Key::REPL_TIMEOUT).max(1) as u64 * 1000;
         let dead: Vec<(ConnId, String)> = self
             .st
             .repl
@@ -185,7 +187,7 @@ impl Server {
         self.repl_check_waiters();
         if self.st.repl.replicas.is_empty() {
             // Backlog TTL: a master without replicas frees it after repl-backlog-ttl.
-            let ttl = self.st.config.get_i64("repl-backlog-ttl") as u64 * 1000;
+            let ttl = self.st.config.get_i64(Key::REPL_BACKLOG_TTL) as u64 * 1000;
             if ttl > 0
                 && !self.st.repl.is_replica()
                 && self.st.repl.backlog.is_some()
@@ -255,7 +257,7 @@ impl Server {
             return;
         }
         // A socket target only if every replica reads `$EOF:` (startBgsaveForReplication).
-        let diskless = self.st.config.get_bool("repl-diskless-sync")
+        let diskless = self.st.config.get_bool(Key::REPL_DISKLESS_SYNC)
             && waiting
                 .iter()
                 .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
@@ -481,7 +483,7 @@ mod tests {
     fn master(directives: &[(&str, &str)]) -> Server {
         let mut cfg = Config::default();
         for (k, v) in directives {
-            cfg.set(k, &[v.to_string()]).unwrap();
+            cfg.set_by_name(k, &[v.to_string()]).unwrap();
         }
         let mut s = Server::new(cfg, T0, 1);
         for i in 0..2000 {
@@ -535,7 +537,7 @@ mod tests {
     #[test]
     fn limits_parse_from_the_normalised_directive() {
         let v = Config::default()
-            .get("client-output-buffer-limit")
+            .get(Key::CLIENT_OUTPUT_BUFFER_LIMIT)
             .to_string();
         assert_eq!(output_buffer_limit(&v, "normal"), (0, 0, 0));
         assert_eq!(output_buffer_limit(&v, "slave"), (256 << 20, 64 << 20, 60));

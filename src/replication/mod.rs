@@ -218,7 +218,7 @@ pub fn encode_command(argv: &[bytes::Bytes], out: &mut Vec<u8>) {
 mod fuzz_tests {
     use crate::node::{Addr, ConnId, Input, Node, Output};
     use crate::rng::Rng;
-    use crate::server::{Config, Server};
+    use crate::server::{Config, Key, Server};
 
     /// A replica fed arbitrary bytes by its "master" at every stage of the
     /// handshake and stream never panics (and keeps answering clients).
@@ -236,7 +236,7 @@ mod fuzz_tests {
         for round in 0..600 {
             let mut config = Config::default();
             config
-                .set("replicaof", &["10.0.0.1".into(), "6379".into()])
+                .set(Key::REPLICAOF, &["10.0.0.1".into(), "6379".into()])
                 .unwrap();
             let mut s = Server::new(config, 1_000, round);
             s.handle(2_000, Input::Tick);

@@ -3,6 +3,7 @@
 use super::{LinkState, MasterLink, Transfer};
 use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output};
 use crate::resp::Frame;
+use crate::server::config::Key;
 use crate::server::{Client, ClientKind, Server};
 
 /// Retry a failed connection after this long (Redis's replicationCron runs every second).
@@ -29,7 +30,7 @@ impl Server {
         let _ = self
             .st
             .config
-            .set("replicaof", &[addr.host.clone(), addr.port.to_string()]);
+            .set(Key::REPLICAOF, &[addr.host.clone(), addr.port.to_string()]);
         let now = self.st.now;
         self.st.repl.link = Some(MasterLink {
             addr: addr.clone(),
@@ -67,7 +68,7 @@ impl Server {
         }
         self.repl_drop_link();
         self.st.repl.link = None;
-        let _ = self.st.config.set("replicaof", &[]);
+        let _ = self.st.config.set(Key::REPLICAOF, &[]);
         let old = self.st.repl.replid.clone();
         let new_id = self.st.rng.hex_id();
         self.st.repl.shift_replid(new_id);
@@ -83,7 +84,7 @@ impl Server {
             db.replica_mode = false;
         }
         if self.st.repl.backlog.is_none() {
-            let size = self.st.config.get_i64("repl-backlog-size").max(16384) as usize;
+            let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
             self.st.repl.backlog =
                 Some(super::backlog::Backlog::new(size, self.st.repl.offset + 1));
         }
@@ -268,8 +269,8 @@ impl Server {
                     "Master replied to PING, replication can continue...",
                 );
                 let mut inflight = Vec::new();
-                let auth = self.st.config.get("masterauth").to_string();
-                let user = self.st.config.get("masteruser").to_string();
+                let auth = self.st.config.get(Key::MASTERAUTH).to_string();
+                let user = self.st.config.get(Key::MASTERUSER).to_string();
                 if !auth.is_empty() {
                     if user.is_empty() {
                         self.send_link(&["AUTH", &auth]);
@@ -278,14 +279,14 @@ impl Server {
                     }
                     inflight.push("auth");
                 }
-                let port = match self.st.config.get_i64("replica-announce-port") {
-                    0 => self.st.config.get_i64("port"),
+                let port = match self.st.config.get_i64(Key::REPLICA_ANNOUNCE_PORT) {
+                    0 => self.st.config.get_i64(Key::PORT),
                     p => p,
                 }
                 .to_string();
                 self.send_link(&["REPLCONF", "listening-port", &port]);
                 inflight.push("port");
-                let ip = self.st.config.get("replica-announce-ip").to_string();
+                let ip = self.st.config.get(Key::REPLICA_ANNOUNCE_IP).to_string();
                 if !ip.is_empty() {
                     self.send_link(&["REPLCONF", "ip-address", &ip]);
                     inflight.push("ip");
@@ -524,7 +525,7 @@ impl Server {
         self.st.repl.offset = off;
         self.st.repl.replid2 = super::NULL_REPLID.into();
         self.st.repl.second_offset = -1;
-        let size = self.st.config.get_i64("repl-backlog-size").max(16384) as usize;
+        let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
         self.st.repl.backlog = Some(super::backlog::Backlog::new(size, off + 1));
         self.st.repl.sync_full += 0;
         self.st.log(
@@ -551,7 +552,7 @@ impl Server {
         let addr = link.addr.clone();
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
-        let max_bulk = self.st.config.get_i64("proto-max-bulk-len");
+        let max_bulk = self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN);
         let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now, max_bulk);
         c.kind = ClientKind::Master;
         c.authenticated = true;
@@ -627,7 +628,7 @@ impl Server {
     /// Replica-side cron, once a second: reconnect, ACK, master timeout.
     pub(crate) fn repl_replica_cron(&mut self) {
         let now = self.st.now;
-        let timeout = self.st.config.get_i64("repl-timeout").max(1) as u64 * 1000;
+        let timeout = self.st.config.get_i64(Key::REPL_TIMEOUT).max(1) as u64 * 1000;
         let Some(l) = self.st.repl.link.as_ref() else {
             return;
         };

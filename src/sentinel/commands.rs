@@ -8,6 +8,7 @@ use crate::commands::{
     CommandDef, CommandTable, Ctx, Error,
 };
 use crate::resp::ReplyBuf;
+use crate::server::config::Key;
 use bytes::Bytes;
 use std::sync::OnceLock;
 
@@ -432,19 +433,8 @@ fn sentinel_sub(
             let addr = st
                 .create_addr(&host, port, true)
                 .map_err(|e| Error::from(format!("ERR {e}")))?;
-            if st.masters.contains_key(&name) {
-                return Err("ERR Duplicate master name.".into());
-            }
-            let m = Instance::new(
-                name.clone(),
-                SRI_MASTER,
-                addr,
-                quorum.min(u32::MAX as i64) as u32,
-                None,
-                &st.t,
-                now,
-            );
-            st.masters.insert(name.clone(), m);
+            st.add_master(&name, addr, quorum, now)
+                .map_err(|e| Error::from(format!("ERR {e}")))?;
             st.flush_config(env);
             out.ok();
             let m = &st.masters[&name];
@@ -936,12 +926,12 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         sections.push(format!(
             "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:sentinel\r\nos:sentinel-lab\r\narch_bits:64\r\nmonotonic_clock:host\r\nmultiplexing_api:host\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:0\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
             srv.run_id,
-            srv.config.get("port"),
+            srv.config.get(Key::PORT),
             now.saturating_mul(1000),
             up,
             up / 86400,
-            srv.config.get("hz"),
-            srv.config.get("hz"),
+            srv.config.get(Key::HZ),
+            srv.config.get(Key::HZ),
             (now / 1000) & ((1 << 24) - 1),
             srv.sentinel.as_ref().and_then(|s| s.config_path.clone()).unwrap_or_default(),
         ));
@@ -950,7 +940,7 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         sections.push(format!(
             "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
             ctx.clients.len() + 1,
-            srv.config.get("maxclients")
+            srv.config.get(Key::MAXCLIENTS)
         ));
     }
     if has("cpu") {

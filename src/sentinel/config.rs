@@ -3,6 +3,7 @@
 //! with the current state (`rewriteConfigSentinelOption`).
 
 use super::*;
+use crate::server::config::Key;
 
 /// Options loaded before the `monitor` lines.
 const PRE_MONITOR: &[&str] = &[
@@ -23,6 +24,15 @@ pub struct Entry {
     pub argv: Vec<String>,
     pub linenum: usize,
     pub line: String,
+}
+
+/// The server directives a sentinel starts from, before its config file:
+/// Redis's defaults on the sentinel port, without protected mode.
+pub fn default_server_config() -> Config {
+    let mut config = Config::default();
+    let _ = config.set(Key::PORT, &[DEFAULT_PORT.to_string()]);
+    let _ = config.set(Key::PROTECTED_MODE, &["no".to_string()]);
+    config
 }
 
 /// Load queued entries; on error returns Redis's fatal config error text.
@@ -62,6 +72,41 @@ fn yesno(s: &str) -> Option<bool> {
     }
 }
 
+/// The master a configuration line names.
+fn master_mut<'a>(st: &'a mut SentinelState, name: &str) -> Result<&'a mut Instance, &'static str> {
+    st.masters
+        .get_mut(name)
+        .ok_or("No such master with specified name.")
+}
+
+impl SentinelState {
+    /// Start monitoring a new master (`sentinel monitor`, from the config file
+    /// or SENTINEL MONITOR); the error is Redis's text without `ERR`.
+    pub(crate) fn add_master(
+        &mut self,
+        name: &str,
+        addr: SAddr,
+        quorum: i64,
+        now: Millis,
+    ) -> Result<(), &'static str> {
+        if self.masters.contains_key(name) {
+            return Err("Duplicate master name.");
+        }
+        let quorum = quorum.min(u32::MAX as i64) as u32;
+        let m = Instance::new(
+            name.to_string(),
+            SRI_MASTER,
+            addr,
+            quorum,
+            None,
+            &self.t,
+            now,
+        );
+        self.masters.insert(name.to_string(), m);
+        Ok(())
+    }
+}
+
 /// sentinelHandleConfiguration.
 pub fn handle_configuration(
     st: &mut SentinelState,
@@ -73,13 +118,6 @@ pub fn handle_configuration(
     let Some(cmd) = argv.first().map(|a| a.to_ascii_lowercase()) else {
         return Err("Unrecognized sentinel configuration statement.");
     };
-    let master = |st: &mut SentinelState, name: &str| -> Result<(), &'static str> {
-        if st.masters.contains_key(name) {
-            Ok(())
-        } else {
-            Err("No such master with specified name.")
-        }
-    };
     match (cmd.as_str(), argc) {
         ("monitor", 5) => {
             let quorum = atoi(&argv[4]);
@@ -87,65 +125,43 @@ pub fn handle_configuration(
                 return Err("Quorum must be 1 or greater.");
             }
             let addr = st.create_addr(&argv[2], atoi(&argv[3]), true)?;
-            if st.masters.contains_key(&argv[1]) {
-                return Err("Duplicate master name.");
-            }
-            let m = Instance::new(
-                argv[1].clone(),
-                SRI_MASTER,
-                addr,
-                quorum.min(u32::MAX as i64) as u32,
-                None,
-                &st.t,
-                now,
-            );
-            st.masters.insert(argv[1].clone(), m);
+            st.add_master(&argv[1], addr, quorum, now)?;
         }
         ("down-after-milliseconds", 3) => {
-            master(st, &argv[1])?;
+            let m = master_mut(st, &argv[1])?;
             let v = atoi(&argv[2]);
             if v <= 0 {
                 return Err("negative or zero time parameter.");
             }
-            let m = st.masters.get_mut(&argv[1]).expect("checked");
             m.down_after_period = v as u64;
             for ri in m.slaves.values_mut().chain(m.sentinels.values_mut()) {
                 ri.down_after_period = v as u64;
             }
         }
         ("failover-timeout", 3) => {
-            master(st, &argv[1])?;
+            let m = master_mut(st, &argv[1])?;
             let v = atoi(&argv[2]);
             if v <= 0 {
                 return Err("negative or zero time parameter.");
             }
-            st.masters
-                .get_mut(&argv[1])
-                .expect("checked")
-                .failover_timeout = v as u64;
+            m.failover_timeout = v as u64;
         }
         ("parallel-syncs", 3) => {
-            master(st, &argv[1])?;
-            st.masters
-                .get_mut(&argv[1])
-                .expect("checked")
-                .parallel_syncs = atoi(&argv[2]);
+            master_mut(st, &argv[1])?.parallel_syncs = atoi(&argv[2]);
         }
         ("notification-script", 3) => {
-            master(st, &argv[1])?;
+            master_mut(st, &argv[1])?;
             return Err("Notification script seems non existing or non executable.");
         }
         ("client-reconfig-script", 3) => {
-            master(st, &argv[1])?;
+            master_mut(st, &argv[1])?;
             return Err("Client reconfiguration script seems non existing or non executable.");
         }
         ("auth-pass", 3) => {
-            master(st, &argv[1])?;
-            st.masters.get_mut(&argv[1]).expect("checked").auth_pass = Some(argv[2].clone());
+            master_mut(st, &argv[1])?.auth_pass = Some(argv[2].clone());
         }
         ("auth-user", 3) => {
-            master(st, &argv[1])?;
-            st.masters.get_mut(&argv[1]).expect("checked").auth_user = Some(argv[2].clone());
+            master_mut(st, &argv[1])?.auth_user = Some(argv[2].clone());
         }
         ("current-epoch", 2) => {
             let e = strtoull(&argv[1]);
@@ -160,23 +176,22 @@ pub fn handle_configuration(
             st.myid = argv[1].clone();
         }
         ("config-epoch", 3) => {
-            master(st, &argv[1])?;
             let e = strtoull(&argv[2]);
-            st.masters.get_mut(&argv[1]).expect("checked").config_epoch = e;
+            master_mut(st, &argv[1])?.config_epoch = e;
             if e > st.current_epoch {
                 st.current_epoch = e;
             }
         }
         ("leader-epoch", 3) => {
-            master(st, &argv[1])?;
-            st.masters.get_mut(&argv[1]).expect("checked").leader_epoch = strtoull(&argv[2]);
+            master_mut(st, &argv[1])?.leader_epoch = strtoull(&argv[2]);
         }
         ("known-slave" | "known-replica", 4) => {
-            master(st, &argv[1])?;
+            // The master is named before the address is checked, as in Redis.
+            master_mut(st, &argv[1])?;
             let addr = st.create_addr(&argv[2], atoi(&argv[3]), true)?;
             let key = st.announce_addr_port(&addr);
             let t = st.t.clone();
-            let m = st.masters.get_mut(&argv[1]).expect("checked");
+            let m = master_mut(st, &argv[1])?;
             if m.slaves.contains_key(&key) {
                 return Err("Duplicate hostname and port for replica.");
             }
@@ -184,13 +199,13 @@ pub fn handle_configuration(
             m.slaves.insert(key, s);
         }
         ("known-sentinel", 4) => {
-            master(st, &argv[1])?;
+            master_mut(st, &argv[1])?;
         }
         ("known-sentinel", 5) => {
-            master(st, &argv[1])?;
+            master_mut(st, &argv[1])?;
             let addr = st.create_addr(&argv[2], atoi(&argv[3]), true)?;
             let t = st.t.clone();
-            let m = st.masters.get_mut(&argv[1]).expect("checked");
+            let m = master_mut(st, &argv[1])?;
             if m.sentinels.contains_key(&argv[4]) {
                 return Err("Duplicate runid for sentinel.");
             }
@@ -207,8 +222,7 @@ pub fn handle_configuration(
             m.sentinels.insert(argv[4].clone(), s);
         }
         ("rename-command", 4) => {
-            master(st, &argv[1])?;
-            let m = st.masters.get_mut(&argv[1]).expect("checked");
+            let m = master_mut(st, &argv[1])?;
             if m.renamed_commands
                 .keys()
                 .any(|k| k.eq_ignore_ascii_case(&argv[2]))
@@ -246,15 +260,12 @@ pub fn handle_configuration(
                 .ok_or("Please specify yes or no for the announce-hostnames option.")?
         }
         ("master-reboot-down-after-period", 3) => {
-            master(st, &argv[1])?;
+            let m = master_mut(st, &argv[1])?;
             let v = atoi(&argv[2]);
             if v < 0 {
                 return Err("negative time parameter.");
             }
-            st.masters
-                .get_mut(&argv[1])
-                .expect("checked")
-                .master_reboot_down_after_period = v as u64;
+            m.master_reboot_down_after_period = v as u64;
         }
         _ => return Err("Unrecognized sentinel configuration statement."),
     }

@@ -20,6 +20,7 @@ pub mod failover;
 pub mod monitor;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
+use crate::server::config::Key;
 use crate::server::{Client, Config, Server, ServerState};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -621,7 +622,7 @@ impl Sentinel {
     /// Build a sentinel from its server config and its (already loaded) state.
     pub fn new(config: Config, mut state: SentinelState, now: Millis, seed: u64) -> Sentinel {
         let mut server = Server::with_table(config, now, seed, command_table());
-        state.port = server.st.config.get_i64("port").clamp(0, 65535) as u16;
+        state.port = server.st.config.get_i64(Key::PORT).clamp(0, 65535) as u16;
         state.previous_time = now;
         server.st.sentinel = Some(Box::new(state));
         let mut s = Sentinel {

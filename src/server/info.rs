@@ -16,6 +16,7 @@
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::{Db, Value};
 use crate::node::{ConnId, Millis};
+use crate::server::config::Key;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -199,12 +200,12 @@ fn server(ctx: &InfoCtx, out: &mut String) {
     field!(out, "process_id", "{}", process_id(srv));
     field!(out, "process_supervised", "no");
     field!(out, "run_id", "{}", srv.run_id);
-    field!(out, "tcp_port", "{}", c.get("port"));
+    field!(out, "tcp_port", "{}", c.get(Key::PORT));
     field!(out, "server_time_usec", "{}", ctx.now.saturating_mul(1000));
     field!(out, "uptime_in_seconds", "{}", up);
     field!(out, "uptime_in_days", "{}", up / 86400);
-    field!(out, "hz", "{}", c.get("hz"));
-    field!(out, "configured_hz", "{}", c.get("hz"));
+    field!(out, "hz", "{}", c.get(Key::HZ));
+    field!(out, "configured_hz", "{}", c.get(Key::HZ));
     field!(out, "lru_clock", "{}", (ctx.now / 1000) & ((1 << 24) - 1));
     field!(out, "executable", "/usr/local/bin/sentinel-lab");
     field!(
@@ -231,7 +232,7 @@ fn clients(ctx: &InfoCtx, out: &mut String) {
         .count();
     field!(out, "connected_clients", "{}", normal_clients(ctx));
     field!(out, "cluster_connections", "0");
-    field!(out, "maxclients", "{}", ctx.srv.config.get("maxclients"));
+    field!(out, "maxclients", "{}", ctx.srv.config.get(Key::MAXCLIENTS));
     field!(out, "client_recent_max_input_buffer", "0");
     field!(out, "client_recent_max_output_buffer", "0");
     field!(out, "blocked_clients", "{}", blocked);
@@ -294,7 +295,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     let active = allocated + allocated / 12;
     let resident = active + 2_600_000;
     let net = used.saturating_sub(STARTUP_MEMORY).max(1);
-    let maxmemory: u64 = c.get("maxmemory").parse().unwrap_or(0);
+    let maxmemory = c.maxmemory();
     let nclients = ctx.all_clients().count() as u64;
     field!(out, "used_memory", "{}", used);
     field!(out, "used_memory_human", "{}", bytes_to_human(used));
@@ -337,7 +338,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "used_memory_scripts_human", "200B");
     field!(out, "maxmemory", "{}", maxmemory);
     field!(out, "maxmemory_human", "{}", bytes_to_human(maxmemory));
-    field!(out, "maxmemory_policy", "{}", c.get("maxmemory-policy"));
+    field!(out, "maxmemory_policy", "{}", c.get(Key::MAXMEMORY_POLICY));
     field!(
         out,
         "allocator_frag_ratio",
@@ -431,7 +432,7 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
         out,
         "aof_enabled",
         "{}",
-        srv.config.get_bool("appendonly") as u8
+        srv.config.get_bool(Key::APPENDONLY) as u8
     );
     field!(out, "aof_rewrite_in_progress", "0");
     field!(out, "aof_rewrite_scheduled", "0");

@@ -6,7 +6,7 @@ pub mod info;
 pub mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
-pub use config::Config;
+pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
@@ -103,7 +103,7 @@ pub struct ServerState {
 
 impl ServerState {
     pub fn log(&mut self, level: LogLevel, message: impl Into<String>) {
-        let min = LogLevel::parse(self.config.get("loglevel")).unwrap_or(LogLevel::Notice);
+        let min = LogLevel::parse(self.config.get(Key::LOGLEVEL)).unwrap_or(LogLevel::Notice);
         if level >= min {
             self.out.push_back(Output::Event(Event::Log {
                 level,
@@ -196,11 +196,11 @@ impl Server {
         seed: u64,
         table: &'static CommandTable,
     ) -> Server {
-        let ndb = config.get_i64("databases").max(1) as usize;
+        let ndb = config.get_i64(Key::DATABASES).max(1) as usize;
         let mut rng = Rng::new(seed);
         let run_id = rng.hex_id();
         let replid = rng.hex_id();
-        let replicaof = config.get("replicaof").to_string();
+        let replicaof = config.get(Key::REPLICAOF).to_string();
         let mut server = Server {
             st: ServerState {
                 config,
@@ -252,7 +252,7 @@ impl Server {
     fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {
         let st = &mut self.st;
         st.stats.total_connections_received += 1;
-        let maxclients = st.config.get_i64("maxclients") as usize;
+        let maxclients = st.config.get_i64(Key::MAXCLIENTS) as usize;
         if self.clients.len() >= maxclients {
             st.stats.rejected_connections += 1;
             st.out.push_back(Output::Send {
@@ -262,10 +262,10 @@ impl Server {
             st.out.push_back(Output::Close { conn });
             return;
         }
-        if st.config.get_bool("protected-mode")
-            && st.config.get("requirepass").is_empty()
+        if st.config.get_bool(Key::PROTECTED_MODE)
+            && st.config.get(Key::REQUIREPASS).is_empty()
             && !is_loopback(&peer.host)
-            && st.config.get("bind") == "* -::*"
+            && st.config.get(Key::BIND) == "* -::*"
         {
             st.out.push_back(Output::Send {
                 conn,
@@ -281,9 +281,9 @@ impl Server {
             st.next_client_id += 1;
             st.next_client_id - 1
         };
-        let max_bulk = st.config.get_i64("proto-max-bulk-len");
+        let max_bulk = st.config.get_i64(Key::PROTO_MAX_BULK_LEN);
         let mut c = Client::new(id, conn, peer, local, st.now, max_bulk);
-        c.authenticated = st.config.get("requirepass").is_empty();
+        c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
         self.clients.insert(conn, c);
     }
 
@@ -382,13 +382,13 @@ impl Server {
             return;
         }
         if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
-            if self.st.repl.is_replica() && self.st.config.get_bool("replica-read-only") {
+            if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
             }
             let min = self.st.config.min_replicas_to_write();
             if min > 0 && !self.st.repl.is_replica() {
-                let lag = self.st.config.get_i64("min-replicas-max-lag").max(0) as u64;
+                let lag = self.st.config.get_i64(Key::MIN_REPLICAS_MAX_LAG).max(0) as u64;
                 if (self.st.repl.good_replicas(self.st.now, lag) as i64) < min {
                     self.reject(c, "NOREPLICAS Not enough good replicas to write.");
                     return;
@@ -398,7 +398,7 @@ impl Server {
         if self.st.repl.is_replica()
             && !cmd.has(flags::STALE)
             && c.kind != ClientKind::Master
-            && !self.st.config.get_bool("replica-serve-stale-data")
+            && !self.st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
             && self
                 .st
                 .repl
@@ -466,22 +466,22 @@ impl Server {
     /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
     fn make_room(&mut self) -> bool {
         let max = self.st.config.maxmemory();
-        if max <= 0 {
+        if max == 0 {
             return true;
         }
-        let policy = self.st.config.get("maxmemory-policy").to_string();
+        let policy = self.st.config.maxmemory_policy();
         let used = |st: &ServerState, clients: usize| -> u64 {
             info::STARTUP_MEMORY
                 + clients as u64 * 1800
                 + st.dbs.iter().map(info::db_memory).sum::<u64>()
         };
         let nclients = self.clients.len() + 1;
-        let volatile = policy.starts_with("volatile");
+        let volatile = policy.is_volatile();
         loop {
-            if used(&self.st, nclients) <= max as u64 {
+            if used(&self.st, nclients) <= max {
                 return true;
             }
-            if policy == "noeviction" {
+            if policy == MaxmemoryPolicy::Noeviction {
                 return false;
             }
             let r = self.st.rng.next_u64();
@@ -795,7 +795,7 @@ impl Server {
             self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
         }
         // Idle timeout for normal clients.
-        let timeout = self.st.config.get_i64("timeout") as u64 * 1000;
+        let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
         if timeout > 0 {
             let idle: Vec<ConnId> = self
                 .clients
@@ -968,7 +968,7 @@ impl Node for Server {
         }
         if self.st.now >= self.st.next_cron {
             self.cron();
-            let hz = self.st.config.get_i64("hz").clamp(1, 500) as u64;
+            let hz = self.st.config.get_i64(Key::HZ).clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
         }
         self.apply_repl_actions();

@@ -12,6 +12,7 @@ use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep};
 use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::replication::ReplicaState;
+use crate::server::config::Key;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -153,8 +154,8 @@ impl ServerState {
 
     fn encode_options(&self) -> EncodeOptions {
         EncodeOptions {
-            compression: self.config.get_bool("rdbcompression"),
-            checksum: self.config.get_bool("rdbchecksum"),
+            compression: self.config.get_bool(Key::RDBCOMPRESSION),
+            checksum: self.config.get_bool(Key::RDBCHECKSUM),
         }
     }
 
@@ -162,7 +163,7 @@ impl ServerState {
     /// reset the change counter, stamp LASTSAVE.
     fn write_snapshot(&mut self) {
         let bytes = self.rdb_snapshot(None);
-        let file = self.config.get("dbfilename").to_string();
+        let file = self.config.get(Key::DBFILENAME).to_string();
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
         self.lastsave = self.now / 1000;
@@ -213,7 +214,7 @@ impl ServerState {
         pid: u64,
         replicas: Vec<(ConnId, Option<String>)>,
     ) {
-        let file = self.config.get("dbfilename").to_string();
+        let file = self.config.get(Key::DBFILENAME).to_string();
         let mut bytes = Vec::new();
         if target == SaveTarget::Disk {
             let head = job.take_output();

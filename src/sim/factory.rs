@@ -2,33 +2,26 @@
 
 use super::{Disk, NodeSpec};
 use crate::node::{Millis, Node};
-use crate::resp::split_args;
-use crate::sentinel::config::{load, Entry};
-use crate::sentinel::{Sentinel, SentinelState, DEFAULT_PORT};
+use crate::sentinel::config::{default_server_config, load, Entry};
+use crate::sentinel::{Sentinel, SentinelState};
+use crate::server::config::lines::{conf_lines, UnbalancedQuotes};
+use crate::server::config::{self, Key};
 use crate::server::{Config, Server};
 
 /// Parse config-file text into a server config (unknown directives are reported).
 pub fn server_config(text: &str) -> Result<Config, String> {
     let mut config = Config::default();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let parts = split_args(line.as_bytes())
-            .ok_or_else(|| format!("line {}: unbalanced quotes", i + 1))?;
-        let parts: Vec<String> = parts
-            .into_iter()
-            .map(|p| String::from_utf8_lossy(&p).into_owned())
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
+    for line in conf_lines(text) {
+        let line = line.map_err(unbalanced)?;
         config
-            .set(&parts[0], &parts[1..])
-            .map_err(|e| format!("line {}: '{}': {}", i + 1, line, e))?;
+            .set_by_name(&line.args[0], &line.args[1..])
+            .map_err(|e| format!("line {}: '{}': {}", line.number, line.text, e))?;
     }
     Ok(config)
+}
+
+fn unbalanced(u: UnbalancedQuotes) -> String {
+    format!("line {}: unbalanced quotes", u.number)
 }
 
 /// A Redis server node; its disk may hold `dump.rdb`.
@@ -44,7 +37,7 @@ pub fn server_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<
     let mut config = server_config(&text).unwrap_or_default();
     config.config_file = Some(SERVER_CONF.to_string());
     config.config_text = Some(text);
-    let file = config.get("dbfilename").to_string();
+    let file = config.get(Key::DBFILENAME).to_string();
     let mut server = Server::new(config, now, seed);
     if let Some(bytes) = disk.get(&file) {
         // A bad file is logged by the server; the node starts empty, as a lab should.
@@ -58,34 +51,22 @@ pub const SENTINEL_CONF: &str = "sentinel.conf";
 
 /// Split sentinel.conf text into server directives and `sentinel ...` entries.
 pub fn sentinel_config(text: &str) -> Result<(Config, Vec<Entry>), String> {
-    let mut config = Config::default();
-    let _ = config.set("port", &[DEFAULT_PORT.to_string()]);
-    let _ = config.set("protected-mode", &["no".to_string()]);
+    let mut config = default_server_config();
     let mut entries = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let parts = split_args(line.as_bytes())
-            .ok_or_else(|| format!("line {}: unbalanced quotes", i + 1))?;
-        let parts: Vec<String> = parts
-            .into_iter()
-            .map(|p| String::from_utf8_lossy(&p).into_owned())
-            .collect();
-        let Some(name) = parts.first().map(|n| n.to_ascii_lowercase()) else {
-            continue;
-        };
+    for line in conf_lines(text) {
+        let line = line.map_err(unbalanced)?;
+        let parts = &line.args;
+        let name = parts[0].to_ascii_lowercase();
         if name == "sentinel" {
             entries.push(Entry {
                 argv: parts[1..].to_vec(),
-                linenum: i + 1,
-                line: line.to_string(),
+                linenum: line.number,
+                line: line.text.to_string(),
             });
-        } else if crate::server::config::find(&name).is_some() {
+        } else if config::find(&name).is_some() {
             config
-                .set(&name, &parts[1..])
-                .map_err(|e| format!("line {}: '{}': {}", i + 1, line, e))?;
+                .set_by_name(&name, &parts[1..])
+                .map_err(|e| format!("line {}: '{}': {}", line.number, line.text, e))?;
         }
     }
     Ok((config, entries))

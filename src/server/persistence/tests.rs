@@ -5,6 +5,7 @@
 use super::*;
 use crate::keyspace::Object;
 use crate::node::{Addr, ConnId, Input, Node, Output};
+use crate::server::config::Key;
 use crate::server::Config;
 use bytes::Bytes;
 
@@ -462,8 +463,10 @@ fn rdbcompression_and_rdbchecksum_are_honoured() {
     let mut s = server(0);
     put(&mut s, 0, "long", str_val(&"abc".repeat(100)));
     let with = s.st.rdb_snapshot(None);
-    s.st.config.set("rdbcompression", &["no".into()]).unwrap();
-    s.st.config.set("rdbchecksum", &["no".into()]).unwrap();
+    s.st.config
+        .set(Key::RDBCOMPRESSION, &["no".into()])
+        .unwrap();
+    s.st.config.set(Key::RDBCHECKSUM, &["no".into()]).unwrap();
     let without = s.st.rdb_snapshot(None);
     assert!(with.len() + 200 < without.len());
     assert_eq!(&without[without.len() - 8..], &[0u8; 8]);
@@ -492,7 +495,7 @@ fn save_cron_follows_save_points() {
     persisted(&evs);
     assert_eq!(s.st.dirty, 0);
     assert!(!s.save_cron());
-    s.st.config.set("save", &["".into()]).unwrap();
+    s.st.config.set(Key::SAVE, &["".into()]).unwrap();
     put(&mut s, 0, "b", str_val("1"));
     s.st.now += 10_000_000;
     assert!(!s.save_cron());
@@ -517,7 +520,7 @@ fn replica_keeps_expired_keys_on_load() {
     dbs[0].set_expire(b"k", 10);
     let file = rdb::encode(&dbs, &Aux::default());
     let mut cfg = Config::default();
-    cfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+    cfg.set(Key::REPLICAOF, &["127.0.0.1".into(), "6379".into()])
         .unwrap();
     let mut s = Server::new(cfg, 1000, 1);
     s.load_rdb(&file).unwrap();
@@ -747,9 +750,10 @@ fn full_sync_during_writes(diskless: bool, seed: u64) {
     let mut now = 1_700_000_000_000u64;
     let mut cfg = Config::default();
     let yes = if diskless { "yes" } else { "no" };
-    cfg.set("repl-diskless-sync", &[yes.into()]).unwrap();
-    cfg.set("repl-diskless-sync-delay", &["0".into()]).unwrap();
-    cfg.set("save", &["".into()]).unwrap();
+    cfg.set(Key::REPL_DISKLESS_SYNC, &[yes.into()]).unwrap();
+    cfg.set(Key::REPL_DISKLESS_SYNC_DELAY, &["0".into()])
+        .unwrap();
+    cfg.set(Key::SAVE, &["".into()]).unwrap();
     let mut m = Server::new(cfg, now, 1);
     m.handle(
         now,
@@ -776,7 +780,7 @@ fn full_sync_during_writes(diskless: bool, seed: u64) {
     }
     while m.poll_output().is_some() {}
     let mut rcfg = Config::default();
-    rcfg.set("replicaof", &["127.0.0.1".into(), "6379".into()])
+    rcfg.set(Key::REPLICAOF, &["127.0.0.1".into(), "6379".into()])
         .unwrap();
     let mut rep = Server::new(rcfg, now, 2);
     let mut link = Link { rconn: None };
@@ -862,7 +866,7 @@ fn flushall_kills_a_running_bgsave_as_redis_does() {
     assert_eq!(info_field(&mut s, t0, "rdb_last_bgsave_status"), "ok");
     // Without save points: only the child's end.
     let mut s = big_server(t0, 1000);
-    s.st.config.set("save", &["".into()]).unwrap();
+    s.st.config.set(Key::SAVE, &["".into()]).unwrap();
     cmd(&mut s, t0, &["bgsave"]);
     let (_, evs) = cmd(&mut s, t0, &["flushall"]);
     assert_eq!(

@@ -1,0 +1,111 @@
+//! Config text as lines of arguments, the way redis.conf is read
+//! (`loadServerConfigFromString`): split on newlines, trim, skip blank and
+//! comment lines, split each line with `sdssplitargs`'s quoting rules. Also
+//! the inverse quoting (`sdscatrepr`). Pure text: the native hosts, the
+//! simulator and the wasm build read config files through it.
+
+use crate::resp::split_args;
+
+/// One directive line: its 1-based number, its trimmed text and its arguments
+/// (the directive name first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfLine<'a> {
+    pub number: usize,
+    pub text: &'a str,
+    pub args: Vec<String>,
+}
+
+/// A line whose quotes do not close: its number and trimmed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnbalancedQuotes<'a> {
+    pub number: usize,
+    pub text: &'a str,
+}
+
+/// The directive lines of a config text, in order; numbering counts every line.
+pub fn conf_lines(text: &str) -> impl Iterator<Item = Result<ConfLine<'_>, UnbalancedQuotes<'_>>> {
+    text.split('\n').enumerate().filter_map(|(i, raw)| {
+        // sdstrim(line, " \t\r\n")
+        let line = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let number = i + 1;
+        let Some(parts) = split_args(line.as_bytes()) else {
+            return Some(Err(UnbalancedQuotes { number, text: line }));
+        };
+        if parts.is_empty() {
+            return None;
+        }
+        let args = parts
+            .into_iter()
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .collect();
+        Some(Ok(ConfLine {
+            number,
+            text: line,
+            args,
+        }))
+    })
+}
+
+/// Redis's `sdscatrepr`: a quoted string with C escapes.
+pub fn repr(s: &str) -> String {
+    let mut o = String::from("\"");
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => o.push_str("\\\\"),
+            b'"' => o.push_str("\\\""),
+            b'\n' => o.push_str("\\n"),
+            b'\r' => o.push_str("\\r"),
+            b'\t' => o.push_str("\\t"),
+            0x07 => o.push_str("\\a"),
+            0x08 => o.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => o.push(b as char),
+            b => o.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    o.push('"');
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_skip_comments_and_count_every_line() {
+        let text = "# c\n\n  port 7000 \r\nsave \"\"\n   \nbad \"x\nlast 'a b'";
+        let got: Vec<_> = conf_lines(text).collect();
+        assert_eq!(
+            got,
+            vec![
+                Ok(ConfLine {
+                    number: 3,
+                    text: "port 7000",
+                    args: vec!["port".into(), "7000".into()]
+                }),
+                Ok(ConfLine {
+                    number: 4,
+                    text: "save \"\"",
+                    args: vec!["save".into(), "".into()]
+                }),
+                Err(UnbalancedQuotes {
+                    number: 6,
+                    text: "bad \"x"
+                }),
+                Ok(ConfLine {
+                    number: 7,
+                    text: "last 'a b'",
+                    args: vec!["last".into(), "a b".into()]
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn repr_escapes() {
+        assert_eq!(repr("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
+        assert_eq!(repr("\x07\x08 x"), "\"\\a\\b x\"");
+    }
+}
