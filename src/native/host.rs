@@ -73,7 +73,7 @@ impl Logger {
         self.raw(&line);
     }
 
-    fn raw(&mut self, line: &str) {
+    pub fn raw(&mut self, line: &str) {
         use std::io::Write;
         match &mut self.file {
             Some(f) => {

@@ -30,6 +30,57 @@ pub fn redis_version_line() -> String {
     )
 }
 
+/// The ASCII logo of Redis 7.0.15 (asciilogo.h), filled by [`log_running_mode`].
+const ASCII_LOGO: &str = concat!(
+    "                _._                                                  \n",
+    "           _.-``__ ''-._                                             \n",
+    "      _.-``    `.  `_.  ''-._           Redis {version} (00000000/0) 64 bit\n",
+    "  .-`` .-```.  ```\\/    _.,_ ''-._                                  \n",
+    " (    '      ,       .-`  | `,    )     Running in {mode} mode\n",
+    " |`-._`-...-` __...-.``-._|'` _.-'|     Port: {port}\n",
+    " |    `-._   `._    /     _.-'    |     PID: {pid}\n",
+    "  `-._    `-._  `-./  _.-'    _.-'                                   \n",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  \n",
+    " |    `-._`-._        _.-'_.-'    |           https://redis.io       \n",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   \n",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  \n",
+    " |    `-._`-._        _.-'_.-'    |                                  \n",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   \n",
+    "      `-._    `-.__.-'    _.-'                                       \n",
+    "          `-._        _.-'                                           \n",
+    "              `-.__.-'                                               \n\n",
+);
+
+/// redisAsciiArt: the logo when the log goes to a terminal or
+/// `always-show-logo` is set (test harnesses wait for its `PID:` line),
+/// otherwise one `Running mode=` line.
+fn log_running_mode(
+    logger: &mut host::Logger,
+    config: &crate::server::Config,
+    mode: &str,
+    port: u16,
+) {
+    use std::io::IsTerminal;
+    let to_terminal = config.get(Key::LOGFILE).is_empty()
+        && !config.get_bool(Key::SYSLOG_ENABLED)
+        && std::io::stdout().is_terminal();
+    if !(to_terminal || config.get_bool(Key::ALWAYS_SHOW_LOGO)) {
+        logger.write(
+            LogLevel::Notice,
+            &format!("Running mode={mode}, port={port}."),
+        );
+        return;
+    }
+    if LogLevel::Notice >= logger.min {
+        let logo = ASCII_LOGO
+            .replace("{version}", REDIS_VERSION)
+            .replace("{mode}", mode)
+            .replace("{port}", &port.to_string())
+            .replace("{pid}", &std::process::id().to_string());
+        logger.raw(&logo);
+    }
+}
+
 /// Redis's first two log lines; `build` follows "just started".
 fn log_starting(logger: &mut host::Logger, pid: u32, build: &str) {
     logger.write(
@@ -130,10 +181,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         Some(l) => l,
         None => return 1,
     };
-    logger.write(
-        LogLevel::Notice,
-        &format!("Running mode=standalone, port={port}."),
-    );
+    log_running_mode(&mut logger, &config, "standalone", port);
     logger.write(LogLevel::Warning, "Server initialized");
     let pidfile = config.get(Key::PIDFILE).to_string();
     if !pidfile.is_empty() {

@@ -125,10 +125,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     let pid = std::process::id();
     super::log_starting(&mut logger, pid, "");
     logger.write(LogLevel::Warning, "Configuration loaded");
-    logger.write(
-        LogLevel::Notice,
-        &format!("Running mode=sentinel, port={port}."),
-    );
+    super::log_running_mode(&mut logger, &config, "sentinel", port);
     let seed = now ^ ((pid as u64) << 32);
     let node = Sentinel::new(config, state, now, seed);
     let (code, _logger) = host::run(Box::new(node), listeners, logger);
