@@ -3,14 +3,26 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod client;
+pub mod command;
+pub mod command_docs;
+pub mod config_cmd;
 pub mod connection;
+pub mod container;
+pub mod databases;
+pub mod debug;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod server_cmds;
+#[cfg(test)]
+mod server_testkit;
 pub mod sets;
+pub mod shutdown;
+pub mod slowlog;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
