@@ -919,8 +919,8 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let config_file = srv
             .sentinel
             .as_ref()
-            .and_then(|s| s.config_path.clone())
-            .unwrap_or_default();
+            .and_then(|s| s.config_path.as_deref())
+            .unwrap_or("");
         let id = ServerIdentity {
             build_id: "0",
             mode: "sentinel",
@@ -930,7 +930,7 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             gcc_version: "0.0.0",
             process_id: 0,
             executable: "",
-            config_file: &config_file,
+            config_file,
         };
         let mut t = String::from("# Server\r\n");
         server_section(srv, now, &id, &mut t);

@@ -130,3 +130,26 @@ pub fn rdb_used_mem_quick(dbs: &[Db]) -> u64 {
         t + db.len() as u64 * PER_KEY + db.expires().len() as u64 * PER_EXPIRE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn used_memory_is_its_parts() {
+        let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
+        let empty = used_memory(&dbs, 1);
+        assert_eq!(empty.used, STARTUP_MEMORY + CLIENT_MEMORY);
+        assert_eq!(empty.dataset, 0);
+        let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
+        assert_eq!(key_memory(b"foo", &o), 49 + 3 + 3 + 4);
+        dbs[2].set(Bytes::from_static(b"foo"), o);
+        let one = used_memory(&dbs, 1);
+        assert_eq!(one.dataset, 59);
+        assert_eq!(one.overhead, empty.overhead + DB_OVERHEAD + DB_BUCKET);
+        assert_eq!(one.used, one.overhead + one.dataset);
+        assert_eq!(rdb_used_mem(&dbs), one.used - CLIENT_MEMORY);
+        assert_eq!(rdb_used_mem_quick(&dbs), 870_000 + 96);
+    }
+}
