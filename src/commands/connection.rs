@@ -204,17 +204,20 @@ pub const AUTH: CommandDef = def(
     auth,
 );
 
+/// PING, served alike by a server and a sentinel.
+pub const PING: CommandDef = def(
+    "ping",
+    -1,
+    FAST | SENTINEL,
+    (0, 0, 0),
+    "connection",
+    "1.0.0",
+    "Ping the server",
+    ping,
+);
+
 pub static COMMANDS: &[CommandDef] = &[
-    def(
-        "ping",
-        -1,
-        FAST | SENTINEL,
-        (0, 0, 0),
-        "connection",
-        "1.0.0",
-        "Ping the server",
-        ping,
-    ),
+    PING,
     def(
         "echo",
         2,

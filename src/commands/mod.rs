@@ -3,16 +3,28 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod client;
+pub mod command;
+pub mod command_docs;
+pub mod config_cmd;
 pub mod connection;
+pub mod container;
+pub mod databases;
+pub mod debug;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod long_double;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod server_cmds;
+#[cfg(test)]
+mod server_testkit;
 pub mod sets;
+pub mod shutdown;
+pub mod slowlog;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;

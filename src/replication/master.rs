@@ -104,7 +104,7 @@ impl Server {
                 continue;
             };
             // omem: the buffered stream (CLIENT LIST's line knows only replies).
-            let line = crate::commands::server_cmds::client_line(c, now, None).replacen(
+            let line = crate::commands::client::client_line(c, now, None).replacen(
                 " omem=0 ",
                 &format!(" omem={used} "),
                 1,

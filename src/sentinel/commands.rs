@@ -3,12 +3,14 @@
 //! PUBLISH for hello messages, SHUTDOWN, COMMAND, ACL).
 
 use super::*;
+use crate::commands::client::{format_client_line, ClientLineFigures};
 use crate::commands::{
-    def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, wrong_arity, CmdResult,
-    CommandDef, CommandTable, Ctx, Error,
+    def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, CmdResult, CommandDef,
+    CommandTable, Ctx, Error,
 };
 use crate::resp::ReplyBuf;
 use crate::server::config::Key;
+use crate::server::info::{server_section, ServerIdentity};
 use bytes::Bytes;
 use std::sync::OnceLock;
 
@@ -20,24 +22,6 @@ pub fn command_table() -> &'static CommandTable {
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() > 2 {
-        return Err(wrong_arity("ping"));
-    }
-    let resp2_pubsub = ctx.client.reply.resp == 2 && ctx.client.in_pubsub();
-    let out = ctx.out();
-    if resp2_pubsub {
-        out.array(2);
-        out.bulk(b"pong");
-        out.bulk(args.get(1).map(|b| &b[..]).unwrap_or(b""));
-    } else if let Some(msg) = args.get(1) {
-        out.bulk(msg);
-    } else {
-        out.simple("PONG");
-    }
-    Ok(())
 }
 
 /// addReplySentinelRedisInstance.
@@ -922,19 +906,25 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let mut sections: Vec<String> = Vec::new();
     if has("server") {
-        let up = srv.uptime_secs();
-        sections.push(format!(
-            "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:sentinel\r\nos:sentinel-lab\r\narch_bits:64\r\nmonotonic_clock:host\r\nmultiplexing_api:host\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:0\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
-            srv.run_id,
-            srv.config.get(Key::PORT),
-            now.saturating_mul(1000),
-            up,
-            up / 86400,
-            srv.config.get(Key::HZ),
-            srv.config.get(Key::HZ),
-            (now / 1000) & ((1 << 24) - 1),
-            srv.sentinel.as_ref().and_then(|s| s.config_path.clone()).unwrap_or_default(),
-        ));
+        let config_file = srv
+            .sentinel
+            .as_ref()
+            .and_then(|s| s.config_path.as_deref())
+            .unwrap_or("");
+        let id = ServerIdentity {
+            build_id: "0",
+            mode: "sentinel",
+            os: "sentinel-lab",
+            monotonic_clock: "host",
+            multiplexing_api: "host",
+            gcc_version: "0.0.0",
+            process_id: 0,
+            executable: "",
+            config_file,
+        };
+        let mut t = String::from("# Server\r\n");
+        server_section(srv, now, &id, &mut t);
+        sections.push(t);
     }
     if has("clients") {
         sections.push(format!(
@@ -1025,22 +1015,24 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().int(id);
         }
         ("list", _) | ("info", 2) => {
+            // A sentinel reports no buffers, descriptors or databases.
             let line = |c: &Client| {
-                format!(
-                    "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}\n",
-                    c.id,
-                    c.addr,
-                    c.laddr,
-                    c.name.as_ref().map(|n| s(n)).unwrap_or_default(),
-                    ctx.now.saturating_sub(c.created) / 1000,
-                    ctx.now.saturating_sub(c.last_interaction) / 1000,
-                    if c.in_pubsub() { "P" } else { "N" },
-                    c.channels.len(),
-                    c.patterns.len(),
-                    c.last_cmd,
-                    c.user,
-                    c.reply.resp
-                )
+                let figures = ClientLineFigures {
+                    fd: 0,
+                    flags: if c.in_pubsub() { "P" } else { "N" },
+                    db: 0,
+                    multi: -1,
+                    qbuf: 0,
+                    qbuf_free: 0,
+                    argv_mem: 0,
+                    rbs: 0,
+                    rbp: 0,
+                    obl: 0,
+                    tot_mem: 0,
+                    events: "r",
+                    cmd: &c.last_cmd,
+                };
+                format_client_line(c, ctx.now, &figures)
             };
             let text = if sub == "info" {
                 let mut me = line(ctx.client);
@@ -1196,16 +1188,7 @@ fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 pub static COMMANDS: &[CommandDef] = &[
-    def(
-        "ping",
-        -1,
-        FAST | SENTINEL,
-        (0, 0, 0),
-        "connection",
-        "1.0.0",
-        "Ping the server",
-        ping,
-    ),
+    crate::commands::connection::PING,
     def(
         "sentinel",
         -2,

@@ -13,10 +13,13 @@
 //! `render_section(name, ctx)` renders a single section (header included) and
 //! [`Sections::render`] does what `INFO [section ...]` does.
 
+use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
-use crate::keyspace::{Db, Value};
+use crate::commands::connection::REDIS_VERSION;
+use crate::keyspace::Db;
 use crate::node::{ConnId, Millis};
 use crate::server::config::Key;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -40,12 +43,12 @@ impl<'a> InfoCtx<'a> {
 /// Appends a section's lines (no header) to the string.
 pub type SectionFn = fn(&InfoCtx, &mut String);
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Section {
     /// Lower-case name as given to INFO.
     pub name: &'static str,
     /// Header text after `# `.
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// Part of plain `INFO` / `INFO default`.
     pub default: bool,
     /// Part of `INFO all` (everything is part of `INFO everything`).
@@ -61,9 +64,9 @@ pub struct Sections {
 
 impl Default for Sections {
     fn default() -> Self {
-        let s = |name, title, default, render| Section {
+        let s = |name, title: &'static str, default, render| Section {
             name,
-            title,
+            title: Cow::Borrowed(title),
             default,
             in_all: true,
             render,
@@ -103,7 +106,7 @@ impl Sections {
                 pos,
                 Section {
                     name,
-                    title: Box::leak(title.into_boxed_str()),
+                    title: Cow::Owned(title),
                     default: true,
                     in_all: true,
                     render,
@@ -182,39 +185,65 @@ pub fn process_id(srv: &ServerState) -> u64 {
     1000 + u64::from_str_radix(h, 16).unwrap_or(0) % 30000
 }
 
-fn server(ctx: &InfoCtx, out: &mut String) {
-    let srv = ctx.srv;
+/// What INFO's `server` section says about the build and the process, which a
+/// server and a sentinel report differently.
+pub struct ServerIdentity<'a> {
+    pub build_id: &'a str,
+    /// `standalone` or `sentinel`.
+    pub mode: &'a str,
+    pub os: &'a str,
+    pub monotonic_clock: &'a str,
+    pub multiplexing_api: &'a str,
+    pub gcc_version: &'a str,
+    pub process_id: u64,
+    pub executable: &'a str,
+    pub config_file: &'a str,
+}
+
+/// The `server` section's lines (no header), for a server or a sentinel.
+pub fn server_section(srv: &ServerState, now: Millis, id: &ServerIdentity, out: &mut String) {
     let c = &srv.config;
     let up = srv.uptime_secs();
-    field!(out, "redis_version", "7.0.15");
+    field!(out, "redis_version", "{}", REDIS_VERSION);
     field!(out, "redis_git_sha1", "00000000");
     field!(out, "redis_git_dirty", "0");
-    field!(out, "redis_build_id", "5e1a6c6e4a3d2b10");
-    field!(out, "redis_mode", "standalone");
-    field!(out, "os", "Linux 6.1.0 x86_64");
+    field!(out, "redis_build_id", "{}", id.build_id);
+    field!(out, "redis_mode", "{}", id.mode);
+    field!(out, "os", "{}", id.os);
     field!(out, "arch_bits", "64");
-    field!(out, "monotonic_clock", "POSIX clock_gettime");
-    field!(out, "multiplexing_api", "epoll");
+    field!(out, "monotonic_clock", "{}", id.monotonic_clock);
+    field!(out, "multiplexing_api", "{}", id.multiplexing_api);
     field!(out, "atomicvar_api", "c11-builtin");
-    field!(out, "gcc_version", "12.2.0");
-    field!(out, "process_id", "{}", process_id(srv));
+    field!(out, "gcc_version", "{}", id.gcc_version);
+    field!(out, "process_id", "{}", id.process_id);
     field!(out, "process_supervised", "no");
     field!(out, "run_id", "{}", srv.run_id);
     field!(out, "tcp_port", "{}", c.get(Key::PORT));
-    field!(out, "server_time_usec", "{}", ctx.now.saturating_mul(1000));
+    field!(out, "server_time_usec", "{}", now.saturating_mul(1000));
     field!(out, "uptime_in_seconds", "{}", up);
     field!(out, "uptime_in_days", "{}", up / 86400);
     field!(out, "hz", "{}", c.get(Key::HZ));
     field!(out, "configured_hz", "{}", c.get(Key::HZ));
-    field!(out, "lru_clock", "{}", (ctx.now / 1000) & ((1 << 24) - 1));
-    field!(out, "executable", "/usr/local/bin/sentinel-lab");
-    field!(
-        out,
-        "config_file",
-        "{}",
-        c.config_file.as_deref().unwrap_or("")
-    );
+    field!(out, "lru_clock", "{}", (now / 1000) & ((1 << 24) - 1));
+    field!(out, "executable", "{}", id.executable);
+    field!(out, "config_file", "{}", id.config_file);
     field!(out, "io_threads_active", "0");
+}
+
+fn server(ctx: &InfoCtx, out: &mut String) {
+    let srv = ctx.srv;
+    let id = ServerIdentity {
+        build_id: "5e1a6c6e4a3d2b10",
+        mode: "standalone",
+        os: "Linux 6.1.0 x86_64",
+        monotonic_clock: "POSIX clock_gettime",
+        multiplexing_api: "epoll",
+        gcc_version: "12.2.0",
+        process_id: process_id(srv),
+        executable: "/usr/local/bin/sentinel-lab",
+        config_file: srv.config.config_file.as_deref().unwrap_or(""),
+    };
+    server_section(srv, ctx.now, &id, out);
 }
 
 /// Clients that INFO counts as connected (replicas are counted apart).
@@ -240,63 +269,25 @@ fn clients(ctx: &InfoCtx, out: &mut String) {
     field!(out, "clients_in_timeout_table", "{}", in_timeout);
 }
 
-/// Rough allocation size of a database's contents, in bytes.
-pub fn db_memory(db: &Db) -> u64 {
-    let mut total: u64 = 0;
-    for (k, o) in db.keys().iter() {
-        // dictEntry + robj + sds header for the key.
-        total += 24 + 16 + 9 + k.len() as u64;
-        total += match &o.value {
-            Value::Str(s) => {
-                if s.len() <= 44 {
-                    s.len() as u64 + 4
-                } else {
-                    s.len() as u64 + 9
-                }
-            }
-            Value::List(l) => 32 + l.iter().map(|e| e.len() as u64 + 11).sum::<u64>(),
-            Value::Hash(h) => {
-                32 + h
-                    .iter()
-                    .map(|(f, v)| (f.len() + v.len()) as u64 + 22)
-                    .sum::<u64>()
-            }
-            Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
-            Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
-        };
-    }
-    total + db.expires().len() as u64 * 24
-}
-
-pub const STARTUP_MEMORY: u64 = 862_960;
+/// What INFO reports as the machine's memory (16 GiB).
 const TOTAL_SYSTEM_MEMORY: u64 = 17_179_869_184;
-
-/// Estimated `used_memory`: the startup footprint, clients, and the data.
-pub fn used_memory(ctx: &InfoCtx) -> (u64, u64, u64) {
-    let dataset: u64 = ctx.srv.dbs.iter().map(db_memory).sum();
-    let nclients = ctx.all_clients().count() as u64;
-    let overhead = STARTUP_MEMORY
-        + nclients * 1800
-        + ctx
-            .srv
-            .dbs
-            .iter()
-            .filter(|d| !d.is_empty())
-            .map(|d| 96 + 8 * d.len() as u64)
-            .sum::<u64>();
-    (overhead + dataset, overhead, dataset)
-}
 
 fn memory(ctx: &InfoCtx, out: &mut String) {
     let c = &ctx.srv.config;
-    let (used, overhead, dataset) = used_memory(ctx);
-    let rss = used + 5_767_168;
-    let allocated = used + 750_000;
-    let active = allocated + allocated / 12;
-    let resident = active + 2_600_000;
+    let nclients = ctx.all_clients().count();
+    let UsedMemory {
+        used,
+        overhead,
+        dataset,
+    } = used_memory(&ctx.srv.dbs, nclients);
+    let AllocatorFigures {
+        allocated,
+        active,
+        resident,
+        rss,
+    } = AllocatorFigures::of(used);
     let net = used.saturating_sub(STARTUP_MEMORY).max(1);
     let maxmemory = c.maxmemory();
-    let nclients = ctx.all_clients().count() as u64;
     field!(out, "used_memory", "{}", used);
     field!(out, "used_memory_human", "{}", bytes_to_human(used));
     field!(out, "used_memory_rss", "{}", rss);
@@ -376,7 +367,12 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "mem_replication_backlog", "0");
     field!(out, "mem_total_replication_buffers", "0");
     field!(out, "mem_clients_slaves", "0");
-    field!(out, "mem_clients_normal", "{}", nclients * 1800);
+    field!(
+        out,
+        "mem_clients_normal",
+        "{}",
+        nclients as u64 * CLIENT_MEMORY
+    );
     field!(out, "mem_cluster_links", "0");
     field!(out, "mem_aof_buffer", "0");
     field!(out, "mem_allocator", "jemalloc-5.3.0");

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod config;
 pub mod info;
+pub mod memory;
 pub mod persistence;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
@@ -470,15 +471,10 @@ impl Server {
             return true;
         }
         let policy = self.st.config.maxmemory_policy();
-        let used = |st: &ServerState, clients: usize| -> u64 {
-            info::STARTUP_MEMORY
-                + clients as u64 * 1800
-                + st.dbs.iter().map(info::db_memory).sum::<u64>()
-        };
         let nclients = self.clients.len() + 1;
         let volatile = policy.is_volatile();
         loop {
-            if used(&self.st, nclients) <= max {
+            if memory::used_memory(&self.st.dbs, nclients).used <= max {
                 return true;
             }
             if policy == MaxmemoryPolicy::Noeviction {
@@ -538,7 +534,7 @@ impl Server {
         };
         self.st.stats.total_commands_processed += 1;
         if !cmd.subcommands.is_empty() {
-            c.last_cmd = crate::commands::server_cmds::full_name(cmd, argv);
+            c.last_cmd = crate::commands::container::full_name(cmd, argv);
         } else if c.last_cmd != cmd.name {
             c.last_cmd.clear();
             c.last_cmd.push_str(cmd.name);

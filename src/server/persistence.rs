@@ -5,7 +5,9 @@
 //! (`dbfilename`, relative to `dir`) and the bytes; the host writes them
 //! atomically. The host reads the file at start and calls [`Server::load_rdb`].
 
+use super::memory::{rdb_used_mem, rdb_used_mem_quick};
 use super::{Server, ServerState};
+#[cfg(test)] // used by the tests through `super::*`
 use crate::keyspace::{Db, Value};
 use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep};
 #[allow(unused_imports)] // doc links
@@ -36,26 +38,6 @@ pub fn save_points_due(
         .copied()
         .find(|&(secs, changes)| dirty >= changes && now_secs.saturating_sub(lastsave) > secs)
         .map(|(secs, changes)| (changes, secs))
-}
-
-/// A rough `used_memory` for the `used-mem` aux field: Redis's empty-server
-/// baseline plus the payload and a per-key overhead.
-fn estimate_used_memory(dbs: &[Db]) -> u64 {
-    let mut total: u64 = 870_000;
-    for db in dbs {
-        for (k, o) in db.keys().iter() {
-            total += 64 + k.len() as u64;
-            total += match &o.value {
-                Value::Str(s) => s.len() as u64,
-                Value::List(l) => l.iter().map(|e| e.len() as u64 + 11).sum(),
-                Value::Set(s) => s.keys().map(|e| e.len() as u64 + 24).sum(),
-                Value::Hash(h) => h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 32).sum(),
-                Value::ZSet(z) => z.iter().map(|(m, _)| m.len() as u64 + 48).sum(),
-            };
-        }
-        total += db.expires().len() as u64 * 32;
-    }
-    total
 }
 
 /// Where a background save goes (Redis's `RDB_CHILD_TYPE_DISK` / `_SOCKET`).
@@ -135,20 +117,12 @@ impl Default for PersistStats {
     }
 }
 
-/// `used-mem` for a background save, from counts only: the save must start
-/// in O(databases), as Redis reads its allocator's counter.
-fn estimate_used_memory_quick(dbs: &[Db]) -> u64 {
-    dbs.iter().fold(870_000u64, |t, db| {
-        t + db.len() as u64 * 96 + db.expires().len() as u64 * 32
-    })
-}
-
 impl ServerState {
     /// The RDB bytes of the whole dataset (rdbSaveRio). `repl` is (stream db,
     /// replication id, offset) when replication info belongs in the file
     /// (a master with a backlog, or a replica), as rdbPopulateSaveInfo decides.
     pub fn rdb_snapshot(&self, repl: Option<(usize, String, i64)>) -> Vec<u8> {
-        let aux = Aux::for_save(self.now / 1000, estimate_used_memory(&self.dbs), repl);
+        let aux = Aux::for_save(self.now / 1000, rdb_used_mem(&self.dbs), repl);
         rdb::encode_with(&self.dbs, &aux, self.encode_options())
     }
 
@@ -179,7 +153,7 @@ impl ServerState {
     /// Start a snapshot job of the dataset as it is now: O(databases).
     pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
         self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
-        let used = estimate_used_memory_quick(&self.dbs);
+        let used = rdb_used_mem_quick(&self.dbs);
         let aux = Aux::for_save(self.now / 1000, used, repl);
         let opts = self.encode_options();
         rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty)

@@ -167,7 +167,7 @@ fn save_then_load_in_a_new_server() {
             "RDB age 3 seconds".to_string(),
             format!(
                 "RDB memory usage when created {:.2} Mb",
-                estimate_used_memory(&s.st.dbs) as f64 / 1048576.0
+                rdb_used_mem(&s.st.dbs) as f64 / 1048576.0
             ),
             "Done loading RDB, keys loaded: 3, keys expired: 1.".to_string(),
             "DB loaded from disk: 0.000 seconds".to_string(),

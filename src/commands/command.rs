@@ -1,0 +1,413 @@
+//! COMMAND: COUNT, INFO, DOCS, LIST, GETKEYS, HELP over the command table and
+//! the metadata of `command_docs`.
+
+use super::command_docs::{meta, SUBCOMMANDS};
+use super::container::{help, subcommand, unknown_sub};
+use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
+use crate::resp::ReplyBuf;
+use crate::server::command_table;
+use bytes::Bytes;
+
+/// A command or subcommand as COMMAND INFO / DOCS describe it.
+struct Described {
+    name: String,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    subs: Vec<Described>,
+}
+
+fn describe(c: &CommandDef) -> Described {
+    let subs = c
+        .subcommands
+        .iter()
+        .map(|s| {
+            let known = SUBCOMMANDS
+                .iter()
+                .find(|d| d.parent == c.name && d.name == *s);
+            Described {
+                name: format!("{}|{}", c.name, s),
+                arity: known.map_or(-2, |d| d.arity),
+                flags: known.map_or(c.flags, |d| d.flags),
+                keys: if c.name == "memory" && *s == "usage" {
+                    (2, 2, 1)
+                } else {
+                    (0, 0, 0)
+                },
+                group: c.group,
+                since: known.map_or(c.since, |d| d.since),
+                summary: known.map_or("", |d| d.summary),
+                subs: Vec::new(),
+            }
+        })
+        .collect();
+    Described {
+        name: c.name.to_string(),
+        arity: c.arity,
+        flags: c.flags,
+        keys: (c.first_key, c.last_key, c.step),
+        group: c.group,
+        since: c.since,
+        summary: c.summary,
+        subs,
+    }
+}
+
+/// ACL categories in Redis's order: Redis's own list, else derived from flags and group.
+fn acl_categories(d: &Described) -> Vec<&'static str> {
+    if let Some(m) = meta(&d.name) {
+        return m.1.to_vec();
+    }
+    let mut v = Vec::new();
+    let has = |f: u32| d.flags & f != 0;
+    if d.group == "generic" {
+        v.push("@keyspace");
+    }
+    if has(READONLY) {
+        v.push("@read");
+    }
+    if has(WRITE) {
+        v.push("@write");
+    }
+    match d.group {
+        "set" => v.push("@set"),
+        "sorted_set" => v.push("@sortedset"),
+        "list" => v.push("@list"),
+        "hash" => v.push("@hash"),
+        "string" => v.push("@string"),
+        "bitmap" => v.push("@bitmap"),
+        "hyperloglog" => v.push("@hyperloglog"),
+        "geo" => v.push("@geo"),
+        "stream" => v.push("@stream"),
+        "pubsub" => v.push("@pubsub"),
+        _ => {}
+    }
+    if has(ADMIN) {
+        v.push("@admin");
+    }
+    if has(FAST) {
+        v.push("@fast");
+    } else {
+        v.push("@slow");
+    }
+    if has(BLOCKING) {
+        v.push("@blocking");
+    }
+    if has(ADMIN) {
+        v.push("@dangerous");
+    }
+    let conn = (d.group == "connection" && d.subs.is_empty())
+        || d.name.starts_with("client|")
+        || d.name == "command"
+        || d.name.starts_with("command|");
+    if conn {
+        v.push("@connection");
+    }
+    if d.group == "transactions" {
+        v.push("@transaction");
+    }
+    v
+}
+
+fn write_info(out: &mut ReplyBuf, d: &Described) {
+    out.array(10);
+    out.bulk(d.name.as_bytes());
+    out.int(d.arity as i64);
+    // A plain server does not show the sentinel flags.
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(f, _)| d.flags & f & !(SENTINEL | ONLY_SENTINEL) != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(names.len());
+    for n in names {
+        out.simple(n);
+    }
+    out.int(d.keys.0 as i64);
+    out.int(d.keys.1 as i64);
+    out.int(d.keys.2 as i64);
+    let cats = acl_categories(d);
+    out.set(cats.len());
+    for c in cats {
+        out.simple(c);
+    }
+    let tips = meta(&d.name).map_or(&[][..], |m| m.2);
+    out.array(tips.len());
+    for t in tips {
+        out.bulk(t.as_bytes());
+    }
+    // Key specs, derived from (first, last, step).
+    if d.keys.0 > 0 {
+        out.array(1);
+        out.map(3);
+        out.bulk(b"flags");
+        out.set(2);
+        if d.flags & WRITE != 0 {
+            out.simple("RW");
+            out.simple("update");
+        } else {
+            out.simple("RO");
+            out.simple("access");
+        }
+        out.bulk(b"begin_search");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"index");
+        out.bulk(b"spec");
+        out.map(1);
+        out.bulk(b"index");
+        out.int(d.keys.0 as i64);
+        out.bulk(b"find_keys");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"range");
+        out.bulk(b"spec");
+        out.map(3);
+        out.bulk(b"lastkey");
+        let lastkey = if d.keys.1 < 0 {
+            d.keys.1
+        } else {
+            d.keys.1 - d.keys.0
+        };
+        out.int(lastkey as i64);
+        out.bulk(b"keystep");
+        out.int(d.keys.2 as i64);
+        out.bulk(b"limit");
+        out.int(0);
+    } else {
+        out.array(0);
+    }
+    out.array(d.subs.len());
+    for s in &d.subs {
+        write_info(out, s);
+    }
+}
+
+fn write_docs(out: &mut ReplyBuf, d: &Described) {
+    out.map(3 + usize::from(!d.subs.is_empty()));
+    out.bulk(b"summary");
+    out.bulk(d.summary.as_bytes());
+    out.bulk(b"since");
+    out.bulk(d.since.as_bytes());
+    out.bulk(b"group");
+    out.bulk(d.group.as_bytes());
+    if !d.subs.is_empty() {
+        out.bulk(b"subcommands");
+        out.map(d.subs.len());
+        for s in &d.subs {
+            out.bulk(s.name.as_bytes());
+            write_docs(out, s);
+        }
+    }
+}
+
+/// Find a command or `parent|sub` in the table.
+fn lookup_described(name: &[u8]) -> Option<Described> {
+    let n = lower(name);
+    let (parent, sub) = match n.split_once('|') {
+        Some((p, s)) => (p.to_string(), Some(s.to_string())),
+        None => (n.clone(), None),
+    };
+    let c = command_table().get(parent.as_bytes())?;
+    let d = describe(c);
+    match sub {
+        None => Some(d),
+        Some(s) => {
+            let full = format!("{}|{}", c.name, s);
+            d.subs.into_iter().find(|x| x.name == full)
+        }
+    }
+}
+
+const COMMAND_HELP: &[&str] = &[
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+];
+
+enum ListFilter {
+    All,
+    Module,
+    AclCat(String),
+    Pattern(Bytes),
+}
+
+impl ListFilter {
+    fn keep(&self, d: &Described) -> bool {
+        match self {
+            ListFilter::All => true,
+            ListFilter::Module => false,
+            ListFilter::AclCat(cat) => acl_categories(d).contains(&cat.as_str()),
+            ListFilter::Pattern(p) => glob_match(p, d.name.as_bytes(), true),
+        }
+    }
+}
+
+pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let table = command_table();
+    if args.len() == 1 {
+        let out = ctx.out();
+        out.array(table.all.len());
+        for c in &table.all {
+            write_info(out, &describe(c));
+        }
+        return Ok(());
+    }
+    let sub = subcommand(args, "command")?;
+    match sub.as_str() {
+        "count" => ctx.out().int(table.all.len() as i64),
+        "info" => {
+            let out = ctx.out();
+            if args.len() == 2 {
+                out.array(table.all.len());
+                for c in &table.all {
+                    write_info(out, &describe(c));
+                }
+            } else {
+                out.array(args.len() - 2);
+                for a in &args[2..] {
+                    match lookup_described(a) {
+                        Some(d) => write_info(out, &d),
+                        None => out.null(),
+                    }
+                }
+            }
+        }
+        "docs" => {
+            let list: Vec<Described> = if args.len() == 2 {
+                table.all.iter().map(|c| describe(c)).collect()
+            } else {
+                args[2..]
+                    .iter()
+                    .filter_map(|a| lookup_described(a))
+                    .collect()
+            };
+            let out = ctx.out();
+            out.map(list.len());
+            for d in &list {
+                out.bulk(d.name.as_bytes());
+                write_docs(out, d);
+            }
+        }
+        "list" => {
+            let filter = if args.len() == 2 {
+                ListFilter::All
+            } else if args.len() == 5 && eq_ignore_case(&args[2], "filterby") {
+                match lower(&args[3]).as_str() {
+                    "module" => ListFilter::Module,
+                    "aclcat" => ListFilter::AclCat(format!("@{}", lower(&args[4]))),
+                    "pattern" => ListFilter::Pattern(args[4].clone()),
+                    _ => return Err(err::SYNTAX.into()),
+                }
+            } else {
+                return Err(err::SYNTAX.into());
+            };
+            let mut names = Vec::new();
+            for c in &table.all {
+                let d = describe(c);
+                if filter.keep(&d) {
+                    names.push(d.name.clone());
+                }
+                for s in &d.subs {
+                    if filter.keep(s) {
+                        names.push(s.name.clone());
+                    }
+                }
+            }
+            let out = ctx.out();
+            out.array(names.len());
+            for n in names {
+                out.bulk(n.as_bytes());
+            }
+        }
+        "getkeys" => {
+            let argv = &args[2..];
+            let Some(c) = table.get(&argv[0]) else {
+                return Err("ERR Invalid command specified".into());
+            };
+            if (c.arity > 0 && argv.len() != c.arity as usize)
+                || argv.len() < c.arity.unsigned_abs() as usize
+            {
+                return Err("ERR Invalid number of arguments specified for command".into());
+            }
+            let keys = c.key_indices(argv.len());
+            if keys.is_empty() {
+                return Err("ERR The command has no key arguments".into());
+            }
+            let out = ctx.out();
+            out.array(keys.len());
+            for i in keys {
+                out.bulk(&argv[i]);
+            }
+        }
+        "help" => help(ctx.out(), "COMMAND", COMMAND_HELP),
+        _ => return Err(unknown_sub(&args[1], "command")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::server_testkit::*;
+    use crate::server::command_table;
+
+    #[test]
+    fn command_commands() {
+        let mut h = H::new();
+        let n = command_table().all.len();
+        assert_eq!(h.cmd("COMMAND COUNT"), format!(":{n}\r\n"));
+        assert_eq!(
+            h.cmd("COMMAND INFO dbsize nosuch"),
+            "*2\r\n*10\r\n$6\r\ndbsize\r\n:1\r\n*2\r\n+readonly\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@keyspace\r\n+@read\r\n+@fast\r\n*2\r\n$25\r\nrequest_policy:all_shards\r\n$23\r\nresponse_policy:agg_sum\r\n*0\r\n*0\r\n$-1\r\n"
+        );
+        let r = h.cmd("COMMAND INFO config");
+        assert!(r.starts_with("*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n*0\r\n*0\r\n*5\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n"), "{r}");
+        let r = h.cmd("COMMAND");
+        assert!(r.starts_with(&format!("*{n}\r\n")));
+        let r = h.cmd("COMMAND DOCS config|get");
+        assert!(r.starts_with("*2\r\n$10\r\nconfig|get\r\n*6\r\n$7\r\nsummary\r\n"));
+        let r = h.cmd("COMMAND LIST");
+        assert!(r.contains("$10\r\nconfig|get\r\n") && r.contains("$4\r\ninfo\r\n"));
+        assert_eq!(h.cmd("COMMAND LIST FILTERBY pattern conf*"),
+            "*6\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n$16\r\nconfig|resetstat\r\n$14\r\nconfig|rewrite\r\n$11\r\nconfig|help\r\n");
+        assert_eq!(h.cmd("COMMAND LIST FILTERBY foo"), "-ERR syntax error\r\n");
+        assert_eq!(
+            h.cmd("COMMAND GETKEYS foo bar"),
+            "-ERR Invalid command specified\r\n"
+        );
+        assert_eq!(
+            h.cmd("COMMAND GETKEYS time x"),
+            "-ERR Invalid number of arguments specified for command\r\n"
+        );
+        assert_eq!(
+            h.cmd("COMMAND GETKEYS info x"),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            h.cmd("COMMAND GETKEYS dbsize"),
+            "-ERR wrong number of arguments for 'command|getkeys' command\r\n"
+        );
+        assert_eq!(
+            h.cmd("COMMAND foo"),
+            "-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n"
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! CONFIG GET / SET / RESETSTAT / REWRITE / HELP: the command over the
+//! server's configuration store (`server::config`).
+
+use super::container::{help, subcommand, text, unknown_sub};
+use super::{err, glob_match, CmdResult, Ctx, Error};
+use crate::node::{Event, LogLevel};
+
+use bytes::Bytes;
+
+fn has_glob(p: &[u8]) -> bool {
+    p.iter().any(|&b| b == b'*' || b == b'?' || b == b'[')
+}
+
+pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let sub = subcommand(args, "config")?;
+    match sub.as_str() {
+        "get" => {
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            let push = |pairs: &mut Vec<(String, String)>, k: String, v: &str| {
+                if !pairs.iter().any(|(n, _)| *n == k) {
+                    pairs.push((k, v.to_string()));
+                }
+            };
+            for pat in &args[2..] {
+                if !has_glob(pat) {
+                    let name = text(pat);
+                    if let Some(v) = ctx.srv.config.get_by_name(&name) {
+                        let v = v.to_string();
+                        push(&mut pairs, name, &v);
+                    }
+                    continue;
+                }
+                for (d, v) in ctx.srv.config.iter() {
+                    if glob_match(pat, d.name.as_bytes(), true) {
+                        push(&mut pairs, d.name.to_string(), v);
+                    }
+                    if let Some(a) = d.alias {
+                        if glob_match(pat, a.as_bytes(), true) {
+                            push(&mut pairs, a.to_string(), v);
+                        }
+                    }
+                }
+            }
+            let out = ctx.out();
+            out.map(pairs.len());
+            for (k, v) in pairs {
+                out.bulk(k.as_bytes());
+                out.bulk(v.as_bytes());
+            }
+            Ok(())
+        }
+        "set" => {
+            if !args.len().is_multiple_of(2) {
+                return Err(err::SYNTAX.into());
+            }
+            let pairs: Vec<(String, String)> = args[2..]
+                .chunks(2)
+                .map(|c| (text(&c[0]), text(&c[1])))
+                .collect();
+            ctx.srv.config.set_many(&pairs).map_err(Error::from)?;
+            ctx.out().ok();
+            Ok(())
+        }
+        "resetstat" => {
+            ctx.srv.stats = Default::default();
+            ctx.out().ok();
+            Ok(())
+        }
+        "rewrite" => {
+            let Some((path, text)) = ctx.srv.config.rewrite() else {
+                return Err("ERR The server is running without a config file".into());
+            };
+            // The host writes the file; the core has no IO.
+            ctx.srv.emit(Event::ConfigRewrite { path, text });
+            ctx.srv
+                .log(LogLevel::Notice, "CONFIG REWRITE executed with success.");
+            ctx.out().ok();
+            Ok(())
+        }
+        "help" => {
+            help(
+                ctx.out(),
+                "CONFIG",
+                &[
+                    "GET <pattern>",
+                    "    Return parameters matching the glob-like <pattern> and their values.",
+                    "SET <directive> <value>",
+                    "    Set the configuration <directive> to <value>.",
+                    "RESETSTAT",
+                    "    Reset statistics reported by the INFO command.",
+                    "REWRITE",
+                    "    Rewrite the configuration file.",
+                ],
+            );
+            Ok(())
+        }
+        _ => Err(unknown_sub(&args[1], "config")),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
+mod tests {
+    use crate::commands::server_testkit::*;
+
+    #[test]
+    fn config_commands() {
+        let mut h = H::new();
+        assert_eq!(h.cmd("CONFIG GET hz"), "*2\r\n$2\r\nhz\r\n$2\r\n10\r\n");
+        assert_eq!(
+            h.cmd("CONFIG GET maxmemory hz"),
+            "*4\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$2\r\nhz\r\n$2\r\n10\r\n"
+        );
+        assert_eq!(h.cmd("CONFIG SET hz 20 maxmemory 1mb"), "+OK\r\n");
+        assert_eq!(h.cmd("CONFIG GET hz"), "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
+        assert_eq!(
+            h.cmd("CONFIG SET foo 1"),
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n"
+        );
+        assert_eq!(
+            h.cmd("CONFIG SET hz abc"),
+            "-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"
+        );
+        assert_eq!(h.cmd("CONFIG SET hz 1 maxmemory"), "-ERR syntax error\r\n");
+        assert_eq!(
+            h.cmd("CONFIG SET hz"),
+            "-ERR wrong number of arguments for 'config|set' command\r\n"
+        );
+        assert_eq!(
+            h.cmd("CONFIG GET"),
+            "-ERR wrong number of arguments for 'config|get' command\r\n"
+        );
+        assert_eq!(
+            h.cmd("CONFIG foo"),
+            "-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n"
+        );
+        let r = h.cmd("CONFIG GET slave*");
+        assert!(r.contains("slave-read-only") && r.contains("slaveof"));
+        let r = h.cmd("CONFIG GET *");
+        assert!(r.starts_with("*384\r\n"), "{}", &r[..10]);
+        assert_eq!(
+            h.cmd("CONFIG REWRITE"),
+            "-ERR The server is running without a config file\r\n"
+        );
+        assert_eq!(h.cmd("CONFIG RESETSTAT"), "+OK\r\n");
+        assert!(h
+            .cmd("INFO stats")
+            .contains("total_commands_processed:1\r\n"));
+        assert!(h
+            .cmd("CONFIG HELP")
+            .starts_with("*11\r\n+CONFIG <subcommand>"));
+    }
+
+    #[test]
+    fn config_rewrite_event() {
+        let mut cfg = Config::default();
+        cfg.config_file = Some("/tmp/r.conf".into());
+        cfg.config_text = Some("port 6379\n".into());
+        let mut h = H::with(cfg);
+        h.cmd("CONFIG SET maxmemory 2mb");
+        assert_eq!(h.cmd("CONFIG REWRITE"), "+OK\r\n");
+        assert!(h.events.iter().any(|e| matches!(e,
+            Event::ConfigRewrite { path, text }
+                if path == "/tmp/r.conf" && text == "port 6379\n# Generated by CONFIG REWRITE\nmaxmemory 2097152\n")));
+        assert!(h.cmd("INFO server").contains("config_file:/tmp/r.conf\r\n"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Whole-database commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
+
+use super::{eq_ignore_case, err, CmdResult, Ctx, Error, Propagate};
+use crate::server::config::Key;
+use bytes::Bytes;
+
+pub(super) fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.db().len() as i64;
+    ctx.out().int(n);
+    Ok(())
+}
+
+fn flush_mode(args: &[Bytes]) -> CmdResult {
+    match args.len() {
+        1 => Ok(()),
+        2 if eq_ignore_case(&args[1], "async") || eq_ignore_case(&args[1], "sync") => Ok(()),
+        _ => Err(err::SYNTAX.into()),
+    }
+}
+
+/// Persistence hook: FLUSHALL saves an (empty) RDB when save points are set.
+/// Filled in by the persistence work.
+pub fn save_after_flushall(ctx: &mut Ctx) {
+    // Redis 7.0 saves right away after FLUSHALL when save points are set.
+    ctx.srv.save();
+}
+
+pub(super) fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    flush_mode(args)?;
+    // Redis kills a saving child (flushAllDataAndResetRDB): its snapshot is of
+    // data that no longer exists. The end is logged when the child is reaped.
+    let killed = ctx.srv.kill_bgsave();
+    let mut n = 0;
+    for db in ctx.srv.dbs.iter_mut() {
+        n += db.len() as u64;
+        db.clear();
+    }
+    ctx.dirty(n);
+    if !ctx.srv.config.get(Key::SAVE).is_empty() {
+        save_after_flushall(ctx);
+    }
+    if let Some(k) = killed {
+        ctx.srv.bgsave_killed(k);
+    }
+    ctx.dirty(1);
+    ctx.propagate = Propagate::Replace(vec![args.to_vec()]);
+    ctx.out().ok();
+    Ok(())
+}
+
+pub(super) fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    flush_mode(args)?;
+    let db = ctx.db();
+    let n = db.len() as u64;
+    db.clear();
+    ctx.dirty(n);
+    // Redis forces propagation even when the db was already empty.
+    ctx.propagate = Propagate::Replace(vec![args.to_vec()]);
+    ctx.out().ok();
+    Ok(())
+}
+
+pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let a = crate::resp::parse_i64(&args[1]).ok_or(Error::from("ERR invalid first DB index"))?;
+    let b = crate::resp::parse_i64(&args[2]).ok_or(Error::from("ERR invalid second DB index"))?;
+    let n = ctx.srv.dbs.len() as i64;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return Err(err::DB_INDEX.into());
+    }
+    let (a, b) = (a as usize, b as usize);
+    if a != b {
+        let dbs = &mut ctx.srv.dbs;
+        dbs.swap(a, b);
+        let (ra, rb) = (dbs[a].replica_mode, dbs[b].replica_mode);
+        dbs[a].replica_mode = rb;
+        dbs[b].replica_mode = ra;
+        // WATCHers of either db see every key of both as touched.
+        let mut all: Vec<Bytes> = dbs[a].keys().keys().cloned().collect();
+        all.extend(dbs[b].keys().keys().cloned());
+        dbs[a].touched.extend(all.iter().cloned());
+        dbs[b].touched.extend(all);
+        ctx.srv.expire_cursor.swap(a, b);
+    }
+    ctx.dirty(1);
+    ctx.out().ok();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::server_testkit::*;
+
+    #[test]
+    fn keyspace_commands() {
+        let mut h = H::new();
+        h.set(0, "a", "1");
+        assert_eq!(h.cmd("DBSIZE"), ":1\r\n");
+        assert_eq!(h.cmd("SWAPDB 0 1"), "+OK\r\n");
+        assert_eq!(h.cmd("DBSIZE"), ":0\r\n");
+        h.cmd("SELECT 1");
+        assert_eq!(h.cmd("DBSIZE"), ":1\r\n");
+        assert_eq!(h.cmd("SWAPDB a 0"), "-ERR invalid first DB index\r\n");
+        assert_eq!(h.cmd("SWAPDB 0 a"), "-ERR invalid second DB index\r\n");
+        assert_eq!(h.cmd("SWAPDB 0 99"), "-ERR DB index is out of range\r\n");
+        assert_eq!(h.cmd("FLUSHDB foo"), "-ERR syntax error\r\n");
+        assert_eq!(h.cmd("FLUSHDB async"), "+OK\r\n");
+        assert_eq!(h.cmd("DBSIZE"), ":0\r\n");
+        h.set(1, "b", "1");
+        h.cmd("SELECT 0");
+        h.set(0, "c", "1");
+        h.s.st.propagated.clear();
+        assert_eq!(h.cmd("FLUSHALL SYNC"), "+OK\r\n");
+        assert_eq!(h.s.st.total_keys(), 0);
+        assert_eq!(h.s.st.propagated.len(), 1);
+        assert_eq!(h.cmd("FLUSHALL foo"), "-ERR syntax error\r\n");
+    }
+}

@@ -1,0 +1,57 @@
+//! SHUTDOWN: the command's options; the work is
+//! `ServerState::prepare_for_shutdown`, shared with SIGTERM (`Input::Terminate`).
+
+use super::{err, lower, CmdResult, Ctx, Propagate};
+use crate::server::FinalSave;
+use bytes::Bytes;
+
+pub(super) fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (mut nosave, mut save, mut abort) = (false, false, false);
+    for a in &args[1..] {
+        match lower(a).as_str() {
+            "nosave" => nosave = true,
+            "save" => save = true,
+            // No replicas to wait for yet, so NOW changes nothing.
+            "now" => {}
+            // FORCE only overrides a failed final save, which cannot happen
+            // in the core (the host writes the file and logs its own errors).
+            "force" => {}
+            "abort" => abort = true,
+            _ => return Err(err::SYNTAX.into()),
+        }
+    }
+    if (abort && args.len() != 2) || (nosave && save) {
+        return Err(err::SYNTAX.into());
+    }
+    if abort {
+        return Err("ERR No shutdown in progress.".into());
+    }
+    let final_save = if save {
+        FinalSave::Save
+    } else if nosave {
+        FinalSave::NoSave
+    } else {
+        FinalSave::Default
+    };
+    ctx.srv.prepare_for_shutdown(final_save);
+    ctx.client.close_after_reply = true;
+    ctx.propagate = Propagate::Nothing;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::server_testkit::*;
+
+    #[test]
+    fn shutdown() {
+        let mut h = H::new();
+        assert_eq!(h.cmd("SHUTDOWN foo"), "-ERR syntax error\r\n");
+        assert_eq!(h.cmd("SHUTDOWN NOSAVE SAVE"), "-ERR syntax error\r\n");
+        assert_eq!(h.cmd("SHUTDOWN NOSAVE ABORT"), "-ERR syntax error\r\n");
+        assert_eq!(h.cmd("SHUTDOWN ABORT"), "-ERR No shutdown in progress.\r\n");
+        assert_eq!(h.cmd("SHUTDOWN NOSAVE"), "");
+        assert!(h.events.contains(&Event::Shutdown { exit_code: 0 }));
+        assert!(h.s.st.shutting_down);
+    }
+}

@@ -1,0 +1,155 @@
+//! The server's memory figure: one estimate of what a node would use, for
+//! INFO memory, MEMORY USAGE, `maxmemory` eviction and the RDB `used-mem`
+//! field.
+//!
+//! The core has no allocator to ask, so the figure is an estimate from the
+//! dataset's shape, with Redis 7.0's structure sizes for a plausible scale
+//! (an empty server reports what a real one does at start).
+
+use crate::keyspace::{Db, Object, Value};
+
+/// `used_memory` of a server with no data and no clients (Redis 7.0, jemalloc).
+pub const STARTUP_MEMORY: u64 = 862_960;
+/// A connected client: its struct, query buffer and reply buffer.
+pub const CLIENT_MEMORY: u64 = 1_800;
+/// A key's fixed cost: its dictEntry, the value's robj and the key's sds header.
+const KEY_OVERHEAD: u64 = 24 + 16 + 9;
+/// An entry of a database's expires dict.
+const EXPIRE_ENTRY: u64 = 24;
+/// A non-empty database's dicts: the tables' fixed part...
+const DB_OVERHEAD: u64 = 96;
+/// ...and a bucket per key.
+const DB_BUCKET: u64 = 8;
+
+/// What `key` and its value take (MEMORY USAGE), its expire not counted.
+pub fn key_memory(key: &[u8], o: &Object) -> u64 {
+    let value = match &o.value {
+        Value::Str(s) => {
+            if s.len() <= 44 {
+                s.len() as u64 + 4
+            } else {
+                s.len() as u64 + 9
+            }
+        }
+        Value::List(l) => 32 + l.iter().map(|e| e.len() as u64 + 11).sum::<u64>(),
+        Value::Hash(h) => {
+            32 + h
+                .iter()
+                .map(|(f, v)| (f.len() + v.len()) as u64 + 22)
+                .sum::<u64>()
+        }
+        Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
+        Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
+    };
+    KEY_OVERHEAD + key.len() as u64 + value
+}
+
+/// A database's contents: its keys, their values and their expires.
+pub fn db_memory(db: &Db) -> u64 {
+    let keys: u64 = db.keys().iter().map(|(k, o)| key_memory(k, o)).sum();
+    keys + db.expires().len() as u64 * EXPIRE_ENTRY
+}
+
+/// The dicts of the non-empty databases.
+fn dbs_overhead(dbs: &[Db]) -> u64 {
+    dbs.iter()
+        .filter(|d| !d.is_empty())
+        .map(|d| DB_OVERHEAD + DB_BUCKET * d.len() as u64)
+        .sum()
+}
+
+/// `used_memory` and the two parts INFO memory shows it made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UsedMemory {
+    /// `used_memory`: overhead + dataset.
+    pub used: u64,
+    /// `used_memory_overhead`: the startup footprint, clients, the dicts.
+    pub overhead: u64,
+    /// `used_memory_dataset`: the keys and values.
+    pub dataset: u64,
+}
+
+/// The used memory of a node with these databases and `clients` connections.
+pub fn used_memory(dbs: &[Db], clients: usize) -> UsedMemory {
+    let dataset: u64 = dbs.iter().map(db_memory).sum();
+    let overhead = STARTUP_MEMORY + clients as u64 * CLIENT_MEMORY + dbs_overhead(dbs);
+    UsedMemory {
+        used: overhead + dataset,
+        overhead,
+        dataset,
+    }
+}
+
+/// The allocator's and the OS's view of `used_memory` that INFO memory
+/// reports: fixed margins over it, in jemalloc's usual proportions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocatorFigures {
+    /// `allocator_allocated`.
+    pub allocated: u64,
+    /// `allocator_active`: allocated plus fragmentation.
+    pub active: u64,
+    /// `allocator_resident`.
+    pub resident: u64,
+    /// `used_memory_rss`.
+    pub rss: u64,
+}
+
+impl AllocatorFigures {
+    pub fn of(used: u64) -> AllocatorFigures {
+        let allocated = used + 750_000;
+        let active = allocated + allocated / 12;
+        AllocatorFigures {
+            allocated,
+            active,
+            resident: active + 2_600_000,
+            rss: used + 5_767_168,
+        }
+    }
+}
+
+/// The RDB `used-mem` aux field of a foreground save: [`used_memory`] of the
+/// dataset (a save has no clients to count).
+pub fn rdb_used_mem(dbs: &[Db]) -> u64 {
+    used_memory(dbs, 0).used
+}
+
+/// The RDB `used-mem` aux field of a background save, from counts only, in
+/// O(databases): the save must start without walking the dataset, as Redis
+/// reads its allocator's counter.
+///
+/// Its constants are its own, not [`used_memory`]'s: a replica logs the
+/// figure when it loads the file of a full sync ("RDB memory usage when
+/// created"), and those log lines are part of the simulator's recorded
+/// traces, which must stay as they are.
+pub fn rdb_used_mem_quick(dbs: &[Db]) -> u64 {
+    /// The figure's baseline, and a key's and an expire's cost in it.
+    const BASELINE: u64 = 870_000;
+    const PER_KEY: u64 = 96;
+    const PER_EXPIRE: u64 = 32;
+    dbs.iter().fold(BASELINE, |t, db| {
+        t + db.len() as u64 * PER_KEY + db.expires().len() as u64 * PER_EXPIRE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn used_memory_is_its_parts() {
+        let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
+        let empty = used_memory(&dbs, 1);
+        assert_eq!(empty.used, STARTUP_MEMORY + CLIENT_MEMORY);
+        assert_eq!(empty.dataset, 0);
+        let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
+        assert_eq!(key_memory(b"foo", &o), 49 + 3 + 3 + 4);
+        dbs[2].set(Bytes::from_static(b"foo"), o);
+        let one = used_memory(&dbs, 1);
+        assert_eq!(one.dataset, 59);
+        assert_eq!(one.overhead, empty.overhead + DB_OVERHEAD + DB_BUCKET);
+        assert_eq!(one.used, one.overhead + one.dataset);
+        assert_eq!(rdb_used_mem(&dbs), one.used - CLIENT_MEMORY);
+        assert_eq!(rdb_used_mem_quick(&dbs), 870_000 + 96);
+    }
+}
