@@ -27,7 +27,8 @@ fn error_message(e: JsError) -> String {
     get(&v, "message").as_string().unwrap_or_default()
 }
 
-fn web_sys_log(msg: &str) {
+/// A line in the test runner's output (Node.js console or the browser's).
+fn console_note(msg: &str) {
     wasm_bindgen_test::console_log!("{}", msg);
 }
 
@@ -52,7 +53,7 @@ fn cluster_replica_syncs_and_replicates_a_write() {
     } else {
         // Until the string commands land, write through PUBLISH, which Redis
         // 7.0 always feeds to replicas, and compare replication offsets.
-        web_sys_log("SET is not in this build yet: checking replication with PUBLISH");
+        console_note("SET is not in this build yet: checking replication with PUBLISH");
         let n = c
             .command("redis_master", strs(&["PUBLISH", "ch", "hello"]))
             .unwrap();
@@ -226,6 +227,28 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// The two inputs of one connection between nodes: `accepted` for the
+/// listener, `connected` for the dialler. Each end is (conn, host, port).
+fn connection_inputs(dialler: (f64, &str, u16), listener: (f64, &str, u16)) -> (JsValue, JsValue) {
+    let (dconn, dhost, dport) = dialler;
+    let (lconn, lhost, lport) = listener;
+    let accepted = obj(&[
+        ("type", "accepted".into()),
+        ("conn", lconn.into()),
+        ("peerHost", dhost.into()),
+        ("peerPort", dport.into()),
+        ("localHost", lhost.into()),
+        ("localPort", lport.into()),
+    ]);
+    let connected = obj(&[
+        ("type", "connected".into()),
+        ("conn", dconn.into()),
+        ("localHost", dhost.into()),
+        ("localPort", dport.into()),
+    ]);
+    (accepted, connected)
+}
+
 struct MiniHost {
     nodes: Vec<(String, u16, WasmNode)>,
     /// (node, conn) → (node, conn); the client is node usize::MAX.
@@ -283,28 +306,17 @@ impl MiniHost {
                     let port = get(&o, "port").as_f64().unwrap() as u16;
                     let target = self.nodes.iter().position(|n| n.0 == host && n.1 == port);
                     let (ip, _, _) = &self.nodes[id];
-                    let local_host: JsValue = ip.as_str().into();
                     match target {
                         Some(t) => {
                             self.next_inbound[t] += 1;
                             let tc = self.next_inbound[t];
                             self.links.insert((id, conn), (t, tc));
                             self.links.insert((t, tc), (id, conn));
-                            let acc = obj(&[
-                                ("type", "accepted".into()),
-                                ("conn", (tc as f64).into()),
-                                ("peerHost", local_host.clone()),
-                                ("peerPort", 40000.into()),
-                                ("localHost", host.as_str().into()),
-                                ("localPort", port.into()),
-                            ]);
+                            let (acc, done) = connection_inputs(
+                                (conn as f64, ip, 40000),
+                                (tc as f64, &host, port),
+                            );
                             self.push(t, acc);
-                            let done = obj(&[
-                                ("type", "connected".into()),
-                                ("conn", (conn as f64).into()),
-                                ("localHost", local_host),
-                                ("localPort", 40000.into()),
-                            ]);
                             self.push(id, done);
                         }
                         None => {
@@ -648,22 +660,11 @@ impl World {
                 let local_port = 30000 + (-conn) as u16 % 30000;
                 self.attach(i, conn, ch.port1());
                 self.attach(t, tc as i64, ch.port2());
-                let my_ip: JsValue = self.nodes[i].ip.as_str().into();
-                let acc = obj(&[
-                    ("type", "accepted".into()),
-                    ("conn", tc.into()),
-                    ("peerHost", my_ip.clone()),
-                    ("peerPort", local_port.into()),
-                    ("localHost", host.as_str().into()),
-                    ("localPort", port.into()),
-                ]);
+                let (acc, done) = connection_inputs(
+                    (conn as f64, &self.nodes[i].ip, local_port),
+                    (tc, &host, port),
+                );
                 self.input(t, acc);
-                let done = obj(&[
-                    ("type", "connected".into()),
-                    ("conn", (conn as f64).into()),
-                    ("localHost", my_ip),
-                    ("localPort", local_port.into()),
-                ]);
                 self.input(i, done);
             }
             "event" => {
@@ -887,7 +888,7 @@ async fn message_channel_nodes_elect_a_new_master() {
         ] {
             assert!(world.seen(step), "missing {step}:\n{}", dump(&world));
         }
-        web_sys_log(&format!(
+        console_note(&format!(
             "live: {new_master} promoted {elapsed} ms after the kill, over {} MessageChannels",
             world.channels
         ));
