@@ -19,33 +19,9 @@
 
 mod common;
 
+use common::rng::Rng as Gen;
 use common::*;
 use sentinel_lab::resp::Frame;
-
-// ---------------------------------------------------------------------------
-// A tiny deterministic generator (the test's own: no dependency, stable forever).
-
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[self.below(v.len())]
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Steps and how their replies are compared.

@@ -486,16 +486,6 @@ fn temp_files(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn info_field(c: &mut Conn, field: &str) -> String {
-    let info = match c.cmd(&["INFO", "persistence"]) {
-        Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
-        other => panic!("INFO: {other:?}"),
-    };
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// BGSAVE streams the file to a temp file off the event loop and renames it:
 /// the save counts as running (and "terminated with success" is logged) only
 /// once dump.rdb is in place. SAVE replies after the file is written; a
@@ -531,7 +521,11 @@ fn bgsave_streams_the_file_then_renames_it() {
     );
     let start = Instant::now();
     let mut pings = 0;
-    while info_field(&mut c, "rdb_bgsave_in_progress") != "0" {
+    while c
+        .info_field("persistence", "rdb_bgsave_in_progress")
+        .as_deref()
+        != Some("0")
+    {
         assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
         pings += 1;
         assert!(
@@ -544,7 +538,11 @@ fn bgsave_streams_the_file_then_renames_it() {
     let loaded = sentinel_lab::rdb::decode(&bytes).expect("a valid file");
     assert_eq!(loaded.total_keys(), n);
     assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
-    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(
+        c.info_field("persistence", "rdb_last_bgsave_status")
+            .as_deref(),
+        Some("ok")
+    );
     let log = srv.log_text();
     let started = log
         .find("Background saving started by pid")

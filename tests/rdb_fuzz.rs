@@ -2,27 +2,15 @@
 //! seeds, bounded iterations). Mutated copies get a zero checksum so the
 //! decoder parses all the way instead of stopping at the trailer check.
 
+mod common;
+
 use bytes::Bytes;
+use common::rng::Rng;
 use sentinel_lab::keyspace::{Db, Dict, Object, Value};
 use sentinel_lab::rdb::compact::{
     build_intset, build_listpack, build_ziplist, build_zipmap, Entry,
 };
 use sentinel_lab::rdb::{self, Aux};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(format!(

@@ -6,8 +6,8 @@ use sentinel_lab::keyspace::{Db, Dict, Object, Value, ZSet};
 use sentinel_lab::rdb::{self, Aux, EncodeOptions};
 use std::collections::VecDeque;
 
-mod rdb_support;
-use rdb_support::RealRedis;
+mod common;
+use common::real_redis::RealRedis;
 
 fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())

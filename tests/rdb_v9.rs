@@ -4,6 +4,8 @@
 //! opcodes. Decoded by us, and (when redis-server is installed) loaded by the
 //! real Redis 7.0.15 to prove the hand-made encodings are what Redis reads.
 
+mod common;
+
 use bytes::Bytes;
 use sentinel_lab::keyspace::Value;
 use sentinel_lab::rdb::compact::{
@@ -275,7 +277,7 @@ fn errors_are_clear() {
 /// with the same contents: proves the builders match Redis's formats.
 #[test]
 fn real_redis_loads_the_v9_sample() {
-    let Some(r) = rdb_support::RealRedis::start_with_rdb(&v9_sample()) else {
+    let Some(r) = common::real_redis::RealRedis::start_with_rdb(&v9_sample()) else {
         eprintln!("redis-server not installed; skipped");
         return;
     };
@@ -293,5 +295,3 @@ fn real_redis_loads_the_v9_sample() {
     assert_eq!(r.cli(&["expiretime", "is"]), "2000000000");
     assert_eq!(r.cli(&["-n", "3", "get", "in3"]), "three");
 }
-
-mod rdb_support;

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{start_ours, start_real, Conn, ServerProc};
+use common::{start_ours, start_real, wait_until, Conn, Proc};
 use sentinel_lab::resp::Frame;
-use std::time::{Duration, Instant};
 
 fn s(f: &Frame) -> String {
     match f {
@@ -34,33 +33,8 @@ fn cmd(c: &mut Conn, args: &[&str]) -> Frame {
 }
 
 /// Wait until `f` holds, polling; panics with `what` after `secs`.
-fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(secs) {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-fn role_state(c: &mut Conn) -> String {
-    match cmd(c, &["ROLE"]) {
-        Frame::Array(a) if a.len() >= 4 => s(&a[3]),
-        Frame::Array(a) => s(&a[0]),
-        other => format!("{other:?}"),
-    }
-}
-
-fn info_field(c: &mut Conn, field: &str) -> String {
-    let info = s(&cmd(c, &["INFO", "replication"]));
-    info.lines()
-        .find_map(|l| {
-            l.strip_prefix(&format!("{field}:"))
-                .map(|v| v.trim().to_string())
-        })
-        .unwrap_or_default()
+fn wait_for(secs: u64, what: &str, f: impl FnMut() -> bool) {
+    assert!(wait_until(secs, f), "timed out waiting for {what}");
 }
 
 /// Data of every type, in small and big encodings, plus TTLs and a second db.
@@ -161,20 +135,21 @@ fn snapshot(c: &mut Conn) -> Vec<String> {
     out
 }
 
-fn replica_of(replica: &ServerProc, master: &ServerProc) {
+fn replica_of(replica: &Proc, master: &Proc) {
     let mut c = replica.connect();
     let port = master.port.to_string();
     assert_eq!(s(&cmd(&mut c, &["REPLICAOF", "127.0.0.1", &port])), "OK");
-    wait_for(20, "replica link up", || role_state(&mut c) == "connected");
+    wait_for(20, "replica link up", || {
+        c.role().is_some_and(|r| r.connected())
+    });
 }
 
-fn wait_offsets_equal(master: &ServerProc, replica: &ServerProc) {
+fn wait_offsets_equal(master: &Proc, replica: &Proc) {
     let mut m = master.connect();
     let mut r = replica.connect();
     wait_for(20, "replica caught up", || {
-        let mo = info_field(&mut m, "master_repl_offset");
-        let ro = info_field(&mut r, "master_repl_offset");
-        !mo.is_empty() && mo == ro
+        let mo = m.info_field("replication", "master_repl_offset");
+        mo.is_some() && mo == r.info_field("replication", "master_repl_offset")
     });
 }
 
@@ -243,7 +218,7 @@ fn real_replica_of_our_master_full_then_partial() {
 }
 
 /// M with replicas A and B; A is promoted and B follows it with a partial resync.
-fn psync2_after_promotion(m: ServerProc, a: ServerProc, b: ServerProc) {
+fn psync2_after_promotion(m: Proc, a: Proc, b: Proc) {
     let mut mc = m.connect();
     cmd(&mut mc, &["SET", "k", "before"]);
     replica_of(&a, &m);
@@ -334,30 +309,33 @@ fn replica_reconnects_after_master_restart() {
     drop(master);
     let mut r = replica.connect();
     wait_for(10, "link down", || {
-        info_field(&mut r, "master_link_status") == "down"
+        r.info_field("replication", "master_link_status").as_deref() == Some("down")
     });
     // Same port again: the replica reconnects on its own.
-    let bin = common::our_binary();
-    let mut child = std::process::Command::new(bin)
-        .args([
-            "server",
-            "--port",
-            &port.to_string(),
-            "--repl-diskless-sync-delay",
-            "0",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("restart master");
+    let dir = common::tmpdir("repl-restart");
+    let args = [
+        "server",
+        "--port",
+        &port.to_string(),
+        "--repl-diskless-sync-delay",
+        "0",
+    ]
+    .map(String::from);
+    let _master = common::spawn(
+        "our master, restarted",
+        &common::our_binary(),
+        None,
+        &args,
+        port,
+        &dir.join("master.log"),
+    )
+    .expect("restart master");
     wait_for(20, "link up again", || {
-        info_field(&mut r, "master_link_status") == "up"
+        r.info_field("replication", "master_link_status").as_deref() == Some("up")
     });
     let mut m = Conn::connect(port);
     cmd(&mut m, &["SET", "again", "yes"]);
     wait_for(10, "write replicated", || {
         s(&cmd(&mut r, &["GET", "again"])) == "yes"
     });
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -8,62 +8,13 @@ mod common;
 
 use sentinel_lab::node::Addr;
 use sentinel_lab::resp::Frame;
-use sentinel_lab::sim::scenario::{
-    sentinel_conf, server_conf, tutorial, SentinelSettings, Tutorial, EPOCH,
+use sentinel_lab::sim::scenario::{sentinel_conf, server_conf, SentinelSettings, Tutorial, EPOCH};
+use sentinel_lab::sim::{factory, HostId, NodeSpec, Sim};
+
+use common::sim::{
+    all_sentinel_logs, log_lines as lines_since, logged_since, role, settled_tutorial, SENTINELS,
 };
-use sentinel_lab::sim::{factory, HostId, NodeSpec, Sim, TraceKind};
-
-/// Sentinel log lines (without the level mark) of one host since `since`, in order.
-fn lines_since(sim: &Sim, host: &str, since: u64) -> Vec<String> {
-    sim.trace
-        .entries
-        .iter()
-        .filter(|e| e.host == host && e.kind == TraceKind::Log && e.time >= since)
-        .map(|e| e.text.get(2..).unwrap_or("").to_string())
-        .collect()
-}
-
-fn sentinel_names() -> Vec<String> {
-    (1..=3).map(|i| format!("redis-sentinel{i}")).collect()
-}
-
-fn logged_since(sim: &Sim, needle: &str, since: u64) -> bool {
-    sentinel_names().iter().any(|h| {
-        lines_since(sim, h, since)
-            .iter()
-            .any(|l| l.starts_with(needle))
-    })
-}
-
-fn all_sentinel_logs(sim: &Sim) -> String {
-    sentinel_names()
-        .iter()
-        .map(|h| format!("--- {h}\n{}", lines_since(sim, h, 0).join("\n")))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn text(f: &Frame) -> String {
-    match f {
-        Frame::Integer(i) => i.to_string(),
-        f => f.as_str().unwrap_or("").to_string(),
-    }
-}
-
-/// ROLE of a host: ("master", None) or ("slave", Some((ip, state))).
-fn role(sim: &mut Sim, host: HostId) -> (String, Option<(String, String)>) {
-    match sim.command(host, &["ROLE"], 2000) {
-        Some(Frame::Array(a)) if !a.is_empty() => {
-            let r = text(&a[0]);
-            if r == "slave" && a.len() >= 4 {
-                (r, Some((text(&a[1]), text(&a[3]))))
-            } else {
-                (r, None)
-            }
-        }
-        other => (format!("{other:?}"), None),
-    }
-}
+use common::text;
 
 fn host_with_ip(sim: &Sim, ip: &str) -> HostId {
     sim.hosts
@@ -74,7 +25,7 @@ fn host_with_ip(sim: &Sim, ip: &str) -> HostId {
 
 /// The new master's host from the first `+switch-master` line logged since `since`.
 fn switched_to(sim: &Sim, since: u64) -> HostId {
-    let line = sentinel_names()
+    let line = SENTINELS
         .iter()
         .flat_map(|h| lines_since(sim, h, since))
         .find(|l| l.starts_with("+switch-master"))
@@ -87,10 +38,9 @@ fn switched_to(sim: &Sim, since: u64) -> HostId {
 fn wait_replica_of(sim: &mut Sim, host: HostId, master_ip: &str, max_ms: u64) -> bool {
     let end = sim.now + max_ms;
     while sim.now < end {
-        if let (r, Some((ip, state))) = role(sim, host) {
-            if r == "slave" && ip == master_ip && state == "connected" {
-                return true;
-            }
+        let r = role(sim, host);
+        if r.connected() && r.master.is_some_and(|(ip, _)| ip == master_ip) {
+            return true;
         }
         sim.run_for(500);
     }
@@ -154,9 +104,7 @@ fn topology(sim: &mut Sim, replica_extra: [&str; 2], s: &SentinelSettings) -> Tu
 
 #[test]
 fn manual_failover_switches_master_without_a_crash() {
-    let mut sim = Sim::new(11, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(11, &SentinelSettings::default());
     assert!(ok(sim.command(t.master, &["SET", "k", "v"], 2000)));
     sim.run_for(1_000);
     let since = sim.now;
@@ -175,7 +123,7 @@ fn manual_failover_switches_master_without_a_crash() {
     assert!(lines_since(&sim, "redis-sentinel1", since)
         .iter()
         .any(|l| l.starts_with("+try-failover master mymaster 172.24.0.2 6379")));
-    assert_eq!(role(&mut sim, new).0, "master");
+    assert_eq!(role(&mut sim, new).role, "master");
     // The old master, still alive, and the other replica follow the new master.
     assert!(
         wait_replica_of(&mut sim, t.master, &new_ip, 60_000),
@@ -224,19 +172,17 @@ fn replica_with_priority_zero_is_never_promoted() {
         );
         assert!(!logged_since(&sim, "+selected-slave", since));
         assert!(!logged_since(&sim, "+switch-master", since));
-        assert_eq!(role(&mut sim, zero).0, "slave", "seed {seed}");
+        assert_eq!(role(&mut sim, zero).role, "slave", "seed {seed}");
     }
 }
 
 /// Crash the master with the three sentinels cut off from each other.
 fn partitioned_sentinels(seed: u64, quorum: u32) -> (Sim, Tutorial) {
-    let mut sim = Sim::new(seed, EPOCH);
     let s = SentinelSettings {
         quorum,
         ..SentinelSettings::default()
     };
-    let t = tutorial(&mut sim, &s);
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(seed, &s);
     for i in 0..3 {
         for j in i + 1..3 {
             sim.partition(t.sentinels[i], t.sentinels[j]);
@@ -250,8 +196,8 @@ fn partitioned_sentinels(seed: u64, quorum: u32) -> (Sim, Tutorial) {
 #[test]
 fn no_odown_without_quorum_when_sentinels_are_partitioned() {
     let (mut sim, t) = partitioned_sentinels(31, 2);
-    for h in sentinel_names() {
-        let l = lines_since(&sim, &h, 0);
+    for h in SENTINELS {
+        let l = lines_since(&sim, h, 0);
         assert!(l.iter().any(|l| l.starts_with("+sdown master mymaster")));
         assert!(
             !l.iter().any(|l| l.starts_with("+odown")),
@@ -261,7 +207,7 @@ fn no_odown_without_quorum_when_sentinels_are_partitioned() {
     }
     assert!(!logged_since(&sim, "+switch-master", 0));
     for r in t.replicas.clone() {
-        assert_eq!(role(&mut sim, r).0, "slave");
+        assert_eq!(role(&mut sim, r).role, "slave");
     }
 }
 
@@ -280,16 +226,14 @@ fn no_failover_without_a_majority() {
     assert!(!logged_since(&sim, "+elected-leader", 0));
     assert!(!logged_since(&sim, "+switch-master", 0));
     for r in t.replicas.clone() {
-        assert_eq!(role(&mut sim, r).0, "slave");
+        assert_eq!(role(&mut sim, r).role, "slave");
     }
     // Same with two of three sentinels down.
-    let mut sim = Sim::new(33, EPOCH);
     let s = SentinelSettings {
         quorum: 1,
         ..SentinelSettings::default()
     };
-    let t = tutorial(&mut sim, &s);
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(33, &s);
     sim.crash(t.sentinels[1]);
     sim.crash(t.sentinels[2]);
     sim.crash(t.master);
@@ -315,9 +259,7 @@ fn myid(sim: &mut Sim, host: HostId) -> String {
 
 #[test]
 fn restarted_sentinel_keeps_its_id_and_epoch() {
-    let mut sim = Sim::new(41, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(41, &SentinelSettings::default());
     sim.crash(t.master);
     assert!(sim.run_until_pred(120_000, |s| logged_since(s, "+switch-master", 0)));
     sim.run_for(10_000);
@@ -351,14 +293,7 @@ fn restarted_sentinel_keeps_its_id_and_epoch() {
     let m = sim
         .command(s1, &["SENTINEL", "MASTER", "mymaster"], 2000)
         .expect("master");
-    let cfg_epoch = m
-        .as_array()
-        .and_then(|a| {
-            a.chunks(2)
-                .find(|c| text(&c[0]) == "config-epoch")
-                .map(|c| text(&c[1]))
-        })
-        .unwrap_or_default();
+    let cfg_epoch = common::field(&m, "config-epoch").unwrap_or_default();
     assert_eq!(cfg_epoch, "1");
     // The others still count two other sentinels: no ghost with a new id.
     for &o in &t.sentinels[1..] {
@@ -379,9 +314,7 @@ fn restarted_sentinel_keeps_its_id_and_epoch() {
 
 #[test]
 fn partitioned_old_master_loses_its_writes() {
-    let mut sim = Sim::new(51, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(51, &SentinelSettings::default());
     assert!(ok(sim.command(t.master, &["SET", "before", "1"], 2000)));
     sim.run_for(1_000);
     // The master is cut off from replicas and sentinels, not from its client.
@@ -446,9 +379,10 @@ fn partitioned_old_master_loses_its_writes() {
 #[test]
 fn native_restarted_sentinel_keeps_its_id_and_epoch() {
     use common::topology::{
-        cmd, distinct_ports, replica_connected, sentinel_conf_path, sentinel_num, start_sentinel,
-        start_server, tmpdir, wait_until, Kind, Timing,
+        sentinel_conf_path, sentinel_master_port, sentinel_num, start_sentinel, start_server, Kind,
+        Timing,
     };
+    use common::{cmd, distinct_ports, replica_connected, tmpdir, wait_until};
     let dir = tmpdir("behaviour-restart");
     let [m, r, sp] = distinct_ports::<3>(&[]);
     let _m = start_server(Kind::Ours, &dir, m, None);
@@ -473,8 +407,7 @@ fn native_restarted_sentinel_keeps_its_id_and_epoch() {
         });
         assert!(accepted, "{last:?}");
         assert!(
-            wait_until(30, || common::topology::sentinel_master_port(sp)
-                == Some(want)),
+            wait_until(30, || sentinel_master_port(sp) == Some(want)),
             "failover to {want}:\n{}",
             std::fs::read_to_string(dir.join(format!("sentinel-{sp}.log"))).unwrap_or_default()
         );
@@ -492,7 +425,7 @@ fn native_restarted_sentinel_keeps_its_id_and_epoch() {
         cmd(sp, &["SENTINEL", "MYID"]).map(|f| text(&f)),
         Some(id.clone())
     );
-    assert_eq!(common::topology::sentinel_master_port(sp), Some(r));
+    assert_eq!(sentinel_master_port(sp), Some(r));
     // The old master is known again as a replica of the new one.
     assert!(
         wait_until(60, || replica_connected(m, r)

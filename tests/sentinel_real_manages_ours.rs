@@ -7,15 +7,13 @@
 
 mod common;
 
-use common::topology::{
-    cmd, read_switch, replica_connected, role, sentinel_master_port, text, wait_until, Cluster,
-    Kind, Timing,
-};
+use common::topology::{read_switch, sentinel_master_port, Cluster, Kind, Timing};
+use common::{cmd, field, have, info_field, replica_connected, role, text, wait_until};
 
 #[test]
 fn real_sentinels_fail_over_our_servers() {
     assert!(
-        common::topology::have("redis-sentinel"),
+        have("redis-sentinel"),
         "redis-sentinel is not installed: run `make deps`"
     );
     let mut c = Cluster::start(
@@ -34,8 +32,8 @@ fn real_sentinels_fail_over_our_servers() {
             Some("OK".into())
         );
     }
-    let offset = |p: u16| common::topology::info_field(p, "replication", "slave_repl_offset");
-    let master_off = common::topology::info_field(m, "replication", "master_repl_offset");
+    let offset = |p: u16| info_field(p, "replication", "slave_repl_offset");
+    let master_off = info_field(m, "replication", "master_repl_offset");
     assert!(
         wait_until(10, || offset(r1) == master_off && offset(r2) == master_off),
         "replicas caught up:\n{}",
@@ -52,7 +50,7 @@ fn real_sentinels_fail_over_our_servers() {
 
     // The promoted replica is a master with the data; the other follows it.
     assert!(
-        wait_until(20, || role(new).is_some_and(|r| r.0 == "master")),
+        wait_until(20, || role(new).is_some_and(|r| r.is_master())),
         "{new} promoted:\n{}",
         c.logs()
     );
@@ -123,8 +121,8 @@ fn real_sentinels_fail_over_our_servers() {
             let reps = f.as_array().unwrap_or(&[]).to_vec();
             reps.len() == 2
                 && reps.iter().all(|r| {
-                    common::topology::field(r, "flags").as_deref() == Some("slave")
-                        && common::topology::field(r, "master-link-status").as_deref() == Some("ok")
+                    field(r, "flags").as_deref() == Some("slave")
+                        && field(r, "master-link-status").as_deref() == Some("ok")
                 })
         });
         assert!(ok, "sentinel {s} sees two healthy replicas:\n{}", c.logs());

@@ -33,6 +33,9 @@
 //! `SIM_SEED=n` replays one (both modes), and with `SIM_DUMP=1` prints its
 //! whole trace.
 
+mod common;
+
+use common::sim::master_addr;
 use sentinel_lab::resp::Frame;
 use sentinel_lab::sim::invariants::{check_converged, Checker};
 use sentinel_lab::sim::net::LinkFault;
@@ -65,17 +68,6 @@ struct Stats {
     foreign: u64,
     /// The run's trace hash (same seed, same run).
     hash: u64,
-}
-
-fn master_addr_of(sim: &mut Sim, sentinel: usize) -> Option<String> {
-    match sim.command(
-        sentinel,
-        &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
-        2000,
-    )? {
-        Frame::Array(a) if a.len() == 2 => Some(format!("{}:{}", a[0].as_str()?, a[1].as_str()?)),
-        _ => None,
-    }
 }
 
 fn check(sim: &Sim) -> Result<(), String> {
@@ -111,7 +103,7 @@ fn run_seed(seed: u64, mode: Mode) -> Result<Stats, String> {
         for step in 0..STEPS {
             // A write to whoever is master now, as a client would after asking a sentinel.
             let s = t.sentinels[step % 3];
-            if let Some(addr) = master_addr_of(&mut sim, s) {
+            if let Some(addr) = master_addr(&mut sim, s) {
                 if let Some(h) = servers
                     .iter()
                     .copied()

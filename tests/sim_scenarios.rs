@@ -5,89 +5,78 @@ use sentinel_lab::resp::Frame;
 use sentinel_lab::sim::scenario::{tutorial, SentinelSettings, EPOCH};
 use sentinel_lab::sim::{Sim, TraceKind};
 
-/// Sentinel log lines (without the level mark) of one host, in order.
-fn sentinel_lines(sim: &Sim, host: &str) -> Vec<String> {
-    sim.trace
-        .entries
-        .iter()
-        .filter(|e| e.host == host && e.kind == TraceKind::Log)
-        .map(|e| e.text.get(2..).unwrap_or("").to_string())
-        .collect()
-}
+mod common;
 
-fn any_sentinel_logged(sim: &Sim, needle: &str) -> bool {
-    (1..=3).any(|i| {
-        sentinel_lines(sim, &format!("redis-sentinel{i}"))
-            .iter()
-            .any(|l| l.starts_with(needle))
-    })
-}
+use common::sim::{log_lines, logged_since, master_addr, role, settled_tutorial, SENTINELS};
+use common::Role;
 
-fn role_of(sim: &mut Sim, host: usize) -> String {
-    match sim.command(host, &["ROLE"], 2000) {
-        Some(Frame::Array(a)) => a[0].as_str().unwrap_or("").to_string(),
-        other => format!("{other:?}"),
-    }
-}
+/// The first signs of a failover, in every sentinel's log.
+const DOWN_STEPS: &[&str] = &[
+    "+sdown master mymaster 172.24.0.2 6379",
+    "+odown master mymaster 172.24.0.2 6379 #quorum",
+];
 
-#[test]
-fn tutorial_failover_in_the_tutorials_order() {
-    let mut sim = Sim::new(1, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
-    assert_eq!(role_of(&mut sim, t.master), "master");
-    sim.crash(t.master);
-    let done = sim.run_until_pred(120_000, |s| any_sentinel_logged(s, "+switch-master"));
-    assert!(done, "no +switch-master:\n{}", sim.trace.render());
-    // The leader's log shows every step in the tutorial's order.
-    let leader = (1..=3)
-        .map(|i| format!("redis-sentinel{i}"))
-        .find(|h| {
-            sentinel_lines(&sim, h)
-                .iter()
-                .any(|l| l.starts_with("+elected-leader"))
-        })
-        .expect("a leader");
-    let finished = sim.run_until_pred(60_000, |s| {
-        sentinel_lines(s, &leader)
-            .iter()
-            .any(|l| l.starts_with("+switch-master"))
-    });
-    assert!(finished, "{}", sentinel_lines(&sim, &leader).join("\n"));
-    let lines = sentinel_lines(&sim, &leader);
-    let order = [
-        "+sdown master mymaster 172.24.0.2 6379",
-        "+odown master mymaster 172.24.0.2 6379 #quorum",
-        "+new-epoch",
-        "+try-failover master mymaster 172.24.0.2 6379",
-        "+vote-for-leader",
-        "+elected-leader master mymaster 172.24.0.2 6379",
-        "+failover-state-select-slave master mymaster 172.24.0.2 6379",
-        "+selected-slave slave",
-        "+failover-state-send-slaveof-noone slave",
-        "+failover-state-wait-promotion slave",
-        "+promoted-slave slave",
-        "+failover-state-reconf-slaves master mymaster 172.24.0.2 6379",
-        "+slave-reconf-sent slave",
-        "+slave-reconf-inprog slave",
-        "+slave-reconf-done slave",
-        "+failover-end master mymaster 172.24.0.2 6379",
-        "+switch-master mymaster 172.24.0.2 6379 172.24.0.",
-    ];
+/// The failover steps the leader logs, as in the tutorial.
+const LEADER_STEPS: &[&str] = &[
+    "+new-epoch",
+    "+try-failover master mymaster 172.24.0.2 6379",
+    "+vote-for-leader",
+    "+elected-leader master mymaster 172.24.0.2 6379",
+    "+failover-state-select-slave master mymaster 172.24.0.2 6379",
+    "+selected-slave slave",
+    "+failover-state-send-slaveof-noone slave",
+    "+failover-state-wait-promotion slave",
+    "+promoted-slave slave",
+    "+failover-state-reconf-slaves master mymaster 172.24.0.2 6379",
+    "+slave-reconf-sent slave",
+    "+slave-reconf-inprog slave",
+    "+slave-reconf-done slave",
+    "+failover-end master mymaster 172.24.0.2 6379",
+    "+switch-master mymaster 172.24.0.2 6379 172.24.0.",
+];
+
+/// `steps` appear in `lines` in this order (each a prefix of a line).
+fn assert_in_order(lines: &[String], steps: &[&str]) {
     let mut at = 0;
-    for step in order {
+    for step in steps {
         match lines[at..].iter().position(|l| l.starts_with(step)) {
             Some(p) => at += p + 1,
             None => panic!("missing or out of order: {step}\n{}", lines.join("\n")),
         }
     }
+}
+
+#[test]
+fn tutorial_failover_in_the_tutorials_order() {
+    let (mut sim, t) = settled_tutorial(1, &SentinelSettings::default());
+    assert_eq!(role(&mut sim, t.master).role, "master");
+    sim.crash(t.master);
+    let done = sim.run_until_pred(120_000, |s| logged_since(s, "+switch-master", 0));
+    assert!(done, "no +switch-master:\n{}", sim.trace.render());
+    // The leader's log shows every step in the tutorial's order.
+    let leader = SENTINELS
+        .into_iter()
+        .find(|h| {
+            log_lines(&sim, h, 0)
+                .iter()
+                .any(|l| l.starts_with("+elected-leader"))
+        })
+        .expect("a leader");
+    let finished = sim.run_until_pred(60_000, |s| {
+        log_lines(s, leader, 0)
+            .iter()
+            .any(|l| l.starts_with("+switch-master"))
+    });
+    assert!(finished, "{}", log_lines(&sim, leader, 0).join("\n"));
+    let lines = log_lines(&sim, leader, 0);
+    assert_in_order(&lines, &[DOWN_STEPS, LEADER_STEPS].concat());
     // One replica is the new master; the other follows it.
     sim.run_for(10_000);
     let roles: Vec<String> = t
         .replicas
         .clone()
         .into_iter()
-        .map(|r| role_of(&mut sim, r))
+        .map(|r| role(&mut sim, r).role)
         .collect();
     assert_eq!(
         roles.iter().filter(|r| *r == "master").count(),
@@ -96,23 +85,21 @@ fn tutorial_failover_in_the_tutorials_order() {
     );
     // The old master comes back as a replica.
     sim.restart(t.master);
-    let converted = sim.run_until_pred(60_000, |s| any_sentinel_logged(s, "+convert-to-slave"));
+    let converted = sim.run_until_pred(60_000, |s| logged_since(s, "+convert-to-slave", 0));
     assert!(converted, "{}", sim.trace.render());
     sim.run_for(5_000);
-    assert_eq!(role_of(&mut sim, t.master), "slave");
+    assert_eq!(role(&mut sim, t.master).role, "slave");
 }
 
 #[test]
 fn no_failover_without_quorum() {
-    let mut sim = Sim::new(2, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(2, &SentinelSettings::default());
     // Two of three sentinels down: the last one sees +sdown but never +odown.
     sim.crash(t.sentinels[1]);
     sim.crash(t.sentinels[2]);
     sim.crash(t.master);
     sim.run_for(60_000);
-    let lines = sentinel_lines(&sim, "redis-sentinel1");
+    let lines = log_lines(&sim, "redis-sentinel1", 0);
     assert!(lines
         .iter()
         .any(|l| l.starts_with("+sdown master mymaster")));
@@ -121,18 +108,16 @@ fn no_failover_without_quorum() {
         "{}",
         lines.join("\n")
     );
-    assert!(!any_sentinel_logged(&sim, "+switch-master"));
+    assert!(!logged_since(&sim, "+switch-master", 0));
 }
 
 #[test]
 fn failover_with_one_sentinel_down() {
-    let mut sim = Sim::new(3, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(3, &SentinelSettings::default());
     sim.crash(t.sentinels[0]);
     sim.crash(t.master);
     assert!(
-        sim.run_until_pred(120_000, |s| any_sentinel_logged(s, "+switch-master")),
+        sim.run_until_pred(120_000, |s| logged_since(s, "+switch-master", 0)),
         "{}",
         sim.trace.render()
     );
@@ -188,17 +173,6 @@ fn all_events(sim: &Sim) -> Vec<String> {
         .collect()
 }
 
-/// `steps` appear in `lines` in this order (each a prefix of a line).
-fn assert_in_order(lines: &[String], steps: &[&str]) {
-    let mut at = 0;
-    for step in steps {
-        match lines[at..].iter().position(|l| l.starts_with(step)) {
-            Some(p) => at += p + 1,
-            None => panic!("missing or out of order: {step}\n{}", lines.join("\n")),
-        }
-    }
-}
-
 /// The sentinel that was elected leader of a failover (the first one).
 fn leader(sim: &Sim) -> String {
     sim.trace
@@ -209,41 +183,10 @@ fn leader(sim: &Sim) -> String {
         .unwrap_or_else(|| panic!("no leader:\n{}", all_events(sim).join("\n")))
 }
 
-/// The failover steps the leader logs, as in the tutorial.
-const LEADER_STEPS: &[&str] = &[
-    "+new-epoch",
-    "+try-failover master mymaster 172.24.0.2 6379",
-    "+vote-for-leader",
-    "+elected-leader master mymaster 172.24.0.2 6379",
-    "+failover-state-select-slave master mymaster 172.24.0.2 6379",
-    "+selected-slave slave",
-    "+failover-state-send-slaveof-noone slave",
-    "+failover-state-wait-promotion slave",
-    "+promoted-slave slave",
-    "+failover-state-reconf-slaves master mymaster 172.24.0.2 6379",
-    "+slave-reconf-sent slave",
-    "+slave-reconf-inprog slave",
-    "+slave-reconf-done slave",
-    "+failover-end master mymaster 172.24.0.2 6379",
-    "+switch-master mymaster 172.24.0.2 6379 172.24.0.",
-];
-
-/// ROLE of a server: ("master", None, None) or ("slave", Some(master), Some(link state)).
-fn role(sim: &mut Sim, name: &str) -> (String, Option<String>, Option<String>) {
+/// ROLE of the server `name`.
+fn role_of(sim: &mut Sim, name: &str) -> Role {
     let h = sim.host_by_name(name).unwrap();
-    match sim.command(h, &["ROLE"], 2000) {
-        Some(Frame::Array(a)) if a[0].as_str() == Some("slave") => (
-            "slave".into(),
-            Some(format!(
-                "{}:{}",
-                a[1].as_str().unwrap_or("?"),
-                a[2].as_int().unwrap_or(0)
-            )),
-            a[3].as_str().map(|s| s.to_string()),
-        ),
-        Some(Frame::Array(a)) => (a[0].as_str().unwrap_or("?").into(), None, None),
-        other => (format!("{other:?}"), None, None),
-    }
+    role(sim, h)
 }
 
 /// The master every live sentinel names (they must agree).
@@ -251,19 +194,7 @@ fn sentinels_master(sim: &mut Sim, sentinels: &[&str]) -> String {
     let mut names = Vec::new();
     for s in sentinels {
         let h = sim.host_by_name(s).unwrap();
-        let r = sim.command(
-            h,
-            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
-            2000,
-        );
-        let a = match r {
-            Some(Frame::Array(a)) if a.len() == 2 => format!(
-                "{}:{}",
-                a[0].as_str().unwrap_or("?"),
-                a[1].as_str().unwrap_or("?")
-            ),
-            other => format!("{other:?}"),
-        };
+        let a = master_addr(sim, h).unwrap_or_else(|| format!("no master from {s}"));
         names.push(a);
     }
     assert!(
@@ -284,15 +215,17 @@ fn name_of(addr: &str) -> &'static str {
 
 /// `name` replicates `master` over a connected link.
 fn assert_replicates(sim: &mut Sim, name: &str, master: &str) {
-    let r = role(sim, name);
+    let r = role_of(sim, name);
     assert_eq!(
-        (r.0.as_str(), r.1.as_deref(), r.2.as_deref()),
+        (
+            r.role.as_str(),
+            r.master_addr().as_deref(),
+            r.link.as_deref()
+        ),
         ("slave", Some(master), Some("connected")),
         "{name}"
     );
 }
-
-const SENTINELS: [&str; 3] = ["redis-sentinel1", "redis-sentinel2", "redis-sentinel3"];
 
 /// A failover away from the old master: the leader's steps in order, every
 /// listed sentinel names the new master, the other replica follows it.
@@ -301,7 +234,7 @@ fn assert_failed_over(sim: &mut Sim, sentinels: &[&str]) -> String {
     assert_in_order(&events_of(sim, &lead), LEADER_STEPS);
     let new = sentinels_master(sim, sentinels);
     assert_ne!(new, OLD_MASTER);
-    assert_eq!(role(sim, name_of(&new)).0, "master");
+    assert_eq!(role_of(sim, name_of(&new)).role, "master");
     for other in ["redis_slave1", "redis_slave2"] {
         if other != name_of(&new) {
             assert_replicates(sim, other, &new);
@@ -321,13 +254,7 @@ fn lesson_tutorial() {
     assert!(outs.iter().all(|o| o.is_ok()));
     // Every sentinel saw the master down before the failover.
     let lead = leader(&sim);
-    assert_in_order(
-        &events_of(&sim, &lead),
-        &[
-            "+sdown master mymaster 172.24.0.2 6379",
-            "+odown master mymaster 172.24.0.2 6379 #quorum",
-        ],
-    );
+    assert_in_order(&events_of(&sim, &lead), DOWN_STEPS);
     let new = assert_failed_over(&mut sim, &SENTINELS);
     for s in SENTINELS {
         assert_in_order(
@@ -385,7 +312,8 @@ fn lesson_no_quorum() {
     // Nothing was promoted: the replicas still wait for the dead master.
     assert_eq!(sentinels_master(&mut sim, &SENTINELS[..1]), OLD_MASTER);
     for r in ["redis_slave1", "redis_slave2"] {
-        let (role, master, link) = role(&mut sim, r);
+        let Role { role, master, link } = role_of(&mut sim, r);
+        let master = master.map(|(ip, port)| format!("{ip}:{port}"));
         assert_eq!(
             (role.as_str(), master.as_deref()),
             ("slave", Some(OLD_MASTER))
@@ -513,9 +441,7 @@ fn lesson_old_master_returns() {
 /// turned into a replica.
 #[test]
 fn sentinel_minority_partition() {
-    let mut sim = Sim::new(8, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(8, &SentinelSettings::default());
     let minority = [t.master, t.sentinels[0]];
     let majority = [t.replicas[0], t.replicas[1], t.sentinels[1], t.sentinels[2]];
     for a in minority {
@@ -565,9 +491,7 @@ fn sentinel_minority_partition() {
 /// same master, same epoch, the data still there, no new failover.
 #[test]
 fn restart_of_every_node_from_its_disk() {
-    let mut sim = Sim::new(9, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(9, &SentinelSettings::default());
     sim.crash(t.master);
     sim.run_for(30_000);
     sim.restart(t.master);
@@ -602,7 +526,7 @@ fn restart_of_every_node_from_its_disk() {
     for s in &t.sentinels {
         assert_eq!(config_epoch(&mut sim, *s), epoch_before);
     }
-    assert_eq!(role(&mut sim, name_of(&new)).0, "master");
+    assert_eq!(role_of(&mut sim, name_of(&new)).role, "master");
     for h in ["redis_master", "redis_slave1", "redis_slave2"] {
         if h != name_of(&new) {
             assert_replicates(&mut sim, h, &new);
@@ -629,14 +553,11 @@ fn restart_of_every_node_from_its_disk() {
 }
 
 fn config_epoch(sim: &mut Sim, sentinel: usize) -> i64 {
-    match sim.command(sentinel, &["SENTINEL", "MASTER", "mymaster"], 2000) {
-        Some(Frame::Array(a)) => a
-            .chunks(2)
-            .find(|kv| kv[0].as_str() == Some("config-epoch"))
-            .and_then(|kv| kv[1].as_str().and_then(|s| s.parse().ok()))
-            .unwrap_or(-1),
-        other => panic!("{other:?}"),
-    }
+    let m = sim.command(sentinel, &["SENTINEL", "MASTER", "mymaster"], 2000);
+    m.as_ref()
+        .and_then(|f| common::field(f, "config-epoch"))
+        .and_then(|e| e.parse().ok())
+        .unwrap_or_else(|| panic!("{m:?}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -648,9 +569,7 @@ use sentinel_lab::sim::scenario::{apply, tutorial_actions_with, Action};
 /// whichever replica the sentinels promote holds it.
 #[test]
 fn a_write_every_replica_acknowledged_survives_failover() {
-    let mut sim = Sim::new(10, EPOCH);
-    let t = tutorial(&mut sim, &SentinelSettings::default());
-    sim.run_for(20_000);
+    let (mut sim, t) = settled_tutorial(10, &SentinelSettings::default());
     let r = sim.commands(
         t.master,
         &[&["SET", "safe", "1"], &["WAIT", "2", "1000"]],

@@ -1,5 +1,6 @@
-//! Tests shared by the Node.js (`tests/wasm.rs`) and headless Chromium
-//! (`tests/wasm_browser.rs`) wasm test binaries. They drive the same API that
+//! The wasm tests, compiled into both the Node.js (`tests/wasm.rs`) and the
+//! headless Chromium (`tests/wasm_browser.rs`) test binaries: each
+//! `#[wasm_bindgen_test]` here runs in both. They drive the same API that
 //! JavaScript sees (`Cluster`, `Node`), with JS values built in Rust.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -10,6 +11,8 @@ use sentinel_lab::wasm::{Cluster, WasmNode};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::{MessageChannel, MessageEvent, MessagePort};
 
 fn get(v: &JsValue, k: &str) -> JsValue {
     // Replies may be plain strings or numbers: those have no fields.
@@ -24,7 +27,8 @@ fn error_message(e: JsError) -> String {
     get(&v, "message").as_string().unwrap_or_default()
 }
 
-fn web_sys_log(msg: &str) {
+/// A line in the test runner's output (Node.js console or the browser's).
+fn console_note(msg: &str) {
     wasm_bindgen_test::console_log!("{}", msg);
 }
 
@@ -32,7 +36,8 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-pub fn cluster_replica_syncs_and_replicates_a_write() {
+#[wasm_bindgen_test]
+fn cluster_replica_syncs_and_replicates_a_write() {
     let mut c = Cluster::new(1.0).unwrap();
     c.tutorial().unwrap();
     c.run_for(3_000.0).unwrap();
@@ -48,7 +53,7 @@ pub fn cluster_replica_syncs_and_replicates_a_write() {
     } else {
         // Until the string commands land, write through PUBLISH, which Redis
         // 7.0 always feeds to replicas, and compare replication offsets.
-        web_sys_log("SET is not in this build yet: checking replication with PUBLISH");
+        console_note("SET is not in this build yet: checking replication with PUBLISH");
         let n = c
             .command("redis_master", strs(&["PUBLISH", "ch", "hello"]))
             .unwrap();
@@ -142,7 +147,8 @@ fn native_reference_hashes() -> BTreeMap<u64, String> {
         .collect()
 }
 
-pub fn trace_hash_matches_native() {
+#[wasm_bindgen_test]
+fn trace_hash_matches_native() {
     let native = native_reference_hashes();
     for seed in REFERENCE_SEEDS {
         let expected = native
@@ -160,7 +166,8 @@ pub fn trace_hash_matches_native() {
     }
 }
 
-pub fn scenario_export_import_replays_the_same_trace() {
+#[wasm_bindgen_test]
+fn scenario_export_import_replays_the_same_trace() {
     let mut c = Cluster::new(9.0).unwrap();
     c.tutorial().unwrap();
     for _ in 0..50 {
@@ -182,7 +189,8 @@ pub fn scenario_export_import_replays_the_same_trace() {
     assert_eq!(d.export_scenario().unwrap(), json);
 }
 
-pub fn errors_are_clear_exceptions() {
+#[wasm_bindgen_test]
+fn errors_are_clear_exceptions() {
     let mut c = Cluster::new(1.0).unwrap();
     // A sentinel with a bad sentinel.conf is refused with the config error.
     let e = c
@@ -217,6 +225,28 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
         Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
     }
     o.into()
+}
+
+/// The two inputs of one connection between nodes: `accepted` for the
+/// listener, `connected` for the dialler. Each end is (conn, host, port).
+fn connection_inputs(dialler: (f64, &str, u16), listener: (f64, &str, u16)) -> (JsValue, JsValue) {
+    let (dconn, dhost, dport) = dialler;
+    let (lconn, lhost, lport) = listener;
+    let accepted = obj(&[
+        ("type", "accepted".into()),
+        ("conn", lconn.into()),
+        ("peerHost", dhost.into()),
+        ("peerPort", dport.into()),
+        ("localHost", lhost.into()),
+        ("localPort", lport.into()),
+    ]);
+    let connected = obj(&[
+        ("type", "connected".into()),
+        ("conn", dconn.into()),
+        ("localHost", dhost.into()),
+        ("localPort", dport.into()),
+    ]);
+    (accepted, connected)
 }
 
 struct MiniHost {
@@ -276,28 +306,17 @@ impl MiniHost {
                     let port = get(&o, "port").as_f64().unwrap() as u16;
                     let target = self.nodes.iter().position(|n| n.0 == host && n.1 == port);
                     let (ip, _, _) = &self.nodes[id];
-                    let local_host: JsValue = ip.as_str().into();
                     match target {
                         Some(t) => {
                             self.next_inbound[t] += 1;
                             let tc = self.next_inbound[t];
                             self.links.insert((id, conn), (t, tc));
                             self.links.insert((t, tc), (id, conn));
-                            let acc = obj(&[
-                                ("type", "accepted".into()),
-                                ("conn", (tc as f64).into()),
-                                ("peerHost", local_host.clone()),
-                                ("peerPort", 40000.into()),
-                                ("localHost", host.as_str().into()),
-                                ("localPort", port.into()),
-                            ]);
+                            let (acc, done) = connection_inputs(
+                                (conn as f64, ip, 40000),
+                                (tc as f64, &host, port),
+                            );
                             self.push(t, acc);
-                            let done = obj(&[
-                                ("type", "connected".into()),
-                                ("conn", (conn as f64).into()),
-                                ("localHost", local_host),
-                                ("localPort", 40000.into()),
-                            ]);
                             self.push(id, done);
                         }
                         None => {
@@ -393,7 +412,8 @@ impl MiniHost {
     }
 }
 
-pub fn two_node_objects_replicate_by_moving_bytes() {
+#[wasm_bindgen_test]
+fn two_node_objects_replicate_by_moving_bytes() {
     let start: Millis = 1_767_225_600_000;
     let mut h = MiniHost {
         nodes: Vec::new(),
@@ -449,7 +469,8 @@ pub fn two_node_objects_replicate_by_moving_bytes() {
 
 /// The tutorial's failover in a simulated `Cluster`: kill the master, the
 /// sentinels log +switch-master and one replica becomes master.
-pub fn cluster_tutorial_failover() {
+#[wasm_bindgen_test]
+fn cluster_tutorial_failover() {
     let mut c = Cluster::new(7.0).unwrap();
     c.tutorial().unwrap();
     c.run_for(20_000.0).unwrap();
@@ -486,29 +507,7 @@ pub fn cluster_tutorial_failover() {
 // the test drives a virtual clock itself, yielding to the event loop between
 // steps so the ports deliver.
 
-#[wasm_bindgen]
-extern "C" {
-    type MessageChannel;
-    #[wasm_bindgen(constructor)]
-    fn new() -> MessageChannel;
-    #[wasm_bindgen(method, getter)]
-    fn port1(this: &MessageChannel) -> MessagePort;
-    #[wasm_bindgen(method, getter)]
-    fn port2(this: &MessageChannel) -> MessagePort;
-
-    type MessagePort;
-    #[wasm_bindgen(method, js_name = postMessage)]
-    fn post_message(this: &MessagePort, msg: &JsValue);
-    #[wasm_bindgen(method)]
-    fn close(this: &MessagePort);
-    #[wasm_bindgen(method, setter)]
-    fn set_onmessage(this: &MessagePort, f: Option<&js_sys::Function>);
-
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
-}
-
-type PortHandler = Closure<dyn FnMut(JsValue)>;
+type PortHandler = Closure<dyn FnMut(MessageEvent)>;
 
 struct LiveNode {
     name: String,
@@ -539,10 +538,10 @@ fn port_message(
     node: usize,
     conn: i64,
 ) -> PortHandler {
-    Closure::new(move |e: JsValue| {
+    Closure::new(move |e: MessageEvent| {
         let Some(w) = world.upgrade() else { return };
         let mut w = w.borrow_mut();
-        let data = get(&e, "data");
+        let data = e.data();
         let now = w.now;
         let Some(n) = w.nodes[node].node.as_mut() else {
             return;
@@ -628,12 +627,12 @@ impl World {
         match get(o, "type").as_string().unwrap().as_str() {
             "send" => {
                 if let Some(p) = self.nodes[i].ports.get(&conn.unwrap()) {
-                    p.post_message(&get(o, "bytes"));
+                    p.post_message(&get(o, "bytes")).unwrap();
                 }
             }
             "close" => {
                 if let Some(p) = self.nodes[i].ports.remove(&conn.unwrap()) {
-                    p.post_message(&"close".into());
+                    p.post_message(&"close".into()).unwrap();
                     p.close();
                 }
             }
@@ -654,29 +653,18 @@ impl World {
                     self.input(i, f);
                     return;
                 };
-                let ch = MessageChannel::new();
+                let ch = MessageChannel::new().unwrap();
                 self.channels += 1;
                 self.nodes[t].next_inbound += 1.0;
                 let tc = self.nodes[t].next_inbound;
                 let local_port = 30000 + (-conn) as u16 % 30000;
                 self.attach(i, conn, ch.port1());
                 self.attach(t, tc as i64, ch.port2());
-                let my_ip: JsValue = self.nodes[i].ip.as_str().into();
-                let acc = obj(&[
-                    ("type", "accepted".into()),
-                    ("conn", tc.into()),
-                    ("peerHost", my_ip.clone()),
-                    ("peerPort", local_port.into()),
-                    ("localHost", host.as_str().into()),
-                    ("localPort", port.into()),
-                ]);
+                let (acc, done) = connection_inputs(
+                    (conn as f64, &self.nodes[i].ip, local_port),
+                    (tc, &host, port),
+                );
                 self.input(t, acc);
-                let done = obj(&[
-                    ("type", "connected".into()),
-                    ("conn", (conn as f64).into()),
-                    ("localHost", my_ip),
-                    ("localPort", local_port.into()),
-                ]);
                 self.input(i, done);
             }
             "event" => {
@@ -724,7 +712,7 @@ impl World {
     fn kill(&mut self, name: &str) {
         let i = self.index(name);
         for (_, p) in std::mem::take(&mut self.nodes[i].ports) {
-            p.post_message(&"close".into());
+            p.post_message(&"close".into()).unwrap();
             p.close();
         }
         self.nodes[i].node = None;
@@ -747,9 +735,15 @@ impl World {
 }
 
 /// One turn of the JS event loop (posted messages are delivered meanwhile).
+/// `setTimeout` of the global object: Node.js has no `window`, so neither
+/// web-sys's `Window` nor `WorkerGlobalScope` serves both hosts.
 async fn next_turn() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, 0);
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = Reflect::get(&global, &"setTimeout".into())
+            .unwrap()
+            .unchecked_into();
+        set_timeout.call2(&global, &resolve, &0.into()).unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
@@ -779,11 +773,12 @@ fn field_str(v: &JsValue, k: &str) -> Option<String> {
     get(v, k).as_string()
 }
 
-/// Issue 5's live test: 3 servers and 3 sentinels, each a `Node`, joined by
+/// The live mode in one thread: 3 servers and 3 sentinels, each a `Node`, joined by
 /// real `MessageChannel` ports; the master is killed and the sentinels elect
 /// a new one: `+switch-master`, one former replica is master, the other
 /// replicates it.
-pub async fn message_channel_nodes_elect_a_new_master() {
+#[wasm_bindgen_test]
+async fn message_channel_nodes_elect_a_new_master() {
     let settings = scenario::SentinelSettings::default();
     let w = std::rc::Rc::new(std::cell::RefCell::new(World {
         me: std::rc::Weak::new(),
@@ -893,7 +888,7 @@ pub async fn message_channel_nodes_elect_a_new_master() {
         ] {
             assert!(world.seen(step), "missing {step}:\n{}", dump(&world));
         }
-        web_sys_log(&format!(
+        console_note(&format!(
             "live: {new_master} promoted {elapsed} ms after the kill, over {} MessageChannels",
             world.channels
         ));
@@ -956,7 +951,8 @@ pub async fn message_channel_nodes_elect_a_new_master() {
 /// What a live host needs of `Node` besides bytes and time: the tutorial's
 /// topology as data, a status and queries without traffic, the console's
 /// encoding and reply formatting, and a restart from the node's disk.
-pub fn node_host_helpers() {
+#[wasm_bindgen_test]
+fn node_host_helpers() {
     let start = scenario::SCENARIO_START as f64;
     // The topology, with sentinel settings applied to sentinel.conf.
     let settings = obj(&[("quorum", 3.into()), ("downAfterMs", 3000.into())]);
@@ -1092,7 +1088,8 @@ pub fn node_host_helpers() {
 /// The page's view of a failover: decoded messages (votes, REPLICAOF, PSYNC)
 /// with their ends, each sentinel's view of the master in `nodes()`, and the
 /// message tap leaving the trace hash unchanged.
-pub fn cluster_messages_and_sentinel_view() {
+#[wasm_bindgen_test]
+fn cluster_messages_and_sentinel_view() {
     let mut c = Cluster::new(3.0).unwrap();
     let settings = obj(&[
         ("quorum", JsValue::from(2)),
@@ -1160,7 +1157,8 @@ pub fn cluster_messages_and_sentinel_view() {
 
 /// Every lesson loads in a Cluster; the tutorial lesson, run in frame-sized
 /// steps, reaches +switch-master, and its export replays to the same trace.
-pub fn cluster_lesson_runs_and_replays() {
+#[wasm_bindgen_test]
+fn cluster_lesson_runs_and_replays() {
     let ids: Vec<String> = Cluster::lessons();
     assert_eq!(ids.len(), 7, "{ids:?}");
     for id in &ids {
