@@ -10,6 +10,7 @@
 //! [`OUTBOUND_BIT`]; the node numbers the connections it asks the host to open
 //! with that bit set. So both sides allocate without asking each other.
 
+use crate::sentinel::event::SentinelEvent;
 use std::fmt;
 
 /// Milliseconds on the host's clock (wall clock natively, virtual in the simulator).
@@ -154,13 +155,38 @@ impl LogLevel {
     }
 }
 
+/// A server's replication role, as Redis names it in ROLE and INFO.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    Master,
+    Slave,
+}
+
+impl Role {
+    /// `master` / `slave`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Master => "master",
+            Role::Slave => "slave",
+        }
+    }
+
+    /// The character Redis prints in its log lines for the role (`M`, `S`).
+    pub fn mark(self) -> char {
+        match self {
+            Role::Master => 'M',
+            Role::Slave => 'S',
+        }
+    }
+}
+
 /// Structured things a node reports for logs and the UI.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
     /// A log line's message, without the pid/role/time prefix the host adds.
     Log { level: LogLevel, message: String },
-    /// The node's role changed (`master` / `slave`).
-    RoleChanged { role: String },
+    /// The node's role changed.
+    RoleChanged { role: Role },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
@@ -176,9 +202,9 @@ pub enum Event {
         bytes: Vec<u8>,
         step: PersistStep,
     },
-    /// A sentinel event (`+sdown`, `+switch-master`, ...): the channel name
-    /// and the message Redis publishes on it, for the UI.
-    Sentinel { kind: String, detail: String },
+    /// A sentinel event (`+sdown`, `+switch-master`, ...) and the message
+    /// Redis publishes on its channel, for the UI.
+    Sentinel { kind: SentinelEvent, detail: String },
     /// The node rewrote its configuration file; the host writes `text` to `path`.
     ConfigRewrite { path: String, text: String },
 }

@@ -143,7 +143,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             // Structured sentinel events are for the UI; their log lines arrive as Log.
             Output::Event(Event::Sentinel { .. }) => {}
             Output::Event(Event::RoleChanged { role }) => {
-                s.logger.role_char = if role == "master" { 'M' } else { 'S' };
+                s.logger.role_char = role.mark();
             }
             // SAVE, SHUTDOWN, FLUSHALL: the node waits for the file (its
             // reply or exit comes after), and so does the loop.

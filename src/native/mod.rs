@@ -216,7 +216,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
                 logger.write(level, &message)
             }
             crate::node::Output::Event(crate::node::Event::RoleChanged { role }) => {
-                logger.role_char = if role == "master" { 'M' } else { 'S' };
+                logger.role_char = role.mark();
             }
             _ => {}
         }

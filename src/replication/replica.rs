@@ -1,7 +1,7 @@
 //! The replica side: the link to our master, from connect to streaming.
 
 use super::{LinkState, MasterLink, Transfer};
-use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output};
+use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output, Role};
 use crate::resp::Frame;
 use crate::server::config::Key;
 use crate::server::{Client, ClientKind, Server};
@@ -19,9 +19,7 @@ impl Server {
                 LogLevel::Notice,
                 "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
             );
-            self.st.emit(Event::RoleChanged {
-                role: "slave".into(),
-            });
+            self.st.emit(Event::RoleChanged { role: Role::Slave });
         }
         for db in &mut self.st.dbs {
             db.replica_mode = true;
@@ -93,9 +91,7 @@ impl Server {
             LogLevel::Notice,
             format!("MASTER MODE enabled (user request from '{requested_by}')"),
         );
-        self.st.emit(Event::RoleChanged {
-            role: "master".into(),
-        });
+        self.st.emit(Event::RoleChanged { role: Role::Master });
     }
 
     /// Close the master link (if any), keeping the replica configuration.

@@ -423,7 +423,7 @@ fn sentinel_sub(
             out.ok();
             let m = &st.masters[&name];
             let msg = format!("{} quorum {}", st.at(m, None), m.quorum);
-            env.event(LogLevel::Warning, "+monitor", msg);
+            env.event(LogLevel::Warning, SentinelEvent::Monitor, msg);
         }
         "flushconfig" => {
             st.flush_config(env);
@@ -433,7 +433,7 @@ fn sentinel_sub(
             let name = s(&args[2]);
             let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
             let msg = st.at(&m, None);
-            env.event(LogLevel::Warning, "-monitor", msg);
+            env.event(LogLevel::Warning, SentinelEvent::MonitorRemoved, msg);
             st.release_instance_links(env, &mut m);
             st.flush_config(env);
             out.ok();
@@ -851,7 +851,7 @@ fn sentinel_set_inner(
             ),
             _ => format!("{at} {option}"),
         };
-        env.event(LogLevel::Warning, "+set", msg);
+        env.event(LogLevel::Warning, SentinelEvent::Set, msg);
         j += 1;
     }
     Ok(changes)

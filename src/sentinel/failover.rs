@@ -49,7 +49,11 @@ impl SentinelState {
         if delta < 0 || delta > self.t.tilt_trigger as i64 {
             self.tilt = true;
             self.tilt_start_time = now;
-            env.event(LogLevel::Warning, "+tilt", "#tilt mode entered".into());
+            env.event(
+                LogLevel::Warning,
+                SentinelEvent::Tilt,
+                "#tilt mode entered".into(),
+            );
         }
         self.previous_time = now;
     }
@@ -61,7 +65,11 @@ impl SentinelState {
                 return true;
             }
             self.tilt = false;
-            env.event(LogLevel::Warning, "-tilt", "#tilt mode exited".into());
+            env.event(
+                LogLevel::Warning,
+                SentinelEvent::TiltExited,
+                "#tilt mode exited".into(),
+            );
         }
         false
     }
@@ -143,13 +151,13 @@ impl SentinelState {
         if down {
             if ri.flags & SRI_S_DOWN == 0 {
                 let msg = self.at(ri, master);
-                env.event(LogLevel::Warning, "+sdown", msg);
+                env.event(LogLevel::Warning, SentinelEvent::Sdown, msg);
                 ri.s_down_since_time = now;
                 ri.flags |= SRI_S_DOWN;
             }
         } else if ri.flags & SRI_S_DOWN != 0 {
             let msg = self.at(ri, master);
-            env.event(LogLevel::Warning, "-sdown", msg);
+            env.event(LogLevel::Warning, SentinelEvent::SdownCleared, msg);
             ri.flags &= !(SRI_S_DOWN | SRI_SCRIPT_KILL_SENT);
         }
     }
@@ -169,13 +177,13 @@ impl SentinelState {
         if odown {
             if m.flags & SRI_O_DOWN == 0 {
                 let msg = format!("{} #quorum {}/{}", self.at(m, None), quorum, m.quorum);
-                env.event(LogLevel::Warning, "+odown", msg);
+                env.event(LogLevel::Warning, SentinelEvent::Odown, msg);
                 m.flags |= SRI_O_DOWN;
                 m.o_down_since_time = env.now();
             }
         } else if m.flags & SRI_O_DOWN != 0 {
             let msg = self.at(m, None);
-            env.event(LogLevel::Warning, "-odown", msg);
+            env.event(LogLevel::Warning, SentinelEvent::OdownCleared, msg);
             m.flags &= !SRI_O_DOWN;
         }
     }
@@ -241,7 +249,7 @@ impl SentinelState {
             self.flush_config(env);
             env.event(
                 LogLevel::Warning,
-                "+new-epoch",
+                SentinelEvent::NewEpoch,
                 self.current_epoch.to_string(),
             );
         }
@@ -251,7 +259,7 @@ impl SentinelState {
             self.flush_config(env);
             env.event(
                 LogLevel::Warning,
-                "+vote-for-leader",
+                SentinelEvent::VoteForLeader,
                 format!("{} {}", req_runid, m.leader_epoch),
             );
             if !req_runid.eq_ignore_ascii_case(&self.myid) {
@@ -316,11 +324,11 @@ impl SentinelState {
         m.failover_epoch = self.current_epoch;
         env.event(
             LogLevel::Warning,
-            "+new-epoch",
+            SentinelEvent::NewEpoch,
             self.current_epoch.to_string(),
         );
         let msg = self.at(m, None);
-        env.event(LogLevel::Warning, "+try-failover", msg);
+        env.event(LogLevel::Warning, SentinelEvent::TryFailover, msg);
         let now = env.now();
         m.failover_start_time = now + env.rand(MAX_DESYNC);
         m.failover_state_change_time = now;
@@ -402,7 +410,11 @@ impl SentinelState {
             FailoverState::WaitPromotion => {
                 if env.now().saturating_sub(m.failover_state_change_time) > m.failover_timeout {
                     let msg = self.at(m, None);
-                    env.event(LogLevel::Warning, "-failover-abort-slave-timeout", msg);
+                    env.event(
+                        LogLevel::Warning,
+                        SentinelEvent::FailoverAbortSlaveTimeout,
+                        msg,
+                    );
                     self.abort_failover(env, m);
                 }
             }
@@ -419,32 +431,44 @@ impl SentinelState {
             let election_timeout = self.t.election_timeout.min(m.failover_timeout);
             if (env.now() as i64 - m.failover_start_time as i64) > election_timeout as i64 {
                 let msg = self.at(m, None);
-                env.event(LogLevel::Warning, "-failover-abort-not-elected", msg);
+                env.event(
+                    LogLevel::Warning,
+                    SentinelEvent::FailoverAbortNotElected,
+                    msg,
+                );
                 self.abort_failover(env, m);
             }
             return;
         }
         let msg = self.at(m, None);
-        env.event(LogLevel::Warning, "+elected-leader", msg);
+        env.event(LogLevel::Warning, SentinelEvent::ElectedLeader, msg);
         if self.simfailure_flags & SIMFAILURE_CRASH_AFTER_ELECTION != 0 {
             self.sim_failure_crash(env);
         }
         m.failover_state = FailoverState::SelectSlave;
         m.failover_state_change_time = env.now();
         let msg = self.at(m, None);
-        env.event(LogLevel::Warning, "+failover-state-select-slave", msg);
+        env.event(
+            LogLevel::Warning,
+            SentinelEvent::FailoverStateSelectSlave,
+            msg,
+        );
     }
 
     fn failover_select_slave(&mut self, env: &mut Env, m: &mut Instance) {
         match self.select_slave(m, env.now()) {
             None => {
                 let msg = self.at(m, None);
-                env.event(LogLevel::Warning, "-failover-abort-no-good-slave", msg);
+                env.event(
+                    LogLevel::Warning,
+                    SentinelEvent::FailoverAbortNoGoodSlave,
+                    msg,
+                );
                 self.abort_failover(env, m);
             }
             Some(k) => {
                 let msg = self.at(&m.slaves[&k], Some(m));
-                env.event(LogLevel::Warning, "+selected-slave", msg);
+                env.event(LogLevel::Warning, SentinelEvent::SelectedSlave, msg);
                 if let Some(s) = m.slaves.get_mut(&k) {
                     s.flags |= SRI_PROMOTED;
                 }
@@ -452,7 +476,11 @@ impl SentinelState {
                 m.failover_state = FailoverState::SendSlaveofNoone;
                 m.failover_state_change_time = env.now();
                 let msg = self.at(&m.slaves[&k], Some(m));
-                env.event(LogLevel::Notice, "+failover-state-send-slaveof-noone", msg);
+                env.event(
+                    LogLevel::Notice,
+                    SentinelEvent::FailoverStateSendSlaveofNoone,
+                    msg,
+                );
             }
         }
     }
@@ -468,7 +496,11 @@ impl SentinelState {
             m.slaves.insert(k, s);
             if env.now().saturating_sub(m.failover_state_change_time) > m.failover_timeout {
                 let msg = self.at(m, None);
-                env.event(LogLevel::Warning, "-failover-abort-slave-timeout", msg);
+                env.event(
+                    LogLevel::Warning,
+                    SentinelEvent::FailoverAbortSlaveTimeout,
+                    msg,
+                );
                 self.abort_failover(env, m);
             }
             return;
@@ -479,7 +511,11 @@ impl SentinelState {
         if !ok {
             return;
         }
-        env.event(LogLevel::Notice, "+failover-state-wait-promotion", msg);
+        env.event(
+            LogLevel::Notice,
+            SentinelEvent::FailoverStateWaitPromotion,
+            msg,
+        );
         m.failover_state = FailoverState::WaitPromotion;
         m.failover_state_change_time = env.now();
     }
@@ -533,7 +569,7 @@ impl SentinelState {
             && now.saturating_sub(s.slave_reconf_sent_time) > self.t.slave_reconf_timeout
         {
             let msg = self.at(s, Some(m));
-            env.event(LogLevel::Notice, "-slave-reconf-sent-timeout", msg);
+            env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSentTimeout, msg);
             s.flags &= !SRI_RECONF_SENT;
             s.flags |= SRI_RECONF_DONE;
         }
@@ -545,7 +581,7 @@ impl SentinelState {
             s.flags |= SRI_RECONF_SENT;
             s.slave_reconf_sent_time = now;
             let msg = self.at(s, Some(m));
-            env.event(LogLevel::Notice, "+slave-reconf-sent", msg);
+            env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSent, msg);
             *in_progress += 1;
         }
     }
@@ -576,11 +612,11 @@ impl SentinelState {
             not_reconfigured = 0;
             timeout = true;
             let msg = self.at(m, None);
-            env.event(LogLevel::Warning, "+failover-end-for-timeout", msg);
+            env.event(LogLevel::Warning, SentinelEvent::FailoverEndForTimeout, msg);
         }
         if not_reconfigured == 0 {
             let msg = self.at(m, None);
-            env.event(LogLevel::Warning, "+failover-end", msg);
+            env.event(LogLevel::Warning, SentinelEvent::FailoverEnd, msg);
             m.failover_state = FailoverState::UpdateConfig;
             m.failover_state_change_time = now;
         }
@@ -595,7 +631,7 @@ impl SentinelState {
                     && self.send_slaveof(env, &mut s, Some(m), Some(&paddr))
                 {
                     let msg = self.at(&s, Some(m));
-                    env.event(LogLevel::Notice, "+slave-reconf-sent-be", msg);
+                    env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSentBe, msg);
                     s.flags |= SRI_RECONF_SENT;
                 }
                 m.slaves.insert(k, s);
@@ -622,7 +658,7 @@ impl SentinelState {
             self.announce(&target),
             target.port
         );
-        env.event(LogLevel::Warning, "+switch-master", msg);
+        env.event(LogLevel::Warning, SentinelEvent::SwitchMaster, msg);
         self.reset_master_and_change_address(
             env,
             &mut m,
@@ -670,7 +706,7 @@ impl SentinelState {
         m.role_reported = SRI_MASTER;
         if event {
             let msg = self.at(m, None);
-            env.event(LogLevel::Warning, "+reset-master", msg);
+            env.event(LogLevel::Warning, SentinelEvent::ResetMaster, msg);
         }
     }
 
@@ -707,7 +743,7 @@ impl SentinelState {
             let s = Instance::new(key.clone(), SRI_SLAVE, a, m.quorum, Some(m), &self.t, now);
             let msg = self.at(&s, Some(m));
             m.slaves.insert(key, s);
-            env.event(LogLevel::Notice, "+slave", msg);
+            env.event(LogLevel::Notice, SentinelEvent::Slave, msg);
         }
         self.flush_config(env);
         true

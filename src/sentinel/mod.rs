@@ -16,12 +16,14 @@
 
 pub mod commands;
 pub mod config;
+pub mod event;
 pub mod failover;
 pub mod monitor;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
 use crate::server::config::Key;
 use crate::server::{Client, Config, Server, ServerState};
+pub use event::SentinelEvent;
 use std::collections::{BTreeMap, VecDeque};
 
 pub use commands::command_table;
@@ -449,21 +451,18 @@ impl<'a> Env<'a> {
         self.srv.rng.below(n)
     }
 
-    /// sentinelEvent: log, publish on the channel named `kind`, tell the UI.
-    pub fn event(&mut self, level: LogLevel, kind: &str, msg: String) {
+    /// sentinelEvent: log, publish on the event's channel, tell the UI.
+    pub fn event(&mut self, level: LogLevel, kind: SentinelEvent, msg: String) {
         self.srv.log(level, format!("{kind} {msg}"));
         if level != LogLevel::Debug {
             crate::commands::pubsub::publish(
                 self.srv,
                 self.clients,
-                kind.as_bytes(),
+                kind.channel().as_bytes(),
                 msg.as_bytes(),
             );
         }
-        self.srv.emit(Event::Sentinel {
-            kind: kind.to_string(),
-            detail: msg,
-        });
+        self.srv.emit(Event::Sentinel { kind, detail: msg });
     }
 }
 
@@ -591,7 +590,7 @@ impl SentinelState {
         for n in names {
             let m = &self.masters[&n];
             let msg = format!("{} quorum {}", self.at(m, None), m.quorum);
-            env.event(LogLevel::Warning, "+monitor", msg);
+            env.event(LogLevel::Warning, SentinelEvent::Monitor, msg);
         }
     }
 }

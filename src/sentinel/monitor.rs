@@ -504,10 +504,10 @@ impl SentinelState {
                     port,
                     runid
                 );
-                env.event(LogLevel::Notice, "+sentinel-address-switch", msg);
+                env.event(LogLevel::Notice, SentinelEvent::SentinelAddressSwitch, msg);
             } else if let Some(other) = self.find_sentinel(&master, Some((token[0], port)), None) {
                 let msg = self.at(&master.sentinels[&other], Some(&master));
-                env.event(LogLevel::Notice, "+sentinel-invalid-addr", msg);
+                env.event(LogLevel::Notice, SentinelEvent::SentinelInvalidAddr, msg);
                 let obsolete = master.sentinels[&other].runid.clone().unwrap_or_default();
                 self.remove_matching_sentinel(env, &mut master, &obsolete);
                 let names: Vec<String> = self.masters.keys().cloned().collect();
@@ -532,7 +532,7 @@ impl SentinelState {
                     si.runid = Some(runid.clone());
                     if removed == 0 {
                         let msg = self.at(&si, Some(&master));
-                        env.event(LogLevel::Notice, "+sentinel", msg);
+                        env.event(LogLevel::Notice, SentinelEvent::Sentinel, msg);
                     }
                     master.sentinels.insert(runid.clone(), si);
                     known = Some(runid.clone());
@@ -546,7 +546,7 @@ impl SentinelState {
             self.flush_config(env);
             env.event(
                 LogLevel::Warning,
-                "+new-epoch",
+                SentinelEvent::NewEpoch,
                 self.current_epoch.to_string(),
             );
         }
@@ -557,7 +557,7 @@ impl SentinelState {
                     || !self.addr_equals_hostname(&master.addr, token[5])
                 {
                     let msg = self.at(&master.sentinels[k], Some(&master));
-                    env.event(LogLevel::Warning, "+config-update-from", msg);
+                    env.event(LogLevel::Warning, SentinelEvent::ConfigUpdateFrom, msg);
                     let msg = format!(
                         "{} {} {} {} {}",
                         master.name,
@@ -566,7 +566,7 @@ impl SentinelState {
                         token[5],
                         master_port
                     );
-                    env.event(LogLevel::Warning, "+switch-master", msg);
+                    env.event(LogLevel::Warning, SentinelEvent::SwitchMaster, msg);
                     self.reset_master_and_change_address(env, &mut master, token[5], master_port);
                 }
             }
@@ -663,7 +663,7 @@ impl SentinelState {
                     None => ri.runid = Some(id.to_string()),
                     Some(old) if old != id => {
                         let msg = self.at(ri, master.as_deref());
-                        env.event(LogLevel::Notice, "+reboot", msg);
+                        env.event(LogLevel::Notice, SentinelEvent::Reboot, msg);
                         if ri.is_master() && ri.master_reboot_down_after_period != 0 {
                             ri.flags |= SRI_MASTER_REBOOT;
                             ri.master_reboot_since_time = now;
@@ -694,7 +694,7 @@ impl SentinelState {
                                 );
                                 let msg = self.at(&s, Some(ri));
                                 ri.slaves.insert(key, s);
-                                env.event(LogLevel::Notice, "+slave", msg);
+                                env.event(LogLevel::Notice, SentinelEvent::Slave, msg);
                                 self.flush_config(env);
                             }
                         }
@@ -751,9 +751,9 @@ impl SentinelState {
                 ri.slave_conf_change_time = now;
             }
             let kind = if ri.flags & (SRI_MASTER | SRI_SLAVE) == role {
-                "+role-change"
+                SentinelEvent::RoleChange
             } else {
-                "-role-change"
+                SentinelEvent::RoleChangeMismatch
             };
             let msg = format!(
                 "{} new reported role is {}",
@@ -783,12 +783,16 @@ impl SentinelState {
                 master.failover_state_change_time = now;
                 self.flush_config(env);
                 let msg = self.at(ri, Some(master));
-                env.event(LogLevel::Warning, "+promoted-slave", msg);
+                env.event(LogLevel::Warning, SentinelEvent::PromotedSlave, msg);
                 if self.simfailure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {
                     self.sim_failure_crash(env);
                 }
                 let msg = self.at(master, None);
-                env.event(LogLevel::Warning, "+failover-state-reconf-slaves", msg);
+                env.event(
+                    LogLevel::Warning,
+                    SentinelEvent::FailoverStateReconfSlaves,
+                    msg,
+                );
                 force_hello_update(master, self.t.publish_period);
                 if ri.last_pub_time > self.t.publish_period {
                     ri.last_pub_time -= self.t.publish_period + 1;
@@ -803,7 +807,7 @@ impl SentinelState {
                     let addr = master.addr.clone();
                     if self.send_slaveof(env, ri, Some(master), Some(&addr)) {
                         let msg = self.at(ri, Some(master));
-                        env.event(LogLevel::Notice, "+convert-to-slave", msg);
+                        env.event(LogLevel::Notice, SentinelEvent::ConvertToSlave, msg);
                     }
                 }
             }
@@ -825,7 +829,7 @@ impl SentinelState {
                 let addr = master.addr.clone();
                 if self.send_slaveof(env, ri, Some(master), Some(&addr)) {
                     let msg = self.at(ri, Some(master));
-                    env.event(LogLevel::Notice, "+fix-slave-config", msg);
+                    env.event(LogLevel::Notice, SentinelEvent::FixSlaveConfig, msg);
                 }
             }
         }
@@ -850,14 +854,14 @@ impl SentinelState {
                     ri.flags &= !SRI_RECONF_SENT;
                     ri.flags |= SRI_RECONF_INPROG;
                     let msg = self.at(ri, Some(master));
-                    env.event(LogLevel::Notice, "+slave-reconf-inprog", msg);
+                    env.event(LogLevel::Notice, SentinelEvent::SlaveReconfInprog, msg);
                 }
             }
             if ri.flags & SRI_RECONF_INPROG != 0 && ri.slave_master_link_up {
                 ri.flags &= !SRI_RECONF_INPROG;
                 ri.flags |= SRI_RECONF_DONE;
                 let msg = self.at(ri, Some(master));
-                env.event(LogLevel::Notice, "+slave-reconf-done", msg);
+                env.event(LogLevel::Notice, SentinelEvent::SlaveReconfDone, msg);
             }
         }
     }

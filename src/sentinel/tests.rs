@@ -316,7 +316,7 @@ impl Harness {
                     }
                     Output::Event(Event::Log { message, .. }) => self.logs.push(message),
                     Output::Event(Event::Sentinel { kind, detail }) => {
-                        self.events.push((kind, detail))
+                        self.events.push((kind.channel().to_string(), detail))
                     }
                     Output::Event(_) => {}
                 }

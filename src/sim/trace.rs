@@ -81,7 +81,9 @@ impl Trace {
                 TraceKind::Log,
                 format!("{} {}", level.mark(), message),
             ),
-            Event::RoleChanged { role } => self.push(time, host, TraceKind::Role, role),
+            Event::RoleChanged { role } => {
+                self.push(time, host, TraceKind::Role, role.name().to_string())
+            }
             Event::Persist { file, bytes } => {
                 let n = bytes.len();
                 disk.insert(file.clone(), bytes);

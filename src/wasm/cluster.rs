@@ -336,8 +336,7 @@ impl Cluster {
         self.add("server", name, ip, port, config_text)
     }
 
-    /// Add a sentinel; `configText` is sentinel.conf text. Throws until the
-    /// sentinel node is part of this build.
+    /// Add a sentinel; `configText` is sentinel.conf text.
     #[wasm_bindgen(js_name = addSentinel)]
     pub fn add_sentinel(
         &mut self,

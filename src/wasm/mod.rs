@@ -57,11 +57,6 @@ pub(crate) fn to_port(v: f64) -> Result<u16, JsError> {
         .ok_or_else(|| JsError::new(&format!("port must be 1..65535, got {v}")))
 }
 
-/// `obj[key] = value` on a fresh object (cannot fail on a plain object).
-pub(crate) fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
-    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &value.into());
-}
-
 /// A Rust value as a plain JS value: `None` as null, maps (and flattened
 /// structs) as plain objects.
 pub(crate) fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {

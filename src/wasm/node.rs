@@ -28,17 +28,18 @@
 //! with `Node.fromDisk(kind, configText, seed, nowMs, {file: bytes | text})`,
 //! as the simulator does. `status()` and `query(args)` look inside the node
 //! without any traffic (as `Cluster.nodes()` does), and the static helpers
-//! `encodeCommandLine` / `parseReply` let a host run a `redis-cli` style
-//! console on a connection of its own.
+//! `encodeCommandLine` / `encodeCommand` / `parseReply` let a host run a
+//! `redis-cli` style console on a connection of its own.
 
 use super::status;
 use super::tap::NodeTap;
-use super::{frame_to_js, set, settings_from_js, to_js, to_port, to_u64};
+use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, PersistStep, OUTBOUND_BIT};
 use crate::resp::Frame;
 use crate::sim::scenario::{self, Action};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::Serialize;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 
@@ -103,67 +104,131 @@ fn get_addr(obj: &JsValue, ty: &str, prefix: &str) -> Result<Addr, JsError> {
     Ok(Addr::new(host, port))
 }
 
-fn output_to_js(out: Output) -> JsValue {
-    let o = Object::new();
-    match out {
-        Output::Send { conn, bytes } => {
-            set(&o, "type", "send");
-            set(&o, "conn", conn_to_js(conn));
-            set(&o, "bytes", Uint8Array::from(bytes.as_slice()));
-        }
-        Output::Connect { conn, addr } => {
-            set(&o, "type", "connect");
-            set(&o, "conn", conn_to_js(conn));
-            set(&o, "host", addr.host);
-            set(&o, "port", addr.port);
-        }
-        Output::Close { conn } => {
-            set(&o, "type", "close");
-            set(&o, "conn", conn_to_js(conn));
-        }
-        Output::Event(ev) => {
-            set(&o, "type", "event");
-            match ev {
-                Event::Log { level, message } => {
-                    set(&o, "event", "log");
-                    set(&o, "level", level.name());
-                    set(&o, "mark", level.mark().to_string());
-                    set(&o, "message", message);
-                }
-                Event::RoleChanged { role } => {
-                    set(&o, "event", "role");
-                    set(&o, "role", role);
-                }
-                Event::Shutdown { exit_code } => {
-                    set(&o, "event", "shutdown");
-                    set(&o, "exitCode", exit_code);
-                }
-                Event::Sentinel { kind, detail } => {
-                    set(&o, "event", "sentinel");
-                    set(&o, "kind", kind);
-                    set(&o, "detail", detail);
-                }
-                Event::Persist { file, bytes } => {
-                    set(&o, "event", "persist");
-                    set(&o, "file", file);
-                    set(&o, "bytes", js_sys::Uint8Array::from(&bytes[..]));
-                }
-                // Assembled into one `persist` by `poll_output_raw`.
-                Event::PersistPart { file, bytes, step } => {
-                    set(&o, "event", "persistPart");
-                    set(&o, "file", file);
-                    set(&o, "step", format!("{step:?}"));
-                    set(&o, "bytes", js_sys::Uint8Array::from(&bytes[..]));
-                }
-                Event::ConfigRewrite { path, text } => {
-                    set(&o, "event", "configRewrite");
-                    set(&o, "path", path);
-                    set(&o, "text", text);
-                }
-            }
+/// An output as `pollOutputs` gives it: `{type, ...}` (see the module header).
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum OutputJs<'a> {
+    Send {
+        conn: f64,
+        #[serde(serialize_with = "as_uint8array")]
+        bytes: &'a [u8],
+    },
+    Connect {
+        conn: f64,
+        host: &'a str,
+        port: u16,
+    },
+    Close {
+        conn: f64,
+    },
+    Event(EventJs<'a>),
+}
+
+/// An event's fields beside `{type: 'event', event: ...}`.
+#[derive(Serialize)]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum EventJs<'a> {
+    Log {
+        level: &'static str,
+        mark: char,
+        message: &'a str,
+    },
+    Role {
+        role: &'static str,
+    },
+    Shutdown {
+        exit_code: i32,
+    },
+    Sentinel {
+        kind: &'static str,
+        detail: &'a str,
+    },
+    Persist {
+        file: &'a str,
+        #[serde(serialize_with = "as_uint8array")]
+        bytes: &'a [u8],
+    },
+    /// Not seen by JS: `poll_output_raw` puts the parts together.
+    PersistPart {
+        file: &'a str,
+        step: String,
+        #[serde(serialize_with = "as_uint8array")]
+        bytes: &'a [u8],
+    },
+    ConfigRewrite {
+        path: &'a str,
+        text: &'a str,
+    },
+}
+
+/// Bytes as a `Uint8Array` (serde-wasm-bindgen's form for serde bytes).
+fn as_uint8array<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
+}
+
+impl<'a> OutputJs<'a> {
+    fn of(out: &'a Output) -> OutputJs<'a> {
+        match out {
+            Output::Send { conn, bytes } => OutputJs::Send {
+                conn: conn_to_js(*conn),
+                bytes,
+            },
+            Output::Connect { conn, addr } => OutputJs::Connect {
+                conn: conn_to_js(*conn),
+                host: &addr.host,
+                port: addr.port,
+            },
+            Output::Close { conn } => OutputJs::Close {
+                conn: conn_to_js(*conn),
+            },
+            Output::Event(ev) => OutputJs::Event(match ev {
+                Event::Log { level, message } => EventJs::Log {
+                    level: level.name(),
+                    mark: level.mark(),
+                    message,
+                },
+                Event::RoleChanged { role } => EventJs::Role { role: role.name() },
+                Event::Shutdown { exit_code } => EventJs::Shutdown {
+                    exit_code: *exit_code,
+                },
+                Event::Sentinel { kind, detail } => EventJs::Sentinel {
+                    kind: kind.channel(),
+                    detail,
+                },
+                Event::Persist { file, bytes } => EventJs::Persist { file, bytes },
+                Event::PersistPart { file, bytes, step } => EventJs::PersistPart {
+                    file,
+                    step: format!("{step:?}"),
+                    bytes,
+                },
+                Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
+            }),
         }
     }
-    o.into()
+}
+
+/// One node of `tutorialTopology`.
+#[derive(Serialize)]
+struct NodeSpecJs {
+    name: String,
+    kind: String,
+    ip: String,
+    port: u16,
+    config: String,
+}
+
+/// What `parseReply` gives.
+#[derive(Serialize)]
+struct ParsedReplyJs {
+    text: String,
+    /// Already a JS value (`frame_to_js`), kept as it is.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value: JsValue,
+    length: usize,
 }
 
 /// A disk given by JS: `{name: Uint8Array | string}` (null/undefined: empty).
@@ -266,8 +331,8 @@ impl WasmNode {
 
 #[wasm_bindgen(js_class = Node)]
 impl WasmNode {
-    /// A node of `kind` ("server"; "sentinel" once it exists) built from its
-    /// config file text, seeded, its clock at `nowMs`.
+    /// A node of `kind` ("server" or "sentinel") built from its config file
+    /// text, seeded, its clock at `nowMs`.
     #[wasm_bindgen(constructor)]
     pub fn new(kind: &str, config_text: &str, seed: f64, now_ms: f64) -> Result<WasmNode, JsError> {
         WasmNode::build(kind, config_text, seed, now_ms, &Disk::new())
@@ -296,26 +361,26 @@ impl WasmNode {
     #[wasm_bindgen(js_name = tutorialTopology)]
     pub fn tutorial_topology(settings: JsValue) -> Result<Array, JsError> {
         let s = settings_from_js(settings)?;
-        let arr = Array::new();
-        for a in scenario::tutorial_actions_with(&s) {
-            if let Action::Add {
-                kind,
-                name,
-                ip,
-                port,
-                config,
-            } = a
-            {
-                let o = Object::new();
-                set(&o, "name", name);
-                set(&o, "kind", kind);
-                set(&o, "ip", ip);
-                set(&o, "port", port);
-                set(&o, "config", config);
-                arr.push(&o);
-            }
-        }
-        Ok(arr)
+        let nodes: Vec<NodeSpecJs> = scenario::tutorial_actions_with(&s)
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Add {
+                    kind,
+                    name,
+                    ip,
+                    port,
+                    config,
+                } => Some(NodeSpecJs {
+                    name,
+                    kind,
+                    ip,
+                    port,
+                    config,
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(to_js(&nodes)?.unchecked_into())
     }
 
     /// A console line as `redis-cli` takes it (quotes allowed) as the RESP
@@ -332,6 +397,12 @@ impl WasmNode {
         Ok(Uint8Array::from(Frame::command(parts.iter()).as_slice()))
     }
 
+    /// An argv as the RESP bytes of the command (what a client sends).
+    #[wasm_bindgen(js_name = encodeCommand)]
+    pub fn encode_command(args: Vec<String>) -> Uint8Array {
+        Uint8Array::from(Frame::command(args.iter()).as_slice())
+    }
+
     /// The first complete reply in `bytes`: `{text, value, length}` with
     /// `text` as `redis-cli` prints it, `value` as `Cluster.command` gives it
     /// and `length` the bytes it took; `undefined` while incomplete. Throws
@@ -339,13 +410,11 @@ impl WasmNode {
     #[wasm_bindgen(js_name = parseReply)]
     pub fn parse_reply(bytes: &[u8]) -> Result<JsValue, JsError> {
         match Frame::parse(bytes) {
-            Ok(Some((f, n))) => {
-                let o = Object::new();
-                set(&o, "text", super::reply::frame_to_cli(&f));
-                set(&o, "value", frame_to_js(&f)?);
-                set(&o, "length", n as f64);
-                Ok(o.into())
-            }
+            Ok(Some((f, n))) => to_js(&ParsedReplyJs {
+                text: super::reply::frame_to_cli(&f),
+                value: frame_to_js(&f)?,
+                length: n,
+            }),
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(e) => Err(JsError::new(&format!("not a RESP reply: {e:?}"))),
         }
@@ -463,11 +532,13 @@ impl WasmNode {
     /// Everything the node wants done since the last call.
     #[wasm_bindgen(js_name = pollOutputs)]
     pub fn poll_outputs(&mut self) -> Array {
-        let arr = Array::new();
+        let mut outs = Vec::new();
         while let Some(out) = self.poll_output_raw() {
-            arr.push(&output_to_js(out));
+            outs.push(out);
         }
-        arr
+        let js: Vec<OutputJs> = outs.iter().map(OutputJs::of).collect();
+        // Strings, small integers and bytes: nothing here fails to convert.
+        to_js(&js).expect("outputs convert to JS").unchecked_into()
     }
 
     /// When the node next wants a `tick` (ms), or undefined.

@@ -231,23 +231,10 @@ function apply(m) {
 
 // ---- the console: a client connection of the worker's own ---------------
 
-/** An argv as RESP bytes (what redis-cli sends). */
-function encodeArgs(args) {
-  const enc = new TextEncoder();
-  const parts = args.map((a) => enc.encode(String(a)));
-  const head = (p) => enc.encode(`$${p.length}\r\n`);
-  const chunks = [enc.encode(`*${parts.length}\r\n`)];
-  for (const p of parts) chunks.push(head(p), p, enc.encode('\r\n'));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
-}
-
 function consoleCommand(m) {
   let bytes;
   try {
-    bytes = m.args ? encodeArgs(m.args) : Node.encodeCommandLine(m.line);
+    bytes = m.args ? Node.encodeCommand(m.args) : Node.encodeCommandLine(m.line);
   } catch (e) {
     return post({ type: 'reply', id: m.id, error: String(e.message || e) });
   }
