@@ -20,6 +20,7 @@ import concurrent.futures
 import datetime
 import glob
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -113,9 +114,11 @@ def which(name):
     return path
 
 
-def wire(tree, impl, ours):
-    """A copy of the suite for one implementation, with its binaries under src/."""
-    work = os.path.join(CACHE, impl)
+def wire(tree, impl, slot, ours):
+    """A copy of the suite for one implementation and job slot (the harness
+    empties its tests/tmp at start, so two runs never share a tree), with
+    the implementation's binaries under src/."""
+    work = os.path.join(CACHE, f"{impl}-{slot}")
     if not os.path.isdir(work):
         shutil.copytree(tree, work, symlinks=True)
     srcdir = os.path.join(work, "src")
@@ -233,22 +236,34 @@ def main():
     tree = fetch_suite()
     units = args.units or (CI_SET if args.set == "ci" else all_units(tree))
     impls = ["ours"] + (["real"] if args.with_real else [])
-    works = {i: wire(tree, i, os.path.abspath(args.binary)) for i in impls}
+    binary = os.path.abspath(args.binary)
+    if "ours" in impls and not os.path.exists(binary):
+        sys.exit(f"{binary} not found: cargo build --release")
+    works = {(i, n): wire(tree, i, n, binary) for i in impls for n in range(args.jobs)}
 
-    jobs = [(i, u) for u in units for i in impls]
+    slots = queue.Queue()
+    for n in range(args.jobs):
+        slots.put(n)
+
+    def job(impl, unit):
+        slot = slots.get()
+        try:
+            t = run_unit(works[(impl, slot)], unit, slot, args.limit)
+        finally:
+            slots.put(slot)
+        log(f"{impl:4} {unit:40} {t.cell():24} {t.seconds:6.0f}s")
+        return t
+
     results = {}
+    units_first = [u for u in units if u != "sentinel"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        # Sentinel instances use fixed ports: never two sentinel runs at once.
-        futures = {}
-        for n, (impl, unit) in enumerate(jobs):
-            slot = n % max(args.jobs, 1) + (0 if impl == "ours" else args.jobs)
-            futures[pool.submit(run_unit, works[impl], unit, slot, args.limit)] = (impl, unit)
-            if unit == "sentinel":
-                concurrent.futures.wait(list(futures))
+        futures = {pool.submit(job, i, u): (i, u) for u in units_first for i in impls}
         for f in concurrent.futures.as_completed(futures):
-            impl, unit = futures[f]
-            results[(impl, unit)] = t = f.result()
-            log(f"{impl:4} {unit:40} {t.cell():24} {t.seconds:6.0f}s")
+            results[futures[f]] = f.result()
+    # Sentinel instances use fixed ports: each run alone, after the rest.
+    if "sentinel" in units:
+        for i in impls:
+            results[(i, "sentinel")] = job(i, "sentinel")
 
     table = render(units, impls, results)
     print(table)
