@@ -3,6 +3,7 @@
 #   make test    install what is missing, then build, test, wasm build, fmt, clippy
 #   make demo    install what is missing, build, run the tutorial topology on localhost + the web UI
 #   make bench   redis-benchmark against redis-server 7.0.15 and ours, one table
+#   make conformance  Redis 7.0.15's own test suites, ours beside real
 #   make deps    only the install step (idempotent; fast when everything is there)
 
 SHELL := /bin/bash
@@ -12,12 +13,13 @@ DEMO_PORT ?= 6379
 
 # Debian packages: the oracle (redis-server 7.0.15), redis-sentinel, and
 # redis-cli / redis-benchmark (redis-tools).
-APT_PACKAGES := redis-server redis-sentinel redis-tools
+# tcl runs Redis's own test suites (make conformance).
+APT_PACKAGES := redis-server redis-sentinel redis-tools tcl
 # Commands whose presence means the packages are installed.
-APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark
+APT_PROBES := redis-server redis-sentinel redis-cli redis-benchmark tclsh
 
 
-.PHONY: all deps deps-apt deps-py deps-rust build test test-only wasm fmt clippy demo bench clean
+.PHONY: conformance test-conformance all deps deps-apt deps-py deps-rust build test test-only wasm fmt clippy demo bench clean
 
 all: build
 
@@ -60,7 +62,7 @@ test-only:
 	$(CARGO) build
 	$(CARGO) test --no-fail-fast
 	$(CARGO) build --lib --target wasm32-unknown-unknown
-	@$(MAKE) --no-print-directory test-wasm-node test-wasm-chrome test-page
+	@$(MAKE) --no-print-directory test-wasm-node test-wasm-chrome test-page test-conformance
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
@@ -84,6 +86,22 @@ bench: deps
 	$(CARGO) bench --bench sim_speed
 	@$(MAKE) --no-print-directory pkg
 	node bench/sim_speed.mjs
+
+# Redis 7.0.15's own suites (runtest, runtest-sentinel, from Debian's source
+# package, cached in target/conformance) with our binary in Redis's seat, every
+# unit but cluster / modules / TLS, beside Debian's binaries through the same
+# harness; the table goes to tests/conformance/RESULTS.md.
+conformance: deps
+	$(CARGO) build --release
+	tests/conformance/run.py --with-real --write tests/conformance/RESULTS.md
+
+# The part `make test` runs: the units listed in run.py's CI_SET, each held to
+# the passes recorded in tests/conformance/ci-baseline.txt. The debug build
+# `make test` already has, to spare CI a release build.
+test-conformance:
+	$(CARGO) build
+	tests/conformance/run.py --set ci --binary target/debug/sentinel-lab \
+	  --expect tests/conformance/ci-baseline.txt
 
 clean:
 	$(CARGO) clean
