@@ -20,8 +20,6 @@ pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod server_cmds;
-#[cfg(test)]
-mod server_testkit;
 pub mod sets;
 pub mod shutdown;
 pub mod slowlog;
