@@ -294,17 +294,7 @@ impl<'a> Ctx<'a> {
 /// After changing the collection at `key`: refresh its encoding, delete the
 /// key if the collection is empty, and note the change for WATCH / blocking.
 pub fn settle(ctx: &mut Ctx, key: &Bytes) {
-    let db = ctx.db();
-    let empty = match db.get_mut_now(&key[..]) {
-        Some(o) => {
-            o.update_encoding();
-            o.value.is_empty_collection()
-        }
-        None => false,
-    };
-    if empty {
-        db.delete(&key[..]);
-    }
+    ctx.db().settle_collection(key);
     ctx.touch(key);
 }
 
