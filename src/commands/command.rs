@@ -152,37 +152,39 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
             out.simple("RO");
             out.simple("access");
         }
-        out.bulk(b"begin_search");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"index");
-        out.bulk(b"spec");
-        out.map(1);
-        out.bulk(b"index");
-        out.int(d.keys.0 as i64);
-        out.bulk(b"find_keys");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"range");
-        out.bulk(b"spec");
-        out.map(3);
-        out.bulk(b"lastkey");
         let lastkey = if d.keys.1 < 0 {
             d.keys.1
         } else {
             d.keys.1 - d.keys.0
         };
-        out.int(lastkey as i64);
-        out.bulk(b"keystep");
-        out.int(d.keys.2 as i64);
-        out.bulk(b"limit");
-        out.int(0);
+        write_key_step(out, "begin_search", "index", &[("index", d.keys.0)]);
+        write_key_step(
+            out,
+            "find_keys",
+            "range",
+            &[("lastkey", lastkey), ("keystep", d.keys.2), ("limit", 0)],
+        );
     } else {
         out.array(0);
     }
     out.array(d.subs.len());
     for s in &d.subs {
         write_info(out, s);
+    }
+}
+
+/// One step of a key spec (`begin_search` / `find_keys`): its type and the
+/// numeric fields of its spec.
+fn write_key_step(out: &mut ReplyBuf, step: &str, kind: &str, spec: &[(&str, i32)]) {
+    out.bulk(step.as_bytes());
+    out.map(2);
+    out.bulk(b"type");
+    out.bulk(kind.as_bytes());
+    out.bulk(b"spec");
+    out.map(spec.len());
+    for (name, v) in spec {
+        out.bulk(name.as_bytes());
+        out.int(*v as i64);
     }
 }
 
