@@ -307,6 +307,19 @@ pub fn arg_f64(b: &[u8]) -> Result<f64, Error> {
     crate::resp::parse_f64(b).ok_or(Error::from(err::NOT_FLOAT))
 }
 
+/// Redis's normalisation of a start / end index pair (LRANGE, LTRIM, ZRANGE,
+/// ZREMRANGEBYRANK) against a length: negative counts from the end, the
+/// result is clamped. `Some((start, end))`, both inclusive, or None if empty.
+pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let from_end = |i: i64| if i < 0 { len.saturating_add(i) } else { i };
+    let (start, end) = (from_end(start).max(0), from_end(end));
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
 pub fn eq_ignore_case(a: &[u8], b: &str) -> bool {
     a.eq_ignore_ascii_case(b.as_bytes())
 }

@@ -2,7 +2,7 @@
 
 use super::scan::{self, ScanOpts};
 use super::sets::lookup_many;
-use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
+use super::{def, eq_ignore_case, err, flags::*, index_range, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Db, Dict, Object, Value, ZSet};
 use crate::node::Millis;
 use crate::resp::{format_double, parse_i64, ReplyBuf};
@@ -495,23 +495,6 @@ enum Dir {
     Rev,
 }
 
-/// Sanitize Redis rank indexes against `len`; None when the range is empty.
-fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let llen = len as i64;
-    let mut start = if start < 0 { llen + start } else { start };
-    let mut end = if end < 0 { llen + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= llen {
-        return None;
-    }
-    if end >= llen {
-        end = llen - 1;
-    }
-    Some((start as usize, (end - start + 1) as usize))
-}
-
 /// Apply LIMIT offset count as `genericZrangebyscoreCommand` does.
 fn limited<'a>(
     it: impl Iterator<Item = (&'a Bytes, f64)>,
@@ -610,9 +593,10 @@ fn zrange_generic(
             Vec::new()
         }
         Some(z) => match &spec {
-            Spec::Rank(s, e) => match rank_span(*s, *e, z.len()) {
+            Spec::Rank(s, e) => match index_range(*s, *e, z.len()) {
                 None => Vec::new(),
-                Some((start, n)) => {
+                Some((start, end)) => {
+                    let n = end - start + 1;
                     let pick = |(m, s): (&Bytes, f64)| (m.clone(), s);
                     if rev {
                         z.iter().rev().skip(start).take(n).map(pick).collect()
@@ -666,12 +650,12 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
     let victims: Vec<Bytes> = match zget(db, key, now)? {
         None => Vec::new(),
         Some(z) => match &spec {
-            Spec::Rank(s, e) => match rank_span(*s, *e, z.len()) {
+            Spec::Rank(s, e) => match index_range(*s, *e, z.len()) {
                 None => Vec::new(),
-                Some((start, n)) => z
+                Some((start, end)) => z
                     .iter()
                     .skip(start)
-                    .take(n)
+                    .take(end - start + 1)
                     .map(|(m, _)| m.clone())
                     .collect(),
             },
