@@ -298,6 +298,16 @@ pub fn settle(ctx: &mut Ctx, key: &Bytes) {
     ctx.touch(key);
 }
 
+/// The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE...):
+/// `value` replaces `dst` (no key if it is empty), one change if the keyspace
+/// changed, and the reply is the size of the result, `len`.
+pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize) {
+    if ctx.db().store_collection(dst, value) {
+        ctx.dirty(1);
+    }
+    ctx.out().int(len as i64);
+}
+
 /// Argument helpers.
 pub fn arg_i64(b: &[u8]) -> Result<i64, Error> {
     crate::resp::parse_i64(b).ok_or(Error::from(err::NOT_INTEGER))
@@ -505,10 +515,6 @@ pub const fn def(
         handler,
     }
 }
-
-/// Unused-import guard for families that only need some of these.
-#[allow(dead_code)]
-fn _uses(_: Value) {}
 
 #[cfg(test)]
 mod tests {

@@ -438,10 +438,7 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     for m in res {
         s.insert(m, ());
     }
-    if ctx.db().store_collection(dst, Value::Set(s)) {
-        ctx.dirty(1);
-    }
-    ctx.out().int(n as i64);
+    super::store_and_reply(ctx, dst, Value::Set(s), n);
     Ok(())
 }
 

@@ -248,10 +248,7 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     for (m, s) in items {
         z.insert(m, s);
     }
-    if ctx.db().store_collection(dst, Value::ZSet(z)) {
-        ctx.dirty(1);
-    }
-    ctx.out().int(n as i64);
+    super::store_and_reply(ctx, dst, Value::ZSet(z), n);
 }
 
 const NX: u8 = 1;
