@@ -330,6 +330,30 @@ pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end.min(len - 1) as usize))
 }
 
+/// Largest |count| served for a negative-count SRANDMEMBER / ZRANDMEMBER
+/// (Redis tries to build the reply and runs out of memory instead).
+pub const MAX_RANDOM_REPEAT: u64 = 1 << 24;
+
+/// The arguments after the key of SRANDMEMBER / HRANDFIELD / ZRANDMEMBER
+/// with a count: the count (negative allows repeats) and whether the option
+/// `with` (WITHVALUES / WITHSCORES) follows it.
+pub fn random_count_args(args: &[Bytes], with: Option<&str>) -> Result<(i64, bool), Error> {
+    let count = arg_i64(&args[2])?;
+    if count == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    let with = match (args.get(3), with) {
+        (None, _) => false,
+        (Some(a), Some(w)) if args.len() == 4 && eq_ignore_case(a, w) => true,
+        _ => return Err(err::SYNTAX.into()),
+    };
+    // The reply holds two items per pick.
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err("ERR value is out of range".into());
+    }
+    Ok((count, with))
+}
+
 pub fn eq_ignore_case(a: &[u8], b: &str) -> bool {
     a.eq_ignore_ascii_case(b.as_bytes())
 }

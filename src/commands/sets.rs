@@ -234,10 +234,6 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Largest |count| we serve for a negative-count SRANDMEMBER / ZRANDMEMBER
-/// (Redis tries to build the reply and runs out of memory instead).
-pub(crate) const MAX_RANDOM_REPEAT: u64 = 1 << 24;
-
 fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(err::SYNTAX.into());
@@ -257,10 +253,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = crate::commands::arg_i64(&args[2])?;
-    if l == i64::MIN {
-        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-    }
+    let (l, _) = super::random_count_args(args, None)?;
     let (count, uniq) = (l.unsigned_abs(), l >= 0);
     let now = ctx.now;
     let dbi = ctx.client.db;
@@ -277,7 +270,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let size = s.len() as u64;
     if !uniq || count == 1 {
-        if count > MAX_RANDOM_REPEAT {
+        if count > super::MAX_RANDOM_REPEAT {
             return Err("ERR value is out of range".into());
         }
         out.array(count as usize);

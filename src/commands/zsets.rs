@@ -985,18 +985,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = super::arg_i64(&args[2])?;
-    if l == i64::MIN {
-        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-    }
-    let withscores = match args.len() {
-        3 => false,
-        4 if eq_ignore_case(&args[3], "withscores") => true,
-        _ => return Err(err::SYNTAX.into()),
-    };
-    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err("ERR value is out of range".into());
-    }
+    let (l, withscores) = super::random_count_args(args, Some("withscores"))?;
     let (count, uniq) = (l.unsigned_abs(), l >= 0);
     let srv = &mut *ctx.srv;
     let out = &mut ctx.client.reply;
@@ -1011,7 +1000,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let size = z.len() as u64;
     let all: Vec<(&Bytes, f64)> = z.iter().collect();
     let picked: Vec<(Bytes, f64)> = if !uniq || count == 1 {
-        if count > super::sets::MAX_RANDOM_REPEAT {
+        if count > super::MAX_RANDOM_REPEAT {
             return Err("ERR value is out of range".into());
         }
         (0..count)
