@@ -195,13 +195,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     if args.len() > 3 {
         return Err(super::wrong_arity(ctx.cmd.name));
     }
-    let count = match args.get(2) {
-        Some(c) => match crate::resp::parse_i64(c) {
-            Some(n) if n >= 0 => Some(n as usize),
-            _ => return Err(err::NOT_POSITIVE.into()),
-        },
-        None => None,
-    };
+    let count = args.get(2).map(|c| super::arg_pop_count(c)).transpose()?;
     let key = &args[1];
     match read_list(ctx, key)? {
         None => {
@@ -221,7 +215,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     match count {
         Some(0) => ctx.out().array(0),
         Some(n) => {
-            let vals = pop_n(ctx, key, end, n);
+            let vals = pop_n(ctx, key, end, n as usize);
             let out = ctx.out();
             out.array(vals.len());
             for v in &vals {

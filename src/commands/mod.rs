@@ -330,6 +330,14 @@ pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end.min(len - 1) as usize))
 }
 
+/// The count of LPOP / SPOP / ZPOPMIN and the like: a non-negative integer.
+pub fn arg_pop_count(b: &[u8]) -> Result<u64, Error> {
+    match crate::resp::parse_i64(b) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        _ => Err(err::NOT_POSITIVE.into()),
+    }
+}
+
 /// Largest |count| served for a negative-count SRANDMEMBER / ZRANDMEMBER
 /// (Redis tries to build the reply and runs out of memory instead).
 pub const MAX_RANDOM_REPEAT: u64 = 1 << 24;

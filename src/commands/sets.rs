@@ -194,10 +194,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let count = match parse_i64(&args[2]) {
-        Some(n) if n >= 0 => n as u64,
-        _ => return Err(err::NOT_POSITIVE.into()),
-    };
+    let count = super::arg_pop_count(&args[2])?;
     let Some((s, intset)) = read_set(ctx, &args[1])? else {
         ctx.out().set(0);
         return Ok(());

@@ -683,13 +683,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     if args.len() > 3 {
         return Err(err::SYNTAX.into());
     }
-    let count: Option<u64> = match args.get(2) {
-        None => None,
-        Some(a) => match parse_i64(a) {
-            Some(n) if n >= 0 => Some(n as u64),
-            _ => return Err(err::NOT_POSITIVE.into()),
-        },
-    };
+    let count = args.get(2).map(|c| super::arg_pop_count(c)).transpose()?;
     let key = &args[1];
     let now = ctx.now;
     let nested = ctx.client.reply.is_resp3() && count.is_some();
