@@ -298,6 +298,26 @@ pub fn settle(ctx: &mut Ctx, key: &Bytes) {
     ctx.touch(key);
 }
 
+/// SREM / ZREM: take members out of the collection at `key` with `remove`
+/// (WRONGTYPE for another type, else how many it removed), settle the key,
+/// count the change and reply the number removed.
+pub fn remove_members(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    remove: impl FnOnce(&mut Object) -> Result<u64, Error>,
+) -> CmdResult {
+    let now = ctx.now;
+    let db = ctx.db();
+    let mut removed = 0;
+    if let Some(obj) = db.get_mut(key, now) {
+        removed = remove(obj)?;
+        db.settle_collection(key);
+    }
+    ctx.dirty(removed);
+    ctx.out().int(removed as i64);
+    Ok(())
+}
+
 /// The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE...):
 /// `value` replaces `dst` (no key if it is empty), one change if the keyspace
 /// changed, and the reply is the size of the result, `len`.

@@ -91,11 +91,9 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let now = ctx.now;
-    let db = ctx.db();
-    let mut removed = 0;
-    if let Some(obj) = db.get_mut(&args[1], now) {
+    super::remove_members(ctx, &args[1], |obj| {
         let s = crate::typed_mut!(obj, Value::Set)?;
+        let mut removed = 0;
         for m in &args[2..] {
             if s.remove(&m[..]).is_some() {
                 removed += 1;
@@ -104,11 +102,8 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         }
-        db.settle_collection(&args[1]);
-    }
-    ctx.dirty(removed);
-    ctx.out().int(removed as i64);
-    Ok(())
+        Ok(removed)
+    })
 }
 
 fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

@@ -399,21 +399,10 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
 }
 
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let now = ctx.now;
-    let db = ctx.db();
-    let mut removed = 0;
-    if let Some(obj) = db.get_mut(&args[1], now) {
+    super::remove_members(ctx, &args[1], |obj| {
         let z = crate::typed_mut!(obj, Value::ZSet)?;
-        for m in &args[2..] {
-            if z.remove(m).is_some() {
-                removed += 1;
-            }
-        }
-        db.settle_collection(&args[1]);
-    }
-    ctx.dirty(removed);
-    ctx.out().int(removed as i64);
-    Ok(())
+        Ok(args[2..].iter().filter(|m| z.remove(m).is_some()).count() as u64)
+    })
 }
 
 fn zscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
