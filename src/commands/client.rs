@@ -408,79 +408,83 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::{bulk_body, Kit};
 
     #[test]
     fn client_commands() {
-        let mut h = H::new();
-        assert_eq!(h.cmd("CLIENT ID"), ":1\r\n");
-        assert_eq!(h.cmd("CLIENT GETNAME"), "$-1\r\n");
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "CLIENT ID"), ":1\r\n");
+        assert_eq!(k.cmd(1, "CLIENT GETNAME"), "$-1\r\n");
         assert_eq!(
-            h.send(1, b"*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\na b\r\n")[0].1,
-            b"-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+            k.raw(1, b"*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\na b\r\n"),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
         );
-        assert_eq!(h.cmd("CLIENT SETNAME me"), "+OK\r\n");
-        assert_eq!(h.cmd("CLIENT GETNAME"), "$2\r\nme\r\n");
+        assert_eq!(k.cmd(1, "CLIENT SETNAME me"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "CLIENT GETNAME"), "$2\r\nme\r\n");
         assert_eq!(
-            h.cmd("CLIENT SETNAME"),
+            k.cmd(1, "CLIENT SETNAME"),
             "-ERR wrong number of arguments for 'client|setname' command\r\n"
         );
-        h.connect(2);
-        h.on(2, "PING");
-        h.now += 3000;
-        let r = h.cmd("CLIENT LIST");
+        k.connect(2);
+        k.cmd(2, "PING");
+        k.advance(3000);
+        let r = k.cmd(1, "CLIENT LIST");
         let body = bulk_body(&r);
         let lines: Vec<&str> = body.split('\n').filter(|l| !l.is_empty()).collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0], "id=1 addr=127.0.0.1:50001 laddr=127.0.0.1:6379 fd=8 name=me age=3 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658 events=r cmd=client|list user=default redir=-1 resp=2");
         assert_eq!(lines[1], "id=2 addr=127.0.0.1:50002 laddr=127.0.0.1:6379 fd=9 name= age=3 idle=3 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1800 events=r cmd=ping user=default redir=-1 resp=2");
-        let r = h.cmd("CLIENT LIST ID 2");
+        let r = k.cmd(1, "CLIENT LIST ID 2");
         assert!(r.contains("id=2 ") && !r.contains("id=1 "));
         assert_eq!(
-            h.cmd("CLIENT LIST TYPE foo"),
+            k.cmd(1, "CLIENT LIST TYPE foo"),
             "-ERR Unknown client type 'foo'\r\n"
         );
-        assert_eq!(h.cmd("CLIENT LIST ID abc"), "-ERR Invalid client ID\r\n");
-        assert!(h.cmd("CLIENT LIST TYPE pubsub").starts_with("$0\r\n"));
-        let r = h.cmd("CLIENT INFO");
+        assert_eq!(k.cmd(1, "CLIENT LIST ID abc"), "-ERR Invalid client ID\r\n");
+        assert!(k.cmd(1, "CLIENT LIST TYPE pubsub").starts_with("$0\r\n"));
+        let r = k.cmd(1, "CLIENT INFO");
         assert!(r.contains("id=1 ") && r.contains("cmd=client|info "));
-        assert_eq!(h.cmd("CLIENT NO-EVICT on"), "+OK\r\n");
-        assert_eq!(h.cmd("CLIENT NO-EVICT maybe"), "-ERR syntax error\r\n");
+        assert_eq!(k.cmd(1, "CLIENT NO-EVICT on"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "CLIENT NO-EVICT maybe"), "-ERR syntax error\r\n");
         assert_eq!(
-            h.cmd("CLIENT foo"),
+            k.cmd(1, "CLIENT foo"),
             "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n"
         );
-        assert!(h
-            .cmd("CLIENT HELP")
+        assert!(k
+            .cmd(1, "CLIENT HELP")
             .starts_with("*48\r\n+CLIENT <subcommand>"));
     }
 
     #[test]
     fn client_kill() {
-        let mut h = H::new();
-        h.connect(2);
-        h.connect(3);
-        assert_eq!(h.cmd("CLIENT KILL 1.2.3.4:5"), "-ERR No such client\r\n");
-        assert_eq!(h.cmd("CLIENT KILL foo bar"), "-ERR syntax error\r\n");
+        let mut k = Kit::new();
+        k.connect(1);
+        k.connect(2);
+        k.connect(3);
+        assert_eq!(k.cmd(1, "CLIENT KILL 1.2.3.4:5"), "-ERR No such client\r\n");
+        assert_eq!(k.cmd(1, "CLIENT KILL foo bar"), "-ERR syntax error\r\n");
         assert_eq!(
-            h.cmd("CLIENT KILL id abc"),
+            k.cmd(1, "CLIENT KILL id abc"),
             "-ERR client-id should be greater than 0\r\n"
         );
         assert_eq!(
-            h.cmd("CLIENT KILL type foo"),
+            k.cmd(1, "CLIENT KILL type foo"),
             "-ERR Unknown client type 'foo'\r\n"
         );
         assert_eq!(
-            h.cmd("CLIENT KILL user nobody"),
+            k.cmd(1, "CLIENT KILL user nobody"),
             "-ERR No such user 'nobody'\r\n"
         );
-        assert_eq!(h.cmd("CLIENT KILL skipme maybe"), "-ERR syntax error\r\n");
-        assert_eq!(h.cmd("CLIENT KILL id 99"), ":0\r\n");
-        assert_eq!(h.cmd("CLIENT KILL 127.0.0.1:50002"), "+OK\r\n");
-        assert_eq!(h.closed, vec![ConnId(2)]);
-        assert_eq!(h.cmd("CLIENT KILL type normal"), ":1\r\n");
-        assert_eq!(h.closed, vec![ConnId(2), ConnId(3)]);
-        assert_eq!(h.cmd("CLIENT KILL type normal skipme no"), ":1\r\n");
-        assert_eq!(h.closed, vec![ConnId(2), ConnId(3), ConnId(1)]);
+        assert_eq!(
+            k.cmd(1, "CLIENT KILL skipme maybe"),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(k.cmd(1, "CLIENT KILL id 99"), ":0\r\n");
+        assert_eq!(k.cmd(1, "CLIENT KILL 127.0.0.1:50002"), "+OK\r\n");
+        assert_eq!(k.closed, vec![2]);
+        assert_eq!(k.cmd(1, "CLIENT KILL type normal"), ":1\r\n");
+        assert_eq!(k.closed, vec![2, 3]);
+        assert_eq!(k.cmd(1, "CLIENT KILL type normal skipme no"), ":1\r\n");
+        assert_eq!(k.closed, vec![2, 3, 1]);
     }
 }

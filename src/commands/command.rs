@@ -152,37 +152,39 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
             out.simple("RO");
             out.simple("access");
         }
-        out.bulk(b"begin_search");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"index");
-        out.bulk(b"spec");
-        out.map(1);
-        out.bulk(b"index");
-        out.int(d.keys.0 as i64);
-        out.bulk(b"find_keys");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"range");
-        out.bulk(b"spec");
-        out.map(3);
-        out.bulk(b"lastkey");
         let lastkey = if d.keys.1 < 0 {
             d.keys.1
         } else {
             d.keys.1 - d.keys.0
         };
-        out.int(lastkey as i64);
-        out.bulk(b"keystep");
-        out.int(d.keys.2 as i64);
-        out.bulk(b"limit");
-        out.int(0);
+        write_key_step(out, "begin_search", "index", &[("index", d.keys.0)]);
+        write_key_step(
+            out,
+            "find_keys",
+            "range",
+            &[("lastkey", lastkey), ("keystep", d.keys.2), ("limit", 0)],
+        );
     } else {
         out.array(0);
     }
     out.array(d.subs.len());
     for s in &d.subs {
         write_info(out, s);
+    }
+}
+
+/// One step of a key spec (`begin_search` / `find_keys`): its type and the
+/// numeric fields of its spec.
+fn write_key_step(out: &mut ReplyBuf, step: &str, kind: &str, spec: &[(&str, i32)]) {
+    out.bulk(step.as_bytes());
+    out.map(2);
+    out.bulk(b"type");
+    out.bulk(kind.as_bytes());
+    out.bulk(b"spec");
+    out.map(spec.len());
+    for (name, v) in spec {
+        out.bulk(name.as_bytes());
+        out.int(*v as i64);
     }
 }
 
@@ -366,47 +368,50 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
     use crate::server::command_table;
 
     #[test]
     fn command_commands() {
-        let mut h = H::new();
+        let mut k = Kit::new();
         let n = command_table().all.len();
-        assert_eq!(h.cmd("COMMAND COUNT"), format!(":{n}\r\n"));
+        assert_eq!(k.cmd(1, "COMMAND COUNT"), format!(":{n}\r\n"));
         assert_eq!(
-            h.cmd("COMMAND INFO dbsize nosuch"),
+            k.cmd(1, "COMMAND INFO dbsize nosuch"),
             "*2\r\n*10\r\n$6\r\ndbsize\r\n:1\r\n*2\r\n+readonly\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@keyspace\r\n+@read\r\n+@fast\r\n*2\r\n$25\r\nrequest_policy:all_shards\r\n$23\r\nresponse_policy:agg_sum\r\n*0\r\n*0\r\n$-1\r\n"
         );
-        let r = h.cmd("COMMAND INFO config");
+        let r = k.cmd(1, "COMMAND INFO config");
         assert!(r.starts_with("*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n*0\r\n*0\r\n*5\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n"), "{r}");
-        let r = h.cmd("COMMAND");
+        let r = k.cmd(1, "COMMAND");
         assert!(r.starts_with(&format!("*{n}\r\n")));
-        let r = h.cmd("COMMAND DOCS config|get");
+        let r = k.cmd(1, "COMMAND DOCS config|get");
         assert!(r.starts_with("*2\r\n$10\r\nconfig|get\r\n*6\r\n$7\r\nsummary\r\n"));
-        let r = h.cmd("COMMAND LIST");
+        let r = k.cmd(1, "COMMAND LIST");
         assert!(r.contains("$10\r\nconfig|get\r\n") && r.contains("$4\r\ninfo\r\n"));
-        assert_eq!(h.cmd("COMMAND LIST FILTERBY pattern conf*"),
+        assert_eq!(k.cmd(1, "COMMAND LIST FILTERBY pattern conf*"),
             "*6\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n$16\r\nconfig|resetstat\r\n$14\r\nconfig|rewrite\r\n$11\r\nconfig|help\r\n");
-        assert_eq!(h.cmd("COMMAND LIST FILTERBY foo"), "-ERR syntax error\r\n");
         assert_eq!(
-            h.cmd("COMMAND GETKEYS foo bar"),
+            k.cmd(1, "COMMAND LIST FILTERBY foo"),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYS foo bar"),
             "-ERR Invalid command specified\r\n"
         );
         assert_eq!(
-            h.cmd("COMMAND GETKEYS time x"),
+            k.cmd(1, "COMMAND GETKEYS time x"),
             "-ERR Invalid number of arguments specified for command\r\n"
         );
         assert_eq!(
-            h.cmd("COMMAND GETKEYS info x"),
+            k.cmd(1, "COMMAND GETKEYS info x"),
             "-ERR The command has no key arguments\r\n"
         );
         assert_eq!(
-            h.cmd("COMMAND GETKEYS dbsize"),
+            k.cmd(1, "COMMAND GETKEYS dbsize"),
             "-ERR wrong number of arguments for 'command|getkeys' command\r\n"
         );
         assert_eq!(
-            h.cmd("COMMAND foo"),
+            k.cmd(1, "COMMAND foo"),
             "-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n"
         );
     }

@@ -88,30 +88,30 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
 
     #[test]
     fn keyspace_commands() {
-        let mut h = H::new();
-        h.set(0, "a", "1");
-        assert_eq!(h.cmd("DBSIZE"), ":1\r\n");
-        assert_eq!(h.cmd("SWAPDB 0 1"), "+OK\r\n");
-        assert_eq!(h.cmd("DBSIZE"), ":0\r\n");
-        h.cmd("SELECT 1");
-        assert_eq!(h.cmd("DBSIZE"), ":1\r\n");
-        assert_eq!(h.cmd("SWAPDB a 0"), "-ERR invalid first DB index\r\n");
-        assert_eq!(h.cmd("SWAPDB 0 a"), "-ERR invalid second DB index\r\n");
-        assert_eq!(h.cmd("SWAPDB 0 99"), "-ERR DB index is out of range\r\n");
-        assert_eq!(h.cmd("FLUSHDB foo"), "-ERR syntax error\r\n");
-        assert_eq!(h.cmd("FLUSHDB async"), "+OK\r\n");
-        assert_eq!(h.cmd("DBSIZE"), ":0\r\n");
-        h.set(1, "b", "1");
-        h.cmd("SELECT 0");
-        h.set(0, "c", "1");
-        h.s.st.propagated.clear();
-        assert_eq!(h.cmd("FLUSHALL SYNC"), "+OK\r\n");
-        assert_eq!(h.s.st.total_keys(), 0);
-        assert_eq!(h.s.st.propagated.len(), 1);
-        assert_eq!(h.cmd("FLUSHALL foo"), "-ERR syntax error\r\n");
+        let mut k = Kit::new();
+        k.put_str(0, "a", "1");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":1\r\n");
+        assert_eq!(k.cmd(1, "SWAPDB 0 1"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":0\r\n");
+        k.cmd(1, "SELECT 1");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":1\r\n");
+        assert_eq!(k.cmd(1, "SWAPDB a 0"), "-ERR invalid first DB index\r\n");
+        assert_eq!(k.cmd(1, "SWAPDB 0 a"), "-ERR invalid second DB index\r\n");
+        assert_eq!(k.cmd(1, "SWAPDB 0 99"), "-ERR DB index is out of range\r\n");
+        assert_eq!(k.cmd(1, "FLUSHDB foo"), "-ERR syntax error\r\n");
+        assert_eq!(k.cmd(1, "FLUSHDB async"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":0\r\n");
+        k.put_str(1, "b", "1");
+        k.cmd(1, "SELECT 0");
+        k.put_str(0, "c", "1");
+        k.srv.st.propagated.clear();
+        assert_eq!(k.cmd(1, "FLUSHALL SYNC"), "+OK\r\n");
+        assert_eq!(k.srv.st.total_keys(), 0);
+        assert_eq!(k.srv.st.propagated.len(), 1);
+        assert_eq!(k.cmd(1, "FLUSHALL foo"), "-ERR syntax error\r\n");
     }
 }

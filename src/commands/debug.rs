@@ -80,46 +80,40 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
+    use crate::node::Node;
 
     #[test]
     fn debug_sleep_pauses_the_node() {
-        let mut h = H::new();
+        let mut k = Kit::new();
         assert_eq!(
-            h.cmd("DEBUG SLEEP 1"),
+            k.cmd(1, "DEBUG SLEEP 1"),
             format!("-{}\r\n", DEBUG_NOT_ALLOWED)
         );
-        h.s.st
+        k.srv
+            .st
             .config
             .set(Key::ENABLE_DEBUG_COMMAND, &["yes".into()])
             .unwrap();
-        h.connect(2);
+        k.connect(2);
         // The reply to DEBUG SLEEP is held, and so is everything else.
-        assert_eq!(h.cmd("DEBUG SLEEP 0.5"), "");
-        assert_eq!(h.s.poll_timeout(), Some(h.now + 500));
-        assert_eq!(h.on(2, "PING"), "");
-        assert_eq!(h.cmd("PING"), "");
-        h.now += 499;
-        h.s.handle(h.now, Input::Tick);
-        assert!(h.drain().is_empty());
-        h.now += 1;
-        h.s.handle(h.now, Input::Tick);
-        let out = h.drain();
-        let mine: String = out
-            .iter()
-            .filter(|(c, _)| *c == 1)
-            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-            .collect();
-        assert_eq!(mine, "+OK\r\n+PONG\r\n");
-        assert!(out.iter().any(|(c, b)| *c == 2 && b == b"+PONG\r\n"));
-        assert!(h.s.poll_timeout().unwrap() <= h.now + 100);
-        assert_eq!(h.cmd("DEBUG SLEEP 0"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "DEBUG SLEEP 0.5"), "");
+        assert_eq!(k.srv.poll_timeout(), Some(k.now + 500));
+        assert_eq!(k.cmd(2, "PING"), "");
+        assert_eq!(k.cmd(1, "PING"), "");
+        k.tick(499);
+        assert!(k.inbox.is_empty());
+        k.tick(1);
+        assert_eq!(k.take(1), "+OK\r\n+PONG\r\n");
+        assert_eq!(k.take(2), "+PONG\r\n");
+        assert!(k.srv.poll_timeout().unwrap() <= k.now + 100);
+        assert_eq!(k.cmd(1, "DEBUG SLEEP 0"), "+OK\r\n");
         assert_eq!(
-            h.cmd("DEBUG foo"),
+            k.cmd(1, "DEBUG foo"),
             "-ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.\r\n"
         );
-        assert_eq!(h.cmd("DEBUG OBJECT nokey"), "-ERR no such key\r\n");
-        h.set(0, "k", "v");
-        assert!(h.cmd("DEBUG OBJECT k").starts_with("+Value at:"));
+        assert_eq!(k.cmd(1, "DEBUG OBJECT nokey"), "-ERR no such key\r\n");
+        k.put_str(0, "k", "v");
+        assert!(k.cmd(1, "DEBUG OBJECT k").starts_with("+Value at:"));
     }
 }

@@ -6,9 +6,7 @@
 //! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
 use super::scan::{self, ScanOpts};
-use super::{
-    arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
-};
+use super::{arg_i64, def, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Dict, Object, Value};
 use bytes::Bytes;
 
@@ -307,20 +305,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = arg_i64(&args[2])?;
-    if l == i64::MIN {
-        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-    }
-    let withvalues = match args.len() {
-        3 => false,
-        4 if eq_ignore_case(&args[3], "withvalues") => {
-            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-                return Err("ERR value is out of range".into());
-            }
-            true
-        }
-        _ => return Err(err::SYNTAX.into()),
-    };
+    let (l, withvalues) = super::random_count_args(args, Some("withvalues"))?;
     let items = match read_hash(ctx, &args[1])? {
         None => Vec::new(),
         Some(o) => entries(o),

@@ -6,8 +6,8 @@
 //! and replies a null array when the deadline passes.
 
 use super::{
-    arg_i64, def, eq_ignore_case, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error,
-    Propagate,
+    arg_i64, def, eq_ignore_case, err, flags::*, index_range, settle, CmdResult, CommandDef, Ctx,
+    Error, Propagate,
 };
 use crate::keyspace::{Object, Value};
 use crate::node::Millis;
@@ -72,31 +72,6 @@ fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut VecDequ
 /// Does `key` hold a non-empty list? WRONGTYPE if it holds something else.
 fn has_elements(ctx: &mut Ctx, key: &[u8]) -> Result<bool, Error> {
     Ok(read_list(ctx, key)?.is_some_and(|l| !l.is_empty()))
-}
-
-/// Redis's list index normalisation for LRANGE: Some((start, end)) inclusive, or None if empty.
-fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let mut s = if start < 0 {
-        len.saturating_add(start)
-    } else {
-        start
-    };
-    let mut e = if end < 0 {
-        len.saturating_add(end)
-    } else {
-        end
-    };
-    if s < 0 {
-        s = 0;
-    }
-    if s > e || s >= len {
-        return None;
-    }
-    if e >= len {
-        e = len - 1;
-    }
-    Some((s as usize, e as usize))
 }
 
 /// The timeout argument of a blocking command, in seconds, as an absolute
@@ -220,13 +195,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     if args.len() > 3 {
         return Err(super::wrong_arity(ctx.cmd.name));
     }
-    let count = match args.get(2) {
-        Some(c) => match crate::resp::parse_i64(c) {
-            Some(n) if n >= 0 => Some(n as usize),
-            _ => return Err(err::NOT_POSITIVE.into()),
-        },
-        None => None,
-    };
+    let count = args.get(2).map(|c| super::arg_pop_count(c)).transpose()?;
     let key = &args[1];
     match read_list(ctx, key)? {
         None => {
@@ -246,7 +215,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     match count {
         Some(0) => ctx.out().array(0),
         Some(n) => {
-            let vals = pop_n(ctx, key, end, n);
+            let vals = pop_n(ctx, key, end, n as usize);
             let out = ctx.out();
             out.array(vals.len());
             for v in &vals {
@@ -274,7 +243,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let end = arg_i64(&args[3])?;
     let vals: Vec<Bytes> = match read_list(ctx, &args[1])? {
         None => Vec::new(),
-        Some(l) => match range(start, end, l.len()) {
+        Some(l) => match index_range(start, end, l.len()) {
             None => Vec::new(),
             Some((s, e)) => l.range(s..=e).cloned().collect(),
         },
@@ -462,7 +431,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let len = l.len();
-    let removed = match range(start, end, len) {
+    let removed = match index_range(start, end, len) {
         None => {
             l.clear();
             len

@@ -45,13 +45,13 @@ pub(super) fn memory(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
 
     #[test]
     fn memory_usage() {
-        let mut h = H::new();
-        h.set(0, "k", "hello");
-        assert!(h.cmd("MEMORY USAGE k").starts_with(':'));
-        assert_eq!(h.cmd("MEMORY USAGE nokey"), "$-1\r\n");
+        let mut k = Kit::new();
+        k.put_str(0, "k", "hello");
+        assert!(k.cmd(1, "MEMORY USAGE k").starts_with(':'));
+        assert_eq!(k.cmd(1, "MEMORY USAGE nokey"), "$-1\r\n");
     }
 }

@@ -20,8 +20,6 @@ pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod server_cmds;
-#[cfg(test)]
-mod server_testkit;
 pub mod sets;
 pub mod shutdown;
 pub mod slowlog;
@@ -296,18 +294,38 @@ impl<'a> Ctx<'a> {
 /// After changing the collection at `key`: refresh its encoding, delete the
 /// key if the collection is empty, and note the change for WATCH / blocking.
 pub fn settle(ctx: &mut Ctx, key: &Bytes) {
-    let db = ctx.db();
-    let empty = match db.get_mut_now(&key[..]) {
-        Some(o) => {
-            o.update_encoding();
-            o.value.is_empty_collection()
-        }
-        None => false,
-    };
-    if empty {
-        db.delete(&key[..]);
-    }
+    ctx.db().settle_collection(key);
     ctx.touch(key);
+}
+
+/// SREM / ZREM: take members out of the collection at `key` with `remove`
+/// (WRONGTYPE for another type, else how many it removed), settle the key,
+/// count the change and reply the number removed.
+pub fn remove_members(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    remove: impl FnOnce(&mut Object) -> Result<u64, Error>,
+) -> CmdResult {
+    let now = ctx.now;
+    let db = ctx.db();
+    let mut removed = 0;
+    if let Some(obj) = db.get_mut(key, now) {
+        removed = remove(obj)?;
+        db.settle_collection(key);
+    }
+    ctx.dirty(removed);
+    ctx.out().int(removed as i64);
+    Ok(())
+}
+
+/// The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE...):
+/// `value` replaces `dst` (no key if it is empty), one change if the keyspace
+/// changed, and the reply is the size of the result, `len`.
+pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize) {
+    if ctx.db().store_collection(dst, value) {
+        ctx.dirty(1);
+    }
+    ctx.out().int(len as i64);
 }
 
 /// Argument helpers.
@@ -317,6 +335,51 @@ pub fn arg_i64(b: &[u8]) -> Result<i64, Error> {
 
 pub fn arg_f64(b: &[u8]) -> Result<f64, Error> {
     crate::resp::parse_f64(b).ok_or(Error::from(err::NOT_FLOAT))
+}
+
+/// Redis's normalisation of a start / end index pair (LRANGE, LTRIM, ZRANGE,
+/// ZREMRANGEBYRANK) against a length: negative counts from the end, the
+/// result is clamped. `Some((start, end))`, both inclusive, or None if empty.
+pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let from_end = |i: i64| if i < 0 { len.saturating_add(i) } else { i };
+    let (start, end) = (from_end(start).max(0), from_end(end));
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
+/// The count of LPOP / SPOP / ZPOPMIN and the like: a non-negative integer.
+pub fn arg_pop_count(b: &[u8]) -> Result<u64, Error> {
+    match crate::resp::parse_i64(b) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        _ => Err(err::NOT_POSITIVE.into()),
+    }
+}
+
+/// Largest |count| served for a negative-count SRANDMEMBER / ZRANDMEMBER
+/// (Redis tries to build the reply and runs out of memory instead).
+pub const MAX_RANDOM_REPEAT: u64 = 1 << 24;
+
+/// The arguments after the key of SRANDMEMBER / HRANDFIELD / ZRANDMEMBER
+/// with a count: the count (negative allows repeats) and whether the option
+/// `with` (WITHVALUES / WITHSCORES) follows it.
+pub fn random_count_args(args: &[Bytes], with: Option<&str>) -> Result<(i64, bool), Error> {
+    let count = arg_i64(&args[2])?;
+    if count == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    let with = match (args.get(3), with) {
+        (None, _) => false,
+        (Some(a), Some(w)) if args.len() == 4 && eq_ignore_case(a, w) => true,
+        _ => return Err(err::SYNTAX.into()),
+    };
+    // The reply holds two items per pick.
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err("ERR value is out of range".into());
+    }
+    Ok((count, with))
 }
 
 pub fn eq_ignore_case(a: &[u8], b: &str) -> bool {
@@ -504,10 +567,6 @@ pub const fn def(
         handler,
     }
 }
-
-/// Unused-import guard for families that only need some of these.
-#[allow(dead_code)]
-fn _uses(_: Value) {}
 
 #[cfg(test)]
 mod tests {

@@ -206,13 +206,13 @@ pub static COMMANDS: &[CommandDef] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::{bulk_body, Kit};
 
     #[test]
     fn info_sections() {
-        let mut h = H::new();
-        h.set(0, "foo", "bar");
-        let r = h.cmd("INFO");
+        let mut k = Kit::new();
+        k.put_str(0, "foo", "bar");
+        let r = k.cmd(1, "INFO");
         let body = bulk_body(&r);
         let headers: Vec<&str> = body.split("\r\n").filter(|l| l.starts_with('#')).collect();
         assert_eq!(
@@ -234,23 +234,23 @@ mod tests {
         assert!(body.contains("\r\nredis_version:7.0.15\r\n"));
         assert!(body.contains("\r\nconnected_clients:1\r\n"));
         assert!(body.contains("\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"));
-        assert!(body.contains(&format!("\r\nrun_id:{}\r\n", h.s.st.run_id)));
-        let r = h.cmd("INFO replication");
+        assert!(body.contains(&format!("\r\nrun_id:{}\r\n", k.srv.st.run_id)));
+        let r = k.cmd(1, "INFO replication");
         let body = bulk_body(&r);
         assert!(body.starts_with("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:"));
-        assert!(body.contains(&format!("master_replid:{}\r\n", h.s.st.repl.replid)));
+        assert!(body.contains(&format!("master_replid:{}\r\n", k.srv.st.repl.replid)));
         assert!(body.contains("master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n"));
-        let r = h.cmd("INFO server CLIENTS");
+        let r = k.cmd(1, "INFO server CLIENTS");
         assert!(r.contains("# Server\r\n") && r.contains("\r\n\r\n# Clients\r\n"));
         assert!(!r.contains("# Memory"));
-        assert_eq!(h.cmd("INFO foo"), "$0\r\n\r\n");
-        let r = h.cmd("INFO everything");
+        assert_eq!(k.cmd(1, "INFO foo"), "$0\r\n\r\n");
+        let r = k.cmd(1, "INFO everything");
         assert!(r.contains("# Commandstats") && r.contains("# Latencystats"));
-        h.now += 5000;
-        let r = h.cmd("INFO server");
+        k.advance(5000);
+        let r = k.cmd(1, "INFO server");
         assert!(r.contains("\r\nuptime_in_seconds:5\r\n"));
-        h.s.st.dbs[0].set_expire(b"foo", h.now + 10000);
-        let r = h.cmd("INFO keyspace");
+        k.srv.st.dbs[0].set_expire(b"foo", k.now + 10000);
+        let r = k.cmd(1, "INFO keyspace");
         assert!(r.contains("db0:keys=1,expires=1,avg_ttl=10000"), "{r}");
     }
 
@@ -260,21 +260,24 @@ mod tests {
 
     #[test]
     fn info_section_can_be_replaced() {
-        let mut h = H::new();
-        register_info_section(&mut h.s.st, "replication", my_repl);
+        let mut k = Kit::new();
+        register_info_section(&mut k.srv.st, "replication", my_repl);
         assert_eq!(
-            h.cmd("INFO replication"),
+            k.cmd(1, "INFO replication"),
             "$27\r\n# Replication\r\nrole:slave\r\n\r\n"
         );
     }
 
     #[test]
     fn small_commands() {
-        let mut h = H::new();
-        assert_eq!(h.cmd("TIME"), "*2\r\n$10\r\n1700000000\r\n$1\r\n0\r\n");
-        h.now += 1_234;
-        assert_eq!(h.cmd("TIME"), "*2\r\n$10\r\n1700000001\r\n$6\r\n234000\r\n");
-        assert_eq!(h.cmd("LASTSAVE"), ":1700000000\r\n");
-        assert_eq!(h.cmd("ROLE"), "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "TIME"), "*2\r\n$10\r\n1700000000\r\n$1\r\n0\r\n");
+        k.advance(1_234);
+        assert_eq!(
+            k.cmd(1, "TIME"),
+            "*2\r\n$10\r\n1700000001\r\n$6\r\n234000\r\n"
+        );
+        assert_eq!(k.cmd(1, "LASTSAVE"), ":1700000000\r\n");
+        assert_eq!(k.cmd(1, "ROLE"), "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
     }
 }

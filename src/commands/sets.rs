@@ -91,11 +91,9 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let now = ctx.now;
-    let db = ctx.db();
-    let mut removed = 0;
-    if let Some(obj) = db.get_mut(&args[1], now) {
+    super::remove_members(ctx, &args[1], |obj| {
         let s = crate::typed_mut!(obj, Value::Set)?;
+        let mut removed = 0;
         for m in &args[2..] {
             if s.remove(&m[..]).is_some() {
                 removed += 1;
@@ -104,11 +102,8 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         }
-        db.settle_collection(&args[1]);
-    }
-    ctx.dirty(removed);
-    ctx.out().int(removed as i64);
-    Ok(())
+        Ok(removed)
+    })
 }
 
 fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -194,10 +189,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let count = match parse_i64(&args[2]) {
-        Some(n) if n >= 0 => n as u64,
-        _ => return Err(err::NOT_POSITIVE.into()),
-    };
+    let count = super::arg_pop_count(&args[2])?;
     let Some((s, intset)) = read_set(ctx, &args[1])? else {
         ctx.out().set(0);
         return Ok(());
@@ -234,10 +226,6 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Largest |count| we serve for a negative-count SRANDMEMBER / ZRANDMEMBER
-/// (Redis tries to build the reply and runs out of memory instead).
-pub(crate) const MAX_RANDOM_REPEAT: u64 = 1 << 24;
-
 fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(err::SYNTAX.into());
@@ -257,10 +245,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = crate::commands::arg_i64(&args[2])?;
-    if l == i64::MIN {
-        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-    }
+    let (l, _) = super::random_count_args(args, None)?;
     let (count, uniq) = (l.unsigned_abs(), l >= 0);
     let now = ctx.now;
     let dbi = ctx.client.db;
@@ -277,7 +262,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let size = s.len() as u64;
     if !uniq || count == 1 {
-        if count > MAX_RANDOM_REPEAT {
+        if count > super::MAX_RANDOM_REPEAT {
             return Err("ERR value is out of range".into());
         }
         out.array(count as usize);
@@ -438,10 +423,7 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     for m in res {
         s.insert(m, ());
     }
-    if ctx.db().store_collection(dst, Value::Set(s)) {
-        ctx.dirty(1);
-    }
-    ctx.out().int(n as i64);
+    super::store_and_reply(ctx, dst, Value::Set(s), n);
     Ok(())
 }
 

@@ -41,17 +41,21 @@ pub(super) fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
+    use crate::node::Event;
 
     #[test]
     fn shutdown() {
-        let mut h = H::new();
-        assert_eq!(h.cmd("SHUTDOWN foo"), "-ERR syntax error\r\n");
-        assert_eq!(h.cmd("SHUTDOWN NOSAVE SAVE"), "-ERR syntax error\r\n");
-        assert_eq!(h.cmd("SHUTDOWN NOSAVE ABORT"), "-ERR syntax error\r\n");
-        assert_eq!(h.cmd("SHUTDOWN ABORT"), "-ERR No shutdown in progress.\r\n");
-        assert_eq!(h.cmd("SHUTDOWN NOSAVE"), "");
-        assert!(h.events.contains(&Event::Shutdown { exit_code: 0 }));
-        assert!(h.s.st.shutting_down);
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "SHUTDOWN foo"), "-ERR syntax error\r\n");
+        assert_eq!(k.cmd(1, "SHUTDOWN NOSAVE SAVE"), "-ERR syntax error\r\n");
+        assert_eq!(k.cmd(1, "SHUTDOWN NOSAVE ABORT"), "-ERR syntax error\r\n");
+        assert_eq!(
+            k.cmd(1, "SHUTDOWN ABORT"),
+            "-ERR No shutdown in progress.\r\n"
+        );
+        assert_eq!(k.cmd(1, "SHUTDOWN NOSAVE"), "");
+        assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
+        assert!(k.srv.st.shutting_down);
     }
 }

@@ -43,18 +43,18 @@ pub(super) fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::server_testkit::*;
+    use crate::commands::testkit::Kit;
 
     #[test]
     fn slowlog_is_empty() {
-        let mut h = H::new();
-        assert_eq!(h.cmd("SLOWLOG GET"), "*0\r\n");
-        assert_eq!(h.cmd("SLOWLOG LEN"), ":0\r\n");
-        assert_eq!(h.cmd("SLOWLOG RESET"), "+OK\r\n");
+        let mut k = Kit::new();
+        assert_eq!(k.cmd(1, "SLOWLOG GET"), "*0\r\n");
+        assert_eq!(k.cmd(1, "SLOWLOG LEN"), ":0\r\n");
+        assert_eq!(k.cmd(1, "SLOWLOG RESET"), "+OK\r\n");
         assert_eq!(
-            h.cmd("SLOWLOG foo"),
+            k.cmd(1, "SLOWLOG foo"),
             "-ERR unknown subcommand 'foo'. Try SLOWLOG HELP.\r\n"
         );
-        assert!(h.cmd("SLOWLOG HELP").starts_with("*12\r\n"));
+        assert!(k.cmd(1, "SLOWLOG HELP").starts_with("*12\r\n"));
     }
 }

@@ -25,6 +25,12 @@ pub fn bulk(s: &str) -> String {
     format!("${}\r\n{}\r\n", s.len(), s)
 }
 
+/// The payload of a bulk string reply.
+pub fn bulk_body(reply: &str) -> &str {
+    let start = reply.find("\r\n").expect("a bulk reply") + 2;
+    &reply[start..reply.len() - 2]
+}
+
 /// An error reply.
 pub fn err(s: &str) -> String {
     format!("-{}\r\n", s)
@@ -88,7 +94,7 @@ impl Kit {
             self.now,
             Input::Accepted {
                 conn: ConnId(id),
-                peer: Addr::new("127.0.0.1", 40000 + id as u16),
+                peer: Addr::new("127.0.0.1", 50000 + id as u16),
                 local: Addr::new("127.0.0.1", 6379),
             },
         );

@@ -63,7 +63,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.buckets.len().wrapping_sub(1)
     }
 
-    fn find<Q>(&self, q: &Q) -> Option<u32>
+    /// Walk `q`'s bucket chain: the slot holding `q` and the slot before it
+    /// in the chain (`NIL` if it is the bucket's head).
+    fn locate<Q>(&self, q: &Q) -> Option<(u32, u32)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -72,19 +74,25 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             return None;
         }
         let h = hash_of(q);
+        let mut prev = NIL;
         let mut i = self.buckets[h as usize & self.mask()];
         while i != NIL {
             let s = &self.slots[i as usize];
-            if s.hash == h {
-                if let Some((k, _)) = &s.kv {
-                    if k.borrow() == q {
-                        return Some(i);
-                    }
-                }
+            if s.hash == h && s.kv.as_ref().is_some_and(|(k, _)| k.borrow() == q) {
+                return Some((i, prev));
             }
+            prev = i;
             i = s.next;
         }
         None
+    }
+
+    fn find<Q>(&self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.locate(q).map(|(i, _)| i)
     }
 
     pub fn get<Q>(&self, q: &Q) -> Option<&V>
@@ -214,34 +222,20 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.len == 0 {
-            return None;
+        let (i, prev) = self.locate(q)?;
+        let next = self.slots[i as usize].next;
+        if prev == NIL {
+            let b = self.slots[i as usize].hash as usize & self.mask();
+            self.buckets[b] = next;
+        } else {
+            self.slots[prev as usize].next = next;
         }
-        let h = hash_of(q);
-        let b = h as usize & self.mask();
-        let mut prev = NIL;
-        let mut i = self.buckets[b];
-        while i != NIL {
-            let s = &self.slots[i as usize];
-            let next = s.next;
-            let hit = s.hash == h && s.kv.as_ref().is_some_and(|(k, _)| k.borrow() == q);
-            if hit {
-                if prev == NIL {
-                    self.buckets[b] = next;
-                } else {
-                    self.slots[prev as usize].next = next;
-                }
-                let kv = self.slots[i as usize].kv.take();
-                self.slots[i as usize].next = self.free;
-                self.free = i;
-                self.len -= 1;
-                self.maybe_shrink();
-                return kv;
-            }
-            prev = i;
-            i = next;
-        }
-        None
+        let kv = self.slots[i as usize].kv.take();
+        self.slots[i as usize].next = self.free;
+        self.free = i;
+        self.len -= 1;
+        self.maybe_shrink();
+        kv
     }
 
     /// Shrink when under 1/8 full, like Redis's 10% fill rule, and compact the slab.
