@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod event;
 pub mod failover;
+pub mod info;
 pub mod monitor;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
@@ -624,6 +625,7 @@ impl Sentinel {
         state.port = server.st.config.get_i64(Key::PORT).clamp(0, 65535) as u16;
         state.previous_time = now;
         server.st.sentinel = Some(Box::new(state));
+        server.st.info_sections = info::sections();
         let mut s = Sentinel {
             server,
             next_timer: now,
