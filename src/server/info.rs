@@ -15,7 +15,6 @@
 
 use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
-use crate::commands::connection::REDIS_VERSION;
 use crate::keyspace::Db;
 use crate::node::{ConnId, Millis};
 use crate::server::config::Key;
@@ -212,7 +211,7 @@ pub struct ServerIdentity<'a> {
 pub fn server_section(srv: &ServerState, now: Millis, id: &ServerIdentity, out: &mut String) {
     let c = &srv.config;
     let up = srv.uptime_secs();
-    field!(out, "redis_version", "{}", REDIS_VERSION);
+    field!(out, "redis_version", "{}", crate::REDIS_VERSION);
     field!(out, "redis_git_sha1", "00000000");
     field!(out, "redis_git_dirty", "0");
     field!(out, "redis_build_id", "{}", id.build_id);
