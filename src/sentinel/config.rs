@@ -56,7 +56,7 @@ pub fn load(st: &mut SentinelState, entries: &[Entry], now: Millis) -> Result<()
         .collect();
     for e in order {
         if let Err(err) = handle_configuration(st, &e.argv, now) {
-            return Err(fatal_config_error(e.linenum, &e.line, &err));
+            return Err(fatal_config_error(e.linenum, &e.line, err));
         }
     }
     Ok(())

@@ -247,6 +247,12 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Enter a failover state, noting when (timeouts count from then).
+    pub fn set_failover_state(&mut self, state: FailoverState, since: Millis) {
+        self.failover_state = state;
+        self.failover_state_change_time = since;
+    }
+
     pub fn new(
         name: String,
         flags: u32,
@@ -536,6 +542,18 @@ impl SentinelState {
             ip,
             port: port as u16,
         })
+    }
+
+    /// Log and publish an event about `ri`, described as [`at`](Self::at) does.
+    pub fn event_at(
+        &self,
+        env: &mut Env,
+        level: LogLevel,
+        kind: SentinelEvent,
+        ri: &Instance,
+        master: Option<&Instance>,
+    ) {
+        env.event(level, kind, self.at(ri, master));
     }
 
     /// The `%@` part of an event: `<type> <name> <ip> <port> [@ <master> <ip> <port>]`.
