@@ -19,6 +19,27 @@ pub fn command_table() -> &'static CommandTable {
     TABLE.get_or_init(|| CommandTable::from_families(&[COMMANDS]))
 }
 
+/// Stands for a disconnected link among the flags SENTINEL MASTERS lists.
+const DISCONNECTED: u32 = 1 << 31;
+
+/// The flags SENTINEL MASTERS lists, in Redis's order.
+const FLAG_NAMES: &[(u32, &str)] = &[
+    (SRI_S_DOWN, "s_down"),
+    (SRI_O_DOWN, "o_down"),
+    (SRI_MASTER, "master"),
+    (SRI_SLAVE, "slave"),
+    (SRI_SENTINEL, "sentinel"),
+    (DISCONNECTED, "disconnected"),
+    (SRI_MASTER_DOWN, "master_down"),
+    (SRI_FAILOVER_IN_PROGRESS, "failover_in_progress"),
+    (SRI_PROMOTED, "promoted"),
+    (SRI_RECONF_SENT, "reconf_sent"),
+    (SRI_RECONF_INPROG, "reconf_inprog"),
+    (SRI_RECONF_DONE, "reconf_done"),
+    (SRI_FORCE_FAILOVER, "force_failover"),
+    (SRI_SCRIPT_KILL_SENT, "script_kill_sent"),
+];
+
 /// addReplySentinelRedisInstance.
 #[allow(clippy::vec_init_then_push)]
 pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now: Millis) {
@@ -27,50 +48,19 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
     f.push(("ip", st.announce(&ri.addr).to_string()));
     f.push(("port", ri.addr.port.to_string()));
     f.push(("runid", ri.runid.clone().unwrap_or_default()));
-    let mut flags: Vec<&str> = Vec::new();
     let fl = ri.flags;
-    if fl & SRI_S_DOWN != 0 {
-        flags.push("s_down");
-    }
-    if fl & SRI_O_DOWN != 0 {
-        flags.push("o_down");
-    }
-    if fl & SRI_MASTER != 0 {
-        flags.push("master");
-    }
-    if fl & SRI_SLAVE != 0 {
-        flags.push("slave");
-    }
-    if fl & SRI_SENTINEL != 0 {
-        flags.push("sentinel");
-    }
-    if ri.link.disconnected {
-        flags.push("disconnected");
-    }
-    if fl & SRI_MASTER_DOWN != 0 {
-        flags.push("master_down");
-    }
-    if fl & SRI_FAILOVER_IN_PROGRESS != 0 {
-        flags.push("failover_in_progress");
-    }
-    if fl & SRI_PROMOTED != 0 {
-        flags.push("promoted");
-    }
-    if fl & SRI_RECONF_SENT != 0 {
-        flags.push("reconf_sent");
-    }
-    if fl & SRI_RECONF_INPROG != 0 {
-        flags.push("reconf_inprog");
-    }
-    if fl & SRI_RECONF_DONE != 0 {
-        flags.push("reconf_done");
-    }
-    if fl & SRI_FORCE_FAILOVER != 0 {
-        flags.push("force_failover");
-    }
-    if fl & SRI_SCRIPT_KILL_SENT != 0 {
-        flags.push("script_kill_sent");
-    }
+    // The link state is not a flag but is listed among them, in this place.
+    let listed = fl
+        | if ri.link.disconnected {
+            DISCONNECTED
+        } else {
+            0
+        };
+    let flags: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(f, _)| listed & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
     f.push(("flags", flags.join(",")));
     f.push((
         "link-pending-commands",
@@ -158,8 +148,13 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
         ));
         f.push(("voted-leader-epoch", ri.leader_epoch.to_string()));
     }
-    out.map(f.len());
-    for (k, v) in f {
+    reply_map(out, &f);
+}
+
+/// A map reply of text fields.
+fn reply_map(out: &mut ReplyBuf, fields: &[(&str, String)]) {
+    out.map(fields.len());
+    for (k, v) in fields {
         out.bulk(k.as_bytes());
         out.bulk(v.as_bytes());
     }
@@ -261,6 +256,11 @@ fn no_such_master() -> Error {
     Error::from("ERR No such master with that name")
 }
 
+/// The master named by a SENTINEL argument.
+fn master<'a>(st: &'a SentinelState, name: &[u8]) -> Result<&'a Instance, Error> {
+    st.masters.get(&text(name)).ok_or_else(no_such_master)
+}
+
 fn parse_long(b: &[u8]) -> Option<i64> {
     crate::resp::parse_i64(b)
 }
@@ -305,15 +305,15 @@ fn sentinel_sub(
         }
         "masters" => reply_instances(out, st, st.masters.values(), now),
         "master" => {
-            let m = st.masters.get(&text(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instance(out, st, m, now);
         }
         "replicas" | "slaves" => {
-            let m = st.masters.get(&text(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instances(out, st, m.slaves.values(), now);
         }
         "sentinels" => {
-            let m = st.masters.get(&text(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instances(out, st, m.sentinels.values(), now);
         }
         "myid" => out.bulk(st.myid.as_bytes()),
@@ -334,18 +334,15 @@ fn sentinel_sub(
             let mut leader: Option<String> = None;
             let mut leader_epoch = 0;
             if let Some(k) = key {
-                if let Some(mut m) = st.masters.remove(&k) {
+                st.with_master(&k, |st, m| {
                     if !st.tilt && m.flags & SRI_S_DOWN != 0 {
                         isdown = true;
                     }
                     let runid = text(&args[5]);
                     if runid != "*" {
-                        let (l, e) = st.vote_leader(env, &mut m, req_epoch as u64, &runid);
-                        leader = l;
-                        leader_epoch = e;
+                        (leader, leader_epoch) = st.vote_leader(env, m, req_epoch as u64, &runid);
                     }
-                    st.masters.insert(k, m);
-                }
+                });
             }
             out.array(3);
             out.int(isdown as i64);
@@ -361,10 +358,7 @@ fn sentinel_sub(
                 .cloned()
                 .collect();
             for n in &names {
-                if let Some(mut m) = st.masters.remove(n) {
-                    st.reset_master(env, &mut m, false, true);
-                    st.masters.insert(n.clone(), m);
-                }
+                st.with_master(n, |st, m| st.reset_master(env, m, false, true));
             }
             out.int(names.len() as i64);
         }
@@ -379,23 +373,23 @@ fn sentinel_sub(
         },
         "failover" => {
             let name = text(&args[2]);
-            let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
-            let res = if m.flags & SRI_FAILOVER_IN_PROGRESS != 0 {
-                Err(Error::from("INPROG Failover already in progress"))
-            } else if st.select_slave(&m, now).is_none() {
-                Err(Error::from("NOGOODSLAVE No suitable replica to promote"))
-            } else {
+            st.with_master(&name, |st, m| {
+                if m.flags & SRI_FAILOVER_IN_PROGRESS != 0 {
+                    return Err(Error::from("INPROG Failover already in progress"));
+                }
+                if st.select_slave(m, now).is_none() {
+                    return Err(Error::from("NOGOODSLAVE No suitable replica to promote"));
+                }
                 env.log(
                     LogLevel::Warning,
                     format!("Executing user requested FAILOVER of '{name}'"),
                 );
-                st.start_failover(env, &mut m);
+                st.start_failover(env, m);
                 m.flags |= SRI_FORCE_FAILOVER;
                 out.ok();
                 Ok(())
-            };
-            st.masters.insert(name, m);
-            res?;
+            })
+            .unwrap_or_else(|| Err(no_such_master()))?;
         }
         "pending-scripts" => out.array(0),
         "monitor" => {
@@ -434,7 +428,7 @@ fn sentinel_sub(
             out.ok();
         }
         "ckquorum" => {
-            let m = st.masters.get(&text(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             let voters = m.sentinels.len() + 1;
             let usable = 1 + m
                 .sentinels
@@ -549,11 +543,8 @@ fn sentinel_sub(
                     ("SCRIPT-MAX-RUNTIME", t.script_max_runtime),
                     ("SCRIPT-RETRY-DELAY", t.script_retry_delay),
                 ];
-                out.map(f.len());
-                for (k, v) in f {
-                    out.bulk(k.as_bytes());
-                    out.bulk(v.to_string().as_bytes());
-                }
+                let f = f.map(|(k, v)| (k, v.to_string()));
+                reply_map(out, &f);
             } else {
                 return sentinel_debug(st, out, args);
             }
@@ -658,14 +649,13 @@ fn config_set(
     if drop_conns {
         let names: Vec<String> = st.masters.keys().cloned().collect();
         for n in names {
-            if let Some(mut m) = st.masters.remove(&n) {
+            st.with_master(&n, |st, m| {
                 for si in m.sentinels.values_mut() {
                     let (cc, pc) = (si.link.cc, si.link.pc);
                     st.close_conn(env, &mut si.link, pc);
                     st.close_conn(env, &mut si.link, cc);
                 }
-                st.masters.insert(n, m);
-            }
+            });
         }
     }
     Ok(())
@@ -687,15 +677,11 @@ fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
             st.sentinel_auth_pass.clone().unwrap_or_default(),
         ),
     ];
-    let m: Vec<&(&str, String)> = all
-        .iter()
+    let m: Vec<(&str, String)> = all
+        .into_iter()
         .filter(|(k, _)| glob_match(pat, k.as_bytes(), true))
         .collect();
-    out.map(m.len());
-    for (k, v) in m {
-        out.bulk(k.as_bytes());
-        out.bulk(v.as_bytes());
-    }
+    reply_map(out, &m);
 }
 
 /// SENTINEL SET <master> <option> <value> ...
@@ -705,11 +691,10 @@ fn sentinel_set(
     out: &mut ReplyBuf,
     args: &[Bytes],
 ) -> CmdResult {
-    let name = text(&args[2]);
-    let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
-    let r = sentinel_set_inner(st, env, &mut m, args);
-    st.masters.insert(name, m);
-    let changes = match r {
+    let r = st.with_master(&text(&args[2]), |st, m| {
+        sentinel_set_inner(st, env, m, args)
+    });
+    let changes = match r.ok_or_else(no_such_master)? {
         Ok(c) => c,
         Err((c, e)) => {
             if c > 0 {
@@ -944,31 +929,16 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().verbatim(text.as_bytes());
         }
         ("kill", n) if n >= 3 => {
-            let mut killed = 0;
-            if n == 3 {
-                let addr = text(&args[2]);
-                let target: Vec<ConnId> = ctx
-                    .clients
-                    .iter()
-                    .filter(|(_, c)| c.addr.to_string() == addr)
-                    .map(|(k, _)| *k)
-                    .collect();
-                if target.is_empty() {
-                    return Err("ERR No such client".into());
-                }
-                for k in target {
-                    if let Some(c) = ctx.clients.get_mut(&k) {
-                        c.close_after_reply = true;
-                        ctx.srv.pending.insert(k);
-                    }
-                }
-                ctx.out().ok();
-                return Ok(());
-            }
-            let mut i = 2;
+            // The old form names an address; the new one takes ID / ADDR
+            // filters (the other filters are accepted and ignored).
+            let old_form = n == 3;
             let mut id: Option<u64> = None;
             let mut addr: Option<String> = None;
-            while i + 1 < n {
+            if old_form {
+                addr = Some(text(&args[2]));
+            }
+            let mut i = 2;
+            while !old_form && i + 1 < n {
                 let k = text(&args[i]).to_ascii_lowercase();
                 let v = text(&args[i + 1]);
                 match k.as_str() {
@@ -993,14 +963,20 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 })
                 .map(|(k, _)| *k)
                 .collect();
-            for k in target {
-                if let Some(c) = ctx.clients.get_mut(&k) {
+            if old_form && target.is_empty() {
+                return Err("ERR No such client".into());
+            }
+            for k in &target {
+                if let Some(c) = ctx.clients.get_mut(k) {
                     c.close_after_reply = true;
-                    ctx.srv.pending.insert(k);
-                    killed += 1;
+                    ctx.srv.pending.insert(*k);
                 }
             }
-            ctx.out().int(killed);
+            if old_form {
+                ctx.out().ok();
+            } else {
+                ctx.out().int(target.len() as i64);
+            }
         }
         _ => return Err(unknown_subcommand(&args[1], "client")),
     }

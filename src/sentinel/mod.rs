@@ -544,6 +544,19 @@ impl SentinelState {
         })
     }
 
+    /// Run `f` on the master named `name`, taken out of `masters` meanwhile
+    /// so that `f` can change the rest of the state too.
+    pub fn with_master<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self, &mut Instance) -> R,
+    ) -> Option<R> {
+        let mut m = self.masters.remove(name)?;
+        let r = f(self, &mut m);
+        self.masters.insert(name.to_string(), m);
+        Some(r)
+    }
+
     /// Log and publish an event about `ri`, described as [`at`](Self::at) does.
     pub fn event_at(
         &self,

@@ -517,10 +517,7 @@ impl SentinelState {
                 self.remove_matching_sentinel(env, &mut master, &obsolete);
                 let names: Vec<String> = self.masters.keys().cloned().collect();
                 for n in names {
-                    if let Some(mut m) = self.masters.remove(&n) {
-                        self.remove_matching_sentinel(env, &mut m, &obsolete);
-                        self.masters.insert(n, m);
-                    }
+                    self.with_master(&n, |st, m| st.remove_matching_sentinel(env, m, &obsolete));
                 }
             }
             match self.create_addr(token[0], port, true) {
