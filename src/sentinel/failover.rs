@@ -247,15 +247,7 @@ impl SentinelState {
         req_epoch: u64,
         req_runid: &str,
     ) -> (Option<String>, u64) {
-        if req_epoch > self.current_epoch {
-            self.current_epoch = req_epoch;
-            self.flush_config(env);
-            env.event(
-                LogLevel::Warning,
-                SentinelEvent::NewEpoch,
-                self.current_epoch.to_string(),
-            );
-        }
+        self.observe_epoch(env, req_epoch);
         if m.leader_epoch < req_epoch && self.current_epoch <= req_epoch {
             m.leader = Some(req_runid.to_string());
             m.leader_epoch = self.current_epoch;
@@ -317,6 +309,19 @@ impl SentinelState {
             winner = None;
         }
         winner
+    }
+
+    /// A newer epoch seen from another sentinel becomes ours (saved at once).
+    pub fn observe_epoch(&mut self, env: &mut Env, epoch: u64) {
+        if epoch > self.current_epoch {
+            self.current_epoch = epoch;
+            self.flush_config(env);
+            env.event(
+                LogLevel::Warning,
+                SentinelEvent::NewEpoch,
+                self.current_epoch.to_string(),
+            );
+        }
     }
 
     /// sentinelStartFailover.

@@ -164,25 +164,19 @@ impl SentinelState {
         ri: &mut Instance,
         master: Option<&Instance>,
     ) -> bool {
-        let Some(cc) = ri.link.cc else { return false };
         let ping = ri.map_command(master, "PING").to_string();
-        if self.send_cmd(env, cc, &[&ping], Cb::Ping) {
-            let now = env.now();
-            ri.link.pending_commands += 1;
-            ri.link.last_ping_time = now;
-            if ri.link.act_ping_time == 0 {
-                ri.link.act_ping_time = now;
-            }
-            true
-        } else {
-            false
-        }
+        self.send_ping_named(env, ri, &ping)
     }
 
     fn send_ping_mv(&mut self, env: &mut Env, ri: &mut Instance, mv: &MasterView) -> bool {
-        let Some(cc) = ri.link.cc else { return false };
         let ping = mv.map(ri, "PING");
-        if self.send_cmd(env, cc, &[&ping], Cb::Ping) {
+        self.send_ping_named(env, ri, &ping)
+    }
+
+    /// PING under the name `ping` (the master may have renamed it).
+    fn send_ping_named(&mut self, env: &mut Env, ri: &mut Instance, ping: &str) -> bool {
+        let Some(cc) = ri.link.cc else { return false };
+        if self.send_cmd(env, cc, &[ping], Cb::Ping) {
             let now = env.now();
             ri.link.pending_commands += 1;
             ri.link.last_ping_time = now;
@@ -548,15 +542,7 @@ impl SentinelState {
                 _ => {}
             }
         }
-        if current_epoch > self.current_epoch {
-            self.current_epoch = current_epoch;
-            self.flush_config(env);
-            env.event(
-                LogLevel::Warning,
-                SentinelEvent::NewEpoch,
-                self.current_epoch.to_string(),
-            );
-        }
+        self.observe_epoch(env, current_epoch);
         if let Some(k) = &known {
             if master.config_epoch < master_config_epoch {
                 master.config_epoch = master_config_epoch;
