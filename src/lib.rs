@@ -2,6 +2,19 @@
 //! a sans-IO core (no sockets, clocks, threads or ambient randomness), hosted
 //! natively on tokio, in WebAssembly, and in a deterministic simulator.
 
+/// The Redis version this crate is compatible with, as a literal (for
+/// `concat!`); everything else uses [`REDIS_VERSION`].
+#[macro_export]
+macro_rules! redis_version {
+    () => {
+        "7.0.15"
+    };
+}
+
+/// The Redis version this crate is compatible with: what INFO, HELLO, `-v`,
+/// the logs, RDB files and config-file errors report.
+pub const REDIS_VERSION: &str = redis_version!();
+
 pub mod calendar;
 pub mod commands;
 pub mod keyspace;

@@ -11,7 +11,12 @@ use std::path::Path;
 #[derive(Parser)]
 #[command(
     name = "sentinel-lab",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (Redis 7.0.15 compatible)"),
+    version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (Redis ",
+        sentinel_lab::redis_version!(),
+        " compatible)"
+    ),
     about = "A Redis-compatible server, replication and Sentinel: one sans-IO core, hosted natively, in wasm and in a simulator",
     disable_version_flag = true,
     arg_required_else_help = true

@@ -563,7 +563,7 @@ fn config_epoch(sim: &mut Sim, sentinel: usize) -> i64 {
 // ---------------------------------------------------------------------------
 // What WAIT and min-replicas-to-write buy.
 
-use sentinel_lab::sim::scenario::{apply, tutorial_actions_with, Action};
+use sentinel_lab::sim::scenario::{apply, tutorial_actions_with, Action, NewHost};
 
 /// A write that `WAIT 2` reports on both replicas survives the master's death:
 /// whichever replica the sentinels promote holds it.
@@ -618,7 +618,7 @@ fn a_write_every_replica_acknowledged_survives_failover() {
 fn min_replicas_to_write_bounds_what_an_isolated_master_loses() {
     let mut setup = tutorial_actions_with(&SentinelSettings::default());
     for a in &mut setup {
-        if let Action::Add { kind, config, .. } = a {
+        if let Action::Add(NewHost { kind, config, .. }) = a {
             if kind == "server" {
                 config.push_str("min-replicas-to-write 1\nmin-replicas-max-lag 10\n");
             }

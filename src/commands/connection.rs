@@ -5,7 +5,7 @@ use crate::server::config::Key;
 use bytes::Bytes;
 
 /// The version HELLO reports.
-pub const REDIS_VERSION: &str = "7.0.15";
+pub use crate::REDIS_VERSION;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 

@@ -40,7 +40,7 @@ pub(super) fn help(out: &mut ReplyBuf, cmd: &str, lines: &[&str]) {
     out.simple("    Prints this help.");
 }
 
-pub(super) fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

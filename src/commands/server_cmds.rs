@@ -19,7 +19,7 @@ use super::{def, flags::*, CmdResult, CommandDef, Ctx};
 use crate::server::info::{InfoCtx, SectionFn};
 use bytes::Bytes;
 
-fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+pub(crate) fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let sections: Vec<String> = args[1..].iter().map(|a| text(a)).collect();
     let s = {
         let ictx = InfoCtx {

@@ -7,7 +7,7 @@
 //! number counted in that combined text, exactly as Redis does.
 
 use crate::resp::split_args;
-use crate::server::config::lines::{conf_lines, repr};
+use crate::server::config::lines::{conf_lines, fatal_config_error, repr};
 use crate::server::config::Key;
 use crate::server::Config;
 
@@ -149,11 +149,7 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
-    ConfError::Fatal(format!(
-        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
-         Reading the configuration file, at line {line_no}\n\
-         >>> '{line}'\n{msg}\n"
-    ))
+    ConfError::Fatal(fatal_config_error(line_no, line, msg) + "\n")
 }
 
 /// Apply config text (`loadServerConfigFromString`); errors name the line like Redis.

@@ -136,15 +136,8 @@ pub fn run_demo(args: &[String]) -> i32 {
     println!("  redis-cli -p 6379 shutdown nosave      # kill the master, watch the failover");
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let web_ok = web && root.join("www/index.html").is_file();
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tokio: {e}");
-            return 1;
-        }
+    let Some(rt) = super::host::runtime() else {
+        return 1;
     };
     rt.block_on(async {
         if web_ok {

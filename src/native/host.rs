@@ -594,6 +594,21 @@ async fn accept_loop(sh: SharedRef, listener: TcpListener) {
     }
 }
 
+/// A single-threaded tokio runtime for a command of the binary, or `None`
+/// after saying why on stderr.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("tokio: {e}");
+            None
+        }
+    }
+}
+
 /// Run `node` on the given listeners until it asks to shut down or a SIGTERM /
 /// SIGINT arrives; returns the exit code and the logger for the last lines.
 pub fn run(

@@ -20,7 +20,7 @@ use crate::server::Server;
 use std::net::TcpListener;
 
 /// The Redis version we are compatible with (what `-v` and the logs print).
-pub const REDIS_VERSION: &str = "7.0.15";
+pub use crate::REDIS_VERSION;
 
 /// `redis-server -v` in Redis's shape, so tools that parse `v=` keep working.
 pub fn redis_version_line() -> String {

@@ -5,7 +5,8 @@ use super::{conf, host};
 use crate::node::LogLevel;
 use crate::sentinel::config::{default_server_config, load, Entry};
 use crate::sentinel::{Sentinel, SentinelState};
-use crate::server::config::{self, lines::conf_lines, Key};
+use crate::server::config::lines::{conf_lines, fatal_config_error};
+use crate::server::config::{self, Key};
 use crate::server::Config;
 
 /// Wraps the sentinel node so config rewrites reach the disk.
@@ -14,18 +15,16 @@ use crate::server::Config;
 fn parse_file(config: &mut Config, text: &str, entries: &mut Vec<Entry>) -> Result<(), String> {
     for line in conf_lines(text) {
         let line = line.map_err(|u| {
-            format!(
-                "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nUnbalanced quotes in configuration line",
-                u.number, u.text
-            )
+            fatal_config_error(u.number, u.text, "Unbalanced quotes in configuration line")
         })?;
         let parts = &line.args;
         let name = parts[0].to_ascii_lowercase();
         if name == "sentinel" {
             if parts.len() < 2 {
-                return Err(format!(
-                    "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\nwrong number of arguments",
-                    line.number, line.text
+                return Err(fatal_config_error(
+                    line.number,
+                    line.text,
+                    "wrong number of arguments",
                 ));
             }
             entries.push(Entry {

@@ -128,15 +128,8 @@ pub fn run_web(args: &[String]) -> i32 {
     if !root.join("pkg/sentinel_lab.js").is_file() {
         eprintln!("note: pkg/ is missing: build the wasm first with `make pkg`");
     }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tokio: {e}");
-            return 1;
-        }
+    let Some(rt) = super::host::runtime() else {
+        return 1;
     };
     rt.block_on(async {
         let listener = match TcpListener::bind((bind.as_str(), port)).await {

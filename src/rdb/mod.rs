@@ -113,7 +113,7 @@ impl Aux {
     /// save carries replication info.
     pub fn for_save(ctime_secs: u64, used_mem: u64, repl: Option<(usize, String, i64)>) -> Aux {
         let mut a = Aux {
-            redis_ver: Some("7.0.15".into()),
+            redis_ver: Some(crate::REDIS_VERSION.into()),
             redis_bits: Some(64),
             ctime: Some(ctime_secs as i64),
             used_mem: Some(used_mem.min(i64::MAX as u64) as i64),

@@ -226,12 +226,21 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         let mut in_dq = false;
         let mut in_sq = false;
         loop {
-            if in_dq {
+            if in_dq || in_sq {
                 if i >= n {
                     return None;
                 }
                 let c = line[i];
-                if c == b'\\'
+                let quote = if in_dq { b'"' } else { b'\'' };
+                if c == quote {
+                    // A closing quote must end the argument.
+                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                        return None;
+                    }
+                    i += 1;
+                    break;
+                } else if in_dq
+                    && c == b'\\'
                     && i + 3 < n
                     && line[i + 1] == b'x'
                     && hex_val(line[i + 2]).is_some()
@@ -239,7 +248,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                 {
                     cur.push(hex_val(line[i + 2])? * 16 + hex_val(line[i + 3])?);
                     i += 3;
-                } else if c == b'\\' && i + 1 < n {
+                } else if in_dq && c == b'\\' && i + 1 < n {
                     i += 1;
                     cur.push(match line[i] {
                         b'n' => b'\n',
@@ -249,29 +258,9 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         b'a' => 7,
                         other => other,
                     });
-                } else if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    cur.push(c);
-                }
-            } else if in_sq {
-                if i >= n {
-                    return None;
-                }
-                let c = line[i];
-                if c == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
+                } else if in_sq && c == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
                     i += 1;
                     cur.push(b'\'');
-                } else if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
                 } else {
                     cur.push(c);
                 }

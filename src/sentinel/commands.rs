@@ -4,13 +4,12 @@
 
 use super::*;
 use crate::commands::client::{format_client_line, ClientLineFigures};
+use crate::commands::container::text;
 use crate::commands::{
     def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, CmdResult, CommandDef,
     CommandTable, Ctx, Error,
 };
 use crate::resp::ReplyBuf;
-use crate::server::config::Key;
-use crate::server::info::{server_section, ServerIdentity};
 use bytes::Bytes;
 use std::sync::OnceLock;
 
@@ -20,9 +19,26 @@ pub fn command_table() -> &'static CommandTable {
     TABLE.get_or_init(|| CommandTable::from_families(&[COMMANDS]))
 }
 
-fn s(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+/// Stands for a disconnected link among the flags SENTINEL MASTERS lists.
+const DISCONNECTED: u32 = 1 << 31;
+
+/// The flags SENTINEL MASTERS lists, in Redis's order.
+const FLAG_NAMES: &[(u32, &str)] = &[
+    (SRI_S_DOWN, "s_down"),
+    (SRI_O_DOWN, "o_down"),
+    (SRI_MASTER, "master"),
+    (SRI_SLAVE, "slave"),
+    (SRI_SENTINEL, "sentinel"),
+    (DISCONNECTED, "disconnected"),
+    (SRI_MASTER_DOWN, "master_down"),
+    (SRI_FAILOVER_IN_PROGRESS, "failover_in_progress"),
+    (SRI_PROMOTED, "promoted"),
+    (SRI_RECONF_SENT, "reconf_sent"),
+    (SRI_RECONF_INPROG, "reconf_inprog"),
+    (SRI_RECONF_DONE, "reconf_done"),
+    (SRI_FORCE_FAILOVER, "force_failover"),
+    (SRI_SCRIPT_KILL_SENT, "script_kill_sent"),
+];
 
 /// addReplySentinelRedisInstance.
 #[allow(clippy::vec_init_then_push)]
@@ -32,50 +48,19 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
     f.push(("ip", st.announce(&ri.addr).to_string()));
     f.push(("port", ri.addr.port.to_string()));
     f.push(("runid", ri.runid.clone().unwrap_or_default()));
-    let mut flags: Vec<&str> = Vec::new();
     let fl = ri.flags;
-    if fl & SRI_S_DOWN != 0 {
-        flags.push("s_down");
-    }
-    if fl & SRI_O_DOWN != 0 {
-        flags.push("o_down");
-    }
-    if fl & SRI_MASTER != 0 {
-        flags.push("master");
-    }
-    if fl & SRI_SLAVE != 0 {
-        flags.push("slave");
-    }
-    if fl & SRI_SENTINEL != 0 {
-        flags.push("sentinel");
-    }
-    if ri.link.disconnected {
-        flags.push("disconnected");
-    }
-    if fl & SRI_MASTER_DOWN != 0 {
-        flags.push("master_down");
-    }
-    if fl & SRI_FAILOVER_IN_PROGRESS != 0 {
-        flags.push("failover_in_progress");
-    }
-    if fl & SRI_PROMOTED != 0 {
-        flags.push("promoted");
-    }
-    if fl & SRI_RECONF_SENT != 0 {
-        flags.push("reconf_sent");
-    }
-    if fl & SRI_RECONF_INPROG != 0 {
-        flags.push("reconf_inprog");
-    }
-    if fl & SRI_RECONF_DONE != 0 {
-        flags.push("reconf_done");
-    }
-    if fl & SRI_FORCE_FAILOVER != 0 {
-        flags.push("force_failover");
-    }
-    if fl & SRI_SCRIPT_KILL_SENT != 0 {
-        flags.push("script_kill_sent");
-    }
+    // The link state is not a flag but is listed among them, in this place.
+    let listed = fl
+        | if ri.link.disconnected {
+            DISCONNECTED
+        } else {
+            0
+        };
+    let flags: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(f, _)| listed & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
     f.push(("flags", flags.join(",")));
     f.push((
         "link-pending-commands",
@@ -163,8 +148,13 @@ pub fn reply_instance(out: &mut ReplyBuf, st: &SentinelState, ri: &Instance, now
         ));
         f.push(("voted-leader-epoch", ri.leader_epoch.to_string()));
     }
-    out.map(f.len());
-    for (k, v) in f {
+    reply_map(out, &f);
+}
+
+/// A map reply of text fields.
+fn reply_map(out: &mut ReplyBuf, fields: &[(&str, String)]) {
+    out.map(fields.len());
+    for (k, v) in fields {
         out.bulk(k.as_bytes());
         out.bulk(v.as_bytes());
     }
@@ -266,12 +256,17 @@ fn no_such_master() -> Error {
     Error::from("ERR No such master with that name")
 }
 
+/// The master named by a SENTINEL argument.
+fn master<'a>(st: &'a SentinelState, name: &[u8]) -> Result<&'a Instance, Error> {
+    st.masters.get(&text(name)).ok_or_else(no_such_master)
+}
+
 fn parse_long(b: &[u8]) -> Option<i64> {
     crate::resp::parse_i64(b)
 }
 
 fn sentinel_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let sub = s(&args[1]).to_ascii_lowercase();
+    let sub = text(&args[1]).to_ascii_lowercase();
     let Some(&(name, arity)) = SUBCOMMANDS.iter().find(|(n, _)| *n == sub) else {
         return Err(unknown_subcommand(&args[1], "sentinel"));
     };
@@ -310,15 +305,15 @@ fn sentinel_sub(
         }
         "masters" => reply_instances(out, st, st.masters.values(), now),
         "master" => {
-            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instance(out, st, m, now);
         }
         "replicas" | "slaves" => {
-            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instances(out, st, m.slaves.values(), now);
         }
         "sentinels" => {
-            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             reply_instances(out, st, m.sentinels.values(), now);
         }
         "myid" => out.bulk(st.myid.as_bytes()),
@@ -327,7 +322,7 @@ fn sentinel_sub(
                 parse_long(&args[3]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
             let req_epoch =
                 parse_long(&args[4]).ok_or(Error::from(crate::commands::err::NOT_INTEGER))?;
-            let ip = s(&args[2]);
+            let ip = text(&args[2]);
             let want = st.create_addr(&ip, port, true).ok();
             let key = want.as_ref().and_then(|w| {
                 st.masters
@@ -339,18 +334,15 @@ fn sentinel_sub(
             let mut leader: Option<String> = None;
             let mut leader_epoch = 0;
             if let Some(k) = key {
-                if let Some(mut m) = st.masters.remove(&k) {
+                st.with_master(&k, |st, m| {
                     if !st.tilt && m.flags & SRI_S_DOWN != 0 {
                         isdown = true;
                     }
-                    let runid = s(&args[5]);
+                    let runid = text(&args[5]);
                     if runid != "*" {
-                        let (l, e) = st.vote_leader(env, &mut m, req_epoch as u64, &runid);
-                        leader = l;
-                        leader_epoch = e;
+                        (leader, leader_epoch) = st.vote_leader(env, m, req_epoch as u64, &runid);
                     }
-                    st.masters.insert(k, m);
-                }
+                });
             }
             out.array(3);
             out.int(isdown as i64);
@@ -366,14 +358,11 @@ fn sentinel_sub(
                 .cloned()
                 .collect();
             for n in &names {
-                if let Some(mut m) = st.masters.remove(n) {
-                    st.reset_master(env, &mut m, false, true);
-                    st.masters.insert(n.clone(), m);
-                }
+                st.with_master(n, |st, m| st.reset_master(env, m, false, true));
             }
             out.int(names.len() as i64);
         }
-        "get-master-addr-by-name" => match st.masters.get(&s(&args[2])) {
+        "get-master-addr-by-name" => match st.masters.get(&text(&args[2])) {
             None => out.null_array(),
             Some(m) => {
                 let a = m.current_master_addr();
@@ -383,24 +372,24 @@ fn sentinel_sub(
             }
         },
         "failover" => {
-            let name = s(&args[2]);
-            let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
-            let res = if m.flags & SRI_FAILOVER_IN_PROGRESS != 0 {
-                Err(Error::from("INPROG Failover already in progress"))
-            } else if st.select_slave(&m, now).is_none() {
-                Err(Error::from("NOGOODSLAVE No suitable replica to promote"))
-            } else {
+            let name = text(&args[2]);
+            st.with_master(&name, |st, m| {
+                if m.flags & SRI_FAILOVER_IN_PROGRESS != 0 {
+                    return Err(Error::from("INPROG Failover already in progress"));
+                }
+                if st.select_slave(m, now).is_none() {
+                    return Err(Error::from("NOGOODSLAVE No suitable replica to promote"));
+                }
                 env.log(
                     LogLevel::Warning,
                     format!("Executing user requested FAILOVER of '{name}'"),
                 );
-                st.start_failover(env, &mut m);
+                st.start_failover(env, m);
                 m.flags |= SRI_FORCE_FAILOVER;
                 out.ok();
                 Ok(())
-            };
-            st.masters.insert(name, m);
-            res?;
+            })
+            .unwrap_or_else(|| Err(no_such_master()))?;
         }
         "pending-scripts" => out.array(0),
         "monitor" => {
@@ -409,11 +398,11 @@ fn sentinel_sub(
             if quorum <= 0 {
                 return Err("ERR Quorum must be 1 or greater.".into());
             }
-            let host = s(&args[3]);
+            let host = text(&args[3]);
             if !is_ip(&host) && !st.resolve_hostnames {
                 return Err("ERR Invalid IP address or hostname specified".into());
             }
-            let name = s(&args[2]);
+            let name = text(&args[2]);
             let addr = st
                 .create_addr(&host, port, true)
                 .map_err(|e| Error::from(format!("ERR {e}")))?;
@@ -430,7 +419,7 @@ fn sentinel_sub(
             out.ok();
         }
         "remove" => {
-            let name = s(&args[2]);
+            let name = text(&args[2]);
             let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
             let msg = st.at(&m, None);
             env.event(LogLevel::Warning, SentinelEvent::MonitorRemoved, msg);
@@ -439,7 +428,7 @@ fn sentinel_sub(
             out.ok();
         }
         "ckquorum" => {
-            let m = st.masters.get(&s(&args[2])).ok_or_else(no_such_master)?;
+            let m = master(st, &args[2])?;
             let voters = m.sentinels.len() + 1;
             let usable = 1 + m
                 .sentinels
@@ -468,9 +457,9 @@ fn sentinel_sub(
         }
         "set" => return sentinel_set(st, env, out, args),
         "config" => {
-            let what = s(&args[2]).to_ascii_lowercase();
+            let what = text(&args[2]).to_ascii_lowercase();
             if what == "set" && args.len() == 5 {
-                return config_set(st, env, out, &s(&args[3]), &s(&args[4]));
+                return config_set(st, env, out, &text(&args[3]), &text(&args[4]));
             } else if what == "get" && args.len() == 4 {
                 config_get(st, out, &args[3]);
             } else {
@@ -484,7 +473,7 @@ fn sentinel_sub(
             let names: Vec<String> = {
                 let mut v = Vec::new();
                 for a in &args[2..] {
-                    let n = s(a);
+                    let n = text(a);
                     if st.masters.contains_key(&n) && !v.contains(&n) {
                         v.push(n);
                     }
@@ -554,11 +543,8 @@ fn sentinel_sub(
                     ("SCRIPT-MAX-RUNTIME", t.script_max_runtime),
                     ("SCRIPT-RETRY-DELAY", t.script_retry_delay),
                 ];
-                out.map(f.len());
-                for (k, v) in f {
-                    out.bulk(k.as_bytes());
-                    out.bulk(v.to_string().as_bytes());
-                }
+                let f = f.map(|(k, v)| (k, v.to_string()));
+                reply_map(out, &f);
             } else {
                 return sentinel_debug(st, out, args);
             }
@@ -571,7 +557,7 @@ fn sentinel_sub(
 fn sentinel_debug(st: &mut SentinelState, out: &mut ReplyBuf, args: &[Bytes]) -> CmdResult {
     let mut j = 2;
     while j < args.len() {
-        let option = s(&args[j]);
+        let option = text(&args[j]);
         let moreargs = args.len() - 1 - j;
         let t = &mut st.t;
         let slot: Option<&mut u64> = match option.to_ascii_lowercase().as_str() {
@@ -598,7 +584,7 @@ fn sentinel_debug(st: &mut SentinelState, out: &mut ReplyBuf, args: &[Bytes]) ->
                     _ => {
                         return Err(Error::from(format!(
                             "ERR Invalid argument '{}' for SENTINEL DEBUG '{}'",
-                            s(&args[j]),
+                            text(&args[j]),
                             option
                         )))
                     }
@@ -663,14 +649,13 @@ fn config_set(
     if drop_conns {
         let names: Vec<String> = st.masters.keys().cloned().collect();
         for n in names {
-            if let Some(mut m) = st.masters.remove(&n) {
+            st.with_master(&n, |st, m| {
                 for si in m.sentinels.values_mut() {
                     let (cc, pc) = (si.link.cc, si.link.pc);
                     st.close_conn(env, &mut si.link, pc);
                     st.close_conn(env, &mut si.link, cc);
                 }
-                st.masters.insert(n, m);
-            }
+            });
         }
     }
     Ok(())
@@ -692,15 +677,11 @@ fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
             st.sentinel_auth_pass.clone().unwrap_or_default(),
         ),
     ];
-    let m: Vec<&(&str, String)> = all
-        .iter()
+    let m: Vec<(&str, String)> = all
+        .into_iter()
         .filter(|(k, _)| glob_match(pat, k.as_bytes(), true))
         .collect();
-    out.map(m.len());
-    for (k, v) in m {
-        out.bulk(k.as_bytes());
-        out.bulk(v.as_bytes());
-    }
+    reply_map(out, &m);
 }
 
 /// SENTINEL SET <master> <option> <value> ...
@@ -710,11 +691,10 @@ fn sentinel_set(
     out: &mut ReplyBuf,
     args: &[Bytes],
 ) -> CmdResult {
-    let name = s(&args[2]);
-    let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
-    let r = sentinel_set_inner(st, env, &mut m, args);
-    st.masters.insert(name, m);
-    let changes = match r {
+    let r = st.with_master(&text(&args[2]), |st, m| {
+        sentinel_set_inner(st, env, m, args)
+    });
+    let changes = match r.ok_or_else(no_such_master)? {
         Ok(c) => c,
         Err((c, e)) => {
             if c > 0 {
@@ -739,7 +719,7 @@ fn sentinel_set_inner(
     let mut changes = 0;
     let mut j = 3;
     while j < args.len() {
-        let option = s(&args[j]);
+        let option = text(&args[j]);
         let moreargs = args.len() - 1 - j;
         let old_j = j;
         let mut redacted = false;
@@ -748,7 +728,7 @@ fn sentinel_set_inner(
                 changes,
                 Error::from(format!(
                     "ERR Invalid argument '{}' for SENTINEL SET '{}'",
-                    s(&args[j]),
+                    text(&args[j]),
                     option
                 )),
             )
@@ -789,20 +769,20 @@ fn sentinel_set_inner(
             }
             "auth-pass" if moreargs > 0 => {
                 j += 1;
-                let v = s(&args[j]);
+                let v = text(&args[j]);
                 m.auth_pass = (!v.is_empty()).then_some(v);
                 st.release_instance_links(env, m);
                 redacted = true;
             }
             "auth-user" if moreargs > 0 => {
                 j += 1;
-                let v = s(&args[j]);
+                let v = text(&args[j]);
                 m.auth_user = (!v.is_empty()).then_some(v);
                 st.release_instance_links(env, m);
             }
             "rename-command" if moreargs > 1 => {
-                let old = s(&args[j + 1]);
-                let new = s(&args[j + 2]);
+                let old = text(&args[j + 1]);
+                let new = text(&args[j + 2]);
                 j += 2;
                 if old.is_empty() || new.is_empty() {
                     let bad = if new.is_empty() { j } else { j - 1 };
@@ -840,14 +820,14 @@ fn sentinel_set_inner(
                 if redacted {
                     "******".to_string()
                 } else {
-                    s(&args[old_j + 1])
+                    text(&args[old_j + 1])
                 }
             ),
             3 => format!(
                 "{at} {} {} {}",
                 option,
-                s(&args[old_j + 1]),
-                s(&args[old_j + 2])
+                text(&args[old_j + 1]),
+                text(&args[old_j + 2])
             ),
             _ => format!("{at} {option}"),
         };
@@ -862,7 +842,7 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if &args[1][..] != HELLO_CHANNEL.as_bytes() {
         return Err("ERR Only HELLO messages are accepted by Sentinel instances.".into());
     }
-    let msg = s(&args[2]);
+    let msg = text(&args[2]);
     with_state(ctx.srv, ctx.clients, |st, env| st.process_hello(env, &msg));
     ctx.out().int(1);
     Ok(())
@@ -885,114 +865,8 @@ fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// INFO [section ...]: server, clients, cpu, stats, sentinel.
-fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut want: Vec<String> = args[1..]
-        .iter()
-        .map(|a| s(a).to_ascii_lowercase())
-        .collect();
-    let all = want.is_empty()
-        || want
-            .iter()
-            .any(|w| w == "all" || w == "everything" || w == "default");
-    if all {
-        want = ["server", "clients", "cpu", "stats", "sentinel"]
-            .iter()
-            .map(|x| x.to_string())
-            .collect();
-    }
-    let has = |n: &str| want.iter().any(|w| w == n);
-    let srv = &*ctx.srv;
-    let now = ctx.now;
-    let mut sections: Vec<String> = Vec::new();
-    if has("server") {
-        let config_file = srv
-            .sentinel
-            .as_ref()
-            .and_then(|s| s.config_path.as_deref())
-            .unwrap_or("");
-        let id = ServerIdentity {
-            build_id: "0",
-            mode: "sentinel",
-            os: "sentinel-lab",
-            monotonic_clock: "host",
-            multiplexing_api: "host",
-            gcc_version: "0.0.0",
-            process_id: 0,
-            executable: "",
-            config_file,
-        };
-        let mut t = String::from("# Server\r\n");
-        server_section(srv, now, &id, &mut t);
-        sections.push(t);
-    }
-    if has("clients") {
-        sections.push(format!(
-            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-            ctx.clients.len() + 1,
-            srv.config.get(Key::MAXCLIENTS)
-        ));
-    }
-    if has("cpu") {
-        sections.push("# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:0.000000\r\nused_cpu_user_main_thread:0.000000\r\n".into());
-    }
-    if has("stats") {
-        let st = &srv.stats;
-        sections.push(format!(
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\n",
-            st.total_connections_received,
-            st.total_commands_processed,
-            st.net_input_bytes,
-            st.net_output_bytes,
-            st.rejected_connections,
-            srv.channels.len(),
-            srv.patterns.len(),
-            st.unexpected_error_replies,
-            st.total_error_replies
-        ));
-    }
-    if has("sentinel") {
-        if let Some(ss) = &srv.sentinel {
-            let mut t = format!(
-                "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:{}\r\n",
-                ss.masters.len(),
-                ss.tilt as i32,
-                if ss.tilt {
-                    (now.saturating_sub(ss.tilt_start_time) / 1000) as i64
-                } else {
-                    -1
-                },
-                ss.simfailure_flags
-            );
-            for (i, m) in ss.masters.values().enumerate() {
-                let status = if m.flags & SRI_O_DOWN != 0 {
-                    "odown"
-                } else if m.flags & SRI_S_DOWN != 0 {
-                    "sdown"
-                } else {
-                    "ok"
-                };
-                t.push_str(&format!(
-                    "master{}:name={},status={},address={}:{},slaves={},sentinels={}\r\n",
-                    i,
-                    m.name,
-                    status,
-                    ss.announce(&m.addr),
-                    m.addr.port,
-                    m.slaves.len(),
-                    m.sentinels.len() + 1
-                ));
-            }
-            sections.push(t);
-        }
-    }
-    let text = sections.join("\r\n");
-    ctx.out().verbatim(text.as_bytes());
-    Ok(())
-}
-
 fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let sub = s(&args[1]).to_ascii_lowercase();
+    let sub = text(&args[1]).to_ascii_lowercase();
     match (sub.as_str(), args.len()) {
         ("setname", 3) => {
             let name = &args[2];
@@ -1055,33 +929,18 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().verbatim(text.as_bytes());
         }
         ("kill", n) if n >= 3 => {
-            let mut killed = 0;
-            if n == 3 {
-                let addr = s(&args[2]);
-                let target: Vec<ConnId> = ctx
-                    .clients
-                    .iter()
-                    .filter(|(_, c)| c.addr.to_string() == addr)
-                    .map(|(k, _)| *k)
-                    .collect();
-                if target.is_empty() {
-                    return Err("ERR No such client".into());
-                }
-                for k in target {
-                    if let Some(c) = ctx.clients.get_mut(&k) {
-                        c.close_after_reply = true;
-                        ctx.srv.pending.insert(k);
-                    }
-                }
-                ctx.out().ok();
-                return Ok(());
-            }
-            let mut i = 2;
+            // The old form names an address; the new one takes ID / ADDR
+            // filters (the other filters are accepted and ignored).
+            let old_form = n == 3;
             let mut id: Option<u64> = None;
             let mut addr: Option<String> = None;
-            while i + 1 < n {
-                let k = s(&args[i]).to_ascii_lowercase();
-                let v = s(&args[i + 1]);
+            if old_form {
+                addr = Some(text(&args[2]));
+            }
+            let mut i = 2;
+            while !old_form && i + 1 < n {
+                let k = text(&args[i]).to_ascii_lowercase();
+                let v = text(&args[i + 1]);
                 match k.as_str() {
                     "id" => {
                         id =
@@ -1104,14 +963,20 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 })
                 .map(|(k, _)| *k)
                 .collect();
-            for k in target {
-                if let Some(c) = ctx.clients.get_mut(&k) {
+            if old_form && target.is_empty() {
+                return Err("ERR No such client".into());
+            }
+            for k in &target {
+                if let Some(c) = ctx.clients.get_mut(k) {
                     c.close_after_reply = true;
-                    ctx.srv.pending.insert(k);
-                    killed += 1;
+                    ctx.srv.pending.insert(*k);
                 }
             }
-            ctx.out().int(killed);
+            if old_form {
+                ctx.out().ok();
+            } else {
+                ctx.out().int(target.len() as i64);
+            }
         }
         _ => return Err(unknown_subcommand(&args[1], "client")),
     }
@@ -1137,7 +1002,7 @@ pub fn prepare_for_shutdown(srv: &mut ServerState) {
 
 fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let table = command_table();
-    let sub = args.get(1).map(|a| s(a).to_ascii_lowercase());
+    let sub = args.get(1).map(|a| text(a).to_ascii_lowercase());
     match sub.as_deref() {
         Some("count") => ctx.out().int(table.all.len() as i64),
         Some("list") => {
@@ -1217,7 +1082,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "server",
         "1.0.0",
         "Get information and statistics about the server",
-        info,
+        crate::commands::server_cmds::info,
     ),
     def(
         "role",

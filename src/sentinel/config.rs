@@ -3,6 +3,7 @@
 //! with the current state (`rewriteConfigSentinelOption`).
 
 use super::*;
+use crate::server::config::lines::fatal_config_error;
 use crate::server::config::Key;
 
 /// Options loaded before the `monitor` lines.
@@ -55,10 +56,7 @@ pub fn load(st: &mut SentinelState, entries: &[Entry], now: Millis) -> Result<()
         .collect();
     for e in order {
         if let Err(err) = handle_configuration(st, &e.argv, now) {
-            return Err(format!(
-                "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}",
-                e.linenum, e.line, err
-            ));
+            return Err(fatal_config_error(e.linenum, &e.line, err));
         }
     }
     Ok(())

@@ -150,14 +150,18 @@ impl SentinelState {
                     > ri.master_reboot_down_after_period);
         if down {
             if ri.flags & SRI_S_DOWN == 0 {
-                let msg = self.at(ri, master);
-                env.event(LogLevel::Warning, SentinelEvent::Sdown, msg);
+                self.event_at(env, LogLevel::Warning, SentinelEvent::Sdown, ri, master);
                 ri.s_down_since_time = now;
                 ri.flags |= SRI_S_DOWN;
             }
         } else if ri.flags & SRI_S_DOWN != 0 {
-            let msg = self.at(ri, master);
-            env.event(LogLevel::Warning, SentinelEvent::SdownCleared, msg);
+            self.event_at(
+                env,
+                LogLevel::Warning,
+                SentinelEvent::SdownCleared,
+                ri,
+                master,
+            );
             ri.flags &= !(SRI_S_DOWN | SRI_SCRIPT_KILL_SENT);
         }
     }
@@ -182,8 +186,7 @@ impl SentinelState {
                 m.o_down_since_time = env.now();
             }
         } else if m.flags & SRI_O_DOWN != 0 {
-            let msg = self.at(m, None);
-            env.event(LogLevel::Warning, SentinelEvent::OdownCleared, msg);
+            self.event_at(env, LogLevel::Warning, SentinelEvent::OdownCleared, m, None);
             m.flags &= !SRI_O_DOWN;
         }
     }
@@ -244,15 +247,7 @@ impl SentinelState {
         req_epoch: u64,
         req_runid: &str,
     ) -> (Option<String>, u64) {
-        if req_epoch > self.current_epoch {
-            self.current_epoch = req_epoch;
-            self.flush_config(env);
-            env.event(
-                LogLevel::Warning,
-                SentinelEvent::NewEpoch,
-                self.current_epoch.to_string(),
-            );
-        }
+        self.observe_epoch(env, req_epoch);
         if m.leader_epoch < req_epoch && self.current_epoch <= req_epoch {
             m.leader = Some(req_runid.to_string());
             m.leader_epoch = self.current_epoch;
@@ -316,6 +311,19 @@ impl SentinelState {
         winner
     }
 
+    /// A newer epoch seen from another sentinel becomes ours (saved at once).
+    pub fn observe_epoch(&mut self, env: &mut Env, epoch: u64) {
+        if epoch > self.current_epoch {
+            self.current_epoch = epoch;
+            self.flush_config(env);
+            env.event(
+                LogLevel::Warning,
+                SentinelEvent::NewEpoch,
+                self.current_epoch.to_string(),
+            );
+        }
+    }
+
     /// sentinelStartFailover.
     pub fn start_failover(&mut self, env: &mut Env, m: &mut Instance) {
         m.failover_state = FailoverState::WaitStart;
@@ -327,8 +335,7 @@ impl SentinelState {
             SentinelEvent::NewEpoch,
             self.current_epoch.to_string(),
         );
-        let msg = self.at(m, None);
-        env.event(LogLevel::Warning, SentinelEvent::TryFailover, msg);
+        self.event_at(env, LogLevel::Warning, SentinelEvent::TryFailover, m, None);
         let now = env.now();
         m.failover_start_time = now + env.rand(MAX_DESYNC);
         m.failover_state_change_time = now;
@@ -388,14 +395,22 @@ impl SentinelState {
         cands.first().map(|s| s.name.clone())
     }
 
-    fn abort_failover(&mut self, env: &mut Env, m: &mut Instance) {
+    /// Give up the failover, saying why (`why` is a `-failover-abort-*` event).
+    fn abort_failover(&mut self, env: &mut Env, m: &mut Instance, why: SentinelEvent) {
+        self.event_at(env, LogLevel::Warning, why, m, None);
         m.flags &= !(SRI_FAILOVER_IN_PROGRESS | SRI_FORCE_FAILOVER);
-        m.failover_state = FailoverState::None;
-        m.failover_state_change_time = env.now();
+        m.set_failover_state(FailoverState::None, env.now());
         if let Some(k) = m.promoted_slave.take() {
             if let Some(s) = m.slaves.get_mut(&k) {
                 s.flags &= !SRI_PROMOTED;
             }
+        }
+    }
+
+    /// The selected replica was not promoted within the failover timeout.
+    fn abort_on_promotion_timeout(&mut self, env: &mut Env, m: &mut Instance) {
+        if env.now().saturating_sub(m.failover_state_change_time) > m.failover_timeout {
+            self.abort_failover(env, m, SentinelEvent::FailoverAbortSlaveTimeout);
         }
     }
 
@@ -408,15 +423,7 @@ impl SentinelState {
             FailoverState::SelectSlave => self.failover_select_slave(env, m),
             FailoverState::SendSlaveofNoone => self.failover_send_slaveof_noone(env, m),
             FailoverState::WaitPromotion => {
-                if env.now().saturating_sub(m.failover_state_change_time) > m.failover_timeout {
-                    let msg = self.at(m, None);
-                    env.event(
-                        LogLevel::Warning,
-                        SentinelEvent::FailoverAbortSlaveTimeout,
-                        msg,
-                    );
-                    self.abort_failover(env, m);
-                }
+                self.abort_on_promotion_timeout(env, m);
             }
             FailoverState::ReconfSlaves => self.failover_reconf_next_slave(env, m),
             FailoverState::None | FailoverState::UpdateConfig => {}
@@ -430,56 +437,54 @@ impl SentinelState {
         if !isleader && m.flags & SRI_FORCE_FAILOVER == 0 {
             let election_timeout = self.t.election_timeout.min(m.failover_timeout);
             if (env.now() as i64 - m.failover_start_time as i64) > election_timeout as i64 {
-                let msg = self.at(m, None);
-                env.event(
-                    LogLevel::Warning,
-                    SentinelEvent::FailoverAbortNotElected,
-                    msg,
-                );
-                self.abort_failover(env, m);
+                self.abort_failover(env, m, SentinelEvent::FailoverAbortNotElected);
             }
             return;
         }
-        let msg = self.at(m, None);
-        env.event(LogLevel::Warning, SentinelEvent::ElectedLeader, msg);
+        self.event_at(
+            env,
+            LogLevel::Warning,
+            SentinelEvent::ElectedLeader,
+            m,
+            None,
+        );
         if self.simfailure_flags & SIMFAILURE_CRASH_AFTER_ELECTION != 0 {
             self.sim_failure_crash(env);
         }
-        m.failover_state = FailoverState::SelectSlave;
-        m.failover_state_change_time = env.now();
-        let msg = self.at(m, None);
-        env.event(
+        m.set_failover_state(FailoverState::SelectSlave, env.now());
+        self.event_at(
+            env,
             LogLevel::Warning,
             SentinelEvent::FailoverStateSelectSlave,
-            msg,
+            m,
+            None,
         );
     }
 
     fn failover_select_slave(&mut self, env: &mut Env, m: &mut Instance) {
         match self.select_slave(m, env.now()) {
             None => {
-                let msg = self.at(m, None);
-                env.event(
-                    LogLevel::Warning,
-                    SentinelEvent::FailoverAbortNoGoodSlave,
-                    msg,
-                );
-                self.abort_failover(env, m);
+                self.abort_failover(env, m, SentinelEvent::FailoverAbortNoGoodSlave);
             }
             Some(k) => {
-                let msg = self.at(&m.slaves[&k], Some(m));
-                env.event(LogLevel::Warning, SentinelEvent::SelectedSlave, msg);
+                self.event_at(
+                    env,
+                    LogLevel::Warning,
+                    SentinelEvent::SelectedSlave,
+                    &m.slaves[&k],
+                    Some(m),
+                );
                 if let Some(s) = m.slaves.get_mut(&k) {
                     s.flags |= SRI_PROMOTED;
                 }
                 m.promoted_slave = Some(k.clone());
-                m.failover_state = FailoverState::SendSlaveofNoone;
-                m.failover_state_change_time = env.now();
-                let msg = self.at(&m.slaves[&k], Some(m));
-                env.event(
+                m.set_failover_state(FailoverState::SendSlaveofNoone, env.now());
+                self.event_at(
+                    env,
                     LogLevel::Notice,
                     SentinelEvent::FailoverStateSendSlaveofNoone,
-                    msg,
+                    &m.slaves[&k],
+                    Some(m),
                 );
             }
         }
@@ -494,15 +499,7 @@ impl SentinelState {
         };
         if s.link.disconnected {
             m.slaves.insert(k, s);
-            if env.now().saturating_sub(m.failover_state_change_time) > m.failover_timeout {
-                let msg = self.at(m, None);
-                env.event(
-                    LogLevel::Warning,
-                    SentinelEvent::FailoverAbortSlaveTimeout,
-                    msg,
-                );
-                self.abort_failover(env, m);
-            }
+            self.abort_on_promotion_timeout(env, m);
             return;
         }
         let ok = self.send_slaveof(env, &mut s, Some(m), None);
@@ -516,8 +513,7 @@ impl SentinelState {
             SentinelEvent::FailoverStateWaitPromotion,
             msg,
         );
-        m.failover_state = FailoverState::WaitPromotion;
-        m.failover_state_change_time = env.now();
+        m.set_failover_state(FailoverState::WaitPromotion, env.now());
     }
 
     fn failover_reconf_next_slave(&mut self, env: &mut Env, m: &mut Instance) {
@@ -568,8 +564,13 @@ impl SentinelState {
         if s.flags & SRI_RECONF_SENT != 0
             && now.saturating_sub(s.slave_reconf_sent_time) > self.t.slave_reconf_timeout
         {
-            let msg = self.at(s, Some(m));
-            env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSentTimeout, msg);
+            self.event_at(
+                env,
+                LogLevel::Notice,
+                SentinelEvent::SlaveReconfSentTimeout,
+                s,
+                Some(m),
+            );
             s.flags &= !SRI_RECONF_SENT;
             s.flags |= SRI_RECONF_DONE;
         }
@@ -580,8 +581,13 @@ impl SentinelState {
         if self.send_slaveof(env, s, Some(m), Some(paddr)) {
             s.flags |= SRI_RECONF_SENT;
             s.slave_reconf_sent_time = now;
-            let msg = self.at(s, Some(m));
-            env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSent, msg);
+            self.event_at(
+                env,
+                LogLevel::Notice,
+                SentinelEvent::SlaveReconfSent,
+                s,
+                Some(m),
+            );
             *in_progress += 1;
         }
     }
@@ -611,14 +617,17 @@ impl SentinelState {
         if elapsed > m.failover_timeout {
             not_reconfigured = 0;
             timeout = true;
-            let msg = self.at(m, None);
-            env.event(LogLevel::Warning, SentinelEvent::FailoverEndForTimeout, msg);
+            self.event_at(
+                env,
+                LogLevel::Warning,
+                SentinelEvent::FailoverEndForTimeout,
+                m,
+                None,
+            );
         }
         if not_reconfigured == 0 {
-            let msg = self.at(m, None);
-            env.event(LogLevel::Warning, SentinelEvent::FailoverEnd, msg);
-            m.failover_state = FailoverState::UpdateConfig;
-            m.failover_state_change_time = now;
+            self.event_at(env, LogLevel::Warning, SentinelEvent::FailoverEnd, m, None);
+            m.set_failover_state(FailoverState::UpdateConfig, now);
         }
         if timeout {
             let keys: Vec<String> = m.slaves.keys().cloned().collect();
@@ -630,8 +639,13 @@ impl SentinelState {
                     && !s.link.disconnected
                     && self.send_slaveof(env, &mut s, Some(m), Some(&paddr))
                 {
-                    let msg = self.at(&s, Some(m));
-                    env.event(LogLevel::Notice, SentinelEvent::SlaveReconfSentBe, msg);
+                    self.event_at(
+                        env,
+                        LogLevel::Notice,
+                        SentinelEvent::SlaveReconfSentBe,
+                        &s,
+                        Some(m),
+                    );
                     s.flags |= SRI_RECONF_SENT;
                 }
                 m.slaves.insert(k, s);
@@ -692,8 +706,7 @@ impl SentinelState {
         self.close_conn(env, &mut m.link, pc);
         m.flags &= SRI_MASTER;
         m.leader = None;
-        m.failover_state = FailoverState::None;
-        m.failover_state_change_time = 0;
+        m.set_failover_state(FailoverState::None, 0);
         m.failover_start_time = 0;
         m.promoted_slave = None;
         m.runid = None;
@@ -705,8 +718,7 @@ impl SentinelState {
         m.role_reported_time = now;
         m.role_reported = SRI_MASTER;
         if event {
-            let msg = self.at(m, None);
-            env.event(LogLevel::Warning, SentinelEvent::ResetMaster, msg);
+            self.event_at(env, LogLevel::Warning, SentinelEvent::ResetMaster, m, None);
         }
     }
 

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod event;
 pub mod failover;
+pub mod info;
 pub mod monitor;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
@@ -246,6 +247,12 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Enter a failover state, noting when (timeouts count from then).
+    pub fn set_failover_state(&mut self, state: FailoverState, since: Millis) {
+        self.failover_state = state;
+        self.failover_state_change_time = since;
+    }
+
     pub fn new(
         name: String,
         flags: u32,
@@ -537,6 +544,31 @@ impl SentinelState {
         })
     }
 
+    /// Run `f` on the master named `name`, taken out of `masters` meanwhile
+    /// so that `f` can change the rest of the state too.
+    pub fn with_master<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self, &mut Instance) -> R,
+    ) -> Option<R> {
+        let mut m = self.masters.remove(name)?;
+        let r = f(self, &mut m);
+        self.masters.insert(name.to_string(), m);
+        Some(r)
+    }
+
+    /// Log and publish an event about `ri`, described as [`at`](Self::at) does.
+    pub fn event_at(
+        &self,
+        env: &mut Env,
+        level: LogLevel,
+        kind: SentinelEvent,
+        ri: &Instance,
+        master: Option<&Instance>,
+    ) {
+        env.event(level, kind, self.at(ri, master));
+    }
+
     /// The `%@` part of an event: `<type> <name> <ip> <port> [@ <master> <ip> <port>]`.
     pub fn at(&self, ri: &Instance, master: Option<&Instance>) -> String {
         match master {
@@ -624,6 +656,7 @@ impl Sentinel {
         state.port = server.st.config.get_i64(Key::PORT).clamp(0, 65535) as u16;
         state.previous_time = now;
         server.st.sentinel = Some(Box::new(state));
+        server.st.info_sections = info::sections();
         let mut s = Sentinel {
             server,
             next_timer: now,

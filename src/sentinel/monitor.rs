@@ -164,25 +164,19 @@ impl SentinelState {
         ri: &mut Instance,
         master: Option<&Instance>,
     ) -> bool {
-        let Some(cc) = ri.link.cc else { return false };
         let ping = ri.map_command(master, "PING").to_string();
-        if self.send_cmd(env, cc, &[&ping], Cb::Ping) {
-            let now = env.now();
-            ri.link.pending_commands += 1;
-            ri.link.last_ping_time = now;
-            if ri.link.act_ping_time == 0 {
-                ri.link.act_ping_time = now;
-            }
-            true
-        } else {
-            false
-        }
+        self.send_ping_named(env, ri, &ping)
     }
 
     fn send_ping_mv(&mut self, env: &mut Env, ri: &mut Instance, mv: &MasterView) -> bool {
-        let Some(cc) = ri.link.cc else { return false };
         let ping = mv.map(ri, "PING");
-        if self.send_cmd(env, cc, &[&ping], Cb::Ping) {
+        self.send_ping_named(env, ri, &ping)
+    }
+
+    /// PING under the name `ping` (the master may have renamed it).
+    fn send_ping_named(&mut self, env: &mut Env, ri: &mut Instance, ping: &str) -> bool {
+        let Some(cc) = ri.link.cc else { return false };
+        if self.send_cmd(env, cc, &[ping], Cb::Ping) {
             let now = env.now();
             ri.link.pending_commands += 1;
             ri.link.last_ping_time = now;
@@ -506,16 +500,18 @@ impl SentinelState {
                 );
                 env.event(LogLevel::Notice, SentinelEvent::SentinelAddressSwitch, msg);
             } else if let Some(other) = self.find_sentinel(&master, Some((token[0], port)), None) {
-                let msg = self.at(&master.sentinels[&other], Some(&master));
-                env.event(LogLevel::Notice, SentinelEvent::SentinelInvalidAddr, msg);
+                self.event_at(
+                    env,
+                    LogLevel::Notice,
+                    SentinelEvent::SentinelInvalidAddr,
+                    &master.sentinels[&other],
+                    Some(&master),
+                );
                 let obsolete = master.sentinels[&other].runid.clone().unwrap_or_default();
                 self.remove_matching_sentinel(env, &mut master, &obsolete);
                 let names: Vec<String> = self.masters.keys().cloned().collect();
                 for n in names {
-                    if let Some(mut m) = self.masters.remove(&n) {
-                        self.remove_matching_sentinel(env, &mut m, &obsolete);
-                        self.masters.insert(n, m);
-                    }
+                    self.with_master(&n, |st, m| st.remove_matching_sentinel(env, m, &obsolete));
                 }
             }
             match self.create_addr(token[0], port, true) {
@@ -531,8 +527,13 @@ impl SentinelState {
                     );
                     si.runid = Some(runid.clone());
                     if removed == 0 {
-                        let msg = self.at(&si, Some(&master));
-                        env.event(LogLevel::Notice, SentinelEvent::Sentinel, msg);
+                        self.event_at(
+                            env,
+                            LogLevel::Notice,
+                            SentinelEvent::Sentinel,
+                            &si,
+                            Some(&master),
+                        );
                     }
                     master.sentinels.insert(runid.clone(), si);
                     known = Some(runid.clone());
@@ -541,23 +542,20 @@ impl SentinelState {
                 _ => {}
             }
         }
-        if current_epoch > self.current_epoch {
-            self.current_epoch = current_epoch;
-            self.flush_config(env);
-            env.event(
-                LogLevel::Warning,
-                SentinelEvent::NewEpoch,
-                self.current_epoch.to_string(),
-            );
-        }
+        self.observe_epoch(env, current_epoch);
         if let Some(k) = &known {
             if master.config_epoch < master_config_epoch {
                 master.config_epoch = master_config_epoch;
                 if master_port != master.addr.port as i64
                     || !self.addr_equals_hostname(&master.addr, token[5])
                 {
-                    let msg = self.at(&master.sentinels[k], Some(&master));
-                    env.event(LogLevel::Warning, SentinelEvent::ConfigUpdateFrom, msg);
+                    self.event_at(
+                        env,
+                        LogLevel::Warning,
+                        SentinelEvent::ConfigUpdateFrom,
+                        &master.sentinels[k],
+                        Some(&master),
+                    );
                     let msg = format!(
                         "{} {} {} {} {}",
                         master.name,
@@ -662,8 +660,13 @@ impl SentinelState {
                 match &ri.runid {
                     None => ri.runid = Some(id.to_string()),
                     Some(old) if old != id => {
-                        let msg = self.at(ri, master.as_deref());
-                        env.event(LogLevel::Notice, SentinelEvent::Reboot, msg);
+                        self.event_at(
+                            env,
+                            LogLevel::Notice,
+                            SentinelEvent::Reboot,
+                            ri,
+                            master.as_deref(),
+                        );
                         if ri.is_master() && ri.master_reboot_down_after_period != 0 {
                             ri.flags |= SRI_MASTER_REBOOT;
                             ri.master_reboot_since_time = now;
@@ -779,36 +782,36 @@ impl SentinelState {
                 && master.failover_state == FailoverState::WaitPromotion
             {
                 master.config_epoch = master.failover_epoch;
-                master.failover_state = FailoverState::ReconfSlaves;
-                master.failover_state_change_time = now;
+                master.set_failover_state(FailoverState::ReconfSlaves, now);
                 self.flush_config(env);
-                let msg = self.at(ri, Some(master));
-                env.event(LogLevel::Warning, SentinelEvent::PromotedSlave, msg);
+                self.event_at(
+                    env,
+                    LogLevel::Warning,
+                    SentinelEvent::PromotedSlave,
+                    ri,
+                    Some(master),
+                );
                 if self.simfailure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {
                     self.sim_failure_crash(env);
                 }
-                let msg = self.at(master, None);
-                env.event(
+                self.event_at(
+                    env,
                     LogLevel::Warning,
                     SentinelEvent::FailoverStateReconfSlaves,
-                    msg,
+                    master,
+                    None,
                 );
                 force_hello_update(master, self.t.publish_period);
                 if ri.last_pub_time > self.t.publish_period {
                     ri.last_pub_time -= self.t.publish_period + 1;
                 }
             } else {
-                let wait_time = self.t.publish_period * 4;
-                if ri.flags & SRI_PROMOTED == 0
-                    && self.master_looks_sane(master, now)
-                    && ri.no_down_for(wait_time, now)
-                    && now.saturating_sub(ri.role_reported_time) > wait_time
-                {
-                    let addr = master.addr.clone();
-                    if self.send_slaveof(env, ri, Some(master), Some(&addr)) {
-                        let msg = self.at(ri, Some(master));
-                        env.event(LogLevel::Notice, SentinelEvent::ConvertToSlave, msg);
-                    }
+                // A master we did not promote: make it a replica again.
+                if ri.flags & SRI_PROMOTED == 0 {
+                    let since = ri.role_reported_time;
+                    let wait_time = self.t.publish_period * 4;
+                    let kind = SentinelEvent::ConvertToSlave;
+                    self.repoint_replica(env, ri, master, since, wait_time, kind);
                 }
             }
         }
@@ -821,17 +824,10 @@ impl SentinelState {
                     ri.slave_master_host.as_deref().unwrap_or(""),
                 ))
         {
+            let since = ri.slave_conf_change_time;
             let wait_time = master.failover_timeout;
-            if self.master_looks_sane(master, now)
-                && ri.no_down_for(wait_time, now)
-                && now.saturating_sub(ri.slave_conf_change_time) > wait_time
-            {
-                let addr = master.addr.clone();
-                if self.send_slaveof(env, ri, Some(master), Some(&addr)) {
-                    let msg = self.at(ri, Some(master));
-                    env.event(LogLevel::Notice, SentinelEvent::FixSlaveConfig, msg);
-                }
-            }
+            let kind = SentinelEvent::FixSlaveConfig;
+            self.repoint_replica(env, ri, master, since, wait_time, kind);
         }
         // Replica being reconfigured changed state.
         if ri.flags & SRI_SLAVE != 0
@@ -853,20 +849,54 @@ impl SentinelState {
                 {
                     ri.flags &= !SRI_RECONF_SENT;
                     ri.flags |= SRI_RECONF_INPROG;
-                    let msg = self.at(ri, Some(master));
-                    env.event(LogLevel::Notice, SentinelEvent::SlaveReconfInprog, msg);
+                    self.event_at(
+                        env,
+                        LogLevel::Notice,
+                        SentinelEvent::SlaveReconfInprog,
+                        ri,
+                        Some(master),
+                    );
                 }
             }
             if ri.flags & SRI_RECONF_INPROG != 0 && ri.slave_master_link_up {
                 ri.flags &= !SRI_RECONF_INPROG;
                 ri.flags |= SRI_RECONF_DONE;
-                let msg = self.at(ri, Some(master));
-                env.event(LogLevel::Notice, SentinelEvent::SlaveReconfDone, msg);
+                self.event_at(
+                    env,
+                    LogLevel::Notice,
+                    SentinelEvent::SlaveReconfDone,
+                    ri,
+                    Some(master),
+                );
             }
         }
     }
 
     /// sentinelMasterLooksSane.
+    /// Send `ri` a SLAVEOF to `master` (and announce it as `kind`) once the
+    /// master looks sane and `ri` has been up and unchanged for `wait_time`
+    /// since `since`, so a transient state is not "fixed".
+    fn repoint_replica(
+        &mut self,
+        env: &mut Env,
+        ri: &mut Instance,
+        master: &Instance,
+        since: Millis,
+        wait_time: u64,
+        kind: SentinelEvent,
+    ) {
+        let now = env.now();
+        if self.master_looks_sane(master, now)
+            && ri.no_down_for(wait_time, now)
+            && now.saturating_sub(since) > wait_time
+        {
+            let addr = master.addr.clone();
+            if self.send_slaveof(env, ri, Some(master), Some(&addr)) {
+                self.event_at(env, LogLevel::Notice, kind, ri, Some(master));
+            }
+        }
+    }
+
     pub fn master_looks_sane(&self, master: &Instance, now: Millis) -> bool {
         master.flags & SRI_MASTER != 0
             && master.role_reported == SRI_MASTER

@@ -15,7 +15,6 @@
 
 use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
-use crate::commands::connection::REDIS_VERSION;
 use crate::keyspace::Db;
 use crate::node::{ConnId, Millis};
 use crate::server::config::Key;
@@ -62,18 +61,26 @@ pub struct Sections {
     pub list: Vec<Section>,
 }
 
-impl Default for Sections {
-    fn default() -> Self {
-        let s = |name, title: &'static str, default, render| Section {
+impl Section {
+    /// A section that is part of `INFO`, `INFO default` and `INFO all` when
+    /// `default` is set, of `INFO all` only otherwise.
+    pub fn new(name: &'static str, title: &'static str, default: bool, render: SectionFn) -> Self {
+        Section {
             name,
             title: Cow::Borrowed(title),
             default,
             in_all: true,
             render,
-        };
+        }
+    }
+}
+
+impl Default for Sections {
+    fn default() -> Self {
+        let s = Section::new;
         Sections {
             list: vec![
-                s("server", "Server", true, server as SectionFn),
+                s("server", "Server", true, server),
                 s("clients", "Clients", true, clients),
                 s("memory", "Memory", true, memory),
                 s("persistence", "Persistence", true, persistence),
@@ -204,7 +211,7 @@ pub struct ServerIdentity<'a> {
 pub fn server_section(srv: &ServerState, now: Millis, id: &ServerIdentity, out: &mut String) {
     let c = &srv.config;
     let up = srv.uptime_secs();
-    field!(out, "redis_version", "{}", REDIS_VERSION);
+    field!(out, "redis_version", "{}", crate::REDIS_VERSION);
     field!(out, "redis_git_sha1", "00000000");
     field!(out, "redis_git_dirty", "0");
     field!(out, "redis_build_id", "{}", id.build_id);
@@ -253,7 +260,7 @@ fn normal_clients(ctx: &InfoCtx) -> usize {
         .count()
 }
 
-fn clients(ctx: &InfoCtx, out: &mut String) {
+pub fn clients(ctx: &InfoCtx, out: &mut String) {
     let blocked = ctx.all_clients().filter(|c| c.blocked.is_some()).count();
     let in_timeout = ctx
         .all_clients()
@@ -444,84 +451,75 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
 }
 
 fn stats(ctx: &InfoCtx, out: &mut String) {
-    let srv = ctx.srv;
+    stats_section(ctx.srv, |_| true, out);
+}
+
+/// The `stats` section's lines (no header), keeping only the fields `wanted`
+/// accepts: a sentinel reports a few of them.
+pub fn stats_section(srv: &ServerState, wanted: impl Fn(&str) -> bool, out: &mut String) {
+    macro_rules! stat {
+        ($name:expr, $($arg:tt)*) => {
+            if wanted($name) {
+                field!(out, $name, $($arg)*);
+            }
+        };
+    }
     let s = &srv.stats;
-    field!(
-        out,
+    stat!(
         "total_connections_received",
         "{}",
         s.total_connections_received
     );
-    field!(
-        out,
-        "total_commands_processed",
-        "{}",
-        s.total_commands_processed
-    );
-    field!(out, "instantaneous_ops_per_sec", "0");
-    field!(out, "total_net_input_bytes", "{}", s.net_input_bytes);
-    field!(out, "total_net_output_bytes", "{}", s.net_output_bytes);
-    field!(out, "total_net_repl_input_bytes", "0");
-    field!(out, "total_net_repl_output_bytes", "0");
-    field!(out, "instantaneous_input_kbps", "0.00");
-    field!(out, "instantaneous_output_kbps", "0.00");
-    field!(out, "instantaneous_input_repl_kbps", "0.00");
-    field!(out, "instantaneous_output_repl_kbps", "0.00");
-    field!(out, "rejected_connections", "{}", s.rejected_connections);
-    field!(out, "sync_full", "0");
-    field!(out, "sync_partial_ok", "0");
-    field!(out, "sync_partial_err", "0");
-    field!(out, "expired_keys", "{}", s.expired_keys);
-    field!(out, "expired_stale_perc", "0.00");
-    field!(out, "expired_time_cap_reached_count", "0");
-    field!(out, "expire_cycle_cpu_milliseconds", "0");
-    field!(out, "evicted_keys", "{}", ctx.srv.stats.evicted_keys);
-    field!(out, "evicted_clients", "0");
-    field!(out, "total_eviction_exceeded_time", "0");
-    field!(out, "current_eviction_exceeded_time", "0");
-    field!(out, "keyspace_hits", "{}", s.keyspace_hits);
-    field!(out, "keyspace_misses", "{}", s.keyspace_misses);
-    field!(out, "pubsub_channels", "{}", srv.channels.len());
-    field!(out, "pubsub_patterns", "{}", srv.patterns.len());
-    field!(out, "pubsubshard_channels", "0");
-    field!(out, "latest_fork_usec", "0");
-    field!(out, "total_forks", "0");
-    field!(out, "migrate_cached_sockets", "0");
-    field!(out, "slave_expires_tracked_keys", "0");
-    field!(out, "active_defrag_hits", "0");
-    field!(out, "active_defrag_misses", "0");
-    field!(out, "active_defrag_key_hits", "0");
-    field!(out, "active_defrag_key_misses", "0");
-    field!(out, "total_active_defrag_time", "0");
-    field!(out, "current_active_defrag_time", "0");
-    field!(out, "tracking_total_keys", "0");
-    field!(out, "tracking_total_items", "0");
-    field!(out, "tracking_total_prefixes", "0");
-    field!(
-        out,
-        "unexpected_error_replies",
-        "{}",
-        s.unexpected_error_replies
-    );
-    field!(out, "total_error_replies", "{}", s.total_error_replies);
-    field!(out, "dump_payload_sanitizations", "0");
+    stat!("total_commands_processed", "{}", s.total_commands_processed);
+    stat!("instantaneous_ops_per_sec", "0");
+    stat!("total_net_input_bytes", "{}", s.net_input_bytes);
+    stat!("total_net_output_bytes", "{}", s.net_output_bytes);
+    stat!("total_net_repl_input_bytes", "0");
+    stat!("total_net_repl_output_bytes", "0");
+    stat!("instantaneous_input_kbps", "0.00");
+    stat!("instantaneous_output_kbps", "0.00");
+    stat!("instantaneous_input_repl_kbps", "0.00");
+    stat!("instantaneous_output_repl_kbps", "0.00");
+    stat!("rejected_connections", "{}", s.rejected_connections);
+    stat!("sync_full", "0");
+    stat!("sync_partial_ok", "0");
+    stat!("sync_partial_err", "0");
+    stat!("expired_keys", "{}", s.expired_keys);
+    stat!("expired_stale_perc", "0.00");
+    stat!("expired_time_cap_reached_count", "0");
+    stat!("expire_cycle_cpu_milliseconds", "0");
+    stat!("evicted_keys", "{}", s.evicted_keys);
+    stat!("evicted_clients", "0");
+    stat!("total_eviction_exceeded_time", "0");
+    stat!("current_eviction_exceeded_time", "0");
+    stat!("keyspace_hits", "{}", s.keyspace_hits);
+    stat!("keyspace_misses", "{}", s.keyspace_misses);
+    stat!("pubsub_channels", "{}", srv.channels.len());
+    stat!("pubsub_patterns", "{}", srv.patterns.len());
+    stat!("pubsubshard_channels", "0");
+    stat!("latest_fork_usec", "0");
+    stat!("total_forks", "0");
+    stat!("migrate_cached_sockets", "0");
+    stat!("slave_expires_tracked_keys", "0");
+    stat!("active_defrag_hits", "0");
+    stat!("active_defrag_misses", "0");
+    stat!("active_defrag_key_hits", "0");
+    stat!("active_defrag_key_misses", "0");
+    stat!("total_active_defrag_time", "0");
+    stat!("current_active_defrag_time", "0");
+    stat!("tracking_total_keys", "0");
+    stat!("tracking_total_items", "0");
+    stat!("tracking_total_prefixes", "0");
+    stat!("unexpected_error_replies", "{}", s.unexpected_error_replies);
+    stat!("total_error_replies", "{}", s.total_error_replies);
+    stat!("dump_payload_sanitizations", "0");
     // We do not count socket reads/writes apart; a command is one read, a reply one write.
-    field!(
-        out,
-        "total_reads_processed",
-        "{}",
-        s.total_commands_processed
-    );
-    field!(
-        out,
-        "total_writes_processed",
-        "{}",
-        s.total_commands_processed
-    );
-    field!(out, "io_threaded_reads_processed", "0");
-    field!(out, "io_threaded_writes_processed", "0");
-    field!(out, "reply_buffer_shrinks", "0");
-    field!(out, "reply_buffer_expands", "0");
+    stat!("total_reads_processed", "{}", s.total_commands_processed);
+    stat!("total_writes_processed", "{}", s.total_commands_processed);
+    stat!("io_threaded_reads_processed", "0");
+    stat!("io_threaded_writes_processed", "0");
+    stat!("reply_buffer_shrinks", "0");
+    stat!("reply_buffer_expands", "0");
 }
 
 /// The replication section, rendered by the replication module.
@@ -529,7 +527,7 @@ pub fn replication(ctx: &InfoCtx, out: &mut String) {
     out.push_str(&crate::replication::info::section(ctx.srv));
 }
 
-fn cpu(_ctx: &InfoCtx, out: &mut String) {
+pub fn cpu(_ctx: &InfoCtx, out: &mut String) {
     for f in [
         "used_cpu_sys",
         "used_cpu_user",

@@ -301,6 +301,12 @@ impl Server {
         }
         c.query.extend_from_slice(bytes);
         c.last_interaction = self.st.now;
+        self.serve(conn, c);
+    }
+
+    /// Run the client's complete requests, put it back among the clients
+    /// and queue what it has to send.
+    fn serve(&mut self, conn: ConnId, mut c: Client) {
         self.process_input(&mut c);
         let flush = !c.reply.is_empty() || c.close_after_reply;
         self.clients.insert(conn, c);
@@ -853,14 +859,8 @@ impl Server {
             if self.st.now < self.st.paused_until {
                 break;
             }
-            if let Some(mut c) = self.clients.remove(&conn) {
-                self.process_input(&mut c);
-                let flush = !c.reply.is_empty() || c.close_after_reply;
-                self.clients.insert(conn, c);
-                if flush {
-                    self.st.pending.insert(conn);
-                }
-                self.after_command();
+            if let Some(c) = self.clients.remove(&conn) {
+                self.serve(conn, c);
             }
         }
     }

@@ -252,6 +252,19 @@ impl ServerState {
     }
 
     /// Replicas of a save that failed: dropped ("SYNC failed").
+    /// Replicas that came while a save ran get the next one, started at the
+    /// next cron (Redis's updateSlavesWaitingBgsave).
+    fn bgsave_for_waiting_replicas(&mut self) {
+        let waiting = self
+            .repl
+            .replicas
+            .values()
+            .any(|i| i.state == ReplicaState::WaitBgsaveStart);
+        if waiting && self.repl.bgsave_at.is_none() {
+            self.repl.bgsave_at = Some(self.now);
+        }
+    }
+
     fn bgsave_killed_replicas(&mut self, replicas: Vec<ConnId>) {
         for conn in replicas {
             if self.repl.replicas.contains_key(&conn) {
@@ -334,15 +347,7 @@ impl Server {
             if let Some(k) = self.st.kill_bgsave() {
                 self.st.bgsave_killed(k);
             }
-            let waiting = self
-                .st
-                .repl
-                .replicas
-                .values()
-                .any(|i| i.state == ReplicaState::WaitBgsaveStart);
-            if waiting && self.st.repl.bgsave_at.is_none() {
-                self.st.repl.bgsave_at = Some(self.st.now);
-            }
+            self.st.bgsave_for_waiting_replicas();
             return;
         }
         let st = &mut self.st;
@@ -477,17 +482,7 @@ impl Server {
                 );
             }
         }
-        // Replicas that came while this save ran get the next one
-        // (Redis's updateSlavesWaitingBgsave).
-        let waiting = self
-            .st
-            .repl
-            .replicas
-            .values()
-            .any(|i| i.state == ReplicaState::WaitBgsaveStart);
-        if waiting && self.st.repl.bgsave_at.is_none() {
-            self.st.repl.bgsave_at = Some(self.st.now);
-        }
+        self.st.bgsave_for_waiting_replicas();
     }
 
     /// A socket transfer none of whose replicas is still there to read it.

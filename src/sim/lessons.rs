@@ -8,7 +8,7 @@
 //! run in steps gives the same trace as one run in one go.
 
 use super::scenario::{
-    apply, tutorial_actions_with, Action, Outcome, SentinelSettings, SCENARIO_START,
+    apply, tutorial_actions_with, Action, NewHost, Outcome, SentinelSettings, SCENARIO_START,
 };
 use super::Sim;
 use crate::node::Millis;
@@ -124,7 +124,7 @@ pub fn lesson(id: &str, settings: &SentinelSettings) -> Result<Lesson, String> {
         "priority-zero" => {
             // redis_slave1 may never be promoted: redis_slave2 is.
             for a in &mut setup {
-                if let Action::Add { name, config, .. } = a {
+                if let Action::Add(NewHost { name, config, .. }) = a {
                     if name == "redis_slave1" {
                         config.push_str("replica-priority 0\n");
                     }

@@ -131,6 +131,20 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// Open the inbound end of a connection from `me` on host `to` (its next
+    /// inbound id) and link the two ends; returns the inbound end.
+    fn link_inbound(&mut self, me: End, to: HostId) -> End {
+        let h = &mut self.hosts[to];
+        h.next_inbound += 1;
+        let their = End {
+            host: to,
+            conn: ConnId(h.next_inbound),
+        };
+        self.links.insert(me, their);
+        self.links.insert(their, me);
+        their
+    }
+
     /// A simulation whose clock starts at `start` (unix ms) with this seed.
     pub fn new(seed: u64, start: Millis) -> Sim {
         Sim {
@@ -401,14 +415,7 @@ impl Sim {
                             );
                             return;
                         }
-                        let h = &mut self.hosts[t];
-                        h.next_inbound += 1;
-                        let their = End {
-                            host: t,
-                            conn: ConnId(h.next_inbound),
-                        };
-                        self.links.insert(me, their);
-                        self.links.insert(their, me);
+                        let their = self.link_inbound(me, t);
                         let local = Addr::new(
                             self.hosts[id].addr.host.clone(),
                             30000 + (conn.0 & !OUTBOUND_BIT) as u16 % 30000,
@@ -593,14 +600,7 @@ impl Sim {
             host: CLIENT_HOST,
             conn: ConnId(self.next_client_conn),
         };
-        let h = &mut self.hosts[to];
-        h.next_inbound += 1;
-        let their = End {
-            host: to,
-            conn: ConnId(h.next_inbound),
-        };
-        self.links.insert(me, their);
-        self.links.insert(their, me);
+        let their = self.link_inbound(me, to);
         self.clients.insert(
             me.conn,
             SimClient {

@@ -15,17 +15,35 @@ pub const EPOCH: Millis = SCENARIO_START;
 /// How long `Command` waits for a reply (virtual ms).
 pub const COMMAND_MAX_MS: Millis = 5_000;
 
+/// A host to add: a node of `kind` ("server" or "sentinel") named `name`,
+/// at `ip:port`, started with the config file text `config`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(target_arch = "wasm32", derive(serde::Serialize, serde::Deserialize))]
+pub struct NewHost {
+    pub kind: String,
+    pub name: String,
+    pub ip: String,
+    pub port: u16,
+    pub config: String,
+}
+
+impl NewHost {
+    pub fn new(kind: &str, name: &str, ip: &str, port: u16, config: impl Into<String>) -> Self {
+        NewHost {
+            kind: kind.into(),
+            name: name.into(),
+            ip: ip.into(),
+            port,
+            config: config.into(),
+        }
+    }
+}
+
 /// One thing done to a cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Add a host running the node of `kind` ("server" or "sentinel").
-    Add {
-        kind: String,
-        name: String,
-        ip: String,
-        port: u16,
-        config: String,
-    },
+    /// Add a host.
+    Add(NewHost),
     /// Run until this absolute virtual time.
     RunUntil(Millis),
     /// Run this many virtual milliseconds.
@@ -63,13 +81,13 @@ fn host(sim: &Sim, name: &str) -> Result<HostId, String> {
 /// Apply one action to a simulation.
 pub fn apply(sim: &mut Sim, action: &Action) -> Result<Outcome, String> {
     Ok(match action {
-        Action::Add {
+        Action::Add(NewHost {
             kind,
             name,
             ip,
             port,
             config,
-        } => {
+        }) => {
             if sim.host_by_name(name).is_some() {
                 return Err(format!("a node named '{name}' already exists"));
             }
@@ -215,51 +233,17 @@ pub struct Tutorial {
 
 /// Build the tutorial topology on `sim` with these sentinel settings.
 pub fn tutorial(sim: &mut Sim, settings: &SentinelSettings) -> Tutorial {
-    let mut add = |name: &str, kind: &str, ip: &str, port: u16, config: String| {
-        let spec = NodeSpec {
-            name: name.into(),
-            kind: kind.into(),
-            config,
-        };
-        let f = factory::for_kind(kind).expect("known kind");
-        sim.add_host(spec, Addr::new(ip, port), f)
-    };
-    let m = ("172.24.0.2", 6379);
-    let master = add(
-        "redis_master",
-        "server",
-        m.0,
-        m.1,
-        tutorial_server_config(None),
-    );
-    let replicas = (1..=2)
-        .map(|i| {
-            let ip = format!("172.24.0.{}", 2 + i);
-            add(
-                &format!("redis_slave{i}"),
-                "server",
-                &ip,
-                6379,
-                tutorial_server_config(Some(m)),
-            )
-        })
-        .collect();
-    let sentinels = (1..=3)
-        .map(|i| {
-            let ip = format!("172.24.0.{}", 4 + i);
-            add(
-                &format!("redis-sentinel{i}"),
-                "sentinel",
-                &ip,
-                26379,
-                sentinel_conf(m.0, settings),
-            )
+    let hosts: Vec<HostId> = tutorial_actions_with(settings)
+        .iter()
+        .map(|a| match apply(sim, a) {
+            Ok(Outcome::Host(h)) => h,
+            other => panic!("adding a tutorial host gave {other:?}"),
         })
         .collect();
     Tutorial {
-        master,
-        replicas,
-        sentinels,
+        master: hosts[0],
+        replicas: hosts[1..3].to_vec(),
+        sentinels: hosts[3..].to_vec(),
     }
 }
 
@@ -272,12 +256,8 @@ pub fn tutorial_actions() -> Vec<Action> {
 
 /// The tutorial topology as actions, with these sentinel settings.
 pub fn tutorial_actions_with(settings: &SentinelSettings) -> Vec<Action> {
-    let add = |kind: &str, name: &str, ip: &str, port: u16, config: String| Action::Add {
-        kind: kind.into(),
-        name: name.into(),
-        ip: ip.into(),
-        port,
-        config,
+    let add = |kind, name: &str, ip: &str, port, config: String| {
+        Action::Add(NewHost::new(kind, name, ip, port, config))
     };
     let master = ("172.24.0.2", 6379);
     let mut v = vec![
@@ -499,13 +479,7 @@ mod tests {
     fn bad_actions_are_errors() {
         let mut sim = Sim::new(1, SCENARIO_START);
         assert!(apply(&mut sim, &Action::Kill("nope".into())).is_err());
-        let add = Action::Add {
-            kind: "toaster".into(),
-            name: "t".into(),
-            ip: "1.2.3.4".into(),
-            port: 1,
-            config: String::new(),
-        };
+        let add = Action::Add(NewHost::new("toaster", "t", "1.2.3.4", 1, ""));
         assert!(apply(&mut sim, &add).unwrap_err().contains("toaster"));
     }
 

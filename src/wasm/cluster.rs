@@ -5,7 +5,7 @@ use super::tap::{MsgJs, Tap};
 use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
 use crate::node::Millis;
 use crate::sim::lessons::{self, Lesson};
-use crate::sim::scenario::{self, Action, Outcome, SCENARIO_START};
+use crate::sim::scenario::{self, Action, NewHost, Outcome, SCENARIO_START};
 use crate::sim::{factory, Sim, TraceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,64 +39,24 @@ struct ScenarioJson {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 enum ActionJson {
-    Add {
-        kind: String,
-        name: String,
-        ip: String,
-        port: u16,
-        config: String,
-    },
-    RunUntil {
-        t: u64,
-    },
-    RunFor {
-        ms: u64,
-    },
+    Add(NewHost),
+    RunUntil { t: u64 },
+    RunFor { ms: u64 },
     Step,
-    Kill {
-        name: String,
-    },
-    Restart {
-        name: String,
-    },
-    Pause {
-        name: String,
-        ms: u64,
-    },
-    Partition {
-        a: String,
-        b: String,
-    },
-    Isolate {
-        name: String,
-    },
+    Kill { name: String },
+    Restart { name: String },
+    Pause { name: String, ms: u64 },
+    Partition { a: String, b: String },
+    Isolate { name: String },
     Heal,
-    HealLink {
-        a: String,
-        b: String,
-    },
-    Command {
-        name: String,
-        args: Vec<String>,
-    },
+    HealLink { a: String, b: String },
+    Command { name: String, args: Vec<String> },
 }
 
 impl From<&Action> for ActionJson {
     fn from(a: &Action) -> Self {
         match a.clone() {
-            Action::Add {
-                kind,
-                name,
-                ip,
-                port,
-                config,
-            } => ActionJson::Add {
-                kind,
-                name,
-                ip,
-                port,
-                config,
-            },
+            Action::Add(h) => ActionJson::Add(h),
             Action::RunUntil(t) => ActionJson::RunUntil { t },
             Action::RunFor(ms) => ActionJson::RunFor { ms },
             Action::Step => ActionJson::Step,
@@ -115,19 +75,7 @@ impl From<&Action> for ActionJson {
 impl From<ActionJson> for Action {
     fn from(a: ActionJson) -> Self {
         match a {
-            ActionJson::Add {
-                kind,
-                name,
-                ip,
-                port,
-                config,
-            } => Action::Add {
-                kind,
-                name,
-                ip,
-                port,
-                config,
-            },
+            ActionJson::Add(h) => Action::Add(h),
             ActionJson::RunUntil { t } => Action::RunUntil(t),
             ActionJson::RunFor { ms } => Action::RunFor(ms),
             ActionJson::Step => Action::Step,
@@ -269,13 +217,13 @@ impl Cluster {
         if ip.trim().is_empty() {
             return Err(JsError::new("a node needs an IP address"));
         }
-        self.act(Action::Add {
-            kind: kind.into(),
-            name: name.into(),
-            ip: ip.into(),
-            port: to_port(port)?,
-            config: config.into(),
-        })
+        self.act(Action::Add(NewHost::new(
+            kind,
+            name,
+            ip,
+            to_port(port)?,
+            config,
+        )))
         .map(|_| ())
     }
 

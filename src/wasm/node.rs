@@ -36,7 +36,7 @@ use super::tap::NodeTap;
 use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
 use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, PersistStep, OUTBOUND_BIT};
 use crate::resp::Frame;
-use crate::sim::scenario::{self, Action};
+use crate::sim::scenario::{self, Action, NewHost};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
@@ -211,16 +211,6 @@ impl<'a> OutputJs<'a> {
     }
 }
 
-/// One node of `tutorialTopology`.
-#[derive(Serialize)]
-struct NodeSpecJs {
-    name: String,
-    kind: String,
-    ip: String,
-    port: u16,
-    config: String,
-}
-
 /// What `parseReply` gives.
 #[derive(Serialize)]
 struct ParsedReplyJs {
@@ -361,22 +351,10 @@ impl WasmNode {
     #[wasm_bindgen(js_name = tutorialTopology)]
     pub fn tutorial_topology(settings: JsValue) -> Result<Array, JsError> {
         let s = settings_from_js(settings)?;
-        let nodes: Vec<NodeSpecJs> = scenario::tutorial_actions_with(&s)
+        let nodes: Vec<NewHost> = scenario::tutorial_actions_with(&s)
             .into_iter()
             .filter_map(|a| match a {
-                Action::Add {
-                    kind,
-                    name,
-                    ip,
-                    port,
-                    config,
-                } => Some(NodeSpecJs {
-                    name,
-                    kind,
-                    ip,
-                    port,
-                    config,
-                }),
+                Action::Add(h) => Some(h),
                 _ => None,
             })
             .collect();

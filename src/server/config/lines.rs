@@ -22,6 +22,15 @@ pub struct UnbalancedQuotes<'a> {
     pub text: &'a str,
 }
 
+/// The block Redis prints when a config file line is wrong
+/// (`loadServerConfigFromString`), without a trailing newline.
+pub fn fatal_config_error(number: usize, text: &str, msg: &str) -> String {
+    format!(
+        "\n*** FATAL CONFIG FILE ERROR (Redis {}) ***\nReading the configuration file, at line {number}\n>>> '{text}'\n{msg}",
+        crate::REDIS_VERSION
+    )
+}
+
 /// The directive lines of a config text, in order; numbering counts every line.
 pub fn conf_lines(text: &str) -> impl Iterator<Item = Result<ConfLine<'_>, UnbalancedQuotes<'_>>> {
     text.split('\n').enumerate().filter_map(|(i, raw)| {

@@ -1,0 +1,107 @@
+//! A sentinel's INFO: the server's `server`, `clients` and `cpu` sections, a
+//! part of its `stats`, and the `sentinel` section. The sentinel node installs
+//! [`sections`] as its `ServerState::info_sections`, so the server's INFO
+//! command renders them.
+
+use super::SRI_O_DOWN;
+use super::SRI_S_DOWN;
+use crate::server::info::{
+    clients, cpu, server_section, stats_section, InfoCtx, Section, Sections, ServerIdentity,
+};
+use std::fmt::Write;
+
+/// The sections of a sentinel's INFO, all part of `INFO` and `INFO all`.
+pub fn sections() -> Sections {
+    let s = |name, title, render| Section::new(name, title, true, render);
+    Sections {
+        list: vec![
+            s("server", "Server", server),
+            s("clients", "Clients", clients),
+            s("cpu", "CPU", cpu),
+            s("stats", "Stats", stats),
+            s("sentinel", "Sentinel", sentinel),
+        ],
+    }
+}
+
+fn server(ctx: &InfoCtx, out: &mut String) {
+    let config_file = ctx
+        .srv
+        .sentinel
+        .as_ref()
+        .and_then(|s| s.config_path.as_deref())
+        .unwrap_or("");
+    let id = ServerIdentity {
+        build_id: "0",
+        mode: "sentinel",
+        os: "sentinel-lab",
+        monotonic_clock: "host",
+        multiplexing_api: "host",
+        gcc_version: "0.0.0",
+        process_id: 0,
+        executable: "",
+        config_file,
+    };
+    server_section(ctx.srv, ctx.now, &id, out);
+}
+
+/// The `stats` fields a sentinel reports: it has no replication stream,
+/// forks, eviction or defragmentation to count.
+const STATS: &[&str] = &[
+    "total_connections_received",
+    "total_commands_processed",
+    "instantaneous_ops_per_sec",
+    "total_net_input_bytes",
+    "total_net_output_bytes",
+    "rejected_connections",
+    "expired_keys",
+    "keyspace_hits",
+    "keyspace_misses",
+    "pubsub_channels",
+    "pubsub_patterns",
+    "unexpected_error_replies",
+    "total_error_replies",
+];
+
+fn stats(ctx: &InfoCtx, out: &mut String) {
+    stats_section(ctx.srv, |name| STATS.contains(&name), out);
+}
+
+fn sentinel(ctx: &InfoCtx, out: &mut String) {
+    let Some(ss) = &ctx.srv.sentinel else {
+        return;
+    };
+    let tilt_since = if ss.tilt {
+        (ctx.now.saturating_sub(ss.tilt_start_time) / 1000) as i64
+    } else {
+        -1
+    };
+    let _ = write!(
+        out,
+        "sentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:{}\r\n",
+        ss.masters.len(),
+        ss.tilt as i32,
+        tilt_since,
+        ss.simfailure_flags
+    );
+    for (i, m) in ss.masters.values().enumerate() {
+        let status = if m.flags & SRI_O_DOWN != 0 {
+            "odown"
+        } else if m.flags & SRI_S_DOWN != 0 {
+            "sdown"
+        } else {
+            "ok"
+        };
+        let _ = write!(
+            out,
+            "master{}:name={},status={},address={}:{},slaves={},sentinels={}\r\n",
+            i,
+            m.name,
+            status,
+            ss.announce(&m.addr),
+            m.addr.port,
+            m.slaves.len(),
+            m.sentinels.len() + 1
+        );
+    }
+}
