@@ -18,6 +18,7 @@ passed / failed / skipped per test file, ours beside real Redis's.
 import argparse
 import concurrent.futures
 import datetime
+import fcntl
 import glob
 import os
 import queue
@@ -167,6 +168,9 @@ def run_unit(work, unit, slot, limit):
     t = Tally()
     start = time.time()
     if unit == "sentinel":
+        # Its instances use fixed ports: one sentinel suite on the machine at a time.
+        lock = open("/tmp/sentinel-lab-sentinel-suite.lock", "w")
+        fcntl.flock(lock, fcntl.LOCK_EX)
         cmd = ["tclsh", "tests/sentinel/run.tcl"]
     else:
         cmd = ["tclsh", "tests/test_helper.tcl", "--single", unit, "--clients", "1",
