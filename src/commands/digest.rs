@@ -37,14 +37,12 @@ fn type_code(value: &Value) -> u32 {
 }
 
 /// An element digest of two parts (a zset member and its score, a hash
-/// field and its value), xored into `digest`.
+/// field and its value), whose SHA-1 is xored into `digest`.
 fn xor_pair(digest: &mut Digest, a: &[u8], b: &[u8]) {
     let mut ele = [0u8; 20];
     mix(&mut ele, a);
     mix(&mut ele, b);
-    for (d, e) in digest.iter_mut().zip(ele) {
-        *d ^= e;
-    }
+    xor(digest, &ele);
 }
 
 /// Mix the value `obj` (and whether it has a TTL) into `digest`
@@ -92,9 +90,7 @@ pub fn dataset_digest(dbs: &[Db]) -> Digest {
             let mut digest = [0u8; 20];
             mix(&mut digest, key);
             mix_object(&mut digest, obj, db.ttl_at(key).is_some());
-            for (f, d) in fin.iter_mut().zip(digest) {
-                *f ^= d;
-            }
+            xor(&mut fin, &digest);
         }
     }
     fin
