@@ -493,4 +493,207 @@ mod tests {
         k.put_str(0, "k", "v");
         assert!(k.cmd(1, "DEBUG OBJECT k").starts_with("+Value at:"));
     }
+
+    /// A kit whose server allows DEBUG.
+    fn kit() -> Kit {
+        let mut k = Kit::new();
+        k.srv
+            .st
+            .config
+            .set(Key::ENABLE_DEBUG_COMMAND, &["yes".into()])
+            .unwrap();
+        k
+    }
+
+    fn simple(s: &str) -> String {
+        format!("+{s}\r\n")
+    }
+
+    #[test]
+    fn digests_are_redis_digests() {
+        let mut k = kit();
+        // Figures from Redis 7.0.15 for the same commands.
+        assert_eq!(
+            k.cmd(1, "DEBUG DIGEST"),
+            simple("0000000000000000000000000000000000000000")
+        );
+        for c in [
+            "SET s hello",
+            "SET n 12345",
+            "RPUSH l a b c 1 2",
+            "SADD st x y 7 z",
+            "SADD si 1 2 3",
+            "ZADD z 1 a 2.5 b -3 c 1e300 d",
+            "HSET h f1 v1 f2 v2",
+            "SET e v EX 1000",
+        ] {
+            k.cmd(1, c);
+        }
+        k.cmd(2, "SELECT 3");
+        k.cmd(2, "SET other 1");
+        assert_eq!(
+            k.cmd(1, "DEBUG DIGEST"),
+            simple("e54d4df13ec1560d2c5df74b1e4b6265ca9eaae7")
+        );
+        let values = [
+            "36b23a1456b2dce2c3ed252c456761301dba8060",
+            "e1cf90774e995ae03de66e8109dc5cb9d9c2dc83",
+            "f48a1249517530ff1906fc79ddbf9b687f71f06f",
+            "9ff234b0f66c531ac2cc2d841fe223f412f843fe",
+            "2a462a3f51a1db89738ebbeef0c47ce1bbc85246",
+            "eca440e4e3e3872764fb1b2139140bfe8e72d657",
+            "047cc60ea73a34cde6d08a2721a4a26d19ee6570",
+            "311b17018163335616e089f6b951c82c477335ac",
+            "0000000000000000000000000000000000000000",
+        ];
+        let expect: String = std::iter::once("*9\r\n".to_string())
+            .chain(values.iter().map(|v| simple(v)))
+            .collect();
+        assert_eq!(
+            k.cmd(1, "DEBUG DIGEST-VALUE s n l st si z h e nokey"),
+            expect
+        );
+        assert_eq!(
+            k.cmd(2, "DEBUG DIGEST-VALUE other"),
+            "*1\r\n+b4fc66738120fba0b5aa500ab5c2bf89cea1c5da\r\n"
+        );
+        // Order matters in a list and nowhere else.
+        k.cmd(1, "RPUSH l2 b a c 1 2");
+        k.cmd(1, "SADD st2 z 7 y x");
+        let d = k.cmd(1, "DEBUG DIGEST-VALUE l2 st2");
+        assert!(!d.contains(values[2]) && d.contains(values[3]));
+    }
+
+    #[test]
+    fn protocol_replies_each_type() {
+        let mut k = kit();
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL string"), "$11\r\nHello World\r\n");
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL double"), "$5\r\n3.141\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL attrib"),
+            "$39\r\nSome real reply following the attribute\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL push"),
+            "-ERR RESP2 is not supported by this command\r\n"
+        );
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL true"), ":1\r\n");
+        assert!(k
+            .cmd(1, "DEBUG PROTOCOL nope")
+            .starts_with("-ERR Wrong protocol type name."));
+        k.resp3(1);
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL double"), ",3.141\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL bignum"),
+            "(1234567999999999999999999999999999999\r\n"
+        );
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL null"), "_\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL map"),
+            "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"
+        );
+        assert_eq!(k.cmd(1, "DEBUG PROTOCOL set"), "~3\r\n:0\r\n:1\r\n:2\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL attrib"),
+            "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL push"),
+            ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n$40\r\nSome real reply following the push reply\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "DEBUG PROTOCOL verbatim"),
+            "=29\r\ntxt:This is a verbatim\nstring\r\n"
+        );
+    }
+
+    #[test]
+    fn set_active_expire_switches_the_expire_cycle() {
+        let mut k = kit();
+        assert_eq!(k.cmd(1, "DEBUG SET-ACTIVE-EXPIRE 0"), "+OK\r\n");
+        k.cmd(1, "SET k v PX 10");
+        k.tick(1000);
+        assert_eq!(k.srv.st.dbs[0].len(), 1, "no background expiry");
+        assert_eq!(k.cmd(1, "DEBUG SET-ACTIVE-EXPIRE 1"), "+OK\r\n");
+        k.tick(1000);
+        assert_eq!(k.srv.st.dbs[0].len(), 0);
+    }
+
+    #[test]
+    fn reload_saves_and_loads_the_dataset() {
+        let mut k = kit();
+        k.cmd(1, "RPUSH l a b c");
+        k.cmd(1, "SET t v EX 100");
+        let before = k.cmd(1, "DEBUG DIGEST");
+        k.events.clear();
+        assert_eq!(k.cmd(1, "DEBUG RELOAD"), "+OK\r\n");
+        assert!(k
+            .events
+            .iter()
+            .any(|e| matches!(e, crate::node::Event::Persist { file, .. } if file == "dump.rdb")));
+        assert_eq!(k.srv.st.dirty, 0);
+        assert_eq!(k.cmd(1, "DEBUG DIGEST"), before);
+        assert_eq!(k.cmd(1, "DEBUG RELOAD MERGE NOFLUSH"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "DEBUG DIGEST"), before);
+        assert_eq!(
+            k.cmd(1, "DEBUG RELOAD NOFLUSH"),
+            "-ERR Error trying to load the RDB dump\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "DEBUG RELOAD FOO"),
+            "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
+        );
+    }
+
+    #[test]
+    fn populate_adds_missing_string_keys() {
+        let mut k = kit();
+        k.cmd(1, "SET key:1 mine");
+        k.feed();
+        assert_eq!(k.cmd(1, "DEBUG POPULATE 3"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "GET key:0"), "$7\r\nvalue:0\r\n");
+        assert_eq!(k.cmd(1, "GET key:1"), "$4\r\nmine\r\n");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":3\r\n");
+        assert_eq!(k.cmd(1, "DEBUG POPULATE 2 p 10"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "GET p:1"), "$10\r\nvalue:1\0\0\0\r\n");
+        assert_eq!(k.cmd(1, "DEBUG POPULATE 1 q 3"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "GET q:0"), "$3\r\nval\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG POPULATE -1"),
+            "-ERR value is out of range, must be positive\r\n"
+        );
+        assert!(k.feed().is_empty(), "not propagated");
+    }
+
+    #[test]
+    fn settings_and_stats() {
+        let mut k = kit();
+        assert_eq!(k.cmd(1, "DEBUG QUICKLIST-PACKED-THRESHOLD 1b"), "+OK\r\n");
+        assert_eq!(k.cmd(1, "DEBUG QUICKLIST-PACKED-THRESHOLD 0"), "+OK\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG QUICKLIST-PACKED-THRESHOLD 5gb"),
+            "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n"
+        );
+        let id = k.srv.st.repl.replid.clone();
+        assert_eq!(k.cmd(1, "DEBUG CHANGE-REPL-ID"), "+OK\r\n");
+        assert_ne!(k.srv.st.repl.replid, id);
+        k.cmd(1, "HSET small f v");
+        assert_eq!(
+            k.cmd(1, "DEBUG HTSTATS-KEY small"),
+            "-ERR The value stored at the specified key is not represented using an hash table\r\n"
+        );
+        k.cmd(1, "SADD big a b c");
+        let stats = k.cmd(1, "DEBUG HTSTATS-KEY big");
+        assert!(stats.contains(" number of elements: 3\n"), "{stats}");
+        let stats = k.cmd(1, "DEBUG HTSTATS 0");
+        assert!(stats.starts_with("$") && stats.contains("[Expires HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"));
+        assert_eq!(k.cmd(1, "DEBUG HTSTATS 99"), "-ERR Out of range database\r\n");
+        let obj = k.cmd(1, "DEBUG OBJECT small");
+        assert!(obj.contains(" encoding:listpack serializedlength:"), "{obj}");
+        assert_eq!(
+            k.cmd(1, "DEBUG STRINGMATCH-TEST"),
+            "+Apparently Redis did not crash: test passed\r\n"
+        );
+        assert_eq!(k.cmd(1, "DEBUG ERROR boom"), "-boom\r\n");
+    }
 }
