@@ -80,7 +80,7 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // lists keep every element alike, so no layout depends on it:
             // the value is checked as 7.0 checks it and has nothing to change.
             let size = crate::server::config::parse_memory(&text(&args[2]));
-            if !size.is_some_and(|s| s <= (1 << 32) - (1 << 20)) {
+            if size.is_none_or(|s| s > (1 << 32) - (1 << 20)) {
                 return Err(
                     "ERR argument must be a memory value bigger than 1 and smaller than 4gb".into(),
                 );
@@ -103,7 +103,8 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("stringmatch-test", 2) => {
             stringmatch_fuzz(ctx);
-            ctx.out().simple("Apparently Redis did not crash: test passed");
+            ctx.out()
+                .simple("Apparently Redis did not crash: test passed");
         }
         _ => {
             return Err(format!(
@@ -182,7 +183,9 @@ fn atoi(b: &[u8]) -> i64 {
     let n = digits
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i64, |n, d| n.wrapping_mul(10).wrapping_add((d - b'0') as i64));
+        .fold(0i64, |n, d| {
+            n.wrapping_mul(10).wrapping_add((d - b'0') as i64)
+        });
     if neg {
         -n
     } else {
@@ -220,7 +223,8 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
     if ctx.srv.load_rdb_quiet(&bytes).is_err() {
         return Err(LOAD_FAILED.into());
     }
-    ctx.srv.log(LogLevel::Warning, "DB reloaded by DEBUG RELOAD");
+    ctx.srv
+        .log(LogLevel::Warning, "DB reloaded by DEBUG RELOAD");
     ctx.out().ok();
     Ok(())
 }
@@ -314,6 +318,8 @@ fn protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
     match lower(name).as_str() {
         "string" => out.bulk(b"Hello World"),
         "integer" => out.int(12345),
+        // Redis's test value, not pi.
+        #[allow(clippy::approx_constant)]
         "double" => out.double(3.141),
         "bignum" => {
             let n = "1234567999999999999999999999999999999";
@@ -423,17 +429,16 @@ fn htstats_key(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let Some(obj) = ctx.lookup(key) else {
         return Err(err::NO_SUCH_KEY.into());
     };
-    let stats = match (&obj.value, obj.encoding()) {
-        (Value::Hash(h), "hashtable") => dict_stats(h),
-        (Value::Set(s), "hashtable") => dict_stats(s),
-        (Value::ZSet(z), "skiplist") => dict_stats(z.dict()),
-        _ => {
-            return Err(
+    let stats =
+        match (&obj.value, obj.encoding()) {
+            (Value::Hash(h), "hashtable") => dict_stats(h),
+            (Value::Set(s), "hashtable") => dict_stats(s),
+            (Value::ZSet(z), "skiplist") => dict_stats(z.dict()),
+            _ => return Err(
                 "ERR The value stored at the specified key is not represented using an hash table"
                     .into(),
-            )
-        }
-    };
+            ),
+        };
     ctx.out().verbatim(stats.as_bytes());
     Ok(())
 }
@@ -687,9 +692,15 @@ mod tests {
         assert!(stats.contains(" number of elements: 3\n"), "{stats}");
         let stats = k.cmd(1, "DEBUG HTSTATS 0");
         assert!(stats.starts_with("$") && stats.contains("[Expires HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"));
-        assert_eq!(k.cmd(1, "DEBUG HTSTATS 99"), "-ERR Out of range database\r\n");
+        assert_eq!(
+            k.cmd(1, "DEBUG HTSTATS 99"),
+            "-ERR Out of range database\r\n"
+        );
         let obj = k.cmd(1, "DEBUG OBJECT small");
-        assert!(obj.contains(" encoding:listpack serializedlength:"), "{obj}");
+        assert!(
+            obj.contains(" encoding:listpack serializedlength:"),
+            "{obj}"
+        );
         assert_eq!(
             k.cmd(1, "DEBUG STRINGMATCH-TEST"),
             "+Apparently Redis did not crash: test passed\r\n"

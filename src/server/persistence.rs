@@ -661,7 +661,6 @@ impl ServerState {
 }
 
 impl Server {
-
     /// The save points of serverCron: if one is reached, take a background
     /// save (logging "N changes in S seconds. Saving..."). True if it saved.
     /// Meant to be called from the cron.
