@@ -101,6 +101,11 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             repl.second_offset = -1;
             ctx.out().ok();
         }
+        ("replicate", n) if n >= 3 => {
+            // Fed to replicas as it is, whatever it does to their data.
+            ctx.propagate = Propagate::Replace(vec![args[2..].to_vec()]);
+            ctx.out().ok();
+        }
         ("stringmatch-test", 2) => {
             stringmatch_fuzz(ctx);
             ctx.out()
@@ -158,6 +163,8 @@ const HELP: &[&str] = &[
     "      existing RDB file.",
     "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
     "      file to the database.",
+    "REPLICATE <string>",
+    "    Replicates the provided string to replicas, allowing data divergence.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -668,6 +675,9 @@ mod tests {
             "-ERR value is out of range, must be positive\r\n"
         );
         assert!(k.feed().is_empty(), "not propagated");
+        assert_eq!(k.cmd(1, "DEBUG REPLICATE SET x y"), "+OK\r\n");
+        assert_eq!(k.feed(), ["SET x y"]);
+        assert_eq!(k.cmd(1, "EXISTS x"), ":0\r\n");
     }
 
     #[test]
