@@ -263,6 +263,19 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.len = 0;
     }
 
+    /// The length of every bucket's chain, in bucket order (DEBUG HTSTATS);
+    /// as many as the table has buckets.
+    pub fn chain_lengths(&self) -> impl Iterator<Item = usize> + '_ {
+        self.buckets.iter().map(move |&head| {
+            let (mut i, mut n) = (head, 0);
+            while i != NIL {
+                n += 1;
+                i = self.slots[i as usize].next;
+            }
+            n
+        })
+    }
+
     /// All entries, in bucket order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.buckets.iter().flat_map(move |&head| {

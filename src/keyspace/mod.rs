@@ -156,6 +156,8 @@ pub struct Db {
     /// On a replica keys are not deleted on expiry (the master sends DEL) but
     /// reads must not see them.
     pub replica_mode: bool,
+    /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
+    pub active_expire_off: bool,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
     /// The part of a running snapshot that concerns this data.
@@ -441,7 +443,7 @@ impl Db {
     /// One round of the active expire cycle: look at up to `budget` keys with a
     /// TTL starting from `cursor`, delete those expired. Returns the next cursor.
     pub fn active_expire(&mut self, now: Millis, cursor: u64, budget: usize) -> u64 {
-        if self.replica_mode || self.expires.is_empty() {
+        if self.replica_mode || self.active_expire_off || self.expires.is_empty() {
             return 0;
         }
         let mut due = Vec::new();

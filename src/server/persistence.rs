@@ -563,7 +563,14 @@ impl Server {
 
     /// Load without the startup-only "DB loaded from disk" line (a replica's sync).
     pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        let st = &mut self.st;
+        self.st.load_rdb_quiet(bytes)
+    }
+}
+
+impl ServerState {
+    /// [`Server::load_rdb_quiet`] for a command handler (DEBUG RELOAD).
+    pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
+        let st = self;
         let ndb = st.dbs.len();
         let loaded = match rdb::decode_with(bytes, ndb) {
             Ok(l) => l,
@@ -646,7 +653,9 @@ impl Server {
         st.log(level, done);
         Ok(loaded.aux)
     }
+}
 
+impl Server {
     /// The save points of serverCron: if one is reached, take a background
     /// save (logging "N changes in S seconds. Saving..."). True if it saved.
     /// Meant to be called from the cron.
