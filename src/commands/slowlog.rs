@@ -19,7 +19,14 @@ pub(super) fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     _ => return Err("ERR count should be greater than or equal to -1".into()),
                 },
             };
-            let entries: Vec<_> = ctx.srv.slowlog.entries.iter().take(count).cloned().collect();
+            let entries: Vec<_> = ctx
+                .srv
+                .slowlog
+                .entries
+                .iter()
+                .take(count)
+                .cloned()
+                .collect();
             let out = ctx.out();
             out.array(entries.len());
             for e in entries {

@@ -79,7 +79,8 @@ pub struct CallStats {
 impl CallStats {
     fn entry(&mut self, name: &str) -> &mut CommandStat {
         if !self.commands.contains_key(name) {
-            self.commands.insert(name.to_string(), CommandStat::default());
+            self.commands
+                .insert(name.to_string(), CommandStat::default());
         }
         self.commands.get_mut(name).expect("just inserted")
     }
@@ -224,7 +225,10 @@ mod tests {
     fn percentiles() {
         assert_eq!(trim_double(99.9), "99.9");
         assert_eq!(trim_double(50.0), "50");
-        assert_eq!(parse_percentiles("0.0 50.0 100.0"), Ok(vec![0.0, 50.0, 100.0]));
+        assert_eq!(
+            parse_percentiles("0.0 50.0 100.0"),
+            Ok(vec![0.0, 50.0, 100.0])
+        );
         assert!(parse_percentiles("10 50 a").is_err());
         assert!(parse_percentiles("10 101").is_err());
     }

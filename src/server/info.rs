@@ -14,9 +14,9 @@
 //! [`Sections::render`] does what `INFO [section ...]` does.
 
 use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
-use crate::node::CpuTimes;
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::Db;
+use crate::node::CpuTimes;
 use crate::node::{ConnId, Millis};
 use crate::server::config::Key;
 use std::borrow::Cow;
@@ -212,7 +212,11 @@ pub fn mem_allocator(srv: &ServerState) -> &str {
 
 /// The `server` section's identity of a server (`standalone`) or a sentinel,
 /// from what the host told about the process.
-pub fn identity<'a>(srv: &'a ServerState, mode: &'a str, config_file: &'a str) -> ServerIdentity<'a> {
+pub fn identity<'a>(
+    srv: &'a ServerState,
+    mode: &'a str,
+    config_file: &'a str,
+) -> ServerIdentity<'a> {
     ServerIdentity {
         build_id: "0",
         mode,
@@ -340,7 +344,12 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "allocator_active", "{}", active);
     field!(out, "allocator_resident", "{}", resident);
     field!(out, "total_system_memory", "{}", system);
-    field!(out, "total_system_memory_human", "{}", bytes_to_human(system));
+    field!(
+        out,
+        "total_system_memory_human",
+        "{}",
+        bytes_to_human(system)
+    );
     field!(out, "used_memory_lua", "32768");
     field!(out, "used_memory_vm_eval", "32768");
     field!(out, "used_memory_lua_human", "32.00K");

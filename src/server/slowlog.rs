@@ -62,7 +62,9 @@ impl Slowlog {
                 )));
             } else if a.len() > MAX_STRING {
                 let mut s = a[..MAX_STRING].to_vec();
-                s.extend_from_slice(format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes());
+                s.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes(),
+                );
                 logged.push(Bytes::from(s));
             } else {
                 logged.push(a);
@@ -163,7 +165,13 @@ mod tests {
     fn trims_and_redacts() {
         let mut log = Slowlog::default();
         let many: Vec<String> = (3..=33).map(|i| i.to_string()).collect();
-        log.push_if_needed(0, 128, &argv(&format!("sadd set {}", many.join(" "))), 1, caller());
+        log.push_if_needed(
+            0,
+            128,
+            &argv(&format!("sadd set {}", many.join(" "))),
+            1,
+            caller(),
+        );
         let e = &log.entries[0];
         assert_eq!(e.args.len(), 32);
         assert_eq!(e.args[31], "... (2 more arguments)");
