@@ -235,6 +235,61 @@ pub enum Output {
     Event(Event),
 }
 
+/// What a host can measure about its own process, for INFO: a real host
+/// (native) installs one with [`HostFacts`]; a simulated one (the simulator,
+/// wasm) has none and INFO says what Redis 7.0 says when it cannot tell.
+/// The core calls it only while it renders INFO or times a command, so it
+/// does no IO itself and a run without a probe stays deterministic.
+pub trait HostProbe {
+    /// A monotonic clock in microseconds, to time commands (commandstats,
+    /// latencystats, SLOWLOG) finer than the millisecond `now` of inputs.
+    fn monotonic_us(&self) -> u64;
+    /// The process's resident set size in bytes, if known.
+    fn rss(&self) -> Option<u64>;
+    /// The machine's memory in bytes, if known.
+    fn total_system_memory(&self) -> Option<u64>;
+    /// CPU time used so far, if known.
+    fn cpu(&self) -> Option<CpuTimes>;
+}
+
+/// CPU seconds as `getrusage` reports them (INFO's `# CPU`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuTimes {
+    pub sys: f64,
+    pub user: f64,
+    pub sys_children: f64,
+    pub user_children: f64,
+    pub sys_main_thread: f64,
+    pub user_main_thread: f64,
+}
+
+/// Facts about the process a node runs in, given by its host once at start
+/// (`Server::set_host_facts`). The defaults are a host that knows none of them.
+#[derive(Default)]
+pub struct HostFacts {
+    /// The process id the host's log lines carry.
+    pub pid: Option<u32>,
+    /// The absolute path of the running program.
+    pub executable: Option<String>,
+    /// `uname`'s system name, release and machine, space separated.
+    pub os: Option<String>,
+    /// The allocator the process really uses (Redis's `mem_allocator`).
+    pub mem_allocator: Option<String>,
+    pub probe: Option<Box<dyn HostProbe>>,
+}
+
+impl fmt::Debug for HostFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostFacts")
+            .field("pid", &self.pid)
+            .field("executable", &self.executable)
+            .field("os", &self.os)
+            .field("mem_allocator", &self.mem_allocator)
+            .field("probe", &self.probe.is_some())
+            .finish()
+    }
+}
+
 /// A sans-IO node, driven by a host.
 pub trait Node {
     /// Feed one input to the node at time `now`.

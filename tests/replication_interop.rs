@@ -202,6 +202,11 @@ fn real_replica_of_our_master_full_then_partial() {
     wait_offsets_equal(&master, &replica);
     let mut r = replica.connect();
     assert_eq!(snapshot(&mut m), snapshot(&mut r));
+    let stat = |name: &str| master.connect().info_field("stats", name);
+    assert_eq!(stat("sync_full").as_deref(), Some("1"));
+    assert_eq!(stat("sync_partial_ok").as_deref(), Some("0"));
+    // The replica first offered its own history (refused: counted as an error).
+    let partial_err = stat("sync_partial_err");
 
     cmd(&mut r, &["CLIENT", "KILL", "TYPE", "master"]);
     cmd(&mut m, &["HSET", "hash:small", "f3", "v3"]);
@@ -215,6 +220,10 @@ fn real_replica_of_our_master_full_then_partial() {
     assert!(master
         .log_text()
         .contains("Partial resynchronization request from"));
+    // Our INFO shows the real replica's partial resync.
+    assert_eq!(stat("sync_partial_ok").as_deref(), Some("1"));
+    assert_eq!(stat("sync_full").as_deref(), Some("1"));
+    assert_eq!(stat("sync_partial_err"), partial_err);
 }
 
 /// M with replicas A and B; A is promoted and B follows it with a partial resync.

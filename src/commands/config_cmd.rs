@@ -62,7 +62,12 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         "resetstat" => {
+            // resetServerStats: the counters, commandstats, errorstats and
+            // latency histograms (not the slow log).
             ctx.srv.stats = Default::default();
+            ctx.srv.calls = Default::default();
+            let r = &mut ctx.srv.repl;
+            (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);
             ctx.out().ok();
             Ok(())
         }

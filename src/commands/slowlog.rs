@@ -1,4 +1,4 @@
-//! SLOWLOG: there is no slow log yet, so it is always empty.
+//! SLOWLOG: read and reset the server's slow log (`server::slowlog`).
 
 use super::container::{help, sub_arity, subcommand, unknown_sub};
 use super::{CmdResult, Ctx};
@@ -11,16 +11,45 @@ pub(super) fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if args.len() > 3 {
                 return Err(sub_arity("slowlog", "get"));
             }
-            if let Some(c) = args.get(2) {
-                match crate::resp::parse_i64(c) {
-                    Some(n) if n >= -1 => {}
+            let count = match args.get(2) {
+                None => 10,
+                Some(c) => match crate::resp::parse_i64(c) {
+                    Some(-1) => usize::MAX,
+                    Some(n) if n >= 0 => n as usize,
                     _ => return Err("ERR count should be greater than or equal to -1".into()),
+                },
+            };
+            let entries: Vec<_> = ctx
+                .srv
+                .slowlog
+                .entries
+                .iter()
+                .take(count)
+                .cloned()
+                .collect();
+            let out = ctx.out();
+            out.array(entries.len());
+            for e in entries {
+                out.array(6);
+                out.int(e.id as i64);
+                out.int(e.time as i64);
+                out.int(e.duration_us as i64);
+                out.array(e.args.len());
+                for a in &e.args {
+                    out.bulk(a);
                 }
+                out.bulk(e.peer.as_bytes());
+                out.bulk(&e.name);
             }
-            ctx.out().array(0);
         }
-        "len" => ctx.out().int(0),
-        "reset" => ctx.out().ok(),
+        "len" => {
+            let n = ctx.srv.slowlog.entries.len();
+            ctx.out().int(n as i64)
+        }
+        "reset" => {
+            ctx.srv.slowlog.reset();
+            ctx.out().ok()
+        }
         "help" => help(
             ctx.out(),
             "SLOWLOG",
@@ -46,7 +75,7 @@ mod tests {
     use crate::commands::testkit::Kit;
 
     #[test]
-    fn slowlog_is_empty() {
+    fn slowlog_starts_empty() {
         let mut k = Kit::new();
         assert_eq!(k.cmd(1, "SLOWLOG GET"), "*0\r\n");
         assert_eq!(k.cmd(1, "SLOWLOG LEN"), ":0\r\n");

@@ -137,7 +137,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
     server.st.stats.total_commands_processed += 1;
     c.last_cmd = "exec".into();
     let Some(multi) = c.multi.take() else {
-        server.st.stats.total_error_replies += 1;
+        server.st.count_error(EXEC_WITHOUT_MULTI);
         c.reply.error(EXEC_WITHOUT_MULTI);
         return;
     };
@@ -145,7 +145,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
         c.dirty_cas = true;
     }
     if multi.aborted {
-        server.st.stats.total_error_replies += 1;
+        server.st.count_error(EXECABORT);
         c.reply.error(EXECABORT);
         discard_transaction(&mut server.st, c);
         return;
@@ -165,7 +165,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
         match argv.first().and_then(|name| table.get(name)) {
             Some(cmd) => server.call(c, cmd, argv),
             None => {
-                server.st.stats.total_error_replies += 1;
+                server.st.count_error("ERR unknown command");
                 c.reply.error("ERR unknown command");
             }
         }

@@ -9,6 +9,7 @@
 pub mod conf;
 pub mod demo;
 pub mod host;
+pub mod process;
 pub mod sentinel_main;
 pub mod web;
 
@@ -203,6 +204,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     let dbfile = config.get(Key::DBFILENAME).to_string();
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
+    server.st.host = process::host_facts();
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();

@@ -126,7 +126,8 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     logger.write(LogLevel::Warning, "Configuration loaded");
     super::log_running_mode(&mut logger, &config, "sentinel", port);
     let seed = now ^ ((pid as u64) << 32);
-    let node = Sentinel::new(config, state, now, seed);
+    let mut node = Sentinel::new(config, state, now, seed);
+    node.server.st.host = super::process::host_facts();
     let (code, _logger) = host::run(Box::new(node), listeners, logger);
     code
 }

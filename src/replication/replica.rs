@@ -523,7 +523,6 @@ impl Server {
         self.st.repl.second_offset = -1;
         let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
         self.st.repl.backlog = Some(super::backlog::Backlog::new(size, off + 1));
-        self.st.repl.sync_full += 0;
         self.st.log(
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Finished with success",

@@ -1,24 +1,25 @@
-//! A sentinel's INFO: the server's `server`, `clients` and `cpu` sections, a
-//! part of its `stats`, and the `sentinel` section. The sentinel node installs
+//! A sentinel's INFO: the server's `server`, `clients`, `stats` and `cpu`
+//! sections, and the `sentinel` section. The sentinel node installs
 //! [`sections`] as its `ServerState::info_sections`, so the server's INFO
 //! command renders them.
 
 use super::SRI_O_DOWN;
 use super::SRI_S_DOWN;
 use crate::server::info::{
-    clients, cpu, server_section, stats_section, InfoCtx, Section, Sections, ServerIdentity,
+    clients, cpu, identity, server_section, stats_section, InfoCtx, Section, Sections,
 };
 use std::fmt::Write;
 
-/// The sections of a sentinel's INFO, all part of `INFO` and `INFO all`.
+/// The sections of a sentinel's INFO, in 7.0's order, all part of `INFO`
+/// and `INFO all`.
 pub fn sections() -> Sections {
     let s = |name, title, render| Section::new(name, title, true, render);
     Sections {
         list: vec![
             s("server", "Server", server),
             s("clients", "Clients", clients),
-            s("cpu", "CPU", cpu),
             s("stats", "Stats", stats),
+            s("cpu", "CPU", cpu),
             s("sentinel", "Sentinel", sentinel),
         ],
     }
@@ -31,40 +32,17 @@ fn server(ctx: &InfoCtx, out: &mut String) {
         .as_ref()
         .and_then(|s| s.config_path.as_deref())
         .unwrap_or("");
-    let id = ServerIdentity {
-        build_id: "0",
-        mode: "sentinel",
-        os: "sentinel-lab",
-        monotonic_clock: "host",
-        multiplexing_api: "host",
-        gcc_version: "0.0.0",
-        process_id: 0,
-        executable: "",
-        config_file,
-    };
-    server_section(ctx.srv, ctx.now, &id, out);
+    server_section(
+        ctx.srv,
+        ctx.now,
+        &identity(ctx.srv, "sentinel", config_file),
+        out,
+    );
 }
 
-/// The `stats` fields a sentinel reports: it has no replication stream,
-/// forks, eviction or defragmentation to count.
-const STATS: &[&str] = &[
-    "total_connections_received",
-    "total_commands_processed",
-    "instantaneous_ops_per_sec",
-    "total_net_input_bytes",
-    "total_net_output_bytes",
-    "rejected_connections",
-    "expired_keys",
-    "keyspace_hits",
-    "keyspace_misses",
-    "pubsub_channels",
-    "pubsub_patterns",
-    "unexpected_error_replies",
-    "total_error_replies",
-];
-
+/// A sentinel reports the whole `stats` section, as 7.0's does.
 fn stats(ctx: &InfoCtx, out: &mut String) {
-    stats_section(ctx.srv, |name| STATS.contains(&name), out);
+    stats_section(ctx.srv, out);
 }
 
 fn sentinel(ctx: &InfoCtx, out: &mut String) {

@@ -16,6 +16,7 @@
 use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::Db;
+use crate::node::CpuTimes;
 use crate::node::{ConnId, Millis};
 use crate::server::config::Key;
 use std::borrow::Cow;
@@ -88,9 +89,9 @@ impl Default for Sections {
                 s("replication", "Replication", true, replication),
                 s("cpu", "CPU", true, cpu),
                 s("modules", "Modules", true, empty),
-                s("commandstats", "Commandstats", false, empty),
-                s("errorstats", "Errorstats", true, empty),
-                s("latencystats", "Latencystats", false, empty),
+                s("commandstats", "Commandstats", false, commandstats),
+                s("errorstats", "Errorstats", true, errorstats),
+                s("latencystats", "Latencystats", false, latencystats),
                 s("cluster", "Cluster", true, cluster),
                 s("keyspace", "Keyspace", true, keyspace),
             ],
@@ -186,10 +187,47 @@ pub fn bytes_to_human(n: u64) -> String {
     }
 }
 
-/// A stable, plausible process id derived from the run id.
+/// The process id: the host's, or on a host without processes (the
+/// simulator, wasm) a stand-in derived from the run id, stable for a run.
 pub fn process_id(srv: &ServerState) -> u64 {
+    if let Some(pid) = srv.host.pid {
+        return pid as u64;
+    }
     let h = srv.run_id.get(0..4).unwrap_or("0");
     1000 + u64::from_str_radix(h, 16).unwrap_or(0) % 30000
+}
+
+/// What a host without an OS to name (the simulator, wasm) reports as `os`.
+pub const SIMULATED_OS: &str = "simulated";
+
+/// The allocator this build really uses: Rust's default global allocator is
+/// the C library's malloc natively and dlmalloc in wasm.
+pub fn mem_allocator(srv: &ServerState) -> &str {
+    match &srv.host.mem_allocator {
+        Some(a) => a,
+        None if cfg!(target_arch = "wasm32") => "dlmalloc",
+        None => "libc",
+    }
+}
+
+/// The `server` section's identity of a server (`standalone`) or a sentinel,
+/// from what the host told about the process.
+pub fn identity<'a>(
+    srv: &'a ServerState,
+    mode: &'a str,
+    config_file: &'a str,
+) -> ServerIdentity<'a> {
+    ServerIdentity {
+        build_id: "0",
+        mode,
+        os: srv.host.os.as_deref().unwrap_or(SIMULATED_OS),
+        monotonic_clock: "POSIX clock_gettime",
+        multiplexing_api: "epoll",
+        gcc_version: "0.0.0",
+        process_id: process_id(srv),
+        executable: srv.host.executable.as_deref().unwrap_or(""),
+        config_file,
+    }
 }
 
 /// What INFO's `server` section says about the build and the process, which a
@@ -239,18 +277,8 @@ pub fn server_section(srv: &ServerState, now: Millis, id: &ServerIdentity, out: 
 
 fn server(ctx: &InfoCtx, out: &mut String) {
     let srv = ctx.srv;
-    let id = ServerIdentity {
-        build_id: "5e1a6c6e4a3d2b10",
-        mode: "standalone",
-        os: "Linux 6.1.0 x86_64",
-        monotonic_clock: "POSIX clock_gettime",
-        multiplexing_api: "epoll",
-        gcc_version: "12.2.0",
-        process_id: process_id(srv),
-        executable: "/usr/local/bin/sentinel-lab",
-        config_file: srv.config.config_file.as_deref().unwrap_or(""),
-    };
-    server_section(srv, ctx.now, &id, out);
+    let config_file = srv.config.config_file.as_deref().unwrap_or("");
+    server_section(srv, ctx.now, &identity(srv, "standalone", config_file), out);
 }
 
 /// Clients that INFO counts as connected (replicas are counted apart).
@@ -276,9 +304,6 @@ pub fn clients(ctx: &InfoCtx, out: &mut String) {
     field!(out, "clients_in_timeout_table", "{}", in_timeout);
 }
 
-/// What INFO reports as the machine's memory (16 GiB).
-const TOTAL_SYSTEM_MEMORY: u64 = 17_179_869_184;
-
 fn memory(ctx: &InfoCtx, out: &mut String) {
     let c = &ctx.srv.config;
     let nclients = ctx.all_clients().count();
@@ -287,12 +312,16 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         overhead,
         dataset,
     } = used_memory(&ctx.srv.dbs, nclients);
+    let probe = ctx.srv.host.probe.as_deref();
     let AllocatorFigures {
         allocated,
         active,
         resident,
         rss,
-    } = AllocatorFigures::of(used);
+    } = AllocatorFigures::of(used, probe.and_then(|p| p.rss()));
+    // 7.0 prints 0 when it cannot read the machine's memory.
+    let system = probe.and_then(|p| p.total_system_memory()).unwrap_or(0);
+    let backlog = ctx.srv.repl.backlog.as_ref().map_or(0, |b| b.histlen()) as u64;
     let net = used.saturating_sub(STARTUP_MEMORY).max(1);
     let maxmemory = c.maxmemory();
     field!(out, "used_memory", "{}", used);
@@ -314,12 +343,12 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "allocator_allocated", "{}", allocated);
     field!(out, "allocator_active", "{}", active);
     field!(out, "allocator_resident", "{}", resident);
-    field!(out, "total_system_memory", "{}", TOTAL_SYSTEM_MEMORY);
+    field!(out, "total_system_memory", "{}", system);
     field!(
         out,
         "total_system_memory_human",
         "{}",
-        bytes_to_human(TOTAL_SYSTEM_MEMORY)
+        bytes_to_human(system)
     );
     field!(out, "used_memory_lua", "32768");
     field!(out, "used_memory_vm_eval", "32768");
@@ -343,14 +372,24 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{:.2}",
         active as f64 / allocated as f64
     );
-    field!(out, "allocator_frag_bytes", "{}", active - allocated);
+    field!(
+        out,
+        "allocator_frag_bytes",
+        "{}",
+        active as i64 - allocated as i64
+    );
     field!(
         out,
         "allocator_rss_ratio",
         "{:.2}",
         resident as f64 / active as f64
     );
-    field!(out, "allocator_rss_bytes", "{}", resident - active);
+    field!(
+        out,
+        "allocator_rss_bytes",
+        "{}",
+        resident as i64 - active as i64
+    );
     field!(
         out,
         "rss_overhead_ratio",
@@ -369,10 +408,15 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{:.2}",
         rss as f64 / used as f64
     );
-    field!(out, "mem_fragmentation_bytes", "{}", rss - used);
+    field!(
+        out,
+        "mem_fragmentation_bytes",
+        "{}",
+        rss as i64 - used as i64
+    );
     field!(out, "mem_not_counted_for_evict", "0");
-    field!(out, "mem_replication_backlog", "0");
-    field!(out, "mem_total_replication_buffers", "0");
+    field!(out, "mem_replication_backlog", "{}", backlog);
+    field!(out, "mem_total_replication_buffers", "{}", backlog);
     field!(out, "mem_clients_slaves", "0");
     field!(
         out,
@@ -382,7 +426,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     );
     field!(out, "mem_cluster_links", "0");
     field!(out, "mem_aof_buffer", "0");
-    field!(out, "mem_allocator", "jemalloc-5.3.0");
+    field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
     field!(out, "active_defrag_running", "0");
     field!(out, "lazyfree_pending_objects", "0");
     field!(out, "lazyfreed_objects", "0");
@@ -429,8 +473,9 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     field!(out, "rdb_current_bgsave_time_sec", "{}", current);
     field!(out, "rdb_saves", "{}", srv.persist.saves);
     field!(out, "rdb_last_cow_size", "0");
-    field!(out, "rdb_last_load_keys_expired", "0");
-    field!(out, "rdb_last_load_keys_loaded", "0");
+    let (loaded, expired) = srv.last_load_keys;
+    field!(out, "rdb_last_load_keys_expired", "{}", expired);
+    field!(out, "rdb_last_load_keys_loaded", "{}", loaded);
     field!(
         out,
         "aof_enabled",
@@ -451,20 +496,18 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
 }
 
 fn stats(ctx: &InfoCtx, out: &mut String) {
-    stats_section(ctx.srv, |_| true, out);
+    stats_section(ctx.srv, out);
 }
 
-/// The `stats` section's lines (no header), keeping only the fields `wanted`
-/// accepts: a sentinel reports a few of them.
-pub fn stats_section(srv: &ServerState, wanted: impl Fn(&str) -> bool, out: &mut String) {
+/// The `stats` section's lines (no header), of a server or a sentinel.
+pub fn stats_section(srv: &ServerState, out: &mut String) {
     macro_rules! stat {
         ($name:expr, $($arg:tt)*) => {
-            if wanted($name) {
-                field!(out, $name, $($arg)*);
-            }
+            field!(out, $name, $($arg)*);
         };
     }
     let s = &srv.stats;
+    let r = &srv.repl;
     stat!(
         "total_connections_received",
         "{}",
@@ -481,9 +524,9 @@ pub fn stats_section(srv: &ServerState, wanted: impl Fn(&str) -> bool, out: &mut
     stat!("instantaneous_input_repl_kbps", "0.00");
     stat!("instantaneous_output_repl_kbps", "0.00");
     stat!("rejected_connections", "{}", s.rejected_connections);
-    stat!("sync_full", "0");
-    stat!("sync_partial_ok", "0");
-    stat!("sync_partial_err", "0");
+    stat!("sync_full", "{}", r.sync_full);
+    stat!("sync_partial_ok", "{}", r.sync_partial_ok);
+    stat!("sync_partial_err", "{}", r.sync_partial_err);
     stat!("expired_keys", "{}", s.expired_keys);
     stat!("expired_stale_perc", "0.00");
     stat!("expired_time_cap_reached_count", "0");
@@ -513,9 +556,8 @@ pub fn stats_section(srv: &ServerState, wanted: impl Fn(&str) -> bool, out: &mut
     stat!("unexpected_error_replies", "{}", s.unexpected_error_replies);
     stat!("total_error_replies", "{}", s.total_error_replies);
     stat!("dump_payload_sanitizations", "0");
-    // We do not count socket reads/writes apart; a command is one read, a reply one write.
-    stat!("total_reads_processed", "{}", s.total_commands_processed);
-    stat!("total_writes_processed", "{}", s.total_commands_processed);
+    stat!("total_reads_processed", "{}", s.total_reads_processed);
+    stat!("total_writes_processed", "{}", s.total_writes_processed);
     stat!("io_threaded_reads_processed", "0");
     stat!("io_threaded_writes_processed", "0");
     stat!("reply_buffer_shrinks", "0");
@@ -527,20 +569,47 @@ pub fn replication(ctx: &InfoCtx, out: &mut String) {
     out.push_str(&crate::replication::info::section(ctx.srv));
 }
 
-pub fn cpu(_ctx: &InfoCtx, out: &mut String) {
-    for f in [
-        "used_cpu_sys",
-        "used_cpu_user",
-        "used_cpu_sys_children",
-        "used_cpu_user_children",
-        "used_cpu_sys_main_thread",
-        "used_cpu_user_main_thread",
-    ] {
-        field!(out, f, "0.000000");
-    }
+/// `# CPU`: the host's getrusage figures; a host without a CPU to measure
+/// (the simulator, wasm) reports zeros.
+pub fn cpu(ctx: &InfoCtx, out: &mut String) {
+    let t = ctx
+        .srv
+        .host
+        .probe
+        .as_ref()
+        .and_then(|p| p.cpu())
+        .unwrap_or_default();
+    let CpuTimes {
+        sys,
+        user,
+        sys_children,
+        user_children,
+        sys_main_thread,
+        user_main_thread,
+    } = t;
+    field!(out, "used_cpu_sys", "{sys:.6}");
+    field!(out, "used_cpu_user", "{user:.6}");
+    field!(out, "used_cpu_sys_children", "{sys_children:.6}");
+    field!(out, "used_cpu_user_children", "{user_children:.6}");
+    field!(out, "used_cpu_sys_main_thread", "{sys_main_thread:.6}");
+    field!(out, "used_cpu_user_main_thread", "{user_main_thread:.6}");
 }
 
 fn empty(_ctx: &InfoCtx, _out: &mut String) {}
+
+fn commandstats(ctx: &InfoCtx, out: &mut String) {
+    ctx.srv.calls.render_commands(out);
+}
+
+fn errorstats(ctx: &InfoCtx, out: &mut String) {
+    ctx.srv.calls.render_errors(out);
+}
+
+fn latencystats(ctx: &InfoCtx, out: &mut String) {
+    let text = ctx.srv.config.get(Key::LATENCY_TRACKING_INFO_PERCENTILES);
+    let percentiles = super::cmdstats::parse_percentiles(text).unwrap_or_default();
+    ctx.srv.calls.render_latency(&percentiles, out);
+}
 
 fn cluster(_ctx: &InfoCtx, out: &mut String) {
     field!(out, "cluster_enabled", "0");

@@ -80,13 +80,21 @@ pub fn used_memory(dbs: &[Db], clients: usize) -> UsedMemory {
     }
 }
 
+/// What Redis 7.0 reports as `used_memory_lua` for an idle Lua VM; INFO
+/// prints it, and Redis deducts it from the RSS for `allocator_resident`.
+pub const LUA_MEMORY: u64 = 32_768;
+
 /// The allocator's and the OS's view of `used_memory` that INFO memory
-/// reports: fixed margins over it, in jemalloc's usual proportions.
+/// reports, derived as Redis 7.0 derives them when its allocator (libc
+/// malloc) gives no statistics: allocated is `used_memory`, resident is the
+/// RSS less Lua's memory, active is resident. The RSS is the host's
+/// measurement; a host that cannot measure it (the simulator, wasm) gets
+/// `used_memory`, as Redis falls back to when it cannot read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AllocatorFigures {
     /// `allocator_allocated`.
     pub allocated: u64,
-    /// `allocator_active`: allocated plus fragmentation.
+    /// `allocator_active`.
     pub active: u64,
     /// `allocator_resident`.
     pub resident: u64,
@@ -95,14 +103,14 @@ pub struct AllocatorFigures {
 }
 
 impl AllocatorFigures {
-    pub fn of(used: u64) -> AllocatorFigures {
-        let allocated = used + 750_000;
-        let active = allocated + allocated / 12;
+    pub fn of(used: u64, measured_rss: Option<u64>) -> AllocatorFigures {
+        let rss = measured_rss.unwrap_or(used);
+        let resident = rss.saturating_sub(LUA_MEMORY);
         AllocatorFigures {
-            allocated,
-            active,
-            resident: active + 2_600_000,
-            rss: used + 5_767_168,
+            allocated: used,
+            active: resident,
+            resident,
+            rss,
         }
     }
 }

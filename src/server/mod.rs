@@ -1,10 +1,12 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod client;
+pub mod cmdstats;
 pub mod config;
 pub mod info;
 pub mod memory;
 pub mod persistence;
+pub mod slowlog;
 
 pub use client::{Blocked, Client, ClientKind, Multi};
 pub use config::{Config, Key, MaxmemoryPolicy};
@@ -13,7 +15,8 @@ pub use persistence::{parse_save_points, save_points_due};
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::Db;
 use crate::node::{
-    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, INSPECT_CONN, OUTBOUND_BIT,
+    Addr, ConnId, Event, HostFacts, Input, LogLevel, Millis, Node, Output, INSPECT_CONN,
+    OUTBOUND_BIT,
 };
 use crate::replication::commands::ReplAction;
 use crate::replication::ReplState;
@@ -43,6 +46,10 @@ pub struct Stats {
     pub net_output_bytes: u64,
     pub total_error_replies: u64,
     pub unexpected_error_replies: u64,
+    /// Inputs of bytes from clients (Redis counts each socket read).
+    pub total_reads_processed: u64,
+    /// Sends of bytes to clients (Redis counts each socket write).
+    pub total_writes_processed: u64,
 }
 
 /// Everything of a server but its clients, so a handler can borrow both.
@@ -100,6 +107,16 @@ pub struct ServerState {
     pub info_sections: info::Sections,
     /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
     pub sentinel: Option<Box<crate::sentinel::SentinelState>>,
+    /// INFO commandstats, errorstats and latencystats.
+    pub calls: cmdstats::CallStats,
+    pub slowlog: slowlog::Slowlog,
+    /// What the host told about the process (pid, clock, RSS, CPU).
+    pub host: HostFacts,
+    /// The command whose pre-run checks are being made, and its first
+    /// argument when it has subcommands: a refusal counts as its rejected call.
+    pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
+    /// Keys loaded and keys found expired by the last RDB load.
+    pub last_load_keys: (u64, u64),
 }
 
 impl ServerState {
@@ -111,6 +128,17 @@ impl ServerState {
                 message: message.into(),
             }));
         }
+    }
+
+    /// Count an error reply: INFO's `total_error_replies` and errorstats.
+    pub fn count_error(&mut self, msg: &str) {
+        self.stats.total_error_replies += 1;
+        self.calls.error(msg);
+    }
+
+    /// The host's monotonic clock in µs, 0 on a host without one.
+    pub fn monotonic_us(&self) -> u64 {
+        self.host.probe.as_ref().map_or(0, |p| p.monotonic_us())
     }
 
     pub fn emit(&mut self, ev: Event) {
@@ -236,6 +264,11 @@ impl Server {
                 paused_until: 0,
                 info_sections: info::Sections::default(),
                 sentinel: None,
+                calls: Default::default(),
+                slowlog: Default::default(),
+                host: HostFacts::default(),
+                checking: None,
+                last_load_keys: (0, 0),
             },
             clients: BTreeMap::new(),
             table,
@@ -293,6 +326,7 @@ impl Server {
             return;
         };
         self.st.stats.net_input_bytes += bytes.len() as u64;
+        self.st.stats.total_reads_processed += 1;
         if c.kind == ClientKind::Master {
             self.st.master_raw.extend_from_slice(bytes);
             if let Some(l) = self.st.repl.link.as_mut() {
@@ -347,8 +381,9 @@ impl Server {
                             e.0, c.id, c.addr
                         ),
                     );
-                    c.reply.error(&format!("ERR {}", e.0));
-                    self.st.stats.total_error_replies += 1;
+                    let msg = format!("ERR {}", e.0);
+                    c.reply.error(&msg);
+                    self.st.count_error(&msg);
                     c.close_after_reply = true;
                     c.query.clear();
                     return;
@@ -360,6 +395,7 @@ impl Server {
     /// processCommand: the checks Redis makes before running a command.
     pub fn execute(&mut self, c: &mut Client, argv: Vec<Bytes>) {
         let table = self.table;
+        self.st.checking = None;
         let Some(cmd) = table.get(&argv[0]) else {
             let mut msg = format!(
                 "ERR unknown command '{}', with args beginning with: ",
@@ -374,6 +410,8 @@ impl Server {
             self.reject(c, &msg);
             return;
         };
+        let sub = (!cmd.subcommands.is_empty()).then(|| argv.get(1).cloned());
+        self.st.checking = Some((cmd, sub.flatten()));
         if (cmd.arity > 0 && argv.len() != cmd.arity as usize)
             || (argv.len() < cmd.arity.unsigned_abs() as usize)
         {
@@ -457,9 +495,16 @@ impl Server {
             );
             return;
         }
+        self.st.checking = None;
         if cmd.name == "exec" {
             // EXEC runs the queued commands through `call`, so it needs the server.
+            let (started, reply_before) = (self.st.monotonic_us(), c.reply.len());
             commands::transactions::exec(self, c);
+            // EXEC is timed and counted, but not slow-logged: its commands are.
+            let failed = c.reply.buf.get(reply_before) == Some(&b'-');
+            let usec = self.st.monotonic_us().saturating_sub(started);
+            let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
+            self.st.calls.ran("exec", usec, failed, true, track);
             if !self.st.repl_feed.is_empty() {
                 self.repl_feed_replicas();
                 c.woff = self.st.repl.offset;
@@ -512,12 +557,36 @@ impl Server {
         if let Some(m) = c.multi.as_mut() {
             m.aborted = true;
         }
-        self.st.stats.total_error_replies += 1;
+        if let Some((cmd, sub)) = self.st.checking.take() {
+            let argv: Vec<Bytes> = std::iter::once(Bytes::from_static(cmd.name.as_bytes()))
+                .chain(sub)
+                .collect();
+            self.st
+                .calls
+                .rejected(&crate::commands::container::full_name(cmd, &argv));
+        }
+        self.st.count_error(msg);
         c.reply.error(msg);
     }
 
     /// Run a command: the handler, then propagation and bookkeeping.
     pub fn call(&mut self, c: &mut Client, cmd: &'static CommandDef, argv: &[Bytes]) {
+        self.call_counted(c, cmd, argv, true);
+    }
+
+    /// [`Server::call`]; `first` is false when a blocked command runs again
+    /// (its call was counted when it blocked).
+    fn call_counted(
+        &mut self,
+        c: &mut Client,
+        cmd: &'static CommandDef,
+        argv: &[Bytes],
+        first: bool,
+    ) {
+        self.st.checking = None;
+        let started = self.st.monotonic_us();
+        let errors_before = self.st.stats.total_error_replies;
+        let paused_before = self.st.paused_until;
         let dirty_before = self.st.dirty;
         let reply_before = c.reply.len();
         let db_before = c.db;
@@ -534,7 +603,7 @@ impl Server {
             let res = (cmd.handler)(&mut ctx, argv);
             if let Err(e) = res {
                 ctx.client.reply.error(&e.0);
-                ctx.srv.stats.total_error_replies += 1;
+                ctx.srv.count_error(&e.0);
             }
             std::mem::take(&mut ctx.propagate)
         };
@@ -545,6 +614,8 @@ impl Server {
             c.last_cmd.clear();
             c.last_cmd.push_str(cmd.name);
         }
+        let failed = self.st.stats.total_error_replies > errors_before;
+        self.account_call(c, argv, started, paused_before, failed, first);
         // Keys the command found expired were deleted before it ran: their DELs go first.
         self.feed_expired_dels();
         let changed = self.st.dirty > dirty_before;
@@ -575,6 +646,41 @@ impl Server {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
         }
+    }
+
+    /// commandstats, latencystats and the slow log for a command that ran
+    /// (Redis's `call` bookkeeping). A DEBUG SLEEP's pause counts as the
+    /// command's time: Redis sleeps inside the command.
+    #[allow(clippy::too_many_arguments)]
+    fn account_call(
+        &mut self,
+        c: &Client,
+        argv: &[Bytes],
+        started: u64,
+        paused_before: Millis,
+        failed: bool,
+        first: bool,
+    ) {
+        let mut usec = self.st.monotonic_us().saturating_sub(started);
+        if self.st.paused_until > paused_before {
+            usec += self.st.paused_until.saturating_sub(self.st.now) * 1000;
+        }
+        let blocked = c.blocked.is_some();
+        let st = &mut self.st;
+        let track = st.config.get_bool(Key::LATENCY_TRACKING) && !blocked;
+        st.calls.ran(&c.last_cmd, usec, failed, first, track);
+        if blocked {
+            return;
+        }
+        let slower_than = st.config.get_i64(Key::SLOWLOG_LOG_SLOWER_THAN);
+        let max_len = st.config.get_i64(Key::SLOWLOG_MAX_LEN).max(0) as usize;
+        let caller = slowlog::Caller {
+            peer: c.addr.to_string(),
+            name: c.name.as_ref(),
+            now_ms: st.now,
+        };
+        st.slowlog
+            .push_if_needed(slower_than, max_len, argv, usec, caller);
     }
 
     /// REPLICAOF and friends, requested by the command that just ran.
@@ -689,7 +795,7 @@ impl Server {
             if let Some(cmd) = table.get(&b.argv[0]) {
                 let saved_db = c.db;
                 c.db = b.db;
-                self.call(&mut c, cmd, &b.argv);
+                self.call_counted(&mut c, cmd, &b.argv, false);
                 c.db = saved_db;
             }
             if c.blocked.is_some() {
@@ -836,6 +942,7 @@ impl Server {
                 if !c.reply.is_empty() {
                     let bytes = c.reply.take();
                     self.st.stats.net_output_bytes += bytes.len() as u64;
+                    self.st.stats.total_writes_processed += 1;
                     self.st.out.push_back(Output::Send { conn, bytes });
                 }
                 if c.close_after_reply {

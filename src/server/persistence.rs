@@ -633,6 +633,7 @@ impl ServerState {
             let (keys, expires) = db.into_parts();
             st.dbs[i].replace_all(keys, expires);
         }
+        st.last_load_keys = (keys_loaded, keys_expired);
         let mut done = format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}",
             keys_loaded, keys_expired

@@ -27,6 +27,8 @@ pub enum Kind {
     ClientOutputBufferLimit,
     /// `notify-keyspace-events`: flag characters.
     KeyspaceEvents,
+    /// `latency-tracking-info-percentiles`: numbers in [0, 100].
+    Percentiles,
 }
 
 /// Only settable at startup (config file / command line).
@@ -307,7 +309,7 @@ directives! {
     TLS_SESSION_CACHE_TIMEOUT = "tls-session-cache-timeout", None, Kind::Int { min: 0, max: INT_MAX }, "300", 0;
     DYNAMIC_HZ = "dynamic-hz", None, B, "yes", 0;
     AOF_REWRITE_INCREMENTAL_FSYNC = "aof-rewrite-incremental-fsync", None, B, "yes", 0;
-    LATENCY_TRACKING_INFO_PERCENTILES = "latency-tracking-info-percentiles", None, Kind::List, "50 99 99.9", 0;
+    LATENCY_TRACKING_INFO_PERCENTILES = "latency-tracking-info-percentiles", None, Kind::Percentiles, "50 99 99.9", 0;
     PIDFILE = "pidfile", None, S, "", IMMUTABLE;
     AOF_TIMESTAMP_ENABLED = "aof-timestamp-enabled", None, B, "no", 0;
     CLIENT_OUTPUT_BUFFER_LIMIT = "client-output-buffer-limit", None, Kind::ClientOutputBufferLimit, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", 0;

@@ -79,6 +79,15 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             }
         }
         Kind::List => Ok(args.join(" ")),
+        Kind::Percentiles => {
+            let joined = args.join(" ");
+            let values = crate::server::cmdstats::parse_percentiles(&joined)?;
+            let shown: Vec<String> = values
+                .into_iter()
+                .map(crate::server::cmdstats::trim_double)
+                .collect();
+            Ok(shown.join(" "))
+        }
         Kind::Save => {
             let joined = args.join(" ");
             let parts: Vec<&str> = joined.split_whitespace().collect();

@@ -1,0 +1,114 @@
+//! What the native host measures about its process for INFO: the pid, the
+//! executable, `uname`, the RSS (/proc/self/statm), the machine's memory
+//! (/proc/meminfo), CPU times (getrusage) and a monotonic microsecond clock
+//! to time commands. Handed to the node as its `HostFacts`.
+
+use crate::node::{CpuTimes, HostFacts, HostProbe};
+use std::time::Instant;
+
+/// The facts of this process, with a probe for the figures that change.
+pub fn host_facts() -> HostFacts {
+    HostFacts {
+        pid: Some(std::process::id()),
+        executable: std::env::current_exe()
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned()),
+        os: uname(),
+        // Rust's default global allocator: the C library's malloc.
+        mem_allocator: Some("libc".into()),
+        probe: Some(Box::new(ProcessProbe {
+            start: Instant::now(),
+        })),
+    }
+}
+
+/// `sysname release machine`, as Redis's `os` field.
+fn uname() -> Option<String> {
+    // SAFETY: utsname is plain bytes; uname fills it or fails.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return None;
+    }
+    let text = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Some(format!(
+        "{} {} {}",
+        text(&u.sysname),
+        text(&u.release),
+        text(&u.machine)
+    ))
+}
+
+struct ProcessProbe {
+    start: Instant,
+}
+
+/// getrusage's user and system seconds for `who`.
+fn rusage(who: libc::c_int) -> Option<(f64, f64)> {
+    // SAFETY: rusage is plain data; getrusage fills it or fails.
+    let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut r) } != 0 {
+        return None;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some((secs(r.ru_stime), secs(r.ru_utime)))
+}
+
+impl HostProbe for ProcessProbe {
+    fn monotonic_us(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    fn rss(&self) -> Option<u64> {
+        // The second field of statm is the resident set in pages.
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        Some(pages * u64::try_from(page).ok()?)
+    }
+
+    fn total_system_memory(&self) -> Option<u64> {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    }
+
+    fn cpu(&self) -> Option<CpuTimes> {
+        let (sys, user) = rusage(libc::RUSAGE_SELF)?;
+        let (sys_children, user_children) = rusage(libc::RUSAGE_CHILDREN)?;
+        // The node runs on the thread that renders INFO: the main thread.
+        let (sys_main_thread, user_main_thread) = rusage(libc::RUSAGE_THREAD)?;
+        Some(CpuTimes {
+            sys,
+            user,
+            sys_children,
+            user_children,
+            sys_main_thread,
+            user_main_thread,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_this_process() {
+        let facts = host_facts();
+        assert_eq!(facts.pid, Some(std::process::id()));
+        let probe = facts.probe.expect("a probe");
+        assert!(probe.rss().is_some_and(|r| r > 0));
+        assert!(probe.total_system_memory().is_some_and(|m| m > 0));
+        assert!(probe.cpu().is_some());
+        assert!(facts.os.is_some_and(|o| o.split(' ').count() >= 3));
+    }
+}

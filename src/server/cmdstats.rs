@@ -1,0 +1,235 @@
+//! What commands cost and how they failed: INFO `commandstats`,
+//! `errorstats` and `latencystats`, as Redis 7.0 counts them.
+//!
+//! A command's duration comes from the host's monotonic clock
+//! (`node::HostProbe::monotonic_us`); a host without one (the simulator,
+//! wasm) times every command as 0 µs, plus the virtual time a DEBUG SLEEP
+//! paused the node, so runs stay deterministic.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Redis's latency histograms record nanoseconds from 1 ns to 1 s.
+const HIST_MIN_NS: u64 = 1;
+const HIST_MAX_NS: u64 = 1_000_000_000;
+
+/// The latency histogram of one command: the buckets of Redis's HDR
+/// histogram (2 significant digits, lowest value 1 ns), so its percentiles
+/// print the same values (each value's bucket's highest equivalent value;
+/// within 1% of the recorded one).
+#[derive(Clone, Debug, Default)]
+pub struct LatencyHistogram {
+    /// Count per bucket, keyed by the bucket's lowest value.
+    buckets: BTreeMap<u64, u64>,
+    total: u64,
+}
+
+impl LatencyHistogram {
+    /// The bucket of `ns`: its lowest value and its width (hdr_histogram with
+    /// 256 sub-buckets: values under 256 are exact, then each power of two is
+    /// split in 128).
+    fn bucket(ns: u64) -> (u64, u64) {
+        let shift = (64 - (ns | 255).leading_zeros()).saturating_sub(8);
+        ((ns >> shift) << shift, 1 << shift)
+    }
+
+    pub fn record(&mut self, ns: u64) {
+        let (low, _) = Self::bucket(ns.clamp(HIST_MIN_NS, HIST_MAX_NS));
+        *self.buckets.entry(low).or_default() += 1;
+        self.total += 1;
+    }
+
+    /// hdr_value_at_percentile: the highest value equivalent to the one at
+    /// `p` percent (the lowest for `p` = 0), in nanoseconds.
+    pub fn value_at_percentile(&self, p: f64) -> u64 {
+        let want = ((p.min(100.0) / 100.0 * self.total as f64) + 0.5) as u64;
+        let want = want.max(1);
+        let mut seen = 0;
+        for (&low, &n) in &self.buckets {
+            seen += n;
+            if seen >= want {
+                let (_, width) = Self::bucket(low);
+                return if p == 0.0 { low } else { low + width - 1 };
+            }
+        }
+        0
+    }
+}
+
+/// One command's counters (`cmdstat_<name>`).
+#[derive(Clone, Debug, Default)]
+pub struct CommandStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+    /// Present once a call was timed with `latency-tracking` on.
+    pub latency: Option<LatencyHistogram>,
+}
+
+/// The per-command and per-error counters of a node.
+#[derive(Clone, Debug, Default)]
+pub struct CallStats {
+    /// By full name (`get`, `client|list`).
+    pub commands: BTreeMap<String, CommandStat>,
+    /// Error replies by their code (`ERR`, `WRONGTYPE`), as `errorstat_`.
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl CallStats {
+    fn entry(&mut self, name: &str) -> &mut CommandStat {
+        if !self.commands.contains_key(name) {
+            self.commands
+                .insert(name.to_string(), CommandStat::default());
+        }
+        self.commands.get_mut(name).expect("just inserted")
+    }
+
+    /// A command ran: `usec` long, `failed` if it replied with an error.
+    /// `calls` is false when a blocked command was served after its call
+    /// was counted; `latency` records the duration in its histogram.
+    pub fn ran(&mut self, name: &str, usec: u64, failed: bool, calls: bool, latency: bool) {
+        let s = self.entry(name);
+        s.usec += usec;
+        if calls {
+            s.calls += 1;
+        }
+        if failed {
+            s.failed_calls += 1;
+        }
+        if latency {
+            s.latency
+                .get_or_insert_with(Default::default)
+                .record(usec.saturating_mul(1000));
+        }
+    }
+
+    /// A command was refused before it ran (arity, auth, OOM, ...).
+    pub fn rejected(&mut self, name: &str) {
+        self.entry(name).rejected_calls += 1;
+    }
+
+    /// An error reply: counted under its code, the text before the first
+    /// space within its first 31 bytes, or `ERR` when there is none.
+    pub fn error(&mut self, msg: &str) {
+        let head = &msg.as_bytes()[..msg.len().min(31)];
+        let code = match head.iter().position(|&b| b == b' ') {
+            Some(i) => &msg[..i],
+            None => "ERR",
+        };
+        match self.errors.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                self.errors.insert(code.to_string(), 1);
+            }
+        }
+    }
+
+    /// `# Commandstats`: the commands called, rejected or failed at least once.
+    pub fn render_commands(&self, out: &mut String) {
+        for (name, s) in &self.commands {
+            if s.calls == 0 && s.failed_calls == 0 && s.rejected_calls == 0 {
+                continue;
+            }
+            let per_call = if s.calls == 0 {
+                0.0
+            } else {
+                s.usec as f32 / s.calls as f32
+            };
+            let _ = write!(
+                out,
+                "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                s.calls, s.usec, s.rejected_calls, s.failed_calls
+            );
+        }
+    }
+
+    /// `# Errorstats`.
+    pub fn render_errors(&self, out: &mut String) {
+        for (code, n) in &self.errors {
+            let _ = write!(out, "errorstat_{code}:count={n}\r\n");
+        }
+    }
+
+    /// `# Latencystats`: the `percentiles` of every tracked command.
+    pub fn render_latency(&self, percentiles: &[f64], out: &mut String) {
+        for (name, s) in &self.commands {
+            let Some(h) = &s.latency else { continue };
+            let _ = write!(out, "latency_percentiles_usec_{name}:");
+            for (i, &p) in percentiles.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let v = h.value_at_percentile(p) as f64 / 1000.0;
+                let _ = write!(out, "p{}={v:.3}", trim_double(p));
+            }
+            out.push_str("\r\n");
+        }
+    }
+}
+
+/// A percentile as Redis prints it: `%f` without trailing zeros (`99.9`, `50`).
+pub fn trim_double(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0');
+    s.trim_end_matches('.').to_string()
+}
+
+/// Parse `latency-tracking-info-percentiles` (space separated, each in
+/// [0, 100]); Redis's error text when a value is not.
+pub fn parse_percentiles(text: &str) -> Result<Vec<f64>, &'static str> {
+    text.split_whitespace()
+        .map(|w| {
+            let v: f64 = w
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+            if !(0.0..=100.0).contains(&v) {
+                return Err(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+                );
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hdr_buckets_match_redis() {
+        let mut h = LatencyHistogram::default();
+        h.record(7000);
+        // Redis prints p50=7.007 for one 7 µs call.
+        assert_eq!(h.value_at_percentile(50.0), 7007);
+        assert_eq!(h.value_at_percentile(0.0), 6976);
+        let mut h = LatencyHistogram::default();
+        h.record(100);
+        assert_eq!(h.value_at_percentile(99.9), 100);
+    }
+
+    #[test]
+    fn error_codes() {
+        let mut s = CallStats::default();
+        s.error("ERR unknown command");
+        s.error("WRONGTYPE Operation against a key");
+        s.error("NOSPACEINTHEFIRSTTHIRTYONEBYTESATALL x");
+        assert_eq!(s.errors.get("ERR"), Some(&2));
+        assert_eq!(s.errors.get("WRONGTYPE"), Some(&1));
+    }
+
+    #[test]
+    fn percentiles() {
+        assert_eq!(trim_double(99.9), "99.9");
+        assert_eq!(trim_double(50.0), "50");
+        assert_eq!(
+            parse_percentiles("0.0 50.0 100.0"),
+            Ok(vec![0.0, 50.0, 100.0])
+        );
+        assert!(parse_percentiles("10 50 a").is_err());
+        assert!(parse_percentiles("10 101").is_err());
+    }
+}
