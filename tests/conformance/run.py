@@ -162,7 +162,7 @@ class Tally:
         return s + (f" ({self.aborted})" if self.aborted else "")
 
 
-def run_unit(work, unit, slot, limit):
+def run_unit(work, unit, slot, limit, base_port=21111):
     """One unit through runtest: its own port range, its own time limit."""
     t = Tally()
     start = time.time()
@@ -173,7 +173,7 @@ def run_unit(work, unit, slot, limit):
         cmd = ["tclsh", "tests/sentinel/run.tcl"]
     else:
         cmd = ["tclsh", "tests/test_helper.tcl", "--single", unit, "--clients", "1",
-               "--timeout", "120", "--baseport", str(21111 + slot * 1000), "--portcount", "900"]
+               "--timeout", "120", "--baseport", str(base_port + slot * 1000), "--portcount", "900"]
     impl = os.path.basename(work).split("-")[0]
     out_path = os.path.join(CACHE, "logs", impl, unit.replace("/", "_") + ".log")
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
@@ -231,6 +231,8 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "sentinel-lab"))
     ap.add_argument("--jobs", type=int, default=2, help="units run at the same time")
     ap.add_argument("--limit", type=int, default=600, help="seconds a unit may take")
+    ap.add_argument("--base-port", type=int, default=21111,
+                    help="first port of the servers' range; runs side by side need different ones")
     ap.add_argument("--write", help="also write the table (markdown, dated) to this file")
     ap.add_argument("--expect", help="a file of `<unit> <checks>` lines: fail if ours passes fewer in any unit")
     ap.add_argument("--min-ratio", type=float, default=0.0,
@@ -253,7 +255,7 @@ def main():
     def job(impl, unit):
         slot = slots.get()
         try:
-            t = run_unit(works[(impl, slot)], unit, slot, args.limit)
+            t = run_unit(works[(impl, slot)], unit, slot, args.limit, args.base_port)
         finally:
             slots.put(slot)
         log(f"{impl:4} {unit:40} {t.cell():24} {t.seconds:6.0f}s")
