@@ -526,14 +526,17 @@ mod tests {
         let p = port.to_string();
         let mut bytes = req(&["REPLCONF", "listening-port", &p]);
         bytes.extend(req(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
-        bytes.extend(req(&["PSYNC", "?", "-1"]));
-        s.handle(
-            now,
-            Input::Data {
-                conn,
-                bytes: &bytes,
-            },
-        );
+        // PSYNC once the REPLCONF replies are out, as a replica does (SYNC
+        // and PSYNC are refused with replies pending).
+        for bytes in [bytes, req(&["PSYNC", "?", "-1"])] {
+            s.handle(
+                now,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+        }
         drain(s).2
     }
 

@@ -537,7 +537,7 @@ mod tests {
         for stuck in [&b"PING\0\r\n"[..], b"*1\0\r\n", b"*1\r\n$4\0\r\nPING\r\n"] {
             assert!(parse_all(stuck).unwrap().is_empty());
             let mut big = stuck.to_vec();
-            big.resize(INLINE_MAX_SIZE + 1, b'A');
+            big.resize(INLINE_MAX_SIZE + 16, b'A');
             let e = error(&big, CLIENT);
             assert!(e.starts_with("ERR Protocol error: too big "), "{e}");
         }
