@@ -306,7 +306,6 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.log(LogLevel::Notice, msg);
     }
     let capa_eof = info.capa_eof;
-    let mut info = info;
     info.state = ReplicaState::WaitBgsaveStart;
     info.ack_time = now;
     ctx.srv.repl.replicas.insert(ctx.client.conn, info);
