@@ -577,3 +577,170 @@ fn bgsave_streams_the_file_then_renames_it() {
     drop(srv);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Raw bytes in, in pieces; everything the server sends back within a short
+/// wait, and whether it closed the connection.
+fn raw_exchange(port: u16, pieces: &[&[u8]]) -> (Vec<u8>, bool) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    for p in pieces {
+        if s.write_all(p).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    s.set_read_timeout(Some(Duration::from_millis(400)))
+        .expect("timeout");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (out, true),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return (out, true),
+            Err(_) => return (out, false),
+        }
+    }
+}
+
+fn same_exchanges(ours: &Proc, real: &Proc, cases: &[Vec<Vec<u8>>]) {
+    for case in cases {
+        let pieces: Vec<&[u8]> = case.iter().map(|p| p.as_slice()).collect();
+        let a = raw_exchange(real.port, &pieces);
+        let b = raw_exchange(ours.port, &pieces);
+        let show = |p: &[u8]| String::from_utf8_lossy(&p[..p.len().min(60)]).into_owned();
+        assert_eq!(
+            (show(&b.0), b.1),
+            (show(&a.0), a.1),
+            "request {:?}: (reply, closed) ours vs real",
+            pieces.iter().map(|p| show(p)).collect::<Vec<_>>()
+        );
+    }
+}
+
+fn case(pieces: &[&[u8]]) -> Vec<Vec<u8>> {
+    pieces.iter().map(|p| p.to_vec()).collect()
+}
+
+/// The edges of 7.0's request parsing: headers found with strchr (a NUL hides
+/// them until 64 KB refuse the request), a header ends at its first `\r`,
+/// inline lines split on C's isspace, byte-exact error replies; the
+/// connection stays open or is closed as 7.0 does.
+#[test]
+fn protocol_edges_match_real() {
+    let ours = start_ours(&[]);
+    let real = start_real(&[]);
+    let big = vec![b'A'; 70_000];
+    let cases = vec![
+        case(&[b"*1500000000\r\n"]),
+        case(&[b"*1\rX$4\r\nPING\r\n"]),
+        case(&[b"PING\x00\r\n"]),
+        case(&[b"*1\r\n$4\x00\r\nPING\r\n"]),
+        case(&[b"\r\n\r\nPING\r\n"]),
+        case(&[b"PING\nPING\rPING\n"]),
+        case(&[b"PING\r\r\n"]),
+        case(&[b"\x0bPING\x0b\r\n"]),
+        case(&[b"ECHO \"a\"\x0b\r\n"]),
+        case(&[b"*1\r\n\r\n"]),
+        case(&[b"*1\r\n$4\r\nPINGxx"]),
+        case(&[b"PING\r\n*1\r\n+\r\n"]),
+        case(&[b"*-5\r\n*0\r\nPING\r\n"]),
+        case(&[b"*2\r\n$4\r\nECHO\r\n$1\r\n\xff\r\n*1\r\n\xff\r\n"]),
+        case(&[b"*1\r\n$4\r"]),
+        case(&[&big]),
+        case(&[b"\x00", &big]),
+        case(&[b"*\x00", &big]),
+        case(&[b"*1\r\n$", &big]),
+        case(&[b"ECHO ", &big[..10_000], b"\r\n"]),
+    ];
+    same_exchanges(&ours, &real, &cases);
+    // proto-max-bulk-len applies to connections already open.
+    let mut c = ours.connect();
+    let mut r = real.connect();
+    for conn in [&mut c, &mut r] {
+        conn.cmd(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]);
+    }
+    same_exchanges(&ours, &real, &[case(&[b"*1\r\n$1048577\r\n"])]);
+}
+
+/// Before AUTH: at most 10 arguments of at most 16 KB each, with their own
+/// error texts; the general limits are checked first.
+#[test]
+fn unauthenticated_limits_match_real() {
+    let ours = start_ours(&[]);
+    let real = start_real(&[]);
+    // Set afterwards: the harness waits for a PONG.
+    for p in [&ours, &real] {
+        p.connect().cmd(&["CONFIG", "SET", "requirepass", "foo"]);
+    }
+    let cases = vec![
+        case(&[b"*11\r\n"]),
+        case(&[b"*10\r\n$16385\r\n"]),
+        case(&[b"*1\r\n$16384\r\n"]),
+        case(&[b"*3000000000\r\n"]),
+        case(&[b"PING\r\n"]),
+        case(&[b"AUTH foo\r\n*11\r\n$1\r\n"]),
+        case(&[b"AUTH foo\r\n*1\r\n$100000\r\n"]),
+    ];
+    same_exchanges(&ours, &real, &cases);
+}
+
+/// client-query-buffer-limit: a client whose unparsed input outgrows it is
+/// closed without a reply.
+#[test]
+fn query_buffer_limit_closes_without_reply() {
+    let ours = start_ours(&[]);
+    let real = start_real(&[]);
+    let mut value = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1500000\r\n".to_vec();
+    value.resize(value.len() + 1_100_000, b'A');
+    let cases = vec![case(&[
+        b"CONFIG SET client-query-buffer-limit 1mb\r\n",
+        &value,
+    ])];
+    same_exchanges(&ours, &real, &cases);
+}
+
+/// The old SYNC (the suites' replication-stream helper): no +FULLRESYNC, the
+/// RDB as a bulk (newlines may come first), then the stream; SYNC after
+/// pipelined commands is refused.
+#[test]
+fn old_sync_sends_rdb_then_stream() {
+    use std::io::{BufRead, BufReader, Read};
+    for p in [start_ours(&[]), start_real(&[])] {
+        let s = std::net::TcpStream::connect(("127.0.0.1", p.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        (&s).write_all(b"SYNC\r\n").unwrap();
+        let mut r = BufReader::new(&s);
+        let mut line = String::new();
+        while line.trim().is_empty() {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+        }
+        assert!(line.starts_with('$'), "{}: got {line:?}", p.what);
+        let n: usize = line[1..].trim().parse().unwrap();
+        let mut rdb = vec![0u8; n];
+        r.read_exact(&mut rdb).unwrap();
+        assert!(rdb.starts_with(b"REDIS"));
+        let mut c = p.connect();
+        c.cmd(&["SET", "foo", "bar"]);
+        let slave = c.info_field("replication", "slave0").unwrap_or_default();
+        assert!(slave.contains("port=0,state=online"), "{}: {slave}", p.what);
+        let want = b"*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n";
+        let mut got = Vec::new();
+        assert!(wait_until(5, || {
+            let mut buf = [0u8; 4096];
+            if let Ok(n) = r.get_mut().read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+            }
+            got.windows(want.len()).any(|w| w == want)
+        }));
+        let (reply, closed) = raw_exchange(p.port, &[b"PING\r\nSYNC\r\n"]);
+        assert_eq!(
+            (reply.as_slice(), closed),
+            (
+                &b"+PONG\r\n-ERR SYNC and PSYNC are invalid with pending output\r\n"[..],
+                false
+            )
+        );
+    }
+}

@@ -56,6 +56,12 @@ pub fn check_credentials(srv: &crate::server::ServerState, user: &[u8], pass: &[
     user == b"default" && (required.is_empty() || required.as_bytes() == pass)
 }
 
+/// Redis's authRequired: the client has not authenticated and the default
+/// user has a password (so clearing `requirepass` lets everyone in at once).
+pub fn auth_required(srv: &crate::server::ServerState, c: &crate::server::Client) -> bool {
+    !c.authenticated && !srv.config.get(Key::REQUIREPASS).is_empty()
+}
+
 fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(err::SYNTAX.into());

@@ -134,6 +134,7 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
             capa_psync2: false,
             obuf_soft_since: None,
             close_asap: false,
+            pre_psync: false,
         })
 }
 
@@ -201,6 +202,9 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// PSYNC and the old SYNC (Redis's syncCommand). A SYNC client is a replica
+/// of the old kind: it gets the RDB without a +FULLRESYNC line and the
+/// stream after it, and is never expected to ACK.
 fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ctx.client.kind == ClientKind::Replica {
         return Ok(());
@@ -210,8 +214,13 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err("NOMASTERLINK Can't SYNC while not connected with my master".into());
         }
     }
+    // The snapshot and the stream must start a fresh output.
+    if !ctx.client.reply.is_empty() {
+        return Err("ERR SYNC and PSYNC are invalid with pending output".into());
+    }
     let is_sync = eq_ignore_case(&args[0], "sync");
-    let info = handshake_info(ctx).clone();
+    let mut info = handshake_info(ctx).clone();
+    info.pre_psync = is_sync;
     ctx.srv.repl.handshakes.remove(&ctx.client.conn);
     let name = info.name();
     ctx.srv.log(
@@ -296,14 +305,16 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         );
         ctx.srv.log(LogLevel::Notice, msg);
     }
-    let mut info = info;
+    let capa_eof = info.capa_eof;
     info.state = ReplicaState::WaitBgsaveStart;
     info.ack_time = now;
     ctx.srv.repl.replicas.insert(ctx.client.conn, info);
     let diskless = ctx.srv.config.get_bool(Key::REPL_DISKLESS_SYNC);
     let delay = ctx.srv.config.get_i64(Key::REPL_DISKLESS_SYNC_DELAY).max(0) as u64 * 1000;
     if ctx.srv.repl.bgsave_at.is_none() {
-        if diskless && delay > 0 {
+        // Only a replica that reads `$EOF:` waits for others to join a
+        // diskless transfer.
+        if diskless && capa_eof && delay > 0 {
             ctx.srv
                 .log(LogLevel::Notice, "Delay next BGSAVE for diskless SYNC");
             ctx.srv.repl.bgsave_at = Some(now + delay);

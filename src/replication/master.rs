@@ -173,7 +173,9 @@ impl Server {
             .replicas
             .iter()
             .filter(|(_, i)| {
-                i.state == ReplicaState::Online && now.saturating_sub(i.ack_time) > timeout
+                i.state == ReplicaState::Online
+                    && !i.pre_psync
+                    && now.saturating_sub(i.ack_time) > timeout
             })
             .map(|(c, i)| (*c, i.name()))
             .collect();
@@ -230,15 +232,32 @@ impl Server {
         // Writes applied so far belong before the snapshot's offset.
         self.repl_feed_replicas();
         let replid = self.st.repl.replid.clone();
-        if let Some(bg) = self.st.bgsave_job.as_mut() {
+        if let Some(bg) = self.st.bgsave_job.as_ref() {
             // One save at a time (one child in Redis): attach to a disk save
-            // made for replicas, or wait for the next one.
-            if bg.target == SaveTarget::Disk && !bg.replicas.is_empty() {
+            // made for replicas, or wait for the next one. A newcomer attaches
+            // only with at least the capabilities of the replica the save
+            // was made for.
+            let capa = |i: &super::ReplicaInfo| (i.capa_eof, i.capa_psync2);
+            let reference = bg
+                .replicas
+                .iter()
+                .filter_map(|(c, _)| self.st.repl.replicas.get(c))
+                .find(|i| i.state == ReplicaState::WaitBgsaveEnd)
+                .map(capa);
+            if let (SaveTarget::Disk, Some((eof, psync2))) = (bg.target, reference) {
                 let offset = bg.start_offset;
-                for conn in &waiting {
-                    bg.replicas.push((*conn, None));
-                }
                 for conn in waiting {
+                    let has = self.st.repl.replicas.get(&conn).map(capa);
+                    if !has.is_some_and(|(e, p)| (e || !eof) && (p || !psync2)) {
+                        self.st.log(
+                            LogLevel::Notice,
+                            "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
+                        );
+                        continue;
+                    }
+                    if let Some(bg) = self.st.bgsave_job.as_mut() {
+                        bg.replicas.push((conn, None));
+                    }
                     self.full_resync_reply(conn, &replid, offset);
                     self.st
                         .log(LogLevel::Notice, "Waiting for end of BGSAVE for SYNC");
@@ -314,9 +333,12 @@ impl Server {
             return;
         };
         info.state = ReplicaState::WaitBgsaveEnd;
+        let pre_psync = info.pre_psync;
         if let Some(c) = self.clients.get_mut(&conn) {
-            c.reply
-                .raw(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
+            if !pre_psync {
+                c.reply
+                    .raw(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
+            }
             self.st.pending.insert(conn);
         }
     }
@@ -504,14 +526,17 @@ mod tests {
         let p = port.to_string();
         let mut bytes = req(&["REPLCONF", "listening-port", &p]);
         bytes.extend(req(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
-        bytes.extend(req(&["PSYNC", "?", "-1"]));
-        s.handle(
-            now,
-            Input::Data {
-                conn,
-                bytes: &bytes,
-            },
-        );
+        // PSYNC once the REPLCONF replies are out, as a replica does (SYNC
+        // and PSYNC are refused with replies pending).
+        for bytes in [bytes, req(&["PSYNC", "?", "-1"])] {
+            s.handle(
+                now,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+        }
         drain(s).2
     }
 

@@ -57,11 +57,24 @@ pub struct ReplicaInfo {
     /// Over an output buffer limit: closed at the end of this round
     /// (Redis's `CLIENT_CLOSE_ASAP`).
     pub close_asap: bool,
+    /// Attached with the old SYNC (Redis's `CLIENT_PRE_PSYNC`): no
+    /// +FULLRESYNC line, no REPLCONF ACKs expected, never timed out.
+    pub pre_psync: bool,
 }
 
 impl ReplicaInfo {
+    /// Redis's replicationGetSlaveName.
     pub fn name(&self) -> String {
-        format!("{}:{}", self.ip, self.listening_port)
+        let host = if self.ip.contains(':') {
+            format!("[{}]", self.ip)
+        } else {
+            self.ip.clone()
+        };
+        if self.listening_port == 0 {
+            format!("{}:<unknown-replica-port>", self.ip)
+        } else {
+            format!("{host}:{}", self.listening_port)
+        }
     }
 }
 

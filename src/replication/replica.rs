@@ -547,8 +547,7 @@ impl Server {
         let addr = link.addr.clone();
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
-        let max_bulk = self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN);
-        let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now, max_bulk);
+        let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now);
         c.kind = ClientKind::Master;
         c.authenticated = true;
         c.no_reply = true;

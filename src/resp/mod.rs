@@ -6,7 +6,27 @@ mod request;
 
 pub use frame::{Frame, FrameError};
 pub use reply::ReplyBuf;
-pub use request::{split_args, ProtocolError, RequestParser};
+pub use request::{query_dump, split_args, ProtocolError, Request, RequestParser, Sender};
+
+/// Redis's `sdscatrepr`: bytes as a quoted string with C escapes.
+pub fn repr(bytes: &[u8]) -> String {
+    let mut o = String::from("\"");
+    for &b in bytes {
+        match b {
+            b'\\' => o.push_str("\\\\"),
+            b'"' => o.push_str("\\\""),
+            b'\n' => o.push_str("\\n"),
+            b'\r' => o.push_str("\\r"),
+            b'\t' => o.push_str("\\t"),
+            0x07 => o.push_str("\\a"),
+            0x08 => o.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => o.push(b as char),
+            b => o.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    o.push('"');
+    o
+}
 
 /// Format a double as C's `%.17g`, which Redis 7.0 uses for scores and doubles.
 pub fn format_double(d: f64) -> String {

@@ -43,8 +43,13 @@ impl ReplyBuf {
     /// An error reply; `msg` is the whole text, e.g. `ERR syntax error`.
     /// Newlines are replaced as Redis does so the reply stays one line.
     pub fn error(&mut self, msg: &str) {
+        self.error_bytes(msg.as_bytes());
+    }
+
+    /// An error whose text is not UTF-8 (it quotes a client's byte).
+    pub fn error_bytes(&mut self, msg: &[u8]) {
         self.buf.push(b'-');
-        for &b in msg.as_bytes() {
+        for &b in msg {
             self.buf
                 .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

@@ -1,56 +1,83 @@
 //! Incremental parser for client requests: RESP multibulk and inline commands.
 //!
-//! Limits and error texts follow Redis 7.0's `processMultibulkBuffer` and
-//! `processInlineBuffer`: a protocol error is answered with `-ERR Protocol
-//! error: ...` and the connection is closed after the reply.
+//! Limits, error texts and edge cases follow Redis 7.0's `processMultibulkBuffer`
+//! and `processInlineBuffer`: headers are found with C's `strchr`, so a NUL
+//! byte before the end of a header line hides it (the request waits until the
+//! 64 KB limit refuses it); a multibulk header ends at its first `\r`, whatever
+//! byte follows. A protocol error is answered with `-ERR Protocol error: ...`
+//! (except to our master) and the connection is closed after the reply.
 
 use bytes::{Buf, Bytes, BytesMut};
 
-/// Longest inline request or multibulk/bulk header line Redis accepts.
+/// Longest inline request or multibulk/bulk header line Redis accepts (PROTO_INLINE_MAX_SIZE).
 pub const INLINE_MAX_SIZE: usize = 64 * 1024;
-/// Largest multibulk count Redis accepts.
-pub const MAX_MULTIBULK_LEN: i64 = 1024 * 1024 * 1024;
+/// Largest multibulk count Redis accepts (INT_MAX).
+pub const MAX_MULTIBULK_LEN: i64 = i32::MAX as i64;
 /// Limits for clients that have not authenticated yet (Redis 7.0 behaviour).
 pub const UNAUTH_MAX_MULTIBULK_LEN: i64 = 10;
 pub const UNAUTH_MAX_BULK_LEN: i64 = 16384;
+/// Bulks at least this big get their room reserved up front (PROTO_MBULK_BIG_ARG).
+const BIG_ARG: usize = 32 * 1024;
 
-/// A protocol violation; the text is what follows `-ERR ` in the reply.
+/// A protocol violation (Redis's `setProtocolError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtocolError(pub String);
+pub struct ProtocolError {
+    /// The error reply, without `-`; None when Redis sends none (our master).
+    pub reply: Option<Vec<u8>>,
+    /// The short reason Redis logs: `Protocol error (<reason>) from client: ...`.
+    pub reason: &'static str,
+}
 
 impl ProtocolError {
-    fn new(s: &str) -> ProtocolError {
-        ProtocolError(format!("Protocol error: {s}"))
+    fn new(reply: &str, reason: &'static str) -> ProtocolError {
+        ProtocolError {
+            reply: Some(format!("ERR Protocol error: {reply}").into_bytes()),
+            reason,
+        }
     }
 }
 
+/// What the limits depend on about the sender, read afresh for every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender {
+    /// The client still has to AUTH (Redis's `authRequired`).
+    pub auth_required: bool,
+    /// Our master: no bulk length limit, and inline requests mean a desync.
+    pub master: bool,
+    /// `proto-max-bulk-len`.
+    pub max_bulk_len: i64,
+}
+
+/// One parsed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Command(Vec<Bytes>),
+    /// An empty inline line: a replica's keepalive while it loads.
+    Newline,
+}
+
 /// Per-connection parser state, so a big bulk arriving in pieces is not rescanned.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestParser {
     /// Remaining bulk strings in the current multibulk, 0 when between requests.
     multibulk_left: i64,
     /// Length of the bulk being read, or -1 while its `$` header is pending.
     bulk_len: i64,
     args: Vec<Bytes>,
-    /// Largest bulk length allowed (`proto-max-bulk-len`).
-    pub max_bulk_len: i64,
 }
 
-/// Find `\r\n`... Redis searches for `\r` and requires `\n` to follow only for multibulk.
-fn find_crlf(buf: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    while let Some(i) = buf[start..].iter().position(|&b| b == b'\r') {
-        let at = start + i;
-        if at + 1 < buf.len() {
-            if buf[at + 1] == b'\n' {
-                return Some(at);
-            }
-            start = at + 1;
-        } else {
-            return None;
-        }
+impl Default for RequestParser {
+    fn default() -> Self {
+        RequestParser::new()
     }
-    None
+}
+
+/// Where C's `strchr(buf, c)` stops on a buffer: at the first `c`, or not at
+/// all when a NUL byte (or the end) comes first.
+fn strchr(buf: &[u8], c: u8) -> Option<usize> {
+    buf.iter()
+        .position(|&b| b == c || b == 0)
+        .filter(|&i| buf[i] == c)
 }
 
 /// Lengths are read with Redis's `string2ll`: no `+`, no leading zeros.
@@ -58,47 +85,53 @@ fn parse_len(line: &[u8]) -> Option<i64> {
     super::parse_i64(line)
 }
 
+/// The end of a multibulk or bulk header: its `\r`, once one more byte (taken
+/// as the `\n`) has arrived.
+fn header_end(buf: &[u8]) -> Option<usize> {
+    strchr(buf, b'\r').filter(|&cr| cr + 2 <= buf.len())
+}
+
 impl RequestParser {
-    pub fn new(max_bulk_len: i64) -> RequestParser {
+    pub fn new() -> RequestParser {
         RequestParser {
             multibulk_left: 0,
             bulk_len: -1,
             args: Vec::new(),
-            max_bulk_len,
         }
     }
 
     /// Parse the next complete request from `buf`, consuming its bytes.
-    /// `Ok(None)` means more bytes are needed. An empty argument vector is
-    /// never returned: empty requests are skipped, as Redis does.
+    /// `Ok(None)` means more bytes are needed. Requests without arguments
+    /// (`*0`, a blank inline line) are skipped, as Redis does, except an
+    /// empty inline line, which is returned as [`Request::Newline`].
     pub fn next(
         &mut self,
         buf: &mut BytesMut,
-        authenticated: bool,
-    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        from: Sender,
+    ) -> Result<Option<Request>, ProtocolError> {
         loop {
             if self.multibulk_left == 0 {
                 if buf.is_empty() {
                     return Ok(None);
                 }
                 if buf[0] == b'*' {
-                    match self.start_multibulk(buf, authenticated)? {
+                    match self.start_multibulk(buf, from)? {
                         None => return Ok(None),
                         Some(false) => continue, // empty multibulk, skip
                         Some(true) => {}
                     }
                 } else {
-                    match self.inline(buf)? {
+                    match self.inline(buf, from)? {
                         None => return Ok(None),
-                        Some(args) if args.is_empty() => continue,
-                        Some(args) => return Ok(Some(args)),
+                        Some(Request::Command(args)) if args.is_empty() => continue,
+                        Some(r) => return Ok(Some(r)),
                     }
                 }
             }
-            if !self.read_bulks(buf, authenticated)? {
+            if !self.read_bulks(buf, from)? {
                 return Ok(None);
             }
-            return Ok(Some(std::mem::take(&mut self.args)));
+            return Ok(Some(Request::Command(std::mem::take(&mut self.args))));
         }
     }
 
@@ -106,21 +139,31 @@ impl RequestParser {
     fn start_multibulk(
         &mut self,
         buf: &mut BytesMut,
-        authenticated: bool,
+        from: Sender,
     ) -> Result<Option<bool>, ProtocolError> {
-        let Some(end) = find_crlf(buf) else {
-            if buf.len() > INLINE_MAX_SIZE {
-                return Err(ProtocolError::new("too big mbulk count string"));
+        let Some(end) = header_end(buf) else {
+            if strchr(buf, b'\r').is_none() && buf.len() > INLINE_MAX_SIZE {
+                return Err(ProtocolError::new(
+                    "too big mbulk count string",
+                    "too big mbulk count string",
+                ));
             }
             return Ok(None);
         };
-        let n = parse_len(&buf[1..end]);
-        let n = match n {
+        let n = match parse_len(&buf[1..end]) {
             Some(n) if n <= MAX_MULTIBULK_LEN => n,
-            _ => return Err(ProtocolError::new("invalid multibulk length")),
+            _ => {
+                return Err(ProtocolError::new(
+                    "invalid multibulk length",
+                    "invalid mbulk count",
+                ))
+            }
         };
-        if !authenticated && n > UNAUTH_MAX_MULTIBULK_LEN {
-            return Err(ProtocolError::new("invalid multibulk length"));
+        if from.auth_required && n > UNAUTH_MAX_MULTIBULK_LEN {
+            return Err(ProtocolError::new(
+                "unauthenticated multibulk length",
+                "unauth mbulk count",
+            ));
         }
         buf.advance(end + 2);
         if n <= 0 {
@@ -133,40 +176,46 @@ impl RequestParser {
     }
 
     /// Returns true when the whole multibulk has been read.
-    fn read_bulks(
-        &mut self,
-        buf: &mut BytesMut,
-        authenticated: bool,
-    ) -> Result<bool, ProtocolError> {
+    fn read_bulks(&mut self, buf: &mut BytesMut, from: Sender) -> Result<bool, ProtocolError> {
         while self.multibulk_left > 0 {
             if self.bulk_len == -1 {
-                let Some(end) = find_crlf(buf) else {
-                    if buf.len() > INLINE_MAX_SIZE {
-                        return Err(ProtocolError::new("too big bulk count string"));
+                let Some(end) = header_end(buf) else {
+                    if strchr(buf, b'\r').is_none() && buf.len() > INLINE_MAX_SIZE {
+                        return Err(ProtocolError::new(
+                            "too big bulk count string",
+                            "too big bulk count string",
+                        ));
                     }
                     return Ok(false);
                 };
                 if buf[0] != b'$' {
-                    return Err(ProtocolError(format!(
-                        "Protocol error: expected '$', got '{}'",
-                        buf[0] as char
-                    )));
+                    let mut reply = b"ERR Protocol error: expected '$', got '".to_vec();
+                    reply.extend_from_slice(&[buf[0], b'\'']);
+                    return Err(ProtocolError {
+                        reply: Some(reply),
+                        reason: "expected $ but got something else",
+                    });
                 }
-                let n = parse_len(&buf[1..end]);
-                let limit = if authenticated {
-                    self.max_bulk_len
-                } else {
-                    UNAUTH_MAX_BULK_LEN
+                let n = match parse_len(&buf[1..end]) {
+                    Some(n) if n >= 0 && (from.master || n <= from.max_bulk_len) => n,
+                    _ => {
+                        return Err(ProtocolError::new(
+                            "invalid bulk length",
+                            "invalid bulk length",
+                        ))
+                    }
                 };
-                let n = match n {
-                    Some(n) if n >= 0 && n <= limit => n,
-                    _ => return Err(ProtocolError::new("invalid bulk length")),
-                };
+                if from.auth_required && n > UNAUTH_MAX_BULK_LEN {
+                    return Err(ProtocolError::new(
+                        "unauthenticated bulk length",
+                        "unauth bulk length",
+                    ));
+                }
                 buf.advance(end + 2);
                 self.bulk_len = n;
                 // Reserve room for a big argument up front so it arrives without reallocations.
                 let need = n as usize + 2;
-                if need > buf.len() && need >= 32 * 1024 {
+                if need > buf.len() && need >= BIG_ARG {
                     buf.reserve(need - buf.len());
                 }
             }
@@ -174,6 +223,7 @@ impl RequestParser {
             if buf.len() < need {
                 return Ok(false);
             }
+            // The two bytes after the bulk are skipped unchecked, as Redis does.
             let arg = buf.split_to(self.bulk_len as usize).freeze();
             buf.advance(2);
             self.args.push(arg);
@@ -183,10 +233,17 @@ impl RequestParser {
         Ok(true)
     }
 
-    fn inline(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-        let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+    fn inline(
+        &mut self,
+        buf: &mut BytesMut,
+        from: Sender,
+    ) -> Result<Option<Request>, ProtocolError> {
+        let Some(nl) = strchr(buf, b'\n') else {
             if buf.len() > INLINE_MAX_SIZE {
-                return Err(ProtocolError::new("too big inline request"));
+                return Err(ProtocolError::new(
+                    "too big inline request",
+                    "too big inline request",
+                ));
             }
             return Ok(None);
         };
@@ -194,13 +251,63 @@ impl RequestParser {
         if line_end > 0 && buf[line_end - 1] == b'\r' {
             line_end -= 1;
         }
-        let parsed = split_args(&buf[..line_end]);
-        buf.advance(nl + 1);
-        match parsed {
-            Some(args) => Ok(Some(args.into_iter().map(Bytes::from).collect())),
-            None => Err(ProtocolError::new("unbalanced quotes in request")),
+        let Some(args) = split_args(&buf[..line_end]) else {
+            return Err(ProtocolError::new(
+                "unbalanced quotes in request",
+                "unbalanced quotes in inline request",
+            ));
+        };
+        if line_end != 0 && from.master {
+            // Our master only ever sends newlines inline: anything else is a
+            // desynchronised stream, closed without a reply.
+            return Err(ProtocolError {
+                reply: None,
+                reason: "Master using the inline protocol. Desync?",
+            });
         }
+        buf.advance(nl + 1);
+        if line_end == 0 {
+            return Ok(Some(Request::Newline));
+        }
+        Ok(Some(Request::Command(
+            args.into_iter().map(Bytes::from).collect(),
+        )))
     }
+}
+
+/// The sample of the query buffer Redis logs with a protocol error: the
+/// unparsed bytes as a C string (up to a NUL), the first and last 64 of them
+/// when there are 128 or more, within 255 characters, unprintables as dots.
+pub fn query_dump(buf: &[u8]) -> String {
+    const DUMP_LEN: usize = 128;
+    fn c_str(b: &[u8]) -> &[u8] {
+        &b[..b.iter().position(|&x| x == 0).unwrap_or(b.len())]
+    }
+    let mut out = b"Query buffer during protocol error: '".to_vec();
+    if buf.len() < DUMP_LEN {
+        out.extend_from_slice(c_str(buf));
+    } else {
+        out.extend_from_slice(c_str(&buf[..DUMP_LEN / 2]));
+        let more = format!("' (... more {} bytes ...) '", buf.len() - DUMP_LEN);
+        out.extend_from_slice(more.as_bytes());
+        out.extend_from_slice(c_str(&buf[buf.len() - DUMP_LEN / 2..]));
+    }
+    out.push(b'\'');
+    out.truncate(255);
+    out.into_iter()
+        .map(|b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+/// C's `isspace`: Rust's ASCII whitespace lacks the vertical tab.
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -216,7 +323,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     // Like the C original, a NUL byte ends the line.
     let n = line.iter().position(|&b| b == 0).unwrap_or(line.len());
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && is_c_space(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -234,7 +341,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                 let quote = if in_dq { b'"' } else { b'\'' };
                 if c == quote {
                     // A closing quote must end the argument.
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_c_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -287,14 +394,32 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 mod tests {
     use super::*;
 
-    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
-        let mut p = RequestParser::new(512 * 1024 * 1024);
+    const CLIENT: Sender = Sender {
+        auth_required: false,
+        master: false,
+        max_bulk_len: 512 * 1024 * 1024,
+    };
+
+    fn parse_as(input: &[u8], from: Sender) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
+        let mut p = RequestParser::new();
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
-        while let Some(a) = p.next(&mut buf, true)? {
-            out.push(a);
+        while let Some(r) = p.next(&mut buf, from)? {
+            if let Request::Command(a) = r {
+                out.push(a);
+            }
         }
         Ok(out)
+    }
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
+        parse_as(input, CLIENT)
+    }
+
+    /// The error reply for `input`, as text.
+    fn error(input: &[u8], from: Sender) -> String {
+        let e = parse_as(input, from).unwrap_err();
+        String::from_utf8(e.reply.expect("a reply")).unwrap()
     }
 
     #[test]
@@ -311,23 +436,37 @@ mod tests {
         assert_eq!(r[1][1], Bytes::from_static(b"k"));
         assert_eq!(r.len(), 2);
         assert_eq!(
-            parse_all(b"set \"k\r\n").unwrap_err().0,
-            "Protocol error: unbalanced quotes in request"
+            error(b"set \"k\r\n", CLIENT),
+            "ERR Protocol error: unbalanced quotes in request"
+        );
+    }
+
+    #[test]
+    fn empty_inline_line_is_a_newline_and_blanks_are_skipped() {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::from(&b"\r\n \t\x0b\r\nPING\n"[..]);
+        assert_eq!(p.next(&mut buf, CLIENT).unwrap(), Some(Request::Newline));
+        assert_eq!(
+            p.next(&mut buf, CLIENT).unwrap(),
+            Some(Request::Command(vec![Bytes::from_static(b"PING")]))
         );
     }
 
     #[test]
     fn bulk_in_pieces() {
-        let mut p = RequestParser::new(512 * 1024 * 1024);
+        let mut p = RequestParser::new();
         let mut buf = BytesMut::new();
         let msg = b"*2\r\n$3\r\nGET\r\n$10\r\n0123456789\r\n";
         for (i, b) in msg.iter().enumerate() {
             buf.extend_from_slice(&[*b]);
-            let r = p.next(&mut buf, true).unwrap();
+            let r = p.next(&mut buf, CLIENT).unwrap();
             if i + 1 < msg.len() {
                 assert!(r.is_none());
             } else {
-                assert_eq!(r.unwrap()[1], Bytes::from_static(b"0123456789"));
+                let Some(Request::Command(args)) = r else {
+                    panic!("a command")
+                };
+                assert_eq!(args[1], Bytes::from_static(b"0123456789"));
             }
         }
     }
@@ -335,34 +474,89 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(
-            parse_all(b"*1\r\n+PING\r\n").unwrap_err().0,
-            "Protocol error: expected '$', got '+'"
+            error(b"*1\r\n+PING\r\n", CLIENT),
+            "ERR Protocol error: expected '$', got '+'"
         );
         assert_eq!(
-            parse_all(b"*x\r\n").unwrap_err().0,
-            "Protocol error: invalid multibulk length"
+            error(b"*x\r\n", CLIENT),
+            "ERR Protocol error: invalid multibulk length"
         );
         assert_eq!(
-            parse_all(b"*1\r\n$-5\r\n").unwrap_err().0,
-            "Protocol error: invalid bulk length"
+            error(b"*3000000000\r\n", CLIENT),
+            "ERR Protocol error: invalid multibulk length"
         );
-        let mut p = RequestParser::new(512 * 1024 * 1024);
-        let mut buf = BytesMut::from(&b"*20\r\n"[..]);
-        assert!(p.next(&mut buf, false).is_err());
+        assert_eq!(
+            error(b"*1\r\n$-5\r\n", CLIENT),
+            "ERR Protocol error: invalid bulk length"
+        );
         assert!(parse_all(b"*0\r\n*-1\r\n").unwrap().is_empty());
         // Like Redis's string2ll: no leading zeros, no plus sign.
         for bad in [&b"*1\r\n$04\r\nPING\r\n"[..], b"*1\r\n$+4\r\nPING\r\n"] {
             assert_eq!(
-                parse_all(bad).unwrap_err().0,
-                "Protocol error: invalid bulk length"
+                error(bad, CLIENT),
+                "ERR Protocol error: invalid bulk length"
             );
         }
         for bad in [&b"*01\r\n$4\r\nPING\r\n"[..], b"*+1\r\n$4\r\nPING\r\n"] {
             assert_eq!(
-                parse_all(bad).unwrap_err().0,
-                "Protocol error: invalid multibulk length"
+                error(bad, CLIENT),
+                "ERR Protocol error: invalid multibulk length"
             );
         }
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let unauth = Sender {
+            auth_required: true,
+            ..CLIENT
+        };
+        assert_eq!(
+            error(b"*11\r\n", unauth),
+            "ERR Protocol error: unauthenticated multibulk length"
+        );
+        assert_eq!(
+            error(b"*1\r\n$16385\r\n", unauth),
+            "ERR Protocol error: unauthenticated bulk length"
+        );
+        // The general checks come first.
+        assert_eq!(
+            error(b"*3000000000\r\n", unauth),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert!(parse_as(b"*10\r\n$16384\r\n", unauth).unwrap().is_empty());
+    }
+
+    #[test]
+    fn headers_end_at_the_first_cr_and_a_nul_hides_them() {
+        // Whatever byte follows the `\r` is taken as the `\n`.
+        let r = parse_all(b"*1\rX$4\r\nPING\r\n").unwrap();
+        assert_eq!(r, vec![vec![Bytes::from_static(b"PING")]]);
+        // A `\r` alone at the end waits for one more byte.
+        assert!(parse_all(b"*1\r").unwrap().is_empty());
+        for stuck in [&b"PING\0\r\n"[..], b"*1\0\r\n", b"*1\r\n$4\0\r\nPING\r\n"] {
+            assert!(parse_all(stuck).unwrap().is_empty());
+            let mut big = stuck.to_vec();
+            big.resize(INLINE_MAX_SIZE + 16, b'A');
+            let e = error(&big, CLIENT);
+            assert!(e.starts_with("ERR Protocol error: too big "), "{e}");
+        }
+    }
+
+    #[test]
+    fn master_limits() {
+        let master = Sender {
+            master: true,
+            max_bulk_len: 1,
+            ..CLIENT
+        };
+        assert_eq!(
+            parse_as(b"*1\r\n$4\r\nPING\r\n\n", master).unwrap().len(),
+            1
+        );
+        let e = parse_as(b"PING\r\n", master).unwrap_err();
+        assert_eq!(e.reply, None);
+        assert_eq!(e.reason, "Master using the inline protocol. Desync?");
     }
 }
 

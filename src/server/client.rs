@@ -71,14 +71,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(
-        id: u64,
-        conn: ConnId,
-        addr: Addr,
-        laddr: Addr,
-        now: Millis,
-        max_bulk: i64,
-    ) -> Client {
+    pub fn new(id: u64, conn: ConnId, addr: Addr, laddr: Addr, now: Millis) -> Client {
         Client {
             id,
             conn,
@@ -87,7 +80,7 @@ impl Client {
             name: None,
             db: 0,
             reply: ReplyBuf::new(2),
-            parser: RequestParser::new(max_bulk),
+            parser: RequestParser::new(),
             query: BytesMut::new(),
             authenticated: true,
             user: "default".into(),

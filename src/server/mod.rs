@@ -20,6 +20,7 @@ use crate::node::{
 };
 use crate::replication::commands::ReplAction;
 use crate::replication::ReplState;
+use crate::resp::{ProtocolError, Request, Sender};
 use crate::rng::Rng;
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -209,6 +210,10 @@ pub struct Server {
     pub table: &'static CommandTable,
 }
 
+/// The most input handled before running what is complete (Redis reads
+/// PROTO_IOBUF_LEN at a time, more once a client's buffer has grown).
+const READ_PIECE: usize = 64 * 1024;
+
 /// How often the cron runs at most (Redis's `hz` 10 → every 100 ms).
 const CRON_MS: Millis = 100;
 
@@ -315,8 +320,7 @@ impl Server {
             st.next_client_id += 1;
             st.next_client_id - 1
         };
-        let max_bulk = st.config.get_i64(Key::PROTO_MAX_BULK_LEN);
-        let mut c = Client::new(id, conn, peer, local, st.now, max_bulk);
+        let mut c = Client::new(id, conn, peer, local, st.now);
         c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
         self.clients.insert(conn, c);
     }
@@ -333,9 +337,47 @@ impl Server {
                 l.last_io = self.st.now;
             }
         }
-        c.query.extend_from_slice(bytes);
         c.last_interaction = self.st.now;
+        // Redis reads a piece at a time and runs what is complete before the
+        // next read: the query buffer limit applies to what is left over,
+        // not to a whole burst of pipelined requests. Our master has no limit
+        // (and its raw stream is accounted against its whole query buffer).
+        let piece = if c.kind == ClientKind::Master {
+            bytes.len().max(1)
+        } else {
+            READ_PIECE
+        };
+        for piece in bytes.chunks(piece) {
+            c.query.extend_from_slice(piece);
+            if c.kind != ClientKind::Master
+                && c.query.len() as i64 > self.st.config.get_i64(Key::CLIENT_QUERY_BUFFER_LIMIT)
+            {
+                self.close_over_query_limit(conn, c);
+                return;
+            }
+            self.process_input(&mut c);
+            if c.close_after_reply {
+                break;
+            }
+        }
         self.serve(conn, c);
+    }
+
+    /// client-query-buffer-limit: the client is closed without a reply.
+    fn close_over_query_limit(&mut self, conn: ConnId, c: Client) {
+        let info = commands::client::client_line(&c, self.st.now, None);
+        let head = &c.query[..c.query.len().min(64)];
+        self.st.log(
+            LogLevel::Warning,
+            format!(
+                "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+                info.trim_end(),
+                crate::resp::repr(head)
+            ),
+        );
+        self.clients.insert(conn, c);
+        self.st.out.push_back(Output::Close { conn });
+        self.free_client(conn);
     }
 
     /// Run the client's complete requests, put it back among the clients
@@ -360,9 +402,13 @@ impl Server {
             {
                 return;
             }
-            let authed = c.authenticated;
-            match c.parser.next(&mut c.query, authed) {
-                Ok(Some(argv)) => {
+            let from = Sender {
+                auth_required: commands::connection::auth_required(&self.st, c),
+                master: c.kind == ClientKind::Master,
+                max_bulk_len: self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN),
+            };
+            match c.parser.next(&mut c.query, from) {
+                Ok(Some(Request::Command(argv))) => {
                     self.execute(c, argv);
                     // `c` is not in `self.clients`: check its own WATCHes here.
                     commands::transactions::touch_own_watches(&self.st, c);
@@ -372,24 +418,54 @@ impl Server {
                     // Serve clients woken by this command before the next one runs.
                     self.after_command();
                 }
+                Ok(Some(Request::Newline)) => {
+                    // A replica loading its snapshot pings with newlines.
+                    if c.kind == ClientKind::Replica {
+                        if let Some(info) = self.st.repl.replicas.get_mut(&c.conn) {
+                            info.ack_time = self.st.now;
+                        }
+                    }
+                }
                 Ok(None) => return,
                 Err(e) => {
-                    self.st.log(
-                        LogLevel::Verbose,
-                        format!(
-                            "Protocol error ({}) from client: id={} addr={}",
-                            e.0, c.id, c.addr
-                        ),
-                    );
-                    let msg = format!("ERR {}", e.0);
-                    c.reply.error(&msg);
-                    self.st.count_error(&msg);
-                    c.close_after_reply = true;
-                    c.query.clear();
+                    self.protocol_error(c, e);
                     return;
                 }
             }
         }
+    }
+
+    /// setProtocolError: log, answer (not our master), close after the reply.
+    fn protocol_error(&mut self, c: &mut Client, e: ProtocolError) {
+        let master = c.kind == ClientKind::Master;
+        if master {
+            self.st.log(
+                LogLevel::Warning,
+                "WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.",
+            );
+        }
+        let level = if master {
+            LogLevel::Warning
+        } else {
+            LogLevel::Verbose
+        };
+        let info = commands::client::client_line(c, self.st.now, None);
+        let dump = crate::resp::query_dump(&c.query);
+        self.st.log(
+            level,
+            format!(
+                "Protocol error ({}) from client: {}. {}",
+                e.reason,
+                info.trim_end(),
+                dump
+            ),
+        );
+        if let Some(reply) = e.reply {
+            c.reply.error_bytes(&reply);
+            self.st.count_error(&String::from_utf8_lossy(&reply));
+        }
+        c.close_after_reply = true;
+        c.query.clear();
     }
 
     /// processCommand: the checks Redis makes before running a command.
@@ -418,7 +494,7 @@ impl Server {
             self.reject(c, &commands::wrong_arity(cmd.name).0);
             return;
         }
-        if !c.authenticated && !cmd.has(flags::NO_AUTH) {
+        if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }

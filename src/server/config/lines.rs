@@ -60,22 +60,7 @@ pub fn conf_lines(text: &str) -> impl Iterator<Item = Result<ConfLine<'_>, Unbal
 
 /// Redis's `sdscatrepr`: a quoted string with C escapes.
 pub fn repr(s: &str) -> String {
-    let mut o = String::from("\"");
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => o.push_str("\\\\"),
-            b'"' => o.push_str("\\\""),
-            b'\n' => o.push_str("\\n"),
-            b'\r' => o.push_str("\\r"),
-            b'\t' => o.push_str("\\t"),
-            0x07 => o.push_str("\\a"),
-            0x08 => o.push_str("\\b"),
-            b if b.is_ascii_graphic() || b == b' ' => o.push(b as char),
-            b => o.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    o.push('"');
-    o
+    crate::resp::repr(s.as_bytes())
 }
 
 #[cfg(test)]
