@@ -9,6 +9,7 @@
 pub mod conf;
 pub mod demo;
 pub mod host;
+pub mod scripts;
 pub mod sentinel_main;
 pub mod web;
 

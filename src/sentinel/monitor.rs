@@ -542,7 +542,7 @@ impl SentinelState {
                 _ => {}
             }
         }
-        self.observe_epoch(env, current_epoch);
+        self.observe_epoch(env, current_epoch, &master);
         if let Some(k) = &known {
             if master.config_epoch < master_config_epoch {
                 master.config_epoch = master_config_epoch;
@@ -564,8 +564,10 @@ impl SentinelState {
                         token[5],
                         master_port
                     );
-                    env.event(LogLevel::Warning, SentinelEvent::SwitchMaster, msg);
+                    env.event_of(LogLevel::Warning, SentinelEvent::SwitchMaster, &master, msg);
+                    let old_addr = master.addr.clone();
                     self.reset_master_and_change_address(env, &mut master, token[5], master_port);
+                    self.call_client_reconf_script(env, &master, false, &old_addr, &master.addr);
                 }
             }
             if let Some(si) = master.sentinels.get_mut(k) {
@@ -801,6 +803,7 @@ impl SentinelState {
                     master,
                     None,
                 );
+                self.call_client_reconf_script(env, master, true, &master.addr, &ri.addr);
                 force_hello_update(master, self.t.publish_period);
                 if ri.last_pub_time > self.t.publish_period {
                     ri.last_pub_time -= self.t.publish_period + 1;
