@@ -786,14 +786,14 @@ fn sentinel_set_inner(
                 j += 1;
                 let v = text(&args[j]);
                 m.auth_pass = (!v.is_empty()).then_some(v);
-                st.release_instance_links(env, m);
+                st.drop_instance_connections(env, m);
                 redacted = true;
             }
             "auth-user" if moreargs > 0 => {
                 j += 1;
                 let v = text(&args[j]);
                 m.auth_user = (!v.is_empty()).then_some(v);
-                st.release_instance_links(env, m);
+                st.drop_instance_connections(env, m);
             }
             "rename-command" if moreargs > 1 => {
                 let old = text(&args[j + 1]);
@@ -1021,10 +1021,22 @@ fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match sub.as_deref() {
         Some("count") => ctx.out().int(table.all.len() as i64),
         Some("list") => {
+            let names: Vec<String> = table
+                .all
+                .iter()
+                .flat_map(|c| {
+                    let subs = CONTAINERS
+                        .iter()
+                        .find(|(n, _)| *n == c.name)
+                        .map_or(&[][..], |(_, s)| *s);
+                    std::iter::once(c.name.to_string())
+                        .chain(subs.iter().map(move |s| format!("{}|{s}", c.name)))
+                })
+                .collect();
             let out = ctx.out();
-            out.array(table.all.len());
-            for c in &table.all {
-                out.bulk(c.name.as_bytes());
+            out.array(names.len());
+            for n in names {
+                out.bulk(n.as_bytes());
             }
         }
         None | Some("info") => {
@@ -1057,6 +1069,77 @@ fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     Ok(())
 }
+
+/// The subcommands 7.0's sentinel-mode table has for each container
+/// command: COMMAND LIST names them `container|sub`, as Redis does.
+const CONTAINERS: &[(&str, &[&str])] = &[
+    (
+        "sentinel",
+        &[
+            "ckquorum",
+            "config",
+            "debug",
+            "failover",
+            "flushconfig",
+            "get-master-addr-by-name",
+            "help",
+            "info-cache",
+            "is-master-down-by-addr",
+            "master",
+            "masters",
+            "monitor",
+            "myid",
+            "pending-scripts",
+            "remove",
+            "replicas",
+            "reset",
+            "sentinels",
+            "set",
+            "simulate-failure",
+            "slaves",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "caching",
+            "getname",
+            "getredir",
+            "help",
+            "id",
+            "info",
+            "kill",
+            "list",
+            "no-evict",
+            "pause",
+            "reply",
+            "setname",
+            "tracking",
+            "trackinginfo",
+            "unblock",
+            "unpause",
+        ],
+    ),
+    (
+        "command",
+        &[
+            "count",
+            "docs",
+            "getkeys",
+            "getkeysandflags",
+            "help",
+            "info",
+            "list",
+        ],
+    ),
+    (
+        "acl",
+        &[
+            "cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log",
+            "save", "setuser", "users", "whoami",
+        ],
+    ),
+];
 
 fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if eq_ignore_case(&args[1], "whoami") && args.len() == 2 {

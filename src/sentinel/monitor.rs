@@ -29,6 +29,16 @@ impl SentinelState {
         env.close(c);
     }
 
+    /// dropInstanceConnections: close the links to a master and its
+    /// replicas (new credentials); they are redone at the next timer tick.
+    pub fn drop_instance_connections(&mut self, env: &mut Env, m: &mut Instance) {
+        for link in std::iter::once(&mut m.link).chain(m.slaves.values_mut().map(|s| &mut s.link)) {
+            let (cc, pc) = (link.cc, link.pc);
+            self.close_conn(env, link, cc);
+            self.close_conn(env, link, pc);
+        }
+    }
+
     /// Close both connections of an instance's link (and, for a master, of its replicas and sentinels).
     pub fn release_instance_links(&mut self, env: &mut Env, ri: &mut Instance) {
         let (cc, pc) = (ri.link.cc, ri.link.pc);
@@ -150,7 +160,7 @@ impl SentinelState {
             let client = ri.map_command(master, "CLIENT").to_string();
             self.send_cmd(env, conn, &[&client, "SETNAME", &name], Cb::Discard);
             let sub = ri.map_command(master, "SUBSCRIBE").to_string();
-            self.send_cmd(env, conn, &[&sub, HELLO_CHANNEL], Cb::Discard);
+            self.send_cmd(env, conn, &[&sub, HELLO_CHANNEL], Cb::Publish);
         }
         if ri.link.cc.is_some() && (ri.flags & SRI_SENTINEL != 0 || ri.link.pc.is_some()) {
             ri.link.disconnected = false;
@@ -303,6 +313,7 @@ impl SentinelState {
 
     pub fn on_data(&mut self, env: &mut Env, conn: ConnId, bytes: &[u8]) {
         let mut replies: Vec<(Cb, Frame)> = Vec::new();
+        let mut drop_link = false;
         let (owner, pubsub) = {
             let Some(lc) = self.conns.get_mut(&conn) else {
                 return;
@@ -313,17 +324,28 @@ impl SentinelState {
                 match Frame::parse(&lc.buf[used..]) {
                     Ok(Some((f, n))) => {
                         used += n;
-                        let cb = if lc.pubsub {
-                            // Replies to AUTH / CLIENT SETNAME come first; then the
-                            // subscription and its messages.
+                        // Replies to AUTH / CLIENT SETNAME come first; then the
+                        // subscription (its callback is not a regular one, as in
+                        // hiredis) and its messages.
+                        let regular = if lc.pubsub {
                             if matches!(f, Frame::Array(_) | Frame::Push(_)) {
-                                Cb::Publish
+                                Some(Cb::Publish)
+                            } else if lc.cbs.front() == Some(&Cb::Discard) {
+                                lc.cbs.pop_front()
                             } else {
-                                lc.cbs.pop_front();
-                                Cb::Discard
+                                None
                             }
                         } else {
-                            lc.cbs.pop_front().unwrap_or(Cb::Discard)
+                            lc.cbs.pop_front()
+                        };
+                        let Some(cb) = regular else {
+                            // hiredis drops a connection on an error reply no
+                            // callback waits for (say -NOAUTH to SUBSCRIBE).
+                            if matches!(f, Frame::Error(_)) {
+                                drop_link = true;
+                                break;
+                            }
+                            continue;
                         };
                         replies.push((cb, f));
                     }
@@ -345,6 +367,10 @@ impl SentinelState {
             } else {
                 self.on_reply(env, &owner, cb, f);
             }
+        }
+        if drop_link {
+            self.on_link_error(env, conn);
+            env.close(conn);
         }
     }
 
