@@ -97,6 +97,19 @@ pub enum Input<'a> {
     /// emit [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no
     /// password or ACL stands in the way.
     Terminate,
+    /// What became of a script the node asked to run with
+    /// [`Event::RunScript`] (the native host; hosts that only record the
+    /// call report it exited with 0 at once).
+    Script { id: u64, status: ScriptStatus },
+}
+
+/// A script's progress, as a host reports it with [`Input::Script`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ScriptStatus {
+    /// The process runs with this pid.
+    Started { pid: u32 },
+    /// The process ended: its exit code, or the signal that ended it (0: none).
+    Exited { code: i32, signal: i32 },
 }
 
 impl Input<'_> {
@@ -207,6 +220,13 @@ pub enum Event {
     Sentinel { kind: SentinelEvent, detail: String },
     /// The node rewrote its configuration file; the host writes `text` to `path`.
     ConfigRewrite { path: String, text: String },
+    /// Run the program `argv[0]` with the arguments `argv[1..]` (a
+    /// sentinel's notification or client reconfiguration script) and report
+    /// with [`Input::Script`] under `id`. A host that runs nothing records
+    /// the call.
+    RunScript { id: u64, argv: Vec<String> },
+    /// Kill (SIGKILL) the script started for `id`: it ran too long.
+    KillScript { id: u64 },
 }
 
 /// Where an [`Event::PersistPart`] stands in its file.

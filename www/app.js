@@ -533,7 +533,9 @@ function appendTrace(entries) {
       li.innerHTML = '<span class="t"></span><span class="h"></span><span class="x"></span>';
       li.children[0].textContent = fmtTime(e.time);
       li.children[1].textContent = e.host;
-      li.children[2].textContent = e.kind === 'role' ? `role → ${e.text}` : e.text;
+      // A script call is recorded with its arguments, never run in the page.
+      li.children[2].textContent = e.kind === 'role' ? `role → ${e.text}`
+        : e.kind === 'script' ? `script (not run here): ${e.text}` : e.text;
       rawFrag.append(li);
     }
     ui.prev = e;

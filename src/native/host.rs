@@ -107,6 +107,8 @@ struct Shared {
     armed: Millis,
     /// Writes the node's files off the event loop.
     files: FileWriter,
+    /// A sentinel's notification and reconfiguration scripts.
+    scripts: super::scripts::ScriptRunner,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -156,6 +158,13 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             Output::Event(Event::PersistPart { file, bytes, step }) => {
                 s.files.part(file, bytes, step)
             }
+            Output::Event(Event::RunScript { id, argv }) => {
+                let sh = sh.clone();
+                s.scripts.run(id, argv, move |status| {
+                    drive(&sh, Input::Script { id, status })
+                });
+            }
+            Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
             Output::Event(Event::ConfigRewrite { path, text }) => {
                 if let Err(e) = write_atomically(&path, text.as_bytes()) {
                     s.logger
@@ -633,6 +642,7 @@ pub fn run(
         timer: timer.clone(),
         armed: 0,
         files,
+        scripts: Default::default(),
     }));
     let sh2 = sh.clone();
     let code = local.block_on(&rt, async move {

@@ -10,6 +10,7 @@ pub mod conf;
 pub mod demo;
 pub mod host;
 pub mod process;
+pub mod scripts;
 pub mod sentinel_main;
 pub mod web;
 

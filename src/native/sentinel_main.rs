@@ -45,6 +45,12 @@ fn parse_file(config: &mut Config, text: &str, entries: &mut Vec<Entry>) -> Resu
     Ok(())
 }
 
+/// `access(path, X_OK)`: the file exists and has an execute bit.
+fn is_executable(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
 /// Run a sentinel until it shuts down; returns the exit code.
 pub fn run_sentinel(args: &[String]) -> i32 {
     let Some(path) = args.first().filter(|a| !a.starts_with("--")).cloned() else {
@@ -84,17 +90,24 @@ pub fn run_sentinel(args: &[String]) -> i32 {
             return 1;
         }
     }
+    let config_path = std::fs::canonicalize(&path)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or(path.clone());
+    // As Redis, `dir` is the working directory from then on: the log file
+    // and script paths are relative to it.
+    let dir = config.get(Key::DIR).to_string();
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        eprintln!("Can't chdir to '{dir}': {e}");
+        return 1;
+    }
     let now = host::now_ms();
     let mut state = SentinelState::new(now);
+    state.script_executable = is_executable;
     if let Err(e) = load(&mut state, &entries, now) {
         eprintln!("{e}");
         return 1;
     }
-    state.config_path = Some(
-        std::fs::canonicalize(&path)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or(path.clone()),
-    );
+    state.config_path = Some(config_path);
     state.config_text = text;
 
     let port = config.get_i64(Key::PORT).clamp(0, 65535) as u16;

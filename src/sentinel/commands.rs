@@ -391,7 +391,7 @@ fn sentinel_sub(
             })
             .unwrap_or_else(|| Err(no_such_master()))?;
         }
-        "pending-scripts" => out.array(0),
+        "pending-scripts" => st.scripts.reply_pending(out, now),
         "monitor" => {
             let quorum = parse_long(&args[5]).ok_or(Error::from("ERR Invalid quorum"))?;
             let port = parse_long(&args[4]).ok_or(Error::from("ERR Invalid port"))?;
@@ -412,7 +412,7 @@ fn sentinel_sub(
             out.ok();
             let m = &st.masters[&name];
             let msg = format!("{} quorum {}", st.at(m, None), m.quorum);
-            env.event(LogLevel::Warning, SentinelEvent::Monitor, msg);
+            env.event_of(LogLevel::Warning, SentinelEvent::Monitor, m, msg);
         }
         "flushconfig" => {
             st.flush_config(env);
@@ -422,7 +422,7 @@ fn sentinel_sub(
             let name = text(&args[2]);
             let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
             let msg = st.at(&m, None);
-            env.event(LogLevel::Warning, SentinelEvent::MonitorRemoved, msg);
+            env.event_of(LogLevel::Warning, SentinelEvent::MonitorRemoved, &m, msg);
             st.release_instance_links(env, &mut m);
             st.flush_config(env);
             out.ok();
@@ -759,26 +759,41 @@ fn sentinel_set_inner(
                     .min(u32::MAX as i64) as u32;
             }
             "notification-script" | "client-reconfig-script" if moreargs > 0 => {
+                j += 1;
+                let value = text(&args[j]);
                 if st.deny_scripts_reconfig {
                     return Err((changes, Error::from("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")));
                 }
-                return Err((
-                    changes,
-                    Error::from("ERR Notification script seems non existing or non executable"),
-                ));
+                let notification = option.eq_ignore_ascii_case("notification-script");
+                if !value.is_empty() && !(st.script_executable)(&value) {
+                    return Err((
+                        changes,
+                        Error::from(if notification {
+                            "ERR Notification script seems non existing or non executable"
+                        } else {
+                            "ERR Client reconfiguration script seems non existing or non executable"
+                        }),
+                    ));
+                }
+                let slot = if notification {
+                    &mut m.notification_script
+                } else {
+                    &mut m.client_reconfig_script
+                };
+                *slot = (!value.is_empty()).then_some(value);
             }
             "auth-pass" if moreargs > 0 => {
                 j += 1;
                 let v = text(&args[j]);
                 m.auth_pass = (!v.is_empty()).then_some(v);
-                st.release_instance_links(env, m);
+                st.drop_instance_connections(env, m);
                 redacted = true;
             }
             "auth-user" if moreargs > 0 => {
                 j += 1;
                 let v = text(&args[j]);
                 m.auth_user = (!v.is_empty()).then_some(v);
-                st.release_instance_links(env, m);
+                st.drop_instance_connections(env, m);
             }
             "rename-command" if moreargs > 1 => {
                 let old = text(&args[j + 1]);
@@ -831,7 +846,7 @@ fn sentinel_set_inner(
             ),
             _ => format!("{at} {option}"),
         };
-        env.event(LogLevel::Warning, SentinelEvent::Set, msg);
+        env.event_of(LogLevel::Warning, SentinelEvent::Set, m, msg);
         j += 1;
     }
     Ok(changes)
@@ -1006,10 +1021,22 @@ fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match sub.as_deref() {
         Some("count") => ctx.out().int(table.all.len() as i64),
         Some("list") => {
+            let names: Vec<String> = table
+                .all
+                .iter()
+                .flat_map(|c| {
+                    let subs = CONTAINERS
+                        .iter()
+                        .find(|(n, _)| *n == c.name)
+                        .map_or(&[][..], |(_, s)| *s);
+                    std::iter::once(c.name.to_string())
+                        .chain(subs.iter().map(move |s| format!("{}|{s}", c.name)))
+                })
+                .collect();
             let out = ctx.out();
-            out.array(table.all.len());
-            for c in &table.all {
-                out.bulk(c.name.as_bytes());
+            out.array(names.len());
+            for n in names {
+                out.bulk(n.as_bytes());
             }
         }
         None | Some("info") => {
@@ -1042,6 +1069,77 @@ fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     Ok(())
 }
+
+/// The subcommands 7.0's sentinel-mode table has for each container
+/// command: COMMAND LIST names them `container|sub`, as Redis does.
+const CONTAINERS: &[(&str, &[&str])] = &[
+    (
+        "sentinel",
+        &[
+            "ckquorum",
+            "config",
+            "debug",
+            "failover",
+            "flushconfig",
+            "get-master-addr-by-name",
+            "help",
+            "info-cache",
+            "is-master-down-by-addr",
+            "master",
+            "masters",
+            "monitor",
+            "myid",
+            "pending-scripts",
+            "remove",
+            "replicas",
+            "reset",
+            "sentinels",
+            "set",
+            "simulate-failure",
+            "slaves",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "caching",
+            "getname",
+            "getredir",
+            "help",
+            "id",
+            "info",
+            "kill",
+            "list",
+            "no-evict",
+            "pause",
+            "reply",
+            "setname",
+            "tracking",
+            "trackinginfo",
+            "unblock",
+            "unpause",
+        ],
+    ),
+    (
+        "command",
+        &[
+            "count",
+            "docs",
+            "getkeys",
+            "getkeysandflags",
+            "help",
+            "info",
+            "list",
+        ],
+    ),
+    (
+        "acl",
+        &[
+            "cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log",
+            "save", "setuser", "users", "whoami",
+        ],
+    ),
+];
 
 fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if eq_ignore_case(&args[1], "whoami") && args.len() == 2 {

@@ -148,12 +148,20 @@ pub fn handle_configuration(
             master_mut(st, &argv[1])?.parallel_syncs = atoi(&argv[2]);
         }
         ("notification-script", 3) => {
-            master_mut(st, &argv[1])?;
-            return Err("Notification script seems non existing or non executable.");
+            let executable = st.script_executable;
+            let m = master_mut(st, &argv[1])?;
+            if !executable(&argv[2]) {
+                return Err("Notification script seems non existing or non executable.");
+            }
+            m.notification_script = Some(argv[2].clone());
         }
         ("client-reconfig-script", 3) => {
-            master_mut(st, &argv[1])?;
-            return Err("Client reconfiguration script seems non existing or non executable.");
+            let executable = st.script_executable;
+            let m = master_mut(st, &argv[1])?;
+            if !executable(&argv[2]) {
+                return Err("Client reconfiguration script seems non existing or non executable.");
+            }
+            m.client_reconfig_script = Some(argv[2].clone());
         }
         ("auth-pass", 3) => {
             master_mut(st, &argv[1])?.auth_pass = Some(argv[2].clone());
@@ -326,6 +334,18 @@ pub fn sentinel_lines(st: &SentinelState) -> Vec<(&'static str, String)> {
             v.push((
                 "sentinel parallel-syncs",
                 format!("sentinel parallel-syncs {} {}", m.name, m.parallel_syncs),
+            ));
+        }
+        if let Some(p) = &m.notification_script {
+            v.push((
+                "sentinel notification-script",
+                format!("sentinel notification-script {} {}", m.name, p),
+            ));
+        }
+        if let Some(p) = &m.client_reconfig_script {
+            v.push((
+                "sentinel client-reconfig-script",
+                format!("sentinel client-reconfig-script {} {}", m.name, p),
             ));
         }
         if let Some(p) = &m.auth_pass {

@@ -115,6 +115,14 @@ sentinel_events! {
     ConvertToSlave = "+convert-to-slave",
     /// A replica with a wrong master is pointed at the right one.
     FixSlaveConfig = "+fix-slave-config",
+    /// A notification or reconfiguration script started (its pid).
+    ScriptChild = "+script-child",
+    /// A script ended (pid, exit code, signal).
+    ScriptChildExited = "-script-child",
+    /// A script failed for good (path, signal, exit code).
+    ScriptError = "-script-error",
+    /// A script ran too long and is killed (path, pid).
+    ScriptTimeout = "-script-timeout",
 }
 
 impl std::fmt::Display for SentinelEvent {

@@ -40,6 +40,12 @@ impl SentinelState {
         if let Some(n) = switch_to {
             self.switch_to_promoted_slave(env, &n);
         }
+        // The scripts this step's events asked for run in this step too.
+        for argv in std::mem::take(&mut env.scripts) {
+            self.scripts.schedule(argv);
+        }
+        self.scripts.run_pending(env);
+        self.scripts.kill_timed_out(env, self.t.script_max_runtime);
     }
 
     /// sentinelCheckTiltCondition.
@@ -181,7 +187,7 @@ impl SentinelState {
         if odown {
             if m.flags & SRI_O_DOWN == 0 {
                 let msg = format!("{} #quorum {}/{}", self.at(m, None), quorum, m.quorum);
-                env.event(LogLevel::Warning, SentinelEvent::Odown, msg);
+                env.event_of(LogLevel::Warning, SentinelEvent::Odown, m, msg);
                 m.flags |= SRI_O_DOWN;
                 m.o_down_since_time = env.now();
             }
@@ -247,14 +253,15 @@ impl SentinelState {
         req_epoch: u64,
         req_runid: &str,
     ) -> (Option<String>, u64) {
-        self.observe_epoch(env, req_epoch);
+        self.observe_epoch(env, req_epoch, m);
         if m.leader_epoch < req_epoch && self.current_epoch <= req_epoch {
             m.leader = Some(req_runid.to_string());
             m.leader_epoch = self.current_epoch;
             self.flush_config(env);
-            env.event(
+            env.event_of(
                 LogLevel::Warning,
                 SentinelEvent::VoteForLeader,
+                m,
                 format!("{} {}", req_runid, m.leader_epoch),
             );
             if !req_runid.eq_ignore_ascii_case(&self.myid) {
@@ -312,13 +319,14 @@ impl SentinelState {
     }
 
     /// A newer epoch seen from another sentinel becomes ours (saved at once).
-    pub fn observe_epoch(&mut self, env: &mut Env, epoch: u64) {
+    pub fn observe_epoch(&mut self, env: &mut Env, epoch: u64, master: &Instance) {
         if epoch > self.current_epoch {
             self.current_epoch = epoch;
             self.flush_config(env);
-            env.event(
+            env.event_of(
                 LogLevel::Warning,
                 SentinelEvent::NewEpoch,
+                master,
                 self.current_epoch.to_string(),
             );
         }
@@ -330,9 +338,10 @@ impl SentinelState {
         m.flags |= SRI_FAILOVER_IN_PROGRESS;
         self.current_epoch += 1;
         m.failover_epoch = self.current_epoch;
-        env.event(
+        env.event_of(
             LogLevel::Warning,
             SentinelEvent::NewEpoch,
+            m,
             self.current_epoch.to_string(),
         );
         self.event_at(env, LogLevel::Warning, SentinelEvent::TryFailover, m, None);
@@ -672,7 +681,7 @@ impl SentinelState {
             self.announce(&target),
             target.port
         );
-        env.event(LogLevel::Warning, SentinelEvent::SwitchMaster, msg);
+        env.event_of(LogLevel::Warning, SentinelEvent::SwitchMaster, &m, msg);
         self.reset_master_and_change_address(
             env,
             &mut m,

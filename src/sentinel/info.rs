@@ -56,10 +56,12 @@ fn sentinel(ctx: &InfoCtx, out: &mut String) {
     };
     let _ = write!(
         out,
-        "sentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:{}\r\n",
+        "sentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\nsentinel_running_scripts:{}\r\nsentinel_scripts_queue_length:{}\r\nsentinel_simulate_failure_flags:{}\r\n",
         ss.masters.len(),
         ss.tilt as i32,
         tilt_since,
+        ss.scripts.running,
+        ss.scripts.jobs.len(),
         ss.simfailure_flags
     );
     for (i, m) in ss.masters.values().enumerate() {

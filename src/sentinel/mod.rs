@@ -20,6 +20,7 @@ pub mod event;
 pub mod failover;
 pub mod info;
 pub mod monitor;
+pub mod scripts;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
 use crate::server::config::Key;
@@ -425,6 +426,11 @@ pub struct SentinelState {
     pub config_dirty: bool,
     /// Our listening port (announced in hello messages).
     pub port: u16,
+    /// Notification and reconfiguration scripts to run or running.
+    pub scripts: scripts::ScriptQueue,
+    /// Whether a script path names an executable file (`access(X_OK)`):
+    /// the native host checks the disk; hosts that run no scripts accept any.
+    pub script_executable: fn(&str) -> bool,
 }
 
 pub const SIMFAILURE_CRASH_AFTER_ELECTION: u64 = 1 << 0;
@@ -435,6 +441,8 @@ pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u64 = 1 << 1;
 pub struct Env<'a> {
     pub srv: &'a mut ServerState,
     pub clients: &'a mut BTreeMap<ConnId, Client>,
+    /// Scripts events asked for (argv), queued when the step ends.
+    pub scripts: Vec<Vec<String>>,
 }
 
 impl<'a> Env<'a> {
@@ -471,6 +479,25 @@ impl<'a> Env<'a> {
         }
         self.srv.emit(Event::Sentinel { kind, detail: msg });
     }
+
+    /// sentinelEvent about an instance of `master`: as [`event`](Self::event),
+    /// and a warning also calls the master's notification script with
+    /// `<event-type> <event-description>`.
+    pub fn event_of(
+        &mut self,
+        level: LogLevel,
+        kind: SentinelEvent,
+        master: &Instance,
+        msg: String,
+    ) {
+        if level == LogLevel::Warning {
+            if let Some(path) = &master.notification_script {
+                self.scripts
+                    .push(vec![path.clone(), kind.channel().to_string(), msg.clone()]);
+            }
+        }
+        self.event(level, kind, msg);
+    }
 }
 
 impl SentinelState {
@@ -496,6 +523,8 @@ impl SentinelState {
             config_text: String::new(),
             config_dirty: false,
             port: DEFAULT_PORT,
+            scripts: scripts::ScriptQueue::default(),
+            script_executable: |_| true,
         }
     }
 
@@ -566,7 +595,11 @@ impl SentinelState {
         ri: &Instance,
         master: Option<&Instance>,
     ) {
-        env.event(level, kind, self.at(ri, master));
+        let owner = match master {
+            Some(m) if !ri.is_master() => m,
+            _ => ri,
+        };
+        env.event_of(level, kind, owner, self.at(ri, master));
     }
 
     /// The `%@` part of an event: `<type> <name> <ip> <port> [@ <master> <ip> <port>]`.
@@ -590,6 +623,31 @@ impl SentinelState {
                 ri.addr.port
             ),
         }
+    }
+
+    /// sentinelCallClientReconfScript: `<master-name> <role> <state>
+    /// <from-ip> <from-port> <to-ip> <to-port>`, `<state>` always `start`.
+    pub fn call_client_reconf_script(
+        &self,
+        env: &mut Env,
+        master: &Instance,
+        leader: bool,
+        from: &SAddr,
+        to: &SAddr,
+    ) {
+        let Some(path) = &master.client_reconfig_script else {
+            return;
+        };
+        env.scripts.push(vec![
+            path.clone(),
+            master.name.clone(),
+            if leader { "leader" } else { "observer" }.to_string(),
+            "start".to_string(),
+            self.announce(from).to_string(),
+            from.port.to_string(),
+            self.announce(to).to_string(),
+            to.port.to_string(),
+        ]);
     }
 
     /// sentinelFlushConfig: the file is written by the host at the end of this step.
@@ -622,7 +680,7 @@ impl SentinelState {
         for n in names {
             let m = &self.masters[&n];
             let msg = format!("{} quorum {}", self.at(m, None), m.quorum);
-            env.event(LogLevel::Warning, SentinelEvent::Monitor, msg);
+            env.event_of(LogLevel::Warning, SentinelEvent::Monitor, m, msg);
         }
     }
 }
@@ -635,8 +693,15 @@ pub fn with_state<R>(
     f: impl FnOnce(&mut SentinelState, &mut Env) -> R,
 ) -> Option<R> {
     let mut st = srv.sentinel.take()?;
-    let mut env = Env { srv, clients };
+    let mut env = Env {
+        srv,
+        clients,
+        scripts: Vec::new(),
+    };
     let r = f(&mut st, &mut env);
+    for argv in std::mem::take(&mut env.scripts) {
+        st.scripts.schedule(argv);
+    }
     st.emit_config(&mut env);
     env.srv.sentinel = Some(st);
     Some(r)
@@ -682,6 +747,10 @@ impl Sentinel {
                 ss.on_link_error(env, conn)
             }
             Input::Data { conn, bytes } => ss.on_data(env, conn, bytes),
+            Input::Script { id, status } => {
+                let delay = ss.t.script_retry_delay;
+                ss.scripts.report(env, id, status, delay);
+            }
             _ => {}
         });
     }
@@ -712,6 +781,11 @@ impl Node for Sentinel {
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
             Input::Tick | Input::Persisted { .. } => false,
+            Input::Script { .. } => {
+                // Not a client's input: no timer, no server step.
+                self.link_input(input);
+                return;
+            }
             Input::Terminate => {
                 self.terminate();
                 return;

@@ -29,6 +29,16 @@ impl SentinelState {
         env.close(c);
     }
 
+    /// dropInstanceConnections: close the links to a master and its
+    /// replicas (new credentials); they are redone at the next timer tick.
+    pub fn drop_instance_connections(&mut self, env: &mut Env, m: &mut Instance) {
+        for link in std::iter::once(&mut m.link).chain(m.slaves.values_mut().map(|s| &mut s.link)) {
+            let (cc, pc) = (link.cc, link.pc);
+            self.close_conn(env, link, cc);
+            self.close_conn(env, link, pc);
+        }
+    }
+
     /// Close both connections of an instance's link (and, for a master, of its replicas and sentinels).
     pub fn release_instance_links(&mut self, env: &mut Env, ri: &mut Instance) {
         let (cc, pc) = (ri.link.cc, ri.link.pc);
@@ -150,7 +160,7 @@ impl SentinelState {
             let client = ri.map_command(master, "CLIENT").to_string();
             self.send_cmd(env, conn, &[&client, "SETNAME", &name], Cb::Discard);
             let sub = ri.map_command(master, "SUBSCRIBE").to_string();
-            self.send_cmd(env, conn, &[&sub, HELLO_CHANNEL], Cb::Discard);
+            self.send_cmd(env, conn, &[&sub, HELLO_CHANNEL], Cb::Publish);
         }
         if ri.link.cc.is_some() && (ri.flags & SRI_SENTINEL != 0 || ri.link.pc.is_some()) {
             ri.link.disconnected = false;
@@ -303,6 +313,7 @@ impl SentinelState {
 
     pub fn on_data(&mut self, env: &mut Env, conn: ConnId, bytes: &[u8]) {
         let mut replies: Vec<(Cb, Frame)> = Vec::new();
+        let mut drop_link = false;
         let (owner, pubsub) = {
             let Some(lc) = self.conns.get_mut(&conn) else {
                 return;
@@ -313,17 +324,28 @@ impl SentinelState {
                 match Frame::parse(&lc.buf[used..]) {
                     Ok(Some((f, n))) => {
                         used += n;
-                        let cb = if lc.pubsub {
-                            // Replies to AUTH / CLIENT SETNAME come first; then the
-                            // subscription and its messages.
+                        // Replies to AUTH / CLIENT SETNAME come first; then the
+                        // subscription (its callback is not a regular one, as in
+                        // hiredis) and its messages.
+                        let regular = if lc.pubsub {
                             if matches!(f, Frame::Array(_) | Frame::Push(_)) {
-                                Cb::Publish
+                                Some(Cb::Publish)
+                            } else if lc.cbs.front() == Some(&Cb::Discard) {
+                                lc.cbs.pop_front()
                             } else {
-                                lc.cbs.pop_front();
-                                Cb::Discard
+                                None
                             }
                         } else {
-                            lc.cbs.pop_front().unwrap_or(Cb::Discard)
+                            lc.cbs.pop_front()
+                        };
+                        let Some(cb) = regular else {
+                            // hiredis drops a connection on an error reply no
+                            // callback waits for (say -NOAUTH to SUBSCRIBE).
+                            if matches!(f, Frame::Error(_)) {
+                                drop_link = true;
+                                break;
+                            }
+                            continue;
                         };
                         replies.push((cb, f));
                     }
@@ -345,6 +367,10 @@ impl SentinelState {
             } else {
                 self.on_reply(env, &owner, cb, f);
             }
+        }
+        if drop_link {
+            self.on_link_error(env, conn);
+            env.close(conn);
         }
     }
 
@@ -542,7 +568,7 @@ impl SentinelState {
                 _ => {}
             }
         }
-        self.observe_epoch(env, current_epoch);
+        self.observe_epoch(env, current_epoch, &master);
         if let Some(k) = &known {
             if master.config_epoch < master_config_epoch {
                 master.config_epoch = master_config_epoch;
@@ -564,8 +590,10 @@ impl SentinelState {
                         token[5],
                         master_port
                     );
-                    env.event(LogLevel::Warning, SentinelEvent::SwitchMaster, msg);
+                    env.event_of(LogLevel::Warning, SentinelEvent::SwitchMaster, &master, msg);
+                    let old_addr = master.addr.clone();
                     self.reset_master_and_change_address(env, &mut master, token[5], master_port);
+                    self.call_client_reconf_script(env, &master, false, &old_addr, &master.addr);
                 }
             }
             if let Some(si) = master.sentinels.get_mut(k) {
@@ -801,6 +829,7 @@ impl SentinelState {
                     master,
                     None,
                 );
+                self.call_client_reconf_script(env, master, true, &master.addr, &ri.addr);
                 force_hello_update(master, self.t.publish_period);
                 if ri.last_pub_time > self.t.publish_period {
                     ri.last_pub_time -= self.t.publish_period + 1;

@@ -155,6 +155,8 @@ struct Harness {
     multi: BTreeMap<ConnId, Vec<Vec<String>>>,
     events: Vec<(String, String)>,
     logs: Vec<String>,
+    /// Scripts the node asked to run (never reported back: they stay running).
+    scripts: Vec<Vec<String>>,
 }
 
 impl Harness {
@@ -173,6 +175,7 @@ impl Harness {
             multi: BTreeMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
+            scripts: Vec::new(),
         };
         for (i, p) in [6379u16, 6380, 6381].iter().enumerate() {
             h.fakes.insert(
@@ -318,6 +321,7 @@ impl Harness {
                     Output::Event(Event::Sentinel { kind, detail }) => {
                         self.events.push((kind.channel().to_string(), detail))
                     }
+                    Output::Event(Event::RunScript { argv, .. }) => self.scripts.push(argv),
                     Output::Event(_) => {}
                 }
             }
@@ -505,4 +509,108 @@ fn hello_discovers_sentinels_and_switches_master() {
     assert!(h
         .logs
         .contains(&"+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380".to_string()));
+}
+
+#[test]
+fn scripts_run_with_7_0_arguments_on_events_and_failover() {
+    let mut h = Harness::new(
+        "sentinel monitor mymaster 127.0.0.1 6379 1\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\nsentinel notification-script mymaster /bin/notify\nsentinel client-reconfig-script mymaster /bin/reconf\nsentinel myid aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    );
+    h.run_for(3000);
+    // +monitor at start is a warning about the master: the first call.
+    assert_eq!(
+        h.scripts[0],
+        [
+            "/bin/notify",
+            "+monitor",
+            "master mymaster 127.0.0.1 6379 quorum 1"
+        ]
+    );
+    h.kill(6379);
+    h.run_for(15000);
+    let has = |args: &[&str]| h.scripts.iter().any(|a| a == args);
+    assert!(
+        has(&["/bin/notify", "+sdown", "master mymaster 127.0.0.1 6379"]),
+        "{:?}",
+        h.scripts
+    );
+    assert!(
+        has(&[
+            "/bin/reconf",
+            "mymaster",
+            "leader",
+            "start",
+            "127.0.0.1",
+            "6379",
+            "127.0.0.1",
+            "6381"
+        ]),
+        "{:?}",
+        h.scripts
+    );
+    // Notice-level events (+slave) call no script.
+    assert!(!h.scripts.iter().any(|a| a[1] == "+slave"));
+    // None reported an exit: at most 16 run, the rest wait in the queue.
+    let st = h.node.state();
+    assert!(st.scripts.running <= scripts::MAX_RUNNING);
+    assert!(st.scripts.jobs.len() <= scripts::MAX_QUEUE);
+}
+
+#[test]
+fn script_queue_retries_errors_and_time_outs() {
+    use crate::node::ScriptStatus;
+    use crate::server::Server;
+    let mut server = Server::new(Config::default(), 1000, 1);
+    let Server { st, clients, .. } = &mut server;
+    let mut env = Env {
+        srv: st,
+        clients,
+        scripts: Vec::new(),
+    };
+    let mut q = scripts::ScriptQueue::default();
+    for i in 0..20 {
+        q.schedule(vec!["/s".into(), format!("e{i}")]);
+    }
+    // The oldest jobs not running are dropped past 16.
+    assert_eq!(q.jobs.len(), scripts::MAX_QUEUE);
+    assert_eq!(q.jobs[0].argv[1], "e4");
+    q.run_pending(&mut env);
+    assert_eq!(q.running, 16);
+    let ids: Vec<u64> = q.jobs.iter().map(|j| j.id).collect();
+    let exit = |code, signal| ScriptStatus::Exited { code, signal };
+    // Exit 1: retried after the retry delay, doubled at the next retry.
+    q.report(&mut env, ids[0], exit(1, 0), 30_000);
+    assert_eq!(q.jobs[0].start_time, 1000 + 30_000);
+    assert!(!q.jobs[0].running);
+    // Exit 0: done. Exit 2: done with -script-error. A signal: retried.
+    q.report(&mut env, ids[1], exit(0, 0), 30_000);
+    q.report(&mut env, ids[2], exit(2, 0), 30_000);
+    q.report(&mut env, ids[3], exit(0, 9), 30_000);
+    assert_eq!(q.jobs.len(), 14);
+    assert_eq!(q.running, 12);
+    env.srv.now = 70_000;
+    q.kill_timed_out(&mut env, 60_000);
+    let mut out = Vec::new();
+    while let Some(o) = env.srv.out.pop_front() {
+        out.push(o);
+    }
+    let has_event = |kind: &str| {
+        out.iter().any(
+            |o| matches!(o, Output::Event(Event::Sentinel { kind: k, .. }) if k.channel() == kind),
+        )
+    };
+    assert!(has_event("-script-error"));
+    assert!(has_event("-script-timeout"));
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::Event(Event::KillScript { .. }))));
+    // A job past its retries gives up with -script-error.
+    env.srv.now = 10_000_000;
+    for _ in 0..scripts::MAX_RETRY {
+        q.run_pending(&mut env);
+        let id = q.jobs[0].id;
+        q.report(&mut env, id, exit(1, 0), 30_000);
+        env.srv.now += 100_000_000;
+    }
+    assert_ne!(q.jobs[0].argv[1], "e4");
 }

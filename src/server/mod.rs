@@ -1106,7 +1106,7 @@ impl Node for Server {
         }
         let client_input = !matches!(
             input,
-            Input::Tick | Input::Persisted { .. } | Input::Terminate
+            Input::Tick | Input::Persisted { .. } | Input::Terminate | Input::Script { .. }
         );
         let inspect = input.is_inspect();
         match input {
@@ -1127,7 +1127,8 @@ impl Node for Server {
             }
             Input::Connected { conn, .. } => self.repl_link_connected(conn),
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
-            Input::Tick => {}
+            // A server runs no scripts: only sentinels ask for them.
+            Input::Tick | Input::Script { .. } => {}
             Input::Persisted { error, .. } => self.persisted(error),
             Input::Terminate => {
                 if !self.st.shutting_down {

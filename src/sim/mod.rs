@@ -12,7 +12,7 @@ pub mod net;
 pub mod scenario;
 pub mod trace;
 
-use crate::node::{Addr, ConnId, Input, Millis, Node, Output, OUTBOUND_BIT};
+use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, ScriptStatus, OUTBOUND_BIT};
 use crate::resp::Frame;
 use crate::rng::Rng;
 use net::{LinkFault, NetConfig, Transmit};
@@ -97,6 +97,13 @@ enum SimEvent {
     },
     Resume {
         host: HostId,
+        inc: u64,
+    },
+    /// A script the host asked for ends: the simulator runs none, it
+    /// records the call and reports "exit 0" at once.
+    ScriptExited {
+        host: HostId,
+        id: u64,
         inc: u64,
     },
 }
@@ -446,6 +453,18 @@ impl Sim {
                     ),
                 }
             }
+            Output::Event(Event::RunScript { id: job, argv }) => {
+                self.trace.script(self.now, &name, &argv);
+                let inc = self.hosts[id].incarnation;
+                self.schedule(
+                    self.now,
+                    SimEvent::ScriptExited {
+                        host: id,
+                        id: job,
+                        inc,
+                    },
+                );
+            }
             Output::Event(ev) => self
                 .trace
                 .event(self.now, &name, ev, &mut self.hosts[id].disk),
@@ -488,7 +507,9 @@ impl Sim {
             | SimEvent::Connected { to, inc, .. }
             | SimEvent::ConnectFailed { to, inc, .. } => (to.host, *inc),
             SimEvent::Accept { to, inc, .. } => (*to, *inc),
-            SimEvent::Tick { host, inc } | SimEvent::Resume { host, inc } => (*host, *inc),
+            SimEvent::Tick { host, inc }
+            | SimEvent::Resume { host, inc }
+            | SimEvent::ScriptExited { host, inc, .. } => (*host, *inc),
         };
         let (host, inc) = host_of(&ev);
         if host == CLIENT_HOST {
@@ -540,6 +561,10 @@ impl Sim {
                 self.feed(host, Input::Tick)
             }
             SimEvent::Resume { .. } => self.feed(host, Input::Tick),
+            SimEvent::ScriptExited { id, .. } => {
+                let status = ScriptStatus::Exited { code: 0, signal: 0 };
+                self.feed(host, Input::Script { id, status })
+            }
         }
         true
     }

@@ -14,6 +14,9 @@ pub enum TraceKind {
     Role,
     Message,
     Sentinel,
+    /// A script a sentinel asked to run (notification or client
+    /// reconfiguration), with its arguments: recorded, never executed.
+    Script,
     Other,
 }
 
@@ -71,6 +74,11 @@ impl Trace {
                 format!("{} bytes: {head}", bytes.len()),
             );
         }
+    }
+
+    /// A script the node asked to run: recorded, not executed.
+    pub fn script(&mut self, time: Millis, host: &str, argv: &[String]) {
+        self.push(time, host, TraceKind::Script, argv.join(" "));
     }
 
     pub fn event(&mut self, time: Millis, host: &str, ev: Event, disk: &mut super::Disk) {

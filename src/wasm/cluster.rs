@@ -111,6 +111,7 @@ fn kind_name(k: &TraceKind) -> &'static str {
         TraceKind::Role => "role",
         TraceKind::Message => "message",
         TraceKind::Sentinel => "sentinel",
+        TraceKind::Script => "script",
         TraceKind::Other => "other",
     }
 }

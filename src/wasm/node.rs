@@ -163,6 +163,14 @@ enum EventJs<'a> {
         path: &'a str,
         text: &'a str,
     },
+    /// A script the node would run: recorded with its arguments, not run.
+    RunScript {
+        id: u64,
+        argv: &'a [String],
+    },
+    KillScript {
+        id: u64,
+    },
 }
 
 /// Bytes as a `Uint8Array` (serde-wasm-bindgen's form for serde bytes).
@@ -206,6 +214,8 @@ impl<'a> OutputJs<'a> {
                     bytes,
                 },
                 Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
+                Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
+                Event::KillScript { id } => EventJs::KillScript { id: *id },
             }),
         }
     }
@@ -262,6 +272,13 @@ impl WasmNode {
                 .or_else(|| self.node.poll_output())?;
             if let Some(t) = &mut self.tap {
                 t.output(&out);
+            }
+            // The page runs no script: the call is shown (runScript) and
+            // the node hears at once that it exited with 0.
+            if let Output::Event(Event::RunScript { id, .. }) = &out {
+                let status = crate::node::ScriptStatus::Exited { code: 0, signal: 0 };
+                self.node
+                    .handle(self.now, crate::node::Input::Script { id: *id, status });
             }
             let Output::Event(Event::PersistPart { file, bytes, step }) = out else {
                 return Some(out);
