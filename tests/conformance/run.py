@@ -233,6 +233,9 @@ def main():
     ap.add_argument("--limit", type=int, default=600, help="seconds a unit may take")
     ap.add_argument("--base-port", type=int, default=21111,
                     help="first port of the servers' range; runs side by side need different ones")
+    ap.add_argument("--real-from", metavar="RESULTS_MD",
+                    help="take real's column from an earlier table instead of running Debian's binaries again "
+                         "(real Redis does not change between runs)")
     ap.add_argument("--write", help="also write the table (markdown, dated) to this file")
     ap.add_argument("--expect", help="a file of `<unit> <checks>` lines: fail if ours passes fewer in any unit")
     ap.add_argument("--min-ratio", type=float, default=0.0,
@@ -243,6 +246,7 @@ def main():
     tree = fetch_suite()
     units = args.units or (CI_SET if args.set == "ci" else all_units(tree))
     impls = ["ours"] + (["real"] if args.with_real else [])
+    earlier_real = read_real_column(args.real_from) if args.real_from else {}
     binary = os.path.abspath(args.binary)
     if "ours" in impls and not os.path.exists(binary):
         sys.exit(f"{binary} not found: cargo build --release")
@@ -272,6 +276,10 @@ def main():
         for i in impls:
             results[(i, "sentinel")] = job(i, "sentinel")
 
+    if earlier_real and not args.with_real:
+        impls.append("real")
+        for u in units:
+            results[("real", u)] = earlier_real.get(u, Tally())
     table = render(units, impls, results)
     print(table)
     if args.write:
@@ -279,7 +287,9 @@ def main():
         with open(args.write, "w") as f:
             f.write(f"# Redis {VERSION}'s own suites, ours beside real\n\n"
                     f"Run on {stamp} by `tests/conformance/run.py"
-                    f"{' --with-real' if args.with_real else ''}`; cells are passed / failed / skipped.\n\n")
+                    f"{' --with-real' if args.with_real else ''}"
+                    f"{' --real-from ' + args.real_from if args.real_from else ''}`; "
+                    f"cells are passed / failed / skipped.\n\n")
             f.write(table + "\n")
     if args.with_real and args.min_ratio:
         ours = sum(results[("ours", u)].ok for u in units)
@@ -296,6 +306,20 @@ def main():
                     short.append(f"{line[0]}: {got} checks passed, {line[1]} expected")
         if short:
             sys.exit("conformance regressed:\n  " + "\n  ".join(short))
+
+
+def read_real_column(path):
+    """Real's cells of a table this script wrote: {unit: Tally}."""
+    cells = {}
+    for line in open(path):
+        parts = [p.strip() for p in line.strip().strip("|").split("|")]
+        if len(parts) == 3 and "/" in parts[2] and not parts[0].startswith("**"):
+            m = re.match(r"(\d+) / (\d+) / (\d+)", parts[2])
+            if m:
+                t = Tally()
+                t.ok, t.err, t.skip = map(int, m.groups())
+                cells[parts[0]] = t
+    return cells
 
 
 def render(units, impls, results):
