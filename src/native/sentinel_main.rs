@@ -54,7 +54,11 @@ fn is_executable(path: &str) -> bool {
 /// anetResolve: the first address the system gives for `host`.
 fn resolve_host(host: &str) -> Option<String> {
     use std::net::ToSocketAddrs;
-    (host, 0).to_socket_addrs().ok()?.next().map(|a| a.ip().to_string())
+    (host, 0)
+        .to_socket_addrs()
+        .ok()?
+        .next()
+        .map(|a| a.ip().to_string())
 }
 
 /// Run a sentinel until it shuts down; returns the exit code.
