@@ -227,6 +227,9 @@ pub enum Event {
     RunScript { id: u64, argv: Vec<String> },
     /// Kill (SIGKILL) the script started for `id`: it ran too long.
     KillScript { id: u64 },
+    /// CONFIG SET dir: Redis chdirs there, so the files named afterwards
+    /// (dbfilename, ...) are relative to it. A host without a disk ignores it.
+    ChangeDir { dir: String },
 }
 
 /// Where an [`Event::PersistPart`] stands in its file.

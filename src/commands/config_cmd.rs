@@ -58,6 +58,14 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .map(|c| (text(&c[0]), text(&c[1])))
                 .collect();
             ctx.srv.config.set_many(&pairs).map_err(Error::from)?;
+            if pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("dir")) {
+                let dir = ctx
+                    .srv
+                    .config
+                    .get(crate::server::config::Key::DIR)
+                    .to_string();
+                ctx.srv.emit(Event::ChangeDir { dir });
+            }
             ctx.out().ok();
             Ok(())
         }

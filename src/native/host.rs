@@ -165,6 +165,12 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 });
             }
             Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
+            Output::Event(Event::ChangeDir { dir }) => {
+                if let Err(e) = std::env::set_current_dir(&dir) {
+                    s.logger
+                        .line(LogLevel::Warning, &format!("Can't chdir to '{dir}': {e}"));
+                }
+            }
             Output::Event(Event::ConfigRewrite { path, text }) => {
                 if let Err(e) = write_atomically(&path, text.as_bytes()) {
                     s.logger

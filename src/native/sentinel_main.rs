@@ -51,6 +51,16 @@ fn is_executable(path: &str) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
+/// anetResolve: the first address the system gives for `host`.
+fn resolve_host(host: &str) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    (host, 0)
+        .to_socket_addrs()
+        .ok()?
+        .next()
+        .map(|a| a.ip().to_string())
+}
+
 /// Run a sentinel until it shuts down; returns the exit code.
 pub fn run_sentinel(args: &[String]) -> i32 {
     let Some(path) = args.first().filter(|a| !a.starts_with("--")).cloned() else {
@@ -103,6 +113,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     let now = host::now_ms();
     let mut state = SentinelState::new(now);
     state.script_executable = is_executable;
+    state.resolve_host = resolve_host;
     if let Err(e) = load(&mut state, &entries, now) {
         eprintln!("{e}");
         return 1;

@@ -431,6 +431,10 @@ pub struct SentinelState {
     /// Whether a script path names an executable file (`access(X_OK)`):
     /// the native host checks the disk; hosts that run no scripts accept any.
     pub script_executable: fn(&str) -> bool,
+    /// anetResolve for `resolve-hostnames yes`: a hostname's address, or
+    /// None if it does not resolve. The native host asks the system; hosts
+    /// without a resolver keep the name as its own address.
+    pub resolve_host: fn(&str) -> Option<String>,
 }
 
 pub const SIMFAILURE_CRASH_AFTER_ELECTION: u64 = 1 << 0;
@@ -525,6 +529,7 @@ impl SentinelState {
             port: DEFAULT_PORT,
             scripts: scripts::ScriptQueue::default(),
             script_executable: |_| true,
+            resolve_host: |h| Some(h.to_string()),
         }
     }
 
@@ -558,11 +563,13 @@ impl SentinelState {
         }
         let ip = if is_ip(host) {
             host.to_string()
-        } else if self.resolve_hostnames {
-            // The host resolves names when it connects.
-            host.to_string()
-        } else if accept_unresolved && self.resolve_hostnames {
-            String::new()
+        } else if !self.resolve_hostnames {
+            return Err("Can't resolve instance hostname.");
+        } else if let Some(ip) = (self.resolve_host)(host) {
+            ip
+        } else if accept_unresolved {
+            // Kept with an unusable address; resolved again on reconnection.
+            "?".to_string()
         } else {
             return Err("Can't resolve instance hostname.");
         };

@@ -131,6 +131,13 @@ impl SentinelState {
         let myid8: String = self.myid.chars().take(8).collect();
         let auth = self.auth_args(ri, master);
         if ri.link.cc.is_none() {
+            // The name may not have resolved when the instance was created,
+            // or may point elsewhere now: resolve it again.
+            if self.resolve_hostnames {
+                if let Ok(a) = self.create_addr(&ri.addr.hostname, ri.addr.port.into(), false) {
+                    ri.addr = a;
+                }
+            }
             let conn = self.open_conn(env, &ri.addr, owner.clone(), false);
             ri.link.cc = Some(conn);
             ri.link.pending_commands = 0;

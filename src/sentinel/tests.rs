@@ -614,3 +614,23 @@ fn script_queue_retries_errors_and_time_outs() {
     }
     assert_ne!(q.jobs[0].argv[1], "e4");
 }
+
+#[test]
+fn hostnames_resolve_through_the_host_and_are_announced_on_request() {
+    let mut st = SentinelState::new(0);
+    st.resolve_host = |h| (h == "localhost").then(|| "127.0.0.1".to_string());
+    // Without resolve-hostnames only IP addresses are accepted.
+    assert!(st.create_addr("localhost", 6379, false).is_err());
+    st.resolve_hostnames = true;
+    let a = st.create_addr("localhost", 6379, false).unwrap();
+    assert_eq!(
+        (a.hostname.as_str(), a.ip.as_str()),
+        ("localhost", "127.0.0.1")
+    );
+    assert_eq!(st.announce(&a), "127.0.0.1");
+    st.announce_hostnames = true;
+    assert_eq!(st.announce_addr_port(&a), "localhost:6379");
+    // An unresolvable name: refused, or kept as "?" where 7.0 accepts it.
+    assert!(st.create_addr("nowhere", 6379, false).is_err());
+    assert_eq!(st.create_addr("nowhere", 6379, true).unwrap().ip, "?");
+}

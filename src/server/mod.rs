@@ -502,6 +502,17 @@ impl Server {
             self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
             return;
         }
+        // writeCommandsDeniedByDiskError: PING is refused too, so that
+        // monitors see an instance that can't persist as failing.
+        if (cmd.has(flags::WRITE) || cmd.name == "ping")
+            && c.kind != ClientKind::Master
+            && !self.st.persist.last_bgsave_ok
+            && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
+            && !self.st.config.save_points().is_empty()
+        {
+            self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+            return;
+        }
         if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");

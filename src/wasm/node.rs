@@ -163,6 +163,10 @@ enum EventJs<'a> {
         path: &'a str,
         text: &'a str,
     },
+    /// CONFIG SET dir (the page's disk has no directories).
+    ChangeDir {
+        dir: &'a str,
+    },
     /// A script the node would run: recorded with its arguments, not run.
     RunScript {
         id: u64,
@@ -216,6 +220,7 @@ impl<'a> OutputJs<'a> {
                 Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
                 Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
                 Event::KillScript { id } => EventJs::KillScript { id: *id },
+                Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
             }),
         }
     }

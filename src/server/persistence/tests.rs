@@ -434,9 +434,22 @@ fn a_host_that_writes_in_the_background_confirms_the_file() {
         "5"
     );
     assert_eq!(info_field(&mut s, t0 + 3000, "rdb_saves"), "1");
+    // writeCommandsDeniedByDiskError: writes and PING are refused (a
+    // sentinel then sees the instance as down), reads are served.
+    for args in [&["ping"][..], &["set", "k", "v"]] {
+        let (reply, _) = cmd(&mut s, t0 + 3000, args);
+        assert!(reply.starts_with("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk."), "{args:?}: {reply}");
+    }
+    assert_eq!(cmd(&mut s, t0 + 3000, &["get", "k"]).0, "$-1\r\n");
 
     // A save killed after its last part: the late confirmation belongs to
-    // it, not to the next save.
+    // it, not to the next save. (Writes are refused with MISCONF after the
+    // failed save unless stop-writes-on-bgsave-error is off.)
+    cmd(
+        &mut s,
+        t0 + 4000,
+        &["config", "set", "stop-writes-on-bgsave-error", "no"],
+    );
     cmd(&mut s, t0 + 4000, &["bgsave"]);
     finish_unconfirmed(&mut s, t0 + 4000);
     let (_, evs) = cmd(&mut s, t0 + 4000, &["flushall"]);
