@@ -5,7 +5,7 @@ pub mod zset;
 
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
 pub use zset::{Score, ZSet};
@@ -158,6 +158,9 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// On a writable replica, keys its own clients gave a TTL: the master
+    /// sends no DEL for them, so the replica expires them itself.
+    pub replica_written_ttls: BTreeSet<Bytes>,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
     /// The part of a running snapshot that concerns this data.
@@ -230,13 +233,51 @@ impl Db {
         if self.replica_mode {
             return true;
         }
+        self.remove_expired(key);
+        true
+    }
+
+    /// Delete an expired key, queueing its DEL.
+    fn remove_expired(&mut self, key: &[u8]) {
         let ttl = self.expires.remove(key);
         if let Some((k, o)) = self.keys.remove_entry(key) {
             self.keep_old(&k, o, ttl);
             self.touched.push(k.clone());
             self.expired.push(k);
         }
-        true
+    }
+
+    /// A write from a replica's own client (not its master) deletes an
+    /// expired key first, as 7.0's lookupKeyWrite does on a replica.
+    pub fn expire_for_write(&mut self, key: &[u8], now: Millis) {
+        if self.is_expired(key, now) {
+            self.remove_expired(key);
+        }
+    }
+
+    /// A replica's own client wrote `key`: remember it if it now has a TTL.
+    pub fn remember_replica_ttl(&mut self, key: &[u8]) {
+        if self.expires.contains_key(key) && !self.replica_written_ttls.contains(key) {
+            self.replica_written_ttls.insert(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// expireSlaveKeys: delete the remembered keys whose time has come and
+    /// forget those that no longer have a TTL.
+    pub fn expire_replica_written(&mut self, now: Millis) {
+        if self.replica_written_ttls.is_empty() {
+            return;
+        }
+        let keys = std::mem::take(&mut self.replica_written_ttls);
+        for k in keys {
+            match self.expires.get(&k[..]) {
+                Some(&at) if at <= now => self.remove_expired(&k),
+                Some(_) => {
+                    self.replica_written_ttls.insert(k);
+                }
+                None => {}
+            }
+        }
     }
 
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
