@@ -58,6 +58,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .map(|c| (text(&c[0]), text(&c[1])))
                 .collect();
             ctx.srv.config.set_many(&pairs).map_err(Error::from)?;
+            ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.out().ok();
             Ok(())
         }

@@ -37,6 +37,29 @@ pub struct Object {
     snap: u32,
 }
 
+/// The configured sizes up to which collections keep their compact encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    pub hash_entries: usize,
+    pub hash_value: usize,
+    pub set_intset_entries: usize,
+    pub zset_entries: usize,
+    pub zset_value: usize,
+}
+
+impl Default for EncodingLimits {
+    /// 7.0's defaults.
+    fn default() -> Self {
+        EncodingLimits {
+            hash_entries: HASH_LISTPACK_MAX_ENTRIES,
+            hash_value: LISTPACK_MAX_VALUE,
+            set_intset_entries: INTSET_MAX_ENTRIES,
+            zset_entries: LISTPACK_MAX_ENTRIES,
+            zset_value: LISTPACK_MAX_VALUE,
+        }
+    }
+}
+
 impl Object {
     pub fn new(value: Value) -> Object {
         let mut o = Object {
@@ -48,8 +71,15 @@ impl Object {
         o
     }
 
-    /// Call after modifying a value so OBJECT ENCODING stays plausible.
+    /// Call after modifying a value so OBJECT ENCODING stays plausible
+    /// (with the default limits; see [`Object::update_encoding_with`]).
     pub fn update_encoding(&mut self) {
+        self.update_encoding_with(&EncodingLimits::default());
+    }
+
+    /// The compact encoding is left for good once the collection exceeds
+    /// `limits` (the `*-max-listpack-*` / `set-max-intset-entries` settings).
+    pub fn update_encoding_with(&mut self, limits: &EncodingLimits) {
         if self.big {
             return;
         }
@@ -59,16 +89,16 @@ impl Object {
                 l.len() > LISTPACK_MAX_ENTRIES || l.iter().any(|e| e.len() > LISTPACK_MAX_VALUE)
             }
             Value::Hash(h) => {
-                h.len() > HASH_LISTPACK_MAX_ENTRIES
+                h.len() > limits.hash_entries
                     || h.iter()
-                        .any(|(k, v)| k.len() > LISTPACK_MAX_VALUE || v.len() > LISTPACK_MAX_VALUE)
+                        .any(|(k, v)| k.len() > limits.hash_value || v.len() > limits.hash_value)
             }
             Value::Set(s) => {
-                s.len() > INTSET_MAX_ENTRIES
+                s.len() > limits.set_intset_entries
                     || s.keys().any(|k| crate::resp::parse_i64(k).is_none())
             }
             Value::ZSet(z) => {
-                z.len() > LISTPACK_MAX_ENTRIES || z.max_member_len() > LISTPACK_MAX_VALUE
+                z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
         };
     }
@@ -391,10 +421,10 @@ impl Db {
 
     /// After members left the collection at `key`: refresh its encoding and
     /// delete the key if it is now empty. True if it was deleted.
-    pub fn settle_collection(&mut self, key: &[u8]) -> bool {
+    pub fn settle_collection(&mut self, key: &[u8], limits: &EncodingLimits) -> bool {
         let empty = match self.get_mut_now(key) {
             Some(o) => {
-                o.update_encoding();
+                o.update_encoding_with(limits);
                 o.value.is_empty_collection()
             }
             None => false,

@@ -107,6 +107,8 @@ pub struct ServerState {
     pub paused_until: Millis,
     /// DEBUG PAUSE-CRON 1: the periodic work (serverCron) does not run.
     pub pause_cron: bool,
+    /// The configured compact-encoding limits (kept in step by CONFIG SET).
+    pub encoding_limits: crate::keyspace::EncodingLimits,
     /// INFO sections; other modules may replace one (see `info::Sections`).
     pub info_sections: info::Sections,
     /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
@@ -238,6 +240,7 @@ impl Server {
         let run_id = rng.hex_id();
         let replid = rng.hex_id();
         let replicaof = config.get(Key::REPLICAOF).to_string();
+        let encoding_limits = config.encoding_limits();
         let mut server = Server {
             st: ServerState {
                 config,
@@ -271,6 +274,7 @@ impl Server {
                 propagated: Vec::new(),
                 paused_until: 0,
                 pause_cron: false,
+                encoding_limits,
                 info_sections: info::Sections::default(),
                 sentinel: None,
                 calls: Default::default(),
