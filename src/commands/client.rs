@@ -120,7 +120,15 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
             let q = c.query.len();
             let omem = c.reply.len();
             let free = c.query_size.free(q);
-            (q, free, 0, 1024, 0, 776 + 1024 + q + free + omem, c.last_cmd.clone())
+            (
+                q,
+                free,
+                0,
+                1024,
+                0,
+                776 + 1024 + q + free + omem,
+                c.last_cmd.clone(),
+            )
         }
     };
     let multi = match &c.multi {
@@ -431,7 +439,8 @@ mod tests {
         );
         k.connect(2);
         k.cmd(2, "PING");
-        k.advance(3000);
+        // The cron frees the query buffer of a client idle for over 2 s.
+        k.tick(3000);
         let r = k.cmd(1, "CLIENT LIST");
         let body = bulk_body(&r);
         let lines: Vec<&str> = body.split('\n').filter(|l| !l.is_empty()).collect();

@@ -429,6 +429,24 @@ mod tests {
     }
 
     #[test]
+    fn silenced_replies_keep_pushes() {
+        let mut k = Kit::new();
+        k.cmd(1, "HELLO 3");
+        assert_eq!(k.cmd(1, "CLIENT REPLY OFF"), "");
+        assert_eq!(k.cmd(1, "SUBSCRIBE a"), sub("subscribe", "a", 1, true));
+        assert_eq!(k.cmd(1, "ECHO x"), "");
+        assert_eq!(
+            k.cmd(1, "PUBLISH a hi"),
+            ">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n"
+        );
+        assert_eq!(k.cmd(1, "CLIENT REPLY ON"), "+OK\r\n");
+        // SKIP silences the one command after it.
+        assert_eq!(k.cmd(1, "CLIENT REPLY SKIP"), "");
+        assert_eq!(k.cmd(1, "ECHO x"), "");
+        assert_eq!(k.cmd(1, "ECHO y"), "$1\r\ny\r\n");
+    }
+
+    #[test]
     fn resp3_push_shapes() {
         let mut k = Kit::new();
         k.cmd(1, "HELLO 3");

@@ -288,7 +288,8 @@ impl Db {
     /// A replica's own client wrote `key`: remember it if it now has a TTL.
     pub fn remember_replica_ttl(&mut self, key: &[u8]) {
         if self.expires.contains_key(key) && !self.replica_written_ttls.contains(key) {
-            self.replica_written_ttls.insert(Bytes::copy_from_slice(key));
+            self.replica_written_ttls
+                .insert(Bytes::copy_from_slice(key));
         }
     }
 

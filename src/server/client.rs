@@ -1,7 +1,7 @@
 //! A client connection's state on the server side.
 
-use crate::node::{Addr, ConnId, Millis};
 use super::query_buffer::QueryBufSize;
+use crate::node::{Addr, ConnId, Millis};
 use crate::resp::{ReplyBuf, RequestParser};
 use bytes::{Bytes, BytesMut};
 use std::collections::BTreeSet;

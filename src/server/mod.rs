@@ -1,12 +1,12 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod client;
-pub mod query_buffer;
 pub mod cmdstats;
 pub mod config;
 pub mod info;
 pub mod memory;
 pub mod persistence;
+pub mod query_buffer;
 pub mod slowlog;
 
 pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
