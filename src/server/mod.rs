@@ -814,6 +814,33 @@ impl Server {
         self.repl_stream(&raw);
     }
 
+    /// disconnectAllBlockedClients: becoming a replica, blocked clients get
+    /// an error and are closed (their command would act on a replica's data).
+    pub(crate) fn disconnect_blocked_clients(&mut self) {
+        let blocked: Vec<ConnId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.blocked.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for conn in blocked {
+            let Some(mut c) = self.clients.remove(&conn) else {
+                continue;
+            };
+            if let Some(b) = c.blocked.take() {
+                self.unregister_blocked(conn, &b);
+            }
+            let msg = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+            let from = c.reply.len();
+            c.reply.error(msg);
+            self.st.count_error(msg);
+            c.settle_replies(from);
+            c.close_after_reply = true;
+            self.clients.insert(conn, c);
+            self.st.pending.insert(conn);
+        }
+    }
+
     /// Continue with a client's pipelined input after it was unblocked.
     pub(crate) fn resume_client(&mut self, c: &mut Client) {
         self.process_input(c);
