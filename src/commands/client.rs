@@ -3,7 +3,7 @@
 
 use super::container::{full_name, help, subcommand, text, unknown_sub};
 use super::{eq_ignore_case, err, lower, CmdResult, Ctx, Error};
-use crate::server::{command_table, Client, ClientKind};
+use crate::server::{command_table, Client, ClientKind, ReplyMode};
 use bytes::Bytes;
 
 /// The flags letters of CLIENT LIST, in Redis's order.
@@ -108,18 +108,27 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
             };
             (
                 q,
-                20474usize.saturating_sub(q),
+                c.query_size.free(q),
                 argv_mem,
                 16384,
                 16384,
-                790 + 16384 + 20474 + argv_mem,
+                790 + 16384 + q + c.query_size.free(q) + argv_mem,
                 cmd,
             )
         }
         None => {
             let q = c.query.len();
             let omem = c.reply.len();
-            (q, 0, 0, 1024, 0, 776 + 1024 + q + omem, c.last_cmd.clone())
+            let free = c.query_size.free(q);
+            (
+                q,
+                free,
+                0,
+                1024,
+                0,
+                776 + 1024 + q + free + omem,
+                c.last_cmd.clone(),
+            )
         }
     };
     let multi = match &c.multi {
@@ -251,13 +260,16 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         "reply" => match lower(&args[2]).as_str() {
             "on" => {
-                ctx.client.no_reply = false;
+                ctx.client.reply_mode = ReplyMode::On;
                 ctx.out().ok();
             }
-            // No reply; the server drops replies while `no_reply` is set.
-            "off" => ctx.client.no_reply = true,
-            // Only this command's own reply is skipped (not the next one's).
-            "skip" => {}
+            // OFF and SKIP have no reply of their own.
+            "off" => ctx.client.reply_mode = ReplyMode::Off,
+            "skip" => {
+                if ctx.client.reply_mode != ReplyMode::Off {
+                    ctx.client.reply_mode = ReplyMode::SkipNext;
+                }
+            }
             _ => return Err(err::SYNTAX.into()),
         },
         "unpause" => ctx.out().ok(),
@@ -427,7 +439,8 @@ mod tests {
         );
         k.connect(2);
         k.cmd(2, "PING");
-        k.advance(3000);
+        // The cron frees the query buffer of a client idle for over 2 s.
+        k.tick(3000);
         let r = k.cmd(1, "CLIENT LIST");
         let body = bulk_body(&r);
         let lines: Vec<&str> = body.split('\n').filter(|l| !l.is_empty()).collect();

@@ -66,6 +66,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     .to_string();
                 ctx.srv.emit(Event::ChangeDir { dir });
             }
+            ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.out().ok();
             Ok(())
         }

@@ -179,8 +179,9 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     crate::server::unwatch_all(ctx.srv, conn, &watched);
     super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
     ctx.client.name = None;
-    if ctx.client.kind == crate::server::ClientKind::Normal {
-        ctx.client.no_reply = false;
+    // 7.0 clears OFF and SKIP_NEXT; a SKIP already applying to RESET stays.
+    if ctx.client.reply_mode != crate::server::ReplyMode::Skip {
+        ctx.client.reply_mode = crate::server::ReplyMode::On;
     }
     ctx.out().simple("RESET");
     Ok(())

@@ -42,7 +42,8 @@ pub(super) fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(k) = killed {
         ctx.srv.bgsave_killed(k);
     }
-    ctx.dirty(1);
+    // 7.0 forces the propagation instead of counting a change: after the
+    // save the dirty counter stays 0.
     ctx.propagate = Propagate::Replace(vec![args.to_vec()]);
     ctx.out().ok();
     Ok(())

@@ -67,6 +67,10 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.out().ok();
         }
+        ("pause-cron", 3) => {
+            ctx.srv.pause_cron = atoi(&args[2]) != 0;
+            ctx.out().ok();
+        }
         ("set-active-expire", 3) => {
             let on = atoi(&args[2]) != 0;
             ctx.srv
@@ -176,6 +180,8 @@ const HELP: &[&str] = &[
     "    Stop the server for <seconds>. Decimals allowed.",
     "STRINGMATCH-TEST",
     "    Run a fuzz tester against the stringmatchlen() function.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
 ];
 
 /// C's atoi: leading blanks, a sign, digits; anything else ends the number.

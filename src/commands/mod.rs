@@ -296,7 +296,8 @@ impl<'a> Ctx<'a> {
 /// After changing the collection at `key`: refresh its encoding, delete the
 /// key if the collection is empty, and note the change for WATCH / blocking.
 pub fn settle(ctx: &mut Ctx, key: &Bytes) {
-    ctx.db().settle_collection(key);
+    let limits = ctx.srv.encoding_limits;
+    ctx.db().settle_collection(key, &limits);
     ctx.touch(key);
 }
 
@@ -309,11 +310,12 @@ pub fn remove_members(
     remove: impl FnOnce(&mut Object) -> Result<u64, Error>,
 ) -> CmdResult {
     let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let mut removed = 0;
     if let Some(obj) = db.get_mut(key, now) {
         removed = remove(obj)?;
-        db.settle_collection(key);
+        db.settle_collection(key, &limits);
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);

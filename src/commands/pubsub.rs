@@ -74,12 +74,12 @@ fn deliver(
 ) -> usize {
     let mut n = 0;
     if srv.channels.get(channel).is_some_and(|s| s.contains(&conn)) {
-        write_message(&mut c.reply, channel, message);
+        write_message(c.push_out(), channel, message);
         n += 1;
     }
     for (pat, subs) in &srv.patterns {
         if subs.contains(&conn) && glob_match(pat, channel, false) {
-            write_pmessage(&mut c.reply, pat, channel, message);
+            write_pmessage(c.push_out(), pat, channel, message);
             n += 1;
         }
     }
@@ -128,7 +128,7 @@ fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             reg_add(&mut ctx.srv.channels, ch, conn);
         }
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"subscribe", Some(ch), n);
+        confirm(ctx.client.push_out(), b"subscribe", Some(ch), n);
     }
     Ok(())
 }
@@ -140,7 +140,7 @@ fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             reg_add(&mut ctx.srv.patterns, p, conn);
         }
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"psubscribe", Some(p), n);
+        confirm(ctx.client.push_out(), b"psubscribe", Some(p), n);
     }
     Ok(())
 }
@@ -154,7 +154,7 @@ fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     if names.is_empty() {
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"unsubscribe", None, n);
+        confirm(ctx.client.push_out(), b"unsubscribe", None, n);
         return Ok(());
     }
     for ch in &names {
@@ -162,7 +162,7 @@ fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             reg_remove(&mut ctx.srv.channels, ch, conn);
         }
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"unsubscribe", Some(ch), n);
+        confirm(ctx.client.push_out(), b"unsubscribe", Some(ch), n);
     }
     Ok(())
 }
@@ -176,7 +176,7 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     if names.is_empty() {
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"punsubscribe", None, n);
+        confirm(ctx.client.push_out(), b"punsubscribe", None, n);
         return Ok(());
     }
     for p in &names {
@@ -184,7 +184,7 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             reg_remove(&mut ctx.srv.patterns, p, conn);
         }
         let n = ctx.client.subscription_count();
-        confirm(&mut ctx.client.reply, b"punsubscribe", Some(p), n);
+        confirm(ctx.client.push_out(), b"punsubscribe", Some(p), n);
     }
     Ok(())
 }
@@ -426,6 +426,24 @@ mod tests {
         );
         assert!(k.srv.st.channels.is_empty() && k.srv.st.patterns.is_empty());
         assert_eq!(k.cmd(1, "ECHO x"), "$1\r\nx\r\n");
+    }
+
+    #[test]
+    fn silenced_replies_keep_pushes() {
+        let mut k = Kit::new();
+        k.cmd(1, "HELLO 3");
+        assert_eq!(k.cmd(1, "CLIENT REPLY OFF"), "");
+        assert_eq!(k.cmd(1, "SUBSCRIBE a"), sub("subscribe", "a", 1, true));
+        assert_eq!(k.cmd(1, "ECHO x"), "");
+        assert_eq!(
+            k.cmd(1, "PUBLISH a hi"),
+            ">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n"
+        );
+        assert_eq!(k.cmd(1, "CLIENT REPLY ON"), "+OK\r\n");
+        // SKIP silences the one command after it.
+        assert_eq!(k.cmd(1, "CLIENT REPLY SKIP"), "");
+        assert_eq!(k.cmd(1, "ECHO x"), "");
+        assert_eq!(k.cmd(1, "ECHO y"), "$1\r\ny\r\n");
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn reply_members<'a>(out: &mut ReplyBuf, members: impl ExactSizeIterator<Item = 
 
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let exists = match db.get(&args[1], now) {
         Some(o) => {
@@ -84,7 +85,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    obj.update_encoding();
+    obj.update_encoding_with(&limits);
     ctx.dirty(added);
     ctx.out().int(added as i64);
     Ok(())
@@ -177,7 +178,8 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().null();
         return Ok(());
     };
-    ctx.db().settle_collection(&args[1]);
+    let limits = ctx.srv.encoding_limits;
+    ctx.db().settle_collection(&args[1], &limits);
     ctx.dirty(1);
     ctx.propagate = Propagate::Replace(vec![vec![
         Bytes::from_static(b"SREM"),
@@ -214,7 +216,8 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => break,
         }
     }
-    ctx.db().settle_collection(&args[1]);
+    let limits = ctx.srv.encoding_limits;
+    ctx.db().settle_collection(&args[1], &limits);
     ctx.dirty(popped.len() as u64);
     ctx.propagate = Propagate::Replace(
         popped
@@ -295,6 +298,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, m) = (&args[1], &args[2], &args[3]);
     let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let src_member = match db.get(src, now) {
         None => {
@@ -323,7 +327,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if let Value::Set(s) = &mut obj.value {
             s.remove(&m[..]);
         }
-        db.settle_collection(src);
+        db.settle_collection(src, &limits);
     }
     if !dst_exists {
         db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
@@ -334,7 +338,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 dirty += 1;
             }
         }
-        obj.update_encoding();
+        obj.update_encoding_with(&limits);
     }
     ctx.dirty(dirty);
     ctx.out().int(1);

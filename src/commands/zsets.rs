@@ -344,6 +344,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
     }
     let key = &args[1];
     let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let exists = zget(db, key, now)?.is_some();
     let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
@@ -379,9 +380,9 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
                     }
                 }
             }
-            obj.update_encoding();
+            obj.update_encoding_with(&limits);
         }
-        db.settle_collection(key);
+        db.settle_collection(key, &limits);
     }
     ctx.dirty(added + updated);
     res?;
@@ -632,6 +633,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
     };
     let key = &args[1];
     let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let victims: Vec<Bytes> = match zget(db, key, now)? {
         None => Vec::new(),
@@ -657,7 +659,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
                 }
             }
         }
-        db.settle_collection(key);
+        db.settle_collection(key, &limits);
     }
     ctx.dirty(victims.len() as u64);
     ctx.out().int(victims.len() as i64);
@@ -676,6 +678,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     let key = &args[1];
     let now = ctx.now;
     let nested = ctx.client.reply.is_resp3() && count.is_some();
+    let limits = ctx.srv.encoding_limits;
     let (db, out) = ctx.db_out();
     let Some(obj) = db.get_mut(key, now) else {
         out.array(0);
@@ -700,7 +703,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     for (m, _) in &picked {
         z.remove(m);
     }
-    db.settle_collection(key);
+    db.settle_collection(key, &limits);
     out.array(if nested { n } else { n * 2 });
     for (m, s) in &picked {
         if nested {

@@ -5,7 +5,7 @@ pub mod zset;
 
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
 pub use zset::{Score, ZSet};
@@ -37,6 +37,29 @@ pub struct Object {
     snap: u32,
 }
 
+/// The configured sizes up to which collections keep their compact encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    pub hash_entries: usize,
+    pub hash_value: usize,
+    pub set_intset_entries: usize,
+    pub zset_entries: usize,
+    pub zset_value: usize,
+}
+
+impl Default for EncodingLimits {
+    /// 7.0's defaults.
+    fn default() -> Self {
+        EncodingLimits {
+            hash_entries: HASH_LISTPACK_MAX_ENTRIES,
+            hash_value: LISTPACK_MAX_VALUE,
+            set_intset_entries: INTSET_MAX_ENTRIES,
+            zset_entries: LISTPACK_MAX_ENTRIES,
+            zset_value: LISTPACK_MAX_VALUE,
+        }
+    }
+}
+
 impl Object {
     pub fn new(value: Value) -> Object {
         let mut o = Object {
@@ -48,8 +71,15 @@ impl Object {
         o
     }
 
-    /// Call after modifying a value so OBJECT ENCODING stays plausible.
+    /// Call after modifying a value so OBJECT ENCODING stays plausible
+    /// (with the default limits; see [`Object::update_encoding_with`]).
     pub fn update_encoding(&mut self) {
+        self.update_encoding_with(&EncodingLimits::default());
+    }
+
+    /// The compact encoding is left for good once the collection exceeds
+    /// `limits` (the `*-max-listpack-*` / `set-max-intset-entries` settings).
+    pub fn update_encoding_with(&mut self, limits: &EncodingLimits) {
         if self.big {
             return;
         }
@@ -59,16 +89,16 @@ impl Object {
                 l.len() > LISTPACK_MAX_ENTRIES || l.iter().any(|e| e.len() > LISTPACK_MAX_VALUE)
             }
             Value::Hash(h) => {
-                h.len() > HASH_LISTPACK_MAX_ENTRIES
+                h.len() > limits.hash_entries
                     || h.iter()
-                        .any(|(k, v)| k.len() > LISTPACK_MAX_VALUE || v.len() > LISTPACK_MAX_VALUE)
+                        .any(|(k, v)| k.len() > limits.hash_value || v.len() > limits.hash_value)
             }
             Value::Set(s) => {
-                s.len() > INTSET_MAX_ENTRIES
+                s.len() > limits.set_intset_entries
                     || s.keys().any(|k| crate::resp::parse_i64(k).is_none())
             }
             Value::ZSet(z) => {
-                z.len() > LISTPACK_MAX_ENTRIES || z.max_member_len() > LISTPACK_MAX_VALUE
+                z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
         };
     }
@@ -158,6 +188,9 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// On a writable replica, keys its own clients gave a TTL: the master
+    /// sends no DEL for them, so the replica expires them itself.
+    pub replica_written_ttls: BTreeSet<Bytes>,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
     /// The part of a running snapshot that concerns this data.
@@ -230,13 +263,52 @@ impl Db {
         if self.replica_mode {
             return true;
         }
+        self.remove_expired(key);
+        true
+    }
+
+    /// Delete an expired key, queueing its DEL.
+    fn remove_expired(&mut self, key: &[u8]) {
         let ttl = self.expires.remove(key);
         if let Some((k, o)) = self.keys.remove_entry(key) {
             self.keep_old(&k, o, ttl);
             self.touched.push(k.clone());
             self.expired.push(k);
         }
-        true
+    }
+
+    /// A write from a replica's own client (not its master) deletes an
+    /// expired key first, as 7.0's lookupKeyWrite does on a replica.
+    pub fn expire_for_write(&mut self, key: &[u8], now: Millis) {
+        if self.is_expired(key, now) {
+            self.remove_expired(key);
+        }
+    }
+
+    /// A replica's own client wrote `key`: remember it if it now has a TTL.
+    pub fn remember_replica_ttl(&mut self, key: &[u8]) {
+        if self.expires.contains_key(key) && !self.replica_written_ttls.contains(key) {
+            self.replica_written_ttls
+                .insert(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// expireSlaveKeys: delete the remembered keys whose time has come and
+    /// forget those that no longer have a TTL.
+    pub fn expire_replica_written(&mut self, now: Millis) {
+        if self.replica_written_ttls.is_empty() {
+            return;
+        }
+        let keys = std::mem::take(&mut self.replica_written_ttls);
+        for k in keys {
+            match self.expires.get(&k[..]) {
+                Some(&at) if at <= now => self.remove_expired(&k),
+                Some(_) => {
+                    self.replica_written_ttls.insert(k);
+                }
+                None => {}
+            }
+        }
     }
 
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
@@ -350,10 +422,10 @@ impl Db {
 
     /// After members left the collection at `key`: refresh its encoding and
     /// delete the key if it is now empty. True if it was deleted.
-    pub fn settle_collection(&mut self, key: &[u8]) -> bool {
+    pub fn settle_collection(&mut self, key: &[u8], limits: &EncodingLimits) -> bool {
         let empty = match self.get_mut_now(key) {
             Some(o) => {
-                o.update_encoding();
+                o.update_encoding_with(limits);
                 o.value.is_empty_collection()
             }
             None => false,

@@ -14,6 +14,7 @@ impl Server {
     pub fn repl_set_master(&mut self, addr: Addr, requested_by: Option<String>) {
         let was_master = !self.st.repl.is_replica();
         self.repl_drop_link();
+        self.disconnect_blocked_clients();
         if was_master {
             self.st.log(
                 LogLevel::Notice,

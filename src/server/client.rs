@@ -1,5 +1,6 @@
 //! A client connection's state on the server side.
 
+use super::query_buffer::QueryBufSize;
 use crate::node::{Addr, ConnId, Millis};
 use crate::resp::{ReplyBuf, RequestParser};
 use bytes::{Bytes, BytesMut};
@@ -45,6 +46,8 @@ pub struct Client {
     pub reply: ReplyBuf,
     pub parser: RequestParser,
     pub query: BytesMut,
+    /// What 7.0 would have allocated for `query` (CLIENT LIST's qbuf-free).
+    pub query_size: QueryBufSize,
     pub authenticated: bool,
     pub user: String,
     pub kind: ClientKind,
@@ -62,12 +65,28 @@ pub struct Client {
     pub last_interaction: Millis,
     /// Last command name, for CLIENT LIST `cmd=`.
     pub last_cmd: String,
-    /// Replies suppressed (CLIENT REPLY OFF/SKIP; the master link never gets replies).
+    /// The master link never gets replies (REPLCONF ACKs go out directly).
     pub no_reply: bool,
+    /// CLIENT REPLY ON / OFF / SKIP.
+    pub reply_mode: ReplyMode,
+    /// Pub/sub pushes written while replies are silenced: they still go out,
+    /// as 7.0's CLIENT_PUSHING lets them through.
+    pub pushes: ReplyBuf,
     /// Replication offset after this client's last write (for WAIT).
     pub woff: u64,
     /// Running inside EXEC: blocking commands must not block.
     pub in_exec: bool,
+}
+
+/// CLIENT REPLY state (7.0's CLIENT_REPLY_OFF / _SKIP_NEXT / _SKIP flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    SkipNext,
+    /// This command's reply is dropped.
+    Skip,
 }
 
 impl Client {
@@ -82,6 +101,7 @@ impl Client {
             reply: ReplyBuf::new(2),
             parser: RequestParser::new(),
             query: BytesMut::new(),
+            query_size: QueryBufSize::default(),
             authenticated: true,
             user: "default".into(),
             kind: ClientKind::Normal,
@@ -96,9 +116,49 @@ impl Client {
             last_interaction: now,
             last_cmd: "NULL".into(),
             no_reply: false,
+            reply_mode: ReplyMode::On,
+            pushes: ReplyBuf::new(2),
             in_exec: false,
             woff: 0,
         }
+    }
+
+    /// Replies to this client are dropped now (the master link, CLIENT REPLY
+    /// OFF, or the command after CLIENT REPLY SKIP).
+    pub fn silenced(&self) -> bool {
+        self.no_reply || matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skip)
+    }
+
+    /// Where a pub/sub push goes: the reply buffer, or while replies are
+    /// silenced the pushes kept aside from them.
+    pub fn push_out(&mut self) -> &mut ReplyBuf {
+        if self.silenced() {
+            self.pushes.resp = self.reply.resp;
+            &mut self.pushes
+        } else {
+            &mut self.reply
+        }
+    }
+
+    /// Drop the replies written since `from` if they are silenced, then
+    /// append the pushes kept aside.
+    pub fn settle_replies(&mut self, from: usize) {
+        if self.silenced() {
+            self.reply.buf.truncate(from);
+        }
+        if !self.pushes.is_empty() {
+            let pushes = self.pushes.take();
+            self.reply.raw(&pushes);
+        }
+    }
+
+    /// resetClient: a SKIP silences only the command after CLIENT REPLY SKIP.
+    pub fn command_done(&mut self) {
+        self.reply_mode = match self.reply_mode {
+            ReplyMode::Skip => ReplyMode::On,
+            ReplyMode::SkipNext => ReplyMode::Skip,
+            m => m,
+        };
     }
 
     /// Subscribed to at least one channel or pattern.

@@ -6,9 +6,10 @@ pub mod config;
 pub mod info;
 pub mod memory;
 pub mod persistence;
+pub mod query_buffer;
 pub mod slowlog;
 
-pub use client::{Blocked, Client, ClientKind, Multi};
+pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
 pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
@@ -104,6 +105,10 @@ pub struct ServerState {
     /// DEBUG SLEEP: until this time the node runs no commands and sends no
     /// replies; input is buffered (0 = not paused).
     pub paused_until: Millis,
+    /// DEBUG PAUSE-CRON 1: the periodic work (serverCron) does not run.
+    pub pause_cron: bool,
+    /// The configured compact-encoding limits (kept in step by CONFIG SET).
+    pub encoding_limits: crate::keyspace::EncodingLimits,
     /// INFO sections; other modules may replace one (see `info::Sections`).
     pub info_sections: info::Sections,
     /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
@@ -235,6 +240,7 @@ impl Server {
         let run_id = rng.hex_id();
         let replid = rng.hex_id();
         let replicaof = config.get(Key::REPLICAOF).to_string();
+        let encoding_limits = config.encoding_limits();
         let mut server = Server {
             st: ServerState {
                 config,
@@ -267,6 +273,8 @@ impl Server {
                 #[cfg(test)]
                 propagated: Vec::new(),
                 paused_until: 0,
+                pause_cron: false,
+                encoding_limits,
                 info_sections: info::Sections::default(),
                 sentinel: None,
                 calls: Default::default(),
@@ -348,6 +356,8 @@ impl Server {
             READ_PIECE
         };
         for piece in bytes.chunks(piece) {
+            let master = c.kind == ClientKind::Master;
+            c.query_size.read(c.query.len(), piece.len(), master);
             c.query.extend_from_slice(piece);
             if c.kind != ClientKind::Master
                 && c.query.len() as i64 > self.st.config.get_i64(Key::CLIENT_QUERY_BUFFER_LIMIT)
@@ -409,7 +419,10 @@ impl Server {
             };
             match c.parser.next(&mut c.query, from) {
                 Ok(Some(Request::Command(argv))) => {
+                    let reply_before = c.reply.len();
                     self.execute(c, argv);
+                    c.settle_replies(reply_before);
+                    c.command_done();
                     // `c` is not in `self.clients`: check its own WATCHes here.
                     commands::transactions::touch_own_watches(&self.st, c);
                     if c.kind == ClientKind::Master {
@@ -678,6 +691,15 @@ impl Server {
         let reply_before = c.reply.len();
         let db_before = c.db;
         let now = self.st.now;
+        // A writable replica's own client: expired keys are gone for its
+        // writes, and the TTLs it sets are the replica's to expire.
+        let replica_write =
+            cmd.has(flags::WRITE) && c.kind != ClientKind::Master && self.st.repl.is_replica();
+        if replica_write {
+            for &i in &cmd.key_indices(argv.len()) {
+                self.st.dbs[db_before].expire_for_write(&argv[i], now);
+            }
+        }
         let propagate = {
             let mut ctx = Ctx {
                 srv: &mut self.st,
@@ -701,6 +723,11 @@ impl Server {
             c.last_cmd.clear();
             c.last_cmd.push_str(cmd.name);
         }
+        if replica_write {
+            for &i in &cmd.key_indices(argv.len()) {
+                self.st.dbs[c.db].remember_replica_ttl(&argv[i]);
+            }
+        }
         let failed = self.st.stats.total_error_replies > errors_before;
         self.account_call(c, argv, started, paused_before, failed, first);
         // Keys the command found expired were deleted before it ran: their DELs go first.
@@ -722,8 +749,10 @@ impl Server {
             }
             _ => {}
         }
-        if c.no_reply {
-            c.reply.buf.truncate(reply_before);
+        if !first {
+            // A first call's replies are settled by `process_input`, with
+            // the refusals and QUEUEDs that never reach here.
+            c.settle_replies(reply_before);
         }
         if c.blocked.is_some() {
             self.st.block_pending = true;
@@ -794,6 +823,33 @@ impl Server {
         }
         let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
         self.repl_stream(&raw);
+    }
+
+    /// disconnectAllBlockedClients: becoming a replica, blocked clients get
+    /// an error and are closed (their command would act on a replica's data).
+    pub(crate) fn disconnect_blocked_clients(&mut self) {
+        let blocked: Vec<ConnId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.blocked.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for conn in blocked {
+            let Some(mut c) = self.clients.remove(&conn) else {
+                continue;
+            };
+            if let Some(b) = c.blocked.take() {
+                self.unregister_blocked(conn, &b);
+            }
+            let msg = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+            let from = c.reply.len();
+            c.reply.error(msg);
+            self.st.count_error(msg);
+            c.settle_replies(from);
+            c.close_after_reply = true;
+            self.clients.insert(conn, c);
+            self.st.pending.insert(conn);
+        }
     }
 
     /// Continue with a client's pipelined input after it was unblocked.
@@ -977,17 +1033,27 @@ impl Server {
             if let Some(mut c) = self.clients.remove(&conn) {
                 if let Some(b) = c.blocked.take() {
                     self.unregister_blocked(conn, &b);
+                    let from = c.reply.len();
                     c.reply.null_array();
+                    c.settle_replies(from);
                 }
                 self.process_input(&mut c);
                 self.clients.insert(conn, c);
                 self.st.pending.insert(conn);
             }
         }
+        // clientsCronResizeQueryBuffer.
+        for c in self.clients.values_mut() {
+            let idle = now.saturating_sub(c.last_interaction) / 1000;
+            c.query_size.cron(c.query.len(), idle);
+        }
         // Active expiry: a bounded sample of keys with a TTL per database.
         for dbi in 0..self.st.dbs.len() {
             let cur = self.st.expire_cursor[dbi];
             self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
+            if !self.st.dbs[dbi].active_expire_off {
+                self.st.dbs[dbi].expire_replica_written(now);
+            }
         }
         // Idle timeout for normal clients.
         let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
@@ -1025,7 +1091,9 @@ impl Server {
                 if c.no_reply {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();
+                    c.pushes.buf.clear();
                 }
+                c.settle_replies(c.reply.len());
                 if !c.reply.is_empty() {
                     let bytes = c.reply.take();
                     self.st.stats.net_output_bytes += bytes.len() as u64;
@@ -1157,7 +1225,7 @@ impl Node for Server {
             self.flush_pending();
             return;
         }
-        if self.st.now >= self.st.next_cron {
+        if self.st.now >= self.st.next_cron && !self.st.pause_cron {
             self.cron();
             let hz = self.st.config.get_i64(Key::HZ).clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);

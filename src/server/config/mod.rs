@@ -87,6 +87,18 @@ impl Config {
         }
     }
 
+    /// The sizes up to which collections keep their compact encoding.
+    pub fn encoding_limits(&self) -> crate::keyspace::EncodingLimits {
+        let n = |k| self.get_i64(k).max(0) as usize;
+        crate::keyspace::EncodingLimits {
+            hash_entries: n(Key::HASH_MAX_LISTPACK_ENTRIES),
+            hash_value: n(Key::HASH_MAX_LISTPACK_VALUE),
+            set_intset_entries: n(Key::SET_MAX_INTSET_ENTRIES),
+            zset_entries: n(Key::ZSET_MAX_LISTPACK_ENTRIES),
+            zset_value: n(Key::ZSET_MAX_LISTPACK_VALUE),
+        }
+    }
+
     /// `maxmemory` in bytes (0: no limit).
     pub fn maxmemory(&self) -> u64 {
         self.get_i64(Key::MAXMEMORY).max(0) as u64
