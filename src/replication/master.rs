@@ -155,15 +155,15 @@ impl Server {
                 self.st.pending.insert(conn);
             }
         }
-        // PING the replicas every repl-ping-replica-period, through the stream.
-        let period = self.st.config.get_i64(Key::REPL_PING_REPLICA_PERIOD).max(1) as u64 * 1000;
-        if now >= self.st.repl.next_ping {
-            self.st.repl.next_ping = now + period;
-            if !self.st.repl.is_replica() && !self.st.repl.replicas.is_empty() {
-                let mut bytes = Vec::new();
-                encode_command(&[Bytes::from_static(b"PING")], &mut bytes);
-                self.repl_stream(&bytes);
-            }
+        // PING the replicas every repl-ping-replica-period cron runs, through the stream.
+        let period = self.st.config.get_i64(Key::REPL_PING_REPLICA_PERIOD).max(1) as u64;
+        if self.st.repl.cron_loops % period == 0
+            && !self.st.repl.is_replica()
+            && !self.st.repl.replicas.is_empty()
+        {
+            let mut bytes = Vec::new();
+            encode_command(&[Bytes::from_static(b"PING")], &mut bytes);
+            self.repl_stream(&bytes);
         }
         // Replicas that stopped ACKing.
         let timeout = self.st.config.get_i64(Key::REPL_TIMEOUT).max(1) as u64 * 1000;

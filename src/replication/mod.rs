@@ -155,7 +155,10 @@ pub struct ReplState {
     pub bgsave_at: Option<Millis>,
     pub link: Option<MasterLink>,
     pub waiters: Vec<Waiter>,
-    pub next_ping: Millis,
+    /// Replication cron runs so far: PINGs go out when it is a multiple of
+    /// repl-ping-replica-period, as 7.0 counts them (so a period raised to
+    /// 3600 silences the stream at once).
+    pub cron_loops: u64,
     pub next_cron: Millis,
     /// When we last had no replicas (for the backlog TTL).
     pub no_replicas_since: Millis,
@@ -180,7 +183,7 @@ impl ReplState {
             bgsave_at: None,
             link: None,
             waiters: Vec::new(),
-            next_ping: now,
+            cron_loops: 0,
             next_cron: now,
             no_replicas_since: now,
             pid: 1,

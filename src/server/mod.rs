@@ -1079,6 +1079,7 @@ impl Server {
             self.st.repl.next_cron = now + 1000;
             self.repl_master_cron();
             self.repl_replica_cron();
+            self.st.repl.cron_loops += 1;
         }
         self.after_command();
     }

@@ -297,13 +297,21 @@ def main():
         if real and ours / real < args.min_ratio:
             sys.exit(f"ours passes {ours} of the {real} checks real passes, under {args.min_ratio:.0%}")
     if args.expect:
-        short = []
+        expected = {}
         for line in open(args.expect):
             line = line.split("#")[0].split()
             if len(line) == 2 and line[0] in units:
-                got = results[("ours", line[0])].ok
-                if got < int(line[1]):
-                    short.append(f"{line[0]}: {got} checks passed, {line[1]} expected")
+                expected[line[0]] = int(line[1])
+        short = []
+        for unit, want in expected.items():
+            got = results[("ours", unit)].ok
+            if got < want:
+                # Redis's suites have timing-sensitive checks and CI machines are
+                # shared: a unit under its baseline gets one more run, alone.
+                log(f"{unit}: {got} checks passed, {want} expected; running it once more")
+                got = max(got, job("ours", unit).ok)
+            if got < want:
+                short.append(f"{unit}: {got} checks passed, {want} expected")
         if short:
             sys.exit("conformance regressed:\n  " + "\n  ".join(short))
 
