@@ -157,7 +157,7 @@ impl Server {
         }
         // PING the replicas every repl-ping-replica-period cron runs, through the stream.
         let period = self.st.config.get_i64(Key::REPL_PING_REPLICA_PERIOD).max(1) as u64;
-        if self.st.repl.cron_loops % period == 0
+        if self.st.repl.cron_loops.is_multiple_of(period)
             && !self.st.repl.is_replica()
             && !self.st.repl.replicas.is_empty()
         {
