@@ -17,6 +17,7 @@ pub const REDIS_VERSION: &str = redis_version!();
 
 pub mod calendar;
 pub mod commands;
+pub mod compose;
 pub mod keyspace;
 pub mod node;
 pub mod rdb;
