@@ -303,8 +303,11 @@ fn count() -> usize {
         .unwrap_or(1500)
 }
 
+/// A family's plan generator: steps for `n` commands.
+type Generator = fn(&mut Gen, &mut Plan, usize);
+
 /// Generate a plan per seed and compare; panic with the report on mismatch.
-fn check(family: &str, conns: usize, gen: fn(&mut Gen, &mut Plan, usize)) {
+fn check(family: &str, conns: usize, gen: Generator) {
     let mut all = Vec::new();
     for seed in seeds() {
         let mut g = Gen(seed ^ fnv(family));
@@ -1196,6 +1199,77 @@ fn diff_server() {
 #[test]
 fn diff_client() {
     check("client", 1, gen_client);
+}
+
+/// Keyspace notifications: every family's writes (and expiries) run on both
+/// servers with `notify-keyspace-events KEA` plus `n` and a subscriber on
+/// `__key*__:*`; after each command the subscriber's messages up to a PING's
+/// pong must be the same events, keys and order.
+#[test]
+fn diff_keyspace_notifications() {
+    let gens: &[(&str, Generator)] = &[
+        ("strings", gen_strings),
+        ("keys", gen_keys),
+        ("lists", gen_lists),
+        ("hashes", gen_hashes),
+        ("sets", gen_sets),
+        ("zsets", gen_zsets),
+    ];
+    let real = start_real(&[]);
+    let ours = start_ours(&["--save", ""]);
+    let mut report = Vec::new();
+    for (family, gen) in gens {
+        let mut g = Gen(7 ^ fnv(family));
+        let mut plan = Plan::new(1);
+        gen(&mut g, &mut plan, count() / 3);
+        let mut pair: Vec<(Conn, Conn)> = Vec::new();
+        for server in [&real, &ours] {
+            let mut c = server.connect();
+            c.cmd(&["FLUSHALL"]);
+            c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+            let mut sub = server.connect();
+            sub.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+            pair.push((c, sub));
+        }
+        for (i, step) in plan.steps.iter().enumerate() {
+            if step.argv.is_empty() || step.conn != 0 {
+                continue;
+            }
+            let mut events = Vec::new();
+            for (c, sub) in pair.iter_mut() {
+                c.send(&step.argv);
+                for _ in 0..step.reads {
+                    c.read();
+                }
+                sub.send(&["PING"]);
+                let mut got = Vec::new();
+                while let Some(f) = sub.read() {
+                    if matches!(&f, Frame::Array(v) if v.first().is_some_and(|x| matches!(x, Frame::Bulk(b) if &b[..] == b"pong")))
+                    {
+                        break;
+                    }
+                    got.push(f);
+                }
+                events.push(got);
+            }
+            if events[0] != events[1] {
+                report.push(format!(
+                    "[{family} step={i}] {}\n    real: {:?}\n    ours: {:?}",
+                    show(&step.argv),
+                    events[0],
+                    events[1]
+                ));
+                if report.len() >= 15 {
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "keyspace notifications differ:\n{}",
+        report.join("\n")
+    );
 }
 
 /// The normalisations themselves.

@@ -67,6 +67,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ctx.srv.emit(Event::ChangeDir { dir });
             }
             ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
+            ctx.srv.refresh_notify_flags();
             ctx.out().ok();
             Ok(())
         }

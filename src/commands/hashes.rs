@@ -6,8 +6,9 @@
 //! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
 
 use super::scan::{self, ScanOpts};
-use super::{arg_i64, def, err, flags::*, settle, CmdResult, CommandDef, Ctx, Error};
+use super::{arg_i64, def, err, flags::*, settle_notify, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Dict, Object, Value};
+use crate::server::notify::class as N;
 use bytes::Bytes;
 
 type Hash = Dict<Bytes, Bytes>;
@@ -94,7 +95,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
             created += 1;
         }
     }
-    settle(ctx, key);
+    settle_notify(ctx, key, N::HASH, "hset");
     ctx.dirty(((args.len() - 2) / 2) as u64);
     if reply_ok {
         ctx.out().ok();
@@ -112,7 +113,7 @@ fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     h.insert(args[2].clone(), args[3].clone());
-    settle(ctx, key);
+    settle_notify(ctx, key, N::HASH, "hset");
     ctx.dirty(1);
     ctx.out().int(1);
     Ok(())
@@ -122,7 +123,7 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let n = remove_fields(ctx, key, &args[2..])?;
     if n > 0 {
-        settle(ctx, key);
+        settle_notify(ctx, key, N::HASH, "hdel");
         ctx.dirty(n as u64);
     }
     ctx.out().int(n as i64);
@@ -146,7 +147,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let new = cur.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
     let h = write_hash(ctx, key)?;
     h.insert(field.clone(), Bytes::from(new.to_string()));
-    settle(ctx, key);
+    settle_notify(ctx, key, N::HASH, "hincrby");
     ctx.dirty(1);
     ctx.out().int(new);
     Ok(())
@@ -175,7 +176,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let val = Bytes::from(text);
     let h = write_hash(ctx, key)?;
     h.insert(field.clone(), val.clone());
-    settle(ctx, key);
+    settle_notify(ctx, key, N::HASH, "hincrbyfloat");
     ctx.dirty(1);
     ctx.out().bulk(&val);
     // Replicas get the result, not the increment (float formatting may differ).

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::keyspace::Value;
 use crate::server::config::Key;
+use crate::server::notify::class as N;
 use bytes::Bytes;
 
 fn bs(s: &'static str) -> Bytes {
@@ -25,6 +26,7 @@ fn del_generic(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.expire_if_needed(k, now);
         if db.delete(k) {
             n += 1;
+            ctx.notify(N::GENERIC, "del", k);
         }
     }
     ctx.dirty(n as u64);
@@ -131,6 +133,8 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         }
     }
     ctx.dirty(1);
+    ctx.notify(N::GENERIC, "rename_from", src);
+    ctx.notify(N::GENERIC, "rename_to", dst);
     if nx {
         ctx.out().int(1);
     } else {
@@ -205,6 +209,8 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         d.touched.push(key.clone());
     }
     ctx.dirty(1);
+    ctx.srv.notify(N::GENERIC, "move_from", key, src);
+    ctx.srv.notify(N::GENERIC, "move_to", key, dst);
     ctx.out().int(1);
     Ok(())
 }
@@ -241,12 +247,15 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let d = &mut ctx.srv.dbs[dst];
+    // REPLACE deletes the old key and adds a new one (a `new` event), as 7.0 does.
+    d.delete(newkey);
     d.set(newkey.clone(), obj);
     if let Some(at) = expire {
         d.set_expire(newkey, at);
     }
     d.touched.push(newkey.clone());
     ctx.dirty(1);
+    ctx.srv.notify(N::GENERIC, "copy_to", newkey, dst);
     ctx.out().int(1);
     Ok(())
 }
@@ -302,11 +311,13 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: i64, seconds: bool) -
     if when <= ctx.now as i64 && !replica {
         ctx.db().delete(key);
         ctx.dirty(1);
+        ctx.notify(N::GENERIC, "del", key);
         let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_EXPIRE);
         ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);
     } else {
         ctx.db().set_expire(key, when.max(0) as u64);
         ctx.dirty(1);
+        ctx.notify(N::GENERIC, "expire", key);
         // Rewritten as PEXPIREAT <abs ms>, keeping any NX/XX/GT/LT flags.
         if name != "pexpireat" {
             let mut argv = args.to_vec();
@@ -358,6 +369,7 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     if ctx.db().persist(&args[1]) {
         ctx.dirty(1);
+        ctx.notify(N::GENERIC, "persist", &args[1]);
         ctx.out().int(1);
     } else {
         ctx.out().int(0);

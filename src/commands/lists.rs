@@ -6,11 +6,12 @@
 //! and replies a null array when the deadline passes.
 
 use super::{
-    arg_i64, def, eq_ignore_case, err, flags::*, index_range, settle, CmdResult, CommandDef, Ctx,
-    Error, Propagate,
+    arg_i64, def, eq_ignore_case, err, flags::*, index_range, settle, settle_notify, CmdResult,
+    CommandDef, Ctx, Error, Propagate,
 };
 use crate::keyspace::{Object, Value};
 use crate::node::Millis;
+use crate::server::notify::class as N;
 use crate::server::Blocked;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -29,6 +30,21 @@ impl End {
             Ok(End::Right)
         } else {
             Err(err::SYNTAX.into())
+        }
+    }
+
+    /// The keyspace events of a pop and a push at this end.
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
+
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
         }
     }
 
@@ -167,7 +183,7 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
             n
         }
     };
-    settle(ctx, key);
+    settle_notify(ctx, key, N::LIST, end.push_event());
     ctx.dirty((args.len() - 2) as u64);
     ctx.out().int(len as i64);
     Ok(())
@@ -186,7 +202,11 @@ fn pop_n(ctx: &mut Ctx, key: &Bytes, end: End, count: usize) -> Vec<Bytes> {
             }
         }
     }
-    settle(ctx, key);
+    if out.is_empty() {
+        settle(ctx, key);
+    } else {
+        settle_notify(ctx, key, N::LIST, end.pop_event());
+    }
     ctx.dirty(out.len() as u64);
     out
 }
@@ -374,7 +394,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(l) = write_list(ctx, key)? {
         l[i] = args[3].clone();
     }
-    settle(ctx, key);
+    settle_notify(ctx, key, N::LIST, "lset");
     ctx.dirty(1);
     ctx.out().ok();
     Ok(())
@@ -415,7 +435,7 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if removed > 0 {
-        settle(ctx, key);
+        settle_notify(ctx, key, N::LIST, "lrem");
         ctx.dirty(removed);
     }
     ctx.out().int(removed as i64);
@@ -442,7 +462,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             len - l.len()
         }
     };
-    settle(ctx, key);
+    settle_notify(ctx, key, N::LIST, "ltrim");
     ctx.dirty(removed as u64);
     ctx.out().ok();
     Ok(())
@@ -467,7 +487,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     l.insert(if after { pos + 1 } else { pos }, args[4].clone());
     let len = l.len();
-    settle(ctx, key);
+    settle_notify(ctx, key, N::LIST, "linsert");
     ctx.dirty(1);
     ctx.out().int(len as i64);
     Ok(())
@@ -494,8 +514,9 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: End, to: End) -> CmdR
             ctx.db().set(dst.clone(), Object::new(Value::List(l)));
         }
     }
-    settle(ctx, src);
-    settle(ctx, dst);
+    // 7.0's order: the push on the destination, then the pop (and a `del`).
+    settle_notify(ctx, dst, N::LIST, to.push_event());
+    settle_notify(ctx, src, N::LIST, from.pop_event());
     ctx.dirty(1);
     ctx.out().bulk(&v);
     Ok(())

@@ -34,6 +34,7 @@ pub mod zsets;
 use crate::keyspace::{Db, Object, Value, WRONGTYPE};
 use crate::node::Millis;
 use crate::resp::ReplyBuf;
+use crate::server::notify::class as N;
 use crate::server::{Client, ServerState};
 use bytes::Bytes;
 use std::borrow::Cow;
@@ -268,6 +269,13 @@ impl<'a> Ctx<'a> {
         self.srv.dirty += n;
     }
 
+    /// A keyspace notification for `key` in the selected database (see
+    /// [`crate::server::notify`]).
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.notify(class, event, key, db);
+    }
+
     /// Note a modified key so WATCHers and blocked clients see it.
     pub fn touch(&mut self, key: &Bytes) {
         let db = self.client.db;
@@ -295,10 +303,21 @@ impl<'a> Ctx<'a> {
 
 /// After changing the collection at `key`: refresh its encoding, delete the
 /// key if the collection is empty, and note the change for WATCH / blocking.
-pub fn settle(ctx: &mut Ctx, key: &Bytes) {
+/// True if the key was deleted.
+pub fn settle(ctx: &mut Ctx, key: &Bytes) -> bool {
     let limits = ctx.srv.encoding_limits;
-    ctx.db().settle_collection(key, &limits);
+    let deleted = ctx.db().settle_collection(key, &limits);
     ctx.touch(key);
+    deleted
+}
+
+/// [`settle`] with its keyspace events: `event` for the change, then `del`
+/// if the collection emptied, in 7.0's order.
+pub fn settle_notify(ctx: &mut Ctx, key: &Bytes, class: u32, event: &'static str) {
+    ctx.notify(class, event, key);
+    if settle(ctx, key) {
+        ctx.notify(N::GENERIC, "del", key);
+    }
 }
 
 /// SREM / ZREM: take members out of the collection at `key` with `remove`
@@ -307,15 +326,23 @@ pub fn settle(ctx: &mut Ctx, key: &Bytes) {
 pub fn remove_members(
     ctx: &mut Ctx,
     key: &Bytes,
+    (class, event): (u32, &'static str),
     remove: impl FnOnce(&mut Object) -> Result<u64, Error>,
 ) -> CmdResult {
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
     let mut removed = 0;
+    let mut deleted = false;
     if let Some(obj) = db.get_mut(key, now) {
         removed = remove(obj)?;
-        db.settle_collection(key, &limits);
+        deleted = db.settle_collection(key, &limits);
+    }
+    if removed > 0 {
+        ctx.notify(class, event, key);
+        if deleted {
+            ctx.notify(N::GENERIC, "del", key);
+        }
     }
     ctx.dirty(removed);
     ctx.out().int(removed as i64);
@@ -325,9 +352,16 @@ pub fn remove_members(
 /// The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE...):
 /// `value` replaces `dst` (no key if it is empty), one change if the keyspace
 /// changed, and the reply is the size of the result, `len`.
-pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize) {
+pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize, class: u32) {
     if ctx.db().store_collection(dst, value) {
         ctx.dirty(1);
+        // The event is the command's name (sinterstore, zrangestore...).
+        let event = ctx.cmd.name;
+        if len > 0 {
+            ctx.notify(class, event, dst);
+        } else {
+            ctx.notify(N::GENERIC, "del", dst);
+        }
     }
     ctx.out().int(len as i64);
 }

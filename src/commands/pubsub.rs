@@ -65,7 +65,7 @@ pub fn unsubscribe_all(srv: &mut ServerState, c: &mut Client) {
 /// Deliver `message` on `channel` to one client, as `message` and `pmessage`
 /// pushes (channel first, then each matching pattern in order). Returns how
 /// many pushes were written.
-fn deliver(
+pub(crate) fn deliver(
     srv: &ServerState,
     c: &mut Client,
     conn: ConnId,

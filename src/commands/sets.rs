@@ -9,6 +9,7 @@ use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
 use crate::keyspace::{Db, Dict, Object, Value, INTSET_MAX_ENTRIES};
 use crate::node::Millis;
 use crate::resp::{parse_i64, ReplyBuf};
+use crate::server::notify::class as N;
 use bytes::Bytes;
 
 type Set = Dict<Bytes, ()>;
@@ -87,12 +88,15 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     obj.update_encoding_with(&limits);
     ctx.dirty(added);
+    if added > 0 {
+        ctx.notify(N::SET, "sadd", &args[1]);
+    }
     ctx.out().int(added as i64);
     Ok(())
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    super::remove_members(ctx, &args[1], |obj| {
+    super::remove_members(ctx, &args[1], (N::SET, "srem"), |obj| {
         let s = crate::typed_mut!(obj, Value::Set)?;
         let mut removed = 0;
         for m in &args[2..] {
@@ -178,8 +182,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().null();
         return Ok(());
     };
-    let limits = ctx.srv.encoding_limits;
-    ctx.db().settle_collection(&args[1], &limits);
+    super::settle_notify(ctx, &args[1], N::SET, "spop");
     ctx.dirty(1);
     ctx.propagate = Propagate::Replace(vec![vec![
         Bytes::from_static(b"SREM"),
@@ -205,6 +208,8 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let all: Vec<Bytes> = ordered(s, intset).into_iter().cloned().collect();
         ctx.db().delete(&args[1]);
         ctx.dirty(1);
+        ctx.notify(N::SET, "spop", &args[1]);
+        ctx.notify(N::GENERIC, "del", &args[1]);
         ctx.propagate = Propagate::Replace(vec![vec![Bytes::from_static(b"DEL"), args[1].clone()]]);
         reply_members(ctx.out(), all.iter());
         return Ok(());
@@ -216,8 +221,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => break,
         }
     }
-    let limits = ctx.srv.encoding_limits;
-    ctx.db().settle_collection(&args[1], &limits);
+    super::settle_notify(ctx, &args[1], N::SET, "spop");
     ctx.dirty(popped.len() as u64);
     ctx.propagate = Propagate::Replace(
         popped
@@ -323,12 +327,18 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut dirty = 1;
+    let mut src_deleted = false;
     if let Some(obj) = db.get_mut_now(&src[..]) {
         if let Value::Set(s) = &mut obj.value {
             s.remove(&m[..]);
         }
-        db.settle_collection(src, &limits);
+        src_deleted = db.settle_collection(src, &limits);
     }
+    ctx.notify(N::SET, "srem", src);
+    if src_deleted {
+        ctx.notify(N::GENERIC, "del", src);
+    }
+    let db = ctx.db();
     if !dst_exists {
         db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
     }
@@ -341,6 +351,9 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         obj.update_encoding_with(&limits);
     }
     ctx.dirty(dirty);
+    if dirty > 1 {
+        ctx.notify(N::SET, "sadd", dst);
+    }
     ctx.out().int(1);
     Ok(())
 }
@@ -427,7 +440,7 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     for m in res {
         s.insert(m, ());
     }
-    super::store_and_reply(ctx, dst, Value::Set(s), n);
+    super::store_and_reply(ctx, dst, Value::Set(s), n, N::SET);
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::keyspace::{Object, Value};
 use crate::server::config::Key;
+use crate::server::notify::class as N;
 use crate::server::ClientKind;
 use bytes::Bytes;
 
@@ -207,8 +208,10 @@ fn set_generic(
         ctx.db().set(key.clone(), obj);
     }
     ctx.dirty(1);
+    ctx.notify(N::STRING, "set", key);
     if let Some(ms) = when {
         ctx.db().set_expire(key, ms.max(0) as u64);
+        ctx.notify(N::GENERIC, "expire", key);
         ctx.propagate = Propagate::Replace(vec![vec![
             bs("SET"),
             key.clone(),
@@ -282,6 +285,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.db()
         .set(args[1].clone(), Object::new(Value::Str(args[2].clone())));
     ctx.dirty(1);
+    ctx.notify(N::STRING, "set", &args[1]);
     ctx.propagate = Propagate::Replace(vec![vec![bs("SET"), args[1].clone(), args[2].clone()]]);
     Ok(())
 }
@@ -292,6 +296,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().bulk(&v);
             ctx.db().delete(&args[1]);
             ctx.dirty(1);
+            ctx.notify(N::GENERIC, "del", &args[1]);
             let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_USER_DEL);
             ctx.propagate = Propagate::Replace(vec![vec![del, args[1].clone()]]);
         }
@@ -318,11 +323,13 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if absolute && ms as u64 <= ctx.now && !replica {
             ctx.db().delete(key);
             ctx.dirty(1);
+            ctx.notify(N::GENERIC, "del", key);
             let del = del_or_unlink(ctx, Key::LAZYFREE_LAZY_EXPIRE);
             ctx.propagate = Propagate::Replace(vec![vec![del, key.clone()]]);
         } else {
             ctx.db().set_expire(key, ms as u64);
             ctx.dirty(1);
+            ctx.notify(N::GENERIC, "expire", key);
             // Redis 7.0.15 rewrites every form, PXAT included.
             ctx.propagate =
                 Propagate::Replace(vec![vec![bs("PEXPIREAT"), key.clone(), int_bytes(ms)]]);
@@ -330,6 +337,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else if o.persist {
         if ctx.db().persist(key) {
             ctx.dirty(1);
+            ctx.notify(N::GENERIC, "persist", key);
             ctx.propagate = Propagate::Replace(vec![vec![bs("PERSIST"), key.clone()]]);
         }
     } else {
@@ -372,6 +380,7 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     for pair in args[1..].chunks(2) {
         ctx.db()
             .set(pair[0].clone(), Object::new(Value::Str(pair[1].clone())));
+        ctx.notify(N::STRING, "set", &pair[0]);
     }
     ctx.dirty(((args.len() - 1) / 2) as u64);
     if nx {
@@ -407,6 +416,7 @@ fn incr_decr(ctx: &mut Ctx, key: &Bytes, incr: i64) -> CmdResult {
     let new = old.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
     overwrite(ctx, key, int_bytes(new));
     ctx.dirty(1);
+    ctx.notify(N::STRING, "incrby", key);
     ctx.out().int(new);
     Ok(())
 }
@@ -440,6 +450,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let new = Bytes::from(new);
     overwrite(ctx, key, new.clone());
     ctx.dirty(1);
+    ctx.notify(N::STRING, "incrbyfloat", key);
     ctx.out().bulk(&new);
     ctx.propagate = Propagate::Replace(vec![vec![bs("SET"), key.clone(), new, bs("KEEPTTL")]]);
     Ok(())
@@ -470,6 +481,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(N::STRING, "append", key);
     ctx.out().int(total as i64);
     Ok(())
 }
@@ -554,6 +566,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.db().set(key.clone(), obj),
     }
     ctx.dirty(1);
+    ctx.notify(N::STRING, "setrange", key);
     ctx.out().int(n as i64);
     Ok(())
 }

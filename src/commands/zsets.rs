@@ -6,6 +6,7 @@ use super::{def, eq_ignore_case, err, flags::*, index_range, CmdResult, CommandD
 use crate::keyspace::{Db, Dict, Object, Value, ZSet};
 use crate::node::Millis;
 use crate::resp::{format_double, parse_i64, ReplyBuf};
+use crate::server::notify::class as N;
 use bytes::Bytes;
 
 const NAN_ERR: &str = "ERR resulting score is not a number (NaN)";
@@ -248,7 +249,7 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     for (m, s) in items {
         z.insert(m, s);
     }
-    super::store_and_reply(ctx, dst, Value::ZSet(z), n);
+    super::store_and_reply(ctx, dst, Value::ZSet(z), n, N::ZSET);
 }
 
 const NX: u8 = 1;
@@ -385,6 +386,9 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
         db.settle_collection(key, &limits);
     }
     ctx.dirty(added + updated);
+    if added + updated > 0 {
+        ctx.notify(N::ZSET, if incr { "zincr" } else { "zadd" }, key);
+    }
     res?;
     let out = ctx.out();
     if incr {
@@ -400,7 +404,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
 }
 
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    super::remove_members(ctx, &args[1], |obj| {
+    super::remove_members(ctx, &args[1], (N::ZSET, "zrem"), |obj| {
         let z = crate::typed_mut!(obj, Value::ZSet)?;
         Ok(args[2..].iter().filter(|m| z.remove(m).is_some()).count() as u64)
     })
@@ -659,7 +663,13 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
                 }
             }
         }
-        db.settle_collection(key, &limits);
+        let deleted = db.settle_collection(key, &limits);
+        // The event is the command's name (zremrangebyrank, ...byscore, ...bylex).
+        let event = ctx.cmd.name;
+        ctx.notify(N::ZSET, event, key);
+        if deleted {
+            ctx.notify(N::GENERIC, "del", key);
+        }
     }
     ctx.dirty(victims.len() as u64);
     ctx.out().int(victims.len() as i64);
@@ -703,7 +713,13 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     for (m, _) in &picked {
         z.remove(m);
     }
-    db.settle_collection(key, &limits);
+    let deleted = db.settle_collection(key, &limits);
+    let event = if max { "zpopmax" } else { "zpopmin" };
+    ctx.notify(N::ZSET, event, key);
+    if deleted {
+        ctx.notify(N::GENERIC, "del", key);
+    }
+    let out = &mut ctx.client.reply;
     out.array(if nested { n } else { n * 2 });
     for (m, s) in &picked {
         if nested {

@@ -193,6 +193,10 @@ pub struct Db {
     pub replica_written_ttls: BTreeSet<Bytes>,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
+    /// Keys created since the server last looked (`new` keyspace events),
+    /// recorded only while `track_new` is set.
+    pub created: Vec<Bytes>,
+    pub track_new: bool,
     /// The part of a running snapshot that concerns this data.
     cow: Option<Box<Cow>>,
 }
@@ -374,7 +378,13 @@ impl Db {
             if drop_ttl {
                 self.expires.remove(&key[..]);
             }
-            self.keys.insert(key, obj);
+            if self.track_new {
+                if self.keys.insert(key.clone(), obj).is_none() {
+                    self.created.push(key);
+                }
+            } else {
+                self.keys.insert(key, obj);
+            }
             return;
         };
         let ttl = if drop_ttl {
@@ -385,6 +395,8 @@ impl Db {
         obj.snap = epoch;
         if let Some(old) = self.keys.insert(key.clone(), obj) {
             self.keep_old(&key, old, ttl);
+        } else if self.track_new {
+            self.created.push(key);
         }
     }
 

@@ -5,6 +5,7 @@ pub mod cmdstats;
 pub mod config;
 pub mod info;
 pub mod memory;
+pub mod notify;
 pub mod persistence;
 pub mod query_buffer;
 pub mod slowlog;
@@ -109,6 +110,10 @@ pub struct ServerState {
     pub pause_cron: bool,
     /// The configured compact-encoding limits (kept in step by CONFIG SET).
     pub encoding_limits: crate::keyspace::EncodingLimits,
+    /// Enabled keyspace-notification classes (0: none; see [`notify`]).
+    pub notify_flags: u32,
+    /// Keyspace notifications the running command queued.
+    pub notes: Vec<notify::Note>,
     /// INFO sections; other modules may replace one (see `info::Sections`).
     pub info_sections: info::Sections,
     /// Sentinel state when this server runs as a sentinel (see `crate::sentinel`).
@@ -275,6 +280,8 @@ impl Server {
                 paused_until: 0,
                 pause_cron: false,
                 encoding_limits,
+                notify_flags: 0,
+                notes: Vec::new(),
                 info_sections: info::Sections::default(),
                 sentinel: None,
                 calls: Default::default(),
@@ -286,6 +293,7 @@ impl Server {
             clients: BTreeMap::new(),
             table,
         };
+        server.st.refresh_notify_flags();
         let mut parts = replicaof.split_whitespace();
         if let (Some(h), Some(p)) = (
             parts.next(),
@@ -730,8 +738,12 @@ impl Server {
         }
         let failed = self.st.stats.total_error_replies > errors_before;
         self.account_call(c, argv, started, paused_before, failed, first);
-        // Keys the command found expired were deleted before it ran: their DELs go first.
+        // Keys the command found expired were deleted before it ran: their
+        // DELs (and `expired` events) go first.
+        let notes = std::mem::take(&mut self.st.notes);
         self.feed_expired_dels();
+        self.st.notes.extend(notes);
+        self.publish_notifications(Some(c));
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
         let someone_waits = !self.st.watched.is_empty() || !self.st.blocked_on.is_empty();
@@ -861,6 +873,7 @@ impl Server {
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
         self.feed_expired_dels();
+        self.publish_notifications(None);
         // Serving a blocked client can touch keys others wait on (BLMOVE's
         // destination, the popped list): repeat until nothing is left to serve.
         loop {
@@ -917,10 +930,39 @@ impl Server {
                 let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
                 self.st.stats.expired_keys += expired.len() as u64;
                 for k in expired {
+                    self.st.notify(notify::class::EXPIRED, "expired", &k, dbi);
                     self.st
                         .repl_feed
                         .push((dbi, vec![Bytes::from_static(b"DEL"), k]));
                 }
+            }
+        }
+    }
+
+    /// Publish the keyspace notifications queued since the last call; the
+    /// running command's client is not in `clients` and gets its own (RESP3
+    /// pushes, before its reply).
+    fn publish_notifications(&mut self, mut caller: Option<&mut Client>) {
+        self.st.take_created_keys();
+        if self.st.notes.is_empty() {
+            return;
+        }
+        let notes = std::mem::take(&mut self.st.notes);
+        let flags = self.st.notify_flags;
+        for note in notes {
+            for (channel, message) in note.messages(flags) {
+                if let Some(c) = caller.as_deref_mut() {
+                    let conn = c.conn;
+                    if crate::commands::pubsub::deliver(&self.st, c, conn, &channel, &message) > 0 {
+                        self.st.pending.insert(conn);
+                    }
+                }
+                crate::commands::pubsub::publish(
+                    &mut self.st,
+                    &mut self.clients,
+                    &channel,
+                    &message,
+                );
             }
         }
     }

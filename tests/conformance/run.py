@@ -52,6 +52,7 @@ CI_SET = [
     "unit/keyspace",
     "unit/scan",
     "unit/type/incr",
+    "unit/pubsub",
     "unit/type/string",
     "unit/type/hash",
     "unit/type/list-3",
