@@ -16,10 +16,13 @@ impl Server {
         self.repl_drop_link();
         self.disconnect_blocked_clients();
         if was_master {
-            self.st.log(
-                LogLevel::Notice,
-                "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
-            );
+            // A `replicaof` in the config sets the master without this step (and line).
+            if requested_by.is_some() {
+                self.st.log(
+                    LogLevel::Notice,
+                    "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+                );
+            }
             self.st.emit(Event::RoleChanged { role: Role::Slave });
         }
         for db in &mut self.st.dbs {
@@ -301,7 +304,9 @@ impl Server {
                     return false;
                 };
                 let what = inflight.pop().unwrap_or("capa");
-                if let Some(err) = line.strip_prefix('-') {
+                if line.starts_with('-') {
+                    // 7.0 logs the whole error reply, its '-' included.
+                    let err = &line;
                     match what {
                         "auth" => {
                             self.st.log(LogLevel::Warning, format!("Unable to AUTH to MASTER: {err}"));
@@ -414,13 +419,48 @@ impl Server {
                 format!("Master is currently unable to PSYNC but should be in the future: {line}"),
             );
         } else {
+            // PSYNC_NOT_SUPPORTED: 7.0 falls back to the old SYNC.
             self.st.log(
                 LogLevel::Warning,
                 format!("Unexpected reply to PSYNC from master: {line}"),
             );
+            self.st.log(LogLevel::Notice, "Retrying with SYNC...");
+            self.send_link(&["SYNC"]);
+            if let Some(l) = self.st.repl.link.as_mut() {
+                l.full_replid.clear();
+                l.full_offset = 0;
+                l.state = LinkState::Transfer(Transfer::Len { total: usize::MAX });
+            }
+            return true;
         }
         self.repl_link_reset_for_retry();
         false
+    }
+
+    /// readSyncBulkPayload's error path (cancelReplicationHandshake(1)):
+    /// drop the link and connect again at once, not on the next cron run.
+    fn repl_reconnect_after_failure(&mut self) {
+        self.repl_drop_link();
+        let Some(addr) = self.st.repl.link.as_ref().map(|l| l.addr.clone()) else {
+            return;
+        };
+        self.st.log(
+            LogLevel::Notice,
+            format!(
+                "Reconnecting to MASTER {}:{} after failure",
+                addr.host, addr.port
+            ),
+        );
+        let now = self.st.now;
+        let conn = self.st.connect(addr);
+        if let Some(link) = self.st.repl.link.as_mut() {
+            link.conn = Some(conn);
+            link.state = LinkState::Connecting;
+            link.sync_started = now;
+            link.buf.clear();
+        }
+        self.st
+            .log(LogLevel::Notice, "MASTER <-> REPLICA sync started");
     }
 
     /// Receive the RDB payload (`$<len>` or `$EOF:<mark>` framing).
@@ -430,12 +470,20 @@ impl Server {
                 let Some(line) = self.take_line() else {
                     return false;
                 };
+                if let Some(err) = line.strip_prefix('-') {
+                    self.st.log(
+                        LogLevel::Warning,
+                        format!("MASTER aborted replication with an error: {err}"),
+                    );
+                    self.repl_reconnect_after_failure();
+                    return false;
+                }
                 let Some(hdr) = line.strip_prefix('$') else {
                     self.st.log(
                         LogLevel::Warning,
                         format!("Bad protocol from MASTER, the first byte is not '$' (we received '{line}'), are you sure the host and port are right?"),
                     );
-                    self.repl_link_reset_for_retry();
+                    self.repl_reconnect_after_failure();
                     return false;
                 };
                 let next = if let Some(mark) = hdr.strip_prefix("EOF:") {
