@@ -18,6 +18,8 @@
 pub mod file;
 pub mod images;
 pub mod plan;
+pub mod text;
+pub mod yaml;
 
 pub use file::{ComposeFile, Service};
 pub use plan::{plan, Mount, MountSource, NodeKind, Plan, Published, ServicePlan};
