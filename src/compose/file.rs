@@ -127,8 +127,7 @@ fn service(name: &str, node: &Node) -> Result<Service, ComposeError> {
     let ctx = format!("service {name:?}");
     if !valid_name(name) {
         return Err(ComposeError(format!(
-            "{ctx}: a service name uses letters, digits, '.', '_' and '-' and starts with a letter or digit ({})",
-            node.at()
+            "{ctx}: a service name uses letters, digits, '.', '_' and '-' and starts with a letter or digit"
         )));
     }
     let Some(fields) = node.as_map() else {
