@@ -14,6 +14,8 @@
 //! - [`images`]: what an image's entrypoint does with its environment
 //!   (bitnami/redis, bitnami/redis-sentinel, the official redis image).
 //! - [`plan`]: [`ComposeFile`] → [`Plan`], addresses and names.
+//! - [`yaml`]: the YAML tree with positions, bounded against hostile input.
+//! - [`text`]: `command:` strings split into words, `$` interpolation, env files.
 
 pub mod file;
 pub mod images;
