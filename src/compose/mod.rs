@@ -14,13 +14,24 @@
 //! - [`images`]: what an image's entrypoint does with its environment
 //!   (bitnami/redis, bitnami/redis-sentinel, the official redis image).
 //! - [`plan`]: [`ComposeFile`] → [`Plan`], addresses and names.
+//! - [`yaml`]: the YAML tree with positions, bounded against hostile input.
+//! - [`text`]: `command:` strings split into words, `$` interpolation, env files.
 
 pub mod file;
 pub mod images;
 pub mod plan;
+pub mod text;
+pub mod yaml;
 
 pub use file::{ComposeFile, Service};
+pub use images::ConfigFile;
 pub use plan::{plan, Mount, MountSource, NodeKind, Plan, Published, ServicePlan};
+
+/// The tutorial's Compose file (`examples/docker-compose.yml`), built in so
+/// the simulator and the browser can start from it.
+pub fn tutorial_yaml() -> &'static str {
+    include_str!("../../examples/docker-compose.yml")
+}
 
 /// What is wrong with a Compose file, named so a person can fix it
 /// (`service "redis_master": unsupported field "build"`).
@@ -38,11 +49,44 @@ impl std::error::Error for ComposeError {}
 /// Parse a Compose file and plan it: the one call most hosts need.
 /// `address(i)` gives the i-th service (in file order) its network address
 /// (natively 127.0.0.(i+2), in the simulator and browser 10.0.0.(i+2)).
+/// A file with `env_file:` needs [`load_with_files`].
 pub fn load(
     yaml: &str,
     project: &str,
     address: &dyn Fn(usize) -> String,
 ) -> Result<Plan, ComposeError> {
-    let file = file::parse(yaml)?;
+    load_with_files(yaml, project, address, &|path| {
+        Err(format!("{path}: this host reads no files"))
+    })
+}
+
+/// [`load`], reading `env_file:` files through `read` (a path relative to
+/// the Compose file's folder → its text). Their variables come before the
+/// service's `environment:`, which wins, as in Compose.
+pub fn load_with_files(
+    yaml: &str,
+    project: &str,
+    address: &dyn Fn(usize) -> String,
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Plan, ComposeError> {
+    let mut file = file::parse(yaml)?;
+    for service in &mut file.services {
+        let mut env = Vec::new();
+        for path in &service.env_file {
+            let fail = |e: String| {
+                ComposeError(format!(
+                    "service {:?}: env_file {path:?}: {e}",
+                    service.name
+                ))
+            };
+            let text = read(path).map_err(fail)?;
+            env.extend(text::parse_env_file(&text).map_err(fail)?);
+        }
+        env.append(&mut service.environment);
+        service.environment = env;
+    }
     plan::plan(&file, project, address)
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,21 +6,10 @@
 //! text is parsed line by line. So an error on the command line reports a line
 //! number counted in that combined text, exactly as Redis does.
 
-use crate::resp::split_args;
-use crate::server::config::lines::{conf_lines, fatal_config_error, repr};
+pub use crate::server::config::args::{parse_args, ServerArgs};
+use crate::server::config::lines::{conf_lines, fatal_config_error};
 use crate::server::config::Key;
 use crate::server::Config;
-
-/// The command line of the server, split the way redis-server's `main` does.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ServerArgs {
-    /// The config file (first argument when it does not start with `-`).
-    pub config_file: Option<String>,
-    /// `-` as first or last argument: read config text from stdin too.
-    pub from_stdin: bool,
-    /// The options as config text (`port "7000"\nsave ""`).
-    pub options: String,
-}
 
 /// Why the server cannot start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,61 +26,6 @@ impl std::fmt::Display for ConfError {
             ConfError::Log(s) | ConfError::Fatal(s) => f.write_str(s),
         }
     }
-}
-
-/// Split `args` (without the program name) like redis-server 7.0.15's `main`.
-pub fn parse_args(args: &[String]) -> ServerArgs {
-    let mut out = ServerArgs::default();
-    let mut j = 0;
-    if let Some(first) = args.first() {
-        if !first.starts_with('-') {
-            out.config_file = Some(first.clone());
-            j = 1;
-        }
-    }
-    let mut options = String::new();
-    // After an option name alone (`--port`), the next argument is its value
-    // even if it starts with `--`.
-    let mut handled_last_config_arg = true;
-    let argc = args.len();
-    while j < argc {
-        let a = &args[j];
-        let next_is_option = j + 1 < argc && args[j + 1].starts_with("--");
-        if a == "-" && (j == 0 || j == argc - 1) {
-            out.from_stdin = true;
-        } else if handled_last_config_arg && a.starts_with("--") {
-            if !options.is_empty() {
-                options.push('\n');
-            }
-            options.push_str(&a[2..]);
-            options.push(' ');
-            let words = split_args(a.as_bytes()).map(|v| v.len()).unwrap_or(1);
-            if words == 1 {
-                handled_last_config_arg = false;
-                let is_save = a.eq_ignore_ascii_case("--save");
-                let is_sentinel = a.eq_ignore_ascii_case("--sentinel");
-                if is_save && next_is_option {
-                    // `--save --port 7000` means `--save "" --port 7000`.
-                    options.push_str("\"\"");
-                    handled_last_config_arg = true;
-                } else if is_save && j == argc - 1 {
-                    options.push_str("\"\"");
-                } else if is_sentinel && next_is_option {
-                    handled_last_config_arg = true;
-                }
-            } else {
-                // `"--port 6380"` as one argument carries its value.
-                handled_last_config_arg = true;
-            }
-        } else {
-            options.push_str(&repr(a));
-            options.push(' ');
-            handled_last_config_arg = true;
-        }
-        j += 1;
-    }
-    out.options = options;
-    out
 }
 
 /// The defaults the native host starts from: Redis's, but listening on

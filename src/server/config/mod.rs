@@ -7,6 +7,7 @@
 //! `directives`, what each kind accepts in `normalise`, the rewrite text in
 //! `rewrite`, and the tokenizer for config files in `lines`.
 
+pub mod args;
 pub mod directives;
 pub mod lines;
 pub mod normalise;
