@@ -567,3 +567,54 @@ fn shell_words_and_env_files() {
     );
     assert!(text::parse_env_file("A='open\n").is_err());
 }
+
+/// Every config an example file plans is one our server or sentinel loads
+/// (names resolved first where the image resolves them).
+#[test]
+fn example_configs_load_in_our_nodes() {
+    let files = [
+        ("docker-compose.yml", tutorial_yaml()),
+        (
+            "docker-compose.passwords.yml",
+            include_str!("../../examples/docker-compose.passwords.yml"),
+        ),
+        (
+            "docker-compose.official.yml",
+            include_str!("../../examples/docker-compose.official.yml"),
+        ),
+    ];
+    for (name, yaml) in files {
+        let plan = load_ok(yaml);
+        for s in &plan.services {
+            let mut text = match &s.config_file {
+                Some(f) => {
+                    let source = s
+                        .mounts
+                        .iter()
+                        .find_map(|m| match &m.source {
+                            MountSource::Bind(p) if m.target == f.path => Some(p.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| panic!("{name}: no mount for {}", f.path));
+                    let path = format!("examples/{}", source.trim_start_matches("./"));
+                    let file = std::fs::read_to_string(&path)
+                        .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+                    images::with_file(f, &file, &s.config)
+                }
+                None => s.config.clone(),
+            };
+            for other in &plan.services {
+                for n in &other.names {
+                    text = text.replace(&format!(" {n} "), &format!(" {} ", other.ip));
+                }
+            }
+            let kind = match s.kind {
+                NodeKind::Server => "server",
+                NodeKind::Sentinel => "sentinel",
+            };
+            if let Err(e) = crate::sim::factory::check_config(kind, &text) {
+                panic!("{name}: service {}: {e}\n{text}", s.service);
+            }
+        }
+    }
+}
