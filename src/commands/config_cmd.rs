@@ -76,6 +76,8 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // latency histograms (not the slow log).
             ctx.srv.stats = Default::default();
             ctx.srv.calls = Default::default();
+            let now = ctx.now;
+            ctx.srv.instantaneous.reset(now);
             let r = &mut ctx.srv.repl;
             (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);
             ctx.out().ok();

@@ -202,6 +202,7 @@ impl Server {
     /// Bytes on the master link before streaming starts.
     pub(crate) fn repl_link_data(&mut self, conn: ConnId, bytes: &[u8]) {
         let now = self.st.now;
+        self.st.stats.net_repl_input_bytes += bytes.len() as u64;
         if let Some(l) = self.st.repl.link.as_mut() {
             l.buf.extend_from_slice(bytes);
             l.last_io = now;

@@ -514,15 +514,25 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
         s.total_connections_received
     );
     stat!("total_commands_processed", "{}", s.total_commands_processed);
-    stat!("instantaneous_ops_per_sec", "0");
-    stat!("total_net_input_bytes", "{}", s.net_input_bytes);
-    stat!("total_net_output_bytes", "{}", s.net_output_bytes);
-    stat!("total_net_repl_input_bytes", "0");
-    stat!("total_net_repl_output_bytes", "0");
-    stat!("instantaneous_input_kbps", "0.00");
-    stat!("instantaneous_output_kbps", "0.00");
-    stat!("instantaneous_input_repl_kbps", "0.00");
-    stat!("instantaneous_output_repl_kbps", "0.00");
+    let inst = &srv.instantaneous;
+    let kbps = |m: &crate::server::metrics::Metric| m.per_sec() as f32 / 1024.0;
+    stat!("instantaneous_ops_per_sec", "{}", inst.ops.per_sec());
+    stat!(
+        "total_net_input_bytes",
+        "{}",
+        s.net_input_bytes + s.net_repl_input_bytes
+    );
+    stat!(
+        "total_net_output_bytes",
+        "{}",
+        s.net_output_bytes + s.net_repl_output_bytes
+    );
+    stat!("total_net_repl_input_bytes", "{}", s.net_repl_input_bytes);
+    stat!("total_net_repl_output_bytes", "{}", s.net_repl_output_bytes);
+    stat!("instantaneous_input_kbps", "{:.2}", kbps(&inst.net_input));
+    stat!("instantaneous_output_kbps", "{:.2}", kbps(&inst.net_output));
+    stat!("instantaneous_input_repl_kbps", "{:.2}", kbps(&inst.repl_input));
+    stat!("instantaneous_output_repl_kbps", "{:.2}", kbps(&inst.repl_output));
     stat!("rejected_connections", "{}", s.rejected_connections);
     stat!("sync_full", "{}", r.sync_full);
     stat!("sync_partial_ok", "{}", r.sync_partial_ok);

@@ -5,6 +5,7 @@ pub mod cmdstats;
 pub mod config;
 pub mod info;
 pub mod memory;
+pub mod metrics;
 pub mod notify;
 pub mod persistence;
 pub mod query_buffer;
@@ -47,6 +48,9 @@ pub struct Stats {
     pub pubsub_messages: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
+    /// Bytes read from our master and written to our replicas (7.0 counts them apart).
+    pub net_repl_input_bytes: u64,
+    pub net_repl_output_bytes: u64,
     pub total_error_replies: u64,
     pub unexpected_error_replies: u64,
     /// Inputs of bytes from clients (Redis counts each socket read).
@@ -110,6 +114,8 @@ pub struct ServerState {
     pub pause_cron: bool,
     /// The configured compact-encoding limits (kept in step by CONFIG SET).
     pub encoding_limits: crate::keyspace::EncodingLimits,
+    /// INFO's instantaneous rates (see [`metrics`]).
+    pub instantaneous: metrics::Instantaneous,
     /// Enabled keyspace-notification classes (0: none; see [`notify`]).
     pub notify_flags: u32,
     /// Keyspace notifications the running command queued.
@@ -280,6 +286,7 @@ impl Server {
                 paused_until: 0,
                 pause_cron: false,
                 encoding_limits,
+                instantaneous: Default::default(),
                 notify_flags: 0,
                 notes: Vec::new(),
                 info_sections: info::Sections::default(),
@@ -345,7 +352,11 @@ impl Server {
         let Some(mut c) = self.clients.remove(&conn) else {
             return;
         };
-        self.st.stats.net_input_bytes += bytes.len() as u64;
+        if c.kind == ClientKind::Master {
+            self.st.stats.net_repl_input_bytes += bytes.len() as u64;
+        } else {
+            self.st.stats.net_input_bytes += bytes.len() as u64;
+        }
         self.st.stats.total_reads_processed += 1;
         if c.kind == ClientKind::Master {
             self.st.master_raw.extend_from_slice(bytes);
@@ -1116,6 +1127,15 @@ impl Server {
                 self.free_client(conn);
             }
         }
+        let s = &self.st.stats;
+        let readings = metrics::Readings {
+            commands: s.total_commands_processed,
+            net_input: s.net_input_bytes,
+            net_output: s.net_output_bytes,
+            repl_input: s.net_repl_input_bytes,
+            repl_output: s.net_repl_output_bytes,
+        };
+        self.st.instantaneous.sample(now, readings);
         self.save_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
@@ -1139,7 +1159,11 @@ impl Server {
                 c.settle_replies(c.reply.len());
                 if !c.reply.is_empty() {
                     let bytes = c.reply.take();
-                    self.st.stats.net_output_bytes += bytes.len() as u64;
+                    if c.kind == ClientKind::Replica {
+                        self.st.stats.net_repl_output_bytes += bytes.len() as u64;
+                    } else {
+                        self.st.stats.net_output_bytes += bytes.len() as u64;
+                    }
                     self.st.stats.total_writes_processed += 1;
                     self.st.out.push_back(Output::Send { conn, bytes });
                 }
