@@ -38,21 +38,11 @@ pub fn bind(ip: &str, published: &[(String, u16, u16)]) -> Result<Vec<Forward>, 
     Ok(out)
 }
 
-/// A listener with SO_REUSEADDR, as docker-proxy's, so a port freed by a
-/// stopped service can be bound again at once despite TIME_WAIT connections.
+/// A listener with SO_REUSEADDR (std sets it on Unix), as docker-proxy's,
+/// so a port freed by a stopped service can be bound again at once despite
+/// TIME_WAIT connections.
 fn bind_reusable(addr: &str) -> std::io::Result<std::net::TcpListener> {
-    let addr: SocketAddr = addr
-        .parse()
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "invalid address"))?;
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    let listener = socket.listen(128)?;
-    listener.into_std()
+    std::net::TcpListener::bind(addr)
 }
 
 /// Accept and forward until the task is dropped.

@@ -78,13 +78,15 @@ pub fn run_shim(dir: &Path, hosts: &Path) -> i32 {
     }
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) if c.real => return ready(
-            &format!(
+        Err(e) if c.real => {
+            return ready(
+                &format!(
                 "error: --real: cannot run {program} with the project's hosts file as /etc/hosts \
                      (a mount namespace and a bind mount, which need root): {e}"
             ),
-            1,
-        ),
+                1,
+            )
+        }
         Err(e) => return ready(&format!("error: cannot run {program}: {e}"), 1),
     };
     let _ = std::fs::write(files.pid(), format!("{} {}\n", child.id(), unix_now()));
