@@ -496,3 +496,38 @@ fn a_compose_file_with_passwords() {
         lab.ok(&["up", "-d"]);
     });
 }
+
+/// `--real`: official `redis` images run Debian's redis-server, which finds
+/// our master by its service name through the hosts file mounted as /etc/hosts.
+#[test]
+fn real_binaries_resolve_service_names_through_the_hosts_file() {
+    if std::process::Command::new("redis-server")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        eprintln!("redis-server not installed; skipping");
+        return;
+    }
+    let lab = Lab::new("real", 65, None);
+    let mut plan = tutorial_plan(&lab);
+    plan.services.truncate(2);
+    plan.services[1].image = "redis:7.0".into();
+    plan.services[1].config = "replicaof redis_master 6379\nsave \"\"\n".into();
+    let mut project = lab.project();
+    project.real = true;
+    runner::up(&project, &plan).expect("up --real");
+    let replica = format!("{}:6379", lab.ip(1));
+    assert!(
+        wait_until(30, || info_field(&replica, None, "master_link_status")
+            .as_deref()
+            == Some("up")),
+        "{}",
+        lab.ok(&["logs", "redis_slave1"])
+    );
+    let version = query(&replica, None, &["INFO", "server"]).map(|f| text(&f));
+    assert!(version
+        .unwrap_or_default()
+        .contains("redis_mode:standalone"));
+    assert!(lab.ok(&["ps"]).contains("redis-server"));
+}
