@@ -1,4 +1,4 @@
-//! `sentinel-lab`: run a server, a sentinel, the demo cluster or the web UI.
+//! `sentinel-lab`: run a server, a sentinel, the demo cluster, a Compose file or the web UI.
 //!
 //! The top level is a clap CLI; `server` keeps redis-server's raw argument
 //! syntax (`[redis.conf] [--directive value ...]`), which clap passes through
@@ -51,6 +51,12 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Run a Compose file's services without Docker: `compose [-f FILE] [-p NAME] up [-d] | down [-v] | ps | logs [-f] | stop | start | kill | restart`
+    #[command(disable_help_flag = true)]
+    Compose {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
     /// Serve the web UI (www/ and the wasm build in pkg/) on 127.0.0.1:8080
     #[command(disable_help_flag = true)]
     Web {
@@ -78,6 +84,7 @@ fn main() {
         Command::Server { args } => sentinel_lab::native::run_server("sentinel-lab server", &args),
         Command::Sentinel { args } => sentinel_lab::native::run_sentinel(&args),
         Command::Demo { args } => sentinel_lab::native::demo::run_demo(&args),
+        Command::Compose { args } => sentinel_lab::native::compose::run_compose(&args),
         Command::Web { args } => sentinel_lab::native::web::run_web(&args),
     };
     std::process::exit(code);

@@ -109,6 +109,9 @@ struct Shared {
     files: FileWriter,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
+    /// The first bind address: outbound connections leave from it, as Redis's
+    /// NET_FIRST_BIND_ADDR (so a replica shows up at its own address).
+    source: Option<std::net::IpAddr>,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -135,7 +138,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 }
             }
             Output::Connect { conn, addr } => {
-                tokio::task::spawn_local(connect(sh.clone(), conn, addr));
+                tokio::task::spawn_local(connect(sh.clone(), conn, addr, s.source));
             }
             Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
             Output::Event(Event::Shutdown { exit_code }) => {
@@ -553,9 +556,21 @@ fn addr_of(a: std::net::SocketAddr) -> Addr {
     Addr::new(a.ip().to_string(), a.port())
 }
 
-async fn connect(sh: SharedRef, conn: ConnId, addr: Addr) {
-    let target = format!("{}:{}", addr.host, addr.port);
-    let res = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(target)).await;
+async fn connect(sh: SharedRef, conn: ConnId, addr: Addr, source: Option<std::net::IpAddr>) {
+    // Names resolve through the Compose project's hosts file first, then the
+    // system; a name that does not resolve fails the connect at once.
+    let ip = match super::compose::hosts::resolve(&addr.host) {
+        Ok(ip) => ip,
+        Err(reason) => {
+            drive(&sh, Input::ConnectFailed { conn, reason });
+            return;
+        }
+    };
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        connect_from(std::net::SocketAddr::new(ip, addr.port), source),
+    )
+    .await;
     match res {
         Ok(Ok(stream)) => {
             let local = stream
@@ -580,6 +595,25 @@ async fn connect(sh: SharedRef, conn: ConnId, addr: Addr) {
             },
         ),
     }
+}
+
+/// Connect from `source` when it is of the target's family (best effort, as
+/// anetTcpNonBlockBestEffortBindConnect: a failed bind connects unbound).
+async fn connect_from(
+    target: std::net::SocketAddr,
+    source: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    if let Some(src) = source.filter(|s| s.is_ipv4() == target.is_ipv4()) {
+        let socket = if target.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        if socket.bind(std::net::SocketAddr::new(src, 0)).is_ok() {
+            return socket.connect(target).await;
+        }
+    }
+    TcpStream::connect(target).await
 }
 
 async fn accept_loop(sh: SharedRef, listener: TcpListener) {
@@ -639,6 +673,11 @@ pub fn run(
     let timer = Rc::new(Notify::new());
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
     let files = FileWriter::spawn(done_tx);
+    let source = listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified());
     let sh = Rc::new(RefCell::new(Shared {
         node,
         conns: HashMap::new(),
@@ -649,6 +688,7 @@ pub fn run(
         armed: 0,
         files,
         scripts: Default::default(),
+        source,
     }));
     let sh2 = sh.clone();
     let code = local.block_on(&rt, async move {

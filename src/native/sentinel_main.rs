@@ -51,14 +51,12 @@ fn is_executable(path: &str) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
-/// anetResolve: the first address the system gives for `host`.
+/// anetResolve: the first address for `host`, from the Compose project's
+/// hosts file if the sentinel runs in one, else from the system.
 fn resolve_host(host: &str) -> Option<String> {
-    use std::net::ToSocketAddrs;
-    (host, 0)
-        .to_socket_addrs()
-        .ok()?
-        .next()
-        .map(|a| a.ip().to_string())
+    super::compose::hosts::resolve(host)
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// Run a sentinel until it shuts down; returns the exit code.
