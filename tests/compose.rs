@@ -88,6 +88,9 @@ struct Lab {
     /// `-f FILE` for file-based labs.
     file: Option<PathBuf>,
     password: Option<String>,
+    /// The sentinels' service names and the master's named volume.
+    sentinels: Vec<String>,
+    volume: String,
 }
 
 impl Lab {
@@ -102,6 +105,8 @@ impl Lab {
             host_ip: format!("127.0.{octet}.1"),
             file,
             password: None,
+            sentinels: (1..=3).map(|n| format!("redis-sentinel{n}")).collect(),
+            volume: "master_data".into(),
         }
     }
 
@@ -189,6 +194,7 @@ fn tutorial_plan(lab: &Lab) -> Plan {
             "redis 12:00:00.00 INFO  ==> ** Starting Redis setup ** ({name})"
         )],
         refusal: None,
+        ..Default::default()
     };
     let volume = Mount {
         source: MountSource::Volume("master_data".into()),
@@ -235,6 +241,7 @@ fn tutorial_plan(lab: &Lab) -> Plan {
             depends_on: vec!["redis_master".into()],
             banner: vec![],
             refusal: None,
+            ..Default::default()
         });
     }
     Plan {
@@ -301,10 +308,9 @@ fn story(lab: &Lab, up: &dyn Fn()) {
     );
     assert!(
         wait_until(120, || {
-            (1..=3).all(|n| {
-                lab.ok(&["logs", &format!("redis-sentinel{n}")])
-                    .contains("+switch-master mymaster")
-            })
+            lab.sentinels
+                .iter()
+                .all(|s| lab.ok(&["logs", s]).contains("+switch-master mymaster"))
         }),
         "+switch-master missing from a sentinel's log:\n{}",
         lab.ok(&["logs"])
@@ -359,7 +365,7 @@ fn story(lab: &Lab, up: &dyn Fn()) {
 
     let out = lab.ok(&["down"]);
     assert!(out.contains("Removed"), "{out}");
-    let volume = lab.state().join("volumes").join("master_data");
+    let volume = lab.state().join("volumes").join(&lab.volume);
     assert!(volume.is_dir(), "down removed the named volume");
     assert!(!lab.state().join("containers").exists());
     up();
@@ -369,43 +375,6 @@ fn story(lab: &Lab, up: &dyn Fn()) {
             .as_deref()
             == Some("kept")),
         "the master's volume lost the key"
-    );
-}
-
-#[test]
-fn the_tutorial_topology_from_a_plan() {
-    let lab = Lab::new("planned", 61, None);
-    let plan = tutorial_plan(&lab);
-    let up = || runner::up(&lab.project(), &plan).expect("up");
-    up();
-    // Every line of a service's log carries Compose's padded prefix.
-    let logs = lab.ok(&["logs", "redis_master"]);
-    let first = logs.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with(
-            "redis_master-1  | redis 12:00:00.00 INFO  ==> ** Starting Redis setup **"
-        ),
-        "{logs}"
-    );
-    assert!(
-        logs.lines().all(|l| l.starts_with("redis_master-1  | ")),
-        "{logs}"
-    );
-    story(&lab, &up);
-    // A replica that cannot resolve its master's name fails the connect as
-    // a failed getaddrinfo does.
-    lab.ok(&["stop", "redis_master"]);
-    let slave_ip = format!("{}:6379", lab.ip(1));
-    let _ = query(&slave_ip, None, &["REPLICAOF", "redis_master", "6379"]);
-    assert!(
-        wait_until(20, || {
-            let log = lab.ok(&["logs", "redis_slave1"]);
-            let tail = log.rsplit("Connecting to MASTER redis_master:6379").next();
-            log.contains("Connecting to MASTER redis_master:6379")
-                && tail.is_some_and(|t| t.contains("Error condition on socket for SYNC"))
-        }),
-        "{}",
-        lab.ok(&["logs", "redis_slave1"])
     );
 }
 
@@ -449,22 +418,64 @@ fn repo_file(rel: &str) -> PathBuf {
 /// Needs the Compose parser (src/compose): the tutorial's own file, end to end.
 #[test]
 fn the_tutorial_compose_file() {
-    let lab = Lab::new(
+    let mut lab = Lab::new(
         "tutorial",
         62,
         Some(repo_file("examples/docker-compose.yml")),
     );
+    lab.volume = "redis_master_data".into();
     let out = lab.ok(&["up", "-d"]);
     assert!(
         out.contains("Container") && out.contains("Started"),
         "{out}"
     );
+    // Every line of a service's log carries Compose's padded prefix, and the
+    // image's banner comes first.
+    let logs = lab.ok(&["logs", "redis_master"]);
+    let first = logs.lines().next().unwrap_or_default();
+    assert!(first.starts_with("redis_master-1  | redis "), "{logs}");
+    assert!(logs.contains("** Starting Redis setup **"), "{logs}");
+    assert!(
+        logs.lines().all(|l| l.starts_with("redis_master-1  | ")),
+        "{logs}"
+    );
     story(&lab, &|| {
         lab.ok(&["up", "-d"]);
     });
-    let logs = lab.ok(&["logs"]);
-    assert!(logs.contains("redis_master-1  | "), "{logs}");
-    assert!(logs.contains("** Starting Redis setup **"), "{logs}");
+    // A replica told to follow a stopped service by name cannot resolve it:
+    // the connect fails as a failed getaddrinfo does.
+    lab.ok(&["stop", "redis_master"]);
+    let slave_ip = format!("{}:6379", lab.ip(1));
+    let _ = query(&slave_ip, None, &["REPLICAOF", "redis_master", "6379"]);
+    assert!(
+        wait_until(20, || {
+            let log = lab.ok(&["logs", "redis_slave1"]);
+            let tail = log.rsplit("Connecting to MASTER redis_master:6379").next();
+            log.contains("Connecting to MASTER redis_master:6379")
+                && tail.is_some_and(|t| t.contains("Error condition on socket for SYNC"))
+        }),
+        "{}",
+        lab.ok(&["logs", "redis_slave1"])
+    );
+}
+
+/// The official image's file: `command:` lines and bind-mounted sentinel configs.
+#[test]
+fn the_official_image_compose_file() {
+    let mut lab = Lab::new(
+        "official",
+        66,
+        Some(repo_file("examples/docker-compose.official.yml")),
+    );
+    lab.sentinels = (1..=3).map(|n| format!("sentinel{n}")).collect();
+    lab.ok(&["up", "-d"]);
+    story(&lab, &|| {
+        lab.ok(&["up", "-d"]);
+    });
+    // The project's sentinel files are copied into the containers, not rewritten.
+    let original = std::fs::read_to_string(repo_file("examples/official/sentinel1.conf"))
+        .expect("example file");
+    assert!(!original.contains("known-replica"), "{original}");
 }
 
 /// Needs the Compose parser (src/compose): passwords on every node and

@@ -88,10 +88,18 @@ impl SentinelState {
         conn
     }
 
-    fn auth_args(&self, ri: &Instance, master: Option<&Instance>) -> Option<Vec<String>> {
+    fn auth_args(
+        &self,
+        ri: &Instance,
+        master: Option<&Instance>,
+        requirepass: &str,
+    ) -> Option<Vec<String>> {
         let (pass, user) = if ri.flags & SRI_SENTINEL != 0 {
             if let Some(p) = &self.sentinel_auth_pass {
                 (Some(p.clone()), self.sentinel_auth_user.clone())
+            } else if !requirepass.is_empty() {
+                // Older configs: our own requirepass serves both ways.
+                (Some(requirepass.to_string()), None)
             } else {
                 (None, None)
             }
@@ -129,7 +137,8 @@ impl SentinelState {
             who: who.clone(),
         };
         let myid8: String = self.myid.chars().take(8).collect();
-        let auth = self.auth_args(ri, master);
+        let requirepass = env.srv.config.get(Key::REQUIREPASS).to_string();
+        let auth = self.auth_args(ri, master, &requirepass);
         if ri.link.cc.is_none() {
             // The name may not have resolved when the instance was created,
             // or may point elsewhere now: resolve it again.

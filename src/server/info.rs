@@ -531,8 +531,16 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("total_net_repl_output_bytes", "{}", s.net_repl_output_bytes);
     stat!("instantaneous_input_kbps", "{:.2}", kbps(&inst.net_input));
     stat!("instantaneous_output_kbps", "{:.2}", kbps(&inst.net_output));
-    stat!("instantaneous_input_repl_kbps", "{:.2}", kbps(&inst.repl_input));
-    stat!("instantaneous_output_repl_kbps", "{:.2}", kbps(&inst.repl_output));
+    stat!(
+        "instantaneous_input_repl_kbps",
+        "{:.2}",
+        kbps(&inst.repl_input)
+    );
+    stat!(
+        "instantaneous_output_repl_kbps",
+        "{:.2}",
+        kbps(&inst.repl_output)
+    );
     stat!("rejected_connections", "{}", s.rejected_connections);
     stat!("sync_full", "{}", r.sync_full);
     stat!("sync_partial_ok", "{}", r.sync_partial_ok);

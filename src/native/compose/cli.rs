@@ -142,7 +142,12 @@ fn run(cli: Cli) -> Result<i32, String> {
         Verb::Up { detach } => {
             let text = text.unwrap_or_default();
             let address = |i: usize| p.address(i);
-            let plan = crate::compose::load(&text, &p.name, &address).map_err(|e| e.0)?;
+            // env_file paths are relative to the Compose file's folder.
+            let read = |path: &str| {
+                std::fs::read_to_string(p.file_dir.join(path)).map_err(|e| e.to_string())
+            };
+            let plan = crate::compose::load_with_files(&text, &p.name, &address, &read)
+                .map_err(|e| e.0)?;
             let before = container::list(&containers_dir);
             let offsets: Vec<(String, u64)> = before
                 .iter()

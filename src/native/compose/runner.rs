@@ -111,18 +111,70 @@ pub fn container_for(p: &Project, s: &ServicePlan, index: usize) -> Result<Conta
     })
 }
 
+/// The config the container's node starts with: the plan's text, joined to
+/// the bind-mounted config file when the command names one (copied into the
+/// container folder, so a sentinel's rewrites do not change the project's
+/// file), with master names turned into addresses when the image's Redis
+/// resolved them while loading its config (bitnami 6.0 sentinels).
+fn config_text(p: &Project, plan: &Plan, s: &ServicePlan) -> Result<String, String> {
+    let mut text = match &s.config_file {
+        Some(f) => {
+            let source = s
+                .mounts
+                .iter()
+                .find_map(|m| match &m.source {
+                    MountSource::Bind(path) if m.target == f.path => Some(p.file_dir.join(path)),
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "service {}: {}: no such file (no volume mounts it)",
+                        s.service, f.path
+                    )
+                })?;
+            let file = std::fs::read_to_string(&source)
+                .map_err(|e| format!("service {}: {}: {e}", s.service, source.display()))?;
+            crate::compose::images::with_file(f, &file, &s.config)
+        }
+        None => s.config.clone(),
+    };
+    if s.resolve_at_start {
+        text = text
+            .lines()
+            .map(|line| resolve_monitor_line(plan, line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// `sentinel monitor <name> <host> <port> <quorum>` with the host's address.
+fn resolve_monitor_line(plan: &Plan, line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() == 6 && words[0] == "sentinel" && words[1] == "monitor" {
+        if let Some(target) = plan.by_name(words[3]) {
+            let mut w: Vec<String> = words.iter().map(|x| x.to_string()).collect();
+            w[3] = target.ip.clone();
+            return w.join(" ");
+        }
+    }
+    line.to_string()
+}
+
 /// Create the container's folder: its record, its config, its data folder.
-fn create(p: &Project, s: &ServicePlan, index: usize) -> Result<Container, String> {
+fn create(p: &Project, plan: &Plan, s: &ServicePlan, index: usize) -> Result<Container, String> {
     let c = container_for(p, s, index)?;
     let files = Files::new(&p.container_dir(&s.service));
     let _ = std::fs::remove_dir_all(&files.dir);
     let io = |e: std::io::Error| format!("{}: {e}", files.dir.display());
+    let text = config_text(p, plan, s)?;
     files.save(&c).map_err(io)?;
     let conf = match s.kind {
         NodeKind::Server => "redis.conf",
         NodeKind::Sentinel => "sentinel.conf",
     };
-    std::fs::write(files.dir.join(conf), &s.config).map_err(io)?;
+    std::fs::write(files.dir.join(conf), text).map_err(io)?;
     let data = data_dir(p, s);
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     Ok(c)
@@ -293,7 +345,7 @@ fn up_with(p: &Project, plan: &Plan, progress: &mut Progress) -> Result<(), Stri
             None => {
                 let id = format!("Container {}", s.container_name);
                 progress.event(&id, "Creating", Status::Working);
-                let c = create(p, s, index).inspect_err(|_| {
+                let c = create(p, plan, s, index).inspect_err(|_| {
                     progress.event(&id, "Error", Status::Error);
                 })?;
                 progress.event(&id, "Created", Status::Done);
@@ -478,6 +530,7 @@ mod tests {
             depends_on: vec![],
             banner: vec![],
             refusal: None,
+            ..Default::default()
         }
     }
 

@@ -30,16 +30,19 @@ pub fn run_shim(dir: &Path, hosts: &Path) -> i32 {
         Ok(f) => f,
         Err(e) => return ready(&format!("error: {}: {e}", files.log().display()), 1),
     };
+    // The image's lines carry its clock (containers run on UTC).
+    let ms_of_day = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64 % 86_400_000)
+        .unwrap_or(0);
     let mut banner = String::new();
-    for line in &c.banner {
+    let refusal = c.refusal.clone().unwrap_or_default();
+    for line in crate::compose::images::stamp(&c.banner, ms_of_day)
+        .iter()
+        .chain(crate::compose::images::stamp(&refusal, ms_of_day).iter())
+    {
         banner.push_str(line);
         banner.push('\n');
-    }
-    if let Some(lines) = &c.refusal {
-        for line in lines {
-            banner.push_str(line);
-            banner.push('\n');
-        }
     }
     let _ = (&log).write_all(banner.as_bytes());
     let _ = std::fs::remove_file(files.exit());
