@@ -85,7 +85,9 @@ impl Plan {
 
     /// The service a name (service, container name or hostname) resolves to.
     pub fn by_name(&self, name: &str) -> Option<&ServicePlan> {
-        self.services.iter().find(|s| s.names.iter().any(|n| n == name))
+        self.services
+            .iter()
+            .find(|s| s.names.iter().any(|n| n == name))
     }
 
     /// Services in an order that starts each after its `depends_on`.

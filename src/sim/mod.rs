@@ -5,6 +5,7 @@
 //! the same seed and the same actions give the same trace, byte for byte.
 //! Idle time is skipped: the clock jumps to the next event.
 
+pub mod compose;
 pub mod factory;
 pub mod invariants;
 pub mod lessons;
@@ -18,8 +19,8 @@ use crate::node::{
 use crate::resp::Frame;
 use crate::rng::Rng;
 use net::{LinkFault, NetConfig, Transmit};
-use std::cmp::Reverse;
 use std::cell::RefCell;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 pub use trace::{TraceEntry, TraceKind};
@@ -253,10 +254,7 @@ impl Sim {
 
     /// What `name` resolves to now, if anything.
     pub fn resolve(&self, name: &str) -> Option<String> {
-        self.names
-            .borrow()
-            .get(&name.to_ascii_lowercase())
-            .cloned()
+        self.names.borrow().get(&name.to_ascii_lowercase()).cloned()
     }
 
     /// Forward connections to `machine_ip:machine_port` to host `id` (on its
@@ -290,8 +288,12 @@ impl Sim {
             for line in lines {
                 self.trace.push(self.now, &name, TraceKind::Log, line);
             }
-            self.trace
-                .push(self.now, &name, TraceKind::Crash, "exited with code 1".into());
+            self.trace.push(
+                self.now,
+                &name,
+                TraceKind::Crash,
+                "exited with code 1".into(),
+            );
             return;
         }
         self.set_names(id, true);
