@@ -297,7 +297,10 @@ pub const LOOKUP_FAILED: &str = "failed to lookup address information";
 /// Cloning shares the same resolver, so a table the host changes later (a
 /// stopped container's name dropped) is what every node sees next.
 #[derive(Clone)]
-pub struct Resolver(std::rc::Rc<dyn Fn(&str) -> Option<String>>);
+pub struct Resolver(std::rc::Rc<ResolveFn>);
+
+/// A name → its address, or `None`.
+type ResolveFn = dyn Fn(&str) -> Option<String>;
 
 impl Resolver {
     pub fn new(f: impl Fn(&str) -> Option<String> + 'static) -> Resolver {
