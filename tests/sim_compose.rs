@@ -425,3 +425,67 @@ fn the_tutorial_file_itself() {
     )
     .contains("slave")));
 }
+
+fn run_lesson(
+    id: &str,
+    seed: u64,
+) -> (
+    Sim,
+    Vec<Result<sentinel_lab::sim::scenario::Outcome, String>>,
+) {
+    use sentinel_lab::sim::lessons;
+    use sentinel_lab::sim::scenario::SentinelSettings;
+    let l = lessons::lesson(id, &SentinelSettings::default()).unwrap();
+    let mut sim = lessons::start(seed, &l).unwrap();
+    let mut next = 0;
+    let outs = lessons::advance(&mut sim, &l, &mut next, l.end);
+    (sim, outs)
+}
+
+#[test]
+fn lesson_name_not_resolving() {
+    let (mut sim, outs) = run_lesson("name-not-resolving", 1);
+    assert!(outs.iter().all(|o| o.is_ok()), "{outs:?}");
+    let text = sim.trace.render();
+    assert!(SENTINELS.iter().all(|s| switched(&sim, s)), "{text}");
+    assert!(
+        SENTINELS.iter().any(|s| sim
+            .trace
+            .contains(s, "Failed to resolve hostname 'redis_master'")),
+        "{text}"
+    );
+    assert!(
+        sim.trace
+            .entries
+            .iter()
+            .any(|e| e.kind == TraceKind::Sentinel && e.text.starts_with("+convert-to-slave")),
+        "{text}"
+    );
+    assert!(
+        role(&mut sim, "redis_master", None).contains("slave"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lesson_container_address() {
+    let (sim, outs) = run_lesson("container-address", 1);
+    let replies: Vec<String> = outs
+        .iter()
+        .filter_map(|o| match o {
+            Ok(sentinel_lab::sim::scenario::Outcome::Reply(r)) => Some(format!("{r:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replies.len(), 2, "{outs:?}");
+    // Before: the container address, which the machine cannot reach.
+    assert!(replies[0].contains("172.24.0.2"), "{}", replies[0]);
+    // After the failover: the machine's address and a published port.
+    assert!(
+        replies[1].contains(sentinel_lab::sim::compose::MACHINE_IP),
+        "{}\n{}",
+        replies[1],
+        sim.trace.render()
+    );
+    assert!(SENTINELS.iter().all(|s| switched(&sim, s)));
+}
