@@ -297,7 +297,11 @@ async function build({ replay = false } = {}) {
         c.loadCompose(ui.compose);
         composeError('');
       } catch (e) {
+        // Refused: the file stays in the panel with the reason, and the
+        // default topology runs meanwhile.
         composeError(errText(e));
+        ui.compose = null;
+        attempt(() => c.tutorialWith({ ...ui.settings }));
       }
       ui.ffUntil = EPOCH + PRE_RUN_MS;
     } else if (ui.scenario !== 'free' && hasLessons()) {
@@ -1128,6 +1132,8 @@ function wire() {
     readHash();
     if (!same) {
       $('#mode').value = ui.mode;
+      // A link names a lesson or free play, not a Compose file.
+      ui.compose = null;
       await readRun();
       applyLang();
       await build({ replay: true });
