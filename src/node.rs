@@ -286,6 +286,46 @@ pub struct CpuTimes {
     pub user_main_thread: f64,
 }
 
+/// How a failed name lookup's reason begins in `Input::ConnectFailed`
+/// (the native host passes Rust's error text over glibc's `getaddrinfo`;
+/// the simulator words its own the same way).
+pub const LOOKUP_FAILED: &str = "failed to lookup address information";
+
+/// How a host turns a host name into an address (`getaddrinfo` natively, a
+/// simulation's name table in the simulator): handed to the nodes that
+/// resolve names themselves (a sentinel with `resolve-hostnames yes`).
+/// Cloning shares the same resolver, so a table the host changes later (a
+/// stopped container's name dropped) is what every node sees next.
+#[derive(Clone)]
+pub struct Resolver(std::rc::Rc<ResolveFn>);
+
+/// A name → its address, or `None`.
+type ResolveFn = dyn Fn(&str) -> Option<String>;
+
+impl Resolver {
+    pub fn new(f: impl Fn(&str) -> Option<String> + 'static) -> Resolver {
+        Resolver(std::rc::Rc::new(f))
+    }
+
+    /// The name's address, or `None` if it does not resolve.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+}
+
+/// A host without a resolver: a name is its own address, handed on as it is.
+impl Default for Resolver {
+    fn default() -> Resolver {
+        Resolver::new(|h| Some(h.to_string()))
+    }
+}
+
+impl fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Resolver")
+    }
+}
+
 /// Facts about the process a node runs in, given by its host once at start
 /// (`Server::set_host_facts`). The defaults are a host that knows none of them.
 #[derive(Default)]

@@ -19,7 +19,7 @@ const $ = (sel) => document.querySelector(sel);
 const EPOCH = 1767225600000; // sim::scenario::SCENARIO_START
 const MAX_RAW = 3000;
 const MAX_EVENTS = 1500;
-const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns'];
+const LESSONS = ['tutorial', 'sentinel-down', 'no-quorum', 'partition', 'priority-zero', 'manual-failover', 'old-master-returns', 'name-not-resolving', 'container-address'];
 const MSG_KINDS = ['ping', 'info', 'hello', 'vote', 'replicaof', 'psync', 'stream', 'client', 'replies'];
 const PRE_RUN_MS = 12000;
 const LESSON_PRE_RUN_MS = 16000;
@@ -63,6 +63,7 @@ const ui = {
   shared: [], // the decoded `run` of the link the page was opened with
   runParam: '', // that `run`, kept in the URL while it describes this run
   lastHash: '',
+  compose: null, // the Compose file the cluster is built from, or null (lessons, default topology)
 };
 
 const t = (key, vars) => translate(ui.lang, key, vars);
@@ -178,6 +179,41 @@ function notice(text, kind = 'info') {
   n.hidden = false;
 }
 
+function composeError(text) {
+  const n = $('#compose-error');
+  n.textContent = text;
+  n.hidden = !text;
+}
+
+/** The Compose panel: paste, pick a file, or take the tutorial's own file. */
+function wireCompose() {
+  const text = $('#compose-text');
+  if (!text) return;
+  const usable = typeof Cluster.prototype.loadCompose === 'function';
+  if (!usable) {
+    $('#compose-panel').hidden = true;
+    return;
+  }
+  $('#compose-tutorial').addEventListener('click', () => {
+    text.value = Cluster.tutorialCompose();
+  });
+  $('#compose-file').addEventListener('change', async (e) => {
+    const f = e.target.files && e.target.files[0];
+    if (f) text.value = await f.text();
+  });
+  $('#compose-load').addEventListener('click', () => {
+    if (!text.value.trim()) { composeError(t('composeEmpty')); return; }
+    ui.compose = text.value;
+    ui.scenario = 'free';
+    build();
+  });
+  $('#compose-clear').addEventListener('click', () => {
+    ui.compose = null;
+    composeError('');
+    build();
+  });
+}
+
 function attempt(fn) {
   try {
     const r = fn();
@@ -254,7 +290,21 @@ async function build({ replay = false } = {}) {
     ui.live = false;
     const c = new Cluster(ui.seed);
     ui.c = c;
-    if (ui.scenario !== 'free' && hasLessons()) {
+    if (ui.compose) {
+      // A Compose file: its services are the nodes (no lesson schedule).
+      // The parser's complaint is shown beside the file, never thrown.
+      try {
+        c.loadCompose(ui.compose);
+        composeError('');
+      } catch (e) {
+        // Refused: the file stays in the panel with the reason, and the
+        // default topology runs meanwhile.
+        composeError(errText(e));
+        ui.compose = null;
+        attempt(() => c.tutorialWith({ ...ui.settings }));
+      }
+      ui.ffUntil = EPOCH + PRE_RUN_MS;
+    } else if (ui.scenario !== 'free' && hasLessons()) {
       attempt(() => c.loadLesson(ui.scenario, { ...ui.settings }));
       // The lessons' first fault is at 00:00:20 (sim::lessons::FAULT_AT);
       // start a few seconds before it, the cluster settled.
@@ -850,6 +900,7 @@ function renderLessons() {
 
 function loadScenario(id) {
   ui.scenario = id;
+  ui.compose = null;
   build().then(() => setRunning(true));
 }
 
@@ -1081,6 +1132,8 @@ function wire() {
     readHash();
     if (!same) {
       $('#mode').value = ui.mode;
+      // A link names a lesson or free play, not a Compose file.
+      ui.compose = null;
       await readRun();
       applyLang();
       await build({ replay: true });
@@ -1098,7 +1151,7 @@ function wire() {
     else if (k === 'k') killMaster();
     else if (k === 'h') { attempt(() => act('heal')); refresh(true); }
     else if (k === 'l') toggleLarge();
-    else if (/^[1-7]$/.test(k) && !ui.live) loadScenario(LESSONS[Number(k) - 1]);
+    else if (/^[1-9]$/.test(k) && !ui.live) loadScenario(LESSONS[Number(k) - 1]);
   });
 }
 
@@ -1131,6 +1184,7 @@ async function main() {
   performance.mark('init-done');
   $('#version').textContent = 'v' + version();
   wire();
+  wireCompose();
   topo = new Topology($('#topology'), t);
   topo.onLink(toggleLink);
   applyLang();

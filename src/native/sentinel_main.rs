@@ -111,7 +111,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     let now = host::now_ms();
     let mut state = SentinelState::new(now);
     state.script_executable = is_executable;
-    state.resolve_host = resolve_host;
+    state.resolve_host = crate::node::Resolver::new(resolve_host);
     if let Err(e) = load(&mut state, &entries, now) {
         eprintln!("{e}");
         return 1;

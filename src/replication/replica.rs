@@ -180,10 +180,14 @@ impl Server {
         if !self.repl_owns(conn) {
             return;
         }
-        self.st.log(
-            LogLevel::Warning,
-            format!("Error condition on socket for SYNC: {reason}"),
-        );
+        // A name that does not resolve fails before any connection: 7.0's
+        // connectWithMaster logs it as a failed connect, not a socket error.
+        let msg = if reason.starts_with(crate::node::LOOKUP_FAILED) {
+            format!("Unable to connect to MASTER: {reason}")
+        } else {
+            format!("Error condition on socket for SYNC: {reason}")
+        };
+        self.st.log(LogLevel::Warning, msg);
         self.repl_link_reset_for_retry();
     }
 

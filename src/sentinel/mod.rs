@@ -433,8 +433,9 @@ pub struct SentinelState {
     pub script_executable: fn(&str) -> bool,
     /// anetResolve for `resolve-hostnames yes`: a hostname's address, or
     /// None if it does not resolve. The native host asks the system; hosts
-    /// without a resolver keep the name as its own address.
-    pub resolve_host: fn(&str) -> Option<String>,
+    /// without a resolver keep the name as its own address; the simulator
+    /// installs its name table.
+    pub resolve_host: crate::node::Resolver,
 }
 
 pub const SIMFAILURE_CRASH_AFTER_ELECTION: u64 = 1 << 0;
@@ -529,7 +530,7 @@ impl SentinelState {
             port: DEFAULT_PORT,
             scripts: scripts::ScriptQueue::default(),
             script_executable: |_| true,
-            resolve_host: |h| Some(h.to_string()),
+            resolve_host: crate::node::Resolver::default(),
         }
     }
 
@@ -565,7 +566,7 @@ impl SentinelState {
             host.to_string()
         } else if !self.resolve_hostnames {
             return Err("Can't resolve instance hostname.");
-        } else if let Some(ip) = (self.resolve_host)(host) {
+        } else if let Some(ip) = self.resolve_host.resolve(host) {
             ip
         } else if accept_unresolved {
             // Kept with an unusable address; resolved again on reconnection.

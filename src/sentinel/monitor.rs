@@ -143,8 +143,14 @@ impl SentinelState {
             // The name may not have resolved when the instance was created,
             // or may point elsewhere now: resolve it again.
             if self.resolve_hostnames {
-                if let Ok(a) = self.create_addr(&ri.addr.hostname, ri.addr.port.into(), false) {
-                    ri.addr = a;
+                match self.create_addr(&ri.addr.hostname, ri.addr.port.into(), false) {
+                    Ok(a) => ri.addr = a,
+                    // 7.0's createSentinelAddr says so on every failed lookup;
+                    // the old address is kept and tried.
+                    Err(_) => env.log(
+                        LogLevel::Warning,
+                        format!("Failed to resolve hostname '{}'", ri.addr.hostname),
+                    ),
                 }
             }
             let conn = self.open_conn(env, &ri.addr, owner.clone(), false);

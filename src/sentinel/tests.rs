@@ -618,7 +618,8 @@ fn script_queue_retries_errors_and_time_outs() {
 #[test]
 fn hostnames_resolve_through_the_host_and_are_announced_on_request() {
     let mut st = SentinelState::new(0);
-    st.resolve_host = |h| (h == "localhost").then(|| "127.0.0.1".to_string());
+    st.resolve_host =
+        crate::node::Resolver::new(|h| (h == "localhost").then(|| "127.0.0.1".to_string()));
     // Without resolve-hostnames only IP addresses are accepted.
     assert!(st.create_addr("localhost", 6379, false).is_err());
     st.resolve_hostnames = true;

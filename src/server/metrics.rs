@@ -21,7 +21,7 @@ impl Metric {
     fn track(&mut self, now: Millis, reading: u64) {
         let t = now.saturating_sub(self.last_time);
         let ops = reading.saturating_sub(self.last_count);
-        self.samples[self.idx] = if t > 0 { ops * 1000 / t } else { 0 };
+        self.samples[self.idx] = (ops * 1000).checked_div(t).unwrap_or(0);
         self.idx = (self.idx + 1) % SAMPLES;
         self.last_time = now;
         self.last_count = reading;

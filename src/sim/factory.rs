@@ -1,7 +1,7 @@
 //! Building nodes from their specs, for the simulator and the wasm hosts.
 
 use super::{Disk, NodeSpec};
-use crate::node::{Millis, Node};
+use crate::node::{Millis, Node, Resolver};
 use crate::sentinel::config::{default_server_config, load, Entry};
 use crate::sentinel::{Sentinel, SentinelState};
 use crate::server::config::lines::{conf_lines, UnbalancedQuotes};
@@ -29,7 +29,13 @@ fn unbalanced(u: UnbalancedQuotes) -> String {
 /// so a promoted replica restarts as a master, as with a real redis.conf).
 pub const SERVER_CONF: &str = "redis.conf";
 
-pub fn server_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
+pub fn server_node(
+    spec: &NodeSpec,
+    disk: &Disk,
+    now: Millis,
+    seed: u64,
+    _names: &Resolver,
+) -> Box<dyn Node> {
     let text = disk
         .get(SERVER_CONF)
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -72,8 +78,15 @@ pub fn sentinel_config(text: &str) -> Result<(Config, Vec<Entry>), String> {
     Ok((config, entries))
 }
 
-/// A sentinel node; its disk may hold the sentinel.conf it rewrote (identity, epochs).
-pub fn sentinel_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node> {
+/// A sentinel node; its disk may hold the sentinel.conf it rewrote (identity,
+/// epochs). It resolves names (`resolve-hostnames yes`) with `names`.
+pub fn sentinel_node(
+    spec: &NodeSpec,
+    disk: &Disk,
+    now: Millis,
+    seed: u64,
+    names: &Resolver,
+) -> Box<dyn Node> {
     let text = disk
         .get(SENTINEL_CONF)
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -81,6 +94,7 @@ pub fn sentinel_node(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Bo
     let (config, entries) =
         sentinel_config(&text).unwrap_or_else(|_| (Config::default(), Vec::new()));
     let mut state = SentinelState::new(now);
+    state.resolve_host = names.clone();
     let _ = load(&mut state, &entries, now);
     state.config_path = Some(SENTINEL_CONF.to_string());
     state.config_text = text;

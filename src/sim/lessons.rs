@@ -7,8 +7,10 @@
 //! scheduled action is applied when the clock reaches its time, so a lesson
 //! run in steps gives the same trace as one run in one go.
 
+use super::compose::MACHINE_IP;
 use super::scenario::{
-    apply, tutorial_actions_with, Action, NewHost, Outcome, SentinelSettings, SCENARIO_START,
+    apply, sentinel_conf, tutorial_actions_with, tutorial_server_config, Action, NewHost, Outcome,
+    SentinelSettings, SCENARIO_START,
 };
 use super::Sim;
 use crate::node::Millis;
@@ -34,6 +36,8 @@ pub const LESSON_IDS: &[&str] = &[
     "priority-zero",
     "manual-failover",
     "old-master-returns",
+    "name-not-resolving",
+    "container-address",
 ];
 
 /// When the first fault happens: the replicas have synced and the sentinels
@@ -142,6 +146,39 @@ pub fn lesson(id: &str, settings: &SentinelSettings) -> Result<Lesson, String> {
             ));
             ("manual-failover", FAULT_AT + settle)
         }
+        "name-not-resolving" => {
+            // The tutorial as its Compose file runs it, the sentinels with
+            // `resolve-hostnames yes`: while redis_master is stopped its name
+            // does not resolve (Docker drops a stopped container's name), so
+            // the sentinels log "Failed to resolve hostname" and the
+            // replicas cannot look their master up, but the failover needs
+            // only the replicas. Once it runs again its name resolves and a
+            // sentinel turns it into a replica (+convert-to-slave).
+            setup = named_tutorial(settings, Announce::ContainerAddress, true);
+            schedule.push((FAULT_AT, kill(MASTER)));
+            schedule.push((OLD_MASTER_RESTART_AT, Action::Restart(MASTER.into())));
+            ("name-not-resolving", OLD_MASTER_RESTART_AT + 30_000)
+        }
+        "container-address" => {
+            // The sentinels give clients the address they know: the master's
+            // container address, which a client on the machine cannot reach
+            // (only published ports are). The replicas here announce the
+            // machine's address and their published port
+            // (`replica-announce-ip` / `replica-announce-port`, and the
+            // sentinels `sentinel announce-ip` / `announce-port`), so after
+            // the failover the address handed out is one the machine reaches.
+            setup = named_tutorial(settings, Announce::Machine, false);
+            let ask = || {
+                cmd(
+                    "redis-sentinel1",
+                    &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
+                )
+            };
+            schedule.push((FAULT_AT, ask()));
+            schedule.push((FAULT_AT + 1_000, kill(MASTER)));
+            schedule.push((FAULT_AT + 1_000 + settle, ask()));
+            ("container-address", FAULT_AT + 1_000 + settle)
+        }
         "old-master-returns" => {
             schedule.push((FAULT_AT, kill(MASTER)));
             schedule.push((OLD_MASTER_RESTART_AT, Action::Restart(MASTER.into())));
@@ -160,6 +197,53 @@ pub fn lesson(id: &str, settings: &SentinelSettings) -> Result<Lesson, String> {
         schedule,
         end,
     })
+}
+
+/// What the servers and sentinels of [`named_tutorial`] announce.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Announce {
+    /// Their container addresses (the default).
+    ContainerAddress,
+    /// The machine's address and their published ports.
+    Machine,
+}
+
+/// The tutorial as its Compose file gives it: hosts at 172.24.0.2–7 that
+/// answer to their service names, replicas following `redis_master` by name,
+/// sentinels monitoring it by name (`resolve_names`) or by address, and the
+/// machine's ports 6379–6381 and 26379–26381 published to the six services.
+fn named_tutorial(
+    settings: &SentinelSettings,
+    announce: Announce,
+    resolve_names: bool,
+) -> Vec<Action> {
+    let mut setup = tutorial_actions_with(settings);
+    for (i, a) in setup.iter_mut().enumerate() {
+        let Action::Add(h) = a else { continue };
+        let machine_port = h.port + (i % 3) as u16;
+        h.names = vec![h.name.clone()];
+        h.published = vec![(MACHINE_IP.to_string(), machine_port)];
+        if h.kind == "server" {
+            h.config = tutorial_server_config((i > 0).then_some((MASTER, 6379)));
+            if announce == Announce::Machine {
+                h.config.push_str(&format!(
+                    "replica-announce-ip {MACHINE_IP}\nreplica-announce-port {machine_port}\n"
+                ));
+            }
+        } else {
+            let master = if resolve_names { MASTER } else { "172.24.0.2" };
+            h.config = sentinel_conf(master, settings);
+            if resolve_names {
+                h.config.insert_str(0, "sentinel resolve-hostnames yes\n");
+            }
+            if announce == Announce::Machine {
+                h.config.push_str(&format!(
+                    "sentinel announce-ip {MACHINE_IP}\nsentinel announce-port {machine_port}\n"
+                ));
+            }
+        }
+    }
+    setup
 }
 
 /// Runs `sim` to `until`, applying the schedule entries from `*next` whose time is <= until (running the sim up to each entry's time first); returns the outcomes of the applied entries.
@@ -246,6 +330,8 @@ mod golden {
         ("priority-zero", 0xef47c6543ad90935, 0x11d613c6ff73d26e),
         ("manual-failover", 0xc6896b5febfb2fe9, 0xfe891209c12b0303),
         ("old-master-returns", 0xd2e48880744f4eb7, 0xa62d96c6c9848b61),
+        ("name-not-resolving", 0xd26fa4051f083075, 0x6e4665bf2dc981da),
+        ("container-address", 0xf6b5ee1f8cce3c1e, 0x23e5677a459a6a2f),
     ];
 
     fn run(id: &str, seed: u64) -> u64 {

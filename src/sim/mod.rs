@@ -5,6 +5,7 @@
 //! the same seed and the same actions give the same trace, byte for byte.
 //! Idle time is skipped: the clock jumps to the next event.
 
+pub mod compose;
 pub mod factory;
 pub mod invariants;
 pub mod lessons;
@@ -12,12 +13,16 @@ pub mod net;
 pub mod scenario;
 pub mod trace;
 
-use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, ScriptStatus, OUTBOUND_BIT};
+use crate::node::{
+    Addr, ConnId, Event, Input, Millis, Node, Output, Resolver, ScriptStatus, OUTBOUND_BIT,
+};
 use crate::resp::Frame;
 use crate::rng::Rng;
 use net::{LinkFault, NetConfig, Transmit};
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::rc::Rc;
 pub use trace::{TraceEntry, TraceKind};
 
 /// Index of a host in the simulation.
@@ -26,8 +31,14 @@ pub type HostId = usize;
 /// The simulated disk of a host: survives crashes and restarts.
 pub type Disk = BTreeMap<String, Vec<u8>>;
 
-/// Builds a host's node from its spec and disk (on start and on restart).
-pub type NodeFactory = fn(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64) -> Box<dyn Node>;
+/// Builds a host's node from its spec and disk (on start and on restart);
+/// `names` is the simulation's resolver, for nodes that resolve names themselves.
+pub type NodeFactory =
+    fn(spec: &NodeSpec, disk: &Disk, now: Millis, seed: u64, names: &Resolver) -> Box<dyn Node>;
+
+/// What a failed `getaddrinfo` says, worded as the native host words it (Rust's
+/// std over glibc), so a simulated log reads as a native one.
+pub const NAME_NOT_KNOWN: &str = "failed to lookup address information: Name or service not known";
 
 /// What a host runs.
 #[derive(Clone, Debug)]
@@ -54,6 +65,12 @@ pub struct Host {
     pub incarnation: u64,
     /// When the node last got an input since it started (see `query`).
     last_input: Option<Millis>,
+    /// Names that resolve to this host's address while it runs (service
+    /// name, container name, hostname), as Docker's embedded DNS does.
+    pub names: Vec<String>,
+    /// The host refuses to start (an image's entrypoint exiting with these
+    /// lines): every start logs them and leaves it stopped.
+    pub refusal: Option<Vec<String>>,
 }
 
 /// One end of a simulated TCP connection.
@@ -135,6 +152,11 @@ pub struct Sim {
     pub trace: trace::Trace,
     /// Invariants checked after every step, if set (see `invariants`).
     pub checker: Option<invariants::Checker>,
+    /// The names that resolve now (lower case, as DNS compares them) → address.
+    names: Rc<RefCell<BTreeMap<String, String>>>,
+    /// Published ports: `(machine address, port)` → the host that gets the
+    /// connection (on its own port), as Docker forwards `-p`.
+    published: BTreeMap<(String, u16), HostId>,
 }
 
 impl Sim {
@@ -168,6 +190,8 @@ impl Sim {
             next_client_conn: 0,
             trace: trace::Trace::default(),
             checker: None,
+            names: Rc::default(),
+            published: BTreeMap::new(),
         }
     }
 
@@ -188,6 +212,19 @@ impl Sim {
 
     /// Add a host running the node `factory` builds; it starts immediately.
     pub fn add_host(&mut self, spec: NodeSpec, addr: Addr, factory: NodeFactory) -> HostId {
+        self.add_named_host(spec, addr, factory, Vec::new(), None)
+    }
+
+    /// Add a host that `names` resolve to while it runs; with a `refusal`
+    /// it does not start (see [`Host::refusal`]).
+    pub fn add_named_host(
+        &mut self,
+        spec: NodeSpec,
+        addr: Addr,
+        factory: NodeFactory,
+        names: Vec<String>,
+        refusal: Option<Vec<String>>,
+    ) -> HostId {
         let id = self.hosts.len();
         self.hosts.push(Host {
             name: spec.name.clone(),
@@ -201,9 +238,44 @@ impl Sim {
             paused_until: 0,
             incarnation: 0,
             last_input: None,
+            names,
+            refusal,
         });
         self.start(id);
         id
+    }
+
+    /// The simulation's name table as a resolver: what a name resolves to at
+    /// the moment it is asked (the table changes as hosts stop and start).
+    pub fn resolver(&self) -> Resolver {
+        let names = self.names.clone();
+        Resolver::new(move |name| names.borrow().get(&name.to_ascii_lowercase()).cloned())
+    }
+
+    /// What `name` resolves to now, if anything.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        self.names.borrow().get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Forward connections to `machine_ip:machine_port` to host `id` (on its
+    /// own port), as a published port does.
+    pub fn publish(&mut self, machine_ip: &str, machine_port: u16, id: HostId) {
+        self.published
+            .insert((machine_ip.to_string(), machine_port), id);
+    }
+
+    /// A running host's names resolve to its address; a stopped one's do not.
+    fn set_names(&mut self, id: HostId, running: bool) {
+        let h = &self.hosts[id];
+        let mut table = self.names.borrow_mut();
+        for n in &h.names {
+            let key = n.to_ascii_lowercase();
+            if running {
+                table.insert(key, h.addr.host.clone());
+            } else if table.get(&key) == Some(&h.addr.host) {
+                table.remove(&key);
+            }
+        }
     }
 
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
@@ -211,11 +283,26 @@ impl Sim {
     }
 
     fn start(&mut self, id: HostId) {
+        if let Some(lines) = self.hosts[id].refusal.clone() {
+            let name = self.hosts[id].name.clone();
+            for line in lines {
+                self.trace.push(self.now, &name, TraceKind::Log, line);
+            }
+            self.trace.push(
+                self.now,
+                &name,
+                TraceKind::Crash,
+                "exited with code 1".into(),
+            );
+            return;
+        }
+        self.set_names(id, true);
         let seed = self.rng.next_u64();
+        let resolver = self.resolver();
         let h = &mut self.hosts[id];
         h.incarnation += 1;
         h.next_tick = None;
-        let node = (h.factory)(&h.spec, &h.disk, self.now, seed);
+        let node = (h.factory)(&h.spec, &h.disk, self.now, seed, &resolver);
         h.last_input = None;
         h.node = Some(node);
         let name = h.name.clone();
@@ -233,6 +320,7 @@ impl Sim {
         }
         self.hosts[id].node = None;
         self.hosts[id].incarnation += 1;
+        self.set_names(id, false);
         let name = self.hosts[id].name.clone();
         self.trace
             .push(self.now, &name, TraceKind::Crash, "crashed".into());
@@ -402,11 +490,22 @@ impl Sim {
             Output::Connect { conn, addr } => {
                 let me = End { host: id, conn };
                 let inc = self.hosts[id].incarnation;
-                let target = self
-                    .hosts
-                    .iter()
-                    .position(|h| h.addr.host == addr.host && h.addr.port == addr.port);
                 let lat = self.net.latency(&mut self.rng);
+                let target = match self.route(&addr) {
+                    Ok(t) => t,
+                    Err(reason) => {
+                        // getaddrinfo failed: no connection is attempted.
+                        self.schedule(
+                            self.now + lat,
+                            SimEvent::ConnectFailed {
+                                to: me,
+                                reason: reason.into(),
+                                inc,
+                            },
+                        );
+                        return;
+                    }
+                };
                 match target {
                     Some(t) if self.hosts[t].node.is_some() => {
                         if self.net.fault(id, t) == LinkFault::Cut
@@ -468,6 +567,31 @@ impl Sim {
             Output::Event(ev) => self
                 .trace
                 .event(self.now, &name, ev, &mut self.hosts[id].disk),
+        }
+    }
+
+    /// The host a connection to `addr` reaches: by address, through a
+    /// published port, or by a name resolved now (a name that does not
+    /// resolve is the resolver's error).
+    fn route(&self, addr: &Addr) -> Result<Option<HostId>, &'static str> {
+        let at = |ip: &str, port: u16| {
+            self.hosts
+                .iter()
+                .position(|h| h.addr.host == ip && h.addr.port == port)
+        };
+        if let Some(t) = at(&addr.host, addr.port) {
+            return Ok(Some(t));
+        }
+        if let Some(t) = self.published.get(&(addr.host.clone(), addr.port)) {
+            let h = &self.hosts[*t];
+            return Ok(at(&h.addr.host, h.addr.port));
+        }
+        if addr.host.parse::<std::net::IpAddr>().is_ok() {
+            return Ok(None);
+        }
+        match self.resolve(&addr.host) {
+            Some(ip) => Ok(at(&ip, addr.port)),
+            None => Err(NAME_NOT_KNOWN),
         }
     }
 

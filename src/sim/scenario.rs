@@ -16,7 +16,10 @@ pub const EPOCH: Millis = SCENARIO_START;
 pub const COMMAND_MAX_MS: Millis = 5_000;
 
 /// A host to add: a node of `kind` ("server" or "sentinel") named `name`,
-/// at `ip:port`, started with the config file text `config`.
+/// at `ip:port`, started with the config file text `config`. The rest is
+/// what a Compose service adds (empty for a plain host): the names that
+/// resolve to it, the lines its image prints before the node starts (or
+/// when it refuses to start), and the machine's ports forwarded to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(target_arch = "wasm32", derive(serde::Serialize, serde::Deserialize))]
 pub struct NewHost {
@@ -25,6 +28,15 @@ pub struct NewHost {
     pub ip: String,
     pub port: u16,
     pub config: String,
+    #[cfg_attr(target_arch = "wasm32", serde(default))]
+    pub names: Vec<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(default))]
+    pub banner: Vec<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(default))]
+    pub refusal: Option<Vec<String>>,
+    /// `(machine address, machine port)` pairs published to this host.
+    #[cfg_attr(target_arch = "wasm32", serde(default))]
+    pub published: Vec<(String, u16)>,
 }
 
 impl NewHost {
@@ -35,6 +47,10 @@ impl NewHost {
             ip: ip.into(),
             port,
             config: config.into(),
+            names: Vec::new(),
+            banner: Vec::new(),
+            refusal: None,
+            published: Vec::new(),
         }
     }
 }
@@ -87,6 +103,10 @@ pub fn apply(sim: &mut Sim, action: &Action) -> Result<Outcome, String> {
             ip,
             port,
             config,
+            names,
+            banner,
+            refusal,
+            published,
         }) => {
             if sim.host_by_name(name).is_some() {
                 return Err(format!("a node named '{name}' already exists"));
@@ -105,7 +125,16 @@ pub fn apply(sim: &mut Sim, action: &Action) -> Result<Outcome, String> {
                 kind: kind.clone(),
                 config: config.clone(),
             };
-            Outcome::Host(sim.add_host(spec, Addr::new(ip.clone(), *port), f))
+            let addr = Addr::new(ip.clone(), *port);
+            // The image's own lines come before the node's (as `docker logs` shows them).
+            for line in crate::compose::images::stamp(banner, sim.now % 86_400_000) {
+                sim.trace.push(sim.now, name, super::TraceKind::Log, line);
+            }
+            let id = sim.add_named_host(spec, addr, f, names.clone(), refusal.clone());
+            for (mip, mport) in published {
+                sim.publish(mip, *mport, id);
+            }
+            Outcome::Host(id)
         }
         Action::RunUntil(t) => {
             sim.run_until(*t);

@@ -306,6 +306,29 @@ impl Cluster {
         Ok(())
     }
 
+    /// Add the services of a Compose file (YAML text): one node per
+    /// service, named after it, answering to its names; the service names
+    /// in start order. A file the parser or planner rejects is an error
+    /// naming what is wrong, and nothing is added.
+    #[wasm_bindgen(js_name = loadCompose)]
+    pub fn load_compose(&mut self, yaml: &str) -> Result<Vec<String>, JsError> {
+        let actions = crate::sim::compose::load(yaml).map_err(|e| JsError::new(&e))?;
+        let mut names = Vec::new();
+        for a in actions {
+            if let Action::Add(h) = &a {
+                names.push(h.name.clone());
+            }
+            self.act(a)?;
+        }
+        Ok(names)
+    }
+
+    /// The tutorial's own Compose file, built in.
+    #[wasm_bindgen(js_name = tutorialCompose)]
+    pub fn tutorial_compose() -> String {
+        crate::sim::compose::tutorial_yaml().to_string()
+    }
+
     /// The ids of the one-click lessons (scenarios), in the page's order.
     pub fn lessons() -> Vec<String> {
         lessons::LESSON_IDS.iter().map(|s| s.to_string()).collect()

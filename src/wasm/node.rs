@@ -318,7 +318,8 @@ impl WasmNode {
             config: config_text.to_string(),
         };
         Ok(WasmNode {
-            node: f(&spec, disk, now, seed),
+            // One node per instance, no name table: names go to JS as they are.
+            node: f(&spec, disk, now, seed, &Default::default()),
             kind: kind.to_string(),
             now,
             started: false,

@@ -347,6 +347,13 @@ try {
       await timelineHas('+switch-master');
       assert(!(await page.$('#timeline li[data-event="+odown"]')), 'a manual failover needs no +odown');
     }],
+    ['name-not-resolving', async () => {
+      await timelineHas('+switch-master');
+      await timelineHas('+convert-to-slave');
+      const logged = await page.$$eval('#rawlog', (r) => r.map((x) => x.textContent).join('\n'));
+      assert(logged.includes("Failed to resolve hostname 'redis_master'"), 'no sentinel log line says the name did not resolve');
+    }],
+    ['container-address', async () => { await timelineHas('+switch-master'); }],
     ['old-master-returns', async () => {
       await timelineHas('+switch-master');
       await timelineHas('+convert-to-slave');
@@ -371,6 +378,33 @@ try {
       console.log(`# screenshot target/page/${id}.png at virtual ${(await virtualMs()) / 1000} s`);
     });
   }
+
+  await check("the tutorial's Compose file: six services by name, kill redis_master, +switch-master", async () => {
+    await page.click('#compose-tutorial');
+    const yaml = await page.inputValue('#compose-text');
+    assert(yaml.includes('redis_master') && yaml.includes('bitnami/redis-sentinel'), 'the tutorial file is not in the textarea');
+    await page.click('#compose-load');
+    await page.waitForFunction(() => !document.querySelector('#compose-error').hidden
+      || document.querySelector('#topology g.node[data-node="redis-sentinel3"]') !== null, null, { timeout: T });
+    const err = await page.$eval('#compose-error', (n) => (n.hidden ? '' : n.textContent));
+    if (/not (parsed|planned) yet/.test(err)) {
+      // Before the compose parser is in the build, the panel shows its refusal.
+      console.log(`# compose: the parser is not in this build (${err}); the file story is not run`);
+      return;
+    }
+    assert(!err, `the Compose file was refused: ${err}`);
+    for (const n of ['redis_master', 'redis_slave1', 'redis_slave2', 'redis-sentinel1', 'redis-sentinel2', 'redis-sentinel3']) {
+      await page.waitForSelector(`#topology g.node[data-node="${n}"]`, { timeout: T });
+    }
+    // Log lines carry the service names.
+    await page.waitForFunction(() => document.querySelector('#rawlog').textContent.includes('redis_slave1'), null, { timeout: T });
+    await setSpeed(2);
+    // Let the sentinels find the replicas and each other first.
+    await page.waitForFunction(() => window.sentinelLab.virtualMs() > 30_000, null, { timeout: T });
+    await page.click('.card[data-node="redis_master"] button[data-action="kill"]');
+    await timelineHas('+switch-master');
+    await shot('compose.png');
+  });
 
   await check('a shared link replays: scenario, seed and settings from the hash', async () => {
     await page.evaluate(() => { location.hash = 'scenario=free&seed=7&lang=ko&q=3&dam=3000&fto=20000&ps=2'; });
