@@ -4,10 +4,8 @@
 //! address (`--host-ip`), so tests and a person's own Redis do not collide,
 //! and a guard runs `compose down -v` whatever happens.
 //!
-//! Two kinds of tests: those that hand the runner a `Plan` built here (the
-//! runner, names, ports, logs, ps), and those that give the binary a Compose
-//! file. The latter need the Compose parser (`src/compose`, `compose::load`)
-//! and are marked "Needs the Compose parser" below.
+//! Most tests give the binary one of the example Compose files; two hand the
+//! runner a `Plan` built here (a refusing image, `--real`).
 
 use sentinel_lab::compose::{Mount, MountSource, NodeKind, Plan, Published, ServicePlan};
 use sentinel_lab::native::compose::project::Project;
@@ -88,6 +86,8 @@ struct Lab {
     /// `-f FILE` for file-based labs.
     file: Option<PathBuf>,
     password: Option<String>,
+    /// The sentinels' own password, when it differs from the servers'.
+    sentinel_password: Option<String>,
     /// The sentinels' service names and the master's named volume.
     sentinels: Vec<String>,
     volume: String,
@@ -105,6 +105,7 @@ impl Lab {
             host_ip: format!("127.0.{octet}.1"),
             file,
             password: None,
+            sentinel_password: None,
             sentinels: (1..=3).map(|n| format!("redis-sentinel{n}")).collect(),
             volume: "master_data".into(),
         }
@@ -156,6 +157,10 @@ impl Lab {
 
     fn pw(&self) -> Option<&str> {
         self.password.as_deref()
+    }
+
+    fn sentinel_pw(&self) -> Option<&str> {
+        self.sentinel_password.as_deref().or(self.pw())
     }
 }
 
@@ -256,7 +261,7 @@ fn master_by_sentinel(lab: &Lab, n: u16) -> Option<String> {
     let addr = format!("{}:{}", lab.host_ip, 26378 + n);
     match query(
         &addr,
-        lab.pw(),
+        lab.sentinel_pw(),
         &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"],
     )? {
         Frame::Array(a) if a.len() == 2 => Some(format!("{}:{}", text(&a[0]), text(&a[1]))),
@@ -415,7 +420,7 @@ fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Needs the Compose parser (src/compose): the tutorial's own file, end to end.
+/// The tutorial's own file, end to end.
 #[test]
 fn the_tutorial_compose_file() {
     let mut lab = Lab::new(
@@ -478,27 +483,18 @@ fn the_official_image_compose_file() {
     assert!(!original.contains("known-replica"), "{original}");
 }
 
-/// Needs the Compose parser (src/compose): passwords on every node and
-/// sentinels that resolve the master's name.
+/// The passwords example: passwords on every node (bitnami's variables),
+/// sentinels with their own password that keep the master's name.
 #[test]
 fn a_compose_file_with_passwords() {
-    let mut lab = Lab::new("passwords", 64, None);
-    let file = lab.dir.join("docker-compose.yml");
-    let master_env = "      - REDIS_REPLICATION_MODE=master\n      - REDIS_PASSWORD=s3cret\n";
-    let replica_env = "      - REDIS_REPLICATION_MODE=slave\n      - REDIS_MASTER_HOST=redis_master\n      - REDIS_MASTER_PASSWORD=s3cret\n      - REDIS_PASSWORD=s3cret\n";
-    let sentinel_env = "      - REDIS_MASTER_HOST=redis_master\n      - REDIS_MASTER_PASSWORD=s3cret\n      - REDIS_SENTINEL_PASSWORD=s3cret\n      - REDIS_SENTINEL_RESOLVE_HOSTNAMES=yes\n      - REDIS_SENTINEL_DOWN_AFTER_MILLISECONDS=2000\n      - REDIS_SENTINEL_FAILOVER_TIMEOUT=10000\n";
-    let mut yaml = String::from("services:\n");
-    yaml.push_str(&format!("  redis_master:\n    image: bitnami/redis:6.0\n    environment:\n{master_env}    volumes:\n      - master_data:/bitnami/redis/data\n"));
-    for r in ["redis_slave1", "redis_slave2"] {
-        yaml.push_str(&format!("  {r}:\n    image: bitnami/redis:6.0\n    environment:\n{replica_env}    depends_on:\n      - redis_master\n"));
-    }
-    for n in 1..=3 {
-        yaml.push_str(&format!("  redis-sentinel{n}:\n    image: bitnami/redis-sentinel:6.0\n    environment:\n{sentinel_env}    depends_on:\n      - redis_master\n    ports:\n      - '{}:26379'\n", 26378 + n));
-    }
-    yaml.push_str("volumes:\n  master_data:\n");
-    std::fs::write(&file, yaml).expect("write the compose file");
-    lab.file = Some(file);
-    lab.password = Some("s3cret".into());
+    let mut lab = Lab::new(
+        "passwords",
+        64,
+        Some(repo_file("examples/docker-compose.passwords.yml")),
+    );
+    lab.password = Some("str0ng-master-pass".into());
+    lab.sentinel_password = Some("sentinel-pass".into());
+    lab.volume = "redis_master_data".into();
     lab.ok(&["up", "-d"]);
     // Without the password a node refuses, as requirepass does.
     let denied = query(&format!("{}:6379", lab.ip(0)), None, &["GET", "k"]).map(|f| text(&f));
@@ -520,14 +516,17 @@ fn real_binaries_resolve_service_names_through_the_hosts_file() {
         eprintln!("redis-server not installed; skipping");
         return;
     }
-    let lab = Lab::new("real", 65, None);
-    let mut plan = tutorial_plan(&lab);
-    plan.services.truncate(2);
-    plan.services[1].image = "redis:7.0".into();
-    plan.services[1].config = "replicaof redis_master 6379\nsave \"\"\n".into();
-    let mut project = lab.project();
-    project.real = true;
-    runner::up(&project, &plan).expect("up --real");
+    let mut lab = Lab::new("real", 65, None);
+    // One file, two kinds of node: bitnami's image runs ours, the official
+    // image runs Debian's redis-server under --real.
+    let file = lab.dir.join("docker-compose.yml");
+    std::fs::write(
+        &file,
+        "services:\n  redis_master:\n    image: bitnami/redis:7.0\n    environment:\n      - ALLOW_EMPTY_PASSWORD=yes\n  redis_slave1:\n    image: redis:7.0\n    command: redis-server --replicaof redis_master 6379 --save ''\n    depends_on: [redis_master]\n",
+    )
+    .expect("write the compose file");
+    lab.file = Some(file);
+    lab.ok(&["--real", "up", "-d"]);
     let replica = format!("{}:6379", lab.ip(1));
     assert!(
         wait_until(30, || info_field(&replica, None, "master_link_status")
@@ -536,9 +535,21 @@ fn real_binaries_resolve_service_names_through_the_hosts_file() {
         "{}",
         lab.ok(&["logs", "redis_slave1"])
     );
-    let version = query(&replica, None, &["INFO", "server"]).map(|f| text(&f));
-    assert!(version
-        .unwrap_or_default()
-        .contains("redis_mode:standalone"));
+    // The replica is Debian's binary, the master is ours.
+    let exe = |addr: &str| {
+        query(addr, None, &["INFO", "server"])
+            .map(|f| text(&f))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("executable:").map(|v| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    assert!(
+        exe(&replica).ends_with("/redis-server"),
+        "{}",
+        exe(&replica)
+    );
+    let master = format!("{}:6379", lab.ip(0));
+    assert!(exe(&master).contains("sentinel-lab"), "{}", exe(&master));
     assert!(lab.ok(&["ps"]).contains("redis-server"));
 }
