@@ -286,9 +286,9 @@ pub struct CpuTimes {
     pub user_main_thread: f64,
 }
 
-/// How a failed name lookup's reason begins in `Input::ConnectFailed`
-/// (the native host passes Rust's error text over glibc's `getaddrinfo`;
-/// the simulator words its own the same way).
+/// How a failed name lookup's reason begins in `Input::ConnectFailed`,
+/// followed by `: <the resolver's words>` (the native host's getaddrinfo
+/// errno text, the simulator's own); Redis logs only the resolver's words.
 pub const LOOKUP_FAILED: &str = "failed to lookup address information";
 
 /// How a host turns a host name into an address (`getaddrinfo` natively, a

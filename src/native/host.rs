@@ -562,6 +562,7 @@ async fn connect(sh: SharedRef, conn: ConnId, addr: Addr, source: Option<std::ne
     let ip = match super::compose::hosts::resolve(&addr.host) {
         Ok(ip) => ip,
         Err(reason) => {
+            let reason = format!("{}: {reason}", crate::node::LOOKUP_FAILED);
             drive(&sh, Input::ConnectFailed { conn, reason });
             return;
         }

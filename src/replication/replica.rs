@@ -182,8 +182,9 @@ impl Server {
         }
         // A name that does not resolve fails before any connection: 7.0's
         // connectWithMaster logs it as a failed connect, not a socket error.
-        let msg = if reason.starts_with(crate::node::LOOKUP_FAILED) {
-            format!("Unable to connect to MASTER: {reason}")
+        let msg = if let Some(why) = reason.strip_prefix(crate::node::LOOKUP_FAILED) {
+            let why = why.trim_start_matches(':').trim_start();
+            format!("Unable to connect to MASTER: {why}")
         } else {
             format!("Error condition on socket for SYNC: {reason}")
         };
