@@ -205,7 +205,8 @@ function wireCompose() {
     if (!text.value.trim()) { composeError(t('composeEmpty')); return; }
     ui.compose = text.value;
     ui.scenario = 'free';
-    build();
+    // One click, as a lesson: the file's cluster starts running.
+    build().then(() => setRunning(true));
   });
   $('#compose-clear').addEventListener('click', () => {
     ui.compose = null;
