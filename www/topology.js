@@ -48,6 +48,9 @@ function isReply(m) {
 /** A short label for a message in flight ('' for none: keeps the picture calm). */
 function shortLabel(m) {
   const n = m.name;
+  // An error reply is the reason a link fails (a wrong password's -NOAUTH /
+  // -WRONGPASS before +sdown, -LOADING, -MASTERDOWN): always shown.
+  if (n.startsWith('-')) return n;
   const reply = n.endsWith(' reply');
   switch (m.kind) {
     case 'rdb': return 'RDB';
