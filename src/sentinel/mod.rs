@@ -436,6 +436,10 @@ pub struct SentinelState {
     /// without a resolver keep the name as its own address; the simulator
     /// installs its name table.
     pub resolve_host: crate::node::Resolver,
+    /// Names [`SentinelState::create_addr`] failed to resolve since the node
+    /// last logged them: createSentinelAddr logs each failure, and it is
+    /// called where no log is at hand (config loading, `&self` lookups).
+    pub unresolved: std::cell::RefCell<Vec<String>>,
 }
 
 pub const SIMFAILURE_CRASH_AFTER_ELECTION: u64 = 1 << 0;
@@ -531,6 +535,7 @@ impl SentinelState {
             scripts: scripts::ScriptQueue::default(),
             script_executable: |_| true,
             resolve_host: crate::node::Resolver::default(),
+            unresolved: Default::default(),
         }
     }
 
@@ -564,15 +569,21 @@ impl SentinelState {
         }
         let ip = if is_ip(host) {
             host.to_string()
-        } else if !self.resolve_hostnames {
-            return Err("Can't resolve instance hostname.");
-        } else if let Some(ip) = self.resolve_host.resolve(host) {
+        } else if let Some(ip) = self
+            .resolve_hostnames
+            .then(|| self.resolve_host.resolve(host))
+            .flatten()
+        {
             ip
-        } else if accept_unresolved {
-            // Kept with an unusable address; resolved again on reconnection.
-            "?".to_string()
         } else {
-            return Err("Can't resolve instance hostname.");
+            // Without resolve-hostnames only addresses resolve (ANET_IP_ONLY).
+            self.unresolved.borrow_mut().push(host.to_string());
+            if self.resolve_hostnames && accept_unresolved {
+                // Kept with an unusable address; resolved again on reconnection.
+                "?".to_string()
+            } else {
+                return Err("Can't resolve instance hostname.");
+            }
         };
         Ok(SAddr {
             hostname: host.to_string(),
@@ -734,9 +745,25 @@ impl Sentinel {
             server,
             next_timer: now,
         };
+        s.log_unresolved();
         let Server { st, clients, .. } = &mut s.server;
         with_state(st, clients, |ss, env| ss.start(env));
+        s.log_unresolved();
         s
+    }
+
+    /// createSentinelAddr's line for each name that failed to resolve.
+    fn log_unresolved(&mut self) {
+        let names = match self.server.st.sentinel.as_ref() {
+            Some(ss) => std::mem::take(&mut *ss.unresolved.borrow_mut()),
+            None => return,
+        };
+        for name in names {
+            self.server.st.log(
+                LogLevel::Warning,
+                format!("Failed to resolve hostname '{name}'"),
+            );
+        }
     }
 
     pub fn state(&self) -> &SentinelState {
@@ -810,13 +837,16 @@ impl Node for Sentinel {
             if self.server.st.now >= self.next_timer {
                 self.timer();
             }
+            self.log_unresolved();
             self.server.handle(now, Input::Tick);
         } else {
             if self.server.st.now >= self.next_timer {
                 self.timer();
             }
+            self.log_unresolved();
             self.server.handle(now, input);
         }
+        self.log_unresolved();
     }
 
     fn poll_output(&mut self) -> Option<Output> {

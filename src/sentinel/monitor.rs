@@ -143,14 +143,10 @@ impl SentinelState {
             // The name may not have resolved when the instance was created,
             // or may point elsewhere now: resolve it again.
             if self.resolve_hostnames {
-                match self.create_addr(&ri.addr.hostname, ri.addr.port.into(), false) {
-                    Ok(a) => ri.addr = a,
-                    // 7.0's createSentinelAddr says so on every failed lookup;
-                    // the old address is kept and tried.
-                    Err(_) => env.log(
-                        LogLevel::Warning,
-                        format!("Failed to resolve hostname '{}'", ri.addr.hostname),
-                    ),
+                // A failed lookup is logged (createSentinelAddr) and the old
+                // address is kept and tried.
+                if let Ok(a) = self.create_addr(&ri.addr.hostname, ri.addr.port.into(), false) {
+                    ri.addr = a;
                 }
             }
             let conn = self.open_conn(env, &ri.addr, owner.clone(), false);

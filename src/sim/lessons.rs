@@ -330,7 +330,7 @@ mod golden {
         ("priority-zero", 0xef47c6543ad90935, 0x11d613c6ff73d26e),
         ("manual-failover", 0xc6896b5febfb2fe9, 0xfe891209c12b0303),
         ("old-master-returns", 0xd2e48880744f4eb7, 0xa62d96c6c9848b61),
-        ("name-not-resolving", 0x3dc09e084829bd51, 0x85cf69b2024fb58e),
+        ("name-not-resolving", 0x3dba51c6158903c5, 0x816a518f2e554ed4),
         ("container-address", 0xf6b5ee1f8cce3c1e, 0x23e5677a459a6a2f),
     ];
 
