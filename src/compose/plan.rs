@@ -101,6 +101,16 @@ pub struct Plan {
 }
 
 impl ServicePlan {
+    /// The machine path (relative to the Compose file) of the bind mount
+    /// that provides `config_file`, if the command names one and a volume mounts it.
+    pub fn config_file_source(&self) -> Option<&str> {
+        let f = self.config_file.as_ref()?;
+        self.mounts.iter().find_map(|m| match &m.source {
+            MountSource::Bind(path) if m.target == f.path => Some(path.as_str()),
+            _ => None,
+        })
+    }
+
     /// `banner` with the time filled in (milliseconds since midnight).
     pub fn banner_at(&self, millis_of_day: u64) -> Vec<String> {
         images::stamp(&self.banner, millis_of_day)

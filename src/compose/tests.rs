@@ -589,12 +589,7 @@ fn example_configs_load_in_our_nodes() {
             let mut text = match &s.config_file {
                 Some(f) => {
                     let source = s
-                        .mounts
-                        .iter()
-                        .find_map(|m| match &m.source {
-                            MountSource::Bind(p) if m.target == f.path => Some(p.clone()),
-                            _ => None,
-                        })
+                        .config_file_source()
                         .unwrap_or_else(|| panic!("{name}: no mount for {}", f.path));
                     let path = format!("examples/{}", source.trim_start_matches("./"));
                     let file = std::fs::read_to_string(&path)

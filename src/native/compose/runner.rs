@@ -120,12 +120,8 @@ fn config_text(p: &Project, plan: &Plan, s: &ServicePlan) -> Result<String, Stri
     let mut text = match &s.config_file {
         Some(f) => {
             let source = s
-                .mounts
-                .iter()
-                .find_map(|m| match &m.source {
-                    MountSource::Bind(path) if m.target == f.path => Some(p.file_dir.join(path)),
-                    _ => None,
-                })
+                .config_file_source()
+                .map(|path| p.file_dir.join(path))
                 .ok_or_else(|| {
                     format!(
                         "service {}: {}: no such file (no volume mounts it)",
