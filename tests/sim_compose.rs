@@ -499,3 +499,46 @@ fn lesson_container_address() {
     );
     assert!(SENTINELS.iter().all(|s| switched(&sim, s)));
 }
+
+/// Wrong passwords show up as 7.0 shows them: a replica with the wrong
+/// REDIS_MASTER_PASSWORD logs `Unable to AUTH to MASTER: -WRONGPASS ...` and
+/// retries; sentinels with the wrong one get `-NOAUTH` to their PINGs and
+/// mark the (running) master subjectively down.
+#[test]
+fn wrong_passwords_fail_as_in_7_0() {
+    let yaml = include_str!("../examples/docker-compose.passwords.yml")
+        .replacen(
+            "  REDIS_MASTER_PASSWORD: str0ng-master-pass\n\nx-sentinel-env",
+            "  REDIS_MASTER_PASSWORD: wrong\n\nx-sentinel-env",
+            1,
+        )
+        .replace(
+            "  REDIS_MASTER_PASSWORD: str0ng-master-pass\n  REDIS_SENTINEL_PASSWORD",
+            "  REDIS_MASTER_PASSWORD: wrong\n  REDIS_SENTINEL_PASSWORD",
+        );
+    assert!(
+        yaml.matches("REDIS_MASTER_PASSWORD: wrong").count() == 2,
+        "{yaml}"
+    );
+    let plan = compose::plan(&yaml).expect("plans");
+    let mut sim = up(3, &plan);
+    let logged = |sim: &Sim, host: &str, text: &str| {
+        sim.trace
+            .entries
+            .iter()
+            .any(|e| e.host == host && e.text.contains(text))
+    };
+    assert!(
+        run_until(&mut sim, 120_000, |s| {
+            logged(
+            s,
+            "redis_slave1",
+            "# Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled."
+        ) && SENTINELS
+            .iter()
+            .all(|n| logged(s, n, "+sdown master mymaster"))
+        }),
+        "{}",
+        sim.trace.render()
+    );
+}
