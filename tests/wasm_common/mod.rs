@@ -1160,7 +1160,8 @@ fn cluster_messages_and_sentinel_view() {
 #[wasm_bindgen_test]
 fn cluster_lesson_runs_and_replays() {
     let ids: Vec<String> = Cluster::lessons();
-    assert_eq!(ids.len(), 7, "{ids:?}");
+    let known: Vec<&str> = sentinel_lab::sim::lessons::LESSON_IDS.to_vec();
+    assert_eq!(ids, known, "{ids:?}");
     for id in &ids {
         let mut c = Cluster::new(1.0).unwrap();
         c.load_lesson(id, JsValue::UNDEFINED).unwrap();
