@@ -1139,6 +1139,167 @@ fn gen_client(g: &mut Gen, p: &mut Plan, n: usize) {
     }
 }
 
+fn gen_bitops(g: &mut Gen, p: &mut Plan, n: usize) {
+    const OFFSETS: &[&str] = &[
+        "0", "1", "7", "8", "15", "63", "64", "100", "1000", "100000",
+    ];
+    const BAD_OFFSETS: &[&str] = &["-1", "abc", "", "#1", "4294967296"];
+    const RANGE: &[&str] = &[
+        "0", "1", "2", "-1", "-2", "-5", "3", "7", "9", "17", "100", "abc",
+    ];
+    const TYPES: &[&str] = &[
+        "u1", "u4", "u8", "i8", "i5", "u16", "i16", "i32", "u63", "i64",
+    ];
+    const BAD_TYPES: &[&str] = &["u64", "i65", "I8", "u0", "x", ""];
+    const FIELD_OFFSETS: &[&str] = &["0", "1", "3", "8", "13", "#0", "#1", "#3"];
+    const BAD_FIELD_OFFSETS: &[&str] = &["-1", "#", "x", "#-1", "4294967296"];
+    const FIELD_VALUES: &[&str] = &[
+        "0",
+        "1",
+        "-1",
+        "100",
+        "-100",
+        "127",
+        "128",
+        "255",
+        "256",
+        "65535",
+        "-129",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "x",
+    ];
+    // Mostly valid types and offsets, so that most BITFIELDs run.
+    fn ty(g: &mut Gen) -> String {
+        let pool = if g.below(10) == 0 { BAD_TYPES } else { TYPES };
+        g.pick(pool).into()
+    }
+    fn off(g: &mut Gen) -> String {
+        let pool = if g.below(10) == 0 {
+            BAD_FIELD_OFFSETS
+        } else {
+            FIELD_OFFSETS
+        };
+        g.pick(pool).into()
+    }
+    fn field(g: &mut Gen, argv: &mut Vec<String>, ro: bool) {
+        for _ in 0..1 + g.below(3) {
+            match g.below(if ro { 2 } else { 7 }) {
+                0 | 1 => {
+                    argv.push("GET".into());
+                    argv.push(ty(g));
+                    argv.push(off(g));
+                }
+                2 | 3 => {
+                    argv.push(g.pick(&["SET", "INCRBY", "incrby"]).into());
+                    argv.push(ty(g));
+                    argv.push(off(g));
+                    argv.push(g.pick(FIELD_VALUES).into());
+                }
+                4 => {
+                    argv.push("OVERFLOW".into());
+                    argv.push(g.pick(&["WRAP", "SAT", "FAIL", "fail", "FOO"]).into());
+                }
+                5 => argv.push(g.pick(&["GET", "NOSUCH"]).into()),
+                _ => {
+                    argv.push("OVERFLOW".into());
+                    argv.push(g.pick(&["WRAP", "SAT", "FAIL"]).into());
+                    argv.push("INCRBY".into());
+                    argv.push(g.pick(TYPES).into());
+                    argv.push(g.pick(FIELD_OFFSETS).into());
+                    argv.push(g.pick(FIELD_VALUES).into());
+                }
+            }
+        }
+    }
+    for _ in 0..n {
+        let k = key(g, "b", 5);
+        match g.below(22) {
+            0..=3 => {
+                let offset = if g.below(8) == 0 {
+                    g.pick(BAD_OFFSETS)
+                } else {
+                    g.pick(OFFSETS)
+                };
+                let bit = if g.below(8) == 0 {
+                    g.pick(&["2", "-1", "x"])
+                } else {
+                    g.pick(&["0", "1"])
+                };
+                p.c(&["SETBIT", &k, offset, bit]);
+            }
+            4 | 5 => {
+                let offset = if g.below(8) == 0 {
+                    g.pick(BAD_OFFSETS)
+                } else {
+                    g.pick(OFFSETS)
+                };
+                p.c(&["GETBIT", &k, offset]);
+            }
+            6 => p.c(&["BITCOUNT", &k]),
+            7 => p.c(&["BITCOUNT", &k, g.pick(RANGE), g.pick(RANGE)]),
+            8 => p.c(&[
+                "BITCOUNT",
+                &k,
+                g.pick(RANGE),
+                g.pick(RANGE),
+                g.pick(&["BIT", "byte", "BYTE", "bit", "FOO"]),
+            ]),
+            9 => p.c(&["BITCOUNT", &k, g.pick(RANGE)]),
+            10 => p.c(&["BITPOS", &k, g.pick(&["0", "1", "1", "0", "2", "x"])]),
+            11 => p.c(&["BITPOS", &k, g.pick(&["0", "1"]), g.pick(RANGE)]),
+            12 => p.c(&[
+                "BITPOS",
+                &k,
+                g.pick(&["0", "1"]),
+                g.pick(RANGE),
+                g.pick(RANGE),
+            ]),
+            13 | 14 => p.c(&[
+                "BITPOS",
+                &k,
+                g.pick(&["0", "1"]),
+                g.pick(RANGE),
+                g.pick(RANGE),
+                g.pick(&["BIT", "BYTE", "bit", "x"]),
+            ]),
+            15 | 16 => {
+                let mut argv: Vec<String> = vec![
+                    "BITOP".into(),
+                    g.pick(&["AND", "OR", "XOR", "NOT", "not", "NAND"]).into(),
+                    key(g, "b", 5),
+                ];
+                for _ in 0..1 + g.below(3) {
+                    argv.push(key(g, "b", 6));
+                }
+                p.cv(argv);
+            }
+            17 | 18 => {
+                let mut argv = vec!["BITFIELD".to_string(), k];
+                field(g, &mut argv, false);
+                p.cv(argv);
+            }
+            19 => {
+                let mut argv = vec!["BITFIELD_RO".to_string(), k];
+                let only_gets = g.below(2) == 0;
+                field(g, &mut argv, only_gets);
+                p.cv(argv);
+            }
+            20 => p.c(&[
+                "SET",
+                &k,
+                g.pick(&["foobar", "", "\u{ff}\x01", "1", "12345", "a b"]),
+            ]),
+            _ => match g.below(5) {
+                0 => p.c(&["LPUSH", &k, "x"]),
+                1 | 2 => p.c(&["DEL", &k]),
+                3 => p.c(&["GET", &k]),
+                _ => p.c(&["STRLEN", &k]),
+            },
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 
 #[test]
@@ -1201,6 +1362,11 @@ fn diff_client() {
     check("client", 1, gen_client);
 }
 
+#[test]
+fn diff_bitops() {
+    check("bitops", 1, gen_bitops);
+}
+
 /// Keyspace notifications: every family's writes (and expiries) run on both
 /// servers with `notify-keyspace-events KEA` plus `n` and a subscriber on
 /// `__key*__:*`; after each command the subscriber's messages up to a PING's
@@ -1214,6 +1380,7 @@ fn diff_keyspace_notifications() {
         ("hashes", gen_hashes),
         ("sets", gen_sets),
         ("zsets", gen_zsets),
+        ("bitops", gen_bitops),
     ];
     let real = start_real(&[]);
     let ours = start_ours(&["--save", ""]);

@@ -3,6 +3,7 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod bitops;
 pub mod client;
 pub mod command;
 pub mod command_docs;
@@ -200,6 +201,7 @@ impl CommandTable {
             server_cmds::COMMANDS,
             keys::COMMANDS,
             strings::COMMANDS,
+            bitops::COMMANDS,
             lists::COMMANDS,
             hashes::COMMANDS,
             sets::COMMANDS,
