@@ -13,6 +13,7 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod long_double;
@@ -204,6 +205,7 @@ impl CommandTable {
             hashes::COMMANDS,
             sets::COMMANDS,
             zsets::COMMANDS,
+            hyperloglog::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
