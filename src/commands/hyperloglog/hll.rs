@@ -211,23 +211,21 @@ fn zeros(len: usize, out: &mut Vec<u8>) {
 }
 
 /// Walk the sparse opcodes calling `f(first_register, value, len)` for
-/// each run of non-zero registers; `Corrupt` unless they cover exactly
-/// the 16384 registers. A run going past the end stops the walk.
+/// each run of non-zero registers; `Corrupt` unless they cover exactly the
+/// 16384 registers, an opcode reaching past the last one included (the
+/// check Redis's CVE-2025-32023 fix added, which Debian's 7.0.15 carries).
 fn sparse_runs(s: &[u8], mut f: impl FnMut(usize, u8, usize)) -> Result<(), Corrupt> {
     let mut idx = 0;
     let mut p = HDR_SIZE;
     while p < s.len() {
         let op = Op::at(s, p);
-        match op {
-            Op::Zeros { len, .. } => idx += len,
-            Op::Val { value, len } => {
-                if idx + len > REGISTERS {
-                    break;
-                }
-                f(idx, value, len);
-                idx += len;
-            }
+        if idx + op.span() > REGISTERS {
+            return Err(Corrupt);
         }
+        if let Op::Val { value, len } = op {
+            f(idx, value, len);
+        }
+        idx += op.span();
         p += op.size();
     }
     if idx == REGISTERS {
@@ -409,21 +407,12 @@ pub fn count(s: &[u8]) -> Result<u64, Corrupt> {
             histo[usize::from(dense_get(regs, i))] += 1;
         }
     } else {
-        // Unlike the merge, the count sums every run, however long.
-        let mut idx = 0;
-        let mut p = HDR_SIZE;
-        while p < s.len() {
-            let op = Op::at(s, p);
-            match op {
-                Op::Zeros { len, .. } => histo[0] += len as u64,
-                Op::Val { value, len } => histo[usize::from(value)] += len as u64,
-            }
-            idx += op.span();
-            p += op.size();
-        }
-        if idx != REGISTERS {
-            return Err(Corrupt);
-        }
+        let mut nonzero = 0;
+        sparse_runs(s, |_, value, len| {
+            histo[usize::from(value)] += len as u64;
+            nonzero += len as u64;
+        })?;
+        histo[0] = REGISTERS as u64 - nonzero;
     }
     Ok(estimate(&histo))
 }
@@ -481,7 +470,19 @@ fn estimate(histo: &Histogram) -> u64 {
         z *= 0.5;
     }
     z += m * sigma(histo[0] as f64 / m);
-    (ALPHA_INF * m * m / z).round() as u64
+    llround(ALPHA_INF * m * m / z) as u64
+}
+
+/// C's `llround`: half away from zero, and for a result a `long long`
+/// cannot hold (an infinite estimate when every register is full) the
+/// x86 "integer indefinite", `LLONG_MIN`.
+fn llround(x: f64) -> i64 {
+    let r = x.round();
+    if r >= -(2f64.powi(63)) && r < 2f64.powi(63) {
+        r as i64
+    } else {
+        i64::MIN
+    }
 }
 
 fn sigma(mut x: f64) -> f64 {
@@ -580,5 +581,37 @@ mod tests {
         // Element "a" lands in register 12711 with a run of 2 in Redis
         // (PFDEBUG GETREG after PFADD hll a).
         assert_eq!(pattern(b"a"), (12711, 2));
+    }
+
+    /// Estimates Redis 7.0.15 gives for the decimal numbers below 1000
+    /// (sparse) and below 100000 (dense).
+    #[test]
+    fn estimates_match_redis() {
+        let mut s = new_sparse();
+        for i in 0..100_000u32 {
+            add(&mut s, i.to_string().as_bytes(), 3000).unwrap();
+            if i == 999 {
+                assert_eq!(count(&s), Ok(1001));
+            }
+        }
+        assert_eq!(count(&s), Ok(99565));
+    }
+
+    /// Every register at 63: the estimate is infinite and, as C's
+    /// `llroundl` makes it, LLONG_MIN.
+    #[test]
+    fn infinite_estimate() {
+        let mut s = vec![0xff; DENSE_SIZE];
+        s[..5].copy_from_slice(b"HYLL\0");
+        assert_eq!(count(&s), Ok(1 << 63));
+    }
+
+    #[test]
+    fn overlong_sparse_is_corrupt() {
+        let mut s = new_sparse();
+        s.push(0x80);
+        assert_eq!(count(&s), Err(Corrupt));
+        assert_eq!(to_dense(&mut s), Err(Corrupt));
+        assert_eq!(merge_into(&mut Box::new([0; REGISTERS]), &s), Err(Corrupt));
     }
 }
