@@ -65,7 +65,8 @@ pub mod flags {
     pub const ONLY_SENTINEL: u32 = 1 << 17;
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
-    /// Names in the order Redis prints them in COMMAND INFO.
+    /// Names in the order Redis prints them in COMMAND INFO (7.0 hides
+    /// `may_replicate`).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -80,7 +81,6 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
         (NO_MULTI, "no_multi"),
