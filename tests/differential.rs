@@ -1302,6 +1302,66 @@ fn gen_bitops(g: &mut Gen, p: &mut Plan, n: usize) {
 
 // ---------------------------------------------------------------------------
 
+/// HyperLogLog: every write is followed now and then by a GET of the raw
+/// string, so the sparse and dense representations (opcodes, promotion,
+/// cached cardinality) are compared byte for byte; corrupted HLLs are made
+/// with SETRANGE / APPEND.
+fn gen_hyperloglog(g: &mut Gen, p: &mut Plan, n: usize) {
+    for _ in 0..n {
+        let k = key(g, "h", 5);
+        match g.below(24) {
+            0..=4 => {
+                let mut argv = vec!["PFADD".to_string(), k.clone()];
+                let count = [0, 1, 3, 20, 150, 600][g.below(6)];
+                for _ in 0..count {
+                    argv.push(match g.below(4) {
+                        0 => g.pick(VALUES).to_string(),
+                        _ => format!("e{}", g.below(100_000)),
+                    });
+                }
+                p.cv(argv);
+            }
+            5..=7 => p.c(&["GET", &k]),
+            8 | 9 => p.c(&["PFCOUNT", &k]),
+            10 => {
+                let (k2, k3) = (key(g, "h", 6), key(g, "h", 6));
+                p.c(&["PFCOUNT", &k, &k2, &k3]);
+            }
+            11 | 12 => {
+                let mut argv = vec!["PFMERGE".to_string(), k.clone()];
+                for _ in 0..g.below(3) {
+                    argv.push(key(g, "h", 6));
+                }
+                p.cv(argv);
+            }
+            13 => p.c(&[
+                "PFDEBUG",
+                g.pick(&["ENCODING", "DECODE", "TODENSE", "encoding", "nosuch"]),
+                &k,
+            ]),
+            14 => p.c(&["PFDEBUG", "GETREG", &k]),
+            15 => p.c(&["PFDEBUG", "ENCODING"]),
+            16 => p.c(&[
+                "CONFIG",
+                "SET",
+                "hll-sparse-max-bytes",
+                g.pick(&["0", "40", "300", "3000", "20000"]),
+            ]),
+            17 => {
+                let at = g.pick(&["0", "4", "15", "16", "17", "40", "1000", "12303"]);
+                let byte = g.pick(&["\u{0}", "\u{7f}", "x", "\u{40}", "\u{1}"]);
+                p.c(&["SETRANGE", &k, at, byte]);
+            }
+            18 => p.c(&["APPEND", &k, g.pick(&["\u{80}", "\u{0}", "hello"])]),
+            19 => p.c(&["SET", &k, g.pick(&["bar", "HYLL", "1"])]),
+            20 => p.c(&["DEL", &k]),
+            21 => p.c(&["STRLEN", &k]),
+            22 => p.c(&["OBJECT", "ENCODING", &k]),
+            _ => p.c(&["PFADD", &k]),
+        }
+    }
+}
+
 #[test]
 fn diff_connection() {
     check("connection", 1, gen_connection);
@@ -1367,6 +1427,11 @@ fn diff_bitops() {
     check("bitops", 1, gen_bitops);
 }
 
+#[test]
+fn diff_hyperloglog() {
+    check("hyperloglog", 1, gen_hyperloglog);
+}
+
 /// Keyspace notifications: every family's writes (and expiries) run on both
 /// servers with `notify-keyspace-events KEA` plus `n` and a subscriber on
 /// `__key*__:*`; after each command the subscriber's messages up to a PING's
@@ -1381,6 +1446,7 @@ fn diff_keyspace_notifications() {
         ("sets", gen_sets),
         ("zsets", gen_zsets),
         ("bitops", gen_bitops),
+        ("hyperloglog", gen_hyperloglog),
     ];
     let real = start_real(&[]);
     let ours = start_ours(&["--save", ""]);

@@ -14,6 +14,7 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod long_double;
@@ -65,7 +66,8 @@ pub mod flags {
     pub const ONLY_SENTINEL: u32 = 1 << 17;
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
-    /// Names in the order Redis prints them in COMMAND INFO.
+    /// Names in the order Redis prints them in COMMAND INFO (7.0 hides
+    /// `may_replicate`).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -80,7 +82,6 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
         (NO_MULTI, "no_multi"),
@@ -206,6 +207,7 @@ impl CommandTable {
             hashes::COMMANDS,
             sets::COMMANDS,
             zsets::COMMANDS,
+            hyperloglog::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
