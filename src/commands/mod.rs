@@ -12,6 +12,8 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod geo;
+pub mod geohash;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -204,6 +206,7 @@ impl CommandTable {
             hashes::COMMANDS,
             sets::COMMANDS,
             zsets::COMMANDS,
+            geo::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
