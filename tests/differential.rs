@@ -1156,12 +1156,16 @@ fn geo_point(g: &mut Gen) -> (String, String) {
             format!("{:.4}", g.below(1_700_001) as f64 / 10_000.0 - 85.0),
         ),
         8 => (
-            g.pick(&["180", "-180", "0", "-0", "179.99999999"]).to_string(),
-            g.pick(&["85.05112878", "-85.05112878", "0", "85", "-85.05"]).to_string(),
+            g.pick(&["180", "-180", "0", "-0", "179.99999999"])
+                .to_string(),
+            g.pick(&["85.05112878", "-85.05112878", "0", "85", "-85.05"])
+                .to_string(),
         ),
         _ => (
-            g.pick(&["181", "abc", "13.36", "inf", "", "-180.0001"]).to_string(),
-            g.pick(&["86", "38.1", "nan", "-85.06", "1e400"]).to_string(),
+            g.pick(&["181", "abc", "13.36", "inf", "", "-180.0001"])
+                .to_string(),
+            g.pick(&["86", "38.1", "nan", "-85.06", "1e400"])
+                .to_string(),
         ),
     }
 }
@@ -1169,7 +1173,9 @@ fn geo_point(g: &mut Gen) -> (String, String) {
 fn gen_geo(g: &mut Gen, p: &mut Plan, n: usize) {
     let members = &["a", "b", "c", "d", "e", "f", "g", "h", "same1", "same2"];
     let units = &["m", "km", "ft", "mi", "KM", "M", "yd"];
-    let radii = &["0", "1", "500", "10", "100", "5000", "20000", "-1", "abc", "0.5"];
+    let radii = &[
+        "0", "1", "500", "10", "100", "5000", "20000", "-1", "abc", "0.5",
+    ];
     let sizes = &["0", "1", "200", "50", "400", "20000", "-2", "x"];
     let withs = &["WITHCOORD", "WITHDIST", "WITHHASH", "ASC", "DESC", "ANY"];
     for _ in 0..n {
@@ -1204,7 +1210,11 @@ fn gen_geo(g: &mut Gen, p: &mut Plan, n: usize) {
         };
         let by = |g: &mut Gen| -> Vec<String> {
             if g.chance(50) {
-                vec!["BYRADIUS".into(), g.pick(radii).into(), g.pick(units).into()]
+                vec![
+                    "BYRADIUS".into(),
+                    g.pick(radii).into(),
+                    g.pick(units).into(),
+                ]
             } else {
                 vec![
                     "BYBOX".into(),
@@ -1270,7 +1280,12 @@ fn gen_geo(g: &mut Gen, p: &mut Plan, n: usize) {
                     count.to_string(),
                 ]);
             }
-            7 => p.c(&["ZADD", &k, g.pick(&["-1", "1e20", "4503599627370496", "12345", "-inf"]), m]),
+            7 => p.c(&[
+                "ZADD",
+                &k,
+                g.pick(&["-1", "1e20", "4503599627370496", "12345", "-inf"]),
+                m,
+            ]),
             8 | 9 => p.c(&["GEOPOS", &k, m, g.pick(members), "nomember"]),
             10 => p.c(&["GEOHASH", &k, m, g.pick(members)]),
             11 | 12 => {

@@ -344,14 +344,25 @@ fn parse_request(args: &[Bytes], kind: Search, z: Option<&ZSet>) -> Result<Reque
         } else {
             "STORE option in GEORADIUS"
         };
-        return Err(format!("ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options").into());
+        return Err(format!(
+            "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+        )
+        .into());
     }
     let name = || String::from_utf8_lossy(&args[0]).into_owned();
     if is_search && !(frommember || fromloc) {
-        return Err(format!("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}", name()).into());
+        return Err(format!(
+            "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}",
+            name()
+        )
+        .into());
     }
     if is_search && !(byradius || bybox) {
-        return Err(format!("ERR exactly one of BYRADIUS and BYBOX can be specified for {}", name()).into());
+        return Err(format!(
+            "ERR exactly one of BYRADIUS and BYBOX can be specified for {}",
+            name()
+        )
+        .into());
     }
     if req.any && req.count == 0 {
         return Err("ERR the ANY argument requires COUNT argument".into());
@@ -553,7 +564,9 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Search) -> CmdResult {
             }
         };
     };
-    let shape = req.shape.expect("a source set gives a centre and an extent");
+    let shape = req
+        .shape
+        .expect("a source set gives a centre and an extent");
     // COUNT needs the nearest ones first (not so with ANY).
     if req.count != 0 && req.sort == Sort::None && !req.any {
         req.sort = Sort::Asc;

@@ -128,7 +128,13 @@ pub fn c_double_to_u64(d: f64) -> u64 {
 
 /// Encode a position in the given ranges with `step` bits per coordinate;
 /// None outside the indexable area or the ranges.
-pub fn encode(long_range: Range, lat_range: Range, longitude: f64, latitude: f64, step: u8) -> Option<HashBits> {
+pub fn encode(
+    long_range: Range,
+    lat_range: Range,
+    longitude: f64,
+    latitude: f64,
+    step: u8,
+) -> Option<HashBits> {
     if step > 32 || step == 0 {
         return None;
     }
@@ -346,8 +352,10 @@ impl Shape {
         let height = self.conversion * half_height;
         let width = self.conversion * half_width;
         let lat_delta = rad_deg(height / EARTH_RADIUS_IN_METERS);
-        let long_delta_top = rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(latitude + lat_delta).cos());
-        let long_delta_bottom = rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(latitude - lat_delta).cos());
+        let long_delta_top =
+            rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(latitude + lat_delta).cos());
+        let long_delta_bottom =
+            rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(latitude - lat_delta).cos());
         let long_delta = if latitude < 0.0 {
             long_delta_bottom
         } else {
@@ -391,7 +399,9 @@ impl Shape {
         let [longitude, latitude] = self.center;
         let radius_meters = match self.extent {
             Extent::Radius(r) => r,
-            Extent::Box { width, height } => ((width / 2.0) * (width / 2.0) + (height / 2.0) * (height / 2.0)).sqrt(),
+            Extent::Box { width, height } => {
+                ((width / 2.0) * (width / 2.0) + (height / 2.0) * (height / 2.0)).sqrt()
+            }
         } * self.conversion;
         let mut steps = estimate_steps_by_radius(radius_meters, latitude);
         let cells = |steps: u8| {
