@@ -190,7 +190,7 @@ fn geodist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Which search command runs: where its arguments are and what it accepts.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Search {
+enum Form {
     /// GEORADIUS[_RO]: centre and radius as fixed arguments.
     Radius { store: bool },
     /// GEORADIUSBYMEMBER[_RO].
@@ -237,19 +237,19 @@ fn member_center(z: &ZSet, member: &[u8]) -> Result<[f64; 2], Error> {
 
 /// Parse a search's arguments in 7.0's order (errors come out in the order
 /// the arguments are met); `z` is the source set, if the key exists.
-fn parse_request(args: &[Bytes], kind: Search, z: Option<&ZSet>) -> Result<Request, Error> {
+fn parse_request(args: &[Bytes], kind: Form, z: Option<&ZSet>) -> Result<Request, Error> {
     let mut center = None;
     let mut extent = None;
     let mut conversion = 1.0;
     let mut store = None;
     let base = match kind {
-        Search::Radius { .. } => {
+        Form::Radius { .. } => {
             center = Some(lon_lat(&args[2], &args[3])?);
             let (r, c) = radius_arg(&args[4..6])?;
             (extent, conversion) = (Some(Extent::Radius(r)), c);
             6
         }
-        Search::RadiusByMember { .. } => {
+        Form::RadiusByMember { .. } => {
             if let Some(z) = z {
                 center = Some(member_center(z, &args[2])?);
                 let (r, c) = radius_arg(&args[3..5])?;
@@ -257,16 +257,16 @@ fn parse_request(args: &[Bytes], kind: Search, z: Option<&ZSet>) -> Result<Reque
             }
             5
         }
-        Search::Search { store: true } => {
+        Form::Search { store: true } => {
             store = Some(args[1].clone());
             3
         }
-        Search::Search { store: false } => 2,
+        Form::Search { store: false } => 2,
     };
-    let is_search = matches!(kind, Search::Search { .. });
+    let is_search = matches!(kind, Form::Search { .. });
     let legacy_store = matches!(
         kind,
-        Search::Radius { store: true } | Search::RadiusByMember { store: true }
+        Form::Radius { store: true } | Form::RadiusByMember { store: true }
     );
     let mut req = Request {
         shape: None,
@@ -311,7 +311,7 @@ fn parse_request(args: &[Bytes], kind: Search, z: Option<&ZSet>) -> Result<Reque
             req.store = Some(opts[i + 1].clone());
             req.storedist = eq_ignore_case(a, "storedist");
             i += 1;
-        } else if eq_ignore_case(a, "storedist") && kind == (Search::Search { store: true }) {
+        } else if eq_ignore_case(a, "storedist") && kind == (Form::Search { store: true }) {
             req.storedist = true;
         } else if eq_ignore_case(a, "frommember") && left >= 1 && is_search && !fromloc {
             if let Some(z) = z {
@@ -339,7 +339,7 @@ fn parse_request(args: &[Bytes], kind: Search, z: Option<&ZSet>) -> Result<Reque
         i += 1;
     }
     if req.store.is_some() && (req.withdist || req.withhash || req.withcoord) {
-        let what = if kind == (Search::Search { store: true }) {
+        let what = if kind == (Form::Search { store: true }) {
             "GEOSEARCHSTORE"
         } else {
             "STORE option in GEORADIUS"
@@ -542,8 +542,8 @@ fn pqsort_part<T>(
 
 /// GEORADIUS, GEORADIUSBYMEMBER, their _RO forms, GEOSEARCH and
 /// GEOSEARCHSTORE: one search with the command's way of taking arguments.
-fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Search) -> CmdResult {
-    let src = if kind == (Search::Search { store: true }) {
+fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Form) -> CmdResult {
+    let src = if kind == (Form::Search { store: true }) {
         &args[2]
     } else {
         &args[1]
@@ -629,7 +629,7 @@ fn reply_found(out: &mut ReplyBuf, found: &[Found], req: &Request) {
 
 /// The STORE / STOREDIST / GEOSEARCHSTORE end: the found members (scored by
 /// hash or by distance) replace `dst`, or `dst` is deleted if none.
-fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kind: Search) {
+fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kind: Form) {
     let n = found.len();
     if n > 0 {
         let mut z = ZSet::new();
@@ -637,7 +637,7 @@ fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kin
             z.insert(f.member, if req.storedist { f.dist } else { f.score });
         }
         ctx.db().store_collection(dst, Value::ZSet(z));
-        let event = if matches!(kind, Search::Search { .. }) {
+        let event = if matches!(kind, Form::Search { .. }) {
             "geosearchstore"
         } else {
             "georadiusstore"
@@ -659,12 +659,12 @@ pub static COMMANDS: &[CommandDef] = &[
     def("geodist", -4, READONLY, (1, 1, 1), "geo", "3.2.0", "Returns the distance between two members of a geospatial index", geodist),
     def("geohash", -2, READONLY, (1, 1, 1), "geo", "3.2.0", "Returns members of a geospatial index as standard geohash strings", geohash_cmd),
     def("geopos", -2, READONLY, (1, 1, 1), "geo", "3.2.0", "Returns longitude and latitude of members of a geospatial index", geopos),
-    def("georadius", -6, WRITE | DENYOOM, (1, 1, 1), "geo", "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", |ctx, args| search_generic(ctx, args, Search::Radius { store: true })),
-    def("georadius_ro", -6, READONLY, (1, 1, 1), "geo", "3.2.10", "A read-only variant for GEORADIUS", |ctx, args| search_generic(ctx, args, Search::Radius { store: false })),
-    def("georadiusbymember", -5, WRITE | DENYOOM, (1, 1, 1), "geo", "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", |ctx, args| search_generic(ctx, args, Search::RadiusByMember { store: true })),
-    def("georadiusbymember_ro", -5, READONLY, (1, 1, 1), "geo", "3.2.10", "A read-only variant for GEORADIUSBYMEMBER", |ctx, args| search_generic(ctx, args, Search::RadiusByMember { store: false })),
-    def("geosearch", -7, READONLY, (1, 1, 1), "geo", "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", |ctx, args| search_generic(ctx, args, Search::Search { store: false })),
-    def("geosearchstore", -8, WRITE | DENYOOM, (1, 2, 1), "geo", "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", |ctx, args| search_generic(ctx, args, Search::Search { store: true })),
+    def("georadius", -6, WRITE | DENYOOM, (1, 1, 1), "geo", "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", |ctx, args| search_generic(ctx, args, Form::Radius { store: true })),
+    def("georadius_ro", -6, READONLY, (1, 1, 1), "geo", "3.2.10", "A read-only variant for GEORADIUS", |ctx, args| search_generic(ctx, args, Form::Radius { store: false })),
+    def("georadiusbymember", -5, WRITE | DENYOOM, (1, 1, 1), "geo", "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", |ctx, args| search_generic(ctx, args, Form::RadiusByMember { store: true })),
+    def("georadiusbymember_ro", -5, READONLY, (1, 1, 1), "geo", "3.2.10", "A read-only variant for GEORADIUSBYMEMBER", |ctx, args| search_generic(ctx, args, Form::RadiusByMember { store: false })),
+    def("geosearch", -7, READONLY, (1, 1, 1), "geo", "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", |ctx, args| search_generic(ctx, args, Form::Search { store: false })),
+    def("geosearchstore", -8, WRITE | DENYOOM, (1, 2, 1), "geo", "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", |ctx, args| search_generic(ctx, args, Form::Search { store: true })),
 ];
 
 #[cfg(test)]

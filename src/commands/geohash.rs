@@ -105,10 +105,12 @@ fn c_double_to_u32(d: f64) -> u32 {
     c_double_to_i64(d) as u32
 }
 
+const TWO_63: f64 = (1u64 << 63) as f64;
+
 /// C's `(long long)d` on x86-64: truncation, and the "integer indefinite"
 /// value for NaN and anything out of range.
 pub fn c_double_to_i64(d: f64) -> i64 {
-    if d.is_nan() || !(-9.223372036854775808e18..9.223372036854775808e18).contains(&d) {
+    if d.is_nan() || !(-TWO_63..TWO_63).contains(&d) {
         i64::MIN
     } else {
         d as i64
@@ -118,7 +120,6 @@ pub fn c_double_to_i64(d: f64) -> i64 {
 /// C's `(uint64_t)d` on x86-64, as Redis turns a score into hash bits:
 /// negative scores wrap around, scores from 2^63 on are offset first.
 pub fn c_double_to_u64(d: f64) -> u64 {
-    const TWO_63: f64 = 9.223372036854775808e18;
     if d >= TWO_63 {
         (c_double_to_i64(d - TWO_63) as u64) ^ (1 << 63)
     } else {
