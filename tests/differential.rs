@@ -1362,6 +1362,231 @@ fn gen_hyperloglog(g: &mut Gen, p: &mut Plan, n: usize) {
     }
 }
 
+/// A longitude / latitude near one of a few centres (so searches find
+/// something), anywhere, on an edge, or not a valid coordinate at all.
+fn geo_point(g: &mut Gen) -> (String, String) {
+    const CENTRES: &[(f64, f64)] = &[(13.36, 38.11), (-73.98, 40.75), (0.0, 0.0), (179.9, -84.9)];
+    match g.below(10) {
+        0..=5 => {
+            let (lon, lat) = CENTRES[g.below(CENTRES.len())];
+            let jitter = |g: &mut Gen| (g.below(200_001) as f64 - 100_000.0) / 100_000.0;
+            let lon = (lon + jitter(g)).clamp(-180.0, 180.0);
+            let lat = (lat + jitter(g)).clamp(-85.0, 85.0);
+            (format!("{lon:.6}"), format!("{lat:.6}"))
+        }
+        6 | 7 => (
+            format!("{:.4}", g.below(3_600_001) as f64 / 10_000.0 - 180.0),
+            format!("{:.4}", g.below(1_700_001) as f64 / 10_000.0 - 85.0),
+        ),
+        8 => (
+            g.pick(&["180", "-180", "0", "-0", "179.99999999"])
+                .to_string(),
+            g.pick(&["85.05112878", "-85.05112878", "0", "85", "-85.05"])
+                .to_string(),
+        ),
+        _ => (
+            g.pick(&["181", "abc", "13.36", "inf", "", "-180.0001"])
+                .to_string(),
+            g.pick(&["86", "38.1", "nan", "-85.06", "1e400"])
+                .to_string(),
+        ),
+    }
+}
+
+fn gen_geo(g: &mut Gen, p: &mut Plan, n: usize) {
+    let members = &["a", "b", "c", "d", "e", "f", "g", "h", "same1", "same2"];
+    let units = &["m", "km", "ft", "mi", "KM", "M", "yd"];
+    let radii = &[
+        "0", "1", "500", "10", "100", "5000", "20000", "-1", "abc", "0.5",
+    ];
+    let sizes = &["0", "1", "200", "50", "400", "20000", "-2", "x"];
+    let withs = &["WITHCOORD", "WITHDIST", "WITHHASH", "ASC", "DESC", "ANY"];
+    for _ in 0..n {
+        let k = key(g, "g", 3);
+        let m = g.pick(members);
+        // The options of a search, in any order, sometimes odd ones.
+        let opts = |g: &mut Gen, store: bool| -> Vec<String> {
+            let mut v = Vec::new();
+            for _ in 0..g.below(4) {
+                match g.below(8) {
+                    0 | 1 => {
+                        v.push("COUNT".into());
+                        v.push(g.pick(&["1", "2", "3", "5", "0", "-1", "x"]).into());
+                    }
+                    2 if store => {
+                        v.push(g.pick(&["STORE", "STOREDIST"]).into());
+                        v.push(key(g, "g", 4));
+                    }
+                    3 => v.push(g.pick(&["ASC", "DESC"]).into()),
+                    _ => v.push(g.pick(withs).into()),
+                }
+            }
+            v
+        };
+        let from = |g: &mut Gen| -> Vec<String> {
+            if g.chance(50) {
+                vec!["FROMMEMBER".into(), g.pick(members).into()]
+            } else {
+                let (lon, lat) = geo_point(g);
+                vec!["FROMLONLAT".into(), lon, lat]
+            }
+        };
+        let by = |g: &mut Gen| -> Vec<String> {
+            if g.chance(50) {
+                vec![
+                    "BYRADIUS".into(),
+                    g.pick(radii).into(),
+                    g.pick(units).into(),
+                ]
+            } else {
+                vec![
+                    "BYBOX".into(),
+                    g.pick(sizes).into(),
+                    g.pick(sizes).into(),
+                    g.pick(units).into(),
+                ]
+            }
+        };
+        match g.below(30) {
+            0..=5 => {
+                let mut v: Vec<String> = vec!["GEOADD".into(), k.clone()];
+                if g.chance(20) {
+                    v.push(g.pick(&["NX", "XX", "CH", "nx", "ch"]).into());
+                }
+                for _ in 0..1 + g.below(3) {
+                    let (lon, lat) = geo_point(g);
+                    v.extend([lon, lat, g.pick(members).into()]);
+                }
+                if g.chance(3) {
+                    v.push("extra".into());
+                }
+                p.cv(v);
+            }
+            6 => {
+                // Two members at one place: ties in distance.
+                let (lon, lat) = geo_point(g);
+                p.cv(vec![
+                    "GEOADD".into(),
+                    k,
+                    lon.clone(),
+                    lat.clone(),
+                    "same1".into(),
+                    lon,
+                    lat,
+                    "same2".into(),
+                ]);
+            }
+            7 if g.chance(50) => {
+                // Many members on a few points: COUNT's partial sort meets ties.
+                let mut v: Vec<String> = vec!["GEOADD".into(), "gc".into()];
+                for i in 0..20 + g.below(30) {
+                    let spot = g.below(4) as f64;
+                    v.extend([
+                        format!("{}", 13.0 + spot * 0.01),
+                        format!("{}", 38.0 + spot * 0.005),
+                        format!("p{i}"),
+                    ]);
+                }
+                p.cv(v);
+                let count = g.below(40) + 1;
+                p.cv(vec![
+                    "GEOSEARCH".into(),
+                    "gc".into(),
+                    "FROMLONLAT".into(),
+                    "13".into(),
+                    "38".into(),
+                    "BYRADIUS".into(),
+                    "50".into(),
+                    "km".into(),
+                    g.pick(&["ASC", "DESC"]).into(),
+                    "COUNT".into(),
+                    count.to_string(),
+                ]);
+            }
+            7 => p.c(&[
+                "ZADD",
+                &k,
+                g.pick(&["-1", "1e20", "4503599627370496", "12345", "-inf"]),
+                m,
+            ]),
+            8 | 9 => p.c(&["GEOPOS", &k, m, g.pick(members), "nomember"]),
+            10 => p.c(&["GEOHASH", &k, m, g.pick(members)]),
+            11 | 12 => {
+                let mut v = vec!["GEODIST", &k, m, g.pick(members)];
+                if g.chance(70) {
+                    v.push(g.pick(units));
+                }
+                if g.chance(5) {
+                    v.push("extra");
+                }
+                p.c(&v);
+            }
+            13..=17 => {
+                let mut v: Vec<String> = vec!["GEOSEARCH".into(), k.clone()];
+                if g.chance(95) {
+                    v.extend(from(g));
+                }
+                if g.chance(95) {
+                    v.extend(by(g));
+                }
+                if g.chance(5) {
+                    v.extend(from(g));
+                }
+                v.extend(opts(g, false));
+                if g.chance(50) {
+                    let w = g.below(v.len() - 1) + 2;
+                    let last = v.len() - 1;
+                    v.swap(w.min(last), last);
+                }
+                p.cv(v);
+            }
+            18 | 19 => {
+                let mut v: Vec<String> = vec!["GEOSEARCHSTORE".into(), key(g, "g", 4), k.clone()];
+                v.extend(from(g));
+                v.extend(by(g));
+                v.extend(opts(g, false));
+                if g.chance(40) {
+                    v.push("STOREDIST".into());
+                }
+                p.cv(v);
+            }
+            20..=22 => {
+                let (lon, lat) = geo_point(g);
+                let cmd = g.pick(&["GEORADIUS", "GEORADIUS_RO"]);
+                let mut v: Vec<String> = vec![
+                    cmd.into(),
+                    k.clone(),
+                    lon,
+                    lat,
+                    g.pick(radii).into(),
+                    g.pick(units).into(),
+                ];
+                v.extend(opts(g, cmd == "GEORADIUS"));
+                p.cv(v);
+            }
+            23..=25 => {
+                let cmd = g.pick(&["GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"]);
+                let mut v: Vec<String> = vec![
+                    cmd.into(),
+                    k.clone(),
+                    m.into(),
+                    g.pick(radii).into(),
+                    g.pick(units).into(),
+                ];
+                v.extend(opts(g, cmd == "GEORADIUSBYMEMBER"));
+                p.cv(v);
+            }
+            26 => {
+                let k2 = key(g, "g", 4);
+                p.c(&["ZRANGE", &k2, "0", "-1", "WITHSCORES"]);
+            }
+            27 => p.n(Norm::Shape, &["HELLO", g.pick(&["2", "3"])]),
+            28 => p.c(&["SET", "g3", "string"]),
+            _ => p.c(&["DEL", &k]),
+        }
+    }
+}
+
 #[test]
 fn diff_connection() {
     check("connection", 1, gen_connection);
@@ -1432,6 +1657,11 @@ fn diff_hyperloglog() {
     check("hyperloglog", 1, gen_hyperloglog);
 }
 
+#[test]
+fn diff_geo() {
+    check("geo", 1, gen_geo);
+}
+
 /// Keyspace notifications: every family's writes (and expiries) run on both
 /// servers with `notify-keyspace-events KEA` plus `n` and a subscriber on
 /// `__key*__:*`; after each command the subscriber's messages up to a PING's
@@ -1447,6 +1677,7 @@ fn diff_keyspace_notifications() {
         ("zsets", gen_zsets),
         ("bitops", gen_bitops),
         ("hyperloglog", gen_hyperloglog),
+        ("geo", gen_geo),
     ];
     let real = start_real(&[]);
     let ours = start_ours(&["--save", ""]);

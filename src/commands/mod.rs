@@ -13,6 +13,8 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod geo;
+pub mod geohash;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -208,6 +210,7 @@ impl CommandTable {
             sets::COMMANDS,
             zsets::COMMANDS,
             hyperloglog::COMMANDS,
+            geo::COMMANDS,
             pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,

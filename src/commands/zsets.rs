@@ -60,7 +60,7 @@ fn strtod_all(b: &[u8]) -> Option<f64> {
 
 /// A score argument (ZADD, ZINCRBY, WEIGHTS): Redis's `getDoubleFromObject`,
 /// which also refuses values that overflow or underflow.
-fn score_arg(b: &[u8], msg: &'static str) -> Result<f64, Error> {
+pub(crate) fn score_arg(b: &[u8], msg: &'static str) -> Result<f64, Error> {
     if b.first()
         .is_none_or(|c| c.is_ascii_whitespace() || *c == b'\x0b')
     {
@@ -302,7 +302,7 @@ fn zset_add(z: &mut ZSet, mut score: f64, member: &Bytes, flags: u8) -> Result<A
     }
 }
 
-fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
+pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdResult {
     let mut ch = false;
     let mut idx = 2;
     while idx < args.len() {
