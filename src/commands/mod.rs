@@ -12,6 +12,7 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod dump;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -25,6 +26,7 @@ pub mod sets;
 pub mod sha1;
 pub mod shutdown;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -63,6 +65,10 @@ pub mod flags {
     pub const SENTINEL: u32 = 1 << 16;
     pub const ONLY_SENTINEL: u32 = 1 << 17;
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+    /// Accepted on a cluster node for a slot being imported (RESTORE-ASKING).
+    pub const ASKING: u32 = 1 << 19;
+    /// Some key positions depend on the arguments (SORT ... STORE).
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
 
     /// Names in the order Redis prints them in COMMAND INFO.
     pub const NAMES: &[(u32, &str)] = &[
@@ -77,12 +83,14 @@ pub mod flags {
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
         (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
         (NO_ASYNC_LOADING, "no_async_loading"),
     ];
@@ -208,6 +216,8 @@ impl CommandTable {
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,
+            dump::COMMANDS,
+            sort::COMMANDS,
         ])
     }
 
