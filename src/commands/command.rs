@@ -350,7 +350,7 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             {
                 return Err("ERR Invalid number of arguments specified for command".into());
             }
-            let keys = c.key_indices(argv.len());
+            let keys = c.keys_in(argv);
             if keys.is_empty() {
                 return Err("ERR The command has no key arguments".into());
             }

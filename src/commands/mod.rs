@@ -175,6 +175,16 @@ impl CommandDef {
         self.flags & f != 0
     }
 
+    /// Indices of the key arguments of this command line: where a key's
+    /// position depends on the arguments (SORT ... STORE) the command finds
+    /// them, otherwise they follow (first, last, step).
+    pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
+        match self.name {
+            "sort" => sort::key_positions(argv),
+            _ => self.key_indices(argv.len()),
+        }
+    }
+
     /// Indices (0-based into argv) of the key arguments.
     pub fn key_indices(&self, argc: usize) -> Vec<usize> {
         if self.first_key <= 0 {

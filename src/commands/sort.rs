@@ -46,6 +46,26 @@ fn sort_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     sort_generic(ctx, args, true)
 }
 
+/// SORT's keys in `argv` (`sortGetKeys`): the sorted key, and the target of
+/// the last STORE, skipping the arguments of LIMIT, GET and BY.
+pub fn key_positions(argv: &[Bytes]) -> Vec<usize> {
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = &argv[i];
+        if eq_ignore_case(a, "limit") {
+            i += 2;
+        } else if eq_ignore_case(a, "get") || eq_ignore_case(a, "by") {
+            i += 1;
+        } else if eq_ignore_case(a, "store") && i + 1 < argv.len() {
+            // The target itself is looked at next, as an option word.
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    std::iter::once(1).chain(store).collect()
+}
+
 /// The options after the key, as `sortCommandGeneric` parses them.
 struct SortOpts {
     desc: bool,
@@ -532,6 +552,18 @@ mod tests {
         // Nothing stored, nothing deleted: nothing to replicate.
         assert_eq!(t.cmd(1, "SORT nokey STORE dst"), ":0\r\n");
         assert!(t.feed().is_empty());
+    }
+
+    #[test]
+    fn getkeys_finds_the_store_target() {
+        let mut t = Kit::new();
+        assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort abc store def")), ["abc", "def"]);
+        assert_eq!(
+            words(&t.cmd(1, "COMMAND GETKEYS sort abc store invalid store stillbad store def")),
+            ["abc", "def"]
+        );
+        assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort abc get store by x")), ["abc"]);
+        assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort_ro abc")), ["abc"]);
     }
 
     #[test]
