@@ -232,15 +232,42 @@ mod tests {
             err("ERR Invalid FREQ value, must be >= 0 and <= 255")
         );
         assert_eq!(
-            restore(&mut t, &[b"RESTORE", b"new", b"0", &p, b"FREQ", b"1", b"IDLETIME", b"1"]),
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"new",
+                    b"0",
+                    &p,
+                    b"FREQ",
+                    b"1",
+                    b"IDLETIME",
+                    b"1"
+                ]
+            ),
             err("ERR syntax error")
         );
         assert_eq!(
-            restore(&mut t, &[b"RESTORE", b"new", b"0", &p, b"IDLETIME", b"5", b"FREQ", b"1"]),
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"new",
+                    b"0",
+                    &p,
+                    b"IDLETIME",
+                    b"5",
+                    b"FREQ",
+                    b"1"
+                ]
+            ),
             err("ERR syntax error")
         );
         t.cmd(1, "SET foo bar2");
-        assert_eq!(restore(&mut t, &[b"RESTORE", b"foo", b"0", &p, b"REPLACE"]), OK);
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"foo", b"0", &p, b"REPLACE"]),
+            OK
+        );
         assert_eq!(t.cmd(1, "GET foo"), bulk("bar"));
     }
 
@@ -250,7 +277,10 @@ mod tests {
         t.cmd(1, "SET foo bar");
         let p = dumped(&mut t, "foo");
         t.feed();
-        assert_eq!(restore(&mut t, &[b"RESTORE", b"foo", b"5000", &p, b"REPLACE"]), OK);
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"foo", b"5000", &p, b"REPLACE"]),
+            OK
+        );
         assert_eq!(t.cmd(1, "PTTL foo"), ":5000\r\n");
         let at = (T0 + 5000).to_string();
         let feed = t.feed();
@@ -260,21 +290,37 @@ mod tests {
         // Absolute and already past: the replaced key is deleted, a DEL is sent.
         let past = (T0 - 1).to_string();
         assert_eq!(
-            restore(&mut t, &[b"RESTORE", b"foo", past.as_bytes(), &p, b"ABSTTL", b"REPLACE"]),
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"foo",
+                    past.as_bytes(),
+                    &p,
+                    b"ABSTTL",
+                    b"REPLACE"
+                ]
+            ),
             OK
         );
         assert_eq!(t.cmd(1, "EXISTS foo"), ":0\r\n");
         assert_eq!(t.feed(), vec!["DEL foo".to_string()]);
         // Nothing there to delete: nothing happens at all.
         assert_eq!(
-            restore(&mut t, &[b"RESTORE", b"foo", past.as_bytes(), &p, b"ABSTTL"]),
+            restore(
+                &mut t,
+                &[b"RESTORE", b"foo", past.as_bytes(), &p, b"ABSTTL"]
+            ),
             OK
         );
         assert!(t.feed().is_empty());
         // An absolute time in the future is kept and propagated as is.
         let later = (T0 + 60_000).to_string();
         assert_eq!(
-            restore(&mut t, &[b"RESTORE", b"foo", later.as_bytes(), &p, b"ABSTTL"]),
+            restore(
+                &mut t,
+                &[b"RESTORE", b"foo", later.as_bytes(), &p, b"ABSTTL"]
+            ),
             OK
         );
         assert_eq!(t.cmd(1, "PTTL foo"), ":60000\r\n");

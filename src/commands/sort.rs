@@ -253,7 +253,11 @@ fn window(limit_start: i64, limit_count: i64, len: usize) -> (i64, i64) {
     let len = len as i64;
     let mut start = limit_start.max(0).min(len);
     let count = limit_count.max(-1).min(len);
-    let mut end = if count < 0 { len - 1 } else { start + count - 1 };
+    let mut end = if count < 0 {
+        len - 1
+    } else {
+        start + count - 1
+    };
     if start >= len {
         start = len - 1;
         end = len - 2;
@@ -393,7 +397,9 @@ fn strtod_whole(b: &[u8]) -> Option<f64> {
 
 /// A decimal float, refusing what overflows or underflows.
 fn decimal(body: &[u8]) -> Option<f64> {
-    let shape_ok = body.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.')
+    let shape_ok = body
+        .first()
+        .is_some_and(|c| c.is_ascii_digit() || *c == b'.')
         && body
             .iter()
             .all(|c| c.is_ascii_digit() || b".eE+-".contains(c));
@@ -468,8 +474,14 @@ mod tests {
         let mut t = Kit::new();
         t.cmd(1, "RPUSH l 3 10 1 2 1.5");
         assert_eq!(words(&t.cmd(1, "SORT l")), ["1", "1.5", "2", "3", "10"]);
-        assert_eq!(words(&t.cmd(1, "SORT l DESC")), ["10", "3", "2", "1.5", "1"]);
-        assert_eq!(words(&t.cmd(1, "SORT l ALPHA")), ["1", "1.5", "10", "2", "3"]);
+        assert_eq!(
+            words(&t.cmd(1, "SORT l DESC")),
+            ["10", "3", "2", "1.5", "1"]
+        );
+        assert_eq!(
+            words(&t.cmd(1, "SORT l ALPHA")),
+            ["1", "1.5", "10", "2", "3"]
+        );
         assert_eq!(words(&t.cmd(1, "SORT l LIMIT 1 2")), ["1.5", "2"]);
         assert_eq!(words(&t.cmd(1, "SORT l LIMIT -10 2")), ["1", "1.5"]);
         assert_eq!(t.cmd(1, "SORT l LIMIT 5 1"), "*0\r\n");
@@ -513,16 +525,28 @@ mod tests {
         assert_eq!(words(&t.cmd(1, "SORT l BY w_* ALPHA")), ["c", "b", "a"]);
         // A trailing '->' belongs to the key name.
         t.cmd(1, "SET x:a-> 100");
-        assert_eq!(words(&t.cmd(1, "SORT l BY nosort GET x:*->")), ["100", "(nil)", "(nil)"]);
+        assert_eq!(
+            words(&t.cmd(1, "SORT l BY nosort GET x:*->")),
+            ["100", "(nil)", "(nil)"]
+        );
     }
 
     #[test]
     fn sets_and_sorted_sets() {
         let mut t = Kit::new();
         t.cmd(1, "ZADD z 1 a 5 b 2 c 10 d 3 e");
-        assert_eq!(words(&t.cmd(1, "SORT z BY nosort")), ["a", "c", "e", "b", "d"]);
-        assert_eq!(words(&t.cmd(1, "SORT z BY nosort DESC LIMIT 0 2")), ["d", "b"]);
-        assert_eq!(words(&t.cmd(1, "SORT z ALPHA DESC")), ["e", "d", "c", "b", "a"]);
+        assert_eq!(
+            words(&t.cmd(1, "SORT z BY nosort")),
+            ["a", "c", "e", "b", "d"]
+        );
+        assert_eq!(
+            words(&t.cmd(1, "SORT z BY nosort DESC LIMIT 0 2")),
+            ["d", "b"]
+        );
+        assert_eq!(
+            words(&t.cmd(1, "SORT z ALPHA DESC")),
+            ["e", "d", "c", "b", "a"]
+        );
         t.cmd(1, "SADD s b a c");
         // BY a constant with STORE sorts a set alphabetically anyway.
         assert_eq!(t.cmd(1, "SORT s BY _ STORE dst"), ":3\r\n");
@@ -557,12 +581,21 @@ mod tests {
     #[test]
     fn getkeys_finds_the_store_target() {
         let mut t = Kit::new();
-        assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort abc store def")), ["abc", "def"]);
         assert_eq!(
-            words(&t.cmd(1, "COMMAND GETKEYS sort abc store invalid store stillbad store def")),
+            words(&t.cmd(1, "COMMAND GETKEYS sort abc store def")),
             ["abc", "def"]
         );
-        assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort abc get store by x")), ["abc"]);
+        assert_eq!(
+            words(&t.cmd(
+                1,
+                "COMMAND GETKEYS sort abc store invalid store stillbad store def"
+            )),
+            ["abc", "def"]
+        );
+        assert_eq!(
+            words(&t.cmd(1, "COMMAND GETKEYS sort abc get store by x")),
+            ["abc"]
+        );
         assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort_ro abc")), ["abc"]);
     }
 

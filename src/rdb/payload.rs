@@ -57,7 +57,8 @@ pub fn restore(payload: &[u8]) -> Result<Value, PayloadError> {
     }
     // 7.0 knows value types 0 to 7 and 9 to 19 (`rdbIsObjectType`).
     match body.first() {
-        Some(&t) if t <= ty::MODULE_2 || (ty::HASH_ZIPMAP..=ty::STREAM_LISTPACKS_2).contains(&t) => {}
+        Some(&t)
+            if t <= ty::MODULE_2 || (ty::HASH_ZIPMAP..=ty::STREAM_LISTPACKS_2).contains(&t) => {}
         _ => return Err(PayloadError::BadData),
     }
     decode_value(body).map_err(|_| PayloadError::BadData)
