@@ -29,7 +29,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "sort_ro",
         -2,
-        READONLY,
+        READONLY | MOVABLE_KEYS,
         (1, 1, 1),
         "generic",
         "7.0.0",
@@ -597,6 +597,17 @@ mod tests {
             ["abc"]
         );
         assert_eq!(words(&t.cmd(1, "COMMAND GETKEYS sort_ro abc")), ["abc"]);
+    }
+
+    #[test]
+    fn command_info_has_redis_key_specs() {
+        let mut t = Kit::new();
+        let info = t.cmd(1, "COMMAND INFO sort");
+        assert!(info.contains("+movablekeys"), "{info}");
+        assert!(info.contains("For the optional STORE keyword."), "{info}");
+        assert_eq!(info.matches("$5\r\nflags").count(), 3, "{info}");
+        let info = t.cmd(1, "COMMAND INFO restore");
+        assert!(info.contains("+OW\r\n+update"), "{info}");
     }
 
     #[test]
