@@ -1587,6 +1587,253 @@ fn gen_geo(g: &mut Gen, p: &mut Plan, n: usize) {
     }
 }
 
+/// DUMP payloads Redis 7.0.15 wrote (hex): a quicklist of a listpack, a
+/// listpack hash, an intset, a plain set, a listpack zset, an int-encoded
+/// and an LZF-compressed string.
+const REAL_PAYLOADS: &[&str] = &[
+    "120102121200000004008161028162020301dff902ff0a005e2fd9ee1f1501c9",
+    "1012120000000400816602817602816e020c01ff0a0001369481d35b8974",
+    "0b0e02000000030000000100020003000a00a5025ce26d6e4d1b",
+    "0202017901780a000cdf6b3db330bcf0",
+    "111414000000040081610283312e35048162020201ff0a00fa02b425af188763",
+    "00c139300a009d94ea2793fc08b9",
+    "00c30928016161e01b000161610a00cf092faaae25831d",
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Elements sorted: mostly numbers, some words (ALPHA, and the
+/// "can't be converted into double" error without it). Nothing overflows a
+/// double: after an ERANGE, Redis's stale `errno` fails later numeric SORTs
+/// on the same connection until some system call resets it.
+const SORT_ELEMS: &[&str] = &[
+    "1", "2", "3", "10", "-1", "1.5", "0", "007", "2.0", "1e2", "a", "b", "B", "ab", "", "0x1A",
+];
+
+/// SORT / SORT_RO with random options on one of the list (l*), set (s*) or
+/// sorted set (z*) keys, and how its reply may be compared: ALPHA with a BY
+/// pattern leaves ties in qsort's hands (stable only for a whole list), an
+/// unsorted set comes in its hash order.
+fn sort_step(g: &mut Gen, p: &mut Plan, readonly: bool) {
+    let k = g.pick(&["l0", "l1", "st0", "st1", "z0", "nokey", "w_1"]);
+    let mut argv = vec![
+        if readonly { "SORT_RO" } else { "SORT" }.to_string(),
+        k.to_string(),
+    ];
+    let by = g
+        .chance(50)
+        .then(|| g.pick(&["w_*", "h_*->f", "nosort", "missing_*", "w_*->"]));
+    if let Some(b) = by {
+        argv.extend(["BY".to_string(), b.to_string()]);
+    }
+    for _ in 0..g.below(3) {
+        argv.extend([
+            "GET".to_string(),
+            g.pick(&["#", "w_*", "h_*->f", "const", "h_*->"])
+                .to_string(),
+        ]);
+    }
+    let limit = g.chance(30);
+    if limit {
+        argv.extend([
+            "LIMIT".to_string(),
+            g.pick(&["0", "1", "-2", "3", "100", "x"]).to_string(),
+            g.pick(&["0", "2", "-1", "5", "100"]).to_string(),
+        ]);
+    }
+    let alpha = g.chance(40);
+    if alpha {
+        argv.push("ALPHA".into());
+    }
+    if g.chance(30) {
+        argv.push(g.pick(&["ASC", "DESC"]).into());
+    }
+    let store = g.chance(25);
+    if store {
+        argv.extend(["STORE".to_string(), "dst".to_string()]);
+    }
+    if g.chance(3) {
+        argv.push(g.pick(&["LIMIT", "BOGUS", "GET"]).into());
+    }
+    let pattern = by.is_some_and(|b| b.contains('*'));
+    let set = k.starts_with("st");
+    let ties = alpha && pattern && (limit || !k.starts_with('l'));
+    let hash_order = set && !pattern && by.is_some() && !store;
+    let norm = match (ties || hash_order, limit) {
+        (false, _) => Norm::Exact,
+        (true, false) => Norm::Unordered,
+        (true, true) => Norm::Shape,
+    };
+    p.on(
+        0,
+        norm,
+        &argv.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+    );
+    if store && !readonly {
+        p.n(norm, &["LRANGE", "dst", "0", "-1"]);
+        if norm != Norm::Exact {
+            // Its order is not for later steps to compare.
+            p.c(&["DEL", "dst"]);
+        }
+    }
+}
+
+fn gen_sort_dump(g: &mut Gen, p: &mut Plan, n: usize) {
+    let mut ours_payloads: Vec<Vec<u8>> = Vec::new();
+    for i in 0..n {
+        match g.below(24) {
+            0..=2 => {
+                let k = key(g, "l", 2);
+                let e: Vec<&str> = (0..1 + g.below(3)).map(|_| g.pick(SORT_ELEMS)).collect();
+                let mut argv = vec![g.pick(&["RPUSH", "LPUSH"]), &k];
+                argv.extend(e);
+                p.c(&argv);
+            }
+            3 | 4 => {
+                let k = key(g, "st", 2);
+                p.c(&["SADD", &k, g.pick(SORT_ELEMS), g.pick(SORT_ELEMS)]);
+            }
+            5 => p.c(&[
+                "ZADD",
+                "z0",
+                g.pick(&["1", "2", "-3", "2.5", "inf"]),
+                g.pick(SORT_ELEMS),
+            ]),
+            6 => p.c(&[
+                "SET",
+                &format!("w_{}", g.pick(SORT_ELEMS)),
+                g.pick(&["1", "5", "-2", "3.5", "x", ""]),
+            ]),
+            7 => p.c(&[
+                "HSET",
+                &format!("h_{}", g.pick(SORT_ELEMS)),
+                "f",
+                g.pick(&["4", "0", "-1", "9.5", "zz"]),
+            ]),
+            8..=14 => sort_step(g, p, false),
+            15 | 16 => sort_step(g, p, true),
+            17 => p.n(
+                Norm::Kind,
+                &["DUMP", g.pick(&["l0", "st0", "z0", "nokey", "w_1", "dst"])],
+            ),
+            18 => p.c(&["DUMP", g.pick(&["w_1", "w_2", "w_a", "w_"])]),
+            19 | 20 => {
+                // Real's payloads and ours (built from values like them).
+                if ours_payloads.is_empty() {
+                    ours_payloads = sentinel_payloads();
+                }
+                let payload = if g.chance(50) {
+                    unhex(g.pick(REAL_PAYLOADS))
+                } else {
+                    ours_payloads[g.below(ours_payloads.len())].clone()
+                };
+                let k = format!("r{}", g.below(3));
+                let mut argv: Vec<Vec<u8>> = vec![b"RESTORE".to_vec(), k.clone().into_bytes()];
+                argv.push(g.pick(&["0", "0", "100000", "-5", "x"]).into());
+                argv.push(payload);
+                for _ in 0..g.below(3) {
+                    match g.below(5) {
+                        0 => argv.push(b"REPLACE".to_vec()),
+                        1 => argv.extend([b"IDLETIME".to_vec(), g.pick(&["10", "-1", "x"]).into()]),
+                        2 => argv.extend([b"FREQ".to_vec(), g.pick(&["10", "256", "-1"]).into()]),
+                        3 => argv.push(b"ABSTTL".to_vec()),
+                        _ => argv.push(b"NOPE".to_vec()),
+                    }
+                }
+                p.steps.push(Step {
+                    conn: 0,
+                    argv,
+                    norm: Norm::Exact,
+                    reads: 1,
+                });
+                p.c(&["TYPE", &k]);
+                p.n(Norm::Near(1), &["TTL", &k]);
+            }
+            21 => {
+                let k = format!("r{}", g.below(3));
+                match g.below(5) {
+                    0 => p.c(&["LRANGE", &k, "0", "-1"]),
+                    1 => p.n(Norm::UnorderedPairs, &["HGETALL", &k]),
+                    2 => p.n(Norm::Unordered, &["SMEMBERS", &k]),
+                    3 => p.c(&["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                    _ => p.c(&["GET", &k]),
+                }
+            }
+            22 => {
+                // Broken payloads: short, bad checksum, newer version.
+                let k = format!("r{}", g.below(3));
+                let mut bad = unhex(g.pick(REAL_PAYLOADS));
+                match g.below(3) {
+                    0 => bad.truncate(g.below(10)),
+                    1 => *bad.last_mut().expect("payload") ^= 0x40,
+                    _ => {
+                        let n = bad.len();
+                        bad[n - 10] = 11;
+                    }
+                }
+                p.steps.push(Step {
+                    conn: 0,
+                    argv: vec![
+                        b"RESTORE".to_vec(),
+                        k.into_bytes(),
+                        b"0".to_vec(),
+                        bad,
+                        b"REPLACE".to_vec(),
+                    ],
+                    norm: Norm::Exact,
+                    reads: 1,
+                });
+            }
+            _ => {
+                if i % 7 == 0 {
+                    p.c(&["DEL", "l0", "st0", "dst"]);
+                } else {
+                    p.c(&[
+                        "COMMAND",
+                        "GETKEYS",
+                        "SORT",
+                        "l0",
+                        g.pick(&["STORE", "LIMIT", "GET"]),
+                        "d",
+                        "STORE",
+                        g.pick(&["e", "BY"]),
+                    ]);
+                }
+            }
+        }
+    }
+}
+
+/// Payloads as our DUMP writes them, for the plan's RESTOREs.
+fn sentinel_payloads() -> Vec<Vec<u8>> {
+    use sentinel_lab::keyspace::{Dict, Value, ZSet};
+    use sentinel_lab::rdb::payload;
+    let b = |s: &str| bytes::Bytes::copy_from_slice(s.as_bytes());
+    let mut h = Dict::new();
+    h.insert(b("f"), b("v"));
+    let mut st = Dict::new();
+    st.insert(b("x"), ());
+    st.insert(b("7"), ());
+    let mut z = ZSet::new();
+    z.insert(b("m"), -2.5);
+    [
+        Value::Str(b("hello")),
+        Value::Str(b(&"ab".repeat(40))),
+        Value::List(vec![b("1"), b("x"), b("")].into()),
+        Value::Hash(h),
+        Value::Set(st),
+        Value::ZSet(z),
+    ]
+    .iter()
+    .map(|v| payload::dump(v, true))
+    .collect()
+}
+
 #[test]
 fn diff_connection() {
     check("connection", 1, gen_connection);
@@ -1662,6 +1909,136 @@ fn diff_geo() {
     check("geo", 1, gen_geo);
 }
 
+/// SORT / SORT_RO and DUMP / RESTORE, then payloads carried between the two
+/// servers both ways: a DUMP by real Redis RESTOREs in ours and one by ours
+/// in real Redis, every type, compact and large encodings, same contents.
+#[test]
+fn diff_sort_dump() {
+    check("sort_dump", 1, gen_sort_dump);
+
+    let real = start_real(&[]);
+    let ours = start_ours(&["--save", ""]);
+    let (mut rc, mut oc) = (real.connect(), ours.connect());
+    let many = |n: usize, f: &dyn Fn(usize) -> Vec<String>| -> Vec<String> {
+        (0..n).flat_map(f).collect()
+    };
+    let writes: Vec<Vec<String>> = vec![
+        [
+            vec!["RPUSH".into(), "list".into()],
+            many(1000, &|i| {
+                vec![if i % 3 == 0 {
+                    i.to_string()
+                } else {
+                    format!("item {i}")
+                }]
+            }),
+        ]
+        .concat(),
+        vec![
+            "RPUSH".into(),
+            "small_list".into(),
+            "a".into(),
+            "12".into(),
+            "-7".into(),
+        ],
+        [
+            vec!["HSET".into(), "hash".into()],
+            many(300, &|i| vec![format!("f{i}"), format!("v{}", i * 7)]),
+        ]
+        .concat(),
+        vec![
+            "HSET".into(),
+            "small_hash".into(),
+            "f".into(),
+            "v".into(),
+            "n".into(),
+            "12".into(),
+        ],
+        [
+            vec!["SADD".into(), "intset".into()],
+            many(100, &|i| vec![(i as i64 * 37 - 1000).to_string()]),
+        ]
+        .concat(),
+        [
+            vec!["SADD".into(), "set".into()],
+            many(300, &|i| vec![format!("m{i}")]),
+        ]
+        .concat(),
+        vec!["SADD".into(), "small_set".into(), "x".into(), "y".into()],
+        [
+            vec!["ZADD".into(), "zset".into()],
+            many(200, &|i| {
+                vec![format!("{}.25", i as i64 - 50), format!("z{i}")]
+            }),
+        ]
+        .concat(),
+        vec![
+            "ZADD".into(),
+            "small_zset".into(),
+            "1.5".into(),
+            "a".into(),
+            "-inf".into(),
+            "b".into(),
+        ],
+        vec!["SET".into(), "long".into(), "abcdefgh".repeat(1000)],
+        vec!["SET".into(), "int".into(), "-123456789".into()],
+        vec!["SET".into(), "text".into(), "hello world".into()],
+    ];
+    for w in &writes {
+        assert_eq!(rc.cmd(w), oc.cmd(w), "{w:?}");
+    }
+    // A value's contents, in an order both servers agree on.
+    let read = |c: &mut Conn, key: &str| -> Frame {
+        match text(&c.cmd(&["TYPE", key])).as_str() {
+            "list" => c.cmd(&["LRANGE", key, "0", "-1"]),
+            "hash" => {
+                let all = c.cmd(&["HGETALL", key]);
+                let pairs = sort_pairs(all.as_array().unwrap_or(&[]));
+                Frame::Array(pairs.into_iter().map(|b| Frame::Bulk(b.into())).collect())
+            }
+            "set" => c.cmd(&["SORT", key, "ALPHA"]),
+            "zset" => c.cmd(&["ZRANGE", key, "0", "-1", "WITHSCORES"]),
+            _ => c.cmd(&["GET", key]),
+        }
+    };
+    for w in &writes {
+        let key = &w[1];
+        let from_real = rc.cmd(&["DUMP", key]);
+        let from_real = from_real.as_bytes().expect("real DUMP").to_vec();
+        let copy = format!("from_real:{key}");
+        let r = oc.cmd(&[b"RESTORE".as_slice(), copy.as_bytes(), b"0", &from_real]);
+        assert_eq!(text(&r), "OK", "ours RESTORE of real's {key}");
+        assert_eq!(
+            read(&mut oc, &copy),
+            read(&mut rc, key),
+            "real's {key} restored in ours"
+        );
+
+        let from_ours = oc.cmd(&["DUMP", key]);
+        let from_ours = from_ours.as_bytes().expect("our DUMP").to_vec();
+        let copy = format!("from_ours:{key}");
+        let r = rc.cmd(&[
+            b"RESTORE".as_slice(),
+            copy.as_bytes(),
+            b"100000",
+            &from_ours,
+        ]);
+        assert_eq!(text(&r), "OK", "real RESTORE of our {key}");
+        assert_eq!(
+            read(&mut rc, &copy),
+            read(&mut rc, key),
+            "our {key} restored in real"
+        );
+        let ttl = rc.cmd(&["TTL", &copy]);
+        assert!(matches!(ttl, Frame::Integer(99 | 100)), "{ttl:?}");
+        // An uncompressed string's payload is the same bytes on both (our
+        // LZF finds other matches than Redis's, equally valid).
+        if text(&rc.cmd(&["TYPE", key])) == "string" && from_real.len() < 40 {
+            assert_eq!(from_ours, from_real, "{key}");
+        }
+    }
+}
+
 /// Keyspace notifications: every family's writes (and expiries) run on both
 /// servers with `notify-keyspace-events KEA` plus `n` and a subscriber on
 /// `__key*__:*`; after each command the subscriber's messages up to a PING's
@@ -1678,6 +2055,7 @@ fn diff_keyspace_notifications() {
         ("bitops", gen_bitops),
         ("hyperloglog", gen_hyperloglog),
         ("geo", gen_geo),
+        ("sort_dump", gen_sort_dump),
     ];
     let real = start_real(&[]);
     let ours = start_ours(&["--save", ""]);

@@ -1,7 +1,7 @@
 //! COMMAND: COUNT, INFO, DOCS, LIST, GETKEYS, HELP over the command table and
 //! the metadata of `command_docs`.
 
-use super::command_docs::{meta, SUBCOMMANDS};
+use super::command_docs::{key_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
 use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
 use crate::resp::ReplyBuf;
@@ -139,8 +139,13 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
     for t in tips {
         out.bulk(t.as_bytes());
     }
-    // Key specs, derived from (first, last, step).
-    if d.keys.0 > 0 {
+    // Key specs: listed where Redis's say more, else derived from (first, last, step).
+    if let Some(specs) = key_specs(&d.name) {
+        out.array(specs.len());
+        for spec in specs {
+            write_key_spec(out, spec);
+        }
+    } else if d.keys.0 > 0 {
         out.array(1);
         out.map(3);
         out.bulk(b"flags");
@@ -170,6 +175,32 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
     out.array(d.subs.len());
     for s in &d.subs {
         write_info(out, s);
+    }
+}
+
+fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
+    out.map(3 + usize::from(!spec.notes.is_empty()));
+    if !spec.notes.is_empty() {
+        out.bulk(b"notes");
+        out.bulk(spec.notes.as_bytes());
+    }
+    out.bulk(b"flags");
+    out.set(spec.flags.len());
+    for f in spec.flags {
+        out.simple(f);
+    }
+    match spec.begin {
+        Begin::Index(i) => write_key_step(out, "begin_search", "index", &[("index", i)]),
+        Begin::Unknown => write_key_step(out, "begin_search", "unknown", &[]),
+    }
+    match spec.find {
+        Find::Range(last, step, limit) => write_key_step(
+            out,
+            "find_keys",
+            "range",
+            &[("lastkey", last), ("keystep", step), ("limit", limit)],
+        ),
+        Find::Unknown => write_key_step(out, "find_keys", "unknown", &[]),
     }
 }
 
@@ -350,7 +381,7 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             {
                 return Err("ERR Invalid number of arguments specified for command".into());
             }
-            let keys = c.key_indices(argv.len());
+            let keys = c.keys_in(argv);
             if keys.is_empty() {
                 return Err("ERR The command has no key arguments".into());
             }

@@ -644,6 +644,87 @@ pub(super) static META: &[(&str, &[&str], &[&str])] = &[
     ("zunionstore", &["@write", "@sortedset", "@slow"], &[]),
 ];
 
+/// Where a key spec's search for keys begins (`begin_search`).
+pub enum Begin {
+    /// At this argument.
+    Index(i32),
+    /// Nowhere COMMAND can say (BY / GET patterns, a STORE anywhere).
+    Unknown,
+}
+
+/// How a key spec's keys are found from there (`find_keys`).
+pub enum Find {
+    /// `lastkey` (relative to the start, negative from the end), `keystep`, `limit`.
+    Range(i32, i32, i32),
+    Unknown,
+}
+
+/// One key spec of COMMAND INFO, for commands whose specs the command table's
+/// (first, last, step) and flags do not give: Redis 7.0.15's, verbatim.
+pub struct KeySpec {
+    pub notes: &'static str,
+    pub flags: &'static [&'static str],
+    pub begin: Begin,
+    pub find: Find,
+}
+
+const fn ks(
+    notes: &'static str,
+    flags: &'static [&'static str],
+    begin: Begin,
+    find: Find,
+) -> KeySpec {
+    KeySpec {
+        notes,
+        flags,
+        begin,
+        find,
+    }
+}
+
+const SORT_PATTERNS: KeySpec = ks(
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+    &["RO", "access"],
+    Begin::Unknown,
+    Find::Unknown,
+);
+
+/// Key specs that differ from the derived ones, by command name.
+pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
+    (
+        "restore",
+        &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
+    ),
+    (
+        "restore-asking",
+        &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
+    ),
+    (
+        "sort",
+        &[
+            ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)),
+            SORT_PATTERNS,
+            ks(
+                "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
+                &["OW", "update"],
+                Begin::Unknown,
+                Find::Unknown,
+            ),
+        ],
+    ),
+    (
+        "sort_ro",
+        &[
+            ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)),
+            SORT_PATTERNS,
+        ],
+    ),
+];
+
+pub(super) fn key_specs(name: &str) -> Option<&'static [KeySpec]> {
+    KEY_SPECS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
 pub(super) fn meta(
     name: &str,
 ) -> Option<&'static (

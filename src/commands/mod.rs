@@ -15,6 +15,7 @@ pub mod debug;
 pub mod digest;
 pub mod geo;
 pub mod geohash;
+pub mod dump;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -29,6 +30,7 @@ pub mod sets;
 pub mod sha1;
 pub mod shutdown;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -67,6 +69,10 @@ pub mod flags {
     pub const SENTINEL: u32 = 1 << 16;
     pub const ONLY_SENTINEL: u32 = 1 << 17;
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+    /// Accepted on a cluster node for a slot being imported (RESTORE-ASKING).
+    pub const ASKING: u32 = 1 << 19;
+    /// Some key positions depend on the arguments (SORT ... STORE).
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
 
     /// Names in the order Redis prints them in COMMAND INFO (7.0 hides
     /// `may_replicate`).
@@ -82,11 +88,13 @@ pub mod flags {
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
         (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
         (NO_ASYNC_LOADING, "no_async_loading"),
     ];
@@ -171,6 +179,16 @@ impl CommandDef {
         self.flags & f != 0
     }
 
+    /// Indices of the key arguments of this command line: where a key's
+    /// position depends on the arguments (SORT ... STORE) the command finds
+    /// them, otherwise they follow (first, last, step).
+    pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
+        match self.name {
+            "sort" => sort::key_positions(argv),
+            _ => self.key_indices(argv.len()),
+        }
+    }
+
     /// Indices (0-based into argv) of the key arguments.
     pub fn key_indices(&self, argc: usize) -> Vec<usize> {
         if self.first_key <= 0 {
@@ -215,6 +233,8 @@ impl CommandTable {
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,
+            dump::COMMANDS,
+            sort::COMMANDS,
         ])
     }
 

@@ -162,6 +162,16 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
     })
 }
 
+/// One value as `rdbLoadObjectType` + `rdbLoadObject` read it: a type byte
+/// then the body (what [`super::encode_value`] writes). Bytes after the value
+/// are not looked at. An empty collection is an error, as for RESTORE.
+pub fn decode_value(bytes: &[u8]) -> R<Value> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let t = r.byte()?;
+    r.object(t, 0)?
+        .ok_or_else(|| RdbError::new("empty collection", 0))
+}
+
 const MODULE_OPCODE_EOF: u64 = 0;
 const MODULE_OPCODE_SINT: u64 = 1;
 const MODULE_OPCODE_UINT: u64 = 2;

@@ -301,6 +301,20 @@ impl SnapshotJob {
     }
 }
 
+/// One value as `rdbSaveObjectType` + `rdbSaveObject` write it: its type
+/// byte, then its body (no key, no expiry). The unit DUMP payloads carry.
+pub fn encode_value(value: &Value, compress: bool) -> Vec<u8> {
+    let mut w = Writer {
+        out: Vec::new(),
+        compress,
+    };
+    // `object` writes type, key, body; an empty key is the single byte 0,
+    // so dropping byte 1 leaves type and body.
+    w.object(b"", value);
+    w.out.remove(1);
+    w.out
+}
+
 pub(super) struct Writer {
     pub(super) out: Vec<u8>,
     pub(super) compress: bool,

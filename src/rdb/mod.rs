@@ -14,9 +14,10 @@ pub mod crc64;
 mod decode;
 mod encode;
 pub mod lzf;
+pub mod payload;
 
-pub use decode::{decode, decode_with};
-pub use encode::{encode, encode_with, EncodeOptions, SnapshotJob};
+pub use decode::{decode, decode_value, decode_with};
+pub use encode::{encode, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
 use bytes::Bytes;

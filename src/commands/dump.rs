@@ -1,0 +1,329 @@
+//! DUMP and RESTORE: a key's value as a self-checking RDB payload, and a key
+//! created from one (see [`crate::rdb::payload`] for the bytes). Payloads
+//! travel both ways between us and Redis 7.0.
+
+use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Propagate};
+use crate::keyspace::Object;
+use crate::rdb::payload;
+use crate::server::config::Key;
+use crate::server::notify::class as N;
+use bytes::Bytes;
+
+/// RESTORE's flags; RESTORE-ASKING (MIGRATE's form for a cluster slot
+/// being imported) adds `asking`.
+const RESTORE_FLAGS: u32 = WRITE | DENYOOM;
+
+pub static COMMANDS: &[CommandDef] = &[
+    def(
+        "dump",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "generic",
+        "2.6.0",
+        "Return a serialized version of the value stored at the specified key.",
+        dump,
+    ),
+    def(
+        "restore",
+        -4,
+        RESTORE_FLAGS,
+        (1, 1, 1),
+        "generic",
+        "2.6.0",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
+        restore,
+    ),
+    def(
+        "restore-asking",
+        -4,
+        RESTORE_FLAGS | ASKING,
+        (1, 1, 1),
+        "server",
+        "3.0.0",
+        "An internal command for migrating keys in a cluster",
+        restore,
+    ),
+];
+
+fn dump(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let compress = ctx.srv.config.get_bool(Key::RDBCOMPRESSION);
+    match ctx.lookup(&args[1]) {
+        None => ctx.out().null(),
+        Some(o) => {
+            let bytes = payload::dump(&o.value, compress);
+            ctx.out().bulk(&bytes);
+        }
+    }
+    Ok(())
+}
+
+/// RESTORE's options after the payload.
+#[derive(Default)]
+struct RestoreOpts {
+    replace: bool,
+    absttl: bool,
+}
+
+fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
+    let mut o = RestoreOpts::default();
+    // IDLETIME and FREQ exclude each other: the second is a syntax error.
+    let (mut idle, mut freq) = (false, false);
+    let mut j = 4;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        let a = &args[j];
+        if eq_ignore_case(a, "replace") {
+            o.replace = true;
+        } else if eq_ignore_case(a, "absttl") {
+            o.absttl = true;
+        } else if eq_ignore_case(a, "idletime") && more && !freq {
+            if arg_i64(&args[j + 1])? < 0 {
+                return Err("ERR Invalid IDLETIME value, must be >= 0".into());
+            }
+            idle = true;
+            j += 1;
+        } else if eq_ignore_case(a, "freq") && more && !idle {
+            if !(0..=255).contains(&arg_i64(&args[j + 1])?) {
+                return Err("ERR Invalid FREQ value, must be >= 0 and <= 255".into());
+            }
+            freq = true;
+            j += 1;
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. The
+/// access time and frequency are accepted and checked; this server keeps
+/// neither (OBJECT IDLETIME / FREQ have nothing to report).
+fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let opts = restore_opts(args)?;
+    let key = &args[1];
+    if !opts.replace && ctx.exists_for_write(key) {
+        return Err("BUSYKEY Target key name already exists.".into());
+    }
+    let ttl = arg_i64(&args[2])?;
+    if ttl < 0 {
+        return Err("ERR Invalid TTL value, must be >= 0".into());
+    }
+    let value = payload::restore(&args[3]).map_err(|e| e.message())?;
+    let deleted = opts.replace && ctx.db().delete(key);
+    let at = match ttl {
+        0 => None,
+        t if opts.absttl => Some(t),
+        t => Some(t.saturating_add(ctx.now as i64)),
+    };
+    // A replica keeps what its master restores; the master sends the DEL.
+    let expired = at.is_some_and(|at| at <= ctx.now as i64) && !ctx.srv.repl.is_replica();
+    if expired {
+        if deleted {
+            ctx.propagate = Propagate::Replace(vec![vec![Bytes::from_static(b"DEL"), key.clone()]]);
+            ctx.touch(key);
+            ctx.notify(N::GENERIC, "del", key);
+            ctx.dirty(1);
+        }
+        ctx.out().ok();
+        return Ok(());
+    }
+    let mut obj = Object::new(value);
+    obj.update_encoding_with(&ctx.srv.encoding_limits);
+    ctx.db().set(key.clone(), obj);
+    if let Some(at) = at {
+        ctx.db().set_expire(key, at.max(0) as u64);
+        if !opts.absttl {
+            // Replicas get the absolute time, so they expire it together.
+            let mut argv = args.to_vec();
+            argv[2] = Bytes::from(at.to_string());
+            argv.push(Bytes::from_static(b"ABSTTL"));
+            ctx.propagate = Propagate::Replace(vec![argv]);
+        }
+    }
+    ctx.touch(key);
+    ctx.notify(N::GENERIC, "restore", key);
+    ctx.out().ok();
+    ctx.dirty(1);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
+    use crate::rdb::payload;
+
+    /// DUMP `key` on connection 1: the payload bytes (the kit's replies are
+    /// text, so the bytes come from the value, checked against the reply).
+    fn dumped(t: &mut Kit, key: &str) -> Vec<u8> {
+        let obj = t.srv.st.dbs[0].keys().get(key.as_bytes()).expect("key");
+        let p = payload::dump(&obj.value, true);
+        let reply = t.argv(1, &["DUMP", key]);
+        let want = format!("${}\r\n{}\r\n", p.len(), String::from_utf8_lossy(&p));
+        assert_eq!(reply, want);
+        p
+    }
+
+    fn restore(t: &mut Kit, args: &[&[u8]]) -> String {
+        let mut frame = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            frame.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            frame.extend_from_slice(a);
+            frame.extend_from_slice(b"\r\n");
+        }
+        t.raw(1, &frame)
+    }
+
+    #[test]
+    fn dump_and_restore_every_type() {
+        let mut t = Kit::new();
+        t.cmd(1, "SET s bar");
+        t.cmd(1, "RPUSH l a b 3");
+        t.cmd(1, "HSET h f v g w");
+        t.cmd(1, "SADD st 1 2 x");
+        t.cmd(1, "ZADD z 1 a 2.5 b");
+        assert_eq!(t.cmd(1, "DUMP nokey"), NULL);
+        for (key, read) in [
+            ("s", "GET s"),
+            ("l", "LRANGE l 0 -1"),
+            ("h", "HGETALL h"),
+            ("st", "SORT st ALPHA"),
+            ("z", "ZRANGE z 0 -1 WITHSCORES"),
+        ] {
+            let before = t.cmd(1, read);
+            let p = dumped(&mut t, key);
+            t.cmd(1, &format!("DEL {key}"));
+            assert_eq!(restore(&mut t, &[b"RESTORE", key.as_bytes(), b"0", &p]), OK);
+            assert_eq!(t.cmd(1, read), before, "{key}");
+            assert_eq!(t.cmd(1, &format!("TTL {key}")), ":-1\r\n");
+        }
+    }
+
+    #[test]
+    fn restore_errors_in_redis_order() {
+        let mut t = Kit::new();
+        t.cmd(1, "SET foo bar");
+        let p = dumped(&mut t, "foo");
+        let busy = err("BUSYKEY Target key name already exists.");
+        assert_eq!(restore(&mut t, &[b"RESTORE", b"foo", b"0", b"..."]), busy);
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"foo", b"0", b"...", b"bad"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"new", b"-1", &p]),
+            err("ERR Invalid TTL value, must be >= 0")
+        );
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"new", b"x", &p]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"new", b"0", b"..."]),
+            err("ERR DUMP payload version or checksum are wrong")
+        );
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"new", b"0", &p, b"IDLETIME", b"-1"]),
+            err("ERR Invalid IDLETIME value, must be >= 0")
+        );
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"new", b"0", &p, b"FREQ", b"256"]),
+            err("ERR Invalid FREQ value, must be >= 0 and <= 255")
+        );
+        assert_eq!(
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"new",
+                    b"0",
+                    &p,
+                    b"FREQ",
+                    b"1",
+                    b"IDLETIME",
+                    b"1"
+                ]
+            ),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"new",
+                    b"0",
+                    &p,
+                    b"IDLETIME",
+                    b"5",
+                    b"FREQ",
+                    b"1"
+                ]
+            ),
+            err("ERR syntax error")
+        );
+        t.cmd(1, "SET foo bar2");
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"foo", b"0", &p, b"REPLACE"]),
+            OK
+        );
+        assert_eq!(t.cmd(1, "GET foo"), bulk("bar"));
+    }
+
+    #[test]
+    fn ttls_and_propagation() {
+        let mut t = Kit::new();
+        t.cmd(1, "SET foo bar");
+        let p = dumped(&mut t, "foo");
+        t.feed();
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"foo", b"5000", &p, b"REPLACE"]),
+            OK
+        );
+        assert_eq!(t.cmd(1, "PTTL foo"), ":5000\r\n");
+        let at = (T0 + 5000).to_string();
+        let feed = t.feed();
+        assert_eq!(feed.len(), 1);
+        assert!(feed[0].contains(&format!("RESTORE foo {at} ")), "{feed:?}");
+        assert!(feed[0].ends_with(" REPLACE ABSTTL"), "{feed:?}");
+        // Absolute and already past: the replaced key is deleted, a DEL is sent.
+        let past = (T0 - 1).to_string();
+        assert_eq!(
+            restore(
+                &mut t,
+                &[
+                    b"RESTORE",
+                    b"foo",
+                    past.as_bytes(),
+                    &p,
+                    b"ABSTTL",
+                    b"REPLACE"
+                ]
+            ),
+            OK
+        );
+        assert_eq!(t.cmd(1, "EXISTS foo"), ":0\r\n");
+        assert_eq!(t.feed(), vec!["DEL foo".to_string()]);
+        // Nothing there to delete: nothing happens at all.
+        assert_eq!(
+            restore(
+                &mut t,
+                &[b"RESTORE", b"foo", past.as_bytes(), &p, b"ABSTTL"]
+            ),
+            OK
+        );
+        assert!(t.feed().is_empty());
+        // An absolute time in the future is kept and propagated as is.
+        let later = (T0 + 60_000).to_string();
+        assert_eq!(
+            restore(
+                &mut t,
+                &[b"RESTORE", b"foo", later.as_bytes(), &p, b"ABSTTL"]
+            ),
+            OK
+        );
+        assert_eq!(t.cmd(1, "PTTL foo"), ":60000\r\n");
+        assert_eq!(t.feed().len(), 1);
+    }
+}
