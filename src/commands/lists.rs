@@ -1,10 +1,11 @@
 //! List commands, including the blocking BLPOP/BRPOP/BLMOVE.
 //!
 //! Blocking works by re-running: when the lists a blocking command waits on are
-//! all empty, the handler records a [`Blocked`] on the client and writes no
+//! all empty, the handler records a [`Blocked`](crate::server::Blocked) on the client and writes no
 //! reply; the server runs the same argv again when one of the keys is touched
 //! and replies a null array when the deadline passes.
 
+use super::blocking::{block_or_null, parse_timeout, retrying};
 use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, index_range, settle, settle_notify, CmdResult,
     CommandDef, Ctx, Error, Propagate,
@@ -12,7 +13,6 @@ use super::{
 use crate::keyspace::{Object, Value};
 use crate::node::Millis;
 use crate::server::notify::class as N;
-use crate::server::Blocked;
 use bytes::Bytes;
 use std::collections::VecDeque;
 
@@ -90,40 +90,6 @@ fn has_elements(ctx: &mut Ctx, key: &[u8]) -> Result<bool, Error> {
     Ok(read_list(ctx, key)?.is_some_and(|l| !l.is_empty()))
 }
 
-/// The timeout argument of a blocking command, in seconds, as an absolute
-/// deadline (None: wait forever). Mirrors `getTimeoutFromObjectOrReply`,
-/// including the C cast: values whose milliseconds overflow a long long come
-/// out as LLONG_MIN and are reported as negative.
-fn parse_timeout(b: &[u8], now: Millis) -> Result<Option<Millis>, Error> {
-    let secs = crate::resp::parse_f64(b).ok_or(Error::from(err::TIMEOUT_NOT_FLOAT))?;
-    let ms = secs * 1000.0;
-    if !(ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18) {
-        return Err(err::TIMEOUT_NEGATIVE.into());
-    }
-    let ms = ms as i64;
-    if ms < 0 {
-        return Err(err::TIMEOUT_NEGATIVE.into());
-    }
-    if ms == 0 {
-        return Ok(None);
-    }
-    Ok(Some(now.saturating_add(ms as u64)))
-}
-
-/// Is this a blocked client's command running again after a key changed? (The
-/// server keeps it in the `blocked_on` queues while it retries.) On a retry a
-/// key of the wrong type is skipped rather than reported: Redis only serves a
-/// blocked client from a list and leaves it waiting otherwise.
-fn retrying(ctx: &mut Ctx, keys: &[Bytes]) -> bool {
-    let conn = ctx.client.conn;
-    keys.first().is_some_and(|k| {
-        ctx.srv
-            .blocked_on
-            .get(&(ctx.client.db, k.clone()))
-            .is_some_and(|q| q.contains(&conn))
-    })
-}
-
 /// Whether `key` can serve a blocked pop: WRONGTYPE on a first call, but a
 /// retry treats a key of another type as empty.
 fn ready(ctx: &mut Ctx, key: &[u8], retry: bool) -> Result<bool, Error> {
@@ -131,31 +97,6 @@ fn ready(ctx: &mut Ctx, key: &[u8], retry: bool) -> Result<bool, Error> {
         Err(_) if retry => Ok(false),
         r => r,
     }
-}
-
-/// Either block the client on `keys` or, inside EXEC, give the empty answer now.
-fn block_or_null(
-    ctx: &mut Ctx,
-    args: &[Bytes],
-    keys: Vec<Bytes>,
-    deadline: Option<Millis>,
-    null_bulk: bool,
-) {
-    if ctx.client.in_exec {
-        if null_bulk {
-            ctx.out().null();
-        } else {
-            ctx.out().null_array();
-        }
-        return;
-    }
-    ctx.propagate = Propagate::Nothing;
-    ctx.client.blocked = Some(Blocked {
-        argv: args.to_vec(),
-        db: ctx.client.db,
-        keys,
-        deadline,
-    });
 }
 
 // ---------------------------------------------------------------- push

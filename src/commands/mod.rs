@@ -4,6 +4,7 @@
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
 pub mod bitops;
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod command_docs;
@@ -35,6 +36,7 @@ pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod transactions;
+pub mod zset_pops;
 pub mod zsets;
 
 use crate::keyspace::{Db, Object, Value, WRONGTYPE};
@@ -227,6 +229,7 @@ impl CommandTable {
             hashes::COMMANDS,
             sets::COMMANDS,
             zsets::COMMANDS,
+            zset_pops::COMMANDS,
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,

@@ -18,7 +18,7 @@ fn as_zset(o: &Object) -> Result<&ZSet, Error> {
 }
 
 /// Read-only lookup with type check.
-fn zget<'a>(db: &'a mut Db, key: &[u8], now: Millis) -> Result<Option<&'a ZSet>, Error> {
+pub(crate) fn zget<'a>(db: &'a mut Db, key: &[u8], now: Millis) -> Result<Option<&'a ZSet>, Error> {
     match db.get(key, now) {
         None => Ok(None),
         Some(o) => Ok(Some(as_zset(o)?)),
@@ -686,21 +686,41 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
     }
     let count = args.get(2).map(|c| super::arg_pop_count(c)).transpose()?;
     let key = &args[1];
-    let now = ctx.now;
     let nested = ctx.client.reply.is_resp3() && count.is_some();
-    let limits = ctx.srv.encoding_limits;
-    let (db, out) = ctx.db_out();
-    let Some(obj) = db.get_mut(key, now) else {
-        out.array(0);
-        return Ok(());
-    };
-    let z = crate::typed_mut!(obj, Value::ZSet)?;
     let n = count.unwrap_or(1);
-    if n == 0 {
-        out.array(0);
+    let now = ctx.now;
+    if zget(ctx.db(), key, now)?.is_none() || n == 0 {
+        ctx.out().array(0);
         return Ok(());
     }
-    let n = (n.min(z.len() as u64)) as usize;
+    let picked = pop_members(ctx, key, max, n);
+    let out = ctx.out();
+    out.array(if nested {
+        picked.len()
+    } else {
+        picked.len() * 2
+    });
+    for (m, s) in &picked {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(m);
+        out.double(*s);
+    }
+    Ok(())
+}
+
+/// genericZpopCommand's work on a sorted set known to exist: take up to `n`
+/// members from the low (or, with `max`, the high) end, with the events,
+/// the deletion of an emptied key and the change count.
+pub(crate) fn pop_members(ctx: &mut Ctx, key: &Bytes, max: bool, n: u64) -> Vec<(Bytes, f64)> {
+    let now = ctx.now;
+    let limits = ctx.srv.encoding_limits;
+    let db = ctx.db();
+    let Some(Value::ZSet(z)) = db.get_mut(key, now).map(|o| &mut o.value) else {
+        return Vec::new();
+    };
+    let n = n.min(z.len() as u64) as usize;
     let picked: Vec<(Bytes, f64)> = if max {
         z.iter()
             .rev()
@@ -714,22 +734,13 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
         z.remove(m);
     }
     let deleted = db.settle_collection(key, &limits);
-    let event = if max { "zpopmax" } else { "zpopmin" };
-    ctx.notify(N::ZSET, event, key);
+    ctx.notify(N::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
     if deleted {
         ctx.notify(N::GENERIC, "del", key);
     }
-    let out = &mut ctx.client.reply;
-    out.array(if nested { n } else { n * 2 });
-    for (m, s) in &picked {
-        if nested {
-            out.array(2);
-        }
-        out.bulk(m);
-        out.double(*s);
-    }
+    ctx.touch(key);
     ctx.dirty(picked.len() as u64);
-    Ok(())
+    picked
 }
 
 fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

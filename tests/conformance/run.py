@@ -58,6 +58,7 @@ CI_SET = [
     "unit/geo",
     "unit/sort",
     "unit/dump",
+    "unit/type/zset",
     "unit/type/string",
     "unit/type/hash",
     "unit/type/list-3",
