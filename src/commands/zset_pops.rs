@@ -120,3 +120,53 @@ pub static COMMANDS: &[CommandDef] = &[
     def("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), "sorted-set", "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", |ctx, args| bzpop(ctx, args, false)),
     def("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), "sorted-set", "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", |ctx, args| bzpop(ctx, args, true)),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{Kit, WRONGTYPE};
+
+    #[test]
+    fn zmpop_replies_with_the_key_and_propagates_as_zpop() {
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD z 1 a 2 b 3 c");
+        t.feed();
+        assert_eq!(
+            t.cmd(1, "ZMPOP 2 nokey z MAX COUNT 2"),
+            "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(t.feed(), ["ZPOPMAX z 2"]);
+        assert_eq!(t.cmd(1, "ZMPOP 1 nokey MIN"), "*-1\r\n");
+        assert_eq!(
+            t.cmd(1, "ZMPOP 0 z MIN"),
+            "-ERR numkeys should be greater than 0\r\n"
+        );
+        assert_eq!(
+            t.cmd(1, "ZMPOP 1 z MIN COUNT 0"),
+            "-ERR count should be greater than 0\r\n"
+        );
+        assert_eq!(t.cmd(1, "ZMPOP 1 z LEFT"), "-ERR syntax error\r\n");
+        t.cmd(1, "SET s x");
+        assert_eq!(t.cmd(1, "ZMPOP 2 s z MIN"), WRONGTYPE);
+    }
+
+    #[test]
+    fn bzpopmin_serves_at_once_or_wakes_on_zadd() {
+        let mut t = Kit::new();
+        t.cmd(1, "ZADD z 5 a");
+        assert_eq!(
+            t.cmd(1, "BZPOPMIN nokey z 0"),
+            "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n5\r\n"
+        );
+        assert_eq!(t.cmd(1, "EXISTS z"), ":0\r\n");
+        t.feed();
+        // Nothing to pop: the client blocks until a ZADD.
+        assert_eq!(t.cmd(2, "BZPOPMAX z 0"), "");
+        t.cmd(1, "ZADD z 1 x 2 y");
+        assert_eq!(t.take(2), "*3\r\n$1\r\nz\r\n$1\r\ny\r\n$1\r\n2\r\n");
+        assert_eq!(t.feed(), ["ZADD z 1 x 2 y", "ZPOPMAX z"]);
+        // Timeouts answer a null array.
+        assert_eq!(t.cmd(3, "BZPOPMIN none 0.1"), "");
+        t.tick(200);
+        assert_eq!(t.take(3), "*-1\r\n");
+    }
+}
