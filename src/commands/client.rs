@@ -273,10 +273,63 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             _ => return Err(err::SYNTAX.into()),
         },
         "unpause" => ctx.out().ok(),
+        "unblock" => client_unblock(ctx, args)?,
         "getredir" => ctx.out().int(-1),
         "help" => help(ctx.out(), "CLIENT", CLIENT_HELP),
         _ => return Err(unknown_sub(&args[1], "client")),
     }
+    Ok(())
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client blocked in a blocking
+/// command answers as if it timed out, or with -UNBLOCKED.
+fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let id = crate::resp::parse_i64(&args[2]).ok_or(Error::from(err::NOT_INTEGER))?;
+    let as_error = match args.get(3) {
+        None => false,
+        Some(m) if eq_ignore_case(m, "timeout") => false,
+        Some(m) if eq_ignore_case(m, "error") => true,
+        Some(_) => return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into()),
+    };
+    if args.len() > 4 {
+        return Err(err::SYNTAX.into());
+    }
+    let target = ctx
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id && c.blocked.is_some())
+        .map(|(conn, _)| *conn);
+    let Some(conn) = target else {
+        ctx.out().int(0);
+        return Ok(());
+    };
+    let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    if let Some(c) = ctx.clients.get_mut(&conn) {
+        if let Some(b) = c.blocked.take() {
+            for k in &b.keys {
+                let key = (b.db, k.clone());
+                if let Some(q) = ctx.srv.blocked_on.get_mut(&key) {
+                    q.retain(|&x| x != conn);
+                    if q.is_empty() {
+                        ctx.srv.blocked_on.remove(&key);
+                    }
+                }
+            }
+        }
+        let from = c.reply.len();
+        if as_error {
+            c.reply.error(msg);
+        } else {
+            c.reply.null_array();
+        }
+        c.settle_replies(from);
+    }
+    if as_error {
+        ctx.srv.count_error(msg);
+    }
+    ctx.srv.pending.insert(conn);
+    ctx.srv.unblocked.push(conn);
+    ctx.out().int(1);
     Ok(())
 }
 
@@ -499,5 +552,37 @@ mod tests {
         assert_eq!(k.closed, vec![2, 3]);
         assert_eq!(k.cmd(1, "CLIENT KILL type normal skipme no"), ":1\r\n");
         assert_eq!(k.closed, vec![2, 3, 1]);
+    }
+}
+
+#[cfg(test)]
+mod unblock_tests {
+    use crate::commands::testkit::Kit;
+
+    #[test]
+    fn client_unblock_times_out_or_errors_a_blocked_client() {
+        let mut t = Kit::new();
+        assert_eq!(t.cmd(2, "BLPOP l 0"), "");
+        let id = t.client(2).id;
+        assert_eq!(t.cmd(1, &format!("CLIENT UNBLOCK {id}")), ":1\r\n");
+        assert_eq!(t.take(2), "*-1\r\n");
+        assert_eq!(t.cmd(1, &format!("CLIENT UNBLOCK {id}")), ":0\r\n");
+        assert_eq!(t.cmd(2, "BZPOPMIN z 0"), "");
+        assert_eq!(t.cmd(1, &format!("CLIENT UNBLOCK {id} ERROR")), ":1\r\n");
+        assert_eq!(
+            t.take(2),
+            "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+        );
+        // Once released, a later push does not reach it.
+        t.cmd(1, "RPUSH l x");
+        assert_eq!(t.take(2), "");
+        assert_eq!(
+            t.cmd(1, &format!("CLIENT UNBLOCK {id} NOW")),
+            "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+        );
+        assert_eq!(
+            t.cmd(1, "CLIENT UNBLOCK x"),
+            "-ERR value is not an integer or out of range\r\n"
+        );
     }
 }

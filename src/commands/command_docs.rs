@@ -168,6 +168,14 @@ pub static SUBCOMMANDS: &[SubDef] = &[
     ),
     sd(
         "client",
+        "unblock",
+        -3,
+        ADM,
+        "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+    ),
+    sd(
+        "client",
         "unpause",
         2,
         ADM,

@@ -79,7 +79,7 @@ pub static COMMANDS: &[CommandDef] = &[
     CommandDef {
         subcommands: &[
             "caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict",
-            "reply", "setname", "unpause",
+            "reply", "setname", "unblock", "unpause",
         ],
         ..def(
             "client",

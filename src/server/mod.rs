@@ -100,6 +100,8 @@ pub struct ServerState {
     pub master_raw: Vec<u8>,
     /// A command blocked a client since the last settle (see `settle_blocked`).
     pub block_pending: bool,
+    /// Clients CLIENT UNBLOCK released: their pipelined input runs after the command.
+    pub unblocked: Vec<ConnId>,
     /// A BGSAVE being written, a slice at a time.
     pub bgsave_job: Option<Box<persistence::Bgsave>>,
     /// INFO persistence counters and the snapshot epoch.
@@ -279,6 +281,7 @@ impl Server {
                 repl_actions: Vec::new(),
                 master_raw: Vec::new(),
                 block_pending: false,
+                unblocked: Vec::new(),
                 bgsave_job: None,
                 persist: Default::default(),
                 #[cfg(test)]
@@ -885,6 +888,13 @@ impl Server {
     fn after_command(&mut self) {
         self.feed_expired_dels();
         self.publish_notifications(None);
+        for conn in std::mem::take(&mut self.st.unblocked) {
+            if let Some(mut c) = self.clients.remove(&conn) {
+                self.process_input(&mut c);
+                self.clients.insert(conn, c);
+                self.st.pending.insert(conn);
+            }
+        }
         // Serving a blocked client can touch keys others wait on (BLMOVE's
         // destination, the popped list): repeat until nothing is left to serve.
         loop {
