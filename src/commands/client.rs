@@ -9,7 +9,9 @@ use bytes::Bytes;
 /// The flags letters of CLIENT LIST, in Redis's order.
 fn client_flags(c: &Client) -> String {
     let mut f = String::new();
-    if c.kind == ClientKind::Replica {
+    if c.monitor {
+        f.push('O');
+    } else if c.kind == ClientKind::Replica {
         f.push('S');
     }
     if c.kind == ClientKind::Master {

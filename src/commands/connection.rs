@@ -179,6 +179,8 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     crate::server::unwatch_all(ctx.srv, conn, &watched);
     super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
     ctx.client.name = None;
+    ctx.client.monitor = false;
+    ctx.srv.monitors.remove(&conn);
     // 7.0 clears OFF and SKIP_NEXT; a SKIP already applying to RESET stays.
     if ctx.client.reply_mode != crate::server::ReplyMode::Skip {
         ctx.client.reply_mode = crate::server::ReplyMode::On;

@@ -63,3 +63,16 @@ pub(super) fn subcommand(args: &[Bytes], parent: &str) -> Result<String, Error> 
     }
     Ok(sub)
 }
+
+/// The flags a command line runs with: a container's subcommand has its own
+/// (CONFIG GET is admin, CLIENT ID is not), anything else its command's.
+pub fn effective_flags(cmd: &CommandDef, argv: &[Bytes]) -> u32 {
+    if cmd.subcommands.is_empty() || argv.len() < 2 {
+        return cmd.flags;
+    }
+    let sub = lower(&argv[1]);
+    SUBCOMMANDS
+        .iter()
+        .find(|s| s.parent == cmd.name && s.name == sub)
+        .map_or(cmd.flags, |s| s.flags)
+}

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod lists;
 pub mod long_double;
 pub mod memory;
+pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
 pub mod scan;
@@ -230,6 +231,7 @@ impl CommandTable {
             sets::COMMANDS,
             zsets::COMMANDS,
             zset_pops::COMMANDS,
+            monitor::COMMANDS,
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,

@@ -56,6 +56,8 @@ pub struct Client {
     pub watched: Vec<(usize, Bytes)>,
     /// A WATCHed key changed: EXEC must fail.
     pub dirty_cas: bool,
+    /// MONITOR: every command the server runs is copied to this client.
+    pub monitor: bool,
     pub channels: BTreeSet<Bytes>,
     pub patterns: BTreeSet<Bytes>,
     pub blocked: Option<Blocked>,
@@ -108,6 +110,7 @@ impl Client {
             multi: None,
             watched: Vec::new(),
             dirty_cas: false,
+            monitor: false,
             channels: BTreeSet::new(),
             patterns: BTreeSet::new(),
             blocked: None,

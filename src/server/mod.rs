@@ -102,6 +102,8 @@ pub struct ServerState {
     pub block_pending: bool,
     /// Clients CLIENT UNBLOCK released: their pipelined input runs after the command.
     pub unblocked: Vec<ConnId>,
+    /// Clients in MONITOR mode.
+    pub monitors: BTreeSet<ConnId>,
     /// A BGSAVE being written, a slice at a time.
     pub bgsave_job: Option<Box<persistence::Bgsave>>,
     /// INFO persistence counters and the snapshot epoch.
@@ -282,6 +284,7 @@ impl Server {
                 master_raw: Vec::new(),
                 block_pending: false,
                 unblocked: Vec::new(),
+                monitors: BTreeSet::new(),
                 bgsave_job: None,
                 persist: Default::default(),
                 #[cfg(test)]
@@ -627,6 +630,10 @@ impl Server {
             let usec = self.st.monotonic_us().saturating_sub(started);
             let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
             self.st.calls.ran("exec", usec, failed, true, track);
+            // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
+            if !self.st.monitors.is_empty() {
+                self.feed_monitors(c, &argv);
+            }
             if !self.st.repl_feed.is_empty() {
                 self.repl_feed_replicas();
                 c.woff = self.st.repl.offset;
@@ -752,6 +759,12 @@ impl Server {
         }
         let failed = self.st.stats.total_error_replies > errors_before;
         self.account_call(c, argv, started, paused_before, failed, first);
+        if first && !self.st.monitors.is_empty() {
+            let f = crate::commands::container::effective_flags(cmd, argv);
+            if f & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
+                self.feed_monitors(c, argv);
+            }
+        }
         // Keys the command found expired were deleted before it ran: their
         // DELs (and `expired` events) go first.
         let notes = std::mem::take(&mut self.st.notes);
@@ -960,6 +973,23 @@ impl Server {
         }
     }
 
+    /// Copy a command that ran to the MONITOR clients (the caller too, if it is one).
+    fn feed_monitors(&mut self, c: &mut Client, argv: &[Bytes]) {
+        let line = crate::commands::monitor::line(self.st.now, c.db, c, argv);
+        let monitors: Vec<ConnId> = self.st.monitors.iter().copied().collect();
+        for conn in monitors {
+            let target = if conn == c.conn {
+                Some(&mut *c)
+            } else {
+                self.clients.get_mut(&conn)
+            };
+            if let Some(m) = target {
+                m.reply.raw(&line);
+                self.st.pending.insert(conn);
+            }
+        }
+    }
+
     /// Publish the keyspace notifications queued since the last call; the
     /// running command's client is not in `clients` and gets its own (RESP3
     /// pushes, before its reply).
@@ -1054,6 +1084,7 @@ impl Server {
         if c.kind == ClientKind::Master {
             self.st.master_raw.clear();
         }
+        self.st.monitors.remove(&conn);
         self.repl_forget_client(conn, c.kind);
         for ch in &c.channels {
             if let Some(s) = self.st.channels.get_mut(ch) {
