@@ -386,6 +386,12 @@ pub fn remove_members(
 /// changed, and the reply is the size of the result, `len`.
 pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize, class: u32) {
     if ctx.db().store_collection(dst, value) {
+        // The new key's encoding follows the configured limits.
+        let limits = ctx.srv.encoding_limits;
+        if let Some(o) = ctx.db().get_mut_now(dst) {
+            o.big = false;
+            o.update_encoding_with(&limits);
+        }
         ctx.dirty(1);
         // The event is the command's name (sinterstore, zrangestore...).
         let event = ctx.cmd.name;

@@ -630,7 +630,14 @@ impl ServerState {
                 }
             }
             keys_loaded += db.len() as u64;
-            let (keys, expires) = db.into_parts();
+            let (mut keys, expires) = db.into_parts();
+            // rdbLoadObject picks each collection's encoding from its size
+            // and the configured limits, whatever encoding the file stored.
+            let limits = st.encoding_limits;
+            for o in keys.values_mut() {
+                o.big = false;
+                o.update_encoding_with(&limits);
+            }
             st.dbs[i].replace_all(keys, expires);
         }
         st.last_load_keys = (keys_loaded, keys_expired);
