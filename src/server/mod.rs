@@ -138,6 +138,8 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// Users, their permissions and the ACL LOG (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
 }
 
 impl ServerState {
@@ -155,6 +157,11 @@ impl ServerState {
     pub fn count_error(&mut self, msg: &str) {
         self.stats.total_error_replies += 1;
         self.calls.error(msg);
+    }
+
+    /// Keep the default user's password in step with `requirepass`.
+    pub fn sync_acl(&mut self) {
+        self.acl.sync_requirepass(self.config.get(Key::REQUIREPASS));
     }
 
     /// The host's monotonic clock in µs, 0 on a host without one.
@@ -302,6 +309,7 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                acl: crate::acl::Acl::new(table),
             },
             clients: BTreeMap::new(),
             table,
@@ -350,7 +358,8 @@ impl Server {
             st.next_client_id - 1
         };
         let mut c = Client::new(id, conn, peer, local, st.now);
-        c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
+        st.sync_acl();
+        c.authenticated = !st.acl.default_requires_auth();
         self.clients.insert(conn, c);
     }
 
@@ -429,6 +438,7 @@ impl Server {
 
     /// Parse and run every complete request in the client's buffer.
     pub(crate) fn process_input(&mut self, c: &mut Client) {
+        self.st.sync_acl();
         loop {
             if c.close_after_reply
                 || c.blocked.is_some()
@@ -535,6 +545,19 @@ impl Server {
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
+        }
+        if c.kind != ClientKind::Master {
+            if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
+                let context = if c.multi.is_some() {
+                    crate::acl::log::Context::Multi
+                } else {
+                    crate::acl::log::Context::Toplevel
+                };
+                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, &argv);
+                crate::acl::log_denial(&mut self.st, c, denial, context, cmd, &argv);
+                self.reject(c, &msg);
+                return;
+            }
         }
         if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
             self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
