@@ -82,7 +82,11 @@ fn numkeys(argv: &[Bytes], at: usize) -> Vec<usize> {
         .and_then(|a| crate::resp::parse_i64(a))
         .unwrap_or(0)
         .max(0) as usize;
-    (at + 1..(at + 1 + n).min(argv.len())).collect()
+    // More keys announced than given: no keys (7.0's key specs give none).
+    if at + 1 + n > argv.len() {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + n).collect()
 }
 
 /// (argument index, permission needed) for each key of the command line.
@@ -191,6 +195,29 @@ pub fn channels(cmd: &CommandDef, argv: &[Bytes]) -> Vec<(usize, bool)> {
         "publish" | "spublish" if argv.len() > 1 => vec![(1, false)],
         "subscribe" | "ssubscribe" => (1..argv.len()).map(|i| (i, false)).collect(),
         "psubscribe" => (1..argv.len()).map(|i| (i, true)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Keys of 7.0 commands this server does not implement, for ACL DRYRUN:
+/// EVAL's and FCALL's `numkeys`, MIGRATE's key or its KEYS list.
+pub fn unimplemented_key_access(name: &str, argv: &[Bytes]) -> Vec<(usize, u8)> {
+    match name {
+        "eval" | "evalsha" | "fcall" => numkeys(argv, 2).into_iter().map(|p| (p, RW)).collect(),
+        "eval_ro" | "evalsha_ro" | "fcall_ro" => {
+            numkeys(argv, 2).into_iter().map(|p| (p, READ)).collect()
+        }
+        "migrate" => {
+            if argv.get(3).is_some_and(|k| !k.is_empty()) {
+                return vec![(3, RW)];
+            }
+            // The KEYS keyword, searched backwards from the last but one argument.
+            let from = argv.len().saturating_sub(2);
+            (1..=from)
+                .rev()
+                .find(|&i| eq_ignore_case(&argv[i], "keys"))
+                .map_or_else(Vec::new, |i| (i + 1..argv.len()).map(|p| (p, RW)).collect())
+        }
         _ => Vec::new(),
     }
 }

@@ -201,6 +201,7 @@ fn kill_revoked_subscribers(ctx: &mut Ctx, old: &User) {
             && (c.patterns.iter().any(|p| !channel_in(&upcoming, p, true))
                 || c.channels
                     .iter()
+                    .chain(c.shard_channels.iter())
                     .any(|ch| !channel_in(&upcoming, ch, false)))
     };
     let victims: Vec<_> = ctx
@@ -352,7 +353,9 @@ fn dryrun(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let argv = &args[3..];
     let table = crate::server::command_table();
     let not_found = || Error::from(format!("ERR Command '{}' not found", text(&argv[0])));
-    let cmd = table.get(&argv[0]).ok_or_else(not_found)?;
+    let Some(cmd) = table.get(&argv[0]) else {
+        return dryrun_unimplemented(ctx, &name, argv).ok_or_else(not_found)?;
+    };
     let mut arity = cmd.arity;
     let mut fullname = cmd.name.to_string();
     if !cmd.subcommands.is_empty() {
@@ -391,6 +394,38 @@ fn dryrun(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// DRYRUN of a 7.0 command this server does not implement (EVAL, MIGRATE
+/// ...): the rules still name it, and its keys are found as 7.0's key specs
+/// find them. None if 7.0 has no such command either.
+fn dryrun_unimplemented(ctx: &mut Ctx, user: &str, argv: &[Bytes]) -> Option<CmdResult> {
+    let acl = &ctx.srv.acl;
+    let id = acl.index.lookup(&text(&argv[0]))?;
+    if !acl.index.entries[id].subs.is_empty() {
+        return None;
+    }
+    let keys = crate::acl::keys::unimplemented_key_access(&acl.index.entries[id].fullname, argv);
+    let msg = match acl.check_id(user, id, argv, &keys, &[]) {
+        Ok(()) => None,
+        Err(Denial::Command) => Some(format!(
+            "This user has no permissions to run the '{}' command",
+            acl.index.entries[id].fullname
+        )),
+        Err(Denial::Key(p)) => Some(format!(
+            "This user has no permissions to access the '{}' key",
+            text(&argv[p])
+        )),
+        Err(Denial::Channel(p)) => Some(format!(
+            "This user has no permissions to access the '{}' channel",
+            text(&argv[p])
+        )),
+    };
+    match msg {
+        None => ctx.out().ok(),
+        Some(m) => ctx.out().bulk(m.as_bytes()),
+    }
+    Some(Ok(()))
 }
 
 fn load(ctx: &mut Ctx) -> CmdResult {

@@ -70,7 +70,7 @@ pub struct ClientLineFigures<'a> {
 pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String {
     let name = c.name.as_ref().map(|n| text(n)).unwrap_or_default();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -82,6 +82,7 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
         f.db,
         c.channels.len(),
         c.patterns.len(),
+        c.shard_channels.len(),
         f.multi,
         f.qbuf,
         f.qbuf_free,

@@ -31,6 +31,7 @@ pub mod scan;
 pub mod server_cmds;
 pub mod sets;
 pub mod sha1;
+pub mod shard_pubsub;
 pub mod shutdown;
 pub mod slowlog;
 pub mod sort;
@@ -237,6 +238,7 @@ impl CommandTable {
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,
+            shard_pubsub::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,

@@ -72,6 +72,8 @@ pub struct ServerState {
     pub rng: Rng,
     pub channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub patterns: BTreeMap<Bytes, BTreeSet<ConnId>>,
+    /// Shard channels (SSUBSCRIBE) → subscribed connections.
+    pub shard_channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub watched: BTreeMap<(usize, Bytes), BTreeSet<ConnId>>,
     /// Clients blocked on a key, in arrival order.
     pub blocked_on: BTreeMap<(usize, Bytes), VecDeque<ConnId>>,
@@ -274,6 +276,7 @@ impl Server {
                 rng,
                 channels: BTreeMap::new(),
                 patterns: BTreeMap::new(),
+                shard_channels: BTreeMap::new(),
                 watched: BTreeMap::new(),
                 blocked_on: BTreeMap::new(),
                 next_client_id: 1,
@@ -1114,6 +1117,14 @@ impl Server {
                 s.remove(&conn);
                 if s.is_empty() {
                     self.st.channels.remove(ch);
+                }
+            }
+        }
+        for ch in &c.shard_channels {
+            if let Some(s) = self.st.shard_channels.get_mut(ch) {
+                s.remove(&conn);
+                if s.is_empty() {
+                    self.st.shard_channels.remove(ch);
                 }
             }
         }
