@@ -218,6 +218,7 @@ pub fn unimplemented_key_access(name: &str, argv: &[Bytes]) -> Vec<(usize, u8)> 
                 .find(|&i| eq_ignore_case(&argv[i], "keys"))
                 .map_or_else(Vec::new, |i| (i + 1..argv.len()).map(|p| (p, RW)).collect())
         }
+        "xlen" if argv.len() > 1 => vec![(1, 0)],
         _ => Vec::new(),
     }
 }

@@ -92,6 +92,36 @@ impl Acl {
         !d.nopass || !d.enabled
     }
 
+    /// ACLLoadConfiguredUsers: the `user` directives, each defining a user
+    /// from scratch (a duplicate is an error).
+    pub fn load_configured(
+        &mut self,
+        lines: &[Vec<String>],
+        allchannels_default: bool,
+    ) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for line in lines {
+            let name = &line[0];
+            if !seen.insert(name.clone()) {
+                return Err(format!("Duplicate user '{name}' found"));
+            }
+            if name == "default" {
+                let index = self.index.clone();
+                let d = self.users.get_mut("default").expect("default user");
+                d.apply(&index, b"reset", allchannels_default).ok();
+            } else {
+                self.users.remove(name);
+            }
+            let rules: Vec<Bytes> = line[1..]
+                .iter()
+                .map(|r| Bytes::copy_from_slice(r.as_bytes()))
+                .collect();
+            self.set_user(name, &rules, allchannels_default)
+                .map_err(|e| format!("Error in user declaration '{name}': {e}"))?;
+        }
+        Ok(())
+    }
+
     /// ACLUpdateDefaultUserPassword when `requirepass` changed since last seen.
     pub fn sync_requirepass(&mut self, requirepass: &str) {
         if self.requirepass_seen == requirepass {
@@ -156,8 +186,7 @@ impl Acl {
             full.split_once('|').map_or("", |(_, s)| s)
         });
         // The default user's fast path: everything allowed.
-        if u
-            .selectors
+        if u.selectors
             .iter()
             .any(|s| s.allcommands && s.allkeys && s.allchannels)
         {

@@ -74,7 +74,7 @@ fn absolute(path: &str) -> String {
 }
 
 /// `strerror` wording for an io error ("No such file or directory").
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
@@ -104,6 +104,11 @@ pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
                 ))
             })?;
             apply_text(config, &t)?;
+            continue;
+        }
+        if name == "user" && parts.len() >= 2 {
+            // ACLAppendUserForLoading: the rules are checked when the server builds its users.
+            config.users.push(parts[1..].to_vec());
             continue;
         }
         config

@@ -210,6 +210,24 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();
+    let aclfile = server.st.config.get(Key::ACLFILE).to_string();
+    if !aclfile.is_empty() {
+        let acl = std::fs::read_to_string(&aclfile)
+            .map_err(|e| {
+                format!(
+                    "Error loading ACLs, opening file '{aclfile}': {}",
+                    conf::io_reason(&e)
+                )
+            })
+            .and_then(|text| server.load_acl_file(&text));
+        if let Err(e) = acl {
+            logger.write(
+                LogLevel::Warning,
+                &format!("Aborting Redis startup because of ACL errors: {e}"),
+            );
+            return 1;
+        }
+    }
     let loaded = match std::fs::read(&dbfile) {
         Ok(bytes) => server.load_rdb(&bytes),
         Err(_) => Ok(()),

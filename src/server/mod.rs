@@ -318,6 +318,13 @@ impl Server {
             table,
         };
         server.st.refresh_notify_flags();
+        let users = server.st.config.users.clone();
+        if !users.is_empty() {
+            let all = server.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+            if let Err(e) = server.st.acl.load_configured(&users, all) {
+                server.st.log(LogLevel::Warning, e);
+            }
+        }
         let mut parts = replicaof.split_whitespace();
         if let (Some(h), Some(p)) = (
             parts.next(),
@@ -326,6 +333,16 @@ impl Server {
             server.repl_set_master(Addr::new(h, p), None);
         }
         server
+    }
+
+    /// The users of the `aclfile` at startup (its contents from the host):
+    /// Err with 7.0's error text if the file has errors.
+    pub fn load_acl_file(&mut self, text: &str) -> Result<(), String> {
+        let path = self.st.config.get(Key::ACLFILE).to_string();
+        let all = self.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+        let users = crate::acl::file::parse(&self.st.acl, &path, text, all)?;
+        self.st.acl.users = users;
+        Ok(())
     }
 
     fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {

@@ -30,6 +30,9 @@ pub struct Config {
     pub config_text: Option<String>,
     /// Values the command path reads on every write, parsed once per change.
     hot: Hot,
+    /// `user <name> <rules...>` directives, in order: the ACL users the
+    /// server starts with (arguments after `user`).
+    pub users: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -47,6 +50,7 @@ impl Default for Config {
             config_file: None,
             config_text: None,
             hot: Hot::default(),
+            users: Vec::new(),
         };
         for d in DIRECTIVES {
             config.changed(d.key);
