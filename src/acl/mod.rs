@@ -271,6 +271,33 @@ impl Acl {
     }
 }
 
+/// ACLAppendUserForLoading's checks of a `user` directive (`line` is the
+/// name and its rules): a name defined once, rules that parse (a command
+/// unknown now is let through, as 7.0 lets modules' commands through).
+pub fn check_user_line(earlier: &[Vec<String>], line: &[String]) -> Result<(), String> {
+    let name = &line[0];
+    let err = |m: &str| format!("Error in user declaration '{name}': {m}");
+    if earlier.iter().any(|l| l[0] == *name) {
+        return Err(err(
+            "Duplicate user found. A user can only be defined once in config files",
+        ));
+    }
+    let rules: Vec<Bytes> = line[1..]
+        .iter()
+        .map(|r| Bytes::copy_from_slice(r.as_bytes()))
+        .collect();
+    let merged = merge_selector_args(&rules).map_err(|e| err(&e))?;
+    let index = CommandIndex::new(crate::server::command_table());
+    let mut u = User::new(name, &index, false);
+    for op in &merged {
+        match u.apply(&index, op, false) {
+            Ok(()) | Err(SetError::UnknownCommand) => {}
+            Err(e) => return Err(err(e.message())),
+        }
+    }
+    Ok(())
+}
+
 /// ACLMergeSelectorArguments: a selector spread over several arguments
 /// (`(~key +get` `)`) becomes one.
 pub fn merge_selector_args(args: &[Bytes]) -> Result<Vec<Vec<u8>>, String> {

@@ -4,6 +4,7 @@
 use super::container::{help, subcommand, text, unknown_sub};
 use super::{err, glob_match, CmdResult, Ctx, Error};
 use crate::node::{Event, LogLevel};
+use crate::server::config::Key;
 
 use bytes::Bytes;
 
@@ -87,6 +88,14 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let Some((path, text)) = ctx.srv.config.rewrite() else {
                 return Err("ERR The server is running without a config file".into());
             };
+            let users = ctx.srv.config.get(Key::ACLFILE).is_empty().then(|| {
+                let acl = &ctx.srv.acl;
+                acl.users
+                    .values()
+                    .map(|u| format!("user {} {}", u.name, u.describe(&acl.index)))
+                    .collect()
+            });
+            let text = crate::server::config::rewrite::place_user_lines(&text, users);
             // The host writes the file; the core has no IO.
             ctx.srv.emit(Event::ConfigRewrite { path, text });
             ctx.srv

@@ -107,7 +107,8 @@ pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
             continue;
         }
         if name == "user" && parts.len() >= 2 {
-            // ACLAppendUserForLoading: the rules are checked when the server builds its users.
+            // ACLAppendUserForLoading: rules are checked now, applied when the server starts.
+            crate::acl::check_user_line(&config.users, &parts[1..]).map_err(|e| fail(&e))?;
             config.users.push(parts[1..].to_vec());
             continue;
         }
