@@ -473,7 +473,8 @@ const ACL: CommandDef = CommandDef {
         (0, 0, 0),
         "server",
         "6.0.0",
-        "A container for Access List Control commands",
+        // 7.0.15's summary ends with a space.
+        "A container for Access List Control commands ",
         acl,
     )
 };
