@@ -282,7 +282,6 @@ pub static COMMANDS: &[CommandDef] = &[
 #[cfg(test)]
 mod tests {
     use crate::commands::testkit::Kit;
-    use crate::server::config::Key;
     use crate::server::{Config, Key};
 
     const HELLO_TAIL: &str =
