@@ -403,7 +403,7 @@ fn diff_acl_command_info() {
     if missing(&["redis-server"]) {
         return;
     }
-    let mut p = Pair::start();
+    let p = Pair::start();
     let info = |port: u16| {
         let f = cmd(port, &["COMMAND", "INFO", "acl"]).expect("reply");
         let entry = f.as_array().expect("array")[0]

@@ -153,6 +153,6 @@ impl User {
             return true;
         }
         let h = super::password::hash(pass);
-        self.passwords.iter().any(|p| *p == h)
+        self.passwords.contains(&h)
     }
 }
