@@ -2,7 +2,7 @@
 //! DRYRUN, LOAD, SAVE, HELP over the users of `crate::acl`.
 
 use super::container::{help, subcommand};
-use super::{def, CmdResult, CommandDef, Ctx, Error};
+use super::{def, flags::SENTINEL, CmdResult, CommandDef, Ctx, Error};
 use crate::acl::selector::{channel_in, has_spaces, Denial, Selector};
 use crate::acl::user::User;
 use crate::acl::{categories, file};
@@ -461,7 +461,8 @@ fn load(ctx: &mut Ctx) -> CmdResult {
 /// A command line that runs at all must have a subcommand.
 pub static COMMANDS: &[CommandDef] = &[ACL];
 
-const ACL: CommandDef = CommandDef {
+/// Shared with the sentinel's command table.
+pub const ACL: CommandDef = CommandDef {
     subcommands: &[
         "cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log", "save",
         "setuser", "users", "whoami",
@@ -469,7 +470,7 @@ const ACL: CommandDef = CommandDef {
     ..def(
         "acl",
         -2,
-        0,
+        SENTINEL,
         (0, 0, 0),
         "server",
         "6.0.0",
