@@ -268,13 +268,22 @@ fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else if eq_ignore_case(sub, "numpat") {
         out.int(ctx.srv.patterns.len() as i64);
     } else if eq_ignore_case(sub, "shardchannels") && args.len() <= 3 {
-        // Shard channels (SSUBSCRIBE) are not implemented: none are active.
-        out.array(0);
+        let pat = args.get(2);
+        let names: Vec<&Bytes> = ctx
+            .srv
+            .shard_channels
+            .keys()
+            .filter(|ch| pat.is_none_or(|p| glob_match(p, ch, false)))
+            .collect();
+        out.array(names.len());
+        for n in names {
+            out.bulk(n);
+        }
     } else if eq_ignore_case(sub, "shardnumsub") {
         out.array((args.len() - 2) * 2);
         for ch in &args[2..] {
             out.bulk(ch);
-            out.int(0);
+            out.int(ctx.srv.shard_channels.get(ch).map_or(0, |s| s.len()) as i64);
         }
     } else {
         return Err(Error::from(format!(
