@@ -93,13 +93,15 @@ impl Acl {
     }
 
     /// ACLLoadConfiguredUsers: the `user` directives, each defining a user
-    /// from scratch (a duplicate is an error).
+    /// from scratch (a duplicate is an error). Returns the users left off,
+    /// which 7.0 warns about.
     pub fn load_configured(
         &mut self,
         lines: &[Vec<String>],
         allchannels_default: bool,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<String>, String> {
         let mut seen = std::collections::BTreeSet::new();
+        let mut disabled = Vec::new();
         for line in lines {
             let name = &line[0];
             if !seen.insert(name.clone()) {
@@ -118,8 +120,11 @@ impl Acl {
                 .collect();
             self.set_user(name, &rules, allchannels_default)
                 .map_err(|e| format!("Error in user declaration '{name}': {e}"))?;
+            if !self.users[name].enabled {
+                disabled.push(name.clone());
+            }
         }
-        Ok(())
+        Ok(disabled)
     }
 
     /// ACLUpdateDefaultUserPassword when `requirepass` changed since last seen.

@@ -321,8 +321,13 @@ impl Server {
         let users = server.st.config.users.clone();
         if !users.is_empty() {
             let all = server.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
-            if let Err(e) = server.st.acl.load_configured(&users, all) {
-                server.st.log(LogLevel::Warning, e);
+            match server.st.acl.load_configured(&users, all) {
+                Ok(disabled) => {
+                    for name in disabled {
+                        server.st.log(LogLevel::Notice, format!("The user '{name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error."));
+                    }
+                }
+                Err(e) => server.st.log(LogLevel::Warning, e),
             }
         }
         let mut parts = replicaof.split_whitespace();
@@ -358,8 +363,10 @@ impl Server {
             st.out.push_back(Output::Close { conn });
             return;
         }
+        st.sync_acl();
+        // 7.0: protected unless the default user has a password.
         if st.config.get_bool(Key::PROTECTED_MODE)
-            && st.config.get(Key::REQUIREPASS).is_empty()
+            && st.acl.default_user().nopass
             && !is_loopback(&peer.host)
             && st.config.get(Key::BIND) == "* -::*"
         {
@@ -378,7 +385,6 @@ impl Server {
             st.next_client_id - 1
         };
         let mut c = Client::new(id, conn, peer, local, st.now);
-        st.sync_acl();
         c.authenticated = !st.acl.default_requires_auth();
         self.clients.insert(conn, c);
     }
@@ -566,6 +572,14 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
+        let queues = !matches!(
+            cmd.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        );
+        if c.multi.is_some() && queues && cmd.has(flags::NO_MULTI) {
+            self.reject(c, "ERR Command not allowed inside a transaction");
+            return;
+        }
         if c.kind != ClientKind::Master {
             if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
                 let context = if c.multi.is_some() {
@@ -625,16 +639,7 @@ impl Server {
             );
             return;
         }
-        if c.multi.is_some()
-            && !matches!(
-                cmd.name,
-                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-            )
-        {
-            if cmd.has(flags::NO_MULTI) {
-                self.reject(c, "ERR Command not allowed inside a transaction");
-                return;
-            }
+        if c.multi.is_some() && queues {
             c.multi.as_mut().expect("in multi").queue.push(argv);
             c.reply.simple("QUEUED");
             return;
