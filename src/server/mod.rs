@@ -639,8 +639,8 @@ impl Server {
             );
             return;
         }
-        if c.multi.is_some() && queues {
-            c.multi.as_mut().expect("in multi").queue.push(argv);
+        if let Some(multi) = c.multi.as_mut().filter(|_| queues) {
+            multi.queue.push(argv);
             c.reply.simple("QUEUED");
             return;
         }
