@@ -267,3 +267,36 @@ fn genpass_draws_from_the_node_rng() {
     assert!(a.starts_with("$64\r\n"));
     assert!(k.cmd(1, "ACL GENPASS 5").starts_with("$2\r\n"));
 }
+
+#[test]
+fn user_directives() {
+    let mut cfg = crate::server::Config::default();
+    let line = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    cfg.set_by_name("user", &line("alice on >x +get ~k*"))
+        .unwrap();
+    assert_eq!(
+        cfg.set_by_name("user", &line("alice off")).unwrap_err(),
+        "Error in user declaration 'alice': Duplicate user found. A user can only be defined once in config files"
+    );
+    assert_eq!(
+        cfg.set_by_name("user", &line("bob ~* ~x")).unwrap_err(),
+        "Error in user declaration 'bob': Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns"
+    );
+    cfg.set_by_name("user", &line("default on nopass ~* +@all -flushdb"))
+        .unwrap();
+    let mut k = Kit::with_config(cfg);
+    k.connect(1);
+    // 7.0 resets a configured default user first, hence sanitize-payload.
+    let lines = [
+        "user alice on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~k* resetchannels -@all +get",
+        "user default on nopass sanitize-payload ~* resetchannels +@all -flushdb",
+    ];
+    let want: String = std::iter::once("*2\r\n".to_string())
+        .chain(lines.iter().map(|l| bulk(l)))
+        .collect();
+    assert_eq!(k.cmd(1, "ACL LIST"), want);
+    assert_eq!(
+        k.cmd(1, "FLUSHDB"),
+        err("NOPERM this user has no permissions to run the 'flushdb' command")
+    );
+}

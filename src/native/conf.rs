@@ -106,12 +106,6 @@ pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
             apply_text(config, &t)?;
             continue;
         }
-        if name == "user" && parts.len() >= 2 {
-            // ACLAppendUserForLoading: rules are checked now, applied when the server starts.
-            crate::acl::check_user_line(&config.users, &parts[1..]).map_err(|e| fail(&e))?;
-            config.users.push(parts[1..].to_vec());
-            continue;
-        }
         config
             .set_by_name(&name, &parts[1..])
             .map_err(|e| fail(&e))?;
