@@ -364,9 +364,12 @@ pub fn exec_denial_message(d: Denial) -> String {
     format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {reason}")
 }
 
+/// `argv`: the command being refused, which the client-info line shows as
+/// running (as 7.0's `cmd=`, `qbuf=`, `argv-mem=` show it).
 fn add_entry(
     srv: &mut crate::server::ServerState,
     c: &crate::server::Client,
+    argv: &[Bytes],
     reason: log::Reason,
     context: log::Context,
     object: String,
@@ -376,7 +379,7 @@ fn add_entry(
         .config
         .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
         .max(0) as usize;
-    let client_info = crate::commands::client::client_line(c, srv.now, None)
+    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
         .trim_end()
         .to_string();
     srv.acl.log.add(
@@ -416,7 +419,7 @@ pub fn log_denial(
             String::from_utf8_lossy(&argv[p]).into_owned(),
         ),
     };
-    add_entry(srv, c, reason, context, object, c.user.clone());
+    add_entry(srv, c, argv, reason, context, object, c.user.clone());
 }
 
 /// addACLLogEntry for a failed AUTH / HELLO AUTH (`object` is the command
@@ -424,7 +427,7 @@ pub fn log_denial(
 pub fn log_auth_failure(
     srv: &mut crate::server::ServerState,
     c: &crate::server::Client,
-    command: &[u8],
+    argv: &[Bytes],
     username: &[u8],
 ) {
     let context = if c.multi.is_some() {
@@ -435,9 +438,10 @@ pub fn log_auth_failure(
     add_entry(
         srv,
         c,
+        argv,
         log::Reason::Auth,
         context,
-        String::from_utf8_lossy(command).into_owned(),
+        String::from_utf8_lossy(&argv[0]).into_owned(),
         String::from_utf8_lossy(username).into_owned(),
     );
 }

@@ -63,10 +63,10 @@ pub fn auth_required(srv: &crate::server::ServerState, c: &crate::server::Client
 
 /// ACLAuthenticateUser: on success the client runs as `user`; a failure is
 /// logged in the ACL LOG and answered WRONGPASS.
-fn authenticate(ctx: &mut Ctx, command: &[u8], user: &[u8], pass: &[u8]) -> CmdResult {
+fn authenticate(ctx: &mut Ctx, args: &[Bytes], user: &[u8], pass: &[u8]) -> CmdResult {
     ctx.srv.sync_acl();
     if !check_credentials(ctx.srv, user, pass) {
-        crate::acl::log_auth_failure(ctx.srv, ctx.client, command, user);
+        crate::acl::log_auth_failure(ctx.srv, ctx.client, args, user);
         return Err(WRONGPASS.into());
     }
     ctx.client.authenticated = true;
@@ -87,8 +87,7 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         (&args[1], &args[2])
     };
-    let command = args[0].clone();
-    authenticate(ctx, &command, user, pass)?;
+    authenticate(ctx, args, user, pass)?;
     ctx.out().ok();
     Ok(())
 }
@@ -131,8 +130,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if let Some((user, pass)) = creds {
-        let command = args[0].clone();
-        authenticate(ctx, &command, user, pass)?;
+        authenticate(ctx, args, user, pass)?;
     }
     if !ctx.client.authenticated {
         return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
