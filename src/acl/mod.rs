@@ -182,14 +182,6 @@ impl Acl {
         let Some(u) = self.users.get(username) else {
             return Ok(());
         };
-        let Some(id) = self.index.id_of(cmd, argv) else {
-            return Ok(());
-        };
-        let is_sub = self.index.entries[id].parent.is_some();
-        let sub = is_sub.then(|| {
-            let full = &self.index.entries[id].fullname;
-            full.split_once('|').map_or("", |(_, s)| s)
-        });
         // The default user's fast path: everything allowed.
         if u.selectors
             .iter()
@@ -197,6 +189,15 @@ impl Acl {
         {
             return Ok(());
         }
+        // Every command of the node's table is in the index; fail closed anyway.
+        let Some(id) = self.index.id_of(cmd, argv) else {
+            return Err(Denial::Command);
+        };
+        let is_sub = self.index.entries[id].parent.is_some();
+        let sub = is_sub.then(|| {
+            let full = &self.index.entries[id].fullname;
+            full.split_once('|').map_or("", |(_, s)| s)
+        });
         let keys = keys::key_access(cmd, sub, argv);
         let channels = keys::channels(cmd, argv);
         self.check_id(username, id, argv, &keys, &channels)

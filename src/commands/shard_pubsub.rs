@@ -106,3 +106,44 @@ pub static COMMANDS: &[CommandDef] = &[
         sunsubscribe,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::Kit;
+
+    #[test]
+    fn ssubscribe_spublish_sunsubscribe() {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.connect(2);
+        assert_eq!(
+            k.cmd(1, "SSUBSCRIBE a b"),
+            "*3\r\n$10\r\nssubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$10\r\nssubscribe\r\n$1\r\nb\r\n:2\r\n"
+        );
+        // A plain SUBSCRIBE of the same name is another namespace.
+        assert_eq!(k.cmd(2, "PUBLISH a x"), ":0\r\n");
+        assert_eq!(k.cmd(2, "SPUBLISH a hi"), ":1\r\n");
+        assert_eq!(k.take(1), "*3\r\n$8\r\nsmessage\r\n$1\r\na\r\n$2\r\nhi\r\n");
+        assert_eq!(
+            k.cmd(2, "PUBSUB SHARDNUMSUB a z"),
+            "*4\r\n$1\r\na\r\n:1\r\n$1\r\nz\r\n:0\r\n"
+        );
+        assert_eq!(
+            k.cmd(2, "PUBSUB SHARDCHANNELS"),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "SUNSUBSCRIBE a"),
+            "*3\r\n$12\r\nsunsubscribe\r\n$1\r\na\r\n:1\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "SUNSUBSCRIBE"),
+            "*3\r\n$12\r\nsunsubscribe\r\n$1\r\nb\r\n:0\r\n"
+        );
+        assert_eq!(k.cmd(2, "SPUBLISH a hi"), ":0\r\n");
+        // A closed subscriber leaves the registry.
+        k.cmd(1, "SSUBSCRIBE c");
+        k.close(1);
+        assert_eq!(k.cmd(2, "PUBSUB SHARDNUMSUB c"), "*2\r\n$1\r\nc\r\n:0\r\n");
+    }
+}
