@@ -300,3 +300,28 @@ fn user_directives() {
         err("NOPERM this user has no permissions to run the 'flushdb' command")
     );
 }
+
+#[test]
+fn simulated_node_reads_its_acl_file() {
+    use crate::sim::{factory, Disk, NodeSpec};
+    let spec = NodeSpec {
+        name: "n".into(),
+        kind: "server".into(),
+        config: "aclfile users.acl\n".into(),
+    };
+    let mut disk = Disk::new();
+    disk.insert(
+        "users.acl".into(),
+        b"user alice on nopass ~* +get\n".to_vec(),
+    );
+    let mut node = factory::server_node(&spec, &disk, 0, 1, &Default::default());
+    let (reply, _) = crate::node::inspect(node.as_mut(), 0, &["ACL", "USERS"]);
+    let users: Vec<String> = reply
+        .expect("reply")
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|f| String::from_utf8_lossy(f.as_bytes().expect("bulk")).into_owned())
+        .collect();
+    assert_eq!(users, vec!["alice", "default"]);
+}

@@ -211,6 +211,10 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     // when each file is in place.
     server.confirm_persist();
     let aclfile = server.st.config.get(Key::ACLFILE).to_string();
+    if !aclfile.is_empty() && !server.st.config.users.is_empty() {
+        logger.write(LogLevel::Warning, "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        return 1;
+    }
     if !aclfile.is_empty() {
         let acl = std::fs::read_to_string(&aclfile)
             .map_err(|e| {
