@@ -173,6 +173,10 @@ impl Selector {
             } else {
                 flags = ALL;
             }
+            // `%~a` (no permission named) is refused, as 7.0.15's binary does.
+            if flags == 0 {
+                return Err(SetError::Syntax);
+            }
             let pat = op.get(offset..).unwrap_or_default();
             if has_spaces(pat) {
                 return Err(SetError::Syntax);

@@ -91,6 +91,8 @@ fn rule_errors() {
     assert!(e(&mut a, &["#abc"]).contains("exactly 64 characters"));
     assert!(e(&mut a, &["<nope"]).contains("does not exist"));
     assert!(e(&mut a, &["(bad)"]).ends_with("Syntax error"));
+    assert!(e(&mut a, &["%~a"]).ends_with("Syntax error"));
+    assert!(e(&mut a, &["%RR~a"]).ends_with("Syntax error"));
     assert_eq!(
         e(&mut a, &["(~a", "+get"]),
         "Unmatched parenthesis in acl selector starting at '(~a'."

@@ -358,8 +358,9 @@ fn dryrun(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let mut arity = cmd.arity;
     let mut fullname = cmd.name.to_string();
-    if !cmd.subcommands.is_empty() {
-        let sub = argv.get(1).map(|s| super::lower(s)).ok_or_else(not_found)?;
+    // A container named alone is itself (and fails its arity below).
+    if !cmd.subcommands.is_empty() && argv.len() > 1 {
+        let sub = super::lower(&argv[1]);
         if !cmd.subcommands.contains(&sub.as_str()) {
             return Err(not_found());
         }
