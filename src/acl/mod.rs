@@ -198,6 +198,22 @@ impl Acl {
             let full = &self.index.entries[id].fullname;
             full.split_once('|').map_or("", |(_, s)| s)
         });
+        // 7.0 refuses an unknown subcommand, or a subcommand with the wrong
+        // number of arguments, before any ACL check: the handler answers.
+        if argv.len() >= 2 && !self.index.entries[id].subs.is_empty() {
+            return Ok(());
+        }
+        if let Some(s) = sub {
+            let arity = crate::commands::command_docs::SUBCOMMANDS
+                .iter()
+                .find(|d| d.parent == cmd.name && d.name == s)
+                .map(|d| d.arity);
+            if arity.is_some_and(|a| {
+                (a > 0 && argv.len() != a as usize) || argv.len() < a.unsigned_abs() as usize
+            }) {
+                return Ok(());
+            }
+        }
         let keys = keys::key_access(cmd, sub, argv);
         let channels = keys::channels(cmd, argv);
         self.check_id(username, id, argv, &keys, &channels)
