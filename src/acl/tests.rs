@@ -327,3 +327,21 @@ fn simulated_node_reads_its_acl_file() {
         .collect();
     assert_eq!(users, vec!["alice", "default"]);
 }
+
+#[test]
+fn user_lines_win_over_requirepass() {
+    let mut cfg = crate::server::Config::default();
+    cfg.set_by_name("requirepass", &["pw".into()]).unwrap();
+    cfg.set_by_name(
+        "user",
+        &["default", "on", "nopass", "~*", "+@all"].map(String::from),
+    )
+    .unwrap();
+    let mut k = Kit::with_config(cfg);
+    k.connect(1);
+    assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+    // A later CONFIG SET requirepass is the default user's password again.
+    assert_eq!(k.cmd(1, "CONFIG SET requirepass x"), "+OK\r\n");
+    k.connect(2);
+    assert_eq!(k.cmd(2, "PING"), err("NOAUTH Authentication required."));
+}

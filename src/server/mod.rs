@@ -318,6 +318,9 @@ impl Server {
             table,
         };
         server.st.refresh_notify_flags();
+        // `requirepass` first, then the `user` lines, which win (as in 7.0,
+        // where the users load after the config file).
+        server.st.sync_acl();
         let users = server.st.config.users.clone();
         if !users.is_empty() {
             let all = server.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
