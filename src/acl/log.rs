@@ -1,7 +1,10 @@
 //! The ACL LOG: denied commands, keys, channels and failed AUTHs, newest
 //! first; a repeat of a recent entry bumps its count instead.
 
+use super::selector::Denial;
+use crate::commands::CommandDef;
 use crate::node::Millis;
+use bytes::Bytes;
 use std::collections::VecDeque;
 
 /// Entries this close in time (ms) with the same reason, context, object
@@ -82,4 +85,83 @@ impl AclLog {
         self.entries.push_front(e);
         self.entries.truncate(max_len);
     }
+}
+
+/// `argv`: the command being refused, which the client-info line shows as
+/// running (as 7.0's `cmd=`, `qbuf=`, `argv-mem=` show it).
+fn add_entry(
+    srv: &mut crate::server::ServerState,
+    c: &crate::server::Client,
+    argv: &[Bytes],
+    reason: Reason,
+    context: Context,
+    object: String,
+    username: String,
+) {
+    let max = srv
+        .config
+        .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
+        .max(0) as usize;
+    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
+        .trim_end()
+        .to_string();
+    srv.acl.log.add(
+        Entry {
+            count: 1,
+            reason,
+            context,
+            object,
+            username,
+            time: srv.now,
+            client_info,
+        },
+        max,
+    );
+}
+
+/// addACLLogEntry for a refused command, key or channel.
+pub fn record_denial(
+    srv: &mut crate::server::ServerState,
+    c: &crate::server::Client,
+    d: Denial,
+    context: Context,
+    cmd: &CommandDef,
+    argv: &[Bytes],
+) {
+    let (reason, object) = match d {
+        Denial::Command => (
+            Reason::Command,
+            crate::commands::container::full_name(cmd, argv),
+        ),
+        Denial::Key(p) => (Reason::Key, String::from_utf8_lossy(&argv[p]).into_owned()),
+        Denial::Channel(p) => (
+            Reason::Channel,
+            String::from_utf8_lossy(&argv[p]).into_owned(),
+        ),
+    };
+    add_entry(srv, c, argv, reason, context, object, c.user.clone());
+}
+
+/// addACLLogEntry for a failed AUTH / HELLO AUTH (`object` is the command
+/// as typed, the user the one tried).
+pub fn record_auth_failure(
+    srv: &mut crate::server::ServerState,
+    c: &crate::server::Client,
+    argv: &[Bytes],
+    username: &[u8],
+) {
+    let context = if c.multi.is_some() {
+        Context::Multi
+    } else {
+        Context::Toplevel
+    };
+    add_entry(
+        srv,
+        c,
+        argv,
+        Reason::Auth,
+        context,
+        String::from_utf8_lossy(&argv[0]).into_owned(),
+        String::from_utf8_lossy(username).into_owned(),
+    );
 }

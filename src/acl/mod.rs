@@ -255,15 +255,6 @@ impl Acl {
         Err(relevant)
     }
 
-    /// ACLUserCheckChannelPerm.
-    pub fn channel_allowed(&self, username: &str, channel: &[u8], is_pattern: bool) -> bool {
-        self.users.get(username).is_none_or(|u| {
-            u.selectors
-                .iter()
-                .any(|s| s.channel_allowed(channel, is_pattern))
-        })
-    }
-
     /// ACLUserCheckCmdWithUnrestrictedKeyAccess (SORT BY / GET).
     pub fn unrestricted_keys(
         &self,
@@ -351,11 +342,8 @@ pub fn merge_selector_args(args: &[Bytes]) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests;
-
 /// The NOPERM reply to a refused command (processCommand's wording).
-pub fn denial_message(_acl: &Acl, d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> String {
+pub fn denial_message(d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> String {
     match d {
         Denial::Command => format!(
             "NOPERM this user has no permissions to run the '{}' command",
@@ -381,84 +369,5 @@ pub fn exec_denial_message(d: Denial) -> String {
     format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {reason}")
 }
 
-/// `argv`: the command being refused, which the client-info line shows as
-/// running (as 7.0's `cmd=`, `qbuf=`, `argv-mem=` show it).
-fn add_entry(
-    srv: &mut crate::server::ServerState,
-    c: &crate::server::Client,
-    argv: &[Bytes],
-    reason: log::Reason,
-    context: log::Context,
-    object: String,
-    username: String,
-) {
-    let max = srv
-        .config
-        .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
-        .max(0) as usize;
-    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
-        .trim_end()
-        .to_string();
-    srv.acl.log.add(
-        log::Entry {
-            count: 1,
-            reason,
-            context,
-            object,
-            username,
-            time: srv.now,
-            client_info,
-        },
-        max,
-    );
-}
-
-/// addACLLogEntry for a refused command, key or channel.
-pub fn log_denial(
-    srv: &mut crate::server::ServerState,
-    c: &crate::server::Client,
-    d: Denial,
-    context: log::Context,
-    cmd: &CommandDef,
-    argv: &[Bytes],
-) {
-    let (reason, object) = match d {
-        Denial::Command => (
-            log::Reason::Command,
-            crate::commands::container::full_name(cmd, argv),
-        ),
-        Denial::Key(p) => (
-            log::Reason::Key,
-            String::from_utf8_lossy(&argv[p]).into_owned(),
-        ),
-        Denial::Channel(p) => (
-            log::Reason::Channel,
-            String::from_utf8_lossy(&argv[p]).into_owned(),
-        ),
-    };
-    add_entry(srv, c, argv, reason, context, object, c.user.clone());
-}
-
-/// addACLLogEntry for a failed AUTH / HELLO AUTH (`object` is the command
-/// as typed, the user the one tried).
-pub fn log_auth_failure(
-    srv: &mut crate::server::ServerState,
-    c: &crate::server::Client,
-    argv: &[Bytes],
-    username: &[u8],
-) {
-    let context = if c.multi.is_some() {
-        log::Context::Multi
-    } else {
-        log::Context::Toplevel
-    };
-    add_entry(
-        srv,
-        c,
-        argv,
-        log::Reason::Auth,
-        context,
-        String::from_utf8_lossy(&argv[0]).into_owned(),
-        String::from_utf8_lossy(username).into_owned(),
-    );
-}
+#[cfg(test)]
+mod tests;

@@ -66,7 +66,7 @@ pub fn auth_required(srv: &crate::server::ServerState, c: &crate::server::Client
 fn authenticate(ctx: &mut Ctx, args: &[Bytes], user: &[u8], pass: &[u8]) -> CmdResult {
     ctx.srv.sync_acl();
     if !check_credentials(ctx.srv, user, pass) {
-        crate::acl::log_auth_failure(ctx.srv, ctx.client, args, user);
+        crate::acl::log::record_auth_failure(ctx.srv, ctx.client, args, user);
         return Err(WRONGPASS.into());
     }
     ctx.client.authenticated = true;

@@ -173,7 +173,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
                     Ok(()) => server.call(c, cmd, argv),
                     Err(d) => {
                         let ctx = crate::acl::log::Context::Multi;
-                        crate::acl::log_denial(&mut server.st, c, d, ctx, cmd, argv);
+                        crate::acl::log::record_denial(&mut server.st, c, d, ctx, cmd, argv);
                         let msg = crate::acl::exec_denial_message(d);
                         server.st.count_error(&msg);
                         c.reply.error(&msg);
