@@ -23,11 +23,12 @@ const NO_ACCESS: &[&str] = &[
     "hexists",
     "hstrlen",
     "sismember",
-    "smismember",
 ];
 
 /// Write commands whose keys are also read (RW ACCESS ...).
 const READ_WRITE: &[&str] = &[
+    "setbit",
+    "move",
     "incr",
     "incrby",
     "decr",
@@ -52,13 +53,6 @@ const READ_WRITE: &[&str] = &[
     "blmpop",
     "zmpop",
     "bzmpop",
-    "linsert",
-    "lset",
-    "ltrim",
-    "lrem",
-    "setrange",
-    "hsetnx",
-    "smove",
 ];
 
 /// Commands storing into their first key from the others (`dest` written, sources read).
@@ -144,7 +138,12 @@ pub fn key_access(cmd: &CommandDef, sub: Option<&str>, argv: &[Bytes]) -> Vec<(u
             let need = match name {
                 _ if STORES.contains(&name) => {
                     if i == 0 {
-                        WRITE
+                        // PFMERGE merges into what the destination holds.
+                        if name == "pfmerge" {
+                            RW
+                        } else {
+                            WRITE
+                        }
                     } else {
                         READ
                     }
@@ -156,7 +155,9 @@ pub fn key_access(cmd: &CommandDef, sub: Option<&str>, argv: &[Bytes]) -> Vec<(u
                         WRITE
                     }
                 }
-                "lmove" | "blmove" | "rpoplpush" | "brpoplpush" => {
+                // The source is read and emptied, the destination written.
+                "lmove" | "blmove" | "rpoplpush" | "brpoplpush" | "smove" | "rename"
+                | "renamenx" => {
                     if i == 0 {
                         RW
                     } else {
