@@ -32,7 +32,9 @@ fn describe(c: &CommandDef) -> Described {
                 name: format!("{}|{}", c.name, s),
                 arity: known.map_or(-2, |d| d.arity),
                 flags: known.map_or(c.flags, |d| d.flags),
-                keys: if c.name == "memory" && *s == "usage" {
+                keys: if (c.name == "memory" && *s == "usage")
+                    || (matches!(c.name, "xgroup" | "xinfo") && *s != "help")
+                {
                     (2, 2, 1)
                 } else {
                     (0, 0, 0)

@@ -38,6 +38,16 @@ const LS: u32 = LOADING | STALE;
 
 /// Subcommands whose details we know (others get generic entries).
 pub static SUBCOMMANDS: &[SubDef] = &[
+    sd("xgroup", "create", -5, WRITE | DENYOOM, "5.0.0", "Create a consumer group."),
+    sd("xgroup", "createconsumer", 5, WRITE | DENYOOM, "6.2.0", "Create a consumer in a consumer group."),
+    sd("xgroup", "delconsumer", 5, WRITE, "5.0.0", "Delete a consumer from a consumer group."),
+    sd("xgroup", "destroy", 4, WRITE, "5.0.0", "Destroy a consumer group."),
+    sd("xgroup", "help", 2, LS, "5.0.0", "Show helpful text about the different subcommands"),
+    sd("xgroup", "setid", -5, WRITE, "5.0.0", "Set a consumer group to an arbitrary last delivered ID value."),
+    sd("xinfo", "consumers", 4, READONLY, "5.0.0", "List the consumers in a consumer group"),
+    sd("xinfo", "groups", 3, READONLY, "5.0.0", "List the consumer groups of a stream"),
+    sd("xinfo", "help", 2, LS, "5.0.0", "Show helpful text about the different subcommands"),
+    sd("xinfo", "stream", -3, READONLY, "5.0.0", "Get information about a stream"),
     sd(
         "config",
         "get",

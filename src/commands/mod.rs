@@ -33,6 +33,7 @@ pub mod sha1;
 pub mod shutdown;
 pub mod slowlog;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -188,6 +189,7 @@ impl CommandDef {
     pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
         match self.name {
             "sort" => sort::key_positions(argv),
+            "xread" | "xreadgroup" => streams::key_positions(argv),
             _ => self.key_indices(argv.len()),
         }
     }
@@ -240,6 +242,7 @@ impl CommandTable {
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,
+            streams::COMMANDS,
         ])
     }
 

@@ -1,6 +1,7 @@
 //! Databases, values and expiry.
 
 pub mod dict;
+pub mod stream;
 pub mod zset;
 
 use crate::node::Millis;
@@ -8,6 +9,7 @@ use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
+pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
 
 /// Thresholds Redis 7.0 uses to pick compact encodings (defaults of the
@@ -25,6 +27,7 @@ pub enum Value {
     Hash(Dict<Bytes, Bytes>),
     Set(Dict<Bytes, ()>),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 /// A stored value plus whether it has been converted to the big encoding
@@ -100,6 +103,7 @@ impl Object {
             Value::ZSet(z) => {
                 z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
+            Value::Stream(_) => false,
         };
     }
 
@@ -146,6 +150,7 @@ impl Object {
                     "listpack"
                 }
             }
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -159,6 +164,8 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // An empty stream is a key of its own (XADD ... MAXLEN 0, XDEL).
+            Value::Stream(_) => false,
         }
     }
 
@@ -169,6 +176,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }

@@ -40,6 +40,8 @@ pub fn key_memory(key: &[u8], o: &Object) -> u64 {
         }
         Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
         Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
+        // The listpacks as sized, their rax nodes, and the groups.
+        Value::Stream(s) => 88 + s.byte_size() as u64,
     };
     KEY_OVERHEAD + key.len() as u64 + value
 }
