@@ -122,6 +122,11 @@ pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let idarg = &args[a.streams_at + n + i];
         let stream = match sget(ctx.db(), key, now) {
             Ok(s) => s,
+            // A blocked XREADGROUP's key replaced by another type is gone
+            // for it; a blocked XREAD waits on.
+            Err(_) if retry && a.group.is_some() => {
+                return Err("UNBLOCKED the stream key no longer exists".into());
+            }
             Err(_) if retry => {
                 ids.push(StreamId::MAX);
                 present.push(false);
