@@ -102,7 +102,7 @@ pub struct NodeEntry {
 }
 
 /// One listpack of the rax: the master entry's fields and the entries.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Node {
     pub master_fields: Vec<Bytes>,
     pub entries: Vec<NodeEntry>,
@@ -110,6 +110,20 @@ pub struct Node {
     pub deleted: u64,
     /// Listpack bytes of every element but the two counters.
     body_bytes: usize,
+    /// What Redis has allocated for the listpack, before the allocator
+    /// rounds it: the pre-allocation of a new tail node, grown as entries
+    /// come, shrunk to fit when the node stops being the tail.
+    pub alloc: usize,
+}
+
+/// Equal content (what was allocated for it aside).
+impl PartialEq for Node {
+    fn eq(&self, other: &Node) -> bool {
+        self.master_fields == other.master_fields
+            && self.entries == other.entries
+            && self.live == other.live
+            && self.deleted == other.deleted
+    }
 }
 
 /// The integer a listpack stores a string as, if it looks like one
@@ -179,6 +193,7 @@ impl Node {
             live: 0,
             deleted: 0,
             body_bytes,
+            alloc: 0,
         }
     }
 
@@ -190,6 +205,7 @@ impl Node {
             live: 0,
             deleted: 0,
             body_bytes: 0,
+            alloc: 0,
         };
         n.body_bytes = lp_int_size(n.master_fields.len() as i64)
             + n.master_fields.iter().map(|f| lp_str_size(f)).sum::<usize>()
@@ -203,6 +219,7 @@ impl Node {
             }
             n.entries.push(e);
         }
+        n.alloc = n.lp_bytes();
         n
     }
 
@@ -389,7 +406,17 @@ impl Stream {
         let master = if use_tail {
             *self.nodes.last_key_value().expect("tail").0
         } else {
-            self.nodes.insert(id, Node::new(id, fields));
+            if let Some((_, tail)) = self.nodes.iter_mut().next_back() {
+                tail.alloc = tail.lp_bytes();
+            }
+            let mut node = Node::new(id, fields);
+            // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or a smaller node limit.
+            node.alloc = if max_bytes > 0 && max_bytes < 4096 {
+                max_bytes
+            } else {
+                4096
+            };
+            self.nodes.insert(id, node);
             id
         };
         let node = self.nodes.get_mut(&master).expect("node");
@@ -401,6 +428,7 @@ impl Stream {
         node.body_bytes += node.entry_size(master, &e);
         node.entries.push(e);
         node.live += 1;
+        node.alloc = node.alloc.max(node.lp_bytes());
         self.length += 1;
         self.entries_added += 1;
         self.last_id = id;
@@ -629,15 +657,68 @@ impl Stream {
         true
     }
 
-    /// Every entry's size, for MEMORY USAGE and the digest.
-    pub fn byte_size(&self) -> usize {
-        self.nodes.values().map(|n| n.lp_bytes() + 16).sum::<usize>()
-            + self
-                .groups
-                .iter()
-                .map(|(k, g)| k.len() + 64 + g.pel.len() * 48 + g.consumers.len() * 64)
-                .sum::<usize>()
+    /// `objectComputeSize` of this stream, allocations rounded by `class`
+    /// (the allocator's size classes), sampling `samples` listpacks as
+    /// MEMORY USAGE does.
+    pub fn memory_usage(&self, class: fn(usize) -> usize, samples: usize) -> usize {
+        /// `streamRadixTreeMemoryUsage` over a rax of `numele` keys, `numnodes` nodes.
+        fn rax(numele: usize, numnodes: usize) -> usize {
+            numele * 16 + numnodes * 4 + numnodes * 8 * 30
+        }
+        let mut size = 16 + 80 + rax(self.nodes.len(), rax_nodes(self.nodes.keys()));
+        let mut sampled = 0;
+        let mut lp = 0;
+        for n in self.nodes.values().take(samples) {
+            lp += class(n.alloc);
+            sampled += 1;
+        }
+        if self.nodes.len() <= sampled {
+            size += lp;
+        } else {
+            if sampled > 0 {
+                lp /= sampled;
+            }
+            size += lp * (self.nodes.len() - 1);
+            size += self.nodes.values().next_back().map_or(0, |n| class(n.alloc));
+        }
+        for g in self.groups.values() {
+            size += 40 + rax(g.pel.len(), rax_nodes(g.pel.keys())) + 24 * g.pel.len();
+            for (name, c) in &g.consumers {
+                size += 24 + name.len() + rax(c.pel.len(), rax_nodes(c.pel.iter()));
+            }
+        }
+        size
     }
+}
+
+/// How many nodes a rax holding these stream IDs has (`rax->numnodes`):
+/// the radix tree of their 16-byte keys with single-child chains
+/// compressed, as rax keeps it. 1 (the head) when empty.
+pub fn rax_nodes<'a>(ids: impl Iterator<Item = &'a StreamId>) -> usize {
+    let keys: Vec<[u8; 16]> = ids.map(StreamId::encode).collect();
+    if keys.is_empty() {
+        return 1;
+    }
+    fn at(keys: &[[u8; 16]], depth: usize) -> usize {
+        if depth == 16 {
+            return 1;
+        }
+        let (first, last) = (&keys[0], &keys[keys.len() - 1]);
+        let common = (depth..16).take_while(|&i| first[i] == last[i]).count();
+        if common > 0 {
+            return 1 + at(keys, depth + common);
+        }
+        let mut n = 1;
+        let mut i = 0;
+        while i < keys.len() {
+            let b = keys[i][depth];
+            let j = i + keys[i..].iter().take_while(|k| k[depth] == b).count();
+            n += at(&keys[i..j], depth + 1);
+            i = j;
+        }
+        n
+    }
+    at(&keys, 0)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::{reply_entry, reply_id, sget};
 use crate::commands::container::{help, subcommand, unknown_sub};
 use crate::commands::{arg_i64, err, CmdResult, Ctx, Error};
+use crate::keyspace::stream::rax_nodes;
 use crate::keyspace::{Stream, StreamId};
 use crate::resp::ReplyBuf;
 use bytes::Bytes;
@@ -15,36 +16,6 @@ fn syntax(sub: &[u8]) -> Error {
         String::from_utf8_lossy(sub)
     )
     .into()
-}
-
-/// How many nodes the stream's rax has (`rax->numnodes`): the radix tree of
-/// the nodes' 16-byte master IDs, chains compressed, as rax keeps it.
-pub fn rax_nodes(s: &Stream) -> usize {
-    let keys: Vec<[u8; 16]> = s.nodes.keys().map(StreamId::encode).collect();
-    if keys.is_empty() {
-        return 1;
-    }
-    fn at(keys: &[[u8; 16]], depth: usize) -> usize {
-        if depth == 16 {
-            return 1;
-        }
-        let first = &keys[0];
-        let last = &keys[keys.len() - 1];
-        let common = (depth..16).take_while(|&i| first[i] == last[i]).count();
-        if common > 0 {
-            return 1 + at(keys, depth + common);
-        }
-        let mut n = 1;
-        let mut i = 0;
-        while i < keys.len() {
-            let b = keys[i][depth];
-            let j = i + keys[i..].iter().take_while(|k| k[depth] == b).count();
-            n += at(&keys[i..j], depth + 1);
-            i = j;
-        }
-        n
-    }
-    at(&keys, 0)
 }
 
 pub(super) fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -158,7 +129,7 @@ fn stream_info(out: &mut ReplyBuf, s: &Stream, opts: &[Bytes], sub: &[u8]) -> Cm
     out.bulk(b"radix-tree-keys");
     out.int(s.nodes.len() as i64);
     out.bulk(b"radix-tree-nodes");
-    out.int(rax_nodes(s) as i64);
+    out.int(rax_nodes(s.nodes.keys()) as i64);
     out.bulk(b"last-generated-id");
     reply_id(out, s.last_id);
     out.bulk(b"max-deleted-entry-id");
