@@ -38,8 +38,20 @@ fn build(c: &mut Conn) {
         ("1700000000007-1", "bob"),
     ] {
         c.cmd(&[
-            "XCLAIM", "s", "g1", who, "0", id, "TIME", "1700000001000", "RETRYCOUNT", "3",
-            "FORCE", "JUSTID", "LASTID", id,
+            "XCLAIM",
+            "s",
+            "g1",
+            who,
+            "0",
+            id,
+            "TIME",
+            "1700000001000",
+            "RETRYCOUNT",
+            "3",
+            "FORCE",
+            "JUSTID",
+            "LASTID",
+            id,
         ]);
     }
     c.cmd(&["XADD", "e", "1-1", "a", "b"]);
@@ -109,7 +121,11 @@ fn stream_rdb_interop_with_real_redis() {
     for key in ["s", "p", "e"] {
         let exact = |c: &mut Conn| format!("{:?}", c.cmd(&["XINFO", "STREAM", key, "FULL"]));
         assert_eq!(exact(&mut l), exact(&mut o), "{key} loaded by real");
-        assert_eq!(dump(&mut l, key), dump(&mut o, key), "DUMP {key} loaded by real");
+        assert_eq!(
+            dump(&mut l, key),
+            dump(&mut o, key),
+            "DUMP {key} loaded by real"
+        );
     }
 
     // Real → dump.rdb → ours.
@@ -122,7 +138,11 @@ fn stream_rdb_interop_with_real_redis() {
     for key in ["s", "p", "e"] {
         let exact = |c: &mut Conn| format!("{:?}", c.cmd(&["XINFO", "STREAM", key, "FULL"]));
         assert_eq!(exact(&mut o2), exact(&mut r), "{key} loaded by ours");
-        assert_eq!(dump(&mut o2, key), dump(&mut r, key), "DUMP {key} after load");
+        assert_eq!(
+            dump(&mut o2, key),
+            dump(&mut r, key),
+            "DUMP {key} after load"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);

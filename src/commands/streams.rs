@@ -8,7 +8,9 @@ mod groups;
 mod info;
 mod read;
 
-use super::{arg_i64, def, err, flags::*, wrong_arity, CmdResult, CommandDef, Ctx, Error, Propagate};
+use super::{
+    arg_i64, def, err, flags::*, wrong_arity, CmdResult, CommandDef, Ctx, Error, Propagate,
+};
 use crate::keyspace::stream::{AppendError, NodeEntry, Trim};
 use crate::keyspace::{Object, Stream, StreamId, Value};
 use crate::resp::ReplyBuf;
@@ -23,7 +25,10 @@ pub(super) const INVALID_ID: &str = "ERR Invalid stream ID specified as stream c
 
 /// `string2ull` (strtoull's leniency beyond canonical decimals).
 fn parse_u64(s: &[u8]) -> Option<u64> {
-    let s = match s.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) {
+    let s = match s
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+    {
         Some(i) => &s[i..],
         None => return None,
     };
@@ -62,7 +67,14 @@ fn parse_id_full(
         if strict {
             return Err(invalid());
         }
-        return Ok((if b == b"-" { StreamId::MIN } else { StreamId::MAX }, true));
+        return Ok((
+            if b == b"-" {
+                StreamId::MIN
+            } else {
+                StreamId::MAX
+            },
+            true,
+        ));
     }
     let (ms, seq) = match b.iter().position(|&c| c == b'-') {
         Some(i) => (&b[..i], Some(&b[i + 1..])),
@@ -376,7 +388,11 @@ fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn xrange_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
-    let (start_arg, end_arg) = if rev { (&args[3], &args[2]) } else { (&args[2], &args[3]) };
+    let (start_arg, end_arg) = if rev {
+        (&args[3], &args[2])
+    } else {
+        (&args[2], &args[3])
+    };
     let start = parse_range_start(start_arg)?;
     let end = parse_range_end(end_arg)?;
     let mut count: i64 = -1;
@@ -399,7 +415,11 @@ fn xrange_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
         out.null_array();
         return Ok(());
     }
-    let limit = if count < 0 { usize::MAX } else { count as usize };
+    let limit = if count < 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
     let picked: Vec<&NodeEntry> = if rev {
         s.range(start, end).rev().take(limit).collect()
     } else {

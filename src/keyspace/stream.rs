@@ -198,7 +198,11 @@ impl Node {
     }
 
     /// Build a node from its parts (loading a file).
-    pub fn from_parts(master_fields: Vec<Bytes>, entries: Vec<NodeEntry>, master: StreamId) -> Node {
+    pub fn from_parts(
+        master_fields: Vec<Bytes>,
+        entries: Vec<NodeEntry>,
+        master: StreamId,
+    ) -> Node {
         let mut n = Node {
             master_fields,
             entries: Vec::new(),
@@ -208,7 +212,10 @@ impl Node {
             alloc: 0,
         };
         n.body_bytes = lp_int_size(n.master_fields.len() as i64)
-            + n.master_fields.iter().map(|f| lp_str_size(f)).sum::<usize>()
+            + n.master_fields
+                .iter()
+                .map(|f| lp_str_size(f))
+                .sum::<usize>()
             + lp_int_size(0);
         for e in entries {
             n.body_bytes += n.entry_size(master, &e);
@@ -241,7 +248,13 @@ impl Node {
             + lp_int_size(e.id.seq.wrapping_sub(master.seq) as i64);
         let mut count = n + 3;
         if same {
-            size += e.fields.iter().skip(1).step_by(2).map(|v| lp_str_size(v)).sum::<usize>();
+            size += e
+                .fields
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|v| lp_str_size(v))
+                .sum::<usize>();
         } else {
             size += lp_int_size(n as i64);
             size += e.fields.iter().map(|v| lp_str_size(v)).sum::<usize>();
@@ -305,7 +318,7 @@ impl Group {
     /// Give a pending entry to `consumer` (which must exist).
     pub fn assign(&mut self, id: StreamId, consumer: &Bytes) {
         if let Some(p) = self.pel.get_mut(&id) {
-            if &p.consumer != consumer {
+            if p.consumer != *consumer {
                 if let Some(c) = self.consumers.get_mut(&p.consumer) {
                     c.pel.remove(&id);
                 }
@@ -675,11 +688,13 @@ impl Stream {
         if self.nodes.len() <= sampled {
             size += lp;
         } else {
-            if sampled > 0 {
-                lp /= sampled;
-            }
+            lp = lp.checked_div(sampled).unwrap_or(lp);
             size += lp * (self.nodes.len() - 1);
-            size += self.nodes.values().next_back().map_or(0, |n| class(n.alloc));
+            size += self
+                .nodes
+                .values()
+                .next_back()
+                .map_or(0, |n| class(n.alloc));
         }
         for g in self.groups.values() {
             size += 40 + rax(g.pel.len(), rax_nodes(g.pel.keys())) + 24 * g.pel.len();
@@ -726,24 +741,40 @@ mod tests {
     use super::*;
 
     fn fv(pairs: &[&str]) -> Vec<Bytes> {
-        pairs.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
+        pairs
+            .iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
     }
 
     #[test]
     fn append_generates_ids_and_splits_nodes() {
         let mut s = Stream::new();
         for i in 0..250u64 {
-            s.append(&fv(&["f", "v"]), None, 1000 + i / 3, 4096, 100).unwrap();
+            s.append(&fv(&["f", "v"]), None, 1000 + i / 3, 4096, 100)
+                .unwrap();
         }
         assert_eq!(s.length, 250);
         assert_eq!(s.nodes.len(), 3);
         assert_eq!(s.last_id, StreamId::new(1083, 0));
         assert_eq!(
-            s.append(&fv(&["f", "v"]), Some((StreamId::new(5, 0), true)), 0, 4096, 100),
+            s.append(
+                &fv(&["f", "v"]),
+                Some((StreamId::new(5, 0), true)),
+                0,
+                4096,
+                100
+            ),
             Err(AppendError::NotGreater)
         );
         let id = s
-            .append(&fv(&["f", "v"]), Some((StreamId::new(1083, 0), false)), 0, 4096, 100)
+            .append(
+                &fv(&["f", "v"]),
+                Some((StreamId::new(1083, 0), false)),
+                0,
+                4096,
+                100,
+            )
             .unwrap();
         assert_eq!(id, StreamId::new(1083, 1));
     }
@@ -752,8 +783,14 @@ mod tests {
     fn delete_and_trim() {
         let mut s = Stream::new();
         for i in 1..=10u64 {
-            s.append(&fv(&["a", "1"]), Some((StreamId::new(i, 0), true)), 0, 4096, 4)
-                .unwrap();
+            s.append(
+                &fv(&["a", "1"]),
+                Some((StreamId::new(i, 0), true)),
+                0,
+                4096,
+                4,
+            )
+            .unwrap();
         }
         assert_eq!(s.nodes.len(), 3);
         assert_eq!(s.delete_ids(&[StreamId::new(1, 0)]), 1);
@@ -764,9 +801,16 @@ mod tests {
         assert_eq!(s.trim(Trim::MaxLen(5), false, 0), 1);
         assert_eq!(s.first_id, StreamId::new(6, 0));
         assert_eq!(s.trim(Trim::MinId(StreamId::new(9, 0)), false, 0), 3);
-        let ids: Vec<_> = s.range(StreamId::MIN, StreamId::MAX).map(|e| e.id.ms).collect();
+        let ids: Vec<_> = s
+            .range(StreamId::MIN, StreamId::MAX)
+            .map(|e| e.id.ms)
+            .collect();
         assert_eq!(ids, [9, 10]);
-        let rev: Vec<_> = s.range(StreamId::MIN, StreamId::MAX).rev().map(|e| e.id.ms).collect();
+        let rev: Vec<_> = s
+            .range(StreamId::MIN, StreamId::MAX)
+            .rev()
+            .map(|e| e.id.ms)
+            .collect();
         assert_eq!(rev, [10, 9]);
     }
 

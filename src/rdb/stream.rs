@@ -231,11 +231,14 @@ pub(super) fn read(r: &mut Reader, t: u8) -> R<Stream> {
             let n = r.count(16)?;
             for _ in 0..n {
                 let id = StreamId::decode(r.take(16)?).expect("16 bytes");
-                let p = g.pel.get_mut(&id).ok_or_else(|| {
-                    corrupt("Consumer entry not found in group global PEL")
-                })?;
+                let p = g
+                    .pel
+                    .get_mut(&id)
+                    .ok_or_else(|| corrupt("Consumer entry not found in group global PEL"))?;
                 if !p.consumer.is_empty() {
-                    return Err(corrupt("Duplicated consumer PEL entry loading a stream consumer group"));
+                    return Err(corrupt(
+                        "Duplicated consumer PEL entry loading a stream consumer group",
+                    ));
                 }
                 p.consumer = cname.clone();
                 c.pel.insert(id);
@@ -259,7 +262,10 @@ mod tests {
     use super::*;
 
     fn fv(pairs: &[&str]) -> Vec<Bytes> {
-        pairs.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
+        pairs
+            .iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
     }
 
     #[test]
@@ -309,9 +315,78 @@ mod tests {
             compress: true,
         };
         write(&mut w, &s);
-        let mut r = Reader { buf: &w.out, pos: 0 };
+        let mut r = Reader {
+            buf: &w.out,
+            pos: 0,
+        };
         let back = read(&mut r, super::super::types::STREAM_LISTPACKS_2).unwrap();
         assert_eq!(back, s);
         assert_eq!(r.pos, w.out.len());
+        // The same through a DUMP payload.
+        let value = crate::keyspace::Value::Stream(Box::new(s.clone()));
+        let payload = super::super::payload::dump(&value, true);
+        match super::super::payload::restore(&payload) {
+            Ok(crate::keyspace::Value::Stream(back)) => assert_eq!(*back, s),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn type_15_lacks_the_7_0_counters_and_derives_them() {
+        let mut s = Stream::new();
+        for i in 1..=3 {
+            s.append(
+                &fv(&["f", "v"]),
+                Some((StreamId::new(i, 0), true)),
+                0,
+                4096,
+                100,
+            )
+            .unwrap();
+        }
+        s.delete_ids(&[StreamId::new(1, 0)]);
+        s.groups
+            .insert(Bytes::from_static(b"g"), Group::new(StreamId::new(2, 0), 0));
+        // Type 15: no first ID, max deleted ID, entries added, entries read.
+        let mut w = Writer {
+            out: Vec::new(),
+            compress: false,
+        };
+        w.len(s.nodes.len() as u64);
+        for (master, node) in &s.nodes {
+            w.string(&master.encode());
+            w.string(&node_listpack(*master, node));
+        }
+        w.len(s.length);
+        w.len(s.last_id.ms);
+        w.len(s.last_id.seq);
+        w.len(1);
+        w.string(b"g");
+        w.len(2);
+        w.len(0);
+        w.len(0);
+        w.len(0);
+        let mut r = Reader {
+            buf: &w.out,
+            pos: 0,
+        };
+        let back = read(&mut r, super::super::types::STREAM_LISTPACKS).unwrap();
+        assert_eq!(back.entries_added, 2);
+        assert_eq!(back.first_id, StreamId::new(2, 0));
+        assert_eq!(back.max_deleted_entry_id, StreamId::MIN);
+        // The group's read counter is estimated from its last ID.
+        assert_eq!(back.groups[&b"g"[..]].entries_read, 1);
+    }
+
+    #[test]
+    fn corrupt_listpacks_are_refused() {
+        let mut s = Stream::new();
+        s.append(&fv(&["f", "v"]), None, 5, 4096, 100).unwrap();
+        let (master, node) = s.nodes.iter().next().unwrap();
+        let mut lp = node_listpack(*master, node);
+        // Claim two live entries where there is one.
+        lp[6] = 2;
+        assert!(parse_node(*master, &lp).is_err());
+        assert!(parse_node(*master, &lp[..lp.len() - 1]).is_err());
     }
 }

@@ -18,7 +18,13 @@ fn b(s: &'static str) -> Bytes {
 }
 
 /// `streamPropagateXCLAIM`.
-pub(super) fn xclaim_argv(key: &Bytes, group: &Bytes, id: Bytes, p: &Pending, last: StreamId) -> Vec<Bytes> {
+pub(super) fn xclaim_argv(
+    key: &Bytes,
+    group: &Bytes,
+    id: Bytes,
+    p: &Pending,
+    last: StreamId,
+) -> Vec<Bytes> {
     vec![
         b("XCLAIM"),
         key.clone(),
@@ -141,8 +147,8 @@ pub(super) fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         exists = check_write(ctx, &args[2])?;
         if exists {
             let now = ctx.now;
-            has_group = sget(ctx.db(), &args[2], now)?
-                .is_some_and(|s| s.groups.contains_key(&args[3]));
+            has_group =
+                sget(ctx.db(), &args[2], now)?.is_some_and(|s| s.groups.contains_key(&args[3]));
         }
         if !mkstream {
             if !exists {
@@ -259,7 +265,10 @@ pub(super) fn xack(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .map(|a| parse_strict_id(a))
         .collect::<Result<Vec<_>, _>>()?;
     let g = group_mut(ctx, &args[1], &args[2]).expect("group checked");
-    let acked = ids.iter().filter(|&&id| g.remove_pending(id).is_some()).count();
+    let acked = ids
+        .iter()
+        .filter(|&&id| g.remove_pending(id).is_some())
+        .count();
     ctx.dirty(acked as u64);
     ctx.out().int(acked as i64);
     Ok(())
@@ -304,7 +313,11 @@ pub(super) fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             (Some(&first), Some(&last)) => {
                 reply_id(out, first);
                 reply_id(out, last);
-                let with: Vec<_> = g.consumers.iter().filter(|(_, c)| !c.pel.is_empty()).collect();
+                let with: Vec<_> = g
+                    .consumers
+                    .iter()
+                    .filter(|(_, c)| !c.pel.is_empty())
+                    .collect();
                 out.array(with.len());
                 for (name, c) in with {
                     out.array(2);
@@ -397,8 +410,9 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let opt = &args[j][..];
         let is = |s: &str| opt.eq_ignore_ascii_case(s.as_bytes());
         let int_opt = |v: &[u8], what: &str| {
-            crate::resp::parse_i64(v)
-                .ok_or_else(|| Error::from(format!("ERR Invalid {what} option argument for XCLAIM")))
+            crate::resp::parse_i64(v).ok_or_else(|| {
+                Error::from(format!("ERR Invalid {what} option argument for XCLAIM"))
+            })
         };
         if is("force") {
             force = true;
@@ -508,7 +522,9 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let minidle = crate::resp::parse_i64(&args[4])
-        .ok_or(Error::from("ERR Invalid min-idle-time argument for XAUTOCLAIM"))?
+        .ok_or(Error::from(
+            "ERR Invalid min-idle-time argument for XAUTOCLAIM",
+        ))?
         .max(0);
     let start = parse_range_start(&args[5])?;
     let mut count: i64 = 100;
@@ -583,7 +599,13 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         claimed += 1;
         count -= 1;
-        cmds.push(xclaim_argv(&key, &gname, id.to_bytes(), &g.pel[&id], g.last_id));
+        cmds.push(xclaim_argv(
+            &key,
+            &gname,
+            id.to_bytes(),
+            &g.pel[&id],
+            g.last_id,
+        ));
         dirty += 1;
     }
     if cursor.is_none() {

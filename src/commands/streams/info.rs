@@ -102,7 +102,10 @@ fn opt_int(out: &mut ReplyBuf, v: Option<i64>) {
 }
 
 fn entries_read(out: &mut ReplyBuf, v: i64) {
-    opt_int(out, (v != crate::keyspace::stream::INVALID_ENTRIES_READ).then_some(v));
+    opt_int(
+        out,
+        (v != crate::keyspace::stream::INVALID_ENTRIES_READ).then_some(v),
+    );
 }
 
 fn stream_info(out: &mut ReplyBuf, s: &Stream, opts: &[Bytes], sub: &[u8]) -> CmdResult {
@@ -153,7 +156,11 @@ fn stream_info(out: &mut ReplyBuf, s: &Stream, opts: &[Bytes], sub: &[u8]) -> Cm
         }
         return Ok(());
     }
-    let limit = if count == 0 { usize::MAX } else { count as usize };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
     out.bulk(b"entries");
     let entries: Vec<_> = s.range(StreamId::MIN, StreamId::MAX).take(limit).collect();
     out.array(entries.len());

@@ -67,7 +67,7 @@ fn parse_args(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Error> {
             a.count = arg_i64(&args[i])?.max(0) as usize;
         } else if is("streams") && more > 0 {
             a.streams_at = i + 1;
-            if (args.len() - a.streams_at) % 2 != 0 {
+            if !(args.len() - a.streams_at).is_multiple_of(2) {
                 return Err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.".into());
             }
             break;
@@ -242,7 +242,13 @@ fn stream_header(out: &mut ReplyBuf, key: &[u8], resp3: bool) {
 }
 
 /// XREAD of one stream: the entries after `gt`, if there are any.
-fn serve_plain(ctx: &mut Ctx, key: &Bytes, gt: StreamId, count: usize, resp3: bool) -> Option<Served> {
+fn serve_plain(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    gt: StreamId,
+    count: usize,
+    resp3: bool,
+) -> Option<Served> {
     let now = ctx.now;
     let s = sget(ctx.db(), key, now).ok()??;
     if s.length == 0 || s.last_valid_id() <= gt {
@@ -311,9 +317,19 @@ fn serve_group(
         }
         stream_header(&mut out, key, resp3);
         if history {
-            serve_history(s, &mut g, cname, gt.incr().unwrap_or(StreamId::MAX), count, now, &mut out);
+            serve_history(
+                s,
+                &mut g,
+                cname,
+                gt.incr().unwrap_or(StreamId::MAX),
+                count,
+                now,
+                &mut out,
+            );
         } else {
-            serve_new(s, &mut g, key, gname, cname, count, noack, now, &mut out, &mut cmds);
+            serve_new(
+                s, &mut g, key, gname, cname, count, noack, now, &mut out, &mut cmds,
+            );
         }
         s.groups.insert(gname.clone(), g);
     }
@@ -406,7 +422,13 @@ fn serve_new(
                 .expect("consumer created")
                 .pel
                 .insert(e.id);
-            cmds.push(xclaim_argv(key, gname, e.id.to_bytes(), &g.pel[&e.id], g.last_id));
+            cmds.push(xclaim_argv(
+                key,
+                gname,
+                e.id.to_bytes(),
+                &g.pel[&e.id],
+                g.last_id,
+            ));
         }
     }
     if moved {
