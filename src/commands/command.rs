@@ -194,6 +194,18 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
     match spec.begin {
         Begin::Index(i) => write_key_step(out, "begin_search", "index", &[("index", i)]),
         Begin::Unknown => write_key_step(out, "begin_search", "unknown", &[]),
+        Begin::Keyword(k, from) => {
+            out.bulk(b"begin_search");
+            out.map(2);
+            out.bulk(b"type");
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(k.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(from as i64);
+        }
     }
     match spec.find {
         Find::Range(last, step, limit) => write_key_step(

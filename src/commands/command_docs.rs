@@ -736,6 +736,8 @@ pub(super) static META: &[(&str, &[&str], &[&str])] = &[
 pub enum Begin {
     /// At this argument.
     Index(i32),
+    /// After this keyword, searched from this argument (XREAD's STREAMS).
+    Keyword(&'static str, i32),
     /// Nowhere COMMAND can say (BY / GET patterns, a STORE anywhere).
     Unknown,
 }
@@ -777,6 +779,31 @@ const SORT_PATTERNS: KeySpec = ks(
     Find::Unknown,
 );
 
+const RW_DELETE: &[KeySpec] = &[ks(
+    "",
+    &["RW", "delete"],
+    Begin::Index(1),
+    Find::Range(0, 1, 0),
+)];
+const RW_INSERT_2: &[KeySpec] = &[ks(
+    "",
+    &["RW", "insert"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
+const RW_DELETE_2: &[KeySpec] = &[ks(
+    "",
+    &["RW", "delete"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
+const STREAMS_KEYS: &[KeySpec] = &[ks(
+    "",
+    &["RO", "access"],
+    Begin::Keyword("STREAMS", 1),
+    Find::Range(-1, 1, 2),
+)];
+
 /// Key specs that differ from the derived ones, by command name.
 pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     (
@@ -807,6 +834,36 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
             SORT_PATTERNS,
         ],
     ),
+    (
+        "xadd",
+        &[ks(
+            "UPDATE instead of INSERT because of the optional trimming feature",
+            &["RW", "update"],
+            Begin::Index(1),
+            Find::Range(0, 1, 0),
+        )],
+    ),
+    ("xautoclaim", RW_DELETE),
+    ("xdel", RW_DELETE),
+    ("xgroup|create", RW_INSERT_2),
+    ("xgroup|createconsumer", RW_INSERT_2),
+    ("xgroup|delconsumer", RW_DELETE_2),
+    ("xgroup|destroy", RW_DELETE_2),
+    (
+        "xlen",
+        &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
+    ),
+    ("xread", STREAMS_KEYS),
+    (
+        "xreadgroup",
+        &[ks(
+            "",
+            &["RO", "access"],
+            Begin::Keyword("STREAMS", 4),
+            Find::Range(-1, 1, 2),
+        )],
+    ),
+    ("xtrim", RW_DELETE),
 ];
 
 pub(super) fn key_specs(name: &str) -> Option<&'static [KeySpec]> {

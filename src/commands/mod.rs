@@ -190,6 +190,10 @@ impl CommandDef {
         match self.name {
             "sort" => sort::key_positions(argv),
             "xread" | "xreadgroup" => streams::key_positions(argv),
+            // Their subcommands take the key after the subcommand name.
+            "xgroup" | "xinfo" if argv.len() > 2 && !argv[1].eq_ignore_ascii_case(b"help") => {
+                vec![2]
+            }
             _ => self.key_indices(argv.len()),
         }
     }

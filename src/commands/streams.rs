@@ -526,11 +526,12 @@ pub static COMMANDS: &[CommandDef] = &[
     def("xclaim", -6, WRITE | FAST, (1, 1, 1), "stream", "5.0.0", "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.", groups::xclaim),
     def("xautoclaim", -6, WRITE | FAST, (1, 1, 1), "stream", "6.2.0", "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", groups::xautoclaim),
     CommandDef {
-        subcommands: &["create", "createconsumer", "delconsumer", "destroy", "help", "setid"],
+        // In 7.0's order (its subcommand dict's).
+        subcommands: &["create", "setid", "help", "delconsumer", "createconsumer", "destroy"],
         ..def("xgroup", -2, 0, (0, 0, 0), "stream", "5.0.0", "A container for consumer groups commands", groups::xgroup)
     },
     CommandDef {
-        subcommands: &["consumers", "groups", "help", "stream"],
+        subcommands: &["stream", "consumers", "help", "groups"],
         ..def("xinfo", -2, 0, (0, 0, 0), "stream", "5.0.0", "A container for stream introspection commands", info::xinfo)
     },
 ];
