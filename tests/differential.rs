@@ -2372,6 +2372,7 @@ fn diff_keyspace_notifications() {
         ("hyperloglog", gen_hyperloglog),
         ("geo", gen_geo),
         ("sort_dump", gen_sort_dump),
+        ("streams", gen_streams),
     ];
     let real = start_real(&[]);
     let ours = start_ours(&["--save", ""]);
