@@ -504,7 +504,10 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
             a == b
         }
     }
-    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize) -> bool {
+    /// `skip` is stringmatchlen's skipLongerMatches: once the rest after a
+    /// `*` matches nowhere in the string, no longer match of an earlier `*`
+    /// can help, which keeps `a*a*a*...b` from backtracking exponentially.
+    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize, skip: &mut bool) -> bool {
         if depth > 1000 {
             return false;
         }
@@ -519,10 +522,14 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
                         return true;
                     }
                     for k in si..=s.len() {
-                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1) {
+                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1, skip) {
                             return true;
                         }
+                        if *skip {
+                            return false;
+                        }
                     }
+                    *skip = true;
                     return false;
                 }
                 b'?' => {
@@ -599,7 +606,7 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
         }
         si == s.len()
     }
-    m(pattern, s, nocase, 0)
+    m(pattern, s, nocase, 0, &mut false)
 }
 
 /// Get a typed value or WRONGTYPE. Usage: `get_typed!(obj, Value::List)`.
@@ -673,5 +680,18 @@ mod tests {
         assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
         assert!(glob_match(b"*", b"", false));
         assert!(glob_match(b"a\\*", b"a*", false));
+        // 7.0's skipLongerMatches: no exponential backtracking.
+        let a40 = [b'a'; 40];
+        assert!(!glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            &a40,
+            false
+        ));
+        assert!(glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a",
+            &a40,
+            false
+        ));
+        assert!(glob_match(b"*b*c", b"abxxc", false));
     }
 }
