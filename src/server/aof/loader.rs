@@ -299,7 +299,17 @@ impl Server {
             }
         }
         self.st.aof.manifest = manifest.clone();
+        // While loading nothing expires (keyIsExpired returns 0 when
+        // server.loading): a PEXPIREAT in the past keeps its key, as a
+        // replica's databases do.
+        let modes: Vec<bool> = self.st.dbs.iter().map(|d| d.replica_mode).collect();
+        for db in &mut self.st.dbs {
+            db.replica_mode = true;
+        }
         let status = self.load_aof_files(&manifest, upgraded, read);
+        for (db, mode) in self.st.dbs.iter_mut().zip(modes) {
+            db.replica_mode = mode;
+        }
         match status {
             LoadStatus::Failed => return Err("AOF loading failed".into()),
             LoadStatus::NotExist => {}
