@@ -377,6 +377,15 @@ pub struct HostFacts {
     /// The allocator the process really uses (Redis's `mem_allocator`).
     pub mem_allocator: Option<String>,
     pub probe: Option<Box<dyn HostProbe>>,
+    /// Reads a file back (relative to `dir`): only DEBUG LOADAOF asks, a
+    /// test command that reloads the AOF the node wrote.
+    pub files: Option<Box<dyn FileReader>>,
+}
+
+/// A host's way to read one of the node's files back, at once.
+pub trait FileReader {
+    /// The file's bytes, or `None` if it is not there.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
 }
 
 impl fmt::Debug for HostFacts {
@@ -387,6 +396,7 @@ impl fmt::Debug for HostFacts {
             .field("os", &self.os)
             .field("mem_allocator", &self.mem_allocator)
             .field("probe", &self.probe.is_some())
+            .field("files", &self.files.is_some())
             .finish()
     }
 }

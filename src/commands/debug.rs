@@ -67,6 +67,8 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.out().ok();
         }
+        // The reply comes from the server once it has reloaded.
+        ("loadaof", 2) => ctx.srv.aof.load_requested = true,
         ("aof-flush-sleep", 3) => {
             // Redis sleeps this many µs before each AOF write, for race
             // tests; the core cannot sleep, and the host writes at once.

@@ -119,6 +119,15 @@ impl AofFiles {
     }
 }
 
+/// The node's file reader (DEBUG LOADAOF).
+pub struct DiskReader;
+
+impl crate::node::FileReader for DiskReader {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        read(path)
+    }
+}
+
 /// Read a file the node asks for at start (the AOF loader's read function):
 /// its bytes, or `None` if it is not there.
 pub fn read(path: &str) -> Option<Vec<u8>> {

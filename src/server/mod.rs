@@ -813,6 +813,9 @@ impl Server {
             self.st.block_pending = true;
         }
         self.apply_repl_actions();
+        if std::mem::take(&mut self.st.aof.load_requested) {
+            self.debug_loadaof(c);
+        }
         if !c.in_exec && !self.st.repl_feed.is_empty() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;

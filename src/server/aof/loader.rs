@@ -254,8 +254,75 @@ impl Server {
         &mut self,
         read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
-        // Off while loading, so that the commands run are not appended again.
         self.st.aof.state = AofState::Off;
+        let status = self.load_aof_data(read, false)?;
+        match status {
+            LoadStatus::Failed => return Err("AOF loading failed".into()),
+            LoadStatus::NotExist => {}
+            _ => self.st.log(
+                LogLevel::Notice,
+                "DB loaded from append only file: 0.000 seconds",
+            ),
+        }
+        self.st.aof.state = AofState::On;
+        self.st.aof_open_on_start();
+        Ok(())
+    }
+
+    /// DEBUG LOADAOF: write what is buffered, empty the databases, load the
+    /// AOF again from the manifest on disk (read through the host's file
+    /// reader). A failure ends the process, as in 7.0.
+    pub(crate) fn debug_loadaof(&mut self, c: &mut Client) {
+        let Some(reader) = self.st.host.files.take() else {
+            c.reply
+                .error("ERR DEBUG LOADAOF needs a host that can read files back");
+            return;
+        };
+        let pending = self.st.aof.buf.clone();
+        let incr = self.st.aof_current_incr();
+        if self.st.aof.state == AofState::On {
+            // The host applies this after the command; the read below adds
+            // the same bytes to what it finds.
+            self.st.aof_flush(true);
+        }
+        for db in &mut self.st.dbs {
+            db.clear();
+        }
+        let mut read = |p: &str| {
+            let mut bytes = reader.read(p);
+            if p == incr && !pending.is_empty() {
+                bytes
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(&pending);
+            }
+            bytes
+        };
+        let status = self.load_aof_data(&mut read, true);
+        self.st.host.files = Some(reader);
+        match status {
+            Ok(LoadStatus::Ok | LoadStatus::Empty | LoadStatus::Truncated) => {
+                self.st.dirty = 0;
+                c.reply.ok();
+            }
+            _ => {
+                self.st
+                    .log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
+                self.st.shutting_down = true;
+                self.st.emit(Event::Shutdown { exit_code: 1 });
+            }
+        }
+    }
+
+    /// The manifest, an upgrade of an old-style file, then the files
+    /// (loadAppendOnlyFiles). `debug`: DEBUG LOADAOF, which deletes history
+    /// files first. The AOF is off while loading, so that the commands run
+    /// are not appended again; its state is restored after.
+    fn load_aof_data(
+        &mut self,
+        read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+        debug: bool,
+    ) -> Result<LoadStatus, String> {
+        let state = std::mem::replace(&mut self.st.aof.state, AofState::Off);
         let filename = self.st.aof_filename();
         let dir = self.st.aof_dir();
         let manifest_name = format!("{filename}.manifest");
@@ -266,11 +333,17 @@ impl Server {
                     for l in e.log_lines() {
                         self.st.log(LogLevel::Warning, l);
                     }
+                    self.st.aof.state = state;
                     return Err(e.msg.to_string());
                 }
             },
             None => Manifest::default(),
         };
+        if debug {
+            self.st.aof.manifest = manifest.clone();
+            self.st.aof_del_history_files();
+            manifest.history.clear();
+        }
         let mut upgraded: Option<Vec<u8>> = None;
         if let Some(old) = read(&filename) {
             let only_old_base = manifest.incr.is_empty()
@@ -310,17 +383,8 @@ impl Server {
         for (db, mode) in self.st.dbs.iter_mut().zip(modes) {
             db.replica_mode = mode;
         }
-        match status {
-            LoadStatus::Failed => return Err("AOF loading failed".into()),
-            LoadStatus::NotExist => {}
-            _ => self.st.log(
-                LogLevel::Notice,
-                "DB loaded from append only file: 0.000 seconds",
-            ),
-        }
-        self.st.aof.state = AofState::On;
-        self.st.aof_open_on_start();
-        Ok(())
+        self.st.aof.state = state;
+        Ok(status)
     }
 
     fn load_aof_files(

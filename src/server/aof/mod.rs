@@ -74,6 +74,9 @@ pub struct Aof {
     pub rewrite: Option<Box<rewrite::Rewrite>>,
     /// BGSAVE asked for while a rewrite ran (`rdb_bgsave_scheduled`).
     pub bgsave_scheduled: bool,
+    /// DEBUG LOADAOF ran: the server reloads after the handler (it needs
+    /// the whole server to run the commands).
+    pub load_requested: bool,
 }
 
 impl Default for Aof {
@@ -100,6 +103,7 @@ impl Default for Aof {
             last_write_ok: true,
             rewrite: None,
             bgsave_scheduled: false,
+            load_requested: false,
         }
     }
 }

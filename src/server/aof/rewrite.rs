@@ -389,6 +389,18 @@ impl ServerState {
             self.aof_rewrite_cleanup();
             return;
         }
+        // The child's lines, as it exits.
+        self.log(
+            LogLevel::Notice,
+            format!(
+                "Successfully created the temporary AOF base file temp-rewriteaof-bg-{}.aof",
+                rw.pid
+            ),
+        );
+        self.log(
+            LogLevel::Notice,
+            "Fork CoW for AOF rewrite: current 0 MB, peak 0 MB, average 0 MB",
+        );
         self.log(
             LogLevel::Notice,
             "Background AOF rewrite terminated with success",

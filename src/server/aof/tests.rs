@@ -179,3 +179,39 @@ fn config_set_appendonly_writes_a_base_first() {
         "Some(Array([Bulk(b\"1\"), Bulk(b\"2\")]))"
     );
 }
+
+#[test]
+fn a_replica_with_aof_rewrites_after_its_full_sync_and_logs_its_master_writes() {
+    let (mut sim, m) = sim_with("");
+    cmd(&mut sim, m, &["SET", "before", "1"]);
+    let spec = NodeSpec {
+        name: "r".into(),
+        kind: "server".into(),
+        config: "port 6379\nprotected-mode no\nappendonly yes\nreplicaof 10.0.0.1 6379\n".into(),
+    };
+    let r = sim.add_host(spec, Addr::new("10.0.0.2", 6379), factory::server_node);
+    // repl-diskless-sync-delay is 5 s.
+    sim.run_for(8_000);
+    cmd(&mut sim, m, &["SET", "after", "2"]);
+    sim.run_for(1_000);
+    let texts: Vec<&str> = sim
+        .trace
+        .entries
+        .iter()
+        .filter(|e| e.host == "r")
+        .map(|e| e.text.as_str())
+        .collect();
+    let synced = texts
+        .iter()
+        .position(|t| t.contains("MASTER <-> REPLICA sync: Finished with success"))
+        .unwrap_or_else(|| panic!("not synced: {texts:#?}"));
+    assert!(texts[synced..]
+        .iter()
+        .any(|t| t.contains("Background append only file rewriting started")));
+    // The replica restarts from its own AOF, without its master.
+    sim.crash(m);
+    sim.restart(r);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, r, &["GET", "before"]), "1");
+    assert_eq!(cmd(&mut sim, r, &["GET", "after"]), "2");
+}
