@@ -80,6 +80,21 @@ fn round_trip(writer: &Path, reader: &Path, preamble: &str, rewrite: bool) {
     }
     let want = digest(p1);
     stop(w, p1);
+    if common::have("redis-check-aof") {
+        let out = Command::new("redis-check-aof")
+            .arg(dir.join("appendonlydir/appendonly.aof.manifest"))
+            .output()
+            .expect("run redis-check-aof");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "redis-check-aof refused {writer:?}'s files:\n{text}"
+        );
+        assert!(
+            text.contains("All AOF files and manifest are valid"),
+            "{text}"
+        );
+    }
     let r = start(reader, &dir, p2, preamble);
     let got = digest(p2);
     stop(r, p2);
