@@ -126,3 +126,45 @@ fn real_redis_loads_our_aof_and_we_load_its() {
         }
     }
 }
+
+/// `check-aof` says what redis-check-aof says about a cut file and fixes it
+/// to the same bytes.
+#[test]
+fn check_aof_matches_redis_check_aof() {
+    if missing(&["redis-check-aof"]) {
+        return;
+    }
+    let dir = tempdir("check-aof");
+    let mut f =
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:5\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+            .to_vec();
+    f.extend_from_slice(
+        b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1",
+    );
+    let (ours, real) = (dir.join("ours.aof"), dir.join("real.aof"));
+    let run = |bin: &mut Command, file: &Path, fix: bool| {
+        if fix {
+            bin.arg("--fix");
+        }
+        bin.arg(file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = bin.spawn().expect("run the checker");
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(b"y\n");
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).replace(&file.display().to_string(), "F");
+        (out.status.code(), text)
+    };
+    for fix in [false, true] {
+        std::fs::write(&ours, &f).unwrap();
+        std::fs::write(&real, &f).unwrap();
+        let mut o = Command::new(our_binary());
+        o.arg("check-aof");
+        let got = run(&mut o, &ours, fix);
+        let want = run(&mut Command::new("redis-check-aof"), &real, fix);
+        assert_eq!(got, want, "fix {fix}");
+        assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&real).unwrap());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@
 //! tokio host in [`host`].
 
 pub mod aof_files;
+pub mod check_aof;
 pub mod compose;
 pub mod conf;
 pub mod demo;

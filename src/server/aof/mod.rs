@@ -9,6 +9,7 @@
 //! ([`rewrite`]) walks a copy-on-write snapshot in slices like BGSAVE.
 //! Loading ([`loader`]) reads the files through a function the host gives.
 
+pub mod check;
 pub mod loader;
 pub mod manifest;
 pub mod rewrite;
