@@ -549,6 +549,11 @@ impl Server {
     }
 
     fn repl_load_payload(&mut self, payload: &[u8]) -> bool {
+        // No AOF rewrite may run while the data is replaced; the AOF starts
+        // again (with a rewrite) once the sync is done.
+        if self.st.aof.state != crate::server::aof::AofState::Off {
+            self.st.aof_stop();
+        }
         self.st.log(
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Flushing old data",
@@ -566,6 +571,7 @@ impl Server {
                 format!("Failed trying to load the MASTER synchronization DB from socket: {e}"),
             );
             self.repl_link_reset_for_retry();
+            self.restart_aof_after_sync();
             return false;
         }
         let (id, off) = match self.st.repl.link.as_ref() {
@@ -583,7 +589,19 @@ impl Server {
             "MASTER <-> REPLICA sync: Finished with success",
         );
         self.repl_start_streaming();
+        self.restart_aof_after_sync();
         true
+    }
+
+    /// restartAOFAfterSYNC: with `appendonly yes`, a rewrite of the synced
+    /// data, then appends to the new files.
+    fn restart_aof_after_sync(&mut self) {
+        if self.st.config.get_bool(Key::APPENDONLY)
+            && self.st.aof.state == crate::server::aof::AofState::Off
+            && self.st.aof_start().is_err()
+        {
+            self.st.log(LogLevel::Warning, "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+        }
     }
 
     /// The link becomes a client of kind Master; leftover bytes are commands.

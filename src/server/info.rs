@@ -425,7 +425,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         nclients as u64 * CLIENT_MEMORY
     );
     field!(out, "mem_cluster_links", "0");
-    field!(out, "mem_aof_buffer", "0");
+    field!(out, "mem_aof_buffer", "{}", ctx.srv.aof.buf.len());
     field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
     field!(out, "active_defrag_running", "0");
     field!(out, "lazyfree_pending_objects", "0");
@@ -476,23 +476,10 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     let (loaded, expired) = srv.last_load_keys;
     field!(out, "rdb_last_load_keys_expired", "{}", expired);
     field!(out, "rdb_last_load_keys_loaded", "{}", loaded);
-    field!(
-        out,
-        "aof_enabled",
-        "{}",
-        srv.config.get_bool(Key::APPENDONLY) as u8
-    );
-    field!(out, "aof_rewrite_in_progress", "0");
-    field!(out, "aof_rewrite_scheduled", "0");
-    field!(out, "aof_last_rewrite_time_sec", "-1");
-    field!(out, "aof_current_rewrite_time_sec", "-1");
-    field!(out, "aof_last_bgrewrite_status", "ok");
-    field!(out, "aof_rewrites", "0");
-    field!(out, "aof_rewrites_consecutive_failures", "0");
-    field!(out, "aof_last_write_status", "ok");
-    field!(out, "aof_last_cow_size", "0");
+    srv.aof_info(out);
     field!(out, "module_fork_in_progress", "0");
     field!(out, "module_fork_last_cow_size", "0");
+    srv.aof_info_sizes(out);
 }
 
 fn stats(ctx: &InfoCtx, out: &mut String) {

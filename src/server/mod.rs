@@ -1,5 +1,6 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
+pub mod aof;
 pub mod client;
 pub mod cmdstats;
 pub mod config;
@@ -108,6 +109,8 @@ pub struct ServerState {
     pub bgsave_job: Option<Box<persistence::Bgsave>>,
     /// INFO persistence counters and the snapshot epoch.
     pub persist: persistence::PersistStats,
+    /// The append-only file (see [`aof`]).
+    pub aof: aof::Aof,
     /// Every propagated command, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
@@ -195,6 +198,18 @@ impl ServerState {
                 "There is a child saving an .rdb. Killing it!",
             );
             self.kill_bgsave();
+        }
+        if self.aof.state != aof::AofState::Off {
+            // finishShutdown: kill a rewrite, write and sync what is left.
+            self.aof_kill_rewrite();
+            self.aof_flush(true);
+            self.log(LogLevel::Notice, "Calling fsync() on the AOF file.");
+            let file = self.aof_current_incr();
+            self.emit(Event::AofFile(crate::node::FileOp::Append {
+                file,
+                bytes: Vec::new(),
+                fsync: true,
+            }));
         }
         let want_save = match save {
             FinalSave::Save => true,
@@ -287,6 +302,7 @@ impl Server {
                 monitors: BTreeSet::new(),
                 bgsave_job: None,
                 persist: Default::default(),
+                aof: Default::default(),
                 #[cfg(test)]
                 propagated: Vec::new(),
                 paused_until: 0,
@@ -797,6 +813,9 @@ impl Server {
             self.st.block_pending = true;
         }
         self.apply_repl_actions();
+        if std::mem::take(&mut self.st.aof.load_requested) {
+            self.debug_loadaof(c);
+        }
         if !c.in_exec && !self.st.repl_feed.is_empty() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
@@ -1178,6 +1197,7 @@ impl Server {
         };
         self.st.instantaneous.sample(now, readings);
         self.save_cron();
+        self.st.aof_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
             self.repl_master_cron();
@@ -1189,6 +1209,9 @@ impl Server {
 
     /// Hand pending client replies to the host.
     fn flush_pending(&mut self) {
+        // The AOF is written (and with `always` synced) before the replies
+        // of the writes it holds go out (beforeSleep's flushAppendOnlyFile).
+        self.st.aof_flush(false);
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
@@ -1293,7 +1316,11 @@ impl Node for Server {
         }
         let client_input = !matches!(
             input,
-            Input::Tick | Input::Persisted { .. } | Input::Terminate | Input::Script { .. }
+            Input::Tick
+                | Input::Persisted { .. }
+                | Input::Fsynced { .. }
+                | Input::Terminate
+                | Input::Script { .. }
         );
         let inspect = input.is_inspect();
         match input {
@@ -1317,6 +1344,7 @@ impl Node for Server {
             // A server runs no scripts: only sentinels ask for them.
             Input::Tick | Input::Script { .. } => {}
             Input::Persisted { error, .. } => self.persisted(error),
+            Input::Fsynced { .. } => self.st.aof_fsynced(),
             Input::Terminate => {
                 if !self.st.shutting_down {
                     self.st.prepare_for_shutdown(FinalSave::Default);
@@ -1339,7 +1367,10 @@ impl Node for Server {
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
         }
         self.apply_repl_actions();
-        if self.st.repl.bgsave_at.is_some_and(|t| t <= self.st.now) {
+        // A full sync's snapshot waits for a running AOF rewrite, as a
+        // fork waits for the other child.
+        if self.st.repl.bgsave_at.is_some_and(|t| t <= self.st.now) && self.st.aof.rewrite.is_none()
+        {
             self.repl_start_full_sync();
         }
         self.repl_feed_replicas();
@@ -1350,6 +1381,8 @@ impl Node for Server {
         self.flush_pending();
         // The next slice of a background save, clients first.
         self.bgsave_round(client_input);
+        self.aof_rewrite_round(client_input);
+        self.flush_pending();
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -1360,7 +1393,7 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if self.bgsave_wants_slice() {
+        if self.bgsave_wants_slice() || self.aof_rewrite_wants_slice() {
             // The next slice of the background save, as soon as the host has
             // looked at its other work.
             return Some(self.st.now);

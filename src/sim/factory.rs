@@ -44,8 +44,13 @@ pub fn server_node(
     config.config_file = Some(SERVER_CONF.to_string());
     config.config_text = Some(text);
     let file = config.get(Key::DBFILENAME).to_string();
+    let aof = config.get_bool(Key::APPENDONLY);
     let mut server = Server::new(config, now, seed);
-    if let Some(bytes) = disk.get(&file) {
+    if aof {
+        // With appendonly yes the AOF is the dataset (dump.rdb is not read);
+        // a refused AOF leaves the node empty here, where Redis would exit.
+        let _ = server.load_aof(&mut |p| disk.get(p).cloned());
+    } else if let Some(bytes) = disk.get(&file) {
         // A bad file is logged by the server; the node starts empty, as a lab should.
         let _ = server.load_rdb(bytes);
     }
