@@ -6,6 +6,7 @@
 pub mod bitops;
 pub mod blocking;
 pub mod client;
+pub mod cluster;
 pub mod command;
 pub mod command_docs;
 pub mod config_cmd;
@@ -23,9 +24,11 @@ pub mod keys;
 pub mod lists;
 pub mod long_double;
 pub mod memory;
+pub mod module_cmd;
 pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
+pub mod pubsub_shard;
 pub mod scan;
 pub mod server_cmds;
 pub mod sets;
@@ -235,6 +238,9 @@ impl CommandTable {
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,
+            pubsub_shard::COMMANDS,
+            cluster::COMMANDS,
+            module_cmd::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,

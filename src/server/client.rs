@@ -60,6 +60,8 @@ pub struct Client {
     pub monitor: bool,
     pub channels: BTreeSet<Bytes>,
     pub patterns: BTreeSet<Bytes>,
+    /// Shard channels (SSUBSCRIBE), a namespace of their own.
+    pub shard_channels: BTreeSet<Bytes>,
     pub blocked: Option<Blocked>,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
@@ -113,6 +115,7 @@ impl Client {
             monitor: false,
             channels: BTreeSet::new(),
             patterns: BTreeSet::new(),
+            shard_channels: BTreeSet::new(),
             blocked: None,
             close_after_reply: false,
             created: now,
@@ -164,9 +167,9 @@ impl Client {
         };
     }
 
-    /// Subscribed to at least one channel or pattern.
+    /// Subscribed to at least one channel, pattern or shard channel.
     pub fn in_pubsub(&self) -> bool {
-        !self.channels.is_empty() || !self.patterns.is_empty()
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
 
     pub fn subscription_count(&self) -> usize {

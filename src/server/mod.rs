@@ -72,6 +72,8 @@ pub struct ServerState {
     pub rng: Rng,
     pub channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub patterns: BTreeMap<Bytes, BTreeSet<ConnId>>,
+    /// Shard channels (SSUBSCRIBE) → subscribed connections.
+    pub shard_channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub watched: BTreeMap<(usize, Bytes), BTreeSet<ConnId>>,
     /// Clients blocked on a key, in arrival order.
     pub blocked_on: BTreeMap<(usize, Bytes), VecDeque<ConnId>>,
@@ -267,6 +269,7 @@ impl Server {
                 rng,
                 channels: BTreeMap::new(),
                 patterns: BTreeMap::new(),
+                shard_channels: BTreeMap::new(),
                 watched: BTreeMap::new(),
                 blocked_on: BTreeMap::new(),
                 next_client_id: 1,
@@ -1078,7 +1081,7 @@ impl Server {
 
     /// Forget a client: its subscriptions, watches, blocks.
     pub(crate) fn free_client(&mut self, conn: ConnId) {
-        let Some(c) = self.clients.remove(&conn) else {
+        let Some(mut c) = self.clients.remove(&conn) else {
             return;
         };
         if c.kind == ClientKind::Master {
@@ -1086,22 +1089,7 @@ impl Server {
         }
         self.st.monitors.remove(&conn);
         self.repl_forget_client(conn, c.kind);
-        for ch in &c.channels {
-            if let Some(s) = self.st.channels.get_mut(ch) {
-                s.remove(&conn);
-                if s.is_empty() {
-                    self.st.channels.remove(ch);
-                }
-            }
-        }
-        for p in &c.patterns {
-            if let Some(s) = self.st.patterns.get_mut(p) {
-                s.remove(&conn);
-                if s.is_empty() {
-                    self.st.patterns.remove(p);
-                }
-            }
-        }
+        crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
         unwatch_all(&mut self.st, conn, &c.watched);
         if let Some(b) = &c.blocked {
             self.unregister_blocked(conn, b);
