@@ -21,6 +21,7 @@ pub mod geohash;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod long_double;
 pub mod memory;
@@ -241,6 +242,7 @@ impl CommandTable {
             pubsub_shard::COMMANDS,
             cluster::COMMANDS,
             module_cmd::COMMANDS,
+            latency::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,

@@ -4,6 +4,7 @@ pub mod client;
 pub mod cmdstats;
 pub mod config;
 pub mod info;
+pub mod latency;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
@@ -133,6 +134,8 @@ pub struct ServerState {
     /// INFO commandstats, errorstats and latencystats.
     pub calls: cmdstats::CallStats,
     pub slowlog: slowlog::Slowlog,
+    /// LATENCY's events (`latency-monitor-threshold`).
+    pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
     pub host: HostFacts,
     /// The command whose pre-run checks are being made, and its first
@@ -157,6 +160,15 @@ impl ServerState {
     pub fn count_error(&mut self, msg: &str) {
         self.stats.total_error_replies += 1;
         self.calls.error(msg);
+    }
+
+    /// Record `ms` for a latency-monitor event if it reached
+    /// `latency-monitor-threshold`.
+    /// The sample is dated when the event ended (`ended`, in ms).
+    pub fn latency_sample(&mut self, event: &str, ms: u64, ended: Millis) {
+        let threshold = self.config.get_i64(Key::LATENCY_MONITOR_THRESHOLD);
+        self.latency
+            .add_if_needed(threshold, event, ms, ended / 1000);
     }
 
     /// The host's monotonic clock in µs, 0 on a host without one.
@@ -302,6 +314,7 @@ impl Server {
                 sentinel: None,
                 calls: Default::default(),
                 slowlog: Default::default(),
+                latency: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
@@ -761,7 +774,7 @@ impl Server {
             }
         }
         let failed = self.st.stats.total_error_replies > errors_before;
-        self.account_call(c, argv, started, paused_before, failed, first);
+        self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
             let f = crate::commands::container::effective_flags(cmd, argv);
             if f & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
@@ -813,6 +826,7 @@ impl Server {
     fn account_call(
         &mut self,
         c: &Client,
+        cmd: &'static CommandDef,
         argv: &[Bytes],
         started: u64,
         paused_before: Millis,
@@ -820,8 +834,10 @@ impl Server {
         first: bool,
     ) {
         let mut usec = self.st.monotonic_us().saturating_sub(started);
+        let mut ended = self.st.now;
         if self.st.paused_until > paused_before {
             usec += self.st.paused_until.saturating_sub(self.st.now) * 1000;
+            ended = ended.max(self.st.paused_until);
         }
         let blocked = c.blocked.is_some();
         let st = &mut self.st;
@@ -830,6 +846,9 @@ impl Server {
         if blocked {
             return;
         }
+        let fast = crate::commands::container::effective_flags(cmd, argv) & flags::FAST != 0;
+        let event = if fast { "fast-command" } else { "command" };
+        st.latency_sample(event, usec / 1000, ended);
         let slower_than = st.config.get_i64(Key::SLOWLOG_LOG_SLOWER_THAN);
         let max_len = st.config.get_i64(Key::SLOWLOG_MAX_LEN).max(0) as usize;
         let caller = slowlog::Caller {
@@ -1130,6 +1149,7 @@ impl Server {
             c.query_size.cron(c.query.len(), idle);
         }
         // Active expiry: a bounded sample of keys with a TTL per database.
+        let expire_started = self.st.monotonic_us();
         for dbi in 0..self.st.dbs.len() {
             let cur = self.st.expire_cursor[dbi];
             self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
@@ -1137,6 +1157,8 @@ impl Server {
                 self.st.dbs[dbi].expire_replica_written(now);
             }
         }
+        let expire_ms = self.st.monotonic_us().saturating_sub(expire_started) / 1000;
+        self.st.latency_sample("expire-cycle", expire_ms, now);
         // Idle timeout for normal clients.
         let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
         if timeout > 0 {
