@@ -274,7 +274,8 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             _ => return Err(err::SYNTAX.into()),
         },
-        "unpause" => ctx.out().ok(),
+        "unpause" => super::client_pause::unpause(ctx)?,
+        "pause" => super::client_pause::pause(ctx, args)?,
         "unblock" => client_unblock(ctx, args)?,
         "getredir" => ctx.out().int(-1),
         "help" => help(ctx.out(), "CLIENT", CLIENT_HELP),

@@ -6,6 +6,7 @@
 pub mod bitops;
 pub mod blocking;
 pub mod client;
+pub mod client_pause;
 pub mod cluster;
 pub mod command;
 pub mod command_docs;

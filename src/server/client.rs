@@ -63,6 +63,9 @@ pub struct Client {
     /// Shard channels (SSUBSCRIBE), a namespace of their own.
     pub shard_channels: BTreeSet<Bytes>,
     pub blocked: Option<Blocked>,
+    /// A client pause holds this command back: it runs again, checks and
+    /// all, when the pause is lifted.
+    pub postponed: Option<Vec<Bytes>>,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
     pub created: Millis,
@@ -117,6 +120,7 @@ impl Client {
             patterns: BTreeSet::new(),
             shard_channels: BTreeSet::new(),
             blocked: None,
+            postponed: None,
             close_after_reply: false,
             created: now,
             last_interaction: now,

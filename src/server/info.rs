@@ -289,7 +289,10 @@ fn normal_clients(ctx: &InfoCtx) -> usize {
 }
 
 pub fn clients(ctx: &InfoCtx, out: &mut String) {
-    let blocked = ctx.all_clients().filter(|c| c.blocked.is_some()).count();
+    let blocked = ctx
+        .all_clients()
+        .filter(|c| c.blocked.is_some() || c.postponed.is_some())
+        .count();
     let in_timeout = ctx
         .all_clients()
         .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))

@@ -8,6 +8,7 @@ pub mod latency;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
+pub mod pause;
 pub mod persistence;
 pub mod query_buffer;
 pub mod slowlog;
@@ -134,6 +135,8 @@ pub struct ServerState {
     /// INFO commandstats, errorstats and latencystats.
     pub calls: cmdstats::CallStats,
     pub slowlog: slowlog::Slowlog,
+    /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
+    pub pause: pause::ClientPause,
     /// LATENCY's events (`latency-monitor-threshold`).
     pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
@@ -160,6 +163,15 @@ impl ServerState {
     pub fn count_error(&mut self, msg: &str) {
         self.stats.total_error_replies += 1;
         self.calls.error(msg);
+    }
+
+    /// Keys do not expire while clients are paused (reads still see them
+    /// as gone); set each database's flag from the pause in force.
+    pub fn set_expiry_paused(&mut self) {
+        let paused = self.pause.is_paused();
+        for db in &mut self.dbs {
+            db.expire_paused = paused;
+        }
     }
 
     /// Record `ms` for a latency-monitor event if it reached
@@ -315,6 +327,7 @@ impl Server {
                 calls: Default::default(),
                 slowlog: Default::default(),
                 latency: Default::default(),
+                pause: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
@@ -448,6 +461,7 @@ impl Server {
         loop {
             if c.close_after_reply
                 || c.blocked.is_some()
+                || c.postponed.is_some()
                 || self.st.shutting_down
                 || self.st.now < self.st.paused_until
             {
@@ -459,19 +473,7 @@ impl Server {
                 max_bulk_len: self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN),
             };
             match c.parser.next(&mut c.query, from) {
-                Ok(Some(Request::Command(argv))) => {
-                    let reply_before = c.reply.len();
-                    self.execute(c, argv);
-                    c.settle_replies(reply_before);
-                    c.command_done();
-                    // `c` is not in `self.clients`: check its own WATCHes here.
-                    commands::transactions::touch_own_watches(&self.st, c);
-                    if c.kind == ClientKind::Master {
-                        self.applied_from_master(c);
-                    }
-                    // Serve clients woken by this command before the next one runs.
-                    self.after_command();
-                }
+                Ok(Some(Request::Command(argv))) => self.run_request(c, argv),
                 Ok(Some(Request::Newline)) => {
                     // A replica loading its snapshot pings with newlines.
                     if c.kind == ClientKind::Replica {
@@ -486,6 +488,47 @@ impl Server {
                     return;
                 }
             }
+        }
+    }
+
+    /// One parsed request: run it, settle its replies, and serve whoever it
+    /// woke before the next.
+    fn run_request(&mut self, c: &mut Client, argv: Vec<Bytes>) {
+        let reply_before = c.reply.len();
+        self.execute(c, argv);
+        if c.postponed.is_some() {
+            return;
+        }
+        c.settle_replies(reply_before);
+        c.command_done();
+        // `c` is not in `self.clients`: check its own WATCHes here.
+        commands::transactions::touch_own_watches(&self.st, c);
+        if c.kind == ClientKind::Master {
+            self.applied_from_master(c);
+        }
+        // Serve clients woken by this command before the next one runs.
+        self.after_command();
+    }
+
+    /// A pause ended or became less restrictive: postponed clients run their
+    /// command again from the start (it may be postponed anew), then the
+    /// rest of their input.
+    fn rerun_postponed(&mut self) {
+        if !self.st.pause.lifted {
+            return;
+        }
+        self.st.pause.lifted = false;
+        self.st.set_expiry_paused();
+        for conn in std::mem::take(&mut self.st.pause.postponed) {
+            let Some(mut c) = self.clients.remove(&conn) else {
+                continue;
+            };
+            if let Some(argv) = c.postponed.take() {
+                self.run_request(&mut c, argv);
+                self.process_input(&mut c);
+            }
+            self.clients.insert(conn, c);
+            self.st.pending.insert(conn);
         }
     }
 
@@ -598,6 +641,16 @@ impl Server {
             );
             return;
         }
+        if c.kind != ClientKind::Replica
+            && self.st.pause.is_paused()
+            && self.st.pause.holds(self.may_replicate(c, cmd, &argv))
+        {
+            // blockClient(BLOCKED_POSTPONE): the whole command waits.
+            self.st.checking = None;
+            c.postponed = Some(argv);
+            self.st.pause.postponed.push(c.conn);
+            return;
+        }
         if c.multi.is_some()
             && !matches!(
                 cmd.name,
@@ -659,11 +712,31 @@ impl Server {
         self.call(c, cmd, &argv);
     }
 
+    /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
+    /// EXEC of a transaction holding one: what CLIENT PAUSE WRITE holds.
+    fn may_replicate(&self, c: &Client, cmd: &'static CommandDef, argv: &[Bytes]) -> bool {
+        let replicating = |cmd: &CommandDef, argv: &[Bytes]| {
+            commands::container::effective_flags(cmd, argv) & (flags::WRITE | flags::MAY_REPLICATE)
+                != 0
+        };
+        if replicating(cmd, argv) {
+            return true;
+        }
+        match (&c.multi, cmd.name) {
+            (Some(m), "exec") => m
+                .queue
+                .iter()
+                .any(|q| self.table.get(&q[0]).is_some_and(|qc| replicating(qc, q))),
+            _ => false,
+        }
+    }
+
     /// `maxmemory`: evict as the policy allows; false if still over the limit.
     /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
     fn make_room(&mut self) -> bool {
         let max = self.st.config.maxmemory();
-        if max == 0 {
+        // A client pause keeps the dataset as it is: no eviction.
+        if max == 0 || self.st.pause.is_paused() {
             return true;
         }
         let policy = self.st.config.maxmemory_policy();
@@ -921,6 +994,7 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
+        self.rerun_postponed();
         self.feed_expired_dels();
         self.publish_notifications(None);
         for conn in std::mem::take(&mut self.st.unblocked) {
@@ -1153,7 +1227,7 @@ impl Server {
         for dbi in 0..self.st.dbs.len() {
             let cur = self.st.expire_cursor[dbi];
             self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
-            if !self.st.dbs[dbi].active_expire_off {
+            if !self.st.dbs[dbi].active_expire_off && !self.st.dbs[dbi].expire_paused {
                 self.st.dbs[dbi].expire_replica_written(now);
             }
         }
@@ -1300,6 +1374,10 @@ impl Node for Server {
         self.st.now = self.st.now.max(now);
         if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
             self.resume_after_pause();
+        }
+        if self.st.pause.is_paused() && !input.is_inspect() {
+            self.st.pause.check_timeout(self.st.now);
+            self.rerun_postponed();
         }
         let client_input = !matches!(
             input,
