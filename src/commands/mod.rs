@@ -41,6 +41,7 @@ pub mod sort;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tracking;
 pub mod transactions;
 pub mod zset_pops;
 pub mod zsets;

@@ -606,6 +606,7 @@ impl Server {
         c.kind = ClientKind::Master;
         c.authenticated = true;
         c.no_reply = true;
+        self.st.client_ids.insert(id, conn);
         self.clients.insert(conn, c);
         // Send an ACK right away, as Redis does after a sync.
         self.repl_send_ack();

@@ -66,6 +66,10 @@ pub struct Client {
     /// A client pause holds this command back: it runs again, checks and
     /// all, when the pause is lifted.
     pub postponed: Option<Vec<Bytes>>,
+    /// CLIENT TRACKING ON: the mode and options (see `server::tracking`).
+    pub tracking: Option<super::tracking::ClientTracking>,
+    /// CLIENT NO-EVICT ON.
+    pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
     pub created: Millis,
@@ -121,6 +125,8 @@ impl Client {
             shard_channels: BTreeSet::new(),
             blocked: None,
             postponed: None,
+            tracking: None,
+            no_evict: false,
             close_after_reply: false,
             created: now,
             last_interaction: now,

@@ -12,6 +12,7 @@ pub mod pause;
 pub mod persistence;
 pub mod query_buffer;
 pub mod slowlog;
+pub mod tracking;
 
 pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
 pub use config::{Config, Key, MaxmemoryPolicy};
@@ -135,6 +136,12 @@ pub struct ServerState {
     /// INFO commandstats, errorstats and latencystats.
     pub calls: cmdstats::CallStats,
     pub slowlog: slowlog::Slowlog,
+    /// Client ids → connections, for the clients that exist.
+    pub client_ids: BTreeMap<u64, ConnId>,
+    /// The client whose command runs (NOLOOP tracking), if one does.
+    pub current_client: Option<u64>,
+    /// Client-side caching: tracked keys, BCAST prefixes, invalidations.
+    pub tracking: tracking::Tracking,
     /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
     pub pause: pause::ClientPause,
     /// LATENCY's events (`latency-monitor-threshold`).
@@ -328,6 +335,9 @@ impl Server {
                 slowlog: Default::default(),
                 latency: Default::default(),
                 pause: Default::default(),
+                client_ids: BTreeMap::new(),
+                current_client: None,
+                tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
@@ -380,6 +390,9 @@ impl Server {
         };
         let mut c = Client::new(id, conn, peer, local, st.now);
         c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
+        if id != 0 {
+            st.client_ids.insert(id, conn);
+        }
         self.clients.insert(conn, c);
     }
 
@@ -495,9 +508,18 @@ impl Server {
     /// woke before the next.
     fn run_request(&mut self, c: &mut Client, argv: Vec<Bytes>) {
         let reply_before = c.reply.len();
+        let outer = self.st.current_client.replace(c.id);
+        let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
         self.execute(c, argv);
+        self.st.current_client = outer;
         if c.postponed.is_some() {
             return;
+        }
+        // CLIENT CACHING applies to the next command (or transaction) only.
+        if c.multi.is_none() && !client_cmd {
+            if let Some(t) = c.tracking.as_mut() {
+                t.caching = false;
+            }
         }
         c.settle_replies(reply_before);
         c.command_done();
@@ -508,6 +530,98 @@ impl Server {
         }
         // Serve clients woken by this command before the next one runs.
         self.after_command();
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(Some(c));
+        }
+    }
+
+    /// Write the queued invalidations (sendTrackingMessage). `current` is
+    /// the client whose command just ran (out of `self.clients`); one for a
+    /// client out of reach now stays queued for the next round.
+    pub(crate) fn deliver_tracking(&mut self, mut current: Option<&mut Client>) {
+        use tracking::Origin;
+        let pending = std::mem::take(&mut self.st.tracking.outbox);
+        let mut kept = Vec::new();
+        for p in pending {
+            let Some(&conn) = self.st.client_ids.get(&p.id) else {
+                continue;
+            };
+            let t = match current.as_deref_mut() {
+                Some(cur) if cur.conn == conn => Some(cur),
+                _ => self.clients.get_mut(&conn),
+            };
+            let Some(t) = t else {
+                kept.push(p);
+                continue;
+            };
+            let Some(opts) = t.tracking.as_mut() else {
+                continue;
+            };
+            if let Origin::Table { by } = p.origin {
+                // Keys read before switching to BCAST are not sent; NOLOOP
+                // clients do not hear of their own changes.
+                if opts.bcast || (opts.noloop && by == Some(p.id)) {
+                    continue;
+                }
+            }
+            let resp = t.reply.resp;
+            if opts.redirect == 0 {
+                if resp >= 3 {
+                    tracking::write_invalidation(t.push_out(), &p.what, false, resp);
+                    self.st.pending.insert(conn);
+                }
+                continue;
+            }
+            let redirect = opts.redirect;
+            let Some(&rconn) = self.st.client_ids.get(&redirect) else {
+                opts.broken_redirect = true;
+                if resp >= 3 {
+                    tracking::write_redirect_broken(t.push_out(), redirect);
+                    self.st.pending.insert(conn);
+                }
+                continue;
+            };
+            let r = match current.as_deref_mut() {
+                Some(cur) if cur.conn == rconn => Some(cur),
+                _ => self.clients.get_mut(&rconn),
+            };
+            let Some(r) = r else {
+                kept.push(p);
+                continue;
+            };
+            if r.reply.resp >= 3 {
+                tracking::write_invalidation(r.push_out(), &p.what, false, resp);
+            } else if r.in_pubsub() {
+                tracking::write_invalidation(r.push_out(), &p.what, true, resp);
+            } else {
+                continue;
+            }
+            self.st.pending.insert(rconn);
+        }
+        self.st.tracking.outbox.extend(kept);
+    }
+
+    /// The BCAST round: each prefix's changed keys to its clients, then
+    /// every queued invalidation that can be written.
+    fn tracking_round(&mut self) {
+        // Keys the cron expired or evicted.
+        if self.st.dbs.iter().any(|d| !d.touched.is_empty()) {
+            self.after_command();
+        }
+        if self.st.tracking.has_broadcast() {
+            let clients = &self.clients;
+            let ids = &self.st.client_ids;
+            let noloop = |id: u64| {
+                ids.get(&id)
+                    .and_then(|conn| clients.get(conn))
+                    .and_then(|c| c.tracking.as_ref())
+                    .is_some_and(|t| t.noloop)
+            };
+            self.st.tracking.broadcast(noloop);
+        }
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(None);
+        }
     }
 
     /// A pause ended or became less restrictive: postponed clients run their
@@ -846,6 +960,13 @@ impl Server {
                 self.st.dbs[c.db].remember_replica_ttl(&argv[i]);
             }
         }
+        if c.tracking.is_some() {
+            let f = crate::commands::container::effective_flags(cmd, argv);
+            if f & flags::READONLY != 0 && f & flags::PUBSUB == 0 {
+                let keys = cmd.keys_in(argv).into_iter().map(|i| argv[i].clone());
+                self.st.tracking.remember(c, keys);
+            }
+        }
         let failed = self.st.stats.total_error_replies > errors_before;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
@@ -862,7 +983,9 @@ impl Server {
         self.publish_notifications(Some(c));
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
-        let someone_waits = !self.st.watched.is_empty() || !self.st.blocked_on.is_empty();
+        let someone_waits = !self.st.watched.is_empty()
+            || !self.st.blocked_on.is_empty()
+            || self.st.tracking.active();
         if changed && someone_waits && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
@@ -1028,7 +1151,11 @@ impl Server {
                 continue;
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
+            let by = self.st.current_client;
             for k in touched {
+                if self.st.tracking.active() {
+                    self.st.tracking.invalidate(&k, by, true);
+                }
                 let key = (dbi, k);
                 if let Some(ws) = self.st.watched.get(&key) {
                     for w in ws {
@@ -1060,6 +1187,9 @@ impl Server {
                 let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
                 self.st.stats.expired_keys += expired.len() as u64;
                 for k in expired {
+                    if self.st.tracking.active() {
+                        self.st.tracking.invalidate(&k, None, true);
+                    }
                     self.st.notify(notify::class::EXPIRED, "expired", &k, dbi);
                     self.st
                         .repl_feed
@@ -1183,6 +1313,8 @@ impl Server {
         self.st.monitors.remove(&conn);
         self.repl_forget_client(conn, c.kind);
         crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
+        self.st.tracking.disable(&mut c);
+        self.st.client_ids.remove(&c.id);
         unwatch_all(&mut self.st, conn, &c.watched);
         if let Some(b) = &c.blocked {
             self.unregister_blocked(conn, b);
@@ -1233,6 +1365,10 @@ impl Server {
         }
         let expire_ms = self.st.monotonic_us().saturating_sub(expire_started) / 1000;
         self.st.latency_sample("expire-cycle", expire_ms, now);
+        if self.st.tracking.clients > 0 {
+            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+            self.st.tracking.limit_keys(max);
+        }
         // Idle timeout for normal clients.
         let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
         if timeout > 0 {
@@ -1435,6 +1571,9 @@ impl Node for Server {
         self.apply_repl_actions();
         self.repl_check_waiters();
         self.settle_blocked();
+        if self.st.tracking.active() {
+            self.tracking_round();
+        }
         self.flush_pending();
         // The next slice of a background save, clients first.
         self.bgsave_round(client_input);
