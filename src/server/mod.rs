@@ -511,8 +511,8 @@ impl Server {
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
         self.execute(c, argv);
-        self.st.current_client = outer;
         if c.postponed.is_some() {
+            self.st.current_client = outer;
             return;
         }
         // CLIENT CACHING applies to the next command (or transaction) only.
@@ -530,6 +530,7 @@ impl Server {
         }
         // Serve clients woken by this command before the next one runs.
         self.after_command();
+        self.st.current_client = outer;
         if !self.st.tracking.outbox.is_empty() {
             self.deliver_tracking(Some(c));
         }
@@ -601,11 +602,32 @@ impl Server {
         self.st.tracking.outbox.extend(kept);
     }
 
+    /// How many keys each database has noted as touched so far.
+    fn touched_marks(&self) -> Vec<usize> {
+        self.st.dbs.iter().map(|d| d.touched.len()).collect()
+    }
+
+    /// Invalidate, for tracking, the keys touched since `marks`, changed by
+    /// client `by` (None: expiry, eviction).
+    fn tracking_invalidate_touched(&mut self, marks: &[usize], by: Option<u64>) {
+        let st = &mut self.st;
+        for (db, &from) in st.dbs.iter().zip(marks) {
+            for k in db.touched.iter().skip(from) {
+                st.tracking.invalidate(k, by, true);
+            }
+        }
+    }
+
     /// The BCAST round: each prefix's changed keys to its clients, then
     /// every queued invalidation that can be written.
     fn tracking_round(&mut self) {
-        // Keys the cron expired or evicted.
-        if self.st.dbs.iter().any(|d| !d.touched.is_empty()) {
+        // Keys the cron expired (their invalidation was queued with the DEL).
+        if self
+            .st
+            .dbs
+            .iter()
+            .any(|d| !d.expired.is_empty() || !d.touched.is_empty())
+        {
             self.after_command();
         }
         if self.st.tracking.has_broadcast() {
@@ -709,9 +731,27 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
-        if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
-            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
-            return;
+        // performEvictions before every command; only DENYOOM ones are
+        // refused when it cannot make room.
+        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
+            let marks = self.st.tracking.active().then(|| self.touched_marks());
+            let room = self.make_room();
+            if let Some(marks) = marks {
+                // Evicted keys' invalidations go out before the reply.
+                self.tracking_invalidate_touched(&marks, None);
+                self.deliver_tracking(Some(c));
+            }
+            if !room && cmd.has(flags::DENYOOM) {
+                self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+                return;
+            }
+        }
+        if self.st.tracking.clients > 0 {
+            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+            self.st.tracking.limit_keys(max);
+            if !self.st.tracking.outbox.is_empty() {
+                self.deliver_tracking(Some(c));
+            }
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
@@ -932,6 +972,7 @@ impl Server {
                 self.st.dbs[db_before].expire_for_write(&argv[i], now);
             }
         }
+        let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
         let propagate = {
             let mut ctx = Ctx {
                 srv: &mut self.st,
@@ -960,13 +1001,6 @@ impl Server {
                 self.st.dbs[c.db].remember_replica_ttl(&argv[i]);
             }
         }
-        if c.tracking.is_some() {
-            let f = crate::commands::container::effective_flags(cmd, argv);
-            if f & flags::READONLY != 0 && f & flags::PUBSUB == 0 {
-                let keys = cmd.keys_in(argv).into_iter().map(|i| argv[i].clone());
-                self.st.tracking.remember(c, keys);
-            }
-        }
         let failed = self.st.stats.total_error_replies > errors_before;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
@@ -989,6 +1023,18 @@ impl Server {
         if changed && someone_waits && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
+            }
+        }
+        // signalModifiedKey's tracking half runs as the command ends, so a
+        // key it changes and then reads (in a transaction) stays tracked.
+        if let Some(marks) = touched_marks {
+            self.tracking_invalidate_touched(&marks, Some(c.id));
+        }
+        if c.tracking.is_some() {
+            let f = crate::commands::container::effective_flags(cmd, argv);
+            if f & flags::READONLY != 0 && f & flags::PUBSUB == 0 {
+                let keys = cmd.keys_in(argv).into_iter().map(|i| argv[i].clone());
+                self.st.tracking.remember(c, keys);
             }
         }
         match propagate {
@@ -1151,11 +1197,7 @@ impl Server {
                 continue;
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
-            let by = self.st.current_client;
             for k in touched {
-                if self.st.tracking.active() {
-                    self.st.tracking.invalidate(&k, by, true);
-                }
                 let key = (dbi, k);
                 if let Some(ws) = self.st.watched.get(&key) {
                     for w in ws {

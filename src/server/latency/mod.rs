@@ -137,8 +137,8 @@ impl LatencyMonitor {
                 oldest = s.time;
             }
         }
-        if st.samples > 0 {
-            st.avg = sum / st.samples;
+        if let Some(avg) = sum.checked_div(st.samples) {
+            st.avg = avg;
             st.period = now_s.saturating_sub(oldest).max(1);
             let dev: u64 = ts.samples().map(|s| st.avg.abs_diff(s.latency_ms)).sum();
             st.mad = dev / st.samples;
