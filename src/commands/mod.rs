@@ -24,6 +24,7 @@ pub mod hyperloglog;
 pub mod keys;
 pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod long_double;
 pub mod memory;
 pub mod module_cmd;
@@ -245,6 +246,7 @@ impl CommandTable {
             cluster::COMMANDS,
             module_cmd::COMMANDS,
             latency::COMMANDS,
+            lolwut::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             persistence::COMMANDS,
