@@ -371,28 +371,53 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 out.bulk(n.as_bytes());
             }
         }
-        "getkeys" => {
-            let argv = &args[2..];
-            let Some(c) = table.get(&argv[0]) else {
-                return Err("ERR Invalid command specified".into());
-            };
-            if (c.arity > 0 && argv.len() != c.arity as usize)
-                || argv.len() < c.arity.unsigned_abs() as usize
-            {
-                return Err("ERR Invalid number of arguments specified for command".into());
-            }
-            let keys = c.keys_in(argv);
-            if keys.is_empty() {
-                return Err("ERR The command has no key arguments".into());
-            }
-            let out = ctx.out();
-            out.array(keys.len());
-            for i in keys {
-                out.bulk(&argv[i]);
-            }
-        }
+        "getkeys" => getkeys(ctx, &args[2..], false)?,
+        "getkeysandflags" => getkeys(ctx, &args[2..], true)?,
         "help" => help(ctx.out(), "COMMAND", COMMAND_HELP),
         _ => return Err(unknown_sub(&args[1], "command")),
+    }
+    Ok(())
+}
+
+/// COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: its key arguments,
+/// with their key-spec flags when asked.
+fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
+    let Some(c) = command_table().get(&argv[0]) else {
+        return Err("ERR Invalid command specified".into());
+    };
+    if (c.arity > 0 && argv.len() != c.arity as usize)
+        || argv.len() < c.arity.unsigned_abs() as usize
+    {
+        return Err("ERR Invalid number of arguments specified for command".into());
+    }
+    let keys = c.keys_in(argv);
+    if keys.is_empty() {
+        return Err("ERR The command has no key arguments".into());
+    }
+    let specs = key_specs(c.name);
+    let derived: &[&str] = if c.has(WRITE) {
+        &["RW", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    let out = ctx.out();
+    out.array(keys.len());
+    for (n, i) in keys.into_iter().enumerate() {
+        if !with_flags {
+            out.bulk(&argv[i]);
+            continue;
+        }
+        // The first key follows the first spec; later ones (SORT's STORE
+        // destination) the last.
+        let flags = specs
+            .and_then(|s| if n == 0 { s.first() } else { s.last() })
+            .map_or(derived, |s| s.flags);
+        out.array(2);
+        out.bulk(&argv[i]);
+        out.set(flags.len());
+        for f in flags {
+            out.simple(f);
+        }
     }
     Ok(())
 }
@@ -401,6 +426,23 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 mod tests {
     use crate::commands::testkit::Kit;
     use crate::server::command_table;
+
+    #[test]
+    fn getkeysandflags() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS get a"),
+            "*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS sort a store b"),
+            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS echo x"),
+            "-ERR The command has no key arguments\r\n"
+        );
+    }
 
     #[test]
     fn command_commands() {

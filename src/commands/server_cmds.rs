@@ -107,7 +107,15 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
     CommandDef {
-        subcommands: &["count", "docs", "getkeys", "help", "info", "list"],
+        subcommands: &[
+            "count",
+            "docs",
+            "getkeys",
+            "getkeysandflags",
+            "help",
+            "info",
+            "list",
+        ],
         ..def(
             "command",
             -1,
