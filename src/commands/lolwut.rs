@@ -70,7 +70,8 @@ impl Canvas {
 
     /// lwDrawSquare: a square of side `size` centred at (x, y), rotated.
     fn square(&mut self, x: i64, y: i64, size: f32, angle: f32, color: u8) {
-        let size = (size / 1.414_213_6).round();
+        // C divides in double precision, then rounds.
+        let size = (f64::from(size) / std::f64::consts::SQRT_2).round() as f32;
         let mut k = std::f32::consts::FRAC_PI_4 + angle;
         let mut p = [(0, 0); 4];
         for pt in p.iter_mut() {
@@ -301,13 +302,12 @@ fn lolwut(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         rest = &args[3..];
     }
     let v = version.as_bytes();
-    if (v[0] == b'5' && v[1] == b'.' && v[2] != b'9')
-        || (v[0] == b'4' && v[1] == b'.' && v[2] == b'9')
-    {
+    // "5.x" but not "5.9", or "4.9": version 5; "6.x" but not "6.9", or "5.9": version 6.
+    let minor_nine = v[2] == b'9';
+    let dot = v[1] == b'.';
+    if dot && ((v[0] == b'5' && !minor_nine) || (v[0] == b'4' && minor_nine)) {
         lolwut5(ctx, rest)
-    } else if (v[0] == b'6' && v[1] == b'.' && v[2] != b'9')
-        || (v[0] == b'5' && v[1] == b'.' && v[2] == b'9')
-    {
+    } else if dot && ((v[0] == b'6' && !minor_nine) || (v[0] == b'5' && minor_nine)) {
         lolwut6(ctx, rest)
     } else {
         let text = format!("Redis ver. {REDIS_VERSION}\n");

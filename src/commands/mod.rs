@@ -249,6 +249,7 @@ impl CommandTable {
             lolwut::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
+            crate::replication::failover::COMMANDS,
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,

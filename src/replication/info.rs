@@ -94,7 +94,7 @@ pub fn section(st: &ServerState) -> String {
             ),
         );
     }
-    line("master_failover_state", "no-failover".into());
+    line("master_failover_state", r.failover.state.name().into());
     line("master_replid", r.replid.clone());
     line("master_replid2", r.replid2.clone());
     line("master_repl_offset", r.offset.to_string());

@@ -1113,6 +1113,7 @@ impl Server {
                 ReplAction::UnsetMaster(who) => self.repl_unset_master(who),
                 ReplAction::RequestAcks => self.repl_request_acks(),
                 ReplAction::DropReplica(conn) => self.kill_client(conn),
+                ReplAction::AbortFailover => self.failover_abort("Failover manually aborted"),
             }
         }
     }
@@ -1442,6 +1443,7 @@ impl Server {
         self.save_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
+            self.failover_cron();
             self.repl_master_cron();
             self.repl_replica_cron();
             self.st.repl.cron_loops += 1;
