@@ -27,6 +27,7 @@ pub mod lists;
 pub mod lolwut;
 pub mod long_double;
 pub mod memory;
+pub mod migrate;
 pub mod module_cmd;
 pub mod monitor;
 pub mod persistence;
@@ -195,6 +196,7 @@ impl CommandDef {
     pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
         match self.name {
             "sort" => sort::key_positions(argv),
+            "migrate" => migrate::key_positions(argv),
             _ => self.key_indices(argv.len()),
         }
     }
@@ -247,6 +249,7 @@ impl CommandTable {
             module_cmd::COMMANDS,
             latency::COMMANDS,
             lolwut::COMMANDS,
+            migrate::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
             crate::replication::failover::COMMANDS,

@@ -68,6 +68,8 @@ pub struct Client {
     pub postponed: Option<Vec<Bytes>>,
     /// CLIENT TRACKING ON: the mode and options (see `server::tracking`).
     pub tracking: Option<super::tracking::ClientTracking>,
+    /// Waiting for MIGRATE's target on this outbound connection.
+    pub migrating: Option<crate::node::ConnId>,
     /// CLIENT NO-EVICT ON.
     pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
@@ -127,6 +129,7 @@ impl Client {
             postponed: None,
             tracking: None,
             no_evict: false,
+            migrating: None,
             close_after_reply: false,
             created: now,
             last_interaction: now,

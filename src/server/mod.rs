@@ -140,6 +140,8 @@ pub struct ServerState {
     pub client_ids: BTreeMap<u64, ConnId>,
     /// The client whose command runs (NOLOOP tracking), if one does.
     pub current_client: Option<u64>,
+    /// MIGRATEs waiting for their target, by outbound connection.
+    pub migrations: BTreeMap<ConnId, crate::commands::migrate::Job>,
     /// Client-side caching: tracked keys, BCAST prefixes, invalidations.
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
@@ -337,6 +339,7 @@ impl Server {
                 pause: Default::default(),
                 client_ids: BTreeMap::new(),
                 current_client: None,
+                migrations: BTreeMap::new(),
                 tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
@@ -475,6 +478,7 @@ impl Server {
             if c.close_after_reply
                 || c.blocked.is_some()
                 || c.postponed.is_some()
+                || c.migrating.is_some()
                 || self.st.shutting_down
                 || self.st.now < self.st.paused_until
             {
@@ -1244,7 +1248,8 @@ impl Server {
 
     /// Copy a command that ran to the MONITOR clients (the caller too, if it is one).
     fn feed_monitors(&mut self, c: &mut Client, argv: &[Bytes]) {
-        let line = crate::commands::monitor::line(self.st.now, c.db, c, argv);
+        let argv = slowlog::redact(argv);
+        let line = crate::commands::monitor::line(self.st.now, c.db, c, &argv);
         let monitors: Vec<ConnId> = self.st.monitors.iter().copied().collect();
         for conn in monitors {
             let target = if conn == c.conn {
@@ -1358,6 +1363,10 @@ impl Server {
         crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
         self.st.tracking.disable(&mut c);
         self.st.client_ids.remove(&c.id);
+        if let Some(m) = c.migrating {
+            self.st.migrations.remove(&m);
+            self.st.out.push_back(Output::Close { conn: m });
+        }
         unwatch_all(&mut self.st, conn, &c.watched);
         if let Some(b) = &c.blocked {
             self.unregister_blocked(conn, b);
@@ -1412,6 +1421,9 @@ impl Server {
             let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
             self.st.tracking.limit_keys(max);
         }
+        if !self.st.migrations.is_empty() {
+            self.migrate_cron();
+        }
         // Idle timeout for normal clients.
         let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
         if timeout > 0 {
@@ -1421,6 +1433,7 @@ impl Server {
                 .filter(|(_, c)| {
                     c.kind == ClientKind::Normal
                         && c.blocked.is_none()
+                        && c.migrating.is_none()
                         && !c.in_pubsub()
                         && now.saturating_sub(c.last_interaction) > timeout
                 })
@@ -1567,20 +1580,36 @@ impl Node for Server {
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
-                if self.repl_owns(conn) {
+                if self.migrate_owns(conn) {
+                    self.migrate_data(conn, bytes);
+                } else if self.repl_owns(conn) {
                     self.repl_link_data(conn, bytes);
                 } else {
                     self.data(conn, bytes);
                 }
             }
             Input::Closed { conn } => {
-                if self.repl_owns(conn) {
+                if self.migrate_owns(conn) {
+                    self.migrate_failed(conn, crate::commands::migrate::Failure::Reading);
+                } else if self.repl_owns(conn) {
                     self.repl_link_closed(conn);
                 } else {
                     self.free_client(conn);
                 }
             }
+            Input::Connected { conn, .. } if self.migrate_owns(conn) => {
+                self.migrate_connected(conn)
+            }
             Input::Connected { conn, .. } => self.repl_link_connected(conn),
+            Input::ConnectFailed { conn, reason } if self.migrate_owns(conn) => {
+                use crate::commands::migrate::Failure;
+                let why = if reason.starts_with(crate::node::LOOKUP_FAILED) {
+                    Failure::Connecting
+                } else {
+                    Failure::Writing
+                };
+                self.migrate_failed(conn, why)
+            }
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             // A server runs no scripts: only sentinels ask for them.
             Input::Tick | Input::Script { .. } => {}
