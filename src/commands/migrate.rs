@@ -8,7 +8,9 @@
 //! connection or the timeout finish it: keys the target restored are then
 //! deleted here (unless COPY) and their DEL replaces MIGRATE in the stream.
 //! The payloads are taken when the command runs; other clients may run
-//! commands while the transfer is under way (Redis would not).
+//! commands while the transfer is under way (Redis would not). As in 7.0,
+//! a connection is kept per target for 10 s after use and reused (with its
+//! selected db), at most 64 of them.
 
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::node::{Addr, ConnId, Millis, Output};
@@ -16,6 +18,22 @@ use crate::resp::Frame;
 use crate::server::config::Key;
 use crate::server::Server;
 use bytes::Bytes;
+
+/// MIGRATE_SOCKET_CACHE_TTL: an unused cached connection is closed after this.
+const CACHE_TTL_MS: Millis = 10_000;
+/// MIGRATE_SOCKET_CACHE_ITEMS.
+const CACHE_ITEMS: usize = 64;
+
+/// A connection kept to a target (migrateCachedSocket).
+#[derive(Debug)]
+pub struct CachedSocket {
+    pub conn: ConnId,
+    /// The db its last SELECT chose.
+    pub last_db: Option<i64>,
+    pub last_use: Millis,
+    /// A MIGRATE is using it now.
+    pub busy: bool,
+}
 
 /// One MIGRATE waiting for its target.
 #[derive(Debug)]
@@ -32,6 +50,10 @@ pub struct Job {
     buf: Vec<u8>,
     replies: Vec<Frame>,
     pub deadline: Millis,
+    /// The target, "host:port" (the cache's key).
+    target: String,
+    /// The db the SELECT of this request chooses.
+    select_db: i64,
 }
 
 const IOERR_CONNECT: &str = "IOERR error or timeout connecting to the client";
@@ -117,23 +139,46 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().simple("NOKEY");
         return Ok(());
     }
+    let host = String::from_utf8_lossy(&args[1]).into_owned();
+    let target = format!("{host}:{port}");
+    // A cached connection to the target, if one is free.
+    let cached = ctx
+        .srv
+        .migrate_sockets
+        .get_mut(&target)
+        .filter(|cs| !cs.busy)
+        .map(|cs| {
+            cs.busy = true;
+            (cs.conn, cs.last_db)
+        });
     let mut request = Vec::new();
-    let mut preamble = 1;
+    let mut preamble = 0;
     if !auth.is_empty() {
         let mut cmd = vec![Bytes::from_static(b"AUTH")];
         cmd.extend(auth);
         crate::replication::encode_command(&cmd, &mut request);
         preamble += 1;
     }
-    crate::replication::encode_command(
-        &[Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())],
-        &mut request,
-    );
+    if cached.is_none_or(|(_, last)| last != Some(db)) {
+        crate::replication::encode_command(
+            &[Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())],
+            &mut request,
+        );
+        preamble += 1;
+    }
     for cmd in &restores {
         crate::replication::encode_command(cmd, &mut request);
     }
-    let host = String::from_utf8_lossy(&args[1]).into_owned();
-    let conn = ctx.srv.connect(Addr::new(host, port as u16));
+    let conn = match cached {
+        Some((conn, _)) => {
+            ctx.srv.out.push_back(Output::Send {
+                conn,
+                bytes: std::mem::take(&mut request),
+            });
+            conn
+        }
+        None => ctx.srv.connect(Addr::new(host, port as u16)),
+    };
     ctx.srv.migrations.insert(
         conn,
         Job {
@@ -146,6 +191,8 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             buf: Vec::new(),
             replies: Vec::new(),
             deadline: now.saturating_add(timeout),
+            target,
+            select_db: db,
         },
     );
     ctx.client.migrating = Some(conn);
@@ -159,17 +206,77 @@ impl Server {
         self.st.migrations.contains_key(&conn)
     }
 
+    /// Our connection to a target is up: cache it (making room by dropping
+    /// a random one when full, as 7.0 does) and send the request.
     pub(crate) fn migrate_connected(&mut self, conn: ConnId) {
-        if let Some(job) = self.st.migrations.get_mut(&conn) {
-            let bytes = std::mem::take(&mut job.request);
-            self.st.out.push_back(Output::Send { conn, bytes });
+        let Some(job) = self.st.migrations.get_mut(&conn) else {
+            return;
+        };
+        let bytes = std::mem::take(&mut job.request);
+        let target = job.target.clone();
+        self.st.out.push_back(Output::Send { conn, bytes });
+        let cache = &mut self.st.migrate_sockets;
+        if cache.len() >= CACHE_ITEMS {
+            let idle = cache
+                .iter()
+                .find(|(_, cs)| !cs.busy)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = idle {
+                let cs = cache.remove(&k).expect("found above");
+                self.st.out.push_back(Output::Close { conn: cs.conn });
+            }
+        }
+        let now = self.st.now;
+        self.st
+            .migrate_sockets
+            .entry(target)
+            .or_insert(CachedSocket {
+                conn,
+                last_db: None,
+                last_use: now,
+                busy: true,
+            });
+    }
+
+    /// A cached connection the target closed while idle.
+    pub(crate) fn migrate_socket_closed(&mut self, conn: ConnId) -> bool {
+        let k = self
+            .st
+            .migrate_sockets
+            .iter()
+            .find(|(_, cs)| cs.conn == conn)
+            .map(|(k, _)| k.clone());
+        match k {
+            Some(k) => {
+                self.st.migrate_sockets.remove(&k);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A request is over: an error closes the connection, success keeps it
+    /// for the next MIGRATE.
+    fn migrate_release(&mut self, conn: ConnId, job: &Job, ok: bool) {
+        let now = self.st.now;
+        match self.st.migrate_sockets.get_mut(&job.target) {
+            Some(cs) if cs.conn == conn && ok => {
+                cs.busy = false;
+                cs.last_use = now;
+                cs.last_db = Some(job.select_db);
+            }
+            Some(cs) if cs.conn == conn => {
+                self.st.migrate_sockets.remove(&job.target);
+                self.st.out.push_back(Output::Close { conn });
+            }
+            _ => self.st.out.push_back(Output::Close { conn }),
         }
     }
 
     /// The connection failed or closed, or the timeout passed.
     pub(crate) fn migrate_failed(&mut self, conn: ConnId, why: Failure) {
         if let Some(job) = self.st.migrations.remove(&conn) {
-            self.st.out.push_back(Output::Close { conn });
+            self.migrate_release(conn, &job, false);
             let msg = match why {
                 Failure::Connecting => IOERR_CONNECT,
                 Failure::Writing => IOERR_WRITE,
@@ -201,7 +308,7 @@ impl Server {
             return;
         }
         let job = self.st.migrations.remove(&conn).expect("checked above");
-        self.st.out.push_back(Output::Close { conn });
+        self.migrate_release(conn, &job, true);
         self.migrate_finish(job);
     }
 
@@ -252,9 +359,22 @@ impl Server {
         self.st.unblocked.push(client);
     }
 
-    /// Transfers past their timeout fail as a read timeout.
+    /// Transfers past their timeout fail as a read timeout; cached
+    /// connections unused for 10 s are closed (migrateCloseTimedoutSockets).
     pub(crate) fn migrate_cron(&mut self) {
         let now = self.st.now;
+        let stale: Vec<String> = self
+            .st
+            .migrate_sockets
+            .iter()
+            .filter(|(_, cs)| !cs.busy && now.saturating_sub(cs.last_use) > CACHE_TTL_MS)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            if let Some(cs) = self.st.migrate_sockets.remove(&k) {
+                self.st.out.push_back(Output::Close { conn: cs.conn });
+            }
+        }
         let late: Vec<ConnId> = self
             .st
             .migrations
@@ -351,9 +471,35 @@ mod tests {
             "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n"
         );
         assert_eq!(k.cmd(1, "EXISTS a b"), ":1\r\n");
+        // The connection is kept (an error reply closes it only on IO
+        // errors), and the next MIGRATE reuses it without SELECT.
+        assert!(k
+            .cmd(1, "INFO stats")
+            .contains("migrate_cached_sockets:1\r\n"));
+        k.cmd(1, "SET c 1");
+        assert_eq!(k.cmd(1, "MIGRATE 10.0.0.9 6379 c 3 1000"), "");
+        assert!(k
+            .take(conn.0)
+            .starts_with("*4\r\n$7\r\nRESTORE\r\n$1\r\nc\r\n"));
+        k.input(Input::Data {
+            conn,
+            bytes: b"+OK\r\n",
+        });
+        assert_eq!(k.take(1), "+OK\r\n");
+        k.tick(11_000);
+        k.tick(1_000);
+        assert!(k
+            .cmd(1, "INFO stats")
+            .contains("migrate_cached_sockets:0\r\n"));
         assert_eq!(
             k.feed(),
-            vec!["MSET a 1 b 2", "PEXPIREAT b 1700000050000", "DEL a"]
+            vec![
+                "MSET a 1 b 2",
+                "PEXPIREAT b 1700000050000",
+                "DEL a",
+                "SET c 1",
+                "DEL c"
+            ]
         );
     }
 

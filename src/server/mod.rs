@@ -142,6 +142,8 @@ pub struct ServerState {
     pub current_client: Option<u64>,
     /// MIGRATEs waiting for their target, by outbound connection.
     pub migrations: BTreeMap<ConnId, crate::commands::migrate::Job>,
+    /// MIGRATE's connections kept per target ("host:port").
+    pub migrate_sockets: BTreeMap<String, crate::commands::migrate::CachedSocket>,
     /// Client-side caching: tracked keys, BCAST prefixes, invalidations.
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
@@ -340,6 +342,7 @@ impl Server {
                 client_ids: BTreeMap::new(),
                 current_client: None,
                 migrations: BTreeMap::new(),
+                migrate_sockets: BTreeMap::new(),
                 tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
@@ -1421,7 +1424,7 @@ impl Server {
             let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
             self.st.tracking.limit_keys(max);
         }
-        if !self.st.migrations.is_empty() {
+        if !self.st.migrations.is_empty() || !self.st.migrate_sockets.is_empty() {
             self.migrate_cron();
         }
         // Idle timeout for normal clients.
@@ -1590,7 +1593,10 @@ impl Node for Server {
             }
             Input::Closed { conn } => {
                 if self.migrate_owns(conn) {
+                    self.migrate_socket_closed(conn);
                     self.migrate_failed(conn, crate::commands::migrate::Failure::Reading);
+                } else if self.migrate_socket_closed(conn) {
+                    // An idle cached MIGRATE connection: forgotten.
                 } else if self.repl_owns(conn) {
                     self.repl_link_closed(conn);
                 } else {
