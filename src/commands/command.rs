@@ -385,14 +385,42 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
     let Some(c) = command_table().get(&argv[0]) else {
         return Err("ERR Invalid command specified".into());
     };
+    // A container's subcommand is the command (MEMORY USAGE, OBJECT ...).
+    let sub = (!c.subcommands.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
+    if sub
+        .as_ref()
+        .is_some_and(|s| !c.subcommands.contains(&s.as_str()))
+    {
+        return Err("ERR Invalid command specified".into());
+    }
+    let sub_keyed = matches!(
+        (c.name, sub.as_deref()),
+        ("memory", Some("usage"))
+            | (
+                "object",
+                Some("encoding" | "freq" | "idletime" | "refcount")
+            )
+    );
+    if c.first_key <= 0 && !c.has(MOVABLE_KEYS) && !sub_keyed {
+        return Err("ERR The command has no key arguments".into());
+    }
     if (c.arity > 0 && argv.len() != c.arity as usize)
         || argv.len() < c.arity.unsigned_abs() as usize
     {
         return Err("ERR Invalid number of arguments specified for command".into());
     }
-    let keys = c.keys_in(argv);
+    let keys = if sub_keyed {
+        (argv.len() > 2).then_some(vec![2]).unwrap_or_default()
+    } else {
+        c.keys_in(argv)
+    };
     if keys.is_empty() {
-        return Err("ERR The command has no key arguments".into());
+        // MIGRATE's keys are optional (NO_MANDATORY_KEYS).
+        if c.name == "migrate" {
+            ctx.out().array(0);
+            return Ok(());
+        }
+        return Err("ERR Invalid arguments specified for command".into());
     }
     let specs = key_specs(c.name);
     let derived: &[&str] = if c.has(WRITE) {
@@ -473,6 +501,10 @@ mod tests {
         );
         assert_eq!(
             k.cmd(1, "COMMAND GETKEYS time x"),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYS get a b"),
             "-ERR Invalid number of arguments specified for command\r\n"
         );
         assert_eq!(
