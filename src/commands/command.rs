@@ -1,7 +1,7 @@
 //! COMMAND: COUNT, INFO, DOCS, LIST, GETKEYS, HELP over the command table and
 //! the metadata of `command_docs`.
 
-use super::command_docs::{key_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
+use super::command_docs::{key_specs, keys_by_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
 use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
 use crate::resp::ReplyBuf;
@@ -191,6 +191,18 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
     }
     match spec.begin {
         Begin::Index(i) => write_key_step(out, "begin_search", "index", &[("index", i)]),
+        Begin::Keyword(kw, from) => {
+            out.bulk(b"begin_search");
+            out.map(2);
+            out.bulk(b"type");
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(kw.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(from as i64);
+        }
         Begin::Unknown => write_key_step(out, "begin_search", "unknown", &[]),
     }
     match spec.find {
@@ -199,6 +211,12 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
             "find_keys",
             "range",
             &[("lastkey", last), ("keystep", step), ("limit", limit)],
+        ),
+        Find::Keynum(idx, first, step) => write_key_step(
+            out,
+            "find_keys",
+            "keynum",
+            &[("keynumidx", idx), ("firstkey", first), ("keystep", step)],
         ),
         Find::Unknown => write_key_step(out, "find_keys", "unknown", &[]),
     }
@@ -401,7 +419,16 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
                 Some("encoding" | "freq" | "idletime" | "refcount")
             )
     );
-    if c.first_key <= 0 && !c.has(MOVABLE_KEYS) && !sub_keyed {
+    let specs = key_specs(
+        &sub.as_ref()
+            .map_or(c.name.to_string(), |s| format!("{}|{s}", c.name)),
+    );
+    // doesCommandHaveKeys: a spec that names keys, or a key finder of its own.
+    let has_keys = match specs {
+        Some(s) => s.iter().any(|k| !k.flags.contains(&"not_key")) || c.has(MOVABLE_KEYS),
+        None => c.first_key > 0 || c.has(MOVABLE_KEYS) || sub_keyed,
+    };
+    if !has_keys {
         return Err("ERR The command has no key arguments".into());
     }
     if (c.arity > 0 && argv.len() != c.arity as usize)
@@ -409,10 +436,40 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
     {
         return Err("ERR Invalid number of arguments specified for command".into());
     }
-    let keys = if sub_keyed {
-        (argv.len() > 2).then_some(vec![2]).unwrap_or_default()
+    let derived: &'static [&'static str] = if c.has(WRITE) {
+        &["RW", "update"]
     } else {
-        c.keys_in(argv)
+        &["RO", "access"]
+    };
+    // Key specs first, as 7.0 prefers them; the command's own key finder
+    // when they cannot say (SORT's STORE, MIGRATE's KEYS).
+    let by_specs = specs.map(|s| keys_by_specs(s, argv));
+    let own_finder = matches!(c.name, "sort" | "sort_ro" | "migrate");
+    let mut keys: Vec<(usize, &'static [&'static str])> = match by_specs {
+        Some(Some(k)) if !k.is_empty() || !own_finder => k,
+        Some(None) if !own_finder => Vec::new(),
+        _ => {
+            let positions = if sub_keyed {
+                (argv.len() > 2).then_some(vec![2]).unwrap_or_default()
+            } else {
+                c.keys_in(argv)
+            };
+            positions
+                .into_iter()
+                .enumerate()
+                .map(|(n, i)| {
+                    // SORT's STORE destination: the last spec's flags.
+                    let spec = specs.and_then(|s| if n == 0 { s.first() } else { s.last() });
+                    let flags = match spec.map(|s| s.flags) {
+                        // What migrateGetKeys says of each key.
+                        Some(_) if c.name == "migrate" => &["RW", "access", "delete"][..],
+                        Some(f) => f,
+                        None => derived,
+                    };
+                    (i, flags)
+                })
+                .collect()
+        }
     };
     if keys.is_empty() {
         // MIGRATE's keys are optional (NO_MANDATORY_KEYS).
@@ -422,24 +479,33 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
         }
         return Err("ERR Invalid arguments specified for command".into());
     }
-    let specs = key_specs(c.name);
-    let derived: &[&str] = if c.has(WRITE) {
-        &["RW", "update"]
-    } else {
-        &["RO", "access"]
-    };
+    // Flags that depend on the arguments (variable_flags): SET with GET
+    // reads (setGetKeys), BITFIELD with only GETs only reads (bitfieldGetKeys).
+    if c.name == "set" {
+        let get = argv.iter().skip(3).any(|a| eq_ignore_case(a, "get"));
+        keys[0].1 = if get {
+            &["RW", "access", "update"]
+        } else {
+            &["OW", "update"]
+        };
+    } else if c.name == "bitfield" {
+        let writes = argv
+            .iter()
+            .skip(2)
+            .any(|a| eq_ignore_case(a, "set") || eq_ignore_case(a, "incrby"));
+        keys[0].1 = if writes {
+            &["RW", "access", "update"]
+        } else {
+            &["RO", "access"]
+        };
+    }
     let out = ctx.out();
     out.array(keys.len());
-    for (n, i) in keys.into_iter().enumerate() {
+    for (i, flags) in keys {
         if !with_flags {
             out.bulk(&argv[i]);
             continue;
         }
-        // The first key follows the first spec; later ones (SORT's STORE
-        // destination) the last.
-        let flags = specs
-            .and_then(|s| if n == 0 { s.first() } else { s.last() })
-            .map_or(derived, |s| s.flags);
         out.array(2);
         out.bulk(&argv[i]);
         out.set(flags.len());

@@ -993,6 +993,9 @@ pub(super) static META: &[(&str, &[&str], &[&str])] = &[
 pub enum Begin {
     /// At this argument.
     Index(i32),
+    /// After this keyword, searched from `startfrom` (negative: from the end,
+    /// backwards).
+    Keyword(&'static str, i32),
     /// Nowhere COMMAND can say (BY / GET patterns, a STORE anywhere).
     Unknown,
 }
@@ -1001,6 +1004,9 @@ pub enum Begin {
 pub enum Find {
     /// `lastkey` (relative to the start, negative from the end), `keystep`, `limit`.
     Range(i32, i32, i32),
+    /// The key count is at `keynumidx`, the keys start at `firstkey`
+    /// (both relative to the start), every `keystep`.
+    Keynum(i32, i32, i32),
     Unknown,
 }
 
@@ -1071,10 +1077,187 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("spublish", &[SHARD_CHANNEL]),
     ("ssubscribe", &[SHARD_CHANNELS]),
     ("sunsubscribe", &[SHARD_CHANNELS]),
+    // Generated from Redis 7.0.15's COMMAND INFO where the derived spec differs.
+    ("append", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("bitfield", &[ks("This command allows both access and modification of the key", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("bitop", &[ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(3), Find::Range(-1, 1, 0))]),
+    ("blmove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("blmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("blpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("brpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("brpoplpush", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("bzmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("bzpopmax", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("bzpopmin", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("copy", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("decr", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("decrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("del", &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("exists", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("georadius", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 6), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 6), Find::Range(0, 1, 0))]),
+    ("georadiusbymember", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 5), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 5), Find::Range(0, 1, 0))]),
+    ("geosearchstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("getdel", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("getex", &[ks("RW and UPDATE because it changes the TTL", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("getset", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hdel", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hexists", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hincrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hincrbyfloat", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hsetnx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hstrlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incr", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incrbyfloat", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("linsert", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("llen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lmove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("lmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("lpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lpush", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lpushx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lrem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("ltrim", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("memory|usage", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("migrate", &[ks("", &["RW", "access", "delete"], Begin::Index(3), Find::Range(0, 1, 0)), ks("", &["RW", "access", "delete", "incomplete"], Begin::Keyword("KEYS", -2), Find::Range(-1, 1, 0))]),
+    ("move", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("mset", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(-1, 2, 0))]),
+    ("msetnx", &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(-1, 2, 0))]),
+    ("object|encoding", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|freq", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|idletime", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|refcount", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("pfadd", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("pfcount", &[ks("RW because it may change the internal representation of the key, and propagate to replicas", &["RW", "access"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("pfdebug", &[ks("", &["RW", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("pfmerge", &[ks("", &["RW", "access", "insert"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("psetex", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rename", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("renamenx", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("rpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rpoplpush", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("rpush", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rpushx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sadd", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("scard", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sdiffstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("set", &[ks("RW and ACCESS due to the optional `GET` argument", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setbit", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setex", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setnx", &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sintercard", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("sinterstore", &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("sismember", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("smove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("spop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("srem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("strlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sunionstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("touch", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("type", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("unlink", &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("watch", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("zcard", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zdiff", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zdiffstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("zincrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zinter", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zintercard", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zinterstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("zmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zpopmax", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zpopmin", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zrangestore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("zrem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebylex", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebyrank", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebyscore", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zunion", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zunionstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
 ];
 
 pub(super) fn key_specs(name: &str) -> Option<&'static [KeySpec]> {
     KEY_SPECS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+impl KeySpec {
+    /// The argument positions this spec names in `argv`, as 7.0's
+    /// getKeysUsingKeySpecs finds them: empty when its keyword is absent,
+    /// None when the spec cannot say (unknown, out of bounds, an
+    /// unparsable key count, or marked incomplete).
+    pub fn positions(&self, argv: &[bytes::Bytes]) -> Option<Vec<usize>> {
+        let argc = argv.len() as i64;
+        let first = match self.begin {
+            Begin::Index(i) => i as i64,
+            Begin::Keyword(kw, from) => {
+                let hit = |i: &i64| argv[*i as usize].eq_ignore_ascii_case(kw.as_bytes());
+                // The keyword must be followed by something: the last
+                // argument (forwards) or the first (backwards) is not tried.
+                let found = if from > 0 {
+                    (from as i64..argc - 1).find(hit)
+                } else {
+                    (2..=argc + from as i64).rev().find(hit)
+                };
+                match found {
+                    Some(i) => i + 1,
+                    None => return Some(Vec::new()),
+                }
+            }
+            Begin::Unknown => return None,
+        };
+        let (first, last, step) = match self.find {
+            Find::Range(lastkey, step, limit) => {
+                let last = if lastkey >= 0 {
+                    first + lastkey as i64
+                } else if limit == 0 {
+                    argc + lastkey as i64
+                } else {
+                    first + (argc - first) / limit as i64 + lastkey as i64
+                };
+                (first, last, step as i64)
+            }
+            Find::Keynum(idx, firstkey, step) => {
+                let n = argv
+                    .get((first + idx as i64) as usize)
+                    .and_then(|a| crate::resp::parse_i64(a))
+                    .filter(|n| *n >= 0)?;
+                let start = first + firstkey as i64;
+                (start, start + n - 1, step as i64)
+            }
+            Find::Unknown => return None,
+        };
+        if last >= argc || last < first || first >= argc || step <= 0 {
+            return None;
+        }
+        let v = (first..=last)
+            .step_by(step as usize)
+            .map(|i| i as usize)
+            .collect();
+        if self.flags.contains(&"incomplete") {
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// getKeysUsingKeySpecs over a command's specs: each key's position and
+/// flags, specs in order, `not_key` specs skipped; None when a spec cannot
+/// say (the command's own key finder decides then).
+pub(super) fn keys_by_specs(
+    specs: &'static [KeySpec],
+    argv: &[bytes::Bytes],
+) -> Option<Vec<(usize, &'static [&'static str])>> {
+    let mut keys = Vec::new();
+    for spec in specs {
+        if spec.flags.contains(&"not_key") {
+            continue;
+        }
+        for i in spec.positions(argv)? {
+            keys.push((i, spec.flags));
+        }
+    }
+    Some(keys)
 }
 
 pub(super) fn meta(
