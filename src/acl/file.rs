@@ -1,6 +1,6 @@
 //! ACL file text (`aclfile`, ACL LOAD / SAVE) and `user` lines: one
 //! `user <name> <rules...>` per line. The core never opens the file: the
-//! host hands its contents over (`HostProbe::read_file`) and ACL SAVE emits
+//! host hands its contents over (`HostFacts::files`) and ACL SAVE emits
 //! `Event::Persist`.
 
 use super::user::User;

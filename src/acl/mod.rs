@@ -214,7 +214,7 @@ impl Acl {
                 return Ok(());
             }
         }
-        let keys = keys::key_access(cmd, sub, argv);
+        let keys = keys::key_access(cmd, argv);
         let channels = keys::channels(cmd, argv);
         self.check_id(username, id, argv, &keys, &channels)
     }
@@ -269,7 +269,7 @@ impl Acl {
         let Some(id) = self.index.id_of(cmd, argv) else {
             return true;
         };
-        let keys = keys::key_access(cmd, None, argv);
+        let keys = keys::key_access(cmd, argv);
         let channels = keys::channels(cmd, argv);
         let access = Access {
             id,

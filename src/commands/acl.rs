@@ -431,15 +431,18 @@ fn dryrun_unimplemented(ctx: &mut Ctx, user: &str, argv: &[Bytes]) -> Option<Cmd
 
 fn load(ctx: &mut Ctx) -> CmdResult {
     let path = ctx.srv.config.get(Key::ACLFILE).to_string();
-    let contents = match ctx.srv.host.probe.as_ref() {
-        Some(p) => p.read_file(&path),
-        None => Err("No such file or directory".into()),
-    };
-    let bytes = contents.map_err(|e| {
-        Error::from(format!(
-            "ERR Error loading ACLs, opening file '{path}': {e}"
-        ))
-    })?;
+    // The host reads it (HostFacts::files); a host without files has none.
+    let bytes = ctx
+        .srv
+        .host
+        .files
+        .as_ref()
+        .and_then(|f| f.read(&path))
+        .ok_or_else(|| {
+            Error::from(format!(
+                "ERR Error loading ACLs, opening file '{path}': No such file or directory"
+            ))
+        })?;
     let all = allchannels_default(ctx);
     let users = file::parse(&ctx.srv.acl, &path, &String::from_utf8_lossy(&bytes), all)
         .map_err(|e| Error::from(format!("ERR {e}")))?;

@@ -58,7 +58,27 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .chunks(2)
                 .map(|c| (text(&c[0]), text(&c[1])))
                 .collect();
+            let aof_was_on = ctx
+                .srv
+                .config
+                .get_bool(crate::server::config::Key::APPENDONLY);
             ctx.srv.config.set_many(&pairs).map_err(Error::from)?;
+            let aof_on = ctx
+                .srv
+                .config
+                .get_bool(crate::server::config::Key::APPENDONLY);
+            if aof_on != aof_was_on {
+                // updateAppendonly: turning the AOF on writes a base first.
+                if aof_on {
+                    if let Err(e) = ctx.srv.aof_start() {
+                        let no = [("appendonly".to_string(), "no".to_string())];
+                        let _ = ctx.srv.config.set_many(&no);
+                        return Err(Error::from(e));
+                    }
+                } else {
+                    ctx.srv.aof_stop();
+                }
+            }
             if pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("dir")) {
                 let dir = ctx
                     .srv

@@ -184,6 +184,8 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let watched = std::mem::take(&mut ctx.client.watched);
     crate::server::unwatch_all(ctx.srv, conn, &watched);
     super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
+    ctx.srv.tracking.disable(ctx.client);
+    ctx.client.no_evict = false;
     ctx.client.name = None;
     ctx.client.monitor = false;
     ctx.srv.monitors.remove(&conn);

@@ -350,7 +350,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "publish",
         3,
-        PUBSUB | LOADING | STALE | FAST | SENTINEL,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL,
         (0, 0, 0),
         "pubsub",
         "2.0.0",

@@ -1,6 +1,7 @@
 //! Databases, values and expiry.
 
 pub mod dict;
+pub mod stream;
 pub mod zset;
 
 use crate::node::Millis;
@@ -8,6 +9,7 @@ use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
+pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
 
 /// Thresholds Redis 7.0 uses to pick compact encodings (defaults of the
@@ -25,6 +27,7 @@ pub enum Value {
     Hash(Dict<Bytes, Bytes>),
     Set(Dict<Bytes, ()>),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 /// A stored value plus whether it has been converted to the big encoding
@@ -100,6 +103,7 @@ impl Object {
             Value::ZSet(z) => {
                 z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
+            Value::Stream(_) => false,
         };
     }
 
@@ -146,6 +150,7 @@ impl Object {
                     "listpack"
                 }
             }
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -159,6 +164,8 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // An empty stream is a key of its own (XADD ... MAXLEN 0, XDEL).
+            Value::Stream(_) => false,
         }
     }
 
@@ -169,6 +176,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -188,6 +196,8 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// Clients are paused: expired keys read as absent but stay (no DEL).
+    pub expire_paused: bool,
     /// On a writable replica, keys its own clients gave a TTL: the master
     /// sends no DEL for them, so the replica expires them itself.
     pub replica_written_ttls: BTreeSet<Bytes>,
@@ -264,7 +274,7 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        if self.replica_mode {
+        if self.replica_mode || self.expire_paused {
             return true;
         }
         self.remove_expired(key);
@@ -527,7 +537,11 @@ impl Db {
     /// One round of the active expire cycle: look at up to `budget` keys with a
     /// TTL starting from `cursor`, delete those expired. Returns the next cursor.
     pub fn active_expire(&mut self, now: Millis, cursor: u64, budget: usize) -> u64 {
-        if self.replica_mode || self.active_expire_off || self.expires.is_empty() {
+        if self.replica_mode
+            || self.active_expire_off
+            || self.expire_paused
+            || self.expires.is_empty()
+        {
             return 0;
         }
         let mut due = Vec::new();

@@ -23,6 +23,9 @@ const DB_BUCKET: u64 = 8;
 
 /// What `key` and its value take (MEMORY USAGE), its expire not counted.
 pub fn key_memory(key: &[u8], o: &Object) -> u64 {
+    if let Value::Stream(s) = &o.value {
+        return stream_memory(key, s);
+    }
     let value = match &o.value {
         Value::Str(s) => {
             if s.len() <= 44 {
@@ -40,8 +43,22 @@ pub fn key_memory(key: &[u8], o: &Object) -> u64 {
         }
         Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
         Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
+        Value::Stream(_) => 0,
     };
     KEY_OVERHEAD + key.len() as u64 + value
+}
+
+/// A stream key as 7.0's MEMORY USAGE counts it: `objectComputeSize`
+/// (5 listpacks sampled), the dict entry, and the key's sds.
+fn stream_memory(key: &[u8], s: &crate::keyspace::Stream) -> u64 {
+    use crate::server::query_buffer::size_class;
+    let hdr = match key.len() {
+        0..=255 => 3,
+        256..=65535 => 5,
+        _ => 9,
+    };
+    let key_sds = size_class(hdr + key.len() + 1);
+    (s.memory_usage(size_class, 5) + 24 + key_sds) as u64
 }
 
 /// A database's contents: its keys, their values and their expires.

@@ -45,6 +45,7 @@ pub fn server_node(
     config.config_text = Some(text);
     let file = config.get(Key::DBFILENAME).to_string();
     let aclfile = config.get(Key::ACLFILE).to_string();
+    let aof = config.get_bool(Key::APPENDONLY);
     let mut server = Server::new(config, now, seed);
     if let Some(bytes) = disk.get(&aclfile).filter(|_| !aclfile.is_empty()) {
         // The users of an ACL file the node saved (ACL SAVE) or was given.
@@ -52,7 +53,11 @@ pub fn server_node(
             server.st.log(crate::node::LogLevel::Warning, e);
         }
     }
-    if let Some(bytes) = disk.get(&file) {
+    if aof {
+        // With appendonly yes the AOF is the dataset (dump.rdb is not read);
+        // a refused AOF leaves the node empty here, where Redis would exit.
+        let _ = server.load_aof(&mut |p| disk.get(p).cloned());
+    } else if let Some(bytes) = disk.get(&file) {
         // A bad file is logged by the server; the node starts empty, as a lab should.
         let _ = server.load_rdb(bytes);
     }
