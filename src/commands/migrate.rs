@@ -401,10 +401,23 @@ pub static COMMANDS: &[CommandDef] = &[def(
 
 /// MIGRATE's keys: the key argument, or those after KEYS.
 pub fn key_positions(argv: &[Bytes]) -> Vec<usize> {
-    for (j, a) in argv.iter().enumerate().skip(6) {
-        if eq_ignore_case(a, "keys") && argv.get(3).is_some_and(|k| k.is_empty()) {
-            return (j + 1..argv.len()).collect();
+    // migrateGetKeys: AUTH's password and AUTH2's user and password are
+    // skipped, so a password spelled KEYS is not the keyword.
+    let mut j = 6;
+    while j < argv.len() {
+        let a = &argv[j];
+        if eq_ignore_case(a, "keys") {
+            if argv.get(3).is_some_and(|k| k.is_empty()) {
+                return (j + 1..argv.len()).collect();
+            }
+            break;
         }
+        if eq_ignore_case(a, "auth") {
+            j += 1;
+        } else if eq_ignore_case(a, "auth2") {
+            j += 2;
+        }
+        j += 1;
     }
     if argv.len() > 3 {
         vec![3]
