@@ -78,6 +78,8 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.calls = Default::default();
             let now = ctx.now;
             ctx.srv.instantaneous.reset(now);
+            ctx.srv.eviction.reset_stats(now);
+            ctx.srv.mem_peak = Default::default();
             let r = &mut ctx.srv.repl;
             (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);
             ctx.out().ok();

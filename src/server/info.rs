@@ -13,7 +13,7 @@
 //! `render_section(name, ctx)` renders a single section (header included) and
 //! [`Sections::render`] does what `INFO [section ...]` does.
 
-use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
+use super::memory::{buffer_memory, used_memory, AllocatorFigures, UsedMemory, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::Db;
 use crate::node::CpuTimes;
@@ -306,12 +306,14 @@ pub fn clients(ctx: &InfoCtx, out: &mut String) {
 
 fn memory(ctx: &InfoCtx, out: &mut String) {
     let c = &ctx.srv.config;
-    let nclients = ctx.all_clients().count();
+    let buffers = buffer_memory(ctx.all_clients(), ctx.srv);
     let UsedMemory {
         used,
         overhead,
         dataset,
-    } = used_memory(&ctx.srv.dbs, nclients);
+        not_counted_for_evict,
+    } = used_memory(&ctx.srv.dbs, &buffers);
+    let peak = ctx.srv.mem_peak.bytes.max(used);
     let probe = ctx.srv.host.probe.as_deref();
     let AllocatorFigures {
         allocated,
@@ -328,9 +330,14 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "used_memory_human", "{}", bytes_to_human(used));
     field!(out, "used_memory_rss", "{}", rss);
     field!(out, "used_memory_rss_human", "{}", bytes_to_human(rss));
-    field!(out, "used_memory_peak", "{}", used);
-    field!(out, "used_memory_peak_human", "{}", bytes_to_human(used));
-    field!(out, "used_memory_peak_perc", "100.00%");
+    field!(out, "used_memory_peak", "{}", peak);
+    field!(out, "used_memory_peak_human", "{}", bytes_to_human(peak));
+    field!(
+        out,
+        "used_memory_peak_perc",
+        "{:.2}%",
+        used as f64 * 100.0 / peak as f64
+    );
     field!(out, "used_memory_overhead", "{}", overhead);
     field!(out, "used_memory_startup", "{}", STARTUP_MEMORY);
     field!(out, "used_memory_dataset", "{}", dataset);
@@ -414,16 +421,16 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{}",
         rss as i64 - used as i64
     );
-    field!(out, "mem_not_counted_for_evict", "0");
+    field!(out, "mem_not_counted_for_evict", "{}", not_counted_for_evict);
     field!(out, "mem_replication_backlog", "{}", backlog);
-    field!(out, "mem_total_replication_buffers", "{}", backlog);
-    field!(out, "mem_clients_slaves", "0");
     field!(
         out,
-        "mem_clients_normal",
+        "mem_total_replication_buffers",
         "{}",
-        nclients as u64 * CLIENT_MEMORY
+        backlog + buffers.replica_output
     );
+    field!(out, "mem_clients_slaves", "{}", buffers.clients_replicas);
+    field!(out, "mem_clients_normal", "{}", buffers.clients_normal);
     field!(out, "mem_cluster_links", "0");
     field!(out, "mem_aof_buffer", "0");
     field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
@@ -551,8 +558,17 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("expire_cycle_cpu_milliseconds", "0");
     stat!("evicted_keys", "{}", s.evicted_keys);
     stat!("evicted_clients", "0");
-    stat!("total_eviction_exceeded_time", "0");
-    stat!("current_eviction_exceeded_time", "0");
+    let now = srv.now;
+    stat!(
+        "total_eviction_exceeded_time",
+        "{}",
+        srv.eviction.total_exceeded_ms(now)
+    );
+    stat!(
+        "current_eviction_exceeded_time",
+        "{}",
+        srv.eviction.current_exceeded_ms(now)
+    );
     stat!("keyspace_hits", "{}", s.keyspace_hits);
     stat!("keyspace_misses", "{}", s.keyspace_misses);
     stat!("pubsub_channels", "{}", srv.channels.len());

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod cmdstats;
 pub mod config;
+pub mod eviction;
 pub mod info;
 pub mod memory;
 pub mod metrics;
@@ -138,6 +139,10 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// `maxmemory` eviction's pool, pending round and metrics.
+    pub eviction: eviction::Eviction,
+    /// `used_memory_peak`.
+    pub mem_peak: memory::Peak,
 }
 
 impl ServerState {
@@ -302,6 +307,8 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                eviction: Default::default(),
+                mem_peak: Default::default(),
             },
             clients: BTreeMap::new(),
             table,
@@ -536,9 +543,17 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
-        if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
-            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
-            return;
+        // performEvictions before every command when a limit is set; a
+        // command that may grow memory (or any queued in MULTI) is refused
+        // if nothing more can go.
+        if self.st.config.maxmemory() != 0 && c.kind != ClientKind::Master {
+            let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
+            let queued = c.multi.is_some()
+                && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+            if out_of_memory && (cmd.has(flags::DENYOOM) || queued) {
+                self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+                return;
+            }
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
@@ -643,44 +658,6 @@ impl Server {
         self.call(c, cmd, &argv);
     }
 
-    /// `maxmemory`: evict as the policy allows; false if still over the limit.
-    /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
-    fn make_room(&mut self) -> bool {
-        let max = self.st.config.maxmemory();
-        if max == 0 {
-            return true;
-        }
-        let policy = self.st.config.maxmemory_policy();
-        let nclients = self.clients.len() + 1;
-        let volatile = policy.is_volatile();
-        loop {
-            if memory::used_memory(&self.st.dbs, nclients).used <= max {
-                return true;
-            }
-            if policy == MaxmemoryPolicy::Noeviction {
-                return false;
-            }
-            let r = self.st.rng.next_u64();
-            let victim = self.st.dbs.iter().enumerate().find_map(|(i, db)| {
-                let k = if volatile {
-                    db.expires().random_entry(r).map(|(k, _)| k.clone())
-                } else {
-                    db.keys().random_entry(r).map(|(k, _)| k.clone())
-                };
-                k.map(|k| (i, k))
-            });
-            let Some((dbi, key)) = victim else {
-                return false;
-            };
-            self.st.dbs[dbi].delete(&key);
-            self.st.dbs[dbi].touched.push(key.clone());
-            self.st.stats.evicted_keys += 1;
-            self.st
-                .repl_feed
-                .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
-        }
-    }
-
     /// Reply with an error for a command that was refused before running.
     fn reject(&mut self, c: &mut Client, msg: &str) {
         if let Some(m) = c.multi.as_mut() {
@@ -720,6 +697,7 @@ impl Server {
         let reply_before = c.reply.len();
         let db_before = c.db;
         let now = self.st.now;
+        self.prepare_access(eviction::command_touches(cmd.name));
         // A writable replica's own client: expired keys are gone for its
         // writes, and the TTLs it sets are the replica's to expire.
         let replica_write =
@@ -797,6 +775,9 @@ impl Server {
             self.st.block_pending = true;
         }
         self.apply_repl_actions();
+        for db in &mut self.st.dbs {
+            db.settle_charges();
+        }
         if !c.in_exec && !self.st.repl_feed.is_empty() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
@@ -1183,6 +1164,14 @@ impl Server {
             self.repl_master_cron();
             self.repl_replica_cron();
             self.st.repl.cron_loops += 1;
+        }
+        // A round cut short by its time bound, or a limit lowered by CONFIG
+        // SET, goes on here (evictionTimeProc); the peak is sampled too.
+        if self.st.config.maxmemory() != 0 {
+            self.prepare_access(false);
+            self.perform_evictions();
+        } else {
+            self.used_memory_now();
         }
         self.after_command();
     }
