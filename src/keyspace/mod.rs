@@ -489,10 +489,15 @@ impl Db {
 
     fn insert(&mut self, key: Bytes, mut obj: Object, drop_ttl: bool) {
         self.charge(&key, &mut obj);
-        obj.lru = match self.keys.get(&key[..]) {
-            // An overwrite keeps the LFU counter (dbOverwrite).
-            Some(old) if self.access.policy.lfu => old.lru,
-            _ => self.access.policy.initial(self.access.now),
+        let now = self.access.now;
+        obj.lru = match self.keys.get_mut(&key[..]) {
+            // An overwrite keeps the LFU counter (dbOverwrite), as stamped
+            // by the write's own lookup (lookupKeyWrite).
+            Some(old) if self.access.policy.lfu => {
+                self.access.stamp(old, now);
+                old.lru
+            }
+            _ => self.access.policy.initial(now),
         };
         let Some(epoch) = self.cow.as_ref().map(|c| c.epoch) else {
             if drop_ttl {
