@@ -1326,6 +1326,11 @@ impl Node for Server {
             self.cron();
             let hz = self.st.config.get_i64(Key::HZ).clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
+        } else if self.st.eviction.running && !client_input {
+            // evictionTimeProc: a round cut short goes on at the next tick.
+            self.prepare_access(false);
+            self.perform_evictions();
+            self.after_command();
         }
         self.apply_repl_actions();
         if self.st.repl.bgsave_at.is_some_and(|t| t <= self.st.now) {
@@ -1352,6 +1357,10 @@ impl Node for Server {
         if self.bgsave_wants_slice() {
             // The next slice of the background save, as soon as the host has
             // looked at its other work.
+            return Some(self.st.now);
+        }
+        if self.st.eviction.running {
+            // The rest of an eviction round cut short by its time bound.
             return Some(self.st.now);
         }
         Some(self.st.next_cron)
