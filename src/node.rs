@@ -271,6 +271,11 @@ pub trait HostProbe {
     fn rss(&self) -> Option<u64>;
     /// The machine's memory in bytes, if known.
     fn total_system_memory(&self) -> Option<u64>;
+    /// Bytes the process's allocator holds, if it counts them (the native
+    /// binary's counting allocator). Shared by every node of the process.
+    fn allocated(&self) -> Option<u64> {
+        None
+    }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
 }

@@ -40,8 +40,8 @@ fn memory_stats(ctx: &mut Ctx) -> (MemoryStats, u64, u64) {
     let buffers = buffer_memory(all(), ctx.srv);
     let replicas = all().filter(|c| c.kind == ClientKind::Replica).count() as u64;
     let clients = all().count() as u64 - replicas;
-    let rss = ctx.srv.host.probe.as_deref().and_then(|p| p.rss());
-    let s = MemoryStats::of(&ctx.srv.dbs, buffers, ctx.srv.mem_peak.bytes, rss);
+    let probe = ctx.srv.host.probe.as_deref();
+    let s = MemoryStats::of(&ctx.srv.dbs, buffers, ctx.srv.mem_peak.bytes, probe);
     (s, clients, replicas)
 }
 

@@ -6,6 +6,7 @@
 //! binds the listeners (loopback only by default), and hands everything to the
 //! tokio host in [`host`].
 
+pub mod alloc;
 pub mod compose;
 pub mod conf;
 pub mod demo;

@@ -74,6 +74,10 @@ impl HostProbe for ProcessProbe {
         Some(pages * u64::try_from(page).ok()?)
     }
 
+    fn allocated(&self) -> Option<u64> {
+        super::alloc::allocated()
+    }
+
     fn total_system_memory(&self) -> Option<u64> {
         let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
         let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;

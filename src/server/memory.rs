@@ -9,6 +9,7 @@
 use super::client::{Client, ClientKind};
 use super::ServerState;
 use crate::keyspace::{size, Db, Object};
+use crate::node::HostProbe;
 
 /// `used_memory` of a server with no data and no clients (Redis 7.0, jemalloc).
 pub const STARTUP_MEMORY: u64 = 862_960;
@@ -153,7 +154,12 @@ pub struct MemoryStats {
 }
 
 impl MemoryStats {
-    pub fn of(dbs: &[Db], buffers: BufferMemory, peak: u64, rss: Option<u64>) -> MemoryStats {
+    pub fn of(
+        dbs: &[Db],
+        buffers: BufferMemory,
+        peak: u64,
+        probe: Option<&dyn HostProbe>,
+    ) -> MemoryStats {
         let used = used_memory(dbs, &buffers);
         MemoryStats {
             peak: peak.max(used.used),
@@ -169,7 +175,7 @@ impl MemoryStats {
                 })
                 .collect(),
             keys: dbs.iter().map(|d| d.len() as u64).sum(),
-            alloc: AllocatorFigures::of(used.used, rss),
+            alloc: AllocatorFigures::of(used.used, probe),
         }
     }
 
@@ -241,8 +247,9 @@ pub const LUA_MEMORY: u64 = 32_768;
 
 /// The allocator's and the OS's view of `used_memory` that INFO memory
 /// reports, derived as Redis 7.0 derives them when its allocator (libc
-/// malloc) gives no statistics: allocated is `used_memory`, resident is the
-/// RSS less Lua's memory, active is resident. The RSS is the host's
+/// malloc) gives no statistics: allocated is `used_memory` (or, natively,
+/// what the binary's counting allocator holds), resident is the RSS less
+/// Lua's memory, active is resident. The RSS is the host's
 /// measurement; a host that cannot measure it (the simulator, wasm) gets
 /// `used_memory`, as Redis falls back to when it cannot read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,11 +265,12 @@ pub struct AllocatorFigures {
 }
 
 impl AllocatorFigures {
-    pub fn of(used: u64, measured_rss: Option<u64>) -> AllocatorFigures {
-        let rss = measured_rss.unwrap_or(used);
+    pub fn of(used: u64, probe: Option<&dyn HostProbe>) -> AllocatorFigures {
+        let rss = probe.and_then(|p| p.rss()).unwrap_or(used);
         let resident = rss.saturating_sub(LUA_MEMORY);
         AllocatorFigures {
-            allocated: used,
+            // The counting allocator's figure where the host has one.
+            allocated: probe.and_then(|p| p.allocated()).unwrap_or(used),
             active: resident,
             resident,
             rss,
