@@ -1142,9 +1142,15 @@ fn gen_memory(g: &mut Gen, p: &mut Plan, n: usize) {
                 let k = key(g, "m", 4);
                 p.c(&["DEL", &k]);
                 p.c(&["SET", &k, "v"]);
-                p.n(Norm::Near(1), &["OBJECT", g.pick(&["FREQ", "IDLETIME"]), &k]);
+                p.n(
+                    Norm::Near(1),
+                    &["OBJECT", g.pick(&["FREQ", "IDLETIME"]), &k],
+                );
                 p.c(&["GET", &k]);
-                p.n(Norm::Near(1), &["OBJECT", g.pick(&["FREQ", "IDLETIME"]), &k]);
+                p.n(
+                    Norm::Near(1),
+                    &["OBJECT", g.pick(&["FREQ", "IDLETIME"]), &k],
+                );
             }
             2 => p.c(&["OBJECT", g.pick(&["FREQ", "IDLETIME"]), "nokey"]),
             3 => p.n(Norm::Kind, &["MEMORY", "USAGE", &key(g, "m", 4)]),
@@ -1160,7 +1166,10 @@ fn gen_memory(g: &mut Gen, p: &mut Plan, n: usize) {
             ),
             5 => p.c(&["MEMORY", "USAGE", "m1", g.pick(&["SAMPLES", "FOO"])]),
             6 => p.c(&["RPUSH", &key(g, "l", 3), "a", "bb", "ccc"]),
-            _ => p.n(Norm::Kind, &["MEMORY", "USAGE", &key(g, "l", 3), "SAMPLES", "0"]),
+            _ => p.n(
+                Norm::Kind,
+                &["MEMORY", "USAGE", &key(g, "l", 3), "SAMPLES", "0"],
+            ),
         }
     }
 }

@@ -97,7 +97,10 @@ fn allkeys_lru_keeps_the_recently_read_keys() {
     settle_under_limit(&mut c, limit);
     let evicted = info_u64(&mut c, "evicted_keys");
     let size: u64 = redis::cmd("DBSIZE").query(&mut c).expect("dbsize");
-    assert!(evicted > 5000 && size < n as u64, "evicted {evicted}, dbsize {size}");
+    assert!(
+        evicted > 5000 && size < n as u64,
+        "evicted {evicted}, dbsize {size}"
+    );
     let kept = exists(&mut c, &hot).into_iter().filter(|&e| e).count();
     // The sampled LRU keeps (nearly) all of the recently read keys.
     assert!(kept >= 950, "only {kept} of 1000 recently read keys kept");

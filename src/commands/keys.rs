@@ -421,7 +421,11 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let policy = ctx.srv.config.maxmemory_policy();
     let lfu = policy.is_lfu();
     let no_shared = ctx.srv.config.maxmemory() != 0 && (lfu || policy.is_lru());
-    let decay = ctx.srv.config.get_i64(crate::server::Key::LFU_DECAY_TIME).max(0) as u64;
+    let decay = ctx
+        .srv
+        .config
+        .get_i64(crate::server::Key::LFU_DECAY_TIME)
+        .max(0) as u64;
     let now = ctx.now;
     let Some(obj) = read_lookup(ctx, &args[2]) else {
         ctx.out().null();

@@ -3,7 +3,9 @@
 use super::container::{help, unknown_sub};
 use super::{arg_i64, eq_ignore_case, err, lower, CmdResult, Ctx};
 use crate::server::client::ClientKind;
-use crate::server::memory::{buffer_memory, key_memory, MemoryStats, STARTUP_MEMORY, USAGE_SAMPLES};
+use crate::server::memory::{
+    buffer_memory, key_memory, MemoryStats, STARTUP_MEMORY, USAGE_SAMPLES,
+};
 use bytes::Bytes;
 
 /// MEMORY USAGE key [SAMPLES count]...: the key's cost, collections
@@ -19,7 +21,11 @@ fn usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if n < 0 {
             return Err(err::SYNTAX.into());
         }
-        samples = if n == 0 { 0 } else { n.min(usize::MAX as i64) as usize };
+        samples = if n == 0 {
+            0
+        } else {
+            n.min(usize::MAX as i64) as usize
+        };
         j += 2;
     }
     let db = &ctx.srv.dbs[ctx.client.db];
@@ -80,19 +86,39 @@ fn stats(ctx: &mut Ctx) {
     }
     int(out, "overhead.total", s.used.overhead as i64);
     int(out, "keys.count", s.keys as i64);
-    let per_key = if s.keys == 0 { 0 } else { net / s.keys };
+    let per_key = net.checked_div(s.keys).unwrap_or(0);
     int(out, "keys.bytes-per-key", per_key as i64);
     int(out, "dataset.bytes", s.used.dataset as i64);
-    dbl(out, "dataset.percentage", s.used.dataset as f64 * 100.0 / net as f64);
-    dbl(out, "peak.percentage", used as f64 * 100.0 / s.peak.max(1) as f64);
+    dbl(
+        out,
+        "dataset.percentage",
+        s.used.dataset as f64 * 100.0 / net as f64,
+    );
+    dbl(
+        out,
+        "peak.percentage",
+        used as f64 * 100.0 / s.peak.max(1) as f64,
+    );
     int(out, "allocator.allocated", a.allocated as i64);
     int(out, "allocator.active", a.active as i64);
     int(out, "allocator.resident", a.resident as i64);
     let ratio = |x: u64, y: u64| x as f64 / y.max(1) as f64;
-    dbl(out, "allocator-fragmentation.ratio", ratio(a.active, a.allocated));
-    int(out, "allocator-fragmentation.bytes", a.active as i64 - a.allocated as i64);
+    dbl(
+        out,
+        "allocator-fragmentation.ratio",
+        ratio(a.active, a.allocated),
+    );
+    int(
+        out,
+        "allocator-fragmentation.bytes",
+        a.active as i64 - a.allocated as i64,
+    );
     dbl(out, "allocator-rss.ratio", ratio(a.resident, a.active));
-    int(out, "allocator-rss.bytes", a.resident as i64 - a.active as i64);
+    int(
+        out,
+        "allocator-rss.bytes",
+        a.resident as i64 - a.active as i64,
+    );
     dbl(out, "rss-overhead.ratio", ratio(a.rss, a.resident));
     int(out, "rss-overhead.bytes", a.rss as i64 - a.resident as i64);
     dbl(out, "fragmentation", ratio(a.rss, used));
@@ -126,9 +152,9 @@ pub(super) fn memory(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "    sampled up to <count> times (default: 5, 0 means sample all).",
             ],
         ),
-        "malloc-stats" if args.len() == 2 => {
-            ctx.out().verbatim(b"Stats not supported for the current allocator")
-        }
+        "malloc-stats" if args.len() == 2 => ctx
+            .out()
+            .verbatim(b"Stats not supported for the current allocator"),
         "purge" if args.len() == 2 => ctx.out().ok(),
         _ => return Err(unknown_sub(&args[1], "memory")),
     }

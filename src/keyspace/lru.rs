@@ -67,11 +67,9 @@ pub fn lfu_log_incr(counter: u8, log_factor: u64, r: f64) -> u8 {
 pub fn lfu_decayed(lru: u32, decay_time: u64, now: Millis) -> u8 {
     let ldt = lru >> 8;
     let counter = (lru & 255) as u64;
-    let periods = if decay_time == 0 {
-        0
-    } else {
-        lfu_elapsed(ldt, now) as u64 / decay_time
-    };
+    let periods = (lfu_elapsed(ldt, now) as u64)
+        .checked_div(decay_time)
+        .unwrap_or(0);
     counter.saturating_sub(periods) as u8
 }
 

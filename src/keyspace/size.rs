@@ -33,11 +33,7 @@ fn extrapolate(len: usize, sampled: impl Iterator<Item = u64>, samples: usize) -
         n += 1;
         sum += c;
     }
-    if n == 0 {
-        0
-    } else {
-        sum * len as u64 / n
-    }
+    (sum * len as u64).checked_div(n).unwrap_or(0)
 }
 
 /// The value's cost, collections sampled with up to `samples` elements (0: all).
@@ -60,7 +56,9 @@ pub fn value_bytes(v: &Value, samples: usize) -> u64 {
             32 + extrapolate(h.len(), sampled, samples)
         }
         Value::Set(s) => 32 + extrapolate(s.len(), s.keys().map(|m| m.len() as u64 + 11), samples),
-        Value::ZSet(z) => 48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples),
+        Value::ZSet(z) => {
+            48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
+        }
     }
 }
 

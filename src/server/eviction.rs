@@ -44,7 +44,11 @@ impl Pool {
     /// Offer a sampled key (`evictionPoolPopulate`'s insertion): kept if
     /// there is room or it scores above the worst entry, which then leaves.
     pub fn offer(&mut self, c: Candidate) {
-        let k = self.entries.iter().take_while(|e| e.score < c.score).count();
+        let k = self
+            .entries
+            .iter()
+            .take_while(|e| e.score < c.score)
+            .count();
         let full = self.entries.len() == POOL_SIZE;
         if k == 0 && full {
             return;
@@ -136,13 +140,7 @@ pub fn time_limit_us(tenacity: i64) -> u64 {
 
 /// The pool score of the key `key` of `db` under `policy`; `None` if it has
 /// no object (or no expire, for volatile-ttl).
-fn score(
-    db: &Db,
-    key: &[u8],
-    policy: MaxmemoryPolicy,
-    decay: u64,
-    now: Millis,
-) -> Option<u64> {
+fn score(db: &Db, key: &[u8], policy: MaxmemoryPolicy, decay: u64, now: Millis) -> Option<u64> {
     if policy == MaxmemoryPolicy::VolatileTtl {
         return db.ttl_at(key).map(|at| u64::MAX - at);
     }
@@ -159,8 +157,16 @@ fn score(
 pub fn command_touches(name: &str) -> bool {
     !matches!(
         name,
-        "object" | "type" | "ttl" | "pttl" | "expiretime" | "pexpiretime" | "exists" | "scan"
-            | "memory" | "debug"
+        "object"
+            | "type"
+            | "ttl"
+            | "pttl"
+            | "expiretime"
+            | "pexpiretime"
+            | "exists"
+            | "scan"
+            | "memory"
+            | "debug"
     )
 }
 
@@ -245,7 +251,7 @@ impl Server {
             let after = memory::used_memory(&self.st.dbs[dbi..=dbi], &BufferMemory::default());
             freed += before.used.saturating_sub(after.used);
             keys_freed += 1;
-            if keys_freed % 16 == 0
+            if keys_freed.is_multiple_of(16)
                 && self.st.monotonic_us().saturating_sub(started) > limit
             {
                 return Evict::Running;
@@ -297,7 +303,11 @@ impl Server {
             let mut total = 0;
             for dbi in 0..self.st.dbs.len() {
                 let db = &self.st.dbs[dbi];
-                let size = if allkeys { db.len() } else { db.expires().len() };
+                let size = if allkeys {
+                    db.len()
+                } else {
+                    db.expires().len()
+                };
                 if size == 0 {
                     continue;
                 }
@@ -311,7 +321,11 @@ impl Server {
                     };
                     let Some(key) = key else { continue };
                     if let Some(score) = score(db, &key, policy, decay, now) {
-                        self.st.eviction.pool.offer(Candidate { score, key, db: dbi });
+                        self.st.eviction.pool.offer(Candidate {
+                            score,
+                            key,
+                            db: dbi,
+                        });
                     }
                 }
             }

@@ -421,7 +421,12 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{}",
         rss as i64 - used as i64
     );
-    field!(out, "mem_not_counted_for_evict", "{}", not_counted_for_evict);
+    field!(
+        out,
+        "mem_not_counted_for_evict",
+        "{}",
+        not_counted_for_evict
+    );
     field!(out, "mem_replication_backlog", "{}", backlog);
     field!(
         out,

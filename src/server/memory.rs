@@ -111,7 +111,8 @@ pub fn used_memory(dbs: &[Db], buffers: &BufferMemory) -> UsedMemory {
     }
 }
 
-/// One client's buffers: its query buffer's capacity and its pending replies.
+/// One client's buffers: its query buffer (with a partly read request's
+/// arguments) and its pending replies.
 pub fn client_memory(query_capacity: usize, replies: usize) -> u64 {
     CLIENT_MEMORY + query_capacity as u64 + replies as u64
 }
@@ -123,7 +124,8 @@ pub fn buffer_memory<'a>(
 ) -> BufferMemory {
     let mut b = BufferMemory::default();
     for c in clients {
-        let m = client_memory(c.query.capacity(), c.reply.len() + c.pushes.len());
+        let query = c.query.capacity() + c.parser.partial_args_bytes();
+        let m = client_memory(query, c.reply.len() + c.pushes.len());
         if c.kind == ClientKind::Replica {
             b.clients_replicas += m;
         } else {
@@ -214,7 +216,9 @@ impl MemoryStats {
         if issues.is_empty() {
             return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n".into();
         }
-        let mut s = String::from("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
+        let mut s = String::from(
+            "Sam, I detected a few issues in this Redis instance memory implants:\n\n",
+        );
         for i in issues {
             s.push_str(&i);
         }
@@ -356,7 +360,10 @@ mod tests {
         db.settle_charges();
         assert_eq!(db.charged_bytes(), sum(&db));
         assert!(db.charged_bytes() > 5000);
-        db.set(Bytes::from_static(b"k2"), Object::new(Value::Str(Bytes::new())));
+        db.set(
+            Bytes::from_static(b"k2"),
+            Object::new(Value::Str(Bytes::new())),
+        );
         db.delete(b"k3");
         db.remove(b"k4");
         db.set_expire(b"k5", 10);

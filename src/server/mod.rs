@@ -548,8 +548,8 @@ impl Server {
         // if nothing more can go.
         if self.st.config.maxmemory() != 0 && c.kind != ClientKind::Master {
             let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
-            let queued = c.multi.is_some()
-                && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+            let queued =
+                c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
             if out_of_memory && (cmd.has(flags::DENYOOM) || queued) {
                 self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
                 return;
