@@ -35,7 +35,8 @@ free_port() {
 }
 
 wait_ready() {
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 100); do
+        kill -0 "$PID" 2>/dev/null || return 1
         if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then return 0; fi
         sleep 0.05
     done
@@ -47,15 +48,22 @@ PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# start KIND PORT: a server without persistence.
+# start KIND: a server without persistence on a free port, left in $PORT
+# (another port is tried if one is taken meanwhile).
 start() {
-    if [ "$1" = real ]; then
-        redis-server --port "$2" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
-    else
-        "$OURS" server --port "$2" --save "" >/dev/null 2>&1 &
-    fi
-    PID=$!
-    wait_ready "$2"
+    for _ in 1 2 3 4 5; do
+        PORT=$(free_port)
+        if [ "$1" = real ]; then
+            redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+        else
+            "$OURS" server --port "$PORT" --save "" >/dev/null 2>&1 &
+        fi
+        PID=$!
+        if wait_ready "$PORT" 2>/dev/null; then return 0; fi
+        kill "$PID" 2>/dev/null || true
+    done
+    echo "could not start $1" >&2
+    return 1
 }
 
 stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }
@@ -114,8 +122,8 @@ for ds in strings hashes lists sets zsets; do
     [ "$ds" = strings ] && n=$STRINGS
     declare -A rss usedb
     for kind in real ours; do
-        port=$(free_port)
-        start "$kind" "$port"
+        start "$kind"
+        port=$PORT
         before=$(rss_kb); ubefore=$(used "$port")
         redis-cli -p "$port" --pipe < "$TMP/$ds.resp" >/dev/null
         after=$(rss_kb); uafter=$(used "$port")
@@ -134,8 +142,8 @@ echo
 echo "SET latency while allkeys-lru evicts (maxmemory 20mb, $EVICT_N writes of 100 bytes, random keys):"
 printf "%-6s | %10s | %10s | %10s | %12s\n" kind rps p99_ms max_ms evicted_keys
 for kind in real ours; do
-    port=$(free_port)
-    start "$kind" "$port"
+    start "$kind"
+    port=$PORT
     redis-cli -p "$port" config set maxmemory 20mb >/dev/null
     redis-cli -p "$port" config set maxmemory-policy allkeys-lru >/dev/null
     line=$(redis-benchmark -p "$port" -t set -n "$EVICT_N" -r 10000000 -d 100 -c 50 --csv -q | tail -1)

@@ -1875,9 +1875,9 @@ fn sentinel_payloads() -> Vec<Vec<u8>> {
         Value::Str(b("hello")),
         Value::Str(b(&"ab".repeat(40))),
         Value::List(vec![b("1"), b("x"), b("")].into()),
-        Value::Hash(h),
-        Value::Set(st),
-        Value::ZSet(z),
+        Value::Hash(Box::new(h)),
+        Value::Set(Box::new(st)),
+        Value::ZSet(Box::new(z)),
     ]
     .iter()
     .map(|v| payload::dump(v, true))

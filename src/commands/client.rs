@@ -258,6 +258,7 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if v != "on" && v != "off" {
                 return Err(err::SYNTAX.into());
             }
+            ctx.client.no_evict = v == "on";
             ctx.out().ok();
         }
         "reply" => match lower(&args[2]).as_str() {

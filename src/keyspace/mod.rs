@@ -24,9 +24,9 @@ pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 pub enum Value {
     Str(Bytes),
     List(VecDeque<Bytes>),
-    Hash(Dict<Bytes, Bytes>),
-    Set(Dict<Bytes, ()>),
-    ZSet(ZSet),
+    Hash(Box<Dict<Bytes, Bytes>>),
+    Set(Box<Dict<Bytes, ()>>),
+    ZSet(Box<ZSet>),
 }
 
 /// A stored value plus whether it has been converted to the big encoding

@@ -374,7 +374,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
@@ -393,7 +393,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH => {
                 let n = self.count(2)?;
@@ -405,7 +405,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
@@ -444,7 +444,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
                 let items = if t == ty::ZSET_ZIPLIST {
@@ -463,7 +463,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
                 let items = match t {
@@ -480,7 +480,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
             }
             _ => {
                 return Err(RdbError::new(format!("unsupported RDB type {}", t), at));

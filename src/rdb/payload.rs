@@ -91,9 +91,9 @@ mod tests {
         for v in [
             Value::Str(long.clone()),
             Value::List(vec![long, Bytes::from_static(b"12")].into()),
-            Value::Hash(h),
-            Value::Set(s),
-            Value::ZSet(z),
+            Value::Hash(Box::new(h)),
+            Value::Set(Box::new(s)),
+            Value::ZSet(Box::new(z)),
         ] {
             let p = dump(&v, true);
             assert_eq!(format!("{:?}", restore(&p).unwrap()), format!("{:?}", v));

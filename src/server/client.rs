@@ -78,6 +78,8 @@ pub struct Client {
     pub woff: u64,
     /// Running inside EXEC: blocking commands must not block.
     pub in_exec: bool,
+    /// CLIENT NO-EVICT ON: spared by `maxmemory-clients`.
+    pub no_evict: bool,
 }
 
 /// CLIENT REPLY state (7.0's CLIENT_REPLY_OFF / _SKIP_NEXT / _SKIP flags).
@@ -122,6 +124,7 @@ impl Client {
             reply_mode: ReplyMode::On,
             pushes: ReplyBuf::new(2),
             in_exec: false,
+            no_evict: false,
             woff: 0,
         }
     }

@@ -562,7 +562,7 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("expired_time_cap_reached_count", "0");
     stat!("expire_cycle_cpu_milliseconds", "0");
     stat!("evicted_keys", "{}", s.evicted_keys);
-    stat!("evicted_clients", "0");
+    stat!("evicted_clients", "{}", s.evicted_clients);
     let now = srv.now;
     stat!(
         "total_eviction_exceeded_time",

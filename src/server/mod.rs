@@ -1,6 +1,7 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod client;
+pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
 pub mod eviction;
@@ -44,6 +45,8 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub expired_keys: u64,
     pub evicted_keys: u64,
+    /// Clients disconnected by `maxmemory-clients`.
+    pub evicted_clients: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub pubsub_messages: u64,
@@ -546,6 +549,7 @@ impl Server {
         // performEvictions before every command when a limit is set; a
         // command that may grow memory (or any queued in MULTI) is refused
         // if nothing more can go.
+        self.evict_clients();
         if self.st.config.maxmemory() != 0 && c.kind != ClientKind::Master {
             let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
             let queued =
@@ -1167,6 +1171,7 @@ impl Server {
         }
         // A round cut short by its time bound, or a limit lowered by CONFIG
         // SET, goes on here (evictionTimeProc); the peak is sampled too.
+        self.evict_clients();
         if self.st.config.maxmemory() != 0 {
             self.prepare_access(false);
             self.perform_evictions();
