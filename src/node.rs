@@ -276,6 +276,11 @@ pub trait HostProbe {
     fn allocated(&self) -> Option<u64> {
         None
     }
+    /// Reply bytes the host still holds for `conn` (its socket would not
+    /// take them yet): part of the client's output buffer.
+    fn unsent_output(&self, _conn: ConnId) -> u64 {
+        0
+    }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
 }

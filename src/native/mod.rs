@@ -11,6 +11,7 @@ pub mod compose;
 pub mod conf;
 pub mod demo;
 pub mod host;
+pub mod output_backlog;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;

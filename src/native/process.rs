@@ -74,6 +74,10 @@ impl HostProbe for ProcessProbe {
         Some(pages * u64::try_from(page).ok()?)
     }
 
+    fn unsent_output(&self, conn: crate::node::ConnId) -> u64 {
+        super::output_backlog::unsent(conn)
+    }
+
     fn allocated(&self) -> Option<u64> {
         super::alloc::allocated()
     }

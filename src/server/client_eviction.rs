@@ -18,12 +18,14 @@ impl Server {
         }
         let mut total = 0u64;
         let mut evictable: Vec<(u64, ConnId)> = Vec::new();
+        let probe = self.st.host.probe.as_deref();
         for (conn, c) in &self.clients {
             if matches!(c.kind, ClientKind::Master | ClientKind::Replica) {
                 continue;
             }
             let query = c.query.capacity() + c.parser.partial_args_bytes();
-            let m = memory::client_memory(query, c.reply.len() + c.pushes.len());
+            let unsent = probe.map_or(0, |p| p.unsent_output(*conn)) as usize;
+            let m = memory::client_memory(query, c.reply.len() + c.pushes.len() + unsent);
             total += m;
             if !c.no_evict {
                 evictable.push((m, *conn));

@@ -152,6 +152,15 @@ fn score(db: &Db, key: &[u8], policy: MaxmemoryPolicy, decay: u64, now: Millis) 
     })
 }
 
+/// How objects are stamped under the configured policy and LFU settings.
+pub fn access_policy(c: &super::Config) -> lru::AccessPolicy {
+    lru::AccessPolicy {
+        lfu: c.maxmemory_policy().is_lfu(),
+        log_factor: c.get_i64(Key::LFU_LOG_FACTOR).max(0) as u64,
+        decay_time: c.get_i64(Key::LFU_DECAY_TIME).max(0) as u64,
+    }
+}
+
 /// The commands whose lookups leave the access clock alone (7.0's
 /// `LOOKUP_NOTOUCH`): they inspect a key without using it.
 pub fn command_touches(name: &str) -> bool {
@@ -174,12 +183,7 @@ impl Server {
     /// Set how the databases stamp accesses for the command about to run
     /// (or the cron): the policy's family, its LFU settings and `now`.
     pub(crate) fn prepare_access(&mut self, touch: bool) {
-        let c = &self.st.config;
-        let policy = lru::AccessPolicy {
-            lfu: c.maxmemory_policy().is_lfu(),
-            log_factor: c.get_i64(Key::LFU_LOG_FACTOR).max(0) as u64,
-            decay_time: c.get_i64(Key::LFU_DECAY_TIME).max(0) as u64,
-        };
+        let policy = access_policy(&self.st.config);
         // Redis does not touch while a child saves (copy-on-write).
         let touch = touch && self.st.bgsave_job.is_none();
         let now = self.st.now;
@@ -397,6 +401,90 @@ mod tests {
         assert_eq!(time_limit_us(10), 500);
         assert_eq!(time_limit_us(11), 575);
         assert_eq!(time_limit_us(100), u64::MAX);
+    }
+
+    use crate::commands::testkit::Kit;
+
+    /// A limit under the data: the least recently used keys go, as DELs
+    /// to replicas with `evicted` events, and `evicted_keys` counts them.
+    #[test]
+    fn lru_evicts_the_idle_keys_and_propagates_dels() {
+        let mut k = Kit::new();
+        k.cmd(1, "CONFIG SET notify-keyspace-events Ee");
+        k.cmd(2, "SUBSCRIBE __keyevent@0__:evicted");
+        for i in 0..200 {
+            k.cmd(1, &format!("SET old:{i} {}", "x".repeat(50)));
+        }
+        k.tick(5_000);
+        for i in 0..20 {
+            k.cmd(1, &format!("SET new:{i} {}", "x".repeat(50)));
+        }
+        assert_eq!(k.cmd(1, "OBJECT IDLETIME old:1"), ":5\r\n");
+        assert_eq!(k.cmd(1, "OBJECT IDLETIME new:1"), ":0\r\n");
+        k.feed();
+        let used: u64 = k.srv.used_memory_now().used;
+        let limit = used - 100 * 100;
+        k.cmd(1, "CONFIG SET maxmemory-policy allkeys-lru");
+        k.cmd(1, &format!("CONFIG SET maxmemory {limit}"));
+        assert_eq!(k.cmd(1, "SET one more"), "+OK\r\n");
+        // The write came after the round; the cron's round makes room for it.
+        k.tick(200);
+        assert!(k.srv.used_memory_now().used <= limit);
+        let evicted = k.srv.st.stats.evicted_keys;
+        assert!(evicted >= 50, "{evicted}");
+        for i in 0..20 {
+            assert_eq!(k.cmd(1, &format!("EXISTS new:{i}")), ":1\r\n");
+        }
+        let dels: Vec<String> = k.feed().into_iter().filter(|c| c.starts_with("DEL")).collect();
+        assert_eq!(dels.len() as u64, evicted);
+        assert!(dels.iter().all(|d| d.starts_with("DEL old:")));
+        let events = k.take(2).matches("__keyevent@0__:evicted\r\n$").count() as u64;
+        assert_eq!(events, evicted);
+    }
+
+    #[test]
+    fn noeviction_refuses_denyoom_and_queued_commands() {
+        let mut k = Kit::new();
+        k.cmd(1, "SET a b");
+        k.cmd(1, "CONFIG SET maxmemory 1");
+        let oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+        assert_eq!(k.cmd(1, "SET c d"), oom);
+        assert_eq!(k.cmd(1, "GET a"), "$1\r\nb\r\n");
+        assert_eq!(k.cmd(1, "DEL a"), ":1\r\n");
+        k.cmd(1, "SET x y");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(1, "GET x"), oom);
+    }
+
+    #[test]
+    fn lfu_counts_accesses_and_object_freq_reads_it() {
+        let mut k = Kit::new();
+        k.cmd(1, "CONFIG SET maxmemory-policy allkeys-lfu");
+        k.cmd(1, "SET k v");
+        assert_eq!(k.cmd(1, "OBJECT FREQ k"), ":5\r\n");
+        k.cmd(1, "GET k");
+        // OBJECT, TYPE, EXISTS and TTL do not count as accesses.
+        k.cmd(1, "TYPE k");
+        k.cmd(1, "EXISTS k");
+        k.cmd(1, "TTL k");
+        assert_eq!(k.cmd(1, "OBJECT FREQ k"), ":6\r\n");
+        assert!(k.cmd(1, "OBJECT IDLETIME k").starts_with("-ERR An LFU maxmemory policy is selected"));
+        // One decay period per idle minute (lfu-decay-time 1).
+        k.tick(3 * 60_000);
+        assert_eq!(k.cmd(1, "OBJECT FREQ k"), ":3\r\n");
+    }
+
+    #[test]
+    fn replicas_ignore_maxmemory_by_default() {
+        let mut k = Kit::new();
+        k.cmd(1, "SET a b");
+        k.cmd(1, "REPLICAOF 127.0.0.1 1");
+        k.cmd(1, "CONFIG SET maxmemory-policy allkeys-random");
+        k.cmd(1, "CONFIG SET maxmemory 1");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":1\r\n");
+        k.cmd(1, "CONFIG SET replica-ignore-maxmemory no");
+        k.tick(200);
+        assert_eq!(k.cmd(1, "DBSIZE"), ":0\r\n");
     }
 
     #[test]

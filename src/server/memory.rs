@@ -123,19 +123,24 @@ pub fn buffer_memory<'a>(
     st: &ServerState,
 ) -> BufferMemory {
     let mut b = BufferMemory::default();
+    let probe = st.host.probe.as_deref();
     for c in clients {
         let query = c.query.capacity() + c.parser.partial_args_bytes();
-        let m = client_memory(query, c.reply.len() + c.pushes.len());
+        let unsent = probe.map_or(0, |p| p.unsent_output(c.conn));
+        let m = client_memory(query, c.reply.len() + c.pushes.len() + unsent as usize);
         if c.kind == ClientKind::Replica {
             b.clients_replicas += m;
+            // What waits for a replica is not counted for eviction.
+            b.replica_output += unsent;
         } else {
             b.clients_normal += m;
         }
     }
     if let Some(job) = st.bgsave_job.as_ref() {
         if !job.replicas.is_empty() {
-            b.replica_output = job.stream.len() as u64;
-            b.clients_replicas += b.replica_output;
+            let stream = job.stream.len() as u64;
+            b.replica_output += stream;
+            b.clients_replicas += stream;
         }
     }
     b.backlog = st.repl.backlog.as_ref().map_or(0, |x| x.histlen()) as u64;

@@ -638,6 +638,9 @@ impl ServerState {
                 o.big = false;
                 o.update_encoding_with(&limits);
             }
+            // Loaded keys are stamped as accessed now (as rdbLoad creates them).
+            st.dbs[i].access.now = st.now;
+            st.dbs[i].access.policy = super::eviction::access_policy(&st.config);
             st.dbs[i].replace_all(keys, expires);
         }
         st.last_load_keys = (keys_loaded, keys_expired);
