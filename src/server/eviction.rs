@@ -435,7 +435,11 @@ mod tests {
         for i in 0..20 {
             assert_eq!(k.cmd(1, &format!("EXISTS new:{i}")), ":1\r\n");
         }
-        let dels: Vec<String> = k.feed().into_iter().filter(|c| c.starts_with("DEL")).collect();
+        let dels: Vec<String> = k
+            .feed()
+            .into_iter()
+            .filter(|c| c.starts_with("DEL"))
+            .collect();
         assert_eq!(dels.len() as u64, evicted);
         assert!(dels.iter().all(|d| d.starts_with("DEL old:")));
         let events = k.take(2).matches("__keyevent@0__:evicted\r\n$").count() as u64;
@@ -468,7 +472,9 @@ mod tests {
         k.cmd(1, "EXISTS k");
         k.cmd(1, "TTL k");
         assert_eq!(k.cmd(1, "OBJECT FREQ k"), ":6\r\n");
-        assert!(k.cmd(1, "OBJECT IDLETIME k").starts_with("-ERR An LFU maxmemory policy is selected"));
+        assert!(k
+            .cmd(1, "OBJECT IDLETIME k")
+            .starts_with("-ERR An LFU maxmemory policy is selected"));
         // One decay period per idle minute (lfu-decay-time 1).
         k.tick(3 * 60_000);
         assert_eq!(k.cmd(1, "OBJECT FREQ k"), ":3\r\n");
