@@ -419,7 +419,11 @@ impl Db {
         if let Some(now) = accessed {
             self.access.stamp(o, now);
         }
-        if self.resized.last() != Some(k) {
+        // Its charge leaves the total until `settle_charges` measures it
+        // again (0 marks it pending, whatever the handler does to it).
+        if o.charged != 0 {
+            self.charged -= o.charged;
+            o.charged = 0;
             self.resized.push(k.clone());
         }
         if let Some(c) = self.cow.as_mut() {
@@ -443,13 +447,28 @@ impl Db {
     }
 
     /// Charge again the keys changed in place since the last call: O(1)
-    /// per change (collections are sampled).
+    /// per change (collections are sampled). A handler may have replaced
+    /// the whole object (`*o = Object::new(..)`): it gets the marks the old
+    /// one had (handled by a running snapshot, stamped if it had no stamp).
     pub fn settle_charges(&mut self) {
+        if self.resized.is_empty() {
+            return;
+        }
+        let epoch = self.cow.as_ref().map(|c| c.epoch);
+        let stamp = self.access.policy.initial(self.access.now);
         for k in std::mem::take(&mut self.resized) {
             if let Some(o) = self.keys.get_mut(&k[..]) {
-                let now = size::key_bytes(&k, o, size::CHARGE_SAMPLES);
-                self.charged = self.charged - o.charged + now;
-                o.charged = now;
+                if o.charged != 0 {
+                    continue; // Settled already (the key was queued twice).
+                }
+                o.charged = size::key_bytes(&k, o, size::CHARGE_SAMPLES);
+                self.charged += o.charged;
+                if let Some(epoch) = epoch {
+                    o.snap = epoch;
+                }
+                if o.lru == 0 {
+                    o.lru = stamp;
+                }
             }
         }
     }

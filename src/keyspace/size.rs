@@ -36,9 +36,43 @@ fn extrapolate(len: usize, sampled: impl Iterator<Item = u64>, samples: usize) -
     (sum * len as u64).checked_div(n).unwrap_or(0)
 }
 
-/// The value's cost, collections sampled with up to `samples` elements (0: all).
-pub fn value_bytes(v: &Value, samples: usize) -> u64 {
+/// A listpack's header and terminator, and its robj.
+const LISTPACK_OVERHEAD: u64 = 16 + 7;
+
+/// What an element takes in a listpack: its bytes and about two of
+/// encoding and back-length.
+fn listpack_entry(len: usize) -> u64 {
+    len as u64 + 2
+}
+
+/// An intset's width for a member (2, 4 or 8 bytes).
+fn intset_width(m: &[u8]) -> u64 {
+    match crate::resp::parse_i64(m) {
+        Some(v) if i16::try_from(v).is_ok() => 2,
+        Some(v) if i32::try_from(v).is_ok() => 4,
+        _ => 8,
+    }
+}
+
+/// The value's cost, collections sampled with up to `samples` elements
+/// (0: all); `compact` is a collection still in its small encoding
+/// (listpack, intset), which costs far less than a hashtable or skiplist.
+pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
     match v {
+        Value::Hash(h) if compact => {
+            let sampled = h
+                .iter()
+                .map(|(f, v)| listpack_entry(f.len()) + listpack_entry(v.len()));
+            LISTPACK_OVERHEAD + extrapolate(h.len(), sampled, samples)
+        }
+        Value::Set(s) if compact => {
+            16 + 8 + extrapolate(s.len(), s.keys().map(|m| intset_width(m)), samples)
+        }
+        Value::ZSet(z) if compact => {
+            // Each member is followed by its score, a short number mostly.
+            let sampled = z.iter().map(|(m, _)| listpack_entry(m.len()) + 4);
+            LISTPACK_OVERHEAD + extrapolate(z.len(), sampled, samples)
+        }
         Value::Str(s) => str_cost(s.len()),
         Value::List(l) => {
             // Spread the sample over the list: pushes at either end count.
@@ -65,7 +99,7 @@ pub fn value_bytes(v: &Value, samples: usize) -> u64 {
 /// What `key` and its value take, its expire not counted (MEMORY USAGE
 /// with SAMPLES `samples`).
 pub fn key_bytes(key: &[u8], o: &Object, samples: usize) -> u64 {
-    KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, samples)
+    KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, !o.big, samples)
 }
 
 #[cfg(test)]
@@ -81,7 +115,13 @@ mod tests {
         let l: VecDeque<Bytes> = (0..100).map(|_| Bytes::from_static(b"abcd")).collect();
         let v = Value::List(l);
         // Same-sized elements: the sample gives the exact figure.
-        assert_eq!(value_bytes(&v, 5), value_bytes(&v, 0));
-        assert_eq!(value_bytes(&v, 0), 32 + 100 * 15);
+        assert_eq!(value_bytes(&v, true, 5), value_bytes(&v, true, 0));
+        assert_eq!(value_bytes(&v, true, 0), 32 + 100 * 15);
+        // A small hash is a listpack, far cheaper than a hashtable.
+        let mut h = crate::keyspace::Dict::new();
+        h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        let h = Value::Hash(Box::new(h));
+        assert_eq!(value_bytes(&h, true, 5), 23 + 6);
+        assert_eq!(value_bytes(&h, false, 5), 32 + 24);
     }
 }

@@ -365,6 +365,16 @@ mod tests {
         db.settle_charges();
         assert_eq!(db.charged_bytes(), sum(&db));
         assert!(db.charged_bytes() > 5000);
+        // A handler replacing the whole object (SETRANGE, APPEND do).
+        for _ in 0..3 {
+            if let Some(o) = db.get_mut(b"k6", 0) {
+                *o = Object::new(Value::Str(Bytes::from(vec![b'y'; 3000])));
+            }
+            db.get_mut(b"k7", 0);
+            db.get_mut(b"k6", 0);
+            db.settle_charges();
+        }
+        assert_eq!(db.charged_bytes(), sum(&db));
         db.set(
             Bytes::from_static(b"k2"),
             Object::new(Value::Str(Bytes::new())),
