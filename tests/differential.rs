@@ -1128,7 +1128,9 @@ fn gen_server(g: &mut Gen, p: &mut Plan, n: usize) {
 /// key's counter, one access), MEMORY USAGE's arguments and reply kinds.
 fn gen_memory(g: &mut Gen, p: &mut Plan, n: usize) {
     for _ in 0..n / 4 {
-        match g.below(8) {
+        match g.below(10) {
+            8 => p.n(Norm::Shape, &["MEMORY", "STATS"]),
+            9 => p.n(Norm::Kind, &["MEMORY", "DOCTOR"]),
             0 => p.c(&[
                 "CONFIG",
                 "SET",

@@ -171,5 +171,35 @@ mod tests {
         k.put_str(0, "k", "hello");
         assert!(k.cmd(1, "MEMORY USAGE k").starts_with(':'));
         assert_eq!(k.cmd(1, "MEMORY USAGE nokey"), "$-1\r\n");
+        assert_eq!(
+            k.cmd(1, "MEMORY USAGE k SAMPLES -1"),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(k.cmd(1, "MEMORY USAGE k SAMPLES"), "-ERR syntax error\r\n");
+        assert!(k
+            .cmd(1, "MEMORY USAGE k SAMPLES 0 SAMPLES 3")
+            .starts_with(':'));
+    }
+
+    #[test]
+    fn memory_stats_fields_and_doctor() {
+        let mut k = Kit::new();
+        k.put_str(0, "k", "hello");
+        let stats = k.cmd(1, "MEMORY STATS");
+        // 27 fields and one per non-empty database, as name / value pairs.
+        assert!(stats.starts_with("*56\r\n"), "{stats}");
+        for f in [
+            "peak.allocated",
+            "db.0",
+            "overhead.hashtable.main",
+            "keys.count",
+            "dataset.percentage",
+            "fragmentation.bytes",
+        ] {
+            assert!(stats.contains(&format!("\r\n{f}\r\n")), "{f}");
+        }
+        assert!(k
+            .cmd(1, "MEMORY DOCTOR")
+            .contains("this instance is empty or is using very little memory"));
     }
 }
