@@ -40,8 +40,9 @@ pub struct Object {
     /// The access clock: LRU stamp or LFU time and counter (`keyspace::lru`).
     pub lru: u32,
     /// What this key counts for in its database's running total, as last
-    /// charged (`size::key_bytes`).
-    charged: u64,
+    /// charged (`size::key_bytes`, saturated at 4 GiB: a u32 keeps the
+    /// object small; the total stays the sum of these). 0: to be charged.
+    charged: u32,
 }
 
 /// The configured sizes up to which collections keep their compact encoding.
@@ -180,6 +181,11 @@ impl Value {
             Value::ZSet(_) => "zset",
         }
     }
+}
+
+/// What a key is charged: its cost, saturated to fit the object's field.
+fn charge_of(key: &[u8], o: &Object) -> u32 {
+    u32::try_from(size::key_bytes(key, o, size::CHARGE_SAMPLES)).unwrap_or(u32::MAX)
 }
 
 /// One of the numbered databases.
@@ -422,7 +428,7 @@ impl Db {
         // Its charge leaves the total until `settle_charges` measures it
         // again (0 marks it pending, whatever the handler does to it).
         if o.charged != 0 {
-            self.charged -= o.charged;
+            self.charged -= o.charged as u64;
             o.charged = 0;
             self.resized.push(k.clone());
         }
@@ -461,8 +467,8 @@ impl Db {
                 if o.charged != 0 {
                     continue; // Settled already (the key was queued twice).
                 }
-                o.charged = size::key_bytes(&k, o, size::CHARGE_SAMPLES);
-                self.charged += o.charged;
+                o.charged = charge_of(&k, o);
+                self.charged += o.charged as u64;
                 if let Some(epoch) = epoch {
                     o.snap = epoch;
                 }
@@ -480,13 +486,13 @@ impl Db {
 
     /// Charge a key about to be stored.
     fn charge(&mut self, key: &[u8], o: &mut Object) {
-        o.charged = size::key_bytes(key, o, size::CHARGE_SAMPLES);
-        self.charged += o.charged;
+        o.charged = charge_of(key, o);
+        self.charged += o.charged as u64;
     }
 
     /// Release the charge of a key that left.
     fn discharge(&mut self, o: &Object) {
-        self.charged -= o.charged;
+        self.charged -= o.charged as u64;
     }
 
     /// Save a removed or replaced object for the snapshot if it still needs it.
@@ -659,8 +665,8 @@ impl Db {
                 o.snap = epoch;
             }
             o.lru = stamp;
-            o.charged = size::key_bytes(k, o, size::CHARGE_SAMPLES);
-            charged += o.charged;
+            o.charged = charge_of(k, o);
+            charged += o.charged as u64;
         }
         self.charged = charged;
     }

@@ -125,3 +125,15 @@ mod tests {
         assert_eq!(value_bytes(&h, false, 5), 32 + 24);
     }
 }
+
+#[cfg(test)]
+mod layout {
+    /// Every key pays for an `Object` in its dict slot: big variants of
+    /// `Value` go in a `Box` so that a small string costs 56 bytes here, not
+    /// the size of the largest collection header.
+    #[test]
+    fn an_object_stays_small() {
+        assert!(std::mem::size_of::<super::Value>() <= 40);
+        assert!(std::mem::size_of::<super::Object>() <= 56);
+    }
+}

@@ -348,7 +348,7 @@ mod tests {
         let sum = |db: &Db| -> u64 {
             db.keys()
                 .iter()
-                .map(|(k, o)| size::key_bytes(k, o, size::CHARGE_SAMPLES))
+                .map(|(k, o)| size::key_bytes(k, o, size::CHARGE_SAMPLES).min(u32::MAX as u64))
                 .sum()
         };
         let mut db = Db::default();
