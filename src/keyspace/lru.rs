@@ -73,6 +73,22 @@ pub fn lfu_decayed(lru: u32, decay_time: u64, now: Millis) -> u8 {
     counter.saturating_sub(periods) as u8
 }
 
+/// An LRU stamp `idle_secs` before `now` (`objectSetLRUOrLFU`): wrapped
+/// once, then cut to the field's 24 bits as Redis's bitfield store does.
+pub fn lru_stamp_idle(idle_secs: u64, now: Millis) -> u32 {
+    let clock = lru_clock(now) as i64;
+    let mut abs = clock.wrapping_sub(idle_secs.min(i64::MAX as u64) as i64);
+    if abs < 0 {
+        abs = abs.wrapping_add(LRU_CLOCK_MAX as i64);
+    }
+    (abs & 0xff_ffff) as u32
+}
+
+/// An LFU stamp of counter `freq` as of `now`.
+pub fn lfu_stamp(freq: u8, now: Millis) -> u32 {
+    (lfu_minutes(now) << 8) | freq as u32
+}
+
 /// How accesses are stamped: the policy's family and the LFU settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessPolicy {
@@ -127,6 +143,20 @@ mod tests {
         // A stamp from before the clock wrapped.
         let wrapped = (LRU_CLOCK_MAX as u64 + 10) * 1000;
         assert_eq!(idle_ms(LRU_CLOCK_MAX - 5, wrapped), 14_000);
+    }
+
+    #[test]
+    fn restore_idletime_stamps_as_redis_stores_them() {
+        let now = 1_796_600_000_000;
+        assert_eq!(idle_ms(lru_stamp_idle(5, now), now), 5000);
+        assert_eq!(idle_ms(lru_stamp_idle(0, now), now), 0);
+        // Beyond the clock's range: wrapped once, then cut to 24 bits
+        // (what real Redis 7.0.15 answers, whatever the clock).
+        assert_eq!(
+            idle_ms(lru_stamp_idle(1_000_000_000_000, now), now) / 1000,
+            10_817_536
+        );
+        assert_eq!(lfu_decayed(lfu_stamp(100, now), 1, now), 100);
     }
 
     #[test]

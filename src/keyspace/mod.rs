@@ -442,6 +442,13 @@ impl Db {
         Some(o)
     }
 
+    /// Give `key`'s object this access stamp (RESTORE IDLETIME / FREQ).
+    pub fn set_access_stamp(&mut self, key: &[u8], lru: u32) {
+        if let Some(o) = self.keys.get_mut(key) {
+            o.lru = lru;
+        }
+    }
+
     pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
         self.peek(key, now).is_some()
     }
