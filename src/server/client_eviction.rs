@@ -54,3 +54,38 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::Kit;
+
+    /// Clients holding big partial requests: over `maxmemory-clients` the
+    /// biggest goes first, a NO-EVICT one is spared, keys are left alone.
+    #[test]
+    fn the_biggest_evictable_client_goes_first() {
+        let mut k = Kit::new();
+        k.cmd(1, "SET a b");
+        assert_eq!(k.cmd(2, "CLIENT NO-EVICT on"), "+OK\r\n");
+        // A big argument on its way: the query buffer is sized for it.
+        let part = |len: usize, n: usize| {
+            let mut v = format!("*2\r\n$3\r\nSET\r\n${len}\r\n").into_bytes();
+            v.extend(std::iter::repeat_n(b'x', n));
+            v
+        };
+        k.raw(2, &part(200_000, 150_000));
+        k.raw(3, &part(200_000, 120_000));
+        k.raw(4, &part(2_000, 1_000));
+        k.cmd(1, "CONFIG SET maxmemory-clients 300000");
+        k.tick(200);
+        let ids: Vec<u64> = k.srv.clients.keys().map(|c| c.0).collect();
+        assert!(ids.contains(&2), "the NO-EVICT client stays: {ids:?}");
+        assert!(
+            !ids.contains(&3),
+            "the biggest evictable client goes: {ids:?}"
+        );
+        assert!(ids.contains(&4), "one eviction was enough: {ids:?}");
+        assert_eq!(k.srv.st.stats.evicted_clients, 1);
+        assert_eq!(k.cmd(1, "DBSIZE"), ":1\r\n");
+        assert!(k.cmd(1, "INFO stats").contains("evicted_clients:1\r\n"));
+    }
+}
