@@ -222,7 +222,15 @@ impl Server {
     /// `maxmemory` as the policy allows, within the tenacity's time bound.
     pub(crate) fn perform_evictions(&mut self) -> Evict {
         let max = self.st.config.maxmemory();
-        if max == 0 || !self.evictions_allowed() {
+        if !self.evictions_allowed() {
+            // Skipped as if it had not been asked: no metrics.
+            return Evict::Ok;
+        }
+        if max == 0 {
+            // No limit (any more): a stretch over it ends.
+            let now = self.st.now;
+            self.st.eviction.record(Evict::Ok, now);
+            self.st.eviction.running = false;
             return Evict::Ok;
         }
         let result = self.evict_round(max);

@@ -1172,12 +1172,9 @@ impl Server {
         // A round cut short by its time bound, or a limit lowered by CONFIG
         // SET, goes on here (evictionTimeProc); the peak is sampled too.
         self.evict_clients();
-        if self.st.config.maxmemory() != 0 {
-            self.prepare_access(false);
-            self.perform_evictions();
-        } else {
-            self.used_memory_now();
-        }
+        self.prepare_access(false);
+        self.perform_evictions();
+        self.used_memory_now();
         self.after_command();
     }
 
