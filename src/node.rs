@@ -311,6 +311,12 @@ pub trait HostProbe {
     fn total_system_memory(&self) -> Option<u64>;
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// The contents of a file the node names (ACL LOAD's `aclfile`), or the
+    /// error's text (strerror's words). The core does no IO; hosts that
+    /// have files answer.
+    fn read_file(&self, _path: &str) -> Result<Vec<u8>, String> {
+        Err("No such file or directory".into())
+    }
 }
 
 /// CPU seconds as `getrusage` reports them (INFO's `# CPU`).

@@ -444,7 +444,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "laddr" => f.laddr = Some(text(v)),
                 "user" => {
                     let u = text(v);
-                    if u != "default" {
+                    if !ctx.srv.acl.users.contains_key(&u) {
                         return Err(format!("ERR No such user '{u}'").into());
                     }
                     f.user = Some(u);

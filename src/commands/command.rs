@@ -58,6 +58,22 @@ fn describe(c: &CommandDef) -> Described {
     }
 }
 
+/// The ACL categories of a command, or of its subcommand `sub`, as COMMAND
+/// INFO prints them (the ACL rules' categories).
+pub(crate) fn categories_of(c: &CommandDef, sub: Option<&str>) -> Vec<&'static str> {
+    let d = describe(c);
+    match sub {
+        None => acl_categories(&d),
+        Some(s) => {
+            let name = format!("{}|{}", c.name, s);
+            d.subs
+                .iter()
+                .find(|x| x.name == name)
+                .map_or_else(Vec::new, acl_categories)
+        }
+    }
+}
+
 /// ACL categories in Redis's order: Redis's own list, else derived from flags and group.
 fn acl_categories(d: &Described) -> Vec<&'static str> {
     if let Some(m) = meta(&d.name) {

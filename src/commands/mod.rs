@@ -3,6 +3,7 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod acl;
 pub mod bitops;
 pub mod blocking;
 pub mod client;
@@ -237,6 +238,7 @@ impl CommandTable {
     pub fn server() -> CommandTable {
         Self::from_families(&[
             connection::COMMANDS,
+            acl::COMMANDS,
             server_cmds::COMMANDS,
             keys::COMMANDS,
             strings::COMMANDS,

@@ -160,6 +160,8 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// Users, their permissions and the ACL LOG (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
 }
 
 impl ServerState {
@@ -195,6 +197,11 @@ impl ServerState {
         let threshold = self.config.get_i64(Key::LATENCY_MONITOR_THRESHOLD);
         self.latency
             .add_if_needed(threshold, event, ms, ended / 1000);
+    }
+
+    /// Keep the default user's password in step with `requirepass`.
+    pub fn sync_acl(&mut self) {
+        self.acl.sync_requirepass(self.config.get(Key::REQUIREPASS));
     }
 
     /// The host's monotonic clock in µs, 0 on a host without one.
@@ -363,11 +370,27 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                acl: crate::acl::Acl::new(table),
             },
             clients: BTreeMap::new(),
             table,
         };
         server.st.refresh_notify_flags();
+        // `requirepass` first, then the `user` lines, which win (as in 7.0,
+        // where the users load after the config file).
+        server.st.sync_acl();
+        let users = server.st.config.users.clone();
+        if !users.is_empty() {
+            let all = server.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+            match server.st.acl.load_configured(&users, all) {
+                Ok(disabled) => {
+                    for name in disabled {
+                        server.st.log(LogLevel::Notice, format!("The user '{name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error."));
+                    }
+                }
+                Err(e) => server.st.log(LogLevel::Warning, e),
+            }
+        }
         let mut parts = replicaof.split_whitespace();
         if let (Some(h), Some(p)) = (
             parts.next(),
@@ -376,6 +399,16 @@ impl Server {
             server.repl_set_master(Addr::new(h, p), None);
         }
         server
+    }
+
+    /// The users of the `aclfile` at startup (its contents from the host):
+    /// Err with 7.0's error text if the file has errors.
+    pub fn load_acl_file(&mut self, text: &str) -> Result<(), String> {
+        let path = self.st.config.get(Key::ACLFILE).to_string();
+        let all = self.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+        let users = crate::acl::file::parse(&self.st.acl, &path, text, all)?;
+        self.st.acl.users = users;
+        Ok(())
     }
 
     fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {
@@ -391,8 +424,10 @@ impl Server {
             st.out.push_back(Output::Close { conn });
             return;
         }
+        st.sync_acl();
+        // 7.0: protected unless the default user has a password.
         if st.config.get_bool(Key::PROTECTED_MODE)
-            && st.config.get(Key::REQUIREPASS).is_empty()
+            && st.acl.default_user().nopass
             && !is_loopback(&peer.host)
             && st.config.get(Key::BIND) == "* -::*"
         {
@@ -411,7 +446,7 @@ impl Server {
             st.next_client_id - 1
         };
         let mut c = Client::new(id, conn, peer, local, st.now);
-        c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
+        c.authenticated = !st.acl.default_requires_auth();
         if id != 0 {
             st.client_ids.insert(id, conn);
         }
@@ -493,6 +528,7 @@ impl Server {
 
     /// Parse and run every complete request in the client's buffer.
     pub(crate) fn process_input(&mut self, c: &mut Client) {
+        self.st.sync_acl();
         loop {
             if c.close_after_reply
                 || c.blocked.is_some()
@@ -754,6 +790,27 @@ impl Server {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
+        let queues = !matches!(
+            cmd.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        );
+        if c.multi.is_some() && queues && cmd.has(flags::NO_MULTI) {
+            self.reject(c, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        if c.kind != ClientKind::Master {
+            if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
+                let context = if c.multi.is_some() {
+                    crate::acl::log::Context::Multi
+                } else {
+                    crate::acl::log::Context::Toplevel
+                };
+                let msg = crate::acl::denial_message(denial, cmd, &argv);
+                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, &argv);
+                self.reject(c, &msg);
+                return;
+            }
+        }
         // performEvictions before every command; only DENYOOM ones are
         // refused when it cannot make room.
         if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
@@ -828,17 +885,8 @@ impl Server {
             self.st.pause.postponed.push(c.conn);
             return;
         }
-        if c.multi.is_some()
-            && !matches!(
-                cmd.name,
-                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-            )
-        {
-            if cmd.has(flags::NO_MULTI) {
-                self.reject(c, "ERR Command not allowed inside a transaction");
-                return;
-            }
-            c.multi.as_mut().expect("in multi").queue.push(argv);
+        if let Some(multi) = c.multi.as_mut().filter(|_| queues) {
+            multi.queue.push(argv);
             c.reply.simple("QUEUED");
             return;
         }
