@@ -216,6 +216,7 @@ fn canon(v: &Value) -> Vec<(Bytes, String)> {
             .iter()
             .map(|(m, s)| (m.clone(), format!("{:e}", s)))
             .collect(),
+        Value::Stream(s) => return vec![(Bytes::new(), format!("{:?}", s))],
     };
     out.sort();
     out

@@ -3,9 +3,12 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod acl;
 pub mod bitops;
 pub mod blocking;
 pub mod client;
+pub mod client_pause;
+pub mod cluster;
 pub mod command;
 pub mod command_docs;
 pub mod config_cmd;
@@ -20,12 +23,17 @@ pub mod geohash;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
+pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod long_double;
 pub mod memory;
+pub mod migrate;
+pub mod module_cmd;
 pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
+pub mod pubsub_shard;
 pub mod scan;
 pub mod server_cmds;
 pub mod sets;
@@ -33,9 +41,11 @@ pub mod sha1;
 pub mod shutdown;
 pub mod slowlog;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tracking;
 pub mod transactions;
 pub mod zset_pops;
 pub mod zsets;
@@ -188,6 +198,12 @@ impl CommandDef {
     pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
         match self.name {
             "sort" => sort::key_positions(argv),
+            "xread" | "xreadgroup" => streams::key_positions(argv),
+            // Their subcommands take the key after the subcommand name.
+            "xgroup" | "xinfo" if argv.len() > 2 && !argv[1].eq_ignore_ascii_case(b"help") => {
+                vec![2]
+            }
+            "migrate" => migrate::key_positions(argv),
             _ => self.key_indices(argv.len()),
         }
     }
@@ -222,6 +238,7 @@ impl CommandTable {
     pub fn server() -> CommandTable {
         Self::from_families(&[
             connection::COMMANDS,
+            acl::COMMANDS,
             server_cmds::COMMANDS,
             keys::COMMANDS,
             strings::COMMANDS,
@@ -235,11 +252,19 @@ impl CommandTable {
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,
+            pubsub_shard::COMMANDS,
+            cluster::COMMANDS,
+            module_cmd::COMMANDS,
+            latency::COMMANDS,
+            lolwut::COMMANDS,
+            migrate::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
+            crate::replication::failover::COMMANDS,
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,
+            streams::COMMANDS,
         ])
     }
 
@@ -497,7 +522,10 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
             a == b
         }
     }
-    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize) -> bool {
+    /// `skip` is stringmatchlen's skipLongerMatches: once the rest after a
+    /// `*` matches nowhere in the string, no longer match of an earlier `*`
+    /// can help, which keeps `a*a*a*...b` from backtracking exponentially.
+    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize, skip: &mut bool) -> bool {
         if depth > 1000 {
             return false;
         }
@@ -512,10 +540,14 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
                         return true;
                     }
                     for k in si..=s.len() {
-                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1) {
+                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1, skip) {
                             return true;
                         }
+                        if *skip {
+                            return false;
+                        }
                     }
+                    *skip = true;
                     return false;
                 }
                 b'?' => {
@@ -592,7 +624,7 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
         }
         si == s.len()
     }
-    m(pattern, s, nocase, 0)
+    m(pattern, s, nocase, 0, &mut false)
 }
 
 /// Get a typed value or WRONGTYPE. Usage: `get_typed!(obj, Value::List)`.
@@ -666,5 +698,18 @@ mod tests {
         assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
         assert!(glob_match(b"*", b"", false));
         assert!(glob_match(b"a\\*", b"a*", false));
+        // 7.0's skipLongerMatches: no exponential backtracking.
+        let a40 = [b'a'; 40];
+        assert!(!glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            &a40,
+            false
+        ));
+        assert!(glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a",
+            &a40,
+            false
+        ));
+        assert!(glob_match(b"*b*c", b"abxxc", false));
     }
 }

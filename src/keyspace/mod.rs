@@ -3,6 +3,7 @@
 pub mod dict;
 pub mod lru;
 pub mod size;
+pub mod stream;
 pub mod zset;
 
 use crate::node::Millis;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
+pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
 
 /// Thresholds Redis 7.0 uses to pick compact encodings (defaults of the
@@ -27,6 +29,7 @@ pub enum Value {
     Hash(Box<Dict<Bytes, Bytes>>),
     Set(Box<Dict<Bytes, ()>>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 /// A stored value plus whether it has been converted to the big encoding
@@ -110,6 +113,7 @@ impl Object {
             Value::ZSet(z) => {
                 z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
+            Value::Stream(_) => false,
         };
     }
 
@@ -156,6 +160,7 @@ impl Object {
                     "listpack"
                 }
             }
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -169,6 +174,8 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // An empty stream is a key of its own (XADD ... MAXLEN 0, XDEL).
+            Value::Stream(_) => false,
         }
     }
 
@@ -179,6 +186,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -203,6 +211,8 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// Clients are paused: expired keys read as absent but stay (no DEL).
+    pub expire_paused: bool,
     /// On a writable replica, keys its own clients gave a TTL: the master
     /// sends no DEL for them, so the replica expires them itself.
     pub replica_written_ttls: BTreeSet<Bytes>,
@@ -325,7 +335,7 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        if self.replica_mode {
+        if self.replica_mode || self.expire_paused {
             return true;
         }
         self.remove_expired(key);
@@ -701,7 +711,11 @@ impl Db {
     /// One round of the active expire cycle: look at up to `budget` keys with a
     /// TTL starting from `cursor`, delete those expired. Returns the next cursor.
     pub fn active_expire(&mut self, now: Millis, cursor: u64, budget: usize) -> u64 {
-        if self.replica_mode || self.active_expire_off || self.expires.is_empty() {
+        if self.replica_mode
+            || self.active_expire_off
+            || self.expire_paused
+            || self.expires.is_empty()
+        {
             return 0;
         }
         let mut due = Vec::new();

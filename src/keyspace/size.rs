@@ -93,13 +93,33 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
         Value::ZSet(z) => {
             48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
         }
+        // Sized whole, with its key, by `stream_bytes`.
+        Value::Stream(_) => 0,
     }
 }
 
 /// What `key` and its value take, its expire not counted (MEMORY USAGE
 /// with SAMPLES `samples`).
 pub fn key_bytes(key: &[u8], o: &Object, samples: usize) -> u64 {
+    if let Value::Stream(s) = &o.value {
+        return stream_bytes(key, s, samples);
+    }
     KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, !o.big, samples)
+}
+
+/// A stream key as 7.0's MEMORY USAGE counts it: `objectComputeSize`
+/// (`samples` listpacks sampled, 0: all), the dict entry, and the key's
+/// sds, in jemalloc's size classes.
+fn stream_bytes(key: &[u8], s: &super::Stream, samples: usize) -> u64 {
+    use crate::server::query_buffer::size_class;
+    let hdr = match key.len() {
+        0..=255 => 3,
+        256..=65535 => 5,
+        _ => 9,
+    };
+    let key_sds = size_class(hdr + key.len() + 1);
+    let samples = if samples == 0 { usize::MAX } else { samples };
+    (s.memory_usage(size_class, samples) + 24 + key_sds) as u64
 }
 
 #[cfg(test)]

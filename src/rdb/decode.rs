@@ -159,6 +159,7 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
         functions,
         empty_keys_skipped,
         checksum,
+        consumed: r.pos,
     })
 }
 
@@ -193,7 +194,7 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
-    fn take(&mut self, n: u64) -> R<&'a [u8]> {
+    pub(super) fn take(&mut self, n: u64) -> R<&'a [u8]> {
         if n > self.remaining() as u64 {
             return Err(truncated(self.pos));
         }
@@ -202,7 +203,7 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+    pub(super) fn array<const N: usize>(&mut self) -> R<[u8; N]> {
         let s = self.take(N as u64)?;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
@@ -246,7 +247,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items that each take at least `min_bytes`: checked against
     /// what is left, so a corrupt count cannot make us allocate or loop much.
-    fn count(&mut self, min_bytes: u64) -> R<usize> {
+    pub(super) fn count(&mut self, min_bytes: u64) -> R<usize> {
         let at = self.pos;
         let n = self.len()?;
         if n.saturating_mul(min_bytes) > self.remaining() as u64 {
@@ -482,6 +483,9 @@ impl<'a> Reader<'a> {
                 }
                 Value::Hash(Box::new(h))
             }
+            ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
+                Value::Stream(Box::new(super::stream::read(self, t)?))
+            }
             _ => {
                 return Err(RdbError::new(format!("unsupported RDB type {}", t), at));
             }
@@ -492,6 +496,8 @@ impl<'a> Reader<'a> {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // Redis keeps empty streams.
+            Value::Stream(_) => false,
         };
         Ok(if empty { None } else { Some(v) })
     }

@@ -404,6 +404,11 @@ impl Writer {
                     self.out.extend_from_slice(&score.to_le_bytes());
                 }
             }
+            Value::Stream(s) => {
+                self.out.push(ty::STREAM_LISTPACKS_2);
+                self.string(key);
+                super::stream::write(self, s);
+            }
             Value::Hash(h) => {
                 self.out.push(ty::HASH);
                 self.string(key);

@@ -213,9 +213,12 @@ impl Server {
     }
 
     /// Whether eviction applies now (`isPerformEvictions`): not on a
-    /// replica told to ignore maxmemory.
+    /// replica told to ignore maxmemory, nor while clients are paused (the
+    /// dataset must stay as it is).
     fn evictions_allowed(&self) -> bool {
-        !(self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_IGNORE_MAXMEMORY))
+        let ignoring =
+            self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_IGNORE_MAXMEMORY);
+        !ignoring && !self.st.pause.is_paused()
     }
 
     /// One round of evictions (`performEvictions`): free what is over
