@@ -15,6 +15,7 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod dump;
+pub mod eval;
 pub mod geo;
 pub mod geohash;
 pub mod hashes;
@@ -240,6 +241,7 @@ impl CommandTable {
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,
+            eval::COMMANDS,
         ])
     }
 

@@ -138,6 +138,8 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// Lua scripting: the VM and the script cache (see `crate::scripting`).
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl ServerState {
@@ -302,6 +304,7 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                scripting: Default::default(),
             },
             clients: BTreeMap::new(),
             table,
@@ -645,7 +648,7 @@ impl Server {
 
     /// `maxmemory`: evict as the policy allows; false if still over the limit.
     /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
-    fn make_room(&mut self) -> bool {
+    pub(crate) fn make_room(&mut self) -> bool {
         let max = self.st.config.maxmemory();
         if max == 0 {
             return true;
@@ -729,7 +732,20 @@ impl Server {
                 self.st.dbs[db_before].expire_for_write(&argv[i], now);
             }
         }
-        let propagate = {
+        #[cfg(not(target_arch = "wasm32"))]
+        let script = commands::eval::runs_scripts(cmd.name);
+        #[cfg(target_arch = "wasm32")]
+        let script = false;
+        let propagate = if script {
+            // EVAL feeds monitors first, so a script's commands follow it.
+            if first && !self.st.monitors.is_empty() {
+                self.feed_monitors(c, argv);
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            commands::eval::run(self, c, cmd.name, argv);
+            // What the script ran is propagated, not the script.
+            Propagate::Nothing
+        } else {
             let mut ctx = Ctx {
                 srv: &mut self.st,
                 clients: &mut self.clients,

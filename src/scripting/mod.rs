@@ -1,0 +1,129 @@
+//! Lua scripting as Redis 7.0 has it: EVAL scripts and their cache.
+//!
+//! The engine is Lua 5.1 (what Redis embeds) through `mlua`, which compiles
+//! C and so exists only in native builds: in wasm the scripting commands
+//! answer an error (`commands::eval`). Each file holds one concept:
+//! `engine` (the VM and its sandbox, `sandbox.lua`), `convert` (replies
+//! to Lua values and back), `run` (one run: checks, `redis.call`,
+//! propagation), `shebang` (script flags), `rand48` (`math.random`),
+//! `libs` (bit and the other libraries scripts may use).
+
+pub mod rand48;
+pub mod shebang;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod convert;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod engine;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod libs;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod run;
+
+use crate::commands::sha1;
+use bytes::Bytes;
+use std::collections::BTreeMap;
+
+/// Why the browser build refuses scripts.
+pub const UNAVAILABLE: &str = "ERR scripting is not available in the browser build: the Lua interpreter is C code, which this wasm32 build cannot include";
+
+/// A cached EVAL script.
+pub struct Script {
+    pub body: Bytes,
+    /// Its shebang flags (`shebang::flag`).
+    pub flags: u32,
+    #[cfg(not(target_arch = "wasm32"))]
+    pub func: mlua::Function,
+}
+
+/// The scripting state of a server: the VM (made on first use), the
+/// script cache and `math.random`'s generator.
+#[derive(Default)]
+pub struct Scripting {
+    scripts: BTreeMap<String, Script>,
+    /// What 7.0 counts for the cache (`used_memory_scripts_eval`).
+    scripts_mem: usize,
+    #[cfg(not(target_arch = "wasm32"))]
+    vm: Option<engine::Vm>,
+    #[cfg(not(target_arch = "wasm32"))]
+    rand: std::rc::Rc<std::cell::Cell<rand48::Rand48>>,
+}
+
+/// The SHA1 of a script body, lower-case hex (as `SCRIPT LOAD` answers).
+pub fn sha1hex(body: &[u8]) -> String {
+    sha1::hex(&sha1::sha1(body))
+}
+
+impl Scripting {
+    pub fn exists(&self, sha: &[u8]) -> bool {
+        std::str::from_utf8(sha).is_ok_and(|s| self.scripts.contains_key(s))
+    }
+
+    pub fn get(&self, sha: &str) -> Option<&Script> {
+        self.scripts.get(sha)
+    }
+
+    pub fn len(&self) -> usize {
+        self.scripts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scripts.is_empty()
+    }
+
+    /// `used_memory_scripts_eval`: the bodies and SHAs plus 7.0's per-entry
+    /// overhead (dictEntry + luaScript, 24 + 16 bytes).
+    pub fn scripts_memory(&self) -> usize {
+        self.scripts_mem + self.scripts.len() * 40
+    }
+
+    /// SCRIPT FLUSH: forget every script and start a new VM.
+    pub fn flush(&mut self) {
+        self.scripts.clear();
+        self.scripts_mem = 0;
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.vm = None;
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Scripting {
+    /// The VM, started on first use.
+    pub fn vm(&mut self) -> Option<&engine::Vm> {
+        if self.vm.is_none() {
+            self.vm = engine::Vm::new(self.rand.clone()).ok();
+        }
+        self.vm.as_ref()
+    }
+
+    /// `used_memory_lua` / `used_memory_vm_eval`: the VM's allocation.
+    pub fn vm_memory(&mut self) -> usize {
+        self.vm().map_or(0, |vm| vm.used_memory())
+    }
+
+    /// luaCreateFunction: cache `body` (compiled) and give its SHA; `Err`
+    /// is the error reply.
+    pub fn create(&mut self, body: &Bytes) -> Result<String, String> {
+        let sha = sha1hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (flags, shebang_len) = shebang::parse(body).map_err(|e| format!("ERR {e}"))?;
+        let vm = self.vm().ok_or("ERR scripting engine failed to start")?;
+        let func = vm
+            .compile(&body[shebang_len..])
+            .map_err(|e| format!("ERR Error compiling script (new function): {e}"))?;
+        self.scripts_mem += sha.len() + body.len();
+        self.scripts.insert(
+            sha.clone(),
+            Script {
+                body: body.clone(),
+                flags,
+                func,
+            },
+        );
+        Ok(sha)
+    }
+}

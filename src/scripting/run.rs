@@ -1,0 +1,434 @@
+//! One script run: 7.0's scriptPrepareForRun checks, the script's own
+//! client, `redis.call` through the normal `Server::call` (scriptCall's
+//! checks first), the reply, and the effects wrapped for replicas.
+
+use super::convert::{error_table, error_text, frame_to_lua, lua_to_arg, lua_to_reply};
+use super::shebang::flag;
+use crate::commands::{container, flags, Error};
+use crate::node::{Addr, LogLevel};
+use crate::replication::LinkState;
+use crate::resp::Frame;
+use crate::server::{command_table, Client, ClientKind, Key, Server};
+use bytes::Bytes;
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use std::cell::RefCell;
+
+/// The connection id of the scripts' client (never a real connection).
+pub const SCRIPT_CONN: crate::node::ConnId = crate::node::ConnId(crate::node::OUTBOUND_BIT - 2);
+
+/// What the caller asked to run.
+pub struct Invocation<'a> {
+    pub func: Function,
+    /// The script's flags (shebang or `register_function`).
+    pub flags: u32,
+    /// The name errors and logs give (`<sha>` for EVAL, the function's name).
+    pub name: String,
+    pub keys: &'a [Bytes],
+    pub args: &'a [Bytes],
+    /// EVAL_RO / EVALSHA_RO / FCALL_RO.
+    pub ro: bool,
+    /// EVAL (globals KEYS / ARGV) rather than FCALL (arguments).
+    pub eval: bool,
+}
+
+/// The state of a running script that `redis.*` functions use.
+struct RunState<'s> {
+    server: &'s mut Server,
+    client: Client,
+    read_only: bool,
+    allow_oom: bool,
+    /// A write command ran: later ones are not refused on server state.
+    write_dirty: bool,
+    /// `redis.set_repl` flags (1 AOF, 2 replicas).
+    repl: u8,
+    caller_is_master: bool,
+    oom_at_start: bool,
+}
+
+/// The caller's replica state is stale (link down, stale data refused).
+fn running_stale(server: &Server) -> bool {
+    let st = &server.st;
+    st.repl.is_replica()
+        && !st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
+        && st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| l.state != LinkState::Connected)
+}
+
+fn disk_error(server: &Server) -> bool {
+    let st = &server.st;
+    !st.persist.last_bgsave_ok
+        && st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
+        && !st.config.save_points().is_empty()
+}
+
+fn not_enough_replicas(server: &Server) -> bool {
+    let st = &server.st;
+    let min = st.config.min_replicas_to_write();
+    let lag = st.config.get_i64(Key::MIN_REPLICAS_MAX_LAG);
+    !st.repl.is_replica()
+        && min > 0
+        && lag > 0
+        && (st.repl.good_replicas(st.now, lag as u64) as i64) < min
+}
+
+/// scriptPrepareForRun's refusals.
+fn prepare(server: &mut Server, c: &Client, inv: &Invocation, oom: bool) -> Result<(), Error> {
+    let obey = c.kind == ClientKind::Master;
+    let stale = running_stale(server);
+    if inv.flags & flag::EVAL_COMPAT_MODE != 0 {
+        if stale {
+            return Err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .into(),
+            );
+        }
+        return Ok(());
+    }
+    if stale && inv.flags & flag::ALLOW_STALE == 0 {
+        return Err("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.".into());
+    }
+    if inv.flags & flag::NO_WRITES == 0 {
+        let st = &server.st;
+        if st.repl.is_replica() && st.config.get_bool(Key::REPLICA_READ_ONLY) && !obey {
+            return Err("READONLY Can not run script with write flag on readonly replica".into());
+        }
+        if disk_error(server) && !obey {
+            return Err("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.".into());
+        }
+        if inv.ro {
+            return Err("ERR Can not execute a script with write flag using *_ro command.".into());
+        }
+        if not_enough_replicas(server) {
+            return Err("NOREPLICAS Not enough good replicas to write.".into());
+        }
+    }
+    if oom && inv.flags & (flag::ALLOW_OOM | flag::NO_WRITES) == 0 {
+        return Err("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'".into());
+    }
+    Ok(())
+}
+
+/// Run `inv` for caller `c`, replying to `c`.
+pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
+    // processCommand evicts (and notes an OOM state) before any command
+    // when maxmemory is set.
+    let oom = server.st.config.maxmemory() > 0 && !server.make_room();
+    if let Err(e) = prepare(server, c, &inv, oom) {
+        server.st.count_error(&e.0);
+        c.reply.error(&e.0);
+        return;
+    }
+    let Some(vm) = server.st.scripting.vm() else {
+        c.reply.error("ERR scripting engine failed to start");
+        return;
+    };
+    let (lua, hooks, runner, globals) = (
+        vm.lua.clone(),
+        vm.hooks.clone(),
+        vm.runner.clone(),
+        vm.globals.clone(),
+    );
+    let compat = inv.flags & flag::EVAL_COMPAT_MODE != 0;
+    let now = server.st.now;
+    let mut client = Client::new(
+        0,
+        SCRIPT_CONN,
+        Addr::new("lua", 0),
+        Addr::new("lua", 0),
+        now,
+    );
+    client.db = c.db;
+    client.in_exec = true;
+    client.kind = ClientKind::Normal;
+    let feed_start = server.st.repl_feed.len();
+    let state = RefCell::new(RunState {
+        server,
+        client,
+        read_only: inv.ro || (!compat && inv.flags & flag::NO_WRITES != 0),
+        allow_oom: !compat && inv.flags & flag::ALLOW_OOM != 0,
+        write_dirty: false,
+        repl: 3,
+        caller_is_master: c.kind == ClientKind::Master,
+        oom_at_start: oom,
+    });
+    let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
+    let state = state.into_inner();
+    let script_resp = state.client.reply.resp;
+    let server = state.server;
+    let mut errors = Vec::new();
+    match outcome {
+        Ok((true, v)) => {
+            if let Err(e) = lua_to_reply(&v, &mut c.reply, script_resp, &mut errors) {
+                c.reply
+                    .error(&format!("ERR {}", super::engine::lua_message(&e)));
+            }
+        }
+        Ok((false, err)) => {
+            let (msg, counted) = failure_text(&err, &inv.name);
+            c.reply.error(&msg);
+            if counted {
+                errors.push(msg);
+            }
+        }
+        Err(e) => {
+            let msg = format!(
+                "ERR Error running script {}, {:.100}",
+                inv.name,
+                super::engine::lua_message(&e)
+            );
+            c.reply.error(&msg);
+            errors.push(msg);
+        }
+    }
+    for e in errors {
+        server.st.count_error(&e);
+    }
+    // The effects go to replicas as one transaction (propagatePendingCommands);
+    // inside MULTI the EXEC around the caller does it.
+    let feed = &mut server.st.repl_feed;
+    if !c.in_exec && feed.len() > feed_start + 1 {
+        let first_db = feed[feed_start].0;
+        let last_db = feed[feed.len() - 1].0;
+        feed.insert(feed_start, (first_db, vec![Bytes::from_static(b"MULTI")]));
+        feed.push((last_db, vec![Bytes::from_static(b"EXEC")]));
+    }
+}
+
+/// The text of a failed run (luaCallFunction) and whether it counts as a
+/// new error (a failed `redis.call` was counted when its command failed).
+fn failure_text(err: &Value, name: &str) -> (String, bool) {
+    let Value::Table(t) = err else {
+        let m = match err {
+            Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+            _ => "execution failure".into(),
+        };
+        return (format!("ERR Error running script {name}, {m:.100}"), true);
+    };
+    let get = |k: &str| -> Option<String> {
+        match t.raw_get::<Value>(k).ok()? {
+            Value::String(s) => Some(String::from_utf8_lossy(&s.as_bytes()).into_owned()),
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Number(n) => Some(crate::resp::format_double(n)),
+            _ => None,
+        }
+    };
+    let mut msg = get("err").unwrap_or_default();
+    if let (Some(source), Some(line)) = (get("source"), get("line")) {
+        msg = format!("{msg} script: {name}, on {source}:{line}.");
+    }
+    let ignore = matches!(
+        t.raw_get::<Value>("ignore_error_stats_update"),
+        Ok(Value::Boolean(true))
+    );
+    (msg, !ignore)
+}
+
+fn run_in_vm(
+    lua: &Lua,
+    hooks: &Table,
+    runner: &Function,
+    globals: &Table,
+    state: &RefCell<RunState>,
+    inv: &Invocation,
+) -> mlua::Result<(bool, Value)> {
+    let keys = lua.create_sequence_from(
+        inv.keys
+            .iter()
+            .map(|k| lua.create_string(k))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    let args = lua.create_sequence_from(
+        inv.args
+            .iter()
+            .map(|a| lua.create_string(a))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    if inv.eval {
+        globals.raw_set("KEYS", keys.clone())?;
+        globals.raw_set("ARGV", args.clone())?;
+    }
+    let result = lua.scope(|scope| {
+        hooks.raw_set(
+            "call",
+            scope.create_function(|lua, args: MultiValue| {
+                script_call(&mut state.borrow_mut(), lua, args)
+            })?,
+        )?;
+        hooks.raw_set(
+            "log",
+            scope.create_function(|_, (level, msg): (i64, mlua::String)| {
+                let level = match level {
+                    0 => LogLevel::Debug,
+                    1 => LogLevel::Verbose,
+                    2 => LogLevel::Notice,
+                    _ => LogLevel::Warning,
+                };
+                let msg = String::from_utf8_lossy(&msg.as_bytes()).into_owned();
+                state.borrow_mut().server.st.log(level, msg);
+                Ok(())
+            })?,
+        )?;
+        hooks.raw_set(
+            "setresp",
+            scope.create_function(|_, resp: u8| {
+                state.borrow_mut().client.reply.resp = resp;
+                Ok(())
+            })?,
+        )?;
+        hooks.raw_set(
+            "set_repl",
+            scope.create_function(|_, repl: u8| {
+                state.borrow_mut().repl = repl;
+                Ok(())
+            })?,
+        )?;
+        let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
+        let mut out = out.into_iter();
+        let ok = matches!(out.next(), Some(Value::Boolean(true)));
+        Ok((ok, out.next().unwrap_or(Value::Nil)))
+    });
+    for h in ["call", "log", "setresp", "set_repl"] {
+        hooks.raw_set(h, Value::Nil)?;
+    }
+    result
+}
+
+/// A refusal of `redis.call` before the command runs: counted as the
+/// command's rejected call, raised (or returned by pcall) as `{err=...}`.
+fn refuse(
+    st: &mut RunState,
+    lua: &Lua,
+    cmd: Option<&'static crate::commands::CommandDef>,
+    argv: &[Bytes],
+    msg: &str,
+) -> mlua::Result<(bool, Value)> {
+    let text = error_text(msg);
+    st.server.st.count_error(&text);
+    if let Some(cmd) = cmd {
+        st.server
+            .st
+            .calls
+            .rejected(&container::full_name(cmd, argv));
+    }
+    let t = error_table(lua, msg)?;
+    t.raw_set("ignore_error_stats_update", true)?;
+    Ok((true, Value::Table(t)))
+}
+
+/// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
+fn script_call(st: &mut RunState, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    if args.is_empty() {
+        let t = error_table(
+            lua,
+            "Please specify at least one argument for this redis lib call",
+        )?;
+        return Ok((true, Value::Table(t)));
+    }
+    let Some(argv) = args.iter().map(lua_to_arg).collect::<Option<Vec<Bytes>>>() else {
+        let t = error_table(
+            lua,
+            "Lua redis lib command arguments must be strings or integers",
+        )?;
+        return Ok((true, Value::Table(t)));
+    };
+    let cmd = command_table().get(&argv[0]);
+    let Some(cmd) = cmd.filter(|cmd| {
+        (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
+            && argv.len() >= cmd.arity.unsigned_abs() as usize
+    }) else {
+        let msg = if cmd.is_some() {
+            "Wrong number of args calling Redis command from script"
+        } else {
+            "Unknown Redis command called from script"
+        };
+        return refuse(st, lua, cmd, &argv, msg);
+    };
+    let f = container::effective_flags(cmd, &argv);
+    if f & flags::NOSCRIPT != 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "This Redis command is not allowed from script",
+        );
+    }
+    if running_stale(st.server) && f & flags::STALE == 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "Can not execute the command on a stale replica",
+        );
+    }
+    if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "Write commands are not allowed from read-only scripts.",
+        );
+    }
+    if f & flags::WRITE != 0 && !st.write_dirty {
+        let srv = &st.server.st;
+        if srv.repl.is_replica()
+            && srv.config.get_bool(Key::REPLICA_READ_ONLY)
+            && !st.caller_is_master
+        {
+            return refuse(
+                st,
+                lua,
+                Some(cmd),
+                &argv,
+                "-READONLY You can't write against a read only replica.",
+            );
+        }
+        if disk_error(st.server) {
+            return refuse(st, lua, Some(cmd), &argv, "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+        }
+        if not_enough_replicas(st.server) {
+            return refuse(
+                st,
+                lua,
+                Some(cmd),
+                &argv,
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
+        }
+    }
+    if !st.allow_oom
+        && st.oom_at_start
+        && !st.caller_is_master
+        && !st.write_dirty
+        && f & flags::DENYOOM != 0
+    {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "-OOM command not allowed when used memory > 'maxmemory'.",
+        );
+    }
+    if f & flags::WRITE != 0 {
+        st.write_dirty = true;
+    }
+    let feed_len = st.server.st.repl_feed.len();
+    st.server.call(&mut st.client, cmd, &argv);
+    if st.repl & 2 == 0 {
+        st.server.st.repl_feed.truncate(feed_len);
+    }
+    let reply = st.client.reply.take();
+    let resp = st.client.reply.resp;
+    let frame = match Frame::parse(&reply) {
+        Ok(Some((frame, _))) => frame,
+        _ => Frame::Null,
+    };
+    let is_err = reply.first() == Some(&b'-');
+    Ok((is_err, frame_to_lua(lua, frame, resp)?))
+}
