@@ -15,6 +15,7 @@ fn eval_unavailable(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Err(crate::scripting::UNAVAILABLE.into())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
 /// Whether the server must run `name` through [`run`].

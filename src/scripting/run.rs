@@ -432,3 +432,191 @@ fn script_call(st: &mut RunState, lua: &Lua, args: MultiValue) -> mlua::Result<(
     let is_err = reply.first() == Some(&b'-');
     Ok((is_err, frame_to_lua(lua, frame, resp)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit};
+
+    fn eval(k: &mut Kit, script: &str, args: &[&str]) -> String {
+        let mut argv = vec!["EVAL", script];
+        argv.extend_from_slice(args);
+        k.argv(1, &argv)
+    }
+
+    #[test]
+    fn replies_and_conversions() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(eval(&mut k, "return 1", &["0"]), ":1\r\n");
+        assert_eq!(eval(&mut k, "return 3.99", &["0"]), ":3\r\n");
+        assert_eq!(eval(&mut k, "return 'x'", &["0"]), bulk("x"));
+        assert_eq!(
+            eval(&mut k, "return {1,'a',nil,2}", &["0"]),
+            "*2\r\n:1\r\n$1\r\na\r\n"
+        );
+        assert_eq!(eval(&mut k, "return true", &["0"]), ":1\r\n");
+        assert_eq!(eval(&mut k, "return false", &["0"]), "$-1\r\n");
+        assert_eq!(
+            eval(&mut k, "return redis.status_reply('FINE')", &["0"]),
+            "+FINE\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.error_reply('MY err')", &["0"]),
+            err("MY err")
+        );
+        assert_eq!(
+            eval(&mut k, "return {KEYS[1], ARGV[1]}", &["1", "k", "a"]),
+            "*2\r\n$1\r\nk\r\n$1\r\na\r\n"
+        );
+        k.resp3(1);
+        assert_eq!(eval(&mut k, "return {double=1.5}", &["0"]), ",1.5\r\n");
+        assert_eq!(
+            eval(&mut k, "redis.setresp(3); return true", &["0"]),
+            "#t\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return {map={a=1}}", &["0"]),
+            "%1\r\n$1\r\na\r\n:1\r\n"
+        );
+    }
+
+    #[test]
+    fn redis_call_and_errors() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(
+            eval(
+                &mut k,
+                "return redis.call('set', KEYS[1], 'v')",
+                &["1", "k"]
+            ),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'k')", &["0"]),
+            bulk("v")
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'nokey')", &["0"]),
+            "$-1\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('incr', 'k')", &["0"]),
+            err("ERR value is not an integer or out of range script: 0d7ac7a1ec5a2e6ca0ad9d8ae2fbb5ef24bd1a3c, on @user_script:1.")
+                .replace("0d7ac7a1ec5a2e6ca0ad9d8ae2fbb5ef24bd1a3c", &crate::scripting::sha1hex(b"return redis.call('incr', 'k')"))
+        );
+        let sha = crate::scripting::sha1hex(b"return redis.call('nosuch')");
+        assert_eq!(
+            eval(&mut k, "return redis.call('nosuch')", &["0"]),
+            err(&format!(
+                "ERR Unknown Redis command called from script script: {sha}, on @user_script:1."
+            ))
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.pcall('incr', 'k', 'x')", &["0"]),
+            err("ERR Wrong number of args calling Redis command from script")
+        );
+        let sha = crate::scripting::sha1hex(b"x = 1");
+        assert_eq!(
+            eval(&mut k, "x = 1", &["0"]),
+            err(&format!("ERR user_script:1: Attempt to modify a readonly table script: {sha}, on @user_script:1."))
+        );
+        assert!(eval(&mut k, "return nope", &["0"])
+            .contains("Script attempted to access nonexistent global variable 'nope'"));
+        assert!(eval(&mut k, "redis.call('shutdown')", &["0"])
+            .contains("This Redis command is not allowed from script"));
+        assert!(eval(&mut k, "retur", &["0"])
+            .starts_with("-ERR Error compiling script (new function): user_script:1:"));
+        assert_eq!(
+            k.argv(
+                1,
+                &["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"]
+            ),
+            err("NOSCRIPT No matching script. Please use EVAL.")
+        );
+        assert_eq!(
+            eval(&mut k, "return 1", &["2", "a"]),
+            err("ERR Number of keys can't be greater than number of args")
+        );
+    }
+
+    #[test]
+    fn read_only_scripts_refuse_writes() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert!(k
+            .argv(1, &["EVAL_RO", "return redis.call('set','a','b')", "0"])
+            .contains("Write commands are not allowed from read-only scripts."));
+        assert_eq!(
+            k.argv(1, &["EVAL_RO", "#!lua\nreturn 1", "0"]),
+            err("ERR Can not execute a script with write flag using *_ro command.")
+        );
+        assert_eq!(
+            k.argv(1, &["EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            k.argv(1, &["EVAL", "#!lua flags=bogus\nreturn 1", "0"]),
+            err("ERR Unexpected flag in script shebang: bogus")
+        );
+    }
+
+    #[test]
+    fn script_cache() {
+        let mut k = Kit::new();
+        k.connect(1);
+        let sha = crate::scripting::sha1hex(b"return 7");
+        assert_eq!(k.argv(1, &["SCRIPT", "LOAD", "return 7"]), bulk(&sha));
+        assert_eq!(
+            k.argv(1, &["SCRIPT", "EXISTS", &sha, "nope"]),
+            "*2\r\n:1\r\n:0\r\n"
+        );
+        assert_eq!(k.argv(1, &["EVALSHA", &sha.to_uppercase(), "0"]), ":7\r\n");
+        assert_eq!(k.argv(1, &["SCRIPT", "FLUSH"]), "+OK\r\n");
+        assert_eq!(k.argv(1, &["SCRIPT", "EXISTS", &sha]), "*1\r\n:0\r\n");
+        assert_eq!(
+            k.argv(1, &["SCRIPT", "KILL"]),
+            err("NOTBUSY No scripts in execution right now.")
+        );
+    }
+
+    #[test]
+    fn effects_are_replicated_in_a_transaction() {
+        let mut k = Kit::new();
+        k.connect(1);
+        eval(
+            &mut k,
+            "redis.call('set','a','1'); redis.call('incr','a')",
+            &["0"],
+        );
+        assert_eq!(k.feed(), vec!["MULTI", "set a 1", "incr a", "EXEC"]);
+        // One write goes alone; reads and the script itself are not propagated.
+        eval(
+            &mut k,
+            "redis.call('get','a'); redis.call('del','a')",
+            &["0"],
+        );
+        assert_eq!(k.feed(), vec!["del a"]);
+        eval(
+            &mut k,
+            "redis.set_repl(redis.REPL_NONE); redis.call('set','b','1')",
+            &["0"],
+        );
+        assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn math_random_follows_rand48() {
+        let mut k = Kit::new();
+        k.connect(1);
+        // The first values a fresh 7.0.15 gives.
+        assert_eq!(
+            eval(&mut k, "return math.random(1000000000)", &["0"]),
+            ":396464774\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return math.random(1000000000)", &["0"]),
+            ":840485370\r\n"
+        );
+    }
+}
