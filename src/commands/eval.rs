@@ -21,7 +21,10 @@ const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 /// Whether the server must run `name` through [`run`].
 pub fn runs_scripts(name: &str) -> bool {
     cfg!(not(target_arch = "wasm32"))
-        && matches!(name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro")
+        && matches!(
+            name,
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+        )
 }
 
 /// EVAL / EVALSHA and their _RO forms (evalGenericCommand).
@@ -33,6 +36,9 @@ pub fn run(
     argv: &[Bytes],
 ) {
     use crate::scripting::run::{run, Invocation};
+    if name.starts_with("fcall") {
+        return super::functions::run(server, c, name, argv);
+    }
     let evalsha = name.starts_with("evalsha");
     let fail = |server: &mut crate::server::Server, c: &mut crate::server::Client, msg: &str| {
         server.st.count_error(msg);

@@ -16,6 +16,7 @@ pub mod debug;
 pub mod digest;
 pub mod dump;
 pub mod eval;
+pub mod functions;
 pub mod geo;
 pub mod geohash;
 pub mod hashes;
@@ -242,6 +243,7 @@ impl CommandTable {
             dump::COMMANDS,
             sort::COMMANDS,
             eval::COMMANDS,
+            functions::COMMANDS,
         ])
     }
 

@@ -18,8 +18,10 @@ pub struct Vm {
     pub hooks: Table,
     /// `run(f, keys, args, is_function)`: xpcall with the error handler.
     pub runner: Function,
-    /// Makes a read-only proxy of a table (function libraries use it).
-    pub protect: Function,
+    /// The environment of function libraries (FUNCTION LOAD).
+    pub fenv: Table,
+    /// `set_loading(bool)`: library code sees the load-time API or the full one.
+    pub set_loading: Function,
     /// `math.random`'s generator; it survives SCRIPT FLUSH as in 7.0.
     pub rand: Rc<Cell<Rand48>>,
 }
@@ -114,13 +116,14 @@ impl Vm {
         prims.set("version", crate::REDIS_VERSION)?;
         prims.set("version_num", version_num(crate::REDIS_VERSION))?;
         super::libs::install(&lua, &prims)?;
-        let (env, hooks, runner, protect, globals, _redis): (
+        let (env, hooks, runner, _protect, globals, fenv, set_loading): (
             Table,
             Table,
             Function,
             Function,
             Table,
             Table,
+            Function,
         ) = lua
             .load(include_str!("sandbox.lua"))
             .set_name("=sandbox")
@@ -138,7 +141,8 @@ impl Vm {
             globals,
             hooks,
             runner,
-            protect,
+            fenv,
+            set_loading,
             rand,
         })
     }
@@ -151,6 +155,17 @@ impl Vm {
             .set_name(SCRIPT_CHUNK)
             .set_mode(mlua::ChunkMode::Text)
             .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| lua_message(&e))
+    }
+
+    /// Compile a function library's code (FUNCTION LOAD's `@user_function`).
+    pub fn compile_library(&self, code: &[u8]) -> Result<Function, String> {
+        self.lua
+            .load(code)
+            .set_name("@user_function")
+            .set_mode(mlua::ChunkMode::Text)
+            .set_environment(self.fenv.clone())
             .into_function()
             .map_err(|e| lua_message(&e))
     }

@@ -16,6 +16,8 @@ pub mod convert;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod engine;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod functions;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod libs;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod run;
@@ -47,6 +49,14 @@ pub struct Scripting {
     vm: Option<engine::Vm>,
     #[cfg(not(target_arch = "wasm32"))]
     rand: std::rc::Rc<std::cell::Cell<rand48::Rand48>>,
+    /// Function libraries and their own VM (as 7.0 keeps them apart).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub libraries: functions::Libraries,
+    #[cfg(not(target_arch = "wasm32"))]
+    functions_vm: Option<engine::Vm>,
+    /// Without Lua (wasm) libraries from an RDB file are kept as code.
+    #[cfg(target_arch = "wasm32")]
+    saved_libraries: Vec<Bytes>,
 }
 
 /// The SHA1 of a script body, lower-case hex (as `SCRIPT LOAD` answers).
@@ -77,6 +87,38 @@ impl Scripting {
         self.scripts_mem + self.scripts.len() * 40
     }
 
+    /// The code of every function library, to save in an RDB file.
+    pub fn library_codes(&self) -> Vec<Bytes> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self
+            .libraries
+            .libraries
+            .values()
+            .map(|l| l.code.clone())
+            .collect();
+        #[cfg(target_arch = "wasm32")]
+        return self.saved_libraries.clone();
+    }
+
+    /// The libraries of a loaded RDB file replace ours; the errors of those
+    /// that fail to load.
+    pub fn replace_libraries(&mut self, codes: &[Bytes]) -> Vec<String> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.flush_functions();
+            codes
+                .iter()
+                .filter_map(|c| self.load_library(c, true).err())
+                .collect()
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            // Kept as they are, so a browser node saves what it loaded.
+            self.saved_libraries = codes.to_vec();
+            Vec::new()
+        }
+    }
+
     /// SCRIPT FLUSH: forget every script and start a new VM.
     pub fn flush(&mut self) {
         self.scripts.clear();
@@ -96,6 +138,37 @@ impl Scripting {
             self.vm = engine::Vm::new(self.rand.clone()).ok();
         }
         self.vm.as_ref()
+    }
+
+    /// The functions' VM, started on first use.
+    pub fn functions_vm(&mut self) -> Option<&engine::Vm> {
+        if self.functions_vm.is_none() {
+            self.functions_vm = engine::Vm::new(self.rand.clone()).ok();
+        }
+        self.functions_vm.as_ref()
+    }
+
+    /// FUNCTION LOAD: the library's name or the error reply.
+    pub fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, String> {
+        self.functions_vm();
+        let vm = self
+            .functions_vm
+            .as_ref()
+            .ok_or("ERR scripting engine failed to start")?;
+        self.libraries
+            .load(vm, code, replace)
+            .map_err(|e| format!("ERR {e}"))
+    }
+
+    /// FUNCTION FLUSH: no libraries, a new VM.
+    pub fn flush_functions(&mut self) {
+        self.libraries.clear();
+        self.functions_vm = None;
+    }
+
+    /// `used_memory_vm_functions`.
+    pub fn functions_vm_memory(&mut self) -> usize {
+        self.functions_vm().map_or(0, |vm| vm.used_memory())
     }
 
     /// `used_memory_lua` / `used_memory_vm_eval`: the VM's allocation.

@@ -121,7 +121,12 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         c.reply.error(&e.0);
         return;
     }
-    let Some(vm) = server.st.scripting.vm() else {
+    let vm = if inv.eval {
+        server.st.scripting.vm()
+    } else {
+        server.st.scripting.functions_vm()
+    };
+    let Some(vm) = vm else {
         c.reply.error("ERR scripting engine failed to start");
         return;
     };

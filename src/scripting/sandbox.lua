@@ -273,6 +273,86 @@ end
 R.REDIS_VERSION, R.REDIS_VERSION_NUM = prims.version, prims.version_num
 S.redis = protect(R)
 
+-- Functions (FUNCTION LOAD): a library's code runs with only a small
+-- `redis` table (register_function, log, versions); its functions run in
+-- the full environment, without KEYS and ARGV. Library code gets `fenv`,
+-- whose reads go to one or the other (`set_loading`).
+local function missing_in(t)
+  return function(_, k)
+    local v = raw_get(t, k)
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end
+end
+local LR = {}
+LR.register_function = function(...)
+  local reg = hooks.register
+  if not reg then fail("redis.register_function can only be called on FUNCTION LOAD command") end
+  local n = select("#", ...)
+  if n < 1 or n > 2 then fail("wrong number of arguments to redis.register_function") end
+  local name, desc, cb, flags = nil, nil, nil, {}
+  local function str(v)
+    if type(v) == "string" or type(v) == "number" then return tostring(v) end
+  end
+  if n == 1 then
+    local t = ...
+    if type(t) ~= "table" then
+      fail("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).")
+    end
+    for k, v in S.next, t do
+      if not str(k) then fail("named argument key given to redis.register_function is not a string") end
+      local key = tostring(k):lower()
+      if key == "function_name" then
+        name = str(v)
+        if not name then fail("function_name argument given to redis.register_function must be a string") end
+      elseif key == "description" then
+        desc = str(v)
+        if not desc then fail("description argument given to redis.register_function must be a string") end
+      elseif key == "callback" then
+        if type(v) ~= "function" then fail("callback argument given to redis.register_function must be a function") end
+        cb = v
+      elseif key == "flags" then
+        if type(v) ~= "table" then
+          fail("flags argument to redis.register_function must be a table representing function flags")
+        end
+        local j = 1
+        while v[j] ~= nil do
+          local f = str(v[j])
+          if not f then fail("unknown flag given") end
+          flags[j] = f
+          j = j + 1
+        end
+      else
+        fail("unknown argument given to redis.register_function")
+      end
+    end
+    if not name then fail("redis.register_function must get a function name argument") end
+    if not cb then fail("redis.register_function must get a callback argument") end
+  else
+    local a, b = ...
+    name = str(a)
+    if not name then fail("first argument to redis.register_function must be a string") end
+    if type(b) ~= "function" then fail("second argument to redis.register_function must be a function") end
+    cb = b
+  end
+  local err = reg(name, desc, cb, flags)
+  if err then fail(err) end
+end
+LR.log = R.log
+LR.LOG_DEBUG, LR.LOG_VERBOSE, LR.LOG_NOTICE, LR.LOG_WARNING = 0, 1, 2, 3
+LR.REDIS_VERSION, LR.REDIS_VERSION_NUM = R.REDIS_VERSION, R.REDIS_VERSION_NUM
+local LOAD = { redis = protect(LR, missing_in(LR)) }
+local load_env = protect(LOAD, missing_in(LOAD))
+local fenv_mt = { __index = env, __newindex = readonly }
+fenv_mt.__metatable = protect(fenv_mt)
+local fenv = raw_setmetatable({}, fenv_mt)
+real_of[fenv] = S
+local function set_loading(loading)
+  fenv_mt.__index = loading and load_env or env
+end
+
 -- scriptingInit's __redis__err__handler: adds where the error happened. The
 -- frames of C functions and of this file are skipped, so a failing
 -- redis.call reports the script's line.
@@ -307,4 +387,4 @@ local function run(f, keys, args, is_function)
   return xpcall(f, err_handler)
 end
 
-return env, hooks, run, protect, S, R
+return env, hooks, run, protect, S, fenv, set_loading
