@@ -3,7 +3,7 @@
 //! the server like EVAL ([`super::eval`]).
 
 use super::container::{help, subcommand, unknown_sub};
-use super::{def, flags::*, glob_match, CmdResult, CommandDef, Ctx};
+use super::{def, flags::*, CmdResult, CommandDef, Ctx};
 use bytes::Bytes;
 
 fn fcall_unavailable(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -199,7 +199,7 @@ fn list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .filter(|l| {
             pattern
                 .as_ref()
-                .is_none_or(|p| glob_match(p, l.name.as_bytes(), true))
+                .is_none_or(|p| super::glob_match(p, l.name.as_bytes(), true))
         })
         .map(|l| {
             let functions: Vec<_> = l
