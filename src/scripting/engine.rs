@@ -90,6 +90,16 @@ impl Vm {
                 None => Ok(Value::Nil),
             })?,
         )?;
+        // A Rust function's error reaches Lua as userdata: scripts see its text.
+        prims.set(
+            "error_message",
+            lua.create_function(|lua, v: Value| {
+                Ok(match v {
+                    Value::Error(e) => Value::String(lua.create_string(lua_message(&e))?),
+                    other => other,
+                })
+            })?,
+        )?;
         let slot = raised.clone();
         prims.set(
             "call",

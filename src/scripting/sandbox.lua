@@ -18,6 +18,7 @@ local raw_pcall, setfenv, unpack = pcall, setfenv, unpack
 local floor, ceil = math.floor, math.ceil
 
 local real_of = raw_setmetatable({}, { __mode = "k" })
+local here = dbg.getinfo(1, "S").source
 
 local function readonly()
   error("Attempt to modify a readonly table", 2)
@@ -114,7 +115,7 @@ end
 S.pcall = function(f, ...)
   local r = pack(raw_pcall(f, ...))
   if not r[1] and type(r[2]) == "userdata" then
-    r[2] = prims.take_error() or r[2]
+    r[2] = prims.take_error() or prims.error_message(r[2])
   end
   if not r[1] and type(r[2]) == "table" and type(r[2].err) == "string" then
     return false, r[2].err
@@ -356,16 +357,16 @@ end
 -- scriptingInit's __redis__err__handler: adds where the error happened. The
 -- frames of C functions and of this file are skipped, so a failing
 -- redis.call reports the script's line.
-local here = dbg.getinfo(1, "S").source
 local function err_handler(err)
-  if type(err) == "userdata" then
-    err = prims.take_error() or err
-  end
   local level = 2
   local i = dbg.getinfo(level, "nSl")
   while i and (i.what == "C" or i.source == here) do
     level = level + 1
     i = dbg.getinfo(level, "nSl")
+  end
+  if type(err) == "userdata" then
+    -- A library function's error, positioned as luaL_error positions it.
+    err = prims.take_error() or prims.error_message(err)
   end
   if type(err) ~= "table" then
     err = { err = "ERR " .. tostring(err) }

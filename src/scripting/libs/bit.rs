@@ -1,14 +1,6 @@
-//! The libraries 7.0 loads into its Lua besides Lua's own: `bit` (LuaBitOp)
-//! so far, written in Rust. `cjson`, `cmsgpack` and `struct` are not there
-//! yet: scripts that use them get 7.0's "nonexistent global" error.
+//! LuaBitOp's `bit` library: 32-bit operations on Lua numbers.
 
 use mlua::{Lua, Table, Value};
-
-/// Add the libraries to `prims`, where the sandbox picks them up.
-pub fn install(lua: &Lua, prims: &Table) -> mlua::Result<()> {
-    prims.set("bit", bit(lua)?)?;
-    Ok(())
-}
 
 /// LuaBitOp's argument conversion: numbers wrap to 32 bits (it adds
 /// 2^52 + 2^51 and takes the low word, which rounds to nearest).
@@ -32,18 +24,18 @@ fn bad_arg(n: usize, fname: &str, got: &str) -> mlua::Error {
     ))
 }
 
-fn bit(lua: &Lua) -> mlua::Result<Table> {
+pub fn library(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    let arg = |args: &mlua::Variadic<Value>, i: usize, f: &str| -> mlua::Result<i32> {
-        tobit(args.get(i).unwrap_or(&Value::Nil), i + 1, f)
+    let arg = |lua: &Lua, args: &mlua::Variadic<Value>, i: usize, f: &str| -> mlua::Result<i32> {
+        super::positioned(lua, tobit(args.get(i).unwrap_or(&Value::Nil), i + 1, f))
     };
     t.set(
         "tobit",
-        lua.create_function(move |_, a: mlua::Variadic<Value>| arg(&a, 0, "tobit"))?,
+        lua.create_function(move |lua, a: mlua::Variadic<Value>| arg(lua, &a, 0, "tobit"))?,
     )?;
     t.set(
         "bnot",
-        lua.create_function(move |_, a: mlua::Variadic<Value>| Ok(!arg(&a, 0, "bnot")?))?,
+        lua.create_function(move |lua, a: mlua::Variadic<Value>| Ok(!arg(lua, &a, 0, "bnot")?))?,
     )?;
     type Fold = fn(i32, i32) -> i32;
     for (name, op) in [
@@ -53,10 +45,10 @@ fn bit(lua: &Lua) -> mlua::Result<Table> {
     ] {
         t.set(
             name,
-            lua.create_function(move |_, a: mlua::Variadic<Value>| {
-                let mut acc = arg(&a, 0, name)?;
+            lua.create_function(move |lua, a: mlua::Variadic<Value>| {
+                let mut acc = arg(lua, &a, 0, name)?;
                 for i in 1..a.len() {
-                    acc = op(acc, arg(&a, i, name)?);
+                    acc = op(acc, arg(lua, &a, i, name)?);
                 }
                 Ok(acc)
             })?,
@@ -75,24 +67,28 @@ fn bit(lua: &Lua) -> mlua::Result<Table> {
     ] {
         t.set(
             name,
-            lua.create_function(move |_, a: mlua::Variadic<Value>| {
-                let x = arg(&a, 0, name)?;
-                let n = arg(&a, 1, name)? as u32 & 31;
+            lua.create_function(move |lua, a: mlua::Variadic<Value>| {
+                let x = arg(lua, &a, 0, name)?;
+                let n = arg(lua, &a, 1, name)? as u32 & 31;
                 Ok(op(x, n))
             })?,
         )?;
     }
     t.set(
         "bswap",
-        lua.create_function(move |_, a: mlua::Variadic<Value>| {
-            Ok(arg(&a, 0, "bswap")?.swap_bytes())
+        lua.create_function(move |lua, a: mlua::Variadic<Value>| {
+            Ok(arg(lua, &a, 0, "bswap")?.swap_bytes())
         })?,
     )?;
     t.set(
         "tohex",
-        lua.create_function(move |_, a: mlua::Variadic<Value>| {
-            let x = arg(&a, 0, "tohex")? as u32;
-            let mut n = if a.len() > 1 { arg(&a, 1, "tohex")? } else { 8 };
+        lua.create_function(move |lua, a: mlua::Variadic<Value>| {
+            let x = arg(lua, &a, 0, "tohex")? as u32;
+            let mut n = if a.len() > 1 {
+                arg(lua, &a, 1, "tohex")?
+            } else {
+                8
+            };
             let upper = n < 0;
             if upper {
                 n = -n;
