@@ -29,7 +29,9 @@ pub struct Library {
 #[derive(Default)]
 pub struct Libraries {
     pub libraries: BTreeMap<String, Library>,
-    owner: BTreeMap<String, String>,
+    /// Function names (lower-case: FCALL is case-insensitive, as 7.0's
+    /// function dict) to (library, name as registered).
+    owner: BTreeMap<String, (String, String)>,
 }
 
 const BAD_NAME: &str = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
@@ -84,7 +86,7 @@ fn parse_flags(flags: &Table) -> Result<u32, String> {
 
 impl Libraries {
     pub fn function(&self, name: &str) -> Option<&FunctionInfo> {
-        let lib = self.owner.get(name)?;
+        let (lib, name) = self.owner.get(&name.to_ascii_lowercase())?;
         self.libraries.get(lib)?.functions.get(name)
     }
 
@@ -102,7 +104,7 @@ impl Libraries {
             return false;
         };
         for f in lib.functions.keys() {
-            self.owner.remove(f);
+            self.owner.remove(&f.to_ascii_lowercase());
         }
         true
     }
@@ -145,13 +147,18 @@ impl Libraries {
             return Err("No functions registered".into());
         }
         for f in functions.keys() {
-            if self.owner.get(f).is_some_and(|lib| *lib != name) {
+            if self
+                .owner
+                .get(&f.to_ascii_lowercase())
+                .is_some_and(|(lib, _)| *lib != name)
+            {
                 return Err(format!("Function {f} already exists"));
             }
         }
         self.delete(&name);
         for f in functions.keys() {
-            self.owner.insert(f.clone(), name.clone());
+            self.owner
+                .insert(f.to_ascii_lowercase(), (name.clone(), f.clone()));
         }
         self.libraries.insert(
             name.clone(),
