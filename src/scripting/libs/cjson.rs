@@ -3,8 +3,27 @@
 //! excessively sparse arrays refused, 1000 levels of nesting).
 
 use mlua::{LightUserData, Lua, Table, Value};
+use std::cell::Cell;
+use std::rc::Rc;
 
-const MAX_DEPTH: usize = 1000;
+/// The settings scripts may change (`cjson.encode_max_depth` ...).
+#[derive(Clone, Copy)]
+struct Config {
+    encode_max_depth: usize,
+    decode_max_depth: usize,
+    /// NaN and infinities encoded (as `nan`, `inf`) instead of refused.
+    encode_invalid_numbers: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            encode_max_depth: 1000,
+            decode_max_depth: 1000,
+            encode_invalid_numbers: false,
+        }
+    }
+}
 
 fn null() -> Value {
     Value::LightUserData(LightUserData(std::ptr::null_mut()))
@@ -16,19 +35,27 @@ fn err(msg: impl Into<String>) -> mlua::Error {
 
 pub fn library(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
+    let config = Rc::new(Cell::new(Config::default()));
+    let cfg = config.clone();
     t.set(
         "encode",
-        lua.create_function(|lua, v: Value| {
+        lua.create_function(move |lua, v: Value| {
             let mut out = Vec::new();
-            super::positioned(lua, encode(&v, &mut out, 0))?;
+            super::positioned(lua, encode(&v, &mut out, 0, &cfg.get()))?;
             Ok(mlua::BString::from(out))
         })?,
     )?;
+    let cfg = config.clone();
     t.set(
         "decode",
-        lua.create_function(|lua, s: mlua::String| {
+        lua.create_function(move |lua, s: mlua::String| {
             let b = s.as_bytes();
-            let mut p = Parser { s: &b, pos: 0, lua };
+            let mut p = Parser {
+                s: &b,
+                pos: 0,
+                lua,
+                max_depth: cfg.get().decode_max_depth,
+            };
             p.ws();
             let v = super::positioned(lua, p.value(0))?;
             p.ws();
@@ -43,6 +70,45 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     t.set("null", null())?;
+    let cfg = config.clone();
+    t.set(
+        "encode_max_depth",
+        lua.create_function(move |_, n: Option<usize>| {
+            let mut c = cfg.get();
+            if let Some(n) = n {
+                c.encode_max_depth = n.max(1);
+                cfg.set(c);
+            }
+            Ok(c.encode_max_depth)
+        })?,
+    )?;
+    let cfg = config.clone();
+    t.set(
+        "decode_max_depth",
+        lua.create_function(move |_, n: Option<usize>| {
+            let mut c = cfg.get();
+            if let Some(n) = n {
+                c.decode_max_depth = n.max(1);
+                cfg.set(c);
+            }
+            Ok(c.decode_max_depth)
+        })?,
+    )?;
+    let cfg = config.clone();
+    t.set(
+        "encode_invalid_numbers",
+        lua.create_function(move |_, on: Option<Value>| {
+            let mut c = cfg.get();
+            if let Some(on) = on {
+                c.encode_invalid_numbers = !matches!(on, Value::Boolean(false) | Value::Nil)
+                    && !matches!(&on, Value::String(s) if s.as_bytes().as_ref() == b"off");
+                cfg.set(c);
+            }
+            Ok(c.encode_invalid_numbers)
+        })?,
+    )?;
+    // Buffer reuse is an allocation detail; accepted and reported as on.
+    t.set("encode_keep_buffer", lua.create_function(|_, _: Option<Value>| Ok(true))?)?;
     Ok(t)
 }
 
@@ -87,7 +153,7 @@ fn encode_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
+fn encode(v: &Value, out: &mut Vec<u8>, depth: usize, cfg: &Config) -> mlua::Result<()> {
     match v {
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
@@ -95,14 +161,19 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
         Value::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
         Value::Number(x) => {
             if !x.is_finite() {
-                return Err(err("Cannot serialise number: must not be NaN or Inf"));
+                if !cfg.encode_invalid_numbers {
+                    return Err(err("Cannot serialise number: must not be NaN or Inf"));
+                }
+                let s = if x.is_nan() { "nan" } else if *x > 0.0 { "inf" } else { "-inf" };
+                out.extend_from_slice(s.as_bytes());
+                return Ok(());
             }
             out.extend_from_slice(fmt_g14(*x).as_bytes());
         }
         Value::String(s) => encode_string(&s.as_bytes(), out),
         Value::Table(t) => {
             let depth = depth + 1;
-            if depth > MAX_DEPTH {
+            if depth > cfg.encode_max_depth {
                 return Err(err(format!(
                     "Cannot serialise, excessive nesting ({depth})"
                 )));
@@ -114,7 +185,7 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
                         if i > 1 {
                             out.push(b',');
                         }
-                        encode(&t.raw_get::<Value>(i)?, out, depth)?;
+                        encode(&t.raw_get::<Value>(i)?, out, depth, cfg)?;
                     }
                     out.push(b']');
                 }
@@ -138,7 +209,7 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
                             }
                         }
                         out.push(b':');
-                        encode(&v, out, depth)?;
+                        encode(&v, out, depth, cfg)?;
                     }
                     out.push(b'}');
                 }
@@ -178,6 +249,7 @@ struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
     lua: &'a Lua,
+    max_depth: usize,
 }
 
 impl Parser<'_> {
@@ -199,10 +271,10 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> mlua::Result<Value> {
-        if depth > MAX_DEPTH {
+        if matches!(self.s.get(self.pos), Some(b'{' | b'[')) && depth + 1 > self.max_depth {
             return Err(err(format!(
                 "Found too many nested data structures ({}) at character {}",
-                depth,
+                depth + 1,
                 self.pos + 1
             )));
         }

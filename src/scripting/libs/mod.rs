@@ -1,10 +1,11 @@
 //! The libraries 7.0 loads into its Lua besides Lua's own, written in Rust:
-//! `bit` (LuaBitOp) and `cjson` (lua-cjson). `cmsgpack` and `struct` are
-//! not there yet: scripts that use them get 7.0's "nonexistent global"
-//! error.
+//! `bit` (LuaBitOp), `cjson` (lua-cjson) and `cmsgpack` (lua-cmsgpack).
+//! `struct` is not there yet: scripts that use it get 7.0's "nonexistent
+//! global" error.
 
 mod bit;
 mod cjson;
+mod cmsgpack;
 
 use mlua::{Lua, Table};
 
@@ -12,6 +13,7 @@ use mlua::{Lua, Table};
 pub fn install(lua: &Lua, prims: &Table) -> mlua::Result<()> {
     prims.set("bit", bit::library(lua)?)?;
     prims.set("cjson", cjson::library(lua)?)?;
+    prims.set("cmsgpack", cmsgpack::library(lua)?)?;
     Ok(())
 }
 
