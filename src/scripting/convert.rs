@@ -81,6 +81,12 @@ pub fn error_text(s: &str) -> String {
 
 /// A script's return value as the caller's reply. `script_resp` is the
 /// protocol the script ended with (booleans follow it).
+/// How deep a reply may nest. 7.0 stops where Lua's stack (LUAI_MAXCSTACK,
+/// 8000 slots) runs out, after 7995 levels of arrays; we stop sooner, at
+/// 1000, so the conversion's recursion stays well inside the thread's stack
+/// (and inside the slots mlua's references take).
+const MAX_NESTING: usize = 1000;
+
 /// Error replies written that count as new errors go to `errors`.
 pub fn lua_to_reply(
     v: &Value,
@@ -88,6 +94,21 @@ pub fn lua_to_reply(
     script_resp: u8,
     errors: &mut Vec<String>,
 ) -> mlua::Result<()> {
+    to_reply(v, out, script_resp, errors, 0)
+}
+
+fn to_reply(
+    v: &Value,
+    out: &mut ReplyBuf,
+    script_resp: u8,
+    errors: &mut Vec<String>,
+    depth: usize,
+) -> mlua::Result<()> {
+    if depth >= MAX_NESTING {
+        out.error("ERR reached lua stack limit");
+        errors.push("ERR reached lua stack limit".into());
+        return Ok(());
+    }
     match v {
         Value::String(s) => out.bulk(&s.as_bytes()),
         Value::Boolean(b) => {
@@ -103,18 +124,17 @@ pub fn lua_to_reply(
         }
         Value::Integer(i) => out.int(*i as i64),
         Value::Number(n) => out.int(*n as i64),
-        Value::Table(t) => table_to_reply(t, out, script_resp, errors)?,
+        Value::Table(t) => table_to_reply(t, out, script_resp, errors, depth)?,
         _ => out.null(),
     }
     Ok(())
 }
 
-fn table_to_reply(
-    t: &Table,
-    out: &mut ReplyBuf,
-    script_resp: u8,
-    errors: &mut Vec<String>,
-) -> mlua::Result<()> {
+/// The single-field tables (err, ok, double, big_number, verbatim_string):
+/// written and true, or false for a map, set or array. Kept apart so the
+/// recursion's frames stay small.
+#[inline(never)]
+fn special_reply(t: &Table, out: &mut ReplyBuf, errors: &mut Vec<String>) -> mlua::Result<bool> {
     if let Value::String(e) = t.raw_get::<Value>("err")? {
         let msg = String::from_utf8_lossy(&e.as_bytes()).into_owned();
         out.error(&msg);
@@ -124,16 +144,16 @@ fn table_to_reply(
         ) {
             errors.push(msg);
         }
-        return Ok(());
+        return Ok(true);
     }
     if let Value::String(s) = t.raw_get::<Value>("ok")? {
         let s = String::from_utf8_lossy(&s.as_bytes()).replace(['\r', '\n'], " ");
         out.simple(&s);
-        return Ok(());
+        return Ok(true);
     }
     if let Value::Number(d) = t.raw_get::<Value>("double")? {
         out.double(d);
-        return Ok(());
+        return Ok(true);
     }
     if let Value::String(s) = t.raw_get::<Value>("big_number")? {
         let s = String::from_utf8_lossy(&s.as_bytes()).replace(['\r', '\n'], " ");
@@ -142,7 +162,7 @@ fn table_to_reply(
         } else {
             out.bulk(s.as_bytes());
         }
-        return Ok(());
+        return Ok(true);
     }
     if let Value::Table(v) = t.raw_get::<Value>("verbatim_string")? {
         if let (Value::String(format), Value::String(text)) =
@@ -160,41 +180,55 @@ fn table_to_reply(
             } else {
                 out.bulk(&text);
             }
-            return Ok(());
+            return Ok(true);
         }
     }
+    Ok(false)
+}
+
+fn table_to_reply(
+    t: &Table,
+    out: &mut ReplyBuf,
+    script_resp: u8,
+    errors: &mut Vec<String>,
+    depth: usize,
+) -> mlua::Result<()> {
+    let depth = depth + 1;
+    if special_reply(t, out, errors)? {
+        return Ok(());
+    }
     if let Value::Table(m) = t.raw_get::<Value>("map")? {
-        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().collect::<mlua::Result<_>>()?;
-        out.map(pairs.len());
-        for (k, v) in &pairs {
-            lua_to_reply(k, out, script_resp, errors)?;
-            lua_to_reply(v, out, script_resp, errors)?;
-        }
+        // Counted, then walked: values held from Rust take Lua stack slots.
+        let mut n = 0;
+        m.for_each::<Value, Value>(|_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        out.map(n);
+        m.for_each::<Value, Value>(|k, v| {
+            to_reply(&k, out, script_resp, errors, depth)?;
+            to_reply(&v, out, script_resp, errors, depth)
+        })?;
         return Ok(());
     }
     if let Value::Table(s) = t.raw_get::<Value>("set")? {
-        let keys: Vec<Value> = s
-            .pairs::<Value, Value>()
-            .map(|p| p.map(|(k, _)| k))
-            .collect::<mlua::Result<_>>()?;
-        out.set(keys.len());
-        for k in &keys {
-            lua_to_reply(k, out, script_resp, errors)?;
-        }
+        let mut n = 0;
+        s.for_each::<Value, Value>(|_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        out.set(n);
+        s.for_each::<Value, Value>(|k, _| to_reply(&k, out, script_resp, errors, depth))?;
         return Ok(());
     }
     // An array: up to the first nil.
-    let mut items = Vec::new();
-    loop {
-        let v: Value = t.raw_get(items.len() + 1)?;
-        if v.is_nil() {
-            break;
-        }
-        items.push(v);
+    let mut n = 0;
+    while !t.raw_get::<Value>(n + 1)?.is_nil() {
+        n += 1;
     }
-    out.array(items.len());
-    for v in &items {
-        lua_to_reply(v, out, script_resp, errors)?;
+    out.array(n);
+    for i in 1..=n {
+        to_reply(&t.raw_get::<Value>(i)?, out, script_resp, errors, depth)?;
     }
     Ok(())
 }

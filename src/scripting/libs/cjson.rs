@@ -108,7 +108,10 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     // Buffer reuse is an allocation detail; accepted and reported as on.
-    t.set("encode_keep_buffer", lua.create_function(|_, _: Option<Value>| Ok(true))?)?;
+    t.set(
+        "encode_keep_buffer",
+        lua.create_function(|_, _: Option<Value>| Ok(true))?,
+    )?;
     Ok(t)
 }
 
@@ -164,7 +167,13 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize, cfg: &Config) -> mlua::Res
                 if !cfg.encode_invalid_numbers {
                     return Err(err("Cannot serialise number: must not be NaN or Inf"));
                 }
-                let s = if x.is_nan() { "nan" } else if *x > 0.0 { "inf" } else { "-inf" };
+                let s = if x.is_nan() {
+                    "nan"
+                } else if *x > 0.0 {
+                    "inf"
+                } else {
+                    "-inf"
+                };
                 out.extend_from_slice(s.as_bytes());
                 return Ok(());
             }

@@ -37,9 +37,11 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.set(
         "unpack_limit",
-        lua.create_function(|lua, (s, limit, offset): (mlua::String, i64, Option<i64>)| {
-            unpack(lua, &s.as_bytes(), limit, offset.unwrap_or(0))
-        })?,
+        lua.create_function(
+            |lua, (s, limit, offset): (mlua::String, i64, Option<i64>)| {
+                unpack(lua, &s.as_bytes(), limit, offset.unwrap_or(0))
+            },
+        )?,
     )?;
     Ok(t)
 }
@@ -130,33 +132,38 @@ fn header(out: &mut Vec<u8>, n: usize, fix: u8, b16: u8, b32: u8) {
 }
 
 fn encode_table(t: &Table, out: &mut Vec<u8>, level: usize) -> mlua::Result<()> {
-    let pairs: Vec<(Value, Value)> = t.pairs::<Value, Value>().collect::<mlua::Result<_>>()?;
-    // table_is_an_array: keys 1..N without holes.
-    let mut max = 0usize;
-    let is_array = pairs.iter().all(|(k, _)| {
+    // table_is_an_array: keys 1..N without holes. Pairs are walked, not
+    // collected: each value held from Rust takes a slot of Lua's stack.
+    let (mut count, mut max, mut is_array) = (0usize, 0usize, true);
+    t.for_each::<Value, Value>(|k, _| {
+        count += 1;
         let n = match k {
-            Value::Integer(i) => *i as f64,
-            Value::Number(n) => *n,
-            _ => return false,
+            Value::Integer(i) => i as f64,
+            Value::Number(n) => n,
+            _ => {
+                is_array = false;
+                return Ok(());
+            }
         };
         if n <= 0.0 || n != n.trunc() {
-            return false;
+            is_array = false;
+        } else {
+            max = max.max(n as usize);
         }
-        max = max.max(n as usize);
-        true
-    }) && max == pairs.len();
-    if is_array {
+        Ok(())
+    })?;
+    if is_array && max == count {
         let len = t.raw_len();
         header(out, len, 0x90, 0xdc, 0xdd);
         for i in 1..=len {
             encode(&t.get::<Value>(i)?, out, level + 1)?;
         }
     } else {
-        header(out, pairs.len(), 0x80, 0xde, 0xdf);
-        for (k, v) in &pairs {
-            encode(k, out, level + 1)?;
-            encode(v, out, level + 1)?;
-        }
+        header(out, count, 0x80, 0xde, 0xdf);
+        t.for_each::<Value, Value>(|k, v| {
+            encode(&k, out, level + 1)?;
+            encode(&v, out, level + 1)
+        })?;
     }
     Ok(())
 }
@@ -301,9 +308,7 @@ fn unpack(lua: &Lua, s: &[u8], limit: i64, offset: i64) -> mlua::Result<MultiVal
         match c.value(lua) {
             Ok(v) => values.push(v),
             Err(DecodeError::Eof) => return Err(lua_error(lua, "Missing bytes in input.")),
-            Err(DecodeError::BadFormat) => {
-                return Err(lua_error(lua, "Bad data format in input."))
-            }
+            Err(DecodeError::BadFormat) => return Err(lua_error(lua, "Bad data format in input.")),
             Err(DecodeError::Lua(e)) => return Err(e),
         }
     }
