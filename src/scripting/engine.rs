@@ -100,29 +100,24 @@ impl Vm {
                 })
             })?,
         )?;
-        let slot = raised.clone();
-        prims.set(
-            "call",
-            lua.create_function(move |lua, args: mlua::MultiValue| {
-                let hooks: Table = lua.named_registry_value(HOOKS)?;
-                let (is_err, v): (bool, Value) = match hooks.raw_get::<Value>("call")? {
-                    Value::Function(f) => f.call(args)?,
-                    _ => (
-                        true,
-                        Value::Table(super::convert::error_table(
-                            lua,
-                            "redis.call/pcall can only be called inside a script invocation",
-                        )?),
-                    ),
-                };
-                if !is_err {
-                    return Ok(v);
-                }
-                // Raised as a Lua value: the sandbox's handlers take it back.
-                *slot.borrow_mut() = Some(lua.create_registry_value(v)?);
-                Err(mlua::Error::RuntimeError("redis error reply".into()))
-            })?,
-        )?;
+        // redis.call and redis.pcall: Rust functions, so `return redis.call(...)`
+        // is no tail call (errors name the script's line) and a call with
+        // thousands of arguments is not copied onto Lua's stack again.
+        for (name, raise) in [("call", true), ("pcall", false)] {
+            let slot = raised.clone();
+            prims.set(
+                name,
+                lua.create_function(move |lua, args: mlua::MultiValue| {
+                    let (is_err, v) = redis_call(lua, args)?;
+                    if !is_err || !raise {
+                        return Ok(v);
+                    }
+                    // Raised as a Lua value: the sandbox's handlers take it back.
+                    *slot.borrow_mut() = Some(lua.create_registry_value(v)?);
+                    Err(mlua::Error::RuntimeError("redis error reply".into()))
+                })?,
+            )?;
+        }
         prims.set("version", crate::REDIS_VERSION)?;
         prims.set("version_num", version_num(crate::REDIS_VERSION))?;
         super::libs::install(&lua, &prims)?;
@@ -184,6 +179,28 @@ impl Vm {
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
     }
+}
+
+/// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook.
+pub struct Argv(pub Vec<bytes::Bytes>);
+
+/// Convert the arguments (luaArgsToRedisArgv) and run the command through
+/// the running script's hook: (is the reply an error, its Lua value).
+fn redis_call(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<(bool, Value)> {
+    use super::convert::{error_table, lua_to_arg};
+    let fail = |msg: &str| Ok((true, Value::Table(error_table(lua, msg)?)));
+    let hooks: Table = lua.named_registry_value(HOOKS)?;
+    let Value::Function(hook) = hooks.raw_get::<Value>("call")? else {
+        return fail("redis.call/pcall can only be called inside a script invocation");
+    };
+    if args.is_empty() {
+        return fail("Please specify at least one argument for this redis lib call");
+    }
+    let Some(argv) = args.iter().map(lua_to_arg).collect::<Option<Vec<_>>>() else {
+        return fail("Lua redis lib command arguments must be strings or integers");
+    };
+    drop(args);
+    hook.call(lua.create_any_userdata(Argv(argv))?)
 }
 
 /// The text Lua gave for an error, without mlua's decoration.

@@ -59,6 +59,21 @@ pub struct Scripting {
     saved_libraries: Vec<Bytes>,
 }
 
+/// INFO memory's scripting figures, measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryFigures {
+    /// The EVAL VM's allocation (`used_memory_lua`, `used_memory_vm_eval`).
+    pub vm_eval: usize,
+    /// The functions VM's allocation (`used_memory_vm_functions`).
+    pub vm_functions: usize,
+    pub scripts_eval: usize,
+    pub cached_scripts: usize,
+    pub functions: usize,
+    pub libraries: usize,
+    /// What the libraries take (`used_memory_functions`).
+    pub functions_memory: usize,
+}
+
 /// The SHA1 of a script body, lower-case hex (as `SCRIPT LOAD` answers).
 pub fn sha1hex(body: &[u8]) -> String {
     sha1::hex(&sha1::sha1(body))
@@ -119,6 +134,15 @@ impl Scripting {
         }
     }
 
+    /// INFO's figures: without Lua there is no VM and no cache.
+    #[cfg(target_arch = "wasm32")]
+    pub fn memory_figures(&self) -> MemoryFigures {
+        MemoryFigures {
+            libraries: self.saved_libraries.len(),
+            ..MemoryFigures::default()
+        }
+    }
+
     /// SCRIPT FLUSH: forget every script and start a new VM.
     pub fn flush(&mut self) {
         self.scripts.clear();
@@ -138,6 +162,27 @@ impl Scripting {
             self.vm = engine::Vm::new(self.rand.clone()).ok();
         }
         self.vm.as_ref()
+    }
+
+    /// INFO's figures. A VM not started yet counts as what a fresh one
+    /// takes, measured once per process.
+    pub fn memory_figures(&self) -> MemoryFigures {
+        let fresh = || {
+            static FRESH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+            *FRESH.get_or_init(|| {
+                engine::Vm::new(Default::default()).map_or(0, |vm| vm.used_memory())
+            })
+        };
+        let vm = |v: &Option<engine::Vm>| v.as_ref().map_or_else(fresh, |vm| vm.used_memory());
+        MemoryFigures {
+            vm_eval: vm(&self.vm),
+            vm_functions: vm(&self.functions_vm),
+            scripts_eval: self.scripts_memory(),
+            cached_scripts: self.scripts.len(),
+            functions: self.libraries.function_count(),
+            libraries: self.libraries.libraries.len(),
+            functions_memory: self.libraries.memory(),
+        }
     }
 
     /// The functions' VM, started on first use.

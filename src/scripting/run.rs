@@ -2,7 +2,7 @@
 //! client, `redis.call` through the normal `Server::call` (scriptCall's
 //! checks first), the reply, and the effects wrapped for replicas.
 
-use super::convert::{error_table, error_text, frame_to_lua, lua_to_arg, lua_to_reply};
+use super::convert::{error_table, error_text, frame_to_lua, lua_to_reply};
 use super::shebang::flag;
 use crate::commands::{container, flags, Error};
 use crate::node::{Addr, LogLevel};
@@ -258,8 +258,9 @@ fn run_in_vm(
     let result = lua.scope(|scope| {
         hooks.raw_set(
             "call",
-            scope.create_function(|lua, args: MultiValue| {
-                script_call(&mut state.borrow_mut(), lua, args)
+            scope.create_function(|lua, argv: mlua::AnyUserData| {
+                let argv = argv.take::<super::engine::Argv>()?.0;
+                script_call(&mut state.borrow_mut(), lua, argv)
             })?,
         )?;
         hooks.raw_set(
@@ -324,21 +325,7 @@ fn refuse(
 }
 
 /// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
-fn script_call(st: &mut RunState, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-    if args.is_empty() {
-        let t = error_table(
-            lua,
-            "Please specify at least one argument for this redis lib call",
-        )?;
-        return Ok((true, Value::Table(t)));
-    }
-    let Some(argv) = args.iter().map(lua_to_arg).collect::<Option<Vec<Bytes>>>() else {
-        let t = error_table(
-            lua,
-            "Lua redis lib command arguments must be strings or integers",
-        )?;
-        return Ok((true, Value::Table(t)));
-    };
+fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
     let cmd = command_table().get(&argv[0]);
     let Some(cmd) = cmd.filter(|cmd| {
         (cmd.arity <= 0 || argv.len() == cmd.arity as usize)

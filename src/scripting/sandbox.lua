@@ -204,10 +204,7 @@ local R = {}
 -- In Rust, so that `return redis.call(...)` is no tail call: the error
 -- names the script's line, as 7.0's C function does.
 R.call = prims.call
-R.pcall = function(...)
-  local _, v = need_run("call")(...)
-  return v
-end
+R.pcall = prims.pcall
 R.sha1hex = function(...)
   if select("#", ...) ~= 1 then fail("wrong number of arguments") end
   local s = ...
