@@ -238,3 +238,25 @@ fn function_dump_restores_across() {
     );
     assert_eq!(rc.cmd(&["FCALL", "hi", "0"]), Frame::bulk("hi"));
 }
+
+/// redis-py's `Lock` and `register_script` work against ours
+/// (tests/py/scripting_client.py).
+#[test]
+fn redis_py_lock_and_register_script() {
+    let python = find_in_path("python3").expect("python3 is not installed");
+    let ours = start_ours(&["--save", ""]);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/scripting_client.py");
+    let port = ours.addr().rsplit(':').next().expect("port").to_string();
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(&port)
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("OK "),
+        "redis-py scripting client: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
