@@ -313,7 +313,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     merged.extend(codes);
-    for e in scripting.replace_libraries(&merged) {
+    if let Some(e) = scripting.replace_libraries(&merged).into_iter().next() {
         return Err(e.into());
     }
     ctx.dirty(1);

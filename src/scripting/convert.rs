@@ -122,7 +122,7 @@ fn to_reply(
                 out.boolean(*b)
             }
         }
-        Value::Integer(i) => out.int(*i as i64),
+        Value::Integer(i) => out.int(*i),
         Value::Number(n) => out.int(*n as i64),
         Value::Table(t) => table_to_reply(t, out, script_resp, errors, depth)?,
         _ => out.null(),
