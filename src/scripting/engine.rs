@@ -3,8 +3,9 @@
 
 use super::rand48::Rand48;
 use crate::commands::sha1;
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
-use std::cell::{Cell, RefCell};
+use mlua::{ffi, Function, Lua, LuaOptions, StdLib, Table, Value};
+use std::cell::Cell;
+use std::ffi::{c_char, c_int};
 use std::rc::Rc;
 
 /// One Lua interpreter with Redis's environment in it.
@@ -81,15 +82,6 @@ impl Vm {
                 })
             })?,
         )?;
-        let raised = Rc::new(RefCell::new(None::<mlua::RegistryKey>));
-        let slot = raised.clone();
-        prims.set(
-            "take_error",
-            lua.create_function(move |lua, ()| match slot.borrow_mut().take() {
-                Some(key) => lua.registry_value::<Value>(&key),
-                None => Ok(Value::Nil),
-            })?,
-        )?;
         // A Rust function's error reaches Lua as userdata: scripts see its text.
         prims.set(
             "error_message",
@@ -100,23 +92,14 @@ impl Vm {
                 })
             })?,
         )?;
-        // redis.call and redis.pcall: Rust functions, so `return redis.call(...)`
-        // is no tail call (errors name the script's line) and a call with
-        // thousands of arguments is not copied onto Lua's stack again.
-        for (name, raise) in [("call", true), ("pcall", false)] {
-            let slot = raised.clone();
-            prims.set(
-                name,
-                lua.create_function(move |lua, args: mlua::MultiValue| {
-                    let (is_err, v) = redis_call(lua, args)?;
-                    if !is_err || !raise {
-                        return Ok(v);
-                    }
-                    // Raised as a Lua value: the sandbox's handlers take it back.
-                    *slot.borrow_mut() = Some(lua.create_registry_value(v)?);
-                    Err(mlua::Error::RuntimeError("redis error reply".into()))
-                })?,
-            )?;
+        // redis.call and redis.pcall work on Lua's stack directly: a call with
+        // 7999 arguments must fit where 7.0's fits, `return redis.call(...)`
+        // is no tail call (errors name the script's line), and a failing
+        // redis.call raises the error table itself.
+        // SAFETY: see `redis_call_raw`.
+        unsafe {
+            prims.set("call", lua.create_c_function(lua_redis_call)?)?;
+            prims.set("pcall", lua.create_c_function(lua_redis_pcall)?)?;
         }
         prims.set("version", crate::REDIS_VERSION)?;
         prims.set("version_num", version_num(crate::REDIS_VERSION))?;
@@ -181,26 +164,85 @@ impl Vm {
     }
 }
 
-/// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook.
-pub struct Argv(pub Vec<bytes::Bytes>);
+/// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook
+/// (boxed, as a light userdata).
+pub type Argv = Vec<bytes::Bytes>;
 
-/// Convert the arguments (luaArgsToRedisArgv) and run the command through
-/// the running script's hook: (is the reply an error, its Lua value).
-fn redis_call(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<(bool, Value)> {
-    use super::convert::{error_table, lua_to_arg};
-    let fail = |msg: &str| Ok((true, Value::Table(error_table(lua, msg)?)));
-    let hooks: Table = lua.named_registry_value(HOOKS)?;
-    let Value::Function(hook) = hooks.raw_get::<Value>("call")? else {
-        return fail("redis.call/pcall can only be called inside a script invocation");
-    };
-    if args.is_empty() {
-        return fail("Please specify at least one argument for this redis lib call");
+unsafe extern "C-unwind" fn lua_redis_call(l: *mut ffi::lua_State) -> c_int {
+    redis_call_raw(l, true)
+}
+
+unsafe extern "C-unwind" fn lua_redis_pcall(l: *mut ffi::lua_State) -> c_int {
+    redis_call_raw(l, false)
+}
+
+/// luaRedisGenericCommand: the arguments as luaArgsToRedisArgv converts
+/// them, the command run by the running script's hook (`hooks.call`,
+/// which returns whether the reply is an error and its Lua value), the
+/// value returned or, for redis.call, raised.
+///
+/// # Safety
+/// Called by Lua as a C function. Nothing that needs dropping is alive
+/// when Lua may jump out (`lua_call`, `lua_error`): the arguments are
+/// handed to the hook as a raw box, which the hook takes back first.
+unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
+    let argc = ffi::lua_gettop(l);
+    let mut error: Option<&'static str> = None;
+    let mut argv: Argv = Vec::with_capacity(argc.max(0) as usize);
+    for i in 1..=argc {
+        if ffi::lua_type(l, i) == ffi::LUA_TNUMBER {
+            let n = ffi::lua_tonumber(l, i);
+            argv.push(bytes::Bytes::from(crate::resp::format_double(n)));
+            continue;
+        }
+        let mut len = 0usize;
+        let p = ffi::lua_tolstring(l, i, &mut len);
+        if p.is_null() {
+            error = Some("Lua redis lib command arguments must be strings or integers");
+            break;
+        }
+        argv.push(bytes::Bytes::copy_from_slice(std::slice::from_raw_parts(
+            p as *const u8,
+            len,
+        )));
     }
-    let Some(argv) = args.iter().map(lua_to_arg).collect::<Option<Vec<_>>>() else {
-        return fail("Lua redis lib command arguments must be strings or integers");
-    };
-    drop(args);
-    hook.call(lua.create_any_userdata(Argv(argv))?)
+    if argc == 0 {
+        error = Some("Please specify at least one argument for this redis lib call");
+    }
+    ffi::lua_settop(l, 0);
+    ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, c"redis.hooks".as_ptr());
+    ffi::lua_getfield(l, -1, c"call".as_ptr());
+    if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
+        error = Some("redis.call/pcall can only be called inside a script invocation");
+    }
+    if let Some(msg) = error {
+        drop(argv);
+        ffi::lua_settop(l, 0);
+        ffi::lua_newtable(l);
+        let text = format!("ERR {msg}");
+        ffi::lua_pushlstring(l, text.as_ptr() as *const c_char, text.len());
+        drop(text);
+        ffi::lua_setfield(l, -2, c"err".as_ptr());
+        if raise {
+            ffi::lua_error(l);
+        }
+        return 1;
+    }
+    let boxed = Box::into_raw(Box::new(argv));
+    ffi::lua_pushlightuserdata(l, boxed as *mut std::ffi::c_void);
+    ffi::lua_call(l, 1, 2);
+    if raise && ffi::lua_toboolean(l, -2) != 0 {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+/// Take back the arguments [`redis_call_raw`] boxed.
+///
+/// # Safety
+/// `p` must come from `redis_call_raw`, and is taken once.
+pub unsafe fn take_argv(p: mlua::LightUserData) -> Argv {
+    *Box::from_raw(p.0 as *mut Argv)
 }
 
 /// The text Lua gave for an error, without mlua's decoration.

@@ -258,8 +258,9 @@ fn run_in_vm(
     let result = lua.scope(|scope| {
         hooks.raw_set(
             "call",
-            scope.create_function(|lua, argv: mlua::AnyUserData| {
-                let argv = argv.take::<super::engine::Argv>()?.0;
+            scope.create_function(|lua, argv: mlua::LightUserData| {
+                // SAFETY: only `redis_call_raw` calls this hook, with its box.
+                let argv = unsafe { super::engine::take_argv(argv) };
                 script_call(&mut state.borrow_mut(), lua, argv)
             })?,
         )?;

@@ -115,7 +115,7 @@ end
 S.pcall = function(f, ...)
   local r = pack(raw_pcall(f, ...))
   if not r[1] and type(r[2]) == "userdata" then
-    r[2] = prims.take_error() or prims.error_message(r[2])
+    r[2] = prims.error_message(r[2])
   end
   if not r[1] and type(r[2]) == "table" and type(r[2].err) == "string" then
     return false, r[2].err
@@ -363,7 +363,7 @@ local function err_handler(err)
   end
   if type(err) == "userdata" then
     -- A library function's error, positioned as luaL_error positions it.
-    err = prims.take_error() or prims.error_message(err)
+    err = prims.error_message(err)
   end
   if type(err) ~= "table" then
     err = { err = "ERR " .. tostring(err) }
