@@ -18,6 +18,23 @@ fn eval_unavailable(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 #[cfg(not(target_arch = "wasm32"))]
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
+/// The key arguments of an EVAL / FCALL line: `numkeys` of them after it
+/// (none if `numkeys` is not a valid count).
+pub fn key_positions(argv: &[Bytes]) -> Vec<usize> {
+    match argv.get(2).and_then(|n| crate::resp::parse_i64(n)) {
+        Some(n) if n >= 0 && n <= argv.len() as i64 - 3 => (3..3 + n as usize).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Commands whose key list may be empty (7.0's `no_mandatory_keys`).
+pub fn may_have_no_keys(name: &str) -> bool {
+    matches!(
+        name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
+}
+
 /// Whether the server must run `name` through [`run`].
 pub fn runs_scripts(name: &str) -> bool {
     cfg!(not(target_arch = "wasm32"))

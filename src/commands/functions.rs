@@ -62,7 +62,7 @@ fn function(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         "stats" => stats(ctx),
         "flush" => {
             if args.len() > 3 {
-                return Err(unknown_sub(&args[1], "function"));
+                return Err(syntax_error(&args[1]));
             }
             let ok = args.get(2).is_none_or(|m| {
                 m.eq_ignore_ascii_case(b"sync") || m.eq_ignore_ascii_case(b"async")
@@ -77,6 +77,16 @@ fn function(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         _ => return engine_subcommand(ctx, &sub, args),
     }
     Ok(())
+}
+
+/// addReplySubcommandSyntaxError: a known subcommand with arguments it
+/// does not take.
+fn syntax_error(sub: &[u8]) -> super::Error {
+    format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+        String::from_utf8_lossy(sub)
+    )
+    .into()
 }
 
 fn stats(ctx: &mut Ctx) {
@@ -165,7 +175,8 @@ fn engine_subcommand(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> CmdResult {
             let payload = crate::rdb::payload::dump_functions(&codes, compress);
             ctx.out().bulk(&payload);
         }
-        "restore" if args.len() == 3 || args.len() == 4 => restore(ctx, args)?,
+        "restore" if args.len() > 4 => return Err(syntax_error(&args[1])),
+        "restore" => restore(ctx, args)?,
         _ => return Err(unknown_sub(&args[1], "function")),
     }
     Ok(())

@@ -190,6 +190,9 @@ impl CommandDef {
     pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
         match self.name {
             "sort" => sort::key_positions(argv),
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                eval::key_positions(argv)
+            }
             _ => self.key_indices(argv.len()),
         }
     }
