@@ -11,7 +11,8 @@ use crate::resp::Frame;
 use crate::server::{command_table, Client, ClientKind, Key, Server};
 use bytes::Bytes;
 use mlua::{Function, Lua, MultiValue, Table, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// The connection id of the scripts' client (never a real connection).
 pub const SCRIPT_CONN: crate::node::ConnId = crate::node::ConnId(crate::node::OUTBOUND_BIT - 2);
@@ -43,6 +44,9 @@ struct RunState<'s> {
     repl: u8,
     caller_is_master: bool,
     oom_at_start: bool,
+    /// `write_dirty` as the timeout hook sees it (a script that wrote is
+    /// not killed).
+    wrote: Rc<Cell<bool>>,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -158,6 +162,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         repl: 3,
         caller_is_master: c.kind == ClientKind::Master,
         oom_at_start: oom,
+        wrote: Rc::new(Cell::new(false)),
     });
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
     let state = state.into_inner();
@@ -255,6 +260,10 @@ fn run_in_vm(
         globals.raw_set("KEYS", keys.clone())?;
         globals.raw_set("ARGV", args.clone())?;
     }
+    let timeout = Timeout::new(&state.borrow(), inv);
+    if let Some(t) = &timeout {
+        t.install(lua, state.borrow().wrote.clone())?;
+    }
     let result = lua.scope(|scope| {
         hooks.raw_set(
             "call",
@@ -300,7 +309,97 @@ fn run_in_vm(
     for h in ["call", "log", "setresp", "set_repl"] {
         hooks.raw_set(h, Value::Nil)?;
     }
+    if let Some(t) = timeout {
+        lua.remove_hook();
+        let st = &mut state.borrow_mut().server.st;
+        for line in t.logs.take() {
+            st.log(LogLevel::Warning, line);
+        }
+    }
     result
+}
+
+/// Instructions between two looks at the clock (7.0's count hook period).
+const HOOK_PERIOD: u32 = 100_000;
+
+/// The busy-script check (luaMaskCountHook, scriptInterrupt). Past
+/// `busy-reply-threshold` 7.0 logs the slow script and starts answering
+/// other clients `-BUSY` while the script runs, until SCRIPT KILL. Our core
+/// serves one input at a time and a script runs inside it, so no other
+/// client can be answered or send SCRIPT KILL meanwhile: past the threshold
+/// the script is killed as SCRIPT KILL would kill it (unless it already
+/// wrote, which 7.0 would refuse to kill either).
+struct Timeout {
+    threshold_ms: u64,
+    /// The host's clock; without one (the simulator) time is counted in
+    /// instructions, one millisecond per hook period, so runs replay.
+    clock: Option<Rc<dyn Fn() -> u64>>,
+    eval: bool,
+    name: String,
+    /// Log lines the hook made, written to the server's log after the run.
+    logs: Rc<RefCell<Vec<String>>>,
+}
+
+impl Timeout {
+    fn new(st: &RunState, inv: &Invocation) -> Option<Timeout> {
+        let cfg = &st.server.st.config;
+        let busy = cfg.get_i64(Key::BUSY_REPLY_THRESHOLD);
+        // Two names for one setting in 7.0: whichever was changed.
+        let threshold = if busy != 5000 {
+            busy
+        } else {
+            cfg.get_i64(Key::LUA_TIME_LIMIT)
+        };
+        (threshold > 0).then(|| Timeout {
+            threshold_ms: threshold as u64,
+            clock: st.server.st.host.probe.as_ref().and_then(|p| p.clock()),
+            eval: inv.eval,
+            name: inv.name.clone(),
+            logs: Rc::new(RefCell::new(Vec::new())),
+        })
+    }
+
+    fn install(&self, lua: &Lua, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
+        let clock = self.clock.clone();
+        let start = clock.as_ref().map_or(0, |c| c());
+        let periods = Cell::new(0u64);
+        let slow_logged = Cell::new(false);
+        let kill_logged = Cell::new(false);
+        let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
+        let command = if self.eval {
+            "SCRIPT KILL"
+        } else {
+            "FUNCTION KILL"
+        };
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+            move |_, _| {
+                periods.set(periods.get() + 1);
+                let elapsed = match &clock {
+                    Some(c) => c().saturating_sub(start) / 1000,
+                    None => periods.get(),
+                };
+                if elapsed < threshold {
+                    return Ok(mlua::VmState::Continue);
+                }
+                if !slow_logged.replace(true) {
+                    logs.borrow_mut().push(format!(
+                        "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
+                    ));
+                }
+                if wrote.get() {
+                    return Ok(mlua::VmState::Continue);
+                }
+                if !kill_logged.replace(true) {
+                    logs.borrow_mut()
+                        .push("Lua script killed: it ran past busy-reply-threshold.".into());
+                }
+                Err(mlua::Error::RuntimeError(
+                    "Script killed by user with SCRIPT KILL...".into(),
+                ))
+            },
+        )
+    }
 }
 
 /// A refusal of `redis.call` before the command runs: counted as the
@@ -410,6 +509,7 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
     }
     if f & flags::WRITE != 0 {
         st.write_dirty = true;
+        st.wrote.set(true);
     }
     let feed_len = st.server.st.repl_feed.len();
     st.server.call(&mut st.client, cmd, &argv);
@@ -596,6 +696,25 @@ mod tests {
             &["0"],
         );
         assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn a_script_past_the_busy_threshold_is_killed_unless_it_wrote() {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.cmd(1, "CONFIG SET busy-reply-threshold 2");
+        // Without a host clock, time is one millisecond per 100000 instructions.
+        let reply = eval(&mut k, "while true do end", &["0"]);
+        assert!(
+            reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+            "{reply}"
+        );
+        let reply = eval(
+            &mut k,
+            "redis.call('set','w','1') local i = 0 while i < 1000000 do i = i + 1 end return i",
+            &["0"],
+        );
+        assert_eq!(reply, ":1000000\r\n");
     }
 
     #[test]
