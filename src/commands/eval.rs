@@ -35,6 +35,59 @@ pub fn may_have_no_keys(name: &str) -> bool {
     )
 }
 
+/// The flags a command line is checked with before it runs: a container's
+/// subcommand's own, and for EVAL / FCALL the script's declared flags
+/// turned into command flags (evalGetCommandFlags, fcallGetCommandFlags,
+/// scriptFlagsToCmdFlags).
+pub fn command_flags(st: &crate::server::ServerState, cmd: &CommandDef, argv: &[Bytes]) -> u32 {
+    use crate::scripting::shebang::flag;
+    let base = super::container::effective_flags(cmd, argv);
+    let script_flags = match cmd.name {
+        "eval" | "eval_ro" => {
+            let sha = crate::scripting::sha1hex(&argv[1]);
+            match st.scripting.get(&sha) {
+                Some(s) => Some(s.flags),
+                None => crate::scripting::shebang::parse(&argv[1])
+                    .ok()
+                    .map(|(f, _)| f),
+            }
+        }
+        "evalsha" | "evalsha_ro" => {
+            let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+            st.scripting.get(&sha).map(|s| s.flags)
+        }
+        "fcall" | "fcall_ro" => function_flags(st, &argv[1]),
+        _ => None,
+    };
+    match script_flags {
+        Some(sf) if sf & flag::EVAL_COMPAT_MODE == 0 => {
+            let mut f = base & !(STALE | DENYOOM | WRITE | MAY_REPLICATE);
+            if sf & (flag::ALLOW_OOM | flag::NO_WRITES) == 0 {
+                f |= DENYOOM;
+            }
+            if sf & flag::NO_WRITES == 0 {
+                f |= WRITE;
+            }
+            if sf & flag::ALLOW_STALE != 0 {
+                f |= STALE;
+            }
+            f
+        }
+        _ => base,
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn function_flags(st: &crate::server::ServerState, name: &[u8]) -> Option<u32> {
+    let name = String::from_utf8_lossy(name);
+    st.scripting.libraries.function(&name).map(|f| f.flags)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn function_flags(_st: &crate::server::ServerState, _name: &[u8]) -> Option<u32> {
+    None
+}
+
 /// Whether the server must run `name` through [`run`].
 pub fn runs_scripts(name: &str) -> bool {
     cfg!(not(target_arch = "wasm32"))

@@ -319,6 +319,10 @@ fn run_in_vm(
     result
 }
 
+fn killed() -> mlua::Error {
+    mlua::Error::RuntimeError("Script killed by user with SCRIPT KILL...".into())
+}
+
 /// Instructions between two looks at the clock (7.0's count hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
@@ -373,7 +377,7 @@ impl Timeout {
         };
         lua.set_hook(
             mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
-            move |_, _| {
+            move |lua, _| {
                 periods.set(periods.get() + 1);
                 let elapsed = match &clock {
                     Some(c) => c().saturating_sub(start) / 1000,
@@ -394,9 +398,10 @@ impl Timeout {
                     logs.borrow_mut()
                         .push("Lua script killed: it ran past busy-reply-threshold.".into());
                 }
-                Err(mlua::Error::RuntimeError(
-                    "Script killed by user with SCRIPT KILL...".into(),
-                ))
+                // From now on every line raises, so a pcall cannot keep the
+                // script alive (as 7.0's hook does once killed).
+                lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+                Err(killed())
             },
         )
     }

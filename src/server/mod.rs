@@ -535,17 +535,20 @@ impl Server {
             self.reject(c, &commands::wrong_arity(cmd.name).0);
             return;
         }
+        // A container's subcommand has its own flags (FUNCTION LOAD writes);
+        // a script declares its own (EVAL with a shebang, FCALL).
+        let f = commands::eval::command_flags(&self.st, cmd, &argv);
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
-        if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
+        if f & flags::DENYOOM != 0 && c.kind != ClientKind::Master && !self.make_room() {
             self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
             return;
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
-        if (cmd.has(flags::WRITE) || cmd.name == "ping")
+        if (f & flags::WRITE != 0 || cmd.name == "ping")
             && c.kind != ClientKind::Master
             && !self.st.persist.last_bgsave_ok
             && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
@@ -554,7 +557,7 @@ impl Server {
             self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
             return;
         }
-        if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
+        if f & flags::WRITE != 0 && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
@@ -569,7 +572,7 @@ impl Server {
             }
         }
         if self.st.repl.is_replica()
-            && !cmd.has(flags::STALE)
+            && f & flags::STALE == 0
             && c.kind != ClientKind::Master
             && !self.st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
             && self
