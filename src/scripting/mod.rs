@@ -26,6 +26,9 @@ use crate::commands::sha1;
 use bytes::Bytes;
 use std::collections::BTreeMap;
 
+/// The connection id of the scripts' client (never a real connection).
+pub const SCRIPT_CONN: crate::node::ConnId = crate::node::ConnId(crate::node::OUTBOUND_BIT - 2);
+
 /// Why the browser build refuses scripts.
 pub const UNAVAILABLE: &str = "ERR scripting is not available in the browser build: the Lua interpreter is C code, which this wasm32 build cannot include";
 

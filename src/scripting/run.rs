@@ -14,8 +14,7 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// The connection id of the scripts' client (never a real connection).
-pub const SCRIPT_CONN: crate::node::ConnId = crate::node::ConnId(crate::node::OUTBOUND_BIT - 2);
+use super::SCRIPT_CONN;
 
 /// What the caller asked to run.
 pub struct Invocation<'a> {
