@@ -305,6 +305,11 @@ pub trait HostProbe {
     /// A monotonic clock in microseconds, to time commands (commandstats,
     /// latencystats, SLOWLOG) finer than the millisecond `now` of inputs.
     fn monotonic_us(&self) -> u64;
+    /// The same clock as a shareable function, for code that must look at
+    /// the time from inside a long computation (a script's timeout hook).
+    fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
+        None
+    }
     /// The process's resident set size in bytes, if known.
     fn rss(&self) -> Option<u64>;
     /// The machine's memory in bytes, if known.

@@ -232,8 +232,10 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
     }
     const LOAD_FAILED: &str = "ERR Error trying to load the RDB dump";
     // NOSAVE loads the file as it is on disk, which only the host can read;
-    // NOFLUSH without MERGE meets every key twice, on which 7.0 exits.
-    if !save || (!flush && !merge && ctx.srv.total_keys() > 0) {
+    // NOFLUSH without MERGE meets every key (and library) twice, on which
+    // 7.0 fails.
+    let has_data = ctx.srv.total_keys() > 0 || !ctx.srv.scripting.library_codes().is_empty();
+    if !save || (!flush && !merge && has_data) {
         return Err(LOAD_FAILED.into());
     }
     let bytes = ctx.srv.rdb_snapshot(None);

@@ -18,6 +18,8 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod dump;
+pub mod eval;
+pub mod functions;
 pub mod geo;
 pub mod geohash;
 pub mod hashes;
@@ -204,6 +206,9 @@ impl CommandDef {
                 vec![2]
             }
             "migrate" => migrate::key_positions(argv),
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                eval::key_positions(argv)
+            }
             _ => self.key_indices(argv.len()),
         }
     }
@@ -265,6 +270,8 @@ impl CommandTable {
             dump::COMMANDS,
             sort::COMMANDS,
             streams::COMMANDS,
+            eval::COMMANDS,
+            functions::COMMANDS,
         ])
     }
 

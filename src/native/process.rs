@@ -66,6 +66,11 @@ impl HostProbe for ProcessProbe {
         self.start.elapsed().as_micros() as u64
     }
 
+    fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
+        let start = self.start;
+        Some(std::rc::Rc::new(move || start.elapsed().as_micros() as u64))
+    }
+
     fn rss(&self) -> Option<u64> {
         // The second field of statm is the resident set in pages.
         let statm = std::fs::read_to_string("/proc/self/statm").ok()?;

@@ -173,6 +173,25 @@ pub fn decode_value(bytes: &[u8]) -> R<Value> {
         .ok_or_else(|| RdbError::new("empty collection", 0))
 }
 
+/// The libraries of a FUNCTION DUMP payload's body: `FUNCTION2` entries
+/// to the end. `Err` is FUNCTION RESTORE's reason.
+pub fn decode_functions(bytes: &[u8]) -> Result<Vec<Bytes>, &'static str> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut codes = Vec::new();
+    while r.remaining() > 0 {
+        match r.byte() {
+            Ok(op::FUNCTION2) => {}
+            Ok(_) => return Err("given type is not a function"),
+            Err(_) => return Err("can not read data type"),
+        }
+        codes.push(
+            r.string()
+                .map_err(|_| "failed loading the given functions payload")?,
+        );
+    }
+    Ok(codes)
+}
+
 const MODULE_OPCODE_EOF: u64 = 0;
 const MODULE_OPCODE_SINT: u64 = 1;
 const MODULE_OPCODE_UINT: u64 = 2;

@@ -360,19 +360,37 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{}",
         bytes_to_human(system)
     );
-    field!(out, "used_memory_lua", "32768");
-    field!(out, "used_memory_vm_eval", "32768");
-    field!(out, "used_memory_lua_human", "32.00K");
-    field!(out, "used_memory_scripts_eval", "0");
-    field!(out, "number_of_cached_scripts", "0");
-    field!(out, "number_of_functions", "0");
-    field!(out, "number_of_libraries", "0");
-    field!(out, "used_memory_vm_functions", "33792");
-    field!(out, "used_memory_vm_total", "66560");
-    field!(out, "used_memory_vm_total_human", "65.00K");
-    field!(out, "used_memory_functions", "200");
-    field!(out, "used_memory_scripts", "200");
-    field!(out, "used_memory_scripts_human", "200B");
+    let lua = ctx.srv.scripting.memory_figures();
+    let vm_total = (lua.vm_eval + lua.vm_functions) as u64;
+    let scripts = (lua.scripts_eval + lua.functions_memory) as u64;
+    field!(out, "used_memory_lua", "{}", lua.vm_eval);
+    field!(out, "used_memory_vm_eval", "{}", lua.vm_eval);
+    field!(
+        out,
+        "used_memory_lua_human",
+        "{}",
+        bytes_to_human(lua.vm_eval as u64)
+    );
+    field!(out, "used_memory_scripts_eval", "{}", lua.scripts_eval);
+    field!(out, "number_of_cached_scripts", "{}", lua.cached_scripts);
+    field!(out, "number_of_functions", "{}", lua.functions);
+    field!(out, "number_of_libraries", "{}", lua.libraries);
+    field!(out, "used_memory_vm_functions", "{}", lua.vm_functions);
+    field!(out, "used_memory_vm_total", "{}", vm_total);
+    field!(
+        out,
+        "used_memory_vm_total_human",
+        "{}",
+        bytes_to_human(vm_total)
+    );
+    field!(out, "used_memory_functions", "{}", lua.functions_memory);
+    field!(out, "used_memory_scripts", "{}", scripts);
+    field!(
+        out,
+        "used_memory_scripts_human",
+        "{}",
+        bytes_to_human(scripts)
+    );
     field!(out, "maxmemory", "{}", maxmemory);
     field!(out, "maxmemory_human", "{}", bytes_to_human(maxmemory));
     field!(out, "maxmemory_policy", "{}", c.get(Key::MAXMEMORY_POLICY));

@@ -170,6 +170,8 @@ pub struct ServerState {
     pub mem_peak: memory::Peak,
     /// Users, their permissions and the ACL LOG (see [`crate::acl`]).
     pub acl: crate::acl::Acl,
+    /// Lua scripting: the VM and the script cache (see `crate::scripting`).
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl ServerState {
@@ -381,6 +383,7 @@ impl Server {
                 eviction: Default::default(),
                 mem_peak: Default::default(),
                 acl: crate::acl::Acl::new(table),
+                scripting: Default::default(),
             },
             clients: BTreeMap::new(),
             table,
@@ -796,6 +799,9 @@ impl Server {
             self.reject(c, &commands::wrong_arity(cmd.name).0);
             return;
         }
+        // A container's subcommand has its own flags (FUNCTION LOAD writes);
+        // a script declares its own (EVAL with a shebang, FCALL).
+        let f = commands::eval::command_flags(&self.st, cmd, &argv);
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
@@ -835,7 +841,7 @@ impl Server {
             }
             let queued =
                 c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
-            if out_of_memory && (cmd.has(flags::DENYOOM) || queued) {
+            if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
                 self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
                 return;
             }
@@ -849,7 +855,7 @@ impl Server {
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
-        if (cmd.has(flags::WRITE) || cmd.name == "ping")
+        if (f & flags::WRITE != 0 || cmd.name == "ping")
             && c.kind != ClientKind::Master
             && !self.st.persist.last_bgsave_ok
             && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
@@ -858,7 +864,7 @@ impl Server {
             self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
             return;
         }
-        if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
+        if f & flags::WRITE != 0 && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
@@ -873,7 +879,7 @@ impl Server {
             }
         }
         if self.st.repl.is_replica()
-            && !cmd.has(flags::STALE)
+            && f & flags::STALE == 0
             && c.kind != ClientKind::Master
             && !self.st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
             && self
@@ -1020,7 +1026,20 @@ impl Server {
             }
         }
         let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
-        let propagate = {
+        #[cfg(not(target_arch = "wasm32"))]
+        let script = commands::eval::runs_scripts(cmd.name);
+        #[cfg(target_arch = "wasm32")]
+        let script = false;
+        let propagate = if script {
+            // EVAL feeds monitors first, so a script's commands follow it.
+            if first && !self.st.monitors.is_empty() {
+                self.feed_monitors(c, argv);
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            commands::eval::run(self, c, cmd.name, argv);
+            // What the script ran is propagated, not the script.
+            Propagate::Nothing
+        } else {
             let mut ctx = Ctx {
                 srv: &mut self.st,
                 clients: &mut self.clients,
