@@ -706,6 +706,87 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// The commands that rebuild this stream at `key`, as an AOF rewrite
+    /// writes them (aof.c's `rewriteStreamObject`): XADD per entry (an
+    /// empty stream as `XADD key MAXLEN 0 0-1 x y`), XSETID with the 7.0
+    /// counters, then per group XGROUP CREATE ... ENTRIESREAD and, per
+    /// consumer, XCLAIM ... FORCE for each pending entry or XGROUP
+    /// CREATECONSUMER when it has none.
+    pub fn rewrite_commands(&self, key: &Bytes) -> Vec<Vec<Bytes>> {
+        let b = |s: &'static str| Bytes::from_static(s.as_bytes());
+        let n = |v: i128| Bytes::from(v.to_string());
+        let mut out = Vec::new();
+        if self.length > 0 {
+            for e in self.range(StreamId::MIN, StreamId::MAX) {
+                let mut argv = vec![b("XADD"), key.clone(), e.id.to_bytes()];
+                argv.extend(e.fields.iter().cloned());
+                out.push(argv);
+            }
+        } else {
+            out.push(vec![
+                b("XADD"),
+                key.clone(),
+                b("MAXLEN"),
+                b("0"),
+                StreamId::new(0, 1).to_bytes(),
+                b("x"),
+                b("y"),
+            ]);
+        }
+        out.push(vec![
+            b("XSETID"),
+            key.clone(),
+            self.last_id.to_bytes(),
+            b("ENTRIESADDED"),
+            n(self.entries_added as i128),
+            b("MAXDELETEDID"),
+            self.max_deleted_entry_id.to_bytes(),
+        ]);
+        for (name, g) in &self.groups {
+            out.push(vec![
+                b("XGROUP"),
+                b("CREATE"),
+                key.clone(),
+                name.clone(),
+                g.last_id.to_bytes(),
+                b("ENTRIESREAD"),
+                n(g.entries_read as i128),
+            ]);
+            for (cname, c) in &g.consumers {
+                if c.pel.is_empty() {
+                    out.push(vec![
+                        b("XGROUP"),
+                        b("CREATECONSUMER"),
+                        key.clone(),
+                        name.clone(),
+                        cname.clone(),
+                    ]);
+                    continue;
+                }
+                for id in &c.pel {
+                    let p = &g.pel[id];
+                    out.push(vec![
+                        b("XCLAIM"),
+                        key.clone(),
+                        name.clone(),
+                        cname.clone(),
+                        b("0"),
+                        id.to_bytes(),
+                        b("TIME"),
+                        n(p.delivery_time as i128),
+                        b("RETRYCOUNT"),
+                        n(p.delivery_count as i128),
+                        b("JUSTID"),
+                        b("FORCE"),
+                    ]);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// How many nodes a rax holding these stream IDs has (`rax->numnodes`):
 /// the radix tree of their 16-byte keys with single-child chains
 /// compressed, as rax keeps it. 1 (the head) when empty.

@@ -346,3 +346,84 @@ fn digest_sort_and_scan_cover_streams() {
         format!("*2\r\n{}*1\r\n{}", bulk("0"), bulk("s"))
     );
 }
+
+/// What 7.0's "... can propagate correctly" tests check through an AOF:
+/// the propagated commands give the same stream on a server whose nodes
+/// are cut differently (so `~` would trim differently there).
+#[test]
+fn approximate_trims_replay_the_same_on_other_node_sizes() {
+    let cases: &[(&str, &[&str], u64)] = &[
+        ("10", &["XADD s MAXLEN ~ 55 LIMIT 30 * x v"], 71),
+        ("10", &["XADD s MINID ~ 55 LIMIT 30 * x v"], 71),
+        ("10", &["XTRIM s MAXLEN ~ 85"], 90),
+        ("100", &["XADD s MAXLEN ~ 100 * x v"], 101),
+        ("100", &["XADD s MINID ~ 100 * x v"], 101),
+        ("100", &["XADD s MAXLEN 200 * x v"], 101),
+    ];
+    for (entries, cmds, len) in cases {
+        let mut t = Kit::new();
+        t.cmd(1, &format!("CONFIG SET stream-node-max-entries {entries}"));
+        for i in 1..=100 {
+            t.cmd(1, &format!("XADD s {i}-1 x v"));
+        }
+        for c in cmds.iter() {
+            t.cmd(1, c);
+        }
+        assert_eq!(t.cmd(1, "XLEN s"), format!(":{len}\r\n"), "{cmds:?}");
+        // Replayed as the master's link (or an AOF load) runs them.
+        let mut replica = Kit::new();
+        replica.cmd(2, "CONFIG SET stream-node-max-entries 1");
+        replica.connect(1);
+        replica.client(1).kind = crate::server::client::ClientKind::Master;
+        for line in t.feed() {
+            if !line.starts_with("CONFIG") {
+                replica.cmd(1, &line);
+            }
+        }
+        assert_eq!(replica.cmd(2, "XLEN s"), format!(":{len}\r\n"), "{cmds:?}");
+        assert_eq!(replica.cmd(2, "XRANGE s - +"), t.cmd(1, "XRANGE s - +"));
+    }
+}
+
+/// The AOF rewrite form of a stream rebuilds it: entries, counters,
+/// groups, pending entries and consumers without any.
+#[test]
+fn rewrite_commands_rebuild_the_stream() {
+    let mut t = Kit::new();
+    for i in 1..=5 {
+        t.cmd(1, &format!("XADD s {i}-0 f {i}"));
+    }
+    t.cmd(1, "XDEL s 5-0");
+    t.cmd(1, "XGROUP CREATE s g 0");
+    t.cmd(1, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >");
+    t.cmd(1, "XGROUP CREATECONSUMER s g bob");
+    t.cmd(1, "XADD e MAXLEN 0 9-0 a b");
+    let full = |k: &mut Kit, key: &str| {
+        let r = k.cmd(2, &format!("XINFO STREAM {key} FULL"));
+        // Consumers' seen-time is the replaying server's clock.
+        r.split("seen-time")
+            .map(|p| match p.strip_prefix("\r\n:") {
+                Some(rest) => rest.split_once("\r\n").map_or("", |x| x.1),
+                None => p,
+            })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut copy = Kit::new();
+    for key in ["s", "e"] {
+        let crate::keyspace::Value::Stream(st) =
+            &t.srv.st.dbs[0].keys().get(key.as_bytes()).unwrap().value
+        else {
+            panic!("{key} is a stream");
+        };
+        for argv in st.rewrite_commands(&bytes::Bytes::from(key)) {
+            let args: Vec<String> = argv
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+            assert!(!copy.argv(1, &args).starts_with('-'), "{args:?}");
+        }
+        assert_eq!(full(&mut copy, key), full(&mut t, key), "{key}");
+    }
+}
