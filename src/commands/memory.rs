@@ -2,7 +2,7 @@
 
 use super::container::{help, unknown_sub};
 use super::{arg_i64, eq_ignore_case, err, lower, CmdResult, Ctx};
-use crate::server::memory::key_memory;
+use crate::server::memory::key_memory_sampled;
 use bytes::Bytes;
 
 pub(super) fn memory(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -12,11 +12,21 @@ pub(super) fn memory(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if args.len() != 3 && !(args.len() == 5 && eq_ignore_case(&args[3], "samples")) {
                 return Err(err::SYNTAX.into());
             }
+            // SAMPLES: how many elements to look at (0: all); streams sample
+            // their listpacks.
+            let mut samples = 5;
             if args.len() == 5 {
-                arg_i64(&args[4])?;
+                samples = match arg_i64(&args[4])? {
+                    n if n < 0 => return Err(err::SYNTAX.into()),
+                    0 => usize::MAX,
+                    n => n as usize,
+                };
             }
             let key = args[2].clone();
-            match ctx.lookup(&key).map(|o| key_memory(&key, o)) {
+            match ctx
+                .lookup(&key)
+                .map(|o| key_memory_sampled(&key, o, samples))
+            {
                 Some(n) => ctx.out().int(n as i64),
                 None => ctx.out().null(),
             }

@@ -23,8 +23,13 @@ const DB_BUCKET: u64 = 8;
 
 /// What `key` and its value take (MEMORY USAGE), its expire not counted.
 pub fn key_memory(key: &[u8], o: &Object) -> u64 {
+    key_memory_sampled(key, o, 5)
+}
+
+/// [`key_memory`] with MEMORY USAGE's SAMPLES (a stream's listpacks looked at).
+pub fn key_memory_sampled(key: &[u8], o: &Object, samples: usize) -> u64 {
     if let Value::Stream(s) = &o.value {
-        return stream_memory(key, s);
+        return stream_memory(key, s, samples);
     }
     let value = match &o.value {
         Value::Str(s) => {
@@ -49,8 +54,8 @@ pub fn key_memory(key: &[u8], o: &Object) -> u64 {
 }
 
 /// A stream key as 7.0's MEMORY USAGE counts it: `objectComputeSize`
-/// (5 listpacks sampled), the dict entry, and the key's sds.
-fn stream_memory(key: &[u8], s: &crate::keyspace::Stream) -> u64 {
+/// (`samples` listpacks sampled), the dict entry, and the key's sds.
+fn stream_memory(key: &[u8], s: &crate::keyspace::Stream, samples: usize) -> u64 {
     use crate::server::query_buffer::size_class;
     let hdr = match key.len() {
         0..=255 => 3,
@@ -58,7 +63,7 @@ fn stream_memory(key: &[u8], s: &crate::keyspace::Stream) -> u64 {
         _ => 9,
     };
     let key_sds = size_class(hdr + key.len() + 1);
-    (s.memory_usage(size_class, 5) + 24 + key_sds) as u64
+    (s.memory_usage(size_class, samples) + 24 + key_sds) as u64
 }
 
 /// A database's contents: its keys, their values and their expires.
