@@ -556,8 +556,9 @@ impl Stream {
     /// nodes only, `limit` (0: none) caps the entries removed.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Always the head node: it is either dropped whole or the last one
+        // looked at.
+        while let Some((&master, _)) = self.nodes.first_key_value() {
             if let Trim::MaxLen(max) = how {
                 if self.length <= max {
                     break;
