@@ -427,3 +427,26 @@ fn rewrite_commands_rebuild_the_stream() {
         assert_eq!(full(&mut copy, key), full(&mut t, key), "{key}");
     }
 }
+
+/// 7.0's "MULTI propagation of XREADGROUP" and "Blocking commands ignores
+/// the timeout": inside EXEC the XCLAIMs join the transaction's MULTI / EXEC
+/// and a blocking read answers at once.
+#[test]
+fn xreadgroup_inside_multi() {
+    let mut t = Kit::new();
+    for i in 1..=3 {
+        t.cmd(1, &format!("XADD s {i}-0 f v"));
+    }
+    t.cmd(1, "XGROUP CREATE s g 0");
+    t.feed();
+    t.cmd(1, "MULTI");
+    t.cmd(1, "XREADGROUP GROUP g c COUNT 2 STREAMS s >");
+    t.cmd(1, "XREADGROUP GROUP g c STREAMS s >");
+    t.cmd(1, "XREAD BLOCK 0 STREAMS s $");
+    t.cmd(1, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >");
+    let reply = t.cmd(1, "EXEC");
+    assert!(reply.ends_with("*-1\r\n*-1\r\n"), "{reply}");
+    let feed = t.feed();
+    let names: Vec<&str> = feed.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(names, ["MULTI", "XCLAIM", "XCLAIM", "XCLAIM", "EXEC"]);
+}
