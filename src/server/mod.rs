@@ -729,13 +729,14 @@ impl Server {
                 self.st.dbs[db_before].expire_for_write(&argv[i], now);
             }
         }
-        let propagate = {
+        let (propagate, signal_keys) = {
             let mut ctx = Ctx {
                 srv: &mut self.st,
                 clients: &mut self.clients,
                 client: c,
                 now,
                 propagate: Propagate::AsIs,
+                signal_keys: true,
                 cmd,
             };
             let res = (cmd.handler)(&mut ctx, argv);
@@ -743,7 +744,7 @@ impl Server {
                 ctx.client.reply.error(&e.0);
                 ctx.srv.count_error(&e.0);
             }
-            std::mem::take(&mut ctx.propagate)
+            (std::mem::take(&mut ctx.propagate), ctx.signal_keys)
         };
         self.st.stats.total_commands_processed += 1;
         if !cmd.subcommands.is_empty() {
@@ -774,7 +775,7 @@ impl Server {
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
         let someone_waits = !self.st.watched.is_empty() || !self.st.blocked_on.is_empty();
-        if changed && someone_waits && cmd.has(flags::WRITE) {
+        if changed && someone_waits && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
             }
@@ -923,13 +924,28 @@ impl Server {
 
     /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
     fn collect_touched(&mut self) -> Vec<ConnId> {
-        if self.st.dbs.iter().all(|d| d.touched.is_empty()) {
+        if self
+            .st
+            .dbs
+            .iter()
+            .all(|d| d.touched.is_empty() && d.ready.is_empty())
+        {
             return Vec::new();
         }
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
-            if self.st.dbs[dbi].touched.is_empty() {
+            if self.st.dbs[dbi].touched.is_empty() && self.st.dbs[dbi].ready.is_empty() {
                 continue;
+            }
+            // Keys only made ready wake blocked clients, WATCHes stay.
+            for k in std::mem::take(&mut self.st.dbs[dbi].ready) {
+                if let Some(q) = self.st.blocked_on.get(&(dbi, k)) {
+                    for b in q {
+                        if !woken.contains(b) {
+                            woken.push(*b);
+                        }
+                    }
+                }
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
             for k in touched {

@@ -450,3 +450,37 @@ fn xreadgroup_inside_multi() {
     let names: Vec<&str> = feed.iter().map(|l| l.split(' ').next().unwrap()).collect();
     assert_eq!(names, ["MULTI", "XCLAIM", "XCLAIM", "XCLAIM", "EXEC"]);
 }
+
+/// WATCH sees what 7.0 signals: new entries, deletions, trims, a stream
+/// created by XGROUP CREATE MKSTREAM; not PEL or group changes.
+#[test]
+fn watch_sees_what_7_0_signals() {
+    let setup = |t: &mut Kit| {
+        t.cmd(1, "XADD s 1-0 f v");
+        t.cmd(1, "XADD s 2-0 f v");
+        t.cmd(1, "XGROUP CREATE s g 0");
+        t.cmd(1, "XREADGROUP GROUP g c STREAMS s >");
+    };
+    for (cmd, aborts) in [
+        ("XACK s g 1-0", false),
+        ("XCLAIM s g d 0 1-0", false),
+        ("XAUTOCLAIM s g d 0 0", false),
+        ("XSETID s 9-0", false),
+        ("XGROUP DESTROY s g", false),
+        ("XGROUP SETID s g 0", false),
+        ("XDEL s 1-0", true),
+        ("XTRIM s MAXLEN 0", true),
+        ("XADD s 5-0 a b", true),
+        ("XGROUP CREATE new g $ MKSTREAM", true),
+    ] {
+        let mut t = Kit::new();
+        setup(&mut t);
+        let key = if cmd.contains("new") { "new" } else { "s" };
+        t.cmd(1, &format!("WATCH {key}"));
+        t.cmd(2, cmd);
+        t.cmd(1, "MULTI");
+        t.cmd(1, "PING");
+        let exec = t.cmd(1, "EXEC");
+        assert_eq!(exec == "*-1\r\n", aborts, "{cmd}: {exec}");
+    }
+}
