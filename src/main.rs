@@ -1,4 +1,6 @@
-//! `sentinel-lab`: run a server, a sentinel, the demo cluster, a Compose file or the web UI.
+//! `sentinel-lab`: run a server, a sentinel, the demo cluster, a Compose file,
+//! the web UI, or check an AOF (`check-aof`, also as a link named
+//! `redis-check-aof`).
 //!
 //! The top level is a clap CLI; `server` keeps redis-server's raw argument
 //! syntax (`[redis.conf] [--directive value ...]`), which clap passes through
@@ -57,6 +59,12 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Check an AOF as redis-check-aof does: `check-aof [--fix] <file.manifest|file.aof>`
+    #[command(name = "check-aof", disable_help_flag = true)]
+    CheckAof {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
     /// Serve the web UI (www/ and the wasm build in pkg/) on 127.0.0.1:8080
     #[command(disable_help_flag = true)]
     Web {
@@ -75,6 +83,10 @@ fn main() {
     if prog.starts_with("redis-sentinel") {
         std::process::exit(sentinel_lab::native::run_sentinel(&args[1..]));
     }
+    if prog.starts_with("redis-check-aof") {
+        let code = sentinel_lab::native::check_aof::run_check_aof(&args[0], &args[1..]);
+        std::process::exit(code);
+    }
     if prog.starts_with("redis-server") {
         let code = sentinel_lab::native::run_server(&args[0], &args[1..]);
         std::process::exit(code);
@@ -86,6 +98,9 @@ fn main() {
         Command::Demo { args } => sentinel_lab::native::demo::run_demo(&args),
         Command::Compose { args } => sentinel_lab::native::compose::run_compose(&args),
         Command::Web { args } => sentinel_lab::native::web::run_web(&args),
+        Command::CheckAof { args } => {
+            sentinel_lab::native::check_aof::run_check_aof("sentinel-lab check-aof", &args)
+        }
     };
     std::process::exit(code);
 }

@@ -92,6 +92,9 @@ pub enum Input<'a> {
     /// `Server::confirm_persist`); the others apply each part as they drain
     /// the outputs, before any later output.
     Persisted { file: String, error: Option<String> },
+    /// The host finished a background [`FileOp::Fsync`] of `file` (sent
+    /// only by hosts that confirm, like `Persisted`).
+    Fsynced { file: String },
     /// The process was asked to stop (SIGTERM / SIGINT): shut down as the
     /// SHUTDOWN command would (a final save when save points are set), then
     /// emit [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no
@@ -230,6 +233,41 @@ pub enum Event {
     /// CONFIG SET dir: Redis chdirs there, so the files named afterwards
     /// (dbfilename, ...) are relative to it. A host without a disk ignores it.
     ChangeDir { dir: String },
+    /// An operation on a file of the append-only file (see [`FileOp`]),
+    /// carried out in order with the other file events.
+    AofFile(FileOp),
+}
+
+/// What the AOF asks of the host's disk. Paths are relative to `dir`
+/// (`appenddirname/<file>`); the host creates the directory as needed.
+#[derive(Clone, PartialEq, Debug)]
+pub enum FileOp {
+    /// Append `bytes` to `file`, creating it if missing (the bytes survive a
+    /// process crash once done). With `fsync`, the file is synced before
+    /// the host carries out any later output: the replies that follow
+    /// (`appendfsync always`) are sent only once the bytes are durable.
+    Append {
+        file: String,
+        bytes: Vec<u8>,
+        fsync: bool,
+    },
+    /// Sync `file` in the background (`appendfsync everysec`); a host that
+    /// confirms answers [`Input::Fsynced`].
+    Fsync {
+        file: String,
+    },
+    /// Cut `file` to `len` bytes, creating it empty if missing.
+    Truncate {
+        file: String,
+        len: u64,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Delete {
+        file: String,
+    },
 }
 
 /// Where an [`Event::PersistPart`] stands in its file.
@@ -273,6 +311,12 @@ pub trait HostProbe {
     fn total_system_memory(&self) -> Option<u64>;
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// The contents of a file the node names (ACL LOAD's `aclfile`), or the
+    /// error's text (strerror's words). The core does no IO; hosts that
+    /// have files answer.
+    fn read_file(&self, _path: &str) -> Result<Vec<u8>, String> {
+        Err("No such file or directory".into())
+    }
 }
 
 /// CPU seconds as `getrusage` reports them (INFO's `# CPU`).
@@ -339,6 +383,15 @@ pub struct HostFacts {
     /// The allocator the process really uses (Redis's `mem_allocator`).
     pub mem_allocator: Option<String>,
     pub probe: Option<Box<dyn HostProbe>>,
+    /// Reads a file back (relative to `dir`): only DEBUG LOADAOF asks, a
+    /// test command that reloads the AOF the node wrote.
+    pub files: Option<Box<dyn FileReader>>,
+}
+
+/// A host's way to read one of the node's files back, at once.
+pub trait FileReader {
+    /// The file's bytes, or `None` if it is not there.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
 }
 
 impl fmt::Debug for HostFacts {
@@ -349,6 +402,7 @@ impl fmt::Debug for HostFacts {
             .field("os", &self.os)
             .field("mem_allocator", &self.mem_allocator)
             .field("probe", &self.probe.is_some())
+            .field("files", &self.files.is_some())
             .finish()
     }
 }

@@ -1008,6 +1008,148 @@ fn gen_pubsub(g: &mut Gen, p: &mut Plan, n: usize) {
     p.c(&["PUBSUB", "NUMSUB", "news", "sport"]);
 }
 
+fn gen_shard_pubsub(g: &mut Gen, p: &mut Plan, n: usize) {
+    // conn 0 publishes, conn 1 shard-subscribes, conn 2 subscribes to the
+    // plain channels of the same names (a namespace of their own).
+    let chans = &["news", "sport", "x"];
+    let mut subs: Vec<&str> = Vec::new();
+    let mut plain: Vec<&str> = Vec::new();
+    for _ in 0..n / 3 {
+        let ch = g.pick(chans);
+        match g.below(9) {
+            0 | 1 => {
+                p.on(1, Norm::Exact, &["SSUBSCRIBE", ch]);
+                if !subs.contains(&ch) {
+                    subs.push(ch);
+                }
+            }
+            2 => {
+                p.on(1, Norm::Exact, &["SUNSUBSCRIBE", ch]);
+                subs.retain(|c| *c != ch);
+            }
+            3 => {
+                p.on(2, Norm::Exact, &["SUBSCRIBE", ch]);
+                if !plain.contains(&ch) {
+                    plain.push(ch);
+                }
+            }
+            4 | 5 => {
+                p.c(&["SPUBLISH", ch, g.pick(VALUES)]);
+                if subs.contains(&ch) {
+                    p.read_push(1, 1);
+                }
+            }
+            6 => {
+                p.c(&["PUBLISH", ch, g.pick(VALUES)]);
+                if plain.contains(&ch) {
+                    p.read_push(2, 1);
+                }
+            }
+            7 => p.n(
+                Norm::Unordered,
+                &["PUBSUB", "SHARDCHANNELS", g.pick(&["*", "n*", "x"])],
+            ),
+            _ => p.c(&["PUBSUB", "SHARDNUMSUB", ch, "nochan"]),
+        }
+    }
+    let mut argv = vec!["SUNSUBSCRIBE"];
+    argv.extend(subs.iter().copied());
+    p.on(1, Norm::Exact, &argv);
+    p.read_push(1, subs.len().saturating_sub(1));
+    p.on(1, Norm::Exact, &["SUNSUBSCRIBE"]);
+}
+
+/// CLUSTER / READONLY / ASKING without cluster support, MODULE, LOLWUT,
+/// LATENCY, COMMAND GETKEYSANDFLAGS, CLIENT PAUSE / TRACKING, FAILOVER and
+/// MIGRATE: their replies and errors on a lone server.
+fn gen_misc(g: &mut Gen, p: &mut Plan, n: usize) {
+    for _ in 0..n / 4 {
+        match g.below(22) {
+            0 => p.c(&[
+                "CLUSTER",
+                g.pick(&["INFO", "help", "keyslot", "nodes", "foo", "SHARDS"]),
+            ]),
+            1 => p.c(&["CLUSTER", g.pick(&["INFO", "MYID"]), "extra"]),
+            2 => p.c(&[g.pick(&["READONLY", "READWRITE", "ASKING"])]),
+            3 => p.c(&["MODULE", g.pick(&["LIST", "HELP", "foo"])]),
+            4 => p.c(&["MODULE", g.pick(&["LOAD", "UNLOAD", "LOADEX"]), "/nope"]),
+            // Two rows of squares are drawn without randomness.
+            5 => p.c(&[
+                "LOLWUT",
+                "VERSION",
+                "5",
+                g.pick(&["10", "30", "1", "0", "x"]),
+                g.pick(&["2", "4", "1"]),
+                g.pick(&["1", "2"]),
+            ]),
+            6 => p.c(&["LOLWUT", "VERSION", g.pick(&["7", "4", "59", "-1", "x"])]),
+            7 => p.c(&["LOLWUT"]),
+            8 => p.c(&["LATENCY", g.pick(&["LATEST", "HELP", "RESET", "DOCTOR"])]),
+            9 => p.c(&[
+                "LATENCY",
+                g.pick(&["HISTORY", "GRAPH", "RESET"]),
+                g.pick(&["command", "blabla"]),
+            ]),
+            10 => p.c(&[
+                "LATENCY",
+                "HISTOGRAM",
+                "blabla",
+                g.pick(&["zadd", "nosuch"]),
+            ]),
+            11 => p.c(&["LATENCY", g.pick(&["help", "latest", "foo"]), "x"]),
+            12 => p.c(&[
+                "COMMAND",
+                "GETKEYSANDFLAGS",
+                g.pick(&["sort", "get", "echo", "nosuch"]),
+                "a",
+                g.pick(&["store", "x"]),
+                "b",
+            ]),
+            13 => p.c(&["COMMAND", "GETKEYSANDFLAGS", "get", "k"]),
+            14 => p.c(&[
+                "CLIENT",
+                "PAUSE",
+                g.pick(&["x", "-1", "0"]),
+                g.pick(&["WRITE", "ALL", "NONE"]),
+            ]),
+            15 => p.c(&["CLIENT", g.pick(&["TRACKINGINFO", "GETREDIR", "UNPAUSE"])]),
+            16 => p.c(&[
+                "CLIENT",
+                "TRACKING",
+                g.pick(&["on", "off", "maybe"]),
+                g.pick(&["BCAST", "OPTIN", "OPTOUT", "NOLOOP", "PREFIX", "REDIRECT"]),
+                g.pick(&["a", "b:", "999"]),
+            ]),
+            17 => p.c(&["CLIENT", "CACHING", g.pick(&["yes", "no", "x"])]),
+            18 => p.c(&[
+                "FAILOVER",
+                g.pick(&["ABORT", "FORCE", "TIMEOUT", "TO", "x"]),
+            ]),
+            19 => p.c(&[
+                "FAILOVER",
+                "TO",
+                "127.0.0.1",
+                g.pick(&["x", "1"]),
+                "TIMEOUT",
+                "10",
+            ]),
+            20 => p.c(&[
+                "MIGRATE",
+                "127.0.0.1",
+                "1",
+                g.pick(&["", "nokey"]),
+                g.pick(&["0", "x"]),
+                g.pick(&["10", "0", "y"]),
+                g.pick(&["COPY", "KEYS", "AUTH", "FOO", "REPLACE"]),
+            ]),
+            _ => {
+                p.c(&["CLIENT", "TRACKING", "off"]);
+                p.c(&["CLIENT", "UNPAUSE"]);
+            }
+        }
+    }
+}
+
 fn gen_transactions(g: &mut Gen, p: &mut Plan, n: usize) {
     // conn 0 runs transactions, conn 1 interferes with WATCHed keys.
     for _ in 0..n / 8 {
@@ -2141,6 +2283,16 @@ fn sentinel_payloads() -> Vec<Vec<u8>> {
     .iter()
     .map(|v| payload::dump(v, true))
     .collect()
+}
+
+#[test]
+fn diff_shard_pubsub() {
+    check("shard_pubsub", 3, gen_shard_pubsub);
+}
+
+#[test]
+fn diff_misc() {
+    check("misc", 1, gen_misc);
 }
 
 #[test]

@@ -67,6 +67,13 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.out().ok();
         }
+        // The reply comes from the server once it has reloaded.
+        ("loadaof", 2) => ctx.srv.aof.load_requested = true,
+        ("aof-flush-sleep", 3) => {
+            // Redis sleeps this many µs before each AOF write, for race
+            // tests; the core cannot sleep, and the host writes at once.
+            ctx.out().ok();
+        }
         ("pause-cron", 3) => {
             ctx.srv.pause_cron = atoi(&args[2]) != 0;
             ctx.out().ok();

@@ -3,9 +3,12 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod acl;
 pub mod bitops;
 pub mod blocking;
 pub mod client;
+pub mod client_pause;
+pub mod cluster;
 pub mod command;
 pub mod command_docs;
 pub mod config_cmd;
@@ -20,12 +23,17 @@ pub mod geohash;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
+pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod long_double;
 pub mod memory;
+pub mod migrate;
+pub mod module_cmd;
 pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
+pub mod pubsub_shard;
 pub mod scan;
 pub mod server_cmds;
 pub mod sets;
@@ -37,6 +45,7 @@ pub mod streams;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tracking;
 pub mod transactions;
 pub mod zset_pops;
 pub mod zsets;
@@ -194,6 +203,7 @@ impl CommandDef {
             "xgroup" | "xinfo" if argv.len() > 2 && !argv[1].eq_ignore_ascii_case(b"help") => {
                 vec![2]
             }
+            "migrate" => migrate::key_positions(argv),
             _ => self.key_indices(argv.len()),
         }
     }
@@ -228,6 +238,7 @@ impl CommandTable {
     pub fn server() -> CommandTable {
         Self::from_families(&[
             connection::COMMANDS,
+            acl::COMMANDS,
             server_cmds::COMMANDS,
             keys::COMMANDS,
             strings::COMMANDS,
@@ -241,8 +252,15 @@ impl CommandTable {
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,
+            pubsub_shard::COMMANDS,
+            cluster::COMMANDS,
+            module_cmd::COMMANDS,
+            latency::COMMANDS,
+            lolwut::COMMANDS,
+            migrate::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
+            crate::replication::failover::COMMANDS,
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,

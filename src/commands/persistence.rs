@@ -1,4 +1,5 @@
-//! SAVE, BGSAVE, LASTSAVE. The snapshot work lives in `server::persistence`.
+//! SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF. The snapshot work lives in
+//! `server::persistence`, the rewrite in `server::aof::rewrite`.
 
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Propagate};
 use bytes::Bytes;
@@ -25,6 +26,16 @@ pub static COMMANDS: &[CommandDef] = &[
         bgsave,
     ),
     def(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        (0, 0, 0),
+        "server",
+        "1.0.0",
+        "Asynchronously rewrites the append-only file to disk.",
+        bgrewriteaof,
+    ),
+    def(
         "lastsave",
         1,
         LOADING | STALE | FAST,
@@ -47,15 +58,36 @@ fn save(ctx: &mut Ctx, _argv: &[Bytes]) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx, argv: &[Bytes]) -> CmdResult {
-    // SCHEDULE only matters while an AOF rewrite runs; the core has none.
-    if argv.len() > 1 && !(argv.len() == 2 && eq_ignore_case(&argv[1], "schedule")) {
+    let schedule = argv.len() == 2 && eq_ignore_case(&argv[1], "schedule");
+    if argv.len() > 1 && !schedule {
         return Err(err::SYNTAX.into());
     }
     ctx.propagate = Propagate::Nothing;
+    if ctx.srv.bgsave_job.is_none() && (ctx.srv.aof.rewrite.is_some() || ctx.client.in_exec) {
+        // Another "child" runs (or we are in EXEC): bgsaveCommand schedules
+        // or refuses.
+        if schedule || ctx.client.in_exec {
+            ctx.srv.aof.bgsave_scheduled = true;
+            ctx.out().simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.".into());
+    }
     ctx.srv
         .bgsave()
         .map_err(|e| super::Error::from(format!("ERR {e}")))?;
     ctx.out().simple("Background saving started");
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _argv: &[Bytes]) -> CmdResult {
+    ctx.propagate = Propagate::Nothing;
+    let in_exec = ctx.client.in_exec;
+    let status = ctx
+        .srv
+        .aof_bgrewriteaof(in_exec)
+        .map_err(super::Error::from)?;
+    ctx.out().simple(status);
     Ok(())
 }
 

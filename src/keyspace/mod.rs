@@ -196,6 +196,8 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// Clients are paused: expired keys read as absent but stay (no DEL).
+    pub expire_paused: bool,
     /// On a writable replica, keys its own clients gave a TTL: the master
     /// sends no DEL for them, so the replica expires them itself.
     pub replica_written_ttls: BTreeSet<Bytes>,
@@ -276,7 +278,7 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        if self.replica_mode {
+        if self.replica_mode || self.expire_paused {
             return true;
         }
         self.remove_expired(key);
@@ -539,7 +541,11 @@ impl Db {
     /// One round of the active expire cycle: look at up to `budget` keys with a
     /// TTL starting from `cursor`, delete those expired. Returns the next cursor.
     pub fn active_expire(&mut self, now: Millis, cursor: u64, budget: usize) -> u64 {
-        if self.replica_mode || self.active_expire_off || self.expires.is_empty() {
+        if self.replica_mode
+            || self.active_expire_off
+            || self.expire_paused
+            || self.expires.is_empty()
+        {
             return 0;
         }
         let mut due = Vec::new();

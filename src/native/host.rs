@@ -107,6 +107,8 @@ struct Shared {
     armed: Millis,
     /// Writes the node's files off the event loop.
     files: FileWriter,
+    /// The AOF's files: appends on the loop, fsyncs on a thread.
+    aof: super::aof_files::AofFiles,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
     /// The first bind address: outbound connections leave from it, as Redis's
@@ -168,6 +170,13 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 });
             }
             Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
+            // Before any later output: the replies of `appendfsync always`
+            // go out after their writes are synced.
+            Output::Event(Event::AofFile(op)) => {
+                if let Err(e) = s.aof.apply(op) {
+                    s.logger.line(LogLevel::Warning, &e);
+                }
+            }
             Output::Event(Event::ChangeDir { dir }) => {
                 if let Err(e) = std::env::set_current_dir(&dir) {
                     s.logger
@@ -357,6 +366,7 @@ fn stream_part(
             let _ = std::fs::remove_file(&old.tmp);
         }
         let tmp = temp_path(file);
+        let _ = make_parent(file);
         let out = std::fs::File::create(&tmp)
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
             .map_err(|e| {
@@ -413,10 +423,24 @@ fn stream_part(
     Some(res)
 }
 
+/// Create the directory a file goes in (the AOF's `appenddirname`).
+fn make_parent(file: &str) -> std::io::Result<()> {
+    match std::path::Path::new(file).parent() {
+        Some(p) if !p.as_os_str().is_empty() => std::fs::create_dir_all(p),
+        _ => Ok(()),
+    }
+}
+
+/// Write a whole file now, as [`Event::Persist`] asks (before the loop runs).
+pub fn persist_now(file: &str, bytes: &[u8]) -> Result<(), String> {
+    write_rdb(file, bytes)
+}
+
 /// rdbSave's file handling: a temp file, fsync, rename over the target.
 fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let tmp = temp_path(file);
+    let _ = make_parent(file);
     let mut f = std::fs::File::create(&tmp).map_err(|e| {
         format!(
             "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
@@ -674,6 +698,8 @@ pub fn run(
     let timer = Rc::new(Notify::new());
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
     let files = FileWriter::spawn(done_tx);
+    let (fsync_tx, mut fsync_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let aof = super::aof_files::AofFiles::spawn(fsync_tx);
     let source = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
@@ -688,6 +714,7 @@ pub fn run(
         timer: timer.clone(),
         armed: 0,
         files,
+        aof,
         scripts: Default::default(),
         source,
     }));
@@ -739,6 +766,10 @@ pub fn run(
                         sh.borrow_mut().logger.line(LogLevel::Warning, e);
                     }
                     drive(&sh, Input::Persisted { file, error });
+                    None
+                }
+                Some(file) = fsync_rx.recv() => {
+                    drive(&sh, Input::Fsynced { file });
                     None
                 }
                 _ = timer.notified() => None,

@@ -6,6 +6,8 @@
 //! binds the listeners (loopback only by default), and hands everything to the
 //! tokio host in [`host`].
 
+pub mod aof_files;
+pub mod check_aof;
 pub mod compose;
 pub mod conf;
 pub mod demo;
@@ -204,18 +206,60 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         return 1;
     }
     let dbfile = config.get(Key::DBFILENAME).to_string();
+    let aof_on = config.get_bool(Key::APPENDONLY);
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
     server.st.host = process::host_facts();
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();
-    let loaded = match std::fs::read(&dbfile) {
-        Ok(bytes) => server.load_rdb(&bytes),
-        Err(_) => Ok(()),
+    let aclfile = server.st.config.get(Key::ACLFILE).to_string();
+    if !aclfile.is_empty() && !server.st.config.users.is_empty() {
+        logger.write(LogLevel::Warning, "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        return 1;
+    }
+    if !aclfile.is_empty() {
+        let acl = std::fs::read_to_string(&aclfile)
+            .map_err(|e| {
+                format!(
+                    "Error loading ACLs, opening file '{aclfile}': {}",
+                    conf::io_reason(&e)
+                )
+            })
+            .and_then(|text| server.load_acl_file(&text));
+        if let Err(e) = acl {
+            logger.write(
+                LogLevel::Warning,
+                &format!("Aborting Redis startup because of ACL errors: {e}"),
+            );
+            return 1;
+        }
+    }
+    // loadDataFromDisk: with appendonly yes the AOF is the dataset, and
+    // dump.rdb is not read.
+    let loaded = if aof_on {
+        server.load_aof(&mut |p| self::aof_files::read(p))
+    } else {
+        match std::fs::read(&dbfile) {
+            Ok(bytes) => server.load_rdb(&bytes),
+            Err(_) => Ok(()),
+        }
     };
+    let mut files = self::aof_files::AofFiles::inline();
     while let Some(out) = crate::node::Node::poll_output(&mut server) {
         match out {
+            crate::node::Output::Event(crate::node::Event::Persist { file, bytes }) => {
+                if let Err(e) = host::persist_now(&file, &bytes) {
+                    logger.write(LogLevel::Warning, &e);
+                    return 1;
+                }
+            }
+            crate::node::Output::Event(crate::node::Event::AofFile(op)) => {
+                if let Err(e) = files.apply(op) {
+                    logger.write(LogLevel::Warning, &e);
+                    return 1;
+                }
+            }
             crate::node::Output::Event(crate::node::Event::Log { level, message }) => {
                 logger.write(level, &message)
             }

@@ -19,6 +19,7 @@ pub fn host_facts() -> HostFacts {
         probe: Some(Box::new(ProcessProbe {
             start: Instant::now(),
         })),
+        files: Some(Box::new(super::aof_files::DiskReader)),
     }
 }
 
@@ -93,6 +94,14 @@ impl HostProbe for ProcessProbe {
             user_children,
             sys_main_thread,
             user_main_thread,
+        })
+    }
+
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| {
+            // strerror's words, as Redis prints them (without Rust's "(os error N)").
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
         })
     }
 }

@@ -159,6 +159,7 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
         functions,
         empty_keys_skipped,
         checksum,
+        consumed: r.pos,
     })
 }
 

@@ -172,6 +172,8 @@ pub struct Loaded {
     pub empty_keys_skipped: usize,
     /// The checksum in the trailer (0: the writer had `rdbchecksum no`).
     pub checksum: u64,
+    /// Bytes the RDB took (an AOF's command tail may follow it).
+    pub consumed: usize,
 }
 
 impl Loaded {

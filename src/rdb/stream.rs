@@ -465,7 +465,6 @@ mod tests {
                 loaded += 1;
                 let _ = st.range(StreamId::MIN, StreamId::MAX).rev().count();
                 let _ = st.memory_usage(|n| n, 5);
-                let _ = st.rewrite_commands(&Bytes::from_static(b"k"));
                 for g in st.groups.values() {
                     let _ = st.lag(g);
                 }

@@ -18,6 +18,9 @@ impl Server {
         let feed = std::mem::take(&mut self.st.repl_feed);
         #[cfg(test)]
         self.st.propagated.extend(feed.iter().cloned());
+        // The AOF takes the same feed, a replica's included (its master's
+        // writes are logged too), with its own SELECT tracking.
+        self.st.aof_feed(&feed);
         // A replica proxies its master's stream byte for byte instead.
         if self.st.repl.is_replica() {
             return;

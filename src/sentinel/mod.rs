@@ -815,7 +815,7 @@ impl Node for Sentinel {
             | Input::ConnectFailed { conn, .. }
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
-            Input::Tick | Input::Persisted { .. } => false,
+            Input::Tick | Input::Persisted { .. } | Input::Fsynced { .. } => false,
             Input::Script { .. } => {
                 // Not a client's input: no timer, no server step.
                 self.link_input(input);

@@ -289,7 +289,10 @@ fn normal_clients(ctx: &InfoCtx) -> usize {
 }
 
 pub fn clients(ctx: &InfoCtx, out: &mut String) {
-    let blocked = ctx.all_clients().filter(|c| c.blocked.is_some()).count();
+    let blocked = ctx
+        .all_clients()
+        .filter(|c| c.blocked.is_some() || c.postponed.is_some())
+        .count();
     let in_timeout = ctx
         .all_clients()
         .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
@@ -300,7 +303,7 @@ pub fn clients(ctx: &InfoCtx, out: &mut String) {
     field!(out, "client_recent_max_input_buffer", "0");
     field!(out, "client_recent_max_output_buffer", "0");
     field!(out, "blocked_clients", "{}", blocked);
-    field!(out, "tracking_clients", "0");
+    field!(out, "tracking_clients", "{}", ctx.srv.tracking.clients);
     field!(out, "clients_in_timeout_table", "{}", in_timeout);
 }
 
@@ -425,7 +428,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         nclients as u64 * CLIENT_MEMORY
     );
     field!(out, "mem_cluster_links", "0");
-    field!(out, "mem_aof_buffer", "0");
+    field!(out, "mem_aof_buffer", "{}", ctx.srv.aof.buf.len());
     field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
     field!(out, "active_defrag_running", "0");
     field!(out, "lazyfree_pending_objects", "0");
@@ -476,23 +479,10 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     let (loaded, expired) = srv.last_load_keys;
     field!(out, "rdb_last_load_keys_expired", "{}", expired);
     field!(out, "rdb_last_load_keys_loaded", "{}", loaded);
-    field!(
-        out,
-        "aof_enabled",
-        "{}",
-        srv.config.get_bool(Key::APPENDONLY) as u8
-    );
-    field!(out, "aof_rewrite_in_progress", "0");
-    field!(out, "aof_rewrite_scheduled", "0");
-    field!(out, "aof_last_rewrite_time_sec", "-1");
-    field!(out, "aof_current_rewrite_time_sec", "-1");
-    field!(out, "aof_last_bgrewrite_status", "ok");
-    field!(out, "aof_rewrites", "0");
-    field!(out, "aof_rewrites_consecutive_failures", "0");
-    field!(out, "aof_last_write_status", "ok");
-    field!(out, "aof_last_cow_size", "0");
+    srv.aof_info(out);
     field!(out, "module_fork_in_progress", "0");
     field!(out, "module_fork_last_cow_size", "0");
+    srv.aof_info_sizes(out);
 }
 
 fn stats(ctx: &InfoCtx, out: &mut String) {
@@ -560,7 +550,7 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("pubsubshard_channels", "0");
     stat!("latest_fork_usec", "0");
     stat!("total_forks", "0");
-    stat!("migrate_cached_sockets", "0");
+    stat!("migrate_cached_sockets", "{}", srv.migrate_sockets.len());
     stat!("slave_expires_tracked_keys", "0");
     stat!("active_defrag_hits", "0");
     stat!("active_defrag_misses", "0");
@@ -568,9 +558,13 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("active_defrag_key_misses", "0");
     stat!("total_active_defrag_time", "0");
     stat!("current_active_defrag_time", "0");
-    stat!("tracking_total_keys", "0");
-    stat!("tracking_total_items", "0");
-    stat!("tracking_total_prefixes", "0");
+    stat!("tracking_total_keys", "{}", srv.tracking.total_keys());
+    stat!("tracking_total_items", "{}", srv.tracking.total_items());
+    stat!(
+        "tracking_total_prefixes",
+        "{}",
+        srv.tracking.total_prefixes()
+    );
     stat!("unexpected_error_replies", "{}", s.unexpected_error_replies);
     stat!("total_error_replies", "{}", s.total_error_replies);
     stat!("dump_payload_sanitizations", "0");

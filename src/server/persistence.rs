@@ -415,6 +415,8 @@ impl Server {
             .is_some_and(|n| n <= confirmed);
         if waiting {
             self.bgsave_done(error);
+        } else if self.st.aof_rewrite_confirmed(confirmed) {
+            self.st.aof_rewrite_done(error);
         }
     }
 
@@ -570,6 +572,17 @@ impl Server {
 impl ServerState {
     /// [`Server::load_rdb_quiet`] for a command handler (DEBUG RELOAD).
     pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
+        self.load_rdb_bytes(bytes, false).map(|(aux, _)| aux)
+    }
+
+    /// An AOF's RDB part (a base file or an old-style preamble): loaded with
+    /// its expired keys kept, as rdbLoad does with RDBFLAGS_AOF_PREAMBLE.
+    /// Returns how many bytes it took.
+    pub fn load_rdb_preamble(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        self.load_rdb_bytes(bytes, true).map(|(_, n)| n)
+    }
+
+    fn load_rdb_bytes(&mut self, bytes: &[u8], preamble: bool) -> Result<(Aux, usize), String> {
         let st = self;
         let ndb = st.dbs.len();
         let loaded = match rdb::decode_with(bytes, ndb) {
@@ -613,7 +626,10 @@ impl ServerState {
                 st.bgsave_killed(k);
             }
         }
-        let master = !st.repl.is_replica();
+        if loaded.aux.aof_base == Some(1) {
+            st.log(LogLevel::Notice, "RDB is base AOF");
+        }
+        let master = !st.repl.is_replica() && !preamble;
         let now = st.now;
         let (mut keys_loaded, mut keys_expired) = (0u64, 0u64);
         for (i, mut db) in loaded.dbs.into_iter().enumerate() {
@@ -659,7 +675,7 @@ impl ServerState {
             LogLevel::Notice
         };
         st.log(level, done);
-        Ok(loaded.aux)
+        Ok((loaded.aux, loaded.consumed))
     }
 }
 

@@ -55,6 +55,9 @@ pub struct Host {
     pub spec: NodeSpec,
     pub node: Option<Box<dyn Node>>,
     pub disk: Disk,
+    /// Files with bytes not synced yet, and the length they had when last
+    /// synced: what a machine crash leaves of them (see [`Sim::machine_crash`]).
+    pub unsynced: BTreeMap<String, usize>,
     factory: NodeFactory,
     next_inbound: u64,
     /// Earliest tick scheduled for this host.
@@ -232,6 +235,7 @@ impl Sim {
             spec,
             node: None,
             disk: Disk::new(),
+            unsynced: BTreeMap::new(),
             factory,
             next_inbound: 0,
             next_tick: None,
@@ -338,6 +342,69 @@ impl Sim {
             self.schedule(at, SimEvent::Closed { to: b, inc });
         }
         self.observe();
+    }
+
+    /// The machine goes down (power loss): the process dies as in
+    /// [`Sim::crash`], and the bytes of its files that were written but not
+    /// synced are lost too (an AOF with `appendfsync everysec` / `no`).
+    pub fn machine_crash(&mut self, id: HostId) {
+        self.crash(id);
+        let h = &mut self.hosts[id];
+        let mut lost = 0;
+        for (file, len) in std::mem::take(&mut h.unsynced) {
+            if let Some(bytes) = h.disk.get_mut(&file) {
+                lost += bytes.len().saturating_sub(len);
+                bytes.truncate(len);
+            }
+        }
+        let name = h.name.clone();
+        self.trace.push(
+            self.now,
+            &name,
+            TraceKind::Crash,
+            format!("machine crashed ({lost} unsynced bytes lost)"),
+        );
+    }
+
+    /// An AOF file operation on a host's disk, keeping track of what is synced.
+    fn aof_file_op(&mut self, id: HostId, op: crate::node::FileOp) {
+        use crate::node::FileOp;
+        let h = &mut self.hosts[id];
+        match op {
+            FileOp::Append { file, bytes, fsync } => {
+                let f = h.disk.entry(file.clone()).or_default();
+                let before = f.len();
+                f.extend_from_slice(&bytes);
+                if fsync {
+                    h.unsynced.remove(&file);
+                } else if !bytes.is_empty() {
+                    h.unsynced.entry(file).or_insert(before);
+                }
+            }
+            FileOp::Fsync { file } => {
+                h.unsynced.remove(&file);
+            }
+            FileOp::Truncate { file, len } => {
+                let f = h.disk.entry(file.clone()).or_default();
+                f.resize(len as usize, 0);
+                if let Some(l) = h.unsynced.get_mut(&file) {
+                    *l = (*l).min(len as usize);
+                }
+            }
+            FileOp::Rename { from, to } => {
+                if let Some(b) = h.disk.remove(&from) {
+                    h.disk.insert(to.clone(), b);
+                }
+                h.unsynced.remove(&to);
+                if let Some(l) = h.unsynced.remove(&from) {
+                    h.unsynced.insert(to, l);
+                }
+            }
+            FileOp::Delete { file } => {
+                h.disk.remove(&file);
+                h.unsynced.remove(&file);
+            }
+        }
     }
 
     /// Start a crashed host again from its spec and disk.
@@ -564,6 +631,7 @@ impl Sim {
                     },
                 );
             }
+            Output::Event(Event::AofFile(op)) => self.aof_file_op(id, op),
             Output::Event(ev) => self
                 .trace
                 .event(self.now, &name, ev, &mut self.hosts[id].disk),

@@ -67,6 +67,8 @@ pub enum Action {
     /// Process one event.
     Step,
     Kill(String),
+    /// The host's machine goes down: unsynced file bytes are lost too.
+    MachineCrash(String),
     Restart(String),
     Pause(String, Millis),
     Partition(String, String),
@@ -148,6 +150,11 @@ pub fn apply(sim: &mut Sim, action: &Action) -> Result<Outcome, String> {
         Action::Kill(n) => {
             let h = host(sim, n)?;
             sim.crash(h);
+            Outcome::Done
+        }
+        Action::MachineCrash(n) => {
+            let h = host(sim, n)?;
+            sim.machine_crash(h);
             Outcome::Done
         }
         Action::Restart(n) => {

@@ -44,6 +44,7 @@ enum ActionJson {
     RunFor { ms: u64 },
     Step,
     Kill { name: String },
+    MachineCrash { name: String },
     Restart { name: String },
     Pause { name: String, ms: u64 },
     Partition { a: String, b: String },
@@ -61,6 +62,7 @@ impl From<&Action> for ActionJson {
             Action::RunFor(ms) => ActionJson::RunFor { ms },
             Action::Step => ActionJson::Step,
             Action::Kill(name) => ActionJson::Kill { name },
+            Action::MachineCrash(name) => ActionJson::MachineCrash { name },
             Action::Restart(name) => ActionJson::Restart { name },
             Action::Pause(name, ms) => ActionJson::Pause { name, ms },
             Action::Partition(a, b) => ActionJson::Partition { a, b },
@@ -80,6 +82,7 @@ impl From<ActionJson> for Action {
             ActionJson::RunFor { ms } => Action::RunFor(ms),
             ActionJson::Step => Action::Step,
             ActionJson::Kill { name } => Action::Kill(name),
+            ActionJson::MachineCrash { name } => Action::MachineCrash(name),
             ActionJson::Restart { name } => Action::Restart(name),
             ActionJson::Pause { name, ms } => Action::Pause(name, ms),
             ActionJson::Partition { a, b } => Action::Partition(a, b),
@@ -474,6 +477,13 @@ impl Cluster {
     /// Crash a node (its memory is gone; peers see connections reset).
     pub fn kill(&mut self, name: &str) -> Result<(), JsError> {
         self.act(Action::Kill(name.into())).map(|_| ())
+    }
+
+    /// The host's machine goes down: unlike `kill`, file bytes not synced
+    /// yet (an AOF without `appendfsync always`) are lost.
+    #[wasm_bindgen(js_name = machineCrash)]
+    pub fn machine_crash(&mut self, name: &str) -> Result<(), JsError> {
+        self.act(Action::MachineCrash(name.into())).map(|_| ())
     }
 
     /// Start a node again from its config.

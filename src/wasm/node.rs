@@ -175,6 +175,18 @@ enum EventJs<'a> {
     KillScript {
         id: u64,
     },
+    /// An AOF file operation (`append`, `fsync`, `truncate`, `rename`,
+    /// `delete`): `file` (`rename`: from `file` to `to`), the bytes of an
+    /// append, the length of a truncate.
+    AofFile {
+        op: &'static str,
+        file: &'a str,
+        to: &'a str,
+        #[serde(serialize_with = "as_uint8array")]
+        bytes: &'a [u8],
+        fsync: bool,
+        len: u64,
+    },
 }
 
 /// Bytes as a `Uint8Array` (serde-wasm-bindgen's form for serde bytes).
@@ -221,8 +233,28 @@ impl<'a> OutputJs<'a> {
                 Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
                 Event::KillScript { id } => EventJs::KillScript { id: *id },
                 Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
+                Event::AofFile(op) => aof_file_js(op),
             }),
         }
+    }
+}
+
+fn aof_file_js(op: &crate::node::FileOp) -> EventJs<'_> {
+    use crate::node::FileOp;
+    let js = |op, file, to, bytes, fsync, len| EventJs::AofFile {
+        op,
+        file,
+        to,
+        bytes,
+        fsync,
+        len,
+    };
+    match op {
+        FileOp::Append { file, bytes, fsync } => js("append", file, "", bytes, *fsync, 0),
+        FileOp::Fsync { file } => js("fsync", file, "", &[], false, 0),
+        FileOp::Truncate { file, len } => js("truncate", file, "", &[], false, *len),
+        FileOp::Rename { from, to } => js("rename", from, to, &[], false, 0),
+        FileOp::Delete { file } => js("delete", file, "", &[], false, 0),
     }
 }
 

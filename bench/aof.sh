@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The AOF, Debian's redis-server 7.0.15 beside ours, in the same run:
+#   - redis-benchmark SET with appendonly yes, appendfsync everysec and always;
+#   - BGREWRITEAOF of 1M keys (DEBUG POPULATE): the time from the command to
+#     aof_rewrite_in_progress:0, and the worst PING latency seen meanwhile by
+#     a client pinging in a loop.
+# Prints one table: test | real | ours | ratio (ours/real).
+#
+#   bench/aof.sh        (OURS=path uses that binary; N, C, KEYS tune it)
+# Timings are printed, never asserted: the machine may be shared and noisy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-100000}
+C=${C:-50}
+KEYS=${KEYS:-1000000}
+
+for tool in redis-server redis-benchmark redis-cli python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
+done
+if [ -z "${OURS:-}" ]; then
+    cargo build --release --quiet
+    OURS=./target/release/sentinel-lab
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+    for _ in $(seq 1 200); do
+        [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ] && return 0
+        sleep 0.05
+    done
+    echo "server on port $1 did not start" >&2; return 1
+}
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# start KIND POLICY -> port
+start() {
+    local kind=$1 policy=$2 port dir
+    port=$(free_port); dir="$WORK/$kind-$policy"; mkdir -p "$dir"
+    local args=(--port "$port" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync "$policy"
+                --auto-aof-rewrite-percentage 0 --enable-debug-command yes --dir "$dir")
+    if [ "$kind" = real ]; then redis-server "${args[@]}" >"$dir/log" 2>&1 &
+    else "$OURS" server "${args[@]}" >"$dir/log" 2>&1 & fi
+    PIDS+=($!)
+    wait_ready "$port"
+    echo "$port"
+}
+
+set_rps() {
+    redis-benchmark -p "$1" -q -n "$N" -c "$C" -t set 2>/dev/null | tr '\r' '\n' \
+        | awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1
+}
+
+# rewrite PORT -> "seconds worst_ping_ms"
+rewrite() {
+    redis-cli -p "$1" debug populate "$KEYS" >/dev/null
+    python3 - "$1" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); return s
+def call(s, *args):
+    s.sendall(("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(a), a) for a in args)).encode())
+    buf = b""
+    while not buf.endswith(b"\r\n") or (buf.startswith(b"$") and buf.count(b"\r\n") < 2):
+        buf += s.recv(1 << 20)
+    return buf
+ctl, ping = conn(), conn()
+start = time.monotonic()
+call(ctl, "BGREWRITEAOF")
+worst = 0.0
+while True:
+    t = time.monotonic(); call(ping, "PING"); worst = max(worst, time.monotonic() - t)
+    if b"aof_rewrite_in_progress:0" in call(ctl, "INFO", "persistence"):
+        break
+print("%.3f %.1f" % (time.monotonic() - start, worst * 1000))
+PY
+}
+
+declare -A R O
+for policy in everysec always; do
+    rp=$(start real "$policy"); op=$(start ours "$policy")
+    R[set-$policy]=$(set_rps "$rp"); O[set-$policy]=$(set_rps "$op")
+    if [ "$policy" = everysec ]; then
+        read -r R[rw-secs] R[rw-ping] < <(rewrite "$rp")
+        read -r O[rw-secs] O[rw-ping] < <(rewrite "$op")
+    fi
+done
+
+ratio() { python3 -c "import sys; r, o = float(sys.argv[1]), float(sys.argv[2]); print('%.2f' % (o / r) if r else '-')" "$1" "$2"; }
+printf '%-40s %12s %12s %8s\n' test real ours ratio
+row() { printf '%-40s %12s %12s %8s\n' "$1" "${R[$2]}" "${O[$2]}" "$(ratio "${R[$2]}" "${O[$2]}")"; }
+row "SET rps, appendfsync everysec" set-everysec
+row "SET rps, appendfsync always" set-always
+row "BGREWRITEAOF $KEYS keys, seconds" rw-secs
+row "worst PING during the rewrite, ms" rw-ping

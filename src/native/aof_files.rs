@@ -1,0 +1,135 @@
+//! The native host's side of the AOF ([`FileOp`]): appends are written on
+//! the event loop at once (Redis's write(2) in beforeSleep), so a process
+//! killed after a reply went out has the bytes in the page cache; an append
+//! with `fsync` is synced before the loop carries out the next output (the
+//! replies of `appendfsync always`); background fsyncs (`everysec`) run on
+//! a thread of their own, like Redis's bio thread, and are confirmed to the
+//! node with `Input::Fsynced`.
+
+use crate::node::FileOp;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+/// Open AOF files (by the node's name for them) and the fsync thread.
+pub struct AofFiles {
+    open: HashMap<String, File>,
+    fsyncs: Option<std::sync::mpsc::Sender<(String, File)>>,
+}
+
+fn make_parent(path: &str) -> std::io::Result<()> {
+    match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => std::fs::create_dir_all(p),
+        _ => Ok(()),
+    }
+}
+
+impl AofFiles {
+    /// Without a thread: fsyncs are done on the spot (at start, before the loop).
+    pub fn inline() -> AofFiles {
+        AofFiles {
+            open: HashMap::new(),
+            fsyncs: None,
+        }
+    }
+
+    /// With the background fsync thread; `done` hears of each finished fsync.
+    pub fn spawn(done: tokio::sync::mpsc::UnboundedSender<String>) -> AofFiles {
+        let (tx, rx) = std::sync::mpsc::channel::<(String, File)>();
+        std::thread::Builder::new()
+            .name("aof-fsync".into())
+            .spawn(move || {
+                for (name, f) in rx {
+                    let _ = f.sync_data();
+                    let _ = done.send(name);
+                }
+            })
+            .expect("spawn the AOF fsync thread");
+        AofFiles {
+            open: HashMap::new(),
+            fsyncs: Some(tx),
+        }
+    }
+
+    fn file(&mut self, name: &str) -> std::io::Result<&mut File> {
+        if !self.open.contains_key(name) {
+            make_parent(name)?;
+            let f = OpenOptions::new().create(true).append(true).open(name)?;
+            self.open.insert(name.to_string(), f);
+        }
+        Ok(self.open.get_mut(name).expect("just opened"))
+    }
+
+    /// Carry out one op; the error is a log line. Returns the name of a
+    /// background fsync done inline (no thread), for the caller to confirm.
+    pub fn apply(&mut self, op: FileOp) -> Result<Option<String>, String> {
+        match op {
+            FileOp::Append { file, bytes, fsync } => {
+                let f = self
+                    .file(&file)
+                    .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
+                f.write_all(&bytes)
+                    .map_err(|e| format!("Error writing to the AOF file: {e}"))?;
+                if fsync {
+                    f.sync_data().map_err(|e| {
+                        format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
+                    })?;
+                }
+                Ok(None)
+            }
+            FileOp::Fsync { file } => {
+                let f = self
+                    .file(&file)
+                    .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
+                let clone = f.try_clone().map_err(|e| e.to_string())?;
+                match &self.fsyncs {
+                    Some(tx) => {
+                        let _ = tx.send((file, clone));
+                        Ok(None)
+                    }
+                    None => {
+                        let _ = clone.sync_data();
+                        Ok(Some(file))
+                    }
+                }
+            }
+            FileOp::Truncate { file, len } => {
+                let f = self
+                    .file(&file)
+                    .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
+                f.set_len(len)
+                    .map_err(|e| format!("Error truncating the AOF file {file}: {e}"))?;
+                Ok(None)
+            }
+            FileOp::Rename { from, to } => {
+                self.open.remove(&from);
+                self.open.remove(&to);
+                make_parent(&to).map_err(|e| e.to_string())?;
+                std::fs::rename(&from, &to)
+                    .map_err(|e| format!("Error trying to rename {from} into {to}: {e}"))?;
+                Ok(None)
+            }
+            FileOp::Delete { file } => {
+                self.open.remove(&file);
+                let _ = std::fs::remove_file(&file);
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The node's file reader (DEBUG LOADAOF).
+pub struct DiskReader;
+
+impl crate::node::FileReader for DiskReader {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        read(path)
+    }
+}
+
+/// Read a file the node asks for at start (the AOF loader's read function):
+/// its bytes, or `None` if it is not there.
+pub fn read(path: &str) -> Option<Vec<u8>> {
+    std::fs::read(path).ok()
+}

@@ -1,0 +1,217 @@
+//! The AOF end to end in the simulator: files on the in-memory disk,
+//! restarts after a process crash and after a machine crash, rewrites.
+
+use crate::node::Addr;
+use crate::resp::Frame;
+use crate::sim::{factory, HostId, NodeSpec, Sim};
+
+fn sim_with(config: &str) -> (Sim, HostId) {
+    let mut sim = Sim::new(1, 1_700_000_000_000);
+    let spec = NodeSpec {
+        name: "a".into(),
+        kind: "server".into(),
+        config: format!("port 6379\nprotected-mode no\n{config}"),
+    };
+    let id = sim.add_host(spec, Addr::new("10.0.0.1", 6379), factory::server_node);
+    sim.run_for(100);
+    (sim, id)
+}
+
+fn cmd(sim: &mut Sim, id: HostId, argv: &[&str]) -> String {
+    match sim.command(id, argv, 5_000) {
+        Some(Frame::Simple(s)) => s,
+        Some(Frame::Bulk(b)) => String::from_utf8_lossy(&b).into_owned(),
+        Some(Frame::Integer(n)) => n.to_string(),
+        Some(Frame::Null) => "(nil)".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn file_names(sim: &Sim, id: HostId) -> Vec<String> {
+    sim.hosts[id]
+        .disk
+        .keys()
+        .filter(|k| k.starts_with("appendonlydir/"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn files_at_start_and_writes_survive_a_process_crash() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    assert_eq!(
+        file_names(&sim, id),
+        [
+            "appendonlydir/appendonly.aof.1.base.rdb",
+            "appendonlydir/appendonly.aof.1.incr.aof",
+            "appendonlydir/appendonly.aof.manifest"
+        ]
+    );
+    assert_eq!(cmd(&mut sim, id, &["SET", "k", "v"]), "OK");
+    assert_eq!(cmd(&mut sim, id, &["SELECT", "3"]), "OK");
+    sim.crash(id);
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, id, &["GET", "k"]), "v");
+}
+
+#[test]
+fn a_machine_crash_loses_unsynced_everysec_writes_but_not_always_ones() {
+    for (policy, kept) in [("everysec", false), ("always", true)] {
+        let (mut sim, id) = sim_with(&format!("appendonly yes\nappendfsync {policy}\n"));
+        // Let the first second's fsync of the empty file pass.
+        sim.run_for(2_000);
+        // The first write after a second syncs (everysec); the next one in
+        // the same second waits for the next.
+        assert_eq!(cmd(&mut sim, id, &["SET", "k0", "v"]), "OK");
+        assert_eq!(cmd(&mut sim, id, &["SET", "k", "v"]), "OK");
+        sim.machine_crash(id);
+        sim.restart(id);
+        sim.run_for(100);
+        assert_eq!(cmd(&mut sim, id, &["GET", "k0"]), "v");
+        let got = cmd(&mut sim, id, &["GET", "k"]);
+        assert_eq!(got == "v", kept, "{policy}: {got}");
+    }
+}
+
+#[test]
+fn everysec_writes_survive_a_machine_crash_after_the_next_second() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    assert_eq!(cmd(&mut sim, id, &["SET", "k", "v"]), "OK");
+    sim.run_for(2_500);
+    sim.machine_crash(id);
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, id, &["GET", "k"]), "v");
+}
+
+#[test]
+fn a_rewrite_replaces_the_base_and_deletes_history() {
+    for preamble in ["yes", "no"] {
+        let (mut sim, id) = sim_with(&format!(
+            "appendonly yes\naof-use-rdb-preamble {preamble}\n"
+        ));
+        for i in 0..50 {
+            let k = format!("k{i}");
+            cmd(&mut sim, id, &["RPUSH", &k, "a", "b"]);
+        }
+        cmd(&mut sim, id, &["PEXPIRE", "k1", "100000000"]);
+        assert_eq!(
+            cmd(&mut sim, id, &["BGREWRITEAOF"]),
+            "Background append only file rewriting started"
+        );
+        sim.run_for(1_000);
+        cmd(&mut sim, id, &["SET", "after", "1"]);
+        let ext = if preamble == "yes" { "rdb" } else { "aof" };
+        assert_eq!(
+            file_names(&sim, id),
+            [
+                format!("appendonlydir/appendonly.aof.2.base.{ext}"),
+                "appendonlydir/appendonly.aof.2.incr.aof".to_string(),
+                "appendonlydir/appendonly.aof.manifest".to_string()
+            ]
+        );
+        sim.crash(id);
+        sim.restart(id);
+        sim.run_for(100);
+        assert_eq!(cmd(&mut sim, id, &["DBSIZE"]), "51");
+        assert_eq!(
+            cmd(&mut sim, id, &["LRANGE", "k7", "0", "-1"]),
+            "Some(Array([Bulk(b\"a\"), Bulk(b\"b\")]))"
+        );
+        assert_ne!(cmd(&mut sim, id, &["TTL", "k1"]), "-1");
+    }
+}
+
+#[test]
+fn a_truncated_tail_is_cut_and_loaded_when_allowed() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    cmd(&mut sim, id, &["SET", "a", "1"]);
+    cmd(&mut sim, id, &["SET", "b", "2"]);
+    sim.crash(id);
+    let incr = "appendonlydir/appendonly.aof.1.incr.aof".to_string();
+    let full = sim.hosts[id].disk[&incr].len();
+    sim.hosts[id]
+        .disk
+        .get_mut(&incr)
+        .unwrap()
+        .truncate(full - 3);
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, id, &["GET", "a"]), "1");
+    assert_eq!(cmd(&mut sim, id, &["GET", "b"]), "(nil)");
+    let now = sim.hosts[id].disk[&incr].len();
+    assert!(now < full - 3, "the file was cut: {now} of {full}");
+    assert!(sim.trace.entries.iter().any(|e| e.text.contains(
+        "AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled"
+    )));
+}
+
+#[test]
+fn config_set_appendonly_writes_a_base_first() {
+    let (mut sim, id) = sim_with("");
+    cmd(&mut sim, id, &["SET", "x", "1"]);
+    assert_eq!(
+        cmd(&mut sim, id, &["CONFIG", "SET", "appendonly", "yes"]),
+        "OK"
+    );
+    sim.run_for(1_000);
+    cmd(&mut sim, id, &["SET", "y", "2"]);
+    assert_eq!(
+        file_names(&sim, id),
+        [
+            "appendonlydir/appendonly.aof.1.base.rdb",
+            "appendonlydir/appendonly.aof.1.incr.aof",
+            "appendonlydir/appendonly.aof.manifest"
+        ]
+    );
+    sim.crash(id);
+    sim.restart(id);
+    sim.run_for(100);
+    // The node's config file was not rewritten: it starts with AOF off and
+    // reads no dump.rdb, so nothing — unless it is told appendonly yes.
+    let spec = &mut sim.hosts[id].spec;
+    spec.config.push_str("\nappendonly yes\n");
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(
+        cmd(&mut sim, id, &["MGET", "x", "y"]),
+        "Some(Array([Bulk(b\"1\"), Bulk(b\"2\")]))"
+    );
+}
+
+#[test]
+fn a_replica_with_aof_rewrites_after_its_full_sync_and_logs_its_master_writes() {
+    let (mut sim, m) = sim_with("");
+    cmd(&mut sim, m, &["SET", "before", "1"]);
+    let spec = NodeSpec {
+        name: "r".into(),
+        kind: "server".into(),
+        config: "port 6379\nprotected-mode no\nappendonly yes\nreplicaof 10.0.0.1 6379\n".into(),
+    };
+    let r = sim.add_host(spec, Addr::new("10.0.0.2", 6379), factory::server_node);
+    // repl-diskless-sync-delay is 5 s.
+    sim.run_for(8_000);
+    cmd(&mut sim, m, &["SET", "after", "2"]);
+    sim.run_for(1_000);
+    let texts: Vec<&str> = sim
+        .trace
+        .entries
+        .iter()
+        .filter(|e| e.host == "r")
+        .map(|e| e.text.as_str())
+        .collect();
+    let synced = texts
+        .iter()
+        .position(|t| t.contains("MASTER <-> REPLICA sync: Finished with success"))
+        .unwrap_or_else(|| panic!("not synced: {texts:#?}"));
+    assert!(texts[synced..]
+        .iter()
+        .any(|t| t.contains("Background append only file rewriting started")));
+    // The replica restarts from its own AOF, without its master.
+    sim.crash(m);
+    sim.restart(r);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, r, &["GET", "before"]), "1");
+    assert_eq!(cmd(&mut sim, r, &["GET", "after"]), "2");
+}

@@ -1,0 +1,230 @@
+//! Appending: commands join the AOF buffer as they are propagated
+//! (feedAppendOnlyFile), and the buffer goes to the host before the replies
+//! of the same round (flushAppendOnlyFile), with the fsync policy's sync.
+
+use super::{secs, AofState, FsyncPolicy};
+use crate::node::{FileOp, LogLevel};
+use crate::replication::encode_command;
+use crate::server::config::Key;
+use crate::server::ServerState;
+use bytes::Bytes;
+
+impl ServerState {
+    /// Append propagated commands (db, argv) to the AOF buffer, with a
+    /// SELECT when the db changes and `#TS:` annotations when enabled.
+    pub fn aof_feed(&mut self, feed: &[(usize, Vec<Bytes>)]) {
+        let wanted = match self.aof.state {
+            AofState::On => true,
+            AofState::WaitRewrite => self.aof.rewrite.is_some(),
+            AofState::Off => false,
+        };
+        if !wanted {
+            return;
+        }
+        let stamp = self.config.get_bool(Key::AOF_TIMESTAMP_ENABLED);
+        let now = secs(self.now);
+        for (db, argv) in feed {
+            // Commands without a db (PUBLISH) go to replicas only.
+            if *db == usize::MAX {
+                continue;
+            }
+            if stamp && self.aof.cur_timestamp < now {
+                self.aof.cur_timestamp = now;
+                self.aof
+                    .buf
+                    .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+            }
+            if self.aof.selected_db != Some(*db) {
+                let n = db.to_string();
+                self.aof.buf.extend_from_slice(
+                    format!("*2\r\n$6\r\nSELECT\r\n${}\r\n{}\r\n", n.len(), n).as_bytes(),
+                );
+                self.aof.selected_db = Some(*db);
+            }
+            encode_command(argv, &mut self.aof.buf);
+        }
+    }
+
+    /// Hand the buffer to the host (flushAppendOnlyFile). `force` writes even
+    /// while a background fsync is pending.
+    pub fn aof_flush(&mut self, force: bool) {
+        if self.aof.state == AofState::Off {
+            return;
+        }
+        let policy = self.aof_fsync_policy();
+        let now = secs(self.now);
+        let sync_in_progress = self.aof.pending_fsyncs > 0;
+        let file = self.aof_current_incr();
+        if file.is_empty() {
+            return;
+        }
+        if self.aof.buf.is_empty() {
+            // An fsync still owed for bytes written earlier.
+            let owed = self.aof.last_incr_fsync_offset != self.aof.last_incr_size;
+            let due = match policy {
+                FsyncPolicy::EverySec => owed && now > self.aof.last_fsync && !sync_in_progress,
+                FsyncPolicy::Always => owed,
+                FsyncPolicy::No => false,
+            };
+            if due {
+                self.aof_try_fsync(policy, &file, sync_in_progress);
+            }
+            return;
+        }
+        if policy == FsyncPolicy::EverySec && !force && sync_in_progress {
+            if self.aof.flush_postponed_start == 0 {
+                self.aof.flush_postponed_start = now;
+                return;
+            } else if now.saturating_sub(self.aof.flush_postponed_start) < 2 {
+                return;
+            }
+            self.aof.delayed_fsync += 1;
+            self.log(LogLevel::Notice, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
+        }
+        self.aof.flush_postponed_start = 0;
+        let bytes = std::mem::take(&mut self.aof.buf);
+        let n = bytes.len() as u64;
+        let sync_now = policy == FsyncPolicy::Always && !self.aof_no_fsync_now();
+        self.aof_file_op(FileOp::Append {
+            file: file.clone(),
+            bytes,
+            fsync: sync_now,
+        });
+        self.aof.current_size += n;
+        self.aof.last_incr_size += n;
+        if sync_now {
+            self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
+            self.aof.last_fsync = now;
+        } else {
+            self.aof_try_fsync(policy, &file, sync_in_progress);
+        }
+    }
+
+    /// `no-appendfsync-on-rewrite` with a save or rewrite running.
+    fn aof_no_fsync_now(&self) -> bool {
+        self.config.get_bool(Key::NO_APPENDFSYNC_ON_REWRITE)
+            && (self.bgsave_job.is_some() || self.aof.rewrite.is_some())
+    }
+
+    /// The `try_fsync` part of flushAppendOnlyFile.
+    fn aof_try_fsync(&mut self, policy: FsyncPolicy, file: &str, sync_in_progress: bool) {
+        if self.aof_no_fsync_now() {
+            return;
+        }
+        let now = secs(self.now);
+        match policy {
+            FsyncPolicy::Always => {
+                // Bytes written before the policy became `always`.
+                self.aof_file_op(FileOp::Append {
+                    file: file.to_string(),
+                    bytes: Vec::new(),
+                    fsync: true,
+                });
+                self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
+                self.aof.last_fsync = now;
+            }
+            FsyncPolicy::EverySec if now > self.aof.last_fsync => {
+                if !sync_in_progress {
+                    self.aof_background_fsync(file);
+                    self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
+                }
+                self.aof.last_fsync = now;
+            }
+            _ => {}
+        }
+    }
+
+    /// Ask the host for a background fsync (bio's BIO_AOF_FSYNC).
+    pub fn aof_background_fsync(&mut self, file: &str) {
+        if self.persist.host_confirms {
+            self.aof.pending_fsyncs += 1;
+        }
+        self.aof_file_op(FileOp::Fsync {
+            file: file.to_string(),
+        });
+    }
+
+    /// The host finished a background fsync.
+    pub fn aof_fsynced(&mut self) {
+        self.aof.pending_fsyncs = self.aof.pending_fsyncs.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::{Event, FileOp, Output};
+    use crate::server::aof::AofState;
+    use crate::server::config::Key;
+    use crate::server::{Config, Server};
+    use bytes::Bytes;
+
+    fn server() -> Server {
+        let mut s = Server::new(Config::default(), 1_000_000, 1);
+        s.st.aof.state = AofState::On;
+        s.st.aof.manifest.last_incr_or_new("appendonly.aof");
+        s
+    }
+
+    fn appended(s: &mut Server) -> Vec<(String, Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        while let Some(o) = crate::node::Node::poll_output(s) {
+            if let Output::Event(Event::AofFile(FileOp::Append { file, bytes, fsync })) = o {
+                out.push((file, bytes, fsync));
+            }
+        }
+        out
+    }
+
+    fn argv(a: &[&str]) -> Vec<Bytes> {
+        a.iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn select_is_written_when_the_db_changes_and_at_the_start() {
+        let mut s = server();
+        s.st.aof_feed(&[(0, argv(&["SET", "a", "1"])), (2, argv(&["SET", "b", "2"]))]);
+        s.st.aof_flush(false);
+        let w = appended(&mut s);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].0, "appendonlydir/appendonly.aof.1.incr.aof");
+        assert_eq!(
+            String::from_utf8(w[0].1.clone()).unwrap(),
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
+             *2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        assert!(!w[0].2, "everysec does not sync with the write");
+        assert_eq!(s.st.aof.current_size, w[0].1.len() as u64);
+    }
+
+    #[test]
+    fn always_syncs_with_the_write_and_timestamps_annotate() {
+        let mut s = server();
+        s.st.config
+            .set(Key::APPENDFSYNC, &["always".into()])
+            .unwrap();
+        s.st.config
+            .set(Key::AOF_TIMESTAMP_ENABLED, &["yes".into()])
+            .unwrap();
+        s.st.aof_feed(&[(0, argv(&["DEL", "a"]))]);
+        s.st.aof_flush(false);
+        let w = appended(&mut s);
+        assert!(w[0].2);
+        assert!(String::from_utf8_lossy(&w[0].1).starts_with("#TS:1000\r\n*2\r\n$6\r\nSELECT"));
+    }
+
+    #[test]
+    fn a_pending_background_fsync_postpones_an_everysec_write_for_two_seconds() {
+        let mut s = server();
+        s.st.persist.host_confirms = true;
+        s.st.aof.pending_fsyncs = 1;
+        s.st.aof_feed(&[(0, argv(&["SET", "a", "1"]))]);
+        s.st.aof_flush(false);
+        assert!(appended(&mut s).is_empty());
+        s.st.now += 2000;
+        s.st.aof_flush(false);
+        assert_eq!(appended(&mut s).len(), 1);
+        assert_eq!(s.st.aof.delayed_fsync, 1);
+    }
+}
