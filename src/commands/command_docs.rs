@@ -1362,6 +1362,12 @@ const RW_DELETE_2: &[KeySpec] = &[ks(
     Begin::Index(2),
     Find::Range(0, 1, 0),
 )];
+const RO_ACCESS_2: &[KeySpec] = &[ks(
+    "",
+    &["RO", "access"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
 const STREAMS_KEYS: &[KeySpec] = &[ks(
     "",
     &["RO", "access"],
@@ -1417,6 +1423,13 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("xgroup|createconsumer", RW_INSERT_2),
     ("xgroup|delconsumer", RW_DELETE_2),
     ("xgroup|destroy", RW_DELETE_2),
+    (
+        "xgroup|setid",
+        &[ks("", &["RW", "update"], Begin::Index(2), Find::Range(0, 1, 0))],
+    ),
+    ("xinfo|consumers", RO_ACCESS_2),
+    ("xinfo|groups", RO_ACCESS_2),
+    ("xinfo|stream", RO_ACCESS_2),
     (
         "xlen",
         &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],

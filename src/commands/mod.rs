@@ -310,6 +310,11 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     pub now: Millis,
     pub propagate: Propagate,
+    /// The server notes the key arguments of a write that changed the
+    /// dataset as touched (WATCH, blocked clients). A handler clears this
+    /// when 7.0's command does not signal its key (XACK, XCLAIM...), and
+    /// calls [`Ctx::touch`] / [`Ctx::ready`] itself where it should.
+    pub signal_keys: bool,
     pub cmd: &'static CommandDef,
 }
 
@@ -344,6 +349,12 @@ impl<'a> Ctx<'a> {
     pub fn touch(&mut self, key: &Bytes) {
         let db = self.client.db;
         self.srv.dbs[db].touched.push(key.clone());
+    }
+
+    /// Wake the clients blocked on `key` without invalidating WATCHes.
+    pub fn ready(&mut self, key: &Bytes) {
+        let db = self.client.db;
+        self.srv.dbs[db].ready.push(key.clone());
     }
 
     /// Look up `key` for reading; `Ok(None)` if absent, WRONGTYPE check left to caller.

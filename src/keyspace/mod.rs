@@ -218,6 +218,10 @@ pub struct Db {
     pub replica_written_ttls: BTreeSet<Bytes>,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
+    /// Keys blocked clients should look at again though WATCHers are not
+    /// told (Redis's signalKeyAsReady without signalModifiedKey: XGROUP
+    /// DESTROY for the XREADGROUP clients of the group).
+    pub ready: Vec<Bytes>,
     /// Keys created since the server last looked (`new` keyspace events),
     /// recorded only while `track_new` is set.
     pub created: Vec<Bytes>,

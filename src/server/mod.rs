@@ -1030,15 +1030,16 @@ impl Server {
         let script = commands::eval::runs_scripts(cmd.name);
         #[cfg(target_arch = "wasm32")]
         let script = false;
-        let propagate = if script {
+        let (propagate, signal_keys) = if script {
             // EVAL feeds monitors first, so a script's commands follow it.
             if first && !self.st.monitors.is_empty() {
                 self.feed_monitors(c, argv);
             }
             #[cfg(not(target_arch = "wasm32"))]
             commands::eval::run(self, c, cmd.name, argv);
-            // What the script ran is propagated, not the script.
-            Propagate::Nothing
+            // What the script ran is propagated, not the script; the keys
+            // its commands touched were signalled as they ran.
+            (Propagate::Nothing, true)
         } else {
             let mut ctx = Ctx {
                 srv: &mut self.st,
@@ -1046,6 +1047,7 @@ impl Server {
                 client: c,
                 now,
                 propagate: Propagate::AsIs,
+                signal_keys: true,
                 cmd,
             };
             let res = (cmd.handler)(&mut ctx, argv);
@@ -1053,7 +1055,7 @@ impl Server {
                 ctx.client.reply.error(&e.0);
                 ctx.srv.count_error(&e.0);
             }
-            std::mem::take(&mut ctx.propagate)
+            (std::mem::take(&mut ctx.propagate), ctx.signal_keys)
         };
         self.st.stats.total_commands_processed += 1;
         if !cmd.subcommands.is_empty() {
@@ -1086,7 +1088,7 @@ impl Server {
         let someone_waits = !self.st.watched.is_empty()
             || !self.st.blocked_on.is_empty()
             || self.st.tracking.active();
-        if changed && someone_waits && cmd.has(flags::WRITE) {
+        if changed && someone_waits && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
             }
@@ -1261,13 +1263,28 @@ impl Server {
 
     /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
     fn collect_touched(&mut self) -> Vec<ConnId> {
-        if self.st.dbs.iter().all(|d| d.touched.is_empty()) {
+        if self
+            .st
+            .dbs
+            .iter()
+            .all(|d| d.touched.is_empty() && d.ready.is_empty())
+        {
             return Vec::new();
         }
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
-            if self.st.dbs[dbi].touched.is_empty() {
+            if self.st.dbs[dbi].touched.is_empty() && self.st.dbs[dbi].ready.is_empty() {
                 continue;
+            }
+            // Keys only made ready wake blocked clients, WATCHes stay.
+            for k in std::mem::take(&mut self.st.dbs[dbi].ready) {
+                if let Some(q) = self.st.blocked_on.get(&(dbi, k)) {
+                    for b in q {
+                        if !woken.contains(b) {
+                            woken.push(*b);
+                        }
+                    }
+                }
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
             for k in touched {
