@@ -25,6 +25,7 @@ pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod rng;
+pub mod scripting;
 pub mod sentinel;
 pub mod server;
 pub mod sim;

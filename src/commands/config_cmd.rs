@@ -89,6 +89,12 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.srv.refresh_notify_flags();
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("maxmemory"))
+            {
+                warn_if_over_maxmemory(ctx);
+            }
             ctx.out().ok();
             Ok(())
         }
@@ -99,6 +105,8 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.calls = Default::default();
             let now = ctx.now;
             ctx.srv.instantaneous.reset(now);
+            ctx.srv.eviction.reset_stats(now);
+            ctx.srv.mem_peak = Default::default();
             let r = &mut ctx.srv.repl;
             (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);
             ctx.out().ok();
@@ -141,6 +149,28 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         _ => Err(unknown_sub(&args[1], "config")),
+    }
+}
+
+/// updateMaxmemory: a limit under what is used now is warned about (the
+/// eviction it calls for starts at the next command or tick).
+fn warn_if_over_maxmemory(ctx: &mut Ctx) {
+    use crate::server::memory;
+    let max = ctx.srv.config.maxmemory();
+    if max == 0 {
+        return;
+    }
+    for db in &mut ctx.srv.dbs {
+        db.settle_charges();
+    }
+    let all = ctx.clients.values().chain(std::iter::once(&*ctx.client));
+    let buffers = memory::buffer_memory(all, ctx.srv);
+    let used = memory::used_memory(&ctx.srv.dbs, &buffers).used;
+    if max < used {
+        ctx.srv.log(
+            crate::node::LogLevel::Warning,
+            format!("WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."),
+        );
     }
 }
 

@@ -18,6 +18,8 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod dump;
+pub mod eval;
+pub mod functions;
 pub mod geo;
 pub mod geohash;
 pub mod hashes;
@@ -204,6 +206,9 @@ impl CommandDef {
                 vec![2]
             }
             "migrate" => migrate::key_positions(argv),
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                eval::key_positions(argv)
+            }
             _ => self.key_indices(argv.len()),
         }
     }
@@ -265,6 +270,8 @@ impl CommandTable {
             dump::COMMANDS,
             sort::COMMANDS,
             streams::COMMANDS,
+            eval::COMMANDS,
+            functions::COMMANDS,
         ])
     }
 
@@ -303,6 +310,11 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     pub now: Millis,
     pub propagate: Propagate,
+    /// The server notes the key arguments of a write that changed the
+    /// dataset as touched (WATCH, blocked clients). A handler clears this
+    /// when 7.0's command does not signal its key (XACK, XCLAIM...), and
+    /// calls [`Ctx::touch`] / [`Ctx::ready`] itself where it should.
+    pub signal_keys: bool,
     pub cmd: &'static CommandDef,
 }
 
@@ -337,6 +349,12 @@ impl<'a> Ctx<'a> {
     pub fn touch(&mut self, key: &Bytes) {
         let db = self.client.db;
         self.srv.dbs[db].touched.push(key.clone());
+    }
+
+    /// Wake the clients blocked on `key` without invalidating WATCHes.
+    pub fn ready(&mut self, key: &Bytes) {
+        let db = self.client.db;
+        self.srv.dbs[db].ready.push(key.clone());
     }
 
     /// Look up `key` for reading; `Ok(None)` if absent, WRONGTYPE check left to caller.

@@ -461,6 +461,8 @@ fn xdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // 7.0 does not signal the key (WATCH holds).
+    ctx.signal_keys = false;
     let id = parse_strict_id(&args[2])?;
     let mut entries_added: i64 = -1;
     let mut max_xdel = StreamId::MIN;

@@ -268,8 +268,10 @@ impl Node {
         7 + self.body_bytes + lp_int_size(self.live as i64) + lp_int_size(self.deleted as i64)
     }
 
+    /// The live entry `id`. A linear look: tombstones may be out of order
+    /// (after XSETID moved the last ID below a deleted entry's).
     fn find(&self, id: StreamId) -> Option<usize> {
-        self.entries.binary_search_by(|e| e.id.cmp(&id)).ok()
+        self.entries.iter().position(|e| e.id == id && !e.deleted)
     }
 }
 
@@ -480,7 +482,7 @@ impl Stream {
     /// The live entry `id`, if any.
     pub fn get(&self, id: StreamId) -> Option<&NodeEntry> {
         let (_, n) = self.nodes.range(..=id).next_back()?;
-        n.find(id).map(|i| &n.entries[i]).filter(|e| !e.deleted)
+        n.find(id).map(|i| &n.entries[i])
     }
 
     pub fn contains(&self, id: StreamId) -> bool {
@@ -515,9 +517,6 @@ impl Stream {
         let Some(i) = n.find(id) else {
             return false;
         };
-        if n.entries[i].deleted {
-            return false;
-        }
         n.entries[i].deleted = true;
         n.live -= 1;
         n.deleted += 1;
@@ -557,8 +556,9 @@ impl Stream {
     /// nodes only, `limit` (0: none) caps the entries removed.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Always the head node: it is either dropped whole or the last one
+        // looked at.
+        while let Some((&master, _)) = self.nodes.first_key_value() {
             if let Trim::MaxLen(max) = how {
                 if self.length <= max {
                     break;
@@ -636,9 +636,9 @@ impl Stream {
         }
         if self.max_deleted_entry_id.is_zero() || self.max_deleted_entry_id < self.first_id {
             if id < self.first_id {
-                return (self.entries_added - self.length) as i64;
+                return self.entries_added.saturating_sub(self.length) as i64;
             } else if id == self.first_id {
-                return (self.entries_added - self.length + 1) as i64;
+                return (self.entries_added.saturating_sub(self.length) + 1) as i64;
             }
         }
         INVALID_ENTRIES_READ
@@ -650,10 +650,10 @@ impl Stream {
             return Some(0);
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(g.last_id) {
-            return Some(self.entries_added as i64 - g.entries_read);
+            return Some((self.entries_added as i64).wrapping_sub(g.entries_read));
         }
         let read = self.estimate_distance(g.last_id);
-        (read != INVALID_ENTRIES_READ).then(|| self.entries_added as i64 - read)
+        (read != INVALID_ENTRIES_READ).then(|| (self.entries_added as i64).wrapping_sub(read))
     }
 
     /// A group moves past entry `id` as it delivers it.
@@ -662,7 +662,7 @@ impl Stream {
             return false;
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(id) {
-            g.entries_read += 1;
+            g.entries_read = g.entries_read.wrapping_add(1);
         } else if self.entries_added > 0 {
             g.entries_read = self.estimate_distance(id);
         }

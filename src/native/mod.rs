@@ -6,12 +6,14 @@
 //! binds the listeners (loopback only by default), and hands everything to the
 //! tokio host in [`host`].
 
+pub mod alloc;
 pub mod aof_files;
 pub mod check_aof;
 pub mod compose;
 pub mod conf;
 pub mod demo;
 pub mod host;
+pub mod output_backlog;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;

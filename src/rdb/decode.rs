@@ -173,6 +173,25 @@ pub fn decode_value(bytes: &[u8]) -> R<Value> {
         .ok_or_else(|| RdbError::new("empty collection", 0))
 }
 
+/// The libraries of a FUNCTION DUMP payload's body: `FUNCTION2` entries
+/// to the end. `Err` is FUNCTION RESTORE's reason.
+pub fn decode_functions(bytes: &[u8]) -> Result<Vec<Bytes>, &'static str> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut codes = Vec::new();
+    while r.remaining() > 0 {
+        match r.byte() {
+            Ok(op::FUNCTION2) => {}
+            Ok(_) => return Err("given type is not a function"),
+            Err(_) => return Err("can not read data type"),
+        }
+        codes.push(
+            r.string()
+                .map_err(|_| "failed loading the given functions payload")?,
+        );
+    }
+    Ok(codes)
+}
+
 const MODULE_OPCODE_EOF: u64 = 0;
 const MODULE_OPCODE_SINT: u64 = 1;
 const MODULE_OPCODE_UINT: u64 = 2;
@@ -375,7 +394,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
@@ -394,7 +413,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH => {
                 let n = self.count(2)?;
@@ -406,7 +425,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
@@ -445,7 +464,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
                 let items = if t == ty::ZSET_ZIPLIST {
@@ -464,7 +483,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
                 let items = match t {
@@ -481,7 +500,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
             }
             ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
                 Value::Stream(Box::new(super::stream::read(self, t)?))

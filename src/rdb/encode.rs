@@ -86,6 +86,10 @@ fn write_header(w: &mut Writer, aux: &Aux) {
     if let Some(v) = aux.aof_base {
         aux_str(w, "aof-base", &int(v));
     }
+    for code in &aux.functions {
+        w.out.push(op::FUNCTION2);
+        w.string(code);
+    }
 }
 
 fn write_db_start(w: &mut Writer, i: usize, keys: usize, expires: usize) {
@@ -318,6 +322,19 @@ pub fn encode_value(value: &Value, compress: bool) -> Vec<u8> {
 pub(super) struct Writer {
     pub(super) out: Vec<u8>,
     pub(super) compress: bool,
+}
+
+/// The libraries as FUNCTION DUMP writes them (rdbSaveFunctions).
+pub fn encode_functions(codes: &[bytes::Bytes], compress: bool) -> Vec<u8> {
+    let mut w = Writer {
+        out: Vec::new(),
+        compress,
+    };
+    for code in codes {
+        w.out.push(op::FUNCTION2);
+        w.string(code);
+    }
+    w.out
 }
 
 impl Writer {

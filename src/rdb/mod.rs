@@ -18,8 +18,8 @@ pub mod lzf;
 pub mod payload;
 pub mod stream;
 
-pub use decode::{decode, decode_value, decode_with};
-pub use encode::{encode, encode_value, encode_with, EncodeOptions, SnapshotJob};
+pub use decode::{decode, decode_functions, decode_value, decode_with};
+pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
 use bytes::Bytes;
@@ -108,6 +108,9 @@ pub struct Aux {
     pub repl_offset: Option<i64>,
     pub aof_base: Option<i64>,
     pub fields: Vec<(Bytes, Bytes)>,
+    /// Function libraries to save (their code), written after the fields
+    /// as `FUNCTION2` entries (rdbSaveFunctions).
+    pub functions: Vec<Bytes>,
 }
 
 impl Aux {

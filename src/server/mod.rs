@@ -2,8 +2,10 @@
 
 pub mod aof;
 pub mod client;
+pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
+pub mod eviction;
 pub mod info;
 pub mod latency;
 pub mod memory;
@@ -47,6 +49,8 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub expired_keys: u64,
     pub evicted_keys: u64,
+    /// Clients disconnected by `maxmemory-clients`.
+    pub evicted_clients: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub pubsub_messages: u64,
@@ -160,8 +164,14 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// `maxmemory` eviction's pool, pending round and metrics.
+    pub eviction: eviction::Eviction,
+    /// `used_memory_peak`.
+    pub mem_peak: memory::Peak,
     /// Users, their permissions and the ACL LOG (see [`crate::acl`]).
     pub acl: crate::acl::Acl,
+    /// Lua scripting: the VM and the script cache (see `crate::scripting`).
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl ServerState {
@@ -181,11 +191,6 @@ impl ServerState {
         self.calls.error(msg);
     }
 
-    /// Keep the default user's password in step with `requirepass`.
-    pub fn sync_acl(&mut self) {
-        self.acl.sync_requirepass(self.config.get(Key::REQUIREPASS));
-    }
-
     /// Keys do not expire while clients are paused (reads still see them
     /// as gone); set each database's flag from the pause in force.
     pub fn set_expiry_paused(&mut self) {
@@ -202,6 +207,11 @@ impl ServerState {
         let threshold = self.config.get_i64(Key::LATENCY_MONITOR_THRESHOLD);
         self.latency
             .add_if_needed(threshold, event, ms, ended / 1000);
+    }
+
+    /// Keep the default user's password in step with `requirepass`.
+    pub fn sync_acl(&mut self) {
+        self.acl.sync_requirepass(self.config.get(Key::REQUIREPASS));
     }
 
     /// The host's monotonic clock in µs, 0 on a host without one.
@@ -370,7 +380,10 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                eviction: Default::default(),
+                mem_peak: Default::default(),
                 acl: crate::acl::Acl::new(table),
+                scripting: Default::default(),
             },
             clients: BTreeMap::new(),
             table,
@@ -786,6 +799,9 @@ impl Server {
             self.reject(c, &commands::wrong_arity(cmd.name).0);
             return;
         }
+        // A container's subcommand has its own flags (FUNCTION LOAD writes);
+        // a script declares its own (EVAL with a shebang, FCALL).
+        let f = commands::eval::command_flags(&self.st, cmd, &argv);
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
@@ -811,17 +827,21 @@ impl Server {
                 return;
             }
         }
-        // performEvictions before every command; only DENYOOM ones are
-        // refused when it cannot make room.
+        // Clients over `maxmemory-clients` go first; then performEvictions
+        // before every command when a limit is set: a command that may grow
+        // memory (or any queued in MULTI) is refused if nothing more can go.
+        self.evict_clients();
         if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
             let marks = self.st.tracking.active().then(|| self.touched_marks());
-            let room = self.make_room();
+            let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
             if let Some(marks) = marks {
                 // Evicted keys' invalidations go out before the reply.
                 self.tracking_invalidate_touched(&marks, None);
                 self.deliver_tracking(Some(c));
             }
-            if !room && cmd.has(flags::DENYOOM) {
+            let queued =
+                c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+            if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
                 self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
                 return;
             }
@@ -835,7 +855,7 @@ impl Server {
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
-        if (cmd.has(flags::WRITE) || cmd.name == "ping")
+        if (f & flags::WRITE != 0 || cmd.name == "ping")
             && c.kind != ClientKind::Master
             && !self.st.persist.last_bgsave_ok
             && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
@@ -844,7 +864,7 @@ impl Server {
             self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
             return;
         }
-        if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
+        if f & flags::WRITE != 0 && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
@@ -859,7 +879,7 @@ impl Server {
             }
         }
         if self.st.repl.is_replica()
-            && !cmd.has(flags::STALE)
+            && f & flags::STALE == 0
             && c.kind != ClientKind::Master
             && !self.st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
             && self
@@ -956,45 +976,6 @@ impl Server {
         }
     }
 
-    /// `maxmemory`: evict as the policy allows; false if still over the limit.
-    /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
-    fn make_room(&mut self) -> bool {
-        let max = self.st.config.maxmemory();
-        // A client pause keeps the dataset as it is: no eviction.
-        if max == 0 || self.st.pause.is_paused() {
-            return true;
-        }
-        let policy = self.st.config.maxmemory_policy();
-        let nclients = self.clients.len() + 1;
-        let volatile = policy.is_volatile();
-        loop {
-            if memory::used_memory(&self.st.dbs, nclients).used <= max {
-                return true;
-            }
-            if policy == MaxmemoryPolicy::Noeviction {
-                return false;
-            }
-            let r = self.st.rng.next_u64();
-            let victim = self.st.dbs.iter().enumerate().find_map(|(i, db)| {
-                let k = if volatile {
-                    db.expires().random_entry(r).map(|(k, _)| k.clone())
-                } else {
-                    db.keys().random_entry(r).map(|(k, _)| k.clone())
-                };
-                k.map(|k| (i, k))
-            });
-            let Some((dbi, key)) = victim else {
-                return false;
-            };
-            self.st.dbs[dbi].delete(&key);
-            self.st.dbs[dbi].touched.push(key.clone());
-            self.st.stats.evicted_keys += 1;
-            self.st
-                .repl_feed
-                .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
-        }
-    }
-
     /// Reply with an error for a command that was refused before running.
     fn reject(&mut self, c: &mut Client, msg: &str) {
         if let Some(m) = c.multi.as_mut() {
@@ -1034,6 +1015,7 @@ impl Server {
         let reply_before = c.reply.len();
         let db_before = c.db;
         let now = self.st.now;
+        self.prepare_access(eviction::command_touches(cmd.name));
         // A writable replica's own client: expired keys are gone for its
         // writes, and the TTLs it sets are the replica's to expire.
         let replica_write =
@@ -1044,13 +1026,28 @@ impl Server {
             }
         }
         let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
-        let propagate = {
+        #[cfg(not(target_arch = "wasm32"))]
+        let script = commands::eval::runs_scripts(cmd.name);
+        #[cfg(target_arch = "wasm32")]
+        let script = false;
+        let (propagate, signal_keys) = if script {
+            // EVAL feeds monitors first, so a script's commands follow it.
+            if first && !self.st.monitors.is_empty() {
+                self.feed_monitors(c, argv);
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            commands::eval::run(self, c, cmd.name, argv);
+            // What the script ran is propagated, not the script; the keys
+            // its commands touched were signalled as they ran.
+            (Propagate::Nothing, true)
+        } else {
             let mut ctx = Ctx {
                 srv: &mut self.st,
                 clients: &mut self.clients,
                 client: c,
                 now,
                 propagate: Propagate::AsIs,
+                signal_keys: true,
                 cmd,
             };
             let res = (cmd.handler)(&mut ctx, argv);
@@ -1058,7 +1055,7 @@ impl Server {
                 ctx.client.reply.error(&e.0);
                 ctx.srv.count_error(&e.0);
             }
-            std::mem::take(&mut ctx.propagate)
+            (std::mem::take(&mut ctx.propagate), ctx.signal_keys)
         };
         self.st.stats.total_commands_processed += 1;
         if !cmd.subcommands.is_empty() {
@@ -1091,7 +1088,7 @@ impl Server {
         let someone_waits = !self.st.watched.is_empty()
             || !self.st.blocked_on.is_empty()
             || self.st.tracking.active();
-        if changed && someone_waits && cmd.has(flags::WRITE) {
+        if changed && someone_waits && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
             }
@@ -1126,6 +1123,9 @@ impl Server {
             self.st.block_pending = true;
         }
         self.apply_repl_actions();
+        for db in &mut self.st.dbs {
+            db.settle_charges();
+        }
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
         }
@@ -1263,13 +1263,28 @@ impl Server {
 
     /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
     fn collect_touched(&mut self) -> Vec<ConnId> {
-        if self.st.dbs.iter().all(|d| d.touched.is_empty()) {
+        if self
+            .st
+            .dbs
+            .iter()
+            .all(|d| d.touched.is_empty() && d.ready.is_empty())
+        {
             return Vec::new();
         }
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
-            if self.st.dbs[dbi].touched.is_empty() {
+            if self.st.dbs[dbi].touched.is_empty() && self.st.dbs[dbi].ready.is_empty() {
                 continue;
+            }
+            // Keys only made ready wake blocked clients, WATCHes stay.
+            for k in std::mem::take(&mut self.st.dbs[dbi].ready) {
+                if let Some(q) = self.st.blocked_on.get(&(dbi, k)) {
+                    for b in q {
+                        if !woken.contains(b) {
+                            woken.push(*b);
+                        }
+                    }
+                }
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
             for k in touched {
@@ -1532,6 +1547,12 @@ impl Server {
             self.repl_replica_cron();
             self.st.repl.cron_loops += 1;
         }
+        // A round cut short by its time bound, or a limit lowered by CONFIG
+        // SET, goes on here (evictionTimeProc); the peak is sampled too.
+        self.evict_clients();
+        self.prepare_access(false);
+        self.perform_evictions();
+        self.used_memory_now();
         self.after_command();
     }
 
@@ -1716,6 +1737,11 @@ impl Node for Server {
             self.cron();
             let hz = self.st.config.get_i64(Key::HZ).clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
+        } else if self.st.eviction.running && !client_input {
+            // evictionTimeProc: a round cut short goes on at the next tick.
+            self.prepare_access(false);
+            self.perform_evictions();
+            self.after_command();
         }
         self.apply_repl_actions();
         // A full sync's snapshot waits for a running AOF rewrite, as a
@@ -1750,6 +1776,10 @@ impl Node for Server {
         if self.bgsave_wants_slice() || self.aof_rewrite_wants_slice() {
             // The next slice of the background save, as soon as the host has
             // looked at its other work.
+            return Some(self.st.now);
+        }
+        if self.st.eviction.running {
+            // The rest of an eviction round cut short by its time bound.
             return Some(self.st.now);
         }
         Some(self.st.next_cron)

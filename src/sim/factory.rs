@@ -44,8 +44,8 @@ pub fn server_node(
     config.config_file = Some(SERVER_CONF.to_string());
     config.config_text = Some(text);
     let file = config.get(Key::DBFILENAME).to_string();
-    let aclfile = config.get(Key::ACLFILE).to_string();
     let aof = config.get_bool(Key::APPENDONLY);
+    let aclfile = config.get(Key::ACLFILE).to_string();
     let mut server = Server::new(config, now, seed);
     if let Some(bytes) = disk.get(&aclfile).filter(|_| !aclfile.is_empty()) {
         // The users of an ACL file the node saved (ACL SAVE) or was given.

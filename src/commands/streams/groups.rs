@@ -212,8 +212,9 @@ pub(super) fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ctx.out().int(1);
                 ctx.dirty(1);
                 ctx.notify(N::STREAM, "xgroup-destroy", &key);
-                // Blocked XREADGROUP clients of this group get -NOGROUP.
-                ctx.touch(&key);
+                // Blocked XREADGROUP clients of this group get -NOGROUP
+                // (WATCHers are not told, as in 7.0).
+                ctx.ready(&key);
             } else {
                 ctx.out().int(0);
             }
@@ -254,6 +255,8 @@ pub(super) fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 pub(super) fn xack(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // 7.0 changes the PEL without signalling the key (WATCH holds).
+    ctx.signal_keys = false;
     let now = ctx.now;
     let has = sget(ctx.db(), &args[1], now)?.is_some_and(|s| s.groups.contains_key(&args[2]));
     if !has {
@@ -384,6 +387,7 @@ fn ensure_consumer(g: &mut Group, name: &Bytes, now: u64) -> bool {
 }
 
 pub(super) fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.signal_keys = false;
     let now = ctx.now;
     let has = sget(ctx.db(), &args[1], now)?.is_some_and(|s| s.groups.contains_key(&args[2]));
     if !has {
@@ -521,6 +525,7 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.signal_keys = false;
     let minidle = crate::resp::parse_i64(&args[4])
         .ok_or(Error::from(
             "ERR Invalid min-idle-time argument for XAUTOCLAIM",

@@ -346,3 +346,130 @@ fn digest_sort_and_scan_cover_streams() {
         format!("*2\r\n{}*1\r\n{}", bulk("0"), bulk("s"))
     );
 }
+
+/// What 7.0's "... can propagate correctly" tests check through an AOF:
+/// the propagated commands give the same stream on a server whose nodes
+/// are cut differently (so `~` would trim differently there).
+#[test]
+fn approximate_trims_replay_the_same_on_other_node_sizes() {
+    let cases: &[(&str, &[&str], u64)] = &[
+        ("10", &["XADD s MAXLEN ~ 55 LIMIT 30 * x v"], 71),
+        ("10", &["XADD s MINID ~ 55 LIMIT 30 * x v"], 71),
+        ("10", &["XTRIM s MAXLEN ~ 85"], 90),
+        ("100", &["XADD s MAXLEN ~ 100 * x v"], 101),
+        ("100", &["XADD s MINID ~ 100 * x v"], 101),
+        ("100", &["XADD s MAXLEN 200 * x v"], 101),
+    ];
+    for (entries, cmds, len) in cases {
+        let mut t = Kit::new();
+        t.cmd(1, &format!("CONFIG SET stream-node-max-entries {entries}"));
+        for i in 1..=100 {
+            t.cmd(1, &format!("XADD s {i}-1 x v"));
+        }
+        for c in cmds.iter() {
+            t.cmd(1, c);
+        }
+        assert_eq!(t.cmd(1, "XLEN s"), format!(":{len}\r\n"), "{cmds:?}");
+        // Replayed as the master's link (or an AOF load) runs them.
+        let mut replica = Kit::new();
+        replica.cmd(2, "CONFIG SET stream-node-max-entries 1");
+        replica.connect(1);
+        replica.client(1).kind = crate::server::client::ClientKind::Master;
+        for line in t.feed() {
+            if !line.starts_with("CONFIG") {
+                replica.cmd(1, &line);
+            }
+        }
+        assert_eq!(replica.cmd(2, "XLEN s"), format!(":{len}\r\n"), "{cmds:?}");
+        assert_eq!(replica.cmd(2, "XRANGE s - +"), t.cmd(1, "XRANGE s - +"));
+    }
+}
+
+/// The AOF rewrite form of streams (`server::aof::rewrite`) rebuilds them:
+/// entries, counters, groups, pending entries and consumers without any.
+#[test]
+fn aof_rewrite_commands_rebuild_streams() {
+    let mut t = Kit::new();
+    for i in 1..=5 {
+        t.cmd(1, &format!("XADD s {i}-0 f {i}"));
+    }
+    t.cmd(1, "XDEL s 5-0");
+    t.cmd(1, "XGROUP CREATE s g 0");
+    t.cmd(1, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >");
+    t.cmd(1, "XGROUP CREATECONSUMER s g bob");
+    t.cmd(1, "XADD e MAXLEN 0 9-0 a b");
+    let full = |k: &mut Kit, key: &str| {
+        let r = k.cmd(2, &format!("XINFO STREAM {key} FULL"));
+        // Consumers' seen-time is the replaying server's clock.
+        r.split("seen-time")
+            .map(|p| match p.strip_prefix("\r\n:") {
+                Some(rest) => rest.split_once("\r\n").map_or("", |x| x.1),
+                None => p,
+            })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let commands = crate::server::aof::rewrite::commands_of(&t.srv.st.dbs, None);
+    let mut copy = Kit::new();
+    assert!(!copy.raw(1, &commands).contains("-ERR"));
+    for key in ["s", "e"] {
+        assert_eq!(full(&mut copy, key), full(&mut t, key), "{key}");
+    }
+}
+
+/// 7.0's "MULTI propagation of XREADGROUP" and "Blocking commands ignores
+/// the timeout": inside EXEC the XCLAIMs join the transaction's MULTI / EXEC
+/// and a blocking read answers at once.
+#[test]
+fn xreadgroup_inside_multi() {
+    let mut t = Kit::new();
+    for i in 1..=3 {
+        t.cmd(1, &format!("XADD s {i}-0 f v"));
+    }
+    t.cmd(1, "XGROUP CREATE s g 0");
+    t.feed();
+    t.cmd(1, "MULTI");
+    t.cmd(1, "XREADGROUP GROUP g c COUNT 2 STREAMS s >");
+    t.cmd(1, "XREADGROUP GROUP g c STREAMS s >");
+    t.cmd(1, "XREAD BLOCK 0 STREAMS s $");
+    t.cmd(1, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >");
+    let reply = t.cmd(1, "EXEC");
+    assert!(reply.ends_with("*-1\r\n*-1\r\n"), "{reply}");
+    let feed = t.feed();
+    let names: Vec<&str> = feed.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(names, ["MULTI", "XCLAIM", "XCLAIM", "XCLAIM", "EXEC"]);
+}
+
+/// WATCH sees what 7.0 signals: new entries, deletions, trims, a stream
+/// created by XGROUP CREATE MKSTREAM; not PEL or group changes.
+#[test]
+fn watch_sees_what_7_0_signals() {
+    let setup = |t: &mut Kit| {
+        t.cmd(1, "XADD s 1-0 f v");
+        t.cmd(1, "XADD s 2-0 f v");
+        t.cmd(1, "XGROUP CREATE s g 0");
+        t.cmd(1, "XREADGROUP GROUP g c STREAMS s >");
+    };
+    for (cmd, aborts) in [
+        ("XACK s g 1-0", false),
+        ("XCLAIM s g d 0 1-0", false),
+        ("XAUTOCLAIM s g d 0 0", false),
+        ("XSETID s 9-0", false),
+        ("XGROUP DESTROY s g", false),
+        ("XGROUP SETID s g 0", false),
+        ("XDEL s 1-0", true),
+        ("XTRIM s MAXLEN 0", true),
+        ("XADD s 5-0 a b", true),
+        ("XGROUP CREATE new g $ MKSTREAM", true),
+    ] {
+        let mut t = Kit::new();
+        setup(&mut t);
+        let key = if cmd.contains("new") { "new" } else { "s" };
+        t.cmd(1, &format!("WATCH {key}"));
+        t.cmd(2, cmd);
+        t.cmd(1, "MULTI");
+        t.cmd(1, "PING");
+        let exec = t.cmd(1, "EXEC");
+        assert_eq!(exec == "*-1\r\n", aborts, "{cmd}: {exec}");
+    }
+}
