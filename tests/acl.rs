@@ -401,6 +401,10 @@ fn diff_acl_noperm_auth_and_log() {
         (4, &["BITFIELD", "r1", "GET", "u4", "0"]),
         (4, &["BITFIELD", "r1", "SET", "u4", "0", "1"]),
         (4, &["SORT", "w1", "BY", "x*"]),
+        // Scripts run as their caller's user (context lua in the log).
+        (1, &["EVAL", "redis.call('ping')", "0"]),
+        (1, &["EVAL", "return redis.pcall('get', 'zz')", "0"]),
+        (1, &["EVAL", "return redis.call('get', 'k1')", "0"]),
         (0, &["ACL", "LOG", "20"]),
         (0, &["ACL", "LOG", "RESET"]),
         (0, &["ACL", "LOG"]),

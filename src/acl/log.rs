@@ -34,6 +34,8 @@ impl Reason {
 pub enum Context {
     Toplevel,
     Multi,
+    /// A command a script ran (`redis.call`).
+    Lua,
 }
 
 impl Context {
@@ -41,6 +43,7 @@ impl Context {
         match self {
             Context::Toplevel => "toplevel",
             Context::Multi => "multi",
+            Context::Lua => "lua",
         }
     }
 }
@@ -98,13 +101,24 @@ fn add_entry(
     object: String,
     username: String,
 ) {
+    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
+        .trim_end()
+        .to_string();
+    add_with_info(srv, client_info, reason, context, object, username);
+}
+
+fn add_with_info(
+    srv: &mut crate::server::ServerState,
+    client_info: String,
+    reason: Reason,
+    context: Context,
+    object: String,
+    username: String,
+) {
     let max = srv
         .config
         .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
         .max(0) as usize;
-    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
-        .trim_end()
-        .to_string();
     srv.acl.log.add(
         Entry {
             count: 1,
@@ -128,17 +142,7 @@ pub fn record_denial(
     cmd: &CommandDef,
     argv: &[Bytes],
 ) {
-    let (reason, object) = match d {
-        Denial::Command => (
-            Reason::Command,
-            crate::commands::container::full_name(cmd, argv),
-        ),
-        Denial::Key(p) => (Reason::Key, String::from_utf8_lossy(&argv[p]).into_owned()),
-        Denial::Channel(p) => (
-            Reason::Channel,
-            String::from_utf8_lossy(&argv[p]).into_owned(),
-        ),
-    };
+    let (reason, object) = reason_and_object(d, cmd, argv);
     add_entry(srv, c, argv, reason, context, object, c.user.clone());
 }
 
@@ -163,5 +167,41 @@ pub fn record_auth_failure(
         context,
         String::from_utf8_lossy(&argv[0]).into_owned(),
         String::from_utf8_lossy(username).into_owned(),
+    );
+}
+
+/// What a refusal is about: the reason and the command, key or channel.
+fn reason_and_object(d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> (Reason, String) {
+    match d {
+        Denial::Command => (
+            Reason::Command,
+            crate::commands::container::full_name(cmd, argv),
+        ),
+        Denial::Key(p) => (Reason::Key, String::from_utf8_lossy(&argv[p]).into_owned()),
+        Denial::Channel(p) => (
+            Reason::Channel,
+            String::from_utf8_lossy(&argv[p]).into_owned(),
+        ),
+    }
+}
+
+/// addACLLogEntry for a command a script was refused: the client-info is
+/// the script's caller's (`caller_info`, its CLIENT LIST line).
+pub fn record_script_denial(
+    srv: &mut crate::server::ServerState,
+    username: &str,
+    caller_info: String,
+    d: Denial,
+    cmd: &CommandDef,
+    argv: &[Bytes],
+) {
+    let (reason, object) = reason_and_object(d, cmd, argv);
+    add_with_info(
+        srv,
+        caller_info,
+        reason,
+        Context::Lua,
+        object,
+        username.to_string(),
     );
 }

@@ -29,6 +29,8 @@ pub struct Invocation<'a> {
     pub ro: bool,
     /// EVAL (globals KEYS / ARGV) rather than FCALL (arguments).
     pub eval: bool,
+    /// The caller's whole command line (the ACL LOG's client-info shows it).
+    pub argv: &'a [Bytes],
 }
 
 /// The state of a running script that `redis.*` functions use.
@@ -42,6 +44,9 @@ struct RunState<'s> {
     /// `redis.set_repl` flags (1 AOF, 2 replicas).
     repl: u8,
     caller_is_master: bool,
+    /// The caller's CLIENT LIST line, for ACL LOG entries of refused
+    /// commands (empty when its user may run anything).
+    caller_info: String,
     oom_at_start: bool,
     /// `write_dirty` as the timeout hook sees it (a script that wrote is
     /// not killed).
@@ -152,6 +157,15 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     client.db = c.db;
     client.in_exec = true;
     client.kind = ClientKind::Normal;
+    // The script's commands run as the caller's user.
+    client.user = c.user.clone();
+    let caller_info = if crate::acl::unrestricted(&server.st.acl, &c.user) {
+        String::new()
+    } else {
+        crate::commands::client::client_line(c, now, Some(inv.argv))
+            .trim_end()
+            .to_string()
+    };
     let feed_start = server.st.repl_feed.len();
     let state = RefCell::new(RunState {
         server,
@@ -161,6 +175,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         write_dirty: false,
         repl: 3,
         caller_is_master: c.kind == ClientKind::Master,
+        caller_info,
         oom_at_start: oom,
         wrote: Rc::new(Cell::new(false)),
     });
@@ -461,6 +476,15 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             &argv,
             "Can not execute the command on a stale replica",
         );
+    }
+    // scriptVerifyACL (a master's scripts run unchecked).
+    if !st.caller_is_master {
+        if let Err(d) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
+            let (user, info) = (st.client.user.clone(), st.caller_info.clone());
+            crate::acl::log::record_script_denial(&mut st.server.st, &user, info, d, cmd, &argv);
+            let msg = crate::acl::script_denial_message(d);
+            return refuse(st, lua, Some(cmd), &argv, &msg);
+        }
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
         return refuse(
