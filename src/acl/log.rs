@@ -142,7 +142,7 @@ pub fn record_denial(
     cmd: &CommandDef,
     argv: &[Bytes],
 ) {
-    let (reason, object) = reason_and_object(d, cmd, argv);
+    let (reason, object) = reason_and_object(&srv.acl, d, cmd, argv);
     add_entry(srv, c, argv, reason, context, object, c.user.clone());
 }
 
@@ -171,12 +171,14 @@ pub fn record_auth_failure(
 }
 
 /// What a refusal is about: the reason and the command, key or channel.
-fn reason_and_object(d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> (Reason, String) {
+fn reason_and_object(
+    acl: &super::Acl,
+    d: Denial,
+    cmd: &CommandDef,
+    argv: &[Bytes],
+) -> (Reason, String) {
     match d {
-        Denial::Command => (
-            Reason::Command,
-            crate::commands::container::full_name(cmd, argv),
-        ),
+        Denial::Command => (Reason::Command, acl.command_name(cmd, argv)),
         Denial::Key(p) => (Reason::Key, String::from_utf8_lossy(&argv[p]).into_owned()),
         Denial::Channel(p) => (
             Reason::Channel,
@@ -195,7 +197,7 @@ pub fn record_script_denial(
     cmd: &CommandDef,
     argv: &[Bytes],
 ) {
-    let (reason, object) = reason_and_object(d, cmd, argv);
+    let (reason, object) = reason_and_object(&srv.acl, d, cmd, argv);
     add_with_info(
         srv,
         caller_info,

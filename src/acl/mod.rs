@@ -255,6 +255,15 @@ impl Acl {
         Err(relevant)
     }
 
+    /// The name rules give the command line: `name|sub` for a subcommand 7.0
+    /// has (MEMORY DOCTOR too, though we do not serve it), else the name.
+    pub fn command_name(&self, cmd: &CommandDef, argv: &[Bytes]) -> String {
+        self.index.id_of(cmd, argv).map_or_else(
+            || cmd.name.to_string(),
+            |id| self.index.entries[id].fullname.clone(),
+        )
+    }
+
     /// ACLUserCheckCmdWithUnrestrictedKeyAccess (SORT BY / GET).
     pub fn unrestricted_keys(
         &self,
@@ -343,11 +352,11 @@ pub fn merge_selector_args(args: &[Bytes]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// The NOPERM reply to a refused command (processCommand's wording).
-pub fn denial_message(d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> String {
+pub fn denial_message(acl: &Acl, d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> String {
     match d {
         Denial::Command => format!(
             "NOPERM this user has no permissions to run the '{}' command",
-            crate::commands::container::full_name(cmd, argv)
+            acl.command_name(cmd, argv)
         ),
         Denial::Key(_) => {
             "NOPERM this user has no permissions to access one of the keys used as arguments".into()

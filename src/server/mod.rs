@@ -821,7 +821,7 @@ impl Server {
                 } else {
                     crate::acl::log::Context::Toplevel
                 };
-                let msg = crate::acl::denial_message(denial, cmd, &argv);
+                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, &argv);
                 crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, &argv);
                 self.reject(c, &msg);
                 return;
