@@ -141,7 +141,7 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
     CommandDef {
-        subcommands: &["usage", "help"],
+        subcommands: &["doctor", "help", "malloc-stats", "purge", "stats", "usage"],
         ..def(
             "memory",
             -2,
