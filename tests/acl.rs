@@ -515,6 +515,19 @@ fn diff_acl_command_info() {
     assert_eq!(docs(p.real.port), docs(p.ours.port));
 }
 
+/// A real server that may write dump.rdb (a master serving a full sync):
+/// in a directory of its own, so the checkout gets no dump.rdb other tests
+/// would load.
+fn start_real_in_own_dir(extra: &[&str]) -> Proc {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = common::tmpdir(&format!("acl-real-{n}"));
+    let dir = dir.to_string_lossy().into_owned();
+    let mut args = vec!["--dir", dir.as_str()];
+    args.extend_from_slice(extra);
+    start_real(&args)
+}
+
 /// The ACL user a replica authenticates with (`masteruser` / `masterauth`),
 /// both ways between a real server and ours.
 #[test]
@@ -530,7 +543,7 @@ fn replication_with_acl_user() {
         let master = if ours_is_master {
             start_ours(&user)
         } else {
-            start_real(&user)
+            start_real_in_own_dir(&user)
         };
         let mport = master.port.to_string();
         let args = [
@@ -543,7 +556,7 @@ fn replication_with_acl_user() {
             "rpw",
         ];
         let replica = if ours_is_master {
-            start_real(&args)
+            start_real_in_own_dir(&args)
         } else {
             start_ours(&args)
         };
@@ -606,11 +619,11 @@ fn sentinel_auth_user_with_acl_servers() {
         "--masterauth",
         "apw",
     ];
-    let master = start_real(&users);
+    let master = start_real_in_own_dir(&users);
     let mport = master.port.to_string();
     let mut rargs: Vec<&str> = users.to_vec();
     rargs.extend(["--replicaof", "127.0.0.1", &mport]);
-    let replica = start_real(&rargs);
+    let replica = start_real_in_own_dir(&rargs);
     let dir = common::tmpdir("acl-sentinel");
     let conf = dir.join("sentinel.conf");
     let sport = common::free_port();
