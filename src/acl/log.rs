@@ -34,6 +34,8 @@ impl Reason {
 pub enum Context {
     Toplevel,
     Multi,
+    /// A command a script ran (`redis.call`).
+    Lua,
 }
 
 impl Context {
@@ -41,6 +43,7 @@ impl Context {
         match self {
             Context::Toplevel => "toplevel",
             Context::Multi => "multi",
+            Context::Lua => "lua",
         }
     }
 }
@@ -128,7 +131,28 @@ pub fn record_denial(
     cmd: &CommandDef,
     argv: &[Bytes],
 ) {
-    let (reason, object) = match d {
+    let (reason, object) = denial_object(d, cmd, argv);
+    add_entry(srv, c, argv, reason, context, object, c.user.clone());
+}
+
+/// addACLLogEntry for a command a script ran (`redis.call`): the entry
+/// names the client that ran the script, `caller_argv` its command.
+pub fn record_script_denial(
+    srv: &mut crate::server::ServerState,
+    caller: &crate::server::Client,
+    caller_argv: &[Bytes],
+    d: Denial,
+    cmd: &CommandDef,
+    argv: &[Bytes],
+) {
+    let (reason, object) = denial_object(d, cmd, argv);
+    let user = caller.user.clone();
+    add_entry(srv, caller, caller_argv, reason, Context::Lua, object, user);
+}
+
+/// The reason and the refused object (command, key or channel) of a denial.
+fn denial_object(d: Denial, cmd: &CommandDef, argv: &[Bytes]) -> (Reason, String) {
+    match d {
         Denial::Command => (
             Reason::Command,
             crate::commands::container::full_name(cmd, argv),
@@ -138,8 +162,7 @@ pub fn record_denial(
             Reason::Channel,
             String::from_utf8_lossy(&argv[p]).into_owned(),
         ),
-    };
-    add_entry(srv, c, argv, reason, context, object, c.user.clone());
+    }
 }
 
 /// addACLLogEntry for a failed AUTH / HELLO AUTH (`object` is the command

@@ -154,6 +154,7 @@ pub fn run(
         args: &argv[split..],
         ro: name.ends_with("_ro"),
         eval: true,
+        argv,
     };
     run(server, c, inv);
 }

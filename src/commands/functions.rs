@@ -50,6 +50,7 @@ pub fn run(
         args: &argv[split..],
         ro: name == "fcall_ro",
         eval: false,
+        argv,
     };
     run(server, c, inv);
 }

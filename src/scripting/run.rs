@@ -4,6 +4,7 @@
 
 use super::convert::{error_table, error_text, frame_to_lua, lua_to_reply};
 use super::shebang::flag;
+use crate::acl::selector::Denial;
 use crate::commands::{container, flags, Error};
 use crate::node::{Addr, LogLevel};
 use crate::replication::LinkState;
@@ -29,6 +30,8 @@ pub struct Invocation<'a> {
     pub ro: bool,
     /// EVAL (globals KEYS / ARGV) rather than FCALL (arguments).
     pub eval: bool,
+    /// The whole EVAL / FCALL, for the ACL LOG's client-info.
+    pub argv: &'a [Bytes],
 }
 
 /// The state of a running script that `redis.*` functions use.
@@ -46,6 +49,9 @@ struct RunState<'s> {
     /// `write_dirty` as the timeout hook sees it (a script that wrote is
     /// not killed).
     wrote: Rc<Cell<bool>>,
+    /// Commands ACL refused, logged once the script ends: the entries name
+    /// the calling client, which the script does not hold.
+    acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -116,6 +122,7 @@ fn prepare(server: &mut Server, c: &Client, inv: &Invocation, oom: bool) -> Resu
 
 /// Run `inv` for caller `c`, replying to `c`.
 pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
+    let inv_argv = inv.argv;
     // processCommand evicts (and notes an OOM state) before any command
     // when maxmemory is set.
     let oom = server.st.config.maxmemory() > 0
@@ -150,6 +157,8 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         now,
     );
     client.db = c.db;
+    // The script's commands run as the caller's user (ACL checks, ACL LOG).
+    client.user = c.user.clone();
     client.in_exec = true;
     client.kind = ClientKind::Normal;
     let feed_start = server.st.repl_feed.len();
@@ -163,10 +172,21 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         caller_is_master: c.kind == ClientKind::Master,
         oom_at_start: oom,
         wrote: Rc::new(Cell::new(false)),
+        acl_denials: Vec::new(),
     });
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
-    let state = state.into_inner();
+    let mut state = state.into_inner();
     let script_resp = state.client.reply.resp;
+    for (denial, cmd, argv) in std::mem::take(&mut state.acl_denials) {
+        crate::acl::log::record_script_denial(
+            &mut state.server.st,
+            c,
+            inv_argv,
+            denial,
+            cmd,
+            &argv,
+        );
+    }
     let server = state.server;
     let mut errors = Vec::new();
     match outcome {
@@ -461,6 +481,15 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             &argv,
             "Can not execute the command on a stale replica",
         );
+    }
+    if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
+        st.acl_denials.push((denial, cmd, argv.clone()));
+        let msg = match denial {
+            Denial::Command => "The user executing the script can't run this command or subcommand",
+            Denial::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
+            Denial::Channel(_) => "The user executing the script can't publish to the channel mentioned in the command",
+        };
+        return refuse(st, lua, Some(cmd), &argv, msg);
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
         return refuse(
