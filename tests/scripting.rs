@@ -260,3 +260,34 @@ fn redis_py_lock_and_register_script() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// ACL inside scripts: a script's commands run as the caller's user, and a
+/// refused one gives 7.0's script-specific errors and a `lua` ACL LOG entry.
+#[test]
+fn acl_applies_to_scripts() {
+    let cmds: Vec<Vec<&str>> = vec![
+        vec![
+            "ACL", "SETUSER", "u", "on", ">p", "~k*", "+eval", "+get", "+acl",
+        ],
+        vec!["AUTH", "u", "p"],
+        vec!["EVAL", "return redis.call('get','k1')", "0"],
+        vec!["EVAL", "return redis.call('set','k1','v')", "0"],
+        vec!["EVAL", "return redis.pcall('get','z')", "0"],
+        vec!["EVAL", "return redis.pcall('publish','c','m')", "0"],
+    ];
+    let diffs = compare(&cmds, false);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    // The LOG entries (their ages and client lines differ in ids and ports).
+    let real = start_real(&[]);
+    let ours = start_ours(&["--save", ""]);
+    for srv in [&real, &ours] {
+        let mut c = srv.connect();
+        for argv in &cmds {
+            c.cmd(argv);
+        }
+        let log = c.cmd(&["ACL", "LOG"]);
+        let text = format!("{log:?}");
+        assert!(text.contains("lua"), "{}: {text}", srv.what);
+        assert!(text.contains("cmd=eval"), "{}: {text}", srv.what);
+    }
+}

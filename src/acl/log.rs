@@ -101,24 +101,13 @@ fn add_entry(
     object: String,
     username: String,
 ) {
-    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
-        .trim_end()
-        .to_string();
-    add_with_info(srv, client_info, reason, context, object, username);
-}
-
-fn add_with_info(
-    srv: &mut crate::server::ServerState,
-    client_info: String,
-    reason: Reason,
-    context: Context,
-    object: String,
-    username: String,
-) {
     let max = srv
         .config
         .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
         .max(0) as usize;
+    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
+        .trim_end()
+        .to_string();
     srv.acl.log.add(
         Entry {
             count: 1,
@@ -144,6 +133,21 @@ pub fn record_denial(
 ) {
     let (reason, object) = reason_and_object(&srv.acl, d, cmd, argv);
     add_entry(srv, c, argv, reason, context, object, c.user.clone());
+}
+
+/// addACLLogEntry for a command a script ran (`redis.call`): the entry
+/// names the client that ran the script, `caller_argv` its command.
+pub fn record_script_denial(
+    srv: &mut crate::server::ServerState,
+    caller: &crate::server::Client,
+    caller_argv: &[Bytes],
+    d: Denial,
+    cmd: &CommandDef,
+    argv: &[Bytes],
+) {
+    let (reason, object) = reason_and_object(&srv.acl, d, cmd, argv);
+    let user = caller.user.clone();
+    add_entry(srv, caller, caller_argv, reason, Context::Lua, object, user);
 }
 
 /// addACLLogEntry for a failed AUTH / HELLO AUTH (`object` is the command
@@ -185,25 +189,4 @@ fn reason_and_object(
             String::from_utf8_lossy(&argv[p]).into_owned(),
         ),
     }
-}
-
-/// addACLLogEntry for a command a script was refused: the client-info is
-/// the script's caller's (`caller_info`, its CLIENT LIST line).
-pub fn record_script_denial(
-    srv: &mut crate::server::ServerState,
-    username: &str,
-    caller_info: String,
-    d: Denial,
-    cmd: &CommandDef,
-    argv: &[Bytes],
-) {
-    let (reason, object) = reason_and_object(&srv.acl, d, cmd, argv);
-    add_with_info(
-        srv,
-        caller_info,
-        reason,
-        Context::Lua,
-        object,
-        username.to_string(),
-    );
 }

@@ -378,27 +378,5 @@ pub fn exec_denial_message(d: Denial) -> String {
     format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {reason}")
 }
 
-/// getAclErrorMessage: why a script's command was refused.
-pub fn script_denial_message(d: Denial) -> String {
-    let why = match d {
-        Denial::Command => "can't run this command or subcommand",
-        Denial::Key(_) => {
-            "can't access at least one of the keys mentioned in the command arguments"
-        }
-        Denial::Channel(_) => "can't publish to the channel mentioned in the command",
-    };
-    format!("The user executing the script {why}")
-}
-
-/// Whether `username` may run anything (the default user's usual state):
-/// then no check can fail and nothing needs preparing for one.
-pub fn unrestricted(acl: &Acl, username: &str) -> bool {
-    acl.users.get(username).is_some_and(|u| {
-        u.selectors
-            .iter()
-            .any(|s| s.allcommands && s.allkeys && s.allchannels)
-    })
-}
-
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 
 use super::convert::{error_table, error_text, frame_to_lua, lua_to_reply};
 use super::shebang::flag;
+use crate::acl::selector::Denial;
 use crate::commands::{container, flags, Error};
 use crate::node::{Addr, LogLevel};
 use crate::replication::LinkState;
@@ -29,7 +30,7 @@ pub struct Invocation<'a> {
     pub ro: bool,
     /// EVAL (globals KEYS / ARGV) rather than FCALL (arguments).
     pub eval: bool,
-    /// The caller's whole command line (the ACL LOG's client-info shows it).
+    /// The whole EVAL / FCALL, for the ACL LOG's client-info.
     pub argv: &'a [Bytes],
 }
 
@@ -44,13 +45,13 @@ struct RunState<'s> {
     /// `redis.set_repl` flags (1 AOF, 2 replicas).
     repl: u8,
     caller_is_master: bool,
-    /// The caller's CLIENT LIST line, for ACL LOG entries of refused
-    /// commands (empty when its user may run anything).
-    caller_info: String,
     oom_at_start: bool,
     /// `write_dirty` as the timeout hook sees it (a script that wrote is
     /// not killed).
     wrote: Rc<Cell<bool>>,
+    /// Commands ACL refused, logged once the script ends: the entries name
+    /// the calling client, which the script does not hold.
+    acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -121,6 +122,7 @@ fn prepare(server: &mut Server, c: &Client, inv: &Invocation, oom: bool) -> Resu
 
 /// Run `inv` for caller `c`, replying to `c`.
 pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
+    let inv_argv = inv.argv;
     // processCommand evicts (and notes an OOM state) before any command
     // when maxmemory is set.
     let oom = server.st.config.maxmemory() > 0
@@ -155,17 +157,10 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         now,
     );
     client.db = c.db;
+    // The script's commands run as the caller's user (ACL checks, ACL LOG).
+    client.user = c.user.clone();
     client.in_exec = true;
     client.kind = ClientKind::Normal;
-    // The script's commands run as the caller's user.
-    client.user = c.user.clone();
-    let caller_info = if crate::acl::unrestricted(&server.st.acl, &c.user) {
-        String::new()
-    } else {
-        crate::commands::client::client_line(c, now, Some(inv.argv))
-            .trim_end()
-            .to_string()
-    };
     let feed_start = server.st.repl_feed.len();
     let state = RefCell::new(RunState {
         server,
@@ -175,13 +170,23 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         write_dirty: false,
         repl: 3,
         caller_is_master: c.kind == ClientKind::Master,
-        caller_info,
         oom_at_start: oom,
         wrote: Rc::new(Cell::new(false)),
+        acl_denials: Vec::new(),
     });
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
-    let state = state.into_inner();
+    let mut state = state.into_inner();
     let script_resp = state.client.reply.resp;
+    for (denial, cmd, argv) in std::mem::take(&mut state.acl_denials) {
+        crate::acl::log::record_script_denial(
+            &mut state.server.st,
+            c,
+            inv_argv,
+            denial,
+            cmd,
+            &argv,
+        );
+    }
     let server = state.server;
     let mut errors = Vec::new();
     match outcome {
@@ -477,14 +482,14 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             "Can not execute the command on a stale replica",
         );
     }
-    // scriptVerifyACL (a master's scripts run unchecked).
-    if !st.caller_is_master {
-        if let Err(d) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
-            let (user, info) = (st.client.user.clone(), st.caller_info.clone());
-            crate::acl::log::record_script_denial(&mut st.server.st, &user, info, d, cmd, &argv);
-            let msg = crate::acl::script_denial_message(d);
-            return refuse(st, lua, Some(cmd), &argv, &msg);
-        }
+    if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
+        st.acl_denials.push((denial, cmd, argv.clone()));
+        let msg = match denial {
+            Denial::Command => "The user executing the script can't run this command or subcommand",
+            Denial::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
+            Denial::Channel(_) => "The user executing the script can't publish to the channel mentioned in the command",
+        };
+        return refuse(st, lua, Some(cmd), &argv, msg);
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
         return refuse(
