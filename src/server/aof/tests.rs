@@ -248,7 +248,10 @@ fn an_unfinished_transaction_at_the_end_is_reverted() {
     f.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
     sim.restart(id);
     sim.run_for(100);
-    assert_eq!(cmd(&mut sim, id, &["MGET", "a", "b"]), "Some(Array([Bulk(b\"1\"), Null]))");
+    assert_eq!(
+        cmd(&mut sim, id, &["MGET", "a", "b"]),
+        "Some(Array([Bulk(b\"1\"), Null]))"
+    );
     assert_eq!(sim.hosts[id].disk[&incr].len(), before);
 }
 
