@@ -201,6 +201,12 @@ impl ServerState {
         }
         if self.aof.state != aof::AofState::Off {
             // finishShutdown: kill a rewrite, write and sync what is left.
+            if self.aof.rewrite.is_some() {
+                self.log(
+                    LogLevel::Warning,
+                    "There is a child rewriting the AOF. Killing it!",
+                );
+            }
             self.aof_kill_rewrite();
             self.aof_flush(true);
             self.log(LogLevel::Notice, "Calling fsync() on the AOF file.");
