@@ -1218,6 +1218,11 @@ impl Server {
         // The AOF is written (and with `always` synced) before the replies
         // of the writes it holds go out (beforeSleep's flushAppendOnlyFile).
         self.st.aof_flush(false);
+        self.flush_replies();
+    }
+
+    /// The replies alone: an out-of-band question moves no AOF timer.
+    fn flush_replies(&mut self) {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
@@ -1364,7 +1369,7 @@ impl Node for Server {
         if inspect {
             // An out-of-band question (node::inspect): answer it and nothing
             // else, so that asking does not move timers or background work.
-            self.flush_pending();
+            self.flush_replies();
             return;
         }
         if self.st.now >= self.st.next_cron && !self.st.pause_cron {
