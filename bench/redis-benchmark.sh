@@ -7,7 +7,9 @@
 # loopback ports, runs the same redis-benchmark invocations against both, and
 # prints one table: test | real rps | ours rps | ratio (ours/real).
 # Tunables (environment): N (requests, 100000), C (clients, 50),
-# TESTS (set,get,incr,lpush,lpop,hset,zadd), PIPELINES ("1 16").
+# TESTS (set,get,incr,lpush,lpop,hset,zadd), PIPELINES ("1 16"),
+# STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
+# arbitrary-command form, on a stream pre-filled with N entries; 0: skip).
 # Timings are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ N=${N:-100000}
 C=${C:-50}
 TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
 PIPELINES=${PIPELINES:-"1 16"}
+STREAMS=${STREAMS:-1}
 
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
@@ -67,6 +70,28 @@ run() {
         | awk -F': ' '/requests per second/ { split($2, a, " "); print $1, a[1] }'
 }
 
+# The stream rows for one server and pipeline depth, as "TEST rps" lines:
+# XADD with generated IDs; then, on bench:g pre-filled with N entries
+# (IDs 1-0 .. N-0) and a group at 0, XREAD of 10 entries, XREADGROUP
+# delivering one new entry per call into the PEL, XACK of random IDs.
+run_streams() {
+    local port=$1 pipe=$2 label
+    redis-cli -p "$port" flushall >/dev/null
+    seq 1 "$N" | awk '{ print "XADD bench:g " $1 "-0 f v" }' | redis-cli -p "$port" --pipe >/dev/null
+    redis-cli -p "$port" xgroup create bench:g g 0 >/dev/null
+    bench() {
+        label=$1; shift
+        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+            | tr '\r' '\n' \
+            | awk -F': ' -v l="$label" '/requests per second/ { split($2, a, " "); print l, a[1] }' \
+            | tail -1
+    }
+    bench XADD XADD bench:s '*' f v
+    bench XREAD XREAD COUNT 10 STREAMS bench:g 0
+    bench XREADGROUP XREADGROUP GROUP g c COUNT 1 STREAMS bench:g '>'
+    bench XACK XACK bench:g g __rand_int__-0
+}
+
 declare -A REAL OURSR
 ORDER=()
 for pipe in $PIPELINES; do
@@ -81,6 +106,14 @@ for pipe in $PIPELINES; do
     while read -r name rps; do
         OURSR["$name$suffix"]=$rps
     done < <(run "$OURS_PORT" "$pipe")
+    if [ "$STREAMS" = 1 ]; then
+        while read -r name rps; do
+            key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
+        done < <(run_streams "$REAL_PORT" "$pipe")
+        while read -r name rps; do
+            OURSR["$name$suffix"]=$rps
+        done < <(run_streams "$OURS_PORT" "$pipe")
+    fi
 done
 
 echo

@@ -15,6 +15,7 @@ macro_rules! redis_version {
 /// the logs, RDB files and config-file errors report.
 pub const REDIS_VERSION: &str = redis_version!();
 
+pub mod acl;
 pub mod calendar;
 pub mod commands;
 pub mod compose;
@@ -24,6 +25,7 @@ pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod rng;
+pub mod scripting;
 pub mod sentinel;
 pub mod server;
 pub mod sim;

@@ -8,6 +8,11 @@
 //! as `sentinel-lab server`.
 
 use clap::{Parser, Subcommand};
+use sentinel_lab::native::alloc::CountingAlloc;
+
+/// The system allocator, counted: INFO reports its figure (`native::alloc`).
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
 use std::path::Path;
 
 #[derive(Parser)]
@@ -74,6 +79,7 @@ enum Command {
 }
 
 fn main() {
+    CountingAlloc::mark_installed();
     let args: Vec<String> = std::env::args().collect();
     let prog = args
         .first()

@@ -305,12 +305,33 @@ pub trait HostProbe {
     /// A monotonic clock in microseconds, to time commands (commandstats,
     /// latencystats, SLOWLOG) finer than the millisecond `now` of inputs.
     fn monotonic_us(&self) -> u64;
+    /// The same clock as a shareable function, for code that must look at
+    /// the time from inside a long computation (a script's timeout hook).
+    fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
+        None
+    }
     /// The process's resident set size in bytes, if known.
     fn rss(&self) -> Option<u64>;
     /// The machine's memory in bytes, if known.
     fn total_system_memory(&self) -> Option<u64>;
+    /// Bytes the process's allocator holds, if it counts them (the native
+    /// binary's counting allocator). Shared by every node of the process.
+    fn allocated(&self) -> Option<u64> {
+        None
+    }
+    /// Reply bytes the host still holds for `conn` (its socket would not
+    /// take them yet): part of the client's output buffer.
+    fn unsent_output(&self, _conn: ConnId) -> u64 {
+        0
+    }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// The contents of a file the node names (ACL LOAD's `aclfile`), or the
+    /// error's text (strerror's words). The core does no IO; hosts that
+    /// have files answer.
+    fn read_file(&self, _path: &str) -> Result<Vec<u8>, String> {
+        Err("No such file or directory".into())
+    }
 }
 
 /// CPU seconds as `getrusage` reports them (INFO's `# CPU`).

@@ -62,7 +62,10 @@ fn ours() -> Vec<u8> {
     let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
     let mut h = Dict::new();
     h.insert(Bytes::from_static(b"f"), Bytes::from(vec![b'v'; 100]));
-    dbs[0].set(Bytes::from_static(b"h"), Object::new(Value::Hash(h)));
+    dbs[0].set(
+        Bytes::from_static(b"h"),
+        Object::new(Value::Hash(Box::new(h))),
+    );
     dbs[0].set(
         Bytes::from_static(b"s"),
         Object::new(Value::Str(Bytes::from(b"xyz".repeat(30)))),

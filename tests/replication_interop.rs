@@ -76,6 +76,30 @@ fn load_dataset(c: &mut Conn) {
             ],
         );
     }
+    for i in 1..=150 {
+        let id = format!("{}-{}", 1000 + i / 4, i % 4);
+        cmd(
+            c,
+            &["XADD", "stream", &id, "n", &i.to_string(), "text", "v"],
+        );
+    }
+    cmd(c, &["XDEL", "stream", "1010-1"]);
+    cmd(c, &["XGROUP", "CREATE", "stream", "g", "0"]);
+    cmd(
+        c,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "3",
+            "STREAMS",
+            "stream",
+            ">",
+        ],
+    );
+    cmd(c, &["XADD", "stream:empty", "MAXLEN", "0", "5-5", "a", "b"]);
     cmd(c, &["SELECT", "3"]);
     cmd(c, &["SET", "in-db-3", "yes"]);
     cmd(c, &["SELECT", "0"]);
@@ -121,6 +145,12 @@ fn snapshot(c: &mut Conn) -> Vec<String> {
                     v.join(",")
                 }
                 "zset" => s(&cmd(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"])),
+                // Consumers' seen-time is each server's clock.
+                "stream" => s(&cmd(c, &["XINFO", "STREAM", &k, "FULL", "COUNT", "0"]))
+                    .split("seen-time,")
+                    .map(|p| p.split_once(',').map_or(p, |x| x.1))
+                    .collect::<Vec<_>>()
+                    .join("seen-time,T,"),
                 _ => String::new(),
             };
             let ttl = match cmd(c, &["TTL", &k]).as_int() {
@@ -210,6 +240,23 @@ fn real_replica_of_our_master_full_then_partial() {
 
     cmd(&mut r, &["CLIENT", "KILL", "TYPE", "master"]);
     cmd(&mut m, &["HSET", "hash:small", "f3", "v3"]);
+    // Streamed stream effects: XADD, XREADGROUP as XCLAIM, an approximate trim.
+    cmd(&mut m, &["XADD", "stream", "2000-0", "n", "new"]);
+    cmd(
+        &mut m,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "stream",
+            ">",
+        ],
+    );
+    cmd(&mut m, &["XTRIM", "stream", "MAXLEN", "~", "100"]);
     wait_for(20, "partial resync", || {
         replica
             .log_text()

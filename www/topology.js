@@ -11,6 +11,16 @@ const FLIGHT_MS = 650;
 const MAX_FLYING = 60;
 const IMPORTANT = new Set(['vote', 'replicaof', 'psync', 'rdb']);
 
+/** Bytes as Redis's *_human INFO fields print them (B, K, M, G). */
+function humanBytes(n) {
+  if (n < 1024) return `${n}B`;
+  const units = ['K', 'M', 'G', 'T'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u += 1; }
+  return `${v.toFixed(2)}${units[u]}`;
+}
+
 function el(tag, attrs = {}, parent = null) {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -202,10 +212,17 @@ export class Topology {
           setText(e.line3, '');
         }
       } else {
-        setText(e.line2, n.offset != null ? `${t('offset')} ${n.offset}` : '');
+        // Memory as INFO reports it: used / maxmemory (policy), evictions.
+        let mem = '';
+        if (n.usedMemory != null) {
+          mem = ` · ${humanBytes(n.usedMemory)}`;
+          if (n.maxmemory) mem += `/${humanBytes(n.maxmemory)} ${n.maxmemoryPolicy || ''}`;
+        }
+        setText(e.line2, n.offset != null ? `${t('offset')} ${n.offset}${mem}` : '');
         let l3 = '';
         if (n.role === 'slave') l3 = `${n.linkState || ''}${n.priority === 0 ? ` · ${t('priority')} 0` : ''}`;
         if (n.role === 'master') l3 = `${t('replicas')}: ${n.replicas.length}`;
+        if (n.evictedKeys) l3 += ` · ${t('evicted')} ${n.evictedKeys}`;
         setText(e.line3, l3);
       }
       setText(e.crownText, `★ ${t('leader')}`);

@@ -23,14 +23,26 @@ fn client_flags(c: &Client) -> String {
     if c.multi.is_some() {
         f.push('x');
     }
-    if c.blocked.is_some() {
+    if c.blocked.is_some() || c.postponed.is_some() {
         f.push('b');
+    }
+    if let Some(t) = &c.tracking {
+        f.push('t');
+        if t.broken_redirect {
+            f.push('R');
+        }
+        if t.bcast {
+            f.push('B');
+        }
     }
     if c.dirty_cas {
         f.push('d');
     }
     if c.close_after_reply {
         f.push('c');
+    }
+    if c.no_evict {
+        f.push('e');
     }
     if f.is_empty() {
         f.push('N');
@@ -70,7 +82,7 @@ pub struct ClientLineFigures<'a> {
 pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String {
     let name = c.name.as_ref().map(|n| text(n)).unwrap_or_default();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -82,6 +94,7 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
         f.db,
         c.channels.len(),
         c.patterns.len(),
+        c.shard_channels.len(),
         f.multi,
         f.qbuf,
         f.qbuf_free,
@@ -93,6 +106,7 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
         f.events,
         f.cmd,
         c.user,
+        c.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         c.reply.resp
     )
 }
@@ -254,10 +268,11 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         "list" => client_list(ctx, args)?,
         "kill" => client_kill(ctx, args)?,
         "no-evict" => {
-            let v = lower(&args[2]);
-            if v != "on" && v != "off" {
-                return Err(err::SYNTAX.into());
-            }
+            ctx.client.no_evict = match lower(&args[2]).as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(err::SYNTAX.into()),
+            };
             ctx.out().ok();
         }
         "reply" => match lower(&args[2]).as_str() {
@@ -274,9 +289,13 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             _ => return Err(err::SYNTAX.into()),
         },
-        "unpause" => ctx.out().ok(),
+        "unpause" => super::client_pause::unpause(ctx)?,
+        "pause" => super::client_pause::pause(ctx, args)?,
         "unblock" => client_unblock(ctx, args)?,
-        "getredir" => ctx.out().int(-1),
+        "getredir" => super::tracking::getredir(ctx),
+        "tracking" => super::tracking::tracking(ctx, args)?,
+        "caching" => super::tracking::caching(ctx, args)?,
+        "trackinginfo" => super::tracking::trackinginfo(ctx),
         "help" => help(ctx.out(), "CLIENT", CLIENT_HELP),
         _ => return Err(unknown_sub(&args[1], "client")),
     }
@@ -425,7 +444,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "laddr" => f.laddr = Some(text(v)),
                 "user" => {
                     let u = text(v);
-                    if u != "default" {
+                    if !ctx.srv.acl.users.contains_key(&u) {
                         return Err(format!("ERR No such user '{u}'").into());
                     }
                     f.user = Some(u);

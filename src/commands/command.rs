@@ -1,7 +1,7 @@
 //! COMMAND: COUNT, INFO, DOCS, LIST, GETKEYS, HELP over the command table and
 //! the metadata of `command_docs`.
 
-use super::command_docs::{key_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
+use super::command_docs::{key_specs, keys_by_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
 use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
 use crate::resp::ReplyBuf;
@@ -32,7 +32,9 @@ fn describe(c: &CommandDef) -> Described {
                 name: format!("{}|{}", c.name, s),
                 arity: known.map_or(-2, |d| d.arity),
                 flags: known.map_or(c.flags, |d| d.flags),
-                keys: if c.name == "memory" && *s == "usage" {
+                keys: if (c.name == "memory" && *s == "usage")
+                    || (matches!(c.name, "xgroup" | "xinfo") && *s != "help")
+                {
                     (2, 2, 1)
                 } else {
                     (0, 0, 0)
@@ -53,6 +55,22 @@ fn describe(c: &CommandDef) -> Described {
         since: c.since,
         summary: c.summary,
         subs,
+    }
+}
+
+/// The ACL categories of a command, or of its subcommand `sub`, as COMMAND
+/// INFO prints them (the ACL rules' categories).
+pub(crate) fn categories_of(c: &CommandDef, sub: Option<&str>) -> Vec<&'static str> {
+    let d = describe(c);
+    match sub {
+        None => acl_categories(&d),
+        Some(s) => {
+            let name = format!("{}|{}", c.name, s);
+            d.subs
+                .iter()
+                .find(|x| x.name == name)
+                .map_or_else(Vec::new, acl_categories)
+        }
     }
 }
 
@@ -191,6 +209,18 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
     }
     match spec.begin {
         Begin::Index(i) => write_key_step(out, "begin_search", "index", &[("index", i)]),
+        Begin::Keyword(kw, from) => {
+            out.bulk(b"begin_search");
+            out.map(2);
+            out.bulk(b"type");
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(kw.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(from as i64);
+        }
         Begin::Unknown => write_key_step(out, "begin_search", "unknown", &[]),
     }
     match spec.find {
@@ -199,6 +229,12 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
             "find_keys",
             "range",
             &[("lastkey", last), ("keystep", step), ("limit", limit)],
+        ),
+        Find::Keynum(idx, first, step) => write_key_step(
+            out,
+            "find_keys",
+            "keynum",
+            &[("keynumidx", idx), ("firstkey", first), ("keystep", step)],
         ),
         Find::Unknown => write_key_step(out, "find_keys", "unknown", &[]),
     }
@@ -371,28 +407,129 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 out.bulk(n.as_bytes());
             }
         }
-        "getkeys" => {
-            let argv = &args[2..];
-            let Some(c) = table.get(&argv[0]) else {
-                return Err("ERR Invalid command specified".into());
-            };
-            if (c.arity > 0 && argv.len() != c.arity as usize)
-                || argv.len() < c.arity.unsigned_abs() as usize
-            {
-                return Err("ERR Invalid number of arguments specified for command".into());
-            }
-            let keys = c.keys_in(argv);
-            if keys.is_empty() {
-                return Err("ERR The command has no key arguments".into());
-            }
-            let out = ctx.out();
-            out.array(keys.len());
-            for i in keys {
-                out.bulk(&argv[i]);
-            }
-        }
+        "getkeys" => getkeys(ctx, &args[2..], false)?,
+        "getkeysandflags" => getkeys(ctx, &args[2..], true)?,
         "help" => help(ctx.out(), "COMMAND", COMMAND_HELP),
         _ => return Err(unknown_sub(&args[1], "command")),
+    }
+    Ok(())
+}
+
+/// COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: its key arguments,
+/// with their key-spec flags when asked.
+fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
+    let Some(c) = command_table().get(&argv[0]) else {
+        return Err("ERR Invalid command specified".into());
+    };
+    // A container's subcommand is the command (MEMORY USAGE, OBJECT ...).
+    let sub = (!c.subcommands.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
+    if sub
+        .as_ref()
+        .is_some_and(|s| !c.subcommands.contains(&s.as_str()))
+    {
+        return Err("ERR Invalid command specified".into());
+    }
+    let sub_keyed = matches!(
+        (c.name, sub.as_deref()),
+        ("memory", Some("usage"))
+            | (
+                "object",
+                Some("encoding" | "freq" | "idletime" | "refcount")
+            )
+    );
+    let specs = key_specs(
+        &sub.as_ref()
+            .map_or(c.name.to_string(), |s| format!("{}|{s}", c.name)),
+    );
+    // doesCommandHaveKeys: a spec that names keys, or a key finder of its own.
+    let has_keys = match specs {
+        Some(s) => s.iter().any(|k| !k.flags.contains(&"not_key")) || c.has(MOVABLE_KEYS),
+        None => c.first_key > 0 || c.has(MOVABLE_KEYS) || sub_keyed,
+    };
+    if !has_keys {
+        return Err("ERR The command has no key arguments".into());
+    }
+    if (c.arity > 0 && argv.len() != c.arity as usize)
+        || argv.len() < c.arity.unsigned_abs() as usize
+    {
+        return Err("ERR Invalid number of arguments specified for command".into());
+    }
+    let derived: &'static [&'static str] = if c.has(WRITE) {
+        &["RW", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    // Key specs first, as 7.0 prefers them; the command's own key finder
+    // when they cannot say (SORT's STORE, MIGRATE's KEYS).
+    let by_specs = specs.map(|s| keys_by_specs(s, argv));
+    let own_finder = matches!(c.name, "sort" | "sort_ro" | "migrate");
+    let mut keys: Vec<(usize, &'static [&'static str])> = match by_specs {
+        Some(Some(k)) if !k.is_empty() || !own_finder => k,
+        Some(None) if !own_finder => Vec::new(),
+        _ => {
+            let positions = if sub_keyed {
+                (argv.len() > 2).then_some(vec![2]).unwrap_or_default()
+            } else {
+                c.keys_in(argv)
+            };
+            positions
+                .into_iter()
+                .enumerate()
+                .map(|(n, i)| {
+                    // SORT's STORE destination: the last spec's flags.
+                    let spec = specs.and_then(|s| if n == 0 { s.first() } else { s.last() });
+                    let flags = match spec.map(|s| s.flags) {
+                        // What migrateGetKeys says of each key.
+                        Some(_) if c.name == "migrate" => &["RW", "access", "delete"][..],
+                        Some(f) => f,
+                        None => derived,
+                    };
+                    (i, flags)
+                })
+                .collect()
+        }
+    };
+    if keys.is_empty() {
+        // MIGRATE's keys are optional (NO_MANDATORY_KEYS).
+        if c.name == "migrate" {
+            ctx.out().array(0);
+            return Ok(());
+        }
+        return Err("ERR Invalid arguments specified for command".into());
+    }
+    // Flags that depend on the arguments (variable_flags): SET with GET
+    // reads (setGetKeys), BITFIELD with only GETs only reads (bitfieldGetKeys).
+    if c.name == "set" {
+        let get = argv.iter().skip(3).any(|a| eq_ignore_case(a, "get"));
+        keys[0].1 = if get {
+            &["RW", "access", "update"]
+        } else {
+            &["OW", "update"]
+        };
+    } else if c.name == "bitfield" {
+        let writes = argv
+            .iter()
+            .skip(2)
+            .any(|a| eq_ignore_case(a, "set") || eq_ignore_case(a, "incrby"));
+        keys[0].1 = if writes {
+            &["RW", "access", "update"]
+        } else {
+            &["RO", "access"]
+        };
+    }
+    let out = ctx.out();
+    out.array(keys.len());
+    for (i, flags) in keys {
+        if !with_flags {
+            out.bulk(&argv[i]);
+            continue;
+        }
+        out.array(2);
+        out.bulk(&argv[i]);
+        out.set(flags.len());
+        for f in flags {
+            out.simple(f);
+        }
     }
     Ok(())
 }
@@ -401,6 +538,23 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 mod tests {
     use crate::commands::testkit::Kit;
     use crate::server::command_table;
+
+    #[test]
+    fn getkeysandflags() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS get a"),
+            "*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS sort a store b"),
+            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYSANDFLAGS echo x"),
+            "-ERR The command has no key arguments\r\n"
+        );
+    }
 
     #[test]
     fn command_commands() {
@@ -431,6 +585,10 @@ mod tests {
         );
         assert_eq!(
             k.cmd(1, "COMMAND GETKEYS time x"),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            k.cmd(1, "COMMAND GETKEYS get a b"),
             "-ERR Invalid number of arguments specified for command\r\n"
         );
         assert_eq!(

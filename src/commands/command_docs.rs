@@ -39,6 +39,190 @@ const LS: u32 = LOADING | STALE;
 /// Subcommands whose details we know (others get generic entries).
 pub static SUBCOMMANDS: &[SubDef] = &[
     sd(
+        "xgroup",
+        "create",
+        -5,
+        WRITE | DENYOOM,
+        "5.0.0",
+        "Create a consumer group.",
+    ),
+    sd(
+        "xgroup",
+        "createconsumer",
+        5,
+        WRITE | DENYOOM,
+        "6.2.0",
+        "Create a consumer in a consumer group.",
+    ),
+    sd(
+        "xgroup",
+        "delconsumer",
+        5,
+        WRITE,
+        "5.0.0",
+        "Delete a consumer from a consumer group.",
+    ),
+    sd(
+        "xgroup",
+        "destroy",
+        4,
+        WRITE,
+        "5.0.0",
+        "Destroy a consumer group.",
+    ),
+    sd(
+        "xgroup",
+        "help",
+        2,
+        LS,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "xgroup",
+        "setid",
+        -5,
+        WRITE,
+        "5.0.0",
+        "Set a consumer group to an arbitrary last delivered ID value.",
+    ),
+    sd(
+        "xinfo",
+        "consumers",
+        4,
+        READONLY,
+        "5.0.0",
+        "List the consumers in a consumer group",
+    ),
+    sd(
+        "xinfo",
+        "groups",
+        3,
+        READONLY,
+        "5.0.0",
+        "List the consumer groups of a stream",
+    ),
+    sd(
+        "xinfo",
+        "help",
+        2,
+        LS,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "xinfo",
+        "stream",
+        -3,
+        READONLY,
+        "5.0.0",
+        "Get information about a stream",
+    ),
+    sd(
+        "acl",
+        "cat",
+        -2,
+        NLS,
+        "6.0.0",
+        "List the ACL categories or the commands inside a category",
+    ),
+    sd(
+        "acl",
+        "deluser",
+        -3,
+        ADM,
+        "6.0.0",
+        "Remove the specified ACL users and the associated rules",
+    ),
+    sd(
+        "acl",
+        "dryrun",
+        -4,
+        ADM,
+        "7.0.0",
+        "Returns whether the user can execute the given command without executing the command.",
+    ),
+    sd(
+        "acl",
+        "genpass",
+        -2,
+        NLS,
+        "6.0.0",
+        "Generate a pseudorandom secure password to use for ACL users",
+    ),
+    sd(
+        "acl",
+        "getuser",
+        3,
+        ADM,
+        "6.0.0",
+        "Get the rules for a specific ACL user",
+    ),
+    sd(
+        "acl",
+        "help",
+        2,
+        LS,
+        "6.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "acl",
+        "list",
+        2,
+        ADM,
+        "6.0.0",
+        "List the current ACL rules in ACL config file format",
+    ),
+    sd(
+        "acl",
+        "load",
+        2,
+        ADM,
+        "6.0.0",
+        "Reload the ACLs from the configured ACL file",
+    ),
+    sd(
+        "acl",
+        "log",
+        -2,
+        ADM,
+        "6.0.0",
+        "List latest events denied because of ACLs in place",
+    ),
+    sd(
+        "acl",
+        "save",
+        2,
+        ADM,
+        "6.0.0",
+        "Save the current ACL rules in the configured ACL file",
+    ),
+    sd(
+        "acl",
+        "setuser",
+        -3,
+        ADM,
+        "6.0.0",
+        "Modify or create the rules for a specific ACL user",
+    ),
+    sd(
+        "acl",
+        "users",
+        2,
+        ADM,
+        "6.0.0",
+        "List the username of all the configured ACL rules",
+    ),
+    sd(
+        "acl",
+        "whoami",
+        2,
+        NLS,
+        "6.0.0",
+        "Return the name of the user associated to the current connection",
+    ),
+    sd(
         "config",
         "get",
         -3,
@@ -272,18 +456,507 @@ pub static SUBCOMMANDS: &[SubDef] = &[
     ),
     sd(
         "memory",
+        "doctor",
+        2,
+        0,
+        "4.0.0",
+        "Outputs memory problems report",
+    ),
+    sd(
+        "memory",
+        "malloc-stats",
+        2,
+        0,
+        "4.0.0",
+        "Show allocator internal stats",
+    ),
+    sd(
+        "memory",
+        "purge",
+        2,
+        0,
+        "4.0.0",
+        "Ask the allocator to release memory",
+    ),
+    sd(
+        "memory",
+        "stats",
+        2,
+        0,
+        "4.0.0",
+        "Show memory usage details",
+    ),
+    sd(
+        "memory",
         "help",
         2,
         LS,
         "4.0.0",
         "Show helpful text about the different subcommands",
     ),
+    sd(
+        "cluster",
+        "addslots",
+        -3,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Assign new hash slots to receiving node",
+    ),
+    sd(
+        "cluster",
+        "addslotsrange",
+        -4,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "7.0.0",
+        "Assign new hash slots to receiving node",
+    ),
+    sd(
+        "cluster",
+        "bumpepoch",
+        2,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Advance the cluster config epoch",
+    ),
+    sd(
+        "cluster",
+        "count-failure-reports",
+        3,
+        ADMIN | STALE,
+        "3.0.0",
+        "Return the number of failure reports active for a given node",
+    ),
+    sd(
+        "cluster",
+        "countkeysinslot",
+        3,
+        STALE,
+        "3.0.0",
+        "Return the number of local keys in the specified hash slot",
+    ),
+    sd(
+        "cluster",
+        "delslots",
+        -3,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Set hash slots as unbound in receiving node",
+    ),
+    sd(
+        "cluster",
+        "delslotsrange",
+        -4,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "7.0.0",
+        "Set hash slots as unbound in receiving node",
+    ),
+    sd(
+        "cluster",
+        "failover",
+        -2,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Forces a replica to perform a manual failover of its master.",
+    ),
+    sd(
+        "cluster",
+        "flushslots",
+        2,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Delete a node's own slots information",
+    ),
+    sd(
+        "cluster",
+        "forget",
+        3,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Remove a node from the nodes table",
+    ),
+    sd(
+        "cluster",
+        "getkeysinslot",
+        4,
+        STALE,
+        "3.0.0",
+        "Return local key names in the specified hash slot",
+    ),
+    sd(
+        "cluster",
+        "help",
+        2,
+        LOADING | STALE,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "cluster",
+        "info",
+        2,
+        STALE,
+        "3.0.0",
+        "Provides info about Redis Cluster node state",
+    ),
+    sd(
+        "cluster",
+        "keyslot",
+        3,
+        STALE,
+        "3.0.0",
+        "Returns the hash slot of the specified key",
+    ),
+    sd(
+        "cluster",
+        "links",
+        2,
+        STALE,
+        "7.0.0",
+        "Returns a list of all TCP links to and from peer nodes in cluster",
+    ),
+    sd(
+        "cluster",
+        "meet",
+        -4,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Force a node cluster to handshake with another node",
+    ),
+    sd("cluster", "myid", 2, STALE, "3.0.0", "Return the node id"),
+    sd(
+        "cluster",
+        "nodes",
+        2,
+        STALE,
+        "3.0.0",
+        "Get Cluster config for the node",
+    ),
+    sd(
+        "cluster",
+        "replicas",
+        3,
+        ADMIN | STALE,
+        "5.0.0",
+        "List replica nodes of the specified master node",
+    ),
+    sd(
+        "cluster",
+        "replicate",
+        3,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Reconfigure a node as a replica of the specified master node",
+    ),
+    sd(
+        "cluster",
+        "reset",
+        -2,
+        ADMIN | NOSCRIPT | STALE,
+        "3.0.0",
+        "Reset a Redis Cluster node",
+    ),
+    sd(
+        "cluster",
+        "saveconfig",
+        2,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Forces the node to save cluster state on disk",
+    ),
+    sd(
+        "cluster",
+        "set-config-epoch",
+        3,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Set the configuration epoch in a new node",
+    ),
+    sd(
+        "cluster",
+        "setslot",
+        -4,
+        ADMIN | STALE | NO_ASYNC_LOADING,
+        "3.0.0",
+        "Bind a hash slot to a specific node",
+    ),
+    sd(
+        "cluster",
+        "shards",
+        2,
+        STALE,
+        "7.0.0",
+        "Get array of cluster slots to node mappings",
+    ),
+    sd(
+        "cluster",
+        "slaves",
+        3,
+        ADMIN | STALE,
+        "3.0.0",
+        "List replica nodes of the specified master node",
+    ),
+    sd(
+        "cluster",
+        "slots",
+        2,
+        STALE,
+        "3.0.0",
+        "Get array of Cluster slot to node mappings",
+    ),
+    sd(
+        "module",
+        "help",
+        2,
+        LOADING | STALE,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "module",
+        "list",
+        2,
+        ADMIN | NOSCRIPT,
+        "4.0.0",
+        "List all modules loaded by the server",
+    ),
+    sd(
+        "module",
+        "load",
+        -3,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        "4.0.0",
+        "Load a module",
+    ),
+    sd(
+        "module",
+        "loadex",
+        -3,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        "7.0.0",
+        "Load a module with extended parameters",
+    ),
+    sd(
+        "module",
+        "unload",
+        3,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        "4.0.0",
+        "Unload a module",
+    ),
+    sd(
+        "latency",
+        "doctor",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.8.13",
+        "Return a human readable latency analysis report.",
+    ),
+    sd(
+        "latency",
+        "graph",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.8.13",
+        "Return a latency graph for the event.",
+    ),
+    sd(
+        "latency",
+        "help",
+        2,
+        LOADING | STALE,
+        "2.8.13",
+        "Show helpful text about the different subcommands.",
+    ),
+    sd(
+        "latency",
+        "histogram",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+    ),
+    sd(
+        "latency",
+        "history",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.8.13",
+        "Return timestamp-latency samples for the event.",
+    ),
+    sd(
+        "latency",
+        "latest",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.8.13",
+        "Return the latest latency samples for all events.",
+    ),
+    sd(
+        "latency",
+        "reset",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.8.13",
+        "Reset latency data for one or more events.",
+    ),
+    sd(
+        "client",
+        "pause",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "2.9.50",
+        "Stop processing commands from clients for some time",
+    ),
+    sd(
+        "client",
+        "tracking",
+        -3,
+        NOSCRIPT | LOADING | STALE,
+        "6.0.0",
+        "Enable or disable server assisted client side caching support",
+    ),
+    sd(
+        "client",
+        "trackinginfo",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        "6.2.0",
+        "Return information about server assisted client side caching for the current connection",
+    ),
+    sd(
+        "command",
+        "getkeysandflags",
+        -4,
+        LOADING | STALE,
+        "7.0.0",
+        "Extract keys and access flags given a full Redis command",
+    ),
+    sd(
+        "script",
+        "flush",
+        -2,
+        NOSCRIPT,
+        "2.6.0",
+        "Remove all the scripts from the script cache.",
+    ),
+    sd(
+        "script",
+        "help",
+        2,
+        LOADING | STALE,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "script",
+        "kill",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        "2.6.0",
+        "Kill the script currently in execution.",
+    ),
+    sd(
+        "script",
+        "exists",
+        -3,
+        NOSCRIPT,
+        "2.6.0",
+        "Check existence of scripts in the script cache.",
+    ),
+    sd(
+        "script",
+        "debug",
+        3,
+        NOSCRIPT,
+        "3.2.0",
+        "Set the debug mode for executed scripts.",
+    ),
+    sd(
+        "script",
+        "load",
+        3,
+        NOSCRIPT | STALE,
+        "2.6.0",
+        "Load the specified Lua script into the script cache.",
+    ),
+    sd(
+        "function",
+        "flush",
+        -2,
+        WRITE | NOSCRIPT,
+        "7.0.0",
+        "Deleting all functions",
+    ),
+    sd(
+        "function",
+        "load",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        "7.0.0",
+        "Create a function with the given arguments (name, code, description)",
+    ),
+    sd(
+        "function",
+        "stats",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        "7.0.0",
+        "Return information about the function currently running (name, description, duration)",
+    ),
+    sd(
+        "function",
+        "help",
+        2,
+        LOADING | STALE,
+        "7.0.0",
+        "Show helpful text about the different subcommands",
+    ),
+    sd(
+        "function",
+        "kill",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        "7.0.0",
+        "Kill the function currently in execution.",
+    ),
+    sd(
+        "function",
+        "delete",
+        3,
+        WRITE | NOSCRIPT,
+        "7.0.0",
+        "Delete a function by name",
+    ),
+    sd(
+        "function",
+        "list",
+        -2,
+        NOSCRIPT,
+        "7.0.0",
+        "List information about all the functions",
+    ),
+    sd(
+        "function",
+        "dump",
+        2,
+        NOSCRIPT,
+        "7.0.0",
+        "Dump all functions into a serialized binary payload",
+    ),
+    sd(
+        "function",
+        "restore",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        "7.0.0",
+        "Restore all the functions on the given payload",
+    ),
 ];
 
 /// ACL categories and tips of every Redis 7.0.15 command and subcommand, as
 /// its `COMMAND` reply lists them (generated from the real binary), sorted by name.
 #[rustfmt::skip]
-pub(super) static META: &[(&str, &[&str], &[&str])] = &[
+pub(crate) static META: &[(&str, &[&str], &[&str])] = &[
     ("acl", &["@slow"], &[]),
     ("acl|cat", &["@slow"], &[]),
     ("acl|deluser", &["@admin", "@slow", "@dangerous"], &[]),
@@ -656,6 +1329,9 @@ pub(super) static META: &[(&str, &[&str], &[&str])] = &[
 pub enum Begin {
     /// At this argument.
     Index(i32),
+    /// After this keyword, searched from `startfrom` (negative: from the end,
+    /// backwards).
+    Keyword(&'static str, i32),
     /// Nowhere COMMAND can say (BY / GET patterns, a STORE anywhere).
     Unknown,
 }
@@ -664,6 +1340,9 @@ pub enum Begin {
 pub enum Find {
     /// `lastkey` (relative to the start, negative from the end), `keystep`, `limit`.
     Range(i32, i32, i32),
+    /// The key count is at `keynumidx`, the keys start at `firstkey`
+    /// (both relative to the start), every `keystep`.
+    Keynum(i32, i32, i32),
     Unknown,
 }
 
@@ -697,6 +1376,40 @@ const SORT_PATTERNS: KeySpec = ks(
     Find::Unknown,
 );
 
+const RW_DELETE: &[KeySpec] = &[ks(
+    "",
+    &["RW", "delete"],
+    Begin::Index(1),
+    Find::Range(0, 1, 0),
+)];
+const RW_INSERT_2: &[KeySpec] = &[ks(
+    "",
+    &["RW", "insert"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
+const RW_DELETE_2: &[KeySpec] = &[ks(
+    "",
+    &["RW", "delete"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
+const RO_ACCESS_2: &[KeySpec] = &[ks(
+    "",
+    &["RO", "access"],
+    Begin::Index(2),
+    Find::Range(0, 1, 0),
+)];
+const STREAMS_KEYS: &[KeySpec] = &[ks(
+    "",
+    &["RO", "access"],
+    Begin::Keyword("STREAMS", 1),
+    Find::Range(-1, 1, 2),
+)];
+/// A shard channel's position: a key for slot hashing, never accessed.
+const SHARD_CHANNEL: KeySpec = ks("", &["not_key"], Begin::Index(1), Find::Range(0, 1, 0));
+const SHARD_CHANNELS: KeySpec = ks("", &["not_key"], Begin::Index(1), Find::Range(-1, 1, 0));
+
 /// Key specs that differ from the derived ones, by command name.
 pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     (
@@ -727,10 +1440,227 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
             SORT_PATTERNS,
         ],
     ),
+    (
+        "xadd",
+        &[ks(
+            "UPDATE instead of INSERT because of the optional trimming feature",
+            &["RW", "update"],
+            Begin::Index(1),
+            Find::Range(0, 1, 0),
+        )],
+    ),
+    ("xautoclaim", RW_DELETE),
+    ("xdel", RW_DELETE),
+    ("xgroup|create", RW_INSERT_2),
+    ("xgroup|createconsumer", RW_INSERT_2),
+    ("xgroup|delconsumer", RW_DELETE_2),
+    ("xgroup|destroy", RW_DELETE_2),
+    (
+        "xgroup|setid",
+        &[ks("", &["RW", "update"], Begin::Index(2), Find::Range(0, 1, 0))],
+    ),
+    ("xinfo|consumers", RO_ACCESS_2),
+    ("xinfo|groups", RO_ACCESS_2),
+    ("xinfo|stream", RO_ACCESS_2),
+    (
+        "xlen",
+        &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
+    ),
+    ("xread", STREAMS_KEYS),
+    (
+        "xreadgroup",
+        &[ks(
+            "",
+            &["RO", "access"],
+            Begin::Keyword("STREAMS", 4),
+            Find::Range(-1, 1, 2),
+        )],
+    ),
+    ("xtrim", RW_DELETE),
+    ("spublish", &[SHARD_CHANNEL]),
+    ("ssubscribe", &[SHARD_CHANNELS]),
+    ("sunsubscribe", &[SHARD_CHANNELS]),
+    // Generated from Redis 7.0.15's COMMAND INFO where the derived spec differs.
+    ("append", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("bitfield", &[ks("This command allows both access and modification of the key", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("bitop", &[ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(3), Find::Range(-1, 1, 0))]),
+    ("blmove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("blmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("blpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("brpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("brpoplpush", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("bzmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("bzpopmax", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("bzpopmin", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))]),
+    ("copy", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("decr", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("decrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("del", &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("exists", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("georadius", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 6), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 6), Find::Range(0, 1, 0))]),
+    ("georadiusbymember", &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 5), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 5), Find::Range(0, 1, 0))]),
+    ("geosearchstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("getdel", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("getex", &[ks("RW and UPDATE because it changes the TTL", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("getset", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hdel", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hexists", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hincrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hincrbyfloat", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hsetnx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("hstrlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incr", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("incrbyfloat", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("linsert", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("llen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lmove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("lmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("lpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lpush", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lpushx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("lrem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("ltrim", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("memory|usage", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("migrate", &[ks("", &["RW", "access", "delete"], Begin::Index(3), Find::Range(0, 1, 0)), ks("", &["RW", "access", "delete", "incomplete"], Begin::Keyword("KEYS", -2), Find::Range(-1, 1, 0))]),
+    ("move", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("mset", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(-1, 2, 0))]),
+    ("msetnx", &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(-1, 2, 0))]),
+    ("object|encoding", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|freq", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|idletime", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("object|refcount", &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("pfadd", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("pfcount", &[ks("RW because it may change the internal representation of the key, and propagate to replicas", &["RW", "access"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("pfdebug", &[ks("", &["RW", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("pfmerge", &[ks("", &["RW", "access", "insert"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("psetex", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rename", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("renamenx", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("rpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rpoplpush", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("rpush", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("rpushx", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sadd", &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("scard", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sdiffstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("set", &[ks("RW and ACCESS due to the optional `GET` argument", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setbit", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setex", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("setnx", &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sintercard", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("sinterstore", &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("sismember", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("smove", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("spop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("srem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("strlen", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("sunionstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))]),
+    ("touch", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("type", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("unlink", &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("watch", &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))]),
+    ("zcard", &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zdiff", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zdiffstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("zincrby", &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zinter", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zintercard", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zinterstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
+    ("zmpop", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zpopmax", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zpopmin", &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zrangestore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))]),
+    ("zrem", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebylex", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebyrank", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zremrangebyscore", &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))]),
+    ("zunion", &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))]),
+    ("zunionstore", &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))]),
 ];
 
 pub(super) fn key_specs(name: &str) -> Option<&'static [KeySpec]> {
     KEY_SPECS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+impl KeySpec {
+    /// The argument positions this spec names in `argv`, as 7.0's
+    /// getKeysUsingKeySpecs finds them: empty when its keyword is absent,
+    /// None when the spec cannot say (unknown, out of bounds, an
+    /// unparsable key count, or marked incomplete).
+    pub fn positions(&self, argv: &[bytes::Bytes]) -> Option<Vec<usize>> {
+        let argc = argv.len() as i64;
+        let first = match self.begin {
+            Begin::Index(i) => i as i64,
+            Begin::Keyword(kw, from) => {
+                let hit = |i: &i64| argv[*i as usize].eq_ignore_ascii_case(kw.as_bytes());
+                // The keyword must be followed by something: the last
+                // argument (forwards) or the first (backwards) is not tried.
+                let found = if from > 0 {
+                    (from as i64..argc - 1).find(hit)
+                } else {
+                    (2..=argc + from as i64).rev().find(hit)
+                };
+                match found {
+                    Some(i) => i + 1,
+                    None => return Some(Vec::new()),
+                }
+            }
+            Begin::Unknown => return None,
+        };
+        let (first, last, step) = match self.find {
+            Find::Range(lastkey, step, limit) => {
+                let last = if lastkey >= 0 {
+                    first + lastkey as i64
+                } else if limit == 0 {
+                    argc + lastkey as i64
+                } else {
+                    first + (argc - first) / limit as i64 + lastkey as i64
+                };
+                (first, last, step as i64)
+            }
+            Find::Keynum(idx, firstkey, step) => {
+                let n = argv
+                    .get((first + idx as i64) as usize)
+                    .and_then(|a| crate::resp::parse_i64(a))
+                    .filter(|n| *n >= 0)?;
+                let start = first + firstkey as i64;
+                (start, start + n - 1, step as i64)
+            }
+            Find::Unknown => return None,
+        };
+        if last >= argc || last < first || first >= argc || step <= 0 {
+            return None;
+        }
+        let v = (first..=last)
+            .step_by(step as usize)
+            .map(|i| i as usize)
+            .collect();
+        if self.flags.contains(&"incomplete") {
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// getKeysUsingKeySpecs over a command's specs: each key's position and
+/// flags, specs in order, `not_key` specs skipped; None when a spec cannot
+/// say (the command's own key finder decides then).
+pub(super) fn keys_by_specs(
+    specs: &'static [KeySpec],
+    argv: &[bytes::Bytes],
+) -> Option<Vec<(usize, &'static [&'static str])>> {
+    let mut keys = Vec::new();
+    for spec in specs {
+        if spec.flags.contains(&"not_key") {
+            continue;
+        }
+        for i in spec.positions(argv)? {
+            keys.push((i, spec.flags));
+        }
+    }
+    Some(keys)
 }
 
 pub(super) fn meta(

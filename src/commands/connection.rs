@@ -1,7 +1,6 @@
 //! Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET.
 
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
-use crate::server::config::Key;
 use bytes::Bytes;
 
 /// The version HELLO reports.
@@ -49,17 +48,30 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Check a username/password pair against the only user we have, `default`
-/// (no password when `requirepass` is empty, else `requirepass`).
+/// Check a username/password pair against the ACL users (`requirepass`
+/// is the default user's password).
 pub fn check_credentials(srv: &crate::server::ServerState, user: &[u8], pass: &[u8]) -> bool {
-    let required = srv.config.get(Key::REQUIREPASS);
-    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+    srv.acl.credentials_ok(user, pass)
 }
 
 /// Redis's authRequired: the client has not authenticated and the default
-/// user has a password (so clearing `requirepass` lets everyone in at once).
+/// user has a password or is off (so clearing `requirepass` lets everyone
+/// in at once).
 pub fn auth_required(srv: &crate::server::ServerState, c: &crate::server::Client) -> bool {
-    !c.authenticated && !srv.config.get(Key::REQUIREPASS).is_empty()
+    !c.authenticated && srv.acl.default_requires_auth()
+}
+
+/// ACLAuthenticateUser: on success the client runs as `user`; a failure is
+/// logged in the ACL LOG and answered WRONGPASS.
+fn authenticate(ctx: &mut Ctx, args: &[Bytes], user: &[u8], pass: &[u8]) -> CmdResult {
+    ctx.srv.sync_acl();
+    if !check_credentials(ctx.srv, user, pass) {
+        crate::acl::log::record_auth_failure(ctx.srv, ctx.client, args, user);
+        return Err(WRONGPASS.into());
+    }
+    ctx.client.authenticated = true;
+    ctx.client.user = String::from_utf8_lossy(user).into_owned();
+    Ok(())
 }
 
 fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -67,18 +79,15 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(err::SYNTAX.into());
     }
     let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
-        if ctx.srv.config.get(Key::REQUIREPASS).is_empty() {
+        ctx.srv.sync_acl();
+        if ctx.srv.acl.default_user().nopass {
             return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
         }
         (b"default", &args[1])
     } else {
         (&args[1], &args[2])
     };
-    if !check_credentials(ctx.srv, user, pass) {
-        return Err(WRONGPASS.into());
-    }
-    ctx.client.authenticated = true;
-    ctx.client.user = "default".into();
+    authenticate(ctx, args, user, pass)?;
     ctx.out().ok();
     Ok(())
 }
@@ -121,11 +130,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if let Some((user, pass)) = creds {
-        if !check_credentials(ctx.srv, user, pass) {
-            return Err(WRONGPASS.into());
-        }
-        ctx.client.authenticated = true;
-        ctx.client.user = "default".into();
+        authenticate(ctx, args, user, pass)?;
     }
     if !ctx.client.authenticated {
         return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
@@ -172,12 +177,15 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.client.db = 0;
     ctx.client.reply.resp = 2;
     ctx.client.user = "default".into();
-    ctx.client.authenticated = ctx.srv.config.get(Key::REQUIREPASS).is_empty();
+    ctx.srv.sync_acl();
+    ctx.client.authenticated = !ctx.srv.acl.default_requires_auth();
     ctx.client.multi = None;
     ctx.client.dirty_cas = false;
     let watched = std::mem::take(&mut ctx.client.watched);
     crate::server::unwatch_all(ctx.srv, conn, &watched);
     super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
+    ctx.srv.tracking.disable(ctx.client);
+    ctx.client.no_evict = false;
     ctx.client.name = None;
     ctx.client.monitor = false;
     ctx.srv.monitors.remove(&conn);

@@ -36,6 +36,7 @@ pub(super) fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.clear();
     }
     ctx.dirty(n);
+    super::tracking::signal_flush(ctx);
     if !ctx.srv.config.get(Key::SAVE).is_empty() {
         save_after_flushall(ctx);
     }
@@ -55,6 +56,7 @@ pub(super) fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = db.len() as u64;
     db.clear();
     ctx.dirty(n);
+    super::tracking::signal_flush(ctx);
     // Redis forces propagation even when the db was already empty.
     ctx.propagate = Propagate::Replace(vec![args.to_vec()]);
     ctx.out().ok();

@@ -232,8 +232,10 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
     }
     const LOAD_FAILED: &str = "ERR Error trying to load the RDB dump";
     // NOSAVE loads the file as it is on disk, which only the host can read;
-    // NOFLUSH without MERGE meets every key twice, on which 7.0 exits.
-    if !save || (!flush && !merge && ctx.srv.total_keys() > 0) {
+    // NOFLUSH without MERGE meets every key (and library) twice, on which
+    // 7.0 fails.
+    let has_data = ctx.srv.total_keys() > 0 || !ctx.srv.scripting.library_codes().is_empty();
+    if !save || (!flush && !merge && has_data) {
         return Err(LOAD_FAILED.into());
     }
     let bytes = ctx.srv.rdb_snapshot(None);
@@ -251,8 +253,9 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
 
 /// DEBUG OBJECT: 7.0's line. `Value at` is where the object lives,
 /// `serializedlength` the size of the value as our RDB writer writes it.
-/// No access clock is kept per key, so `lru` is the clock now and the idle
-/// time 0, as OBJECT IDLETIME says. A quicklist's node figures are left
+/// `lru` is the object's access stamp and `lru_seconds_idle` the idle time
+/// it gives (under LFU both read the stamp as an LRU clock, as 7.0 does).
+/// A quicklist's node figures are left
 /// out: our lists have no nodes.
 fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let now = ctx.now;
@@ -271,12 +274,13 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         1
     };
     let line = format!(
-        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:0",
+        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         obj as *const Object,
         refcount,
         obj.encoding(),
         serialized_len(key, obj),
-        (now / 1000) & ((1 << 24) - 1)
+        obj.lru,
+        crate::keyspace::lru::idle_ms(obj.lru, now) / 1000
     );
     ctx.out().simple(&line);
     Ok(())

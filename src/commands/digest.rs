@@ -6,7 +6,7 @@
 //! elements, a key's name then its value) are chained through SHA-1 so it does.
 
 use super::sha1::{sha1, Sha1};
-use crate::keyspace::{Db, Object, Value};
+use crate::keyspace::{Db, Object, StreamId, Value};
 
 pub type Digest = [u8; 20];
 
@@ -33,6 +33,7 @@ fn type_code(value: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -59,6 +60,13 @@ pub fn mix_object(digest: &mut Digest, obj: &Object, has_ttl: bool) {
             }
         }
         Value::Hash(h) => h.iter().for_each(|(f, v)| xor_pair(digest, f, v)),
+        // Entries in ID order, the ID as `ms.seq` (groups do not count).
+        Value::Stream(s) => {
+            for e in s.range(StreamId::MIN, StreamId::MAX) {
+                mix(digest, format!("{}.{}", e.id.ms, e.id.seq).as_bytes());
+                e.fields.iter().for_each(|f| mix(digest, f));
+            }
+        }
     }
     if has_ttl {
         xor(digest, b"!!expire!!");

@@ -63,12 +63,14 @@ fn dump(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 struct RestoreOpts {
     replace: bool,
     absttl: bool,
+    /// IDLETIME seconds / FREQ counter to give the restored object.
+    idle: Option<u64>,
+    freq: Option<u8>,
 }
 
 fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
     let mut o = RestoreOpts::default();
     // IDLETIME and FREQ exclude each other: the second is a syntax error.
-    let (mut idle, mut freq) = (false, false);
     let mut j = 4;
     while j < args.len() {
         let more = j + 1 < args.len();
@@ -77,17 +79,19 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
             o.replace = true;
         } else if eq_ignore_case(a, "absttl") {
             o.absttl = true;
-        } else if eq_ignore_case(a, "idletime") && more && !freq {
-            if arg_i64(&args[j + 1])? < 0 {
+        } else if eq_ignore_case(a, "idletime") && more && o.freq.is_none() {
+            let v = arg_i64(&args[j + 1])?;
+            if v < 0 {
                 return Err("ERR Invalid IDLETIME value, must be >= 0".into());
             }
-            idle = true;
+            o.idle = Some(v as u64);
             j += 1;
-        } else if eq_ignore_case(a, "freq") && more && !idle {
-            if !(0..=255).contains(&arg_i64(&args[j + 1])?) {
+        } else if eq_ignore_case(a, "freq") && more && o.idle.is_none() {
+            let v = arg_i64(&args[j + 1])?;
+            if !(0..=255).contains(&v) {
                 return Err("ERR Invalid FREQ value, must be >= 0 and <= 255".into());
             }
-            freq = true;
+            o.freq = Some(v as u8);
             j += 1;
         } else {
             return Err(err::SYNTAX.into());
@@ -97,9 +101,9 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
     Ok(o)
 }
 
-/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. The
-/// access time and frequency are accepted and checked; this server keeps
-/// neither (OBJECT IDLETIME / FREQ have nothing to report).
+/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. IDLETIME
+/// sets the access clock under an LRU (or no LFU) policy, FREQ the counter
+/// under an LFU one (`objectSetLRUOrLFU`); the other is ignored.
 fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let opts = restore_opts(args)?;
     let key = &args[1];
@@ -132,6 +136,16 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut obj = Object::new(value);
     obj.update_encoding_with(&ctx.srv.encoding_limits);
     ctx.db().set(key.clone(), obj);
+    let lfu = ctx.srv.config.maxmemory_policy().is_lfu();
+    let now = ctx.now;
+    let stamp = match (lfu, opts.freq, opts.idle) {
+        (true, Some(f), _) => Some(crate::keyspace::lru::lfu_stamp(f, now)),
+        (false, _, Some(idle)) => Some(crate::keyspace::lru::lru_stamp_idle(idle, now)),
+        _ => None,
+    };
+    if let Some(lru) = stamp {
+        ctx.db().set_access_stamp(key, lru);
+    }
     if let Some(at) = at {
         ctx.db().set_expire(key, at.max(0) as u64);
         if !opts.absttl {

@@ -636,7 +636,7 @@ fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kin
         for f in found {
             z.insert(f.member, if req.storedist { f.dist } else { f.score });
         }
-        ctx.db().store_collection(dst, Value::ZSet(z));
+        ctx.db().store_collection(dst, Value::ZSet(Box::new(z)));
         let event = if matches!(kind, Form::Search { .. }) {
             "geosearchstore"
         } else {

@@ -29,7 +29,7 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> 
     let now = ctx.now;
     let db = ctx.db();
     match db.get(key, now) {
-        None => db.set(key.clone(), Object::new(Value::Hash(Dict::new()))),
+        None => db.set(key.clone(), Object::new(Value::Hash(Box::new(Dict::new())))),
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }

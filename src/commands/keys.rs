@@ -421,6 +421,12 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let policy = ctx.srv.config.maxmemory_policy();
     let lfu = policy.is_lfu();
     let no_shared = ctx.srv.config.maxmemory() != 0 && (lfu || policy.is_lru());
+    let decay = ctx
+        .srv
+        .config
+        .get_i64(crate::server::Key::LFU_DECAY_TIME)
+        .max(0) as u64;
+    let now = ctx.now;
     let Some(obj) = read_lookup(ctx, &args[2]) else {
         ctx.out().null();
         return Ok(());
@@ -446,7 +452,8 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 )
                 .into());
             }
-            ctx.out().int(0)
+            let idle = crate::keyspace::lru::idle_ms(obj.lru, now) / 1000;
+            ctx.out().int(idle as i64)
         }
         _ => {
             if !lfu {
@@ -455,7 +462,8 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 )
                 .into());
             }
-            ctx.out().int(0)
+            let freq = crate::keyspace::lru::lfu_decayed(obj.lru, decay, now);
+            ctx.out().int(freq as i64)
         }
     }
     Ok(())

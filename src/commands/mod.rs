@@ -3,9 +3,12 @@
 //! One file per command family; each exports `COMMANDS`, a slice of
 //! [`CommandDef`]. The server looks names up in [`CommandTable`].
 
+pub mod acl;
 pub mod bitops;
 pub mod blocking;
 pub mod client;
+pub mod client_pause;
+pub mod cluster;
 pub mod command;
 pub mod command_docs;
 pub mod config_cmd;
@@ -15,17 +18,24 @@ pub mod databases;
 pub mod debug;
 pub mod digest;
 pub mod dump;
+pub mod eval;
+pub mod functions;
 pub mod geo;
 pub mod geohash;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
+pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod long_double;
 pub mod memory;
+pub mod migrate;
+pub mod module_cmd;
 pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
+pub mod pubsub_shard;
 pub mod scan;
 pub mod server_cmds;
 pub mod sets;
@@ -33,9 +43,11 @@ pub mod sha1;
 pub mod shutdown;
 pub mod slowlog;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tracking;
 pub mod transactions;
 pub mod zset_pops;
 pub mod zsets;
@@ -188,6 +200,15 @@ impl CommandDef {
     pub fn keys_in(&self, argv: &[Bytes]) -> Vec<usize> {
         match self.name {
             "sort" => sort::key_positions(argv),
+            "xread" | "xreadgroup" => streams::key_positions(argv),
+            // Their subcommands take the key after the subcommand name.
+            "xgroup" | "xinfo" if argv.len() > 2 && !argv[1].eq_ignore_ascii_case(b"help") => {
+                vec![2]
+            }
+            "migrate" => migrate::key_positions(argv),
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                eval::key_positions(argv)
+            }
             _ => self.key_indices(argv.len()),
         }
     }
@@ -222,6 +243,7 @@ impl CommandTable {
     pub fn server() -> CommandTable {
         Self::from_families(&[
             connection::COMMANDS,
+            acl::COMMANDS,
             server_cmds::COMMANDS,
             keys::COMMANDS,
             strings::COMMANDS,
@@ -235,11 +257,21 @@ impl CommandTable {
             hyperloglog::COMMANDS,
             geo::COMMANDS,
             pubsub::COMMANDS,
+            pubsub_shard::COMMANDS,
+            cluster::COMMANDS,
+            module_cmd::COMMANDS,
+            latency::COMMANDS,
+            lolwut::COMMANDS,
+            migrate::COMMANDS,
             transactions::COMMANDS,
             crate::replication::commands::COMMANDS,
+            crate::replication::failover::COMMANDS,
             persistence::COMMANDS,
             dump::COMMANDS,
             sort::COMMANDS,
+            streams::COMMANDS,
+            eval::COMMANDS,
+            functions::COMMANDS,
         ])
     }
 
@@ -278,6 +310,11 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     pub now: Millis,
     pub propagate: Propagate,
+    /// The server notes the key arguments of a write that changed the
+    /// dataset as touched (WATCH, blocked clients). A handler clears this
+    /// when 7.0's command does not signal its key (XACK, XCLAIM...), and
+    /// calls [`Ctx::touch`] / [`Ctx::ready`] itself where it should.
+    pub signal_keys: bool,
     pub cmd: &'static CommandDef,
 }
 
@@ -312,6 +349,12 @@ impl<'a> Ctx<'a> {
     pub fn touch(&mut self, key: &Bytes) {
         let db = self.client.db;
         self.srv.dbs[db].touched.push(key.clone());
+    }
+
+    /// Wake the clients blocked on `key` without invalidating WATCHes.
+    pub fn ready(&mut self, key: &Bytes) {
+        let db = self.client.db;
+        self.srv.dbs[db].ready.push(key.clone());
     }
 
     /// Look up `key` for reading; `Ok(None)` if absent, WRONGTYPE check left to caller.
@@ -497,7 +540,10 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
             a == b
         }
     }
-    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize) -> bool {
+    /// `skip` is stringmatchlen's skipLongerMatches: once the rest after a
+    /// `*` matches nowhere in the string, no longer match of an earlier `*`
+    /// can help, which keeps `a*a*a*...b` from backtracking exponentially.
+    fn m(p: &[u8], s: &[u8], nocase: bool, depth: usize, skip: &mut bool) -> bool {
         if depth > 1000 {
             return false;
         }
@@ -512,10 +558,14 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
                         return true;
                     }
                     for k in si..=s.len() {
-                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1) {
+                        if m(&p[pi + 1..], &s[k..], nocase, depth + 1, skip) {
                             return true;
                         }
+                        if *skip {
+                            return false;
+                        }
                     }
+                    *skip = true;
                     return false;
                 }
                 b'?' => {
@@ -592,7 +642,7 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
         }
         si == s.len()
     }
-    m(pattern, s, nocase, 0)
+    m(pattern, s, nocase, 0, &mut false)
 }
 
 /// Get a typed value or WRONGTYPE. Usage: `get_typed!(obj, Value::List)`.
@@ -666,5 +716,18 @@ mod tests {
         assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
         assert!(glob_match(b"*", b"", false));
         assert!(glob_match(b"a\\*", b"a*", false));
+        // 7.0's skipLongerMatches: no exponential backtracking.
+        let a40 = [b'a'; 40];
+        assert!(!glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            &a40,
+            false
+        ));
+        assert!(glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a",
+            &a40,
+            false
+        ));
+        assert!(glob_match(b"*b*c", b"abxxc", false));
     }
 }

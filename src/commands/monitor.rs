@@ -27,12 +27,18 @@ fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 /// The line a monitor receives for `argv` run by `caller` in `db` at `now_ms`
 /// (the core's clock has millisecond resolution: the microseconds end in 000).
 pub fn line(now_ms: u64, db: usize, caller: &Client, argv: &[Bytes]) -> Vec<u8> {
+    // The scripts' client shows as `lua`, as 7.0 prints it.
+    let who = if caller.conn == crate::scripting::SCRIPT_CONN {
+        "lua".to_string()
+    } else {
+        caller.addr.to_string()
+    };
     let mut s = format!(
         "+{}.{:06} [{} {}] ",
         now_ms / 1000,
         now_ms % 1000 * 1000,
         db,
-        caller.addr
+        who
     );
     for (i, a) in argv.iter().enumerate() {
         if i > 0 {

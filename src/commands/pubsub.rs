@@ -13,7 +13,7 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The `subscribe` / `unsubscribe` style confirmation: `*3` (RESP2) or `>3` (RESP3).
-fn confirm(out: &mut ReplyBuf, kind: &[u8], name: Option<&[u8]>, count: usize) {
+pub(super) fn confirm(out: &mut ReplyBuf, kind: &[u8], name: Option<&[u8]>, count: usize) {
     out.push(3);
     out.bulk(kind);
     match name {
@@ -39,11 +39,11 @@ fn write_pmessage(out: &mut ReplyBuf, pattern: &[u8], channel: &[u8], message: &
 }
 
 /// Register `conn` in a server-wide registry.
-fn reg_add(reg: &mut BTreeMap<Bytes, BTreeSet<ConnId>>, name: &Bytes, conn: ConnId) {
+pub(super) fn reg_add(reg: &mut BTreeMap<Bytes, BTreeSet<ConnId>>, name: &Bytes, conn: ConnId) {
     reg.entry(name.clone()).or_default().insert(conn);
 }
 
-fn reg_remove(reg: &mut BTreeMap<Bytes, BTreeSet<ConnId>>, name: &[u8], conn: ConnId) {
+pub(super) fn reg_remove(reg: &mut BTreeMap<Bytes, BTreeSet<ConnId>>, name: &[u8], conn: ConnId) {
     if let Some(s) = reg.get_mut(name) {
         s.remove(&conn);
         if s.is_empty() {
@@ -59,6 +59,9 @@ pub fn unsubscribe_all(srv: &mut ServerState, c: &mut Client) {
     }
     for p in std::mem::take(&mut c.patterns) {
         reg_remove(&mut srv.patterns, &p, c.conn);
+    }
+    for ch in std::mem::take(&mut c.shard_channels) {
+        reg_remove(&mut srv.shard_channels, &ch, c.conn);
     }
 }
 
@@ -265,13 +268,22 @@ fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else if eq_ignore_case(sub, "numpat") {
         out.int(ctx.srv.patterns.len() as i64);
     } else if eq_ignore_case(sub, "shardchannels") && args.len() <= 3 {
-        // Shard channels (SSUBSCRIBE) are not implemented: none are active.
-        out.array(0);
+        let pat = args.get(2);
+        let names: Vec<&Bytes> = ctx
+            .srv
+            .shard_channels
+            .keys()
+            .filter(|ch| pat.is_none_or(|p| glob_match(p, ch, false)))
+            .collect();
+        out.array(names.len());
+        for n in names {
+            out.bulk(n);
+        }
     } else if eq_ignore_case(sub, "shardnumsub") {
         out.array((args.len() - 2) * 2);
         for ch in &args[2..] {
             out.bulk(ch);
-            out.int(0);
+            out.int(ctx.srv.shard_channels.get(ch).map_or(0, |s| s.len()) as i64);
         }
     } else {
         return Err(Error::from(format!(
@@ -338,7 +350,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "publish",
         3,
-        PUBSUB | LOADING | STALE | FAST | SENTINEL,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL,
         (0, 0, 0),
         "pubsub",
         "2.0.0",

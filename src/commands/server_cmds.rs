@@ -78,8 +78,22 @@ pub static COMMANDS: &[CommandDef] = &[
     },
     CommandDef {
         subcommands: &[
-            "caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict",
-            "reply", "setname", "unblock", "unpause",
+            "caching",
+            "getname",
+            "getredir",
+            "help",
+            "id",
+            "info",
+            "kill",
+            "list",
+            "no-evict",
+            "pause",
+            "reply",
+            "setname",
+            "tracking",
+            "trackinginfo",
+            "unblock",
+            "unpause",
         ],
         ..def(
             "client",
@@ -93,7 +107,15 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
     CommandDef {
-        subcommands: &["count", "docs", "getkeys", "help", "info", "list"],
+        subcommands: &[
+            "count",
+            "docs",
+            "getkeys",
+            "getkeysandflags",
+            "help",
+            "info",
+            "list",
+        ],
         ..def(
             "command",
             -1,
@@ -119,7 +141,7 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
     CommandDef {
-        subcommands: &["usage", "help"],
+        subcommands: &["doctor", "help", "malloc-stats", "purge", "stats", "usage"],
         ..def(
             "memory",
             -2,

@@ -73,7 +73,10 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => false,
     };
     if !exists {
-        db.set(args[1].clone(), Object::new(Value::Set(Dict::new())));
+        db.set(
+            args[1].clone(),
+            Object::new(Value::Set(Box::new(Dict::new()))),
+        );
     }
     let obj = db
         .get_mut_now(&args[1][..])
@@ -340,7 +343,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.db();
     if !dst_exists {
-        db.set(dst.clone(), Object::new(Value::Set(Dict::new())));
+        db.set(dst.clone(), Object::new(Value::Set(Box::new(Dict::new()))));
     }
     if let Some(obj) = db.get_mut_now(&dst[..]) {
         if let Value::Set(s) = &mut obj.value {
@@ -440,7 +443,7 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     for m in res {
         s.insert(m, ());
     }
-    super::store_and_reply(ctx, dst, Value::Set(s), n, N::SET);
+    super::store_and_reply(ctx, dst, Value::Set(Box::new(s)), n, N::SET);
     Ok(())
 }
 

@@ -79,7 +79,9 @@ struct SortOpts {
     get: Vec<Bytes>,
 }
 
-fn parse_opts(args: &[Bytes], readonly: bool) -> Result<SortOpts, Error> {
+/// `full_key_access`: the user may read any key (BY and GET patterns name
+/// keys no ACL check saw).
+fn parse_opts(args: &[Bytes], readonly: bool, full_key_access: bool) -> Result<SortOpts, Error> {
     let mut o = SortOpts {
         desc: false,
         alpha: false,
@@ -111,10 +113,19 @@ fn parse_opts(args: &[Bytes], readonly: bool) -> Result<SortOpts, Error> {
             let p = &args[j + 1];
             if !c_str(p).contains(&b'*') {
                 o.dontsort = true;
+            } else if !full_key_access {
+                return Err(
+                    "ERR BY option of SORT denied due to insufficient ACL permissions.".into(),
+                );
             }
             o.by = Some(p.clone());
             j += 1;
         } else if eq_ignore_case(a, "get") && left >= 1 {
+            if !full_key_access {
+                return Err(
+                    "ERR GET option of SORT denied due to insufficient ACL permissions.".into(),
+                );
+            }
             o.get.push(args[j + 1].clone());
             j += 1;
         } else {
@@ -147,7 +158,14 @@ struct Item {
 }
 
 fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
-    let mut o = parse_opts(args, readonly)?;
+    let full_key_access = ctx.client.kind == crate::server::ClientKind::Master
+        || ctx.srv.acl.unrestricted_keys(
+            &ctx.client.user,
+            ctx.cmd,
+            args,
+            crate::acl::selector::READ,
+        );
+    let mut o = parse_opts(args, readonly, full_key_access)?;
     let (kind, elems) = match ctx.lookup(&args[1]) {
         None => (Kind::List, Vec::new()),
         Some(obj) => elements(obj)?,

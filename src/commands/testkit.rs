@@ -88,6 +88,13 @@ impl Kit {
         }
     }
 
+    /// Feed the server one input as a host would (outbound connections'
+    /// events, say); what it sends lands in the inbox like any reply.
+    pub fn input(&mut self, input: Input) {
+        self.srv.handle(self.now, input);
+        self.drain();
+    }
+
     /// Open connection `id` (sending on it does so too); returns `id`.
     pub fn connect(&mut self, id: u64) -> u64 {
         self.srv.handle(

@@ -163,7 +163,23 @@ pub fn exec(server: &mut Server, c: &mut Client) {
     let table = command_table();
     for argv in &multi.queue {
         match argv.first().and_then(|name| table.get(name)) {
-            Some(cmd) => server.call(c, cmd, argv),
+            Some(cmd) => {
+                // Rules may have changed since the command was queued.
+                let denied = match c.kind {
+                    crate::server::ClientKind::Master => Ok(()),
+                    _ => server.st.acl.check(&c.user, cmd, argv),
+                };
+                match denied {
+                    Ok(()) => server.call(c, cmd, argv),
+                    Err(d) => {
+                        let ctx = crate::acl::log::Context::Multi;
+                        crate::acl::log::record_denial(&mut server.st, c, d, ctx, cmd, argv);
+                        let msg = crate::acl::exec_denial_message(d);
+                        server.st.count_error(&msg);
+                        c.reply.error(&msg);
+                    }
+                }
+            }
             None => {
                 server.st.count_error("ERR unknown command");
                 c.reply.error("ERR unknown command");

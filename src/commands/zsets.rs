@@ -249,7 +249,7 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     for (m, s) in items {
         z.insert(m, s);
     }
-    super::store_and_reply(ctx, dst, Value::ZSet(z), n, N::ZSET);
+    super::store_and_reply(ctx, dst, Value::ZSet(Box::new(z)), n, N::ZSET);
 }
 
 const NX: u8 = 1;
@@ -353,7 +353,7 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
     let mut res = Ok(());
     if exists || !has(XX) {
         if !exists {
-            db.set(key.clone(), Object::new(Value::ZSet(ZSet::new())));
+            db.set(key.clone(), Object::new(Value::ZSet(Box::new(ZSet::new()))));
         }
         if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {

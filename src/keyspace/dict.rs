@@ -308,6 +308,13 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.iter().map(|(_, v)| v)
     }
 
+    /// Every entry, the values mutable, in slab order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.slots
+            .iter_mut()
+            .filter_map(|s| s.kv.as_mut().map(|(k, v)| (&*k, v)))
+    }
+
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.slots
             .iter_mut()

@@ -1,6 +1,9 @@
 //! Databases, values and expiry.
 
 pub mod dict;
+pub mod lru;
+pub mod size;
+pub mod stream;
 pub mod zset;
 
 use crate::node::Millis;
@@ -8,6 +11,7 @@ use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
 
 pub use dict::Dict;
+pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
 
 /// Thresholds Redis 7.0 uses to pick compact encodings (defaults of the
@@ -22,9 +26,10 @@ pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 pub enum Value {
     Str(Bytes),
     List(VecDeque<Bytes>),
-    Hash(Dict<Bytes, Bytes>),
-    Set(Dict<Bytes, ()>),
-    ZSet(ZSet),
+    Hash(Box<Dict<Bytes, Bytes>>),
+    Set(Box<Dict<Bytes, ()>>),
+    ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 /// A stored value plus whether it has been converted to the big encoding
@@ -35,6 +40,12 @@ pub struct Object {
     pub big: bool,
     /// Snapshot mark (see [`Db::begin_snapshot`]).
     snap: u32,
+    /// The access clock: LRU stamp or LFU time and counter (`keyspace::lru`).
+    pub lru: u32,
+    /// What this key counts for in its database's running total, as last
+    /// charged (`size::key_bytes`, saturated at 4 GiB: a u32 keeps the
+    /// object small; the total stays the sum of these). 0: to be charged.
+    charged: u32,
 }
 
 /// The configured sizes up to which collections keep their compact encoding.
@@ -66,6 +77,8 @@ impl Object {
             value,
             big: false,
             snap: 0,
+            lru: 0,
+            charged: 0,
         };
         o.update_encoding();
         o
@@ -100,6 +113,7 @@ impl Object {
             Value::ZSet(z) => {
                 z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
             }
+            Value::Stream(_) => false,
         };
     }
 
@@ -146,6 +160,7 @@ impl Object {
                     "listpack"
                 }
             }
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -159,6 +174,8 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // An empty stream is a key of its own (XADD ... MAXLEN 0, XDEL).
+            Value::Stream(_) => false,
         }
     }
 
@@ -169,8 +186,14 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
+}
+
+/// What a key is charged: its cost, saturated to fit the object's field.
+fn charge_of(key: &[u8], o: &Object) -> u32 {
+    u32::try_from(size::key_bytes(key, o, size::CHARGE_SAMPLES)).unwrap_or(u32::MAX)
 }
 
 /// One of the numbered databases.
@@ -188,17 +211,69 @@ pub struct Db {
     pub replica_mode: bool,
     /// DEBUG SET-ACTIVE-EXPIRE 0: keys expire only when accessed.
     pub active_expire_off: bool,
+    /// Clients are paused: expired keys read as absent but stay (no DEL).
+    pub expire_paused: bool,
     /// On a writable replica, keys its own clients gave a TTL: the master
     /// sends no DEL for them, so the replica expires them itself.
     pub replica_written_ttls: BTreeSet<Bytes>,
     /// Keys that stopped existing or changed, for WATCH and blocked clients.
     pub touched: Vec<Bytes>,
+    /// Keys blocked clients should look at again though WATCHers are not
+    /// told (Redis's signalKeyAsReady without signalModifiedKey: XGROUP
+    /// DESTROY for the XREADGROUP clients of the group).
+    pub ready: Vec<Bytes>,
     /// Keys created since the server last looked (`new` keyspace events),
     /// recorded only while `track_new` is set.
     pub created: Vec<Bytes>,
     pub track_new: bool,
     /// The part of a running snapshot that concerns this data.
     cow: Option<Box<Cow>>,
+    /// The sum of the keys' `charged` bytes, kept as they change.
+    charged: u64,
+    /// Keys handed out for changing in place since the last
+    /// [`Db::settle_charges`]: their charge is brought up to date then.
+    resized: Vec<Bytes>,
+    /// How lookups stamp the objects they find.
+    pub access: Access,
+}
+
+/// What a lookup does to the access clock of the object it finds, set by
+/// the server before it runs a command.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub policy: lru::AccessPolicy,
+    /// The time new objects and accesses are stamped with.
+    pub now: Millis,
+    /// Off while a command must not touch (OBJECT, TYPE, TTL, EXISTS) or
+    /// a snapshot runs (Redis does not touch with a child saving).
+    pub touch: bool,
+    /// The LFU counter's coin (Redis's `rand()`), seeded by the server.
+    pub rng: crate::rng::Rng,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            policy: lru::AccessPolicy::default(),
+            now: 0,
+            touch: true,
+            rng: crate::rng::Rng::new(0),
+        }
+    }
+}
+
+impl Access {
+    fn stamp(&mut self, o: &mut Object, now: Millis) {
+        if !self.touch {
+            return;
+        }
+        let r = if self.policy.lfu {
+            (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        } else {
+            0.0
+        };
+        o.lru = self.policy.accessed(o.lru, now, r);
+    }
 }
 
 /// One key as a snapshot writes it: name, value, absolute expiry.
@@ -264,7 +339,7 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        if self.replica_mode {
+        if self.replica_mode || self.expire_paused {
             return true;
         }
         self.remove_expired(key);
@@ -275,6 +350,7 @@ impl Db {
     fn remove_expired(&mut self, key: &[u8]) {
         let ttl = self.expires.remove(key);
         if let Some((k, o)) = self.keys.remove_entry(key) {
+            self.discharge(&o);
             self.keep_old(&k, o, ttl);
             self.touched.push(k.clone());
             self.expired.push(k);
@@ -315,19 +391,31 @@ impl Db {
         }
     }
 
+    /// The object at `key` (expiring it if due), its access clock stamped.
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
+        if self.expire_if_needed(key, now) {
+            return None;
+        }
+        let o = self.keys.get_mut(key)?;
+        self.access.stamp(o, now);
+        Some(o)
+    }
+
+    /// [`Db::get`] without touching the access clock (`LOOKUP_NOTOUCH`).
+    pub fn peek(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
         if self.expire_if_needed(key, now) {
             return None;
         }
         self.keys.get(key)
     }
 
-    /// The object at `key` for changing in place (a snapshot keeps its old value).
+    /// The object at `key` for changing in place (a snapshot keeps its old
+    /// value), its access clock stamped.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Object> {
         if self.expire_if_needed(key, now) && !self.replica_mode {
             return None;
         }
-        self.get_mut_now(key)
+        self.changing(key, Some(now))
     }
 
     /// Whether [`Db::get_mut`] would find the key (a write's existence
@@ -341,7 +429,23 @@ impl Db {
 
     /// [`Db::get_mut`] without the expiry check (the caller just looked the key up).
     pub fn get_mut_now(&mut self, key: &[u8]) -> Option<&mut Object> {
+        self.changing(key, None)
+    }
+
+    /// The object at `key` about to change in place: kept for a running
+    /// snapshot, queued to be charged again, stamped if accessed at a time.
+    fn changing(&mut self, key: &[u8], accessed: Option<Millis>) -> Option<&mut Object> {
         let (k, o) = self.keys.get_entry_mut(key)?;
+        if let Some(now) = accessed {
+            self.access.stamp(o, now);
+        }
+        // Its charge leaves the total until `settle_charges` measures it
+        // again (0 marks it pending, whatever the handler does to it).
+        if o.charged != 0 {
+            self.charged -= o.charged as u64;
+            o.charged = 0;
+            self.resized.push(k.clone());
+        }
         if let Some(c) = self.cow.as_mut() {
             if o.snap != c.epoch {
                 let ttl = self.expires.get(key).copied();
@@ -352,8 +456,64 @@ impl Db {
         Some(o)
     }
 
+    /// Give `key`'s object this access stamp (RESTORE IDLETIME / FREQ).
+    pub fn set_access_stamp(&mut self, key: &[u8], lru: u32) {
+        if let Some(o) = self.keys.get_mut(key) {
+            o.lru = lru;
+        }
+    }
+
     pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
-        self.get(key, now).is_some()
+        self.peek(key, now).is_some()
+    }
+
+    /// Bytes of the keys and values as charged (`size::key_bytes` of
+    /// each), after [`Db::settle_charges`]. O(1).
+    pub fn charged_bytes(&self) -> u64 {
+        self.charged
+    }
+
+    /// Charge again the keys changed in place since the last call: O(1)
+    /// per change (collections are sampled). A handler may have replaced
+    /// the whole object (`*o = Object::new(..)`): it gets the marks the old
+    /// one had (handled by a running snapshot, stamped if it had no stamp).
+    pub fn settle_charges(&mut self) {
+        if self.resized.is_empty() {
+            return;
+        }
+        let epoch = self.cow.as_ref().map(|c| c.epoch);
+        let stamp = self.access.policy.initial(self.access.now);
+        for k in std::mem::take(&mut self.resized) {
+            if let Some(o) = self.keys.get_mut(&k[..]) {
+                if o.charged != 0 {
+                    continue; // Settled already (the key was queued twice).
+                }
+                o.charged = charge_of(&k, o);
+                self.charged += o.charged as u64;
+                if let Some(epoch) = epoch {
+                    o.snap = epoch;
+                }
+                if o.lru == 0 {
+                    o.lru = stamp;
+                }
+            }
+        }
+    }
+
+    /// Whether keys changed in place wait for [`Db::settle_charges`].
+    pub fn has_unsettled_charges(&self) -> bool {
+        !self.resized.is_empty()
+    }
+
+    /// Charge a key about to be stored.
+    fn charge(&mut self, key: &[u8], o: &mut Object) {
+        o.charged = charge_of(key, o);
+        self.charged += o.charged as u64;
+    }
+
+    /// Release the charge of a key that left.
+    fn discharge(&mut self, o: &Object) {
+        self.charged -= o.charged as u64;
     }
 
     /// Save a removed or replaced object for the snapshot if it still needs it.
@@ -374,16 +534,28 @@ impl Db {
     }
 
     fn insert(&mut self, key: Bytes, mut obj: Object, drop_ttl: bool) {
+        self.charge(&key, &mut obj);
+        let now = self.access.now;
+        obj.lru = match self.keys.get_mut(&key[..]) {
+            // An overwrite keeps the LFU counter (dbOverwrite), as stamped
+            // by the write's own lookup (lookupKeyWrite).
+            Some(old) if self.access.policy.lfu => {
+                self.access.stamp(old, now);
+                old.lru
+            }
+            _ => self.access.policy.initial(now),
+        };
         let Some(epoch) = self.cow.as_ref().map(|c| c.epoch) else {
             if drop_ttl {
                 self.expires.remove(&key[..]);
             }
             if self.track_new {
-                if self.keys.insert(key.clone(), obj).is_none() {
-                    self.created.push(key);
+                match self.keys.insert(key.clone(), obj) {
+                    None => self.created.push(key),
+                    Some(old) => self.discharge(&old),
                 }
-            } else {
-                self.keys.insert(key, obj);
+            } else if let Some(old) = self.keys.insert(key, obj) {
+                self.discharge(&old);
             }
             return;
         };
@@ -394,6 +566,7 @@ impl Db {
         };
         obj.snap = epoch;
         if let Some(old) = self.keys.insert(key.clone(), obj) {
+            self.discharge(&old);
             self.keep_old(&key, old, ttl);
         } else if self.track_new {
             self.created.push(key);
@@ -414,6 +587,7 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Object> {
         let ttl = self.expires.remove(key);
         let (k, o) = self.keys.remove_entry(key)?;
+        self.discharge(&o);
         if self.cow.as_ref().is_some_and(|c| o.snap != c.epoch) {
             self.keep_old(&k, o.clone(), ttl);
         }
@@ -451,6 +625,7 @@ impl Db {
         let ttl = self.expires.remove(key);
         match self.keys.remove_entry(key) {
             Some((k, o)) => {
+                self.discharge(&o);
                 self.keep_old(&k, o, ttl);
                 true
             }
@@ -487,6 +662,8 @@ impl Db {
         }
         let keys = std::mem::take(&mut self.keys);
         let expires = std::mem::take(&mut self.expires);
+        self.charged = 0;
+        self.resized.clear();
         if let Some(c) = self.cow.as_mut() {
             if c.detached.is_none() {
                 c.detached = Some((keys, expires));
@@ -501,12 +678,18 @@ impl Db {
         self.touched.clear();
         self.keys = keys;
         self.expires = expires;
-        if let Some(c) = self.cow.as_ref() {
-            let epoch = c.epoch;
-            for o in self.keys.values_mut() {
+        let epoch = self.cow.as_ref().map(|c| c.epoch);
+        let stamp = self.access.policy.initial(self.access.now);
+        let mut charged = 0;
+        for (k, o) in self.keys.iter_mut() {
+            if let Some(epoch) = epoch {
                 o.snap = epoch;
             }
+            o.lru = stamp;
+            o.charged = charge_of(k, o);
+            charged += o.charged as u64;
         }
+        self.charged = charged;
     }
 
     /// The tables, taken apart (a database decoded from a file).
@@ -521,13 +704,22 @@ impl Db {
         } else {
             self.expires.remove(&key[..]);
         }
-        self.keys.insert(key, obj);
+        let mut obj = obj;
+        self.charge(&key, &mut obj);
+        obj.lru = self.access.policy.initial(self.access.now);
+        if let Some(old) = self.keys.insert(key, obj) {
+            self.discharge(&old);
+        }
     }
 
     /// One round of the active expire cycle: look at up to `budget` keys with a
     /// TTL starting from `cursor`, delete those expired. Returns the next cursor.
     pub fn active_expire(&mut self, now: Millis, cursor: u64, budget: usize) -> u64 {
-        if self.replica_mode || self.active_expire_off || self.expires.is_empty() {
+        if self.replica_mode
+            || self.active_expire_off
+            || self.expire_paused
+            || self.expires.is_empty()
+        {
             return 0;
         }
         let mut due = Vec::new();

@@ -74,7 +74,7 @@ fn absolute(path: &str) -> String {
 }
 
 /// `strerror` wording for an io error ("No such file or directory").
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),

@@ -5,6 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
+use super::output_backlog;
 use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
@@ -140,7 +141,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             }
             Output::Send { conn, bytes } => {
                 if let Some(c) = s.conns.get_mut(&conn) {
-                    send(c, bytes);
+                    send(conn, c, bytes);
                 }
             }
             Output::Close { conn } => close(s, conn),
@@ -516,19 +517,23 @@ pub fn write_atomically(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Write now if the socket takes it; queue the rest for the writer task.
-fn send(c: &mut Conn, bytes: Vec<u8>) {
+/// Write now if the socket takes it; queue the rest for the writer task
+/// (counted as the connection's unsent output, `output_backlog`).
+fn send(conn: ConnId, c: &mut Conn, bytes: Vec<u8>) {
     if c.queue.is_empty() {
         if let Some(w) = &c.write {
-            match w.try_write(&bytes) {
+            let rest = match w.try_write(&bytes) {
                 Ok(n) if n == bytes.len() => return,
-                Ok(n) => c.queue.push_back(bytes[n..].to_vec()),
-                Err(_) => c.queue.push_back(bytes),
-            }
+                Ok(n) => bytes[n..].to_vec(),
+                Err(_) => bytes,
+            };
+            output_backlog::queued(conn, rest.len());
+            c.queue.push_back(rest);
             c.notify.notify_one();
             return;
         }
     }
+    output_backlog::queued(conn, bytes.len());
     c.queue.push_back(bytes);
     c.notify.notify_one();
 }
@@ -549,6 +554,7 @@ async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
             let Some(chunk) = chunk else {
                 let mut s = sh.borrow_mut();
                 if closing {
+                    output_backlog::forget(conn);
                     s.conns.remove(&conn);
                     drop(w);
                     return;
@@ -561,8 +567,10 @@ async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
             use tokio::io::AsyncWriteExt;
             let mut w = w;
             if w.write_all(&chunk).await.is_err() {
+                output_backlog::forget(conn);
                 return;
             }
+            output_backlog::written(conn, chunk.len());
             let mut s = sh.borrow_mut();
             match s.conns.get_mut(&conn) {
                 Some(c) => c.write = Some(w),
@@ -584,6 +592,7 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
             return;
         }
         if n == 0 {
+            output_backlog::forget(conn);
             sh.borrow_mut().conns.remove(&conn);
             drive(&sh, Input::Closed { conn });
             return;

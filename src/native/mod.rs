@@ -6,12 +6,14 @@
 //! binds the listeners (loopback only by default), and hands everything to the
 //! tokio host in [`host`].
 
+pub mod alloc;
 pub mod aof_files;
 pub mod check_aof;
 pub mod compose;
 pub mod conf;
 pub mod demo;
 pub mod host;
+pub mod output_backlog;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;
@@ -213,6 +215,28 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();
+    let aclfile = server.st.config.get(Key::ACLFILE).to_string();
+    if !aclfile.is_empty() && !server.st.config.users.is_empty() {
+        logger.write(LogLevel::Warning, "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        return 1;
+    }
+    if !aclfile.is_empty() {
+        let acl = std::fs::read_to_string(&aclfile)
+            .map_err(|e| {
+                format!(
+                    "Error loading ACLs, opening file '{aclfile}': {}",
+                    conf::io_reason(&e)
+                )
+            })
+            .and_then(|text| server.load_acl_file(&text));
+        if let Err(e) = acl {
+            logger.write(
+                LogLevel::Warning,
+                &format!("Aborting Redis startup because of ACL errors: {e}"),
+            );
+            return 1;
+        }
+    }
     // loadDataFromDisk: with appendonly yes the AOF is the dataset, and
     // dump.rdb is not read.
     let loaded = if aof_on {

@@ -66,6 +66,11 @@ impl HostProbe for ProcessProbe {
         self.start.elapsed().as_micros() as u64
     }
 
+    fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
+        let start = self.start;
+        Some(std::rc::Rc::new(move || start.elapsed().as_micros() as u64))
+    }
+
     fn rss(&self) -> Option<u64> {
         // The second field of statm is the resident set in pages.
         let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
@@ -73,6 +78,14 @@ impl HostProbe for ProcessProbe {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         Some(pages * u64::try_from(page).ok()?)
+    }
+
+    fn unsent_output(&self, conn: crate::node::ConnId) -> u64 {
+        super::output_backlog::unsent(conn)
+    }
+
+    fn allocated(&self) -> Option<u64> {
+        super::alloc::allocated()
     }
 
     fn total_system_memory(&self) -> Option<u64> {
@@ -94,6 +107,14 @@ impl HostProbe for ProcessProbe {
             user_children,
             sys_main_thread,
             user_main_thread,
+        })
+    }
+
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| {
+            // strerror's words, as Redis prints them (without Rust's "(os error N)").
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
         })
     }
 }

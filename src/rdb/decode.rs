@@ -173,6 +173,25 @@ pub fn decode_value(bytes: &[u8]) -> R<Value> {
         .ok_or_else(|| RdbError::new("empty collection", 0))
 }
 
+/// The libraries of a FUNCTION DUMP payload's body: `FUNCTION2` entries
+/// to the end. `Err` is FUNCTION RESTORE's reason.
+pub fn decode_functions(bytes: &[u8]) -> Result<Vec<Bytes>, &'static str> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut codes = Vec::new();
+    while r.remaining() > 0 {
+        match r.byte() {
+            Ok(op::FUNCTION2) => {}
+            Ok(_) => return Err("given type is not a function"),
+            Err(_) => return Err("can not read data type"),
+        }
+        codes.push(
+            r.string()
+                .map_err(|_| "failed loading the given functions payload")?,
+        );
+    }
+    Ok(codes)
+}
+
 const MODULE_OPCODE_EOF: u64 = 0;
 const MODULE_OPCODE_SINT: u64 = 1;
 const MODULE_OPCODE_UINT: u64 = 2;
@@ -194,7 +213,7 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
-    fn take(&mut self, n: u64) -> R<&'a [u8]> {
+    pub(super) fn take(&mut self, n: u64) -> R<&'a [u8]> {
         if n > self.remaining() as u64 {
             return Err(truncated(self.pos));
         }
@@ -203,7 +222,7 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+    pub(super) fn array<const N: usize>(&mut self) -> R<[u8; N]> {
         let s = self.take(N as u64)?;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
@@ -247,7 +266,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items that each take at least `min_bytes`: checked against
     /// what is left, so a corrupt count cannot make us allocate or loop much.
-    fn count(&mut self, min_bytes: u64) -> R<usize> {
+    pub(super) fn count(&mut self, min_bytes: u64) -> R<usize> {
         let at = self.pos;
         let n = self.len()?;
         if n.saturating_mul(min_bytes) > self.remaining() as u64 {
@@ -375,7 +394,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
@@ -394,7 +413,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH => {
                 let n = self.count(2)?;
@@ -406,7 +425,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
@@ -445,7 +464,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(s)
+                Value::Set(Box::new(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
                 let items = if t == ty::ZSET_ZIPLIST {
@@ -464,7 +483,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(z)
+                Value::ZSet(Box::new(z))
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
                 let items = match t {
@@ -481,7 +500,10 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(h)
+                Value::Hash(Box::new(h))
+            }
+            ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
+                Value::Stream(Box::new(super::stream::read(self, t)?))
             }
             _ => {
                 return Err(RdbError::new(format!("unsupported RDB type {}", t), at));
@@ -493,6 +515,8 @@ impl<'a> Reader<'a> {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // Redis keeps empty streams.
+            Value::Stream(_) => false,
         };
         Ok(if empty { None } else { Some(v) })
     }

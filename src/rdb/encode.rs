@@ -86,6 +86,10 @@ fn write_header(w: &mut Writer, aux: &Aux) {
     if let Some(v) = aux.aof_base {
         aux_str(w, "aof-base", &int(v));
     }
+    for code in &aux.functions {
+        w.out.push(op::FUNCTION2);
+        w.string(code);
+    }
 }
 
 fn write_db_start(w: &mut Writer, i: usize, keys: usize, expires: usize) {
@@ -320,6 +324,19 @@ pub(super) struct Writer {
     pub(super) compress: bool,
 }
 
+/// The libraries as FUNCTION DUMP writes them (rdbSaveFunctions).
+pub fn encode_functions(codes: &[bytes::Bytes], compress: bool) -> Vec<u8> {
+    let mut w = Writer {
+        out: Vec::new(),
+        compress,
+    };
+    for code in codes {
+        w.out.push(op::FUNCTION2);
+        w.string(code);
+    }
+    w.out
+}
+
 impl Writer {
     pub(super) fn len(&mut self, n: u64) {
         if n < 1 << 6 {
@@ -403,6 +420,11 @@ impl Writer {
                     self.string(m);
                     self.out.extend_from_slice(&score.to_le_bytes());
                 }
+            }
+            Value::Stream(s) => {
+                self.out.push(ty::STREAM_LISTPACKS_2);
+                self.string(key);
+                super::stream::write(self, s);
             }
             Value::Hash(h) => {
                 self.out.push(ty::HASH);

@@ -2,8 +2,9 @@
 //!
 //! [`decode`] reads what Redis 6.0 to 7.2 write (RDB versions 9 to 11, and
 //! older ones where the format is the same), every value encoding of strings,
-//! lists, sets, sorted sets and hashes. Streams and module values are refused
-//! with a clear error. [`encode`] writes RDB version 9 with plain encodings,
+//! lists, sets, sorted sets, hashes and streams (types 15 and 19, in
+//! `stream.rs`). Module values are refused with a clear error. [`encode`]
+//! writes RDB version 9 with plain encodings (streams as 7.0's type 19),
 //! which Redis 6.0 and later all load.
 //!
 //! Both are pure functions over bytes: the core has no disk. Saving hands the
@@ -15,9 +16,10 @@ mod decode;
 mod encode;
 pub mod lzf;
 pub mod payload;
+pub mod stream;
 
-pub use decode::{decode, decode_value, decode_with};
-pub use encode::{encode, encode_value, encode_with, EncodeOptions, SnapshotJob};
+pub use decode::{decode, decode_functions, decode_value, decode_with};
+pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
 use bytes::Bytes;
@@ -106,6 +108,9 @@ pub struct Aux {
     pub repl_offset: Option<i64>,
     pub aof_base: Option<i64>,
     pub fields: Vec<(Bytes, Bytes)>,
+    /// Function libraries to save (their code), written after the fields
+    /// as `FUNCTION2` entries (rdbSaveFunctions).
+    pub functions: Vec<Bytes>,
 }
 
 impl Aux {

@@ -41,6 +41,38 @@ pub fn dump(value: &Value, compress: bool) -> Vec<u8> {
     out
 }
 
+/// FUNCTION DUMP's bytes for these libraries.
+pub fn dump_functions(codes: &[bytes::Bytes], compress: bool) -> Vec<u8> {
+    let mut out = super::encode_functions(codes, compress);
+    out.extend_from_slice(&PAYLOAD_VERSION.to_le_bytes());
+    let crc = crc64::crc64(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The libraries of a FUNCTION RESTORE payload; `Err` is the reply.
+pub fn restore_functions(payload: &[u8]) -> Result<Vec<bytes::Bytes>, String> {
+    let body = check_footer(payload).map_err(|e| e.message().to_string())?;
+    super::decode_functions(body).map_err(|e| format!("ERR {e}"))
+}
+
+/// The body of a payload whose version and checksum check out.
+fn check_footer(payload: &[u8]) -> Result<&[u8], PayloadError> {
+    if payload.len() < 10 {
+        return Err(PayloadError::Footer);
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    if version > PAYLOAD_VERSION {
+        return Err(PayloadError::Footer);
+    }
+    let crc = crc64::crc64(&payload[..payload.len() - 8]);
+    if crc.to_le_bytes() != footer[2..] {
+        return Err(PayloadError::Footer);
+    }
+    Ok(body)
+}
+
 /// The value a payload holds, checked as RESTORE checks it.
 pub fn restore(payload: &[u8]) -> Result<Value, PayloadError> {
     if payload.len() < 10 {
@@ -91,9 +123,9 @@ mod tests {
         for v in [
             Value::Str(long.clone()),
             Value::List(vec![long, Bytes::from_static(b"12")].into()),
-            Value::Hash(h),
-            Value::Set(s),
-            Value::ZSet(z),
+            Value::Hash(Box::new(h)),
+            Value::Set(Box::new(s)),
+            Value::ZSet(Box::new(z)),
         ] {
             let p = dump(&v, true);
             assert_eq!(format!("{:?}", restore(&p).unwrap()), format!("{:?}", v));

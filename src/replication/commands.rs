@@ -16,6 +16,8 @@ pub enum ReplAction {
     RequestAcks,
     /// Close a replica whose full sync failed.
     DropReplica(ConnId),
+    /// FAILOVER ABORT.
+    AbortFailover,
 }
 
 /// The RDB payload of a full sync taken at once (the sync itself uses a
@@ -44,6 +46,9 @@ fn who(ctx: &Ctx) -> String {
 }
 
 fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.srv.repl.failover.state != super::failover::FailoverState::None {
+        return Err("ERR REPLICAOF not allowed while failing over.".into());
+    }
     if eq_ignore_case(&args[1], "no") && eq_ignore_case(&args[2], "one") {
         if ctx.srv.repl.is_replica() {
             let w = who(ctx);
@@ -208,6 +213,31 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ctx.client.kind == ClientKind::Replica {
         return Ok(());
+    }
+    // PSYNC <our replid> <offset> FAILOVER: our master hands over to us.
+    if args.len() > 3 && eq_ignore_case(&args[0], "psync") && eq_ignore_case(&args[3], "failover") {
+        ctx.srv.log(
+            LogLevel::Warning,
+            format!(
+                "Failover request received for replid {}.",
+                String::from_utf8_lossy(&args[1])
+            ),
+        );
+        if !ctx.srv.repl.is_replica() {
+            return Err("ERR PSYNC FAILOVER can't be sent to a master.".into());
+        }
+        if !args[1].eq_ignore_ascii_case(ctx.srv.repl.replid.as_bytes()) {
+            return Err("ERR PSYNC FAILOVER replid must match my replid.".into());
+        }
+        super::replica::become_master(ctx.srv, ctx.clients, None);
+        let w = who(ctx);
+        ctx.srv.log(
+            LogLevel::Notice,
+            format!("MASTER MODE enabled (failover request from '{w}')"),
+        );
+    }
+    if ctx.srv.repl.failover.state != super::failover::FailoverState::None {
+        return Err("NOMASTERLINK Can't SYNC while failing over".into());
     }
     if let Some(l) = &ctx.srv.repl.link {
         if l.state != super::LinkState::Connected {

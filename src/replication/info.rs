@@ -29,7 +29,10 @@ pub fn section(st: &ServerState) -> String {
             line("master_last_io_seconds_ago", io.to_string());
             let syncing = matches!(l.state, LinkState::Transfer(_));
             line("master_sync_in_progress", (syncing as u8).to_string());
-            line("slave_read_repl_offset", r.offset.to_string());
+            // Read but not yet applied (a client pause holds our master's
+            // commands): the stream bytes still in hand.
+            let read = r.offset + st.master_raw.len() as u64;
+            line("slave_read_repl_offset", read.to_string());
             line("slave_repl_offset", r.offset.to_string());
             if syncing {
                 line("master_sync_total_bytes", "-1".into());
@@ -91,7 +94,7 @@ pub fn section(st: &ServerState) -> String {
             ),
         );
     }
-    line("master_failover_state", "no-failover".into());
+    line("master_failover_state", r.failover.state.name().into());
     line("master_replid", r.replid.clone());
     line("master_replid2", r.replid2.clone());
     line("master_repl_offset", r.offset.to_string());

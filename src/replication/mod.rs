@@ -11,6 +11,7 @@
 
 pub mod backlog;
 pub mod commands;
+pub mod failover;
 pub mod info;
 pub mod master;
 pub mod replica;
@@ -167,6 +168,8 @@ pub struct ReplState {
     pub sync_full: u64,
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
+    /// A coordinated failover (FAILOVER) under way.
+    pub failover: failover::Failover,
 }
 
 impl ReplState {
@@ -190,6 +193,7 @@ impl ReplState {
             sync_full: 0,
             sync_partial_ok: 0,
             sync_partial_err: 0,
+            failover: Default::default(),
         }
     }
 

@@ -4,20 +4,97 @@ use super::{LinkState, MasterLink, Transfer};
 use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output, Role};
 use crate::resp::Frame;
 use crate::server::config::Key;
-use crate::server::{Client, ClientKind, Server};
+use crate::server::{Client, ClientKind, Server, ServerState};
+use std::collections::BTreeMap;
 
 /// Retry a failed connection after this long (Redis's replicationCron runs every second).
 const RETRY_MS: Millis = 1000;
 
+/// Close the master link (if any), keeping the replica configuration.
+fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
+    let Some(link) = st.repl.link.as_mut() else {
+        return;
+    };
+    let conn = link.conn.take();
+    let was_streaming = link.state == LinkState::Connected;
+    link.state = LinkState::Connect;
+    link.buf.clear();
+    if let Some(conn) = conn {
+        st.out.push_back(Output::Close { conn });
+        if was_streaming {
+            if let Some(c) = clients.remove(&conn) {
+                st.pending.remove(&c.conn);
+                st.client_ids.remove(&c.id);
+            }
+        }
+    }
+}
+
+/// replicationUnsetMaster over the state and the other clients, so a
+/// command (PSYNC FAILOVER) can promote the node it runs on.
+pub(crate) fn become_master(
+    st: &mut ServerState,
+    clients: &mut BTreeMap<ConnId, Client>,
+    requested_by: Option<&str>,
+) {
+    if !st.repl.is_replica() {
+        return;
+    }
+    drop_link(st, clients);
+    st.repl.link = None;
+    let _ = st.config.set(Key::REPLICAOF, &[]);
+    let old = st.repl.replid.clone();
+    let new_id = st.rng.hex_id();
+    st.repl.shift_replid(new_id);
+    st.log(
+        LogLevel::Warning,
+        format!(
+            "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
+            old, st.repl.second_offset, st.repl.replid
+        ),
+    );
+    // Replicas of ours must see the new id: Redis makes them reconnect.
+    for db in &mut st.dbs {
+        db.replica_mode = false;
+    }
+    if st.repl.backlog.is_none() {
+        let size = st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
+        st.repl.backlog = Some(super::backlog::Backlog::new(size, st.repl.offset + 1));
+    }
+    st.repl.seldb = None;
+    if let Some(who) = requested_by {
+        st.log(
+            LogLevel::Notice,
+            format!("MASTER MODE enabled (user request from '{who}')"),
+        );
+    }
+    st.emit(Event::RoleChanged { role: Role::Master });
+}
+
 impl Server {
     /// Become a replica of `addr` (REPLICAOF host port, or `replicaof` in the config).
     pub fn repl_set_master(&mut self, addr: Addr, requested_by: Option<String>) {
+        self.repl_become_replica(addr.clone(), requested_by.is_some());
+        if let Some(who) = requested_by {
+            self.st.log(
+                LogLevel::Notice,
+                format!(
+                    "REPLICAOF {}:{} enabled (user request from '{}')",
+                    addr.host, addr.port, who
+                ),
+            );
+        }
+    }
+
+    /// replicationSetMaster: `live` when asked at run time (REPLICAOF,
+    /// FAILOVER), which connects at once; at startup the first cron does.
+    pub(crate) fn repl_become_replica(&mut self, addr: Addr, live: bool) {
         let was_master = !self.st.repl.is_replica();
         self.repl_drop_link();
         self.disconnect_blocked_clients();
         if was_master {
             // A `replicaof` in the config sets the master without this step (and line).
-            if requested_by.is_some() {
+            if live {
                 self.st.log(
                     LogLevel::Notice,
                     "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
@@ -48,73 +125,25 @@ impl Server {
             last_ack: now,
             was_connected: false,
         });
-        // At startup the first cron connects, after "Ready to accept connections".
-        if requested_by.is_some() {
+        if live {
             self.repl_connect();
-        }
-        if let Some(who) = requested_by {
-            self.st.log(
-                LogLevel::Notice,
-                format!(
-                    "REPLICAOF {}:{} enabled (user request from '{}')",
-                    addr.host, addr.port, who
-                ),
-            );
         }
     }
 
     /// Stop being a replica (REPLICAOF NO ONE).
     pub fn repl_unset_master(&mut self, requested_by: String) {
-        if !self.st.repl.is_replica() {
-            return;
-        }
-        self.repl_drop_link();
-        self.st.repl.link = None;
-        let _ = self.st.config.set(Key::REPLICAOF, &[]);
-        let old = self.st.repl.replid.clone();
-        let new_id = self.st.rng.hex_id();
-        self.st.repl.shift_replid(new_id);
-        self.st.log(
-            LogLevel::Warning,
-            format!(
-                "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
-                old, self.st.repl.second_offset, self.st.repl.replid
-            ),
-        );
-        // Replicas of ours must see the new id: Redis makes them reconnect.
-        for db in &mut self.st.dbs {
-            db.replica_mode = false;
-        }
-        if self.st.repl.backlog.is_none() {
-            let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
-            self.st.repl.backlog =
-                Some(super::backlog::Backlog::new(size, self.st.repl.offset + 1));
-        }
-        self.st.repl.seldb = None;
-        self.st.log(
-            LogLevel::Notice,
-            format!("MASTER MODE enabled (user request from '{requested_by}')"),
-        );
-        self.st.emit(Event::RoleChanged { role: Role::Master });
+        self.repl_become_master(Some(&requested_by));
+    }
+
+    /// replicationUnsetMaster; `requested_by` names the REPLICAOF NO ONE
+    /// caller in the log (a failover logs its own line).
+    pub(crate) fn repl_become_master(&mut self, requested_by: Option<&str>) {
+        become_master(&mut self.st, &mut self.clients, requested_by);
     }
 
     /// Close the master link (if any), keeping the replica configuration.
     fn repl_drop_link(&mut self) {
-        let Some(link) = self.st.repl.link.as_mut() else {
-            return;
-        };
-        let conn = link.conn.take();
-        let was_streaming = link.state == LinkState::Connected;
-        link.state = LinkState::Connect;
-        link.buf.clear();
-        if let Some(conn) = conn {
-            self.st.out.push_back(Output::Close { conn });
-            if was_streaming {
-                if let Some(c) = self.clients.remove(&conn) {
-                    self.st.pending.remove(&c.conn);
-                }
-            }
-        }
+        drop_link(&mut self.st, &mut self.clients);
     }
 
     fn repl_connect(&mut self) {
@@ -368,13 +397,22 @@ impl Server {
             );
             ("?".to_string(), "-1".to_string())
         };
-        self.send_link(&["PSYNC", &id, &off]);
+        if self.failover_in_progress() {
+            self.send_link(&["PSYNC", &id, &off, "FAILOVER"]);
+        } else {
+            self.send_link(&["PSYNC", &id, &off]);
+        }
         if let Some(l) = self.st.repl.link.as_mut() {
             l.state = LinkState::ReceivePsync;
         }
     }
 
     fn on_psync_reply(&mut self, line: &str) -> bool {
+        // A failover under way ends here, one way or the other.
+        let accepted = line.starts_with("+FULLRESYNC") || line.starts_with("+CONTINUE");
+        if !self.failover_psync_answered(accepted) {
+            return false;
+        }
         if let Some(rest) = line.strip_prefix("+FULLRESYNC") {
             let mut it = rest.split_whitespace();
             let id = it.next().unwrap_or("").to_string();
@@ -624,6 +662,7 @@ impl Server {
         c.kind = ClientKind::Master;
         c.authenticated = true;
         c.no_reply = true;
+        self.st.client_ids.insert(id, conn);
         self.clients.insert(conn, c);
         // Send an ACK right away, as Redis does after a sync.
         self.repl_send_ack();

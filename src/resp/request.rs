@@ -66,6 +66,14 @@ pub struct RequestParser {
     args: Vec<Bytes>,
 }
 
+impl RequestParser {
+    /// Bytes of the arguments of a request read in part (Redis's
+    /// `argv-mem`): they count as the client's memory.
+    pub fn partial_args_bytes(&self) -> usize {
+        self.args.iter().map(|a| a.len()).sum()
+    }
+}
+
 impl Default for RequestParser {
     fn default() -> Self {
         RequestParser::new()

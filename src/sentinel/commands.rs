@@ -1141,15 +1141,6 @@ const CONTAINERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn acl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if eq_ignore_case(&args[1], "whoami") && args.len() == 2 {
-        let u = ctx.client.user.clone();
-        ctx.out().bulk(u.as_bytes());
-        return Ok(());
-    }
-    Err(unknown_subcommand(&args[1], "acl"))
-}
-
 pub static COMMANDS: &[CommandDef] = &[
     crate::commands::connection::PING,
     def(
@@ -1214,6 +1205,7 @@ pub static COMMANDS: &[CommandDef] = &[
     ),
     crate::commands::connection::AUTH,
     crate::commands::connection::HELLO,
+    crate::commands::acl::ACL,
     pubsub::SUBSCRIBE,
     pubsub::UNSUBSCRIBE,
     pubsub::PSUBSCRIBE,
@@ -1227,15 +1219,5 @@ pub static COMMANDS: &[CommandDef] = &[
         "2.8.13",
         "Get array of Redis command details",
         command,
-    ),
-    def(
-        "acl",
-        -2,
-        SENTINEL,
-        (0, 0, 0),
-        "server",
-        "6.0.0",
-        "A container for Access List Control commands",
-        acl,
     ),
 ];

@@ -60,7 +60,18 @@ pub struct Client {
     pub monitor: bool,
     pub channels: BTreeSet<Bytes>,
     pub patterns: BTreeSet<Bytes>,
+    /// Shard channels (SSUBSCRIBE), a namespace of their own.
+    pub shard_channels: BTreeSet<Bytes>,
     pub blocked: Option<Blocked>,
+    /// A client pause holds this command back: it runs again, checks and
+    /// all, when the pause is lifted.
+    pub postponed: Option<Vec<Bytes>>,
+    /// CLIENT TRACKING ON: the mode and options (see `server::tracking`).
+    pub tracking: Option<super::tracking::ClientTracking>,
+    /// Waiting for MIGRATE's target on this outbound connection.
+    pub migrating: Option<crate::node::ConnId>,
+    /// CLIENT NO-EVICT ON.
+    pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
     pub created: Millis,
@@ -113,7 +124,12 @@ impl Client {
             monitor: false,
             channels: BTreeSet::new(),
             patterns: BTreeSet::new(),
+            shard_channels: BTreeSet::new(),
             blocked: None,
+            postponed: None,
+            tracking: None,
+            no_evict: false,
+            migrating: None,
             close_after_reply: false,
             created: now,
             last_interaction: now,
@@ -164,9 +180,9 @@ impl Client {
         };
     }
 
-    /// Subscribed to at least one channel or pattern.
+    /// Subscribed to at least one channel, pattern or shard channel.
     pub fn in_pubsub(&self) -> bool {
-        !self.channels.is_empty() || !self.patterns.is_empty()
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
 
     pub fn subscription_count(&self) -> usize {

@@ -39,6 +39,35 @@ impl LatencyHistogram {
         self.total += 1;
     }
 
+    /// LATENCY HISTOGRAM's `histogram_usec`: hdr's logarithmic iteration
+    /// from 1024 ns doubling, as (the level's highest equivalent value in µs,
+    /// calls up to it), the levels where the count grew.
+    pub fn cumulative_usec(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let (mut level, mut cum, mut prev) = (1024u64, 0u64, 0u64);
+        let mut buckets = self.buckets.iter().peekable();
+        while prev < self.total {
+            while let Some((&low, &n)) = buckets.peek() {
+                if low > level {
+                    break;
+                }
+                cum += n;
+                buckets.next();
+            }
+            if cum > prev {
+                let (low, width) = Self::bucket(level);
+                out.push(((low + width - 1) / 1000, cum));
+            }
+            prev = cum;
+            level *= 2;
+        }
+        out
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
     /// hdr_value_at_percentile: the highest value equivalent to the one at
     /// `p` percent (the lowest for `p` = 0), in nanoseconds.
     pub fn value_at_percentile(&self, p: f64) -> u64 {

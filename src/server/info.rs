@@ -13,7 +13,7 @@
 //! `render_section(name, ctx)` renders a single section (header included) and
 //! [`Sections::render`] does what `INFO [section ...]` does.
 
-use super::memory::{used_memory, AllocatorFigures, UsedMemory, CLIENT_MEMORY, STARTUP_MEMORY};
+use super::memory::{buffer_memory, used_memory, AllocatorFigures, UsedMemory, STARTUP_MEMORY};
 use super::{Client, ClientKind, ServerState};
 use crate::keyspace::Db;
 use crate::node::CpuTimes;
@@ -289,7 +289,10 @@ fn normal_clients(ctx: &InfoCtx) -> usize {
 }
 
 pub fn clients(ctx: &InfoCtx, out: &mut String) {
-    let blocked = ctx.all_clients().filter(|c| c.blocked.is_some()).count();
+    let blocked = ctx
+        .all_clients()
+        .filter(|c| c.blocked.is_some() || c.postponed.is_some())
+        .count();
     let in_timeout = ctx
         .all_clients()
         .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
@@ -300,25 +303,27 @@ pub fn clients(ctx: &InfoCtx, out: &mut String) {
     field!(out, "client_recent_max_input_buffer", "0");
     field!(out, "client_recent_max_output_buffer", "0");
     field!(out, "blocked_clients", "{}", blocked);
-    field!(out, "tracking_clients", "0");
+    field!(out, "tracking_clients", "{}", ctx.srv.tracking.clients);
     field!(out, "clients_in_timeout_table", "{}", in_timeout);
 }
 
 fn memory(ctx: &InfoCtx, out: &mut String) {
     let c = &ctx.srv.config;
-    let nclients = ctx.all_clients().count();
+    let buffers = buffer_memory(ctx.all_clients(), ctx.srv);
     let UsedMemory {
         used,
         overhead,
         dataset,
-    } = used_memory(&ctx.srv.dbs, nclients);
+        not_counted_for_evict,
+    } = used_memory(&ctx.srv.dbs, &buffers);
+    let peak = ctx.srv.mem_peak.bytes.max(used);
     let probe = ctx.srv.host.probe.as_deref();
     let AllocatorFigures {
         allocated,
         active,
         resident,
         rss,
-    } = AllocatorFigures::of(used, probe.and_then(|p| p.rss()));
+    } = AllocatorFigures::of(used, probe);
     // 7.0 prints 0 when it cannot read the machine's memory.
     let system = probe.and_then(|p| p.total_system_memory()).unwrap_or(0);
     let backlog = ctx.srv.repl.backlog.as_ref().map_or(0, |b| b.histlen()) as u64;
@@ -328,9 +333,14 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "used_memory_human", "{}", bytes_to_human(used));
     field!(out, "used_memory_rss", "{}", rss);
     field!(out, "used_memory_rss_human", "{}", bytes_to_human(rss));
-    field!(out, "used_memory_peak", "{}", used);
-    field!(out, "used_memory_peak_human", "{}", bytes_to_human(used));
-    field!(out, "used_memory_peak_perc", "100.00%");
+    field!(out, "used_memory_peak", "{}", peak);
+    field!(out, "used_memory_peak_human", "{}", bytes_to_human(peak));
+    field!(
+        out,
+        "used_memory_peak_perc",
+        "{:.2}%",
+        used as f64 * 100.0 / peak as f64
+    );
     field!(out, "used_memory_overhead", "{}", overhead);
     field!(out, "used_memory_startup", "{}", STARTUP_MEMORY);
     field!(out, "used_memory_dataset", "{}", dataset);
@@ -350,19 +360,37 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{}",
         bytes_to_human(system)
     );
-    field!(out, "used_memory_lua", "32768");
-    field!(out, "used_memory_vm_eval", "32768");
-    field!(out, "used_memory_lua_human", "32.00K");
-    field!(out, "used_memory_scripts_eval", "0");
-    field!(out, "number_of_cached_scripts", "0");
-    field!(out, "number_of_functions", "0");
-    field!(out, "number_of_libraries", "0");
-    field!(out, "used_memory_vm_functions", "33792");
-    field!(out, "used_memory_vm_total", "66560");
-    field!(out, "used_memory_vm_total_human", "65.00K");
-    field!(out, "used_memory_functions", "200");
-    field!(out, "used_memory_scripts", "200");
-    field!(out, "used_memory_scripts_human", "200B");
+    let lua = ctx.srv.scripting.memory_figures();
+    let vm_total = (lua.vm_eval + lua.vm_functions) as u64;
+    let scripts = (lua.scripts_eval + lua.functions_memory) as u64;
+    field!(out, "used_memory_lua", "{}", lua.vm_eval);
+    field!(out, "used_memory_vm_eval", "{}", lua.vm_eval);
+    field!(
+        out,
+        "used_memory_lua_human",
+        "{}",
+        bytes_to_human(lua.vm_eval as u64)
+    );
+    field!(out, "used_memory_scripts_eval", "{}", lua.scripts_eval);
+    field!(out, "number_of_cached_scripts", "{}", lua.cached_scripts);
+    field!(out, "number_of_functions", "{}", lua.functions);
+    field!(out, "number_of_libraries", "{}", lua.libraries);
+    field!(out, "used_memory_vm_functions", "{}", lua.vm_functions);
+    field!(out, "used_memory_vm_total", "{}", vm_total);
+    field!(
+        out,
+        "used_memory_vm_total_human",
+        "{}",
+        bytes_to_human(vm_total)
+    );
+    field!(out, "used_memory_functions", "{}", lua.functions_memory);
+    field!(out, "used_memory_scripts", "{}", scripts);
+    field!(
+        out,
+        "used_memory_scripts_human",
+        "{}",
+        bytes_to_human(scripts)
+    );
     field!(out, "maxmemory", "{}", maxmemory);
     field!(out, "maxmemory_human", "{}", bytes_to_human(maxmemory));
     field!(out, "maxmemory_policy", "{}", c.get(Key::MAXMEMORY_POLICY));
@@ -414,16 +442,21 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
         "{}",
         rss as i64 - used as i64
     );
-    field!(out, "mem_not_counted_for_evict", "0");
-    field!(out, "mem_replication_backlog", "{}", backlog);
-    field!(out, "mem_total_replication_buffers", "{}", backlog);
-    field!(out, "mem_clients_slaves", "0");
     field!(
         out,
-        "mem_clients_normal",
+        "mem_not_counted_for_evict",
         "{}",
-        nclients as u64 * CLIENT_MEMORY
+        not_counted_for_evict
     );
+    field!(out, "mem_replication_backlog", "{}", backlog);
+    field!(
+        out,
+        "mem_total_replication_buffers",
+        "{}",
+        backlog + buffers.replica_output
+    );
+    field!(out, "mem_clients_slaves", "{}", buffers.clients_replicas);
+    field!(out, "mem_clients_normal", "{}", buffers.clients_normal);
     field!(out, "mem_cluster_links", "0");
     field!(out, "mem_aof_buffer", "{}", ctx.srv.aof.buf.len());
     field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
@@ -537,9 +570,18 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("expired_time_cap_reached_count", "0");
     stat!("expire_cycle_cpu_milliseconds", "0");
     stat!("evicted_keys", "{}", s.evicted_keys);
-    stat!("evicted_clients", "0");
-    stat!("total_eviction_exceeded_time", "0");
-    stat!("current_eviction_exceeded_time", "0");
+    stat!("evicted_clients", "{}", s.evicted_clients);
+    let now = srv.now;
+    stat!(
+        "total_eviction_exceeded_time",
+        "{}",
+        srv.eviction.total_exceeded_ms(now)
+    );
+    stat!(
+        "current_eviction_exceeded_time",
+        "{}",
+        srv.eviction.current_exceeded_ms(now)
+    );
     stat!("keyspace_hits", "{}", s.keyspace_hits);
     stat!("keyspace_misses", "{}", s.keyspace_misses);
     stat!("pubsub_channels", "{}", srv.channels.len());
@@ -547,7 +589,7 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("pubsubshard_channels", "0");
     stat!("latest_fork_usec", "0");
     stat!("total_forks", "0");
-    stat!("migrate_cached_sockets", "0");
+    stat!("migrate_cached_sockets", "{}", srv.migrate_sockets.len());
     stat!("slave_expires_tracked_keys", "0");
     stat!("active_defrag_hits", "0");
     stat!("active_defrag_misses", "0");
@@ -555,9 +597,13 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("active_defrag_key_misses", "0");
     stat!("total_active_defrag_time", "0");
     stat!("current_active_defrag_time", "0");
-    stat!("tracking_total_keys", "0");
-    stat!("tracking_total_items", "0");
-    stat!("tracking_total_prefixes", "0");
+    stat!("tracking_total_keys", "{}", srv.tracking.total_keys());
+    stat!("tracking_total_items", "{}", srv.tracking.total_items());
+    stat!(
+        "tracking_total_prefixes",
+        "{}",
+        srv.tracking.total_prefixes()
+    );
     stat!("unexpected_error_replies", "{}", s.unexpected_error_replies);
     stat!("total_error_replies", "{}", s.total_error_replies);
     stat!("dump_payload_sanitizations", "0");

@@ -6,77 +6,247 @@
 //! dataset's shape, with Redis 7.0's structure sizes for a plausible scale
 //! (an empty server reports what a real one does at start).
 
-use crate::keyspace::{Db, Object, Value};
+use super::client::{Client, ClientKind};
+use super::ServerState;
+use crate::keyspace::{size, Db, Object};
+use crate::node::HostProbe;
 
 /// `used_memory` of a server with no data and no clients (Redis 7.0, jemalloc).
 pub const STARTUP_MEMORY: u64 = 862_960;
-/// A connected client: its struct, query buffer and reply buffer.
+/// A connected client's fixed part: its struct and empty buffers.
 pub const CLIENT_MEMORY: u64 = 1_800;
-/// A key's fixed cost: its dictEntry, the value's robj and the key's sds header.
-const KEY_OVERHEAD: u64 = 24 + 16 + 9;
 /// An entry of a database's expires dict.
 const EXPIRE_ENTRY: u64 = 24;
 /// A non-empty database's dicts: the tables' fixed part...
 const DB_OVERHEAD: u64 = 96;
 /// ...and a bucket per key.
 const DB_BUCKET: u64 = 8;
+/// MEMORY USAGE's default number of sampled elements.
+pub const USAGE_SAMPLES: usize = 5;
 
-/// What `key` and its value take (MEMORY USAGE), its expire not counted.
-pub fn key_memory(key: &[u8], o: &Object) -> u64 {
-    let value = match &o.value {
-        Value::Str(s) => {
-            if s.len() <= 44 {
-                s.len() as u64 + 4
-            } else {
-                s.len() as u64 + 9
-            }
-        }
-        Value::List(l) => 32 + l.iter().map(|e| e.len() as u64 + 11).sum::<u64>(),
-        Value::Hash(h) => {
-            32 + h
-                .iter()
-                .map(|(f, v)| (f.len() + v.len()) as u64 + 22)
-                .sum::<u64>()
-        }
-        Value::Set(s) => 32 + s.keys().map(|m| m.len() as u64 + 11).sum::<u64>(),
-        Value::ZSet(z) => 48 + z.iter().map(|(m, _)| m.len() as u64 + 40).sum::<u64>(),
-    };
-    KEY_OVERHEAD + key.len() as u64 + value
+/// What `key` and its value take (MEMORY USAGE), its expire not counted,
+/// collections sampled with up to `samples` elements (0: all).
+pub fn key_memory(key: &[u8], o: &Object, samples: usize) -> u64 {
+    size::key_bytes(key, o, samples)
 }
 
-/// A database's contents: its keys, their values and their expires.
+/// A database's contents: its keys and their values, from its running
+/// total (O(1)).
 pub fn db_memory(db: &Db) -> u64 {
-    let keys: u64 = db.keys().iter().map(|(k, o)| key_memory(k, o)).sum();
-    keys + db.expires().len() as u64 * EXPIRE_ENTRY
+    db.charged_bytes()
+}
+
+/// A database's dicts (MEMORY STATS `overhead.hashtable.main` and
+/// `.expires`): the tables and their buckets, the expires' entries.
+pub fn db_dict_overhead(db: &Db) -> (u64, u64) {
+    if db.is_empty() {
+        return (0, 0);
+    }
+    let expires = db.expires().len() as u64;
+    (
+        DB_OVERHEAD + DB_BUCKET * db.len() as u64,
+        expires * (EXPIRE_ENTRY + DB_BUCKET),
+    )
 }
 
 /// The dicts of the non-empty databases.
 fn dbs_overhead(dbs: &[Db]) -> u64 {
     dbs.iter()
-        .filter(|d| !d.is_empty())
-        .map(|d| DB_OVERHEAD + DB_BUCKET * d.len() as u64)
+        .map(|d| {
+            let (main, expires) = db_dict_overhead(d);
+            main + expires
+        })
         .sum()
 }
 
-/// `used_memory` and the two parts INFO memory shows it made of.
+/// What the connections hold besides the dataset: counted by the server as
+/// it renders INFO or checks `maxmemory`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferMemory {
+    /// Normal clients (and pub/sub, monitors): struct, query and reply buffers.
+    pub clients_normal: u64,
+    /// Replicas: struct, query buffer, and the stream buffered for them
+    /// during a full sync.
+    pub clients_replicas: u64,
+    /// The part of `clients_replicas` that is buffered stream: not counted
+    /// for eviction (`mem_not_counted_for_evict`).
+    pub replica_output: u64,
+    /// The replication backlog's bytes.
+    pub backlog: u64,
+}
+
+/// `used_memory` and the parts INFO memory shows it made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UsedMemory {
     /// `used_memory`: overhead + dataset.
     pub used: u64,
-    /// `used_memory_overhead`: the startup footprint, clients, the dicts.
+    /// `used_memory_overhead`: the startup footprint, clients, backlog, the dicts.
     pub overhead: u64,
     /// `used_memory_dataset`: the keys and values.
     pub dataset: u64,
+    /// `mem_not_counted_for_evict`.
+    pub not_counted_for_evict: u64,
 }
 
-/// The used memory of a node with these databases and `clients` connections.
-pub fn used_memory(dbs: &[Db], clients: usize) -> UsedMemory {
+impl UsedMemory {
+    /// The figure `maxmemory` is compared with (`getMaxmemoryState`).
+    pub fn for_eviction(&self) -> u64 {
+        self.used.saturating_sub(self.not_counted_for_evict)
+    }
+}
+
+/// The used memory of a node with these databases and buffers. O(databases).
+pub fn used_memory(dbs: &[Db], buffers: &BufferMemory) -> UsedMemory {
     let dataset: u64 = dbs.iter().map(db_memory).sum();
-    let overhead = STARTUP_MEMORY + clients as u64 * CLIENT_MEMORY + dbs_overhead(dbs);
+    let overhead = STARTUP_MEMORY
+        + buffers.clients_normal
+        + buffers.clients_replicas
+        + buffers.backlog
+        + dbs_overhead(dbs);
     UsedMemory {
         used: overhead + dataset,
         overhead,
         dataset,
+        not_counted_for_evict: buffers.replica_output,
+    }
+}
+
+/// One client's buffers: its query buffer (with a partly read request's
+/// arguments) and its pending replies.
+pub fn client_memory(query_capacity: usize, replies: usize) -> u64 {
+    CLIENT_MEMORY + query_capacity as u64 + replies as u64
+}
+
+/// What these clients and the replication buffers hold.
+pub fn buffer_memory<'a>(
+    clients: impl Iterator<Item = &'a Client>,
+    st: &ServerState,
+) -> BufferMemory {
+    let mut b = BufferMemory::default();
+    let probe = st.host.probe.as_deref();
+    for c in clients {
+        let query = c.query.capacity() + c.parser.partial_args_bytes();
+        let unsent = probe.map_or(0, |p| p.unsent_output(c.conn));
+        let m = client_memory(query, c.reply.len() + c.pushes.len() + unsent as usize);
+        if c.kind == ClientKind::Replica {
+            b.clients_replicas += m;
+            // What waits for a replica is not counted for eviction.
+            b.replica_output += unsent;
+        } else {
+            b.clients_normal += m;
+        }
+    }
+    if let Some(job) = st.bgsave_job.as_ref() {
+        if !job.replicas.is_empty() {
+            let stream = job.stream.len() as u64;
+            b.replica_output += stream;
+            b.clients_replicas += stream;
+        }
+    }
+    b.backlog = st.repl.backlog.as_ref().map_or(0, |x| x.histlen()) as u64;
+    b
+}
+
+/// The figures of MEMORY STATS and MEMORY DOCTOR (`getMemoryOverheadData`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryStats {
+    pub peak: u64,
+    pub used: UsedMemory,
+    pub buffers: BufferMemory,
+    /// (database number, main dict overhead, expires dict overhead) of the
+    /// non-empty databases.
+    pub dbs: Vec<(usize, u64, u64)>,
+    pub keys: u64,
+    pub alloc: AllocatorFigures,
+}
+
+impl MemoryStats {
+    pub fn of(
+        dbs: &[Db],
+        buffers: BufferMemory,
+        peak: u64,
+        probe: Option<&dyn HostProbe>,
+    ) -> MemoryStats {
+        let used = used_memory(dbs, &buffers);
+        MemoryStats {
+            peak: peak.max(used.used),
+            used,
+            buffers,
+            dbs: dbs
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| !d.is_empty())
+                .map(|(i, d)| {
+                    let (main, expires) = db_dict_overhead(d);
+                    (i, main, expires)
+                })
+                .collect(),
+            keys: dbs.iter().map(|d| d.len() as u64).sum(),
+            alloc: AllocatorFigures::of(used.used, probe),
+        }
+    }
+
+    /// MEMORY DOCTOR's report, 7.0's text; `clients` / `replicas` count
+    /// the connections.
+    pub fn doctor(&self, clients: u64, replicas: u64) -> String {
+        let used = self.used.used;
+        if used < 5 << 20 {
+            return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n".into();
+        }
+        let a = &self.alloc;
+        let ratio = |x: u64, y: u64| x as f64 / y.max(1) as f64;
+        let over = |x: u64, y: u64| ratio(x, y) > 1.1 && x.saturating_sub(y) > 10 << 20;
+        let mut issues = Vec::new();
+        if ratio(self.peak, used) > 1.5 {
+            issues.push(" * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n".to_string());
+        }
+        if ratio(a.rss, used) > 1.4 && a.rss.saturating_sub(used) > 10 << 20 {
+            issues.push(" * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"libc\".\n\n".to_string());
+        }
+        if over(a.active, a.allocated) {
+            issues.push(" * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n".to_string());
+        }
+        if over(a.resident, a.active) {
+            issues.push(" * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n".to_string());
+        }
+        if over(a.rss, a.resident) {
+            issues.push(" * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.\n\n".to_string());
+        }
+        if replicas > 0 && self.buffers.clients_replicas > 10 << 20 {
+            issues.push(" * Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica (on average). This likely means that there is some replica instance that is struggling receiving data, either because it is too slow or because of networking issues. As a result, data piles on the master output buffers. Please try to identify what replica is not receiving data correctly and why. You can use the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output buffers of each replica.\n\n".to_string());
+        }
+        if self.buffers.clients_normal / clients.max(1) > 200 << 10 {
+            issues.push(" * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.\n\n".to_string());
+        }
+        if issues.is_empty() {
+            return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n".into();
+        }
+        let mut s = String::from(
+            "Sam, I detected a few issues in this Redis instance memory implants:\n\n",
+        );
+        for i in issues {
+            s.push_str(&i);
+        }
+        s.push_str("I'm here to keep you safe, Sam. I want to help you.\n");
+        s
+    }
+}
+
+/// The highest `used_memory` seen (`used_memory_peak`): raised by the cron
+/// and whenever INFO or MEMORY STATS compute the figure.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Peak {
+    pub bytes: u64,
+    /// When it was reached (`now`, ms).
+    pub at: u64,
+}
+
+impl Peak {
+    pub fn observe(&mut self, used: u64, now: u64) {
+        if used > self.bytes {
+            self.bytes = used;
+            self.at = now;
+        }
     }
 }
 
@@ -86,8 +256,9 @@ pub const LUA_MEMORY: u64 = 32_768;
 
 /// The allocator's and the OS's view of `used_memory` that INFO memory
 /// reports, derived as Redis 7.0 derives them when its allocator (libc
-/// malloc) gives no statistics: allocated is `used_memory`, resident is the
-/// RSS less Lua's memory, active is resident. The RSS is the host's
+/// malloc) gives no statistics: allocated is `used_memory` (or, natively,
+/// what the binary's counting allocator holds), resident is the RSS less
+/// Lua's memory, active is resident. The RSS is the host's
 /// measurement; a host that cannot measure it (the simulator, wasm) gets
 /// `used_memory`, as Redis falls back to when it cannot read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,11 +274,12 @@ pub struct AllocatorFigures {
 }
 
 impl AllocatorFigures {
-    pub fn of(used: u64, measured_rss: Option<u64>) -> AllocatorFigures {
-        let rss = measured_rss.unwrap_or(used);
+    pub fn of(used: u64, probe: Option<&dyn HostProbe>) -> AllocatorFigures {
+        let rss = probe.and_then(|p| p.rss()).unwrap_or(used);
         let resident = rss.saturating_sub(LUA_MEMORY);
         AllocatorFigures {
-            allocated: used,
+            // The counting allocator's figure where the host has one.
+            allocated: probe.and_then(|p| p.allocated()).unwrap_or(used),
             active: resident,
             resident,
             rss,
@@ -118,7 +290,7 @@ impl AllocatorFigures {
 /// The RDB `used-mem` aux field of a foreground save: [`used_memory`] of the
 /// dataset (a save has no clients to count).
 pub fn rdb_used_mem(dbs: &[Db]) -> u64 {
-    used_memory(dbs, 0).used
+    used_memory(dbs, &BufferMemory::default()).used
 }
 
 /// The RDB `used-mem` aux field of a background save, from counts only, in
@@ -142,22 +314,85 @@ pub fn rdb_used_mem_quick(dbs: &[Db]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace::Value;
     use bytes::Bytes;
+
+    fn one_client() -> BufferMemory {
+        BufferMemory {
+            clients_normal: client_memory(0, 0),
+            ..BufferMemory::default()
+        }
+    }
 
     #[test]
     fn used_memory_is_its_parts() {
         let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
-        let empty = used_memory(&dbs, 1);
+        let empty = used_memory(&dbs, &one_client());
         assert_eq!(empty.used, STARTUP_MEMORY + CLIENT_MEMORY);
         assert_eq!(empty.dataset, 0);
         let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
-        assert_eq!(key_memory(b"foo", &o), 49 + 3 + 3 + 4);
+        assert_eq!(key_memory(b"foo", &o, USAGE_SAMPLES), 49 + 3 + 3 + 4);
         dbs[2].set(Bytes::from_static(b"foo"), o);
-        let one = used_memory(&dbs, 1);
+        let one = used_memory(&dbs, &one_client());
         assert_eq!(one.dataset, 59);
         assert_eq!(one.overhead, empty.overhead + DB_OVERHEAD + DB_BUCKET);
         assert_eq!(one.used, one.overhead + one.dataset);
         assert_eq!(rdb_used_mem(&dbs), one.used - CLIENT_MEMORY);
         assert_eq!(rdb_used_mem_quick(&dbs), 870_000 + 96);
+    }
+
+    /// The running total always equals the sum over the keys, whatever
+    /// changed them: stores, in-place changes, deletes, expiry, FLUSH.
+    #[test]
+    fn running_total_follows_every_change() {
+        let sum = |db: &Db| -> u64 {
+            db.keys()
+                .iter()
+                .map(|(k, o)| size::key_bytes(k, o, size::CHARGE_SAMPLES).min(u32::MAX as u64))
+                .sum()
+        };
+        let mut db = Db::default();
+        for i in 0..100u32 {
+            let v = Value::Str(Bytes::from(format!("value-{i}")));
+            db.set(Bytes::from(format!("k{i}")), Object::new(v));
+        }
+        assert_eq!(db.charged_bytes(), sum(&db));
+        // Grow a value in place: counted once settled.
+        if let Some(o) = db.get_mut(b"k1", 0) {
+            o.value = Value::Str(Bytes::from(vec![b'x'; 5000]));
+        }
+        assert!(db.has_unsettled_charges());
+        db.settle_charges();
+        assert_eq!(db.charged_bytes(), sum(&db));
+        assert!(db.charged_bytes() > 5000);
+        // A handler replacing the whole object (SETRANGE, APPEND do).
+        for _ in 0..3 {
+            if let Some(o) = db.get_mut(b"k6", 0) {
+                *o = Object::new(Value::Str(Bytes::from(vec![b'y'; 3000])));
+            }
+            db.get_mut(b"k7", 0);
+            db.get_mut(b"k6", 0);
+            db.settle_charges();
+        }
+        assert_eq!(db.charged_bytes(), sum(&db));
+        db.set(
+            Bytes::from_static(b"k2"),
+            Object::new(Value::Str(Bytes::new())),
+        );
+        db.delete(b"k3");
+        db.remove(b"k4");
+        db.set_expire(b"k5", 10);
+        assert!(db.expire_if_needed(b"k5", 20));
+        assert_eq!(db.charged_bytes(), sum(&db));
+        db.clear();
+        assert_eq!(db.charged_bytes(), 0);
+    }
+
+    #[test]
+    fn peak_only_rises() {
+        let mut p = Peak::default();
+        p.observe(10, 1);
+        p.observe(5, 2);
+        assert_eq!((p.bytes, p.at), (10, 1));
     }
 }

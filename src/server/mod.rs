@@ -2,15 +2,20 @@
 
 pub mod aof;
 pub mod client;
+pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
+pub mod eviction;
 pub mod info;
+pub mod latency;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
+pub mod pause;
 pub mod persistence;
 pub mod query_buffer;
 pub mod slowlog;
+pub mod tracking;
 
 pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
 pub use config::{Config, Key, MaxmemoryPolicy};
@@ -44,6 +49,8 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub expired_keys: u64,
     pub evicted_keys: u64,
+    /// Clients disconnected by `maxmemory-clients`.
+    pub evicted_clients: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub pubsub_messages: u64,
@@ -73,6 +80,8 @@ pub struct ServerState {
     pub rng: Rng,
     pub channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub patterns: BTreeMap<Bytes, BTreeSet<ConnId>>,
+    /// Shard channels (SSUBSCRIBE) → subscribed connections.
+    pub shard_channels: BTreeMap<Bytes, BTreeSet<ConnId>>,
     pub watched: BTreeMap<(usize, Bytes), BTreeSet<ConnId>>,
     /// Clients blocked on a key, in arrival order.
     pub blocked_on: BTreeMap<(usize, Bytes), VecDeque<ConnId>>,
@@ -134,6 +143,20 @@ pub struct ServerState {
     /// INFO commandstats, errorstats and latencystats.
     pub calls: cmdstats::CallStats,
     pub slowlog: slowlog::Slowlog,
+    /// Client ids → connections, for the clients that exist.
+    pub client_ids: BTreeMap<u64, ConnId>,
+    /// The client whose command runs (NOLOOP tracking), if one does.
+    pub current_client: Option<u64>,
+    /// MIGRATEs waiting for their target, by outbound connection.
+    pub migrations: BTreeMap<ConnId, crate::commands::migrate::Job>,
+    /// MIGRATE's connections kept per target ("host:port").
+    pub migrate_sockets: BTreeMap<String, crate::commands::migrate::CachedSocket>,
+    /// Client-side caching: tracked keys, BCAST prefixes, invalidations.
+    pub tracking: tracking::Tracking,
+    /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
+    pub pause: pause::ClientPause,
+    /// LATENCY's events (`latency-monitor-threshold`).
+    pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
     pub host: HostFacts,
     /// The command whose pre-run checks are being made, and its first
@@ -141,6 +164,14 @@ pub struct ServerState {
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
+    /// `maxmemory` eviction's pool, pending round and metrics.
+    pub eviction: eviction::Eviction,
+    /// `used_memory_peak`.
+    pub mem_peak: memory::Peak,
+    /// Users, their permissions and the ACL LOG (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
+    /// Lua scripting: the VM and the script cache (see `crate::scripting`).
+    pub scripting: crate::scripting::Scripting,
 }
 
 impl ServerState {
@@ -158,6 +189,29 @@ impl ServerState {
     pub fn count_error(&mut self, msg: &str) {
         self.stats.total_error_replies += 1;
         self.calls.error(msg);
+    }
+
+    /// Keys do not expire while clients are paused (reads still see them
+    /// as gone); set each database's flag from the pause in force.
+    pub fn set_expiry_paused(&mut self) {
+        let paused = self.pause.is_paused();
+        for db in &mut self.dbs {
+            db.expire_paused = paused;
+        }
+    }
+
+    /// Record `ms` for a latency-monitor event if it reached
+    /// `latency-monitor-threshold`.
+    /// The sample is dated when the event ended (`ended`, in ms).
+    pub fn latency_sample(&mut self, event: &str, ms: u64, ended: Millis) {
+        let threshold = self.config.get_i64(Key::LATENCY_MONITOR_THRESHOLD);
+        self.latency
+            .add_if_needed(threshold, event, ms, ended / 1000);
+    }
+
+    /// Keep the default user's password in step with `requirepass`.
+    pub fn sync_acl(&mut self) {
+        self.acl.sync_requirepass(self.config.get(Key::REQUIREPASS));
     }
 
     /// The host's monotonic clock in µs, 0 on a host without one.
@@ -288,6 +342,7 @@ impl Server {
                 rng,
                 channels: BTreeMap::new(),
                 patterns: BTreeMap::new(),
+                shard_channels: BTreeMap::new(),
                 watched: BTreeMap::new(),
                 blocked_on: BTreeMap::new(),
                 next_client_id: 1,
@@ -321,14 +376,40 @@ impl Server {
                 sentinel: None,
                 calls: Default::default(),
                 slowlog: Default::default(),
+                latency: Default::default(),
+                pause: Default::default(),
+                client_ids: BTreeMap::new(),
+                current_client: None,
+                migrations: BTreeMap::new(),
+                migrate_sockets: BTreeMap::new(),
+                tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
                 last_load_keys: (0, 0),
+                eviction: Default::default(),
+                mem_peak: Default::default(),
+                acl: crate::acl::Acl::new(table),
+                scripting: Default::default(),
             },
             clients: BTreeMap::new(),
             table,
         };
         server.st.refresh_notify_flags();
+        // `requirepass` first, then the `user` lines, which win (as in 7.0,
+        // where the users load after the config file).
+        server.st.sync_acl();
+        let users = server.st.config.users.clone();
+        if !users.is_empty() {
+            let all = server.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+            match server.st.acl.load_configured(&users, all) {
+                Ok(disabled) => {
+                    for name in disabled {
+                        server.st.log(LogLevel::Notice, format!("The user '{name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error."));
+                    }
+                }
+                Err(e) => server.st.log(LogLevel::Warning, e),
+            }
+        }
         let mut parts = replicaof.split_whitespace();
         if let (Some(h), Some(p)) = (
             parts.next(),
@@ -337,6 +418,16 @@ impl Server {
             server.repl_set_master(Addr::new(h, p), None);
         }
         server
+    }
+
+    /// The users of the `aclfile` at startup (its contents from the host):
+    /// Err with 7.0's error text if the file has errors.
+    pub fn load_acl_file(&mut self, text: &str) -> Result<(), String> {
+        let path = self.st.config.get(Key::ACLFILE).to_string();
+        let all = self.st.config.get(Key::ACL_PUBSUB_DEFAULT) == "allchannels";
+        let users = crate::acl::file::parse(&self.st.acl, &path, text, all)?;
+        self.st.acl.users = users;
+        Ok(())
     }
 
     fn accept(&mut self, conn: ConnId, peer: Addr, local: Addr) {
@@ -352,8 +443,10 @@ impl Server {
             st.out.push_back(Output::Close { conn });
             return;
         }
+        st.sync_acl();
+        // 7.0: protected unless the default user has a password.
         if st.config.get_bool(Key::PROTECTED_MODE)
-            && st.config.get(Key::REQUIREPASS).is_empty()
+            && st.acl.default_user().nopass
             && !is_loopback(&peer.host)
             && st.config.get(Key::BIND) == "* -::*"
         {
@@ -372,7 +465,10 @@ impl Server {
             st.next_client_id - 1
         };
         let mut c = Client::new(id, conn, peer, local, st.now);
-        c.authenticated = st.config.get(Key::REQUIREPASS).is_empty();
+        c.authenticated = !st.acl.default_requires_auth();
+        if id != 0 {
+            st.client_ids.insert(id, conn);
+        }
         self.clients.insert(conn, c);
     }
 
@@ -451,9 +547,12 @@ impl Server {
 
     /// Parse and run every complete request in the client's buffer.
     pub(crate) fn process_input(&mut self, c: &mut Client) {
+        self.st.sync_acl();
         loop {
             if c.close_after_reply
                 || c.blocked.is_some()
+                || c.postponed.is_some()
+                || c.migrating.is_some()
                 || self.st.shutting_down
                 || self.st.now < self.st.paused_until
             {
@@ -465,19 +564,7 @@ impl Server {
                 max_bulk_len: self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN),
             };
             match c.parser.next(&mut c.query, from) {
-                Ok(Some(Request::Command(argv))) => {
-                    let reply_before = c.reply.len();
-                    self.execute(c, argv);
-                    c.settle_replies(reply_before);
-                    c.command_done();
-                    // `c` is not in `self.clients`: check its own WATCHes here.
-                    commands::transactions::touch_own_watches(&self.st, c);
-                    if c.kind == ClientKind::Master {
-                        self.applied_from_master(c);
-                    }
-                    // Serve clients woken by this command before the next one runs.
-                    self.after_command();
-                }
+                Ok(Some(Request::Command(argv))) => self.run_request(c, argv),
                 Ok(Some(Request::Newline)) => {
                     // A replica loading its snapshot pings with newlines.
                     if c.kind == ClientKind::Replica {
@@ -492,6 +579,170 @@ impl Server {
                     return;
                 }
             }
+        }
+    }
+
+    /// One parsed request: run it, settle its replies, and serve whoever it
+    /// woke before the next.
+    fn run_request(&mut self, c: &mut Client, argv: Vec<Bytes>) {
+        let reply_before = c.reply.len();
+        let outer = self.st.current_client.replace(c.id);
+        let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
+        self.execute(c, argv);
+        if c.postponed.is_some() {
+            self.st.current_client = outer;
+            return;
+        }
+        // CLIENT CACHING applies to the next command (or transaction) only.
+        if c.multi.is_none() && !client_cmd {
+            if let Some(t) = c.tracking.as_mut() {
+                t.caching = false;
+            }
+        }
+        c.settle_replies(reply_before);
+        c.command_done();
+        // `c` is not in `self.clients`: check its own WATCHes here.
+        commands::transactions::touch_own_watches(&self.st, c);
+        if c.kind == ClientKind::Master {
+            self.applied_from_master(c);
+        }
+        // Serve clients woken by this command before the next one runs.
+        self.after_command();
+        self.st.current_client = outer;
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(Some(c));
+        }
+    }
+
+    /// Write the queued invalidations (sendTrackingMessage). `current` is
+    /// the client whose command just ran (out of `self.clients`); one for a
+    /// client out of reach now stays queued for the next round.
+    pub(crate) fn deliver_tracking(&mut self, mut current: Option<&mut Client>) {
+        use tracking::Origin;
+        let pending = std::mem::take(&mut self.st.tracking.outbox);
+        let mut kept = Vec::new();
+        for p in pending {
+            let Some(&conn) = self.st.client_ids.get(&p.id) else {
+                continue;
+            };
+            let t = match current.as_deref_mut() {
+                Some(cur) if cur.conn == conn => Some(cur),
+                _ => self.clients.get_mut(&conn),
+            };
+            let Some(t) = t else {
+                kept.push(p);
+                continue;
+            };
+            let Some(opts) = t.tracking.as_mut() else {
+                continue;
+            };
+            if let Origin::Table { by } = p.origin {
+                // Keys read before switching to BCAST are not sent; NOLOOP
+                // clients do not hear of their own changes.
+                if opts.bcast || (opts.noloop && by == Some(p.id)) {
+                    continue;
+                }
+            }
+            let resp = t.reply.resp;
+            if opts.redirect == 0 {
+                if resp >= 3 {
+                    tracking::write_invalidation(t.push_out(), &p.what, false, resp);
+                    self.st.pending.insert(conn);
+                }
+                continue;
+            }
+            let redirect = opts.redirect;
+            let Some(&rconn) = self.st.client_ids.get(&redirect) else {
+                opts.broken_redirect = true;
+                if resp >= 3 {
+                    tracking::write_redirect_broken(t.push_out(), redirect);
+                    self.st.pending.insert(conn);
+                }
+                continue;
+            };
+            let r = match current.as_deref_mut() {
+                Some(cur) if cur.conn == rconn => Some(cur),
+                _ => self.clients.get_mut(&rconn),
+            };
+            let Some(r) = r else {
+                kept.push(p);
+                continue;
+            };
+            if r.reply.resp >= 3 {
+                tracking::write_invalidation(r.push_out(), &p.what, false, resp);
+            } else if r.in_pubsub() {
+                tracking::write_invalidation(r.push_out(), &p.what, true, resp);
+            } else {
+                continue;
+            }
+            self.st.pending.insert(rconn);
+        }
+        self.st.tracking.outbox.extend(kept);
+    }
+
+    /// How many keys each database has noted as touched so far.
+    fn touched_marks(&self) -> Vec<usize> {
+        self.st.dbs.iter().map(|d| d.touched.len()).collect()
+    }
+
+    /// Invalidate, for tracking, the keys touched since `marks`, changed by
+    /// client `by` (None: expiry, eviction).
+    fn tracking_invalidate_touched(&mut self, marks: &[usize], by: Option<u64>) {
+        let st = &mut self.st;
+        for (db, &from) in st.dbs.iter().zip(marks) {
+            for k in db.touched.iter().skip(from) {
+                st.tracking.invalidate(k, by, true);
+            }
+        }
+    }
+
+    /// The BCAST round: each prefix's changed keys to its clients, then
+    /// every queued invalidation that can be written.
+    fn tracking_round(&mut self) {
+        // Keys the cron expired (their invalidation was queued with the DEL).
+        if self
+            .st
+            .dbs
+            .iter()
+            .any(|d| !d.expired.is_empty() || !d.touched.is_empty())
+        {
+            self.after_command();
+        }
+        if self.st.tracking.has_broadcast() {
+            let clients = &self.clients;
+            let ids = &self.st.client_ids;
+            let noloop = |id: u64| {
+                ids.get(&id)
+                    .and_then(|conn| clients.get(conn))
+                    .and_then(|c| c.tracking.as_ref())
+                    .is_some_and(|t| t.noloop)
+            };
+            self.st.tracking.broadcast(noloop);
+        }
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(None);
+        }
+    }
+
+    /// A pause ended or became less restrictive: postponed clients run their
+    /// command again from the start (it may be postponed anew), then the
+    /// rest of their input.
+    fn rerun_postponed(&mut self) {
+        if !self.st.pause.lifted {
+            return;
+        }
+        self.st.pause.lifted = false;
+        self.st.set_expiry_paused();
+        for conn in std::mem::take(&mut self.st.pause.postponed) {
+            let Some(mut c) = self.clients.remove(&conn) else {
+                continue;
+            };
+            if let Some(argv) = c.postponed.take() {
+                self.run_request(&mut c, argv);
+                self.process_input(&mut c);
+            }
+            self.clients.insert(conn, c);
+            self.st.pending.insert(conn);
         }
     }
 
@@ -554,17 +805,63 @@ impl Server {
             self.reject(c, &commands::wrong_arity(cmd.name).0);
             return;
         }
+        // A container's subcommand has its own flags (FUNCTION LOAD writes);
+        // a script declares its own (EVAL with a shebang, FCALL).
+        let f = commands::eval::command_flags(&self.st, cmd, &argv);
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
         }
-        if cmd.has(flags::DENYOOM) && c.kind != ClientKind::Master && !self.make_room() {
-            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+        let queues = !matches!(
+            cmd.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        );
+        if c.multi.is_some() && queues && cmd.has(flags::NO_MULTI) {
+            self.reject(c, "ERR Command not allowed inside a transaction");
             return;
+        }
+        if c.kind != ClientKind::Master {
+            if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
+                let context = if c.multi.is_some() {
+                    crate::acl::log::Context::Multi
+                } else {
+                    crate::acl::log::Context::Toplevel
+                };
+                let msg = crate::acl::denial_message(denial, cmd, &argv);
+                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, &argv);
+                self.reject(c, &msg);
+                return;
+            }
+        }
+        // Clients over `maxmemory-clients` go first; then performEvictions
+        // before every command when a limit is set: a command that may grow
+        // memory (or any queued in MULTI) is refused if nothing more can go.
+        self.evict_clients();
+        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
+            let marks = self.st.tracking.active().then(|| self.touched_marks());
+            let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
+            if let Some(marks) = marks {
+                // Evicted keys' invalidations go out before the reply.
+                self.tracking_invalidate_touched(&marks, None);
+                self.deliver_tracking(Some(c));
+            }
+            let queued =
+                c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+            if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
+                self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+                return;
+            }
+        }
+        if self.st.tracking.clients > 0 {
+            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+            self.st.tracking.limit_keys(max);
+            if !self.st.tracking.outbox.is_empty() {
+                self.deliver_tracking(Some(c));
+            }
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
-        if (cmd.has(flags::WRITE) || cmd.name == "ping")
+        if (f & flags::WRITE != 0 || cmd.name == "ping")
             && c.kind != ClientKind::Master
             && !self.st.persist.last_bgsave_ok
             && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
@@ -573,7 +870,7 @@ impl Server {
             self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
             return;
         }
-        if cmd.has(flags::WRITE) && c.kind != ClientKind::Master {
+        if f & flags::WRITE != 0 && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
                 self.reject(c, "READONLY You can't write against a read only replica.");
                 return;
@@ -588,7 +885,7 @@ impl Server {
             }
         }
         if self.st.repl.is_replica()
-            && !cmd.has(flags::STALE)
+            && f & flags::STALE == 0
             && c.kind != ClientKind::Master
             && !self.st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
             && self
@@ -604,17 +901,18 @@ impl Server {
             );
             return;
         }
-        if c.multi.is_some()
-            && !matches!(
-                cmd.name,
-                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-            )
+        if c.kind != ClientKind::Replica
+            && self.st.pause.is_paused()
+            && self.st.pause.holds(self.may_replicate(c, cmd, &argv))
         {
-            if cmd.has(flags::NO_MULTI) {
-                self.reject(c, "ERR Command not allowed inside a transaction");
-                return;
-            }
-            c.multi.as_mut().expect("in multi").queue.push(argv);
+            // blockClient(BLOCKED_POSTPONE): the whole command waits.
+            self.st.checking = None;
+            c.postponed = Some(argv);
+            self.st.pause.postponed.push(c.conn);
+            return;
+        }
+        if let Some(multi) = c.multi.as_mut().filter(|_| queues) {
+            multi.queue.push(argv);
             c.reply.simple("QUEUED");
             return;
         }
@@ -665,41 +963,22 @@ impl Server {
         self.call(c, cmd, &argv);
     }
 
-    /// `maxmemory`: evict as the policy allows; false if still over the limit.
-    /// (The estimate walks the dataset, so it only runs when maxmemory is set.)
-    fn make_room(&mut self) -> bool {
-        let max = self.st.config.maxmemory();
-        if max == 0 {
+    /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
+    /// EXEC of a transaction holding one: what CLIENT PAUSE WRITE holds.
+    fn may_replicate(&self, c: &Client, cmd: &'static CommandDef, argv: &[Bytes]) -> bool {
+        let replicating = |cmd: &CommandDef, argv: &[Bytes]| {
+            commands::container::effective_flags(cmd, argv) & (flags::WRITE | flags::MAY_REPLICATE)
+                != 0
+        };
+        if replicating(cmd, argv) {
             return true;
         }
-        let policy = self.st.config.maxmemory_policy();
-        let nclients = self.clients.len() + 1;
-        let volatile = policy.is_volatile();
-        loop {
-            if memory::used_memory(&self.st.dbs, nclients).used <= max {
-                return true;
-            }
-            if policy == MaxmemoryPolicy::Noeviction {
-                return false;
-            }
-            let r = self.st.rng.next_u64();
-            let victim = self.st.dbs.iter().enumerate().find_map(|(i, db)| {
-                let k = if volatile {
-                    db.expires().random_entry(r).map(|(k, _)| k.clone())
-                } else {
-                    db.keys().random_entry(r).map(|(k, _)| k.clone())
-                };
-                k.map(|k| (i, k))
-            });
-            let Some((dbi, key)) = victim else {
-                return false;
-            };
-            self.st.dbs[dbi].delete(&key);
-            self.st.dbs[dbi].touched.push(key.clone());
-            self.st.stats.evicted_keys += 1;
-            self.st
-                .repl_feed
-                .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
+        match (&c.multi, cmd.name) {
+            (Some(m), "exec") => m
+                .queue
+                .iter()
+                .any(|q| self.table.get(&q[0]).is_some_and(|qc| replicating(qc, q))),
+            _ => false,
         }
     }
 
@@ -742,6 +1021,7 @@ impl Server {
         let reply_before = c.reply.len();
         let db_before = c.db;
         let now = self.st.now;
+        self.prepare_access(eviction::command_touches(cmd.name));
         // A writable replica's own client: expired keys are gone for its
         // writes, and the TTLs it sets are the replica's to expire.
         let replica_write =
@@ -751,13 +1031,29 @@ impl Server {
                 self.st.dbs[db_before].expire_for_write(&argv[i], now);
             }
         }
-        let propagate = {
+        let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
+        #[cfg(not(target_arch = "wasm32"))]
+        let script = commands::eval::runs_scripts(cmd.name);
+        #[cfg(target_arch = "wasm32")]
+        let script = false;
+        let (propagate, signal_keys) = if script {
+            // EVAL feeds monitors first, so a script's commands follow it.
+            if first && !self.st.monitors.is_empty() {
+                self.feed_monitors(c, argv);
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            commands::eval::run(self, c, cmd.name, argv);
+            // What the script ran is propagated, not the script; the keys
+            // its commands touched were signalled as they ran.
+            (Propagate::Nothing, true)
+        } else {
             let mut ctx = Ctx {
                 srv: &mut self.st,
                 clients: &mut self.clients,
                 client: c,
                 now,
                 propagate: Propagate::AsIs,
+                signal_keys: true,
                 cmd,
             };
             let res = (cmd.handler)(&mut ctx, argv);
@@ -765,7 +1061,7 @@ impl Server {
                 ctx.client.reply.error(&e.0);
                 ctx.srv.count_error(&e.0);
             }
-            std::mem::take(&mut ctx.propagate)
+            (std::mem::take(&mut ctx.propagate), ctx.signal_keys)
         };
         self.st.stats.total_commands_processed += 1;
         if !cmd.subcommands.is_empty() {
@@ -780,7 +1076,7 @@ impl Server {
             }
         }
         let failed = self.st.stats.total_error_replies > errors_before;
-        self.account_call(c, argv, started, paused_before, failed, first);
+        self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
             let f = crate::commands::container::effective_flags(cmd, argv);
             if f & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
@@ -795,10 +1091,24 @@ impl Server {
         self.publish_notifications(Some(c));
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
-        let someone_waits = !self.st.watched.is_empty() || !self.st.blocked_on.is_empty();
-        if changed && someone_waits && cmd.has(flags::WRITE) {
+        let someone_waits = !self.st.watched.is_empty()
+            || !self.st.blocked_on.is_empty()
+            || self.st.tracking.active();
+        if changed && someone_waits && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
+            }
+        }
+        // signalModifiedKey's tracking half runs as the command ends, so a
+        // key it changes and then reads (in a transaction) stays tracked.
+        if let Some(marks) = touched_marks {
+            self.tracking_invalidate_touched(&marks, Some(c.id));
+        }
+        if c.tracking.is_some() {
+            let f = crate::commands::container::effective_flags(cmd, argv);
+            if f & flags::READONLY != 0 && f & flags::PUBSUB == 0 {
+                let keys = cmd.keys_in(argv).into_iter().map(|i| argv[i].clone());
+                self.st.tracking.remember(c, keys);
             }
         }
         match propagate {
@@ -819,6 +1129,9 @@ impl Server {
             self.st.block_pending = true;
         }
         self.apply_repl_actions();
+        for db in &mut self.st.dbs {
+            db.settle_charges();
+        }
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
         }
@@ -835,6 +1148,7 @@ impl Server {
     fn account_call(
         &mut self,
         c: &Client,
+        cmd: &'static CommandDef,
         argv: &[Bytes],
         started: u64,
         paused_before: Millis,
@@ -842,8 +1156,10 @@ impl Server {
         first: bool,
     ) {
         let mut usec = self.st.monotonic_us().saturating_sub(started);
+        let mut ended = self.st.now;
         if self.st.paused_until > paused_before {
             usec += self.st.paused_until.saturating_sub(self.st.now) * 1000;
+            ended = ended.max(self.st.paused_until);
         }
         let blocked = c.blocked.is_some();
         let st = &mut self.st;
@@ -852,6 +1168,9 @@ impl Server {
         if blocked {
             return;
         }
+        let fast = crate::commands::container::effective_flags(cmd, argv) & flags::FAST != 0;
+        let event = if fast { "fast-command" } else { "command" };
+        st.latency_sample(event, usec / 1000, ended);
         let slower_than = st.config.get_i64(Key::SLOWLOG_LOG_SLOWER_THAN);
         let max_len = st.config.get_i64(Key::SLOWLOG_MAX_LEN).max(0) as usize;
         let caller = slowlog::Caller {
@@ -874,6 +1193,7 @@ impl Server {
                 ReplAction::UnsetMaster(who) => self.repl_unset_master(who),
                 ReplAction::RequestAcks => self.repl_request_acks(),
                 ReplAction::DropReplica(conn) => self.kill_client(conn),
+                ReplAction::AbortFailover => self.failover_abort("Failover manually aborted"),
             }
         }
     }
@@ -924,6 +1244,7 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
+        self.rerun_postponed();
         self.feed_expired_dels();
         self.publish_notifications(None);
         for conn in std::mem::take(&mut self.st.unblocked) {
@@ -948,13 +1269,28 @@ impl Server {
 
     /// Invalidate WATCHes on the touched keys; the blocked clients to wake, in order.
     fn collect_touched(&mut self) -> Vec<ConnId> {
-        if self.st.dbs.iter().all(|d| d.touched.is_empty()) {
+        if self
+            .st
+            .dbs
+            .iter()
+            .all(|d| d.touched.is_empty() && d.ready.is_empty())
+        {
             return Vec::new();
         }
         let mut woken: Vec<ConnId> = Vec::new();
         for dbi in 0..self.st.dbs.len() {
-            if self.st.dbs[dbi].touched.is_empty() {
+            if self.st.dbs[dbi].touched.is_empty() && self.st.dbs[dbi].ready.is_empty() {
                 continue;
+            }
+            // Keys only made ready wake blocked clients, WATCHes stay.
+            for k in std::mem::take(&mut self.st.dbs[dbi].ready) {
+                if let Some(q) = self.st.blocked_on.get(&(dbi, k)) {
+                    for b in q {
+                        if !woken.contains(b) {
+                            woken.push(*b);
+                        }
+                    }
+                }
             }
             let touched = std::mem::take(&mut self.st.dbs[dbi].touched);
             for k in touched {
@@ -989,6 +1325,9 @@ impl Server {
                 let expired = std::mem::take(&mut self.st.dbs[dbi].expired);
                 self.st.stats.expired_keys += expired.len() as u64;
                 for k in expired {
+                    if self.st.tracking.active() {
+                        self.st.tracking.invalidate(&k, None, true);
+                    }
                     self.st.notify(notify::class::EXPIRED, "expired", &k, dbi);
                     self.st
                         .repl_feed
@@ -1000,7 +1339,8 @@ impl Server {
 
     /// Copy a command that ran to the MONITOR clients (the caller too, if it is one).
     fn feed_monitors(&mut self, c: &mut Client, argv: &[Bytes]) {
-        let line = crate::commands::monitor::line(self.st.now, c.db, c, argv);
+        let argv = slowlog::redact(argv);
+        let line = crate::commands::monitor::line(self.st.now, c.db, c, &argv);
         let monitors: Vec<ConnId> = self.st.monitors.iter().copied().collect();
         for conn in monitors {
             let target = if conn == c.conn {
@@ -1103,7 +1443,7 @@ impl Server {
 
     /// Forget a client: its subscriptions, watches, blocks.
     pub(crate) fn free_client(&mut self, conn: ConnId) {
-        let Some(c) = self.clients.remove(&conn) else {
+        let Some(mut c) = self.clients.remove(&conn) else {
             return;
         };
         if c.kind == ClientKind::Master {
@@ -1111,21 +1451,12 @@ impl Server {
         }
         self.st.monitors.remove(&conn);
         self.repl_forget_client(conn, c.kind);
-        for ch in &c.channels {
-            if let Some(s) = self.st.channels.get_mut(ch) {
-                s.remove(&conn);
-                if s.is_empty() {
-                    self.st.channels.remove(ch);
-                }
-            }
-        }
-        for p in &c.patterns {
-            if let Some(s) = self.st.patterns.get_mut(p) {
-                s.remove(&conn);
-                if s.is_empty() {
-                    self.st.patterns.remove(p);
-                }
-            }
+        crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
+        self.st.tracking.disable(&mut c);
+        self.st.client_ids.remove(&c.id);
+        if let Some(m) = c.migrating {
+            self.st.migrations.remove(&m);
+            self.st.out.push_back(Output::Close { conn: m });
         }
         unwatch_all(&mut self.st, conn, &c.watched);
         if let Some(b) = &c.blocked {
@@ -1167,12 +1498,22 @@ impl Server {
             c.query_size.cron(c.query.len(), idle);
         }
         // Active expiry: a bounded sample of keys with a TTL per database.
+        let expire_started = self.st.monotonic_us();
         for dbi in 0..self.st.dbs.len() {
             let cur = self.st.expire_cursor[dbi];
             self.st.expire_cursor[dbi] = self.st.dbs[dbi].active_expire(now, cur, 200);
-            if !self.st.dbs[dbi].active_expire_off {
+            if !self.st.dbs[dbi].active_expire_off && !self.st.dbs[dbi].expire_paused {
                 self.st.dbs[dbi].expire_replica_written(now);
             }
+        }
+        let expire_ms = self.st.monotonic_us().saturating_sub(expire_started) / 1000;
+        self.st.latency_sample("expire-cycle", expire_ms, now);
+        if self.st.tracking.clients > 0 {
+            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+            self.st.tracking.limit_keys(max);
+        }
+        if !self.st.migrations.is_empty() || !self.st.migrate_sockets.is_empty() {
+            self.migrate_cron();
         }
         // Idle timeout for normal clients.
         let timeout = self.st.config.get_i64(Key::TIMEOUT) as u64 * 1000;
@@ -1183,6 +1524,7 @@ impl Server {
                 .filter(|(_, c)| {
                     c.kind == ClientKind::Normal
                         && c.blocked.is_none()
+                        && c.migrating.is_none()
                         && !c.in_pubsub()
                         && now.saturating_sub(c.last_interaction) > timeout
                 })
@@ -1206,10 +1548,17 @@ impl Server {
         self.st.aof_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
+            self.failover_cron();
             self.repl_master_cron();
             self.repl_replica_cron();
             self.st.repl.cron_loops += 1;
         }
+        // A round cut short by its time bound, or a limit lowered by CONFIG
+        // SET, goes on here (evictionTimeProc); the peak is sampled too.
+        self.evict_clients();
+        self.prepare_access(false);
+        self.perform_evictions();
+        self.used_memory_now();
         self.after_command();
     }
 
@@ -1325,6 +1674,10 @@ impl Node for Server {
         if self.st.paused_until != 0 && self.st.now >= self.st.paused_until {
             self.resume_after_pause();
         }
+        if self.st.pause.is_paused() && !input.is_inspect() {
+            self.st.pause.check_timeout(self.st.now);
+            self.rerun_postponed();
+        }
         let client_input = !matches!(
             input,
             Input::Tick
@@ -1337,20 +1690,39 @@ impl Node for Server {
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
-                if self.repl_owns(conn) {
+                if self.migrate_owns(conn) {
+                    self.migrate_data(conn, bytes);
+                } else if self.repl_owns(conn) {
                     self.repl_link_data(conn, bytes);
                 } else {
                     self.data(conn, bytes);
                 }
             }
             Input::Closed { conn } => {
-                if self.repl_owns(conn) {
+                if self.migrate_owns(conn) {
+                    self.migrate_socket_closed(conn);
+                    self.migrate_failed(conn, crate::commands::migrate::Failure::Reading);
+                } else if self.migrate_socket_closed(conn) {
+                    // An idle cached MIGRATE connection: forgotten.
+                } else if self.repl_owns(conn) {
                     self.repl_link_closed(conn);
                 } else {
                     self.free_client(conn);
                 }
             }
+            Input::Connected { conn, .. } if self.migrate_owns(conn) => {
+                self.migrate_connected(conn)
+            }
             Input::Connected { conn, .. } => self.repl_link_connected(conn),
+            Input::ConnectFailed { conn, reason } if self.migrate_owns(conn) => {
+                use crate::commands::migrate::Failure;
+                let why = if reason.starts_with(crate::node::LOOKUP_FAILED) {
+                    Failure::Connecting
+                } else {
+                    Failure::Writing
+                };
+                self.migrate_failed(conn, why)
+            }
             Input::ConnectFailed { conn, reason } => self.repl_link_failed(conn, &reason),
             // A server runs no scripts: only sentinels ask for them.
             Input::Tick | Input::Script { .. } => {}
@@ -1376,6 +1748,11 @@ impl Node for Server {
             self.cron();
             let hz = self.st.config.get_i64(Key::HZ).clamp(1, 500) as u64;
             self.st.next_cron = self.st.now + (1000 / hz).min(CRON_MS);
+        } else if self.st.eviction.running && !client_input {
+            // evictionTimeProc: a round cut short goes on at the next tick.
+            self.prepare_access(false);
+            self.perform_evictions();
+            self.after_command();
         }
         self.apply_repl_actions();
         // A full sync's snapshot waits for a running AOF rewrite, as a
@@ -1389,6 +1766,9 @@ impl Node for Server {
         self.apply_repl_actions();
         self.repl_check_waiters();
         self.settle_blocked();
+        if self.st.tracking.active() {
+            self.tracking_round();
+        }
         self.flush_pending();
         // The next slice of a background save, clients first.
         self.bgsave_round(client_input);
@@ -1407,6 +1787,10 @@ impl Node for Server {
         if self.bgsave_wants_slice() || self.aof_rewrite_wants_slice() {
             // The next slice of the background save, as soon as the host has
             // looked at its other work.
+            return Some(self.st.now);
+        }
+        if self.st.eviction.running {
+            // The rest of an eviction round cut short by its time bound.
             return Some(self.st.now);
         }
         Some(self.st.next_cron)

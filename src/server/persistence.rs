@@ -122,7 +122,8 @@ impl ServerState {
     /// replication id, offset) when replication info belongs in the file
     /// (a master with a backlog, or a replica), as rdbPopulateSaveInfo decides.
     pub fn rdb_snapshot(&self, repl: Option<(usize, String, i64)>) -> Vec<u8> {
-        let aux = Aux::for_save(self.now / 1000, rdb_used_mem(&self.dbs), repl);
+        let mut aux = Aux::for_save(self.now / 1000, rdb_used_mem(&self.dbs), repl);
+        aux.functions = self.scripting.library_codes();
         rdb::encode_with(&self.dbs, &aux, self.encode_options())
     }
 
@@ -154,7 +155,8 @@ impl ServerState {
     pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
         self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
         let used = rdb_used_mem_quick(&self.dbs);
-        let aux = Aux::for_save(self.now / 1000, used, repl);
+        let mut aux = Aux::for_save(self.now / 1000, used, repl);
+        aux.functions = self.scripting.library_codes();
         let opts = self.encode_options();
         rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty)
     }
@@ -654,9 +656,15 @@ impl ServerState {
                 o.big = false;
                 o.update_encoding_with(&limits);
             }
+            // Loaded keys are stamped as accessed now (as rdbLoad creates them).
+            st.dbs[i].access.now = st.now;
+            st.dbs[i].access.policy = super::eviction::access_policy(&st.config);
             st.dbs[i].replace_all(keys, expires);
         }
         st.last_load_keys = (keys_loaded, keys_expired);
+        for e in st.scripting.replace_libraries(&loaded.functions) {
+            st.log(LogLevel::Warning, format!("Failed loading library: {e}"));
+        }
         let mut done = format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}",
             keys_loaded, keys_expired

@@ -13,7 +13,7 @@ const RESIZE_THRESHOLD: usize = 32 * 1024;
 const MAX_PREALLOC: usize = 1024 * 1024;
 
 /// jemalloc's size class for a request of `n` bytes.
-fn size_class(n: usize) -> usize {
+pub(crate) fn size_class(n: usize) -> usize {
     if n <= 8 {
         return 8;
     }

@@ -97,7 +97,7 @@ const SENSITIVE_CONFIGS: &[&str] = &["masterauth", "masteruser", "requirepass"];
 /// The arguments with the secrets Redis redacts replaced by `(redacted)`:
 /// passwords of AUTH, HELLO AUTH, MIGRATE AUTH / AUTH2, ACL SETUSER's rules
 /// and CONFIG SET of a password directive.
-fn redact(argv: &[Bytes]) -> Vec<Bytes> {
+pub(crate) fn redact(argv: &[Bytes]) -> Vec<Bytes> {
     let hidden = Bytes::from_static(b"(redacted)");
     let mut out = argv.to_vec();
     let name = argv.first().map(|a| lower(a)).unwrap_or_default();

@@ -45,7 +45,14 @@ pub fn server_node(
     config.config_text = Some(text);
     let file = config.get(Key::DBFILENAME).to_string();
     let aof = config.get_bool(Key::APPENDONLY);
+    let aclfile = config.get(Key::ACLFILE).to_string();
     let mut server = Server::new(config, now, seed);
+    if let Some(bytes) = disk.get(&aclfile).filter(|_| !aclfile.is_empty()) {
+        // The users of an ACL file the node saved (ACL SAVE) or was given.
+        if let Err(e) = server.load_acl_file(&String::from_utf8_lossy(bytes)) {
+            server.st.log(crate::node::LogLevel::Warning, e);
+        }
+    }
     if aof {
         // With appendonly yes the AOF is the dataset (dump.rdb is not read);
         // a refused AOF leaves the node empty here, where Redis would exit.
@@ -74,7 +81,7 @@ pub fn sentinel_config(text: &str) -> Result<(Config, Vec<Entry>), String> {
                 linenum: line.number,
                 line: line.text.to_string(),
             });
-        } else if config::find(&name).is_some() {
+        } else if config::find(&name).is_some() || name == "user" {
             config
                 .set_by_name(&name, &parts[1..])
                 .map_err(|e| format!("line {}: '{}': {}", line.number, line.text, e))?;

@@ -38,6 +38,12 @@ pub struct Status {
     pub priority: Option<i64>,
     /// Sentinel: its view of the first master it monitors.
     pub sentinel: Option<SentinelView>,
+    /// Server: INFO's `used_memory`, `maxmemory` (0: none), its policy and
+    /// `evicted_keys`.
+    pub used_memory: Option<u64>,
+    pub maxmemory: Option<u64>,
+    pub maxmemory_policy: Option<String>,
+    pub evicted_keys: Option<u64>,
 }
 
 /// What a sentinel believes about a master (`SENTINEL MASTER <name>`).
@@ -146,6 +152,15 @@ pub fn status(mut query: impl FnMut(&[&str]) -> Option<Frame>) -> Status {
     n.run_id = info(&mut query, "server", "run_id");
     if role_name == "slave" {
         n.priority = info(&mut query, "replication", "slave_priority").and_then(|p| p.parse().ok());
+    }
+    if matches!(role_name, "master" | "slave") {
+        if let Some(text) = query(&["INFO", "memory"]).and_then(|f| f.as_str().map(String::from)) {
+            let num = |k| info_field(&text, k).and_then(|v| v.parse().ok());
+            n.used_memory = num("used_memory");
+            n.maxmemory = num("maxmemory");
+            n.maxmemory_policy = info_field(&text, "maxmemory_policy");
+        }
+        n.evicted_keys = info(&mut query, "stats", "evicted_keys").and_then(|v| v.parse().ok());
     }
     if let Some(master) = n.masters.first().cloned() {
         n.sentinel = Some(sentinel_view(&mut query, &master));

@@ -237,11 +237,25 @@ pub fn start_with(
     panic!("could not start {tag}: {last_err}");
 }
 
-/// Our server with extra arguments (`--port N` is added).
+/// Our server with extra arguments (`--port N` is added). It works in a
+/// directory of its own (`extra` may name another), so no test loads a
+/// dump.rdb another run left in the current directory.
 pub fn start_ours(extra: &[&str]) -> Proc {
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     start_with("ours", &our_binary(), None, move |port| {
-        let mut v = vec!["server".to_string(), "--port".into(), port.to_string()];
+        let dir = std::env::temp_dir().join(format!(
+            "sentinel-lab-test-ours-{}-{port}.d",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("test dir");
+        let mut v = vec![
+            "server".to_string(),
+            "--port".into(),
+            port.to_string(),
+            "--dir".into(),
+            dir.display().to_string(),
+        ];
         v.extend(extra.iter().cloned());
         v
     })

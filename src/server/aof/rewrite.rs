@@ -6,6 +6,7 @@
 //! from the start of the rewrite, as in 7.0, so nothing is buffered for it.
 
 use super::{secs, temp_incr_name, AofState};
+use crate::keyspace::stream::{Stream, StreamId};
 use crate::keyspace::{Db, Value};
 use crate::node::{Event, FileOp, LogLevel, Millis, PersistStep};
 use crate::rdb::{self, Aux, EncodeOptions};
@@ -81,11 +82,97 @@ fn key_commands(out: &mut Vec<u8>, key: &[u8], value: &Value, expire: Option<Mil
                 2,
             )
         }
+        Value::Stream(st) => stream_commands(out, key, st),
     }
     if let Some(at) = expire {
         out.extend_from_slice(b"*3\r\n$9\r\nPEXPIREAT\r\n");
         bulk(out, key);
         bulk(out, at.to_string().as_bytes());
+    }
+}
+
+/// Commands that rebuild a stream (rewriteStreamObject): its entries as
+/// XADDs (an empty stream by the `XADD MAXLEN 0` trick), XSETID for the
+/// IDs and counters, then each group, its pending entries as XCLAIMs and
+/// its consumers without any as XGROUP CREATECONSUMER.
+fn stream_commands(out: &mut Vec<u8>, key: &[u8], st: &Stream) {
+    let command = |out: &mut Vec<u8>, parts: &[&[u8]]| {
+        out.extend_from_slice(format!("*{}\r\n", parts.len()).as_bytes());
+        for p in parts {
+            bulk(out, p);
+        }
+    };
+    if st.length > 0 {
+        for e in st.range(StreamId::MIN, StreamId::MAX) {
+            let id = e.id.to_bytes();
+            let mut parts: Vec<&[u8]> = vec![b"XADD", key, &id];
+            parts.extend(e.fields.iter().map(|f| &f[..]));
+            command(out, &parts);
+        }
+    } else {
+        command(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    let last = st.last_id.to_bytes();
+    let added = st.entries_added.to_string();
+    let max_deleted = st.max_deleted_entry_id.to_bytes();
+    command(
+        out,
+        &[
+            b"XSETID",
+            key,
+            &last,
+            b"ENTRIESADDED",
+            added.as_bytes(),
+            b"MAXDELETEDID",
+            &max_deleted,
+        ],
+    );
+    for (name, group) in &st.groups {
+        let last = group.last_id.to_bytes();
+        let read = group.entries_read.to_string();
+        command(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &last,
+                b"ENTRIESREAD",
+                read.as_bytes(),
+            ],
+        );
+        for (consumer, c) in &group.consumers {
+            if c.pel.is_empty() {
+                command(out, &[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
+                continue;
+            }
+            for id in &c.pel {
+                let Some(nack) = group.pel.get(id) else {
+                    continue;
+                };
+                let idb = id.to_bytes();
+                let time = nack.delivery_time.to_string();
+                let count = nack.delivery_count.to_string();
+                command(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        consumer,
+                        b"0",
+                        &idb,
+                        b"TIME",
+                        time.as_bytes(),
+                        b"RETRYCOUNT",
+                        count.as_bytes(),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
     }
 }
 

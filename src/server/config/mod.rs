@@ -30,6 +30,9 @@ pub struct Config {
     pub config_text: Option<String>,
     /// Values the command path reads on every write, parsed once per change.
     hot: Hot,
+    /// `user <name> <rules...>` directives, in order: the ACL users the
+    /// server starts with (arguments after `user`).
+    pub users: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -47,6 +50,7 @@ impl Default for Config {
             config_file: None,
             config_text: None,
             hot: Hot::default(),
+            users: Vec::new(),
         };
         for d in DIRECTIVES {
             config.changed(d.key);
@@ -67,6 +71,12 @@ impl Config {
 
     /// `set` for a directive named in text (a config file line), by name or alias.
     pub fn set_by_name(&mut self, name: &str, args: &[String]) -> Result<(), String> {
+        if name.eq_ignore_ascii_case("user") && !args.is_empty() {
+            // ACLAppendUserForLoading: rules are checked now, applied when the server starts.
+            crate::acl::check_user_line(&self.users, args)?;
+            self.users.push(args.to_vec());
+            return Ok(());
+        }
         let d =
             find(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
         self.set(d.key, args)

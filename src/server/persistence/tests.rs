@@ -559,6 +559,7 @@ fn canon(v: &Value) -> String {
             format!("set {:?}", e)
         }
         Value::ZSet(z) => format!("zset {:?}", z.iter().collect::<Vec<_>>()),
+        Value::Stream(st) => format!("stream {:?}", st),
     }
 }
 

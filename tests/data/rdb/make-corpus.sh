@@ -112,7 +112,7 @@ redis-cli -p "$port" function load "#!lua name=mylib
 redis.register_function('myfunc', function(keys, args) return 1 end)" >/dev/null
 redis-cli -p "$port" set after-function 1 >/dev/null
 save_as function-7.0.rdb
-# 5. a stream, which we refuse with a clear error
+# 5. a stream (type 19)
 redis-cli -p "$port" function flush >/dev/null
 redis-cli -p "$port" del after-function >/dev/null
 redis-cli -p "$port" set before-stream 1 >/dev/null

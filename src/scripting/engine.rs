@@ -1,0 +1,275 @@
+//! The Lua VM: creating it with the sandbox (`sandbox.lua`), compiling
+//! scripts, and what stays in it between runs.
+
+use super::rand48::Rand48;
+use crate::commands::sha1;
+use mlua::{ffi, Function, Lua, LuaOptions, StdLib, Table, Value};
+use std::cell::Cell;
+use std::ffi::{c_char, c_int};
+use std::rc::Rc;
+
+/// One Lua interpreter with Redis's environment in it.
+pub struct Vm {
+    pub lua: Lua,
+    /// The globals scripts see (a read-only proxy).
+    pub env: Table,
+    /// The table behind `env`: KEYS and ARGV are set here.
+    pub globals: Table,
+    /// Where a run installs `call`, `log`, `setresp`, `set_repl`.
+    pub hooks: Table,
+    /// `run(f, keys, args, is_function)`: xpcall with the error handler.
+    pub runner: Function,
+    /// The environment of function libraries (FUNCTION LOAD).
+    pub fenv: Table,
+    /// `set_loading(bool)`: library code sees the load-time API or the full one.
+    pub set_loading: Function,
+    /// `math.random`'s generator; it survives SCRIPT FLUSH as in 7.0.
+    pub rand: Rc<Cell<Rand48>>,
+}
+
+/// The registry name of the per-run hooks table.
+const HOOKS: &str = "redis.hooks";
+
+/// The chunk name of scripts, as errors print it (`@user_script:1`).
+pub const SCRIPT_CHUNK: &str = "@user_script";
+
+impl Vm {
+    pub fn new(rand: Rc<Cell<Rand48>>) -> mlua::Result<Vm> {
+        // The debug library is needed by the error handler; scripts never see it.
+        // SAFETY: `debug` is only reachable from the sandbox's own code.
+        let lua = unsafe {
+            Lua::unsafe_new_with(
+                StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+                LuaOptions::default(),
+            )
+        };
+        let prims = lua.create_table()?;
+        let r = rand.clone();
+        prims.set(
+            "random",
+            lua.create_function(move |_, ()| {
+                let mut g = r.get();
+                let v = g.next_f64();
+                r.set(g);
+                Ok(v)
+            })?,
+        )?;
+        let r = rand.clone();
+        prims.set(
+            "randomseed",
+            lua.create_function(move |_, seed: i64| {
+                r.set(Rand48::seed(seed as i32));
+                Ok(())
+            })?,
+        )?;
+        prims.set(
+            "sha1hex",
+            lua.create_function(|_, s: Option<mlua::String>| {
+                let b = s.map(|s| s.as_bytes().to_vec()).unwrap_or_default();
+                Ok(sha1::hex(&sha1::sha1(&b)))
+            })?,
+        )?;
+        prims.set(
+            "log",
+            lua.create_function(|_, (_l, _m): (i64, Value)| Ok(()))?,
+        )?;
+        prims.set(
+            "command_exists",
+            lua.create_function(|_, name: Value| {
+                Ok(match name {
+                    Value::String(s) => crate::server::command_table().get(&s.as_bytes()).is_some(),
+                    _ => false,
+                })
+            })?,
+        )?;
+        // A Rust function's error reaches Lua as userdata: scripts see its text.
+        prims.set(
+            "error_message",
+            lua.create_function(|lua, v: Value| {
+                Ok(match v {
+                    Value::Error(e) => Value::String(lua.create_string(lua_message(&e))?),
+                    other => other,
+                })
+            })?,
+        )?;
+        // redis.call and redis.pcall work on Lua's stack directly: a call with
+        // 7999 arguments must fit where 7.0's fits, `return redis.call(...)`
+        // is no tail call (errors name the script's line), and a failing
+        // redis.call raises the error table itself.
+        // SAFETY: see `redis_call_raw`.
+        unsafe {
+            prims.set("call", lua.create_c_function(lua_redis_call)?)?;
+            prims.set("pcall", lua.create_c_function(lua_redis_pcall)?)?;
+        }
+        prims.set("version", crate::REDIS_VERSION)?;
+        prims.set("version_num", version_num(crate::REDIS_VERSION))?;
+        super::libs::install(&lua, &prims)?;
+        let (env, hooks, runner, _protect, globals, fenv, set_loading): (
+            Table,
+            Table,
+            Function,
+            Function,
+            Table,
+            Table,
+            Function,
+        ) = lua
+            .load(include_str!("sandbox.lua"))
+            .set_name("=sandbox")
+            .call(prims)?;
+        lua.set_named_registry_value(HOOKS, hooks.clone())?;
+        // The thread's own globals keep only what the sandbox needs.
+        for name in [
+            "print", "dofile", "loadfile", "getfenv", "setfenv", "newproxy", "debug",
+        ] {
+            lua.globals().raw_set(name, Value::Nil)?;
+        }
+        Ok(Vm {
+            lua,
+            env,
+            globals,
+            hooks,
+            runner,
+            fenv,
+            set_loading,
+            rand,
+        })
+    }
+
+    /// Compile a script's body (after its shebang line, keeping the line
+    /// feed) as 7.0's luaCreateFunction: `Err` is the compiler's message.
+    pub fn compile(&self, code: &[u8]) -> Result<Function, String> {
+        self.lua
+            .load(code)
+            .set_name(SCRIPT_CHUNK)
+            .set_mode(mlua::ChunkMode::Text)
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| lua_message(&e))
+    }
+
+    /// Compile a function library's code (FUNCTION LOAD's `@user_function`).
+    pub fn compile_library(&self, code: &[u8]) -> Result<Function, String> {
+        self.lua
+            .load(code)
+            .set_name("@user_function")
+            .set_mode(mlua::ChunkMode::Text)
+            .set_environment(self.fenv.clone())
+            .into_function()
+            .map_err(|e| lua_message(&e))
+    }
+
+    /// Bytes the VM holds (`used_memory_lua`, `used_memory_vm_eval`).
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+}
+
+/// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook
+/// (boxed, as a light userdata).
+pub type Argv = Vec<bytes::Bytes>;
+
+unsafe extern "C-unwind" fn lua_redis_call(l: *mut ffi::lua_State) -> c_int {
+    redis_call_raw(l, true)
+}
+
+unsafe extern "C-unwind" fn lua_redis_pcall(l: *mut ffi::lua_State) -> c_int {
+    redis_call_raw(l, false)
+}
+
+/// luaRedisGenericCommand: the arguments as luaArgsToRedisArgv converts
+/// them, the command run by the running script's hook (`hooks.call`,
+/// which returns whether the reply is an error and its Lua value), the
+/// value returned or, for redis.call, raised.
+///
+/// # Safety
+/// Called by Lua as a C function. Nothing that needs dropping is alive
+/// when Lua may jump out (`lua_call`, `lua_error`): the arguments are
+/// handed to the hook as a raw box, which the hook takes back first.
+unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
+    let argc = ffi::lua_gettop(l);
+    let mut error: Option<&'static str> = None;
+    let mut argv: Argv = Vec::with_capacity(argc.max(0) as usize);
+    for i in 1..=argc {
+        if ffi::lua_type(l, i) == ffi::LUA_TNUMBER {
+            let n = ffi::lua_tonumber(l, i);
+            argv.push(bytes::Bytes::from(crate::resp::format_double(n)));
+            continue;
+        }
+        let mut len = 0usize;
+        let p = ffi::lua_tolstring(l, i, &mut len);
+        if p.is_null() {
+            error = Some("Lua redis lib command arguments must be strings or integers");
+            break;
+        }
+        argv.push(bytes::Bytes::copy_from_slice(std::slice::from_raw_parts(
+            p as *const u8,
+            len,
+        )));
+    }
+    if argc == 0 {
+        error = Some("Please specify at least one argument for this redis lib call");
+    }
+    ffi::lua_settop(l, 0);
+    ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, c"redis.hooks".as_ptr());
+    ffi::lua_getfield(l, -1, c"call".as_ptr());
+    if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
+        error = Some("redis.call/pcall can only be called inside a script invocation");
+    }
+    if let Some(msg) = error {
+        drop(argv);
+        ffi::lua_settop(l, 0);
+        ffi::lua_newtable(l);
+        let text = format!("ERR {msg}");
+        ffi::lua_pushlstring(l, text.as_ptr() as *const c_char, text.len());
+        drop(text);
+        ffi::lua_setfield(l, -2, c"err".as_ptr());
+        if raise {
+            ffi::lua_error(l);
+        }
+        return 1;
+    }
+    let boxed = Box::into_raw(Box::new(argv));
+    ffi::lua_pushlightuserdata(l, boxed as *mut std::ffi::c_void);
+    ffi::lua_call(l, 1, 2);
+    if raise && ffi::lua_toboolean(l, -2) != 0 {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+/// Take back the arguments [`redis_call_raw`] boxed.
+///
+/// # Safety
+/// `p` must come from `redis_call_raw`, and is taken once.
+pub unsafe fn take_argv(p: mlua::LightUserData) -> Argv {
+    *Box::from_raw(p.0 as *mut Argv)
+}
+
+/// The text Lua gave for an error, without mlua's decoration.
+pub fn lua_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(m) => m.clone(),
+        mlua::Error::CallbackError { cause, .. } => lua_message(cause),
+        other => other.to_string(),
+    }
+}
+
+/// REDIS_VERSION_NUM: 0x00MMmmpp.
+fn version_num(v: &str) -> i64 {
+    let mut n = 0;
+    for part in v.split('.').take(3) {
+        n = (n << 8) | part.parse::<i64>().unwrap_or(0);
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_number() {
+        assert_eq!(version_num("7.0.15"), 0x07000f);
+    }
+}

@@ -1,0 +1,739 @@
+//! One script run: 7.0's scriptPrepareForRun checks, the script's own
+//! client, `redis.call` through the normal `Server::call` (scriptCall's
+//! checks first), the reply, and the effects wrapped for replicas.
+
+use super::convert::{error_table, error_text, frame_to_lua, lua_to_reply};
+use super::shebang::flag;
+use crate::commands::{container, flags, Error};
+use crate::node::{Addr, LogLevel};
+use crate::replication::LinkState;
+use crate::resp::Frame;
+use crate::server::{command_table, Client, ClientKind, Key, Server};
+use bytes::Bytes;
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::SCRIPT_CONN;
+
+/// What the caller asked to run.
+pub struct Invocation<'a> {
+    pub func: Function,
+    /// The script's flags (shebang or `register_function`).
+    pub flags: u32,
+    /// The name errors and logs give (`<sha>` for EVAL, the function's name).
+    pub name: String,
+    pub keys: &'a [Bytes],
+    pub args: &'a [Bytes],
+    /// EVAL_RO / EVALSHA_RO / FCALL_RO.
+    pub ro: bool,
+    /// EVAL (globals KEYS / ARGV) rather than FCALL (arguments).
+    pub eval: bool,
+}
+
+/// The state of a running script that `redis.*` functions use.
+struct RunState<'s> {
+    server: &'s mut Server,
+    client: Client,
+    read_only: bool,
+    allow_oom: bool,
+    /// A write command ran: later ones are not refused on server state.
+    write_dirty: bool,
+    /// `redis.set_repl` flags (1 AOF, 2 replicas).
+    repl: u8,
+    caller_is_master: bool,
+    oom_at_start: bool,
+    /// `write_dirty` as the timeout hook sees it (a script that wrote is
+    /// not killed).
+    wrote: Rc<Cell<bool>>,
+}
+
+/// The caller's replica state is stale (link down, stale data refused).
+fn running_stale(server: &Server) -> bool {
+    let st = &server.st;
+    st.repl.is_replica()
+        && !st.config.get_bool(Key::REPLICA_SERVE_STALE_DATA)
+        && st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| l.state != LinkState::Connected)
+}
+
+fn disk_error(server: &Server) -> bool {
+    let st = &server.st;
+    !st.persist.last_bgsave_ok
+        && st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
+        && !st.config.save_points().is_empty()
+}
+
+fn not_enough_replicas(server: &Server) -> bool {
+    let st = &server.st;
+    let min = st.config.min_replicas_to_write();
+    let lag = st.config.get_i64(Key::MIN_REPLICAS_MAX_LAG);
+    !st.repl.is_replica()
+        && min > 0
+        && lag > 0
+        && (st.repl.good_replicas(st.now, lag as u64) as i64) < min
+}
+
+/// scriptPrepareForRun's refusals.
+fn prepare(server: &mut Server, c: &Client, inv: &Invocation, oom: bool) -> Result<(), Error> {
+    let obey = c.kind == ClientKind::Master;
+    let stale = running_stale(server);
+    if inv.flags & flag::EVAL_COMPAT_MODE != 0 {
+        if stale {
+            return Err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .into(),
+            );
+        }
+        return Ok(());
+    }
+    if stale && inv.flags & flag::ALLOW_STALE == 0 {
+        return Err("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.".into());
+    }
+    if inv.flags & flag::NO_WRITES == 0 {
+        let st = &server.st;
+        if st.repl.is_replica() && st.config.get_bool(Key::REPLICA_READ_ONLY) && !obey {
+            return Err("READONLY Can not run script with write flag on readonly replica".into());
+        }
+        if disk_error(server) && !obey {
+            return Err("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.".into());
+        }
+        if inv.ro {
+            return Err("ERR Can not execute a script with write flag using *_ro command.".into());
+        }
+        if not_enough_replicas(server) {
+            return Err("NOREPLICAS Not enough good replicas to write.".into());
+        }
+    }
+    if oom && inv.flags & (flag::ALLOW_OOM | flag::NO_WRITES) == 0 {
+        return Err("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'".into());
+    }
+    Ok(())
+}
+
+/// Run `inv` for caller `c`, replying to `c`.
+pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
+    // processCommand evicts (and notes an OOM state) before any command
+    // when maxmemory is set.
+    let oom = server.st.config.maxmemory() > 0
+        && server.perform_evictions() == crate::server::eviction::Evict::Fail;
+    if let Err(e) = prepare(server, c, &inv, oom) {
+        server.st.count_error(&e.0);
+        c.reply.error(&e.0);
+        return;
+    }
+    let vm = if inv.eval {
+        server.st.scripting.vm()
+    } else {
+        server.st.scripting.functions_vm()
+    };
+    let Some(vm) = vm else {
+        c.reply.error("ERR scripting engine failed to start");
+        return;
+    };
+    let (lua, hooks, runner, globals) = (
+        vm.lua.clone(),
+        vm.hooks.clone(),
+        vm.runner.clone(),
+        vm.globals.clone(),
+    );
+    let compat = inv.flags & flag::EVAL_COMPAT_MODE != 0;
+    let now = server.st.now;
+    let mut client = Client::new(
+        0,
+        SCRIPT_CONN,
+        Addr::new("lua", 0),
+        Addr::new("lua", 0),
+        now,
+    );
+    client.db = c.db;
+    client.in_exec = true;
+    client.kind = ClientKind::Normal;
+    let feed_start = server.st.repl_feed.len();
+    let state = RefCell::new(RunState {
+        server,
+        client,
+        read_only: inv.ro || (!compat && inv.flags & flag::NO_WRITES != 0),
+        allow_oom: !compat && inv.flags & flag::ALLOW_OOM != 0,
+        write_dirty: false,
+        repl: 3,
+        caller_is_master: c.kind == ClientKind::Master,
+        oom_at_start: oom,
+        wrote: Rc::new(Cell::new(false)),
+    });
+    let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
+    let state = state.into_inner();
+    let script_resp = state.client.reply.resp;
+    let server = state.server;
+    let mut errors = Vec::new();
+    match outcome {
+        Ok((true, v)) => {
+            if let Err(e) = lua_to_reply(&v, &mut c.reply, script_resp, &mut errors) {
+                c.reply
+                    .error(&format!("ERR {}", super::engine::lua_message(&e)));
+            }
+        }
+        Ok((false, err)) => {
+            let (msg, counted) = failure_text(&err, &inv.name);
+            c.reply.error(&msg);
+            if counted {
+                errors.push(msg);
+            }
+        }
+        Err(e) => {
+            let msg = format!(
+                "ERR Error running script {}, {:.100}",
+                inv.name,
+                super::engine::lua_message(&e)
+            );
+            c.reply.error(&msg);
+            errors.push(msg);
+        }
+    }
+    for e in errors {
+        server.st.count_error(&e);
+    }
+    // The effects go to replicas as one transaction (propagatePendingCommands);
+    // inside MULTI the EXEC around the caller does it.
+    let feed = &mut server.st.repl_feed;
+    if !c.in_exec && feed.len() > feed_start + 1 {
+        let first_db = feed[feed_start].0;
+        let last_db = feed[feed.len() - 1].0;
+        feed.insert(feed_start, (first_db, vec![Bytes::from_static(b"MULTI")]));
+        feed.push((last_db, vec![Bytes::from_static(b"EXEC")]));
+    }
+}
+
+/// The text of a failed run (luaCallFunction) and whether it counts as a
+/// new error (a failed `redis.call` was counted when its command failed).
+fn failure_text(err: &Value, name: &str) -> (String, bool) {
+    let Value::Table(t) = err else {
+        let m = match err {
+            Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+            _ => "execution failure".into(),
+        };
+        return (format!("ERR Error running script {name}, {m:.100}"), true);
+    };
+    let get = |k: &str| -> Option<String> {
+        match t.raw_get::<Value>(k).ok()? {
+            Value::String(s) => Some(String::from_utf8_lossy(&s.as_bytes()).into_owned()),
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Number(n) => Some(crate::resp::format_double(n)),
+            _ => None,
+        }
+    };
+    let mut msg = get("err").unwrap_or_default();
+    if let (Some(source), Some(line)) = (get("source"), get("line")) {
+        msg = format!("{msg} script: {name}, on {source}:{line}.");
+    }
+    let ignore = matches!(
+        t.raw_get::<Value>("ignore_error_stats_update"),
+        Ok(Value::Boolean(true))
+    );
+    (msg, !ignore)
+}
+
+fn run_in_vm(
+    lua: &Lua,
+    hooks: &Table,
+    runner: &Function,
+    globals: &Table,
+    state: &RefCell<RunState>,
+    inv: &Invocation,
+) -> mlua::Result<(bool, Value)> {
+    let keys = lua.create_sequence_from(
+        inv.keys
+            .iter()
+            .map(|k| lua.create_string(k))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    let args = lua.create_sequence_from(
+        inv.args
+            .iter()
+            .map(|a| lua.create_string(a))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    if inv.eval {
+        globals.raw_set("KEYS", keys.clone())?;
+        globals.raw_set("ARGV", args.clone())?;
+    }
+    let timeout = Timeout::new(&state.borrow(), inv);
+    if let Some(t) = &timeout {
+        t.install(lua, state.borrow().wrote.clone())?;
+    }
+    let result = lua.scope(|scope| {
+        hooks.raw_set(
+            "call",
+            scope.create_function(|lua, argv: mlua::LightUserData| {
+                // SAFETY: only `redis_call_raw` calls this hook, with its box.
+                let argv = unsafe { super::engine::take_argv(argv) };
+                script_call(&mut state.borrow_mut(), lua, argv)
+            })?,
+        )?;
+        hooks.raw_set(
+            "log",
+            scope.create_function(|_, (level, msg): (i64, mlua::String)| {
+                let level = match level {
+                    0 => LogLevel::Debug,
+                    1 => LogLevel::Verbose,
+                    2 => LogLevel::Notice,
+                    _ => LogLevel::Warning,
+                };
+                let msg = String::from_utf8_lossy(&msg.as_bytes()).into_owned();
+                state.borrow_mut().server.st.log(level, msg);
+                Ok(())
+            })?,
+        )?;
+        hooks.raw_set(
+            "setresp",
+            scope.create_function(|_, resp: u8| {
+                state.borrow_mut().client.reply.resp = resp;
+                Ok(())
+            })?,
+        )?;
+        hooks.raw_set(
+            "set_repl",
+            scope.create_function(|_, repl: u8| {
+                state.borrow_mut().repl = repl;
+                Ok(())
+            })?,
+        )?;
+        let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
+        let mut out = out.into_iter();
+        let ok = matches!(out.next(), Some(Value::Boolean(true)));
+        Ok((ok, out.next().unwrap_or(Value::Nil)))
+    });
+    for h in ["call", "log", "setresp", "set_repl"] {
+        hooks.raw_set(h, Value::Nil)?;
+    }
+    if let Some(t) = timeout {
+        lua.remove_hook();
+        let st = &mut state.borrow_mut().server.st;
+        for line in t.logs.take() {
+            st.log(LogLevel::Warning, line);
+        }
+    }
+    result
+}
+
+fn killed() -> mlua::Error {
+    mlua::Error::RuntimeError("Script killed by user with SCRIPT KILL...".into())
+}
+
+/// Instructions between two looks at the clock (7.0's count hook period).
+const HOOK_PERIOD: u32 = 100_000;
+
+/// The busy-script check (luaMaskCountHook, scriptInterrupt). Past
+/// `busy-reply-threshold` 7.0 logs the slow script and starts answering
+/// other clients `-BUSY` while the script runs, until SCRIPT KILL. Our core
+/// serves one input at a time and a script runs inside it, so no other
+/// client can be answered or send SCRIPT KILL meanwhile: past the threshold
+/// the script is killed as SCRIPT KILL would kill it (unless it already
+/// wrote, which 7.0 would refuse to kill either).
+struct Timeout {
+    threshold_ms: u64,
+    /// The host's clock; without one (the simulator) time is counted in
+    /// instructions, one millisecond per hook period, so runs replay.
+    clock: Option<Rc<dyn Fn() -> u64>>,
+    eval: bool,
+    name: String,
+    /// Log lines the hook made, written to the server's log after the run.
+    logs: Rc<RefCell<Vec<String>>>,
+}
+
+impl Timeout {
+    fn new(st: &RunState, inv: &Invocation) -> Option<Timeout> {
+        let cfg = &st.server.st.config;
+        let busy = cfg.get_i64(Key::BUSY_REPLY_THRESHOLD);
+        // Two names for one setting in 7.0: whichever was changed.
+        let threshold = if busy != 5000 {
+            busy
+        } else {
+            cfg.get_i64(Key::LUA_TIME_LIMIT)
+        };
+        (threshold > 0).then(|| Timeout {
+            threshold_ms: threshold as u64,
+            clock: st.server.st.host.probe.as_ref().and_then(|p| p.clock()),
+            eval: inv.eval,
+            name: inv.name.clone(),
+            logs: Rc::new(RefCell::new(Vec::new())),
+        })
+    }
+
+    fn install(&self, lua: &Lua, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
+        let clock = self.clock.clone();
+        let start = clock.as_ref().map_or(0, |c| c());
+        let periods = Cell::new(0u64);
+        let slow_logged = Cell::new(false);
+        let kill_logged = Cell::new(false);
+        let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
+        let command = if self.eval {
+            "SCRIPT KILL"
+        } else {
+            "FUNCTION KILL"
+        };
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+            move |lua, _| {
+                periods.set(periods.get() + 1);
+                let elapsed = match &clock {
+                    Some(c) => c().saturating_sub(start) / 1000,
+                    None => periods.get(),
+                };
+                if elapsed < threshold {
+                    return Ok(mlua::VmState::Continue);
+                }
+                if !slow_logged.replace(true) {
+                    logs.borrow_mut().push(format!(
+                        "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
+                    ));
+                }
+                if wrote.get() {
+                    return Ok(mlua::VmState::Continue);
+                }
+                if !kill_logged.replace(true) {
+                    logs.borrow_mut()
+                        .push("Lua script killed: it ran past busy-reply-threshold.".into());
+                }
+                // From now on every line raises, so a pcall cannot keep the
+                // script alive (as 7.0's hook does once killed).
+                lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+                Err(killed())
+            },
+        )
+    }
+}
+
+/// A refusal of `redis.call` before the command runs: counted as the
+/// command's rejected call, raised (or returned by pcall) as `{err=...}`.
+fn refuse(
+    st: &mut RunState,
+    lua: &Lua,
+    cmd: Option<&'static crate::commands::CommandDef>,
+    argv: &[Bytes],
+    msg: &str,
+) -> mlua::Result<(bool, Value)> {
+    let text = error_text(msg);
+    st.server.st.count_error(&text);
+    if let Some(cmd) = cmd {
+        st.server
+            .st
+            .calls
+            .rejected(&container::full_name(cmd, argv));
+    }
+    let t = error_table(lua, msg)?;
+    t.raw_set("ignore_error_stats_update", true)?;
+    Ok((true, Value::Table(t)))
+}
+
+/// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
+fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
+    let cmd = command_table().get(&argv[0]);
+    let Some(cmd) = cmd.filter(|cmd| {
+        (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
+            && argv.len() >= cmd.arity.unsigned_abs() as usize
+    }) else {
+        let msg = if cmd.is_some() {
+            "Wrong number of args calling Redis command from script"
+        } else {
+            "Unknown Redis command called from script"
+        };
+        return refuse(st, lua, cmd, &argv, msg);
+    };
+    let f = container::effective_flags(cmd, &argv);
+    if f & flags::NOSCRIPT != 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "This Redis command is not allowed from script",
+        );
+    }
+    if running_stale(st.server) && f & flags::STALE == 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "Can not execute the command on a stale replica",
+        );
+    }
+    if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "Write commands are not allowed from read-only scripts.",
+        );
+    }
+    if f & flags::WRITE != 0 && !st.write_dirty {
+        let srv = &st.server.st;
+        if srv.repl.is_replica()
+            && srv.config.get_bool(Key::REPLICA_READ_ONLY)
+            && !st.caller_is_master
+        {
+            return refuse(
+                st,
+                lua,
+                Some(cmd),
+                &argv,
+                "-READONLY You can't write against a read only replica.",
+            );
+        }
+        if disk_error(st.server) {
+            return refuse(st, lua, Some(cmd), &argv, "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+        }
+        if not_enough_replicas(st.server) {
+            return refuse(
+                st,
+                lua,
+                Some(cmd),
+                &argv,
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
+        }
+    }
+    if !st.allow_oom
+        && st.oom_at_start
+        && !st.caller_is_master
+        && !st.write_dirty
+        && f & flags::DENYOOM != 0
+    {
+        return refuse(
+            st,
+            lua,
+            Some(cmd),
+            &argv,
+            "-OOM command not allowed when used memory > 'maxmemory'.",
+        );
+    }
+    if f & flags::WRITE != 0 {
+        st.write_dirty = true;
+        st.wrote.set(true);
+    }
+    let feed_len = st.server.st.repl_feed.len();
+    st.server.call(&mut st.client, cmd, &argv);
+    if st.repl & 2 == 0 {
+        st.server.st.repl_feed.truncate(feed_len);
+    }
+    let reply = st.client.reply.take();
+    let resp = st.client.reply.resp;
+    let frame = match Frame::parse(&reply) {
+        Ok(Some((frame, _))) => frame,
+        _ => Frame::Null,
+    };
+    let is_err = reply.first() == Some(&b'-');
+    Ok((is_err, frame_to_lua(lua, frame, resp)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit};
+
+    fn eval(k: &mut Kit, script: &str, args: &[&str]) -> String {
+        let mut argv = vec!["EVAL", script];
+        argv.extend_from_slice(args);
+        k.argv(1, &argv)
+    }
+
+    #[test]
+    fn replies_and_conversions() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(eval(&mut k, "return 1", &["0"]), ":1\r\n");
+        assert_eq!(eval(&mut k, "return 3.99", &["0"]), ":3\r\n");
+        assert_eq!(eval(&mut k, "return 'x'", &["0"]), bulk("x"));
+        assert_eq!(
+            eval(&mut k, "return {1,'a',nil,2}", &["0"]),
+            "*2\r\n:1\r\n$1\r\na\r\n"
+        );
+        assert_eq!(eval(&mut k, "return true", &["0"]), ":1\r\n");
+        assert_eq!(eval(&mut k, "return false", &["0"]), "$-1\r\n");
+        assert_eq!(
+            eval(&mut k, "return redis.status_reply('FINE')", &["0"]),
+            "+FINE\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.error_reply('MY err')", &["0"]),
+            err("MY err")
+        );
+        assert_eq!(
+            eval(&mut k, "return {KEYS[1], ARGV[1]}", &["1", "k", "a"]),
+            "*2\r\n$1\r\nk\r\n$1\r\na\r\n"
+        );
+        k.resp3(1);
+        assert_eq!(eval(&mut k, "return {double=1.5}", &["0"]), ",1.5\r\n");
+        assert_eq!(
+            eval(&mut k, "redis.setresp(3); return true", &["0"]),
+            "#t\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return {map={a=1}}", &["0"]),
+            "%1\r\n$1\r\na\r\n:1\r\n"
+        );
+    }
+
+    #[test]
+    fn redis_call_and_errors() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(
+            eval(
+                &mut k,
+                "return redis.call('set', KEYS[1], 'v')",
+                &["1", "k"]
+            ),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'k')", &["0"]),
+            bulk("v")
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'nokey')", &["0"]),
+            "$-1\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('incr', 'k')", &["0"]),
+            err("ERR value is not an integer or out of range script: 0d7ac7a1ec5a2e6ca0ad9d8ae2fbb5ef24bd1a3c, on @user_script:1.")
+                .replace("0d7ac7a1ec5a2e6ca0ad9d8ae2fbb5ef24bd1a3c", &crate::scripting::sha1hex(b"return redis.call('incr', 'k')"))
+        );
+        let sha = crate::scripting::sha1hex(b"return redis.call('nosuch')");
+        assert_eq!(
+            eval(&mut k, "return redis.call('nosuch')", &["0"]),
+            err(&format!(
+                "ERR Unknown Redis command called from script script: {sha}, on @user_script:1."
+            ))
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.pcall('incr', 'k', 'x')", &["0"]),
+            err("ERR Wrong number of args calling Redis command from script")
+        );
+        let sha = crate::scripting::sha1hex(b"x = 1");
+        assert_eq!(
+            eval(&mut k, "x = 1", &["0"]),
+            err(&format!("ERR user_script:1: Attempt to modify a readonly table script: {sha}, on @user_script:1."))
+        );
+        assert!(eval(&mut k, "return nope", &["0"])
+            .contains("Script attempted to access nonexistent global variable 'nope'"));
+        assert!(eval(&mut k, "redis.call('shutdown')", &["0"])
+            .contains("This Redis command is not allowed from script"));
+        assert!(eval(&mut k, "retur", &["0"])
+            .starts_with("-ERR Error compiling script (new function): user_script:1:"));
+        assert_eq!(
+            k.argv(
+                1,
+                &["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"]
+            ),
+            err("NOSCRIPT No matching script. Please use EVAL.")
+        );
+        assert_eq!(
+            eval(&mut k, "return 1", &["2", "a"]),
+            err("ERR Number of keys can't be greater than number of args")
+        );
+    }
+
+    #[test]
+    fn read_only_scripts_refuse_writes() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert!(k
+            .argv(1, &["EVAL_RO", "return redis.call('set','a','b')", "0"])
+            .contains("Write commands are not allowed from read-only scripts."));
+        assert_eq!(
+            k.argv(1, &["EVAL_RO", "#!lua\nreturn 1", "0"]),
+            err("ERR Can not execute a script with write flag using *_ro command.")
+        );
+        assert_eq!(
+            k.argv(1, &["EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            k.argv(1, &["EVAL", "#!lua flags=bogus\nreturn 1", "0"]),
+            err("ERR Unexpected flag in script shebang: bogus")
+        );
+    }
+
+    #[test]
+    fn script_cache() {
+        let mut k = Kit::new();
+        k.connect(1);
+        let sha = crate::scripting::sha1hex(b"return 7");
+        assert_eq!(k.argv(1, &["SCRIPT", "LOAD", "return 7"]), bulk(&sha));
+        assert_eq!(
+            k.argv(1, &["SCRIPT", "EXISTS", &sha, "nope"]),
+            "*2\r\n:1\r\n:0\r\n"
+        );
+        assert_eq!(k.argv(1, &["EVALSHA", &sha.to_uppercase(), "0"]), ":7\r\n");
+        assert_eq!(k.argv(1, &["SCRIPT", "FLUSH"]), "+OK\r\n");
+        assert_eq!(k.argv(1, &["SCRIPT", "EXISTS", &sha]), "*1\r\n:0\r\n");
+        assert_eq!(
+            k.argv(1, &["SCRIPT", "KILL"]),
+            err("NOTBUSY No scripts in execution right now.")
+        );
+    }
+
+    #[test]
+    fn effects_are_replicated_in_a_transaction() {
+        let mut k = Kit::new();
+        k.connect(1);
+        eval(
+            &mut k,
+            "redis.call('set','a','1'); redis.call('incr','a')",
+            &["0"],
+        );
+        assert_eq!(k.feed(), vec!["MULTI", "set a 1", "incr a", "EXEC"]);
+        // One write goes alone; reads and the script itself are not propagated.
+        eval(
+            &mut k,
+            "redis.call('get','a'); redis.call('del','a')",
+            &["0"],
+        );
+        assert_eq!(k.feed(), vec!["del a"]);
+        eval(
+            &mut k,
+            "redis.set_repl(redis.REPL_NONE); redis.call('set','b','1')",
+            &["0"],
+        );
+        assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn a_script_past_the_busy_threshold_is_killed_unless_it_wrote() {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.cmd(1, "CONFIG SET busy-reply-threshold 2");
+        // Without a host clock, time is one millisecond per 100000 instructions.
+        let reply = eval(&mut k, "while true do end", &["0"]);
+        assert!(
+            reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+            "{reply}"
+        );
+        let reply = eval(
+            &mut k,
+            "redis.call('set','w','1') local i = 0 while i < 1000000 do i = i + 1 end return i",
+            &["0"],
+        );
+        assert_eq!(reply, ":1000000\r\n");
+    }
+
+    #[test]
+    fn math_random_follows_rand48() {
+        let mut k = Kit::new();
+        k.connect(1);
+        // The first values a fresh 7.0.15 gives.
+        assert_eq!(
+            eval(&mut k, "return math.random(1000000000)", &["0"]),
+            ":396464774\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return math.random(1000000000)", &["0"]),
+            ":840485370\r\n"
+        );
+    }
+}

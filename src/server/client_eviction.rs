@@ -1,0 +1,91 @@
+//! `maxmemory-clients` (7.0's client eviction): when the normal and pub/sub
+//! clients together hold more than the limit, the biggest of them are
+//! disconnected, those that said CLIENT NO-EVICT ON spared. It runs before
+//! key eviction, so client buffers do not cost keys.
+
+use super::client::ClientKind;
+use super::memory;
+use super::{Key, LogLevel, Server};
+use crate::node::{ConnId, Output};
+
+impl Server {
+    /// `evictClients`: disconnect the biggest evictable clients while the
+    /// clients' memory is at or over `maxmemory-clients`.
+    pub(crate) fn evict_clients(&mut self) {
+        let limit = self.st.config.get_i64(Key::MAXMEMORY_CLIENTS).max(0) as u64;
+        if limit == 0 {
+            return;
+        }
+        let mut total = 0u64;
+        let mut evictable: Vec<(u64, ConnId)> = Vec::new();
+        let probe = self.st.host.probe.as_deref();
+        for (conn, c) in &self.clients {
+            if matches!(c.kind, ClientKind::Master | ClientKind::Replica) {
+                continue;
+            }
+            let query = c.query.capacity() + c.parser.partial_args_bytes();
+            let unsent = probe.map_or(0, |p| p.unsent_output(*conn)) as usize;
+            let m = memory::client_memory(query, c.reply.len() + c.pushes.len() + unsent);
+            total += m;
+            if !c.no_evict {
+                evictable.push((m, *conn));
+            }
+        }
+        if total < limit {
+            return;
+        }
+        // Biggest first; ties in connection order, so runs replay.
+        evictable.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (m, conn) in evictable {
+            if total < limit {
+                break;
+            }
+            if let Some(c) = self.clients.get(&conn) {
+                let line = crate::commands::client::client_line(c, self.st.now, None);
+                self.st.log(
+                    LogLevel::Verbose,
+                    format!("Evicting client: {}", line.trim_end()),
+                );
+            }
+            self.st.out.push_back(Output::Close { conn });
+            self.free_client(conn);
+            self.st.stats.evicted_clients += 1;
+            total = total.saturating_sub(m);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::Kit;
+
+    /// Clients holding big partial requests: over `maxmemory-clients` the
+    /// biggest goes first, a NO-EVICT one is spared, keys are left alone.
+    #[test]
+    fn the_biggest_evictable_client_goes_first() {
+        let mut k = Kit::new();
+        k.cmd(1, "SET a b");
+        assert_eq!(k.cmd(2, "CLIENT NO-EVICT on"), "+OK\r\n");
+        // A big argument on its way: the query buffer is sized for it.
+        let part = |len: usize, n: usize| {
+            let mut v = format!("*2\r\n$3\r\nSET\r\n${len}\r\n").into_bytes();
+            v.extend(std::iter::repeat_n(b'x', n));
+            v
+        };
+        k.raw(2, &part(200_000, 150_000));
+        k.raw(3, &part(200_000, 120_000));
+        k.raw(4, &part(2_000, 1_000));
+        k.cmd(1, "CONFIG SET maxmemory-clients 300000");
+        k.tick(200);
+        let ids: Vec<u64> = k.srv.clients.keys().map(|c| c.0).collect();
+        assert!(ids.contains(&2), "the NO-EVICT client stays: {ids:?}");
+        assert!(
+            !ids.contains(&3),
+            "the biggest evictable client goes: {ids:?}"
+        );
+        assert!(ids.contains(&4), "one eviction was enough: {ids:?}");
+        assert_eq!(k.srv.st.stats.evicted_clients, 1);
+        assert_eq!(k.cmd(1, "DBSIZE"), ":1\r\n");
+        assert!(k.cmd(1, "INFO stats").contains("evicted_clients:1\r\n"));
+    }
+}
