@@ -233,7 +233,7 @@ async fn group_commit(sh: SharedRef) {
         match out {
             Some(bytes) => {
                 if let Some(c) = s.conns.get_mut(&conn) {
-                    send(c, bytes);
+                    send(conn, c, bytes);
                 }
             }
             None => close(&mut s, conn),
