@@ -35,9 +35,10 @@ wait_ready() {
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+PORT=
 trap cleanup EXIT
 
-# start KIND POLICY -> port
+# start KIND POLICY: sets PORT (no subshell, so PIDS keeps the pid for cleanup)
 start() {
     local kind=$1 policy=$2 port dir
     port=$(free_port); dir="$WORK/$kind-$policy"; mkdir -p "$dir"
@@ -47,7 +48,7 @@ start() {
     else "$OURS" server "${args[@]}" >"$dir/log" 2>&1 & fi
     PIDS+=($!)
     wait_ready "$port"
-    echo "$port"
+    PORT=$port
 }
 
 set_rps() {
@@ -83,7 +84,8 @@ PY
 
 declare -A R O
 for policy in everysec always; do
-    rp=$(start real "$policy"); op=$(start ours "$policy")
+    start real "$policy"; rp=$PORT
+    start ours "$policy"; op=$PORT
     R[set-$policy]=$(set_rps "$rp"); O[set-$policy]=$(set_rps "$op")
     if [ "$policy" = everysec ]; then
         read -r R[rw-secs] R[rw-ping] < <(rewrite "$rp")

@@ -1,8 +1,10 @@
 //! SIGKILL at random moments under a writer that counts acknowledged
-//! writes: after each restart from the AOF, no acknowledged INCR is missing.
-//! A process crash keeps what was written, so this holds for every fsync
-//! policy (the AOF is written before the reply); `always` also syncs first.
-//! 20 kills per policy, each after 5–60 ms of writing.
+//! writes, 20 kills per policy, each after 5–60 ms of writing. A process
+//! crash keeps what was written: with `always` (synced before the reply)
+//! and `no` (written before the reply) no acknowledged INCR is ever missing.
+//! `everysec` may lose the writes of the last two seconds, as in 7.0: while
+//! a background fsync runs, a write is postponed (up to 2 s) and the replies
+//! go out; what was in the files before the round is never lost.
 
 mod common;
 
@@ -41,7 +43,8 @@ fn counter(port: u16) -> i64 {
     }
 }
 
-fn kill_under_load(policy: &str, seed: u64) {
+/// `strict`: no acknowledged write may be lost.
+fn kill_under_load(policy: &str, seed: u64, strict: bool) {
     let dir = std::env::temp_dir().join(format!(
         "sentinel-lab-aof-kill-{policy}-{}",
         std::process::id()
@@ -49,20 +52,26 @@ fn kill_under_load(policy: &str, seed: u64) {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(seed);
-    let mut acked_total = 0;
+    let (mut acked_total, mut durable, mut lost) = (0, 0, 0);
     for round in 0..KILLS {
         let port = free_port();
         let mut child = start(&dir, port, policy);
         let before = counter(port);
+        let floor = if strict { acked_total } else { durable };
         assert!(
-            before >= acked_total,
+            before >= floor && before <= acked_total + 1,
             "{policy} round {round}: {before} after restart, {acked_total} acknowledged"
         );
+        lost += (acked_total - before).max(0);
+        durable = before;
         let acked = Arc::new(AtomicI64::new(before));
         let writer = {
             let acked = acked.clone();
             std::thread::spawn(move || {
-                let mut c = Conn::connect(port);
+                // The kill may come before the connection does.
+                let Some(mut c) = Conn::open(port) else {
+                    return;
+                };
                 while let Some(Frame::Integer(n)) = c.try_cmd(&["INCR", "counter"]) {
                     acked.store(n, Ordering::SeqCst);
                 }
@@ -79,22 +88,28 @@ fn kill_under_load(policy: &str, seed: u64) {
     let last = counter(port);
     let _ = child.kill();
     let _ = child.wait();
-    assert!(last >= acked_total, "{policy}: {last} < {acked_total}");
+    let floor = if strict { acked_total } else { durable };
+    assert!(
+        last >= floor && last <= acked_total + 1,
+        "{policy}: {last}, {acked_total} acknowledged"
+    );
     assert!(acked_total > 0, "{policy}: the writer got no reply at all");
+    lost += (acked_total - last).max(0);
+    eprintln!("{policy}: {KILLS} kills, {acked_total} writes acknowledged, {lost} lost");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn always_loses_no_acknowledged_write_across_kills() {
-    kill_under_load("always", 1);
+    kill_under_load("always", 1, true);
 }
 
 #[test]
-fn everysec_loses_no_acknowledged_write_across_process_kills() {
-    kill_under_load("everysec", 2);
+fn everysec_loses_only_recent_writes_across_process_kills() {
+    kill_under_load("everysec", 2, false);
 }
 
 #[test]
 fn no_fsync_loses_no_acknowledged_write_across_process_kills() {
-    kill_under_load("no", 3);
+    kill_under_load("no", 3, true);
 }

@@ -140,7 +140,7 @@ async function encodeRun(log) {
   return b64url(await pipe(json, new CompressionStream('deflate-raw')));
 }
 
-const REPLAY_OPS = new Set(['kill', 'restart', 'pause', 'isolate', 'partition', 'heal', 'healLink',
+const REPLAY_OPS = new Set(['kill', 'machineCrash', 'restart', 'pause', 'isolate', 'partition', 'heal', 'healLink',
   'addServer', 'addSentinel', 'cmd', 'writeOn', 'writeOff', 'step']);
 
 /** A `run` parameter back to the action log ([] if it cannot be read). */
@@ -790,6 +790,8 @@ function nodeAction(action, name) {
   if (!ui.c) return;
   switch (action) {
     case 'kill': attempt(() => act('kill', name)); break;
+    // Unlike kill, AOF bytes not synced yet are lost too.
+    case 'machineCrash': attempt(() => act('machineCrash', name)); break;
     case 'restart': attempt(() => act('restart', name)); break;
     case 'pause': attempt(() => act('pause', name, 5000)); break;
     case 'isolate': attempt(() => act('isolate', name)); break;
@@ -851,6 +853,9 @@ function renderCards(view) {
       actions.dataset.key = akey;
       actions.textContent = '';
       if (n.up) actions.append(button(killLabel, 'kill', n.name, 'danger'));
+      if (n.up && typeof ui.c.machineCrash === 'function') {
+        actions.append(button(t('machineCrash'), 'machineCrash', n.name, 'danger'));
+      }
       actions.append(button(t('restart'), 'restart', n.name));
       if (n.up) actions.append(button(t('pauseNode'), 'pause', n.name));
       if (n.up) actions.append(button(t('isolate'), 'isolate', n.name));

@@ -15,6 +15,8 @@ use std::path::Path;
 /// Open AOF files (by the node's name for them) and the fsync thread.
 pub struct AofFiles {
     open: HashMap<String, File>,
+    /// Files written with `fsync` asked for, not synced yet (group commit).
+    to_sync: Vec<String>,
     fsyncs: Option<std::sync::mpsc::Sender<(String, File)>>,
 }
 
@@ -30,6 +32,7 @@ impl AofFiles {
     pub fn inline() -> AofFiles {
         AofFiles {
             open: HashMap::new(),
+            to_sync: Vec::new(),
             fsyncs: None,
         }
     }
@@ -48,6 +51,7 @@ impl AofFiles {
             .expect("spawn the AOF fsync thread");
         AofFiles {
             open: HashMap::new(),
+            to_sync: Vec::new(),
             fsyncs: Some(tx),
         }
     }
@@ -59,6 +63,50 @@ impl AofFiles {
             self.open.insert(name.to_string(), f);
         }
         Ok(self.open.get_mut(name).expect("just opened"))
+    }
+
+    /// [`AofFiles::apply`], except that an append's sync is left for
+    /// [`AofFiles::sync_deferred`]: true if one is now owed. The caller
+    /// holds back every later reply until then.
+    pub fn apply_deferring_sync(&mut self, op: FileOp) -> Result<bool, String> {
+        match op {
+            FileOp::Append {
+                file,
+                bytes,
+                fsync: true,
+            } => {
+                let owed = !self.to_sync.contains(&file);
+                self.apply(FileOp::Append {
+                    file: file.clone(),
+                    bytes,
+                    fsync: false,
+                })?;
+                if owed {
+                    self.to_sync.push(file);
+                }
+                Ok(true)
+            }
+            other => {
+                // Renames, deletes and truncations come after the owed syncs.
+                if !self.to_sync.is_empty() {
+                    self.sync_deferred()?;
+                }
+                self.apply(other).map(|_| false)
+            }
+        }
+    }
+
+    /// Sync the files appends asked to sync (see `apply_deferring_sync`).
+    pub fn sync_deferred(&mut self) -> Result<(), String> {
+        for file in std::mem::take(&mut self.to_sync) {
+            let f = self
+                .file(&file)
+                .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
+            f.sync_data().map_err(|e| {
+                format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
+            })?;
+        }
+        Ok(())
     }
 
     /// Carry out one op; the error is a log line. Returns the name of a

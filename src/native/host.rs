@@ -110,6 +110,8 @@ struct Shared {
     files: FileWriter,
     /// The AOF's files: appends on the loop, fsyncs on a thread.
     aof: super::aof_files::AofFiles,
+    /// Replies (and closes) waiting for an `appendfsync always` sync.
+    held: Option<Vec<(ConnId, Option<Vec<u8>>)>>,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
     /// The first bind address: outbound connections leave from it, as Redis's
@@ -129,17 +131,20 @@ fn drive(sh: &SharedRef, input: Input<'_>) {
 fn drain(sh: &SharedRef, s: &mut Shared) {
     while let Some(out) = s.node.poll_output() {
         match out {
+            // While an `appendfsync always` sync is pending, every reply
+            // waits for it, in order (group commit, below).
+            Output::Send { conn, bytes } if s.held.is_some() => {
+                s.held.as_mut().expect("held").push((conn, Some(bytes)));
+            }
+            Output::Close { conn } if s.held.is_some() => {
+                s.held.as_mut().expect("held").push((conn, None));
+            }
             Output::Send { conn, bytes } => {
                 if let Some(c) = s.conns.get_mut(&conn) {
                     send(conn, c, bytes);
                 }
             }
-            Output::Close { conn } => {
-                if let Some(c) = s.conns.get_mut(&conn) {
-                    c.closing = true;
-                    c.notify.notify_one();
-                }
-            }
+            Output::Close { conn } => close(s, conn),
             Output::Connect { conn, addr } => {
                 tokio::task::spawn_local(connect(sh.clone(), conn, addr, s.source));
             }
@@ -173,11 +178,14 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
             // Before any later output: the replies of `appendfsync always`
             // go out after their writes are synced.
-            Output::Event(Event::AofFile(op)) => {
-                if let Err(e) = s.aof.apply(op) {
-                    s.logger.line(LogLevel::Warning, &e);
+            Output::Event(Event::AofFile(op)) => match s.aof.apply_deferring_sync(op) {
+                Ok(true) if s.held.is_none() => {
+                    s.held = Some(Vec::new());
+                    tokio::task::spawn_local(group_commit(sh.clone()));
                 }
-            }
+                Ok(_) => {}
+                Err(e) => s.logger.line(LogLevel::Warning, &e),
+            },
             Output::Event(Event::ChangeDir { dir }) => {
                 if let Err(e) = std::env::set_current_dir(&dir) {
                     s.logger
@@ -198,6 +206,37 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
         if t < s.armed {
             s.armed = t;
             s.timer.notify_one();
+        }
+    }
+}
+
+fn close(s: &mut Shared, conn: ConnId) {
+    if let Some(c) = s.conns.get_mut(&conn) {
+        c.closing = true;
+        c.notify.notify_one();
+    }
+}
+
+/// `appendfsync always`: the AOF bytes of every request served since the
+/// first one that asked for a sync are synced once, then their replies go
+/// out. The other connections with input ready run first (two turns of the
+/// scheduler), so one fsync covers them all, as one fsync covers a whole
+/// event-loop iteration in Redis.
+async fn group_commit(sh: SharedRef) {
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
+    let mut s = sh.borrow_mut();
+    if let Err(e) = s.aof.sync_deferred() {
+        s.logger.line(LogLevel::Warning, &e);
+    }
+    for (conn, out) in s.held.take().unwrap_or_default() {
+        match out {
+            Some(bytes) => {
+                if let Some(c) = s.conns.get_mut(&conn) {
+                    send(conn, c, bytes);
+                }
+            }
+            None => close(&mut s, conn),
         }
     }
 }
@@ -724,6 +763,7 @@ pub fn run(
         armed: 0,
         files,
         aof,
+        held: None,
         scripts: Default::default(),
         source,
     }));

@@ -255,6 +255,12 @@ impl ServerState {
         }
         if self.aof.state != aof::AofState::Off {
             // finishShutdown: kill a rewrite, write and sync what is left.
+            if self.aof.rewrite.is_some() {
+                self.log(
+                    LogLevel::Warning,
+                    "There is a child rewriting the AOF. Killing it!",
+                );
+            }
             self.aof_kill_rewrite();
             self.aof_flush(true);
             self.log(LogLevel::Notice, "Calling fsync() on the AOF file.");
@@ -1561,6 +1567,11 @@ impl Server {
         // The AOF is written (and with `always` synced) before the replies
         // of the writes it holds go out (beforeSleep's flushAppendOnlyFile).
         self.st.aof_flush(false);
+        self.flush_replies();
+    }
+
+    /// The replies alone: an out-of-band question moves no AOF timer.
+    fn flush_replies(&mut self) {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
@@ -1730,7 +1741,7 @@ impl Node for Server {
         if inspect {
             // An out-of-band question (node::inspect): answer it and nothing
             // else, so that asking does not move timers or background work.
-            self.flush_pending();
+            self.flush_replies();
             return;
         }
         if self.st.now >= self.st.next_cron && !self.st.pause_cron {

@@ -483,6 +483,9 @@ export class LiveCluster {
       case 'disk':
         n.disk[m.file] = m.data;
         return;
+      case 'aofFile':
+        applyAofFile(n.disk, m);
+        return;
       case 'connect': return this.#connect(n, m);
       case 'connClosed':
         for (const [id, ch] of this.#channels) {
@@ -535,5 +538,33 @@ export class LiveCluster {
       type: 'connected', conn: m.conn, port: ch.port1, peer: t.name,
       localHost: n.ip, localPort,
     }, [ch.port1]);
+  }
+}
+
+/** An AOF file op from a node (see the node contract's FileOp) on its disk. */
+function applyAofFile(disk, m) {
+  const bytes = (f) => (disk[f] instanceof Uint8Array ? disk[f] : new TextEncoder().encode(disk[f] ?? ''));
+  switch (m.op) {
+    case 'append': {
+      const old = bytes(m.file);
+      const all = new Uint8Array(old.length + m.data.length);
+      all.set(old, 0);
+      all.set(m.data, old.length);
+      disk[m.file] = all;
+      break;
+    }
+    case 'truncate': {
+      const old = bytes(m.file);
+      const cut = new Uint8Array(m.len);
+      cut.set(old.subarray(0, Math.min(m.len, old.length)));
+      disk[m.file] = cut;
+      break;
+    }
+    case 'rename':
+      if (m.file in disk) { disk[m.to] = disk[m.file]; delete disk[m.file]; }
+      break;
+    case 'delete':
+      delete disk[m.file];
+      break;
   }
 }

@@ -21,7 +21,7 @@
 //   {type:'loaded'} {type:'ready', time} {type:'connect', conn, host, port}
 //   {type:'connClosed', conn} {type:'trace', entries:[{time, kind, text}]}
 //   {type:'msgs', msgs:[{time, from, to, kind, name, bytes}]}   decoded by the node's tap (IPs)
-//   {type:'disk', file, data} {type:'status', time, status, peeks:{line: text|null}}
+//   {type:'disk', file, data} {type:'aofFile', op, file, to, data, len} {type:'status', time, status, peeks:{line: text|null}}
 //   {type:'reply', id, text, value | error} {type:'exit', code, time} {type:'error', message}
 
 import init, { Node } from '../../pkg/sentinel_lab.js';
@@ -117,6 +117,11 @@ function event(o) {
     case 'persist':
       post({ type: 'disk', file: o.file, data: o.bytes });
       trace('other', `saved ${o.file} (${o.bytes.length} bytes)`);
+      break;
+    case 'aofFile':
+      // The AOF's disk ops (append, fsync, truncate, rename, delete): the
+      // cluster keeps the files; a killed worker keeps what was written.
+      if (o.op !== 'fsync') post({ type: 'aofFile', op: o.op, file: o.file, to: o.to, data: o.bytes, len: o.len });
       break;
     case 'configRewrite':
       post({ type: 'disk', file: o.path, data: o.text });

@@ -75,6 +75,10 @@ pub struct Aof {
     pub rewrite: Option<Box<rewrite::Rewrite>>,
     /// BGSAVE asked for while a rewrite ran (`rdb_bgsave_scheduled`).
     pub bgsave_scheduled: bool,
+    /// aofRewriteLimited's state: the delay after repeated failures
+    /// (minutes) and the unix second before which no automatic rewrite runs.
+    pub limit_delay_minutes: u64,
+    pub limit_until: u64,
     /// DEBUG LOADAOF ran: the server reloads after the handler (it needs
     /// the whole server to run the commands).
     pub load_requested: bool,
@@ -105,6 +109,8 @@ impl Default for Aof {
             rewrite: None,
             bgsave_scheduled: false,
             load_requested: false,
+            limit_delay_minutes: 0,
+            limit_until: 0,
         }
     }
 }

@@ -345,11 +345,37 @@ impl ServerState {
         Ok("Background append only file rewriting started")
     }
 
+    /// aofRewriteLimited: after three failed rewrites in a row, automatic
+    /// ones wait 1, 2, 4 ... up to 60 minutes (BGREWRITEAOF still runs).
+    fn aof_rewrite_limited(&mut self) -> bool {
+        if self.aof.consecutive_failures < 3 {
+            self.aof.limit_delay_minutes = 0;
+            self.aof.limit_until = 0;
+            return false;
+        }
+        let now = secs(self.now);
+        if self.aof.limit_until != 0 {
+            if now < self.aof.limit_until {
+                return true;
+            }
+            self.aof.limit_until = 0;
+            return false;
+        }
+        let next = (self.aof.limit_delay_minutes * 2).clamp(1, 60);
+        self.aof.limit_delay_minutes = next;
+        self.aof.limit_until = now + next * 60;
+        self.log(
+            LogLevel::Warning,
+            format!("Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {next} minutes"),
+        );
+        true
+    }
+
     /// serverCron's AOF part: a scheduled rewrite, an automatic one on
     /// growth, a postponed flush, a scheduled BGSAVE.
     pub fn aof_cron(&mut self) {
         let busy = self.bgsave_job.is_some() || self.aof.rewrite.is_some();
-        if !busy && self.aof.rewrite_scheduled {
+        if !busy && self.aof.rewrite_scheduled && !self.aof_rewrite_limited() {
             let _ = self.aof_rewrite_background();
         }
         let busy = self.bgsave_job.is_some() || self.aof.rewrite.is_some();
@@ -358,7 +384,7 @@ impl ServerState {
         if self.aof.state == AofState::On && !busy && perc > 0 && self.aof.current_size > min {
             let base = self.aof.base_size.max(1);
             let growth = (self.aof.current_size * 100 / base) as i64 - 100;
-            if growth >= perc as i64 {
+            if growth >= perc as i64 && !self.aof_rewrite_limited() {
                 self.log(
                     LogLevel::Notice,
                     format!("Starting automatic rewriting of AOF on {growth}% growth"),
@@ -550,6 +576,21 @@ mod tests {
     use super::*;
     use crate::keyspace::Object;
     use bytes::Bytes;
+
+    #[test]
+    fn repeated_failures_delay_automatic_rewrites() {
+        let mut s = crate::server::Server::new(crate::server::Config::default(), 1_000_000, 1);
+        let st = &mut s.st;
+        assert!(!st.aof_rewrite_limited());
+        st.aof.consecutive_failures = 3;
+        assert!(st.aof_rewrite_limited(), "limited for a minute");
+        st.now += 30_000;
+        assert!(st.aof_rewrite_limited());
+        st.now += 31_000;
+        assert!(!st.aof_rewrite_limited(), "the minute is over");
+        assert!(st.aof_rewrite_limited(), "then two minutes");
+        assert_eq!(st.aof.limit_delay_minutes, 2);
+    }
 
     #[test]
     fn command_form_base_rebuilds_each_type_with_expiries() {

@@ -215,3 +215,58 @@ fn a_replica_with_aof_rewrites_after_its_full_sync_and_logs_its_master_writes() 
     assert_eq!(cmd(&mut sim, r, &["GET", "before"]), "1");
     assert_eq!(cmd(&mut sim, r, &["GET", "after"]), "2");
 }
+
+#[test]
+fn an_old_style_aof_is_moved_into_the_directory() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    sim.crash(id);
+    sim.hosts[id].disk.clear();
+    let old = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    sim.hosts[id]
+        .disk
+        .insert("appendonly.aof".into(), old.to_vec());
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(cmd(&mut sim, id, &["GET", "k"]), "v");
+    let disk = &sim.hosts[id].disk;
+    assert!(!disk.contains_key("appendonly.aof"));
+    assert_eq!(disk["appendonlydir/appendonly.aof"], old.to_vec());
+    assert_eq!(
+        String::from_utf8_lossy(&disk["appendonlydir/appendonly.aof.manifest"]),
+        "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+}
+
+#[test]
+fn an_unfinished_transaction_at_the_end_is_reverted() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    cmd(&mut sim, id, &["SET", "a", "1"]);
+    sim.crash(id);
+    let incr = "appendonlydir/appendonly.aof.1.incr.aof".to_string();
+    let f = sim.hosts[id].disk.get_mut(&incr).unwrap();
+    let before = f.len();
+    f.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    sim.restart(id);
+    sim.run_for(100);
+    assert_eq!(
+        cmd(&mut sim, id, &["MGET", "a", "b"]),
+        "Some(Array([Bulk(b\"1\"), Null]))"
+    );
+    assert_eq!(sim.hosts[id].disk[&incr].len(), before);
+}
+
+#[test]
+fn a_corrupt_manifest_is_refused_with_aof_c_s_lines() {
+    let (mut sim, id) = sim_with("appendonly yes\n");
+    sim.crash(id);
+    sim.hosts[id].disk.insert(
+        "appendonlydir/appendonly.aof.manifest".into(),
+        b"file appendonly.aof.1.incr.aof seq 1 type x\n".to_vec(),
+    );
+    sim.restart(id);
+    assert!(sim
+        .trace
+        .entries
+        .iter()
+        .any(|e| e.text.contains("Unknown AOF file type")));
+}
