@@ -143,7 +143,7 @@ fn failover(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 impl Server {
-    /// updateFailoverStatus, from the replication cron: time out, or start
+    /// updateFailoverStatus, after every input: time out, or start
     /// the failover once the target (or any replica) has acknowledged our
     /// whole stream.
     pub(crate) fn failover_cron(&mut self) {
