@@ -142,7 +142,9 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Redis talks to the target inside the transaction; the core cannot wait
     // there, and a missing reply would break the EXEC array.
     if ctx.client.in_exec {
-        return Err("ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server".into());
+        return Err(
+            "ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server".into(),
+        );
     }
     let host = String::from_utf8_lossy(&args[1]).into_owned();
     let target = format!("{host}:{port}");
