@@ -16,6 +16,7 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod docs_data;
 pub mod dump;
 pub mod geo;
 pub mod geohash;
@@ -104,10 +105,10 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
-        (NO_ASYNC_LOADING, "no_async_loading"),
     ];
 }
 
