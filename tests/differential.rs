@@ -1064,7 +1064,7 @@ fn gen_shard_pubsub(g: &mut Gen, p: &mut Plan, n: usize) {
 /// MIGRATE: their replies and errors on a lone server.
 fn gen_misc(g: &mut Gen, p: &mut Plan, n: usize) {
     for _ in 0..n / 4 {
-        match g.below(22) {
+        match g.below(23) {
             0 => p.c(&[
                 "CLUSTER",
                 g.pick(&["INFO", "help", "keyslot", "nodes", "foo", "SHARDS"]),
@@ -1142,6 +1142,30 @@ fn gen_misc(g: &mut Gen, p: &mut Plan, n: usize) {
                 g.pick(&["10", "0", "y"]),
                 g.pick(&["COPY", "KEYS", "AUTH", "FOO", "REPLACE"]),
             ]),
+            21 => {
+                // Containers list their subcommands in dict order: not compared.
+                let cmd = g.pick(&[
+                    "get",
+                    "set",
+                    "zadd",
+                    "georadius",
+                    "migrate",
+                    "failover",
+                    "spublish",
+                    "ssubscribe",
+                    "lolwut",
+                    "readonly",
+                    "blmpop",
+                    "sort",
+                    "restore",
+                    "bitfield",
+                    "config|get",
+                    "client|tracking",
+                    "latency|histogram",
+                    "cluster|info",
+                ]);
+                p.c(&["COMMAND", g.pick(&["DOCS", "INFO"]), cmd]);
+            }
             _ => {
                 p.c(&["CLIENT", "TRACKING", "off"]);
                 p.c(&["CLIENT", "UNPAUSE"]);

@@ -995,6 +995,20 @@ async function manualFailover() {
   ui.dirty = true;
 }
 
+/** FAILOVER sent to the master itself: Redis's coordinated hand-over to a
+ * caught-up replica (writes paused meanwhile), no sentinel involved. */
+async function coordinatedFailover() {
+  const m = topologyView().master;
+  if (!m || !m.up) return;
+  try {
+    const r = await command(m.name, 'FAILOVER');
+    notice(`${m.name}> FAILOVER → ${r}`, r.startsWith('(error)') ? 'error' : 'info');
+  } catch (e) {
+    notice(errText(e), 'error');
+  }
+  ui.dirty = true;
+}
+
 async function applySettings(s) {
   const before = ui.c && ui.c.now() === ui.builtAt && !ui.live;
   ui.settings = s;
@@ -1056,6 +1070,7 @@ function wire() {
   $('#add-replica').addEventListener('click', () => addNode('server'));
   $('#add-sentinel').addEventListener('click', () => addNode('sentinel'));
   $('#failover').addEventListener('click', manualFailover);
+  $('#coordinated-failover').addEventListener('click', coordinatedFailover);
   $('#write-toggle').addEventListener('click', () => {
     if (ui.write.on) act('writeOff');
     else act('writeOn', Number($('#write-every').value) || 250);

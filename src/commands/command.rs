@@ -32,12 +32,11 @@ fn describe(c: &CommandDef) -> Described {
                 name: format!("{}|{}", c.name, s),
                 arity: known.map_or(-2, |d| d.arity),
                 flags: known.map_or(c.flags, |d| d.flags),
-                keys: if (c.name == "memory" && *s == "usage")
-                    || (matches!(c.name, "xgroup" | "xinfo") && *s != "help")
-                {
-                    (2, 2, 1)
-                } else {
-                    (0, 0, 0)
+                keys: match (c.name, *s) {
+                    ("memory", "usage")
+                    | ("object", "encoding" | "freq" | "idletime" | "refcount") => (2, 2, 1),
+                    ("xgroup" | "xinfo", sub) if sub != "help" => (2, 2, 1),
+                    _ => (0, 0, 0),
                 },
                 group: c.group,
                 since: known.map_or(c.since, |d| d.since),
@@ -134,10 +133,18 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
     out.array(10);
     out.bulk(d.name.as_bytes());
     out.int(d.arity as i64);
+    // populateCommandMovableKeys: a key spec that searches (keyword, key
+    // count, unknown) makes the keys movable.
+    let searching = key_specs(&d.name).is_some_and(|specs| {
+        specs
+            .iter()
+            .any(|k| !matches!(k.begin, Begin::Index(_)) || !matches!(k.find, Find::Range(..)))
+    });
+    let shown = d.flags | if searching { MOVABLE_KEYS } else { 0 };
     // A plain server does not show the sentinel flags.
     let names: Vec<&str> = flags::NAMES
         .iter()
-        .filter(|(f, _)| d.flags & f & !(SENTINEL | ONLY_SENTINEL) != 0)
+        .filter(|(f, _)| shown & f & !(SENTINEL | ONLY_SENTINEL) != 0)
         .map(|(_, n)| *n)
         .collect();
     out.set(names.len());
@@ -256,6 +263,11 @@ fn write_key_step(out: &mut ReplyBuf, step: &str, kind: &str, spec: &[(&str, i32
 }
 
 fn write_docs(out: &mut ReplyBuf, d: &Described) {
+    // 7.0.15's own document when it has one, with our subcommands only.
+    let keep = |sub: &str| d.subs.iter().any(|s| s.name == sub);
+    if super::docs_data::write(out, &d.name, &keep) {
+        return;
+    }
     out.map(3 + usize::from(!d.subs.is_empty()));
     out.bulk(b"summary");
     out.bulk(d.summary.as_bytes());
@@ -591,7 +603,10 @@ mod tests {
         let r = k.cmd(1, "COMMAND");
         assert!(r.starts_with(&format!("*{n}\r\n")));
         let r = k.cmd(1, "COMMAND DOCS config|get");
-        assert!(r.starts_with("*2\r\n$10\r\nconfig|get\r\n*6\r\n$7\r\nsummary\r\n"));
+        assert!(
+            r.starts_with("*2\r\n$10\r\nconfig|get\r\n*12\r\n$7\r\nsummary\r\n"),
+            "{r}"
+        );
         let r = k.cmd(1, "COMMAND LIST");
         assert!(r.contains("$10\r\nconfig|get\r\n") && r.contains("$4\r\ninfo\r\n"));
         assert_eq!(k.cmd(1, "COMMAND LIST FILTERBY pattern conf*"),

@@ -139,6 +139,13 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().simple("NOKEY");
         return Ok(());
     }
+    // Redis talks to the target inside the transaction; the core cannot wait
+    // there, and a missing reply would break the EXEC array.
+    if ctx.client.in_exec {
+        return Err(
+            "ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server".into(),
+        );
+    }
     let host = String::from_utf8_lossy(&args[1]).into_owned();
     let target = format!("{host}:{port}");
     // A cached connection to the target, if one is free.
@@ -513,6 +520,19 @@ mod tests {
                 "SET c 1",
                 "DEL c"
             ]
+        );
+    }
+
+    #[test]
+    fn inside_exec_it_refuses_rather_than_break_the_reply() {
+        let mut k = Kit::new();
+        k.cmd(1, "SET a 1");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "MIGRATE 10.0.0.9 6379 a 0 1000");
+        k.cmd(1, "MIGRATE 10.0.0.9 6379 nokey 0 1000");
+        assert_eq!(
+            k.cmd(1, "EXEC"),
+            "*2\r\n-ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server\r\n+NOKEY\r\n"
         );
     }
 

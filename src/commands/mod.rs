@@ -17,6 +17,7 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod docs_data;
 pub mod dump;
 pub mod eval;
 pub mod functions;
@@ -108,10 +109,10 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
-        (NO_ASYNC_LOADING, "no_async_loading"),
     ];
 }
 

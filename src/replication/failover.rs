@@ -143,7 +143,7 @@ fn failover(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 impl Server {
-    /// updateFailoverStatus, from the replication cron: time out, or start
+    /// updateFailoverStatus, after every input: time out, or start
     /// the failover once the target (or any replica) has acknowledged our
     /// whole stream.
     pub(crate) fn failover_cron(&mut self) {
@@ -267,3 +267,109 @@ pub static COMMANDS: &[CommandDef] = &[def(
     "Start a coordinated failover between this server and one of its replicas.",
     failover,
 )];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{err, Kit};
+    use crate::node::Addr;
+    use crate::resp::Frame;
+    use crate::sim::{factory, HostId, NodeSpec, Sim};
+
+    #[test]
+    fn refusals_on_a_lone_master() {
+        let mut k = Kit::new();
+        assert_eq!(
+            k.cmd(1, "FAILOVER ABORT"),
+            err("ERR No failover in progress.")
+        );
+        assert_eq!(
+            k.cmd(1, "FAILOVER"),
+            err("ERR FAILOVER requires connected replicas.")
+        );
+        assert_eq!(k.cmd(1, "FAILOVER FOO"), err("ERR syntax error"));
+        assert_eq!(
+            k.cmd(1, "FAILOVER TIMEOUT 1 TIMEOUT 2"),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            k.cmd(1, "FAILOVER TIMEOUT 0"),
+            err("ERR FAILOVER timeout must be greater than 0")
+        );
+        assert_eq!(
+            k.cmd(1, "FAILOVER TO h x"),
+            err("ERR value is not an integer or out of range")
+        );
+        assert!(k
+            .cmd(1, "INFO replication")
+            .contains("master_failover_state:no-failover\r\n"));
+    }
+
+    fn server(sim: &mut Sim, name: &str, ip: &str, extra: &str) -> HostId {
+        let spec = NodeSpec {
+            name: name.into(),
+            kind: "server".into(),
+            config: format!("port 6379\nprotected-mode no\nrepl-diskless-sync-delay 0\n{extra}"),
+        };
+        sim.add_host(spec, Addr::new(ip, 6379), factory::server_node)
+    }
+
+    fn info_field(sim: &mut Sim, host: HostId, field: &str) -> String {
+        let Some(Frame::Bulk(b)) = sim.command(host, &["INFO", "all"], 1000) else {
+            panic!("no INFO reply");
+        };
+        let text = String::from_utf8_lossy(&b).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_master_hands_over_to_its_caught_up_replica() {
+        let mut sim = Sim::new(5, 1_700_000_000_000);
+        let m = server(&mut sim, "m", "10.0.0.1", "");
+        let r = server(&mut sim, "r", "10.0.0.2", "replicaof 10.0.0.1 6379");
+        sim.run_for(3_000);
+        assert_eq!(
+            sim.command(m, &["SET", "k", "v"], 1000),
+            Some(Frame::Simple("OK".into()))
+        );
+        assert_eq!(
+            sim.command(m, &["FAILOVER", "TO", "10.0.0.9", "6379"], 1000),
+            Some(Frame::Error(
+                "ERR FAILOVER target HOST and PORT is not a replica.".into()
+            ))
+        );
+        assert_eq!(
+            sim.command(m, &["FAILOVER", "TO", "10.0.0.2", "6379"], 1000),
+            Some(Frame::Simple("OK".into()))
+        );
+        assert_eq!(
+            sim.command(m, &["REPLICAOF", "NO", "ONE"], 1000),
+            Some(Frame::Error(
+                "ERR REPLICAOF not allowed while failing over.".into()
+            ))
+        );
+        sim.run_for(3_000);
+        assert_eq!(info_field(&mut sim, m, "role"), "slave");
+        assert_eq!(
+            info_field(&mut sim, m, "master_failover_state"),
+            "no-failover"
+        );
+        assert_eq!(info_field(&mut sim, r, "role"), "master");
+        assert!(sim.trace.contains(
+            "m",
+            "Failover target 10.0.0.2:6379 is synced, failing over."
+        ));
+        assert!(sim
+            .trace
+            .contains("r", "MASTER MODE enabled (failover request from"));
+        // The old master caught up partially and serves the data read-only.
+        assert_eq!(
+            sim.command(m, &["GET", "k"], 1000),
+            Some(Frame::Bulk("v".into()))
+        );
+        // The old master's PSYNC FAILOVER was a partial resync.
+        assert_eq!(info_field(&mut sim, r, "sync_partial_ok"), "1");
+        assert_eq!(info_field(&mut sim, r, "sync_full"), "0");
+    }
+}

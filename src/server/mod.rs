@@ -1548,7 +1548,6 @@ impl Server {
         self.st.aof_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
-            self.failover_cron();
             self.repl_master_cron();
             self.repl_replica_cron();
             self.st.repl.cron_loops += 1;
@@ -1766,6 +1765,9 @@ impl Node for Server {
         self.apply_repl_actions();
         self.repl_check_waiters();
         self.settle_blocked();
+        // updateFailoverStatus runs before every sleep: ACKs just read may
+        // complete a failover's wait, and its timeout is checked as often.
+        self.failover_cron();
         if self.st.tracking.active() {
             self.tracking_round();
         }
