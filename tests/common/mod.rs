@@ -266,7 +266,15 @@ pub fn start_real(extra: &[&str]) -> Proc {
     let bin = real_redis_server().expect("redis-server not installed (make deps installs it)");
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     start_with("real", &bin, None, move |port| {
+        let dir = std::env::temp_dir().join(format!(
+            "sentinel-lab-test-real-{}-{port}.d",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("test dir");
         let mut v = vec![
+            "--dir".to_string(),
+            dir.display().to_string(),
             "--port".to_string(),
             port.to_string(),
             "--bind".into(),
