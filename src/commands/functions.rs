@@ -156,7 +156,14 @@ fn engine_subcommand(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> CmdResult {
             if i >= args.len() {
                 return Err("ERR Function code is missing".into());
             }
-            let name = ctx.srv.scripting.load_library(&args[i], replace)?;
+            // From our master the load has no time limit (7.0: mustObeyClient).
+            let clock = ctx.srv.host.probe.as_ref().and_then(|p| p.clock());
+            let timed = ctx.client.kind != crate::server::ClientKind::Master;
+            let name = if timed {
+                ctx.srv.scripting.load_library(&args[i], replace, clock)?
+            } else {
+                ctx.srv.scripting.load_library(&args[i], replace, None)?
+            };
             ctx.dirty(1);
             ctx.out().bulk(name.as_bytes());
         }
@@ -289,7 +296,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             .ok_or("ERR scripting engine failed to start")?;
         for code in &codes {
             fresh
-                .load(vm, code, false)
+                .load(vm, code, false, None)
                 .map_err(|e| format!("ERR {e}"))?;
         }
     }

@@ -126,7 +126,7 @@ impl Scripting {
             self.flush_functions();
             codes
                 .iter()
-                .filter_map(|c| self.load_library(c, true).err())
+                .filter_map(|c| self.load_library(c, true, None).err())
                 .collect()
         }
         #[cfg(target_arch = "wasm32")]
@@ -196,15 +196,21 @@ impl Scripting {
         self.functions_vm.as_ref()
     }
 
-    /// FUNCTION LOAD: the library's name or the error reply.
-    pub fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, String> {
+    /// FUNCTION LOAD: the library's name or the error reply. `clock` is
+    /// the host's, for the load timeout.
+    pub fn load_library(
+        &mut self,
+        code: &Bytes,
+        replace: bool,
+        clock: Option<std::rc::Rc<dyn Fn() -> u64>>,
+    ) -> Result<String, String> {
         self.functions_vm();
         let vm = self
             .functions_vm
             .as_ref()
             .ok_or("ERR scripting engine failed to start")?;
         self.libraries
-            .load(vm, code, replace)
+            .load(vm, code, replace, clock)
             .map_err(|e| format!("ERR {e}"))
     }
 
