@@ -50,12 +50,16 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
     let Some(end) = code.iter().position(|&b| b == b'\n') else {
         return Err("Invalid library metadata".into());
     };
-    let line = String::from_utf8_lossy(&code[..end]);
-    let parts: Vec<&str> = line.split_ascii_whitespace().collect();
+    // sdssplitargs: quotes allowed (`name="foo"`).
+    let parts: Vec<String> = crate::resp::split_args(&code[..end])
+        .unwrap_or_default()
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
     let Some(first) = parts.first() else {
         return Err("Invalid library metadata".into());
     };
-    let engine = first[2..].to_string();
+    let engine = first.get(2..).unwrap_or("").to_string();
     let mut name = None;
     for part in &parts[1..] {
         if part.len() >= 5 && part[..5].eq_ignore_ascii_case("name=") {
