@@ -146,6 +146,17 @@ impl Scripting {
         }
     }
 
+    /// Libraries from a file loaded with MERGE: each replaces the library of
+    /// its name, the others stay.
+    pub fn merge_libraries(&mut self, codes: &[Bytes]) {
+        #[cfg(not(target_arch = "wasm32"))]
+        for code in codes {
+            let _ = self.load_library(code, true, None);
+        }
+        #[cfg(target_arch = "wasm32")]
+        self.saved_libraries.extend(codes.iter().cloned());
+    }
+
     /// SCRIPT FLUSH: forget every script and start a new VM.
     pub fn flush(&mut self) {
         self.scripts.clear();
