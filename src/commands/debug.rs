@@ -71,6 +71,10 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.pause_cron = atoi(&args[2]) != 0;
             ctx.out().ok();
         }
+        ("set-disable-deny-scripts", 3) => {
+            ctx.srv.scripting.allow_noscript = atoi(&args[2]) != 0;
+            ctx.out().ok();
+        }
         ("set-active-expire", 3) => {
             let on = atoi(&args[2]) != 0;
             ctx.srv

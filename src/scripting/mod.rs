@@ -45,6 +45,8 @@ pub struct Script {
 /// script cache and `math.random`'s generator.
 #[derive(Default)]
 pub struct Scripting {
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
+    pub allow_noscript: bool,
     scripts: BTreeMap<String, Script>,
     /// What 7.0 counts for the cache (`used_memory_scripts_eval`).
     scripts_mem: usize,

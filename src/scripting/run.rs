@@ -443,7 +443,9 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         return refuse(st, lua, cmd, &argv, msg);
     };
     let f = container::effective_flags(cmd, &argv);
-    if f & flags::NOSCRIPT != 0 {
+    // A script inside a script is never run, whatever DEBUG allows.
+    let nested = crate::commands::eval::runs_scripts(cmd.name);
+    if f & flags::NOSCRIPT != 0 && (!st.server.st.scripting.allow_noscript || nested) {
         return refuse(
             st,
             lua,
