@@ -200,6 +200,12 @@ fn write_key_spec(out: &mut ReplyBuf, spec: &KeySpec) {
             "range",
             &[("lastkey", last), ("keystep", step), ("limit", limit)],
         ),
+        Find::Keynum(idx, first, step) => write_key_step(
+            out,
+            "find_keys",
+            "keynum",
+            &[("keynumidx", idx), ("firstkey", first), ("keystep", step)],
+        ),
         Find::Unknown => write_key_step(out, "find_keys", "unknown", &[]),
     }
 }

@@ -784,6 +784,9 @@ pub enum Begin {
 pub enum Find {
     /// `lastkey` (relative to the start, negative from the end), `keystep`, `limit`.
     Range(i32, i32, i32),
+    /// The key count is an argument: `keynumidx`, `firstkey`, `keystep`
+    /// (relative to the begin index).
+    Keynum(i32, i32, i32),
     Unknown,
 }
 
@@ -817,8 +820,43 @@ const SORT_PATTERNS: KeySpec = ks(
     Find::Unknown,
 );
 
+const SCRIPT_RW_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
+const SCRIPT_RO_NOTES: &str =
+    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+const SCRIPT_RW: &[KeySpec] = &[ks(
+    SCRIPT_RW_NOTES,
+    &["RW", "access", "update"],
+    Begin::Index(2),
+    Find::Keynum(0, 1, 1),
+)];
+const SCRIPT_RO: &[KeySpec] = &[ks(
+    SCRIPT_RO_NOTES,
+    &["RO", "access"],
+    Begin::Index(2),
+    Find::Keynum(0, 1, 1),
+)];
+const EVALSHA_RW: &[KeySpec] = &[ks(
+    "",
+    &["RW", "access", "update"],
+    Begin::Index(2),
+    Find::Keynum(0, 1, 1),
+)];
+const EVALSHA_RO: &[KeySpec] = &[ks(
+    "",
+    &["RO", "access"],
+    Begin::Index(2),
+    Find::Keynum(0, 1, 1),
+)];
+
 /// Key specs that differ from the derived ones, by command name.
 pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
+    ("eval", SCRIPT_RW),
+    ("eval_ro", SCRIPT_RO),
+    ("evalsha", EVALSHA_RW),
+    ("evalsha_ro", EVALSHA_RO),
+    ("fcall", SCRIPT_RW),
+    ("fcall_ro", SCRIPT_RO),
     (
         "restore",
         &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],

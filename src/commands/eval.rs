@@ -230,7 +230,8 @@ fn load(_ctx: &mut Ctx, _body: &Bytes) -> CmdResult {
     Err(crate::scripting::UNAVAILABLE.into())
 }
 
-const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
+const EVAL_FLAGS: u32 =
+    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -274,7 +275,7 @@ pub static COMMANDS: &[CommandDef] = &[
         eval_unavailable,
     ),
     CommandDef {
-        subcommands: &["debug", "exists", "flush", "help", "kill", "load"],
+        subcommands: &["help", "flush", "kill", "exists", "debug", "load"],
         ..def(
             "script",
             -2,

@@ -379,7 +379,8 @@ const HELP: &[&str] = &[
     "      in case of functions name collision with another library).",
 ];
 
-const FCALL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
+const FCALL_FLAGS: u32 =
+    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -403,8 +404,9 @@ pub static COMMANDS: &[CommandDef] = &[
         fcall_unavailable,
     ),
     CommandDef {
+        // In the order 7.0's COMMAND INFO lists them.
         subcommands: &[
-            "delete", "dump", "flush", "help", "kill", "list", "load", "restore", "stats",
+            "flush", "load", "stats", "help", "kill", "delete", "list", "dump", "restore",
         ],
         ..def(
             "function",
