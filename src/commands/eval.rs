@@ -210,8 +210,16 @@ fn script(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // No script runs while a command is being served: the server is
         // single-threaded and a script ends before the next command.
         "kill" if args.len() == 2 => return Err("NOTBUSY No scripts in execution right now.".into()),
+        // The Lua debugger (LDB) is not there: SCRIPT DEBUG NO is the
+        // state scripts always run in.
         "debug" if args.len() == 3 => {
-            return Err("ERR SCRIPT DEBUG is not supported by this server".into())
+            if args[2].eq_ignore_ascii_case(b"no") {
+                ctx.out().ok();
+            } else if args[2].eq_ignore_ascii_case(b"yes") || args[2].eq_ignore_ascii_case(b"sync") {
+                return Err("ERR SCRIPT DEBUG is not supported by this server".into());
+            } else {
+                return Err("ERR Use SCRIPT DEBUG YES/SYNC/NO".into());
+            }
         }
         _ => return Err(unknown_sub(&args[1], "script")),
     }
