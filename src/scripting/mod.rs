@@ -47,6 +47,8 @@ pub struct Script {
 pub struct Scripting {
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
     pub allow_noscript: bool,
+    /// Scripts and functions run so far (paces the Lua collector).
+    pub runs: u64,
     scripts: BTreeMap<String, Script>,
     /// What 7.0 counts for the cache (`used_memory_scripts_eval`).
     scripts_mem: usize,

@@ -308,6 +308,16 @@ fn run_in_vm(
     for h in ["call", "log", "setresp", "set_repl"] {
         hooks.raw_set(h, Value::Nil)?;
     }
+    // A collection step every 50 runs, as 7.0 does, so garbage does not
+    // wait for a full cycle (LUA_GC_CYCLE_PERIOD).
+    let runs = {
+        let scripting = &mut state.borrow_mut().server.st.scripting;
+        scripting.runs += 1;
+        scripting.runs
+    };
+    if runs % GC_CYCLE_PERIOD == 0 {
+        lua.gc_step_kbytes(GC_CYCLE_PERIOD as i32)?;
+    }
     if let Some(t) = timeout {
         lua.remove_hook();
         let st = &mut state.borrow_mut().server.st;
@@ -317,6 +327,9 @@ fn run_in_vm(
     }
     result
 }
+
+/// Runs between two garbage-collection steps, and the step's size in KB.
+const GC_CYCLE_PERIOD: u64 = 50;
 
 fn killed() -> mlua::Error {
     mlua::Error::RuntimeError("Script killed by user with SCRIPT KILL...".into())
