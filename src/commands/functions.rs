@@ -420,3 +420,70 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit};
+
+    const LIB: &str = "#!lua name=lib\nredis.register_function('setget', function(keys, args) redis.call('set', keys[1], args[1]); return redis.call('get', keys[1]) end)\nredis.register_function{function_name='ro', callback=function() return 1 end, flags={'no-writes'}}";
+
+    #[test]
+    fn load_call_and_replicate() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(k.argv(1, &["FUNCTION", "LOAD", LIB]), bulk("lib"));
+        // FUNCTION LOAD goes to replicas as it is.
+        assert_eq!(k.feed(), vec![format!("FUNCTION LOAD {LIB}")]);
+        assert_eq!(k.argv(1, &["FCALL", "SETGET", "1", "k", "v"]), bulk("v"));
+        // FCALL is not propagated, its one write is.
+        assert_eq!(k.feed(), vec!["set k v"]);
+        assert_eq!(k.argv(1, &["FCALL_RO", "ro", "0"]), ":1\r\n");
+        assert_eq!(
+            k.argv(1, &["FCALL_RO", "setget", "1", "k", "v"]),
+            err("ERR Can not execute a script with write flag using *_ro command.")
+        );
+        assert_eq!(
+            k.argv(1, &["FCALL", "nope", "0"]),
+            err("ERR Function not found")
+        );
+        assert_eq!(
+            k.argv(1, &["FUNCTION", "LOAD", LIB]),
+            err("ERR Library 'lib' already exists")
+        );
+        assert_eq!(k.argv(1, &["FUNCTION", "DELETE", "lib"]), "+OK\r\n");
+        assert_eq!(
+            k.argv(1, &["FCALL", "ro", "0"]),
+            err("ERR Function not found")
+        );
+    }
+
+    #[test]
+    fn dump_and_restore() {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.argv(1, &["FUNCTION", "LOAD", LIB]);
+        // The payload DUMP answers (binary, so built here rather than read
+        // back through the kit's text replies).
+        let codes = k.srv.st.scripting.library_codes();
+        let payload = crate::rdb::payload::dump_functions(&codes, true);
+        let dump = k.argv(1, &["FUNCTION", "DUMP"]);
+        assert!(
+            dump.starts_with(&format!("${}\r\n", payload.len())),
+            "{dump}"
+        );
+        let restore = |k: &mut Kit, policy: Option<&str>| {
+            let mut args: Vec<&[u8]> = vec![b"FUNCTION", b"RESTORE", &payload];
+            args.extend(policy.map(|p| p.as_bytes()));
+            k.raw(1, &crate::resp::Frame::command(args))
+        };
+        assert_eq!(k.argv(1, &["FUNCTION", "FLUSH"]), "+OK\r\n");
+        assert_eq!(restore(&mut k, None), "+OK\r\n");
+        assert_eq!(k.argv(1, &["FCALL", "ro", "0"]), ":1\r\n");
+        assert_eq!(restore(&mut k, None), err("ERR Library lib already exists"));
+        assert_eq!(restore(&mut k, Some("REPLACE")), "+OK\r\n");
+        assert_eq!(
+            k.argv(1, &["FUNCTION", "RESTORE", "garbage"]),
+            err("ERR DUMP payload version or checksum are wrong")
+        );
+    }
+}
