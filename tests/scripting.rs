@@ -89,6 +89,12 @@ const SCRIPTS: &[&str] = &[
     "return cjson.decode('{\"a\":[1,2,{\"b\":null}]}').a[2]",
     "return cjson.decode('[1,')",
     "return type(os)",
+    "local t = {} for k in pairs(_G) do t[#t + 1] = k end table.sort(t) return t",
+    "return {struct.unpack('>iHb', struct.pack('>iHb', -2, 513, -7))}",
+    "return struct.pack('<!4bis', 1, 2, 'hi')",
+    "return struct.size('!8bd')",
+    "return struct.pack('z', 1)",
+    "return {cmsgpack.unpack(cmsgpack.pack({1, 2, 3}, 'x', 0.1, -1099511627776))}",
     "return loadstring('return 1')()",
     "retur n",
 ];
