@@ -78,6 +78,10 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.pause_cron = atoi(&args[2]) != 0;
             ctx.out().ok();
         }
+        ("set-disable-deny-scripts", 3) => {
+            ctx.srv.scripting.allow_noscript = atoi(&args[2]) != 0;
+            ctx.out().ok();
+        }
         ("set-active-expire", 3) => {
             let on = atoi(&args[2]) != 0;
             ctx.srv
@@ -231,18 +235,42 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
         }
     }
     const LOAD_FAILED: &str = "ERR Error trying to load the RDB dump";
-    // NOSAVE loads the file as it is on disk, which only the host can read;
     // NOFLUSH without MERGE meets every key (and library) twice, on which
     // 7.0 fails.
     let has_data = ctx.srv.total_keys() > 0 || !ctx.srv.scripting.library_codes().is_empty();
-    if !save || (!flush && !merge && has_data) {
+    if !flush && !merge && has_data {
         return Err(LOAD_FAILED.into());
     }
-    let bytes = ctx.srv.rdb_snapshot(None);
-    ctx.srv.save();
-    // With NOFLUSH MERGE the file's keys replace the same keys: the result
-    // is the dataset as saved either way.
-    if ctx.srv.load_rdb_quiet(&bytes).is_err() {
+    let bytes = if save {
+        let bytes = ctx.srv.rdb_snapshot(None);
+        ctx.srv.save();
+        ctx.srv.persist.debug_reload_file = Some(bytes.clone());
+        bytes
+    } else {
+        // NOSAVE loads the file as it is on disk, which only the host can
+        // read: the one the last DEBUG RELOAD wrote stands in for it.
+        match &ctx.srv.persist.debug_reload_file {
+            Some(b) => b.clone(),
+            None => return Err(LOAD_FAILED.into()),
+        }
+    };
+    if !flush {
+        // NOFLUSH MERGE: the file's keys and libraries replace the same
+        // ones; the rest stays.
+        let Ok(loaded) = crate::rdb::decode_with(&bytes, ctx.srv.dbs.len()) else {
+            return Err(LOAD_FAILED.into());
+        };
+        for (i, db) in loaded.dbs.into_iter().enumerate() {
+            let (keys, expires) = db.into_parts();
+            for (k, o) in keys.iter() {
+                ctx.srv.dbs[i].set(k.clone(), o.clone());
+                if let Some(&at) = expires.get(&k[..]) {
+                    ctx.srv.dbs[i].set_expire(k, at);
+                }
+            }
+        }
+        ctx.srv.scripting.merge_libraries(&loaded.functions);
+    } else if ctx.srv.load_rdb_quiet(&bytes).is_err() {
         return Err(LOAD_FAILED.into());
     }
     ctx.srv

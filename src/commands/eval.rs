@@ -211,8 +211,16 @@ fn script(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // No script runs while a command is being served: the server is
         // single-threaded and a script ends before the next command.
         "kill" if args.len() == 2 => return Err("NOTBUSY No scripts in execution right now.".into()),
+        // The Lua debugger (LDB) is not there: SCRIPT DEBUG NO is the
+        // state scripts always run in.
         "debug" if args.len() == 3 => {
-            return Err("ERR SCRIPT DEBUG is not supported by this server".into())
+            if args[2].eq_ignore_ascii_case(b"no") {
+                ctx.out().ok();
+            } else if args[2].eq_ignore_ascii_case(b"yes") || args[2].eq_ignore_ascii_case(b"sync") {
+                return Err("ERR SCRIPT DEBUG is not supported by this server".into());
+            } else {
+                return Err("ERR Use SCRIPT DEBUG YES/SYNC/NO".into());
+            }
         }
         _ => return Err(unknown_sub(&args[1], "script")),
     }
@@ -231,7 +239,8 @@ fn load(_ctx: &mut Ctx, _body: &Bytes) -> CmdResult {
     Err(crate::scripting::UNAVAILABLE.into())
 }
 
-const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
+const EVAL_FLAGS: u32 =
+    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -275,7 +284,7 @@ pub static COMMANDS: &[CommandDef] = &[
         eval_unavailable,
     ),
     CommandDef {
-        subcommands: &["debug", "exists", "flush", "help", "kill", "load"],
+        subcommands: &["help", "flush", "kill", "exists", "debug", "load"],
         ..def(
             "script",
             -2,

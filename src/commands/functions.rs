@@ -157,7 +157,14 @@ fn engine_subcommand(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> CmdResult {
             if i >= args.len() {
                 return Err("ERR Function code is missing".into());
             }
-            let name = ctx.srv.scripting.load_library(&args[i], replace)?;
+            // From our master the load has no time limit (7.0: mustObeyClient).
+            let clock = ctx.srv.host.probe.as_ref().and_then(|p| p.clock());
+            let timed = ctx.client.kind != crate::server::ClientKind::Master;
+            let name = if timed {
+                ctx.srv.scripting.load_library(&args[i], replace, clock)?
+            } else {
+                ctx.srv.scripting.load_library(&args[i], replace, None)?
+            };
             ctx.dirty(1);
             ctx.out().bulk(name.as_bytes());
         }
@@ -290,7 +297,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             .ok_or("ERR scripting engine failed to start")?;
         for code in &codes {
             fresh
-                .load(vm, code, false)
+                .load(vm, code, false, None)
                 .map_err(|e| format!("ERR {e}"))?;
         }
     }
@@ -373,7 +380,8 @@ const HELP: &[&str] = &[
     "      in case of functions name collision with another library).",
 ];
 
-const FCALL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
+const FCALL_FLAGS: u32 =
+    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -397,8 +405,9 @@ pub static COMMANDS: &[CommandDef] = &[
         fcall_unavailable,
     ),
     CommandDef {
+        // In the order 7.0's COMMAND INFO lists them.
         subcommands: &[
-            "delete", "dump", "flush", "help", "kill", "list", "load", "restore", "stats",
+            "flush", "load", "stats", "help", "kill", "delete", "list", "dump", "restore",
         ],
         ..def(
             "function",
@@ -412,3 +421,70 @@ pub static COMMANDS: &[CommandDef] = &[
         )
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testkit::{bulk, err, Kit};
+
+    const LIB: &str = "#!lua name=lib\nredis.register_function('setget', function(keys, args) redis.call('set', keys[1], args[1]); return redis.call('get', keys[1]) end)\nredis.register_function{function_name='ro', callback=function() return 1 end, flags={'no-writes'}}";
+
+    #[test]
+    fn load_call_and_replicate() {
+        let mut k = Kit::new();
+        k.connect(1);
+        assert_eq!(k.argv(1, &["FUNCTION", "LOAD", LIB]), bulk("lib"));
+        // FUNCTION LOAD goes to replicas as it is.
+        assert_eq!(k.feed(), vec![format!("FUNCTION LOAD {LIB}")]);
+        assert_eq!(k.argv(1, &["FCALL", "SETGET", "1", "k", "v"]), bulk("v"));
+        // FCALL is not propagated, its one write is.
+        assert_eq!(k.feed(), vec!["set k v"]);
+        assert_eq!(k.argv(1, &["FCALL_RO", "ro", "0"]), ":1\r\n");
+        assert_eq!(
+            k.argv(1, &["FCALL_RO", "setget", "1", "k", "v"]),
+            err("ERR Can not execute a script with write flag using *_ro command.")
+        );
+        assert_eq!(
+            k.argv(1, &["FCALL", "nope", "0"]),
+            err("ERR Function not found")
+        );
+        assert_eq!(
+            k.argv(1, &["FUNCTION", "LOAD", LIB]),
+            err("ERR Library 'lib' already exists")
+        );
+        assert_eq!(k.argv(1, &["FUNCTION", "DELETE", "lib"]), "+OK\r\n");
+        assert_eq!(
+            k.argv(1, &["FCALL", "ro", "0"]),
+            err("ERR Function not found")
+        );
+    }
+
+    #[test]
+    fn dump_and_restore() {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.argv(1, &["FUNCTION", "LOAD", LIB]);
+        // The payload DUMP answers (binary, so built here rather than read
+        // back through the kit's text replies).
+        let codes = k.srv.st.scripting.library_codes();
+        let payload = crate::rdb::payload::dump_functions(&codes, true);
+        let dump = k.argv(1, &["FUNCTION", "DUMP"]);
+        assert!(
+            dump.starts_with(&format!("${}\r\n", payload.len())),
+            "{dump}"
+        );
+        let restore = |k: &mut Kit, policy: Option<&str>| {
+            let mut args: Vec<&[u8]> = vec![b"FUNCTION", b"RESTORE", &payload];
+            args.extend(policy.map(|p| p.as_bytes()));
+            k.raw(1, &crate::resp::Frame::command(args))
+        };
+        assert_eq!(k.argv(1, &["FUNCTION", "FLUSH"]), "+OK\r\n");
+        assert_eq!(restore(&mut k, None), "+OK\r\n");
+        assert_eq!(k.argv(1, &["FCALL", "ro", "0"]), ":1\r\n");
+        assert_eq!(restore(&mut k, None), err("ERR Library lib already exists"));
+        assert_eq!(restore(&mut k, Some("REPLACE")), "+OK\r\n");
+        assert_eq!(
+            k.argv(1, &["FUNCTION", "RESTORE", "garbage"]),
+            err("ERR DUMP payload version or checksum are wrong")
+        );
+    }
+}

@@ -171,8 +171,9 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         Some(obj) => elements(obj)?,
     };
     // An unsorted set's order is arbitrary: what is stored (and replicated)
-    // is sorted alphabetically instead.
-    if o.dontsort && kind == Kind::Set && o.store.is_some() {
+    // or given to a script is sorted alphabetically instead.
+    let from_script = ctx.client.conn == crate::scripting::SCRIPT_CONN;
+    if o.dontsort && kind == Kind::Set && (o.store.is_some() || from_script) {
         o.dontsort = false;
         o.alpha = true;
         o.by = None;

@@ -123,6 +123,9 @@ impl Vm {
         ] {
             lua.globals().raw_set(name, Value::Nil)?;
         }
+        // Start from what the environment holds, not the garbage of building it.
+        lua.gc_collect()?;
+        lua.gc_collect()?;
         Ok(Vm {
             lua,
             env,

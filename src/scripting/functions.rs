@@ -8,6 +8,7 @@ use bytes::Bytes;
 use mlua::{Function, Table, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// A registered function.
 pub struct FunctionInfo {
@@ -49,12 +50,16 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
     let Some(end) = code.iter().position(|&b| b == b'\n') else {
         return Err("Invalid library metadata".into());
     };
-    let line = String::from_utf8_lossy(&code[..end]);
-    let parts: Vec<&str> = line.split_ascii_whitespace().collect();
+    // sdssplitargs: quotes allowed (`name="foo"`).
+    let parts: Vec<String> = crate::resp::split_args(&code[..end])
+        .unwrap_or_default()
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
     let Some(first) = parts.first() else {
         return Err("Invalid library metadata".into());
     };
-    let engine = first[2..].to_string();
+    let engine = first.get(2..).unwrap_or("").to_string();
     let mut name = None;
     for part in &parts[1..] {
         if part.len() >= 5 && part[..5].eq_ignore_ascii_case("name=") {
@@ -128,7 +133,15 @@ impl Libraries {
     /// functionsCreateWithLibraryCtx: load `code` into `vm`, replacing a
     /// library of the same name only if `replace`. The library's name, or
     /// the error reply's text (without `ERR `).
-    pub fn load(&mut self, vm: &Vm, code: &Bytes, replace: bool) -> Result<String, String> {
+    /// `clock` is the host's (µs); without one time is counted in
+    /// instructions, as for scripts.
+    pub fn load(
+        &mut self,
+        vm: &Vm,
+        code: &Bytes,
+        replace: bool,
+        clock: Option<Rc<dyn Fn() -> u64>>,
+    ) -> Result<String, String> {
         let (engine, name, body) = metadata(code)?;
         if !valid_name(&name) {
             return Err(BAD_NAME.into());
@@ -142,7 +155,7 @@ impl Libraries {
         let chunk = vm
             .compile_library(body)
             .map_err(|e| format!("Error compiling function: {e}"))?;
-        let functions = register_functions(vm, chunk)?;
+        let functions = register_functions(vm, chunk, clock)?;
         if functions.is_empty() {
             return Err("No functions registered".into());
         }
@@ -172,10 +185,37 @@ impl Libraries {
     }
 }
 
-/// Run a library's code with `redis.register_function` collecting.
-fn register_functions(vm: &Vm, chunk: Function) -> Result<BTreeMap<String, FunctionInfo>, String> {
+/// FUNCTION LOAD's time limit for running a library's code (LOAD_TIMEOUT_MS).
+const LOAD_TIMEOUT_MS: u64 = 500;
+
+/// Run a library's code with `redis.register_function` collecting, for at
+/// most [`LOAD_TIMEOUT_MS`] (luaEngineLoadHook).
+fn register_functions(
+    vm: &Vm,
+    chunk: Function,
+    clock: Option<Rc<dyn Fn() -> u64>>,
+) -> Result<BTreeMap<String, FunctionInfo>, String> {
     let registered = RefCell::new(BTreeMap::new());
     let lua = &vm.lua;
+    let start = clock.as_ref().map_or(0, |c| c());
+    let periods = std::cell::Cell::new(0u64);
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(100_000),
+        move |lua, _| {
+            periods.set(periods.get() + 1);
+            let elapsed = match &clock {
+                Some(c) => c().saturating_sub(start) / 1000,
+                None => periods.get(),
+            };
+            if elapsed > LOAD_TIMEOUT_MS {
+                let timeout = || mlua::Error::RuntimeError("FUNCTION LOAD timeout".into());
+                lua.set_hook(mlua::HookTriggers::EVERY_LINE, move |_, _| Err(timeout()))?;
+                return Err(timeout());
+            }
+            Ok(mlua::VmState::Continue)
+        },
+    )
+    .map_err(|e| lua_message(&e))?;
     let outcome = lua.scope(|scope| {
         vm.hooks.raw_set(
             "register",
@@ -212,11 +252,13 @@ fn register_functions(vm: &Vm, chunk: Function) -> Result<BTreeMap<String, Funct
         r
     });
     vm.hooks.raw_set("register", Value::Nil).ok();
+    lua.remove_hook();
     let (ok, err) =
-        outcome.map_err(|e| format!("Error registering functions: {}", lua_message(&e)))?;
+        outcome.map_err(|e| format!("Error registering functions: ERR {}", lua_message(&e)))?;
     if !ok {
         let msg = match err {
             Value::String(s) => format!("ERR {}", String::from_utf8_lossy(&s.as_bytes())),
+            Value::Error(e) => format!("ERR {}", lua_message(&e)),
             Value::Table(t) => match t.raw_get::<Value>("err") {
                 Ok(Value::String(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
                 _ => String::new(),

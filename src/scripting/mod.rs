@@ -45,6 +45,10 @@ pub struct Script {
 /// script cache and `math.random`'s generator.
 #[derive(Default)]
 pub struct Scripting {
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
+    pub allow_noscript: bool,
+    /// Scripts and functions run so far (paces the Lua collector).
+    pub runs: u64,
     scripts: BTreeMap<String, Script>,
     /// What 7.0 counts for the cache (`used_memory_scripts_eval`).
     scripts_mem: usize,
@@ -126,7 +130,7 @@ impl Scripting {
             self.flush_functions();
             codes
                 .iter()
-                .filter_map(|c| self.load_library(c, true).err())
+                .filter_map(|c| self.load_library(c, true, None).err())
                 .collect()
         }
         #[cfg(target_arch = "wasm32")]
@@ -144,6 +148,17 @@ impl Scripting {
             libraries: self.saved_libraries.len(),
             ..MemoryFigures::default()
         }
+    }
+
+    /// Libraries from a file loaded with MERGE: each replaces the library of
+    /// its name, the others stay.
+    pub fn merge_libraries(&mut self, codes: &[Bytes]) {
+        #[cfg(not(target_arch = "wasm32"))]
+        for code in codes {
+            let _ = self.load_library(code, true, None);
+        }
+        #[cfg(target_arch = "wasm32")]
+        self.saved_libraries.extend(codes.iter().cloned());
     }
 
     /// SCRIPT FLUSH: forget every script and start a new VM.
@@ -196,15 +211,21 @@ impl Scripting {
         self.functions_vm.as_ref()
     }
 
-    /// FUNCTION LOAD: the library's name or the error reply.
-    pub fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, String> {
+    /// FUNCTION LOAD: the library's name or the error reply. `clock` is
+    /// the host's, for the load timeout.
+    pub fn load_library(
+        &mut self,
+        code: &Bytes,
+        replace: bool,
+        clock: Option<std::rc::Rc<dyn Fn() -> u64>>,
+    ) -> Result<String, String> {
         self.functions_vm();
         let vm = self
             .functions_vm
             .as_ref()
             .ok_or("ERR scripting engine failed to start")?;
         self.libraries
-            .load(vm, code, replace)
+            .load(vm, code, replace, clock)
             .map_err(|e| format!("ERR {e}"))
     }
 

@@ -29,12 +29,16 @@ pub fn parse(body: &[u8]) -> Result<(u32, usize), String> {
     let Some(end) = body.iter().position(|&b| b == b'\n') else {
         return Err("Invalid script shebang".into());
     };
-    let line = String::from_utf8_lossy(&body[..end]);
-    let parts: Vec<&str> = line.split_ascii_whitespace().collect();
+    // sdssplitargs: quotes allowed.
+    let parts: Vec<String> = crate::resp::split_args(&body[..end])
+        .unwrap_or_default()
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
     let Some(engine) = parts.first() else {
         return Err("Invalid engine in script shebang".into());
     };
-    if *engine != "#!lua" {
+    if engine != "#!lua" {
         return Err(format!("Unexpected engine in script shebang: {engine}"));
     }
     let mut flags = 0;

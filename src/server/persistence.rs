@@ -99,6 +99,9 @@ pub struct PersistStats {
     /// Files finished ([`PersistStep::Finish`]) and confirmed so far.
     pub finished: u64,
     pub confirmed: u64,
+    /// The file the last DEBUG RELOAD wrote: what DEBUG RELOAD NOSAVE loads
+    /// (the core cannot read the disk).
+    pub debug_reload_file: Option<Vec<u8>>,
 }
 
 impl Default for PersistStats {
@@ -113,6 +116,7 @@ impl Default for PersistStats {
             host_confirms: false,
             finished: 0,
             confirmed: 0,
+            debug_reload_file: None,
         }
     }
 }

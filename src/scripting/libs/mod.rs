@@ -1,11 +1,11 @@
 //! The libraries 7.0 loads into its Lua besides Lua's own, written in Rust:
-//! `bit` (LuaBitOp), `cjson` (lua-cjson) and `cmsgpack` (lua-cmsgpack).
-//! `struct` is not there yet: scripts that use it get 7.0's "nonexistent
-//! global" error.
+//! `bit` (LuaBitOp), `cjson` (lua-cjson), `cmsgpack` (lua-cmsgpack) and
+//! `struct` (lua-struct).
 
 mod bit;
 mod cjson;
 mod cmsgpack;
+mod structlib;
 
 use mlua::{Lua, Table};
 
@@ -14,6 +14,7 @@ pub fn install(lua: &Lua, prims: &Table) -> mlua::Result<()> {
     prims.set("bit", bit::library(lua)?)?;
     prims.set("cjson", cjson::library(lua)?)?;
     prims.set("cmsgpack", cmsgpack::library(lua)?)?;
+    prims.set("struct", structlib::library(lua)?)?;
     Ok(())
 }
 
