@@ -3,6 +3,7 @@
 
 use super::command_docs::{key_specs, keys_by_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
+use super::docs::{doc, write_doc, Doc};
 use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
 use crate::resp::ReplyBuf;
 use crate::server::command_table;
@@ -18,6 +19,8 @@ struct Described {
     since: &'static str,
     summary: &'static str,
     subs: Vec<Described>,
+    /// Its 7.0.15 JSON doc (every command of the table has one).
+    doc: Option<&'static Doc>,
 }
 
 fn describe(c: &CommandDef) -> Described {
@@ -28,10 +31,13 @@ fn describe(c: &CommandDef) -> Described {
             let known = SUBCOMMANDS
                 .iter()
                 .find(|d| d.parent == c.name && d.name == *s);
+            let name = format!("{}|{}", c.name, s);
+            let doc = doc(&name);
             Described {
-                name: format!("{}|{}", c.name, s),
-                arity: known.map_or(-2, |d| d.arity),
-                flags: known.map_or(c.flags, |d| d.flags),
+                doc,
+                name,
+                arity: doc.map_or(known.map_or(-2, |d| d.arity), |d| d.arity),
+                flags: doc.map_or(known.map_or(c.flags, |d| d.flags), |d| d.flags),
                 keys: if (c.name == "memory" && *s == "usage")
                     || (matches!(c.name, "xgroup" | "xinfo") && *s != "help")
                 {
@@ -47,6 +53,7 @@ fn describe(c: &CommandDef) -> Described {
         })
         .collect();
     Described {
+        doc: doc(c.name),
         name: c.name.to_string(),
         arity: c.arity,
         flags: c.flags,
@@ -130,7 +137,120 @@ fn acl_categories(d: &Described) -> Vec<&'static str> {
     v
 }
 
+/// Command flags in the order addReplyFlagsForCommand prints them (the
+/// sentinel flags and may_replicate are hidden; `no_mandatory_keys` comes
+/// from the JSON doc, `movablekeys` from the key specs).
+const INFO_FLAGS: &[(u32, &str)] = &[
+    (WRITE, "write"),
+    (READONLY, "readonly"),
+    (DENYOOM, "denyoom"),
+    (ADMIN, "admin"),
+    (PUBSUB, "pubsub"),
+    (NOSCRIPT, "noscript"),
+    (BLOCKING, "blocking"),
+    (LOADING, "loading"),
+    (STALE, "stale"),
+    (SKIP_MONITOR, "skip_monitor"),
+    (SKIP_SLOWLOG, "skip_slowlog"),
+    (ASKING, "asking"),
+    (FAST, "fast"),
+    (NO_AUTH, "no_auth"),
+    (0, "no_mandatory_keys"),
+    (NO_ASYNC_LOADING, "no_async_loading"),
+    (NO_MULTI, "no_multi"),
+    (MOVABLE_KEYS, "movablekeys"),
+    (ALLOW_BUSY, "allow_busy"),
+];
+
+/// populateCommandLegacyRangeSpec: the (first, last, step) COMMAND INFO
+/// derives from the key specs, and whether they make the keys movable.
+fn legacy_range(specs: &[KeySpec]) -> ((i32, i32, i32), bool) {
+    if let [KeySpec {
+        begin: Begin::Index(pos),
+        find: Find::Range(last, step, _),
+        flags,
+        ..
+    }] = specs
+    {
+        let last = if *last >= 0 { last + pos } else { *last };
+        return ((*pos, last, *step), flags.contains(&"incomplete"));
+    }
+    let (mut first, mut last, mut prev_last) = (i32::MAX, 0i32, 0i32);
+    let mut movable = false;
+    for spec in specs {
+        let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (&spec.begin, &spec.find) else {
+            movable = true;
+            continue;
+        };
+        if *step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+            movable = true;
+            continue;
+        }
+        movable |= spec.flags.contains(&"incomplete");
+        first = first.min(*pos);
+        let abs = if *lastkey >= 0 {
+            lastkey + pos
+        } else {
+            *lastkey
+        };
+        // Unsigned comparison, as Redis's: a negative (to the end) wins.
+        last = (last as u32).max(abs as u32) as i32;
+        prev_last = last;
+    }
+    if first == i32::MAX {
+        // No key specs: no keys. Only incompatible ones: movable.
+        return ((0, 0, 0), !specs.is_empty());
+    }
+    ((first, last, 1), movable)
+}
+
 fn write_info(out: &mut ReplyBuf, d: &Described) {
+    let Some(doc) = d.doc else {
+        return write_info_undocumented(out, d);
+    };
+    out.array(10);
+    out.bulk(d.name.as_bytes());
+    out.int(d.arity as i64);
+    let (keys, movable) = legacy_range(doc.key_specs);
+    let flags = (d.flags & !MOVABLE_KEYS) | if movable { MOVABLE_KEYS } else { 0 };
+    let names: Vec<&str> = INFO_FLAGS
+        .iter()
+        .filter(|(f, n)| flags & f != 0 || (*f == 0 && doc.extra_flags.contains(n)))
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(names.len());
+    for n in names {
+        out.simple(n);
+    }
+    out.int(keys.0 as i64);
+    out.int(keys.1 as i64);
+    out.int(keys.2 as i64);
+    let cats = acl_categories(d);
+    out.set(cats.len());
+    for c in cats {
+        out.simple(c);
+    }
+    out.set(doc.tips.len());
+    for t in doc.tips {
+        out.bulk(t.as_bytes());
+    }
+    out.set(doc.key_specs.len());
+    for spec in doc.key_specs {
+        write_key_spec(out, spec);
+    }
+    if d.subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(d.subs.len());
+        for s in &d.subs {
+            write_info(out, s);
+        }
+    }
+}
+
+/// COMMAND INFO for a command the JSON files do not know: derived from
+/// the command table.
+fn write_info_undocumented(out: &mut ReplyBuf, d: &Described) {
     out.array(10);
     out.bulk(d.name.as_bytes());
     out.int(d.arity as i64);
@@ -255,7 +375,15 @@ fn write_key_step(out: &mut ReplyBuf, step: &str, kind: &str, spec: &[(&str, i32
     }
 }
 
+/// COMMAND DOCS for one command or subcommand: its 7.0.15 JSON doc, its
+/// subcommands in our table's order; the table's own fields for one the
+/// JSON files do not know.
 fn write_docs(out: &mut ReplyBuf, d: &Described) {
+    let subs: Vec<&'static Doc> = d.subs.iter().filter_map(|s| doc(&s.name)).collect();
+    if let Some(known) = doc(&d.name) {
+        write_doc(out, known, &subs);
+        return;
+    }
     out.map(3 + usize::from(!d.subs.is_empty()));
     out.bulk(b"summary");
     out.bulk(d.summary.as_bytes());
@@ -570,7 +698,10 @@ mod tests {
         let r = k.cmd(1, "COMMAND");
         assert!(r.starts_with(&format!("*{n}\r\n")));
         let r = k.cmd(1, "COMMAND DOCS config|get");
-        assert!(r.starts_with("*2\r\n$10\r\nconfig|get\r\n*6\r\n$7\r\nsummary\r\n"));
+        assert!(
+            r.starts_with("*2\r\n$10\r\nconfig|get\r\n*12\r\n$7\r\nsummary\r\n$42\r\nGet the values of configuration parameters\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n"),
+            "{r}"
+        );
         let r = k.cmd(1, "COMMAND LIST");
         assert!(r.contains("$10\r\nconfig|get\r\n") && r.contains("$4\r\ninfo\r\n"));
         assert_eq!(k.cmd(1, "COMMAND LIST FILTERBY pattern conf*"),

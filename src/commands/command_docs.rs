@@ -1355,7 +1355,7 @@ pub struct KeySpec {
     pub find: Find,
 }
 
-const fn ks(
+pub(crate) const fn ks(
     notes: &'static str,
     flags: &'static [&'static str],
     begin: Begin,

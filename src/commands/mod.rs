@@ -17,6 +17,7 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
+pub mod docs;
 pub mod dump;
 pub mod eval;
 pub mod functions;
