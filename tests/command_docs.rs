@@ -131,13 +131,27 @@ fn compare(what: &str, real: &Proc, ours: &Proc) -> Vec<String> {
                 }
             }
         }
-        // COUNT too (the whole-table replies come in hash order on real).
-        let q = ["COMMAND", "COUNT"];
-        let (a, b) = (rc.cmd(&q), oc.cmd(&q));
-        if a != b {
-            report.push(format!(
-                "[{what} RESP{resp}] COMMAND COUNT: real {a:?}, ours {b:?}"
-            ));
+        // Several names, unknown names, the other subcommands (the
+        // whole-table replies come in hash order on real: not compared).
+        for q in [
+            &["COMMAND", "COUNT"][..],
+            &["COMMAND", "DOCS", "get", "nosuch", "client|kill", "SET"],
+            &["COMMAND", "DOCS", "nosuch"],
+            &["COMMAND", "INFO", "get", "nosuch", "config|get", "PING"],
+            &["COMMAND", "INFO", "nosuch|x", "client|nosuch"],
+            &["COMMAND", "HELP"],
+            &["COMMAND", "GETKEYS", "set", "a", "b"],
+            &["COMMAND", "GETKEYSANDFLAGS", "ping"],
+            &["COMMAND", "NOSUCH"],
+            &["COMMAND", "COUNT", "x"],
+        ] {
+            let (a, b) = (rc.cmd(q), oc.cmd(q));
+            if a != b {
+                report.push(format!(
+                    "[{what} RESP{resp}] {}\n    real: {a:?}\n    ours: {b:?}",
+                    q.join(" ")
+                ));
+            }
         }
     }
     report

@@ -4,7 +4,10 @@
 use super::command_docs::{key_specs, keys_by_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
 use super::docs::{doc, write_doc, Doc};
-use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
+use super::{
+    eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, CommandTable,
+    Ctx,
+};
 use crate::resp::ReplyBuf;
 use crate::server::command_table;
 use bytes::Bytes;
@@ -23,9 +26,24 @@ struct Described {
     doc: Option<&'static Doc>,
 }
 
-fn describe(c: &CommandDef) -> Described {
-    let subs = c
-        .subcommands
+/// The command table COMMAND describes: the server's, or a sentinel's
+/// (whose containers list the subcommands of its own table).
+pub(crate) struct Catalog {
+    pub table: &'static CommandTable,
+    pub subcommands: fn(&CommandDef) -> &'static [&'static str],
+}
+
+impl Catalog {
+    fn server() -> Catalog {
+        Catalog {
+            table: command_table(),
+            subcommands: |c| c.subcommands,
+        }
+    }
+}
+
+fn describe(cat: &Catalog, c: &CommandDef) -> Described {
+    let subs = (cat.subcommands)(c)
         .iter()
         .map(|s| {
             let known = SUBCOMMANDS
@@ -68,7 +86,7 @@ fn describe(c: &CommandDef) -> Described {
 /// The ACL categories of a command, or of its subcommand `sub`, as COMMAND
 /// INFO prints them (the ACL rules' categories).
 pub(crate) fn categories_of(c: &CommandDef, sub: Option<&str>) -> Vec<&'static str> {
-    let d = describe(c);
+    let d = describe(&Catalog::server(), c);
     match sub {
         None => acl_categories(&d),
         Some(s) => {
@@ -402,14 +420,14 @@ fn write_docs(out: &mut ReplyBuf, d: &Described) {
 }
 
 /// Find a command or `parent|sub` in the table.
-fn lookup_described(name: &[u8]) -> Option<Described> {
+fn lookup_described(cat: &Catalog, name: &[u8]) -> Option<Described> {
     let n = lower(name);
     let (parent, sub) = match n.split_once('|') {
         Some((p, s)) => (p.to_string(), Some(s.to_string())),
         None => (n.clone(), None),
     };
-    let c = command_table().get(parent.as_bytes())?;
-    let d = describe(c);
+    let c = cat.table.get(parent.as_bytes())?;
+    let d = describe(cat, c);
     match sub {
         None => Some(d),
         Some(s) => {
@@ -459,12 +477,17 @@ impl ListFilter {
 }
 
 pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let table = command_table();
+    command_over(&Catalog::server(), ctx, args)
+}
+
+/// COMMAND and its subcommands over `cat`'s table.
+pub(crate) fn command_over(cat: &Catalog, ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let table = cat.table;
     if args.len() == 1 {
         let out = ctx.out();
         out.array(table.all.len());
         for c in &table.all {
-            write_info(out, &describe(c));
+            write_info(out, &describe(cat, c));
         }
         return Ok(());
     }
@@ -476,12 +499,12 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if args.len() == 2 {
                 out.array(table.all.len());
                 for c in &table.all {
-                    write_info(out, &describe(c));
+                    write_info(out, &describe(cat, c));
                 }
             } else {
                 out.array(args.len() - 2);
                 for a in &args[2..] {
-                    match lookup_described(a) {
+                    match lookup_described(cat, a) {
                         Some(d) => write_info(out, &d),
                         None => out.null(),
                     }
@@ -490,11 +513,11 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         "docs" => {
             let list: Vec<Described> = if args.len() == 2 {
-                table.all.iter().map(|c| describe(c)).collect()
+                table.all.iter().map(|c| describe(cat, c)).collect()
             } else {
                 args[2..]
                     .iter()
-                    .filter_map(|a| lookup_described(a))
+                    .filter_map(|a| lookup_described(cat, a))
                     .collect()
             };
             let out = ctx.out();
@@ -519,7 +542,7 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             };
             let mut names = Vec::new();
             for c in &table.all {
-                let d = describe(c);
+                let d = describe(cat, c);
                 if filter.keep(&d) {
                     names.push(d.name.clone());
                 }
@@ -535,8 +558,8 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 out.bulk(n.as_bytes());
             }
         }
-        "getkeys" => getkeys(ctx, &args[2..], false)?,
-        "getkeysandflags" => getkeys(ctx, &args[2..], true)?,
+        "getkeys" => getkeys(cat, ctx, &args[2..], false)?,
+        "getkeysandflags" => getkeys(cat, ctx, &args[2..], true)?,
         "help" => help(ctx.out(), "COMMAND", COMMAND_HELP),
         _ => return Err(unknown_sub(&args[1], "command")),
     }
@@ -545,16 +568,14 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: its key arguments,
 /// with their key-spec flags when asked.
-fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
-    let Some(c) = command_table().get(&argv[0]) else {
+fn getkeys(cat: &Catalog, ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
+    let Some(c) = cat.table.get(&argv[0]) else {
         return Err("ERR Invalid command specified".into());
     };
     // A container's subcommand is the command (MEMORY USAGE, OBJECT ...).
-    let sub = (!c.subcommands.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
-    if sub
-        .as_ref()
-        .is_some_and(|s| !c.subcommands.contains(&s.as_str()))
-    {
+    let subs = (cat.subcommands)(c);
+    let sub = (!subs.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
+    if sub.as_ref().is_some_and(|s| !subs.contains(&s.as_str())) {
         return Err("ERR Invalid command specified".into());
     }
     let sub_keyed = matches!(
@@ -618,8 +639,9 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
         }
     };
     if keys.is_empty() {
-        // MIGRATE's keys are optional (NO_MANDATORY_KEYS).
-        if c.name == "migrate" {
+        // Commands whose keys are optional (MIGRATE, EVAL, FCALL...: 7.0's
+        // NO_MANDATORY_KEYS) have none here.
+        if doc(c.name).is_some_and(|d| d.extra_flags.contains(&"no_mandatory_keys")) {
             ctx.out().array(0);
             return Ok(());
         }

@@ -230,6 +230,7 @@ fn load(_ctx: &mut Ctx, _body: &Bytes) -> CmdResult {
     Err(crate::scripting::UNAVAILABLE.into())
 }
 
+/// The _RO variants drop MAY_REPLICATE (7.0: CLIENT PAUSE WRITE lets them run).
 const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
@@ -256,7 +257,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "eval_ro",
         -3,
-        EVAL_FLAGS | READONLY,
+        (EVAL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",
@@ -266,7 +267,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "evalsha_ro",
         -3,
-        EVAL_FLAGS | READONLY,
+        (EVAL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",

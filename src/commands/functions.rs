@@ -372,6 +372,7 @@ const HELP: &[&str] = &[
     "      in case of functions name collision with another library).",
 ];
 
+/// The _RO variants drop MAY_REPLICATE (7.0: CLIENT PAUSE WRITE lets them run).
 const FCALL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
@@ -388,7 +389,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "fcall_ro",
         -3,
-        FCALL_FLAGS | READONLY,
+        (FCALL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",

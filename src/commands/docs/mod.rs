@@ -260,4 +260,51 @@ mod tests {
             }
         }
     }
+
+    /// The command tables' arity and flags (kept beside each handler) and
+    /// the subcommands' (command_docs::SUBCOMMANDS) agree with 7.0.15's JSON.
+    #[test]
+    fn command_tables_match_the_json() {
+        use crate::commands::command_docs::SUBCOMMANDS;
+        use crate::commands::flags::{MOVABLE_KEYS, ONLY_SENTINEL, SENTINEL};
+        let mut wrong = Vec::new();
+        let tables = [
+            crate::server::command_table(),
+            crate::sentinel::commands::command_table(),
+        ];
+        for c in tables.iter().flat_map(|t| t.all.iter()) {
+            let Some(d) = doc(c.name) else {
+                wrong.push(format!("{}: not in the JSON", c.name));
+                continue;
+            };
+            // movablekeys is derived from the key specs, not declared.
+            let flags = c.flags & !MOVABLE_KEYS;
+            if (c.arity, flags) != (d.arity, d.flags) {
+                wrong.push(format!(
+                    "{}: arity {} flags {flags:#x}, JSON arity {} flags {:#x}",
+                    c.name, c.arity, d.arity, d.flags
+                ));
+            }
+            for sub in c.subcommands {
+                if doc(&format!("{}|{sub}", c.name)).is_none() {
+                    wrong.push(format!("{}|{sub}: not in the JSON", c.name));
+                }
+            }
+        }
+        // A sentinel's subcommands are its own table's (sentinel::commands),
+        // so SUBCOMMANDS leaves the sentinel flags out.
+        let no_sentinel = |f: u32| f & !(SENTINEL | ONLY_SENTINEL);
+        for s in SUBCOMMANDS {
+            let name = format!("{}|{}", s.parent, s.name);
+            match doc(&name) {
+                Some(d) if (d.arity, no_sentinel(d.flags)) == (s.arity, s.flags) => {}
+                Some(d) => wrong.push(format!(
+                    "{name}: arity {} flags {:#x}, JSON arity {} flags {:#x}",
+                    s.arity, s.flags, d.arity, d.flags
+                )),
+                None => wrong.push(format!("{name}: not in the JSON")),
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
 }
