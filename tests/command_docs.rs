@@ -9,6 +9,7 @@ mod common;
 
 use common::topology::{start_sentinel, Kind, Timing};
 use common::*;
+use sentinel_lab::commands::docs::{Arg, ArgType, Doc, DOCS, MULTIPLE, OPTIONAL};
 use sentinel_lab::resp::Frame;
 
 fn encoded(f: &Frame) -> Vec<u8> {
@@ -187,4 +188,95 @@ fn command_docs_and_info_match_redis_sentinel() {
     let real = start_sentinel(Kind::Real, &dir, rp, master, &Timing::default());
     let ours = start_sentinel(Kind::Ours, &dir, op, master, &Timing::default());
     assert_none(compare("sentinel", &real, &ours));
+}
+
+/// A plausible command line for a command's syntax: every mandatory
+/// argument once (a `multiple` one twice), a oneof's first alternative, keys
+/// named k1, k2, ... in order.
+fn sample_line(d: &Doc) -> Vec<String> {
+    fn push(args: &[Arg], out: &mut Vec<String>, keys: &mut usize, all: bool) {
+        for a in args {
+            if a.flags & OPTIONAL != 0 && !all {
+                continue;
+            }
+            let times = if a.flags & MULTIPLE != 0 { 2 } else { 1 };
+            for _ in 0..times {
+                if let Some(t) = a.token {
+                    if a.kind != ArgType::PureToken {
+                        out.push(t.to_string());
+                    }
+                }
+                match a.kind {
+                    ArgType::Key => {
+                        *keys += 1;
+                        out.push(format!("k{keys}"));
+                    }
+                    ArgType::Integer | ArgType::Double | ArgType::UnixTime => out.push("1".into()),
+                    ArgType::PureToken => out.push(a.token.unwrap_or(a.name).to_string()),
+                    ArgType::OneOf => push(&a.args[..1], out, keys, true),
+                    ArgType::Block => push(a.args, out, keys, false),
+                    ArgType::Str | ArgType::Pattern => out.push("s".into()),
+                }
+            }
+        }
+    }
+    let mut out: Vec<String> = d.name.split('|').map(str::to_string).collect();
+    push(d.args, &mut out, &mut 0, false);
+    // Also with every optional argument (STORE destinations, BY patterns...).
+    out
+}
+
+fn sample_line_full(d: &Doc) -> Vec<String> {
+    let mut v = sample_line(d);
+    let mut keys = 100;
+    let mut extra = Vec::new();
+    fn optional(args: &[Arg], out: &mut Vec<String>, keys: &mut usize) {
+        for a in args.iter().filter(|a| a.flags & OPTIONAL != 0) {
+            if let Some(t) = a.token {
+                out.push(t.to_string());
+            }
+            match a.kind {
+                ArgType::Key => {
+                    *keys += 1;
+                    out.push(format!("k{keys}"));
+                }
+                ArgType::PureToken => {}
+                ArgType::Integer | ArgType::Double | ArgType::UnixTime => out.push("1".into()),
+                ArgType::Str | ArgType::Pattern => out.push("s".into()),
+                ArgType::OneOf | ArgType::Block => {}
+            }
+        }
+    }
+    optional(d.args, &mut extra, &mut keys);
+    v.extend(extra);
+    v
+}
+
+/// COMMAND GETKEYSANDFLAGS on a sample line of every keyed command.
+#[test]
+fn getkeys_match_redis_server() {
+    if missing(&["redis-server"]) {
+        return;
+    }
+    let real = start_real(&[]);
+    let ours = start_ours(&["--save", ""]);
+    let (mut rc, mut oc) = (real.connect(), ours.connect());
+    let mut report = Vec::new();
+    let mut checked = 0;
+    for d in DOCS.iter().filter(|d| !d.key_specs.is_empty()) {
+        for line in [sample_line(d), sample_line_full(d)] {
+            let mut q = vec!["COMMAND".to_string(), "GETKEYSANDFLAGS".into()];
+            q.extend(line);
+            let (a, b) = (rc.cmd(&q), oc.cmd(&q));
+            checked += 1;
+            if a != b {
+                report.push(format!(
+                    "{}\n    real: {a:?}\n    ours: {b:?}",
+                    q[2..].join(" ")
+                ));
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+    assert_none(report);
 }

@@ -64,8 +64,8 @@ fn describe(cat: &Catalog, c: &CommandDef) -> Described {
                     (0, 0, 0)
                 },
                 group: c.group,
-                since: known.map_or(c.since, |d| d.since),
-                summary: known.map_or("", |d| d.summary),
+                since: c.since,
+                summary: "",
                 subs: Vec::new(),
             }
         })
