@@ -222,10 +222,11 @@ fn sample_line(d: &Doc) -> Vec<String> {
     }
     let mut out: Vec<String> = d.name.split('|').map(str::to_string).collect();
     push(d.args, &mut out, &mut 0, false);
-    // Also with every optional argument (STORE destinations, BY patterns...).
     out
 }
 
+/// The sample line plus every optional argument at the top level (STORE
+/// destinations, KEYS lists, ...).
 fn sample_line_full(d: &Doc) -> Vec<String> {
     let mut v = sample_line(d);
     let mut keys = 100;
