@@ -3,7 +3,11 @@
 
 use super::command_docs::{key_specs, keys_by_specs, meta, Begin, Find, KeySpec, SUBCOMMANDS};
 use super::container::{help, subcommand, unknown_sub};
-use super::{eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, Ctx};
+use super::docs::{doc, write_doc, Doc};
+use super::{
+    eq_ignore_case, err, flags, flags::*, glob_match, lower, CmdResult, CommandDef, CommandTable,
+    Ctx,
+};
 use crate::resp::ReplyBuf;
 use crate::server::command_table;
 use bytes::Bytes;
@@ -18,20 +22,40 @@ struct Described {
     since: &'static str,
     summary: &'static str,
     subs: Vec<Described>,
+    /// Its 7.0.15 JSON doc (every command of the table has one).
+    doc: Option<&'static Doc>,
 }
 
-fn describe(c: &CommandDef) -> Described {
-    let subs = c
-        .subcommands
+/// The command table COMMAND describes: the server's, or a sentinel's
+/// (whose containers list the subcommands of its own table).
+pub(crate) struct Catalog {
+    pub table: &'static CommandTable,
+    pub subcommands: fn(&CommandDef) -> &'static [&'static str],
+}
+
+impl Catalog {
+    fn server() -> Catalog {
+        Catalog {
+            table: command_table(),
+            subcommands: |c| c.subcommands,
+        }
+    }
+}
+
+fn describe(cat: &Catalog, c: &CommandDef) -> Described {
+    let subs = (cat.subcommands)(c)
         .iter()
         .map(|s| {
             let known = SUBCOMMANDS
                 .iter()
                 .find(|d| d.parent == c.name && d.name == *s);
+            let name = format!("{}|{}", c.name, s);
+            let doc = doc(&name);
             Described {
-                name: format!("{}|{}", c.name, s),
-                arity: known.map_or(-2, |d| d.arity),
-                flags: known.map_or(c.flags, |d| d.flags),
+                doc,
+                name,
+                arity: doc.map_or(known.map_or(-2, |d| d.arity), |d| d.arity),
+                flags: doc.map_or(known.map_or(c.flags, |d| d.flags), |d| d.flags),
                 keys: match (c.name, *s) {
                     ("memory", "usage")
                     | ("object", "encoding" | "freq" | "idletime" | "refcount") => (2, 2, 1),
@@ -39,13 +63,14 @@ fn describe(c: &CommandDef) -> Described {
                     _ => (0, 0, 0),
                 },
                 group: c.group,
-                since: known.map_or(c.since, |d| d.since),
-                summary: known.map_or("", |d| d.summary),
+                since: c.since,
+                summary: "",
                 subs: Vec::new(),
             }
         })
         .collect();
     Described {
+        doc: doc(c.name),
         name: c.name.to_string(),
         arity: c.arity,
         flags: c.flags,
@@ -60,7 +85,7 @@ fn describe(c: &CommandDef) -> Described {
 /// The ACL categories of a command, or of its subcommand `sub`, as COMMAND
 /// INFO prints them (the ACL rules' categories).
 pub(crate) fn categories_of(c: &CommandDef, sub: Option<&str>) -> Vec<&'static str> {
-    let d = describe(c);
+    let d = describe(&Catalog::server(), c);
     match sub {
         None => acl_categories(&d),
         Some(s) => {
@@ -129,22 +154,127 @@ fn acl_categories(d: &Described) -> Vec<&'static str> {
     v
 }
 
+/// Command flags in the order addReplyFlagsForCommand prints them (the
+/// sentinel flags and may_replicate are hidden; `no_mandatory_keys` comes
+/// from the JSON doc, `movablekeys` from the key specs).
+const INFO_FLAGS: &[(u32, &str)] = &[
+    (WRITE, "write"),
+    (READONLY, "readonly"),
+    (DENYOOM, "denyoom"),
+    (ADMIN, "admin"),
+    (PUBSUB, "pubsub"),
+    (NOSCRIPT, "noscript"),
+    (BLOCKING, "blocking"),
+    (LOADING, "loading"),
+    (STALE, "stale"),
+    (SKIP_MONITOR, "skip_monitor"),
+    (SKIP_SLOWLOG, "skip_slowlog"),
+    (ASKING, "asking"),
+    (FAST, "fast"),
+    (NO_AUTH, "no_auth"),
+    (0, "no_mandatory_keys"),
+    (NO_ASYNC_LOADING, "no_async_loading"),
+    (NO_MULTI, "no_multi"),
+    (MOVABLE_KEYS, "movablekeys"),
+    (ALLOW_BUSY, "allow_busy"),
+];
+
+/// populateCommandLegacyRangeSpec: the (first, last, step) COMMAND INFO
+/// derives from the key specs, and whether they make the keys movable.
+fn legacy_range(specs: &[KeySpec]) -> ((i32, i32, i32), bool) {
+    if let [KeySpec {
+        begin: Begin::Index(pos),
+        find: Find::Range(last, step, _),
+        flags,
+        ..
+    }] = specs
+    {
+        let last = if *last >= 0 { last + pos } else { *last };
+        return ((*pos, last, *step), flags.contains(&"incomplete"));
+    }
+    let (mut first, mut last, mut prev_last) = (i32::MAX, 0i32, 0i32);
+    let mut movable = false;
+    for spec in specs {
+        let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (&spec.begin, &spec.find) else {
+            movable = true;
+            continue;
+        };
+        if *step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+            movable = true;
+            continue;
+        }
+        movable |= spec.flags.contains(&"incomplete");
+        first = first.min(*pos);
+        let abs = if *lastkey >= 0 {
+            lastkey + pos
+        } else {
+            *lastkey
+        };
+        // Unsigned comparison, as Redis's: a negative (to the end) wins.
+        last = (last as u32).max(abs as u32) as i32;
+        prev_last = last;
+    }
+    if first == i32::MAX {
+        // No key specs: no keys. Only incompatible ones: movable.
+        return ((0, 0, 0), !specs.is_empty());
+    }
+    ((first, last, 1), movable)
+}
+
 fn write_info(out: &mut ReplyBuf, d: &Described) {
+    let Some(doc) = d.doc else {
+        return write_info_undocumented(out, d);
+    };
     out.array(10);
     out.bulk(d.name.as_bytes());
     out.int(d.arity as i64);
-    // populateCommandMovableKeys: a key spec that searches (keyword, key
-    // count, unknown) makes the keys movable.
-    let searching = key_specs(&d.name).is_some_and(|specs| {
-        specs
-            .iter()
-            .any(|k| !matches!(k.begin, Begin::Index(_)) || !matches!(k.find, Find::Range(..)))
-    });
-    let shown = d.flags | if searching { MOVABLE_KEYS } else { 0 };
+    let (keys, movable) = legacy_range(doc.key_specs);
+    let flags = (d.flags & !MOVABLE_KEYS) | if movable { MOVABLE_KEYS } else { 0 };
+    let names: Vec<&str> = INFO_FLAGS
+        .iter()
+        .filter(|(f, n)| flags & f != 0 || (*f == 0 && doc.extra_flags.contains(n)))
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(names.len());
+    for n in names {
+        out.simple(n);
+    }
+    out.int(keys.0 as i64);
+    out.int(keys.1 as i64);
+    out.int(keys.2 as i64);
+    let cats = acl_categories(d);
+    out.set(cats.len());
+    for c in cats {
+        out.simple(c);
+    }
+    out.set(doc.tips.len());
+    for t in doc.tips {
+        out.bulk(t.as_bytes());
+    }
+    out.set(doc.key_specs.len());
+    for spec in doc.key_specs {
+        write_key_spec(out, spec);
+    }
+    if d.subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(d.subs.len());
+        for s in &d.subs {
+            write_info(out, s);
+        }
+    }
+}
+
+/// COMMAND INFO for a command the JSON files do not know: derived from
+/// the command table.
+fn write_info_undocumented(out: &mut ReplyBuf, d: &Described) {
+    out.array(10);
+    out.bulk(d.name.as_bytes());
+    out.int(d.arity as i64);
     // A plain server does not show the sentinel flags.
     let names: Vec<&str> = flags::NAMES
         .iter()
-        .filter(|(f, _)| shown & f & !(SENTINEL | ONLY_SENTINEL) != 0)
+        .filter(|(f, _)| d.flags & f & !(SENTINEL | ONLY_SENTINEL) != 0)
         .map(|(_, n)| *n)
         .collect();
     out.set(names.len());
@@ -262,10 +392,13 @@ fn write_key_step(out: &mut ReplyBuf, step: &str, kind: &str, spec: &[(&str, i32
     }
 }
 
+/// COMMAND DOCS for one command or subcommand: its 7.0.15 JSON doc, its
+/// subcommands in our table's order; the table's own fields for one the
+/// JSON files do not know.
 fn write_docs(out: &mut ReplyBuf, d: &Described) {
-    // 7.0.15's own document when it has one, with our subcommands only.
-    let keep = |sub: &str| d.subs.iter().any(|s| s.name == sub);
-    if super::docs_data::write(out, &d.name, &keep) {
+    let subs: Vec<&'static Doc> = d.subs.iter().filter_map(|s| doc(&s.name)).collect();
+    if let Some(known) = doc(&d.name) {
+        write_doc(out, known, &subs);
         return;
     }
     out.map(3 + usize::from(!d.subs.is_empty()));
@@ -286,14 +419,14 @@ fn write_docs(out: &mut ReplyBuf, d: &Described) {
 }
 
 /// Find a command or `parent|sub` in the table.
-fn lookup_described(name: &[u8]) -> Option<Described> {
+fn lookup_described(cat: &Catalog, name: &[u8]) -> Option<Described> {
     let n = lower(name);
     let (parent, sub) = match n.split_once('|') {
         Some((p, s)) => (p.to_string(), Some(s.to_string())),
         None => (n.clone(), None),
     };
-    let c = command_table().get(parent.as_bytes())?;
-    let d = describe(c);
+    let c = cat.table.get(parent.as_bytes())?;
+    let d = describe(cat, c);
     match sub {
         None => Some(d),
         Some(s) => {
@@ -343,12 +476,17 @@ impl ListFilter {
 }
 
 pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let table = command_table();
+    command_over(&Catalog::server(), ctx, args)
+}
+
+/// COMMAND and its subcommands over `cat`'s table.
+pub(crate) fn command_over(cat: &Catalog, ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let table = cat.table;
     if args.len() == 1 {
         let out = ctx.out();
         out.array(table.all.len());
         for c in &table.all {
-            write_info(out, &describe(c));
+            write_info(out, &describe(cat, c));
         }
         return Ok(());
     }
@@ -360,12 +498,12 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if args.len() == 2 {
                 out.array(table.all.len());
                 for c in &table.all {
-                    write_info(out, &describe(c));
+                    write_info(out, &describe(cat, c));
                 }
             } else {
                 out.array(args.len() - 2);
                 for a in &args[2..] {
-                    match lookup_described(a) {
+                    match lookup_described(cat, a) {
                         Some(d) => write_info(out, &d),
                         None => out.null(),
                     }
@@ -374,11 +512,11 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         "docs" => {
             let list: Vec<Described> = if args.len() == 2 {
-                table.all.iter().map(|c| describe(c)).collect()
+                table.all.iter().map(|c| describe(cat, c)).collect()
             } else {
                 args[2..]
                     .iter()
-                    .filter_map(|a| lookup_described(a))
+                    .filter_map(|a| lookup_described(cat, a))
                     .collect()
             };
             let out = ctx.out();
@@ -403,7 +541,7 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             };
             let mut names = Vec::new();
             for c in &table.all {
-                let d = describe(c);
+                let d = describe(cat, c);
                 if filter.keep(&d) {
                     names.push(d.name.clone());
                 }
@@ -419,8 +557,8 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 out.bulk(n.as_bytes());
             }
         }
-        "getkeys" => getkeys(ctx, &args[2..], false)?,
-        "getkeysandflags" => getkeys(ctx, &args[2..], true)?,
+        "getkeys" => getkeys(cat, ctx, &args[2..], false)?,
+        "getkeysandflags" => getkeys(cat, ctx, &args[2..], true)?,
         "help" => help(ctx.out(), "COMMAND", COMMAND_HELP),
         _ => return Err(unknown_sub(&args[1], "command")),
     }
@@ -429,16 +567,14 @@ pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: its key arguments,
 /// with their key-spec flags when asked.
-fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
-    let Some(c) = command_table().get(&argv[0]) else {
+fn getkeys(cat: &Catalog, ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
+    let Some(c) = cat.table.get(&argv[0]) else {
         return Err("ERR Invalid command specified".into());
     };
     // A container's subcommand is the command (MEMORY USAGE, OBJECT ...).
-    let sub = (!c.subcommands.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
-    if sub
-        .as_ref()
-        .is_some_and(|s| !c.subcommands.contains(&s.as_str()))
-    {
+    let subs = (cat.subcommands)(c);
+    let sub = (!subs.is_empty() && argv.len() > 1).then(|| lower(&argv[1]));
+    if sub.as_ref().is_some_and(|s| !subs.contains(&s.as_str())) {
         return Err("ERR Invalid command specified".into());
     }
     let (sub_keyed, specs) = sub_keys_and_specs(c, sub.as_deref());
@@ -457,8 +593,9 @@ fn getkeys(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) -> CmdResult {
     }
     let keys = keys_with_flags(c, argv);
     if keys.is_empty() {
-        // MIGRATE's keys are optional (NO_MANDATORY_KEYS).
-        if c.name == "migrate" {
+        // Commands whose keys are optional (MIGRATE, EVAL, FCALL...: 7.0's
+        // NO_MANDATORY_KEYS) have none here.
+        if doc(c.name).is_some_and(|d| d.extra_flags.contains(&"no_mandatory_keys")) {
             ctx.out().array(0);
             return Ok(());
         }
@@ -604,7 +741,7 @@ mod tests {
         assert!(r.starts_with(&format!("*{n}\r\n")));
         let r = k.cmd(1, "COMMAND DOCS config|get");
         assert!(
-            r.starts_with("*2\r\n$10\r\nconfig|get\r\n*12\r\n$7\r\nsummary\r\n"),
+            r.starts_with("*2\r\n$10\r\nconfig|get\r\n*12\r\n$7\r\nsummary\r\n$42\r\nGet the values of configuration parameters\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n"),
             "{r}"
         );
         let r = k.cmd(1, "COMMAND LIST");

@@ -239,8 +239,7 @@ fn load(_ctx: &mut Ctx, _body: &Bytes) -> CmdResult {
     Err(crate::scripting::UNAVAILABLE.into())
 }
 
-const EVAL_FLAGS: u32 =
-    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
+const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -266,7 +265,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "eval_ro",
         -3,
-        EVAL_FLAGS | READONLY,
+        (EVAL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",
@@ -276,7 +275,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "evalsha_ro",
         -3,
-        EVAL_FLAGS | READONLY,
+        (EVAL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",

@@ -380,8 +380,7 @@ const HELP: &[&str] = &[
     "      in case of functions name collision with another library).",
 ];
 
-const FCALL_FLAGS: u32 =
-    NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | MAY_REPLICATE;
+const FCALL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | MOVABLE_KEYS | MAY_REPLICATE;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -397,7 +396,7 @@ pub static COMMANDS: &[CommandDef] = &[
     def(
         "fcall_ro",
         -3,
-        FCALL_FLAGS | READONLY,
+        (FCALL_FLAGS & !MAY_REPLICATE) | READONLY,
         (0, 0, 0),
         "scripting",
         "7.0.0",

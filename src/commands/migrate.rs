@@ -408,23 +408,24 @@ pub static COMMANDS: &[CommandDef] = &[def(
 
 /// MIGRATE's keys: the key argument, or those after KEYS.
 pub fn key_positions(argv: &[Bytes]) -> Vec<usize> {
-    // migrateGetKeys: AUTH's password and AUTH2's user and password are
-    // skipped, so a password spelled KEYS is not the keyword.
-    let mut j = 6;
-    while j < argv.len() {
-        let a = &argv[j];
+    // migrateGetKeys: the key argument, or what follows KEYS (none when
+    // the key argument is not empty: MIGRATE itself reports that), skipping
+    // AUTH's and AUTH2's values on the way.
+    let mut i = 6;
+    while i < argv.len() {
+        let a = &argv[i];
         if eq_ignore_case(a, "keys") {
-            if argv.get(3).is_some_and(|k| k.is_empty()) {
-                return (j + 1..argv.len()).collect();
+            if !argv[3].is_empty() {
+                return Vec::new();
             }
-            break;
+            return (i + 1..argv.len()).collect();
         }
         if eq_ignore_case(a, "auth") {
-            j += 1;
+            i += 1;
         } else if eq_ignore_case(a, "auth2") {
-            j += 2;
+            i += 2;
         }
-        j += 1;
+        i += 1;
     }
     if argv.len() > 3 {
         vec![3]

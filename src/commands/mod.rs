@@ -17,7 +17,7 @@ pub mod container;
 pub mod databases;
 pub mod debug;
 pub mod digest;
-pub mod docs_data;
+pub mod docs;
 pub mod dump;
 pub mod eval;
 pub mod functions;
@@ -89,8 +89,6 @@ pub mod flags {
     pub const ASKING: u32 = 1 << 19;
     /// Some key positions depend on the arguments (SORT ... STORE).
     pub const MOVABLE_KEYS: u32 = 1 << 20;
-    /// May be called without any key (EVAL, FCALL).
-    pub const NO_MANDATORY_KEYS: u32 = 1 << 21;
 
     /// Names in the order Redis prints them in COMMAND INFO (7.0 hides
     /// `may_replicate`).
@@ -113,7 +111,6 @@ pub mod flags {
         (ONLY_SENTINEL, "only_sentinel"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
-        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
     ];

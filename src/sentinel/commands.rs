@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::commands::client::{format_client_line, ClientLineFigures};
+use crate::commands::command::{command_over, Catalog};
 use crate::commands::container::text;
 use crate::commands::{
     def, eq_ignore_case, flags::*, glob_match, pubsub, unknown_subcommand, CmdResult, CommandDef,
@@ -1015,59 +1016,18 @@ pub fn prepare_for_shutdown(srv: &mut ServerState) {
     srv.emit(Event::Shutdown { exit_code: 0 });
 }
 
+/// COMMAND over the sentinel's own table, as 7.0's sentinel mode answers it.
 fn command(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let table = command_table();
-    let sub = args.get(1).map(|a| text(a).to_ascii_lowercase());
-    match sub.as_deref() {
-        Some("count") => ctx.out().int(table.all.len() as i64),
-        Some("list") => {
-            let names: Vec<String> = table
-                .all
+    let catalog = Catalog {
+        table: command_table(),
+        subcommands: |c| {
+            CONTAINERS
                 .iter()
-                .flat_map(|c| {
-                    let subs = CONTAINERS
-                        .iter()
-                        .find(|(n, _)| *n == c.name)
-                        .map_or(&[][..], |(_, s)| *s);
-                    std::iter::once(c.name.to_string())
-                        .chain(subs.iter().map(move |s| format!("{}|{s}", c.name)))
-                })
-                .collect();
-            let out = ctx.out();
-            out.array(names.len());
-            for n in names {
-                out.bulk(n.as_bytes());
-            }
-        }
-        None | Some("info") => {
-            let cmds: Vec<&CommandDef> = if sub.is_none() {
-                table.all.clone()
-            } else {
-                args[2..].iter().filter_map(|a| table.get(a)).collect()
-            };
-            let out = ctx.out();
-            out.array(cmds.len());
-            for c in cmds {
-                out.array(6);
-                out.bulk(c.name.as_bytes());
-                out.int(c.arity as i64);
-                let fl: Vec<&str> = crate::commands::flags::NAMES
-                    .iter()
-                    .filter(|(f, _)| c.flags & f != 0)
-                    .map(|(_, n)| *n)
-                    .collect();
-                out.set(fl.len());
-                for f in fl {
-                    out.simple(f);
-                }
-                out.int(c.first_key as i64);
-                out.int(c.last_key as i64);
-                out.int(c.step as i64);
-            }
-        }
-        _ => return Err(unknown_subcommand(&args[1], "command")),
-    }
-    Ok(())
+                .find(|(n, _)| *n == c.name)
+                .map_or(c.subcommands, |(_, s)| *s)
+        },
+    };
+    command_over(&catalog, ctx, args)
 }
 
 /// The subcommands 7.0's sentinel-mode table has for each container
