@@ -7,6 +7,12 @@ mod common;
 use common::*;
 use redis::Connection;
 
+/// Our server in a directory of its own (no dump.rdb of another run loads).
+fn start(tag: &str) -> Proc {
+    let dir = tmpdir(tag);
+    start_ours(&["--dir", dir.to_str().expect("utf-8 path"), "--save", ""])
+}
+
 fn conn(p: &Proc) -> Connection {
     redis::Client::open(p.url())
         .expect("client")
@@ -76,7 +82,7 @@ fn settle_under_limit(c: &mut Connection, limit: u64) {
 
 #[test]
 fn allkeys_lru_keeps_the_recently_read_keys() {
-    let srv = start_ours(&[]);
+    let srv = start("eviction-lru");
     let mut c = conn(&srv);
     let n = 20_000;
     load(&mut c, "k", n, |_| None);
@@ -115,7 +121,7 @@ fn allkeys_lru_keeps_the_recently_read_keys() {
 
 #[test]
 fn volatile_ttl_evicts_the_nearest_expiry_first_and_spares_persistent_keys() {
-    let srv = start_ours(&[]);
+    let srv = start("eviction-ttl");
     let mut c = conn(&srv);
     let n = 10_000;
     load(&mut c, "v", n, |i| Some(1000 + i as u64));
@@ -140,7 +146,7 @@ fn volatile_ttl_evicts_the_nearest_expiry_first_and_spares_persistent_keys() {
 
 #[test]
 fn noeviction_refuses_writes_with_7_0s_error_and_serves_reads() {
-    let srv = start_ours(&[]);
+    let srv = start("eviction-noeviction");
     let mut c = conn(&srv);
     load(&mut c, "k", 5000, |_| None);
     config_set(&mut c, "maxmemory", "1");
@@ -166,7 +172,7 @@ fn noeviction_refuses_writes_with_7_0s_error_and_serves_reads() {
 /// stalling, rounds bounded by the tenacity and resumed between commands.
 #[test]
 fn evicting_everything_does_not_stall_the_server() {
-    let srv = start_ours(&[]);
+    let srv = start("eviction-everything");
     let mut c = conn(&srv);
     load(&mut c, "k", 100_000, |_| None);
     config_set(&mut c, "maxmemory-policy", "allkeys-random");

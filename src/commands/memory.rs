@@ -74,7 +74,7 @@ fn stats(ctx: &mut Ctx) {
     int(out, "clients.slaves", s.buffers.clients_replicas as i64);
     int(out, "clients.normal", s.buffers.clients_normal as i64);
     int(out, "cluster.links", 0);
-    int(out, "aof.buffer", 0);
+    int(out, "aof.buffer", s.buffers.aof_buffer as i64);
     int(out, "lua.caches", 0);
     int(out, "functions.caches", 200);
     for (i, main, expires) in &s.dbs {

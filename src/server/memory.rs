@@ -73,6 +73,8 @@ pub struct BufferMemory {
     pub replica_output: u64,
     /// The replication backlog's bytes.
     pub backlog: u64,
+    /// The AOF buffer not yet written (not counted for eviction either).
+    pub aof_buffer: u64,
 }
 
 /// `used_memory` and the parts INFO memory shows it made of.
@@ -102,12 +104,13 @@ pub fn used_memory(dbs: &[Db], buffers: &BufferMemory) -> UsedMemory {
         + buffers.clients_normal
         + buffers.clients_replicas
         + buffers.backlog
+        + buffers.aof_buffer
         + dbs_overhead(dbs);
     UsedMemory {
         used: overhead + dataset,
         overhead,
         dataset,
-        not_counted_for_evict: buffers.replica_output,
+        not_counted_for_evict: buffers.replica_output + buffers.aof_buffer,
     }
 }
 
@@ -144,6 +147,7 @@ pub fn buffer_memory<'a>(
         }
     }
     b.backlog = st.repl.backlog.as_ref().map_or(0, |x| x.histlen()) as u64;
+    b.aof_buffer = st.aof.buf.len() as u64;
     b
 }
 
