@@ -64,6 +64,18 @@ CI_SET = [
     "unit/type/hash",
     "unit/type/list-3",
     "unit/quit",
+    "unit/type/stream",
+    "unit/type/stream-cgroups",
+    "unit/acl",
+    "unit/acl-v2",
+    "unit/pubsubshard",
+    "unit/latency-monitor",
+    "unit/introspection-2",
+    "unit/scripting",
+    "unit/functions",
+    "unit/memefficiency",
+    "integration/aof",
+    "integration/failover",
     "sentinel",
 ]
 
