@@ -82,6 +82,8 @@ demo: deps
 bench: deps
 	bench/redis-benchmark.sh
 	bench/full-sync.sh
+	bench/aof.sh
+	bench/memory.sh
 	bench/failover.sh
 	$(CARGO) bench --bench sim_speed
 	@$(MAKE) --no-print-directory pkg
