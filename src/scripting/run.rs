@@ -52,6 +52,8 @@ struct RunState<'s> {
     /// Commands ACL refused, logged once the script ends: the entries name
     /// the calling client, which the script does not hold.
     acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
+    /// A read-only command ran: the caller tracks the script's keys.
+    read_ran: bool,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -173,9 +175,18 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         oom_at_start: oom,
         wrote: Rc::new(Cell::new(false)),
         acl_denials: Vec::new(),
+        read_ran: false,
     });
+    state.borrow_mut().server.st.script_caller = Some(c.id);
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
     let mut state = state.into_inner();
+    state.server.st.script_caller = None;
+    if state.read_ran {
+        // 7.0's call(): a script's read makes its caller remember the keys
+        // the EVAL / FCALL declared.
+        let keys = inv.keys.iter().cloned();
+        state.server.st.tracking.remember(c, keys);
+    }
     let script_resp = state.client.reply.resp;
     for (denial, cmd, argv) in std::mem::take(&mut state.acl_denials) {
         crate::acl::log::record_script_denial(
@@ -557,6 +568,9 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             &argv,
             "-OOM command not allowed when used memory > 'maxmemory'.",
         );
+    }
+    if f & flags::READONLY != 0 {
+        st.read_ran = true;
     }
     if f & flags::WRITE != 0 {
         st.write_dirty = true;

@@ -162,6 +162,9 @@ pub struct ServerState {
     /// The command whose pre-run checks are being made, and its first
     /// argument when it has subcommands: a refusal counts as its rejected call.
     pub checking: Option<(&'static CommandDef, Option<Bytes>)>,
+    /// The client whose EVAL / FCALL is running (`server.script_caller`):
+    /// its script's writes are its own for tracking's NOLOOP.
+    pub script_caller: Option<u64>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
     /// `maxmemory` eviction's pool, pending round and metrics.
@@ -385,6 +388,7 @@ impl Server {
                 tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,
+                script_caller: None,
                 last_load_keys: (0, 0),
                 eviction: Default::default(),
                 mem_peak: Default::default(),
@@ -966,8 +970,10 @@ impl Server {
     /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
     /// EXEC of a transaction holding one: what CLIENT PAUSE WRITE holds.
     fn may_replicate(&self, c: &Client, cmd: &'static CommandDef, argv: &[Bytes]) -> bool {
+        // A script's own flags decide (a `no-writes` EVAL is a read).
         let replicating = |cmd: &CommandDef, argv: &[Bytes]| {
-            commands::container::effective_flags(cmd, argv) & (flags::WRITE | flags::MAY_REPLICATE)
+            commands::eval::command_flags(&self.st, cmd, argv)
+                & (flags::WRITE | flags::MAY_REPLICATE)
                 != 0
         };
         if replicating(cmd, argv) {
@@ -1102,9 +1108,12 @@ impl Server {
         // signalModifiedKey's tracking half runs as the command ends, so a
         // key it changes and then reads (in a transaction) stays tracked.
         if let Some(marks) = touched_marks {
-            self.tracking_invalidate_touched(&marks, Some(c.id));
+            let by = self.st.script_caller.unwrap_or(c.id);
+            self.tracking_invalidate_touched(&marks, Some(by));
         }
-        if c.tracking.is_some() {
+        // The read-only script commands track only what their scripts read
+        // (see `scripting::run`), as 7.0's call() leaves them out here.
+        if c.tracking.is_some() && !matches!(cmd.name, "eval_ro" | "evalsha_ro" | "fcall_ro") {
             let f = crate::commands::container::effective_flags(cmd, argv);
             if f & flags::READONLY != 0 && f & flags::PUBSUB == 0 {
                 let keys = cmd.keys_in(argv).into_iter().map(|i| argv[i].clone());

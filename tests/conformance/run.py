@@ -69,6 +69,8 @@ CI_SET = [
     "unit/acl",
     "unit/acl-v2",
     "unit/pubsubshard",
+    "unit/tracking",
+    "unit/pause",
     "unit/latency-monitor",
     "unit/introspection-2",
     "unit/scripting",
