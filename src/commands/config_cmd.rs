@@ -32,6 +32,9 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     continue;
                 }
                 for (d, v) in ctx.srv.config.iter() {
+                    if d.hidden {
+                        continue;
+                    }
                     if glob_match(pat, d.name.as_bytes(), true) {
                         push(&mut pairs, d.name.to_string(), v);
                     }
@@ -62,7 +65,11 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .srv
                 .config
                 .get_bool(crate::server::config::Key::APPENDONLY);
-            ctx.srv.config.set_many(&pairs).map_err(Error::from)?;
+            let local = crate::server::is_loopback(&ctx.client.addr.host);
+            ctx.srv
+                .config
+                .set_many_from(&pairs, local)
+                .map_err(Error::from)?;
             let aof_on = ctx
                 .srv
                 .config
@@ -113,19 +120,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         "rewrite" => {
-            let Some((path, text)) = ctx.srv.config.rewrite() else {
-                return Err("ERR The server is running without a config file".into());
-            };
-            let users = ctx.srv.config.get(Key::ACLFILE).is_empty().then(|| {
-                let acl = &ctx.srv.acl;
-                acl.users
-                    .values()
-                    .map(|u| format!("user {} {}", u.name, u.describe(&acl.index)))
-                    .collect()
-            });
-            let text = crate::server::config::rewrite::place_user_lines(&text, users);
-            // The host writes the file; the core has no IO.
-            ctx.srv.emit(Event::ConfigRewrite { path, text });
+            rewrite(ctx, false)?;
             ctx.srv
                 .log(LogLevel::Notice, "CONFIG REWRITE executed with success.");
             ctx.out().ok();
@@ -247,4 +242,23 @@ mod tests {
             .cmd(1, "INFO server")
             .contains("config_file:/tmp/r.conf\r\n"));
     }
+}
+
+/// Write the config file anew (CONFIG REWRITE; `force_all` for DEBUG
+/// CONFIG-REWRITE-FORCE-ALL, which also writes every default): the host
+/// writes it, the core has no IO.
+pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> CmdResult {
+    let Some((path, text)) = ctx.srv.config.rewrite(force_all) else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let users = ctx.srv.config.get(Key::ACLFILE).is_empty().then(|| {
+        let acl = &ctx.srv.acl;
+        acl.users
+            .values()
+            .map(|u| format!("user {} {}", u.name, u.describe(&acl.index)))
+            .collect()
+    });
+    let text = crate::server::config::rewrite::place_user_lines(&text, users);
+    ctx.srv.emit(Event::ConfigRewrite { path, text });
+    Ok(())
 }

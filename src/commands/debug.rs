@@ -35,6 +35,10 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().ok();
         }
         ("error", 3) => ctx.out().error(&text(&args[2])),
+        ("config-rewrite-force-all", 2) => {
+            super::config_cmd::rewrite(ctx, true)?;
+            ctx.out().ok();
+        }
         ("reload", _) => reload(ctx, &args[2..])?,
         ("object", 3) => object(ctx, &args[2])?,
         ("populate", 3..=5) => populate(ctx, args)?,

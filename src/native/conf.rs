@@ -88,6 +88,15 @@ fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
 
 /// Apply config text (`loadServerConfigFromString`); errors name the line like Redis.
 pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
+    apply_text_counting(config, text, &mut false)
+}
+
+/// [`apply_text`] with the `save` lines seen so far (includes share it).
+fn apply_text_counting(
+    config: &mut Config,
+    text: &str,
+    save_seen: &mut bool,
+) -> Result<(), ConfError> {
     for line in conf_lines(text) {
         let line =
             line.map_err(|u| fatal(u.number, u.text, "Unbalanced quotes in configuration line"))?;
@@ -103,11 +112,11 @@ pub fn apply_text(config: &mut Config, text: &str) -> Result<(), ConfError> {
                     io_reason(&e)
                 ))
             })?;
-            apply_text(config, &t)?;
+            apply_text_counting(config, &t, save_seen)?;
             continue;
         }
         config
-            .set_by_name(&name, &parts[1..])
+            .load_directive(&name, &parts[1..], save_seen)
             .map_err(|e| fail(&e))?;
     }
     Ok(())

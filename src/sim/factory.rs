@@ -11,10 +11,11 @@ use crate::server::{Config, Server};
 /// Parse config-file text into a server config (unknown directives are reported).
 pub fn server_config(text: &str) -> Result<Config, String> {
     let mut config = Config::default();
+    let mut save_seen = false;
     for line in conf_lines(text) {
         let line = line.map_err(unbalanced)?;
         config
-            .set_by_name(&line.args[0], &line.args[1..])
+            .load_directive(&line.args[0], &line.args[1..], &mut save_seen)
             .map_err(|e| format!("line {}: '{}': {}", line.number, line.text, e))?;
     }
     Ok(config)

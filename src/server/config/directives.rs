@@ -19,6 +19,9 @@ pub enum Kind {
     },
     Str,
     Enum(&'static [&'static str]),
+    /// Several names OR'ed (7.0's MULTI_ARG enums, `shutdown-on-sigterm`):
+    /// the first name is 0, the others bit 1, 2, 4 ... in order.
+    Flags(&'static [&'static str]),
     /// Space separated list kept as is (e.g. `bind`).
     List,
     /// `save`: pairs of `<seconds> <changes>`, or empty.
@@ -35,6 +38,9 @@ pub enum Kind {
 pub const IMMUTABLE: u8 = 1;
 /// Settable at runtime only with `enable-protected-configs`.
 pub const PROTECTED: u8 = 2;
+/// Left out of `CONFIG GET` patterns, answered when named (7.0's
+/// HIDDEN_CONFIG: test and debugging knobs).
+pub const HIDDEN: u8 = 4;
 
 /// A directive's typed name: its position in `DIRECTIVES`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,6 +72,8 @@ pub struct Directive {
     pub immutable: bool,
     /// CONFIG SET refuses it unless `enable-protected-configs` allows.
     pub protected: bool,
+    /// Not listed by CONFIG GET patterns.
+    pub hidden: bool,
 }
 
 const fn dir_(
@@ -84,6 +92,7 @@ const fn dir_(
         default,
         immutable: flags & IMMUTABLE != 0,
         protected: flags & PROTECTED != 0,
+        hidden: flags & HIDDEN != 0,
     }
 }
 
@@ -286,7 +295,7 @@ directives! {
     REPL_DISKLESS_SYNC_DELAY = "repl-diskless-sync-delay", None, U, "5", 0;
     JEMALLOC_BG_THREAD = "jemalloc-bg-thread", None, B, "yes", 0;
     MAXCLIENTS = "maxclients", None, Kind::Int { min: 1, max: u32::MAX as i64 }, "10000", 0;
-    SHUTDOWN_ON_SIGTERM = "shutdown-on-sigterm", None, Kind::Enum(SHUTDOWN_ENUM), "default", 0;
+    SHUTDOWN_ON_SIGTERM = "shutdown-on-sigterm", None, Kind::Flags(SHUTDOWN_ENUM), "default", 0;
     CLUSTER_REPLICA_NO_FAILOVER = "cluster-replica-no-failover", Some("cluster-slave-no-failover"), B, "no", 0;
     HZ = "hz", None, Kind::Int { min: 0, max: INT_MAX }, "10", 0;
     TCP_KEEPALIVE = "tcp-keepalive", None, Kind::Int { min: 0, max: INT_MAX }, "300", 0;
@@ -356,9 +365,14 @@ directives! {
     AUTO_AOF_REWRITE_MIN_SIZE = "auto-aof-rewrite-min-size", None, Kind::Memory { min: 0, max: i64::MAX }, "67108864", 0;
     ALWAYS_SHOW_LOGO = "always-show-logo", None, B, "no", IMMUTABLE;
     REQUIREPASS = "requirepass", None, S, "", 0;
-    SHUTDOWN_ON_SIGINT = "shutdown-on-sigint", None, Kind::Enum(SHUTDOWN_ENUM), "default", 0;
+    SHUTDOWN_ON_SIGINT = "shutdown-on-sigint", None, Kind::Flags(SHUTDOWN_ENUM), "default", 0;
     UNIXSOCKETPERM = "unixsocketperm", None, Kind::Int { min: 0, max: 511 }, "0", IMMUTABLE;
     REPLICA_ANNOUNCED = "replica-announced", None, B, "yes", 0;
+    USE_EXIT_ON_PANIC = "use-exit-on-panic", None, B, "no", HIDDEN;
+    RDB_KEY_SAVE_DELAY = "rdb-key-save-delay", None, Kind::Int { min: i32::MIN as i64, max: i32::MAX as i64 }, "0", HIDDEN;
+    KEY_LOAD_DELAY = "key-load-delay", None, Kind::Int { min: i32::MIN as i64, max: i32::MAX as i64 }, "0", HIDDEN;
+    WATCHDOG_PERIOD = "watchdog-period", None, Kind::Int { min: 0, max: i32::MAX as i64 }, "0", HIDDEN;
+    LOADING_PROCESS_EVENTS_INTERVAL_BYTES = "loading-process-events-interval-bytes", None, Kind::Int { min: 1024, max: i32::MAX as i64 }, "2097152", HIDDEN;
 }
 
 /// The directive named `name` or one of its aliases, any case.
@@ -383,8 +397,9 @@ mod tests {
                 assert_eq!(find(&a.to_ascii_uppercase()).map(|f| f.key), Some(d.key));
             }
         }
-        let names: usize =
-            DIRECTIVES.len() + DIRECTIVES.iter().filter(|d| d.alias.is_some()).count();
+        // What 7.0.15's CONFIG GET * lists: hidden ones left out.
+        let shown = DIRECTIVES.iter().filter(|d| !d.hidden);
+        let names: usize = shown.clone().count() + shown.filter(|d| d.alias.is_some()).count();
         assert_eq!(names, 192);
     }
 

@@ -69,6 +69,34 @@ impl Config {
         Ok(())
     }
 
+    /// A directive read while loading a config file (and the command line
+    /// appended to it): as [`Config::set_by_name`], except that `save`
+    /// lines add up, 7.0's rule: the first one replaces the default points,
+    /// later ones append theirs, and `save ""` clears them all.
+    /// `save_seen` carries the first-line state across the whole load.
+    pub fn load_directive(
+        &mut self,
+        name: &str,
+        args: &[String],
+        save_seen: &mut bool,
+    ) -> Result<(), String> {
+        if !name.eq_ignore_ascii_case("save") {
+            return self.set_by_name(name, args);
+        }
+        let clear = args.len() == 1 && args[0].is_empty();
+        if clear || !*save_seen {
+            *save_seen = true;
+            return self.set_by_name(name, args);
+        }
+        let mut all: Vec<String> = self
+            .get(Key::SAVE)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        all.extend(args.iter().cloned());
+        self.set_by_name(name, &[all.join(" ")])
+    }
+
     /// `set` for a directive named in text (a config file line), by name or alias.
     pub fn set_by_name(&mut self, name: &str, args: &[String]) -> Result<(), String> {
         if name.eq_ignore_ascii_case("user") && !args.is_empty() {
@@ -159,6 +187,17 @@ impl Config {
     /// CONFIG SET with several `name value` pairs, all or nothing, with Redis's
     /// error texts (`ERR Unknown option ...`, `ERR CONFIG SET failed ...`).
     pub fn set_many(&mut self, pairs: &[(String, String)]) -> Result<(), String> {
+        self.set_many_from(pairs, false)
+    }
+
+    /// [`Config::set_many`] for a client; `local`: it is on a loopback
+    /// address (`enable-protected-configs local` lets it set protected ones).
+    pub fn set_many_from(&mut self, pairs: &[(String, String)], local: bool) -> Result<(), String> {
+        let protected_ok = match self.get(Key::ENABLE_PROTECTED_CONFIGS) {
+            "yes" => true,
+            "local" => local,
+            _ => false,
+        };
         let mut seen: Vec<Key> = Vec::new();
         let mut new: Vec<(Key, String)> = Vec::new();
         let failed = |arg: &str, msg: &str| {
@@ -175,7 +214,7 @@ impl Config {
             if d.immutable {
                 return Err(failed(name, "can't set immutable config"));
             }
-            if d.protected && self.get(Key::ENABLE_PROTECTED_CONFIGS) != "yes" {
+            if d.protected && !protected_ok {
                 return Err(failed(name, "can't set protected config"));
             }
             if seen.contains(&d.key) {
@@ -196,10 +235,10 @@ impl Config {
     }
 
     /// CONFIG REWRITE: the new text of the config file, or `None` without one.
-    pub fn rewrite(&self) -> Option<(String, String)> {
+    pub fn rewrite(&self, force_all: bool) -> Option<(String, String)> {
         let path = self.config_file.clone()?;
         let old = self.config_text.clone().unwrap_or_default();
-        Some((path, rewrite_text(self, &old)))
+        Some((path, rewrite::rewrite_text_with(self, &old, force_all)))
     }
 }
 

@@ -47,6 +47,23 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             Err("wrong number of arguments".to_string())
         }
     };
+    if d.key == super::directives::Key::REPLICAOF {
+        // loadServerConfigFromString: `replicaof <host> <port>` or `no one`;
+        // no argument (or an empty one) is a master.
+        if args.is_empty() || (args.len() == 1 && args[0].is_empty()) {
+            return Ok(String::new());
+        }
+        let [host, port] = args else {
+            return Err("wrong number of arguments".to_string());
+        };
+        if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+            return Ok(String::new());
+        }
+        return match port.parse::<i64>() {
+            Ok(p) if (0..=65535).contains(&p) => Ok(format!("{host} {p}")),
+            _ => Err("Invalid master port".to_string()),
+        };
+    }
     match d.kind {
         Kind::Bool => match one()?.to_ascii_lowercase().as_str() {
             "yes" => Ok("yes".into()),
@@ -77,6 +94,35 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             } else {
                 Err("argument(s) must be one of the following: ".to_string() + &options.join(", "))
             }
+        }
+        Kind::Flags(options) => {
+            // configEnumGetValue / configEnumGetName with bitflags.
+            let joined = args.join(" ");
+            let words: Vec<&str> = joined.split_whitespace().collect();
+            let mut bits = 0u32;
+            for w in &words {
+                match options.iter().position(|o| o.eq_ignore_ascii_case(w)) {
+                    Some(0) => {}
+                    Some(i) => bits |= 1 << (i - 1),
+                    None => {
+                        return Err("argument(s) must be one of the following: ".to_string()
+                            + &options.join(", "))
+                    }
+                }
+            }
+            if words.is_empty() {
+                return Err(
+                    "argument(s) must be one of the following: ".to_string() + &options.join(", ")
+                );
+            }
+            if bits == 0 {
+                return Ok(options[0].to_string());
+            }
+            let names: Vec<&str> = (1..options.len())
+                .filter(|i| bits & (1 << (i - 1)) != 0)
+                .map(|i| options[i])
+                .collect();
+            Ok(names.join(" "))
         }
         Kind::List => Ok(args.join(" ")),
         Kind::Percentiles => {
