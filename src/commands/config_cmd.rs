@@ -169,6 +169,25 @@ fn warn_if_over_maxmemory(ctx: &mut Ctx) {
     }
 }
 
+/// Write the config file anew (CONFIG REWRITE; `force_all` for DEBUG
+/// CONFIG-REWRITE-FORCE-ALL, which also writes every default): the host
+/// writes it, the core has no IO.
+pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> CmdResult {
+    let Some((path, text)) = ctx.srv.config.rewrite(force_all) else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let users = ctx.srv.config.get(Key::ACLFILE).is_empty().then(|| {
+        let acl = &ctx.srv.acl;
+        acl.users
+            .values()
+            .map(|u| format!("user {} {}", u.name, u.describe(&acl.index)))
+            .collect()
+    });
+    let text = crate::server::config::rewrite::place_user_lines(&text, users);
+    ctx.srv.emit(Event::ConfigRewrite { path, text });
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::field_reassign_with_default)]
 mod tests {
@@ -242,23 +261,4 @@ mod tests {
             .cmd(1, "INFO server")
             .contains("config_file:/tmp/r.conf\r\n"));
     }
-}
-
-/// Write the config file anew (CONFIG REWRITE; `force_all` for DEBUG
-/// CONFIG-REWRITE-FORCE-ALL, which also writes every default): the host
-/// writes it, the core has no IO.
-pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> CmdResult {
-    let Some((path, text)) = ctx.srv.config.rewrite(force_all) else {
-        return Err("ERR The server is running without a config file".into());
-    };
-    let users = ctx.srv.config.get(Key::ACLFILE).is_empty().then(|| {
-        let acl = &ctx.srv.acl;
-        acl.users
-            .values()
-            .map(|u| format!("user {} {}", u.name, u.describe(&acl.index)))
-            .collect()
-    });
-    let text = crate::server::config::rewrite::place_user_lines(&text, users);
-    ctx.srv.emit(Event::ConfigRewrite { path, text });
-    Ok(())
 }
