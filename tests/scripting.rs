@@ -310,3 +310,38 @@ fn acl_applies_to_scripts() {
         assert!(text.contains("cmd=eval"), "{}: {text}", srv.what);
     }
 }
+
+/// A runaway read-only script: no other client can send SCRIPT KILL while
+/// it holds the node, so it is killed once past `busy-reply-threshold` and
+/// five seconds, with SCRIPT KILL's error; the node then serves again.
+#[test]
+fn runaway_script_is_killed() {
+    let ours = start_ours(&["--save", "", "--busy-reply-threshold", "100"]);
+    let mut c = ours.connect();
+    let reply = c.cmd(&["EVAL", "while true do end", "0"]);
+    let Frame::Error(e) = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        e.starts_with("ERR Script killed by user with SCRIPT KILL..."),
+        "{e}"
+    );
+    assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
+}
+
+/// redis.acl_check_cmd answers for the caller's user; XREAD BLOCK is
+/// refused inside scripts with 7.0's own error.
+#[test]
+fn acl_check_cmd_and_blocking_reads() {
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["XADD", "s", "1-1", "a", "1"],
+        vec!["EVAL", "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')", "1", "s"],
+        vec!["ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*"],
+        vec!["AUTH", "bob", "123"],
+        vec!["EVAL", "return redis.acl_check_cmd('set','xx',1)", "1", "xx"],
+        vec!["EVAL", "return redis.acl_check_cmd('hset','xx','f',1)", "1", "xx"],
+        vec!["EVAL", "return redis.acl_check_cmd('set','yy',1)", "0"],
+    ];
+    let diffs = compare(&cmds, false);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

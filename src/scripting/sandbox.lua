@@ -266,7 +266,10 @@ R.debug = function() end
 R.acl_check_cmd = function(...)
   if select("#", ...) == 0 then fail("Please specify at least one argument for this redis lib call") end
   if not prims.command_exists(...) then fail("Invalid command passed to redis.acl_check_cmd()") end
-  return true
+  local f = need_run("acl_check_cmd")
+  local allowed = f(...)
+  if type(allowed) == "string" then fail(allowed) end
+  return allowed
 end
 R.REDIS_VERSION, R.REDIS_VERSION_NUM = prims.version, prims.version_num
 S.redis = protect(R)

@@ -73,7 +73,6 @@ CI_SET = [
     "unit/pause",
     "unit/latency-monitor",
     "unit/introspection-2",
-    "unit/scripting",
     "unit/functions",
     "unit/memefficiency",
     "integration/aof",

@@ -41,7 +41,7 @@ struct ReadArgs {
     noack: bool,
 }
 
-fn parse_args(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Error> {
+fn parse_args(args: &[Bytes], xreadgroup: bool, from_script: bool) -> Result<ReadArgs, Error> {
     let mut a = ReadArgs {
         block: None,
         count: 0,
@@ -55,6 +55,15 @@ fn parse_args(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Error> {
         let o = &args[i][..];
         let is = |s: &str| o.eq_ignore_ascii_case(s.as_bytes());
         if is("block") && more > 0 {
+            if from_script {
+                // 7.0 keeps this error for scripts rather than the
+                // generic non-blocking behaviour of MULTI.
+                return Err(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&args[0])
+                )
+                .into());
+            }
             i += 1;
             let ms = crate::resp::parse_i64(&args[i])
                 .ok_or(Error::from("ERR timeout is not an integer or out of range"))?;
@@ -110,7 +119,8 @@ struct Served {
 
 pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let xreadgroup = args[0].len() == 10;
-    let a = parse_args(args, xreadgroup)?;
+    let from_script = ctx.client.conn == crate::scripting::SCRIPT_CONN;
+    let a = parse_args(args, xreadgroup, from_script)?;
     let n = (args.len() - a.streams_at) / 2;
     let keys: Vec<Bytes> = args[a.streams_at..a.streams_at + n].to_vec();
     let retry = a.block.is_some() && retrying(ctx, &keys);
