@@ -9,7 +9,9 @@
 # Tunables (environment): N (requests, 100000), C (clients, 50),
 # TESTS (set,get,incr,lpush,lpop,hset,zadd), PIPELINES ("1 16"),
 # STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
-# arbitrary-command form, on a stream pre-filled with N entries; 0: skip).
+# arbitrary-command form, on a stream pre-filled with N entries; 0: skip),
+# FAMILIES (1: also PFADD, PFCOUNT over 10 keys, SETBIT, BITCOUNT, GEOADD,
+# GEOSEARCH, EVAL of an INCR and EVALSHA of a 10-command script; 0: skip).
 # Timings are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ C=${C:-50}
 TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
 PIPELINES=${PIPELINES:-"1 16"}
 STREAMS=${STREAMS:-1}
+FAMILIES=${FAMILIES:-1}
 
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
@@ -92,6 +95,34 @@ run_streams() {
     bench XACK XACK bench:g g __rand_int__-0
 }
 
+# HyperLogLog, bitmap, geo and scripting rows for one server and pipeline
+# depth, as "TEST rps" lines (random members / offsets from -r).
+run_families() {
+    local port=$1 pipe=$2 label sha
+    redis-cli -p "$port" flushall >/dev/null
+    for k in 0 1 2 3 4 5 6 7 8 9; do
+        seq 1 1000 | awk -v k="$k" '{ print "PFADD bench:hll" k " e" $1 }' | redis-cli -p "$port" --pipe >/dev/null
+    done
+    sha=$(redis-cli -p "$port" script load \
+        "for i=1,10 do redis.call('incr', KEYS[1]) end return redis.call('get', KEYS[1])")
+    bench() {
+        label=$1; shift
+        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+            | tr '\r' '\n' \
+            | awk -F': ' -v l="$label" '/requests per second/ { split($2, a, " "); print l, a[1] }' \
+            | tail -1
+    }
+    bench PFADD PFADD bench:hll e__rand_int__
+    bench "PFCOUNT (10 keys)" PFCOUNT bench:hll0 bench:hll1 bench:hll2 bench:hll3 bench:hll4 \
+        bench:hll5 bench:hll6 bench:hll7 bench:hll8 bench:hll9
+    bench SETBIT SETBIT bench:bits __rand_int__ 1
+    bench BITCOUNT BITCOUNT bench:bits
+    bench GEOADD GEOADD bench:geo 13.__rand_int__ 38.__rand_int__ m__rand_int__
+    bench GEOSEARCH GEOSEARCH bench:geo FROMLONLAT 13.5 38.5 BYRADIUS 100 km COUNT 10 ASC
+    bench "EVAL incr" EVAL "return redis.call('incr',KEYS[1])" 1 bench:k
+    bench "EVALSHA (10 commands)" EVALSHA "$sha" 1 bench:k10
+}
+
 declare -A REAL OURSR
 ORDER=()
 for pipe in $PIPELINES; do
@@ -113,6 +144,14 @@ for pipe in $PIPELINES; do
         while read -r name rps; do
             OURSR["$name$suffix"]=$rps
         done < <(run_streams "$OURS_PORT" "$pipe")
+    fi
+    if [ "$FAMILIES" = 1 ]; then
+        while read -r name rps; do
+            key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
+        done < <(run_families "$REAL_PORT" "$pipe" | sed 's/ \([0-9.]*\)$/|\1/' | tr '|' '\t' | awk -F'\t' '{ gsub(/ /, "_", $1); print $1, $2 }')
+        while read -r name rps; do
+            OURSR["$name$suffix"]=$rps
+        done < <(run_families "$OURS_PORT" "$pipe" | sed 's/ \([0-9.]*\)$/|\1/' | tr '|' '\t' | awk -F'\t' '{ gsub(/ /, "_", $1); print $1, $2 }')
     fi
 done
 
