@@ -335,11 +335,35 @@ fn runaway_script_is_killed() {
 fn acl_check_cmd_and_blocking_reads() {
     let cmds: Vec<Vec<&str>> = vec![
         vec!["XADD", "s", "1-1", "a", "1"],
-        vec!["EVAL", "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')", "1", "s"],
-        vec!["ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*"],
+        vec![
+            "EVAL",
+            "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')",
+            "1",
+            "s",
+        ],
+        vec![
+            "ACL",
+            "SETUSER",
+            "bob",
+            "on",
+            ">123",
+            "+@scripting",
+            "+set",
+            "~x*",
+        ],
         vec!["AUTH", "bob", "123"],
-        vec!["EVAL", "return redis.acl_check_cmd('set','xx',1)", "1", "xx"],
-        vec!["EVAL", "return redis.acl_check_cmd('hset','xx','f',1)", "1", "xx"],
+        vec![
+            "EVAL",
+            "return redis.acl_check_cmd('set','xx',1)",
+            "1",
+            "xx",
+        ],
+        vec![
+            "EVAL",
+            "return redis.acl_check_cmd('hset','xx','f',1)",
+            "1",
+            "xx",
+        ],
         vec!["EVAL", "return redis.acl_check_cmd('set','yy',1)", "0"],
     ];
     let diffs = compare(&cmds, false);

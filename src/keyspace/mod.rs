@@ -193,7 +193,7 @@ impl Value {
 
 /// What a key is charged: its cost, saturated to fit the object's field.
 fn charge_of(key: &[u8], o: &Object) -> u32 {
-    u32::try_from(size::key_bytes(key, o, size::CHARGE_SAMPLES)).unwrap_or(u32::MAX)
+    u32::try_from(size::key_charge(key, o)).unwrap_or(u32::MAX)
 }
 
 /// One of the numbered databases.

@@ -107,6 +107,18 @@ pub fn key_bytes(key: &[u8], o: &Object, samples: usize) -> u64 {
     KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, !o.big, samples)
 }
 
+/// What a key is charged in the running memory total: [`key_bytes`] with
+/// [`CHARGE_SAMPLES`], a stream estimated without walking its radix trees
+/// (every XADD / XACK recharges it, so it must not cost O(entries)).
+pub fn key_charge(key: &[u8], o: &Object) -> u64 {
+    if let Value::Stream(s) = &o.value {
+        use crate::server::query_buffer::size_class;
+        return (s.memory_estimate(size_class, CHARGE_SAMPLES) + 24 + size_class(key.len() + 4))
+            as u64;
+    }
+    key_bytes(key, o, CHARGE_SAMPLES)
+}
+
 /// A stream key as 7.0's MEMORY USAGE counts it: `objectComputeSize`
 /// (`samples` listpacks sampled, 0: all), the dict entry, and the key's
 /// sds, in jemalloc's size classes.

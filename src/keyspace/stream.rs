@@ -674,11 +674,34 @@ impl Stream {
     /// (the allocator's size classes), sampling `samples` listpacks as
     /// MEMORY USAGE does.
     pub fn memory_usage(&self, class: fn(usize) -> usize, samples: usize) -> usize {
+        self.memory_usage_with(class, samples, true)
+    }
+
+    /// [`Stream::memory_usage`] without walking the radix trees: each rax
+    /// counted as one node per key. O(groups + consumers), for the running
+    /// memory total that every change to the stream updates.
+    pub fn memory_estimate(&self, class: fn(usize) -> usize, samples: usize) -> usize {
+        self.memory_usage_with(class, samples, false)
+    }
+
+    fn memory_usage_with(&self, class: fn(usize) -> usize, samples: usize, exact: bool) -> usize {
         /// `streamRadixTreeMemoryUsage` over a rax of `numele` keys, `numnodes` nodes.
         fn rax(numele: usize, numnodes: usize) -> usize {
             numele * 16 + numnodes * 4 + numnodes * 8 * 30
         }
-        let mut size = 16 + 80 + rax(self.nodes.len(), rax_nodes(self.nodes.keys()));
+        let nodes = |n: usize, ids: &mut dyn Iterator<Item = &StreamId>| {
+            if exact {
+                rax_nodes(ids)
+            } else {
+                n + 1
+            }
+        };
+        let mut size = 16
+            + 80
+            + rax(
+                self.nodes.len(),
+                nodes(self.nodes.len(), &mut self.nodes.keys()),
+            );
         let mut sampled = 0;
         let mut lp = 0;
         for n in self.nodes.values().take(samples) {
@@ -697,9 +720,9 @@ impl Stream {
                 .map_or(0, |n| class(n.alloc));
         }
         for g in self.groups.values() {
-            size += 40 + rax(g.pel.len(), rax_nodes(g.pel.keys())) + 24 * g.pel.len();
+            size += 40 + rax(g.pel.len(), nodes(g.pel.len(), &mut g.pel.keys())) + 24 * g.pel.len();
             for (name, c) in &g.consumers {
-                size += 24 + name.len() + rax(c.pel.len(), rax_nodes(c.pel.iter()));
+                size += 24 + name.len() + rax(c.pel.len(), nodes(c.pel.len(), &mut c.pel.iter()));
             }
         }
         size
