@@ -154,31 +154,6 @@ fn acl_categories(d: &Described) -> Vec<&'static str> {
     v
 }
 
-/// Command flags in the order addReplyFlagsForCommand prints them (the
-/// sentinel flags and may_replicate are hidden; `no_mandatory_keys` comes
-/// from the JSON doc, `movablekeys` from the key specs).
-const INFO_FLAGS: &[(u32, &str)] = &[
-    (WRITE, "write"),
-    (READONLY, "readonly"),
-    (DENYOOM, "denyoom"),
-    (ADMIN, "admin"),
-    (PUBSUB, "pubsub"),
-    (NOSCRIPT, "noscript"),
-    (BLOCKING, "blocking"),
-    (LOADING, "loading"),
-    (STALE, "stale"),
-    (SKIP_MONITOR, "skip_monitor"),
-    (SKIP_SLOWLOG, "skip_slowlog"),
-    (ASKING, "asking"),
-    (FAST, "fast"),
-    (NO_AUTH, "no_auth"),
-    (0, "no_mandatory_keys"),
-    (NO_ASYNC_LOADING, "no_async_loading"),
-    (NO_MULTI, "no_multi"),
-    (MOVABLE_KEYS, "movablekeys"),
-    (ALLOW_BUSY, "allow_busy"),
-];
-
 /// populateCommandLegacyRangeSpec: the (first, last, step) COMMAND INFO
 /// derives from the key specs, and whether they make the keys movable.
 fn legacy_range(specs: &[KeySpec]) -> ((i32, i32, i32), bool) {
@@ -230,7 +205,7 @@ fn write_info(out: &mut ReplyBuf, d: &Described) {
     out.int(d.arity as i64);
     let (keys, movable) = legacy_range(doc.key_specs);
     let flags = (d.flags & !MOVABLE_KEYS) | if movable { MOVABLE_KEYS } else { 0 };
-    let names: Vec<&str> = INFO_FLAGS
+    let names: Vec<&str> = flags::NAMES
         .iter()
         .filter(|(f, n)| flags & f != 0 || (*f == 0 && doc.extra_flags.contains(n)))
         .map(|(_, n)| *n)
@@ -271,10 +246,9 @@ fn write_info_undocumented(out: &mut ReplyBuf, d: &Described) {
     out.array(10);
     out.bulk(d.name.as_bytes());
     out.int(d.arity as i64);
-    // A plain server does not show the sentinel flags.
     let names: Vec<&str> = flags::NAMES
         .iter()
-        .filter(|(f, _)| d.flags & f & !(SENTINEL | ONLY_SENTINEL) != 0)
+        .filter(|(f, _)| d.flags & f != 0)
         .map(|(_, n)| *n)
         .collect();
     out.set(names.len());

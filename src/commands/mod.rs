@@ -90,8 +90,9 @@ pub mod flags {
     /// Some key positions depend on the arguments (SORT ... STORE).
     pub const MOVABLE_KEYS: u32 = 1 << 20;
 
-    /// Names in the order Redis prints them in COMMAND INFO (7.0 hides
-    /// `may_replicate`).
+    /// Names in the order addReplyFlagsForCommand prints them in COMMAND
+    /// INFO (7.0 hides `may_replicate` and the sentinel flags;
+    /// `no_mandatory_keys`, 0 here, comes from the command's JSON doc).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -107,8 +108,7 @@ pub mod flags {
         (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (SENTINEL, "sentinel"),
-        (ONLY_SENTINEL, "only_sentinel"),
+        (0, "no_mandatory_keys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
