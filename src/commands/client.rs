@@ -326,6 +326,10 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
     if let Some(c) = ctx.clients.get_mut(&conn) {
+        if as_error {
+            // updateStatsOnUnblock: the blocked command failed.
+            ctx.srv.calls.ran(&c.last_cmd, 0, true, false, false);
+        }
         if let Some(b) = c.blocked.take() {
             for k in &b.keys {
                 let key = (b.db, k.clone());

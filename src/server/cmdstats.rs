@@ -103,6 +103,10 @@ pub struct CallStats {
     pub commands: BTreeMap<String, CommandStat>,
     /// Error replies by their code (`ERR`, `WRONGTYPE`), as `errorstat_`.
     pub errors: BTreeMap<String, u64>,
+    /// `total_error_replies` when the last call was accounted (7.0's
+    /// `prev_err_count` in incrCommandStatsOnError): a script's command
+    /// that failed moves it, so the EVAL around it is not failed as well.
+    pub error_mark: u64,
 }
 
 impl CallStats {

@@ -1002,6 +1002,7 @@ impl Server {
                 .rejected(&crate::commands::container::full_name(cmd, &argv));
         }
         self.st.count_error(msg);
+        self.st.calls.error_mark = self.st.stats.total_error_replies;
         c.reply.error(msg);
     }
 
@@ -1081,7 +1082,9 @@ impl Server {
                 self.st.dbs[c.db].remember_replica_ttl(&argv[i]);
             }
         }
-        let failed = self.st.stats.total_error_replies > errors_before;
+        let total_errors = self.st.stats.total_error_replies;
+        let failed = total_errors > errors_before.max(self.st.calls.error_mark);
+        self.st.calls.error_mark = total_errors;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
             let f = crate::commands::container::effective_flags(cmd, argv);

@@ -71,6 +71,7 @@ CI_SET = [
     "unit/pubsubshard",
     "unit/tracking",
     "unit/pause",
+    "unit/info",
     "unit/latency-monitor",
     "unit/introspection-2",
     "unit/functions",
