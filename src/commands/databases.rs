@@ -77,11 +77,44 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let (ra, rb) = (dbs[a].replica_mode, dbs[b].replica_mode);
         dbs[a].replica_mode = rb;
         dbs[b].replica_mode = ra;
-        // WATCHers of either db see every key of both as touched.
-        let mut all: Vec<Bytes> = dbs[a].keys().keys().cloned().collect();
-        all.extend(dbs[b].keys().keys().cloned());
+        // WATCHers of either db see a key of both as touched when it is
+        // there, unexpired, on either side (touchAllWatchedKeysInDb: a
+        // missing or stale key replaced with a stale one is no change).
+        let now = ctx.now;
+        let live = |db: &crate::keyspace::Db, k: &Bytes| {
+            db.expires().get(&k[..]).is_none_or(|&at| at > now)
+        };
+        let mut all: Vec<Bytes> = Vec::new();
+        let mut stale: Vec<(usize, Bytes)> = Vec::new();
+        for (x, y) in [(a, b), (b, a)] {
+            for k in dbs[x].keys().keys() {
+                let stale_here = !live(&dbs[x], k);
+                let stale_there = !dbs[y].keys().contains_key(&k[..]) || !live(&dbs[y], k);
+                if !(stale_here && stale_there) {
+                    all.push(k.clone());
+                } else {
+                    stale.push((x, k.clone()));
+                }
+            }
+        }
         dbs[a].touched.extend(all.iter().cloned());
         dbs[b].touched.extend(all);
+        // Their WATCHers: the expired key now there does not fail EXEC.
+        for (dbi, k) in stale {
+            let Some(conns) = ctx.srv.watched.get(&(dbi, k.clone())) else {
+                continue;
+            };
+            for conn in conns {
+                let c = if *conn == ctx.client.conn {
+                    Some(&mut *ctx.client)
+                } else {
+                    ctx.clients.get_mut(conn)
+                };
+                if let Some(c) = c {
+                    c.watched_stale.push((dbi, k.clone()));
+                }
+            }
+        }
         ctx.srv.expire_cursor.swap(a, b);
     }
     ctx.dirty(1);

@@ -31,6 +31,7 @@ pub fn discard_transaction(srv: &mut ServerState, c: &mut Client) {
 pub fn unwatch_client(srv: &mut ServerState, c: &mut Client) {
     let watched = std::mem::take(&mut c.watched);
     unwatch_all(srv, c.conn, &watched);
+    c.watched_stale.clear();
     c.dirty_cas = false;
 }
 
@@ -106,10 +107,12 @@ fn exec_handler(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 /// One of the keys `c` WATCHes has logically expired since (isWatchedKeyExpired).
 fn watched_key_expired(st: &ServerState, c: &Client) -> bool {
     c.watched.iter().any(|(dbi, k)| {
-        st.dbs
-            .get(*dbi)
-            .and_then(|db| db.ttl_at(k))
-            .is_some_and(|at| at <= st.now)
+        !c.watched_stale.iter().any(|(d, s)| d == dbi && s == k)
+            && st
+                .dbs
+                .get(*dbi)
+                .and_then(|db| db.ttl_at(k))
+                .is_some_and(|at| at <= st.now)
     })
 }
 

@@ -54,6 +54,9 @@ pub struct Client {
     pub multi: Option<Multi>,
     /// Keys WATCHed: (db, key).
     pub watched: Vec<(usize, Bytes)>,
+    /// WATCHed keys a SWAPDB replaced with a key already expired (7.0's
+    /// `watchedKey.expired`): their expiry does not fail EXEC.
+    pub watched_stale: Vec<(usize, Bytes)>,
     /// A WATCHed key changed: EXEC must fail.
     pub dirty_cas: bool,
     /// MONITOR: every command the server runs is copied to this client.
@@ -120,6 +123,7 @@ impl Client {
             kind: ClientKind::Normal,
             multi: None,
             watched: Vec::new(),
+            watched_stale: Vec::new(),
             dirty_cas: false,
             monitor: false,
             channels: BTreeSet::new(),

@@ -72,6 +72,7 @@ CI_SET = [
     "unit/tracking",
     "unit/pause",
     "unit/info",
+    "unit/multi",
     "unit/latency-monitor",
     "unit/introspection-2",
     "unit/functions",
