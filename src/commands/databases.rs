@@ -79,7 +79,8 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         dbs[b].replica_mode = ra;
         // WATCHers of either db see a key of both as touched when it is
         // there, unexpired, on either side (touchAllWatchedKeysInDb: a
-        // missing or stale key replaced with a stale one is no change).
+        // missing or stale key replaced with a stale one is no change);
+        // blocked clients are woken for every key.
         let now = ctx.now;
         let live = |db: &crate::keyspace::Db, k: &Bytes| {
             db.expires().get(&k[..]).is_none_or(|&at| at > now)
@@ -99,6 +100,12 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         dbs[a].touched.extend(all.iter().cloned());
         dbs[b].touched.extend(all);
+        // The others still wake the clients blocked on them
+        // (scanDatabaseForReadyKeys), who find them expired.
+        for (_, k) in &stale {
+            dbs[a].ready.push(k.clone());
+            dbs[b].ready.push(k.clone());
+        }
         // Their WATCHers: the expired key now there does not fail EXEC.
         for (dbi, k) in stale {
             let Some(conns) = ctx.srv.watched.get(&(dbi, k.clone())) else {

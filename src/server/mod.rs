@@ -1273,9 +1273,15 @@ impl Server {
             if woken.is_empty() {
                 break;
             }
+            // A DEBUG SLEEP in the command (say inside EXEC) has passed by
+            // the time 7.0 serves the blocked clients (it updates its
+            // cached time first): keys that expired meanwhile are gone.
+            let now = self.st.now;
+            self.st.now = now.max(self.st.paused_until);
             for conn in woken {
                 self.retry_blocked(conn);
             }
+            self.st.now = now;
         }
     }
 
