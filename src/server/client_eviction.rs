@@ -12,10 +12,21 @@ impl Server {
     /// `evictClients`: disconnect the biggest evictable clients while the
     /// clients' memory is at or over `maxmemory-clients`.
     pub(crate) fn evict_clients(&mut self) {
-        let limit = self.st.config.get_i64(Key::MAXMEMORY_CLIENTS).max(0) as u64;
-        if limit == 0 {
-            return;
+        // getClientEvictionLimit: bytes, or a percentage of maxmemory; never
+        // under 128 KiB, so a bad setting cannot cut every client off.
+        let set = self.st.config.get_i64(Key::MAXMEMORY_CLIENTS);
+        let maxmemory = self.st.config.maxmemory();
+        let limit = match set {
+            0 => return,
+            p if p < 0 => {
+                if maxmemory == 0 {
+                    return;
+                }
+                (maxmemory as f64 * -(p as f64) / 100.0) as u64
+            }
+            b => b as u64,
         }
+        .max(128 * 1024);
         let mut total = 0u64;
         let mut evictable: Vec<(u64, ConnId)> = Vec::new();
         let probe = self.st.host.probe.as_deref();

@@ -17,6 +17,9 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
+    /// Bytes as [`Kind::Memory`], or `N%` (of `maxmemory`) up to 100%,
+    /// kept as written; its number is -N (7.0's PERCENT_CONFIG).
+    MemoryOrPercent,
     Str,
     Enum(&'static [&'static str]),
     /// Several names OR'ed (7.0's MULTI_ARG enums, `shutdown-on-sigterm`):
@@ -233,7 +236,7 @@ directives! {
     TLS_CA_CERT_DIR = "tls-ca-cert-dir", None, S, "", 0;
     CLUSTER_ANNOUNCE_HOSTNAME = "cluster-announce-hostname", None, S, "", 0;
     SLOWLOG_MAX_LEN = "slowlog-max-len", None, Kind::Int { min: 0, max: i64::MAX }, "128", 0;
-    MAXMEMORY_CLIENTS = "maxmemory-clients", None, Kind::Memory { min: 0, max: i64::MAX }, "0", 0;
+    MAXMEMORY_CLIENTS = "maxmemory-clients", None, Kind::MemoryOrPercent, "0", 0;
     REPLICA_IGNORE_MAXMEMORY = "replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), B, "yes", 0;
     REPL_BACKLOG_TTL = "repl-backlog-ttl", None, Kind::Int { min: 0, max: i64::MAX }, "3600", 0;
     REPL_DISABLE_TCP_NODELAY = "repl-disable-tcp-nodelay", None, B, "no", 0;

@@ -118,7 +118,11 @@ impl Config {
     /// Re-parse what is derived from `key`'s text.
     fn changed(&mut self, key: Key) {
         let text = self.values[key.index()].as_str();
-        self.numbers[key.index()] = text.parse().unwrap_or(0);
+        self.numbers[key.index()] = match text.strip_suffix('%') {
+            // A percentage is kept negative, as 7.0 keeps it.
+            Some(p) => -p.parse::<i64>().unwrap_or(0),
+            None => text.parse().unwrap_or(0),
+        };
         if key == Key::MAXMEMORY_POLICY {
             self.hot.maxmemory_policy = MaxmemoryPolicy::parse(text).unwrap_or_default();
         } else if key == Key::SAVE {

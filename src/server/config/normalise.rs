@@ -78,6 +78,24 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             }
             Ok(v.to_string())
         }
+        Kind::MemoryOrPercent => {
+            let v = one()?;
+            if let Some(n) = v.strip_suffix('%') {
+                return match crate::resp::parse_i64(n.as_bytes()) {
+                    Some(p) if p > 100 => {
+                        Err("percentage argument must be less or equal to 100".into())
+                    }
+                    Some(p) if p >= 0 => Ok(format!("{p}%")),
+                    _ => Err("argument must be a memory or percent value".into()),
+                };
+            }
+            let b = parse_memory(v)
+                .ok_or_else(|| "argument must be a memory or percent value".to_string())?;
+            if b < 0 {
+                return Err(int_error(0, i64::MAX));
+            }
+            Ok(b.to_string())
+        }
         Kind::Memory { min, max } => {
             let v = parse_memory(one()?)
                 .ok_or_else(|| "argument must be a memory value".to_string())?;
