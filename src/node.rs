@@ -392,15 +392,21 @@ pub struct HostFacts {
     /// The allocator the process really uses (Redis's `mem_allocator`).
     pub mem_allocator: Option<String>,
     pub probe: Option<Box<dyn HostProbe>>,
-    /// Reads a file back (relative to `dir`): DEBUG LOADAOF, a test command
-    /// that reloads the AOF the node wrote, and ACL LOAD (the `aclfile`).
-    pub files: Option<Box<dyn FileReader>>,
+    /// The node's files, read and written at once: DEBUG LOADAOF (a test
+    /// command that reloads the AOF the node wrote), ACL LOAD (the
+    /// `aclfile`), and the config file, whose rewrite a command answers for
+    /// (CONFIG REWRITE, SENTINEL SET ...). Without it (simulator, browser)
+    /// config rewrites go out as `Event::ConfigRewrite` and cannot fail.
+    pub files: Option<Box<dyn HostFiles>>,
 }
 
-/// A host's way to read one of the node's files back, at once.
-pub trait FileReader {
+/// A host's way to read or write one of the node's files, at once.
+pub trait HostFiles {
     /// The file's bytes, or `None` if it is not there.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// Replace the file as Redis does (temp file, fsync, rename): the
+    /// error's text is the system's (`strerror`), for the reply and the log.
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String>;
 }
 
 impl fmt::Debug for HostFacts {

@@ -36,7 +36,9 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("error", 3) => ctx.out().error(&text(&args[2])),
         ("config-rewrite-force-all", 2) => {
-            super::config_cmd::rewrite(ctx, true)?;
+            if let Err(e) = super::config_cmd::rewrite(ctx, true)? {
+                return Err(format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {e}").into());
+            }
             ctx.out().ok();
         }
         ("reload", _) => reload(ctx, &args[2..])?,

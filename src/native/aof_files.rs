@@ -167,12 +167,19 @@ impl AofFiles {
     }
 }
 
-/// The node's file reader (DEBUG LOADAOF).
-pub struct DiskReader;
+/// The node's files on disk (DEBUG LOADAOF, ACL LOAD, config rewrites).
+pub struct DiskFiles;
 
-impl crate::node::FileReader for DiskReader {
+impl crate::node::HostFiles for DiskFiles {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         read(path)
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        super::host::write_atomically(path, bytes).map_err(|e| {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        })
     }
 }
 

@@ -19,7 +19,7 @@ pub fn host_facts() -> HostFacts {
         probe: Some(Box::new(ProcessProbe {
             start: Instant::now(),
         })),
-        files: Some(Box::new(super::aof_files::DiskReader)),
+        files: Some(Box::new(super::aof_files::DiskFiles)),
     }
 }
 
