@@ -671,8 +671,8 @@ impl SentinelState {
 
     /// sentinelFlushConfig: written at once when the host can (natively), so
     /// a failure is logged and answered; otherwise by the host at the end of
-    /// this step. `Err` when the write failed (logged already).
-    pub fn try_flush_config(&mut self, env: &mut Env) -> Result<(), ()> {
+    /// this step. `Err`: the system's reason the write failed (logged already).
+    pub fn try_flush_config(&mut self, env: &mut Env) -> Result<(), String> {
         let write_now = self.config_path.is_some() && env.srv.host.files.is_some();
         if !write_now {
             self.config_dirty = true;
@@ -699,7 +699,7 @@ impl SentinelState {
                         "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
                     ),
                 );
-                Err(())
+                Err(e)
             }
         }
     }
@@ -721,7 +721,7 @@ impl SentinelState {
                 out.ok();
                 Ok(())
             }
-            Err(()) => Err("ERR Failed to save config file. Check server logs.".into()),
+            Err(_) => Err("ERR Failed to save config file. Check server logs.".into()),
         }
     }
 
