@@ -205,6 +205,10 @@ pub enum Event {
     RoleChanged { role: Role },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
+    /// DEBUG SEGFAULT: the process crashes by an invalid memory access. The
+    /// native host makes a real one (its crash report follows); a simulated
+    /// host stops the node as a killed process.
+    Crash,
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },

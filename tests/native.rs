@@ -796,3 +796,41 @@ fn config_rewrite_reports_a_failed_write_like_redis() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Redis's crash report: DEBUG SEGFAULT makes a real invalid write and
+/// SIGABRT from another process is reported with its sender; each logs the
+/// bug report's frame and a stack trace, then dies by that signal.
+#[test]
+fn crash_report_on_debug_segfault_and_sigabrt() {
+    use std::os::unix::process::ExitStatusExt;
+    for (how, sig) in [("segfault", libc::SIGSEGV), ("abort", libc::SIGABRT)] {
+        let mut srv = start_ours(&["--enable-debug-command", "yes"]);
+        let mut keep = None;
+        if how == "segfault" {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+            s.write_all(b"DEBUG SEGFAULT\r\n").unwrap();
+            keep = Some(s);
+        } else {
+            // SAFETY: a signal to the child we started.
+            unsafe { libc::kill(srv.child.id() as i32, libc::SIGABRT) };
+        }
+        let status = srv.child.wait().unwrap();
+        drop(keep);
+        assert_eq!(status.signal(), Some(sig), "{how}");
+        let log = srv.log_text();
+        for want in [
+            "=== REDIS BUG REPORT START: Cut & paste starting from here ===".to_string(),
+            format!("# Redis 7.0.15 crashed by signal: {sig}, si_code: "),
+            "------ STACK TRACE ------".to_string(),
+            "=== REDIS BUG REPORT END.".to_string(),
+        ] {
+            assert!(log.contains(&want), "{how}: no {want:?} in\n{log}");
+        }
+        let extra = if how == "segfault" {
+            "# Accessing address: 0x".to_string()
+        } else {
+            format!("# Killed by PID: {}, UID: ", std::process::id())
+        };
+        assert!(log.contains(&extra), "{how}: no {extra:?} in\n{log}");
+    }
+}

@@ -35,6 +35,8 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().ok();
         }
         ("error", 3) => ctx.out().error(&text(&args[2])),
+        // No reply: the process goes down (the host's crash report says why).
+        ("segfault", 2) => ctx.srv.emit(crate::node::Event::Crash),
         ("config-rewrite-force-all", 2) => {
             if let Err(e) = super::config_cmd::rewrite(ctx, true)? {
                 return Err(format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {e}").into());
@@ -186,6 +188,8 @@ const HELP: &[&str] = &[
     "      file to the database.",
     "REPLICATE <string>",
     "    Replicates the provided string to replicas, allowing data divergence.",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

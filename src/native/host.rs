@@ -76,6 +76,12 @@ impl Logger {
 
     pub fn raw(&mut self, line: &str) {
         use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let fd = self
+            .file
+            .as_ref()
+            .map_or(libc::STDOUT_FILENO, |f| f.as_raw_fd());
+        super::crash_report::note_log_target(fd, self.role_char);
         match &mut self.file {
             Some(f) => {
                 let _ = f.write_all(line.as_bytes());
@@ -153,6 +159,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
+            Output::Event(Event::Crash) => super::crash_report::segfault(),
             // Structured sentinel events are for the UI; their log lines arrive as Log.
             Output::Event(Event::Sentinel { .. }) => {}
             Output::Event(Event::RoleChanged { role }) => {

@@ -11,6 +11,7 @@ pub mod aof_files;
 pub mod check_aof;
 pub mod compose;
 pub mod conf;
+pub mod crash_report;
 pub mod demo;
 pub mod host;
 pub mod output_backlog;
@@ -141,6 +142,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         }
         _ => {}
     }
+    crash_report::install();
     let mut logger = host::Logger::stdout('C', LogLevel::Notice);
     let config = match conf::load_server_config(args) {
         Ok(c) => c,

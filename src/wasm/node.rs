@@ -143,6 +143,8 @@ enum EventJs<'a> {
     Shutdown {
         exit_code: i32,
     },
+    /// DEBUG SEGFAULT: the page stops the node as a crashed process.
+    Crash,
     Sentinel {
         kind: &'static str,
         detail: &'a str,
@@ -219,6 +221,7 @@ impl<'a> OutputJs<'a> {
                 Event::Shutdown { exit_code } => EventJs::Shutdown {
                     exit_code: *exit_code,
                 },
+                Event::Crash => EventJs::Crash,
                 Event::Sentinel { kind, detail } => EventJs::Sentinel {
                     kind: kind.channel(),
                     detail,
