@@ -79,6 +79,7 @@ CI_SET = [
     "unit/memefficiency",
     "integration/aof",
     "integration/failover",
+    "integration/logging",
     "sentinel",
 ]
 
