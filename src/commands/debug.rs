@@ -257,11 +257,17 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
         ctx.srv.persist.debug_reload_file = Some(bytes.clone());
         bytes
     } else {
-        // NOSAVE loads the file as it is on disk, which only the host can
-        // read: the one the last DEBUG RELOAD wrote stands in for it.
-        match &ctx.srv.persist.debug_reload_file {
-            Some(b) => b.clone(),
-            None => return Err(LOAD_FAILED.into()),
+        // NOSAVE loads the file as it is on disk (a SYNC, redis-cli --rdb or
+        // the user may have put it there). A host without files: the one the
+        // last DEBUG RELOAD wrote stands in for it.
+        let file = ctx.srv.config.get(Key::DBFILENAME).to_string();
+        match ctx.srv.host.files.as_ref().map(|f| f.read(&file)) {
+            Some(Some(b)) => b,
+            Some(None) => return Err(LOAD_FAILED.into()),
+            None => match &ctx.srv.persist.debug_reload_file {
+                Some(b) => b.clone(),
+                None => return Err(LOAD_FAILED.into()),
+            },
         }
     };
     if !flush {
