@@ -593,6 +593,19 @@ impl ServerState {
         let ndb = st.dbs.len();
         let loaded = match rdb::decode_with(bytes, ndb) {
             Ok(l) => l,
+            Err(e) if e.msg.starts_with("Wrong RDB checksum") => {
+                // rdbLoad's checksum failure: its own line, then the
+                // corruption report's.
+                st.log(LogLevel::Warning, e.msg.clone());
+                st.log(
+                    LogLevel::Warning,
+                    format!(
+                        "Internal error in RDB reading offset {} -> RDB CRC error",
+                        e.offset
+                    ),
+                );
+                return Err(e.to_string());
+            }
             Err(e) => {
                 st.log(
                     LogLevel::Warning,
