@@ -208,9 +208,15 @@ fn script(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         "load" if args.len() == 3 => load(ctx, &args[2])?,
-        // No script runs while a command is being served: the server is
-        // single-threaded and a script ends before the next command.
-        "kill" if args.len() == 2 => return Err("NOTBUSY No scripts in execution right now.".into()),
+        // Another client's command runs during a script only once it is
+        // busy (`server::busy`).
+        "kill" if args.len() == 2 => {
+            let Some(busy) = ctx.srv.busy.as_mut() else {
+                return Err("NOTBUSY No scripts in execution right now.".into());
+            };
+            busy.kill(true)?;
+            ctx.out().ok();
+        }
         // The Lua debugger (LDB) is not there: SCRIPT DEBUG NO is the
         // state scripts always run in.
         "debug" if args.len() == 3 => {

@@ -181,6 +181,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
     let mut state = state.into_inner();
     state.server.st.script_caller = None;
+    state.server.st.busy = None;
     if state.read_ran {
         // 7.0's call(): a script's read makes its caller remember the keys
         // the EVAL / FCALL declared.
@@ -293,7 +294,7 @@ fn run_in_vm(
     }
     let timeout = Timeout::new(&state.borrow(), inv);
     if let Some(t) = &timeout {
-        t.install(lua, state.borrow().wrote.clone())?;
+        t.install(lua, hooks.clone(), state.borrow().wrote.clone())?;
     }
     let result = lua.scope(|scope| {
         hooks.raw_set(
@@ -360,12 +361,24 @@ fn run_in_vm(
                 Ok(())
             })?,
         )?;
+        hooks.raw_set(
+            "busy",
+            scope
+                .create_function(|_, times: (u64, u64)| Ok(serve_while_busy(state, inv, times)))?,
+        )?;
         let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
         let mut out = out.into_iter();
         let ok = matches!(out.next(), Some(Value::Boolean(true)));
         Ok((ok, out.next().unwrap_or(Value::Nil)))
     });
-    for h in ["call", "log", "acl_check_cmd", "setresp", "set_repl"] {
+    for h in [
+        "call",
+        "log",
+        "acl_check_cmd",
+        "setresp",
+        "set_repl",
+        "busy",
+    ] {
         hooks.raw_set(h, Value::Nil)?;
     }
     // Every 50 runs 7.0 takes a collection step so garbage does not wait
@@ -400,19 +413,90 @@ fn killed() -> mlua::Error {
 /// Instructions between two looks at the clock (7.0's count hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
-/// A script that has not written runs at least this long before it is
-/// killed, whatever the threshold says (see [`Timeout`]).
+/// On a host that cannot serve other clients meanwhile, a script that has
+/// not written runs at least this long before it is killed, whatever the
+/// threshold says (see [`Timeout`]).
 const KILL_FLOOR_MS: u64 = 5000;
 
+/// What the timeout hook does after serving the other clients.
+const BUSY_CONTINUE: u8 = 0;
+/// SCRIPT KILL / FUNCTION KILL: the script stops.
+const BUSY_KILLED: u8 = 1;
+/// SHUTDOWN NOSAVE: the script stops, the node exits.
+const BUSY_SHUTDOWN: u8 = 2;
+/// The host cannot serve clients during a script.
+const BUSY_UNSERVED: u8 = 3;
+
+/// One round of the timed-out script mode (scriptInterrupt): the script is
+/// marked busy and the other clients are served (`server::busy`).
+fn serve_while_busy(
+    state: &RefCell<RunState>,
+    inv: &Invocation,
+    (started_us, elapsed_ms): (u64, u64),
+) -> u8 {
+    // A hook inside a command the script runs: that command ends first.
+    let Ok(mut guard) = state.try_borrow_mut() else {
+        return BUSY_CONTINUE;
+    };
+    let st = &mut *guard;
+    let (wrote, caller_is_master) = (st.write_dirty, st.caller_is_master);
+    let server = &mut *st.server;
+    let serves = server
+        .st
+        .host
+        .probe
+        .as_ref()
+        .is_some_and(|p| p.serves_while_busy());
+    if !serves {
+        return BUSY_UNSERVED;
+    }
+    if server.st.busy.is_none() {
+        let command = if inv.eval {
+            "SCRIPT KILL"
+        } else {
+            "FUNCTION KILL"
+        };
+        server.st.log(LogLevel::Warning, format!(
+            "Slow script detected: still in execution after {elapsed_ms} milliseconds. You can try killing the script using the {command} command. Script name is: {}.",
+            inv.name
+        ));
+    }
+    let busy = server
+        .st
+        .busy
+        .get_or_insert_with(|| crate::server::busy::BusyScript {
+            eval: inv.eval,
+            name: inv.name.clone(),
+            command: inv.argv.to_vec(),
+            started_us,
+            wrote,
+            caller_is_master,
+            killed: false,
+        });
+    busy.wrote = wrote;
+    server.serve_while_busy();
+    if server.st.shutting_down {
+        BUSY_SHUTDOWN
+    } else if server.st.busy.as_ref().is_some_and(|b| b.killed) {
+        server.st.log(
+            LogLevel::Warning,
+            "Lua script killed by user with SCRIPT KILL.",
+        );
+        BUSY_KILLED
+    } else {
+        BUSY_CONTINUE
+    }
+}
+
 /// The busy-script check (luaMaskCountHook, scriptInterrupt). Past
-/// `busy-reply-threshold` 7.0 logs the slow script and starts answering
-/// other clients `-BUSY` while the script runs, until SCRIPT KILL. Our core
-/// serves one input at a time and a script runs inside it, so no other
-/// client can be answered or send SCRIPT KILL meanwhile. The slow script is
-/// logged at the threshold, as in 7.0, and goes on; past the threshold and
-/// [`KILL_FLOOR_MS`] both it is killed as SCRIPT KILL would kill it, so a
-/// runaway loop cannot hold the node for ever (unless it already wrote,
-/// which 7.0 would refuse to kill either).
+/// `busy-reply-threshold` 7.0 logs the slow script and, every hook period,
+/// serves the other clients (`-BUSY` but for SCRIPT KILL and the like) until
+/// the script ends or is killed; so do we when the host can look at its
+/// connections during a script (`HostProbe::busy_poll`). A host that cannot
+/// (the simulator, wasm) would hang on a runaway loop: there, past the
+/// threshold and [`KILL_FLOOR_MS`] both, the script is killed as SCRIPT KILL
+/// would kill it (unless it already wrote, which 7.0 would refuse to kill
+/// either).
 struct Timeout {
     threshold_ms: u64,
     /// The host's clock; without one (the simulator) time is counted in
@@ -443,12 +527,14 @@ impl Timeout {
         })
     }
 
-    fn install(&self, lua: &Lua, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
+    fn install(&self, lua: &Lua, hooks: Table, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
         let clock = self.clock.clone();
         let start = clock.as_ref().map_or(0, |c| c());
         let periods = Cell::new(0u64);
         let slow_logged = Cell::new(false);
         let kill_logged = Cell::new(false);
+        // Once the host could not serve clients it is not asked again.
+        let unserved = Cell::new(false);
         let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
         let command = if self.eval {
             "SCRIPT KILL"
@@ -466,6 +552,20 @@ impl Timeout {
                 if elapsed < threshold {
                     return Ok(mlua::VmState::Continue);
                 }
+                if !unserved.get() {
+                    // The serving round logs the slow script itself, at once.
+                    let busy: Function = hooks.raw_get("busy")?;
+                    match busy.call::<u8>((start, elapsed))? {
+                        BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
+                        BUSY_UNSERVED => unserved.set(true),
+                        _ => {
+                            // From now on every line raises, so a pcall
+                            // cannot keep the script alive (as 7.0's hook).
+                            lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+                            return Err(killed());
+                        }
+                    }
+                }
                 if !slow_logged.replace(true) {
                     logs.borrow_mut().push(format!(
                         "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
@@ -478,8 +578,6 @@ impl Timeout {
                     logs.borrow_mut()
                         .push("Lua script killed: it ran past busy-reply-threshold.".into());
                 }
-                // From now on every line raises, so a pcall cannot keep the
-                // script alive (as 7.0's hook does once killed).
                 lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
                 Err(killed())
             },

@@ -1,6 +1,7 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod aof;
+pub mod busy;
 pub mod client;
 pub mod client_eviction;
 pub mod cmdstats;
@@ -165,6 +166,10 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
+    /// The running script, once past `busy-reply-threshold` (see [`busy`]).
+    pub busy: Option<busy::BusyScript>,
+    /// Input that arrived while the script ran and waits for its end.
+    pub busy_deferred: Vec<crate::node::BusyInput>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
     /// `maxmemory` eviction's pool, pending round and metrics.
@@ -389,6 +394,8 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 script_caller: None,
+                busy: None,
+                busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
                 eviction: Default::default(),
                 mem_peak: Default::default(),
@@ -840,8 +847,12 @@ impl Server {
         // Clients over `maxmemory-clients` go first; then performEvictions
         // before every command when a limit is set: a command that may grow
         // memory (or any queued in MULTI) is refused if nothing more can go.
-        self.evict_clients();
-        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
+        // Not while a script is busy: its propagation must not mix with DELs.
+        let busy = self.st.busy.is_some();
+        if !busy {
+            self.evict_clients();
+        }
+        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 && !busy {
             let marks = self.st.tracking.active().then(|| self.touched_marks());
             let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
             if let Some(marks) = marks {
@@ -904,6 +915,13 @@ impl Server {
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
             return;
+        }
+        if let Some(b) = &self.st.busy {
+            if f & flags::ALLOW_BUSY == 0 {
+                let msg = busy::busy_error(b.eval);
+                self.reject(c, msg);
+                return;
+            }
         }
         if c.kind != ClientKind::Replica
             && self.st.pause.is_paused()
@@ -1147,7 +1165,9 @@ impl Server {
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
         }
-        if !c.in_exec && !self.st.repl_feed.is_empty() {
+        // While a script is busy its writes so far wait to go out as one
+        // transaction with the rest.
+        if !c.in_exec && !self.st.repl_feed.is_empty() && self.st.busy.is_none() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
         }
@@ -1256,6 +1276,11 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
+        // A busy script's effects are half done: nothing is served off them
+        // until it ends (the caller's own after_command does it then).
+        if self.st.busy.is_some() {
+            return;
+        }
         self.rerun_postponed();
         self.feed_expired_dels();
         self.publish_notifications(None);
@@ -1751,6 +1776,7 @@ impl Node for Server {
                 }
             }
         }
+        self.replay_busy_deferred();
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
             return;
