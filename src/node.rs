@@ -337,6 +337,12 @@ pub trait HostProbe {
     fn busy_poll(&self) -> Option<Vec<BusyInput>> {
         None
     }
+    /// Wait for what `conn` sends next (the Lua debugger's synchronous
+    /// session blocks the server on its client, as 7.0's does); `None` when
+    /// the connection is gone or the host cannot wait.
+    fn read_waiting(&self, _conn: ConnId) -> Option<Vec<u8>> {
+        None
+    }
     /// Send a reply now, while a script runs (after anything still queued
     /// for `conn`); `false` if the host cannot, and it goes out as usual
     /// once the script ends.

@@ -173,6 +173,31 @@ pub fn poll() -> Vec<BusyInput> {
     out
 }
 
+/// Wait until `conn` sends something (or goes away: `None`).
+pub fn read_waiting(conn: ConnId) -> Option<Vec<u8>> {
+    let fd = SOCKETS.with(|s| s.borrow().fds.get(&conn).copied())?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd; the socket stays open (see `poll`).
+        unsafe { libc::poll(&mut pfd, 1, -1) };
+        // SAFETY: as in `poll`.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        match n {
+            n if n > 0 => return Some(buf[..n as usize].to_vec()),
+            0 => return None,
+            _ => match std::io::Error::last_os_error().kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => continue,
+                _ => return None,
+            },
+        }
+    }
+}
+
 /// Write `bytes` to `conn` now, behind whatever it already has queued
 /// (`queued`: the writer task's backlog). `false` if the connection is not
 /// one of ours.

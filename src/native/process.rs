@@ -92,6 +92,10 @@ impl HostProbe for ProcessProbe {
         Some(super::busy_io::poll())
     }
 
+    fn read_waiting(&self, conn: crate::node::ConnId) -> Option<Vec<u8>> {
+        super::busy_io::read_waiting(conn)
+    }
+
     fn busy_send(&self, conn: crate::node::ConnId, bytes: &[u8]) -> bool {
         let queued = super::output_backlog::unsent(conn) > 0;
         super::busy_io::send(conn, bytes, queued)

@@ -54,6 +54,8 @@ struct RunState<'s> {
     acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
     /// A read-only command ran: the caller tracks the script's keys.
     read_ran: bool,
+    /// The Lua debugger's session (SCRIPT DEBUG SYNC), if the run is debugged.
+    ldb: Option<Rc<RefCell<super::ldb::Session>>>,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -164,6 +166,11 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     client.in_exec = true;
     client.kind = ClientKind::Normal;
     let feed_start = server.st.repl_feed.len();
+    let ldb = if inv.eval {
+        server.st.scripting.ldb.clone()
+    } else {
+        None
+    };
     let state = RefCell::new(RunState {
         server,
         client,
@@ -176,6 +183,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         wrote: Rc::new(Cell::new(false)),
         acl_denials: Vec::new(),
         read_ran: false,
+        ldb,
     });
     state.borrow_mut().server.st.script_caller = Some(c.id);
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
@@ -292,9 +300,17 @@ fn run_in_vm(
         globals.raw_set("KEYS", keys.clone())?;
         globals.raw_set("ARGV", args.clone())?;
     }
-    let timeout = Timeout::new(&state.borrow(), inv);
+    let debugged = state.borrow().ldb.is_some();
+    // A debugged script has the debugger's hook instead (its count events
+    // stop the script past the time limit).
+    let timeout = (!debugged)
+        .then(|| Timeout::new(&state.borrow(), inv))
+        .flatten();
     if let Some(t) = &timeout {
         t.install(lua, hooks.clone(), state.borrow().wrote.clone())?;
+    }
+    if debugged {
+        install_ldb_hook(lua, hooks.clone())?;
     }
     let result = lua.scope(|scope| {
         hooks.raw_set(
@@ -362,6 +378,12 @@ fn run_in_vm(
             })?,
         )?;
         hooks.raw_set(
+            "ldb",
+            scope.create_function(|lua, (line, count): (i64, bool)| {
+                ldb_line(state, lua, globals, line, count).map_err(mlua::Error::RuntimeError)
+            })?,
+        )?;
+        hooks.raw_set(
             "busy",
             scope
                 .create_function(|_, times: (u64, u64)| Ok(serve_while_busy(state, inv, times)))?,
@@ -378,6 +400,7 @@ fn run_in_vm(
         "setresp",
         "set_repl",
         "busy",
+        "ldb",
     ] {
         hooks.raw_set(h, Value::Nil)?;
     }
@@ -392,6 +415,9 @@ fn run_in_vm(
     };
     if runs % GC_CYCLE_PERIOD == 0 {
         lua.gc_collect()?;
+    }
+    if debugged {
+        lua.remove_hook();
     }
     if let Some(t) = timeout {
         lua.remove_hook();
@@ -417,6 +443,58 @@ const HOOK_PERIOD: u32 = 100_000;
 /// not written runs at least this long before it is killed, whatever the
 /// threshold says (see [`Timeout`]).
 const KILL_FLOOR_MS: u64 = 5000;
+
+/// The debugger's hook (luaLdbLineHook): every line of the script, and a
+/// count event to notice a script running past the time limit.
+fn install_ldb_hook(lua: &Lua, hooks: Table) -> mlua::Result<()> {
+    lua.set_hook(
+        mlua::HookTriggers::new()
+            .every_line()
+            .every_nth_instruction(HOOK_PERIOD),
+        move |_, debug| {
+            // Events outside the script (the sandbox's own code) do not stop.
+            let ours = debug
+                .source()
+                .short_src
+                .is_some_and(|s| s.contains("user_script"));
+            if !ours {
+                return Ok(mlua::VmState::Continue);
+            }
+            let count = matches!(debug.event(), mlua::DebugEvent::Count);
+            let line = debug.current_line().map_or(0, |l| l as i64);
+            let f: Function = hooks.raw_get("ldb")?;
+            f.call::<()>((line, count))?;
+            Ok(mlua::VmState::Continue)
+        },
+    )
+}
+
+/// One line of a debugged script (see `ldb::line_hook`).
+fn ldb_line(
+    state: &RefCell<RunState>,
+    lua: &Lua,
+    globals: &Table,
+    line: i64,
+    count: bool,
+) -> Result<(), String> {
+    let (ldb, conn, limit) = {
+        let st = state.borrow();
+        let Some(ldb) = st.ldb.clone() else {
+            return Ok(());
+        };
+        let conn = ldb.borrow().conn;
+        let busy = st.server.st.config.get_i64(Key::BUSY_REPLY_THRESHOLD);
+        let limit = if busy > 0 { busy as u64 } else { 5000 };
+        (ldb, conn, limit)
+    };
+    let io = super::ldb::ProbeIo {
+        state,
+        probe: |st: &RunState| st.server.st.host.probe.as_deref(),
+        conn,
+    };
+    let now = || state.borrow().server.st.monotonic_us();
+    super::ldb::line_hook(&ldb, lua, globals, &io, line, count, limit, &now)
+}
 
 /// What the timeout hook does after serving the other clients.
 const BUSY_CONTINUE: u8 = 0;
@@ -594,6 +672,9 @@ fn refuse(
     argv: &[Bytes],
     msg: &str,
 ) -> mlua::Result<(bool, Value)> {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        ldb.borrow_mut().log(format!("<error> {msg}"));
+    }
     let text = error_text(msg);
     st.server.st.count_error(&text);
     if let Some(cmd) = cmd {
@@ -609,6 +690,19 @@ fn refuse(
 
 /// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
 fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        // The debugger shows the command (its first ten arguments).
+        let mut line = b"<redis>".to_vec();
+        for (j, a) in argv.iter().enumerate() {
+            if j == 10 {
+                line.extend_from_slice(format!(" ... ({} more)", argv.len() - j - 1).as_bytes());
+                break;
+            }
+            line.push(b' ');
+            line.extend_from_slice(a);
+        }
+        ldb.borrow_mut().log(line);
+    }
     let cmd = command_table().get(&argv[0]);
     let Some(cmd) = cmd.filter(|cmd| {
         (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
@@ -720,6 +814,11 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         _ => Frame::Null,
     };
     let is_err = reply.first() == Some(&b'-');
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        let mut line = b"<reply> ".to_vec();
+        super::ldb::reply_to_human(&mut line, &reply);
+        ldb.borrow_mut().log_trimmed(line);
+    }
     Ok((is_err, frame_to_lua(lua, frame, resp)?))
 }
 
