@@ -818,7 +818,21 @@ impl Server {
         }
         // A container's subcommand has its own flags (FUNCTION LOAD writes);
         // a script declares its own (EVAL with a shebang, FCALL).
-        let f = commands::eval::command_flags(&self.st, cmd, &argv);
+        let mut f = commands::eval::command_flags(&self.st, cmd, &argv);
+        // EXEC writes (or may grow memory) if a command it holds does, and
+        // is refused on a stale replica if one of them would be
+        // (processCommand's mstate.cmd_flags / cmd_inv_flags).
+        if let Some(m) = c.multi.as_ref().filter(|_| cmd.name == "exec") {
+            for q in &m.queue {
+                if let Some(qc) = table.get(&q[0]) {
+                    let qf = commands::eval::command_flags(&self.st, qc, q);
+                    f |= qf & (flags::WRITE | flags::DENYOOM);
+                    if qf & flags::STALE == 0 {
+                        f &= !flags::STALE;
+                    }
+                }
+            }
+        }
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
@@ -1008,6 +1022,20 @@ impl Server {
 
     /// Reply with an error for a command that was refused before running.
     fn reject(&mut self, c: &mut Client, msg: &str) {
+        // A refused EXEC ends its transaction (execCommandAbort).
+        if matches!(self.st.checking, Some((cmd, _)) if cmd.name == "exec") {
+            commands::transactions::discard_transaction(&mut self.st, c);
+            let msg = format!(
+                "EXECABORT Transaction discarded because of: {}",
+                msg.strip_prefix('-').unwrap_or(msg)
+            );
+            self.st.checking = None;
+            self.st.calls.rejected("exec");
+            self.st.count_error(&msg);
+            self.st.calls.error_mark = self.st.stats.total_error_replies;
+            c.reply.error(&msg);
+            return;
+        }
         if let Some(m) = c.multi.as_mut() {
             m.aborted = true;
         }
