@@ -499,8 +499,7 @@ pub fn cat_value(s: &mut Vec<u8>, v: &Value, level: usize) {
         Value::Table(t) => {
             let (mut array, mut full) = (Vec::new(), Vec::new());
             let mut is_array = true;
-            let mut expected = 1i64;
-            for (k, val) in t.clone().pairs::<Value, Value>().flatten() {
+            for (expected, (k, val)) in (1i64..).zip(t.clone().pairs::<Value, Value>().flatten()) {
                 let idx = match k {
                     Value::Integer(i) => Some(i as f64),
                     Value::Number(n) => Some(n),
@@ -516,7 +515,6 @@ pub fn cat_value(s: &mut Vec<u8>, v: &Value, level: usize) {
                 full.extend_from_slice(b"]=");
                 cat_value(&mut full, &val, level);
                 full.extend_from_slice(b"; ");
-                expected += 1;
             }
             for r in [&mut array, &mut full] {
                 if !r.is_empty() {
@@ -707,4 +705,46 @@ pub fn run_debugged(
     );
     // Closing after the EVAL's reply marks the end of the session.
     c.close_after_reply = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_as_ldbreplparsecommand() {
+        assert_eq!(parse_command(b""), Ok(None));
+        assert_eq!(parse_command(b"*2\r\n$1\r\ns\r\n"), Ok(None));
+        assert_eq!(
+            parse_command(b"*2\r\n$1\r\nr\r\n$4\r\nping\r\n"),
+            Ok(Some(vec![b"r".to_vec(), b"ping".to_vec()]))
+        );
+        assert_eq!(parse_command(b"ping\r\n"), Err("protocol error"));
+        assert_eq!(parse_command(b"*0\r\n"), Err("protocol error"));
+        assert_eq!(parse_command(b"*1\r\n$0\r\n\r\n"), Err("protocol error"));
+    }
+
+    #[test]
+    fn replies_read_as_the_debugger_logs_them() {
+        let human = |r: &[u8]| {
+            let mut o = Vec::new();
+            reply_to_human(&mut o, r);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(human(b"+OK\r\n"), "\"+OK\"");
+        assert_eq!(human(b"$-1\r\n"), "NULL");
+        assert_eq!(human(b"*2\r\n:1\r\n$2\r\nab\r\n"), "[1,\"ab\"]");
+        assert_eq!(human(b"%1\r\n+a\r\n#t\r\n"), "{\"+a\" => #true}");
+        assert_eq!(human(b",1.5\r\n"), "(double) 1.5");
+    }
+
+    #[test]
+    fn numbers_print_as_percent_g() {
+        assert_eq!(format_g(1.0), "1");
+        assert_eq!(format_g(0.5), "0.5");
+        assert_eq!(format_g(1234567.0), "1.23457e+06");
+        assert_eq!(format_g(0.0001), "0.0001");
+        assert_eq!(format_g(0.00001), "1e-05");
+        assert_eq!(format_g(100000.0), "100000");
+    }
 }

@@ -13,8 +13,8 @@
 //! that (the simulator, wasm) keeps its runs deterministic: see
 //! `scripting::run`'s fallback.
 
-use super::{ClientKind, Server};
-use crate::node::{BusyInput, ConnId, Output};
+use super::Server;
+use crate::node::BusyInput;
 use bytes::Bytes;
 
 /// The running script once it timed out (7.0's `curr_run_ctx` with
@@ -63,10 +63,13 @@ impl BusyScript {
     }
 }
 
+/// Scripts run only where Lua is (not in wasm).
+#[cfg(not(target_arch = "wasm32"))]
 impl Server {
     /// One round of processEventsWhileBlocked: read what the other
     /// connections sent, run or refuse their commands, send the replies.
     pub(crate) fn serve_while_busy(&mut self) {
+        use crate::node::Output;
         let Some(inputs) = self.st.host.probe.as_ref().and_then(|p| p.busy_poll()) else {
             return;
         };
@@ -100,16 +103,16 @@ impl Server {
     /// Input that waits for the script's end: the caller's own (protected,
     /// as 7.0's protectClient), our master's (its stream is applied in order
     /// afterwards) and any connection that is not a plain client.
-    fn busy_defers(&self, conn: ConnId) -> bool {
+    fn busy_defers(&self, conn: crate::node::ConnId) -> bool {
         self.migrate_owns(conn)
             || self.repl_owns(conn)
             || self
                 .clients
                 .get(&conn)
-                .is_none_or(|c| c.kind == ClientKind::Master)
+                .is_none_or(|c| c.kind == super::ClientKind::Master)
     }
 
-    fn busy_data(&mut self, conn: ConnId, bytes: Vec<u8>) {
+    fn busy_data(&mut self, conn: crate::node::ConnId, bytes: Vec<u8>) {
         let deferred_before = self
             .st
             .busy_deferred
@@ -121,7 +124,9 @@ impl Server {
         }
         self.data(conn, &bytes);
     }
+}
 
+impl Server {
     /// After the script: the input held back while it ran, in arrival order.
     pub(crate) fn replay_busy_deferred(&mut self) {
         while self.st.busy.is_none() && !self.st.busy_deferred.is_empty() {
@@ -141,5 +146,119 @@ impl Server {
                 }
             }
         }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use crate::commands::testkit::Kit;
+    use crate::node::{BusyInput, ConnId, CpuTimes, Event, HostProbe};
+    use crate::resp::Frame;
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    /// A host whose connections deliver the given rounds of input, one per
+    /// look, and that records what was sent during the script.
+    struct Rounds {
+        rounds: RefCell<VecDeque<Vec<BusyInput>>>,
+        sent: Rc<RefCell<Vec<(u64, String)>>>,
+    }
+
+    impl HostProbe for Rounds {
+        fn monotonic_us(&self) -> u64 {
+            0
+        }
+        fn rss(&self) -> Option<u64> {
+            None
+        }
+        fn total_system_memory(&self) -> Option<u64> {
+            None
+        }
+        fn cpu(&self) -> Option<CpuTimes> {
+            None
+        }
+        fn serves_while_busy(&self) -> bool {
+            true
+        }
+        fn busy_poll(&self) -> Option<Vec<BusyInput>> {
+            Some(self.rounds.borrow_mut().pop_front().unwrap_or_default())
+        }
+        fn busy_send(&self, conn: ConnId, bytes: &[u8]) -> bool {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            self.sent.borrow_mut().push((conn.0, text));
+            true
+        }
+    }
+
+    fn data(conn: u64, args: &[&str]) -> BusyInput {
+        BusyInput::Data {
+            conn: ConnId(conn),
+            bytes: Frame::command(args.iter().copied()),
+        }
+    }
+
+    /// A kit with clients 1 and 2 whose host delivers `rounds` while a
+    /// script is busy (past a 1 ms threshold: one hook period, no clock).
+    fn kit(rounds: Vec<Vec<BusyInput>>) -> (Kit, Rc<RefCell<Vec<(u64, String)>>>) {
+        let mut k = Kit::new();
+        k.connect(1);
+        k.connect(2);
+        k.cmd(1, "CONFIG SET busy-reply-threshold 1");
+        let sent = Rc::new(RefCell::new(Vec::new()));
+        k.srv.st.host.probe = Some(Box::new(Rounds {
+            rounds: RefCell::new(rounds.into()),
+            sent: sent.clone(),
+        }));
+        (k, sent)
+    }
+
+    const BUSY: &str =
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+
+    #[test]
+    fn other_clients_get_busy_until_script_kill() {
+        let (mut k, sent) = kit(vec![
+            vec![data(2, &["PING"])],
+            vec![data(2, &["FUNCTION", "KILL"]), data(2, &["SCRIPT", "KILL"])],
+        ]);
+        let reply = k.argv(1, &["EVAL", "while true do end", "0"]);
+        assert!(reply.contains("Script killed by user with SCRIPT KILL..."));
+        let sent = sent.borrow();
+        assert_eq!(sent[0], (2, BUSY.to_string()));
+        // FUNCTION KILL does not stop an EVAL: its answer is the -BUSY of
+        // a script; the SCRIPT KILL after it does.
+        assert_eq!(sent[1], (2, format!("{BUSY}+OK\r\n")));
+        assert_eq!(k.cmd(2, "PING"), "+PONG\r\n");
+        assert!(k.srv.st.busy.is_none());
+    }
+
+    #[test]
+    fn a_script_that_wrote_is_unkillable_but_shutdown_nosave_ends_it() {
+        let (mut k, sent) = kit(vec![
+            vec![data(2, &["SCRIPT", "KILL"]), data(2, &["SHUTDOWN"])],
+            vec![data(2, &["SHUTDOWN", "NOSAVE"])],
+        ]);
+        k.argv(
+            1,
+            &["EVAL", "redis.call('set','k','v') while true do end", "0"],
+        );
+        let first = sent.borrow()[0].1.clone();
+        assert!(first.starts_with("-UNKILLABLE Sorry the script already executed write commands"));
+        assert!(first.ends_with(BUSY), "{first}");
+        assert!(k.events.iter().any(|e| matches!(e, Event::Shutdown { .. })));
+    }
+
+    #[test]
+    fn the_callers_own_input_waits_for_the_script() {
+        let (mut k, sent) = kit(vec![
+            vec![data(1, &["PING"])],
+            vec![data(2, &["SCRIPT", "KILL"])],
+        ]);
+        let reply = k.argv(1, &["EVAL", "while true do end", "0"]);
+        // The EVAL's error, then the PING that came in meanwhile.
+        assert!(reply.ends_with("+PONG\r\n"), "{reply}");
+        assert!(reply.starts_with("-ERR Script killed by user"), "{reply}");
+        assert_eq!(sent.borrow().len(), 1);
     }
 }
