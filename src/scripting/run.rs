@@ -209,6 +209,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     }
     let server = state.server;
     let mut errors = Vec::new();
+    let reply_before = c.reply.len();
     match outcome {
         Ok((true, v)) => {
             if let Err(e) = lua_to_reply(&v, &mut c.reply, script_resp, &mut errors) {
@@ -232,6 +233,9 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
             c.reply.error(&msg);
             errors.push(msg);
         }
+    }
+    if errors.is_empty() && c.reply.buf.get(reply_before) == Some(&b'-') {
+        server.st.calls.force_failed = true;
     }
     for e in errors {
         server.st.count_error(&e);
@@ -677,6 +681,9 @@ fn refuse(
     }
     let text = error_text(msg);
     st.server.st.count_error(&text);
+    // Counted here, as 7.0's scriptCall does (incrCommandStatsOnError): the
+    // EVAL fails only if its own reply is an error.
+    st.server.st.calls.error_mark = st.server.st.stats.total_error_replies;
     if let Some(cmd) = cmd {
         st.server
             .st

@@ -1129,7 +1129,8 @@ impl Server {
             }
         }
         let total_errors = self.st.stats.total_error_replies;
-        let failed = total_errors > errors_before.max(self.st.calls.error_mark);
+        let failed = total_errors > errors_before.max(self.st.calls.error_mark)
+            || std::mem::take(&mut self.st.calls.force_failed);
         self.st.calls.error_mark = total_errors;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
