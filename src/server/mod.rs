@@ -166,6 +166,9 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
+    /// An AOF is being loaded: only a script from it that runs past the
+    /// busy threshold lets other clients in, and they get -LOADING.
+    pub loading: bool,
     /// The running script, once past `busy-reply-threshold` (see [`busy`]).
     pub busy: Option<busy::BusyScript>,
     /// Input that arrived while the script ran and waits for its end.
@@ -394,6 +397,7 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 script_caller: None,
+                loading: false,
                 busy: None,
                 busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
@@ -928,6 +932,11 @@ impl Server {
                 c,
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
+            return;
+        }
+        // (The loader's own client runs its commands as a master's.)
+        if self.st.loading && f & flags::LOADING == 0 && c.kind != ClientKind::Master {
+            self.reject(c, "LOADING Redis is loading the dataset in memory");
             return;
         }
         if let Some(b) = &self.st.busy {
