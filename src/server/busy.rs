@@ -158,11 +158,14 @@ mod tests {
     use std::collections::VecDeque;
     use std::rc::Rc;
 
+    /// What was sent during the script: (connection, bytes).
+    type Sent = Rc<RefCell<Vec<(u64, String)>>>;
+
     /// A host whose connections deliver the given rounds of input, one per
     /// look, and that records what was sent during the script.
     struct Rounds {
         rounds: RefCell<VecDeque<Vec<BusyInput>>>,
-        sent: Rc<RefCell<Vec<(u64, String)>>>,
+        sent: Sent,
     }
 
     impl HostProbe for Rounds {
@@ -200,7 +203,7 @@ mod tests {
 
     /// A kit with clients 1 and 2 whose host delivers `rounds` while a
     /// script is busy (past a 1 ms threshold: one hook period, no clock).
-    fn kit(rounds: Vec<Vec<BusyInput>>) -> (Kit, Rc<RefCell<Vec<(u64, String)>>>) {
+    fn kit(rounds: Vec<Vec<BusyInput>>) -> (Kit, Sent) {
         let mut k = Kit::new();
         k.connect(1);
         k.connect(2);
