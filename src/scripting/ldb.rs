@@ -7,8 +7,8 @@
 //! (`HostProbe::read_waiting`), and writes the logs at once (`busy_send`).
 //! A host that cannot do that (the simulator, wasm) refuses SCRIPT DEBUG.
 //!
-//! The forked mode (SCRIPT DEBUG YES) needs fork(): not there. The commands
-//! that inspect Lua frames (`print`, `trace`) are not there either.
+//! The forked mode (SCRIPT DEBUG YES) needs fork(): not there. Neither is
+//! `print` (mlua shows no frame's locals).
 
 use crate::node::ConnId;
 use mlua::{Lua, Table, Value};
@@ -299,6 +299,7 @@ fn repl(ldb: &RefCell<Session>, lua: &Lua, globals: &Table, io: &dyn Io) -> Resu
             "c" | "continue" => return Ok(Repl::Resume),
             "a" | "abort" => return Err("script aborted for user request".into()),
             "e" | "eval" => eval(ldb, lua, globals, &argv),
+            "t" | "trace" => trace(ldb, lua),
             "r" | "redis" if argv.len() > 1 => redis(ldb, globals, &argv),
             _ => {
                 let mut s = ldb.borrow_mut();
@@ -328,6 +329,46 @@ fn repl(ldb: &RefCell<Session>, lua: &Lua, globals: &Table, io: &dyn Io) -> Resu
             }
         }
         ldb.borrow_mut().send_logs(io);
+    }
+}
+
+/// ldbTrace: the script's frames, innermost first. The debugger runs in a
+/// Rust function the hook called: the frames from the first Lua one on are
+/// the script's stack as 7.0's hook sees it.
+fn trace(ldb: &RefCell<Session>, lua: &Lua) {
+    let frame = |level: usize| {
+        lua.inspect_stack(level, |d| {
+            let src = d.source();
+            let ours = src
+                .short_src
+                .as_deref()
+                .is_some_and(|s| s.contains("user_script"));
+            let name = d.names().name.map(|n| n.into_owned());
+            (
+                src.what == "C",
+                ours,
+                name,
+                d.current_line().map_or(0, |l| l as i64),
+            )
+        })
+    };
+    let mut base = 0;
+    while let Some((true, ..)) = frame(base) {
+        base += 1;
+    }
+    let mut s = ldb.borrow_mut();
+    let mut level = 0;
+    while let Some((_, ours, name, line)) = frame(base + level) {
+        if ours {
+            let which = if level == 0 { "In" } else { "From" };
+            let l = format!("{which} {}:", name.as_deref().unwrap_or("top level"));
+            s.log(l);
+            s.log_source_line(line);
+        }
+        level += 1;
+    }
+    if level == 0 {
+        s.log("<error> Can't retrieve Lua stack.");
     }
 }
 
