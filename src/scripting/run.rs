@@ -381,17 +381,24 @@ fn run_in_vm(
                 Ok(())
             })?,
         )?;
-        hooks.raw_set(
-            "ldb",
-            scope.create_function(|lua, (line, count): (i64, bool)| {
-                ldb_line(state, lua, globals, line, count).map_err(mlua::Error::RuntimeError)
-            })?,
-        )?;
-        hooks.raw_set(
-            "busy",
-            scope
-                .create_function(|_, times: (u64, u64)| Ok(serve_while_busy(state, inv, times)))?,
-        )?;
+        // Each is made per run (garbage until the next collection): only
+        // when its hook is installed.
+        if debugged {
+            hooks.raw_set(
+                "ldb",
+                scope.create_function(|lua, (line, count): (i64, bool)| {
+                    ldb_line(state, lua, globals, line, count).map_err(mlua::Error::RuntimeError)
+                })?,
+            )?;
+        }
+        if timeout.is_some() {
+            hooks.raw_set(
+                "busy",
+                scope.create_function(|_, times: (u64, u64)| {
+                    Ok(serve_while_busy(state, inv, times))
+                })?,
+            )?;
+        }
         let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
         let mut out = out.into_iter();
         let ok = matches!(out.next(), Some(Value::Boolean(true)));
