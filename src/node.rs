@@ -330,6 +330,46 @@ pub trait HostProbe {
     }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// Whether [`HostProbe::busy_poll`] looks at the connections.
+    fn serves_while_busy(&self) -> bool {
+        false
+    }
+    /// While a script runs past `busy-reply-threshold`: what the client
+    /// connections sent since the last look, without waiting (7.0's
+    /// processEventsWhileBlocked). `None`: this host cannot look (the
+    /// simulator and wasm, which stay deterministic).
+    fn busy_poll(&self) -> Option<Vec<BusyInput>> {
+        None
+    }
+    /// Wait for what `conn` sends next (the Lua debugger's synchronous
+    /// session blocks the server on its client, as 7.0's does); `None` when
+    /// the connection is gone or the host cannot wait.
+    fn read_waiting(&self, _conn: ConnId) -> Option<Vec<u8>> {
+        None
+    }
+    /// Send a reply now, while a script runs (after anything still queued
+    /// for `conn`); `false` if the host cannot, and it goes out as usual
+    /// once the script ends.
+    fn busy_send(&self, _conn: ConnId, _bytes: &[u8]) -> bool {
+        false
+    }
+}
+
+/// What [`HostProbe::busy_poll`] found on a connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BusyInput {
+    Accepted {
+        conn: ConnId,
+        peer: Addr,
+        local: Addr,
+    },
+    Data {
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        conn: ConnId,
+    },
 }
 
 /// CPU seconds as `getrusage` reports them (INFO's `# CPU`).

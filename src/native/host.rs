@@ -5,7 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
-use super::output_backlog;
+use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
@@ -106,7 +106,6 @@ struct Shared {
     node: Box<dyn Node>,
     conns: HashMap<ConnId, Conn>,
     logger: Logger,
-    next_conn: u64,
     exit: Option<i32>,
     /// Wakes the main loop: the node wants a tick earlier than armed, or to exit.
     timer: Rc<Notify>,
@@ -135,6 +134,19 @@ fn drive(sh: &SharedRef, input: Input<'_>) {
 }
 
 fn drain(sh: &SharedRef, s: &mut Shared) {
+    // Connections a busy script's rounds accepted join the loop, and the
+    // replies they could not write go before the rest.
+    for (conn, stream) in busy_io::take_accepted() {
+        match TcpStream::from_std(stream) {
+            Ok(stream) => register_in(sh, s, conn, stream),
+            Err(e) => s.logger.line(LogLevel::Warning, &format!("accept: {e}")),
+        }
+    }
+    for (conn, bytes) in busy_io::take_leftovers() {
+        if let Some(c) = s.conns.get_mut(&conn) {
+            send(conn, c, bytes);
+        }
+    }
     while let Some(out) = s.node.poll_output() {
         match out {
             // While an `appendfsync always` sync is pending, every reply
@@ -156,6 +168,7 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             }
             Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
             Output::Event(Event::Shutdown { exit_code }) => {
+                busy_io::stop_listening();
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
@@ -599,11 +612,20 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
             Ok(0) | Err(_) => 0,
             Ok(n) => n,
         };
+        if busy_io::closed_while_busy(conn) {
+            // A busy script's round saw the end and the node heard of it.
+            busy_io::forget(conn);
+            output_backlog::forget(conn);
+            sh.borrow_mut().conns.remove(&conn);
+            return;
+        }
         let gone = !sh.borrow().conns.contains_key(&conn);
         if gone {
+            busy_io::forget(conn);
             return;
         }
         if n == 0 {
+            busy_io::forget(conn);
             output_backlog::forget(conn);
             sh.borrow_mut().conns.remove(&conn);
             drive(&sh, Input::Closed { conn });
@@ -620,10 +642,18 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
 }
 
 fn register(sh: &SharedRef, conn: ConnId, stream: TcpStream) {
+    register_in(sh, &mut sh.borrow_mut(), conn, stream);
+}
+
+fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let (r, w) = stream.into_split();
+    if !conn.is_outbound() {
+        use std::os::fd::AsRawFd;
+        busy_io::register(conn, r.as_ref().as_raw_fd());
+    }
     let notify = Rc::new(Notify::new());
-    sh.borrow_mut().conns.insert(
+    s.conns.insert(
         conn,
         Conn {
             write: Some(w),
@@ -702,6 +732,10 @@ async fn connect_from(
 }
 
 async fn accept_loop(sh: SharedRef, listener: TcpListener) {
+    {
+        use std::os::fd::AsRawFd;
+        busy_io::listen(listener.as_raw_fd());
+    }
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -711,11 +745,7 @@ async fn accept_loop(sh: SharedRef, listener: TcpListener) {
             .local_addr()
             .map(addr_of)
             .unwrap_or(Addr::new("0.0.0.0", 0));
-        let conn = {
-            let mut s = sh.borrow_mut();
-            s.next_conn += 1;
-            ConnId(s.next_conn)
-        };
+        let conn = busy_io::next_conn();
         register(&sh, conn, stream);
         drive(
             &sh,
@@ -769,7 +799,6 @@ pub fn run(
         node,
         conns: HashMap::new(),
         logger,
-        next_conn: 0,
         exit: None,
         timer: timer.clone(),
         armed: 0,

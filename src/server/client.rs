@@ -83,6 +83,8 @@ pub struct Client {
     pub last_cmd: String,
     /// The master link never gets replies (REPLCONF ACKs go out directly).
     pub no_reply: bool,
+    /// SCRIPT DEBUG SYNC: this client's EVALs run in the Lua debugger.
+    pub lua_debug_sync: bool,
     /// CLIENT REPLY ON / OFF / SKIP.
     pub reply_mode: ReplyMode,
     /// Pub/sub pushes written while replies are silenced: they still go out,
@@ -139,6 +141,7 @@ impl Client {
             last_interaction: now,
             last_cmd: "NULL".into(),
             no_reply: false,
+            lua_debug_sync: false,
             reply_mode: ReplyMode::On,
             pushes: ReplyBuf::new(2),
             in_exec: false,

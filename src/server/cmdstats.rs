@@ -107,6 +107,10 @@ pub struct CallStats {
     /// `prev_err_count` in incrCommandStatsOnError): a script's command
     /// that failed moves it, so the EVAL around it is not failed as well.
     pub error_mark: u64,
+    /// The running command replied an error its stats do not count (a
+    /// script's error already counted where it arose): it failed anyway
+    /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+    pub force_failed: bool,
 }
 
 impl CallStats {

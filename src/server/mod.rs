@@ -1,6 +1,7 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod aof;
+pub mod busy;
 pub mod client;
 pub mod client_eviction;
 pub mod cmdstats;
@@ -165,6 +166,13 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
+    /// An AOF is being loaded: only a script from it that runs past the
+    /// busy threshold lets other clients in, and they get -LOADING.
+    pub loading: bool,
+    /// The running script, once past `busy-reply-threshold` (see [`busy`]).
+    pub busy: Option<busy::BusyScript>,
+    /// Input that arrived while the script ran and waits for its end.
+    pub busy_deferred: Vec<crate::node::BusyInput>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
     /// `maxmemory` eviction's pool, pending round and metrics.
@@ -389,6 +397,9 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 script_caller: None,
+                loading: false,
+                busy: None,
+                busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
                 eviction: Default::default(),
                 mem_peak: Default::default(),
@@ -811,7 +822,21 @@ impl Server {
         }
         // A container's subcommand has its own flags (FUNCTION LOAD writes);
         // a script declares its own (EVAL with a shebang, FCALL).
-        let f = commands::eval::command_flags(&self.st, cmd, &argv);
+        let mut f = commands::eval::command_flags(&self.st, cmd, &argv);
+        // EXEC writes (or may grow memory) if a command it holds does, and
+        // is refused on a stale replica if one of them would be
+        // (processCommand's mstate.cmd_flags / cmd_inv_flags).
+        if let Some(m) = c.multi.as_ref().filter(|_| cmd.name == "exec") {
+            for q in &m.queue {
+                if let Some(qc) = table.get(&q[0]) {
+                    let qf = commands::eval::command_flags(&self.st, qc, q);
+                    f |= qf & (flags::WRITE | flags::DENYOOM);
+                    if qf & flags::STALE == 0 {
+                        f &= !flags::STALE;
+                    }
+                }
+            }
+        }
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
@@ -840,8 +865,12 @@ impl Server {
         // Clients over `maxmemory-clients` go first; then performEvictions
         // before every command when a limit is set: a command that may grow
         // memory (or any queued in MULTI) is refused if nothing more can go.
-        self.evict_clients();
-        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
+        // Not while a script is busy: its propagation must not mix with DELs.
+        let busy = self.st.busy.is_some();
+        if !busy {
+            self.evict_clients();
+        }
+        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 && !busy {
             let marks = self.st.tracking.active().then(|| self.touched_marks());
             let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
             if let Some(marks) = marks {
@@ -904,6 +933,18 @@ impl Server {
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
             return;
+        }
+        // (The loader's own client runs its commands as a master's.)
+        if self.st.loading && f & flags::LOADING == 0 && c.kind != ClientKind::Master {
+            self.reject(c, "LOADING Redis is loading the dataset in memory");
+            return;
+        }
+        if let Some(b) = &self.st.busy {
+            if f & flags::ALLOW_BUSY == 0 {
+                let msg = busy::busy_error(b.eval);
+                self.reject(c, msg);
+                return;
+            }
         }
         if c.kind != ClientKind::Replica
             && self.st.pause.is_paused()
@@ -990,6 +1031,20 @@ impl Server {
 
     /// Reply with an error for a command that was refused before running.
     fn reject(&mut self, c: &mut Client, msg: &str) {
+        // A refused EXEC ends its transaction (execCommandAbort).
+        if matches!(self.st.checking, Some((cmd, _)) if cmd.name == "exec") {
+            commands::transactions::discard_transaction(&mut self.st, c);
+            let msg = format!(
+                "EXECABORT Transaction discarded because of: {}",
+                msg.strip_prefix('-').unwrap_or(msg)
+            );
+            self.st.checking = None;
+            self.st.calls.rejected("exec");
+            self.st.count_error(&msg);
+            self.st.calls.error_mark = self.st.stats.total_error_replies;
+            c.reply.error(&msg);
+            return;
+        }
         if let Some(m) = c.multi.as_mut() {
             m.aborted = true;
         }
@@ -1083,7 +1138,8 @@ impl Server {
             }
         }
         let total_errors = self.st.stats.total_error_replies;
-        let failed = total_errors > errors_before.max(self.st.calls.error_mark);
+        let failed = total_errors > errors_before.max(self.st.calls.error_mark)
+            || std::mem::take(&mut self.st.calls.force_failed);
         self.st.calls.error_mark = total_errors;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
@@ -1147,7 +1203,9 @@ impl Server {
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
         }
-        if !c.in_exec && !self.st.repl_feed.is_empty() {
+        // While a script is busy its writes so far wait to go out as one
+        // transaction with the rest.
+        if !c.in_exec && !self.st.repl_feed.is_empty() && self.st.busy.is_none() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
         }
@@ -1256,6 +1314,11 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
+        // A busy script's effects are half done: nothing is served off them
+        // until it ends (the caller's own after_command does it then).
+        if self.st.busy.is_some() {
+            return;
+        }
         self.rerun_postponed();
         self.feed_expired_dels();
         self.publish_notifications(None);
@@ -1751,6 +1814,7 @@ impl Node for Server {
                 }
             }
         }
+        self.replay_busy_deferred();
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
             return;

@@ -76,6 +76,7 @@ CI_SET = [
     "unit/latency-monitor",
     "unit/introspection-2",
     "unit/functions",
+    "unit/scripting",
     "unit/memefficiency",
     "integration/aof",
     "integration/failover",
