@@ -853,7 +853,12 @@ pub fn run(
             if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow_mut().files.sync();
+                let mut s = sh.borrow_mut();
+                // AOF bytes still waiting for a group commit go out too.
+                if let Err(e) = s.aof.sync_deferred() {
+                    s.logger.line(LogLevel::Warning, &e);
+                }
+                s.files.sync();
                 return code;
             }
             let now = now_ms();
