@@ -1710,7 +1710,7 @@ impl Node for Server {
         );
         let inspect = input.is_inspect();
         // The client input of this round, in bytes (background jobs' share).
-        let served = client_input.then(|| match &input {
+        let served = client_input.then_some(match &input {
             Input::Data { bytes, .. } => bytes.len(),
             _ => 0,
         });

@@ -78,6 +78,7 @@ CI_SET = [
     "unit/functions",
     "unit/memefficiency",
     "integration/aof",
+    "integration/aof-multi-part",
     "integration/failover",
     "sentinel",
 ]
