@@ -104,9 +104,13 @@ pub enum Input<'a> {
     /// [`Event::RunScript`] (the native host; hosts that only record the
     /// call report it exited with 0 at once).
     Script { id: u64, status: ScriptStatus },
+    /// What became of the stand-in child asked for with [`Event::Fork`]:
+    /// its pid, then its exit (a signal when something killed it).
+    Child { id: u64, status: ScriptStatus },
 }
 
-/// A script's progress, as a host reports it with [`Input::Script`].
+/// A script's or child's progress, as a host reports it with
+/// [`Input::Script`] or [`Input::Child`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ScriptStatus {
     /// The process runs with this pid.
@@ -240,6 +244,13 @@ pub enum Event {
     /// An operation on a file of the append-only file (see [`FileOp`]),
     /// carried out in order with the other file events.
     AofFile(FileOp),
+    /// A background save or AOF rewrite began: a host that runs stand-in
+    /// children (see `Server::host_forks`) starts one titled `title` (7.0's
+    /// process title) before it sends any later output, and reports it with
+    /// [`Input::Child`] under `id`. Others ignore it.
+    Fork { id: u64, title: String },
+    /// The job of child `id` ended: its stand-in exits.
+    EndFork { id: u64 },
 }
 
 /// What the AOF asks of the host's disk. Paths are relative to `dir`

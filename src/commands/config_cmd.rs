@@ -86,6 +86,13 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     ctx.srv.aof_stop();
                 }
             }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("aof-disable-auto-gc"))
+            {
+                // updateAofAutoGCEnabled: turning the GC back on collects now.
+                ctx.srv.aof_del_history_files();
+            }
             if pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("dir")) {
                 let dir = ctx
                     .srv

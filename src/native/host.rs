@@ -119,6 +119,13 @@ struct Shared {
     held: Option<Vec<(ConnId, Option<Vec<u8>>)>>,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
+    /// The stand-in children of background jobs.
+    children: super::children::Children,
+    /// Children started while draining, to report to the node (id, pid).
+    forked: Vec<(u64, u32)>,
+    /// The last child's pid: the temp file of the save it stands for is
+    /// named after it (`temp-<pid>.rdb`), 0 before any.
+    child_pid: u32,
     /// The first bind address: outbound connections leave from it, as Redis's
     /// NET_FIRST_BIND_ADDR (so a replica shows up at its own address).
     source: Option<std::net::IpAddr>,
@@ -147,6 +154,28 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             send(conn, c, bytes);
         }
     }
+    loop {
+        drain_outputs(sh, s);
+        if s.forked.is_empty() {
+            break;
+        }
+        // The pids of children just started, before anything else happens.
+        for (id, pid) in std::mem::take(&mut s.forked) {
+            let status = crate::node::ScriptStatus::Started { pid };
+            s.node.handle(now_ms(), Input::Child { id, status });
+        }
+    }
+    // Only wake the main loop when the node wants a tick sooner than planned:
+    // re-arming timers on every read is measurable on the hot path.
+    if let Some(t) = s.node.poll_timeout() {
+        if t < s.armed {
+            s.armed = t;
+            s.timer.notify_one();
+        }
+    }
+}
+
+fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
     while let Some(out) = s.node.poll_output() {
         match out {
             // While an `appendfsync always` sync is pending, every reply
@@ -187,8 +216,24 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             }
             // A background save: written by the file thread as it comes.
             Output::Event(Event::PersistPart { file, bytes, step }) => {
-                s.files.part(file, bytes, step)
+                s.files.part(file, bytes, step, s.child_pid)
             }
+            Output::Event(Event::Fork { id, title }) => {
+                let sh = sh.clone();
+                let exited = move |status| drive(&sh, Input::Child { id, status });
+                match s.children.fork(id, &title, exited) {
+                    Ok(pid) => {
+                        s.child_pid = pid;
+                        s.forked.push((id, pid));
+                    }
+                    Err(e) => {
+                        s.child_pid = 0;
+                        let msg = format!("Can't start the {title} child: {e}");
+                        s.logger.line(LogLevel::Warning, &msg);
+                    }
+                }
+            }
+            Output::Event(Event::EndFork { id }) => s.children.end(id),
             Output::Event(Event::RunScript { id, argv }) => {
                 let sh = sh.clone();
                 s.scripts.run(id, argv, move |status| {
@@ -218,14 +263,6 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                         .line(LogLevel::Warning, &format!("CONFIG REWRITE failed: {e}"));
                 }
             }
-        }
-    }
-    // Only wake the main loop when the node wants a tick sooner than planned:
-    // re-arming timers on every read is measurable on the hot path.
-    if let Some(t) = s.node.poll_timeout() {
-        if t < s.armed {
-            s.armed = t;
-            s.timer.notify_one();
         }
     }
 }
@@ -268,9 +305,10 @@ fn cwd() -> String {
 }
 
 /// The temp file of a save, beside the file it replaces (`temp-<pid>.rdb`,
-/// as Redis names it).
-fn temp_path(file: &str) -> std::path::PathBuf {
-    let name = format!("temp-{}.rdb", std::process::id());
+/// as Redis names it after the child; `pid` 0: our own).
+fn temp_path(file: &str, pid: u32) -> std::path::PathBuf {
+    let pid = if pid == 0 { std::process::id() } else { pid };
+    let name = format!("temp-{pid}.rdb");
     match std::path::Path::new(file).parent() {
         Some(dir) => dir.join(name),
         None => name.into(),
@@ -282,6 +320,8 @@ enum FileJob {
         file: String,
         bytes: Vec<u8>,
         step: PersistStep,
+        /// Names the temp file of a `Start`.
+        pid: u32,
     },
     Whole {
         file: String,
@@ -325,8 +365,13 @@ impl FileWriter {
                 let mut cur: Option<Streaming> = None;
                 for job in rx {
                     match job {
-                        FileJob::Part { file, bytes, step } => {
-                            if let Some(r) = stream_part(&mut cur, &file, &bytes, step) {
+                        FileJob::Part {
+                            file,
+                            bytes,
+                            step,
+                            pid,
+                        } => {
+                            if let Some(r) = stream_part(&mut cur, &file, &bytes, step, pid) {
                                 let _ = done.send((file, r.err()));
                             }
                         }
@@ -346,7 +391,7 @@ impl FileWriter {
         }
     }
 
-    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep) {
+    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep, pid: u32) {
         if step == PersistStep::Append {
             match &mut self.pending {
                 Some((f, buf)) if *f == file => buf.extend_from_slice(&bytes),
@@ -375,14 +420,24 @@ impl FileWriter {
             }
         }
         self.flush();
-        let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+        let _ = self.jobs.send(FileJob::Part {
+            file,
+            bytes,
+            step,
+            pid,
+        });
     }
 
     /// Hand the gathered bytes to the thread.
     fn flush(&mut self) {
         if let Some((file, bytes)) = self.pending.take() {
             let step = PersistStep::Append;
-            let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+            let _ = self.jobs.send(FileJob::Part {
+                file,
+                bytes,
+                step,
+                pid: 0,
+            });
         }
     }
 
@@ -418,6 +473,7 @@ fn stream_part(
     file: &str,
     bytes: &[u8],
     step: PersistStep,
+    pid: u32,
 ) -> Option<Result<(), String>> {
     use std::io::Write;
     if step == PersistStep::Start {
@@ -425,7 +481,7 @@ fn stream_part(
             drop(old.out);
             let _ = std::fs::remove_file(&old.tmp);
         }
-        let tmp = temp_path(file);
+        let tmp = temp_path(file, pid);
         let _ = make_parent(file);
         let out = std::fs::File::create(&tmp)
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
@@ -499,7 +555,7 @@ pub fn persist_now(file: &str, bytes: &[u8]) -> Result<(), String> {
 /// rdbSave's file handling: a temp file, fsync, rename over the target.
 fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    let tmp = temp_path(file);
+    let tmp = temp_path(file, 0);
     let _ = make_parent(file);
     let mut f = std::fs::File::create(&tmp).map_err(|e| {
         format!(
@@ -806,6 +862,9 @@ pub fn run(
         aof,
         held: None,
         scripts: Default::default(),
+        children: Default::default(),
+        forked: Vec::new(),
+        child_pid: 0,
         source,
     }));
     let sh2 = sh.clone();
@@ -835,7 +894,12 @@ pub fn run(
             if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow_mut().files.sync();
+                let mut s = sh.borrow_mut();
+                // AOF bytes still waiting for a group commit go out too.
+                if let Err(e) = s.aof.sync_deferred() {
+                    s.logger.line(LogLevel::Warning, &e);
+                }
+                s.files.sync();
                 return code;
             }
             let now = now_ms();

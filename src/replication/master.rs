@@ -4,6 +4,7 @@
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Millis, Output};
 use crate::server::config::Key;
+use crate::server::fork::ChildKind;
 use crate::server::persistence::SaveTarget;
 use crate::server::{ClientKind, Server};
 use bytes::Bytes;
@@ -283,26 +284,25 @@ impl Server {
             && waiting
                 .iter()
                 .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
-        let pid = self.st.repl.pid;
-        if diskless {
+        let pid = u64::from(self.st.repl.pid);
+        let child = if diskless {
             self.st.log(
                 LogLevel::Notice,
                 "Starting BGSAVE for SYNC with target: replicas sockets",
             );
-            self.st.log(
-                LogLevel::Notice,
-                format!("Background RDB transfer started by pid {pid}"),
-            );
+            self.st.fork_child(
+                ChildKind::RdbToReplicas,
+                "Background RDB transfer started by pid",
+                pid,
+            )
         } else {
             self.st.log(
                 LogLevel::Notice,
                 "Starting BGSAVE for SYNC with target: disk",
             );
-            self.st.log(
-                LogLevel::Notice,
-                format!("Background saving started by pid {pid}"),
-            );
-        }
+            self.st
+                .fork_child(ChildKind::Rdb, "Background saving started by pid", pid)
+        };
         let offset = self.st.repl.offset;
         let job = self
             .st
@@ -327,7 +327,7 @@ impl Server {
         } else {
             SaveTarget::Disk
         };
-        self.st.begin_bgsave(job, target, pid.into(), replicas);
+        self.st.begin_bgsave(job, target, child, replicas);
     }
 
     /// +FULLRESYNC to a replica; it now waits for the end of the save.

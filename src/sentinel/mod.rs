@@ -866,6 +866,8 @@ impl Node for Sentinel {
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
             Input::Tick | Input::Persisted { .. } | Input::Fsynced { .. } => false,
+            // A sentinel forks nothing.
+            Input::Child { .. } => return,
             Input::Script { .. } => {
                 // Not a client's input: no timer, no server step.
                 self.link_input(input);

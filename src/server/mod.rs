@@ -7,6 +7,7 @@ pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
 pub mod eviction;
+pub mod fork;
 pub mod info;
 pub mod latency;
 pub mod memory;
@@ -119,6 +120,8 @@ pub struct ServerState {
     pub bgsave_job: Option<Box<persistence::Bgsave>>,
     /// INFO persistence counters and the snapshot epoch.
     pub persist: persistence::PersistStats,
+    /// The fork children of background jobs (`total_forks`, stand-ins).
+    pub forks: fork::Forks,
     /// The append-only file (see [`aof`]).
     pub aof: aof::Aof,
     /// Every propagated command, kept for unit tests to inspect.
@@ -374,6 +377,7 @@ impl Server {
                 monitors: BTreeSet::new(),
                 bgsave_job: None,
                 persist: Default::default(),
+                forks: Default::default(),
                 aof: Default::default(),
                 #[cfg(test)]
                 propagated: Vec::new(),
@@ -1765,8 +1769,14 @@ impl Node for Server {
                 | Input::Fsynced { .. }
                 | Input::Terminate
                 | Input::Script { .. }
+                | Input::Child { .. }
         );
         let inspect = input.is_inspect();
+        // The client input of this round, in bytes (background jobs' share).
+        let served = client_input.then_some(match &input {
+            Input::Data { bytes, .. } => bytes.len(),
+            _ => 0,
+        });
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -1808,6 +1818,7 @@ impl Node for Server {
             Input::Tick | Input::Script { .. } => {}
             Input::Persisted { error, .. } => self.persisted(error),
             Input::Fsynced { .. } => self.st.aof_fsynced(),
+            Input::Child { id, status } => self.child_status(id, status),
             Input::Terminate => {
                 if !self.st.shutting_down {
                     self.st.prepare_for_shutdown(FinalSave::Default);
@@ -1855,9 +1866,10 @@ impl Node for Server {
         }
         self.flush_pending();
         // The next slice of a background save, clients first.
-        self.bgsave_round(client_input);
-        self.aof_rewrite_round(client_input);
+        self.bgsave_round(served);
+        self.aof_rewrite_round(served);
         self.flush_pending();
+        self.st.reap_children();
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -1868,10 +1880,14 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if self.bgsave_wants_slice() || self.aof_rewrite_wants_slice() {
-            // The next slice of the background save, as soon as the host has
-            // looked at its other work.
-            return Some(self.st.now);
+        // The next slice of a background job: as soon as the host has
+        // looked at its other work, or when `rdb-key-save-delay` lets it.
+        let slice = [self.bgsave_slice_due(), self.aof_rewrite_slice_due()]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(t) = slice.filter(|&t| t <= self.st.next_cron) {
+            return Some(t.max(self.st.now));
         }
         if self.st.eviction.running {
             // The rest of an eviction round cut short by its time bound.

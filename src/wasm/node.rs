@@ -177,6 +177,15 @@ enum EventJs<'a> {
     KillScript {
         id: u64,
     },
+    /// A stand-in fork child: only for hosts that said they run them
+    /// (`Server::host_forks`), which the page does not.
+    Fork {
+        id: u64,
+        title: &'a str,
+    },
+    EndFork {
+        id: u64,
+    },
     /// An AOF file operation (`append`, `fsync`, `truncate`, `rename`,
     /// `delete`): `file` (`rename`: from `file` to `to`), the bytes of an
     /// append, the length of a truncate.
@@ -235,6 +244,8 @@ impl<'a> OutputJs<'a> {
                 Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
                 Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
                 Event::KillScript { id } => EventJs::KillScript { id: *id },
+                Event::Fork { id, title } => EventJs::Fork { id: *id, title },
+                Event::EndFork { id } => EventJs::EndFork { id: *id },
                 Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
                 Event::AofFile(op) => aof_file_js(op),
             }),

@@ -79,6 +79,7 @@ CI_SET = [
     "unit/scripting",
     "unit/memefficiency",
     "integration/aof",
+    "integration/aof-multi-part",
     "integration/failover",
     "integration/logging",
     "sentinel",
