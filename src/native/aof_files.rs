@@ -15,10 +15,11 @@ use std::path::Path;
 /// Open AOF files (by the node's name for them) and the fsync thread.
 pub struct AofFiles {
     open: HashMap<String, File>,
-    /// Appends with `fsync` asked for, not written nor synced yet (group
-    /// commit): written with one write(2) per file, then synced, as 7.0's
-    /// beforeSleep does once for every client served in the turn.
-    to_sync: Vec<(String, Vec<u8>)>,
+    /// Appends not written yet (group commit), and whether one of them
+    /// asked for a sync: written with one write(2) per file, then synced if
+    /// so, as 7.0's beforeSleep does once for every client served in the
+    /// turn, before their replies go out.
+    to_sync: Vec<(String, Vec<u8>, bool)>,
     fsyncs: Option<std::sync::mpsc::Sender<(String, File)>>,
 }
 
@@ -67,20 +68,19 @@ impl AofFiles {
         Ok(self.open.get_mut(name).expect("just opened"))
     }
 
-    /// [`AofFiles::apply`], except that an append's sync is left for
-    /// [`AofFiles::sync_deferred`]: true if one is now owed. The caller
-    /// holds back every later reply until then.
+    /// [`AofFiles::apply`], except that an append (and its sync) is left
+    /// for [`AofFiles::sync_deferred`]: true if one is now owed. The caller
+    /// holds back every later reply until then, so no write is acknowledged
+    /// before it is in the file.
     pub fn apply_deferring_sync(&mut self, op: FileOp) -> Result<bool, String> {
         match op {
-            FileOp::Append {
-                file,
-                bytes,
-                fsync: true,
-            } => {
-                // Their replies wait for the sync, so the write can wait too.
-                match self.to_sync.iter_mut().find(|(f, _)| *f == file) {
-                    Some((_, owed)) => owed.extend_from_slice(&bytes),
-                    None => self.to_sync.push((file, bytes)),
+            FileOp::Append { file, bytes, fsync } => {
+                match self.to_sync.iter_mut().find(|(f, _, _)| *f == file) {
+                    Some((_, owed, sync)) => {
+                        owed.extend_from_slice(&bytes);
+                        *sync |= fsync;
+                    }
+                    None => self.to_sync.push((file, bytes, fsync)),
                 }
                 Ok(true)
             }
@@ -97,15 +97,17 @@ impl AofFiles {
     /// Write and sync the appends that asked for it (see
     /// `apply_deferring_sync`).
     pub fn sync_deferred(&mut self) -> Result<(), String> {
-        for (file, bytes) in std::mem::take(&mut self.to_sync) {
+        for (file, bytes, sync) in std::mem::take(&mut self.to_sync) {
             let f = self
                 .file(&file)
                 .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
             f.write_all(&bytes)
                 .map_err(|e| format!("Error writing to the AOF file: {e}"))?;
-            f.sync_data().map_err(|e| {
-                format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
-            })?;
+            if sync {
+                f.sync_data().map_err(|e| {
+                    format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
+                })?;
+            }
         }
         Ok(())
     }

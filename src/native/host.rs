@@ -115,7 +115,7 @@ struct Shared {
     files: FileWriter,
     /// The AOF's files: appends on the loop, fsyncs on a thread.
     aof: super::aof_files::AofFiles,
-    /// Replies (and closes) waiting for an `appendfsync always` sync.
+    /// Replies (and closes) waiting for the loop turn's AOF write (and sync).
     held: Option<Vec<(ConnId, Option<Vec<u8>>)>>,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
@@ -241,8 +241,8 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
                 });
             }
             Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
-            // Before any later output: the replies of `appendfsync always`
-            // go out after their writes are synced.
+            // Before any later output: replies go out after their writes
+            // are in the file (and synced, with `appendfsync always`).
             Output::Event(Event::AofFile(op)) => match s.aof.apply_deferring_sync(op) {
                 Ok(true) if s.held.is_none() => {
                     s.held = Some(Vec::new());
