@@ -391,7 +391,7 @@ impl Server {
     }
 
     /// A client is going away: forget it as a replica or half-done handshake.
-    pub(crate) fn repl_forget_client(&mut self, conn: ConnId, kind: ClientKind) {
+    pub(crate) fn repl_forget_client(&mut self, conn: ConnId, c: &crate::server::Client) {
         self.st.repl.handshakes.remove(&conn);
         if let Some(info) = self.st.repl.replicas.remove(&conn) {
             self.st.log(
@@ -403,8 +403,8 @@ impl Server {
             }
         }
         self.st.repl.waiters.retain(|w| w.conn != conn);
-        if kind == ClientKind::Master {
-            self.repl_master_link_lost();
+        if c.kind == ClientKind::Master {
+            self.repl_master_link_lost(c.id, c.db);
         }
     }
 

@@ -126,6 +126,17 @@ pub struct MasterLink {
     pub last_ack: Millis,
     /// Whether the link ever completed a sync (decides "Connecting"/"Reconnecting").
     pub was_connected: bool,
+    /// The master client of the lost link (replicationCacheMaster): a
+    /// partial resync resumes it, with its id and the database the stream
+    /// had selected, since the backlog carries no new SELECT.
+    pub cached_master: Option<CachedMaster>,
+}
+
+/// What of the master client outlives its connection, for a partial resync.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CachedMaster {
+    pub id: u64,
+    pub db: usize,
 }
 
 /// A client waiting in WAIT.

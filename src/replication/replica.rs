@@ -124,6 +124,7 @@ impl Server {
             retry_at: now,
             last_ack: now,
             was_connected: false,
+            cached_master: None,
         });
         if live {
             self.repl_connect();
@@ -428,6 +429,8 @@ impl Server {
                 );
             }
             if let Some(l) = self.st.repl.link.as_mut() {
+                // replicationDiscardCachedMaster: the stream starts over.
+                l.cached_master = None;
                 l.full_replid = id;
                 l.full_offset = off;
                 // The payload header comes next.
@@ -454,7 +457,7 @@ impl Server {
                 LogLevel::Notice,
                 "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
             );
-            self.repl_start_streaming();
+            self.repl_start_streaming(true);
             return true;
         }
         if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
@@ -626,7 +629,7 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Finished with success",
         );
-        self.repl_start_streaming();
+        self.repl_start_streaming(false);
         self.restart_aof_after_sync();
         true
     }
@@ -643,7 +646,9 @@ impl Server {
     }
 
     /// The link becomes a client of kind Master; leftover bytes are commands.
-    fn repl_start_streaming(&mut self) {
+    /// `resume` after +CONTINUE: the cached master client comes back
+    /// (replicationResurrectCachedMaster), same id, same selected database.
+    fn repl_start_streaming(&mut self, resume: bool) {
         let now = self.st.now;
         let Some(link) = self.st.repl.link.as_mut() else {
             return;
@@ -656,10 +661,17 @@ impl Server {
         link.last_io = now;
         let rest = std::mem::take(&mut link.buf);
         let addr = link.addr.clone();
-        let id = self.st.next_client_id;
-        self.st.next_client_id += 1;
+        let cached = link.cached_master.take().filter(|_| resume);
+        let id = match cached {
+            Some(m) => m.id,
+            None => {
+                self.st.next_client_id += 1;
+                self.st.next_client_id - 1
+            }
+        };
         let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now);
         c.kind = ClientKind::Master;
+        c.db = cached.map_or(0, |m| m.db);
         c.authenticated = true;
         c.no_reply = true;
         self.st.client_ids.insert(id, conn);
@@ -698,7 +710,7 @@ impl Server {
     }
 
     /// The streaming link broke: cache the state and reconnect later.
-    pub(crate) fn repl_master_link_lost(&mut self) {
+    pub(crate) fn repl_master_link_lost(&mut self, id: u64, db: usize) {
         let now = self.st.now;
         let Some(l) = self.st.repl.link.as_mut() else {
             return;
@@ -708,6 +720,7 @@ impl Server {
         }
         l.state = LinkState::Connect;
         l.conn = None;
+        l.cached_master = Some(super::CachedMaster { id, db });
         l.down_since = now;
         l.retry_at = now;
         self.st

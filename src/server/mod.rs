@@ -1468,7 +1468,7 @@ impl Server {
             self.st.master_raw.clear();
         }
         self.st.monitors.remove(&conn);
-        self.repl_forget_client(conn, c.kind);
+        self.repl_forget_client(conn, &c);
         crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
         self.st.tracking.disable(&mut c);
         self.st.client_ids.remove(&c.id);
