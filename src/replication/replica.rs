@@ -125,6 +125,7 @@ impl Server {
             last_ack: now,
             was_connected: false,
             cached_master: None,
+            stream_db: 0,
         });
         if live {
             self.repl_connect();
@@ -457,6 +458,12 @@ impl Server {
                 LogLevel::Notice,
                 "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
             );
+            // A replica restarted from its RDB file has no backlog yet.
+            if self.st.repl.backlog.is_none() {
+                let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
+                let next = self.st.repl.offset + 1;
+                self.st.repl.backlog = Some(super::backlog::Backlog::new(size, next));
+            }
             self.repl_start_streaming(true);
             return true;
         }
@@ -540,6 +547,7 @@ impl Server {
                     );
                     Transfer::Eof {
                         mark: mark.as_bytes().to_vec(),
+                        scanned: 0,
                     }
                 } else {
                     let n: usize = hdr.parse().unwrap_or(0);
@@ -565,15 +573,20 @@ impl Server {
                 };
                 self.repl_load_payload(&payload)
             }
-            Transfer::Eof { mark } => {
-                let buf = match self.st.repl.link.as_ref() {
-                    Some(l) => &l.buf,
-                    None => return false,
+            Transfer::Eof { mark, scanned } => {
+                let Some(l) = self.st.repl.link.as_mut() else {
+                    return false;
                 };
-                let Some(pos) = buf
-                    .windows(mark.len().max(1))
+                let width = mark.len().max(1);
+                // A mark may straddle what was scanned and what is new.
+                let from = scanned.saturating_sub(width - 1).min(l.buf.len());
+                let Some(pos) = l.buf[from..]
+                    .windows(width)
                     .position(|w| w == mark.as_slice())
+                    .map(|p| p + from)
                 else {
+                    let scanned = l.buf.len();
+                    l.state = LinkState::Transfer(Transfer::Eof { mark, scanned });
                     return false;
                 };
                 let payload: Vec<u8> = match self.st.repl.link.as_mut() {
@@ -672,6 +685,9 @@ impl Server {
         let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now);
         c.kind = ClientKind::Master;
         c.db = cached.map_or(0, |m| m.db);
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.stream_db = c.db;
+        }
         c.authenticated = true;
         c.no_reply = true;
         self.st.client_ids.insert(id, conn);

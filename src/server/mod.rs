@@ -1218,6 +1218,9 @@ impl Server {
             return;
         }
         let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.stream_db = c.db;
+        }
         self.repl_stream(&raw);
     }
 

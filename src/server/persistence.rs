@@ -141,7 +141,7 @@ impl ServerState {
     /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
     /// reset the change counter, stamp LASTSAVE.
     fn write_snapshot(&mut self) {
-        let bytes = self.rdb_snapshot(None);
+        let bytes = self.rdb_snapshot(self.repl_save_info());
         let file = self.config.get(Key::DBFILENAME).to_string();
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
@@ -179,7 +179,7 @@ impl ServerState {
             LogLevel::Notice,
             format!("Background saving started by pid {}", pid),
         );
-        let job = self.start_snapshot(None);
+        let job = self.start_snapshot(self.repl_save_info());
         self.begin_bgsave(job, SaveTarget::Disk, pid, Vec::new());
         Ok(())
     }
@@ -557,7 +557,9 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.load_rdb_aux(bytes).map(|_| ())
+        let aux = self.load_rdb_aux(bytes)?;
+        self.st.repl_restore_from_rdb(&aux);
+        Ok(())
     }
 
     /// [`Server::load_rdb`], returning the file's aux fields (the replication
