@@ -68,7 +68,9 @@ impl Server {
             .map(|(c, _)| *c)
             .collect();
         for conn in online {
-            if let Some(c) = self.clients.get_mut(&conn) {
+            // A replica being closed (CLIENT KILL) takes no more output, as
+            // prepareClientToWrite refuses clients flagged to close.
+            if let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.close_after_reply) {
                 c.reply.raw(bytes);
                 self.st.pending.insert(conn);
             }

@@ -30,6 +30,20 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
     }
 }
 
+/// disconnectSlaves: our replicas reconnect, and so learn a new replication
+/// id (with a partial resync when our history allows it). They are closed at
+/// once and forgotten when the server flushes pending clients.
+fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
+    let conns: Vec<ConnId> = st.repl.replicas.keys().copied().collect();
+    for conn in conns {
+        if let Some(c) = clients.get_mut(&conn) {
+            c.close_after_reply = true;
+            st.pending.insert(conn);
+            st.out.push_back(Output::Close { conn });
+        }
+    }
+}
+
 /// replicationUnsetMaster over the state and the other clients, so a
 /// command (PSYNC FAILOVER) can promote the node it runs on.
 pub(crate) fn become_master(
@@ -53,7 +67,8 @@ pub(crate) fn become_master(
             old, st.repl.second_offset, st.repl.replid
         ),
     );
-    // Replicas of ours must see the new id: Redis makes them reconnect.
+    // Replicas of ours must see the new id: they reconnect.
+    disconnect_replicas(st, clients);
     for db in &mut st.dbs {
         db.replica_mode = false;
     }
@@ -450,9 +465,11 @@ impl Server {
                 self.st.repl.replid2 = old;
                 self.st.repl.second_offset = self.st.repl.offset as i64 + 1;
                 self.st.log(
-                    LogLevel::Notice,
+                    LogLevel::Warning,
                     format!("Master replication ID changed to {new_id}"),
                 );
+                // Sub-replicas need to be told of the new id.
+                disconnect_replicas(&mut self.st, &mut self.clients);
             }
             self.st.log(
                 LogLevel::Notice,
@@ -608,6 +625,8 @@ impl Server {
         if self.st.aof.state != crate::server::aof::AofState::Off {
             self.st.aof_stop();
         }
+        // replicationAttachToNewMaster: our replicas resync with us too.
+        disconnect_replicas(&mut self.st, &mut self.clients);
         self.st.log(
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Flushing old data",
