@@ -5,7 +5,7 @@ use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Millis, Output};
 use crate::server::config::Key;
 use crate::server::persistence::SaveTarget;
-use crate::server::{ClientKind, Server};
+use crate::server::{ClientKind, Server, ServerState};
 use bytes::Bytes;
 
 impl Server {
@@ -392,6 +392,23 @@ impl Server {
         self.repl_stream(&bytes);
     }
 
+    /// A replica's command produced a reply: the link carries the stream
+    /// only, so the reply is dropped and the replica closed, as 7.0's
+    /// logInvalidUseAndFreeClientAsync.
+    pub(crate) fn repl_replica_replied(&mut self, c: &mut crate::server::Client, from: usize) {
+        c.reply.buf.truncate(from);
+        let info = crate::commands::client::client_line(c, self.st.now, None);
+        self.st.log(
+            LogLevel::Warning,
+            format!(
+                "Replica generated a reply to command '{}', disconnecting it: {}",
+                c.last_cmd,
+                info.trim_end()
+            ),
+        );
+        c.close_after_reply = true;
+    }
+
     /// A client is going away: forget it as a replica or half-done handshake.
     pub(crate) fn repl_forget_client(&mut self, conn: ConnId, c: &crate::server::Client) {
         self.st.repl.handshakes.remove(&conn);
@@ -722,4 +739,17 @@ mod tests {
         tick(&mut s, T0 + 5000);
         assert_eq!(s.st.bgsave_job.as_ref().map(|b| b.replicas.len()), Some(2));
     }
+}
+
+/// afterErrorReply for a replica's command: an error on the replication
+/// link means something is badly wrong, so it is logged.
+pub(crate) fn log_error_to_replica(st: &mut ServerState, c: &crate::server::Client, msg: &str) {
+    let msg = &msg[..msg.len().min(4096)];
+    st.log(
+        LogLevel::Warning,
+        format!(
+            "== CRITICAL == This master is sending an error to its replica: '{msg}' after processing the command '{}'",
+            c.last_cmd
+        ),
+    );
 }

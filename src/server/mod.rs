@@ -592,7 +592,11 @@ impl Server {
         let reply_before = c.reply.len();
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
+        let was_replica = c.kind == ClientKind::Replica;
         self.execute(c, argv);
+        if was_replica && c.reply.len() > reply_before {
+            self.repl_replica_replied(c, reply_before);
+        }
         if c.postponed.is_some() {
             self.st.current_client = outer;
             return;
@@ -902,6 +906,20 @@ impl Server {
             self.reject(
                 c,
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return;
+        }
+        // A replica may not touch the keyspace (it is exempt from client
+        // pauses, which this would let it get around).
+        if c.kind == ClientKind::Replica
+            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, &argv))
+        {
+            c.last_cmd = commands::container::full_name(cmd, &argv);
+            self.reject(c, "ERR Replica can't interact with the keyspace");
+            crate::replication::master::log_error_to_replica(
+                &mut self.st,
+                c,
+                "Replica can't interact with the keyspace",
             );
             return;
         }
