@@ -477,6 +477,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // forgets it when it flushes pending clients.
             ctx.srv.out.push_back(crate::node::Output::Close { conn });
             c.close_after_reply = true;
+            c.socket_closed = true;
             ctx.srv.pending.insert(conn);
             killed += 1;
         }

@@ -581,6 +581,81 @@ mod tests {
         drain(s).2
     }
 
+    /// What `conn` was sent, and the log lines.
+    fn sent_to(s: &mut Server, conn: ConnId) -> (String, Vec<String>, bool) {
+        let (mut out, mut logs, mut closed) = (Vec::new(), Vec::new(), false);
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send { conn: c, bytes } if c == conn => out.extend(bytes),
+                Output::Close { conn: c } if c == conn => closed = true,
+                Output::Event(Event::Log { message, .. }) => logs.push(message),
+                _ => {}
+            }
+        }
+        (String::from_utf8_lossy(&out).into_owned(), logs, closed)
+    }
+
+    #[test]
+    fn psync_with_a_bad_offset_is_refused() {
+        let mut s = master(&[]);
+        let conn = ConnId(9);
+        accept(&mut s, T0, conn, 40001);
+        let bytes = req(&["PSYNC", "someid", "offset_str"]);
+        s.handle(
+            T0,
+            Input::Data {
+                conn,
+                bytes: &bytes,
+            },
+        );
+        let (out, logs, _) = sent_to(&mut s, conn);
+        assert_eq!(out, "-ERR value is not an integer or out of range\r\n");
+        assert!(logs
+            .iter()
+            .any(|l| l.ends_with("asks for synchronization but with a wrong offset")));
+        assert!(s.st.repl.replicas.is_empty());
+    }
+
+    #[test]
+    fn a_replica_that_gets_a_reply_is_closed_without_it() {
+        let mut s = master(&[("repl-diskless-sync", "no")]);
+        let conn = ConnId(9);
+        replica_syncs(&mut s, T0, conn, 7001);
+        for (cmd, name) in [(&["PING"][..], "ping"), (&["GET", "foo"][..], "get")] {
+            accept(&mut s, T0, conn, 40001);
+            let bytes = req(&["PSYNC", "?", "-1"]);
+            s.handle(
+                T0,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+            sent_to(&mut s, conn);
+            let bytes = req(cmd);
+            s.handle(
+                T0,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+            let (out, logs, closed) = sent_to(&mut s, conn);
+            assert!(closed, "{name}");
+            assert!(
+                !out.contains("PONG") && !out.contains("-ERR"),
+                "{name}: {out}"
+            );
+            let said = format!("Replica generated a reply to command '{name}', disconnecting it: ");
+            assert!(
+                logs.iter().any(|l| l.starts_with(&said)),
+                "{name}: {logs:?}"
+            );
+            let keyspace = logs.iter().any(|l| l.starts_with("== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'"));
+            assert_eq!(keyspace, name == "get");
+        }
+    }
+
     #[test]
     fn limits_parse_from_the_normalised_directive() {
         let v = Config::default()

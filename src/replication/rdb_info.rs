@@ -74,3 +74,70 @@ impl ServerState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::keyspace::{Object, Value};
+    use crate::node::Node;
+    use crate::server::{Config, Key, Server};
+    use bytes::Bytes;
+
+    const T0: u64 = 1_700_000_000_000;
+    const ID: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    /// The bytes of an RDB file holding `k` in database 2 (expiring at
+    /// `expire_at` if given) and the replication info (2, ID, 500).
+    fn file(expire_at: Option<u64>) -> Vec<u8> {
+        let mut s = Server::new(Config::default(), T0, 7);
+        let v = Object::new(Value::Str(Bytes::from_static(b"v")));
+        s.st.dbs[2].set(Bytes::from_static(b"k"), v);
+        if let Some(at) = expire_at {
+            s.st.dbs[2].set_expire(b"k", at);
+        }
+        s.st.rdb_snapshot(Some((2, ID.to_string(), 500)))
+    }
+
+    #[test]
+    fn a_restarted_replica_resumes_from_its_file() {
+        let mut cfg = Config::default();
+        cfg.set(Key::REPLICAOF, &["127.0.0.1".into(), "6379".into()])
+            .unwrap();
+        let mut s = Server::new(cfg, T0, 1);
+        s.load_rdb(&file(None)).unwrap();
+        while s.poll_output().is_some() {}
+        assert_eq!(s.st.repl.replid, ID);
+        assert_eq!(s.st.repl.offset, 500);
+        let cached = s.st.repl.link.as_ref().and_then(|l| l.cached_master);
+        assert_eq!(cached.map(|m| m.db), Some(2));
+        // Saved again, the file says the same.
+        assert_eq!(s.st.repl_save_info(), Some((2, ID.to_string(), 500)));
+    }
+
+    #[test]
+    fn a_restarted_master_keeps_the_id_as_its_second_one() {
+        let mut s = Server::new(Config::default(), T0 + 10_000, 1);
+        // The key expired while the master was down: its DEL goes into the
+        // backlog, after the restored offset.
+        s.load_rdb(&file(Some(T0 + 5_000))).unwrap();
+        while s.poll_output().is_some() {}
+        let r = &s.st.repl;
+        assert_ne!(r.replid, ID);
+        assert_eq!(r.replid2, ID);
+        assert_eq!(r.second_offset, 501);
+        let stream = b"*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n";
+        assert_eq!(r.offset, 500 + stream.len() as u64);
+        let b = r.backlog.as_ref().expect("a master keeps its backlog");
+        assert_eq!(b.first_offset, 501);
+        assert_eq!(b.since(501).as_deref(), Some(&stream[..]));
+        assert!(s.st.dbs[2].is_empty());
+    }
+
+    #[test]
+    fn a_master_without_replication_info_keeps_no_backlog() {
+        let mut s = Server::new(Config::default(), T0, 1);
+        let plain = Server::new(Config::default(), T0, 2).st.rdb_snapshot(None);
+        s.load_rdb(&plain).unwrap();
+        assert!(s.st.repl.backlog.is_none());
+        assert_eq!(s.st.repl.offset, 0);
+    }
+}

@@ -38,6 +38,7 @@ fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Clie
     for conn in conns {
         if let Some(c) = clients.get_mut(&conn) {
             c.close_after_reply = true;
+            c.socket_closed = true;
             st.pending.insert(conn);
             st.out.push_back(Output::Close { conn });
         }

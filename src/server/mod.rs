@@ -1613,7 +1613,7 @@ impl Server {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
-                if c.no_reply {
+                if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();
                     c.pushes.buf.clear();
@@ -1630,7 +1630,9 @@ impl Server {
                     self.st.out.push_back(Output::Send { conn, bytes });
                 }
                 if c.close_after_reply {
-                    self.st.out.push_back(Output::Close { conn });
+                    if !c.socket_closed {
+                        self.st.out.push_back(Output::Close { conn });
+                    }
                     self.free_client(conn);
                 }
             }
