@@ -480,6 +480,19 @@ pub fn over_output_limit(
     hard_hit || soft_hit
 }
 
+/// afterErrorReply for a replica's command: an error on the replication
+/// link means something is badly wrong, so it is logged.
+pub(crate) fn log_error_to_replica(st: &mut ServerState, c: &crate::server::Client, msg: &str) {
+    let msg = &msg[..msg.len().min(4096)];
+    st.log(
+        LogLevel::Warning,
+        format!(
+            "== CRITICAL == This master is sending an error to its replica: '{msg}' after processing the command '{}'",
+            c.last_cmd
+        ),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -814,17 +827,4 @@ mod tests {
         tick(&mut s, T0 + 5000);
         assert_eq!(s.st.bgsave_job.as_ref().map(|b| b.replicas.len()), Some(2));
     }
-}
-
-/// afterErrorReply for a replica's command: an error on the replication
-/// link means something is badly wrong, so it is logged.
-pub(crate) fn log_error_to_replica(st: &mut ServerState, c: &crate::server::Client, msg: &str) {
-    let msg = &msg[..msg.len().min(4096)];
-    st.log(
-        LogLevel::Warning,
-        format!(
-            "== CRITICAL == This master is sending an error to its replica: '{msg}' after processing the command '{}'",
-            c.last_cmd
-        ),
-    );
 }
