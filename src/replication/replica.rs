@@ -745,6 +745,40 @@ impl Server {
         }
     }
 
+    /// afterErrorReply for our master's command: the error goes nowhere
+    /// (our master gets no replies) but means the data may diverge, so it
+    /// is logged with the end of the backlog (showLatestBacklog).
+    pub(crate) fn repl_error_to_master(&mut self, c: &Client, from: usize, known: bool) {
+        let reply = &c.reply.buf[from..];
+        let end = reply
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(reply.len());
+        // 7.0 logs messages it formatted without their "ERR " and shared
+        // ones (other codes) as they are.
+        let line = &reply[1..end.max(1)];
+        let msg = line.strip_prefix(b"ERR ").unwrap_or(&reply[..end]);
+        let msg = String::from_utf8_lossy(&msg[..msg.len().min(4096)]).into_owned();
+        let cmd = if known {
+            c.last_cmd.as_str()
+        } else {
+            "<unknown>"
+        };
+        self.st.log(
+            LogLevel::Warning,
+            format!("== CRITICAL == This replica is sending an error to its master: '{msg}' after processing the command '{cmd}'"),
+        );
+        if let Some(b) = self.st.repl.backlog.as_ref().filter(|b| b.histlen() > 0) {
+            let n = b.histlen().min(256) as u64;
+            let tail = b
+                .since(b.first_offset + b.histlen() as u64 - n)
+                .unwrap_or_default();
+            let dump = crate::resp::repr(&tail);
+            self.st
+                .log(LogLevel::Warning, format!("Latest backlog is: '{dump}'"));
+        }
+    }
+
     /// The streaming link broke: cache the state and reconnect later.
     pub(crate) fn repl_master_link_lost(&mut self, id: u64, db: usize) {
         let now = self.st.now;

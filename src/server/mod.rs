@@ -593,9 +593,17 @@ impl Server {
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
         let was_replica = c.kind == ClientKind::Replica;
+        // Our master's command failing here is logged (afterErrorReply).
+        let from_master = (c.kind == ClientKind::Master).then(|| argv[0].clone());
         self.execute(c, argv);
         if was_replica && c.reply.len() > reply_before {
             self.repl_replica_replied(c, reply_before);
+        }
+        if let Some(name) = from_master {
+            if c.reply.buf.get(reply_before) == Some(&b'-') {
+                let known = self.table.get(&name).is_some();
+                self.repl_error_to_master(c, reply_before, known);
+            }
         }
         if c.postponed.is_some() {
             self.st.current_client = outer;
