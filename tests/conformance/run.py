@@ -79,6 +79,10 @@ CI_SET = [
     "unit/memefficiency",
     "integration/aof",
     "integration/failover",
+    "integration/psync2",
+    "integration/psync2-pingoff",
+    "integration/psync2-master-restart",
+    "integration/replication-4",
     "sentinel",
 ]
 
