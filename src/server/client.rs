@@ -77,6 +77,9 @@ pub struct Client {
     pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
+    /// Its connection is closed already (freeClient at once, as CLIENT KILL
+    /// of another client): nothing more goes out, it is only forgotten.
+    pub socket_closed: bool,
     pub created: Millis,
     pub last_interaction: Millis,
     /// Last command name, for CLIENT LIST `cmd=`.
@@ -137,6 +140,7 @@ impl Client {
             no_evict: false,
             migrating: None,
             close_after_reply: false,
+            socket_closed: false,
             created: now,
             last_interaction: now,
             last_cmd: "NULL".into(),

@@ -607,7 +607,19 @@ impl Server {
         let reply_before = c.reply.len();
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
+        let was_replica = c.kind == ClientKind::Replica;
+        // Our master's command failing here is logged (afterErrorReply).
+        let from_master = (c.kind == ClientKind::Master).then(|| argv[0].clone());
         self.execute(c, argv);
+        if was_replica && c.reply.len() > reply_before {
+            self.repl_replica_replied(c, reply_before);
+        }
+        if let Some(name) = from_master {
+            if c.reply.buf.get(reply_before) == Some(&b'-') {
+                let known = self.table.get(&name).is_some();
+                self.repl_error_to_master(c, reply_before, known);
+            }
+        }
         if c.postponed.is_some() {
             self.st.current_client = outer;
             return;
@@ -935,6 +947,20 @@ impl Server {
             self.reject(
                 c,
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return;
+        }
+        // A replica may not touch the keyspace (it is exempt from client
+        // pauses, which this would let it get around).
+        if c.kind == ClientKind::Replica
+            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, &argv))
+        {
+            c.last_cmd = commands::container::full_name(cmd, &argv);
+            self.reject(c, "ERR Replica can't interact with the keyspace");
+            crate::replication::master::log_error_to_replica(
+                &mut self.st,
+                c,
+                "Replica can't interact with the keyspace",
             );
             return;
         }
@@ -1280,6 +1306,9 @@ impl Server {
             return;
         }
         let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.stream_db = c.db;
+        }
         self.repl_stream(&raw);
     }
 
@@ -1535,7 +1564,7 @@ impl Server {
             self.st.master_raw.clear();
         }
         self.st.monitors.remove(&conn);
-        self.repl_forget_client(conn, c.kind);
+        self.repl_forget_client(conn, &c);
         crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
         self.st.tracking.disable(&mut c);
         self.st.client_ids.remove(&c.id);
@@ -1659,7 +1688,7 @@ impl Server {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
-                if c.no_reply {
+                if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();
                     c.pushes.buf.clear();
@@ -1676,7 +1705,9 @@ impl Server {
                     self.st.out.push_back(Output::Send { conn, bytes });
                 }
                 if c.close_after_reply {
-                    self.st.out.push_back(Output::Close { conn });
+                    if !c.socket_closed {
+                        self.st.out.push_back(Output::Close { conn });
+                    }
                     self.free_client(conn);
                 }
             }

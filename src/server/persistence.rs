@@ -16,6 +16,7 @@ use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::replication::ReplicaState;
 use crate::server::config::Key;
+use bytes::Bytes;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -148,7 +149,7 @@ impl ServerState {
     /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
     /// reset the change counter, stamp LASTSAVE.
     fn write_snapshot(&mut self) {
-        let bytes = self.rdb_snapshot(None);
+        let bytes = self.rdb_snapshot(self.repl_save_info());
         let file = self.config.get(Key::DBFILENAME).to_string();
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
@@ -183,7 +184,7 @@ impl ServerState {
         // Without processes, a stable stand-in pid from the clock.
         let stand_in = 1000 + self.now % 30000;
         let child = self.fork_child(ChildKind::Rdb, "Background saving started by pid", stand_in);
-        let job = self.start_snapshot(None);
+        let job = self.start_snapshot(self.repl_save_info());
         self.begin_bgsave(job, SaveTarget::Disk, child, Vec::new());
         Ok(())
     }
@@ -610,13 +611,23 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.load_rdb_aux(bytes).map(|_| ())
+        // loadDataFromDisk: a master starts with a backlog, which takes the
+        // DELs of the keys found expired (the restored offset counts them).
+        if !self.st.repl.is_replica() && self.st.repl.backlog.is_none() {
+            let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
+            let next = self.st.repl.offset + 1;
+            self.st.repl.backlog = Some(crate::replication::backlog::Backlog::new(size, next));
+        }
+        let aux = self.load_rdb_aux(bytes)?;
+        self.repl_feed_replicas();
+        self.st.repl_restore_from_rdb(&aux);
+        Ok(())
     }
 
     /// [`Server::load_rdb`], returning the file's aux fields (the replication
     /// id and offset a restarted node may resume from).
     pub fn load_rdb_aux(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        let aux = self.load_rdb_quiet(bytes)?;
+        let (aux, _) = self.st.load_rdb_bytes(bytes, false, true)?;
         self.st
             .log(LogLevel::Notice, "DB loaded from disk: 0.000 seconds");
         Ok(aux)
@@ -631,17 +642,24 @@ impl Server {
 impl ServerState {
     /// [`Server::load_rdb_quiet`] for a command handler (DEBUG RELOAD).
     pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        self.load_rdb_bytes(bytes, false).map(|(aux, _)| aux)
+        self.load_rdb_bytes(bytes, false, false).map(|(aux, _)| aux)
     }
 
     /// An AOF's RDB part (a base file or an old-style preamble): loaded with
     /// its expired keys kept, as rdbLoad does with RDBFLAGS_AOF_PREAMBLE.
     /// Returns how many bytes it took.
     pub fn load_rdb_preamble(&mut self, bytes: &[u8]) -> Result<usize, String> {
-        self.load_rdb_bytes(bytes, true).map(|(_, n)| n)
+        self.load_rdb_bytes(bytes, true, false).map(|(_, n)| n)
     }
 
-    fn load_rdb_bytes(&mut self, bytes: &[u8], preamble: bool) -> Result<(Aux, usize), String> {
+    /// `feed_repl` at startup (RDBFLAGS_FEED_REPL): a key found expired is
+    /// deleted through the replication stream, not silently.
+    fn load_rdb_bytes(
+        &mut self,
+        bytes: &[u8],
+        preamble: bool,
+        feed_repl: bool,
+    ) -> Result<(Aux, usize), String> {
         let st = self;
         let ndb = st.dbs.len();
         let loaded = match rdb::decode_with(bytes, ndb) {
@@ -714,9 +732,17 @@ impl ServerState {
                     .filter(|(_, &at)| at < now)
                     .map(|(k, _)| k.clone())
                     .collect();
+                let del: &'static [u8] = if st.config.get_bool(Key::LAZYFREE_LAZY_EXPIRE) {
+                    b"UNLINK"
+                } else {
+                    b"DEL"
+                };
                 for k in expired {
                     db.remove(&k);
                     keys_expired += 1;
+                    if feed_repl {
+                        st.repl_feed.push((i, vec![Bytes::from_static(del), k]));
+                    }
                 }
             }
             keys_loaded += db.len() as u64;

@@ -82,6 +82,10 @@ CI_SET = [
     "integration/aof-multi-part",
     "integration/failover",
     "integration/logging",
+    "integration/psync2",
+    "integration/psync2-pingoff",
+    "integration/psync2-master-restart",
+    "integration/replication-4",
     "sentinel",
 ]
 
