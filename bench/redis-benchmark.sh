@@ -11,7 +11,9 @@
 # STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
 # arbitrary-command form, on a stream pre-filled with N entries; 0: skip),
 # FAMILIES (1: also PFADD, PFCOUNT over 10 keys, SETBIT, BITCOUNT, GEOADD,
-# GEOSEARCH, EVAL of an INCR and EVALSHA of a 10-command script; 0: skip).
+# GEOSEARCH, EVAL of an INCR and EVALSHA of a 10-command script; 0: skip),
+# FAMILY_ROWS (a bash regex: only the family rows whose name matches, e.g.
+# FAMILY_ROWS=EVAL TESTS=ping_inline STREAMS=0 for the scripting rows).
 # Timings are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,7 @@ TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
 PIPELINES=${PIPELINES:-"1 16"}
 STREAMS=${STREAMS:-1}
 FAMILIES=${FAMILIES:-1}
+FAMILY_ROWS=${FAMILY_ROWS:-.}
 
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
@@ -107,6 +110,7 @@ run_families() {
         "for i=1,10 do redis.call('incr', KEYS[1]) end return redis.call('get', KEYS[1])")
     bench() {
         label=$1; shift
+        [[ "$label" =~ $FAMILY_ROWS ]] || return 0
         redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
             | tr '\r' '\n' \
             | awk -F': ' -v l="$label" '/requests per second/ { split($2, a, " "); print l, a[1] }' \

@@ -44,7 +44,7 @@ pub fn command_flags(st: &crate::server::ServerState, cmd: &CommandDef, argv: &[
     let base = super::container::effective_flags(cmd, argv);
     let script_flags = match cmd.name {
         "eval" | "eval_ro" => {
-            let sha = crate::scripting::sha1hex(&argv[1]);
+            let sha = st.scripting.sha_of(&argv[1]);
             match st.scripting.get(&sha) {
                 Some(s) => Some(s.flags),
                 None => crate::scripting::shebang::parse(&argv[1])
@@ -140,7 +140,7 @@ pub fn run(
     let sha = if evalsha {
         String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
     } else {
-        crate::scripting::sha1hex(&argv[1])
+        server.st.scripting.sha_of(&argv[1])
     };
     let scripting = &mut server.st.scripting;
     if scripting.get(&sha).is_none() {

@@ -15,7 +15,7 @@ pub struct Vm {
     pub env: Table,
     /// The table behind `env`: KEYS and ARGV are set here.
     pub globals: Table,
-    /// Where a run installs `call`, `log`, `setresp`, `set_repl`.
+    /// The functions runs use (`call`, `log`, `setresp`, `set_repl`, ...).
     pub hooks: Table,
     /// `run(f, keys, args, is_function)`: xpcall with the error handler.
     pub runner: Function,
@@ -25,6 +25,8 @@ pub struct Vm {
     pub set_loading: Function,
     /// `math.random`'s generator; it survives SCRIPT FLUSH as in 7.0.
     pub rand: Rc<Cell<Rand48>>,
+    /// Where the hook functions find the run in progress.
+    pub run_slot: Rc<super::run::RunSlot>,
 }
 
 /// The registry name of the per-run hooks table.
@@ -135,6 +137,7 @@ impl Vm {
             fenv,
             set_loading,
             rand,
+            run_slot: Rc::default(),
         })
     }
 

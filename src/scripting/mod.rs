@@ -52,17 +52,22 @@ pub struct Scripting {
     /// Scripts and functions run so far (paces the Lua collector).
     pub runs: u64,
     scripts: BTreeMap<String, Script>,
+    /// The last EVAL body hashed and its SHA1: a command's flags and its
+    /// run both need it, and clients repeat one script.
+    sha_memo: std::cell::RefCell<Option<(Vec<u8>, String)>>,
     /// What 7.0 counts for the cache (`used_memory_scripts_eval`).
     scripts_mem: usize,
+    /// Shared with a run in progress, which holds it while the server is
+    /// lent to the script.
     #[cfg(not(target_arch = "wasm32"))]
-    vm: Option<engine::Vm>,
+    vm: Option<std::rc::Rc<engine::Vm>>,
     #[cfg(not(target_arch = "wasm32"))]
     rand: std::rc::Rc<std::cell::Cell<rand48::Rand48>>,
     /// Function libraries and their own VM (as 7.0 keeps them apart).
     #[cfg(not(target_arch = "wasm32"))]
     pub libraries: functions::Libraries,
     #[cfg(not(target_arch = "wasm32"))]
-    functions_vm: Option<engine::Vm>,
+    functions_vm: Option<std::rc::Rc<engine::Vm>>,
     /// The debugging session of the EVAL running now (SCRIPT DEBUG SYNC).
     #[cfg(not(target_arch = "wasm32"))]
     pub ldb: Option<std::rc::Rc<std::cell::RefCell<ldb::Session>>>,
@@ -94,6 +99,19 @@ pub fn sha1hex(body: &[u8]) -> String {
 impl Scripting {
     pub fn exists(&self, sha: &[u8]) -> bool {
         std::str::from_utf8(sha).is_ok_and(|s| self.scripts.contains_key(s))
+    }
+
+    /// [`sha1hex`] of an EVAL body, remembered for the next call.
+    pub fn sha_of(&self, body: &[u8]) -> String {
+        let mut memo = self.sha_memo.borrow_mut();
+        if let Some((b, sha)) = memo.as_ref() {
+            if b.as_slice() == body {
+                return sha.clone();
+            }
+        }
+        let sha = sha1hex(body);
+        *memo = Some((body.to_vec(), sha.clone()));
+        sha
     }
 
     pub fn get(&self, sha: &str) -> Option<&Script> {
@@ -182,9 +200,22 @@ impl Scripting {
     /// The VM, started on first use.
     pub fn vm(&mut self) -> Option<&engine::Vm> {
         if self.vm.is_none() {
-            self.vm = engine::Vm::new(self.rand.clone()).ok();
+            self.vm = engine::Vm::new(self.rand.clone())
+                .ok()
+                .map(std::rc::Rc::new);
         }
-        self.vm.as_ref()
+        self.vm.as_deref()
+    }
+
+    /// The VM scripts (`eval`) or functions run in, started on first use.
+    pub fn run_vm(&mut self, eval: bool) -> Option<std::rc::Rc<engine::Vm>> {
+        if eval {
+            self.vm();
+            self.vm.clone()
+        } else {
+            self.functions_vm();
+            self.functions_vm.clone()
+        }
     }
 
     /// INFO's figures. A VM not started yet counts as what a fresh one
@@ -196,7 +227,9 @@ impl Scripting {
                 engine::Vm::new(Default::default()).map_or(0, |vm| vm.used_memory())
             })
         };
-        let vm = |v: &Option<engine::Vm>| v.as_ref().map_or_else(fresh, |vm| vm.used_memory());
+        let vm = |v: &Option<std::rc::Rc<engine::Vm>>| {
+            v.as_ref().map_or_else(fresh, |vm| vm.used_memory())
+        };
         MemoryFigures {
             vm_eval: vm(&self.vm),
             vm_functions: vm(&self.functions_vm),
@@ -211,9 +244,11 @@ impl Scripting {
     /// The functions' VM, started on first use.
     pub fn functions_vm(&mut self) -> Option<&engine::Vm> {
         if self.functions_vm.is_none() {
-            self.functions_vm = engine::Vm::new(self.rand.clone()).ok();
+            self.functions_vm = engine::Vm::new(self.rand.clone())
+                .ok()
+                .map(std::rc::Rc::new);
         }
-        self.functions_vm.as_ref()
+        self.functions_vm.as_deref()
     }
 
     /// FUNCTION LOAD: the library's name or the error reply. `clock` is

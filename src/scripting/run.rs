@@ -136,21 +136,10 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         c.reply.error(&e.0);
         return;
     }
-    let vm = if inv.eval {
-        server.st.scripting.vm()
-    } else {
-        server.st.scripting.functions_vm()
-    };
-    let Some(vm) = vm else {
+    let Some(vm) = server.st.scripting.run_vm(inv.eval) else {
         c.reply.error("ERR scripting engine failed to start");
         return;
     };
-    let (lua, hooks, runner, globals) = (
-        vm.lua.clone(),
-        vm.hooks.clone(),
-        vm.runner.clone(),
-        vm.globals.clone(),
-    );
     let compat = inv.flags & flag::EVAL_COMPAT_MODE != 0;
     let now = server.st.now;
     let mut client = Client::new(
@@ -186,7 +175,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         ldb,
     });
     state.borrow_mut().server.st.script_caller = Some(c.id);
-    let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
+    let outcome = run_in_vm(&vm, &state, &inv);
     let mut state = state.into_inner();
     state.server.st.script_caller = None;
     state.server.st.busy = None;
@@ -280,29 +269,174 @@ fn failure_text(err: &Value, name: &str) -> (String, bool) {
     (msg, !ignore)
 }
 
+/// The run in progress, where the VM's hook functions (`call`, `log`,
+/// `acl_check_cmd`, `setresp`, `set_repl`, `running`; made once per VM by
+/// [`install_hooks`]) find it: a pointer to the run's `RefCell<RunState>`,
+/// null between runs. Made once rather than per run (7.0 also registers its
+/// C functions once): building and dropping them for every run cost more
+/// than a small script itself.
+#[derive(Default)]
+pub struct RunSlot {
+    state: Cell<*const ()>,
+    installed: Cell<bool>,
+}
+
+/// Puts a run's state in the slot and takes it out again however the run
+/// ends (the pointer must not outlive the state).
+struct Entered<'a> {
+    slot: &'a RunSlot,
+    prev: *const (),
+}
+
+impl<'a> Entered<'a> {
+    fn new(slot: &'a RunSlot, state: &RefCell<RunState>) -> Entered<'a> {
+        let prev = slot
+            .state
+            .replace(state as *const RefCell<RunState> as *const ());
+        Entered { slot, prev }
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.slot.state.set(self.prev);
+    }
+}
+
+/// `f` on the running script's state, or `None` between runs.
+fn with_run<R>(slot: &RunSlot, f: impl FnOnce(&RefCell<RunState<'static>>) -> R) -> Option<R> {
+    let p = slot.state.get();
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: only `Entered` sets the pointer, to a state that outlives it,
+    // and resets it when dropped; the state is used only for this call and
+    // its lifetime is not kept beyond it.
+    let state = unsafe { &*(p as *const RefCell<RunState<'static>>) };
+    Some(f(state))
+}
+
+/// The hook functions runs use, made once per VM.
+fn install_hooks(lua: &Lua, hooks: &Table, slot: &Rc<RunSlot>) -> mlua::Result<()> {
+    let s = slot.clone();
+    hooks.raw_set(
+        "call",
+        lua.create_function(move |lua, argv: mlua::LightUserData| {
+            // SAFETY: only `redis_call_raw` calls this hook, with its box.
+            let argv = unsafe { super::engine::take_argv(argv) };
+            match with_run(&s, |state| script_call(&mut state.borrow_mut(), lua, argv)) {
+                Some(r) => r,
+                None => Ok((
+                    true,
+                    Value::Table(error_table(
+                        lua,
+                        "redis.call/pcall can only be called inside a script invocation",
+                    )?),
+                )),
+            }
+        })?,
+    )?;
+    let s = slot.clone();
+    hooks.raw_set(
+        "log",
+        lua.create_function(move |_, (level, msg): (i64, mlua::String)| {
+            let level = match level {
+                0 => LogLevel::Debug,
+                1 => LogLevel::Verbose,
+                2 => LogLevel::Notice,
+                _ => LogLevel::Warning,
+            };
+            // Between runs (a library's load) nothing is logged.
+            with_run(&s, |state| {
+                let msg = String::from_utf8_lossy(&msg.as_bytes()).into_owned();
+                state.borrow_mut().server.st.log(level, msg);
+            });
+            Ok(())
+        })?,
+    )?;
+    let s = slot.clone();
+    hooks.raw_set(
+        "acl_check_cmd",
+        lua.create_function(move |lua, parts: mlua::Variadic<Value>| {
+            // luaRedisAclCheckCmdPermissionsCommand: the caller's user's
+            // permission (a string is an error to raise).
+            let mut argv = Vec::with_capacity(parts.len());
+            for p in parts.iter() {
+                match p {
+                    Value::String(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
+                    Value::Integer(n) => argv.push(Bytes::from(n.to_string())),
+                    Value::Number(n) => argv.push(Bytes::from(crate::resp::format_double(*n))),
+                    _ => {
+                        return Ok(Value::String(lua.create_string(
+                            "Lua redis lib command arguments must be strings or integers",
+                        )?))
+                    }
+                }
+            }
+            let Some(cmd) = command_table().get(&argv[0]) else {
+                return Ok(Value::String(lua.create_string(
+                    "Invalid command passed to redis.acl_check_cmd()",
+                )?));
+            };
+            let ok = with_run(&s, |state| {
+                let st = state.borrow();
+                st.server.st.acl.check(&st.client.user, cmd, &argv).is_ok()
+            });
+            Ok(Value::Boolean(ok.unwrap_or(false)))
+        })?,
+    )?;
+    let s = slot.clone();
+    hooks.raw_set(
+        "setresp",
+        lua.create_function(move |_, resp: u8| {
+            with_run(&s, |state| state.borrow_mut().client.reply.resp = resp);
+            Ok(())
+        })?,
+    )?;
+    let s = slot.clone();
+    hooks.raw_set(
+        "set_repl",
+        lua.create_function(move |_, repl: u8| {
+            with_run(&s, |state| state.borrow_mut().repl = repl);
+            Ok(())
+        })?,
+    )?;
+    let s = slot.clone();
+    hooks.raw_set(
+        "running",
+        lua.create_function(move |_, ()| Ok(!s.state.get().is_null()))?,
+    )?;
+    slot.installed.set(true);
+    Ok(())
+}
+
 fn run_in_vm(
-    lua: &Lua,
-    hooks: &Table,
-    runner: &Function,
-    globals: &Table,
+    vm: &super::engine::Vm,
     state: &RefCell<RunState>,
     inv: &Invocation,
 ) -> mlua::Result<(bool, Value)> {
-    let keys = lua.create_sequence_from(
-        inv.keys
-            .iter()
-            .map(|k| lua.create_string(k))
-            .collect::<mlua::Result<Vec<_>>>()?,
-    )?;
-    let args = lua.create_sequence_from(
-        inv.args
-            .iter()
-            .map(|a| lua.create_string(a))
-            .collect::<mlua::Result<Vec<_>>>()?,
-    )?;
+    let (lua, hooks, globals) = (&vm.lua, &vm.hooks, &vm.globals);
+    if !vm.run_slot.installed.get() {
+        install_hooks(lua, &vm.hooks, &vm.run_slot)?;
+    }
+    // Both tables built in one protected call, their strings pushed as
+    // they are (as luaCreateArray does) rather than each made a handle.
+    // SAFETY: the closure only pushes values (at most 3 slots) and owns
+    // nothing that needs dropping if Lua raises a memory error.
+    let (keys, args): (Table, Table) = unsafe {
+        lua.exec_raw((), |l| {
+            for items in [inv.keys, inv.args] {
+                mlua::ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
+                for (i, b) in items.iter().enumerate() {
+                    mlua::ffi::lua_pushlstring(l, b.as_ptr() as *const std::ffi::c_char, b.len());
+                    mlua::ffi::lua_rawseti(l, -2, (i + 1) as mlua::ffi::lua_Integer);
+                }
+            }
+        })?
+    };
     if inv.eval {
-        globals.raw_set("KEYS", keys.clone())?;
-        globals.raw_set("ARGV", args.clone())?;
+        vm.globals.raw_set("KEYS", keys.clone())?;
+        vm.globals.raw_set("ARGV", args.clone())?;
     }
     let debugged = state.borrow().ldb.is_some();
     // A debugged script has the debugger's hook instead (its count events
@@ -316,109 +450,52 @@ fn run_in_vm(
     if debugged {
         install_ldb_hook(lua, hooks.clone())?;
     }
-    let result = lua.scope(|scope| {
-        hooks.raw_set(
-            "call",
-            scope.create_function(|lua, argv: mlua::LightUserData| {
-                // SAFETY: only `redis_call_raw` calls this hook, with its box.
-                let argv = unsafe { super::engine::take_argv(argv) };
-                script_call(&mut state.borrow_mut(), lua, argv)
-            })?,
-        )?;
-        hooks.raw_set(
-            "log",
-            scope.create_function(|_, (level, msg): (i64, mlua::String)| {
-                let level = match level {
-                    0 => LogLevel::Debug,
-                    1 => LogLevel::Verbose,
-                    2 => LogLevel::Notice,
-                    _ => LogLevel::Warning,
-                };
-                let msg = String::from_utf8_lossy(&msg.as_bytes()).into_owned();
-                state.borrow_mut().server.st.log(level, msg);
-                Ok(())
-            })?,
-        )?;
-        hooks.raw_set(
-            "acl_check_cmd",
-            scope.create_function(|lua, parts: mlua::Variadic<Value>| {
-                // luaRedisAclCheckCmdPermissionsCommand: the caller's user's
-                // permission (a string is an error to raise).
-                let mut argv = Vec::with_capacity(parts.len());
-                for p in parts.iter() {
-                    match p {
-                        Value::String(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
-                        Value::Integer(n) => argv.push(Bytes::from(n.to_string())),
-                        Value::Number(n) => argv.push(Bytes::from(crate::resp::format_double(*n))),
-                        _ => {
-                            return Ok(Value::String(lua.create_string(
-                                "Lua redis lib command arguments must be strings or integers",
-                            )?))
-                        }
-                    }
+    let result = {
+        let _entered = Entered::new(&vm.run_slot, state);
+        let call = || {
+            vm.runner
+                .call::<MultiValue>((inv.func.clone(), keys, args, !inv.eval))
+                .map(|out| {
+                    let mut out = out.into_iter();
+                    let ok = matches!(out.next(), Some(Value::Boolean(true)));
+                    (ok, out.next().unwrap_or(Value::Nil))
+                })
+        };
+        if debugged || timeout.is_some() {
+            // The busy and debugger hooks borrow this run's invocation and
+            // globals: made per run (garbage until the next collection),
+            // only when installed.
+            lua.scope(|scope| {
+                if debugged {
+                    hooks.raw_set(
+                        "ldb",
+                        scope.create_function(|lua, (line, count): (i64, bool)| {
+                            ldb_line(state, lua, globals, line, count)
+                                .map_err(mlua::Error::RuntimeError)
+                        })?,
+                    )?;
                 }
-                let Some(cmd) = command_table().get(&argv[0]) else {
-                    return Ok(Value::String(lua.create_string(
-                        "Invalid command passed to redis.acl_check_cmd()",
-                    )?));
-                };
-                let st = state.borrow();
-                let ok = st.server.st.acl.check(&st.client.user, cmd, &argv).is_ok();
-                Ok(Value::Boolean(ok))
-            })?,
-        )?;
-        hooks.raw_set(
-            "setresp",
-            scope.create_function(|_, resp: u8| {
-                state.borrow_mut().client.reply.resp = resp;
-                Ok(())
-            })?,
-        )?;
-        hooks.raw_set(
-            "set_repl",
-            scope.create_function(|_, repl: u8| {
-                state.borrow_mut().repl = repl;
-                Ok(())
-            })?,
-        )?;
-        // Each is made per run (garbage until the next collection): only
-        // when its hook is installed.
-        if debugged {
-            hooks.raw_set(
-                "ldb",
-                scope.create_function(|lua, (line, count): (i64, bool)| {
-                    ldb_line(state, lua, globals, line, count).map_err(mlua::Error::RuntimeError)
-                })?,
-            )?;
+                if timeout.is_some() {
+                    hooks.raw_set(
+                        "busy",
+                        scope.create_function(|_, times: (u64, u64)| {
+                            Ok(serve_while_busy(state, inv, times))
+                        })?,
+                    )?;
+                }
+                call()
+            })
+        } else {
+            call()
         }
-        if timeout.is_some() {
-            hooks.raw_set(
-                "busy",
-                scope.create_function(|_, times: (u64, u64)| {
-                    Ok(serve_while_busy(state, inv, times))
-                })?,
-            )?;
-        }
-        let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
-        let mut out = out.into_iter();
-        let ok = matches!(out.next(), Some(Value::Boolean(true)));
-        Ok((ok, out.next().unwrap_or(Value::Nil)))
-    });
-    for h in [
-        "call",
-        "log",
-        "acl_check_cmd",
-        "setresp",
-        "set_repl",
-        "busy",
-        "ldb",
-    ] {
+    };
+    for h in ["busy", "ldb"] {
         hooks.raw_set(h, Value::Nil)?;
     }
     // Every 50 runs 7.0 takes a collection step so garbage does not wait
-    // for a full cycle (LUA_GC_CYCLE_PERIOD). Our runs leave more garbage
-    // (the run's hook functions) and the heap between runs is small, so we
-    // collect fully.
+    // for a full cycle (LUA_GC_CYCLE_PERIOD). Our sandbox's heap is larger
+    // than 7.0's (about 85 KB against 31 KB), so steps would let garbage
+    // grow past what 7.0 shows in used_memory_lua; we collect fully.
     let runs = {
         let scripting = &mut state.borrow_mut().server.st.scripting;
         scripting.runs += 1;
@@ -821,19 +898,46 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
     if st.repl & 2 == 0 {
         st.server.st.repl_feed.truncate(feed_len);
     }
-    let reply = st.client.reply.take();
+    // The buffer goes back emptied, so the next command reuses it.
+    let mut reply = std::mem::take(&mut st.client.reply.buf);
     let resp = st.client.reply.resp;
-    let frame = match Frame::parse(&reply) {
-        Ok(Some((frame, _))) => frame,
-        _ => Frame::Null,
-    };
     let is_err = reply.first() == Some(&b'-');
     if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
         let mut line = b"<reply> ".to_vec();
         super::ldb::reply_to_human(&mut line, &reply);
         ldb.borrow_mut().log_trimmed(line);
     }
-    Ok((is_err, frame_to_lua(lua, frame, resp)?))
+    let value = reply_to_lua(lua, &reply, resp)?;
+    reply.clear();
+    st.client.reply.buf = reply;
+    Ok((is_err, value))
+}
+
+/// A command's reply as `redis.call` gives it (redisProtocolToLuaType): an
+/// integer or bulk string reply directly (most replies), the others
+/// through [`Frame`].
+fn reply_to_lua(lua: &Lua, reply: &[u8], resp: u8) -> mlua::Result<Value> {
+    let line_end = reply.windows(2).position(|w| w == b"\r\n");
+    match (reply.first(), line_end) {
+        (Some(b':'), Some(end)) if end + 2 == reply.len() => {
+            if let Some(n) = crate::resp::parse_i64(&reply[1..end]) {
+                return Ok(Value::Number(n as f64));
+            }
+        }
+        (Some(b'$'), Some(end)) => {
+            let len = crate::resp::parse_i64(&reply[1..end]).unwrap_or(-1);
+            if len >= 0 && end + 2 + len as usize + 2 == reply.len() {
+                let body = &reply[end + 2..end + 2 + len as usize];
+                return Ok(Value::String(lua.create_string(body)?));
+            }
+        }
+        _ => {}
+    }
+    let frame = match Frame::parse(reply) {
+        Ok(Some((frame, _))) => frame,
+        _ => Frame::Null,
+    };
+    frame_to_lua(lua, frame, resp)
 }
 
 #[cfg(test)]

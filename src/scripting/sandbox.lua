@@ -5,7 +5,7 @@
 -- functions and `next` / `pairs` see through proxies.
 --
 -- Called with `prims`, the engine's Rust functions. Returns the globals
--- proxy, the table the engine sets per-run hooks in, the error handler,
+-- proxy, the table the engine sets its hook functions in, the error handler,
 -- the protect function and the real globals table.
 local prims = ...
 
@@ -36,15 +36,16 @@ local function protect(real, index)
   return raw_setmetatable(proxy, mt)
 end
 
--- The globals scripts see.
-local S = {}
-local env = protect(S, function(_, k)
-  local v = raw_get(S, k)
-  if v == nil then
+-- The globals scripts see. Reads go from the proxy to S as a table (a
+-- lookup that stays in the VM, as 7.0's read-only globals do), and only a
+-- missing name reaches S's own __index, which raises.
+local S = raw_setmetatable({}, {
+  __index = function(_, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-  end
-  return v
-end)
+  end,
+  __metatable = false,
+})
+local env = protect(S)
 
 local function pack(...)
   return { n = select("#", ...), ... }
@@ -169,7 +170,8 @@ for _, lib in ipairs({ "bit", "cjson", "cmsgpack", "struct" }) do
   end
 end
 
--- The per-run functions (call, log, setresp, set_repl) the engine sets.
+-- The functions runs use (call, log, setresp, set_repl, running), set by
+-- the engine once; `running()` tells whether a script runs now.
 local hooks = {}
 
 -- luaPushErrorBuff: "-CODE msg" or "msg" as the error table 7.0 makes.
@@ -193,7 +195,7 @@ end
 
 local function need_run(what)
   local f = hooks[what]
-  if not f then
+  if not (f and hooks.running()) then
     fail(what == "call" and "redis.call/pcall can only be called inside a script invocation"
       or ("redis." .. what .. " can only be called inside a script invocation"))
   end

@@ -1274,7 +1274,7 @@ impl Server {
         let slower_than = st.config.get_i64(Key::SLOWLOG_LOG_SLOWER_THAN);
         let max_len = st.config.get_i64(Key::SLOWLOG_MAX_LEN).max(0) as usize;
         let caller = slowlog::Caller {
-            peer: c.addr.to_string(),
+            peer: &c.addr,
             name: c.name.as_ref(),
             now_ms: st.now,
         };

@@ -32,7 +32,8 @@ pub struct Slowlog {
 
 /// What a command's entry records besides its arguments.
 pub struct Caller<'a> {
-    pub peer: String,
+    /// Formatted only for a command that is logged (most are not).
+    pub peer: &'a dyn std::fmt::Display,
     pub name: Option<&'a Bytes>,
     pub now_ms: u64,
 }
@@ -75,7 +76,7 @@ impl Slowlog {
             time: caller.now_ms / 1000,
             duration_us,
             args: logged,
-            peer: caller.peer,
+            peer: caller.peer.to_string(),
             name: caller.name.cloned().unwrap_or_default(),
         });
         self.next_id += 1;
@@ -155,7 +156,7 @@ mod tests {
 
     fn caller() -> Caller<'static> {
         Caller {
-            peer: "127.0.0.1:1".into(),
+            peer: &"127.0.0.1:1",
             name: None,
             now_ms: 5000,
         }
