@@ -9,7 +9,6 @@
 
 use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
 use crate::keyspace::{Object, Value};
-use crate::resp::parse_i64;
 use crate::server::notify::class as N;
 use bytes::Bytes;
 use std::cmp::Ordering;
@@ -253,14 +252,8 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
 fn elements(obj: &Object) -> Result<(Kind, Vec<Bytes>), Error> {
     Ok(match &obj.value {
         Value::List(l) => (Kind::List, l.iter().cloned().collect()),
-        Value::Set(s) => {
-            let mut v: Vec<Bytes> = s.keys().cloned().collect();
-            // A small all-integer set is an intset, iterated in numeric order.
-            if !obj.big {
-                v.sort_by_key(|m| parse_i64(m).unwrap_or(0));
-            }
-            (Kind::Set, v)
-        }
+        // An intset iterates in numeric order, a table in bucket order.
+        Value::Set(s) => (Kind::Set, s.iter().collect()),
         Value::ZSet(z) => (Kind::ZSet, z.iter().map(|(m, _)| m.clone()).collect()),
         _ => return Err(super::wrongtype()),
     })
@@ -327,7 +320,7 @@ fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &Bytes) -> Option<Bytes> 
     key.extend_from_slice(&key_pat[star + 1..]);
     let obj = ctx.lookup(&key)?;
     match (&obj.value, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).cloned(),
+        (Value::Hash(h), Some(f)) => h.get(f).map(Bytes::copy_from_slice),
         (Value::Str(s), None) => Some(s.clone()),
         _ => None,
     }

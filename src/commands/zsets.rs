@@ -785,7 +785,7 @@ fn aggregate(target: &mut f64, val: f64, a: Aggr) {
 /// An input of ZUNION & co: a sorted set, or a plain set whose scores are 1.
 enum Src<'a> {
     Z(&'a ZSet),
-    S(&'a Dict<Bytes, ()>),
+    S(&'a crate::keyspace::SetValue),
     Missing,
 }
 
@@ -800,14 +800,14 @@ impl Src<'_> {
     fn find(&self, m: &[u8]) -> Option<f64> {
         match self {
             Src::Z(z) => z.score(m),
-            Src::S(s) => s.contains_key(m).then_some(1.0),
+            Src::S(s) => s.contains(m).then_some(1.0),
             Src::Missing => None,
         }
     }
-    fn items(&self) -> Vec<(&Bytes, f64)> {
+    fn items(&self) -> Vec<(Bytes, f64)> {
         match self {
-            Src::Z(z) => z.iter().collect(),
-            Src::S(s) => s.keys().map(|k| (k, 1.0)).collect(),
+            Src::Z(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),
+            Src::S(s) => s.iter().map(|k| (k, 1.0)).collect(),
             Src::Missing => Vec::new(),
         }
     }
@@ -906,7 +906,7 @@ fn zsetop_generic(
                     }
                     let mut all = true;
                     for (src, w) in &srcs[1..] {
-                        match src.find(m) {
+                        match src.find(&m) {
                             Some(v) => aggregate(&mut score, v * w, aggr),
                             None => {
                                 all = false;
@@ -950,7 +950,7 @@ fn zsetop_generic(
         }
         SetOp::Diff => {
             for (m, s) in srcs[0].0.items() {
-                if !srcs[1..].iter().any(|(src, _)| src.find(m).is_some()) {
+                if !srcs[1..].iter().any(|(src, _)| src.find(&m).is_some()) {
                     result.insert(m.clone(), s);
                 }
             }

@@ -45,15 +45,6 @@ fn listpack_entry(len: usize) -> u64 {
     len as u64 + 2
 }
 
-/// An intset's width for a member (2, 4 or 8 bytes).
-fn intset_width(m: &[u8]) -> u64 {
-    match crate::resp::parse_i64(m) {
-        Some(v) if i16::try_from(v).is_ok() => 2,
-        Some(v) if i32::try_from(v).is_ok() => 4,
-        _ => 8,
-    }
-}
-
 /// The value's cost, collections sampled with up to `samples` elements
 /// (0: all); `compact` is a collection still in its small encoding
 /// (listpack, intset), which costs far less than a hashtable or skiplist.
@@ -66,7 +57,8 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
             LISTPACK_OVERHEAD + extrapolate(h.len(), sampled, samples)
         }
         Value::Set(s) if compact => {
-            16 + 8 + extrapolate(s.len(), s.keys().map(|m| intset_width(m)), samples)
+            let width = s.ints().map_or(2, |i| i.width()) as u64;
+            16 + 8 + width * s.len() as u64
         }
         Value::ZSet(z) if compact => {
             // Each member is followed by its score, a short number mostly.
@@ -89,7 +81,7 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
             let sampled = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 22);
             32 + extrapolate(h.len(), sampled, samples)
         }
-        Value::Set(s) => 32 + extrapolate(s.len(), s.keys().map(|m| m.len() as u64 + 11), samples),
+        Value::Set(s) => 32 + extrapolate(s.len(), s.iter().map(|m| m.len() as u64 + 11), samples),
         Value::ZSet(z) => {
             48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
         }
@@ -150,9 +142,9 @@ mod tests {
         assert_eq!(value_bytes(&v, true, 5), value_bytes(&v, true, 0));
         assert_eq!(value_bytes(&v, true, 0), 32 + 100 * 15);
         // A small hash is a listpack, far cheaper than a hashtable.
-        let mut h = crate::keyspace::Dict::new();
-        h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
-        let h = Value::Hash(Box::new(h));
+        let mut h = crate::keyspace::HashValue::new();
+        h.insert(&Bytes::from_static(b"f"), &Bytes::from_static(b"v"));
+        let h = Value::Hash(h);
         assert_eq!(value_bytes(&h, true, 5), 23 + 6);
         assert_eq!(value_bytes(&h, false, 5), 32 + 24);
     }

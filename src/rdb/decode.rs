@@ -1,7 +1,7 @@
 //! The RDB decoder (`rdbLoadRio` / `rdbLoadObject`).
 
 use super::{compact, crc64, lzf, opcodes as op, types as ty, Aux, Loaded, RdbError, MAX_VERSION};
-use crate::keyspace::{Db, Dict, Object, Value, ZSet};
+use crate::keyspace::{Db, Dict, HashValue, Object, SetValue, Value, ZSet};
 use crate::node::Millis;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -394,7 +394,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(Box::new(s))
+                Value::Set(SetValue::from_dict(s))
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
@@ -425,7 +425,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(HashValue::from_dict(h))
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
@@ -464,7 +464,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(Box::new(s))
+                Value::Set(SetValue::from_dict(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
                 let items = if t == ty::ZSET_ZIPLIST {
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(HashValue::from_dict(h))
             }
             ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
                 Value::Stream(Box::new(super::stream::read(self, t)?))

@@ -403,12 +403,19 @@ impl Writer {
                     self.string(e);
                 }
             }
+            // An intset is written as the intset it is, as 7.0 does.
+            Value::Set(s) if s.is_intset() => {
+                self.out.push(ty::SET_INTSET);
+                self.string(key);
+                let ints: Vec<i64> = s.ints().map_or(Vec::new(), |i| i.iter().collect());
+                self.string(&super::compact::build_intset(&ints));
+            }
             Value::Set(s) => {
                 self.out.push(ty::SET);
                 self.string(key);
                 self.len(s.len() as u64);
-                for m in s.keys() {
-                    self.string(m);
+                for m in s.iter() {
+                    self.string(&m);
                 }
             }
             Value::ZSet(z) => {
@@ -425,6 +432,17 @@ impl Writer {
                 self.out.push(ty::STREAM_LISTPACKS_2);
                 self.string(key);
                 super::stream::write(self, s);
+            }
+            // A listpack hash is written as the listpack it is, as 7.0 does.
+            Value::Hash(h) if h.is_packed() => {
+                use super::compact::{build_listpack, string_entry};
+                self.out.push(ty::HASH_LISTPACK);
+                self.string(key);
+                let entries: Vec<_> = h
+                    .iter()
+                    .flat_map(|(f, v)| [string_entry(f), string_entry(v)])
+                    .collect();
+                self.string(&build_listpack(&entries));
             }
             Value::Hash(h) => {
                 self.out.push(ty::HASH);
