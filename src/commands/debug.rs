@@ -488,7 +488,7 @@ fn htstats_key(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let stats = match (&obj.value, obj.encoding()) {
         (Value::Hash(h), "hashtable") => h.table().map(dict_stats),
         (Value::Set(s), "hashtable") => s.table().map(dict_stats),
-        (Value::ZSet(z), "skiplist") => Some(dict_stats(z.dict())),
+        (Value::ZSet(z), "skiplist") => z.dict().map(dict_stats),
         _ => None,
     };
     let Some(stats) = stats else {

@@ -402,7 +402,7 @@ fn members_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
             let xy = geohash::decode_score(score);
             if let Some(dist) = shape.contains(xy) {
                 found.push(Found {
-                    member: member.clone(),
+                    member: Bytes::copy_from_slice(member),
                     score,
                     dist,
                     xy,
@@ -632,11 +632,17 @@ fn reply_found(out: &mut ReplyBuf, found: &[Found], req: &Request) {
 fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kind: Form) {
     let n = found.len();
     if n > 0 {
-        let mut z = ZSet::new();
+        // Built as a skiplist, then fitted to its size as 7.0 does
+        // (zsetConvertToListpackIfNeeded).
+        let mut z = ZSet::new_skip();
         for f in found {
             z.insert(f.member, if req.storedist { f.dist } else { f.score });
         }
-        ctx.db().store_collection(dst, Value::ZSet(Box::new(z)));
+        ctx.db().store_collection(dst, Value::ZSet(z));
+        let limits = ctx.srv.encoding_limits;
+        if let Some(o) = ctx.db().get_mut_now(dst) {
+            o.refit(&limits);
+        }
         let event = if matches!(kind, Form::Search { .. }) {
             "geosearchstore"
         } else {

@@ -254,7 +254,10 @@ fn elements(obj: &Object) -> Result<(Kind, Vec<Bytes>), Error> {
         Value::List(l) => (Kind::List, l.iter().cloned().collect()),
         // An intset iterates in numeric order, a table in bucket order.
         Value::Set(s) => (Kind::Set, s.iter().collect()),
-        Value::ZSet(z) => (Kind::ZSet, z.iter().map(|(m, _)| m.clone()).collect()),
+        Value::ZSet(z) => (
+            Kind::ZSet,
+            z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect(),
+        ),
         _ => return Err(super::wrongtype()),
     })
 }

@@ -34,7 +34,7 @@ pub enum Value {
     List(VecDeque<Bytes>),
     Hash(HashValue),
     Set(SetValue),
-    ZSet(Box<ZSet>),
+    ZSet(ZSet),
     Stream(Box<Stream>),
 }
 
@@ -120,7 +120,10 @@ impl Object {
                 !s.is_intset()
             }
             Value::ZSet(z) => {
-                z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
+                if z.is_packed() && !z.fits(limits.zset_entries, limits.zset_value) {
+                    z.to_skip();
+                }
+                !z.is_packed()
             }
             Value::Stream(_) => false,
         };
@@ -134,6 +137,9 @@ impl Object {
                 h.to_packed()
             }
             Value::Set(s) if !s.is_intset() && s.fits(limits.set_intset_entries) => s.to_intset(),
+            Value::ZSet(z) if !z.is_packed() && z.fits(limits.zset_entries, limits.zset_value) => {
+                z.to_packed()
+            }
             _ => {}
         }
         self.big = false;
@@ -176,11 +182,11 @@ impl Object {
                     "hashtable"
                 }
             }
-            Value::ZSet(_) => {
-                if self.big {
-                    "skiplist"
-                } else {
+            Value::ZSet(z) => {
+                if z.is_packed() {
                     "listpack"
+                } else {
+                    "skiplist"
                 }
             }
             Value::Stream(_) => "stream",

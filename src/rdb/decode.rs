@@ -398,7 +398,7 @@ impl<'a> Reader<'a> {
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
-                let mut z = ZSet::new();
+                let mut z = ZSet::new_skip();
                 for _ in 0..n {
                     let m = self.string()?;
                     let score = if t == ty::ZSET {
@@ -413,7 +413,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(Box::new(z))
+                Value::ZSet(z)
             }
             ty::HASH => {
                 let n = self.count(2)?;
@@ -475,7 +475,7 @@ impl<'a> Reader<'a> {
                 if items.len() % 2 != 0 {
                     return Err(corrupt("Zset listpack has an odd number of entries"));
                 }
-                let mut z = ZSet::new();
+                let mut z = ZSet::new_skip();
                 for pair in items.chunks_exact(2) {
                     let score = crate::resp::parse_f64(&pair[1])
                         .ok_or_else(|| corrupt("Zset listpack has an invalid score"))?;
@@ -483,7 +483,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(Box::new(z))
+                Value::ZSet(z)
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
                 let items = match t {

@@ -418,6 +418,23 @@ impl Writer {
                     self.string(&m);
                 }
             }
+            // A listpack sorted set is written as a listpack of member,
+            // score pairs (the score as d2string prints it), as 7.0 does.
+            Value::ZSet(z) if z.is_packed() => {
+                use super::compact::{build_listpack, string_entry};
+                self.out.push(ty::ZSET_LISTPACK);
+                self.string(key);
+                let scores: Vec<String> = z
+                    .iter()
+                    .map(|(_, s)| crate::commands::zsets::d2string(s))
+                    .collect();
+                let entries: Vec<_> = z
+                    .iter()
+                    .zip(&scores)
+                    .flat_map(|((m, _), s)| [string_entry(m), string_entry(s.as_bytes())])
+                    .collect();
+                self.string(&build_listpack(&entries));
+            }
             Value::ZSet(z) => {
                 self.out.push(ty::ZSET_2);
                 self.string(key);

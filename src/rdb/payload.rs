@@ -119,7 +119,7 @@ mod tests {
         let mut s = Dict::new();
         s.insert(Bytes::from_static(b"m"), ());
         let s = crate::keyspace::SetValue::from_dict(s);
-        let mut z = ZSet::new();
+        let mut z = ZSet::new_skip();
         z.insert(Bytes::from_static(b"a"), 1.5);
         let long = Bytes::from(vec![b'x'; 100]);
         for v in [
@@ -127,7 +127,7 @@ mod tests {
             Value::List(vec![long, Bytes::from_static(b"12")].into()),
             Value::Hash(h),
             Value::Set(s),
-            Value::ZSet(Box::new(z)),
+            Value::ZSet(z),
         ] {
             let p = dump(&v, true);
             assert_eq!(format!("{:?}", restore(&p).unwrap()), format!("{:?}", v));
