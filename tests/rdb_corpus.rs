@@ -30,7 +30,7 @@ fn string(db: &Db, key: &str) -> Bytes {
 
 fn list(db: &Db, key: &str) -> Vec<Bytes> {
     match get(db, key) {
-        Value::List(l) => l.iter().cloned().collect(),
+        Value::List(l) => l.iter().map(Bytes::copy_from_slice).collect(),
         v => panic!("{} is a {}", key, v.type_name()),
     }
 }

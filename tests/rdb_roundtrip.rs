@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use sentinel_lab::keyspace::{Db, Dict, Object, Value, ZSet};
 use sentinel_lab::rdb::{self, Aux, EncodeOptions};
-use std::collections::VecDeque;
 
 mod common;
 use common::real_redis::RealRedis;
@@ -28,7 +27,7 @@ fn our_dataset() -> Vec<Db> {
     put(
         db,
         "l:small",
-        Value::List(VecDeque::from(vec![b("a"), b("1"), b("-2")])),
+        Value::List(vec![b("a"), b("1"), b("-2")].into()),
     );
     put(
         db,
@@ -222,7 +221,7 @@ fn canon(v: &Value) -> Vec<(Bytes, String)> {
             return l
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (e.clone(), i.to_string()))
+                .map(|(i, e)| (Bytes::copy_from_slice(e), i.to_string()))
                 .collect()
         }
         Value::Set(s) => s.iter().map(|k| (k, String::new())).collect(),

@@ -160,7 +160,10 @@ fn decodes_v9_encodings() {
         b(&"q".repeat(300)),
         b(&i64::MAX.to_string()),
     ];
-    assert_eq!(ql.iter().cloned().collect::<Vec<_>>(), want);
+    assert_eq!(
+        ql.iter().map(Bytes::copy_from_slice).collect::<Vec<_>>(),
+        want
+    );
     let Value::Hash(hz) = &db.keys().get(&b"hz"[..]).unwrap().value else {
         panic!()
     };
@@ -242,7 +245,7 @@ fn decodes_v11_listpack_set_and_plain_quicklist_node() {
         panic!()
     };
     assert_eq!(
-        q.iter().cloned().collect::<Vec<_>>(),
+        q.iter().map(Bytes::copy_from_slice).collect::<Vec<_>>(),
         vec![b("p"), b("300"), b("a plain node")]
     );
 }

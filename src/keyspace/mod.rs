@@ -5,6 +5,7 @@ pub mod hash;
 pub mod intset;
 pub mod listpack;
 pub mod lru;
+pub mod quicklist;
 pub mod set;
 pub mod size;
 pub mod stream;
@@ -12,10 +13,11 @@ pub mod zset;
 
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 pub use dict::Dict;
 pub use hash::HashValue;
+pub use quicklist::QuickList;
 pub use set::SetValue;
 pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
@@ -31,7 +33,7 @@ pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(Bytes),
-    List(VecDeque<Bytes>),
+    List(QuickList),
     Hash(HashValue),
     Set(SetValue),
     ZSet(ZSet),

@@ -1,10 +1,9 @@
 //! The RDB decoder (`rdbLoadRio` / `rdbLoadObject`).
 
 use super::{compact, crc64, lzf, opcodes as op, types as ty, Aux, Loaded, RdbError, MAX_VERSION};
-use crate::keyspace::{Db, Dict, HashValue, Object, SetValue, Value, ZSet};
+use crate::keyspace::{Db, Dict, HashValue, Object, QuickList, SetValue, Value, ZSet};
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::VecDeque;
 
 type R<T> = Result<T, RdbError>;
 
@@ -380,9 +379,9 @@ impl<'a> Reader<'a> {
             ty::STRING => Value::Str(self.string()?),
             ty::LIST => {
                 let n = self.count(1)?;
-                let mut l = VecDeque::with_capacity(n);
+                let mut l = QuickList::new();
                 for _ in 0..n {
-                    l.push_back(self.string()?);
+                    l.push_back(&self.string()?);
                 }
                 Value::List(l)
             }
@@ -429,7 +428,7 @@ impl<'a> Reader<'a> {
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
-                let mut l = VecDeque::new();
+                let mut l = QuickList::new();
                 for _ in 0..n {
                     let container = if t == ty::LIST_QUICKLIST_2 {
                         self.len()?
@@ -437,7 +436,7 @@ impl<'a> Reader<'a> {
                         QUICKLIST_NODE_PACKED
                     };
                     match container {
-                        QUICKLIST_NODE_PLAIN => l.push_back(self.string()?),
+                        QUICKLIST_NODE_PLAIN => l.push_back(&self.string()?),
                         QUICKLIST_NODE_PACKED => {
                             let items = if t == ty::LIST_QUICKLIST_2 {
                                 self.blob("Listpack", compact::listpack_entries)?

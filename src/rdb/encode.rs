@@ -399,7 +399,7 @@ impl Writer {
                 self.out.push(ty::LIST);
                 self.string(key);
                 self.len(l.len() as u64);
-                for e in l {
+                for e in l.iter() {
                     self.string(e);
                 }
             }
