@@ -244,7 +244,11 @@ impl ZSet {
 
     /// Largest member length.
     pub fn max_member_len(&self) -> usize {
-        self.iter().map(|(m, _)| m.len()).max().unwrap_or(0)
+        match self {
+            // Members are every other entry (checked on each write: no Vec).
+            ZSet::Packed(lp) => lp.iter().step_by(2).map(|m| m.len()).max().unwrap_or(0),
+            ZSet::Skip(z) => z.scores.keys().map(|m| m.len()).max().unwrap_or(0),
+        }
     }
 
     /// Whether the set fits a listpack of these limits.
