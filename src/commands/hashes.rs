@@ -79,26 +79,18 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     let limits = ctx.srv.encoding_limits;
     let h = write_hash(ctx, key)?;
     // 7.0's hashTypeTryConversion: a field or value too long for a
-    // listpack converts first; past the entry limit converts as it goes
-    // (a big HSET then does not grow a listpack quadratically).
+    // listpack converts first; past the entry limit converts (a big HSET
+    // then does not grow a listpack quadratically).
     if h.is_packed() && args[2..].iter().any(|a| a.len() > limits.hash_value) {
         h.to_table();
     }
-    let mut created = 0;
-    for pair in args[2..].chunks(2) {
-        if h.insert(&pair[0], &pair[1]) {
-            created += 1;
-            if h.is_packed() && h.len() > limits.hash_entries {
-                h.to_table();
-            }
-        }
-    }
+    let created = h.insert_pairs(&args[2..], limits.hash_entries);
     settle_notify(ctx, key, N::HASH, "hset");
     ctx.dirty(((args.len() - 2) / 2) as u64);
     if reply_ok {
         ctx.out().ok();
     } else {
-        ctx.out().int(created);
+        ctx.out().int(created as i64);
     }
     Ok(())
 }

@@ -70,11 +70,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .ok_or(Error::from(err::SYNTAX))?;
     let mut added = 0;
     if let Value::Set(s) = &mut obj.value {
-        for m in &args[2..] {
-            if s.insert(m, limits.set_intset_entries) {
-                added += 1;
-            }
-        }
+        added = s.insert_many(&args[2..], limits.set_intset_entries) as u64;
     }
     obj.update_encoding_with(&limits);
     ctx.dirty(added);

@@ -89,6 +89,37 @@ impl HashValue {
         }
     }
 
+    /// HSET's field, value pairs (`args`, flat); how many fields are new.
+    /// A listpack grows once for all the new fields, not once per field
+    /// (each growth is a reallocation, and their leftovers cost memory),
+    /// and turns into a table when they take it past `max_entries`.
+    pub fn insert_pairs(&mut self, args: &[Bytes], max_entries: usize) -> usize {
+        let HashValue::Packed(lp) = self else {
+            return args.chunks(2).filter(|p| self.insert(&p[0], &p[1])).count();
+        };
+        let mut fresh: Vec<(&Bytes, &Bytes)> = Vec::new();
+        for p in args.chunks(2) {
+            if let Some(e) = fresh.iter_mut().find(|(f, _)| *f == &p[0]) {
+                e.1 = &p[1];
+                continue;
+            }
+            match find(lp, &p[0]) {
+                Some((_, vs)) => lp.replace(vs, &p[1]),
+                None => fresh.push((&p[0], &p[1])),
+            }
+        }
+        if lp.len() / 2 + fresh.len() > max_entries {
+            self.to_table();
+            for (f, v) in &fresh {
+                self.insert(f, v);
+            }
+        } else {
+            let flat: Vec<&[u8]> = fresh.iter().flat_map(|(f, v)| [&f[..], &v[..]]).collect();
+            lp.push(&flat);
+        }
+        fresh.len()
+    }
+
     /// Remove `f`; true if it was there.
     pub fn remove(&mut self, f: &[u8]) -> bool {
         match self {
@@ -206,6 +237,24 @@ mod tests {
         assert!(h.remove(b"a") && !h.remove(b"a"));
         h.to_packed();
         assert_eq!(h.get(b"b"), Some(&b"2"[..]));
+        let args: Vec<Bytes> = ["b", "3", "c", "4", "c", "5", "d", "6"]
+            .iter()
+            .map(|s| b(s))
+            .collect();
+        assert_eq!(h.insert_pairs(&args, 10), 2);
+        assert!(h.is_packed());
+        let all: Vec<_> = h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        assert_eq!(
+            all,
+            vec![
+                (b"b".to_vec(), b"3".to_vec()),
+                (b"c".to_vec(), b"5".to_vec()),
+                (b"d".to_vec(), b"6".to_vec())
+            ]
+        );
+        assert_eq!(h.insert_pairs(&[b("e"), b("7")], 3), 1);
+        assert!(!h.is_packed() && h.len() == 4);
+        assert!(h.remove(b"c") && h.remove(b"d") && h.remove(b"e"));
         assert!(h.remove(b"b"));
         assert!(h.is_empty());
     }

@@ -115,6 +115,29 @@ impl IntSet {
         }
     }
 
+    /// Add the values `xs`, none of them present yet, with one growth of
+    /// the slice (not one reallocation per value).
+    pub fn insert_new(&mut self, xs: &[i64]) {
+        let (Some(&lo), Some(&hi)) = (xs.iter().min(), xs.iter().max()) else {
+            return;
+        };
+        self.upgrade_for(lo);
+        self.upgrade_for(hi);
+        fn merge<T: Ord + Copy>(b: &mut Box<[T]>, xs: impl ExactSizeIterator<Item = T>) {
+            let mut v = std::mem::take(b).into_vec();
+            v.reserve_exact(xs.len());
+            v.extend(xs);
+            v.sort_unstable();
+            v.dedup();
+            *b = v.into_boxed_slice();
+        }
+        match self {
+            IntSet::W16(b) => merge(b, xs.iter().map(|&x| x as i16)),
+            IntSet::W32(b) => merge(b, xs.iter().map(|&x| x as i32)),
+            IntSet::W64(b) => merge(b, xs.iter().copied()),
+        }
+    }
+
     /// Remove `x`; false if it was not there.
     pub fn remove(&mut self, x: i64) -> bool {
         match self {

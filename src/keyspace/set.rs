@@ -77,6 +77,26 @@ impl SetValue {
         }
     }
 
+    /// SADD's members; how many are new. An intset that stays one grows
+    /// once for all of them (each growth is a reallocation, and their
+    /// leftovers cost memory); otherwise members go in one by one, which
+    /// converts where 7.0 converts.
+    pub fn insert_many(&mut self, ms: &[Bytes], max_intset: usize) -> usize {
+        if let SetValue::Ints(s) = self {
+            let ints: Option<Vec<i64>> = ms.iter().map(|m| parse_i64(m)).collect();
+            if let Some(mut ints) = ints {
+                ints.sort_unstable();
+                ints.dedup();
+                ints.retain(|&x| !s.contains(x));
+                if s.len() + ints.len() <= max_intset {
+                    s.insert_new(&ints);
+                    return ints.len();
+                }
+            }
+        }
+        ms.iter().filter(|m| self.insert(m, max_intset)).count()
+    }
+
     /// Remove `m`; true if it was there.
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match self {
@@ -198,5 +218,13 @@ mod tests {
         t.to_intset();
         assert!(t.is_intset() && t.contains(b"1"));
         assert_eq!(t.random(7), Some(b("1")));
+        let ms: Vec<Bytes> = ["5", "-70000", "5", "1"].iter().map(|m| b(m)).collect();
+        assert_eq!(t.insert_many(&ms, 3), 2);
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            vec![b("-70000"), b("1"), b("5")]
+        );
+        assert_eq!(t.insert_many(&[b("9")], 3), 1);
+        assert!(!t.is_intset() && t.len() == 4);
     }
 }
