@@ -28,7 +28,10 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> 
     let now = ctx.now;
     let db = ctx.db();
     match db.get(key, now) {
-        None => db.set(key.clone(), Object::new(Value::Hash(HashValue::new()))),
+        None => db.set(
+            crate::keyspace::owned_key(key),
+            Object::new(Value::Hash(HashValue::new())),
+        ),
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }

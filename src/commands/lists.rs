@@ -119,7 +119,8 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
                 push(&mut l, end, v);
             }
             let n = l.len();
-            ctx.db().set(key.clone(), Object::new(Value::List(l)));
+            ctx.db()
+                .set(crate::keyspace::owned_key(key), Object::new(Value::List(l)));
             n
         }
     };
@@ -437,7 +438,8 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: End, to: End) -> CmdR
         None => {
             let mut l = QuickList::new();
             l.push_back(&v);
-            ctx.db().set(dst.clone(), Object::new(Value::List(l)));
+            ctx.db()
+                .set(crate::keyspace::owned_key(dst), Object::new(Value::List(l)));
         }
     }
     // 7.0's order: the push on the destination, then the pop (and a `del`).

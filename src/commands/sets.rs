@@ -63,7 +63,10 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => false,
     };
     if !exists {
-        db.set(args[1].clone(), Object::new(Value::Set(SetValue::new())));
+        db.set(
+            crate::keyspace::owned_key(&args[1]),
+            Object::new(Value::Set(SetValue::new())),
+        );
     }
     let obj = db
         .get_mut_now(&args[1][..])
@@ -326,7 +329,10 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.db();
     if !dst_exists {
-        db.set(dst.clone(), Object::new(Value::Set(SetValue::new())));
+        db.set(
+            crate::keyspace::owned_key(dst),
+            Object::new(Value::Set(SetValue::new())),
+        );
     }
     if let Some(obj) = db.get_mut_now(&dst[..]) {
         if let Value::Set(s) = &mut obj.value {

@@ -353,7 +353,10 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
     let mut res = Ok(());
     if exists || !has(XX) {
         if !exists {
-            db.set(key.clone(), Object::new(Value::ZSet(ZSet::new())));
+            db.set(
+                crate::keyspace::owned_key(key),
+                Object::new(Value::ZSet(ZSet::new())),
+            );
         }
         if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {

@@ -222,6 +222,13 @@ impl Value {
     }
 }
 
+/// A new collection's key in an allocation of its own: an argument is a
+/// slice of the whole command's buffer, which a key kept for long would
+/// keep alive (HSET's fields and values, SADD's members...).
+pub fn owned_key(k: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(k)
+}
+
 /// What a key is charged: its cost, saturated to fit the object's field.
 fn charge_of(key: &[u8], o: &Object) -> u32 {
     u32::try_from(size::key_charge(key, o)).unwrap_or(u32::MAX)
