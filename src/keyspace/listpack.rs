@@ -99,6 +99,16 @@ impl Listpack {
     /// Replace the bytes in `range` by `entries` (each encoded), keeping
     /// the buffer exactly sized; `added` is the change in entry count.
     fn splice(&mut self, range: Range<usize>, entries: &[&[u8]], added: isize) {
+        // An entry replaced by one of the same length is overwritten in
+        // place (HSET of a value as long as the old one): no reallocation.
+        if let [e] = entries {
+            if entry_size(e.len()) == range.len() {
+                let start = range.end - e.len();
+                self.buf[start..range.end].copy_from_slice(e);
+                self.n = (self.n as isize + added) as u32;
+                return;
+            }
+        }
         let mut enc = Vec::with_capacity(entries.iter().map(|e| entry_size(e.len())).sum());
         for e in entries {
             put_len(&mut enc, e.len());
@@ -196,5 +206,12 @@ mod tests {
         lp.insert_at(0, &[b"z"]);
         assert_eq!(lp.iter().next(), Some(&b"z"[..]));
         assert_eq!(lp.len(), 3);
+        // Same length: overwritten in place.
+        let (span, _) = lp.spans().nth(2).unwrap();
+        lp.replace(span, b"");
+        let (span, _) = lp.spans().next().unwrap();
+        lp.replace(span, b"y");
+        let items: Vec<&[u8]> = lp.iter().collect();
+        assert_eq!(items, vec![&b"y"[..], &long[..], b""]);
     }
 }
