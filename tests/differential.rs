@@ -2352,9 +2352,9 @@ fn sentinel_payloads() -> Vec<Vec<u8>> {
         Value::Str(b("hello")),
         Value::Str(b(&"ab".repeat(40))),
         Value::List(vec![b("1"), b("x"), b("")].into()),
-        Value::Hash(Box::new(h)),
-        Value::Set(Box::new(st)),
-        Value::ZSet(Box::new(z)),
+        Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h)),
+        Value::Set(sentinel_lab::keyspace::SetValue::from_dict(st)),
+        Value::ZSet(z),
     ]
     .iter()
     .map(|v| payload::dump(v, true))

@@ -30,7 +30,7 @@ fn string(db: &Db, key: &str) -> Bytes {
 
 fn list(db: &Db, key: &str) -> Vec<Bytes> {
     match get(db, key) {
-        Value::List(l) => l.iter().cloned().collect(),
+        Value::List(l) => l.iter().map(Bytes::copy_from_slice).collect(),
         v => panic!("{} is a {}", key, v.type_name()),
     }
 }
@@ -38,7 +38,7 @@ fn list(db: &Db, key: &str) -> Vec<Bytes> {
 fn set(db: &Db, key: &str) -> Vec<Bytes> {
     match get(db, key) {
         Value::Set(s) => {
-            let mut v: Vec<Bytes> = s.keys().cloned().collect();
+            let mut v: Vec<Bytes> = s.iter().collect();
             v.sort();
             v
         }
@@ -48,7 +48,10 @@ fn set(db: &Db, key: &str) -> Vec<Bytes> {
 
 fn zset(db: &Db, key: &str) -> Vec<(Bytes, f64)> {
     match get(db, key) {
-        Value::ZSet(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),
+        Value::ZSet(z) => z
+            .iter()
+            .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+            .collect(),
         v => panic!("{} is a {}", key, v.type_name()),
     }
 }
@@ -56,8 +59,10 @@ fn zset(db: &Db, key: &str) -> Vec<(Bytes, f64)> {
 fn hash(db: &Db, key: &str) -> Vec<(Bytes, Bytes)> {
     match get(db, key) {
         Value::Hash(h) => {
-            let mut v: Vec<(Bytes, Bytes)> =
-                h.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut v: Vec<(Bytes, Bytes)> = h
+                .iter()
+                .map(|(k, v)| (Bytes::copy_from_slice(k), Bytes::copy_from_slice(v)))
+                .collect();
             v.sort();
             v
         }

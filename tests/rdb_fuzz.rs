@@ -64,7 +64,7 @@ fn ours() -> Vec<u8> {
     h.insert(Bytes::from_static(b"f"), Bytes::from(vec![b'v'; 100]));
     dbs[0].set(
         Bytes::from_static(b"h"),
-        Object::new(Value::Hash(Box::new(h))),
+        Object::new(Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h))),
     );
     dbs[0].set(
         Bytes::from_static(b"s"),

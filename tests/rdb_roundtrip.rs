@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use sentinel_lab::keyspace::{Db, Dict, Object, Value, ZSet};
 use sentinel_lab::rdb::{self, Aux, EncodeOptions};
-use std::collections::VecDeque;
 
 mod common;
 use common::real_redis::RealRedis;
@@ -28,7 +27,7 @@ fn our_dataset() -> Vec<Db> {
     put(
         db,
         "l:small",
-        Value::List(VecDeque::from(vec![b("a"), b("1"), b("-2")])),
+        Value::List(vec![b("a"), b("1"), b("-2")].into()),
     );
     put(
         db,
@@ -39,32 +38,48 @@ fn our_dataset() -> Vec<Db> {
     for i in [1, 2, 3, -4] {
         s.insert(b(&i.to_string()), ());
     }
-    put(db, "set:ints", Value::Set(Box::new(s)));
+    put(
+        db,
+        "set:ints",
+        Value::Set(sentinel_lab::keyspace::SetValue::from_dict(s)),
+    );
     let mut s = Dict::new();
     for i in 0..700 {
         s.insert(b(&format!("m{}", i)), ());
     }
-    put(db, "set:big", Value::Set(Box::new(s)));
+    put(
+        db,
+        "set:big",
+        Value::Set(sentinel_lab::keyspace::SetValue::from_dict(s)),
+    );
     let mut z = ZSet::new();
     z.insert(b("a"), 1.0);
     z.insert(b("b"), -2.25);
     z.insert(b("inf"), f64::INFINITY);
     z.insert(b("tiny"), 1e-300);
-    put(db, "z:small", Value::ZSet(Box::new(z)));
+    put(db, "z:small", Value::ZSet(z));
     let mut z = ZSet::new();
     for i in 0..500 {
         z.insert(b(&format!("m{}", i)), i as f64 / 3.0);
     }
-    put(db, "z:big", Value::ZSet(Box::new(z)));
+    put(db, "z:big", Value::ZSet(z));
     let mut h = Dict::new();
     h.insert(b("f"), b("v"));
     h.insert(b("n"), b("7"));
-    put(db, "h:small", Value::Hash(Box::new(h)));
+    put(
+        db,
+        "h:small",
+        Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h)),
+    );
     let mut h = Dict::new();
     for i in 0..400 {
         h.insert(b(&format!("f{}", i)), b(&format!("v{}", i)));
     }
-    put(db, "h:big", Value::Hash(Box::new(h)));
+    put(
+        db,
+        "h:big",
+        Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h)),
+    );
     put(db, "ttl", Value::Str(b("x")));
     db.set_expire(b"ttl", 4102444800123);
     put(&mut dbs[2], "two", Value::Str(b("2")));
@@ -191,7 +206,9 @@ fn real_save_of_live_commands_decodes() {
         panic!()
     };
     assert_eq!(
-        z.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>(),
+        z.iter()
+            .map(|(m, _)| Bytes::copy_from_slice(m))
+            .collect::<Vec<_>>(),
         vec![b("a"), b("c")]
     );
 }
@@ -204,17 +221,22 @@ fn canon(v: &Value) -> Vec<(Bytes, String)> {
             return l
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (e.clone(), i.to_string()))
+                .map(|(i, e)| (Bytes::copy_from_slice(e), i.to_string()))
                 .collect()
         }
-        Value::Set(s) => s.keys().map(|k| (k.clone(), String::new())).collect(),
+        Value::Set(s) => s.iter().map(|k| (k, String::new())).collect(),
         Value::Hash(h) => h
             .iter()
-            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+            .map(|(k, v)| {
+                (
+                    Bytes::copy_from_slice(k),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
             .collect(),
         Value::ZSet(z) => z
             .iter()
-            .map(|(m, s)| (m.clone(), format!("{:e}", s)))
+            .map(|(m, s)| (Bytes::copy_from_slice(m), format!("{:e}", s)))
             .collect(),
         Value::Stream(s) => return vec![(Bytes::new(), format!("{:?}", s))],
     };

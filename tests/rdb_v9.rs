@@ -160,17 +160,20 @@ fn decodes_v9_encodings() {
         b(&"q".repeat(300)),
         b(&i64::MAX.to_string()),
     ];
-    assert_eq!(ql.iter().cloned().collect::<Vec<_>>(), want);
+    assert_eq!(
+        ql.iter().map(Bytes::copy_from_slice).collect::<Vec<_>>(),
+        want
+    );
     let Value::Hash(hz) = &db.keys().get(&b"hz"[..]).unwrap().value else {
         panic!()
     };
-    assert_eq!(hz.get(&b"n"[..]), Some(&b("42")));
-    assert_eq!(hz.get(&b"f1"[..]), Some(&b("v1")));
+    assert_eq!(hz.get(&b"n"[..]), Some(&b"42"[..]));
+    assert_eq!(hz.get(&b"f1"[..]), Some(&b"v1"[..]));
     let Value::Hash(hm) = &db.keys().get(&b"hm"[..]).unwrap().value else {
         panic!()
     };
-    assert_eq!(hm.get(&b"zk"[..]), Some(&b("zv")));
-    assert_eq!(hm.get(&b"x"[..]), Some(&b("")));
+    assert_eq!(hm.get(&b"zk"[..]), Some(&b"zv"[..]));
+    assert_eq!(hm.get(&b"x"[..]), Some(&b""[..]));
     let Value::ZSet(zz) = &db.keys().get(&b"zz"[..]).unwrap().value else {
         panic!()
     };
@@ -186,7 +189,7 @@ fn decodes_v9_encodings() {
         panic!()
     };
     assert_eq!(is.len(), 4);
-    assert!(is.contains_key(&b"-100000"[..]));
+    assert!(is.contains(b"-100000"));
     assert_eq!(db.ttl_at(b"is"), Some(2000000000000));
     let Value::Str(s) = &db.keys().get(&b"lzf"[..]).unwrap().value else {
         panic!()
@@ -237,12 +240,12 @@ fn decodes_v11_listpack_set_and_plain_quicklist_node() {
     let Value::Set(s) = &db.keys().get(&b"lps"[..]).unwrap().value else {
         panic!()
     };
-    assert!(s.contains_key(&b"-5000"[..]) && s.contains_key(&b"x"[..]) && s.len() == 3);
+    assert!(s.contains(&b"-5000"[..]) && s.contains(&b"x"[..]) && s.len() == 3);
     let Value::List(q) = &db.keys().get(&b"ql2"[..]).unwrap().value else {
         panic!()
     };
     assert_eq!(
-        q.iter().cloned().collect::<Vec<_>>(),
+        q.iter().map(Bytes::copy_from_slice).collect::<Vec<_>>(),
         vec![b("p"), b("300"), b("a plain node")]
     );
 }

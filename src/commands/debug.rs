@@ -497,16 +497,18 @@ fn htstats_key(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let Some(obj) = ctx.lookup(key) else {
         return Err(err::NO_SUCH_KEY.into());
     };
-    let stats =
-        match (&obj.value, obj.encoding()) {
-            (Value::Hash(h), "hashtable") => dict_stats(h),
-            (Value::Set(s), "hashtable") => dict_stats(s),
-            (Value::ZSet(z), "skiplist") => dict_stats(z.dict()),
-            _ => return Err(
-                "ERR The value stored at the specified key is not represented using an hash table"
-                    .into(),
-            ),
-        };
+    let stats = match (&obj.value, obj.encoding()) {
+        (Value::Hash(h), "hashtable") => h.table().map(dict_stats),
+        (Value::Set(s), "hashtable") => s.table().map(dict_stats),
+        (Value::ZSet(z), "skiplist") => z.dict().map(dict_stats),
+        _ => None,
+    };
+    let Some(stats) = stats else {
+        return Err(
+            "ERR The value stored at the specified key is not represented using an hash table"
+                .into(),
+        );
+    };
     ctx.out().verbatim(stats.as_bytes());
     Ok(())
 }

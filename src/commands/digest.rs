@@ -53,7 +53,7 @@ pub fn mix_object(digest: &mut Digest, obj: &Object, has_ttl: bool) {
     match &obj.value {
         Value::Str(s) => mix(digest, s),
         Value::List(l) => l.iter().for_each(|e| mix(digest, e)),
-        Value::Set(s) => s.keys().for_each(|m| xor(digest, m)),
+        Value::Set(s) => s.iter().for_each(|m| xor(digest, &m)),
         Value::ZSet(z) => {
             for (member, score) in z.iter() {
                 xor_pair(digest, member, crate::resp::format_double(score).as_bytes());

@@ -134,7 +134,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut obj = Object::new(value);
-    obj.update_encoding_with(&ctx.srv.encoding_limits);
+    obj.refit(&ctx.srv.encoding_limits);
     ctx.db().set(key.clone(), obj);
     let lfu = ctx.srv.config.maxmemory_policy().is_lfu();
     let now = ctx.now;

@@ -228,12 +228,12 @@ struct Found<M> {
     xy: [f64; 2],
 }
 
-impl Found<&Bytes> {
+impl Found<&[u8]> {
     /// Its own copy of the member, once the scan and the sort are over: a
     /// search may look at every member of the set but replies a few.
     fn owned(self) -> Found<Bytes> {
         Found {
-            member: self.member.clone(),
+            member: Bytes::copy_from_slice(self.member),
             score: self.score,
             dist: self.dist,
             xy: self.xy,
@@ -393,7 +393,7 @@ fn parse_request(args: &[Bytes], kind: Form, z: Option<&ZSet>) -> Result<Request
 /// The members inside `shape`, box after box in the order the boxes are
 /// scanned, each box in score order; with a `limit`, the scan stops as soon
 /// as that many are found.
-fn members_in_shape<'a>(z: &'a ZSet, shape: &Shape, limit: usize) -> Vec<Found<&'a Bytes>> {
+fn members_in_shape<'a>(z: &'a ZSet, shape: &Shape, limit: usize) -> Vec<Found<&'a [u8]>> {
     let mut found = Vec::new();
     let boxes = shape.search_boxes();
     let full = |found: &Vec<Found<_>>| limit > 0 && found.len() >= limit;
@@ -592,7 +592,7 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Form) -> CmdResult {
     };
     if req.sort != Sort::None && !found.is_empty() {
         let desc = req.sort == Sort::Desc;
-        let cmp = |a: &Found<&Bytes>, b: &Found<&Bytes>| {
+        let cmp = |a: &Found<&[u8]>, b: &Found<&[u8]>| {
             let o = by_distance(a, b);
             if desc {
                 o.reverse()
@@ -649,11 +649,17 @@ fn reply_found(out: &mut ReplyBuf, found: &[Found<Bytes>], req: &Request) {
 fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found<Bytes>>, req: &Request, kind: Form) {
     let n = found.len();
     if n > 0 {
-        let mut z = ZSet::new();
+        // Built as a skiplist, then fitted to its size as 7.0 does
+        // (zsetConvertToListpackIfNeeded).
+        let mut z = ZSet::new_skip();
         for f in found {
             z.insert(f.member, if req.storedist { f.dist } else { f.score });
         }
-        ctx.db().store_collection(dst, Value::ZSet(Box::new(z)));
+        ctx.db().store_collection(dst, Value::ZSet(z));
+        let limits = ctx.srv.encoding_limits;
+        if let Some(o) = ctx.db().get_mut_now(dst) {
+            o.refit(&limits);
+        }
         let event = if matches!(kind, Form::Search { .. }) {
             "geosearchstore"
         } else {

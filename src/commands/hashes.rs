@@ -1,17 +1,16 @@
 //! Hash commands: HSET, HGET, ...
 //!
-//! Small hashes (Redis's listpack encoding) list their fields in insertion
-//! order, as Redis does: their entries live in the dict's slab in that order
-//! (removals go through `retain`, which compacts), and reads iterate the slab.
-//! Big hashes (hashtable) iterate in bucket order, the order HSCAN walks.
+//! Small hashes are listpacks (`keyspace::hash`) and list their fields in
+//! insertion order, as Redis does; big hashes (hashtable) iterate in bucket
+//! order, the order HSCAN walks.
 
 use super::scan::{self, ScanOpts};
 use super::{arg_i64, def, err, flags::*, settle_notify, CmdResult, CommandDef, Ctx, Error};
-use crate::keyspace::{Dict, Object, Value};
+use crate::keyspace::{HashValue, Object, Value};
 use crate::server::notify::class as N;
 use bytes::Bytes;
 
-type Hash = Dict<Bytes, Bytes>;
+type Hash = HashValue;
 
 fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Object>, Error> {
     match ctx.lookup(key) {
@@ -29,7 +28,10 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> 
     let now = ctx.now;
     let db = ctx.db();
     match db.get(key, now) {
-        None => db.set(key.clone(), Object::new(Value::Hash(Box::new(Dict::new())))),
+        None => db.set(
+            crate::keyspace::owned_key(key),
+            Object::new(Value::Hash(HashValue::new())),
+        ),
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }
@@ -51,34 +53,23 @@ fn hash_of(o: &Object) -> &Hash {
 
 /// Entries in the order Redis would list them.
 fn entries(o: &Object) -> Vec<(Bytes, Bytes)> {
-    let h = hash_of(o);
-    if o.big {
-        h.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-    } else {
-        h.iter_slab().map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
+    hash_of(o)
+        .iter()
+        .map(|(k, v)| (Bytes::copy_from_slice(k), Bytes::copy_from_slice(v)))
+        .collect()
 }
 
-/// Remove `fields` from the hash at `key`, keeping slab (insertion) order for small hashes.
+/// Remove `fields` from the hash at `key`; how many were there.
 fn remove_fields(ctx: &mut Ctx, key: &Bytes, fields: &[Bytes]) -> Result<usize, Error> {
     let now = ctx.now;
     let db = ctx.db();
     let Some(o) = db.get_mut(key, now) else {
         return Ok(0);
     };
-    let big = o.big;
     let Value::Hash(h) = &mut o.value else {
         return Err(super::wrongtype());
     };
-    let before = h.len();
-    if big {
-        for f in fields {
-            h.remove(&f[..]);
-        }
-    } else if fields.iter().any(|f| h.contains_key(&f[..])) {
-        h.retain(|k, _| !fields.contains(k));
-    }
-    Ok(before - h.len())
+    Ok(fields.iter().filter(|f| h.remove(f)).count())
 }
 
 // ---------------------------------------------------------------- writes
@@ -88,19 +79,21 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
         return Err(super::wrong_arity(ctx.cmd.name));
     }
     let key = &args[1];
+    let limits = ctx.srv.encoding_limits;
     let h = write_hash(ctx, key)?;
-    let mut created = 0;
-    for pair in args[2..].chunks(2) {
-        if h.insert(pair[0].clone(), pair[1].clone()).is_none() {
-            created += 1;
-        }
+    // 7.0's hashTypeTryConversion: a field or value too long for a
+    // listpack converts first; past the entry limit converts (a big HSET
+    // then does not grow a listpack quadratically).
+    if h.is_packed() && args[2..].iter().any(|a| a.len() > limits.hash_value) {
+        h.to_table();
     }
+    let created = h.insert_pairs(&args[2..], limits.hash_entries);
     settle_notify(ctx, key, N::HASH, "hset");
     ctx.dirty(((args.len() - 2) / 2) as u64);
     if reply_ok {
         ctx.out().ok();
     } else {
-        ctx.out().int(created);
+        ctx.out().int(created as i64);
     }
     Ok(())
 }
@@ -112,7 +105,7 @@ fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().int(0);
         return Ok(());
     }
-    h.insert(args[2].clone(), args[3].clone());
+    h.insert(&args[2], &args[3]);
     settle_notify(ctx, key, N::HASH, "hset");
     ctx.dirty(1);
     ctx.out().int(1);
@@ -135,7 +128,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let field = &args[2];
     let cur = match read_hash(ctx, key)? {
-        Some(o) => hash_of(o).get(&field[..]).cloned(),
+        Some(o) => hash_of(o).get(field).map(Bytes::copy_from_slice),
         None => None,
     };
     let cur = match cur {
@@ -146,7 +139,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let new = cur.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
     let h = write_hash(ctx, key)?;
-    h.insert(field.clone(), Bytes::from(new.to_string()));
+    h.insert(field, &Bytes::from(new.to_string()));
     settle_notify(ctx, key, N::HASH, "hincrby");
     ctx.dirty(1);
     ctx.out().int(new);
@@ -164,7 +157,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let field = &args[2];
     let cur = match read_hash(ctx, key)? {
-        Some(o) => hash_of(o).get(&field[..]).cloned(),
+        Some(o) => hash_of(o).get(field).map(Bytes::copy_from_slice),
         None => None,
     };
     let cur_bytes = cur.unwrap_or_else(|| Bytes::from_static(b"0"));
@@ -175,7 +168,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let text = long_double::incr_str(&cur_bytes, &args[3])?;
     let val = Bytes::from(text);
     let h = write_hash(ctx, key)?;
-    h.insert(field.clone(), val.clone());
+    h.insert(field, &val);
     settle_notify(ctx, key, N::HASH, "hincrbyfloat");
     ctx.dirty(1);
     ctx.out().bulk(&val);
@@ -192,7 +185,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 // ---------------------------------------------------------------- reads
 
 fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let v = read_hash(ctx, &args[1])?.and_then(|o| hash_of(o).get(&args[2][..]).cloned());
+    let v = read_hash(ctx, &args[1])?
+        .and_then(|o| hash_of(o).get(&args[2]).map(Bytes::copy_from_slice));
     match v {
         Some(v) => ctx.out().bulk(&v),
         None => ctx.out().null(),
@@ -204,7 +198,10 @@ fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let vals: Vec<Option<Bytes>> = match read_hash(ctx, &args[1])? {
         Some(o) => {
             let h = hash_of(o);
-            args[2..].iter().map(|f| h.get(&f[..]).cloned()).collect()
+            args[2..]
+                .iter()
+                .map(|f| h.get(f).map(Bytes::copy_from_slice))
+                .collect()
         }
         None => vec![None; args.len() - 2],
     };
@@ -270,9 +267,9 @@ fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let opts = ScanOpts::parse(&args[3..], false)?;
     let mut items: Vec<(Bytes, Bytes)> = Vec::new();
-    let next = if o.big {
+    let next = if let Some(d) = hash_of(o).table() {
         // A field and its value count as two against COUNT, as in Redis.
-        scan::walk(hash_of(o), cursor, opts.count, 2, |k, v| {
+        scan::walk(d, cursor, opts.count, 2, |k, v| {
             items.push((k.clone(), v.clone()))
         })
     } else {

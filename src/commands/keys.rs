@@ -504,8 +504,8 @@ mod tests {
     use bytes::Bytes;
 
     fn put_list(t: &mut Kit, db: usize, key: &'static str) {
-        let mut l = std::collections::VecDeque::new();
-        l.push_back(Bytes::from_static(b"x"));
+        let mut l = crate::keyspace::QuickList::new();
+        l.push_back(b"x");
         t.srv.st.dbs[db].set(
             Bytes::from_static(key.as_bytes()),
             Object::new(Value::List(l)),

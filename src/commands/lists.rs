@@ -10,11 +10,10 @@ use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, index_range, settle, settle_notify, CmdResult,
     CommandDef, Ctx, Error, Propagate,
 };
-use crate::keyspace::{Object, Value};
+use crate::keyspace::{Object, QuickList, Value};
 use crate::node::Millis;
 use crate::server::notify::class as N;
 use bytes::Bytes;
-use std::collections::VecDeque;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum End {
@@ -56,14 +55,14 @@ impl End {
     }
 }
 
-fn pop(l: &mut VecDeque<Bytes>, end: End) -> Option<Bytes> {
+fn pop(l: &mut QuickList, end: End) -> Option<Bytes> {
     match end {
         End::Left => l.pop_front(),
         End::Right => l.pop_back(),
     }
 }
 
-fn push(l: &mut VecDeque<Bytes>, end: End, v: Bytes) {
+fn push(l: &mut QuickList, end: End, v: &[u8]) {
     match end {
         End::Left => l.push_front(v),
         End::Right => l.push_back(v),
@@ -71,14 +70,14 @@ fn push(l: &mut VecDeque<Bytes>, end: End, v: Bytes) {
 }
 
 /// The list at `key` for reading: `Ok(None)` if absent, WRONGTYPE if not a list.
-fn read_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a VecDeque<Bytes>>, Error> {
+fn read_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a QuickList>, Error> {
     match ctx.lookup(key) {
         None => Ok(None),
         Some(o) => crate::typed!(o, Value::List).map(Some),
     }
 }
 
-fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut VecDeque<Bytes>>, Error> {
+fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut QuickList>, Error> {
     match ctx.lookup_mut(key) {
         None => Ok(None),
         Some(o) => crate::typed_mut!(o, Value::List).map(Some),
@@ -106,7 +105,7 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
     let len = match write_list(ctx, key)? {
         Some(l) => {
             for v in &args[2..] {
-                push(l, end, v.clone());
+                push(l, end, v);
             }
             l.len()
         }
@@ -115,12 +114,13 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
             return Ok(());
         }
         None => {
-            let mut l = VecDeque::with_capacity(args.len() - 2);
+            let mut l = QuickList::new();
             for v in &args[2..] {
-                push(&mut l, end, v.clone());
+                push(&mut l, end, v);
             }
             let n = l.len();
-            ctx.db().set(key.clone(), Object::new(Value::List(l)));
+            ctx.db()
+                .set(crate::keyspace::owned_key(key), Object::new(Value::List(l)));
             n
         }
     };
@@ -206,7 +206,11 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => Vec::new(),
         Some(l) => match index_range(start, end, l.len()) {
             None => Vec::new(),
-            Some((s, e)) => l.range(s..=e).cloned().collect(),
+            Some((s, e)) => l
+                .iter_from(s)
+                .take(e - s + 1)
+                .map(Bytes::copy_from_slice)
+                .collect(),
         },
     };
     let out = ctx.out();
@@ -238,7 +242,7 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let len = l.len();
     let idx = arg_i64(&args[2])?;
-    let v = index_of(idx, len).and_then(|i| l.get(i).cloned());
+    let v = index_of(idx, len).and_then(|i| l.get(i).map(Bytes::copy_from_slice));
     match v {
         Some(v) => ctx.out().bulk(&v),
         None => ctx.out().null(),
@@ -287,7 +291,12 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         };
         let len = l.len();
         let mut matches = 0u64;
-        for scanned in 0..len {
+        let elems: Box<dyn Iterator<Item = &[u8]>> = if from_tail {
+            Box::new(l.iter_rev())
+        } else {
+            Box::new(l.iter())
+        };
+        for (scanned, e) in elems.enumerate() {
             if maxlen != 0 && scanned as i64 >= maxlen {
                 break;
             }
@@ -296,7 +305,7 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             } else {
                 scanned
             };
-            if l[i] == *elem {
+            if e == &elem[..] {
                 matches += 1;
                 if matches > skip {
                     found.push(i as i64);
@@ -333,7 +342,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let idx = arg_i64(&args[2])?;
     let i = index_of(idx, len).ok_or(Error::from(err::INDEX_OUT_OF_RANGE))?;
     if let Some(l) = write_list(ctx, key)? {
-        l[i] = args[3].clone();
+        l.set(i, &args[3]);
     }
     settle_notify(ctx, key, N::LIST, "lset");
     ctx.dirty(1);
@@ -354,27 +363,8 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         count.unsigned_abs()
     };
-    let mut removed = 0u64;
-    if count >= 0 {
-        let mut i = 0;
-        while i < l.len() && removed < limit {
-            if l[i] == *elem {
-                l.remove(i);
-                removed += 1;
-            } else {
-                i += 1;
-            }
-        }
-    } else {
-        let mut i = l.len();
-        while i > 0 && removed < limit {
-            i -= 1;
-            if l[i] == *elem {
-                l.remove(i);
-                removed += 1;
-            }
-        }
-    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let removed = l.remove_matching(limit, count < 0, |e| e == &elem[..]) as u64;
     if removed > 0 {
         settle_notify(ctx, key, N::LIST, "lrem");
         ctx.dirty(removed);
@@ -397,11 +387,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             l.clear();
             len
         }
-        Some((s, e)) => {
-            l.truncate(e + 1);
-            l.drain(..s);
-            len - l.len()
-        }
+        Some((s, e)) => l.keep_range(s, e),
     };
     settle_notify(ctx, key, N::LIST, "ltrim");
     ctx.dirty(removed as u64);
@@ -422,11 +408,11 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().int(0);
         return Ok(());
     };
-    let Some(pos) = l.iter().position(|e| *e == args[3]) else {
+    let Some(pos) = l.iter().position(|e| e == &args[3][..]) else {
         ctx.out().int(-1);
         return Ok(());
     };
-    l.insert(if after { pos + 1 } else { pos }, args[4].clone());
+    l.insert(if after { pos + 1 } else { pos }, &args[4]);
     let len = l.len();
     settle_notify(ctx, key, N::LIST, "linsert");
     ctx.dirty(1);
@@ -448,11 +434,12 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: End, to: End) -> CmdR
         }
     };
     match write_list(ctx, dst)? {
-        Some(l) => push(l, to, v.clone()),
+        Some(l) => push(l, to, &v),
         None => {
-            let mut l = VecDeque::new();
-            l.push_back(v.clone());
-            ctx.db().set(dst.clone(), Object::new(Value::List(l)));
+            let mut l = QuickList::new();
+            l.push_back(&v);
+            ctx.db()
+                .set(crate::keyspace::owned_key(dst), Object::new(Value::List(l)));
         }
     }
     // 7.0's order: the push on the destination, then the pop (and a `del`).

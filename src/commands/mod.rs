@@ -433,8 +433,7 @@ pub fn store_and_reply(ctx: &mut Ctx, dst: &Bytes, value: Value, len: usize, cla
         // The new key's encoding follows the configured limits.
         let limits = ctx.srv.encoding_limits;
         if let Some(o) = ctx.db().get_mut_now(dst) {
-            o.big = false;
-            o.update_encoding_with(&limits);
+            o.refit(&limits);
         }
         ctx.dirty(1);
         // The event is the command's name (sinterstore, zrangestore...).

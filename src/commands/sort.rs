@@ -8,12 +8,10 @@
 //! pattern without `*` (e.g. `nosort`) skips sorting.
 
 use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error};
-use crate::keyspace::{Object, Value};
-use crate::resp::parse_i64;
+use crate::keyspace::{Object, QuickList, Value};
 use crate::server::notify::class as N;
 use bytes::Bytes;
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 
 pub static COMMANDS: &[CommandDef] = &[
     def(
@@ -252,16 +250,13 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
 /// The elements of a sortable value in its native order, or WRONGTYPE.
 fn elements(obj: &Object) -> Result<(Kind, Vec<Bytes>), Error> {
     Ok(match &obj.value {
-        Value::List(l) => (Kind::List, l.iter().cloned().collect()),
-        Value::Set(s) => {
-            let mut v: Vec<Bytes> = s.keys().cloned().collect();
-            // A small all-integer set is an intset, iterated in numeric order.
-            if !obj.big {
-                v.sort_by_key(|m| parse_i64(m).unwrap_or(0));
-            }
-            (Kind::Set, v)
-        }
-        Value::ZSet(z) => (Kind::ZSet, z.iter().map(|(m, _)| m.clone()).collect()),
+        Value::List(l) => (Kind::List, l.iter().map(Bytes::copy_from_slice).collect()),
+        // An intset iterates in numeric order, a table in bucket order.
+        Value::Set(s) => (Kind::Set, s.iter().collect()),
+        Value::ZSet(z) => (
+            Kind::ZSet,
+            z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect(),
+        ),
         _ => return Err(super::wrongtype()),
     })
 }
@@ -327,7 +322,7 @@ fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &Bytes) -> Option<Bytes> 
     key.extend_from_slice(&key_pat[star + 1..]);
     let obj = ctx.lookup(&key)?;
     match (&obj.value, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).cloned(),
+        (Value::Hash(h), Some(f)) => h.get(f).map(Bytes::copy_from_slice),
         (Value::Str(s), None) => Some(s.clone()),
         _ => None,
     }
@@ -361,13 +356,13 @@ fn reply(ctx: &mut Ctx, get: &[Bytes], picked: &[Bytes]) {
 /// STORE: the result replaces `dst` as a list (missing GET values stored
 /// as empty strings); an empty result deletes `dst`.
 fn store(ctx: &mut Ctx, get: &[Bytes], picked: &[Bytes], dst: Bytes) {
-    let list: VecDeque<Bytes> = if get.is_empty() {
+    let list: QuickList = if get.is_empty() {
         picked.iter().cloned().collect()
     } else {
-        let mut l = VecDeque::with_capacity(picked.len() * get.len());
+        let mut l = QuickList::new();
         for e in picked {
             for p in get {
-                l.push_back(lookup_pattern(ctx, p, e).unwrap_or_default());
+                l.push_back(&lookup_pattern(ctx, p, e).unwrap_or_default());
             }
         }
         l

@@ -106,7 +106,7 @@ fn parse_score_range(min: &[u8], max: &[u8]) -> Result<ScoreRange, Error> {
     })
 }
 
-fn score_iter(z: &ZSet, r: ScoreRange) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
+fn score_iter(z: &ZSet, r: ScoreRange) -> impl DoubleEndedIterator<Item = (&[u8], f64)> {
     z.range_by_score(r.min, r.minex, r.max, r.maxex)
 }
 
@@ -194,7 +194,7 @@ fn lex_items<'a>(
     z: &'a ZSet,
     r: &'a LexRange,
     rev: bool,
-) -> Box<dyn Iterator<Item = (&'a Bytes, f64)> + 'a> {
+) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
     if r.is_empty() {
         return Box::new(std::iter::empty());
     }
@@ -245,11 +245,11 @@ fn reply_items(out: &mut ReplyBuf, items: &[(Bytes, f64)], withscores: bool) {
 /// Store `items` at `dst` as a sorted set (or delete `dst` if empty); reply the count.
 fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     let n = items.len();
-    let mut z = ZSet::new();
+    let mut z = ZSet::new_skip();
     for (m, s) in items {
         z.insert(m, s);
     }
-    super::store_and_reply(ctx, dst, Value::ZSet(Box::new(z)), n, N::ZSET);
+    super::store_and_reply(ctx, dst, Value::ZSet(z), n, N::ZSET);
 }
 
 const NX: u8 = 1;
@@ -353,10 +353,22 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
     let mut res = Ok(());
     if exists || !has(XX) {
         if !exists {
-            db.set(key.clone(), Object::new(Value::ZSet(Box::new(ZSet::new()))));
+            db.set(
+                crate::keyspace::owned_key(key),
+                Object::new(Value::ZSet(ZSet::new())),
+            );
         }
         if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {
+                // zsetAdd converts a listpack before a member too long for
+                // it; past the entry limit it converts as it goes (a big
+                // ZADD then does not grow a listpack quadratically).
+                if z.is_packed()
+                    && !has(XX)
+                    && pairs.chunks(2).any(|p| p[1].len() > limits.zset_value)
+                {
+                    z.to_skip();
+                }
                 for (p, &score) in pairs.chunks(2).zip(&scores) {
                     match zset_add(z, score, &p[1], flags) {
                         Err(e) => {
@@ -367,6 +379,9 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
                             added += 1;
                             processed += 1;
                             last = s;
+                            if z.is_packed() && z.len() > limits.zset_entries {
+                                z.to_skip();
+                            }
                         }
                         Ok(AddOutcome::Updated(s)) => {
                             updated += 1;
@@ -488,7 +503,7 @@ enum Dir {
 
 /// Apply LIMIT offset count as `genericZrangebyscoreCommand` does.
 fn limited<'a>(
-    it: impl Iterator<Item = (&'a Bytes, f64)>,
+    it: impl Iterator<Item = (&'a [u8], f64)>,
     len: usize,
     offset: i64,
     limit: i64,
@@ -503,7 +518,7 @@ fn limited<'a>(
     };
     it.skip(offset as usize)
         .take(take)
-        .map(|(m, s)| (m.clone(), s))
+        .map(|(m, s)| (Bytes::copy_from_slice(m), s))
         .collect()
 }
 
@@ -588,7 +603,7 @@ fn zrange_generic(
                 None => Vec::new(),
                 Some((start, end)) => {
                     let n = end - start + 1;
-                    let pick = |(m, s): (&Bytes, f64)| (m.clone(), s);
+                    let pick = |(m, s): (&[u8], f64)| (Bytes::copy_from_slice(m), s);
                     if rev {
                         z.iter().rev().skip(start).take(n).map(pick).collect()
                     } else {
@@ -648,11 +663,15 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
                     .iter()
                     .skip(start)
                     .take(end - start + 1)
-                    .map(|(m, _)| m.clone())
+                    .map(|(m, _)| Bytes::copy_from_slice(m))
                     .collect(),
             },
-            Spec::Score(r) => score_iter(z, *r).map(|(m, _)| m.clone()).collect(),
-            Spec::Lex(r) => lex_items(z, r, false).map(|(m, _)| m.clone()).collect(),
+            Spec::Score(r) => score_iter(z, *r)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect(),
+            Spec::Lex(r) => lex_items(z, r, false)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect(),
         },
     };
     if !victims.is_empty() {
@@ -725,10 +744,13 @@ pub(crate) fn pop_members(ctx: &mut Ctx, key: &Bytes, max: bool, n: u64) -> Vec<
         z.iter()
             .rev()
             .take(n)
-            .map(|(m, s)| (m.clone(), s))
+            .map(|(m, s)| (Bytes::copy_from_slice(m), s))
             .collect()
     } else {
-        z.iter().take(n).map(|(m, s)| (m.clone(), s)).collect()
+        z.iter()
+            .take(n)
+            .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+            .collect()
     };
     for (m, _) in &picked {
         z.remove(m);
@@ -785,7 +807,7 @@ fn aggregate(target: &mut f64, val: f64, a: Aggr) {
 /// An input of ZUNION & co: a sorted set, or a plain set whose scores are 1.
 enum Src<'a> {
     Z(&'a ZSet),
-    S(&'a Dict<Bytes, ()>),
+    S(&'a crate::keyspace::SetValue),
     Missing,
 }
 
@@ -800,14 +822,17 @@ impl Src<'_> {
     fn find(&self, m: &[u8]) -> Option<f64> {
         match self {
             Src::Z(z) => z.score(m),
-            Src::S(s) => s.contains_key(m).then_some(1.0),
+            Src::S(s) => s.contains(m).then_some(1.0),
             Src::Missing => None,
         }
     }
-    fn items(&self) -> Vec<(&Bytes, f64)> {
+    fn items(&self) -> Vec<(Bytes, f64)> {
         match self {
-            Src::Z(z) => z.iter().collect(),
-            Src::S(s) => s.keys().map(|k| (k, 1.0)).collect(),
+            Src::Z(z) => z
+                .iter()
+                .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+                .collect(),
+            Src::S(s) => s.iter().map(|k| (k, 1.0)).collect(),
             Src::Missing => Vec::new(),
         }
     }
@@ -893,7 +918,7 @@ fn zsetop_generic(
             return Err(err::SYNTAX.into());
         }
     }
-    let mut result = ZSet::new();
+    let mut result = ZSet::new_skip();
     let mut card = 0usize;
     match op {
         SetOp::Inter => {
@@ -906,7 +931,7 @@ fn zsetop_generic(
                     }
                     let mut all = true;
                     for (src, w) in &srcs[1..] {
-                        match src.find(m) {
+                        match src.find(&m) {
                             Some(v) => aggregate(&mut score, v * w, aggr),
                             None => {
                                 all = false;
@@ -950,7 +975,7 @@ fn zsetop_generic(
         }
         SetOp::Diff => {
             for (m, s) in srcs[0].0.items() {
-                if !srcs[1..].iter().any(|(src, _)| src.find(m).is_some()) {
+                if !srcs[1..].iter().any(|(src, _)| src.find(&m).is_some()) {
                     result.insert(m.clone(), s);
                 }
             }
@@ -962,7 +987,10 @@ fn zsetop_generic(
         ctx.out().int(card as i64);
         return Ok(());
     }
-    let items: Vec<(Bytes, f64)> = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+    let items: Vec<(Bytes, f64)> = result
+        .iter()
+        .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+        .collect();
     match dst {
         Some(d) => store_result(ctx, d, items),
         None => reply_items(ctx.out(), &items, withscores),
@@ -1011,7 +1039,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let size = z.len() as u64;
-    let all: Vec<(&Bytes, f64)> = z.iter().collect();
+    let all: Vec<(&[u8], f64)> = z.iter().collect();
     let picked: Vec<(Bytes, f64)> = if !uniq || count == 1 {
         if count > super::MAX_RANDOM_REPEAT {
             return Err("ERR value is out of range".into());
@@ -1019,17 +1047,19 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         (0..count)
             .map(|_| {
                 let (m, s) = all[srv.rng.below(size) as usize];
-                (m.clone(), s)
+                (Bytes::copy_from_slice(m), s)
             })
             .collect()
     } else if count >= size {
-        all.iter().map(|(m, s)| ((*m).clone(), *s)).collect()
+        all.iter()
+            .map(|(m, s)| (Bytes::copy_from_slice(m), *s))
+            .collect()
     } else {
         let mut cands = all;
         (0..count)
             .map(|_| {
                 let (m, s) = cands.swap_remove(srv.rng.below(cands.len() as u64) as usize);
-                (m.clone(), s)
+                (Bytes::copy_from_slice(m), s)
             })
             .collect()
     };
@@ -1039,7 +1069,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Redis 7.0's `d2string` (ZSCAN's scores): integral values within
 /// ±LLONG_MAX/2 print as integers, everything else as `%.17g`.
-fn d2string(v: f64) -> String {
+pub(crate) fn d2string(v: f64) -> String {
     const LIM: f64 = (i64::MAX / 2) as f64;
     if v.is_finite() && v != 0.0 && (-LIM..=LIM).contains(&v) && (v as i64) as f64 == v {
         (v as i64).to_string()
@@ -1059,14 +1089,13 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let z = as_zset(o)?;
     let opts = ScanOpts::parse(&args[3..], false)?;
     let mut pairs: Vec<(Bytes, f64)> = Vec::new();
-    let next = if !o.big {
-        pairs.extend(z.iter().map(|(m, s)| (m.clone(), s)));
-        0
-    } else {
+    let next = match z.dict() {
         // Each member counts once against COUNT (Redis counts the score too).
-        scan::walk(z.dict(), cursor, opts.count, 1, |m, s| {
-            pairs.push((m.clone(), *s))
-        })
+        Some(d) => scan::walk(d, cursor, opts.count, 1, |m, s| pairs.push((m.clone(), *s))),
+        None => {
+            pairs.extend(z.iter().map(|(m, s)| (Bytes::copy_from_slice(m), s)));
+            0
+        }
     };
     let mut items = Vec::with_capacity(pairs.len() * 2);
     for (m, s) in pairs {

@@ -1,16 +1,24 @@
 //! Databases, values and expiry.
 
 pub mod dict;
+pub mod hash;
+pub mod intset;
+pub mod listpack;
 pub mod lru;
+pub mod quicklist;
+pub mod set;
 pub mod size;
 pub mod stream;
 pub mod zset;
 
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 pub use dict::Dict;
+pub use hash::HashValue;
+pub use quicklist::QuickList;
+pub use set::SetValue;
 pub use stream::{Stream, StreamId};
 pub use zset::{Score, ZSet};
 
@@ -25,10 +33,10 @@ pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(Bytes),
-    List(VecDeque<Bytes>),
-    Hash(Box<Dict<Bytes, Bytes>>),
-    Set(Box<Dict<Bytes, ()>>),
-    ZSet(Box<ZSet>),
+    List(QuickList),
+    Hash(HashValue),
+    Set(SetValue),
+    ZSet(ZSet),
     Stream(Box<Stream>),
 }
 
@@ -96,25 +104,48 @@ impl Object {
         if self.big {
             return;
         }
-        self.big = match &self.value {
+        self.big = match &mut self.value {
             Value::Str(_) => false,
             Value::List(l) => {
                 l.len() > LISTPACK_MAX_ENTRIES || l.iter().any(|e| e.len() > LISTPACK_MAX_VALUE)
             }
             Value::Hash(h) => {
-                h.len() > limits.hash_entries
-                    || h.iter()
-                        .any(|(k, v)| k.len() > limits.hash_value || v.len() > limits.hash_value)
+                if h.is_packed() && !h.fits(limits.hash_entries, limits.hash_value) {
+                    h.to_table();
+                }
+                !h.is_packed()
             }
             Value::Set(s) => {
-                s.len() > limits.set_intset_entries
-                    || s.keys().any(|k| crate::resp::parse_i64(k).is_none())
+                if s.is_intset() && !s.fits(limits.set_intset_entries) {
+                    s.to_table();
+                }
+                !s.is_intset()
             }
             Value::ZSet(z) => {
-                z.len() > limits.zset_entries || z.max_member_len() > limits.zset_value
+                if z.is_packed() && !z.fits(limits.zset_entries, limits.zset_value) {
+                    z.to_skip();
+                }
+                !z.is_packed()
             }
             Value::Stream(_) => false,
         };
+    }
+
+    /// Pick the encoding a value built or loaded whole gets from its size
+    /// (rdbLoadObject, RESTORE, the *STORE commands): compact if it fits.
+    pub fn refit(&mut self, limits: &EncodingLimits) {
+        match &mut self.value {
+            Value::Hash(h) if !h.is_packed() && h.fits(limits.hash_entries, limits.hash_value) => {
+                h.to_packed()
+            }
+            Value::Set(s) if !s.is_intset() && s.fits(limits.set_intset_entries) => s.to_intset(),
+            Value::ZSet(z) if !z.is_packed() && z.fits(limits.zset_entries, limits.zset_value) => {
+                z.to_packed()
+            }
+            _ => {}
+        }
+        self.big = false;
+        self.update_encoding_with(limits);
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -139,25 +170,25 @@ impl Object {
             }
             // Redis 7.0 always encodes lists as quicklists (listpack lists came in 7.2).
             Value::List(_) => "quicklist",
-            Value::Hash(_) => {
-                if self.big {
-                    "hashtable"
-                } else {
+            Value::Hash(h) => {
+                if h.is_packed() {
                     "listpack"
+                } else {
+                    "hashtable"
                 }
             }
-            Value::Set(_) => {
-                if self.big {
-                    "hashtable"
-                } else {
+            Value::Set(s) => {
+                if s.is_intset() {
                     "intset"
+                } else {
+                    "hashtable"
                 }
             }
-            Value::ZSet(_) => {
-                if self.big {
-                    "skiplist"
-                } else {
+            Value::ZSet(z) => {
+                if z.is_packed() {
                     "listpack"
+                } else {
+                    "skiplist"
                 }
             }
             Value::Stream(_) => "stream",
@@ -189,6 +220,13 @@ impl Value {
             Value::Stream(_) => "stream",
         }
     }
+}
+
+/// A new collection's key in an allocation of its own: an argument is a
+/// slice of the whole command's buffer, which a key kept for long would
+/// keep alive (HSET's fields and values, SADD's members...).
+pub fn owned_key(k: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(k)
 }
 
 /// What a key is charged: its cost, saturated to fit the object's field.

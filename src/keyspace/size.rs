@@ -36,6 +36,11 @@ fn extrapolate(len: usize, sampled: impl Iterator<Item = u64>, samples: usize) -
     (sum * len as u64).checked_div(n).unwrap_or(0)
 }
 
+/// A quicklist's robj and header.
+const QUICKLIST_OVERHEAD: u64 = 16 + 40;
+/// A quicklist node's header and its listpack's header and terminator.
+const QUICKLIST_NODE: usize = 32 + 7;
+
 /// A listpack's header and terminator, and its robj.
 const LISTPACK_OVERHEAD: u64 = 16 + 7;
 
@@ -43,15 +48,6 @@ const LISTPACK_OVERHEAD: u64 = 16 + 7;
 /// encoding and back-length.
 fn listpack_entry(len: usize) -> u64 {
     len as u64 + 2
-}
-
-/// An intset's width for a member (2, 4 or 8 bytes).
-fn intset_width(m: &[u8]) -> u64 {
-    match crate::resp::parse_i64(m) {
-        Some(v) if i16::try_from(v).is_ok() => 2,
-        Some(v) if i32::try_from(v).is_ok() => 4,
-        _ => 8,
-    }
 }
 
 /// The value's cost, collections sampled with up to `samples` elements
@@ -66,7 +62,8 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
             LISTPACK_OVERHEAD + extrapolate(h.len(), sampled, samples)
         }
         Value::Set(s) if compact => {
-            16 + 8 + extrapolate(s.len(), s.keys().map(|m| intset_width(m)), samples)
+            let width = s.ints().map_or(2, |i| i.width()) as u64;
+            16 + 8 + width * s.len() as u64
         }
         Value::ZSet(z) if compact => {
             // Each member is followed by its score, a short number mostly.
@@ -75,21 +72,16 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
         }
         Value::Str(s) => str_cost(s.len()),
         Value::List(l) => {
-            // Spread the sample over the list: pushes at either end count.
-            let n = l.len();
-            let step = if samples == 0 || n <= samples {
-                1
-            } else {
-                n / samples
-            };
-            let sampled = (0..n).step_by(step.max(1)).map(|i| l[i].len() as u64 + 11);
-            32 + extrapolate(n, sampled, samples)
+            // As objectComputeSize: the quicklist and its robj, then the
+            // first nodes (their header and listpack) times the node count.
+            let sampled = l.node_bytes().map(|b| (b + QUICKLIST_NODE) as u64);
+            QUICKLIST_OVERHEAD + extrapolate(l.node_count(), sampled, samples)
         }
         Value::Hash(h) => {
             let sampled = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 22);
             32 + extrapolate(h.len(), sampled, samples)
         }
-        Value::Set(s) => 32 + extrapolate(s.len(), s.keys().map(|m| m.len() as u64 + 11), samples),
+        Value::Set(s) => 32 + extrapolate(s.len(), s.iter().map(|m| m.len() as u64 + 11), samples),
         Value::ZSet(z) => {
             48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
         }
@@ -138,21 +130,20 @@ fn stream_bytes(key: &[u8], s: &super::Stream, samples: usize) -> u64 {
 mod tests {
     use super::*;
     use bytes::Bytes;
-    use std::collections::VecDeque;
 
     #[test]
     fn strings_are_exact_and_collections_extrapolated() {
         let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
         assert_eq!(key_bytes(b"foo", &o, 5), 49 + 3 + 3 + 4);
-        let l: VecDeque<Bytes> = (0..100).map(|_| Bytes::from_static(b"abcd")).collect();
+        let l: crate::keyspace::QuickList = (0..100).map(|_| Bytes::from_static(b"abcd")).collect();
         let v = Value::List(l);
-        // Same-sized elements: the sample gives the exact figure.
+        // One node: the sample gives the exact figure.
         assert_eq!(value_bytes(&v, true, 5), value_bytes(&v, true, 0));
-        assert_eq!(value_bytes(&v, true, 0), 32 + 100 * 15);
+        assert_eq!(value_bytes(&v, true, 0), 56 + 100 * 5 + 39);
         // A small hash is a listpack, far cheaper than a hashtable.
-        let mut h = crate::keyspace::Dict::new();
-        h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
-        let h = Value::Hash(Box::new(h));
+        let mut h = crate::keyspace::HashValue::new();
+        h.insert(&Bytes::from_static(b"f"), &Bytes::from_static(b"v"));
+        let h = Value::Hash(h);
         assert_eq!(value_bytes(&h, true, 5), 23 + 6);
         assert_eq!(value_bytes(&h, false, 5), 32 + 24);
     }

@@ -1,6 +1,7 @@
 //! Sorted sets: a member → score dict plus an ordered index by (score, member).
 
 use super::dict::Dict;
+use super::listpack::Listpack;
 use bytes::Bytes;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -24,104 +25,263 @@ impl Ord for Score {
     }
 }
 
+/// The skiplist encoding: a member → score dict plus an ordered index by
+/// (score, member).
 #[derive(Clone, Debug, Default)]
-pub struct ZSet {
+pub struct SkipList {
     scores: Dict<Bytes, f64>,
     order: BTreeSet<(Score, Bytes)>,
 }
 
+/// A sorted set in either of 7.0's encodings: a listpack of member, score
+/// pairs kept in (score, member) order while small (the score as its 8
+/// bytes), a skiplist (here a dict and an ordered index) once past
+/// `zset-max-listpack-entries` / `zset-max-listpack-value`.
+#[derive(Clone, Debug)]
+pub enum ZSet {
+    Packed(Listpack),
+    Skip(Box<SkipList>),
+}
+
+impl Default for ZSet {
+    fn default() -> Self {
+        ZSet::Packed(Listpack::new())
+    }
+}
+
+/// A member and its score, as the iterators yield them.
+pub type Item<'a> = (&'a [u8], f64);
+pub type Items<'a> = Box<dyn DoubleEndedIterator<Item = Item<'a>> + 'a>;
+
+/// A score as stored in a listpack entry.
+fn score_of(b: &[u8]) -> f64 {
+    let mut a = [0u8; 8];
+    if b.len() == 8 {
+        a.copy_from_slice(b);
+    }
+    f64::from_le_bytes(a)
+}
+
+/// The pairs of a packed sorted set, in order.
+fn pairs(lp: &Listpack) -> Vec<Item<'_>> {
+    let mut v = Vec::with_capacity(lp.len() / 2);
+    let mut it = lp.iter();
+    while let (Some(m), Some(s)) = (it.next(), it.next()) {
+        v.push((m, score_of(s)));
+    }
+    v
+}
+
 impl ZSet {
+    /// An empty sorted set, a listpack (what ZADD creates).
     pub fn new() -> ZSet {
         ZSet::default()
     }
 
+    /// An empty skiplist, for sets built whole (loads, *STORE results) and
+    /// then fitted to their size.
+    pub fn new_skip() -> ZSet {
+        ZSet::Skip(Box::default())
+    }
+
+    pub fn is_packed(&self) -> bool {
+        matches!(self, ZSet::Packed(_))
+    }
+
     pub fn len(&self) -> usize {
-        self.scores.len()
+        match self {
+            ZSet::Packed(lp) => lp.len() / 2,
+            ZSet::Skip(z) => z.scores.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
+        self.len() == 0
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.scores.get(member).copied()
+        match self {
+            ZSet::Packed(lp) => {
+                let mut it = lp.iter();
+                while let (Some(m), Some(s)) = (it.next(), it.next()) {
+                    if m == member {
+                        return Some(score_of(s));
+                    }
+                }
+                None
+            }
+            ZSet::Skip(z) => z.scores.get(member).copied(),
+        }
     }
 
     /// Insert or update; returns the previous score.
     pub fn insert(&mut self, member: Bytes, score: f64) -> Option<f64> {
-        let old = self.scores.insert(member.clone(), score);
-        if let Some(o) = old {
-            if o == score {
-                return old;
+        match self {
+            ZSet::Packed(lp) => {
+                let mut old = None;
+                let mut it = lp.spans();
+                while let (Some((ms, m)), Some((ss, s))) = (it.next(), it.next()) {
+                    if m == &member[..] {
+                        old = Some((ms.start..ss.end, score_of(s)));
+                        break;
+                    }
+                }
+                if let Some((span, o)) = old.clone() {
+                    if o == score {
+                        return Some(o);
+                    }
+                    lp.remove_span(span, 2);
+                }
+                let key = (Score(score), &member[..]);
+                let mut at = lp.bytes();
+                let mut it = lp.spans();
+                while let (Some((ms, m)), Some((_, s))) = (it.next(), it.next()) {
+                    if (Score(score_of(s)), m) > key {
+                        at = ms.start;
+                        break;
+                    }
+                }
+                lp.insert_at(at, &[&member, &score.to_le_bytes()]);
+                old.map(|(_, o)| o)
             }
-            self.order.remove(&(Score(o), member.clone()));
+            ZSet::Skip(z) => {
+                let old = z.scores.insert(member.clone(), score);
+                if let Some(o) = old {
+                    if o == score {
+                        return old;
+                    }
+                    z.order.remove(&(Score(o), member.clone()));
+                }
+                z.order.insert((Score(score), member));
+                old
+            }
         }
-        self.order.insert((Score(score), member));
-        old
     }
 
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let (k, s) = self.scores.remove_entry(member)?;
-        self.order.remove(&(Score(s), k));
-        Some(s)
+        match self {
+            ZSet::Packed(lp) => {
+                let mut it = lp.spans();
+                while let (Some((ms, m)), Some((ss, s))) = (it.next(), it.next()) {
+                    if m == member {
+                        let score = score_of(s);
+                        lp.remove_span(ms.start..ss.end, 2);
+                        return Some(score);
+                    }
+                }
+                None
+            }
+            ZSet::Skip(z) => {
+                let (k, s) = z.scores.remove_entry(member)?;
+                z.order.remove(&(Score(s), k));
+                Some(s)
+            }
+        }
     }
 
     /// Members in ascending (score, member) order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
-        self.order.iter().map(|(s, m)| (m, s.0))
+    pub fn iter(&self) -> Items<'_> {
+        match self {
+            ZSet::Packed(lp) => Box::new(pairs(lp).into_iter()),
+            ZSet::Skip(z) => Box::new(z.order.iter().map(|(s, m)| (&m[..], s.0))),
+        }
     }
 
     /// 0-based rank in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let s = self.score(member)?;
-        let key = (Score(s), Bytes::copy_from_slice(member));
-        Some(self.order.range(..key).count())
-    }
-
-    /// The ordered index, for range queries by score or lex.
-    pub fn ordered(&self) -> &BTreeSet<(Score, Bytes)> {
-        &self.order
+        match self {
+            ZSet::Packed(lp) => pairs(lp).iter().position(|(m, _)| *m == member),
+            ZSet::Skip(z) => {
+                let s = *z.scores.get(member)?;
+                let key = (Score(s), Bytes::copy_from_slice(member));
+                Some(z.order.range(..key).count())
+            }
+        }
     }
 
     /// Members whose score lies in the range, ascending (reverse with `.rev()`).
     /// `minex`/`maxex` make a bound exclusive; an empty range yields nothing.
-    pub fn range_by_score(
-        &self,
-        min: f64,
-        minex: bool,
-        max: f64,
-        maxex: bool,
-    ) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
+    pub fn range_by_score(&self, min: f64, minex: bool, max: f64, maxex: bool) -> Items<'_> {
         use std::ops::Bound;
         // Same score for -0.0 and 0.0, as everywhere in a sorted set.
         let (min, max) = (min + 0.0, max + 0.0);
         let empty = min.is_nan() || max.is_nan() || min > max || (min == max && (minex || maxex));
-        let range = if empty {
-            None
-        } else {
-            let lo = if minex { next_up(min) } else { min };
-            let hi = if maxex {
-                Bound::Excluded((Score(max), Bytes::new()))
-            } else if max == f64::INFINITY {
-                Bound::Unbounded
-            } else {
-                Bound::Excluded((Score(next_up(max)), Bytes::new()))
-            };
-            Some(
-                self.order
-                    .range((Bound::Included((Score(lo), Bytes::new())), hi)),
-            )
+        if empty {
+            return Box::new(std::iter::empty());
+        }
+        let z = match self {
+            ZSet::Packed(lp) => {
+                let inside = move |s: f64| {
+                    (if minex { s > min } else { s >= min })
+                        && (if maxex { s < max } else { s <= max })
+                };
+                return Box::new(pairs(lp).into_iter().filter(move |(_, s)| inside(*s)));
+            }
+            ZSet::Skip(z) => z,
         };
-        range.into_iter().flatten().map(|(s, m)| (m, s.0))
+        let lo = if minex { next_up(min) } else { min };
+        let hi = if maxex {
+            Bound::Excluded((Score(max), Bytes::new()))
+        } else if max == f64::INFINITY {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded((Score(next_up(max)), Bytes::new()))
+        };
+        Box::new(
+            z.order
+                .range((Bound::Included((Score(lo), Bytes::new())), hi))
+                .map(|(s, m)| (&m[..], s.0)),
+        )
     }
 
-    pub fn dict(&self) -> &Dict<Bytes, f64> {
-        &self.scores
+    /// The skiplist's dict, once converted (ZSCAN cursors, DEBUG HTSTATS-KEY).
+    pub fn dict(&self) -> Option<&Dict<Bytes, f64>> {
+        match self {
+            ZSet::Skip(z) => Some(&z.scores),
+            ZSet::Packed(_) => None,
+        }
     }
 
-    /// Largest member length, for choosing the reported encoding.
+    /// Largest member length.
     pub fn max_member_len(&self) -> usize {
-        self.scores.keys().map(|k| k.len()).max().unwrap_or(0)
+        match self {
+            // Members are every other entry (checked on each write: no Vec).
+            ZSet::Packed(lp) => lp.iter().step_by(2).map(|m| m.len()).max().unwrap_or(0),
+            ZSet::Skip(z) => z.scores.keys().map(|m| m.len()).max().unwrap_or(0),
+        }
+    }
+
+    /// Whether the set fits a listpack of these limits.
+    pub fn fits(&self, max_entries: usize, max_value: usize) -> bool {
+        self.len() <= max_entries && self.max_member_len() <= max_value
+    }
+
+    /// Convert to the skiplist encoding.
+    pub fn to_skip(&mut self) {
+        if let ZSet::Packed(lp) = self {
+            let mut z = SkipList::default();
+            for (m, s) in pairs(lp) {
+                let m = Bytes::copy_from_slice(m);
+                z.scores.insert(m.clone(), s);
+                z.order.insert((Score(s), m));
+            }
+            *self = ZSet::Skip(Box::new(z));
+        }
+    }
+
+    /// Convert a skiplist to a listpack (zsetConvertToListpackIfNeeded).
+    pub fn to_packed(&mut self) {
+        if let ZSet::Skip(z) = self {
+            let scores: Vec<[u8; 8]> = z.order.iter().map(|(s, _)| s.0.to_le_bytes()).collect();
+            let mut entries: Vec<&[u8]> = Vec::with_capacity(z.order.len() * 2);
+            for ((_, m), s) in z.order.iter().zip(&scores) {
+                entries.push(m);
+                entries.push(s);
+            }
+            let mut lp = Listpack::new();
+            lp.push(&entries);
+            *self = ZSet::Packed(lp);
+        }
     }
 }
 
@@ -149,45 +309,47 @@ mod tests {
 
     #[test]
     fn zset_score_ranges() {
-        let mut z = ZSet::new();
-        for (i, m) in ["a", "b", "c", "d"].iter().enumerate() {
-            z.insert(Bytes::from_static(m.as_bytes()), i as f64);
-        }
-        z.insert(Bytes::from_static(b"z"), -0.0);
-        let names = |it: Vec<(&Bytes, f64)>| -> Vec<String> {
-            it.into_iter()
-                .map(|(m, _)| String::from_utf8_lossy(m).into_owned())
-                .collect()
-        };
-        assert_eq!(
-            names(z.range_by_score(1.0, false, 2.0, false).collect()),
-            ["b", "c"]
-        );
-        assert_eq!(
-            names(z.range_by_score(1.0, true, 3.0, true).collect()),
-            ["c"]
-        );
-        assert_eq!(
-            names(z.range_by_score(-0.0, false, 0.0, false).collect()),
-            ["a", "z"]
-        );
-        assert_eq!(
-            names(
-                z.range_by_score(f64::NEG_INFINITY, false, f64::INFINITY, false)
-                    .rev()
+        // Both encodings answer alike.
+        for mut z in [ZSet::new(), ZSet::new_skip()] {
+            for (i, m) in ["a", "b", "c", "d"].iter().enumerate() {
+                z.insert(Bytes::from_static(m.as_bytes()), i as f64);
+            }
+            z.insert(Bytes::from_static(b"z"), -0.0);
+            let names = |it: Vec<(&[u8], f64)>| -> Vec<String> {
+                it.into_iter()
+                    .map(|(m, _)| String::from_utf8_lossy(m).into_owned())
                     .collect()
-            ),
-            ["d", "c", "b", "z", "a"]
-        );
-        assert_eq!(z.range_by_score(2.0, true, 2.0, false).count(), 0);
-        assert_eq!(z.range_by_score(3.0, false, 2.0, false).count(), 0);
-        assert_eq!(
-            z.range_by_score(f64::INFINITY, false, f64::INFINITY, false)
-                .count(),
-            0
-        );
-        assert_eq!(z.rank(b"c"), Some(3));
-        assert_eq!(z.remove(b"c"), Some(2.0));
-        assert_eq!(z.len(), 4);
+            };
+            assert_eq!(
+                names(z.range_by_score(1.0, false, 2.0, false).collect()),
+                ["b", "c"]
+            );
+            assert_eq!(
+                names(z.range_by_score(1.0, true, 3.0, true).collect()),
+                ["c"]
+            );
+            assert_eq!(
+                names(z.range_by_score(-0.0, false, 0.0, false).collect()),
+                ["a", "z"]
+            );
+            assert_eq!(
+                names(
+                    z.range_by_score(f64::NEG_INFINITY, false, f64::INFINITY, false)
+                        .rev()
+                        .collect()
+                ),
+                ["d", "c", "b", "z", "a"]
+            );
+            assert_eq!(z.range_by_score(2.0, true, 2.0, false).count(), 0);
+            assert_eq!(z.range_by_score(3.0, false, 2.0, false).count(), 0);
+            assert_eq!(
+                z.range_by_score(f64::INFINITY, false, f64::INFINITY, false)
+                    .count(),
+                0
+            );
+            assert_eq!(z.rank(b"c"), Some(3));
+            assert_eq!(z.remove(b"c"), Some(2.0));
+            assert_eq!(z.len(), 4);
+        }
     }
 }

@@ -300,6 +300,14 @@ pub fn build_ziplist(entries: &[Entry]) -> Vec<u8> {
     out
 }
 
+/// A string as a listpack entry: an integer when Redis would store it as one.
+pub fn string_entry(s: &[u8]) -> Entry<'_> {
+    match crate::keyspace::stream::lp_int(s) {
+        Some(v) => Entry::Int(v),
+        None => Entry::Str(s),
+    }
+}
+
 /// Build a listpack the way Redis 7 does.
 pub fn build_listpack(entries: &[Entry]) -> Vec<u8> {
     let mut body = Vec::new();

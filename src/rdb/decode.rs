@@ -1,10 +1,9 @@
 //! The RDB decoder (`rdbLoadRio` / `rdbLoadObject`).
 
 use super::{compact, crc64, lzf, opcodes as op, types as ty, Aux, Loaded, RdbError, MAX_VERSION};
-use crate::keyspace::{Db, Dict, Object, Value, ZSet};
+use crate::keyspace::{Db, Dict, HashValue, Object, QuickList, SetValue, Value, ZSet};
 use crate::node::Millis;
 use bytes::Bytes;
-use std::collections::VecDeque;
 
 type R<T> = Result<T, RdbError>;
 
@@ -379,9 +378,9 @@ impl<'a> Reader<'a> {
             ty::STRING => Value::Str(self.string()?),
             ty::LIST => {
                 let n = self.count(1)?;
-                let mut l = VecDeque::with_capacity(n);
+                let mut l = QuickList::new();
                 for _ in 0..n {
-                    l.push_back(self.string()?);
+                    l.push_back(&self.string()?);
                 }
                 Value::List(l)
             }
@@ -393,11 +392,11 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(Box::new(s))
+                Value::Set(SetValue::from_dict(s))
             }
             ty::ZSET | ty::ZSET_2 => {
                 let n = self.count(2)?;
-                let mut z = ZSet::new();
+                let mut z = ZSet::new_skip();
                 for _ in 0..n {
                     let m = self.string()?;
                     let score = if t == ty::ZSET {
@@ -412,7 +411,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(Box::new(z))
+                Value::ZSet(z)
             }
             ty::HASH => {
                 let n = self.count(2)?;
@@ -424,11 +423,11 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(HashValue::from_dict(h))
             }
             ty::LIST_QUICKLIST | ty::LIST_QUICKLIST_2 => {
                 let n = self.count(1)?;
-                let mut l = VecDeque::new();
+                let mut l = QuickList::new();
                 for _ in 0..n {
                     let container = if t == ty::LIST_QUICKLIST_2 {
                         self.len()?
@@ -436,7 +435,7 @@ impl<'a> Reader<'a> {
                         QUICKLIST_NODE_PACKED
                     };
                     match container {
-                        QUICKLIST_NODE_PLAIN => l.push_back(self.string()?),
+                        QUICKLIST_NODE_PLAIN => l.push_back(&self.string()?),
                         QUICKLIST_NODE_PACKED => {
                             let items = if t == ty::LIST_QUICKLIST_2 {
                                 self.blob("Listpack", compact::listpack_entries)?
@@ -463,7 +462,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate set members detected"));
                     }
                 }
-                Value::Set(Box::new(s))
+                Value::Set(SetValue::from_dict(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
                 let items = if t == ty::ZSET_ZIPLIST {
@@ -474,7 +473,7 @@ impl<'a> Reader<'a> {
                 if items.len() % 2 != 0 {
                     return Err(corrupt("Zset listpack has an odd number of entries"));
                 }
-                let mut z = ZSet::new();
+                let mut z = ZSet::new_skip();
                 for pair in items.chunks_exact(2) {
                     let score = crate::resp::parse_f64(&pair[1])
                         .ok_or_else(|| corrupt("Zset listpack has an invalid score"))?;
@@ -482,7 +481,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate zset fields detected"));
                     }
                 }
-                Value::ZSet(Box::new(z))
+                Value::ZSet(z)
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
                 let items = match t {
@@ -499,7 +498,7 @@ impl<'a> Reader<'a> {
                         return Err(corrupt("Duplicate hash fields detected"));
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(HashValue::from_dict(h))
             }
             ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
                 Value::Stream(Box::new(super::stream::read(self, t)?))

@@ -399,17 +399,41 @@ impl Writer {
                 self.out.push(ty::LIST);
                 self.string(key);
                 self.len(l.len() as u64);
-                for e in l {
+                for e in l.iter() {
                     self.string(e);
                 }
+            }
+            // An intset is written as the intset it is, as 7.0 does.
+            Value::Set(s) if s.is_intset() => {
+                self.out.push(ty::SET_INTSET);
+                self.string(key);
+                let ints: Vec<i64> = s.ints().map_or(Vec::new(), |i| i.iter().collect());
+                self.string(&super::compact::build_intset(&ints));
             }
             Value::Set(s) => {
                 self.out.push(ty::SET);
                 self.string(key);
                 self.len(s.len() as u64);
-                for m in s.keys() {
-                    self.string(m);
+                for m in s.iter() {
+                    self.string(&m);
                 }
+            }
+            // A listpack sorted set is written as a listpack of member,
+            // score pairs (the score as d2string prints it), as 7.0 does.
+            Value::ZSet(z) if z.is_packed() => {
+                use super::compact::{build_listpack, string_entry};
+                self.out.push(ty::ZSET_LISTPACK);
+                self.string(key);
+                let scores: Vec<String> = z
+                    .iter()
+                    .map(|(_, s)| crate::commands::zsets::d2string(s))
+                    .collect();
+                let entries: Vec<_> = z
+                    .iter()
+                    .zip(&scores)
+                    .flat_map(|((m, _), s)| [string_entry(m), string_entry(s.as_bytes())])
+                    .collect();
+                self.string(&build_listpack(&entries));
             }
             Value::ZSet(z) => {
                 self.out.push(ty::ZSET_2);
@@ -425,6 +449,17 @@ impl Writer {
                 self.out.push(ty::STREAM_LISTPACKS_2);
                 self.string(key);
                 super::stream::write(self, s);
+            }
+            // A listpack hash is written as the listpack it is, as 7.0 does.
+            Value::Hash(h) if h.is_packed() => {
+                use super::compact::{build_listpack, string_entry};
+                self.out.push(ty::HASH_LISTPACK);
+                self.string(key);
+                let entries: Vec<_> = h
+                    .iter()
+                    .flat_map(|(f, v)| [string_entry(f), string_entry(v)])
+                    .collect();
+                self.string(&build_listpack(&entries));
             }
             Value::Hash(h) => {
                 self.out.push(ty::HASH);

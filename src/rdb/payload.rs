@@ -115,17 +115,19 @@ mod tests {
     fn every_type_round_trips() {
         let mut h = Dict::new();
         h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        let h = crate::keyspace::HashValue::from_dict(h);
         let mut s = Dict::new();
         s.insert(Bytes::from_static(b"m"), ());
-        let mut z = ZSet::new();
+        let s = crate::keyspace::SetValue::from_dict(s);
+        let mut z = ZSet::new_skip();
         z.insert(Bytes::from_static(b"a"), 1.5);
         let long = Bytes::from(vec![b'x'; 100]);
         for v in [
             Value::Str(long.clone()),
             Value::List(vec![long, Bytes::from_static(b"12")].into()),
-            Value::Hash(Box::new(h)),
-            Value::Set(Box::new(s)),
-            Value::ZSet(Box::new(z)),
+            Value::Hash(h),
+            Value::Set(s),
+            Value::ZSet(z),
         ] {
             let p = dump(&v, true);
             assert_eq!(format!("{:?}", restore(&p).unwrap()), format!("{:?}", v));

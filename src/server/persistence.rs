@@ -751,8 +751,7 @@ impl ServerState {
             // and the configured limits, whatever encoding the file stored.
             let limits = st.encoding_limits;
             for o in keys.values_mut() {
-                o.big = false;
-                o.update_encoding_with(&limits);
+                o.refit(&limits);
             }
             // Loaded keys are stamped as accessed now (as rdbLoad creates them).
             st.dbs[i].access.now = st.now;

@@ -72,16 +72,15 @@ fn key_commands(out: &mut Vec<u8>, key: &[u8], value: &Value, expire: Option<Mil
             bulk(out, key);
             bulk(out, s);
         }
-        Value::List(l) => batched("RPUSH", l.iter().map(|v| vec![&v[..]]).collect(), 1),
-        Value::Set(s) => batched("SADD", s.iter().map(|(m, _)| vec![&m[..]]).collect(), 1),
-        Value::Hash(h) => batched(
-            "HMSET",
-            h.iter().map(|(f, v)| vec![&f[..], &v[..]]).collect(),
-            2,
-        ),
+        Value::List(l) => batched("RPUSH", l.iter().map(|v| vec![v]).collect(), 1),
+        Value::Set(s) => {
+            let members: Vec<bytes::Bytes> = s.iter().collect();
+            batched("SADD", members.iter().map(|m| vec![&m[..]]).collect(), 1)
+        }
+        Value::Hash(h) => batched("HMSET", h.iter().map(|(f, v)| vec![f, v]).collect(), 2),
         Value::ZSet(z) => {
             let scores: Vec<(String, &[u8])> =
-                z.iter().map(|(m, s)| (format_double(s), &m[..])).collect();
+                z.iter().map(|(m, s)| (format_double(s), m)).collect();
             batched(
                 "ZADD",
                 scores.iter().map(|(s, m)| vec![s.as_bytes(), *m]).collect(),

@@ -554,7 +554,7 @@ fn canon(v: &Value) -> String {
             format!("hash {:?}", e)
         }
         Value::Set(st) => {
-            let mut e: Vec<_> = st.keys().collect();
+            let mut e: Vec<_> = st.iter().collect();
             e.sort();
             format!("set {:?}", e)
         }
