@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 const RETRY_MS: Millis = 1000;
 
 /// Close the master link (if any), keeping the replica configuration.
-fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
+fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
     let Some(link) = st.repl.link.as_mut() else {
         return;
     };
@@ -34,7 +34,7 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
 /// command (PSYNC FAILOVER) can promote the node it runs on.
 pub(crate) fn become_master(
     st: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Client>,
+    clients: &mut BTreeMap<ConnId, Box<Client>>,
     requested_by: Option<&str>,
 ) {
     if !st.repl.is_replica() {
@@ -658,7 +658,7 @@ impl Server {
         let addr = link.addr.clone();
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
-        let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now);
+        let mut c = Box::new(Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now));
         c.kind = ClientKind::Master;
         c.authenticated = true;
         c.no_reply = true;

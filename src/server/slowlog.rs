@@ -32,7 +32,8 @@ pub struct Slowlog {
 
 /// What a command's entry records besides its arguments.
 pub struct Caller<'a> {
-    pub peer: String,
+    /// The client's address, formatted only when an entry is logged.
+    pub peer: &'a crate::node::Addr,
     pub name: Option<&'a Bytes>,
     pub now_ms: u64,
 }
@@ -75,7 +76,7 @@ impl Slowlog {
             time: caller.now_ms / 1000,
             duration_us,
             args: logged,
-            peer: caller.peer,
+            peer: caller.peer.to_string(),
             name: caller.name.cloned().unwrap_or_default(),
         });
         self.next_id += 1;
@@ -154,8 +155,9 @@ mod tests {
     }
 
     fn caller() -> Caller<'static> {
+        static PEER: std::sync::OnceLock<crate::node::Addr> = std::sync::OnceLock::new();
         Caller {
-            peer: "127.0.0.1:1".into(),
+            peer: PEER.get_or_init(|| crate::node::Addr::new("127.0.0.1", 1)),
             name: None,
             now_ms: 5000,
         }
