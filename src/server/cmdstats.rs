@@ -322,7 +322,7 @@ mod tests {
         for ns in (1..4096).chain([HIST_MAX_NS / 3, HIST_MAX_NS - 1, HIST_MAX_NS]) {
             let i = LatencyHistogram::index(ns);
             assert_eq!(LatencyHistogram::low_of(i), LatencyHistogram::bucket(ns).0);
-            assert!(last.map_or(true, |l| l <= i), "indices grow with values");
+            assert!(last.is_none_or(|l| l <= i), "indices grow with values");
             last = Some(i);
         }
         assert!(LatencyHistogram::index(HIST_MAX_NS) < 3072);
