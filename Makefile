@@ -34,9 +34,11 @@ deps-apt:
 	    $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
 
-# redis-py, for tests/sentinel_clients.rs and bench/failover.sh (Sentinel client).
+# redis-py, for tests/sentinel_clients.rs and bench/failover.sh (Sentinel
+# client); limits, a rate limiter built on Lua scripts, for the scripting
+# clients' failover test.
 deps-py:
-	@python3 -c 'import redis' 2>/dev/null || pip install --quiet redis
+	@python3 -c 'import redis, limits' 2>/dev/null || pip install --quiet redis limits
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }

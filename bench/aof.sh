@@ -23,6 +23,8 @@ if [ -z "${OURS:-}" ]; then
     OURS=./target/release/sentinel-lab
 fi
 
+# BASE_PORT=n: servers on n, n+1, ... (a range of one's own on a shared machine).
+NEXT_PORT=${BASE_PORT:-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() {
     for _ in $(seq 1 200); do
@@ -41,7 +43,8 @@ trap cleanup EXIT
 # start KIND POLICY: sets PORT (no subshell, so PIDS keeps the pid for cleanup)
 start() {
     local kind=$1 policy=$2 port dir
-    port=$(free_port); dir="$WORK/$kind-$policy"; mkdir -p "$dir"
+    if [ -n "$NEXT_PORT" ]; then port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1)); else port=$(free_port); fi
+    dir="$WORK/$kind-$policy"; mkdir -p "$dir"
     local args=(--port "$port" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync "$policy"
                 --auto-aof-rewrite-percentage 0 --enable-debug-command yes --dir "$dir")
     if [ "$kind" = real ]; then redis-server "${args[@]}" >"$dir/log" 2>&1 &

@@ -79,6 +79,8 @@ enum Command {
 }
 
 fn main() {
+    // A stand-in fork child of a server lives and dies here.
+    sentinel_lab::native::children::run_if_child();
     CountingAlloc::mark_installed();
     let args: Vec<String> = std::env::args().collect();
     let prog = args

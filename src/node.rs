@@ -104,9 +104,13 @@ pub enum Input<'a> {
     /// [`Event::RunScript`] (the native host; hosts that only record the
     /// call report it exited with 0 at once).
     Script { id: u64, status: ScriptStatus },
+    /// What became of the stand-in child asked for with [`Event::Fork`]:
+    /// its pid, then its exit (a signal when something killed it).
+    Child { id: u64, status: ScriptStatus },
 }
 
-/// A script's progress, as a host reports it with [`Input::Script`].
+/// A script's or child's progress, as a host reports it with
+/// [`Input::Script`] or [`Input::Child`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ScriptStatus {
     /// The process runs with this pid.
@@ -205,6 +209,10 @@ pub enum Event {
     RoleChanged { role: Role },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
+    /// DEBUG SEGFAULT: the process crashes by an invalid memory access. The
+    /// native host makes a real one (its crash report follows); a simulated
+    /// host stops the node as a killed process.
+    Crash,
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },
@@ -236,6 +244,13 @@ pub enum Event {
     /// An operation on a file of the append-only file (see [`FileOp`]),
     /// carried out in order with the other file events.
     AofFile(FileOp),
+    /// A background save or AOF rewrite began: a host that runs stand-in
+    /// children (see `Server::host_forks`) starts one titled `title` (7.0's
+    /// process title) before it sends any later output, and reports it with
+    /// [`Input::Child`] under `id`. Others ignore it.
+    Fork { id: u64, title: String },
+    /// The job of child `id` ended: its stand-in exits.
+    EndFork { id: u64 },
 }
 
 /// What the AOF asks of the host's disk. Paths are relative to `dir`
@@ -326,6 +341,46 @@ pub trait HostProbe {
     }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// Whether [`HostProbe::busy_poll`] looks at the connections.
+    fn serves_while_busy(&self) -> bool {
+        false
+    }
+    /// While a script runs past `busy-reply-threshold`: what the client
+    /// connections sent since the last look, without waiting (7.0's
+    /// processEventsWhileBlocked). `None`: this host cannot look (the
+    /// simulator and wasm, which stay deterministic).
+    fn busy_poll(&self) -> Option<Vec<BusyInput>> {
+        None
+    }
+    /// Wait for what `conn` sends next (the Lua debugger's synchronous
+    /// session blocks the server on its client, as 7.0's does); `None` when
+    /// the connection is gone or the host cannot wait.
+    fn read_waiting(&self, _conn: ConnId) -> Option<Vec<u8>> {
+        None
+    }
+    /// Send a reply now, while a script runs (after anything still queued
+    /// for `conn`); `false` if the host cannot, and it goes out as usual
+    /// once the script ends.
+    fn busy_send(&self, _conn: ConnId, _bytes: &[u8]) -> bool {
+        false
+    }
+}
+
+/// What [`HostProbe::busy_poll`] found on a connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BusyInput {
+    Accepted {
+        conn: ConnId,
+        peer: Addr,
+        local: Addr,
+    },
+    Data {
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        conn: ConnId,
+    },
 }
 
 /// CPU seconds as `getrusage` reports them (INFO's `# CPU`).
@@ -392,15 +447,21 @@ pub struct HostFacts {
     /// The allocator the process really uses (Redis's `mem_allocator`).
     pub mem_allocator: Option<String>,
     pub probe: Option<Box<dyn HostProbe>>,
-    /// Reads a file back (relative to `dir`): DEBUG LOADAOF, a test command
-    /// that reloads the AOF the node wrote, and ACL LOAD (the `aclfile`).
-    pub files: Option<Box<dyn FileReader>>,
+    /// The node's files, read and written at once: DEBUG LOADAOF (a test
+    /// command that reloads the AOF the node wrote), ACL LOAD (the
+    /// `aclfile`), and the config file, whose rewrite a command answers for
+    /// (CONFIG REWRITE, SENTINEL SET ...). Without it (simulator, browser)
+    /// config rewrites go out as `Event::ConfigRewrite` and cannot fail.
+    pub files: Option<Box<dyn HostFiles>>,
 }
 
-/// A host's way to read one of the node's files back, at once.
-pub trait FileReader {
+/// A host's way to read or write one of the node's files, at once.
+pub trait HostFiles {
     /// The file's bytes, or `None` if it is not there.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// Replace the file as Redis does (temp file, fsync, rename): the
+    /// error's text is the system's (`strerror`), for the reply and the log.
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String>;
 }
 
 impl fmt::Debug for HostFacts {

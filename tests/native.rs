@@ -744,3 +744,93 @@ fn old_sync_sends_rdb_then_stream() {
         );
     }
 }
+
+/// CONFIG REWRITE answers for the write: when the config file's path has
+/// become a directory, ours and Debian's redis-server give the same error;
+/// once it is a file again, both rewrite it.
+#[test]
+fn config_rewrite_reports_a_failed_write_like_redis() {
+    if missing(&["redis-server"]) {
+        return;
+    }
+    for (tag, program) in [
+        ("ours", our_binary()),
+        ("real", real_redis_server().unwrap()),
+    ] {
+        let dir = std::env::temp_dir().join(format!("sl-rewrite-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("r.conf");
+        std::fs::write(&conf, "save \"\"\nappendonly no\n").unwrap();
+        let conf_s = conf.to_string_lossy().into_owned();
+        let dir_s = dir.to_string_lossy().into_owned();
+        let srv = start_with(tag, &program, None, |port| {
+            let mut v: Vec<String> = Vec::new();
+            if tag == "ours" {
+                v.push("server".into());
+            }
+            v.extend([conf_s.clone(), "--port".into(), port.to_string()]);
+            v.extend(["--dir".into(), dir_s.clone()]);
+            v
+        });
+        let mut c = srv.connect();
+        std::fs::remove_file(&conf).unwrap();
+        std::fs::create_dir(&conf).unwrap();
+        let r = c.cmd(&["CONFIG", "REWRITE"]);
+        assert_eq!(
+            r,
+            Frame::Error("ERR Rewriting config file: Is a directory".into()),
+            "{tag}"
+        );
+        std::fs::remove_dir(&conf).unwrap();
+        std::fs::write(&conf, "").unwrap();
+        assert_eq!(
+            c.cmd(&["CONFIG", "REWRITE"]),
+            Frame::Simple("OK".into()),
+            "{tag}"
+        );
+        let text = std::fs::read_to_string(&conf).unwrap();
+        assert!(text.contains("port "), "{tag}: {text}");
+        drop(c);
+        drop(srv);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Redis's crash report: DEBUG SEGFAULT makes a real invalid write and
+/// SIGABRT from another process is reported with its sender; each logs the
+/// bug report's frame and a stack trace, then dies by that signal.
+#[test]
+fn crash_report_on_debug_segfault_and_sigabrt() {
+    use std::os::unix::process::ExitStatusExt;
+    for (how, sig) in [("segfault", libc::SIGSEGV), ("abort", libc::SIGABRT)] {
+        let mut srv = start_ours(&["--enable-debug-command", "yes"]);
+        let mut keep = None;
+        if how == "segfault" {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+            s.write_all(b"DEBUG SEGFAULT\r\n").unwrap();
+            keep = Some(s);
+        } else {
+            // SAFETY: a signal to the child we started.
+            unsafe { libc::kill(srv.child.id() as i32, libc::SIGABRT) };
+        }
+        let status = srv.child.wait().unwrap();
+        drop(keep);
+        assert_eq!(status.signal(), Some(sig), "{how}");
+        let log = srv.log_text();
+        for want in [
+            "=== REDIS BUG REPORT START: Cut & paste starting from here ===".to_string(),
+            format!("# Redis 7.0.15 crashed by signal: {sig}, si_code: "),
+            "------ STACK TRACE ------".to_string(),
+            "=== REDIS BUG REPORT END.".to_string(),
+        ] {
+            assert!(log.contains(&want), "{how}: no {want:?} in\n{log}");
+        }
+        let extra = if how == "segfault" {
+            "# Accessing address: 0x".to_string()
+        } else {
+            format!("# Killed by PID: {}, UID: ", std::process::id())
+        };
+        assert!(log.contains(&extra), "{how}: no {extra:?} in\n{log}");
+    }
+}

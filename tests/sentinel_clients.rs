@@ -86,20 +86,34 @@ fn redis_crate_follows_the_failover() {
     );
 }
 
-/// The redis-py script's path.
-fn py_script() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sentinel_client.py")
+/// A script of tests/py/.
+fn py_script(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(name)
 }
 
-#[test]
-fn redis_py_follows_the_failover() {
+/// What a Python client printed through a failover (see `through_failover`).
+struct PyRun {
+    old: u16,
+    replicas: [u16; 2],
+    /// The `DOWN <ms>` line's time.
+    t_down: i64,
+    /// The `NEW-MASTER ...` line's words after the keyword.
+    new_master: Vec<String>,
+}
+
+/// Start our cluster, run `script` (the READY / DOWN / NEW-MASTER line
+/// protocol of tests/py/) against its sentinels, kill the master once it is
+/// READY, and return what it printed by its first success on the new master.
+fn through_failover(tag: &str, script: &str) -> PyRun {
     let python = common::find_in_path("python3")
-        .expect("python3 is not installed: redis-py's Sentinel client test needs it");
-    let mut c = Cluster::start("clients-py", Kind::Ours, Kind::Ours, Timing::default());
+        .expect("python3 is not installed: the redis-py client tests need it");
+    let mut c = Cluster::start(tag, Kind::Ours, Kind::Ours, Timing::default());
     let [m, r1, r2] = c.server_ports;
     let sp: Vec<String> = c.sentinel_ports.iter().map(|p| p.to_string()).collect();
     let mut child = Command::new(python)
-        .arg(py_script())
+        .arg(py_script(script))
         .args(["--timeout", "60"])
         .args(&sp)
         .stdin(Stdio::null())
@@ -135,33 +149,70 @@ fn redis_py_follows_the_failover() {
     let next = |secs: u64, child: &mut Kill| match rx.recv_timeout(Duration::from_secs(secs)) {
         Ok(l) => {
             assert!(!l.starts_with("IMPORT-ERROR"), "{l}");
+            assert!(!l.starts_with("FAIL"), "{script}: {l}");
             l
         }
         Err(_) => panic!(
-            "no line from the redis-py client within {secs} s; stderr:\n{}",
+            "no line from {script} within {secs} s; stderr:\n{}",
             stderr(child)
         ),
     };
 
     let ready = next(30, &mut child);
     assert_eq!(ready, format!("READY {m}"), "{ready}");
-    // Let it write for a moment, then kill the master under it.
+    // Let it work for a moment, then kill the master under it.
     std::thread::sleep(Duration::from_millis(300));
     c.kill_server(m);
     let down = next(20, &mut child);
     assert!(down.starts_with("DOWN "), "{down}");
     let line = next(70, &mut child);
-    let parts: Vec<&str> = line.split(' ').collect();
-    assert_eq!(parts.first(), Some(&"NEW-MASTER"), "{line}\n{}", c.logs());
-    let new: u16 = parts[1].parse().expect("port");
-    assert!(new == r1 || new == r2, "{line}");
-    let t_down: i64 = down[5..].parse().expect("ms");
-    let t_up: i64 = parts[2].parse().expect("ms");
-    eprintln!(
-        "redis-py: first write on {new} {} ms after the first failure ({} failed attempts)",
-        t_up - t_down,
-        parts[3]
+    let mut words = line.split(' ').map(str::to_string);
+    assert_eq!(
+        words.next().as_deref(),
+        Some("NEW-MASTER"),
+        "{line}\n{}",
+        c.logs()
     );
     let status = child.0.wait().expect("wait");
-    assert!(status.success(), "redis-py client exited with {status}");
+    assert!(status.success(), "{script} exited with {status}");
+    PyRun {
+        old: m,
+        replicas: [r1, r2],
+        t_down: down[5..].parse().expect("ms"),
+        new_master: words.collect(),
+    }
+}
+
+#[test]
+fn redis_py_follows_the_failover() {
+    let run = through_failover("clients-py", "sentinel_client.py");
+    let new: u16 = run.new_master[0].parse().expect("port");
+    assert!(
+        run.replicas.contains(&new),
+        "{new} (old master {})",
+        run.old
+    );
+    let t_up: i64 = run.new_master[1].parse().expect("ms");
+    eprintln!(
+        "redis-py: first write on {new} {} ms after the first failure ({} failed attempts)",
+        t_up - run.t_down,
+        run.new_master[2]
+    );
+}
+
+/// Lua-based client code survives the failover: redis-py's `register_script`
+/// and `Lock`, and the `limits` library's moving-window rate limiter, find
+/// the new master through Sentinel, get NOSCRIPT there (scripts are not
+/// replicated) and load their scripts again.
+#[test]
+fn lua_clients_follow_the_failover() {
+    let run = through_failover("clients-lua", "scripting_failover.py");
+    let new: u16 = run.new_master[0].parse().expect("port");
+    assert!(
+        run.replicas.contains(&new),
+        "{new} (old master {})",
+        run.old
+    );
+    let noscript: u64 = run.new_master[1].parse().expect("count");
+    assert!(noscript >= 1, "the new master answered no NOSCRIPT");
 }

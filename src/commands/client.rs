@@ -472,8 +472,12 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .collect();
     for conn in victims {
         if let Some(c) = ctx.clients.get_mut(&conn) {
-            // The server closes it when it flushes pending clients.
+            // Redis frees another client at once: its socket closes now, even
+            // when a DEBUG SLEEP follows in the same transaction. The server
+            // forgets it when it flushes pending clients.
+            ctx.srv.out.push_back(crate::node::Output::Close { conn });
             c.close_after_reply = true;
+            c.socket_closed = true;
             ctx.srv.pending.insert(conn);
             killed += 1;
         }

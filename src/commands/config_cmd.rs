@@ -86,6 +86,13 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     ctx.srv.aof_stop();
                 }
             }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("aof-disable-auto-gc"))
+            {
+                // updateAofAutoGCEnabled: turning the GC back on collects now.
+                ctx.srv.aof_del_history_files();
+            }
             if pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("dir")) {
                 let dir = ctx
                     .srv
@@ -120,9 +127,13 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         "rewrite" => {
-            rewrite(ctx, false)?;
+            if let Err(e) = rewrite(ctx, false)? {
+                ctx.srv
+                    .log(LogLevel::Warning, format!("CONFIG REWRITE failed: {e}"));
+                return Err(format!("ERR Rewriting config file: {e}").into());
+            }
             ctx.srv
-                .log(LogLevel::Notice, "CONFIG REWRITE executed with success.");
+                .log(LogLevel::Warning, "CONFIG REWRITE executed with success.");
             ctx.out().ok();
             Ok(())
         }
@@ -175,8 +186,9 @@ fn warn_if_over_maxmemory(ctx: &mut Ctx) {
 
 /// Write the config file anew (CONFIG REWRITE; `force_all` for DEBUG
 /// CONFIG-REWRITE-FORCE-ALL, which also writes every default): the host
-/// writes it, the core has no IO.
-pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> CmdResult {
+/// writes it at once when it can (the outer error: no config file; the
+/// inner one: the system's reason the write failed), else after the step.
+pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> Result<Result<(), String>, Error> {
     let Some((path, text)) = ctx.srv.config.rewrite(force_all) else {
         return Err("ERR The server is running without a config file".into());
     };
@@ -188,8 +200,13 @@ pub(super) fn rewrite(ctx: &mut Ctx, force_all: bool) -> CmdResult {
             .collect()
     });
     let text = crate::server::config::rewrite::place_user_lines(&text, users);
-    ctx.srv.emit(Event::ConfigRewrite { path, text });
-    Ok(())
+    match ctx.srv.host.files.as_ref() {
+        Some(files) => Ok(files.write(&path, text.as_bytes())),
+        None => {
+            ctx.srv.emit(Event::ConfigRewrite { path, text });
+            Ok(Ok(()))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -35,8 +35,12 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().ok();
         }
         ("error", 3) => ctx.out().error(&text(&args[2])),
+        // No reply: the process goes down (the host's crash report says why).
+        ("segfault", 2) => ctx.srv.emit(crate::node::Event::Crash),
         ("config-rewrite-force-all", 2) => {
-            super::config_cmd::rewrite(ctx, true)?;
+            if let Err(e) = super::config_cmd::rewrite(ctx, true)? {
+                return Err(format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {e}").into());
+            }
             ctx.out().ok();
         }
         ("reload", _) => reload(ctx, &args[2..])?,
@@ -184,6 +188,8 @@ const HELP: &[&str] = &[
     "      file to the database.",
     "REPLICATE <string>",
     "    Replicates the provided string to replicas, allowing data divergence.",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -251,11 +257,17 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
         ctx.srv.persist.debug_reload_file = Some(bytes.clone());
         bytes
     } else {
-        // NOSAVE loads the file as it is on disk, which only the host can
-        // read: the one the last DEBUG RELOAD wrote stands in for it.
-        match &ctx.srv.persist.debug_reload_file {
-            Some(b) => b.clone(),
-            None => return Err(LOAD_FAILED.into()),
+        // NOSAVE loads the file as it is on disk (a SYNC, redis-cli --rdb or
+        // the user may have put it there). A host without files: the one the
+        // last DEBUG RELOAD wrote stands in for it.
+        let file = ctx.srv.config.get(Key::DBFILENAME).to_string();
+        match ctx.srv.host.files.as_ref().map(|f| f.read(&file)) {
+            Some(Some(b)) => b,
+            Some(None) => return Err(LOAD_FAILED.into()),
+            None => match &ctx.srv.persist.debug_reload_file {
+                Some(b) => b.clone(),
+                None => return Err(LOAD_FAILED.into()),
+            },
         }
     };
     if !flush {

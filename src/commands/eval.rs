@@ -117,6 +117,13 @@ pub fn run(
     if evalsha && argv[1].len() != 40 {
         return fail(server, c, NOSCRIPT_ERR);
     }
+    if evalsha && c.lua_debug_sync {
+        return fail(
+            server,
+            c,
+            "ERR Please use EVAL instead of EVALSHA for debugging",
+        );
+    }
     let Some(numkeys) = crate::resp::parse_i64(&argv[2]) else {
         return fail(server, c, super::err::NOT_INTEGER);
     };
@@ -146,6 +153,7 @@ pub fn run(
     }
     let script = scripting.get(&sha).expect("just cached");
     let split = 3 + numkeys as usize;
+    let debug = c.lua_debug_sync;
     let inv = Invocation {
         func: script.func.clone(),
         flags: script.flags,
@@ -156,6 +164,9 @@ pub fn run(
         eval: true,
         argv,
     };
+    if debug {
+        return crate::scripting::ldb::run_debugged(server, c, inv);
+    }
     run(server, c, inv);
 }
 
@@ -208,13 +219,26 @@ fn script(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         "load" if args.len() == 3 => load(ctx, &args[2])?,
-        // No script runs while a command is being served: the server is
-        // single-threaded and a script ends before the next command.
-        "kill" if args.len() == 2 => return Err("NOTBUSY No scripts in execution right now.".into()),
-        // The Lua debugger (LDB) is not there: SCRIPT DEBUG NO is the
-        // state scripts always run in.
+        // Another client's command runs during a script only once it is
+        // busy (`server::busy`).
+        "kill" if args.len() == 2 => {
+            let Some(busy) = ctx.srv.busy.as_mut() else {
+                return Err("NOTBUSY No scripts in execution right now.".into());
+            };
+            busy.kill(true)?;
+            ctx.out().ok();
+        }
+        // The forked debugger (YES) is not there; SYNC is
+        // (`scripting::ldb`) where the host can wait on the client.
         "debug" if args.len() == 3 => {
+            let waits = ctx.srv.host.probe.as_ref().is_some_and(|p| p.serves_while_busy());
             if args[2].eq_ignore_ascii_case(b"no") {
+                ctx.client.lua_debug_sync = false;
+                ctx.out().ok();
+            } else if args[2].eq_ignore_ascii_case(b"sync") && waits {
+                // The synchronous debugger (`scripting::ldb`) needs a host
+                // that can wait on the client's socket.
+                ctx.client.lua_debug_sync = true;
                 ctx.out().ok();
             } else if args[2].eq_ignore_ascii_case(b"yes") || args[2].eq_ignore_ascii_case(b"sync") {
                 return Err("ERR SCRIPT DEBUG is not supported by this server".into());

@@ -59,7 +59,13 @@ fn function(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let sub = subcommand(args, "function")?;
     match sub.as_str() {
         "help" => help(ctx.out(), "FUNCTION", HELP),
-        "kill" => return Err("NOTBUSY No scripts in execution right now.".into()),
+        "kill" => {
+            let Some(busy) = ctx.srv.busy.as_mut() else {
+                return Err("NOTBUSY No scripts in execution right now.".into());
+            };
+            busy.kill(false)?;
+            ctx.out().ok();
+        }
         "stats" => stats(ctx),
         "flush" => {
             if args.len() > 3 {
@@ -92,10 +98,30 @@ fn syntax_error(sub: &[u8]) -> super::Error {
 
 fn stats(ctx: &mut Ctx) {
     let (libs, funcs) = counts(ctx);
+    // Only a busy script can be seen running from another client.
+    let now_us = ctx.srv.monotonic_us();
+    let running = ctx.srv.busy.as_ref().map(|b| {
+        let ms = now_us.saturating_sub(b.started_us) / 1000;
+        (b.name.clone(), b.command.clone(), ms)
+    });
     let out = ctx.out();
     out.map(2);
     out.bulk(b"running_script");
-    out.null();
+    match running {
+        Some((name, command, ms)) => {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(name.as_bytes());
+            out.bulk(b"command");
+            out.array(command.len());
+            for a in &command {
+                out.bulk(a);
+            }
+            out.bulk(b"duration_ms");
+            out.int(ms as i64);
+        }
+        None => out.null(),
+    }
     out.bulk(b"engines");
     out.map(1);
     out.bulk(b"LUA");

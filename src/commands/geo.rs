@@ -221,11 +221,24 @@ struct Request {
 }
 
 /// A member found inside the area.
-struct Found {
-    member: Bytes,
+struct Found<M> {
+    member: M,
     score: f64,
     dist: f64,
     xy: [f64; 2],
+}
+
+impl Found<&Bytes> {
+    /// Its own copy of the member, once the scan and the sort are over: a
+    /// search may look at every member of the set but replies a few.
+    fn owned(self) -> Found<Bytes> {
+        Found {
+            member: self.member.clone(),
+            score: self.score,
+            dist: self.dist,
+            xy: self.xy,
+        }
+    }
 }
 
 /// The centre of a search on a member: its decoded position.
@@ -380,10 +393,10 @@ fn parse_request(args: &[Bytes], kind: Form, z: Option<&ZSet>) -> Result<Request
 /// The members inside `shape`, box after box in the order the boxes are
 /// scanned, each box in score order; with a `limit`, the scan stops as soon
 /// as that many are found.
-fn members_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
+fn members_in_shape<'a>(z: &'a ZSet, shape: &Shape, limit: usize) -> Vec<Found<&'a Bytes>> {
     let mut found = Vec::new();
     let boxes = shape.search_boxes();
-    let full = |found: &Vec<Found>| limit > 0 && found.len() >= limit;
+    let full = |found: &Vec<Found<_>>| limit > 0 && found.len() >= limit;
     let mut last_processed = 0;
     for (i, b) in boxes.iter().enumerate() {
         if b.is_zero() {
@@ -402,7 +415,7 @@ fn members_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
             let xy = geohash::decode_score(score);
             if let Some(dist) = shape.contains(xy) {
                 found.push(Found {
-                    member: member.clone(),
+                    member,
                     score,
                     dist,
                     xy,
@@ -417,7 +430,7 @@ fn members_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
     found
 }
 
-fn by_distance(a: &Found, b: &Found) -> Ordering {
+fn by_distance<M>(a: &Found<M>, b: &Found<M>) -> Ordering {
     a.dist.partial_cmp(&b.dist).unwrap_or(Ordering::Equal)
 }
 
@@ -579,7 +592,7 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Form) -> CmdResult {
     };
     if req.sort != Sort::None && !found.is_empty() {
         let desc = req.sort == Sort::Desc;
-        let cmp = |a: &Found, b: &Found| {
+        let cmp = |a: &Found<&Bytes>, b: &Found<&Bytes>| {
             let o = by_distance(a, b);
             if desc {
                 o.reverse()
@@ -595,9 +608,13 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Form) -> CmdResult {
         }
     }
     found.truncate(returned);
-    for f in &mut found {
-        f.dist /= shape.conversion;
-    }
+    let found: Vec<Found<Bytes>> = found
+        .into_iter()
+        .map(|f| Found {
+            dist: f.dist / shape.conversion,
+            ..f.owned()
+        })
+        .collect();
     match req.store.take() {
         Some(dst) => store_found(ctx, &dst, found, &req, kind),
         None => reply_found(ctx.out(), &found, &req),
@@ -605,7 +622,7 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], kind: Form) -> CmdResult {
     Ok(())
 }
 
-fn reply_found(out: &mut ReplyBuf, found: &[Found], req: &Request) {
+fn reply_found(out: &mut ReplyBuf, found: &[Found<Bytes>], req: &Request) {
     let extras = usize::from(req.withdist) + usize::from(req.withhash) + usize::from(req.withcoord);
     out.array(found.len());
     for f in found {
@@ -629,7 +646,7 @@ fn reply_found(out: &mut ReplyBuf, found: &[Found], req: &Request) {
 
 /// The STORE / STOREDIST / GEOSEARCHSTORE end: the found members (scored by
 /// hash or by distance) replace `dst`, or `dst` is deleted if none.
-fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found>, req: &Request, kind: Form) {
+fn store_found(ctx: &mut Ctx, dst: &Bytes, found: Vec<Found<Bytes>>, req: &Request, kind: Form) {
     let n = found.len();
     if n > 0 {
         let mut z = ZSet::new();

@@ -44,11 +44,17 @@ impl Sha1 {
 
     pub fn finish(mut self) -> [u8; 20] {
         let bits = self.len.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.filled != 56 {
-            self.update(&[0]);
+        // The padding written into the block at once (not byte by byte: this
+        // runs for every key of DEBUG DIGEST, in debug builds too).
+        let mut block = self.block;
+        block[self.filled] = 0x80;
+        block[self.filled + 1..].fill(0);
+        if self.filled >= 56 {
+            self.compress(&block);
+            block = [0; 64];
         }
-        self.update(&bits.to_be_bytes());
+        block[56..].copy_from_slice(&bits.to_be_bytes());
+        self.compress(&block);
         let mut out = [0u8; 20];
         for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
             chunk.copy_from_slice(&word.to_be_bytes());
@@ -58,35 +64,47 @@ impl Sha1 {
 
     fn compress(&mut self, block: &[u8; 64]) {
         let mut w = [0u32; 80];
-        for (i, c) in block.chunks_exact(4).enumerate() {
+        let mut i = 0;
+        while i < 16 {
+            let c = &block[i * 4..i * 4 + 4];
             w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+            i += 1;
         }
-        for i in 16..80 {
+        while i < 80 {
             w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+            i += 1;
         }
         let [mut a, mut b, mut c, mut d, mut e] = self.state;
-        for (i, &wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A827999),
-                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-                _ => (b ^ c ^ d, 0xCA62C1D6),
+        // The four rounds as plain loops: cheap even unoptimized.
+        let mut i = 0;
+        while i < 80 {
+            let (f, k) = if i < 20 {
+                ((b & c) | (!b & d), 0x5A827999)
+            } else if i < 40 {
+                (b ^ c ^ d, 0x6ED9EBA1)
+            } else if i < 60 {
+                ((b & c) | (b & d) | (c & d), 0x8F1BBCDC)
+            } else {
+                (b ^ c ^ d, 0xCA62C1D6)
             };
             let t = a
                 .rotate_left(5)
                 .wrapping_add(f)
                 .wrapping_add(e)
                 .wrapping_add(k)
-                .wrapping_add(wi);
+                .wrapping_add(w[i]);
             e = d;
             d = c;
             c = b.rotate_left(30);
             b = a;
             a = t;
+            i += 1;
         }
-        for (s, v) in self.state.iter_mut().zip([a, b, c, d, e]) {
-            *s = s.wrapping_add(v);
-        }
+        self.state[0] = self.state[0].wrapping_add(a);
+        self.state[1] = self.state[1].wrapping_add(b);
+        self.state[2] = self.state[2].wrapping_add(c);
+        self.state[3] = self.state[3].wrapping_add(d);
+        self.state[4] = self.state[4].wrapping_add(e);
     }
 }
 
@@ -125,6 +143,17 @@ mod tests {
             )),
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
         );
+        // Padding that fits the last block, or needs one more.
+        for (n, want) in [
+            (55, "c1c8bbdc22796e28c0e15163d20899b65621d65a"),
+            (56, "c2db330f6083854c99d4b5bfb6e8f29f201be699"),
+            (63, "03f09f5b158a7a8cdad920bddc29b81c18a551f5"),
+            (64, "0098ba824b5c16427bd7a1122a5a442a25ec644d"),
+            (119, "ee971065aaa017e0632a8ca6c77bb3bf8b1dfc56"),
+            (120, "f34c1488385346a55709ba056ddd08280dd4c6d6"),
+        ] {
+            assert_eq!(hex(&sha1(&vec![b'a'; n])), want, "{n} bytes");
+        }
         // Fed in pieces across block boundaries.
         let mut h = Sha1::new();
         for _ in 0..1000 {

@@ -26,6 +26,10 @@ pub(super) fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if abort {
         return Err("ERR No shutdown in progress.".into());
     }
+    // A busy script's half-done data set is not saved: only NOSAVE goes.
+    if let Some(busy) = ctx.srv.busy.as_ref().filter(|_| !nosave) {
+        return Err(crate::server::busy::busy_error(busy.eval).into());
+    }
     let final_save = if save {
         FinalSave::Save
     } else if nosave {

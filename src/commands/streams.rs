@@ -130,7 +130,7 @@ pub(super) fn parse_range_end(b: &[u8]) -> Result<StreamId, Error> {
 }
 
 pub(super) fn reply_id(out: &mut ReplyBuf, id: StreamId) {
-    out.bulk(id.to_string().as_bytes());
+    id.with_text(|t| out.bulk(t));
 }
 
 /// One entry: `[id, [field, value, ...]]`.

@@ -82,7 +82,21 @@ impl StreamId {
     }
 
     pub fn to_bytes(&self) -> Bytes {
-        Bytes::from(self.to_string())
+        self.with_text(Bytes::copy_from_slice)
+    }
+
+    /// Call `f` with `<ms>-<seq>` as text, built on the stack: replies and
+    /// propagated commands carry IDs, too often for the formatting machinery.
+    pub fn with_text<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (ms, seq) = (a.format(self.ms).as_bytes(), b.format(self.seq).as_bytes());
+        // Two u64s of at most 20 digits and the dash.
+        let mut buf = [0u8; 41];
+        buf[..ms.len()].copy_from_slice(ms);
+        buf[ms.len()] = b'-';
+        let len = ms.len() + 1 + seq.len();
+        buf[ms.len() + 1..len].copy_from_slice(seq);
+        f(&buf[..len])
     }
 }
 
@@ -835,6 +849,13 @@ mod tests {
             .map(|e| e.id.ms)
             .collect();
         assert_eq!(rev, [10, 9]);
+    }
+
+    #[test]
+    fn id_text_is_display() {
+        for id in [StreamId::MIN, StreamId::new(1, 2), StreamId::MAX] {
+            assert_eq!(id.to_bytes(), id.to_string().as_bytes());
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The native host's side of the AOF ([`FileOp`]): appends are written on
 //! the event loop at once (Redis's write(2) in beforeSleep), so a process
-//! killed after a reply went out has the bytes in the page cache; an append
-//! with `fsync` is synced before the loop carries out the next output (the
-//! replies of `appendfsync always`); background fsyncs (`everysec`) run on
+//! killed after a reply went out has the bytes in the page cache; appends
+//! with `fsync` (`appendfsync always`) are gathered, written once and synced
+//! before their replies go out (group commit); background fsyncs (`everysec`) run on
 //! a thread of their own, like Redis's bio thread, and are confirmed to the
 //! node with `Input::Fsynced`.
 
@@ -15,8 +15,11 @@ use std::path::Path;
 /// Open AOF files (by the node's name for them) and the fsync thread.
 pub struct AofFiles {
     open: HashMap<String, File>,
-    /// Files written with `fsync` asked for, not synced yet (group commit).
-    to_sync: Vec<String>,
+    /// Appends not written yet (group commit), and whether one of them
+    /// asked for a sync: written with one write(2) per file, then synced if
+    /// so, as 7.0's beforeSleep does once for every client served in the
+    /// turn, before their replies go out.
+    to_sync: Vec<(String, Vec<u8>, bool)>,
     fsyncs: Option<std::sync::mpsc::Sender<(String, File)>>,
 }
 
@@ -65,24 +68,19 @@ impl AofFiles {
         Ok(self.open.get_mut(name).expect("just opened"))
     }
 
-    /// [`AofFiles::apply`], except that an append's sync is left for
-    /// [`AofFiles::sync_deferred`]: true if one is now owed. The caller
-    /// holds back every later reply until then.
+    /// [`AofFiles::apply`], except that an append (and its sync) is left
+    /// for [`AofFiles::sync_deferred`]: true if one is now owed. The caller
+    /// holds back every later reply until then, so no write is acknowledged
+    /// before it is in the file.
     pub fn apply_deferring_sync(&mut self, op: FileOp) -> Result<bool, String> {
         match op {
-            FileOp::Append {
-                file,
-                bytes,
-                fsync: true,
-            } => {
-                let owed = !self.to_sync.contains(&file);
-                self.apply(FileOp::Append {
-                    file: file.clone(),
-                    bytes,
-                    fsync: false,
-                })?;
-                if owed {
-                    self.to_sync.push(file);
+            FileOp::Append { file, bytes, fsync } => {
+                match self.to_sync.iter_mut().find(|(f, _, _)| *f == file) {
+                    Some((_, owed, sync)) => {
+                        owed.extend_from_slice(&bytes);
+                        *sync |= fsync;
+                    }
+                    None => self.to_sync.push((file, bytes, fsync)),
                 }
                 Ok(true)
             }
@@ -96,15 +94,20 @@ impl AofFiles {
         }
     }
 
-    /// Sync the files appends asked to sync (see `apply_deferring_sync`).
+    /// Write and sync the appends that asked for it (see
+    /// `apply_deferring_sync`).
     pub fn sync_deferred(&mut self) -> Result<(), String> {
-        for file in std::mem::take(&mut self.to_sync) {
+        for (file, bytes, sync) in std::mem::take(&mut self.to_sync) {
             let f = self
                 .file(&file)
                 .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
-            f.sync_data().map_err(|e| {
-                format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
-            })?;
+            f.write_all(&bytes)
+                .map_err(|e| format!("Error writing to the AOF file: {e}"))?;
+            if sync {
+                f.sync_data().map_err(|e| {
+                    format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
+                })?;
+            }
         }
         Ok(())
     }
@@ -167,12 +170,19 @@ impl AofFiles {
     }
 }
 
-/// The node's file reader (DEBUG LOADAOF).
-pub struct DiskReader;
+/// The node's files on disk (DEBUG LOADAOF, ACL LOAD, config rewrites).
+pub struct DiskFiles;
 
-impl crate::node::FileReader for DiskReader {
+impl crate::node::HostFiles for DiskFiles {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         read(path)
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        super::host::write_atomically(path, bytes).map_err(|e| {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
-use super::output_backlog;
+use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
@@ -76,6 +76,12 @@ impl Logger {
 
     pub fn raw(&mut self, line: &str) {
         use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let fd = self
+            .file
+            .as_ref()
+            .map_or(libc::STDOUT_FILENO, |f| f.as_raw_fd());
+        super::crash_report::note_log_target(fd, self.role_char);
         match &mut self.file {
             Some(f) => {
                 let _ = f.write_all(line.as_bytes());
@@ -100,7 +106,6 @@ struct Shared {
     node: Box<dyn Node>,
     conns: HashMap<ConnId, Conn>,
     logger: Logger,
-    next_conn: u64,
     exit: Option<i32>,
     /// Wakes the main loop: the node wants a tick earlier than armed, or to exit.
     timer: Rc<Notify>,
@@ -110,10 +115,17 @@ struct Shared {
     files: FileWriter,
     /// The AOF's files: appends on the loop, fsyncs on a thread.
     aof: super::aof_files::AofFiles,
-    /// Replies (and closes) waiting for an `appendfsync always` sync.
+    /// Replies (and closes) waiting for the loop turn's AOF write (and sync).
     held: Option<Vec<(ConnId, Option<Vec<u8>>)>>,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
+    /// The stand-in children of background jobs.
+    children: super::children::Children,
+    /// Children started while draining, to report to the node (id, pid).
+    forked: Vec<(u64, u32)>,
+    /// The last child's pid: the temp file of the save it stands for is
+    /// named after it (`temp-<pid>.rdb`), 0 before any.
+    child_pid: u32,
     /// The first bind address: outbound connections leave from it, as Redis's
     /// NET_FIRST_BIND_ADDR (so a replica shows up at its own address).
     source: Option<std::net::IpAddr>,
@@ -129,6 +141,41 @@ fn drive(sh: &SharedRef, input: Input<'_>) {
 }
 
 fn drain(sh: &SharedRef, s: &mut Shared) {
+    // Connections a busy script's rounds accepted join the loop, and the
+    // replies they could not write go before the rest.
+    for (conn, stream) in busy_io::take_accepted() {
+        match TcpStream::from_std(stream) {
+            Ok(stream) => register_in(sh, s, conn, stream),
+            Err(e) => s.logger.line(LogLevel::Warning, &format!("accept: {e}")),
+        }
+    }
+    for (conn, bytes) in busy_io::take_leftovers() {
+        if let Some(c) = s.conns.get_mut(&conn) {
+            send(conn, c, bytes);
+        }
+    }
+    loop {
+        drain_outputs(sh, s);
+        if s.forked.is_empty() {
+            break;
+        }
+        // The pids of children just started, before anything else happens.
+        for (id, pid) in std::mem::take(&mut s.forked) {
+            let status = crate::node::ScriptStatus::Started { pid };
+            s.node.handle(now_ms(), Input::Child { id, status });
+        }
+    }
+    // Only wake the main loop when the node wants a tick sooner than planned:
+    // re-arming timers on every read is measurable on the hot path.
+    if let Some(t) = s.node.poll_timeout() {
+        if t < s.armed {
+            s.armed = t;
+            s.timer.notify_one();
+        }
+    }
+}
+
+fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
     while let Some(out) = s.node.poll_output() {
         match out {
             // While an `appendfsync always` sync is pending, every reply
@@ -150,9 +197,11 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             }
             Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
             Output::Event(Event::Shutdown { exit_code }) => {
+                busy_io::stop_listening();
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
+            Output::Event(Event::Crash) => super::crash_report::segfault(),
             // Structured sentinel events are for the UI; their log lines arrive as Log.
             Output::Event(Event::Sentinel { .. }) => {}
             Output::Event(Event::RoleChanged { role }) => {
@@ -167,8 +216,24 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
             }
             // A background save: written by the file thread as it comes.
             Output::Event(Event::PersistPart { file, bytes, step }) => {
-                s.files.part(file, bytes, step)
+                s.files.part(file, bytes, step, s.child_pid)
             }
+            Output::Event(Event::Fork { id, title }) => {
+                let sh = sh.clone();
+                let exited = move |status| drive(&sh, Input::Child { id, status });
+                match s.children.fork(id, &title, exited) {
+                    Ok(pid) => {
+                        s.child_pid = pid;
+                        s.forked.push((id, pid));
+                    }
+                    Err(e) => {
+                        s.child_pid = 0;
+                        let msg = format!("Can't start the {title} child: {e}");
+                        s.logger.line(LogLevel::Warning, &msg);
+                    }
+                }
+            }
+            Output::Event(Event::EndFork { id }) => s.children.end(id),
             Output::Event(Event::RunScript { id, argv }) => {
                 let sh = sh.clone();
                 s.scripts.run(id, argv, move |status| {
@@ -176,8 +241,8 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                 });
             }
             Output::Event(Event::KillScript { id }) => s.scripts.kill(id),
-            // Before any later output: the replies of `appendfsync always`
-            // go out after their writes are synced.
+            // Before any later output: replies go out after their writes
+            // are in the file (and synced, with `appendfsync always`).
             Output::Event(Event::AofFile(op)) => match s.aof.apply_deferring_sync(op) {
                 Ok(true) if s.held.is_none() => {
                     s.held = Some(Vec::new());
@@ -198,14 +263,6 @@ fn drain(sh: &SharedRef, s: &mut Shared) {
                         .line(LogLevel::Warning, &format!("CONFIG REWRITE failed: {e}"));
                 }
             }
-        }
-    }
-    // Only wake the main loop when the node wants a tick sooner than planned:
-    // re-arming timers on every read is measurable on the hot path.
-    if let Some(t) = s.node.poll_timeout() {
-        if t < s.armed {
-            s.armed = t;
-            s.timer.notify_one();
         }
     }
 }
@@ -248,9 +305,10 @@ fn cwd() -> String {
 }
 
 /// The temp file of a save, beside the file it replaces (`temp-<pid>.rdb`,
-/// as Redis names it).
-fn temp_path(file: &str) -> std::path::PathBuf {
-    let name = format!("temp-{}.rdb", std::process::id());
+/// as Redis names it after the child; `pid` 0: our own).
+fn temp_path(file: &str, pid: u32) -> std::path::PathBuf {
+    let pid = if pid == 0 { std::process::id() } else { pid };
+    let name = format!("temp-{pid}.rdb");
     match std::path::Path::new(file).parent() {
         Some(dir) => dir.join(name),
         None => name.into(),
@@ -262,6 +320,8 @@ enum FileJob {
         file: String,
         bytes: Vec<u8>,
         step: PersistStep,
+        /// Names the temp file of a `Start`.
+        pid: u32,
     },
     Whole {
         file: String,
@@ -305,8 +365,13 @@ impl FileWriter {
                 let mut cur: Option<Streaming> = None;
                 for job in rx {
                     match job {
-                        FileJob::Part { file, bytes, step } => {
-                            if let Some(r) = stream_part(&mut cur, &file, &bytes, step) {
+                        FileJob::Part {
+                            file,
+                            bytes,
+                            step,
+                            pid,
+                        } => {
+                            if let Some(r) = stream_part(&mut cur, &file, &bytes, step, pid) {
                                 let _ = done.send((file, r.err()));
                             }
                         }
@@ -326,7 +391,7 @@ impl FileWriter {
         }
     }
 
-    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep) {
+    fn part(&mut self, file: String, mut bytes: Vec<u8>, step: PersistStep, pid: u32) {
         if step == PersistStep::Append {
             match &mut self.pending {
                 Some((f, buf)) if *f == file => buf.extend_from_slice(&bytes),
@@ -355,14 +420,24 @@ impl FileWriter {
             }
         }
         self.flush();
-        let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+        let _ = self.jobs.send(FileJob::Part {
+            file,
+            bytes,
+            step,
+            pid,
+        });
     }
 
     /// Hand the gathered bytes to the thread.
     fn flush(&mut self) {
         if let Some((file, bytes)) = self.pending.take() {
             let step = PersistStep::Append;
-            let _ = self.jobs.send(FileJob::Part { file, bytes, step });
+            let _ = self.jobs.send(FileJob::Part {
+                file,
+                bytes,
+                step,
+                pid: 0,
+            });
         }
     }
 
@@ -398,6 +473,7 @@ fn stream_part(
     file: &str,
     bytes: &[u8],
     step: PersistStep,
+    pid: u32,
 ) -> Option<Result<(), String>> {
     use std::io::Write;
     if step == PersistStep::Start {
@@ -405,7 +481,7 @@ fn stream_part(
             drop(old.out);
             let _ = std::fs::remove_file(&old.tmp);
         }
-        let tmp = temp_path(file);
+        let tmp = temp_path(file, pid);
         let _ = make_parent(file);
         let out = std::fs::File::create(&tmp)
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
@@ -479,7 +555,7 @@ pub fn persist_now(file: &str, bytes: &[u8]) -> Result<(), String> {
 /// rdbSave's file handling: a temp file, fsync, rename over the target.
 fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    let tmp = temp_path(file);
+    let tmp = temp_path(file, 0);
     let _ = make_parent(file);
     let mut f = std::fs::File::create(&tmp).map_err(|e| {
         format!(
@@ -511,10 +587,15 @@ fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
 pub fn write_atomically(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = format!("{path}.tmp-{}", std::process::id());
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let res = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
 }
 
 /// Write now if the socket takes it; queue the rest for the writer task
@@ -587,11 +668,20 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
             Ok(0) | Err(_) => 0,
             Ok(n) => n,
         };
+        if busy_io::closed_while_busy(conn) {
+            // A busy script's round saw the end and the node heard of it.
+            busy_io::forget(conn);
+            output_backlog::forget(conn);
+            sh.borrow_mut().conns.remove(&conn);
+            return;
+        }
         let gone = !sh.borrow().conns.contains_key(&conn);
         if gone {
+            busy_io::forget(conn);
             return;
         }
         if n == 0 {
+            busy_io::forget(conn);
             output_backlog::forget(conn);
             sh.borrow_mut().conns.remove(&conn);
             drive(&sh, Input::Closed { conn });
@@ -608,10 +698,18 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
 }
 
 fn register(sh: &SharedRef, conn: ConnId, stream: TcpStream) {
+    register_in(sh, &mut sh.borrow_mut(), conn, stream);
+}
+
+fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let (r, w) = stream.into_split();
+    if !conn.is_outbound() {
+        use std::os::fd::AsRawFd;
+        busy_io::register(conn, r.as_ref().as_raw_fd());
+    }
     let notify = Rc::new(Notify::new());
-    sh.borrow_mut().conns.insert(
+    s.conns.insert(
         conn,
         Conn {
             write: Some(w),
@@ -690,6 +788,10 @@ async fn connect_from(
 }
 
 async fn accept_loop(sh: SharedRef, listener: TcpListener) {
+    {
+        use std::os::fd::AsRawFd;
+        busy_io::listen(listener.as_raw_fd());
+    }
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -699,11 +801,7 @@ async fn accept_loop(sh: SharedRef, listener: TcpListener) {
             .local_addr()
             .map(addr_of)
             .unwrap_or(Addr::new("0.0.0.0", 0));
-        let conn = {
-            let mut s = sh.borrow_mut();
-            s.next_conn += 1;
-            ConnId(s.next_conn)
-        };
+        let conn = busy_io::next_conn();
         register(&sh, conn, stream);
         drive(
             &sh,
@@ -757,7 +855,6 @@ pub fn run(
         node,
         conns: HashMap::new(),
         logger,
-        next_conn: 0,
         exit: None,
         timer: timer.clone(),
         armed: 0,
@@ -765,6 +862,9 @@ pub fn run(
         aof,
         held: None,
         scripts: Default::default(),
+        children: Default::default(),
+        forked: Vec::new(),
+        child_pid: 0,
         source,
     }));
     let sh2 = sh.clone();
@@ -794,7 +894,12 @@ pub fn run(
             if let Some(code) = exit {
                 // Give writers a moment to flush the last replies.
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                sh.borrow_mut().files.sync();
+                let mut s = sh.borrow_mut();
+                // AOF bytes still waiting for a group commit go out too.
+                if let Err(e) = s.aof.sync_deferred() {
+                    s.logger.line(LogLevel::Warning, &e);
+                }
+                s.files.sync();
                 return code;
             }
             let now = now_ms();

@@ -8,9 +8,12 @@
 
 pub mod alloc;
 pub mod aof_files;
+pub mod busy_io;
 pub mod check_aof;
+pub mod children;
 pub mod compose;
 pub mod conf;
+pub mod crash_report;
 pub mod demo;
 pub mod host;
 pub mod output_backlog;
@@ -141,6 +144,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         }
         _ => {}
     }
+    crash_report::install();
     let mut logger = host::Logger::stdout('C', LogLevel::Notice);
     let config = match conf::load_server_config(args) {
         Ok(c) => c,
@@ -215,6 +219,8 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();
+    // And runs a stand-in child process for each background job.
+    server.host_forks();
     let aclfile = server.st.config.get(Key::ACLFILE).to_string();
     if !aclfile.is_empty() && !server.st.config.users.is_empty() {
         logger.write(LogLevel::Warning, "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");

@@ -19,7 +19,7 @@ pub fn host_facts() -> HostFacts {
         probe: Some(Box::new(ProcessProbe {
             start: Instant::now(),
         })),
-        files: Some(Box::new(super::aof_files::DiskReader)),
+        files: Some(Box::new(super::aof_files::DiskFiles)),
     }
 }
 
@@ -82,6 +82,23 @@ impl HostProbe for ProcessProbe {
 
     fn unsent_output(&self, conn: crate::node::ConnId) -> u64 {
         super::output_backlog::unsent(conn)
+    }
+
+    fn serves_while_busy(&self) -> bool {
+        true
+    }
+
+    fn busy_poll(&self) -> Option<Vec<crate::node::BusyInput>> {
+        Some(super::busy_io::poll())
+    }
+
+    fn read_waiting(&self, conn: crate::node::ConnId) -> Option<Vec<u8>> {
+        super::busy_io::read_waiting(conn)
+    }
+
+    fn busy_send(&self, conn: crate::node::ConnId, bytes: &[u8]) -> bool {
+        let queued = super::output_backlog::unsent(conn) > 0;
+        super::busy_io::send(conn, bytes, queued)
     }
 
     fn allocated(&self) -> Option<u64> {

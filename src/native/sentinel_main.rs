@@ -61,6 +61,7 @@ fn resolve_host(host: &str) -> Option<String> {
 
 /// Run a sentinel until it shuts down; returns the exit code.
 pub fn run_sentinel(args: &[String]) -> i32 {
+    super::crash_report::install();
     let Some(path) = args.first().filter(|a| !a.starts_with("--")).cloned() else {
         eprintln!("Sentinel needs config file on disk to save state. Exiting...");
         return 1;

@@ -144,8 +144,7 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
             if expected != stored {
                 return Err(RdbError::new(
                     format!(
-                        "Wrong RDB checksum expected: ({:x}) got: ({:x})",
-                        stored, expected
+                        "Wrong RDB checksum expected: ({expected:x}) but got ({stored:x}). Aborting now."
                     ),
                     body_end,
                 ));

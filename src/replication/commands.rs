@@ -257,6 +257,13 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         LogLevel::Notice,
         format!("Replica {name} asks for synchronization"),
     );
+    if !is_sync && crate::resp::parse_i64(&args[2]).is_none() {
+        ctx.srv.log(
+            LogLevel::Warning,
+            format!("Replica {name} asks for synchronization but with a wrong offset"),
+        );
+        return Err("ERR value is not an integer or out of range".into());
+    }
     let now = ctx.now;
     if !is_sync {
         let req_id = String::from_utf8_lossy(&args[1]).into_owned();

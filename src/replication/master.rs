@@ -4,8 +4,9 @@
 use super::{encode_command, ReplicaState, NULL_REPLID};
 use crate::node::{ConnId, LogLevel, Millis, Output};
 use crate::server::config::Key;
+use crate::server::fork::ChildKind;
 use crate::server::persistence::SaveTarget;
-use crate::server::{ClientKind, Server};
+use crate::server::{ClientKind, Server, ServerState};
 use bytes::Bytes;
 
 impl Server {
@@ -68,7 +69,9 @@ impl Server {
             .map(|(c, _)| *c)
             .collect();
         for conn in online {
-            if let Some(c) = self.clients.get_mut(&conn) {
+            // A replica being closed (CLIENT KILL) takes no more output, as
+            // prepareClientToWrite refuses clients flagged to close.
+            if let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.close_after_reply) {
                 c.reply.raw(bytes);
                 self.st.pending.insert(conn);
             }
@@ -283,26 +286,25 @@ impl Server {
             && waiting
                 .iter()
                 .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
-        let pid = self.st.repl.pid;
-        if diskless {
+        let pid = u64::from(self.st.repl.pid);
+        let child = if diskless {
             self.st.log(
                 LogLevel::Notice,
                 "Starting BGSAVE for SYNC with target: replicas sockets",
             );
-            self.st.log(
-                LogLevel::Notice,
-                format!("Background RDB transfer started by pid {pid}"),
-            );
+            self.st.fork_child(
+                ChildKind::RdbToReplicas,
+                "Background RDB transfer started by pid",
+                pid,
+            )
         } else {
             self.st.log(
                 LogLevel::Notice,
                 "Starting BGSAVE for SYNC with target: disk",
             );
-            self.st.log(
-                LogLevel::Notice,
-                format!("Background saving started by pid {pid}"),
-            );
-        }
+            self.st
+                .fork_child(ChildKind::Rdb, "Background saving started by pid", pid)
+        };
         let offset = self.st.repl.offset;
         let job = self
             .st
@@ -327,7 +329,7 @@ impl Server {
         } else {
             SaveTarget::Disk
         };
-        self.st.begin_bgsave(job, target, pid.into(), replicas);
+        self.st.begin_bgsave(job, target, child, replicas);
     }
 
     /// +FULLRESYNC to a replica; it now waits for the end of the save.
@@ -390,8 +392,25 @@ impl Server {
         self.repl_stream(&bytes);
     }
 
+    /// A replica's command produced a reply: the link carries the stream
+    /// only, so the reply is dropped and the replica closed, as 7.0's
+    /// logInvalidUseAndFreeClientAsync.
+    pub(crate) fn repl_replica_replied(&mut self, c: &mut crate::server::Client, from: usize) {
+        c.reply.buf.truncate(from);
+        let info = crate::commands::client::client_line(c, self.st.now, None);
+        self.st.log(
+            LogLevel::Warning,
+            format!(
+                "Replica generated a reply to command '{}', disconnecting it: {}",
+                c.last_cmd,
+                info.trim_end()
+            ),
+        );
+        c.close_after_reply = true;
+    }
+
     /// A client is going away: forget it as a replica or half-done handshake.
-    pub(crate) fn repl_forget_client(&mut self, conn: ConnId, kind: ClientKind) {
+    pub(crate) fn repl_forget_client(&mut self, conn: ConnId, c: &crate::server::Client) {
         self.st.repl.handshakes.remove(&conn);
         if let Some(info) = self.st.repl.replicas.remove(&conn) {
             self.st.log(
@@ -403,8 +422,8 @@ impl Server {
             }
         }
         self.st.repl.waiters.retain(|w| w.conn != conn);
-        if kind == ClientKind::Master {
-            self.repl_master_link_lost();
+        if c.kind == ClientKind::Master {
+            self.repl_master_link_lost(c.id, c.db);
         }
     }
 
@@ -459,6 +478,19 @@ pub fn over_output_limit(
         *since = None;
     }
     hard_hit || soft_hit
+}
+
+/// afterErrorReply for a replica's command: an error on the replication
+/// link means something is badly wrong, so it is logged.
+pub(crate) fn log_error_to_replica(st: &mut ServerState, c: &crate::server::Client, msg: &str) {
+    let msg = &msg[..msg.len().min(4096)];
+    st.log(
+        LogLevel::Warning,
+        format!(
+            "== CRITICAL == This master is sending an error to its replica: '{msg}' after processing the command '{}'",
+            c.last_cmd
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -560,6 +592,81 @@ mod tests {
     fn tick(s: &mut Server, now: u64) -> Vec<String> {
         s.handle(now, Input::Tick);
         drain(s).2
+    }
+
+    /// What `conn` was sent, and the log lines.
+    fn sent_to(s: &mut Server, conn: ConnId) -> (String, Vec<String>, bool) {
+        let (mut out, mut logs, mut closed) = (Vec::new(), Vec::new(), false);
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send { conn: c, bytes } if c == conn => out.extend(bytes),
+                Output::Close { conn: c } if c == conn => closed = true,
+                Output::Event(Event::Log { message, .. }) => logs.push(message),
+                _ => {}
+            }
+        }
+        (String::from_utf8_lossy(&out).into_owned(), logs, closed)
+    }
+
+    #[test]
+    fn psync_with_a_bad_offset_is_refused() {
+        let mut s = master(&[]);
+        let conn = ConnId(9);
+        accept(&mut s, T0, conn, 40001);
+        let bytes = req(&["PSYNC", "someid", "offset_str"]);
+        s.handle(
+            T0,
+            Input::Data {
+                conn,
+                bytes: &bytes,
+            },
+        );
+        let (out, logs, _) = sent_to(&mut s, conn);
+        assert_eq!(out, "-ERR value is not an integer or out of range\r\n");
+        assert!(logs
+            .iter()
+            .any(|l| l.ends_with("asks for synchronization but with a wrong offset")));
+        assert!(s.st.repl.replicas.is_empty());
+    }
+
+    #[test]
+    fn a_replica_that_gets_a_reply_is_closed_without_it() {
+        let mut s = master(&[("repl-diskless-sync", "no")]);
+        let conn = ConnId(9);
+        replica_syncs(&mut s, T0, conn, 7001);
+        for (cmd, name) in [(&["PING"][..], "ping"), (&["GET", "foo"][..], "get")] {
+            accept(&mut s, T0, conn, 40001);
+            let bytes = req(&["PSYNC", "?", "-1"]);
+            s.handle(
+                T0,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+            sent_to(&mut s, conn);
+            let bytes = req(cmd);
+            s.handle(
+                T0,
+                Input::Data {
+                    conn,
+                    bytes: &bytes,
+                },
+            );
+            let (out, logs, closed) = sent_to(&mut s, conn);
+            assert!(closed, "{name}");
+            assert!(
+                !out.contains("PONG") && !out.contains("-ERR"),
+                "{name}: {out}"
+            );
+            let said = format!("Replica generated a reply to command '{name}', disconnecting it: ");
+            assert!(
+                logs.iter().any(|l| l.starts_with(&said)),
+                "{name}: {logs:?}"
+            );
+            let keyspace = logs.iter().any(|l| l.starts_with("== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'"));
+            assert_eq!(keyspace, name == "get");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod failover;
 pub mod info;
 pub mod master;
+pub mod rdb_info;
 pub mod replica;
 
 use crate::node::{Addr, ConnId, Millis};
@@ -102,8 +103,10 @@ pub enum LinkState {
 pub enum Transfer {
     /// `$<len>`: this many bytes remain.
     Len { total: usize },
-    /// `$EOF:<mark>`: read until the 40-byte mark.
-    Eof { mark: Vec<u8> },
+    /// `$EOF:<mark>`: read until the 40-byte mark. `scanned` bytes of the
+    /// buffer are known not to hold it, so each read searches only what is
+    /// new (a payload arrives in thousands of reads).
+    Eof { mark: Vec<u8>, scanned: usize },
 }
 
 /// Our link to our master, while we are a replica.
@@ -126,6 +129,19 @@ pub struct MasterLink {
     pub last_ack: Millis,
     /// Whether the link ever completed a sync (decides "Connecting"/"Reconnecting").
     pub was_connected: bool,
+    /// The master client of the lost link (replicationCacheMaster): a
+    /// partial resync resumes it, with its id and the database the stream
+    /// had selected, since the backlog carries no new SELECT.
+    pub cached_master: Option<CachedMaster>,
+    /// The database the master's stream has selected, while connected.
+    pub stream_db: usize,
+}
+
+/// What of the master client outlives its connection, for a partial resync.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CachedMaster {
+    pub id: u64,
+    pub db: usize,
 }
 
 /// A client waiting in WAIT.

@@ -30,6 +30,21 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) 
     }
 }
 
+/// disconnectSlaves: our replicas reconnect, and so learn a new replication
+/// id (with a partial resync when our history allows it). They are closed at
+/// once and forgotten when the server flushes pending clients.
+fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
+    let conns: Vec<ConnId> = st.repl.replicas.keys().copied().collect();
+    for conn in conns {
+        if let Some(c) = clients.get_mut(&conn) {
+            c.close_after_reply = true;
+            c.socket_closed = true;
+            st.pending.insert(conn);
+            st.out.push_back(Output::Close { conn });
+        }
+    }
+}
+
 /// replicationUnsetMaster over the state and the other clients, so a
 /// command (PSYNC FAILOVER) can promote the node it runs on.
 pub(crate) fn become_master(
@@ -53,7 +68,8 @@ pub(crate) fn become_master(
             old, st.repl.second_offset, st.repl.replid
         ),
     );
-    // Replicas of ours must see the new id: Redis makes them reconnect.
+    // Replicas of ours must see the new id: they reconnect.
+    disconnect_replicas(st, clients);
     for db in &mut st.dbs {
         db.replica_mode = false;
     }
@@ -124,6 +140,8 @@ impl Server {
             retry_at: now,
             last_ack: now,
             was_connected: false,
+            cached_master: None,
+            stream_db: 0,
         });
         if live {
             self.repl_connect();
@@ -428,6 +446,8 @@ impl Server {
                 );
             }
             if let Some(l) = self.st.repl.link.as_mut() {
+                // replicationDiscardCachedMaster: the stream starts over.
+                l.cached_master = None;
                 l.full_replid = id;
                 l.full_offset = off;
                 // The payload header comes next.
@@ -446,15 +466,23 @@ impl Server {
                 self.st.repl.replid2 = old;
                 self.st.repl.second_offset = self.st.repl.offset as i64 + 1;
                 self.st.log(
-                    LogLevel::Notice,
+                    LogLevel::Warning,
                     format!("Master replication ID changed to {new_id}"),
                 );
+                // Sub-replicas need to be told of the new id.
+                disconnect_replicas(&mut self.st, &mut self.clients);
             }
             self.st.log(
                 LogLevel::Notice,
                 "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
             );
-            self.repl_start_streaming();
+            // A replica restarted from its RDB file has no backlog yet.
+            if self.st.repl.backlog.is_none() {
+                let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
+                let next = self.st.repl.offset + 1;
+                self.st.repl.backlog = Some(super::backlog::Backlog::new(size, next));
+            }
+            self.repl_start_streaming(true);
             return true;
         }
         if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
@@ -537,6 +565,7 @@ impl Server {
                     );
                     Transfer::Eof {
                         mark: mark.as_bytes().to_vec(),
+                        scanned: 0,
                     }
                 } else {
                     let n: usize = hdr.parse().unwrap_or(0);
@@ -562,15 +591,20 @@ impl Server {
                 };
                 self.repl_load_payload(&payload)
             }
-            Transfer::Eof { mark } => {
-                let buf = match self.st.repl.link.as_ref() {
-                    Some(l) => &l.buf,
-                    None => return false,
+            Transfer::Eof { mark, scanned } => {
+                let Some(l) = self.st.repl.link.as_mut() else {
+                    return false;
                 };
-                let Some(pos) = buf
-                    .windows(mark.len().max(1))
+                let width = mark.len().max(1);
+                // A mark may straddle what was scanned and what is new.
+                let from = scanned.saturating_sub(width - 1).min(l.buf.len());
+                let Some(pos) = l.buf[from..]
+                    .windows(width)
                     .position(|w| w == mark.as_slice())
+                    .map(|p| p + from)
                 else {
+                    let scanned = l.buf.len();
+                    l.state = LinkState::Transfer(Transfer::Eof { mark, scanned });
                     return false;
                 };
                 let payload: Vec<u8> = match self.st.repl.link.as_mut() {
@@ -592,6 +626,8 @@ impl Server {
         if self.st.aof.state != crate::server::aof::AofState::Off {
             self.st.aof_stop();
         }
+        // replicationAttachToNewMaster: our replicas resync with us too.
+        disconnect_replicas(&mut self.st, &mut self.clients);
         self.st.log(
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Flushing old data",
@@ -626,7 +662,7 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Finished with success",
         );
-        self.repl_start_streaming();
+        self.repl_start_streaming(false);
         self.restart_aof_after_sync();
         true
     }
@@ -643,7 +679,9 @@ impl Server {
     }
 
     /// The link becomes a client of kind Master; leftover bytes are commands.
-    fn repl_start_streaming(&mut self) {
+    /// `resume` after +CONTINUE: the cached master client comes back
+    /// (replicationResurrectCachedMaster), same id, same selected database.
+    fn repl_start_streaming(&mut self, resume: bool) {
         let now = self.st.now;
         let Some(link) = self.st.repl.link.as_mut() else {
             return;
@@ -656,10 +694,20 @@ impl Server {
         link.last_io = now;
         let rest = std::mem::take(&mut link.buf);
         let addr = link.addr.clone();
-        let id = self.st.next_client_id;
-        self.st.next_client_id += 1;
+        let cached = link.cached_master.take().filter(|_| resume);
+        let id = match cached {
+            Some(m) => m.id,
+            None => {
+                self.st.next_client_id += 1;
+                self.st.next_client_id - 1
+            }
+        };
         let mut c = Box::new(Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now));
         c.kind = ClientKind::Master;
+        c.db = cached.map_or(0, |m| m.db);
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.stream_db = c.db;
+        }
         c.authenticated = true;
         c.no_reply = true;
         self.st.client_ids.insert(id, conn);
@@ -697,8 +745,42 @@ impl Server {
         }
     }
 
+    /// afterErrorReply for our master's command: the error goes nowhere
+    /// (our master gets no replies) but means the data may diverge, so it
+    /// is logged with the end of the backlog (showLatestBacklog).
+    pub(crate) fn repl_error_to_master(&mut self, c: &Client, from: usize, known: bool) {
+        let reply = &c.reply.buf[from..];
+        let end = reply
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(reply.len());
+        // 7.0 logs messages it formatted without their "ERR " and shared
+        // ones (other codes) as they are.
+        let line = &reply[1..end.max(1)];
+        let msg = line.strip_prefix(b"ERR ").unwrap_or(&reply[..end]);
+        let msg = String::from_utf8_lossy(&msg[..msg.len().min(4096)]).into_owned();
+        let cmd = if known {
+            c.last_cmd.as_str()
+        } else {
+            "<unknown>"
+        };
+        self.st.log(
+            LogLevel::Warning,
+            format!("== CRITICAL == This replica is sending an error to its master: '{msg}' after processing the command '{cmd}'"),
+        );
+        if let Some(b) = self.st.repl.backlog.as_ref().filter(|b| b.histlen() > 0) {
+            let n = b.histlen().min(256) as u64;
+            let tail = b
+                .since(b.first_offset + b.histlen() as u64 - n)
+                .unwrap_or_default();
+            let dump = crate::resp::repr(&tail);
+            self.st
+                .log(LogLevel::Warning, format!("Latest backlog is: '{dump}'"));
+        }
+    }
+
     /// The streaming link broke: cache the state and reconnect later.
-    pub(crate) fn repl_master_link_lost(&mut self) {
+    pub(crate) fn repl_master_link_lost(&mut self, id: u64, db: usize) {
         let now = self.st.now;
         let Some(l) = self.st.repl.link.as_mut() else {
             return;
@@ -708,6 +790,7 @@ impl Server {
         }
         l.state = LinkState::Connect;
         l.conn = None;
+        l.cached_master = Some(super::CachedMaster { id, db });
         l.down_since = now;
         l.retry_at = now;
         self.st

@@ -18,6 +18,8 @@ pub mod engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod functions;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod ldb;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod libs;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod run;
@@ -61,6 +63,9 @@ pub struct Scripting {
     pub libraries: functions::Libraries,
     #[cfg(not(target_arch = "wasm32"))]
     functions_vm: Option<engine::Vm>,
+    /// The debugging session of the EVAL running now (SCRIPT DEBUG SYNC).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub ldb: Option<std::rc::Rc<std::cell::RefCell<ldb::Session>>>,
     /// Without Lua (wasm) libraries from an RDB file are kept as code.
     #[cfg(target_arch = "wasm32")]
     saved_libraries: Vec<Bytes>,

@@ -54,6 +54,8 @@ struct RunState<'s> {
     acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
     /// A read-only command ran: the caller tracks the script's keys.
     read_ran: bool,
+    /// The Lua debugger's session (SCRIPT DEBUG SYNC), if the run is debugged.
+    ldb: Option<Rc<RefCell<super::ldb::Session>>>,
 }
 
 /// The caller's replica state is stale (link down, stale data refused).
@@ -164,6 +166,11 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     client.in_exec = true;
     client.kind = ClientKind::Normal;
     let feed_start = server.st.repl_feed.len();
+    let ldb = if inv.eval {
+        server.st.scripting.ldb.clone()
+    } else {
+        None
+    };
     let state = RefCell::new(RunState {
         server,
         client,
@@ -176,11 +183,13 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         wrote: Rc::new(Cell::new(false)),
         acl_denials: Vec::new(),
         read_ran: false,
+        ldb,
     });
     state.borrow_mut().server.st.script_caller = Some(c.id);
     let outcome = run_in_vm(&lua, &hooks, &runner, &globals, &state, &inv);
     let mut state = state.into_inner();
     state.server.st.script_caller = None;
+    state.server.st.busy = None;
     if state.read_ran {
         // 7.0's call(): a script's read makes its caller remember the keys
         // the EVAL / FCALL declared.
@@ -200,6 +209,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     }
     let server = state.server;
     let mut errors = Vec::new();
+    let reply_before = c.reply.len();
     match outcome {
         Ok((true, v)) => {
             if let Err(e) = lua_to_reply(&v, &mut c.reply, script_resp, &mut errors) {
@@ -223,6 +233,9 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
             c.reply.error(&msg);
             errors.push(msg);
         }
+    }
+    if errors.is_empty() && c.reply.buf.get(reply_before) == Some(&b'-') {
+        server.st.calls.force_failed = true;
     }
     for e in errors {
         server.st.count_error(&e);
@@ -291,9 +304,17 @@ fn run_in_vm(
         globals.raw_set("KEYS", keys.clone())?;
         globals.raw_set("ARGV", args.clone())?;
     }
-    let timeout = Timeout::new(&state.borrow(), inv);
+    let debugged = state.borrow().ldb.is_some();
+    // A debugged script has the debugger's hook instead (its count events
+    // stop the script past the time limit).
+    let timeout = (!debugged)
+        .then(|| Timeout::new(&state.borrow(), inv))
+        .flatten();
     if let Some(t) = &timeout {
-        t.install(lua, state.borrow().wrote.clone())?;
+        t.install(lua, hooks.clone(), state.borrow().wrote.clone())?;
+    }
+    if debugged {
+        install_ldb_hook(lua, hooks.clone())?;
     }
     let result = lua.scope(|scope| {
         hooks.raw_set(
@@ -360,12 +381,38 @@ fn run_in_vm(
                 Ok(())
             })?,
         )?;
+        // Each is made per run (garbage until the next collection): only
+        // when its hook is installed.
+        if debugged {
+            hooks.raw_set(
+                "ldb",
+                scope.create_function(|lua, (line, count): (i64, bool)| {
+                    ldb_line(state, lua, globals, line, count).map_err(mlua::Error::RuntimeError)
+                })?,
+            )?;
+        }
+        if timeout.is_some() {
+            hooks.raw_set(
+                "busy",
+                scope.create_function(|_, times: (u64, u64)| {
+                    Ok(serve_while_busy(state, inv, times))
+                })?,
+            )?;
+        }
         let out: MultiValue = runner.call((inv.func.clone(), keys, args, !inv.eval))?;
         let mut out = out.into_iter();
         let ok = matches!(out.next(), Some(Value::Boolean(true)));
         Ok((ok, out.next().unwrap_or(Value::Nil)))
     });
-    for h in ["call", "log", "acl_check_cmd", "setresp", "set_repl"] {
+    for h in [
+        "call",
+        "log",
+        "acl_check_cmd",
+        "setresp",
+        "set_repl",
+        "busy",
+        "ldb",
+    ] {
         hooks.raw_set(h, Value::Nil)?;
     }
     // Every 50 runs 7.0 takes a collection step so garbage does not wait
@@ -379,6 +426,9 @@ fn run_in_vm(
     };
     if runs % GC_CYCLE_PERIOD == 0 {
         lua.gc_collect()?;
+    }
+    if debugged {
+        lua.remove_hook();
     }
     if let Some(t) = timeout {
         lua.remove_hook();
@@ -400,19 +450,142 @@ fn killed() -> mlua::Error {
 /// Instructions between two looks at the clock (7.0's count hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
-/// A script that has not written runs at least this long before it is
-/// killed, whatever the threshold says (see [`Timeout`]).
+/// On a host that cannot serve other clients meanwhile, a script that has
+/// not written runs at least this long before it is killed, whatever the
+/// threshold says (see [`Timeout`]).
 const KILL_FLOOR_MS: u64 = 5000;
 
+/// The debugger's hook (luaLdbLineHook): every line of the script, and a
+/// count event to notice a script running past the time limit.
+fn install_ldb_hook(lua: &Lua, hooks: Table) -> mlua::Result<()> {
+    lua.set_hook(
+        mlua::HookTriggers::new()
+            .every_line()
+            .every_nth_instruction(HOOK_PERIOD),
+        move |_, debug| {
+            // Events outside the script (the sandbox's own code) do not stop.
+            let ours = debug
+                .source()
+                .short_src
+                .is_some_and(|s| s.contains("user_script"));
+            if !ours {
+                return Ok(mlua::VmState::Continue);
+            }
+            let count = matches!(debug.event(), mlua::DebugEvent::Count);
+            let line = debug.current_line().map_or(0, |l| l as i64);
+            let f: Function = hooks.raw_get("ldb")?;
+            f.call::<()>((line, count))?;
+            Ok(mlua::VmState::Continue)
+        },
+    )
+}
+
+/// One line of a debugged script (see `ldb::line_hook`).
+fn ldb_line(
+    state: &RefCell<RunState>,
+    lua: &Lua,
+    globals: &Table,
+    line: i64,
+    count: bool,
+) -> Result<(), String> {
+    let (ldb, conn, limit) = {
+        let st = state.borrow();
+        let Some(ldb) = st.ldb.clone() else {
+            return Ok(());
+        };
+        let conn = ldb.borrow().conn;
+        let busy = st.server.st.config.get_i64(Key::BUSY_REPLY_THRESHOLD);
+        let limit = if busy > 0 { busy as u64 } else { 5000 };
+        (ldb, conn, limit)
+    };
+    let io = super::ldb::ProbeIo {
+        state,
+        probe: |st: &RunState| st.server.st.host.probe.as_deref(),
+        conn,
+    };
+    let now = || state.borrow().server.st.monotonic_us();
+    super::ldb::line_hook(&ldb, lua, globals, &io, line, count, limit, &now)
+}
+
+/// What the timeout hook does after serving the other clients.
+const BUSY_CONTINUE: u8 = 0;
+/// SCRIPT KILL / FUNCTION KILL: the script stops.
+const BUSY_KILLED: u8 = 1;
+/// SHUTDOWN NOSAVE: the script stops, the node exits.
+const BUSY_SHUTDOWN: u8 = 2;
+/// The host cannot serve clients during a script.
+const BUSY_UNSERVED: u8 = 3;
+
+/// One round of the timed-out script mode (scriptInterrupt): the script is
+/// marked busy and the other clients are served (`server::busy`).
+fn serve_while_busy(
+    state: &RefCell<RunState>,
+    inv: &Invocation,
+    (started_us, elapsed_ms): (u64, u64),
+) -> u8 {
+    // A hook inside a command the script runs: that command ends first.
+    let Ok(mut guard) = state.try_borrow_mut() else {
+        return BUSY_CONTINUE;
+    };
+    let st = &mut *guard;
+    let (wrote, caller_is_master) = (st.write_dirty, st.caller_is_master);
+    let server = &mut *st.server;
+    let serves = server
+        .st
+        .host
+        .probe
+        .as_ref()
+        .is_some_and(|p| p.serves_while_busy());
+    if !serves {
+        return BUSY_UNSERVED;
+    }
+    if server.st.busy.is_none() {
+        let command = if inv.eval {
+            "SCRIPT KILL"
+        } else {
+            "FUNCTION KILL"
+        };
+        server.st.log(LogLevel::Warning, format!(
+            "Slow script detected: still in execution after {elapsed_ms} milliseconds. You can try killing the script using the {command} command. Script name is: {}.",
+            inv.name
+        ));
+    }
+    let busy = server
+        .st
+        .busy
+        .get_or_insert_with(|| crate::server::busy::BusyScript {
+            eval: inv.eval,
+            name: inv.name.clone(),
+            command: inv.argv.to_vec(),
+            started_us,
+            wrote,
+            caller_is_master,
+            killed: false,
+        });
+    busy.wrote = wrote;
+    server.serve_while_busy();
+    if server.st.shutting_down {
+        BUSY_SHUTDOWN
+    } else if server.st.busy.as_ref().is_some_and(|b| b.killed) {
+        server.st.log(
+            LogLevel::Warning,
+            "Lua script killed by user with SCRIPT KILL.",
+        );
+        BUSY_KILLED
+    } else {
+        BUSY_CONTINUE
+    }
+}
+
 /// The busy-script check (luaMaskCountHook, scriptInterrupt). Past
-/// `busy-reply-threshold` 7.0 logs the slow script and starts answering
-/// other clients `-BUSY` while the script runs, until SCRIPT KILL. Our core
-/// serves one input at a time and a script runs inside it, so no other
-/// client can be answered or send SCRIPT KILL meanwhile. The slow script is
-/// logged at the threshold, as in 7.0, and goes on; past the threshold and
-/// [`KILL_FLOOR_MS`] both it is killed as SCRIPT KILL would kill it, so a
-/// runaway loop cannot hold the node for ever (unless it already wrote,
-/// which 7.0 would refuse to kill either).
+/// `busy-reply-threshold` 7.0 logs the slow script and, every hook period,
+/// serves the other clients (`-BUSY` but for SCRIPT KILL and the like) until
+/// the script ends or is killed; so do we when the host can look at its
+/// connections during a script (`HostProbe::busy_poll`). A host that cannot
+/// (the simulator, wasm) would hang on a runaway loop: there, past the
+/// threshold and [`KILL_FLOOR_MS`] both, the script is killed as SCRIPT KILL
+/// would kill it (unless it already wrote, which 7.0 would refuse to kill
+/// either).
 struct Timeout {
     threshold_ms: u64,
     /// The host's clock; without one (the simulator) time is counted in
@@ -443,12 +616,14 @@ impl Timeout {
         })
     }
 
-    fn install(&self, lua: &Lua, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
+    fn install(&self, lua: &Lua, hooks: Table, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
         let clock = self.clock.clone();
         let start = clock.as_ref().map_or(0, |c| c());
         let periods = Cell::new(0u64);
         let slow_logged = Cell::new(false);
         let kill_logged = Cell::new(false);
+        // Once the host could not serve clients it is not asked again.
+        let unserved = Cell::new(false);
         let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
         let command = if self.eval {
             "SCRIPT KILL"
@@ -466,6 +641,20 @@ impl Timeout {
                 if elapsed < threshold {
                     return Ok(mlua::VmState::Continue);
                 }
+                if !unserved.get() {
+                    // The serving round logs the slow script itself, at once.
+                    let busy: Function = hooks.raw_get("busy")?;
+                    match busy.call::<u8>((start, elapsed))? {
+                        BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
+                        BUSY_UNSERVED => unserved.set(true),
+                        _ => {
+                            // From now on every line raises, so a pcall
+                            // cannot keep the script alive (as 7.0's hook).
+                            lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+                            return Err(killed());
+                        }
+                    }
+                }
                 if !slow_logged.replace(true) {
                     logs.borrow_mut().push(format!(
                         "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
@@ -478,8 +667,6 @@ impl Timeout {
                     logs.borrow_mut()
                         .push("Lua script killed: it ran past busy-reply-threshold.".into());
                 }
-                // From now on every line raises, so a pcall cannot keep the
-                // script alive (as 7.0's hook does once killed).
                 lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
                 Err(killed())
             },
@@ -496,8 +683,14 @@ fn refuse(
     argv: &[Bytes],
     msg: &str,
 ) -> mlua::Result<(bool, Value)> {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        ldb.borrow_mut().log(format!("<error> {msg}"));
+    }
     let text = error_text(msg);
     st.server.st.count_error(&text);
+    // Counted here, as 7.0's scriptCall does (incrCommandStatsOnError): the
+    // EVAL fails only if its own reply is an error.
+    st.server.st.calls.error_mark = st.server.st.stats.total_error_replies;
     if let Some(cmd) = cmd {
         st.server
             .st
@@ -511,6 +704,19 @@ fn refuse(
 
 /// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
 fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        // The debugger shows the command (its first ten arguments).
+        let mut line = b"<redis>".to_vec();
+        for (j, a) in argv.iter().enumerate() {
+            if j == 10 {
+                line.extend_from_slice(format!(" ... ({} more)", argv.len() - j - 1).as_bytes());
+                break;
+            }
+            line.push(b' ');
+            line.extend_from_slice(a);
+        }
+        ldb.borrow_mut().log(line);
+    }
     let cmd = command_table().get(&argv[0]);
     let Some(cmd) = cmd.filter(|cmd| {
         (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
@@ -622,6 +828,11 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         _ => Frame::Null,
     };
     let is_err = reply.first() == Some(&b'-');
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        let mut line = b"<reply> ".to_vec();
+        super::ldb::reply_to_human(&mut line, &reply);
+        ldb.borrow_mut().log_trimmed(line);
+    }
     Ok((is_err, frame_to_lua(lua, frame, resp)?))
 }
 

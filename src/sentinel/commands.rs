@@ -409,24 +409,20 @@ fn sentinel_sub(
                 .map_err(|e| Error::from(format!("ERR {e}")))?;
             st.add_master(&name, addr, quorum, now)
                 .map_err(|e| Error::from(format!("ERR {e}")))?;
-            st.flush_config(env);
-            out.ok();
+            let saved = st.flush_config_and_reply(env, out);
             let m = &st.masters[&name];
             let msg = format!("{} quorum {}", st.at(m, None), m.quorum);
             env.event_of(LogLevel::Warning, SentinelEvent::Monitor, m, msg);
+            saved?;
         }
-        "flushconfig" => {
-            st.flush_config(env);
-            out.ok();
-        }
+        "flushconfig" => st.flush_config_and_reply(env, out)?,
         "remove" => {
             let name = text(&args[2]);
             let mut m = st.masters.remove(&name).ok_or_else(no_such_master)?;
             let msg = st.at(&m, None);
             env.event_of(LogLevel::Warning, SentinelEvent::MonitorRemoved, &m, msg);
             st.release_instance_links(env, &mut m);
-            st.flush_config(env);
-            out.ok();
+            st.flush_config_and_reply(env, out)?;
         }
         "ckquorum" => {
             let m = master(st, &args[2])?;
@@ -645,8 +641,7 @@ fn config_set(
             )))
         }
     }
-    st.flush_config(env);
-    out.ok();
+    let saved = st.flush_config_and_reply(env, out);
     if drop_conns {
         let names: Vec<String> = st.masters.keys().cloned().collect();
         for n in names {
@@ -659,7 +654,7 @@ fn config_set(
             });
         }
     }
-    Ok(())
+    saved
 }
 
 fn config_get(st: &SentinelState, out: &mut ReplyBuf, pat: &[u8]) {
@@ -705,8 +700,7 @@ fn sentinel_set(
         }
     };
     if changes > 0 {
-        st.flush_config(env);
-        out.ok();
+        st.flush_config_and_reply(env, out)?;
     }
     Ok(())
 }

@@ -669,10 +669,60 @@ impl SentinelState {
         ]);
     }
 
-    /// sentinelFlushConfig: the file is written by the host at the end of this step.
+    /// sentinelFlushConfig: written at once when the host can (natively), so
+    /// a failure is logged and answered; otherwise by the host at the end of
+    /// this step. `Err`: the system's reason the write failed (logged already).
+    pub fn try_flush_config(&mut self, env: &mut Env) -> Result<(), String> {
+        let write_now = self.config_path.is_some() && env.srv.host.files.is_some();
+        if !write_now {
+            self.config_dirty = true;
+            env.log(LogLevel::Notice, "Sentinel new configuration saved on disk");
+            return Ok(());
+        }
+        self.config_dirty = false;
+        let text = config::rewrite(self, &self.config_text);
+        self.config_text = text.clone();
+        let path = self.config_path.clone().unwrap_or_default();
+        let written = match env.srv.host.files.as_ref() {
+            Some(files) => files.write(&path, text.as_bytes()),
+            None => Ok(()),
+        };
+        match written {
+            Ok(()) => {
+                env.log(LogLevel::Notice, "Sentinel new configuration saved on disk");
+                Ok(())
+            }
+            Err(e) => {
+                env.log(
+                    LogLevel::Warning,
+                    format!(
+                        "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
+                    ),
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// sentinelFlushConfig where 7.0 ignores the outcome (the log says it).
     pub fn flush_config(&mut self, env: &mut Env) {
-        self.config_dirty = true;
-        env.log(LogLevel::Notice, "Sentinel new configuration saved on disk");
+        let _ = self.try_flush_config(env);
+    }
+
+    /// sentinelFlushConfigAndReply: +OK, or the error 7.0 gives when the
+    /// config file could not be written.
+    pub fn flush_config_and_reply(
+        &mut self,
+        env: &mut Env,
+        out: &mut crate::resp::ReplyBuf,
+    ) -> crate::commands::CmdResult {
+        match self.try_flush_config(env) {
+            Ok(()) => {
+                out.ok();
+                Ok(())
+            }
+            Err(_) => Err("ERR Failed to save config file. Check server logs.".into()),
+        }
     }
 
     /// Emit the rewritten config file if something changed.
@@ -816,6 +866,8 @@ impl Node for Sentinel {
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
             Input::Tick | Input::Persisted { .. } | Input::Fsynced { .. } => false,
+            // A sentinel forks nothing.
+            Input::Child { .. } => return,
             Input::Script { .. } => {
                 // Not a client's input: no timer, no server step.
                 self.link_input(input);

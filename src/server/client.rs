@@ -77,12 +77,17 @@ pub struct Client {
     pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
+    /// Its connection is closed already (freeClient at once, as CLIENT KILL
+    /// of another client): nothing more goes out, it is only forgotten.
+    pub socket_closed: bool,
     pub created: Millis,
     pub last_interaction: Millis,
     /// Last command name, for CLIENT LIST `cmd=`.
     pub last_cmd: String,
     /// The master link never gets replies (REPLCONF ACKs go out directly).
     pub no_reply: bool,
+    /// SCRIPT DEBUG SYNC: this client's EVALs run in the Lua debugger.
+    pub lua_debug_sync: bool,
     /// CLIENT REPLY ON / OFF / SKIP.
     pub reply_mode: ReplyMode,
     /// Pub/sub pushes written while replies are silenced: they still go out,
@@ -135,10 +140,12 @@ impl Client {
             no_evict: false,
             migrating: None,
             close_after_reply: false,
+            socket_closed: false,
             created: now,
             last_interaction: now,
             last_cmd: "NULL".into(),
             no_reply: false,
+            lua_debug_sync: false,
             reply_mode: ReplyMode::On,
             pushes: ReplyBuf::new(2),
             in_exec: false,

@@ -154,6 +154,10 @@ pub struct CallStats {
     /// The last command counted and its index in `stats`: a pipeline of
     /// one command finds its counters without a map lookup.
     last: Option<(String, usize)>,
+    /// The running command replied an error its stats do not count (a
+    /// script's error already counted where it arose): it failed anyway
+    /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+    pub force_failed: bool,
 }
 
 impl CallStats {

@@ -588,7 +588,7 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("pubsub_patterns", "{}", srv.patterns.len());
     stat!("pubsubshard_channels", "0");
     stat!("latest_fork_usec", "0");
-    stat!("total_forks", "0");
+    stat!("total_forks", "{}", srv.forks.total);
     stat!("migrate_cached_sockets", "{}", srv.migrate_sockets.len());
     stat!("slave_expires_tracked_keys", "0");
     stat!("active_defrag_hits", "0");

@@ -1,11 +1,13 @@
 //! A Redis server node: clients, command dispatch, blocking, WATCH, cron.
 
 pub mod aof;
+pub mod busy;
 pub mod client;
 pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
 pub mod eviction;
+pub mod fork;
 pub mod info;
 pub mod latency;
 pub mod memory;
@@ -118,6 +120,8 @@ pub struct ServerState {
     pub bgsave_job: Option<Box<persistence::Bgsave>>,
     /// INFO persistence counters and the snapshot epoch.
     pub persist: persistence::PersistStats,
+    /// The fork children of background jobs (`total_forks`, stand-ins).
+    pub forks: fork::Forks,
     /// The append-only file (see [`aof`]).
     pub aof: aof::Aof,
     /// Every propagated command, kept for unit tests to inspect.
@@ -165,6 +169,13 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
+    /// An AOF is being loaded: only a script from it that runs past the
+    /// busy threshold lets other clients in, and they get -LOADING.
+    pub loading: bool,
+    /// The running script, once past `busy-reply-threshold` (see [`busy`]).
+    pub busy: Option<busy::BusyScript>,
+    /// Input that arrived while the script ran and waits for its end.
+    pub busy_deferred: Vec<crate::node::BusyInput>,
     /// Keys loaded and keys found expired by the last RDB load.
     pub last_load_keys: (u64, u64),
     /// `maxmemory` eviction's pool, pending round and metrics.
@@ -382,6 +393,7 @@ impl Server {
                 monitors: BTreeSet::new(),
                 bgsave_job: None,
                 persist: Default::default(),
+                forks: Default::default(),
                 aof: Default::default(),
                 #[cfg(test)]
                 propagated: Vec::new(),
@@ -405,6 +417,9 @@ impl Server {
                 host: HostFacts::default(),
                 checking: None,
                 script_caller: None,
+                loading: false,
+                busy: None,
+                busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
                 eviction: Default::default(),
                 mem_peak: Default::default(),
@@ -610,7 +625,19 @@ impl Server {
         let reply_before = c.reply.len();
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
+        let was_replica = c.kind == ClientKind::Replica;
+        // Our master's command failing here is logged (afterErrorReply).
+        let from_master = (c.kind == ClientKind::Master).then(|| argv[0].clone());
         self.execute(c, argv);
+        if was_replica && c.reply.len() > reply_before {
+            self.repl_replica_replied(c, reply_before);
+        }
+        if let Some(name) = from_master {
+            if c.reply.buf.get(reply_before) == Some(&b'-') {
+                let known = self.table.get(&name).is_some();
+                self.repl_error_to_master(c, reply_before, known);
+            }
+        }
         if c.postponed.is_some() {
             self.st.current_client = outer;
             return;
@@ -829,7 +856,21 @@ impl Server {
         }
         // A container's subcommand has its own flags (FUNCTION LOAD writes);
         // a script declares its own (EVAL with a shebang, FCALL).
-        let f = commands::eval::command_flags(&self.st, cmd, &argv);
+        let mut f = commands::eval::command_flags(&self.st, cmd, &argv);
+        // EXEC writes (or may grow memory) if a command it holds does, and
+        // is refused on a stale replica if one of them would be
+        // (processCommand's mstate.cmd_flags / cmd_inv_flags).
+        if let Some(m) = c.multi.as_ref().filter(|_| cmd.name == "exec") {
+            for q in &m.queue {
+                if let Some(qc) = table.get(&q[0]) {
+                    let qf = commands::eval::command_flags(&self.st, qc, q);
+                    f |= qf & (flags::WRITE | flags::DENYOOM);
+                    if qf & flags::STALE == 0 {
+                        f &= !flags::STALE;
+                    }
+                }
+            }
+        }
         if commands::connection::auth_required(&self.st, c) && !cmd.has(flags::NO_AUTH) {
             self.reject(c, "NOAUTH Authentication required.");
             return;
@@ -858,8 +899,12 @@ impl Server {
         // Clients over `maxmemory-clients` go first; then performEvictions
         // before every command when a limit is set: a command that may grow
         // memory (or any queued in MULTI) is refused if nothing more can go.
-        self.evict_clients();
-        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 {
+        // Not while a script is busy: its propagation must not mix with DELs.
+        let busy = self.st.busy.is_some();
+        if !busy {
+            self.evict_clients();
+        }
+        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 && !busy {
             let marks = self.st.tracking.active().then(|| self.touched_marks());
             let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
             if let Some(marks) = marks {
@@ -922,6 +967,32 @@ impl Server {
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
             return;
+        }
+        // A replica may not touch the keyspace (it is exempt from client
+        // pauses, which this would let it get around).
+        if c.kind == ClientKind::Replica
+            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, &argv))
+        {
+            c.last_cmd = commands::container::full_name(cmd, &argv);
+            self.reject(c, "ERR Replica can't interact with the keyspace");
+            crate::replication::master::log_error_to_replica(
+                &mut self.st,
+                c,
+                "Replica can't interact with the keyspace",
+            );
+            return;
+        }
+        // (The loader's own client runs its commands as a master's.)
+        if self.st.loading && f & flags::LOADING == 0 && c.kind != ClientKind::Master {
+            self.reject(c, "LOADING Redis is loading the dataset in memory");
+            return;
+        }
+        if let Some(b) = &self.st.busy {
+            if f & flags::ALLOW_BUSY == 0 {
+                let msg = busy::busy_error(b.eval);
+                self.reject(c, msg);
+                return;
+            }
         }
         if c.kind != ClientKind::Replica
             && self.st.pause.is_paused()
@@ -1008,6 +1079,20 @@ impl Server {
 
     /// Reply with an error for a command that was refused before running.
     fn reject(&mut self, c: &mut Client, msg: &str) {
+        // A refused EXEC ends its transaction (execCommandAbort).
+        if matches!(self.st.checking, Some((cmd, _)) if cmd.name == "exec") {
+            commands::transactions::discard_transaction(&mut self.st, c);
+            let msg = format!(
+                "EXECABORT Transaction discarded because of: {}",
+                msg.strip_prefix('-').unwrap_or(msg)
+            );
+            self.st.checking = None;
+            self.st.calls.rejected("exec");
+            self.st.count_error(&msg);
+            self.st.calls.error_mark = self.st.stats.total_error_replies;
+            c.reply.error(&msg);
+            return;
+        }
         if let Some(m) = c.multi.as_mut() {
             m.aborted = true;
         }
@@ -1101,7 +1186,8 @@ impl Server {
             }
         }
         let total_errors = self.st.stats.total_error_replies;
-        let failed = total_errors > errors_before.max(self.st.calls.error_mark);
+        let failed = total_errors > errors_before.max(self.st.calls.error_mark)
+            || std::mem::take(&mut self.st.calls.force_failed);
         self.st.calls.error_mark = total_errors;
         self.account_call(c, cmd, argv, started, paused_before, failed, first);
         if first && !self.st.monitors.is_empty() {
@@ -1175,7 +1261,9 @@ impl Server {
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
         }
-        if !c.in_exec && !self.st.repl_feed.is_empty() {
+        // While a script is busy its writes so far wait to go out as one
+        // transaction with the rest.
+        if !c.in_exec && !self.st.repl_feed.is_empty() && self.st.busy.is_none() {
             self.repl_feed_replicas();
             c.woff = self.st.repl.offset;
         }
@@ -1246,6 +1334,9 @@ impl Server {
             return;
         }
         let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.stream_db = c.db;
+        }
         self.repl_stream(&raw);
     }
 
@@ -1284,6 +1375,11 @@ impl Server {
     /// After each command: expired keys become DELs for replicas, touched keys
     /// invalidate WATCHes and wake blocked clients.
     fn after_command(&mut self) {
+        // A busy script's effects are half done: nothing is served off them
+        // until it ends (the caller's own after_command does it then).
+        if self.st.busy.is_some() {
+            return;
+        }
         self.rerun_postponed();
         if self.st.unblocked.is_empty() && self.st.notes.is_empty() && self.st.dbs_quiet() {
             // Nothing expired, created, touched or made ready: no work below.
@@ -1500,7 +1596,7 @@ impl Server {
             self.st.master_raw.clear();
         }
         self.st.monitors.remove(&conn);
-        self.repl_forget_client(conn, c.kind);
+        self.repl_forget_client(conn, &c);
         crate::commands::pubsub::unsubscribe_all(&mut self.st, &mut c);
         self.st.tracking.disable(&mut c);
         self.st.client_ids.remove(&c.id);
@@ -1624,7 +1720,7 @@ impl Server {
         let pending = std::mem::take(&mut self.st.pending);
         for conn in pending {
             if let Some(c) = self.clients.get_mut(&conn) {
-                if c.no_reply {
+                if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();
                     c.pushes.buf.clear();
@@ -1641,7 +1737,9 @@ impl Server {
                     self.st.out.push_back(Output::Send { conn, bytes });
                 }
                 if c.close_after_reply {
-                    self.st.out.push_back(Output::Close { conn });
+                    if !c.socket_closed {
+                        self.st.out.push_back(Output::Close { conn });
+                    }
                     self.free_client(conn);
                 }
             }
@@ -1734,8 +1832,14 @@ impl Node for Server {
                 | Input::Fsynced { .. }
                 | Input::Terminate
                 | Input::Script { .. }
+                | Input::Child { .. }
         );
         let inspect = input.is_inspect();
+        // The client input of this round, in bytes (background jobs' share).
+        let served = client_input.then_some(match &input {
+            Input::Data { bytes, .. } => bytes.len(),
+            _ => 0,
+        });
         match input {
             Input::Accepted { conn, peer, local } => self.accept(conn, peer, local),
             Input::Data { conn, bytes } => {
@@ -1777,12 +1881,14 @@ impl Node for Server {
             Input::Tick | Input::Script { .. } => {}
             Input::Persisted { error, .. } => self.persisted(error),
             Input::Fsynced { .. } => self.st.aof_fsynced(),
+            Input::Child { id, status } => self.child_status(id, status),
             Input::Terminate => {
                 if !self.st.shutting_down {
                     self.st.prepare_for_shutdown(FinalSave::Default);
                 }
             }
         }
+        self.replay_busy_deferred();
         if self.st.now < self.st.paused_until {
             // DEBUG SLEEP: nothing runs and nothing is sent until it ends.
             return;
@@ -1823,9 +1929,10 @@ impl Node for Server {
         }
         self.flush_pending();
         // The next slice of a background save, clients first.
-        self.bgsave_round(client_input);
-        self.aof_rewrite_round(client_input);
+        self.bgsave_round(served);
+        self.aof_rewrite_round(served);
         self.flush_pending();
+        self.st.reap_children();
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -1836,10 +1943,14 @@ impl Node for Server {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
         }
-        if self.bgsave_wants_slice() || self.aof_rewrite_wants_slice() {
-            // The next slice of the background save, as soon as the host has
-            // looked at its other work.
-            return Some(self.st.now);
+        // The next slice of a background job: as soon as the host has
+        // looked at its other work, or when `rdb-key-save-delay` lets it.
+        let slice = [self.bgsave_slice_due(), self.aof_rewrite_slice_due()]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(t) = slice.filter(|&t| t <= self.st.next_cron) {
+            return Some(t.max(self.st.now));
         }
         if self.st.eviction.running {
             // The rest of an eviction round cut short by its time bound.

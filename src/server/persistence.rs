@@ -5,6 +5,7 @@
 //! (`dbfilename`, relative to `dir`) and the bytes; the host writes them
 //! atomically. The host reads the file at start and calls [`Server::load_rdb`].
 
+use super::fork::{ChildKind, KeyPace};
 use super::memory::{rdb_used_mem, rdb_used_mem_quick};
 use super::{Server, ServerState};
 #[cfg(test)] // used by the tests through `super::*`
@@ -15,6 +16,7 @@ use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::replication::ReplicaState;
 use crate::server::config::Key;
+use bytes::Bytes;
 
 /// Parse the `save` directive ("3600 1 300 100 60 10000"; "" disables) into
 /// (seconds, changes) pairs. Malformed pairs are ignored.
@@ -56,6 +58,10 @@ pub struct Bgsave {
     /// Host time the save began.
     pub started: Millis,
     pub pid: u64,
+    /// Its child (see [`crate::server::fork`]).
+    pub child: u64,
+    /// `rdb-key-save-delay` when it began.
+    pub pace: Option<KeyPace>,
     /// Replicas served by this save (a full sync), with the `$EOF:` mark of a
     /// socket transfer.
     pub replicas: Vec<(ConnId, Option<String>)>,
@@ -70,6 +76,8 @@ pub struct Bgsave {
     pub bytes: Vec<u8>,
     /// Rounds with client input since the last slice (see [`SLICE_EVERY`]).
     pub waited: u32,
+    /// Bytes of client input in those rounds (see [`SLICE_INPUT_BYTES`]).
+    pub fed: usize,
     /// Every key written and the file handed over; the host confirms it is
     /// in place with its `n`th [`Input::Persisted`] (see
     /// [`PersistStats::host_confirms`]).
@@ -141,7 +149,7 @@ impl ServerState {
     /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
     /// reset the change counter, stamp LASTSAVE.
     fn write_snapshot(&mut self) {
-        let bytes = self.rdb_snapshot(None);
+        let bytes = self.rdb_snapshot(self.repl_save_info());
         let file = self.config.get(Key::DBFILENAME).to_string();
         self.emit(Event::Persist { file, bytes });
         self.dirty = 0;
@@ -173,14 +181,11 @@ impl ServerState {
         if self.bgsave_job.is_some() {
             return Err("Background save already in progress".into());
         }
-        // There is no child process: a stable stand-in pid from the clock.
-        let pid = 1000 + self.now % 30000;
-        self.log(
-            LogLevel::Notice,
-            format!("Background saving started by pid {}", pid),
-        );
-        let job = self.start_snapshot(None);
-        self.begin_bgsave(job, SaveTarget::Disk, pid, Vec::new());
+        // Without processes, a stable stand-in pid from the clock.
+        let stand_in = 1000 + self.now % 30000;
+        let child = self.fork_child(ChildKind::Rdb, "Background saving started by pid", stand_in);
+        let job = self.start_snapshot(self.repl_save_info());
+        self.begin_bgsave(job, SaveTarget::Disk, child, Vec::new());
         Ok(())
     }
 
@@ -191,7 +196,7 @@ impl ServerState {
         &mut self,
         mut job: rdb::SnapshotJob,
         target: SaveTarget,
-        pid: u64,
+        (child, pid): (u64, u64),
         replicas: Vec<(ConnId, Option<String>)>,
     ) {
         let file = self.config.get(Key::DBFILENAME).to_string();
@@ -212,12 +217,15 @@ impl ServerState {
             target,
             started: self.now,
             pid,
+            child,
+            pace: KeyPace::new(self.config.get_i64(Key::RDB_KEY_SAVE_DELAY), self.now),
             replicas,
             stream: Vec::new(),
             start_offset: self.repl.offset,
             file,
             bytes,
             waited: 0,
+            fed: 0,
             finishing: None,
         }));
     }
@@ -243,15 +251,21 @@ impl ServerState {
 
     /// The end of a killed save: the log line, and its replicas dropped
     /// ("SYNC failed"), as backgroundSaveDoneHandler does.
-    pub fn bgsave_killed(&mut self, (target, replicas): (SaveTarget, Vec<ConnId>)) {
+    pub fn bgsave_killed(&mut self, killed: (SaveTarget, Vec<ConnId>)) {
+        // killRDBChild's SIGUSR1.
+        self.bgsave_killed_by(killed, 10);
+    }
+
+    /// The end of a save whose child died by `signal`.
+    pub fn bgsave_killed_by(&mut self, (target, replicas): (SaveTarget, Vec<ConnId>), signal: i32) {
         match target {
             SaveTarget::Disk => self.log(
                 LogLevel::Warning,
-                "Background saving terminated by signal 10",
+                format!("Background saving terminated by signal {signal}"),
             ),
             SaveTarget::Sockets => self.log(
                 LogLevel::Warning,
-                "Background transfer terminated by signal 10",
+                format!("Background transfer terminated by signal {signal}"),
             ),
         }
         self.bgsave_killed_replicas(replicas);
@@ -260,7 +274,7 @@ impl ServerState {
     /// Replicas of a save that failed: dropped ("SYNC failed").
     /// Replicas that came while a save ran get the next one, started at the
     /// next cron (Redis's updateSlavesWaitingBgsave).
-    fn bgsave_for_waiting_replicas(&mut self) {
+    pub(crate) fn bgsave_for_waiting_replicas(&mut self) {
         let waiting = self
             .repl
             .replicas
@@ -296,6 +310,31 @@ pub const BGSAVE_SLICE_BYTES: usize = 8 * 1024;
 /// slice every this many rounds, so that it finishes even on a host that
 /// never ticks.
 pub const SLICE_EVERY: u32 = 16;
+/// Under a flood of client input (big reads, pipelines) a job also gets a
+/// slice's worth of work per this many bytes of input served, so that it
+/// keeps pace with the writes instead of waiting for a lull (Redis's child
+/// runs beside the clients).
+pub const SLICE_INPUT_BYTES: usize = 2 * 1024;
+/// The most slices' worth a job does in one round.
+const MAX_SLICES_PER_ROUND: usize = 32;
+
+/// How many slices' worth of work a background job does this round (0:
+/// none; clients first): one in a round without client input (`None`),
+/// else one after [`SLICE_EVERY`] rounds, or one per [`SLICE_INPUT_BYTES`]
+/// bytes of input.
+pub(crate) fn slice_turn(waited: &mut u32, fed: &mut usize, client_input: Option<usize>) -> usize {
+    if let Some(n) = client_input {
+        *waited += 1;
+        *fed += n;
+        if *waited < SLICE_EVERY && *fed < SLICE_INPUT_BYTES {
+            return 0;
+        }
+    }
+    let slices = (*fed / SLICE_INPUT_BYTES).clamp(1, MAX_SLICES_PER_ROUND);
+    *waited = 0;
+    *fed = 0;
+    slices
+}
 
 impl Server {
     /// Tell the node its host writes streamed files ([`Event::PersistPart`])
@@ -308,42 +347,50 @@ impl Server {
         self.st.persist.host_confirms = true;
     }
 
-    /// One round of a background save: `client_input` says whether this
-    /// `handle()` round served client input. Clients go first: a slice runs
-    /// in rounds without client input, or when [`SLICE_EVERY`] rounds with
-    /// client input went by without one.
-    pub(crate) fn bgsave_round(&mut self, client_input: bool) {
+    /// One round of a background save: `client_input` is the client input
+    /// this `handle()` round served (its bytes), if any. Clients go first
+    /// (see [`slice_turn`]).
+    pub(crate) fn bgsave_round(&mut self, client_input: Option<usize>) {
         let Some(bg) = self.st.bgsave_job.as_mut() else {
             return;
         };
         if bg.finishing.is_some() {
             return;
         }
-        if client_input {
-            bg.waited += 1;
-            if bg.waited < SLICE_EVERY {
-                return;
-            }
+        let slices = slice_turn(&mut bg.waited, &mut bg.fed, client_input);
+        if slices == 0 {
+            return;
         }
-        bg.waited = 0;
-        self.bgsave_step();
+        self.bgsave_step(slices);
         self.flush_pending();
     }
 
     /// Whether the running background save wants a slice (the host should
     /// tick at once).
+    #[cfg(test)]
     pub(crate) fn bgsave_wants_slice(&self) -> bool {
-        self.st
+        self.bgsave_slice_due().is_some_and(|t| t <= self.st.now)
+    }
+
+    /// When the running background save wants its next slice: now, or
+    /// when `rdb-key-save-delay` lets the next key be written.
+    pub(crate) fn bgsave_slice_due(&self) -> Option<Millis> {
+        let bg = self
+            .st
             .bgsave_job
             .as_ref()
-            .is_some_and(|bg| bg.finishing.is_none())
+            .filter(|bg| bg.finishing.is_none())?;
+        Some(match bg.pace {
+            Some(p) => p.next_due(bg.job.keys_written),
+            None => self.st.now,
+        })
     }
 
     /// Write the next slice of a background save: a socket transfer sends it
     /// on at once, a disk save hands it to the host as the next part of the
     /// file. After the last one, the save ends (see [`Server::bgsave_done`]);
     /// a host that confirms writes ends it later, with [`Input::Persisted`].
-    pub(crate) fn bgsave_step(&mut self) {
+    pub(crate) fn bgsave_step(&mut self, slices: usize) {
         if self.socket_transfer_orphaned() {
             // rdbPipeReadHandler finds no replica left to write to.
             self.st.log(
@@ -363,7 +410,14 @@ impl Server {
         if bg.finishing.is_some() {
             return;
         }
-        let (keys, bytes) = (st.persist.slice.max(1), st.persist.slice_bytes.max(1));
+        let mut keys = st.persist.slice.max(1) * slices;
+        let bytes = st.persist.slice_bytes.max(1) * slices;
+        if let Some(p) = bg.pace {
+            keys = keys.min(p.budget(st.now, bg.job.keys_written) as usize);
+            if keys == 0 {
+                return;
+            }
+        }
         let done = bg.job.step_bounded(&mut st.dbs, keys, bytes);
         let mut chunk = bg.job.take_output();
         if done {
@@ -557,13 +611,23 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.load_rdb_aux(bytes).map(|_| ())
+        // loadDataFromDisk: a master starts with a backlog, which takes the
+        // DELs of the keys found expired (the restored offset counts them).
+        if !self.st.repl.is_replica() && self.st.repl.backlog.is_none() {
+            let size = self.st.config.get_i64(Key::REPL_BACKLOG_SIZE).max(16384) as usize;
+            let next = self.st.repl.offset + 1;
+            self.st.repl.backlog = Some(crate::replication::backlog::Backlog::new(size, next));
+        }
+        let aux = self.load_rdb_aux(bytes)?;
+        self.repl_feed_replicas();
+        self.st.repl_restore_from_rdb(&aux);
+        Ok(())
     }
 
     /// [`Server::load_rdb`], returning the file's aux fields (the replication
     /// id and offset a restarted node may resume from).
     pub fn load_rdb_aux(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        let aux = self.load_rdb_quiet(bytes)?;
+        let (aux, _) = self.st.load_rdb_bytes(bytes, false, true)?;
         self.st
             .log(LogLevel::Notice, "DB loaded from disk: 0.000 seconds");
         Ok(aux)
@@ -578,21 +642,41 @@ impl Server {
 impl ServerState {
     /// [`Server::load_rdb_quiet`] for a command handler (DEBUG RELOAD).
     pub fn load_rdb_quiet(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        self.load_rdb_bytes(bytes, false).map(|(aux, _)| aux)
+        self.load_rdb_bytes(bytes, false, false).map(|(aux, _)| aux)
     }
 
     /// An AOF's RDB part (a base file or an old-style preamble): loaded with
     /// its expired keys kept, as rdbLoad does with RDBFLAGS_AOF_PREAMBLE.
     /// Returns how many bytes it took.
     pub fn load_rdb_preamble(&mut self, bytes: &[u8]) -> Result<usize, String> {
-        self.load_rdb_bytes(bytes, true).map(|(_, n)| n)
+        self.load_rdb_bytes(bytes, true, false).map(|(_, n)| n)
     }
 
-    fn load_rdb_bytes(&mut self, bytes: &[u8], preamble: bool) -> Result<(Aux, usize), String> {
+    /// `feed_repl` at startup (RDBFLAGS_FEED_REPL): a key found expired is
+    /// deleted through the replication stream, not silently.
+    fn load_rdb_bytes(
+        &mut self,
+        bytes: &[u8],
+        preamble: bool,
+        feed_repl: bool,
+    ) -> Result<(Aux, usize), String> {
         let st = self;
         let ndb = st.dbs.len();
         let loaded = match rdb::decode_with(bytes, ndb) {
             Ok(l) => l,
+            Err(e) if e.msg.starts_with("Wrong RDB checksum") => {
+                // rdbLoad's checksum failure: its own line, then the
+                // corruption report's.
+                st.log(LogLevel::Warning, e.msg.clone());
+                st.log(
+                    LogLevel::Warning,
+                    format!(
+                        "Internal error in RDB reading offset {} -> RDB CRC error",
+                        e.offset
+                    ),
+                );
+                return Err(e.to_string());
+            }
             Err(e) => {
                 st.log(
                     LogLevel::Warning,
@@ -620,14 +704,16 @@ impl ServerState {
                 ),
             );
         }
-        if st.bgsave_job.is_some() {
-            if st.repl.is_replica() {
-                let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
-                st.log(
-                    LogLevel::Notice,
-                    format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
-                );
-            }
+        // A replica loading its master's file stops its own save first
+        // (readSyncBulkPayload). Other loads (DEBUG RELOAD / LOADAOF) leave
+        // a running save alone: its snapshot keeps the data it started with,
+        // as the forked child's memory does.
+        if st.bgsave_job.is_some() && st.repl.is_replica() && !preamble {
+            let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
+            st.log(
+                LogLevel::Notice,
+                format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
+            );
             if let Some(k) = st.kill_bgsave() {
                 st.bgsave_killed(k);
             }
@@ -646,9 +732,17 @@ impl ServerState {
                     .filter(|(_, &at)| at < now)
                     .map(|(k, _)| k.clone())
                     .collect();
+                let del: &'static [u8] = if st.config.get_bool(Key::LAZYFREE_LAZY_EXPIRE) {
+                    b"UNLINK"
+                } else {
+                    b"DEL"
+                };
                 for k in expired {
                     db.remove(&k);
                     keys_expired += 1;
+                    if feed_repl {
+                        st.repl_feed.push((i, vec![Bytes::from_static(del), k]));
+                    }
                 }
             }
             keys_loaded += db.len() as u64;

@@ -143,6 +143,8 @@ enum EventJs<'a> {
     Shutdown {
         exit_code: i32,
     },
+    /// DEBUG SEGFAULT: the page stops the node as a crashed process.
+    Crash,
     Sentinel {
         kind: &'static str,
         detail: &'a str,
@@ -173,6 +175,15 @@ enum EventJs<'a> {
         argv: &'a [String],
     },
     KillScript {
+        id: u64,
+    },
+    /// A stand-in fork child: only for hosts that said they run them
+    /// (`Server::host_forks`), which the page does not.
+    Fork {
+        id: u64,
+        title: &'a str,
+    },
+    EndFork {
         id: u64,
     },
     /// An AOF file operation (`append`, `fsync`, `truncate`, `rename`,
@@ -219,6 +230,7 @@ impl<'a> OutputJs<'a> {
                 Event::Shutdown { exit_code } => EventJs::Shutdown {
                     exit_code: *exit_code,
                 },
+                Event::Crash => EventJs::Crash,
                 Event::Sentinel { kind, detail } => EventJs::Sentinel {
                     kind: kind.channel(),
                     detail,
@@ -232,6 +244,8 @@ impl<'a> OutputJs<'a> {
                 Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
                 Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
                 Event::KillScript { id } => EventJs::KillScript { id: *id },
+                Event::Fork { id, title } => EventJs::Fork { id: *id, title },
+                Event::EndFork { id } => EventJs::EndFork { id: *id },
                 Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
                 Event::AofFile(op) => aof_file_js(op),
             }),

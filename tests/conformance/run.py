@@ -76,9 +76,16 @@ CI_SET = [
     "unit/latency-monitor",
     "unit/introspection-2",
     "unit/functions",
+    "unit/scripting",
     "unit/memefficiency",
     "integration/aof",
+    "integration/aof-multi-part",
     "integration/failover",
+    "integration/logging",
+    "integration/psync2",
+    "integration/psync2-pingoff",
+    "integration/psync2-master-restart",
+    "integration/replication-4",
     "sentinel",
 ]
 

@@ -133,6 +133,13 @@ function event(o) {
       exited = true;
       post({ type: 'exit', code: o.exitCode, time: vnow() });
       break;
+    case 'crash':
+      // DEBUG SEGFAULT: the process dies by SIGSEGV (exit status 128 + 11).
+      trace('other', 'Crash');
+      flushTrace();
+      exited = true;
+      post({ type: 'exit', code: 139, time: vnow() });
+      break;
   }
 }
 

@@ -402,10 +402,7 @@ type Histogram = [u64; 64];
 pub fn count(s: &[u8]) -> Result<u64, Corrupt> {
     let mut histo = [0u64; 64];
     if s[4] == DENSE {
-        let regs = &s[HDR_SIZE..];
-        for i in 0..REGISTERS {
-            histo[usize::from(dense_get(regs, i))] += 1;
-        }
+        for_each_dense(&s[HDR_SIZE..], |_, r| histo[usize::from(r)] += 1);
     } else {
         let mut nonzero = 0;
         sparse_runs(s, |_, value, len| {
@@ -417,29 +414,97 @@ pub fn count(s: &[u8]) -> Result<u64, Corrupt> {
     Ok(estimate(&histo))
 }
 
-/// The cardinality of unpacked registers (one byte each).
+/// Call `f(i, register)` for each of the 16384 packed registers in order,
+/// four registers (three bytes) at a time, as `hllDenseRegHisto` unrolls.
+fn for_each_dense(regs: &[u8], mut f: impl FnMut(usize, u8)) {
+    for (n, c) in regs.chunks_exact(3).take(REGISTERS / 4).enumerate() {
+        let (b0, b1, b2) = (c[0], c[1], c[2]);
+        let i = n * 4;
+        f(i, b0 & 63);
+        f(i + 1, ((b0 >> 6) | (b1 << 2)) & 63);
+        f(i + 2, ((b1 >> 4) | (b2 << 4)) & 63);
+        f(i + 3, b2 >> 2);
+    }
+}
+
+/// The cardinality of unpacked registers (one byte each). Eight at a time:
+/// a union of few elements is mostly zero words (`hllRawRegHisto`), and
+/// counting zeroes apart keeps the histogram's busiest slot out of memory.
 pub fn count_raw(regs: &[u8; REGISTERS]) -> u64 {
     let mut histo = [0u64; 64];
-    for &r in regs.iter() {
-        histo[usize::from(r & 63)] += 1;
+    let mut zeros = 0u64;
+    for w in regs.chunks_exact(8) {
+        if u64::from_ne_bytes(w.try_into().expect("8 bytes")) == 0 {
+            zeros += 8;
+            continue;
+        }
+        for &r in w {
+            if r == 0 {
+                zeros += 1;
+            } else {
+                histo[usize::from(r & 63)] += 1;
+            }
+        }
     }
+    histo[0] += zeros;
     estimate(&histo)
 }
 
 /// Raise each of `max` to the matching register of the HLL string.
 pub fn merge_into(max: &mut [u8; REGISTERS], s: &[u8]) -> Result<(), Corrupt> {
     if s[4] == DENSE {
-        let regs = &s[HDR_SIZE..];
-        for (i, m) in max.iter_mut().enumerate() {
-            *m = (*m).max(dense_get(regs, i));
+        for_each_dense(&s[HDR_SIZE..], |i, r| {
+            if r > max[i] {
+                max[i] = r;
+            }
+        });
+        return Ok(());
+    }
+    // The opcode walk of `sparse_runs` without a branch on the opcode
+    // kind (a mix of ZERO and VAL the predictor cannot follow): every
+    // opcode raises four registers from where it starts, by its value
+    // where it covers them and by 0 (no change) past it or for zeros.
+    let mut idx = 0;
+    let mut p = HDR_SIZE;
+    while p < s.len() {
+        let b = s[p];
+        let next = s.get(p + 1).copied().unwrap_or(0);
+        let is_val = b & 0x80 != 0;
+        let is_xzero = !is_val && b & 0x40 != 0;
+        let low6 = usize::from(b & 0x3f);
+        let vlen = usize::from(b & 0x3) + 1;
+        let span = if is_val {
+            vlen
+        } else if is_xzero {
+            ((low6 << 8) | usize::from(next)) + 1
+        } else {
+            low6 + 1
+        };
+        if idx + span > REGISTERS {
+            return Err(Corrupt);
         }
+        let value = if is_val { ((b >> 2) & 0x1f) + 1 } else { 0 };
+        match max.get_mut(idx..idx + 4) {
+            Some(regs) => {
+                for (k, m) in regs.iter_mut().enumerate() {
+                    let v = if k < vlen { value } else { 0 };
+                    *m = (*m).max(v);
+                }
+            }
+            // The last three registers.
+            None => {
+                for m in &mut max[idx..idx + span.min(4) * usize::from(is_val)] {
+                    *m = (*m).max(value);
+                }
+            }
+        }
+        idx += span;
+        p += 1 + usize::from(is_xzero);
+    }
+    if idx == REGISTERS {
         Ok(())
     } else {
-        sparse_runs(s, |first, value, len| {
-            for m in &mut max[first..first + len] {
-                *m = (*m).max(value);
-            }
-        })
+        Err(Corrupt)
     }
 }
 
@@ -574,6 +639,43 @@ mod tests {
         assert_eq!(count(&sparse), count(&dense));
         let n = count(&dense).unwrap();
         assert!((1900..2100).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn unrolled_walks_match_register_by_register() {
+        let mut regs = vec![0u8; DENSE_SIZE - HDR_SIZE];
+        for i in 0..REGISTERS {
+            dense_set(&mut regs, i, ((i * 7) % 64) as u8);
+        }
+        let mut seen = 0;
+        for_each_dense(&regs, |i, r| {
+            assert_eq!((i, r), (seen, dense_get(&regs, i)));
+            seen += 1;
+        });
+        assert_eq!(seen, REGISTERS);
+        // A merge of sparse and dense strings, counted from raw registers,
+        // is the count of the union added to one string.
+        let (mut a, mut b, mut both) = (new_sparse(), new_sparse(), new_sparse());
+        to_dense(&mut b).unwrap();
+        for i in 0..3000u32 {
+            let target = if i % 3 == 0 { &mut a } else { &mut b };
+            add(target, &i.to_le_bytes(), 1 << 20).unwrap();
+            add(&mut both, &i.to_le_bytes(), 1 << 20).unwrap();
+        }
+        let mut max = Box::new([0u8; REGISTERS]);
+        merge_into(&mut max, &a).unwrap();
+        // Register for register what the reference walk of `to_dense` gives.
+        let mut dense_a = a.clone();
+        to_dense(&mut dense_a).unwrap();
+        for (i, &m) in max.iter().enumerate() {
+            assert_eq!(m, dense_get(&dense_a[HDR_SIZE..], i), "{i}");
+        }
+        merge_into(&mut max, &b).unwrap();
+        assert_eq!(Ok(count_raw(&max)), count(&both));
+        // One register too many.
+        let mut long = a.clone();
+        long.push(val(1, 1));
+        assert_eq!(merge_into(&mut max, &long), Err(Corrupt));
     }
 
     #[test]

@@ -308,7 +308,13 @@ fn serve_group(
         let Some(Value::Stream(s)) = ctx.db().get_mut(key, now).map(|o| &mut o.value) else {
             return None;
         };
-        let mut g = s.groups.remove(gname)?;
+        // The group is changed while the stream's entries are read: the
+        // map is moved out for that (a swap, not a removal by name).
+        let mut groups = std::mem::take(&mut s.groups);
+        let Some(g) = groups.get_mut(gname) else {
+            s.groups = groups;
+            return None;
+        };
         match g.consumers.get_mut(cname) {
             Some(c) => c.seen_time = now,
             None => {
@@ -329,7 +335,7 @@ fn serve_group(
         if history {
             serve_history(
                 s,
-                &mut g,
+                g,
                 cname,
                 gt.incr().unwrap_or(StreamId::MAX),
                 count,
@@ -338,10 +344,10 @@ fn serve_group(
             );
         } else {
             serve_new(
-                s, &mut g, key, gname, cname, count, noack, now, &mut out, &mut cmds,
+                s, g, key, gname, cname, count, noack, now, &mut out, &mut cmds,
             );
         }
-        s.groups.insert(gname.clone(), g);
+        s.groups = groups;
     }
     if created {
         ctx.dirty(1);

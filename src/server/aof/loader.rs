@@ -255,7 +255,10 @@ impl Server {
         read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
         self.st.aof.state = AofState::Off;
-        let status = self.load_aof_data(read, false)?;
+        self.st.loading = true;
+        let status = self.load_aof_data(read, false);
+        self.st.loading = false;
+        let status = status?;
         match status {
             LoadStatus::Failed => return Err("AOF loading failed".into()),
             LoadStatus::NotExist => {}
@@ -297,7 +300,9 @@ impl Server {
             }
             bytes
         };
+        self.st.loading = true;
         let status = self.load_aof_data(&mut read, true);
+        self.st.loading = false;
         self.st.host.files = Some(reader);
         match status {
             Ok(LoadStatus::Ok | LoadStatus::Empty | LoadStatus::Truncated) => {

@@ -12,14 +12,19 @@ use crate::node::{Event, FileOp, LogLevel, Millis, PersistStep};
 use crate::rdb::{self, Aux, EncodeOptions};
 use crate::resp::format_double;
 use crate::server::config::Key;
+use crate::server::fork::{ChildKind, KeyPace};
 use crate::server::memory::rdb_used_mem_quick;
 use crate::server::{Server, ServerState};
 
 /// A rewrite in progress.
 pub struct Rewrite {
     pub started: Millis,
-    /// The stand-in pid the log lines name.
+    /// The child's pid the log lines name.
     pub pid: u64,
+    /// Its child (see [`crate::server::fork`]).
+    pub child: u64,
+    /// `rdb-key-save-delay` when it began (an RDB base only).
+    pub pace: Option<KeyPace>,
     /// The sliced RDB snapshot; `None` for a command-form base, written
     /// whole when the rewrite began.
     pub job: Option<rdb::SnapshotJob>,
@@ -29,8 +34,9 @@ pub struct Rewrite {
     pub file: String,
     /// Bytes handed to the host so far.
     pub written: u64,
-    /// Rounds with client input since the last slice.
+    /// Rounds with client input since the last slice, and its bytes.
     pub waited: u32,
+    pub fed: usize,
     /// The whole base is handed over; the host confirms it with its `n`th
     /// `Input::Persisted`.
     pub finishing: Option<u64>,
@@ -264,7 +270,6 @@ impl ServerState {
         self.aof_flush(true);
         self.aof_open_new_incr();
         self.aof.rewrites += 1;
-        let pid = 1000 + self.now % 30000;
         let rdb = self.config.get_bool(Key::AOF_USE_RDB_PREAMBLE);
         let base_seq = self.aof.manifest.base_seq + 1;
         let name = format!(
@@ -284,9 +289,12 @@ impl ServerState {
         } else {
             (None, self.aof_rewrite_now(false))
         };
-        self.log(
-            LogLevel::Notice,
-            format!("Background append only file rewriting started by pid {pid}"),
+        // Without processes, a stable stand-in pid from the clock.
+        let stand_in = 1000 + self.now % 30000;
+        let (child, pid) = self.fork_child(
+            ChildKind::AofRewrite,
+            "Background append only file rewriting started by pid",
+            stand_in,
         );
         self.aof.rewrite_scheduled = false;
         let written = head.len() as u64;
@@ -298,11 +306,14 @@ impl ServerState {
         self.aof.rewrite = Some(Box::new(Rewrite {
             started: self.now,
             pid,
+            child,
+            pace: KeyPace::new(self.config.get_i64(Key::RDB_KEY_SAVE_DELAY), self.now),
             job,
             rdb,
             file,
             written,
             waited: 0,
+            fed: 0,
             finishing: None,
         }));
         Ok(())
@@ -405,41 +416,52 @@ impl ServerState {
 
 impl Server {
     /// One round of a running rewrite, clients first (as `bgsave_round`).
-    pub(crate) fn aof_rewrite_round(&mut self, client_input: bool) {
+    pub(crate) fn aof_rewrite_round(&mut self, client_input: Option<usize>) {
         let Some(rw) = self.st.aof.rewrite.as_mut() else {
             return;
         };
         if rw.finishing.is_some() {
             return;
         }
-        if client_input {
-            rw.waited += 1;
-            if rw.waited < crate::server::persistence::SLICE_EVERY {
-                return;
-            }
+        let slices =
+            crate::server::persistence::slice_turn(&mut rw.waited, &mut rw.fed, client_input);
+        if slices == 0 {
+            return;
         }
-        rw.waited = 0;
-        self.aof_rewrite_step();
+        self.aof_rewrite_step(slices);
     }
 
-    pub(crate) fn aof_rewrite_wants_slice(&self) -> bool {
-        self.st
+    /// When the running rewrite wants its next slice (as `bgsave_slice_due`).
+    pub(crate) fn aof_rewrite_slice_due(&self) -> Option<Millis> {
+        let rw = self
+            .st
             .aof
             .rewrite
             .as_ref()
-            .is_some_and(|rw| rw.finishing.is_none())
+            .filter(|rw| rw.finishing.is_none())?;
+        Some(match (rw.pace, rw.job.as_ref()) {
+            (Some(p), Some(job)) => p.next_due(job.keys_written),
+            _ => self.st.now,
+        })
     }
 
     /// Write the next slice of the base; after the last, the host renames
     /// it into place and the rewrite ends (at once, or on `Input::Persisted`).
-    fn aof_rewrite_step(&mut self) {
+    fn aof_rewrite_step(&mut self, slices: usize) {
         let st = &mut self.st;
         let Some(rw) = st.aof.rewrite.as_mut() else {
             return;
         };
-        let (keys, bytes) = (st.persist.slice.max(1), st.persist.slice_bytes.max(1));
+        let mut keys = st.persist.slice.max(1) * slices;
+        let bytes = st.persist.slice_bytes.max(1) * slices;
         let (chunk, done) = match rw.job.as_mut() {
             Some(job) => {
+                if let Some(p) = rw.pace {
+                    keys = keys.min(p.budget(st.now, job.keys_written) as usize);
+                    if keys == 0 {
+                        return;
+                    }
+                }
                 let done = job.step_bounded(&mut st.dbs, keys, bytes);
                 let mut chunk = job.take_output();
                 if done {
@@ -554,6 +576,33 @@ impl ServerState {
         if self.aof.state == AofState::WaitRewrite {
             self.aof.state = AofState::On;
         }
+    }
+
+    /// The rewrite's child died by `signal` (backgroundRewriteDoneHandler
+    /// for a killed child): its temp base goes, and the rewrite failed
+    /// unless the signal was SIGUSR1.
+    pub(crate) fn aof_rewrite_killed(&mut self, signal: i32) {
+        let Some(rw) = self.aof.rewrite.take() else {
+            return;
+        };
+        if let Some(job) = rw.job {
+            job.abort(&mut self.dbs);
+        }
+        self.emit(Event::PersistPart {
+            file: rw.file,
+            bytes: Vec::new(),
+            step: PersistStep::Abort,
+        });
+        if signal != 10 {
+            self.aof.last_bgrewrite_ok = false;
+            self.aof.consecutive_failures += 1;
+        }
+        self.log(
+            LogLevel::Warning,
+            format!("Background AOF rewrite terminated by signal {signal}"),
+        );
+        self.aof.last_rewrite_secs = (self.now.saturating_sub(rw.started) / 1000) as i64;
+        self.aof_rewrite_cleanup();
     }
 
     fn aof_rewrite_cleanup(&mut self) {

@@ -85,6 +85,44 @@ fn everysec_writes_survive_a_machine_crash_after_the_next_second() {
     assert_eq!(cmd(&mut sim, id, &["GET", "k"]), "v");
 }
 
+/// `appendfsync everysec` under a steady stream of writes: whatever the
+/// moment of a machine crash, every write acknowledged two seconds (of the
+/// simulator's clock) or more before it is there after the restart, and
+/// nothing that was never acknowledged is.
+#[test]
+fn everysec_machine_crash_loses_at_most_the_last_two_seconds() {
+    for crash_after in [900, 2_345, 3_777, 5_050, 6_901] {
+        let (mut sim, id) = sim_with("appendonly yes\nappendfsync everysec\n");
+        let start = sim.now;
+        // (when acknowledged, the counter's value then)
+        let mut acked: Vec<(u64, i64)> = Vec::new();
+        while sim.now < start + crash_after {
+            let v = cmd(&mut sim, id, &["INCR", "counter"]);
+            acked.push((sim.now, v.parse().expect("INCR's reply")));
+            sim.run_for(7);
+        }
+        let crash = sim.now;
+        sim.machine_crash(id);
+        sim.restart(id);
+        sim.run_for(100);
+        let got = match cmd(&mut sim, id, &["GET", "counter"]).as_str() {
+            "(nil)" => 0,
+            v => v.parse::<i64>().expect("a counter"),
+        };
+        let must = acked
+            .iter()
+            .filter(|(t, _)| t + 2_000 <= crash)
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0);
+        let last = acked.last().map_or(0, |(_, v)| *v);
+        assert!(
+            (must..=last).contains(&got),
+            "crash after {crash_after} ms: {got} kept, at least {must} and at most {last} expected"
+        );
+    }
+}
+
 #[test]
 fn a_rewrite_replaces_the_base_and_deletes_history() {
     for preamble in ["yes", "no"] {

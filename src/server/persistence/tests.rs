@@ -501,7 +501,7 @@ fn save_cron_follows_save_points() {
     assert!(s.save_cron());
     while s.st.bgsave_job.is_some() {
         s.st.now += 1;
-        s.bgsave_step();
+        s.bgsave_step(1);
     }
     let (_, evs) = drain(&mut s);
     assert_eq!(logs(&evs)[0], "1 changes in 3600 seconds. Saving...");
@@ -997,4 +997,82 @@ fn only_changed_keys_are_copied() {
     names.sort();
     assert_eq!(names, vec!["k1", "k2", "k3", "k5"]);
     assert_eq!(preserved.iter().find(|e| e.0 == "k5").unwrap().2, Some(10));
+}
+
+#[test]
+fn a_killed_stand_in_child_fails_the_save_and_an_ended_save_ends_its_child() {
+    use crate::node::ScriptStatus;
+    let t0 = 1_700_000_000_000;
+    let mut s = big_server(t0, 1000);
+    s.confirm_persist();
+    s.host_forks();
+    let delay = |s: &mut Server, us: &str| {
+        s.st.config
+            .set(Key::RDB_KEY_SAVE_DELAY, &[us.into()])
+            .unwrap()
+    };
+    delay(&mut s, "1000000");
+    let (_, evs) = cmd(&mut s, t0, &["bgsave"]);
+    let id = evs
+        .iter()
+        .find_map(|e| match e {
+            Event::Fork { id, title } if title == "redis-rdb-bgsave" => Some(*id),
+            _ => None,
+        })
+        .expect("a child asked for");
+    // The pid is logged once the host knows it.
+    let status = ScriptStatus::Started { pid: 4242 };
+    s.handle(t0, Input::Child { id, status });
+    let l = logs(&drain(&mut s).1);
+    assert_eq!(l, ["Background saving started by pid 4242"]);
+    assert_eq!(info_field(&mut s, t0, "rdb_bgsave_in_progress"), "1");
+    // One key a second: still running ten seconds later.
+    s.handle(t0 + 10_000, Input::Tick);
+    finish_unconfirmed(&mut s, t0 + 10_000);
+    let written = s.st.bgsave_job.as_ref().map(|b| b.job.keys_written);
+    assert_eq!(written, Some(11), "a key at the start, then one a second");
+    assert_eq!(
+        info_field(&mut s, t0 + 10_000, "rdb_bgsave_in_progress"),
+        "1"
+    );
+    let status = ScriptStatus::Exited { code: 0, signal: 9 };
+    s.handle(t0 + 10_000, Input::Child { id, status });
+    let evs = drain(&mut s).1;
+    assert!(logs(&evs).contains(&"Background saving terminated by signal 9".to_string()));
+    assert!(evs.iter().any(|e| matches!(
+        e,
+        Event::PersistPart {
+            step: PersistStep::Abort,
+            ..
+        }
+    )));
+    assert_eq!(
+        info_field(&mut s, t0 + 10_000, "rdb_bgsave_in_progress"),
+        "0"
+    );
+    assert_eq!(
+        info_field(&mut s, t0 + 10_000, "rdb_last_bgsave_status"),
+        "err"
+    );
+    // A save that ends by itself lets its child go.
+    delay(&mut s, "0");
+    let (_, evs) = cmd(&mut s, t0 + 11_000, &["bgsave"]);
+    let Some(Event::Fork { id, .. }) = evs.iter().find(|e| matches!(e, Event::Fork { .. })) else {
+        panic!("no child asked for");
+    };
+    let id = *id;
+    finish_unconfirmed(&mut s, t0 + 11_000);
+    s.handle(
+        t0 + 11_000,
+        Input::Persisted {
+            file: "dump.rdb".into(),
+            error: None,
+        },
+    );
+    let evs = drain(&mut s).1;
+    assert!(evs.contains(&Event::EndFork { id }));
+    assert_eq!(
+        info_field(&mut s, t0 + 11_000, "rdb_last_bgsave_status"),
+        "ok"
+    );
 }

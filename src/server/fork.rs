@@ -1,0 +1,224 @@
+//! The fork children of a background save or AOF rewrite, as the outside
+//! sees them. Redis forks a child for BGSAVE / BGREWRITEAOF; here the work
+//! is a copy-on-write snapshot inside the node, so a host that can asks
+//! for a stand-in process per job ([`Event::Fork`]) and reports its pid and
+//! its death ([`Input::Child`]). Tools that look for the child (`ps`,
+//! `kill -9`) find it, and killing it fails the job as killing Redis's
+//! child does ("terminated by signal 9", the temp file removed, the status
+//! set to err). The job ending ends its stand-in ([`Event::EndFork`]).
+//!
+//! Also here: `rdb-key-save-delay`, which Redis's child sleeps after each
+//! key. The jobs are paced by the node's clock instead ([`KeyPace`]).
+//!
+//! [`Event::Fork`]: crate::node::Event::Fork
+//! [`Event::EndFork`]: crate::node::Event::EndFork
+//! [`Input::Child`]: crate::node::Input::Child
+
+use super::persistence::SaveTarget;
+use super::{Server, ServerState};
+use crate::node::{Event, LogLevel, Millis, ScriptStatus};
+
+/// What a child does: its process title in 7.0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildKind {
+    Rdb,
+    RdbToReplicas,
+    AofRewrite,
+}
+
+impl ChildKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            ChildKind::Rdb => "redis-rdb-bgsave",
+            ChildKind::RdbToReplicas => "redis-rdb-to-slaves",
+            ChildKind::AofRewrite => "redis-aof-rewrite",
+        }
+    }
+}
+
+/// The children asked of the host.
+#[derive(Debug, Default)]
+pub struct Forks {
+    /// The host runs a stand-in process per job (see [`Server::host_forks`]).
+    pub host_forks: bool,
+    next_id: u64,
+    /// `total_forks`.
+    pub total: u64,
+    /// Children asked for and not ended: (id, the "started by pid" line
+    /// waiting for the pid; `None` once logged).
+    live: Vec<(u64, Option<String>)>,
+}
+
+/// `rdb-key-save-delay` (microseconds after each key) of a running job, as
+/// it was when the job began (the child's copy of the config). Key `i`
+/// (from 0) is written `i` delays after the start.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPace {
+    delay_us: u64,
+    started: Millis,
+}
+
+impl KeyPace {
+    /// None when there is no delay. A negative delay in Redis sleeps 1 µs
+    /// once in `-delay` keys: no measurable pace.
+    pub fn new(delay_us: i64, now: Millis) -> Option<KeyPace> {
+        (delay_us > 0).then_some(KeyPace {
+            delay_us: delay_us as u64,
+            started: now,
+        })
+    }
+
+    /// How many more keys may be written at `now`, `written` being done.
+    pub fn budget(&self, now: Millis, written: u64) -> u64 {
+        let due = now.saturating_sub(self.started).saturating_mul(1000) / self.delay_us + 1;
+        due.saturating_sub(written)
+    }
+
+    /// When the next key is due, `written` being done.
+    pub fn next_due(&self, written: u64) -> Millis {
+        let us = written.saturating_mul(self.delay_us);
+        self.started.saturating_add(us.div_ceil(1000))
+    }
+}
+
+impl ServerState {
+    /// Fork a child for a job: `total_forks` counts it; the host, if it
+    /// runs stand-ins, is asked for one. `started` is the line to log with
+    /// the pid ("Background saving started by pid"): at once with
+    /// `stand_in` as the pid, or when the host reports the real one.
+    /// Returns the child's id and the pid known now.
+    pub fn fork_child(&mut self, kind: ChildKind, started: &str, stand_in: u64) -> (u64, u64) {
+        self.forks.total += 1;
+        self.forks.next_id += 1;
+        let id = self.forks.next_id;
+        if !self.forks.host_forks {
+            self.log(LogLevel::Notice, format!("{started} {stand_in}"));
+            return (id, stand_in);
+        }
+        self.forks.live.push((id, Some(started.to_string())));
+        self.emit(Event::Fork {
+            id,
+            title: kind.title().to_string(),
+        });
+        (id, 0)
+    }
+
+    /// The ids of the jobs that run now.
+    fn running_children(&self) -> [Option<u64>; 2] {
+        [
+            self.bgsave_job.as_ref().map(|b| b.child),
+            self.aof.rewrite.as_ref().map(|r| r.child),
+        ]
+    }
+
+    /// End the stand-ins of jobs that ended (finished, failed or stopped):
+    /// called after every round.
+    pub fn reap_children(&mut self) {
+        if self.forks.live.is_empty() {
+            return;
+        }
+        let running = self.running_children();
+        let mut ended = Vec::new();
+        self.forks.live.retain(|(id, _)| {
+            let keep = running.contains(&Some(*id));
+            if !keep {
+                ended.push(*id);
+            }
+            keep
+        });
+        for id in ended {
+            self.emit(Event::EndFork { id });
+        }
+    }
+}
+
+impl Server {
+    /// Tell the node its host runs a stand-in process for each background
+    /// job and reports it with [`crate::node::Input::Child`].
+    pub fn host_forks(&mut self) {
+        self.st.forks.host_forks = true;
+    }
+
+    /// The host's news of child `id`.
+    pub(crate) fn child_status(&mut self, id: u64, status: ScriptStatus) {
+        match status {
+            ScriptStatus::Started { pid } => self.child_started(id, pid as u64),
+            ScriptStatus::Exited { signal, .. } if signal != 0 => self.child_killed(id, signal),
+            // A stand-in exits by itself only when told to (the job ended).
+            ScriptStatus::Exited { .. } => {}
+        }
+    }
+
+    fn child_started(&mut self, id: u64, pid: u64) {
+        let st = &mut self.st;
+        let Some(line) = st
+            .forks
+            .live
+            .iter_mut()
+            .find(|(i, _)| *i == id)
+            .and_then(|(_, l)| l.take())
+        else {
+            return;
+        };
+        if let Some(bg) = st.bgsave_job.as_mut().filter(|b| b.child == id) {
+            bg.pid = pid;
+        }
+        if let Some(rw) = st.aof.rewrite.as_mut().filter(|r| r.child == id) {
+            rw.pid = pid;
+        }
+        st.log(LogLevel::Notice, format!("{line} {pid}"));
+    }
+
+    /// A child died by a signal while its job ran: the job fails as it
+    /// does when Redis reaps a killed child.
+    fn child_killed(&mut self, id: u64, signal: i32) {
+        self.st.forks.live.retain(|(i, _)| *i != id);
+        let bg_child = self
+            .st
+            .bgsave_job
+            .as_ref()
+            .filter(|b| b.finishing.is_none())
+            .map(|b| b.child);
+        if bg_child == Some(id) {
+            if let Some(k) = self.st.kill_bgsave() {
+                let target = k.0;
+                self.st.bgsave_killed_by(k, signal);
+                if target == SaveTarget::Disk {
+                    // SIGUSR1 is how Redis stops a child without an error.
+                    if signal != 10 {
+                        self.st.persist.last_bgsave_ok = false;
+                    }
+                }
+            }
+            self.st.bgsave_for_waiting_replicas();
+            return;
+        }
+        let rw_child = self
+            .st
+            .aof
+            .rewrite
+            .as_ref()
+            .filter(|r| r.finishing.is_none())
+            .map(|r| r.child);
+        if rw_child == Some(id) {
+            self.st.aof_rewrite_killed(signal);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pace_allows_one_key_per_delay() {
+        let p = KeyPace::new(10_000, 1000).unwrap();
+        assert_eq!(p.budget(1000, 0), 1, "the first key at once");
+        assert_eq!(p.budget(1000, 1), 0);
+        assert_eq!(p.next_due(1), 1010);
+        assert_eq!(p.budget(1010, 1), 1);
+        assert_eq!(p.budget(1100, 3), 8);
+        assert!(KeyPace::new(0, 0).is_none());
+        assert!(KeyPace::new(-5, 0).is_none());
+    }
+}
