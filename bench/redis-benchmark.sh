@@ -7,7 +7,12 @@
 # loopback ports, runs the same redis-benchmark invocations against both, and
 # prints one table: test | real rps | ours rps | ratio (ours/real).
 # Tunables (environment): N (requests, 100000), C (clients, 50),
-# TESTS (set,get,incr,lpush,lpop,hset,zadd), PIPELINES ("1 16"),
+# TESTS (set,get,incr,lpush,lpop,hset,zadd; "all": the 16 tests set,get,incr,
+# lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,
+# ping_mbulk), PIPELINES ("1 16"), OURS (the binary; default: a release build),
+# CPU (1: each test runs alone and the table adds each server's CPU time per
+# request, user+sys from `perf stat -e task-clock`, and its ratio: steadier
+# than requests per second on a shared machine; 0: off),
 # STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
 # arbitrary-command form, on a stream pre-filled with N entries; 0: skip),
 # FAMILIES (1: also PFADD, PFCOUNT over 10 keys, SETBIT, BITCOUNT, GEOADD,
@@ -21,6 +26,8 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 C=${C:-50}
 TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
+[ "$TESTS" = all ] && TESTS=set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,ping_mbulk
+CPU=${CPU:-0}
 PIPELINES=${PIPELINES:-"1 16"}
 STREAMS=${STREAMS:-1}
 FAMILIES=${FAMILIES:-1}
@@ -30,8 +37,13 @@ for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
 done
 
-cargo build --release --quiet
-OURS=./target/release/sentinel-lab
+if [ -z "${OURS:-}" ]; then
+    cargo build --release --quiet
+    OURS=./target/release/sentinel-lab
+fi
+if [ "$CPU" = 1 ] && ! command -v perf >/dev/null; then
+    echo "CPU=1 needs perf (linux-perf)" >&2; exit 1
+fi
 
 # A port nobody listens on (bash's /dev/tcp connect fails when it is free).
 free_port() {
@@ -60,20 +72,40 @@ trap cleanup EXIT
 
 REAL_PORT=$(free_port)
 redis-server --port "$REAL_PORT" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+REAL_PID=$!
 PIDS+=($!)
 OURS_PORT=$(free_port)
 while [ "$OURS_PORT" = "$REAL_PORT" ]; do OURS_PORT=$(free_port); done
 "$OURS" server --port "$OURS_PORT" --save "" >/dev/null 2>&1 &
+OURS_PID=$!
 PIDS+=($!)
 wait_ready "$REAL_PORT"
 wait_ready "$OURS_PORT"
 
-# Prints "TEST rps" lines for one server and pipeline depth.
+# Prints "TEST rps" lines for one server and pipeline depth (a test's
+# name is its first word: "LRANGE_100 (first 100 elements)" -> LRANGE_100).
+# With CPU=1, "TEST rps usec" lines: each test runs alone under
+# `perf stat -e task-clock` on the server's pid, usec its CPU time per request.
 run() {
-    local port=$1 pipe=$2
-    redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$TESTS" 2>/dev/null \
-        | tr '\r' '\n' \
-        | awk -F': ' '/requests per second/ { split($2, a, " "); print $1, a[1] }'
+    local port=$1 pipe=$2 pid=$3 t line usec
+    if [ "$CPU" != 1 ]; then
+        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$TESTS" 2>/dev/null \
+            | tr '\r' '\n' \
+            | awk -F': ' '/requests per second/ && !/needed to/ { split($1, n, " "); split($2, a, " "); print n[1], a[1] }'
+        return
+    fi
+    local stat
+    stat=$(mktemp)
+    for t in ${TESTS//,/ }; do
+        line=$(perf stat -x, -e task-clock -p "$pid" -o "$stat" -- \
+            redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$t" 2>/dev/null \
+            | tr '\r' '\n' | grep 'requests per second' | tail -1)
+        # perf stat's CSV: task-clock in msec first.
+        usec=$(awk -F, -v n="$N" '/task-clock/ { printf "%.3f", $1 * 1000 / n }' "$stat")
+        echo "$line" | awk -F': ' -v u="$usec" \
+            '/requests per second/ && !/needed to/ { split($1, n, " "); split($2, a, " "); print n[1], a[1], u }'
+    done
+    rm -f "$stat"
 }
 
 # The stream rows for one server and pipeline depth, as "TEST rps" lines:
@@ -129,20 +161,20 @@ run_families() {
     bench "EVALSHA (10 commands)" EVALSHA "$sha" 1 bench:k10
 }
 
-declare -A REAL OURSR
+declare -A REAL OURSR REALCPU OURSCPU
 ORDER=()
 for pipe in $PIPELINES; do
     suffix=""
     [ "$pipe" != 1 ] && suffix=" (-P $pipe)"
     # Flush between runs so both start from the same (empty) data set.
     redis-cli -p "$REAL_PORT" flushall >/dev/null 2>&1 || true
-    while read -r name rps; do
-        key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
-    done < <(run "$REAL_PORT" "$pipe")
+    while read -r name rps usec; do
+        key="$name$suffix"; REAL[$key]=$rps; REALCPU[$key]=${usec:-}; ORDER+=("$key")
+    done < <(run "$REAL_PORT" "$pipe" "$REAL_PID")
     redis-cli -p "$OURS_PORT" flushall >/dev/null 2>&1 || true
-    while read -r name rps; do
-        OURSR["$name$suffix"]=$rps
-    done < <(run "$OURS_PORT" "$pipe")
+    while read -r name rps usec; do
+        OURSR["$name$suffix"]=$rps; OURSCPU["$name$suffix"]=${usec:-}
+    done < <(run "$OURS_PORT" "$pipe" "$OURS_PID")
     if [ "$STREAMS" = 1 ]; then
         while read -r name rps; do
             key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
@@ -163,10 +195,22 @@ done
 
 echo
 echo "redis-benchmark -q -n $N -c $C -t $TESTS   (real: redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), ours: sentinel-lab release)"
-printf '%-22s | %12s | %12s | %6s\n' "test" "real rps" "ours rps" "ratio"
-printf '%-22s-+-%12s-+-%12s-+-%6s\n' "----------------------" "------------" "------------" "------"
+if [ "$CPU" = 1 ]; then
+    printf '%-22s | %12s | %12s | %6s | %9s | %9s | %9s\n' "test" "real rps" "ours rps" "ratio" "real us/r" "ours us/r" "cpu ratio"
+    printf '%-22s-+-%12s-+-%12s-+-%6s-+-%9s-+-%9s-+-%9s\n' "----------------------" "------------" "------------" "------" "---------" "---------" "---------"
+else
+    printf '%-22s | %12s | %12s | %6s\n' "test" "real rps" "ours rps" "ratio"
+    printf '%-22s-+-%12s-+-%12s-+-%6s\n' "----------------------" "------------" "------------" "------"
+fi
 for key in "${ORDER[@]}"; do
     r=${REAL[$key]:-0}; o=${OURSR[$key]:-0}
     ratio=$(awk -v o="$o" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", o / r; else print "-" }')
-    printf '%-22s | %12s | %12s | %6s\n' "$key" "$r" "$o" "$ratio"
+    if [ "$CPU" = 1 ]; then
+        rc=${REALCPU[$key]:-}; oc=${OURSCPU[$key]:-}
+        # real's CPU over ours: above 1 means we spend less per request.
+        cr=$(awk -v o="$oc" -v r="$rc" 'BEGIN { if (o > 0 && r > 0) printf "%.2f", r / o; else print "-" }')
+        printf '%-22s | %12s | %12s | %6s | %9s | %9s | %9s\n' "$key" "$r" "$o" "$ratio" "${rc:--}" "${oc:--}" "$cr"
+    else
+        printf '%-22s | %12s | %12s | %6s\n' "$key" "$r" "$o" "$ratio"
+    fi
 done

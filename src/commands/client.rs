@@ -378,7 +378,7 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else if args.len() != 2 {
         return Err(err::SYNTAX.into());
     }
-    let mut all: Vec<(&Client, bool)> = ctx.clients.values().map(|c| (c, false)).collect();
+    let mut all: Vec<(&Client, bool)> = ctx.clients.values().map(|c| (&**c, false)).collect();
     all.push((&*ctx.client, true));
     all.sort_by_key(|(c, _)| c.id);
     let mut s = String::new();

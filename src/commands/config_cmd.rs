@@ -169,7 +169,11 @@ fn warn_if_over_maxmemory(ctx: &mut Ctx) {
     for db in &mut ctx.srv.dbs {
         db.settle_charges();
     }
-    let all = ctx.clients.values().chain(std::iter::once(&*ctx.client));
+    let all = ctx
+        .clients
+        .values()
+        .map(|c| &**c)
+        .chain(std::iter::once(&*ctx.client));
     let buffers = memory::buffer_memory(all, ctx.srv);
     let used = memory::used_memory(&ctx.srv.dbs, &buffers).used;
     if max < used {

@@ -115,7 +115,7 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let c = if *conn == ctx.client.conn {
                     Some(&mut *ctx.client)
                 } else {
-                    ctx.clients.get_mut(conn)
+                    ctx.clients.get_mut(conn).map(|c| &mut **c)
                 };
                 if let Some(c) = c {
                     c.watched_stale.push((dbi, k.clone()));

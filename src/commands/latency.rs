@@ -108,11 +108,11 @@ fn latency(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// LATENCY HISTOGRAM [command ...]: every timed command, or those named (a
 /// container stands for its subcommands); unknown names are skipped.
 fn histogram(ctx: &mut Ctx, names: &[Bytes]) {
-    let stats = &ctx.srv.calls.commands;
+    let stats = &ctx.srv.calls;
     let timed = |name: &str| stats.get(name).and_then(|s| s.latency.as_ref());
     let mut chosen: Vec<(String, &LatencyHistogram)> = Vec::new();
     if names.is_empty() {
-        for (name, s) in stats {
+        for (name, s) in stats.iter() {
             if let Some(h) = &s.latency {
                 chosen.push((name.clone(), h));
             }

@@ -42,7 +42,12 @@ fn usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// The figures of the server as MEMORY STATS / DOCTOR see them, with the
 /// number of normal clients and of replicas.
 fn memory_stats(ctx: &mut Ctx) -> (MemoryStats, u64, u64) {
-    let all = || ctx.clients.values().chain(std::iter::once(&*ctx.client));
+    let all = || {
+        ctx.clients
+            .values()
+            .map(|c| &**c)
+            .chain(std::iter::once(&*ctx.client))
+    };
     let buffers = buffer_memory(all(), ctx.srv);
     let replicas = all().filter(|c| c.kind == ClientKind::Replica).count() as u64;
     let clients = all().count() as u64 - replicas;

@@ -61,6 +61,7 @@ use crate::server::{Client, ServerState};
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 pub use crate::node::ConnId;
 
@@ -234,9 +235,35 @@ impl CommandDef {
     }
 }
 
+/// FNV-1a for the command table: names are short and not chosen by an
+/// attacker who could flood one bucket (the table is fixed), so a few
+/// instructions a byte beat SipHash on every request.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameMap = HashMap<&'static [u8], &'static CommandDef, BuildHasherDefault<NameHasher>>;
+
 /// All commands of a node, looked up case-insensitively.
 pub struct CommandTable {
-    by_name: HashMap<&'static str, &'static CommandDef>,
+    by_name: NameMap,
     pub all: Vec<&'static CommandDef>,
 }
 
@@ -277,11 +304,11 @@ impl CommandTable {
     }
 
     pub fn from_families(families: &[&'static [CommandDef]]) -> CommandTable {
-        let mut by_name = HashMap::new();
+        let mut by_name = NameMap::default();
         let mut all = Vec::new();
         for fam in families {
             for c in fam.iter() {
-                by_name.insert(c.name, c);
+                by_name.insert(c.name.as_bytes(), c);
                 all.push(c);
             }
         }
@@ -297,9 +324,7 @@ impl CommandTable {
         let lower = &mut lower[..name.len()];
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        std::str::from_utf8(lower)
-            .ok()
-            .and_then(|s| self.by_name.get(s).copied())
+        self.by_name.get(&*lower).copied()
     }
 }
 
@@ -307,7 +332,7 @@ impl CommandTable {
 pub struct Ctx<'a> {
     pub srv: &'a mut ServerState,
     /// Every other client (the caller is not in this map while it runs).
-    pub clients: &'a mut BTreeMap<ConnId, Client>,
+    pub clients: &'a mut BTreeMap<ConnId, Box<Client>>,
     pub client: &'a mut Client,
     pub now: Millis,
     pub propagate: Propagate,

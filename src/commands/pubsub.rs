@@ -97,7 +97,7 @@ pub(crate) fn deliver(
 /// handler) are skipped and not counted.
 pub fn publish(
     srv: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Client>,
+    clients: &mut BTreeMap<ConnId, Box<Client>>,
     channel: &[u8],
     message: &[u8],
 ) -> usize {

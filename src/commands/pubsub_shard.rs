@@ -25,7 +25,7 @@ fn write_smessage(out: &mut ReplyBuf, channel: &[u8], message: &[u8]) {
 fn spublish_to(
     srv: &mut ServerState,
     me: &mut Client,
-    clients: &mut BTreeMap<ConnId, Client>,
+    clients: &mut BTreeMap<ConnId, Box<Client>>,
     channel: &[u8],
     message: &[u8],
 ) -> usize {

@@ -193,7 +193,14 @@ fn set_generic(
             None => ctx.out().null(),
         }
     }
-    let found = exists_for_write(ctx, key);
+    let found = if o.nx || o.xx {
+        exists_for_write(ctx, key)
+    } else {
+        // Only NX / XX need to know; the lookup's lazy expiry still runs.
+        let (db, now) = (ctx.client.db, ctx.now);
+        ctx.srv.dbs[db].expire_if_needed(key, now);
+        false
+    };
     if (o.nx && found) || (o.xx && !found) {
         if !o.get {
             match reply {

@@ -73,7 +73,18 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         if self.len == 0 {
             return None;
         }
-        let h = hash_of(q);
+        self.locate_hashed(hash_of(q), q)
+    }
+
+    /// [`Dict::locate`] with `q`'s hash already computed.
+    fn locate_hashed<Q>(&self, h: u64, q: &Q) -> Option<(u32, u32)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.len == 0 {
+            return None;
+        }
         let mut prev = NIL;
         let mut i = self.buckets[h as usize & self.mask()];
         while i != NIL {
@@ -159,20 +170,31 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// Insert, returning the previous value if the key was present.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
-        if let Some(i) = self.find(&k) {
+        // Hashed once, for the lookup and the insertion.
+        let h = hash_of(&k);
+        if let Some((i, _)) = self.locate_hashed(h, &k) {
             let slot = self.slots[i as usize].kv.as_mut().expect("live slot");
             return Some(std::mem::replace(&mut slot.1, v));
         }
-        self.insert_new(k, v);
+        self.insert_new_hashed(h, k, v);
         None
+    }
+
+    /// Insert a key the caller just looked up and did not find.
+    pub fn insert_absent(&mut self, k: K, v: V) {
+        self.insert_new(k, v);
     }
 
     /// Insert a key known to be absent; returns its slot.
     fn insert_new(&mut self, k: K, v: V) -> u32 {
+        self.insert_new_hashed(hash_of(&k), k, v)
+    }
+
+    /// [`Dict::insert_new`] with the key's hash already computed.
+    fn insert_new_hashed(&mut self, h: u64, k: K, v: V) -> u32 {
         if self.len + 1 > self.buckets.len() {
             self.resize((self.len + 1) * 2);
         }
-        let h = hash_of(&k);
         let b = h as usize & self.mask();
         let idx = if self.free != NIL {
             let i = self.free;
@@ -199,9 +221,10 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// The value for `k`, inserted with `f` if absent; and whether it was inserted.
     pub fn get_or_insert_with(&mut self, k: K, f: impl FnOnce() -> V) -> (&mut V, bool) {
-        let (i, inserted) = match self.find(&k) {
-            Some(i) => (i, false),
-            None => (self.insert_new(k, f()), true),
+        let h = hash_of(&k);
+        let (i, inserted) = match self.locate_hashed(h, &k) {
+            Some((i, _)) => (i, false),
+            None => (self.insert_new_hashed(h, k, f()), true),
         };
         (
             &mut self.slots[i as usize].kv.as_mut().expect("live slot").1,

@@ -515,6 +515,18 @@ impl Db {
     /// per change (collections are sampled). A handler may have replaced
     /// the whole object (`*o = Object::new(..)`): it gets the marks the old
     /// one had (handled by a running snapshot, stamped if it had no stamp).
+    /// Nothing waits for the server's after-command work: no key created,
+    /// resized, expired, touched or made ready since it last ran. Checked
+    /// once per command so that the common case skips those passes over
+    /// every database.
+    pub fn quiet(&self) -> bool {
+        self.created.is_empty()
+            && self.resized.is_empty()
+            && self.expired.is_empty()
+            && self.touched.is_empty()
+            && self.ready.is_empty()
+    }
+
     pub fn settle_charges(&mut self) {
         if self.resized.is_empty() {
             return;
@@ -574,29 +586,40 @@ impl Db {
     fn insert(&mut self, key: Bytes, mut obj: Object, drop_ttl: bool) {
         self.charge(&key, &mut obj);
         let now = self.access.now;
+        if self.cow.is_none() {
+            if drop_ttl {
+                self.expires.remove(&key[..]);
+            }
+            // An overwrite replaces the value in place (the stored key
+            // stays): one lookup serves the stamp and the write.
+            if let Some(old) = self.keys.get_mut(&key[..]) {
+                obj.lru = if self.access.policy.lfu {
+                    // An overwrite keeps the LFU counter (dbOverwrite), as
+                    // stamped by the write's own lookup (lookupKeyWrite).
+                    self.access.stamp(old, now);
+                    old.lru
+                } else {
+                    self.access.policy.initial(now)
+                };
+                let old = std::mem::replace(old, obj);
+                self.discharge(&old);
+            } else {
+                obj.lru = self.access.policy.initial(now);
+                if self.track_new {
+                    self.created.push(key.clone());
+                }
+                self.keys.insert_absent(key, obj);
+            }
+            return;
+        }
         obj.lru = match self.keys.get_mut(&key[..]) {
-            // An overwrite keeps the LFU counter (dbOverwrite), as stamped
-            // by the write's own lookup (lookupKeyWrite).
             Some(old) if self.access.policy.lfu => {
                 self.access.stamp(old, now);
                 old.lru
             }
             _ => self.access.policy.initial(now),
         };
-        let Some(epoch) = self.cow.as_ref().map(|c| c.epoch) else {
-            if drop_ttl {
-                self.expires.remove(&key[..]);
-            }
-            if self.track_new {
-                match self.keys.insert(key.clone(), obj) {
-                    None => self.created.push(key),
-                    Some(old) => self.discharge(&old),
-                }
-            } else if let Some(old) = self.keys.insert(key, obj) {
-                self.discharge(&old);
-            }
-            return;
-        };
+        let epoch = self.cow.as_ref().map_or(0, |c| c.epoch);
         let ttl = if drop_ttl {
             self.expires.remove(&key[..])
         } else {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 const RETRY_MS: Millis = 1000;
 
 /// Close the master link (if any), keeping the replica configuration.
-fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
+fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
     let Some(link) = st.repl.link.as_mut() else {
         return;
     };
@@ -33,7 +33,7 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
 /// disconnectSlaves: our replicas reconnect, and so learn a new replication
 /// id (with a partial resync when our history allows it). They are closed at
 /// once and forgotten when the server flushes pending clients.
-fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Client>) {
+fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
     let conns: Vec<ConnId> = st.repl.replicas.keys().copied().collect();
     for conn in conns {
         if let Some(c) = clients.get_mut(&conn) {
@@ -49,7 +49,7 @@ fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Clie
 /// command (PSYNC FAILOVER) can promote the node it runs on.
 pub(crate) fn become_master(
     st: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Client>,
+    clients: &mut BTreeMap<ConnId, Box<Client>>,
     requested_by: Option<&str>,
 ) {
     if !st.repl.is_replica() {
@@ -702,7 +702,7 @@ impl Server {
                 self.st.next_client_id - 1
             }
         };
-        let mut c = Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now);
+        let mut c = Box::new(Client::new(id, conn, addr, Addr::new("127.0.0.1", 0), now));
         c.kind = ClientKind::Master;
         c.db = cached.map_or(0, |m| m.db);
         if let Some(l) = self.st.repl.link.as_mut() {

@@ -8,6 +8,9 @@ pub struct ReplyBuf {
     pub resp: u8,
 }
 
+/// Redis's PROTO_REPLY_CHUNK_BYTES.
+const REPLY_CHUNK: usize = 16 * 1024;
+
 #[inline]
 fn push_int(out: &mut Vec<u8>, v: i64) {
     let mut b = itoa::Buffer::new();
@@ -173,5 +176,13 @@ impl ReplyBuf {
 
     pub fn take(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.buf)
+    }
+
+    /// The pending output, handed to the host; the next batch starts with
+    /// room for as much (up to 16 KB, Redis's reply chunk), so a pipeline's
+    /// replies are not written through a series of reallocations.
+    pub fn take_for_send(&mut self) -> Vec<u8> {
+        let room = self.buf.len().min(REPLY_CHUNK);
+        std::mem::replace(&mut self.buf, Vec::with_capacity(room))
     }
 }

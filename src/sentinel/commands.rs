@@ -924,7 +924,7 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 me
             } else {
                 let mut t = String::new();
-                let mut all: Vec<&Client> = ctx.clients.values().collect();
+                let mut all: Vec<&Client> = ctx.clients.values().map(|c| &**c).collect();
                 all.push(ctx.client);
                 all.sort_by_key(|c| c.id);
                 for c in all {

@@ -449,7 +449,7 @@ pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u64 = 1 << 1;
 /// state (outputs, rng, pub/sub) and its clients (subscribers).
 pub struct Env<'a> {
     pub srv: &'a mut ServerState,
-    pub clients: &'a mut BTreeMap<ConnId, Client>,
+    pub clients: &'a mut BTreeMap<ConnId, Box<Client>>,
     /// Scripts events asked for (argv), queued when the step ends.
     pub scripts: Vec<Vec<String>>,
 }
@@ -758,7 +758,7 @@ impl SentinelState {
 /// and emit the config file if it changed.
 pub fn with_state<R>(
     srv: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Client>,
+    clients: &mut BTreeMap<ConnId, Box<Client>>,
     f: impl FnOnce(&mut SentinelState, &mut Env) -> R,
 ) -> Option<R> {
     let mut st = srv.sentinel.take()?;

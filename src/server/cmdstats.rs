@@ -16,26 +16,68 @@ const HIST_MAX_NS: u64 = 1_000_000_000;
 /// The latency histogram of one command: the buckets of Redis's HDR
 /// histogram (2 significant digits, lowest value 1 ns), so its percentiles
 /// print the same values (each value's bucket's highest equivalent value;
-/// within 1% of the recorded one).
+/// within 1% of the recorded one). Counts live in an array by bucket index,
+/// as in hdr_histogram: recording a call is an index and an increment.
 #[derive(Clone, Debug, Default)]
 pub struct LatencyHistogram {
-    /// Count per bucket, keyed by the bucket's lowest value.
-    buckets: BTreeMap<u64, u64>,
+    /// Count per bucket, by [`LatencyHistogram::index`]; grown on demand
+    /// (3072 buckets cover 1 ns to 1 s).
+    counts: Vec<u64>,
     total: u64,
 }
+
+/// Values under this are exact buckets; above, each power of two has
+/// `SUB_HALF` buckets.
+const SUB_COUNT: u64 = 256;
+const SUB_HALF: u64 = 128;
 
 impl LatencyHistogram {
     /// The bucket of `ns`: its lowest value and its width (hdr_histogram with
     /// 256 sub-buckets: values under 256 are exact, then each power of two is
     /// split in 128).
     fn bucket(ns: u64) -> (u64, u64) {
-        let shift = (64 - (ns | 255).leading_zeros()).saturating_sub(8);
+        let shift = Self::shift(ns);
         ((ns >> shift) << shift, 1 << shift)
     }
 
+    fn shift(ns: u64) -> u32 {
+        (64 - (ns | (SUB_COUNT - 1)).leading_zeros()).saturating_sub(8)
+    }
+
+    /// The array index of `ns`'s bucket, increasing with its lowest value.
+    fn index(ns: u64) -> usize {
+        let shift = Self::shift(ns);
+        if shift == 0 {
+            return ns as usize;
+        }
+        (SUB_COUNT + (shift as u64 - 1) * SUB_HALF + ((ns >> shift) - SUB_HALF)) as usize
+    }
+
+    /// The lowest value of the bucket at `index` (the inverse of `index`).
+    fn low_of(index: usize) -> u64 {
+        let i = index as u64;
+        if i < SUB_COUNT {
+            return i;
+        }
+        let shift = (i - SUB_COUNT) / SUB_HALF + 1;
+        ((i - SUB_COUNT) % SUB_HALF + SUB_HALF) << shift
+    }
+
+    /// (lowest value, count) of the buckets with calls, lowest first.
+    fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n != 0)
+            .map(|(i, &n)| (Self::low_of(i), n))
+    }
+
     pub fn record(&mut self, ns: u64) {
-        let (low, _) = Self::bucket(ns.clamp(HIST_MIN_NS, HIST_MAX_NS));
-        *self.buckets.entry(low).or_default() += 1;
+        let i = Self::index(ns.clamp(HIST_MIN_NS, HIST_MAX_NS));
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += 1;
         self.total += 1;
     }
 
@@ -45,9 +87,9 @@ impl LatencyHistogram {
     pub fn cumulative_usec(&self) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         let (mut level, mut cum, mut prev) = (1024u64, 0u64, 0u64);
-        let mut buckets = self.buckets.iter().peekable();
+        let mut buckets = self.buckets().peekable();
         while prev < self.total {
-            while let Some((&low, &n)) = buckets.peek() {
+            while let Some(&(low, n)) = buckets.peek() {
                 if low > level {
                     break;
                 }
@@ -74,7 +116,7 @@ impl LatencyHistogram {
         let want = ((p.min(100.0) / 100.0 * self.total as f64) + 0.5) as u64;
         let want = want.max(1);
         let mut seen = 0;
-        for (&low, &n) in &self.buckets {
+        for (low, n) in self.buckets() {
             seen += n;
             if seen >= want {
                 let (_, width) = Self::bucket(low);
@@ -99,14 +141,19 @@ pub struct CommandStat {
 /// The per-command and per-error counters of a node.
 #[derive(Clone, Debug, Default)]
 pub struct CallStats {
-    /// By full name (`get`, `client|list`).
-    pub commands: BTreeMap<String, CommandStat>,
+    /// Index in `stats` by full name (`get`, `client|list`).
+    commands: BTreeMap<String, usize>,
     /// Error replies by their code (`ERR`, `WRONGTYPE`), as `errorstat_`.
     pub errors: BTreeMap<String, u64>,
     /// `total_error_replies` when the last call was accounted (7.0's
     /// `prev_err_count` in incrCommandStatsOnError): a script's command
     /// that failed moves it, so the EVAL around it is not failed as well.
     pub error_mark: u64,
+    /// The counters, where `commands` points.
+    stats: Vec<CommandStat>,
+    /// The last command counted and its index in `stats`: a pipeline of
+    /// one command finds its counters without a map lookup.
+    last: Option<(String, usize)>,
     /// The running command replied an error its stats do not count (a
     /// script's error already counted where it arose): it failed anyway
     /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
@@ -115,11 +162,36 @@ pub struct CallStats {
 
 impl CallStats {
     fn entry(&mut self, name: &str) -> &mut CommandStat {
-        if !self.commands.contains_key(name) {
-            self.commands
-                .insert(name.to_string(), CommandStat::default());
-        }
-        self.commands.get_mut(name).expect("just inserted")
+        let i = match &mut self.last {
+            Some((n, i)) if n == name => *i,
+            last => {
+                let i = match self.commands.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        self.stats.push(CommandStat::default());
+                        self.commands.insert(name.to_string(), self.stats.len() - 1);
+                        self.stats.len() - 1
+                    }
+                };
+                let (n, at) = last.get_or_insert_with(|| (String::new(), 0));
+                n.clear();
+                n.push_str(name);
+                *at = i;
+                i
+            }
+        };
+        &mut self.stats[i]
+    }
+
+    /// A command's counters, by full name.
+    pub fn get(&self, name: &str) -> Option<&CommandStat> {
+        self.commands.get(name).map(|&i| &self.stats[i])
+    }
+
+    /// Every command's counters, by full name (`get`, `client|list`), in
+    /// name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &CommandStat)> {
+        self.commands.iter().map(|(n, &i)| (n, &self.stats[i]))
     }
 
     /// A command ran: `usec` long, `failed` if it replied with an error.
@@ -164,7 +236,7 @@ impl CallStats {
 
     /// `# Commandstats`: the commands called, rejected or failed at least once.
     pub fn render_commands(&self, out: &mut String) {
-        for (name, s) in &self.commands {
+        for (name, s) in self.iter() {
             if s.calls == 0 && s.failed_calls == 0 && s.rejected_calls == 0 {
                 continue;
             }
@@ -190,7 +262,7 @@ impl CallStats {
 
     /// `# Latencystats`: the `percentiles` of every tracked command.
     pub fn render_latency(&self, percentiles: &[f64], out: &mut String) {
-        for (name, s) in &self.commands {
+        for (name, s) in self.iter() {
             let Some(h) = &s.latency else { continue };
             let _ = write!(out, "latency_percentiles_usec_{name}:");
             for (i, &p) in percentiles.iter().enumerate() {
@@ -246,6 +318,18 @@ mod tests {
         let mut h = LatencyHistogram::default();
         h.record(100);
         assert_eq!(h.value_at_percentile(99.9), 100);
+    }
+
+    #[test]
+    fn bucket_index_round_trips() {
+        let mut last = None;
+        for ns in (1..4096).chain([HIST_MAX_NS / 3, HIST_MAX_NS - 1, HIST_MAX_NS]) {
+            let i = LatencyHistogram::index(ns);
+            assert_eq!(LatencyHistogram::low_of(i), LatencyHistogram::bucket(ns).0);
+            assert!(last.is_none_or(|l| l <= i), "indices grow with values");
+            last = Some(i);
+        }
+        assert!(LatencyHistogram::index(HIST_MAX_NS) < 3072);
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl Server {
     /// What the connections and the replication buffers hold now (the
     /// client running a command is out of `clients` meanwhile: counted bare).
     pub(crate) fn buffer_memory(&self) -> BufferMemory {
-        let mut b = memory::buffer_memory(self.clients.values(), &self.st);
+        let mut b = memory::buffer_memory(self.clients.values().map(|c| &**c), &self.st);
         b.clients_normal += memory::CLIENT_MEMORY;
         b
     }

@@ -27,7 +27,7 @@ use std::fmt::Write;
 pub struct InfoCtx<'a> {
     pub srv: &'a ServerState,
     /// Every client but the caller.
-    pub clients: &'a BTreeMap<ConnId, Client>,
+    pub clients: &'a BTreeMap<ConnId, Box<Client>>,
     /// The client running INFO, if any (it is not in `clients` while it runs).
     pub caller: Option<&'a Client>,
     pub now: Millis,
@@ -36,7 +36,7 @@ pub struct InfoCtx<'a> {
 impl<'a> InfoCtx<'a> {
     /// All clients, caller included.
     pub fn all_clients(&self) -> impl Iterator<Item = &'a Client> + '_ {
-        self.clients.values().chain(self.caller)
+        self.clients.values().map(|c| &**c).chain(self.caller)
     }
 }
 

@@ -199,6 +199,22 @@ impl ServerState {
         }
     }
 
+    /// Someone takes the commands a write propagates: the AOF, the
+    /// backlog or replicas (a replica passes its master's stream on
+    /// instead), or the unit tests' record. Otherwise copying a write's
+    /// arguments into `repl_feed` is wasted work.
+    pub fn propagation_wanted(&self) -> bool {
+        cfg!(test)
+            || self.aof_wants_feed()
+            || (!self.repl.is_replica()
+                && (self.repl.backlog.is_some() || !self.repl.replicas.is_empty()))
+    }
+
+    /// No database has after-command work pending (see [`Db::quiet`]).
+    pub fn dbs_quiet(&self) -> bool {
+        self.dbs.iter().all(Db::quiet)
+    }
+
     /// Count an error reply: INFO's `total_error_replies` and errorstats.
     pub fn count_error(&mut self, msg: &str) {
         self.stats.total_error_replies += 1;
@@ -314,7 +330,7 @@ pub enum FinalSave {
 
 pub struct Server {
     pub st: ServerState,
-    pub clients: BTreeMap<ConnId, Client>,
+    pub clients: BTreeMap<ConnId, Box<Client>>,
     /// The command table this server dispatches with (a sentinel has its own).
     pub table: &'static CommandTable,
 }
@@ -483,7 +499,9 @@ impl Server {
             st.next_client_id += 1;
             st.next_client_id - 1
         };
-        let mut c = Client::new(id, conn, peer, local, st.now);
+        // Boxed: clients move in and out of the map around every command,
+        // and a pointer moves cheaper than the whole struct.
+        let mut c = Box::new(Client::new(id, conn, peer, local, st.now));
         c.authenticated = !st.acl.default_requires_auth();
         if id != 0 {
             st.client_ids.insert(id, conn);
@@ -536,7 +554,7 @@ impl Server {
     }
 
     /// client-query-buffer-limit: the client is closed without a reply.
-    fn close_over_query_limit(&mut self, conn: ConnId, c: Client) {
+    fn close_over_query_limit(&mut self, conn: ConnId, c: Box<Client>) {
         let info = commands::client::client_line(&c, self.st.now, None);
         let head = &c.query[..c.query.len().min(64)];
         self.st.log(
@@ -554,7 +572,7 @@ impl Server {
 
     /// Run the client's complete requests, put it back among the clients
     /// and queue what it has to send.
-    fn serve(&mut self, conn: ConnId, mut c: Client) {
+    fn serve(&mut self, conn: ConnId, mut c: Box<Client>) {
         self.process_input(&mut c);
         let flush = !c.reply.is_empty() || c.close_after_reply;
         self.clients.insert(conn, c);
@@ -658,7 +676,7 @@ impl Server {
             };
             let t = match current.as_deref_mut() {
                 Some(cur) if cur.conn == conn => Some(cur),
-                _ => self.clients.get_mut(&conn),
+                _ => self.clients.get_mut(&conn).map(|c| &mut **c),
             };
             let Some(t) = t else {
                 kept.push(p);
@@ -693,7 +711,7 @@ impl Server {
             };
             let r = match current.as_deref_mut() {
                 Some(cur) if cur.conn == rconn => Some(cur),
-                _ => self.clients.get_mut(&rconn),
+                _ => self.clients.get_mut(&rconn).map(|c| &mut **c),
             };
             let Some(r) = r else {
                 kept.push(p);
@@ -1180,10 +1198,15 @@ impl Server {
         }
         // Keys the command found expired were deleted before it ran: their
         // DELs (and `expired` events) go first.
-        let notes = std::mem::take(&mut self.st.notes);
-        self.feed_expired_dels();
-        self.st.notes.extend(notes);
-        self.publish_notifications(Some(c));
+        // One pass over the databases decides whether the per-database
+        // after-command work below has anything to do.
+        let quiet = self.st.dbs_quiet();
+        if !quiet || !self.st.notes.is_empty() {
+            let notes = std::mem::take(&mut self.st.notes);
+            self.feed_expired_dels();
+            self.st.notes.extend(notes);
+            self.publish_notifications(Some(c));
+        }
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
         let someone_waits = !self.st.watched.is_empty()
@@ -1210,7 +1233,9 @@ impl Server {
             }
         }
         match propagate {
-            Propagate::AsIs if changed => self.st.repl_feed.push((db_before, argv.to_vec())),
+            Propagate::AsIs if changed && self.st.propagation_wanted() => {
+                self.st.repl_feed.push((db_before, argv.to_vec()))
+            }
             Propagate::Replace(cmds) => {
                 for a in cmds {
                     self.st.repl_feed.push((db_before, a));
@@ -1226,9 +1251,12 @@ impl Server {
         if c.blocked.is_some() {
             self.st.block_pending = true;
         }
+        let settle = !quiet || !self.st.repl_actions.is_empty();
         self.apply_repl_actions();
-        for db in &mut self.st.dbs {
-            db.settle_charges();
+        if settle {
+            for db in &mut self.st.dbs {
+                db.settle_charges();
+            }
         }
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
@@ -1353,6 +1381,10 @@ impl Server {
             return;
         }
         self.rerun_postponed();
+        if self.st.unblocked.is_empty() && self.st.notes.is_empty() && self.st.dbs_quiet() {
+            // Nothing expired, created, touched or made ready: no work below.
+            return;
+        }
         self.feed_expired_dels();
         self.publish_notifications(None);
         for conn in std::mem::take(&mut self.st.unblocked) {
@@ -1460,7 +1492,7 @@ impl Server {
             let target = if conn == c.conn {
                 Some(&mut *c)
             } else {
-                self.clients.get_mut(&conn)
+                self.clients.get_mut(&conn).map(|c| &mut **c)
             };
             if let Some(m) = target {
                 m.reply.raw(&line);
@@ -1695,7 +1727,7 @@ impl Server {
                 }
                 c.settle_replies(c.reply.len());
                 if !c.reply.is_empty() {
-                    let bytes = c.reply.take();
+                    let bytes = c.reply.take_for_send();
                     if c.kind == ClientKind::Replica {
                         self.st.stats.net_repl_output_bytes += bytes.len() as u64;
                     } else {

@@ -10,15 +10,20 @@ use crate::server::ServerState;
 use bytes::Bytes;
 
 impl ServerState {
-    /// Append propagated commands (db, argv) to the AOF buffer, with a
-    /// SELECT when the db changes and `#TS:` annotations when enabled.
-    pub fn aof_feed(&mut self, feed: &[(usize, Vec<Bytes>)]) {
-        let wanted = match self.aof.state {
+    /// The AOF takes the propagated commands now (it is on, or its
+    /// rewrite gathers them while it is being turned on).
+    pub fn aof_wants_feed(&self) -> bool {
+        match self.aof.state {
             AofState::On => true,
             AofState::WaitRewrite => self.aof.rewrite.is_some(),
             AofState::Off => false,
-        };
-        if !wanted {
+        }
+    }
+
+    /// Append propagated commands (db, argv) to the AOF buffer, with a
+    /// SELECT when the db changes and `#TS:` annotations when enabled.
+    pub fn aof_feed(&mut self, feed: &[(usize, Vec<Bytes>)]) {
+        if !self.aof_wants_feed() {
             return;
         }
         let stamp = self.config.get_bool(Key::AOF_TIMESTAMP_ENABLED);
