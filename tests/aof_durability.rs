@@ -19,20 +19,36 @@ use std::time::{Duration, Instant};
 
 const KILLS: usize = 20;
 
-fn start(dir: &std::path::Path, port: u16, policy: &str) -> Child {
-    let child = Command::new(our_binary())
-        .args(["server", "--port", &port.to_string(), "--save", ""])
-        .args(["--appendonly", "yes", "--appendfsync", policy, "--dir"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start ours");
-    let until = Instant::now() + Duration::from_secs(10);
-    while Conn::open(port).is_none() {
-        assert!(Instant::now() < until, "server did not start");
-        std::thread::sleep(Duration::from_millis(10));
+/// Our server on a free port, answering; another port if the one picked
+/// was taken meanwhile (by another test's server, which would answer too).
+fn start(dir: &std::path::Path, policy: &str) -> (Child, u16) {
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut child = Command::new(our_binary())
+            .args(["server", "--port", &port.to_string(), "--save", ""])
+            .args(["--appendonly", "yes", "--appendfsync", policy, "--dir"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start ours");
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            if Conn::open(port).is_some() {
+                // Ours answers only if it is still alive.
+                std::thread::sleep(Duration::from_millis(20));
+                if child.try_wait().ok().flatten().is_none() {
+                    return (child, port);
+                }
+                break;
+            }
+            assert!(Instant::now() < until, "server did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
-    child
+    panic!("could not start ours on a free port");
 }
 
 fn counter(port: u16) -> i64 {
@@ -54,8 +70,7 @@ fn kill_under_load(policy: &str, seed: u64, strict: bool) {
     let mut rng = Rng(seed);
     let (mut acked_total, mut durable, mut lost) = (0, 0, 0);
     for round in 0..KILLS {
-        let port = free_port();
-        let mut child = start(&dir, port, policy);
+        let (mut child, port) = start(&dir, policy);
         let before = counter(port);
         let floor = if strict { acked_total } else { durable };
         assert!(
@@ -83,8 +98,7 @@ fn kill_under_load(policy: &str, seed: u64, strict: bool) {
         writer.join().unwrap();
         acked_total = acked.load(Ordering::SeqCst);
     }
-    let port = free_port();
-    let mut child = start(&dir, port, policy);
+    let (mut child, port) = start(&dir, policy);
     let last = counter(port);
     let _ = child.kill();
     let _ = child.wait();

@@ -669,9 +669,10 @@ impl SentinelState {
         ]);
     }
 
-    /// sentinelFlushConfig: written at once when the host can (natively), so
-    /// a failure is logged and answered; otherwise by the host at the end of
-    /// this step. `Err`: the system's reason the write failed (logged already).
+    /// sentinelFlushConfig for a command that answers for the write (with
+    /// every master in place): written at once when the host can (natively),
+    /// so a failure is logged and answered; otherwise by the host at the end
+    /// of this step. `Err`: the system's reason the write failed (logged already).
     pub fn try_flush_config(&mut self, env: &mut Env) -> Result<(), String> {
         let write_now = self.config_path.is_some() && env.srv.host.files.is_some();
         if !write_now {
@@ -704,9 +705,12 @@ impl SentinelState {
         }
     }
 
-    /// sentinelFlushConfig where 7.0 ignores the outcome (the log says it).
+    /// sentinelFlushConfig where 7.0 ignores the outcome: written at the end
+    /// of the step, once the state is whole again (a caller may hold a
+    /// master out of `masters` meanwhile, see `with_master`).
     pub fn flush_config(&mut self, env: &mut Env) {
-        let _ = self.try_flush_config(env);
+        self.config_dirty = true;
+        env.log(LogLevel::Notice, "Sentinel new configuration saved on disk");
     }
 
     /// sentinelFlushConfigAndReply: +OK, or the error 7.0 gives when the
