@@ -93,8 +93,21 @@ pub enum Input<'a> {
     /// the outputs, before any later output.
     Persisted { file: String, error: Option<String> },
     /// The host finished a background [`FileOp::Fsync`] of `file` (sent
-    /// only by hosts that confirm, like `Persisted`).
-    Fsynced { file: String },
+    /// only by hosts that confirm, like `Persisted`); `error`: the OS's
+    /// message when the fsync failed.
+    Fsynced { file: String, error: Option<String> },
+    /// An [`FileOp::Append`] to `file` failed (a full disk, an I/O error):
+    /// `error` is the OS's message. `partial` bytes went in before the
+    /// error; the host then cut them back off, or `truncate_error` says why
+    /// it could not (they stay). `unwritten`: the bytes not in the file, for
+    /// the node to keep and write again.
+    AofWriteFailed {
+        file: String,
+        unwritten: Vec<u8>,
+        partial: u64,
+        error: String,
+        truncate_error: Option<String>,
+    },
     /// The process was asked to stop (SIGTERM / SIGINT): shut down as the
     /// SHUTDOWN command would (a final save when save points are set), then
     /// emit [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no

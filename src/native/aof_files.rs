@@ -40,15 +40,16 @@ impl AofFiles {
         }
     }
 
-    /// With the background fsync thread; `done` hears of each finished fsync.
-    pub fn spawn(done: tokio::sync::mpsc::UnboundedSender<String>) -> AofFiles {
+    /// With the background fsync thread; `done` hears of each finished
+    /// fsync, with the OS's message if it failed.
+    pub fn spawn(done: tokio::sync::mpsc::UnboundedSender<(String, Option<String>)>) -> AofFiles {
         let (tx, rx) = std::sync::mpsc::channel::<(String, File)>();
         std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
                 for (name, f) in rx {
-                    let _ = f.sync_data();
-                    let _ = done.send(name);
+                    let error = f.sync_data().err().map(|e| os_message(&e));
+                    let _ = done.send((name, error));
                 }
             })
             .expect("spawn the AOF fsync thread");
@@ -72,7 +73,7 @@ impl AofFiles {
     /// for [`AofFiles::sync_deferred`]: true if one is now owed. The caller
     /// holds back every later reply until then, so no write is acknowledged
     /// before it is in the file.
-    pub fn apply_deferring_sync(&mut self, op: FileOp) -> Result<bool, String> {
+    pub fn apply_deferring_sync(&mut self, op: FileOp) -> Result<bool, SyncFailure> {
         match op {
             FileOp::Append { file, bytes, fsync } => {
                 match self.to_sync.iter_mut().find(|(f, _, _)| *f == file) {
@@ -89,24 +90,58 @@ impl AofFiles {
                 if !self.to_sync.is_empty() {
                     self.sync_deferred()?;
                 }
-                self.apply(other).map(|_| false)
+                self.apply(other).map(|_| false).map_err(SyncFailure::Other)
             }
         }
     }
 
     /// Write and sync the appends that asked for it (see
-    /// `apply_deferring_sync`).
-    pub fn sync_deferred(&mut self) -> Result<(), String> {
-        for (file, bytes, sync) in std::mem::take(&mut self.to_sync) {
-            let f = self
-                .file(&file)
-                .map_err(|e| format!("Can't open the append-only file {file}: {e}"))?;
-            f.write_all(&bytes)
-                .map_err(|e| format!("Error writing to the AOF file: {e}"))?;
+    /// `apply_deferring_sync`). A failed write stops there: its bytes and
+    /// those of the appends after it go back to the node.
+    pub fn sync_deferred(&mut self) -> Result<(), SyncFailure> {
+        let mut owed = std::mem::take(&mut self.to_sync).into_iter();
+        while let Some((file, bytes, sync)) = owed.next() {
+            if let Err(failed) = self.write_or_undo(&file, bytes) {
+                // The appends after a failed one stay unwritten, in order.
+                let later: Vec<_> = owed.map(|(f, b, _)| (f, b)).collect();
+                return Err(SyncFailure::Write(Box::new(failed), later));
+            }
             if sync {
-                f.sync_data().map_err(|e| {
-                    format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting...")
-                })?;
+                let f = self
+                    .file(&file)
+                    .map_err(|e| SyncFailure::Other(e.to_string()))?;
+                if let Err(e) = f.sync_data() {
+                    return Err(SyncFailure::Fatal(format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...", os_message(&e))));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// aofWrite: all of `bytes` or, on an error, a [`WriteFailure`] after
+    /// cutting a partial write back off (as flushAppendOnlyFile does).
+    fn write_or_undo(&mut self, file: &str, bytes: Vec<u8>) -> Result<(), WriteFailure> {
+        let fail = |bytes: Vec<u8>, error: &std::io::Error| WriteFailure {
+            file: file.to_string(),
+            unwritten: bytes,
+            partial: 0,
+            error: os_message(error),
+            truncate_error: None,
+        };
+        let f = match self.file(file) {
+            Ok(f) => f,
+            Err(e) => return Err(fail(bytes, &e)),
+        };
+        let mut written = 0;
+        while written < bytes.len() {
+            match f.write(&bytes[written..]) {
+                Ok(0) => {
+                    let e = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                    return Err(undo(f, file, bytes, written, &e));
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(undo(f, file, bytes, written, &e)),
             }
         }
         Ok(())
@@ -170,6 +205,60 @@ impl AofFiles {
     }
 }
 
+/// An append that failed, for [`crate::node::Input::AofWriteFailed`].
+pub struct WriteFailure {
+    pub file: String,
+    pub unwritten: Vec<u8>,
+    pub partial: u64,
+    pub error: String,
+    pub truncate_error: Option<String>,
+}
+
+/// What went wrong in [`AofFiles::sync_deferred`].
+pub enum SyncFailure {
+    /// An append failed: the node keeps its bytes (and those of the
+    /// appends owed after it, by file) and refuses writes until they are in.
+    Write(Box<WriteFailure>, Vec<(String, Vec<u8>)>),
+    /// `appendfsync always` could not sync: the process must exit.
+    Fatal(String),
+    /// Anything else: a log line.
+    Other(String),
+}
+
+/// A partial write of `written` bytes: cut back off if possible.
+fn undo(
+    f: &mut File,
+    file: &str,
+    bytes: Vec<u8>,
+    written: usize,
+    error: &std::io::Error,
+) -> WriteFailure {
+    let mut failure = WriteFailure {
+        file: file.to_string(),
+        unwritten: bytes,
+        partial: written as u64,
+        error: os_message(error),
+        truncate_error: None,
+    };
+    if written > 0 {
+        let cut = f
+            .metadata()
+            .and_then(|m| f.set_len(m.len().saturating_sub(written as u64)));
+        if let Err(e) = cut {
+            failure.truncate_error = Some(os_message(&e));
+            failure.unwritten.drain(..written);
+        }
+    }
+    failure
+}
+
+/// strerror's text of an OS error ("No space left on device"), without
+/// Rust's " (os error 28)".
+pub fn os_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    s.split(" (os error").next().unwrap_or(&s).to_string()
+}
+
 /// The node's files on disk (DEBUG LOADAOF, ACL LOAD, config rewrites).
 pub struct DiskFiles;
 
@@ -179,10 +268,7 @@ impl crate::node::HostFiles for DiskFiles {
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
-        super::host::write_atomically(path, bytes).map_err(|e| {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_string()
-        })
+        super::host::write_atomically(path, bytes).map_err(|e| os_message(&e))
     }
 }
 

@@ -5,6 +5,7 @@
 //! its outputs; replies are written with `try_write` on the spot when the
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
+use super::aof_files::{SyncFailure, WriteFailure};
 use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
@@ -117,6 +118,9 @@ struct Shared {
     aof: super::aof_files::AofFiles,
     /// Replies (and closes) waiting for the loop turn's AOF write (and sync).
     held: Option<Vec<(ConnId, Option<Vec<u8>>)>>,
+    /// An owed append that failed while draining (before a rename), for
+    /// the group commit to report before it releases the held replies.
+    aof_failure: Option<super::aof_files::SyncFailure>,
     /// A sentinel's notification and reconfiguration scripts.
     scripts: super::scripts::ScriptRunner,
     /// The stand-in children of background jobs.
@@ -249,7 +253,9 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
                     tokio::task::spawn_local(group_commit(sh.clone()));
                 }
                 Ok(_) => {}
-                Err(e) => s.logger.line(LogLevel::Warning, &e),
+                Err(SyncFailure::Other(e)) => s.logger.line(LogLevel::Warning, &e),
+                // Owed appends exist only while a group commit is pending.
+                Err(failure) => s.aof_failure = Some(failure),
             },
             Output::Event(Event::ChangeDir { dir }) => {
                 if let Err(e) = std::env::set_current_dir(&dir) {
@@ -282,11 +288,24 @@ fn close(s: &mut Shared, conn: ConnId) {
 async fn group_commit(sh: SharedRef) {
     tokio::task::yield_now().await;
     tokio::task::yield_now().await;
-    let mut s = sh.borrow_mut();
-    if let Err(e) = s.aof.sync_deferred() {
-        s.logger.line(LogLevel::Warning, &e);
+    let failure = {
+        let mut s = sh.borrow_mut();
+        match s.aof_failure.take() {
+            Some(f) => Err(f),
+            None => s.aof.sync_deferred(),
+        }
+    };
+    if let Err(failure) = failure {
+        report_aof_failure(&sh, failure);
     }
-    for (conn, out) in s.held.take().unwrap_or_default() {
+    let mut s = sh.borrow_mut();
+    let held = s.held.take().unwrap_or_default();
+    if s.exit.is_some() {
+        // The AOF could not be made durable under `appendfsync always`: the
+        // replies of the writes it lost never go out.
+        return;
+    }
+    for (conn, out) in held {
         match out {
             Some(bytes) => {
                 if let Some(c) = s.conns.get_mut(&conn) {
@@ -295,6 +314,48 @@ async fn group_commit(sh: SharedRef) {
             }
             None => close(&mut s, conn),
         }
+    }
+}
+
+/// Tell the node what did not reach its AOF (it keeps the bytes and
+/// refuses writes, or exits under `always`), or exit at once when a sync
+/// under `always` failed.
+fn report_aof_failure(sh: &SharedRef, failure: SyncFailure) {
+    match failure {
+        SyncFailure::Write(first, later) => {
+            let error = first.error.clone();
+            drive(sh, aof_write_failed(*first));
+            for (file, unwritten) in later {
+                drive(
+                    sh,
+                    Input::AofWriteFailed {
+                        file,
+                        unwritten,
+                        partial: 0,
+                        error: error.clone(),
+                        truncate_error: None,
+                    },
+                );
+            }
+        }
+        SyncFailure::Fatal(e) => {
+            let mut s = sh.borrow_mut();
+            s.logger.line(LogLevel::Warning, &e);
+            busy_io::stop_listening();
+            s.exit = Some(1);
+            s.timer.notify_one();
+        }
+        SyncFailure::Other(e) => sh.borrow_mut().logger.line(LogLevel::Warning, &e),
+    }
+}
+
+fn aof_write_failed(f: WriteFailure) -> Input<'static> {
+    Input::AofWriteFailed {
+        file: f.file,
+        unwritten: f.unwritten,
+        partial: f.partial,
+        error: f.error,
+        truncate_error: f.truncate_error,
     }
 }
 
@@ -844,7 +905,8 @@ pub fn run(
     let timer = Rc::new(Notify::new());
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
     let files = FileWriter::spawn(done_tx);
-    let (fsync_tx, mut fsync_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (fsync_tx, mut fsync_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, Option<String>)>();
     let aof = super::aof_files::AofFiles::spawn(fsync_tx);
     let source = listeners
         .first()
@@ -861,6 +923,7 @@ pub fn run(
         files,
         aof,
         held: None,
+        aof_failure: None,
         scripts: Default::default(),
         children: Default::default(),
         forked: Vec::new(),
@@ -896,8 +959,15 @@ pub fn run(
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 let mut s = sh.borrow_mut();
                 // AOF bytes still waiting for a group commit go out too.
-                if let Err(e) = s.aof.sync_deferred() {
-                    s.logger.line(LogLevel::Warning, &e);
+                match s.aof.sync_deferred() {
+                    Err(SyncFailure::Write(f, _)) => s.logger.line(
+                        LogLevel::Warning,
+                        &format!("Error writing to the AOF file: {}", f.error),
+                    ),
+                    Err(SyncFailure::Fatal(e) | SyncFailure::Other(e)) => {
+                        s.logger.line(LogLevel::Warning, &e)
+                    }
+                    Ok(()) => {}
                 }
                 s.files.sync();
                 return code;
@@ -922,8 +992,8 @@ pub fn run(
                     drive(&sh, Input::Persisted { file, error });
                     None
                 }
-                Some(file) = fsync_rx.recv() => {
-                    drive(&sh, Input::Fsynced { file });
+                Some((file, error)) = fsync_rx.recv() => {
+                    drive(&sh, Input::Fsynced { file, error });
                     None
                 }
                 _ = timer.notified() => None,

@@ -70,13 +70,6 @@ fn running_stale(server: &Server) -> bool {
             .is_some_and(|l| l.state != LinkState::Connected)
 }
 
-fn disk_error(server: &Server) -> bool {
-    let st = &server.st;
-    !st.persist.last_bgsave_ok
-        && st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
-        && !st.config.save_points().is_empty()
-}
-
 fn not_enough_replicas(server: &Server) -> bool {
     let st = &server.st;
     let min = st.config.min_replicas_to_write();
@@ -108,8 +101,8 @@ fn prepare(server: &mut Server, c: &Client, inv: &Invocation, oom: bool) -> Resu
         if st.repl.is_replica() && st.config.get_bool(Key::REPLICA_READ_ONLY) && !obey {
             return Err("READONLY Can not run script with write flag on readonly replica".into());
         }
-        if disk_error(server) && !obey {
-            return Err("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.".into());
+        if let Some(err) = server.st.disk_error().filter(|_| !obey) {
+            return Err(err.script_error().into());
         }
         if inv.ro {
             return Err("ERR Can not execute a script with write flag using *_ro command.".into());
@@ -859,8 +852,9 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
                 "-READONLY You can't write against a read only replica.",
             );
         }
-        if disk_error(st.server) {
-            return refuse(st, lua, Some(cmd), &argv, "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+        if let Some(err) = st.server.st.disk_error() {
+            let msg = format!("-{}", err.command_error());
+            return refuse(st, lua, Some(cmd), &argv, &msg);
         }
         if not_enough_replicas(st.server) {
             return refuse(

@@ -869,7 +869,10 @@ impl Node for Sentinel {
             | Input::ConnectFailed { conn, .. }
             | Input::Closed { conn }
             | Input::Data { conn, .. } => conn.is_outbound(),
-            Input::Tick | Input::Persisted { .. } | Input::Fsynced { .. } => false,
+            Input::Tick
+            | Input::Persisted { .. }
+            | Input::Fsynced { .. }
+            | Input::AofWriteFailed { .. } => false,
             // A sentinel forks nothing.
             Input::Child { .. } => return,
             Input::Script { .. } => {

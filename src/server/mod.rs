@@ -6,6 +6,7 @@ pub mod client;
 pub mod client_eviction;
 pub mod cmdstats;
 pub mod config;
+pub mod disk_error;
 pub mod eviction;
 pub mod fork;
 pub mod info;
@@ -928,14 +929,12 @@ impl Server {
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
-        if (f & flags::WRITE != 0 || cmd.name == "ping")
-            && c.kind != ClientKind::Master
-            && !self.st.persist.last_bgsave_ok
-            && self.st.config.get_bool(Key::STOP_WRITES_ON_BGSAVE_ERROR)
-            && !self.st.config.save_points().is_empty()
-        {
-            self.reject(c, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
-            return;
+        if (f & flags::WRITE != 0 || cmd.name == "ping") && c.kind != ClientKind::Master {
+            if let Some(err) = self.st.disk_error() {
+                let msg = err.command_error();
+                self.reject(c, &msg);
+                return;
+            }
         }
         if f & flags::WRITE != 0 && c.kind != ClientKind::Master {
             if self.st.repl.is_replica() && self.st.config.get_bool(Key::REPLICA_READ_ONLY) {
@@ -1692,6 +1691,7 @@ impl Server {
         self.st.instantaneous.sample(now, readings);
         self.save_cron();
         self.st.aof_cron();
+        self.st.aof_write_error_cron();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
             self.repl_master_cron();
@@ -1712,6 +1712,9 @@ impl Server {
         // The AOF is written (and with `always` synced) before the replies
         // of the writes it holds go out (beforeSleep's flushAppendOnlyFile).
         self.st.aof_flush(false);
+        if self.st.aof_write_postponed() {
+            return;
+        }
         self.flush_replies();
     }
 
@@ -1830,6 +1833,7 @@ impl Node for Server {
             Input::Tick
                 | Input::Persisted { .. }
                 | Input::Fsynced { .. }
+                | Input::AofWriteFailed { .. }
                 | Input::Terminate
                 | Input::Script { .. }
                 | Input::Child { .. }
@@ -1880,7 +1884,16 @@ impl Node for Server {
             // A server runs no scripts: only sentinels ask for them.
             Input::Tick | Input::Script { .. } => {}
             Input::Persisted { error, .. } => self.persisted(error),
-            Input::Fsynced { .. } => self.st.aof_fsynced(),
+            Input::Fsynced { error, .. } => self.st.aof_fsynced(error),
+            Input::AofWriteFailed {
+                file,
+                unwritten,
+                partial,
+                error,
+                truncate_error,
+            } => self
+                .st
+                .aof_write_failed(&file, unwritten, partial, error, truncate_error),
             Input::Child { id, status } => self.child_status(id, status),
             Input::Terminate => {
                 if !self.st.shutting_down {

@@ -58,6 +58,9 @@ pub struct Host {
     /// Files with bytes not synced yet, and the length they had when last
     /// synced: what a machine crash leaves of them (see [`Sim::machine_crash`]).
     pub unsynced: BTreeMap<String, usize>,
+    /// The disk has no room left: AOF appends fail with ENOSPC (the
+    /// node refuses writes until it is cleared and a retry goes in).
+    pub disk_full: bool,
     factory: NodeFactory,
     next_inbound: u64,
     /// Earliest tick scheduled for this host.
@@ -125,6 +128,13 @@ enum SimEvent {
         host: HostId,
         id: u64,
         inc: u64,
+    },
+    /// An AOF append hit a full disk (see [`Host::disk_full`]).
+    AofWriteFailed {
+        host: HostId,
+        inc: u64,
+        file: String,
+        unwritten: Vec<u8>,
     },
 }
 
@@ -240,6 +250,7 @@ impl Sim {
             next_inbound: 0,
             next_tick: None,
             paused_until: 0,
+            disk_full: false,
             incarnation: 0,
             last_input: None,
             names,
@@ -371,6 +382,16 @@ impl Sim {
         use crate::node::FileOp;
         let h = &mut self.hosts[id];
         match op {
+            FileOp::Append { file, bytes, .. } if h.disk_full && !bytes.is_empty() => {
+                let inc = h.incarnation;
+                let ev = SimEvent::AofWriteFailed {
+                    host: id,
+                    inc,
+                    file,
+                    unwritten: bytes,
+                };
+                self.schedule(self.now, ev);
+            }
             FileOp::Append { file, bytes, fsync } => {
                 let f = h.disk.entry(file.clone()).or_default();
                 let before = f.len();
@@ -701,7 +722,8 @@ impl Sim {
             SimEvent::Accept { to, inc, .. } => (*to, *inc),
             SimEvent::Tick { host, inc }
             | SimEvent::Resume { host, inc }
-            | SimEvent::ScriptExited { host, inc, .. } => (*host, *inc),
+            | SimEvent::ScriptExited { host, inc, .. }
+            | SimEvent::AofWriteFailed { host, inc, .. } => (*host, *inc),
         };
         let (host, inc) = host_of(&ev);
         if host == CLIENT_HOST {
@@ -757,6 +779,18 @@ impl Sim {
                 let status = ScriptStatus::Exited { code: 0, signal: 0 };
                 self.feed(host, Input::Script { id, status })
             }
+            SimEvent::AofWriteFailed {
+                file, unwritten, ..
+            } => self.feed(
+                host,
+                Input::AofWriteFailed {
+                    file,
+                    unwritten,
+                    partial: 0,
+                    error: "No space left on device".into(),
+                    truncate_error: None,
+                },
+            ),
         }
         true
     }

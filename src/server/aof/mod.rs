@@ -70,7 +70,18 @@ pub struct Aof {
     /// `aof_last_rewrite_time_sec` (-1: none yet).
     pub last_rewrite_secs: i64,
     pub last_bgrewrite_ok: bool,
-    pub last_write_ok: bool,
+    /// Why the last append failed (`aof_last_write_status:err` and its
+    /// errno), until a write succeeds again; writes are refused meanwhile.
+    pub write_error: Option<String>,
+    /// A background fsync failed (`aof_bio_fsync_status`), until one succeeds.
+    pub fsync_error: Option<String>,
+    /// The failed bytes were handed to the host again and no failure came
+    /// back yet: the write error looks solved at the next cron.
+    pub write_retry_sent: bool,
+    /// When the failed bytes are tried again (every second, as 7.0's cron).
+    pub write_retry_at: Millis,
+    /// Unix second of the last write error logged (one per 30 s).
+    pub write_error_logged: u64,
     /// The running rewrite.
     pub rewrite: Option<Box<rewrite::Rewrite>>,
     /// BGSAVE asked for while a rewrite ran (`rdb_bgsave_scheduled`).
@@ -105,7 +116,11 @@ impl Default for Aof {
             consecutive_failures: 0,
             last_rewrite_secs: -1,
             last_bgrewrite_ok: true,
-            last_write_ok: true,
+            write_error: None,
+            fsync_error: None,
+            write_retry_sent: false,
+            write_retry_at: 0,
+            write_error_logged: 0,
             rewrite: None,
             bgsave_scheduled: false,
             load_requested: false,
@@ -267,9 +282,8 @@ impl ServerState {
             }
         }
         self.aof.last_fsync = self.now / 1000;
-        if !self.aof.last_write_ok {
+        if self.aof.write_error.take().is_some() {
             self.log(LogLevel::Warning, "AOF reopen, just ignore the last error.");
-            self.aof.last_write_ok = true;
         }
         Ok(())
     }
@@ -295,7 +309,7 @@ impl ServerState {
             ok(a.last_bgrewrite_ok),
             a.rewrites,
             a.consecutive_failures,
-            ok(a.last_write_ok),
+            ok(a.write_error.is_none() && a.fsync_error.is_none()),
         );
     }
 

@@ -9,6 +9,9 @@ use crate::server::config::Key;
 use crate::server::ServerState;
 use bytes::Bytes;
 
+/// AOF_WRITE_LOG_ERROR_RATE: one write error line per this many seconds.
+const WRITE_ERROR_LOG_RATE: u64 = 30;
+
 impl ServerState {
     /// The AOF takes the propagated commands now (it is on, or its
     /// rewrite gathers them while it is being turned on).
@@ -51,11 +54,25 @@ impl ServerState {
     }
 
     /// Hand the buffer to the host (flushAppendOnlyFile). `force` writes even
-    /// while a background fsync is pending.
+    /// while a background fsync is pending. While a write error stands, the
+    /// failed bytes are tried again by the cron only (once a second, as 7.0),
+    /// not in every round.
     pub fn aof_flush(&mut self, force: bool) {
-        if self.aof.state == AofState::Off {
+        if self.aof.state == AofState::Off || self.aof.write_error.is_some() {
             return;
         }
+        self.aof_write_buffer(force);
+    }
+
+    /// Commands in the buffer wait for a pending background fsync
+    /// (`everysec`'s postponed write): their replies wait with them, so a
+    /// process crash never loses an acknowledged write. (7.0 replies at once
+    /// and can lose up to two seconds of acknowledged writes here.)
+    pub fn aof_write_postponed(&self) -> bool {
+        self.aof.flush_postponed_start != 0 && !self.aof.buf.is_empty()
+    }
+
+    fn aof_write_buffer(&mut self, force: bool) {
         let policy = self.aof_fsync_policy();
         let now = secs(self.now);
         let sync_in_progress = self.aof.pending_fsyncs > 0;
@@ -150,8 +167,117 @@ impl ServerState {
     }
 
     /// The host finished a background fsync.
-    pub fn aof_fsynced(&mut self) {
+    pub fn aof_fsynced(&mut self, error: Option<String>) {
         self.aof.pending_fsyncs = self.aof.pending_fsyncs.saturating_sub(1);
+        match error {
+            // bio.c: logged when the status turns to error; writes are
+            // refused until a later fsync succeeds.
+            Some(e) => {
+                if self.aof.fsync_error.is_none() {
+                    self.log(
+                        LogLevel::Warning,
+                        format!("Fail to fsync the AOF file: {e}"),
+                    );
+                }
+                self.aof.fsync_error = Some(e);
+            }
+            None => self.aof.fsync_error = None,
+        }
+    }
+
+    /// The host could not append (see [`crate::node::Input::AofWriteFailed`]):
+    /// flushAppendOnlyFile's error path. With `always` the server exits (the
+    /// replies already went out and the writes cannot be undone); otherwise
+    /// the bytes go back to the front of the buffer and writes are refused
+    /// until they are written.
+    pub fn aof_write_failed(
+        &mut self,
+        file: &str,
+        unwritten: Vec<u8>,
+        partial: u64,
+        error: String,
+        truncate_error: Option<String>,
+    ) {
+        let now = secs(self.now);
+        if now.saturating_sub(self.aof.write_error_logged) > WRITE_ERROR_LOG_RATE {
+            self.aof.write_error_logged = now;
+            if partial == 0 {
+                self.log(
+                    LogLevel::Warning,
+                    format!("Error writing to the AOF file: {error}"),
+                );
+            } else {
+                let expected = match truncate_error {
+                    Some(_) => partial + unwritten.len() as u64,
+                    None => unwritten.len() as u64,
+                };
+                self.log(LogLevel::Warning, format!("Short write while writing to the AOF file: (nwritten={partial}, expected={expected})"));
+                if let Some(e) = &truncate_error {
+                    self.log(LogLevel::Warning, format!("Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: {e}"));
+                }
+            }
+        }
+        // A short write is reported as ENOSPC, whatever write(2) said.
+        let error = if partial == 0 {
+            error
+        } else {
+            "No space left on device".to_string()
+        };
+        if self.aof_fsync_policy() == FsyncPolicy::Always {
+            self.log(
+                LogLevel::Warning,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+            );
+            self.emit(crate::node::Event::Shutdown { exit_code: 1 });
+            return;
+        }
+        let n = unwritten.len() as u64;
+        self.aof.current_size = self.aof.current_size.saturating_sub(n);
+        self.aof.last_incr_size = self.aof.last_incr_size.saturating_sub(n);
+        if file == self.aof_current_incr() {
+            let later = std::mem::replace(&mut self.aof.buf, unwritten);
+            self.aof.buf.extend_from_slice(&later);
+        }
+        self.aof.write_error = Some(error);
+        self.aof.write_retry_sent = false;
+        self.aof.write_retry_at = self.now + 1000;
+    }
+
+    /// The cron's part while a write error stands: the failed bytes are
+    /// handed to the host again once a second; when one such try brings no
+    /// failure back by the next cron, the error is over.
+    pub fn aof_write_error_cron(&mut self) {
+        if self.aof.write_error.is_none() {
+            return;
+        }
+        if self.aof.state == AofState::Off {
+            return;
+        }
+        if self.aof.write_retry_sent {
+            self.aof.write_retry_sent = false;
+            self.aof.write_error = None;
+            self.log(
+                LogLevel::Warning,
+                "AOF write error looks solved, Redis can write again.",
+            );
+            return;
+        }
+        if self.now >= self.aof.write_retry_at {
+            self.aof.write_retry_at = self.now + 1000;
+            self.aof.write_retry_sent = true;
+            self.aof_write_buffer(false);
+        }
+    }
+
+    /// writeCommandsDeniedByDiskError's AOF part: why writes are refused.
+    pub fn aof_write_denied(&self) -> Option<&str> {
+        if self.aof.state == AofState::Off {
+            return None;
+        }
+        self.aof
+            .write_error
+            .as_deref()
+            .or(self.aof.fsync_error.as_deref())
     }
 }
 
