@@ -54,6 +54,12 @@ impl Addr {
             port,
         }
     }
+
+    /// A peer on the Unix socket: the host gives the socket's path with
+    /// port 0 (no TCP peer has port 0), which Redis shows as `path:0`.
+    pub fn is_unix_socket(&self) -> bool {
+        self.port == 0 && !self.host.is_empty()
+    }
 }
 
 impl fmt::Display for Addr {

@@ -41,6 +41,9 @@ fn client_flags(c: &Client) -> String {
     if c.close_after_reply {
         f.push('c');
     }
+    if c.addr.is_unix_socket() {
+        f.push('U');
+    }
     if c.no_evict {
         f.push('e');
     }

@@ -6,6 +6,7 @@
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
 use super::aof_files::{SyncFailure, WriteFailure};
+use super::socket::{ReadHalf, Stream, WriteHalf};
 use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
@@ -13,8 +14,6 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::io::AsyncReadExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
@@ -97,7 +96,7 @@ impl Logger {
 }
 
 struct Conn {
-    write: Option<OwnedWriteHalf>,
+    write: Option<WriteHalf>,
     queue: VecDeque<Vec<u8>>,
     closing: bool,
     notify: Rc<Notify>,
@@ -706,7 +705,6 @@ async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
                 }
                 break;
             };
-            use tokio::io::AsyncWriteExt;
             let mut w = w;
             if w.write_all(&chunk).await.is_err() {
                 output_backlog::forget(conn);
@@ -722,7 +720,7 @@ async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
     }
 }
 
-async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
+async fn reader(sh: SharedRef, conn: ConnId, mut r: ReadHalf) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match r.read(&mut buf).await {
@@ -758,16 +756,14 @@ async fn reader(sh: SharedRef, conn: ConnId, mut r: OwnedReadHalf) {
     }
 }
 
-fn register(sh: &SharedRef, conn: ConnId, stream: TcpStream) {
+fn register(sh: &SharedRef, conn: ConnId, stream: impl Into<Stream>) {
     register_in(sh, &mut sh.borrow_mut(), conn, stream);
 }
 
-fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let (r, w) = stream.into_split();
+fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: impl Into<Stream>) {
+    let (r, w) = stream.into().into_split();
     if !conn.is_outbound() {
-        use std::os::fd::AsRawFd;
-        busy_io::register(conn, r.as_ref().as_raw_fd());
+        busy_io::register(conn, r.raw_fd());
     }
     let notify = Rc::new(Notify::new());
     s.conns.insert(
@@ -875,6 +871,28 @@ async fn accept_loop(sh: SharedRef, listener: TcpListener) {
     }
 }
 
+/// Clients on the Unix socket (`unixsocket`): their address is the
+/// socket's path with port 0, as Redis shows it (`addr=/path:0`).
+async fn accept_unix_loop(sh: SharedRef, listener: tokio::net::UnixListener, path: String) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let conn = busy_io::next_conn();
+        register(&sh, conn, stream);
+        let at = Addr::new(path.clone(), 0);
+        drive(
+            &sh,
+            Input::Accepted {
+                conn,
+                peer: at.clone(),
+                local: at,
+            },
+        );
+    }
+}
+
 /// A single-threaded tokio runtime for a command of the binary, or `None`
 /// after saying why on stderr.
 pub fn runtime() -> Option<tokio::runtime::Runtime> {
@@ -895,6 +913,7 @@ pub fn runtime() -> Option<tokio::runtime::Runtime> {
 pub fn run(
     node: Box<dyn Node>,
     listeners: Vec<std::net::TcpListener>,
+    unix: Option<(std::os::unix::net::UnixListener, String)>,
     logger: Logger,
 ) -> (i32, Logger) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -938,6 +957,18 @@ pub fn run(
             match TcpListener::from_std(l) {
                 Ok(l) => {
                     tokio::task::spawn_local(accept_loop(sh.clone(), l));
+                }
+                Err(e) => sh
+                    .borrow_mut()
+                    .logger
+                    .write(LogLevel::Warning, &format!("listener: {e}")),
+            }
+        }
+        if let Some((l, path)) = unix {
+            let _ = l.set_nonblocking(true);
+            match tokio::net::UnixListener::from_std(l) {
+                Ok(l) => {
+                    tokio::task::spawn_local(accept_unix_loop(sh.clone(), l, path));
                 }
                 Err(e) => sh
                     .borrow_mut()

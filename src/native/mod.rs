@@ -20,6 +20,7 @@ pub mod output_backlog;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;
+pub mod socket;
 pub mod web;
 
 pub use sentinel_main::run_sentinel;
@@ -192,6 +193,20 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         Some(l) => l,
         None => return 1,
     };
+    let unixsocket = config.get(Key::UNIXSOCKET).to_string();
+    let unix = if unixsocket.is_empty() {
+        None
+    } else {
+        let perm = u32::from_str_radix(config.get(Key::UNIXSOCKETPERM), 8).unwrap_or(0);
+        match self::socket::bind_unix(&unixsocket, perm) {
+            Ok(l) => Some((l, unixsocket.clone())),
+            Err(e) => {
+                let msg = format!("Failed opening Unix socket: {}", io_reason(&e));
+                logger.write(LogLevel::Warning, &msg);
+                return 1;
+            }
+        }
+    };
     log_running_mode(&mut logger, &config, "standalone", port);
     logger.write(LogLevel::Warning, "Server initialized");
     let pidfile = config.get(Key::PIDFILE).to_string();
@@ -281,10 +296,21 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         return 1;
     }
     logger.write(LogLevel::Notice, "Ready to accept connections");
-    let (code, mut logger) = host::run(Box::new(server), listeners, logger);
+    if unix.is_some() {
+        let msg = format!("The server is now ready to accept connections at {unixsocket}");
+        logger.write(LogLevel::Notice, &msg);
+    }
+    let (code, mut logger) = host::run(Box::new(server), listeners, unix, logger);
     if !pidfile.is_empty() {
         logger.write(LogLevel::Notice, "Removing the pid file.");
         let _ = std::fs::remove_file(&pidfile);
+    }
+    if !unixsocket.is_empty() {
+        logger.write(LogLevel::Notice, "Removing the unix socket file.");
+        if let Err(e) = std::fs::remove_file(&unixsocket) {
+            let msg = format!("Error removing the unix socket file: {}", io_reason(&e));
+            logger.write(LogLevel::Warning, &msg);
+        }
     }
     // The node's SHUTDOWN logged "Redis is now ready to exit, bye bye...".
     code

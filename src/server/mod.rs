@@ -484,6 +484,7 @@ impl Server {
         if st.config.get_bool(Key::PROTECTED_MODE)
             && st.acl.default_user().nopass
             && !is_loopback(&peer.host)
+            && !peer.is_unix_socket()
             && st.config.get(Key::BIND) == "* -::*"
         {
             st.out.push_back(Output::Send {

@@ -12,6 +12,10 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
+    /// An octal number (`unixsocketperm`), kept in octal as written.
+    Octal {
+        max: i64,
+    },
     /// Bytes, accepting units like `1mb`, `64k`; stored as the byte count.
     Memory {
         min: i64,
@@ -369,7 +373,7 @@ directives! {
     ALWAYS_SHOW_LOGO = "always-show-logo", None, B, "no", IMMUTABLE;
     REQUIREPASS = "requirepass", None, S, "", 0;
     SHUTDOWN_ON_SIGINT = "shutdown-on-sigint", None, Kind::Flags(SHUTDOWN_ENUM), "default", 0;
-    UNIXSOCKETPERM = "unixsocketperm", None, Kind::Int { min: 0, max: 511 }, "0", IMMUTABLE;
+    UNIXSOCKETPERM = "unixsocketperm", None, Kind::Octal { max: 0o777 }, "0", IMMUTABLE;
     REPLICA_ANNOUNCED = "replica-announced", None, B, "yes", 0;
     USE_EXIT_ON_PANIC = "use-exit-on-panic", None, B, "no", HIDDEN;
     RDB_KEY_SAVE_DELAY = "rdb-key-save-delay", None, Kind::Int { min: i32::MIN as i64, max: i32::MAX as i64 }, "0", HIDDEN;

@@ -78,6 +78,14 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             }
             Ok(v.to_string())
         }
+        Kind::Octal { max } => {
+            let v = i64::from_str_radix(one()?, 8)
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            if !(0..=max).contains(&v) {
+                return Err(int_error(0, max));
+            }
+            Ok(format!("{v:o}"))
+        }
         Kind::MemoryOrPercent => {
             let v = one()?;
             if let Some(n) = v.strip_suffix('%') {
