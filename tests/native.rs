@@ -834,3 +834,47 @@ fn crash_report_on_debug_segfault_and_sigabrt() {
         assert!(log.contains(&extra), "{how}: no {extra:?} in\n{log}");
     }
 }
+
+/// `unixsocket` / `unixsocketperm` beside real redis-server: the socket
+/// file with its mode, a client on it shown as `addr=<path>:0` with flag U,
+/// the octal config read back as written, the file removed at exit.
+#[test]
+fn unix_socket_listener_as_real_redis() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    for real in [false, true] {
+        let dir = common::tmpdir(if real { "unix-real" } else { "unix-ours" });
+        let path = dir.join("redis.sock").display().to_string();
+        let args = ["--unixsocket", path.as_str(), "--unixsocketperm", "700"];
+        let srv = if real {
+            common::start_real(&args)
+        } else {
+            common::start_ours(&args)
+        };
+        let mode = std::fs::metadata(&path)
+            .expect("socket file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "real={real}");
+        let mut s = std::os::unix::net::UnixStream::connect(&path).expect("connect");
+        s.write_all(b"CLIENT INFO\r\nCONFIG GET unixsocketperm\r\nQUIT\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(
+            out.contains(&format!("addr={path}:0 laddr={path}:0 ")),
+            "real={real}: {out}"
+        );
+        assert!(out.contains(" flags=U "), "real={real}: {out}");
+        assert!(
+            out.contains("$14\r\nunixsocketperm\r\n$3\r\n700\r\n"),
+            "real={real}: {out}"
+        );
+        common::cmd(srv.port, &["SHUTDOWN", "NOSAVE"]);
+        assert!(
+            common::wait_until(10, || !std::path::Path::new(&path).exists()),
+            "real={real}: the socket file stays after exit"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
