@@ -360,6 +360,13 @@ pub trait HostProbe {
     }
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
+    /// CONFIG SET `port` / `bind`: listen on `bind` (as the directive
+    /// reads) and `port` instead of the current sockets, or say why not
+    /// (the current ones stay). A host whose node has no sockets of its own
+    /// (simulated) has nothing to change.
+    fn listen(&self, _bind: &str, _port: u16) -> Result<(), String> {
+        Ok(())
+    }
     /// Whether [`HostProbe::busy_poll`] looks at the connections.
     fn serves_while_busy(&self) -> bool {
         false

@@ -878,3 +878,46 @@ fn unix_socket_listener_as_real_redis() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// CONFIG SET `port` moves the listener, and a port in use fails the
+/// whole call with 7.0's error, every directive of it rolled back; the
+/// same beside real redis-server.
+#[test]
+fn config_set_port_moves_the_listener_or_rolls_back_as_real_redis() {
+    for real in [false, true] {
+        let srv = if real {
+            common::start_real(&[])
+        } else {
+            common::start_ours(&[])
+        };
+        let taken = common::start_real(&[]);
+        let mut c = srv.connect();
+        let used = taken.port.to_string();
+        let reply = c.cmd(&["CONFIG", "SET", "maxmemory", "10000001", "port", &used]);
+        assert_eq!(
+            reply,
+            Frame::Error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.".into()),
+            "real={real}"
+        );
+        let maxmemory = c.cmd(&["CONFIG", "GET", "maxmemory"]);
+        assert_eq!(
+            common::field(&maxmemory, "maxmemory").as_deref(),
+            Some("0"),
+            "real={real}"
+        );
+        assert_eq!(
+            common::cmd(srv.port, &["PING"]),
+            Some(Frame::Simple("PONG".into()))
+        );
+        let new_port = common::free_port();
+        let reply = c.cmd(&["CONFIG", "SET", "port", &new_port.to_string()]);
+        assert_eq!(reply, Frame::Simple("OK".into()), "real={real}");
+        assert!(
+            common::wait_until(5, || common::cmd(srv.port, &["PING"]).is_none()),
+            "real={real}: the old port still answers"
+        );
+        let mut moved = Conn::connect(new_port);
+        assert_eq!(moved.cmd(&["PING"]), Frame::Simple("PONG".into()));
+        moved.send(&["SHUTDOWN", "NOSAVE"]);
+    }
+}

@@ -66,10 +66,23 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .config
                 .get_bool(crate::server::config::Key::APPENDONLY);
             let local = crate::server::is_loopback(&ctx.client.addr.host);
+            let listening = listen_address(ctx);
+            let backup: Vec<(String, String)> = pairs
+                .iter()
+                .filter_map(|(k, _)| {
+                    let v = ctx.srv.config.get_by_name(k)?.to_string();
+                    Some((k.clone(), v))
+                })
+                .collect();
             ctx.srv
                 .config
                 .set_many_from(&pairs, local)
                 .map_err(Error::from)?;
+            if let Err(e) = apply_listen_address(ctx, &listening, &pairs) {
+                // restoreBackupConfig: every directive of the call goes back.
+                let _ = ctx.srv.config.set_many(&backup);
+                return Err(Error::from(e));
+            }
             let aof_on = ctx
                 .srv
                 .config
@@ -160,6 +173,57 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// updateMaxmemory: a limit under what is used now is warned about (the
 /// eviction it calls for starts at the next command or tick).
+/// The `bind` and `port` the server listens on now.
+fn listen_address(ctx: &Ctx) -> (String, String) {
+    let c = &ctx.srv.config;
+    (c.get(Key::BIND).to_string(), c.get(Key::PORT).to_string())
+}
+
+/// updatePort / updateBind: the host listens on the new address, or the
+/// CONFIG SET fails with 7.0's error for the directive that changed it.
+fn apply_listen_address(
+    ctx: &mut Ctx,
+    before: &(String, String),
+    pairs: &[(String, String)],
+) -> Result<(), String> {
+    let now = listen_address(ctx);
+    if now == *before {
+        return Ok(());
+    }
+    let Some(probe) = ctx.srv.host.probe.as_deref() else {
+        return Ok(());
+    };
+    let port = ctx.srv.config.get_i64(Key::PORT).clamp(0, 65535) as u16;
+    if let Err(e) = probe.listen(&now.0, port) {
+        let port_changed = now.1 != before.1;
+        // The argument named is the first of the call that changed it.
+        let arg = pairs
+            .iter()
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .find(|k| {
+                if port_changed {
+                    k == "port"
+                } else {
+                    k == "bind"
+                }
+            })
+            .unwrap_or_default();
+        let why = if port_changed {
+            "Unable to listen on this port. Check server logs."
+        } else {
+            "Failed to bind to specified addresses."
+        };
+        ctx.srv.log(
+            LogLevel::Warning,
+            format!("Warning: Could not create server TCP listening socket {e}"),
+        );
+        return Err(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}"
+        ));
+    }
+    Ok(())
+}
+
 fn warn_if_over_maxmemory(ctx: &mut Ctx) {
     use crate::server::memory;
     let max = ctx.srv.config.maxmemory();

@@ -952,18 +952,23 @@ pub fn run(
     let sh2 = sh.clone();
     let code = local.block_on(&rt, async move {
         let sh = sh2;
-        for l in listeners {
-            let _ = l.set_nonblocking(true);
-            match TcpListener::from_std(l) {
-                Ok(l) => {
-                    tokio::task::spawn_local(accept_loop(sh.clone(), l));
-                }
-                Err(e) => sh
-                    .borrow_mut()
-                    .logger
-                    .write(LogLevel::Warning, &format!("listener: {e}")),
-            }
-        }
+        let sh_l = sh.clone();
+        super::listeners::install(
+            listeners,
+            Box::new(move |l| {
+                let sh = sh_l.clone();
+                tokio::task::spawn_local(async move {
+                    let _ = l.set_nonblocking(true);
+                    match TcpListener::from_std(l) {
+                        Ok(l) => accept_loop(sh, l).await,
+                        Err(e) => sh
+                            .borrow_mut()
+                            .logger
+                            .write(LogLevel::Warning, &format!("listener: {e}")),
+                    }
+                })
+            }),
+        );
         if let Some((l, path)) = unix {
             let _ = l.set_nonblocking(true);
             match tokio::net::UnixListener::from_std(l) {
@@ -1045,6 +1050,8 @@ pub fn run(
     });
     drop(local);
     drop(rt);
+    // The listeners' spawner holds the shared state too.
+    super::listeners::uninstall();
     let logger = match Rc::try_unwrap(sh) {
         Ok(cell) => cell.into_inner().logger,
         Err(sh) => {

@@ -16,6 +16,7 @@ pub mod conf;
 pub mod crash_report;
 pub mod demo;
 pub mod host;
+pub mod listeners;
 pub mod output_backlog;
 pub mod process;
 pub mod scripts;
@@ -323,11 +324,39 @@ pub(crate) fn bind_all(
     port: u16,
     logger: &mut host::Logger,
 ) -> Option<Vec<TcpListener>> {
+    match bind_addresses(config.get(Key::BIND), port) {
+        Ok(listeners) => Some(listeners),
+        Err(failure) => {
+            if let Some((name, e)) = failure {
+                logger.write(
+                    LogLevel::Warning,
+                    &format!(
+                        "Warning: Could not create server TCP listening socket {name}:{port}: bind: {}",
+                        io_reason(&e)
+                    ),
+                );
+            }
+            logger.write(
+                LogLevel::Warning,
+                &format!("Failed listening on port {port} (TCP), aborting."),
+            );
+            None
+        }
+    }
+}
+
+/// The listeners of `bind` (space-separated; `-` makes one optional, `*`
+/// and `::*` are every address) on `port`, none with port 0; the address
+/// that failed and why, or `None` if no address could be bound at all.
+pub(crate) fn bind_addresses(
+    bind: &str,
+    port: u16,
+) -> Result<Vec<TcpListener>, Option<(String, std::io::Error)>> {
     let mut listeners = Vec::new();
     if port == 0 {
-        return Some(listeners);
+        return Ok(listeners);
     }
-    for b in config.get(Key::BIND).split_whitespace() {
+    for b in bind.split_whitespace() {
         let optional = b.starts_with('-');
         let name = b.trim_start_matches('-');
         let host = match name {
@@ -343,30 +372,13 @@ pub(crate) fn bind_all(
         match TcpListener::bind(&addr) {
             Ok(l) => listeners.push(l),
             Err(_) if optional => {}
-            Err(e) => {
-                logger.write(
-                    LogLevel::Warning,
-                    &format!(
-                        "Warning: Could not create server TCP listening socket {name}:{port}: bind: {}",
-                        io_reason(&e)
-                    ),
-                );
-                logger.write(
-                    LogLevel::Warning,
-                    &format!("Failed listening on port {port} (TCP), aborting."),
-                );
-                return None;
-            }
+            Err(e) => return Err(Some((name.to_string(), e))),
         }
     }
     if listeners.is_empty() {
-        logger.write(
-            LogLevel::Warning,
-            &format!("Failed listening on port {port} (TCP), aborting."),
-        );
-        return None;
+        return Err(None);
     }
-    Some(listeners)
+    Ok(listeners)
 }
 
 fn io_reason(e: &std::io::Error) -> String {

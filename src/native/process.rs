@@ -62,6 +62,10 @@ fn rusage(who: libc::c_int) -> Option<(f64, f64)> {
 }
 
 impl HostProbe for ProcessProbe {
+    fn listen(&self, bind: &str, port: u16) -> Result<(), String> {
+        super::listeners::rebind(bind, port)
+    }
+
     fn monotonic_us(&self) -> u64 {
         self.start.elapsed().as_micros() as u64
     }
