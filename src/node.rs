@@ -323,7 +323,13 @@ pub enum Output {
     /// Send these bytes on the connection, in order.
     Send { conn: ConnId, bytes: Vec<u8> },
     /// Open an outbound connection; the answer is `Connected` or `ConnectFailed`.
-    Connect { conn: ConnId, addr: Addr },
+    /// Open a connection to `addr`, from the local address `source` if
+    /// given (`bind-source-addr`).
+    Connect {
+        conn: ConnId,
+        addr: Addr,
+        source: Option<String>,
+    },
     /// Close the connection after the bytes already sent on it are flushed.
     Close { conn: ConnId },
     /// Something happened that the host may log or show.

@@ -8,7 +8,6 @@
 
 pub use crate::server::config::args::{parse_args, ServerArgs};
 use crate::server::config::lines::{conf_lines, fatal_config_error};
-use crate::server::config::Key;
 use crate::server::Config;
 
 /// Why the server cannot start.
@@ -28,12 +27,10 @@ impl std::fmt::Display for ConfError {
     }
 }
 
-/// The defaults the native host starts from: Redis's, but listening on
-/// loopback only (what Debian's shipped redis.conf does).
+/// The defaults the native host starts from: Redis 7.0's (`bind * -::*`,
+/// with protected mode refusing non-local clients until a password is set).
 pub fn default_config() -> Config {
-    let mut config = Config::default();
-    let _ = config.set(Key::BIND, &["127.0.0.1".to_string(), "-::1".to_string()]);
-    config
+    Config::default()
 }
 
 /// Build a config from `[file] [--directive value ...]`.
@@ -125,6 +122,7 @@ fn apply_text_counting(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::config::Key;
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
@@ -177,6 +175,6 @@ mod tests {
         assert_eq!(c.get(Key::PORT), "7005");
         assert_eq!(c.get(Key::SAVE), "");
         assert_eq!(c.get(Key::LOGLEVEL), "warning");
-        assert_eq!(c.get(Key::BIND), "127.0.0.1 -::1");
+        assert_eq!(c.get(Key::BIND), "* -::*");
     }
 }

@@ -195,8 +195,10 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
                 }
             }
             Output::Close { conn } => close(s, conn),
-            Output::Connect { conn, addr } => {
-                tokio::task::spawn_local(connect(sh.clone(), conn, addr, s.source));
+            Output::Connect { conn, addr, source } => {
+                // bind-source-addr, else the first listener's own address.
+                let source = source.and_then(|a| a.parse().ok()).or(s.source);
+                tokio::task::spawn_local(connect(sh.clone(), conn, addr, source));
             }
             Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
             Output::Event(Event::Shutdown { exit_code }) => {

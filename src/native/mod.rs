@@ -3,7 +3,7 @@
 //! `run_server` is what `sentinel-lab server ...` and a `redis-server` link run:
 //! it reads the config like redis-server 7.0 (file, then `--directive value`
 //! options), logs in Redis's format to stdout or `logfile`, writes `pidfile`,
-//! binds the listeners (loopback only by default), and hands everything to the
+//! binds the listeners (every address by default, as 7.0), and hands everything to the
 //! tokio host in [`host`].
 
 pub mod alloc;
@@ -353,7 +353,8 @@ pub(crate) fn bind_addresses(
     port: u16,
 ) -> Result<Vec<TcpListener>, Option<(String, std::io::Error)>> {
     let mut listeners = Vec::new();
-    if port == 0 {
+    // Port 0, or no address at all (`bind ""`): no TCP listener, as 7.0.
+    if port == 0 || bind.trim().is_empty() {
         return Ok(listeners);
     }
     for b in bind.split_whitespace() {

@@ -290,7 +290,7 @@ impl Harness {
             let mut inputs: Vec<(ConnId, Option<bool>)> = Vec::new();
             while let Some(o) = self.node.poll_output() {
                 match o {
-                    Output::Connect { conn, addr } => {
+                    Output::Connect { conn, addr, .. } => {
                         let ok = self.fakes.get(&addr.port).is_some_and(|f| f.alive);
                         if ok {
                             self.conns.insert(conn, addr.port);

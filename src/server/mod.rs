@@ -258,7 +258,10 @@ impl ServerState {
     pub fn connect(&mut self, addr: Addr) -> ConnId {
         self.next_outbound += 1;
         let conn = ConnId(OUTBOUND_BIT | self.next_outbound);
-        self.out.push_back(Output::Connect { conn, addr });
+        let source = Some(self.config.get(Key::BIND_SOURCE_ADDR))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        self.out.push_back(Output::Connect { conn, addr, source });
         conn
     }
 
@@ -480,12 +483,12 @@ impl Server {
             return;
         }
         st.sync_acl();
-        // 7.0: protected unless the default user has a password.
+        // 7.0: protected unless the default user has a password, whatever
+        // `bind` says.
         if st.config.get_bool(Key::PROTECTED_MODE)
             && st.acl.default_user().nopass
             && !is_loopback(&peer.host)
             && !peer.is_unix_socket()
-            && st.config.get(Key::BIND) == "* -::*"
         {
             st.out.push_back(Output::Send {
                 conn,

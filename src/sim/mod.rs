@@ -575,7 +575,7 @@ impl Sim {
                     self.schedule(at, SimEvent::Closed { to, inc });
                 }
             }
-            Output::Connect { conn, addr } => {
+            Output::Connect { conn, addr, .. } => {
                 let me = End { host: id, conn };
                 let inc = self.hosts[id].incarnation;
                 let lat = self.net.latency(&mut self.rng);

@@ -212,7 +212,7 @@ impl<'a> OutputJs<'a> {
                 conn: conn_to_js(*conn),
                 bytes,
             },
-            Output::Connect { conn, addr } => OutputJs::Connect {
+            Output::Connect { conn, addr, .. } => OutputJs::Connect {
                 conn: conn_to_js(*conn),
                 host: &addr.host,
                 port: addr.port,

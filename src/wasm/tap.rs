@@ -520,7 +520,7 @@ impl NodeTap {
     /// conversation (the peer's tap reports it).
     pub fn output(&mut self, out: &Output) {
         match out {
-            Output::Connect { conn, addr } => {
+            Output::Connect { conn, addr, .. } => {
                 self.connecting.insert(*conn, addr.host.clone());
             }
             Output::Send { conn, bytes } => {
