@@ -409,7 +409,7 @@ fn aof_rewrite_commands_rebuild_streams() {
             .collect::<Vec<_>>()
             .join("|")
     };
-    let commands = crate::server::aof::rewrite::commands_of(&t.srv.st.dbs, None);
+    let commands = crate::server::aof::rewrite::commands_of(&t.srv.st.dbs, &[], None);
     let mut copy = Kit::new();
     assert!(!copy.raw(1, &commands).contains("-ERR"));
     for key in ["s", "e"] {

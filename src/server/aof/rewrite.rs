@@ -15,6 +15,7 @@ use crate::server::config::Key;
 use crate::server::fork::{ChildKind, KeyPace};
 use crate::server::memory::rdb_used_mem_quick;
 use crate::server::{Server, ServerState};
+use bytes::Bytes;
 
 /// A rewrite in progress.
 pub struct Rewrite {
@@ -182,11 +183,16 @@ fn stream_commands(out: &mut Vec<u8>, key: &[u8], st: &Stream) {
 }
 
 /// A command-form base of the whole dataset: `#TS:` first when enabled,
-/// then per non-empty db a SELECT and its keys.
-pub fn commands_of(dbs: &[Db], timestamp: Option<u64>) -> Vec<u8> {
+/// the function libraries (FUNCTION LOAD), then per non-empty db a SELECT
+/// and its keys (rewriteAppendOnlyFileRio).
+pub fn commands_of(dbs: &[Db], functions: &[Bytes], timestamp: Option<u64>) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some(ts) = timestamp {
         out.extend_from_slice(format!("#TS:{ts}\r\n").as_bytes());
+    }
+    for code in functions {
+        out.extend_from_slice(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n");
+        bulk(&mut out, code);
     }
     for (i, db) in dbs.iter().enumerate() {
         if db.is_empty() {
@@ -206,6 +212,7 @@ impl ServerState {
     fn aof_rdb_aux(&self) -> Aux {
         let mut aux = Aux::for_save(secs(self.now), rdb_used_mem_quick(&self.dbs), None);
         aux.aof_base = Some(1);
+        aux.functions = self.scripting.library_codes();
         aux
     }
 
@@ -222,7 +229,8 @@ impl ServerState {
             rdb::encode_with(&self.dbs, &self.aof_rdb_aux(), self.aof_encode_options())
         } else {
             let ts = self.config.get_bool(Key::AOF_TIMESTAMP_ENABLED);
-            commands_of(&self.dbs, ts.then(|| secs(self.now)))
+            let functions = self.scripting.library_codes();
+            commands_of(&self.dbs, &functions, ts.then(|| secs(self.now)))
         }
     }
 
@@ -648,7 +656,7 @@ mod tests {
             Object::new(Value::Str(Bytes::from_static(b"v"))),
             Some(1234),
         );
-        let out = String::from_utf8(commands_of(&dbs, Some(7))).unwrap();
+        let out = String::from_utf8(commands_of(&dbs, &[], Some(7))).unwrap();
         assert_eq!(
             out,
             "#TS:7\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\

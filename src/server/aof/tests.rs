@@ -388,3 +388,36 @@ fn a_full_disk_under_always_stops_the_server() {
         .iter()
         .any(|e| e.text.contains("Shutdown { exit_code: 1 }")));
 }
+
+/// The base a rewrite writes holds the function libraries (in the RDB
+/// preamble, or as FUNCTION LOAD commands), so they survive a restart.
+#[test]
+fn a_rewrite_keeps_the_function_libraries() {
+    let lib = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+    for preamble in ["yes", "no"] {
+        let (mut sim, id) = sim_with(&format!(
+            "appendonly yes\naof-use-rdb-preamble {preamble}\n"
+        ));
+        assert_eq!(cmd(&mut sim, id, &["FUNCTION", "LOAD", lib]), "mylib");
+        cmd(&mut sim, id, &["BGREWRITEAOF"]);
+        sim.run_for(1_000);
+        let base = if preamble == "yes" { "rdb" } else { "aof" };
+        let name = format!("appendonlydir/appendonly.aof.2.base.{base}");
+        let bytes = sim.hosts[id].disk[&name].clone();
+        if preamble == "no" {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                text.starts_with("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"),
+                "{text}"
+            );
+        }
+        sim.crash(id);
+        sim.restart(id);
+        sim.run_for(100);
+        assert_eq!(
+            cmd(&mut sim, id, &["FCALL", "one", "0"]),
+            "1",
+            "preamble {preamble}"
+        );
+    }
+}
