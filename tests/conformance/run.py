@@ -86,6 +86,8 @@ CI_SET = [
     "integration/psync2-pingoff",
     "integration/psync2-master-restart",
     "integration/replication-4",
+    "unit/networking",
+    "unit/aofrw",
     "sentinel",
 ]
 
