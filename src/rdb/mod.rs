@@ -18,7 +18,7 @@ pub mod lzf;
 pub mod payload;
 pub mod stream;
 
-pub use decode::{decode, decode_functions, decode_value, decode_with};
+pub use decode::{decode, decode_functions, decode_value, decode_with, Decoder};
 pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;

@@ -107,6 +107,12 @@ pub enum Transfer {
     /// buffer are known not to hold it, so each read searches only what is
     /// new (a payload arrives in thousands of reads).
     Eof { mark: Vec<u8>, scanned: usize },
+    /// The whole payload arrived and is being loaded (a [`LoadJob`]); the
+    /// master's bytes wait in the buffer, unread, as Redis stops reading
+    /// the link while it loads.
+    ///
+    /// [`LoadJob`]: crate::server::loading::LoadJob
+    Loading,
 }
 
 /// Our link to our master, while we are a replica.

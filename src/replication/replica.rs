@@ -589,8 +589,9 @@ impl Server {
                     Some(l) => l.buf.drain(..total).collect(),
                     None => return false,
                 };
-                self.repl_load_payload(&payload)
+                self.repl_load_payload(payload)
             }
+            Transfer::Loading => false,
             Transfer::Eof { mark, scanned } => {
                 let Some(l) = self.st.repl.link.as_mut() else {
                     return false;
@@ -615,12 +616,15 @@ impl Server {
                     }
                     None => return false,
                 };
-                self.repl_load_payload(&payload)
+                self.repl_load_payload(payload)
             }
         }
     }
 
-    fn repl_load_payload(&mut self, payload: &[u8]) -> bool {
+    /// The whole payload is here: the old data goes and the payload loads
+    /// as a job ([`crate::server::loading`]), which ends in
+    /// [`Server::repl_payload_loaded`].
+    fn repl_load_payload(&mut self, payload: Vec<u8>) -> bool {
         // No AOF rewrite may run while the data is replaced; the AOF starts
         // again (with a rewrite) once the sync is done.
         if self.st.aof.state != crate::server::aof::AofState::Off {
@@ -639,18 +643,33 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Loading DB in memory",
         );
-        if let Err(e) = self.load_rdb_quiet(payload) {
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.state = LinkState::Transfer(Transfer::Loading);
+        }
+        self.start_rdb_load(payload, crate::server::loading::LoadPurpose::MasterSync);
+        // The load runs in the rounds that follow.
+        false
+    }
+
+    /// The payload's load ended: streaming starts, or the sync is retried.
+    pub(crate) fn repl_payload_loaded(&mut self, result: Result<crate::rdb::Aux, String>) {
+        if let Err(e) = result {
             self.st.log(
                 LogLevel::Warning,
                 format!("Failed trying to load the MASTER synchronization DB from socket: {e}"),
             );
             self.repl_link_reset_for_retry();
             self.restart_aof_after_sync();
-            return false;
+            return;
         }
-        let (id, off) = match self.st.repl.link.as_ref() {
-            Some(l) => (l.full_replid.clone(), l.full_offset),
-            None => return false,
+        if !self.repl_link_loading() {
+            // REPLICAOF changed the master meanwhile: the data stays, as
+            // loaded, and the new link syncs again.
+            return;
+        }
+        let (id, off, conn) = match self.st.repl.link.as_ref() {
+            Some(l) => (l.full_replid.clone(), l.full_offset, l.conn),
+            None => return,
         };
         self.st.repl.replid = id;
         self.st.repl.offset = off;
@@ -662,9 +681,17 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Finished with success",
         );
-        self.repl_start_streaming(false);
+        if conn.is_some() {
+            self.repl_start_streaming(false);
+        } else {
+            // The master left while we loaded: PSYNC from what we have.
+            self.st.log(
+                LogLevel::Warning,
+                "Master closed the connection during the handshake.",
+            );
+            self.repl_link_reset_for_retry();
+        }
         self.restart_aof_after_sync();
-        true
     }
 
     /// restartAOFAfterSYNC: with `appendonly yes`, a rewrite of the synced
@@ -804,8 +831,13 @@ impl Server {
         if !self.repl_owns(conn) {
             return;
         }
+        let loading = self.repl_link_loading();
         if let Some(l) = self.st.repl.link.as_mut() {
             l.conn = None;
+        }
+        if loading {
+            // Not read while the payload loads: seen when it is loaded.
+            return;
         }
         self.st.log(
             LogLevel::Warning,

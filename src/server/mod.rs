@@ -10,6 +10,7 @@ pub mod eviction;
 pub mod fork;
 pub mod info;
 pub mod latency;
+pub mod loading;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
@@ -169,9 +170,13 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
-    /// An AOF is being loaded: only a script from it that runs past the
-    /// busy threshold lets other clients in, and they get -LOADING.
+    /// A dataset is being loaded (`server.loading`): commands without the
+    /// `loading` flag get -LOADING (see [`loading`]).
     pub loading: bool,
+    /// INFO's `loading_*` figures of the load in progress.
+    pub load_progress: loading::LoadProgress,
+    /// An RDB load running in slices between the host's turns.
+    pub load_job: Option<Box<loading::LoadJob>>,
     /// The running script, once past `busy-reply-threshold` (see [`busy`]).
     pub busy: Option<busy::BusyScript>,
     /// Input that arrived while the script ran and waits for its end.
@@ -418,6 +423,8 @@ impl Server {
                 checking: None,
                 script_caller: None,
                 loading: false,
+                load_progress: Default::default(),
+                load_job: None,
                 busy: None,
                 busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
@@ -1882,6 +1889,7 @@ impl Node for Server {
             Input::Persisted { error, .. } => self.persisted(error),
             Input::Fsynced { .. } => self.st.aof_fsynced(),
             Input::Child { id, status } => self.child_status(id, status),
+            Input::Terminate if self.st.load_job.is_some() => self.terminate_while_loading(),
             Input::Terminate => {
                 if !self.st.shutting_down {
                     self.st.prepare_for_shutdown(FinalSave::Default);
@@ -1898,6 +1906,17 @@ impl Node for Server {
             // else, so that asking does not move timers or background work.
             self.flush_replies();
             return;
+        }
+        if self.st.load_job.is_some() {
+            // Loading (processEventsWhileBlocked): clients are answered,
+            // no timer runs; a round without client input loads a slice.
+            if !client_input {
+                self.loading_round();
+            }
+            self.flush_pending();
+            if self.st.load_job.is_some() {
+                return;
+            }
         }
         if self.st.now >= self.st.next_cron && !self.st.pause_cron {
             self.cron();
@@ -1942,6 +1961,9 @@ impl Node for Server {
     fn poll_timeout(&self) -> Option<Millis> {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
+        }
+        if let Some(t) = self.loading_due() {
+            return Some(t.max(self.st.now));
         }
         // The next slice of a background job: as soon as the host has
         // looked at its other work, or when `rdb-key-save-delay` lets it.

@@ -611,6 +611,17 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let loaded = rdb::decode_with(bytes, self.st.dbs.len());
+        self.install_startup_rdb(loaded, 0.0)
+    }
+
+    /// [`Server::load_rdb`]'s work once the file is decoded (at once, or by
+    /// a [`super::loading`] job).
+    pub(crate) fn install_startup_rdb(
+        &mut self,
+        loaded: Result<rdb::Loaded, rdb::RdbError>,
+        secs: f64,
+    ) -> Result<(), String> {
         // loadDataFromDisk: a master starts with a backlog, which takes the
         // DELs of the keys found expired (the restored offset counts them).
         if !self.st.repl.is_replica() && self.st.repl.backlog.is_none() {
@@ -618,19 +629,14 @@ impl Server {
             let next = self.st.repl.offset + 1;
             self.st.repl.backlog = Some(crate::replication::backlog::Backlog::new(size, next));
         }
-        let aux = self.load_rdb_aux(bytes)?;
+        let (aux, _) = self.st.install_rdb(loaded, false, true)?;
+        self.st.log(
+            LogLevel::Notice,
+            format!("DB loaded from disk: {secs:.3} seconds"),
+        );
         self.repl_feed_replicas();
         self.st.repl_restore_from_rdb(&aux);
         Ok(())
-    }
-
-    /// [`Server::load_rdb`], returning the file's aux fields (the replication
-    /// id and offset a restarted node may resume from).
-    pub fn load_rdb_aux(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        let (aux, _) = self.st.load_rdb_bytes(bytes, false, true)?;
-        self.st
-            .log(LogLevel::Notice, "DB loaded from disk: 0.000 seconds");
-        Ok(aux)
     }
 
     /// Load without the startup-only "DB loaded from disk" line (a replica's sync).
@@ -660,9 +666,21 @@ impl ServerState {
         preamble: bool,
         feed_repl: bool,
     ) -> Result<(Aux, usize), String> {
+        let loaded = rdb::decode_with(bytes, self.dbs.len());
+        self.install_rdb(loaded, preamble, feed_repl)
+    }
+
+    /// What follows decoding a file (whole, or a [`super::loading`] job's):
+    /// the errors logged as rdbLoad logs them, the keys found expired
+    /// dropped on a master, the databases and libraries replaced.
+    pub(crate) fn install_rdb(
+        &mut self,
+        loaded: Result<rdb::Loaded, rdb::RdbError>,
+        preamble: bool,
+        feed_repl: bool,
+    ) -> Result<(Aux, usize), String> {
         let st = self;
-        let ndb = st.dbs.len();
-        let loaded = match rdb::decode_with(bytes, ndb) {
+        let loaded = match loaded {
             Ok(l) => l,
             Err(e) if e.msg.starts_with("Wrong RDB checksum") => {
                 // rdbLoad's checksum failure: its own line, then the

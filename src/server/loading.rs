@@ -1,0 +1,198 @@
+//! Loading a dataset while the node serves: 7.0's startLoading, its
+//! progress callback (rdbLoadProgressCallback) and stopLoading.
+//!
+//! Redis loads an RDB file in one blocking call that re-enters its event
+//! loop every `loading-process-events-interval-bytes` (commands without the
+//! `loading` flag get -LOADING meanwhile) and sleeps `key-load-delay` µs
+//! after each key. Here a load is a job ([`LoadJob`]): each round without
+//! client input decodes up to the next multiple of the interval
+//! ([`rdb::Decoder`]), then the host has its turn with the sockets. The
+//! delay paces keys by the node's clock ([`KeyPace`]), as
+//! `rdb-key-save-delay` paces a save: nothing sleeps, and a simulated node
+//! loads in virtual time.
+
+use super::fork::KeyPace;
+use super::{FinalSave, Server, ServerState};
+use crate::node::{Event, LogLevel, Millis, Output};
+use crate::rdb;
+use crate::replication::LinkState;
+use crate::server::config::Key;
+
+/// INFO's `loading_*` figures, meaningful while `ServerState::loading`.
+#[derive(Clone, Debug, Default)]
+pub struct LoadProgress {
+    /// Unix seconds.
+    pub start_time: u64,
+    pub total_bytes: u64,
+    /// The file's `used-mem` aux field, once read.
+    pub rdb_used_mem: u64,
+    pub loaded_bytes: u64,
+}
+
+/// What a load is for, which decides what happens when it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadPurpose {
+    /// The RDB file at start (loadDataFromDisk); `ready_line`: log "Ready
+    /// to accept connections" after it, as main() does.
+    Startup { ready_line: bool },
+    /// A replica's full-sync payload (readSyncBulkPayload).
+    MasterSync,
+}
+
+/// A running load.
+pub struct LoadJob {
+    pub dec: rdb::Decoder,
+    pub purpose: LoadPurpose,
+    pace: Option<KeyPace>,
+    /// `loading-process-events-interval-bytes` when the load began.
+    interval: usize,
+    /// When the load began (ms).
+    started: Millis,
+    /// The last newline sent to our master (replicationSendNewlineToMaster).
+    newline_at: Millis,
+}
+
+impl ServerState {
+    /// startLoading: INFO shows `loading:1` and the figures from now on.
+    pub fn start_loading(&mut self, total_bytes: u64) {
+        self.loading = true;
+        self.load_progress = LoadProgress {
+            start_time: self.now / 1000,
+            total_bytes,
+            ..LoadProgress::default()
+        };
+        self.last_load_keys = (0, 0);
+    }
+
+    /// stopLoading.
+    pub fn stop_loading(&mut self) {
+        self.loading = false;
+    }
+}
+
+impl Server {
+    /// Load a whole file's `bytes` as a job, slice by slice between the
+    /// host's turns, replacing the databases when it ends (see
+    /// [`LoadPurpose`]). Nothing is decoded before the first round.
+    pub fn start_rdb_load(&mut self, bytes: Vec<u8>, purpose: LoadPurpose) {
+        let now = self.st.now;
+        let total = bytes.len() as u64;
+        let mut dec = rdb::Decoder::new(self.st.dbs.len());
+        dec.feed(bytes);
+        dec.end_of_input();
+        self.st.start_loading(total);
+        let interval = self
+            .st
+            .config
+            .get_i64(Key::LOADING_PROCESS_EVENTS_INTERVAL_BYTES)
+            .max(1) as usize;
+        self.st.load_job = Some(Box::new(LoadJob {
+            dec,
+            purpose,
+            pace: KeyPace::new(self.st.config.get_i64(Key::KEY_LOAD_DELAY), now),
+            interval,
+            started: now,
+            newline_at: now,
+        }));
+    }
+
+    /// When the running load wants its next slice: now, or when
+    /// `key-load-delay` lets the next key in.
+    pub(crate) fn loading_due(&self) -> Option<Millis> {
+        let job = self.st.load_job.as_ref()?;
+        Some(match job.pace {
+            Some(p) => p.next_due(job.dec.keys()),
+            None => self.st.now,
+        })
+    }
+
+    /// One slice of the running load: up to the next multiple of the
+    /// interval (where Redis processes events), as many keys as the pace
+    /// lets in. The last one installs the data.
+    pub(crate) fn loading_round(&mut self) {
+        let now = self.st.now;
+        let Some(job) = self.st.load_job.as_mut() else {
+            return;
+        };
+        let keys = job.pace.map_or(u64::MAX, |p| p.budget(now, job.dec.keys()));
+        if keys == 0 {
+            return;
+        }
+        let max_bytes = job.interval - job.dec.processed() % job.interval;
+        let result = job.dec.step(max_bytes, keys);
+        let purpose = job.purpose;
+        self.st.load_progress.loaded_bytes = job.dec.processed() as u64;
+        if let Some(m) = job.dec.aux().used_mem {
+            self.st.load_progress.rdb_used_mem = m.max(0) as u64;
+        }
+        // A replica keeps its master from timing it out while it loads.
+        let newline = purpose == LoadPurpose::MasterSync && now >= job.newline_at + 1000;
+        if newline {
+            job.newline_at = now;
+        }
+        match result {
+            Ok(false) => {
+                if newline {
+                    self.repl_newline_to_master();
+                }
+            }
+            Ok(true) => self.finish_load(Ok(())),
+            Err(e) => self.finish_load(Err(e)),
+        }
+    }
+
+    fn repl_newline_to_master(&mut self) {
+        if let Some(conn) = self.st.repl.link.as_ref().and_then(|l| l.conn) {
+            self.st.out.push_back(Output::Send {
+                conn,
+                bytes: b"\n".to_vec(),
+            });
+        }
+    }
+
+    /// The load is over: decoded to the end, or failed with `err`.
+    fn finish_load(&mut self, err: Result<(), rdb::RdbError>) {
+        let Some(job) = self.st.load_job.take() else {
+            return;
+        };
+        let secs = self.st.now.saturating_sub(job.started) as f64 / 1000.0;
+        let LoadJob { dec, purpose, .. } = *job;
+        let loaded = err.map(|_| dec.into_loaded());
+        match purpose {
+            LoadPurpose::Startup { ready_line } => {
+                let result = self.install_startup_rdb(loaded, secs);
+                self.st.stop_loading();
+                if result.is_err() {
+                    // main(): a file that does not load stops the server.
+                    self.st.emit(Event::Shutdown { exit_code: 1 });
+                    return;
+                }
+                if ready_line {
+                    self.st.log(LogLevel::Notice, "Ready to accept connections");
+                }
+            }
+            LoadPurpose::MasterSync => {
+                let result = self.st.install_rdb(loaded, false, false);
+                self.st.stop_loading();
+                self.repl_payload_loaded(result.map(|(aux, _)| aux));
+            }
+        }
+    }
+
+    /// SIGTERM while loading (whileBlockedCron): shut down without saving a
+    /// half-loaded dataset.
+    pub(crate) fn terminate_while_loading(&mut self) {
+        self.st.load_job = None;
+        self.st.stop_loading();
+        self.st.prepare_for_shutdown(FinalSave::NoSave);
+    }
+
+    /// Whether the link to our master is waiting for its payload to load.
+    pub(crate) fn repl_link_loading(&self) -> bool {
+        self.st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| l.state == LinkState::Transfer(crate::replication::Transfer::Loading))
+    }
+}
