@@ -485,6 +485,14 @@ pub trait Node {
     fn poll_output(&mut self) -> Option<Output>;
     /// When the node next wants an [`Input::Tick`], if ever.
     fn poll_timeout(&self) -> Option<Millis>;
+    /// True while the node wants no more bytes from `conn` (a replica's
+    /// diskless load reads its master's payload only as fast as it loads
+    /// it). A host that can leaves them in the socket and asks again after
+    /// the next input; one that cannot deliver them anyway, which only
+    /// costs memory.
+    fn holds_input(&self, _conn: ConnId) -> bool {
+        false
+    }
 }
 
 /// Ask `node` one command out of band at time `now`, on [`INSPECT_CONN`]:

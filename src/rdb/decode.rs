@@ -39,6 +39,9 @@ pub struct Decoder {
     complete: bool,
     /// `buf.len()` when a record last failed to parse for want of bytes.
     stalled_at: Option<usize>,
+    /// Bytes that must follow the trailer before the file counts as read
+    /// (a diskless payload's end mark), left unread.
+    trailer: usize,
     version: Option<u32>,
     dbs: Vec<Db>,
     aux: Aux,
@@ -61,6 +64,7 @@ impl Decoder {
             crc_pos: 0,
             complete: false,
             stalled_at: None,
+            trailer: 0,
             version: None,
             dbs: (0..ndb.max(1)).map(|_| Db::default()).collect(),
             aux: Aux::default(),
@@ -80,6 +84,22 @@ impl Decoder {
         } else {
             self.buf.extend_from_slice(&bytes);
         }
+    }
+
+    /// The file is read only once `n` more bytes follow it (they stay in
+    /// [`Decoder::unread`]).
+    pub fn expect_trailer(&mut self, n: usize) {
+        self.trailer = n;
+    }
+
+    /// True when nothing more can be decoded before more bytes come.
+    pub fn waiting(&self) -> bool {
+        !self.complete && self.done.is_none() && self.stalled_at == Some(self.buf.len())
+    }
+
+    /// Bytes fed and not decoded yet.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
     }
 
     /// No more bytes will come: a record cut short is now an error.
@@ -209,7 +229,9 @@ impl Decoder {
                         }
                     }
                 }
-                self.pos = r.pos;
+                let end = r.pos;
+                r.take(self.trailer as u64)?;
+                self.pos = end;
                 self.done = Some(checksum);
                 return Ok(true);
             }
@@ -287,9 +309,7 @@ impl Decoder {
             buf: &self.buf,
             pos: self.pos,
         };
-        let magic = r
-            .take(9)
-            .map_err(|_| RdbError::new("file too short for an RDB header", 0))?;
+        let magic = r.take(9).map_err(|_| RdbError::new(TOO_SHORT, 0))?;
         if &magic[..5] != b"REDIS" {
             return Err(RdbError::new(
                 "wrong signature trying to load DB from file",
@@ -366,8 +386,11 @@ pub(super) struct Reader<'a> {
     pub(super) pos: usize,
 }
 
+pub(super) const TRUNCATED: &str = "unexpected end of file (truncated RDB)";
+pub(super) const TOO_SHORT: &str = "file too short for an RDB header";
+
 fn truncated(pos: usize) -> RdbError {
-    RdbError::new("unexpected end of file (truncated RDB)", pos)
+    RdbError::new(TRUNCATED, pos)
 }
 
 impl<'a> Reader<'a> {

@@ -86,6 +86,17 @@ impl RdbError {
     }
 }
 
+impl RdbError {
+    /// The file ended inside a record (a short read, for a socket).
+    pub fn short_read(offset: usize) -> RdbError {
+        RdbError::new(decode::TRUNCATED, offset)
+    }
+
+    pub fn is_truncation(&self) -> bool {
+        self.msg == decode::TRUNCATED || self.msg == decode::TOO_SHORT
+    }
+}
+
 impl fmt::Display for RdbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (at byte {})", self.msg, self.offset)

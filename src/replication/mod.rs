@@ -113,6 +113,12 @@ pub enum Transfer {
     ///
     /// [`LoadJob`]: crate::server::loading::LoadJob
     Loading,
+    /// `repl-diskless-load`: the payload is decoded as it arrives (a
+    /// [`LoadJob`] fed from the link). `left`: bytes still to come of a
+    /// `$<len>` payload; `mark`: the `$EOF:` mark that ends it instead.
+    ///
+    /// [`LoadJob`]: crate::server::loading::LoadJob
+    Parser { mark: Option<Vec<u8>>, left: usize },
 }
 
 /// Our link to our master, while we are a replica.

@@ -467,8 +467,13 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
 
 fn persistence(ctx: &InfoCtx, out: &mut String) {
     let srv = ctx.srv;
-    field!(out, "loading", "{}", srv.loading as u8);
-    field!(out, "async_loading", "0");
+    field!(
+        out,
+        "loading",
+        "{}",
+        (srv.loading && !srv.async_loading) as u8
+    );
+    field!(out, "async_loading", "{}", srv.async_loading as u8);
     field!(out, "current_cow_peak", "0");
     field!(out, "current_cow_size", "0");
     field!(out, "current_cow_size_age", "0");

@@ -15,7 +15,7 @@ use super::fork::KeyPace;
 use super::{FinalSave, Server, ServerState};
 use crate::node::{Event, LogLevel, Millis, Output};
 use crate::rdb;
-use crate::replication::LinkState;
+use crate::replication::{LinkState, Transfer};
 use crate::server::config::Key;
 
 /// INFO's `loading_*` figures, meaningful while `ServerState::loading`.
@@ -35,8 +35,10 @@ pub enum LoadPurpose {
     /// The RDB file at start (loadDataFromDisk); `ready_line`: log "Ready
     /// to accept connections" after it, as main() does.
     Startup { ready_line: bool },
-    /// A replica's full-sync payload (readSyncBulkPayload).
-    MasterSync,
+    /// A replica's full-sync payload (readSyncBulkPayload). `diskless`:
+    /// decoded as it arrives (`repl-diskless-load`); `swapdb`: beside the
+    /// old data, which stays until the new one is complete.
+    MasterSync { diskless: bool, swapdb: bool },
 }
 
 /// A running load.
@@ -54,8 +56,9 @@ pub struct LoadJob {
 
 impl ServerState {
     /// startLoading: INFO shows `loading:1` and the figures from now on.
-    pub fn start_loading(&mut self, total_bytes: u64) {
+    pub fn start_loading(&mut self, total_bytes: u64, async_loading: bool) {
         self.loading = true;
+        self.async_loading = async_loading;
         self.load_progress = LoadProgress {
             start_time: self.now / 1000,
             total_bytes,
@@ -67,6 +70,7 @@ impl ServerState {
     /// stopLoading.
     pub fn stop_loading(&mut self) {
         self.loading = false;
+        self.async_loading = false;
     }
 }
 
@@ -75,12 +79,36 @@ impl Server {
     /// host's turns, replacing the databases when it ends (see
     /// [`LoadPurpose`]). Nothing is decoded before the first round.
     pub fn start_rdb_load(&mut self, bytes: Vec<u8>, purpose: LoadPurpose) {
-        let now = self.st.now;
         let total = bytes.len() as u64;
         let mut dec = rdb::Decoder::new(self.st.dbs.len());
         dec.feed(bytes);
         dec.end_of_input();
-        self.st.start_loading(total);
+        self.begin_load(dec, total, false, purpose);
+    }
+
+    /// Load a file whose bytes come later ([`Server::feed_load`]): `total`
+    /// if known (0 if not), `trailer` bytes expected after it (the end mark).
+    pub(crate) fn start_streaming_load(
+        &mut self,
+        total: u64,
+        trailer: usize,
+        async_loading: bool,
+        purpose: LoadPurpose,
+    ) {
+        let mut dec = rdb::Decoder::new(self.st.dbs.len());
+        dec.expect_trailer(trailer);
+        self.begin_load(dec, total, async_loading, purpose);
+    }
+
+    fn begin_load(
+        &mut self,
+        dec: rdb::Decoder,
+        total: u64,
+        async_loading: bool,
+        purpose: LoadPurpose,
+    ) {
+        let now = self.st.now;
+        self.st.start_loading(total, async_loading);
         let interval = self
             .st
             .config
@@ -96,10 +124,38 @@ impl Server {
         }));
     }
 
+    /// More bytes of a streaming load's file; `last`: the file is complete.
+    pub(crate) fn feed_load(&mut self, bytes: Vec<u8>, last: bool) {
+        if let Some(job) = self.st.load_job.as_mut() {
+            job.dec.feed(bytes);
+            if last {
+                job.dec.end_of_input();
+            }
+        }
+    }
+
+    /// Whether the host should stop reading `conn` for now: a diskless load
+    /// reads its master's socket only as fast as it loads (rdbLoad reads
+    /// the socket itself), so a slow replica slows its master's transfer.
+    pub(crate) fn load_holds_input(&self, conn: crate::node::ConnId) -> bool {
+        let Some(job) = self.st.load_job.as_ref() else {
+            return false;
+        };
+        let streaming = matches!(job.purpose, LoadPurpose::MasterSync { diskless: true, .. });
+        streaming
+            && self.st.repl.link.as_ref().and_then(|l| l.conn) == Some(conn)
+            && !job.dec.waiting()
+            && job.dec.buffered() >= job.interval.max(64 * 1024)
+    }
+
     /// When the running load wants its next slice: now, or when
     /// `key-load-delay` lets the next key in.
     pub(crate) fn loading_due(&self) -> Option<Millis> {
         let job = self.st.load_job.as_ref()?;
+        if job.dec.waiting() {
+            // A streaming load goes on when bytes come.
+            return None;
+        }
         Some(match job.pace {
             Some(p) => p.next_due(job.dec.keys()),
             None => self.st.now,
@@ -126,7 +182,8 @@ impl Server {
             self.st.load_progress.rdb_used_mem = m.max(0) as u64;
         }
         // A replica keeps its master from timing it out while it loads.
-        let newline = purpose == LoadPurpose::MasterSync && now >= job.newline_at + 1000;
+        let newline =
+            matches!(purpose, LoadPurpose::MasterSync { .. }) && now >= job.newline_at + 1000;
         if newline {
             job.newline_at = now;
         }
@@ -151,12 +208,13 @@ impl Server {
     }
 
     /// The load is over: decoded to the end, or failed with `err`.
-    fn finish_load(&mut self, err: Result<(), rdb::RdbError>) {
+    pub(crate) fn finish_load(&mut self, err: Result<(), rdb::RdbError>) {
         let Some(job) = self.st.load_job.take() else {
             return;
         };
         let secs = self.st.now.saturating_sub(job.started) as f64 / 1000.0;
         let LoadJob { dec, purpose, .. } = *job;
+        let trailing = dec.unread().to_vec();
         let loaded = err.map(|_| dec.into_loaded());
         match purpose {
             LoadPurpose::Startup { ready_line } => {
@@ -171,11 +229,84 @@ impl Server {
                     self.st.log(LogLevel::Notice, "Ready to accept connections");
                 }
             }
-            LoadPurpose::MasterSync => {
+            LoadPurpose::MasterSync {
+                diskless: true,
+                swapdb,
+            } => {
+                let loaded = match loaded {
+                    Ok(l) => l,
+                    Err(e) => {
+                        self.st.stop_loading();
+                        self.diskless_load_failed(&e, swapdb);
+                        return;
+                    }
+                };
+                if swapdb {
+                    self.repl_attach_to_new_master();
+                    self.st.log(
+                        LogLevel::Notice,
+                        "MASTER <-> REPLICA sync: Swapping active DB with loaded DB",
+                    );
+                }
+                let result = self.st.install_rdb(Ok(loaded), false, false);
+                if swapdb {
+                    self.st.log(
+                        LogLevel::Notice,
+                        "MASTER <-> REPLICA sync: Discarding old DB in background",
+                    );
+                }
+                // Nothing saved the new data: it is a change.
+                self.st.dirty += 1;
+                self.st.stop_loading();
+                self.repl_payload_loaded(result.map(|(aux, _)| aux), trailing);
+            }
+            LoadPurpose::MasterSync { .. } => {
                 let result = self.st.install_rdb(loaded, false, false);
                 self.st.stop_loading();
-                self.repl_payload_loaded(result.map(|(aux, _)| aux));
+                self.repl_payload_loaded(result.map(|(aux, _)| aux), trailing);
             }
+        }
+    }
+
+    /// A diskless load that failed (rdbReportError from the socket): a
+    /// short read is a lost connection, the sync is tried again and the old
+    /// data (swapdb) stays; a corrupt payload ends the server.
+    fn diskless_load_failed(&mut self, e: &rdb::RdbError, swapdb: bool) {
+        let at = self.st.load_progress.loaded_bytes;
+        if e.is_truncation() {
+            self.st.log(
+                LogLevel::Warning,
+                "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+            );
+            self.st.log(
+                LogLevel::Warning,
+                format!("Internal error in RDB reading offset {at}, function at rdb.c:3240 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation."),
+            );
+        } else {
+            self.st.log(
+                LogLevel::Warning,
+                format!(
+                    "Internal error in RDB reading offset {at}, function at rdb.c:0 -> {}. Failure loading rdb format",
+                    e.msg
+                ),
+            );
+            self.st.log(
+                LogLevel::Warning,
+                "Terminating server after rdb file reading failure.",
+            );
+            self.st.emit(Event::Shutdown { exit_code: 1 });
+            return;
+        }
+        self.st.log(
+            LogLevel::Warning,
+            "Failed trying to load the MASTER synchronization DB from socket: Resource temporarily unavailable",
+        );
+        self.repl_cancel_after_failed_load();
+        if swapdb {
+            self.st.log(
+                LogLevel::Notice,
+                "MASTER <-> REPLICA sync: Discarding temporary DB in background",
+            );
         }
     }
 
@@ -189,10 +320,11 @@ impl Server {
 
     /// Whether the link to our master is waiting for its payload to load.
     pub(crate) fn repl_link_loading(&self) -> bool {
-        self.st
-            .repl
-            .link
-            .as_ref()
-            .is_some_and(|l| l.state == LinkState::Transfer(crate::replication::Transfer::Loading))
+        self.st.repl.link.as_ref().is_some_and(|l| {
+            matches!(
+                l.state,
+                LinkState::Transfer(Transfer::Loading | Transfer::Parser { .. })
+            )
+        })
     }
 }

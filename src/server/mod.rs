@@ -173,6 +173,10 @@ pub struct ServerState {
     /// A dataset is being loaded (`server.loading`): commands without the
     /// `loading` flag get -LOADING (see [`loading`]).
     pub loading: bool,
+    /// The load in progress is a replica's beside its old data
+    /// (`repl-diskless-load swapdb` from the same master history): the old
+    /// data is served meanwhile.
+    pub async_loading: bool,
     /// INFO's `loading_*` figures of the load in progress.
     pub load_progress: loading::LoadProgress,
     /// An RDB load running in slices between the host's turns.
@@ -423,6 +427,7 @@ impl Server {
                 checking: None,
                 script_caller: None,
                 loading: false,
+                async_loading: false,
                 load_progress: Default::default(),
                 load_job: None,
                 busy: None,
@@ -990,7 +995,17 @@ impl Server {
             return;
         }
         // (The loader's own client runs its commands as a master's.)
-        if self.st.loading && f & flags::LOADING == 0 && c.kind != ClientKind::Master {
+        if self.st.loading
+            && !self.st.async_loading
+            && f & flags::LOADING == 0
+            && c.kind != ClientKind::Master
+        {
+            self.reject(c, "LOADING Redis is loading the dataset in memory");
+            return;
+        }
+        // A replica loading beside its old data serves it, but not what
+        // would change or depend on the link being replaced.
+        if self.st.async_loading && f & flags::NO_ASYNC_LOADING != 0 {
             self.reject(c, "LOADING Redis is loading the dataset in memory");
             return;
         }
@@ -1907,14 +1922,15 @@ impl Node for Server {
             self.flush_replies();
             return;
         }
-        if self.st.load_job.is_some() {
-            // Loading (processEventsWhileBlocked): clients are answered,
-            // no timer runs; a round without client input loads a slice.
-            if !client_input {
+        if let Some(job) = &self.st.load_job {
+            // Loading (processEventsWhileBlocked): clients are answered, no
+            // timer runs. A round without client input loads a slice, and
+            // so does the one that started the load, as rdbLoad begins at once.
+            if !client_input || job.dec.processed() == 0 {
                 self.loading_round();
             }
-            self.flush_pending();
             if self.st.load_job.is_some() {
+                self.flush_pending();
                 return;
             }
         }
@@ -1956,6 +1972,10 @@ impl Node for Server {
 
     fn poll_output(&mut self) -> Option<Output> {
         self.st.out.pop_front()
+    }
+
+    fn holds_input(&self, conn: ConnId) -> bool {
+        self.load_holds_input(conn)
     }
 
     fn poll_timeout(&self) -> Option<Millis> {

@@ -255,7 +255,7 @@ impl Server {
         read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
         self.st.aof.state = AofState::Off;
-        self.st.start_loading(0);
+        self.st.start_loading(0, false);
         let status = self.load_aof_data(read, false);
         self.st.stop_loading();
         let status = status?;
@@ -300,7 +300,7 @@ impl Server {
             }
             bytes
         };
-        self.st.start_loading(0);
+        self.st.start_loading(0, false);
         let status = self.load_aof_data(&mut read, true);
         self.st.stop_loading();
         self.st.host.files = Some(reader);
