@@ -201,6 +201,41 @@ mod tests {
     use super::decode::Reader;
     use super::encode::Writer;
 
+    #[test]
+    fn a_file_fed_in_pieces_decodes_as_a_whole() {
+        let mut db = crate::keyspace::Db::default();
+        for i in 0..50 {
+            db.set(
+                bytes::Bytes::from(format!("k{i}")),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str(bytes::Bytes::from(
+                    "x".repeat(i * 7),
+                ))),
+            );
+        }
+        let file = super::encode(std::slice::from_ref(&db), &super::Aux::default());
+        let whole = super::decode(&file).unwrap();
+        let mut d = super::Decoder::new(16);
+        d.expect_trailer(3);
+        for piece in file.chunks(13) {
+            d.feed(piece.to_vec());
+            assert!(!d.step(usize::MAX, u64::MAX).unwrap());
+        }
+        // Done only once the trailer is there too.
+        assert!(d.waiting());
+        d.feed(b"abcdef".to_vec());
+        assert!(d.step(usize::MAX, u64::MAX).unwrap());
+        assert_eq!(d.unread(), b"abcdef");
+        assert_eq!(d.processed(), file.len());
+        let l = d.into_loaded();
+        assert_eq!(l.total_keys(), whole.total_keys());
+        assert_eq!(l.checksum, whole.checksum);
+        // Cut short and told so: a short read.
+        let mut d = super::Decoder::new(16);
+        d.feed(file[..file.len() / 2].to_vec());
+        d.end_of_input();
+        assert!(d.step(usize::MAX, u64::MAX).unwrap_err().is_truncation());
+    }
+
     fn w(compress: bool) -> Writer {
         Writer {
             out: Vec::new(),

@@ -192,6 +192,26 @@ impl Server {
             );
             self.kill_client(conn);
         }
+        // Diskless transfers stuck on a replica that stopped reading.
+        let stuck: Vec<(ConnId, String)> = self
+            .st
+            .repl
+            .replicas
+            .iter()
+            .filter(|(_, i)| {
+                i.state == ReplicaState::WaitBgsaveEnd
+                    && i.partial_write_since
+                        .is_some_and(|t| now.saturating_sub(t) > timeout)
+            })
+            .map(|(c, i)| (*c, i.name()))
+            .collect();
+        for (conn, name) in stuck {
+            self.st.log(
+                LogLevel::Warning,
+                format!("Disconnecting timedout replica (full sync): {name}"),
+            );
+            self.kill_client(conn);
+        }
         self.repl_check_waiters();
         if self.st.repl.replicas.is_empty() {
             // Backlog TTL: a master without replicas frees it after repl-backlog-ttl.

@@ -62,6 +62,9 @@ pub struct ReplicaInfo {
     /// Attached with the old SYNC (Redis's `CLIENT_PRE_PSYNC`): no
     /// +FULLRESYNC line, no REPLCONF ACKs expected, never timed out.
     pub pre_psync: bool,
+    /// While a diskless transfer waits for its socket to drain: since when
+    /// (`repl_last_partial_write`), for repl-timeout.
+    pub partial_write_since: Option<Millis>,
 }
 
 impl ReplicaInfo {

@@ -328,3 +328,134 @@ impl Server {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testkit::Kit;
+    use crate::node::{Event, Input, Node};
+
+    /// A file of `n` string keys, as SAVE writes it.
+    fn file_of(n: usize) -> Vec<u8> {
+        let mut k = Kit::new();
+        for i in 0..n {
+            k.put_str(0, &format!("key:{i}"), &"v".repeat(100));
+        }
+        assert_eq!(k.cmd(1, "SAVE"), "+OK\r\n");
+        k.events
+            .iter()
+            .find_map(|e| match e {
+                Event::Persist { bytes, .. } => Some(bytes.clone()),
+                _ => None,
+            })
+            .expect("SAVE persisted")
+    }
+
+    fn info_field(k: &mut Kit, name: &str) -> String {
+        let info = k.cmd(1, "INFO persistence");
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn a_paced_load_answers_loading_until_its_last_key() {
+        let file = file_of(100);
+        let mut k = Kit::new();
+        let set = |k: &mut Kit, key, v: &str| k.srv.st.config.set(key, &[v.into()]).unwrap();
+        set(&mut k, Key::KEY_LOAD_DELAY, "1000");
+        set(&mut k, Key::LOADING_PROCESS_EVENTS_INTERVAL_BYTES, "1024");
+        k.srv
+            .start_rdb_load(file.clone(), LoadPurpose::Startup { ready_line: true });
+        k.input(Input::Tick);
+        assert_eq!(
+            k.cmd(1, "PING"),
+            "-LOADING Redis is loading the dataset in memory\r\n"
+        );
+        assert_eq!(info_field(&mut k, "loading"), "1");
+        assert_eq!(
+            info_field(&mut k, "loading_total_bytes"),
+            file.len().to_string()
+        );
+        // One key per millisecond: half-way after 50 ms.
+        for _ in 0..50 {
+            k.tick(1);
+        }
+        assert_eq!(k.srv.st.load_job.as_ref().unwrap().dec.keys(), 51);
+        let loaded: u64 = info_field(&mut k, "loading_loaded_bytes").parse().unwrap();
+        assert!(loaded > 0 && loaded < file.len() as u64);
+        assert_eq!(k.srv.poll_timeout(), Some(k.now + 1));
+        for _ in 0..60 {
+            k.tick(1);
+        }
+        assert!(k.srv.st.load_job.is_none());
+        assert_eq!(k.cmd(1, "PING"), "+PONG\r\n");
+        assert_eq!(k.cmd(1, "DBSIZE"), ":100\r\n");
+        assert_eq!(info_field(&mut k, "loading"), "0");
+        assert_eq!(info_field(&mut k, "rdb_last_load_keys_loaded"), "100");
+        let logs: Vec<_> = k
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Log { message, .. } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(logs.contains(&"DB loaded from disk: 0.100 seconds"));
+        assert_eq!(logs.last(), Some(&"Ready to accept connections"));
+    }
+
+    #[test]
+    fn without_delay_a_load_takes_one_interval_per_round() {
+        let file = file_of(300);
+        let mut k = Kit::new();
+        k.srv
+            .st
+            .config
+            .set(Key::LOADING_PROCESS_EVENTS_INTERVAL_BYTES, &["4096".into()])
+            .unwrap();
+        k.srv
+            .start_rdb_load(file.clone(), LoadPurpose::Startup { ready_line: false });
+        // Client input does not move the load; rounds without it do.
+        k.cmd(1, "INFO");
+        let rounds = file.len().div_ceil(4096);
+        for _ in 0..rounds - 1 {
+            assert!(k.srv.st.load_job.is_some());
+            assert_eq!(k.srv.poll_timeout(), Some(k.now), "the next slice at once");
+            k.input(Input::Tick);
+        }
+        assert!(k.srv.st.load_job.is_none());
+        assert_eq!(k.cmd(1, "DBSIZE"), ":300\r\n");
+    }
+
+    #[test]
+    fn sigterm_while_loading_exits_without_saving() {
+        let file = file_of(10);
+        let mut k = Kit::new();
+        k.srv
+            .st
+            .config
+            .set(Key::KEY_LOAD_DELAY, &["1000000".into()])
+            .unwrap();
+        k.srv
+            .start_rdb_load(file, LoadPurpose::Startup { ready_line: true });
+        k.input(Input::Tick);
+        k.input(Input::Terminate);
+        assert!(k.srv.st.load_job.is_none());
+        assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
+        assert!(!k.events.iter().any(|e| matches!(e, Event::Persist { .. })));
+    }
+
+    #[test]
+    fn a_corrupt_file_at_start_stops_the_server() {
+        let mut file = file_of(10);
+        let n = file.len();
+        file[n - 3] ^= 0xff; // the checksum
+        let mut k = Kit::new();
+        k.srv
+            .start_rdb_load(file, LoadPurpose::Startup { ready_line: true });
+        k.input(Input::Tick);
+        assert!(k.events.contains(&Event::Shutdown { exit_code: 1 }));
+    }
+}

@@ -84,6 +84,9 @@ pub struct Bgsave {
     pub finishing: Option<u64>,
 }
 
+/// How often a diskless transfer blocked by a slow replica looks again (ms).
+const PIPE_RETRY_MS: Millis = 5;
+
 /// Counters of INFO persistence.
 #[derive(Clone, Debug)]
 pub struct PersistStats {
@@ -380,10 +383,54 @@ impl Server {
             .bgsave_job
             .as_ref()
             .filter(|bg| bg.finishing.is_none())?;
+        if self.socket_transfer_blocked() {
+            // Waiting for a replica's socket to drain: look again soon.
+            return Some(self.st.now + PIPE_RETRY_MS);
+        }
         Some(match bg.pace {
             Some(p) => p.next_due(bg.job.keys_written),
             None => self.st.now,
         })
+    }
+
+    /// A diskless transfer whose replica sockets do not all take more yet
+    /// (rdbPipeReadHandler stops reading the child's pipe until they do),
+    /// noting since when each one lags (repl_last_partial_write).
+    fn socket_transfer_blocked(&self) -> bool {
+        let Some(bg) = self.st.bgsave_job.as_ref() else {
+            return false;
+        };
+        let Some(probe) = self.st.host.probe.as_deref() else {
+            return false;
+        };
+        bg.target == SaveTarget::Sockets
+            && bg
+                .replicas
+                .iter()
+                .any(|(c, _)| self.waiting_replica(*c) && probe.unsent_output(*c) > 0)
+    }
+
+    /// Note which replicas of a diskless transfer lag (see
+    /// [`Server::socket_transfer_blocked`]).
+    fn note_partial_writes(&mut self) {
+        let now = self.st.now;
+        let Some(bg) = self.st.bgsave_job.as_ref() else {
+            return;
+        };
+        if bg.target != SaveTarget::Sockets {
+            return;
+        }
+        let probe = self.st.host.probe.as_deref();
+        for (conn, _) in &bg.replicas {
+            let lags = probe.is_some_and(|p| p.unsent_output(*conn) > 0);
+            if let Some(info) = self.st.repl.replicas.get_mut(conn) {
+                info.partial_write_since = match info.partial_write_since {
+                    Some(t) if lags => Some(t),
+                    _ if lags => Some(now),
+                    _ => None,
+                };
+            }
+        }
     }
 
     /// Write the next slice of a background save: a socket transfer sends it
@@ -391,6 +438,10 @@ impl Server {
     /// file. After the last one, the save ends (see [`Server::bgsave_done`]);
     /// a host that confirms writes ends it later, with [`Input::Persisted`].
     pub(crate) fn bgsave_step(&mut self, slices: usize) {
+        self.note_partial_writes();
+        if self.socket_transfer_blocked() {
+            return;
+        }
         if self.socket_transfer_orphaned() {
             // rdbPipeReadHandler finds no replica left to write to.
             self.st.log(
@@ -428,6 +479,11 @@ impl Server {
                 let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
                 self.send_to_waiting(&conns, &chunk);
                 if done {
+                    let up = conns.iter().filter(|c| self.waiting_replica(**c)).count();
+                    self.st.log(
+                        LogLevel::Warning,
+                        format!("Diskless rdb transfer, done reading from pipe, {up} replicas still up."),
+                    );
                     self.bgsave_done(None);
                 }
             }
