@@ -115,6 +115,16 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     .to_string();
                 ctx.srv.emit(Event::ChangeDir { dir });
             }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("repl-backlog-size"))
+            {
+                // resizeReplicationBacklog: the live backlog is trimmed too.
+                let size = ctx.srv.config.get_i64(Key::REPL_BACKLOG_SIZE).max(0) as usize;
+                if let Some(b) = ctx.srv.repl.backlog.as_mut() {
+                    b.resize(size);
+                }
+            }
             ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.srv.refresh_notify_flags();
             if pairs
