@@ -37,7 +37,9 @@ pub struct Decoder {
     crc: u64,
     crc_pos: usize,
     complete: bool,
-    /// `buf.len()` when a record last failed to parse for want of bytes.
+    /// The buffer length a record that failed to parse for want of bytes
+    /// needs before it is tried again (parsing a big value again at each
+    /// piece of it would be quadratic).
     stalled_at: Option<usize>,
     /// Bytes that must follow the trailer before the file counts as read
     /// (a diskless payload's end mark), left unread.
@@ -94,7 +96,7 @@ impl Decoder {
 
     /// True when nothing more can be decoded before more bytes come.
     pub fn waiting(&self) -> bool {
-        !self.complete && self.done.is_none() && self.stalled_at == Some(self.buf.len())
+        !self.complete && self.done.is_none() && self.stalled_at.is_some_and(|n| self.buf.len() < n)
     }
 
     /// Bytes fed and not decoded yet.
@@ -139,7 +141,7 @@ impl Decoder {
         if self.done.is_some() {
             return Ok(true);
         }
-        if !self.complete && self.stalled_at == Some(self.buf.len()) {
+        if self.waiting() {
             return Ok(false);
         }
         self.stalled_at = None;
@@ -154,10 +156,11 @@ impl Decoder {
             match self.record() {
                 Ok(done) if done => break Ok(true),
                 Ok(_) => {}
-                Err(_) if !self.complete => {
-                    // Cut short, perhaps: wait for more bytes.
+                Err(e) if !self.complete => {
+                    // Cut short, perhaps: wait for the bytes it lacked (any
+                    // new byte, when the error does not say).
                     self.pos = at;
-                    self.stalled_at = Some(self.buf.len());
+                    self.stalled_at = Some(e.need.unwrap_or(0).max(self.buf.len() + 1));
                     break Ok(false);
                 }
                 Err(mut e) => {
@@ -178,6 +181,7 @@ impl Decoder {
         }
         self.crc = crc64::update(self.crc, &self.buf[self.crc_pos..self.pos]);
         self.buf.drain(..self.pos);
+        self.stalled_at = self.stalled_at.map(|n| n - self.pos);
         self.base += self.pos;
         self.pos = 0;
         self.crc_pos = 0;
@@ -389,8 +393,12 @@ pub(super) struct Reader<'a> {
 pub(super) const TRUNCATED: &str = "unexpected end of file (truncated RDB)";
 pub(super) const TOO_SHORT: &str = "file too short for an RDB header";
 
-fn truncated(pos: usize) -> RdbError {
-    RdbError::new(TRUNCATED, pos)
+/// A read of `n` bytes at `pos` past the end.
+fn truncated(pos: usize, n: u64) -> RdbError {
+    RdbError {
+        need: Some(pos.saturating_add(n.min(usize::MAX as u64) as usize)),
+        ..RdbError::new(TRUNCATED, pos)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -400,7 +408,7 @@ impl<'a> Reader<'a> {
 
     pub(super) fn take(&mut self, n: u64) -> R<&'a [u8]> {
         if n > self.remaining() as u64 {
-            return Err(truncated(self.pos));
+            return Err(truncated(self.pos, n));
         }
         let s = &self.buf[self.pos..self.pos + n as usize];
         self.pos += n as usize;
@@ -454,11 +462,18 @@ impl<'a> Reader<'a> {
     pub(super) fn count(&mut self, min_bytes: u64) -> R<usize> {
         let at = self.pos;
         let n = self.len()?;
-        if n.saturating_mul(min_bytes) > self.remaining() as u64 {
-            return Err(RdbError::new(
-                format!("element count {} larger than the rest of the file", n),
-                at,
-            ));
+        let least = n.saturating_mul(min_bytes);
+        if least > self.remaining() as u64 {
+            return Err(RdbError {
+                need: Some(
+                    self.pos
+                        .saturating_add(least.min(usize::MAX as u64) as usize),
+                ),
+                ..RdbError::new(
+                    format!("element count {} larger than the rest of the file", n),
+                    at,
+                )
+            });
         }
         Ok(n as usize)
     }

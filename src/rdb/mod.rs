@@ -75,6 +75,10 @@ pub mod opcodes {
 pub struct RdbError {
     pub msg: String,
     pub offset: usize,
+    /// How many bytes (from the start of what was decoded) the file would
+    /// need for the read that failed to succeed, when the file was too
+    /// short: a streaming decoder waits for them before trying again.
+    pub need: Option<usize>,
 }
 
 impl RdbError {
@@ -82,6 +86,7 @@ impl RdbError {
         RdbError {
             msg: msg.into(),
             offset,
+            need: None,
         }
     }
 }
