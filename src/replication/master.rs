@@ -437,6 +437,25 @@ impl Server {
                 LogLevel::Warning,
                 format!("Connection with replica {} lost.", info.name()),
             );
+            // freeClient: a save to disk made only for replicas none of
+            // which waits for it any more is useless (without save points).
+            let useless = info.state == ReplicaState::WaitBgsaveEnd
+                && self.st.config.save_points().is_empty()
+                && self.st.bgsave_job.as_ref().is_some_and(|b| {
+                    b.target == crate::server::persistence::SaveTarget::Disk
+                        && b.finishing.is_none()
+                })
+                && !self
+                    .st
+                    .repl
+                    .replicas
+                    .values()
+                    .any(|r| r.state == ReplicaState::WaitBgsaveEnd);
+            if useless {
+                if let Some(k) = self.st.kill_bgsave() {
+                    self.st.bgsave_killed(k);
+                }
+            }
             if self.st.repl.replicas.is_empty() {
                 self.st.repl.no_replicas_since = self.st.now;
             }
