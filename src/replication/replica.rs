@@ -683,7 +683,7 @@ impl Server {
     fn use_diskless_load(&self) -> bool {
         match self.st.config.get(Key::REPL_DISKLESS_LOAD) {
             "swapdb" => true,
-            "on-empty-db" => self.st.dbs.iter().all(|d| d.len() == 0),
+            "on-empty-db" => self.st.dbs.iter().all(|d| d.is_empty()),
             _ => false,
         }
     }
