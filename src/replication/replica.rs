@@ -651,6 +651,7 @@ impl Server {
         if self.st.aof.state != crate::server::aof::AofState::Off {
             self.st.aof_stop();
         }
+        self.st.kill_save_before_replica_load();
         // replicationAttachToNewMaster: our replicas resync with us too.
         disconnect_replicas(&mut self.st, &mut self.clients);
         self.st.log(

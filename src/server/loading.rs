@@ -52,6 +52,9 @@ pub struct LoadJob {
     started: Millis,
     /// The last newline sent to our master (replicationSendNewlineToMaster).
     newline_at: Millis,
+    /// The aux fields' lines were logged (once the first key was read, as
+    /// rdbLoad logs them while it reads the fields).
+    aux_logged: bool,
 }
 
 impl ServerState {
@@ -121,6 +124,7 @@ impl Server {
             interval,
             started: now,
             newline_at: now,
+            aux_logged: false,
         }));
     }
 
@@ -181,6 +185,14 @@ impl Server {
         if let Some(m) = job.dec.aux().used_mem {
             self.st.load_progress.rdb_used_mem = m.max(0) as u64;
         }
+        if !job.aux_logged && (job.dec.keys() > 0 || matches!(result, Ok(true))) {
+            job.aux_logged = true;
+            let aux = job.dec.aux().clone();
+            self.st.log_rdb_aux(&aux);
+        }
+        let Some(job) = self.st.load_job.as_mut() else {
+            return;
+        };
         // A replica keeps its master from timing it out while it loads.
         let newline =
             matches!(purpose, LoadPurpose::MasterSync { .. }) && now >= job.newline_at + 1000;
@@ -213,12 +225,17 @@ impl Server {
             return;
         };
         let secs = self.st.now.saturating_sub(job.started) as f64 / 1000.0;
-        let LoadJob { dec, purpose, .. } = *job;
+        let LoadJob {
+            dec,
+            purpose,
+            aux_logged,
+            ..
+        } = *job;
         let trailing = dec.unread().to_vec();
         let loaded = err.map(|_| dec.into_loaded());
         match purpose {
             LoadPurpose::Startup { ready_line } => {
-                let result = self.install_startup_rdb(loaded, secs);
+                let result = self.install_startup_rdb(loaded, secs, aux_logged);
                 self.st.stop_loading();
                 if result.is_err() {
                     // main(): a file that does not load stops the server.
@@ -248,7 +265,7 @@ impl Server {
                         "MASTER <-> REPLICA sync: Swapping active DB with loaded DB",
                     );
                 }
-                let result = self.st.install_rdb(Ok(loaded), false, false);
+                let result = self.st.install_rdb(Ok(loaded), false, false, aux_logged);
                 if swapdb {
                     self.st.log(
                         LogLevel::Notice,
@@ -261,7 +278,7 @@ impl Server {
                 self.repl_payload_loaded(result.map(|(aux, _)| aux), trailing);
             }
             LoadPurpose::MasterSync { .. } => {
-                let result = self.st.install_rdb(loaded, false, false);
+                let result = self.st.install_rdb(loaded, false, false, aux_logged);
                 self.st.stop_loading();
                 self.repl_payload_loaded(result.map(|(aux, _)| aux), trailing);
             }

@@ -668,7 +668,7 @@ impl Server {
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
         let loaded = rdb::decode_with(bytes, self.st.dbs.len());
-        self.install_startup_rdb(loaded, 0.0)
+        self.install_startup_rdb(loaded, 0.0, false)
     }
 
     /// [`Server::load_rdb`]'s work once the file is decoded (at once, or by
@@ -677,6 +677,7 @@ impl Server {
         &mut self,
         loaded: Result<rdb::Loaded, rdb::RdbError>,
         secs: f64,
+        aux_logged: bool,
     ) -> Result<(), String> {
         // loadDataFromDisk: a master starts with a backlog, which takes the
         // DELs of the keys found expired (the restored offset counts them).
@@ -685,7 +686,7 @@ impl Server {
             let next = self.st.repl.offset + 1;
             self.st.repl.backlog = Some(crate::replication::backlog::Backlog::new(size, next));
         }
-        let (aux, _) = self.st.install_rdb(loaded, false, true)?;
+        let (aux, _) = self.st.install_rdb(loaded, false, true, aux_logged)?;
         self.st.log(
             LogLevel::Notice,
             format!("DB loaded from disk: {secs:.3} seconds"),
@@ -723,7 +724,51 @@ impl ServerState {
         feed_repl: bool,
     ) -> Result<(Aux, usize), String> {
         let loaded = rdb::decode_with(bytes, self.dbs.len());
-        self.install_rdb(loaded, preamble, feed_repl)
+        self.install_rdb(loaded, preamble, feed_repl, false)
+    }
+
+    /// The lines rdbLoad logs as it reads the file's aux fields.
+    pub(crate) fn log_rdb_aux(&mut self, aux: &Aux) {
+        if let Some(v) = &aux.redis_ver {
+            self.log(
+                LogLevel::Notice,
+                format!("Loading RDB produced by version {}", v),
+            );
+        }
+        if let Some(ctime) = aux.ctime {
+            let age = (self.now / 1000) as i64 - ctime;
+            self.log(LogLevel::Notice, format!("RDB age {} seconds", age.max(0)));
+        }
+        if let Some(m) = aux.used_mem {
+            self.log(
+                LogLevel::Notice,
+                format!(
+                    "RDB memory usage when created {:.2} Mb",
+                    m as f64 / 1024.0 / 1024.0
+                ),
+            );
+        }
+        if aux.aof_base == Some(1) {
+            self.log(LogLevel::Notice, "RDB is base AOF");
+        }
+    }
+
+    /// A replica loading its master's file stops its own save first
+    /// (readSyncBulkPayload). Other loads (DEBUG RELOAD / LOADAOF) leave a
+    /// running save alone: its snapshot keeps the data it started with, as
+    /// the forked child's memory does.
+    pub(crate) fn kill_save_before_replica_load(&mut self) {
+        if self.bgsave_job.is_none() || !self.repl.is_replica() {
+            return;
+        }
+        let pid = self.bgsave_job.as_ref().map_or(0, |b| b.pid);
+        self.log(
+            LogLevel::Notice,
+            format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
+        );
+        if let Some(k) = self.kill_bgsave() {
+            self.bgsave_killed(k);
+        }
     }
 
     /// What follows decoding a file (whole, or a [`super::loading`] job's):
@@ -734,6 +779,7 @@ impl ServerState {
         loaded: Result<rdb::Loaded, rdb::RdbError>,
         preamble: bool,
         feed_repl: bool,
+        aux_logged: bool,
     ) -> Result<(Aux, usize), String> {
         let st = self;
         let loaded = match loaded {
@@ -759,41 +805,11 @@ impl ServerState {
                 return Err(e.to_string());
             }
         };
-        if let Some(v) = &loaded.aux.redis_ver {
-            st.log(
-                LogLevel::Notice,
-                format!("Loading RDB produced by version {}", v),
-            );
+        if !aux_logged {
+            st.log_rdb_aux(&loaded.aux);
         }
-        if let Some(ctime) = loaded.aux.ctime {
-            let age = (st.now / 1000) as i64 - ctime;
-            st.log(LogLevel::Notice, format!("RDB age {} seconds", age.max(0)));
-        }
-        if let Some(m) = loaded.aux.used_mem {
-            st.log(
-                LogLevel::Notice,
-                format!(
-                    "RDB memory usage when created {:.2} Mb",
-                    m as f64 / 1024.0 / 1024.0
-                ),
-            );
-        }
-        // A replica loading its master's file stops its own save first
-        // (readSyncBulkPayload). Other loads (DEBUG RELOAD / LOADAOF) leave
-        // a running save alone: its snapshot keeps the data it started with,
-        // as the forked child's memory does.
-        if st.bgsave_job.is_some() && st.repl.is_replica() && !preamble {
-            let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
-            st.log(
-                LogLevel::Notice,
-                format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
-            );
-            if let Some(k) = st.kill_bgsave() {
-                st.bgsave_killed(k);
-            }
-        }
-        if loaded.aux.aof_base == Some(1) {
-            st.log(LogLevel::Notice, "RDB is base AOF");
+        if !preamble {
+            st.kill_save_before_replica_load();
         }
         let master = !st.repl.is_replica() && !preamble;
         let now = st.now;
