@@ -345,6 +345,15 @@ pub trait HostProbe {
     fn serves_while_busy(&self) -> bool {
         false
     }
+    /// Whether [`HostProbe::sleep_us`] sleeps. Hosts that do not (the
+    /// simulator and wasm) get such delays paced by their clock instead.
+    fn sleeps(&self) -> bool {
+        false
+    }
+    /// Sleep `us` microseconds now, blocking the node as 7.0's usleep
+    /// blocks Redis (`key-load-delay`'s debugDelay), the OS's own overshoot
+    /// included.
+    fn sleep_us(&self, _us: u64) {}
     /// While a script runs past `busy-reply-threshold`: what the client
     /// connections sent since the last look, without waiting (7.0's
     /// processEventsWhileBlocked). `None`: this host cannot look (the

@@ -41,11 +41,26 @@ pub enum LoadPurpose {
     MasterSync { diskless: bool, swapdb: bool },
 }
 
+/// How `key-load-delay` slows a load.
+#[derive(Clone, Copy, Debug)]
+enum KeyDelay {
+    None,
+    /// The host sleeps `us` after every `every`th key, as debugDelay's
+    /// usleep does (a negative delay `-n`: 1 µs once in `n` keys, where
+    /// 7.0 draws it with probability 1/n).
+    Sleep {
+        us: u64,
+        every: u64,
+    },
+    /// A host that does not sleep: keys are let in by its clock.
+    Pace(KeyPace),
+}
+
 /// A running load.
 pub struct LoadJob {
     pub dec: rdb::Decoder,
     pub purpose: LoadPurpose,
-    pace: Option<KeyPace>,
+    delay: KeyDelay,
     /// `loading-process-events-interval-bytes` when the load began.
     interval: usize,
     /// When the load began (ms).
@@ -120,12 +135,30 @@ impl Server {
         self.st.load_job = Some(Box::new(LoadJob {
             dec,
             purpose,
-            pace: KeyPace::new(self.st.config.get_i64(Key::KEY_LOAD_DELAY), now),
+            delay: self.key_load_delay(),
             interval,
             started: now,
             newline_at: now,
             aux_logged: false,
         }));
+    }
+
+    /// `key-load-delay` as this host carries it out.
+    fn key_load_delay(&self) -> KeyDelay {
+        let d = self.st.config.get_i64(Key::KEY_LOAD_DELAY);
+        let sleeps = self.st.host.probe.as_deref().is_some_and(|p| p.sleeps());
+        match d {
+            0 => KeyDelay::None,
+            d if sleeps && d > 0 => KeyDelay::Sleep {
+                us: d as u64,
+                every: 1,
+            },
+            d if sleeps => KeyDelay::Sleep {
+                us: 1,
+                every: d.unsigned_abs(),
+            },
+            d => KeyPace::new(d, self.st.now).map_or(KeyDelay::None, KeyDelay::Pace),
+        }
     }
 
     /// More bytes of a streaming load's file; `last`: the file is complete.
@@ -160,9 +193,9 @@ impl Server {
             // A streaming load goes on when bytes come.
             return None;
         }
-        Some(match job.pace {
-            Some(p) => p.next_due(job.dec.keys()),
-            None => self.st.now,
+        Some(match job.delay {
+            KeyDelay::Pace(p) => p.next_due(job.dec.keys()),
+            _ => self.st.now,
         })
     }
 
@@ -174,12 +207,33 @@ impl Server {
         let Some(job) = self.st.load_job.as_mut() else {
             return;
         };
-        let keys = job.pace.map_or(u64::MAX, |p| p.budget(now, job.dec.keys()));
-        if keys == 0 {
-            return;
-        }
         let max_bytes = job.interval - job.dec.processed() % job.interval;
-        let result = job.dec.step(max_bytes, keys);
+        let result = match job.delay {
+            KeyDelay::None => job.dec.step(max_bytes, u64::MAX),
+            KeyDelay::Pace(p) => match p.budget(now, job.dec.keys()) {
+                0 => return,
+                keys => job.dec.step(max_bytes, keys),
+            },
+            KeyDelay::Sleep { us, every } => {
+                // Key by key, the host sleeping after each (rdbLoadRio's
+                // debugDelay), up to the next multiple of the interval.
+                let probe = self.st.host.probe.as_deref();
+                let end = job.dec.processed() + max_bytes;
+                loop {
+                    let (at, keys) = (job.dec.processed(), job.dec.keys());
+                    let r = job.dec.step(end.saturating_sub(at), 1);
+                    if job.dec.keys() > keys && job.dec.keys() % every == 0 {
+                        if let Some(p) = probe {
+                            p.sleep_us(us);
+                        }
+                    }
+                    let moved = job.dec.processed() > at;
+                    if !matches!(r, Ok(false)) || !moved || job.dec.processed() >= end {
+                        break r;
+                    }
+                }
+            }
+        };
         let purpose = job.purpose;
         self.st.load_progress.loaded_bytes = job.dec.processed() as u64;
         if let Some(m) = job.dec.aux().used_mem {
