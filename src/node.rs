@@ -377,6 +377,15 @@ pub trait HostProbe {
     fn serves_while_busy(&self) -> bool {
         false
     }
+    /// Whether [`HostProbe::sleep_us`] sleeps. Hosts that do not (the
+    /// simulator and wasm) get such delays paced by their clock instead.
+    fn sleeps(&self) -> bool {
+        false
+    }
+    /// Sleep `us` microseconds now, blocking the node as 7.0's usleep
+    /// blocks Redis (`key-load-delay`'s debugDelay), the OS's own overshoot
+    /// included.
+    fn sleep_us(&self, _us: u64) {}
     /// While a script runs past `busy-reply-threshold`: what the client
     /// connections sent since the last look, without waiting (7.0's
     /// processEventsWhileBlocked). `None`: this host cannot look (the
@@ -517,6 +526,14 @@ pub trait Node {
     fn poll_output(&mut self) -> Option<Output>;
     /// When the node next wants an [`Input::Tick`], if ever.
     fn poll_timeout(&self) -> Option<Millis>;
+    /// True while the node wants no more bytes from `conn` (a replica's
+    /// diskless load reads its master's payload only as fast as it loads
+    /// it). A host that can leaves them in the socket and asks again after
+    /// the next input; one that cannot deliver them anyway, which only
+    /// costs memory.
+    fn holds_input(&self, _conn: ConnId) -> bool {
+        false
+    }
 }
 
 /// Ask `node` one command out of band at time `now`, on [`INSPECT_CONN`]:

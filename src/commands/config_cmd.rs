@@ -8,6 +8,10 @@ use crate::server::config::Key;
 
 use bytes::Bytes;
 
+/// 7.0's DENY_LOADING_CONFIG directives: CONFIG SET refuses them while a
+/// dataset loads.
+const DENY_LOADING: [&str; 3] = ["appendonly", "repl-diskless-load", "dir"];
+
 fn has_glob(p: &[u8]) -> bool {
     p.iter().any(|&b| b == b'*' || b == b'?' || b == b'[')
 }
@@ -61,6 +65,16 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 .chunks(2)
                 .map(|c| (text(&c[0]), text(&c[1])))
                 .collect();
+            // DENY_LOADING_CONFIG: the loading error comes first.
+            if ctx.srv.loading
+                && pairs
+                    .iter()
+                    .any(|(name, _)| DENY_LOADING.iter().any(|d| d.eq_ignore_ascii_case(name)))
+            {
+                return Err(Error::from(
+                    "LOADING Redis is loading the dataset in memory",
+                ));
+            }
             let aof_was_on = ctx
                 .srv
                 .config
@@ -113,6 +127,16 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     .get(crate::server::config::Key::DIR)
                     .to_string();
                 ctx.srv.emit(Event::ChangeDir { dir });
+            }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("repl-backlog-size"))
+            {
+                // resizeReplicationBacklog: the live backlog is trimmed too.
+                let size = ctx.srv.config.get_i64(Key::REPL_BACKLOG_SIZE).max(0) as usize;
+                if let Some(b) = ctx.srv.repl.backlog.as_mut() {
+                    b.resize(size);
+                }
             }
             ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.srv.refresh_notify_flags();

@@ -725,6 +725,11 @@ async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {
 async fn reader(sh: SharedRef, conn: ConnId, mut r: ReadHalf) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
+        // The node reads this connection no faster than it can take: the
+        // bytes wait in the socket (and its sender's), as in a blocking read.
+        while sh.borrow().node.holds_input(conn) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let n = match r.read(&mut buf).await {
             Ok(0) | Err(_) => 0,
             Ok(n) => n,

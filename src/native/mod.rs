@@ -28,6 +28,7 @@ pub use sentinel_main::run_sentinel;
 
 use crate::node::LogLevel;
 use crate::server::config::Key;
+use crate::server::loading::LoadPurpose;
 use crate::server::Server;
 use std::net::TcpListener;
 
@@ -260,14 +261,17 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         }
     }
     // loadDataFromDisk: with appendonly yes the AOF is the dataset, and
-    // dump.rdb is not read.
+    // dump.rdb is not read. An RDB file loads while the node serves
+    // (-LOADING); the node says "Ready to accept connections" after it.
+    let mut ready_line = true;
     let loaded = if aof_on {
         server.load_aof(&mut |p| self::aof_files::read(p))
     } else {
-        match std::fs::read(&dbfile) {
-            Ok(bytes) => server.load_rdb(&bytes),
-            Err(_) => Ok(()),
+        if let Ok(bytes) = std::fs::read(&dbfile) {
+            server.start_rdb_load(bytes, LoadPurpose::Startup { ready_line: true });
+            ready_line = false;
         }
+        Ok(())
     };
     let mut files = self::aof_files::AofFiles::inline();
     while let Some(out) = crate::node::Node::poll_output(&mut server) {
@@ -296,7 +300,9 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     if loaded.is_err() {
         return 1;
     }
-    logger.write(LogLevel::Notice, "Ready to accept connections");
+    if ready_line {
+        logger.write(LogLevel::Notice, "Ready to accept connections");
+    }
     if unix.is_some() {
         let msg = format!("The server is now ready to accept connections at {unixsocket}");
         logger.write(LogLevel::Notice, &msg);

@@ -70,6 +70,14 @@ impl HostProbe for ProcessProbe {
         self.start.elapsed().as_micros() as u64
     }
 
+    fn sleeps(&self) -> bool {
+        true
+    }
+
+    fn sleep_us(&self, us: u64) {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
+
     fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
         let start = self.start;
         Some(std::rc::Rc::new(move || start.elapsed().as_micros() as u64))

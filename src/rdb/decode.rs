@@ -15,81 +15,251 @@ pub fn decode(bytes: &[u8]) -> R<Loaded> {
 /// Decode into `ndb` databases (Redis's `databases`); a SELECTDB beyond them
 /// is an error, as in Redis.
 pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
-    let mut r = Reader { buf: bytes, pos: 0 };
-    let magic = r
-        .take(9)
-        .map_err(|_| RdbError::new("file too short for an RDB header", 0))?;
-    if &magic[..5] != b"REDIS" {
-        return Err(RdbError::new(
-            "wrong signature trying to load DB from file",
-            0,
-        ));
+    let mut d = Decoder::new(ndb);
+    d.feed(bytes.to_vec());
+    d.end_of_input();
+    while !d.step(usize::MAX, u64::MAX)? {}
+    Ok(d.into_loaded())
+}
+
+/// An RDB file decoded a piece at a time: rdbLoadRio's loop made resumable,
+/// so a server can serve clients between pieces and pace its keys, and a
+/// replica can decode its master's payload as it arrives. Bytes come in
+/// with [`Decoder::feed`]; until [`Decoder::end_of_input`], a record that
+/// does not parse waits for more bytes (it may only be cut short).
+#[derive(Debug)]
+pub struct Decoder {
+    /// Bytes not consumed yet start at `buf[pos]`; `buf[0]` is file offset `base`.
+    buf: Vec<u8>,
+    pos: usize,
+    base: usize,
+    /// The checksum covers `buf[..crc_pos]` already.
+    crc: u64,
+    crc_pos: usize,
+    complete: bool,
+    /// The buffer length a record that failed to parse for want of bytes
+    /// needs before it is tried again (parsing a big value again at each
+    /// piece of it would be quadratic).
+    stalled_at: Option<usize>,
+    /// Bytes that must follow the trailer before the file counts as read
+    /// (a diskless payload's end mark), left unread.
+    trailer: usize,
+    version: Option<u32>,
+    dbs: Vec<Db>,
+    aux: Aux,
+    functions: Vec<Bytes>,
+    empty_keys_skipped: usize,
+    cur: usize,
+    expire: Option<Millis>,
+    keys: u64,
+    /// The trailer's checksum, once the EOF opcode and trailer were read.
+    done: Option<u64>,
+}
+
+impl Decoder {
+    pub fn new(ndb: usize) -> Decoder {
+        Decoder {
+            buf: Vec::new(),
+            pos: 0,
+            base: 0,
+            crc: 0,
+            crc_pos: 0,
+            complete: false,
+            stalled_at: None,
+            trailer: 0,
+            version: None,
+            dbs: (0..ndb.max(1)).map(|_| Db::default()).collect(),
+            aux: Aux::default(),
+            functions: Vec::new(),
+            empty_keys_skipped: 0,
+            cur: 0,
+            expire: None,
+            keys: 0,
+            done: None,
+        }
     }
-    let version = std::str::from_utf8(&magic[5..9])
-        .ok()
-        .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
-        .and_then(|s| s.parse::<u32>().ok())
-        .ok_or_else(|| RdbError::new("wrong signature trying to load DB from file", 5))?;
-    if !(1..=MAX_VERSION).contains(&version) {
-        return Err(RdbError::new(
-            format!("Can't handle RDB format version {}", version),
-            5,
-        ));
+
+    /// More of the file.
+    pub fn feed(&mut self, bytes: Vec<u8>) {
+        if self.buf.is_empty() && self.pos == 0 {
+            self.buf = bytes;
+        } else {
+            self.buf.extend_from_slice(&bytes);
+        }
     }
-    let mut dbs: Vec<Db> = (0..ndb.max(1)).map(|_| Db::default()).collect();
-    let mut aux = Aux::default();
-    let mut functions = Vec::new();
-    let mut empty_keys_skipped = 0;
-    let mut cur = 0usize;
-    let mut expire: Option<Millis> = None;
-    loop {
+
+    /// The file is read only once `n` more bytes follow it (they stay in
+    /// [`Decoder::unread`]).
+    pub fn expect_trailer(&mut self, n: usize) {
+        self.trailer = n;
+    }
+
+    /// True when nothing more can be decoded before more bytes come.
+    pub fn waiting(&self) -> bool {
+        !self.complete && self.done.is_none() && self.stalled_at.is_some_and(|n| self.buf.len() < n)
+    }
+
+    /// Bytes fed and not decoded yet.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// No more bytes will come: a record cut short is now an error.
+    pub fn end_of_input(&mut self) {
+        self.complete = true;
+    }
+
+    /// Bytes of the file decoded so far.
+    pub fn processed(&self) -> usize {
+        self.base + self.pos
+    }
+
+    /// Bytes fed and not decoded yet (what follows the file, once done).
+    pub fn unread(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Keys read so far (empty collections skipped included).
+    pub fn keys(&self) -> u64 {
+        self.keys
+    }
+
+    /// The aux fields read so far.
+    pub fn aux(&self) -> &Aux {
+        &self.aux
+    }
+
+    /// True once the whole file was decoded.
+    pub fn is_done(&self) -> bool {
+        self.done.is_some()
+    }
+
+    /// Decode until about `max_bytes` more bytes were taken, `max_keys`
+    /// more keys were read, the bytes fed run out or the file ends.
+    /// Returns true when the file is done.
+    pub fn step(&mut self, max_bytes: usize, max_keys: u64) -> R<bool> {
+        if self.done.is_some() {
+            return Ok(true);
+        }
+        if self.waiting() {
+            return Ok(false);
+        }
+        self.stalled_at = None;
+        let stop_at = self.pos.saturating_add(max_bytes);
+        let stop_keys = self.keys.saturating_add(max_keys);
+        let base = self.base;
+        let result = loop {
+            if self.pos >= stop_at || self.keys >= stop_keys {
+                break Ok(false);
+            }
+            let at = self.pos;
+            match self.record() {
+                Ok(done) if done => break Ok(true),
+                Ok(_) => {}
+                Err(e) if !self.complete => {
+                    // Cut short, perhaps: wait for the bytes it lacked (any
+                    // new byte, when the error does not say).
+                    self.pos = at;
+                    self.stalled_at = Some(e.need.unwrap_or(0).max(self.buf.len() + 1));
+                    break Ok(false);
+                }
+                Err(mut e) => {
+                    e.offset += base;
+                    break Err(e);
+                }
+            }
+        };
+        self.compact();
+        result
+    }
+
+    /// Drop what was decoded once it is most of the buffer (amortised O(n)),
+    /// folding it into the checksum first.
+    fn compact(&mut self) {
+        if self.pos < 64 * 1024 || self.pos < self.buf.len() / 2 || self.done.is_some() {
+            return;
+        }
+        self.crc = crc64::update(self.crc, &self.buf[self.crc_pos..self.pos]);
+        self.buf.drain(..self.pos);
+        self.stalled_at = self.stalled_at.map(|n| n - self.pos);
+        self.base += self.pos;
+        self.pos = 0;
+        self.crc_pos = 0;
+    }
+
+    /// The header, or one opcode with its data, or one key. True at the end.
+    fn record(&mut self) -> R<bool> {
+        let Some(version) = self.version else {
+            self.version = Some(self.header()?);
+            return Ok(false);
+        };
+        let mut r = Reader {
+            buf: &self.buf,
+            pos: self.pos,
+        };
         let at = r.pos;
         let t = r.byte()?;
         match t {
             op::EXPIRETIME => {
                 // A signed 32-bit time_t, as rdbLoadTime reads it.
                 let secs = i32::from_le_bytes(r.array::<4>()?);
-                expire = Some((secs.max(0) as u64) * 1000);
-                continue;
+                self.expire = Some((secs.max(0) as u64) * 1000);
             }
             op::EXPIRETIME_MS => {
                 let ms = i64::from_le_bytes(r.array::<8>()?);
-                expire = Some(ms.max(0) as u64);
-                continue;
+                self.expire = Some(ms.max(0) as u64);
             }
             op::FREQ => {
                 r.byte()?;
-                continue;
             }
             op::IDLE => {
                 r.len()?;
-                continue;
             }
-            op::EOF => break,
+            op::EOF => {
+                let mut checksum = 0;
+                if version >= 5 {
+                    let body_end = r.pos;
+                    let stored = u64::from_le_bytes(r.array::<8>()?);
+                    checksum = stored;
+                    if stored != 0 {
+                        let expected = crc64::update(self.crc, &self.buf[self.crc_pos..body_end]);
+                        if expected != stored {
+                            return Err(RdbError::new(
+                                format!(
+                                    "Wrong RDB checksum expected: ({expected:x}) but got ({stored:x}). Aborting now."
+                                ),
+                                body_end,
+                            ));
+                        }
+                    }
+                }
+                let end = r.pos;
+                r.take(self.trailer as u64)?;
+                self.pos = end;
+                self.done = Some(checksum);
+                return Ok(true);
+            }
             op::SELECTDB => {
                 let id = r.len()?;
-                if id >= dbs.len() as u64 {
+                if id >= self.dbs.len() as u64 {
                     return Err(RdbError::new(
                         format!(
                             "FATAL: Data file was created with a Redis server configured to handle more than {} databases",
-                            dbs.len()
+                            self.dbs.len()
                         ),
                         at,
                     ));
                 }
-                cur = id as usize;
-                continue;
+                self.cur = id as usize;
             }
             op::RESIZEDB => {
                 r.len()?;
                 r.len()?;
-                continue;
             }
             op::AUX => {
                 let k = r.string()?;
                 let v = r.string()?;
-                aux.set(k, v);
-                continue;
+                self.aux.set(k, v);
             }
             op::MODULE_AUX => {
                 r.len()?; // module id
@@ -99,11 +269,9 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
                     return Err(RdbError::new("bad when_opcode in module aux data", at));
                 }
                 r.skip_module_value()?;
-                continue;
             }
             op::FUNCTION2 => {
-                functions.push(r.string()?);
-                continue;
+                self.functions.push(r.string()?);
             }
             op::FUNCTION_PRE_GA => {
                 return Err(RdbError::new(
@@ -111,54 +279,74 @@ pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
                     at,
                 ))
             }
-            _ => {}
-        }
-        // A key/value pair of type `t`.
-        let key = r.string()?;
-        let value = r.object(t, at)?;
-        let exp = expire.take();
-        let Some(value) = value else {
-            empty_keys_skipped += 1;
-            continue;
-        };
-        let db = &mut dbs[cur];
-        if db.keys().contains_key(&key[..]) {
-            return Err(RdbError::new(
-                format!(
-                    "Duplicate key '{}' in the RDB file",
-                    String::from_utf8_lossy(&key)
-                ),
-                at,
-            ));
-        }
-        db.insert_loaded(key, Object::new(value), exp);
-    }
-    let mut checksum = 0;
-    if version >= 5 {
-        let body_end = r.pos;
-        let stored = u64::from_le_bytes(r.array::<8>()?);
-        checksum = stored;
-        if stored != 0 {
-            let expected = crc64::crc64(&bytes[..body_end]);
-            if expected != stored {
-                return Err(RdbError::new(
-                    format!(
-                        "Wrong RDB checksum expected: ({expected:x}) but got ({stored:x}). Aborting now."
-                    ),
-                    body_end,
-                ));
+            _ => {
+                // A key/value pair of type `t`.
+                let key = r.string()?;
+                let value = r.object(t, at)?;
+                let db = &mut self.dbs[self.cur];
+                if value.is_some() && db.keys().contains_key(&key[..]) {
+                    return Err(RdbError::new(
+                        format!(
+                            "Duplicate key '{}' in the RDB file",
+                            String::from_utf8_lossy(&key)
+                        ),
+                        at,
+                    ));
+                }
+                let exp = self.expire.take();
+                self.keys += 1;
+                self.pos = r.pos;
+                match value {
+                    Some(value) => db.insert_loaded(key, Object::new(value), exp),
+                    None => self.empty_keys_skipped += 1,
+                }
+                return Ok(false);
             }
         }
+        self.pos = r.pos;
+        Ok(false)
     }
-    Ok(Loaded {
-        version,
-        dbs,
-        aux,
-        functions,
-        empty_keys_skipped,
-        checksum,
-        consumed: r.pos,
-    })
+
+    /// `REDIS` and a 4-digit version.
+    fn header(&mut self) -> R<u32> {
+        let mut r = Reader {
+            buf: &self.buf,
+            pos: self.pos,
+        };
+        let magic = r.take(9).map_err(|_| RdbError::new(TOO_SHORT, 0))?;
+        if &magic[..5] != b"REDIS" {
+            return Err(RdbError::new(
+                "wrong signature trying to load DB from file",
+                0,
+            ));
+        }
+        let version = std::str::from_utf8(&magic[5..9])
+            .ok()
+            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+            .ok_or_else(|| RdbError::new("wrong signature trying to load DB from file", 5))?;
+        if !(1..=MAX_VERSION).contains(&version) {
+            return Err(RdbError::new(
+                format!("Can't handle RDB format version {}", version),
+                5,
+            ));
+        }
+        self.pos = r.pos;
+        Ok(version)
+    }
+
+    /// What was decoded (the whole file once [`Decoder::is_done`]).
+    pub fn into_loaded(self) -> Loaded {
+        Loaded {
+            version: self.version.unwrap_or(0),
+            dbs: self.dbs,
+            aux: self.aux,
+            functions: self.functions,
+            empty_keys_skipped: self.empty_keys_skipped,
+            checksum: self.done.unwrap_or(0),
+            consumed: self.base + self.pos,
+        }
+    }
 }
 
 /// One value as `rdbLoadObjectType` + `rdbLoadObject` read it: a type byte
@@ -202,8 +390,15 @@ pub(super) struct Reader<'a> {
     pub(super) pos: usize,
 }
 
-fn truncated(pos: usize) -> RdbError {
-    RdbError::new("unexpected end of file (truncated RDB)", pos)
+pub(super) const TRUNCATED: &str = "unexpected end of file (truncated RDB)";
+pub(super) const TOO_SHORT: &str = "file too short for an RDB header";
+
+/// A read of `n` bytes at `pos` past the end.
+fn truncated(pos: usize, n: u64) -> RdbError {
+    RdbError {
+        need: Some(pos.saturating_add(n.min(usize::MAX as u64) as usize)),
+        ..RdbError::new(TRUNCATED, pos)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -213,7 +408,7 @@ impl<'a> Reader<'a> {
 
     pub(super) fn take(&mut self, n: u64) -> R<&'a [u8]> {
         if n > self.remaining() as u64 {
-            return Err(truncated(self.pos));
+            return Err(truncated(self.pos, n));
         }
         let s = &self.buf[self.pos..self.pos + n as usize];
         self.pos += n as usize;
@@ -267,11 +462,18 @@ impl<'a> Reader<'a> {
     pub(super) fn count(&mut self, min_bytes: u64) -> R<usize> {
         let at = self.pos;
         let n = self.len()?;
-        if n.saturating_mul(min_bytes) > self.remaining() as u64 {
-            return Err(RdbError::new(
-                format!("element count {} larger than the rest of the file", n),
-                at,
-            ));
+        let least = n.saturating_mul(min_bytes);
+        if least > self.remaining() as u64 {
+            return Err(RdbError {
+                need: Some(
+                    self.pos
+                        .saturating_add(least.min(usize::MAX as u64) as usize),
+                ),
+                ..RdbError::new(
+                    format!("element count {} larger than the rest of the file", n),
+                    at,
+                )
+            });
         }
         Ok(n as usize)
     }

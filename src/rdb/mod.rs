@@ -18,7 +18,7 @@ pub mod lzf;
 pub mod payload;
 pub mod stream;
 
-pub use decode::{decode, decode_functions, decode_value, decode_with};
+pub use decode::{decode, decode_functions, decode_value, decode_with, Decoder};
 pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
@@ -75,6 +75,10 @@ pub mod opcodes {
 pub struct RdbError {
     pub msg: String,
     pub offset: usize,
+    /// How many bytes (from the start of what was decoded) the file would
+    /// need for the read that failed to succeed, when the file was too
+    /// short: a streaming decoder waits for them before trying again.
+    pub need: Option<usize>,
 }
 
 impl RdbError {
@@ -82,7 +86,19 @@ impl RdbError {
         RdbError {
             msg: msg.into(),
             offset,
+            need: None,
         }
+    }
+}
+
+impl RdbError {
+    /// The file ended inside a record (a short read, for a socket).
+    pub fn short_read(offset: usize) -> RdbError {
+        RdbError::new(decode::TRUNCATED, offset)
+    }
+
+    pub fn is_truncation(&self) -> bool {
+        self.msg == decode::TRUNCATED || self.msg == decode::TOO_SHORT
     }
 }
 
@@ -189,6 +205,41 @@ impl Loaded {
 mod tests {
     use super::decode::Reader;
     use super::encode::Writer;
+
+    #[test]
+    fn a_file_fed_in_pieces_decodes_as_a_whole() {
+        let mut db = crate::keyspace::Db::default();
+        for i in 0..50 {
+            db.set(
+                bytes::Bytes::from(format!("k{i}")),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str(bytes::Bytes::from(
+                    "x".repeat(i * 7),
+                ))),
+            );
+        }
+        let file = super::encode(std::slice::from_ref(&db), &super::Aux::default());
+        let whole = super::decode(&file).unwrap();
+        let mut d = super::Decoder::new(16);
+        d.expect_trailer(3);
+        for piece in file.chunks(13) {
+            d.feed(piece.to_vec());
+            assert!(!d.step(usize::MAX, u64::MAX).unwrap());
+        }
+        // Done only once the trailer is there too.
+        assert!(d.waiting());
+        d.feed(b"abcdef".to_vec());
+        assert!(d.step(usize::MAX, u64::MAX).unwrap());
+        assert_eq!(d.unread(), b"abcdef");
+        assert_eq!(d.processed(), file.len());
+        let l = d.into_loaded();
+        assert_eq!(l.total_keys(), whole.total_keys());
+        assert_eq!(l.checksum, whole.checksum);
+        // Cut short and told so: a short read.
+        let mut d = super::Decoder::new(16);
+        d.feed(file[..file.len() / 2].to_vec());
+        d.end_of_input();
+        assert!(d.step(usize::MAX, u64::MAX).unwrap_err().is_truncation());
+    }
 
     fn w(compress: bool) -> Writer {
         Writer {

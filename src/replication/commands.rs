@@ -140,6 +140,7 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
             obuf_soft_since: None,
             close_asap: false,
             pre_psync: false,
+            partial_write_since: None,
         })
 }
 

@@ -192,6 +192,26 @@ impl Server {
             );
             self.kill_client(conn);
         }
+        // Diskless transfers stuck on a replica that stopped reading.
+        let stuck: Vec<(ConnId, String)> = self
+            .st
+            .repl
+            .replicas
+            .iter()
+            .filter(|(_, i)| {
+                i.state == ReplicaState::WaitBgsaveEnd
+                    && i.partial_write_since
+                        .is_some_and(|t| now.saturating_sub(t) > timeout)
+            })
+            .map(|(c, i)| (*c, i.name()))
+            .collect();
+        for (conn, name) in stuck {
+            self.st.log(
+                LogLevel::Warning,
+                format!("Disconnecting timedout replica (full sync): {name}"),
+            );
+            self.kill_client(conn);
+        }
         self.repl_check_waiters();
         if self.st.repl.replicas.is_empty() {
             // Backlog TTL: a master without replicas frees it after repl-backlog-ttl.
@@ -417,6 +437,25 @@ impl Server {
                 LogLevel::Warning,
                 format!("Connection with replica {} lost.", info.name()),
             );
+            // freeClient: a save to disk made only for replicas none of
+            // which waits for it any more is useless (without save points).
+            let useless = info.state == ReplicaState::WaitBgsaveEnd
+                && self.st.config.save_points().is_empty()
+                && self.st.bgsave_job.as_ref().is_some_and(|b| {
+                    b.target == crate::server::persistence::SaveTarget::Disk
+                        && b.finishing.is_none()
+                })
+                && !self
+                    .st
+                    .repl
+                    .replicas
+                    .values()
+                    .any(|r| r.state == ReplicaState::WaitBgsaveEnd);
+            if useless {
+                if let Some(k) = self.st.kill_bgsave() {
+                    self.st.bgsave_killed(k);
+                }
+            }
             if self.st.repl.replicas.is_empty() {
                 self.st.repl.no_replicas_since = self.st.now;
             }

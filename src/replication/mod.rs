@@ -62,6 +62,9 @@ pub struct ReplicaInfo {
     /// Attached with the old SYNC (Redis's `CLIENT_PRE_PSYNC`): no
     /// +FULLRESYNC line, no REPLCONF ACKs expected, never timed out.
     pub pre_psync: bool,
+    /// While a diskless transfer waits for its socket to drain: since when
+    /// (`repl_last_partial_write`), for repl-timeout.
+    pub partial_write_since: Option<Millis>,
 }
 
 impl ReplicaInfo {
@@ -107,6 +110,18 @@ pub enum Transfer {
     /// buffer are known not to hold it, so each read searches only what is
     /// new (a payload arrives in thousands of reads).
     Eof { mark: Vec<u8>, scanned: usize },
+    /// The whole payload arrived and is being loaded (a [`LoadJob`]); the
+    /// master's bytes wait in the buffer, unread, as Redis stops reading
+    /// the link while it loads.
+    ///
+    /// [`LoadJob`]: crate::server::loading::LoadJob
+    Loading,
+    /// `repl-diskless-load`: the payload is decoded as it arrives (a
+    /// [`LoadJob`] fed from the link). `left`: bytes still to come of a
+    /// `$<len>` payload; `mark`: the `$EOF:` mark that ends it instead.
+    ///
+    /// [`LoadJob`]: crate::server::loading::LoadJob
+    Parser { mark: Option<Vec<u8>>, left: usize },
 }
 
 /// Our link to our master, while we are a replica.

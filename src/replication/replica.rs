@@ -558,10 +558,12 @@ impl Server {
                     self.repl_reconnect_after_failure();
                     return false;
                 };
+                let diskless = self.use_diskless_load();
+                let to = if diskless { "to parser" } else { "to disk" };
                 let next = if let Some(mark) = hdr.strip_prefix("EOF:") {
                     self.st.log(
                         LogLevel::Notice,
-                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk",
+                        format!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {to}"),
                     );
                     Transfer::Eof {
                         mark: mark.as_bytes().to_vec(),
@@ -571,14 +573,33 @@ impl Server {
                     let n: usize = hdr.parse().unwrap_or(0);
                     self.st.log(
                         LogLevel::Notice,
-                        format!("MASTER <-> REPLICA sync: receiving {n} bytes from master to disk"),
+                        format!("MASTER <-> REPLICA sync: receiving {n} bytes from master {to}"),
                     );
                     Transfer::Len { total: n }
+                };
+                let next = if diskless {
+                    self.repl_start_diskless_load(next)
+                } else {
+                    next
                 };
                 if let Some(l) = self.st.repl.link.as_mut() {
                     l.state = LinkState::Transfer(next);
                 }
                 true
+            }
+            Transfer::Parser { mark, left } => {
+                let Some(l) = self.st.repl.link.as_mut() else {
+                    return false;
+                };
+                let n = left.min(l.buf.len());
+                if n == 0 {
+                    return false;
+                }
+                let bytes: Vec<u8> = l.buf.drain(..n).collect();
+                let left = if mark.is_some() { left } else { left - n };
+                l.state = LinkState::Transfer(Transfer::Parser { mark, left });
+                self.feed_load(bytes, left == 0);
+                false
             }
             Transfer::Len { total } => {
                 let have = self.st.repl.link.as_ref().map(|l| l.buf.len()).unwrap_or(0);
@@ -589,8 +610,9 @@ impl Server {
                     Some(l) => l.buf.drain(..total).collect(),
                     None => return false,
                 };
-                self.repl_load_payload(&payload)
+                self.repl_load_payload(payload)
             }
+            Transfer::Loading => false,
             Transfer::Eof { mark, scanned } => {
                 let Some(l) = self.st.repl.link.as_mut() else {
                     return false;
@@ -615,17 +637,21 @@ impl Server {
                     }
                     None => return false,
                 };
-                self.repl_load_payload(&payload)
+                self.repl_load_payload(payload)
             }
         }
     }
 
-    fn repl_load_payload(&mut self, payload: &[u8]) -> bool {
+    /// The whole payload is here: the old data goes and the payload loads
+    /// as a job ([`crate::server::loading`]), which ends in
+    /// [`Server::repl_payload_loaded`].
+    fn repl_load_payload(&mut self, payload: Vec<u8>) -> bool {
         // No AOF rewrite may run while the data is replaced; the AOF starts
         // again (with a rewrite) once the sync is done.
         if self.st.aof.state != crate::server::aof::AofState::Off {
             self.st.aof_stop();
         }
+        self.st.kill_save_before_replica_load();
         // replicationAttachToNewMaster: our replicas resync with us too.
         disconnect_replicas(&mut self.st, &mut self.clients);
         self.st.log(
@@ -639,18 +665,129 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Loading DB in memory",
         );
-        if let Err(e) = self.load_rdb_quiet(payload) {
+        if let Some(l) = self.st.repl.link.as_mut() {
+            l.state = LinkState::Transfer(Transfer::Loading);
+        }
+        self.start_rdb_load(
+            payload,
+            crate::server::loading::LoadPurpose::MasterSync {
+                diskless: false,
+                swapdb: false,
+            },
+        );
+        // The load runs in the rounds that follow.
+        false
+    }
+
+    /// useDisklessLoad: `repl-diskless-load swapdb`, or `on-empty-db`
+    /// with no key.
+    fn use_diskless_load(&self) -> bool {
+        match self.st.config.get(Key::REPL_DISKLESS_LOAD) {
+            "swapdb" => true,
+            "on-empty-db" => self.st.dbs.iter().all(|d| d.is_empty()),
+            _ => false,
+        }
+    }
+
+    /// readSyncBulkPayload with a diskless load: the load starts before
+    /// the payload's first byte; `swapdb` keeps the old data beside it
+    /// (served, with `async_loading`, when the master's history is ours).
+    fn repl_start_diskless_load(&mut self, framing: Transfer) -> Transfer {
+        if self.st.aof.state != crate::server::aof::AofState::Off {
+            self.st.aof_stop();
+        }
+        if let Some(k) = self.st.kill_bgsave() {
+            self.st.bgsave_killed(k);
+        }
+        let swapdb = self.st.config.get(Key::REPL_DISKLESS_LOAD) == "swapdb";
+        if !swapdb {
+            self.repl_attach_to_new_master();
+            self.st.log(
+                LogLevel::Notice,
+                "MASTER <-> REPLICA sync: Flushing old data",
+            );
+            for db in &mut self.st.dbs {
+                db.clear();
+            }
+        }
+        self.st.log(
+            LogLevel::Notice,
+            "MASTER <-> REPLICA sync: Loading DB in memory",
+        );
+        let same_history = self
+            .st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| l.full_replid == self.st.repl.replid);
+        let (mark, total) = match framing {
+            Transfer::Eof { mark, .. } => (Some(mark), usize::MAX),
+            Transfer::Len { total } => (None, total),
+            _ => (None, 0),
+        };
+        let trailer = mark.as_ref().map_or(0, |m| m.len());
+        let known = if mark.is_some() { 0 } else { total as u64 };
+        self.start_streaming_load(
+            known,
+            trailer,
+            swapdb && same_history,
+            crate::server::loading::LoadPurpose::MasterSync {
+                diskless: true,
+                swapdb,
+            },
+        );
+        Transfer::Parser { mark, left: total }
+    }
+
+    /// replicationAttachToNewMaster: our replicas resync with us too.
+    pub(crate) fn repl_attach_to_new_master(&mut self) {
+        disconnect_replicas(&mut self.st, &mut self.clients);
+    }
+
+    /// cancelReplicationHandshake after a load that failed.
+    pub(crate) fn repl_cancel_after_failed_load(&mut self) {
+        self.repl_reconnect_after_failure();
+    }
+
+    /// The payload's load ended: streaming starts, or the sync is retried.
+    /// `trailing`: what followed the file (a diskless load's end mark, and
+    /// the stream after it).
+    pub(crate) fn repl_payload_loaded(
+        &mut self,
+        result: Result<crate::rdb::Aux, String>,
+        trailing: Vec<u8>,
+    ) {
+        if let Err(e) = result {
             self.st.log(
                 LogLevel::Warning,
                 format!("Failed trying to load the MASTER synchronization DB from socket: {e}"),
             );
             self.repl_link_reset_for_retry();
             self.restart_aof_after_sync();
-            return false;
+            return;
         }
-        let (id, off) = match self.st.repl.link.as_ref() {
-            Some(l) => (l.full_replid.clone(), l.full_offset),
-            None => return false,
+        if !self.repl_link_loading() {
+            // REPLICAOF changed the master meanwhile: the data stays, as
+            // loaded, and the new link syncs again.
+            return;
+        }
+        if let Some(l) = self.st.repl.link.as_mut() {
+            let mut rest = trailing;
+            if let LinkState::Transfer(Transfer::Parser { mark: Some(m), .. }) = &l.state {
+                if !rest.starts_with(m) {
+                    self.st
+                        .log(LogLevel::Warning, "Replication stream EOF marker is broken");
+                    self.repl_cancel_after_failed_load();
+                    return;
+                }
+                rest.drain(..m.len());
+            }
+            rest.extend_from_slice(&l.buf);
+            l.buf = rest;
+        }
+        let (id, off, conn) = match self.st.repl.link.as_ref() {
+            Some(l) => (l.full_replid.clone(), l.full_offset, l.conn),
+            None => return,
         };
         self.st.repl.replid = id;
         self.st.repl.offset = off;
@@ -662,9 +799,17 @@ impl Server {
             LogLevel::Notice,
             "MASTER <-> REPLICA sync: Finished with success",
         );
-        self.repl_start_streaming(false);
+        if conn.is_some() {
+            self.repl_start_streaming(false);
+        } else {
+            // The master left while we loaded: PSYNC from what we have.
+            self.st.log(
+                LogLevel::Warning,
+                "Master closed the connection during the handshake.",
+            );
+            self.repl_link_reset_for_retry();
+        }
         self.restart_aof_after_sync();
-        true
     }
 
     /// restartAOFAfterSYNC: with `appendonly yes`, a rewrite of the synced
@@ -804,8 +949,25 @@ impl Server {
         if !self.repl_owns(conn) {
             return;
         }
+        let loading = self.repl_link_loading();
+        let parsing = self
+            .st
+            .repl
+            .link
+            .as_ref()
+            .is_some_and(|l| matches!(l.state, LinkState::Transfer(Transfer::Parser { .. })));
         if let Some(l) = self.st.repl.link.as_mut() {
             l.conn = None;
+        }
+        if parsing {
+            // The socket ended inside the payload: a short read.
+            let at = self.st.load_progress.loaded_bytes as usize;
+            self.finish_load(Err(crate::rdb::RdbError::short_read(at)));
+            return;
+        }
+        if loading {
+            // Not read while the payload loads: seen when it is loaded.
+            return;
         }
         self.st.log(
             LogLevel::Warning,

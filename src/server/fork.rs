@@ -50,33 +50,43 @@ pub struct Forks {
 }
 
 /// `rdb-key-save-delay` (microseconds after each key) of a running job, as
-/// it was when the job began (the child's copy of the config). Key `i`
-/// (from 0) is written `i` delays after the start.
+/// it was when the job began (the child's copy of the config), or
+/// `key-load-delay` of a load. Key `i` (from 0) is written `i` delays after
+/// the start.
 #[derive(Clone, Copy, Debug)]
 pub struct KeyPace {
+    /// `delay_us` microseconds per `per` keys.
     delay_us: u64,
+    per: u64,
     started: Millis,
 }
 
 impl KeyPace {
-    /// None when there is no delay. A negative delay in Redis sleeps 1 µs
-    /// once in `-delay` keys: no measurable pace.
+    /// None when there is no delay. A negative delay `-n` is debugDelay's
+    /// statistical 1 µs once in `n` keys: here exactly one in `n`.
     pub fn new(delay_us: i64, now: Millis) -> Option<KeyPace> {
-        (delay_us > 0).then_some(KeyPace {
-            delay_us: delay_us as u64,
+        let (delay_us, per) = match delay_us {
+            0 => return None,
+            d if d > 0 => (d as u64, 1),
+            d => (1, d.unsigned_abs()),
+        };
+        Some(KeyPace {
+            delay_us,
+            per,
             started: now,
         })
     }
 
     /// How many more keys may be written at `now`, `written` being done.
     pub fn budget(&self, now: Millis, written: u64) -> u64 {
-        let due = now.saturating_sub(self.started).saturating_mul(1000) / self.delay_us + 1;
+        let elapsed_us = now.saturating_sub(self.started).saturating_mul(1000);
+        let due = elapsed_us.saturating_mul(self.per) / self.delay_us + 1;
         due.saturating_sub(written)
     }
 
     /// When the next key is due, `written` being done.
     pub fn next_due(&self, written: u64) -> Millis {
-        let us = written.saturating_mul(self.delay_us);
+        let us = written.saturating_mul(self.delay_us) / self.per;
         self.started.saturating_add(us.div_ceil(1000))
     }
 }
@@ -219,6 +229,9 @@ mod tests {
         assert_eq!(p.budget(1010, 1), 1);
         assert_eq!(p.budget(1100, 3), 8);
         assert!(KeyPace::new(0, 0).is_none());
-        assert!(KeyPace::new(-5, 0).is_none());
+        let p = KeyPace::new(-5, 0).unwrap();
+        assert_eq!(p.budget(0, 0), 1);
+        assert_eq!(p.budget(1, 0), 5001, "1 µs per 5 keys");
+        assert_eq!(p.next_due(5000), 1);
     }
 }

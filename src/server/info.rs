@@ -467,8 +467,13 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
 
 fn persistence(ctx: &InfoCtx, out: &mut String) {
     let srv = ctx.srv;
-    field!(out, "loading", "0");
-    field!(out, "async_loading", "0");
+    field!(
+        out,
+        "loading",
+        "{}",
+        (srv.loading && !srv.async_loading) as u8
+    );
+    field!(out, "async_loading", "{}", srv.async_loading as u8);
     field!(out, "current_cow_peak", "0");
     field!(out, "current_cow_size", "0");
     field!(out, "current_cow_size_age", "0");
@@ -513,6 +518,35 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
     field!(out, "module_fork_in_progress", "0");
     field!(out, "module_fork_last_cow_size", "0");
     srv.aof_info_sizes(out);
+    if srv.loading {
+        loading_info(srv, out);
+    }
+}
+
+/// The progress of a load (the end of genRedisInfoString's persistence).
+fn loading_info(srv: &ServerState, out: &mut String) {
+    let p = &srv.load_progress;
+    let (mut perc, mut remaining) = (0.0f64, 1i64);
+    if p.total_bytes > 0 {
+        perc = p.loaded_bytes as f64 / p.total_bytes as f64 * 100.0;
+        remaining = p.total_bytes as i64 - p.loaded_bytes as i64;
+    } else if p.rdb_used_mem > 0 {
+        // used-mem only estimates the file's size: never past 100%.
+        perc = (p.loaded_bytes as f64 / p.rdb_used_mem as f64 * 100.0).min(99.99);
+        remaining = (p.rdb_used_mem as i64 - p.loaded_bytes as i64).max(1);
+    }
+    let elapsed = (srv.now / 1000).saturating_sub(p.start_time) as i64;
+    let eta = if elapsed == 0 {
+        1
+    } else {
+        elapsed * remaining / (p.loaded_bytes as i64 + 1)
+    };
+    field!(out, "loading_start_time", "{}", p.start_time);
+    field!(out, "loading_total_bytes", "{}", p.total_bytes);
+    field!(out, "loading_rdb_used_mem", "{}", p.rdb_used_mem);
+    field!(out, "loading_loaded_bytes", "{}", p.loaded_bytes);
+    field!(out, "loading_loaded_perc", "{:.2}", perc);
+    field!(out, "loading_eta_seconds", "{}", eta);
 }
 
 fn stats(ctx: &InfoCtx, out: &mut String) {

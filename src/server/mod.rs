@@ -11,6 +11,7 @@ pub mod eviction;
 pub mod fork;
 pub mod info;
 pub mod latency;
+pub mod loading;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
@@ -170,9 +171,17 @@ pub struct ServerState {
     /// The client whose EVAL / FCALL is running (`server.script_caller`):
     /// its script's writes are its own for tracking's NOLOOP.
     pub script_caller: Option<u64>,
-    /// An AOF is being loaded: only a script from it that runs past the
-    /// busy threshold lets other clients in, and they get -LOADING.
+    /// A dataset is being loaded (`server.loading`): commands without the
+    /// `loading` flag get -LOADING (see [`loading`]).
     pub loading: bool,
+    /// The load in progress is a replica's beside its old data
+    /// (`repl-diskless-load swapdb` from the same master history): the old
+    /// data is served meanwhile.
+    pub async_loading: bool,
+    /// INFO's `loading_*` figures of the load in progress.
+    pub load_progress: loading::LoadProgress,
+    /// An RDB load running in slices between the host's turns.
+    pub load_job: Option<Box<loading::LoadJob>>,
     /// The running script, once past `busy-reply-threshold` (see [`busy`]).
     pub busy: Option<busy::BusyScript>,
     /// Input that arrived while the script ran and waits for its end.
@@ -422,6 +431,9 @@ impl Server {
                 checking: None,
                 script_caller: None,
                 loading: false,
+                async_loading: false,
+                load_progress: Default::default(),
+                load_job: None,
                 busy: None,
                 busy_deferred: Vec::new(),
                 last_load_keys: (0, 0),
@@ -986,7 +998,17 @@ impl Server {
             return;
         }
         // (The loader's own client runs its commands as a master's.)
-        if self.st.loading && f & flags::LOADING == 0 && c.kind != ClientKind::Master {
+        if self.st.loading
+            && !self.st.async_loading
+            && f & flags::LOADING == 0
+            && c.kind != ClientKind::Master
+        {
+            self.reject(c, "LOADING Redis is loading the dataset in memory");
+            return;
+        }
+        // A replica loading beside its old data serves it, but not what
+        // would change or depend on the link being replaced.
+        if self.st.async_loading && f & flags::NO_ASYNC_LOADING != 0 {
             self.reject(c, "LOADING Redis is loading the dataset in memory");
             return;
         }
@@ -1899,6 +1921,7 @@ impl Node for Server {
                 .st
                 .aof_write_failed(&file, unwritten, partial, error, truncate_error),
             Input::Child { id, status } => self.child_status(id, status),
+            Input::Terminate if self.st.load_job.is_some() => self.terminate_while_loading(),
             Input::Terminate => {
                 if !self.st.shutting_down {
                     self.st.prepare_for_shutdown(FinalSave::Default);
@@ -1915,6 +1938,18 @@ impl Node for Server {
             // else, so that asking does not move timers or background work.
             self.flush_replies();
             return;
+        }
+        if let Some(job) = &self.st.load_job {
+            // Loading (processEventsWhileBlocked): clients are answered, no
+            // timer runs. A round without client input loads a slice, and
+            // so does the one that started the load, as rdbLoad begins at once.
+            if !client_input || job.dec.processed() == 0 {
+                self.loading_round();
+            }
+            if self.st.load_job.is_some() {
+                self.flush_pending();
+                return;
+            }
         }
         if self.st.now >= self.st.next_cron && !self.st.pause_cron {
             self.cron();
@@ -1956,9 +1991,16 @@ impl Node for Server {
         self.st.out.pop_front()
     }
 
+    fn holds_input(&self, conn: ConnId) -> bool {
+        self.load_holds_input(conn)
+    }
+
     fn poll_timeout(&self) -> Option<Millis> {
         if self.st.paused_until != 0 {
             return Some(self.st.paused_until);
+        }
+        if let Some(t) = self.loading_due() {
+            return Some(t.max(self.st.now));
         }
         // The next slice of a background job: as soon as the host has
         // looked at its other work, or when `rdb-key-save-delay` lets it.

@@ -84,6 +84,9 @@ pub struct Bgsave {
     pub finishing: Option<u64>,
 }
 
+/// How often a diskless transfer blocked by a slow replica looks again (ms).
+const PIPE_RETRY_MS: Millis = 5;
+
 /// Counters of INFO persistence.
 #[derive(Clone, Debug)]
 pub struct PersistStats {
@@ -380,10 +383,54 @@ impl Server {
             .bgsave_job
             .as_ref()
             .filter(|bg| bg.finishing.is_none())?;
+        if self.socket_transfer_blocked() {
+            // Waiting for a replica's socket to drain: look again soon.
+            return Some(self.st.now + PIPE_RETRY_MS);
+        }
         Some(match bg.pace {
             Some(p) => p.next_due(bg.job.keys_written),
             None => self.st.now,
         })
+    }
+
+    /// A diskless transfer whose replica sockets do not all take more yet
+    /// (rdbPipeReadHandler stops reading the child's pipe until they do),
+    /// noting since when each one lags (repl_last_partial_write).
+    fn socket_transfer_blocked(&self) -> bool {
+        let Some(bg) = self.st.bgsave_job.as_ref() else {
+            return false;
+        };
+        let Some(probe) = self.st.host.probe.as_deref() else {
+            return false;
+        };
+        bg.target == SaveTarget::Sockets
+            && bg
+                .replicas
+                .iter()
+                .any(|(c, _)| self.waiting_replica(*c) && probe.unsent_output(*c) > 0)
+    }
+
+    /// Note which replicas of a diskless transfer lag (see
+    /// [`Server::socket_transfer_blocked`]).
+    fn note_partial_writes(&mut self) {
+        let now = self.st.now;
+        let Some(bg) = self.st.bgsave_job.as_ref() else {
+            return;
+        };
+        if bg.target != SaveTarget::Sockets {
+            return;
+        }
+        let probe = self.st.host.probe.as_deref();
+        for (conn, _) in &bg.replicas {
+            let lags = probe.is_some_and(|p| p.unsent_output(*conn) > 0);
+            if let Some(info) = self.st.repl.replicas.get_mut(conn) {
+                info.partial_write_since = match info.partial_write_since {
+                    Some(t) if lags => Some(t),
+                    _ if lags => Some(now),
+                    _ => None,
+                };
+            }
+        }
     }
 
     /// Write the next slice of a background save: a socket transfer sends it
@@ -391,6 +438,10 @@ impl Server {
     /// file. After the last one, the save ends (see [`Server::bgsave_done`]);
     /// a host that confirms writes ends it later, with [`Input::Persisted`].
     pub(crate) fn bgsave_step(&mut self, slices: usize) {
+        self.note_partial_writes();
+        if self.socket_transfer_blocked() {
+            return;
+        }
         if self.socket_transfer_orphaned() {
             // rdbPipeReadHandler finds no replica left to write to.
             self.st.log(
@@ -428,6 +479,11 @@ impl Server {
                 let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
                 self.send_to_waiting(&conns, &chunk);
                 if done {
+                    let up = conns.iter().filter(|c| self.waiting_replica(**c)).count();
+                    self.st.log(
+                        LogLevel::Warning,
+                        format!("Diskless rdb transfer, done reading from pipe, {up} replicas still up."),
+                    );
                     self.bgsave_done(None);
                 }
             }
@@ -611,6 +667,18 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let loaded = rdb::decode_with(bytes, self.st.dbs.len());
+        self.install_startup_rdb(loaded, 0.0, false)
+    }
+
+    /// [`Server::load_rdb`]'s work once the file is decoded (at once, or by
+    /// a [`super::loading`] job).
+    pub(crate) fn install_startup_rdb(
+        &mut self,
+        loaded: Result<rdb::Loaded, rdb::RdbError>,
+        secs: f64,
+        aux_logged: bool,
+    ) -> Result<(), String> {
         // loadDataFromDisk: a master starts with a backlog, which takes the
         // DELs of the keys found expired (the restored offset counts them).
         if !self.st.repl.is_replica() && self.st.repl.backlog.is_none() {
@@ -618,19 +686,14 @@ impl Server {
             let next = self.st.repl.offset + 1;
             self.st.repl.backlog = Some(crate::replication::backlog::Backlog::new(size, next));
         }
-        let aux = self.load_rdb_aux(bytes)?;
+        let (aux, _) = self.st.install_rdb(loaded, false, true, aux_logged)?;
+        self.st.log(
+            LogLevel::Notice,
+            format!("DB loaded from disk: {secs:.3} seconds"),
+        );
         self.repl_feed_replicas();
         self.st.repl_restore_from_rdb(&aux);
         Ok(())
-    }
-
-    /// [`Server::load_rdb`], returning the file's aux fields (the replication
-    /// id and offset a restarted node may resume from).
-    pub fn load_rdb_aux(&mut self, bytes: &[u8]) -> Result<Aux, String> {
-        let (aux, _) = self.st.load_rdb_bytes(bytes, false, true)?;
-        self.st
-            .log(LogLevel::Notice, "DB loaded from disk: 0.000 seconds");
-        Ok(aux)
     }
 
     /// Load without the startup-only "DB loaded from disk" line (a replica's sync).
@@ -660,9 +723,66 @@ impl ServerState {
         preamble: bool,
         feed_repl: bool,
     ) -> Result<(Aux, usize), String> {
+        let loaded = rdb::decode_with(bytes, self.dbs.len());
+        self.install_rdb(loaded, preamble, feed_repl, false)
+    }
+
+    /// The lines rdbLoad logs as it reads the file's aux fields.
+    pub(crate) fn log_rdb_aux(&mut self, aux: &Aux) {
+        if let Some(v) = &aux.redis_ver {
+            self.log(
+                LogLevel::Notice,
+                format!("Loading RDB produced by version {}", v),
+            );
+        }
+        if let Some(ctime) = aux.ctime {
+            let age = (self.now / 1000) as i64 - ctime;
+            self.log(LogLevel::Notice, format!("RDB age {} seconds", age.max(0)));
+        }
+        if let Some(m) = aux.used_mem {
+            self.log(
+                LogLevel::Notice,
+                format!(
+                    "RDB memory usage when created {:.2} Mb",
+                    m as f64 / 1024.0 / 1024.0
+                ),
+            );
+        }
+        if aux.aof_base == Some(1) {
+            self.log(LogLevel::Notice, "RDB is base AOF");
+        }
+    }
+
+    /// A replica loading its master's file stops its own save first
+    /// (readSyncBulkPayload). Other loads (DEBUG RELOAD / LOADAOF) leave a
+    /// running save alone: its snapshot keeps the data it started with, as
+    /// the forked child's memory does.
+    pub(crate) fn kill_save_before_replica_load(&mut self) {
+        if self.bgsave_job.is_none() || !self.repl.is_replica() {
+            return;
+        }
+        let pid = self.bgsave_job.as_ref().map_or(0, |b| b.pid);
+        self.log(
+            LogLevel::Notice,
+            format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
+        );
+        if let Some(k) = self.kill_bgsave() {
+            self.bgsave_killed(k);
+        }
+    }
+
+    /// What follows decoding a file (whole, or a [`super::loading`] job's):
+    /// the errors logged as rdbLoad logs them, the keys found expired
+    /// dropped on a master, the databases and libraries replaced.
+    pub(crate) fn install_rdb(
+        &mut self,
+        loaded: Result<rdb::Loaded, rdb::RdbError>,
+        preamble: bool,
+        feed_repl: bool,
+        aux_logged: bool,
+    ) -> Result<(Aux, usize), String> {
         let st = self;
-        let ndb = st.dbs.len();
-        let loaded = match rdb::decode_with(bytes, ndb) {
+        let loaded = match loaded {
             Ok(l) => l,
             Err(e) if e.msg.starts_with("Wrong RDB checksum") => {
                 // rdbLoad's checksum failure: its own line, then the
@@ -685,41 +805,11 @@ impl ServerState {
                 return Err(e.to_string());
             }
         };
-        if let Some(v) = &loaded.aux.redis_ver {
-            st.log(
-                LogLevel::Notice,
-                format!("Loading RDB produced by version {}", v),
-            );
+        if !aux_logged {
+            st.log_rdb_aux(&loaded.aux);
         }
-        if let Some(ctime) = loaded.aux.ctime {
-            let age = (st.now / 1000) as i64 - ctime;
-            st.log(LogLevel::Notice, format!("RDB age {} seconds", age.max(0)));
-        }
-        if let Some(m) = loaded.aux.used_mem {
-            st.log(
-                LogLevel::Notice,
-                format!(
-                    "RDB memory usage when created {:.2} Mb",
-                    m as f64 / 1024.0 / 1024.0
-                ),
-            );
-        }
-        // A replica loading its master's file stops its own save first
-        // (readSyncBulkPayload). Other loads (DEBUG RELOAD / LOADAOF) leave
-        // a running save alone: its snapshot keeps the data it started with,
-        // as the forked child's memory does.
-        if st.bgsave_job.is_some() && st.repl.is_replica() && !preamble {
-            let pid = st.bgsave_job.as_ref().map_or(0, |b| b.pid);
-            st.log(
-                LogLevel::Notice,
-                format!("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process {pid} and removing its temp file to avoid any race"),
-            );
-            if let Some(k) = st.kill_bgsave() {
-                st.bgsave_killed(k);
-            }
-        }
-        if loaded.aux.aof_base == Some(1) {
-            st.log(LogLevel::Notice, "RDB is base AOF");
+        if !preamble {
+            st.kill_save_before_replica_load();
         }
         let master = !st.repl.is_replica() && !preamble;
         let now = st.now;

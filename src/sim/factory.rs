@@ -59,8 +59,17 @@ pub fn server_node(
         // a refused AOF leaves the node empty here, where Redis would exit.
         let _ = server.load_aof(&mut |p| disk.get(p).cloned());
     } else if let Some(bytes) = disk.get(&file) {
-        // A bad file is logged by the server; the node starts empty, as a lab should.
-        let _ = server.load_rdb(bytes);
+        if server.st.config.get_i64(Key::KEY_LOAD_DELAY) != 0 {
+            // Paced: the node loads in virtual time, answering -LOADING
+            // meanwhile (a bad file stops it, as it stops Redis).
+            let purpose = crate::server::loading::LoadPurpose::Startup { ready_line: true };
+            server.start_rdb_load(bytes.clone(), purpose);
+        } else {
+            // A bad file is logged by the server; the node starts empty, as
+            // a lab should. Loaded at once: without a delay, slices would
+            // all fall on the same virtual instant.
+            let _ = server.load_rdb(bytes);
+        }
     }
     Box::new(server)
 }

@@ -1311,4 +1311,37 @@ mod persistence_tests {
         );
         assert!(sim.trace.contains("m", "DB loaded from disk"));
     }
+
+    #[test]
+    fn with_key_load_delay_a_restarted_master_loads_in_virtual_time() {
+        let mut sim = Sim::new(5, 1_767_225_600_000);
+        let spec = NodeSpec {
+            name: "m".into(),
+            kind: "server".into(),
+            config: "protected-mode no\nsave \"\"\nkey-load-delay 10000\n".into(),
+        };
+        let m = sim.add_host(spec, Addr::new("10.0.0.1", 6379), factory::server_node);
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        for k in &keys {
+            sim.command(m, &["SET", k, "v"], 1000);
+        }
+        assert_eq!(
+            sim.command(m, &["SAVE"], 1000),
+            Some(Frame::Simple("OK".into()))
+        );
+        sim.crash(m);
+        sim.restart(m);
+        // 200 keys, 10 ms each: two seconds of -LOADING.
+        let loading = Frame::Error("LOADING Redis is loading the dataset in memory".into());
+        assert_eq!(sim.command(m, &["DBSIZE"], 1000), Some(loading));
+        sim.run_for(1_000);
+        assert_eq!(
+            sim.command(m, &["INFO", "persistence"], 1000)
+                .map(|f| format!("{f:?}").contains("loading:1")),
+            Some(true)
+        );
+        sim.run_for(1_500);
+        assert_eq!(sim.command(m, &["DBSIZE"], 1000), Some(Frame::Integer(200)));
+        assert!(sim.trace.contains("m", "DB loaded from disk: 2.0"));
+    }
 }

@@ -255,9 +255,9 @@ impl Server {
         read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
         self.st.aof.state = AofState::Off;
-        self.st.loading = true;
+        self.st.start_loading(0, false);
         let status = self.load_aof_data(read, false);
-        self.st.loading = false;
+        self.st.stop_loading();
         let status = status?;
         match status {
             LoadStatus::Failed => return Err("AOF loading failed".into()),
@@ -300,9 +300,9 @@ impl Server {
             }
             bytes
         };
-        self.st.loading = true;
+        self.st.start_loading(0, false);
         let status = self.load_aof_data(&mut read, true);
-        self.st.loading = false;
+        self.st.stop_loading();
         self.st.host.files = Some(reader);
         match status {
             Ok(LoadStatus::Ok | LoadStatus::Empty | LoadStatus::Truncated) => {
