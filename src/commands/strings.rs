@@ -33,7 +33,7 @@ fn read_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
     match read_lookup(ctx, key) {
         None => Ok(None),
         Some(o) => match &o.value {
-            Value::Str(s) => Ok(Some(s.clone())),
+            Value::Str(s) => Ok(Some(s.to_bytes())),
             _ => Err(err::WRONGTYPE.into()),
         },
     }
@@ -44,7 +44,7 @@ fn write_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
     match ctx.lookup_mut(key) {
         None => Ok(None),
         Some(o) => match &o.value {
-            Value::Str(s) => Ok(Some(s.clone())),
+            Value::Str(s) => Ok(Some(s.to_bytes())),
             _ => Err(err::WRONGTYPE.into()),
         },
     }
@@ -210,7 +210,7 @@ fn set_generic(
         }
         return Ok(());
     }
-    let obj = Object::new(Value::Str(val.clone()));
+    let obj = Object::new(Value::Str(val.into()));
     if o.keepttl {
         ctx.db().set_keep_ttl(key.clone(), obj);
     } else {
@@ -292,7 +292,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.out().null(),
     }
     ctx.db()
-        .set(args[1].clone(), Object::new(Value::Str(args[2].clone())));
+        .set(args[1].clone(), Object::new(Value::Str((&args[2]).into())));
     ctx.dirty(1);
     ctx.notify(N::STRING, "set", &args[1]);
     ctx.propagate = Propagate::Replace(vec![vec![bs("SET"), args[1].clone(), args[2].clone()]]);
@@ -388,7 +388,7 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     }
     for pair in args[1..].chunks(2) {
         ctx.db()
-            .set(pair[0].clone(), Object::new(Value::Str(pair[1].clone())));
+            .set(pair[0].clone(), Object::new(Value::Str((&pair[1]).into())));
         ctx.notify(N::STRING, "set", &pair[0]);
     }
     ctx.dirty(((args.len() - 1) / 2) as u64);
@@ -407,11 +407,12 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
 fn overwrite(ctx: &mut Ctx, key: &Bytes, val: Bytes) {
     match ctx.lookup_mut(key) {
         Some(o) => {
-            o.value = Value::Str(val);
-            o.big = false;
+            o.value = Value::Str(val.into());
+            o.set_big(false);
         }
         None => {
-            ctx.db().set(key.clone(), Object::new(Value::Str(val)));
+            ctx.db()
+                .set(key.clone(), Object::new(Value::Str(val.into())));
         }
     }
 }
@@ -473,7 +474,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let total = match write_str(ctx, key)? {
         None => {
             ctx.db()
-                .set(key.clone(), Object::new(Value::Str(args[2].clone())));
+                .set(key.clone(), Object::new(Value::Str((&args[2]).into())));
             args[2].len()
         }
         Some(cur) => {
@@ -483,8 +484,8 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             v.extend_from_slice(&args[2]);
             let n = v.len();
             if let Some(o) = ctx.lookup_mut(key) {
-                o.value = Value::Str(Bytes::from(v));
-                o.big = true;
+                o.value = Value::Str(v.into());
+                o.set_big(true);
             }
             n
         }
@@ -568,8 +569,8 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     v[off..need].copy_from_slice(value);
     let n = v.len();
-    let mut obj = Object::new(Value::Str(Bytes::from(v)));
-    obj.big = true;
+    let mut obj = Object::new(Value::Str(v.into()));
+    obj.set_big(true);
     match ctx.lookup_mut(key) {
         Some(o) => *o = obj,
         None => ctx.db().set(key.clone(), obj),
@@ -585,12 +586,12 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let b = read_lookup(ctx, &args[2]).map(|o| o.value.clone());
     let a = match a {
         None => Bytes::new(),
-        Some(Value::Str(s)) => s,
+        Some(Value::Str(s)) => s.to_bytes(),
         Some(_) => return Err("ERR The specified keys must contain string values".into()),
     };
     let b = match b {
         None => Bytes::new(),
-        Some(Value::Str(s)) => s,
+        Some(Value::Str(s)) => s.to_bytes(),
         Some(_) => return Err("ERR The specified keys must contain string values".into()),
     };
     let (mut getlen, mut getidx, mut withmatchlen) = (false, false, false);
