@@ -519,8 +519,10 @@ mod snapshot_job_tests {
                 let part = job.take_output();
                 // A hash bucket is walked whole: a few keys over at most.
                 assert!(job.keys_written - before <= keys as u64 + 8);
-                // Over the byte budget by one hash bucket's entries at most.
-                assert!(part.len() < bytes + 120, "{} > {bytes}", part.len());
+                // Over the byte budget by a misjudged walk and one hash
+                // bucket's entries at most (chains of up to a few entries
+                // at a load factor up to 1).
+                assert!(part.len() < bytes + 250, "{} > {bytes}", part.len());
                 got.extend(part);
                 slices += 1;
                 if done {
