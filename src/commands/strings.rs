@@ -291,9 +291,21 @@ fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match read_str(ctx, &args[1])? {
-        Some(v) => ctx.out().bulk(&v),
-        None => ctx.out().null(),
+    // Replied from where the value is stored (the lookup and the reply
+    // borrow different parts of the context): no copy of the value.
+    let (now, db) = (ctx.now, ctx.client.db);
+    let st = &mut *ctx.srv;
+    let found = st.dbs[db].get(&args[1], now);
+    if found.is_some() {
+        st.stats.keyspace_hits += 1;
+    } else {
+        st.stats.keyspace_misses += 1;
+    }
+    let out = &mut ctx.client.reply;
+    match found.map(|o| &o.value) {
+        Some(Value::Str(s)) => out.bulk(s),
+        Some(_) => return Err(err::WRONGTYPE.into()),
+        None => out.null(),
     }
     Ok(())
 }
