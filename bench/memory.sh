@@ -7,7 +7,8 @@
 # --pipe; the table shows the RSS growth (MB), its bytes per key and the
 # ratio ours/real, then INFO's used_memory growth. Last, the worst SET
 # latency of redis-benchmark while allkeys-lru evicts under a small maxmemory.
-# Tunables (environment): STRINGS (1000000), KEYS (100000), EVICT_N (300000).
+# Tunables (environment): STRINGS (1000000), KEYS (100000), EVICT_N (300000; 0: skip),
+# DATASETS ("strings hashes lists sets zsets"), OURS (binary; default: release build).
 # Figures are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +21,11 @@ for tool in redis-server redis-benchmark redis-cli python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
 
-cargo build --release --quiet
-OURS=./target/release/sentinel-lab
+# OURS=path/to/sentinel-lab skips the build (e.g. a faster non-LTO binary).
+if [ -z "${OURS:-}" ]; then
+    cargo build --release --quiet --bin sentinel-lab
+    OURS=./target/release/sentinel-lab
+fi
 
 free_port() {
     local p
@@ -116,7 +120,7 @@ EOF
 TMP=$(mktemp -d)
 printf "%-22s | %10s %10s | %9s %9s | %6s | %12s %12s\n" \
     dataset "real MB" "ours MB" "real B/k" "ours B/k" ratio "real used" "ours used"
-for ds in strings hashes lists sets zsets; do
+for ds in ${DATASETS:-strings hashes lists sets zsets}; do
     gen "$ds" > "$TMP/$ds.resp"
     n=$KEYS
     [ "$ds" = strings ] && n=$STRINGS
@@ -138,6 +142,7 @@ for ds in strings hashes lists sets zsets; do
 done
 rm -rf "$TMP"
 
+[ "$EVICT_N" = 0 ] && exit 0
 echo
 echo "SET latency while allkeys-lru evicts (maxmemory 20mb, $EVICT_N writes of 100 bytes, random keys):"
 printf "%-6s | %10s | %10s | %10s | %12s\n" kind rps p99_ms max_ms evicted_keys

@@ -2349,8 +2349,8 @@ fn sentinel_payloads() -> Vec<Vec<u8>> {
     let mut z = ZSet::new();
     z.insert(b("m"), -2.5);
     [
-        Value::Str(b("hello")),
-        Value::Str(b(&"ab".repeat(40))),
+        Value::Str(b("hello").into()),
+        Value::Str(b(&"ab".repeat(40)).into()),
         Value::List(vec![b("1"), b("x"), b("")].into()),
         Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h)),
         Value::Set(sentinel_lab::keyspace::SetValue::from_dict(st)),

@@ -23,7 +23,7 @@ fn get<'a>(db: &'a Db, key: &str) -> &'a Value {
 
 fn string(db: &Db, key: &str) -> Bytes {
     match get(db, key) {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_bytes(),
         v => panic!("{} is a {}", key, v.type_name()),
     }
 }

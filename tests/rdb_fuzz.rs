@@ -68,7 +68,7 @@ fn ours() -> Vec<u8> {
     );
     dbs[0].set(
         Bytes::from_static(b"s"),
-        Object::new(Value::Str(Bytes::from(b"xyz".repeat(30)))),
+        Object::new(Value::Str(Bytes::from(b"xyz".repeat(30)).into())),
     );
     dbs[0].set_expire(b"s", 12345);
     rdb::encode(&dbs, &Aux::for_save(1, 2, Some((0, "r".repeat(40), 9))))

@@ -19,11 +19,19 @@ fn put(db: &mut Db, k: &str, v: Value) {
 fn our_dataset() -> Vec<Db> {
     let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
     let db = &mut dbs[0];
-    put(db, "s:int", Value::Str(b("12345")));
-    put(db, "s:big", Value::Str(b("99999999999")));
-    put(db, "s:bin", Value::Str(Bytes::from_static(b"\x00\xff\r\n")));
-    put(db, "s:long", Value::Str(b(&"compress me ".repeat(40))));
-    put(db, "s:empty", Value::Str(b("")));
+    put(db, "s:int", Value::Str(b("12345").into()));
+    put(db, "s:big", Value::Str(b("99999999999").into()));
+    put(
+        db,
+        "s:bin",
+        Value::Str(Bytes::from_static(b"\x00\xff\r\n").into()),
+    );
+    put(
+        db,
+        "s:long",
+        Value::Str(b(&"compress me ".repeat(40)).into()),
+    );
+    put(db, "s:empty", Value::Str(b("").into()));
     put(
         db,
         "l:small",
@@ -80,10 +88,10 @@ fn our_dataset() -> Vec<Db> {
         "h:big",
         Value::Hash(sentinel_lab::keyspace::HashValue::from_dict(h)),
     );
-    put(db, "ttl", Value::Str(b("x")));
+    put(db, "ttl", Value::Str(b("x").into()));
     db.set_expire(b"ttl", 4102444800123);
-    put(&mut dbs[2], "two", Value::Str(b("2")));
-    put(&mut dbs[15], "fifteen", Value::Str(b("15")));
+    put(&mut dbs[2], "two", Value::Str(b("2").into()));
+    put(&mut dbs[15], "fifteen", Value::Str(b("15").into()));
     dbs[15].set_expire(b"fifteen", 4102444899000);
     dbs
 }
@@ -216,7 +224,7 @@ fn real_save_of_live_commands_decodes() {
 /// A value in a canonical, comparable form (sets and hashes sorted).
 fn canon(v: &Value) -> Vec<(Bytes, String)> {
     let mut out: Vec<(Bytes, String)> = match v {
-        Value::Str(s) => vec![(s.clone(), String::new())],
+        Value::Str(s) => vec![(s.to_bytes(), String::new())],
         Value::List(l) => {
             return l
                 .iter()

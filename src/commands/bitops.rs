@@ -13,7 +13,7 @@ use crate::keyspace::{Object, Value};
 use crate::server::config::Key;
 use crate::server::notify::class as N;
 use crate::server::ClientKind;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 const BIT_OFFSET_ERR: &str = "ERR bit offset is not an integer or out of range";
 const BIT_VALUE_ERR: &str = "ERR bit is not an integer or out of range";
@@ -48,7 +48,7 @@ fn read_bits(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
     match read_lookup(ctx, key) {
         None => Ok(None),
         Some(o) => match &o.value {
-            Value::Str(s) => Ok(Some(s.clone())),
+            Value::Str(s) => Ok(Some(s.to_bytes())),
             _ => Err(err::WRONGTYPE.into()),
         },
     }
@@ -69,24 +69,21 @@ fn edit_bits<R>(
         let Value::Str(s) = &mut obj.value else {
             return Err(err::WRONGTYPE.into());
         };
-        // Edit in place when the buffer is not shared (with a snapshot, a
-        // reply...), else on a copy.
-        let mut buf = std::mem::take(s)
-            .try_into_mut()
-            .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+        // Edited in place (a long string's allocation is reused).
+        let mut buf = std::mem::take(s).into_vec();
         let grown = buf.len() < need;
         if grown {
             buf.resize(need, 0);
         }
         let r = edit(&mut buf, grown);
-        *s = buf.freeze();
-        obj.big = true;
+        *s = buf.into();
+        obj.set_big(true);
         return Ok(r);
     }
     let mut buf = vec![0u8; need];
     let r = edit(&mut buf, true);
-    let mut obj = Object::new(Value::Str(Bytes::from(buf)));
-    obj.big = true;
+    let mut obj = Object::new(Value::Str(buf.into()));
+    obj.set_big(true);
     ctx.db().set(key.clone(), obj);
     Ok(r)
 }
@@ -471,8 +468,8 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 BitOp::Not => {}
             }
         }
-        let mut obj = Object::new(Value::Str(Bytes::from(res)));
-        obj.big = true;
+        let mut obj = Object::new(Value::Str(res.into()));
+        obj.set_big(true);
         ctx.db().set(dst.clone(), obj);
         ctx.notify(N::STRING, "set", dst);
         ctx.dirty(1);
@@ -834,9 +831,9 @@ mod tests {
         t.put_str(0, "k", "\u{0}\u{ff}\u{f0}");
         t.srv.st.dbs[0].set(
             bytes::Bytes::from_static(b"k"),
-            crate::keyspace::Object::new(crate::keyspace::Value::Str(bytes::Bytes::from_static(
-                b"\xff\xf0\x00",
-            ))),
+            crate::keyspace::Object::new(crate::keyspace::Value::Str(
+                bytes::Bytes::from_static(b"\xff\xf0\x00").into(),
+            )),
         );
         assert_eq!(t.argv(1, &["BITPOS", "k", "0"]), int(12));
         assert_eq!(t.argv(1, &["BITPOS", "k", "1", "2"]), int(-1));
@@ -851,9 +848,9 @@ mod tests {
         );
         t.srv.st.dbs[0].set(
             bytes::Bytes::from_static(b"ones"),
-            crate::keyspace::Object::new(crate::keyspace::Value::Str(bytes::Bytes::from_static(
-                b"\xff\xff\xff",
-            ))),
+            crate::keyspace::Object::new(crate::keyspace::Value::Str(
+                bytes::Bytes::from_static(b"\xff\xff\xff").into(),
+            )),
         );
         assert_eq!(t.argv(1, &["BITPOS", "ones", "0"]), int(24));
         assert_eq!(t.argv(1, &["BITPOS", "ones", "0", "0"]), int(24));

@@ -89,12 +89,13 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let mut stale: Vec<(usize, Bytes)> = Vec::new();
         for (x, y) in [(a, b), (b, a)] {
             for k in dbs[x].keys().keys() {
-                let stale_here = !live(&dbs[x], k);
-                let stale_there = !dbs[y].keys().contains_key(&k[..]) || !live(&dbs[y], k);
+                let k = k.to_bytes();
+                let stale_here = !live(&dbs[x], &k);
+                let stale_there = !dbs[y].keys().contains_key(&k[..]) || !live(&dbs[y], &k);
                 if !(stale_here && stale_there) {
-                    all.push(k.clone());
+                    all.push(k);
                 } else {
-                    stale.push((x, k.clone()));
+                    stale.push((x, k));
                 }
             }
         }

@@ -279,7 +279,7 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
         for (i, db) in loaded.dbs.into_iter().enumerate() {
             let (keys, expires) = db.into_parts();
             for (k, o) in keys.iter() {
-                ctx.srv.dbs[i].set(k.clone(), o.clone());
+                ctx.srv.dbs[i].set(k.to_bytes(), o.clone());
                 if let Some(&at) = expires.get(&k[..]) {
                     ctx.srv.dbs[i].set_expire(k, at);
                 }
@@ -323,8 +323,8 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         refcount,
         obj.encoding(),
         serialized_len(key, obj),
-        obj.lru,
-        crate::keyspace::lru::idle_ms(obj.lru, now) / 1000
+        obj.lru(),
+        crate::keyspace::lru::idle_ms(obj.lru(), now) / 1000
     );
     ctx.out().simple(&line);
     Ok(())
@@ -339,7 +339,7 @@ fn serialized_len(key: &[u8], obj: &Object) -> usize {
         let aux = crate::rdb::Aux::for_save(0, 0, None);
         crate::rdb::encode(std::slice::from_ref(&db), &aux).len()
     };
-    let empty = Object::new(Value::Str(Bytes::new()));
+    let empty = Object::new(Value::Str(Default::default()));
     file(obj.clone()) + 1 - file(empty)
 }
 
@@ -372,7 +372,7 @@ fn populate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             val.resize(size, 0);
         }
         let key = Bytes::from(key);
-        ctx.srv.dbs[dbi].set(key.clone(), Object::new(Value::Str(Bytes::from(val))));
+        ctx.srv.dbs[dbi].set(key.clone(), Object::new(Value::Str(val.into())));
         ctx.touch(&key);
     }
     ctx.out().ok();

@@ -79,7 +79,7 @@ impl From<Corrupt> for Error {
 
 /// The HLL string of an object: WRONGTYPE for another type, or for a string
 /// that is not an HLL (with the HLL wording).
-fn hll_of(o: &Object) -> Result<(&Bytes, Encoding), Error> {
+fn hll_of(o: &Object) -> Result<(&[u8], Encoding), Error> {
     let Value::Str(s) = &o.value else {
         return Err(super::wrongtype());
     };
@@ -98,21 +98,21 @@ fn edit_hll<R>(
         return Ok(None);
     };
     hll_of(o)?;
-    o.big = true;
+    o.set_big(true);
     let Value::Str(b) = &mut o.value else {
         unreachable!("hll_of checked the type");
     };
-    // Zero-copy when the value is not shared with a snapshot.
-    let mut s = Vec::from(std::mem::take(b));
+    // Edited in place (the string's allocation is reused).
+    let mut s = std::mem::take(b).into_vec();
     let r = f(&mut s);
-    *b = Bytes::from(s);
+    *b = s.into();
     Ok(Some(r))
 }
 
 /// Store a new HLL at `key` (raw-encoded, no TTL).
 fn create(ctx: &mut Ctx, key: &Bytes, s: Vec<u8>) {
-    let mut o = Object::new(Value::Str(Bytes::from(s)));
-    o.big = true;
+    let mut o = Object::new(Value::Str(s.into()));
+    o.set_big(true);
     ctx.db().set(key.clone(), o);
 }
 

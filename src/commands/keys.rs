@@ -63,7 +63,7 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .keys()
         .filter(|k| all || glob_match(pat, k, false))
         .filter(|k| db.expires().get(&k[..]).is_none_or(|&at| at > now))
-        .cloned()
+        .map(|k| k.to_bytes())
         .collect();
     let out = ctx.out();
     out.array(found.len());
@@ -78,7 +78,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let opts = ScanOpts::parse(&args[2..], true)?;
     let mut found: Vec<Bytes> = Vec::new();
     let cursor = scan::walk(ctx.db().keys(), cursor, opts.count, 1, |k, _| {
-        found.push(k.clone())
+        found.push(k.to_bytes())
     });
     let now = ctx.now;
     let mut keep = Vec::with_capacity(found.len());
@@ -452,7 +452,7 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 )
                 .into());
             }
-            let idle = crate::keyspace::lru::idle_ms(obj.lru, now) / 1000;
+            let idle = crate::keyspace::lru::idle_ms(obj.lru(), now) / 1000;
             ctx.out().int(idle as i64)
         }
         _ => {
@@ -462,7 +462,7 @@ fn object(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 )
                 .into());
             }
-            let freq = crate::keyspace::lru::lfu_decayed(obj.lru, decay, now);
+            let freq = crate::keyspace::lru::lfu_decayed(obj.lru(), decay, now);
             ctx.out().int(freq as i64)
         }
     }

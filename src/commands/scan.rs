@@ -83,12 +83,12 @@ impl ScanOpts {
 /// Walk a dict from `cursor` until `count` reply elements are gathered, the
 /// walk is done, or `count * 10` more buckets were visited; each entry counts
 /// as `per_entry` elements. Returns the next cursor.
-pub(crate) fn walk<V>(
-    d: &Dict<Bytes, V>,
+pub(crate) fn walk<K: std::hash::Hash + Eq, V>(
+    d: &Dict<K, V>,
     mut cursor: u64,
     count: usize,
     per_entry: usize,
-    mut f: impl FnMut(&Bytes, &V),
+    mut f: impl FnMut(&K, &V),
 ) -> u64 {
     let mut gathered = 0usize;
     let mut maxiter = count.saturating_mul(10);

@@ -323,7 +323,7 @@ fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &Bytes) -> Option<Bytes> 
     let obj = ctx.lookup(&key)?;
     match (&obj.value, field) {
         (Value::Hash(h), Some(f)) => h.get(f).map(Bytes::copy_from_slice),
-        (Value::Str(s), None) => Some(s.clone()),
+        (Value::Str(s), None) => Some(s.to_bytes()),
         _ => None,
     }
 }

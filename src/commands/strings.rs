@@ -6,7 +6,7 @@ use super::{
     arg_i64, def, eq_ignore_case, err, flags::*, wrong_arity, CmdResult, CommandDef, Ctx, Error,
     Propagate,
 };
-use crate::keyspace::{Object, Value};
+use crate::keyspace::{InlineBytes, Object, Value};
 use crate::server::config::Key;
 use crate::server::notify::class as N;
 use crate::server::ClientKind;
@@ -33,7 +33,7 @@ fn read_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
     match read_lookup(ctx, key) {
         None => Ok(None),
         Some(o) => match &o.value {
-            Value::Str(s) => Ok(Some(s.clone())),
+            Value::Str(s) => Ok(Some(s.to_bytes())),
             _ => Err(err::WRONGTYPE.into()),
         },
     }
@@ -44,7 +44,19 @@ fn write_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Error> {
     match ctx.lookup_mut(key) {
         None => Ok(None),
         Some(o) => match &o.value {
-            Value::Str(s) => Ok(Some(s.clone())),
+            Value::Str(s) => Ok(Some(s.to_bytes())),
+            _ => Err(err::WRONGTYPE.into()),
+        },
+    }
+}
+
+/// The length of the string value at `key` for a write (no stats), or
+/// WRONGTYPE: no copy of the string.
+fn write_str_len(ctx: &mut Ctx, key: &[u8]) -> Result<Option<usize>, Error> {
+    match ctx.lookup_mut(key) {
+        None => Ok(None),
+        Some(o) => match &o.value {
+            Value::Str(s) => Ok(Some(s.len())),
             _ => Err(err::WRONGTYPE.into()),
         },
     }
@@ -210,7 +222,7 @@ fn set_generic(
         }
         return Ok(());
     }
-    let obj = Object::new(Value::Str(val.clone()));
+    let obj = Object::new(Value::Str(val.into()));
     if o.keepttl {
         ctx.db().set_keep_ttl(key.clone(), obj);
     } else {
@@ -279,9 +291,21 @@ fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match read_str(ctx, &args[1])? {
-        Some(v) => ctx.out().bulk(&v),
-        None => ctx.out().null(),
+    // Replied from where the value is stored (the lookup and the reply
+    // borrow different parts of the context): no copy of the value.
+    let (now, db) = (ctx.now, ctx.client.db);
+    let st = &mut *ctx.srv;
+    let found = st.dbs[db].get(&args[1], now);
+    if found.is_some() {
+        st.stats.keyspace_hits += 1;
+    } else {
+        st.stats.keyspace_misses += 1;
+    }
+    let out = &mut ctx.client.reply;
+    match found.map(|o| &o.value) {
+        Some(Value::Str(s)) => out.bulk(s),
+        Some(_) => return Err(err::WRONGTYPE.into()),
+        None => out.null(),
     }
     Ok(())
 }
@@ -292,7 +316,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.out().null(),
     }
     ctx.db()
-        .set(args[1].clone(), Object::new(Value::Str(args[2].clone())));
+        .set(args[1].clone(), Object::new(Value::Str((&args[2]).into())));
     ctx.dirty(1);
     ctx.notify(N::STRING, "set", &args[1]);
     ctx.propagate = Propagate::Replace(vec![vec![bs("SET"), args[1].clone(), args[2].clone()]]);
@@ -388,7 +412,7 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     }
     for pair in args[1..].chunks(2) {
         ctx.db()
-            .set(pair[0].clone(), Object::new(Value::Str(pair[1].clone())));
+            .set(pair[0].clone(), Object::new(Value::Str((&pair[1]).into())));
         ctx.notify(N::STRING, "set", &pair[0]);
     }
     ctx.dirty(((args.len() - 1) / 2) as u64);
@@ -404,26 +428,30 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
 // Counters
 
 /// Store a new string value, keeping the TTL (`dbOverwrite` / `dbAdd`).
-fn overwrite(ctx: &mut Ctx, key: &Bytes, val: Bytes) {
+fn overwrite(ctx: &mut Ctx, key: &Bytes, val: &[u8]) {
     match ctx.lookup_mut(key) {
         Some(o) => {
-            o.value = Value::Str(val);
-            o.big = false;
+            o.value = Value::Str(val.into());
+            o.set_big(false);
         }
         None => {
-            ctx.db().set(key.clone(), Object::new(Value::Str(val)));
+            ctx.db()
+                .set(key.clone(), Object::new(Value::Str(val.into())));
         }
     }
 }
 
 fn incr_decr(ctx: &mut Ctx, key: &Bytes, incr: i64) -> CmdResult {
-    let cur = write_str(ctx, key)?;
-    let old = match &cur {
-        Some(s) => arg_i64(s)?,
+    // Parsed where it is stored (no copy of the value).
+    let old = match ctx.lookup_mut(key) {
         None => 0,
+        Some(o) => match &o.value {
+            Value::Str(s) => arg_i64(s)?,
+            _ => return Err(err::WRONGTYPE.into()),
+        },
     };
     let new = old.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
-    overwrite(ctx, key, int_bytes(new));
+    overwrite(ctx, key, itoa::Buffer::new().format(new).as_bytes());
     ctx.dirty(1);
     ctx.notify(N::STRING, "incrby", key);
     ctx.out().int(new);
@@ -457,7 +485,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cur = cur.unwrap_or_else(|| Bytes::from_static(b"0"));
     let new = super::long_double::incr_str(&cur, &args[2])?;
     let new = Bytes::from(new);
-    overwrite(ctx, key, new.clone());
+    overwrite(ctx, key, &new);
     ctx.dirty(1);
     ctx.notify(N::STRING, "incrbyfloat", key);
     ctx.out().bulk(&new);
@@ -470,23 +498,24 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let total = match write_str(ctx, key)? {
+    let total = match write_str_len(ctx, key)? {
         None => {
             ctx.db()
-                .set(key.clone(), Object::new(Value::Str(args[2].clone())));
+                .set(key.clone(), Object::new(Value::Str((&args[2]).into())));
             args[2].len()
         }
         Some(cur) => {
-            check_string_length(ctx, cur.len() as u64 + args[2].len() as u64)?;
-            let mut v = Vec::with_capacity(cur.len() + args[2].len());
-            v.extend_from_slice(&cur);
-            v.extend_from_slice(&args[2]);
-            let n = v.len();
+            check_string_length(ctx, cur as u64 + args[2].len() as u64)?;
+            // Appended in place (the allocation grows where it can).
             if let Some(o) = ctx.lookup_mut(key) {
-                o.value = Value::Str(Bytes::from(v));
-                o.big = true;
+                if let Value::Str(s) = &mut o.value {
+                    let mut v = std::mem::take(s).into_vec();
+                    v.extend_from_slice(&args[2]);
+                    *s = v.into();
+                }
+                o.set_big(true);
             }
-            n
+            cur + args[2].len()
         }
     };
     ctx.dirty(1);
@@ -540,40 +569,42 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR offset is out of range".into());
     }
     let offset = offset as u64;
-    let cur = write_str(ctx, key)?;
-    let cur = match cur {
-        None => {
-            if value.is_empty() {
-                ctx.out().int(0);
-                return Ok(());
-            }
-            check_string_length(ctx, offset.saturating_add(value.len() as u64))?;
-            Bytes::new()
-        }
-        Some(cur) => {
-            if value.is_empty() {
-                ctx.out().int(cur.len() as i64);
-                return Ok(());
-            }
-            check_string_length(ctx, offset.saturating_add(value.len() as u64))?;
-            cur
-        }
-    };
+    let cur_len = write_str_len(ctx, key)?;
+    if value.is_empty() {
+        ctx.out().int(cur_len.unwrap_or(0) as i64);
+        return Ok(());
+    }
+    check_string_length(ctx, offset.saturating_add(value.len() as u64))?;
     let off = offset as usize;
     let need = off + value.len();
-    let mut v = Vec::with_capacity(need.max(cur.len()));
-    v.extend_from_slice(&cur);
-    if v.len() < need {
-        v.resize(need, 0);
-    }
-    v[off..need].copy_from_slice(value);
-    let n = v.len();
-    let mut obj = Object::new(Value::Str(Bytes::from(v)));
-    obj.big = true;
-    match ctx.lookup_mut(key) {
-        Some(o) => *o = obj,
-        None => ctx.db().set(key.clone(), obj),
-    }
+    // Written in place (a long string's allocation is reused), as Redis
+    // does: the cost is the range written, not the whole string.
+    let edit = |s: InlineBytes| {
+        let mut v = s.into_vec();
+        if v.len() < need {
+            v.resize(need, 0);
+        }
+        v[off..need].copy_from_slice(value);
+        InlineBytes::from(v)
+    };
+    let n = match ctx.lookup_mut(key) {
+        Some(o) => {
+            o.set_big(true);
+            match &mut o.value {
+                Value::Str(s) => {
+                    *s = edit(std::mem::take(s));
+                    s.len()
+                }
+                _ => need,
+            }
+        }
+        None => {
+            let mut obj = Object::new(Value::Str(edit(InlineBytes::default())));
+            obj.set_big(true);
+            ctx.db().set(key.clone(), obj);
+            need
+        }
+    };
     ctx.dirty(1);
     ctx.notify(N::STRING, "setrange", key);
     ctx.out().int(n as i64);
@@ -585,12 +616,12 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let b = read_lookup(ctx, &args[2]).map(|o| o.value.clone());
     let a = match a {
         None => Bytes::new(),
-        Some(Value::Str(s)) => s,
+        Some(Value::Str(s)) => s.to_bytes(),
         Some(_) => return Err("ERR The specified keys must contain string values".into()),
     };
     let b = match b {
         None => Bytes::new(),
-        Some(Value::Str(s)) => s,
+        Some(Value::Str(s)) => s.to_bytes(),
         Some(_) => return Err("ERR The specified keys must contain string values".into()),
     };
     let (mut getlen, mut getidx, mut withmatchlen) = (false, false, false);

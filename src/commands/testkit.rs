@@ -199,7 +199,7 @@ impl Kit {
     pub fn put_str(&mut self, db: usize, key: &str, val: &str) {
         self.srv.st.dbs[db].set(
             Bytes::copy_from_slice(key.as_bytes()),
-            Object::new(Value::Str(Bytes::copy_from_slice(val.as_bytes()))),
+            Object::new(Value::Str(Bytes::copy_from_slice(val.as_bytes()).into())),
         );
     }
 

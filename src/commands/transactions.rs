@@ -270,7 +270,7 @@ mod tests {
         let d = &mut k.srv.st.dbs[db];
         d.set(
             Bytes::copy_from_slice(key.as_bytes()),
-            Object::new(Value::Str(Bytes::from_static(b"v"))),
+            Object::new(Value::Str(Bytes::from_static(b"v").into())),
         );
         d.touched.push(Bytes::copy_from_slice(key.as_bytes()));
         k.tick(100);
@@ -281,7 +281,7 @@ mod tests {
         let d = &mut k.srv.st.dbs[0];
         d.set(
             Bytes::copy_from_slice(key.as_bytes()),
-            Object::new(Value::Str(Bytes::from_static(b"v"))),
+            Object::new(Value::Str(Bytes::from_static(b"v").into())),
         );
         d.set_expire(key.as_bytes(), at);
     }
@@ -408,7 +408,7 @@ mod tests {
         let d = &mut k.srv.st.dbs[0];
         d.set(
             Bytes::from_static(b"k"),
-            Object::new(Value::Str(Bytes::from_static(b"v"))),
+            Object::new(Value::Str(Bytes::from_static(b"v").into())),
         );
         d.touched.push(Bytes::from_static(b"k"));
         // (not via tick: the next command of client 1 is what notices it)

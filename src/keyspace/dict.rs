@@ -15,7 +15,9 @@ const NIL: u32 = u32::MAX;
 
 #[derive(Clone, Debug)]
 struct Slot<K, V> {
-    hash: u64,
+    /// The low half of the key's hash: enough for any bucket index (the
+    /// slab is indexed by `u32`), and 4 bytes less per entry.
+    hash: u32,
     next: u32,
     kv: Option<(K, V)>,
 }
@@ -85,6 +87,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         if self.len == 0 {
             return None;
         }
+        let h = h as u32;
         let mut prev = NIL;
         let mut i = self.buckets[h as usize & self.mask()];
         while i != NIL {
@@ -192,9 +195,12 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// [`Dict::insert_new`] with the key's hash already computed.
     fn insert_new_hashed(&mut self, h: u64, k: K, v: V) -> u32 {
+        // Doubled when full, as Redis's dictExpand: the load factor stays
+        // between 1/2 and 1 (chains of about one entry).
         if self.len + 1 > self.buckets.len() {
-            self.resize((self.len + 1) * 2);
+            self.resize((self.len + 1).max(self.buckets.len() * 2));
         }
+        let h = h as u32;
         let b = h as usize & self.mask();
         let idx = if self.free != NIL {
             let i = self.free;

@@ -25,16 +25,18 @@ impl std::fmt::Debug for Listpack {
     }
 }
 
-/// Append `len` as a varint.
-fn put_len(out: &mut Vec<u8>, mut len: usize) {
+/// `len` as a varint: its bytes and how many.
+fn varint(mut len: usize) -> ([u8; 10], usize) {
+    let (mut out, mut n) = ([0u8; 10], 0);
     loop {
         let b = (len & 0x7f) as u8;
         len >>= 7;
         if len == 0 {
-            out.push(b);
-            return;
+            out[n] = b;
+            return (out, n + 1);
         }
-        out.push(b | 0x80);
+        out[n] = b | 0x80;
+        n += 1;
     }
 }
 
@@ -109,17 +111,27 @@ impl Listpack {
                 return;
             }
         }
-        let mut enc = Vec::with_capacity(entries.iter().map(|e| entry_size(e.len())).sum());
-        for e in entries {
-            put_len(&mut enc, e.len());
-            enc.extend_from_slice(e);
-        }
+        // Encoded straight into the buffer, grown (or shrunk) in place: no
+        // temporary allocation next to it to stop the allocator from
+        // growing it where it is.
+        let add: usize = entries.iter().map(|e| entry_size(e.len())).sum();
         let mut v = std::mem::take(&mut self.buf).into_vec();
-        let new_len = v.len() - range.len() + enc.len();
-        if new_len > v.len() {
-            v.reserve_exact(new_len - v.len());
+        let old_len = v.len();
+        let new_len = old_len - range.len() + add;
+        if new_len > old_len {
+            v.reserve_exact(new_len - old_len);
+            v.resize(new_len, 0);
         }
-        v.splice(range, enc);
+        v.copy_within(range.end..old_len, range.start + add);
+        v.truncate(new_len);
+        let mut at = range.start;
+        for e in entries {
+            let (hdr, n) = varint(e.len());
+            v[at..at + n].copy_from_slice(&hdr[..n]);
+            at += n;
+            v[at..at + e.len()].copy_from_slice(e);
+            at += e.len();
+        }
         self.buf = v.into_boxed_slice();
         self.n = (self.n as isize + added) as u32;
     }

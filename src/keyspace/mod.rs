@@ -2,6 +2,7 @@
 
 pub mod dict;
 pub mod hash;
+pub mod inline;
 pub mod intset;
 pub mod listpack;
 pub mod lru;
@@ -17,6 +18,7 @@ use std::collections::BTreeSet;
 
 pub use dict::Dict;
 pub use hash::HashValue;
+pub use inline::InlineBytes;
 pub use quicklist::QuickList;
 pub use set::SetValue;
 pub use stream::{Stream, StreamId};
@@ -32,7 +34,9 @@ pub const HASH_LISTPACK_MAX_ENTRIES: usize = 512;
 
 #[derive(Clone, Debug)]
 pub enum Value {
-    Str(Bytes),
+    /// Short strings inline (7.0's EMBSTR / shared integers cost no
+    /// allocation of their own either).
+    Str(InlineBytes),
     List(QuickList),
     Hash(HashValue),
     Set(SetValue),
@@ -40,21 +44,24 @@ pub enum Value {
     Stream(Box<Stream>),
 }
 
-/// A stored value plus whether it has been converted to the big encoding
-/// (Redis never converts back, so the flag is sticky).
+/// A stored value and its bookkeeping, packed in two words as 7.0 packs
+/// its robj header: every key pays for these bytes.
 #[derive(Clone, Debug)]
 pub struct Object {
     pub value: Value,
-    pub big: bool,
-    /// Snapshot mark (see [`Db::begin_snapshot`]).
-    snap: u32,
-    /// The access clock: LRU stamp or LFU time and counter (`keyspace::lru`).
-    pub lru: u32,
-    /// What this key counts for in its database's running total, as last
-    /// charged (`size::key_bytes`, saturated at 4 GiB: a u32 keeps the
-    /// object small; the total stays the sum of these). 0: to be charged.
-    charged: u32,
+    /// Low 24 bits: the access clock, LRU stamp or LFU time and counter
+    /// (`keyspace::lru`, 24 bits as in Redis). High 8 bits: the snapshot
+    /// mark (see [`Db::begin_snapshot`]).
+    clock: u32,
+    /// Low 31 bits: what this key counts for in its database's running
+    /// total, as last charged (`size::key_bytes`, saturated at 2 GiB; the
+    /// total stays the sum of these), 0: to be charged. Top bit: converted
+    /// to the big encoding (Redis never converts back, so it is sticky).
+    charge: u32,
 }
+
+const CLOCK_BITS: u32 = 0x00ff_ffff;
+const BIG_BIT: u32 = 1 << 31;
 
 /// The configured sizes up to which collections keep their compact encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,13 +90,45 @@ impl Object {
     pub fn new(value: Value) -> Object {
         let mut o = Object {
             value,
-            big: false,
-            snap: 0,
-            lru: 0,
-            charged: 0,
+            clock: 0,
+            charge: 0,
         };
         o.update_encoding();
         o
+    }
+
+    /// The access clock (`keyspace::lru`); 0 before the first stamp.
+    pub fn lru(&self) -> u32 {
+        self.clock & CLOCK_BITS
+    }
+
+    pub fn set_lru(&mut self, lru: u32) {
+        self.clock = (self.clock & !CLOCK_BITS) | (lru & CLOCK_BITS);
+    }
+
+    fn snap(&self) -> u8 {
+        (self.clock >> 24) as u8
+    }
+
+    fn set_snap(&mut self, mark: u8) {
+        self.clock = (self.clock & CLOCK_BITS) | (mark as u32) << 24;
+    }
+
+    fn charged(&self) -> u32 {
+        self.charge & !BIG_BIT
+    }
+
+    fn set_charged(&mut self, c: u32) {
+        self.charge = (self.charge & BIG_BIT) | (c & !BIG_BIT);
+    }
+
+    /// Converted to the big encoding (a string: changed in place, `raw`).
+    pub fn is_big(&self) -> bool {
+        self.charge & BIG_BIT != 0
+    }
+
+    pub fn set_big(&mut self, big: bool) {
+        self.charge = (self.charge & !BIG_BIT) | if big { BIG_BIT } else { 0 };
     }
 
     /// Call after modifying a value so OBJECT ENCODING stays plausible
@@ -101,10 +140,10 @@ impl Object {
     /// The compact encoding is left for good once the collection exceeds
     /// `limits` (the `*-max-listpack-*` / `set-max-intset-entries` settings).
     pub fn update_encoding_with(&mut self, limits: &EncodingLimits) {
-        if self.big {
+        if self.is_big() {
             return;
         }
-        self.big = match &mut self.value {
+        let big = match &mut self.value {
             Value::Str(_) => false,
             Value::List(l) => {
                 l.len() > LISTPACK_MAX_ENTRIES || l.iter().any(|e| e.len() > LISTPACK_MAX_VALUE)
@@ -129,6 +168,7 @@ impl Object {
             }
             Value::Stream(_) => false,
         };
+        self.set_big(big);
     }
 
     /// Pick the encoding a value built or loaded whole gets from its size
@@ -144,7 +184,7 @@ impl Object {
             }
             _ => {}
         }
-        self.big = false;
+        self.set_big(false);
         self.update_encoding_with(limits);
     }
 
@@ -158,11 +198,11 @@ impl Object {
             Value::Str(s) => {
                 // `big` on a string means it was modified in place (APPEND,
                 // SETRANGE), which Redis leaves raw whatever it holds.
-                if self.big {
+                if self.is_big() {
                     "raw"
                 } else if s.len() <= 20 && crate::resp::parse_i64(s).is_some() {
                     "int"
-                } else if s.len() <= 44 && !self.big {
+                } else if s.len() <= 44 {
                     "embstr"
                 } else {
                     "raw"
@@ -231,7 +271,7 @@ pub fn owned_key(k: &[u8]) -> Bytes {
 
 /// What a key is charged: its cost, saturated to fit the object's field.
 fn charge_of(key: &[u8], o: &Object) -> u32 {
-    u32::try_from(size::key_charge(key, o)).unwrap_or(u32::MAX)
+    size::key_charge(key, o).min((BIG_BIT - 1) as u64) as u32
 }
 
 /// One of the numbered databases.
@@ -240,8 +280,8 @@ fn charge_of(key: &[u8], o: &Object) -> u32 {
 /// save runs they are the copy-on-write barrier (see [`Db::begin_snapshot`]).
 #[derive(Clone, Debug, Default)]
 pub struct Db {
-    keys: Dict<Bytes, Object>,
-    expires: Dict<Bytes, Millis>,
+    keys: Dict<InlineBytes, Object>,
+    expires: Dict<InlineBytes, Millis>,
     /// Keys deleted because they expired, waiting to be propagated as DEL.
     pub expired: Vec<Bytes>,
     /// On a replica keys are not deleted on expiry (the master sends DEL) but
@@ -270,7 +310,10 @@ pub struct Db {
     charged: u64,
     /// Keys handed out for changing in place since the last
     /// [`Db::settle_charges`]: their charge is brought up to date then.
-    resized: Vec<Bytes>,
+    resized: Vec<InlineBytes>,
+    /// The snapshot mark the last snapshot of this data used (objects
+    /// carry 8 bits of it: see [`Db::begin_snapshot`]).
+    last_mark: u8,
     /// How lookups stamp the objects they find.
     pub access: Access,
 }
@@ -310,7 +353,7 @@ impl Access {
         } else {
             0.0
         };
-        o.lru = self.policy.accessed(o.lru, now, r);
+        o.set_lru(self.policy.accessed(o.lru(), now, r));
     }
 }
 
@@ -327,7 +370,7 @@ pub type SnapEntry = (Bytes, Object, Option<Millis>);
 /// or a change reaches them, so `preserved` holds only the keys that changed.
 #[derive(Clone, Debug)]
 struct Cow {
-    epoch: u32,
+    epoch: u8,
     /// The database number this data had when the snapshot began (SWAPDB
     /// moves a `Db` with its snapshot state).
     index: usize,
@@ -336,7 +379,7 @@ struct Cow {
     /// Keys changed or removed before the walk reached them: value and TTL at the start.
     preserved: Vec<SnapEntry>,
     /// After FLUSHDB: the table the walk goes on with (the live one was replaced).
-    detached: Option<(Dict<Bytes, Object>, Dict<Bytes, Millis>)>,
+    detached: Option<(Dict<InlineBytes, Object>, Dict<InlineBytes, Millis>)>,
     cursor: u64,
     walked: bool,
 }
@@ -359,12 +402,12 @@ impl Db {
     }
 
     /// The key table, read only (changes go through the methods).
-    pub fn keys(&self) -> &Dict<Bytes, Object> {
+    pub fn keys(&self) -> &Dict<InlineBytes, Object> {
         &self.keys
     }
 
     /// The expiry table, read only.
-    pub fn expires(&self) -> &Dict<Bytes, Millis> {
+    pub fn expires(&self) -> &Dict<InlineBytes, Millis> {
         &self.expires
     }
 
@@ -390,6 +433,7 @@ impl Db {
         if let Some((k, o)) = self.keys.remove_entry(key) {
             self.discharge(&o);
             self.keep_old(&k, o, ttl);
+            let k = k.to_bytes();
             self.touched.push(k.clone());
             self.expired.push(k);
         }
@@ -479,16 +523,16 @@ impl Db {
         }
         // Its charge leaves the total until `settle_charges` measures it
         // again (0 marks it pending, whatever the handler does to it).
-        if o.charged != 0 {
-            self.charged -= o.charged as u64;
-            o.charged = 0;
+        if o.charged() != 0 {
+            self.charged -= o.charged() as u64;
+            o.set_charged(0);
             self.resized.push(k.clone());
         }
         if let Some(c) = self.cow.as_mut() {
-            if o.snap != c.epoch {
+            if o.snap() != c.epoch {
                 let ttl = self.expires.get(key).copied();
-                c.preserved.push((k.clone(), o.clone(), ttl));
-                o.snap = c.epoch;
+                c.preserved.push((k.to_bytes(), o.clone(), ttl));
+                o.set_snap(c.epoch);
             }
         }
         Some(o)
@@ -497,7 +541,7 @@ impl Db {
     /// Give `key`'s object this access stamp (RESTORE IDLETIME / FREQ).
     pub fn set_access_stamp(&mut self, key: &[u8], lru: u32) {
         if let Some(o) = self.keys.get_mut(key) {
-            o.lru = lru;
+            o.set_lru(lru);
         }
     }
 
@@ -535,16 +579,16 @@ impl Db {
         let stamp = self.access.policy.initial(self.access.now);
         for k in std::mem::take(&mut self.resized) {
             if let Some(o) = self.keys.get_mut(&k[..]) {
-                if o.charged != 0 {
+                if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).
                 }
-                o.charged = charge_of(&k, o);
-                self.charged += o.charged as u64;
+                o.set_charged(charge_of(&k, o));
+                self.charged += o.charged() as u64;
                 if let Some(epoch) = epoch {
-                    o.snap = epoch;
+                    o.set_snap(epoch);
                 }
-                if o.lru == 0 {
-                    o.lru = stamp;
+                if o.lru() == 0 {
+                    o.set_lru(stamp);
                 }
             }
         }
@@ -557,20 +601,20 @@ impl Db {
 
     /// Charge a key about to be stored.
     fn charge(&mut self, key: &[u8], o: &mut Object) {
-        o.charged = charge_of(key, o);
-        self.charged += o.charged as u64;
+        o.set_charged(charge_of(key, o));
+        self.charged += o.charged() as u64;
     }
 
     /// Release the charge of a key that left.
     fn discharge(&mut self, o: &Object) {
-        self.charged -= o.charged as u64;
+        self.charged -= o.charged() as u64;
     }
 
     /// Save a removed or replaced object for the snapshot if it still needs it.
-    fn keep_old(&mut self, key: &Bytes, old: Object, ttl: Option<Millis>) {
+    fn keep_old(&mut self, key: &[u8], old: Object, ttl: Option<Millis>) {
         if let Some(c) = self.cow.as_mut() {
-            if old.snap != c.epoch {
-                c.preserved.push((key.clone(), old, ttl));
+            if old.snap() != c.epoch {
+                c.preserved.push((Bytes::copy_from_slice(key), old, ttl));
             }
         }
     }
@@ -590,43 +634,46 @@ impl Db {
             if drop_ttl {
                 self.expires.remove(&key[..]);
             }
+            // No snapshot runs: whatever mark the object carries (from
+            // another database, MOVE) means nothing here.
+            obj.set_snap(0);
             // An overwrite replaces the value in place (the stored key
             // stays): one lookup serves the stamp and the write.
             if let Some(old) = self.keys.get_mut(&key[..]) {
-                obj.lru = if self.access.policy.lfu {
+                obj.set_lru(if self.access.policy.lfu {
                     // An overwrite keeps the LFU counter (dbOverwrite), as
                     // stamped by the write's own lookup (lookupKeyWrite).
                     self.access.stamp(old, now);
-                    old.lru
+                    old.lru()
                 } else {
                     self.access.policy.initial(now)
-                };
+                });
                 let old = std::mem::replace(old, obj);
                 self.discharge(&old);
             } else {
-                obj.lru = self.access.policy.initial(now);
+                obj.set_lru(self.access.policy.initial(now));
                 if self.track_new {
                     self.created.push(key.clone());
                 }
-                self.keys.insert_absent(key, obj);
+                self.keys.insert_absent(InlineBytes::new(&key), obj);
             }
             return;
         }
-        obj.lru = match self.keys.get_mut(&key[..]) {
+        obj.set_lru(match self.keys.get_mut(&key[..]) {
             Some(old) if self.access.policy.lfu => {
                 self.access.stamp(old, now);
-                old.lru
+                old.lru()
             }
             _ => self.access.policy.initial(now),
-        };
+        });
         let epoch = self.cow.as_ref().map_or(0, |c| c.epoch);
         let ttl = if drop_ttl {
             self.expires.remove(&key[..])
         } else {
             self.expires.get(&key[..]).copied()
         };
-        obj.snap = epoch;
-        if let Some(old) = self.keys.insert(key.clone(), obj) {
+        obj.set_snap(epoch);
+        if let Some(old) = self.keys.insert(InlineBytes::new(&key), obj) {
             self.discharge(&old);
             self.keep_old(&key, old, ttl);
         } else if self.track_new {
@@ -649,7 +696,7 @@ impl Db {
         let ttl = self.expires.remove(key);
         let (k, o) = self.keys.remove_entry(key)?;
         self.discharge(&o);
-        if self.cow.as_ref().is_some_and(|c| o.snap != c.epoch) {
+        if self.cow.as_ref().is_some_and(|c| o.snap() != c.epoch) {
             self.keep_old(&k, o.clone(), ttl);
         }
         Some(o)
@@ -719,7 +766,7 @@ impl Db {
     /// table, which is set aside whole (no copy).
     pub fn clear(&mut self) {
         for k in self.keys.keys() {
-            self.touched.push(k.clone());
+            self.touched.push(k.to_bytes());
         }
         let keys = std::mem::take(&mut self.keys);
         let expires = std::mem::take(&mut self.expires);
@@ -734,32 +781,35 @@ impl Db {
     }
 
     /// Replace the whole content (loading a file).
-    pub fn replace_all(&mut self, keys: Dict<Bytes, Object>, expires: Dict<Bytes, Millis>) {
+    pub fn replace_all(
+        &mut self,
+        keys: Dict<InlineBytes, Object>,
+        expires: Dict<InlineBytes, Millis>,
+    ) {
         self.clear();
         self.touched.clear();
         self.keys = keys;
         self.expires = expires;
-        let epoch = self.cow.as_ref().map(|c| c.epoch);
+        let epoch = self.cow.as_ref().map_or(0, |c| c.epoch);
         let stamp = self.access.policy.initial(self.access.now);
         let mut charged = 0;
         for (k, o) in self.keys.iter_mut() {
-            if let Some(epoch) = epoch {
-                o.snap = epoch;
-            }
-            o.lru = stamp;
-            o.charged = charge_of(k, o);
-            charged += o.charged as u64;
+            o.set_snap(epoch);
+            o.set_lru(stamp);
+            o.set_charged(charge_of(k, o));
+            charged += o.charged() as u64;
         }
         self.charged = charged;
     }
 
     /// The tables, taken apart (a database decoded from a file).
-    pub fn into_parts(self) -> (Dict<Bytes, Object>, Dict<Bytes, Millis>) {
+    pub fn into_parts(self) -> (Dict<InlineBytes, Object>, Dict<InlineBytes, Millis>) {
         (self.keys, self.expires)
     }
 
     /// Store a key read from a file, with its absolute expiry.
     pub fn insert_loaded(&mut self, key: Bytes, obj: Object, expire: Option<Millis>) {
+        let key = InlineBytes::new(&key);
         if let Some(at) = expire {
             self.expires.insert(key.clone(), at);
         } else {
@@ -767,7 +817,8 @@ impl Db {
         }
         let mut obj = obj;
         self.charge(&key, &mut obj);
-        obj.lru = self.access.policy.initial(self.access.now);
+        obj.set_lru(self.access.policy.initial(self.access.now));
+        obj.set_snap(0);
         if let Some(old) = self.keys.insert(key, obj) {
             self.discharge(&old);
         }
@@ -807,14 +858,26 @@ impl Db {
 
     /// Start a snapshot of this database as number `index`: from now on the
     /// content as it is at this instant can be written with
-    /// [`Db::snapshot_walk`] however the keys change. O(1). `epoch` must be
-    /// new (greater than any used before on these objects). Does nothing for
-    /// an empty database (nothing to write).
-    pub fn begin_snapshot(&mut self, epoch: u32, index: usize) {
+    /// [`Db::snapshot_walk`] however the keys change. O(1) but once in 255
+    /// snapshots: objects have 8 bits for the mark, so each snapshot takes
+    /// the next mark and when they run out every object's mark is cleared
+    /// (O(keys), as the walk that follows). Does nothing for an empty
+    /// database (nothing to write).
+    pub fn begin_snapshot(&mut self, index: usize) {
         self.cow = None;
         if self.keys.is_empty() {
             return;
         }
+        let epoch = match self.last_mark.checked_add(1) {
+            Some(m) => m,
+            None => {
+                for o in self.keys.values_mut() {
+                    o.set_snap(0);
+                }
+                1
+            }
+        };
+        self.last_mark = epoch;
         self.cow = Some(Box::new(Cow {
             epoch,
             index,
@@ -844,7 +907,7 @@ impl Db {
     pub fn snapshot_walk(
         &mut self,
         budget: usize,
-        mut f: impl FnMut(&Bytes, &Object, Option<Millis>),
+        mut f: impl FnMut(&[u8], &Object, Option<Millis>),
     ) -> WalkStep {
         let Some(c) = self.cow.as_mut() else {
             return WalkStep {
@@ -864,8 +927,8 @@ impl Db {
             let mut n = 0;
             cursor = keys.scan_step_mut(cursor, |k, o| {
                 n += 1;
-                if o.snap != epoch {
-                    o.snap = epoch;
+                if o.snap() != epoch {
+                    o.set_snap(epoch);
                     f(k, o, expires.get(&k[..]).copied());
                 }
             });

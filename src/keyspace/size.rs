@@ -96,7 +96,7 @@ pub fn key_bytes(key: &[u8], o: &Object, samples: usize) -> u64 {
     if let Value::Stream(s) = &o.value {
         return stream_bytes(key, s, samples);
     }
-    KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, !o.big, samples)
+    KEY_OVERHEAD + key.len() as u64 + value_bytes(&o.value, !o.is_big(), samples)
 }
 
 /// What a key is charged in the running memory total: [`key_bytes`] with
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn strings_are_exact_and_collections_extrapolated() {
-        let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
+        let o = Object::new(Value::Str(Bytes::from_static(b"bar").into()));
         assert_eq!(key_bytes(b"foo", &o, 5), 49 + 3 + 3 + 4);
         let l: crate::keyspace::QuickList = (0..100).map(|_| Bytes::from_static(b"abcd")).collect();
         let v = Value::List(l);
@@ -151,12 +151,20 @@ mod tests {
 
 #[cfg(test)]
 mod layout {
-    /// Every key pays for an `Object` in its dict slot: big variants of
-    /// `Value` go in a `Box` so that a small string costs 56 bytes here, not
-    /// the size of the largest collection header.
+    /// Every key pays for its name and an `Object` in its dict slot: no
+    /// variant of `Value` may be wider than a short string kept inline (24
+    /// bytes), and the bookkeeping is two words.
     #[test]
     fn an_object_stays_small() {
-        assert!(std::mem::size_of::<super::Value>() <= 40);
-        assert!(std::mem::size_of::<super::Object>() <= 56);
+        use crate::keyspace::{HashValue, InlineBytes, QuickList, SetValue, ZSet};
+        assert_eq!(std::mem::size_of::<InlineBytes>(), 24);
+        assert!(std::mem::size_of::<QuickList>() <= 24);
+        assert!(std::mem::size_of::<HashValue>() <= 24);
+        assert!(std::mem::size_of::<SetValue>() <= 24);
+        assert!(std::mem::size_of::<ZSet>() <= 24);
+        assert!(std::mem::size_of::<super::Value>() <= 32);
+        assert!(std::mem::size_of::<super::Object>() <= 40);
+        // The slot of a key: its hash and chain link, name and object.
+        assert!(std::mem::size_of::<Option<(InlineBytes, super::Object)>>() <= 64);
     }
 }

@@ -53,13 +53,35 @@ impl Default for ZSet {
 pub type Item<'a> = (&'a [u8], f64);
 pub type Items<'a> = Box<dyn DoubleEndedIterator<Item = Item<'a>> + 'a>;
 
-/// A score as stored in a listpack entry.
+/// A score as stored in a listpack entry: 8 bytes, the double, or fewer,
+/// an integer (7.0's listpacks keep integral scores as integers too).
 fn score_of(b: &[u8]) -> f64 {
-    let mut a = [0u8; 8];
-    if b.len() == 8 {
-        a.copy_from_slice(b);
+    match b.len() {
+        8 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+        1 => b[0] as i8 as f64,
+        2 => i16::from_le_bytes([b[0], b[1]]) as f64,
+        4 => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64,
+        _ => 0.0,
     }
-    f64::from_le_bytes(a)
+}
+
+/// The entry a score is stored as, and its length (see [`score_of`]).
+fn score_entry(x: f64) -> ([u8; 8], usize) {
+    let mut a = [0u8; 8];
+    // Integral scores in i32's range (not -0, which must stay -0).
+    if x.fract() == 0.0 && x.abs() <= i32::MAX as f64 && !(x == 0.0 && x.is_sign_negative()) {
+        let i = x as i32;
+        let n = if i8::try_from(i).is_ok() {
+            1
+        } else if i16::try_from(i).is_ok() {
+            2
+        } else {
+            4
+        };
+        a[..n].copy_from_slice(&i.to_le_bytes()[..n]);
+        return (a, n);
+    }
+    (x.to_le_bytes(), 8)
 }
 
 /// The pairs of a packed sorted set, in order.
@@ -141,7 +163,8 @@ impl ZSet {
                         break;
                     }
                 }
-                lp.insert_at(at, &[&member, &score.to_le_bytes()]);
+                let (s, n) = score_entry(score);
+                lp.insert_at(at, &[&member, &s[..n]]);
                 old.map(|(_, o)| o)
             }
             ZSet::Skip(z) => {
@@ -272,11 +295,12 @@ impl ZSet {
     /// Convert a skiplist to a listpack (zsetConvertToListpackIfNeeded).
     pub fn to_packed(&mut self) {
         if let ZSet::Skip(z) = self {
-            let scores: Vec<[u8; 8]> = z.order.iter().map(|(s, _)| s.0.to_le_bytes()).collect();
+            let scores: Vec<([u8; 8], usize)> =
+                z.order.iter().map(|(s, _)| score_entry(s.0)).collect();
             let mut entries: Vec<&[u8]> = Vec::with_capacity(z.order.len() * 2);
-            for ((_, m), s) in z.order.iter().zip(&scores) {
+            for ((_, m), (s, n)) in z.order.iter().zip(&scores) {
                 entries.push(m);
-                entries.push(s);
+                entries.push(&s[..*n]);
             }
             let mut lp = Listpack::new();
             lp.push(&entries);

@@ -577,7 +577,7 @@ impl<'a> Reader<'a> {
     fn object(&mut self, t: u8, at: usize) -> R<Option<Value>> {
         let corrupt = |m: &str| RdbError::new(m.to_string(), at);
         let v = match t {
-            ty::STRING => Value::Str(self.string()?),
+            ty::STRING => Value::Str(self.string()?.into()),
             ty::LIST => {
                 let n = self.count(1)?;
                 let mut l = QuickList::new();

@@ -139,11 +139,9 @@ pub struct SnapshotJob {
 }
 
 impl SnapshotJob {
-    /// Begin a snapshot of `dbs` now. `epoch` must be greater than any
-    /// epoch used before on these databases.
+    /// Begin a snapshot of `dbs` now.
     pub fn start(
         dbs: &mut [Db],
-        epoch: u32,
         aux: &Aux,
         opts: EncodeOptions,
         dirty_at_start: u64,
@@ -156,7 +154,7 @@ impl SnapshotJob {
         let mut keys_total = 0;
         for (i, db) in dbs.iter_mut().enumerate() {
             keys_total += db.len() as u64;
-            db.begin_snapshot(epoch, i);
+            db.begin_snapshot(i);
         }
         SnapshotJob {
             w,
@@ -487,7 +485,7 @@ mod snapshot_job_tests {
             let k = Bytes::from(format!("k{i}"));
             dbs[i % 3 * 5].set(
                 k.clone(),
-                Object::new(Value::Str(Bytes::from(format!("v{i}")))),
+                Object::new(Value::Str(Bytes::from(format!("v{i}")).into())),
             );
             if i % 7 == 0 {
                 dbs[i % 3 * 5].set_expire(&k, 2_000_000_000_000);
@@ -498,7 +496,7 @@ mod snapshot_job_tests {
         let want = dump(&whole);
         for budget in [1, 7, 333, usize::MAX] {
             let mut copy = dbs.clone();
-            let mut job = SnapshotJob::start(&mut copy, 1, &aux, EncodeOptions::default(), 0);
+            let mut job = SnapshotJob::start(&mut copy, &aux, EncodeOptions::default(), 0);
             let mut steps = 0;
             while !job.step(&mut copy, budget) {
                 steps += 1;
@@ -512,7 +510,7 @@ mod snapshot_job_tests {
         // A byte budget too, the output taken slice by slice as a stream.
         for (keys, bytes) in [(1000, 1), (1000, 100), (3, 64), (1000, 1 << 20)] {
             let mut copy = dbs.clone();
-            let mut job = SnapshotJob::start(&mut copy, 1, &aux, EncodeOptions::default(), 0);
+            let mut job = SnapshotJob::start(&mut copy, &aux, EncodeOptions::default(), 0);
             let mut got = job.take_output();
             let mut slices = 0;
             loop {
@@ -521,8 +519,10 @@ mod snapshot_job_tests {
                 let part = job.take_output();
                 // A hash bucket is walked whole: a few keys over at most.
                 assert!(job.keys_written - before <= keys as u64 + 8);
-                // Over the byte budget by one hash bucket's entries at most.
-                assert!(part.len() < bytes + 120, "{} > {bytes}", part.len());
+                // Over the byte budget by a misjudged walk and one hash
+                // bucket's entries at most (chains of up to a few entries
+                // at a load factor up to 1).
+                assert!(part.len() < bytes + 250, "{} > {bytes}", part.len());
                 got.extend(part);
                 slices += 1;
                 if done {
@@ -543,7 +543,7 @@ mod snapshot_job_tests {
         let mut out = Vec::new();
         for (i, db) in l.dbs.iter().enumerate() {
             for (k, o) in db.keys().iter() {
-                out.push((i, k.clone(), format!("{:?}", o.value), db.ttl_at(k)));
+                out.push((i, k.to_bytes(), format!("{:?}", o.value), db.ttl_at(k)));
             }
         }
         out.sort();

@@ -106,7 +106,7 @@ mod tests {
     fn string_payload_is_redis_byte_for_byte() {
         // `redis-cli DUMP` of `SET foo bar` on Redis 7.0.
         let want = b"\x00\x03bar\x0a\x00\xe6\xbe\x49\x60\xee\x66\xfd\x17";
-        let got = dump(&Value::Str(Bytes::from_static(b"bar")), true);
+        let got = dump(&Value::Str(Bytes::from_static(b"bar").into()), true);
         assert_eq!(got, want);
         assert!(matches!(restore(&got), Ok(Value::Str(s)) if &s[..] == b"bar"));
     }
@@ -123,7 +123,7 @@ mod tests {
         z.insert(Bytes::from_static(b"a"), 1.5);
         let long = Bytes::from(vec![b'x'; 100]);
         for v in [
-            Value::Str(long.clone()),
+            Value::Str(long.clone().into()),
             Value::List(vec![long, Bytes::from_static(b"12")].into()),
             Value::Hash(h),
             Value::Set(s),
@@ -136,13 +136,13 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let mut p = dump(&Value::Str(Bytes::from_static(b"bar")), true);
+        let mut p = dump(&Value::Str(Bytes::from_static(b"bar").into()), true);
         assert_eq!(restore(&p[..9]).err(), Some(PayloadError::Footer));
         let n = p.len();
         p[n - 1] ^= 1;
         assert_eq!(restore(&p).err(), Some(PayloadError::Footer));
         // A newer RDB version with a valid checksum.
-        let mut q = encode_value(&Value::Str(Bytes::from_static(b"x")), true);
+        let mut q = encode_value(&Value::Str(Bytes::from_static(b"x").into()), true);
         q.extend_from_slice(&11u16.to_le_bytes());
         let crc = crc64::crc64(&q);
         q.extend_from_slice(&crc.to_le_bytes());

@@ -585,7 +585,9 @@ mod tests {
         for i in 0..2000 {
             s.st.dbs[0].set(
                 Bytes::from(format!("k{i}")),
-                crate::keyspace::Object::new(crate::keyspace::Value::Str(Bytes::from_static(b"v"))),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str(
+                    Bytes::from_static(b"v").into(),
+                )),
             );
         }
         s.st.persist.slice = 1;

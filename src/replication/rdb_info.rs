@@ -89,7 +89,7 @@ mod tests {
     /// `expire_at` if given) and the replication info (2, ID, 500).
     fn file(expire_at: Option<u64>) -> Vec<u8> {
         let mut s = Server::new(Config::default(), T0, 7);
-        let v = Object::new(Value::Str(Bytes::from_static(b"v")));
+        let v = Object::new(Value::Str(Bytes::from_static(b"v").into()));
         s.st.dbs[2].set(Bytes::from_static(b"k"), v);
         if let Some(at) = expire_at {
             s.st.dbs[2].set_expire(b"k", at);

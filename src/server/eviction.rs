@@ -9,7 +9,7 @@
 use super::memory::{self, BufferMemory, UsedMemory};
 use super::{notify, Key, MaxmemoryPolicy, Server};
 use crate::keyspace::lru;
-use crate::keyspace::Db;
+use crate::keyspace::{Db, InlineBytes};
 use crate::node::Millis;
 use bytes::Bytes;
 
@@ -21,7 +21,8 @@ pub const POOL_SIZE: usize = 16;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub score: u64,
-    pub key: Bytes,
+    /// The key (short ones inline: sampling copies no allocation).
+    pub key: InlineBytes,
     pub db: usize,
 }
 
@@ -146,9 +147,9 @@ fn score(db: &Db, key: &[u8], policy: MaxmemoryPolicy, decay: u64, now: Millis) 
     }
     let o = db.keys().get(key)?;
     Some(if policy.is_lfu() {
-        255 - lru::lfu_decayed(o.lru, decay, now) as u64
+        255 - lru::lfu_decayed(o.lru(), decay, now) as u64
     } else {
-        lru::idle_ms(o.lru, now)
+        lru::idle_ms(o.lru(), now)
     })
 }
 
@@ -301,9 +302,9 @@ impl Server {
                 let db = &self.st.dbs[self.st.eviction.next_db];
                 let r = self.st.rng.next_u64();
                 let key = if allkeys {
-                    db.keys().random_entry(r).map(|(k, _)| k.clone())
+                    db.keys().random_entry(r).map(|(k, _)| k.to_bytes())
                 } else {
-                    db.expires().random_entry(r).map(|(k, _)| k.clone())
+                    db.expires().random_entry(r).map(|(k, _)| k.to_bytes())
                 };
                 if let Some(k) = key {
                     return Some((self.st.eviction.next_db, k));
@@ -355,7 +356,7 @@ impl Server {
                     db.expires().contains_key(&c.key[..])
                 };
                 if exists {
-                    return Some((c.db, c.key));
+                    return Some((c.db, c.key.to_bytes()));
                 }
                 // A ghost: the key went since it was sampled.
             }
@@ -370,7 +371,7 @@ mod tests {
     fn cand(score: u64, key: &str) -> Candidate {
         Candidate {
             score,
-            key: Bytes::copy_from_slice(key.as_bytes()),
+            key: InlineBytes::from(key),
             db: 0,
         }
     }
@@ -400,7 +401,7 @@ mod tests {
         }
         p.offer(cand(5, "low"));
         assert_eq!(p.len(), POOL_SIZE);
-        assert!(p.entries.iter().all(|e| e.key != "low"));
+        assert!(p.entries.iter().all(|e| e.key != b"low"[..]));
         p.offer(cand(200, "high"));
         assert_eq!(p.pop_best().map(|c| c.score), Some(200));
         assert_eq!(p.entries[0].score, 101);

@@ -334,7 +334,7 @@ mod tests {
         let empty = used_memory(&dbs, &one_client());
         assert_eq!(empty.used, STARTUP_MEMORY + CLIENT_MEMORY);
         assert_eq!(empty.dataset, 0);
-        let o = Object::new(Value::Str(Bytes::from_static(b"bar")));
+        let o = Object::new(Value::Str(Bytes::from_static(b"bar").into()));
         assert_eq!(key_memory(b"foo", &o, USAGE_SAMPLES), 49 + 3 + 3 + 4);
         dbs[2].set(Bytes::from_static(b"foo"), o);
         let one = used_memory(&dbs, &one_client());
@@ -357,13 +357,13 @@ mod tests {
         };
         let mut db = Db::default();
         for i in 0..100u32 {
-            let v = Value::Str(Bytes::from(format!("value-{i}")));
+            let v = Value::Str(Bytes::from(format!("value-{i}")).into());
             db.set(Bytes::from(format!("k{i}")), Object::new(v));
         }
         assert_eq!(db.charged_bytes(), sum(&db));
         // Grow a value in place: counted once settled.
         if let Some(o) = db.get_mut(b"k1", 0) {
-            o.value = Value::Str(Bytes::from(vec![b'x'; 5000]));
+            o.value = Value::Str(Bytes::from(vec![b'x'; 5000]).into());
         }
         assert!(db.has_unsettled_charges());
         db.settle_charges();
@@ -372,7 +372,7 @@ mod tests {
         // A handler replacing the whole object (SETRANGE, APPEND do).
         for _ in 0..3 {
             if let Some(o) = db.get_mut(b"k6", 0) {
-                *o = Object::new(Value::Str(Bytes::from(vec![b'y'; 3000])));
+                *o = Object::new(Value::Str(Bytes::from(vec![b'y'; 3000]).into()));
             }
             db.get_mut(b"k7", 0);
             db.get_mut(b"k6", 0);
@@ -381,7 +381,7 @@ mod tests {
         assert_eq!(db.charged_bytes(), sum(&db));
         db.set(
             Bytes::from_static(b"k2"),
-            Object::new(Value::Str(Bytes::new())),
+            Object::new(Value::Str(Bytes::new().into())),
         );
         db.delete(b"k3");
         db.remove(b"k4");

@@ -96,8 +96,6 @@ pub struct PersistStats {
     pub last_bgsave_secs: i64,
     /// `rdb_last_bgsave_status`: false after a save the host failed to write.
     pub last_bgsave_ok: bool,
-    /// The last snapshot epoch handed out (see `Db::begin_snapshot`).
-    pub epoch: u32,
     /// Keys written per slice of a background save at most ([`BGSAVE_SLICE`]).
     pub slice: usize,
     /// Bytes encoded per slice, about ([`BGSAVE_SLICE_BYTES`]).
@@ -121,7 +119,6 @@ impl Default for PersistStats {
             saves: 0,
             last_bgsave_secs: -1,
             last_bgsave_ok: true,
-            epoch: 0,
             slice: BGSAVE_SLICE,
             slice_bytes: BGSAVE_SLICE_BYTES,
             host_confirms: false,
@@ -168,12 +165,11 @@ impl ServerState {
 
     /// Start a snapshot job of the dataset as it is now: O(databases).
     pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
-        self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
         let used = rdb_used_mem_quick(&self.dbs);
         let mut aux = Aux::for_save(self.now / 1000, used, repl);
         aux.functions = self.scripting.library_codes();
         let opts = self.encode_options();
-        rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty)
+        rdb::SnapshotJob::start(&mut self.dbs, &aux, opts, self.dirty)
     }
 
     /// BGSAVE: Redis forks a child and the child writes the snapshot. The core
@@ -820,7 +816,7 @@ impl ServerState {
                     .expires()
                     .iter()
                     .filter(|(_, &at)| at < now)
-                    .map(|(k, _)| k.clone())
+                    .map(|(k, _)| k.to_bytes())
                     .collect();
                 let del: &'static [u8] = if st.config.get_bool(Key::LAZYFREE_LAZY_EXPIRE) {
                     b"UNLINK"

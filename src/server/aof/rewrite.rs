@@ -286,11 +286,9 @@ impl ServerState {
         );
         let file = self.aof_path(&name);
         let (job, head) = if rdb {
-            self.persist.epoch = self.persist.epoch.wrapping_add(1).max(1);
             let aux = self.aof_rdb_aux();
             let opts = self.aof_encode_options();
-            let mut job =
-                rdb::SnapshotJob::start(&mut self.dbs, self.persist.epoch, &aux, opts, self.dirty);
+            let mut job = rdb::SnapshotJob::start(&mut self.dbs, &aux, opts, self.dirty);
             let head = job.take_output();
             (Some(job), head)
         } else {
@@ -653,7 +651,7 @@ mod tests {
         let mut dbs: Vec<Db> = (0..2).map(|_| Db::default()).collect();
         dbs[1].insert_loaded(
             Bytes::from_static(b"k"),
-            Object::new(Value::Str(Bytes::from_static(b"v"))),
+            Object::new(Value::Str(Bytes::from_static(b"v").into())),
             Some(1234),
         );
         let out = String::from_utf8(commands_of(&dbs, &[], Some(7))).unwrap();

@@ -131,7 +131,7 @@ fn put(s: &mut Server, db: usize, k: &str, v: Value) {
 }
 
 fn str_val(v: &str) -> Value {
-    Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+    Value::Str(Bytes::copy_from_slice(v.as_bytes()).into())
 }
 
 #[test]
@@ -528,7 +528,7 @@ fn replica_keeps_expired_keys_on_load() {
     let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
     dbs[0].set(
         bytes::Bytes::from_static(b"k"),
-        crate::keyspace::Object::new(Value::Str(bytes::Bytes::from_static(b"v"))),
+        crate::keyspace::Object::new(Value::Str(bytes::Bytes::from_static(b"v").into())),
     );
     dbs[0].set_expire(b"k", 10);
     let file = rdb::encode(&dbs, &Aux::default());
@@ -571,7 +571,7 @@ fn model_of(dbs: &[Db]) -> Model {
     let mut m = Vec::new();
     for (i, db) in dbs.iter().enumerate() {
         for (k, o) in db.keys().iter() {
-            m.push((i, k.clone(), canon(&o.value), db.ttl_at(k)));
+            m.push((i, k.to_bytes(), canon(&o.value), db.ttl_at(k)));
         }
     }
     m.sort();
@@ -966,7 +966,7 @@ fn only_changed_keys_are_copied() {
         );
     }
     db.set_expire(b"k5", 10);
-    db.begin_snapshot(1, 0);
+    db.begin_snapshot(0);
     // Reads, existence checks for writes, lazy expiry checks of live keys: no copies.
     for i in 0..1000 {
         let k = format!("k{i}");
@@ -984,7 +984,7 @@ fn only_changed_keys_are_copied() {
     // Half walked: keys already written are not copied when they change.
     let mut written = Vec::new();
     while written.len() < 500 {
-        db.snapshot_walk(10, |k, _, _| written.push(k.clone()));
+        db.snapshot_walk(10, |k, _, _| written.push(Bytes::copy_from_slice(k)));
     }
     for k in &written {
         db.delete(k);
