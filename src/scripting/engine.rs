@@ -19,6 +19,8 @@ pub struct Vm {
     pub hooks: Table,
     /// `run(f, keys, args, is_function)`: xpcall with the error handler.
     pub runner: Function,
+    /// [`run_script`], the one protected call of a run.
+    pub run_script: Function,
     /// The environment of function libraries (FUNCTION LOAD).
     pub fenv: Table,
     /// `set_loading(bool)`: library code sees the load-time API or the full one.
@@ -126,6 +128,8 @@ impl Vm {
             lua.globals().raw_set(name, Value::Nil)?;
         }
         // Start from what the environment holds, not the garbage of building it.
+        // SAFETY: see `run_script`.
+        let run_script = unsafe { lua.create_c_function(run_script)? };
         lua.gc_collect()?;
         lua.gc_collect()?;
         Ok(Vm {
@@ -134,6 +138,7 @@ impl Vm {
             globals,
             hooks,
             runner,
+            run_script,
             fenv,
             set_loading,
             rand,
@@ -168,6 +173,52 @@ impl Vm {
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
     }
+}
+
+/// What [`run_script`] builds KEYS and ARGV (or a function's two
+/// arguments) from, handed over as a light userdata.
+pub struct RunArgs<'a> {
+    pub keys: &'a [bytes::Bytes],
+    pub args: &'a [bytes::Bytes],
+    /// EVAL: the tables become the globals KEYS and ARGV.
+    pub eval: bool,
+}
+
+/// One run as a single C function, called as `run_script(runner, f,
+/// globals, RunArgs)`: the KEYS / ARGV tables built as luaCreateArray
+/// builds them, set as globals for EVAL, and `runner(f, keys, args,
+/// is_function)` called; its two results (ok, value) are returned. Done
+/// through mlua's API this took a protected call (two new C closures, in
+/// Lua 5.1) per table and per global set: work, and garbage for the
+/// collector, on every run.
+///
+/// # Safety
+/// Called by Lua as a C function through mlua's protected `Function::call`.
+/// Nothing that needs dropping is alive when Lua may jump out (the table
+/// building may raise a memory error, the runner does not raise): the
+/// arguments are borrowed from the caller's frame.
+unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
+    let p = &*(ffi::lua_touserdata(l, 4) as *const RunArgs);
+    ffi::lua_settop(l, 3);
+    // 1 runner, 2 f, 3 globals; then 4 runner, 5 f, 6 keys, 7 args, 8 flag.
+    ffi::lua_pushvalue(l, 1);
+    ffi::lua_pushvalue(l, 2);
+    for items in [p.keys, p.args] {
+        ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
+        for (i, b) in items.iter().enumerate() {
+            ffi::lua_pushlstring(l, b.as_ptr() as *const c_char, b.len());
+            ffi::lua_rawseti_(l, -2, (i + 1) as c_int);
+        }
+    }
+    if p.eval {
+        ffi::lua_pushvalue(l, 6);
+        ffi::lua_setfield(l, 3, c"KEYS".as_ptr());
+        ffi::lua_pushvalue(l, 7);
+        ffi::lua_setfield(l, 3, c"ARGV".as_ptr());
+    }
+    ffi::lua_pushboolean(l, (!p.eval) as c_int);
+    ffi::lua_call(l, 4, 2);
+    2
 }
 
 /// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook

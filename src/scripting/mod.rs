@@ -49,8 +49,6 @@ pub struct Script {
 pub struct Scripting {
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
     pub allow_noscript: bool,
-    /// Scripts and functions run so far (paces the Lua collector).
-    pub runs: u64,
     scripts: BTreeMap<String, Script>,
     /// The last EVAL body hashed and its SHA1: a command's flags and its
     /// run both need it, and clients repeat one script.

@@ -11,7 +11,7 @@ use crate::replication::LinkState;
 use crate::resp::Frame;
 use crate::server::{command_table, Client, ClientKind, Key, Server};
 use bytes::Bytes;
-use mlua::{Function, Lua, MultiValue, Table, Value};
+use mlua::{Function, Lua, Table, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -37,6 +37,9 @@ pub struct Invocation<'a> {
 /// The state of a running script that `redis.*` functions use.
 struct RunState<'s> {
     server: &'s mut Server,
+    inv: &'s Invocation<'s>,
+    /// The busy-script check of this run (none without a threshold).
+    timeout: Option<Timeout>,
     client: Client,
     read_only: bool,
     allow_oom: bool,
@@ -46,9 +49,6 @@ struct RunState<'s> {
     repl: u8,
     caller_is_master: bool,
     oom_at_start: bool,
-    /// `write_dirty` as the timeout hook sees it (a script that wrote is
-    /// not killed).
-    wrote: Rc<Cell<bool>>,
     /// Commands ACL refused, logged once the script ends: the entries name
     /// the calling client, which the script does not hold.
     acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
@@ -162,6 +162,8 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     };
     let state = RefCell::new(RunState {
         server,
+        inv: &inv,
+        timeout: None,
         client,
         read_only: inv.ro || (!compat && inv.flags & flag::NO_WRITES != 0),
         allow_oom: !compat && inv.flags & flag::ALLOW_OOM != 0,
@@ -169,7 +171,6 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         repl: 3,
         caller_is_master: c.kind == ClientKind::Master,
         oom_at_start: oom,
-        wrote: Rc::new(Cell::new(false)),
         acl_denials: Vec::new(),
         read_ran: false,
         ldb,
@@ -279,6 +280,30 @@ fn failure_text(err: &Value, name: &str) -> (String, bool) {
 pub struct RunSlot {
     state: Cell<*const ()>,
     installed: Cell<bool>,
+    /// Which hook the VM has now.
+    hook: Cell<Hook>,
+    /// The host's clock for the busy check, asked once.
+    clock: std::cell::OnceCell<Option<Rc<dyn Fn() -> u64>>>,
+    /// The VM's memory after its last full collection.
+    gc_floor: Cell<usize>,
+}
+
+/// The hook a VM has installed.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Hook {
+    #[default]
+    None,
+    /// The busy check ([`install_count_hook`]).
+    Count,
+    /// Another one (the debugger's, a killed script's, FUNCTION LOAD's).
+    Other,
+}
+
+impl RunSlot {
+    /// Someone else set or removed the VM's hook (FUNCTION LOAD's time limit).
+    pub fn hook_replaced(&self) {
+        self.hook.set(Hook::Other);
+    }
 }
 
 /// Puts a run's state in the slot and takes it out again however the run
@@ -415,110 +440,96 @@ fn run_in_vm(
     state: &RefCell<RunState>,
     inv: &Invocation,
 ) -> mlua::Result<(bool, Value)> {
-    let (lua, hooks, globals) = (&vm.lua, &vm.hooks, &vm.globals);
-    if !vm.run_slot.installed.get() {
-        install_hooks(lua, &vm.hooks, &vm.run_slot)?;
-    }
-    // Both tables built in one protected call, their strings pushed as
-    // they are (as luaCreateArray does) rather than each made a handle.
-    // SAFETY: the closure only pushes values (at most 3 slots) and owns
-    // nothing that needs dropping if Lua raises a memory error.
-    let (keys, args): (Table, Table) = unsafe {
-        lua.exec_raw((), |l| {
-            for items in [inv.keys, inv.args] {
-                mlua::ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
-                for (i, b) in items.iter().enumerate() {
-                    mlua::ffi::lua_pushlstring(l, b.as_ptr() as *const std::ffi::c_char, b.len());
-                    mlua::ffi::lua_rawseti(l, -2, (i + 1) as mlua::ffi::lua_Integer);
-                }
-            }
-        })?
-    };
-    if inv.eval {
-        vm.globals.raw_set("KEYS", keys.clone())?;
-        vm.globals.raw_set("ARGV", args.clone())?;
+    let (lua, hooks, globals, slot) = (&vm.lua, &vm.hooks, &vm.globals, &vm.run_slot);
+    if !slot.installed.get() {
+        install_hooks(lua, &vm.hooks, slot)?;
     }
     let debugged = state.borrow().ldb.is_some();
-    // A debugged script has the debugger's hook instead (its count events
-    // stop the script past the time limit).
-    let timeout = (!debugged)
-        .then(|| Timeout::new(&state.borrow(), inv))
-        .flatten();
-    if let Some(t) = &timeout {
-        t.install(lua, hooks.clone(), state.borrow().wrote.clone())?;
-    }
     if debugged {
+        // A debugged script has the debugger's hook instead (its count
+        // events stop the script past the time limit).
         install_ldb_hook(lua, hooks.clone())?;
+        slot.hook.set(Hook::Other);
+    } else {
+        // The busy check's hook stays installed between runs (7.0 sets its
+        // C hook per run, which costs nothing there; an mlua hook is a
+        // boxed closure): only a change of threshold or another hook
+        // (the debugger's, FUNCTION LOAD's) makes us set it again.
+        let timeout = Timeout::new(&state.borrow(), slot);
+        let wanted = timeout.is_some();
+        state.borrow_mut().timeout = timeout;
+        match (wanted, slot.hook.get()) {
+            (true, Hook::Count) | (false, Hook::None) => {}
+            (true, _) => {
+                install_count_hook(lua, slot)?;
+                slot.hook.set(Hook::Count);
+            }
+            (false, _) => {
+                lua.remove_hook();
+                slot.hook.set(Hook::None);
+            }
+        }
     }
+    let args = super::engine::RunArgs {
+        keys: inv.keys,
+        args: inv.args,
+        eval: inv.eval,
+    };
     let result = {
-        let _entered = Entered::new(&vm.run_slot, state);
+        let _entered = Entered::new(slot, state);
         let call = || {
-            vm.runner
-                .call::<MultiValue>((inv.func.clone(), keys, args, !inv.eval))
-                .map(|out| {
-                    let mut out = out.into_iter();
-                    let ok = matches!(out.next(), Some(Value::Boolean(true)));
-                    (ok, out.next().unwrap_or(Value::Nil))
-                })
+            let p = mlua::LightUserData(&args as *const super::engine::RunArgs as *mut _);
+            vm.run_script
+                .call::<(bool, Value)>((&vm.runner, &inv.func, globals, p))
         };
-        if debugged || timeout.is_some() {
-            // The busy and debugger hooks borrow this run's invocation and
-            // globals: made per run (garbage until the next collection),
-            // only when installed.
+        if debugged {
+            // The debugger's hook borrows this run's globals: made per
+            // run (garbage until the next collection), only when debugged.
             lua.scope(|scope| {
-                if debugged {
-                    hooks.raw_set(
-                        "ldb",
-                        scope.create_function(|lua, (line, count): (i64, bool)| {
-                            ldb_line(state, lua, globals, line, count)
-                                .map_err(mlua::Error::RuntimeError)
-                        })?,
-                    )?;
-                }
-                if timeout.is_some() {
-                    hooks.raw_set(
-                        "busy",
-                        scope.create_function(|_, times: (u64, u64)| {
-                            Ok(serve_while_busy(state, inv, times))
-                        })?,
-                    )?;
-                }
+                hooks.raw_set(
+                    "ldb",
+                    scope.create_function(|lua, (line, count): (i64, bool)| {
+                        ldb_line(state, lua, globals, line, count)
+                            .map_err(mlua::Error::RuntimeError)
+                    })?,
+                )?;
                 call()
             })
         } else {
             call()
         }
     };
-    for h in ["busy", "ldb"] {
-        hooks.raw_set(h, Value::Nil)?;
-    }
-    // Every 50 runs 7.0 takes a collection step so garbage does not wait
-    // for a full cycle (LUA_GC_CYCLE_PERIOD). Our sandbox's heap is larger
-    // than 7.0's (about 85 KB against 31 KB), so steps would let garbage
-    // grow past what 7.0 shows in used_memory_lua; we collect fully.
-    let runs = {
-        let scripting = &mut state.borrow_mut().server.st.scripting;
-        scripting.runs += 1;
-        scripting.runs
-    };
-    if runs % GC_CYCLE_PERIOD == 0 {
-        lua.gc_collect()?;
-    }
     if debugged {
-        lua.remove_hook();
+        hooks.raw_set("ldb", Value::Nil)?;
     }
-    if let Some(t) = timeout {
+    if slot.hook.get() == Hook::Other {
+        // The debugger's hook, or the one that stops a killed script.
         lua.remove_hook();
+        slot.hook.set(Hook::None);
+    }
+    // 7.0 takes a collection step every 50 runs (LUA_GC_CYCLE_PERIOD). Our
+    // sandbox's heap is larger than 7.0's (about 77 KB against 30 KB), so
+    // Lua's own pacing (a cycle when the heap doubles) would show more in
+    // used_memory_lua than 7.0 does: we collect fully once the garbage
+    // since the last collection passes GC_SLACK, which a small script
+    // reaches only after hundreds of runs.
+    let used = lua.used_memory();
+    if used > slot.gc_floor.get() + GC_SLACK {
+        lua.gc_collect()?;
+        slot.gc_floor.set(lua.used_memory());
+    }
+    let timeout = state.borrow_mut().timeout.take();
+    if let Some(t) = timeout {
         let st = &mut state.borrow_mut().server.st;
-        for line in t.logs.take() {
+        for line in t.logs.into_inner() {
             st.log(LogLevel::Warning, line);
         }
     }
     result
 }
 
-/// Runs between two garbage collections.
-const GC_CYCLE_PERIOD: u64 = 50;
+/// Garbage (bytes) the VM may hold before a collection.
+const GC_SLACK: usize = 12 * 1024;
 
 fn killed() -> mlua::Error {
     mlua::Error::RuntimeError("Script killed by user with SCRIPT KILL...".into())
@@ -595,16 +606,13 @@ const BUSY_UNSERVED: u8 = 3;
 
 /// One round of the timed-out script mode (scriptInterrupt): the script is
 /// marked busy and the other clients are served (`server::busy`).
-fn serve_while_busy(
-    state: &RefCell<RunState>,
-    inv: &Invocation,
-    (started_us, elapsed_ms): (u64, u64),
-) -> u8 {
+fn serve_while_busy(state: &RefCell<RunState>, (started_us, elapsed_ms): (u64, u64)) -> u8 {
     // A hook inside a command the script runs: that command ends first.
     let Ok(mut guard) = state.try_borrow_mut() else {
         return BUSY_CONTINUE;
     };
     let st = &mut *guard;
+    let inv = st.inv;
     let (wrote, caller_is_master) = (st.write_dirty, st.caller_is_master);
     let server = &mut *st.server;
     let serves = server
@@ -668,14 +676,20 @@ struct Timeout {
     /// The host's clock; without one (the simulator) time is counted in
     /// instructions, one millisecond per hook period, so runs replay.
     clock: Option<Rc<dyn Fn() -> u64>>,
-    eval: bool,
-    name: String,
+    /// The clock when the run started.
+    start: u64,
+    /// Hook periods so far.
+    periods: Cell<u64>,
+    slow_logged: Cell<bool>,
+    kill_logged: Cell<bool>,
+    /// Once the host could not serve clients it is not asked again.
+    unserved: Cell<bool>,
     /// Log lines the hook made, written to the server's log after the run.
-    logs: Rc<RefCell<Vec<String>>>,
+    logs: RefCell<Vec<String>>,
 }
 
 impl Timeout {
-    fn new(st: &RunState, inv: &Invocation) -> Option<Timeout> {
+    fn new(st: &RunState, slot: &RunSlot) -> Option<Timeout> {
         let cfg = &st.server.st.config;
         let busy = cfg.get_i64(Key::BUSY_REPLY_THRESHOLD);
         // Two names for one setting in 7.0: whichever was changed.
@@ -684,71 +698,102 @@ impl Timeout {
         } else {
             cfg.get_i64(Key::LUA_TIME_LIMIT)
         };
-        (threshold > 0).then(|| Timeout {
+        if threshold <= 0 {
+            return None;
+        }
+        let clock = slot
+            .clock
+            .get_or_init(|| st.server.st.host.probe.as_ref().and_then(|p| p.clock()))
+            .clone();
+        Some(Timeout {
             threshold_ms: threshold as u64,
-            clock: st.server.st.host.probe.as_ref().and_then(|p| p.clock()),
-            eval: inv.eval,
-            name: inv.name.clone(),
-            logs: Rc::new(RefCell::new(Vec::new())),
+            start: clock.as_ref().map_or(0, |c| c()),
+            clock,
+            periods: Cell::new(0),
+            slow_logged: Cell::new(false),
+            kill_logged: Cell::new(false),
+            unserved: Cell::new(false),
+            logs: RefCell::new(Vec::new()),
         })
     }
+}
 
-    fn install(&self, lua: &Lua, hooks: Table, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
-        let clock = self.clock.clone();
-        let start = clock.as_ref().map_or(0, |c| c());
-        let periods = Cell::new(0u64);
-        let slow_logged = Cell::new(false);
-        let kill_logged = Cell::new(false);
-        // Once the host could not serve clients it is not asked again.
-        let unserved = Cell::new(false);
-        let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
-        let command = if self.eval {
+/// The busy check's count hook, made once per VM: it finds the run in
+/// progress in the slot (between runs it does nothing).
+fn install_count_hook(lua: &Lua, slot: &Rc<RunSlot>) -> mlua::Result<()> {
+    let s = slot.clone();
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+        move |lua, _| {
+            with_run(&s, |state| busy_check(&s, state, lua)).unwrap_or(Ok(mlua::VmState::Continue))
+        },
+    )
+}
+
+/// One hook period of a run (luaMaskCountHook).
+fn busy_check(slot: &RunSlot, state: &RefCell<RunState>, lua: &Lua) -> mlua::Result<mlua::VmState> {
+    let (elapsed, start, unserved) = {
+        // Inside a command the script runs: that command ends first.
+        let Ok(st) = state.try_borrow() else {
+            return Ok(mlua::VmState::Continue);
+        };
+        let Some(t) = &st.timeout else {
+            return Ok(mlua::VmState::Continue);
+        };
+        t.periods.set(t.periods.get() + 1);
+        let elapsed = match &t.clock {
+            Some(c) => c().saturating_sub(t.start) / 1000,
+            None => t.periods.get(),
+        };
+        if elapsed < t.threshold_ms {
+            return Ok(mlua::VmState::Continue);
+        }
+        (elapsed, t.start, t.unserved.get())
+    };
+    let stop = |lua: &Lua| {
+        // From now on every line raises, so a pcall cannot keep the
+        // script alive (as 7.0's hook).
+        slot.hook.set(Hook::Other);
+        lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+        Err(killed())
+    };
+    let mut now_unserved = unserved;
+    if !unserved {
+        // The serving round logs the slow script itself, at once.
+        match serve_while_busy(state, (start, elapsed)) {
+            BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
+            BUSY_UNSERVED => now_unserved = true,
+            _ => return stop(lua),
+        }
+    }
+    let Ok(st) = state.try_borrow() else {
+        return Ok(mlua::VmState::Continue);
+    };
+    let Some(t) = &st.timeout else {
+        return Ok(mlua::VmState::Continue);
+    };
+    t.unserved.set(now_unserved);
+    if !t.slow_logged.replace(true) {
+        let command = if st.inv.eval {
             "SCRIPT KILL"
         } else {
             "FUNCTION KILL"
         };
-        lua.set_hook(
-            mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
-            move |lua, _| {
-                periods.set(periods.get() + 1);
-                let elapsed = match &clock {
-                    Some(c) => c().saturating_sub(start) / 1000,
-                    None => periods.get(),
-                };
-                if elapsed < threshold {
-                    return Ok(mlua::VmState::Continue);
-                }
-                if !unserved.get() {
-                    // The serving round logs the slow script itself, at once.
-                    let busy: Function = hooks.raw_get("busy")?;
-                    match busy.call::<u8>((start, elapsed))? {
-                        BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
-                        BUSY_UNSERVED => unserved.set(true),
-                        _ => {
-                            // From now on every line raises, so a pcall
-                            // cannot keep the script alive (as 7.0's hook).
-                            lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
-                            return Err(killed());
-                        }
-                    }
-                }
-                if !slow_logged.replace(true) {
-                    logs.borrow_mut().push(format!(
-                        "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
-                    ));
-                }
-                if wrote.get() || elapsed < threshold.max(KILL_FLOOR_MS) {
-                    return Ok(mlua::VmState::Continue);
-                }
-                if !kill_logged.replace(true) {
-                    logs.borrow_mut()
-                        .push("Lua script killed: it ran past busy-reply-threshold.".into());
-                }
-                lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
-                Err(killed())
-            },
-        )
+        t.logs.borrow_mut().push(format!(
+            "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {}.",
+            st.inv.name
+        ));
     }
+    if st.write_dirty || elapsed < t.threshold_ms.max(KILL_FLOOR_MS) {
+        return Ok(mlua::VmState::Continue);
+    }
+    if !t.kill_logged.replace(true) {
+        t.logs
+            .borrow_mut()
+            .push("Lua script killed: it ran past busy-reply-threshold.".into());
+    }
+    drop(st);
+    stop(lua)
 }
 
 /// A refusal of `redis.call` before the command runs: counted as the
@@ -891,7 +936,6 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
     }
     if f & flags::WRITE != 0 {
         st.write_dirty = true;
-        st.wrote.set(true);
     }
     let feed_len = st.server.st.repl_feed.len();
     st.server.call(&mut st.client, cmd, &argv);
