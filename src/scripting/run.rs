@@ -9,7 +9,7 @@ use crate::commands::{container, flags, Error};
 use crate::node::{Addr, LogLevel};
 use crate::replication::LinkState;
 use crate::resp::Frame;
-use crate::server::{command_table, Client, ClientKind, Key, Server};
+use crate::server::{command_table, Client, ClientKind, Key, Propagated, Server};
 use bytes::Bytes;
 use mlua::{Function, Lua, Table, Value};
 use std::cell::{Cell, RefCell};
@@ -232,12 +232,8 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     }
     // The effects go to replicas as one transaction (propagatePendingCommands);
     // inside MULTI the EXEC around the caller does it.
-    let feed = &mut server.st.repl_feed;
-    if !c.in_exec && feed.len() > feed_start + 1 {
-        let first_db = feed[feed_start].0;
-        let last_db = feed[feed.len() - 1].0;
-        feed.insert(feed_start, (first_db, vec![Bytes::from_static(b"MULTI")]));
-        feed.push((last_db, vec![Bytes::from_static(b"EXEC")]));
+    if !c.in_exec {
+        crate::server::wrap_in_transaction(&mut server.st.repl_feed, feed_start);
     }
 }
 
@@ -939,8 +935,15 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
     }
     let feed_len = st.server.st.repl_feed.len();
     st.server.call(&mut st.client, cmd, &argv);
-    if st.repl & 2 == 0 {
-        st.server.st.repl_feed.truncate(feed_len);
+    // redis.set_repl's targets (the flags are 7.0's PROPAGATE_AOF / _REPL).
+    match st.repl & (Propagated::AOF | Propagated::REPL) {
+        0 => st.server.st.repl_feed.truncate(feed_len),
+        3 => {}
+        target => {
+            for p in &mut st.server.st.repl_feed[feed_len..] {
+                p.target &= target;
+            }
+        }
     }
     // The buffer goes back emptied, so the next command reuses it.
     let mut reply = std::mem::take(&mut st.client.reply.buf);
@@ -1154,6 +1157,42 @@ mod tests {
             &["0"],
         );
         assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn set_repl_sends_to_the_aof_and_to_replicas_apart() {
+        use crate::node::{Event, FileOp};
+        let mut k = Kit::new();
+        k.connect(1);
+        k.srv.st.aof.state = crate::server::aof::AofState::On;
+        k.srv.st.aof.manifest.last_incr_or_new("appendonly.aof");
+        eval(
+            &mut k,
+            "redis.call('set','a','1'); redis.set_repl(redis.REPL_NONE); redis.call('set','b','2'); \
+             redis.set_repl(redis.REPL_AOF); redis.call('set','c','3'); \
+             redis.set_repl(redis.REPL_SLAVE); redis.call('set','d','4')",
+            &["0"],
+        );
+        // Replicas: what is not AOF-only; the transaction counts them all.
+        assert_eq!(k.feed(), vec!["MULTI", "set a 1", "set d 4", "EXEC"]);
+        let aof: String = k
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::AofFile(FileOp::Append { bytes, .. }) => {
+                    Some(String::from_utf8_lossy(bytes).into_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        let words: Vec<&str> = aof
+            .split("\r\n")
+            .filter(|w| !w.is_empty() && !w.starts_with(['*', '$']))
+            .collect();
+        assert_eq!(
+            words,
+            ["SELECT", "0", "MULTI", "set", "a", "1", "set", "c", "3", "EXEC"]
+        );
     }
 
     #[test]

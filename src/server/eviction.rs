@@ -285,7 +285,7 @@ impl Server {
         self.st.notify(notify::class::EVICTED, "evicted", &key, dbi);
         self.st
             .repl_feed
-            .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
+            .push(super::Propagated::all(dbi, vec![Bytes::from_static(b"DEL"), key]));
     }
 
     /// The next key to evict under `policy`.
