@@ -66,6 +66,9 @@ pub struct Scripting {
     pub libraries: functions::Libraries,
     #[cfg(not(target_arch = "wasm32"))]
     functions_vm: Option<std::rc::Rc<engine::Vm>>,
+    /// The scripts' client, kept between runs (see `run::run`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub client: Option<crate::server::Client>,
     /// The debugging session of the EVAL running now (SCRIPT DEBUG SYNC).
     #[cfg(not(target_arch = "wasm32"))]
     pub ldb: Option<std::rc::Rc<std::cell::RefCell<ldb::Session>>>,

@@ -37,6 +37,7 @@ pub struct Invocation<'a> {
 /// The state of a running script that `redis.*` functions use.
 struct RunState<'s> {
     server: &'s mut Server,
+    vm: &'s super::engine::Vm,
     inv: &'s Invocation<'s>,
     /// The busy-script check of this run (none without a threshold).
     timeout: Option<Timeout>,
@@ -142,16 +143,31 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     };
     let compat = inv.flags & flag::EVAL_COMPAT_MODE != 0;
     let now = server.st.now;
-    let mut client = Client::new(
-        0,
-        SCRIPT_CONN,
-        Addr::new("lua", 0),
-        Addr::new("lua", 0),
-        now,
-    );
+    // The script's client lives on between runs, as 7.0's lua_client does
+    // (making and dropping one cost more than a small script's run).
+    let mut client = server
+        .st
+        .scripting
+        .client
+        .take()
+        .filter(reusable)
+        .unwrap_or_else(|| {
+            Client::new(
+                0,
+                SCRIPT_CONN,
+                Addr::new("lua", 0),
+                Addr::new("lua", 0),
+                now,
+            )
+        });
+    client.created = now;
+    client.last_interaction = now;
+    client.reply.resp = 2;
     client.db = c.db;
     // The script's commands run as the caller's user (ACL checks, ACL LOG).
-    client.user = c.user.clone();
+    if client.user != c.user {
+        client.user = c.user.clone();
+    }
     client.in_exec = true;
     client.kind = ClientKind::Normal;
     let feed_start = server.st.repl_feed.len();
@@ -162,6 +178,7 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     };
     let state = RefCell::new(RunState {
         server,
+        vm: &vm,
         inv: &inv,
         timeout: None,
         client,
@@ -198,6 +215,8 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         );
     }
     let server = state.server;
+    state.client.reply.buf.clear();
+    server.st.scripting.client = Some(state.client);
     let mut errors = Vec::new();
     let reply_before = c.reply.len();
     match outcome {
@@ -235,6 +254,29 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     if !c.in_exec {
         crate::server::wrap_in_transaction(&mut server.st.repl_feed, feed_start);
     }
+}
+
+/// Whether the script client of the last run can serve the next as it is:
+/// scripts cannot run the commands that would leave state on it (MULTI,
+/// WATCH, SUBSCRIBE, CLIENT ... are `noscript`), but a fresh one is made
+/// should anything be left.
+fn reusable(cl: &Client) -> bool {
+    cl.reply.buf.is_empty()
+        && cl.pushes.buf.is_empty()
+        && cl.name.is_none()
+        && cl.multi.is_none()
+        && cl.watched.is_empty()
+        && cl.channels.is_empty()
+        && cl.patterns.is_empty()
+        && cl.shard_channels.is_empty()
+        && cl.blocked.is_none()
+        && cl.postponed.is_none()
+        && cl.tracking.is_none()
+        && !cl.monitor
+        && !cl.dirty_cas
+        && !cl.close_after_reply
+        && !cl.no_reply
+        && matches!(cl.reply_mode, crate::server::client::ReplyMode::On)
 }
 
 /// The text of a failed run (luaCallFunction) and whether it counts as a
@@ -820,8 +862,137 @@ fn refuse(
     Ok((true, Value::Table(t)))
 }
 
-/// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
+/// `redis.call` / `redis.pcall` through the hook (a call from a
+/// coroutine): (is the reply an error, the Lua value).
 fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
+    if let Some(refused) = run_call(st, lua, argv) {
+        return refused;
+    }
+    // The buffer goes back emptied, so the next command reuses it.
+    let mut reply = std::mem::take(&mut st.client.reply.buf);
+    let resp = st.client.reply.resp;
+    let is_err = reply.first() == Some(&b'-');
+    log_reply(st, &reply);
+    let value = reply_to_lua(lua, &reply, resp)?;
+    reply.clear();
+    st.client.reply.buf = reply;
+    Ok((is_err, value))
+}
+
+/// The reply of a command as the debugger shows it.
+fn log_reply(st: &RunState, reply: &[u8]) {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        let mut line = b"<reply> ".to_vec();
+        super::ldb::reply_to_human(&mut line, reply);
+        ldb.borrow_mut().log_trimmed(line);
+    }
+}
+
+/// What [`direct_call`] leaves for `redis.call` to push: plain values
+/// pointing into the script client's reply (which stays as it is until
+/// the next call), or the value put in the call box.
+#[derive(Clone, Copy)]
+pub enum Pushed {
+    Number(f64),
+    Bulk(*const u8, usize),
+    /// A status reply: `{ok = ...}`.
+    Status(*const u8, usize),
+    False,
+    Nil,
+    /// In the call box's slot 2.
+    Boxed,
+    /// No script runs (a library's load code called it).
+    NotRunning,
+}
+
+/// [`direct_call`]'s answer: the value, whether it is an error reply
+/// (redis.call raises it), whether it must be raised anyway (a failure of
+/// the conversion itself).
+#[derive(Clone, Copy)]
+pub struct CallOutcome {
+    pub value: Pushed,
+    pub is_err: bool,
+    pub raise: bool,
+}
+
+/// `redis.call` / `redis.pcall` from the script's own thread, without a
+/// Lua-level call to the hook: the common replies go back as plain values
+/// the C function pushes itself (as 7.0's redisProtocolToLuaType), the
+/// others through the call box.
+pub fn direct_call(slot: &RunSlot, argv: Vec<Bytes>) -> CallOutcome {
+    with_run(slot, |state| {
+        let mut guard = state.borrow_mut();
+        let st = &mut *guard;
+        let vm = st.vm;
+        let r = match run_call(st, &vm.lua, argv) {
+            Some(refused) => refused,
+            None => {
+                let reply = &st.client.reply.buf;
+                log_reply(st, reply);
+                let is_err = reply.first() == Some(&b'-');
+                if let Some(value) = quick_reply(reply, st.client.reply.resp) {
+                    return CallOutcome {
+                        value,
+                        is_err,
+                        raise: false,
+                    };
+                }
+                reply_to_lua(&vm.lua, reply, st.client.reply.resp).map(|v| (is_err, v))
+            }
+        };
+        let (is_err, v, raise) = match r {
+            Ok((is_err, v)) => (is_err, v, false),
+            Err(e) => (true, Value::Error(Box::new(e)), true),
+        };
+        let stored = vm
+            .call_box
+            .raw_set(2, v)
+            .or_else(|e| vm.call_box.raw_set(2, Value::Error(Box::new(e))));
+        CallOutcome {
+            value: Pushed::Boxed,
+            is_err,
+            raise: raise || stored.is_err(),
+        }
+    })
+    .unwrap_or(CallOutcome {
+        value: Pushed::NotRunning,
+        is_err: true,
+        raise: false,
+    })
+}
+
+/// The replies [`direct_call`] hands back as plain values (the same
+/// values [`reply_to_lua`] makes of them).
+fn quick_reply(reply: &[u8], resp: u8) -> Option<Pushed> {
+    let end = reply.windows(2).position(|w| w == b"\r\n")?;
+    let line = &reply[1..end];
+    match reply[0] {
+        b':' if end + 2 == reply.len() => {
+            crate::resp::parse_i64(line).map(|n| Pushed::Number(n as f64))
+        }
+        b'$' => {
+            let len = crate::resp::parse_i64(line)?;
+            if len == -1 && end + 2 == reply.len() {
+                return Some(if resp == 2 {
+                    Pushed::False
+                } else {
+                    Pushed::Nil
+                });
+            }
+            let len = usize::try_from(len).ok()?;
+            (end + 2 + len + 2 == reply.len()).then(|| Pushed::Bulk(reply[end + 2..].as_ptr(), len))
+        }
+        b'+' if end + 2 == reply.len() => Some(Pushed::Status(line.as_ptr(), line.len())),
+        _ => None,
+    }
+}
+
+/// Run a command for the script: 7.0's scriptCall checks, then the command
+/// (its reply left in the script client's buffer). `Some` is a refusal,
+/// as the value redis.call gives.
+fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Result<(bool, Value)>> {
+    // What the last call left for its caller to read.
+    st.client.reply.buf.clear();
     if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
         // The debugger shows the command (its first ten arguments).
         let mut line = b"<redis>".to_vec();
@@ -845,28 +1016,28 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         } else {
             "Unknown Redis command called from script"
         };
-        return refuse(st, lua, cmd, &argv, msg);
+        return Some(refuse(st, lua, cmd, &argv, msg));
     };
     let f = container::effective_flags(cmd, &argv);
     // A script inside a script is never run, whatever DEBUG allows.
     let nested = crate::commands::eval::runs_scripts(cmd.name);
     if f & flags::NOSCRIPT != 0 && (!st.server.st.scripting.allow_noscript || nested) {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "This Redis command is not allowed from script",
-        );
+        ));
     }
     if running_stale(st.server) && f & flags::STALE == 0 {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "Can not execute the command on a stale replica",
-        );
+        ));
     }
     if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
         st.acl_denials.push((denial, cmd, argv.clone()));
@@ -875,16 +1046,16 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             Denial::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
             Denial::Channel(_) => "The user executing the script can't publish to the channel mentioned in the command",
         };
-        return refuse(st, lua, Some(cmd), &argv, msg);
+        return Some(refuse(st, lua, Some(cmd), &argv, msg));
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "Write commands are not allowed from read-only scripts.",
-        );
+        ));
     }
     if f & flags::WRITE != 0 && !st.write_dirty {
         let srv = &st.server.st;
@@ -892,25 +1063,25 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             && srv.config.get_bool(Key::REPLICA_READ_ONLY)
             && !st.caller_is_master
         {
-            return refuse(
+            return Some(refuse(
                 st,
                 lua,
                 Some(cmd),
                 &argv,
                 "-READONLY You can't write against a read only replica.",
-            );
+            ));
         }
         if disk_error(st.server) {
-            return refuse(st, lua, Some(cmd), &argv, "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+            return Some(refuse(st, lua, Some(cmd), &argv, "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."));
         }
         if not_enough_replicas(st.server) {
-            return refuse(
+            return Some(refuse(
                 st,
                 lua,
                 Some(cmd),
                 &argv,
                 "-NOREPLICAS Not enough good replicas to write.",
-            );
+            ));
         }
     }
     if !st.allow_oom
@@ -919,13 +1090,13 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         && !st.write_dirty
         && f & flags::DENYOOM != 0
     {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "-OOM command not allowed when used memory > 'maxmemory'.",
-        );
+        ));
     }
     if f & flags::READONLY != 0 {
         st.read_ran = true;
@@ -945,19 +1116,7 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             }
         }
     }
-    // The buffer goes back emptied, so the next command reuses it.
-    let mut reply = std::mem::take(&mut st.client.reply.buf);
-    let resp = st.client.reply.resp;
-    let is_err = reply.first() == Some(&b'-');
-    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
-        let mut line = b"<reply> ".to_vec();
-        super::ldb::reply_to_human(&mut line, &reply);
-        ldb.borrow_mut().log_trimmed(line);
-    }
-    let value = reply_to_lua(lua, &reply, resp)?;
-    reply.clear();
-    st.client.reply.buf = reply;
-    Ok((is_err, value))
+    None
 }
 
 /// A command's reply as `redis.call` gives it (redisProtocolToLuaType): an
@@ -1157,6 +1316,84 @@ mod tests {
             &["0"],
         );
         assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn each_run_sees_only_its_own_keys_and_args() {
+        let mut k = Kit::new();
+        k.connect(1);
+        // A script may change its KEYS / ARGV tables: the next run must not
+        // see what it did (the tables are refilled only when left plain).
+        eval(
+            &mut k,
+            "KEYS.x = 1; KEYS[5] = 'z'; return #KEYS",
+            &["2", "a", "b"],
+        );
+        let count = "local n = 0 for _ in pairs(KEYS) do n = n + 1 end return n";
+        assert_eq!(eval(&mut k, count, &["1", "a"]), ":1\r\n");
+        eval(&mut k, "table.insert(KEYS, 'q'); return 1", &["1", "a"]);
+        assert_eq!(eval(&mut k, count, &["1", "a"]), ":1\r\n");
+        eval(
+            &mut k,
+            "setmetatable(ARGV, {__index = function() return 'm' end}) return 1",
+            &["0"],
+        );
+        assert_eq!(eval(&mut k, "return ARGV[3]", &["0"]), "$-1\r\n");
+        eval(&mut k, "return 1", &["3", "a", "b", "c", "x", "y"]);
+        assert_eq!(
+            eval(&mut k, "return {#KEYS, #ARGV, KEYS[1]}", &["1", "k"]),
+            "*3\r\n:1\r\n:0\r\n$1\r\nk\r\n"
+        );
+    }
+
+    #[test]
+    fn redis_call_from_a_coroutine_and_every_reply_kind() {
+        let mut k = Kit::new();
+        k.connect(1);
+        let co =
+            "local f = coroutine.wrap(function() return redis.call('incr', 'c') end) return f()";
+        assert_eq!(eval(&mut k, co, &["0"]), ":1\r\n");
+        assert_eq!(
+            eval(&mut k, "return redis.call('set', 'k', 'v')", &["0"]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'k')", &["0"]),
+            bulk("v")
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'none') == false", &["0"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            eval(
+                &mut k,
+                "redis.call('rpush', 'l', 'a', 'b') return redis.call('lrange', 'l', 0, -1)",
+                &["0"]
+            ),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.pcall('incr', 'k')", &["0"]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            eval(
+                &mut k,
+                "local r = redis.pcall('incr', 'k') return r['err']",
+                &["0"]
+            ),
+            bulk("ERR value is not an integer or out of range")
+        );
+        k.resp3(1);
+        assert_eq!(
+            eval(
+                &mut k,
+                "redis.setresp(3) return redis.call('get', 'none') == nil",
+                &["0"]
+            ),
+            "#t\r\n"
+        );
     }
 
     #[test]

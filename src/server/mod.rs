@@ -1271,9 +1271,10 @@ impl Server {
             }
         }
         match propagate {
-            Propagate::AsIs if changed && self.st.propagation_wanted() => {
-                self.st.repl_feed.push(Propagated::all(db_before, argv.to_vec()))
-            }
+            Propagate::AsIs if changed && self.st.propagation_wanted() => self
+                .st
+                .repl_feed
+                .push(Propagated::all(db_before, argv.to_vec())),
             Propagate::Replace(cmds) => {
                 for a in cmds {
                     self.st.repl_feed.push(Propagated::all(db_before, a));
@@ -1292,7 +1293,8 @@ impl Server {
         let settle = !quiet || !self.st.repl_actions.is_empty();
         self.apply_repl_actions();
         if settle {
-            for db in &mut self.st.dbs {
+            // Most commands changed one database: skip the others' calls.
+            for db in self.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
                 db.settle_charges();
             }
         }
