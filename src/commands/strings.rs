@@ -417,13 +417,25 @@ fn overwrite(ctx: &mut Ctx, key: &Bytes, val: Bytes) {
 }
 
 fn incr_decr(ctx: &mut Ctx, key: &Bytes, incr: i64) -> CmdResult {
-    let cur = write_str(ctx, key)?;
-    let old = match &cur {
-        Some(s) => arg_i64(s)?,
-        None => 0,
+    // One lookup serves the read and the write (as incrDecrCommand's).
+    let overflow = || Error::from(err::OVERFLOW);
+    let new = match ctx.lookup_mut(key) {
+        Some(o) => {
+            let Value::Str(s) = &o.value else {
+                return Err(err::WRONGTYPE.into());
+            };
+            let new = arg_i64(s)?.checked_add(incr).ok_or_else(overflow)?;
+            o.value = Value::Str(int_bytes(new));
+            o.big = false;
+            new
+        }
+        None => {
+            let new = 0i64.checked_add(incr).ok_or_else(overflow)?;
+            ctx.db()
+                .set(key.clone(), Object::new(Value::Str(int_bytes(new))));
+            new
+        }
     };
-    let new = old.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
-    overwrite(ctx, key, int_bytes(new));
     ctx.dirty(1);
     ctx.notify(N::STRING, "incrby", key);
     ctx.out().int(new);
