@@ -145,8 +145,16 @@ impl Vm {
             lua.globals().raw_set(name, Value::Nil)?;
         }
         // Start from what the environment holds, not the garbage of building it.
+        // Its upvalues: the names KEYS and ARGV, made once (each push of a
+        // C string would hash it again).
         // SAFETY: see `run_script`.
-        let run_script = unsafe { lua.create_c_function(run_script)? };
+        let run_script: Function = unsafe {
+            lua.exec_raw((), |l| {
+                ffi::lua_pushstring_(l, c"KEYS".as_ptr());
+                ffi::lua_pushstring_(l, c"ARGV".as_ptr());
+                ffi::lua_pushcclosure(l, run_script, 2);
+            })?
+        };
         lua.gc_collect()?;
         lua.gc_collect()?;
         Ok(Vm {
@@ -221,8 +229,9 @@ unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
     // 1 runner, 2 f, 3 globals; then 4 runner, 5 f, 6 keys, 7 args, 8 flag.
     ffi::lua_pushvalue(l, 1);
     ffi::lua_pushvalue(l, 2);
-    for (items, name) in [(p.keys, c"KEYS"), (p.args, c"ARGV")] {
-        if p.eval && refill_global_array(l, 3, name.as_ptr(), items) {
+    for (items, name) in [(p.keys, 1), (p.args, 2)] {
+        let name = ffi::lua_upvalueindex(name);
+        if p.eval && refill_global_array(l, 3, name, items) {
             continue;
         }
         ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
@@ -231,8 +240,10 @@ unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
             ffi::lua_rawseti_(l, -2, (i + 1) as c_int);
         }
         if p.eval {
-            ffi::lua_pushvalue(l, -1);
-            ffi::lua_setfield(l, 3, name.as_ptr());
+            // The globals table has no __newindex: a raw set is a set.
+            ffi::lua_pushvalue(l, name);
+            ffi::lua_pushvalue(l, -2);
+            ffi::lua_rawset(l, 3);
         }
     }
     ffi::lua_pushboolean(l, (!p.eval) as c_int);
@@ -240,7 +251,8 @@ unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
     2
 }
 
-/// Push the table the global `name` holds, refilled with `items`, if the
+/// Push the table the global named by the string at index `name` holds,
+/// refilled with `items`, if the
 /// last run left it a plain array (no metatable, only the keys 1..n):
 /// a script cannot tell it from a new one, and reusing it spares the
 /// collector two tables per EVAL. False (nothing pushed) otherwise.
@@ -250,10 +262,10 @@ unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
 unsafe fn refill_global_array(
     l: *mut ffi::lua_State,
     globals: c_int,
-    name: *const c_char,
+    name: c_int,
     items: &[bytes::Bytes],
 ) -> bool {
-    ffi::lua_pushstring_(l, name);
+    ffi::lua_pushvalue(l, name);
     ffi::lua_rawget(l, globals);
     let t = ffi::lua_gettop(l);
     if ffi::lua_type(l, t) != ffi::LUA_TTABLE || ffi::lua_getmetatable(l, t) != 0 {

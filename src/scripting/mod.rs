@@ -68,7 +68,7 @@ pub struct Scripting {
     functions_vm: Option<std::rc::Rc<engine::Vm>>,
     /// The scripts' client, kept between runs (see `run::run`).
     #[cfg(not(target_arch = "wasm32"))]
-    pub client: Option<crate::server::Client>,
+    pub client: Option<Box<crate::server::Client>>,
     /// The debugging session of the EVAL running now (SCRIPT DEBUG SYNC).
     #[cfg(not(target_arch = "wasm32"))]
     pub ldb: Option<std::rc::Rc<std::cell::RefCell<ldb::Session>>>,

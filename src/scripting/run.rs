@@ -41,7 +41,8 @@ struct RunState<'s> {
     inv: &'s Invocation<'s>,
     /// The busy-script check of this run (none without a threshold).
     timeout: Option<Timeout>,
-    client: Client,
+    /// Boxed: it moves in and out of the run's state.
+    client: Box<Client>,
     read_only: bool,
     allow_oom: bool,
     /// A write command ran: later ones are not refused on server state.
@@ -150,15 +151,15 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         .scripting
         .client
         .take()
-        .filter(reusable)
+        .filter(|cl| reusable(cl))
         .unwrap_or_else(|| {
-            Client::new(
+            Box::new(Client::new(
                 0,
                 SCRIPT_CONN,
                 Addr::new("lua", 0),
                 Addr::new("lua", 0),
                 now,
-            )
+            ))
         });
     client.created = now;
     client.last_interaction = now;
