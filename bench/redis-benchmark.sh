@@ -11,7 +11,7 @@
 # lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,
 # ping_mbulk), PIPELINES ("1 16"), OURS (the binary; default: a release build),
 # CPU (1: each test runs alone and the table adds each server's CPU time per
-# request, user+sys from `perf stat -e task-clock`, and its ratio: steadier
+# request (family rows too), user+sys from `perf stat -e task-clock`, and its ratio: steadier
 # than requests per second on a shared machine; 0: off),
 # STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
 # arbitrary-command form, on a stream pre-filled with N entries; 0: skip),
@@ -133,20 +133,30 @@ run_streams() {
 # HyperLogLog, bitmap, geo and scripting rows for one server and pipeline
 # depth, as "TEST rps" lines (random members / offsets from -r).
 run_families() {
-    local port=$1 pipe=$2 label sha
+    local port=$1 pipe=$2 pid=$3 label sha stat
+    stat=$(mktemp)
     redis-cli -p "$port" flushall >/dev/null
     for k in 0 1 2 3 4 5 6 7 8 9; do
         seq 1 1000 | awk -v k="$k" '{ print "PFADD bench:hll" k " e" $1 }' | redis-cli -p "$port" --pipe >/dev/null
     done
     sha=$(redis-cli -p "$port" script load \
         "for i=1,10 do redis.call('incr', KEYS[1]) end return redis.call('get', KEYS[1])")
+    # "label<TAB>rps<TAB>usec" (usec, the server's CPU per request, with CPU=1).
     bench() {
+        local line usec=""
         label=$1; shift
         [[ "$label" =~ $FAMILY_ROWS ]] || return 0
-        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
-            | tr '\r' '\n' \
-            | awk -F': ' -v l="$label" '/requests per second/ { split($2, a, " "); print l, a[1] }' \
-            | tail -1
+        if [ "$CPU" = 1 ]; then
+            line=$(perf stat -x, -e task-clock -p "$pid" -o "$stat" -- \
+                redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+                | tr '\r' '\n' | grep 'requests per second' | tail -1)
+            usec=$(awk -F, -v n="$N" '/task-clock/ { printf "%.3f", $1 * 1000 / n }' "$stat")
+        else
+            line=$(redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+                | tr '\r' '\n' | grep 'requests per second' | tail -1)
+        fi
+        echo "$line" | awk -F': ' -v l="$label" -v u="$usec" \
+            '/requests per second/ { split($2, a, " "); printf "%s\t%s\t%s\n", l, a[1], u }'
     }
     bench PFADD PFADD bench:hll e__rand_int__
     bench "PFCOUNT (10 keys)" PFCOUNT bench:hll0 bench:hll1 bench:hll2 bench:hll3 bench:hll4 \
@@ -159,6 +169,7 @@ run_families() {
     bench GEOSEARCH GEOSEARCH bench:geo FROMLONLAT 13.5 38.5 BYRADIUS 100 km COUNT 10 ASC
     bench "EVAL incr" EVAL "return redis.call('incr',KEYS[1])" 1 bench:k
     bench "EVALSHA (10 commands)" EVALSHA "$sha" 1 bench:k10
+    rm -f "$stat"
 }
 
 declare -A REAL OURSR REALCPU OURSCPU
@@ -184,12 +195,12 @@ for pipe in $PIPELINES; do
         done < <(run_streams "$OURS_PORT" "$pipe")
     fi
     if [ "$FAMILIES" = 1 ]; then
-        while read -r name rps; do
-            key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
-        done < <(run_families "$REAL_PORT" "$pipe" | sed 's/ \([0-9.]*\)$/|\1/' | tr '|' '\t' | awk -F'\t' '{ gsub(/ /, "_", $1); print $1, $2 }')
-        while read -r name rps; do
-            OURSR["$name$suffix"]=$rps
-        done < <(run_families "$OURS_PORT" "$pipe" | sed 's/ \([0-9.]*\)$/|\1/' | tr '|' '\t' | awk -F'\t' '{ gsub(/ /, "_", $1); print $1, $2 }')
+        while IFS=$'\t' read -r name rps usec; do
+            key="${name// /_}$suffix"; REAL[$key]=$rps; REALCPU[$key]=${usec:-}; ORDER+=("$key")
+        done < <(run_families "$REAL_PORT" "$pipe" "$REAL_PID")
+        while IFS=$'\t' read -r name rps usec; do
+            key="${name// /_}$suffix"; OURSR[$key]=$rps; OURSCPU[$key]=${usec:-}
+        done < <(run_families "$OURS_PORT" "$pipe" "$OURS_PID")
     fi
 done
 

@@ -344,7 +344,9 @@ impl Server {
                 self.st
                     .notify(crate::server::notify::class::GENERIC, "del", k, job.db);
             }
-            self.st.repl_feed.push((job.db, deleted));
+            self.st
+                .repl_feed
+                .push(crate::server::Propagated::all(job.db, deleted));
             self.repl_feed_replicas();
         }
         self.migrate_reply(job.client, error.map_or(Ok(()), Err));

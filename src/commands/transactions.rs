@@ -195,13 +195,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
     }
     c.in_exec = was_in_exec;
     c.last_cmd = "exec".into();
-    let feed = &mut server.st.repl_feed;
-    if feed.len() > feed_start + 1 {
-        let first_db = feed[feed_start].0;
-        let last_db = feed[feed.len() - 1].0;
-        feed.insert(feed_start, (first_db, vec![Bytes::from_static(b"MULTI")]));
-        feed.push((last_db, vec![Bytes::from_static(b"EXEC")]));
-    }
+    crate::server::wrap_in_transaction(&mut server.st.repl_feed, feed_start);
 }
 
 pub static COMMANDS: &[CommandDef] = &[

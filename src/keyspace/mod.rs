@@ -563,6 +563,7 @@ impl Db {
     /// resized, expired, touched or made ready since it last ran. Checked
     /// once per command so that the common case skips those passes over
     /// every database.
+    #[inline]
     pub fn quiet(&self) -> bool {
         self.created.is_empty()
             && self.resized.is_empty()
@@ -595,6 +596,7 @@ impl Db {
     }
 
     /// Whether keys changed in place wait for [`Db::settle_charges`].
+    #[inline]
     pub fn has_unsettled_charges(&self) -> bool {
         !self.resized.is_empty()
     }

@@ -6,7 +6,7 @@ use crate::node::{ConnId, LogLevel, Millis, Output};
 use crate::server::config::Key;
 use crate::server::fork::ChildKind;
 use crate::server::persistence::SaveTarget;
-use crate::server::{ClientKind, Server, ServerState};
+use crate::server::{ClientKind, Propagated, Server, ServerState};
 use bytes::Bytes;
 
 impl Server {
@@ -18,7 +18,11 @@ impl Server {
         }
         let feed = std::mem::take(&mut self.st.repl_feed);
         #[cfg(test)]
-        self.st.propagated.extend(feed.iter().cloned());
+        self.st.propagated.extend(
+            feed.iter()
+                .filter(|p| p.target & Propagated::REPL != 0)
+                .map(|p| (p.db, p.argv.clone())),
+        );
         // The AOF takes the same feed, a replica's included (its master's
         // writes are logged too), with its own SELECT tracking.
         self.st.aof_feed(&feed);
@@ -30,7 +34,10 @@ impl Server {
             return;
         }
         let mut bytes = Vec::new();
-        for (db, argv) in feed {
+        for Propagated { db, argv, target } in feed {
+            if target & Propagated::REPL == 0 {
+                continue;
+            }
             if db != usize::MAX && self.st.repl.seldb != Some(db) {
                 let sel = [Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())];
                 encode_command(&sel, &mut bytes);

@@ -19,6 +19,11 @@ pub struct Vm {
     pub hooks: Table,
     /// `run(f, keys, args, is_function)`: xpcall with the error handler.
     pub runner: Function,
+    /// [`run_script`], the one protected call of a run.
+    pub run_script: Function,
+    /// Where `redis.call` finds a value Rust made (slot 2), see
+    /// [`super::run::direct_call`].
+    pub call_box: Table,
     /// The environment of function libraries (FUNCTION LOAD).
     pub fenv: Table,
     /// `set_loading(bool)`: library code sees the load-time API or the full one.
@@ -97,12 +102,26 @@ impl Vm {
         // redis.call and redis.pcall work on Lua's stack directly: a call with
         // 7999 arguments must fit where 7.0's fits, `return redis.call(...)`
         // is no tail call (errors name the script's line), and a failing
-        // redis.call raises the error table itself.
-        // SAFETY: see `redis_call_raw`.
-        unsafe {
-            prims.set("call", lua.create_c_function(lua_redis_call)?)?;
-            prims.set("pcall", lua.create_c_function(lua_redis_pcall)?)?;
-        }
+        // redis.call raises the error table itself. Their upvalues: the
+        // call box, the run slot, the main thread.
+        let run_slot: Rc<super::run::RunSlot> = Rc::default();
+        let call_box = lua.create_table()?;
+        // SAFETY: see `redis_call_raw`; the slot outlives every run (the
+        // VM holds it, and runs hold the VM).
+        let (call, pcall): (Function, Function) = unsafe {
+            let slot = Rc::as_ptr(&run_slot) as *mut std::ffi::c_void;
+            lua.exec_raw(&call_box, |l| {
+                for f in [lua_redis_call as ffi::lua_CFunction, lua_redis_pcall] {
+                    ffi::lua_pushvalue(l, 1);
+                    ffi::lua_pushlightuserdata(l, slot);
+                    ffi::lua_pushlightuserdata(l, l as *mut std::ffi::c_void);
+                    ffi::lua_pushcclosure(l, f, 3);
+                }
+                ffi::lua_remove(l, 1);
+            })?
+        };
+        prims.set("call", call)?;
+        prims.set("pcall", pcall)?;
         prims.set("version", crate::REDIS_VERSION)?;
         prims.set("version_num", version_num(crate::REDIS_VERSION))?;
         super::libs::install(&lua, &prims)?;
@@ -126,6 +145,16 @@ impl Vm {
             lua.globals().raw_set(name, Value::Nil)?;
         }
         // Start from what the environment holds, not the garbage of building it.
+        // Its upvalues: the names KEYS and ARGV, made once (each push of a
+        // C string would hash it again).
+        // SAFETY: see `run_script`.
+        let run_script: Function = unsafe {
+            lua.exec_raw((), |l| {
+                ffi::lua_pushstring_(l, c"KEYS".as_ptr());
+                ffi::lua_pushstring_(l, c"ARGV".as_ptr());
+                ffi::lua_pushcclosure(l, run_script, 2);
+            })?
+        };
         lua.gc_collect()?;
         lua.gc_collect()?;
         Ok(Vm {
@@ -134,10 +163,12 @@ impl Vm {
             globals,
             hooks,
             runner,
+            run_script,
+            call_box,
             fenv,
             set_loading,
             rand,
-            run_slot: Rc::default(),
+            run_slot,
         })
     }
 
@@ -170,6 +201,108 @@ impl Vm {
     }
 }
 
+/// What [`run_script`] builds KEYS and ARGV (or a function's two
+/// arguments) from, handed over as a light userdata.
+pub struct RunArgs<'a> {
+    pub keys: &'a [bytes::Bytes],
+    pub args: &'a [bytes::Bytes],
+    /// EVAL: the tables become the globals KEYS and ARGV.
+    pub eval: bool,
+}
+
+/// One run as a single C function, called as `run_script(runner, f,
+/// globals, RunArgs)`: the KEYS / ARGV tables built as luaCreateArray
+/// builds them, set as globals for EVAL, and `runner(f, keys, args,
+/// is_function)` called; its two results (ok, value) are returned. Done
+/// through mlua's API this took a protected call (two new C closures, in
+/// Lua 5.1) per table and per global set: work, and garbage for the
+/// collector, on every run.
+///
+/// # Safety
+/// Called by Lua as a C function through mlua's protected `Function::call`.
+/// Nothing that needs dropping is alive when Lua may jump out (the table
+/// building may raise a memory error, the runner does not raise): the
+/// arguments are borrowed from the caller's frame.
+unsafe extern "C-unwind" fn run_script(l: *mut ffi::lua_State) -> c_int {
+    let p = &*(ffi::lua_touserdata(l, 4) as *const RunArgs);
+    ffi::lua_settop(l, 3);
+    // 1 runner, 2 f, 3 globals; then 4 runner, 5 f, 6 keys, 7 args, 8 flag.
+    ffi::lua_pushvalue(l, 1);
+    ffi::lua_pushvalue(l, 2);
+    for (items, name) in [(p.keys, 1), (p.args, 2)] {
+        let name = ffi::lua_upvalueindex(name);
+        if p.eval && refill_global_array(l, 3, name, items) {
+            continue;
+        }
+        ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
+        for (i, b) in items.iter().enumerate() {
+            ffi::lua_pushlstring(l, b.as_ptr() as *const c_char, b.len());
+            ffi::lua_rawseti_(l, -2, (i + 1) as c_int);
+        }
+        if p.eval {
+            // The globals table has no __newindex: a raw set is a set.
+            ffi::lua_pushvalue(l, name);
+            ffi::lua_pushvalue(l, -2);
+            ffi::lua_rawset(l, 3);
+        }
+    }
+    ffi::lua_pushboolean(l, (!p.eval) as c_int);
+    ffi::lua_call(l, 4, 2);
+    2
+}
+
+/// Push the table the global named by the string at index `name` holds,
+/// refilled with `items`, if the
+/// last run left it a plain array (no metatable, only the keys 1..n):
+/// a script cannot tell it from a new one, and reusing it spares the
+/// collector two tables per EVAL. False (nothing pushed) otherwise.
+///
+/// # Safety
+/// As [`run_script`]: `globals` is an absolute index of a table.
+unsafe fn refill_global_array(
+    l: *mut ffi::lua_State,
+    globals: c_int,
+    name: c_int,
+    items: &[bytes::Bytes],
+) -> bool {
+    ffi::lua_pushvalue(l, name);
+    ffi::lua_rawget(l, globals);
+    let t = ffi::lua_gettop(l);
+    if ffi::lua_type(l, t) != ffi::LUA_TTABLE || ffi::lua_getmetatable(l, t) != 0 {
+        ffi::lua_settop(l, t - 1);
+        return false;
+    }
+    let (mut count, mut max) = (0usize, 0usize);
+    ffi::lua_pushnil(l);
+    while ffi::lua_next(l, t) != 0 {
+        ffi::lua_settop(l, -2);
+        let n = if ffi::lua_type(l, -1) == ffi::LUA_TNUMBER {
+            ffi::lua_tonumber(l, -1)
+        } else {
+            0.0
+        };
+        if n < 1.0 || n.fract() != 0.0 || n > (1u64 << 31) as f64 {
+            ffi::lua_settop(l, t - 1);
+            return false;
+        }
+        count += 1;
+        max = max.max(n as usize);
+    }
+    if count != max {
+        ffi::lua_settop(l, t - 1);
+        return false;
+    }
+    for (i, b) in items.iter().enumerate() {
+        ffi::lua_pushlstring(l, b.as_ptr() as *const c_char, b.len());
+        ffi::lua_rawseti_(l, t, (i + 1) as c_int);
+    }
+    for i in items.len() + 1..=max {
+        ffi::lua_pushnil(l);
+        ffi::lua_rawseti_(l, t, i as c_int);
+    }
+    true
+}
+
 /// The arguments of `redis.call` / `redis.pcall`, handed to the run's hook
 /// (boxed, as a light userdata).
 pub type Argv = Vec<bytes::Bytes>;
@@ -183,14 +316,18 @@ unsafe extern "C-unwind" fn lua_redis_pcall(l: *mut ffi::lua_State) -> c_int {
 }
 
 /// luaRedisGenericCommand: the arguments as luaArgsToRedisArgv converts
-/// them, the command run by the running script's hook (`hooks.call`,
-/// which returns whether the reply is an error and its Lua value), the
-/// value returned or, for redis.call, raised.
+/// them, the command run, the value returned or, for redis.call, raised.
+/// From the script's own thread the run is reached directly
+/// ([`super::run::direct_call`]); from a coroutine (where mlua's API must
+/// not work on the main thread's stack) through the hook `hooks.call`,
+/// which returns whether the reply is an error and its Lua value.
 ///
 /// # Safety
 /// Called by Lua as a C function. Nothing that needs dropping is alive
-/// when Lua may jump out (`lua_call`, `lua_error`): the arguments are
-/// handed to the hook as a raw box, which the hook takes back first.
+/// when Lua may jump out (`lua_call`, `lua_error`, a memory error while
+/// pushing): the arguments are gone by then (handed to the hook as a raw
+/// box, which the hook takes back first), and a reply pushed from the
+/// script client's buffer is read through a pointer.
 unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
     let argc = ffi::lua_gettop(l);
     let mut error: Option<&'static str> = None;
@@ -216,6 +353,13 @@ unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
         error = Some("Please specify at least one argument for this redis lib call");
     }
     ffi::lua_settop(l, 0);
+    let main = ffi::lua_touserdata(l, ffi::lua_upvalueindex(3)) as *mut ffi::lua_State;
+    if error.is_none() && l == main {
+        let slot =
+            &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(2)) as *const super::run::RunSlot);
+        let outcome = super::run::direct_call(slot, argv);
+        return push_outcome(l, outcome, raise);
+    }
     ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, c"redis.hooks".as_ptr());
     ffi::lua_getfield(l, -1, c"call".as_ptr());
     if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
@@ -223,21 +367,68 @@ unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
     }
     if let Some(msg) = error {
         drop(argv);
-        ffi::lua_settop(l, 0);
-        ffi::lua_newtable(l);
-        let text = format!("ERR {msg}");
-        ffi::lua_pushlstring(l, text.as_ptr() as *const c_char, text.len());
-        drop(text);
-        ffi::lua_setfield(l, -2, c"err".as_ptr());
-        if raise {
-            ffi::lua_error(l);
-        }
-        return 1;
+        return raise_message(l, msg, raise);
     }
     let boxed = Box::into_raw(Box::new(argv));
     ffi::lua_pushlightuserdata(l, boxed as *mut std::ffi::c_void);
     ffi::lua_call(l, 1, 2);
     if raise && ffi::lua_toboolean(l, -2) != 0 {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+/// The error table `{err = "ERR <msg>"}`, raised by redis.call, returned
+/// by redis.pcall.
+///
+/// # Safety
+/// As [`redis_call_raw`], whose frame holds nothing to drop by now.
+unsafe fn raise_message(l: *mut ffi::lua_State, msg: &str, raise: bool) -> c_int {
+    ffi::lua_settop(l, 0);
+    ffi::lua_newtable(l);
+    ffi::lua_pushstring_(l, c"ERR ".as_ptr());
+    ffi::lua_pushlstring(l, msg.as_ptr() as *const c_char, msg.len());
+    ffi::lua_concat(l, 2);
+    ffi::lua_setfield(l, -2, c"err".as_ptr());
+    if raise {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+/// Push what [`super::run::direct_call`] left (and raise it if it must).
+///
+/// # Safety
+/// As [`redis_call_raw`]; the pointers in `o` are valid until the next
+/// command runs.
+unsafe fn push_outcome(l: *mut ffi::lua_State, o: super::run::CallOutcome, raise: bool) -> c_int {
+    use super::run::Pushed;
+    match o.value {
+        Pushed::Number(n) => ffi::lua_pushnumber(l, n),
+        Pushed::Bulk(p, len) => {
+            ffi::lua_pushlstring(l, p as *const c_char, len);
+        }
+        Pushed::Status(p, len) => {
+            ffi::lua_createtable(l, 0, 1);
+            ffi::lua_pushlstring(l, p as *const c_char, len);
+            ffi::lua_setfield(l, -2, c"ok".as_ptr());
+        }
+        Pushed::False => ffi::lua_pushboolean(l, 0),
+        Pushed::Nil => ffi::lua_pushnil(l),
+        Pushed::Boxed => {
+            ffi::lua_rawgeti_(l, ffi::lua_upvalueindex(1), 2);
+            ffi::lua_pushnil(l);
+            ffi::lua_rawseti_(l, ffi::lua_upvalueindex(1), 2);
+        }
+        Pushed::NotRunning => {
+            return raise_message(
+                l,
+                "redis.call/pcall can only be called inside a script invocation",
+                raise,
+            )
+        }
+    }
+    if o.raise || (raise && o.is_err) {
         ffi::lua_error(l);
     }
     1

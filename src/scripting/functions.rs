@@ -253,6 +253,7 @@ fn register_functions(
     });
     vm.hooks.raw_set("register", Value::Nil).ok();
     lua.remove_hook();
+    vm.run_slot.hook_replaced();
     let (ok, err) =
         outcome.map_err(|e| format!("Error registering functions: ERR {}", lua_message(&e)))?;
     if !ok {

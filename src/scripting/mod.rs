@@ -49,8 +49,6 @@ pub struct Script {
 pub struct Scripting {
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
     pub allow_noscript: bool,
-    /// Scripts and functions run so far (paces the Lua collector).
-    pub runs: u64,
     scripts: BTreeMap<String, Script>,
     /// The last EVAL body hashed and its SHA1: a command's flags and its
     /// run both need it, and clients repeat one script.
@@ -68,6 +66,9 @@ pub struct Scripting {
     pub libraries: functions::Libraries,
     #[cfg(not(target_arch = "wasm32"))]
     functions_vm: Option<std::rc::Rc<engine::Vm>>,
+    /// The scripts' client, kept between runs (see `run::run`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub client: Option<Box<crate::server::Client>>,
     /// The debugging session of the EVAL running now (SCRIPT DEBUG SYNC).
     #[cfg(not(target_arch = "wasm32"))]
     pub ldb: Option<std::rc::Rc<std::cell::RefCell<ldb::Session>>>,

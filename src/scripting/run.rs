@@ -9,9 +9,9 @@ use crate::commands::{container, flags, Error};
 use crate::node::{Addr, LogLevel};
 use crate::replication::LinkState;
 use crate::resp::Frame;
-use crate::server::{command_table, Client, ClientKind, Key, Server};
+use crate::server::{command_table, Client, ClientKind, Key, Propagated, Server};
 use bytes::Bytes;
-use mlua::{Function, Lua, MultiValue, Table, Value};
+use mlua::{Function, Lua, Table, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -37,7 +37,12 @@ pub struct Invocation<'a> {
 /// The state of a running script that `redis.*` functions use.
 struct RunState<'s> {
     server: &'s mut Server,
-    client: Client,
+    vm: &'s super::engine::Vm,
+    inv: &'s Invocation<'s>,
+    /// The busy-script check of this run (none without a threshold).
+    timeout: Option<Timeout>,
+    /// Boxed: it moves in and out of the run's state.
+    client: Box<Client>,
     read_only: bool,
     allow_oom: bool,
     /// A write command ran: later ones are not refused on server state.
@@ -46,9 +51,6 @@ struct RunState<'s> {
     repl: u8,
     caller_is_master: bool,
     oom_at_start: bool,
-    /// `write_dirty` as the timeout hook sees it (a script that wrote is
-    /// not killed).
-    wrote: Rc<Cell<bool>>,
     /// Commands ACL refused, logged once the script ends: the entries name
     /// the calling client, which the script does not hold.
     acl_denials: Vec<(Denial, &'static crate::commands::CommandDef, Vec<Bytes>)>,
@@ -135,16 +137,31 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     };
     let compat = inv.flags & flag::EVAL_COMPAT_MODE != 0;
     let now = server.st.now;
-    let mut client = Client::new(
-        0,
-        SCRIPT_CONN,
-        Addr::new("lua", 0),
-        Addr::new("lua", 0),
-        now,
-    );
+    // The script's client lives on between runs, as 7.0's lua_client does
+    // (making and dropping one cost more than a small script's run).
+    let mut client = server
+        .st
+        .scripting
+        .client
+        .take()
+        .filter(|cl| reusable(cl))
+        .unwrap_or_else(|| {
+            Box::new(Client::new(
+                0,
+                SCRIPT_CONN,
+                Addr::new("lua", 0),
+                Addr::new("lua", 0),
+                now,
+            ))
+        });
+    client.created = now;
+    client.last_interaction = now;
+    client.reply.resp = 2;
     client.db = c.db;
     // The script's commands run as the caller's user (ACL checks, ACL LOG).
-    client.user = c.user.clone();
+    if client.user != c.user {
+        client.user = c.user.clone();
+    }
     client.in_exec = true;
     client.kind = ClientKind::Normal;
     let feed_start = server.st.repl_feed.len();
@@ -155,6 +172,9 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     };
     let state = RefCell::new(RunState {
         server,
+        vm: &vm,
+        inv: &inv,
+        timeout: None,
         client,
         read_only: inv.ro || (!compat && inv.flags & flag::NO_WRITES != 0),
         allow_oom: !compat && inv.flags & flag::ALLOW_OOM != 0,
@@ -162,7 +182,6 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         repl: 3,
         caller_is_master: c.kind == ClientKind::Master,
         oom_at_start: oom,
-        wrote: Rc::new(Cell::new(false)),
         acl_denials: Vec::new(),
         read_ran: false,
         ldb,
@@ -190,6 +209,8 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
         );
     }
     let server = state.server;
+    state.client.reply.buf.clear();
+    server.st.scripting.client = Some(state.client);
     let mut errors = Vec::new();
     let reply_before = c.reply.len();
     match outcome {
@@ -224,13 +245,32 @@ pub fn run(server: &mut Server, c: &mut Client, inv: Invocation) {
     }
     // The effects go to replicas as one transaction (propagatePendingCommands);
     // inside MULTI the EXEC around the caller does it.
-    let feed = &mut server.st.repl_feed;
-    if !c.in_exec && feed.len() > feed_start + 1 {
-        let first_db = feed[feed_start].0;
-        let last_db = feed[feed.len() - 1].0;
-        feed.insert(feed_start, (first_db, vec![Bytes::from_static(b"MULTI")]));
-        feed.push((last_db, vec![Bytes::from_static(b"EXEC")]));
+    if !c.in_exec {
+        crate::server::wrap_in_transaction(&mut server.st.repl_feed, feed_start);
     }
+}
+
+/// Whether the script client of the last run can serve the next as it is:
+/// scripts cannot run the commands that would leave state on it (MULTI,
+/// WATCH, SUBSCRIBE, CLIENT ... are `noscript`), but a fresh one is made
+/// should anything be left.
+fn reusable(cl: &Client) -> bool {
+    cl.reply.buf.is_empty()
+        && cl.pushes.buf.is_empty()
+        && cl.name.is_none()
+        && cl.multi.is_none()
+        && cl.watched.is_empty()
+        && cl.channels.is_empty()
+        && cl.patterns.is_empty()
+        && cl.shard_channels.is_empty()
+        && cl.blocked.is_none()
+        && cl.postponed.is_none()
+        && cl.tracking.is_none()
+        && !cl.monitor
+        && !cl.dirty_cas
+        && !cl.close_after_reply
+        && !cl.no_reply
+        && matches!(cl.reply_mode, crate::server::client::ReplyMode::On)
 }
 
 /// The text of a failed run (luaCallFunction) and whether it counts as a
@@ -272,6 +312,30 @@ fn failure_text(err: &Value, name: &str) -> (String, bool) {
 pub struct RunSlot {
     state: Cell<*const ()>,
     installed: Cell<bool>,
+    /// Which hook the VM has now.
+    hook: Cell<Hook>,
+    /// The host's clock for the busy check, asked once.
+    clock: std::cell::OnceCell<Option<Rc<dyn Fn() -> u64>>>,
+    /// The VM's memory after its last full collection.
+    gc_floor: Cell<usize>,
+}
+
+/// The hook a VM has installed.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Hook {
+    #[default]
+    None,
+    /// The busy check ([`install_count_hook`]).
+    Count,
+    /// Another one (the debugger's, a killed script's, FUNCTION LOAD's).
+    Other,
+}
+
+impl RunSlot {
+    /// Someone else set or removed the VM's hook (FUNCTION LOAD's time limit).
+    pub fn hook_replaced(&self) {
+        self.hook.set(Hook::Other);
+    }
 }
 
 /// Puts a run's state in the slot and takes it out again however the run
@@ -408,110 +472,96 @@ fn run_in_vm(
     state: &RefCell<RunState>,
     inv: &Invocation,
 ) -> mlua::Result<(bool, Value)> {
-    let (lua, hooks, globals) = (&vm.lua, &vm.hooks, &vm.globals);
-    if !vm.run_slot.installed.get() {
-        install_hooks(lua, &vm.hooks, &vm.run_slot)?;
-    }
-    // Both tables built in one protected call, their strings pushed as
-    // they are (as luaCreateArray does) rather than each made a handle.
-    // SAFETY: the closure only pushes values (at most 3 slots) and owns
-    // nothing that needs dropping if Lua raises a memory error.
-    let (keys, args): (Table, Table) = unsafe {
-        lua.exec_raw((), |l| {
-            for items in [inv.keys, inv.args] {
-                mlua::ffi::lua_createtable(l, items.len().try_into().unwrap_or(0), 0);
-                for (i, b) in items.iter().enumerate() {
-                    mlua::ffi::lua_pushlstring(l, b.as_ptr() as *const std::ffi::c_char, b.len());
-                    mlua::ffi::lua_rawseti(l, -2, (i + 1) as mlua::ffi::lua_Integer);
-                }
-            }
-        })?
-    };
-    if inv.eval {
-        vm.globals.raw_set("KEYS", keys.clone())?;
-        vm.globals.raw_set("ARGV", args.clone())?;
+    let (lua, hooks, globals, slot) = (&vm.lua, &vm.hooks, &vm.globals, &vm.run_slot);
+    if !slot.installed.get() {
+        install_hooks(lua, &vm.hooks, slot)?;
     }
     let debugged = state.borrow().ldb.is_some();
-    // A debugged script has the debugger's hook instead (its count events
-    // stop the script past the time limit).
-    let timeout = (!debugged)
-        .then(|| Timeout::new(&state.borrow(), inv))
-        .flatten();
-    if let Some(t) = &timeout {
-        t.install(lua, hooks.clone(), state.borrow().wrote.clone())?;
-    }
     if debugged {
+        // A debugged script has the debugger's hook instead (its count
+        // events stop the script past the time limit).
         install_ldb_hook(lua, hooks.clone())?;
+        slot.hook.set(Hook::Other);
+    } else {
+        // The busy check's hook stays installed between runs (7.0 sets its
+        // C hook per run, which costs nothing there; an mlua hook is a
+        // boxed closure): only a change of threshold or another hook
+        // (the debugger's, FUNCTION LOAD's) makes us set it again.
+        let timeout = Timeout::new(&state.borrow(), slot);
+        let wanted = timeout.is_some();
+        state.borrow_mut().timeout = timeout;
+        match (wanted, slot.hook.get()) {
+            (true, Hook::Count) | (false, Hook::None) => {}
+            (true, _) => {
+                install_count_hook(lua, slot)?;
+                slot.hook.set(Hook::Count);
+            }
+            (false, _) => {
+                lua.remove_hook();
+                slot.hook.set(Hook::None);
+            }
+        }
     }
+    let args = super::engine::RunArgs {
+        keys: inv.keys,
+        args: inv.args,
+        eval: inv.eval,
+    };
     let result = {
-        let _entered = Entered::new(&vm.run_slot, state);
+        let _entered = Entered::new(slot, state);
         let call = || {
-            vm.runner
-                .call::<MultiValue>((inv.func.clone(), keys, args, !inv.eval))
-                .map(|out| {
-                    let mut out = out.into_iter();
-                    let ok = matches!(out.next(), Some(Value::Boolean(true)));
-                    (ok, out.next().unwrap_or(Value::Nil))
-                })
+            let p = mlua::LightUserData(&args as *const super::engine::RunArgs as *mut _);
+            vm.run_script
+                .call::<(bool, Value)>((&vm.runner, &inv.func, globals, p))
         };
-        if debugged || timeout.is_some() {
-            // The busy and debugger hooks borrow this run's invocation and
-            // globals: made per run (garbage until the next collection),
-            // only when installed.
+        if debugged {
+            // The debugger's hook borrows this run's globals: made per
+            // run (garbage until the next collection), only when debugged.
             lua.scope(|scope| {
-                if debugged {
-                    hooks.raw_set(
-                        "ldb",
-                        scope.create_function(|lua, (line, count): (i64, bool)| {
-                            ldb_line(state, lua, globals, line, count)
-                                .map_err(mlua::Error::RuntimeError)
-                        })?,
-                    )?;
-                }
-                if timeout.is_some() {
-                    hooks.raw_set(
-                        "busy",
-                        scope.create_function(|_, times: (u64, u64)| {
-                            Ok(serve_while_busy(state, inv, times))
-                        })?,
-                    )?;
-                }
+                hooks.raw_set(
+                    "ldb",
+                    scope.create_function(|lua, (line, count): (i64, bool)| {
+                        ldb_line(state, lua, globals, line, count)
+                            .map_err(mlua::Error::RuntimeError)
+                    })?,
+                )?;
                 call()
             })
         } else {
             call()
         }
     };
-    for h in ["busy", "ldb"] {
-        hooks.raw_set(h, Value::Nil)?;
-    }
-    // Every 50 runs 7.0 takes a collection step so garbage does not wait
-    // for a full cycle (LUA_GC_CYCLE_PERIOD). Our sandbox's heap is larger
-    // than 7.0's (about 85 KB against 31 KB), so steps would let garbage
-    // grow past what 7.0 shows in used_memory_lua; we collect fully.
-    let runs = {
-        let scripting = &mut state.borrow_mut().server.st.scripting;
-        scripting.runs += 1;
-        scripting.runs
-    };
-    if runs % GC_CYCLE_PERIOD == 0 {
-        lua.gc_collect()?;
-    }
     if debugged {
-        lua.remove_hook();
+        hooks.raw_set("ldb", Value::Nil)?;
     }
-    if let Some(t) = timeout {
+    if slot.hook.get() == Hook::Other {
+        // The debugger's hook, or the one that stops a killed script.
         lua.remove_hook();
+        slot.hook.set(Hook::None);
+    }
+    // 7.0 takes a collection step every 50 runs (LUA_GC_CYCLE_PERIOD). Our
+    // sandbox's heap is larger than 7.0's (about 77 KB against 30 KB), so
+    // Lua's own pacing (a cycle when the heap doubles) would show more in
+    // used_memory_lua than 7.0 does: we collect fully once the garbage
+    // since the last collection passes GC_SLACK, which a small script
+    // reaches only after hundreds of runs.
+    let used = lua.used_memory();
+    if used > slot.gc_floor.get() + GC_SLACK {
+        lua.gc_collect()?;
+        slot.gc_floor.set(lua.used_memory());
+    }
+    let timeout = state.borrow_mut().timeout.take();
+    if let Some(t) = timeout {
         let st = &mut state.borrow_mut().server.st;
-        for line in t.logs.take() {
+        for line in t.logs.into_inner() {
             st.log(LogLevel::Warning, line);
         }
     }
     result
 }
 
-/// Runs between two garbage collections.
-const GC_CYCLE_PERIOD: u64 = 50;
+/// Garbage (bytes) the VM may hold before a collection.
+const GC_SLACK: usize = 12 * 1024;
 
 fn killed() -> mlua::Error {
     mlua::Error::RuntimeError("Script killed by user with SCRIPT KILL...".into())
@@ -588,16 +638,13 @@ const BUSY_UNSERVED: u8 = 3;
 
 /// One round of the timed-out script mode (scriptInterrupt): the script is
 /// marked busy and the other clients are served (`server::busy`).
-fn serve_while_busy(
-    state: &RefCell<RunState>,
-    inv: &Invocation,
-    (started_us, elapsed_ms): (u64, u64),
-) -> u8 {
+fn serve_while_busy(state: &RefCell<RunState>, (started_us, elapsed_ms): (u64, u64)) -> u8 {
     // A hook inside a command the script runs: that command ends first.
     let Ok(mut guard) = state.try_borrow_mut() else {
         return BUSY_CONTINUE;
     };
     let st = &mut *guard;
+    let inv = st.inv;
     let (wrote, caller_is_master) = (st.write_dirty, st.caller_is_master);
     let server = &mut *st.server;
     let serves = server
@@ -661,14 +708,20 @@ struct Timeout {
     /// The host's clock; without one (the simulator) time is counted in
     /// instructions, one millisecond per hook period, so runs replay.
     clock: Option<Rc<dyn Fn() -> u64>>,
-    eval: bool,
-    name: String,
+    /// The clock when the run started.
+    start: u64,
+    /// Hook periods so far.
+    periods: Cell<u64>,
+    slow_logged: Cell<bool>,
+    kill_logged: Cell<bool>,
+    /// Once the host could not serve clients it is not asked again.
+    unserved: Cell<bool>,
     /// Log lines the hook made, written to the server's log after the run.
-    logs: Rc<RefCell<Vec<String>>>,
+    logs: RefCell<Vec<String>>,
 }
 
 impl Timeout {
-    fn new(st: &RunState, inv: &Invocation) -> Option<Timeout> {
+    fn new(st: &RunState, slot: &RunSlot) -> Option<Timeout> {
         let cfg = &st.server.st.config;
         let busy = cfg.get_i64(Key::BUSY_REPLY_THRESHOLD);
         // Two names for one setting in 7.0: whichever was changed.
@@ -677,71 +730,102 @@ impl Timeout {
         } else {
             cfg.get_i64(Key::LUA_TIME_LIMIT)
         };
-        (threshold > 0).then(|| Timeout {
+        if threshold <= 0 {
+            return None;
+        }
+        let clock = slot
+            .clock
+            .get_or_init(|| st.server.st.host.probe.as_ref().and_then(|p| p.clock()))
+            .clone();
+        Some(Timeout {
             threshold_ms: threshold as u64,
-            clock: st.server.st.host.probe.as_ref().and_then(|p| p.clock()),
-            eval: inv.eval,
-            name: inv.name.clone(),
-            logs: Rc::new(RefCell::new(Vec::new())),
+            start: clock.as_ref().map_or(0, |c| c()),
+            clock,
+            periods: Cell::new(0),
+            slow_logged: Cell::new(false),
+            kill_logged: Cell::new(false),
+            unserved: Cell::new(false),
+            logs: RefCell::new(Vec::new()),
         })
     }
+}
 
-    fn install(&self, lua: &Lua, hooks: Table, wrote: Rc<Cell<bool>>) -> mlua::Result<()> {
-        let clock = self.clock.clone();
-        let start = clock.as_ref().map_or(0, |c| c());
-        let periods = Cell::new(0u64);
-        let slow_logged = Cell::new(false);
-        let kill_logged = Cell::new(false);
-        // Once the host could not serve clients it is not asked again.
-        let unserved = Cell::new(false);
-        let (threshold, logs, name) = (self.threshold_ms, self.logs.clone(), self.name.clone());
-        let command = if self.eval {
+/// The busy check's count hook, made once per VM: it finds the run in
+/// progress in the slot (between runs it does nothing).
+fn install_count_hook(lua: &Lua, slot: &Rc<RunSlot>) -> mlua::Result<()> {
+    let s = slot.clone();
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+        move |lua, _| {
+            with_run(&s, |state| busy_check(&s, state, lua)).unwrap_or(Ok(mlua::VmState::Continue))
+        },
+    )
+}
+
+/// One hook period of a run (luaMaskCountHook).
+fn busy_check(slot: &RunSlot, state: &RefCell<RunState>, lua: &Lua) -> mlua::Result<mlua::VmState> {
+    let (elapsed, start, unserved) = {
+        // Inside a command the script runs: that command ends first.
+        let Ok(st) = state.try_borrow() else {
+            return Ok(mlua::VmState::Continue);
+        };
+        let Some(t) = &st.timeout else {
+            return Ok(mlua::VmState::Continue);
+        };
+        t.periods.set(t.periods.get() + 1);
+        let elapsed = match &t.clock {
+            Some(c) => c().saturating_sub(t.start) / 1000,
+            None => t.periods.get(),
+        };
+        if elapsed < t.threshold_ms {
+            return Ok(mlua::VmState::Continue);
+        }
+        (elapsed, t.start, t.unserved.get())
+    };
+    let stop = |lua: &Lua| {
+        // From now on every line raises, so a pcall cannot keep the
+        // script alive (as 7.0's hook).
+        slot.hook.set(Hook::Other);
+        lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
+        Err(killed())
+    };
+    let mut now_unserved = unserved;
+    if !unserved {
+        // The serving round logs the slow script itself, at once.
+        match serve_while_busy(state, (start, elapsed)) {
+            BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
+            BUSY_UNSERVED => now_unserved = true,
+            _ => return stop(lua),
+        }
+    }
+    let Ok(st) = state.try_borrow() else {
+        return Ok(mlua::VmState::Continue);
+    };
+    let Some(t) = &st.timeout else {
+        return Ok(mlua::VmState::Continue);
+    };
+    t.unserved.set(now_unserved);
+    if !t.slow_logged.replace(true) {
+        let command = if st.inv.eval {
             "SCRIPT KILL"
         } else {
             "FUNCTION KILL"
         };
-        lua.set_hook(
-            mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
-            move |lua, _| {
-                periods.set(periods.get() + 1);
-                let elapsed = match &clock {
-                    Some(c) => c().saturating_sub(start) / 1000,
-                    None => periods.get(),
-                };
-                if elapsed < threshold {
-                    return Ok(mlua::VmState::Continue);
-                }
-                if !unserved.get() {
-                    // The serving round logs the slow script itself, at once.
-                    let busy: Function = hooks.raw_get("busy")?;
-                    match busy.call::<u8>((start, elapsed))? {
-                        BUSY_CONTINUE => return Ok(mlua::VmState::Continue),
-                        BUSY_UNSERVED => unserved.set(true),
-                        _ => {
-                            // From now on every line raises, so a pcall
-                            // cannot keep the script alive (as 7.0's hook).
-                            lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
-                            return Err(killed());
-                        }
-                    }
-                }
-                if !slow_logged.replace(true) {
-                    logs.borrow_mut().push(format!(
-                        "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {name}."
-                    ));
-                }
-                if wrote.get() || elapsed < threshold.max(KILL_FLOOR_MS) {
-                    return Ok(mlua::VmState::Continue);
-                }
-                if !kill_logged.replace(true) {
-                    logs.borrow_mut()
-                        .push("Lua script killed: it ran past busy-reply-threshold.".into());
-                }
-                lua.set_hook(mlua::HookTriggers::EVERY_LINE, |_, _| Err(killed()))?;
-                Err(killed())
-            },
-        )
+        t.logs.borrow_mut().push(format!(
+            "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {command} command. Script name is: {}.",
+            st.inv.name
+        ));
     }
+    if st.write_dirty || elapsed < t.threshold_ms.max(KILL_FLOOR_MS) {
+        return Ok(mlua::VmState::Continue);
+    }
+    if !t.kill_logged.replace(true) {
+        t.logs
+            .borrow_mut()
+            .push("Lua script killed: it ran past busy-reply-threshold.".into());
+    }
+    drop(st);
+    stop(lua)
 }
 
 /// A refusal of `redis.call` before the command runs: counted as the
@@ -772,8 +856,137 @@ fn refuse(
     Ok((true, Value::Table(t)))
 }
 
-/// `redis.call` / `redis.pcall`: (is the reply an error, the Lua value).
+/// `redis.call` / `redis.pcall` through the hook (a call from a
+/// coroutine): (is the reply an error, the Lua value).
 fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
+    if let Some(refused) = run_call(st, lua, argv) {
+        return refused;
+    }
+    // The buffer goes back emptied, so the next command reuses it.
+    let mut reply = std::mem::take(&mut st.client.reply.buf);
+    let resp = st.client.reply.resp;
+    let is_err = reply.first() == Some(&b'-');
+    log_reply(st, &reply);
+    let value = reply_to_lua(lua, &reply, resp)?;
+    reply.clear();
+    st.client.reply.buf = reply;
+    Ok((is_err, value))
+}
+
+/// The reply of a command as the debugger shows it.
+fn log_reply(st: &RunState, reply: &[u8]) {
+    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
+        let mut line = b"<reply> ".to_vec();
+        super::ldb::reply_to_human(&mut line, reply);
+        ldb.borrow_mut().log_trimmed(line);
+    }
+}
+
+/// What [`direct_call`] leaves for `redis.call` to push: plain values
+/// pointing into the script client's reply (which stays as it is until
+/// the next call), or the value put in the call box.
+#[derive(Clone, Copy)]
+pub enum Pushed {
+    Number(f64),
+    Bulk(*const u8, usize),
+    /// A status reply: `{ok = ...}`.
+    Status(*const u8, usize),
+    False,
+    Nil,
+    /// In the call box's slot 2.
+    Boxed,
+    /// No script runs (a library's load code called it).
+    NotRunning,
+}
+
+/// [`direct_call`]'s answer: the value, whether it is an error reply
+/// (redis.call raises it), whether it must be raised anyway (a failure of
+/// the conversion itself).
+#[derive(Clone, Copy)]
+pub struct CallOutcome {
+    pub value: Pushed,
+    pub is_err: bool,
+    pub raise: bool,
+}
+
+/// `redis.call` / `redis.pcall` from the script's own thread, without a
+/// Lua-level call to the hook: the common replies go back as plain values
+/// the C function pushes itself (as 7.0's redisProtocolToLuaType), the
+/// others through the call box.
+pub fn direct_call(slot: &RunSlot, argv: Vec<Bytes>) -> CallOutcome {
+    with_run(slot, |state| {
+        let mut guard = state.borrow_mut();
+        let st = &mut *guard;
+        let vm = st.vm;
+        let r = match run_call(st, &vm.lua, argv) {
+            Some(refused) => refused,
+            None => {
+                let reply = &st.client.reply.buf;
+                log_reply(st, reply);
+                let is_err = reply.first() == Some(&b'-');
+                if let Some(value) = quick_reply(reply, st.client.reply.resp) {
+                    return CallOutcome {
+                        value,
+                        is_err,
+                        raise: false,
+                    };
+                }
+                reply_to_lua(&vm.lua, reply, st.client.reply.resp).map(|v| (is_err, v))
+            }
+        };
+        let (is_err, v, raise) = match r {
+            Ok((is_err, v)) => (is_err, v, false),
+            Err(e) => (true, Value::Error(Box::new(e)), true),
+        };
+        let stored = vm
+            .call_box
+            .raw_set(2, v)
+            .or_else(|e| vm.call_box.raw_set(2, Value::Error(Box::new(e))));
+        CallOutcome {
+            value: Pushed::Boxed,
+            is_err,
+            raise: raise || stored.is_err(),
+        }
+    })
+    .unwrap_or(CallOutcome {
+        value: Pushed::NotRunning,
+        is_err: true,
+        raise: false,
+    })
+}
+
+/// The replies [`direct_call`] hands back as plain values (the same
+/// values [`reply_to_lua`] makes of them).
+fn quick_reply(reply: &[u8], resp: u8) -> Option<Pushed> {
+    let end = reply.windows(2).position(|w| w == b"\r\n")?;
+    let line = &reply[1..end];
+    match reply[0] {
+        b':' if end + 2 == reply.len() => {
+            crate::resp::parse_i64(line).map(|n| Pushed::Number(n as f64))
+        }
+        b'$' => {
+            let len = crate::resp::parse_i64(line)?;
+            if len == -1 && end + 2 == reply.len() {
+                return Some(if resp == 2 {
+                    Pushed::False
+                } else {
+                    Pushed::Nil
+                });
+            }
+            let len = usize::try_from(len).ok()?;
+            (end + 2 + len + 2 == reply.len()).then(|| Pushed::Bulk(reply[end + 2..].as_ptr(), len))
+        }
+        b'+' if end + 2 == reply.len() => Some(Pushed::Status(line.as_ptr(), line.len())),
+        _ => None,
+    }
+}
+
+/// Run a command for the script: 7.0's scriptCall checks, then the command
+/// (its reply left in the script client's buffer). `Some` is a refusal,
+/// as the value redis.call gives.
+fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Result<(bool, Value)>> {
+    // What the last call left for its caller to read.
+    st.client.reply.buf.clear();
     if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
         // The debugger shows the command (its first ten arguments).
         let mut line = b"<redis>".to_vec();
@@ -797,28 +1010,28 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         } else {
             "Unknown Redis command called from script"
         };
-        return refuse(st, lua, cmd, &argv, msg);
+        return Some(refuse(st, lua, cmd, &argv, msg));
     };
     let f = container::effective_flags(cmd, &argv);
     // A script inside a script is never run, whatever DEBUG allows.
     let nested = crate::commands::eval::runs_scripts(cmd.name);
     if f & flags::NOSCRIPT != 0 && (!st.server.st.scripting.allow_noscript || nested) {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "This Redis command is not allowed from script",
-        );
+        ));
     }
     if running_stale(st.server) && f & flags::STALE == 0 {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "Can not execute the command on a stale replica",
-        );
+        ));
     }
     if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
         st.acl_denials.push((denial, cmd, argv.clone()));
@@ -827,16 +1040,16 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             Denial::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
             Denial::Channel(_) => "The user executing the script can't publish to the channel mentioned in the command",
         };
-        return refuse(st, lua, Some(cmd), &argv, msg);
+        return Some(refuse(st, lua, Some(cmd), &argv, msg));
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "Write commands are not allowed from read-only scripts.",
-        );
+        ));
     }
     if f & flags::WRITE != 0 && !st.write_dirty {
         let srv = &st.server.st;
@@ -844,26 +1057,26 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
             && srv.config.get_bool(Key::REPLICA_READ_ONLY)
             && !st.caller_is_master
         {
-            return refuse(
+            return Some(refuse(
                 st,
                 lua,
                 Some(cmd),
                 &argv,
                 "-READONLY You can't write against a read only replica.",
-            );
+            ));
         }
         if let Some(err) = st.server.st.disk_error() {
             let msg = format!("-{}", err.command_error());
-            return refuse(st, lua, Some(cmd), &argv, &msg);
+            return Some(refuse(st, lua, Some(cmd), &argv, &msg));
         }
         if not_enough_replicas(st.server) {
-            return refuse(
+            return Some(refuse(
                 st,
                 lua,
                 Some(cmd),
                 &argv,
                 "-NOREPLICAS Not enough good replicas to write.",
-            );
+            ));
         }
     }
     if !st.allow_oom
@@ -872,39 +1085,33 @@ fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(
         && !st.write_dirty
         && f & flags::DENYOOM != 0
     {
-        return refuse(
+        return Some(refuse(
             st,
             lua,
             Some(cmd),
             &argv,
             "-OOM command not allowed when used memory > 'maxmemory'.",
-        );
+        ));
     }
     if f & flags::READONLY != 0 {
         st.read_ran = true;
     }
     if f & flags::WRITE != 0 {
         st.write_dirty = true;
-        st.wrote.set(true);
     }
     let feed_len = st.server.st.repl_feed.len();
     st.server.call(&mut st.client, cmd, &argv);
-    if st.repl & 2 == 0 {
-        st.server.st.repl_feed.truncate(feed_len);
+    // redis.set_repl's targets (the flags are 7.0's PROPAGATE_AOF / _REPL).
+    match st.repl & (Propagated::AOF | Propagated::REPL) {
+        0 => st.server.st.repl_feed.truncate(feed_len),
+        3 => {}
+        target => {
+            for p in &mut st.server.st.repl_feed[feed_len..] {
+                p.target &= target;
+            }
+        }
     }
-    // The buffer goes back emptied, so the next command reuses it.
-    let mut reply = std::mem::take(&mut st.client.reply.buf);
-    let resp = st.client.reply.resp;
-    let is_err = reply.first() == Some(&b'-');
-    if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
-        let mut line = b"<reply> ".to_vec();
-        super::ldb::reply_to_human(&mut line, &reply);
-        ldb.borrow_mut().log_trimmed(line);
-    }
-    let value = reply_to_lua(lua, &reply, resp)?;
-    reply.clear();
-    st.client.reply.buf = reply;
-    Ok((is_err, value))
+    None
 }
 
 /// A command's reply as `redis.call` gives it (redisProtocolToLuaType): an
@@ -1104,6 +1311,120 @@ mod tests {
             &["0"],
         );
         assert!(k.feed().is_empty());
+    }
+
+    #[test]
+    fn each_run_sees_only_its_own_keys_and_args() {
+        let mut k = Kit::new();
+        k.connect(1);
+        // A script may change its KEYS / ARGV tables: the next run must not
+        // see what it did (the tables are refilled only when left plain).
+        eval(
+            &mut k,
+            "KEYS.x = 1; KEYS[5] = 'z'; return #KEYS",
+            &["2", "a", "b"],
+        );
+        let count = "local n = 0 for _ in pairs(KEYS) do n = n + 1 end return n";
+        assert_eq!(eval(&mut k, count, &["1", "a"]), ":1\r\n");
+        eval(&mut k, "table.insert(KEYS, 'q'); return 1", &["1", "a"]);
+        assert_eq!(eval(&mut k, count, &["1", "a"]), ":1\r\n");
+        eval(
+            &mut k,
+            "setmetatable(ARGV, {__index = function() return 'm' end}) return 1",
+            &["0"],
+        );
+        assert_eq!(eval(&mut k, "return ARGV[3]", &["0"]), "$-1\r\n");
+        eval(&mut k, "return 1", &["3", "a", "b", "c", "x", "y"]);
+        assert_eq!(
+            eval(&mut k, "return {#KEYS, #ARGV, KEYS[1]}", &["1", "k"]),
+            "*3\r\n:1\r\n:0\r\n$1\r\nk\r\n"
+        );
+    }
+
+    #[test]
+    fn redis_call_from_a_coroutine_and_every_reply_kind() {
+        let mut k = Kit::new();
+        k.connect(1);
+        let co =
+            "local f = coroutine.wrap(function() return redis.call('incr', 'c') end) return f()";
+        assert_eq!(eval(&mut k, co, &["0"]), ":1\r\n");
+        assert_eq!(
+            eval(&mut k, "return redis.call('set', 'k', 'v')", &["0"]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'k')", &["0"]),
+            bulk("v")
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.call('get', 'none') == false", &["0"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            eval(
+                &mut k,
+                "redis.call('rpush', 'l', 'a', 'b') return redis.call('lrange', 'l', 0, -1)",
+                &["0"]
+            ),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
+        assert_eq!(
+            eval(&mut k, "return redis.pcall('incr', 'k')", &["0"]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            eval(
+                &mut k,
+                "local r = redis.pcall('incr', 'k') return r['err']",
+                &["0"]
+            ),
+            bulk("ERR value is not an integer or out of range")
+        );
+        k.resp3(1);
+        assert_eq!(
+            eval(
+                &mut k,
+                "redis.setresp(3) return redis.call('get', 'none') == nil",
+                &["0"]
+            ),
+            "#t\r\n"
+        );
+    }
+
+    #[test]
+    fn set_repl_sends_to_the_aof_and_to_replicas_apart() {
+        use crate::node::{Event, FileOp};
+        let mut k = Kit::new();
+        k.connect(1);
+        k.srv.st.aof.state = crate::server::aof::AofState::On;
+        k.srv.st.aof.manifest.last_incr_or_new("appendonly.aof");
+        eval(
+            &mut k,
+            "redis.call('set','a','1'); redis.set_repl(redis.REPL_NONE); redis.call('set','b','2'); \
+             redis.set_repl(redis.REPL_AOF); redis.call('set','c','3'); \
+             redis.set_repl(redis.REPL_SLAVE); redis.call('set','d','4')",
+            &["0"],
+        );
+        // Replicas: what is not AOF-only; the transaction counts them all.
+        assert_eq!(k.feed(), vec!["MULTI", "set a 1", "set d 4", "EXEC"]);
+        let aof: String = k
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::AofFile(FileOp::Append { bytes, .. }) => {
+                    Some(String::from_utf8_lossy(bytes).into_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        let words: Vec<&str> = aof
+            .split("\r\n")
+            .filter(|w| !w.is_empty() && !w.starts_with(['*', '$']))
+            .collect();
+        assert_eq!(
+            words,
+            ["SELECT", "0", "MULTI", "set", "a", "1", "set", "c", "3", "EXEC"]
+        );
     }
 
     #[test]

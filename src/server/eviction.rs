@@ -284,9 +284,10 @@ impl Server {
         db.touched.push(key.clone());
         self.st.stats.evicted_keys += 1;
         self.st.notify(notify::class::EVICTED, "evicted", &key, dbi);
-        self.st
-            .repl_feed
-            .push((dbi, vec![Bytes::from_static(b"DEL"), key]));
+        self.st.repl_feed.push(super::Propagated::all(
+            dbi,
+            vec![Bytes::from_static(b"DEL"), key],
+        ));
     }
 
     /// The next key to evict under `policy`.

@@ -94,8 +94,8 @@ pub struct ServerState {
     pub pending: BTreeSet<ConnId>,
     /// Outputs other than client replies (logs, connects, closes).
     pub out: VecDeque<Output>,
-    /// Writes to feed to replicas: (db, argv).
-    pub repl_feed: Vec<(usize, Vec<Bytes>)>,
+    /// Writes to propagate to the AOF and replicas, in order.
+    pub repl_feed: Vec<Propagated>,
     /// Unix time of the last successful save, seconds.
     pub lastsave: u64,
     /// The host's clock at the last handle() call.
@@ -126,7 +126,7 @@ pub struct ServerState {
     pub forks: fork::Forks,
     /// The append-only file (see [`aof`]).
     pub aof: aof::Aof,
-    /// Every propagated command, kept for unit tests to inspect.
+    /// Every command propagated to replicas, kept for unit tests to inspect.
     #[cfg(test)]
     pub propagated: Vec<(usize, Vec<Bytes>)>,
     /// DEBUG SLEEP: until this time the node runs no commands and sends no
@@ -196,6 +196,44 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// Lua scripting: the VM and the script cache (see `crate::scripting`).
     pub scripting: crate::scripting::Scripting,
+}
+
+/// A command propagated by a write, and where it goes: 7.0's
+/// PROPAGATE_AOF and PROPAGATE_REPL targets (a script's `redis.set_repl`
+/// picks them). One entry serves both consumers, so nothing is copied.
+#[derive(Clone, Debug)]
+pub struct Propagated {
+    /// Its database (`usize::MAX`: none, replicas only).
+    pub db: usize,
+    pub argv: Vec<Bytes>,
+    /// [`Propagated::AOF`] | [`Propagated::REPL`].
+    pub target: u8,
+}
+
+impl Propagated {
+    pub const AOF: u8 = 1;
+    pub const REPL: u8 = 2;
+
+    /// To the AOF and the replicas, as most writes go.
+    pub fn all(db: usize, argv: Vec<Bytes>) -> Propagated {
+        Propagated {
+            db,
+            argv,
+            target: Propagated::AOF | Propagated::REPL,
+        }
+    }
+}
+
+/// propagatePendingCommands' wrapping: more than one command since
+/// `start` goes out as MULTI ... EXEC, to both targets as in 7.0.
+pub fn wrap_in_transaction(feed: &mut Vec<Propagated>, start: usize) {
+    if feed.len() > start + 1 {
+        let first_db = feed[start].db;
+        let last_db = feed[feed.len() - 1].db;
+        let multi = Propagated::all(first_db, vec![Bytes::from_static(b"MULTI")]);
+        feed.insert(start, multi);
+        feed.push(Propagated::all(last_db, vec![Bytes::from_static(b"EXEC")]));
+    }
 }
 
 impl ServerState {
@@ -1258,12 +1296,13 @@ impl Server {
             }
         }
         match propagate {
-            Propagate::AsIs if changed && self.st.propagation_wanted() => {
-                self.st.repl_feed.push((db_before, argv.to_vec()))
-            }
+            Propagate::AsIs if changed && self.st.propagation_wanted() => self
+                .st
+                .repl_feed
+                .push(Propagated::all(db_before, argv.to_vec())),
             Propagate::Replace(cmds) => {
                 for a in cmds {
-                    self.st.repl_feed.push((db_before, a));
+                    self.st.repl_feed.push(Propagated::all(db_before, a));
                 }
             }
             _ => {}
@@ -1279,7 +1318,8 @@ impl Server {
         let settle = !quiet || !self.st.repl_actions.is_empty();
         self.apply_repl_actions();
         if settle {
-            for db in &mut self.st.dbs {
+            // Most commands changed one database: skip the others' calls.
+            for db in self.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
                 db.settle_charges();
             }
         }
@@ -1502,7 +1542,7 @@ impl Server {
                     self.st.notify(notify::class::EXPIRED, "expired", &k, dbi);
                     self.st
                         .repl_feed
-                        .push((dbi, vec![Bytes::from_static(b"DEL"), k]));
+                        .push(Propagated::all(dbi, vec![Bytes::from_static(b"DEL"), k]));
                 }
             }
         }

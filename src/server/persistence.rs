@@ -827,7 +827,8 @@ impl ServerState {
                     db.remove(&k);
                     keys_expired += 1;
                     if feed_repl {
-                        st.repl_feed.push((i, vec![Bytes::from_static(del), k]));
+                        st.repl_feed
+                            .push(super::Propagated::all(i, vec![Bytes::from_static(del), k]));
                     }
                 }
             }

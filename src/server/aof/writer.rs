@@ -6,8 +6,7 @@ use super::{secs, AofState, FsyncPolicy};
 use crate::node::{FileOp, LogLevel};
 use crate::replication::encode_command;
 use crate::server::config::Key;
-use crate::server::ServerState;
-use bytes::Bytes;
+use crate::server::{Propagated, ServerState};
 
 /// AOF_WRITE_LOG_ERROR_RATE: one write error line per this many seconds.
 const WRITE_ERROR_LOG_RATE: u64 = 30;
@@ -25,15 +24,15 @@ impl ServerState {
 
     /// Append propagated commands (db, argv) to the AOF buffer, with a
     /// SELECT when the db changes and `#TS:` annotations when enabled.
-    pub fn aof_feed(&mut self, feed: &[(usize, Vec<Bytes>)]) {
+    pub fn aof_feed(&mut self, feed: &[Propagated]) {
         if !self.aof_wants_feed() {
             return;
         }
         let stamp = self.config.get_bool(Key::AOF_TIMESTAMP_ENABLED);
         let now = secs(self.now);
-        for (db, argv) in feed {
-            // Commands without a db (PUBLISH) go to replicas only.
-            if *db == usize::MAX {
+        for Propagated { db, argv, target } in feed {
+            // Commands without a db go to replicas only.
+            if *db == usize::MAX || target & Propagated::AOF == 0 {
                 continue;
             }
             if stamp && self.aof.cur_timestamp < now {
@@ -286,7 +285,7 @@ mod tests {
     use crate::node::{Event, FileOp, Output};
     use crate::server::aof::AofState;
     use crate::server::config::Key;
-    use crate::server::{Config, Server};
+    use crate::server::{Config, Propagated, Server};
     use bytes::Bytes;
 
     fn server() -> Server {
@@ -315,7 +314,10 @@ mod tests {
     #[test]
     fn select_is_written_when_the_db_changes_and_at_the_start() {
         let mut s = server();
-        s.st.aof_feed(&[(0, argv(&["SET", "a", "1"])), (2, argv(&["SET", "b", "2"]))]);
+        s.st.aof_feed(&[
+            Propagated::all(0, argv(&["SET", "a", "1"])),
+            Propagated::all(2, argv(&["SET", "b", "2"])),
+        ]);
         s.st.aof_flush(false);
         let w = appended(&mut s);
         assert_eq!(w.len(), 1);
@@ -338,7 +340,7 @@ mod tests {
         s.st.config
             .set(Key::AOF_TIMESTAMP_ENABLED, &["yes".into()])
             .unwrap();
-        s.st.aof_feed(&[(0, argv(&["DEL", "a"]))]);
+        s.st.aof_feed(&[Propagated::all(0, argv(&["DEL", "a"]))]);
         s.st.aof_flush(false);
         let w = appended(&mut s);
         assert!(w[0].2);
@@ -350,7 +352,7 @@ mod tests {
         let mut s = server();
         s.st.persist.host_confirms = true;
         s.st.aof.pending_fsyncs = 1;
-        s.st.aof_feed(&[(0, argv(&["SET", "a", "1"]))]);
+        s.st.aof_feed(&[Propagated::all(0, argv(&["SET", "a", "1"]))]);
         s.st.aof_flush(false);
         assert!(appended(&mut s).is_empty());
         s.st.now += 2000;
