@@ -871,7 +871,7 @@ impl Server {
         }
         // A container's subcommand has its own flags (FUNCTION LOAD writes);
         // a script declares its own (EVAL with a shebang, FCALL).
-        let mut f = commands::eval::command_flags(&self.st, cmd, &argv);
+        let mut f = commands::eval::command_flags(&self.st, cmd, argv);
         // EXEC writes (or may grow memory) if a command it holds does, and
         // is refused on a stale replica if one of them would be
         // (processCommand's mstate.cmd_flags / cmd_inv_flags).
@@ -899,14 +899,14 @@ impl Server {
             return;
         }
         if c.kind != ClientKind::Master {
-            if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
+            if let Err(denial) = self.st.acl.check(&c.user, cmd, argv) {
                 let context = if c.multi.is_some() {
                     crate::acl::log::Context::Multi
                 } else {
                     crate::acl::log::Context::Toplevel
                 };
-                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, &argv);
-                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, &argv);
+                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
+                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
                 self.reject(c, &msg);
                 return;
             }
@@ -986,9 +986,9 @@ impl Server {
         // A replica may not touch the keyspace (it is exempt from client
         // pauses, which this would let it get around).
         if c.kind == ClientKind::Replica
-            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, &argv))
+            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, argv))
         {
-            c.last_cmd = commands::container::full_name(cmd, &argv);
+            c.last_cmd = commands::container::full_name(cmd, argv);
             self.reject(c, "ERR Replica can't interact with the keyspace");
             crate::replication::master::log_error_to_replica(
                 &mut self.st,
@@ -1011,7 +1011,7 @@ impl Server {
         }
         if c.kind != ClientKind::Replica
             && self.st.pause.is_paused()
-            && self.st.pause.holds(self.may_replicate(c, cmd, &argv))
+            && self.st.pause.holds(self.may_replicate(c, cmd, argv))
         {
             // blockClient(BLOCKED_POSTPONE): the whole command waits.
             self.st.checking = None;
@@ -1060,7 +1060,7 @@ impl Server {
             self.st.calls.ran("exec", usec, failed, true, track);
             // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
             if !self.st.monitors.is_empty() {
-                self.feed_monitors(c, &argv);
+                self.feed_monitors(c, argv);
             }
             if !self.st.repl_feed.is_empty() {
                 self.repl_feed_replicas();
@@ -1068,7 +1068,7 @@ impl Server {
             }
             return;
         }
-        self.call(c, cmd, &argv);
+        self.call(c, cmd, argv);
     }
 
     /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
