@@ -555,23 +555,23 @@ impl Db {
         self.charged
     }
 
+    /// Nothing waits for the server's after-command work: no key created,
+    /// resized, expired, touched or made ready since it last ran. Checked
+    /// once per command so that the common case skips those passes over
+    /// every database: zero then, the lists' lengths or'ed together
+    /// without a branch per list.
+    pub fn notes(&self) -> usize {
+        self.created.len()
+            | self.resized.len()
+            | self.expired.len()
+            | self.touched.len()
+            | self.ready.len()
+    }
+
     /// Charge again the keys changed in place since the last call: O(1)
     /// per change (collections are sampled). A handler may have replaced
     /// the whole object (`*o = Object::new(..)`): it gets the marks the old
     /// one had (handled by a running snapshot, stamped if it had no stamp).
-    /// Nothing waits for the server's after-command work: no key created,
-    /// resized, expired, touched or made ready since it last ran. Checked
-    /// once per command so that the common case skips those passes over
-    /// every database.
-    #[inline]
-    pub fn quiet(&self) -> bool {
-        self.created.is_empty()
-            && self.resized.is_empty()
-            && self.expired.is_empty()
-            && self.touched.is_empty()
-            && self.ready.is_empty()
-    }
-
     pub fn settle_charges(&mut self) {
         if self.resized.is_empty() {
             return;

@@ -12,6 +12,7 @@ use crate::calendar::log_time;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::{TcpListener, TcpStream};
@@ -102,9 +103,31 @@ struct Conn {
     notify: Rc<Notify>,
 }
 
+/// Connection ids are counters: a multiplication spreads them over the
+/// table for much less than SipHash costs, and the map is looked up on
+/// every read and every write.
+#[derive(Default)]
+struct ConnHasher(u64);
+
+impl std::hash::Hasher for ConnHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 struct Shared {
     node: Box<dyn Node>,
-    conns: HashMap<ConnId, Conn>,
+    conns: HashMap<ConnId, Conn, BuildHasherDefault<ConnHasher>>,
     logger: Logger,
     exit: Option<i32>,
     /// Wakes the main loop: the node wants a tick earlier than armed, or to exit.
@@ -941,7 +964,7 @@ pub fn run(
         .filter(|ip| !ip.is_unspecified());
     let sh = Rc::new(RefCell::new(Shared {
         node,
-        conns: HashMap::new(),
+        conns: HashMap::default(),
         logger,
         exit: None,
         timer: timer.clone(),

@@ -18,6 +18,10 @@ pub const UNAUTH_MAX_MULTIBULK_LEN: i64 = 10;
 pub const UNAUTH_MAX_BULK_LEN: i64 = 16384;
 /// Bulks at least this big get their room reserved up front (PROTO_MBULK_BIG_ARG).
 const BIG_ARG: usize = 32 * 1024;
+/// Requests of up to this many arguments are parsed in one pass when whole.
+const FAST_ARGS: usize = 16;
+/// The largest argument vector kept for reuse.
+const SPARE_MAX_ARGS: usize = 1024;
 
 /// A protocol violation (Redis's `setProtocolError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +68,9 @@ pub struct RequestParser {
     /// Length of the bulk being read, or -1 while its `$` header is pending.
     bulk_len: i64,
     args: Vec<Bytes>,
+    /// An emptied argument vector given back (see [`RequestParser::recycle`]):
+    /// the next request fills it instead of allocating its own.
+    spare: Vec<Bytes>,
 }
 
 impl RequestParser {
@@ -90,7 +97,40 @@ fn strchr(buf: &[u8], c: u8) -> Option<usize> {
 
 /// Lengths are read with Redis's `string2ll`: no `+`, no leading zeros.
 fn parse_len(line: &[u8]) -> Option<i64> {
+    // The usual length, a few digits without a leading zero, read directly
+    // (18 digits cannot overflow); anything else takes the general path.
+    if !line.is_empty() && line.len() <= 18 && line[0] != b'0' {
+        let mut v: i64 = 0;
+        for &c in line {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return super::parse_i64(line);
+            }
+            v = v * 10 + d as i64;
+        }
+        return Some(v);
+    }
     super::parse_i64(line)
+}
+
+/// A header line after its `*` or `$` in the form nearly every request
+/// uses, read in one pass: a length of up to 18 digits without a leading
+/// zero, then `\r` and one more byte. Returns the length and the index of
+/// the `\r`; `None` for anything else, which [`header_end`] and
+/// [`parse_len`] then read as Redis does.
+fn plain_len(header: &[u8]) -> Option<(i64, usize)> {
+    let digits = header.get(1..)?;
+    let mut v: i64 = 0;
+    for (i, &c) in digits.iter().enumerate().take(19) {
+        let d = c.wrapping_sub(b'0');
+        if d <= 9 {
+            v = v * 10 + d as i64;
+            continue;
+        }
+        let plain = c == b'\r' && (i == 1 || (i > 1 && digits[0] != b'0')) && digits.len() > i + 1;
+        return plain.then_some((v, i + 1));
+    }
+    None
 }
 
 /// The end of a multibulk or bulk header: its `\r`, once one more byte (taken
@@ -105,6 +145,16 @@ impl RequestParser {
             multibulk_left: 0,
             bulk_len: -1,
             args: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Give back a request's argument vector once it is done with: the
+    /// next request reuses it (a vector for many arguments is let go).
+    pub fn recycle(&mut self, mut argv: Vec<Bytes>) {
+        if argv.capacity() > self.spare.capacity() && argv.capacity() <= SPARE_MAX_ARGS {
+            argv.clear();
+            self.spare = argv;
         }
     }
 
@@ -123,6 +173,9 @@ impl RequestParser {
                     return Ok(None);
                 }
                 if buf[0] == b'*' {
+                    if let Some(args) = self.whole_multibulk(buf, from) {
+                        return Ok(Some(Request::Command(args)));
+                    }
                     match self.start_multibulk(buf, from)? {
                         None => return Ok(None),
                         Some(false) => continue, // empty multibulk, skip
@@ -141,6 +194,47 @@ impl RequestParser {
             }
             return Ok(Some(Request::Command(std::mem::take(&mut self.args))));
         }
+    }
+
+    /// The usual request in one pass: a multibulk of a few arguments, all
+    /// in the buffer, within every limit. Its bytes leave the buffer at
+    /// once and each argument is a slice of them. Anything else (a
+    /// request in part, malformed, over a limit, empty) is left untouched
+    /// for the step-by-step path, which answers it as Redis does.
+    fn whole_multibulk(&mut self, buf: &mut BytesMut, from: Sender) -> Option<Vec<Bytes>> {
+        let b: &[u8] = buf;
+        let (n, end) = plain_len(b)?;
+        if n <= 0 || n as usize > FAST_ARGS || (from.auth_required && n > UNAUTH_MAX_MULTIBULK_LEN)
+        {
+            return None;
+        }
+        let n = n as usize;
+        let mut spans = [(0usize, 0usize); FAST_ARGS];
+        let mut pos = end + 2;
+        for span in &mut spans[..n] {
+            let rest = &b[pos..];
+            if rest.first() != Some(&b'$') {
+                return None;
+            }
+            let (len, e) = plain_len(rest)?;
+            if (!from.master && len > from.max_bulk_len)
+                || (from.auth_required && len > UNAUTH_MAX_BULK_LEN)
+            {
+                return None;
+            }
+            let start = pos + e + 2;
+            // The two bytes after the bulk are skipped unchecked, as Redis does.
+            pos = start.checked_add(len as usize + 2)?;
+            if pos > b.len() {
+                return None;
+            }
+            *span = (start, len as usize);
+        }
+        let request = buf.split_to(pos).freeze();
+        let mut args = std::mem::take(&mut self.spare);
+        args.reserve(n);
+        args.extend(spans[..n].iter().map(|&(s, l)| request.slice(s..s + l)));
+        Some(args)
     }
 
     /// Returns Some(true) when a multibulk with arguments begins.
@@ -179,7 +273,8 @@ impl RequestParser {
         }
         self.multibulk_left = n;
         self.bulk_len = -1;
-        self.args = Vec::with_capacity(n.min(1024) as usize);
+        self.args = std::mem::take(&mut self.spare);
+        self.args.reserve(n.min(1024) as usize);
         Ok(Some(true))
     }
 
@@ -258,6 +353,33 @@ impl RequestParser {
         let mut line_end = nl;
         if line_end > 0 && buf[line_end - 1] == b'\r' {
             line_end -= 1;
+        }
+        // A line without quotes (or a NUL, where sdssplitargs stops) splits
+        // at spaces alone: its arguments are slices of the line itself.
+        if line_end != 0
+            && !from.master
+            && !buf[..line_end]
+                .iter()
+                .any(|&b| matches!(b, b'"' | b'\'' | 0))
+        {
+            let line = buf.split_to(nl + 1).freeze();
+            let mut args = std::mem::take(&mut self.spare);
+            let mut i = 0;
+            while i < line_end {
+                while i < line_end && is_c_space(line[i]) {
+                    i += 1;
+                }
+                // Blanks are skipped by `isspace`, but only these end an
+                // argument (a vertical tab or form feed is part of it).
+                let start = i;
+                while i < line_end && !matches!(line[i], b' ' | b'\n' | b'\r' | b'\t') {
+                    i += 1;
+                }
+                if i > start {
+                    args.push(line.slice(start..i));
+                }
+            }
+            return Ok(Some(Request::Command(args)));
         }
         let Some(args) = split_args(&buf[..line_end]) else {
             return Err(ProtocolError::new(
@@ -458,6 +580,83 @@ mod tests {
             p.next(&mut buf, CLIENT).unwrap(),
             Some(Request::Command(vec![Bytes::from_static(b"PING")]))
         );
+    }
+
+    /// Every request and its outcome: fed whole (the one-pass path when
+    /// it applies) and a byte at a time (the step-by-step path only).
+    #[test]
+    fn whole_requests_parse_as_requests_in_pieces() {
+        let limited = Sender {
+            auth_required: true,
+            master: false,
+            max_bulk_len: 8,
+        };
+        let master = Sender {
+            master: true,
+            max_bulk_len: 2,
+            ..CLIENT
+        };
+        let many: Vec<u8> = std::iter::once(b"*17\r\n".to_vec())
+            .chain((0..17).map(|i| format!("${}\r\n{i}\r\n", i.to_string().len()).into_bytes()))
+            .flatten()
+            .collect();
+        let inputs: Vec<&[u8]> = vec![
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n",
+            b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",
+            b"*2\r\n$3\r\nGET\r\n:1\r\n",
+            b"*2\r\n$3\r\nGET\r\n$-1\r\n",
+            b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n",
+            b"*1\r\n$9\r\nTOOLONGXX\r\n",
+            b"*11\r\n$1\r\na\r\n",
+            b"*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n",
+            b"*1\r\n$4\0\r\nPING\r\n",
+            b"PING\r\n  set\tk \x0bv  \r\n \r\nget \"k\"\nget 'k\r\n",
+            b"echo a\0b\r\n\r\nping\n",
+            &many,
+        ];
+        for from in [CLIENT, limited, master] {
+            for input in &inputs {
+                let whole = parse_as(input, from);
+                let mut p = RequestParser::new();
+                let mut buf = BytesMut::new();
+                let mut pieces = Ok(Vec::new());
+                for b in input.iter() {
+                    buf.extend_from_slice(&[*b]);
+                    match p.next(&mut buf, from) {
+                        Ok(Some(Request::Command(a))) => pieces.as_mut().unwrap().push(a),
+                        Ok(_) => {}
+                        Err(e) => {
+                            pieces = Err(e);
+                            break;
+                        }
+                    }
+                }
+                assert_eq!(whole, pieces, "{:?}", String::from_utf8_lossy(input));
+            }
+        }
+    }
+
+    /// Lines without quotes take a shortcut: it splits as sdssplitargs does.
+    #[test]
+    fn plain_inline_lines_split_as_sdssplitargs() {
+        for line in [
+            &b"PING"[..],
+            b"  set\tk \x0bv  ",
+            b"a\x0cb",
+            b"x\ry",
+            b" \t ",
+            b"\x0bPING\x0b",
+        ] {
+            let mut input = line.to_vec();
+            input.extend_from_slice(b"\r\n");
+            let args: Vec<Bytes> = split_args(line)
+                .unwrap()
+                .into_iter()
+                .map(Bytes::from)
+                .collect();
+            let want: Vec<Vec<Bytes>> = Some(args).filter(|a| !a.is_empty()).into_iter().collect();
+            assert_eq!(parse_all(&input).unwrap(), want, "{line:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A client connection's state on the server side.
 
 use super::query_buffer::QueryBufSize;
+use crate::commands::{CommandDef, CommandTable};
 use crate::node::{Addr, ConnId, Millis};
 use crate::resp::{ReplyBuf, RequestParser};
 use bytes::{Bytes, BytesMut};
@@ -84,6 +85,8 @@ pub struct Client {
     pub last_interaction: Millis,
     /// Last command name, for CLIENT LIST `cmd=`.
     pub last_cmd: String,
+    /// The table entry of the last command this client sent.
+    pub last_def: LastDef,
     /// The master link never gets replies (REPLCONF ACKs go out directly).
     pub no_reply: bool,
     /// SCRIPT DEBUG SYNC: this client's EVALs run in the Lua debugger.
@@ -97,6 +100,37 @@ pub struct Client {
     pub woff: u64,
     /// Running inside EXEC: blocking commands must not block.
     pub in_exec: bool,
+}
+
+/// The command a client sent last: a client sends the same command over
+/// and over more often than not, and comparing its name costs less than
+/// a lookup in the table.
+#[derive(Clone, Copy, Default)]
+pub struct LastDef(Option<&'static CommandDef>);
+
+impl LastDef {
+    /// The command named `name` in `table` (any case).
+    pub fn lookup(&mut self, table: &CommandTable, name: &[u8]) -> Option<&'static CommandDef> {
+        // Names in the table are unique and lower case: an equal name is
+        // the entry the table would give.
+        if let Some(d) = self
+            .0
+            .filter(|d| d.name.as_bytes().eq_ignore_ascii_case(name))
+        {
+            return Some(d);
+        }
+        let found = table.get(name);
+        if found.is_some() {
+            self.0 = found;
+        }
+        found
+    }
+}
+
+impl std::fmt::Debug for LastDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.map_or("-", |d| d.name))
+    }
 }
 
 /// CLIENT REPLY state (7.0's CLIENT_REPLY_OFF / _SKIP_NEXT / _SKIP flags).
@@ -144,6 +178,7 @@ impl Client {
             created: now,
             last_interaction: now,
             last_cmd: "NULL".into(),
+            last_def: LastDef::default(),
             no_reply: false,
             lua_debug_sync: false,
             reply_mode: ReplyMode::On,

@@ -16,6 +16,7 @@ pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod pause;
+pub mod pending;
 pub mod persistence;
 pub mod query_buffer;
 pub mod slowlog;
@@ -91,7 +92,7 @@ pub struct ServerState {
     pub blocked_on: BTreeMap<(usize, Bytes), VecDeque<ConnId>>,
     pub next_client_id: u64,
     /// Clients with output waiting to be handed to the host.
-    pub pending: BTreeSet<ConnId>,
+    pub pending: pending::PendingConns,
     /// Outputs other than client replies (logs, connects, closes).
     pub out: VecDeque<Output>,
     /// Writes to propagate to the AOF and replicas, in order.
@@ -258,9 +259,9 @@ impl ServerState {
                 && (self.repl.backlog.is_some() || !self.repl.replicas.is_empty()))
     }
 
-    /// No database has after-command work pending (see [`Db::quiet`]).
+    /// No database has after-command work pending (see [`Db::notes`]).
     pub fn dbs_quiet(&self) -> bool {
-        self.dbs.iter().all(Db::quiet)
+        self.dbs.iter().fold(0, |acc, d| acc | d.notes()) == 0
     }
 
     /// Count an error reply: INFO's `total_error_replies` and errorstats.
@@ -427,7 +428,7 @@ impl Server {
                 watched: BTreeMap::new(),
                 blocked_on: BTreeMap::new(),
                 next_client_id: 1,
-                pending: BTreeSet::new(),
+                pending: pending::PendingConns::default(),
                 out: VecDeque::new(),
                 repl_feed: Vec::new(),
                 lastsave: now / 1000,
@@ -605,7 +606,12 @@ impl Server {
                 break;
             }
         }
-        self.serve(conn, c);
+        if bytes.is_empty() {
+            self.serve(conn, c);
+        } else {
+            // Its input has just been run as far as it can go.
+            self.put_back(conn, c);
+        }
     }
 
     /// client-query-buffer-limit: the client is closed without a reply.
@@ -629,6 +635,11 @@ impl Server {
     /// and queue what it has to send.
     fn serve(&mut self, conn: ConnId, mut c: Box<Client>) {
         self.process_input(&mut c);
+        self.put_back(conn, c);
+    }
+
+    /// Put a served client back among the clients and queue what it has to send.
+    fn put_back(&mut self, conn: ConnId, c: Box<Client>) {
         let flush = !c.reply.is_empty() || c.close_after_reply;
         self.clients.insert(conn, c);
         if flush {
@@ -676,14 +687,16 @@ impl Server {
 
     /// One parsed request: run it, settle its replies, and serve whoever it
     /// woke before the next.
-    fn run_request(&mut self, c: &mut Client, argv: Vec<Bytes>) {
+    fn run_request(&mut self, c: &mut Client, mut argv: Vec<Bytes>) {
         let reply_before = c.reply.len();
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
         let was_replica = c.kind == ClientKind::Replica;
         // Our master's command failing here is logged (afterErrorReply).
         let from_master = (c.kind == ClientKind::Master).then(|| argv[0].clone());
-        self.execute(c, argv);
+        self.execute(c, &mut argv);
+        // The vector (emptied, unless the command kept it) holds the next request's arguments.
+        c.parser.recycle(argv);
         if was_replica && c.reply.len() > reply_before {
             self.repl_replica_replied(c, reply_before);
         }
@@ -884,10 +897,12 @@ impl Server {
     }
 
     /// processCommand: the checks Redis makes before running a command.
-    pub fn execute(&mut self, c: &mut Client, argv: Vec<Bytes>) {
+    /// A command that keeps its arguments (queued in MULTI, postponed)
+    /// takes them out of `argv`.
+    pub fn execute(&mut self, c: &mut Client, argv: &mut Vec<Bytes>) {
         let table = self.table;
         self.st.checking = None;
-        let Some(cmd) = table.get(&argv[0]) else {
+        let Some(cmd) = c.last_def.lookup(table, &argv[0]) else {
             let mut msg = format!(
                 "ERR unknown command '{}', with args beginning with: ",
                 trunc(&argv[0], 128)
@@ -911,7 +926,7 @@ impl Server {
         }
         // A container's subcommand has its own flags (FUNCTION LOAD writes);
         // a script declares its own (EVAL with a shebang, FCALL).
-        let mut f = commands::eval::command_flags(&self.st, cmd, &argv);
+        let mut f = commands::eval::command_flags(&self.st, cmd, argv);
         // EXEC writes (or may grow memory) if a command it holds does, and
         // is refused on a stale replica if one of them would be
         // (processCommand's mstate.cmd_flags / cmd_inv_flags).
@@ -939,14 +954,14 @@ impl Server {
             return;
         }
         if c.kind != ClientKind::Master {
-            if let Err(denial) = self.st.acl.check(&c.user, cmd, &argv) {
+            if let Err(denial) = self.st.acl.check(&c.user, cmd, argv) {
                 let context = if c.multi.is_some() {
                     crate::acl::log::Context::Multi
                 } else {
                     crate::acl::log::Context::Toplevel
                 };
-                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, &argv);
-                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, &argv);
+                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
+                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
                 self.reject(c, &msg);
                 return;
             }
@@ -1024,9 +1039,9 @@ impl Server {
         // A replica may not touch the keyspace (it is exempt from client
         // pauses, which this would let it get around).
         if c.kind == ClientKind::Replica
-            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, &argv))
+            && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, argv))
         {
-            c.last_cmd = commands::container::full_name(cmd, &argv);
+            c.last_cmd = commands::container::full_name(cmd, argv);
             self.reject(c, "ERR Replica can't interact with the keyspace");
             crate::replication::master::log_error_to_replica(
                 &mut self.st,
@@ -1059,16 +1074,16 @@ impl Server {
         }
         if c.kind != ClientKind::Replica
             && self.st.pause.is_paused()
-            && self.st.pause.holds(self.may_replicate(c, cmd, &argv))
+            && self.st.pause.holds(self.may_replicate(c, cmd, argv))
         {
             // blockClient(BLOCKED_POSTPONE): the whole command waits.
             self.st.checking = None;
-            c.postponed = Some(argv);
+            c.postponed = Some(std::mem::take(argv));
             self.st.pause.postponed.push(c.conn);
             return;
         }
         if let Some(multi) = c.multi.as_mut().filter(|_| queues) {
-            multi.queue.push(argv);
+            multi.queue.push(std::mem::take(argv));
             c.reply.simple("QUEUED");
             return;
         }
@@ -1108,7 +1123,7 @@ impl Server {
             self.st.calls.ran("exec", usec, failed, true, track);
             // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
             if !self.st.monitors.is_empty() {
-                self.feed_monitors(c, &argv);
+                self.feed_monitors(c, argv);
             }
             if !self.st.repl_feed.is_empty() {
                 self.repl_feed_replicas();
@@ -1116,7 +1131,7 @@ impl Server {
             }
             return;
         }
-        self.call(c, cmd, &argv);
+        self.call(c, cmd, argv);
     }
 
     /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
@@ -1786,8 +1801,8 @@ impl Server {
 
     /// The replies alone: an out-of-band question moves no AOF timer.
     fn flush_replies(&mut self) {
-        let pending = std::mem::take(&mut self.st.pending);
-        for conn in pending {
+        let pending = self.st.pending.take();
+        for &conn in &pending {
             if let Some(c) = self.clients.get_mut(&conn) {
                 if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
@@ -1813,6 +1828,7 @@ impl Server {
                 }
             }
         }
+        self.st.pending.recycle(pending);
     }
 
     /// DEBUG SLEEP ended: run what clients sent meanwhile, in client order.

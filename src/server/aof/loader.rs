@@ -175,7 +175,7 @@ impl Server {
         c.no_reply = true;
         let truncated_ok = self.st.config.get_bool(Key::AOF_LOAD_TRUNCATED);
         let (mut valid_up_to, mut valid_before_multi) = (start, start);
-        for (argv, end) in parsed.commands {
+        for (mut argv, end) in parsed.commands {
             if self.table.get(&argv[0]).is_none() {
                 self.st.log(
                     LogLevel::Warning,
@@ -189,7 +189,7 @@ impl Server {
             if argv[0].eq_ignore_ascii_case(b"multi") {
                 valid_before_multi = valid_up_to;
             }
-            self.execute(&mut c, argv);
+            self.execute(&mut c, &mut argv);
             c.reply.buf.clear();
             // Loading feeds nobody: not the AOF, not replicas.
             self.st.repl_feed.clear();
