@@ -212,9 +212,9 @@ mod tests {
         for i in 0..50 {
             db.set(
                 bytes::Bytes::from(format!("k{i}")),
-                crate::keyspace::Object::new(crate::keyspace::Value::Str(bytes::Bytes::from(
-                    "x".repeat(i * 7),
-                ))),
+                crate::keyspace::Object::new(crate::keyspace::Value::Str(
+                    bytes::Bytes::from("x".repeat(i * 7)).into(),
+                )),
             );
         }
         let file = super::encode(std::slice::from_ref(&db), &super::Aux::default());
