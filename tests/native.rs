@@ -339,60 +339,75 @@ fn listening_addrs(port: u16) -> Vec<String> {
     v
 }
 
-/// Safe defaults: loopback only (127.0.0.1 and, if available, ::1), protected mode on.
+/// Redis 7.0's defaults: `bind * -::*` (every address) with protected mode
+/// on, so that only local clients are served until a password is set; the
+/// CONFIG GET answers are redis-server 7.0.15's without a config file.
 #[test]
-fn safe_defaults_loopback_and_protected_mode() {
-    let srv = start_ours(&[]);
-    let addrs = listening_addrs(srv.port);
+fn defaults_bind_every_address_with_protected_mode_as_real_redis() {
+    let ours = start_ours(&[]);
+    let addrs = listening_addrs(ours.port);
     assert!(
         !addrs.is_empty(),
         "no listening socket found in /proc/net/tcp"
     );
     for a in &addrs {
-        // 127.0.0.1 is 0100007F; ::1 is 00000000000000000000000001000000.
+        // 0.0.0.0 is 00000000; :: is 32 zeros.
         assert!(
-            a == "0100007F" || a == "00000000000000000000000001000000",
-            "listening on a non-loopback address: {a}"
+            a.bytes().all(|b| b == b'0'),
+            "listening on one address only: {a}"
         );
     }
-    let mut c = srv.connect();
-    let r = c.cmd(&["CONFIG", "GET", "protected-mode"]);
-    if !matches!(&r, Frame::Error(e) if e.starts_with("ERR unknown command")) {
-        assert_eq!(r, Frame::Array(vec![bulk(b"protected-mode"), bulk(b"yes")]));
+    let mut c = ours.connect();
+    for name in ["bind", "protected-mode"] {
+        let got = c.cmd(&["CONFIG", "GET", name]);
+        let want = match name {
+            "bind" => "* -::*",
+            _ => "yes",
+        };
+        assert_eq!(
+            got,
+            Frame::Array(vec![bulk(name.as_bytes()), bulk(want.as_bytes())])
+        );
     }
 }
 
-/// Protected mode in the node itself: with Redis's default bind a peer that
-/// is not on loopback is refused with -DENIED (tested in-process, since tests
-/// only talk to loopback addresses).
+/// Protected mode in the node itself: a peer that is not local is refused
+/// with -DENIED whatever `bind` says (7.0 no longer looks at it), a local
+/// one is served (tested in-process, since tests only talk to loopback).
 #[test]
 fn protected_mode_denies_remote_peers() {
     use sentinel_lab::node::{Addr, ConnId, Input, Node, Output};
     use sentinel_lab::server::Server;
-    let mut config = sentinel_lab::native::conf::default_config();
-    config
-        .set_by_name("bind", &["*".to_string(), "-::*".to_string()])
-        .unwrap();
-    let mut s = Server::new(config, 0, 1);
-    s.handle(
-        0,
-        Input::Accepted {
-            conn: ConnId(1),
-            peer: Addr::new("10.1.2.3", 5000),
-            local: Addr::new("10.1.2.1", 6379),
-        },
-    );
-    let mut sent = Vec::new();
-    let mut closed = false;
-    while let Some(o) = s.poll_output() {
-        match o {
-            Output::Send { bytes, .. } => sent.extend(bytes),
-            Output::Close { .. } => closed = true,
-            _ => {}
+    for bind in [&["*", "-::*"][..], &["10.1.2.1"][..]] {
+        let mut config = sentinel_lab::native::conf::default_config();
+        let bind: Vec<String> = bind.iter().map(|s| s.to_string()).collect();
+        config.set_by_name("bind", &bind).unwrap();
+        let mut s = Server::new(config, 0, 1);
+        for (conn, peer) in [(1, "10.1.2.3"), (2, "127.0.0.1")] {
+            s.handle(
+                0,
+                Input::Accepted {
+                    conn: ConnId(conn),
+                    peer: Addr::new(peer, 5000),
+                    local: Addr::new("10.1.2.1", 6379),
+                },
+            );
         }
+        let (mut sent, mut closed) = (Vec::new(), Vec::new());
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send { conn, bytes } => sent.push((conn, bytes)),
+                Output::Close { conn } => closed.push(conn),
+                _ => {}
+            }
+        }
+        assert!(
+            sent.iter().any(|(c, b)| *c == ConnId(1)
+                && b.starts_with(b"-DENIED Redis is running in protected mode")),
+            "{bind:?}"
+        );
+        assert_eq!(closed, [ConnId(1)], "{bind:?}");
     }
-    assert!(sent.starts_with(b"-DENIED Redis is running in protected mode"));
-    assert!(closed);
 }
 
 /// SIGTERM shuts down like SHUTDOWN, final save included, even when a
