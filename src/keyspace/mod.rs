@@ -306,6 +306,8 @@ pub struct Db {
     pub track_new: bool,
     /// The part of a running snapshot that concerns this data.
     cow: Option<Box<Cow>>,
+    /// What the last snapshot kept for changed keys, at its end.
+    last_cow_bytes: u64,
     /// The sum of the keys' `charged` bytes, kept as they change.
     charged: u64,
     /// Keys handed out for changing in place since the last
@@ -378,6 +380,8 @@ struct Cow {
     expires_at_start: usize,
     /// Keys changed or removed before the walk reached them: value and TTL at the start.
     preserved: Vec<SnapEntry>,
+    /// The bytes `preserved` holds (the snapshot's copy-on-write cost).
+    preserved_bytes: u64,
     /// After FLUSHDB: the table the walk goes on with (the live one was replaced).
     detached: Option<(Dict<InlineBytes, Object>, Dict<InlineBytes, Millis>)>,
     cursor: u64,
@@ -616,6 +620,7 @@ impl Db {
     fn keep_old(&mut self, key: &[u8], old: Object, ttl: Option<Millis>) {
         if let Some(c) = self.cow.as_mut() {
             if old.snap() != c.epoch {
+                c.preserved_bytes += key.len() as u64 + u64::from(old.charged());
                 c.preserved.push((Bytes::copy_from_slice(key), old, ttl));
             }
         }
@@ -867,6 +872,7 @@ impl Db {
     /// database (nothing to write).
     pub fn begin_snapshot(&mut self, index: usize) {
         self.cow = None;
+        self.last_cow_bytes = 0;
         if self.keys.is_empty() {
             return;
         }
@@ -886,6 +892,7 @@ impl Db {
             keys_at_start: self.keys.len(),
             expires_at_start: self.expires.len(),
             preserved: Vec::new(),
+            preserved_bytes: 0,
             detached: None,
             cursor: 0,
             walked: false,
@@ -947,7 +954,24 @@ impl Db {
     /// old values of keys changed before the walk reached them). Once the walk
     /// is done no other entry is left to write.
     pub fn end_snapshot(&mut self) -> Vec<SnapEntry> {
-        self.cow.take().map(|c| c.preserved).unwrap_or_default()
+        let Some(c) = self.cow.take() else {
+            return Vec::new();
+        };
+        self.last_cow_bytes = c.preserved_bytes;
+        c.preserved
+    }
+
+    /// A new job starts: no copy-on-write cost is its yet.
+    pub fn forget_cow_bytes(&mut self) {
+        self.last_cow_bytes = 0;
+    }
+
+    /// The bytes the running snapshot keeps for keys changed since it
+    /// began, or the last one's at its end.
+    pub fn snapshot_cow_bytes(&self) -> u64 {
+        self.cow
+            .as_ref()
+            .map_or(self.last_cow_bytes, |c| c.preserved_bytes)
     }
 }
 

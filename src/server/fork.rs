@@ -47,6 +47,45 @@ pub struct Forks {
     /// Children asked for and not ended: (id, the "started by pid" line
     /// waiting for the pid; `None` once logged).
     live: Vec<(u64, Option<String>)>,
+    /// The running job's copy-on-write cost.
+    pub cow: CowStats,
+    /// `rdb_last_cow_size`, `aof_last_cow_size`: the last job's at its end.
+    pub rdb_last_cow: u64,
+    pub aof_last_cow: u64,
+}
+
+/// The copy-on-write cost of a job, as 7.0's child reports its private
+/// dirty memory: here the bytes of the old values the snapshot keeps
+/// because their keys changed before it wrote them (sampled by the cron).
+#[derive(Debug, Default, Clone)]
+pub struct CowStats {
+    pub current: u64,
+    pub peak: u64,
+    sum: u64,
+    samples: u64,
+    /// When last sampled (0: never).
+    pub updated: Millis,
+}
+
+impl CowStats {
+    pub fn sample(&mut self, bytes: u64, now: Millis) {
+        self.current = bytes;
+        self.peak = self.peak.max(bytes);
+        self.sum += bytes;
+        self.samples += 1;
+        self.updated = now;
+    }
+
+    /// The child's last line ("Fork CoW for RDB: ...").
+    pub fn log_line(&self, what: &str) -> String {
+        let avg = self.sum / self.samples.max(1);
+        format!(
+            "Fork CoW for {what}: current {} MB, peak {} MB, average {} MB",
+            self.current >> 20,
+            self.peak >> 20,
+            avg >> 20
+        )
+    }
 }
 
 /// `rdb-key-save-delay` (microseconds after each key) of a running job, as
@@ -100,6 +139,10 @@ impl ServerState {
     pub fn fork_child(&mut self, kind: ChildKind, started: &str, stand_in: u64) -> (u64, u64) {
         self.forks.total += 1;
         self.forks.next_id += 1;
+        self.forks.cow = CowStats::default();
+        for db in &mut self.dbs {
+            db.forget_cow_bytes();
+        }
         let id = self.forks.next_id;
         if !self.forks.host_forks {
             self.log(LogLevel::Notice, format!("{started} {stand_in}"));
@@ -213,6 +256,36 @@ impl Server {
         if rw_child == Some(id) {
             self.st.aof_rewrite_killed(signal);
         }
+    }
+}
+
+impl ServerState {
+    /// Bytes the running snapshots keep for keys changed since they began
+    /// (what the last one kept, once it ended).
+    pub fn cow_bytes_now(&self) -> u64 {
+        self.dbs.iter().map(|db| db.snapshot_cow_bytes()).sum()
+    }
+
+    /// The cron's look at a running job's copy-on-write cost.
+    pub fn sample_cow(&mut self) {
+        if self.bgsave_job.is_some() || self.aof.rewrite.is_some() {
+            let bytes = self.cow_bytes_now();
+            self.forks.cow.sample(bytes, self.now);
+        }
+    }
+
+    /// A job ended: its last sample, logged as its child would and kept
+    /// for INFO (`rdb_last_cow_size` / `aof_last_cow_size`).
+    pub fn end_cow(&mut self, kind: ChildKind) {
+        let bytes = self.cow_bytes_now();
+        self.forks.cow.sample(bytes, self.now);
+        let (what, last) = match kind {
+            ChildKind::AofRewrite => ("AOF rewrite", &mut self.forks.aof_last_cow),
+            _ => ("RDB", &mut self.forks.rdb_last_cow),
+        };
+        *last = bytes;
+        let line = self.forks.cow.log_line(what);
+        self.log(LogLevel::Notice, line);
     }
 }
 

@@ -474,14 +474,31 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
         (srv.loading && !srv.async_loading) as u8
     );
     field!(out, "async_loading", "{}", srv.async_loading as u8);
-    field!(out, "current_cow_peak", "0");
-    field!(out, "current_cow_size", "0");
-    field!(out, "current_cow_size_age", "0");
-    field!(out, "current_fork_perc", "0.00");
-    let (processed, total) = srv
+    // A running job's copy-on-write figures and progress (the child's).
+    let running = srv.bgsave_job.is_some() || srv.aof.rewrite.is_some();
+    let cow = &srv.forks.cow;
+    let (peak, size, age) = match running {
+        true if cow.updated > 0 => (
+            cow.peak,
+            cow.current,
+            srv.now.saturating_sub(cow.updated) / 1000,
+        ),
+        _ => (0, 0, 0),
+    };
+    field!(out, "current_cow_peak", "{}", peak);
+    field!(out, "current_cow_size", "{}", size);
+    field!(out, "current_cow_size_age", "{}", age);
+    let job = srv
         .bgsave_job
         .as_ref()
-        .map_or((0, 0), |b| (b.job.keys_written, b.job.keys_total));
+        .map(|b| &b.job)
+        .or_else(|| srv.aof.rewrite.as_ref().and_then(|r| r.job.as_ref()));
+    let (processed, total) = job.map_or((0, 0), |j| (j.keys_written, j.keys_total));
+    let perc = match total {
+        0 => 0.0,
+        t => processed as f64 * 100.0 / t as f64,
+    };
+    field!(out, "current_fork_perc", "{:.2}", perc);
     field!(out, "current_save_keys_processed", "{}", processed);
     field!(out, "current_save_keys_total", "{}", total);
     field!(out, "rdb_changes_since_last_save", "{}", srv.dirty);
@@ -510,7 +527,7 @@ fn persistence(ctx: &InfoCtx, out: &mut String) {
         .map_or(-1, |b| (srv.now.saturating_sub(b.started) / 1000) as i64);
     field!(out, "rdb_current_bgsave_time_sec", "{}", current);
     field!(out, "rdb_saves", "{}", srv.persist.saves);
-    field!(out, "rdb_last_cow_size", "0");
+    field!(out, "rdb_last_cow_size", "{}", srv.forks.rdb_last_cow);
     let (loaded, expired) = srv.last_load_keys;
     field!(out, "rdb_last_load_keys_expired", "{}", expired);
     field!(out, "rdb_last_load_keys_loaded", "{}", loaded);

@@ -1773,6 +1773,7 @@ impl Server {
         self.save_cron();
         self.st.aof_cron();
         self.st.aof_write_error_cron();
+        self.st.sample_cow();
         if now >= self.st.repl.next_cron {
             self.st.repl.next_cron = now + 1000;
             self.repl_master_cron();

@@ -475,6 +475,8 @@ impl Server {
                 let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
                 self.send_to_waiting(&conns, &chunk);
                 if done {
+                    // The child's last line, then the parent's.
+                    self.st.end_cow(ChildKind::RdbToReplicas);
                     let up = conns.iter().filter(|c| self.waiting_replica(**c)).count();
                     self.st.log(
                         LogLevel::Warning,
@@ -565,10 +567,7 @@ impl Server {
                 st.persist.saves += 1;
                 st.persist.last_bgsave_ok = true;
                 st.log(LogLevel::Notice, "DB saved on disk");
-                st.log(
-                    LogLevel::Notice,
-                    "Fork CoW for RDB: current 0 MB, peak 0 MB, average 0 MB",
-                );
+                st.end_cow(ChildKind::Rdb);
                 st.log(
                     LogLevel::Notice,
                     "Background saving terminated with success",

@@ -323,15 +323,15 @@ mod golden {
 
     const SEEDS: [u64; 2] = [1, 7];
     const RECORDED: &[(&str, u64, u64)] = &[
-        ("tutorial", 0x3cf36a57438616cc, 0x3889ae144181463e),
-        ("sentinel-down", 0xca13146cf3651c14, 0x75c3097efa183ffb),
-        ("no-quorum", 0xeb941e5f9e6926dd, 0x94cb95e0b94d1b91),
-        ("partition", 0x5a6b9e64729c10fc, 0x64070afec5854d28),
-        ("priority-zero", 0x6ff580668c548b5f, 0x3889ae144181463e),
-        ("manual-failover", 0xb480017fe6173e42, 0x247ba8a58b87222d),
-        ("old-master-returns", 0x5c31521767d5113c, 0x64a794b824846138),
-        ("name-not-resolving", 0xedf3d352a972c0ee, 0xada9d8aea9ad159f),
-        ("container-address", 0x63226c2f81477f76, 0x178cb5819b637053),
+        ("tutorial", 0x05e578de7710ff03, 0xf1d8c86db00dd8c3),
+        ("sentinel-down", 0x720a271b34098a8b, 0xc5094f26c536b2ee),
+        ("no-quorum", 0x739195d0a52db1b4, 0x5e413fd6c8afc596),
+        ("partition", 0xeb1d5200346750f6, 0x4e4d1762efcac225),
+        ("priority-zero", 0xadb6d3af4ba2a3cc, 0xf1d8c86db00dd8c3),
+        ("manual-failover", 0xc33c9f3a530a8b78, 0xc097e76dc70bb4ea),
+        ("old-master-returns", 0x52fe5f9191f5fd66, 0xea22b8e227c025bc),
+        ("name-not-resolving", 0x4ccd0bc0d8363ab8, 0x294fd8906bd6dcc1),
+        ("container-address", 0x3fe955bd40c0c1d5, 0x179486b5ee57eed2),
     ];
 
     fn run(id: &str, seed: u64) -> u64 {

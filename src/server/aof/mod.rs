@@ -300,7 +300,7 @@ impl ServerState {
             "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\n\
              aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\n\
              aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\n\
-             aof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
+             aof_last_write_status:{}\r\naof_last_cow_size:{}\r\n",
             (a.state != AofState::Off) as u8,
             running.is_some() as u8,
             a.rewrite_scheduled as u8,
@@ -310,6 +310,7 @@ impl ServerState {
             a.rewrites,
             a.consecutive_failures,
             ok(a.write_error.is_none() && a.fsync_error.is_none()),
+            self.forks.aof_last_cow,
         );
     }
 

@@ -537,10 +537,7 @@ impl ServerState {
                 rw.pid
             ),
         );
-        self.log(
-            LogLevel::Notice,
-            "Fork CoW for AOF rewrite: current 0 MB, peak 0 MB, average 0 MB",
-        );
+        self.end_cow(ChildKind::AofRewrite);
         self.log(
             LogLevel::Notice,
             "Background AOF rewrite terminated with success",

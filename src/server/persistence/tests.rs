@@ -1076,3 +1076,53 @@ fn a_killed_stand_in_child_fails_the_save_and_an_ended_save_ends_its_child() {
         "ok"
     );
 }
+
+/// The copy-on-write figures of a save: keys changed while it runs keep
+/// their old values for it, and those bytes are its CoW cost (INFO
+/// `current_cow_size` while it runs, `rdb_last_cow_size` after; the
+/// "Fork CoW for RDB" line).
+#[test]
+fn a_save_reports_the_bytes_its_snapshot_keeps_as_copy_on_write() {
+    let mut s = server(1_000);
+    let big = "x".repeat(100_000);
+    for i in 0..40 {
+        cmd(&mut s, 1_000, &["SET", &format!("k{i}"), &big]);
+    }
+    cmd(
+        &mut s,
+        1_000,
+        &["CONFIG", "SET", "rdb-key-save-delay", "100000"],
+    );
+    cmd(&mut s, 1_000, &["BGSAVE"]);
+    for i in 0..40 {
+        cmd(&mut s, 1_000, &["SET", &format!("k{i}"), "y"]);
+    }
+    let mut events = Vec::new();
+    for t in (1_000..1_500).step_by(50) {
+        s.handle(t, Input::Tick);
+        events.extend(drain(&mut s).1);
+    }
+    let field = |info: &str, name: &str| -> u64 {
+        let v = info.lines().find_map(|l| l.strip_prefix(name)).expect(name);
+        v.trim_start_matches(':').trim().parse().unwrap()
+    };
+    let (info, _) = cmd(&mut s, 1_500, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_bgsave_in_progress:1"), "{info}");
+    assert!(field(&info, "current_cow_size") > 3_000_000, "{info}");
+    assert!(field(&info, "current_cow_peak") >= field(&info, "current_cow_size"));
+    for t in (1_500..10_000).step_by(100) {
+        s.handle(t, Input::Tick);
+        events.extend(drain(&mut s).1);
+    }
+    let (info, _) = cmd(&mut s, 10_000, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_bgsave_in_progress:0"), "{info}");
+    assert!(field(&info, "rdb_last_cow_size") > 3_000_000, "{info}");
+    assert_eq!(field(&info, "current_cow_size"), 0, "{info}");
+    let lines = logs(&events);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Fork CoW for RDB: current 3 MB, peak 3 MB")),
+        "{lines:?}"
+    );
+}
