@@ -28,7 +28,15 @@ pub struct Dict<K, V> {
     slots: Vec<Slot<K, V>>,
     free: u32,
     len: usize,
+    /// A snapshot walks the slab by index ([`Dict::slab_step_mut`]): while
+    /// pinned no slot moves (no compaction on shrink) and the table grows
+    /// only once chains get long, as Redis's dict with a fork child
+    /// (`dict_force_resize_ratio`).
+    pinned: bool,
 }
+
+/// Entries per bucket past which a pinned table grows anyway.
+const FORCE_RESIZE_RATIO: usize = 5;
 
 impl<K, V> Default for Dict<K, V> {
     fn default() -> Self {
@@ -37,6 +45,7 @@ impl<K, V> Default for Dict<K, V> {
             slots: Vec::new(),
             free: NIL,
             len: 0,
+            pinned: false,
         }
     }
 }
@@ -197,7 +206,11 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     fn insert_new_hashed(&mut self, h: u64, k: K, v: V) -> u32 {
         // Doubled when full, as Redis's dictExpand: the load factor stays
         // between 1/2 and 1 (chains of about one entry).
-        if self.len + 1 > self.buckets.len() {
+        let limit = match self.pinned {
+            true => self.buckets.len() * FORCE_RESIZE_RATIO,
+            false => self.buckets.len(),
+        };
+        if self.len + 1 > limit {
             self.resize((self.len + 1).max(self.buckets.len() * 2));
         }
         let h = h as u32;
@@ -273,7 +286,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             self.clear();
             return;
         }
-        if self.buckets.len() > 16 && self.len * 8 < self.buckets.len() {
+        if !self.pinned && self.buckets.len() > 16 && self.len * 8 < self.buckets.len() {
             let live: Vec<(K, V)> = self.slots.drain(..).filter_map(|s| s.kv).collect();
             self.free = NIL;
             self.buckets.clear();
@@ -369,6 +382,37 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         for (k, v) in keep {
             self.insert_new(k, v);
         }
+    }
+
+    /// Pin the slab for a walk by index, or let it move again.
+    pub fn set_pinned(&mut self, pinned: bool) {
+        self.pinned = pinned;
+    }
+
+    /// From slot `from`, visit live entries in slab order until `budget` of
+    /// them are seen: the next slot to look at (`None`: the end), and how
+    /// many slots were looked at. Sequential in memory, unlike a SCAN;
+    /// stable across changes only while the table is pinned.
+    pub fn slab_step_mut(
+        &mut self,
+        from: usize,
+        budget: usize,
+        mut f: impl FnMut(&K, &mut V),
+    ) -> (Option<usize>, usize) {
+        let mut live = 0;
+        let mut i = from;
+        while i < self.slots.len() {
+            if let Some((k, v)) = &mut self.slots[i].kv {
+                f(k, v);
+                live += 1;
+            }
+            i += 1;
+            if live >= budget {
+                break;
+            }
+        }
+        let next = (i < self.slots.len()).then_some(i);
+        (next, i.saturating_sub(from))
     }
 
     /// Visit one step of a SCAN from `cursor`; returns the next cursor (0 when done).

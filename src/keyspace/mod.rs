@@ -364,10 +364,11 @@ pub type SnapEntry = (Bytes, Object, Option<Millis>);
 
 /// Copy-on-write state of a database while a snapshot of it is being written.
 ///
-/// The snapshot walks the live table with the SCAN cursor. An object whose
-/// `snap` mark equals `epoch` is not to be written by the walk: either it was
-/// written already (SCAN may return a key twice across a resize), or it was
-/// created after the snapshot began, or its value at the start was saved in
+/// The snapshot walks the live table's slab in index order (sequential in
+/// memory; the table is pinned meanwhile, so no entry moves). An object whose
+/// `snap` mark equals `epoch` is not to be written by the walk: either it
+/// was created after the snapshot began (in a freed slot or at the end), or
+/// its value at the start was saved in
 /// `preserved` before it changed. Objects are marked the first time the walk
 /// or a change reaches them, so `preserved` holds only the keys that changed.
 #[derive(Clone, Debug)]
@@ -384,7 +385,9 @@ struct Cow {
     preserved_bytes: u64,
     /// After FLUSHDB: the table the walk goes on with (the live one was replaced).
     detached: Option<(Dict<InlineBytes, Object>, Dict<InlineBytes, Millis>)>,
+    /// The next slot of the slab to look at.
     cursor: u64,
+    /// The walk reached the end of the slab.
     walked: bool,
 }
 
@@ -886,6 +889,7 @@ impl Db {
             }
         };
         self.last_mark = epoch;
+        self.keys.set_pinned(true);
         self.cow = Some(Box::new(Cow {
             epoch,
             index,
@@ -929,25 +933,32 @@ impl Db {
             Some((k, e)) => (k, &*e),
             None => (&mut self.keys, &self.expires),
         };
-        let mut cursor = c.cursor;
-        let mut visited = 0;
-        let mut done = c.walked && cursor == 0;
-        while !done && visited < budget {
-            let mut n = 0;
-            cursor = keys.scan_step_mut(cursor, |k, o| {
-                n += 1;
-                if o.snap() != epoch {
-                    o.set_snap(epoch);
-                    f(k, o, expires.get(&k[..]).copied());
-                }
-            });
-            // An empty bucket costs a little too.
-            visited += n.max(1);
-            c.walked = true;
-            done = cursor == 0;
+        if c.walked {
+            return WalkStep {
+                visited: 0,
+                done: true,
+            };
         }
-        c.cursor = cursor;
-        WalkStep { visited, done }
+        // In slab order (sequential memory): the table is pinned meanwhile.
+        let no_ttls = expires.is_empty();
+        let (next, looked) = keys.slab_step_mut(c.cursor as usize, budget.max(1), |k, o| {
+            if o.snap() != epoch {
+                o.set_snap(epoch);
+                let ttl = if no_ttls {
+                    None
+                } else {
+                    expires.get(&k[..]).copied()
+                };
+                f(k, o, ttl);
+            }
+        });
+        c.cursor = next.unwrap_or(0) as u64;
+        c.walked = next.is_none();
+        // An empty slot costs a little too.
+        WalkStep {
+            visited: looked.max(1),
+            done: c.walked,
+        }
     }
 
     /// Stop the snapshot of this data; returns the preserved entries (the
@@ -957,6 +968,9 @@ impl Db {
         let Some(c) = self.cow.take() else {
             return Vec::new();
         };
+        // The table may resize again (at its next insertion, as Redis's
+        // once the child is gone).
+        self.keys.set_pinned(false);
         self.last_cow_bytes = c.preserved_bytes;
         c.preserved
     }
