@@ -1279,7 +1279,16 @@ impl Server {
         // One pass over the databases decides whether the per-database
         // after-command work below has anything to do.
         let quiet = self.st.dbs_quiet();
-        if !quiet || !self.st.notes.is_empty() {
+        // Only expired or created keys and notes make work for the two
+        // calls below: a write that resized a key in place has none.
+        let events = !self.st.notes.is_empty()
+            || (!quiet
+                && self
+                    .st
+                    .dbs
+                    .iter()
+                    .any(|d| !d.expired.is_empty() || !d.created.is_empty()));
+        if events {
             let notes = std::mem::take(&mut self.st.notes);
             self.feed_expired_dels();
             self.st.notes.extend(notes);
