@@ -141,13 +141,10 @@ impl PartialEq for Node {
 }
 
 /// The integer a listpack stores a string as, if it looks like one
-/// (`lpStringToInt64`: canonical decimal only).
+/// (`lpStringToInt64`: canonical decimal only, which is what `parse_i64`,
+/// Redis's `string2ll`, accepts).
 pub fn lp_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let v = crate::resp::parse_i64(s)?;
-    (itoa::Buffer::new().format(v).as_bytes() == s).then_some(v)
+    crate::resp::parse_i64(s)
 }
 
 fn lp_backlen(l: usize) -> usize {
@@ -425,30 +422,32 @@ impl Stream {
         } else {
             max_bytes
         };
-        let use_tail = match self.nodes.last_key_value() {
-            Some((_, n)) => {
-                !(n.lp_bytes() + total >= node_max
-                    || (max_entries > 0 && n.live + n.deleted >= max_entries))
+        // The tail node, or a new one when it is full.
+        let tail = self.nodes.last_entry().filter(|t| {
+            let n = t.get();
+            !(n.lp_bytes() + total >= node_max
+                || (max_entries > 0 && n.live + n.deleted >= max_entries))
+        });
+        let (master, node) = match tail {
+            Some(t) => {
+                let master = *t.key();
+                (master, t.into_mut())
             }
-            None => false,
-        };
-        let master = if use_tail {
-            *self.nodes.last_key_value().expect("tail").0
-        } else {
-            if let Some((_, tail)) = self.nodes.iter_mut().next_back() {
-                tail.alloc = tail.lp_bytes();
+            None => {
+                if let Some(mut old_tail) = self.nodes.last_entry() {
+                    let n = old_tail.get_mut();
+                    n.alloc = n.lp_bytes();
+                }
+                let mut node = Node::new(id, fields);
+                // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or a smaller node limit.
+                node.alloc = if max_bytes > 0 && max_bytes < 4096 {
+                    max_bytes
+                } else {
+                    4096
+                };
+                (id, self.nodes.entry(id).or_insert(node))
             }
-            let mut node = Node::new(id, fields);
-            // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or a smaller node limit.
-            node.alloc = if max_bytes > 0 && max_bytes < 4096 {
-                max_bytes
-            } else {
-                4096
-            };
-            self.nodes.insert(id, node);
-            id
         };
-        let node = self.nodes.get_mut(&master).expect("node");
         let e = NodeEntry {
             id,
             deleted: false,
@@ -489,7 +488,19 @@ impl Stream {
             self.nodes.range(lo..=hi)
         };
         nodes
-            .flat_map(|(_, n)| n.entries.iter())
+            .flat_map(move |(&master, n)| {
+                // Entries before `start` in the first node are skipped by
+                // a binary search. Live entries are in ID order and each
+                // entry is greater than every entry before it that was live
+                // when it came, so the search can only land early, on
+                // tombstones an XSETID left above later entries.
+                let from = if master == lo {
+                    n.entries.partition_point(|e| e.id < start)
+                } else {
+                    0
+                };
+                n.entries[from..].iter()
+            })
             .filter(move |e| !e.deleted && e.id >= start && e.id <= end)
     }
 
@@ -505,8 +516,12 @@ impl Stream {
 
     /// The last live ID (`streamLastValidID`), 0-0 if empty.
     pub fn last_valid_id(&self) -> StreamId {
-        self.range(StreamId::MIN, StreamId::MAX)
-            .next_back()
+        // Live entries are in ID order: the last one is the greatest.
+        self.nodes
+            .values()
+            .rev()
+            .flat_map(|n| n.entries.iter().rev())
+            .find(|e| !e.deleted)
             .map_or(StreamId::MIN, |e| e.id)
     }
 
@@ -862,6 +877,10 @@ mod tests {
     fn listpack_sizes_follow_the_encodings() {
         assert_eq!(lp_str_size(b"12"), 2);
         assert_eq!(lp_str_size(b"012"), 5);
+        assert_eq!(lp_int(b"-9223372036854775808"), Some(i64::MIN));
+        for not_canonical in ["", "-0", "+1", "01", " 1", "9223372036854775808", "1a"] {
+            assert_eq!(lp_int(not_canonical.as_bytes()), None, "{not_canonical}");
+        }
         assert_eq!(lp_int_size(-1), 3);
         assert_eq!(lp_int_size(1 << 40), 10);
     }
