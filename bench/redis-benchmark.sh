@@ -10,9 +10,10 @@
 # TESTS (set,get,incr,lpush,lpop,hset,zadd; "all": the 16 tests set,get,incr,
 # lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,
 # ping_mbulk), PIPELINES ("1 16"), OURS (the binary; default: a release build),
-# CPU (1: each test runs alone and the table adds each server's CPU time per
-# request (family rows too), user+sys from `perf stat -e task-clock`, and its ratio: steadier
-# than requests per second on a shared machine; 0: off),
+# CPU (1: each test, stream and family rows included, runs alone and the
+# table adds each server's CPU time per request, user+sys from `perf stat -e
+# task-clock`, and its ratio: steadier than requests per second on a shared
+# machine; 0: off),
 # STREAMS (1: also XADD, XREAD, XREADGROUP and XACK through redis-benchmark's
 # arbitrary-command form, on a stream pre-filled with N entries; 0: skip),
 # FAMILIES (1: also PFADD, PFCOUNT over 10 keys, SETBIT, BITCOUNT, GEOADD,
@@ -108,21 +109,37 @@ run() {
     rm -f "$stat"
 }
 
+# One arbitrary-command row as "LABEL|rps|usec" (usec, the server's CPU time
+# per request, only with CPU=1): redis-benchmark with random ints from -r.
+bench_row() {
+    local port=$1 pipe=$2 pid=$3 label=$4 stat rps usec=""
+    shift 4
+    if [ "$CPU" = 1 ]; then
+        stat=$(mktemp)
+        rps=$(perf stat -x, -e task-clock -p "$pid" -o "$stat" -- \
+            redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+            | tr '\r' '\n' | awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1)
+        usec=$(awk -F, -v n="$N" '/task-clock/ { printf "%.3f", $1 * 1000 / n }' "$stat")
+        rm -f "$stat"
+    else
+        rps=$(redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
+            | tr '\r' '\n' | awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1)
+    fi
+    echo "$label|$rps|$usec"
+}
+
 # The stream rows for one server and pipeline depth, as "TEST rps" lines:
 # XADD with generated IDs; then, on bench:g pre-filled with N entries
 # (IDs 1-0 .. N-0) and a group at 0, XREAD of 10 entries, XREADGROUP
 # delivering one new entry per call into the PEL, XACK of random IDs.
 run_streams() {
-    local port=$1 pipe=$2 label
+    local port=$1 pipe=$2 pid=$3 label
     redis-cli -p "$port" flushall >/dev/null
     seq 1 "$N" | awk '{ print "XADD bench:g " $1 "-0 f v" }' | redis-cli -p "$port" --pipe >/dev/null
     redis-cli -p "$port" xgroup create bench:g g 0 >/dev/null
     bench() {
         label=$1; shift
-        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
-            | tr '\r' '\n' \
-            | awk -F': ' -v l="$label" '/requests per second/ { split($2, a, " "); print l, a[1] }' \
-            | tail -1
+        bench_row "$port" "$pipe" "$pid" "$label" "$@"
     }
     bench XADD XADD bench:s '*' f v
     bench XREAD XREAD COUNT 10 STREAMS bench:g 0
@@ -133,30 +150,17 @@ run_streams() {
 # HyperLogLog, bitmap, geo and scripting rows for one server and pipeline
 # depth, as "TEST rps" lines (random members / offsets from -r).
 run_families() {
-    local port=$1 pipe=$2 pid=$3 label sha stat
-    stat=$(mktemp)
+    local port=$1 pipe=$2 pid=$3 label sha
     redis-cli -p "$port" flushall >/dev/null
     for k in 0 1 2 3 4 5 6 7 8 9; do
         seq 1 1000 | awk -v k="$k" '{ print "PFADD bench:hll" k " e" $1 }' | redis-cli -p "$port" --pipe >/dev/null
     done
     sha=$(redis-cli -p "$port" script load \
         "for i=1,10 do redis.call('incr', KEYS[1]) end return redis.call('get', KEYS[1])")
-    # "label<TAB>rps<TAB>usec" (usec, the server's CPU per request, with CPU=1).
     bench() {
-        local line usec=""
         label=$1; shift
         [[ "$label" =~ $FAMILY_ROWS ]] || return 0
-        if [ "$CPU" = 1 ]; then
-            line=$(perf stat -x, -e task-clock -p "$pid" -o "$stat" -- \
-                redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
-                | tr '\r' '\n' | grep 'requests per second' | tail -1)
-            usec=$(awk -F, -v n="$N" '/task-clock/ { printf "%.3f", $1 * 1000 / n }' "$stat")
-        else
-            line=$(redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -r "$N" "$@" 2>/dev/null \
-                | tr '\r' '\n' | grep 'requests per second' | tail -1)
-        fi
-        echo "$line" | awk -F': ' -v l="$label" -v u="$usec" \
-            '/requests per second/ { split($2, a, " "); printf "%s\t%s\t%s\n", l, a[1], u }'
+        bench_row "$port" "$pipe" "$pid" "$label" "$@"
     }
     bench PFADD PFADD bench:hll e__rand_int__
     bench "PFCOUNT (10 keys)" PFCOUNT bench:hll0 bench:hll1 bench:hll2 bench:hll3 bench:hll4 \
@@ -169,7 +173,6 @@ run_families() {
     bench GEOSEARCH GEOSEARCH bench:geo FROMLONLAT 13.5 38.5 BYRADIUS 100 km COUNT 10 ASC
     bench "EVAL incr" EVAL "return redis.call('incr',KEYS[1])" 1 bench:k
     bench "EVALSHA (10 commands)" EVALSHA "$sha" 1 bench:k10
-    rm -f "$stat"
 }
 
 declare -A REAL OURSR REALCPU OURSCPU
@@ -187,18 +190,18 @@ for pipe in $PIPELINES; do
         OURSR["$name$suffix"]=$rps; OURSCPU["$name$suffix"]=${usec:-}
     done < <(run "$OURS_PORT" "$pipe" "$OURS_PID")
     if [ "$STREAMS" = 1 ]; then
-        while read -r name rps; do
-            key="$name$suffix"; REAL[$key]=$rps; ORDER+=("$key")
-        done < <(run_streams "$REAL_PORT" "$pipe")
-        while read -r name rps; do
-            OURSR["$name$suffix"]=$rps
-        done < <(run_streams "$OURS_PORT" "$pipe")
+        while IFS='|' read -r name rps usec; do
+            key="$name$suffix"; REAL[$key]=$rps; REALCPU[$key]=${usec:-}; ORDER+=("$key")
+        done < <(run_streams "$REAL_PORT" "$pipe" "$REAL_PID")
+        while IFS='|' read -r name rps usec; do
+            OURSR["$name$suffix"]=$rps; OURSCPU["$name$suffix"]=${usec:-}
+        done < <(run_streams "$OURS_PORT" "$pipe" "$OURS_PID")
     fi
     if [ "$FAMILIES" = 1 ]; then
-        while IFS=$'\t' read -r name rps usec; do
+        while IFS='|' read -r name rps usec; do
             key="${name// /_}$suffix"; REAL[$key]=$rps; REALCPU[$key]=${usec:-}; ORDER+=("$key")
         done < <(run_families "$REAL_PORT" "$pipe" "$REAL_PID")
-        while IFS=$'\t' read -r name rps usec; do
+        while IFS='|' read -r name rps usec; do
             key="${name// /_}$suffix"; OURSR[$key]=$rps; OURSCPU[$key]=${usec:-}
         done < <(run_families "$OURS_PORT" "$pipe" "$OURS_PID")
     fi

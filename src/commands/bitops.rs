@@ -64,10 +64,32 @@ fn edit_bits<R>(
     maxbit: u64,
     edit: impl FnOnce(&mut [u8], bool) -> R,
 ) -> Result<R, Error> {
+    edit_bits_unless(ctx, key, maxbit, |_| None, edit)
+}
+
+/// [`edit_bits`], unless `unchanged`, shown a raw string already long
+/// enough, answers for the write (which then changes nothing).
+fn edit_bits_unless<R>(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    maxbit: u64,
+    unchanged: impl FnOnce(&[u8]) -> Option<R>,
+    edit: impl FnOnce(&mut [u8], bool) -> R,
+) -> Result<R, Error> {
     let need = (maxbit >> 3) as usize + 1;
-    if let Some(obj) = ctx.lookup_mut(key) {
-        let Value::Str(s) = &mut obj.value else {
+    if let Some(mut w) = ctx.lookup_write(key) {
+        let o = w.get();
+        let Value::Str(s) = &o.value else {
             return Err(err::WRONGTYPE.into());
+        };
+        if o.is_big() && s.len() >= need {
+            if let Some(r) = unchanged(s) {
+                return Ok(r);
+            }
+        }
+        let obj = w.get_mut();
+        let Value::Str(s) = &mut obj.value else {
+            unreachable!("a string above");
         };
         // Edited in place (a long string's allocation is reused).
         let mut buf = std::mem::take(s).into_vec();
@@ -229,7 +251,12 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if on & !1 != 0 {
         return Err(BIT_VALUE_ERR.into());
     }
-    let (old, changed) = edit_bits(ctx, key, offset, |s, grown| {
+    // A bit already at the value: nothing to write.
+    let unchanged = |s: &[u8]| {
+        let old = bit_at(s, offset);
+        (old == on as u64).then_some((old, false))
+    };
+    let (old, changed) = edit_bits_unless(ctx, key, offset, unchanged, |s, grown| {
         let old = bit_at(s, offset);
         let changed = grown || old != on as u64;
         if changed {

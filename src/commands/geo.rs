@@ -119,12 +119,15 @@ fn geoadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for t in triples.chunks(3) {
         let [lon, lat] = lon_lat(&t[0], &t[1])?;
         let score = geohash::score_of(lon, lat).unwrap_or(0);
-        zadd.push(Bytes::from(score.to_string()));
+        zadd.push(Bytes::copy_from_slice(
+            itoa::Buffer::new().format(score).as_bytes(),
+        ));
         zadd.push(t[2].clone());
     }
     let dirty_before = ctx.srv.dirty;
     zadd_generic(ctx, &zadd, 0)?;
-    if ctx.srv.dirty != dirty_before {
+    // Without a taker the arguments are not kept (nothing is propagated).
+    if ctx.srv.dirty != dirty_before && ctx.srv.propagation_wanted() {
         ctx.propagate = Propagate::Replace(vec![zadd]);
     }
     Ok(())

@@ -94,10 +94,28 @@ fn edit_hll<R>(
     key: &[u8],
     f: impl FnOnce(&mut Vec<u8>) -> R,
 ) -> Result<Option<R>, Error> {
-    let Some(o) = ctx.lookup_mut(key) else {
+    edit_hll_unless(ctx, key, |_, _| None, f)
+}
+
+/// [`edit_hll`], unless `unchanged`, shown the string of a raw-encoded
+/// HLL, answers for the command (which then changes nothing).
+fn edit_hll_unless<R>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    unchanged: impl FnOnce(&[u8], Encoding) -> Option<R>,
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> Result<Option<R>, Error> {
+    let Some(mut w) = ctx.lookup_write(key) else {
         return Ok(None);
     };
-    hll_of(o)?;
+    let o = w.get();
+    let (s, enc) = hll_of(o)?;
+    if o.is_big() {
+        if let Some(r) = unchanged(s, enc) {
+            return Ok(Some(r));
+        }
+    }
+    let o = w.get_mut();
     o.set_big(true);
     let Value::Str(b) = &mut o.value else {
         unreachable!("hll_of checked the type");
@@ -138,7 +156,14 @@ fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let max = sparse_max_bytes(ctx);
     let elements = &args[2..];
-    let updated = match edit_hll(ctx, key, |s| add_all(s, elements, max, false))? {
+    // A dense HLL whose registers already count every element stays as
+    // it is (the usual case once it has seen many).
+    let counted = |s: &[u8], enc| {
+        (enc == Encoding::Dense && elements.iter().all(|e| hll::dense_counts(s, e)))
+            .then_some(Ok(0))
+    };
+    let add = |s: &mut Vec<u8>| add_all(s, elements, max, false);
+    let updated = match edit_hll_unless(ctx, key, counted, add)? {
         Some(r) => r?,
         None => {
             let mut s = hll::new_sparse();
@@ -170,13 +195,11 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let key = &args[1];
-    if read_lookup(ctx, key).is_none() {
-        ctx.out().int(0);
-        return Ok(());
-    }
     // A stale cache is recomputed and written back: a change to the value
-    // that replicas receive as this PFCOUNT.
-    let counted = edit_hll(ctx, key, |s| match hll::cached_card(s) {
+    // that replicas receive as this PFCOUNT. (7.0 looks the key up for
+    // writing: no keyspace hit or miss.)
+    let cached = |s: &[u8], _| hll::cached_card(s).map(|card| Ok((card, false)));
+    let counted = edit_hll_unless(ctx, key, cached, |s| match hll::cached_card(s) {
         Some(card) => Ok((card, false)),
         None => {
             let card = hll::count(s)?;
@@ -184,7 +207,11 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             Ok::<_, Corrupt>((card, true))
         }
     })?;
-    let (card, recomputed) = counted.expect("the key was just found")?;
+    let Some(counted) = counted else {
+        ctx.out().int(0);
+        return Ok(());
+    };
+    let (card, recomputed) = counted?;
     if recomputed {
         ctx.touch(key);
         ctx.dirty(1);

@@ -53,7 +53,7 @@ pub mod transactions;
 pub mod zset_pops;
 pub mod zsets;
 
-use crate::keyspace::{Db, Object, Value, WRONGTYPE};
+use crate::keyspace::{Db, Object, Value, WriteRef, WRONGTYPE};
 use crate::node::Millis;
 use crate::resp::ReplyBuf;
 use crate::server::notify::class as N;
@@ -399,6 +399,13 @@ impl<'a> Ctx<'a> {
     pub fn lookup_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
         let now = self.now;
         self.srv.dbs[self.client.db].get_mut(key, now)
+    }
+
+    /// Look up `key` for a write that may change nothing (see
+    /// [`Db::get_for_write`]).
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<WriteRef<'_>> {
+        let now = self.now;
+        self.srv.dbs[self.client.db].get_for_write(key, now)
     }
 }
 

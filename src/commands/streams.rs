@@ -51,6 +51,30 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
+/// `<ms>` or `<ms>-<seq>` in plain digits, the form clients send: what
+/// [`parse_id_full`] makes of it without its scans for the lenient forms.
+/// None for anything else (the general parser decides).
+fn parse_plain_id(b: &[u8], missing_seq: u64) -> Option<StreamId> {
+    fn number(d: &[u8]) -> Option<u64> {
+        if d.is_empty() || d.len() > 20 {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &c in d {
+            let digit = c.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(digit))?;
+        }
+        Some(v)
+    }
+    match b.iter().position(|&c| c == b'-') {
+        Some(i) => Some(StreamId::new(number(&b[..i])?, number(&b[i + 1..])?)),
+        None => Some(StreamId::new(number(b)?, missing_seq)),
+    }
+}
+
 /// `streamGenericParseIDOrReply`: `-`, `+`, `<ms>` (with `missing_seq`),
 /// `<ms>-<seq>`, and with `star` the `<ms>-*` form (second field false).
 fn parse_id_full(
@@ -59,6 +83,9 @@ fn parse_id_full(
     strict: bool,
     star: bool,
 ) -> Result<(StreamId, bool), Error> {
+    if let Some(id) = parse_plain_id(b, missing_seq) {
+        return Ok((id, true));
+    }
     let invalid = || Error::from(INVALID_ID);
     if b.len() > 127 || b.contains(&0) {
         return Err(invalid());
@@ -297,15 +324,16 @@ fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, u
     Ok((a, i))
 }
 
-/// Trim per `a`; with `~` rewrite the propagated arguments to the exact
-/// effect (`MAXLEN = <len>` / `MINID = <first id>`). Returns the count removed.
-fn apply_trim(ctx: &mut Ctx, key: &Bytes, a: &TrimArgs, argv: &mut [Bytes]) -> u64 {
+/// Trim per `a`; with `~` rewrite the propagated arguments, if they are
+/// wanted, to the exact effect (`MAXLEN = <len>` / `MINID = <first id>`).
+/// Returns the count removed.
+fn apply_trim(ctx: &mut Ctx, key: &Bytes, a: &TrimArgs, argv: Option<&mut [Bytes]>) -> u64 {
     let Some(how) = a.trim else {
         return 0;
     };
     let s = smut(ctx, key);
     let deleted = s.trim(how, a.approx, a.limit as u64);
-    if a.approx {
+    if let Some(argv) = argv.filter(|_| a.approx) {
         argv[a.arg_idx - 1] = Bytes::from_static(b"=");
         argv[a.arg_idx] = match how {
             Trim::MaxLen(_) => Bytes::from(s.length.to_string()),
@@ -326,45 +354,69 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err("ERR The ID specified in XADD must be greater than 0-0".into());
         }
     }
-    let key = args[1].clone();
-    if !check_write(ctx, &key)? {
-        if a.no_mkstream {
-            ctx.out().null();
-            return Ok(());
-        }
-        ctx.db()
-            .set(key.clone(), Object::new(Value::Stream(Box::default())));
-    }
+    let key = &args[1];
     let (max_bytes, max_entries) = node_limits(ctx);
     let now = ctx.now;
-    let s = smut(ctx, &key);
-    if s.last_id == StreamId::MAX {
-        return Err(
-            "ERR The stream has exhausted the last possible ID, unable to add more items".into(),
-        );
-    }
-    let id = match s.append(&args[field_pos..], a.id, now, max_bytes, max_entries) {
-        Ok(id) => id,
-        Err(AppendError::NotGreater) => {
-            return Err(
-                "ERR The ID specified in XADD is equal or smaller than the target stream top item"
-                    .into(),
-            )
+    let fields = &args[field_pos..];
+    let append = |s: &mut Stream| {
+        if s.last_id == StreamId::MAX {
+            return Err(Error::from(
+                "ERR The stream has exhausted the last possible ID, unable to add more items",
+            ));
         }
-        Err(AppendError::TooLarge) => return Err("ERR Elements are too large to be stored".into()),
+        s.append(fields, a.id, now, max_bytes, max_entries)
+            .map_err(|e| match e {
+                AppendError::NotGreater => Error::from(
+                    "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+                ),
+                AppendError::TooLarge => Error::from("ERR Elements are too large to be stored"),
+            })
     };
-    reply_id(ctx.out(), id);
-    ctx.touch(&key);
-    ctx.notify(N::STREAM, "xadd", &key);
+    // One lookup for an existing stream (`streamTypeLookupWriteOrCreate`).
+    let appended = match ctx.lookup_write(key) {
+        Some(mut w) => {
+            if !matches!(w.get().value, Value::Stream(_)) {
+                return Err(super::wrongtype());
+            }
+            let Value::Stream(s) = &mut w.get_mut().value else {
+                unreachable!("a stream above");
+            };
+            Some(append(s))
+        }
+        None => None,
+    };
+    let id = match appended {
+        Some(r) => r?,
+        None => {
+            if a.no_mkstream {
+                ctx.out().null();
+                return Ok(());
+            }
+            ctx.db()
+                .set(key.clone(), Object::new(Value::Stream(Box::default())));
+            append(smut(ctx, key))?
+        }
+    };
+    // Only what a replica or the AOF takes needs the rewritten arguments.
+    let mut argv = ctx.srv.propagation_wanted().then(|| args.to_vec());
+    id.with_text(|text| {
+        ctx.client.reply.bulk(text);
+        if let Some(argv) = argv.as_mut() {
+            if !matches!(a.id, Some((_, true))) {
+                argv[idpos] = Bytes::copy_from_slice(text);
+            }
+        }
+    });
+    ctx.touch(key);
+    ctx.notify(N::STREAM, "xadd", key);
     ctx.dirty(1);
-    let mut argv = args.to_vec();
-    if apply_trim(ctx, &key, &a, &mut argv) > 0 {
-        ctx.notify(N::STREAM, "xtrim", &key);
+    if apply_trim(ctx, key, &a, argv.as_deref_mut()) > 0 {
+        ctx.notify(N::STREAM, "xtrim", key);
     }
-    if !matches!(a.id, Some((_, true))) {
-        argv[idpos] = id.to_bytes();
-    }
-    ctx.propagate = Propagate::Replace(vec![argv]);
+    ctx.propagate = match argv {
+        Some(argv) => Propagate::Replace(vec![argv]),
+        None => Propagate::Nothing,
+    };
     Ok(())
 }
 
@@ -376,7 +428,7 @@ fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut argv = args.to_vec();
-    let deleted = apply_trim(ctx, &key, &a, &mut argv);
+    let deleted = apply_trim(ctx, &key, &a, Some(&mut argv));
     if deleted > 0 {
         ctx.notify(N::STREAM, "xtrim", &key);
         ctx.touch(&key);

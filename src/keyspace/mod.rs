@@ -362,6 +362,60 @@ impl Access {
 /// One key as a snapshot writes it: name, value, absolute expiry.
 pub type SnapEntry = (Bytes, Object, Option<Millis>);
 
+/// The parts of a [`Db`] an object's change in place is recorded in.
+struct ChangeBooks<'a> {
+    charged: &'a mut u64,
+    resized: &'a mut Vec<InlineBytes>,
+    cow: &'a mut Option<Box<Cow>>,
+    expires: &'a Dict<InlineBytes, Millis>,
+}
+
+impl ChangeBooks<'_> {
+    /// `o`, the object at `k`, is about to change in place.
+    fn changing(&mut self, k: &InlineBytes, o: &mut Object) {
+        let charge = o.charged();
+        // Its charge leaves the total until `settle_charges` measures it
+        // again (0 marks it pending, whatever the handler does to it).
+        if charge != 0 {
+            *self.charged -= o.charged() as u64;
+            o.set_charged(0);
+            self.resized.push(k.clone());
+        }
+        if let Some(c) = self.cow.as_mut() {
+            if o.snap() != c.epoch {
+                let ttl = self.expires.get(&k[..]).copied();
+                c.preserved_bytes += k.len() as u64 + u64::from(charge);
+                c.preserved.push((k.to_bytes(), o.clone(), ttl));
+                o.set_snap(c.epoch);
+            }
+        }
+    }
+}
+
+/// An object found by [`Db::get_for_write`]: read freely, changed only
+/// through [`WriteRef::get_mut`].
+pub struct WriteRef<'a> {
+    key: &'a InlineBytes,
+    obj: &'a mut Object,
+    taken: bool,
+    books: ChangeBooks<'a>,
+}
+
+impl WriteRef<'_> {
+    pub fn get(&self) -> &Object {
+        self.obj
+    }
+
+    /// The object for changing in place, as [`Db::get_mut`] hands it out.
+    pub fn get_mut(&mut self) -> &mut Object {
+        if !self.taken {
+            self.taken = true;
+            self.books.changing(self.key, self.obj);
+        }
+        self.obj
+    }
+}
+
 /// Copy-on-write state of a database while a snapshot of it is being written.
 ///
 /// The snapshot walks the live table's slab in index order (sequential in
@@ -521,6 +575,30 @@ impl Db {
         self.changing(key, None)
     }
 
+    /// [`Db::get_mut`] for a write that may turn out to change nothing
+    /// (SETBIT to the bit's value, PFADD of elements already counted): the
+    /// object is taken for changing only by [`WriteRef::get_mut`], so a
+    /// write that does not happen is neither charged again nor copied for
+    /// a snapshot. One lookup and one access stamp either way.
+    pub fn get_for_write(&mut self, key: &[u8], now: Millis) -> Option<WriteRef<'_>> {
+        if self.expire_if_needed(key, now) && !self.replica_mode {
+            return None;
+        }
+        let (key, obj) = self.keys.get_entry_mut(key)?;
+        self.access.stamp(obj, now);
+        Some(WriteRef {
+            key,
+            obj,
+            taken: false,
+            books: ChangeBooks {
+                charged: &mut self.charged,
+                resized: &mut self.resized,
+                cow: &mut self.cow,
+                expires: &self.expires,
+            },
+        })
+    }
+
     /// The object at `key` about to change in place: kept for a running
     /// snapshot, queued to be charged again, stamped if accessed at a time.
     fn changing(&mut self, key: &[u8], accessed: Option<Millis>) -> Option<&mut Object> {
@@ -528,20 +606,13 @@ impl Db {
         if let Some(now) = accessed {
             self.access.stamp(o, now);
         }
-        // Its charge leaves the total until `settle_charges` measures it
-        // again (0 marks it pending, whatever the handler does to it).
-        if o.charged() != 0 {
-            self.charged -= o.charged() as u64;
-            o.set_charged(0);
-            self.resized.push(k.clone());
-        }
-        if let Some(c) = self.cow.as_mut() {
-            if o.snap() != c.epoch {
-                let ttl = self.expires.get(key).copied();
-                c.preserved.push((k.to_bytes(), o.clone(), ttl));
-                o.set_snap(c.epoch);
-            }
-        }
+        let mut books = ChangeBooks {
+            charged: &mut self.charged,
+            resized: &mut self.resized,
+            cow: &mut self.cow,
+            expires: &self.expires,
+        };
+        books.changing(k, o);
         Some(o)
     }
 

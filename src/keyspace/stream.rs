@@ -141,13 +141,10 @@ impl PartialEq for Node {
 }
 
 /// The integer a listpack stores a string as, if it looks like one
-/// (`lpStringToInt64`: canonical decimal only).
+/// (`lpStringToInt64`: canonical decimal only, which is what `parse_i64`,
+/// Redis's `string2ll`, accepts).
 pub fn lp_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let v = crate::resp::parse_i64(s)?;
-    (itoa::Buffer::new().format(v).as_bytes() == s).then_some(v)
+    crate::resp::parse_i64(s)
 }
 
 fn lp_backlen(l: usize) -> usize {
@@ -425,30 +422,32 @@ impl Stream {
         } else {
             max_bytes
         };
-        let use_tail = match self.nodes.last_key_value() {
-            Some((_, n)) => {
-                !(n.lp_bytes() + total >= node_max
-                    || (max_entries > 0 && n.live + n.deleted >= max_entries))
+        // The tail node, or a new one when it is full.
+        let tail = self.nodes.last_entry().filter(|t| {
+            let n = t.get();
+            !(n.lp_bytes() + total >= node_max
+                || (max_entries > 0 && n.live + n.deleted >= max_entries))
+        });
+        let (master, node) = match tail {
+            Some(t) => {
+                let master = *t.key();
+                (master, t.into_mut())
             }
-            None => false,
-        };
-        let master = if use_tail {
-            *self.nodes.last_key_value().expect("tail").0
-        } else {
-            if let Some((_, tail)) = self.nodes.iter_mut().next_back() {
-                tail.alloc = tail.lp_bytes();
+            None => {
+                if let Some(mut old_tail) = self.nodes.last_entry() {
+                    let n = old_tail.get_mut();
+                    n.alloc = n.lp_bytes();
+                }
+                let mut node = Node::new(id, fields);
+                // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or a smaller node limit.
+                node.alloc = if max_bytes > 0 && max_bytes < 4096 {
+                    max_bytes
+                } else {
+                    4096
+                };
+                (id, self.nodes.entry(id).or_insert(node))
             }
-            let mut node = Node::new(id, fields);
-            // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or a smaller node limit.
-            node.alloc = if max_bytes > 0 && max_bytes < 4096 {
-                max_bytes
-            } else {
-                4096
-            };
-            self.nodes.insert(id, node);
-            id
         };
-        let node = self.nodes.get_mut(&master).expect("node");
         let e = NodeEntry {
             id,
             deleted: false,
@@ -489,7 +488,19 @@ impl Stream {
             self.nodes.range(lo..=hi)
         };
         nodes
-            .flat_map(|(_, n)| n.entries.iter())
+            .flat_map(move |(&master, n)| {
+                // Entries before `start` in the first node are skipped by
+                // a binary search. Live entries are in ID order and each
+                // entry is greater than every entry before it that was live
+                // when it came, so the search can only land early, on
+                // tombstones an XSETID left above later entries.
+                let from = if master == lo {
+                    n.entries.partition_point(|e| e.id < start)
+                } else {
+                    0
+                };
+                n.entries[from..].iter()
+            })
             .filter(move |e| !e.deleted && e.id >= start && e.id <= end)
     }
 
@@ -505,8 +516,12 @@ impl Stream {
 
     /// The last live ID (`streamLastValidID`), 0-0 if empty.
     pub fn last_valid_id(&self) -> StreamId {
-        self.range(StreamId::MIN, StreamId::MAX)
-            .next_back()
+        // Live entries are in ID order: the last one is the greatest.
+        self.nodes
+            .values()
+            .rev()
+            .flat_map(|n| n.entries.iter().rev())
+            .find(|e| !e.deleted)
             .map_or(StreamId::MIN, |e| e.id)
     }
 
@@ -851,6 +866,41 @@ mod tests {
         assert_eq!(rev, [10, 9]);
     }
 
+    /// XSETID below a tombstone leaves entries out of ID order: reads
+    /// that seek into a node still find every live entry.
+    #[test]
+    fn seeking_reads_survive_tombstones_out_of_order() {
+        let mut s = Stream::new();
+        for ms in 1..=6u64 {
+            let id = Some((StreamId::new(ms, 0), true));
+            s.append(&fv(&["f", "v"]), id, 0, 4096, 100).unwrap();
+        }
+        assert_eq!(s.delete_ids(&[StreamId::new(5, 0), StreamId::new(6, 0)]), 2);
+        s.last_id = StreamId::new(4, 0);
+        for seq in 1..=3 {
+            let id = Some((StreamId::new(4, seq), true));
+            s.append(&fv(&["f", "v"]), id, 0, 4096, 100).unwrap();
+        }
+        let ids = |start: StreamId| -> Vec<StreamId> {
+            s.range(start, StreamId::MAX).map(|e| e.id).collect()
+        };
+        let all: Vec<StreamId> = (1..=4)
+            .map(|ms| StreamId::new(ms, 0))
+            .chain((1..=3).map(|seq| StreamId::new(4, seq)))
+            .collect();
+        for (i, &start) in all.iter().enumerate() {
+            assert_eq!(ids(start), all[i..], "from {start}");
+        }
+        assert_eq!(ids(StreamId::new(4, 4)), []);
+        assert_eq!(s.last_valid_id(), StreamId::new(4, 3));
+        let rev: Vec<StreamId> = s
+            .range(StreamId::new(2, 0), StreamId::MAX)
+            .rev()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(rev, all[1..].iter().rev().copied().collect::<Vec<_>>());
+    }
+
     #[test]
     fn id_text_is_display() {
         for id in [StreamId::MIN, StreamId::new(1, 2), StreamId::MAX] {
@@ -862,6 +912,10 @@ mod tests {
     fn listpack_sizes_follow_the_encodings() {
         assert_eq!(lp_str_size(b"12"), 2);
         assert_eq!(lp_str_size(b"012"), 5);
+        assert_eq!(lp_int(b"-9223372036854775808"), Some(i64::MIN));
+        for not_canonical in ["", "-0", "+1", "01", " 1", "9223372036854775808", "1a"] {
+            assert_eq!(lp_int(not_canonical.as_bytes()), None, "{not_canonical}");
+        }
         assert_eq!(lp_int_size(-1), 3);
         assert_eq!(lp_int_size(1 << 40), 10);
     }

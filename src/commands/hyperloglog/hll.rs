@@ -201,12 +201,32 @@ fn xzero(len: usize) -> [u8; 2] {
     [0x40 | (l >> 8) as u8, (l & 0xff) as u8]
 }
 
-/// The shortest zero-run opcode for `len` registers.
-fn zeros(len: usize, out: &mut Vec<u8>) {
-    if len > SPARSE_ZERO_MAX_LEN {
-        out.extend_from_slice(&xzero(len));
-    } else {
-        out.push(len as u8 - 1);
+/// The opcodes replacing a split run (at most five bytes), on the stack.
+#[derive(Default)]
+struct Seq {
+    bytes: [u8; 5],
+    len: usize,
+}
+
+impl Seq {
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    /// The shortest zero-run opcode for `len` registers.
+    fn zeros(&mut self, len: usize) {
+        if len > SPARSE_ZERO_MAX_LEN {
+            let [a, b] = xzero(len);
+            self.push(a);
+            self.push(b);
+        } else {
+            self.push(len as u8 - 1);
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 }
 
@@ -255,6 +275,13 @@ pub fn to_dense(s: &mut Vec<u8>) -> Result<bool, Corrupt> {
     })?;
     *s = dense;
     Ok(true)
+}
+
+/// Whether the registers of a dense HLL already count `ele` (adding it
+/// would change nothing).
+pub fn dense_counts(s: &[u8], ele: &[u8]) -> bool {
+    let (index, count) = pattern(ele);
+    dense_get(&s[HDR_SIZE..], index) >= count
 }
 
 /// Add an element; true if a register grew (the estimate may change).
@@ -307,15 +334,15 @@ pub fn set(
         _ => {
             // Split the run around the register: at most XZERO-VAL-XZERO.
             let last = first + op.span() - 1;
-            let mut seq = Vec::with_capacity(5);
+            let mut seq = Seq::default();
             match op {
                 Op::Zeros { .. } => {
                     if index != first {
-                        zeros(index - first, &mut seq);
+                        seq.zeros(index - first);
                     }
                     seq.push(val(count, 1));
                     if index != last {
-                        zeros(last - index, &mut seq);
+                        seq.zeros(last - index);
                     }
                 }
                 Op::Val { value, .. } => {
@@ -328,19 +355,15 @@ pub fn set(
                     }
                 }
             }
+            let seq = seq.bytes();
             let new_len = s.len() + seq.len() - op.size();
             if new_len > s.len() && new_len as u64 > sparse_max_bytes {
                 return promote(s, index, count);
             }
             // An XZERO cut short by the end of the string is replaced whole,
             // and the string keeps its computed length (Redis's arithmetic).
-            let tail = s
-                .get(p + op.size()..)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default();
-            s.truncate(p);
-            s.extend_from_slice(&seq);
-            s.extend_from_slice(&tail);
+            let end = (p + op.size()).min(s.len());
+            s.splice(p..end, seq.iter().copied());
             s.truncate(new_len);
         }
     }
@@ -460,46 +483,31 @@ pub fn merge_into(max: &mut [u8; REGISTERS], s: &[u8]) -> Result<(), Corrupt> {
         });
         return Ok(());
     }
-    // The opcode walk of `sparse_runs` without a branch on the opcode
-    // kind (a mix of ZERO and VAL the predictor cannot follow): every
-    // opcode raises four registers from where it starts, by its value
-    // where it covers them and by 0 (no change) past it or for zeros.
+    // `hllMerge`'s walk: zero runs only move the index.
     let mut idx = 0;
     let mut p = HDR_SIZE;
-    while p < s.len() {
+    let len = s.len();
+    while p < len {
         let b = s[p];
-        let next = s.get(p + 1).copied().unwrap_or(0);
-        let is_val = b & 0x80 != 0;
-        let is_xzero = !is_val && b & 0x40 != 0;
-        let low6 = usize::from(b & 0x3f);
-        let vlen = usize::from(b & 0x3) + 1;
-        let span = if is_val {
-            vlen
-        } else if is_xzero {
-            ((low6 << 8) | usize::from(next)) + 1
+        if b & 0x80 != 0 {
+            let value = ((b >> 2) & 0x1f) + 1;
+            let run = usize::from(b & 0x3) + 1;
+            let Some(regs) = max.get_mut(idx..idx + run) else {
+                return Err(Corrupt);
+            };
+            for m in regs {
+                *m = (*m).max(value);
+            }
+            idx += run;
+            p += 1;
+        } else if b & 0x40 == 0 {
+            idx += usize::from(b) + 1;
+            p += 1;
         } else {
-            low6 + 1
-        };
-        if idx + span > REGISTERS {
-            return Err(Corrupt);
+            let low = usize::from(s.get(p + 1).copied().unwrap_or(0));
+            idx += ((usize::from(b & 0x3f) << 8) | low) + 1;
+            p += 2;
         }
-        let value = if is_val { ((b >> 2) & 0x1f) + 1 } else { 0 };
-        match max.get_mut(idx..idx + 4) {
-            Some(regs) => {
-                for (k, m) in regs.iter_mut().enumerate() {
-                    let v = if k < vlen { value } else { 0 };
-                    *m = (*m).max(v);
-                }
-            }
-            // The last three registers.
-            None => {
-                for m in &mut max[idx..idx + span.min(4) * usize::from(is_val)] {
-                    *m = (*m).max(value);
-                }
-            }
-        }
-        idx += span;
-        p += 1 + usize::from(is_xzero);
     }
     if idx == REGISTERS {
         Ok(())

@@ -257,22 +257,26 @@ pub(super) fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 pub(super) fn xack(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // 7.0 changes the PEL without signalling the key (WATCH holds).
     ctx.signal_keys = false;
-    let now = ctx.now;
-    let has = sget(ctx.db(), &args[1], now)?.is_some_and(|s| s.groups.contains_key(&args[2]));
-    if !has {
+    let group = match ctx.lookup_mut(&args[1]).map(|o| &mut o.value) {
+        Some(Value::Stream(s)) => s.groups.get_mut(&args[2]),
+        Some(_) => return Err(crate::commands::wrongtype()),
+        None => None,
+    };
+    // No key or group: nothing to acknowledge, whatever the IDs.
+    let Some(g) = group else {
         ctx.out().int(0);
         return Ok(());
+    };
+    // All or nothing: every ID is checked before any is acknowledged.
+    for a in &args[3..] {
+        parse_strict_id(a)?;
     }
-    let ids = args[3..]
-        .iter()
-        .map(|a| parse_strict_id(a))
-        .collect::<Result<Vec<_>, _>>()?;
-    let g = group_mut(ctx, &args[1], &args[2]).expect("group checked");
-    let acked = ids
-        .iter()
-        .filter(|&&id| g.remove_pending(id).is_some())
-        .count();
-    ctx.dirty(acked as u64);
+    let mut acked = 0;
+    for a in &args[3..] {
+        let id = parse_strict_id(a)?;
+        acked += u64::from(g.remove_pending(id).is_some());
+    }
+    ctx.dirty(acked);
     ctx.out().int(acked as i64);
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{parse_strict_id, propagate, reply_entry, reply_id, sget};
 use crate::commands::blocking::retrying;
 use crate::commands::{arg_i64, err, CmdResult, Ctx, Error};
 use crate::keyspace::stream::{Consumer, Group, Pending};
-use crate::keyspace::{Stream, StreamId, Value};
+use crate::keyspace::{Db, Stream, StreamId, Value};
 use crate::resp::ReplyBuf;
 use crate::server::client::Blocked;
 use crate::server::notify::class as N;
@@ -111,12 +111,6 @@ fn parse_args(args: &[Bytes], xreadgroup: bool, from_script: bool) -> Result<Rea
     Ok(a)
 }
 
-/// What one served stream produced: the reply part and the commands to propagate.
-struct Served {
-    reply: Vec<u8>,
-    cmds: Vec<Vec<Bytes>>,
-}
-
 pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let xreadgroup = args[0].len() == 10;
     let from_script = ctx.client.conn == crate::scripting::SCRIPT_CONN;
@@ -188,21 +182,56 @@ pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         a.count
     };
     let resp3 = ctx.client.reply.is_resp3();
-    let mut parts: Vec<Served> = Vec::new();
+    // The commands a group read propagates are built only for a taker.
+    let wanted = ctx.srv.propagation_wanted();
+    // One stream's part goes straight into the reply; several wait in
+    // buffers of their own until they are counted.
+    let direct = n == 1;
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut served_any = false;
     let mut cmds = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         if !present[i] {
             continue;
         }
-        let served = match &a.group {
-            None => serve_plain(ctx, key, ids[i], count, resp3),
-            Some((g, c)) => serve_group(ctx, key, g, c, ids[i], count, a.noack, resp3),
+        let mut own = ReplyBuf::new(if resp3 { 3 } else { 2 });
+        let db = &mut ctx.srv.dbs[ctx.client.db];
+        let out = if direct {
+            &mut ctx.client.reply
+        } else {
+            &mut own
         };
-        if let Some(s) = served {
-            if a.group.is_some() {
-                ctx.dirty(1);
+        let part = Part {
+            out,
+            lead: direct,
+            resp3,
+        };
+        let served = match &a.group {
+            None => serve_plain(db, now, part, key, ids[i], count),
+            Some((g, c)) => {
+                let how = GroupRead {
+                    count,
+                    noack: a.noack,
+                    wanted,
+                };
+                match serve_group(db, now, part, (key, g, c), ids[i], &how, &mut cmds) {
+                    Some(created) => {
+                        if created {
+                            ctx.dirty(1);
+                            ctx.notify(N::STREAM, "xgroup-createconsumer", key);
+                        }
+                        ctx.dirty(1);
+                        true
+                    }
+                    None => false,
+                }
             }
-            parts.push(s);
+        };
+        if served {
+            served_any = true;
+            if !direct {
+                parts.push(own.take());
+            }
         }
     }
     if !parts.is_empty() {
@@ -213,13 +242,13 @@ pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             out.array(parts.len());
         }
         for p in parts {
-            out.raw(&p.reply);
-            cmds.extend(p.cmds);
+            out.raw(&p);
         }
-        propagate(ctx, cmds);
-        return Ok(());
     }
     propagate(ctx, cmds);
+    if served_any {
+        return Ok(());
+    }
     let Some(block) = a.block else {
         ctx.out().null_array();
         return Ok(());
@@ -244,119 +273,140 @@ pub(super) fn xread(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn stream_header(out: &mut ReplyBuf, key: &[u8], resp3: bool) {
-    if !resp3 {
-        out.array(2);
-    }
-    out.bulk(key);
+/// Where one stream's part of the reply goes.
+struct Part<'a> {
+    out: &'a mut ReplyBuf,
+    /// The part is the whole reply: it opens the one-element outer
+    /// array (map in RESP3) itself, once it knows it is served.
+    lead: bool,
+    resp3: bool,
 }
 
-/// XREAD of one stream: the entries after `gt`, if there are any.
+impl Part<'_> {
+    /// Open the part of `key`, its outer header first if it leads.
+    fn begin(&mut self, key: &[u8]) -> &mut ReplyBuf {
+        if self.lead {
+            if self.resp3 {
+                self.out.map(1);
+            } else {
+                self.out.array(1);
+            }
+        }
+        if !self.resp3 {
+            self.out.array(2);
+        }
+        self.out.bulk(key);
+        self.out
+    }
+}
+
+/// XREAD of one stream: the entries after `gt`, if there are any (false
+/// if there are none, nothing written).
 fn serve_plain(
-    ctx: &mut Ctx,
+    db: &mut Db,
+    now: u64,
+    mut part: Part,
     key: &Bytes,
     gt: StreamId,
     count: usize,
-    resp3: bool,
-) -> Option<Served> {
-    let now = ctx.now;
-    let s = sget(ctx.db(), key, now).ok()??;
+) -> bool {
+    let Ok(Some(s)) = sget(db, key, now) else {
+        return false;
+    };
     if s.length == 0 || s.last_valid_id() <= gt {
-        return None;
+        return false;
     }
-    let start = gt.incr()?;
+    let Some(start) = gt.incr() else {
+        return false;
+    };
     let limit = if count == 0 { usize::MAX } else { count };
     let picked: Vec<_> = s.range(start, StreamId::MAX).take(limit).collect();
-    let mut out = ReplyBuf::new(if resp3 { 3 } else { 2 });
-    stream_header(&mut out, key, resp3);
+    let out = part.begin(key);
     out.array(picked.len());
     for e in picked {
-        reply_entry(&mut out, e);
+        reply_entry(out, e);
     }
-    Some(Served {
-        reply: out.take(),
-        cmds: Vec::new(),
-    })
+    true
+}
+
+/// How an XREADGROUP reads each of its streams.
+struct GroupRead {
+    count: usize,
+    noack: bool,
+    /// Someone takes the propagated commands.
+    wanted: bool,
 }
 
 /// XREADGROUP of one stream: the consumer's history (an explicit ID) or
-/// new entries (`>`), which enter the PEL unless NOACK.
-#[allow(clippy::too_many_arguments)]
+/// new entries (`>`), which enter the PEL unless NOACK, with the commands
+/// that propagates added to `cmds` (if wanted). None if nothing is served
+/// (nothing written), else whether the consumer was created.
 fn serve_group(
-    ctx: &mut Ctx,
-    key: &Bytes,
-    gname: &Bytes,
-    cname: &Bytes,
+    db: &mut Db,
+    now: u64,
+    mut part: Part,
+    (key, gname, cname): (&Bytes, &Bytes, &Bytes),
     gt: StreamId,
-    count: usize,
-    noack: bool,
-    resp3: bool,
-) -> Option<Served> {
-    let now = ctx.now;
+    how: &GroupRead,
+    cmds: &mut Vec<Vec<Bytes>>,
+) -> Option<bool> {
+    let GroupRead {
+        count,
+        noack,
+        wanted,
+    } = *how;
     let history = gt != StreamId::MAX;
-    {
-        let s = sget(ctx.db(), key, now).ok()??;
-        let g = s.groups.get(gname)?;
-        if !history && (s.length == 0 || s.last_valid_id() <= g.last_id) {
-            return None;
-        }
+    // Taken for changing only once something is served.
+    let mut w = db.get_for_write(key, now)?;
+    let Value::Stream(s) = &w.get().value else {
+        return None;
+    };
+    let g = s.groups.get(gname)?;
+    if !history && (s.length == 0 || s.last_valid_id() <= g.last_id) {
+        return None;
     }
-    let mut cmds = Vec::new();
+    let Value::Stream(s) = &mut w.get_mut().value else {
+        unreachable!("a stream above");
+    };
     let mut created = false;
-    let mut out = ReplyBuf::new(if resp3 { 3 } else { 2 });
-    {
-        let Some(Value::Stream(s)) = ctx.db().get_mut(key, now).map(|o| &mut o.value) else {
-            return None;
-        };
-        // The group is changed while the stream's entries are read: the
-        // map is moved out for that (a swap, not a removal by name).
-        let mut groups = std::mem::take(&mut s.groups);
-        let Some(g) = groups.get_mut(gname) else {
-            s.groups = groups;
-            return None;
-        };
-        match g.consumers.get_mut(cname) {
-            Some(c) => c.seen_time = now,
-            None => {
-                g.consumers.insert(
-                    cname.clone(),
-                    Consumer {
-                        seen_time: now,
-                        pel: Default::default(),
-                    },
-                );
-                created = true;
-                if noack {
-                    cmds.push(consumer_argv(key, gname, cname));
-                }
+    // The group is changed while the stream's entries are read: the map
+    // is moved out for that (a swap, not a removal by name).
+    let mut groups = std::mem::take(&mut s.groups);
+    let g = groups.get_mut(gname).expect("group checked");
+    match g.consumers.get_mut(cname) {
+        Some(c) => c.seen_time = now,
+        None => {
+            g.consumers.insert(
+                cname.clone(),
+                Consumer {
+                    seen_time: now,
+                    pel: Default::default(),
+                },
+            );
+            created = true;
+            if noack && wanted {
+                cmds.push(consumer_argv(key, gname, cname));
             }
         }
-        stream_header(&mut out, key, resp3);
-        if history {
-            serve_history(
-                s,
-                g,
-                cname,
-                gt.incr().unwrap_or(StreamId::MAX),
-                count,
-                now,
-                &mut out,
-            );
-        } else {
-            serve_new(
-                s, g, key, gname, cname, count, noack, now, &mut out, &mut cmds,
-            );
-        }
-        s.groups = groups;
     }
-    if created {
-        ctx.dirty(1);
-        ctx.notify(N::STREAM, "xgroup-createconsumer", key);
+    let out = part.begin(key);
+    if history {
+        serve_history(
+            s,
+            g,
+            cname,
+            gt.incr().unwrap_or(StreamId::MAX),
+            count,
+            now,
+            out,
+        );
+    } else {
+        let names = (key, gname, cname);
+        let cmds = wanted.then_some(cmds);
+        serve_new(s, g, names, count, noack, now, out, cmds);
     }
-    Some(Served {
-        reply: out.take(),
-        cmds,
-    })
+    s.groups = groups;
+    Some(created)
 }
 
 /// `streamReplyWithRangeFromConsumerPEL`.
@@ -395,19 +445,18 @@ fn serve_history(
 }
 
 /// `streamReplyWithRange` with a group: deliver entries after the group's
-/// last ID, moving it, and record them as pending (propagated as XCLAIM).
+/// last ID, moving it, and record them as pending (propagated as XCLAIM
+/// into `cmds`, if given).
 #[allow(clippy::too_many_arguments)]
 fn serve_new(
     s: &Stream,
     g: &mut Group,
-    key: &Bytes,
-    gname: &Bytes,
-    cname: &Bytes,
+    (key, gname, cname): (&Bytes, &Bytes, &Bytes),
     count: usize,
     noack: bool,
     now: u64,
     out: &mut ReplyBuf,
-    cmds: &mut Vec<Vec<Bytes>>,
+    mut cmds: Option<&mut Vec<Vec<Bytes>>>,
 ) {
     let Some(start) = g.last_id.incr() else {
         out.array(0);
@@ -438,16 +487,18 @@ fn serve_new(
                 .expect("consumer created")
                 .pel
                 .insert(e.id);
-            cmds.push(xclaim_argv(
-                key,
-                gname,
-                e.id.to_bytes(),
-                &g.pel[&e.id],
-                g.last_id,
-            ));
+            if let Some(cmds) = cmds.as_deref_mut() {
+                cmds.push(xclaim_argv(
+                    key,
+                    gname,
+                    e.id.to_bytes(),
+                    &g.pel[&e.id],
+                    g.last_id,
+                ));
+            }
         }
     }
-    if moved {
+    if let Some(cmds) = cmds.filter(|_| moved) {
         cmds.push(setid_argv(key, gname, g));
     }
 }
