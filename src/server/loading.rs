@@ -519,6 +519,23 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_while_loading_does_not_save() {
+        let file = file_of(10);
+        let mut k = Kit::new();
+        k.srv
+            .st
+            .config
+            .set(Key::KEY_LOAD_DELAY, &["1000000".into()])
+            .unwrap();
+        k.srv
+            .start_rdb_load(file, LoadPurpose::Startup { ready_line: true });
+        k.input(Input::Tick);
+        k.cmd(1, "SHUTDOWN SAVE");
+        assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
+        assert!(!k.events.iter().any(|e| matches!(e, Event::Persist { .. })));
+    }
+
+    #[test]
     fn a_corrupt_file_at_start_stops_the_server() {
         let mut file = file_of(10);
         let n = file.len();
