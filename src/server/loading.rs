@@ -7,9 +7,11 @@
 //! after each key. Here a load is a job ([`LoadJob`]): each round without
 //! client input decodes up to the next multiple of the interval
 //! ([`rdb::Decoder`]), then the host has its turn with the sockets. The
-//! delay paces keys by the node's clock ([`KeyPace`]), as
-//! `rdb-key-save-delay` paces a save: nothing sleeps, and a simulated node
-//! loads in virtual time.
+//! delay is the host's to carry out: the native host sleeps when asked
+//! (`HostProbe::sleep_us`), blocking the node as usleep blocks Redis;
+//! hosts that do not sleep pace keys by their clock ([`KeyPace`], as
+//! `rdb-key-save-delay` paces a save), so a simulated node loads in
+//! virtual time.
 
 use super::fork::KeyPace;
 use super::{FinalSave, Server, ServerState};
