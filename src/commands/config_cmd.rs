@@ -8,6 +8,25 @@ use crate::server::config::Key;
 
 use bytes::Bytes;
 
+/// `new` (a directory) resolved against `cwd` when `cwd` is absolute, with
+/// `.` and `..` taken out as chdir + getcwd would.
+fn absolute_dir(cwd: &str, new: &str) -> String {
+    if new.starts_with('/') || !cwd.starts_with('/') || new.is_empty() {
+        return new.to_string();
+    }
+    let mut parts: Vec<&str> = cwd.split('/').filter(|p| !p.is_empty()).collect();
+    for p in new.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 /// 7.0's DENY_LOADING_CONFIG directives: CONFIG SET refuses them while a
 /// dataset loads.
 const DENY_LOADING: [&str; 3] = ["appendonly", "repl-diskless-load", "dir"];
@@ -75,6 +94,20 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     "LOADING Redis is loading the dataset in memory",
                 ));
             }
+            // A relative `dir` is relative to the current one, which
+            // CONFIG GET shows absolute (getcwd) when the host made it so.
+            let cwd = ctx.srv.config.get(Key::DIR).to_string();
+            let pairs: Vec<(String, String)> = pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    if k.eq_ignore_ascii_case("dir") {
+                        let v = absolute_dir(&cwd, &v);
+                        (k, v)
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect();
             let aof_was_on = ctx
                 .srv
                 .config
@@ -369,5 +402,19 @@ mod tests {
         assert!(k
             .cmd(1, "INFO server")
             .contains("config_file:/tmp/r.conf\r\n"));
+    }
+}
+
+#[cfg(test)]
+mod dir_tests {
+    use super::absolute_dir;
+
+    #[test]
+    fn a_relative_dir_is_taken_from_the_current_one() {
+        assert_eq!(absolute_dir("/a/b", "./c"), "/a/b/c");
+        assert_eq!(absolute_dir("/a/b", "../c/"), "/a/c");
+        assert_eq!(absolute_dir("/", "./redis_0"), "/redis_0");
+        assert_eq!(absolute_dir("/a", "/x/y"), "/x/y");
+        assert_eq!(absolute_dir(".", "./c"), "./c", "unknown: left as given");
     }
 }

@@ -30,7 +30,10 @@ pub(super) fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(busy) = ctx.srv.busy.as_ref().filter(|_| !nosave) {
         return Err(crate::server::busy::busy_error(busy.eval).into());
     }
-    let final_save = if save {
+    // shutdownCommand: a dataset half loaded is never saved.
+    let final_save = if ctx.srv.loading {
+        FinalSave::NoSave
+    } else if save {
         FinalSave::Save
     } else if nosave {
         FinalSave::NoSave

@@ -149,7 +149,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     }
     crash_report::install();
     let mut logger = host::Logger::stdout('C', LogLevel::Notice);
-    let config = match conf::load_server_config(args) {
+    let mut config = match conf::load_server_config(args) {
         Ok(c) => c,
         Err(conf::ConfError::Log(msg)) => {
             logger.write(LogLevel::Warning, &msg);
@@ -227,6 +227,10 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     if let Err(e) = std::env::set_current_dir(&dir) {
         logger.write(LogLevel::Warning, &format!("Can't chdir to '{dir}': {e}"));
         return 1;
+    }
+    // CONFIG GET dir answers getcwd(): the directory, made absolute.
+    if let Ok(cwd) = std::env::current_dir() {
+        let _ = config.set(Key::DIR, &[cwd.to_string_lossy().into_owned()]);
     }
     let dbfile = config.get(Key::DBFILENAME).to_string();
     let aof_on = config.get_bool(Key::APPENDONLY);

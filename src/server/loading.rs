@@ -7,9 +7,11 @@
 //! after each key. Here a load is a job ([`LoadJob`]): each round without
 //! client input decodes up to the next multiple of the interval
 //! ([`rdb::Decoder`]), then the host has its turn with the sockets. The
-//! delay paces keys by the node's clock ([`KeyPace`]), as
-//! `rdb-key-save-delay` paces a save: nothing sleeps, and a simulated node
-//! loads in virtual time.
+//! delay is the host's to carry out: the native host sleeps when asked
+//! (`HostProbe::sleep_us`), blocking the node as usleep blocks Redis;
+//! hosts that do not sleep pace keys by their clock ([`KeyPace`], as
+//! `rdb-key-save-delay` paces a save), so a simulated node loads in
+//! virtual time.
 
 use super::fork::KeyPace;
 use super::{FinalSave, Server, ServerState};
@@ -514,6 +516,23 @@ mod tests {
         k.input(Input::Tick);
         k.input(Input::Terminate);
         assert!(k.srv.st.load_job.is_none());
+        assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
+        assert!(!k.events.iter().any(|e| matches!(e, Event::Persist { .. })));
+    }
+
+    #[test]
+    fn shutdown_while_loading_does_not_save() {
+        let file = file_of(10);
+        let mut k = Kit::new();
+        k.srv
+            .st
+            .config
+            .set(Key::KEY_LOAD_DELAY, &["1000000".into()])
+            .unwrap();
+        k.srv
+            .start_rdb_load(file, LoadPurpose::Startup { ready_line: true });
+        k.input(Input::Tick);
+        k.cmd(1, "SHUTDOWN SAVE");
         assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
         assert!(!k.events.iter().any(|e| matches!(e, Event::Persist { .. })));
     }
