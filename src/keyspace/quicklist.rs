@@ -26,9 +26,16 @@ impl std::fmt::Debug for QuickList {
     }
 }
 
+/// The entries a node may hold, whatever their size. Our packed entries
+/// have no back-length (7.0's listpack has one), so reaching a node's last
+/// entry (RPOP) walks the node from its start: a cap keeps that walk, and
+/// the move of a head insertion, short for lists of tiny elements, for
+/// about a third of a byte per element in node headers.
+const NODE_ENTRIES: usize = 128;
+
 /// Whether `node` can take one more element of `len` bytes.
 fn room(node: &Listpack, len: usize) -> bool {
-    node.bytes() + listpack::entry_size(len) <= NODE_BYTES
+    node.len() < NODE_ENTRIES && node.bytes() + listpack::entry_size(len) <= NODE_BYTES
 }
 
 impl QuickList {
@@ -146,10 +153,10 @@ impl QuickList {
         self.split_if_big(n);
     }
 
-    /// A node grown past the limit by an insert in its middle is cut in two.
+    /// A node grown past the limits by an insert in its middle is cut in two.
     fn split_if_big(&mut self, n: usize) {
         let node = &self.nodes[n];
-        if node.bytes() <= NODE_BYTES || node.len() < 2 {
+        if (node.bytes() <= NODE_BYTES && node.len() <= NODE_ENTRIES) || node.len() < 2 {
             return;
         }
         let half = node.len() / 2;
