@@ -1062,3 +1062,6 @@ impl Db {
 
 /// Typed access helpers that give Redis's WRONGTYPE error.
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+#[cfg(test)]
+mod snapshot_tests;
