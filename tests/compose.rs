@@ -273,6 +273,20 @@ fn sentinels_agree(lab: &Lab, on: &str) -> bool {
     (1..=3).all(|n| master_by_sentinel(lab, n).as_deref() == Some(on))
 }
 
+/// Every sentinel lists `n` replicas of mymaster. A sentinel learns them
+/// from the master's INFO, every 10 s: a master stopped before that leaves
+/// it no replica to promote (-failover-abort-no-good-slave), with real
+/// sentinels too.
+fn sentinels_know_replicas(lab: &Lab, n: usize) -> bool {
+    (1..=3u16).all(|s| {
+        let addr = format!("{}:{}", lab.host_ip, 26378 + s);
+        matches!(
+            query(&addr, lab.sentinel_pw(), &["SENTINEL", "REPLICAS", "mymaster"]),
+            Some(Frame::Array(a)) if a.len() == n
+        )
+    })
+}
+
 fn role(addr: &str, password: Option<&str>) -> Vec<String> {
     match query(addr, password, &["ROLE"]) {
         Some(Frame::Array(a)) => a.iter().map(text).collect(),
@@ -298,6 +312,10 @@ fn story(lab: &Lab, up: &dyn Fn()) {
     assert!(
         wait_until(60, || sentinels_agree(lab, &master)),
         "the sentinels do not agree on {master}"
+    );
+    assert!(
+        wait_until(60, || sentinels_know_replicas(lab, 2)),
+        "the sentinels never listed both replicas"
     );
     let hosts = std::fs::read_to_string(lab.state().join("hosts")).expect("hosts file");
     assert!(
