@@ -450,7 +450,12 @@ impl ListFilter {
 }
 
 pub(super) fn command_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    command_over(&Catalog::server(), ctx, args)
+    // The server's own table: `rename-command` renames and removes entries.
+    let cat = Catalog {
+        table: ctx.srv.table,
+        ..Catalog::server()
+    };
+    command_over(&cat, ctx, args)
 }
 
 /// COMMAND and its subcommands over `cat`'s table.

@@ -37,6 +37,7 @@ pub mod monitor;
 pub mod persistence;
 pub mod pubsub;
 pub mod pubsub_shard;
+pub mod rename;
 pub mod scan;
 pub mod server_cmds;
 pub mod sets;
@@ -265,6 +266,9 @@ type NameMap = HashMap<&'static [u8], &'static CommandDef, BuildHasherDefault<Na
 pub struct CommandTable {
     by_name: NameMap,
     pub all: Vec<&'static CommandDef>,
+    /// Some commands answer to another name, or to none (`rename-command`):
+    /// a command's own name no longer finds it for sure.
+    renamed: bool,
 }
 
 impl CommandTable {
@@ -313,7 +317,16 @@ impl CommandTable {
             }
         }
         all.sort_by_key(|c| c.name);
-        CommandTable { by_name, all }
+        CommandTable {
+            by_name,
+            all,
+            renamed: false,
+        }
+    }
+
+    /// True when `rename-command` changed a name of this table.
+    pub fn is_renamed(&self) -> bool {
+        self.renamed
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&'static CommandDef> {

@@ -6,7 +6,7 @@
 //! server hands it to [`exec`] instead of calling the table's handler.
 
 use super::{def, flags::*, CmdResult, CommandDef, Ctx};
-use crate::server::{command_table, unwatch_all, Client, Multi, Server, ServerState};
+use crate::server::{unwatch_all, Client, Multi, Server, ServerState};
 use bytes::Bytes;
 
 const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
@@ -163,7 +163,7 @@ pub fn exec(server: &mut Server, c: &mut Client) {
     let was_in_exec = c.in_exec;
     c.in_exec = true;
     c.reply.array(multi.queue.len());
-    let table = command_table();
+    let table = server.st.table;
     for argv in &multi.queue {
         match argv.first().and_then(|name| table.get(name)) {
             Some(cmd) => {

@@ -430,7 +430,8 @@ fn install_hooks(lua: &Lua, hooks: &Table, slot: &Rc<RunSlot>) -> mlua::Result<(
                     }
                 }
             }
-            let Some(cmd) = command_table().get(&argv[0]) else {
+            let table = with_run(&s, |state| state.borrow().server.st.table);
+            let Some(cmd) = table.unwrap_or_else(command_table).get(&argv[0]) else {
                 return Ok(Value::String(lua.create_string(
                     "Invalid command passed to redis.acl_check_cmd()",
                 )?));
@@ -1000,7 +1001,7 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
         }
         ldb.borrow_mut().log(line);
     }
-    let cmd = command_table().get(&argv[0]);
+    let cmd = st.server.st.table.get(&argv[0]);
     let Some(cmd) = cmd.filter(|cmd| {
         (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
             && argv.len() >= cmd.arity.unsigned_abs() as usize

@@ -112,10 +112,10 @@ impl LastDef {
     /// The command named `name` in `table` (any case).
     pub fn lookup(&mut self, table: &CommandTable, name: &[u8]) -> Option<&'static CommandDef> {
         // Names in the table are unique and lower case: an equal name is
-        // the entry the table would give.
+        // the entry the table would give, unless `rename-command` moved it.
         if let Some(d) = self
             .0
-            .filter(|d| d.name.as_bytes().eq_ignore_ascii_case(name))
+            .filter(|d| !table.is_renamed() && d.name.as_bytes().eq_ignore_ascii_case(name))
         {
             return Some(d);
         }

@@ -197,6 +197,9 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// Lua scripting: the VM and the script cache (see `crate::scripting`).
     pub scripting: crate::scripting::Scripting,
+    /// The command table this server dispatches with: a sentinel has its
+    /// own, and `rename-command` gives a server a renamed copy.
+    pub table: &'static CommandTable,
 }
 
 /// A command propagated by a write, and where it goes: 7.0's
@@ -383,8 +386,6 @@ pub enum FinalSave {
 pub struct Server {
     pub st: ServerState,
     pub clients: BTreeMap<ConnId, Box<Client>>,
-    /// The command table this server dispatches with (a sentinel has its own).
-    pub table: &'static CommandTable,
 }
 
 /// The most input handled before running what is complete (Redis reads
@@ -397,7 +398,10 @@ const CRON_MS: Millis = 100;
 impl Server {
     /// A server with this configuration; `seed` feeds its run id and randomness.
     pub fn new(config: Config, now: Millis, seed: u64) -> Server {
-        Server::with_table(config, now, seed, command_table())
+        // The config loader has checked the renames: an error cannot come.
+        let table = crate::commands::rename::server_table(&config.renames)
+            .unwrap_or_else(|_| command_table());
+        Server::with_table(config, now, seed, table)
     }
 
     /// A server that dispatches with `table` (e.g. the sentinel's command table).
@@ -478,11 +482,16 @@ impl Server {
                 last_load_keys: (0, 0),
                 eviction: Default::default(),
                 mem_peak: Default::default(),
-                acl: crate::acl::Acl::new(table),
+                // ACL rules name commands by their own names (7.0's orig_commands).
+                acl: crate::acl::Acl::new(if table.is_renamed() {
+                    command_table()
+                } else {
+                    table
+                }),
                 scripting: Default::default(),
+                table,
             },
             clients: BTreeMap::new(),
-            table,
         };
         server.st.refresh_notify_flags();
         // `requirepass` first, then the `user` lines, which win (as in 7.0,
@@ -702,7 +711,7 @@ impl Server {
         }
         if let Some(name) = from_master {
             if c.reply.buf.get(reply_before) == Some(&b'-') {
-                let known = self.table.get(&name).is_some();
+                let known = self.st.table.get(&name).is_some();
                 self.repl_error_to_master(c, reply_before, known);
             }
         }
@@ -900,7 +909,7 @@ impl Server {
     /// A command that keeps its arguments (queued in MULTI, postponed)
     /// takes them out of `argv`.
     pub fn execute(&mut self, c: &mut Client, argv: &mut Vec<Bytes>) {
-        let table = self.table;
+        let table = self.st.table;
         self.st.checking = None;
         let Some(cmd) = c.last_def.lookup(table, &argv[0]) else {
             let mut msg = format!(
@@ -1150,7 +1159,7 @@ impl Server {
             (Some(m), "exec") => m
                 .queue
                 .iter()
-                .any(|q| self.table.get(&q[0]).is_some_and(|qc| replicating(qc, q))),
+                .any(|q| self.st.table.get(&q[0]).is_some_and(|qc| replicating(qc, q))),
             _ => false,
         }
     }
@@ -1627,7 +1636,7 @@ impl Server {
             // The client stays registered in `blocked_on` while its command
             // runs again (a handler can tell a retry from a first call that
             // way); it leaves the queues only once served.
-            let table = self.table;
+            let table = self.st.table;
             if let Some(cmd) = table.get(&b.argv[0]) {
                 let saved_db = c.db;
                 c.db = b.db;

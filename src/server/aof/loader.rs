@@ -176,7 +176,7 @@ impl Server {
         let truncated_ok = self.st.config.get_bool(Key::AOF_LOAD_TRUNCATED);
         let (mut valid_up_to, mut valid_before_multi) = (start, start);
         for (mut argv, end) in parsed.commands {
-            if self.table.get(&argv[0]).is_none() {
+            if self.st.table.get(&argv[0]).is_none() {
                 self.st.log(
                     LogLevel::Warning,
                     format!(

@@ -33,6 +33,9 @@ pub struct Config {
     /// `user <name> <rules...>` directives, in order: the ACL users the
     /// server starts with (arguments after `user`).
     pub users: Vec<Vec<String>>,
+    /// `rename-command <old> <new>` directives, in order (`new` empty:
+    /// the command is removed).
+    pub renames: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -51,6 +54,7 @@ impl Default for Config {
             config_text: None,
             hot: Hot::default(),
             users: Vec::new(),
+            renames: Vec::new(),
         };
         for d in DIRECTIVES {
             config.changed(d.key);
@@ -103,6 +107,11 @@ impl Config {
             // ACLAppendUserForLoading: rules are checked now, applied when the server starts.
             crate::acl::check_user_line(&self.users, args)?;
             self.users.push(args.to_vec());
+            return Ok(());
+        }
+        if name.eq_ignore_ascii_case("rename-command") && args.len() == 2 {
+            crate::commands::rename::check(&self.renames, &args[0], &args[1])?;
+            self.renames.push((args[0].clone(), args[1].clone()));
             return Ok(());
         }
         let d =
