@@ -334,7 +334,9 @@ pub(crate) fn bind_all(
     port: u16,
     logger: &mut host::Logger,
 ) -> Option<Vec<TcpListener>> {
-    match bind_addresses(config.get(Key::BIND), port) {
+    let backlog = config.get_i64(Key::TCP_BACKLOG).clamp(1, i32::MAX as i64) as i32;
+    listeners::bound_to(config.get(Key::BIND), port, backlog);
+    match bind_addresses(config.get(Key::BIND), port, backlog) {
         Ok(listeners) => Some(listeners),
         Err(failure) => {
             if let Some((name, e)) = failure {
@@ -361,6 +363,7 @@ pub(crate) fn bind_all(
 pub(crate) fn bind_addresses(
     bind: &str,
     port: u16,
+    backlog: i32,
 ) -> Result<Vec<TcpListener>, Option<(String, std::io::Error)>> {
     let mut listeners = Vec::new();
     // Port 0, or no address at all (`bind ""`): no TCP listener, as 7.0.
@@ -375,12 +378,7 @@ pub(crate) fn bind_addresses(
             "::*" => "::",
             h => h,
         };
-        let addr = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
-        match TcpListener::bind(&addr) {
+        match listen_on(host, port, backlog) {
             Ok(l) => listeners.push(l),
             Err(_) if optional => {}
             Err(e) => return Err(Some((name.to_string(), e))),
@@ -390,6 +388,29 @@ pub(crate) fn bind_addresses(
         return Err(None);
     }
     Ok(listeners)
+}
+
+/// One listening socket as 7.0's anetTcpServer makes it: SO_REUSEADDR, an
+/// IPv6 socket for IPv6 only (the IPv4 addresses have their own), and
+/// `tcp-backlog` pending connections.
+fn listen_on(host: &str, port: u16, backlog: i32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let ip: std::net::IpAddr = match host.parse() {
+        Ok(ip) => ip,
+        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
+            .next()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AddrNotAvailable))?
+            .ip(),
+    };
+    let addr = std::net::SocketAddr::new(ip, port);
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    Ok(socket.into())
 }
 
 fn io_reason(e: &std::io::Error) -> String {

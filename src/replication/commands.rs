@@ -141,6 +141,7 @@ fn handshake_info<'a>(ctx: &'a mut Ctx<'_>) -> &'a mut ReplicaInfo {
             close_asap: false,
             pre_psync: false,
             partial_write_since: None,
+            filter: Default::default(),
         })
 }
 
@@ -194,7 +195,36 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
                 return Ok(());
             }
-            "rdb-only" | "rdb-filter-only" => {}
+            "rdb-only" => {
+                // The client wants the snapshot only (redis-cli --rdb): it
+                // reads no stream after it and closes the link itself.
+                let v = arg_i64(val)?;
+                if !(0..=1).contains(&v) {
+                    return Err("ERR value is out of range, must be between 0 and 1".into());
+                }
+            }
+            "rdb-filter-only" => {
+                // Only "functions" can be asked for: everything else is left out.
+                let Some(filters) = crate::resp::split_args(val) else {
+                    return Err("ERR Missing rdb-filter-only values".into());
+                };
+                let mut filter = super::SnapshotFilter {
+                    exclude_data: true,
+                    exclude_functions: true,
+                };
+                for f in &filters {
+                    if f.eq_ignore_ascii_case(b"functions") {
+                        filter.exclude_functions = false;
+                    } else {
+                        return Err(format!(
+                            "ERR Unsupported rdb-filter-only option: {}",
+                            String::from_utf8_lossy(f)
+                        )
+                        .into());
+                    }
+                }
+                handshake_info(ctx).filter = filter;
+            }
             _ => {
                 return Err(Error::from(format!(
                     "ERR Unrecognized REPLCONF option: {}",
@@ -250,6 +280,11 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR SYNC and PSYNC are invalid with pending output".into());
     }
     let is_sync = eq_ignore_case(&args[0], "sync");
+    // A filtered snapshot is made for sockets only (never over dump.rdb).
+    let filtered = handshake_info(ctx);
+    if filtered.filter.any() && !filtered.capa_eof {
+        return Err("ERR Filtered replica requires EOF capability".into());
+    }
     let mut info = handshake_info(ctx).clone();
     info.pre_psync = is_sync;
     ctx.srv.repl.handshakes.remove(&ctx.client.conn);

@@ -251,17 +251,21 @@ impl Server {
     /// stream produced since it began (see `Server::bgsave_step`).
     pub(crate) fn repl_start_full_sync(&mut self) {
         self.st.repl.bgsave_at = None;
-        let waiting: Vec<ConnId> = self
+        let mut waiting: Vec<(ConnId, super::SnapshotFilter)> = self
             .st
             .repl
             .replicas
             .iter()
             .filter(|(_, i)| i.state == ReplicaState::WaitBgsaveStart)
-            .map(|(c, _)| *c)
+            .map(|(c, i)| (*c, i.filter))
             .collect();
-        if waiting.is_empty() {
+        // One snapshot serves the replicas that asked for the same parts
+        // (the first one's); the others wait for the next.
+        let Some(&(_, filter)) = waiting.first() else {
             return;
-        }
+        };
+        waiting.retain(|(_, f)| *f == filter);
+        let waiting: Vec<ConnId> = waiting.into_iter().map(|(c, _)| c).collect();
         // Writes applied so far belong before the snapshot's offset.
         self.repl_feed_replicas();
         let replid = self.st.repl.replid.clone();
@@ -277,7 +281,9 @@ impl Server {
                 .filter_map(|(c, _)| self.st.repl.replicas.get(c))
                 .find(|i| i.state == ReplicaState::WaitBgsaveEnd)
                 .map(capa);
-            if let (SaveTarget::Disk, Some((eof, psync2))) = (bg.target, reference) {
+            if let (SaveTarget::Disk, Some((eof, psync2)), false) =
+                (bg.target, reference, filter.any())
+            {
                 let offset = bg.start_offset;
                 for conn in waiting {
                     let has = self.st.repl.replicas.get(&conn).map(capa);
@@ -309,7 +315,7 @@ impl Server {
             return;
         }
         // A socket target only if every replica reads `$EOF:` (startBgsaveForReplication).
-        let diskless = self.st.config.get_bool(Key::REPL_DISKLESS_SYNC)
+        let diskless = (self.st.config.get_bool(Key::REPL_DISKLESS_SYNC) || filter.any())
             && waiting
                 .iter()
                 .all(|c| self.st.repl.replicas.get(c).is_some_and(|i| i.capa_eof));
@@ -335,7 +341,7 @@ impl Server {
         let offset = self.st.repl.offset;
         let job = self
             .st
-            .start_snapshot(Some((0, replid.clone(), offset as i64)));
+            .start_snapshot_of(Some((0, replid.clone(), offset as i64)), filter);
         // Every write after this point is streamed: the snapshot holds what came before.
         self.st.repl.seldb = None;
         let mut replicas = Vec::new();

@@ -65,6 +65,23 @@ pub struct ReplicaInfo {
     /// While a diskless transfer waits for its socket to drain: since when
     /// (`repl_last_partial_write`), for repl-timeout.
     pub partial_write_since: Option<Millis>,
+    /// What it asked the snapshot to leave out (REPLCONF rdb-filter-only,
+    /// 7.0's `slave_req`): a filtered snapshot goes to sockets only.
+    pub filter: SnapshotFilter,
+}
+
+/// Parts of a full sync's snapshot a replica (`redis-cli --functions-rdb`)
+/// asked to leave out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotFilter {
+    pub exclude_data: bool,
+    pub exclude_functions: bool,
+}
+
+impl SnapshotFilter {
+    pub fn any(self) -> bool {
+        self.exclude_data || self.exclude_functions
+    }
 }
 
 impl ReplicaInfo {

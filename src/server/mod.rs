@@ -1156,10 +1156,12 @@ impl Server {
             return true;
         }
         match (&c.multi, cmd.name) {
-            (Some(m), "exec") => m
-                .queue
-                .iter()
-                .any(|q| self.st.table.get(&q[0]).is_some_and(|qc| replicating(qc, q))),
+            (Some(m), "exec") => m.queue.iter().any(|q| {
+                self.st
+                    .table
+                    .get(&q[0])
+                    .is_some_and(|qc| replicating(qc, q))
+            }),
             _ => false,
         }
     }

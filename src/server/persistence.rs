@@ -165,11 +165,28 @@ impl ServerState {
 
     /// Start a snapshot job of the dataset as it is now: O(databases).
     pub fn start_snapshot(&mut self, repl: Option<(usize, String, i64)>) -> rdb::SnapshotJob {
+        self.start_snapshot_of(repl, Default::default())
+    }
+
+    /// [`ServerState::start_snapshot`] leaving out what `filter` says (a
+    /// replica's REPLCONF rdb-filter-only): no keys at all, or no functions.
+    pub fn start_snapshot_of(
+        &mut self,
+        repl: Option<(usize, String, i64)>,
+        filter: crate::replication::SnapshotFilter,
+    ) -> rdb::SnapshotJob {
         let used = rdb_used_mem_quick(&self.dbs);
         let mut aux = Aux::for_save(self.now / 1000, used, repl);
-        aux.functions = self.scripting.library_codes();
+        if !filter.exclude_functions {
+            aux.functions = self.scripting.library_codes();
+        }
         let opts = self.encode_options();
-        rdb::SnapshotJob::start(&mut self.dbs, &aux, opts, self.dirty)
+        let dbs: &mut [crate::keyspace::Db] = if filter.exclude_data {
+            &mut []
+        } else {
+            &mut self.dbs
+        };
+        rdb::SnapshotJob::start(dbs, &aux, opts, self.dirty)
     }
 
     /// BGSAVE: Redis forks a child and the child writes the snapshot. The core

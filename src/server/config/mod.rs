@@ -247,11 +247,24 @@ impl Config {
         Ok(())
     }
 
-    /// CONFIG REWRITE: the new text of the config file, or `None` without one.
-    pub fn rewrite(&self, force_all: bool) -> Option<(String, String)> {
+    /// CONFIG REWRITE over `current`, the file's text now (7.0 reads the
+    /// file again; without it, the text read at startup or last written):
+    /// the path and the new text, or `None` without a config file.
+    /// `users`: the ACL users' lines (`None` with an aclfile).
+    pub fn rewrite(
+        &self,
+        current: Option<String>,
+        users: Option<Vec<String>>,
+        force_all: bool,
+    ) -> Option<(String, String)> {
         let path = self.config_file.clone()?;
-        let old = self.config_text.clone().unwrap_or_default();
-        Some((path, rewrite::rewrite_text_with(self, &old, force_all)))
+        let old = current
+            .or_else(|| self.config_text.clone())
+            .unwrap_or_default();
+        Some((
+            path,
+            rewrite::rewrite_text_with(self, &old, users, force_all),
+        ))
     }
 }
 
