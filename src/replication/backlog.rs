@@ -1,5 +1,11 @@
 //! The replication backlog: the last `repl-backlog-size` bytes of the stream,
 //! so a replica that reconnects can continue with a partial resync.
+//!
+//! It is also 7.0's shared replication buffer: while replicas wait for a
+//! full sync's snapshot, the stream they will get after it stays here (one
+//! copy for all of them) and the backlog grows past its size; a replica can
+//! then resync partially from further back, as with 7.0. Once they no
+//! longer need it, the backlog is trimmed back to its size.
 
 use std::collections::VecDeque;
 
@@ -29,19 +35,25 @@ impl Backlog {
         self.size
     }
 
-    pub fn resize(&mut self, size: usize) {
+    pub fn resize(&mut self, size: usize, keep_from: Option<u64>) {
         self.size = size.max(16 * 1024);
-        self.trim();
+        self.trim(keep_from);
     }
 
-    pub fn append(&mut self, bytes: &[u8]) {
+    /// Add stream bytes; the bytes from offset `keep_from` on stay even
+    /// past the backlog's size (replicas still need them).
+    pub fn append(&mut self, bytes: &[u8], keep_from: Option<u64>) {
         self.buf.extend(bytes);
-        self.trim();
+        self.trim(keep_from);
     }
 
-    fn trim(&mut self) {
+    /// Drop what is over the size and before `keep_from`.
+    pub fn trim(&mut self, keep_from: Option<u64>) {
         if self.buf.len() > self.size {
-            let drop = self.buf.len() - self.size;
+            let mut drop = self.buf.len() - self.size;
+            if let Some(keep) = keep_from {
+                drop = drop.min(keep.saturating_sub(self.first_offset) as usize);
+            }
             self.buf.drain(..drop);
             self.first_offset += drop as u64;
         }
@@ -65,11 +77,24 @@ mod tests {
     #[test]
     fn keeps_the_tail() {
         let mut b = Backlog::new(16 * 1024, 1);
-        b.append(&vec![1u8; 20 * 1024]);
+        b.append(&vec![1u8; 20 * 1024], None);
         assert_eq!(b.histlen(), 16 * 1024);
         assert_eq!(b.first_offset, 1 + 4 * 1024);
         assert!(b.since(1).is_none());
         assert_eq!(b.since(1 + 20 * 1024).unwrap().len(), 0);
         assert_eq!(b.since(20 * 1024).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn grows_while_replicas_need_it() {
+        let mut b = Backlog::new(16 * 1024, 1);
+        b.append(&vec![1u8; 1024], None);
+        // A snapshot began at offset 1024: its replicas need byte 1025 on.
+        b.append(&vec![2u8; 40 * 1024], Some(1025));
+        assert_eq!(b.histlen(), 40 * 1024);
+        assert_eq!(b.since(1025).unwrap().len(), 40 * 1024);
+        // They are served: back to the size.
+        b.trim(None);
+        assert_eq!(b.histlen(), 16 * 1024);
     }
 }

@@ -53,21 +53,12 @@ impl Server {
         if bytes.is_empty() {
             return;
         }
-        // Replicas waiting for a snapshot get this after it.
-        let mut buffered = false;
-        if let Some(bg) = self.st.bgsave_job.as_mut() {
-            if !bg.replicas.is_empty() {
-                bg.stream.extend_from_slice(bytes);
-                buffered = true;
-            }
-        }
-        if buffered {
-            self.repl_check_output_limits();
-        }
+        // Replicas waiting for a snapshot get this after it, from the backlog.
+        let keep = self.st.backlog_keep_from();
         let r = &mut self.st.repl;
         r.offset += bytes.len() as u64;
         if let Some(b) = r.backlog.as_mut() {
-            b.append(bytes);
+            b.append(bytes, keep);
         }
         let online: Vec<ConnId> = r
             .replicas
@@ -83,6 +74,9 @@ impl Server {
                 self.st.pending.insert(conn);
             }
         }
+        if keep.is_some() {
+            self.repl_check_output_limits();
+        }
     }
 
     /// `client-output-buffer-limit` for the replicas waiting on a save: their
@@ -97,7 +91,7 @@ impl Server {
         let Some(bg) = self.st.bgsave_job.as_ref() else {
             return;
         };
-        let used = bg.stream.len() as u64;
+        let used = self.st.repl.offset.saturating_sub(bg.start_offset);
         let conns: Vec<ConnId> = bg.replicas.iter().map(|(c, _)| *c).collect();
         let limit =
             output_buffer_limit(self.st.config.get(Key::CLIENT_OUTPUT_BUFFER_LIMIT), "slave");
@@ -220,6 +214,12 @@ impl Server {
             self.kill_client(conn);
         }
         self.repl_check_waiters();
+        // The stream kept for replicas that are gone or served goes
+        // (7.0's incrementalTrimReplicationBacklog).
+        let keep = self.st.backlog_keep_from();
+        if let Some(b) = self.st.repl.backlog.as_mut() {
+            b.trim(keep);
+        }
         if self.st.repl.replicas.is_empty() {
             // Backlog TTL: a master without replicas frees it after repl-backlog-ttl.
             let ttl = self.st.config.get_i64(Key::REPL_BACKLOG_TTL) as u64 * 1000;
@@ -468,6 +468,11 @@ impl Server {
                 if let Some(k) = self.st.kill_bgsave() {
                     self.st.bgsave_killed(k);
                 }
+            }
+            // The stream kept for it alone goes with it.
+            let keep = self.st.backlog_keep_from();
+            if let Some(b) = self.st.repl.backlog.as_mut() {
+                b.trim(keep);
             }
             if self.st.repl.replicas.is_empty() {
                 self.st.repl.no_replicas_since = self.st.now;

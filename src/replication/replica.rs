@@ -25,6 +25,9 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) 
             if let Some(c) = clients.remove(&conn) {
                 st.pending.remove(&c.conn);
                 st.client_ids.remove(&c.id);
+                // replicationCacheMaster: freeing the master client keeps
+                // its state, with the database its stream selected.
+                link.cached_master = Some(super::CachedMaster { id: c.id, db: c.db });
             }
         }
     }
@@ -107,6 +110,9 @@ impl Server {
     pub(crate) fn repl_become_replica(&mut self, addr: Addr, live: bool) {
         let was_master = !self.st.repl.is_replica();
         self.repl_drop_link();
+        // A replica moving to another master keeps its cached master (7.0's
+        // server.cached_master outlives replicationSetMaster).
+        let cached_master = self.st.repl.link.as_ref().and_then(|l| l.cached_master);
         self.disconnect_blocked_clients();
         if was_master {
             // A `replicaof` in the config sets the master without this step (and line).
@@ -140,7 +146,7 @@ impl Server {
             retry_at: now,
             last_ack: now,
             was_connected: false,
-            cached_master: None,
+            cached_master,
             stream_db: 0,
         });
         if live {

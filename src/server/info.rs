@@ -326,7 +326,7 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     } = AllocatorFigures::of(used, probe);
     // 7.0 prints 0 when it cannot read the machine's memory.
     let system = probe.and_then(|p| p.total_system_memory()).unwrap_or(0);
-    let backlog = ctx.srv.repl.backlog.as_ref().map_or(0, |b| b.histlen()) as u64;
+    let backlog = buffers.backlog;
     let net = used.saturating_sub(STARTUP_MEMORY).max(1);
     let maxmemory = c.maxmemory();
     field!(out, "used_memory", "{}", used);

@@ -139,14 +139,16 @@ pub fn buffer_memory<'a>(
             b.clients_normal += m;
         }
     }
-    if let Some(job) = st.bgsave_job.as_ref() {
-        if !job.replicas.is_empty() {
-            let stream = job.stream.len() as u64;
-            b.replica_output += stream;
-            b.clients_replicas += stream;
-        }
+    // The backlog is the shared replication buffer: past its size, it holds
+    // the stream replicas still need, which 7.0 counts as theirs
+    // (getMemoryOverheadData) and not for eviction.
+    if let Some(x) = st.repl.backlog.as_ref() {
+        let (held, size) = (x.histlen() as u64, x.size() as u64);
+        let theirs = held.saturating_sub(size);
+        b.backlog = held - theirs;
+        b.replica_output += theirs;
+        b.clients_replicas += theirs;
     }
-    b.backlog = st.repl.backlog.as_ref().map_or(0, |x| x.histlen()) as u64;
     b.aof_buffer = st.aof.buf.len() as u64;
     b
 }

@@ -65,9 +65,6 @@ pub struct Bgsave {
     /// Replicas served by this save (a full sync), with the `$EOF:` mark of a
     /// socket transfer.
     pub replicas: Vec<(ConnId, Option<String>)>,
-    /// The replication stream produced since the save began: what the
-    /// replicas get after the snapshot.
-    pub stream: Vec<u8>,
     /// The replication offset when the save began (their +FULLRESYNC offset).
     pub start_offset: u64,
     /// The file a disk save streams to (`dbfilename` when it began).
@@ -189,6 +186,21 @@ impl ServerState {
         rdb::SnapshotJob::start(dbs, &aux, opts, self.dirty)
     }
 
+    /// The first stream offset replicas waiting for the running save still
+    /// need (it began there): the backlog keeps everything from it on.
+    pub fn backlog_keep_from(&self) -> Option<u64> {
+        let bg = self.bgsave_job.as_ref()?;
+        bg.replicas
+            .iter()
+            .any(|(c, _)| {
+                self.repl
+                    .replicas
+                    .get(c)
+                    .is_some_and(|i| i.state == ReplicaState::WaitBgsaveEnd)
+            })
+            .then_some(bg.start_offset + 1)
+    }
+
     /// BGSAVE: Redis forks a child and the child writes the snapshot. The core
     /// has no processes: the snapshot is copy-on-write per key (see
     /// [`rdb::SnapshotJob`]) and written a slice of keys at a time between
@@ -236,7 +248,6 @@ impl ServerState {
             child,
             pace: KeyPace::new(self.config.get_i64(Key::RDB_KEY_SAVE_DELAY), self.now),
             replicas,
-            stream: Vec::new(),
             start_offset: self.repl.offset,
             file,
             bytes,
@@ -564,10 +575,19 @@ impl Server {
             target,
             started,
             replicas,
-            stream,
+            start_offset,
             bytes,
             ..
         } = *bg;
+        // The stream since the save began, which the backlog kept for them.
+        let stream = match self.st.repl.backlog.as_mut() {
+            Some(b) if !replicas.is_empty() => {
+                let stream = b.since(start_offset + 1).unwrap_or_default();
+                b.trim(None);
+                stream
+            }
+            _ => Vec::new(),
+        };
         let st = &mut self.st;
         st.persist.last_bgsave_secs = (st.now.saturating_sub(started) / 1000) as i64;
         if error.is_some() {
