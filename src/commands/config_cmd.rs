@@ -137,7 +137,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if aof_on != aof_was_on {
                 // updateAppendonly: turning the AOF on writes a base first.
                 if aof_on {
-                    if let Err(e) = ctx.srv.aof_start() {
+                    if let Err(e) = ctx.srv.aof_start(ctx.client.in_exec) {
                         let no = [("appendonly".to_string(), "no".to_string())];
                         let _ = ctx.srv.config.set_many(&no);
                         return Err(Error::from(e));
@@ -191,6 +191,7 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let now = ctx.now;
             ctx.srv.instantaneous.reset(now);
             ctx.srv.eviction.reset_stats(now);
+            ctx.srv.lazyfree.freed = 0;
             ctx.srv.mem_peak = Default::default();
             let r = &mut ctx.srv.repl;
             (r.sync_full, r.sync_partial_ok, r.sync_partial_err) = (0, 0, 0);

@@ -195,6 +195,13 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let key = &args[1];
+    // On a replica an expired key is gone for its own clients, though only
+    // the master's DEL removes it (expireIfNeeded returns 1 there).
+    let now = ctx.now;
+    if ctx.client.kind != crate::server::ClientKind::Master && ctx.db().expire_if_needed(key, now) {
+        ctx.out().int(0);
+        return Ok(());
+    }
     // A stale cache is recomputed and written back: a change to the value
     // that replicas receive as this PFCOUNT. (7.0 looks the key up for
     // writing: no keyspace hit or miss.)

@@ -20,14 +20,20 @@ fn bs(s: &'static str) -> Bytes {
 
 fn del_generic(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
+    let lazy =
+        eq_ignore_case(&args[0], "unlink") || ctx.srv.config.get_bool(Key::LAZYFREE_LAZY_USER_DEL);
     let mut n = 0;
     for k in &args[1..] {
         let db = ctx.db();
         db.expire_if_needed(k, now);
-        if db.delete(k) {
-            n += 1;
-            ctx.notify(N::GENERIC, "del", k);
+        let Some(value) = db.delete_taking(k) else {
+            continue;
+        };
+        if let (true, Some(value)) = (lazy, value) {
+            ctx.srv.lazyfree.free(value);
         }
+        n += 1;
+        ctx.notify(N::GENERIC, "del", k);
     }
     ctx.dirty(n as u64);
     ctx.out().int(n);

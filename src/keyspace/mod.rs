@@ -692,12 +692,25 @@ impl Db {
 
     /// Save a removed or replaced object for the snapshot if it still needs it.
     fn keep_old(&mut self, key: &[u8], old: Object, ttl: Option<Millis>) {
+        drop(self.keep_old_or_return(key, old, ttl));
+    }
+
+    /// [`Db::keep_old`], giving the object back when the snapshot does not
+    /// keep it.
+    fn keep_old_or_return(
+        &mut self,
+        key: &[u8],
+        old: Object,
+        ttl: Option<Millis>,
+    ) -> Option<Object> {
         if let Some(c) = self.cow.as_mut() {
             if old.snap() != c.epoch {
                 c.preserved_bytes += key.len() as u64 + u64::from(old.charged());
                 c.preserved.push((Bytes::copy_from_slice(key), old, ttl));
+                return None;
             }
         }
+        Some(old)
     }
 
     /// Mark the object at `key` as handled, saving its current value first if
@@ -810,6 +823,16 @@ impl Db {
 
     /// Remove a key (and its TTL); true if it existed. Cheaper than
     /// [`Db::remove`] during a snapshot (the value moves, no copy).
+    /// Delete `key` and hand its value to the caller to free (UNLINK):
+    /// `None` without the key; `Some(None)` when a running snapshot keeps
+    /// the value.
+    pub fn delete_taking(&mut self, key: &[u8]) -> Option<Option<Object>> {
+        let ttl = self.expires.remove(key);
+        let (k, o) = self.keys.remove_entry(key)?;
+        self.discharge(&o);
+        Some(self.keep_old_or_return(&k, o, ttl))
+    }
+
     pub fn delete(&mut self, key: &[u8]) -> bool {
         let ttl = self.expires.remove(key);
         match self.keys.remove_entry(key) {

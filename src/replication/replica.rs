@@ -823,7 +823,7 @@ impl Server {
     fn restart_aof_after_sync(&mut self) {
         if self.st.config.get_bool(Key::APPENDONLY)
             && self.st.aof.state == crate::server::aof::AofState::Off
-            && self.st.aof_start().is_err()
+            && self.st.aof_start(false).is_err()
         {
             self.st.log(LogLevel::Warning, "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
         }

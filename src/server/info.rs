@@ -461,8 +461,13 @@ fn memory(ctx: &InfoCtx, out: &mut String) {
     field!(out, "mem_aof_buffer", "{}", ctx.srv.aof.buf.len());
     field!(out, "mem_allocator", "{}", mem_allocator(ctx.srv));
     field!(out, "active_defrag_running", "0");
-    field!(out, "lazyfree_pending_objects", "0");
-    field!(out, "lazyfreed_objects", "0");
+    field!(
+        out,
+        "lazyfree_pending_objects",
+        "{}",
+        ctx.srv.lazyfree.pending()
+    );
+    field!(out, "lazyfreed_objects", "{}", ctx.srv.lazyfree.freed);
 }
 
 fn persistence(ctx: &InfoCtx, out: &mut String) {

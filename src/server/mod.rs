@@ -11,6 +11,7 @@ pub mod eviction;
 pub mod fork;
 pub mod info;
 pub mod latency;
+pub mod lazyfree;
 pub mod loading;
 pub mod memory;
 pub mod metrics;
@@ -200,6 +201,8 @@ pub struct ServerState {
     /// The command table this server dispatches with: a sentinel has its
     /// own, and `rename-command` gives a server a renamed copy.
     pub table: &'static CommandTable,
+    /// Values waiting to be freed after the reply (UNLINK).
+    pub lazyfree: lazyfree::LazyFree,
 }
 
 /// A command propagated by a write, and where it goes: 7.0's
@@ -490,6 +493,7 @@ impl Server {
                 }),
                 scripting: Default::default(),
                 table,
+                lazyfree: Default::default(),
             },
             clients: BTreeMap::new(),
         };
@@ -1714,6 +1718,8 @@ impl Server {
     /// Periodic work: blocked timeouts, active expiry, idle clients.
     fn cron(&mut self) {
         let now = self.st.now;
+        // Values UNLINK left for later: their commands have replied.
+        self.st.lazyfree.drain();
         // Blocked clients whose timeout passed get a null reply.
         let timed_out: Vec<ConnId> = self
             .clients

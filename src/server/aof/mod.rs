@@ -261,8 +261,9 @@ impl ServerState {
     }
 
     /// CONFIG SET appendonly yes (startAppendOnly): a rewrite writes the base
-    /// first; until it ends the AOF is not in use.
-    pub fn aof_start(&mut self) -> Result<(), String> {
+    /// first; until it ends the AOF is not in use. `in_exec`: asked inside a
+    /// transaction, where the rewrite waits for the cron.
+    pub fn aof_start(&mut self, in_exec: bool) -> Result<(), String> {
         if self.aof.state != AofState::Off {
             return Ok(());
         }
@@ -270,6 +271,9 @@ impl ServerState {
         if self.bgsave_job.is_some() {
             self.aof.rewrite_scheduled = true;
             self.log(LogLevel::Warning, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        } else if in_exec {
+            self.aof.rewrite_scheduled = true;
+            self.log(LogLevel::Warning, "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
         } else {
             if self.aof.rewrite.is_some() {
                 self.log(LogLevel::Warning, "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
