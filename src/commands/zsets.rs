@@ -418,8 +418,12 @@ pub(crate) fn zadd_scored(
                 }
             }
             obj.update_encoding_with(&limits);
+            // A key created for an add that failed is left empty: gone
+            // (settle_collection's work, without its second lookup).
+            if obj.value.is_empty_collection() {
+                db.delete(key);
+            }
         }
-        db.settle_collection(key, &limits);
     }
     ctx.dirty(added + updated);
     if added + updated > 0 {
