@@ -6,7 +6,7 @@
 //! cut the result as 7.0 does, partial sort included.
 
 use super::geohash::{self, Extent, Shape};
-use super::zsets::{score_arg, zadd_generic};
+use super::zsets::{score_arg, zadd_scored, NX, XX};
 use super::{def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
 use crate::keyspace::{Object, Value, ZSet};
 use crate::resp::ReplyBuf;
@@ -95,7 +95,7 @@ fn format_distance(d: f64) -> String {
 
 // GEOADD key [NX|XX] [CH] longitude latitude member [...]
 fn geoadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nx, mut xx) = (false, false);
+    let (mut nx, mut xx, mut ch) = (false, false, false);
     let mut first = 2;
     while first < args.len() {
         let a = &args[first];
@@ -103,31 +103,39 @@ fn geoadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             nx = true;
         } else if eq_ignore_case(a, "xx") {
             xx = true;
-        } else if !eq_ignore_case(a, "ch") {
+        } else if eq_ignore_case(a, "ch") {
+            ch = true;
+        } else {
             break;
         }
         first += 1;
     }
     let triples = &args[first..];
-    if !triples.len().is_multiple_of(3) || (nx && xx) {
+    if triples.is_empty() || !triples.len().is_multiple_of(3) || (nx && xx) {
         return Err(err::SYNTAX.into());
     }
-    // The same arguments as a ZADD of the encoded positions.
-    let mut zadd: Vec<Bytes> = Vec::with_capacity(first + triples.len() / 3 * 2);
-    zadd.push(Bytes::from_static(b"zadd"));
-    zadd.extend_from_slice(&args[1..first]);
+    // The encoded positions, handed to ZADD's work as numbers: the text
+    // form only for what is propagated.
+    let mut items = Vec::with_capacity(triples.len() / 3);
     for t in triples.chunks(3) {
         let [lon, lat] = lon_lat(&t[0], &t[1])?;
-        let score = geohash::score_of(lon, lat).unwrap_or(0);
-        zadd.push(Bytes::copy_from_slice(
-            itoa::Buffer::new().format(score).as_bytes(),
-        ));
-        zadd.push(t[2].clone());
+        // 52 bits: exact as a double.
+        items.push((geohash::score_of(lon, lat).unwrap_or(0) as f64, &t[2]));
     }
+    let flags = if nx { NX } else { 0 } | if xx { XX } else { 0 };
     let dirty_before = ctx.srv.dirty;
-    zadd_generic(ctx, &zadd, 0)?;
-    // Without a taker the arguments are not kept (nothing is propagated).
+    zadd_scored(ctx, &args[1], flags, ch, &items)?;
+    // Replicas and the AOF get the ZADD it stands for.
     if ctx.srv.dirty != dirty_before && ctx.srv.propagation_wanted() {
+        let mut zadd: Vec<Bytes> = Vec::with_capacity(first + items.len() * 2);
+        zadd.push(Bytes::from_static(b"zadd"));
+        zadd.extend_from_slice(&args[1..first]);
+        for &(score, member) in &items {
+            zadd.push(Bytes::copy_from_slice(
+                itoa::Buffer::new().format(score as u64).as_bytes(),
+            ));
+            zadd.push(member.clone());
+        }
         ctx.propagate = Propagate::Replace(vec![zadd]);
     }
     Ok(())

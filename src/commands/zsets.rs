@@ -67,13 +67,20 @@ pub(crate) fn score_arg(b: &[u8], msg: &'static str) -> Result<f64, Error> {
         return Err(msg.into());
     }
     let v = strtod_all(b).ok_or(Error::from(msg))?;
-    let lower = b.to_ascii_lowercase();
-    let mantissa = lower.split(|&c| c == b'e').next().unwrap_or(&[]);
-    let has_inf = lower.windows(3).any(|w| w == b"inf");
-    if (v.is_infinite() && !has_inf)
-        || (v == 0.0 && mantissa.iter().any(|c| (b'1'..=b'9').contains(c)))
-    {
-        return Err(msg.into());
+    // Only an infinity or a zero can be strtod's overflow or underflow: a
+    // finite non-zero value needs no second look at the text.
+    if v.is_infinite() {
+        if !b.windows(3).any(|w| w.eq_ignore_ascii_case(b"inf")) {
+            return Err(msg.into());
+        }
+    } else if v == 0.0 {
+        let mantissa = b
+            .split(|c| c.eq_ignore_ascii_case(&b'e'))
+            .next()
+            .unwrap_or(&[]);
+        if mantissa.iter().any(|c| (b'1'..=b'9').contains(c)) {
+            return Err(msg.into());
+        }
     }
     Ok(v)
 }
@@ -252,8 +259,8 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Bytes, f64)>) {
     super::store_and_reply(ctx, dst, Value::ZSet(z), n, N::ZSET);
 }
 
-const NX: u8 = 1;
-const XX: u8 = 2;
+pub(crate) const NX: u8 = 1;
+pub(crate) const XX: u8 = 2;
 const GT: u8 = 4;
 const LT: u8 = 8;
 const INCR: u8 = 16;
@@ -339,11 +346,25 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
     if incr && pairs.len() > 2 {
         return Err("ERR INCR option supports a single increment-element pair".into());
     }
-    let mut scores = Vec::with_capacity(pairs.len() / 2);
+    let mut items = Vec::with_capacity(pairs.len() / 2);
     for p in pairs.chunks(2) {
-        scores.push(score_arg(&p[0], err::NOT_FLOAT)?);
+        items.push((score_arg(&p[0], err::NOT_FLOAT)?, &p[1]));
     }
-    let key = &args[1];
+    zadd_scored(ctx, &args[1], flags, ch, &items)
+}
+
+/// ZADD's work once its arguments are parsed: `items` are (score, member)
+/// pairs, `flags` the checked NX / XX / GT / LT / INCR. GEOADD comes here
+/// with the scores it computed (no text round trip).
+pub(crate) fn zadd_scored(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    flags: u8,
+    ch: bool,
+    items: &[(f64, &Bytes)],
+) -> CmdResult {
+    let has = |f: u8| flags & f != 0;
+    let incr = has(INCR);
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
@@ -365,12 +386,12 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
                 // ZADD then does not grow a listpack quadratically).
                 if z.is_packed()
                     && !has(XX)
-                    && pairs.chunks(2).any(|p| p[1].len() > limits.zset_value)
+                    && items.iter().any(|(_, m)| m.len() > limits.zset_value)
                 {
                     z.to_skip();
                 }
-                for (p, &score) in pairs.chunks(2).zip(&scores) {
-                    match zset_add(z, score, &p[1], flags) {
+                for &(score, member) in items {
+                    match zset_add(z, score, member, flags) {
                         Err(e) => {
                             res = Err(e);
                             break;
@@ -397,8 +418,12 @@ pub(crate) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut flags: u8) -> CmdR
                 }
             }
             obj.update_encoding_with(&limits);
+            // A key created for an add that failed is left empty: gone
+            // (settle_collection's work, without its second lookup).
+            if obj.value.is_empty_collection() {
+                db.delete(key);
+            }
         }
-        db.settle_collection(key, &limits);
     }
     ctx.dirty(added + updated);
     if added + updated > 0 {

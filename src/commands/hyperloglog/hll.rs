@@ -293,6 +293,34 @@ pub fn add(s: &mut Vec<u8>, ele: &[u8], sparse_max_bytes: u64) -> Result<bool, C
 /// Raise register `index` to `count`, promoting a sparse HLL to dense when
 /// the value does not fit a VAL opcode or the string would grow past
 /// `sparse_max_bytes`.
+/// The opcode covering register `index`: its position, the first register
+/// it covers, and the position of the opcode before it. The walk every
+/// sparse PFADD makes over up to `hll-sparse-max-bytes` opcodes, decoded
+/// here byte by byte rather than through [`Op`].
+fn sparse_find(s: &[u8], index: usize) -> Option<(usize, usize, Option<usize>)> {
+    let mut p = HDR_SIZE;
+    let mut first = 0;
+    let mut prev = None;
+    while p < s.len() {
+        let b = s[p];
+        let (span, size) = if b & 0x80 != 0 {
+            (usize::from(b & 0x3) + 1, 1)
+        } else if b & 0x40 == 0 {
+            (usize::from(b & 0x3f) + 1, 1)
+        } else {
+            let low = usize::from(s.get(p + 1).copied().unwrap_or(0));
+            (((usize::from(b & 0x3f) << 8) | low) + 1, 2)
+        };
+        if index < first + span {
+            return Some((p, first, prev));
+        }
+        prev = Some(p);
+        p += size;
+        first += span;
+    }
+    None
+}
+
 pub fn set(
     s: &mut Vec<u8>,
     index: usize,
@@ -306,23 +334,8 @@ pub fn set(
         return promote(s, index, count);
     }
     // Find the opcode covering the register, and the one before it.
-    let mut p = HDR_SIZE;
-    let mut first = 0;
-    let mut prev = None;
-    let mut found = None;
-    while p < s.len() {
-        let op = Op::at(s, p);
-        if index < first + op.span() {
-            found = Some(op);
-            break;
-        }
-        prev = Some(p);
-        p += op.size();
-        first += op.span();
-    }
-    let Some(op) = found else {
-        return Err(Corrupt);
-    };
+    let (p, first, prev) = sparse_find(s, index).ok_or(Corrupt)?;
+    let op = Op::at(s, p);
     match op {
         Op::Val { value, .. } if value >= count => return Ok(false),
         // A run of one register: rewrite the opcode in place.
