@@ -90,6 +90,10 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.srv.scripting.allow_noscript = atoi(&args[2]) != 0;
             ctx.out().ok();
         }
+        ("set-skip-checksum-validation", 3) => {
+            ctx.srv.skip_checksum_validation = atoi(&args[2]) != 0;
+            ctx.out().ok();
+        }
         ("set-active-expire", 3) => {
             let on = atoi(&args[2]) != 0;
             ctx.srv
@@ -197,6 +201,8 @@ const HELP: &[&str] = &[
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Sets the threshold for elements to be inserted as plain vs packed nodes",
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "STRINGMATCH-TEST",

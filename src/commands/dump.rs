@@ -114,7 +114,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ttl < 0 {
         return Err("ERR Invalid TTL value, must be >= 0".into());
     }
-    let value = payload::restore(&args[3]).map_err(|e| e.message())?;
+    let checksum = !ctx.srv.skip_checksum_validation;
+    let value = payload::restore_checked(&args[3], checksum).map_err(|e| e.message())?;
     let deleted = opts.replace && ctx.db().delete(key);
     let at = match ttl {
         0 => None,

@@ -75,6 +75,12 @@ fn check_footer(payload: &[u8]) -> Result<&[u8], PayloadError> {
 
 /// The value a payload holds, checked as RESTORE checks it.
 pub fn restore(payload: &[u8]) -> Result<Value, PayloadError> {
+    restore_checked(payload, true)
+}
+
+/// [`restore`]; `checksum` false skips the CRC (DEBUG
+/// SET-SKIP-CHECKSUM-VALIDATION 1, which Redis's corrupt-payload tests use).
+pub fn restore_checked(payload: &[u8], checksum: bool) -> Result<Value, PayloadError> {
     if payload.len() < 10 {
         return Err(PayloadError::Footer);
     }
@@ -84,7 +90,7 @@ pub fn restore(payload: &[u8]) -> Result<Value, PayloadError> {
         return Err(PayloadError::Footer);
     }
     let crc = crc64::crc64(&payload[..payload.len() - 8]);
-    if crc.to_le_bytes() != footer[2..] {
+    if checksum && crc.to_le_bytes() != footer[2..] {
         return Err(PayloadError::Footer);
     }
     // 7.0 knows value types 0 to 7 and 9 to 19 (`rdbIsObjectType`).

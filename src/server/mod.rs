@@ -136,6 +136,8 @@ pub struct ServerState {
     pub paused_until: Millis,
     /// DEBUG PAUSE-CRON 1: the periodic work (serverCron) does not run.
     pub pause_cron: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE payloads' CRC is not checked.
+    pub skip_checksum_validation: bool,
     /// The configured compact-encoding limits (kept in step by CONFIG SET).
     pub encoding_limits: crate::keyspace::EncodingLimits,
     /// INFO's instantaneous rates (see [`metrics`]).
@@ -458,6 +460,7 @@ impl Server {
                 propagated: Vec::new(),
                 paused_until: 0,
                 pause_cron: false,
+                skip_checksum_validation: false,
                 encoding_limits,
                 instantaneous: Default::default(),
                 notify_flags: 0,
