@@ -15,8 +15,9 @@ WASM_TEST_ENV := WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=
 # binaryen from npm (package.json) or a system one >= 116: Debian 12's binaryen
 # 108 breaks wasm-bindgen 0.2.130's externref table, so it is not used.
 # -O1, not -Os / -Oz: measured, the heavier levels make the file smaller but
-# its gzip larger (-Os 795 KB, -Oz 803 KB, -O1 761 KB gzipped), and -O1 runs
-# the simulator as fast under Node.js (bench/sim_speed.mjs).
+# its gzip larger (-O1 759 KB, -Os 795 KB gzipped; -Oz more than -Os). -Os
+# runs the simulator faster under Node.js (bench/sim_speed.mjs: 1.25 s vs
+# 1.41 s CPU per virtual hour); -O1 stays under the 1.5 s goal.
 # Then a smoke run of pkg/ under Node.js.
 pkg:
 	cargo build --lib --target $(WASM_TARGET) --profile wasm
