@@ -214,14 +214,14 @@ fn sample_line(d: &Doc) -> Vec<String> {
                     ArgType::Integer | ArgType::Double | ArgType::UnixTime => out.push("1".into()),
                     ArgType::PureToken => out.push(a.token.unwrap_or(a.name).to_string()),
                     ArgType::OneOf => push(&a.args[..1], out, keys, true),
-                    ArgType::Block => push(a.args, out, keys, false),
+                    ArgType::Block => push(&a.args, out, keys, false),
                     ArgType::Str | ArgType::Pattern => out.push("s".into()),
                 }
             }
         }
     }
     let mut out: Vec<String> = d.name.split('|').map(str::to_string).collect();
-    push(d.args, &mut out, &mut 0, false);
+    push(&d.arguments(), &mut out, &mut 0, false);
     out
 }
 
@@ -248,7 +248,7 @@ fn sample_line_full(d: &Doc) -> Vec<String> {
             }
         }
     }
-    optional(d.args, &mut extra, &mut keys);
+    optional(&d.arguments(), &mut extra, &mut keys);
     v.extend(extra);
     v
 }

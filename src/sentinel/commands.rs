@@ -259,7 +259,10 @@ fn no_such_master() -> Error {
 
 /// The master named by a SENTINEL argument.
 fn master<'a>(st: &'a SentinelState, name: &[u8]) -> Result<&'a Instance, Error> {
-    st.masters.get(&text(name)).ok_or_else(no_such_master)
+    st.masters
+        .get(&text(name))
+        .map(|m| &**m)
+        .ok_or_else(no_such_master)
 }
 
 fn parse_long(b: &[u8]) -> Option<i64> {
@@ -304,18 +307,18 @@ fn sentinel_sub(
                 out.simple(l);
             }
         }
-        "masters" => reply_instances(out, st, st.masters.values(), now),
+        "masters" => reply_instances(out, st, st.masters.values().map(|i| &**i), now),
         "master" => {
             let m = master(st, &args[2])?;
             reply_instance(out, st, m, now);
         }
         "replicas" | "slaves" => {
             let m = master(st, &args[2])?;
-            reply_instances(out, st, m.slaves.values(), now);
+            reply_instances(out, st, m.slaves.values().map(|i| &**i), now);
         }
         "sentinels" => {
             let m = master(st, &args[2])?;
-            reply_instances(out, st, m.sentinels.values(), now);
+            reply_instances(out, st, m.sentinels.values().map(|i| &**i), now);
         }
         "myid" => out.bulk(st.myid.as_bytes()),
         "is-master-down-by-addr" => {

@@ -74,6 +74,7 @@ fn yesno(s: &str) -> Option<bool> {
 fn master_mut<'a>(st: &'a mut SentinelState, name: &str) -> Result<&'a mut Instance, &'static str> {
     st.masters
         .get_mut(name)
+        .map(|m| &mut **m)
         .ok_or("No such master with specified name.")
 }
 

@@ -391,6 +391,7 @@ impl SentinelState {
         let mut cands: Vec<&Instance> = m
             .slaves
             .values()
+            .map(|s| &**s)
             .filter(|s| {
                 s.flags & (SRI_S_DOWN | SRI_O_DOWN) == 0
                     && !s.link.disconnected

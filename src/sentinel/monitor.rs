@@ -8,8 +8,8 @@ use crate::resp::Frame;
 pub(crate) fn inst_mut<'a>(m: &'a mut Instance, who: &Who) -> Option<&'a mut Instance> {
     match who {
         Who::Master => Some(m),
-        Who::Slave(k) => m.slaves.get_mut(k),
-        Who::Sentinel(k) => m.sentinels.get_mut(k),
+        Who::Slave(k) => m.slaves.get_mut(k).map(|s| &mut **s),
+        Who::Sentinel(k) => m.sentinels.get_mut(k).map(|s| &mut **s),
     }
 }
 

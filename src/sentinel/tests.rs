@@ -39,7 +39,7 @@ fn slave_lines_and_atoi() {
     assert!(is_ip("127.0.0.1") && is_ip("::1") && !is_ip("localhost") && !is_ip("1.2.3.256"));
 }
 
-fn slave(name: &str, prio: i64, off: u64, runid: Option<&str>, now: Millis) -> Instance {
+fn slave(name: &str, prio: i64, off: u64, runid: Option<&str>, now: Millis) -> Box<Instance> {
     let addr = SAddr {
         hostname: "127.0.0.1".into(),
         ip: "127.0.0.1".into(),

@@ -154,7 +154,7 @@ pub struct Sim {
     pub hosts: Vec<Host>,
     pub net: NetConfig,
     queue: BinaryHeap<Reverse<(Millis, u64, usize)>>,
-    events: BTreeMap<usize, SimEvent>,
+    events: EventSlab,
     seq: u64,
     /// Established connections: each end knows its peer.
     links: BTreeMap<End, End>,
@@ -170,6 +170,42 @@ pub struct Sim {
     /// Published ports: `(machine address, port)` → the host that gets the
     /// connection (on its own port), as Docker forwards `-p`.
     published: BTreeMap<(String, u16), HostId>,
+}
+
+/// The pending events, by the index the queue holds: a slab whose free
+/// slots are reused, so scheduling costs no tree insertion (the queue's
+/// `seq` alone orders events; an index only finds one).
+#[derive(Default)]
+struct EventSlab {
+    slots: Vec<Option<SimEvent>>,
+    free: Vec<usize>,
+}
+
+impl EventSlab {
+    fn insert(&mut self, ev: SimEvent) -> usize {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(ev);
+                i
+            }
+            None => {
+                self.slots.push(Some(ev));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn remove(&mut self, i: usize) -> Option<SimEvent> {
+        let ev = self.slots.get_mut(i)?.take();
+        if ev.is_some() {
+            self.free.push(i);
+        }
+        ev
+    }
+
+    fn get(&self, i: usize) -> Option<&SimEvent> {
+        self.slots.get(i)?.as_ref()
+    }
 }
 
 impl Sim {
@@ -195,7 +231,7 @@ impl Sim {
             hosts: Vec::new(),
             net: NetConfig::default(),
             queue: BinaryHeap::new(),
-            events: BTreeMap::new(),
+            events: EventSlab::default(),
             seq: 0,
             links: BTreeMap::new(),
             last_delivery: BTreeMap::new(),
@@ -218,8 +254,7 @@ impl Sim {
 
     fn schedule(&mut self, at: Millis, ev: SimEvent) {
         self.seq += 1;
-        let id = self.seq as usize;
-        self.events.insert(id, ev);
+        let id = self.events.insert(ev);
         self.queue.push(Reverse((at, self.seq, id)));
     }
 
@@ -556,14 +591,15 @@ impl Sim {
     }
 
     fn output(&mut self, id: HostId, out: Output) {
-        let name = self.hosts[id].name.clone();
+        // The host's name is borrowed where a trace entry needs it, not
+        // cloned per output: sends are most of a run's outputs.
         match out {
             Output::Send { conn, bytes } => {
                 let from = End { host: id, conn };
                 let Some(to) = self.links.get(&from).copied() else {
                     return;
                 };
-                self.trace.message(self.now, &name, &bytes);
+                self.trace.message(self.now, &self.hosts[id].name, &bytes);
                 self.transmit(from, to, bytes);
             }
             Output::Close { conn } => {
@@ -641,7 +677,7 @@ impl Sim {
                 }
             }
             Output::Event(Event::RunScript { id: job, argv }) => {
-                self.trace.script(self.now, &name, &argv);
+                self.trace.script(self.now, &self.hosts[id].name, &argv);
                 let inc = self.hosts[id].incarnation;
                 self.schedule(
                     self.now,
@@ -653,9 +689,10 @@ impl Sim {
                 );
             }
             Output::Event(Event::AofFile(op)) => self.aof_file_op(id, op),
-            Output::Event(ev) => self
-                .trace
-                .event(self.now, &name, ev, &mut self.hosts[id].disk),
+            Output::Event(ev) => {
+                let h = &mut self.hosts[id];
+                self.trace.event(self.now, &h.name, ev, &mut h.disk)
+            }
         }
     }
 
@@ -710,7 +747,7 @@ impl Sim {
             return false;
         }
         self.queue.pop();
-        let Some(ev) = self.events.remove(&idx) else {
+        let Some(ev) = self.events.remove(idx) else {
             return true;
         };
         self.now = self.now.max(at);
@@ -738,7 +775,7 @@ impl Sim {
         if h.paused_until > self.now && !matches!(ev, SimEvent::Resume { .. }) {
             let t = h.paused_until;
             self.seq += 1;
-            self.events.insert(idx, ev);
+            let idx = self.events.insert(ev);
             self.queue.push(Reverse((t, self.seq, idx)));
             return true;
         }
@@ -1084,7 +1121,7 @@ impl Sim {
             .iter()
             .filter(|Reverse((t, _, _))| *t >= Millis::MAX / 2)
             .map(|Reverse((_, _, i))| *i)
-            .filter(|i| self.events.get(i).is_some_and(&select))
+            .filter(|i| self.events.get(*i).is_some_and(&select))
             .collect();
         let held: BTreeSet<usize> = held.into_iter().collect();
         let mut keep = BinaryHeap::new();

@@ -20,11 +20,6 @@ import sys
 TAG = "7.0.15"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-ARG_TYPES = {
-    "string": "Str", "integer": "Integer", "double": "Double", "key": "Key",
-    "pattern": "Pattern", "unix-time": "UnixTime", "pure-token": "PureToken",
-    "oneof": "OneOf", "block": "Block",
-}
 # COMMAND_GROUP_STR's spelling where it differs from the JSON's.
 GROUP_NAMES = {"sorted_set": "sorted-set"}
 # Command flags we model (src/commands/mod.rs `flags`); the others
@@ -80,32 +75,42 @@ def opt(desc, field, upper=False):
     return rs(c_text(v.upper() if upper else v))
 
 
-def arg_code(a, depth):
-    flags = []
-    if a.get("optional"):
-        flags.append("OPTIONAL")
-    if a.get("multiple"):
-        flags.append("MULTIPLE")
-    if a.get("multiple_token"):
-        flags.append("MULTIPLE_TOKEN")
+# The arguments of a doc are packed into one string (COMMAND DOCS is their
+# only reader, and a tree of static structs cost the wasm build ~60 KB of
+# pointers): per argument, 8 fields separated by US -- name, type (index in
+# ARG_TYPE_ORDER), key spec index ("" if none), token ("" if none, else "="
+# and the token), summary, since, deprecated_since, flags (a digit) -- then
+# the nested arguments of a oneof / block between STX and ETX, then RS.
+US, RS, STX, ETX = "\x1f", "\x1e", "\x02", "\x03"
+ARG_TYPE_ORDER = ["string", "integer", "double", "key", "pattern", "unix-time",
+                  "pure-token", "oneof", "block"]
+
+
+def arg_packed(a):
+    flags = ((1 if a.get("optional") else 0) | (2 if a.get("multiple") else 0)
+             | (4 if a.get("multiple_token") else 0))
     token = a.get("token")
-    token = "Some(%s)" % rs(c_text(token.upper())) if token else "None"
+    token = "=" + c_text(token.upper()) if token else ""
+    ksi = a.get("key_spec_index", -1)
+    fields = [a["name"].lower(), str(ARG_TYPE_ORDER.index(a["type"])),
+              "" if ksi < 0 else str(ksi), token, c_text(a.get("summary") or ""),
+              c_text(a.get("since") or ""), c_text(a.get("deprecated_since") or ""),
+              str(flags)]
+    for f in fields:
+        assert not any(c in f for c in (US, RS, STX, ETX)), f
     subs = ""
     if a["type"] in ("oneof", "block"):
-        subs = args_code(a["arguments"], depth + 1)
-    else:
-        subs = "&[]"
-    return "a(%s, %s, %d, %s, %s, %s, %s, %s, %s)" % (
-        rs(a["name"].lower()), ARG_TYPES[a["type"]], a.get("key_spec_index", -1),
-        token, opt(a, "summary"), opt(a, "since"), opt(a, "deprecated_since"),
-        "|".join(flags) or "0", subs)
+        subs = STX + args_packed(a["arguments"]) + ETX
+    return US.join(fields) + subs + RS
 
 
-def args_code(args, depth=0):
-    if not args:
-        return "&[]"
-    pad = "\n" + "    " * (depth + 2)
-    return "&[" + "".join(pad + arg_code(a, depth) + "," for a in args) + "]"
+def args_packed(args):
+    return "".join(arg_packed(a) for a in args or [])
+
+
+def args_code(args):
+    return rs(args_packed(args)).replace(US, "\\x1f").replace(RS, "\\x1e") \
+        .replace(STX, "\\x02").replace(ETX, "\\x03")
 
 
 def key_spec_code(s):
@@ -153,7 +158,7 @@ def doc_code(name, d):
         "|".join(doc_flags[f] for f in d.get("doc_flags", [])) or "0",
         opt(d, "deprecated_since"), opt(d, "replaced_by"), history, tips,
         d["arity"], "|".join(flags) or "0", ", ".join(rs(f) for f in extra),
-        specs, args_code(d.get("arguments"), 0))
+        specs, args_code(d.get("arguments")))
 
 
 def main():

@@ -23,7 +23,7 @@ pub static DOCS: &[Doc] = &[
         flags: SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|cat",
@@ -40,8 +40,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("categoryname", Str, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "categoryname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "acl|deluser",
@@ -58,8 +57,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("username", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "acl|dryrun",
@@ -76,10 +74,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("username", Str, -1, None, "", "", "", 0, &[]),
-        a("command", Str, -1, None, "", "", "", 0, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecommand\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "acl|genpass",
@@ -96,8 +91,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("bits", Integer, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "bits\x1f1\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "acl|getuser",
@@ -114,8 +108,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("username", Str, -1, None, "", "", "", 0, &[]),],
+        args: "username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "acl|help",
@@ -132,7 +125,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|list",
@@ -149,7 +142,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|load",
@@ -166,7 +159,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|log",
@@ -183,10 +176,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("operation", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, None, "", "", "", 0, &[]),
-            a("reset", PureToken, -1, Some("RESET"), "", "", "", 0, &[]),]),],
+        args: "operation\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ereset\x1f6\x1f\x1f=RESET\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "acl|save",
@@ -203,7 +193,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|setuser",
@@ -220,9 +210,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("username", Str, -1, None, "", "", "", 0, &[]),
-        a("rule", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1erule\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "acl|users",
@@ -239,7 +227,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "acl|whoami",
@@ -256,7 +244,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "append",
@@ -273,9 +261,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "asking",
@@ -292,7 +278,7 @@ pub static DOCS: &[Doc] = &[
         flags: FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "auth",
@@ -309,9 +295,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|NO_AUTH|SENTINEL|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("username", Str, -1, None, "", "6.0.0", "", OPTIONAL, &[]),
-        a("password", Str, -1, None, "", "", "", 0, &[]),],
+        args: "username\x1f0\x1f\x1f\x1f\x1f6.0.0\x1f\x1f1\x1epassword\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "bgrewriteaof",
@@ -328,7 +312,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "bgsave",
@@ -345,8 +329,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("schedule", PureToken, -1, Some("SCHEDULE"), "", "3.2.2", "", OPTIONAL, &[]),],
+        args: "schedule\x1f6\x1f\x1f=SCHEDULE\x1f\x1f3.2.2\x1f\x1f1\x1e",
     },
     Doc {
         name: "bitcount",
@@ -363,14 +346,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("index", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("start", Integer, -1, None, "", "", "", 0, &[]),
-            a("end", Integer, -1, None, "", "", "", 0, &[]),
-            a("index_unit", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-                a("byte", PureToken, -1, Some("BYTE"), "", "", "", 0, &[]),
-                a("bit", PureToken, -1, Some("BIT"), "", "", "", 0, &[]),]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eindex\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02start\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eindex_unit\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02byte\x1f6\x1f\x1f=BYTE\x1f\x1f\x1f\x1f0\x1ebit\x1f6\x1f\x1f=BIT\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "bitfield",
@@ -387,26 +363,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("This command allows both access and modification of the key", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("operation", OneOf, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[
-            a("encoding_offset", Block, -1, Some("GET"), "", "", "", 0, &[
-                a("encoding", Str, -1, None, "", "", "", 0, &[]),
-                a("offset", Integer, -1, None, "", "", "", 0, &[]),]),
-            a("write", Block, -1, None, "", "", "", 0, &[
-                a("wrap_sat_fail", OneOf, -1, Some("OVERFLOW"), "", "", "", OPTIONAL, &[
-                    a("wrap", PureToken, -1, Some("WRAP"), "", "", "", 0, &[]),
-                    a("sat", PureToken, -1, Some("SAT"), "", "", "", 0, &[]),
-                    a("fail", PureToken, -1, Some("FAIL"), "", "", "", 0, &[]),]),
-                a("write_operation", OneOf, -1, None, "", "", "", 0, &[
-                    a("encoding_offset_value", Block, -1, Some("SET"), "", "", "", 0, &[
-                        a("encoding", Str, -1, None, "", "", "", 0, &[]),
-                        a("offset", Integer, -1, None, "", "", "", 0, &[]),
-                        a("value", Integer, -1, None, "", "", "", 0, &[]),]),
-                    a("encoding_offset_increment", Block, -1, Some("INCRBY"), "", "", "", 0, &[
-                        a("encoding", Str, -1, None, "", "", "", 0, &[]),
-                        a("offset", Integer, -1, None, "", "", "", 0, &[]),
-                        a("increment", Integer, -1, None, "", "", "", 0, &[]),]),]),]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoperation\x1f7\x1f\x1f\x1f\x1f\x1f\x1f3\x02encoding_offset\x1f8\x1f\x1f=GET\x1f\x1f\x1f\x1f0\x02encoding\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1ewrite\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02wrap_sat_fail\x1f7\x1f\x1f=OVERFLOW\x1f\x1f\x1f\x1f1\x02wrap\x1f6\x1f\x1f=WRAP\x1f\x1f\x1f\x1f0\x1esat\x1f6\x1f\x1f=SAT\x1f\x1f\x1f\x1f0\x1efail\x1f6\x1f\x1f=FAIL\x1f\x1f\x1f\x1f0\x1e\x03\x1ewrite_operation\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02encoding_offset_value\x1f8\x1f\x1f=SET\x1f\x1f\x1f\x1f0\x02encoding\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eencoding_offset_increment\x1f8\x1f\x1f=INCRBY\x1f\x1f\x1f\x1f0\x02encoding\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "bitfield_ro",
@@ -423,11 +380,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("encoding_offset", Block, -1, Some("GET"), "", "", "", OPTIONAL|MULTIPLE|MULTIPLE_TOKEN, &[
-            a("encoding", Str, -1, None, "", "", "", 0, &[]),
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eencoding_offset\x1f8\x1f\x1f=GET\x1f\x1f\x1f\x1f7\x02encoding\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "bitop",
@@ -444,10 +397,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(3), Find::Range(-1, 1, 0))],
-        args: &[
-        a("operation", Str, -1, None, "", "", "", 0, &[]),
-        a("destkey", Key, 0, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "operation\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1edestkey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "bitpos",
@@ -464,16 +414,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("bit", Integer, -1, None, "", "", "", 0, &[]),
-        a("index", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("start", Integer, -1, None, "", "", "", 0, &[]),
-            a("end_index", Block, -1, None, "", "", "", OPTIONAL, &[
-                a("end", Integer, -1, None, "", "", "", 0, &[]),
-                a("index_unit", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-                    a("byte", PureToken, -1, Some("BYTE"), "", "", "", 0, &[]),
-                    a("bit", PureToken, -1, Some("BIT"), "", "", "", 0, &[]),]),]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ebit\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eindex\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02start\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend_index\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02end\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eindex_unit\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02byte\x1f6\x1f\x1f=BYTE\x1f\x1f\x1f\x1f0\x1ebit\x1f6\x1f\x1f=BIT\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "blmove",
@@ -490,16 +431,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|NOSCRIPT|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),
-        a("wherefrom", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),
-        a("whereto", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1ewherefrom\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1ewhereto\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "blmpop",
@@ -516,14 +448,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("where", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "timeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1ewhere\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "blpop",
@@ -540,9 +465,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|NOSCRIPT|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "brpop",
@@ -559,9 +482,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|NOSCRIPT|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "brpoplpush",
@@ -578,10 +499,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|NOSCRIPT|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "bzmpop",
@@ -598,14 +516,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("where", OneOf, -1, None, "", "", "", 0, &[
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "timeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1ewhere\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02min\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "bzpopmax",
@@ -622,9 +533,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|NOSCRIPT|FAST|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "bzpopmin",
@@ -641,9 +550,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|NOSCRIPT|FAST|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(-2, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("timeout", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1etimeout\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "client",
@@ -660,7 +567,7 @@ pub static DOCS: &[Doc] = &[
         flags: SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|caching",
@@ -677,10 +584,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("mode", OneOf, -1, None, "", "", "", 0, &[
-            a("yes", PureToken, -1, Some("YES"), "", "", "", 0, &[]),
-            a("no", PureToken, -1, Some("NO"), "", "", "", 0, &[]),]),],
+        args: "mode\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02yes\x1f6\x1f\x1f=YES\x1f\x1f\x1f\x1f0\x1eno\x1f6\x1f\x1f=NO\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "client|getname",
@@ -697,7 +601,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|getredir",
@@ -714,7 +618,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|help",
@@ -731,7 +635,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|id",
@@ -748,7 +652,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|info",
@@ -765,7 +669,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|kill",
@@ -782,21 +686,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("filter", OneOf, -1, None, "", "", "", 0, &[
-            a("ip:port", Str, -1, None, "", "", "2.8.12", 0, &[]),
-            a("new-format", OneOf, -1, None, "", "", "", MULTIPLE, &[
-                a("client-id", Integer, -1, Some("ID"), "", "2.8.12", "", OPTIONAL, &[]),
-                a("normal_master_slave_pubsub", OneOf, -1, Some("TYPE"), "", "2.8.12", "", OPTIONAL, &[
-                    a("normal", PureToken, -1, Some("NORMAL"), "", "", "", 0, &[]),
-                    a("master", PureToken, -1, Some("MASTER"), "", "3.2.0", "", 0, &[]),
-                    a("slave", PureToken, -1, Some("SLAVE"), "", "", "", 0, &[]),
-                    a("replica", PureToken, -1, Some("REPLICA"), "", "5.0.0", "", 0, &[]),
-                    a("pubsub", PureToken, -1, Some("PUBSUB"), "", "", "", 0, &[]),]),
-                a("username", Str, -1, Some("USER"), "", "", "", OPTIONAL, &[]),
-                a("ip:port", Str, -1, Some("ADDR"), "", "", "", OPTIONAL, &[]),
-                a("ip:port", Str, -1, Some("LADDR"), "", "6.2.0", "", OPTIONAL, &[]),
-                a("yes/no", Str, -1, Some("SKIPME"), "", "", "", OPTIONAL, &[]),]),]),],
+        args: "filter\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02ip:port\x1f0\x1f\x1f\x1f\x1f\x1f2.8.12\x1f0\x1enew-format\x1f7\x1f\x1f\x1f\x1f\x1f\x1f2\x02client-id\x1f1\x1f\x1f=ID\x1f\x1f2.8.12\x1f\x1f1\x1enormal_master_slave_pubsub\x1f7\x1f\x1f=TYPE\x1f\x1f2.8.12\x1f\x1f1\x02normal\x1f6\x1f\x1f=NORMAL\x1f\x1f\x1f\x1f0\x1emaster\x1f6\x1f\x1f=MASTER\x1f\x1f3.2.0\x1f\x1f0\x1eslave\x1f6\x1f\x1f=SLAVE\x1f\x1f\x1f\x1f0\x1ereplica\x1f6\x1f\x1f=REPLICA\x1f\x1f5.0.0\x1f\x1f0\x1epubsub\x1f6\x1f\x1f=PUBSUB\x1f\x1f\x1f\x1f0\x1e\x03\x1eusername\x1f0\x1f\x1f=USER\x1f\x1f\x1f\x1f1\x1eip:port\x1f0\x1f\x1f=ADDR\x1f\x1f\x1f\x1f1\x1eip:port\x1f0\x1f\x1f=LADDR\x1f\x1f6.2.0\x1f\x1f1\x1eyes/no\x1f0\x1f\x1f=SKIPME\x1f\x1f\x1f\x1f1\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "client|list",
@@ -813,14 +703,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("normal_master_replica_pubsub", OneOf, -1, Some("TYPE"), "", "5.0.0", "", OPTIONAL, &[
-            a("normal", PureToken, -1, Some("NORMAL"), "", "", "", 0, &[]),
-            a("master", PureToken, -1, Some("MASTER"), "", "", "", 0, &[]),
-            a("replica", PureToken, -1, Some("REPLICA"), "", "", "", 0, &[]),
-            a("pubsub", PureToken, -1, Some("PUBSUB"), "", "", "", 0, &[]),]),
-        a("id", Block, -1, Some("ID"), "", "6.2.0", "", OPTIONAL, &[
-            a("client-id", Integer, -1, None, "", "", "", MULTIPLE, &[]),]),],
+        args: "normal_master_replica_pubsub\x1f7\x1f\x1f=TYPE\x1f\x1f5.0.0\x1f\x1f1\x02normal\x1f6\x1f\x1f=NORMAL\x1f\x1f\x1f\x1f0\x1emaster\x1f6\x1f\x1f=MASTER\x1f\x1f\x1f\x1f0\x1ereplica\x1f6\x1f\x1f=REPLICA\x1f\x1f\x1f\x1f0\x1epubsub\x1f6\x1f\x1f=PUBSUB\x1f\x1f\x1f\x1f0\x1e\x03\x1eid\x1f8\x1f\x1f=ID\x1f\x1f6.2.0\x1f\x1f1\x02client-id\x1f1\x1f\x1f\x1f\x1f\x1f\x1f2\x1e\x03\x1e",
     },
     Doc {
         name: "client|no-evict",
@@ -837,10 +720,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("enabled", OneOf, -1, None, "", "", "", 0, &[
-            a("on", PureToken, -1, Some("ON"), "", "", "", 0, &[]),
-            a("off", PureToken, -1, Some("OFF"), "", "", "", 0, &[]),]),],
+        args: "enabled\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02on\x1f6\x1f\x1f=ON\x1f\x1f\x1f\x1f0\x1eoff\x1f6\x1f\x1f=OFF\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "client|pause",
@@ -857,11 +737,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("timeout", Integer, -1, None, "", "", "", 0, &[]),
-        a("mode", OneOf, -1, None, "", "6.2.0", "", OPTIONAL, &[
-            a("write", PureToken, -1, Some("WRITE"), "", "", "", 0, &[]),
-            a("all", PureToken, -1, Some("ALL"), "", "", "", 0, &[]),]),],
+        args: "timeout\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1emode\x1f7\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x02write\x1f6\x1f\x1f=WRITE\x1f\x1f\x1f\x1f0\x1eall\x1f6\x1f\x1f=ALL\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "client|reply",
@@ -878,11 +754,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("on_off_skip", OneOf, -1, None, "", "", "", 0, &[
-            a("on", PureToken, -1, Some("ON"), "", "", "", 0, &[]),
-            a("off", PureToken, -1, Some("OFF"), "", "", "", 0, &[]),
-            a("skip", PureToken, -1, Some("SKIP"), "", "", "", 0, &[]),]),],
+        args: "on_off_skip\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02on\x1f6\x1f\x1f=ON\x1f\x1f\x1f\x1f0\x1eoff\x1f6\x1f\x1f=OFF\x1f\x1f\x1f\x1f0\x1eskip\x1f6\x1f\x1f=SKIP\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "client|setname",
@@ -899,8 +771,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("connection-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "connection-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "client|tracking",
@@ -917,16 +788,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("status", OneOf, -1, None, "", "", "", 0, &[
-            a("on", PureToken, -1, Some("ON"), "", "", "", 0, &[]),
-            a("off", PureToken, -1, Some("OFF"), "", "", "", 0, &[]),]),
-        a("client-id", Integer, -1, Some("REDIRECT"), "", "", "", OPTIONAL, &[]),
-        a("prefix", Str, -1, Some("PREFIX"), "", "", "", OPTIONAL|MULTIPLE|MULTIPLE_TOKEN, &[]),
-        a("bcast", PureToken, -1, Some("BCAST"), "", "", "", OPTIONAL, &[]),
-        a("optin", PureToken, -1, Some("OPTIN"), "", "", "", OPTIONAL, &[]),
-        a("optout", PureToken, -1, Some("OPTOUT"), "", "", "", OPTIONAL, &[]),
-        a("noloop", PureToken, -1, Some("NOLOOP"), "", "", "", OPTIONAL, &[]),],
+        args: "status\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02on\x1f6\x1f\x1f=ON\x1f\x1f\x1f\x1f0\x1eoff\x1f6\x1f\x1f=OFF\x1f\x1f\x1f\x1f0\x1e\x03\x1eclient-id\x1f1\x1f\x1f=REDIRECT\x1f\x1f\x1f\x1f1\x1eprefix\x1f0\x1f\x1f=PREFIX\x1f\x1f\x1f\x1f7\x1ebcast\x1f6\x1f\x1f=BCAST\x1f\x1f\x1f\x1f1\x1eoptin\x1f6\x1f\x1f=OPTIN\x1f\x1f\x1f\x1f1\x1eoptout\x1f6\x1f\x1f=OPTOUT\x1f\x1f\x1f\x1f1\x1enoloop\x1f6\x1f\x1f=NOLOOP\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "client|trackinginfo",
@@ -943,7 +805,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "client|unblock",
@@ -960,11 +822,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("client-id", Integer, -1, None, "", "", "", 0, &[]),
-        a("timeout_error", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("timeout", PureToken, -1, Some("TIMEOUT"), "", "", "", 0, &[]),
-            a("error", PureToken, -1, Some("ERROR"), "", "", "", 0, &[]),]),],
+        args: "client-id\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1etimeout_error\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02timeout\x1f6\x1f\x1f=TIMEOUT\x1f\x1f\x1f\x1f0\x1eerror\x1f6\x1f\x1f=ERROR\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "client|unpause",
@@ -981,7 +839,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster",
@@ -998,7 +856,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|addslots",
@@ -1015,8 +873,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("slot", Integer, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "cluster|addslotsrange",
@@ -1033,10 +890,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("start-slot_end-slot", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("start-slot", Integer, -1, None, "", "", "", 0, &[]),
-            a("end-slot", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "start-slot_end-slot\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02start-slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend-slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "cluster|bumpepoch",
@@ -1053,7 +907,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|count-failure-reports",
@@ -1070,8 +924,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("node-id", Str, -1, None, "", "", "", 0, &[]),],
+        args: "node-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|countkeysinslot",
@@ -1088,8 +941,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("slot", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|delslots",
@@ -1106,8 +958,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("slot", Integer, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "cluster|delslotsrange",
@@ -1124,10 +975,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("start-slot_end-slot", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("start-slot", Integer, -1, None, "", "", "", 0, &[]),
-            a("end-slot", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "start-slot_end-slot\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02start-slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend-slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "cluster|failover",
@@ -1144,10 +992,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("options", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("force", PureToken, -1, Some("FORCE"), "", "", "", 0, &[]),
-            a("takeover", PureToken, -1, Some("TAKEOVER"), "", "", "", 0, &[]),]),],
+        args: "options\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02force\x1f6\x1f\x1f=FORCE\x1f\x1f\x1f\x1f0\x1etakeover\x1f6\x1f\x1f=TAKEOVER\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "cluster|flushslots",
@@ -1164,7 +1009,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|forget",
@@ -1181,8 +1026,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("node-id", Str, -1, None, "", "", "", 0, &[]),],
+        args: "node-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|getkeysinslot",
@@ -1199,9 +1043,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("slot", Integer, -1, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|help",
@@ -1218,7 +1060,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|info",
@@ -1235,7 +1077,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|keyslot",
@@ -1252,8 +1094,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("key", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|links",
@@ -1270,7 +1111,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|meet",
@@ -1287,10 +1128,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("ip", Str, -1, None, "", "", "", 0, &[]),
-        a("port", Integer, -1, None, "", "", "", 0, &[]),
-        a("cluster_bus_port", Integer, -1, None, "", "4.0.0", "", OPTIONAL, &[]),],
+        args: "ip\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecluster_bus_port\x1f1\x1f\x1f\x1f\x1f4.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "cluster|myid",
@@ -1307,7 +1145,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|nodes",
@@ -1324,7 +1162,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|replicas",
@@ -1341,8 +1179,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("node-id", Str, -1, None, "", "", "", 0, &[]),],
+        args: "node-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|replicate",
@@ -1359,8 +1196,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("node-id", Str, -1, None, "", "", "", 0, &[]),],
+        args: "node-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|reset",
@@ -1377,10 +1213,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|STALE|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("hard_soft", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("hard", PureToken, -1, Some("HARD"), "", "", "", 0, &[]),
-            a("soft", PureToken, -1, Some("SOFT"), "", "", "", 0, &[]),]),],
+        args: "hard_soft\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02hard\x1f6\x1f\x1f=HARD\x1f\x1f\x1f\x1f0\x1esoft\x1f6\x1f\x1f=SOFT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "cluster|saveconfig",
@@ -1397,7 +1230,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|set-config-epoch",
@@ -1414,8 +1247,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("config-epoch", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "config-epoch\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|setslot",
@@ -1432,13 +1264,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("slot", Integer, -1, None, "", "", "", 0, &[]),
-        a("subcommand", OneOf, -1, None, "", "", "", 0, &[
-            a("node-id", Str, -1, Some("IMPORTING"), "", "", "", 0, &[]),
-            a("node-id", Str, -1, Some("MIGRATING"), "", "", "", 0, &[]),
-            a("node-id", Str, -1, Some("NODE"), "", "", "", 0, &[]),
-            a("stable", PureToken, -1, Some("STABLE"), "", "", "", 0, &[]),]),],
+        args: "slot\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1esubcommand\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02node-id\x1f0\x1f\x1f=IMPORTING\x1f\x1f\x1f\x1f0\x1enode-id\x1f0\x1f\x1f=MIGRATING\x1f\x1f\x1f\x1f0\x1enode-id\x1f0\x1f\x1f=NODE\x1f\x1f\x1f\x1f0\x1estable\x1f6\x1f\x1f=STABLE\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "cluster|shards",
@@ -1455,7 +1281,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "cluster|slaves",
@@ -1472,8 +1298,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("node-id", Str, -1, None, "", "", "", 0, &[]),],
+        args: "node-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "cluster|slots",
@@ -1490,7 +1315,7 @@ pub static DOCS: &[Doc] = &[
         flags: STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command",
@@ -1507,7 +1332,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command|count",
@@ -1524,7 +1349,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command|docs",
@@ -1541,8 +1366,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("command-name", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "command-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "command|getkeys",
@@ -1559,7 +1383,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command|getkeysandflags",
@@ -1576,7 +1400,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command|help",
@@ -1593,7 +1417,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "command|info",
@@ -1610,8 +1434,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("command-name", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "command-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "command|list",
@@ -1628,11 +1451,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("filterby", OneOf, -1, Some("FILTERBY"), "", "", "", OPTIONAL, &[
-            a("module-name", Str, -1, Some("MODULE"), "", "", "", 0, &[]),
-            a("category", Str, -1, Some("ACLCAT"), "", "", "", 0, &[]),
-            a("pattern", Pattern, -1, Some("PATTERN"), "", "", "", 0, &[]),]),],
+        args: "filterby\x1f7\x1f\x1f=FILTERBY\x1f\x1f\x1f\x1f1\x02module-name\x1f0\x1f\x1f=MODULE\x1f\x1f\x1f\x1f0\x1ecategory\x1f0\x1f\x1f=ACLCAT\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f\x1f=PATTERN\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "config",
@@ -1649,7 +1468,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "config|get",
@@ -1666,9 +1485,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("parameter", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("parameter", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "parameter\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02parameter\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "config|help",
@@ -1685,7 +1502,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "config|resetstat",
@@ -1702,7 +1519,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "config|rewrite",
@@ -1719,7 +1536,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "config|set",
@@ -1736,10 +1553,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("parameter_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("parameter", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "parameter_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02parameter\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "copy",
@@ -1756,11 +1570,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),
-        a("destination-db", Integer, -1, Some("DB"), "", "", "", OPTIONAL, &[]),
-        a("replace", PureToken, -1, Some("REPLACE"), "", "", "", OPTIONAL, &[]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1edestination-db\x1f1\x1f\x1f=DB\x1f\x1f\x1f\x1f1\x1ereplace\x1f6\x1f\x1f=REPLACE\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "dbsize",
@@ -1777,7 +1587,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "debug",
@@ -1794,7 +1604,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &["protected"],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "decr",
@@ -1811,8 +1621,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "decrby",
@@ -1829,9 +1638,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("decrement", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edecrement\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "del",
@@ -1848,8 +1655,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "discard",
@@ -1866,7 +1672,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "dump",
@@ -1883,8 +1689,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "echo",
@@ -1901,8 +1706,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("message", Str, -1, None, "", "", "", 0, &[]),],
+        args: "message\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "eval",
@@ -1919,11 +1723,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|MAY_REPLICATE|STALE,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", &["RW", "access", "update"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("script", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "script\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "eval_ro",
@@ -1940,11 +1740,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|STALE|READONLY,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("script", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "script\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "evalsha",
@@ -1961,11 +1757,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|MAY_REPLICATE|STALE,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("sha1", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "sha1\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "evalsha_ro",
@@ -1982,11 +1774,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|STALE|READONLY,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("sha1", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "sha1\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "exec",
@@ -2003,7 +1791,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|SKIP_SLOWLOG,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "exists",
@@ -2020,8 +1808,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "expire",
@@ -2038,14 +1825,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("seconds", Integer, -1, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),
-            a("gt", PureToken, -1, Some("GT"), "", "", "", 0, &[]),
-            a("lt", PureToken, -1, Some("LT"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eseconds\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1egt\x1f6\x1f\x1f=GT\x1f\x1f\x1f\x1f0\x1elt\x1f6\x1f\x1f=LT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "expireat",
@@ -2062,14 +1842,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("unix-time-seconds", UnixTime, -1, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),
-            a("gt", PureToken, -1, Some("GT"), "", "", "", 0, &[]),
-            a("lt", PureToken, -1, Some("LT"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eunix-time-seconds\x1f5\x1f\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1egt\x1f6\x1f\x1f=GT\x1f\x1f\x1f\x1f0\x1elt\x1f6\x1f\x1f=LT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "expiretime",
@@ -2086,8 +1859,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "failover",
@@ -2104,13 +1876,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("target", Block, -1, Some("TO"), "", "", "", OPTIONAL, &[
-            a("host", Str, -1, None, "", "", "", 0, &[]),
-            a("port", Integer, -1, None, "", "", "", 0, &[]),
-            a("force", PureToken, -1, Some("FORCE"), "", "", "", OPTIONAL, &[]),]),
-        a("abort", PureToken, -1, Some("ABORT"), "", "", "", OPTIONAL, &[]),
-        a("milliseconds", Integer, -1, Some("TIMEOUT"), "", "", "", OPTIONAL, &[]),],
+        args: "target\x1f8\x1f\x1f=TO\x1f\x1f\x1f\x1f1\x02host\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eforce\x1f6\x1f\x1f=FORCE\x1f\x1f\x1f\x1f1\x1e\x03\x1eabort\x1f6\x1f\x1f=ABORT\x1f\x1f\x1f\x1f1\x1emilliseconds\x1f1\x1f\x1f=TIMEOUT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "fcall",
@@ -2127,11 +1893,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|MAY_REPLICATE|STALE,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", &["RW", "access", "update"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("function", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "function\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "fcall_ro",
@@ -2148,11 +1910,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|SKIP_MONITOR|STALE|READONLY,
         extra_flags: &["no_mandatory_keys"],
         key_specs: &[ks("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("function", Str, -1, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "function\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f3\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "flushall",
@@ -2169,10 +1927,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("async", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("async", PureToken, -1, Some("ASYNC"), "", "4.0.0", "", 0, &[]),
-            a("sync", PureToken, -1, Some("SYNC"), "", "6.2.0", "", 0, &[]),]),],
+        args: "async\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02async\x1f6\x1f\x1f=ASYNC\x1f\x1f4.0.0\x1f\x1f0\x1esync\x1f6\x1f\x1f=SYNC\x1f\x1f6.2.0\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "flushdb",
@@ -2189,10 +1944,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("async", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("async", PureToken, -1, Some("ASYNC"), "", "4.0.0", "", 0, &[]),
-            a("sync", PureToken, -1, Some("SYNC"), "", "6.2.0", "", 0, &[]),]),],
+        args: "async\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02async\x1f6\x1f\x1f=ASYNC\x1f\x1f4.0.0\x1f\x1f0\x1esync\x1f6\x1f\x1f=SYNC\x1f\x1f6.2.0\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "function",
@@ -2209,7 +1961,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "function|delete",
@@ -2226,8 +1978,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|WRITE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("library-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "library-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "function|dump",
@@ -2244,7 +1995,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "function|flush",
@@ -2261,10 +2012,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|WRITE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("async", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("async", PureToken, -1, Some("ASYNC"), "", "", "", 0, &[]),
-            a("sync", PureToken, -1, Some("SYNC"), "", "", "", 0, &[]),]),],
+        args: "async\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02async\x1f6\x1f\x1f=ASYNC\x1f\x1f\x1f\x1f0\x1esync\x1f6\x1f\x1f=SYNC\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "function|help",
@@ -2281,7 +2029,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "function|kill",
@@ -2298,7 +2046,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "function|list",
@@ -2315,9 +2063,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("library-name-pattern", Str, -1, Some("LIBRARYNAME"), "", "", "", OPTIONAL, &[]),
-        a("withcode", PureToken, -1, Some("WITHCODE"), "", "", "", OPTIONAL, &[]),],
+        args: "library-name-pattern\x1f0\x1f\x1f=LIBRARYNAME\x1f\x1f\x1f\x1f1\x1ewithcode\x1f6\x1f\x1f=WITHCODE\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "function|load",
@@ -2334,9 +2080,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("replace", PureToken, -1, Some("REPLACE"), "", "", "", OPTIONAL, &[]),
-        a("function-code", Str, -1, None, "", "", "", 0, &[]),],
+        args: "replace\x1f6\x1f\x1f=REPLACE\x1f\x1f\x1f\x1f1\x1efunction-code\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "function|restore",
@@ -2353,12 +2097,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("serialized-value", Str, -1, None, "", "", "", 0, &[]),
-        a("policy", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("flush", PureToken, -1, Some("FLUSH"), "", "", "", 0, &[]),
-            a("append", PureToken, -1, Some("APPEND"), "", "", "", 0, &[]),
-            a("replace", PureToken, -1, Some("REPLACE"), "", "", "", 0, &[]),]),],
+        args: "serialized-value\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1epolicy\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02flush\x1f6\x1f\x1f=FLUSH\x1f\x1f\x1f\x1f0\x1eappend\x1f6\x1f\x1f=APPEND\x1f\x1f\x1f\x1f0\x1ereplace\x1f6\x1f\x1f=REPLACE\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "function|stats",
@@ -2375,7 +2114,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "geoadd",
@@ -2392,16 +2131,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "6.2.0", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),]),
-        a("change", PureToken, -1, Some("CH"), "", "6.2.0", "", OPTIONAL, &[]),
-        a("longitude_latitude_member", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("longitude", Double, -1, None, "", "", "", 0, &[]),
-            a("latitude", Double, -1, None, "", "", "", 0, &[]),
-            a("member", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1e\x03\x1echange\x1f6\x1f\x1f=CH\x1f\x1f6.2.0\x1f\x1f1\x1elongitude_latitude_member\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02longitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1elatitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "geodist",
@@ -2418,15 +2148,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member1", Str, -1, None, "", "", "", 0, &[]),
-        a("member2", Str, -1, None, "", "", "", 0, &[]),
-        a("unit", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-            a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-            a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-            a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember1\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emember2\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "geohash",
@@ -2443,9 +2165,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "geopos",
@@ -2462,9 +2182,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "georadius",
@@ -2481,27 +2199,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 6), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 6), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("longitude", Double, -1, None, "", "", "", 0, &[]),
-        a("latitude", Double, -1, None, "", "", "", 0, &[]),
-        a("radius", Double, -1, None, "", "", "", 0, &[]),
-        a("unit", OneOf, -1, None, "", "", "", 0, &[
-            a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-            a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-            a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-            a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),
-        a("withcoord", PureToken, -1, Some("WITHCOORD"), "", "", "", OPTIONAL, &[]),
-        a("withdist", PureToken, -1, Some("WITHDIST"), "", "", "", OPTIONAL, &[]),
-        a("withhash", PureToken, -1, Some("WITHHASH"), "", "", "", OPTIONAL, &[]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "6.2.0", "", OPTIONAL, &[]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("key", Key, 1, Some("STORE"), "", "", "", OPTIONAL, &[]),
-        a("key", Key, 2, Some("STOREDIST"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1elongitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1elatitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eradius\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithcoord\x1f6\x1f\x1f=WITHCOORD\x1f\x1f\x1f\x1f1\x1ewithdist\x1f6\x1f\x1f=WITHDIST\x1f\x1f\x1f\x1f1\x1ewithhash\x1f6\x1f\x1f=WITHHASH\x1f\x1f\x1f\x1f1\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f6.2.0\x1f\x1f1\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1ekey\x1f3\x1f1\x1f=STORE\x1f\x1f\x1f\x1f1\x1ekey\x1f3\x1f2\x1f=STOREDIST\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "georadius_ro",
@@ -2518,25 +2216,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("longitude", Double, -1, None, "", "", "", 0, &[]),
-        a("latitude", Double, -1, None, "", "", "", 0, &[]),
-        a("radius", Double, -1, None, "", "", "", 0, &[]),
-        a("unit", OneOf, -1, None, "", "", "", 0, &[
-            a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-            a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-            a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-            a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),
-        a("withcoord", PureToken, -1, Some("WITHCOORD"), "", "", "", OPTIONAL, &[]),
-        a("withdist", PureToken, -1, Some("WITHDIST"), "", "", "", OPTIONAL, &[]),
-        a("withhash", PureToken, -1, Some("WITHHASH"), "", "", "", OPTIONAL, &[]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "6.2.0", "", OPTIONAL, &[]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1elongitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1elatitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eradius\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithcoord\x1f6\x1f\x1f=WITHCOORD\x1f\x1f\x1f\x1f1\x1ewithdist\x1f6\x1f\x1f=WITHDIST\x1f\x1f\x1f\x1f1\x1ewithhash\x1f6\x1f\x1f=WITHHASH\x1f\x1f\x1f\x1f1\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f6.2.0\x1f\x1f1\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "georadiusbymember",
@@ -2553,26 +2233,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STORE", 5), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Keyword("STOREDIST", 5), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),
-        a("radius", Double, -1, None, "", "", "", 0, &[]),
-        a("unit", OneOf, -1, None, "", "", "", 0, &[
-            a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-            a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-            a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-            a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),
-        a("withcoord", PureToken, -1, Some("WITHCOORD"), "", "", "", OPTIONAL, &[]),
-        a("withdist", PureToken, -1, Some("WITHDIST"), "", "", "", OPTIONAL, &[]),
-        a("withhash", PureToken, -1, Some("WITHHASH"), "", "", "", OPTIONAL, &[]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "", "", OPTIONAL, &[]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("key", Key, 1, Some("STORE"), "", "", "", OPTIONAL, &[]),
-        a("key", Key, 2, Some("STOREDIST"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eradius\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithcoord\x1f6\x1f\x1f=WITHCOORD\x1f\x1f\x1f\x1f1\x1ewithdist\x1f6\x1f\x1f=WITHDIST\x1f\x1f\x1f\x1f1\x1ewithhash\x1f6\x1f\x1f=WITHHASH\x1f\x1f\x1f\x1f1\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f\x1f\x1f1\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1ekey\x1f3\x1f1\x1f=STORE\x1f\x1f\x1f\x1f1\x1ekey\x1f3\x1f2\x1f=STOREDIST\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "georadiusbymember_ro",
@@ -2589,24 +2250,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),
-        a("radius", Double, -1, None, "", "", "", 0, &[]),
-        a("unit", OneOf, -1, None, "", "", "", 0, &[
-            a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-            a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-            a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-            a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),
-        a("withcoord", PureToken, -1, Some("WITHCOORD"), "", "", "", OPTIONAL, &[]),
-        a("withdist", PureToken, -1, Some("WITHDIST"), "", "", "", OPTIONAL, &[]),
-        a("withhash", PureToken, -1, Some("WITHHASH"), "", "", "", OPTIONAL, &[]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "", "", OPTIONAL, &[]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eradius\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithcoord\x1f6\x1f\x1f=WITHCOORD\x1f\x1f\x1f\x1f1\x1ewithdist\x1f6\x1f\x1f=WITHDIST\x1f\x1f\x1f\x1f1\x1ewithhash\x1f6\x1f\x1f=WITHHASH\x1f\x1f\x1f\x1f1\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f\x1f\x1f1\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "geosearch",
@@ -2623,38 +2267,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("from", OneOf, -1, None, "", "", "", 0, &[
-            a("member", Str, -1, Some("FROMMEMBER"), "", "", "", 0, &[]),
-            a("longitude_latitude", Block, -1, Some("FROMLONLAT"), "", "", "", 0, &[
-                a("longitude", Double, -1, None, "", "", "", 0, &[]),
-                a("latitude", Double, -1, None, "", "", "", 0, &[]),]),]),
-        a("by", OneOf, -1, None, "", "", "", 0, &[
-            a("circle", Block, -1, None, "", "", "", 0, &[
-                a("radius", Double, -1, Some("BYRADIUS"), "", "", "", 0, &[]),
-                a("unit", OneOf, -1, None, "", "", "", 0, &[
-                    a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-                    a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-                    a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-                    a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),]),
-            a("box", Block, -1, None, "", "", "", 0, &[
-                a("width", Double, -1, Some("BYBOX"), "", "", "", 0, &[]),
-                a("height", Double, -1, None, "", "", "", 0, &[]),
-                a("unit", OneOf, -1, None, "", "", "", 0, &[
-                    a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-                    a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-                    a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-                    a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "", "", OPTIONAL, &[]),]),
-        a("withcoord", PureToken, -1, Some("WITHCOORD"), "", "", "", OPTIONAL, &[]),
-        a("withdist", PureToken, -1, Some("WITHDIST"), "", "", "", OPTIONAL, &[]),
-        a("withhash", PureToken, -1, Some("WITHHASH"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efrom\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02member\x1f0\x1f\x1f=FROMMEMBER\x1f\x1f\x1f\x1f0\x1elongitude_latitude\x1f8\x1f\x1f=FROMLONLAT\x1f\x1f\x1f\x1f0\x02longitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1elatitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1eby\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02circle\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02radius\x1f2\x1f\x1f=BYRADIUS\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1ebox\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02width\x1f2\x1f\x1f=BYBOX\x1f\x1f\x1f\x1f0\x1eheight\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f\x1f\x1f1\x1e\x03\x1ewithcoord\x1f6\x1f\x1f=WITHCOORD\x1f\x1f\x1f\x1f1\x1ewithdist\x1f6\x1f\x1f=WITHDIST\x1f\x1f\x1f\x1f1\x1ewithhash\x1f6\x1f\x1f=WITHHASH\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "geosearchstore",
@@ -2671,37 +2284,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("source", Key, 1, None, "", "", "", 0, &[]),
-        a("from", OneOf, -1, None, "", "", "", 0, &[
-            a("member", Str, -1, Some("FROMMEMBER"), "", "", "", 0, &[]),
-            a("longitude_latitude", Block, -1, Some("FROMLONLAT"), "", "", "", 0, &[
-                a("longitude", Double, -1, None, "", "", "", 0, &[]),
-                a("latitude", Double, -1, None, "", "", "", 0, &[]),]),]),
-        a("by", OneOf, -1, None, "", "", "", 0, &[
-            a("circle", Block, -1, None, "", "", "", 0, &[
-                a("radius", Double, -1, Some("BYRADIUS"), "", "", "", 0, &[]),
-                a("unit", OneOf, -1, None, "", "", "", 0, &[
-                    a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-                    a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-                    a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-                    a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),]),
-            a("box", Block, -1, None, "", "", "", 0, &[
-                a("width", Double, -1, Some("BYBOX"), "", "", "", 0, &[]),
-                a("height", Double, -1, None, "", "", "", 0, &[]),
-                a("unit", OneOf, -1, None, "", "", "", 0, &[
-                    a("m", PureToken, -1, Some("M"), "", "", "", 0, &[]),
-                    a("km", PureToken, -1, Some("KM"), "", "", "", 0, &[]),
-                    a("ft", PureToken, -1, Some("FT"), "", "", "", 0, &[]),
-                    a("mi", PureToken, -1, Some("MI"), "", "", "", 0, &[]),]),]),]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("count", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", 0, &[]),
-            a("any", PureToken, -1, Some("ANY"), "", "", "", OPTIONAL, &[]),]),
-        a("storedist", PureToken, -1, Some("STOREDIST"), "", "", "", OPTIONAL, &[]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1esource\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1efrom\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02member\x1f0\x1f\x1f=FROMMEMBER\x1f\x1f\x1f\x1f0\x1elongitude_latitude\x1f8\x1f\x1f=FROMLONLAT\x1f\x1f\x1f\x1f0\x02longitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1elatitude\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1eby\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02circle\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02radius\x1f2\x1f\x1f=BYRADIUS\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1ebox\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02width\x1f2\x1f\x1f=BYBOX\x1f\x1f\x1f\x1f0\x1eheight\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1eunit\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02m\x1f6\x1f\x1f=M\x1f\x1f\x1f\x1f0\x1ekm\x1f6\x1f\x1f=KM\x1f\x1f\x1f\x1f0\x1eft\x1f6\x1f\x1f=FT\x1f\x1f\x1f\x1f0\x1emi\x1f6\x1f\x1f=MI\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e\x03\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f0\x1eany\x1f6\x1f\x1f=ANY\x1f\x1f\x1f\x1f1\x1e\x03\x1estoredist\x1f6\x1f\x1f=STOREDIST\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "get",
@@ -2718,8 +2301,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "getbit",
@@ -2736,9 +2318,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("offset", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "getdel",
@@ -2755,8 +2335,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "getex",
@@ -2773,14 +2352,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("RW and UPDATE because it changes the TTL", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("expiration", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("seconds", Integer, -1, Some("EX"), "", "", "", 0, &[]),
-            a("milliseconds", Integer, -1, Some("PX"), "", "", "", 0, &[]),
-            a("unix-time-seconds", UnixTime, -1, Some("EXAT"), "", "", "", 0, &[]),
-            a("unix-time-milliseconds", UnixTime, -1, Some("PXAT"), "", "", "", 0, &[]),
-            a("persist", PureToken, -1, Some("PERSIST"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eexpiration\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02seconds\x1f1\x1f\x1f=EX\x1f\x1f\x1f\x1f0\x1emilliseconds\x1f1\x1f\x1f=PX\x1f\x1f\x1f\x1f0\x1eunix-time-seconds\x1f5\x1f\x1f=EXAT\x1f\x1f\x1f\x1f0\x1eunix-time-milliseconds\x1f5\x1f\x1f=PXAT\x1f\x1f\x1f\x1f0\x1epersist\x1f6\x1f\x1f=PERSIST\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "getrange",
@@ -2797,10 +2369,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("end", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "getset",
@@ -2817,9 +2386,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hdel",
@@ -2836,9 +2403,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "hello",
@@ -2855,13 +2420,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|NO_AUTH|SENTINEL|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("arguments", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("protover", Integer, -1, None, "", "", "", 0, &[]),
-            a("username_password", Block, -1, Some("AUTH"), "", "", "", OPTIONAL, &[
-                a("username", Str, -1, None, "", "", "", 0, &[]),
-                a("password", Str, -1, None, "", "", "", 0, &[]),]),
-            a("clientname", Str, -1, Some("SETNAME"), "", "", "", OPTIONAL, &[]),]),],
+        args: "arguments\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02protover\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eusername_password\x1f8\x1f\x1f=AUTH\x1f\x1f\x1f\x1f1\x02username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1epassword\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eclientname\x1f0\x1f\x1f=SETNAME\x1f\x1f\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "hexists",
@@ -2878,9 +2437,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hget",
@@ -2897,9 +2454,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hgetall",
@@ -2916,8 +2471,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hincrby",
@@ -2934,10 +2488,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),
-        a("increment", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hincrbyfloat",
@@ -2954,10 +2505,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),
-        a("increment", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hkeys",
@@ -2974,8 +2522,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hlen",
@@ -2992,8 +2539,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hmget",
@@ -3010,9 +2556,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "hmset",
@@ -3029,11 +2573,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("field", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02field\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "hrandfield",
@@ -3050,11 +2590,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("options", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, None, "", "", "", 0, &[]),
-            a("withvalues", PureToken, -1, Some("WITHVALUES"), "", "", "", OPTIONAL, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoptions\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ewithvalues\x1f6\x1f\x1f=WITHVALUES\x1f\x1f\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "hscan",
@@ -3071,11 +2607,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("cursor", Integer, -1, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, -1, Some("MATCH"), "", "", "", OPTIONAL, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecursor\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f\x1f=MATCH\x1f\x1f\x1f\x1f1\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "hset",
@@ -3092,11 +2624,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("field", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02field\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "hsetnx",
@@ -3113,10 +2641,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hstrlen",
@@ -3133,9 +2658,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("field", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efield\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "hvals",
@@ -3152,8 +2675,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "incr",
@@ -3170,8 +2692,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "incrby",
@@ -3188,9 +2709,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("increment", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "incrbyfloat",
@@ -3207,9 +2726,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("increment", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "info",
@@ -3226,8 +2743,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("section", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "section\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "keys",
@@ -3244,8 +2760,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Pattern, -1, None, "", "", "", 0, &[]),],
+        args: "pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "lastsave",
@@ -3262,7 +2777,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "latency",
@@ -3279,7 +2794,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "latency|doctor",
@@ -3296,7 +2811,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "latency|graph",
@@ -3313,8 +2828,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("event", Str, -1, None, "", "", "", 0, &[]),],
+        args: "event\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "latency|help",
@@ -3331,7 +2845,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "latency|histogram",
@@ -3348,8 +2862,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("command", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "command\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "latency|history",
@@ -3366,8 +2879,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("event", Str, -1, None, "", "", "", 0, &[]),],
+        args: "event\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "latency|latest",
@@ -3384,7 +2896,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "latency|reset",
@@ -3401,8 +2913,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("event", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "event\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "lcs",
@@ -3419,13 +2930,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(1, 1, 0))],
-        args: &[
-        a("key1", Key, 0, None, "", "", "", 0, &[]),
-        a("key2", Key, 0, None, "", "", "", 0, &[]),
-        a("len", PureToken, -1, Some("LEN"), "", "", "", OPTIONAL, &[]),
-        a("idx", PureToken, -1, Some("IDX"), "", "", "", OPTIONAL, &[]),
-        a("len", Integer, -1, Some("MINMATCHLEN"), "", "", "", OPTIONAL, &[]),
-        a("withmatchlen", PureToken, -1, Some("WITHMATCHLEN"), "", "", "", OPTIONAL, &[]),],
+        args: "key1\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ekey2\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1elen\x1f6\x1f\x1f=LEN\x1f\x1f\x1f\x1f1\x1eidx\x1f6\x1f\x1f=IDX\x1f\x1f\x1f\x1f1\x1elen\x1f1\x1f\x1f=MINMATCHLEN\x1f\x1f\x1f\x1f1\x1ewithmatchlen\x1f6\x1f\x1f=WITHMATCHLEN\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "lindex",
@@ -3442,9 +2947,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("index", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eindex\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "linsert",
@@ -3461,13 +2964,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("where", OneOf, -1, None, "", "", "", 0, &[
-            a("before", PureToken, -1, Some("BEFORE"), "", "", "", 0, &[]),
-            a("after", PureToken, -1, Some("AFTER"), "", "", "", 0, &[]),]),
-        a("pivot", Str, -1, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ewhere\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02before\x1f6\x1f\x1f=BEFORE\x1f\x1f\x1f\x1f0\x1eafter\x1f6\x1f\x1f=AFTER\x1f\x1f\x1f\x1f0\x1e\x03\x1epivot\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "llen",
@@ -3484,8 +2981,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "lmove",
@@ -3502,15 +2998,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),
-        a("wherefrom", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),
-        a("whereto", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1ewherefrom\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1ewhereto\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "lmpop",
@@ -3527,13 +3015,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("where", OneOf, -1, None, "", "", "", 0, &[
-            a("left", PureToken, -1, Some("LEFT"), "", "", "", 0, &[]),
-            a("right", PureToken, -1, Some("RIGHT"), "", "", "", 0, &[]),]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1ewhere\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02left\x1f6\x1f\x1f=LEFT\x1f\x1f\x1f\x1f0\x1eright\x1f6\x1f\x1f=RIGHT\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "lolwut",
@@ -3550,8 +3032,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("version", Integer, -1, Some("VERSION"), "", "", "", OPTIONAL, &[]),],
+        args: "version\x1f1\x1f\x1f=VERSION\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "lpop",
@@ -3568,9 +3049,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "6.2.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "lpos",
@@ -3587,12 +3066,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", 0, &[]),
-        a("rank", Integer, -1, Some("RANK"), "", "", "", OPTIONAL, &[]),
-        a("num-matches", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),
-        a("len", Integer, -1, Some("MAXLEN"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1erank\x1f1\x1f\x1f=RANK\x1f\x1f\x1f\x1f1\x1enum-matches\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1elen\x1f1\x1f\x1f=MAXLEN\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "lpush",
@@ -3609,9 +3083,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "lpushx",
@@ -3628,9 +3100,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "lrange",
@@ -3647,10 +3117,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("stop", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1estop\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "lrem",
@@ -3667,10 +3134,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "lset",
@@ -3687,10 +3151,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("index", Integer, -1, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eindex\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "ltrim",
@@ -3707,10 +3168,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("stop", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1estop\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "memory",
@@ -3727,7 +3185,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|doctor",
@@ -3744,7 +3202,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|help",
@@ -3761,7 +3219,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|malloc-stats",
@@ -3778,7 +3236,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|purge",
@@ -3795,7 +3253,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|stats",
@@ -3812,7 +3270,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "memory|usage",
@@ -3829,9 +3287,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, Some("SAMPLES"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=SAMPLES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "mget",
@@ -3848,8 +3304,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "migrate",
@@ -3866,22 +3321,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(3), Find::Range(0, 1, 0)), ks("", &["RW", "access", "delete", "incomplete"], Begin::Keyword("KEYS", -2), Find::Range(-1, 1, 0))],
-        args: &[
-        a("host", Str, -1, None, "", "", "", 0, &[]),
-        a("port", Integer, -1, None, "", "", "", 0, &[]),
-        a("key_or_empty_string", OneOf, -1, None, "", "", "", 0, &[
-            a("key", Key, 0, None, "", "", "", 0, &[]),
-            a("empty_string", PureToken, -1, Some(""), "", "", "", 0, &[]),]),
-        a("destination-db", Integer, -1, None, "", "", "", 0, &[]),
-        a("timeout", Integer, -1, None, "", "", "", 0, &[]),
-        a("copy", PureToken, -1, Some("COPY"), "", "3.0.0", "", OPTIONAL, &[]),
-        a("replace", PureToken, -1, Some("REPLACE"), "", "3.0.0", "", OPTIONAL, &[]),
-        a("authentication", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("password", Str, -1, Some("AUTH"), "", "4.0.7", "", OPTIONAL, &[]),
-            a("username_password", Block, -1, Some("AUTH2"), "", "6.0.0", "", OPTIONAL, &[
-                a("username", Str, -1, None, "", "", "", 0, &[]),
-                a("password", Str, -1, None, "", "", "", 0, &[]),]),]),
-        a("key", Key, 1, Some("KEYS"), "", "3.0.6", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "host\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey_or_empty_string\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eempty_string\x1f6\x1f\x1f=\x1f\x1f\x1f\x1f0\x1e\x03\x1edestination-db\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1etimeout\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecopy\x1f6\x1f\x1f=COPY\x1f\x1f3.0.0\x1f\x1f1\x1ereplace\x1f6\x1f\x1f=REPLACE\x1f\x1f3.0.0\x1f\x1f1\x1eauthentication\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02password\x1f0\x1f\x1f=AUTH\x1f\x1f4.0.7\x1f\x1f1\x1eusername_password\x1f8\x1f\x1f=AUTH2\x1f\x1f6.0.0\x1f\x1f1\x02username\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1epassword\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1ekey\x1f3\x1f1\x1f=KEYS\x1f\x1f3.0.6\x1f\x1f3\x1e",
     },
     Doc {
         name: "module",
@@ -3898,7 +3338,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "module|help",
@@ -3915,7 +3355,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "module|list",
@@ -3932,7 +3372,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "module|load",
@@ -3949,9 +3389,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT,
         extra_flags: &["protected"],
         key_specs: &[],
-        args: &[
-        a("path", Str, -1, None, "", "", "", 0, &[]),
-        a("arg", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "path\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1earg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "module|loadex",
@@ -3968,13 +3406,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT,
         extra_flags: &["protected"],
         key_specs: &[],
-        args: &[
-        a("path", Str, -1, None, "", "", "", 0, &[]),
-        a("configs", Block, -1, Some("CONFIG"), "", "", "", OPTIONAL|MULTIPLE|MULTIPLE_TOKEN, &[
-            a("name", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),
-        a("args", Block, -1, Some("ARGS"), "", "", "", OPTIONAL|MULTIPLE, &[
-            a("arg", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "path\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econfigs\x1f8\x1f\x1f=CONFIG\x1f\x1f\x1f\x1f7\x02name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eargs\x1f8\x1f\x1f=ARGS\x1f\x1f\x1f\x1f3\x02arg\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "module|unload",
@@ -3991,8 +3423,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT,
         extra_flags: &["protected"],
         key_specs: &[],
-        args: &[
-        a("name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "monitor",
@@ -4009,7 +3440,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "move",
@@ -4026,9 +3457,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("db", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edb\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "mset",
@@ -4045,10 +3474,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(-1, 2, 0))],
-        args: &[
-        a("key_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("key", Key, 0, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "msetnx",
@@ -4065,10 +3491,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(-1, 2, 0))],
-        args: &[
-        a("key_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("key", Key, 0, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "multi",
@@ -4085,7 +3508,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "object",
@@ -4102,7 +3525,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "object|encoding",
@@ -4119,8 +3542,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "object|freq",
@@ -4137,8 +3559,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "object|help",
@@ -4155,7 +3576,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "object|idletime",
@@ -4172,8 +3593,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "object|refcount",
@@ -4190,8 +3610,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "persist",
@@ -4208,8 +3627,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "pexpire",
@@ -4226,14 +3644,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("milliseconds", Integer, -1, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),
-            a("gt", PureToken, -1, Some("GT"), "", "", "", 0, &[]),
-            a("lt", PureToken, -1, Some("LT"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emilliseconds\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1egt\x1f6\x1f\x1f=GT\x1f\x1f\x1f\x1f0\x1elt\x1f6\x1f\x1f=LT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "pexpireat",
@@ -4250,14 +3661,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("unix-time-milliseconds", UnixTime, -1, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "7.0.0", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),
-            a("gt", PureToken, -1, Some("GT"), "", "", "", 0, &[]),
-            a("lt", PureToken, -1, Some("LT"), "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eunix-time-milliseconds\x1f5\x1f\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f7.0.0\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1egt\x1f6\x1f\x1f=GT\x1f\x1f\x1f\x1f0\x1elt\x1f6\x1f\x1f=LT\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "pexpiretime",
@@ -4274,8 +3678,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "pfadd",
@@ -4292,9 +3695,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "pfcount",
@@ -4311,8 +3712,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|MAY_REPLICATE,
         extra_flags: &[],
         key_specs: &[ks("RW because it may change the internal representation of the key, and propagate to replicas", &["RW", "access"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "pfdebug",
@@ -4329,9 +3729,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|ADMIN,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("subcommand", Str, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "subcommand\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "pfmerge",
@@ -4348,9 +3746,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "insert"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))],
-        args: &[
-        a("destkey", Key, 0, None, "", "", "", 0, &[]),
-        a("sourcekey", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "destkey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1esourcekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "pfselftest",
@@ -4367,7 +3763,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "ping",
@@ -4384,8 +3780,7 @@ pub static DOCS: &[Doc] = &[
         flags: FAST|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("message", Str, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "message\x1f0\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "psetex",
@@ -4402,10 +3797,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("milliseconds", Integer, -1, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emilliseconds\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "psubscribe",
@@ -4422,9 +3814,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("pattern", Pattern, -1, None, "", "", "", 0, &[]),]),],
+        args: "pattern\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "psync",
@@ -4441,9 +3831,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NO_MULTI|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("replicationid", Str, -1, None, "", "", "", 0, &[]),
-        a("offset", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "replicationid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "pttl",
@@ -4460,8 +3848,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "publish",
@@ -4478,9 +3865,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE|FAST|MAY_REPLICATE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("channel", Str, -1, None, "", "", "", 0, &[]),
-        a("message", Str, -1, None, "", "", "", 0, &[]),],
+        args: "channel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emessage\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "pubsub",
@@ -4497,7 +3882,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "pubsub|channels",
@@ -4514,8 +3899,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Pattern, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "pubsub|help",
@@ -4532,7 +3916,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "pubsub|numpat",
@@ -4549,7 +3933,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "pubsub|numsub",
@@ -4566,8 +3950,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("channel", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "channel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "pubsub|shardchannels",
@@ -4584,8 +3967,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Pattern, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "pubsub|shardnumsub",
@@ -4602,8 +3984,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("shardchannel", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "shardchannel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "punsubscribe",
@@ -4620,8 +4001,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Pattern, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "quit",
@@ -4638,7 +4018,7 @@ pub static DOCS: &[Doc] = &[
         flags: ALLOW_BUSY|NOSCRIPT|LOADING|STALE|FAST|NO_AUTH,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "randomkey",
@@ -4655,7 +4035,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &["touches_arbitrary_keys"],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "readonly",
@@ -4672,7 +4052,7 @@ pub static DOCS: &[Doc] = &[
         flags: FAST|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "readwrite",
@@ -4689,7 +4069,7 @@ pub static DOCS: &[Doc] = &[
         flags: FAST|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "rename",
@@ -4706,9 +4086,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "update"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("newkey", Key, 1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enewkey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "renamenx",
@@ -4725,9 +4103,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["OW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("newkey", Key, 1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enewkey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "replconf",
@@ -4744,7 +4120,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "replicaof",
@@ -4761,14 +4137,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("args", OneOf, -1, None, "", "", "", 0, &[
-            a("host-port", Block, -1, None, "", "", "", 0, &[
-                a("host", Str, -1, None, "", "", "", 0, &[]),
-                a("port", Integer, -1, None, "", "", "", 0, &[]),]),
-            a("no-one", Block, -1, None, "", "", "", 0, &[
-                a("no", PureToken, -1, Some("NO"), "", "", "", 0, &[]),
-                a("one", PureToken, -1, Some("ONE"), "", "", "", 0, &[]),]),]),],
+        args: "args\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02host-port\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02host\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eno-one\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02no\x1f6\x1f\x1f=NO\x1f\x1f\x1f\x1f0\x1eone\x1f6\x1f\x1f=ONE\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "reset",
@@ -4785,7 +4154,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|NO_AUTH|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "restore",
@@ -4802,14 +4171,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("ttl", Integer, -1, None, "", "", "", 0, &[]),
-        a("serialized-value", Str, -1, None, "", "", "", 0, &[]),
-        a("replace", PureToken, -1, Some("REPLACE"), "", "3.0.0", "", OPTIONAL, &[]),
-        a("absttl", PureToken, -1, Some("ABSTTL"), "", "5.0.0", "", OPTIONAL, &[]),
-        a("seconds", Integer, -1, Some("IDLETIME"), "", "5.0.0", "", OPTIONAL, &[]),
-        a("frequency", Integer, -1, Some("FREQ"), "", "5.0.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ettl\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eserialized-value\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ereplace\x1f6\x1f\x1f=REPLACE\x1f\x1f3.0.0\x1f\x1f1\x1eabsttl\x1f6\x1f\x1f=ABSTTL\x1f\x1f5.0.0\x1f\x1f1\x1eseconds\x1f1\x1f\x1f=IDLETIME\x1f\x1f5.0.0\x1f\x1f1\x1efrequency\x1f1\x1f\x1f=FREQ\x1f\x1f5.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "restore-asking",
@@ -4826,14 +4188,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|ASKING,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("ttl", Integer, -1, None, "", "", "", 0, &[]),
-        a("serialized-value", Str, -1, None, "", "", "", 0, &[]),
-        a("replace", PureToken, -1, Some("REPLACE"), "", "3.0.0", "", OPTIONAL, &[]),
-        a("absttl", PureToken, -1, Some("ABSTTL"), "", "5.0.0", "", OPTIONAL, &[]),
-        a("seconds", Integer, -1, Some("IDLETIME"), "", "5.0.0", "", OPTIONAL, &[]),
-        a("frequency", Integer, -1, Some("FREQ"), "", "5.0.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ettl\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eserialized-value\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ereplace\x1f6\x1f\x1f=REPLACE\x1f\x1f3.0.0\x1f\x1f1\x1eabsttl\x1f6\x1f\x1f=ABSTTL\x1f\x1f5.0.0\x1f\x1f1\x1eseconds\x1f1\x1f\x1f=IDLETIME\x1f\x1f5.0.0\x1f\x1f1\x1efrequency\x1f1\x1f\x1f=FREQ\x1f\x1f5.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "role",
@@ -4850,7 +4205,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "rpop",
@@ -4867,9 +4222,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "6.2.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "rpoplpush",
@@ -4886,9 +4239,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "rpush",
@@ -4905,9 +4256,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "rpushx",
@@ -4924,9 +4273,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("element", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eelement\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sadd",
@@ -4943,9 +4290,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "save",
@@ -4962,7 +4307,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT|NO_MULTI,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "scan",
@@ -4979,11 +4324,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &["touches_arbitrary_keys"],
         key_specs: &[],
-        args: &[
-        a("cursor", Integer, -1, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, -1, Some("MATCH"), "", "", "", OPTIONAL, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),
-        a("type", Str, -1, Some("TYPE"), "", "6.0.0", "", OPTIONAL, &[]),],
+        args: "cursor\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f\x1f=MATCH\x1f\x1f\x1f\x1f1\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1etype\x1f0\x1f\x1f=TYPE\x1f\x1f6.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "scard",
@@ -5000,8 +4341,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "script",
@@ -5018,7 +4358,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "script|debug",
@@ -5035,11 +4375,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("mode", OneOf, -1, None, "", "", "", 0, &[
-            a("yes", PureToken, -1, Some("YES"), "", "", "", 0, &[]),
-            a("sync", PureToken, -1, Some("SYNC"), "", "", "", 0, &[]),
-            a("no", PureToken, -1, Some("NO"), "", "", "", 0, &[]),]),],
+        args: "mode\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02yes\x1f6\x1f\x1f=YES\x1f\x1f\x1f\x1f0\x1esync\x1f6\x1f\x1f=SYNC\x1f\x1f\x1f\x1f0\x1eno\x1f6\x1f\x1f=NO\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "script|exists",
@@ -5056,8 +4392,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("sha1", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "sha1\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "script|flush",
@@ -5074,10 +4409,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("async", OneOf, -1, None, "", "6.2.0", "", OPTIONAL, &[
-            a("async", PureToken, -1, Some("ASYNC"), "", "", "", 0, &[]),
-            a("sync", PureToken, -1, Some("SYNC"), "", "", "", 0, &[]),]),],
+        args: "async\x1f7\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x02async\x1f6\x1f\x1f=ASYNC\x1f\x1f\x1f\x1f0\x1esync\x1f6\x1f\x1f=SYNC\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "script|help",
@@ -5094,7 +4426,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "script|kill",
@@ -5111,7 +4443,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "script|load",
@@ -5128,8 +4460,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("script", Str, -1, None, "", "", "", 0, &[]),],
+        args: "script\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sdiff",
@@ -5146,8 +4477,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sdiffstore",
@@ -5164,9 +4494,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "select",
@@ -5183,8 +4511,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("index", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "index\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel",
@@ -5201,7 +4528,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|ckquorum",
@@ -5218,8 +4545,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|config",
@@ -5236,12 +4562,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("set_or_get", OneOf, -1, None, "", "", "", 0, &[
-            a("set_param_value", Block, -1, Some("SET"), "", "", "", MULTIPLE, &[
-                a("parameter", Str, -1, None, "", "", "", 0, &[]),
-                a("value", Str, -1, None, "", "", "", 0, &[]),]),
-            a("parameter", Str, -1, Some("GET"), "", "", "", MULTIPLE, &[]),]),],
+        args: "set_or_get\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02set_param_value\x1f8\x1f\x1f=SET\x1f\x1f\x1f\x1f2\x02parameter\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eparameter\x1f0\x1f\x1f=GET\x1f\x1f\x1f\x1f2\x1e\x03\x1e",
     },
     Doc {
         name: "sentinel|debug",
@@ -5258,10 +4579,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("parameter_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("parameter", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "parameter_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02parameter\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "sentinel|failover",
@@ -5278,8 +4596,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|flushconfig",
@@ -5296,7 +4613,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|get-master-addr-by-name",
@@ -5313,8 +4630,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|help",
@@ -5331,7 +4647,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|info-cache",
@@ -5348,8 +4664,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("nodename", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "nodename\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sentinel|is-master-down-by-addr",
@@ -5366,11 +4681,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("ip", Str, -1, None, "", "", "", 0, &[]),
-        a("port", Integer, -1, None, "", "", "", 0, &[]),
-        a("current-epoch", Integer, -1, None, "", "", "", 0, &[]),
-        a("runid", Str, -1, None, "", "", "", 0, &[]),],
+        args: "ip\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecurrent-epoch\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1erunid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|master",
@@ -5387,8 +4698,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|masters",
@@ -5405,7 +4715,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|monitor",
@@ -5422,11 +4732,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("name", Str, -1, None, "", "", "", 0, &[]),
-        a("ip", Str, -1, None, "", "", "", 0, &[]),
-        a("port", Integer, -1, None, "", "", "", 0, &[]),
-        a("quorum", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eip\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1equorum\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|myid",
@@ -5443,7 +4749,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|pending-scripts",
@@ -5460,7 +4766,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "sentinel|remove",
@@ -5477,8 +4783,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|replicas",
@@ -5495,8 +4800,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|reset",
@@ -5513,8 +4817,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("pattern", Pattern, -1, None, "", "", "", 0, &[]),],
+        args: "pattern\x1f4\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|sentinels",
@@ -5531,8 +4834,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sentinel|set",
@@ -5549,11 +4851,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),
-        a("option_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("option", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoption_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02option\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "sentinel|simulate-failure",
@@ -5570,11 +4868,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("mode", OneOf, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[
-            a("crash-after-election", PureToken, -1, None, "", "", "", 0, &[]),
-            a("crash-after-promotion", PureToken, -1, None, "", "", "", 0, &[]),
-            a("help", PureToken, -1, None, "", "", "", 0, &[]),]),],
+        args: "mode\x1f7\x1f\x1f\x1f\x1f\x1f\x1f3\x02crash-after-election\x1f6\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecrash-after-promotion\x1f6\x1f\x1f\x1f\x1f\x1f\x1f0\x1ehelp\x1f6\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "sentinel|slaves",
@@ -5591,8 +4885,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|SENTINEL|ONLY_SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("master-name", Str, -1, None, "", "", "", 0, &[]),],
+        args: "master-name\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "set",
@@ -5609,19 +4902,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("RW and ACCESS due to the optional `GET` argument", &["RW", "access", "update", "variable_flags"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "2.6.12", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),]),
-        a("get", PureToken, -1, Some("GET"), "", "6.2.0", "", OPTIONAL, &[]),
-        a("expiration", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("seconds", Integer, -1, Some("EX"), "", "2.6.12", "", 0, &[]),
-            a("milliseconds", Integer, -1, Some("PX"), "", "2.6.12", "", 0, &[]),
-            a("unix-time-seconds", UnixTime, -1, Some("EXAT"), "", "6.2.0", "", 0, &[]),
-            a("unix-time-milliseconds", UnixTime, -1, Some("PXAT"), "", "6.2.0", "", 0, &[]),
-            a("keepttl", PureToken, -1, Some("KEEPTTL"), "", "6.0.0", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f2.6.12\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1e\x03\x1eget\x1f6\x1f\x1f=GET\x1f\x1f6.2.0\x1f\x1f1\x1eexpiration\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02seconds\x1f1\x1f\x1f=EX\x1f\x1f2.6.12\x1f\x1f0\x1emilliseconds\x1f1\x1f\x1f=PX\x1f\x1f2.6.12\x1f\x1f0\x1eunix-time-seconds\x1f5\x1f\x1f=EXAT\x1f\x1f6.2.0\x1f\x1f0\x1eunix-time-milliseconds\x1f5\x1f\x1f=PXAT\x1f\x1f6.2.0\x1f\x1f0\x1ekeepttl\x1f6\x1f\x1f=KEEPTTL\x1f\x1f6.0.0\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "setbit",
@@ -5638,10 +4919,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("offset", Integer, -1, None, "", "", "", 0, &[]),
-        a("value", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "setex",
@@ -5658,10 +4936,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("seconds", Integer, -1, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eseconds\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "setnx",
@@ -5678,9 +4953,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "insert"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "setrange",
@@ -5697,10 +4970,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("offset", Integer, -1, None, "", "", "", 0, &[]),
-        a("value", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoffset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "shutdown",
@@ -5717,13 +4987,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|NOSCRIPT|LOADING|STALE|NO_MULTI|SENTINEL|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("nosave_save", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("nosave", PureToken, -1, Some("NOSAVE"), "", "", "", 0, &[]),
-            a("save", PureToken, -1, Some("SAVE"), "", "", "", 0, &[]),]),
-        a("now", PureToken, -1, Some("NOW"), "", "7.0.0", "", OPTIONAL, &[]),
-        a("force", PureToken, -1, Some("FORCE"), "", "7.0.0", "", OPTIONAL, &[]),
-        a("abort", PureToken, -1, Some("ABORT"), "", "7.0.0", "", OPTIONAL, &[]),],
+        args: "nosave_save\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02nosave\x1f6\x1f\x1f=NOSAVE\x1f\x1f\x1f\x1f0\x1esave\x1f6\x1f\x1f=SAVE\x1f\x1f\x1f\x1f0\x1e\x03\x1enow\x1f6\x1f\x1f=NOW\x1f\x1f7.0.0\x1f\x1f1\x1eforce\x1f6\x1f\x1f=FORCE\x1f\x1f7.0.0\x1f\x1f1\x1eabort\x1f6\x1f\x1f=ABORT\x1f\x1f7.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "sinter",
@@ -5740,8 +5004,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sintercard",
@@ -5758,10 +5021,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("limit", Integer, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1elimit\x1f1\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "sinterstore",
@@ -5778,9 +5038,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sismember",
@@ -5797,9 +5055,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "slaveof",
@@ -5816,14 +5072,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NOSCRIPT|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("args", OneOf, -1, None, "", "", "", 0, &[
-            a("host-port", Block, -1, None, "", "", "", 0, &[
-                a("host", Str, -1, None, "", "", "", 0, &[]),
-                a("port", Integer, -1, None, "", "", "", 0, &[]),]),
-            a("no-one", Block, -1, None, "", "", "", 0, &[
-                a("no", PureToken, -1, Some("NO"), "", "", "", 0, &[]),
-                a("one", PureToken, -1, Some("ONE"), "", "", "", 0, &[]),]),]),],
+        args: "args\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02host-port\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02host\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eport\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1eno-one\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02no\x1f6\x1f\x1f=NO\x1f\x1f\x1f\x1f0\x1eone\x1f6\x1f\x1f=ONE\x1f\x1f\x1f\x1f0\x1e\x03\x1e\x03\x1e",
     },
     Doc {
         name: "slowlog",
@@ -5840,7 +5089,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "slowlog|get",
@@ -5857,8 +5106,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("count", Integer, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "count\x1f1\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "slowlog|help",
@@ -5875,7 +5123,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "slowlog|len",
@@ -5892,7 +5140,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "slowlog|reset",
@@ -5909,7 +5157,7 @@ pub static DOCS: &[Doc] = &[
         flags: ADMIN|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "smembers",
@@ -5926,8 +5174,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "smismember",
@@ -5944,9 +5191,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "smove",
@@ -5963,10 +5208,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("source", Key, 0, None, "", "", "", 0, &[]),
-        a("destination", Key, 1, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "source\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1edestination\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sort",
@@ -5983,18 +5225,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", &["RO", "access"], Begin::Unknown, Find::Unknown), ks("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", &["OW", "update"], Begin::Unknown, Find::Unknown)],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, 1, Some("BY"), "", "", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),
-        a("pattern", Pattern, 1, Some("GET"), "", "", "", OPTIONAL|MULTIPLE|MULTIPLE_TOKEN, &[]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("sorting", PureToken, -1, Some("ALPHA"), "", "", "", OPTIONAL, &[]),
-        a("destination", Key, 2, Some("STORE"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f1\x1f=BY\x1f\x1f\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1epattern\x1f4\x1f1\x1f=GET\x1f\x1f\x1f\x1f7\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1esorting\x1f6\x1f\x1f=ALPHA\x1f\x1f\x1f\x1f1\x1edestination\x1f3\x1f2\x1f=STORE\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "sort_ro",
@@ -6011,17 +5242,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0)), ks("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", &["RO", "access"], Begin::Unknown, Find::Unknown)],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, 1, Some("BY"), "", "", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),
-        a("pattern", Pattern, 1, Some("GET"), "", "", "", OPTIONAL|MULTIPLE|MULTIPLE_TOKEN, &[]),
-        a("order", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("asc", PureToken, -1, Some("ASC"), "", "", "", 0, &[]),
-            a("desc", PureToken, -1, Some("DESC"), "", "", "", 0, &[]),]),
-        a("sorting", PureToken, -1, Some("ALPHA"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f1\x1f=BY\x1f\x1f\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1epattern\x1f4\x1f1\x1f=GET\x1f\x1f\x1f\x1f7\x1eorder\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02asc\x1f6\x1f\x1f=ASC\x1f\x1f\x1f\x1f0\x1edesc\x1f6\x1f\x1f=DESC\x1f\x1f\x1f\x1f0\x1e\x03\x1esorting\x1f6\x1f\x1f=ALPHA\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "spop",
@@ -6038,9 +5259,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "3.2.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f3.2.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "spublish",
@@ -6057,9 +5276,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|LOADING|STALE|FAST|MAY_REPLICATE,
         extra_flags: &[],
         key_specs: &[ks("", &["not_key"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("shardchannel", Str, -1, None, "", "", "", 0, &[]),
-        a("message", Str, -1, None, "", "", "", 0, &[]),],
+        args: "shardchannel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emessage\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "srandmember",
@@ -6076,9 +5293,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "2.6.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f2.6.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "srem",
@@ -6095,9 +5310,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sscan",
@@ -6114,11 +5327,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("cursor", Integer, -1, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, -1, Some("MATCH"), "", "", "", OPTIONAL, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecursor\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f\x1f=MATCH\x1f\x1f\x1f\x1f1\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "ssubscribe",
@@ -6135,8 +5344,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[ks("", &["not_key"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("shardchannel", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "shardchannel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "strlen",
@@ -6153,8 +5361,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "subscribe",
@@ -6171,8 +5378,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("channel", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "channel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "substr",
@@ -6189,10 +5395,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("end", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sunion",
@@ -6209,8 +5412,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sunionstore",
@@ -6227,9 +5429,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(-1, 1, 0))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "sunsubscribe",
@@ -6246,8 +5446,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE,
         extra_flags: &[],
         key_specs: &[ks("", &["not_key"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("shardchannel", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "shardchannel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "swapdb",
@@ -6264,9 +5463,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("index1", Integer, -1, None, "", "", "", 0, &[]),
-        a("index2", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "index1\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1eindex2\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "sync",
@@ -6283,7 +5480,7 @@ pub static DOCS: &[Doc] = &[
         flags: NO_ASYNC_LOADING|ADMIN|NO_MULTI|NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "time",
@@ -6300,7 +5497,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE|FAST,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "touch",
@@ -6317,8 +5514,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "ttl",
@@ -6335,8 +5531,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "type",
@@ -6353,8 +5548,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "unlink",
@@ -6371,8 +5565,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RM", "delete"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "unsubscribe",
@@ -6389,8 +5582,7 @@ pub static DOCS: &[Doc] = &[
         flags: PUBSUB|NOSCRIPT|LOADING|STALE|SENTINEL,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("channel", Str, -1, None, "", "", "", OPTIONAL|MULTIPLE, &[]),],
+        args: "channel\x1f0\x1f\x1f\x1f\x1f\x1f\x1f3\x1e",
     },
     Doc {
         name: "unwatch",
@@ -6407,7 +5599,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "wait",
@@ -6424,9 +5616,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT,
         extra_flags: &[],
         key_specs: &[],
-        args: &[
-        a("numreplicas", Integer, -1, None, "", "", "", 0, &[]),
-        a("timeout", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "numreplicas\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1etimeout\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "watch",
@@ -6443,8 +5633,7 @@ pub static DOCS: &[Doc] = &[
         flags: NOSCRIPT|LOADING|STALE|FAST|ALLOW_BUSY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(-1, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "xack",
@@ -6461,10 +5650,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("group", Str, -1, None, "", "", "", 0, &[]),
-        a("id", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroup\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "xadd",
@@ -6481,24 +5667,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("UPDATE instead of INSERT because of the optional trimming feature", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("nomkstream", PureToken, -1, Some("NOMKSTREAM"), "", "6.2.0", "", OPTIONAL, &[]),
-        a("trim", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("strategy", OneOf, -1, None, "", "", "", 0, &[
-                a("maxlen", PureToken, -1, Some("MAXLEN"), "", "", "", 0, &[]),
-                a("minid", PureToken, -1, Some("MINID"), "", "6.2.0", "", 0, &[]),]),
-            a("operator", OneOf, -1, None, "", "", "", OPTIONAL, &[
-                a("equal", PureToken, -1, Some("="), "", "", "", 0, &[]),
-                a("approximately", PureToken, -1, Some("~"), "", "", "", 0, &[]),]),
-            a("threshold", Str, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, Some("LIMIT"), "", "6.2.0", "", OPTIONAL, &[]),]),
-        a("id_or_auto", OneOf, -1, None, "", "", "", 0, &[
-            a("auto_id", PureToken, -1, Some("*"), "", "", "", 0, &[]),
-            a("id", Str, -1, None, "", "", "", 0, &[]),]),
-        a("field_value", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("field", Str, -1, None, "", "", "", 0, &[]),
-            a("value", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enomkstream\x1f6\x1f\x1f=NOMKSTREAM\x1f\x1f6.2.0\x1f\x1f1\x1etrim\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02strategy\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02maxlen\x1f6\x1f\x1f=MAXLEN\x1f\x1f\x1f\x1f0\x1eminid\x1f6\x1f\x1f=MINID\x1f\x1f6.2.0\x1f\x1f0\x1e\x03\x1eoperator\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02equal\x1f6\x1f\x1f==\x1f\x1f\x1f\x1f0\x1eapproximately\x1f6\x1f\x1f=~\x1f\x1f\x1f\x1f0\x1e\x03\x1ethreshold\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=LIMIT\x1f\x1f6.2.0\x1f\x1f1\x1e\x03\x1eid_or_auto\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02auto_id\x1f6\x1f\x1f=*\x1f\x1f\x1f\x1f0\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1efield_value\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02field\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1evalue\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "xautoclaim",
@@ -6515,14 +5684,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("group", Str, -1, None, "", "", "", 0, &[]),
-        a("consumer", Str, -1, None, "", "", "", 0, &[]),
-        a("min-idle-time", Str, -1, None, "", "", "", 0, &[]),
-        a("start", Str, -1, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),
-        a("justid", PureToken, -1, Some("JUSTID"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroup\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumer\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emin-idle-time\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1ejustid\x1f6\x1f\x1f=JUSTID\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xclaim",
@@ -6539,18 +5701,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("group", Str, -1, None, "", "", "", 0, &[]),
-        a("consumer", Str, -1, None, "", "", "", 0, &[]),
-        a("min-idle-time", Str, -1, None, "", "", "", 0, &[]),
-        a("id", Str, -1, None, "", "", "", MULTIPLE, &[]),
-        a("ms", Integer, -1, Some("IDLE"), "", "", "", OPTIONAL, &[]),
-        a("unix-time-milliseconds", UnixTime, -1, Some("TIME"), "", "", "", OPTIONAL, &[]),
-        a("count", Integer, -1, Some("RETRYCOUNT"), "", "", "", OPTIONAL, &[]),
-        a("force", PureToken, -1, Some("FORCE"), "", "", "", OPTIONAL, &[]),
-        a("justid", PureToken, -1, Some("JUSTID"), "", "", "", OPTIONAL, &[]),
-        a("id", Str, -1, Some("LASTID"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroup\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumer\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emin-idle-time\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1ems\x1f1\x1f\x1f=IDLE\x1f\x1f\x1f\x1f1\x1eunix-time-milliseconds\x1f5\x1f\x1f=TIME\x1f\x1f\x1f\x1f1\x1ecount\x1f1\x1f\x1f=RETRYCOUNT\x1f\x1f\x1f\x1f1\x1eforce\x1f6\x1f\x1f=FORCE\x1f\x1f\x1f\x1f1\x1ejustid\x1f6\x1f\x1f=JUSTID\x1f\x1f\x1f\x1f1\x1eid\x1f0\x1f\x1f=LASTID\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xdel",
@@ -6567,9 +5718,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("id", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "xgroup",
@@ -6586,7 +5735,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "xgroup|create",
@@ -6603,14 +5752,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),
-        a("id", OneOf, -1, None, "", "", "", 0, &[
-            a("id", Str, -1, None, "", "", "", 0, &[]),
-            a("new_id", PureToken, -1, Some("$"), "", "", "", 0, &[]),]),
-        a("mkstream", PureToken, -1, Some("MKSTREAM"), "", "", "", OPTIONAL, &[]),
-        a("entries_read", Integer, -1, Some("ENTRIESREAD"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eid\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enew_id\x1f6\x1f\x1f=$\x1f\x1f\x1f\x1f0\x1e\x03\x1emkstream\x1f6\x1f\x1f=MKSTREAM\x1f\x1f\x1f\x1f1\x1eentries_read\x1f1\x1f\x1f=ENTRIESREAD\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xgroup|createconsumer",
@@ -6627,10 +5769,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "insert"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),
-        a("consumername", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumername\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xgroup|delconsumer",
@@ -6647,10 +5786,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),
-        a("consumername", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumername\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xgroup|destroy",
@@ -6667,9 +5803,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xgroup|help",
@@ -6686,7 +5820,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "xgroup|setid",
@@ -6703,13 +5837,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),
-        a("id", OneOf, -1, None, "", "", "", 0, &[
-            a("id", Str, -1, None, "", "", "", 0, &[]),
-            a("new_id", PureToken, -1, Some("$"), "", "", "", 0, &[]),]),
-        a("entries_read", Integer, -1, Some("ENTRIESREAD"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eid\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1enew_id\x1f6\x1f\x1f=$\x1f\x1f\x1f\x1f0\x1e\x03\x1eentries_read\x1f1\x1f\x1f=ENTRIESREAD\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xinfo",
@@ -6726,7 +5854,7 @@ pub static DOCS: &[Doc] = &[
         flags: 0,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "xinfo|consumers",
@@ -6743,9 +5871,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("groupname", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroupname\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xinfo|groups",
@@ -6762,8 +5888,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xinfo|help",
@@ -6780,7 +5905,7 @@ pub static DOCS: &[Doc] = &[
         flags: LOADING|STALE,
         extra_flags: &[],
         key_specs: &[],
-        args: &[],
+        args: "",
     },
     Doc {
         name: "xinfo|stream",
@@ -6797,10 +5922,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("full", Block, -1, Some("FULL"), "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1efull\x1f8\x1f\x1f=FULL\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "xlen",
@@ -6817,8 +5939,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "xpending",
@@ -6835,15 +5956,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("group", Str, -1, None, "", "", "", 0, &[]),
-        a("filters", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("min-idle-time", Integer, -1, Some("IDLE"), "", "6.2.0", "", OPTIONAL, &[]),
-            a("start", Str, -1, None, "", "", "", 0, &[]),
-            a("end", Str, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),
-            a("consumer", Str, -1, None, "", "", "", OPTIONAL, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1egroup\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1efilters\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02min-idle-time\x1f1\x1f\x1f=IDLE\x1f\x1f6.2.0\x1f\x1f1\x1estart\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumer\x1f0\x1f\x1f\x1f\x1f\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "xrange",
@@ -6860,11 +5973,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Str, -1, None, "", "", "", 0, &[]),
-        a("end", Str, -1, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xread",
@@ -6881,12 +5990,7 @@ pub static DOCS: &[Doc] = &[
         flags: BLOCKING|READONLY|BLOCKING,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Keyword("STREAMS", 1), Find::Range(-1, 1, 2))],
-        args: &[
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),
-        a("milliseconds", Integer, -1, Some("BLOCK"), "", "", "", OPTIONAL, &[]),
-        a("streams", Block, -1, Some("STREAMS"), "", "", "", 0, &[
-            a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-            a("id", Str, -1, None, "", "", "", MULTIPLE, &[]),]),],
+        args: "count\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1emilliseconds\x1f1\x1f\x1f=BLOCK\x1f\x1f\x1f\x1f1\x1estreams\x1f8\x1f\x1f=STREAMS\x1f\x1f\x1f\x1f0\x02key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e\x03\x1e",
     },
     Doc {
         name: "xreadgroup",
@@ -6903,16 +6007,7 @@ pub static DOCS: &[Doc] = &[
         flags: BLOCKING|WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Keyword("STREAMS", 4), Find::Range(-1, 1, 2))],
-        args: &[
-        a("group_consumer", Block, -1, Some("GROUP"), "", "", "", 0, &[
-            a("group", Str, -1, None, "", "", "", 0, &[]),
-            a("consumer", Str, -1, None, "", "", "", 0, &[]),]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),
-        a("milliseconds", Integer, -1, Some("BLOCK"), "", "", "", OPTIONAL, &[]),
-        a("noack", PureToken, -1, Some("NOACK"), "", "", "", OPTIONAL, &[]),
-        a("streams", Block, -1, Some("STREAMS"), "", "", "", 0, &[
-            a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-            a("id", Str, -1, None, "", "", "", MULTIPLE, &[]),]),],
+        args: "group_consumer\x1f8\x1f\x1f=GROUP\x1f\x1f\x1f\x1f0\x02group\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1econsumer\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1emilliseconds\x1f1\x1f\x1f=BLOCK\x1f\x1f\x1f\x1f1\x1enoack\x1f6\x1f\x1f=NOACK\x1f\x1f\x1f\x1f1\x1estreams\x1f8\x1f\x1f=STREAMS\x1f\x1f\x1f\x1f0\x02key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1eid\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e\x03\x1e",
     },
     Doc {
         name: "xrevrange",
@@ -6929,11 +6024,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("end", Str, -1, None, "", "", "", 0, &[]),
-        a("start", Str, -1, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eend\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "xsetid",
@@ -6950,11 +6041,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("last-id", Str, -1, None, "", "", "", 0, &[]),
-        a("entries_added", Integer, -1, Some("ENTRIESADDED"), "", "7.0.0", "", OPTIONAL, &[]),
-        a("max_deleted_entry_id", Str, -1, Some("MAXDELETEDID"), "", "7.0.0", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1elast-id\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eentries_added\x1f1\x1f\x1f=ENTRIESADDED\x1f\x1f7.0.0\x1f\x1f1\x1emax_deleted_entry_id\x1f0\x1f\x1f=MAXDELETEDID\x1f\x1f7.0.0\x1f\x1f1\x1e",
     },
     Doc {
         name: "xtrim",
@@ -6971,17 +6058,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("trim", Block, -1, None, "", "", "", 0, &[
-            a("strategy", OneOf, -1, None, "", "", "", 0, &[
-                a("maxlen", PureToken, -1, Some("MAXLEN"), "", "", "", 0, &[]),
-                a("minid", PureToken, -1, Some("MINID"), "", "6.2.0", "", 0, &[]),]),
-            a("operator", OneOf, -1, None, "", "", "", OPTIONAL, &[
-                a("equal", PureToken, -1, Some("="), "", "", "", 0, &[]),
-                a("approximately", PureToken, -1, Some("~"), "", "", "", 0, &[]),]),
-            a("threshold", Str, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, Some("LIMIT"), "", "6.2.0", "", OPTIONAL, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1etrim\x1f8\x1f\x1f\x1f\x1f\x1f\x1f0\x02strategy\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02maxlen\x1f6\x1f\x1f=MAXLEN\x1f\x1f\x1f\x1f0\x1eminid\x1f6\x1f\x1f=MINID\x1f\x1f6.2.0\x1f\x1f0\x1e\x03\x1eoperator\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02equal\x1f6\x1f\x1f==\x1f\x1f\x1f\x1f0\x1eapproximately\x1f6\x1f\x1f=~\x1f\x1f\x1f\x1f0\x1e\x03\x1ethreshold\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f=LIMIT\x1f\x1f6.2.0\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "zadd",
@@ -6998,19 +6075,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("condition", OneOf, -1, None, "", "3.0.2", "", OPTIONAL, &[
-            a("nx", PureToken, -1, Some("NX"), "", "", "", 0, &[]),
-            a("xx", PureToken, -1, Some("XX"), "", "", "", 0, &[]),]),
-        a("comparison", OneOf, -1, None, "", "6.2.0", "", OPTIONAL, &[
-            a("gt", PureToken, -1, Some("GT"), "", "", "", 0, &[]),
-            a("lt", PureToken, -1, Some("LT"), "", "", "", 0, &[]),]),
-        a("change", PureToken, -1, Some("CH"), "", "3.0.2", "", OPTIONAL, &[]),
-        a("increment", PureToken, -1, Some("INCR"), "", "3.0.2", "", OPTIONAL, &[]),
-        a("score_member", Block, -1, None, "", "", "", MULTIPLE, &[
-            a("score", Double, -1, None, "", "", "", 0, &[]),
-            a("member", Str, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1econdition\x1f7\x1f\x1f\x1f\x1f3.0.2\x1f\x1f1\x02nx\x1f6\x1f\x1f=NX\x1f\x1f\x1f\x1f0\x1exx\x1f6\x1f\x1f=XX\x1f\x1f\x1f\x1f0\x1e\x03\x1ecomparison\x1f7\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x02gt\x1f6\x1f\x1f=GT\x1f\x1f\x1f\x1f0\x1elt\x1f6\x1f\x1f=LT\x1f\x1f\x1f\x1f0\x1e\x03\x1echange\x1f6\x1f\x1f=CH\x1f\x1f3.0.2\x1f\x1f1\x1eincrement\x1f6\x1f\x1f=INCR\x1f\x1f3.0.2\x1f\x1f1\x1escore_member\x1f8\x1f\x1f\x1f\x1f\x1f\x1f2\x02score\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zcard",
@@ -7027,8 +6092,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zcount",
@@ -7045,10 +6109,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Double, -1, None, "", "", "", 0, &[]),
-        a("max", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zdiff",
@@ -7065,10 +6126,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zdiffstore",
@@ -7085,10 +6143,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "zincrby",
@@ -7105,10 +6160,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "update"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("increment", Integer, -1, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eincrement\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zinter",
@@ -7125,15 +6177,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("weight", Integer, -1, Some("WEIGHTS"), "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("aggregate", OneOf, -1, Some("AGGREGATE"), "", "", "", OPTIONAL, &[
-            a("sum", PureToken, -1, Some("SUM"), "", "", "", 0, &[]),
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1eweight\x1f1\x1f\x1f=WEIGHTS\x1f\x1f\x1f\x1f3\x1eaggregate\x1f7\x1f\x1f=AGGREGATE\x1f\x1f\x1f\x1f1\x02sum\x1f6\x1f\x1f=SUM\x1f\x1f\x1f\x1f0\x1emin\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zintercard",
@@ -7150,10 +6194,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("limit", Integer, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1elimit\x1f1\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zinterstore",
@@ -7170,15 +6211,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),
-        a("weight", Integer, -1, Some("WEIGHTS"), "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("aggregate", OneOf, -1, Some("AGGREGATE"), "", "", "", OPTIONAL, &[
-            a("sum", PureToken, -1, Some("SUM"), "", "", "", 0, &[]),
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1eweight\x1f1\x1f\x1f=WEIGHTS\x1f\x1f\x1f\x1f3\x1eaggregate\x1f7\x1f\x1f=AGGREGATE\x1f\x1f\x1f\x1f1\x02sum\x1f6\x1f\x1f=SUM\x1f\x1f\x1f\x1f0\x1emin\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zlexcount",
@@ -7195,10 +6228,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Str, -1, None, "", "", "", 0, &[]),
-        a("max", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zmpop",
@@ -7215,13 +6245,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("where", OneOf, -1, None, "", "", "", 0, &[
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1ewhere\x1f7\x1f\x1f\x1f\x1f\x1f\x1f0\x02min\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zmscore",
@@ -7238,9 +6262,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "zpopmax",
@@ -7257,9 +6279,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zpopmin",
@@ -7276,9 +6296,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "access", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("count", Integer, -1, None, "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zrandmember",
@@ -7295,11 +6313,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("options", Block, -1, None, "", "", "", OPTIONAL, &[
-            a("count", Integer, -1, None, "", "", "", 0, &[]),
-            a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1eoptions\x1f8\x1f\x1f\x1f\x1f\x1f\x1f1\x02count\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e\x03\x1e",
     },
     Doc {
         name: "zrange",
@@ -7316,18 +6330,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Str, -1, None, "", "", "", 0, &[]),
-        a("stop", Str, -1, None, "", "", "", 0, &[]),
-        a("sortby", OneOf, -1, None, "", "6.2.0", "", OPTIONAL, &[
-            a("byscore", PureToken, -1, Some("BYSCORE"), "", "", "", 0, &[]),
-            a("bylex", PureToken, -1, Some("BYLEX"), "", "", "", 0, &[]),]),
-        a("rev", PureToken, -1, Some("REV"), "", "6.2.0", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "6.2.0", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1estop\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1esortby\x1f7\x1f\x1f\x1f\x1f6.2.0\x1f\x1f1\x02byscore\x1f6\x1f\x1f=BYSCORE\x1f\x1f\x1f\x1f0\x1ebylex\x1f6\x1f\x1f=BYLEX\x1f\x1f\x1f\x1f0\x1e\x03\x1erev\x1f6\x1f\x1f=REV\x1f\x1f6.2.0\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f6.2.0\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zrangebylex",
@@ -7344,13 +6347,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Str, -1, None, "", "", "", 0, &[]),
-        a("max", Str, -1, None, "", "", "", 0, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zrangebyscore",
@@ -7367,14 +6364,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Double, -1, None, "", "", "", 0, &[]),
-        a("max", Double, -1, None, "", "", "", 0, &[]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "2.0.0", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f2.0.0\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zrangestore",
@@ -7391,18 +6381,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Range(0, 1, 0))],
-        args: &[
-        a("dst", Key, 0, None, "", "", "", 0, &[]),
-        a("src", Key, 1, None, "", "", "", 0, &[]),
-        a("min", Str, -1, None, "", "", "", 0, &[]),
-        a("max", Str, -1, None, "", "", "", 0, &[]),
-        a("sortby", OneOf, -1, None, "", "", "", OPTIONAL, &[
-            a("byscore", PureToken, -1, Some("BYSCORE"), "", "", "", 0, &[]),
-            a("bylex", PureToken, -1, Some("BYLEX"), "", "", "", 0, &[]),]),
-        a("rev", PureToken, -1, Some("REV"), "", "", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "dst\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1esrc\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1esortby\x1f7\x1f\x1f\x1f\x1f\x1f\x1f1\x02byscore\x1f6\x1f\x1f=BYSCORE\x1f\x1f\x1f\x1f0\x1ebylex\x1f6\x1f\x1f=BYLEX\x1f\x1f\x1f\x1f0\x1e\x03\x1erev\x1f6\x1f\x1f=REV\x1f\x1f\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zrank",
@@ -7419,9 +6398,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zrem",
@@ -7438,9 +6415,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", MULTIPLE, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f2\x1e",
     },
     Doc {
         name: "zremrangebylex",
@@ -7457,10 +6432,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Str, -1, None, "", "", "", 0, &[]),
-        a("max", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zremrangebyrank",
@@ -7477,10 +6449,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("stop", Integer, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1estop\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zremrangebyscore",
@@ -7497,10 +6466,7 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE,
         extra_flags: &[],
         key_specs: &[ks("", &["RW", "delete"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("min", Double, -1, None, "", "", "", 0, &[]),
-        a("max", Double, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zrevrange",
@@ -7517,11 +6483,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("start", Integer, -1, None, "", "", "", 0, &[]),
-        a("stop", Integer, -1, None, "", "", "", 0, &[]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1estart\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1estop\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zrevrangebylex",
@@ -7538,13 +6500,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("max", Str, -1, None, "", "", "", 0, &[]),
-        a("min", Str, -1, None, "", "", "", 0, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zrevrangebyscore",
@@ -7561,14 +6517,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("max", Double, -1, None, "", "", "", 0, &[]),
-        a("min", Double, -1, None, "", "", "", 0, &[]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),
-        a("offset_count", Block, -1, Some("LIMIT"), "", "", "", OPTIONAL, &[
-            a("offset", Integer, -1, None, "", "", "", 0, &[]),
-            a("count", Integer, -1, None, "", "", "", 0, &[]),]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emax\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1emin\x1f2\x1f\x1f\x1f\x1f\x1f\x1f0\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1eoffset_count\x1f8\x1f\x1f=LIMIT\x1f\x1f\x1f\x1f1\x02offset\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ecount\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
     Doc {
         name: "zrevrank",
@@ -7585,9 +6534,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zscan",
@@ -7604,11 +6551,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("cursor", Integer, -1, None, "", "", "", 0, &[]),
-        a("pattern", Pattern, -1, Some("MATCH"), "", "", "", OPTIONAL, &[]),
-        a("count", Integer, -1, Some("COUNT"), "", "", "", OPTIONAL, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1ecursor\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1epattern\x1f4\x1f\x1f=MATCH\x1f\x1f\x1f\x1f1\x1ecount\x1f1\x1f\x1f=COUNT\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zscore",
@@ -7625,9 +6568,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY|FAST,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Range(0, 1, 0))],
-        args: &[
-        a("key", Key, 0, None, "", "", "", 0, &[]),
-        a("member", Str, -1, None, "", "", "", 0, &[]),],
+        args: "key\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1emember\x1f0\x1f\x1f\x1f\x1f\x1f\x1f0\x1e",
     },
     Doc {
         name: "zunion",
@@ -7644,15 +6585,7 @@ pub static DOCS: &[Doc] = &[
         flags: READONLY,
         extra_flags: &[],
         key_specs: &[ks("", &["RO", "access"], Begin::Index(1), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 0, None, "", "", "", MULTIPLE, &[]),
-        a("weight", Integer, -1, Some("WEIGHTS"), "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("aggregate", OneOf, -1, Some("AGGREGATE"), "", "", "", OPTIONAL, &[
-            a("sum", PureToken, -1, Some("SUM"), "", "", "", 0, &[]),
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),
-        a("withscores", PureToken, -1, Some("WITHSCORES"), "", "", "", OPTIONAL, &[]),],
+        args: "numkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f2\x1eweight\x1f1\x1f\x1f=WEIGHTS\x1f\x1f\x1f\x1f3\x1eaggregate\x1f7\x1f\x1f=AGGREGATE\x1f\x1f\x1f\x1f1\x02sum\x1f6\x1f\x1f=SUM\x1f\x1f\x1f\x1f0\x1emin\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1ewithscores\x1f6\x1f\x1f=WITHSCORES\x1f\x1f\x1f\x1f1\x1e",
     },
     Doc {
         name: "zunionstore",
@@ -7669,14 +6602,6 @@ pub static DOCS: &[Doc] = &[
         flags: WRITE|DENYOOM,
         extra_flags: &[],
         key_specs: &[ks("", &["OW", "update"], Begin::Index(1), Find::Range(0, 1, 0)), ks("", &["RO", "access"], Begin::Index(2), Find::Keynum(0, 1, 1))],
-        args: &[
-        a("destination", Key, 0, None, "", "", "", 0, &[]),
-        a("numkeys", Integer, -1, None, "", "", "", 0, &[]),
-        a("key", Key, 1, None, "", "", "", MULTIPLE, &[]),
-        a("weight", Integer, -1, Some("WEIGHTS"), "", "", "", OPTIONAL|MULTIPLE, &[]),
-        a("aggregate", OneOf, -1, Some("AGGREGATE"), "", "", "", OPTIONAL, &[
-            a("sum", PureToken, -1, Some("SUM"), "", "", "", 0, &[]),
-            a("min", PureToken, -1, Some("MIN"), "", "", "", 0, &[]),
-            a("max", PureToken, -1, Some("MAX"), "", "", "", 0, &[]),]),],
+        args: "destination\x1f3\x1f0\x1f\x1f\x1f\x1f\x1f0\x1enumkeys\x1f1\x1f\x1f\x1f\x1f\x1f\x1f0\x1ekey\x1f3\x1f1\x1f\x1f\x1f\x1f\x1f2\x1eweight\x1f1\x1f\x1f=WEIGHTS\x1f\x1f\x1f\x1f3\x1eaggregate\x1f7\x1f\x1f=AGGREGATE\x1f\x1f\x1f\x1f1\x02sum\x1f6\x1f\x1f=SUM\x1f\x1f\x1f\x1f0\x1emin\x1f6\x1f\x1f=MIN\x1f\x1f\x1f\x1f0\x1emax\x1f6\x1f\x1f=MAX\x1f\x1f\x1f\x1f0\x1e\x03\x1e",
     },
 ];

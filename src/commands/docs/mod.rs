@@ -54,12 +54,13 @@ pub const DEPRECATED: u8 = 1;
 pub const SYSCMD: u8 = 2;
 const DOC_FLAG_NAMES: &[(u8, &str)] = &[(DEPRECATED, "deprecated"), (SYSCMD, "syscmd")];
 
-/// One argument of a command's syntax; an empty string is an absent field.
+/// One argument of a command's syntax, unpacked from a doc's `args` (see
+/// [`unpack_args`]); an empty string is an absent field.
 pub struct Arg {
     pub name: &'static str,
     pub kind: ArgType,
-    /// Index into the command's key specs, -1 if not a key.
-    pub key_spec_index: i8,
+    /// Index into the command's key specs, if a key.
+    pub key_spec_index: Option<i64>,
     /// `Some("")` exists (MIGRATE's empty-string token).
     pub token: Option<&'static str>,
     pub summary: &'static str,
@@ -67,32 +68,60 @@ pub struct Arg {
     pub deprecated_since: &'static str,
     pub flags: u8,
     /// The alternatives of a oneof, the parts of a block.
-    pub args: &'static [Arg],
+    pub args: Vec<Arg>,
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn a(
-    name: &'static str,
-    kind: ArgType,
-    key_spec_index: i8,
-    token: Option<&'static str>,
-    summary: &'static str,
-    since: &'static str,
-    deprecated_since: &'static str,
-    flags: u8,
-    args: &'static [Arg],
-) -> Arg {
-    Arg {
-        name,
-        kind,
-        key_spec_index,
-        token,
-        summary,
-        since,
-        deprecated_since,
-        flags,
-        args,
+/// The packing `generate.py` writes (its `arg_packed`): per argument, eight
+/// fields separated by US, a oneof's or block's arguments between STX and
+/// ETX, then RS. One string per doc instead of a tree of static structs:
+/// only COMMAND DOCS reads arguments, and the tree's pointers were a large
+/// part of the wasm build.
+const US: char = '\u{1f}';
+const RS: char = '\u{1e}';
+const STX: char = '\u{02}';
+const ETX: char = '\u{03}';
+/// Argument types by their packed index (`ARG_TYPE_ORDER` in `generate.py`).
+const ARG_TYPES: [ArgType; 9] = [
+    Str, Integer, Double, Key, Pattern, UnixTime, PureToken, OneOf, Block,
+];
+
+/// The arguments packed at the start of `s`, up to its end or the ETX that
+/// closes them (left in `s`).
+fn unpack_args(s: &mut &'static str) -> Vec<Arg> {
+    let mut out = Vec::new();
+    while !s.is_empty() && !s.starts_with(ETX) {
+        let mut f = [""; 8];
+        for (i, slot) in f.iter_mut().enumerate() {
+            let end = s.find([US, RS, STX]).unwrap_or(s.len());
+            *slot = &s[..end];
+            *s = &s[end..];
+            if i < 7 {
+                *s = s.strip_prefix(US).expect("a packed argument has 8 fields");
+            }
+        }
+        let args = match s.strip_prefix(STX) {
+            Some(rest) => {
+                *s = rest;
+                let nested = unpack_args(s);
+                *s = s.strip_prefix(ETX).expect("nested arguments end with ETX");
+                nested
+            }
+            None => Vec::new(),
+        };
+        *s = s.strip_prefix(RS).expect("a packed argument ends with RS");
+        out.push(Arg {
+            name: f[0],
+            kind: ARG_TYPES[f[1].parse::<usize>().expect("packed argument type")],
+            key_spec_index: f[2].parse().ok(),
+            token: f[3].strip_prefix('='),
+            summary: f[4],
+            since: f[5],
+            deprecated_since: f[6],
+            flags: f[7].parse().expect("packed argument flags"),
+            args,
+        });
     }
+    out
 }
 
 /// A command or subcommand as its JSON file describes it; an empty string
@@ -115,7 +144,16 @@ pub struct Doc {
     /// The JSON's other command flags, lower-cased (`no_mandatory_keys`, ...).
     pub extra_flags: &'static [&'static str],
     pub key_specs: &'static [KeySpec],
-    pub args: &'static [Arg],
+    /// The arguments, packed (see [`unpack_args`]).
+    pub args: &'static str,
+}
+
+impl Doc {
+    /// The arguments, unpacked.
+    pub fn arguments(&self) -> Vec<Arg> {
+        let mut packed = self.args;
+        unpack_args(&mut packed)
+    }
 }
 
 /// The doc of a command or `parent|sub` (lower-case).
@@ -186,7 +224,7 @@ pub fn write_doc(out: &mut ReplyBuf, d: &Doc, subs: &[&Doc]) {
     }
     if !d.args.is_empty() {
         out.bulk(b"arguments");
-        write_args(out, d.args);
+        write_args(out, &d.arguments());
     }
     if !subs.is_empty() {
         out.bulk(b"subcommands");
@@ -205,7 +243,7 @@ fn write_args(out: &mut ReplyBuf, args: &[Arg]) {
         let present = |s: &str| usize::from(!s.is_empty());
         let nested = matches!(a.kind, OneOf | Block);
         out.map(
-            2 + usize::from(a.key_spec_index >= 0)
+            2 + usize::from(a.key_spec_index.is_some())
                 + usize::from(a.token.is_some())
                 + present(a.summary)
                 + present(a.since)
@@ -217,9 +255,9 @@ fn write_args(out: &mut ReplyBuf, args: &[Arg]) {
         out.bulk(a.name.as_bytes());
         out.bulk(b"type");
         out.bulk(a.kind.name().as_bytes());
-        if a.key_spec_index >= 0 {
+        if let Some(i) = a.key_spec_index {
             out.bulk(b"key_spec_index");
-            out.int(a.key_spec_index as i64);
+            out.int(i);
         }
         if let Some(t) = a.token {
             out.bulk(b"token");
@@ -241,7 +279,7 @@ fn write_args(out: &mut ReplyBuf, args: &[Arg]) {
         }
         if nested {
             out.bulk(b"arguments");
-            write_args(out, a.args);
+            write_args(out, &a.args);
         }
     }
 }
@@ -259,6 +297,43 @@ mod tests {
                 assert!(doc(parent).is_some(), "{}", d.name);
             }
         }
+    }
+
+    /// Every doc's packed arguments unpack to the end, and one with
+    /// nesting, a token and a key spec reads as its JSON (set.json).
+    #[test]
+    fn packed_args_unpack() {
+        for d in DOCS {
+            let mut s = d.args;
+            unpack_args(&mut s);
+            assert!(s.is_empty(), "{}: left {s:?}", d.name);
+        }
+        let mut s = doc("set").unwrap().args;
+        let args = unpack_args(&mut s);
+        let names: Vec<&str> = args.iter().map(|a| a.name).collect();
+        assert_eq!(names, ["key", "value", "condition", "get", "expiration"]);
+        assert_eq!((args[0].kind, args[0].key_spec_index), (Key, Some(0)));
+        let cond = &args[2];
+        assert_eq!(
+            (cond.kind, cond.flags, cond.since),
+            (OneOf, OPTIONAL, "2.6.12")
+        );
+        let tokens: Vec<_> = cond.args.iter().map(|a| (a.name, a.token)).collect();
+        assert_eq!(tokens, [("nx", Some("NX")), ("xx", Some("XX"))]);
+        assert_eq!(args[3].token, Some("GET"));
+        let expiration = &args[4];
+        assert_eq!(expiration.args.len(), 5);
+        let ex = &expiration.args[0];
+        assert_eq!(
+            (ex.name, ex.kind, ex.token),
+            ("seconds", Integer, Some("EX"))
+        );
+        assert_eq!(expiration.args[3].kind, UnixTime);
+        assert!(expiration.args[4].args.is_empty());
+        // MIGRATE's empty-string token survives packing.
+        let mut s = doc("migrate").unwrap().args;
+        let key_or_empty = &unpack_args(&mut s)[2];
+        assert_eq!(key_or_empty.args[1].token, Some(""));
     }
 
     /// The command tables' arity and flags (kept beside each handler) and
