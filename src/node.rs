@@ -373,6 +373,9 @@ pub trait HostProbe {
     fn listen(&self, _bind: &str, _port: u16) -> Result<(), String> {
         Ok(())
     }
+    /// Show `title` as the process's title (`ps`, /proc/<pid>/cmdline),
+    /// as setproctitle does. A host that is no process of its own has none.
+    fn set_proc_title(&self, _title: &str) {}
     /// Whether [`HostProbe::busy_poll`] looks at the connections.
     fn serves_while_busy(&self) -> bool {
         false
@@ -483,6 +486,8 @@ pub struct HostFacts {
     pub pid: Option<u32>,
     /// The absolute path of the running program.
     pub executable: Option<String>,
+    /// The program as it was started (`argv[0]`): the process title's `{title}`.
+    pub argv0: Option<String>,
     /// `uname`'s system name, release and machine, space separated.
     pub os: Option<String>,
     /// The allocator the process really uses (Redis's `mem_allocator`).

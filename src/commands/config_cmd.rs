@@ -172,6 +172,13 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     b.resize(size, keep);
                 }
             }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("proc-title-template"))
+            {
+                // updateProcTitleTemplate.
+                ctx.srv.refresh_proc_title();
+            }
             ctx.srv.encoding_limits = ctx.srv.config.encoding_limits();
             ctx.srv.refresh_notify_flags();
             if pairs

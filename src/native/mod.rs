@@ -18,6 +18,7 @@ pub mod demo;
 pub mod host;
 pub mod listeners;
 pub mod output_backlog;
+pub mod proc_title;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;
@@ -237,6 +238,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     let mut server = Server::new(config, now, seed);
     server.st.repl.pid = pid;
     server.st.host = process::host_facts();
+    server.st.refresh_proc_title();
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();

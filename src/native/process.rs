@@ -12,6 +12,7 @@ pub fn host_facts() -> HostFacts {
         executable: std::env::current_exe()
             .ok()
             .map(|p| p.to_string_lossy().into_owned()),
+        argv0: super::proc_title::argv0(),
         os: uname(),
         // Rust's default global allocator: the C library's malloc.
         mem_allocator: Some("libc".into()),
@@ -77,6 +78,10 @@ fn rusage(who: libc::c_int) -> Option<(f64, f64)> {
 impl HostProbe for ProcessProbe {
     fn listen(&self, bind: &str, port: u16) -> Result<(), String> {
         super::listeners::rebind(bind, port)
+    }
+
+    fn set_proc_title(&self, title: &str) {
+        super::proc_title::set(title);
     }
 
     fn monotonic_us(&self) -> u64 {

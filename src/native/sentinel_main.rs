@@ -151,6 +151,7 @@ pub fn run_sentinel(args: &[String]) -> i32 {
     let seed = now ^ ((pid as u64) << 32);
     let mut node = Sentinel::new(config, state, now, seed);
     node.server.st.host = super::process::host_facts();
+    node.server.st.refresh_proc_title();
     let (code, _logger) = host::run(Box::new(node), listeners, None, logger);
     code
 }

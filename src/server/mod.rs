@@ -19,6 +19,7 @@ pub mod notify;
 pub mod pause;
 pub mod pending;
 pub mod persistence;
+pub mod proc_title;
 pub mod query_buffer;
 pub mod slowlog;
 pub mod tracking;

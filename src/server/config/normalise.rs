@@ -112,6 +112,14 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             }
             Ok(v.to_string())
         }
+        Kind::Str if d.key == super::directives::Key::PROC_TITLE_TEMPLATE => {
+            let t = args.join(" ");
+            if crate::server::proc_title::valid(&t) {
+                Ok(t)
+            } else {
+                Err("template format is invalid or contains unknown variables".into())
+            }
+        }
         Kind::Str => Ok(args.join(" ")),
         Kind::Enum(options) => {
             let v = one()?.to_ascii_lowercase();
