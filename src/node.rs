@@ -267,7 +267,12 @@ pub enum Event {
     /// children (see `Server::host_forks`) starts one titled `title` (7.0's
     /// process title) before it sends any later output, and reports it with
     /// [`Input::Child`] under `id`. Others ignore it.
-    Fork { id: u64, title: String },
+    Fork {
+        id: u64,
+        title: String,
+        /// The child's `oom_score_adj` (7.0's child sets its own).
+        oom_score: Option<OomScore>,
+    },
     /// The job of child `id` ended: its stand-in exits.
     EndFork { id: u64 },
 }
@@ -373,6 +378,11 @@ pub trait HostProbe {
     fn listen(&self, _bind: &str, _port: u16) -> Result<(), String> {
         Ok(())
     }
+    /// Set the `oom_score_adj` of this process, or of its child `pid`
+    /// (7.0's setOOMScoreAdj); the error is for the log.
+    fn set_oom_score_adj(&self, _score: OomScore, _pid: Option<u32>) -> Result<(), String> {
+        Ok(())
+    }
     /// Show `title` as the process's title (`ps`, /proc/<pid>/cmdline),
     /// as setproctitle does. A host that is no process of its own has none.
     fn set_proc_title(&self, _title: &str) {}
@@ -476,6 +486,15 @@ impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Resolver")
     }
+}
+
+/// What `oom-score-adj` asks of a process's OOM score (setOOMScoreAdj).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OomScore {
+    /// `oom-score-adj no`: back to the score the process had before.
+    Restore,
+    /// This score, added to the score the process had before when `relative`.
+    Set { value: i32, relative: bool },
 }
 
 /// Facts about the process a node runs in, given by its host once at start

@@ -130,6 +130,19 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let _ = ctx.srv.config.set_many(&backup);
                 return Err(Error::from(e));
             }
+            let oom = pairs
+                .iter()
+                .map(|(k, _)| k.to_ascii_lowercase())
+                .find(|k| k == "oom-score-adj" || k == "oom-score-adj-values");
+            if let Some(arg) = oom {
+                // updateOOMScoreAdj.
+                if let Err(e) = ctx.srv.apply_oom_score() {
+                    ctx.srv.log(LogLevel::Warning, e);
+                    let _ = ctx.srv.config.set_many(&backup);
+                    let _ = ctx.srv.apply_oom_score();
+                    return Err(format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Failed to set current oom_score_adj. Check server logs.").into());
+                }
+            }
             let aof_on = ctx
                 .srv
                 .config

@@ -246,13 +246,23 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
             Output::Event(Event::PersistPart { file, bytes, step }) => {
                 s.files.part(file, bytes, step, s.child_pid)
             }
-            Output::Event(Event::Fork { id, title }) => {
+            Output::Event(Event::Fork {
+                id,
+                title,
+                oom_score,
+            }) => {
                 let sh = sh.clone();
                 let exited = move |status| drive(&sh, Input::Child { id, status });
                 match s.children.fork(id, &title, exited) {
                     Ok(pid) => {
                         s.child_pid = pid;
                         s.forked.push((id, pid));
+                        // 7.0's child sets its own score (CONFIG_OOM_BGCHILD).
+                        if let Some(score) = oom_score {
+                            if let Err(e) = super::oom_score::set(score, Some(pid)) {
+                                s.logger.line(LogLevel::Warning, &e);
+                            }
+                        }
                     }
                     Err(e) => {
                         s.child_pid = 0;

@@ -17,6 +17,7 @@ pub mod crash_report;
 pub mod demo;
 pub mod host;
 pub mod listeners;
+pub mod oom_score;
 pub mod output_backlog;
 pub mod proc_title;
 pub mod process;
@@ -239,6 +240,9 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     server.st.repl.pid = pid;
     server.st.host = process::host_facts();
     server.st.refresh_proc_title();
+    if let Err(e) = server.st.apply_oom_score() {
+        logger.write(LogLevel::Warning, &e);
+    }
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();

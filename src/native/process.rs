@@ -80,6 +80,14 @@ impl HostProbe for ProcessProbe {
         super::listeners::rebind(bind, port)
     }
 
+    fn set_oom_score_adj(
+        &self,
+        score: crate::node::OomScore,
+        pid: Option<u32>,
+    ) -> Result<(), String> {
+        super::oom_score::set(score, pid)
+    }
+
     fn set_proc_title(&self, title: &str) {
         super::proc_title::set(title);
     }

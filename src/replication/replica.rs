@@ -81,6 +81,9 @@ pub(crate) fn become_master(
         st.repl.backlog = Some(super::backlog::Backlog::new(size, st.repl.offset + 1));
     }
     st.repl.seldb = None;
+    if let Err(e) = st.apply_oom_score() {
+        st.log(LogLevel::Warning, e);
+    }
     if let Some(who) = requested_by {
         st.log(
             LogLevel::Notice,
@@ -149,6 +152,9 @@ impl Server {
             cached_master,
             stream_db: 0,
         });
+        if let Err(e) = self.st.apply_oom_score() {
+            self.st.log(LogLevel::Warning, e);
+        }
         if live {
             self.repl_connect();
         }

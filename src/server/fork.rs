@@ -149,9 +149,11 @@ impl ServerState {
             return (id, stand_in);
         }
         self.forks.live.push((id, Some(started.to_string())));
+        let oom_score = self.oom_score(super::oom_score::BGCHILD);
         self.emit(Event::Fork {
             id,
             title: kind.title().to_string(),
+            oom_score,
         });
         (id, 0)
     }

@@ -16,6 +16,7 @@ pub mod loading;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
+pub mod oom_score;
 pub mod pause;
 pub mod pending;
 pub mod persistence;

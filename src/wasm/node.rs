@@ -244,7 +244,7 @@ impl<'a> OutputJs<'a> {
                 Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
                 Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
                 Event::KillScript { id } => EventJs::KillScript { id: *id },
-                Event::Fork { id, title } => EventJs::Fork { id: *id, title },
+                Event::Fork { id, title, .. } => EventJs::Fork { id: *id, title },
                 Event::EndFork { id } => EventJs::EndFork { id: *id },
                 Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
                 Event::AofFile(op) => aof_file_js(op),

@@ -112,6 +112,23 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
             }
             Ok(v.to_string())
         }
+        Kind::List if d.key == super::directives::Key::OOM_SCORE_ADJ_VALUES => {
+            let values: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+            if values.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            let mut out = Vec::new();
+            for v in values {
+                match v.parse::<i64>() {
+                    Ok(n) if (-2000..=2000).contains(&n) => out.push(n.to_string()),
+                    _ => return Err(
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                            .into(),
+                    ),
+                }
+            }
+            Ok(out.join(" "))
+        }
         Kind::Str if d.key == super::directives::Key::PROC_TITLE_TEMPLATE => {
             let t = args.join(" ");
             if crate::server::proc_title::valid(&t) {

@@ -1016,7 +1016,7 @@ fn a_killed_stand_in_child_fails_the_save_and_an_ended_save_ends_its_child() {
     let id = evs
         .iter()
         .find_map(|e| match e {
-            Event::Fork { id, title } if title == "redis-rdb-bgsave" => Some(*id),
+            Event::Fork { id, title, .. } if title == "redis-rdb-bgsave" => Some(*id),
             _ => None,
         })
         .expect("a child asked for");
