@@ -148,7 +148,7 @@ impl ServerState {
 
     /// A file of the AOF directory as the host names it (relative to `dir`).
     pub fn aof_path(&self, name: &str) -> String {
-        format!("{}/{}", self.aof_dir(), name)
+        format!("{}/{}", self.config.get(Key::APPENDDIRNAME), name)
     }
 
     pub fn aof_fsync_policy(&self) -> FsyncPolicy {

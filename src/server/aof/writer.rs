@@ -103,20 +103,27 @@ impl ServerState {
             self.log(LogLevel::Notice, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
         self.aof.flush_postponed_start = 0;
-        let bytes = std::mem::take(&mut self.aof.buf);
-        let n = bytes.len() as u64;
+        // The next round's buffer starts at this one's size: growing from
+        // empty would reallocate several times for every command.
+        let n = self.aof.buf.len();
+        let bytes = std::mem::replace(&mut self.aof.buf, Vec::with_capacity(n));
         let sync_now = policy == FsyncPolicy::Always && !self.aof_no_fsync_now();
-        self.aof_file_op(FileOp::Append {
-            file: file.clone(),
-            bytes,
-            fsync: sync_now,
-        });
-        self.aof.current_size += n;
-        self.aof.last_incr_size += n;
+        self.aof.current_size += n as u64;
+        self.aof.last_incr_size += n as u64;
         if sync_now {
+            self.aof_file_op(FileOp::Append {
+                file,
+                bytes,
+                fsync: true,
+            });
             self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
             self.aof.last_fsync = now;
         } else {
+            self.aof_file_op(FileOp::Append {
+                file: file.clone(),
+                bytes,
+                fsync: false,
+            });
             self.aof_try_fsync(policy, &file, sync_in_progress);
         }
     }
