@@ -75,7 +75,7 @@ impl ServerState {
         let policy = self.aof_fsync_policy();
         let now = secs(self.now);
         let sync_in_progress = self.aof.pending_fsyncs > 0;
-        let file = self.aof_current_incr();
+        let file = self.aof_current_incr_cached();
         if file.is_empty() {
             return;
         }
