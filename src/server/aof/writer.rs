@@ -339,6 +339,24 @@ mod tests {
     }
 
     #[test]
+    fn writes_follow_a_new_incr_file() {
+        let mut s = server();
+        s.st.aof_feed(&[Propagated::all(0, argv(&["SET", "a", "1"]))]);
+        s.st.aof_flush(false);
+        s.st.aof.manifest.new_incr("appendonly.aof");
+        s.st.aof_feed(&[Propagated::all(0, argv(&["SET", "b", "2"]))]);
+        s.st.aof_flush(false);
+        let files: Vec<String> = appended(&mut s).into_iter().map(|w| w.0).collect();
+        assert_eq!(
+            files,
+            [
+                "appendonlydir/appendonly.aof.1.incr.aof",
+                "appendonlydir/appendonly.aof.2.incr.aof"
+            ]
+        );
+    }
+
+    #[test]
     fn always_syncs_with_the_write_and_timestamps_annotate() {
         let mut s = server();
         s.st.config
