@@ -11,7 +11,7 @@
 # conditions), with -P 1 and -P PIPELINE; the "CPU us/request" rows are
 # each server's CPU time over the run (all its threads, from
 # /proc/PID/task/*/schedstat), divided by the requests. A run is N
-# requests, 5x N pipelined, a fifth of that under `always` (a few seconds
+# requests, 20x N pipelined, a fifth of that under `always` (a few seconds
 # each).
 #
 #   bench/aof.sh        (OURS=path uses that binary; N, C, KEYS, ROUNDS,
@@ -114,7 +114,7 @@ for policy in everysec always; do
     start ours "$policy"; op=$PORT; opid=$PID
     for p in 1 "$PIPELINE"; do
         n=$N
-        [ "$p" = 1 ] || n=$((n * 5))
+        [ "$p" = 1 ] || n=$((n * 20))
         [ "$policy" = always ] && n=$((n / 5))
         rr=(); rc=(); orr=(); oc=()
         for round in $(seq 1 "$ROUNDS"); do
