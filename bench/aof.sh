@@ -6,8 +6,16 @@
 #     a client pinging in a loop.
 # Prints one table: test | real | ours | ratio, >= 1.0 where ours is as good
 # or better (ours/real for requests per second, real/ours for times).
+# The SET rows are the median of ROUNDS rounds, real and ours taking turns
+# (the disk's speed drifts: each round compares both under the same
+# conditions), with -P 1 and -P PIPELINE; the "CPU us/request" rows are
+# each server's CPU time over the run (all its threads, from
+# /proc/PID/task/*/schedstat), divided by the requests. A run is N
+# requests, 20x N pipelined, a fifth of that under `always` (a few seconds
+# each).
 #
-#   bench/aof.sh        (OURS=path uses that binary; N, C, KEYS tune it)
+#   bench/aof.sh        (OURS=path uses that binary; N, C, KEYS, ROUNDS,
+#                        PIPELINE tune it)
 # Timings are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +23,8 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 C=${C:-50}
 KEYS=${KEYS:-1000000}
+ROUNDS=${ROUNDS:-5}
+PIPELINE=${PIPELINE:-16}
 
 for tool in redis-server redis-benchmark redis-cli python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
@@ -41,7 +51,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 PORT=
 trap cleanup EXIT
 
-# start KIND POLICY: sets PORT (no subshell, so PIDS keeps the pid for cleanup)
+# start KIND POLICY: sets PORT and PID (no subshell, so PIDS keeps the pid for cleanup)
 start() {
     local kind=$1 policy=$2 port dir
     if [ -n "$NEXT_PORT" ]; then port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1)); else port=$(free_port); fi
@@ -50,15 +60,27 @@ start() {
                 --auto-aof-rewrite-percentage 0 --enable-debug-command yes --dir "$dir")
     if [ "$kind" = real ]; then redis-server "${args[@]}" >"$dir/log" 2>&1 &
     else "$OURS" server "${args[@]}" >"$dir/log" 2>&1 & fi
-    PIDS+=($!)
-    wait_ready "$port"
+    PID=$!
+    PIDS+=("$PID")
+    wait_ready "$port" || { tail -5 "$dir/log" >&2; return 1; }
     PORT=$port
 }
 
-set_rps() {
-    redis-benchmark -p "$1" -q -n "$N" -c "$C" -t set 2>/dev/null | tr '\r' '\n' \
-        | awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1
+# The CPU time (ns) PID's threads have used so far (schedstat's run time:
+# finer than /proc/PID/stat's clock ticks).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
+
+# set_run PORT PID PIPELINE REQUESTS -> "rps cpu_us_per_request"
+set_run() {
+    local before after rps
+    before=$(cpu_ns "$2")
+    rps=$(redis-benchmark -p "$1" -q -n "$4" -c "$C" -P "$3" -t set 2>/dev/null | tr '\r' '\n' \
+        | awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1)
+    after=$(cpu_ns "$2")
+    echo "$rps $(python3 -c "import sys; print('%.2f' % ((int(sys.argv[2]) - int(sys.argv[1])) / 1e3 / int(sys.argv[3])))" "$before" "$after" "$4")"
 }
+
+median() { python3 -c "import statistics, sys; print('%.2f' % statistics.median(map(float, sys.argv[1:])))" "$@"; }
 
 # rewrite PORT -> "seconds worst_ping_ms"
 rewrite() {
@@ -88,13 +110,31 @@ PY
 
 declare -A R O
 for policy in everysec always; do
-    start real "$policy"; rp=$PORT
-    start ours "$policy"; op=$PORT
-    R[set-$policy]=$(set_rps "$rp"); O[set-$policy]=$(set_rps "$op")
+    start real "$policy"; rp=$PORT; rpid=$PID
+    start ours "$policy"; op=$PORT; opid=$PID
+    for p in 1 "$PIPELINE"; do
+        n=$N
+        [ "$p" = 1 ] || n=$((n * 20))
+        [ "$policy" = always ] && n=$((n / 5))
+        rr=(); rc=(); orr=(); oc=()
+        for round in $(seq 1 "$ROUNDS"); do
+            # Who goes first alternates: neither always gets the fresher disk.
+            if [ $((round % 2)) = 1 ]; then
+                read -r a b < <(set_run "$rp" "$rpid" "$p" "$n"); read -r c d < <(set_run "$op" "$opid" "$p" "$n")
+            else
+                read -r c d < <(set_run "$op" "$opid" "$p" "$n"); read -r a b < <(set_run "$rp" "$rpid" "$p" "$n")
+            fi
+            rr+=("$a"); rc+=("$b"); orr+=("$c"); oc+=("$d")
+        done
+        R[set-$policy-$p]=$(median "${rr[@]}"); O[set-$policy-$p]=$(median "${orr[@]}")
+        R[cpu-$policy-$p]=$(median "${rc[@]}"); O[cpu-$policy-$p]=$(median "${oc[@]}")
+    done
     if [ "$policy" = everysec ]; then
         read -r R[rw-secs] R[rw-ping] < <(rewrite "$rp")
         read -r O[rw-secs] O[rw-ping] < <(rewrite "$op")
     fi
+    # Each policy's pair alone: the next pair starts on a quiet machine.
+    kill "$rpid" "$opid"; wait "$rpid" "$opid" 2>/dev/null || true
 done
 
 # ratio: how ours compares, >= 1.0 when ours is as good or better: ours/real
@@ -102,7 +142,11 @@ done
 ratio() { python3 -c "import sys; r, o = float(sys.argv[1]), float(sys.argv[2]); t = sys.argv[3] == 'time'; print('-' if not (r and o) else '%.2f' % ((r / o) if t else (o / r)))" "$1" "$2" "$3"; }
 printf '%-40s %12s %12s %8s\n' test real ours ratio
 row() { printf '%-40s %12s %12s %8s\n' "$1" "${R[$2]}" "${O[$2]}" "$(ratio "${R[$2]}" "${O[$2]}" "${3:-rate}")"; }
-row "SET rps, appendfsync everysec" set-everysec
-row "SET rps, appendfsync always" set-always
+for policy in everysec always; do
+    for p in 1 "$PIPELINE"; do
+        row "SET rps, $policy, -P $p" "set-$policy-$p"
+        row "SET CPU us/request, $policy, -P $p" "cpu-$policy-$p" time
+    done
+done
 row "BGREWRITEAOF $KEYS keys, seconds" rw-secs time
 row "worst PING during the rewrite, ms" rw-ping time

@@ -95,6 +95,11 @@ impl AofFiles {
         }
     }
 
+    /// One of the appends left for [`AofFiles::sync_deferred`] asked for a sync.
+    pub fn sync_owed(&self) -> bool {
+        self.to_sync.iter().any(|(_, _, sync)| *sync)
+    }
+
     /// Write and sync the appends that asked for it (see
     /// `apply_deferring_sync`). A failed write stops there: its bytes and
     /// those of the appends after it go back to the node.

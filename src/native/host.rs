@@ -314,14 +314,17 @@ fn close(s: &mut Shared, conn: ConnId) {
     }
 }
 
-/// `appendfsync always`: the AOF bytes of every request served since the
-/// first one that asked for a sync are synced once, then their replies go
-/// out. The other connections with input ready run first (two turns of the
-/// scheduler), so one fsync covers them all, as one fsync covers a whole
+/// The AOF bytes of every request served since the first append are
+/// written with one write(2) (and, under `appendfsync always`, synced once),
+/// then their replies go out. The other connections with input ready run
+/// first (a turn of the scheduler; two when a sync is owed, so that one
+/// fsync covers more of them), as one write and one fsync cover a whole
 /// event-loop iteration in Redis.
 async fn group_commit(sh: SharedRef) {
     tokio::task::yield_now().await;
-    tokio::task::yield_now().await;
+    if sh.borrow().aof.sync_owed() {
+        tokio::task::yield_now().await;
+    }
     let failure = {
         let mut s = sh.borrow_mut();
         match s.aof_failure.take() {

@@ -27,14 +27,19 @@ impl Server {
         // writes are logged too), with its own SELECT tracking.
         self.st.aof_feed(&feed);
         // A replica proxies its master's stream byte for byte instead.
-        if self.st.repl.is_replica() {
-            return;
-        }
-        if self.st.repl.backlog.is_none() && self.st.repl.replicas.is_empty() {
+        if self.st.repl.is_replica()
+            || (self.st.repl.backlog.is_none() && self.st.repl.replicas.is_empty())
+        {
+            self.reuse_repl_feed(feed);
             return;
         }
         let mut bytes = Vec::new();
-        for Propagated { db, argv, target } in feed {
+        for &Propagated {
+            db,
+            ref argv,
+            target,
+        } in feed.iter()
+        {
             if target & Propagated::REPL == 0 {
                 continue;
             }
@@ -43,9 +48,20 @@ impl Server {
                 encode_command(&sel, &mut bytes);
                 self.st.repl.seldb = Some(db);
             }
-            encode_command(&argv, &mut bytes);
+            encode_command(argv, &mut bytes);
         }
+        self.reuse_repl_feed(feed);
         self.repl_stream(&bytes);
+    }
+
+    /// Give the fed entries' vector back, emptied, for the next commands:
+    /// a fresh one would be allocated for every write (a big transaction's
+    /// is let go, not kept).
+    fn reuse_repl_feed(&mut self, mut feed: Vec<Propagated>) {
+        if self.st.repl_feed.is_empty() && feed.capacity() <= 64 {
+            feed.clear();
+            self.st.repl_feed = feed;
+        }
     }
 
     /// Append raw stream bytes: offset, backlog, online replicas.

@@ -93,6 +93,10 @@ pub struct Aof {
     /// DEBUG LOADAOF ran: the server reloads after the handler (it needs
     /// the whole server to run the commands).
     pub load_requested: bool,
+    /// The last incr file's path, with the `appenddirname` and file name
+    /// it was made of: every write names its file, and formatting the path
+    /// anew each time showed in the profile.
+    incr_path: Option<(String, String, String)>,
 }
 
 impl Default for Aof {
@@ -126,6 +130,7 @@ impl Default for Aof {
             load_requested: false,
             limit_delay_minutes: 0,
             limit_until: 0,
+            incr_path: None,
         }
     }
 }
@@ -148,7 +153,7 @@ impl ServerState {
 
     /// A file of the AOF directory as the host names it (relative to `dir`).
     pub fn aof_path(&self, name: &str) -> String {
-        format!("{}/{}", self.aof_dir(), name)
+        format!("{}/{}", self.config.get(Key::APPENDDIRNAME), name)
     }
 
     pub fn aof_fsync_policy(&self) -> FsyncPolicy {
@@ -170,6 +175,26 @@ impl ServerState {
                 .last()
                 .map(|f| self.aof_path(&f.name))
                 .unwrap_or_default(),
+        }
+    }
+
+    /// [`ServerState::aof_current_incr`], kept while the directory and the
+    /// last incr file stay the same.
+    pub fn aof_current_incr_cached(&mut self) -> String {
+        if self.aof.state == AofState::WaitRewrite {
+            return self.aof_current_incr();
+        }
+        let Some(last) = self.aof.manifest.incr.last() else {
+            return String::new();
+        };
+        let dir = self.config.get(Key::APPENDDIRNAME);
+        match &self.aof.incr_path {
+            Some((d, name, path)) if d == dir && *name == last.name => path.clone(),
+            _ => {
+                let path = self.aof_path(&last.name);
+                self.aof.incr_path = Some((dir.to_string(), last.name.clone(), path.clone()));
+                path
+            }
         }
     }
 

@@ -75,7 +75,7 @@ impl ServerState {
         let policy = self.aof_fsync_policy();
         let now = secs(self.now);
         let sync_in_progress = self.aof.pending_fsyncs > 0;
-        let file = self.aof_current_incr();
+        let file = self.aof_current_incr_cached();
         if file.is_empty() {
             return;
         }
@@ -103,20 +103,27 @@ impl ServerState {
             self.log(LogLevel::Notice, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
         self.aof.flush_postponed_start = 0;
-        let bytes = std::mem::take(&mut self.aof.buf);
-        let n = bytes.len() as u64;
+        // The next round's buffer starts at this one's size: growing from
+        // empty would reallocate several times for every command.
+        let n = self.aof.buf.len();
+        let bytes = std::mem::replace(&mut self.aof.buf, Vec::with_capacity(n));
         let sync_now = policy == FsyncPolicy::Always && !self.aof_no_fsync_now();
-        self.aof_file_op(FileOp::Append {
-            file: file.clone(),
-            bytes,
-            fsync: sync_now,
-        });
-        self.aof.current_size += n;
-        self.aof.last_incr_size += n;
+        self.aof.current_size += n as u64;
+        self.aof.last_incr_size += n as u64;
         if sync_now {
+            self.aof_file_op(FileOp::Append {
+                file,
+                bytes,
+                fsync: true,
+            });
             self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
             self.aof.last_fsync = now;
         } else {
+            self.aof_file_op(FileOp::Append {
+                file: file.clone(),
+                bytes,
+                fsync: false,
+            });
             self.aof_try_fsync(policy, &file, sync_in_progress);
         }
     }
@@ -329,6 +336,24 @@ mod tests {
         );
         assert!(!w[0].2, "everysec does not sync with the write");
         assert_eq!(s.st.aof.current_size, w[0].1.len() as u64);
+    }
+
+    #[test]
+    fn writes_follow_a_new_incr_file() {
+        let mut s = server();
+        s.st.aof_feed(&[Propagated::all(0, argv(&["SET", "a", "1"]))]);
+        s.st.aof_flush(false);
+        s.st.aof.manifest.new_incr("appendonly.aof");
+        s.st.aof_feed(&[Propagated::all(0, argv(&["SET", "b", "2"]))]);
+        s.st.aof_flush(false);
+        let files: Vec<String> = appended(&mut s).into_iter().map(|w| w.0).collect();
+        assert_eq!(
+            files,
+            [
+                "appendonlydir/appendonly.aof.1.incr.aof",
+                "appendonlydir/appendonly.aof.2.incr.aof"
+            ]
+        );
     }
 
     #[test]
