@@ -46,7 +46,9 @@ fn write_hash_object<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Object
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }
-    Ok(db.get_mut(key, now).expect("a hash was just found or made at the key"))
+    Ok(db
+        .get_mut(key, now)
+        .expect("a hash was just found or made at the key"))
 }
 
 fn hash_of(o: &Object) -> &Hash {
