@@ -25,6 +25,17 @@ fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Object>, Err
 /// The hash at `key` for writing, made empty when absent (Redis's
 /// `hashTypeLookupWriteOrCreate`); WRONGTYPE if `key` holds something else.
 fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> {
+    match write_hash_object(ctx, key)? {
+        Object {
+            value: Value::Hash(h),
+            ..
+        } => Ok(h),
+        _ => unreachable!("a hash was just found or made at the key"),
+    }
+}
+
+/// The object of [`write_hash`] (a hash, made if absent).
+fn write_hash_object<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Object, Error> {
     let now = ctx.now;
     let db = ctx.db();
     match db.get(key, now) {
@@ -35,13 +46,9 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Hash, Error> 
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }
-    match db.get_mut(key, now) {
-        Some(Object {
-            value: Value::Hash(h),
-            ..
-        }) => Ok(h),
-        _ => unreachable!("a hash was just found or made at the key"),
-    }
+    Ok(db
+        .get_mut(key, now)
+        .expect("a hash was just found or made at the key"))
 }
 
 fn hash_of(o: &Object) -> &Hash {
@@ -80,7 +87,10 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     }
     let key = &args[1];
     let limits = ctx.srv.encoding_limits;
-    let h = write_hash(ctx, key)?;
+    let o = write_hash_object(ctx, key)?;
+    let Value::Hash(h) = &mut o.value else {
+        unreachable!("write_hash_object gives a hash")
+    };
     // 7.0's hashTypeTryConversion: a field or value too long for a
     // listpack converts first; past the entry limit converts (a big HSET
     // then does not grow a listpack quadratically).
@@ -88,7 +98,11 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
         h.to_table();
     }
     let created = h.insert_pairs(&args[2..], limits.hash_entries);
-    settle_notify(ctx, key, N::HASH, "hset");
+    // The encoding is refreshed on the object in hand: HSET never empties
+    // the hash, so `settle`'s second lookup of the key is not needed.
+    o.update_encoding_with(&limits);
+    ctx.notify(N::HASH, "hset", key);
+    ctx.touch(key);
     ctx.dirty(((args.len() - 2) / 2) as u64);
     if reply_ok {
         ctx.out().ok();

@@ -102,12 +102,18 @@ fn ready(ctx: &mut Ctx, key: &[u8], retry: bool) -> Result<bool, Error> {
 
 fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) -> CmdResult {
     let key = &args[1];
-    let len = match write_list(ctx, key)? {
-        Some(l) => {
+    let limits = ctx.srv.encoding_limits;
+    // The encoding is refreshed on the object in hand: a push never
+    // empties the list, so `settle`'s second lookup of the key is not needed.
+    let len = match ctx.lookup_mut(key) {
+        Some(o) => {
+            let l = crate::typed_mut!(o, Value::List)?;
             for v in &args[2..] {
                 push(l, end, v);
             }
-            l.len()
+            let n = l.len();
+            o.update_encoding_with(&limits);
+            n
         }
         None if only_existing => {
             ctx.out().int(0);
@@ -119,12 +125,14 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
                 push(&mut l, end, v);
             }
             let n = l.len();
-            ctx.db()
-                .set(crate::keyspace::owned_key(key), Object::new(Value::List(l)));
+            let mut o = Object::new(Value::List(l));
+            o.update_encoding_with(&limits);
+            ctx.db().set(crate::keyspace::owned_key(key), o);
             n
         }
     };
-    settle_notify(ctx, key, N::LIST, end.push_event());
+    ctx.notify(N::LIST, end.push_event(), key);
+    ctx.touch(key);
     ctx.dirty((args.len() - 2) as u64);
     ctx.out().int(len as i64);
     Ok(())

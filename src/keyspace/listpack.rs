@@ -2,20 +2,34 @@
 //! listpack plays for small hashes and sorted sets.
 //!
 //! Each entry is its length as a LEB128 varint (one byte up to 127) and
-//! then its bytes. The buffer is a `Box<[u8]>` sized exactly to its
-//! entries, reallocated on each change as Redis reallocates its listpacks:
-//! a small collection costs its bytes plus a couple per entry, not a
-//! `Bytes` header and an allocation per element. Lookups are linear scans,
-//! which is what the compact encodings trade for their size.
+//! then its bytes. The buffer is one allocation rounded up to an allocator
+//! size class, as 7.0's lpInsert only reallocates past
+//! `zmalloc_usable_size`: a small collection costs its bytes plus a couple
+//! per entry, not a `Bytes` header and an allocation per element, and a
+//! push into a growing node reallocates once per size class, not once per
+//! entry. Lookups are linear scans, which is what the compact encodings
+//! trade for their size.
 
 use std::ops::Range;
 
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Listpack {
+    /// The allocation: entries fill its first `used` bytes, the rest is
+    /// the size class's slack.
     buf: Box<[u8]>,
     /// Entries in `buf` (counting them would be a scan).
     n: u32,
+    /// Bytes the entries take (in what was the struct's padding).
+    used: u32,
 }
+
+impl PartialEq for Listpack {
+    fn eq(&self, other: &Listpack) -> bool {
+        self.n == other.n && self.data() == other.data()
+    }
+}
+
+impl Eq for Listpack {}
 
 impl std::fmt::Debug for Listpack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,6 +68,18 @@ fn get_len(buf: &[u8], mut at: usize) -> (usize, usize) {
     (len, at)
 }
 
+/// The allocation a buffer of `len` bytes gets: jemalloc's small size
+/// classes (8, 16, then multiples of 16 to 128, then four per doubling),
+/// the usable size Redis's listpacks grow into before reallocating.
+fn size_class(len: usize) -> usize {
+    match len {
+        0 => 0,
+        1..=8 => 8,
+        9..=128 => len.next_multiple_of(16),
+        _ => len.next_multiple_of(len.next_power_of_two() / 8),
+    }
+}
+
 /// The bytes one entry of `len` bytes takes in the buffer.
 pub fn entry_size(len: usize) -> usize {
     let mut hdr = 1;
@@ -78,14 +104,19 @@ impl Listpack {
         self.n == 0
     }
 
-    /// The bytes the buffer holds.
+    /// The bytes the entries take.
     pub fn bytes(&self) -> usize {
-        self.buf.len()
+        self.used as usize
+    }
+
+    /// The encoded entries, without the slack.
+    fn data(&self) -> &[u8] {
+        &self.buf[..self.used as usize]
     }
 
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            buf: &self.buf,
+            buf: self.data(),
             at: 0,
         }
     }
@@ -93,16 +124,28 @@ impl Listpack {
     /// Entries with the range each covers in the buffer (header included).
     pub fn spans(&self) -> Spans<'_> {
         Spans {
-            buf: &self.buf,
+            buf: self.data(),
             at: 0,
         }
     }
 
-    /// Replace the bytes in `range` by `entries` (each encoded), keeping
-    /// the buffer exactly sized; `added` is the change in entry count.
+    /// Reallocate the buffer to `cap` bytes, keeping its first `keep`.
+    fn reallocate(&mut self, cap: usize, keep: usize) {
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        v.truncate(keep.min(cap));
+        if cap > v.len() {
+            v.reserve_exact(cap - v.len());
+        }
+        v.resize(cap, 0);
+        self.buf = v.into_boxed_slice();
+    }
+
+    /// Replace the bytes in `range` by `entries` (each encoded); `added`
+    /// is the change in entry count. The buffer grows to the next size
+    /// class when full, and shrinks when less than half of it is in use.
     fn splice(&mut self, range: Range<usize>, entries: &[&[u8]], added: isize) {
         // An entry replaced by one of the same length is overwritten in
-        // place (HSET of a value as long as the old one): no reallocation.
+        // place (HSET of a value as long as the old one).
         if let [e] = entries {
             if entry_size(e.len()) == range.len() {
                 let start = range.end - e.len();
@@ -111,34 +154,32 @@ impl Listpack {
                 return;
             }
         }
-        // Encoded straight into the buffer, grown (or shrunk) in place: no
-        // temporary allocation next to it to stop the allocator from
-        // growing it where it is.
         let add: usize = entries.iter().map(|e| entry_size(e.len())).sum();
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        let old_len = v.len();
+        let old_len = self.used as usize;
         let new_len = old_len - range.len() + add;
-        if new_len > old_len {
-            v.reserve_exact(new_len - old_len);
-            v.resize(new_len, 0);
+        assert!(new_len <= u32::MAX as usize, "listpack over 4 GiB");
+        if new_len > self.buf.len() {
+            self.reallocate(size_class(new_len), old_len);
         }
-        v.copy_within(range.end..old_len, range.start + add);
-        v.truncate(new_len);
+        self.buf.copy_within(range.end..old_len, range.start + add);
         let mut at = range.start;
         for e in entries {
             let (hdr, n) = varint(e.len());
-            v[at..at + n].copy_from_slice(&hdr[..n]);
+            self.buf[at..at + n].copy_from_slice(&hdr[..n]);
             at += n;
-            v[at..at + e.len()].copy_from_slice(e);
+            self.buf[at..at + e.len()].copy_from_slice(e);
             at += e.len();
         }
-        self.buf = v.into_boxed_slice();
+        if new_len < self.buf.len() / 2 {
+            self.reallocate(size_class(new_len), new_len);
+        }
+        self.used = new_len as u32;
         self.n = (self.n as isize + added) as u32;
     }
 
     /// Append entries at the end.
     pub fn push(&mut self, entries: &[&[u8]]) {
-        let end = self.buf.len();
+        let end = self.bytes();
         self.splice(end..end, entries, entries.len() as isize);
     }
 
@@ -225,5 +266,55 @@ mod tests {
         lp.replace(span, b"y");
         let items: Vec<&[u8]> = lp.iter().collect();
         assert_eq!(items, vec![&b"y"[..], &long[..], b""]);
+    }
+
+    #[test]
+    fn size_classes_follow_jemalloc() {
+        let classes: Vec<usize> = [0, 1, 8, 9, 17, 128, 129, 161, 256, 257, 4097, 8192]
+            .iter()
+            .map(|&n| size_class(n))
+            .collect();
+        assert_eq!(
+            classes,
+            [0, 8, 8, 16, 32, 128, 160, 192, 256, 320, 5120, 8192]
+        );
+    }
+
+    #[test]
+    fn grows_by_size_class_and_shrinks_when_half_empty() {
+        let mut lp = Listpack::new();
+        let mut reallocations = 0;
+        let mut cap = 0;
+        for i in 0..1000u32 {
+            lp.push(&[&i.to_le_bytes()]);
+            if lp.buf.len() != cap {
+                reallocations += 1;
+                cap = lp.buf.len();
+            }
+        }
+        assert_eq!(lp.bytes(), 5000);
+        assert_eq!(cap, size_class(5000));
+        // Four classes per doubling from 8 bytes to 5 KiB, not one per push.
+        assert!(reallocations < 50, "{reallocations}");
+        // Equal whatever their slack.
+        let exact: Listpack = {
+            let mut e = Listpack::new();
+            let items: Vec<[u8; 4]> = (0..1000u32).map(|i| i.to_le_bytes()).collect();
+            let refs: Vec<&[u8]> = items.iter().map(|a| &a[..]).collect();
+            e.push(&refs);
+            e
+        };
+        assert_eq!(lp, exact);
+        for _ in 0..900 {
+            let (span, _) = lp.spans().next().unwrap();
+            lp.remove_span(span, 1);
+        }
+        assert_eq!(lp.len(), 100);
+        assert!(lp.buf.len() <= 2 * lp.bytes(), "{}", lp.buf.len());
+        assert_eq!(lp.iter().next(), Some(&900u32.to_le_bytes()[..]));
+        while let Some((span, _)) = lp.spans().next() {
+            lp.remove_span(span, 1);
+        }
+        assert!(lp.is_empty() && lp.buf.is_empty());
     }
 }

@@ -101,16 +101,29 @@ impl QuickList {
         self.remove(self.len.checked_sub(1)?)
     }
 
-    /// The node holding element `i` and the index within it.
+    /// The node holding element `i` and the index within it, counted from
+    /// the nearer end (as 7.0's quicklistGetIteratorAtIdx): RPOP and
+    /// LINDEX -1 on a long list skip no nodes.
     fn locate(&self, mut i: usize) -> Option<(usize, usize)> {
         if i >= self.len {
             return None;
         }
-        for (n, node) in self.nodes.iter().enumerate() {
-            if i < node.len() {
-                return Some((n, i));
+        if i < self.len / 2 {
+            for (n, node) in self.nodes.iter().enumerate() {
+                if i < node.len() {
+                    return Some((n, i));
+                }
+                i -= node.len();
             }
-            i -= node.len();
+            return None;
+        }
+        // Elements after `i`.
+        let mut after = self.len - 1 - i;
+        for (n, node) in self.nodes.iter().enumerate().rev() {
+            if after < node.len() {
+                return Some((n, node.len() - 1 - after));
+            }
+            after -= node.len();
         }
         None
     }
@@ -311,6 +324,9 @@ mod tests {
         assert!(q.iter_rev().eq(model.iter().rev().map(|v| &v[..])));
         assert!(q.iter_from(777).eq(model.iter().skip(777).map(|v| &v[..])));
         assert_eq!(q.get(1234), Some(&model[1234][..]));
+        // Located from either end.
+        assert!((0..model.len()).all(|i| q.get(i) == Some(&model[i][..])));
+        assert!(q.get(model.len()).is_none());
         let n = q.remove_matching(2, true, |e| e.starts_with(b"element-1"));
         assert_eq!(n, 2);
         assert_eq!(q.keep_range(5, 9), model.len() - 2 - 5);
