@@ -88,6 +88,11 @@ CI_SET = [
     "integration/replication-4",
     "unit/networking",
     "unit/aofrw",
+    "unit/introspection",
+    "unit/other",
+    "unit/lazyfree",
+    "unit/oom-score-adj",
+    "integration/replication-buffer",
     "sentinel",
 ]
 
