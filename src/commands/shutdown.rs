@@ -24,7 +24,15 @@ pub(super) fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(err::SYNTAX.into());
     }
     if abort {
-        return Err("ERR No shutdown in progress.".into());
+        // abortShutdown: a signal's shutdown not yet started is called off.
+        if !ctx.srv.shutdown_asap {
+            return Err("ERR No shutdown in progress.".into());
+        }
+        ctx.srv.shutdown_asap = false;
+        ctx.srv
+            .log(crate::node::LogLevel::Notice, "Shutdown manually aborted.");
+        ctx.out().ok();
+        return Ok(());
     }
     // A busy script's half-done data set is not saved: only NOSAVE goes.
     if let Some(busy) = ctx.srv.busy.as_ref().filter(|_| !nosave) {
@@ -61,6 +69,11 @@ mod tests {
             k.cmd(1, "SHUTDOWN ABORT"),
             "-ERR No shutdown in progress.\r\n"
         );
+        // A signal's shutdown waits for the cron; SHUTDOWN ABORT calls it off.
+        k.input(crate::node::Input::Terminate);
+        assert_eq!(k.cmd(1, "SHUTDOWN ABORT"), "+OK\r\n");
+        k.tick(200);
+        assert!(!k.srv.st.shutting_down);
         assert_eq!(k.cmd(1, "SHUTDOWN NOSAVE"), "");
         assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
         assert!(k.srv.st.shutting_down);

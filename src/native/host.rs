@@ -244,7 +244,12 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
             }
             // A background save: written by the file thread as it comes.
             Output::Event(Event::PersistPart { file, bytes, step }) => {
-                s.files.part(file, bytes, step, s.child_pid)
+                s.files.part(file, bytes, step, s.child_pid);
+                if step == crate::node::PersistStep::Abort {
+                    // The killed child's temp file is gone before anything
+                    // else happens (a SHUTDOWN that follows closes the port).
+                    s.files.sync();
+                }
             }
             Output::Event(Event::Fork {
                 id,

@@ -109,6 +109,8 @@ pub struct ServerState {
     next_cron: Millis,
     /// Set by SHUTDOWN; the node stops answering.
     pub shutting_down: bool,
+    /// SIGTERM / SIGINT arrived: the next cron shuts down (7.0's shutdown_asap).
+    pub shutdown_asap: bool,
     next_outbound: u64,
     /// Replication state, both roles.
     pub repl: ReplState,
@@ -447,6 +449,7 @@ impl Server {
                 expire_cursor: vec![0; ndb],
                 next_cron: now,
                 shutting_down: false,
+                shutdown_asap: false,
                 next_outbound: 0,
                 repl: ReplState::new(replid, now),
                 repl_actions: Vec::new(),
@@ -1723,6 +1726,11 @@ impl Server {
     /// Periodic work: blocked timeouts, active expiry, idle clients.
     fn cron(&mut self) {
         let now = self.st.now;
+        if self.st.shutdown_asap && !self.st.shutting_down {
+            self.st.shutdown_asap = false;
+            self.st.prepare_for_shutdown(FinalSave::Default);
+            return;
+        }
         // Values UNLINK left for later: their commands have replied.
         self.st.lazyfree.drain();
         // Blocked clients whose timeout passed get a null reply.
@@ -2010,11 +2018,9 @@ impl Node for Server {
                 .aof_write_failed(&file, unwritten, partial, error, truncate_error),
             Input::Child { id, status } => self.child_status(id, status),
             Input::Terminate if self.st.load_job.is_some() => self.terminate_while_loading(),
-            Input::Terminate => {
-                if !self.st.shutting_down {
-                    self.st.prepare_for_shutdown(FinalSave::Default);
-                }
-            }
+            // The signal handler only asks (shutdown_asap); the cron shuts
+            // down, so SHUTDOWN ABORT can still cancel it meanwhile.
+            Input::Terminate => self.st.shutdown_asap = true,
         }
         self.replay_busy_deferred();
         if self.st.now < self.st.paused_until {
