@@ -418,6 +418,32 @@ pub trait HostProbe {
     fn busy_send(&self, _conn: ConnId, _bytes: &[u8]) -> bool {
         false
     }
+    /// Talk to another server now, blocking the node as 7.0's MIGRATE
+    /// blocks Redis (a blocking connect, syncWrite, syncReadLine, each
+    /// bounded by `timeout_ms`): send `request` to `to` and read `replies`
+    /// RESP replies. `None`: this host cannot block on the network (the
+    /// simulator and wasm).
+    fn exchange(
+        &self,
+        _to: &Addr,
+        _request: &[u8],
+        _replies: usize,
+        _timeout_ms: u64,
+    ) -> Option<Result<Vec<crate::resp::Frame>, ExchangeFailure>> {
+        None
+    }
+}
+
+/// Where a blocking [`HostProbe::exchange`] failed (MIGRATE's IOERRs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExchangeFailure {
+    /// The name did not resolve or the connect timed out.
+    Connecting,
+    /// The request could not be written (a refused connection shows here:
+    /// Redis's connect only waits for the socket to be writable).
+    Writing,
+    /// Closed, garbled or timed out before every reply came.
+    Reading,
 }
 
 /// What [`HostProbe::busy_poll`] found on a connection.

@@ -61,15 +61,14 @@ const IOERR_WRITE: &str = "IOERR error or timeout writing to target instance";
 const IOERR_READ: &str = "IOERR error or timeout reading to target instance";
 
 /// Why a transfer failed, for its IOERR.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The name did not resolve or the connect timed out.
-    Connecting,
-    /// The connection was refused: Redis's non-blocking connect "succeeds"
-    /// and the first write fails.
-    Writing,
-    /// Closed or timed out before every reply came.
-    Reading,
+pub use crate::node::ExchangeFailure as Failure;
+
+fn ioerr(why: Failure) -> &'static str {
+    match why {
+        Failure::Connecting => IOERR_CONNECT,
+        Failure::Writing => IOERR_WRITE,
+        Failure::Reading => IOERR_READ,
+    }
 }
 
 fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -139,14 +138,21 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().simple("NOKEY");
         return Ok(());
     }
-    // Redis talks to the target inside the transaction; the core cannot wait
-    // there, and a missing reply would break the EXEC array.
+    let host = String::from_utf8_lossy(&args[1]).into_owned();
+    // Inside EXEC or a script the reply must be there when the command
+    // returns: block on the target as Redis always does.
     if ctx.client.in_exec {
-        return Err(
-            "ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server".into(),
+        return migrate_blocking(
+            ctx,
+            Addr::new(host, port as u16),
+            auth,
+            db,
+            &restores,
+            &sent,
+            copy,
+            timeout,
         );
     }
-    let host = String::from_utf8_lossy(&args[1]).into_owned();
     let target = format!("{host}:{port}");
     // A cached connection to the target, if one is free.
     let cached = ctx
@@ -205,6 +211,101 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.client.migrating = Some(conn);
     // Whatever is propagated is decided when the target answers.
     ctx.propagate = super::Propagate::Nothing;
+    Ok(())
+}
+
+/// The target answered `preamble` (AUTH, SELECT) and one reply per key of
+/// `keys`: delete in `db` what it restored (unless `copy`), returning the
+/// DEL to propagate if any, and MIGRATE's outcome.
+fn settle(
+    st: &mut crate::server::ServerState,
+    db: usize,
+    keys: &[Bytes],
+    copy: bool,
+    preamble: &[Frame],
+    replies: &[Frame],
+) -> (Option<Vec<Bytes>>, Result<(), String>) {
+    let error_text = |f: &Frame| match f {
+        Frame::Error(e) => Some(format!("ERR Target instance replied with error: {e}")),
+        _ => None,
+    };
+    let mut error = preamble.iter().find_map(error_text);
+    let mut deleted = vec![Bytes::from_static(b"DEL")];
+    if error.is_none() {
+        for (k, reply) in keys.iter().zip(replies) {
+            if let Some(e) = error_text(reply) {
+                error.get_or_insert(e);
+            } else if !copy && st.dbs[db].delete(k) {
+                st.dbs[db].touched.push(k.clone());
+                deleted.push(k.clone());
+            }
+        }
+    }
+    let deleted = (deleted.len() > 1).then(|| {
+        st.dirty += (deleted.len() - 1) as u64;
+        for k in &deleted[1..] {
+            st.notify(crate::server::notify::class::GENERIC, "del", k, db);
+        }
+        deleted
+    });
+    (deleted, error.map_or(Ok(()), Err))
+}
+
+/// MIGRATE where the client cannot wait (inside EXEC or a script): a
+/// fresh connection, held by the host until every reply is in, the node
+/// blocked meanwhile as Redis is. Hosts that cannot block refuse it.
+#[allow(clippy::too_many_arguments)]
+fn migrate_blocking(
+    ctx: &mut Ctx,
+    to: Addr,
+    auth: Vec<Bytes>,
+    db: i64,
+    restores: &[Vec<Bytes>],
+    keys: &[Bytes],
+    copy: bool,
+    timeout: u64,
+) -> CmdResult {
+    let mut request = Vec::new();
+    let mut preamble = 1;
+    if !auth.is_empty() {
+        let mut cmd = vec![Bytes::from_static(b"AUTH")];
+        cmd.extend(auth);
+        crate::replication::encode_command(&cmd, &mut request);
+        preamble += 1;
+    }
+    crate::replication::encode_command(
+        &[Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())],
+        &mut request,
+    );
+    for cmd in restores {
+        crate::replication::encode_command(cmd, &mut request);
+    }
+    let answer = ctx
+        .srv
+        .host
+        .probe
+        .as_deref()
+        .and_then(|p| p.exchange(&to, &request, preamble + keys.len(), timeout));
+    let replies = match answer {
+        None => {
+            return Err(
+                "ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this host".into(),
+            )
+        }
+        Some(Err(why)) => return Err(ioerr(why).into()),
+        Some(Ok(replies)) => replies,
+    };
+    let (pre, per_key) = replies.split_at(preamble.min(replies.len()));
+    let (deleted, result) = settle(ctx.srv, ctx.client.db, keys, copy, pre, per_key);
+    // The DEL of what left replaces MIGRATE in the stream; the keys were
+    // touched by `settle` already.
+    ctx.signal_keys = false;
+    ctx.propagate = match deleted {
+        Some(del) => super::Propagate::Replace(vec![del]),
+        None => super::Propagate::Nothing,
+    };
+    result?;
+    ctx.out().ok();
     Ok(())
 }
 
@@ -284,12 +385,7 @@ impl Server {
     pub(crate) fn migrate_failed(&mut self, conn: ConnId, why: Failure) {
         if let Some(job) = self.st.migrations.remove(&conn) {
             self.migrate_release(conn, &job, false);
-            let msg = match why {
-                Failure::Connecting => IOERR_CONNECT,
-                Failure::Writing => IOERR_WRITE,
-                Failure::Reading => IOERR_READ,
-            };
-            self.migrate_reply(job.client, Err(msg.to_string()));
+            self.migrate_reply(job.client, Err(ioerr(why).to_string()));
         }
     }
 
@@ -322,34 +418,21 @@ impl Server {
     /// Every reply is in: delete what the target restored (unless COPY),
     /// propagate it as DEL, answer the client.
     fn migrate_finish(&mut self, job: Job) {
-        let error_text = |f: &Frame| match f {
-            Frame::Error(e) => Some(format!("ERR Target instance replied with error: {e}")),
-            _ => None,
-        };
-        let mut error = job.replies[..job.preamble].iter().find_map(error_text);
-        let mut deleted = vec![Bytes::from_static(b"DEL")];
-        if error.is_none() {
-            for (k, reply) in job.keys.iter().zip(&job.replies[job.preamble..]) {
-                if let Some(e) = error_text(reply) {
-                    error.get_or_insert(e);
-                } else if !job.copy && self.st.dbs[job.db].delete(k) {
-                    self.st.dbs[job.db].touched.push(k.clone());
-                    deleted.push(k.clone());
-                }
-            }
-        }
-        if deleted.len() > 1 {
-            self.st.dirty += (deleted.len() - 1) as u64;
-            for k in &deleted[1..] {
-                self.st
-                    .notify(crate::server::notify::class::GENERIC, "del", k, job.db);
-            }
+        let (deleted, result) = settle(
+            &mut self.st,
+            job.db,
+            &job.keys,
+            job.copy,
+            &job.replies[..job.preamble],
+            &job.replies[job.preamble..],
+        );
+        if let Some(deleted) = deleted {
             self.st
                 .repl_feed
                 .push(crate::server::Propagated::all(job.db, deleted));
             self.repl_feed_replicas();
         }
-        self.migrate_reply(job.client, error.map_or(Ok(()), Err));
+        self.migrate_reply(job.client, result);
     }
 
     fn migrate_reply(&mut self, client: ConnId, result: Result<(), String>) {
@@ -527,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn inside_exec_it_refuses_rather_than_break_the_reply() {
+    fn inside_exec_a_host_that_cannot_block_refuses() {
         let mut k = Kit::new();
         k.cmd(1, "SET a 1");
         k.cmd(1, "MULTI");
@@ -535,7 +618,7 @@ mod tests {
         k.cmd(1, "MIGRATE 10.0.0.9 6379 nokey 0 1000");
         assert_eq!(
             k.cmd(1, "EXEC"),
-            "*2\r\n-ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this server\r\n+NOKEY\r\n"
+            "*2\r\n-ERR MIGRATE cannot wait for its target inside MULTI / EXEC on this host\r\n+NOKEY\r\n"
         );
     }
 

@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod aof_files;
+pub mod blocking_exchange;
 pub mod busy_io;
 pub mod check_aof;
 pub mod children;

@@ -128,6 +128,18 @@ impl HostProbe for ProcessProbe {
         true
     }
 
+    fn exchange(
+        &self,
+        to: &crate::node::Addr,
+        request: &[u8],
+        replies: usize,
+        timeout_ms: u64,
+    ) -> Option<Result<Vec<crate::resp::Frame>, crate::node::ExchangeFailure>> {
+        Some(super::blocking_exchange::exchange(
+            to, request, replies, timeout_ms,
+        ))
+    }
+
     fn busy_poll(&self) -> Option<Vec<crate::node::BusyInput>> {
         Some(super::busy_io::poll())
     }
