@@ -115,10 +115,11 @@ pub enum Input<'a> {
         truncate_error: Option<String>,
     },
     /// The process was asked to stop (SIGTERM / SIGINT): shut down as the
-    /// SHUTDOWN command would (a final save when save points are set), then
-    /// emit [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no
+    /// SHUTDOWN command would (a final save when save points are set, with
+    /// `shutdown-on-sigterm` / `shutdown-on-sigint`'s flags), then emit
+    /// [`Event::Shutdown`]. Unlike SHUTDOWN it needs no client, so no
     /// password or ACL stands in the way.
-    Terminate,
+    Terminate(Signal),
     /// What became of a script the node asked to run with
     /// [`Event::RunScript`] (the native host; hosts that only record the
     /// call report it exited with 0 at once).
@@ -219,11 +220,21 @@ impl Role {
     }
 }
 
+/// The signals that ask a node to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Term,
+    Int,
+}
+
 /// Structured things a node reports for logs and the UI.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
     /// A log line's message, without the pid/role/time prefix the host adds.
     Log { level: LogLevel, message: String },
+    /// A line 7.0 logs from its signal handler (`pid:signal-handler
+    /// (unixtime) message`).
+    SignalLog { message: String },
     /// The node's role changed.
     RoleChanged { role: Role },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.

@@ -9,7 +9,9 @@ use super::aof_files::{SyncFailure, WriteFailure};
 use super::socket::{ReadHalf, Stream, WriteHalf};
 use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
-use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep};
+use crate::node::{
+    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep, Signal,
+};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
@@ -224,6 +226,7 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
                 tokio::task::spawn_local(connect(sh.clone(), conn, addr, source));
             }
             Output::Event(Event::Log { level, message }) => s.logger.line(level, &message),
+            Output::Event(Event::SignalLog { message }) => s.logger.signal_line(&message),
             Output::Event(Event::Shutdown { exit_code }) => {
                 busy_io::stop_listening();
                 s.exit = Some(exit_code);
@@ -1081,18 +1084,16 @@ pub fn run(
                     None
                 }
                 _ = timer.notified() => None,
-                _ = recv(&mut sigterm) => Some("SIGTERM"),
-                _ = recv(&mut sigint) => Some("SIGINT"),
+                _ = recv(&mut sigterm) => Some(Signal::Term),
+                _ = recv(&mut sigint) => Some(Signal::Int),
             };
-            if let Some(name) = signalled {
-                sh.borrow_mut()
-                    .logger
-                    .signal_line(&format!("Received {name} scheduling shutdown..."));
+            if let Some(sig) = signalled {
                 // Like Redis, a signal runs the node's own shutdown (a final
                 // save when save points are set); no client is involved, so
-                // requirepass or ACLs cannot refuse it. The node then emits
-                // Shutdown and the top of the loop exits.
-                drive(&sh, Input::Terminate);
+                // requirepass or ACLs cannot refuse it. The node logs the
+                // handler's line, then emits Shutdown and the top of the
+                // loop exits.
+                drive(&sh, Input::Terminate(sig));
             }
         }
     });

@@ -848,7 +848,14 @@ impl Sentinel {
     }
 
     /// SIGTERM / SIGINT: the same goodbye as SHUTDOWN.
-    fn terminate(&mut self) {
+    fn terminate(&mut self, sig: crate::node::Signal) {
+        let message = match sig {
+            crate::node::Signal::Int => "Received SIGINT scheduling shutdown...",
+            crate::node::Signal::Term => "Received SIGTERM scheduling shutdown...",
+        };
+        self.server.st.emit(crate::node::Event::SignalLog {
+            message: message.into(),
+        });
         if !self.server.st.shutting_down {
             commands::prepare_for_shutdown(&mut self.server.st);
         }
@@ -883,8 +890,8 @@ impl Node for Sentinel {
                 self.link_input(input);
                 return;
             }
-            Input::Terminate => {
-                self.terminate();
+            Input::Terminate(sig) => {
+                self.terminate(*sig);
                 return;
             }
         };

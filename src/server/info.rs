@@ -273,6 +273,9 @@ pub fn server_section(srv: &ServerState, now: Millis, id: &ServerIdentity, out: 
     field!(out, "executable", "{}", id.executable);
     field!(out, "config_file", "{}", id.config_file);
     field!(out, "io_threads_active", "0");
+    if let Some(ms) = srv.shutdown_in_ms() {
+        field!(out, "shutdown_in_milliseconds", "{ms}");
+    }
 }
 
 fn server(ctx: &InfoCtx, out: &mut String) {

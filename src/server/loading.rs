@@ -14,7 +14,8 @@
 //! virtual time.
 
 use super::fork::KeyPace;
-use super::{FinalSave, Server, ServerState};
+use super::shutdown::ShutdownFlags;
+use super::{Server, ServerState};
 use crate::node::{Event, LogLevel, Millis, Output};
 use crate::rdb;
 use crate::replication::{LinkState, Transfer};
@@ -386,9 +387,17 @@ impl Server {
     /// SIGTERM while loading (whileBlockedCron): shut down without saving a
     /// half-loaded dataset.
     pub(crate) fn terminate_while_loading(&mut self) {
-        self.st.load_job = None;
-        self.st.stop_loading();
-        self.st.prepare_for_shutdown(FinalSave::NoSave);
+        if self.st.prepare_for_shutdown(ShutdownFlags::NOSAVE) {
+            self.st.load_job = None;
+            self.st.stop_loading();
+        } else {
+            self.st.log(
+                LogLevel::Warning,
+                "SIGTERM received but errors trying to shut down the server, check the logs for more information",
+            );
+            self.st.shutdown.asap = false;
+            self.st.shutdown.signal = None;
+        }
     }
 
     /// Whether the link to our master is waiting for its payload to load.
@@ -514,7 +523,7 @@ mod tests {
         k.srv
             .start_rdb_load(file, LoadPurpose::Startup { ready_line: true });
         k.input(Input::Tick);
-        k.input(Input::Terminate);
+        k.input(Input::Terminate(crate::node::Signal::Term));
         assert!(k.srv.st.load_job.is_none());
         assert!(k.events.contains(&Event::Shutdown { exit_code: 0 }));
         assert!(!k.events.iter().any(|e| matches!(e, Event::Persist { .. })));

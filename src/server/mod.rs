@@ -22,6 +22,7 @@ pub mod pending;
 pub mod persistence;
 pub mod proc_title;
 pub mod query_buffer;
+pub mod shutdown;
 pub mod slowlog;
 pub mod tracking;
 
@@ -109,8 +110,8 @@ pub struct ServerState {
     next_cron: Millis,
     /// Set by SHUTDOWN; the node stops answering.
     pub shutting_down: bool,
-    /// SIGTERM / SIGINT arrived: the next cron shuts down (7.0's shutdown_asap).
-    pub shutdown_asap: bool,
+    /// A signal's request, or a shutdown waiting for replicas.
+    pub shutdown: shutdown::ShutdownState,
     next_outbound: u64,
     /// Replication state, both roles.
     pub repl: ReplState,
@@ -332,64 +333,6 @@ impl ServerState {
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(|d| d.len()).sum()
     }
-
-    /// Redis's prepareForShutdown, for SHUTDOWN and for a signal: kill a
-    /// running background save, make the final save (by default only when
-    /// save points are set), then ask the host to exit. The final save cannot
-    /// fail in the core (the host writes the file before it takes any later
-    /// output and logs its own errors), so FORCE has nothing to override.
-    pub fn prepare_for_shutdown(&mut self, save: FinalSave) {
-        self.log(LogLevel::Warning, "User requested shutdown...");
-        if self.bgsave_job.is_some() {
-            self.log(
-                LogLevel::Warning,
-                "There is a child saving an .rdb. Killing it!",
-            );
-            self.kill_bgsave();
-        }
-        if self.aof.state != aof::AofState::Off {
-            // finishShutdown: kill a rewrite, write and sync what is left.
-            if self.aof.rewrite.is_some() {
-                self.log(
-                    LogLevel::Warning,
-                    "There is a child rewriting the AOF. Killing it!",
-                );
-            }
-            self.aof_kill_rewrite();
-            self.aof_flush(true);
-            self.log(LogLevel::Notice, "Calling fsync() on the AOF file.");
-            let file = self.aof_current_incr();
-            self.emit(Event::AofFile(crate::node::FileOp::Append {
-                file,
-                bytes: Vec::new(),
-                fsync: true,
-            }));
-        }
-        let want_save = match save {
-            FinalSave::Save => true,
-            FinalSave::NoSave => false,
-            FinalSave::Default => !self.config.save_points().is_empty(),
-        };
-        if want_save {
-            self.log(
-                LogLevel::Notice,
-                "Saving the final RDB snapshot before exiting.",
-            );
-            self.save();
-        }
-        self.log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
-        self.shutting_down = true;
-        self.emit(Event::Shutdown { exit_code: 0 });
-    }
-}
-
-/// What SHUTDOWN's SAVE / NOSAVE ask of the final save.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FinalSave {
-    /// Save when save points are configured (SHUTDOWN without arguments, SIGTERM).
-    Default,
-    Save,
-    NoSave,
 }
 
 pub struct Server {
@@ -449,7 +392,7 @@ impl Server {
                 expire_cursor: vec![0; ndb],
                 next_cron: now,
                 shutting_down: false,
-                shutdown_asap: false,
+                shutdown: Default::default(),
                 next_outbound: 0,
                 repl: ReplState::new(replid, now),
                 repl_actions: Vec::new(),
@@ -1364,6 +1307,9 @@ impl Server {
         }
         let settle = !quiet || !self.st.repl_actions.is_empty();
         self.apply_repl_actions();
+        if !self.st.shutdown.to_fail.is_empty() {
+            self.fail_blocked_shutdowns();
+        }
         if settle {
             // Most commands changed one database: skip the others' calls.
             for db in self.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
@@ -1726,10 +1672,14 @@ impl Server {
     /// Periodic work: blocked timeouts, active expiry, idle clients.
     fn cron(&mut self) {
         let now = self.st.now;
-        if self.st.shutdown_asap && !self.st.shutting_down {
-            self.st.shutdown_asap = false;
-            self.st.prepare_for_shutdown(FinalSave::Default);
-            return;
+        if !self.st.shutting_down {
+            let exiting = self.st.shutdown_cron();
+            // A shutdown that starts waiting asks replicas for their offsets.
+            self.apply_repl_actions();
+            self.fail_blocked_shutdowns();
+            if exiting {
+                return;
+            }
         }
         // Values UNLINK left for later: their commands have replied.
         self.st.lazyfree.drain();
@@ -1956,7 +1906,7 @@ impl Node for Server {
                 | Input::Persisted { .. }
                 | Input::Fsynced { .. }
                 | Input::AofWriteFailed { .. }
-                | Input::Terminate
+                | Input::Terminate(_)
                 | Input::Script { .. }
                 | Input::Child { .. }
         );
@@ -2017,10 +1967,14 @@ impl Node for Server {
                 .st
                 .aof_write_failed(&file, unwritten, partial, error, truncate_error),
             Input::Child { id, status } => self.child_status(id, status),
-            Input::Terminate if self.st.load_job.is_some() => self.terminate_while_loading(),
             // The signal handler only asks (shutdown_asap); the cron shuts
             // down, so SHUTDOWN ABORT can still cancel it meanwhile.
-            Input::Terminate => self.st.shutdown_asap = true,
+            Input::Terminate(sig) => {
+                self.st.shutdown_signal(sig);
+                if self.st.load_job.is_some() && !self.st.shutting_down {
+                    self.terminate_while_loading();
+                }
+            }
         }
         self.replay_busy_deferred();
         if self.st.now < self.st.paused_until {

@@ -23,11 +23,13 @@ pub enum PauseKind {
 pub enum PausePurpose {
     ClientCommand = 0,
     Failover = 1,
+    /// A shutdown waiting for lagging replicas (PAUSE_DURING_SHUTDOWN).
+    Shutdown = 2,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientPause {
-    by_purpose: [Option<(PauseKind, Millis)>; 2],
+    by_purpose: [Option<(PauseKind, Millis)>; 3],
     kind: PauseKind,
     end: Millis,
     /// Postponed clients, in the order they were postponed.

@@ -89,6 +89,10 @@ impl Trace {
                 TraceKind::Log,
                 format!("{} {}", level.mark(), message),
             ),
+            // A signal handler's line reads as a warning.
+            Event::SignalLog { message } => {
+                self.push(time, host, TraceKind::Log, format!("# {message}"))
+            }
             Event::RoleChanged { role } => {
                 self.push(time, host, TraceKind::Role, role.name().to_string())
             }

@@ -34,7 +34,9 @@
 use super::status;
 use super::tap::NodeTap;
 use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
-use crate::node::{Addr, ConnId, Event, Input, Millis, Node, Output, PersistStep, OUTBOUND_BIT};
+use crate::node::{
+    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep, OUTBOUND_BIT,
+};
 use crate::resp::Frame;
 use crate::sim::scenario::{self, Action, NewHost};
 use crate::sim::{factory, Disk, NodeSpec};
@@ -224,6 +226,11 @@ impl<'a> OutputJs<'a> {
                 Event::Log { level, message } => EventJs::Log {
                     level: level.name(),
                     mark: level.mark(),
+                    message,
+                },
+                Event::SignalLog { message } => EventJs::Log {
+                    level: LogLevel::Warning.name(),
+                    mark: LogLevel::Warning.mark(),
                     message,
                 },
                 Event::RoleChanged { role } => EventJs::Role { role: role.name() },

@@ -93,6 +93,8 @@ CI_SET = [
     "unit/lazyfree",
     "unit/oom-score-adj",
     "integration/replication-buffer",
+    "unit/shutdown",
+    "integration/shutdown",
     "sentinel",
 ]
 
