@@ -429,6 +429,14 @@ pub trait HostProbe {
     fn busy_send(&self, _conn: ConnId, _bytes: &[u8]) -> bool {
         false
     }
+    /// Write `file` (the `dbfilename`) with `bytes` now, as rdbSave does (a
+    /// temp file, fsync, rename), blocking the node, and say how it went: the
+    /// error is the line 7.0 logs. `None`: this host writes files only
+    /// through [`Event::Persist`] (the simulator and wasm, whose disks do
+    /// not fail).
+    fn persist_now(&self, _file: &str, _bytes: &[u8]) -> Option<Result<(), String>> {
+        None
+    }
     /// Talk to another server now, blocking the node as 7.0's MIGRATE
     /// blocks Redis (a blocking connect, syncWrite, syncReadLine, each
     /// bounded by `timeout_ms`): send `request` to `to` and read `replies`

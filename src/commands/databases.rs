@@ -21,7 +21,8 @@ fn flush_mode(args: &[Bytes]) -> CmdResult {
 /// Persistence hook: FLUSHALL saves an (empty) RDB when save points are set.
 /// Filled in by the persistence work.
 pub fn save_after_flushall(ctx: &mut Ctx) {
-    // Redis 7.0 saves right away after FLUSHALL when save points are set.
+    // Redis 7.0 saves right away after FLUSHALL when save points are set
+    // (a failure is only logged).
     ctx.srv.save();
 }
 

@@ -259,7 +259,9 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> CmdResult {
     }
     let bytes = if save {
         let bytes = ctx.srv.rdb_snapshot(None);
-        ctx.srv.save();
+        if !ctx.srv.save() {
+            return Err("ERR".into());
+        }
         ctx.srv.persist.debug_reload_file = Some(bytes.clone());
         bytes
     } else {

@@ -52,7 +52,10 @@ fn save(ctx: &mut Ctx, _argv: &[Bytes]) -> CmdResult {
     if ctx.srv.bgsave_job.is_some() {
         return Err("ERR Background save already in progress".into());
     }
-    ctx.srv.save();
+    // 7.0 answers a failed save with a bare "-ERR"; the log says why.
+    if !ctx.srv.save() {
+        return Err("ERR".into());
+    }
     ctx.out().ok();
     Ok(())
 }

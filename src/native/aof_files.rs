@@ -6,6 +6,8 @@
 //! a thread of their own, like Redis's bio thread, and are confirmed to the
 //! node with `Input::Fsynced`.
 
+use super::os_error::strerror;
+
 use crate::node::FileOp;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -48,7 +50,7 @@ impl AofFiles {
             .name("aof-fsync".into())
             .spawn(move || {
                 for (name, f) in rx {
-                    let error = f.sync_data().err().map(|e| os_message(&e));
+                    let error = f.sync_data().err().map(|e| strerror(&e));
                     let _ = done.send((name, error));
                 }
             })
@@ -116,7 +118,7 @@ impl AofFiles {
                     .file(&file)
                     .map_err(|e| SyncFailure::Other(e.to_string()))?;
                 if let Err(e) = f.sync_data() {
-                    return Err(SyncFailure::Fatal(format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...", os_message(&e))));
+                    return Err(SyncFailure::Fatal(format!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...", strerror(&e))));
                 }
             }
         }
@@ -130,7 +132,7 @@ impl AofFiles {
             file: file.to_string(),
             unwritten: bytes,
             partial: 0,
-            error: os_message(error),
+            error: strerror(error),
             truncate_error: None,
         };
         let f = match self.file(file) {
@@ -242,7 +244,7 @@ fn undo(
         file: file.to_string(),
         unwritten: bytes,
         partial: written as u64,
-        error: os_message(error),
+        error: strerror(error),
         truncate_error: None,
     };
     if written > 0 {
@@ -250,18 +252,11 @@ fn undo(
             .metadata()
             .and_then(|m| f.set_len(m.len().saturating_sub(written as u64)));
         if let Err(e) = cut {
-            failure.truncate_error = Some(os_message(&e));
+            failure.truncate_error = Some(strerror(&e));
             failure.unwritten.drain(..written);
         }
     }
     failure
-}
-
-/// strerror's text of an OS error ("No space left on device"), without
-/// Rust's " (os error 28)".
-pub fn os_message(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_string()
 }
 
 /// The node's files on disk (DEBUG LOADAOF, ACL LOAD, config rewrites).
@@ -273,7 +268,7 @@ impl crate::node::HostFiles for DiskFiles {
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
-        super::host::write_atomically(path, bytes).map_err(|e| os_message(&e))
+        super::host::write_atomically(path, bytes).map_err(|e| strerror(&e))
     }
 }
 

@@ -3,6 +3,8 @@
 //! messages and exit codes. The reading rules are the core's
 //! (`server::aof::check`); this side reads, asks and truncates.
 
+use super::os_error::strerror;
+
 use crate::server::aof::check::Checker;
 use crate::server::aof::manifest::Manifest;
 use std::io::Write;
@@ -49,7 +51,7 @@ enum Kind {
 
 fn input_type(path: &str) -> Result<Kind, Exit> {
     let bytes = std::fs::read(path).map_err(|e| {
-        println!("Cannot open file {path}: {}", os_text(&e));
+        println!("Cannot open file {path}: {}", strerror(&e));
         Exit(1)
     })?;
     let manifest = bytes
@@ -62,11 +64,6 @@ fn input_type(path: &str) -> Result<Kind, Exit> {
     } else {
         Kind::Resp
     })
-}
-
-fn os_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_string()
 }
 
 fn check_multi_part(path: &str, fix: bool) -> Result<(), Exit> {
@@ -137,7 +134,7 @@ fn check_single(
         println!(
             "Cannot open file {}: {}, aborting...",
             path.display(),
-            os_text(&e)
+            strerror(&e)
         );
         Exit(1)
     })?;

@@ -6,6 +6,8 @@
 //! text is parsed line by line. So an error on the command line reports a line
 //! number counted in that combined text, exactly as Redis does.
 
+use super::os_error::strerror;
+
 pub use crate::server::config::args::{parse_args, ServerArgs};
 use crate::server::config::lines::{conf_lines, fatal_config_error};
 use crate::server::Config;
@@ -43,7 +45,7 @@ pub fn load_server_config(args: &[String]) -> Result<Config, ConfError> {
             ConfError::Log(format!(
                 "Fatal error, can't open config file '{}': {}",
                 absolute(file),
-                io_reason(&e)
+                strerror(&e)
             ))
         })?;
     }
@@ -68,15 +70,6 @@ fn absolute(path: &str) -> String {
     std::path::absolute(path)
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| path.to_string())
-}
-
-/// `strerror` wording for an io error ("No such file or directory").
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 fn fatal(line_no: usize, line: &str, msg: &str) -> ConfError {
@@ -106,7 +99,7 @@ fn apply_text_counting(
                 ConfError::Log(format!(
                     "Fatal error, can't open config file '{}': {}",
                     absolute(inc),
-                    io_reason(&e)
+                    strerror(&e)
                 ))
             })?;
             apply_text_counting(config, &t, save_seen)?;

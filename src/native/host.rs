@@ -6,6 +6,7 @@
 //! socket accepts them, and only leftovers go through the connection's writer task.
 
 use super::aof_files::{SyncFailure, WriteFailure};
+use super::os_error::strerror;
 use super::socket::{ReadHalf, Stream, WriteHalf};
 use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
@@ -465,6 +466,7 @@ type Finished = (String, Option<String>);
 impl FileWriter {
     fn spawn(done: tokio::sync::mpsc::UnboundedSender<Finished>) -> FileWriter {
         let (jobs, rx) = std::sync::mpsc::channel::<FileJob>();
+        WRITER.with(|w| *w.borrow_mut() = Some(jobs.clone()));
         std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
@@ -593,9 +595,10 @@ fn stream_part(
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
             .map_err(|e| {
                 format!(
-                    "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
+                    "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
                     tmp.display(),
-                    cwd()
+                    cwd(),
+                    strerror(&e)
                 )
             });
         *cur = Some(Streaming { tmp, out });
@@ -617,7 +620,10 @@ fn stream_part(
     };
     if let Ok(w) = st.out.as_mut() {
         if let Err(e) = w.write_all(bytes) {
-            st.out = Err(format!("Write error saving DB on disk: {e}"));
+            st.out = Err(format!(
+                "Write error saving DB on disk(rdbSaveRio): {}",
+                strerror(&e)
+            ));
         }
     }
     if step != PersistStep::Finish {
@@ -627,15 +633,16 @@ fn stream_part(
     let res = st.out.and_then(|w| {
         let f = w
             .into_inner()
-            .map_err(|e| format!("Write error saving DB on disk: {}", e.error()))?;
+            .map_err(|e| format!("Write error saving DB on disk(fflush): {}", strerror(e.error())))?;
         f.sync_all()
-            .map_err(|e| format!("Write error saving DB on disk: {e}"))?;
+            .map_err(|e| format!("Write error saving DB on disk(fsync): {}", strerror(&e)))?;
         drop(f);
         std::fs::rename(&st.tmp, file).map_err(|e| {
             format!(
-                "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {e}",
+                "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {}",
                 st.tmp.display(),
-                cwd()
+                cwd(),
+                strerror(&e)
             )
         })
     });
@@ -653,9 +660,29 @@ fn make_parent(file: &str) -> std::io::Result<()> {
     }
 }
 
-/// Write a whole file now, as [`Event::Persist`] asks (before the loop runs).
+thread_local! {
+    /// The file thread's queue, once the loop runs: a foreground save that
+    /// must know its outcome at once goes through it, after what is queued.
+    static WRITER: RefCell<Option<std::sync::mpsc::Sender<FileJob>>> = const { RefCell::new(None) };
+}
+
+/// Write a whole file now and say how it went (rdbSave for SAVE, the
+/// final save of a shutdown, and before the loop runs).
 pub fn persist_now(file: &str, bytes: &[u8]) -> Result<(), String> {
-    write_rdb(file, bytes)
+    let Some(jobs) = WRITER.with(|w| w.borrow().clone()) else {
+        return write_rdb(file, bytes);
+    };
+    let (done, rx) = std::sync::mpsc::channel();
+    let job = FileJob::Whole {
+        file: file.to_string(),
+        bytes: bytes.to_vec(),
+        done,
+    };
+    if jobs.send(job).is_err() {
+        return write_rdb(file, bytes);
+    }
+    rx.recv()
+        .unwrap_or_else(|_| Err("the RDB writer thread is gone".into()))
 }
 
 /// rdbSave's file handling: a temp file, fsync, rename over the target.
@@ -665,21 +692,26 @@ fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
     let _ = make_parent(file);
     let mut f = std::fs::File::create(&tmp).map_err(|e| {
         format!(
-            "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
+            "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
             tmp.display(),
-            cwd()
+            cwd(),
+            strerror(&e)
         )
     })?;
     let res = f
         .write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("Write error saving DB on disk: {e}"))
+        .map_err(|e| format!("Write error saving DB on disk(rdbSaveRio): {}", strerror(&e)))
+        .and_then(|_| {
+            f.sync_all()
+                .map_err(|e| format!("Write error saving DB on disk(fsync): {}", strerror(&e)))
+        })
         .and_then(|_| {
             std::fs::rename(&tmp, file).map_err(|e| {
                 format!(
-                    "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {e}",
+                    "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {}",
                     tmp.display(),
-                    cwd()
+                    cwd(),
+                    strerror(&e)
                 )
             })
         });

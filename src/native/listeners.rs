@@ -6,6 +6,8 @@
 //! to `127.0.0.1` on the same port), the old ones stop listening first, as
 //! 7.0's changeBindAddr does, and come back if the new ones cannot bind.
 
+use super::os_error::strerror;
+
 use std::cell::RefCell;
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, RawFd};
@@ -57,7 +59,7 @@ fn bind_all(bind: &str, port: u16) -> Result<Vec<TcpListener>, (String, bool)> {
     super::bind_addresses(bind, port, backlog()).map_err(|failure| match failure {
         Some((name, e)) => {
             let in_use = e.kind() == std::io::ErrorKind::AddrInUse;
-            let why = super::aof_files::os_message(&e);
+            let why = strerror(&e);
             (format!("{name}:{port}: bind: {why}"), in_use)
         }
         None => (format!("{bind}:{port}: no address could be bound"), false),

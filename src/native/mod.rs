@@ -6,6 +6,8 @@
 //! binds the listeners (every address by default, as 7.0), and hands everything to the
 //! tokio host in [`host`].
 
+use os_error::strerror;
+
 pub mod alloc;
 pub mod aof_files;
 pub mod blocking_exchange;
@@ -19,6 +21,7 @@ pub mod demo;
 pub mod host;
 pub mod listeners;
 pub mod oom_score;
+pub mod os_error;
 pub mod output_backlog;
 pub mod proc_title;
 pub mod process;
@@ -206,7 +209,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
         match self::socket::bind_unix(&unixsocket, perm) {
             Ok(l) => Some((l, unixsocket.clone())),
             Err(e) => {
-                let msg = format!("Failed opening Unix socket: {}", io_reason(&e));
+                let msg = format!("Failed opening Unix socket: {}", strerror(&e));
                 logger.write(LogLevel::Warning, &msg);
                 return 1;
             }
@@ -259,7 +262,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
             .map_err(|e| {
                 format!(
                     "Error loading ACLs, opening file '{aclfile}': {}",
-                    conf::io_reason(&e)
+                    strerror(&e)
                 )
             })
             .and_then(|text| server.load_acl_file(&text));
@@ -326,7 +329,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     if !unixsocket.is_empty() {
         logger.write(LogLevel::Notice, "Removing the unix socket file.");
         if let Err(e) = std::fs::remove_file(&unixsocket) {
-            let msg = format!("Error removing the unix socket file: {}", io_reason(&e));
+            let msg = format!("Error removing the unix socket file: {}", strerror(&e));
             logger.write(LogLevel::Warning, &msg);
         }
     }
@@ -351,7 +354,7 @@ pub(crate) fn bind_all(
                     LogLevel::Warning,
                     &format!(
                         "Warning: Could not create server TCP listening socket {name}:{port}: bind: {}",
-                        io_reason(&e)
+                        strerror(&e)
                     ),
                 );
             }
@@ -418,12 +421,4 @@ fn listen_on(host: &str, port: u16, backlog: i32) -> std::io::Result<TcpListener
     socket.bind(&addr.into())?;
     socket.listen(backlog)?;
     Ok(socket.into())
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }

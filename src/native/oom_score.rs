@@ -1,6 +1,8 @@
 //! setOOMScoreAdj for Linux: the process's /proc/self/oom_score_adj, with
 //! the score it had before kept to restore it and to add relative values to.
 
+use super::os_error::strerror;
+
 use crate::node::OomScore;
 use std::sync::Mutex;
 
@@ -34,21 +36,12 @@ pub fn set(score: OomScore, pid: Option<u32>) -> Result<(), String> {
         Some(p) => format!("/proc/{p}/oom_score_adj"),
         None => "/proc/self/oom_score_adj".into(),
     };
-    std::fs::write(&path, format!("{value}\n")).map_err(|e| {
-        format!(
-            "Unable to write oom_score_adj: {}",
-            super::aof_files::os_message(&e)
-        )
-    })
+    std::fs::write(&path, format!("{value}\n"))
+        .map_err(|e| format!("Unable to write oom_score_adj: {}", strerror(&e)))
 }
 
 fn read_own() -> Result<i32, String> {
     std::fs::read_to_string("/proc/self/oom_score_adj")
-        .map_err(|e| {
-            format!(
-                "Unable to read oom_score_adj: {}",
-                super::aof_files::os_message(&e)
-            )
-        })
+        .map_err(|e| format!("Unable to read oom_score_adj: {}", strerror(&e)))
         .map(|s| s.trim().parse().unwrap_or(0))
 }

@@ -128,6 +128,10 @@ impl HostProbe for ProcessProbe {
         true
     }
 
+    fn persist_now(&self, file: &str, bytes: &[u8]) -> Option<Result<(), String>> {
+        Some(super::host::persist_now(file, bytes))
+    }
+
     fn exchange(
         &self,
         to: &crate::node::Addr,

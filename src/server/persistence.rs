@@ -143,21 +143,32 @@ impl ServerState {
         }
     }
 
-    /// Write the dataset to `dbfilename` (rdbSave): hand the bytes to the host,
-    /// reset the change counter, stamp LASTSAVE.
-    fn write_snapshot(&mut self) {
+    /// A foreground save of the dataset to `dbfilename` (rdbSave): the host
+    /// writes it now if it can say how that went, else as an event; on
+    /// success the change counter is reset and LASTSAVE stamped. `false`:
+    /// it failed, and the reason is logged.
+    pub fn save(&mut self) -> bool {
         let bytes = self.rdb_snapshot(self.repl_save_info());
         let file = self.config.get(Key::DBFILENAME).to_string();
-        self.emit(Event::Persist { file, bytes });
+        self.persist.saves += 1;
+        let outcome = self
+            .host
+            .probe
+            .as_deref()
+            .and_then(|p| p.persist_now(&file, &bytes));
+        match outcome {
+            Some(Err(e)) => {
+                self.log(LogLevel::Warning, e);
+                return false;
+            }
+            Some(Ok(())) => {}
+            None => self.emit(Event::Persist { file, bytes }),
+        }
+        self.log(LogLevel::Notice, "DB saved on disk");
         self.dirty = 0;
         self.lastsave = self.now / 1000;
-        self.persist.saves += 1;
-    }
-
-    /// SAVE: a foreground save.
-    pub fn save(&mut self) {
-        self.write_snapshot();
-        self.log(LogLevel::Notice, "DB saved on disk");
+        self.persist.last_bgsave_ok = true;
+        true
     }
 
     /// Start a snapshot job of the dataset as it is now: O(databases).

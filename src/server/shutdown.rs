@@ -207,7 +207,20 @@ impl ServerState {
                 LogLevel::Notice,
                 "Saving the final RDB snapshot before exiting.",
             );
-            self.save();
+            if !self.save() {
+                if !flags.force {
+                    self.log(
+                        LogLevel::Warning,
+                        "Error trying to save the DB, can't exit.",
+                    );
+                    self.shutdown_failed();
+                    return false;
+                }
+                self.log(
+                    LogLevel::Warning,
+                    "Error trying to save the DB. Exit anyway.",
+                );
+            }
         }
         self.log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
         self.shutting_down = true;
