@@ -148,7 +148,7 @@ fn decodes_v9_encodings() {
     assert_eq!(l.version, 9);
     assert_eq!(l.aux.redis_ver.as_deref(), Some("6.2.14"));
     assert_eq!(l.aux.repl_offset, Some(123456));
-    assert_eq!(l.empty_keys_skipped, 1);
+    assert_eq!(l.empty_keys_skipped.len(), 1);
     let db = &l.dbs[0];
     let Value::List(ql) = &db.keys().get(&b"ql"[..]).unwrap().value else {
         panic!()

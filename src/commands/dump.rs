@@ -115,7 +115,19 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR Invalid TTL value, must be >= 0".into());
     }
     let checksum = !ctx.srv.skip_checksum_validation;
-    let value = payload::restore_checked(&args[3], checksum).map_err(|e| e.message())?;
+    let value = match payload::restore_checked(&args[3], checksum) {
+        Ok(v) => v,
+        Err(e) => {
+            if let payload::PayloadError::BadData {
+                reason: Some(reason),
+            } = &e
+            {
+                let line = crate::rdb::report::internal_error(0, reason);
+                ctx.srv.log(crate::node::LogLevel::Verbose, line);
+            }
+            return Err(e.message().into());
+        }
+    };
     let deleted = opts.replace && ctx.db().delete(key);
     let at = match ttl {
         0 => None,

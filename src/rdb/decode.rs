@@ -48,7 +48,7 @@ pub struct Decoder {
     dbs: Vec<Db>,
     aux: Aux,
     functions: Vec<Bytes>,
-    empty_keys_skipped: usize,
+    empty_keys_skipped: Vec<Bytes>,
     cur: usize,
     expire: Option<Millis>,
     keys: u64,
@@ -71,7 +71,7 @@ impl Decoder {
             dbs: (0..ndb.max(1)).map(|_| Db::default()).collect(),
             aux: Aux::default(),
             functions: Vec::new(),
-            empty_keys_skipped: 0,
+            empty_keys_skipped: Vec::new(),
             cur: 0,
             expire: None,
             keys: 0,
@@ -298,7 +298,7 @@ impl Decoder {
                 self.pos = r.pos;
                 match value {
                     Some(value) => db.insert_loaded(key, Object::new(value), exp),
-                    None => self.empty_keys_skipped += 1,
+                    None => self.empty_keys_skipped.push(key),
                 }
                 return Ok(false);
             }
@@ -570,7 +570,8 @@ impl<'a> Reader<'a> {
     ) -> R<Vec<Bytes>> {
         let at = self.pos;
         let b = self.string()?;
-        f(&b).map_err(|e| RdbError::new(format!("{} integrity check failed: {}", what, e), at))
+        // 7.0 says which check failed, not why.
+        f(&b).map_err(|_| RdbError::new(integrity(what), at))
     }
 
     /// A value of type `t`; `None` for an empty collection (skipped).
@@ -646,58 +647,75 @@ impl<'a> Reader<'a> {
                             };
                             l.extend(items);
                         }
-                        _ => return Err(corrupt("Quicklist integrity check failed")),
+                        _ => return Err(corrupt("Quicklist integrity check failed.")),
                     }
                 }
                 Value::List(l)
             }
-            ty::LIST_ZIPLIST => Value::List(self.blob("Ziplist", compact::ziplist_entries)?.into()),
+            ty::LIST_ZIPLIST => {
+                Value::List(self.blob("List ziplist", compact::ziplist_entries)?.into())
+            }
+            // A compact encoding's deep check (7.0's *ValidateIntegrity with
+            // `deep`) covers its duplicates, pairing and scores: they fail
+            // as the encoding's integrity check.
             ty::SET_INTSET | ty::SET_LISTPACK => {
-                let items = if t == ty::SET_INTSET {
-                    self.blob("Intset", compact::intset_entries)?
+                let what = if t == ty::SET_INTSET {
+                    "Intset"
                 } else {
-                    self.blob("Listpack", compact::listpack_entries)?
+                    "Set listpack"
+                };
+                let items = if t == ty::SET_INTSET {
+                    self.blob(what, compact::intset_entries)?
+                } else {
+                    self.blob(what, compact::listpack_entries)?
                 };
                 let mut s = Dict::new();
                 for m in items {
                     if s.insert(m, ()).is_some() {
-                        return Err(corrupt("Duplicate set members detected"));
+                        return Err(corrupt(&integrity(what)));
                     }
                 }
                 Value::Set(SetValue::from_dict(s))
             }
             ty::ZSET_ZIPLIST | ty::ZSET_LISTPACK => {
-                let items = if t == ty::ZSET_ZIPLIST {
-                    self.blob("Zset ziplist", compact::ziplist_entries)?
+                let what = if t == ty::ZSET_ZIPLIST {
+                    "Zset ziplist"
                 } else {
-                    self.blob("Zset listpack", compact::listpack_entries)?
+                    "Zset listpack"
+                };
+                let items = if t == ty::ZSET_ZIPLIST {
+                    self.blob(what, compact::ziplist_entries)?
+                } else {
+                    self.blob(what, compact::listpack_entries)?
                 };
                 if items.len() % 2 != 0 {
-                    return Err(corrupt("Zset listpack has an odd number of entries"));
+                    return Err(corrupt(&integrity(what)));
                 }
                 let mut z = ZSet::new_skip();
                 for pair in items.chunks_exact(2) {
                     let score = crate::resp::parse_f64(&pair[1])
-                        .ok_or_else(|| corrupt("Zset listpack has an invalid score"))?;
+                        .ok_or_else(|| corrupt(&integrity(what)))?;
                     if z.insert(pair[0].clone(), score).is_some() {
-                        return Err(corrupt("Duplicate zset fields detected"));
+                        return Err(corrupt(&integrity(what)));
                     }
                 }
                 Value::ZSet(z)
             }
             ty::HASH_ZIPMAP | ty::HASH_ZIPLIST | ty::HASH_LISTPACK => {
-                let items = match t {
-                    ty::HASH_ZIPMAP => self.blob("Zipmap", compact::zipmap_entries)?,
-                    ty::HASH_ZIPLIST => self.blob("Hash ziplist", compact::ziplist_entries)?,
-                    _ => self.blob("Hash listpack", compact::listpack_entries)?,
+                let (what, parse): (&str, fn(&[u8]) -> _) = match t {
+                    ty::HASH_ZIPMAP => ("Zipmap", compact::zipmap_entries),
+                    ty::HASH_ZIPLIST => ("Hash ziplist", compact::ziplist_entries),
+                    _ => ("Hash listpack", compact::listpack_entries),
                 };
-                if items.len() % 2 != 0 {
-                    return Err(corrupt("Hash listpack has an odd number of entries"));
+                let items = self.blob(what, parse)?;
+                // An empty zipmap fails its check too (zipmapValidateIntegrity).
+                if items.len() % 2 != 0 || (t == ty::HASH_ZIPMAP && items.is_empty()) {
+                    return Err(corrupt(&integrity(what)));
                 }
                 let mut h = Dict::new();
                 for pair in items.chunks_exact(2) {
                     if h.insert(pair[0].clone(), pair[1].clone()).is_some() {
-                        return Err(corrupt("Duplicate hash fields detected"));
+                        return Err(corrupt(&integrity(what)));
                     }
                 }
                 Value::Hash(HashValue::from_dict(h))
@@ -724,3 +742,8 @@ impl<'a> Reader<'a> {
 
 const QUICKLIST_NODE_PLAIN: u64 = 1;
 const QUICKLIST_NODE_PACKED: u64 = 2;
+
+/// 7.0's reason for a compact encoding that fails its check.
+fn integrity(what: &str) -> String {
+    format!("{what} integrity check failed.")
+}

@@ -16,6 +16,7 @@ mod decode;
 mod encode;
 pub mod lzf;
 pub mod payload;
+pub mod report;
 pub mod stream;
 
 pub use decode::{decode, decode_functions, decode_value, decode_with, Decoder};
@@ -187,8 +188,8 @@ pub struct Loaded {
     pub aux: Aux,
     /// Function libraries (`FUNCTION2` opcode, Redis 7.0+): their source code.
     pub functions: Vec<Bytes>,
-    /// Empty collections skipped, as Redis skips them.
-    pub empty_keys_skipped: usize,
+    /// The keys of empty collections skipped, as Redis skips them.
+    pub empty_keys_skipped: Vec<Bytes>,
     /// The checksum in the trailer (0: the writer had `rdbchecksum no`).
     pub checksum: u64,
     /// Bytes the RDB took (an AOF's command tail may follow it).

@@ -15,19 +15,21 @@ use crate::keyspace::Value;
 pub const PAYLOAD_VERSION: u16 = 10;
 
 /// Why a payload is refused, each with RESTORE's reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayloadError {
     /// Too short, a newer RDB version, or a checksum mismatch.
     Footer,
-    /// The footer checks out but the value does not decode.
-    BadData,
+    /// The footer checks out but the value does not decode; the decoder's
+    /// reason, which 7.0 logs at verbose level (rdbReportError), if it
+    /// logs one (not for an unknown type byte).
+    BadData { reason: Option<String> },
 }
 
 impl PayloadError {
-    pub fn message(self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
             PayloadError::Footer => "ERR DUMP payload version or checksum are wrong",
-            PayloadError::BadData => "ERR Bad data format",
+            PayloadError::BadData { .. } => "ERR Bad data format",
         }
     }
 }
@@ -97,9 +99,11 @@ pub fn restore_checked(payload: &[u8], checksum: bool) -> Result<Value, PayloadE
     match body.first() {
         Some(&t)
             if t <= ty::MODULE_2 || (ty::HASH_ZIPMAP..=ty::STREAM_LISTPACKS_2).contains(&t) => {}
-        _ => return Err(PayloadError::BadData),
+        _ => return Err(PayloadError::BadData { reason: None }),
     }
-    decode_value(body).map_err(|_| PayloadError::BadData)
+    decode_value(body).map_err(|e| PayloadError::BadData {
+        reason: Some(e.msg),
+    })
 }
 
 #[cfg(test)]
@@ -158,6 +162,9 @@ mod tests {
         r.extend_from_slice(&PAYLOAD_VERSION.to_le_bytes());
         let crc = crc64::crc64(&r);
         r.extend_from_slice(&crc.to_le_bytes());
-        assert_eq!(restore(&r).err(), Some(PayloadError::BadData));
+        assert!(matches!(
+            restore(&r).err(),
+            Some(PayloadError::BadData { reason: Some(_) })
+        ));
     }
 }

@@ -195,9 +195,8 @@ pub(super) fn read(r: &mut Reader, t: u8) -> R<Stream> {
         let master = StreamId::decode(&key)
             .ok_or_else(|| corrupt("Stream node key entry is not the size of a stream ID"))?;
         let lp = r.string()?;
-        let node = parse_node(master, &lp).map_err(|e| {
-            RdbError::new(format!("Stream listpack integrity check failed: {}", e), at)
-        })?;
+        let node = parse_node(master, &lp)
+            .map_err(|_| RdbError::new("Stream listpack integrity check failed.", at))?;
         if node.entries.is_empty() && node.master_fields.is_empty() && lp.len() <= 7 {
             return Err(corrupt("Empty listpack inside stream"));
         }

@@ -896,19 +896,28 @@ impl ServerState {
         for e in st.scripting.replace_libraries(&loaded.functions) {
             st.log(LogLevel::Warning, format!("Failed loading library: {e}"));
         }
+        for key in &loaded.empty_keys_skipped {
+            st.log(
+                LogLevel::Warning,
+                format!(
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(key)
+                ),
+            );
+        }
         let mut done = format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}",
             keys_loaded, keys_expired
         );
-        if loaded.empty_keys_skipped > 0 {
+        if !loaded.empty_keys_skipped.is_empty() {
             done.push_str(&format!(
                 ", empty keys skipped: {}",
-                loaded.empty_keys_skipped
+                loaded.empty_keys_skipped.len()
             ));
         }
         done.push('.');
         // Redis logs this as a warning when it had to skip empty keys.
-        let level = if loaded.empty_keys_skipped > 0 {
+        let level = if !loaded.empty_keys_skipped.is_empty() {
             LogLevel::Warning
         } else {
             LogLevel::Notice

@@ -95,6 +95,7 @@ CI_SET = [
     "integration/replication-buffer",
     "unit/shutdown",
     "integration/shutdown",
+    "integration/corrupt-dump",
     "sentinel",
 ]
 
