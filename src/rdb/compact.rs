@@ -38,8 +38,15 @@ pub fn ziplist_entries(b: &[u8]) -> R<Vec<Bytes>> {
         return Err("ziplist does not end with 0xff");
     }
     let declared = le(&head[8..10]) as usize;
+    let tail = le(&head[4..8]) as usize;
+    if tail > b.len() - 1 {
+        return Err("ziplist tail offset past its end");
+    }
     let mut out = Vec::new();
     let mut p = 10usize;
+    // Each entry's prevlen must be the size of the one before, and the
+    // tail offset must point at the last (ziplistValidateIntegrity, deep).
+    let mut prev: Option<usize> = None;
     loop {
         let &first = b.get(p).ok_or("ziplist entry past end")?;
         if first == 0xff {
@@ -48,7 +55,16 @@ pub fn ziplist_entries(b: &[u8]) -> R<Vec<Bytes>> {
             }
             break;
         }
-        // prevlen
+        let start = p;
+        let prevlen = if first < 254 {
+            first as usize
+        } else {
+            le(get(b, p + 1, 4)?) as usize
+        };
+        if prevlen != prev.map_or(0, |s| start - s) {
+            return Err("ziplist entry prevlen does not match the entry before");
+        }
+        prev = Some(start);
         p += if first < 254 { 1 } else { 5 };
         let &enc = b.get(p).ok_or("ziplist entry past end")?;
         let v = match enc >> 6 {
@@ -94,6 +110,9 @@ pub fn ziplist_entries(b: &[u8]) -> R<Vec<Bytes>> {
     if declared != 0xffff && declared != out.len() {
         return Err("ziplist entry count does not match its header");
     }
+    if prev.unwrap_or(10) != tail {
+        return Err("ziplist tail offset is not its last entry");
+    }
     Ok(out)
 }
 
@@ -106,6 +125,19 @@ fn lp_backlen_size(l: usize) -> usize {
         2097151..=268435454 => 4,
         _ => 5,
     }
+}
+
+/// The value of a back-length (lpDecodeBacklen): 7-bit groups read from
+/// its last byte backwards, the high bit set on all but the first.
+fn lp_backlen(b: &[u8]) -> u64 {
+    let mut v = 0u64;
+    for (shift, &x) in b.iter().rev().enumerate() {
+        v |= ((x & 127) as u64) << (7 * shift);
+        if x & 128 == 0 {
+            break;
+        }
+    }
+    v
 }
 
 /// The entries of a listpack, integers as their decimal text.
@@ -157,7 +189,12 @@ pub fn listpack_entries(b: &[u8]) -> R<Vec<Bytes>> {
         };
         let l = hdr + data;
         let step = l + lp_backlen_size(l);
-        get(b, p, step)?;
+        let entry = get(b, p, step)?;
+        // The back-length must give the entry's size read backwards, as
+        // lpValidateNext checks.
+        if lp_backlen(&entry[l..]) != l as u64 {
+            return Err("listpack entry back-length does not match its size");
+        }
         p += step;
         out.push(v);
     }
