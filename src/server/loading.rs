@@ -354,14 +354,17 @@ impl Server {
             );
             self.st.log(
                 LogLevel::Warning,
-                format!("Internal error in RDB reading offset {at}, function at rdb.c:3240 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation."),
+                format!(
+                    "{}. Failure loading rdb format from socket, assuming connection error, resuming operation.",
+                    crate::rdb::report::internal_error(at, "Unexpected EOF reading RDB file")
+                ),
             );
         } else {
             self.st.log(
                 LogLevel::Warning,
                 format!(
-                    "Internal error in RDB reading offset {at}, function at rdb.c:0 -> {}. Failure loading rdb format",
-                    e.msg
+                    "{}. Failure loading rdb format",
+                    crate::rdb::report::internal_error(at, &e.msg)
                 ),
             );
             self.st.log(

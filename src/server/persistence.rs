@@ -833,9 +833,11 @@ impl ServerState {
                 st.log(LogLevel::Warning, e.msg.clone());
                 st.log(
                     LogLevel::Warning,
-                    format!(
-                        "Internal error in RDB reading offset {} -> RDB CRC error",
-                        e.offset
+                    // 7.0 names the offset of its last loading progress
+                    // report (server.loading_loaded_bytes).
+                    crate::rdb::report::internal_error(
+                        st.load_progress.loaded_bytes,
+                        "RDB CRC error",
                     ),
                 );
                 return Err(e.to_string());
