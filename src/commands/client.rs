@@ -85,7 +85,7 @@ pub struct ClientLineFigures<'a> {
 pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String {
     let name = c.name.as_ref().map(|n| text(n)).unwrap_or_default();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -102,6 +102,7 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
         f.qbuf,
         f.qbuf_free,
         f.argv_mem,
+        crate::server::memory::multi_memory(c),
         f.rbs,
         f.rbp,
         f.obl,
@@ -117,6 +118,7 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
 /// A server's CLIENT LIST line for `c`. `current` is the argv of the running
 /// command when `c` is the caller.
 pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
+    let overhead = crate::server::memory::client_overhead(c) as usize;
     let (qbuf, qbuf_free, argv_mem, rbs, rbp, tot_mem, cmd) = match current {
         Some(argv) => {
             let q = request_len(argv) + c.query.len();
@@ -131,7 +133,7 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
                 argv_mem,
                 16384,
                 16384,
-                790 + 16384 + q + c.query_size.free(q) + argv_mem,
+                790 + 16384 + q + c.query_size.free(q) + argv_mem + overhead,
                 cmd,
             )
         }
@@ -145,7 +147,7 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
                 0,
                 1024,
                 0,
-                776 + 1024 + q + free + omem,
+                776 + 1024 + q + free + omem + overhead,
                 c.last_cmd.clone(),
             )
         }

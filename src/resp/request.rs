@@ -79,6 +79,12 @@ impl RequestParser {
     pub fn partial_args_bytes(&self) -> usize {
         self.args.iter().map(|a| a.len()).sum()
     }
+
+    /// The bytes (with its CRLF) of a big argument whose header was read
+    /// and whose body is still arriving.
+    pub fn pending_big_arg(&self) -> Option<usize> {
+        (self.bulk_len >= BIG_ARG as i64).then(|| self.bulk_len as usize + 2)
+    }
 }
 
 impl Default for RequestParser {

@@ -36,7 +36,8 @@ impl Server {
             }
             let query = c.query.capacity() + c.parser.partial_args_bytes();
             let unsent = probe.map_or(0, |p| p.unsent_output(*conn)) as usize;
-            let m = memory::client_memory(query, c.reply.len() + c.pushes.len() + unsent);
+            let m = memory::client_memory(query, c.reply.len() + c.pushes.len() + unsent)
+                + memory::client_overhead(c);
             total += m;
             if !c.no_evict {
                 evictable.push((m, *conn));

@@ -116,6 +116,49 @@ pub fn used_memory(dbs: &[Db], buffers: &BufferMemory) -> UsedMemory {
 
 /// One client's buffers: its query buffer (with a partly read request's
 /// arguments) and its pending replies.
+/// multiStateMemOverhead: the queued commands' arguments (lengths plus a
+/// pointer each), 56 bytes per WATCHed key (its list node and entry), and
+/// the queue's slots (24 bytes each, 2 at first, doubling).
+pub fn multi_memory(c: &Client) -> u64 {
+    let watched = c.watched.len() as u64 * 56;
+    let Some(m) = &c.multi else {
+        return watched;
+    };
+    let argv: u64 = m
+        .queue
+        .iter()
+        .map(|argv| argv.iter().map(|a| a.len() as u64 + 8).sum::<u64>())
+        .sum();
+    let slots = match m.queue.len() {
+        0 => 0,
+        n => n.next_power_of_two().max(2) as u64,
+    };
+    argv + watched + slots * 24
+}
+
+/// What a client's subscriptions cost it in 7.0 (getClientMemoryUsage): a
+/// list node per pattern, a dict entry per channel (plain and shard) plus
+/// the dicts' slots.
+pub fn pubsub_memory(c: &Client) -> u64 {
+    let dict = |n: usize| {
+        let slots = match n {
+            0 => 0,
+            n => n.next_power_of_two().max(4),
+        };
+        n as u64 * 24 + slots as u64 * 8
+    };
+    c.patterns.len() as u64 * 24 + dict(c.channels.len()) + dict(c.shard_channels.len())
+}
+
+/// The client's memory beyond its buffers: transaction, subscriptions,
+/// and BCAST tracking prefixes, which 7.0 counts as 32 bytes per node of
+/// their radix tree (a tree of n keys has about 2n nodes: a leaf each, and
+/// the branch above it).
+pub fn client_overhead(c: &Client) -> u64 {
+    let prefixes = c.tracking.as_ref().map_or(0, |t| t.prefixes.len() as u64);
+    multi_memory(c) + pubsub_memory(c) + prefixes * 2 * 32
+}
+
 pub fn client_memory(query_capacity: usize, replies: usize) -> u64 {
     CLIENT_MEMORY + query_capacity as u64 + replies as u64
 }
@@ -130,7 +173,8 @@ pub fn buffer_memory<'a>(
     for c in clients {
         let query = c.query.capacity() + c.parser.partial_args_bytes();
         let unsent = probe.map_or(0, |p| p.unsent_output(c.conn));
-        let m = client_memory(query, c.reply.len() + c.pushes.len() + unsent as usize);
+        let m = client_memory(query, c.reply.len() + c.pushes.len() + unsent as usize)
+            + client_overhead(c);
         if c.kind == ClientKind::Replica {
             b.clients_replicas += m;
             // What waits for a replica is not counted for eviction.

@@ -566,6 +566,9 @@ impl Server {
                 return;
             }
             self.process_input(&mut c);
+            if let Some(need) = c.parser.pending_big_arg() {
+                c.query_size.reserve_big_arg(need);
+            }
             if c.close_after_reply {
                 break;
             }
@@ -608,6 +611,11 @@ impl Server {
         self.clients.insert(conn, c);
         if flush {
             self.st.pending.insert(conn);
+        }
+        // After a read, the client just served counts too (7.0 checks in
+        // beforeNextClient): a big argument arriving can get it evicted.
+        if self.st.config.get_i64(Key::MAXMEMORY_CLIENTS) != 0 && self.st.busy.is_none() {
+            self.evict_clients();
         }
         self.after_command();
     }

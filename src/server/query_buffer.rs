@@ -85,6 +85,14 @@ impl QueryBufSize {
         self.alloc = sds_usable(want);
     }
 
+    /// A big argument's header was read (PROTO_MBULK_BIG_ARG): 7.0 makes
+    /// room for the whole of it at once, `need` bytes, not greedily.
+    pub fn reserve_big_arg(&mut self, need: usize) {
+        if self.alloc < need {
+            self.alloc = sds_usable(need);
+        }
+    }
+
     /// clientsCronResizeQueryBuffer, for a buffer holding `len` bytes whose
     /// client has been idle `idle_secs` seconds.
     pub fn cron(&mut self, len: usize, idle_secs: u64) {

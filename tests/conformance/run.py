@@ -96,6 +96,7 @@ CI_SET = [
     "unit/shutdown",
     "integration/shutdown",
     "integration/corrupt-dump",
+    "unit/client-eviction",
     "sentinel",
 ]
 
