@@ -131,9 +131,9 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
                 q,
                 c.query_size.free(q),
                 argv_mem,
-                16384,
-                16384,
-                790 + 16384 + q + c.query_size.free(q) + argv_mem + overhead,
+                c.reply_size.usable,
+                c.reply_size.peak,
+                790 + c.reply_size.usable + q + c.query_size.free(q) + argv_mem + overhead,
                 cmd,
             )
         }
@@ -145,9 +145,14 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
                 q,
                 free,
                 0,
-                1024,
-                0,
-                776 + 1024 + q + free + omem + overhead,
+                c.reply_size.usable,
+                c.reply_size.peak,
+                crate::server::memory::CLIENT_STRUCT as usize
+                    + c.reply_size.usable
+                    + q
+                    + free
+                    + omem
+                    + overhead,
                 c.last_cmd.clone(),
             )
         }
@@ -526,14 +531,16 @@ mod tests {
         );
         k.connect(2);
         k.cmd(2, "PING");
-        // The cron frees the query buffer of a client idle for over 2 s.
-        k.tick(3000);
+        // The cron frees the query buffer of a client idle for over 2 s, and
+        // shrinks its reply buffer once its peak is reset (after 5 s).
+        k.tick(6000);
+        k.tick(100);
         let r = k.cmd(1, "CLIENT LIST");
         let body = bulk_body(&r);
         let lines: Vec<&str> = body.split('\n').filter(|l| !l.is_empty()).collect();
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0], "id=1 addr=127.0.0.1:50001 laddr=127.0.0.1:6379 fd=8 name=me age=3 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658 events=r cmd=client|list user=default redir=-1 resp=2");
-        assert_eq!(lines[1], "id=2 addr=127.0.0.1:50002 laddr=127.0.0.1:6379 fd=9 name= age=3 idle=3 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1800 events=r cmd=ping user=default redir=-1 resp=2");
+        assert_eq!(lines[0], "id=1 addr=127.0.0.1:50001 laddr=127.0.0.1:6379 fd=8 name=me age=6 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=22298 events=r cmd=client|list user=default redir=-1 resp=2");
+        assert_eq!(lines[1], "id=2 addr=127.0.0.1:50002 laddr=127.0.0.1:6379 fd=9 name= age=6 idle=6 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1800 events=r cmd=ping user=default redir=-1 resp=2");
         let r = k.cmd(1, "CLIENT LIST ID 2");
         assert!(r.contains("id=2 ") && !r.contains("id=1 "));
         assert_eq!(

@@ -7,7 +7,7 @@
 use super::container::{help, text};
 use super::digest::{dataset_digest, value_digest};
 use super::sha1::hex;
-use super::{arg_i64, err, lower, CmdResult, Ctx, Error, Propagate};
+use super::{arg_i64, eq_ignore_case, err, lower, CmdResult, Ctx, Error, Propagate};
 use crate::keyspace::{Db, Object, Value};
 use crate::node::LogLevel;
 use crate::server::config::Key;
@@ -80,6 +80,28 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ("aof-flush-sleep", 3) => {
             // Redis sleeps this many µs before each AOF write, for race
             // tests; the core cannot sleep, and the host writes at once.
+            ctx.out().ok();
+        }
+        ("replybuffer", 4) => {
+            let what = lower(&args[2]);
+            let policy = &mut ctx.srv.reply_buffers;
+            match what.as_str() {
+                "peak-reset-time" => {
+                    policy.peak_reset_ms = if eq_ignore_case(&args[3], "never") {
+                        -1
+                    } else if eq_ignore_case(&args[3], "reset") {
+                        crate::server::reply_buffer::DEFAULT_PEAK_RESET_MS
+                    } else {
+                        arg_i64(&args[3])?
+                    };
+                }
+                "resizing" => policy.resizing = atoi(&args[3]) != 0,
+                _ => return Err(format!(
+                    "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                    text(&args[1])
+                )
+                .into()),
+            }
             ctx.out().ok();
         }
         ("pause-cron", 3) => {

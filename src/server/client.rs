@@ -49,6 +49,8 @@ pub struct Client {
     pub query: BytesMut,
     /// What 7.0 would have allocated for `query` (CLIENT LIST's qbuf-free).
     pub query_size: QueryBufSize,
+    /// What 7.0's reply buffer would be (CLIENT LIST's `rbs` / `rbp`).
+    pub reply_size: super::reply_buffer::ReplyBufSize,
     pub authenticated: bool,
     pub user: String,
     pub kind: ClientKind,
@@ -157,6 +159,7 @@ impl Client {
             parser: RequestParser::new(),
             query: BytesMut::new(),
             query_size: QueryBufSize::default(),
+            reply_size: super::reply_buffer::ReplyBufSize::new(now),
             authenticated: true,
             user: "default".into(),
             kind: ClientKind::Normal,

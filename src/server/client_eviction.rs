@@ -36,7 +36,11 @@ impl Server {
             }
             let query = c.query.capacity() + c.parser.partial_args_bytes();
             let unsent = probe.map_or(0, |p| p.unsent_output(*conn)) as usize;
-            let m = memory::client_memory(query, c.reply.len() + c.pushes.len() + unsent)
+            // What CLIENT LIST's tot-mem says: the struct, the reply
+            // buffer as sized now, the rest.
+            let m = memory::CLIENT_STRUCT
+                + c.reply_size.usable as u64
+                + (query + c.reply.len() + c.pushes.len() + unsent) as u64
                 + memory::client_overhead(c);
             total += m;
             if !c.no_evict {

@@ -670,8 +670,8 @@ pub fn stats_section(srv: &ServerState, out: &mut String) {
     stat!("total_writes_processed", "{}", s.total_writes_processed);
     stat!("io_threaded_reads_processed", "0");
     stat!("io_threaded_writes_processed", "0");
-    stat!("reply_buffer_shrinks", "0");
-    stat!("reply_buffer_expands", "0");
+    stat!("reply_buffer_shrinks", "{}", srv.reply_buffers.shrinks);
+    stat!("reply_buffer_expands", "{}", srv.reply_buffers.expands);
 }
 
 /// The replication section, rendered by the replication module.

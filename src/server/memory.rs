@@ -15,6 +15,8 @@ use crate::node::HostProbe;
 pub const STARTUP_MEMORY: u64 = 862_960;
 /// A connected client's fixed part: its struct and empty buffers.
 pub const CLIENT_MEMORY: u64 = 1_800;
+/// The client struct alone (CLIENT LIST's tot-mem adds its reply buffer).
+pub const CLIENT_STRUCT: u64 = 776;
 /// An entry of a database's expires dict.
 const EXPIRE_ENTRY: u64 = 24;
 /// A non-empty database's dicts: the tables' fixed part...

@@ -22,6 +22,7 @@ pub mod pending;
 pub mod persistence;
 pub mod proc_title;
 pub mod query_buffer;
+pub mod reply_buffer;
 pub mod shutdown;
 pub mod slowlog;
 pub mod tracking;
@@ -170,6 +171,8 @@ pub struct ServerState {
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
     pub pause: pause::ClientPause,
+    /// DEBUG REPLYBUFFER's settings and the resize counts.
+    pub reply_buffers: reply_buffer::ReplyBufPolicy,
     /// LATENCY's events (`latency-monitor-threshold`).
     pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
@@ -419,6 +422,7 @@ impl Server {
                 slowlog: Default::default(),
                 latency: Default::default(),
                 pause: Default::default(),
+                reply_buffers: Default::default(),
                 client_ids: BTreeMap::new(),
                 current_client: None,
                 migrations: BTreeMap::new(),
@@ -1719,6 +1723,8 @@ impl Server {
         for c in self.clients.values_mut() {
             let idle = now.saturating_sub(c.last_interaction) / 1000;
             c.query_size.cron(c.query.len(), idle);
+            c.reply_size
+                .cron(now, c.reply.len(), &mut self.st.reply_buffers);
         }
         // Active expiry: a bounded sample of keys with a TTL per database.
         let expire_started = self.st.monotonic_us();
@@ -1809,6 +1815,7 @@ impl Server {
                 }
                 c.settle_replies(c.reply.len());
                 if !c.reply.is_empty() {
+                    c.reply_size.filled(c.reply.len());
                     let bytes = c.reply.take_for_send();
                     if c.kind == ClientKind::Replica {
                         self.st.stats.net_repl_output_bytes += bytes.len() as u64;

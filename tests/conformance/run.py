@@ -97,6 +97,7 @@ CI_SET = [
     "integration/shutdown",
     "integration/corrupt-dump",
     "unit/client-eviction",
+    "unit/replybufsize",
     "sentinel",
 ]
 
