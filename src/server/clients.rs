@@ -106,6 +106,15 @@ impl ClientTable {
     }
 }
 
+/// `table[&conn]`, for a client that must be there (it panics otherwise).
+impl std::ops::Index<&ConnId> for ClientTable {
+    type Output = Box<Client>;
+
+    fn index(&self, conn: &ConnId) -> &Box<Client> {
+        self.get(conn).expect("no client on this connection")
+    }
+}
+
 /// The present clients in connection order.
 pub struct Iter<'a>(btree_map::Iter<'a, ConnId, Slot>);
 
