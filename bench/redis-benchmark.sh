@@ -19,7 +19,8 @@
 # FAMILIES (1: also PFADD, PFCOUNT over 10 keys, SETBIT, BITCOUNT, GEOADD,
 # GEOSEARCH, EVAL of an INCR and EVALSHA of a 10-command script; 0: skip),
 # FAMILY_ROWS (a bash regex: only the family rows whose name matches, e.g.
-# FAMILY_ROWS=EVAL TESTS=ping_inline STREAMS=0 for the scripting rows).
+# FAMILY_ROWS=EVAL TESTS=ping_inline STREAMS=0 for the scripting rows),
+# D (the value size in bytes of the TESTS rows, redis-benchmark's -d: 3).
 # Timings are printed, never asserted: the machine may be shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,7 @@ PIPELINES=${PIPELINES:-"1 16"}
 STREAMS=${STREAMS:-1}
 FAMILIES=${FAMILIES:-1}
 FAMILY_ROWS=${FAMILY_ROWS:-.}
+D=${D:-3}
 
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "missing $tool (make deps installs it)" >&2; exit 1; }
@@ -90,7 +92,7 @@ wait_ready "$OURS_PORT"
 run() {
     local port=$1 pipe=$2 pid=$3 t line usec
     if [ "$CPU" != 1 ]; then
-        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$TESTS" 2>/dev/null \
+        redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -d "$D" -t "$TESTS" 2>/dev/null \
             | tr '\r' '\n' \
             | awk -F': ' '/requests per second/ && !/needed to/ { split($1, n, " "); split($2, a, " "); print n[1], a[1] }'
         return
@@ -99,7 +101,7 @@ run() {
     stat=$(mktemp)
     for t in ${TESTS//,/ }; do
         line=$(perf stat -x, -e task-clock -p "$pid" -o "$stat" -- \
-            redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -t "$t" 2>/dev/null \
+            redis-benchmark -p "$port" -q -n "$N" -c "$C" -P "$pipe" -d "$D" -t "$t" 2>/dev/null \
             | tr '\r' '\n' | grep 'requests per second' | tail -1)
         # perf stat's CSV: task-clock in msec first.
         usec=$(awk -F, -v n="$N" '/task-clock/ { printf "%.3f", $1 * 1000 / n }' "$stat")
@@ -208,7 +210,7 @@ for pipe in $PIPELINES; do
 done
 
 echo
-echo "redis-benchmark -q -n $N -c $C -t $TESTS   (real: redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), ours: sentinel-lab release)"
+echo "redis-benchmark -q -n $N -c $C -d $D -t $TESTS   (real: redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), ours: sentinel-lab release)"
 if [ "$CPU" = 1 ]; then
     printf '%-22s | %12s | %12s | %6s | %9s | %9s | %9s\n' "test" "real rps" "ours rps" "ratio" "real us/r" "ours us/r" "cpu ratio"
     printf '%-22s-+-%12s-+-%12s-+-%6s-+-%9s-+-%9s-+-%9s\n' "----------------------" "------------" "------------" "------" "---------" "---------" "---------"

@@ -603,6 +603,10 @@ pub trait Node {
     fn holds_input(&self, _conn: ConnId) -> bool {
         false
     }
+    /// The bytes of an [`Output::Send`], written: the node may fill the
+    /// buffer again with a later reply rather than allocate one. Optional
+    /// for hosts (the buffer is simply dropped otherwise).
+    fn recycle(&mut self, _bytes: Vec<u8>) {}
 }
 
 /// Ask `node` one command out of band at time `now`, on [`INSPECT_CONN`]:

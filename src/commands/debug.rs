@@ -96,11 +96,13 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     };
                 }
                 "resizing" => policy.resizing = atoi(&args[3]) != 0,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
                     text(&args[1])
                 )
-                .into()),
+                    .into())
+                }
             }
             ctx.out().ok();
         }

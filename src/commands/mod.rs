@@ -58,10 +58,10 @@ use crate::keyspace::{Db, Object, Value, WriteRef, WRONGTYPE};
 use crate::node::Millis;
 use crate::resp::ReplyBuf;
 use crate::server::notify::class as N;
-use crate::server::{Client, ServerState};
+use crate::server::{Client, ClientTable, ServerState};
 use bytes::Bytes;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 pub use crate::node::ConnId;
@@ -345,7 +345,7 @@ impl CommandTable {
 pub struct Ctx<'a> {
     pub srv: &'a mut ServerState,
     /// Every other client (the caller is not in this map while it runs).
-    pub clients: &'a mut BTreeMap<ConnId, Box<Client>>,
+    pub clients: &'a mut ClientTable,
     pub client: &'a mut Client,
     pub now: Millis,
     pub propagate: Propagate,

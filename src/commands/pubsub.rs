@@ -8,7 +8,7 @@
 use super::{def, eq_ignore_case, flags::*, glob_match, CmdResult, CommandDef, Ctx, Error};
 use crate::node::ConnId;
 use crate::resp::ReplyBuf;
-use crate::server::{Client, ServerState};
+use crate::server::{Client, ClientTable, ServerState};
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,7 +97,7 @@ pub(crate) fn deliver(
 /// handler) are skipped and not counted.
 pub fn publish(
     srv: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Box<Client>>,
+    clients: &mut ClientTable,
     channel: &[u8],
     message: &[u8],
 ) -> usize {

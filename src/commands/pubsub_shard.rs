@@ -7,11 +7,9 @@
 
 use super::pubsub::{confirm, reg_add, reg_remove};
 use super::{def, flags::*, CmdResult, CommandDef, Ctx};
-use crate::node::ConnId;
 use crate::resp::ReplyBuf;
-use crate::server::{Client, ServerState};
+use crate::server::{Client, ClientTable, ServerState};
 use bytes::Bytes;
-use std::collections::BTreeMap;
 
 fn write_smessage(out: &mut ReplyBuf, channel: &[u8], message: &[u8]) {
     out.push(3);
@@ -25,7 +23,7 @@ fn write_smessage(out: &mut ReplyBuf, channel: &[u8], message: &[u8]) {
 fn spublish_to(
     srv: &mut ServerState,
     me: &mut Client,
-    clients: &mut BTreeMap<ConnId, Box<Client>>,
+    clients: &mut ClientTable,
     channel: &[u8],
     message: &[u8],
 ) -> usize {

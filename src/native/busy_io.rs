@@ -11,7 +11,7 @@
 //! The host and its node share one thread, so thread-locals need no lock.
 
 use crate::node::{Addr, BusyInput, ConnId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::RawFd;
 
@@ -35,6 +35,20 @@ struct Sockets {
 
 thread_local! {
     static SOCKETS: RefCell<Sockets> = RefCell::new(Sockets::default());
+    /// Something a busy script left for the host (accepted connections,
+    /// closes seen, unsent replies): without it, which is nearly always,
+    /// the host's checks on every read stop at this flag.
+    static LEFT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Set the flag from what the sockets hold.
+fn note_left(s: &Sockets) {
+    let left = !s.accepted.is_empty() || !s.closed.is_empty() || !s.leftover.is_empty();
+    LEFT.with(|l| l.set(left));
+}
+
+fn nothing_left() -> bool {
+    !LEFT.with(|l| l.get())
 }
 
 /// A listening socket the busy poll accepts on.
@@ -66,7 +80,15 @@ pub fn next_conn() -> ConnId {
 
 /// The connections a busy poll accepted, for the host to register.
 pub fn take_accepted() -> Vec<(ConnId, std::net::TcpStream)> {
-    SOCKETS.with(|s| std::mem::take(&mut s.borrow_mut().accepted))
+    if nothing_left() {
+        return Vec::new();
+    }
+    SOCKETS.with(|s| {
+        let mut s = s.borrow_mut();
+        let taken = std::mem::take(&mut s.accepted);
+        note_left(&s);
+        taken
+    })
 }
 
 fn addr_of(a: std::io::Result<std::net::SocketAddr>) -> Addr {
@@ -104,6 +126,7 @@ fn accept_all(s: &mut Sockets, out: &mut Vec<BusyInput>) {
             });
             s.fds.insert(conn, fd);
             s.accepted.push((conn, stream));
+            note_left(s);
         }
     }
 }
@@ -119,11 +142,15 @@ pub fn forget(conn: ConnId) {
         let mut s = s.borrow_mut();
         s.fds.remove(&conn);
         s.closed.remove(&conn);
+        note_left(&s);
     });
 }
 
 /// Whether a busy poll already reported the connection closed (and forgot it).
 pub fn closed_while_busy(conn: ConnId) -> bool {
+    if nothing_left() {
+        return false;
+    }
     SOCKETS.with(|s| s.borrow().closed.contains(&conn))
 }
 
@@ -169,6 +196,7 @@ pub fn poll() -> Vec<BusyInput> {
             s.fds.remove(&conn);
             s.closed.insert(conn);
         }
+        note_left(&s);
     });
     out
 }
@@ -228,6 +256,7 @@ pub fn send(conn: ConnId, bytes: &[u8], queued: bool) -> bool {
         }
         if sent < bytes.len() {
             s.leftover.push((conn, bytes[sent..].to_vec()));
+            note_left(&s);
         }
         true
     })
@@ -235,5 +264,13 @@ pub fn send(conn: ConnId, bytes: &[u8], queued: bool) -> bool {
 
 /// The reply bytes the sockets did not take during the script.
 pub fn take_leftovers() -> Vec<(ConnId, Vec<u8>)> {
-    SOCKETS.with(|s| std::mem::take(&mut s.borrow_mut().leftover))
+    if nothing_left() {
+        return Vec::new();
+    }
+    SOCKETS.with(|s| {
+        let mut s = s.borrow_mut();
+        let taken = std::mem::take(&mut s.leftover);
+        note_left(&s);
+        taken
+    })
 }

@@ -217,7 +217,9 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
             }
             Output::Send { conn, bytes } => {
                 if let Some(c) = s.conns.get_mut(&conn) {
-                    send(conn, c, bytes);
+                    if let Some(spent) = send(conn, c, bytes) {
+                        s.node.recycle(spent);
+                    }
                 }
             }
             Output::Close { conn } => close(s, conn),
@@ -737,24 +739,26 @@ pub fn write_atomically(path: &str, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Write now if the socket takes it; queue the rest for the writer task
-/// (counted as the connection's unsent output, `output_backlog`).
-fn send(conn: ConnId, c: &mut Conn, bytes: Vec<u8>) {
+/// (counted as the connection's unsent output, `output_backlog`). The
+/// buffer comes back when it was written whole, for the node to reuse.
+fn send(conn: ConnId, c: &mut Conn, bytes: Vec<u8>) -> Option<Vec<u8>> {
     if c.queue.is_empty() {
         if let Some(w) = &c.write {
             let rest = match w.try_write(&bytes) {
-                Ok(n) if n == bytes.len() => return,
+                Ok(n) if n == bytes.len() => return Some(bytes),
                 Ok(n) => bytes[n..].to_vec(),
                 Err(_) => bytes,
             };
             output_backlog::queued(conn, rest.len());
             c.queue.push_back(rest);
             c.notify.notify_one();
-            return;
+            return None;
         }
     }
     output_backlog::queued(conn, bytes.len());
     c.queue.push_back(bytes);
     c.notify.notify_one();
+    None
 }
 
 async fn writer(sh: SharedRef, conn: ConnId, notify: Rc<Notify>) {

@@ -33,7 +33,7 @@ impl Server {
             self.reuse_repl_feed(feed);
             return;
         }
-        let mut bytes = Vec::new();
+        let mut bytes = std::mem::take(&mut self.st.repl.feed_buf);
         for &Propagated {
             db,
             ref argv,
@@ -52,6 +52,11 @@ impl Server {
         }
         self.reuse_repl_feed(feed);
         self.repl_stream(&bytes);
+        // Kept for the next feed (a big transaction's is let go).
+        if bytes.capacity() <= 64 * 1024 {
+            bytes.clear();
+            self.st.repl.feed_buf = bytes;
+        }
     }
 
     /// Give the fed entries' vector back, emptied, for the next commands:
@@ -76,13 +81,11 @@ impl Server {
         if let Some(b) = r.backlog.as_mut() {
             b.append(bytes, keep);
         }
-        let online: Vec<ConnId> = r
+        let online = r
             .replicas
             .iter()
-            .filter(|(_, i)| i.state == ReplicaState::Online)
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in online {
+            .filter(|(_, i)| i.state == ReplicaState::Online);
+        for (&conn, _) in online {
             // A replica being closed (CLIENT KILL) takes no more output, as
             // prepareClientToWrite refuses clients flagged to close.
             if let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.close_after_reply) {
@@ -414,11 +417,11 @@ impl Server {
                 .count();
             let expired = w.deadline.is_some_and(|d| now >= d);
             if acked >= w.numreplicas || expired {
-                if let Some(mut c) = self.clients.remove(&w.conn) {
+                if let Some(mut c) = self.clients.take(&w.conn) {
                     c.blocked = None;
                     c.reply.int(acked as i64);
                     self.resume_client(&mut c);
-                    self.clients.insert(w.conn, c);
+                    self.clients.put(w.conn, c);
                     self.st.pending.insert(w.conn);
                 }
             } else {

@@ -16,6 +16,7 @@ pub mod info;
 pub mod master;
 pub mod rdb_info;
 pub mod replica;
+pub mod unapplied;
 
 use crate::node::{Addr, ConnId, Millis};
 use backlog::Backlog;
@@ -218,6 +219,9 @@ pub struct ReplState {
     pub sync_partial_err: u64,
     /// A coordinated failover (FAILOVER) under way.
     pub failover: failover::Failover,
+    /// The last fed commands' encoding, emptied: the next feed writes into
+    /// it instead of a new buffer per write command.
+    pub feed_buf: Vec<u8>,
 }
 
 impl ReplState {
@@ -242,6 +246,7 @@ impl ReplState {
             sync_partial_ok: 0,
             sync_partial_err: 0,
             failover: Default::default(),
+            feed_buf: Vec::new(),
         }
     }
 

@@ -4,14 +4,13 @@ use super::{LinkState, MasterLink, Transfer};
 use crate::node::{Addr, ConnId, Event, LogLevel, Millis, Output, Role};
 use crate::resp::Frame;
 use crate::server::config::Key;
-use crate::server::{Client, ClientKind, Server, ServerState};
-use std::collections::BTreeMap;
+use crate::server::{Client, ClientKind, ClientTable, Server, ServerState};
 
 /// Retry a failed connection after this long (Redis's replicationCron runs every second).
 const RETRY_MS: Millis = 1000;
 
 /// Close the master link (if any), keeping the replica configuration.
-fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
+fn drop_link(st: &mut ServerState, clients: &mut ClientTable) {
     let Some(link) = st.repl.link.as_mut() else {
         return;
     };
@@ -36,7 +35,7 @@ fn drop_link(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) 
 /// disconnectSlaves: our replicas reconnect, and so learn a new replication
 /// id (with a partial resync when our history allows it). They are closed at
 /// once and forgotten when the server flushes pending clients.
-fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<Client>>) {
+fn disconnect_replicas(st: &mut ServerState, clients: &mut ClientTable) {
     let conns: Vec<ConnId> = st.repl.replicas.keys().copied().collect();
     for conn in conns {
         if let Some(c) = clients.get_mut(&conn) {
@@ -52,7 +51,7 @@ fn disconnect_replicas(st: &mut ServerState, clients: &mut BTreeMap<ConnId, Box<
 /// command (PSYNC FAILOVER) can promote the node it runs on.
 pub(crate) fn become_master(
     st: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Box<Client>>,
+    clients: &mut ClientTable,
     requested_by: Option<&str>,
 ) {
     if !st.repl.is_replica() {

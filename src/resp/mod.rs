@@ -5,7 +5,7 @@ mod reply;
 mod request;
 
 pub use frame::{Frame, FrameError};
-pub use reply::ReplyBuf;
+pub use reply::{ReplyBuf, REPLY_CHUNK};
 pub use request::{query_dump, split_args, ProtocolError, Request, RequestParser, Sender};
 
 /// Redis's `sdscatrepr`: bytes as a quoted string with C escapes.

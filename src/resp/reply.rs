@@ -9,7 +9,7 @@ pub struct ReplyBuf {
 }
 
 /// Redis's PROTO_REPLY_CHUNK_BYTES.
-const REPLY_CHUNK: usize = 16 * 1024;
+pub const REPLY_CHUNK: usize = 16 * 1024;
 
 #[inline]
 fn push_int(out: &mut Vec<u8>, v: i64) {
@@ -178,11 +178,12 @@ impl ReplyBuf {
         std::mem::take(&mut self.buf)
     }
 
-    /// The pending output, handed to the host; the next batch starts with
-    /// room for as much (up to 16 KB, Redis's reply chunk), so a pipeline's
-    /// replies are not written through a series of reallocations.
-    pub fn take_for_send(&mut self) -> Vec<u8> {
-        let room = self.buf.len().min(REPLY_CHUNK);
-        std::mem::replace(&mut self.buf, Vec::with_capacity(room))
+    /// The pending output, handed to the host; the next batch goes into
+    /// `next`, empty, with room for about as much (see `server::reply_pool`),
+    /// so a pipeline's replies are not written through a series of
+    /// reallocations.
+    pub fn swap_for_send(&mut self, next: Vec<u8>) -> Vec<u8> {
+        debug_assert!(next.is_empty());
+        std::mem::replace(&mut self.buf, next)
     }
 }

@@ -24,7 +24,7 @@ pub mod scripts;
 
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
 use crate::server::config::Key;
-use crate::server::{Client, Config, Server, ServerState};
+use crate::server::{Client, ClientTable, Config, Server, ServerState};
 pub use event::SentinelEvent;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -452,7 +452,7 @@ pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u64 = 1 << 1;
 /// state (outputs, rng, pub/sub) and its clients (subscribers).
 pub struct Env<'a> {
     pub srv: &'a mut ServerState,
-    pub clients: &'a mut BTreeMap<ConnId, Box<Client>>,
+    pub clients: &'a mut ClientTable,
     /// Scripts events asked for (argv), queued when the step ends.
     pub scripts: Vec<Vec<String>>,
 }
@@ -765,7 +765,7 @@ impl SentinelState {
 /// and emit the config file if it changed.
 pub fn with_state<R>(
     srv: &mut ServerState,
-    clients: &mut BTreeMap<ConnId, Box<Client>>,
+    clients: &mut ClientTable,
     f: impl FnOnce(&mut SentinelState, &mut Env) -> R,
 ) -> Option<R> {
     let mut st = srv.sentinel.take()?;

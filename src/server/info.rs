@@ -14,20 +14,19 @@
 //! [`Sections::render`] does what `INFO [section ...]` does.
 
 use super::memory::{buffer_memory, used_memory, AllocatorFigures, UsedMemory, STARTUP_MEMORY};
-use super::{Client, ClientKind, ServerState};
+use super::{Client, ClientKind, ClientTable, ServerState};
 use crate::keyspace::Db;
 use crate::node::CpuTimes;
-use crate::node::{ConnId, Millis};
+use crate::node::Millis;
 use crate::server::config::Key;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// What a section renderer can see.
 pub struct InfoCtx<'a> {
     pub srv: &'a ServerState,
     /// Every client but the caller.
-    pub clients: &'a BTreeMap<ConnId, Box<Client>>,
+    pub clients: &'a ClientTable,
     /// The client running INFO, if any (it is not in `clients` while it runs).
     pub caller: Option<&'a Client>,
     pub now: Millis,

@@ -4,6 +4,7 @@ pub mod aof;
 pub mod busy;
 pub mod client;
 pub mod client_eviction;
+pub mod clients;
 pub mod cmdstats;
 pub mod config;
 pub mod disk_error;
@@ -23,11 +24,13 @@ pub mod persistence;
 pub mod proc_title;
 pub mod query_buffer;
 pub mod reply_buffer;
+pub mod reply_pool;
 pub mod shutdown;
 pub mod slowlog;
 pub mod tracking;
 
 pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
+pub use clients::ClientTable;
 pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
@@ -98,6 +101,8 @@ pub struct ServerState {
     pub next_client_id: u64,
     /// Clients with output waiting to be handed to the host.
     pub pending: pending::PendingConns,
+    /// Written reply buffers, reused by the next flushes.
+    pub reply_pool: reply_pool::ReplyPool,
     /// Outputs other than client replies (logs, connects, closes).
     pub out: VecDeque<Output>,
     /// Writes to propagate to the AOF and replicas, in order.
@@ -119,7 +124,7 @@ pub struct ServerState {
     /// Replication changes requested by commands, applied right after them.
     pub repl_actions: Vec<ReplAction>,
     /// Master link bytes received but not yet applied (for offsets and proxying).
-    pub master_raw: Vec<u8>,
+    pub master_raw: crate::replication::unapplied::Unapplied,
     /// A command blocked a client since the last settle (see `settle_blocked`).
     pub block_pending: bool,
     /// Clients CLIENT UNBLOCK released: their pipelined input runs after the command.
@@ -340,7 +345,7 @@ impl ServerState {
 
 pub struct Server {
     pub st: ServerState,
-    pub clients: BTreeMap<ConnId, Box<Client>>,
+    pub clients: ClientTable,
 }
 
 /// The most input handled before running what is complete (Redis reads
@@ -388,6 +393,7 @@ impl Server {
                 blocked_on: BTreeMap::new(),
                 next_client_id: 1,
                 pending: pending::PendingConns::default(),
+                reply_pool: Default::default(),
                 out: VecDeque::new(),
                 repl_feed: Vec::new(),
                 lastsave: now / 1000,
@@ -399,7 +405,7 @@ impl Server {
                 next_outbound: 0,
                 repl: ReplState::new(replid, now),
                 repl_actions: Vec::new(),
-                master_raw: Vec::new(),
+                master_raw: Default::default(),
                 block_pending: false,
                 unblocked: Vec::new(),
                 monitors: BTreeSet::new(),
@@ -450,7 +456,7 @@ impl Server {
                 table,
                 lazyfree: Default::default(),
             },
-            clients: BTreeMap::new(),
+            clients: ClientTable::new(),
         };
         server.st.refresh_notify_flags();
         // `requirepass` first, then the `user` lines, which win (as in 7.0,
@@ -534,7 +540,7 @@ impl Server {
     }
 
     pub(crate) fn data(&mut self, conn: ConnId, bytes: &[u8]) {
-        let Some(mut c) = self.clients.remove(&conn) else {
+        let Some(mut c) = self.clients.take(&conn) else {
             return;
         };
         if c.kind == ClientKind::Master {
@@ -544,7 +550,7 @@ impl Server {
         }
         self.st.stats.total_reads_processed += 1;
         if c.kind == ClientKind::Master {
-            self.st.master_raw.extend_from_slice(bytes);
+            self.st.master_raw.extend(bytes);
             if let Some(l) = self.st.repl.link.as_mut() {
                 l.last_io = self.st.now;
             }
@@ -559,6 +565,8 @@ impl Server {
         } else {
             READ_PIECE
         };
+        // Whether the last request run went through its after-command work.
+        let mut settled = false;
         for piece in bytes.chunks(piece) {
             let master = c.kind == ClientKind::Master;
             c.query_size.read(c.query.len(), piece.len(), master);
@@ -569,7 +577,9 @@ impl Server {
                 self.close_over_query_limit(conn, c);
                 return;
             }
-            self.process_input(&mut c);
+            if let Some(s) = self.process_input(&mut c) {
+                settled = s;
+            }
             if let Some(need) = c.parser.pending_big_arg() {
                 c.query_size.reserve_big_arg(need);
             }
@@ -581,7 +591,7 @@ impl Server {
             self.serve(conn, c);
         } else {
             // Its input has just been run as far as it can go.
-            self.put_back(conn, c);
+            self.put_back(conn, c, settled);
         }
     }
 
@@ -605,28 +615,36 @@ impl Server {
     /// Run the client's complete requests, put it back among the clients
     /// and queue what it has to send.
     fn serve(&mut self, conn: ConnId, mut c: Box<Client>) {
-        self.process_input(&mut c);
-        self.put_back(conn, c);
+        let settled = self.process_input(&mut c).unwrap_or(false);
+        self.put_back(conn, c, settled);
     }
 
-    /// Put a served client back among the clients and queue what it has to send.
-    fn put_back(&mut self, conn: ConnId, c: Box<Client>) {
+    /// Put a served client back among the clients and queue what it has to
+    /// send. `settled`: its last request's after-command work ran, and
+    /// nothing changed since (once per read, not once more per read).
+    fn put_back(&mut self, conn: ConnId, c: Box<Client>, settled: bool) {
         let flush = !c.reply.is_empty() || c.close_after_reply;
-        self.clients.insert(conn, c);
+        self.clients.put(conn, c);
         if flush {
             self.st.pending.insert(conn);
         }
         // After a read, the client just served counts too (7.0 checks in
         // beforeNextClient): a big argument arriving can get it evicted.
-        if self.st.config.get_i64(Key::MAXMEMORY_CLIENTS) != 0 && self.st.busy.is_none() {
+        let evict = self.st.config.get_i64(Key::MAXMEMORY_CLIENTS) != 0 && self.st.busy.is_none();
+        if evict {
             self.evict_clients();
         }
-        self.after_command();
+        if !settled || evict {
+            self.after_command();
+        }
     }
 
-    /// Parse and run every complete request in the client's buffer.
-    pub(crate) fn process_input(&mut self, c: &mut Client) {
+    /// Parse and run every complete request in the client's buffer. `None`
+    /// when none ran, else whether the last one went through
+    /// [`Server::after_command`] (a postponed one did not).
+    pub(crate) fn process_input(&mut self, c: &mut Client) -> Option<bool> {
         self.st.sync_acl();
+        let mut settled = None;
         loop {
             if c.close_after_reply
                 || c.blocked.is_some()
@@ -635,7 +653,7 @@ impl Server {
                 || self.st.shutting_down
                 || self.st.now < self.st.paused_until
             {
-                return;
+                return settled;
             }
             let from = Sender {
                 auth_required: commands::connection::auth_required(&self.st, c),
@@ -643,7 +661,7 @@ impl Server {
                 max_bulk_len: self.st.config.get_i64(Key::PROTO_MAX_BULK_LEN),
             };
             match c.parser.next(&mut c.query, from) {
-                Ok(Some(Request::Command(argv))) => self.run_request(c, argv),
+                Ok(Some(Request::Command(argv))) => settled = Some(self.run_request(c, argv)),
                 Ok(Some(Request::Newline)) => {
                     // A replica loading its snapshot pings with newlines.
                     if c.kind == ClientKind::Replica {
@@ -652,18 +670,18 @@ impl Server {
                         }
                     }
                 }
-                Ok(None) => return,
+                Ok(None) => return settled,
                 Err(e) => {
                     self.protocol_error(c, e);
-                    return;
+                    return settled;
                 }
             }
         }
     }
 
     /// One parsed request: run it, settle its replies, and serve whoever it
-    /// woke before the next.
-    fn run_request(&mut self, c: &mut Client, mut argv: Vec<Bytes>) {
+    /// woke before the next. False when it was postponed (nothing settled).
+    fn run_request(&mut self, c: &mut Client, mut argv: Vec<Bytes>) -> bool {
         let reply_before = c.reply.len();
         let outer = self.st.current_client.replace(c.id);
         let client_cmd = argv[0].eq_ignore_ascii_case(b"client");
@@ -684,7 +702,7 @@ impl Server {
         }
         if c.postponed.is_some() {
             self.st.current_client = outer;
-            return;
+            return false;
         }
         // CLIENT CACHING applies to the next command (or transaction) only.
         if c.multi.is_none() && !client_cmd {
@@ -705,6 +723,7 @@ impl Server {
         if !self.st.tracking.outbox.is_empty() {
             self.deliver_tracking(Some(c));
         }
+        true
     }
 
     /// Write the queued invalidations (sendTrackingMessage). `current` is
@@ -827,14 +846,14 @@ impl Server {
         self.st.pause.lifted = false;
         self.st.set_expiry_paused();
         for conn in std::mem::take(&mut self.st.pause.postponed) {
-            let Some(mut c) = self.clients.remove(&conn) else {
+            let Some(mut c) = self.clients.take(&conn) else {
                 continue;
             };
             if let Some(argv) = c.postponed.take() {
                 self.run_request(&mut c, argv);
                 self.process_input(&mut c);
             }
-            self.clients.insert(conn, c);
+            self.clients.put(conn, c);
             self.st.pending.insert(conn);
         }
     }
@@ -1399,15 +1418,15 @@ impl Server {
     /// A command from our master was applied: advance the offset and pass the
     /// exact bytes on to our own replicas and backlog (chained replication).
     fn applied_from_master(&mut self, c: &Client) {
-        let n = self.st.master_raw.len().saturating_sub(c.query.len());
-        if n == 0 {
-            return;
-        }
-        let raw: Vec<u8> = self.st.master_raw.drain(..n).collect();
-        if let Some(l) = self.st.repl.link.as_mut() {
-            l.stream_db = c.db;
-        }
-        self.repl_stream(&raw);
+        // Taken out while its bytes pass on (nothing there reads it).
+        let mut raw = std::mem::take(&mut self.st.master_raw);
+        raw.apply_all_but(c.query.len(), |bytes| {
+            if let Some(l) = self.st.repl.link.as_mut() {
+                l.stream_db = c.db;
+            }
+            self.repl_stream(bytes);
+        });
+        self.st.master_raw = raw;
     }
 
     /// disconnectAllBlockedClients: becoming a replica, blocked clients get
@@ -1420,7 +1439,7 @@ impl Server {
             .map(|(k, _)| *k)
             .collect();
         for conn in blocked {
-            let Some(mut c) = self.clients.remove(&conn) else {
+            let Some(mut c) = self.clients.take(&conn) else {
                 continue;
             };
             if let Some(b) = c.blocked.take() {
@@ -1432,7 +1451,7 @@ impl Server {
             self.st.count_error(msg);
             c.settle_replies(from);
             c.close_after_reply = true;
-            self.clients.insert(conn, c);
+            self.clients.put(conn, c);
             self.st.pending.insert(conn);
         }
     }
@@ -1458,9 +1477,9 @@ impl Server {
         self.feed_expired_dels();
         self.publish_notifications(None);
         for conn in std::mem::take(&mut self.st.unblocked) {
-            if let Some(mut c) = self.clients.remove(&conn) {
+            if let Some(mut c) = self.clients.take(&conn) {
                 self.process_input(&mut c);
-                self.clients.insert(conn, c);
+                self.clients.put(conn, c);
                 self.st.pending.insert(conn);
             }
         }
@@ -1601,7 +1620,7 @@ impl Server {
 
     /// Run a blocked client's command again; if it blocks again it keeps waiting.
     fn retry_blocked(&mut self, conn: ConnId) {
-        let Some(mut c) = self.clients.remove(&conn) else {
+        let Some(mut c) = self.clients.take(&conn) else {
             return;
         };
         if let Some(b) = c.blocked.take() {
@@ -1623,13 +1642,13 @@ impl Server {
             }
         }
         let served = c.blocked.is_none();
-        self.clients.insert(conn, c);
+        self.clients.put(conn, c);
         if served {
             self.st.pending.insert(conn);
             // It may have more requests pipelined behind the blocking one.
-            if let Some(mut c) = self.clients.remove(&conn) {
+            if let Some(mut c) = self.clients.take(&conn) {
                 self.process_input(&mut c);
-                self.clients.insert(conn, c);
+                self.clients.put(conn, c);
             }
         }
     }
@@ -1707,7 +1726,7 @@ impl Server {
             .map(|(k, _)| *k)
             .collect();
         for conn in timed_out {
-            if let Some(mut c) = self.clients.remove(&conn) {
+            if let Some(mut c) = self.clients.take(&conn) {
                 if let Some(b) = c.blocked.take() {
                     self.unregister_blocked(conn, &b);
                     let from = c.reply.len();
@@ -1715,7 +1734,7 @@ impl Server {
                     c.settle_replies(from);
                 }
                 self.process_input(&mut c);
-                self.clients.insert(conn, c);
+                self.clients.put(conn, c);
                 self.st.pending.insert(conn);
             }
         }
@@ -1805,6 +1824,9 @@ impl Server {
 
     /// The replies alone: an out-of-band question moves no AOF timer.
     fn flush_replies(&mut self) {
+        if self.st.pending.is_empty() {
+            return;
+        }
         let pending = self.st.pending.take();
         for &conn in &pending {
             if let Some(c) = self.clients.get_mut(&conn) {
@@ -1816,7 +1838,10 @@ impl Server {
                 c.settle_replies(c.reply.len());
                 if !c.reply.is_empty() {
                     c.reply_size.filled(c.reply.len());
-                    let bytes = c.reply.take_for_send();
+                    // Room for as much as this batch, up to a reply chunk.
+                    let room = c.reply.len().min(crate::resp::REPLY_CHUNK);
+                    let next = self.st.reply_pool.take(room);
+                    let bytes = c.reply.swap_for_send(next);
                     if c.kind == ClientKind::Replica {
                         self.st.stats.net_repl_output_bytes += bytes.len() as u64;
                     } else {
@@ -1849,7 +1874,7 @@ impl Server {
             if self.st.now < self.st.paused_until {
                 break;
             }
-            if let Some(c) = self.clients.remove(&conn) {
+            if let Some(c) = self.clients.take(&conn) {
                 self.serve(conn, c);
             }
         }
@@ -2056,6 +2081,10 @@ impl Node for Server {
 
     fn holds_input(&self, conn: ConnId) -> bool {
         self.load_holds_input(conn)
+    }
+
+    fn recycle(&mut self, bytes: Vec<u8>) {
+        self.st.reply_pool.give(bytes);
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
