@@ -1362,7 +1362,11 @@ impl Server {
         if c.blocked.is_some() {
             self.st.block_pending = true;
         }
-        let settle = !quiet || !self.st.repl_actions.is_empty();
+        // A script's commands leave the charges of what they changed in
+        // place to the script's end (its caller's call settles them): a
+        // key a script changes over and over is measured once.
+        let settle = (!quiet || !self.st.repl_actions.is_empty())
+            && c.conn != crate::scripting::SCRIPT_CONN;
         self.apply_repl_actions();
         if settle {
             // Most commands changed one database: skip the others' calls.
