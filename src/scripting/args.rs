@@ -163,7 +163,8 @@ mod tests {
         assert!(c.command(table, &other).is_none());
         // A name not from the pool is looked up as it is.
         assert_eq!(
-            c.command(table, &Bytes::from_static(b"get")).map(|d| d.name),
+            c.command(table, &Bytes::from_static(b"get"))
+                .map(|d| d.name),
             Some("get")
         );
     }

@@ -320,6 +320,9 @@ pub struct RunSlot {
     gc_floor: Cell<usize>,
     /// `redis.call`'s recent arguments and commands.
     pub args: super::args::ArgCache,
+    /// The address of the VM's main thread (a script's own; coroutines
+    /// are others).
+    pub main: Cell<usize>,
 }
 
 /// The hook a VM has installed.
@@ -1031,8 +1034,7 @@ fn run_call(
     let f = container::effective_flags(cmd, argv);
     // A script inside a script is never run, whatever DEBUG allows.
     if f & flags::NOSCRIPT != 0
-        && (!st.server.st.scripting.allow_noscript
-            || crate::commands::eval::runs_scripts(cmd.name))
+        && (!st.server.st.scripting.allow_noscript || crate::commands::eval::runs_scripts(cmd.name))
     {
         return Some(refuse(
             st,
@@ -1140,7 +1142,12 @@ fn run_call(
 
 /// Charge the keys the script's commands changed in place so far.
 fn settle_charges(server: &mut Server) {
-    for db in server.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
+    for db in server
+        .st
+        .dbs
+        .iter_mut()
+        .filter(|d| d.has_unsettled_charges())
+    {
         db.settle_charges();
     }
 }
