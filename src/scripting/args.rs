@@ -25,6 +25,10 @@ const POOL: usize = 8;
 /// Command names remembered with what they looked up to.
 const COMMANDS: usize = 4;
 
+/// A command name (a pooled string), the table it was looked up in, what
+/// it named there.
+type KnownCommand = (Bytes, &'static CommandTable, &'static CommandDef);
+
 /// One VM's memory of its scripts' recent `redis.call` arguments.
 #[derive(Default)]
 pub struct ArgCache {
@@ -34,7 +38,7 @@ pub struct ArgCache {
     next_pool: Cell<usize>,
     /// (name as a pooled string, table, command): a name is known by its
     /// allocation, which stays alive (and so unchanged) while here.
-    commands: RefCell<[Option<(Bytes, &'static CommandTable, &'static CommandDef)>; COMMANDS]>,
+    commands: RefCell<[Option<KnownCommand>; COMMANDS]>,
     next_command: Cell<usize>,
 }
 

@@ -1487,6 +1487,38 @@ mod tests {
     }
 
     #[test]
+    fn a_scripts_in_place_changes_are_charged_by_its_end() {
+        use crate::keyspace::size;
+        let mut k = Kit::new();
+        k.connect(1);
+        let sum = |k: &Kit| -> u64 {
+            k.srv.st.dbs[0]
+                .keys()
+                .iter()
+                .map(|(key, o)| size::key_bytes(key, o, size::CHARGE_SAMPLES))
+                .sum()
+        };
+        k.cmd(1, "SET s abc");
+        k.cmd(1, "RPUSH l a");
+        let grow = "for i = 1, 50 do redis.call('append', 's', 'xxxxxxxxxx') \
+                    redis.call('rpush', 'l', 'yyyyyyyyyyyyyyyy') end return 1";
+        assert_eq!(eval(&mut k, grow, &["0"]), ":1\r\n");
+        assert!(!k.srv.st.dbs[0].has_unsettled_charges());
+        assert_eq!(k.srv.st.dbs[0].charged_bytes(), sum(&k));
+        // A command that may read the figures sees the changes so far:
+        // the dataset INFO gives inside the script is the one after it.
+        let dataset = |info: &str| -> String {
+            let at = info.find("used_memory_dataset:").expect("the field");
+            info[at..].lines().next().unwrap_or_default().to_string()
+        };
+        let info = "redis.call('append', 's', 'zzzzzzzzzz') \
+                    return redis.call('info', 'memory')";
+        let inside = dataset(&eval(&mut k, info, &["0"]));
+        assert_eq!(k.srv.st.dbs[0].charged_bytes(), sum(&k));
+        assert_eq!(inside, dataset(&k.cmd(1, "INFO memory")));
+    }
+
+    #[test]
     fn math_random_follows_rand48() {
         let mut k = Kit::new();
         k.connect(1);
