@@ -53,8 +53,10 @@ pub fn command_flags(st: &crate::server::ServerState, cmd: &CommandDef, argv: &[
             }
         }
         "evalsha" | "evalsha_ro" => {
-            let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-            st.scripting.get(&sha).map(|s| s.flags)
+            let mut buf = [0u8; 40];
+            sha_key(&argv[1], &mut buf)
+                .and_then(|sha| st.scripting.get(sha))
+                .map(|s| s.flags)
         }
         "fcall" | "fcall_ro" => function_flags(st, &argv[1]),
         _ => None,
@@ -75,6 +77,17 @@ pub fn command_flags(st: &crate::server::ServerState, cmd: &CommandDef, argv: &[
         }
         _ => base,
     }
+}
+
+/// An EVALSHA's SHA1 as the script cache names it (lowercase hex), made
+/// in `buf`; `None` for what cannot name a cached script.
+fn sha_key<'b>(arg: &[u8], buf: &'b mut [u8; 40]) -> Option<&'b str> {
+    if arg.len() != buf.len() {
+        return None;
+    }
+    buf.copy_from_slice(arg);
+    buf.make_ascii_lowercase();
+    std::str::from_utf8(buf).ok()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -138,7 +151,11 @@ pub fn run(
         return fail(server, c, "ERR Number of keys can't be negative");
     }
     let sha = if evalsha {
-        String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+        let mut buf = [0u8; 40];
+        match sha_key(&argv[1], &mut buf) {
+            Some(sha) => sha.to_owned(),
+            None => return fail(server, c, NOSCRIPT_ERR),
+        }
     } else {
         server.st.scripting.sha_of(&argv[1])
     };

@@ -656,7 +656,9 @@ impl Db {
         }
         let epoch = self.cow.as_ref().map(|c| c.epoch);
         let stamp = self.access.policy.initial(self.access.now);
-        for k in std::mem::take(&mut self.resized) {
+        // The list keeps its (small) buffer: most commands change a key.
+        let mut resized = std::mem::take(&mut self.resized);
+        for k in resized.drain(..) {
             if let Some(o) = self.keys.get_mut(&k[..]) {
                 if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).
@@ -670,6 +672,9 @@ impl Db {
                     o.set_lru(stamp);
                 }
             }
+        }
+        if resized.capacity() <= 64 {
+            self.resized = resized;
         }
     }
 

@@ -103,7 +103,7 @@ impl Vm {
         // 7999 arguments must fit where 7.0's fits, `return redis.call(...)`
         // is no tail call (errors name the script's line), and a failing
         // redis.call raises the error table itself. Their upvalues: the
-        // call box, the run slot, the main thread.
+        // call box, the run slot (which knows the main thread).
         let run_slot: Rc<super::run::RunSlot> = Rc::default();
         let call_box = lua.create_table()?;
         // SAFETY: see `redis_call_raw`; the slot outlives every run (the
@@ -111,11 +111,11 @@ impl Vm {
         let (call, pcall): (Function, Function) = unsafe {
             let slot = Rc::as_ptr(&run_slot) as *mut std::ffi::c_void;
             lua.exec_raw(&call_box, |l| {
+                (*(slot as *const super::run::RunSlot)).main.set(l as usize);
                 for f in [lua_redis_call as ffi::lua_CFunction, lua_redis_pcall] {
                     ffi::lua_pushvalue(l, 1);
                     ffi::lua_pushlightuserdata(l, slot);
-                    ffi::lua_pushlightuserdata(l, l as *mut std::ffi::c_void);
-                    ffi::lua_pushcclosure(l, f, 3);
+                    ffi::lua_pushcclosure(l, f, 2);
                 }
                 ffi::lua_remove(l, 1);
             })?
@@ -331,11 +331,24 @@ unsafe extern "C-unwind" fn lua_redis_pcall(l: *mut ffi::lua_State) -> c_int {
 unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
     let argc = ffi::lua_gettop(l);
     let mut error: Option<&'static str> = None;
-    let mut argv: Argv = Vec::with_capacity(argc.max(0) as usize);
+    let slot = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(2)) as *const super::run::RunSlot);
+    // From the script's own thread the arguments come from (and go back
+    // to) the VM's argument cache.
+    let cache = (l as usize == slot.main.get()).then_some(&slot.args);
+    let mut argv: Argv = match cache {
+        Some(c) => c.take_vec(),
+        None => Vec::with_capacity(argc.max(0) as usize),
+    };
+    let mut count = 0;
     for i in 1..=argc {
+        count = i as usize;
         if ffi::lua_type(l, i) == ffi::LUA_TNUMBER {
             let n = ffi::lua_tonumber(l, i);
-            argv.push(bytes::Bytes::from(crate::resp::format_double(n)));
+            let b = bytes::Bytes::from(crate::resp::format_double(n));
+            match argv.get_mut(count - 1) {
+                Some(slot) => *slot = b,
+                None => argv.push(b),
+            }
             continue;
         }
         let mut len = 0usize;
@@ -344,19 +357,18 @@ unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
             error = Some("Lua redis lib command arguments must be strings or integers");
             break;
         }
-        argv.push(bytes::Bytes::copy_from_slice(std::slice::from_raw_parts(
-            p as *const u8,
-            len,
-        )));
+        let s = std::slice::from_raw_parts(p as *const u8, len);
+        match cache {
+            Some(c) => c.set(&mut argv, count - 1, s),
+            None => argv.push(bytes::Bytes::copy_from_slice(s)),
+        }
     }
+    argv.truncate(count);
     if argc == 0 {
         error = Some("Please specify at least one argument for this redis lib call");
     }
     ffi::lua_settop(l, 0);
-    let main = ffi::lua_touserdata(l, ffi::lua_upvalueindex(3)) as *mut ffi::lua_State;
-    if error.is_none() && l == main {
-        let slot =
-            &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(2)) as *const super::run::RunSlot);
+    if error.is_none() && cache.is_some() {
         let outcome = super::run::direct_call(slot, argv);
         return push_outcome(l, outcome, raise);
     }
@@ -366,7 +378,10 @@ unsafe fn redis_call_raw(l: *mut ffi::lua_State, raise: bool) -> c_int {
         error = Some("redis.call/pcall can only be called inside a script invocation");
     }
     if let Some(msg) = error {
-        drop(argv);
+        match cache {
+            Some(c) => c.put_vec(argv),
+            None => drop(argv),
+        }
         return raise_message(l, msg, raise);
     }
     let boxed = Box::into_raw(Box::new(argv));

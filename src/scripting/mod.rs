@@ -6,11 +6,14 @@
 //! `engine` (the VM and its sandbox, `sandbox.lua`), `convert` (replies
 //! to Lua values and back), `run` (one run: checks, `redis.call`,
 //! propagation), `shebang` (script flags), `rand48` (`math.random`),
-//! `libs` (bit and the other libraries scripts may use).
+//! `libs` (bit and the other libraries scripts may use), `args`
+//! (`redis.call`'s arguments, reused between calls).
 
 pub mod rand48;
 pub mod shebang;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod args;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod convert;
 #[cfg(not(target_arch = "wasm32"))]

@@ -318,6 +318,11 @@ pub struct RunSlot {
     clock: std::cell::OnceCell<Option<Rc<dyn Fn() -> u64>>>,
     /// The VM's memory after its last full collection.
     gc_floor: Cell<usize>,
+    /// `redis.call`'s recent arguments and commands.
+    pub args: super::args::ArgCache,
+    /// The address of the VM's main thread (a script's own; coroutines
+    /// are others).
+    pub main: Cell<usize>,
 }
 
 /// The hook a VM has installed.
@@ -681,6 +686,8 @@ fn serve_while_busy(state: &RefCell<RunState>, (started_us, elapsed_ms): (u64, u
             killed: false,
         });
     busy.wrote = wrote;
+    // The other clients see the script's changes so far charged.
+    settle_charges(server);
     server.serve_while_busy();
     if server.st.shutting_down {
         BUSY_SHUTDOWN
@@ -860,7 +867,7 @@ fn refuse(
 /// `redis.call` / `redis.pcall` through the hook (a call from a
 /// coroutine): (is the reply an error, the Lua value).
 fn script_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> mlua::Result<(bool, Value)> {
-    if let Some(refused) = run_call(st, lua, argv) {
+    if let Some(refused) = run_call(st, lua, &argv, None) {
         return refused;
     }
     // The buffer goes back emptied, so the next command reuses it.
@@ -915,11 +922,11 @@ pub struct CallOutcome {
 /// the C function pushes itself (as 7.0's redisProtocolToLuaType), the
 /// others through the call box.
 pub fn direct_call(slot: &RunSlot, argv: Vec<Bytes>) -> CallOutcome {
-    with_run(slot, |state| {
+    let outcome = with_run(slot, |state| {
         let mut guard = state.borrow_mut();
         let st = &mut *guard;
         let vm = st.vm;
-        let r = match run_call(st, &vm.lua, argv) {
+        let r = match run_call(st, &vm.lua, &argv, Some(&slot.args)) {
             Some(refused) => refused,
             None => {
                 let reply = &st.client.reply.buf;
@@ -953,7 +960,9 @@ pub fn direct_call(slot: &RunSlot, argv: Vec<Bytes>) -> CallOutcome {
         value: Pushed::NotRunning,
         is_err: true,
         raise: false,
-    })
+    });
+    slot.args.put_vec(argv);
+    outcome
 }
 
 /// The replies [`direct_call`] hands back as plain values (the same
@@ -985,7 +994,12 @@ fn quick_reply(reply: &[u8], resp: u8) -> Option<Pushed> {
 /// Run a command for the script: 7.0's scriptCall checks, then the command
 /// (its reply left in the script client's buffer). `Some` is a refusal,
 /// as the value redis.call gives.
-fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Result<(bool, Value)>> {
+fn run_call(
+    st: &mut RunState,
+    lua: &Lua,
+    argv: &[Bytes],
+    cache: Option<&super::args::ArgCache>,
+) -> Option<mlua::Result<(bool, Value)>> {
     // What the last call left for its caller to read.
     st.client.reply.buf.clear();
     if let Some(ldb) = st.ldb.as_ref().filter(|l| l.borrow().logging()) {
@@ -1001,7 +1015,11 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
         }
         ldb.borrow_mut().log(line);
     }
-    let cmd = st.server.st.table.get(&argv[0]);
+    let table = st.server.st.table;
+    let cmd = match cache {
+        Some(c) => c.command(table, &argv[0]),
+        None => table.get(&argv[0]),
+    };
     let Some(cmd) = cmd.filter(|cmd| {
         (cmd.arity <= 0 || argv.len() == cmd.arity as usize)
             && argv.len() >= cmd.arity.unsigned_abs() as usize
@@ -1011,17 +1029,18 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
         } else {
             "Unknown Redis command called from script"
         };
-        return Some(refuse(st, lua, cmd, &argv, msg));
+        return Some(refuse(st, lua, cmd, argv, msg));
     };
-    let f = container::effective_flags(cmd, &argv);
+    let f = container::effective_flags(cmd, argv);
     // A script inside a script is never run, whatever DEBUG allows.
-    let nested = crate::commands::eval::runs_scripts(cmd.name);
-    if f & flags::NOSCRIPT != 0 && (!st.server.st.scripting.allow_noscript || nested) {
+    if f & flags::NOSCRIPT != 0
+        && (!st.server.st.scripting.allow_noscript || crate::commands::eval::runs_scripts(cmd.name))
+    {
         return Some(refuse(
             st,
             lua,
             Some(cmd),
-            &argv,
+            argv,
             "This Redis command is not allowed from script",
         ));
     }
@@ -1030,25 +1049,25 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
             st,
             lua,
             Some(cmd),
-            &argv,
+            argv,
             "Can not execute the command on a stale replica",
         ));
     }
-    if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, &argv) {
-        st.acl_denials.push((denial, cmd, argv.clone()));
+    if let Err(denial) = st.server.st.acl.check(&st.client.user, cmd, argv) {
+        st.acl_denials.push((denial, cmd, argv.to_vec()));
         let msg = match denial {
             Denial::Command => "The user executing the script can't run this command or subcommand",
             Denial::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
             Denial::Channel(_) => "The user executing the script can't publish to the channel mentioned in the command",
         };
-        return Some(refuse(st, lua, Some(cmd), &argv, msg));
+        return Some(refuse(st, lua, Some(cmd), argv, msg));
     }
     if st.read_only && f & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
         return Some(refuse(
             st,
             lua,
             Some(cmd),
-            &argv,
+            argv,
             "Write commands are not allowed from read-only scripts.",
         ));
     }
@@ -1062,20 +1081,20 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
                 st,
                 lua,
                 Some(cmd),
-                &argv,
+                argv,
                 "-READONLY You can't write against a read only replica.",
             ));
         }
         if let Some(err) = st.server.st.disk_error() {
             let msg = format!("-{}", err.command_error());
-            return Some(refuse(st, lua, Some(cmd), &argv, &msg));
+            return Some(refuse(st, lua, Some(cmd), argv, &msg));
         }
         if not_enough_replicas(st.server) {
             return Some(refuse(
                 st,
                 lua,
                 Some(cmd),
-                &argv,
+                argv,
                 "-NOREPLICAS Not enough good replicas to write.",
             ));
         }
@@ -1090,9 +1109,15 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
             st,
             lua,
             Some(cmd),
-            &argv,
+            argv,
             "-OOM command not allowed when used memory > 'maxmemory'.",
         ));
+    }
+    if f & (flags::READONLY | flags::WRITE) == 0 {
+        // What the script changed in place is charged at its end (see
+        // `Server::call`): a command that may read memory figures (INFO,
+        // MEMORY STATS) sees them charged.
+        settle_charges(st.server);
     }
     if f & flags::READONLY != 0 {
         st.read_ran = true;
@@ -1101,7 +1126,7 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
         st.write_dirty = true;
     }
     let feed_len = st.server.st.repl_feed.len();
-    st.server.call(&mut st.client, cmd, &argv);
+    st.server.call(&mut st.client, cmd, argv);
     // redis.set_repl's targets (the flags are 7.0's PROPAGATE_AOF / _REPL).
     match st.repl & (Propagated::AOF | Propagated::REPL) {
         0 => st.server.st.repl_feed.truncate(feed_len),
@@ -1113,6 +1138,18 @@ fn run_call(st: &mut RunState, lua: &Lua, argv: Vec<Bytes>) -> Option<mlua::Resu
         }
     }
     None
+}
+
+/// Charge the keys the script's commands changed in place so far.
+fn settle_charges(server: &mut Server) {
+    for db in server
+        .st
+        .dbs
+        .iter_mut()
+        .filter(|d| d.has_unsettled_charges())
+    {
+        db.settle_charges();
+    }
 }
 
 /// A command's reply as `redis.call` gives it (redisProtocolToLuaType): an
@@ -1447,6 +1484,38 @@ mod tests {
             &["0"],
         );
         assert_eq!(reply, ":1000000\r\n");
+    }
+
+    #[test]
+    fn a_scripts_in_place_changes_are_charged_by_its_end() {
+        use crate::keyspace::size;
+        let mut k = Kit::new();
+        k.connect(1);
+        let sum = |k: &Kit| -> u64 {
+            k.srv.st.dbs[0]
+                .keys()
+                .iter()
+                .map(|(key, o)| size::key_bytes(key, o, size::CHARGE_SAMPLES))
+                .sum()
+        };
+        k.cmd(1, "SET s abc");
+        k.cmd(1, "RPUSH l a");
+        let grow = "for i = 1, 50 do redis.call('append', 's', 'xxxxxxxxxx') \
+                    redis.call('rpush', 'l', 'yyyyyyyyyyyyyyyy') end return 1";
+        assert_eq!(eval(&mut k, grow, &["0"]), ":1\r\n");
+        assert!(!k.srv.st.dbs[0].has_unsettled_charges());
+        assert_eq!(k.srv.st.dbs[0].charged_bytes(), sum(&k));
+        // A command that may read the figures sees the changes so far:
+        // the dataset INFO gives inside the script is the one after it.
+        let dataset = |info: &str| -> String {
+            let at = info.find("used_memory_dataset:").expect("the field");
+            info[at..].lines().next().unwrap_or_default().to_string()
+        };
+        let info = "redis.call('append', 's', 'zzzzzzzzzz') \
+                    return redis.call('info', 'memory')";
+        let inside = dataset(&eval(&mut k, info, &["0"]));
+        assert_eq!(k.srv.st.dbs[0].charged_bytes(), sum(&k));
+        assert_eq!(inside, dataset(&k.cmd(1, "INFO memory")));
     }
 
     #[test]

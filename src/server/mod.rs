@@ -1275,16 +1275,13 @@ impl Server {
         // DELs (and `expired` events) go first.
         // One pass over the databases decides whether the per-database
         // after-command work below has anything to do.
-        let quiet = self.st.dbs_quiet();
         // Only expired or created keys and notes make work for the two
         // calls below: a write that resized a key in place has none.
-        let events = !self.st.notes.is_empty()
-            || (!quiet
-                && self
-                    .st
-                    .dbs
-                    .iter()
-                    .any(|d| !d.expired.is_empty() || !d.created.is_empty()));
+        let (pending, new_keys) = self.st.dbs.iter().fold((0, 0), |(p, n), d| {
+            (p | d.notes(), n | d.expired.len() | d.created.len())
+        });
+        let quiet = pending == 0;
+        let events = !self.st.notes.is_empty() || new_keys != 0;
         if events {
             let notes = std::mem::take(&mut self.st.notes);
             self.feed_expired_dels();
@@ -1336,7 +1333,11 @@ impl Server {
         if c.blocked.is_some() {
             self.st.block_pending = true;
         }
-        let settle = !quiet || !self.st.repl_actions.is_empty();
+        // A script's commands leave the charges of what they changed in
+        // place to the script's end (its caller's call settles them): a
+        // key a script changes over and over is measured once.
+        let settle =
+            (!quiet || !self.st.repl_actions.is_empty()) && c.conn != crate::scripting::SCRIPT_CONN;
         self.apply_repl_actions();
         if !self.st.shutdown.to_fail.is_empty() {
             self.fail_blocked_shutdowns();
