@@ -5,7 +5,7 @@
 //! grows or shrinks between calls. std's `HashMap` exposes no bucket positions,
 //! so the keyspace, hashes and sets use this table. Entries live in a slab
 //! (`Vec`) linked by `u32` indices: one allocation for all, nothing unsafe.
-//! The hash is std's SipHash-1-3 with its fixed default keys, so iteration order is the same on
+//! The hash is SipHash-1-3 with std's fixed default keys ([`super::sip`]), so iteration order is the same on
 //! every run and every platform (the simulator's traces depend on it).
 
 use std::borrow::Borrow;
@@ -51,8 +51,9 @@ impl<K, V> Default for Dict<K, V> {
 }
 
 pub fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
-    // DefaultHasher::new() is SipHash-1-3 with fixed keys: same order every run.
-    let mut h = std::hash::DefaultHasher::new();
+    // SipHash-1-3 with fixed keys (DefaultHasher::new()'s values, inlined):
+    // same order every run.
+    let mut h = super::sip::Sip13::new();
     q.hash(&mut h);
     h.finish()
 }

@@ -8,6 +8,7 @@ pub mod listpack;
 pub mod lru;
 pub mod quicklist;
 pub mod set;
+mod sip;
 pub mod size;
 pub mod stream;
 pub mod zset;
@@ -401,7 +402,7 @@ pub struct WriteRef<'a> {
     books: ChangeBooks<'a>,
 }
 
-impl WriteRef<'_> {
+impl<'a> WriteRef<'a> {
     pub fn get(&self) -> &Object {
         self.obj
     }
@@ -410,6 +411,14 @@ impl WriteRef<'_> {
     pub fn get_mut(&mut self) -> &mut Object {
         if !self.taken {
             self.taken = true;
+            self.books.changing(self.key, self.obj);
+        }
+        self.obj
+    }
+
+    /// [`WriteRef::get_mut`] for the rest of the database's borrow.
+    pub fn into_mut(mut self) -> &'a mut Object {
+        if !self.taken {
             self.books.changing(self.key, self.obj);
         }
         self.obj
@@ -656,7 +665,9 @@ impl Db {
         }
         let epoch = self.cow.as_ref().map(|c| c.epoch);
         let stamp = self.access.policy.initial(self.access.now);
-        for k in std::mem::take(&mut self.resized) {
+        // Drained, not taken: the vector keeps its allocation for the next
+        // command instead of being allocated and freed by every write.
+        for k in self.resized.drain(..) {
             if let Some(o) = self.keys.get_mut(&k[..]) {
                 if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).

@@ -67,7 +67,7 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
         }
         Value::ZSet(z) if compact => {
             // Each member is followed by its score, a short number mostly.
-            let sampled = z.iter().map(|(m, _)| listpack_entry(m.len()) + 4);
+            let sampled = z.members().map(|m| listpack_entry(m.len()) + 4);
             LISTPACK_OVERHEAD + extrapolate(z.len(), sampled, samples)
         }
         Value::Str(s) => str_cost(s.len()),
@@ -83,7 +83,7 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
         }
         Value::Set(s) => 32 + extrapolate(s.len(), s.iter().map(|m| m.len() as u64 + 11), samples),
         Value::ZSet(z) => {
-            48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
+            48 + extrapolate(z.len(), z.members().map(|m| m.len() as u64 + 40), samples)
         }
         // Sized whole, with its key, by `stream_bytes`.
         Value::Stream(_) => 0,
