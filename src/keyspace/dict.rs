@@ -157,6 +157,30 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.slots[i as usize].kv.as_mut().map(|(k, v)| (&*k, v))
     }
 
+    /// [`Dict::get_entry_mut`] with the entry's slot, which stays its own
+    /// until the entry is removed or the slab compacted (see [`Dict::at_mut`]).
+    pub fn get_slot_entry_mut<Q>(&mut self, q: &Q) -> Option<(u32, &K, &mut V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(q)?;
+        self.slots[i as usize].kv.as_mut().map(|(k, v)| (i, &*k, v))
+    }
+
+    /// The value in `slot` if that slot still holds `q`: a key met again
+    /// soon after [`Dict::get_slot_entry_mut`] without hashing it again.
+    pub fn at_mut<Q>(&mut self, slot: u32, q: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        match self.slots.get_mut(slot as usize)?.kv.as_mut() {
+            Some((k, v)) if (*k).borrow() == q => Some(v),
+            _ => None,
+        }
+    }
+
     pub fn contains_key<Q>(&self, q: &Q) -> bool
     where
         K: Borrow<Q>,
