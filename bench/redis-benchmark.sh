@@ -7,9 +7,9 @@
 # loopback ports, runs the same redis-benchmark invocations against both, and
 # prints one table: test | real rps | ours rps | ratio (ours/real).
 # Tunables (environment): N (requests, 100000), C (clients, 50),
-# TESTS (set,get,incr,lpush,lpop,hset,zadd; "all": the 16 tests set,get,incr,
-# lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,
-# ping_mbulk), PIPELINES ("1 16"), OURS (the binary; default: a release build),
+# TESTS (set,get,incr,lpush,lpop,hset,zadd; "all": the 19 tests set,get,incr,
+# lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,
+# lrange_500,lrange_600,mset,ping_inline,ping_mbulk), PIPELINES ("1 16"), OURS (the binary; default: a release build),
 # CPU (1: each test, stream and family rows included, runs alone and the
 # table adds each server's CPU time per request, user+sys from `perf stat -e
 # task-clock`, and its ratio: steadier than requests per second on a shared
@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 C=${C:-50}
 TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,zadd}
-[ "$TESTS" = all ] && TESTS=set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset,ping_inline,ping_mbulk
+[ "$TESTS" = all ] && TESTS=set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600,mset,ping_inline,ping_mbulk
 CPU=${CPU:-0}
 PIPELINES=${PIPELINES:-"1 16"}
 STREAMS=${STREAMS:-1}

@@ -87,9 +87,28 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     }
     let key = &args[1];
     let limits = ctx.srv.encoding_limits;
-    let o = write_hash_object(ctx, key)?;
+    let now = ctx.now;
+    let db = ctx.db();
+    // As `write_hash_object`, with one lookup of an existing key.
+    let found = if db.expire_if_needed(key, now) {
+        None
+    } else {
+        db.get_for_write(key, now)
+    };
+    let o = match found {
+        Some(w) if !matches!(w.get().value, Value::Hash(_)) => return Err(super::wrongtype()),
+        Some(w) => w.into_mut(),
+        None => {
+            db.set(
+                crate::keyspace::owned_key(key),
+                Object::new(Value::Hash(HashValue::new())),
+            );
+            db.get_mut(key, now)
+                .expect("a hash was just made at the key")
+        }
+    };
     let Value::Hash(h) = &mut o.value else {
-        unreachable!("write_hash_object gives a hash")
+        unreachable!("checked or made a hash")
     };
     // 7.0's hashTypeTryConversion: a field or value too long for a
     // listpack converts first; past the entry limit converts (a big HSET

@@ -191,12 +191,36 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
                 out.bulk(v);
             }
         }
-        None => {
-            let vals = pop_n(ctx, key, end, 1);
-            ctx.out().bulk(&vals[0]);
-        }
+        None => pop_one(ctx, key, end),
     }
     Ok(())
+}
+
+/// LPOP / RPOP without a count on a non-empty list: the element goes from
+/// its node straight into the reply, and the key is looked up once more
+/// only when the pop empties it (a pop never changes a list's encoding).
+fn pop_one(ctx: &mut Ctx, key: &Bytes, end: End) {
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let left = db.get_mut(key, now).and_then(|o| match &mut o.value {
+        Value::List(l) => l
+            .pop_with(end == End::Right, |v| out.bulk(v))
+            .map(|()| l.len()),
+        _ => None,
+    });
+    match left {
+        Some(0) => settle_notify(ctx, key, N::LIST, end.pop_event()),
+        Some(_) => {
+            ctx.notify(N::LIST, end.pop_event(), key);
+            ctx.touch(key);
+        }
+        None => {
+            // pop_generic found a non-empty list: not reached.
+            ctx.out().null();
+            return;
+        }
+    }
+    ctx.dirty(1);
 }
 
 // ---------------------------------------------------------------- reads
@@ -210,21 +234,22 @@ fn llen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let start = arg_i64(&args[2])?;
     let end = arg_i64(&args[3])?;
-    let vals: Vec<Bytes> = match read_list(ctx, &args[1])? {
-        None => Vec::new(),
-        Some(l) => match index_range(start, end, l.len()) {
-            None => Vec::new(),
-            Some((s, e)) => l
-                .iter_from(s)
-                .take(e - s + 1)
-                .map(Bytes::copy_from_slice)
-                .collect(),
-        },
+    // The elements go from the packed nodes straight into the reply, as
+    // 7.0's addListRangeReply: no copy of each element first.
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    let l = match db.get(&args[1], now) {
+        None => None,
+        Some(o) => Some(crate::typed!(o, Value::List)?),
     };
-    let out = ctx.out();
-    out.array(vals.len());
-    for v in &vals {
-        out.bulk(v);
+    match l.and_then(|l| index_range(start, end, l.len()).map(|r| (l, r))) {
+        None => out.array(0),
+        Some((l, (s, e))) => {
+            out.array(e - s + 1);
+            for v in l.iter_from(s).take(e - s + 1) {
+                out.bulk(v);
+            }
+        }
     }
     Ok(())
 }

@@ -386,14 +386,20 @@ impl<'a> Ctx<'a> {
 
     /// Note a modified key so WATCHers and blocked clients see it.
     pub fn touch(&mut self, key: &Bytes) {
-        let db = self.client.db;
-        self.srv.dbs[db].touched.push(key.clone());
+        // Noted only for someone to read it (as the server's own signal):
+        // the list would otherwise cost every write a push and a pass.
+        if self.srv.someone_waits() {
+            let db = self.client.db;
+            self.srv.dbs[db].touched.push(key.clone());
+        }
     }
 
     /// Wake the clients blocked on `key` without invalidating WATCHes.
     pub fn ready(&mut self, key: &Bytes) {
-        let db = self.client.db;
-        self.srv.dbs[db].ready.push(key.clone());
+        if !self.srv.blocked_on.is_empty() {
+            let db = self.client.db;
+            self.srv.dbs[db].ready.push(key.clone());
+        }
     }
 
     /// Look up `key` for reading; `Ok(None)` if absent, WRONGTYPE check left to caller.

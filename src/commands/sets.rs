@@ -54,31 +54,38 @@ fn reply_members<'a>(out: &mut ReplyBuf, members: impl ExactSizeIterator<Item = 
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let key = &args[1];
     let db = ctx.db();
-    let exists = match db.get(&args[1], now) {
-        Some(o) => {
-            as_set(o)?;
-            true
-        }
-        None => false,
+    // One lookup of the key (a new set is stored whole): an expired key
+    // is gone first, as a read lookup finds it.
+    let found = if db.expire_if_needed(key, now) {
+        None
+    } else {
+        db.get_for_write(key, now)
     };
-    if !exists {
-        db.set(
-            crate::keyspace::owned_key(&args[1]),
-            Object::new(Value::Set(SetValue::new())),
-        );
-    }
-    let obj = db
-        .get_mut_now(&args[1][..])
-        .ok_or(Error::from(err::SYNTAX))?;
-    let mut added = 0;
-    if let Value::Set(s) = &mut obj.value {
-        added = s.insert_many(&args[2..], limits.set_intset_entries) as u64;
-    }
-    obj.update_encoding_with(&limits);
+    let added = match found {
+        Some(mut w) => {
+            as_set(w.get())?;
+            let o = w.get_mut();
+            let Value::Set(s) = &mut o.value else {
+                unreachable!("as_set checked the type");
+            };
+            let added = s.insert_many(&args[2..], limits.set_intset_entries);
+            o.update_encoding_with(&limits);
+            added
+        }
+        None => {
+            let mut s = SetValue::new();
+            let added = s.insert_many(&args[2..], limits.set_intset_entries);
+            let mut o = Object::new(Value::Set(s));
+            o.update_encoding_with(&limits);
+            db.set(crate::keyspace::owned_key(key), o);
+            added
+        }
+    } as u64;
     ctx.dirty(added);
     if added > 0 {
-        ctx.notify(N::SET, "sadd", &args[1]);
+        ctx.notify(N::SET, "sadd", key);
     }
     ctx.out().int(added as i64);
     Ok(())

@@ -368,61 +368,70 @@ pub(crate) fn zadd_scored(
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
     let db = ctx.db();
-    let exists = zget(db, key, now)?.is_some();
+    // An existing key is looked up once; an expired one is gone first, as
+    // a read lookup finds it.
+    let found = if db.expire_if_needed(key, now) {
+        None
+    } else {
+        db.get_for_write(key, now)
+    };
+    if let Some(w) = &found {
+        as_zset(w.get())?;
+    }
     let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
     let mut last = 0.0;
     let mut res = Ok(());
-    if exists || !has(XX) {
-        if !exists {
+    let target = match found {
+        Some(w) => Some(w.into_mut()),
+        None if has(XX) => None,
+        None => {
             db.set(
                 crate::keyspace::owned_key(key),
                 Object::new(Value::ZSet(ZSet::new())),
             );
+            db.get_mut_now(&key[..])
         }
-        if let Some(obj) = db.get_mut_now(&key[..]) {
-            if let Value::ZSet(z) = &mut obj.value {
-                // zsetAdd converts a listpack before a member too long for
-                // it; past the entry limit it converts as it goes (a big
-                // ZADD then does not grow a listpack quadratically).
-                if z.is_packed()
-                    && !has(XX)
-                    && items.iter().any(|(_, m)| m.len() > limits.zset_value)
-                {
-                    z.to_skip();
-                }
-                for &(score, member) in items {
-                    match zset_add(z, score, member, flags) {
-                        Err(e) => {
-                            res = Err(e);
-                            break;
-                        }
-                        Ok(AddOutcome::Added(s)) => {
-                            added += 1;
-                            processed += 1;
-                            last = s;
-                            if z.is_packed() && z.len() > limits.zset_entries {
-                                z.to_skip();
-                            }
-                        }
-                        Ok(AddOutcome::Updated(s)) => {
-                            updated += 1;
-                            processed += 1;
-                            last = s;
-                        }
-                        Ok(AddOutcome::Same(s)) => {
-                            processed += 1;
-                            last = s;
-                        }
-                        Ok(AddOutcome::Nop) => {}
+    };
+    if let Some(obj) = target {
+        if let Value::ZSet(z) = &mut obj.value {
+            // zsetAdd converts a listpack before a member too long for
+            // it; past the entry limit it converts as it goes (a big
+            // ZADD then does not grow a listpack quadratically).
+            if z.is_packed() && !has(XX) && items.iter().any(|(_, m)| m.len() > limits.zset_value) {
+                z.to_skip();
+            }
+            for &(score, member) in items {
+                match zset_add(z, score, member, flags) {
+                    Err(e) => {
+                        res = Err(e);
+                        break;
                     }
+                    Ok(AddOutcome::Added(s)) => {
+                        added += 1;
+                        processed += 1;
+                        last = s;
+                        if z.is_packed() && z.len() > limits.zset_entries {
+                            z.to_skip();
+                        }
+                    }
+                    Ok(AddOutcome::Updated(s)) => {
+                        updated += 1;
+                        processed += 1;
+                        last = s;
+                    }
+                    Ok(AddOutcome::Same(s)) => {
+                        processed += 1;
+                        last = s;
+                    }
+                    Ok(AddOutcome::Nop) => {}
                 }
             }
-            obj.update_encoding_with(&limits);
-            // A key created for an add that failed is left empty: gone
-            // (settle_collection's work, without its second lookup).
-            if obj.value.is_empty_collection() {
-                db.delete(key);
-            }
+        }
+        obj.update_encoding_with(&limits);
+        // A key created for an add that failed is left empty: gone
+        // (settle_collection's work, without its second lookup).
+        if obj.value.is_empty_collection() {
+            db.delete(key);
         }
     }
     ctx.dirty(added + updated);

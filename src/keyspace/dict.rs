@@ -5,7 +5,7 @@
 //! grows or shrinks between calls. std's `HashMap` exposes no bucket positions,
 //! so the keyspace, hashes and sets use this table. Entries live in a slab
 //! (`Vec`) linked by `u32` indices: one allocation for all, nothing unsafe.
-//! The hash is std's SipHash-1-3 with its fixed default keys, so iteration order is the same on
+//! The hash is SipHash-1-3 with std's fixed default keys ([`super::sip`]), so iteration order is the same on
 //! every run and every platform (the simulator's traces depend on it).
 
 use std::borrow::Borrow;
@@ -51,8 +51,9 @@ impl<K, V> Default for Dict<K, V> {
 }
 
 pub fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
-    // DefaultHasher::new() is SipHash-1-3 with fixed keys: same order every run.
-    let mut h = std::hash::DefaultHasher::new();
+    // SipHash-1-3 with fixed keys (DefaultHasher::new()'s values, inlined):
+    // same order every run.
+    let mut h = super::sip::Sip13::new();
     q.hash(&mut h);
     h.finish()
 }
@@ -154,6 +155,30 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     {
         let i = self.find(q)?;
         self.slots[i as usize].kv.as_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// [`Dict::get_entry_mut`] with the entry's slot, which stays its own
+    /// until the entry is removed or the slab compacted (see [`Dict::at_mut`]).
+    pub fn get_slot_entry_mut<Q>(&mut self, q: &Q) -> Option<(u32, &K, &mut V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(q)?;
+        self.slots[i as usize].kv.as_mut().map(|(k, v)| (i, &*k, v))
+    }
+
+    /// The value in `slot` if that slot still holds `q`: a key met again
+    /// soon after [`Dict::get_slot_entry_mut`] without hashing it again.
+    pub fn at_mut<Q>(&mut self, slot: u32, q: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        match self.slots.get_mut(slot as usize)?.kv.as_mut() {
+            Some((k, v)) if (*k).borrow() == q => Some(v),
+            _ => None,
+        }
     }
 
     pub fn contains_key<Q>(&self, q: &Q) -> bool

@@ -129,6 +129,24 @@ impl Listpack {
         }
     }
 
+    /// Entry `j` with its span, as `spans().nth(j)` but skipping the
+    /// entries before it by their length bytes alone: reaching a node's
+    /// tail (RPOP) walks the node, so the walk is kept tight.
+    pub fn nth_span(&self, j: usize) -> Option<(Range<usize>, &[u8])> {
+        let buf = self.data();
+        let mut at = 0;
+        for _ in 0..j {
+            let b = *buf.get(at)?;
+            at += if b < 0x80 {
+                1 + usize::from(b)
+            } else {
+                let (len, start) = get_len(buf, at);
+                start - at + len
+            };
+        }
+        Spans { buf, at }.next()
+    }
+
     /// Reallocate the buffer to `cap` bytes, keeping its first `keep`.
     fn reallocate(&mut self, cap: usize, keep: usize) {
         let mut v = std::mem::take(&mut self.buf).into_vec();
@@ -266,6 +284,16 @@ mod tests {
         lp.replace(span, b"y");
         let items: Vec<&[u8]> = lp.iter().collect();
         assert_eq!(items, vec![&b"y"[..], &long[..], b""]);
+    }
+
+    #[test]
+    fn nth_span_agrees_with_spans() {
+        let mut lp = Listpack::new();
+        let long = vec![b'y'; 200];
+        lp.push(&[b"a", &long, b"", b"bc", &long[..130], b"d"]);
+        for j in 0..8 {
+            assert_eq!(lp.nth_span(j), lp.spans().nth(j), "entry {j}");
+        }
     }
 
     #[test]

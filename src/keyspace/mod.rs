@@ -8,6 +8,7 @@ pub mod listpack;
 pub mod lru;
 pub mod quicklist;
 pub mod set;
+mod sip;
 pub mod size;
 pub mod stream;
 pub mod zset;
@@ -311,8 +312,9 @@ pub struct Db {
     /// The sum of the keys' `charged` bytes, kept as they change.
     charged: u64,
     /// Keys handed out for changing in place since the last
-    /// [`Db::settle_charges`]: their charge is brought up to date then.
-    resized: Vec<InlineBytes>,
+    /// [`Db::settle_charges`], with their slot in `keys` then: their charge
+    /// is brought up to date then.
+    resized: Vec<(InlineBytes, u32)>,
     /// The snapshot mark the last snapshot of this data used (objects
     /// carry 8 bits of it: see [`Db::begin_snapshot`]).
     last_mark: u8,
@@ -365,21 +367,21 @@ pub type SnapEntry = (Bytes, Object, Option<Millis>);
 /// The parts of a [`Db`] an object's change in place is recorded in.
 struct ChangeBooks<'a> {
     charged: &'a mut u64,
-    resized: &'a mut Vec<InlineBytes>,
+    resized: &'a mut Vec<(InlineBytes, u32)>,
     cow: &'a mut Option<Box<Cow>>,
     expires: &'a Dict<InlineBytes, Millis>,
 }
 
 impl ChangeBooks<'_> {
     /// `o`, the object at `k`, is about to change in place.
-    fn changing(&mut self, k: &InlineBytes, o: &mut Object) {
+    fn changing(&mut self, k: &InlineBytes, slot: u32, o: &mut Object) {
         let charge = o.charged();
         // Its charge leaves the total until `settle_charges` measures it
         // again (0 marks it pending, whatever the handler does to it).
         if charge != 0 {
             *self.charged -= o.charged() as u64;
             o.set_charged(0);
-            self.resized.push(k.clone());
+            self.resized.push((k.clone(), slot));
         }
         if let Some(c) = self.cow.as_mut() {
             if o.snap() != c.epoch {
@@ -396,12 +398,13 @@ impl ChangeBooks<'_> {
 /// through [`WriteRef::get_mut`].
 pub struct WriteRef<'a> {
     key: &'a InlineBytes,
+    slot: u32,
     obj: &'a mut Object,
     taken: bool,
     books: ChangeBooks<'a>,
 }
 
-impl WriteRef<'_> {
+impl<'a> WriteRef<'a> {
     pub fn get(&self) -> &Object {
         self.obj
     }
@@ -410,7 +413,15 @@ impl WriteRef<'_> {
     pub fn get_mut(&mut self) -> &mut Object {
         if !self.taken {
             self.taken = true;
-            self.books.changing(self.key, self.obj);
+            self.books.changing(self.key, self.slot, self.obj);
+        }
+        self.obj
+    }
+
+    /// [`WriteRef::get_mut`] for the rest of the database's borrow.
+    pub fn into_mut(mut self) -> &'a mut Object {
+        if !self.taken {
+            self.books.changing(self.key, self.slot, self.obj);
         }
         self.obj
     }
@@ -584,10 +595,11 @@ impl Db {
         if self.expire_if_needed(key, now) && !self.replica_mode {
             return None;
         }
-        let (key, obj) = self.keys.get_entry_mut(key)?;
+        let (slot, key, obj) = self.keys.get_slot_entry_mut(key)?;
         self.access.stamp(obj, now);
         Some(WriteRef {
             key,
+            slot,
             obj,
             taken: false,
             books: ChangeBooks {
@@ -602,7 +614,7 @@ impl Db {
     /// The object at `key` about to change in place: kept for a running
     /// snapshot, queued to be charged again, stamped if accessed at a time.
     fn changing(&mut self, key: &[u8], accessed: Option<Millis>) -> Option<&mut Object> {
-        let (k, o) = self.keys.get_entry_mut(key)?;
+        let (slot, k, o) = self.keys.get_slot_entry_mut(key)?;
         if let Some(now) = accessed {
             self.access.stamp(o, now);
         }
@@ -612,7 +624,7 @@ impl Db {
             cow: &mut self.cow,
             expires: &self.expires,
         };
-        books.changing(k, o);
+        books.changing(k, slot, o);
         Some(o)
     }
 
@@ -656,10 +668,16 @@ impl Db {
         }
         let epoch = self.cow.as_ref().map(|c| c.epoch);
         let stamp = self.access.policy.initial(self.access.now);
-        // The list keeps its (small) buffer: most commands change a key.
-        let mut resized = std::mem::take(&mut self.resized);
-        for k in resized.drain(..) {
-            if let Some(o) = self.keys.get_mut(&k[..]) {
+        // Drained, not taken: the vector keeps its allocation for the next
+        // command instead of being allocated and freed by every write.
+        for (k, slot) in self.resized.drain(..) {
+            // Found again by its slot unless the slab moved it meanwhile.
+            let o = if self.keys.at_mut(slot, &k[..]).is_some() {
+                self.keys.at_mut(slot, &k[..])
+            } else {
+                self.keys.get_mut(&k[..])
+            };
+            if let Some(o) = o {
                 if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).
                 }
@@ -672,9 +690,6 @@ impl Db {
                     o.set_lru(stamp);
                 }
             }
-        }
-        if resized.capacity() <= 64 {
-            self.resized = resized;
         }
     }
 

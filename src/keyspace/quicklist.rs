@@ -130,7 +130,7 @@ impl QuickList {
 
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         let (n, j) = self.locate(i)?;
-        self.nodes[n].iter().nth(j)
+        self.nodes[n].nth_span(j).map(|(_, v)| v)
     }
 
     /// Replace element `i`; false if out of range.
@@ -138,7 +138,7 @@ impl QuickList {
         let Some((n, j)) = self.locate(i) else {
             return false;
         };
-        let Some((span, _)) = self.nodes[n].spans().nth(j) else {
+        let Some((span, _)) = self.nodes[n].nth_span(j) else {
             return false;
         };
         self.nodes[n].replace(span, v);
@@ -158,8 +158,7 @@ impl QuickList {
             return self.push_back(v);
         };
         let at = self.nodes[n]
-            .spans()
-            .nth(j)
+            .nth_span(j)
             .map_or(self.nodes[n].bytes(), |(s, _)| s.start);
         self.nodes[n].insert_at(at, &[v]);
         self.len += 1;
@@ -183,9 +182,21 @@ impl QuickList {
 
     /// Remove element `i`.
     pub fn remove(&mut self, i: usize) -> Option<Bytes> {
+        self.remove_with(i, Bytes::copy_from_slice)
+    }
+
+    /// Remove the head (`back` false) or tail element, shown to `f` before
+    /// it goes: a pop that only replies with it copies nothing.
+    pub fn pop_with<R>(&mut self, back: bool, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let i = if back { self.len.checked_sub(1)? } else { 0 };
+        self.remove_with(i, f)
+    }
+
+    /// Remove element `i`, shown to `f` before it goes.
+    fn remove_with<R>(&mut self, i: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let (n, j) = self.locate(i)?;
-        let (span, v) = self.nodes[n].spans().nth(j)?;
-        let v = Bytes::copy_from_slice(v);
+        let (span, v) = self.nodes[n].nth_span(j)?;
+        let v = f(v);
         self.nodes[n].remove_span(span, 1);
         if self.nodes[n].is_empty() {
             self.edit_nodes(|nodes| nodes.remove(n));

@@ -67,7 +67,7 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
         }
         Value::ZSet(z) if compact => {
             // Each member is followed by its score, a short number mostly.
-            let sampled = z.iter().map(|(m, _)| listpack_entry(m.len()) + 4);
+            let sampled = z.members().map(|m| listpack_entry(m.len()) + 4);
             LISTPACK_OVERHEAD + extrapolate(z.len(), sampled, samples)
         }
         Value::Str(s) => str_cost(s.len()),
@@ -77,13 +77,36 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
             let sampled = l.node_bytes().map(|b| (b + QUICKLIST_NODE) as u64);
             QUICKLIST_OVERHEAD + extrapolate(l.node_count(), sampled, samples)
         }
+        // Tables are sampled in slab order: dense, where bucket order walks
+        // empty buckets (and boxes its iterator) on every charge of a write.
         Value::Hash(h) => {
-            let sampled = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 22);
-            32 + extrapolate(h.len(), sampled, samples)
+            let sampled = match h.table() {
+                Some(d) => extrapolate(
+                    h.len(),
+                    d.iter_slab().map(|(f, v)| (f.len() + v.len()) as u64 + 22),
+                    samples,
+                ),
+                None => extrapolate(
+                    h.len(),
+                    h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 22),
+                    samples,
+                ),
+            };
+            32 + sampled
         }
-        Value::Set(s) => 32 + extrapolate(s.len(), s.iter().map(|m| m.len() as u64 + 11), samples),
+        Value::Set(s) => {
+            let sampled = match s.table() {
+                Some(d) => extrapolate(
+                    s.len(),
+                    d.iter_slab().map(|(m, _)| m.len() as u64 + 11),
+                    samples,
+                ),
+                None => extrapolate(s.len(), s.iter().map(|m| m.len() as u64 + 11), samples),
+            };
+            32 + sampled
+        }
         Value::ZSet(z) => {
-            48 + extrapolate(z.len(), z.iter().map(|(m, _)| m.len() as u64 + 40), samples)
+            48 + extrapolate(z.len(), z.members().map(|m| m.len() as u64 + 40), samples)
         }
         // Sized whole, with its key, by `stream_bytes`.
         Value::Stream(_) => 0,

@@ -210,6 +210,19 @@ impl ZSet {
         }
     }
 
+    /// The members in order, lazily (no vector of pairs): what sampling
+    /// a set's size needs.
+    pub fn members(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let (packed, skip) = match self {
+            ZSet::Packed(lp) => (Some(lp.iter().step_by(2)), None),
+            ZSet::Skip(z) => (None, Some(z.order.iter().map(|(_, m)| &m[..]))),
+        };
+        packed
+            .into_iter()
+            .flatten()
+            .chain(skip.into_iter().flatten())
+    }
+
     /// 0-based rank in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match self {

@@ -66,12 +66,22 @@ impl ReplyBuf {
     }
 
     fn header(&mut self, c: u8, n: usize) {
+        // One-digit counts and lengths (most elements of a reply) skip the
+        // integer formatting, as 7.0's shared headers do.
+        if n < 10 {
+            self.buf
+                .extend_from_slice(&[c, b'0' + n as u8, b'\r', b'\n']);
+            return;
+        }
         self.buf.push(c);
         push_int(&mut self.buf, n as i64);
         self.buf.extend_from_slice(b"\r\n");
     }
 
     pub fn bulk(&mut self, b: &[u8]) {
+        // Room for the header (at most 20 digits), the bytes and the CRLF
+        // at once: one capacity check that grows the buffer.
+        self.buf.reserve(b.len() + 25);
         self.header(b'$', b.len());
         self.buf.extend_from_slice(b);
         self.buf.extend_from_slice(b"\r\n");

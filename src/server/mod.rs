@@ -281,6 +281,13 @@ impl ServerState {
     }
 
     /// No database has after-command work pending (see [`Db::notes`]).
+    /// Whether anyone reads which keys a command changed: WATCHes, blocked
+    /// clients, client-side caching. Without them a touched key is no news.
+    #[inline]
+    pub fn someone_waits(&self) -> bool {
+        !self.watched.is_empty() || !self.blocked_on.is_empty() || self.tracking.active()
+    }
+
     pub fn dbs_quiet(&self) -> bool {
         self.dbs.iter().fold(0, |acc, d| acc | d.notes()) == 0
     }
@@ -1290,10 +1297,7 @@ impl Server {
         }
         let changed = self.st.dirty > dirty_before;
         // Only WATCHers and blocked clients care which keys changed.
-        let someone_waits = !self.st.watched.is_empty()
-            || !self.st.blocked_on.is_empty()
-            || self.st.tracking.active();
-        if changed && someone_waits && signal_keys && cmd.has(flags::WRITE) {
+        if changed && self.st.someone_waits() && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].touched.push(argv[i].clone());
             }
