@@ -17,6 +17,7 @@ pub const REDIS_VERSION: &str = redis_version!();
 
 pub mod acl;
 pub mod calendar;
+pub mod coldsort;
 pub mod commands;
 pub mod compose;
 pub mod keyspace;
@@ -29,6 +30,7 @@ pub mod scripting;
 pub mod sentinel;
 pub mod server;
 pub mod sim;
+pub mod vecmap;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -6,7 +6,6 @@
 use super::user::User;
 use super::Acl;
 use bytes::Bytes;
-use std::collections::BTreeMap;
 
 /// The users ACL SAVE writes: ACL LIST's lines, one per line.
 pub fn render(acl: &Acl) -> String {
@@ -25,8 +24,8 @@ pub fn parse(
     filename: &str,
     text: &str,
     allchannels_default: bool,
-) -> Result<BTreeMap<String, User>, String> {
-    let mut users: BTreeMap<String, User> = BTreeMap::new();
+) -> Result<crate::vecmap::VecMap<String, User>, String> {
+    let mut users: crate::vecmap::VecMap<String, User> = crate::vecmap::VecMap::new();
     let mut errors = String::new();
     let index = acl.index.clone();
     for (i, line) in text.split('\n').enumerate() {

@@ -55,7 +55,7 @@ impl CommandIndex {
                 }
             }
         }
-        names.sort();
+        crate::coldsort::sort(&mut names);
         let mut entries: Vec<Entry> = Vec::with_capacity(names.len());
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (full, cats) in names {

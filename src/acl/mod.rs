@@ -19,7 +19,6 @@ use crate::commands::CommandDef;
 use bytes::Bytes;
 use index::CommandIndex;
 use selector::{Access, Denial};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use user::User;
 
@@ -51,7 +50,7 @@ impl SetError {
 
 /// The users of a node and its ACL LOG.
 pub struct Acl {
-    pub users: BTreeMap<String, User>,
+    pub users: crate::vecmap::VecMap<String, User>,
     pub log: log::AclLog,
     pub index: Rc<CommandIndex>,
     /// The `requirepass` the default user's password was last set from
@@ -72,7 +71,7 @@ impl Acl {
                 .apply(&index, op.as_bytes(), false)
                 .expect("default user rules");
         }
-        let mut users = BTreeMap::new();
+        let mut users = crate::vecmap::VecMap::new();
         users.insert("default".to_string(), default);
         Acl {
             users,
@@ -100,7 +99,7 @@ impl Acl {
         lines: &[Vec<String>],
         allchannels_default: bool,
     ) -> Result<Vec<String>, String> {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = crate::vecmap::VecSet::new();
         let mut disabled = Vec::new();
         for line in lines {
             let name = &line[0];

@@ -390,7 +390,7 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut all: Vec<(&Client, bool)> = ctx.clients.values().map(|c| (&**c, false)).collect();
     all.push((&*ctx.client, true));
-    all.sort_by_key(|(c, _)| c.id);
+    crate::coldsort::sort_by_key(&mut all, |(c, _)| c.id);
     let mut s = String::new();
     for (c, me) in all {
         if type_filter.is_some_and(|t| type_of(c) != t) {

@@ -142,7 +142,7 @@ fn histogram(ctx: &mut Ctx, names: &[Bytes]) {
                         chosen.push((cmd.name.to_string(), h));
                     }
                     let mut subs: Vec<&str> = cmd.subcommands.to_vec();
-                    subs.sort_unstable();
+                    crate::coldsort::sort(&mut subs);
                     for s in subs {
                         let full = format!("{}|{}", cmd.name, s);
                         if let Some(h) = timed(&full) {

@@ -316,7 +316,7 @@ impl CommandTable {
                 all.push(c);
             }
         }
-        all.sort_by_key(|c| c.name);
+        crate::coldsort::sort_by_key(&mut all, |c| c.name);
         CommandTable {
             by_name,
             all,

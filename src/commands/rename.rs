@@ -67,7 +67,7 @@ pub fn server_table(renames: &[(String, String)]) -> Result<&'static CommandTabl
         by_name.insert(name, def);
         all.push(def);
     }
-    all.sort_by_key(|c| c.name);
+    crate::coldsort::sort_by_key(&mut all, |c| c.name);
     let table: &'static CommandTable = Box::leak(Box::new(CommandTable {
         by_name,
         all,

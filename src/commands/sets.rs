@@ -384,7 +384,7 @@ fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Vec<Byt
                 return Ok(res);
             }
             let mut sets: Vec<&Set> = sets.into_iter().flatten().collect();
-            sets.sort_by_key(|s| s.len());
+            crate::coldsort::sort_by_key(&mut sets, |s| s.len());
             let (first, rest) = sets.split_first().ok_or(Error::from(err::SYNTAX))?;
             for m in first.iter() {
                 if rest.iter().all(|s| s.contains(&m)) {

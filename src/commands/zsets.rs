@@ -956,7 +956,7 @@ fn zsetop_generic(
     let mut card = 0usize;
     match op {
         SetOp::Inter => {
-            srcs.sort_by_key(|(s, _)| s.len());
+            crate::coldsort::sort_by_key(&mut srcs, |(s, _)| s.len());
             if srcs[0].0.len() > 0 {
                 for (m, s0) in srcs[0].0.items() {
                     let mut score = srcs[0].1 * s0;
@@ -987,7 +987,7 @@ fn zsetop_generic(
             }
         }
         SetOp::Union => {
-            srcs.sort_by_key(|(s, _)| s.len());
+            crate::coldsort::sort_by_key(&mut srcs, |(s, _)| s.len());
             let mut acc: Dict<Bytes, f64> = Dict::new();
             for (src, w) in &srcs {
                 for (m, s) in src.items() {

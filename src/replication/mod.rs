@@ -20,7 +20,6 @@ pub mod unapplied;
 
 use crate::node::{Addr, ConnId, Millis};
 use backlog::Backlog;
-use std::collections::BTreeMap;
 
 pub const NULL_REPLID: &str = "0000000000000000000000000000000000000000";
 
@@ -198,9 +197,9 @@ pub struct ReplState {
     /// Database the stream last SELECTed, so the next write knows whether to emit SELECT.
     pub seldb: Option<usize>,
     /// Replicas attached to us, by connection.
-    pub replicas: BTreeMap<ConnId, ReplicaInfo>,
+    pub replicas: crate::vecmap::VecMap<ConnId, ReplicaInfo>,
     /// REPLCONF data from clients that have not sent PSYNC yet.
-    pub handshakes: BTreeMap<ConnId, ReplicaInfo>,
+    pub handshakes: crate::vecmap::VecMap<ConnId, ReplicaInfo>,
     /// When the pending full-sync snapshot should be taken.
     pub bgsave_at: Option<Millis>,
     pub link: Option<MasterLink>,
@@ -233,8 +232,8 @@ impl ReplState {
             second_offset: -1,
             backlog: None,
             seldb: None,
-            replicas: BTreeMap::new(),
-            handshakes: BTreeMap::new(),
+            replicas: crate::vecmap::VecMap::new(),
+            handshakes: crate::vecmap::VecMap::new(),
             bgsave_at: None,
             link: None,
             waiters: Vec::new(),

@@ -29,7 +29,6 @@ pub mod run;
 
 use crate::commands::sha1;
 use bytes::Bytes;
-use std::collections::BTreeMap;
 
 /// The connection id of the scripts' client (never a real connection).
 pub const SCRIPT_CONN: crate::node::ConnId = crate::node::ConnId(crate::node::OUTBOUND_BIT - 2);
@@ -52,7 +51,7 @@ pub struct Script {
 pub struct Scripting {
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run `noscript` commands.
     pub allow_noscript: bool,
-    scripts: BTreeMap<String, Script>,
+    scripts: crate::vecmap::VecMap<String, Script>,
     /// The last EVAL body hashed and its SHA1: a command's flags and its
     /// run both need it, and clients repeat one script.
     sha_memo: std::cell::RefCell<Option<(Vec<u8>, String)>>,

@@ -929,7 +929,7 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let mut t = String::new();
                 let mut all: Vec<&Client> = ctx.clients.values().map(|c| &**c).collect();
                 all.push(ctx.client);
-                all.sort_by_key(|c| c.id);
+                crate::coldsort::sort_by_key(&mut all, |c| c.id);
                 for c in all {
                     let mut l = line(c);
                     if c.id == ctx.client.id {

@@ -467,7 +467,7 @@ fn line_key(line: &str) -> Option<String> {
 /// place, stale ones dropped, new ones appended after the signature.
 pub fn rewrite(st: &SentinelState, old: &str) -> String {
     let new = sentinel_lines(st);
-    let mut by_key: BTreeMap<&str, VecDeque<String>> = BTreeMap::new();
+    let mut by_key: crate::vecmap::VecMap<&str, VecDeque<String>> = crate::vecmap::VecMap::new();
     for (k, l) in &new {
         by_key.entry(k).or_default().push_back(l.clone());
     }

@@ -401,7 +401,7 @@ impl SentinelState {
                     && s.master_link_down_time <= max_master_down_time
             })
             .collect();
-        cands.sort_by(|a, b| compare_slaves_for_promotion(a, b));
+        crate::coldsort::sort_by(&mut cands, |a, b| compare_slaves_for_promotion(a, b));
         cands.first().map(|s| s.name.clone())
     }
 

@@ -25,8 +25,9 @@ pub mod scripts;
 use crate::node::{Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output};
 use crate::server::config::Key;
 use crate::server::{Client, ClientTable, Config, Server, ServerState};
+use crate::vecmap::VecMap;
 pub use event::SentinelEvent;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use commands::command_table;
 
@@ -216,13 +217,13 @@ pub struct Instance {
     // Master specific. Boxed: the timer takes each instance out of its map
     // and puts it back, and moving the large struct itself through the
     // B-tree's nodes was a fifth of the simulator's time.
-    pub sentinels: BTreeMap<String, Box<Instance>>,
-    pub slaves: BTreeMap<String, Box<Instance>>,
+    pub sentinels: VecMap<String, Box<Instance>>,
+    pub slaves: VecMap<String, Box<Instance>>,
     pub quorum: u32,
     pub parallel_syncs: i64,
     pub auth_pass: Option<String>,
     pub auth_user: Option<String>,
-    pub renamed_commands: BTreeMap<String, String>,
+    pub renamed_commands: VecMap<String, String>,
     pub notification_script: Option<String>,
     pub client_reconfig_script: Option<String>,
     // Replica specific.
@@ -286,13 +287,13 @@ impl Instance {
             role_reported: flags & (SRI_MASTER | SRI_SLAVE),
             role_reported_time: now,
             slave_conf_change_time: now,
-            sentinels: BTreeMap::new(),
-            slaves: BTreeMap::new(),
+            sentinels: VecMap::new(),
+            slaves: VecMap::new(),
             quorum,
             parallel_syncs: DEFAULT_PARALLEL_SYNCS,
             auth_pass: None,
             auth_user: None,
-            renamed_commands: BTreeMap::new(),
+            renamed_commands: VecMap::new(),
             notification_script: None,
             client_reconfig_script: None,
             master_link_down_time: 0,
@@ -409,7 +410,7 @@ pub struct SentinelState {
     pub myid: String,
     pub current_epoch: u64,
     /// Boxed as `Instance::slaves` is.
-    pub masters: BTreeMap<String, Box<Instance>>,
+    pub masters: VecMap<String, Box<Instance>>,
     pub tilt: bool,
     pub tilt_start_time: Millis,
     pub previous_time: Millis,
@@ -422,7 +423,7 @@ pub struct SentinelState {
     pub resolve_hostnames: bool,
     pub announce_hostnames: bool,
     pub t: Timings,
-    pub conns: BTreeMap<ConnId, LinkConn>,
+    pub conns: VecMap<ConnId, LinkConn>,
     /// The config file path and its current text (for rewriting).
     pub config_path: Option<String>,
     pub config_text: String,
@@ -517,7 +518,7 @@ impl SentinelState {
         SentinelState {
             myid: String::new(),
             current_epoch: 0,
-            masters: BTreeMap::new(),
+            masters: VecMap::new(),
             tilt: false,
             tilt_start_time: 0,
             previous_time: now,
@@ -530,7 +531,7 @@ impl SentinelState {
             resolve_hostnames: false,
             announce_hostnames: false,
             t: Timings::default(),
-            conns: BTreeMap::new(),
+            conns: VecMap::new(),
             config_path: None,
             config_text: String::new(),
             config_dirty: false,

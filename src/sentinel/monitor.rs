@@ -1003,7 +1003,7 @@ pub struct MasterView {
     pub flags: u32,
     pub cur_addr: SAddr,
     pub config_epoch: u64,
-    pub renamed: BTreeMap<String, String>,
+    pub renamed: crate::vecmap::VecMap<String, String>,
 }
 
 impl MasterView {

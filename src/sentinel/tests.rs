@@ -6,6 +6,7 @@ use super::failover::compare_slaves_for_promotion;
 use super::monitor::{atoi, parse_slave_line};
 use super::*;
 use crate::resp::Frame;
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 fn entries(text: &str) -> Vec<Entry> {

@@ -51,7 +51,7 @@ impl Server {
             return;
         }
         // Biggest first; ties in connection order, so runs replay.
-        evictable.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::coldsort::sort_by(&mut evictable, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         for (m, conn) in evictable {
             if total < limit {
                 break;

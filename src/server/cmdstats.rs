@@ -6,7 +6,7 @@
 //! wasm) times every command as 0 µs, plus the virtual time a DEBUG SLEEP
 //! paused the node, so runs stay deterministic.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::fmt::Write;
 
 /// Redis's latency histograms record nanoseconds from 1 ns to 1 s.
@@ -142,9 +142,9 @@ pub struct CommandStat {
 #[derive(Clone, Debug, Default)]
 pub struct CallStats {
     /// Index in `stats` by full name (`get`, `client|list`).
-    commands: BTreeMap<String, usize>,
+    commands: VecMap<String, usize>,
     /// Error replies by their code (`ERR`, `WRONGTYPE`), as `errorstat_`.
-    pub errors: BTreeMap<String, u64>,
+    pub errors: VecMap<String, u64>,
     /// `total_error_replies` when the last call was accounted (7.0's
     /// `prev_err_count` in incrCommandStatsOnError): a script's command
     /// that failed moves it, so the EVAL around it is not failed as well.

@@ -169,9 +169,9 @@ pub struct ServerState {
     /// The client whose command runs (NOLOOP tracking), if one does.
     pub current_client: Option<u64>,
     /// MIGRATEs waiting for their target, by outbound connection.
-    pub migrations: BTreeMap<ConnId, crate::commands::migrate::Job>,
+    pub migrations: crate::vecmap::VecMap<ConnId, crate::commands::migrate::Job>,
     /// MIGRATE's connections kept per target ("host:port").
-    pub migrate_sockets: BTreeMap<String, crate::commands::migrate::CachedSocket>,
+    pub migrate_sockets: crate::vecmap::VecMap<String, crate::commands::migrate::CachedSocket>,
     /// Client-side caching: tracked keys, BCAST prefixes, invalidations.
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE / FAILOVER's pause of clients, expiry and eviction.
@@ -438,8 +438,8 @@ impl Server {
                 reply_buffers: Default::default(),
                 client_ids: BTreeMap::new(),
                 current_client: None,
-                migrations: BTreeMap::new(),
-                migrate_sockets: BTreeMap::new(),
+                migrations: crate::vecmap::VecMap::new(),
+                migrate_sockets: crate::vecmap::VecMap::new(),
                 tracking: Default::default(),
                 host: HostFacts::default(),
                 checking: None,

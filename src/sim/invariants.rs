@@ -48,7 +48,7 @@ use super::factory::{SENTINEL_CONF, SERVER_CONF};
 use super::{HostId, Sim, TraceKind};
 use crate::node::Millis;
 use crate::resp::Frame;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::VecSet;
 
 /// How long after a crash a sentinel may still select the server: Redis's
 /// `SENTINEL_PING_PERIOD * 5` for the last PING reply, plus a reply in flight.
@@ -69,7 +69,7 @@ struct ServerView {
     /// The master it is configured to replicate (`ip:port`), or `None` if it is a master.
     master: Option<String>,
     /// Every master it has replicated during the run.
-    followed: BTreeSet<String>,
+    followed: VecSet<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -86,12 +86,12 @@ struct SentinelView {
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     seen: usize,
-    servers: BTreeMap<HostId, ServerView>,
-    sentinels: BTreeMap<HostId, SentinelView>,
+    servers: crate::vecmap::VecMap<HostId, ServerView>,
+    sentinels: crate::vecmap::VecMap<HostId, SentinelView>,
     /// (master name, config epoch) -> (master address, the sentinel that first persisted it).
-    epoch_master: BTreeMap<(String, u64), (String, String)>,
+    epoch_master: crate::vecmap::VecMap<(String, u64), (String, String)>,
     /// Failover epoch -> elected sentinel.
-    leaders: BTreeMap<u64, String>,
+    leaders: crate::vecmap::VecMap<u64, String>,
     /// Promotions (`+promoted-slave`): failovers that got as far as a new master.
     pub failovers: u64,
     /// Failovers started (`+try-failover`).
@@ -132,7 +132,7 @@ impl Checker {
         if self.seen >= n {
             return;
         }
-        let mut rewrote = BTreeSet::new();
+        let mut rewrote = VecSet::new();
         for i in self.seen..n {
             let e = &sim.trace.entries[i];
             let Some(h) = sim.host_by_name(&e.host) else {
@@ -319,7 +319,7 @@ impl Checker {
     }
 
     /// The servers' roles as the checker tracks them: name -> master it follows (None: a master), for up servers.
-    pub fn tracked_roles(&self, sim: &Sim) -> BTreeMap<String, Option<String>> {
+    pub fn tracked_roles(&self, sim: &Sim) -> crate::vecmap::VecMap<String, Option<String>> {
         self.servers
             .iter()
             .filter(|(_, s)| s.up)
@@ -361,8 +361,8 @@ fn replicaof(text: &str) -> Option<String> {
 /// (name, config epoch, address).
 fn sentinel_conf_state(text: &str) -> (u64, Vec<(String, u64, String)>) {
     let mut current = 0;
-    let mut addrs: BTreeMap<String, String> = BTreeMap::new();
-    let mut epochs: BTreeMap<String, u64> = BTreeMap::new();
+    let mut addrs: crate::vecmap::VecMap<String, String> = crate::vecmap::VecMap::new();
+    let mut epochs: crate::vecmap::VecMap<String, u64> = crate::vecmap::VecMap::new();
     for l in text.lines() {
         let t: Vec<&str> = l.split_whitespace().collect();
         match t.as_slice() {
@@ -387,7 +387,7 @@ fn sentinel_conf_state(text: &str) -> (u64, Vec<(String, u64, String)>) {
 }
 
 /// A flat key/value reply (SENTINEL MASTER) as a map.
-fn fields(f: &Frame) -> BTreeMap<String, String> {
+fn fields(f: &Frame) -> crate::vecmap::VecMap<String, String> {
     let text = |x: &Frame| match x {
         Frame::Integer(i) => i.to_string(),
         other => other.as_str().unwrap_or("").to_string(),
@@ -399,7 +399,7 @@ fn fields(f: &Frame) -> BTreeMap<String, String> {
             .map(|kv| (text(&kv[0]), text(&kv[1])))
             .collect(),
         Frame::Map(m) => m.iter().map(|(k, v)| (text(k), text(v))).collect(),
-        _ => BTreeMap::new(),
+        _ => crate::vecmap::VecMap::new(),
     }
 }
 

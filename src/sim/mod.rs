@@ -18,10 +18,12 @@ use crate::node::{
 };
 use crate::resp::Frame;
 use crate::rng::Rng;
+use crate::vecmap::VecMap;
+use crate::vecmap::VecSet;
 use net::{LinkFault, NetConfig, Transmit};
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 pub use trace::{TraceEntry, TraceKind};
 
@@ -29,7 +31,7 @@ pub use trace::{TraceEntry, TraceKind};
 pub type HostId = usize;
 
 /// The simulated disk of a host: survives crashes and restarts.
-pub type Disk = BTreeMap<String, Vec<u8>>;
+pub type Disk = VecMap<String, Vec<u8>>;
 
 /// Builds a host's node from its spec and disk (on start and on restart);
 /// `names` is the simulation's resolver, for nodes that resolve names themselves.
@@ -57,7 +59,7 @@ pub struct Host {
     pub disk: Disk,
     /// Files with bytes not synced yet, and the length they had when last
     /// synced: what a machine crash leaves of them (see [`Sim::machine_crash`]).
-    pub unsynced: BTreeMap<String, usize>,
+    pub unsynced: VecMap<String, usize>,
     /// The disk has no room left: AOF appends fail with ENOSPC (the
     /// node refuses writes until it is cleared and a retry goes in).
     pub disk_full: bool,
@@ -157,19 +159,19 @@ pub struct Sim {
     events: EventSlab,
     seq: u64,
     /// Established connections: each end knows its peer.
-    links: BTreeMap<End, End>,
+    links: VecMap<End, End>,
     /// Last delivery time per direction, so bytes stay in order.
-    last_delivery: BTreeMap<(End, End), Millis>,
-    clients: BTreeMap<ConnId, SimClient>,
+    last_delivery: VecMap<(End, End), Millis>,
+    clients: VecMap<ConnId, SimClient>,
     next_client_conn: u64,
     pub trace: trace::Trace,
     /// Invariants checked after every step, if set (see `invariants`).
     pub checker: Option<invariants::Checker>,
     /// The names that resolve now (lower case, as DNS compares them) → address.
-    names: Rc<RefCell<BTreeMap<String, String>>>,
+    names: Rc<RefCell<VecMap<String, String>>>,
     /// Published ports: `(machine address, port)` → the host that gets the
     /// connection (on its own port), as Docker forwards `-p`.
-    published: BTreeMap<(String, u16), HostId>,
+    published: VecMap<(String, u16), HostId>,
 }
 
 /// The pending events, by the index the queue holds: a slab whose free
@@ -233,14 +235,14 @@ impl Sim {
             queue: BinaryHeap::new(),
             events: EventSlab::default(),
             seq: 0,
-            links: BTreeMap::new(),
-            last_delivery: BTreeMap::new(),
-            clients: BTreeMap::new(),
+            links: VecMap::new(),
+            last_delivery: VecMap::new(),
+            clients: VecMap::new(),
             next_client_conn: 0,
             trace: trace::Trace::default(),
             checker: None,
             names: Rc::default(),
-            published: BTreeMap::new(),
+            published: VecMap::new(),
         }
     }
 
@@ -280,7 +282,7 @@ impl Sim {
             spec,
             node: None,
             disk: Disk::new(),
-            unsynced: BTreeMap::new(),
+            unsynced: VecMap::new(),
             factory,
             next_inbound: 0,
             next_tick: None,
@@ -1102,7 +1104,7 @@ impl Sim {
             .collect();
         // An end receives from its one peer: the held bytes of a direction
         // are the held events addressed to its receiving end.
-        let targets: BTreeSet<End> = dirs.iter().map(|(_, t)| *t).collect();
+        let targets: VecSet<End> = dirs.iter().map(|(_, t)| *t).collect();
         self.release_held(|ev| match ev {
             SimEvent::Deliver { to, .. } | SimEvent::Closed { to, .. } => targets.contains(to),
             _ => false,
@@ -1123,7 +1125,7 @@ impl Sim {
             .map(|Reverse((_, _, i))| *i)
             .filter(|i| self.events.get(*i).is_some_and(&select))
             .collect();
-        let held: BTreeSet<usize> = held.into_iter().collect();
+        let held: VecSet<usize> = held.into_iter().collect();
         let mut keep = BinaryHeap::new();
         let mut moved = Vec::new();
         for Reverse((t, s, i)) in std::mem::take(&mut self.queue) {
@@ -1134,7 +1136,7 @@ impl Sim {
             }
         }
         self.queue = keep;
-        moved.sort();
+        crate::coldsort::sort(&mut moved);
         let lat = self.net.base_latency;
         for (k, (s, i)) in moved.into_iter().enumerate() {
             self.queue

@@ -9,7 +9,6 @@
 
 use crate::node::Millis;
 use crate::rng::Rng;
-use std::collections::BTreeMap;
 
 /// What is wrong with the link from one host to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +55,7 @@ pub struct NetConfig {
     pub max_rto: Millis,
     /// Retransmissions of one segment before the connection is reset.
     pub max_retransmits: u32,
-    faults: BTreeMap<(usize, usize), LinkFault>,
+    faults: crate::vecmap::VecMap<(usize, usize), LinkFault>,
 }
 
 impl Default for NetConfig {
@@ -68,7 +67,7 @@ impl Default for NetConfig {
             rto: 200,
             max_rto: 60_000,
             max_retransmits: 6,
-            faults: BTreeMap::new(),
+            faults: crate::vecmap::VecMap::new(),
         }
     }
 }

@@ -21,21 +21,16 @@ pub const COMMAND_MAX_MS: Millis = 5_000;
 /// resolve to it, the lines its image prints before the node starts (or
 /// when it refuses to start), and the machine's ports forwarded to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(target_arch = "wasm32", derive(serde::Serialize, serde::Deserialize))]
 pub struct NewHost {
     pub kind: String,
     pub name: String,
     pub ip: String,
     pub port: u16,
     pub config: String,
-    #[cfg_attr(target_arch = "wasm32", serde(default))]
     pub names: Vec<String>,
-    #[cfg_attr(target_arch = "wasm32", serde(default))]
     pub banner: Vec<String>,
-    #[cfg_attr(target_arch = "wasm32", serde(default))]
     pub refusal: Option<Vec<String>>,
     /// `(machine address, machine port)` pairs published to this host.
-    #[cfg_attr(target_arch = "wasm32", serde(default))]
     pub published: Vec<(String, u16)>,
 }
 

@@ -1,5 +1,6 @@
 //! `Cluster`: one deterministic simulation per wasm instance.
 
+use super::js::{self, Obj, ToJs};
 use super::status::{self, Status};
 use super::tap::{MsgJs, Tap};
 use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
@@ -7,8 +8,6 @@ use crate::node::Millis;
 use crate::sim::lessons::{self, Lesson};
 use crate::sim::scenario::{self, Action, NewHost, Outcome, SCENARIO_START};
 use crate::sim::{factory, Sim, TraceKind};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// A simulated cluster. Every action that succeeds is recorded; replaying the
@@ -29,79 +28,114 @@ pub struct Cluster {
 /// actions such as `{"op":"add","kind":"server","name":"a","ip":"10.0.0.1",
 /// "port":6379,"config":"..."}`, `{"op":"runFor","ms":1000}`,
 /// `{"op":"kill","name":"a"}`, `{"op":"command","name":"a","args":["SET","k","v"]}`.
-#[derive(Serialize, Deserialize)]
-struct ScenarioJson {
-    version: u32,
-    seed: u64,
-    actions: Vec<ActionJson>,
+fn scenario_js(seed: u64, actions: &[Action]) -> JsValue {
+    Obj::new()
+        .set("version", &1u32)
+        .set("seed", &seed)
+        .put("actions", js::list(actions.iter().map(action_js)))
+        .done()
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
-enum ActionJson {
-    Add(NewHost),
-    RunUntil { t: u64 },
-    RunFor { ms: u64 },
-    Step,
-    Kill { name: String },
-    MachineCrash { name: String },
-    Restart { name: String },
-    Pause { name: String, ms: u64 },
-    Partition { a: String, b: String },
-    Isolate { name: String },
-    Heal,
-    HealLink { a: String, b: String },
-    Command { name: String, args: Vec<String> },
+/// A host's fields (`add`'s, and `Node.tutorialTopology`'s entries).
+fn host_fields(o: Obj, h: &NewHost) -> Obj {
+    o.set("kind", &h.kind)
+        .set("name", &h.name)
+        .set("ip", &h.ip)
+        .set("port", &h.port)
+        .set("config", &h.config)
+        .set("names", &h.names)
+        .set("banner", &h.banner)
+        .set("refusal", &h.refusal)
+        .set("published", &h.published)
 }
 
-impl From<&Action> for ActionJson {
-    fn from(a: &Action) -> Self {
-        match a.clone() {
-            Action::Add(h) => ActionJson::Add(h),
-            Action::RunUntil(t) => ActionJson::RunUntil { t },
-            Action::RunFor(ms) => ActionJson::RunFor { ms },
-            Action::Step => ActionJson::Step,
-            Action::Kill(name) => ActionJson::Kill { name },
-            Action::MachineCrash(name) => ActionJson::MachineCrash { name },
-            Action::Restart(name) => ActionJson::Restart { name },
-            Action::Pause(name, ms) => ActionJson::Pause { name, ms },
-            Action::Partition(a, b) => ActionJson::Partition { a, b },
-            Action::Isolate(name) => ActionJson::Isolate { name },
-            Action::Heal => ActionJson::Heal,
-            Action::HealLink(a, b) => ActionJson::HealLink { a, b },
-            Action::Command(name, args) => ActionJson::Command { name, args },
-        }
+impl ToJs for NewHost {
+    fn to_js(&self) -> JsValue {
+        host_fields(Obj::new(), self).done()
     }
 }
 
-impl From<ActionJson> for Action {
-    fn from(a: ActionJson) -> Self {
-        match a {
-            ActionJson::Add(h) => Action::Add(h),
-            ActionJson::RunUntil { t } => Action::RunUntil(t),
-            ActionJson::RunFor { ms } => Action::RunFor(ms),
-            ActionJson::Step => Action::Step,
-            ActionJson::Kill { name } => Action::Kill(name),
-            ActionJson::MachineCrash { name } => Action::MachineCrash(name),
-            ActionJson::Restart { name } => Action::Restart(name),
-            ActionJson::Pause { name, ms } => Action::Pause(name, ms),
-            ActionJson::Partition { a, b } => Action::Partition(a, b),
-            ActionJson::Isolate { name } => Action::Isolate(name),
-            ActionJson::Heal => Action::Heal,
-            ActionJson::HealLink { a, b } => Action::HealLink(a, b),
-            ActionJson::Command { name, args } => Action::Command(name, args),
-        }
+/// `{op, ...}`: the action's name in camelCase and its fields.
+fn action_js(a: &Action) -> JsValue {
+    let op = |name: &str| Obj::new().set("op", name);
+    match a {
+        Action::Add(h) => host_fields(op("add"), h),
+        Action::RunUntil(t) => op("runUntil").set("t", t),
+        Action::RunFor(ms) => op("runFor").set("ms", ms),
+        Action::Step => op("step"),
+        Action::Kill(name) => op("kill").set("name", name),
+        Action::MachineCrash(name) => op("machineCrash").set("name", name),
+        Action::Restart(name) => op("restart").set("name", name),
+        Action::Pause(name, ms) => op("pause").set("name", name).set("ms", ms),
+        Action::Partition(a, b) => op("partition").set("a", a).set("b", b),
+        Action::Isolate(name) => op("isolate").set("name", name),
+        Action::Heal => op("heal"),
+        Action::HealLink(a, b) => op("healLink").set("a", a).set("b", b),
+        Action::Command(name, args) => op("command").set("name", name).set("args", args),
     }
+    .done()
 }
 
-/// One trace entry as JS sees it.
-#[derive(Serialize)]
-struct TraceJs<'a> {
-    index: usize,
-    time: u64,
-    host: &'a str,
-    kind: &'static str,
-    text: &'a str,
+/// `action_js` read back; fields beyond the action's are ignored.
+fn action_from_js(v: &JsValue) -> Result<Action, String> {
+    let op = js::string(v, "action", "op")?;
+    let what = op.as_str();
+    let s = |key| js::string(v, what, key);
+    let n = |key| js::uint(v, what, key);
+    Ok(match what {
+        "add" => {
+            let published = js::opt_array(v, what, "published")?
+                .unwrap_or_default()
+                .iter()
+                .map(|p| {
+                    let port = js::uint(p, "published", "1")?;
+                    let port = u16::try_from(port)
+                        .map_err(|_| format!("published: port {port} is out of range"))?;
+                    Ok((js::string(p, "published", "0")?, port))
+                })
+                .collect::<Result<_, String>>()?;
+            let port = n("port")?;
+            Action::Add(NewHost {
+                kind: s("kind")?,
+                name: s("name")?,
+                ip: s("ip")?,
+                port: u16::try_from(port)
+                    .map_err(|_| format!("add: port {port} is out of range"))?,
+                config: s("config")?,
+                names: js::opt_strings(v, what, "names")?.unwrap_or_default(),
+                banner: js::opt_strings(v, what, "banner")?.unwrap_or_default(),
+                refusal: js::opt_strings(v, what, "refusal")?,
+                published,
+            })
+        }
+        "runUntil" => Action::RunUntil(n("t")?),
+        "runFor" => Action::RunFor(n("ms")?),
+        "step" => Action::Step,
+        "kill" => Action::Kill(s("name")?),
+        "machineCrash" => Action::MachineCrash(s("name")?),
+        "restart" => Action::Restart(s("name")?),
+        "pause" => Action::Pause(s("name")?, n("ms")?),
+        "partition" => Action::Partition(s("a")?, s("b")?),
+        "isolate" => Action::Isolate(s("name")?),
+        "heal" => Action::Heal,
+        "healLink" => Action::HealLink(s("a")?, s("b")?),
+        "command" => Action::Command(
+            s("name")?,
+            js::opt_strings(v, what, "args")?.ok_or("command: missing field 'args'")?,
+        ),
+        other => return Err(format!("unknown action op '{other}'")),
+    })
+}
+
+/// One trace entry as JS sees it: `{index, time, host, kind, text}`.
+fn trace_js(index: usize, e: &crate::sim::TraceEntry) -> JsValue {
+    Obj::new()
+        .set("index", &index)
+        .set("time", &e.time)
+        .set("host", &e.host)
+        .set("kind", kind_name(&e.kind))
+        .set("text", &e.text)
+        .done()
 }
 
 fn kind_name(k: &TraceKind) -> &'static str {
@@ -121,8 +155,6 @@ fn kind_name(k: &TraceKind) -> &'static str {
 
 /// One node's state as the UI shows it: where it is and whether it runs,
 /// then what it says of itself (`status::Status`, the same as `Node.status()`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct NodeJs {
     name: String,
     addr: String,
@@ -133,8 +165,21 @@ struct NodeJs {
     up: bool,
     /// The process is frozen (pause).
     paused: bool,
-    #[serde(flatten)]
     status: Status,
+}
+
+impl ToJs for NodeJs {
+    fn to_js(&self) -> JsValue {
+        let o = Obj::new()
+            .set("name", &self.name)
+            .set("addr", &self.addr)
+            .set("ip", &self.ip)
+            .set("port", &self.port)
+            .set("kind", &self.kind)
+            .set("up", &self.up)
+            .set("paused", &self.paused);
+        self.status.fields(o).done()
+    }
 }
 
 impl Cluster {
@@ -408,7 +453,7 @@ impl Cluster {
     /// replicaof, psync, rdb, stream, ack, client, other.
     #[wasm_bindgen(js_name = messagesSince)]
     pub fn messages_since(&self, i: usize) -> Result<JsValue, JsError> {
-        let names: BTreeMap<&str, &str> = self
+        let names: crate::vecmap::VecMap<&str, &str> = self
             .sim
             .hosts
             .iter()
@@ -560,18 +605,12 @@ impl Cluster {
     pub fn trace_since(&self, index: usize) -> Result<JsValue, JsError> {
         let entries = &self.sim.trace.entries;
         let from = index.min(entries.len());
-        let v: Vec<TraceJs> = entries[from..]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| TraceJs {
-                index: from + i,
-                time: e.time,
-                host: &e.host,
-                kind: kind_name(&e.kind),
-                text: &e.text,
-            })
-            .collect();
-        to_js(&v)
+        Ok(js::list(
+            entries[from..]
+                .iter()
+                .enumerate()
+                .map(|(i, e)| trace_js(from + i, e)),
+        ))
     }
 
     /// Number of trace entries so far.
@@ -598,12 +637,7 @@ impl Cluster {
     /// The actions taken so far, as JSON text.
     #[wasm_bindgen(js_name = exportScenario)]
     pub fn export_scenario(&self) -> Result<String, JsError> {
-        let s = ScenarioJson {
-            version: 1,
-            seed: self.seed,
-            actions: self.actions.iter().map(ActionJson::from).collect(),
-        };
-        let v = to_js(&s)?;
+        let v = scenario_js(self.seed, &self.actions);
         js_sys::JSON::stringify(&v)
             .map(String::from)
             .map_err(|_| JsError::new("cannot stringify the scenario"))
@@ -614,23 +648,29 @@ impl Cluster {
     pub fn import_scenario(json: &str) -> Result<Cluster, JsError> {
         let v = js_sys::JSON::parse(json)
             .map_err(|_| JsError::new("the scenario is not valid JSON"))?;
-        let s: ScenarioJson = serde_wasm_bindgen::from_value(v)
-            .map_err(|e| JsError::new(&format!("not a scenario: {e}")))?;
-        if s.version != 1 {
+        let not_a = |e: String| JsError::new(&format!("not a scenario: {e}"));
+        if !v.is_object() {
+            return Err(not_a("not an object".into()));
+        }
+        let version = js::uint(&v, "scenario", "version").map_err(not_a)?;
+        let seed = js::uint(&v, "scenario", "seed").map_err(not_a)?;
+        let actions = js::opt_array(&v, "scenario", "actions")
+            .and_then(|a| a.ok_or_else(|| "scenario: missing field 'actions'".into()))
+            .map_err(not_a)?;
+        if version != 1 {
             return Err(JsError::new(&format!(
-                "scenario version {} is not supported (expected 1)",
-                s.version
+                "scenario version {version} is not supported (expected 1)"
             )));
         }
         let mut c = Cluster {
-            sim: Sim::new(s.seed, SCENARIO_START),
-            seed: s.seed,
+            sim: Sim::new(seed, SCENARIO_START),
+            seed,
             actions: Vec::new(),
             tap: Tap::default(),
             lesson: None,
         };
-        for (i, a) in s.actions.into_iter().enumerate() {
-            let a: Action = a.into();
+        for (i, a) in actions.iter().enumerate() {
+            let a = action_from_js(a).map_err(not_a)?;
             scenario::apply(&mut c.sim, &a)
                 .map_err(|e| JsError::new(&format!("scenario action {}: {e}", i + 1)))?;
             c.tap.wrap(&mut c.sim);

@@ -10,6 +10,7 @@
 //! printed to the console with its message (console_error_panic_hook).
 
 mod cluster;
+mod js;
 mod node;
 mod reply;
 mod status;
@@ -20,7 +21,6 @@ pub use node::WasmNode;
 pub use reply::frame_to_js;
 
 use crate::sim::scenario::SentinelSettings;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 /// Runs when the module is instantiated.
@@ -57,24 +57,10 @@ pub(crate) fn to_port(v: f64) -> Result<u16, JsError> {
         .ok_or_else(|| JsError::new(&format!("port must be 1..65535, got {v}")))
 }
 
-/// A Rust value as a plain JS value: `None` as null, maps (and flattened
-/// structs) as plain objects.
-pub(crate) fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_missing_as_null(true)
-        .serialize_maps_as_objects(true);
-    v.serialize(&ser)
-        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
-}
-
-/// Sentinel settings as the page passes them (missing fields: the tutorial's).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct SettingsJs {
-    quorum: Option<u32>,
-    down_after_ms: Option<u64>,
-    failover_timeout_ms: Option<u64>,
-    parallel_syncs: Option<u32>,
+/// A Rust value as a plain JS value: `None` as null, structs as plain
+/// objects (see `js`).
+pub(crate) fn to_js<T: js::ToJs + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    Ok(v.to_js())
 }
 
 /// `{quorum, downAfterMs, failoverTimeoutMs, parallelSyncs}`, each optional
@@ -84,21 +70,32 @@ pub(crate) fn settings_from_js(v: JsValue) -> Result<SentinelSettings, JsError> 
     if v.is_undefined() || v.is_null() {
         return Ok(s);
     }
-    let j: SettingsJs = serde_wasm_bindgen::from_value(v)
-        .map_err(|e| JsError::new(&format!("bad sentinel settings: {e}")))?;
-    if let Some(q) = j.quorum {
+    let bad = |e: String| JsError::new(&format!("bad sentinel settings: {e}"));
+    let num = |key| js::opt_uint(&v, "settings", key).map_err(bad);
+    let small = |key| -> Result<Option<u32>, JsError> {
+        num(key)?
+            .map(|n| u32::try_from(n).map_err(|_| bad(format!("settings: '{key}' is too large"))))
+            .transpose()
+    };
+    let (quorum, down_after_ms, failover_timeout_ms, parallel_syncs) = (
+        small("quorum")?,
+        num("downAfterMs")?,
+        num("failoverTimeoutMs")?,
+        small("parallelSyncs")?,
+    );
+    if let Some(q) = quorum {
         if q == 0 {
             return Err(JsError::new("quorum must be at least 1"));
         }
         s.quorum = q;
     }
-    if let Some(d) = j.down_after_ms {
+    if let Some(d) = down_after_ms {
         s.down_after_ms = d.max(1);
     }
-    if let Some(f) = j.failover_timeout_ms {
+    if let Some(f) = failover_timeout_ms {
         s.failover_timeout_ms = f.max(1);
     }
-    if let Some(p) = j.parallel_syncs {
+    if let Some(p) = parallel_syncs {
         s.parallel_syncs = p.max(1);
     }
     Ok(s)

@@ -31,6 +31,7 @@
 //! `encodeCommandLine` / `encodeCommand` / `parseReply` let a host run a
 //! `redis-cli` style console on a connection of its own.
 
+use super::js::{self, Obj};
 use super::status;
 use super::tap::NodeTap;
 use super::{frame_to_js, settings_from_js, to_js, to_port, to_u64};
@@ -41,7 +42,6 @@ use crate::resp::Frame;
 use crate::sim::scenario::{self, Action, NewHost};
 use crate::sim::{factory, Disk, NodeSpec};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use serde::Serialize;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 
@@ -106,169 +106,79 @@ fn get_addr(obj: &JsValue, ty: &str, prefix: &str) -> Result<Addr, JsError> {
     Ok(Addr::new(host, port))
 }
 
-/// An output as `pollOutputs` gives it: `{type, ...}` (see the module header).
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-enum OutputJs<'a> {
-    Send {
-        conn: f64,
-        #[serde(serialize_with = "as_uint8array")]
-        bytes: &'a [u8],
-    },
-    Connect {
-        conn: f64,
-        host: &'a str,
-        port: u16,
-    },
-    Close {
-        conn: f64,
-    },
-    Event(EventJs<'a>),
-}
-
-/// An event's fields beside `{type: 'event', event: ...}`.
-#[derive(Serialize)]
-#[serde(
-    tag = "event",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-enum EventJs<'a> {
-    Log {
-        level: &'static str,
-        mark: char,
-        message: &'a str,
-    },
-    Role {
-        role: &'static str,
-    },
-    Shutdown {
-        exit_code: i32,
-    },
-    /// DEBUG SEGFAULT: the page stops the node as a crashed process.
-    Crash,
-    Sentinel {
-        kind: &'static str,
-        detail: &'a str,
-    },
-    Persist {
-        file: &'a str,
-        #[serde(serialize_with = "as_uint8array")]
-        bytes: &'a [u8],
-    },
-    /// Not seen by JS: `poll_output_raw` puts the parts together.
-    PersistPart {
-        file: &'a str,
-        step: String,
-        #[serde(serialize_with = "as_uint8array")]
-        bytes: &'a [u8],
-    },
-    ConfigRewrite {
-        path: &'a str,
-        text: &'a str,
-    },
-    /// CONFIG SET dir (the page's disk has no directories).
-    ChangeDir {
-        dir: &'a str,
-    },
-    /// A script the node would run: recorded with its arguments, not run.
-    RunScript {
-        id: u64,
-        argv: &'a [String],
-    },
-    KillScript {
-        id: u64,
-    },
-    /// A stand-in fork child: only for hosts that said they run them
-    /// (`Server::host_forks`), which the page does not.
-    Fork {
-        id: u64,
-        title: &'a str,
-    },
-    EndFork {
-        id: u64,
-    },
-    /// An AOF file operation (`append`, `fsync`, `truncate`, `rename`,
-    /// `delete`): `file` (`rename`: from `file` to `to`), the bytes of an
-    /// append, the length of a truncate.
-    AofFile {
-        op: &'static str,
-        file: &'a str,
-        to: &'a str,
-        #[serde(serialize_with = "as_uint8array")]
-        bytes: &'a [u8],
-        fsync: bool,
-        len: u64,
-    },
-}
-
-/// Bytes as a `Uint8Array` (serde-wasm-bindgen's form for serde bytes).
-fn as_uint8array<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_bytes(bytes)
-}
-
-impl<'a> OutputJs<'a> {
-    fn of(out: &'a Output) -> OutputJs<'a> {
-        match out {
-            Output::Send { conn, bytes } => OutputJs::Send {
-                conn: conn_to_js(*conn),
-                bytes,
-            },
-            Output::Connect { conn, addr, .. } => OutputJs::Connect {
-                conn: conn_to_js(*conn),
-                host: &addr.host,
-                port: addr.port,
-            },
-            Output::Close { conn } => OutputJs::Close {
-                conn: conn_to_js(*conn),
-            },
-            Output::Event(ev) => OutputJs::Event(match ev {
-                Event::Log { level, message } => EventJs::Log {
-                    level: level.name(),
-                    mark: level.mark(),
-                    message,
-                },
-                Event::SignalLog { message } => EventJs::Log {
-                    level: LogLevel::Warning.name(),
-                    mark: LogLevel::Warning.mark(),
-                    message,
-                },
-                Event::RoleChanged { role } => EventJs::Role { role: role.name() },
-                Event::Shutdown { exit_code } => EventJs::Shutdown {
-                    exit_code: *exit_code,
-                },
-                Event::Crash => EventJs::Crash,
-                Event::Sentinel { kind, detail } => EventJs::Sentinel {
-                    kind: kind.channel(),
-                    detail,
-                },
-                Event::Persist { file, bytes } => EventJs::Persist { file, bytes },
-                Event::PersistPart { file, bytes, step } => EventJs::PersistPart {
-                    file,
-                    step: format!("{step:?}"),
-                    bytes,
-                },
-                Event::ConfigRewrite { path, text } => EventJs::ConfigRewrite { path, text },
-                Event::RunScript { id, argv } => EventJs::RunScript { id: *id, argv },
-                Event::KillScript { id } => EventJs::KillScript { id: *id },
-                Event::Fork { id, title, .. } => EventJs::Fork { id: *id, title },
-                Event::EndFork { id } => EventJs::EndFork { id: *id },
-                Event::ChangeDir { dir } => EventJs::ChangeDir { dir },
-                Event::AofFile(op) => aof_file_js(op),
-            }),
+/// An output as `pollOutputs` gives it: `{type, ...}` (see the module
+/// header); events are `{type: 'event', event, ...}` with camelCase fields.
+fn output_js(out: &Output) -> JsValue {
+    let typed = |t: &str| Obj::new().set("type", t);
+    match out {
+        Output::Send { conn, bytes } => typed("send")
+            .set("conn", &conn_to_js(*conn))
+            .put("bytes", js::bytes(bytes))
+            .done(),
+        Output::Connect { conn, addr, .. } => typed("connect")
+            .set("conn", &conn_to_js(*conn))
+            .set("host", &addr.host)
+            .set("port", &addr.port)
+            .done(),
+        Output::Close { conn } => typed("close").set("conn", &conn_to_js(*conn)).done(),
+        Output::Event(ev) => {
+            let event = |e: &str| typed("event").set("event", e);
+            match ev {
+                Event::Log { level, message } => event("log")
+                    .set("level", level.name())
+                    .set("mark", &level.mark())
+                    .set("message", message),
+                // A signal handler's line reads as a warning.
+                Event::SignalLog { message } => event("log")
+                    .set("level", LogLevel::Warning.name())
+                    .set("mark", &LogLevel::Warning.mark())
+                    .set("message", message),
+                Event::RoleChanged { role } => event("role").set("role", role.name()),
+                Event::Shutdown { exit_code } => event("shutdown").set("exitCode", exit_code),
+                // DEBUG SEGFAULT: the page stops the node as a crashed process.
+                Event::Crash => event("crash"),
+                Event::Sentinel { kind, detail } => event("sentinel")
+                    .set("kind", kind.channel())
+                    .set("detail", detail),
+                Event::Persist { file, bytes } => event("persist")
+                    .set("file", file)
+                    .put("bytes", js::bytes(bytes)),
+                // Not seen by JS: `poll_output_raw` puts the parts together.
+                Event::PersistPart { file, bytes, step } => event("persistPart")
+                    .set("file", file)
+                    .set("step", &format!("{step:?}"))
+                    .put("bytes", js::bytes(bytes)),
+                Event::ConfigRewrite { path, text } => {
+                    event("configRewrite").set("path", path).set("text", text)
+                }
+                // A script the node would run: recorded with its arguments, not run.
+                Event::RunScript { id, argv } => event("runScript").set("id", id).set("argv", argv),
+                Event::KillScript { id } => event("killScript").set("id", id),
+                // A stand-in fork child: only for hosts that said they run them
+                // (`Server::host_forks`), which the page does not.
+                Event::Fork { id, title, .. } => event("fork").set("id", id).set("title", title),
+                Event::EndFork { id } => event("endFork").set("id", id),
+                // CONFIG SET dir (the page's disk has no directories).
+                Event::ChangeDir { dir } => event("changeDir").set("dir", dir),
+                Event::AofFile(op) => aof_file_js(event("aofFile"), op),
+            }
+            .done()
         }
     }
 }
 
-fn aof_file_js(op: &crate::node::FileOp) -> EventJs<'_> {
+/// An AOF file operation (`append`, `fsync`, `truncate`, `rename`,
+/// `delete`): `file` (`rename`: from `file` to `to`), the bytes of an
+/// append, the length of a truncate.
+fn aof_file_js(o: Obj, op: &crate::node::FileOp) -> Obj {
     use crate::node::FileOp;
-    let js = |op, file, to, bytes, fsync, len| EventJs::AofFile {
-        op,
-        file,
-        to,
-        bytes,
-        fsync,
-        len,
+    let js = |op: &str, file: &str, to: &str, bytes: &[u8], fsync: bool, len: u64| {
+        o.set("op", op)
+            .set("file", file)
+            .set("to", to)
+            .put("bytes", js::bytes(bytes))
+            .set("fsync", &fsync)
+            .set("len", &len)
     };
     match op {
         FileOp::Append { file, bytes, fsync } => js("append", file, "", bytes, *fsync, 0),
@@ -277,16 +187,6 @@ fn aof_file_js(op: &crate::node::FileOp) -> EventJs<'_> {
         FileOp::Rename { from, to } => js("rename", from, to, &[], false, 0),
         FileOp::Delete { file } => js("delete", file, "", &[], false, 0),
     }
-}
-
-/// What `parseReply` gives.
-#[derive(Serialize)]
-struct ParsedReplyJs {
-    text: String,
-    /// Already a JS value (`frame_to_js`), kept as it is.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    value: JsValue,
-    length: usize,
 }
 
 /// A disk given by JS: `{name: Uint8Array | string}` (null/undefined: empty).
@@ -464,11 +364,11 @@ impl WasmNode {
     #[wasm_bindgen(js_name = parseReply)]
     pub fn parse_reply(bytes: &[u8]) -> Result<JsValue, JsError> {
         match Frame::parse(bytes) {
-            Ok(Some((f, n))) => to_js(&ParsedReplyJs {
-                text: super::reply::frame_to_cli(&f),
-                value: frame_to_js(&f)?,
-                length: n,
-            }),
+            Ok(Some((f, n))) => Ok(Obj::new()
+                .set("text", &super::reply::frame_to_cli(&f))
+                .put("value", frame_to_js(&f)?)
+                .set("length", &n)
+                .done()),
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(e) => Err(JsError::new(&format!("not a RESP reply: {e:?}"))),
         }
@@ -590,9 +490,7 @@ impl WasmNode {
         while let Some(out) = self.poll_output_raw() {
             outs.push(out);
         }
-        let js: Vec<OutputJs> = outs.iter().map(OutputJs::of).collect();
-        // Strings, small integers and bytes: nothing here fails to convert.
-        to_js(&js).expect("outputs convert to JS").unchecked_into()
+        js::list(outs.iter().map(output_js)).unchecked_into()
     }
 
     /// When the node next wants a `tick` (ms), or undefined.

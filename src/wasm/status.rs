@@ -2,13 +2,11 @@
 //! SENTINEL MASTER): one copy for the simulated `Cluster.nodes()` and the
 //! live `Node.status()`, which differ only in how a query reaches the node.
 
+use super::js::{Obj, ToJs};
 use crate::resp::Frame;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use wasm_bindgen::JsValue;
 
 /// A replica as its master sees it (ROLE).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ReplicaJs {
     pub ip: String,
     pub port: u16,
@@ -18,8 +16,7 @@ pub struct ReplicaJs {
 /// What a node says of itself: `{role, runId, offset, masterHost,
 /// masterPort, linkState, replicas, masters, priority, sentinel}`. `role`
 /// and the fields after it are null (empty) when it cannot be asked.
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct Status {
     /// "master", "slave", "sentinel", or null when it cannot be asked.
     pub role: Option<String>,
@@ -47,8 +44,7 @@ pub struct Status {
 }
 
 /// What a sentinel believes about a master (`SENTINEL MASTER <name>`).
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct SentinelView {
     pub myid: Option<String>,
     pub master: String,
@@ -68,9 +64,66 @@ pub struct SentinelView {
     pub parallel_syncs: Option<i64>,
 }
 
+impl ToJs for ReplicaJs {
+    fn to_js(&self) -> JsValue {
+        Obj::new()
+            .set("ip", &self.ip)
+            .set("port", &self.port)
+            .set("offset", &self.offset)
+            .done()
+    }
+}
+
+impl Status {
+    /// Its fields added to `o` (`Cluster.nodes()` puts them beside its own).
+    pub fn fields(&self, o: Obj) -> Obj {
+        o.set("role", &self.role)
+            .set("runId", &self.run_id)
+            .set("offset", &self.offset)
+            .set("masterHost", &self.master_host)
+            .set("masterPort", &self.master_port)
+            .set("linkState", &self.link_state)
+            .set("replicas", &self.replicas)
+            .set("masters", &self.masters)
+            .set("priority", &self.priority)
+            .set("sentinel", &self.sentinel)
+            .set("usedMemory", &self.used_memory)
+            .set("maxmemory", &self.maxmemory)
+            .set("maxmemoryPolicy", &self.maxmemory_policy)
+            .set("evictedKeys", &self.evicted_keys)
+    }
+}
+
+impl ToJs for Status {
+    fn to_js(&self) -> JsValue {
+        self.fields(Obj::new()).done()
+    }
+}
+
+impl ToJs for SentinelView {
+    fn to_js(&self) -> JsValue {
+        Obj::new()
+            .set("myid", &self.myid)
+            .set("master", &self.master)
+            .set("masterIp", &self.master_ip)
+            .set("masterPort", &self.master_port)
+            .set("flags", &self.flags)
+            .set("state", &self.state)
+            .set("failoverState", &self.failover_state)
+            .set("configEpoch", &self.config_epoch)
+            .set("quorum", &self.quorum)
+            .set("numSlaves", &self.num_slaves)
+            .set("numOtherSentinels", &self.num_other_sentinels)
+            .set("downAfterMs", &self.down_after_ms)
+            .set("failoverTimeoutMs", &self.failover_timeout_ms)
+            .set("parallelSyncs", &self.parallel_syncs)
+            .done()
+    }
+}
+
 /// A flat RESP2 map reply (`[k1, v1, k2, v2, ...]`) or a RESP3 map, as pairs.
-fn pairs(f: &Frame) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
+fn pairs(f: &Frame) -> crate::vecmap::VecMap<String, String> {
+    let mut m = crate::vecmap::VecMap::new();
     let mut put = |k: &Frame, v: &Frame| {
         if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
             m.insert(k.to_string(), v.to_string());

@@ -15,13 +15,14 @@
 //!   node sends only to follow the conversation, and reports what it receives.
 //!   With every node tapped, each message is reported once, by its receiver.
 
+use super::js::{Obj, ToJs};
 use crate::node::{Addr, ConnId, Input, Millis, Node, Output};
 use crate::resp::Frame;
 use crate::sim::Sim;
-use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
+use wasm_bindgen::JsValue;
 
 /// How many decoded messages are kept (older ones are dropped).
 const KEEP: usize = 4096;
@@ -44,9 +45,7 @@ pub struct Msg {
 
 /// A message as JS sees it: `{index, time, from, to, kind, name, bytes}`
 /// (`index` only where the host numbers them).
-#[derive(Serialize)]
 pub struct MsgJs<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
     pub time: u64,
     pub from: &'a str,
@@ -54,6 +53,22 @@ pub struct MsgJs<'a> {
     pub kind: &'static str,
     pub name: &'a str,
     pub bytes: usize,
+}
+
+impl ToJs for MsgJs<'_> {
+    fn to_js(&self) -> JsValue {
+        let o = match self.index {
+            Some(i) => Obj::new().set("index", &i),
+            None => Obj::new(),
+        };
+        o.set("time", &self.time)
+            .set("from", self.from)
+            .set("to", self.to)
+            .set("kind", self.kind)
+            .set("name", self.name)
+            .set("bytes", &self.bytes)
+            .done()
+    }
 }
 
 impl Msg {
@@ -99,7 +114,7 @@ pub struct Shared {
     msgs: VecDeque<Msg>,
     /// Index of `msgs[0]` since the tap started.
     base: usize,
-    conns: BTreeMap<(String, u16), Conn>,
+    conns: crate::vecmap::VecMap<(String, u16), Conn>,
 }
 
 fn key(a: &Addr) -> (String, u16) {
@@ -392,8 +407,8 @@ struct Tapped {
     inner: Box<dyn Node>,
     ip: String,
     shared: Rc<RefCell<Shared>>,
-    inbound: BTreeMap<ConnId, (String, u16)>,
-    outbound: BTreeMap<ConnId, (String, u16)>,
+    inbound: crate::vecmap::VecMap<ConnId, (String, u16)>,
+    outbound: crate::vecmap::VecMap<ConnId, (String, u16)>,
 }
 
 impl Node for Tapped {
@@ -462,8 +477,8 @@ impl Tap {
                 inner,
                 ip: h.addr.host.clone(),
                 shared: self.shared.clone(),
-                inbound: BTreeMap::new(),
-                outbound: BTreeMap::new(),
+                inbound: crate::vecmap::VecMap::new(),
+                outbound: crate::vecmap::VecMap::new(),
             }));
             self.wrapped[i] = h.incarnation;
         }
@@ -478,9 +493,9 @@ impl Tap {
 pub struct NodeTap {
     /// Each connection: whether the node accepted it (is the server side),
     /// and its decoder.
-    conns: BTreeMap<ConnId, (bool, Conn)>,
+    conns: crate::vecmap::VecMap<ConnId, (bool, Conn)>,
     /// Connections the node is opening, to the IP it asked for.
-    connecting: BTreeMap<ConnId, String>,
+    connecting: crate::vecmap::VecMap<ConnId, String>,
     msgs: VecDeque<Msg>,
 }
 

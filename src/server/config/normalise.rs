@@ -246,7 +246,7 @@ pub fn normalise(d: &Directive, args: &[String], current: Option<&str>) -> Resul
         }
         Kind::KeyspaceEvents => {
             let v = args.join("");
-            let mut flags = std::collections::BTreeSet::new();
+            let mut flags = crate::vecmap::VecSet::new();
             for c in v.chars() {
                 match c {
                     'A' => {

@@ -9,8 +9,6 @@ mod sparkline;
 
 pub use doctor::Advice;
 
-use std::collections::BTreeMap;
-
 /// LATENCY_TS_LEN: samples kept per event.
 const SAMPLES: usize = 160;
 
@@ -70,7 +68,7 @@ pub struct Stats {
 /// Every event's series, by event name.
 #[derive(Clone, Debug, Default)]
 pub struct LatencyMonitor {
-    pub events: BTreeMap<String, TimeSeries>,
+    pub events: crate::vecmap::VecMap<String, TimeSeries>,
 }
 
 impl LatencyMonitor {
