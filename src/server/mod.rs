@@ -587,9 +587,7 @@ impl Server {
             if let Some(s) = self.process_input(&mut c) {
                 settled = s;
             }
-            if let Some(need) = c.parser.pending_big_arg() {
-                c.query_size.reserve_big_arg(need);
-            }
+            c.query_size.big_arg(c.parser.pending_big_arg());
             if c.close_after_reply {
                 break;
             }
@@ -631,13 +629,16 @@ impl Server {
     /// nothing changed since (once per read, not once more per read).
     fn put_back(&mut self, conn: ConnId, c: Box<Client>, settled: bool) {
         let flush = !c.reply.is_empty() || c.close_after_reply;
+        // A client holding a big argument on its way counts for
+        // maxmemory-clients now (7.0 counts the client being read too),
+        // not only at the next command or cron.
+        let big = c.parser.pending_big_arg().is_some();
         self.clients.put(conn, c);
         if flush {
             self.st.pending.insert(conn);
         }
-        // After a read, the client just served counts too (7.0 checks in
-        // beforeNextClient): a big argument arriving can get it evicted.
-        let evict = self.st.config.get_i64(Key::MAXMEMORY_CLIENTS) != 0 && self.st.busy.is_none();
+        let evict =
+            big && self.st.config.get_i64(Key::MAXMEMORY_CLIENTS) != 0 && self.st.busy.is_none();
         if evict {
             self.evict_clients();
         }

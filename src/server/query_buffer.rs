@@ -52,12 +52,19 @@ pub struct QueryBufSize {
     alloc: usize,
     /// querybuf_peak: the most it held since the last cron visit.
     peak: usize,
+    /// The room a big argument on its way was given (0: none): reads
+    /// fill it without growing the buffer, as 7.0 reads just the rest.
+    big: usize,
 }
 
 impl QueryBufSize {
     /// Bytes 7.0 would have read into a buffer holding `len` bytes, `n` at
     /// most [`IOBUF_LEN`] at a time. `master`: our master's buffer grows greedily.
     pub fn read(&mut self, mut len: usize, n: usize, master: bool) {
+        if self.big != 0 && len + n <= self.big {
+            self.peak = self.peak.max(len + n);
+            return;
+        }
         let mut left = n;
         while left > 0 {
             let greedy = master || self.alloc >= IOBUF_LEN;
@@ -87,9 +94,13 @@ impl QueryBufSize {
 
     /// A big argument's header was read (PROTO_MBULK_BIG_ARG): 7.0 makes
     /// room for the whole of it at once, `need` bytes, not greedily.
-    pub fn reserve_big_arg(&mut self, need: usize) {
-        if self.alloc < need {
-            self.alloc = sds_usable(need);
+    /// `None`: no big argument is on its way.
+    pub fn big_arg(&mut self, need: Option<usize>) {
+        self.big = need.unwrap_or(0);
+        if let Some(need) = need {
+            if self.alloc < need {
+                self.alloc = sds_usable(need);
+            }
         }
     }
 
