@@ -165,13 +165,7 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             (cs.conn, cs.last_db)
         });
     let mut request = Vec::new();
-    let mut preamble = 0;
-    if !auth.is_empty() {
-        let mut cmd = vec![Bytes::from_static(b"AUTH")];
-        cmd.extend(auth);
-        crate::replication::encode_command(&cmd, &mut request);
-        preamble += 1;
-    }
+    let mut preamble = encode_auth(auth, &mut request);
     if cached.is_none_or(|(_, last)| last != Some(db)) {
         crate::replication::encode_command(
             &[Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())],
@@ -212,6 +206,18 @@ fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Whatever is propagated is decided when the target answers.
     ctx.propagate = super::Propagate::Nothing;
     Ok(())
+}
+
+/// AUTH / AUTH2's command for the target, if credentials were given;
+/// the number of replies it adds before the RESTOREs'.
+fn encode_auth(auth: Vec<Bytes>, request: &mut Vec<u8>) -> usize {
+    if auth.is_empty() {
+        return 0;
+    }
+    let mut cmd = vec![Bytes::from_static(b"AUTH")];
+    cmd.extend(auth);
+    crate::replication::encode_command(&cmd, request);
+    1
 }
 
 /// The target answered `preamble` (AUTH, SELECT) and one reply per key of
@@ -266,13 +272,8 @@ fn migrate_blocking(
     timeout: u64,
 ) -> CmdResult {
     let mut request = Vec::new();
-    let mut preamble = 1;
-    if !auth.is_empty() {
-        let mut cmd = vec![Bytes::from_static(b"AUTH")];
-        cmd.extend(auth);
-        crate::replication::encode_command(&cmd, &mut request);
-        preamble += 1;
-    }
+    // AUTH's reply, if any, then SELECT's.
+    let preamble = encode_auth(auth, &mut request) + 1;
     crate::replication::encode_command(
         &[Bytes::from_static(b"SELECT"), Bytes::from(db.to_string())],
         &mut request,
