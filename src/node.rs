@@ -366,6 +366,12 @@ pub trait HostProbe {
     fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
         None
     }
+    /// The wall clock in microseconds (TIME's gettimeofday), read at the
+    /// moment of asking; `None` where time is the inputs' `now` alone (the
+    /// simulator).
+    fn wall_us(&self) -> Option<u64> {
+        None
+    }
     /// The process's resident set size in bytes, if known.
     fn rss(&self) -> Option<u64>;
     /// The machine's memory in bytes, if known.
@@ -394,6 +400,10 @@ pub trait HostProbe {
     fn set_oom_score_adj(&self, _score: OomScore, _pid: Option<u32>) -> Result<(), String> {
         Ok(())
     }
+    /// The software watchdog (`watchdog-period`): fire in `period_ms`
+    /// unless called again before (0 stops it). A host with no timer of
+    /// its own to interrupt the node has none.
+    fn arm_watchdog(&self, _period_ms: u64) {}
     /// Show `title` as the process's title (`ps`, /proc/<pid>/cmdline),
     /// as setproctitle does. A host that is no process of its own has none.
     fn set_proc_title(&self, _title: &str) {}

@@ -936,3 +936,75 @@ fn config_set_port_moves_the_listener_or_rolls_back_as_real_redis() {
         moved.send(&["SHUTDOWN", "NOSAVE"]);
     }
 }
+
+/// The software watchdog beside real redis-server: a period under two cron
+/// intervals is raised to 200 ms, a DEBUG SLEEP longer than the period logs
+/// the watchdog's stack once, and the server goes on. TIME reads the clock
+/// itself, so a script sees it move.
+#[test]
+fn watchdog_logs_a_stack_when_the_cron_stalls_as_real_redis() {
+    let mut servers = vec![start_ours(&["--enable-debug-command", "yes"])];
+    if common::real_redis_server().is_some() {
+        servers.push(common::start_real(&["--enable-debug-command", "yes"]));
+    }
+    for srv in &servers {
+        let mut c = srv.connect();
+        let what = &srv.what;
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "watchdog-period", "1"]),
+            Frame::Simple("OK".into())
+        );
+        let got = c.cmd(&["CONFIG", "GET", "watchdog-period"]);
+        assert_eq!(
+            got,
+            Frame::Array(vec![bulk(b"watchdog-period"), bulk(b"200")]),
+            "{what}"
+        );
+        assert_eq!(
+            c.cmd(&["DEBUG", "SLEEP", "0.8"]),
+            Frame::Simple("OK".into())
+        );
+        assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()), "{what}");
+        let log = srv.log_text();
+        let at = log
+            .find(":signal-handler (")
+            .expect("a line from the handler");
+        let rest = &log[at..];
+        assert!(
+            rest.contains(") \n--- WATCHDOG TIMER EXPIRED ---\n"),
+            "{what}: {log}"
+        );
+        assert!(
+            rest.contains("------ STACK TRACE ------\nEIP:\n"),
+            "{what}: {log}"
+        );
+        assert!(rest.contains("\nBacktrace:\n"), "{what}: {log}");
+        assert!(rest.contains(") --------\n"), "{what}: {log}");
+        assert_eq!(log.matches("WATCHDOG TIMER EXPIRED").count(), 1, "{what}");
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "watchdog-period", "0"]),
+            Frame::Simple("OK".into())
+        );
+        assert_eq!(
+            c.cmd(&["DEBUG", "SLEEP", "0.5"]),
+            Frame::Simple("OK".into())
+        );
+        assert_eq!(
+            srv.log_text().matches("WATCHDOG TIMER EXPIRED").count(),
+            1,
+            "{what}"
+        );
+
+        let script = "local a = redis.call('time') local i = 0 \
+            while i < 5000000 do i = i + 1 end \
+            local b = redis.call('time') \
+            return (b[1] - a[1]) * 1000000 + (b[2] - a[2])";
+        let Frame::Integer(us) = c.cmd(&["EVAL", script, "0"]) else {
+            panic!("{what}: EVAL did not answer an integer");
+        };
+        assert!(
+            us > 0,
+            "{what}: TIME did not move inside the script ({us} µs)"
+        );
+    }
+}

@@ -143,6 +143,12 @@ pub(super) fn config_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     return Err(format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Failed to set current oom_score_adj. Check server logs.").into());
                 }
             }
+            if pairs
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("watchdog-period"))
+            {
+                ctx.srv.apply_watchdog_period();
+            }
             let aof_on = ctx
                 .srv
                 .config

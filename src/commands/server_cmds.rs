@@ -44,11 +44,19 @@ pub fn register_info_section(
 }
 
 fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let now = ctx.now;
+    // 7.0 reads the clock here, not the time cached for the command: a
+    // script sees it move.
+    let us = ctx
+        .srv
+        .host
+        .probe
+        .as_deref()
+        .and_then(|p| p.wall_us())
+        .unwrap_or(ctx.now * 1000);
     let out = ctx.out();
     out.array(2);
-    out.bulk_int((now / 1000) as i64);
-    out.bulk_int(((now % 1000) * 1000) as i64);
+    out.bulk_int((us / 1_000_000) as i64);
+    out.bulk_int((us % 1_000_000) as i64);
     Ok(())
 }
 

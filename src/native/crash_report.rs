@@ -86,7 +86,12 @@ pub fn segfault() -> ! {
     std::process::abort()
 }
 
-fn write_raw(text: &str) {
+/// Where the log goes now, for other signal handlers (the watchdog).
+pub(super) fn log_fd() -> i32 {
+    LOG_FD.load(Ordering::Relaxed)
+}
+
+pub(super) fn write_raw(text: &str) {
     let fd = LOG_FD.load(Ordering::Relaxed);
     let mut bytes = text.as_bytes();
     while !bytes.is_empty() {

@@ -28,6 +28,7 @@ pub mod process;
 pub mod scripts;
 pub mod sentinel_main;
 pub mod socket;
+pub mod watchdog;
 pub mod web;
 
 pub use sentinel_main::run_sentinel;
@@ -247,6 +248,7 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     if let Err(e) = server.st.apply_oom_score() {
         logger.write(LogLevel::Warning, &e);
     }
+    server.st.apply_watchdog_period();
     // The host writes background saves on a thread of their own and says
     // when each file is in place.
     server.confirm_persist();

@@ -88,6 +88,15 @@ impl HostProbe for ProcessProbe {
         super::oom_score::set(score, pid)
     }
 
+    fn wall_us(&self) -> Option<u64> {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        since.ok().map(|d| d.as_micros() as u64)
+    }
+
+    fn arm_watchdog(&self, period_ms: u64) {
+        super::watchdog::arm(period_ms);
+    }
+
     fn set_proc_title(&self, title: &str) {
         super::proc_title::set(title);
     }

@@ -28,6 +28,7 @@ pub mod reply_pool;
 pub mod shutdown;
 pub mod slowlog;
 pub mod tracking;
+pub mod watchdog;
 
 pub use client::{Blocked, Client, ClientKind, Multi, ReplyMode};
 pub use clients::ClientTable;
@@ -1708,6 +1709,7 @@ impl Server {
 
     /// Periodic work: blocked timeouts, active expiry, idle clients.
     fn cron(&mut self) {
+        self.st.rearm_watchdog();
         let now = self.st.now;
         if !self.st.shutting_down {
             let exiting = self.st.shutdown_cron();
