@@ -420,6 +420,13 @@ pub trait HostProbe {
     /// blocks Redis (`key-load-delay`'s debugDelay), the OS's own overshoot
     /// included.
     fn sleep_us(&self, _us: u64) {}
+    /// How long a sleep of `us` microseconds really takes on this host
+    /// (usleep's overshoot: timer slack, the wake-up), as measured; a
+    /// forked child that sleeps per key (`rdb-key-save-delay`) goes at
+    /// that pace. A host without real sleeps answers `us`.
+    fn measured_sleep_us(&self, us: u64) -> u64 {
+        us
+    }
     /// While a script runs past `busy-reply-threshold`: what the client
     /// connections sent since the last look, without waiting (7.0's
     /// processEventsWhileBlocked). `None`: this host cannot look (the

@@ -27,6 +27,7 @@ pub mod proc_title;
 pub mod process;
 pub mod scripts;
 pub mod sentinel_main;
+pub mod sleep_cost;
 pub mod socket;
 pub mod watchdog;
 pub mod web;

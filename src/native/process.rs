@@ -113,6 +113,10 @@ impl HostProbe for ProcessProbe {
         std::thread::sleep(std::time::Duration::from_micros(us));
     }
 
+    fn measured_sleep_us(&self, us: u64) -> u64 {
+        super::sleep_cost::measured(us)
+    }
+
     fn clock(&self) -> Option<std::rc::Rc<dyn Fn() -> u64>> {
         let start = self.start_us;
         Some(std::rc::Rc::new(move || {

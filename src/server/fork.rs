@@ -14,6 +14,7 @@
 //! [`Event::EndFork`]: crate::node::Event::EndFork
 //! [`Input::Child`]: crate::node::Input::Child
 
+use super::config::Key;
 use super::persistence::SaveTarget;
 use super::{Server, ServerState};
 use crate::node::{Event, LogLevel, Millis, ScriptStatus};
@@ -131,6 +132,17 @@ impl KeyPace {
 }
 
 impl ServerState {
+    /// The pace of a child that sleeps `rdb-key-save-delay` after each key:
+    /// the sleep as long as it really lasts on this host.
+    pub fn save_key_pace(&self) -> Option<KeyPace> {
+        let delay = self.config.get_i64(Key::RDB_KEY_SAVE_DELAY);
+        let delay = match (delay, self.host.probe.as_deref()) {
+            (d, Some(probe)) if d > 0 => probe.measured_sleep_us(d as u64) as i64,
+            (d, _) => d,
+        };
+        KeyPace::new(delay, self.now)
+    }
+
     /// Fork a child for a job: `total_forks` counts it; the host, if it
     /// runs stand-ins, is asked for one. `started` is the line to log with
     /// the pid ("Background saving started by pid"): at once with

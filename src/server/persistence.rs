@@ -257,7 +257,7 @@ impl ServerState {
             started: self.now,
             pid,
             child,
-            pace: KeyPace::new(self.config.get_i64(Key::RDB_KEY_SAVE_DELAY), self.now),
+            pace: self.save_key_pace(),
             replicas,
             start_offset: self.repl.offset,
             file,

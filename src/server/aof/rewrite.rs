@@ -312,7 +312,7 @@ impl ServerState {
             started: self.now,
             pid,
             child,
-            pace: KeyPace::new(self.config.get_i64(Key::RDB_KEY_SAVE_DELAY), self.now),
+            pace: self.save_key_pace(),
             job,
             rdb,
             file,
