@@ -320,6 +320,25 @@ pub enum FileOp {
     },
 }
 
+/// How long a foreground save lasts beyond its writing, and whether a
+/// SIGINT meanwhile ends the process (7.0's handler during the final save
+/// of a shutdown a signal started: "You insist").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaveHold {
+    pub us: u64,
+    pub insist_exits: bool,
+}
+
+/// Why a foreground save the host wrote did not complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveFailure {
+    /// The line 7.0 logs (open, write, fsync or rename failed).
+    Failed(String),
+    /// A SIGINT arrived while [`SaveHold::insist_exits`]: the temp file is
+    /// gone and the process must exit at once.
+    Insisted,
+}
+
 /// Where an [`Event::PersistPart`] stands in its file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PersistStep {
@@ -448,10 +467,16 @@ pub trait HostProbe {
     }
     /// Write `file` (the `dbfilename`) with `bytes` now, as rdbSave does (a
     /// temp file, fsync, rename), blocking the node, and say how it went: the
-    /// error is the line 7.0 logs. `None`: this host writes files only
-    /// through [`Event::Persist`] (the simulator and wasm, whose disks do
-    /// not fail).
-    fn persist_now(&self, _file: &str, _bytes: &[u8]) -> Option<Result<(), String>> {
+    /// error is the line 7.0 logs. The temp file stays in place for
+    /// `hold.us` more (the sleeps of `rdb-key-save-delay`). `None`: this
+    /// host writes files only through [`Event::Persist`] (the simulator and
+    /// wasm, whose disks do not fail).
+    fn persist_now(
+        &self,
+        _file: &str,
+        _bytes: &[u8],
+        _hold: SaveHold,
+    ) -> Option<Result<(), SaveFailure>> {
         None
     }
     /// Talk to another server now, blocking the node as 7.0's MIGRATE

@@ -1008,3 +1008,46 @@ fn watchdog_logs_a_stack_when_the_cron_stalls_as_real_redis() {
         );
     }
 }
+
+/// A second SIGINT while the final save of a SIGINT shutdown is still
+/// running (slowed by `rdb-key-save-delay`) ends the process at once, as
+/// 7.0's handler does: "You insist... exiting now.", exit code 1, the temp
+/// file removed and no dump.rdb written. Beside real redis-server.
+#[test]
+fn second_sigint_during_the_final_save_exits_at_once_as_real_redis() {
+    let mut servers = vec![start_ours(&["--save", "3600 1"])];
+    if common::real_redis_server().is_some() {
+        servers.push(common::start_real(&["--save", "3600 1"]));
+    }
+    for srv in &mut servers {
+        let what = srv.what.clone();
+        let mut c = srv.connect();
+        let dir = match c.cmd(&["CONFIG", "GET", "dir"]) {
+            Frame::Array(v) if v.len() == 2 => std::path::PathBuf::from(text(&v[1])),
+            other => panic!("{what}: CONFIG GET dir: {other:?}"),
+        };
+        for i in 0..20 {
+            let k = i.to_string();
+            c.cmd(&["SET", &k, &k]);
+        }
+        c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "100000"]);
+        let pid = srv.child.id() as i32;
+        let temp = dir.join(format!("temp-{pid}.rdb"));
+        // SAFETY: signals to the child we started.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        assert!(wait_until(5, || temp.exists()), "{what}: no {temp:?}");
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let status = srv.child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "{what}");
+        assert!(!temp.exists(), "{what}: {temp:?} left behind");
+        assert!(!dir.join("dump.rdb").exists(), "{what}");
+        let log = srv.log_text();
+        for want in [
+            "Received SIGINT scheduling shutdown...",
+            "Saving the final RDB snapshot before exiting.",
+            "You insist... exiting now.",
+        ] {
+            assert!(log.contains(want), "{what}: no {want:?} in\n{log}");
+        }
+    }
+}

@@ -11,7 +11,8 @@ use super::socket::{ReadHalf, Stream, WriteHalf};
 use super::{busy_io, output_backlog};
 use crate::calendar::log_time;
 use crate::node::{
-    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep, Signal,
+    Addr, ConnId, Event, Input, LogLevel, Millis, Node, Output, PersistStep, SaveFailure, SaveHold,
+    Signal,
 };
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -435,7 +436,8 @@ enum FileJob {
     Whole {
         file: String,
         bytes: Vec<u8>,
-        done: std::sync::mpsc::Sender<Result<(), String>>,
+        hold: SaveHold,
+        done: std::sync::mpsc::Sender<Result<(), SaveFailure>>,
     },
     Barrier(std::sync::mpsc::Sender<()>),
 }
@@ -485,8 +487,13 @@ impl FileWriter {
                                 let _ = done.send((file, r.err()));
                             }
                         }
-                        FileJob::Whole { file, bytes, done } => {
-                            let _ = done.send(write_rdb(&file, &bytes));
+                        FileJob::Whole {
+                            file,
+                            bytes,
+                            hold,
+                            done,
+                        } => {
+                            let _ = done.send(write_rdb(&file, &bytes, hold));
                         }
                         FileJob::Barrier(ack) => {
                             let _ = ack.send(());
@@ -558,13 +565,17 @@ impl FileWriter {
         let job = FileJob::Whole {
             file: file.to_string(),
             bytes,
+            hold: SaveHold::default(),
             done: tx,
         };
         if self.jobs.send(job).is_err() {
             return Err("the RDB writer thread is gone".into());
         }
-        rx.recv()
-            .unwrap_or_else(|_| Err("the RDB writer thread is gone".into()))
+        match rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(SaveFailure::Failed(e))) => Err(e),
+            Ok(Err(SaveFailure::Insisted)) | Err(_) => Err("the RDB writer thread is gone".into()),
+        }
     }
 
     /// Wait until everything queued so far is done (before the process exits).
@@ -670,57 +681,81 @@ thread_local! {
 
 /// Write a whole file now and say how it went (rdbSave for SAVE, the
 /// final save of a shutdown, and before the loop runs).
-pub fn persist_now(file: &str, bytes: &[u8]) -> Result<(), String> {
+pub fn persist_now(file: &str, bytes: &[u8], hold: SaveHold) -> Result<(), SaveFailure> {
     let Some(jobs) = WRITER.with(|w| w.borrow().clone()) else {
-        return write_rdb(file, bytes);
+        return write_rdb(file, bytes, hold);
     };
     let (done, rx) = std::sync::mpsc::channel();
     let job = FileJob::Whole {
         file: file.to_string(),
         bytes: bytes.to_vec(),
+        hold,
         done,
     };
     if jobs.send(job).is_err() {
-        return write_rdb(file, bytes);
+        return write_rdb(file, bytes, hold);
     }
     rx.recv()
-        .unwrap_or_else(|_| Err("the RDB writer thread is gone".into()))
+        .unwrap_or_else(|_| Err(SaveFailure::Failed("the RDB writer thread is gone".into())))
 }
 
 /// rdbSave's file handling: a temp file, fsync, rename over the target.
-fn write_rdb(file: &str, bytes: &[u8]) -> Result<(), String> {
+/// The temp file stays for `hold.us` before the rename (the per-key sleeps
+/// of `rdb-key-save-delay`); a SIGINT then, when it ends the process,
+/// removes it (rdbRemoveTempFile in the handler).
+fn write_rdb(file: &str, bytes: &[u8], hold: SaveHold) -> Result<(), SaveFailure> {
     use std::io::Write;
+    let sigints = super::insist::sigints();
     let tmp = temp_path(file, 0);
     let _ = make_parent(file);
     let mut f = std::fs::File::create(&tmp).map_err(|e| {
-        format!(
+        SaveFailure::Failed(format!(
             "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
             tmp.display(),
             cwd(),
             strerror(&e)
-        )
+        ))
     })?;
     let res = f
         .write_all(bytes)
         .map_err(|e| format!("Write error saving DB on disk(rdbSaveRio): {}", strerror(&e)))
+        .map_err(SaveFailure::Failed)
+        .and_then(|_| wait_out(hold, sigints))
         .and_then(|_| {
             f.sync_all()
                 .map_err(|e| format!("Write error saving DB on disk(fsync): {}", strerror(&e)))
+                .map_err(SaveFailure::Failed)
         })
         .and_then(|_| {
             std::fs::rename(&tmp, file).map_err(|e| {
-                format!(
+                SaveFailure::Failed(format!(
                     "Error moving temp DB file {} on the final destination {file} (in server root dir {}): {}",
                     tmp.display(),
                     cwd(),
                     strerror(&e)
-                )
+                ))
             })
         });
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     res
+}
+
+/// Sleep through a save's hold in short steps, watching for a SIGINT that
+/// ends the process (`Insisted`).
+fn wait_out(hold: SaveHold, sigints_before: u64) -> Result<(), SaveFailure> {
+    let end = std::time::Instant::now() + Duration::from_micros(hold.us);
+    loop {
+        if hold.insist_exits && super::insist::sigints() > sigints_before {
+            return Err(SaveFailure::Insisted);
+        }
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(5)));
+    }
 }
 
 /// Write a file as Redis does: a temp file, fsync, rename over the target.
@@ -1073,6 +1108,7 @@ pub fn run(
             drain(&sh, &mut s);
         }
         use tokio::signal::unix::{signal, SignalKind};
+        super::insist::install();
         let mut sigterm = signal(SignalKind::terminate()).ok();
         let mut sigint = signal(SignalKind::interrupt()).ok();
         loop {

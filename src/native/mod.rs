@@ -19,6 +19,7 @@ pub mod conf;
 pub mod crash_report;
 pub mod demo;
 pub mod host;
+pub mod insist;
 pub mod listeners;
 pub mod oom_score;
 pub mod os_error;
@@ -294,7 +295,10 @@ pub fn run_server(prog: &str, args: &[String]) -> i32 {
     while let Some(out) = crate::node::Node::poll_output(&mut server) {
         match out {
             crate::node::Output::Event(crate::node::Event::Persist { file, bytes }) => {
-                if let Err(e) = host::persist_now(&file, &bytes) {
+                let hold = crate::node::SaveHold::default();
+                if let Err(crate::node::SaveFailure::Failed(e)) =
+                    host::persist_now(&file, &bytes, hold)
+                {
                     logger.write(LogLevel::Warning, &e);
                     return 1;
                 }

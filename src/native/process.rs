@@ -141,8 +141,13 @@ impl HostProbe for ProcessProbe {
         true
     }
 
-    fn persist_now(&self, file: &str, bytes: &[u8]) -> Option<Result<(), String>> {
-        Some(super::host::persist_now(file, bytes))
+    fn persist_now(
+        &self,
+        file: &str,
+        bytes: &[u8],
+        hold: crate::node::SaveHold,
+    ) -> Option<Result<(), crate::node::SaveFailure>> {
+        Some(super::host::persist_now(file, bytes, hold))
     }
 
     fn exchange(

@@ -10,7 +10,7 @@ use super::memory::{rdb_used_mem, rdb_used_mem_quick};
 use super::{Server, ServerState};
 #[cfg(test)] // used by the tests through `super::*`
 use crate::keyspace::{Db, Value};
-use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep};
+use crate::node::{ConnId, Event, LogLevel, Millis, PersistStep, SaveFailure, SaveHold};
 #[allow(unused_imports)] // doc links
 use crate::node::{Input, Node};
 use crate::rdb::{self, Aux, EncodeOptions};
@@ -151,14 +151,23 @@ impl ServerState {
         let bytes = self.rdb_snapshot(self.repl_save_info());
         let file = self.config.get(Key::DBFILENAME).to_string();
         self.persist.saves += 1;
+        let hold = SaveHold {
+            us: self.save_key_delay_total(),
+            // sigShutdownHandler with shutdown_asap set.
+            insist_exits: self.shutdown.asap,
+        };
         let outcome = self
             .host
             .probe
             .as_deref()
-            .and_then(|p| p.persist_now(&file, &bytes));
+            .and_then(|p| p.persist_now(&file, &bytes, hold));
         match outcome {
-            Some(Err(e)) => {
+            Some(Err(SaveFailure::Failed(e))) => {
                 self.log(LogLevel::Warning, e);
+                return false;
+            }
+            Some(Err(SaveFailure::Insisted)) => {
+                self.shutdown_signal(crate::node::Signal::Int);
                 return false;
             }
             Some(Ok(())) => {}
@@ -169,6 +178,19 @@ impl ServerState {
         self.lastsave = self.now / 1000;
         self.persist.last_bgsave_ok = true;
         true
+    }
+
+    /// rdbSaveKeyValuePair sleeps `rdb-key-save-delay` after each key, in
+    /// foreground saves too: their sum, at what such a sleep really takes.
+    fn save_key_delay_total(&self) -> u64 {
+        let delay = self.config.get_i64(Key::RDB_KEY_SAVE_DELAY);
+        match self.host.probe.as_deref() {
+            Some(probe) if delay > 0 => {
+                let keys: u64 = self.dbs.iter().map(|db| db.len() as u64).sum();
+                keys.saturating_mul(probe.measured_sleep_us(delay as u64))
+            }
+            _ => 0,
+        }
     }
 
     /// Start a snapshot job of the dataset as it is now: O(databases).

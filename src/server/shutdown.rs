@@ -208,6 +208,10 @@ impl ServerState {
                 "Saving the final RDB snapshot before exiting.",
             );
             if !self.save() {
+                if self.shutting_down {
+                    // A SIGINT during the save: the process exits now.
+                    return true;
+                }
                 if !flags.force {
                     self.log(
                         LogLevel::Warning,
