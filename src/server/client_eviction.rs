@@ -57,7 +57,12 @@ impl Server {
                 break;
             }
             if let Some(c) = self.clients.get(&conn) {
-                let line = crate::commands::client::client_line(c, self.st.now, None);
+                let line = crate::commands::client::client_line(
+                    c,
+                    self.st.now,
+                    None,
+                    self.st.unsent(conn),
+                );
                 self.st.log(
                     LogLevel::Verbose,
                     format!("Evicting client: {}", line.trim_end()),

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod oom_score;
+pub mod output_limits;
 pub mod pause;
 pub mod pending;
 pub mod persistence;
@@ -588,7 +589,7 @@ impl Server {
                 settled = s;
             }
             c.query_size.big_arg(c.parser.pending_big_arg());
-            if c.close_after_reply {
+            if c.close_after_reply || c.close_asap {
                 break;
             }
         }
@@ -602,7 +603,7 @@ impl Server {
 
     /// client-query-buffer-limit: the client is closed without a reply.
     fn close_over_query_limit(&mut self, conn: ConnId, c: Box<Client>) {
-        let info = commands::client::client_line(&c, self.st.now, None);
+        let info = commands::client::client_line(&c, self.st.now, None, self.st.unsent(conn));
         let head = &c.query[..c.query.len().min(64)];
         self.st.log(
             LogLevel::Warning,
@@ -628,7 +629,7 @@ impl Server {
     /// send. `settled`: its last request's after-command work ran, and
     /// nothing changed since (once per read, not once more per read).
     fn put_back(&mut self, conn: ConnId, c: Box<Client>, settled: bool) {
-        let flush = !c.reply.is_empty() || c.close_after_reply;
+        let flush = !c.reply.is_empty() || c.close_after_reply || c.close_asap;
         // A client holding a big argument on its way counts for
         // maxmemory-clients now (7.0 counts the client being read too),
         // not only at the next command or cron.
@@ -655,6 +656,7 @@ impl Server {
         let mut settled = None;
         loop {
             if c.close_after_reply
+                || c.close_asap
                 || c.blocked.is_some()
                 || c.postponed.is_some()
                 || c.migrating.is_some()
@@ -720,6 +722,9 @@ impl Server {
         }
         c.settle_replies(reply_before);
         c.command_done();
+        // The reply may have pushed it over its output buffer limit (7.0
+        // checks as the reply list grows): then nothing more of its input runs.
+        self.st.obuf_limit_reached(c, true);
         // `c` is not in `self.clients`: check its own WATCHes here.
         commands::transactions::touch_own_watches(&self.st, c);
         if c.kind == ClientKind::Master {
@@ -880,7 +885,7 @@ impl Server {
         } else {
             LogLevel::Verbose
         };
-        let info = commands::client::client_line(c, self.st.now, None);
+        let info = commands::client::client_line(c, self.st.now, None, self.st.unsent(c.conn));
         let dump = crate::resp::query_dump(&c.query);
         self.st.log(
             level,
@@ -1682,6 +1687,38 @@ impl Server {
         }
     }
 
+    /// Close a client with its pending replies dropped, the host's too
+    /// (freeClient of a client over a limit).
+    pub(crate) fn close_dropping_output(&mut self, conn: ConnId) {
+        let Some(c) = self.clients.get_mut(&conn) else {
+            return;
+        };
+        c.reply.buf.clear();
+        c.pushes.buf.clear();
+        if !c.socket_closed {
+            if let Some(p) = self.st.host.probe.as_deref() {
+                p.drop_output(conn);
+            }
+            self.st.out.push_back(Output::Close { conn });
+        }
+        self.free_client(conn);
+    }
+
+    /// clientsCron's closeClientOnOutputBufferLimitReached: a client over
+    /// its limit with nothing more written to it (a soft limit's seconds
+    /// passed) is closed now; one flagged earlier goes too.
+    fn output_limits_cron(&mut self) {
+        let mut over = Vec::new();
+        for c in self.clients.values_mut() {
+            if c.close_asap || self.st.obuf_limit_reached(c, false) {
+                over.push(c.conn);
+            }
+        }
+        for conn in over {
+            self.close_dropping_output(conn);
+        }
+    }
+
     /// Forget a client: its subscriptions, watches, blocks.
     pub(crate) fn free_client(&mut self, conn: ConnId) {
         let Some(mut c) = self.clients.remove(&conn) else {
@@ -1744,6 +1781,7 @@ impl Server {
                 self.st.pending.insert(conn);
             }
         }
+        self.output_limits_cron();
         // clientsCronResizeQueryBuffer.
         for c in self.clients.values_mut() {
             let idle = now.saturating_sub(c.last_interaction) / 1000;
@@ -1836,6 +1874,12 @@ impl Server {
         let pending = self.st.pending.take();
         for &conn in &pending {
             if let Some(c) = self.clients.get_mut(&conn) {
+                // Replies written to it this round (messages, invalidations,
+                // the replication stream) may have pushed it over its limit.
+                if c.close_asap || self.st.obuf_limit_reached(c, true) {
+                    self.close_dropping_output(conn);
+                    continue;
+                }
                 if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();

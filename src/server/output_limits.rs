@@ -1,0 +1,169 @@
+//! A client's output buffer as 7.0 measures it, and
+//! `client-output-buffer-limit` (checkClientOutputBufferLimits,
+//! closeClientOnOutputBufferLimitReached).
+//!
+//! The replies a client has not read are the core's reply buffer of this
+//! round plus what the host still holds for the socket
+//! (`HostProbe::unsent_output`). 7.0 keeps the first of them in the client's
+//! reply buffer (`obl`) and the rest in a list of ~20 KiB blocks (`oll`,
+//! `omem`); the limits and CLIENT LIST look at the list only.
+//!
+//! A client over its limit is flagged (CLIENT_CLOSE_ASAP): nothing more of
+//! its input runs, nothing more is written to it, and it is closed at the end
+//! of the round, its pending replies dropped with it. The cron checks idle
+//! clients too, so a soft limit also fires when the traffic stops.
+
+use super::client::{Client, ClientKind};
+use super::config::ObufClass;
+use super::{Key, LogLevel, ServerState};
+use crate::replication::master::over_output_limit;
+use crate::replication::ReplicaState;
+
+/// A reply list block's room: PROTO_REPLY_CHUNK_BYTES and its header are
+/// one 20 KiB jemalloc size class, all of it usable (`tail->size`).
+const BLOCK: u64 = 20 * 1024 - 16;
+/// sizeof(listNode) + sizeof(clientReplyBlock): each block's own cost.
+const BLOCK_OVERHEAD: u64 = 40;
+
+/// A client's unsent replies as 7.0 holds them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutputUse {
+    /// `obl`: bytes in the reply buffer.
+    pub obl: usize,
+    /// `oll`: blocks in the reply list.
+    pub oll: usize,
+    /// `omem`: the list's memory (getClientOutputBufferMemoryUsage).
+    pub omem: u64,
+}
+
+impl OutputUse {
+    /// `pending` bytes with a reply buffer of `usable` bytes: the buffer
+    /// fills first, the rest takes whole blocks. A replica has no reply
+    /// buffer of its own: its stream is all in the shared blocks.
+    pub fn of(pending: u64, usable: usize, replica: bool) -> OutputUse {
+        let usable = if replica { 0 } else { usable as u64 };
+        let obl = pending.min(usable);
+        let rest = pending - obl;
+        let oll = rest.div_ceil(BLOCK);
+        let omem = if replica {
+            rest + oll * BLOCK_OVERHEAD
+        } else {
+            oll * (BLOCK + BLOCK_OVERHEAD)
+        };
+        OutputUse {
+            obl: obl as usize,
+            oll: oll as usize,
+            omem,
+        }
+    }
+}
+
+impl ServerState {
+    /// Reply bytes the host still holds for `conn`.
+    pub fn unsent(&self, conn: crate::node::ConnId) -> u64 {
+        self.host
+            .probe
+            .as_deref()
+            .map_or(0, |p| p.unsent_output(conn))
+    }
+
+    /// What `c` has not read yet, 7.0's way. `running`: `c` is the caller
+    /// of the command being run, whose reply is not counted yet.
+    pub fn output_use(&self, c: &Client, running: bool) -> OutputUse {
+        let mut pending = self.unsent(c.conn);
+        if !running {
+            pending += (c.reply.len() + c.pushes.len()) as u64;
+        }
+        OutputUse::of(pending, c.reply_size.usable, c.kind == ClientKind::Replica)
+    }
+
+    /// The limit that applies to `c`, if any (getClientType): replicas only
+    /// once online (before, their buffer is the snapshot's stream, checked
+    /// as it is fed), masters as normal clients.
+    fn obuf_class(&self, c: &Client) -> Option<ObufClass> {
+        match c.kind {
+            ClientKind::Replica => self
+                .repl
+                .replicas
+                .get(&c.conn)
+                .is_some_and(|r| r.state == ReplicaState::Online)
+                .then_some(ObufClass::Replica),
+            _ if c.in_pubsub() => Some(ObufClass::PubSub),
+            _ => Some(ObufClass::Normal),
+        }
+    }
+
+    /// closeClientOnOutputBufferLimitReached: is `c` over its hard limit,
+    /// or over its soft limit for longer than its seconds? If so it is
+    /// flagged to close and the reason logged: `scheduled` as the reply
+    /// paths say it (closed at the end of the round), else as the cron
+    /// says it (the caller closes it at once).
+    pub fn obuf_limit_reached(&mut self, c: &mut Client, scheduled: bool) -> bool {
+        if c.close_asap {
+            return false;
+        }
+        let Some(class) = self.obuf_class(c) else {
+            return false;
+        };
+        let (mut hard, soft, secs) = self.config.obuf_limit(class);
+        if hard == 0 && soft == 0 {
+            return false;
+        }
+        let used = self.output_use(c, false).omem;
+        // An empty list is never over (reply_bytes == 0), but a replica's
+        // buffer is the shared one.
+        if used == 0 && class != ObufClass::Replica {
+            return false;
+        }
+        // A replica's hard limit is never below the backlog's size: a
+        // partial sync would succeed only to be cut off.
+        if class == ObufClass::Replica && hard > 0 {
+            hard = hard.max(self.config.get_i64(Key::REPL_BACKLOG_SIZE).max(0) as u64);
+        }
+        if !over_output_limit(&mut c.obuf_soft_since, used, (hard, soft, secs), self.now) {
+            return false;
+        }
+        let unsent = self.unsent(c.conn);
+        let line = crate::commands::client::client_line(c, self.now, None, unsent);
+        let how = if scheduled {
+            "scheduled to be closed ASAP"
+        } else {
+            "closed"
+        };
+        self.log(
+            LogLevel::Warning,
+            format!(
+                "Client {} {how} for overcoming of output buffer limits.",
+                line.trim_end()
+            ),
+        );
+        c.close_asap = true;
+        true
+    }
+
+    /// Whether the running command should stop adding to its reply
+    /// because its client is (now) over its output buffer limit: the
+    /// checks of KEYS and the random-count commands.
+    pub fn reply_over_limit(&mut self, c: &mut Client) -> bool {
+        c.close_asap || self.obuf_limit_reached(c, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_buffer_fills_before_the_list_takes_blocks() {
+        assert_eq!(OutputUse::of(0, 16384, false), OutputUse::default());
+        let u = OutputUse::of(16384, 16384, false);
+        assert_eq!((u.obl, u.oll, u.omem), (16384, 0, 0));
+        let u = OutputUse::of(16385, 16384, false);
+        assert_eq!((u.obl, u.oll, u.omem), (16384, 1, BLOCK + BLOCK_OVERHEAD));
+        let u = OutputUse::of(100_000, 1024, false);
+        assert_eq!(u.oll, 5);
+        // A replica's stream is all in blocks, counted by its bytes.
+        let u = OutputUse::of(100_000, 16384, true);
+        assert_eq!((u.obl, u.oll, u.omem), (0, 5, 100_000 + 5 * BLOCK_OVERHEAD));
+    }
+}
