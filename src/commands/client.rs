@@ -155,19 +155,13 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>, unsent: u64)
         }
         None => {
             let q = c.query.len();
-            let free = c.query_size.free(q);
             (
                 q,
-                free,
-                0,
+                c.query_size.free(q),
+                c.parser.partial_args_bytes(),
                 c.reply_size.usable,
                 c.reply_size.peak,
-                crate::server::memory::CLIENT_STRUCT as usize
-                    + c.reply_size.usable
-                    + q
-                    + free
-                    + omem
-                    + overhead,
+                crate::server::memory::client_tot_mem(c, output.omem) as usize,
                 c.last_cmd.clone(),
             )
         }
