@@ -45,11 +45,9 @@ impl OutputUse {
         let obl = pending.min(usable);
         let rest = pending - obl;
         let oll = rest.div_ceil(BLOCK);
-        let omem = if replica {
-            rest + oll * BLOCK_OVERHEAD
-        } else {
-            oll * (BLOCK + BLOCK_OVERHEAD)
-        };
+        // A replica's blocks are the shared replication buffer's, counted
+        // whole as well (sizeof(listNode) + sizeof(replBufBlock) alike).
+        let omem = oll * (BLOCK + BLOCK_OVERHEAD);
         OutputUse {
             obl: obl as usize,
             oll: oll as usize,
@@ -162,8 +160,8 @@ mod tests {
         assert_eq!((u.obl, u.oll, u.omem), (16384, 1, BLOCK + BLOCK_OVERHEAD));
         let u = OutputUse::of(100_000, 1024, false);
         assert_eq!(u.oll, 5);
-        // A replica's stream is all in blocks, counted by its bytes.
-        let u = OutputUse::of(100_000, 16384, true);
-        assert_eq!((u.obl, u.oll, u.omem), (0, 5, 100_000 + 5 * BLOCK_OVERHEAD));
+        // A replica's stream is all in blocks.
+        let u = OutputUse::of(30_000, 16384, true);
+        assert_eq!((u.obl, u.oll, u.omem), (0, 2, 41008));
     }
 }
