@@ -4,6 +4,7 @@ pub mod aof;
 pub mod busy;
 pub mod client;
 pub mod client_eviction;
+pub mod client_peaks;
 pub mod clients;
 pub mod cmdstats;
 pub mod config;
@@ -179,6 +180,8 @@ pub struct ServerState {
     pub pause: pause::ClientPause,
     /// DEBUG REPLYBUFFER's settings and the resize counts.
     pub reply_buffers: reply_buffer::ReplyBufPolicy,
+    /// INFO's recent biggest client buffers.
+    pub client_peaks: client_peaks::ClientPeaks,
     /// LATENCY's events (`latency-monitor-threshold`).
     pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
@@ -437,6 +440,7 @@ impl Server {
                 latency: Default::default(),
                 pause: Default::default(),
                 reply_buffers: Default::default(),
+                client_peaks: Default::default(),
                 client_ids: BTreeMap::new(),
                 current_client: None,
                 migrations: crate::vecmap::VecMap::new(),
@@ -1782,12 +1786,15 @@ impl Server {
             }
         }
         self.output_limits_cron();
-        // clientsCronResizeQueryBuffer.
+        // clientsCronResizeQueryBuffer, ResizeOutputBuffer, TrackExpansiveClients.
+        self.st.client_peaks.begin(now);
         for c in self.clients.values_mut() {
             let idle = now.saturating_sub(c.last_interaction) / 1000;
             c.query_size.cron(c.query.len(), idle);
             c.reply_size
                 .cron(now, c.reply.len(), &mut self.st.reply_buffers);
+            let omem = self.st.output_use(c, false).omem;
+            self.st.client_peaks.sample(c, omem);
         }
         // Active expiry: a bounded sample of keys with a TTL per database.
         let expire_started = self.st.monotonic_us();
