@@ -77,9 +77,11 @@ impl ServerState {
 
     /// The limit that applies to `c`, if any (getClientType): replicas only
     /// once online (before, their buffer is the snapshot's stream, checked
-    /// as it is fed), masters as normal clients.
+    /// as it is fed). Our master is never written replies (7.0 would treat
+    /// it as a normal client with an always empty list).
     fn obuf_class(&self, c: &Client) -> Option<ObufClass> {
         match c.kind {
+            ClientKind::Master => None,
             ClientKind::Replica => self
                 .repl
                 .replicas
