@@ -1710,11 +1710,14 @@ impl Server {
 
     /// clientsCron's closeClientOnOutputBufferLimitReached: a client over
     /// its limit with nothing more written to it (a soft limit's seconds
-    /// passed) is closed now; one flagged earlier goes too.
+    /// passed) is closed now; one flagged earlier goes too. Replies written
+    /// this round are checked as they are handed over (7.0 checks them as
+    /// they are appended, before its cron sees them).
     fn output_limits_cron(&mut self) {
         let mut over = Vec::new();
         for c in self.clients.values_mut() {
-            if c.close_asap || self.st.obuf_limit_reached(c, false) {
+            let idle = c.reply.is_empty() && c.pushes.is_empty();
+            if c.close_asap || (idle && self.st.obuf_limit_reached(c, false)) {
                 over.push(c.conn);
             }
         }

@@ -152,6 +152,91 @@ impl ServerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::testkit::Kit;
+    use crate::node::Event;
+
+    fn logs(k: &Kit) -> Vec<String> {
+        k.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Log { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The core's side (no host holding bytes): a pipeline whose replies
+    /// pass the normal hard limit gets none of them, and what follows the
+    /// reply that passed it does not run.
+    #[test]
+    fn a_pipeline_over_the_hard_limit_gets_nothing_and_stops() {
+        let mut k = Kit::new();
+        let set = [
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 100000 0 0",
+        ];
+        assert_eq!(k.argv(1, &set), "+OK\r\n");
+        let item = "v".repeat(1000);
+        for _ in 0..150 {
+            k.argv(1, &["RPUSH", "l", &item]);
+        }
+        k.take(2);
+        let got = k.raw(2, b"SET a 1\r\nLRANGE l 0 -1\r\nSET b 2\r\n");
+        assert!(got.is_empty(), "{} bytes of replies", got.len());
+        assert_eq!(k.closed, vec![2]);
+        assert_eq!(k.cmd(1, "MGET a b"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+        let log = logs(&k);
+        let line = log.last().expect("logged");
+        assert!(line.starts_with("Client id=2 "), "{line}");
+        assert!(line.contains(" cmd=lrange "), "{line}");
+        assert!(
+            line.ends_with(" scheduled to be closed ASAP for overcoming of output buffer limits.")
+        );
+    }
+
+    /// The soft limit counts its seconds from the first time it was seen
+    /// reached, on whole seconds: a subscriber over it again a second
+    /// later than allowed goes (and is not given that message).
+    #[test]
+    fn the_soft_limit_counts_from_its_first_sighting() {
+        let mut k = Kit::new();
+        let set = [
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 0 50000 1",
+        ];
+        assert_eq!(k.argv(1, &set), "+OK\r\n");
+        k.cmd(2, "SUBSCRIBE ch");
+        k.take(2);
+        let msg = "m".repeat(60_000);
+        k.argv(1, &["PUBLISH", "ch", &msg]);
+        // First seen over it: delivered, the clock started.
+        assert!(k.closed.is_empty());
+        assert!(k.take(2).len() > 60_000);
+        let since = k.srv.clients[&crate::node::ConnId(2)].obuf_soft_since;
+        assert_eq!(since, Some(k.now));
+        // Within its second, again: still there.
+        k.advance(1500);
+        k.argv(1, &["PUBLISH", "ch", &msg]);
+        assert!(k.closed.is_empty());
+        k.take(2);
+        // Past it: closed before this message goes out.
+        k.advance(1000);
+        k.argv(1, &["PUBLISH", "ch", &msg]);
+        assert_eq!(k.closed, vec![2]);
+        assert_eq!(k.take(2), "");
+        let log = logs(&k);
+        assert!(
+            log.iter().any(|l| l.contains(" flags=P ")
+                && l.ends_with(
+                    " scheduled to be closed ASAP for overcoming of output buffer limits."
+                )),
+            "{log:?}"
+        );
+    }
 
     #[test]
     fn the_reply_buffer_fills_before_the_list_takes_blocks() {
