@@ -365,7 +365,8 @@ pub enum Output {
         addr: Addr,
         source: Option<String>,
     },
-    /// Close the connection after the bytes already sent on it are flushed.
+    /// Close the connection after the bytes already sent on it are flushed
+    /// (unless the node asked [`HostProbe::drop_output`] for it).
     Close { conn: ConnId },
     /// Something happened that the host may log or show.
     Event(Event),
@@ -405,6 +406,10 @@ pub trait HostProbe {
     fn unsent_output(&self, _conn: ConnId) -> u64 {
         0
     }
+    /// The node frees `conn` without its pending replies (an output buffer
+    /// limit, client eviction): the `Output::Close` that follows drops what
+    /// the host still holds for it instead of flushing it.
+    fn drop_output(&self, _conn: ConnId) {}
     /// CPU time used so far, if known.
     fn cpu(&self) -> Option<CpuTimes>;
     /// CONFIG SET `port` / `bind`: listen on `bind` (as the directive

@@ -105,9 +105,10 @@ fn add_entry(
         .config
         .get_i64(crate::server::config::Key::ACLLOG_MAX_LEN)
         .max(0) as usize;
-    let client_info = crate::commands::client::client_line(c, srv.now, Some(argv))
-        .trim_end()
-        .to_string();
+    let client_info =
+        crate::commands::client::client_line(c, srv.now, Some(argv), srv.unsent(c.conn))
+            .trim_end()
+            .to_string();
     srv.acl.log.add(
         Entry {
             count: 1,

@@ -3,6 +3,7 @@
 
 use super::container::{full_name, help, subcommand, text, unknown_sub};
 use super::{eq_ignore_case, err, lower, CmdResult, Ctx, Error};
+use crate::server::output_limits::OutputUse;
 use crate::server::{command_table, Client, ClientKind, ReplyMode};
 use bytes::Bytes;
 
@@ -41,6 +42,9 @@ fn client_flags(c: &Client) -> String {
     if c.close_after_reply {
         f.push('c');
     }
+    if c.close_asap {
+        f.push('A');
+    }
     if c.addr.is_unix_socket() {
         f.push('U');
     }
@@ -76,6 +80,8 @@ pub struct ClientLineFigures<'a> {
     pub rbs: usize,
     pub rbp: usize,
     pub obl: usize,
+    pub oll: usize,
+    pub omem: u64,
     pub tot_mem: usize,
     pub events: &'a str,
     pub cmd: &'a str,
@@ -85,7 +91,7 @@ pub struct ClientLineFigures<'a> {
 pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String {
     let name = c.name.as_ref().map(|n| text(n)).unwrap_or_default();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -106,6 +112,8 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
         f.rbs,
         f.rbp,
         f.obl,
+        f.oll,
+        f.omem,
         f.tot_mem,
         f.events,
         f.cmd,
@@ -116,9 +124,17 @@ pub fn format_client_line(c: &Client, now: u64, f: &ClientLineFigures) -> String
 }
 
 /// A server's CLIENT LIST line for `c`. `current` is the argv of the running
-/// command when `c` is the caller.
-pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
+/// command when `c` is the caller; `unsent`: what the host still holds for it.
+pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>, unsent: u64) -> String {
     let overhead = crate::server::memory::client_overhead(c) as usize;
+    let pending = unsent
+        + if current.is_some() {
+            0
+        } else {
+            (c.reply.len() + c.pushes.len()) as u64
+        };
+    let output = OutputUse::of(pending, c.reply_size.usable, c.kind == ClientKind::Replica);
+    let omem = output.omem as usize;
     let (qbuf, qbuf_free, argv_mem, rbs, rbp, tot_mem, cmd) = match current {
         Some(argv) => {
             let q = request_len(argv) + c.query.len();
@@ -133,26 +149,19 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
                 argv_mem,
                 c.reply_size.usable,
                 c.reply_size.peak,
-                790 + c.reply_size.usable + q + c.query_size.free(q) + argv_mem + overhead,
+                790 + c.reply_size.usable + q + c.query_size.free(q) + argv_mem + omem + overhead,
                 cmd,
             )
         }
         None => {
             let q = c.query.len();
-            let omem = c.reply.len();
-            let free = c.query_size.free(q);
             (
                 q,
-                free,
-                0,
+                c.query_size.free(q),
+                c.parser.partial_args_bytes(),
                 c.reply_size.usable,
                 c.reply_size.peak,
-                crate::server::memory::CLIENT_STRUCT as usize
-                    + c.reply_size.usable
-                    + q
-                    + free
-                    + omem
-                    + overhead,
+                crate::server::memory::client_tot_mem(c, output.omem) as usize,
                 c.last_cmd.clone(),
             )
         }
@@ -171,9 +180,11 @@ pub fn client_line(c: &Client, now: u64, current: Option<&[Bytes]>) -> String {
         argv_mem,
         rbs,
         rbp,
-        obl: if current.is_some() { 0 } else { c.reply.len() },
+        obl: output.obl,
+        oll: output.oll,
+        omem: output.omem,
         tot_mem,
-        events: if c.reply.is_empty() { "r" } else { "rw" },
+        events: if pending == 0 { "r" } else { "rw" },
         cmd: if cmd.is_empty() { "NULL" } else { &cmd },
     };
     format_client_line(c, now, &figures)
@@ -272,7 +283,8 @@ pub(super) fn client_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out().ok();
         }
         "info" => {
-            let line = client_line(ctx.client, ctx.now, Some(args));
+            let unsent = ctx.srv.unsent(ctx.client.conn);
+            let line = client_line(ctx.client, ctx.now, Some(args), unsent);
             ctx.out().verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
@@ -399,7 +411,13 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
             continue;
         }
-        s.push_str(&client_line(c, ctx.now, if me { Some(args) } else { None }));
+        let unsent = ctx.srv.unsent(c.conn);
+        s.push_str(&client_line(
+            c,
+            ctx.now,
+            if me { Some(args) } else { None },
+            unsent,
+        ));
     }
     ctx.out().verbatim(s.as_bytes());
     Ok(())

@@ -342,18 +342,34 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(o) => entries(o),
     };
     let size = items.len();
-    let picked: Vec<usize> = if l == 0 || size == 0 {
-        Vec::new()
-    } else if l < 0 {
-        // Repetitions allowed.
+    if l < 0 && size > 0 {
+        // Repetitions allowed: written as picked, and stopped when the
+        // client goes over its output buffer limit (a huge count would
+        // not fit in memory otherwise).
         let n = l.unsigned_abs();
-        let mut v = Vec::new();
-        let mut i = 0u64;
-        while i < n {
-            v.push(ctx.srv.rng.below(size as u64) as usize);
-            i += 1;
+        let resp3 = ctx.out().is_resp3();
+        let per = if withvalues && !resp3 { 2 } else { 1 };
+        ctx.out().array((n as usize).saturating_mul(per));
+        for i in 0..n {
+            if i % 1024 == 0 && ctx.reply_over_limit() {
+                break;
+            }
+            let (k, v) = &items[ctx.srv.rng.below(size as u64) as usize];
+            let out = &mut ctx.client.reply;
+            if withvalues {
+                if resp3 {
+                    out.array(2);
+                }
+                out.bulk(k);
+                out.bulk(v);
+            } else {
+                out.bulk(k);
+            }
         }
-        v
+        return Ok(());
+    }
+    let picked: Vec<usize> = if l <= 0 || size == 0 {
+        Vec::new()
     } else if l as u64 >= size as u64 {
         (0..size).collect()
     } else {

@@ -71,10 +71,14 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .filter(|k| db.expires().get(&k[..]).is_none_or(|&at| at > now))
         .map(|k| k.to_bytes())
         .collect();
-    let out = ctx.out();
-    out.array(found.len());
-    for k in &found {
-        out.bulk(k);
+    ctx.out().array(found.len());
+    for (i, k) in found.iter().enumerate() {
+        // A client over its output buffer limit is being closed: the rest
+        // of the reply would only be dropped.
+        if i % 1024 == 0 && ctx.reply_over_limit() {
+            break;
+        }
+        ctx.out().bulk(k);
     }
     Ok(())
 }

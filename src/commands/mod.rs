@@ -362,6 +362,12 @@ impl<'a> Ctx<'a> {
         &mut self.client.reply
     }
 
+    /// Whether the caller went over its output buffer limit: a command
+    /// writing a long reply stops there (its client is being closed).
+    pub fn reply_over_limit(&mut self) -> bool {
+        self.srv.reply_over_limit(self.client)
+    }
+
     /// The selected database.
     pub fn db(&mut self) -> &mut Db {
         &mut self.srv.dbs[self.client.db]

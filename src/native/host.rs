@@ -105,6 +105,8 @@ struct Conn {
     queue: VecDeque<Vec<u8>>,
     closing: bool,
     notify: Rc<Notify>,
+    /// The socket, to cut it off when its output is dropped.
+    fd: std::os::fd::RawFd,
 }
 
 /// Connection ids are counters: a multiplication spreads them over the
@@ -320,8 +322,18 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
 }
 
 fn close(s: &mut Shared, conn: ConnId) {
+    let dropped = output_backlog::take_dropped(conn);
     if let Some(c) = s.conns.get_mut(&conn) {
         c.closing = true;
+        if dropped {
+            // Freed with its replies unsent (7.0's freeClient): nothing
+            // queued goes out, and a write the peer does not read ends now.
+            c.queue.clear();
+            output_backlog::forget(conn);
+            // SAFETY: the descriptor is this connection's, still open (its
+            // halves are dropped only once it leaves `conns`).
+            unsafe { libc::shutdown(c.fd, libc::SHUT_RDWR) };
+        }
         c.notify.notify_one();
     }
 }
@@ -884,8 +896,9 @@ fn register(sh: &SharedRef, conn: ConnId, stream: impl Into<Stream>) {
 
 fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: impl Into<Stream>) {
     let (r, w) = stream.into().into_split();
+    let fd = r.raw_fd();
     if !conn.is_outbound() {
-        busy_io::register(conn, r.raw_fd());
+        busy_io::register(conn, fd);
     }
     let notify = Rc::new(Notify::new());
     s.conns.insert(
@@ -895,6 +908,7 @@ fn register_in(sh: &SharedRef, s: &mut Shared, conn: ConnId, stream: impl Into<S
             queue: VecDeque::new(),
             closing: false,
             notify: notify.clone(),
+            fd,
         },
     );
     tokio::task::spawn_local(writer(sh.clone(), conn, notify));

@@ -9,10 +9,23 @@
 
 use crate::node::ConnId;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 thread_local! {
     static UNSENT: RefCell<HashMap<ConnId, u64>> = RefCell::new(HashMap::new());
+    /// Connections whose next close drops what is queued
+    /// (`HostProbe::drop_output`).
+    static DROPPED: RefCell<HashSet<ConnId>> = RefCell::new(HashSet::new());
+}
+
+/// The node frees `conn` with its replies unsent: its close drops them.
+pub fn drop_on_close(conn: ConnId) {
+    DROPPED.with(|d| d.borrow_mut().insert(conn));
+}
+
+/// Whether `conn`'s close drops its queue (asked once, by the close).
+pub fn take_dropped(conn: ConnId) -> bool {
+    DROPPED.with(|d| d.borrow_mut().remove(&conn))
 }
 
 /// `n` bytes were queued for `conn`.

@@ -137,6 +137,10 @@ impl HostProbe for ProcessProbe {
         super::output_backlog::unsent(conn)
     }
 
+    fn drop_output(&self, conn: crate::node::ConnId) {
+        super::output_backlog::drop_on_close(conn);
+    }
+
     fn serves_while_busy(&self) -> bool {
         true
     }

@@ -130,7 +130,7 @@ impl Server {
                 continue;
             };
             // omem: the buffered stream (CLIENT LIST's line knows only replies).
-            let line = crate::commands::client::client_line(c, now, None).replacen(
+            let line = crate::commands::client::client_line(c, now, None, 0).replacen(
                 " omem=0 ",
                 &format!(" omem={used} "),
                 1,
@@ -449,7 +449,8 @@ impl Server {
     /// logInvalidUseAndFreeClientAsync.
     pub(crate) fn repl_replica_replied(&mut self, c: &mut crate::server::Client, from: usize) {
         c.reply.buf.truncate(from);
-        let info = crate::commands::client::client_line(c, self.st.now, None);
+        let info =
+            crate::commands::client::client_line(c, self.st.now, None, self.st.unsent(c.conn));
         self.st.log(
             LogLevel::Warning,
             format!(

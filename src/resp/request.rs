@@ -80,6 +80,12 @@ impl RequestParser {
         self.args.iter().map(|a| a.len()).sum()
     }
 
+    /// Arguments of the request read in part, those read and those to come
+    /// (the size of 7.0's `c->argv` array for it).
+    pub fn partial_argc(&self) -> usize {
+        self.args.len() + self.multibulk_left.max(0) as usize
+    }
+
     /// The bytes (with its CRLF) of a big argument whose header was read
     /// and whose body is still arriving.
     pub fn pending_big_arg(&self) -> Option<usize> {

@@ -915,6 +915,8 @@ fn client(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     rbs: 0,
                     rbp: 0,
                     obl: 0,
+                    oll: 0,
+                    omem: 0,
                     tot_mem: 0,
                     events: "r",
                     cmd: &c.last_cmd,

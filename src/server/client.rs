@@ -80,6 +80,13 @@ pub struct Client {
     pub no_evict: bool,
     /// Close once the pending reply is written (QUIT, protocol errors, CLIENT KILL).
     pub close_after_reply: bool,
+    /// Over its output buffer limit (CLIENT_CLOSE_ASAP): nothing more is
+    /// run or written for it, and it is closed at the end of the round
+    /// with whatever it had pending.
+    pub close_asap: bool,
+    /// When its output buffer was first seen over the soft limit, while it
+    /// stays over (obuf_soft_limit_reached_time).
+    pub obuf_soft_since: Option<Millis>,
     /// Its connection is closed already (freeClient at once, as CLIENT KILL
     /// of another client): nothing more goes out, it is only forgotten.
     pub socket_closed: bool,
@@ -177,6 +184,8 @@ impl Client {
             no_evict: false,
             migrating: None,
             close_after_reply: false,
+            close_asap: false,
+            obuf_soft_since: None,
             socket_closed: false,
             created: now,
             last_interaction: now,

@@ -6,7 +6,7 @@
 use super::client::ClientKind;
 use super::memory;
 use super::{Key, LogLevel, Server};
-use crate::node::{ConnId, Output};
+use crate::node::ConnId;
 
 impl Server {
     /// `evictClients`: disconnect the biggest evictable clients while the
@@ -29,19 +29,12 @@ impl Server {
         .max(128 * 1024);
         let mut total = 0u64;
         let mut evictable: Vec<(u64, ConnId)> = Vec::new();
-        let probe = self.st.host.probe.as_deref();
         for (conn, c) in &self.clients {
             if matches!(c.kind, ClientKind::Master | ClientKind::Replica) {
                 continue;
             }
-            let query = c.query.capacity() + c.parser.partial_args_bytes();
-            let unsent = probe.map_or(0, |p| p.unsent_output(*conn)) as usize;
-            // What CLIENT LIST's tot-mem says: the struct, the reply
-            // buffer as sized now, the rest.
-            let m = memory::CLIENT_STRUCT
-                + c.reply_size.usable as u64
-                + (query + c.reply.len() + c.pushes.len() + unsent) as u64
-                + memory::client_overhead(c);
+            // What CLIENT LIST's tot-mem says.
+            let m = memory::client_tot_mem(c, self.st.output_use(c, false).omem);
             total += m;
             if !c.no_evict {
                 evictable.push((m, *conn));
@@ -54,19 +47,30 @@ impl Server {
         crate::coldsort::sort_by(&mut evictable, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         for (m, conn) in evictable {
             if total < limit {
-                break;
+                return;
             }
             if let Some(c) = self.clients.get(&conn) {
-                let line = crate::commands::client::client_line(c, self.st.now, None);
+                let line = crate::commands::client::client_line(
+                    c,
+                    self.st.now,
+                    None,
+                    self.st.unsent(conn),
+                );
                 self.st.log(
-                    LogLevel::Verbose,
+                    LogLevel::Notice,
                     format!("Evicting client: {}", line.trim_end()),
                 );
             }
-            self.st.out.push_back(Output::Close { conn });
-            self.free_client(conn);
+            // freeClient: what it had not read goes with it.
+            self.close_dropping_output(conn);
             self.st.stats.evicted_clients += 1;
             total = total.saturating_sub(m);
+        }
+        if total >= limit {
+            self.st.log(
+                LogLevel::Warning,
+                "Over client maxmemory after evicting all evictable clients",
+            );
         }
     }
 }
@@ -91,7 +95,7 @@ mod tests {
         k.raw(2, &part(200_000, 150_000));
         k.raw(3, &part(200_000, 120_000));
         k.raw(4, &part(2_000, 1_000));
-        k.cmd(1, "CONFIG SET maxmemory-clients 300000");
+        k.cmd(1, "CONFIG SET maxmemory-clients 350000");
         k.tick(200);
         let ids: Vec<u64> = k.srv.clients.keys().map(|c| c.0).collect();
         assert!(ids.contains(&2), "the NO-EVICT client stays: {ids:?}");

@@ -302,8 +302,9 @@ pub fn clients(ctx: &InfoCtx, out: &mut String) {
     field!(out, "connected_clients", "{}", normal_clients(ctx));
     field!(out, "cluster_connections", "0");
     field!(out, "maxclients", "{}", ctx.srv.config.get(Key::MAXCLIENTS));
-    field!(out, "client_recent_max_input_buffer", "0");
-    field!(out, "client_recent_max_output_buffer", "0");
+    let (input, output) = ctx.srv.client_peaks.recent();
+    field!(out, "client_recent_max_input_buffer", "{input}");
+    field!(out, "client_recent_max_output_buffer", "{output}");
     field!(out, "blocked_clients", "{}", blocked);
     field!(out, "tracking_clients", "{}", ctx.srv.tracking.clients);
     field!(out, "clients_in_timeout_table", "{}", in_timeout);

@@ -152,6 +152,17 @@ pub fn pubsub_memory(c: &Client) -> u64 {
     c.patterns.len() as u64 * 24 + dict(c.channels.len()) + dict(c.shard_channels.len())
 }
 
+/// getClientMemoryUsage of a client between commands: what CLIENT LIST's
+/// `tot-mem` says and `maxmemory-clients` counts. `omem`: its reply list
+/// (`OutputUse::omem`).
+pub fn client_tot_mem(c: &Client, omem: u64) -> u64 {
+    let q = c.query.len();
+    CLIENT_STRUCT
+        + (c.reply_size.usable + q + c.query_size.free(q) + c.parser.partial_args_bytes()) as u64
+        + omem
+        + client_overhead(c)
+}
+
 /// The client's memory beyond its buffers: transaction, subscriptions,
 /// and BCAST tracking prefixes, which 7.0 counts as 32 bytes per node of
 /// their radix tree (a tree of n keys has about 2n nodes: a leaf each, and

@@ -4,6 +4,7 @@ pub mod aof;
 pub mod busy;
 pub mod client;
 pub mod client_eviction;
+pub mod client_peaks;
 pub mod clients;
 pub mod cmdstats;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod oom_score;
+pub mod output_limits;
 pub mod pause;
 pub mod pending;
 pub mod persistence;
@@ -179,6 +181,8 @@ pub struct ServerState {
     pub pause: pause::ClientPause,
     /// DEBUG REPLYBUFFER's settings and the resize counts.
     pub reply_buffers: reply_buffer::ReplyBufPolicy,
+    /// INFO's recent biggest client buffers.
+    pub client_peaks: client_peaks::ClientPeaks,
     /// LATENCY's events (`latency-monitor-threshold`).
     pub latency: latency::LatencyMonitor,
     /// What the host told about the process (pid, clock, RSS, CPU).
@@ -437,6 +441,7 @@ impl Server {
                 latency: Default::default(),
                 pause: Default::default(),
                 reply_buffers: Default::default(),
+                client_peaks: Default::default(),
                 client_ids: BTreeMap::new(),
                 current_client: None,
                 migrations: crate::vecmap::VecMap::new(),
@@ -589,7 +594,7 @@ impl Server {
                 settled = s;
             }
             c.query_size.big_arg(c.parser.pending_big_arg());
-            if c.close_after_reply {
+            if c.close_after_reply || c.close_asap {
                 break;
             }
         }
@@ -603,7 +608,7 @@ impl Server {
 
     /// client-query-buffer-limit: the client is closed without a reply.
     fn close_over_query_limit(&mut self, conn: ConnId, c: Box<Client>) {
-        let info = commands::client::client_line(&c, self.st.now, None);
+        let info = commands::client::client_line(&c, self.st.now, None, self.st.unsent(conn));
         let head = &c.query[..c.query.len().min(64)];
         self.st.log(
             LogLevel::Warning,
@@ -629,7 +634,7 @@ impl Server {
     /// send. `settled`: its last request's after-command work ran, and
     /// nothing changed since (once per read, not once more per read).
     fn put_back(&mut self, conn: ConnId, c: Box<Client>, settled: bool) {
-        let flush = !c.reply.is_empty() || c.close_after_reply;
+        let flush = !c.reply.is_empty() || c.close_after_reply || c.close_asap;
         // A client holding a big argument on its way counts for
         // maxmemory-clients now (7.0 counts the client being read too),
         // not only at the next command or cron.
@@ -656,6 +661,7 @@ impl Server {
         let mut settled = None;
         loop {
             if c.close_after_reply
+                || c.close_asap
                 || c.blocked.is_some()
                 || c.postponed.is_some()
                 || c.migrating.is_some()
@@ -721,6 +727,9 @@ impl Server {
         }
         c.settle_replies(reply_before);
         c.command_done();
+        // The reply may have pushed it over its output buffer limit (7.0
+        // checks as the reply list grows): then nothing more of its input runs.
+        self.st.obuf_limit_reached(c, true);
         // `c` is not in `self.clients`: check its own WATCHes here.
         commands::transactions::touch_own_watches(&self.st, c);
         if c.kind == ClientKind::Master {
@@ -881,7 +890,7 @@ impl Server {
         } else {
             LogLevel::Verbose
         };
-        let info = commands::client::client_line(c, self.st.now, None);
+        let info = commands::client::client_line(c, self.st.now, None, self.st.unsent(c.conn));
         let dump = crate::resp::query_dump(&c.query);
         self.st.log(
             level,
@@ -1683,6 +1692,41 @@ impl Server {
         }
     }
 
+    /// Close a client with its pending replies dropped, the host's too
+    /// (freeClient of a client over a limit).
+    pub(crate) fn close_dropping_output(&mut self, conn: ConnId) {
+        let Some(c) = self.clients.get_mut(&conn) else {
+            return;
+        };
+        c.reply.buf.clear();
+        c.pushes.buf.clear();
+        if !c.socket_closed {
+            if let Some(p) = self.st.host.probe.as_deref() {
+                p.drop_output(conn);
+            }
+            self.st.out.push_back(Output::Close { conn });
+        }
+        self.free_client(conn);
+    }
+
+    /// clientsCron's closeClientOnOutputBufferLimitReached: a client over
+    /// its limit with nothing more written to it (a soft limit's seconds
+    /// passed) is closed now; one flagged earlier goes too. Replies written
+    /// this round are checked as they are handed over (7.0 checks them as
+    /// they are appended, before its cron sees them).
+    fn output_limits_cron(&mut self) {
+        let mut over = Vec::new();
+        for c in self.clients.values_mut() {
+            let idle = c.reply.is_empty() && c.pushes.is_empty();
+            if c.close_asap || (idle && self.st.obuf_limit_reached(c, false)) {
+                over.push(c.conn);
+            }
+        }
+        for conn in over {
+            self.close_dropping_output(conn);
+        }
+    }
+
     /// Forget a client: its subscriptions, watches, blocks.
     pub(crate) fn free_client(&mut self, conn: ConnId) {
         let Some(mut c) = self.clients.remove(&conn) else {
@@ -1746,12 +1790,16 @@ impl Server {
                 self.st.pending.insert(conn);
             }
         }
-        // clientsCronResizeQueryBuffer.
+        self.output_limits_cron();
+        // clientsCronResizeQueryBuffer, ResizeOutputBuffer, TrackExpansiveClients.
+        self.st.client_peaks.begin(now);
         for c in self.clients.values_mut() {
             let idle = now.saturating_sub(c.last_interaction) / 1000;
             c.query_size.cron(c.query.len(), idle);
             c.reply_size
                 .cron(now, c.reply.len(), &mut self.st.reply_buffers);
+            let omem = self.st.output_use(c, false).omem;
+            self.st.client_peaks.sample(c, omem);
         }
         // Active expiry: a bounded sample of keys with a TTL per database.
         let expire_started = self.st.monotonic_us();
@@ -1838,6 +1886,12 @@ impl Server {
         let pending = self.st.pending.take();
         for &conn in &pending {
             if let Some(c) = self.clients.get_mut(&conn) {
+                // Replies written to it this round (messages, invalidations,
+                // the replication stream) may have pushed it over its limit.
+                if c.close_asap || self.st.obuf_limit_reached(c, true) {
+                    self.close_dropping_output(conn);
+                    continue;
+                }
                 if c.no_reply || c.socket_closed {
                     // Our master never gets replies (REPLCONF ACKs go out directly).
                     c.reply.buf.clear();

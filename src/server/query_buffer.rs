@@ -104,17 +104,28 @@ impl QueryBufSize {
         }
     }
 
+    /// sdsZmallocSize: the allocation of a buffer holding `len` bytes.
+    pub fn zmalloc_size(&self, len: usize) -> usize {
+        let a = self.alloc.max(len);
+        if a == 0 {
+            return 0;
+        }
+        size_class(sds_type(a).0 + a + 1)
+    }
+
     /// clientsCronResizeQueryBuffer, for a buffer holding `len` bytes whose
     /// client has been idle `idle_secs` seconds.
     pub fn cron(&mut self, len: usize, idle_secs: u64) {
+        // c->bulklen of a big argument on its way: its room is kept.
+        let bulk = self.big.saturating_sub(2);
         if self.alloc.saturating_sub(len) > 4 * 1024 {
             if idle_secs > 2 {
                 self.alloc = len;
             } else if self.alloc > RESIZE_THRESHOLD && self.alloc / 2 > self.peak {
-                self.alloc = len.max(self.peak);
+                self.alloc = len.max(self.peak).max(bulk);
             }
         }
-        self.peak = len;
+        self.peak = len.max(bulk);
     }
 
     /// CLIENT LIST's `qbuf-free` for a buffer holding `len` bytes.

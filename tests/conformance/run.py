@@ -98,6 +98,7 @@ CI_SET = [
     "integration/corrupt-dump",
     "unit/client-eviction",
     "unit/replybufsize",
+    "unit/obuf-limits",
     "sentinel",
 ]
 

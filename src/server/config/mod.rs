@@ -43,6 +43,22 @@ struct Hot {
     maxmemory_policy: MaxmemoryPolicy,
     /// `save` as (seconds, changes) pairs: serverCron asks every tick.
     save_points: Vec<(u64, u64)>,
+    /// `client-output-buffer-limit` per class (normal, slave, pubsub):
+    /// every reply flush asks.
+    obuf_limits: [ObufLimit; 3],
+}
+
+/// One class's `client-output-buffer-limit`: hard bytes, soft bytes, soft
+/// seconds; zeros for none.
+pub type ObufLimit = (u64, u64, u64);
+
+/// The client classes `client-output-buffer-limit` names (masters count
+/// as normal clients).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObufClass {
+    Normal = 0,
+    Replica = 1,
+    PubSub = 2,
 }
 
 impl Default for Config {
@@ -136,7 +152,16 @@ impl Config {
             self.hot.maxmemory_policy = MaxmemoryPolicy::parse(text).unwrap_or_default();
         } else if key == Key::SAVE {
             self.hot.save_points = super::persistence::parse_save_points(text);
+        } else if key == Key::CLIENT_OUTPUT_BUFFER_LIMIT {
+            use crate::replication::master::output_buffer_limit;
+            self.hot.obuf_limits =
+                ["normal", "slave", "pubsub"].map(|c| output_buffer_limit(text, c));
         }
+    }
+
+    /// `client-output-buffer-limit` for one class of clients.
+    pub fn obuf_limit(&self, class: ObufClass) -> ObufLimit {
+        self.hot.obuf_limits[class as usize]
     }
 
     /// The sizes up to which collections keep their compact encoding.
