@@ -3,7 +3,8 @@
 //! travel both ways between us and Redis 7.0.
 
 use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Propagate};
-use crate::keyspace::Object;
+use crate::keyspace::corrupt::Kind;
+use crate::keyspace::{Object, Value};
 use crate::rdb::payload;
 use crate::server::config::Key;
 use crate::server::notify::class as N;
@@ -101,6 +102,27 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
     Ok(o)
 }
 
+/// Whether RESTORE makes 7.0's deep integrity check (`sanitize-dump-payload`
+/// yes; with `clients`, unless the master sends it or the user has
+/// `skip-sanitize-payload`).
+fn deep_check(ctx: &Ctx) -> bool {
+    match ctx.srv.config.get(Key::SANITIZE_DUMP_PAYLOAD) {
+        "yes" => true,
+        "clients" => {
+            let skip = ctx.srv.loading
+                || ctx.client.kind == crate::server::client::ClientKind::Master
+                || ctx
+                    .srv
+                    .acl
+                    .users
+                    .get(&ctx.client.user)
+                    .is_some_and(|u| u.skip_sanitize == Some(true));
+            !skip
+        }
+        _ => false,
+    }
+}
+
 /// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. IDLETIME
 /// sets the access clock under an LRU (or no LFU) policy, FREQ the counter
 /// under an LFU one (`objectSetLRUOrLFU`); the other is ignored.
@@ -115,7 +137,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR Invalid TTL value, must be >= 0".into());
     }
     let checksum = !ctx.srv.skip_checksum_validation;
-    let value = match payload::restore_checked(&args[3], checksum) {
+    let deep = deep_check(ctx);
+    let value = match payload::restore_checked(&args[3], checksum, deep) {
         Ok(v) => v,
         Err(e) => {
             if let payload::PayloadError::BadData {
@@ -128,6 +151,21 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(e.message().into());
         }
     };
+    if let Value::Corrupt(c) = &value {
+        // What 7.0 meets while loading it, or converting it to a table
+        // (more elements than the listpack limit), stops the server now.
+        let limits = &ctx.srv.encoding_limits;
+        let converts = match c.kind {
+            Kind::Hash => c.elements / 2 > limits.hash_entries,
+            Kind::ZSet => c.elements / 2 > limits.zset_entries,
+            _ => false,
+        };
+        if let Some(f) = c.on_load.clone().or(converts.then(|| c.failure.clone())) {
+            ctx.srv.crash(&f);
+            return Ok(());
+        }
+        ctx.srv.corrupt_kept = true;
+    }
     let deleted = opts.replace && ctx.db().delete(key);
     let at = match ttl {
         0 => None,

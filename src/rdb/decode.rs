@@ -54,6 +54,9 @@ pub struct Decoder {
     keys: u64,
     /// The trailer's checksum, once the EOF opcode and trailer were read.
     done: Option<u64>,
+    /// 7.0's deep integrity check of listpack encodings
+    /// (`sanitize-dump-payload yes`); see `shallow`.
+    pub deep: bool,
 }
 
 impl Decoder {
@@ -76,6 +79,7 @@ impl Decoder {
             expire: None,
             keys: 0,
             done: None,
+            deep: true,
         }
     }
 
@@ -196,6 +200,7 @@ impl Decoder {
         let mut r = Reader {
             buf: &self.buf,
             pos: self.pos,
+            deep: self.deep,
         };
         let at = r.pos;
         let t = r.byte()?;
@@ -312,6 +317,7 @@ impl Decoder {
         let mut r = Reader {
             buf: &self.buf,
             pos: self.pos,
+            deep: self.deep,
         };
         let magic = r.take(9).map_err(|_| RdbError::new(TOO_SHORT, 0))?;
         if &magic[..5] != b"REDIS" {
@@ -353,7 +359,17 @@ impl Decoder {
 /// then the body (what [`super::encode_value`] writes). Bytes after the value
 /// are not looked at. An empty collection is an error, as for RESTORE.
 pub fn decode_value(bytes: &[u8]) -> R<Value> {
-    let mut r = Reader { buf: bytes, pos: 0 };
+    decode_value_checked(bytes, true)
+}
+
+/// [`decode_value`]; `deep` false makes only 7.0's shallow checks on
+/// listpack encodings (see `shallow`).
+pub fn decode_value_checked(bytes: &[u8], deep: bool) -> R<Value> {
+    let mut r = Reader {
+        buf: bytes,
+        pos: 0,
+        deep,
+    };
     let t = r.byte()?;
     r.object(t, 0)?
         .ok_or_else(|| RdbError::new("empty collection", 0))
@@ -362,7 +378,11 @@ pub fn decode_value(bytes: &[u8]) -> R<Value> {
 /// The libraries of a FUNCTION DUMP payload's body: `FUNCTION2` entries
 /// to the end. `Err` is FUNCTION RESTORE's reason.
 pub fn decode_functions(bytes: &[u8]) -> Result<Vec<Bytes>, &'static str> {
-    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut r = Reader {
+        buf: bytes,
+        pos: 0,
+        deep: true,
+    };
     let mut codes = Vec::new();
     while r.remaining() > 0 {
         match r.byte() {
@@ -388,6 +408,9 @@ const MODULE_OPCODE_STRING: u64 = 5;
 pub(super) struct Reader<'a> {
     pub(super) buf: &'a [u8],
     pub(super) pos: usize,
+    /// 7.0's deep integrity check (`sanitize-dump-payload`); without it a
+    /// listpack-encoded value that passes the shallow one is kept as it came.
+    pub(super) deep: bool,
 }
 
 pub(super) const TRUNCATED: &str = "unexpected end of file (truncated RDB)";
@@ -575,7 +598,20 @@ impl<'a> Reader<'a> {
     }
 
     /// A value of type `t`; `None` for an empty collection (skipped).
+    /// Without the deep check, a listpack encoding that fails it is read
+    /// again with the shallow one and kept as received.
     fn object(&mut self, t: u8, at: usize) -> R<Option<Value>> {
+        let start = self.pos;
+        match self.object_deep(t, at) {
+            Err(_) if !self.deep && super::shallow::applies(t) => {
+                self.pos = start;
+                super::shallow::keep(self, t, at)
+            }
+            r => r,
+        }
+    }
+
+    fn object_deep(&mut self, t: u8, at: usize) -> R<Option<Value>> {
         let corrupt = |m: &str| RdbError::new(m.to_string(), at);
         let v = match t {
             ty::STRING => Value::Str(self.string()?.into()),
@@ -638,7 +674,15 @@ impl<'a> Reader<'a> {
                         QUICKLIST_NODE_PACKED
                     };
                     match container {
-                        QUICKLIST_NODE_PLAIN => l.push_back(&self.string()?),
+                        QUICKLIST_NODE_PLAIN => {
+                            // 7.0 refuses a node of no bytes, plain or packed.
+                            let at = self.pos;
+                            let s = self.string()?;
+                            if s.is_empty() {
+                                return Err(RdbError::new("empty quicklist node", at));
+                            }
+                            l.push_back(&s)
+                        }
                         QUICKLIST_NODE_PACKED => {
                             let items = if t == ty::LIST_QUICKLIST_2 {
                                 self.blob("Listpack", compact::listpack_entries)?
@@ -733,8 +777,9 @@ impl<'a> Reader<'a> {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
-            // Redis keeps empty streams.
-            Value::Stream(_) => false,
+            // Redis keeps empty streams; a corrupt value's emptiness is
+            // decided before it is kept.
+            Value::Stream(_) | Value::Corrupt(_) => false,
         };
         Ok(if empty { None } else { Some(v) })
     }

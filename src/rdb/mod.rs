@@ -17,9 +17,12 @@ mod encode;
 pub mod lzf;
 pub mod payload;
 pub mod report;
+mod shallow;
 pub mod stream;
 
-pub use decode::{decode, decode_functions, decode_value, decode_with, Decoder};
+pub use decode::{
+    decode, decode_functions, decode_value, decode_value_checked, decode_with, Decoder,
+};
 pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
@@ -267,6 +270,7 @@ mod tests {
             let mut r = Reader {
                 buf: &wr.out,
                 pos: 0,
+                deep: true,
             };
             assert_eq!(r.len().unwrap(), n);
             assert_eq!(r.pos, want.len());
@@ -275,6 +279,7 @@ mod tests {
                 let mut r = Reader {
                     buf: &want[..k],
                     pos: 0,
+                    deep: true,
                 };
                 assert!(r.len().is_err());
             }
@@ -283,6 +288,7 @@ mod tests {
         let mut r = Reader {
             buf: &[0x82],
             pos: 0,
+            deep: true,
         };
         assert!(r.len().is_err());
     }
@@ -314,6 +320,7 @@ mod tests {
             let mut r = Reader {
                 buf: &wr.out,
                 pos: 0,
+                deep: true,
             };
             assert_eq!(&r.string().unwrap()[..], s.as_bytes());
         }
@@ -325,6 +332,7 @@ mod tests {
         let mut r = Reader {
             buf: &wr.out,
             pos: 0,
+            deep: true,
         };
         assert_eq!(&r.string().unwrap()[..], long.as_bytes());
         let mut wr = w(false);
@@ -337,12 +345,14 @@ mod tests {
         let mut r = Reader {
             buf: &[0xc4],
             pos: 0,
+            deep: true,
         };
         assert!(r.string().is_err());
         // LZF with an absurd declared length
         let mut r = Reader {
             buf: &[0xc3, 0x01, 0x80, 0x7f, 0xff, 0xff, 0xff, 0x00],
             pos: 0,
+            deep: true,
         };
         assert!(r.string().is_err());
     }

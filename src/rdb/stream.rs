@@ -346,6 +346,7 @@ mod tests {
         let mut r = Reader {
             buf: &w.out,
             pos: 0,
+            deep: true,
         };
         let back = read(&mut r, super::super::types::STREAM_LISTPACKS_2).unwrap();
         assert_eq!(back, s);
@@ -397,6 +398,7 @@ mod tests {
         let mut r = Reader {
             buf: &w.out,
             pos: 0,
+            deep: true,
         };
         let back = read(&mut r, super::super::types::STREAM_LISTPACKS).unwrap();
         assert_eq!(back.entries_added, 2);
