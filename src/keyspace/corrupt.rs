@@ -118,6 +118,8 @@ pub struct Corrupt {
     /// stream node's first entry, a walk for a stream's first ID): the
     /// server stops on RESTORE.
     pub on_load: Option<Failure>,
+    /// A stream's nodes, walked as the command reading it would walk them.
+    pub stream: Option<Box<super::corrupt_walk::RawStream>>,
 }
 
 impl Corrupt {
@@ -159,6 +161,22 @@ impl Corrupt {
         group == own
             || matches!(name, "sort" | "sort_ro")
             || (self.kind == Kind::Set && group == "sorted-set")
+    }
+
+    /// Where `cmd` stops: for a stream, the first walk it makes, replayed
+    /// (streamLastValidID's backward one for XREAD, XREADGROUP and XSETID,
+    /// a backward one for XREVRANGE, a forward one for the rest), else the
+    /// value's failure.
+    pub fn failure_for(&self, cmd: &str) -> Failure {
+        let Some(raw) = &self.stream else {
+            return self.failure.clone();
+        };
+        let met = match cmd {
+            "xread" | "xreadgroup" | "xsetid" => raw.last_valid_id(),
+            "xrevrange" => raw.walk(true, false).map(|_| ()),
+            _ => raw.walk(false, false).map(|_| ()),
+        };
+        met.err().unwrap_or_else(|| self.failure.clone())
     }
 
     /// What the value costs in memory: about its received bytes.

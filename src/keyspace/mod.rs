@@ -1,6 +1,7 @@
 //! Databases, values and expiry.
 
 pub mod corrupt;
+pub mod corrupt_walk;
 pub mod dict;
 pub mod hash;
 pub mod inline;

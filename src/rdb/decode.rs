@@ -15,7 +15,14 @@ pub fn decode(bytes: &[u8]) -> R<Loaded> {
 /// Decode into `ndb` databases (Redis's `databases`); a SELECTDB beyond them
 /// is an error, as in Redis.
 pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
+    decode_checked(bytes, ndb, true)
+}
+
+/// [`decode_with`]; `deep` false makes only 7.0's shallow checks of
+/// listpack encodings (`sanitize-dump-payload no`, see `shallow`).
+pub fn decode_checked(bytes: &[u8], ndb: usize, deep: bool) -> R<Loaded> {
     let mut d = Decoder::new(ndb);
+    d.deep = deep;
     d.feed(bytes.to_vec());
     d.end_of_input();
     while !d.step(usize::MAX, u64::MAX)? {}
@@ -57,6 +64,8 @@ pub struct Decoder {
     /// 7.0's deep integrity check of listpack encodings
     /// (`sanitize-dump-payload yes`); see `shallow`.
     pub deep: bool,
+    /// A corrupt value was kept (without the deep check).
+    corrupt_kept: bool,
 }
 
 impl Decoder {
@@ -80,6 +89,7 @@ impl Decoder {
             keys: 0,
             done: None,
             deep: true,
+            corrupt_kept: false,
         }
     }
 
@@ -288,6 +298,15 @@ impl Decoder {
                 // A key/value pair of type `t`.
                 let key = r.string()?;
                 let value = r.object(t, at)?;
+                if let Some(Value::Corrupt(c)) = &value {
+                    if let Some(f) = &c.on_load {
+                        return Err(RdbError {
+                            crash: Some(Box::new(f.clone())),
+                            ..RdbError::new("corrupt value met while loading", at)
+                        });
+                    }
+                    self.corrupt_kept = true;
+                }
                 let db = &mut self.dbs[self.cur];
                 if value.is_some() && db.keys().contains_key(&key[..]) {
                     return Err(RdbError::new(
@@ -351,6 +370,7 @@ impl Decoder {
             empty_keys_skipped: self.empty_keys_skipped,
             checksum: self.done.unwrap_or(0),
             consumed: self.base + self.pos,
+            corrupt_kept: self.corrupt_kept,
         }
     }
 }

@@ -21,7 +21,8 @@ mod shallow;
 pub mod stream;
 
 pub use decode::{
-    decode, decode_functions, decode_value, decode_value_checked, decode_with, Decoder,
+    decode, decode_checked, decode_functions, decode_value, decode_value_checked, decode_with,
+    Decoder,
 };
 pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
@@ -83,6 +84,9 @@ pub struct RdbError {
     /// need for the read that failed to succeed, when the file was too
     /// short: a streaming decoder waits for them before trying again.
     pub need: Option<usize>,
+    /// The load met a corrupt value (kept without the deep check) in a way
+    /// that stops 7.0 with this assertion or panic.
+    pub crash: Option<Box<crate::keyspace::corrupt::Failure>>,
 }
 
 impl RdbError {
@@ -91,6 +95,7 @@ impl RdbError {
             msg: msg.into(),
             offset,
             need: None,
+            crash: None,
         }
     }
 }
@@ -197,6 +202,8 @@ pub struct Loaded {
     pub checksum: u64,
     /// Bytes the RDB took (an AOF's command tail may follow it).
     pub consumed: usize,
+    /// A corrupt value was kept (`sanitize-dump-payload no`).
+    pub corrupt_kept: bool,
 }
 
 impl Loaded {

@@ -9,6 +9,7 @@ use super::decode::Reader;
 use super::types as ty;
 use super::RdbError;
 use crate::keyspace::corrupt::{Corrupt, Failure, Kind};
+use crate::keyspace::corrupt_walk::{lp_entries_ok, lp_next, RawStream, STREAM_NUMFIELDS};
 use crate::keyspace::{StreamId, Value};
 use bytes::Bytes;
 use std::collections::BTreeSet;
@@ -40,86 +41,6 @@ fn lp_numele(b: &[u8]) -> usize {
     u16::from_le_bytes([b[4], b[5]]) as usize
 }
 
-/// `lpValidateNext`: the entry at `p` fits in the listpack and its
-/// back-length matches; the next entry's offset (`None` at the end), or
-/// `Err` for an invalid entry.
-fn lp_next(b: &[u8], p: usize) -> Result<Option<usize>, ()> {
-    let out = |q: usize| q < 6 || q > b.len() - 1;
-    if out(p) {
-        return Err(());
-    }
-    let e = b[p];
-    if e == 0xff {
-        return Ok(None);
-    }
-    let lenbytes = match e {
-        _ if e & 0x80 == 0 || e & 0xc0 == 0x80 || e & 0xe0 == 0xc0 => 1,
-        0xf1..=0xf4 => 1,
-        _ if e & 0xf0 == 0xe0 => 2,
-        0xf0 => 5,
-        _ => return Err(()),
-    };
-    if out(p + lenbytes) {
-        return Err(());
-    }
-    let size = match e {
-        _ if e & 0x80 == 0 => 1,
-        _ if e & 0xc0 == 0x80 => 1 + (e & 0x3f) as u64,
-        _ if e & 0xe0 == 0xc0 => 2,
-        0xf1 => 3,
-        0xf2 => 4,
-        0xf3 => 5,
-        0xf4 => 9,
-        _ if e & 0xf0 == 0xe0 => 2 + (((e & 0x0f) as u64) << 8 | b[p + 1] as u64),
-        _ => 5 + u32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]) as u64,
-    };
-    let backlen = match size {
-        0..=127 => 1,
-        128..=16382 => 2,
-        16383..=2097150 => 3,
-        2097151..=268435454 => 4,
-        _ => 5,
-    };
-    let total = size + backlen;
-    if (p as u64).saturating_add(total) > (b.len() - 1) as u64 {
-        return Err(());
-    }
-    let next = p + total as usize;
-    // lpDecodeBacklen from the last byte of the entry backwards.
-    let mut v = 0u64;
-    let mut q = next - 1;
-    let mut shift = 0;
-    loop {
-        v |= ((b[q] & 127) as u64) << shift;
-        if b[q] & 128 == 0 {
-            break;
-        }
-        shift += 7;
-        if shift > 28 || q == 0 {
-            v = u64::MAX;
-            break;
-        }
-        q -= 1;
-    }
-    if v.wrapping_add(backlen) != total {
-        return Err(());
-    }
-    Ok(Some(next))
-}
-
-/// Whether every entry of the listpack passes `lpValidateNext` (what
-/// lpNext / lpPrev assert on each step); `false` at the first that fails.
-fn lp_entries_ok(b: &[u8]) -> bool {
-    let mut p = 6;
-    loop {
-        match lp_next(b, p) {
-            Ok(Some(n)) => p = n,
-            Ok(None) => return true,
-            Err(()) => return false,
-        }
-    }
-}
-
 /// The elements `lpLength` counts: the header's count, else a walk that
 /// asserts on an invalid entry.
 fn lp_length(b: &[u8]) -> Result<usize, Failure> {
@@ -140,136 +61,6 @@ fn lp_length(b: &[u8]) -> Result<usize, Failure> {
     }
 }
 
-/// `assert(p)` in lpNext (stepping past the last element) and in lpGet
-/// (reading past it).
-const LP_NEXT_NULL: Failure = Failure::Assert {
-    file: "listpack.c",
-    line: 475,
-    expr: "p",
-};
-const LP_GET_NULL: Failure = Failure::Assert {
-    file: "listpack.c",
-    line: 576,
-    expr: "p",
-};
-/// lpGetInteger on an element that is not a number (t_stream.c).
-const STREAM_NOT_INT: Failure = Failure::Assert {
-    file: "t_stream.c",
-    line: 281,
-    expr: "ret != 0",
-};
-
-/// The element at `p` as `lpGet` reads it: its integer, or its string.
-fn lp_get(b: &[u8], p: usize) -> Result<i64, &[u8]> {
-    let e = b[p];
-    let le = |n: usize| {
-        b[p + 1..p + 1 + n]
-            .iter()
-            .rev()
-            .fold(0u64, |acc, &x| acc << 8 | x as u64)
-    };
-    let sext = |v: u64, bits: u32| ((v << (64 - bits)) as i64) >> (64 - bits);
-    match e {
-        _ if e & 0x80 == 0 => Ok((e & 0x7f) as i64),
-        _ if e & 0xc0 == 0x80 => Err(&b[p + 1..p + 1 + (e & 0x3f) as usize]),
-        _ if e & 0xe0 == 0xc0 => Ok(sext(((e & 0x1f) as u64) << 8 | b[p + 1] as u64, 13)),
-        0xf1 => Ok(sext(le(2), 16)),
-        0xf2 => Ok(sext(le(3), 24)),
-        0xf3 => Ok(sext(le(4), 32)),
-        0xf4 => Ok(le(8) as i64),
-        _ if e & 0xf0 == 0xe0 => {
-            let n = ((e & 0x0f) as usize) << 8 | b[p + 1] as usize;
-            Err(&b[p + 2..p + 2 + n])
-        }
-        _ => {
-            let n = le(4) as usize;
-            Err(&b[p + 5..p + 5 + n])
-        }
-    }
-}
-
-/// A stream's first live entry as 7.0's forward iterator finds it
-/// (`streamGetEdgeID` on loading a type 15 stream), with the assertions it
-/// meets on the way: `Ok` whether or not it finds one.
-fn first_id_walk(nodes: &[(StreamId, Bytes)]) -> Result<(), Failure> {
-    // lpNext: the element after a valid one, itself validated.
-    let next = |b: &[u8], p: Option<usize>| -> Result<Option<usize>, Failure> {
-        let p = p.ok_or(LP_NEXT_NULL)?;
-        let q = lp_next(b, p)
-            .ok()
-            .flatten()
-            .ok_or(Failure::LISTPACK_ENTRY)?;
-        if b[q] == 0xff {
-            return Ok(None);
-        }
-        lp_next(b, q).map_err(|_| Failure::LISTPACK_ENTRY)?;
-        Ok(Some(q))
-    };
-    let int = |b: &[u8], p: Option<usize>| -> Result<i64, Failure> {
-        match lp_get(b, p.ok_or(LP_GET_NULL)?) {
-            Ok(v) => Ok(v),
-            Err(s) => std::str::from_utf8(s)
-                .ok()
-                .and_then(|s| crate::resp::parse_i64(s.as_bytes()))
-                .ok_or(STREAM_NOT_INT),
-        }
-    };
-    for (_, b) in nodes {
-        // lpFirst was checked on loading each node.
-        let mut p = Some(6);
-        p = next(b, p)?;
-        p = next(b, p)?;
-        let master_fields = int(b, p)?;
-        p = next(b, p)?;
-        for _ in 0..master_fields.max(0) {
-            p = next(b, p)?;
-        }
-        loop {
-            p = next(b, p)?;
-            if p.is_none() {
-                break;
-            }
-            let flags = int(b, p)?;
-            p = next(b, p)?;
-            int(b, p)?;
-            p = next(b, p)?;
-            int(b, p)?;
-            p = next(b, p)?;
-            let numfields = if flags & 2 != 0 {
-                master_fields
-            } else {
-                let n = int(b, p)?;
-                p = next(b, p)?;
-                n
-            };
-            if numfields < 0 {
-                return Err(STREAM_ENTRY);
-            }
-            if flags & 1 == 0 {
-                return Ok(());
-            }
-            let discard = if flags & 2 != 0 {
-                numfields
-            } else {
-                numfields * 2
-            };
-            for _ in 0..discard {
-                p = next(b, p)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The stream iterator's check on an entry's field count, where a stream
-/// listpack whose entries are well formed but whose counts or flags are
-/// not trips first in 7.0's walks (t_stream.c).
-pub const STREAM_ENTRY: Failure = Failure::Assert {
-    file: "t_stream.c",
-    line: 1196,
-    expr: "*numfields>=0",
-};
-
 /// A value of type `t` whose deep check failed, read again from the start
 /// of its body with 7.0's shallow checks: the kept value, `None` for an
 /// empty one (refused as 7.0 refuses empty keys), or 7.0's refusal.
@@ -278,6 +69,7 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
     let corrupt = |m: &str| RdbError::new(m.to_string(), at);
     // A failure 7.0 meets while loading, before the key exists.
     let mut on_load = None;
+    let mut raw_stream = None;
     let (kind, failure, elements) = match t {
         ty::LIST_QUICKLIST_2 => {
             let n = r.count(1)?;
@@ -358,10 +150,9 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
             (kind, failure, elements)
         }
         ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
-            let (failure, first) = stream(r, t, at)?;
-            if let Some(f) = first {
-                on_load = Some(f);
-            }
+            let (failure, first, raw) = stream(r, t, at)?;
+            on_load = first;
+            raw_stream = Some(Box::new(raw));
             (Kind::Stream, failure, 0)
         }
         _ => return Err(corrupt("unsupported RDB type for a shallow check")),
@@ -373,13 +164,14 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
         failure,
         elements,
         on_load,
+        stream: raw_stream,
     }))))
 }
 
-/// A stream body with 7.0's shallow checks: what reading it meets, and a
+/// A stream body with 7.0's shallow checks: what reading it meets, a
 /// failure met while loading (`lpFirst` on each node asserts its first
-/// entry; a type 15 stream is walked for its first ID).
-fn stream(r: &mut Reader, t: u8, at: usize) -> R<(Failure, Option<Failure>)> {
+/// entry; a type 15 stream is walked for its first ID), and its nodes.
+fn stream(r: &mut Reader, t: u8, at: usize) -> R<(Failure, Option<Failure>, RawStream)> {
     let corrupt = |m: &str| RdbError::new(m.to_string(), at);
     let nodes = r.count(2)?;
     let mut masters = BTreeSet::new();
@@ -407,17 +199,21 @@ fn stream(r: &mut Reader, t: u8, at: usize) -> R<(Failure, Option<Failure>)> {
             if !lp_entries_ok(&lp) {
                 failure = Some(Failure::LISTPACK_ENTRY);
             } else if super::stream::parse_node(master, &lp).is_err() {
-                failure = Some(STREAM_ENTRY);
+                failure = Some(STREAM_NUMFIELDS);
             }
         }
         listpacks.push((master, lp));
     }
-    // A type 15 stream's first ID is found by walking it (in rax order).
-    if t == ty::STREAM_LISTPACKS && on_load.is_none() {
-        listpacks.sort_by_key(|(m, _)| *m);
-        on_load = first_id_walk(&listpacks).err();
-    }
+    listpacks.sort_by_key(|(m, _)| *m);
     let length = r.len()?;
+    let raw = RawStream {
+        nodes: listpacks,
+        length,
+    };
+    // A type 15 stream's first ID is found by walking it (streamGetEdgeID).
+    if t == ty::STREAM_LISTPACKS && on_load.is_none() {
+        on_load = raw.walk(false, true).err();
+    }
     r.len()?;
     r.len()?;
     if t == ty::STREAM_LISTPACKS_2 {
@@ -429,7 +225,7 @@ fn stream(r: &mut Reader, t: u8, at: usize) -> R<(Failure, Option<Failure>)> {
         return Err(corrupt("Stream length inconsistent with rax entries"));
     }
     groups(r, t, at)?;
-    Ok((failure.unwrap_or(STREAM_ENTRY), on_load))
+    Ok((failure.unwrap_or(STREAM_NUMFIELDS), on_load, raw))
 }
 
 /// The consumer groups, with the checks 7.0 makes whatever the setting

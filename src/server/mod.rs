@@ -360,7 +360,7 @@ impl ServerState {
             let obj = db.keys().get(&argv[i][..])?;
             match &obj.value {
                 crate::keyspace::Value::Corrupt(c) if c.read_by(cmd.name, cmd.group) => {
-                    Some(c.failure.clone())
+                    Some(c.failure_for(cmd.name))
                 }
                 _ => None,
             }
