@@ -134,10 +134,19 @@ pub fn first(b: &[u8]) -> Result<Option<usize>, Failure> {
 /// lpNext: the element after `p` (itself valid), asserted valid.
 fn next(b: &[u8], p: Option<usize>) -> Result<Option<usize>, Failure> {
     let p = p.ok_or(LP_NEXT_NULL)?;
-    let q = lp_next(b, p)
-        .ok()
-        .flatten()
-        .ok_or(Failure::LISTPACK_ENTRY)?;
+    // lpSkip: an end marker met inside (lpPrev can land on one, and
+    // lpValidateNext passes it) counts as a one-byte element.
+    let q = if b[p] == 0xff {
+        p + 2
+    } else {
+        lp_next(b, p)
+            .ok()
+            .flatten()
+            .ok_or(Failure::LISTPACK_ENTRY)?
+    };
+    if q >= b.len() {
+        return Err(Failure::LISTPACK_ENTRY);
+    }
     if b[q] == 0xff {
         return Ok(None);
     }
@@ -178,10 +187,10 @@ fn int(b: &[u8], p: Option<usize>) -> Result<i64, Failure> {
     };
     let sext = |v: u64, bits: u32| ((v << (64 - bits)) as i64) >> (64 - bits);
     let s = match e {
+        // lpGet's last branch: what no encoding claims (an end marker).
+        0xff => return Ok(12345678900000000 + 0xff),
         _ if e & 0x80 == 0 => return Ok((e & 0x7f) as i64),
-        _ if e & 0xe0 == 0xc0 => {
-            return Ok(sext(((e & 0x1f) as u64) << 8 | b[p + 1] as u64, 13))
-        }
+        _ if e & 0xe0 == 0xc0 => return Ok(sext(((e & 0x1f) as u64) << 8 | b[p + 1] as u64, 13)),
         0xf1 => return Ok(sext(le(2), 16)),
         0xf2 => return Ok(sext(le(3), 24)),
         0xf3 => return Ok(sext(le(4), 32)),
@@ -298,10 +307,7 @@ impl RawStream {
             return Err(Failure::Panic {
                 file: "t_stream.c",
                 line: 1372,
-                msg: format!(
-                    "Corrupt stream, length is {}, but no max id",
-                    self.length
-                ),
+                msg: format!("Corrupt stream, length is {}, but no max id", self.length),
                 hexdump: None,
             });
         }

@@ -854,7 +854,8 @@ impl ServerState {
                 } else if !e.is_truncation() {
                     // rdbReportError on a corrupt file: its line, then the
                     // file checked (redis-check-rdb's report), then exit.
-                    let line = crate::rdb::report::internal_error(st.load_progress.loaded_bytes, &e.msg);
+                    let line =
+                        crate::rdb::report::internal_error(st.load_progress.loaded_bytes, &e.msg);
                     st.log(LogLevel::Warning, line.clone());
                     st.log(LogLevel::Warning, "--- RDB ERROR DETECTED ---");
                     st.log(LogLevel::Warning, format!("[offset {}] {line}", e.offset));
