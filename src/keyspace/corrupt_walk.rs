@@ -39,11 +39,11 @@ pub const STREAM_NUMFIELDS: Failure = Failure::Assert {
 
 /// `lpValidateNext`: the entry at `p` fits in the listpack and its
 /// back-length matches; the next entry's offset (`None` past the end
-/// marker), or `Err` for an invalid entry.
-pub fn lp_next(b: &[u8], p: usize) -> Result<Option<usize>, ()> {
+/// marker), or the assertion `lpAssertValidEntry` makes on an invalid one.
+pub fn lp_next(b: &[u8], p: usize) -> Result<Option<usize>, Failure> {
     let out = |q: usize| q < 6 || q > b.len() - 1;
     if b.len() < 7 || out(p) {
-        return Err(());
+        return Err(Failure::LISTPACK_ENTRY);
     }
     let e = b[p];
     if e == 0xff {
@@ -54,10 +54,10 @@ pub fn lp_next(b: &[u8], p: usize) -> Result<Option<usize>, ()> {
         0xf1..=0xf4 => 1,
         _ if e & 0xf0 == 0xe0 => 2,
         0xf0 => 5,
-        _ => return Err(()),
+        _ => return Err(Failure::LISTPACK_ENTRY),
     };
     if out(p + lenbytes) {
-        return Err(());
+        return Err(Failure::LISTPACK_ENTRY);
     }
     let size = match e {
         _ if e & 0x80 == 0 => 1,
@@ -73,11 +73,11 @@ pub fn lp_next(b: &[u8], p: usize) -> Result<Option<usize>, ()> {
     let backlen = backlen_size(size);
     let total = size + backlen;
     if (p as u64).saturating_add(total) > (b.len() - 1) as u64 {
-        return Err(());
+        return Err(Failure::LISTPACK_ENTRY);
     }
     let next = p + total as usize;
     if decode_backlen(b, next - 1).wrapping_add(backlen) != total {
-        return Err(());
+        return Err(Failure::LISTPACK_ENTRY);
     }
     Ok(Some(next))
 }
@@ -117,7 +117,7 @@ pub fn lp_entries_ok(b: &[u8]) -> bool {
         match lp_next(b, p) {
             Ok(Some(n)) => p = n,
             Ok(None) => return true,
-            Err(()) => return false,
+            Err(_) => return false,
         }
     }
 }

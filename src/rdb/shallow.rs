@@ -56,7 +56,7 @@ fn lp_length(b: &[u8]) -> Result<usize, Failure> {
                 count += 1;
             }
             Ok(None) => return Ok(count),
-            Err(()) => return Err(Failure::LISTPACK_ENTRY),
+            Err(_) => return Err(Failure::LISTPACK_ENTRY),
         }
     }
 }
