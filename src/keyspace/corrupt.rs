@@ -100,6 +100,15 @@ fn hex_dump(descr: &str, bytes: &[u8]) -> Vec<ReportLine> {
     ]
 }
 
+/// What a command meets on a corrupt value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The server stops.
+    Stop(Failure),
+    /// A count kept in a header, which 7.0 answers without reading on.
+    Count(i64),
+}
+
 /// The stored value: its RDB type byte and body as received, and how 7.0
 /// would stop on reading it.
 #[derive(Clone, Debug)]
@@ -161,6 +170,22 @@ impl Corrupt {
         group == own
             || matches!(name, "sort" | "sort_ro")
             || (self.kind == Kind::Set && group == "sorted-set")
+    }
+
+    /// What `cmd` meets: HLEN, ZCARD and LLEN read the listpack headers'
+    /// counts (as loading did) and XLEN the stream's length; the rest stop
+    /// (see [`Corrupt::failure_for`]).
+    pub fn access(&self, cmd: &str) -> Access {
+        let count = match (cmd, self.kind) {
+            ("hlen", Kind::Hash) | ("zcard", Kind::ZSet) => Some(self.elements / 2),
+            ("llen", Kind::List) => Some(self.elements),
+            ("xlen", Kind::Stream) => self.stream.as_ref().map(|s| s.length as usize),
+            _ => None,
+        };
+        match count {
+            Some(n) => Access::Count(n as i64),
+            None => Access::Stop(self.failure_for(cmd)),
+        }
     }
 
     /// Where `cmd` stops: for a stream, the first walk it makes, replayed

@@ -35,6 +35,7 @@ pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
+use crate::keyspace::corrupt::Access;
 use crate::keyspace::Db;
 use crate::node::{
     Addr, ConnId, Event, HostFacts, Input, LogLevel, Millis, Node, Output, INSPECT_CONN,
@@ -344,14 +345,16 @@ impl ServerState {
         });
     }
 
-    /// How 7.0 would stop if `cmd` ran now: one of its keys holds a corrupt
-    /// payload whose contents the command reads.
+    /// What 7.0 does if `cmd` runs now on a key holding a corrupt payload
+    /// (none: the command runs as usual): stops where it reads the
+    /// contents, or answers a count its header keeps (HLEN, LLEN, ZCARD,
+    /// XLEN).
     pub fn corrupt_read(
         &self,
         db: usize,
         cmd: &CommandDef,
         argv: &[Bytes],
-    ) -> Option<crate::keyspace::corrupt::Failure> {
+    ) -> Option<crate::keyspace::corrupt::Access> {
         if !self.corrupt_kept {
             return None;
         }
@@ -360,7 +363,7 @@ impl ServerState {
             let obj = db.keys().get(&argv[i][..])?;
             match &obj.value {
                 crate::keyspace::Value::Corrupt(c) if c.read_by(cmd.name, cmd.group) => {
-                    Some(c.failure_for(cmd.name))
+                    Some(c.access(cmd.name))
                 }
                 _ => None,
             }
@@ -1264,9 +1267,16 @@ impl Server {
         }
         // A corrupt payload kept with `sanitize-dump-payload no` stops the
         // server when a command reads it, as 7.0's assertions do.
-        if let Some(failure) = self.st.corrupt_read(db_before, cmd, argv) {
-            self.st.crash(&failure);
-            return;
+        match self.st.corrupt_read(db_before, cmd, argv) {
+            Some(Access::Stop(failure)) => {
+                self.st.crash(&failure);
+                return;
+            }
+            Some(Access::Count(n)) => {
+                c.reply.int(n);
+                return;
+            }
+            None => {}
         }
         let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
         #[cfg(not(target_arch = "wasm32"))]
