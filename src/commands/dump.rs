@@ -216,7 +216,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0, WRONGTYPE};
     use crate::rdb::payload;
 
     /// DUMP `key` on connection 1: the payload bytes (the kit's replies are
@@ -238,6 +238,69 @@ mod tests {
             frame.extend_from_slice(b"\r\n");
         }
         t.raw(1, &frame)
+    }
+
+    /// A listpack hash whose second entry claims a byte it does not have:
+    /// its header and size check out, its entries do not.
+    fn corrupt_hash_payload() -> Vec<u8> {
+        use crate::rdb::compact::{build_listpack, Entry};
+        let mut lp = build_listpack(&[
+            Entry::Str(b"f"),
+            Entry::Str(b"v"),
+            Entry::Str(b"g"),
+            Entry::Str(b"w"),
+        ]);
+        lp[9] = 0x82;
+        let mut body = vec![crate::rdb::types::HASH_LISTPACK, lp.len() as u8];
+        body.extend_from_slice(&lp);
+        payload::seal(body)
+    }
+
+    fn crash_lines(t: &Kit) -> Vec<String> {
+        use crate::keyspace::corrupt::ReportLine;
+        t.events
+            .iter()
+            .filter_map(|e| match e {
+                crate::node::Event::Crash {
+                    report: Some(report),
+                } => Some(report.lines.clone()),
+                _ => None,
+            })
+            .flatten()
+            .map(|l| match l {
+                ReportLine::Log(s) | ReportLine::Raw(s) => s,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sanitize_no_keeps_a_corrupt_listpack_until_it_is_read() {
+        let p = corrupt_hash_payload();
+        let mut t = Kit::new();
+        t.cmd(1, "CONFIG SET sanitize-dump-payload yes");
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"h", b"0", &p]),
+            err("ERR Bad data format")
+        );
+        t.cmd(1, "CONFIG SET sanitize-dump-payload no");
+        assert_eq!(restore(&mut t, &[b"RESTORE", b"h", b"0", &p]), OK);
+        assert_eq!(t.cmd(1, "TYPE h"), "+hash\r\n");
+        assert_eq!(t.cmd(1, "OBJECT ENCODING h"), bulk("listpack"));
+        assert_eq!(t.cmd(1, "HLEN h"), ":2\r\n");
+        assert_eq!(t.cmd(1, "GET h"), WRONGTYPE);
+        assert_eq!(t.cmd(1, "RENAME h h2"), OK);
+        // DUMP gives the bytes back as they came.
+        let reply = t.argv(1, &["DUMP", "h2"]);
+        assert!(reply.ends_with(&format!("{}\r\n", String::from_utf8_lossy(&p))));
+        assert!(crash_lines(&t).is_empty());
+        assert_eq!(t.cmd(1, "HGET h2 f"), "");
+        assert_eq!(
+            crash_lines(&t),
+            vec![
+                "=== ASSERTION FAILED ===",
+                "==> listpack.c:1276 'lpValidateNext(lp, &p, lpbytes)' is not true"
+            ]
+        );
     }
 
     #[test]

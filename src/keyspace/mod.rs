@@ -267,7 +267,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
             Value::Stream(_) => "stream",
-            Value::Corrupt(c) => c.encoding(),
+            Value::Corrupt(c) => c.type_name(),
         }
     }
 }
