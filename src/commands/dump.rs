@@ -151,20 +151,31 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(e.message().into());
         }
     };
+    let mut value = value;
     if let Value::Corrupt(c) = &value {
-        // What 7.0 meets while loading it, or converting it to a table
-        // (more elements than the listpack limit), stops the server now.
+        // What 7.0 meets while loading it stops the server now; so does
+        // a conversion to a table (more elements than the listpack limit)
+        // that meets the corruption, and one that does not leaves a sound
+        // value.
         let limits = &ctx.srv.encoding_limits;
         let converts = match c.kind {
             Kind::Hash => c.elements / 2 > limits.hash_entries,
             Kind::ZSet => c.elements / 2 > limits.zset_entries,
             _ => false,
         };
-        if let Some(f) = c.on_load.clone().or(converts.then(|| c.failure.clone())) {
-            ctx.srv.crash(&f);
-            return Ok(());
+        let converted = match (&c.on_load, converts) {
+            (Some(f), _) => Err(f.clone()),
+            (None, true) => c.convert().map(Some),
+            (None, false) => Ok(None),
+        };
+        match converted {
+            Err(f) => {
+                ctx.srv.crash(&f);
+                return Ok(());
+            }
+            Ok(Some(v)) => value = v,
+            Ok(None) => ctx.srv.corrupt_kept = true,
         }
-        ctx.srv.corrupt_kept = true;
     }
     let deleted = opts.replace && ctx.db().delete(key);
     let at = match ttl {
@@ -301,6 +312,28 @@ mod tests {
                 "==> listpack.c:1276 'lpValidateNext(lp, &p, lpbytes)' is not true"
             ]
         );
+    }
+
+    #[test]
+    fn a_conversion_that_meets_no_corruption_leaves_a_sound_value() {
+        use crate::rdb::compact::{build_listpack, Entry};
+        let mut lp = build_listpack(&[
+            Entry::Str(b"a"),
+            Entry::Int(1),
+            Entry::Str(b"b"),
+            Entry::Int(2),
+        ]);
+        // The header claims 12 elements: more pairs than the limit of 5.
+        lp[4] = 12;
+        let mut body = vec![crate::rdb::types::ZSET_LISTPACK, lp.len() as u8];
+        body.extend_from_slice(&lp);
+        let p = payload::seal(body);
+        let mut t = Kit::new();
+        t.cmd(1, "CONFIG SET zset-max-listpack-entries 5");
+        assert_eq!(restore(&mut t, &[b"RESTORE", b"z", b"0", &p]), OK);
+        assert_eq!(t.cmd(1, "ZCARD z"), ":2\r\n");
+        assert_eq!(t.cmd(1, "ZSCORE z b"), bulk("2"));
+        assert!(crash_lines(&t).is_empty());
     }
 
     #[test]

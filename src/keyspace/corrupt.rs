@@ -129,6 +129,8 @@ pub struct Corrupt {
     pub on_load: Option<Failure>,
     /// A stream's nodes, walked as the command reading it would walk them.
     pub stream: Option<Box<super::corrupt_walk::RawStream>>,
+    /// A hash's or sorted set's listpack, as received.
+    pub listpack: Bytes,
 }
 
 impl Corrupt {
@@ -202,6 +204,50 @@ impl Corrupt {
             _ => raw.walk(false, false).map(|_| ()),
         };
         met.err().unwrap_or_else(|| self.failure.clone())
+    }
+
+    /// A hash or sorted set converted to a table (RESTORE finds more
+    /// elements than the listpack limit in its header): the walk of the
+    /// conversion, which yields a sound value when it meets no repeat, odd
+    /// count or bad entry (the header's count is not used again).
+    pub fn convert(&self) -> Result<super::Value, Failure> {
+        let items = super::corrupt_walk::elements(&self.listpack)?;
+        if self.kind == Kind::Hash {
+            if items.len() % 2 != 0 {
+                return Err(Failure::Assert {
+                    file: "t_hash.c",
+                    line: 360,
+                    expr: "vptr != NULL",
+                });
+            }
+            let mut d = super::Dict::new();
+            for pair in items.chunks_exact(2) {
+                if d.insert(pair[0].clone(), pair[1].clone()).is_some() {
+                    return Err(self.failure.clone());
+                }
+            }
+            return Ok(super::Value::Hash(super::HashValue::from_dict(d)));
+        }
+        if items.len() % 2 != 0 {
+            return Err(Failure::Assert {
+                file: "t_zset.c",
+                line: 799,
+                expr: "_sptr != NULL",
+            });
+        }
+        let mut z = super::ZSet::new_skip();
+        for pair in items.chunks_exact(2) {
+            // zzlStrtod: strtod of at most 127 bytes, 0 for no number.
+            let text = &pair[1][..pair[1].len().min(127)];
+            let score = std::str::from_utf8(text)
+                .ok()
+                .and_then(|s| crate::resp::parse_f64(s.trim().as_bytes()))
+                .unwrap_or(0.0);
+            if z.insert(pair[0].clone(), score).is_some() {
+                return Err(self.failure.clone());
+            }
+        }
+        Ok(super::Value::ZSet(z))
     }
 
     /// What the value costs in memory: about its received bytes.

@@ -177,7 +177,30 @@ fn last(b: &[u8]) -> Result<Option<usize>, Failure> {
 
 /// lpGetInteger: the element's integer (a string must read as one).
 fn int(b: &[u8], p: Option<usize>) -> Result<i64, Failure> {
-    let p = p.ok_or(LP_GET_NULL)?;
+    match get(b, p.ok_or(LP_GET_NULL)?) {
+        Ok(v) => Ok(v),
+        Err(s) => crate::resp::parse_i64(s).ok_or(STREAM_NOT_INT),
+    }
+}
+
+/// The elements of a listpack whose entries pass `lpValidateNext`, as
+/// lpGet reads them (integers as their decimal text), or the assertion
+/// a walk meets.
+pub fn elements(b: &[u8]) -> Result<Vec<Bytes>, Failure> {
+    let mut out = Vec::new();
+    let mut p = 6;
+    while let Some(next) = lp_next(b, p)? {
+        out.push(match get(b, p) {
+            Ok(v) => Bytes::from(v.to_string()),
+            Err(s) => Bytes::copy_from_slice(s),
+        });
+        p = next;
+    }
+    Ok(out)
+}
+
+/// lpGet on a valid element: its integer, or its string.
+fn get(b: &[u8], p: usize) -> Result<i64, &[u8]> {
     let e = b[p];
     let le = |n: usize| {
         b[p + 1..p + 1 + n]
@@ -186,23 +209,22 @@ fn int(b: &[u8], p: Option<usize>) -> Result<i64, Failure> {
             .fold(0u64, |acc, &x| acc << 8 | x as u64)
     };
     let sext = |v: u64, bits: u32| ((v << (64 - bits)) as i64) >> (64 - bits);
-    let s = match e {
+    match e {
         // lpGet's last branch: what no encoding claims (an end marker).
-        0xff => return Ok(12345678900000000 + 0xff),
-        _ if e & 0x80 == 0 => return Ok((e & 0x7f) as i64),
-        _ if e & 0xe0 == 0xc0 => return Ok(sext(((e & 0x1f) as u64) << 8 | b[p + 1] as u64, 13)),
-        0xf1 => return Ok(sext(le(2), 16)),
-        0xf2 => return Ok(sext(le(3), 24)),
-        0xf3 => return Ok(sext(le(4), 32)),
-        0xf4 => return Ok(le(8) as i64),
-        _ if e & 0xc0 == 0x80 => &b[p + 1..p + 1 + (e & 0x3f) as usize],
+        0xff => Ok(12345678900000000 + 0xff),
+        _ if e & 0x80 == 0 => Ok((e & 0x7f) as i64),
+        _ if e & 0xe0 == 0xc0 => Ok(sext(((e & 0x1f) as u64) << 8 | b[p + 1] as u64, 13)),
+        0xf1 => Ok(sext(le(2), 16)),
+        0xf2 => Ok(sext(le(3), 24)),
+        0xf3 => Ok(sext(le(4), 32)),
+        0xf4 => Ok(le(8) as i64),
+        _ if e & 0xc0 == 0x80 => Err(&b[p + 1..p + 1 + (e & 0x3f) as usize]),
         _ if e & 0xf0 == 0xe0 => {
             let n = ((e & 0x0f) as usize) << 8 | b[p + 1] as usize;
-            &b[p + 2..p + 2 + n]
+            Err(&b[p + 2..p + 2 + n])
         }
-        _ => &b[p + 5..p + 5 + le(4) as usize],
-    };
-    crate::resp::parse_i64(s).ok_or(STREAM_NOT_INT)
+        _ => Err(&b[p + 5..p + 5 + le(4) as usize]),
+    }
 }
 
 /// A stream as received: its nodes (master ID, listpack) in rax order and

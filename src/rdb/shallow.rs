@@ -70,6 +70,7 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
     // A failure 7.0 meets while loading, before the key exists.
     let mut on_load = None;
     let mut raw_stream = None;
+    let mut listpack = Bytes::new();
     let (kind, failure, elements) = match t {
         ty::LIST_QUICKLIST_2 => {
             let n = r.count(1)?;
@@ -119,6 +120,7 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
             if !lp_header_ok(&data) {
                 return Err(corrupt(what));
             }
+            listpack = data.clone();
             let elements = match lp_length(&data) {
                 Ok(0) => return Ok(None),
                 Ok(n) => n,
@@ -165,6 +167,7 @@ pub(super) fn keep(r: &mut Reader, t: u8, at: usize) -> R<Option<Value>> {
         elements,
         on_load,
         stream: raw_stream,
+        listpack,
     }))))
 }
 
