@@ -782,7 +782,13 @@ impl<'a> Reader<'a> {
                         return Err(corrupt(&integrity(what)));
                     }
                 }
-                Value::Hash(HashValue::from_dict(h))
+                // A listpack in the order received (7.0 keeps the blob, or
+                // converts a ziplist or zipmap entry by entry); RESTORE and
+                // loading turn it into a table if it is past the limits.
+                let mut lp = crate::keyspace::listpack::Listpack::new();
+                let refs: Vec<&[u8]> = items.iter().map(|b| &b[..]).collect();
+                lp.push(&refs);
+                Value::Hash(HashValue::Packed(lp))
             }
             ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
                 Value::Stream(Box::new(super::stream::read(self, t)?))
