@@ -481,9 +481,10 @@ impl<'a> Reader<'a> {
                 0x81 => (u64::from_be_bytes(self.array::<8>()?), false),
                 _ => {
                     return Err(RdbError::new(
-                        format!("Unknown length encoding {} in rdbLoadLen()", b),
+                        // 7.0 names the length type (the top two bits).
+                        format!("Unknown length encoding {} in rdbLoadLen()", b >> 6),
                         self.pos - 1,
-                    ))
+                    ));
                 }
             },
         })

@@ -201,7 +201,7 @@ fn stream(r: &mut Reader, t: u8, at: usize) -> R<(Failure, Option<Failure>, RawS
         if failure.is_none() {
             if !lp_entries_ok(&lp) {
                 failure = Some(Failure::LISTPACK_ENTRY);
-            } else if super::stream::parse_node(master, &lp).is_err() {
+            } else if super::stream::parse_node_with(master, &lp, false).is_err() {
                 failure = Some(STREAM_NUMFIELDS);
             }
         }
