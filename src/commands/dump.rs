@@ -3,7 +3,6 @@
 //! travel both ways between us and Redis 7.0.
 
 use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Propagate};
-use crate::keyspace::corrupt::Kind;
 use crate::keyspace::{Object, Value};
 use crate::rdb::payload;
 use crate::server::config::Key;
@@ -152,17 +151,14 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     let mut value = value;
+    // A value converted to a table stays one (7.0 does not pack it back).
+    let mut converted_now = false;
     if let Value::Corrupt(c) = &value {
         // What 7.0 meets while loading it stops the server now; so does
         // a conversion to a table (more elements than the listpack limit)
         // that meets the corruption, and one that does not leaves a sound
         // value.
-        let limits = &ctx.srv.encoding_limits;
-        let converts = match c.kind {
-            Kind::Hash => c.elements / 2 > limits.hash_entries,
-            Kind::ZSet => c.elements / 2 > limits.zset_entries,
-            _ => false,
-        };
+        let converts = c.converts(&ctx.srv.encoding_limits);
         let converted = match (&c.on_load, converts) {
             (Some(f), _) => Err(f.clone()),
             (None, true) => c.convert().map(Some),
@@ -173,7 +169,10 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ctx.srv.crash(&f);
                 return Ok(());
             }
-            Ok(Some(v)) => value = v,
+            Ok(Some(v)) => {
+                value = v;
+                converted_now = true;
+            }
             Ok(None) => ctx.srv.corrupt_kept = true,
         }
     }
@@ -196,7 +195,9 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut obj = Object::new(value);
-    obj.refit(&ctx.srv.encoding_limits);
+    if !converted_now {
+        obj.refit(&ctx.srv.encoding_limits);
+    }
     ctx.db().set(key.clone(), obj);
     let lfu = ctx.srv.config.maxmemory_policy().is_lfu();
     let now = ctx.now;
@@ -332,6 +333,8 @@ mod tests {
         t.cmd(1, "CONFIG SET zset-max-listpack-entries 5");
         assert_eq!(restore(&mut t, &[b"RESTORE", b"z", b"0", &p]), OK);
         assert_eq!(t.cmd(1, "ZCARD z"), ":2\r\n");
+        // Converted, it stays a skiplist.
+        assert_eq!(t.cmd(1, "OBJECT ENCODING z"), bulk("skiplist"));
         assert_eq!(t.cmd(1, "ZSCORE z b"), bulk("2"));
         assert!(crash_lines(&t).is_empty());
     }

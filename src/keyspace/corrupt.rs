@@ -206,6 +206,16 @@ impl Corrupt {
         met.err().unwrap_or_else(|| self.failure.clone())
     }
 
+    /// Whether loading converts it to a table: a hash or sorted set whose
+    /// header claims more pairs than the listpack limit (rdbLoadObject).
+    pub fn converts(&self, limits: &super::EncodingLimits) -> bool {
+        match self.kind {
+            Kind::Hash => self.elements / 2 > limits.hash_entries,
+            Kind::ZSet => self.elements / 2 > limits.zset_entries,
+            _ => false,
+        }
+    }
+
     /// A hash or sorted set converted to a table (RESTORE finds more
     /// elements than the listpack limit in its header): the walk of the
     /// conversion, which yields a sound value when it meets no repeat, odd

@@ -910,6 +910,24 @@ impl ServerState {
             // and the configured limits, whatever encoding the file stored.
             let limits = st.encoding_limits;
             for o in keys.values_mut() {
+                // A corrupt hash or sorted set past the listpack limit is
+                // converted as it loads: a sound value, or 7.0's stop.
+                // It stays a table, as 7.0 does not pack it back.
+                if let crate::keyspace::Value::Corrupt(c) = &o.value {
+                    if c.converts(&limits) {
+                        match c.convert() {
+                            Ok(v) => {
+                                o.value = v;
+                                o.update_encoding_with(&limits);
+                                continue;
+                            }
+                            Err(f) => {
+                                st.crash(&f);
+                                return Err("corrupt value met while loading".into());
+                            }
+                        }
+                    }
+                }
                 o.refit(&limits);
             }
             // Loaded keys are stamped as accessed now (as rdbLoad creates them).
