@@ -227,6 +227,15 @@ pub enum Signal {
     Int,
 }
 
+/// What a failed assertion or a panic logs, and how the process ends.
+#[derive(Clone, PartialEq, Debug)]
+pub struct CrashReport {
+    /// The lines after the bug report's start (the assertion or panic).
+    pub lines: Vec<crate::keyspace::corrupt::ReportLine>,
+    /// `use-exit-on-panic`: exit(1) rather than abort().
+    pub exit: bool,
+}
+
 /// Structured things a node reports for logs and the UI.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
@@ -239,10 +248,13 @@ pub enum Event {
     RoleChanged { role: Role },
     /// The node wants to stop (SHUTDOWN); `exit_code` as a process would use.
     Shutdown { exit_code: i32 },
-    /// DEBUG SEGFAULT: the process crashes by an invalid memory access. The
-    /// native host makes a real one (its crash report follows); a simulated
-    /// host stops the node as a killed process.
-    Crash,
+    /// The process goes down. `report` None: DEBUG SEGFAULT, an invalid
+    /// memory access (the native host makes a real one, its signal
+    /// handler's report follows). Some: a failed assertion or a panic
+    /// (`serverAssert` / `serverPanic`): the host writes the bug report with
+    /// these lines and exits as 7.0's `bugReportEnd` does. A simulated host
+    /// stops the node as a killed process.
+    Crash { report: Option<CrashReport> },
     /// Write `bytes` to `file` (the `dbfilename`, relative to the `dir`
     /// directive), atomically: a temp file then a rename, as Redis does.
     Persist { file: String, bytes: Vec<u8> },

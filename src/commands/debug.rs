@@ -36,7 +36,7 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("error", 3) => ctx.out().error(&text(&args[2])),
         // No reply: the process goes down (the host's crash report says why).
-        ("segfault", 2) => ctx.srv.emit(crate::node::Event::Crash),
+        ("segfault", 2) => ctx.srv.emit(crate::node::Event::Crash { report: None }),
         ("config-rewrite-force-all", 2) => {
             if let Err(e) = super::config_cmd::rewrite(ctx, true)? {
                 return Err(format!("ERR CONFIG-REWRITE-FORCE-ALL failed: {e}").into());

@@ -6,6 +6,7 @@
 //! elements, a key's name then its value) are chained through SHA-1 so it does.
 
 use super::sha1::{sha1, Sha1};
+use crate::keyspace::corrupt::Kind;
 use crate::keyspace::{Db, Object, StreamId, Value};
 
 pub type Digest = [u8; 20];
@@ -34,6 +35,13 @@ fn type_code(value: &Value) -> u32 {
         Value::ZSet(_) => 3,
         Value::Hash(_) => 4,
         Value::Stream(_) => 6,
+        Value::Corrupt(c) => match c.kind {
+            Kind::List => 1,
+            Kind::Set => 2,
+            Kind::ZSet => 3,
+            Kind::Hash => 4,
+            Kind::Stream => 6,
+        },
     }
 }
 
@@ -67,6 +75,8 @@ pub fn mix_object(digest: &mut Digest, obj: &Object, has_ttl: bool) {
                 e.fields.iter().for_each(|f| mix(digest, f));
             }
         }
+        // 7.0 would walk it and stop; its received bytes stand in.
+        Value::Corrupt(c) => mix(digest, &c.body),
     }
     if has_ttl {
         xor(digest, b"!!expire!!");

@@ -3,7 +3,7 @@
 //! travel both ways between us and Redis 7.0.
 
 use super::{arg_i64, def, eq_ignore_case, err, flags::*, CmdResult, CommandDef, Ctx, Propagate};
-use crate::keyspace::Object;
+use crate::keyspace::{Object, Value};
 use crate::rdb::payload;
 use crate::server::config::Key;
 use crate::server::notify::class as N;
@@ -101,6 +101,27 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, super::Error> {
     Ok(o)
 }
 
+/// Whether RESTORE makes 7.0's deep integrity check (`sanitize-dump-payload`
+/// yes; with `clients`, unless the master sends it or the user has
+/// `skip-sanitize-payload`).
+fn deep_check(ctx: &Ctx) -> bool {
+    match ctx.srv.config.get(Key::SANITIZE_DUMP_PAYLOAD) {
+        "yes" => true,
+        "clients" => {
+            let skip = ctx.srv.loading
+                || ctx.client.kind == crate::server::client::ClientKind::Master
+                || ctx
+                    .srv
+                    .acl
+                    .users
+                    .get(&ctx.client.user)
+                    .is_some_and(|u| u.skip_sanitize == Some(true));
+            !skip
+        }
+        _ => false,
+    }
+}
+
 /// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. IDLETIME
 /// sets the access clock under an LRU (or no LFU) policy, FREQ the counter
 /// under an LFU one (`objectSetLRUOrLFU`); the other is ignored.
@@ -115,7 +136,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err("ERR Invalid TTL value, must be >= 0".into());
     }
     let checksum = !ctx.srv.skip_checksum_validation;
-    let value = match payload::restore_checked(&args[3], checksum) {
+    let deep = deep_check(ctx);
+    let value = match payload::restore_checked(&args[3], checksum, deep) {
         Ok(v) => v,
         Err(e) => {
             if let payload::PayloadError::BadData {
@@ -128,6 +150,32 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(e.message().into());
         }
     };
+    let mut value = value;
+    // A value converted to a table stays one (7.0 does not pack it back).
+    let mut converted_now = false;
+    if let Value::Corrupt(c) = &value {
+        // What 7.0 meets while loading it stops the server now; so does
+        // a conversion to a table (more elements than the listpack limit)
+        // that meets the corruption, and one that does not leaves a sound
+        // value.
+        let converts = c.converts(&ctx.srv.encoding_limits);
+        let converted = match (&c.on_load, converts) {
+            (Some(f), _) => Err(f.clone()),
+            (None, true) => c.convert().map(Some),
+            (None, false) => Ok(None),
+        };
+        match converted {
+            Err(f) => {
+                ctx.srv.crash(&f);
+                return Ok(());
+            }
+            Ok(Some(v)) => {
+                value = v;
+                converted_now = true;
+            }
+            Ok(None) => ctx.srv.corrupt_kept = true,
+        }
+    }
     let deleted = opts.replace && ctx.db().delete(key);
     let at = match ttl {
         0 => None,
@@ -147,7 +195,9 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let mut obj = Object::new(value);
-    obj.refit(&ctx.srv.encoding_limits);
+    if !converted_now {
+        obj.refit(&ctx.srv.encoding_limits);
+    }
     ctx.db().set(key.clone(), obj);
     let lfu = ctx.srv.config.maxmemory_policy().is_lfu();
     let now = ctx.now;
@@ -178,7 +228,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0};
+    use crate::commands::testkit::{bulk, err, Kit, NULL, OK, T0, WRONGTYPE};
     use crate::rdb::payload;
 
     /// DUMP `key` on connection 1: the payload bytes (the kit's replies are
@@ -200,6 +250,93 @@ mod tests {
             frame.extend_from_slice(b"\r\n");
         }
         t.raw(1, &frame)
+    }
+
+    /// A listpack hash whose second entry claims a byte it does not have:
+    /// its header and size check out, its entries do not.
+    fn corrupt_hash_payload() -> Vec<u8> {
+        use crate::rdb::compact::{build_listpack, Entry};
+        let mut lp = build_listpack(&[
+            Entry::Str(b"f"),
+            Entry::Str(b"v"),
+            Entry::Str(b"g"),
+            Entry::Str(b"w"),
+        ]);
+        lp[9] = 0x82;
+        let mut body = vec![crate::rdb::types::HASH_LISTPACK, lp.len() as u8];
+        body.extend_from_slice(&lp);
+        payload::seal(body)
+    }
+
+    fn crash_lines(t: &Kit) -> Vec<String> {
+        use crate::keyspace::corrupt::ReportLine;
+        t.events
+            .iter()
+            .filter_map(|e| match e {
+                crate::node::Event::Crash {
+                    report: Some(report),
+                } => Some(report.lines.clone()),
+                _ => None,
+            })
+            .flatten()
+            .map(|l| match l {
+                ReportLine::Log(s) | ReportLine::Raw(s) => s,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sanitize_no_keeps_a_corrupt_listpack_until_it_is_read() {
+        let p = corrupt_hash_payload();
+        let mut t = Kit::new();
+        t.cmd(1, "CONFIG SET sanitize-dump-payload yes");
+        assert_eq!(
+            restore(&mut t, &[b"RESTORE", b"h", b"0", &p]),
+            err("ERR Bad data format")
+        );
+        t.cmd(1, "CONFIG SET sanitize-dump-payload no");
+        assert_eq!(restore(&mut t, &[b"RESTORE", b"h", b"0", &p]), OK);
+        assert_eq!(t.cmd(1, "TYPE h"), "+hash\r\n");
+        assert_eq!(t.cmd(1, "OBJECT ENCODING h"), bulk("listpack"));
+        assert_eq!(t.cmd(1, "HLEN h"), ":2\r\n");
+        assert_eq!(t.cmd(1, "GET h"), WRONGTYPE);
+        assert_eq!(t.cmd(1, "RENAME h h2"), OK);
+        // DUMP gives the bytes back as they came.
+        let reply = t.argv(1, &["DUMP", "h2"]);
+        assert!(reply.ends_with(&format!("{}\r\n", String::from_utf8_lossy(&p))));
+        assert!(crash_lines(&t).is_empty());
+        assert_eq!(t.cmd(1, "HGET h2 f"), "");
+        assert_eq!(
+            crash_lines(&t),
+            vec![
+                "=== ASSERTION FAILED ===",
+                "==> listpack.c:1276 'lpValidateNext(lp, &p, lpbytes)' is not true"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_conversion_that_meets_no_corruption_leaves_a_sound_value() {
+        use crate::rdb::compact::{build_listpack, Entry};
+        let mut lp = build_listpack(&[
+            Entry::Str(b"a"),
+            Entry::Int(1),
+            Entry::Str(b"b"),
+            Entry::Int(2),
+        ]);
+        // The header claims 12 elements: more pairs than the limit of 5.
+        lp[4] = 12;
+        let mut body = vec![crate::rdb::types::ZSET_LISTPACK, lp.len() as u8];
+        body.extend_from_slice(&lp);
+        let p = payload::seal(body);
+        let mut t = Kit::new();
+        t.cmd(1, "CONFIG SET zset-max-listpack-entries 5");
+        assert_eq!(restore(&mut t, &[b"RESTORE", b"z", b"0", &p]), OK);
+        assert_eq!(t.cmd(1, "ZCARD z"), ":2\r\n");
+        // Converted, it stays a skiplist.
+        assert_eq!(t.cmd(1, "OBJECT ENCODING z"), bulk("skiplist"));
+        assert_eq!(t.cmd(1, "ZSCORE z b"), bulk("2"));
+        assert!(crash_lines(&t).is_empty());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Databases, values and expiry.
 
+pub mod corrupt;
+pub mod corrupt_walk;
 pub mod dict;
 pub mod hash;
 pub mod inline;
@@ -43,6 +45,9 @@ pub enum Value {
     Set(SetValue),
     ZSet(ZSet),
     Stream(Box<Stream>),
+    /// A payload kept as received that fails 7.0's deep check
+    /// (`sanitize-dump-payload no`); reading it stops the server.
+    Corrupt(Box<corrupt::Corrupt>),
 }
 
 /// A stored value and its bookkeeping, packed in two words as 7.0 packs
@@ -167,7 +172,9 @@ impl Object {
                 }
                 !z.is_packed()
             }
-            Value::Stream(_) => false,
+            // 7.0 converts a corrupt payload on RESTORE only when it must,
+            // and such a conversion stops the server first.
+            Value::Stream(_) | Value::Corrupt(_) => false,
         };
         self.set_big(big);
     }
@@ -233,6 +240,7 @@ impl Object {
                 }
             }
             Value::Stream(_) => "stream",
+            Value::Corrupt(c) => c.encoding(),
         }
     }
 }
@@ -247,7 +255,7 @@ impl Value {
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
             // An empty stream is a key of its own (XADD ... MAXLEN 0, XDEL).
-            Value::Stream(_) => false,
+            Value::Stream(_) | Value::Corrupt(_) => false,
         }
     }
 
@@ -259,6 +267,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
             Value::Stream(_) => "stream",
+            Value::Corrupt(c) => c.type_name(),
         }
     }
 }

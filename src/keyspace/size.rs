@@ -71,6 +71,7 @@ pub fn value_bytes(v: &Value, compact: bool, samples: usize) -> u64 {
             LISTPACK_OVERHEAD + extrapolate(z.len(), sampled, samples)
         }
         Value::Str(s) => str_cost(s.len()),
+        Value::Corrupt(c) => c.size() as u64,
         Value::List(l) => {
             // As objectComputeSize: the quicklist and its robj, then the
             // first nodes (their header and listpack) times the node count.

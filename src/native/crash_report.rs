@@ -86,6 +86,48 @@ pub fn segfault() -> ! {
     std::process::abort()
 }
 
+/// A failed assertion or a panic (debug.c's `_serverAssert` /
+/// `_serverPanic`): the bug report with the core's lines and a stack trace,
+/// then `bugReportEnd`: exit(1) with `use-exit-on-panic`, else abort() with
+/// the signal handlers removed (so no "crashed by signal" report follows).
+pub fn bug_report(report: &crate::node::CrashReport) -> ! {
+    use crate::keyspace::corrupt::ReportLine;
+    write_raw(BUG_REPORT_START);
+    for line in &report.lines {
+        match line {
+            ReportLine::Log(msg) => log(msg),
+            ReportLine::Raw(text) => write_raw(text),
+        }
+    }
+    write_raw("\n------ STACK TRACE ------\n");
+    write_raw(&format!(
+        "\nBacktrace:\n{}\n",
+        std::backtrace::Backtrace::force_capture()
+    ));
+    write_raw(BUG_REPORT_END);
+    if report.exit {
+        // SAFETY: _exit ends the process at once, as 7.0 does (no atexit work).
+        unsafe { libc::_exit(1) }
+    }
+    // SAFETY: restoring the default action before abort(), as
+    // removeSignalHandlers does.
+    unsafe {
+        libc::signal(libc::SIGABRT, libc::SIG_DFL);
+    }
+    std::process::abort()
+}
+
+const BUG_REPORT_START: &str =
+    "\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n";
+const BUG_REPORT_END: &str = concat!(
+    "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n",
+    "       Please report the crash by opening an issue on github:\n\n",
+    "           http://github.com/redis/redis/issues\n\n",
+    "  If a Redis module was involved, please open in the module's repo instead.\n\n",
+    "  Suspect RAM error? Use redis-server --test-memory to verify it.\n\n",
+    "  Some other issues could be detected by redis-server --check-system\n",
+);
+
 /// Where the log goes now, for other signal handlers (the watchdog).
 pub(super) fn log_fd() -> i32 {
     LOG_FD.load(Ordering::Relaxed)
@@ -115,7 +157,7 @@ fn log(msg: &str) {
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
-    write_raw("\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n");
+    write_raw(BUG_REPORT_START);
     // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
     let info = unsafe { &*info };
     log(&format!(
@@ -140,7 +182,7 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut l
         "\nBacktrace:\n{}\n",
         std::backtrace::Backtrace::force_capture()
     ));
-    write_raw("\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n");
+    write_raw(BUG_REPORT_END);
     // SA_RESETHAND restored the default action: die by the same signal.
     // SAFETY: plain libc calls on our own pid.
     unsafe {

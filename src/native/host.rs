@@ -238,7 +238,10 @@ fn drain_outputs(sh: &SharedRef, s: &mut Shared) {
                 s.exit = Some(exit_code);
                 s.timer.notify_one();
             }
-            Output::Event(Event::Crash) => super::crash_report::segfault(),
+            Output::Event(Event::Crash { report: None }) => super::crash_report::segfault(),
+            Output::Event(Event::Crash {
+                report: Some(report),
+            }) => super::crash_report::bug_report(&report),
             // Structured sentinel events are for the UI; their log lines arrive as Log.
             Output::Event(Event::Sentinel { .. }) => {}
             Output::Event(Event::RoleChanged { role }) => {

@@ -142,6 +142,12 @@ fn lp_backlen(b: &[u8]) -> u64 {
 
 /// The entries of a listpack, integers as their decimal text.
 pub fn listpack_entries(b: &[u8]) -> R<Vec<Bytes>> {
+    listpack_entries_with(b, true)
+}
+
+/// [`listpack_entries`]; `count` false leaves the header's element count
+/// unchecked (what 7.0's iteration never reads).
+pub fn listpack_entries_with(b: &[u8], count: bool) -> R<Vec<Bytes>> {
     let head = get(b, 0, 6).map_err(|_| "listpack shorter than its header")?;
     let total = le(&head[0..4]) as usize;
     if total != b.len() {
@@ -198,7 +204,7 @@ pub fn listpack_entries(b: &[u8]) -> R<Vec<Bytes>> {
         p += step;
         out.push(v);
     }
-    if declared != 0xffff && declared != out.len() {
+    if count && declared != 0xffff && declared != out.len() {
         return Err("listpack entry count does not match its header");
     }
     Ok(out)

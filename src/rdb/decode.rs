@@ -15,7 +15,14 @@ pub fn decode(bytes: &[u8]) -> R<Loaded> {
 /// Decode into `ndb` databases (Redis's `databases`); a SELECTDB beyond them
 /// is an error, as in Redis.
 pub fn decode_with(bytes: &[u8], ndb: usize) -> R<Loaded> {
+    decode_checked(bytes, ndb, true)
+}
+
+/// [`decode_with`]; `deep` false makes only 7.0's shallow checks of
+/// listpack encodings (`sanitize-dump-payload no`, see `shallow`).
+pub fn decode_checked(bytes: &[u8], ndb: usize, deep: bool) -> R<Loaded> {
     let mut d = Decoder::new(ndb);
+    d.deep = deep;
     d.feed(bytes.to_vec());
     d.end_of_input();
     while !d.step(usize::MAX, u64::MAX)? {}
@@ -54,6 +61,11 @@ pub struct Decoder {
     keys: u64,
     /// The trailer's checksum, once the EOF opcode and trailer were read.
     done: Option<u64>,
+    /// 7.0's deep integrity check of listpack encodings
+    /// (`sanitize-dump-payload yes`); see `shallow`.
+    pub deep: bool,
+    /// A corrupt value was kept (without the deep check).
+    corrupt_kept: bool,
 }
 
 impl Decoder {
@@ -76,6 +88,8 @@ impl Decoder {
             expire: None,
             keys: 0,
             done: None,
+            deep: true,
+            corrupt_kept: false,
         }
     }
 
@@ -196,6 +210,7 @@ impl Decoder {
         let mut r = Reader {
             buf: &self.buf,
             pos: self.pos,
+            deep: self.deep,
         };
         let at = r.pos;
         let t = r.byte()?;
@@ -283,6 +298,15 @@ impl Decoder {
                 // A key/value pair of type `t`.
                 let key = r.string()?;
                 let value = r.object(t, at)?;
+                if let Some(Value::Corrupt(c)) = &value {
+                    if let Some(f) = &c.on_load {
+                        return Err(RdbError {
+                            crash: Some(Box::new(f.clone())),
+                            ..RdbError::new("corrupt value met while loading", at)
+                        });
+                    }
+                    self.corrupt_kept = true;
+                }
                 let db = &mut self.dbs[self.cur];
                 if value.is_some() && db.keys().contains_key(&key[..]) {
                     return Err(RdbError::new(
@@ -312,6 +336,7 @@ impl Decoder {
         let mut r = Reader {
             buf: &self.buf,
             pos: self.pos,
+            deep: self.deep,
         };
         let magic = r.take(9).map_err(|_| RdbError::new(TOO_SHORT, 0))?;
         if &magic[..5] != b"REDIS" {
@@ -345,6 +370,7 @@ impl Decoder {
             empty_keys_skipped: self.empty_keys_skipped,
             checksum: self.done.unwrap_or(0),
             consumed: self.base + self.pos,
+            corrupt_kept: self.corrupt_kept,
         }
     }
 }
@@ -353,7 +379,17 @@ impl Decoder {
 /// then the body (what [`super::encode_value`] writes). Bytes after the value
 /// are not looked at. An empty collection is an error, as for RESTORE.
 pub fn decode_value(bytes: &[u8]) -> R<Value> {
-    let mut r = Reader { buf: bytes, pos: 0 };
+    decode_value_checked(bytes, true)
+}
+
+/// [`decode_value`]; `deep` false makes only 7.0's shallow checks on
+/// listpack encodings (see `shallow`).
+pub fn decode_value_checked(bytes: &[u8], deep: bool) -> R<Value> {
+    let mut r = Reader {
+        buf: bytes,
+        pos: 0,
+        deep,
+    };
     let t = r.byte()?;
     r.object(t, 0)?
         .ok_or_else(|| RdbError::new("empty collection", 0))
@@ -362,7 +398,11 @@ pub fn decode_value(bytes: &[u8]) -> R<Value> {
 /// The libraries of a FUNCTION DUMP payload's body: `FUNCTION2` entries
 /// to the end. `Err` is FUNCTION RESTORE's reason.
 pub fn decode_functions(bytes: &[u8]) -> Result<Vec<Bytes>, &'static str> {
-    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut r = Reader {
+        buf: bytes,
+        pos: 0,
+        deep: true,
+    };
     let mut codes = Vec::new();
     while r.remaining() > 0 {
         match r.byte() {
@@ -388,6 +428,9 @@ const MODULE_OPCODE_STRING: u64 = 5;
 pub(super) struct Reader<'a> {
     pub(super) buf: &'a [u8],
     pub(super) pos: usize,
+    /// 7.0's deep integrity check (`sanitize-dump-payload`); without it a
+    /// listpack-encoded value that passes the shallow one is kept as it came.
+    pub(super) deep: bool,
 }
 
 pub(super) const TRUNCATED: &str = "unexpected end of file (truncated RDB)";
@@ -438,9 +481,10 @@ impl<'a> Reader<'a> {
                 0x81 => (u64::from_be_bytes(self.array::<8>()?), false),
                 _ => {
                     return Err(RdbError::new(
-                        format!("Unknown length encoding {} in rdbLoadLen()", b),
+                        // 7.0 names the length type (the top two bits).
+                        format!("Unknown length encoding {} in rdbLoadLen()", b >> 6),
                         self.pos - 1,
-                    ))
+                    ));
                 }
             },
         })
@@ -575,7 +619,20 @@ impl<'a> Reader<'a> {
     }
 
     /// A value of type `t`; `None` for an empty collection (skipped).
+    /// Without the deep check, a listpack encoding that fails it is read
+    /// again with the shallow one and kept as received.
     fn object(&mut self, t: u8, at: usize) -> R<Option<Value>> {
+        let start = self.pos;
+        match self.object_deep(t, at) {
+            Err(_) if !self.deep && super::shallow::applies(t) => {
+                self.pos = start;
+                super::shallow::keep(self, t, at)
+            }
+            r => r,
+        }
+    }
+
+    fn object_deep(&mut self, t: u8, at: usize) -> R<Option<Value>> {
         let corrupt = |m: &str| RdbError::new(m.to_string(), at);
         let v = match t {
             ty::STRING => Value::Str(self.string()?.into()),
@@ -638,7 +695,15 @@ impl<'a> Reader<'a> {
                         QUICKLIST_NODE_PACKED
                     };
                     match container {
-                        QUICKLIST_NODE_PLAIN => l.push_back(&self.string()?),
+                        QUICKLIST_NODE_PLAIN => {
+                            // 7.0 refuses a node of no bytes, plain or packed.
+                            let at = self.pos;
+                            let s = self.string()?;
+                            if s.is_empty() {
+                                return Err(RdbError::new("empty quicklist node", at));
+                            }
+                            l.push_back(&s)
+                        }
                         QUICKLIST_NODE_PACKED => {
                             let items = if t == ty::LIST_QUICKLIST_2 {
                                 self.blob("Listpack", compact::listpack_entries)?
@@ -718,7 +783,13 @@ impl<'a> Reader<'a> {
                         return Err(corrupt(&integrity(what)));
                     }
                 }
-                Value::Hash(HashValue::from_dict(h))
+                // A listpack in the order received (7.0 keeps the blob, or
+                // converts a ziplist or zipmap entry by entry); RESTORE and
+                // loading turn it into a table if it is past the limits.
+                let mut lp = crate::keyspace::listpack::Listpack::new();
+                let refs: Vec<&[u8]> = items.iter().map(|b| &b[..]).collect();
+                lp.push(&refs);
+                Value::Hash(HashValue::Packed(lp))
             }
             ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 => {
                 Value::Stream(Box::new(super::stream::read(self, t)?))
@@ -733,8 +804,9 @@ impl<'a> Reader<'a> {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
-            // Redis keeps empty streams.
-            Value::Stream(_) => false,
+            // Redis keeps empty streams; a corrupt value's emptiness is
+            // decided before it is kept.
+            Value::Stream(_) | Value::Corrupt(_) => false,
         };
         Ok(if empty { None } else { Some(v) })
     }

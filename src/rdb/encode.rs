@@ -448,6 +448,13 @@ impl Writer {
                 self.string(key);
                 super::stream::write(self, s);
             }
+            // A corrupt payload is written as it came (7.0 writes its
+            // listpacks and intsets as they are).
+            Value::Corrupt(c) => {
+                self.out.push(c.rdb_type);
+                self.string(key);
+                self.out.extend_from_slice(&c.body);
+            }
             // A listpack hash is written as the listpack it is, as 7.0 does.
             Value::Hash(h) if h.is_packed() => {
                 use super::compact::{build_listpack, string_entry};

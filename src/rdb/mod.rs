@@ -17,9 +17,13 @@ mod encode;
 pub mod lzf;
 pub mod payload;
 pub mod report;
+mod shallow;
 pub mod stream;
 
-pub use decode::{decode, decode_functions, decode_value, decode_with, Decoder};
+pub use decode::{
+    decode, decode_checked, decode_functions, decode_value, decode_value_checked, decode_with,
+    Decoder,
+};
 pub use encode::{encode, encode_functions, encode_value, encode_with, EncodeOptions, SnapshotJob};
 
 use crate::keyspace::Db;
@@ -80,6 +84,9 @@ pub struct RdbError {
     /// need for the read that failed to succeed, when the file was too
     /// short: a streaming decoder waits for them before trying again.
     pub need: Option<usize>,
+    /// The load met a corrupt value (kept without the deep check) in a way
+    /// that stops 7.0 with this assertion or panic.
+    pub crash: Option<Box<crate::keyspace::corrupt::Failure>>,
 }
 
 impl RdbError {
@@ -88,6 +95,7 @@ impl RdbError {
             msg: msg.into(),
             offset,
             need: None,
+            crash: None,
         }
     }
 }
@@ -194,6 +202,8 @@ pub struct Loaded {
     pub checksum: u64,
     /// Bytes the RDB took (an AOF's command tail may follow it).
     pub consumed: usize,
+    /// A corrupt value was kept (`sanitize-dump-payload no`).
+    pub corrupt_kept: bool,
 }
 
 impl Loaded {
@@ -267,6 +277,7 @@ mod tests {
             let mut r = Reader {
                 buf: &wr.out,
                 pos: 0,
+                deep: true,
             };
             assert_eq!(r.len().unwrap(), n);
             assert_eq!(r.pos, want.len());
@@ -275,6 +286,7 @@ mod tests {
                 let mut r = Reader {
                     buf: &want[..k],
                     pos: 0,
+                    deep: true,
                 };
                 assert!(r.len().is_err());
             }
@@ -283,6 +295,7 @@ mod tests {
         let mut r = Reader {
             buf: &[0x82],
             pos: 0,
+            deep: true,
         };
         assert!(r.len().is_err());
     }
@@ -314,6 +327,7 @@ mod tests {
             let mut r = Reader {
                 buf: &wr.out,
                 pos: 0,
+                deep: true,
             };
             assert_eq!(&r.string().unwrap()[..], s.as_bytes());
         }
@@ -325,6 +339,7 @@ mod tests {
         let mut r = Reader {
             buf: &wr.out,
             pos: 0,
+            deep: true,
         };
         assert_eq!(&r.string().unwrap()[..], long.as_bytes());
         let mut wr = w(false);
@@ -337,12 +352,14 @@ mod tests {
         let mut r = Reader {
             buf: &[0xc4],
             pos: 0,
+            deep: true,
         };
         assert!(r.string().is_err());
         // LZF with an absurd declared length
         let mut r = Reader {
             buf: &[0xc3, 0x01, 0x80, 0x7f, 0xff, 0xff, 0xff, 0x00],
             pos: 0,
+            deep: true,
         };
         assert!(r.string().is_err());
     }

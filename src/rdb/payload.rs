@@ -7,7 +7,7 @@
 //! type byte | value body | RDB version | CRC64
 //! ```
 
-use super::{crc64, decode_value, encode_value, types as ty};
+use super::{crc64, encode_value, types as ty};
 use crate::keyspace::Value;
 
 /// The RDB version a Redis 7.0 server stamps on its payloads; it refuses
@@ -36,7 +36,11 @@ impl PayloadError {
 
 /// DUMP's bytes for `value`; `compress` is `rdbcompression`.
 pub fn dump(value: &Value, compress: bool) -> Vec<u8> {
-    let mut out = encode_value(value, compress);
+    seal(encode_value(value, compress))
+}
+
+/// A value's serialization (type byte and body) with the payload footer.
+pub fn seal(mut out: Vec<u8>) -> Vec<u8> {
     out.extend_from_slice(&PAYLOAD_VERSION.to_le_bytes());
     let crc = crc64::crc64(&out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -77,12 +81,14 @@ fn check_footer(payload: &[u8]) -> Result<&[u8], PayloadError> {
 
 /// The value a payload holds, checked as RESTORE checks it.
 pub fn restore(payload: &[u8]) -> Result<Value, PayloadError> {
-    restore_checked(payload, true)
+    restore_checked(payload, true, true)
 }
 
 /// [`restore`]; `checksum` false skips the CRC (DEBUG
-/// SET-SKIP-CHECKSUM-VALIDATION 1, which Redis's corrupt-payload tests use).
-pub fn restore_checked(payload: &[u8], checksum: bool) -> Result<Value, PayloadError> {
+/// SET-SKIP-CHECKSUM-VALIDATION 1, which Redis's corrupt-payload tests use);
+/// `deep` false makes 7.0's shallow checks only (`sanitize-dump-payload no`:
+/// a listpack that fails the deep one is kept as a corrupt value).
+pub fn restore_checked(payload: &[u8], checksum: bool, deep: bool) -> Result<Value, PayloadError> {
     if payload.len() < 10 {
         return Err(PayloadError::Footer);
     }
@@ -101,7 +107,7 @@ pub fn restore_checked(payload: &[u8], checksum: bool) -> Result<Value, PayloadE
             if t <= ty::MODULE_2 || (ty::HASH_ZIPMAP..=ty::STREAM_LISTPACKS_2).contains(&t) => {}
         _ => return Err(PayloadError::BadData { reason: None }),
     }
-    decode_value(body).map_err(|e| PayloadError::BadData {
+    super::decode_value_checked(body, deep).map_err(|e| PayloadError::BadData {
         reason: Some(e.msg),
     })
 }

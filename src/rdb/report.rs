@@ -7,6 +7,7 @@
 /// rdb.c's line for a reason of 7.0's, 0 for one it does not have.
 pub fn rdb_c_line(reason: &str) -> u32 {
     const LINES: &[(&str, u32)] = &[
+        ("Unknown length encoding", 236),
         ("Unknown RDB integer encoding type", 308),
         ("Invalid LZF compressed string", 413),
         ("Unknown RDB string encoding type", 529),

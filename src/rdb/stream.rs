@@ -3,7 +3,7 @@
 //! stream's metadata and the consumer groups with their PELs), and reading
 //! 15 (6.x, without the 7.0 counters) and 19.
 
-use super::compact::{build_listpack, listpack_entries, Entry};
+use super::compact::{build_listpack, Entry};
 use super::decode::Reader;
 use super::encode::Writer;
 use super::RdbError;
@@ -99,7 +99,14 @@ fn int(b: &Bytes) -> Result<i64, &'static str> {
 
 /// One node's listpack, checked as `streamValidateListpackIntegrity` (deep).
 pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Node, &'static str> {
-    let items = listpack_entries(lp)?;
+    parse_node_with(master, lp, true)
+}
+
+/// [`parse_node`]; `deep` false leaves the listpack header's element count
+/// unchecked: 7.0's stream iterator never reads it, so such a node serves
+/// as a sound one does (`sanitize-dump-payload no`).
+pub fn parse_node_with(master: StreamId, lp: &[u8], deep: bool) -> Result<Node, &'static str> {
+    let items = super::compact::listpack_entries_with(lp, deep)?;
     let mut it = items.iter();
     let mut next = || it.next().ok_or("stream listpack ends early");
     let live = int(next()?)?;
@@ -195,7 +202,7 @@ pub(super) fn read(r: &mut Reader, t: u8) -> R<Stream> {
         let master = StreamId::decode(&key)
             .ok_or_else(|| corrupt("Stream node key entry is not the size of a stream ID"))?;
         let lp = r.string()?;
-        let node = parse_node(master, &lp)
+        let node = parse_node_with(master, &lp, r.deep)
             .map_err(|_| RdbError::new("Stream listpack integrity check failed.", at))?;
         if node.entries.is_empty() && node.master_fields.is_empty() && lp.len() <= 7 {
             return Err(corrupt("Empty listpack inside stream"));
@@ -346,6 +353,7 @@ mod tests {
         let mut r = Reader {
             buf: &w.out,
             pos: 0,
+            deep: true,
         };
         let back = read(&mut r, super::super::types::STREAM_LISTPACKS_2).unwrap();
         assert_eq!(back, s);
@@ -397,6 +405,7 @@ mod tests {
         let mut r = Reader {
             buf: &w.out,
             pos: 0,
+            deep: true,
         };
         let back = read(&mut r, super::super::types::STREAM_LISTPACKS).unwrap();
         assert_eq!(back.entries_added, 2);

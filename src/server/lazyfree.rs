@@ -41,7 +41,7 @@ impl LazyFree {
 /// lazyfreeGetFreeEffort: about how many allocations freeing `v` releases.
 fn free_effort(v: &Value) -> usize {
     match v {
-        Value::Str(_) => 1,
+        Value::Str(_) | Value::Corrupt(_) => 1,
         Value::List(l) => l.node_count(),
         Value::Set(s) => s.table().map_or(1, |t| t.len()),
         Value::Hash(h) => h.table().map_or(1, |t| t.len()),

@@ -102,6 +102,7 @@ impl Server {
     pub fn start_rdb_load(&mut self, bytes: Vec<u8>, purpose: LoadPurpose) {
         let total = bytes.len() as u64;
         let mut dec = rdb::Decoder::new(self.st.dbs.len());
+        dec.deep = self.st.load_deep_check();
         dec.feed(bytes);
         dec.end_of_input();
         self.begin_load(dec, total, false, purpose);
@@ -117,6 +118,7 @@ impl Server {
         purpose: LoadPurpose,
     ) {
         let mut dec = rdb::Decoder::new(self.st.dbs.len());
+        dec.deep = self.st.load_deep_check();
         dec.expect_trailer(trailer);
         self.begin_load(dec, total, async_loading, purpose);
     }

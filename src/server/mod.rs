@@ -38,6 +38,7 @@ pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
+use crate::keyspace::corrupt::Access;
 use crate::keyspace::Db;
 use crate::node::{
     Addr, ConnId, Event, HostFacts, Input, LogLevel, Millis, Node, Output, INSPECT_CONN,
@@ -151,6 +152,9 @@ pub struct ServerState {
     /// DEBUG PAUSE-CRON 1: the periodic work (serverCron) does not run.
     pub pause_cron: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE payloads' CRC is not checked.
+    /// A corrupt payload was kept (`sanitize-dump-payload no`) since the
+    /// start: only then do commands look for one among their keys.
+    pub corrupt_kept: bool,
     pub skip_checksum_validation: bool,
     /// The configured compact-encoding limits (kept in step by CONFIG SET).
     pub encoding_limits: crate::keyspace::EncodingLimits,
@@ -335,6 +339,42 @@ impl ServerState {
         self.out.push_back(Output::Event(ev));
     }
 
+    /// Stop as 7.0 does on a failed assertion or a panic.
+    pub fn crash(&mut self, failure: &crate::keyspace::corrupt::Failure) {
+        let exit = self.config.get_bool(config::Key::USE_EXIT_ON_PANIC);
+        self.emit(Event::Crash {
+            report: Some(crate::node::CrashReport {
+                lines: failure.lines(),
+                exit,
+            }),
+        });
+    }
+
+    /// What 7.0 does if `cmd` runs now on a key holding a corrupt payload
+    /// (none: the command runs as usual): stops where it reads the
+    /// contents, or answers a count its header keeps (HLEN, LLEN, ZCARD,
+    /// XLEN).
+    pub fn corrupt_read(
+        &self,
+        db: usize,
+        cmd: &CommandDef,
+        argv: &[Bytes],
+    ) -> Option<crate::keyspace::corrupt::Access> {
+        if !self.corrupt_kept {
+            return None;
+        }
+        let db = self.dbs.get(db)?;
+        cmd.keys_in(argv).into_iter().find_map(|i| {
+            let obj = db.keys().get(&argv[i][..])?;
+            match &obj.value {
+                crate::keyspace::Value::Corrupt(c) if c.read_by(cmd.name, cmd.group) => {
+                    Some(c.access(cmd.name))
+                }
+                _ => None,
+            }
+        })
+    }
+
     /// Ask the host to open a connection; returns its id.
     pub fn connect(&mut self, addr: Addr) -> ConnId {
         self.next_outbound += 1;
@@ -430,6 +470,7 @@ impl Server {
                 paused_until: 0,
                 pause_cron: false,
                 skip_checksum_validation: false,
+                corrupt_kept: false,
                 encoding_limits,
                 instantaneous: Default::default(),
                 notify_flags: 0,
@@ -1233,6 +1274,19 @@ impl Server {
             for &i in &cmd.key_indices(argv.len()) {
                 self.st.dbs[db_before].expire_for_write(&argv[i], now);
             }
+        }
+        // A corrupt payload kept with `sanitize-dump-payload no` stops the
+        // server when a command reads it, as 7.0's assertions do.
+        match self.st.corrupt_read(db_before, cmd, argv) {
+            Some(Access::Stop(failure)) => {
+                self.st.crash(&failure);
+                return;
+            }
+            Some(Access::Count(n)) => {
+                c.reply.int(n);
+                return;
+            }
+            None => {}
         }
         let touched_marks = self.st.tracking.active().then(|| self.touched_marks());
         #[cfg(not(target_arch = "wasm32"))]

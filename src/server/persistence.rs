@@ -732,7 +732,7 @@ impl Server {
     /// logging as Redis does at startup. On a master, keys already expired are
     /// dropped (and counted); a replica keeps them for its master's DEL.
     pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let loaded = rdb::decode_with(bytes, self.st.dbs.len());
+        let loaded = rdb::decode_checked(bytes, self.st.dbs.len(), self.st.load_deep_check());
         self.install_startup_rdb(loaded, 0.0, false)
     }
 
@@ -788,8 +788,14 @@ impl ServerState {
         preamble: bool,
         feed_repl: bool,
     ) -> Result<(Aux, usize), String> {
-        let loaded = rdb::decode_with(bytes, self.dbs.len());
+        let loaded = rdb::decode_checked(bytes, self.dbs.len(), self.load_deep_check());
         self.install_rdb(loaded, preamble, feed_repl, false)
+    }
+
+    /// Whether a load makes 7.0's deep integrity check: only with
+    /// `sanitize-dump-payload yes` (`clients` skips it while loading).
+    pub fn load_deep_check(&self) -> bool {
+        self.config.get(Key::SANITIZE_DUMP_PAYLOAD) == "yes"
     }
 
     /// The lines rdbLoad logs as it reads the file's aux fields.
@@ -865,13 +871,30 @@ impl ServerState {
                 return Err(e.to_string());
             }
             Err(e) => {
-                st.log(
-                    LogLevel::Warning,
-                    format!("Fatal error loading the DB: {}. Exiting.", e),
-                );
+                if let Some(f) = &e.crash {
+                    st.crash(f);
+                } else if !e.is_truncation() {
+                    // rdbReportError on a corrupt file: its line, then the
+                    // file checked (redis-check-rdb's report), then exit.
+                    let line =
+                        crate::rdb::report::internal_error(st.load_progress.loaded_bytes, &e.msg);
+                    st.log(LogLevel::Warning, line.clone());
+                    st.log(LogLevel::Warning, "--- RDB ERROR DETECTED ---");
+                    st.log(LogLevel::Warning, format!("[offset {}] {line}", e.offset));
+                    st.log(
+                        LogLevel::Warning,
+                        "Terminating server after rdb file reading failure.",
+                    );
+                } else {
+                    st.log(
+                        LogLevel::Warning,
+                        format!("Fatal error loading the DB: {}. Exiting.", e),
+                    );
+                }
                 return Err(e.to_string());
             }
         };
+        st.corrupt_kept |= loaded.corrupt_kept;
         if !aux_logged {
             st.log_rdb_aux(&loaded.aux);
         }
@@ -909,6 +932,24 @@ impl ServerState {
             // and the configured limits, whatever encoding the file stored.
             let limits = st.encoding_limits;
             for o in keys.values_mut() {
+                // A corrupt hash or sorted set past the listpack limit is
+                // converted as it loads: a sound value, or 7.0's stop.
+                // It stays a table, as 7.0 does not pack it back.
+                if let crate::keyspace::Value::Corrupt(c) = &o.value {
+                    if c.converts(&limits) {
+                        match c.convert() {
+                            Ok(v) => {
+                                o.value = v;
+                                o.update_encoding_with(&limits);
+                                continue;
+                            }
+                            Err(f) => {
+                                st.crash(&f);
+                                return Err("corrupt value met while loading".into());
+                            }
+                        }
+                    }
+                }
                 o.refit(&limits);
             }
             // Loaded keys are stamped as accessed now (as rdbLoad creates them).

@@ -135,8 +135,9 @@ fn output_js(out: &Output) -> JsValue {
                     .set("message", message),
                 Event::RoleChanged { role } => event("role").set("role", role.name()),
                 Event::Shutdown { exit_code } => event("shutdown").set("exitCode", exit_code),
-                // DEBUG SEGFAULT: the page stops the node as a crashed process.
-                Event::Crash => event("crash"),
+                // DEBUG SEGFAULT or an assertion: the page stops the node as
+                // a crashed process.
+                Event::Crash { .. } => event("crash"),
                 Event::Sentinel { kind, detail } => event("sentinel")
                     .set("kind", kind.channel())
                     .set("detail", detail),

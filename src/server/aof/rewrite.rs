@@ -89,6 +89,17 @@ fn key_commands(out: &mut Vec<u8>, key: &[u8], value: &Value, expire: Option<Mil
             )
         }
         Value::Stream(st) => stream_commands(out, key, st),
+        // 7.0's rewrite would walk it and its child stop; the payload as
+        // received, restored, keeps the file loadable.
+        Value::Corrupt(c) => {
+            let mut payload = vec![c.rdb_type];
+            payload.extend_from_slice(&c.body);
+            let payload = crate::rdb::payload::seal(payload);
+            out.extend_from_slice(b"*4\r\n$7\r\nRESTORE\r\n");
+            bulk(out, key);
+            bulk(out, b"0");
+            bulk(out, &payload);
+        }
     }
     if let Some(at) = expire {
         out.extend_from_slice(b"*3\r\n$9\r\nPEXPIREAT\r\n");

@@ -547,6 +547,7 @@ fn replica_keeps_expired_keys_on_load() {
 fn canon(v: &Value) -> String {
     match v {
         Value::Str(s) => format!("str {:?}", s),
+        Value::Corrupt(c) => format!("corrupt {:?}", c.body),
         Value::List(l) => format!("list {:?}", l),
         Value::Hash(h) => {
             let mut e: Vec<_> = h.iter().collect();
