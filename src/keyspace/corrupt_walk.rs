@@ -342,12 +342,7 @@ mod tests {
     use super::*;
     use crate::keyspace::stream::Stream;
 
-    fn fv(pairs: &[&str]) -> Vec<Bytes> {
-        pairs
-            .iter()
-            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-            .collect()
-    }
+    use crate::keyspace::stream::tests::fv;
 
     fn raw(s: &Stream) -> RawStream {
         RawStream {

@@ -789,10 +789,11 @@ pub fn rax_nodes<'a>(ids: impl Iterator<Item = &'a StreamId>) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn fv(pairs: &[&str]) -> Vec<Bytes> {
+    /// Field-value arguments from strings (shared by the stream tests).
+    pub(crate) fn fv(pairs: &[&str]) -> Vec<Bytes> {
         pairs
             .iter()
             .map(|s| Bytes::copy_from_slice(s.as_bytes()))

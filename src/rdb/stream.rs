@@ -296,12 +296,7 @@ mod tests {
     use super::*;
     use crate::keyspace::stream::Trim;
 
-    fn fv(pairs: &[&str]) -> Vec<Bytes> {
-        pairs
-            .iter()
-            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-            .collect()
-    }
+    use crate::keyspace::stream::tests::fv;
 
     #[test]
     fn node_listpack_size_matches_the_tracked_size_and_parses_back() {
