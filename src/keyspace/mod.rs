@@ -17,7 +17,7 @@ use crate::node::Millis;
 use bytes::Bytes;
 use std::collections::BTreeSet;
 
-pub use dict::Dict;
+pub use dict::{Dict, Resize};
 pub use hash::HashValue;
 pub use inline::InlineBytes;
 pub use quicklist::QuickList;
@@ -547,6 +547,18 @@ impl Db {
 
     /// The object at `key` (expiring it if due), its access clock stamped.
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
+        if self.expire_if_needed(key, now) {
+            return None;
+        }
+        let o = self.keys.get_mut(key)?;
+        self.access.stamp(o, now);
+        Some(o)
+    }
+
+    /// [`Db::get`] for a change only the value's layout sees (a step of
+    /// its table's rehash, which 7.0's reads do too): the content is the
+    /// same, so a running snapshot keeps no copy and nothing is charged again.
+    pub fn get_for_layout(&mut self, key: &[u8], now: Millis) -> Option<&mut Object> {
         if self.expire_if_needed(key, now) {
             return None;
         }
