@@ -990,6 +990,20 @@ impl Db {
         c
     }
 
+    /// `incrementallyRehash`: move the key table's rehash on by up to
+    /// `buckets` buckets, else the expiry table's; whether either had one.
+    pub fn rehash_tables(&mut self, buckets: usize) -> bool {
+        if self.keys.is_rehashing() {
+            self.keys.rehash(buckets);
+            return true;
+        }
+        if self.expires.is_rehashing() {
+            self.expires.rehash(buckets);
+            return true;
+        }
+        false
+    }
+
     // --- snapshots -------------------------------------------------------
 
     /// Start a snapshot of this database as number `index`: from now on the
