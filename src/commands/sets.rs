@@ -708,6 +708,22 @@ mod tests {
     use crate::commands::testkit::{Kit, WRONGTYPE};
 
     #[test]
+    fn smove_signals_its_destination_only_when_the_member_is_new_there() {
+        let mut k = Kit::new();
+        k.cmd(1, "SADD src{t} a b");
+        k.cmd(1, "SADD dst{t} a");
+        k.cmd(1, "WATCH dst{t}");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "SADD dst{t} c");
+        assert_eq!(k.cmd(2, "SMOVE src{t} dst{t} a"), ":1\r\n");
+        assert_eq!(k.cmd(1, "EXEC"), "*1\r\n:1\r\n");
+        k.cmd(1, "WATCH dst{t}");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(2, "SMOVE src{t} dst{t} b"), ":1\r\n");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+    }
+
+    #[test]
     fn sets_basic() {
         let mut t = Kit::new();
         assert_eq!(t.cmd(1, "SADD s 3 1 2 2"), ":3\r\n");
