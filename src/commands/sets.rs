@@ -723,6 +723,48 @@ mod tests {
         assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
     }
 
+    /// The table of the set at `key`: (table 0's size, table 1's or 0).
+    fn tables(k: &Kit, key: &str) -> (usize, usize) {
+        let o = k.srv.st.dbs[0].keys().get(key.as_bytes()).expect("the key");
+        let crate::keyspace::Value::Set(s) = &o.value else {
+            panic!("a set")
+        };
+        let d = s.table().expect("a table");
+        (d.table_size(0), d.table_size(1))
+    }
+
+    #[test]
+    fn a_set_shrinks_only_while_no_child_runs() {
+        use crate::server::config::Key;
+        let mut k = Kit::new();
+        let ms: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
+        k.cmd(1, &format!("SADD s {}", ms.join(" ")));
+        while tables(&k, "s").1 != 0 {
+            k.cmd(1, "SRANDMEMBER s");
+        }
+        assert_eq!(tables(&k, "s"), (128, 0));
+        let delay = ["1000000".into()];
+        k.srv
+            .st
+            .config
+            .set(Key::RDB_KEY_SAVE_DELAY, &delay)
+            .unwrap();
+        k.cmd(1, "BGSAVE");
+        assert!(k.srv.st.bgsave_job.is_some());
+        // 5 members in 128 buckets: no resize while the child runs.
+        k.cmd(1, &format!("SREM s {}", ms[5..].join(" ")));
+        assert_eq!(tables(&k, "s"), (128, 0));
+        k.srv.st.kill_bgsave();
+        k.cmd(1, "SREM s m0");
+        assert_eq!(tables(&k, "s"), (128, 4));
+        // Sampling moves the rehash on, as 7.0's SRANDMEMBER does.
+        for _ in 0..2 {
+            k.cmd(1, "SRANDMEMBER s");
+        }
+        assert_eq!(tables(&k, "s"), (4, 0));
+        assert_eq!(k.cmd(1, "SCARD s"), ":4\r\n");
+    }
+
     #[test]
     fn sets_basic() {
         let mut t = Kit::new();
