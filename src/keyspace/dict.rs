@@ -320,8 +320,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             self.expand(INITIAL_SIZE);
             return;
         }
+        // `used / size > ratio` without a division (this runs per insertion).
         let full = self.len >= size && self.resize_policy() == Resize::Enable;
-        if full || self.len / size > FORCE_RESIZE_RATIO {
+        if full || self.len >= (FORCE_RESIZE_RATIO + 1) * size {
             self.expand(self.len + 1);
         }
     }
@@ -512,8 +513,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             return;
         }
         let size = self.buckets.len() + self.target.len();
+        // `used * 100 / size < 10` without a division (per removal).
         if size > INITIAL_SIZE
-            && self.len * 100 / size < MIN_FILL_PERCENT
+            && self.len * 100 < MIN_FILL_PERCENT * size
             && self.resize_policy() == Resize::Enable
         {
             self.expand(self.len.max(INITIAL_SIZE));
