@@ -820,6 +820,21 @@ mod tests {
         );
         let stats = k.cmd(1, "DEBUG HTSTATS 0");
         assert!(stats.starts_with("$") && stats.contains("[Expires HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"));
+        // Three more keys fill the key table of 4: the cron finishes the
+        // rehash a write began (activerehashing).
+        k.cmd(1, "MSET k1 v k2 v k3 v");
+        let stats = k.cmd(1, "DEBUG HTSTATS 0");
+        assert!(
+            stats.contains("(rehashing target):\n table size: 8\n"),
+            "{stats}"
+        );
+        k.tick(1000);
+        let stats = k.cmd(1, "DEBUG HTSTATS 0");
+        assert!(
+            !stats.contains("rehashing target")
+                && stats.contains(" table size: 8\n number of elements: 5\n"),
+            "{stats}"
+        );
         assert_eq!(
             k.cmd(1, "DEBUG HTSTATS 99"),
             "-ERR Out of range database\r\n"
