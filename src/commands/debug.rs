@@ -472,18 +472,32 @@ fn protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
     Ok(())
 }
 
-/// dictGetStats of 7.0 for one table: size, elements, chain lengths.
+/// dictGetStats of 7.0: table 0, and table 1 while a rehash runs.
 fn dict_stats<K: std::hash::Hash + Eq, V>(d: &crate::keyspace::Dict<K, V>) -> String {
-    if d.is_empty() {
-        return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"
-            .into();
+    let mut s = table_stats(d, 0);
+    if d.is_rehashing() {
+        s.push_str(&table_stats(d, 1));
+    }
+    s
+}
+
+/// `_dictGetStatsHt`: one table's size, elements and chain lengths.
+fn table_stats<K: std::hash::Hash + Eq, V>(d: &crate::keyspace::Dict<K, V>, t: usize) -> String {
+    let name = match t {
+        0 => "main hash table",
+        _ => "rehashing target",
+    };
+    let used = d.table_len(t);
+    if used == 0 {
+        return format!(
+            "Hash table {t} stats ({name}):\nNo stats available for empty dictionaries\n"
+        );
     }
     // Chains of 49 and more share the last cell, which is not printed.
     const VECTLEN: usize = 50;
     let mut lengths = [0u64; VECTLEN];
-    let (mut size, mut slots, mut max, mut total) = (0u64, 0u64, 0, 0u64);
-    for n in d.chain_lengths() {
-        size += 1;
+    let (mut slots, mut max, mut total) = (0u64, 0, 0u64);
+    for n in d.chain_lengths(t) {
         lengths[n.min(VECTLEN - 1)] += 1;
         if n > 0 {
             slots += 1;
@@ -491,11 +505,11 @@ fn dict_stats<K: std::hash::Hash + Eq, V>(d: &crate::keyspace::Dict<K, V>) -> St
             total += n as u64;
         }
     }
+    let size = d.table_size(t);
     let mut s = format!(
-        "Hash table 0 stats (main hash table):\n table size: {size}\n number of elements: {}\n different slots: {slots}\n max chain length: {max}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
-        d.len(),
+        "Hash table {t} stats ({name}):\n table size: {size}\n number of elements: {used}\n different slots: {slots}\n max chain length: {max}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
         total as f32 / slots as f32,
-        d.len() as f32 / slots as f32
+        used as f32 / slots as f32
     );
     for (i, &n) in lengths[..VECTLEN - 1].iter().enumerate() {
         if n > 0 {
@@ -795,8 +809,32 @@ mod tests {
         k.cmd(1, "SADD big a b c");
         let stats = k.cmd(1, "DEBUG HTSTATS-KEY big");
         assert!(stats.contains(" number of elements: 3\n"), "{stats}");
+        // The fifth member finds the table full: 7.0 moves to a table of 8
+        // a bucket per operation, the new member already there.
+        k.cmd(1, "SADD big d e");
+        let stats = k.cmd(1, "DEBUG HTSTATS-KEY big");
+        assert!(
+            stats.contains(" table size: 4\n number of elements: 4\n")
+                && stats.contains("Hash table 1 stats (rehashing target):\n table size: 8\n number of elements: 1\n"),
+            "{stats}"
+        );
         let stats = k.cmd(1, "DEBUG HTSTATS 0");
         assert!(stats.starts_with("$") && stats.contains("[Expires HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"));
+        // Three more keys fill the key table of 4: the cron finishes the
+        // rehash a write began (activerehashing).
+        k.cmd(1, "MSET k1 v k2 v k3 v");
+        let stats = k.cmd(1, "DEBUG HTSTATS 0");
+        assert!(
+            stats.contains("(rehashing target):\n table size: 8\n"),
+            "{stats}"
+        );
+        k.tick(1000);
+        let stats = k.cmd(1, "DEBUG HTSTATS 0");
+        assert!(
+            !stats.contains("rehashing target")
+                && stats.contains(" table size: 8\n number of elements: 5\n"),
+            "{stats}"
+        );
         assert_eq!(
             k.cmd(1, "DEBUG HTSTATS 99"),
             "-ERR Out of range database\r\n"

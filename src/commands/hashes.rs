@@ -46,9 +46,15 @@ fn write_hash_object<'a>(ctx: &'a mut Ctx, key: &Bytes) -> Result<&'a mut Object
         Some(o) if !matches!(o.value, Value::Hash(_)) => return Err(super::wrongtype()),
         Some(_) => {}
     }
-    Ok(db
+    let resize = ctx.srv.dict_resize();
+    let o = ctx
+        .db()
         .get_mut(key, now)
-        .expect("a hash was just found or made at the key"))
+        .expect("a hash was just found or made at the key");
+    if let Value::Hash(h) = &mut o.value {
+        h.set_resize(resize);
+    }
+    Ok(o)
 }
 
 fn hash_of(o: &Object) -> &Hash {
@@ -69,6 +75,7 @@ fn entries(o: &Object) -> Vec<(Bytes, Bytes)> {
 /// Remove `fields` from the hash at `key`; how many were there.
 fn remove_fields(ctx: &mut Ctx, key: &Bytes, fields: &[Bytes]) -> Result<usize, Error> {
     let now = ctx.now;
+    let resize = ctx.srv.dict_resize();
     let db = ctx.db();
     let Some(o) = db.get_mut(key, now) else {
         return Ok(0);
@@ -76,6 +83,7 @@ fn remove_fields(ctx: &mut Ctx, key: &Bytes, fields: &[Bytes]) -> Result<usize, 
     let Value::Hash(h) = &mut o.value else {
         return Err(super::wrongtype());
     };
+    h.set_resize(resize);
     Ok(fields.iter().filter(|f| h.remove(f)).count())
 }
 
@@ -87,6 +95,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     }
     let key = &args[1];
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let now = ctx.now;
     let db = ctx.db();
     // As `write_hash_object`, with one lookup of an existing key.
@@ -116,6 +125,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], reply_ok: bool) -> CmdResult {
     if h.is_packed() && args[2..].iter().any(|a| a.len() > limits.hash_value) {
         h.to_table();
     }
+    h.set_resize(resize);
     let created = h.insert_pairs(&args[2..], limits.hash_entries);
     // The encoding is refreshed on the object in hand: HSET never empties
     // the hash, so `settle`'s second lookup of the key is not needed.

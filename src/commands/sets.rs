@@ -5,7 +5,7 @@
 
 use super::scan::{self, ScanOpts};
 use super::{def, err, flags::*, CmdResult, CommandDef, Ctx, Error, Propagate};
-use crate::keyspace::{Db, Object, SetValue, Value};
+use crate::keyspace::{Db, Dict, Object, SetValue, Value};
 use crate::node::Millis;
 use crate::resp::{parse_i64, ReplyBuf};
 use crate::server::notify::class as N;
@@ -54,6 +54,7 @@ fn reply_members<'a>(out: &mut ReplyBuf, members: impl ExactSizeIterator<Item = 
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let key = &args[1];
     let db = ctx.db();
     // One lookup of the key (a new set is stored whole): an expired key
@@ -70,13 +71,13 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let Value::Set(s) = &mut o.value else {
                 unreachable!("as_set checked the type");
             };
-            let added = s.insert_many(&args[2..], limits.set_intset_entries);
+            let added = s.insert_many(&args[2..], limits.set_intset_entries, resize);
             o.update_encoding_with(&limits);
             added
         }
         None => {
             let mut s = SetValue::new();
-            let added = s.insert_many(&args[2..], limits.set_intset_entries);
+            let added = s.insert_many(&args[2..], limits.set_intset_entries, resize);
             let mut o = Object::new(Value::Set(s));
             o.update_encoding_with(&limits);
             db.set(crate::keyspace::owned_key(key), o);
@@ -92,11 +93,12 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let resize = ctx.srv.dict_resize();
     super::remove_members(ctx, &args[1], (N::SET, "srem"), |obj| {
         let s = crate::typed_mut!(obj, Value::Set)?;
         let mut removed = 0;
         for m in &args[2..] {
-            if s.remove(m) {
+            if s.remove(m, resize) {
                 removed += 1;
                 if s.is_empty() {
                     break;
@@ -154,12 +156,13 @@ fn pop_random(ctx: &mut Ctx, key: &[u8]) -> Option<Bytes> {
     let dbi = ctx.client.db;
     let srv = &mut *ctx.srv;
     let r = srv.rng.next_u64();
+    let resize = srv.dict_resize();
     let obj = srv.dbs[dbi].get_mut(key, now)?;
     let Value::Set(s) = &mut obj.value else {
         return None;
     };
-    let m = s.random(r)?;
-    s.remove(&m);
+    let m = s.random_mut(r, resize)?;
+    s.remove(&m, resize);
     Some(m)
 }
 
@@ -233,32 +236,31 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(err::SYNTAX.into());
     }
+    let now = ctx.now;
+    let dbi = ctx.client.db;
+    let srv = &mut *ctx.srv;
+    let resize = srv.dict_resize();
+    let out = &mut ctx.client.reply;
     if args.len() == 2 {
-        let now = ctx.now;
-        let dbi = ctx.client.db;
-        let srv = &mut *ctx.srv;
         let r = srv.rng.next_u64();
-        let m = match srv.dbs[dbi].get(&args[1], now) {
+        let m = match srv.dbs[dbi].get_for_layout(&args[1], now) {
             None => None,
-            Some(o) => as_set(o)?.random(r),
+            Some(o) => crate::typed_mut!(o, Value::Set)?.random_mut(r, resize),
         };
         match m {
-            Some(m) => ctx.out().bulk(&m),
-            None => ctx.out().null(),
+            Some(m) => out.bulk(&m),
+            None => out.null(),
         }
         return Ok(());
     }
     let (l, _) = super::random_count_args(args, None)?;
     let (count, uniq) = (l.unsigned_abs(), l >= 0);
-    let now = ctx.now;
-    let dbi = ctx.client.db;
-    let srv = &mut *ctx.srv;
-    let out = &mut ctx.client.reply;
-    let Some(o) = srv.dbs[dbi].get(&args[1], now) else {
+    // Sampling steps the table's rehash, as 7.0's does.
+    let Some(o) = srv.dbs[dbi].get_for_layout(&args[1], now) else {
         out.array(0);
         return Ok(());
     };
-    let s = as_set(o)?;
+    let s = crate::typed_mut!(o, Value::Set)?;
     if count == 0 {
         out.array(0);
         return Ok(());
@@ -270,7 +272,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         out.array(count as usize);
         for _ in 0..count {
-            if let Some(k) = s.random(srv.rng.next_u64()) {
+            if let Some(k) = s.random_mut(srv.rng.next_u64(), resize) {
                 out.bulk(&k);
             }
         }
@@ -284,21 +286,40 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    // Distinct members: pick and remove from a copy of the candidates.
-    let mut cands: Vec<Bytes> = s.iter().collect();
     out.array(count as usize);
-    for _ in 0..count {
-        let i = srv.rng.below(cands.len() as u64) as usize;
-        let m = cands.swap_remove(i);
-        out.bulk(&m);
+    if count * SRANDMEMBER_SUB_STRATEGY_MUL > size {
+        // Most of the set: pick and remove from a copy of the candidates.
+        let mut cands: Vec<Bytes> = s.iter().collect();
+        for _ in 0..count {
+            let i = srv.rng.below(cands.len() as u64) as usize;
+            let m = cands.swap_remove(i);
+            out.bulk(&m);
+        }
+        return Ok(());
+    }
+    // A big set: random members until `count` distinct ones.
+    let mut picked: Dict<Bytes, ()> = Dict::new();
+    picked.reserve(count as usize);
+    while (picked.len() as u64) < count {
+        let Some(m) = s.random_mut(srv.rng.next_u64(), resize) else {
+            break;
+        };
+        if picked.insert(m.clone(), ()).is_none() {
+            out.bulk(&m);
+        }
     }
     Ok(())
 }
+
+/// 7.0's SRANDMEMBER_SUB_STRATEGY_MUL: a count above a third of the set
+/// takes members out of a copy rather than sampling until enough differ.
+const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 
 fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, m) = (&args[1], &args[2], &args[3]);
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let db = ctx.db();
     let src_member = match db.get(src, now) {
         None => {
@@ -326,7 +347,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut src_deleted = false;
     if let Some(obj) = db.get_mut_now(&src[..]) {
         if let Value::Set(s) = &mut obj.value {
-            s.remove(m);
+            s.remove(m, resize);
         }
         src_deleted = db.settle_collection(src, &limits);
     }
@@ -343,14 +364,19 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     if let Some(obj) = db.get_mut_now(&dst[..]) {
         if let Value::Set(s) = &mut obj.value {
-            if s.insert(m, limits.set_intset_entries) {
+            if s.insert(m, limits.set_intset_entries, resize) {
                 dirty += 1;
             }
         }
         obj.update_encoding_with(&limits);
     }
     ctx.dirty(dirty);
+    // The destination counts as modified (WATCH) only if the member was
+    // new to it, as 7.0 signals it.
+    ctx.signal_keys = false;
+    ctx.touch(src);
     if dirty > 1 {
+        ctx.touch(dst);
         ctx.notify(N::SET, "sadd", dst);
     }
     ctx.out().int(1);
@@ -369,6 +395,7 @@ enum Op {
 fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Vec<Bytes>, Error> {
     let now = ctx.now;
     let max_intset = ctx.srv.encoding_limits.set_intset_entries;
+    let resize = ctx.srv.dict_resize();
     let objs = lookup_many(ctx.db(), keys, now);
     let mut sets: Vec<Option<&Set>> = Vec::with_capacity(objs.len());
     for o in &objs {
@@ -400,7 +427,7 @@ fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Vec<Byt
             let mut acc = Set::new();
             for s in sets.iter().flatten() {
                 for m in s.iter() {
-                    acc.insert(&m, max_intset);
+                    acc.insert(&m, max_intset, resize);
                 }
             }
             res = ordered(&acc);
@@ -412,7 +439,7 @@ fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Vec<Byt
             let mut acc = Set::new();
             for m in first.iter() {
                 if !sets[1..].iter().flatten().any(|s| s.contains(&m)) {
-                    acc.insert(&m, max_intset);
+                    acc.insert(&m, max_intset, resize);
                 }
             }
             res = ordered(&acc);
@@ -432,9 +459,10 @@ fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op) -> CmdResult {
     let dst = &args[1];
     let n = res.len();
     let max_intset = ctx.srv.encoding_limits.set_intset_entries;
+    let resize = ctx.srv.dict_resize();
     let mut s = Set::new();
     for m in &res {
-        s.insert(m, max_intset);
+        s.insert(m, max_intset, resize);
     }
     super::store_and_reply(ctx, dst, Value::Set(s), n, N::SET);
     Ok(())
@@ -678,6 +706,64 @@ pub static COMMANDS: &[CommandDef] = &[
 #[cfg(test)]
 mod tests {
     use crate::commands::testkit::{Kit, WRONGTYPE};
+
+    #[test]
+    fn smove_signals_its_destination_only_when_the_member_is_new_there() {
+        let mut k = Kit::new();
+        k.cmd(1, "SADD src{t} a b");
+        k.cmd(1, "SADD dst{t} a");
+        k.cmd(1, "WATCH dst{t}");
+        k.cmd(1, "MULTI");
+        k.cmd(1, "SADD dst{t} c");
+        assert_eq!(k.cmd(2, "SMOVE src{t} dst{t} a"), ":1\r\n");
+        assert_eq!(k.cmd(1, "EXEC"), "*1\r\n:1\r\n");
+        k.cmd(1, "WATCH dst{t}");
+        k.cmd(1, "MULTI");
+        assert_eq!(k.cmd(2, "SMOVE src{t} dst{t} b"), ":1\r\n");
+        assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");
+    }
+
+    /// The table of the set at `key`: (table 0's size, table 1's or 0).
+    fn tables(k: &Kit, key: &str) -> (usize, usize) {
+        let o = k.srv.st.dbs[0].keys().get(key.as_bytes()).expect("the key");
+        let crate::keyspace::Value::Set(s) = &o.value else {
+            panic!("a set")
+        };
+        let d = s.table().expect("a table");
+        (d.table_size(0), d.table_size(1))
+    }
+
+    #[test]
+    fn a_set_shrinks_only_while_no_child_runs() {
+        use crate::server::config::Key;
+        let mut k = Kit::new();
+        let ms: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
+        k.cmd(1, &format!("SADD s {}", ms.join(" ")));
+        while tables(&k, "s").1 != 0 {
+            k.cmd(1, "SRANDMEMBER s");
+        }
+        assert_eq!(tables(&k, "s"), (128, 0));
+        let delay = ["1000000".into()];
+        k.srv
+            .st
+            .config
+            .set(Key::RDB_KEY_SAVE_DELAY, &delay)
+            .unwrap();
+        k.cmd(1, "BGSAVE");
+        assert!(k.srv.st.bgsave_job.is_some());
+        // 5 members in 128 buckets: no resize while the child runs.
+        k.cmd(1, &format!("SREM s {}", ms[5..].join(" ")));
+        assert_eq!(tables(&k, "s"), (128, 0));
+        k.srv.st.kill_bgsave();
+        k.cmd(1, "SREM s m0");
+        assert_eq!(tables(&k, "s"), (128, 4));
+        // Sampling moves the rehash on, as 7.0's SRANDMEMBER does.
+        for _ in 0..2 {
+            k.cmd(1, "SRANDMEMBER s");
+        }
+        assert_eq!(tables(&k, "s"), (4, 0));
+        assert_eq!(k.cmd(1, "SCARD s"), ":4\r\n");
+    }
 
     #[test]
     fn sets_basic() {

@@ -367,6 +367,7 @@ pub(crate) fn zadd_scored(
     let incr = has(INCR);
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let db = ctx.db();
     // An existing key is looked up once; an expired one is gone first, as
     // a read lookup finds it.
@@ -394,6 +395,7 @@ pub(crate) fn zadd_scored(
     };
     if let Some(obj) = target {
         if let Value::ZSet(z) = &mut obj.value {
+            z.set_resize(resize);
             // zsetAdd converts a listpack before a member too long for
             // it; past the entry limit it converts as it goes (a big
             // ZADD then does not grow a listpack quadratically).
@@ -453,8 +455,10 @@ pub(crate) fn zadd_scored(
 }
 
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let resize = ctx.srv.dict_resize();
     super::remove_members(ctx, &args[1], (N::ZSET, "zrem"), |obj| {
         let z = crate::typed_mut!(obj, Value::ZSet)?;
+        z.set_resize(resize);
         Ok(args[2..].iter().filter(|m| z.remove(m).is_some()).count() as u64)
     })
 }
@@ -687,6 +691,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
     let key = &args[1];
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let db = ctx.db();
     let victims: Vec<Bytes> = match zget(db, key, now)? {
         None => Vec::new(),
@@ -711,6 +716,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> CmdResult 
     if !victims.is_empty() {
         if let Some(obj) = db.get_mut_now(&key[..]) {
             if let Value::ZSet(z) = &mut obj.value {
+                z.set_resize(resize);
                 for m in &victims {
                     z.remove(m);
                 }
@@ -769,10 +775,12 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
 pub(crate) fn pop_members(ctx: &mut Ctx, key: &Bytes, max: bool, n: u64) -> Vec<(Bytes, f64)> {
     let now = ctx.now;
     let limits = ctx.srv.encoding_limits;
+    let resize = ctx.srv.dict_resize();
     let db = ctx.db();
     let Some(Value::ZSet(z)) = db.get_mut(key, now).map(|o| &mut o.value) else {
         return Vec::new();
     };
+    z.set_resize(resize);
     let n = n.min(z.len() as u64) as usize;
     let picked: Vec<(Bytes, f64)> = if max {
         z.iter()

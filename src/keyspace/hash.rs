@@ -3,7 +3,7 @@
 //! `hash-max-listpack-entries` / `hash-max-listpack-value`.
 
 use super::listpack::{self, Listpack};
-use super::Dict;
+use super::{Dict, Resize};
 use bytes::Bytes;
 
 #[derive(Clone, Debug)]
@@ -120,7 +120,16 @@ impl HashValue {
         fresh.len()
     }
 
-    /// Remove `f`; true if it was there.
+    /// Whether the table may resize in the changes that follow (no fork
+    /// child): the caller sets it before changing the hash.
+    pub fn set_resize(&mut self, resize: Resize) {
+        if let HashValue::Table(d) = self {
+            d.set_resize(resize);
+        }
+    }
+
+    /// Remove `f`; true if it was there (a table under 10% full shrinks,
+    /// as hashTypeDelete's).
     pub fn remove(&mut self, f: &[u8]) -> bool {
         match self {
             HashValue::Packed(lp) => match find(lp, f) {
@@ -162,7 +171,9 @@ impl HashValue {
     /// Convert to the hashtable encoding (for good, as 7.0 does).
     pub fn to_table(&mut self) {
         if let HashValue::Packed(lp) = self {
+            // Sized for the listpack's pairs at once (hashTypeConvertListpack).
             let mut d = Dict::new();
+            d.reserve(lp.len() / 2);
             let mut it = lp.iter();
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
                 d.insert(Bytes::copy_from_slice(f), Bytes::copy_from_slice(v));

@@ -19,7 +19,7 @@ use crate::node::Millis;
 use bytes::Bytes;
 use std::collections::BTreeSet;
 
-pub use dict::Dict;
+pub use dict::{Dict, Resize};
 pub use hash::HashValue;
 pub use inline::InlineBytes;
 pub use quicklist::QuickList;
@@ -564,6 +564,18 @@ impl Db {
         Some(o)
     }
 
+    /// [`Db::get`] for a change only the value's layout sees (a step of
+    /// its table's rehash, which 7.0's reads do too): the content is the
+    /// same, so a running snapshot keeps no copy and nothing is charged again.
+    pub fn get_for_layout(&mut self, key: &[u8], now: Millis) -> Option<&mut Object> {
+        if self.expire_if_needed(key, now) {
+            return None;
+        }
+        let o = self.keys.get_mut(key)?;
+        self.access.stamp(o, now);
+        Some(o)
+    }
+
     /// [`Db::get`] without touching the access clock (`LOOKUP_NOTOUCH`).
     pub fn peek(&mut self, key: &[u8], now: Millis) -> Option<&Object> {
         if self.expire_if_needed(key, now) {
@@ -985,6 +997,20 @@ impl Db {
             self.expire_if_needed(&k, now);
         }
         c
+    }
+
+    /// `incrementallyRehash`: move the key table's rehash on by up to
+    /// `buckets` buckets, else the expiry table's; whether either had one.
+    pub fn rehash_tables(&mut self, buckets: usize) -> bool {
+        if self.keys.is_rehashing() {
+            self.keys.rehash(buckets);
+            return true;
+        }
+        if self.expires.is_rehashing() {
+            self.expires.rehash(buckets);
+            return true;
+        }
+        false
     }
 
     // --- snapshots -------------------------------------------------------

@@ -4,7 +4,7 @@
 //! hashtable.)
 
 use super::intset::IntSet;
-use super::Dict;
+use super::{Dict, Resize};
 use crate::resp::parse_i64;
 use bytes::Bytes;
 
@@ -58,7 +58,8 @@ impl SetValue {
 
     /// Add `m`; true if it is new. An intset turns into a hashtable for a
     /// member that is no integer or past `max_intset` members (setTypeAdd).
-    pub fn insert(&mut self, m: &Bytes, max_intset: usize) -> bool {
+    /// `resize`: whether the table may resize now (no fork child).
+    pub fn insert(&mut self, m: &Bytes, max_intset: usize, resize: Resize) -> bool {
         if let SetValue::Ints(s) = self {
             match parse_i64(m) {
                 Some(x) => {
@@ -72,7 +73,10 @@ impl SetValue {
             }
         }
         match self {
-            SetValue::Table(d) => d.insert(m.clone(), ()).is_none(),
+            SetValue::Table(d) => {
+                d.set_resize(resize);
+                d.insert(m.clone(), ()).is_none()
+            }
             SetValue::Ints(_) => false,
         }
     }
@@ -81,7 +85,7 @@ impl SetValue {
     /// once for all of them (each growth is a reallocation, and their
     /// leftovers cost memory); otherwise members go in one by one, which
     /// converts where 7.0 converts.
-    pub fn insert_many(&mut self, ms: &[Bytes], max_intset: usize) -> usize {
+    pub fn insert_many(&mut self, ms: &[Bytes], max_intset: usize, resize: Resize) -> usize {
         if let SetValue::Ints(s) = self {
             let ints: Option<Vec<i64>> = ms.iter().map(|m| parse_i64(m)).collect();
             if let Some(mut ints) = ints {
@@ -94,14 +98,20 @@ impl SetValue {
                 }
             }
         }
-        ms.iter().filter(|m| self.insert(m, max_intset)).count()
+        ms.iter()
+            .filter(|m| self.insert(m, max_intset, resize))
+            .count()
     }
 
-    /// Remove `m`; true if it was there.
-    pub fn remove(&mut self, m: &[u8]) -> bool {
+    /// Remove `m`; true if it was there. The table shrinks once under
+    /// 10% full if `resize` allows (setTypeRemove).
+    pub fn remove(&mut self, m: &[u8], resize: Resize) -> bool {
         match self {
             SetValue::Ints(s) => parse_i64(m).is_some_and(|x| s.remove(x)),
-            SetValue::Table(d) => d.remove(m).is_some(),
+            SetValue::Table(d) => {
+                d.set_resize(resize);
+                d.remove(m).is_some()
+            }
         }
     }
 
@@ -112,6 +122,16 @@ impl SetValue {
             SetValue::Ints(s) => Iter::Ints(s, 0),
             SetValue::Table(d) => Iter::Table(Box::new(d.keys())),
         }
+    }
+
+    /// A member picked with the random number `r`, after the rehash work
+    /// 7.0's sampling does (setTypeRandomElement).
+    pub fn random_mut(&mut self, r: u64, resize: Resize) -> Option<Bytes> {
+        if let SetValue::Table(d) = self {
+            d.set_resize(resize);
+            d.sampling_steps();
+        }
+        self.random(r)
     }
 
     /// A member picked with the random number `r`.
@@ -152,7 +172,9 @@ impl SetValue {
     /// Convert to the hashtable encoding (for good, as 7.0 does).
     pub fn to_table(&mut self) {
         if let SetValue::Ints(s) = self {
+            // Sized for the intset at once (setTypeConvert's dictExpand).
             let mut d = Dict::new();
+            d.reserve(s.len());
             for x in s.iter() {
                 d.insert(int_member(x), ());
             }
@@ -204,27 +226,28 @@ mod tests {
     #[test]
     fn intset_until_a_string_or_too_many() {
         let b = |s: &str| Bytes::copy_from_slice(s.as_bytes());
+        const E: Resize = Resize::Enable;
         let mut s = SetValue::new();
-        assert!(s.insert(&b("3"), 2) && s.insert(&b("-1"), 2) && !s.insert(&b("3"), 2));
+        assert!(s.insert(&b("3"), 2, E) && s.insert(&b("-1"), 2, E) && !s.insert(&b("3"), 2, E));
         assert!(s.is_intset());
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![b("-1"), b("3")]);
         assert!(s.contains(b"3") && !s.contains(b"03"));
-        assert!(s.insert(&b("7"), 2));
+        assert!(s.insert(&b("7"), 2, E));
         assert!(!s.is_intset(), "past set-max-intset-entries");
         let mut t = SetValue::new();
-        t.insert(&b("1"), 512);
-        assert!(t.insert(&b("a"), 512) && !t.is_intset());
-        assert!(t.remove(b"a") && t.fits(512));
+        t.insert(&b("1"), 512, E);
+        assert!(t.insert(&b("a"), 512, E) && !t.is_intset());
+        assert!(t.remove(b"a", E) && t.fits(512));
         t.to_intset();
         assert!(t.is_intset() && t.contains(b"1"));
         assert_eq!(t.random(7), Some(b("1")));
         let ms: Vec<Bytes> = ["5", "-70000", "5", "1"].iter().map(|m| b(m)).collect();
-        assert_eq!(t.insert_many(&ms, 3), 2);
+        assert_eq!(t.insert_many(&ms, 3, E), 2);
         assert_eq!(
             t.iter().collect::<Vec<_>>(),
             vec![b("-70000"), b("1"), b("5")]
         );
-        assert_eq!(t.insert_many(&[b("9")], 3), 1);
+        assert_eq!(t.insert_many(&[b("9")], 3, E), 1);
         assert!(!t.is_intset() && t.len() == 4);
     }
 }

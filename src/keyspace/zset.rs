@@ -1,6 +1,6 @@
 //! Sorted sets: a member → score dict plus an ordered index by (score, member).
 
-use super::dict::Dict;
+use super::dict::{Dict, Resize};
 use super::listpack::Listpack;
 use bytes::Bytes;
 use std::cmp::Ordering;
@@ -108,6 +108,14 @@ impl ZSet {
 
     pub fn is_packed(&self) -> bool {
         matches!(self, ZSet::Packed(_))
+    }
+
+    /// Whether the dict may resize in the changes that follow (no fork
+    /// child): the caller sets it before changing the set.
+    pub fn set_resize(&mut self, resize: Resize) {
+        if let ZSet::Skip(z) = self {
+            z.scores.set_resize(resize);
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -170,6 +170,15 @@ impl ServerState {
         (id, 0)
     }
 
+    /// `updateDictResizePolicy`: while a child runs, tables resize only
+    /// when their chains get long (its pages would be copied on write).
+    pub fn dict_resize(&self) -> crate::keyspace::Resize {
+        match self.running_children().iter().any(Option::is_some) {
+            true => crate::keyspace::Resize::Avoid,
+            false => crate::keyspace::Resize::Enable,
+        }
+    }
+
     /// The ids of the jobs that run now.
     fn running_children(&self) -> [Option<u64>; 2] {
         [
