@@ -59,6 +59,7 @@ CI_SET = [
     "unit/sort",
     "unit/dump",
     "unit/type/zset",
+    "unit/type/set",
     "unit/type/list",
     "unit/type/string",
     "unit/type/hash",
