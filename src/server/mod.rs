@@ -35,7 +35,7 @@ pub use config::{Config, Key, MaxmemoryPolicy};
 pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
-use crate::keyspace::Db;
+use crate::keyspace::{noted, Db};
 use crate::node::{
     Addr, ConnId, Event, HostFacts, Input, LogLevel, Millis, Node, Output, INSPECT_CONN,
     OUTBOUND_BIT,
@@ -45,7 +45,9 @@ use crate::replication::ReplState;
 use crate::resp::{ProtocolError, Request, Sender};
 use crate::rng::Rng;
 use bytes::Bytes;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The server's command table, built once.
@@ -84,6 +86,12 @@ pub struct Stats {
 pub struct ServerState {
     pub config: Config,
     pub dbs: Vec<Db>,
+    /// The databases that may have after-command work (`Db::notes`): one
+    /// bit each, shared with them (see `keyspace::noted`).
+    pub db_marks: Rc<Cell<u64>>,
+    /// What `prepare_access` last set in every database (the policy,
+    /// `now`, whether to touch): the same again needs no pass over them.
+    pub access_prepared: Option<(crate::keyspace::lru::AccessPolicy, Millis, bool)>,
     /// Changes since the last save.
     pub dirty: u64,
     pub stats: Stats,
@@ -289,7 +297,28 @@ impl ServerState {
     }
 
     pub fn dbs_quiet(&self) -> bool {
-        self.dbs.iter().fold(0, |acc, d| acc | d.notes()) == 0
+        self.refresh_marks() == 0
+    }
+
+    /// The databases marked as having work, each looked at: the marks of
+    /// those with none are cleared. The rest are returned.
+    pub fn refresh_marks(&self) -> u64 {
+        let marks = self.db_marks.get();
+        if marks == 0 {
+            debug_assert!(
+                self.dbs.iter().all(|d| d.notes() == 0),
+                "a database noted work without its mark"
+            );
+            return 0;
+        }
+        let mut left = 0;
+        for i in crate::keyspace::noted::marked(marks, self.dbs.len()) {
+            if self.dbs[i].notes() != 0 {
+                left |= crate::keyspace::noted::bit_of(i);
+            }
+        }
+        self.db_marks.set(left);
+        left
     }
 
     /// Count an error reply: INFO's `total_error_replies` and errorstats.
@@ -384,10 +413,20 @@ impl Server {
         let replid = rng.hex_id();
         let replicaof = config.get(Key::REPLICAOF).to_string();
         let encoding_limits = config.encoding_limits();
+        let db_marks = Rc::new(Cell::new(0));
+        let dbs = (0..ndb)
+            .map(|i| {
+                let mut db = Db::default();
+                db.place(crate::keyspace::noted::NoteMark::new(db_marks.clone(), i));
+                db
+            })
+            .collect();
         let mut server = Server {
             st: ServerState {
                 config,
-                dbs: (0..ndb).map(|_| Db::default()).collect(),
+                dbs,
+                db_marks,
+                access_prepared: None,
                 dirty: 0,
                 stats: Stats::default(),
                 run_id,
@@ -1281,13 +1320,16 @@ impl Server {
         }
         // Keys the command found expired were deleted before it ran: their
         // DELs (and `expired` events) go first.
-        // One pass over the databases decides whether the per-database
-        // after-command work below has anything to do.
+        // The databases marked as having notes decide whether the
+        // per-database after-command work below has anything to do.
         // Only expired or created keys and notes make work for the two
         // calls below: a write that resized a key in place has none.
-        let (pending, new_keys) = self.st.dbs.iter().fold((0, 0), |(p, n), d| {
-            (p | d.notes(), n | d.expired.len() | d.created.len())
-        });
+        let marks = self.st.refresh_marks();
+        let (pending, new_keys) = noted::marked(marks, self.st.dbs.len())
+            .map(|i| &self.st.dbs[i])
+            .fold((0, 0), |(p, n), d| {
+                (p | d.notes(), n | d.expired.len() | d.created.len())
+            });
         let quiet = pending == 0;
         let events = !self.st.notes.is_empty() || new_keys != 0;
         if events {
@@ -1300,7 +1342,7 @@ impl Server {
         // Only WATCHers and blocked clients care which keys changed.
         if changed && self.st.someone_waits() && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
-                self.st.dbs[db_before].touched.push(argv[i].clone());
+                self.st.dbs[db_before].note_touched(argv[i].clone());
             }
         }
         // signalModifiedKey's tracking half runs as the command ends, so a
@@ -1348,9 +1390,11 @@ impl Server {
             self.fail_blocked_shutdowns();
         }
         if settle {
-            // Most commands changed one database: skip the others' calls.
-            for db in self.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
-                db.settle_charges();
+            // Most commands changed one database: only the marked ones are
+            // looked at.
+            let marks = self.st.db_marks.get();
+            for i in noted::marked(marks, self.st.dbs.len()) {
+                self.st.dbs[i].settle_charges();
             }
         }
         if std::mem::take(&mut self.st.aof.load_requested) {
