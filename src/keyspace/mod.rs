@@ -705,11 +705,7 @@ impl Db {
         // command instead of being allocated and freed by every write.
         for (k, slot) in self.resized.drain(..) {
             // Found again by its slot unless the slab moved it meanwhile.
-            let o = if self.keys.at_mut(slot, &k[..]).is_some() {
-                self.keys.at_mut(slot, &k[..])
-            } else {
-                self.keys.get_mut(&k[..])
-            };
+            let o = self.keys.at_or_get_mut(slot, &k[..]);
             if let Some(o) = o {
                 if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).

@@ -303,22 +303,34 @@ impl ServerState {
     /// The databases marked as having work, each looked at: the marks of
     /// those with none are cleared. The rest are returned.
     pub fn refresh_marks(&self) -> u64 {
+        self.pending_notes().0
+    }
+
+    /// [`ServerState::refresh_marks`], with what the databases still marked
+    /// hold: their notes (`Db::notes`) and their expired or created keys,
+    /// each or'ed together (non-zero: some).
+    #[inline]
+    pub fn pending_notes(&self) -> (u64, usize, usize) {
         let marks = self.db_marks.get();
         if marks == 0 {
             debug_assert!(
                 self.dbs.iter().all(|d| d.notes() == 0),
                 "a database noted work without its mark"
             );
-            return 0;
+            return (0, 0, 0);
         }
-        let mut left = 0;
-        for i in crate::keyspace::noted::marked(marks, self.dbs.len()) {
-            if self.dbs[i].notes() != 0 {
-                left |= crate::keyspace::noted::bit_of(i);
+        let (mut left, mut notes, mut new_keys) = (0, 0, 0);
+        noted::for_each_marked(marks, self.dbs.len(), |i| {
+            let d = &self.dbs[i];
+            let n = d.notes();
+            if n != 0 {
+                left |= noted::bit_of(i);
+                notes |= n;
+                new_keys |= d.expired.len() | d.created.len();
             }
-        }
+        });
         self.db_marks.set(left);
-        left
+        (left, notes, new_keys)
     }
 
     /// Count an error reply: INFO's `total_error_replies` and errorstats.
@@ -1324,12 +1336,7 @@ impl Server {
         // per-database after-command work below has anything to do.
         // Only expired or created keys and notes make work for the two
         // calls below: a write that resized a key in place has none.
-        let marks = self.st.refresh_marks();
-        let (pending, new_keys) = noted::marked(marks, self.st.dbs.len())
-            .map(|i| &self.st.dbs[i])
-            .fold((0, 0), |(p, n), d| {
-                (p | d.notes(), n | d.expired.len() | d.created.len())
-            });
+        let (_, pending, new_keys) = self.st.pending_notes();
         let quiet = pending == 0;
         let events = !self.st.notes.is_empty() || new_keys != 0;
         if events {
@@ -1385,7 +1392,9 @@ impl Server {
         // key a script changes over and over is measured once.
         let settle =
             (!quiet || !self.st.repl_actions.is_empty()) && c.conn != crate::scripting::SCRIPT_CONN;
-        self.apply_repl_actions();
+        if !self.st.repl_actions.is_empty() {
+            self.apply_repl_actions();
+        }
         if !self.st.shutdown.to_fail.is_empty() {
             self.fail_blocked_shutdowns();
         }
@@ -1393,9 +1402,8 @@ impl Server {
             // Most commands changed one database: only the marked ones are
             // looked at.
             let marks = self.st.db_marks.get();
-            for i in noted::marked(marks, self.st.dbs.len()) {
-                self.st.dbs[i].settle_charges();
-            }
+            let dbs = &mut self.st.dbs;
+            noted::for_each_marked(marks, dbs.len(), |i| dbs[i].settle_charges());
         }
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
@@ -1431,7 +1439,8 @@ impl Server {
         let blocked = c.blocked.is_some();
         let st = &mut self.st;
         let track = st.config.get_bool(Key::LATENCY_TRACKING) && !blocked;
-        st.calls.ran(&c.last_cmd, usec, failed, first, track);
+        st.calls
+            .ran_def(cmd, &c.last_cmd, usec, failed, first, track);
         if blocked {
             return;
         }
@@ -1519,7 +1528,9 @@ impl Server {
         if self.st.busy.is_some() {
             return;
         }
-        self.rerun_postponed();
+        if self.st.pause.lifted {
+            self.rerun_postponed();
+        }
         if self.st.unblocked.is_empty() && self.st.notes.is_empty() && self.st.dbs_quiet() {
             // Nothing expired, created, touched or made ready: no work below.
             return;
