@@ -12,7 +12,8 @@
 # TESTS (set,get,incr,sadd,hset,zadd), SCRIPTS (1: also EVAL of an INCR and
 # EVALSHA of the 10-command script from redis-benchmark.sh), WHO ("real
 # ours"), KEEP (a directory to keep the callgrind.out files in, for
-# callgrind_annotate), OURS (the binary; default target/release/sentinel-lab).
+# callgrind_annotate), VGARGS (more valgrind options, e.g. --cache-sim=yes),
+# OURS (the binary; default target/release/sentinel-lab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +59,7 @@ measure() {
     else
         cmd=("$OURS" server --port "$port" --save "")
     fi
-    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+    valgrind --tool=callgrind --instr-atstart=no ${VGARGS:-} --callgrind-out-file="$out" \
         "${cmd[@]}" >/dev/null 2>&1 &
     pid=$!
     wait_ready "$port"

@@ -957,17 +957,7 @@ impl Server {
         let table = self.st.table;
         self.st.checking = None;
         let Some(cmd) = c.last_def.lookup(table, &argv[0]) else {
-            let mut msg = format!(
-                "ERR unknown command '{}', with args beginning with: ",
-                trunc(&argv[0], 128)
-            );
-            for a in argv.iter().skip(1) {
-                if msg.len() >= 128 + 60 {
-                    break;
-                }
-                msg.push_str(&format!("'{}' ", trunc(a, 128)));
-            }
-            self.reject(c, &msg);
+            self.reject_unknown(c, argv);
             return;
         };
         let sub = (!cmd.subcommands.is_empty()).then(|| argv.get(1).cloned());
@@ -1009,14 +999,7 @@ impl Server {
         }
         if c.kind != ClientKind::Master {
             if let Err(denial) = self.st.acl.check(&c.user, cmd, argv) {
-                let context = if c.multi.is_some() {
-                    crate::acl::log::Context::Multi
-                } else {
-                    crate::acl::log::Context::Toplevel
-                };
-                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
-                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
-                self.reject(c, &msg);
+                self.reject_denied(c, denial, cmd, argv);
                 return;
             }
         }
@@ -1028,27 +1011,15 @@ impl Server {
         if !busy {
             self.evict_clients();
         }
-        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 && !busy {
-            let marks = self.st.tracking.active().then(|| self.touched_marks());
-            let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
-            if let Some(marks) = marks {
-                // Evicted keys' invalidations go out before the reply.
-                self.tracking_invalidate_touched(&marks, None);
-                self.deliver_tracking(Some(c));
-            }
-            let queued =
-                c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
-            if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
-                self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
-                return;
-            }
+        if c.kind != ClientKind::Master
+            && self.st.config.maxmemory() != 0
+            && !busy
+            && self.refused_for_memory(c, cmd, f)
+        {
+            return;
         }
         if self.st.tracking.clients > 0 {
-            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
-            self.st.tracking.limit_keys(max);
-            if !self.st.tracking.outbox.is_empty() {
-                self.deliver_tracking(Some(c));
-            }
+            self.limit_tracking_table(c);
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
@@ -1095,13 +1066,7 @@ impl Server {
         if c.kind == ClientKind::Replica
             && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, argv))
         {
-            c.last_cmd = commands::container::full_name(cmd, argv);
-            self.reject(c, "ERR Replica can't interact with the keyspace");
-            crate::replication::master::log_error_to_replica(
-                &mut self.st,
-                c,
-                "Replica can't interact with the keyspace",
-            );
+            self.reject_replica_keyspace(c, cmd, argv);
             return;
         }
         // (The loader's own client runs its commands as a master's.)
@@ -1156,36 +1121,133 @@ impl Server {
                     | "reset"
             )
         {
-            self.reject(
-                c,
-                &format!(
-                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                    cmd.name
-                ),
-            );
+            self.reject_in_pubsub(c, cmd);
             return;
         }
         self.st.checking = None;
         if cmd.name == "exec" {
-            // EXEC runs the queued commands through `call`, so it needs the server.
-            let (started, reply_before) = (self.st.monotonic_us(), c.reply.len());
-            commands::transactions::exec(self, c);
-            // EXEC is timed and counted, but not slow-logged: its commands are.
-            let failed = c.reply.buf.get(reply_before) == Some(&b'-');
-            let usec = self.st.monotonic_us().saturating_sub(started);
-            let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
-            self.st.calls.ran("exec", usec, failed, true, track);
-            // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
-            if !self.st.monitors.is_empty() {
-                self.feed_monitors(c, argv);
-            }
-            if !self.st.repl_feed.is_empty() {
-                self.repl_feed_replicas();
-                c.woff = self.st.repl.offset;
-            }
+            self.run_exec(c, argv);
             return;
         }
         self.call(c, cmd, argv);
+    }
+
+    /// The unknown-command error (processCommand's): the name and the
+    /// first arguments, each cut to 128 bytes.
+    #[cold]
+    #[inline(never)]
+    fn reject_unknown(&mut self, c: &mut Client, argv: &[Bytes]) {
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            trunc(&argv[0], 128)
+        );
+        for a in argv.iter().skip(1) {
+            if msg.len() >= 128 + 60 {
+                break;
+            }
+            msg.push_str(&format!("'{}' ", trunc(a, 128)));
+        }
+        self.reject(c, &msg);
+    }
+
+    /// An ACL denial: logged (ACL LOG), then refused.
+    #[cold]
+    #[inline(never)]
+    fn reject_denied(
+        &mut self,
+        c: &mut Client,
+        denial: crate::acl::selector::Denial,
+        cmd: &'static CommandDef,
+        argv: &[Bytes],
+    ) {
+        let context = if c.multi.is_some() {
+            crate::acl::log::Context::Multi
+        } else {
+            crate::acl::log::Context::Toplevel
+        };
+        let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
+        crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
+        self.reject(c, &msg);
+    }
+
+    /// performEvictions before a command under `maxmemory`; true when the
+    /// command was refused (it may grow memory, or is queued in MULTI).
+    #[inline(never)]
+    fn refused_for_memory(&mut self, c: &mut Client, cmd: &'static CommandDef, f: u32) -> bool {
+        let marks = self.st.tracking.active().then(|| self.touched_marks());
+        let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
+        if let Some(marks) = marks {
+            // Evicted keys' invalidations go out before the reply.
+            self.tracking_invalidate_touched(&marks, None);
+            self.deliver_tracking(Some(c));
+        }
+        let queued =
+            c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+        if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
+            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+            return true;
+        }
+        false
+    }
+
+    /// `tracking-table-max-keys`: keys over it are invalidated before the
+    /// command runs.
+    #[inline(never)]
+    fn limit_tracking_table(&mut self, c: &mut Client) {
+        let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+        self.st.tracking.limit_keys(max);
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(Some(c));
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reject_replica_keyspace(
+        &mut self,
+        c: &mut Client,
+        cmd: &'static CommandDef,
+        argv: &[Bytes],
+    ) {
+        c.last_cmd = commands::container::full_name(cmd, argv);
+        self.reject(c, "ERR Replica can't interact with the keyspace");
+        crate::replication::master::log_error_to_replica(
+            &mut self.st,
+            c,
+            "Replica can't interact with the keyspace",
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reject_in_pubsub(&mut self, c: &mut Client, cmd: &'static CommandDef) {
+        self.reject(
+            c,
+            &format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name
+            ),
+        );
+    }
+
+    /// EXEC runs the queued commands through `call`, so it needs the server.
+    #[inline(never)]
+    fn run_exec(&mut self, c: &mut Client, argv: &[Bytes]) {
+        let (started, reply_before) = (self.st.monotonic_us(), c.reply.len());
+        commands::transactions::exec(self, c);
+        // EXEC is timed and counted, but not slow-logged: its commands are.
+        let failed = c.reply.buf.get(reply_before) == Some(&b'-');
+        let usec = self.st.monotonic_us().saturating_sub(started);
+        let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
+        self.st.calls.ran("exec", usec, failed, true, track);
+        // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
+        if !self.st.monitors.is_empty() {
+            self.feed_monitors(c, argv);
+        }
+        if !self.st.repl_feed.is_empty() {
+            self.repl_feed_replicas();
+            c.woff = self.st.repl.offset;
+        }
     }
 
     /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
