@@ -66,10 +66,16 @@ pub(super) fn subcommand(args: &[Bytes], parent: &str) -> Result<String, Error> 
 
 /// The flags a command line runs with: a container's subcommand has its own
 /// (CONFIG GET is admin, CLIENT ID is not), anything else its command's.
+#[inline]
 pub fn effective_flags(cmd: &CommandDef, argv: &[Bytes]) -> u32 {
     if cmd.subcommands.is_empty() || argv.len() < 2 {
         return cmd.flags;
     }
+    subcommand_flags(cmd, argv)
+}
+
+/// [`effective_flags`] of a container's subcommand line.
+fn subcommand_flags(cmd: &CommandDef, argv: &[Bytes]) -> u32 {
     let sub = lower(&argv[1]);
     SUBCOMMANDS
         .iter()

@@ -75,6 +75,8 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if a != b {
         let dbs = &mut ctx.srv.dbs;
         dbs.swap(a, b);
+        let (lo, hi) = dbs.split_at_mut(a.max(b));
+        crate::keyspace::Db::swap_marks(&mut lo[a.min(b)], &mut hi[0]);
         let (ra, rb) = (dbs[a].replica_mode, dbs[b].replica_mode);
         dbs[a].replica_mode = rb;
         dbs[b].replica_mode = ra;
@@ -100,13 +102,15 @@ pub(super) fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         }
-        dbs[a].touched.extend(all.iter().cloned());
-        dbs[b].touched.extend(all);
+        for k in all {
+            dbs[a].note_touched(k.clone());
+            dbs[b].note_touched(k);
+        }
         // The others still wake the clients blocked on them
         // (scanDatabaseForReadyKeys), who find them expired.
         for (_, k) in &stale {
-            dbs[a].ready.push(k.clone());
-            dbs[b].ready.push(k.clone());
+            dbs[a].note_ready(k.clone());
+            dbs[b].note_ready(k.clone());
         }
         // Their WATCHers: the expired key now there does not fail EXEC.
         for (dbi, k) in stale {

@@ -216,7 +216,7 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if let Some(at) = expire {
             d.set_expire(key, at);
         }
-        d.touched.push(key.clone());
+        d.note_touched(key.clone());
     }
     ctx.dirty(1);
     ctx.srv.notify(N::GENERIC, "move_from", key, src);
@@ -263,7 +263,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(at) = expire {
         d.set_expire(newkey, at);
     }
-    d.touched.push(newkey.clone());
+    d.note_touched(newkey.clone());
     ctx.dirty(1);
     ctx.srv.notify(N::GENERIC, "copy_to", newkey, dst);
     ctx.out().int(1);

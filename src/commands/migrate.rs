@@ -242,7 +242,7 @@ fn settle(
             if let Some(e) = error_text(reply) {
                 error.get_or_insert(e);
             } else if !copy && st.dbs[db].delete(k) {
-                st.dbs[db].touched.push(k.clone());
+                st.dbs[db].note_touched(k.clone());
                 deleted.push(k.clone());
             }
         }

@@ -396,7 +396,7 @@ impl<'a> Ctx<'a> {
         // the list would otherwise cost every write a push and a pass.
         if self.srv.someone_waits() {
             let db = self.client.db;
-            self.srv.dbs[db].touched.push(key.clone());
+            self.srv.dbs[db].note_touched(key.clone());
         }
     }
 
@@ -404,7 +404,7 @@ impl<'a> Ctx<'a> {
     pub fn ready(&mut self, key: &Bytes) {
         if !self.srv.blocked_on.is_empty() {
             let db = self.client.db;
-            self.srv.dbs[db].ready.push(key.clone());
+            self.srv.dbs[db].note_ready(key.clone());
         }
     }
 

@@ -442,16 +442,29 @@ fn overwrite(ctx: &mut Ctx, key: &Bytes, val: &[u8]) {
 }
 
 fn incr_decr(ctx: &mut Ctx, key: &Bytes, incr: i64) -> CmdResult {
-    // Parsed where it is stored (no copy of the value).
-    let old = match ctx.lookup_mut(key) {
-        None => 0,
-        Some(o) => match &o.value {
-            Value::Str(s) => arg_i64(s)?,
-            _ => return Err(err::WRONGTYPE.into()),
-        },
+    // Parsed and replaced where it is stored: one lookup, no copy.
+    let new = match ctx.lookup_mut(key) {
+        None => {
+            ctx.db().set(
+                key.clone(),
+                Object::new(Value::Str(
+                    itoa::Buffer::new().format(incr).as_bytes().into(),
+                )),
+            );
+            incr
+        }
+        Some(o) => {
+            let Value::Str(s) = &o.value else {
+                return Err(err::WRONGTYPE.into());
+            };
+            let new = arg_i64(s)?
+                .checked_add(incr)
+                .ok_or(Error::from(err::OVERFLOW))?;
+            o.value = Value::Str(itoa::Buffer::new().format(new).as_bytes().into());
+            o.set_big(false);
+            new
+        }
     };
-    let new = old.checked_add(incr).ok_or(Error::from(err::OVERFLOW))?;
-    overwrite(ctx, key, itoa::Buffer::new().format(new).as_bytes());
     ctx.dirty(1);
     ctx.notify(N::STRING, "incrby", key);
     ctx.out().int(new);

@@ -266,7 +266,7 @@ mod tests {
             Bytes::copy_from_slice(key.as_bytes()),
             Object::new(Value::Str(Bytes::from_static(b"v").into())),
         );
-        d.touched.push(Bytes::copy_from_slice(key.as_bytes()));
+        d.note_touched(Bytes::copy_from_slice(key.as_bytes()));
         k.tick(100);
     }
 
@@ -404,7 +404,7 @@ mod tests {
             Bytes::from_static(b"k"),
             Object::new(Value::Str(Bytes::from_static(b"v").into())),
         );
-        d.touched.push(Bytes::from_static(b"k"));
+        d.note_touched(Bytes::from_static(b"k"));
         // (not via tick: the next command of client 1 is what notices it)
         k.cmd(1, "MULTI");
         assert_eq!(k.cmd(1, "EXEC"), "*-1\r\n");

@@ -273,6 +273,22 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
     }
 
+    /// [`Dict::at_mut`], or where the key is now if the slab moved it.
+    pub fn at_or_get_mut<Q>(&mut self, slot: u32, q: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let there = matches!(
+            self.slots.get(slot as usize).and_then(|s| s.kv.as_ref()),
+            Some((k, _)) if (*k).borrow() == q
+        );
+        if there {
+            return self.slots[slot as usize].kv.as_mut().map(|(_, v)| v);
+        }
+        self.get_mut(q)
+    }
+
     pub fn contains_key<Q>(&self, q: &Q) -> bool
     where
         K: Borrow<Q>,

@@ -8,6 +8,7 @@ pub mod inline;
 pub mod intset;
 pub mod listpack;
 pub mod lru;
+pub mod noted;
 pub mod quicklist;
 pub mod set;
 mod sip;
@@ -329,6 +330,9 @@ pub struct Db {
     last_mark: u8,
     /// How lookups stamp the objects they find.
     pub access: Access,
+    /// Set as this database records a note (see [`Db::notes`]), so the
+    /// server knows where to look.
+    note_mark: noted::NoteMark,
 }
 
 /// What a lookup does to the access clock of the object it finds, set by
@@ -375,6 +379,7 @@ pub type SnapEntry = (Bytes, Object, Option<Millis>);
 
 /// The parts of a [`Db`] an object's change in place is recorded in.
 struct ChangeBooks<'a> {
+    note_mark: &'a noted::NoteMark,
     charged: &'a mut u64,
     resized: &'a mut Vec<(InlineBytes, u32)>,
     cow: &'a mut Option<Box<Cow>>,
@@ -391,6 +396,7 @@ impl ChangeBooks<'_> {
             *self.charged -= o.charged() as u64;
             o.set_charged(0);
             self.resized.push((k.clone(), slot));
+            self.note_mark.set();
         }
         if let Some(c) = self.cow.as_mut() {
             if o.snap() != c.epoch {
@@ -517,6 +523,7 @@ impl Db {
             let k = k.to_bytes();
             self.touched.push(k.clone());
             self.expired.push(k);
+            self.note_mark.set();
         }
     }
 
@@ -624,6 +631,7 @@ impl Db {
             obj,
             taken: false,
             books: ChangeBooks {
+                note_mark: &self.note_mark,
                 charged: &mut self.charged,
                 resized: &mut self.resized,
                 cow: &mut self.cow,
@@ -640,6 +648,7 @@ impl Db {
             self.access.stamp(o, now);
         }
         let mut books = ChangeBooks {
+            note_mark: &self.note_mark,
             charged: &mut self.charged,
             resized: &mut self.resized,
             cow: &mut self.cow,
@@ -671,6 +680,30 @@ impl Db {
     /// once per command so that the common case skips those passes over
     /// every database: zero then, the lists' lengths or'ed together
     /// without a branch per list.
+    /// Give this database its place among a server's: its bit in the
+    /// server's shared marks.
+    pub fn place(&mut self, mark: noted::NoteMark) {
+        self.note_mark = mark;
+    }
+
+    /// SWAPDB: `a` and `b` traded places; so do their marks.
+    pub fn swap_marks(a: &mut Db, b: &mut Db) {
+        noted::NoteMark::swap(&mut a.note_mark, &mut b.note_mark);
+    }
+
+    /// A key stopped existing or changed (signalModifiedKey's half for
+    /// WATCH and blocked clients).
+    pub fn note_touched(&mut self, key: Bytes) {
+        self.touched.push(key);
+        self.note_mark.set();
+    }
+
+    /// A key blocked clients should look at again (signalKeyAsReady).
+    pub fn note_ready(&mut self, key: Bytes) {
+        self.ready.push(key);
+        self.note_mark.set();
+    }
+
     pub fn notes(&self) -> usize {
         self.created.len()
             | self.resized.len()
@@ -693,11 +726,7 @@ impl Db {
         // command instead of being allocated and freed by every write.
         for (k, slot) in self.resized.drain(..) {
             // Found again by its slot unless the slab moved it meanwhile.
-            let o = if self.keys.at_mut(slot, &k[..]).is_some() {
-                self.keys.at_mut(slot, &k[..])
-            } else {
-                self.keys.get_mut(&k[..])
-            };
+            let o = self.keys.at_or_get_mut(slot, &k[..]);
             if let Some(o) = o {
                 if o.charged() != 0 {
                     continue; // Settled already (the key was queued twice).
@@ -789,6 +818,7 @@ impl Db {
                 obj.set_lru(self.access.policy.initial(now));
                 if self.track_new {
                     self.created.push(key.clone());
+                    self.note_mark.set();
                 }
                 self.keys.insert_absent(InlineBytes::new(&key), obj);
             }
@@ -813,6 +843,7 @@ impl Db {
             self.keep_old(&key, old, ttl);
         } else if self.track_new {
             self.created.push(key);
+            self.note_mark.set();
         }
     }
 
@@ -913,6 +944,7 @@ impl Db {
         for k in self.keys.keys() {
             self.touched.push(k.to_bytes());
         }
+        self.note_mark.set();
         let keys = std::mem::take(&mut self.keys);
         let expires = std::mem::take(&mut self.expires);
         self.charged = 0;

@@ -154,6 +154,10 @@ pub struct CallStats {
     /// The last command counted and its index in `stats`: a pipeline of
     /// one command finds its counters without a map lookup.
     last: Option<(String, usize)>,
+    /// The same for the last command without subcommands counted through
+    /// [`CallStats::ran_def`], known by its definition's address: no
+    /// name to compare.
+    last_def: Option<(usize, usize)>,
     /// The running command replied an error its stats do not count (a
     /// script's error already counted where it arose): it failed anyway
     /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
@@ -162,7 +166,13 @@ pub struct CallStats {
 
 impl CallStats {
     fn entry(&mut self, name: &str) -> &mut CommandStat {
-        let i = match &mut self.last {
+        let i = self.index(name);
+        &mut self.stats[i]
+    }
+
+    /// Where `name`'s counters are in `stats` (created if new).
+    fn index(&mut self, name: &str) -> usize {
+        match &mut self.last {
             Some((n, i)) if n == name => *i,
             last => {
                 let i = match self.commands.get(name) {
@@ -179,8 +189,7 @@ impl CallStats {
                 *at = i;
                 i
             }
-        };
-        &mut self.stats[i]
+        }
     }
 
     /// A command's counters, by full name.
@@ -198,7 +207,37 @@ impl CallStats {
     /// `calls` is false when a blocked command was served after its call
     /// was counted; `latency` records the duration in its histogram.
     pub fn ran(&mut self, name: &str, usec: u64, failed: bool, calls: bool, latency: bool) {
-        let s = self.entry(name);
+        Self::record(self.entry(name), usec, failed, calls, latency);
+    }
+
+    /// [`CallStats::ran`] for `cmd`, whose full name is `name`.
+    #[inline]
+    pub fn ran_def(
+        &mut self,
+        cmd: &'static crate::commands::CommandDef,
+        name: &str,
+        usec: u64,
+        failed: bool,
+        calls: bool,
+        latency: bool,
+    ) {
+        if !cmd.subcommands.is_empty() {
+            return self.ran(name, usec, failed, calls, latency);
+        }
+        let def = cmd as *const crate::commands::CommandDef as usize;
+        let i = match self.last_def {
+            Some((d, i)) if d == def => i,
+            _ => {
+                let i = self.index(name);
+                self.last_def = Some((def, i));
+                i
+            }
+        };
+        Self::record(&mut self.stats[i], usec, failed, calls, latency);
+    }
+
+    #[inline]
+    fn record(s: &mut CommandStat, usec: u64, failed: bool, calls: bool, latency: bool) {
         s.usec += usec;
         if calls {
             s.calls += 1;

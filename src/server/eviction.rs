@@ -188,6 +188,12 @@ impl Server {
         // Redis does not touch while a child saves (copy-on-write).
         let touch = touch && self.st.bgsave_job.is_none();
         let now = self.st.now;
+        // Commands in a burst mostly set what the last one did.
+        let wanted = Some((policy, now, touch));
+        if self.st.access_prepared == wanted {
+            return;
+        }
+        self.st.access_prepared = wanted;
         for db in &mut self.st.dbs {
             db.access.policy = policy;
             db.access.now = now;
@@ -281,7 +287,7 @@ impl Server {
     fn evict_key(&mut self, dbi: usize, key: Bytes) {
         let db = &mut self.st.dbs[dbi];
         db.delete(&key);
-        db.touched.push(key.clone());
+        db.note_touched(key.clone());
         self.st.stats.evicted_keys += 1;
         self.st.notify(notify::class::EVICTED, "evicted", &key, dbi);
         self.st.repl_feed.push(super::Propagated::all(

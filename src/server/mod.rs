@@ -39,7 +39,7 @@ pub use persistence::{parse_save_points, save_points_due};
 
 use crate::commands::{self, flags, CommandDef, CommandTable, Ctx, Propagate};
 use crate::keyspace::corrupt::Access;
-use crate::keyspace::Db;
+use crate::keyspace::{noted, Db};
 use crate::node::{
     Addr, ConnId, Event, HostFacts, Input, LogLevel, Millis, Node, Output, INSPECT_CONN,
     OUTBOUND_BIT,
@@ -49,7 +49,9 @@ use crate::replication::ReplState;
 use crate::resp::{ProtocolError, Request, Sender};
 use crate::rng::Rng;
 use bytes::Bytes;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The server's command table, built once.
@@ -88,6 +90,12 @@ pub struct Stats {
 pub struct ServerState {
     pub config: Config,
     pub dbs: Vec<Db>,
+    /// The databases that may have after-command work (`Db::notes`): one
+    /// bit each, shared with them (see `keyspace::noted`).
+    pub db_marks: Rc<Cell<u64>>,
+    /// What `prepare_access` last set in every database (the policy,
+    /// `now`, whether to touch): the same again needs no pass over them.
+    pub access_prepared: Option<(crate::keyspace::lru::AccessPolicy, Millis, bool)>,
     /// Changes since the last save.
     pub dirty: u64,
     pub stats: Stats,
@@ -298,7 +306,40 @@ impl ServerState {
     }
 
     pub fn dbs_quiet(&self) -> bool {
-        self.dbs.iter().fold(0, |acc, d| acc | d.notes()) == 0
+        self.refresh_marks() == 0
+    }
+
+    /// The databases marked as having work, each looked at: the marks of
+    /// those with none are cleared. The rest are returned.
+    pub fn refresh_marks(&self) -> u64 {
+        self.pending_notes().0
+    }
+
+    /// [`ServerState::refresh_marks`], with what the databases still marked
+    /// hold: their notes (`Db::notes`) and their expired or created keys,
+    /// each or'ed together (non-zero: some).
+    #[inline]
+    pub fn pending_notes(&self) -> (u64, usize, usize) {
+        let marks = self.db_marks.get();
+        if marks == 0 {
+            debug_assert!(
+                self.dbs.iter().all(|d| d.notes() == 0),
+                "a database noted work without its mark"
+            );
+            return (0, 0, 0);
+        }
+        let (mut left, mut notes, mut new_keys) = (0, 0, 0);
+        noted::for_each_marked(marks, self.dbs.len(), |i| {
+            let d = &self.dbs[i];
+            let n = d.notes();
+            if n != 0 {
+                left |= noted::bit_of(i);
+                notes |= n;
+                new_keys |= d.expired.len() | d.created.len();
+            }
+        });
+        self.db_marks.set(left);
+        (left, notes, new_keys)
     }
 
     /// Count an error reply: INFO's `total_error_replies` and errorstats.
@@ -433,10 +474,20 @@ impl Server {
         let replid = rng.hex_id();
         let replicaof = config.get(Key::REPLICAOF).to_string();
         let encoding_limits = config.encoding_limits();
+        let db_marks = Rc::new(Cell::new(0));
+        let dbs = (0..ndb)
+            .map(|i| {
+                let mut db = Db::default();
+                db.place(crate::keyspace::noted::NoteMark::new(db_marks.clone(), i));
+                db
+            })
+            .collect();
         let mut server = Server {
             st: ServerState {
                 config,
-                dbs: (0..ndb).map(|_| Db::default()).collect(),
+                dbs,
+                db_marks,
+                access_prepared: None,
                 dirty: 0,
                 stats: Stats::default(),
                 run_id,
@@ -961,17 +1012,7 @@ impl Server {
         let table = self.st.table;
         self.st.checking = None;
         let Some(cmd) = c.last_def.lookup(table, &argv[0]) else {
-            let mut msg = format!(
-                "ERR unknown command '{}', with args beginning with: ",
-                trunc(&argv[0], 128)
-            );
-            for a in argv.iter().skip(1) {
-                if msg.len() >= 128 + 60 {
-                    break;
-                }
-                msg.push_str(&format!("'{}' ", trunc(a, 128)));
-            }
-            self.reject(c, &msg);
+            self.reject_unknown(c, argv);
             return;
         };
         let sub = (!cmd.subcommands.is_empty()).then(|| argv.get(1).cloned());
@@ -1013,14 +1054,7 @@ impl Server {
         }
         if c.kind != ClientKind::Master {
             if let Err(denial) = self.st.acl.check(&c.user, cmd, argv) {
-                let context = if c.multi.is_some() {
-                    crate::acl::log::Context::Multi
-                } else {
-                    crate::acl::log::Context::Toplevel
-                };
-                let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
-                crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
-                self.reject(c, &msg);
+                self.reject_denied(c, denial, cmd, argv);
                 return;
             }
         }
@@ -1032,27 +1066,15 @@ impl Server {
         if !busy {
             self.evict_clients();
         }
-        if c.kind != ClientKind::Master && self.st.config.maxmemory() != 0 && !busy {
-            let marks = self.st.tracking.active().then(|| self.touched_marks());
-            let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
-            if let Some(marks) = marks {
-                // Evicted keys' invalidations go out before the reply.
-                self.tracking_invalidate_touched(&marks, None);
-                self.deliver_tracking(Some(c));
-            }
-            let queued =
-                c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
-            if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
-                self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
-                return;
-            }
+        if c.kind != ClientKind::Master
+            && self.st.config.maxmemory() != 0
+            && !busy
+            && self.refused_for_memory(c, cmd, f)
+        {
+            return;
         }
         if self.st.tracking.clients > 0 {
-            let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
-            self.st.tracking.limit_keys(max);
-            if !self.st.tracking.outbox.is_empty() {
-                self.deliver_tracking(Some(c));
-            }
+            self.limit_tracking_table(c);
         }
         // writeCommandsDeniedByDiskError: PING is refused too, so that
         // monitors see an instance that can't persist as failing.
@@ -1099,13 +1121,7 @@ impl Server {
         if c.kind == ClientKind::Replica
             && (f & (flags::WRITE | flags::READONLY) != 0 || self.may_replicate(c, cmd, argv))
         {
-            c.last_cmd = commands::container::full_name(cmd, argv);
-            self.reject(c, "ERR Replica can't interact with the keyspace");
-            crate::replication::master::log_error_to_replica(
-                &mut self.st,
-                c,
-                "Replica can't interact with the keyspace",
-            );
+            self.reject_replica_keyspace(c, cmd, argv);
             return;
         }
         // (The loader's own client runs its commands as a master's.)
@@ -1160,36 +1176,133 @@ impl Server {
                     | "reset"
             )
         {
-            self.reject(
-                c,
-                &format!(
-                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                    cmd.name
-                ),
-            );
+            self.reject_in_pubsub(c, cmd);
             return;
         }
         self.st.checking = None;
         if cmd.name == "exec" {
-            // EXEC runs the queued commands through `call`, so it needs the server.
-            let (started, reply_before) = (self.st.monotonic_us(), c.reply.len());
-            commands::transactions::exec(self, c);
-            // EXEC is timed and counted, but not slow-logged: its commands are.
-            let failed = c.reply.buf.get(reply_before) == Some(&b'-');
-            let usec = self.st.monotonic_us().saturating_sub(started);
-            let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
-            self.st.calls.ran("exec", usec, failed, true, track);
-            // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
-            if !self.st.monitors.is_empty() {
-                self.feed_monitors(c, argv);
-            }
-            if !self.st.repl_feed.is_empty() {
-                self.repl_feed_replicas();
-                c.woff = self.st.repl.offset;
-            }
+            self.run_exec(c, argv);
             return;
         }
         self.call(c, cmd, argv);
+    }
+
+    /// The unknown-command error (processCommand's): the name and the
+    /// first arguments, each cut to 128 bytes.
+    #[cold]
+    #[inline(never)]
+    fn reject_unknown(&mut self, c: &mut Client, argv: &[Bytes]) {
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            trunc(&argv[0], 128)
+        );
+        for a in argv.iter().skip(1) {
+            if msg.len() >= 128 + 60 {
+                break;
+            }
+            msg.push_str(&format!("'{}' ", trunc(a, 128)));
+        }
+        self.reject(c, &msg);
+    }
+
+    /// An ACL denial: logged (ACL LOG), then refused.
+    #[cold]
+    #[inline(never)]
+    fn reject_denied(
+        &mut self,
+        c: &mut Client,
+        denial: crate::acl::selector::Denial,
+        cmd: &'static CommandDef,
+        argv: &[Bytes],
+    ) {
+        let context = if c.multi.is_some() {
+            crate::acl::log::Context::Multi
+        } else {
+            crate::acl::log::Context::Toplevel
+        };
+        let msg = crate::acl::denial_message(&self.st.acl, denial, cmd, argv);
+        crate::acl::log::record_denial(&mut self.st, c, denial, context, cmd, argv);
+        self.reject(c, &msg);
+    }
+
+    /// performEvictions before a command under `maxmemory`; true when the
+    /// command was refused (it may grow memory, or is queued in MULTI).
+    #[inline(never)]
+    fn refused_for_memory(&mut self, c: &mut Client, cmd: &'static CommandDef, f: u32) -> bool {
+        let marks = self.st.tracking.active().then(|| self.touched_marks());
+        let out_of_memory = self.perform_evictions() == eviction::Evict::Fail;
+        if let Some(marks) = marks {
+            // Evicted keys' invalidations go out before the reply.
+            self.tracking_invalidate_touched(&marks, None);
+            self.deliver_tracking(Some(c));
+        }
+        let queued =
+            c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+        if out_of_memory && (f & flags::DENYOOM != 0 || queued) {
+            self.reject(c, "OOM command not allowed when used memory > 'maxmemory'.");
+            return true;
+        }
+        false
+    }
+
+    /// `tracking-table-max-keys`: keys over it are invalidated before the
+    /// command runs.
+    #[inline(never)]
+    fn limit_tracking_table(&mut self, c: &mut Client) {
+        let max = self.st.config.get_i64(Key::TRACKING_TABLE_MAX_KEYS).max(0) as u64;
+        self.st.tracking.limit_keys(max);
+        if !self.st.tracking.outbox.is_empty() {
+            self.deliver_tracking(Some(c));
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reject_replica_keyspace(
+        &mut self,
+        c: &mut Client,
+        cmd: &'static CommandDef,
+        argv: &[Bytes],
+    ) {
+        c.last_cmd = commands::container::full_name(cmd, argv);
+        self.reject(c, "ERR Replica can't interact with the keyspace");
+        crate::replication::master::log_error_to_replica(
+            &mut self.st,
+            c,
+            "Replica can't interact with the keyspace",
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reject_in_pubsub(&mut self, c: &mut Client, cmd: &'static CommandDef) {
+        self.reject(
+            c,
+            &format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name
+            ),
+        );
+    }
+
+    /// EXEC runs the queued commands through `call`, so it needs the server.
+    #[inline(never)]
+    fn run_exec(&mut self, c: &mut Client, argv: &[Bytes]) {
+        let (started, reply_before) = (self.st.monotonic_us(), c.reply.len());
+        commands::transactions::exec(self, c);
+        // EXEC is timed and counted, but not slow-logged: its commands are.
+        let failed = c.reply.buf.get(reply_before) == Some(&b'-');
+        let usec = self.st.monotonic_us().saturating_sub(started);
+        let track = self.st.config.get_bool(Key::LATENCY_TRACKING);
+        self.st.calls.ran("exec", usec, failed, true, track);
+        // Monitors see EXEC after the commands it ran, as 7.0's call() feeds it.
+        if !self.st.monitors.is_empty() {
+            self.feed_monitors(c, argv);
+        }
+        if !self.st.repl_feed.is_empty() {
+            self.repl_feed_replicas();
+            c.woff = self.st.repl.offset;
+        }
     }
 
     /// A write or a command that may replicate (PUBLISH, PFCOUNT...), or an
@@ -1349,13 +1462,11 @@ impl Server {
         }
         // Keys the command found expired were deleted before it ran: their
         // DELs (and `expired` events) go first.
-        // One pass over the databases decides whether the per-database
-        // after-command work below has anything to do.
+        // The databases marked as having notes decide whether the
+        // per-database after-command work below has anything to do.
         // Only expired or created keys and notes make work for the two
         // calls below: a write that resized a key in place has none.
-        let (pending, new_keys) = self.st.dbs.iter().fold((0, 0), |(p, n), d| {
-            (p | d.notes(), n | d.expired.len() | d.created.len())
-        });
+        let (_, pending, new_keys) = self.st.pending_notes();
         let quiet = pending == 0;
         let events = !self.st.notes.is_empty() || new_keys != 0;
         if events {
@@ -1368,7 +1479,7 @@ impl Server {
         // Only WATCHers and blocked clients care which keys changed.
         if changed && self.st.someone_waits() && signal_keys && cmd.has(flags::WRITE) {
             for &i in &cmd.key_indices(argv.len()) {
-                self.st.dbs[db_before].touched.push(argv[i].clone());
+                self.st.dbs[db_before].note_touched(argv[i].clone());
             }
         }
         // signalModifiedKey's tracking half runs as the command ends, so a
@@ -1411,15 +1522,18 @@ impl Server {
         // key a script changes over and over is measured once.
         let settle =
             (!quiet || !self.st.repl_actions.is_empty()) && c.conn != crate::scripting::SCRIPT_CONN;
-        self.apply_repl_actions();
+        if !self.st.repl_actions.is_empty() {
+            self.apply_repl_actions();
+        }
         if !self.st.shutdown.to_fail.is_empty() {
             self.fail_blocked_shutdowns();
         }
         if settle {
-            // Most commands changed one database: skip the others' calls.
-            for db in self.st.dbs.iter_mut().filter(|d| d.has_unsettled_charges()) {
-                db.settle_charges();
-            }
+            // Most commands changed one database: only the marked ones are
+            // looked at.
+            let marks = self.st.db_marks.get();
+            let dbs = &mut self.st.dbs;
+            noted::for_each_marked(marks, dbs.len(), |i| dbs[i].settle_charges());
         }
         if std::mem::take(&mut self.st.aof.load_requested) {
             self.debug_loadaof(c);
@@ -1455,7 +1569,8 @@ impl Server {
         let blocked = c.blocked.is_some();
         let st = &mut self.st;
         let track = st.config.get_bool(Key::LATENCY_TRACKING) && !blocked;
-        st.calls.ran(&c.last_cmd, usec, failed, first, track);
+        st.calls
+            .ran_def(cmd, &c.last_cmd, usec, failed, first, track);
         if blocked {
             return;
         }
@@ -1543,7 +1658,9 @@ impl Server {
         if self.st.busy.is_some() {
             return;
         }
-        self.rerun_postponed();
+        if self.st.pause.lifted {
+            self.rerun_postponed();
+        }
         if self.st.unblocked.is_empty() && self.st.notes.is_empty() && self.st.dbs_quiet() {
             // Nothing expired, created, touched or made ready: no work below.
             return;

@@ -955,6 +955,8 @@ impl ServerState {
             // Loaded keys are stamped as accessed now (as rdbLoad creates them).
             st.dbs[i].access.now = st.now;
             st.dbs[i].access.policy = super::eviction::access_policy(&st.config);
+            // (This database no longer holds what the others do.)
+            st.access_prepared = None;
             st.dbs[i].replace_all(keys, expires);
         }
         st.last_load_keys = (keys_loaded, keys_expired);
